@@ -1,0 +1,151 @@
+//! The report model: one [`Report`] value feeds every output format.
+//!
+//! The `json` format is the serde serialisation of [`Report`] itself, so this struct *is* the JSON schema
+//! (`schemaVersion` is bumped on any incompatible change).
+//!
+//! ```
+//! use bulwark_report::{Report, Target, TargetKind};
+//! let r = Report::new(Target { kind: TargetKind::Filesystem, name: "repo".into(), image: None });
+//! assert_eq!(r.schema_version, bulwark_report::SCHEMA_VERSION);
+//! ```
+
+use bulwark_types::{Diagnostic, DiagnosticLevel, Distro, Finding, LayerRef, Package};
+use serde::{Deserialize, Serialize};
+
+/// Version of the JSON report schema.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Everything one scan produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: Tool,
+    /// RFC 3339 UTC time the report was created.
+    pub created_at: String,
+    pub target: Target,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<Distro>,
+    #[serde(default)]
+    pub packages: Vec<Package>,
+    #[serde(default)]
+    pub findings: Vec<Finding>,
+    /// Problems with the input. Any `error` means the inventory cannot be trusted.
+    #[serde(default)]
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+/// What was scanned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Target {
+    pub kind: TargetKind,
+    /// The name the user gave: an image reference, a path.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageMetadata>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetKind {
+    Image,
+    Filesystem,
+    Rootfs,
+    Manifests,
+    Sbom,
+}
+
+/// Facts about a scanned image, from its manifest and config.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageMetadata {
+    /// Digest of the image manifest, when the source has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest_digest: Option<String>,
+    /// Digest of the config blob (the image id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_digest: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repo_tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    pub layers: Vec<LayerRef>,
+    /// The image config's `config` object (Env, User, Labels, ExposedPorts, Healthcheck…), as stored.
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub config: serde_json::Value,
+}
+
+impl Report {
+    #[must_use]
+    pub fn new(target: Target) -> Self {
+        Self {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool { name: "bulwark".into(), version: env!("CARGO_PKG_VERSION").into() },
+            created_at: rfc3339_now(),
+            target,
+            os: None,
+            packages: Vec::new(),
+            findings: Vec::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// True when a diagnostic says the inventory cannot be trusted.
+    #[must_use]
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.level == DiagnosticLevel::Error)
+    }
+}
+
+/// Current UTC time as RFC 3339 (`2026-11-23T18:40:05Z`). Honours `SOURCE_DATE_EPOCH` for reproducible output.
+#[must_use]
+pub fn rfc3339_now() -> String {
+    let secs = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse::<i64>().ok()).unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
+    });
+    rfc3339(secs)
+}
+
+/// Formats seconds since the Unix epoch as RFC 3339 UTC.
+#[must_use]
+pub fn rfc3339(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm), valid for the proleptic Gregorian calendar.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_known_instants() {
+        // Values from `date -u -d @N +%Y-%m-%dT%H:%M:%SZ`.
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_795_459_205), "2026-11-23T18:40:05Z");
+    }
+}

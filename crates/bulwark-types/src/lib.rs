@@ -1,0 +1,18 @@
+//! Bulwark's domain types, shared by every crate: what was scanned, what was found in it, and where.
+//!
+//! These types have few dependencies on purpose (only serde), so that parsers, matchers and renderers can all
+//! depend on them without pulling each other in.
+//!
+//! ```
+//! use bulwark_types::{Package, PackageType, Severity};
+//! let mut p = Package::new(PackageType::Dpkg, "bash", "5.2.15-2+b13");
+//! p.arch = Some("amd64".into());
+//! assert_eq!(p.name, "bash");
+//! assert!(Severity::High > Severity::Medium);
+//! ```
+
+mod finding;
+mod package;
+
+pub use finding::{short_digest, Diagnostic, DiagnosticLevel, Finding, FindingKind, Location, Severity};
+pub use package::{Distro, LayerRef, Package, PackageType};
