@@ -1,0 +1,3 @@
+//! One module per command family. Each owns its clap argument struct and its `run` functions.
+
+pub(crate) mod k8s;

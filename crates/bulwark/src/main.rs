@@ -1,0 +1,79 @@
+//! `bulwark`: a thin binary. It parses arguments, dispatches to the library crates, and maps the outcome to
+//! exit codes: 0 clean, 1 policy failed, 2 error. A broken pipe on stdout exits 0.
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+mod cmd;
+
+#[derive(Debug, Parser)]
+#[command(name = "bulwark", version, about = "Continuous security for Kubernetes delivery", propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Scan an image, a directory, a root filesystem or Kubernetes manifests.
+    Scan {
+        #[command(subcommand)]
+        target: ScanTarget,
+    },
+    /// Print the documentation of a rule (`bulwark rule BW-K8S-0001`).
+    Rule(cmd::k8s::RuleArgs),
+    /// Print shell completions.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ScanTarget {
+    /// Kubernetes manifests: files, directories, `-` for stdin, Helm charts, kustomize directories.
+    K8s(cmd::k8s::K8sArgs),
+}
+
+/// The outcome of a command that ran to the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// No policy failed.
+    Clean,
+    /// A gate (`--fail-on`, a policy) failed: exit 1.
+    PolicyFailed,
+    /// The result cannot be trusted (input errors): exit 2.
+    Untrusted,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::PolicyFailed) => ExitCode::from(1),
+        Ok(Outcome::Untrusted) => ExitCode::from(2),
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("bulwark: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
+        Command::Scan { target: ScanTarget::K8s(args) } => cmd::k8s::scan(&args),
+        Command::Rule(args) => cmd::k8s::rule(&args),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "bulwark", &mut std::io::stdout());
+            Ok(Outcome::Clean)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+}
