@@ -1,0 +1,137 @@
+//! `rpmdb.sqlite`: table `Packages(hnum INTEGER PRIMARY KEY, blob BLOB)`, one header per row.
+//!
+//! SQLite can only apply a write-ahead log that sits next to the database file, so both are
+//! written into a private temporary directory and that copy is opened read-write (SQLite
+//! replays the WAL into its wal-index there). The caller's files are never touched; the
+//! directory is deleted when the function returns. A `-shm` file is not needed: SQLite
+//! rebuilds the wal-index from the WAL itself.
+
+use std::fs;
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::{DbFormat, RpmDbError, RpmPackage, parse_records};
+
+/// Reads every package from an `rpmdb.sqlite` database, honouring its `-wal` file.
+///
+/// Packages come in `hnum` order, which is the order `rpm -qa` prints them in. Pass the
+/// sibling `rpmdb.sqlite-wal` as `wal` when the image has one: rpm commits into the WAL and
+/// a database copied from a live system may hold its latest transactions only there.
+///
+/// # Errors
+/// [`RpmDbError::TempCopy`] when the temporary copy cannot be written,
+/// [`RpmDbError::Sqlite`] when SQLite rejects the file or it has no `Packages` table, and
+/// [`RpmDbError::Record`] when a row holds an unparsable header.
+pub fn read_sqlite(db: &[u8], wal: Option<&[u8]>) -> Result<Vec<RpmPackage>, RpmDbError> {
+    let dir = tempfile::Builder::new()
+        .prefix("bulwark-rpmdb-")
+        .tempdir()
+        .map_err(RpmDbError::TempCopy)?;
+    let path = dir.path().join("rpmdb.sqlite");
+    fs::write(&path, db).map_err(RpmDbError::TempCopy)?;
+    if let Some(wal) = wal.filter(|w| !w.is_empty()) {
+        fs::write(dir.path().join("rpmdb.sqlite-wal"), wal).map_err(RpmDbError::TempCopy)?;
+    }
+    let rows = {
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(RpmDbError::Sqlite)?;
+        // We only read; `query_only` makes SQLite refuse any write a hostile schema might cause.
+        conn.pragma_update(None, "query_only", true)
+            .map_err(RpmDbError::Sqlite)?;
+        let mut stmt = conn
+            .prepare("SELECT hnum, blob FROM Packages ORDER BY hnum")
+            .map_err(RpmDbError::Sqlite)?;
+        stmt.query_map([], |row| {
+            Ok((row.get::<_, i64>(0)?, row.get::<_, Vec<u8>>(1)?))
+        })
+        .map_err(RpmDbError::Sqlite)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(RpmDbError::Sqlite)?
+    };
+    // Removing the directory explicitly surfaces nothing useful on failure; drop does it.
+    drop(dir);
+    parse_records(
+        DbFormat::Sqlite,
+        rows.iter()
+            .map(|(hnum, blob)| (u64::try_from(*hnum).unwrap_or(0), blob.as_slice())),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::header::tests::minimal;
+
+    fn new_db(path: &std::path::Path) -> Connection {
+        let conn = Connection::open(path).unwrap();
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;
+             CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL);",
+        )
+        .unwrap();
+        conn
+    }
+
+    #[test]
+    fn wal_content_is_honoured() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rpmdb.sqlite");
+        let conn = new_db(&path);
+        conn.execute(
+            "INSERT INTO Packages (blob) VALUES (?1)",
+            [minimal("in-main")],
+        )
+        .unwrap();
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            .unwrap();
+        conn.execute(
+            "INSERT INTO Packages (blob) VALUES (?1)",
+            [minimal("in-wal")],
+        )
+        .unwrap();
+        conn.execute("DELETE FROM Packages WHERE hnum = 1", [])
+            .unwrap();
+        // Copy while the connection is open so the WAL is neither checkpointed nor deleted.
+        let db = fs::read(&path).unwrap();
+        let wal = fs::read(dir.path().join("rpmdb.sqlite-wal")).unwrap();
+        assert!(!wal.is_empty());
+
+        let names = |p: Vec<RpmPackage>| p.into_iter().map(|p| p.name).collect::<Vec<_>>();
+        assert_eq!(names(read_sqlite(&db, Some(&wal)).unwrap()), ["in-wal"]);
+        assert_eq!(names(read_sqlite(&db, None).unwrap()), ["in-main"]);
+        assert_eq!(names(read_sqlite(&db, Some(&[])).unwrap()), ["in-main"]);
+        drop(conn);
+    }
+
+    #[test]
+    fn bad_sqlite_is_an_error() {
+        assert!(matches!(
+            read_sqlite(b"SQLite format 3\0garbage", None),
+            Err(RpmDbError::Sqlite(_))
+        ));
+        // A valid SQLite file without the Packages table.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.sqlite");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x);")
+            .unwrap();
+        let bytes = fs::read(&path).unwrap();
+        assert!(matches!(
+            read_sqlite(&bytes, None),
+            Err(RpmDbError::Sqlite(_))
+        ));
+        // A Packages row with a garbage blob names the record.
+        let conn = new_db(&dir.path().join("y.sqlite"));
+        conn.execute("INSERT INTO Packages (blob) VALUES (x'00000001ff')", [])
+            .unwrap();
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            .unwrap();
+        let bytes = fs::read(dir.path().join("y.sqlite")).unwrap();
+        let e = read_sqlite(&bytes, None).unwrap_err();
+        assert!(matches!(e, RpmDbError::Record { record: 1, .. }), "{e}");
+    }
+}
