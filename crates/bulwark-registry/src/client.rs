@@ -1,0 +1,336 @@
+//! HTTP transport for one repository: TLS set-up, auth challenges, status mapping.
+
+use std::fmt::Write as _;
+use std::io::Read as _;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::Deserialize;
+use ureq::http::Response;
+use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, TlsProvider};
+use ureq::{Agent, Body};
+
+use crate::auth::{Challenge, Credentials, parse_challenges};
+use crate::{Reference, RegistryError};
+
+/// Query-string encoding: everything but RFC 3986 unreserved characters.
+const QUERY: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+const TOKEN_BODY_LIMIT: u64 = 1024 * 1024;
+
+/// Transport settings, taken from [`crate::PullOptions`].
+pub(crate) struct ClientConfig<'a> {
+    pub(crate) insecure: bool,
+    pub(crate) ca_file: Option<&'a Path>,
+    pub(crate) credentials: Option<Credentials>,
+}
+
+pub(crate) struct Client {
+    agent: Agent,
+    base: String,
+    repository: String,
+    credentials: Option<Credentials>,
+    authorization: Option<String>,
+}
+
+/// `localhost`, `127.0.0.1` and `[::1]` (with or without a port) are spoken to over HTTP.
+pub(crate) fn is_loopback(host_port: &str) -> bool {
+    let host = if host_port.starts_with('[') {
+        host_port.split_inclusive(']').next().unwrap_or(host_port)
+    } else {
+        host_port.split(':').next().unwrap_or(host_port)
+    };
+    matches!(host, "localhost" | "127.0.0.1" | "[::1]")
+}
+
+fn host_of_url(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    authority.rsplit_once('@').map_or(authority, |(_, h)| h)
+}
+
+fn load_roots(path: &Path) -> Result<RootCerts, RegistryError> {
+    let bad = |reason: String| RegistryError::CaFile {
+        path: path.to_owned(),
+        reason,
+    };
+    let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+    let mut certs: Vec<Certificate<'static>> = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        if let PemItem::Certificate(c) = item.map_err(|e| bad(e.to_string()))? {
+            certs.push(c);
+        }
+    }
+    if certs.is_empty() {
+        return Err(bad("no PEM certificate found".to_owned()));
+    }
+    Ok(RootCerts::new_with_certs(&certs))
+}
+
+/// The body's first bytes, as printable text, for error messages.
+fn error_detail(resp: Response<Body>) -> String {
+    let mut buf = Vec::new();
+    let _ = resp
+        .into_body()
+        .into_with_config()
+        .limit(4096)
+        .reader()
+        .take(300)
+        .read_to_end(&mut buf);
+    let text: String = String::from_utf8_lossy(&buf)
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let text = text.trim();
+    if text.is_empty() {
+        String::new()
+    } else {
+        format!(": {text}")
+    }
+}
+
+pub(crate) fn transport(method: &'static str, url: &str, e: ureq::Error) -> RegistryError {
+    RegistryError::Transport {
+        method,
+        url: url.to_owned(),
+        source: Box::new(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    #[serde(default)]
+    token: Option<String>,
+    #[serde(default)]
+    access_token: Option<String>,
+}
+
+impl Client {
+    pub(crate) fn new(
+        reference: &Reference,
+        config: ClientConfig<'_>,
+    ) -> Result<Self, RegistryError> {
+        let host = reference.api_host();
+        let plain = config.insecure || is_loopback(host);
+        let mut tls = TlsConfig::builder()
+            .provider(TlsProvider::Rustls)
+            .unversioned_rustls_crypto_provider(Arc::new(
+                rustls::crypto::aws_lc_rs::default_provider(),
+            ));
+        let env_bundle = std::env::var_os("SSL_CERT_FILE").filter(|v| !v.is_empty());
+        if let Some(ca) = config.ca_file {
+            tls = tls.root_certs(load_roots(ca)?);
+        } else if let Some(bundle) = env_bundle {
+            tls = tls.root_certs(load_roots(Path::new(&bundle))?);
+        }
+        let mut builder = Agent::config_builder()
+            .http_status_as_error(false)
+            .user_agent(concat!("bulwark/", env!("CARGO_PKG_VERSION")))
+            .tls_config(tls.build())
+            .timeout_connect(Some(Duration::from_secs(30)))
+            .timeout_recv_response(Some(Duration::from_mins(2)))
+            .timeout_per_read(Some(Duration::from_mins(2)));
+        if is_loopback(host) {
+            builder = builder.proxy(None);
+        }
+        Ok(Self {
+            agent: builder.build().new_agent(),
+            base: format!("{}://{host}", if plain { "http" } else { "https" }),
+            repository: reference.repository.clone(),
+            credentials: config.credentials,
+            authorization: None,
+        })
+    }
+
+    /// `<base>/v2/<repository>/<kind>/<target>`
+    pub(crate) fn url(&self, kind: &str, target: &str) -> String {
+        format!("{}/v2/{}/{kind}/{target}", self.base, self.repository)
+    }
+
+    pub(crate) fn repository(&self) -> &str {
+        &self.repository
+    }
+
+    /// GETs `url`, answering one 401 challenge (basic or bearer) and retrying. Statuses other
+    /// than 401/403 are returned for the caller to map.
+    pub(crate) fn get(&mut self, url: &str, accept: &str) -> Result<Response<Body>, RegistryError> {
+        let mut answered = false;
+        loop {
+            let mut req = self.agent.get(url).header("Accept", accept);
+            if let Some(a) = &self.authorization {
+                req = req.header("Authorization", a);
+            }
+            let resp = req.call().map_err(|e| transport("GET", url, e))?;
+            match resp.status().as_u16() {
+                401 if !answered => {
+                    answered = true;
+                    let challenges: Vec<Challenge> = resp
+                        .headers()
+                        .get_all("www-authenticate")
+                        .iter()
+                        .filter_map(|v| v.to_str().ok())
+                        .flat_map(parse_challenges)
+                        .collect();
+                    self.answer(url, &challenges)?;
+                }
+                401 => {
+                    let reason = if self.credentials.is_some() {
+                        "the registry rejected the credentials"
+                    } else {
+                        "the registry requires credentials (use --username/--password or `docker login`)"
+                    };
+                    return Err(RegistryError::Unauthorized {
+                        url: url.to_owned(),
+                        reason: format!("{reason}{}", error_detail(resp)),
+                    });
+                }
+                403 => {
+                    return Err(RegistryError::Unauthorized {
+                        url: url.to_owned(),
+                        reason: format!("access denied{}", error_detail(resp)),
+                    });
+                }
+                _ => return Ok(resp),
+            }
+        }
+    }
+
+    fn answer(&mut self, url: &str, challenges: &[Challenge]) -> Result<(), RegistryError> {
+        if let Some(bearer) = challenges.iter().find(|c| c.scheme == "bearer") {
+            let token = self.fetch_token(url, bearer)?;
+            self.authorization = Some(format!("Bearer {token}"));
+            return Ok(());
+        }
+        if challenges.iter().any(|c| c.scheme == "basic") {
+            let creds = self.credentials.as_ref().ok_or_else(|| RegistryError::Unauthorized {
+                url: url.to_owned(),
+                reason: "the registry requires credentials (basic auth; use --username/--password or `docker login`)".to_owned(),
+            })?;
+            self.authorization = Some(creds.basic_header());
+            return Ok(());
+        }
+        Err(RegistryError::Unauthorized {
+            url: url.to_owned(),
+            reason: format!(
+                "HTTP 401 without a Basic or Bearer challenge (got {:?})",
+                challenges
+                    .iter()
+                    .map(|c| c.scheme.as_str())
+                    .collect::<Vec<_>>()
+            ),
+        })
+    }
+
+    /// The token flow of the distribution spec: GET `realm?service=…&scope=…`, with basic
+    /// credentials when we have them, and read `token` (or `access_token`).
+    fn fetch_token(&self, url: &str, challenge: &Challenge) -> Result<String, RegistryError> {
+        let scope = challenge
+            .params
+            .get("scope")
+            .cloned()
+            .unwrap_or_else(|| format!("repository:{}:pull", self.repository));
+        let token_err = |token_url: &str, reason: String| RegistryError::Token {
+            url: token_url.to_owned(),
+            scope: scope.clone(),
+            reason,
+        };
+        let realm = challenge
+            .params
+            .get("realm")
+            .filter(|r| r.starts_with("https://") || r.starts_with("http://"))
+            .ok_or_else(|| RegistryError::Unauthorized {
+                url: url.to_owned(),
+                reason: "Bearer challenge without an http(s) realm".to_owned(),
+            })?;
+        let mut token_url = realm.clone();
+        token_url.push(if realm.contains('?') { '&' } else { '?' });
+        if let Some(service) = challenge.params.get("service") {
+            let _ = write!(token_url, "service={}&", utf8_percent_encode(service, QUERY));
+        }
+        let _ = write!(token_url, "scope={}", utf8_percent_encode(&scope, QUERY));
+
+        let mut req = self.agent.get(&token_url);
+        // Credentials go to the realm only over TLS or on this machine.
+        let realm_safe = realm.starts_with("https://") || is_loopback(host_of_url(realm));
+        if let Some(creds) = self.credentials.as_ref().filter(|_| realm_safe) {
+            req = req.header("Authorization", creds.basic_header());
+        }
+        let resp = req.call().map_err(|e| transport("GET", &token_url, e))?;
+        let status = resp.status().as_u16();
+        if status != 200 {
+            return Err(token_err(
+                &token_url,
+                format!("HTTP {status}{}", error_detail(resp)),
+            ));
+        }
+        let body = resp
+            .into_body()
+            .into_with_config()
+            .limit(TOKEN_BODY_LIMIT)
+            .read_to_vec()
+            .map_err(|e| token_err(&token_url, e.to_string()))?;
+        let parsed: TokenResponse = serde_json::from_slice(&body)
+            .map_err(|e| token_err(&token_url, format!("invalid JSON: {e}")))?;
+        parsed
+            .token
+            .or(parsed.access_token)
+            .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_graphic()))
+            .ok_or_else(|| token_err(&token_url, "no usable token in the response".to_owned()))
+    }
+
+    /// Maps a non-200 response to an error. 404 names what was missing.
+    pub(crate) fn check_status(
+        &self,
+        url: &str,
+        what: &str,
+        resp: Response<Body>,
+    ) -> Result<Response<Body>, RegistryError> {
+        match resp.status().as_u16() {
+            200 => Ok(resp),
+            404 => Err(RegistryError::NotFound {
+                url: url.to_owned(),
+                what: what.to_owned(),
+                repository: self.repository.clone(),
+            }),
+            status => Err(RegistryError::Status {
+                method: "GET",
+                url: url.to_owned(),
+                status,
+                detail: error_detail(resp),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts() {
+        for h in [
+            "localhost",
+            "localhost:5000",
+            "127.0.0.1:5000",
+            "[::1]:5000",
+            "[::1]",
+        ] {
+            assert!(is_loopback(h), "{h}");
+        }
+        for h in [
+            "registry-1.docker.io",
+            "127.0.0.2:5000",
+            "localhost.example.com",
+            "[::2]:5",
+        ] {
+            assert!(!is_loopback(h), "{h}");
+        }
+        assert_eq!(host_of_url("http://u@127.0.0.1:9/token?x=y"), "127.0.0.1:9");
+    }
+}

@@ -1,0 +1,155 @@
+//! The one error type of this crate. Each variant says what was attempted on what.
+
+use std::io;
+use std::path::PathBuf;
+
+/// Everything that can go wrong while resolving, authenticating or pulling an image.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegistryError {
+    /// The image reference does not follow Docker's grammar.
+    #[error("invalid image reference {input:?}: {reason}")]
+    InvalidReference { input: String, reason: String },
+
+    /// The platform string is not `os/arch[/variant]`.
+    #[error(
+        "invalid platform {input:?}: {reason} (expected os/arch[/variant], e.g. linux/arm64/v8)"
+    )]
+    InvalidPlatform { input: String, reason: String },
+
+    /// A digest is not `algorithm:hex`, or its hex part has the wrong shape.
+    #[error("invalid digest {digest:?}: {reason}")]
+    InvalidDigest { digest: String, reason: String },
+
+    /// A digest uses an algorithm other than sha256.
+    #[error("unsupported digest algorithm in {digest:?}: only sha256 is supported")]
+    UnsupportedDigest { digest: String },
+
+    /// The connection or the TLS handshake failed, or the body could not be read.
+    #[error("{method} {url}: {source}")]
+    Transport {
+        method: &'static str,
+        url: String,
+        #[source]
+        source: Box<ureq::Error>,
+    },
+
+    /// The connection broke while a body was being read.
+    #[error("GET {url}: reading the body: {source}")]
+    Download {
+        url: String,
+        #[source]
+        source: io::Error,
+    },
+
+    /// The registry answered with an unexpected HTTP status.
+    #[error("{method} {url}: HTTP {status}{detail}")]
+    Status {
+        method: &'static str,
+        url: String,
+        status: u16,
+        /// The start of the registry's error body, prefixed with ": ", or empty.
+        detail: String,
+    },
+
+    /// The manifest or blob does not exist in the repository.
+    #[error("GET {url}: {what} not found in repository {repository}")]
+    NotFound {
+        url: String,
+        what: String,
+        repository: String,
+    },
+
+    /// The registry refused our credentials, or wants credentials we do not have.
+    #[error("GET {url}: authentication failed: {reason}")]
+    Unauthorized { url: String, reason: String },
+
+    /// The token endpoint named in a `WWW-Authenticate: Bearer` challenge failed.
+    #[error("GET {url} (token for {scope}): {reason}")]
+    Token {
+        url: String,
+        scope: String,
+        reason: String,
+    },
+
+    /// Downloaded bytes do not hash to the digest they were requested by.
+    #[error(
+        "GET {url}: digest mismatch in repository {repository}: expected {expected}, got {actual}"
+    )]
+    DigestMismatch {
+        url: String,
+        repository: String,
+        expected: String,
+        actual: String,
+    },
+
+    /// A blob is longer or shorter than its descriptor says.
+    #[error(
+        "GET {url}: size mismatch in repository {repository}: expected {expected} bytes, got {actual}"
+    )]
+    SizeMismatch {
+        url: String,
+        repository: String,
+        expected: u64,
+        actual: u64,
+    },
+
+    /// A manifest (or config) exceeds the size we are willing to hold in memory.
+    #[error("GET {url}: {what} larger than the {limit}-byte limit")]
+    TooLarge {
+        url: String,
+        what: &'static str,
+        limit: u64,
+    },
+
+    /// A manifest or index is not valid JSON of the expected shape.
+    #[error("{url}: invalid manifest: {reason}")]
+    InvalidManifest { url: String, reason: String },
+
+    /// The manifest's media type is not one of the four we accept.
+    #[error("{url}: unsupported manifest media type {media_type:?}")]
+    UnsupportedManifest { url: String, media_type: String },
+
+    /// A layer's media type is not a (gzip, zstd or uncompressed) tar layer.
+    #[error("{reference}: layer {digest} has unsupported media type {media_type:?}")]
+    UnsupportedLayer {
+        reference: String,
+        digest: String,
+        media_type: String,
+    },
+
+    /// An image index has no manifest for the requested platform.
+    #[error("{reference}: no manifest for platform {wanted}; available: {available}")]
+    PlatformNotFound {
+        reference: String,
+        wanted: String,
+        available: String,
+    },
+
+    /// A file-system operation on the cache or a config file failed.
+    #[error("{action} {}: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+
+    /// The CA bundle could not be read or holds no certificate.
+    #[error("CA bundle {}: {reason}", path.display())]
+    CaFile { path: PathBuf, reason: String },
+
+    /// `~/.docker/config.json` (or `$DOCKER_CONFIG/config.json`) is malformed.
+    #[error("Docker config {}: {reason}", path.display())]
+    DockerConfig { path: PathBuf, reason: String },
+}
+
+impl RegistryError {
+    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
+        Self::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+}
