@@ -104,6 +104,12 @@ fn assert_files_match_truth(
     sample: &str,
     ql_file: &str,
 ) {
+    assert_file_counts_match_truth(packages, counts_file);
+    let pkg = packages.iter().find(|p| p.name == sample).unwrap();
+    assert_eq!(pkg.files, lines(ql_file), "files of {sample} vs {ql_file}");
+}
+
+fn assert_file_counts_match_truth(packages: &[RpmPackage], counts_file: &str) {
     let want: BTreeMap<(String, String), usize> = testdata(counts_file)
         .lines()
         .map(|l| {
@@ -116,8 +122,6 @@ fn assert_files_match_truth(
         .map(|p| ((p.name.clone(), none(p.arch.as_deref())), p.files.len()))
         .collect();
     assert_eq!(got, want, "file counts vs {counts_file}");
-    let pkg = packages.iter().find(|p| p.name == sample).unwrap();
-    assert_eq!(pkg.files, lines(ql_file), "files of {sample} vs {ql_file}");
 }
 
 #[test]
@@ -166,6 +170,22 @@ fn bdb_libuuid_matches_rpm_qa() {
         Some(("util-linux".into(), "2.32.1".into()))
     );
     assert_eq!(read_packages(&db, None).unwrap().0, DbFormat::BerkeleyDb);
+}
+
+/// Multi-package BerkeleyDB files made by Berkeley DB's own `db5.3_load`, one per byte
+/// order (see testdata/README.md); rpm's `bdb_ro` backend read them for the truth.
+#[test]
+fn bdb_both_byte_orders_match_rpm_qa() {
+    for name in ["bdb-le-4096", "bdb-be-512"] {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata")
+            .join(format!("{name}.Packages"));
+        let db = fs::read(&path).unwrap();
+        let packages = read_bdb(&db).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(packages.len(), 16, "{name}");
+        assert_matches_truth(&packages, &format!("{name}.qa.tsv"));
+        assert_file_counts_match_truth(&packages, &format!("{name}.filecount.tsv"));
+    }
 }
 
 #[test]
