@@ -7,10 +7,39 @@
 //! use bulwark_report::{Report, Target, TargetKind};
 //! let r = Report::new(Target { kind: TargetKind::Filesystem, name: "repo".into(), image: None });
 //! assert_eq!(r.schema_version, bulwark_report::SCHEMA_VERSION);
+//!
+//! // Any format renders from the same value.
+//! let mut out = Vec::new();
+//! bulwark_report::render(bulwark_report::Format::CycloneDx, &r, &bulwark_report::RenderOptions::default(), &mut out)?;
+//! assert!(String::from_utf8(out)?.contains("\"specVersion\": \"1.6\""));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! Renderers read a few well-known keys of [`Finding::properties`](bulwark_types::Finding) to tie a finding to a
+//! package and describe its fix: `purl`, `packageName` (or `pkgName`), `installedVersion`, `fixedVersion`, and
+//! `cvssScore` (a number, used as SARIF `security-severity` when present).
 
 use bulwark_types::{Diagnostic, DiagnosticLevel, Distro, Finding, LayerRef, Package};
 use serde::{Deserialize, Serialize};
+
+mod cyclonedx;
+mod format;
+mod json;
+mod junit;
+mod link;
+mod sarif;
+mod spdx;
+mod spdx_license;
+mod table;
+mod util;
+
+pub use cyclonedx::render_cyclonedx;
+pub use format::{Format, RenderOptions, ReportError, render};
+pub use json::render_json;
+pub use junit::render_junit;
+pub use sarif::render_sarif;
+pub use spdx::render_spdx_json;
+pub use table::render_table;
 
 /// Version of the JSON report schema.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -91,7 +120,10 @@ impl Report {
     pub fn new(target: Target) -> Self {
         Self {
             schema_version: SCHEMA_VERSION,
-            tool: Tool { name: "bulwark".into(), version: env!("CARGO_PKG_VERSION").into() },
+            tool: Tool {
+                name: "bulwark".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
             created_at: rfc3339_now(),
             target,
             os: None,
@@ -104,18 +136,23 @@ impl Report {
     /// True when a diagnostic says the inventory cannot be trusted.
     #[must_use]
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.level == DiagnosticLevel::Error)
+        self.diagnostics
+            .iter()
+            .any(|d| d.level == DiagnosticLevel::Error)
     }
 }
 
 /// Current UTC time as RFC 3339 (`2026-11-23T18:40:05Z`). Honours `SOURCE_DATE_EPOCH` for reproducible output.
 #[must_use]
 pub fn rfc3339_now() -> String {
-    let secs = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse::<i64>().ok()).unwrap_or_else(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
-    });
+    let secs = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
+        });
     rfc3339(secs)
 }
 
@@ -134,7 +171,12 @@ pub fn rfc3339(secs: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 #[cfg(test)]

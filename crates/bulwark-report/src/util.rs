@@ -1,0 +1,149 @@
+//! Small helpers shared by the renderers: stable hashing, id de-duplication, URI escaping.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+
+use bulwark_types::LayerRef;
+
+use crate::Report;
+
+/// The project's home (the workspace `repository`), for SARIF `informationUri` and SPDX namespaces.
+pub(crate) fn project_url() -> &'static str {
+    match env!("CARGO_PKG_REPOSITORY").trim_end_matches('/') {
+        "" => "https://bulwark.invalid",
+        url => url,
+    }
+}
+
+/// FNV-1a, 128-bit. Not cryptographic: it only derives stable, well-spread identifiers (serial numbers, document
+/// namespaces, fingerprints) from content, so that the same report renders byte-identically.
+pub(crate) fn fnv1a128(bytes: &[u8]) -> u128 {
+    const OFFSET: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
+    const PRIME: u128 = 0x0000_0000_0100_0000_0000_0000_0000_013b;
+    bytes
+        .iter()
+        .fold(OFFSET, |h, &b| (h ^ u128::from(b)).wrapping_mul(PRIME))
+}
+
+/// A UUID (RFC 9562 layout, version 4 bits and variant set) derived from the whole report. Deterministic: the same
+/// report, including its `created_at`, yields the same UUID; any difference in content changes it.
+pub(crate) fn report_uuid(report: &Report) -> String {
+    let bytes = serde_json::to_vec(report).unwrap_or_default();
+    let mut h = fnv1a128(&bytes).to_be_bytes();
+    h[6] = (h[6] & 0x0f) | 0x40;
+    h[8] = (h[8] & 0x3f) | 0x80;
+    let hex = h.iter().fold(String::with_capacity(32), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    });
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+/// Hands out identifiers, appending `-2`, `-3`… (or `sep`+n) to any that was already taken.
+#[derive(Default)]
+pub(crate) struct UniqueIds {
+    taken: HashSet<String>,
+}
+
+impl UniqueIds {
+    pub(crate) fn claim(&mut self, base: &str, sep: &str) -> String {
+        if self.taken.insert(base.to_owned()) {
+            return base.to_owned();
+        }
+        let mut n = 2u64;
+        loop {
+            let candidate = format!("{base}{sep}{n}");
+            if self.taken.insert(candidate.clone()) {
+                return candidate;
+            }
+            n += 1;
+        }
+    }
+}
+
+/// Percent-encodes a path for use as a *relative* URI reference: keeps unreserved characters and `/`, encodes the
+/// rest (so `alpine:3.19` does not read as a URI with scheme `alpine`). A leading `/` is dropped because SARIF
+/// consumers such as GitHub want paths relative to the repository or scan root.
+pub(crate) fn relative_uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.trim_start_matches('/').bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+/// `sha256:<64 hex>` → (`SHA-256`/`SHA256` spelling is the caller's), the hex part, when the digest is well formed.
+pub(crate) fn sha256_hex(digest: &str) -> Option<&str> {
+    let hex = digest.strip_prefix("sha256:")?;
+    (hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit())).then_some(hex)
+}
+
+/// One-line description of a layer: `layer 2 (sha256:0123456789ab): RUN apt-get install -y curl`.
+pub(crate) fn describe_layer(layer: &LayerRef) -> String {
+    let mut s = format!("layer {}", layer.index);
+    if let Some(d) = layer.diff_id.as_ref().or(layer.digest.as_ref()) {
+        let _ = write!(s, " ({})", bulwark_types::short_digest(d));
+    }
+    if let Some(c) = &layer.created_by {
+        s.push_str(": ");
+        s.push_str(c.trim());
+    }
+    s
+}
+
+/// Truncates to at most `max` characters, marking the cut with `…`.
+pub(crate) fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv_known_vectors() {
+        // Offset basis from the FNV spec; "a" cross-checked with an independent Python FNV-1a 128 computation.
+        assert_eq!(fnv1a128(b""), 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d);
+        assert_eq!(fnv1a128(b"a"), 0xd228_cb69_6f1a_8caf_7891_2b70_4e4a_8964);
+    }
+
+    #[test]
+    fn unique_ids_suffix_duplicates() {
+        let mut ids = UniqueIds::default();
+        assert_eq!(ids.claim("a", "-"), "a");
+        assert_eq!(ids.claim("a", "-"), "a-2");
+        assert_eq!(ids.claim("a-2", "-"), "a-2-2");
+        assert_eq!(ids.claim("a", "-"), "a-3");
+    }
+
+    #[test]
+    fn relative_uri_escapes() {
+        assert_eq!(relative_uri("/var/lib/dpkg/status"), "var/lib/dpkg/status");
+        assert_eq!(relative_uri("alpine:3.19"), "alpine%3A3.19");
+        assert_eq!(relative_uri("a b@c"), "a%20b%40c");
+    }
+
+    #[test]
+    fn sha256_hex_checks_shape() {
+        let d = format!("sha256:{}", "ab".repeat(32));
+        assert_eq!(sha256_hex(&d), Some("ab".repeat(32).as_str()));
+        assert_eq!(sha256_hex("sha256:abc"), None);
+        assert_eq!(sha256_hex("sha512:00"), None);
+    }
+}
