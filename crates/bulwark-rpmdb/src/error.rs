@@ -19,9 +19,12 @@ pub enum RpmDbError {
     /// The NDB `Packages.db` file is truncated or inconsistent.
     #[error("invalid NDB Packages.db file: {0}")]
     Ndb(String),
-    /// SQLite refused the database (corrupt file, no `Packages` table, ...).
+    /// SQLite refused the database (corrupt file, or more work than its size justifies).
     #[error("failed to read rpmdb.sqlite")]
     Sqlite(#[source] rusqlite::Error),
+    /// The SQLite database has no plain `Packages` table (missing, a view, or a virtual table).
+    #[error("rpmdb.sqlite has no Packages table")]
+    NoPackagesTable,
     /// The private temporary copy of the SQLite database could not be written.
     #[error("failed to stage rpmdb.sqlite in a temporary directory")]
     TempCopy(#[source] io::Error),

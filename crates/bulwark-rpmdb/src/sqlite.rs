@@ -8,7 +8,7 @@
 
 use std::fs;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use crate::{DbFormat, RpmDbError, RpmPackage, parse_records};
 
@@ -20,7 +20,8 @@ use crate::{DbFormat, RpmDbError, RpmPackage, parse_records};
 ///
 /// # Errors
 /// [`RpmDbError::TempCopy`] when the temporary copy cannot be written,
-/// [`RpmDbError::Sqlite`] when SQLite rejects the file or it has no `Packages` table, and
+/// [`RpmDbError::Sqlite`] when SQLite rejects the file (corrupt, or more work than its size
+/// justifies), [`RpmDbError::NoPackagesTable`] when `Packages` is missing or not a plain table, and
 /// [`RpmDbError::Record`] when a row holds an unparsable header.
 pub fn read_sqlite(db: &[u8], wal: Option<&[u8]>) -> Result<Vec<RpmPackage>, RpmDbError> {
     let dir = tempfile::Builder::new()
@@ -41,6 +42,38 @@ pub fn read_sqlite(db: &[u8], wal: Option<&[u8]>) -> Result<Vec<RpmPackage>, Rpm
         // We only read; `query_only` makes SQLite refuse any write a hostile schema might cause.
         conn.pragma_update(None, "query_only", true)
             .map_err(RpmDbError::Sqlite)?;
+        conn.pragma_update(None, "trusted_schema", false)
+            .map_err(RpmDbError::Sqlite)?;
+        // A view named Packages could compute rows forever (a recursive CTE); a real table's
+        // rows are bounded by the file. Only a plain table is accepted.
+        let sql: Option<String> = conn
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'Packages'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(RpmDbError::Sqlite)?;
+        match sql {
+            Some(sql)
+                if !sql
+                    .trim_start()
+                    .to_ascii_uppercase()
+                    .starts_with("CREATE VIRTUAL") => {}
+            _ => return Err(RpmDbError::NoPackagesTable),
+        }
+        // Belt and braces: abort after a VM budget proportional to the input. A well-formed
+        // database needs a few instructions per row; this allows far more.
+        let budget = 10_000 + (db.len() + wal.map_or(0, <[u8]>::len)) / 64;
+        let mut steps = 0usize;
+        conn.progress_handler(
+            1000,
+            Some(move || {
+                steps += 1;
+                steps > budget
+            }),
+        )
+        .map_err(RpmDbError::Sqlite)?;
         let mut stmt = conn
             .prepare("SELECT hnum, blob FROM Packages ORDER BY hnum")
             .map_err(RpmDbError::Sqlite)?;
@@ -122,7 +155,21 @@ mod tests {
         let bytes = fs::read(&path).unwrap();
         assert!(matches!(
             read_sqlite(&bytes, None),
-            Err(RpmDbError::Sqlite(_))
+            Err(RpmDbError::NoPackagesTable)
+        ));
+        // A view that would produce rows forever is refused before it runs.
+        let path = dir.path().join("v.sqlite");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch(
+                "CREATE VIEW Packages AS WITH RECURSIVE c(x) AS \
+                 (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x AS hnum, x'00' AS blob FROM c;",
+            )
+            .unwrap();
+        let bytes = fs::read(&path).unwrap();
+        assert!(matches!(
+            read_sqlite(&bytes, None),
+            Err(RpmDbError::NoPackagesTable)
         ));
         // A Packages row with a garbage blob names the record.
         let conn = new_db(&dir.path().join("y.sqlite"));
