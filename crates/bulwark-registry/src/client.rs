@@ -39,7 +39,8 @@ pub(crate) struct Client {
     authorization: Option<String>,
 }
 
-/// `localhost`, `127.0.0.1` and `[::1]` (with or without a port) are spoken to over HTTP.
+/// `localhost`, `127.0.0.1` and `[::1]` (with or without a port) are spoken to over HTTP
+/// unless a CA bundle is given.
 pub(crate) fn is_loopback(host_port: &str) -> bool {
     let host = if host_port.starts_with('[') {
         host_port.split_inclusive(']').next().unwrap_or(host_port)
@@ -117,7 +118,8 @@ impl Client {
         config: ClientConfig<'_>,
     ) -> Result<Self, RegistryError> {
         let host = reference.api_host();
-        let plain = config.insecure || is_loopback(host);
+        // A CA bundle says the registry speaks TLS, even on this machine.
+        let plain = config.insecure || (is_loopback(host) && config.ca_file.is_none());
         let mut tls = TlsConfig::builder()
             .provider(TlsProvider::Rustls)
             .unversioned_rustls_crypto_provider(Arc::new(
@@ -251,7 +253,11 @@ impl Client {
         let mut token_url = realm.clone();
         token_url.push(if realm.contains('?') { '&' } else { '?' });
         if let Some(service) = challenge.params.get("service") {
-            let _ = write!(token_url, "service={}&", utf8_percent_encode(service, QUERY));
+            let _ = write!(
+                token_url,
+                "service={}&",
+                utf8_percent_encode(service, QUERY)
+            );
         }
         let _ = write!(token_url, "scope={}", utf8_percent_encode(&scope, QUERY));
 

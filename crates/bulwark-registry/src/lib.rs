@@ -23,10 +23,11 @@
 //! [`PullOptions::username`]/[`PullOptions::password`], else from the Docker config file's
 //! `auths` entries. Credential helpers (`credsStore`, `credHelpers`) are not supported.
 //!
-//! Transport: HTTPS (rustls with aws-lc-rs, Mozilla's roots from `webpki-roots`) except for
-//! `localhost`, `127.0.0.1` and `[::1]`, or when [`PullOptions::insecure`] is set, which use
-//! plain HTTP. [`PullOptions::ca_file`] (or else `SSL_CERT_FILE`) *replaces* the built-in
-//! roots with the certificates of a PEM bundle.
+//! Transport: HTTPS (rustls with aws-lc-rs, Mozilla's roots from `webpki-roots`), except
+//! plain HTTP when [`PullOptions::insecure`] is set, or for `localhost`, `127.0.0.1` and
+//! `[::1]` when no [`PullOptions::ca_file`] is given (a CA bundle means the registry speaks
+//! TLS). `ca_file` (or else `SSL_CERT_FILE`) *replaces* the built-in roots with the
+//! certificates of a PEM bundle.
 
 mod auth;
 mod cache;
@@ -108,7 +109,8 @@ pub struct PullOptions {
     pub cache_dir: PathBuf,
     /// Speak plain HTTP to the registry (as Docker's "insecure registries").
     pub insecure: bool,
-    /// PEM bundle of CA certificates to trust instead of the built-in roots.
+    /// PEM bundle of CA certificates to trust instead of the built-in roots. Also switches
+    /// loopback registries from plain HTTP to HTTPS.
     pub ca_file: Option<PathBuf>,
     /// Explicit credentials; they take precedence over the Docker config file.
     pub username: Option<String>,

@@ -28,6 +28,7 @@
 #                     serve the same pushed content, e.g. a plain one and a token one).
 #   WATCH_PID         when set, the registry is killed once that process has exited, so a test
 #                     binary that dies (or keeps registries in statics) leaves nothing running.
+#   WATCH_CLEANUP     with WATCH_PID: a directory to delete once that process has exited.
 #
 # `start` prints `key=value` lines: port, pid, url and, for tls, ca, username, password.
 # The registry's log is WORKDIR/registry.log.
@@ -140,6 +141,10 @@ auth:
         (
             while kill -0 "$WATCH_PID" 2>/dev/null && kill -0 "$pid" 2>/dev/null; do sleep 1; done
             kill "$pid" 2>/dev/null || true
+            if [[ -n "${WATCH_CLEANUP:-}" ]] && ! kill -0 "$WATCH_PID" 2>/dev/null; then
+                sleep 1
+                rm -rf "$WATCH_CLEANUP"
+            fi
         ) </dev/null >/dev/null 2>&1 &
     fi
     local port="" i
