@@ -328,18 +328,19 @@ pub(crate) fn bom(report: &Report) -> Value {
     bom.insert("specVersion".into(), SPEC_VERSION.into());
     bom.insert("serialNumber".into(), format!("urn:uuid:{uuid}").into());
     bom.insert("version".into(), 1.into());
-    bom.insert(
-        "metadata".into(),
-        json!({
-            "timestamp": report.created_at,
+    let mut metadata = json!({
             "tools": { "components": [{
                 "type": "application",
                 "name": report.tool.name,
                 "version": report.tool.version,
             }]},
             "component": target_component(report, &root_ref),
-        }),
-    );
+    });
+    // The schema checks `date-time`; a malformed created_at is left out rather than failing validation.
+    if let Some(ts) = crate::util::utc_seconds(&report.created_at) {
+        metadata["timestamp"] = ts.into();
+    }
+    bom.insert("metadata".into(), metadata);
     bom.insert("components".into(), Value::Array(components));
     bom.insert("dependencies".into(), Value::Array(dependencies));
     if !vulnerabilities.is_empty() {

@@ -73,12 +73,12 @@ fn artifact_uri(report: &Report, f: &Finding) -> String {
         .or(pkg_path)
         .or(f.location.resource.as_deref())
         .unwrap_or(&report.target.name);
-    let uri = relative_uri(raw);
-    if uri.is_empty() {
-        relative_uri(&report.target.name)
-    } else {
-        uri
-    }
+    // GitHub needs a non-empty URI on every result.
+    [raw, report.target.name.as_str(), "target"]
+        .into_iter()
+        .map(relative_uri)
+        .find(|u| !u.is_empty())
+        .unwrap_or_default()
 }
 
 fn region(loc: &Location) -> Option<Value> {

@@ -36,21 +36,15 @@ pub(crate) fn sanitize_id(s: &str) -> String {
 
 /// SPDX wants `YYYY-MM-DDThh:mm:ssZ` exactly; reports may carry fractional seconds or an offset.
 fn spdx_timestamp(created_at: &str) -> String {
-    let shape_ok = created_at.len() >= 19
-        && created_at
-            .bytes()
-            .take(19)
-            .enumerate()
-            .all(|(i, b)| match i {
-                4 | 7 => b == b'-',
-                10 => b == b'T',
-                13 | 16 => b == b':',
-                _ => b.is_ascii_digit(),
-            });
-    if shape_ok {
-        format!("{}Z", &created_at[..19])
+    crate::util::utc_seconds(created_at).unwrap_or_else(|| "1970-01-01T00:00:00Z".to_owned())
+}
+
+/// SPDX rejects empty names.
+fn non_empty(name: &str) -> String {
+    if name.trim().is_empty() {
+        "unnamed".to_owned()
     } else {
-        "1970-01-01T00:00:00Z".to_owned()
+        name.to_owned()
     }
 }
 
@@ -129,7 +123,7 @@ fn package_comment(p: &Package) -> Option<String> {
 
 fn package(p: &Package, spdx_id: &str, extracted: &mut ExtractedLicenses) -> Value {
     let mut o = Map::new();
-    o.insert("name".into(), p.name.clone().into());
+    o.insert("name".into(), non_empty(&p.name).into());
     o.insert("SPDXID".into(), spdx_id.into());
     if !p.version.is_empty() {
         o.insert("versionInfo".into(), p.version.clone().into());
@@ -182,7 +176,7 @@ fn package(p: &Package, spdx_id: &str, extracted: &mut ExtractedLicenses) -> Val
 fn root_package(report: &Report, spdx_id: &str) -> Value {
     let t = &report.target;
     let mut o = Map::new();
-    o.insert("name".into(), t.name.clone().into());
+    o.insert("name".into(), non_empty(&t.name).into());
     o.insert("SPDXID".into(), spdx_id.into());
     if let Some(d) = t
         .image
@@ -306,7 +300,7 @@ pub(crate) fn document(report: &Report) -> Value {
     doc.insert("spdxVersion".into(), "SPDX-2.3".into());
     doc.insert("dataLicense".into(), "CC0-1.0".into());
     doc.insert("SPDXID".into(), doc_id.into());
-    doc.insert("name".into(), name.clone().into());
+    doc.insert("name".into(), non_empty(name).into());
     doc.insert("documentNamespace".into(), namespace.into());
     doc.insert(
         "creationInfo".into(),

@@ -102,6 +102,19 @@ pub(crate) fn describe_layer(layer: &LayerRef) -> String {
     s
 }
 
+/// `YYYY-MM-DDThh:mm:ssZ` from an RFC 3339 UTC timestamp, dropping fractional seconds; `None` when the text does
+/// not start with that shape. (Reports are created in UTC, see [`crate::rfc3339_now`].)
+pub(crate) fn utc_seconds(ts: &str) -> Option<String> {
+    let head = ts.get(..19)?;
+    let shape_ok = head.bytes().enumerate().all(|(i, b)| match i {
+        4 | 7 => b == b'-',
+        10 => b == b'T',
+        13 | 16 => b == b':',
+        _ => b.is_ascii_digit(),
+    });
+    shape_ok.then(|| format!("{head}Z"))
+}
+
 /// Truncates to at most `max` characters, marking the cut with `…`.
 pub(crate) fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {

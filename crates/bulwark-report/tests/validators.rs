@@ -320,12 +320,38 @@ fn empty_report() -> Report {
     r
 }
 
+/// Degenerate input: no name, a malformed timestamp, a package with neither name nor version nor purl.
+fn degenerate_report() -> Report {
+    let mut r = Report::new(Target {
+        kind: TargetKind::Rootfs,
+        name: String::new(),
+        image: Some(ImageMetadata::default()),
+    });
+    r.created_at = "yesterday".into();
+    r.packages.push(Package::new(PackageType::Go, "", ""));
+    r.os = Some(Distro {
+        id: "wolfi".into(),
+        ..Distro::default()
+    });
+    r
+}
+
 fn python() -> String {
     std::env::var("BULWARK_PYTHON").unwrap_or_else(|_| "python3".into())
 }
 
 /// Runs `tests/validators/<script> <file>`; returns its stdout, or fails the test with its output.
 fn validate(script: &str, file: &Path) -> String {
+    let (ok, stdout, stderr) = run_validator(script, file);
+    assert!(
+        ok,
+        "{script} rejected {}:\n{stdout}\n{stderr}",
+        file.display()
+    );
+    stdout
+}
+
+fn run_validator(script: &str, file: &Path) -> (bool, String, String) {
     let scripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validators");
     let out = Command::new(python())
         // No __pycache__ in the source tree.
@@ -340,13 +366,14 @@ fn validate(script: &str, file: &Path) -> String {
             )
         });
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "{script} rejected {}:\n{stdout}\n{stderr}",
-        file.display()
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    // Exit 3: a validator package is missing. Fail with the install line, whichever way the caller expected.
+    assert_ne!(
+        out.status.code(),
+        Some(3),
+        "a validator package is missing:\n{stderr}"
     );
-    stdout
+    (out.status.success(), stdout, stderr)
 }
 
 fn render_to(dir: &str, report: &Report, format: Format) -> (PathBuf, String) {
@@ -361,8 +388,12 @@ fn render_to(dir: &str, report: &Report, format: Format) -> (PathBuf, String) {
     (path, String::from_utf8(buf).unwrap())
 }
 
-fn reports() -> [(&'static str, Report); 2] {
-    [("image", image_report()), ("empty", empty_report())]
+fn reports() -> [(&'static str, Report); 3] {
+    [
+        ("image", image_report()),
+        ("empty", empty_report()),
+        ("degenerate", degenerate_report()),
+    ]
 }
 
 #[test]
@@ -486,7 +517,11 @@ fn junit_parses_with_matching_counts() {
         // Vulnerabilities: one case per package, failing when it has any; a vulnerability without an installed
         // package gets a case of its own. Other kinds: one case per rule id.
         let image = name == "image";
-        let expected_tests = if image { 10 + 1 + 2 + 1 } else { 0 };
+        let expected_tests = if image {
+            10 + 1 + 2 + 1
+        } else {
+            r.packages.len()
+        };
         let expected_failures = if image { 3 + 1 + 2 + 1 } else { 0 };
         assert_eq!(counts["tests"], expected_tests, "{out}");
         assert_eq!(counts["failures"], expected_failures, "{out}");
@@ -521,4 +556,53 @@ fn table_lists_everything_without_colour_by_default() {
     )
     .unwrap();
     assert!(String::from_utf8(coloured).unwrap().contains("\u{1b}["));
+}
+
+/// The validators must be able to say no: each gets a copy of a valid output with one spec violation.
+#[test]
+fn validators_reject_broken_documents() {
+    let r = image_report();
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("bulwark-report")
+        .join("broken");
+    std::fs::create_dir_all(&dir).unwrap();
+    let broken_json = |format: Format, name: &str, breaker: &dyn Fn(&mut Value)| {
+        let (_, text) = render_to("broken-src", &r, format);
+        let mut v: Value = serde_json::from_str(&text).unwrap();
+        breaker(&mut v);
+        let path = dir.join(name);
+        std::fs::write(&path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+        path
+    };
+    let cases = [
+        (
+            "validate_cyclonedx.py",
+            broken_json(Format::CycloneDx, "bad.cdx.json", &|v| {
+                v["components"][0]["type"] = "gadget".into();
+            }),
+        ),
+        (
+            "validate_spdx.py",
+            broken_json(Format::SpdxJson, "bad.spdx.json", &|v| {
+                v["packages"][1]["SPDXID"] = "SPDXRef-bad id!".into();
+            }),
+        ),
+        (
+            "validate_sarif.py",
+            broken_json(Format::Sarif, "bad.sarif", &|v| {
+                v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"] =
+                    json!({ "startLine": 0 });
+            }),
+        ),
+    ];
+    for (script, path) in cases {
+        let (ok, stdout, stderr) = run_validator(script, &path);
+        assert!(!ok, "{script} accepted {}:\n{stdout}", path.display());
+        assert!(!stderr.is_empty());
+    }
+    let (_, xml) = render_to("broken-src", &r, Format::Junit);
+    let path = dir.join("bad.junit.xml");
+    std::fs::write(&path, xml.replacen("tests=\"11\"", "tests=\"12\"", 1)).unwrap();
+    let (ok, stdout, _) = run_validator("validate_junit.py", &path);
+    assert!(!ok, "junit counts mismatch accepted:\n{stdout}");
 }
