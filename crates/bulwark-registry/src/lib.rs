@@ -312,9 +312,11 @@ impl Puller<'_> {
             });
         };
 
-        // Refuse unknown layer types before downloading anything.
+        // Refuse bad digests and unknown layer types before downloading anything.
+        Digest::parse(&config.digest)?;
         let mut kinds = Vec::with_capacity(layers.len());
         for layer in layers {
+            Digest::parse(&layer.digest)?;
             let compression = Compression::from_media_type(&layer.media_type).ok_or_else(|| {
                 RegistryError::UnsupportedLayer {
                     reference: self.reference.to_string(),
