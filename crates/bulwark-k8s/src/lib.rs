@@ -1,0 +1,539 @@
+//! Kubernetes manifest scanning for Bulwark: a YAML parser that keeps exact lines, a resource model for the
+//! workload, RBAC, network and config kinds, and one folder per rule under `src/rules/`.
+//!
+//! ```
+//! use bulwark_k8s::{scan, Input, ScanOptions};
+//! let yaml = b"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: nginx\n    securityContext:\n      privileged: true\n";
+//! let r = scan(&[Input::Bytes { name: "pod.yaml".into(), data: yaml.to_vec() }], &ScanOptions::default()).unwrap();
+//! let f = r.findings.iter().find(|f| f.name.as_deref() == Some("privileged-container")).unwrap();
+//! assert_eq!(f.location.line, Some(9)); // the `privileged: true` line
+//! ```
+//!
+//! Where findings point: at the key of the offending field (`privileged:`). When the problem is a *missing*
+//! field, at the nearest thing that exists: a container's `name:` key for container fields, the pod spec's
+//! `spec:` key for pod-level fields, the object's `kind:` key for object-level ones.
+
+#![forbid(unsafe_code)]
+
+mod compliance;
+mod input;
+pub mod model;
+pub mod pss;
+pub mod rule;
+pub mod rules;
+pub mod yaml;
+
+use std::collections::{BTreeMap, HashMap};
+
+use bulwark_types::{Diagnostic, Finding, FindingKind, Location, Severity};
+use rayon::prelude::*;
+use serde::Serialize;
+
+pub use compliance::{Compliance, ControlStatus, Framework};
+pub use input::{Input, find_tool};
+use model::{Cluster, Object, TypeProblem};
+use rule::{Cx, Hit, Rule, RuleMeta, Targets};
+pub use rules::{RULES, rule_by_id_or_name};
+
+/// Errors that stop a scan (a bad manifest does not: it becomes a [`Diagnostic`]).
+#[derive(Debug, thiserror::Error)]
+pub enum K8sError {
+    #[error("failed to read {path}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{tool} is not installed: {hint}")]
+    ToolMissing { tool: String, hint: String },
+    #[error("{tool} {message}")]
+    Tool { tool: String, message: String },
+    #[error("invalid option: {0}")]
+    Option(String),
+}
+
+/// How to scan.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// PSS policy version for objects whose Namespace does not pin one.
+    pub pss_version: pss::Version,
+    pub limits: yaml::Limits,
+    /// Files larger than this are skipped with a diagnostic.
+    pub max_file_size: u64,
+    /// Run only these rules (ids or names); all when empty.
+    pub only_rules: Vec<String>,
+    /// Severity overrides by rule id or name.
+    pub severity: HashMap<String, Severity>,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        Self {
+            pss_version: pss::LATEST,
+            limits: yaml::Limits::default(),
+            max_file_size: 32 * 1024 * 1024,
+            only_rules: Vec::new(),
+            severity: HashMap::new(),
+        }
+    }
+}
+
+/// The kubesec-style score of one workload: positive points for hardening, negative for findings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkloadScore {
+    pub resource: String,
+    pub path: String,
+    pub line: u32,
+    pub score: i32,
+    /// How the workload can be reached: `LoadBalancer`, `NodePort`, `Ingress`, `hostNetwork`, `hostPort`.
+    pub exposure: Vec<String>,
+    pub findings: usize,
+}
+
+/// What a scan produced.
+#[derive(Debug, Default)]
+pub struct K8sScan {
+    pub findings: Vec<Finding>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub workloads: Vec<WorkloadScore>,
+    pub files: usize,
+    pub documents: usize,
+    pub objects: usize,
+    /// Findings suppressed by `bulwark.dev/ignore` annotations.
+    pub suppressed: usize,
+}
+
+impl K8sScan {
+    /// Pass/fail per control of `framework`, from the findings.
+    #[must_use]
+    pub fn compliance(&self, framework: Framework) -> Compliance {
+        compliance::summarise(framework, &self.findings)
+    }
+}
+
+/// All rules, in registration order.
+#[must_use]
+pub fn rules() -> &'static [&'static dyn Rule] {
+    RULES
+}
+
+struct Parsed {
+    path: String,
+    docs: Vec<yaml::Doc>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn parse_source(src: input::Source, opts: &ScanOptions) -> Parsed {
+    let (path, data) = match src {
+        input::Source::File(p) => {
+            let name = p.display().to_string();
+            match std::fs::metadata(&p) {
+                Ok(md) if md.len() > opts.max_file_size => {
+                    let d = Diagnostic::error(
+                        format!(
+                            "file is {} bytes, over the {}-byte limit; skipped",
+                            md.len(),
+                            opts.max_file_size
+                        ),
+                        Location::file(&name),
+                    );
+                    return Parsed {
+                        path: name,
+                        docs: Vec::new(),
+                        diagnostics: vec![d],
+                    };
+                }
+                _ => {}
+            }
+            match std::fs::read(&p) {
+                Ok(d) => (name, d),
+                Err(e) => {
+                    let d = Diagnostic::error(format!("cannot read: {e}"), Location::file(&name));
+                    return Parsed {
+                        path: name,
+                        docs: Vec::new(),
+                        diagnostics: vec![d],
+                    };
+                }
+            }
+        }
+        input::Source::Bytes { name, data } => (name, data),
+    };
+    parse_bytes(path, &data, opts)
+}
+
+fn parse_bytes(path: String, data: &[u8], opts: &ScanOptions) -> Parsed {
+    let mut diagnostics = Vec::new();
+    if data.len() as u64 > opts.max_file_size {
+        diagnostics.push(Diagnostic::error(
+            format!(
+                "input is {} bytes, over the {}-byte limit; skipped",
+                data.len(),
+                opts.max_file_size
+            ),
+            Location::file(&path),
+        ));
+        return Parsed {
+            path,
+            docs: Vec::new(),
+            diagnostics,
+        };
+    }
+    let text = match std::str::from_utf8(data) {
+        Ok(t) => t,
+        Err(e) => {
+            let line = data[..e.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u32
+                + 1;
+            diagnostics.push(Diagnostic::error(
+                "not valid UTF-8; skipped".to_string(),
+                Location::file(&path).with_line(line, None),
+            ));
+            return Parsed {
+                path,
+                docs: Vec::new(),
+                diagnostics,
+            };
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut docs = Vec::new();
+    for (chunk, offset) in yaml::split_documents(text) {
+        let (mut d, err) = yaml::parse_stream(chunk, offset, &opts.limits);
+        docs.append(&mut d);
+        if let Some(e) = err {
+            diagnostics.push(Diagnostic::error(
+                format!("invalid YAML: {}", e.message),
+                Location::file(&path).with_line(e.line, Some(e.col)),
+            ));
+        }
+    }
+    Parsed {
+        path,
+        docs,
+        diagnostics,
+    }
+}
+
+/// Scans manifests. Findings and input problems are data in the result; `Err` only when an input could not be
+/// obtained at all (a missing path, a missing `helm`).
+pub fn scan(inputs: &[Input], opts: &ScanOptions) -> Result<K8sScan, K8sError> {
+    let mut sources = Vec::new();
+    input::expand(inputs, &mut sources)?;
+    for r in &opts.only_rules {
+        if rule_by_id_or_name(r).is_none() {
+            return Err(K8sError::Option(format!("unknown rule '{r}'")));
+        }
+    }
+    let parsed: Vec<Parsed> = sources
+        .into_par_iter()
+        .map(|s| parse_source(s, opts))
+        .collect();
+    Ok(evaluate(&parsed, opts))
+}
+
+/// Scans one in-memory buffer (the fuzz target's entry point).
+#[must_use]
+pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> K8sScan {
+    let parsed = vec![parse_bytes(name.to_string(), data, opts)];
+    evaluate(&parsed, opts)
+}
+
+fn collect_objects<'a>(
+    parsed: &'a [Parsed],
+    problems: &mut Vec<(usize, &'a yaml::Doc, TypeProblem)>,
+) -> Vec<Object<'a>> {
+    let mut objects = Vec::new();
+    for (fi, p) in parsed.iter().enumerate() {
+        for doc in &p.docs {
+            let Some(root) = doc.root() else { continue };
+            if doc.kind(root) != yaml::Kind::Map {
+                continue;
+            }
+            let mut local = Vec::new();
+            let kind = doc.get(root, "kind").and_then(|k| doc.str(k));
+            if kind.is_some_and(|k| k == "List" || k.ends_with("List")) {
+                if let Some(items) = doc.get(root, "items") {
+                    if let Some(items) =
+                        model::expect(doc, items, yaml::Kind::Seq, "items", &mut local)
+                    {
+                        for &it in doc.items(items) {
+                            if doc.kind(it) == yaml::Kind::Map {
+                                if let Some(o) = model::object(doc, fi, &p.path, it, &mut local) {
+                                    objects.push(o);
+                                }
+                            }
+                        }
+                    }
+                }
+            } else if let Some(o) = model::object(doc, fi, &p.path, root, &mut local) {
+                objects.push(o);
+            }
+            problems.extend(local.into_iter().map(|t| (fi, doc, t)));
+        }
+    }
+    objects.retain(|o| model::KNOWN_KINDS.contains(&o.kind.as_str()));
+    objects
+}
+
+fn evaluate(parsed: &[Parsed], opts: &ScanOptions) -> K8sScan {
+    let mut result = K8sScan {
+        files: parsed.len(),
+        ..K8sScan::default()
+    };
+    result.documents = parsed.iter().map(|p| p.docs.len()).sum();
+    for p in parsed {
+        result.diagnostics.extend(p.diagnostics.iter().cloned());
+    }
+    let mut problems = Vec::new();
+    let objects = collect_objects(parsed, &mut problems);
+    result.objects = objects.len();
+    for (fi, doc, t) in problems {
+        result
+            .diagnostics
+            .push(type_diagnostic(&parsed[fi].path, doc, &t));
+    }
+    let cluster = rules::cross::gather(&objects);
+
+    // Rule index by kind.
+    let active: Vec<&'static dyn Rule> = RULES
+        .iter()
+        .copied()
+        .filter(|r| {
+            opts.only_rules.is_empty()
+                || opts
+                    .only_rules
+                    .iter()
+                    .any(|o| o == r.meta().id || o == r.meta().name)
+        })
+        .collect();
+    let mut by_kind: HashMap<&str, Vec<&'static dyn Rule>> = HashMap::new();
+    for k in model::KNOWN_KINDS {
+        let list = active
+            .iter()
+            .copied()
+            .filter(|r| match r.meta().targets {
+                Targets::Workloads => model::WORKLOAD_KINDS.contains(k),
+                Targets::Kinds(ks) => ks.contains(k),
+            })
+            .collect();
+        by_kind.insert(k, list);
+    }
+
+    let per_object: Vec<(Vec<Finding>, Vec<Diagnostic>, Option<WorkloadScore>, usize)> = objects
+        .par_iter()
+        .map(|obj| {
+            check_object(
+                obj,
+                &cluster,
+                by_kind
+                    .get(obj.kind.as_str())
+                    .map_or(&[][..], Vec::as_slice),
+                opts,
+            )
+        })
+        .collect();
+    for (f, d, w, s) in per_object {
+        result.findings.extend(f);
+        result.diagnostics.extend(d);
+        result.workloads.extend(w);
+        result.suppressed += s;
+    }
+    result.findings.sort_by(|a, b| {
+        (&a.location.path, a.location.line, a.location.column, &a.id).cmp(&(
+            &b.location.path,
+            b.location.line,
+            b.location.column,
+            &b.id,
+        ))
+    });
+    result.diagnostics.sort_by(|a, b| {
+        (&a.location.path, a.location.line).cmp(&(&b.location.path, b.location.line))
+    });
+    result.diagnostics.dedup();
+    result
+}
+
+fn type_diagnostic(path: &str, doc: &yaml::Doc, t: &TypeProblem) -> Diagnostic {
+    let n = doc.node(t.node);
+    Diagnostic::warning(
+        format!("wrong type: {}", t.message),
+        Location::file(path).with_line(n.line, Some(n.col)),
+    )
+}
+
+/// Parses `bulwark.dev/ignore: "BW-K8S-0001,privileged-container reason…"`.
+fn ignored_rules(obj: &Object<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut add = |v: &str| {
+        let ids = v.split_whitespace().next().unwrap_or_default();
+        out.extend(ids.split(',').filter(|s| !s.is_empty()).map(str::to_string));
+    };
+    if let Some(v) = obj.meta_str("annotations", "bulwark.dev/ignore") {
+        add(v);
+    }
+    if let Some(pod) = &obj.pod {
+        if let Some(v) = pod
+            .metadata
+            .and_then(|m| obj.doc.path(m, &["annotations", "bulwark.dev/ignore"]))
+            .and_then(|v| obj.doc.text(v))
+        {
+            add(v);
+        }
+    }
+    out
+}
+
+fn check_object(
+    obj: &Object<'_>,
+    cluster: &Cluster,
+    rules: &[&'static dyn Rule],
+    opts: &ScanOptions,
+) -> (Vec<Finding>, Vec<Diagnostic>, Option<WorkloadScore>, usize) {
+    let ns = obj
+        .namespace
+        .as_deref()
+        .and_then(|n| cluster.namespaces.get(n));
+    let version = ns
+        .and_then(|n| n.enforce_version)
+        .unwrap_or(opts.pss_version);
+    let enforce = ns.and_then(|n| n.enforce);
+    let mut hits: Vec<Hit> = Vec::new();
+    let mut problems = Vec::new();
+    for r in rules {
+        let mut cx = Cx {
+            obj,
+            doc: obj.doc,
+            cluster,
+            version,
+            rule: r.meta(),
+            hits: Vec::new(),
+            problems: Vec::new(),
+        };
+        r.check(&mut cx);
+        hits.append(&mut cx.hits);
+        problems.append(&mut cx.problems);
+    }
+    let diags: Vec<Diagnostic> = problems
+        .iter()
+        .map(|t| type_diagnostic(obj.path, obj.doc, t))
+        .collect();
+    let ignored = ignored_rules(obj);
+    let before = hits.len();
+    hits.retain(|h| {
+        !ignored
+            .iter()
+            .any(|i| i == h.rule.id || i == h.rule.name || i == "all")
+    });
+    let suppressed = before - hits.len();
+    let exposure = if obj.is_workload() {
+        rules::cross::exposure(obj, cluster)
+    } else {
+        Vec::new()
+    };
+    let rbac = if obj.is_workload() {
+        cluster.sa_permissions.get(&(
+            obj.namespace.clone().unwrap_or_else(|| "default".into()),
+            obj.service_account().to_string(),
+        ))
+    } else {
+        None
+    };
+    let resource = obj.resource();
+    let findings: Vec<Finding> = hits
+        .into_iter()
+        .map(|h| finding(obj, &resource, h, version, enforce, &exposure, rbac, opts))
+        .collect();
+    let score = obj.is_workload().then(|| {
+        let anchor = obj.doc.node(obj.anchor);
+        WorkloadScore {
+            resource: resource.clone(),
+            path: obj.path.to_string(),
+            line: anchor.line,
+            score: rules::score::score(obj, &findings),
+            exposure: exposure.clone(),
+            findings: findings.len(),
+        }
+    });
+    (findings, diags, score, suppressed)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finding(
+    obj: &Object<'_>,
+    resource: &str,
+    h: Hit,
+    version: pss::Version,
+    enforce: Option<pss::Level>,
+    exposure: &[String],
+    rbac: Option<&Vec<String>>,
+    opts: &ScanOptions,
+) -> Finding {
+    let m: &RuleMeta = h.rule;
+    let n = obj.doc.node(h.node);
+    let severity = opts
+        .severity
+        .get(m.id)
+        .or_else(|| opts.severity.get(m.name))
+        .copied()
+        .unwrap_or(m.severity);
+    let mut properties = BTreeMap::new();
+    let mut message = h.message;
+    if let Some(p) = m.pss {
+        let level = h.level.unwrap_or(p.level);
+        properties.insert(
+            "pss".into(),
+            serde_json::json!({"level": level.as_str(), "control": p.control, "version": version.to_string()}),
+        );
+        if let Some(e) = enforce {
+            if level <= e {
+                message.push_str(&format!(
+                    " (namespace enforces pod-security {e}:{version}: admission would reject this pod)"
+                ));
+                properties.insert("pssEnforced".into(), serde_json::json!(e.as_str()));
+            }
+        }
+    }
+    let mut frameworks = serde_json::Map::new();
+    for (k, v) in [
+        ("cis", m.cis),
+        ("nsa", m.nsa),
+        ("nist-800-190", m.nist),
+        ("pci-dss", m.pci),
+    ] {
+        if !v.is_empty() {
+            frameworks.insert(k.into(), serde_json::json!(v));
+        }
+    }
+    if !frameworks.is_empty() {
+        properties.insert("frameworks".into(), serde_json::Value::Object(frameworks));
+    }
+    if !exposure.is_empty() {
+        properties.insert("exposure".into(), serde_json::json!(exposure));
+    }
+    if let Some(r) = rbac {
+        properties.insert("serviceAccountRbac".into(), serde_json::json!(r));
+    }
+    Finding {
+        kind: FindingKind::Misconfiguration,
+        id: m.id.into(),
+        name: Some(m.name.into()),
+        severity,
+        title: m.title.into(),
+        message,
+        location: Location {
+            path: Some(obj.path.to_string()),
+            line: Some(n.line),
+            column: Some(n.col),
+            end_line: None,
+            layer: None,
+            resource: Some(resource.to_string()),
+        },
+        evidence: None,
+        references: Vec::new(),
+        properties,
+    }
+}

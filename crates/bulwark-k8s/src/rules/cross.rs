@@ -1,0 +1,235 @@
+//! Cluster-wide facts for cross-object rules: namespaces and their PSS labels, network policies, services,
+//! ingresses, and what RBAC grants each service account.
+
+use crate::model::{Cluster, NamespaceInfo, Object, ServiceInfo, selector};
+use crate::pss::{Level, Version};
+
+/// Gathers facts from every object.
+#[must_use]
+pub fn gather(objects: &[Object<'_>]) -> Cluster {
+    let mut c = Cluster::default();
+    let mut roles: Vec<(Option<String>, String, Vec<String>)> = Vec::new(); // (namespace for Role, name, summaries)
+    let mut bindings: Vec<&Object<'_>> = Vec::new();
+    for o in objects {
+        let doc = o.doc;
+        let ns = o.namespace.clone().unwrap_or_else(|| "default".into());
+        match o.kind.as_str() {
+            "Namespace" => {
+                let enforce = o
+                    .meta_str("labels", "pod-security.kubernetes.io/enforce")
+                    .and_then(Level::parse);
+                let enforce_version = o
+                    .meta_str("labels", "pod-security.kubernetes.io/enforce-version")
+                    .and_then(Version::parse);
+                c.namespaces.insert(
+                    o.name.clone(),
+                    NamespaceInfo {
+                        enforce,
+                        enforce_version,
+                    },
+                );
+            }
+            "NetworkPolicy" => {
+                if let Some(sel) = doc.path(o.node, &["spec", "podSelector"]) {
+                    c.network_policies
+                        .entry(ns)
+                        .or_default()
+                        .push(selector(doc, sel, false));
+                }
+            }
+            "Service" => {
+                let spec = doc.get(o.node, "spec");
+                let type_ = spec
+                    .and_then(|s| doc.get(s, "type"))
+                    .and_then(|t| doc.text(t))
+                    .unwrap_or("ClusterIP");
+                let sel = spec
+                    .and_then(|s| doc.get(s, "selector"))
+                    .map(|s| selector(doc, s, true));
+                c.services.push(ServiceInfo {
+                    namespace: ns,
+                    name: o.name.clone(),
+                    type_: type_.to_string(),
+                    selector: sel,
+                });
+            }
+            "Ingress" => {
+                let mut names = Vec::new();
+                collect_backend_services(doc, o.node, &mut names, 0);
+                c.ingress_backends.entry(ns).or_default().extend(names);
+            }
+            "Role" | "ClusterRole" => {
+                let mut sums = Vec::new();
+                if let Some(rules) = doc.path(o.node, &["rules"]) {
+                    for &r in doc.items(rules) {
+                        let list = |k: &str| -> String {
+                            doc.get(r, k)
+                                .map(|l| {
+                                    doc.items(l)
+                                        .iter()
+                                        .filter_map(|&i| doc.text(i))
+                                        .collect::<Vec<_>>()
+                                        .join(",")
+                                })
+                                .unwrap_or_default()
+                        };
+                        sums.push(format!(
+                            "{} {}: {}",
+                            o.kind,
+                            o.name,
+                            format_args!("{} on {}", list("verbs"), list("resources"))
+                        ));
+                    }
+                }
+                let scope = (o.kind == "Role").then(|| ns.clone());
+                roles.push((scope, o.name.clone(), sums));
+            }
+            "RoleBinding" | "ClusterRoleBinding" => bindings.push(o),
+            _ => {
+                if let Some(pod) = &o.pod {
+                    let _ = pod;
+                    let labels = o
+                        .pod_labels()
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect();
+                    c.pod_labels.entry(ns).or_default().push(labels);
+                }
+            }
+        }
+    }
+    for b in bindings {
+        let doc = b.doc;
+        let bns = b.namespace.clone().unwrap_or_else(|| "default".into());
+        let Some(rr) = doc.get(b.node, "roleRef") else {
+            continue;
+        };
+        let rkind = doc
+            .get(rr, "kind")
+            .and_then(|v| doc.text(v))
+            .unwrap_or_default();
+        let rname = doc
+            .get(rr, "name")
+            .and_then(|v| doc.text(v))
+            .unwrap_or_default();
+        let sums: Vec<String> = roles
+            .iter()
+            .filter(|(scope, name, _)| {
+                name == rname
+                    && if rkind == "Role" {
+                        scope.as_deref() == Some(bns.as_str())
+                    } else {
+                        scope.is_none()
+                    }
+            })
+            .flat_map(|(_, _, s)| s.iter().cloned())
+            .collect();
+        let sums = if sums.is_empty() {
+            vec![format!("{rkind} {rname} (not in the input)")]
+        } else {
+            sums
+        };
+        let Some(subjects) = doc.get(b.node, "subjects") else {
+            continue;
+        };
+        for &s in doc.items(subjects) {
+            if doc.get(s, "kind").and_then(|v| doc.text(v)) != Some("ServiceAccount") {
+                continue;
+            }
+            let Some(name) = doc.get(s, "name").and_then(|v| doc.text(v)) else {
+                continue;
+            };
+            let sns = doc
+                .get(s, "namespace")
+                .and_then(|v| doc.text(v))
+                .map_or_else(|| bns.clone(), str::to_string);
+            let e = c.sa_permissions.entry((sns, name.to_string())).or_default();
+            for x in &sums {
+                let tagged = format!("{} {} -> {x}", b.kind, b.name);
+                if !e.contains(&tagged) {
+                    e.push(tagged);
+                }
+            }
+        }
+    }
+    c
+}
+
+fn collect_backend_services(
+    doc: &crate::yaml::Doc,
+    n: crate::yaml::NodeId,
+    out: &mut Vec<String>,
+    depth: u32,
+) {
+    if depth > 12 {
+        return;
+    }
+    match doc.kind(n) {
+        crate::yaml::Kind::Map => {
+            for (k, v) in doc.entries(n) {
+                match doc.text(k) {
+                    Some("service") => {
+                        if let Some(name) = doc.get(v, "name").and_then(|x| doc.text(x)) {
+                            out.push(name.to_string());
+                        }
+                    }
+                    Some("serviceName") => {
+                        if let Some(name) = doc.text(v) {
+                            out.push(name.to_string());
+                        }
+                    }
+                    _ => collect_backend_services(doc, v, out, depth + 1),
+                }
+            }
+        }
+        crate::yaml::Kind::Seq => {
+            for &i in doc.items(n) {
+                collect_backend_services(doc, i, out, depth + 1);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// How a workload can be reached from outside its pod network.
+#[must_use]
+pub fn exposure(obj: &Object<'_>, c: &Cluster) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(pod) = &obj.pod else { return out };
+    let doc = obj.doc;
+    if doc.get(pod.spec, "hostNetwork").and_then(|v| doc.bool(v)) == Some(true) {
+        out.push("hostNetwork".to_string());
+    }
+    if pod.containers.iter().any(|ct| {
+        doc.get(ct.node, "ports").is_some_and(|ps| {
+            doc.items(ps).iter().any(|&p| {
+                doc.get(p, "hostPort")
+                    .and_then(|h| doc.int(h))
+                    .is_some_and(|h| h > 0)
+            })
+        })
+    }) {
+        out.push("hostPort".to_string());
+    }
+    let ns = obj.namespace.clone().unwrap_or_else(|| "default".into());
+    let labels = obj.pod_labels();
+    for s in &c.services {
+        if s.namespace != ns {
+            continue;
+        }
+        let Some(sel) = &s.selector else { continue };
+        if sel.labels.is_empty() || !sel.matches(&labels) {
+            continue;
+        }
+        if matches!(s.type_.as_str(), "LoadBalancer" | "NodePort") {
+            out.push(format!("{} (Service {})", s.type_, s.name));
+        }
+        if c.ingress_backends
+            .get(&ns)
+            .is_some_and(|b| b.contains(&s.name))
+        {
+            out.push(format!("Ingress (via Service {})", s.name));
+        }
+    }
+    out
+}

@@ -1,0 +1,106 @@
+//! # unconfined-apparmor-profile (BW-K8S-0006)
+//!
+//! AppArmor profile overridden or disabled.
+//!
+//! ## What it does
+//!
+//! Flags an AppArmor profile other than the runtime default or a localhost profile: `appArmorProfile.type` other than `RuntimeDefault`/`Localhost` on the pod or a container, and `container.apparmor.security.beta.kubernetes.io/*` annotations other than `runtime/default`, `localhost/*` or empty.
+//!
+//! ## Why it matters
+//!
+//! `Unconfined` removes the mandatory access control layer that blocks many container escapes (mount, ptrace, writes to /proc/sys).
+//!
+//! ## Example
+//!
+//! ```yaml
+//! securityContext:
+//!   appArmorProfile:
+//!     type: Unconfined   # flagged here
+//! ```
+//!
+//! ## Fix
+//!
+//! Remove the override (the runtime default applies), or use `RuntimeDefault` or a `Localhost` profile.
+//!
+//! ## References
+//!
+//! - Pod Security Standards, baseline: "AppArmor" (since v1.0)
+//! - NSA/CISA Kubernetes Hardening Guide v1.2: Pod security: pod security enforcement
+//! - NIST SP 800-190: 4.4.3 Insecure container runtime configurations
+//! - https://kubernetes.io/docs/concepts/security/pod-security-standards/
+//! - k8s.io/pod-security-admission/policy/check_appArmorProfile.go (kubernetes/kubernetes, staging/src/): the field check was added in v1.30 inside the 1.0 definition, so it applies at every policy version
+
+#[allow(unused_imports)]
+use crate::model::*;
+#[allow(unused_imports)]
+use crate::pss::{Level, Version};
+#[allow(unused_imports)]
+use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
+#[allow(unused_imports)]
+use crate::rules::util::*;
+use bulwark_types::Severity;
+
+pub(crate) struct UnconfinedApparmorProfile;
+
+static META: RuleMeta = RuleMeta {
+    id: "BW-K8S-0006",
+    name: "unconfined-apparmor-profile",
+    title: "AppArmor profile overridden or disabled",
+    severity: Severity::High,
+    targets: Targets::Workloads,
+    pss: Some(PssControl {
+        level: Level::Baseline,
+        control: "AppArmor",
+        since: Version(0),
+    }),
+    cis: &[],
+    nsa: &["Pod security: pod security enforcement"],
+    nist: &["4.4.3 Insecure container runtime configurations"],
+    pci: &[],
+    source: include_str!("mod.rs"),
+};
+
+impl Rule for UnconfinedApparmorProfile {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Cx<'_, '_>) {
+        let Some(pod) = pod(cx) else { return };
+        let ok = |t: &str| matches!(t, "RuntimeDefault" | "Localhost");
+        let aa = cx
+            .map(pod.security_context, "appArmorProfile")
+            .map(|(_, m)| m);
+        if let Some((n, t)) = cx.string(aa, "type") {
+            if !ok(t) {
+                cx.report(n, format!("pod sets AppArmor profile type {t}"));
+            }
+        }
+        for c in &pod.containers {
+            let aa = cx
+                .map(c.security_context, "appArmorProfile")
+                .map(|(_, m)| m);
+            if let Some((n, t)) = cx.string(aa, "type") {
+                if !ok(t) {
+                    cx.report(n, format!("{} sets AppArmor profile type {t}", describe(c)));
+                }
+            }
+        }
+        let ann = cx.map(pod.metadata, "annotations").map(|(_, m)| m);
+        if let Some(ann) = ann {
+            let doc = cx.doc;
+            for (k, v) in doc.entries(ann) {
+                let (Some(key), Some(val)) = (doc.text(k), doc.text(v)) else {
+                    continue;
+                };
+                if key.starts_with("container.apparmor.security.beta.kubernetes.io/")
+                    && !(val.is_empty()
+                        || val == "runtime/default"
+                        || val.starts_with("localhost/"))
+                {
+                    cx.report(k, format!("annotation {key}={val}"));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,567 @@
+//! A small YAML tree with a line and column on every node, built from `saphyr-parser` events.
+//!
+//! Why not a ready-made tree (saphyr `MarkedYaml`, serde-saphyr)? We need three things they do not give together:
+//! - **bounded aliases**: an alias is stored as a shared reference to the anchored node, never copied, and the
+//!   size it *would* expand to is counted against [`Limits::max_expanded_nodes`] (billion laughs stays O(input));
+//! - **bounded depth and node count**, reported as a diagnostic instead of a stack overflow or OOM;
+//! - **Kubernetes scalar typing**: plain scalars resolve like sigs.k8s.io/yaml (goyaml v2, YAML 1.1), so
+//!   `privileged: yes` is `true`, as the API server would read it; quoted scalars are always strings.
+//!
+//! Nodes live in one arena per document; children and scalar text are ranges into shared vectors, so building a
+//! document allocates a handful of vectors, not one allocation per node.
+
+use saphyr_parser::{Event, Parser, ScalarStyle};
+
+/// Index of a node in a [`Doc`].
+pub type NodeId = u32;
+
+/// Budgets that keep hostile input bounded.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Maximum nesting depth of mappings and sequences.
+    pub max_depth: usize,
+    /// Maximum number of nodes in one document (aliases not expanded).
+    pub max_nodes: usize,
+    /// Maximum number of nodes the document would have with every alias expanded.
+    pub max_expanded_nodes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_depth: 128,
+            max_nodes: 2_000_000,
+            max_expanded_nodes: 4_000_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Null,
+    Bool,
+    Int,
+    Float,
+    Str,
+    Map,
+    Seq,
+}
+
+impl Kind {
+    #[must_use]
+    pub fn describe(self) -> &'static str {
+        match self {
+            Kind::Null => "null",
+            Kind::Bool => "a boolean",
+            Kind::Int => "an integer",
+            Kind::Float => "a number",
+            Kind::Str => "a string",
+            Kind::Map => "a mapping",
+            Kind::Seq => "a list",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Node {
+    pub kind: Kind,
+    /// 1-based line in the file.
+    pub line: u32,
+    /// 1-based column.
+    pub col: u32,
+    /// Scalars: byte range in `Doc::text`. Maps: range in `Doc::children` (key, value, key, value…). Seqs: range.
+    start: u32,
+    end: u32,
+    /// Number of nodes in this subtree with aliases expanded (saturating).
+    size: u64,
+}
+
+/// One YAML document.
+#[derive(Debug, Default)]
+pub struct Doc {
+    nodes: Vec<Node>,
+    children: Vec<NodeId>,
+    text: String,
+    root: Option<NodeId>,
+}
+
+/// Why a document could not be built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    pub line: u32,
+    pub col: u32,
+    pub message: String,
+}
+
+impl std::fmt::Display for YamlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.col, self.message)
+    }
+}
+
+impl Doc {
+    #[must_use]
+    pub fn root(&self) -> Option<NodeId> {
+        self.root
+    }
+
+    #[must_use]
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id as usize]
+    }
+
+    #[must_use]
+    pub fn kind(&self, id: NodeId) -> Kind {
+        self.nodes[id as usize].kind
+    }
+
+    #[must_use]
+    pub fn line(&self, id: NodeId) -> u32 {
+        self.nodes[id as usize].line
+    }
+
+    #[must_use]
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Scalar text (for any scalar kind), or `None` for mappings and sequences.
+    #[must_use]
+    pub fn text(&self, id: NodeId) -> Option<&str> {
+        let n = &self.nodes[id as usize];
+        match n.kind {
+            Kind::Map | Kind::Seq => None,
+            _ => Some(&self.text[n.start as usize..n.end as usize]),
+        }
+    }
+
+    /// A string value: only `Str` scalars (quoted, or plain text that is not a bool/number/null).
+    #[must_use]
+    pub fn str(&self, id: NodeId) -> Option<&str> {
+        if self.kind(id) == Kind::Str {
+            self.text(id)
+        } else {
+            None
+        }
+    }
+
+    #[must_use]
+    pub fn bool(&self, id: NodeId) -> Option<bool> {
+        if self.kind(id) != Kind::Bool {
+            return None;
+        }
+        self.text(id).map(|t| {
+            matches!(
+                t,
+                "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "true" | "True" | "TRUE"
+            )
+        })
+    }
+
+    #[must_use]
+    pub fn int(&self, id: NodeId) -> Option<i64> {
+        match self.kind(id) {
+            Kind::Int => self.text(id).and_then(parse_int),
+            Kind::Float => self
+                .text(id)
+                .and_then(|t| t.parse::<f64>().ok())
+                .filter(|f| f.fract() == 0.0)
+                .map(|f| f as i64),
+            _ => None,
+        }
+    }
+
+    /// Children of a sequence (empty for anything else).
+    #[must_use]
+    pub fn items(&self, id: NodeId) -> &[NodeId] {
+        let n = &self.nodes[id as usize];
+        if n.kind == Kind::Seq {
+            &self.children[n.start as usize..n.end as usize]
+        } else {
+            &[]
+        }
+    }
+
+    /// `(key, value)` pairs of a mapping (empty for anything else).
+    pub fn entries(&self, id: NodeId) -> impl Iterator<Item = (NodeId, NodeId)> + '_ {
+        let n = &self.nodes[id as usize];
+        let s: &[NodeId] = if n.kind == Kind::Map {
+            &self.children[n.start as usize..n.end as usize]
+        } else {
+            &[]
+        };
+        s.chunks_exact(2).map(|c| (c[0], c[1]))
+    }
+
+    /// The entry whose key is `key` in mapping `map`: `(key node, value node)`. Later duplicates win, as in Go.
+    #[must_use]
+    pub fn get_entry(&self, map: NodeId, key: &str) -> Option<(NodeId, NodeId)> {
+        self.entries(map)
+            .filter(|&(k, _)| self.text(k) == Some(key))
+            .last()
+    }
+
+    #[must_use]
+    pub fn get(&self, map: NodeId, key: &str) -> Option<NodeId> {
+        self.get_entry(map, key).map(|(_, v)| v)
+    }
+
+    /// Follows a path of keys through nested mappings.
+    #[must_use]
+    pub fn path(&self, mut node: NodeId, keys: &[&str]) -> Option<NodeId> {
+        for k in keys {
+            node = self.get(node, k)?;
+        }
+        Some(node)
+    }
+
+    #[must_use]
+    pub fn is_null(&self, id: NodeId) -> bool {
+        self.kind(id) == Kind::Null
+    }
+}
+
+fn parse_int(t: &str) -> Option<i64> {
+    let t = t.replace('_', "");
+    let (neg, body) = match t.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, t.strip_prefix('+').unwrap_or(&t)),
+    };
+    let v = if let Some(h) = body.strip_prefix("0x") {
+        i64::from_str_radix(h, 16).ok()?
+    } else if let Some(o) = body.strip_prefix("0o") {
+        i64::from_str_radix(o, 8).ok()?
+    } else if body.len() > 1 && body.starts_with('0') {
+        i64::from_str_radix(body, 8).ok()?
+    } else {
+        body.parse().ok()?
+    };
+    Some(if neg { -v } else { v })
+}
+
+/// YAML 1.1 resolution of a plain scalar, as goyaml v2 does it (sigs.k8s.io/yaml).
+fn resolve_plain(t: &str) -> Kind {
+    match t {
+        "" | "~" | "null" | "Null" | "NULL" => return Kind::Null,
+        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "true" | "True" | "TRUE" | "n"
+        | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False" | "FALSE" => {
+            return Kind::Bool;
+        }
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "-.inf" | ".nan" | ".NaN" | ".NAN" => {
+            return Kind::Float;
+        }
+        _ => {}
+    }
+    let b = t.as_bytes();
+    let first = b[0];
+    if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
+        return Kind::Str;
+    }
+    if parse_int(t).is_some() {
+        return Kind::Int;
+    }
+    if t.bytes()
+        .all(|c| c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.' | b'e' | b'E' | b'_'))
+        && t.replace('_', "").parse::<f64>().is_ok()
+    {
+        return Kind::Float;
+    }
+    Kind::Str
+}
+
+struct Frame {
+    node: NodeId,
+    /// Start of this frame's children in the scratch stack.
+    scratch_start: usize,
+    anchor: usize,
+}
+
+/// Parses one YAML document stream chunk. `line_offset` is added to every line (the chunk's first line - 1).
+///
+/// Returns the documents that were complete, and the first error, if any.
+#[must_use]
+pub fn parse_stream(src: &str, line_offset: u32, limits: &Limits) -> (Vec<Doc>, Option<YamlError>) {
+    let mut docs = Vec::new();
+    let mut b = Builder::new(line_offset, *limits);
+    let mut parser = Parser::new_from_str(src);
+    loop {
+        let Some(ev) = parser.next_event() else { break };
+        match ev {
+            Err(e) => {
+                let m = e.marker();
+                let err = YamlError {
+                    line: m.line() as u32 + line_offset,
+                    col: m.col() as u32 + 1,
+                    message: e.info().to_string(),
+                };
+                return (docs, Some(err));
+            }
+            Ok((ev, span)) => {
+                let (line, col) = (
+                    span.start.line() as u32 + line_offset,
+                    span.start.col() as u32 + 1,
+                );
+                match b.event(ev, line, col) {
+                    Ok(Some(doc)) => docs.push(doc),
+                    Ok(None) => {}
+                    Err(message) => return (docs, Some(YamlError { line, col, message })),
+                }
+            }
+        }
+    }
+    (docs, None)
+}
+
+struct Builder {
+    doc: Doc,
+    stack: Vec<Frame>,
+    scratch: Vec<NodeId>,
+    anchors: Vec<(usize, NodeId)>,
+    line_offset: u32,
+    limits: Limits,
+    expanded: u64,
+}
+
+impl Builder {
+    fn new(line_offset: u32, limits: Limits) -> Self {
+        Self {
+            doc: Doc::default(),
+            stack: Vec::new(),
+            scratch: Vec::new(),
+            anchors: Vec::new(),
+            line_offset,
+            limits,
+            expanded: 0,
+        }
+    }
+
+    fn push_node(&mut self, node: Node) -> Result<NodeId, String> {
+        if self.doc.nodes.len() >= self.limits.max_nodes {
+            return Err(format!(
+                "document has more than {} nodes",
+                self.limits.max_nodes
+            ));
+        }
+        let id = self.doc.nodes.len() as NodeId;
+        self.doc.nodes.push(node);
+        Ok(id)
+    }
+
+    fn attach(&mut self, id: NodeId) {
+        if self.stack.is_empty() {
+            self.doc.root = Some(id);
+        } else {
+            self.scratch.push(id);
+        }
+    }
+
+    fn event(&mut self, ev: Event<'_>, line: u32, col: u32) -> Result<Option<Doc>, String> {
+        let _ = self.line_offset;
+        match ev {
+            Event::DocumentStart(_) => {
+                self.doc = Doc::default();
+                self.anchors.clear();
+                self.expanded = 0;
+            }
+            Event::DocumentEnd => {
+                self.stack.clear();
+                self.scratch.clear();
+                return Ok(Some(std::mem::take(&mut self.doc)));
+            }
+            Event::Scalar(value, style, anchor, _tag) => {
+                let kind = if style == ScalarStyle::Plain {
+                    resolve_plain(&value)
+                } else {
+                    Kind::Str
+                };
+                let start = self.doc.text.len() as u32;
+                self.doc.text.push_str(&value);
+                let end = self.doc.text.len() as u32;
+                let id = self.push_node(Node {
+                    kind,
+                    line,
+                    col,
+                    start,
+                    end,
+                    size: 1,
+                })?;
+                self.bump(1)?;
+                if anchor != 0 {
+                    self.anchors.push((anchor, id));
+                }
+                self.attach(id);
+            }
+            Event::Alias(anchor) => {
+                let Some(&(_, target)) = self.anchors.iter().rev().find(|(a, _)| *a == anchor)
+                else {
+                    return Err("alias to an unknown anchor".into());
+                };
+                let size = self.doc.nodes[target as usize].size;
+                self.bump(size)?;
+                self.attach(target);
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if self.stack.len() >= self.limits.max_depth {
+                    return Err(format!(
+                        "nesting deeper than {} levels",
+                        self.limits.max_depth
+                    ));
+                }
+                let kind = if matches!(ev, Event::SequenceStart(..)) {
+                    Kind::Seq
+                } else {
+                    Kind::Map
+                };
+                let id = self.push_node(Node {
+                    kind,
+                    line,
+                    col,
+                    start: 0,
+                    end: 0,
+                    size: 1,
+                })?;
+                self.bump(1)?;
+                self.attach(id);
+                self.stack.push(Frame {
+                    node: id,
+                    scratch_start: self.scratch.len(),
+                    anchor,
+                });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some(f) = self.stack.pop() else {
+                    return Err("unbalanced collection end".into());
+                };
+                let start = self.doc.children.len() as u32;
+                let mut size: u64 = 1;
+                for &c in &self.scratch[f.scratch_start..] {
+                    size = size.saturating_add(self.doc.nodes[c as usize].size);
+                }
+                self.doc
+                    .children
+                    .extend_from_slice(&self.scratch[f.scratch_start..]);
+                self.scratch.truncate(f.scratch_start);
+                let end = self.doc.children.len() as u32;
+                let n = &mut self.doc.nodes[f.node as usize];
+                n.start = start;
+                n.end = end;
+                n.size = size;
+                if f.anchor != 0 {
+                    self.anchors.push((f.anchor, f.node));
+                }
+            }
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+        }
+        Ok(None)
+    }
+
+    fn bump(&mut self, n: u64) -> Result<(), String> {
+        self.expanded = self.expanded.saturating_add(n);
+        if self.expanded > self.limits.max_expanded_nodes {
+            return Err(format!(
+                "aliases expand to more than {} nodes (a YAML alias bomb?)",
+                self.limits.max_expanded_nodes
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Splits a file into document chunks at lines that start with `---`, so that one broken document does not hide
+/// the documents after it. Returns `(chunk, line offset)` pairs.
+#[must_use]
+pub fn split_documents(src: &str) -> Vec<(&str, u32)> {
+    let mut out = Vec::new();
+    let mut start = 0usize;
+    let mut start_line = 0u32;
+    let mut line = 0u32;
+    let mut pos = 0usize;
+    for l in src.split_inclusive('\n') {
+        let is_marker =
+            l.starts_with("---") && l[3..].chars().next().is_none_or(char::is_whitespace);
+        if is_marker && pos > start {
+            out.push((&src[start..pos], start_line));
+            start = pos;
+            start_line = line;
+        }
+        pos += l.len();
+        line += 1;
+    }
+    if pos > start || out.is_empty() {
+        out.push((&src[start..], start_line));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(src: &str) -> Doc {
+        let (mut docs, err) = parse_stream(src, 0, &Limits::default());
+        assert!(err.is_none(), "{err:?}");
+        docs.remove(0)
+    }
+
+    #[test]
+    fn lines_and_types() {
+        let d = one("a:\n  b: yes\n  c: \"yes\"\n  d: 012\n  e: 1.5\n  f: ~\n  g: [1, two]\n");
+        let r = d.root().unwrap();
+        let a = d.get(r, "a").unwrap();
+        let (bk, bv) = d.get_entry(a, "b").unwrap();
+        assert_eq!((d.line(bk), d.node(bk).col), (2, 3));
+        assert_eq!(d.bool(bv), Some(true));
+        assert_eq!(d.str(d.get(a, "c").unwrap()), Some("yes"));
+        assert_eq!(d.int(d.get(a, "d").unwrap()), Some(10));
+        assert_eq!(d.kind(d.get(a, "e").unwrap()), Kind::Float);
+        assert!(d.is_null(d.get(a, "f").unwrap()));
+        let g = d.get(a, "g").unwrap();
+        assert_eq!(d.items(g).len(), 2);
+        assert_eq!(d.str(d.items(g)[1]), Some("two"));
+    }
+
+    #[test]
+    fn alias_is_shared_not_copied() {
+        let d = one("a: &x {k: v}\nb: *x\n");
+        let r = d.root().unwrap();
+        assert_eq!(d.get(r, "a"), d.get(r, "b"));
+    }
+
+    #[test]
+    fn alias_bomb_is_bounded() {
+        let mut s = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let p = i - 1;
+            s.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+        }
+        let (_, err) = parse_stream(&s, 0, &Limits::default());
+        assert!(err.unwrap().message.contains("alias"));
+    }
+
+    #[test]
+    fn depth_is_bounded() {
+        // Flow style: the scanner's own limit or ours, whichever comes first.
+        let s = "[".repeat(100_000) + &"]".repeat(100_000);
+        let (_, err) = parse_stream(&s, 0, &Limits::default());
+        let m = err.unwrap().message;
+        assert!(m.contains("nesting") || m.contains("recursion"), "{m}");
+        // Block style: ours.
+        let s: String = (0..300)
+            .map(|i| format!("{}a:\n", "  ".repeat(i)))
+            .collect();
+        let (_, err) = parse_stream(&s, 0, &Limits::default());
+        assert!(err.unwrap().message.contains("nesting"));
+    }
+
+    #[test]
+    fn split_keeps_lines() {
+        let src = "a: 1\n---\nb: 2\n--- # c\nc: 3\n";
+        let parts = split_documents(src);
+        assert_eq!(parts.len(), 3);
+        assert_eq!(parts[1].1, 1);
+        let (docs, _) = parse_stream(parts[2].0, parts[2].1, &Limits::default());
+        let d = &docs[0];
+        let (k, _) = d.get_entry(d.root().unwrap(), "c").unwrap();
+        assert_eq!(d.line(k), 5);
+    }
+}
