@@ -50,6 +50,16 @@ pub(crate) fn is_loopback(host_port: &str) -> bool {
     matches!(host, "localhost" | "127.0.0.1" | "[::1]")
 }
 
+/// Plain HTTP when asked to (`insecure`), or for a loopback host unless a CA bundle is given
+/// (a CA bundle says the registry speaks TLS, even on this machine). HTTPS otherwise.
+fn scheme(host: &str, insecure: bool, has_ca_file: bool) -> &'static str {
+    if insecure || (is_loopback(host) && !has_ca_file) {
+        "http"
+    } else {
+        "https"
+    }
+}
+
 fn host_of_url(url: &str) -> &str {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
@@ -118,18 +128,21 @@ impl Client {
         config: ClientConfig<'_>,
     ) -> Result<Self, RegistryError> {
         let host = reference.api_host();
-        // A CA bundle says the registry speaks TLS, even on this machine.
-        let plain = config.insecure || (is_loopback(host) && config.ca_file.is_none());
+        let scheme = scheme(host, config.insecure, config.ca_file.is_some());
         let mut tls = TlsConfig::builder()
             .provider(TlsProvider::Rustls)
             .unversioned_rustls_crypto_provider(Arc::new(
                 rustls::crypto::aws_lc_rs::default_provider(),
             ));
         let env_bundle = std::env::var_os("SSL_CERT_FILE").filter(|v| !v.is_empty());
-        if let Some(ca) = config.ca_file {
-            tls = tls.root_certs(load_roots(ca)?);
-        } else if let Some(bundle) = env_bundle {
-            tls = tls.root_certs(load_roots(Path::new(&bundle))?);
+        // Roots are only read when TLS is spoken, so a stale SSL_CERT_FILE cannot break
+        // plain-HTTP pulls.
+        if scheme == "https" {
+            if let Some(ca) = config.ca_file {
+                tls = tls.root_certs(load_roots(ca)?);
+            } else if let Some(bundle) = env_bundle {
+                tls = tls.root_certs(load_roots(Path::new(&bundle))?);
+            }
         }
         let mut builder = Agent::config_builder()
             .http_status_as_error(false)
@@ -143,7 +156,7 @@ impl Client {
         }
         Ok(Self {
             agent: builder.build().new_agent(),
-            base: format!("{}://{host}", if plain { "http" } else { "https" }),
+            base: format!("{scheme}://{host}"),
             repository: reference.repository.clone(),
             credentials: config.credentials,
             authorization: None,
@@ -338,5 +351,16 @@ mod tests {
             assert!(!is_loopback(h), "{h}");
         }
         assert_eq!(host_of_url("http://u@127.0.0.1:9/token?x=y"), "127.0.0.1:9");
+    }
+
+    #[test]
+    fn scheme_choice() {
+        assert_eq!(scheme("registry-1.docker.io", false, false), "https");
+        assert_eq!(scheme("registry.example.com:5000", true, false), "http");
+        assert_eq!(scheme("registry.example.com:5000", false, true), "https");
+        assert_eq!(scheme("127.0.0.1:5000", false, false), "http");
+        assert_eq!(scheme("localhost", false, false), "http");
+        assert_eq!(scheme("[::1]:5000", false, true), "https");
+        assert_eq!(scheme("[::1]:5000", true, true), "http");
     }
 }

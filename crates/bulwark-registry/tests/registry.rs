@@ -443,10 +443,10 @@ fn tls_registry_with_basic_auth() {
 
 #[test]
 fn tls_registry_with_docker_config_credentials() {
-    use base64::Engine as _;
     let reg = tls();
     let dir = temp_dir("docker-config");
-    let auth = base64::engine::general_purpose::STANDARD.encode("bulwark:bulwark-pass");
+    let auth = support::base64(b"bulwark:bulwark-pass");
+    assert_eq!(auth, "YnVsd2FyazpidWx3YXJrLXBhc3M="); // `printf bulwark:bulwark-pass | base64`
     std::fs::write(
         dir.join("config.json"),
         format!(r#"{{"auths":{{"{}":{{"auth":"{auth}"}}}}}}"#, reg.host),

@@ -43,8 +43,8 @@ pub fn require_tools() {
         .expect("run registry.sh check");
     assert!(
         out.status.success(),
-        "registry tests need docker-registry, skopeo, htpasswd and openssl: {}\ninstall with: {APT_INSTALL}",
-        String::from_utf8_lossy(&out.stderr)
+        "registry tests need docker-registry, skopeo, htpasswd and openssl ({}); install with: {APT_INSTALL}",
+        String::from_utf8_lossy(&out.stderr).trim()
     );
 }
 
@@ -178,13 +178,8 @@ impl TokenServer {
         let requests = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&requests);
         let workdir = workdir.to_owned();
-        let expected_auth = basic.map(|(u, p)| {
-            use base64::Engine as _;
-            format!(
-                "Basic {}",
-                base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"))
-            )
-        });
+        let expected_auth =
+            basic.map(|(u, p)| format!("Basic {}", base64(format!("{u}:{p}").as_bytes())));
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
@@ -242,13 +237,34 @@ impl TokenServer {
     }
 }
 
+/// Standard base64 with padding (kept here so the support code needs only std).
+pub fn base64(input: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in input.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'%'
-            && i + 2 < b.len() + 1
             && let Some(h) = s
                 .get(i + 1..i + 3)
                 .and_then(|h| u8::from_str_radix(h, 16).ok())
