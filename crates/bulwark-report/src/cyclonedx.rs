@@ -147,6 +147,9 @@ fn target_component(report: &Report, bom_ref: &str) -> Value {
         if !hashes.is_empty() {
             c.insert("hashes".into(), Value::Array(hashes));
         }
+        if let Some(purl) = crate::util::oci_purl(t) {
+            c.insert("purl".into(), purl.into());
+        }
         if let Some(d) = &img.manifest_digest {
             props.push(prop("bulwark:image:manifestDigest", d.clone()));
         }

@@ -202,6 +202,12 @@ fn root_package(report: &Report, spdx_id: &str) -> Value {
     o.insert("licenseConcluded".into(), NOASSERTION.into());
     o.insert("licenseDeclared".into(), NOASSERTION.into());
     o.insert("copyrightText".into(), NOASSERTION.into());
+    if let Some(purl) = crate::util::oci_purl(t) {
+        o.insert(
+            "externalRefs".into(),
+            json!([{ "referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": purl }]),
+        );
+    }
     if let Some(img) = &t.image {
         let mut lines: Vec<String> = img.layers.iter().map(describe_layer).collect();
         if let Some(d) = &img.manifest_digest {

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write;
 
-use bulwark_types::{Finding, FindingKind, LayerRef, Severity};
+use bulwark_types::{Finding, FindingKind, Severity};
 
 use crate::util::{describe_layer, truncate};
 use crate::{RenderOptions, Report, ReportError, link};
@@ -119,12 +119,13 @@ fn kind_title(k: FindingKind) -> &'static str {
     }
 }
 
-/// One layer's vulnerabilities: the layer (if known) and `(package name, finding)` rows.
-type LayerGroup<'a> = (Option<&'a LayerRef>, Vec<(&'a str, &'a Finding)>);
+/// One group's heading and its `(package name, finding)` rows.
+type Group<'a> = (String, Vec<(&'a str, &'a Finding)>);
 
 fn vulnerabilities(out: &mut String, report: &Report, vulns: &[&Finding], color: bool) {
-    // Key: layer index (None sorts last via usize::MAX) → rows sorted by package, then worst first.
-    let mut groups: BTreeMap<usize, LayerGroup<'_>> = BTreeMap::new();
+    // Images: by the layer that introduced the package, bottom layer first. Without layer information (directory
+    // scans), by the file the package was found in. Rows: by package, then worst first.
+    let mut groups: BTreeMap<(usize, String), Group<'_>> = BTreeMap::new();
     for f in vulns {
         let pkg = link::package_of(report, f).map(|i| &report.packages[i]);
         let layer = pkg
@@ -133,13 +134,22 @@ fn vulnerabilities(out: &mut String, report: &Report, vulns: &[&Finding], color:
         let name = link::package_name(f)
             .or(pkg.map(|p| p.name.as_str()))
             .unwrap_or("-");
-        let entry = groups
-            .entry(layer.map_or(usize::MAX, |l| l.index))
-            .or_insert((layer, Vec::new()));
-        entry.1.push((name, f));
+        let (key, heading) = if let Some(l) = layer {
+            ((l.index, String::new()), describe_layer(l))
+        } else {
+            let file = pkg
+                .and_then(|p| p.found_in.clone())
+                .or_else(|| f.location.path.clone())
+                .unwrap_or_else(|| "Other".to_owned());
+            ((usize::MAX, file.clone()), file)
+        };
+        groups
+            .entry(key)
+            .or_insert_with(|| (heading, Vec::new()))
+            .1
+            .push((name, f));
     }
-    for (layer, mut rows) in groups.into_values() {
-        let heading = layer.map_or_else(|| "No layer information".to_owned(), describe_layer);
+    for (heading, mut rows) in groups.into_values() {
         let _ = writeln!(out, "{}", truncate(&heading, 120));
         rows.sort_by(|a, b| {
             a.0.cmp(b.0)

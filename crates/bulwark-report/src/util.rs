@@ -83,6 +83,63 @@ pub(crate) fn relative_uri(path: &str) -> String {
     out
 }
 
+/// Percent-encodes everything but unreserved characters (for purl versions and qualifier values).
+fn purl_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+/// The image's purl (`pkg:oci/<name>@<manifest digest>?arch=…&repository_url=…`), when the target is an image with
+/// a well-formed sha256 manifest digest.
+pub(crate) fn oci_purl(target: &crate::Target) -> Option<String> {
+    if target.kind != crate::TargetKind::Image {
+        return None;
+    }
+    let image = target.image.as_ref()?;
+    let digest = image
+        .manifest_digest
+        .as_deref()
+        .filter(|d| sha256_hex(d).is_some())?;
+    let reference = target.name.split('@').next().unwrap_or_default();
+    let last_slash = reference.rfind('/').map_or(0, |i| i + 1);
+    let repository = match reference.rfind(':') {
+        Some(colon) if colon >= last_slash => &reference[..colon],
+        _ => reference,
+    };
+    let name = repository
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+    {
+        return None;
+    }
+    let mut qualifiers = Vec::new();
+    if let Some(arch) = image.architecture.as_deref().filter(|a| !a.is_empty()) {
+        qualifiers.push(format!("arch={}", purl_encode(arch)));
+    }
+    if repository != name {
+        qualifiers.push(format!("repository_url={}", purl_encode(repository)));
+    }
+    let mut purl = format!("pkg:oci/{name}@{}", purl_encode(digest));
+    if !qualifiers.is_empty() {
+        purl.push('?');
+        purl.push_str(&qualifiers.join("&"));
+    }
+    Some(purl)
+}
+
 /// `sha256:<64 hex>` → (`SHA-256`/`SHA256` spelling is the caller's), the hex part, when the digest is well formed.
 pub(crate) fn sha256_hex(digest: &str) -> Option<&str> {
     let hex = digest.strip_prefix("sha256:")?;
@@ -150,6 +207,40 @@ mod tests {
         assert_eq!(relative_uri("/var/lib/dpkg/status"), "var/lib/dpkg/status");
         assert_eq!(relative_uri("alpine:3.19"), "alpine%3A3.19");
         assert_eq!(relative_uri("a b@c"), "a%20b%40c");
+    }
+
+    #[test]
+    fn oci_purls() {
+        let digest = format!("sha256:{}", "a1".repeat(32));
+        let image = |name: &str, digest: Option<&str>| crate::Target {
+            kind: crate::TargetKind::Image,
+            name: name.into(),
+            image: Some(crate::ImageMetadata {
+                manifest_digest: digest.map(str::to_owned),
+                architecture: Some("amd64".into()),
+                ..crate::ImageMetadata::default()
+            }),
+        };
+        let enc = format!("sha256%3A{}", "a1".repeat(32));
+        assert_eq!(
+            oci_purl(&image(
+                "registry.example.com:5000/team/Web:1.4",
+                Some(&digest)
+            ))
+            .unwrap(),
+            format!(
+                "pkg:oci/web@{enc}?arch=amd64&repository_url=registry.example.com%3A5000%2Fteam%2FWeb"
+            )
+        );
+        assert_eq!(
+            oci_purl(&image("alpine", Some(&digest))).unwrap(),
+            format!("pkg:oci/alpine@{enc}?arch=amd64")
+        );
+        assert_eq!(
+            oci_purl(&image("alpine:3.19@sha256:00", Some(&digest))).unwrap(),
+            format!("pkg:oci/alpine@{enc}?arch=amd64")
+        );
+        assert_eq!(oci_purl(&image("alpine", None)), None);
     }
 
     #[test]

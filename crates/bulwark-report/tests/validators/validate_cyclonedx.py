@@ -5,6 +5,7 @@ import sys
 from _common import missing
 
 try:
+    from cyclonedx.exception import MissingOptionalDependencyException
     from cyclonedx.schema import SchemaVersion
     from cyclonedx.validation.json import JsonStrictValidator
 except ImportError as e:
@@ -15,7 +16,7 @@ with open(path, encoding="utf-8") as f:
     data = f.read()
 try:
     error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(data)
-except Exception as e:  # MissingOptionalDependencyException when the [json-validation] extra is absent
+except MissingOptionalDependencyException as e:  # the [json-validation] extra is absent
     missing("cyclonedx-python-lib[json-validation] extra", e)
 if error is not None:
     print(f"{path}: invalid CycloneDX 1.6: {error}", file=sys.stderr)
