@@ -241,6 +241,44 @@ fn multi_arch_index_selects_the_platform() {
 }
 
 #[test]
+fn docker_manifest_list_selects_the_platform() {
+    let reg = plain();
+    let dir = reg.workdir.join("multi/blobs/sha256");
+    let config_of = |manifest_digest: &str| {
+        json(&std::fs::read(dir.join(&manifest_digest["sha256:".len()..])).unwrap())["config"]["digest"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let layout = multi_layout(reg);
+    let cache = temp_dir("list");
+    let r = reference(reg, "multi:v2s2");
+    for (platform, manifest) in &layout {
+        let mut o = opts(&cache);
+        o.platform = platform.parse().unwrap();
+        let image = pull(&r, &o).unwrap();
+        assert_eq!(image.manifest_media_type, DOCKER_MANIFEST);
+        assert_eq!(image.platform.as_ref().unwrap().to_string(), *platform);
+        // skopeo rewrote the manifests for the list, but the configs are the layout's.
+        assert_eq!(image.config_digest, config_of(manifest), "{platform}");
+        for layer in &image.layers {
+            assert!(
+                layer
+                    .media_type
+                    .starts_with("application/vnd.docker.image.rootfs.diff.tar")
+            );
+            let want = if layer.media_type == "application/vnd.docker.image.rootfs.diff.tar.gzip" {
+                Compression::Gzip
+            } else {
+                Compression::None
+            };
+            assert_eq!(layer.compression, want);
+        }
+        assert_cached_and_verified(&image);
+    }
+}
+
+#[test]
 fn pull_by_digest_and_missing_tag() {
     let reg = plain();
     let cache = temp_dir("digest");

@@ -41,6 +41,7 @@
 #   multi:latest         an OCI index built in WORKDIR/multi: linux/amd64 = oci-mini:alpine-3.14,
 #                        linux/arm64/v8 = the same rootfs as an uncompressed layer and a config
 #                        whose architecture is arm64
+#   multi:v2s2           the same two images as a Docker manifest list (v2 schema 2)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -239,6 +240,7 @@ push() { # WORKDIR HOST:PORT [USER:PASS]
     sk --format oci --dest-compress-format zstd "oci:$fixtures/oci-mini:alpine-3.14" "docker://$host/alpine:zstd"
     build_multi "$d/multi"
     sk --all --preserve-digests "oci:$d/multi:multi" "docker://$host/multi:latest"
+    sk --all --format v2s2 "oci:$d/multi:multi" "docker://$host/multi:v2s2"
 }
 
 stop() { # WORKDIR
