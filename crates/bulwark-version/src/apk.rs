@@ -50,7 +50,8 @@ pub struct ApkVersion {
 /// Which kind follows `prev` at `s[pos..]`, and how many separator bytes it consumes.
 fn next_kind(prev: Kind, s: &[u8], pos: usize) -> Option<(Kind, usize)> {
     let c = *s.get(pos)?;
-    let (kind, skip) = if matches!(prev, Kind::Digit | Kind::DigitOrZero) && c.is_ascii_lowercase() {
+    let (kind, skip) = if matches!(prev, Kind::Digit | Kind::DigitOrZero) && c.is_ascii_lowercase()
+    {
         (Kind::Letter, 0)
     } else if prev == Kind::Letter && c.is_ascii_digit() {
         (Kind::Digit, 0)
@@ -68,7 +69,9 @@ fn next_kind(prev: Kind, s: &[u8], pos: usize) -> Option<(Kind, usize)> {
     if kind < prev
         && !matches!(
             (kind, prev),
-            (Kind::DigitOrZero, Kind::Digit) | (Kind::Suffix, Kind::SuffixNo) | (Kind::Digit, Kind::Letter)
+            (Kind::DigitOrZero, Kind::Digit)
+                | (Kind::Suffix, Kind::SuffixNo)
+                | (Kind::Digit, Kind::Letter)
         )
     {
         return None;
@@ -121,13 +124,15 @@ impl ApkVersion {
                 }
                 Kind::Suffix => {
                     let rest = &s[pos..];
-                    let rank = if let Some(i) =
-                        PRE_SUFFIXES.iter().position(|p| rest.starts_with(p.as_bytes()))
+                    let rank = if let Some(i) = PRE_SUFFIXES
+                        .iter()
+                        .position(|p| rest.starts_with(p.as_bytes()))
                     {
                         pos += PRE_SUFFIXES[i].len();
                         i as i8 - 4
-                    } else if let Some(i) =
-                        POST_SUFFIXES.iter().position(|p| rest.starts_with(p.as_bytes()))
+                    } else if let Some(i) = POST_SUFFIXES
+                        .iter()
+                        .position(|p| rest.starts_with(p.as_bytes()))
                     {
                         pos += POST_SUFFIXES[i].len();
                         i as i8
@@ -163,10 +168,10 @@ impl ApkVersion {
         &self.raw
     }
 
-    fn cmp_value(&self, a: Value, other: &Self, b: Value) -> Ordering {
+    fn cmp_value(&self, lhs: Value, other: &Self, rhs: Value) -> Ordering {
         let s = self.raw.as_bytes();
         let o = other.raw.as_bytes();
-        match (a, b) {
+        match (lhs, rhs) {
             (Value::Num(x0, x1), Value::Num(y0, y1)) => {
                 cmp_digits(&s[x0 as usize..x1 as usize], &o[y0 as usize..y1 as usize])
             }

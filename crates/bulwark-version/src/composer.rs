@@ -87,8 +87,16 @@ fn php_version_compare(a: &[u8], b: &[u8]) -> Ordering {
             _ => Ordering::Less,
         };
     }
-    let v1 = if a[0] == b'#' { a.to_vec() } else { canonicalize(a) };
-    let v2 = if b[0] == b'#' { b.to_vec() } else { canonicalize(b) };
+    let v1 = if a[0] == b'#' {
+        a.to_vec()
+    } else {
+        canonicalize(a)
+    };
+    let v2 = if b[0] == b'#' {
+        b.to_vec()
+    } else {
+        canonicalize(b)
+    };
     // Walk both like the C code: p is the current part, n whether a '.' followed it.
     let (mut p1, mut p2) = (0usize, 0usize);
     let (mut n1, mut n2) = (true, true);
@@ -152,10 +160,18 @@ impl ComposerVersion {
             _ => s,
         };
         if s.is_empty() {
-            return Err(VersionError::invalid(Scheme::Composer, input, "version string is empty"));
+            return Err(VersionError::invalid(
+                Scheme::Composer,
+                input,
+                "version string is empty",
+            ));
         }
         if s.contains('\0') {
-            return Err(VersionError::invalid(Scheme::Composer, input, "version string contains a NUL byte"));
+            return Err(VersionError::invalid(
+                Scheme::Composer,
+                input,
+                "version string contains a NUL byte",
+            ));
         }
         Ok(ComposerVersion {
             raw: input.into(),

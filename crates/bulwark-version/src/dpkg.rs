@@ -36,11 +36,7 @@ impl DpkgVersion {
         if start == bytes.len() {
             return Err(err("version string is empty"));
         }
-        let end = start
-            + bytes[start..]
-                .iter()
-                .take_while(|&&c| !is_blank(c))
-                .count();
+        let end = start + bytes[start..].iter().take_while(|&&c| !is_blank(c)).count();
         if bytes[end..].iter().any(|&c| !is_blank(c)) {
             return Err(err("version string has embedded spaces"));
         }
@@ -217,20 +213,43 @@ mod tests {
     // Examples from deb-version(7) and Debian Policy §5.6.12.
     #[test]
     fn policy_examples() {
-        let lt = |a, b| assert_eq!(compare(Scheme::Dpkg, a, b).unwrap(), Ordering::Less, "{a} < {b}");
+        let lt = |a, b| {
+            assert_eq!(
+                compare(Scheme::Dpkg, a, b).unwrap(),
+                Ordering::Less,
+                "{a} < {b}"
+            );
+        };
         lt("1.0~rc1", "1.0");
         lt("~~", "~~a");
         lt("~~a", "~");
         lt("1:0.1", "2:0.0");
         lt("1.0-1", "1.0-1.1");
         lt("1.0a", "1.0+");
-        assert_eq!(compare(Scheme::Dpkg, "0:1.0", "1.0").unwrap(), Ordering::Equal);
-        assert_eq!(compare(Scheme::Dpkg, "1.01", "1.1").unwrap(), Ordering::Equal);
+        assert_eq!(
+            compare(Scheme::Dpkg, "0:1.0", "1.0").unwrap(),
+            Ordering::Equal
+        );
+        assert_eq!(
+            compare(Scheme::Dpkg, "1.01", "1.1").unwrap(),
+            Ordering::Equal
+        );
     }
 
     #[test]
     fn errors() {
-        for bad in ["", "  ", "1 2", "a:1", ":1", "1:", "1.0-", "-1", "-1:2", "99999999999:1"] {
+        for bad in [
+            "",
+            "  ",
+            "1 2",
+            "a:1",
+            ":1",
+            "1:",
+            "1.0-",
+            "-1",
+            "-1:2",
+            "99999999999:1",
+        ] {
             assert!(DpkgVersion::parse(bad).is_err(), "{bad:?}");
         }
         assert_eq!(DpkgVersion::parse(" 1:2.0-3 ").unwrap().upstream(), "2.0");

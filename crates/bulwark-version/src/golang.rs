@@ -126,17 +126,19 @@ impl GoVersion {
         };
         let stamp = head.rsplit('.').next().unwrap_or(head);
         rev.len() == 12
-            && rev.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+            && rev
+                .bytes()
+                .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
             && stamp.len() == 14
             && stamp.bytes().all(|c| c.is_ascii_digit())
     }
 }
 
-fn cmp_prerelease(a: &str, b: &str) -> Ordering {
-    let mut x = a.split('.');
-    let mut y = b.split('.');
+fn cmp_prerelease(left: &str, right: &str) -> Ordering {
+    let mut lparts = left.split('.');
+    let mut rparts = right.split('.');
     loop {
-        match (x.next(), y.next()) {
+        match (lparts.next(), rparts.next()) {
             (None, None) => return Ordering::Equal,
             (None, Some(_)) => return Ordering::Less,
             (Some(_), None) => return Ordering::Greater,

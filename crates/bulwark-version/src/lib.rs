@@ -42,8 +42,9 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A version scheme. Its kebab-case name is stable (used in the DB and in `--explain`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Scheme {
     /// Debian / Ubuntu packages (`dpkg --compare-versions`).
@@ -271,7 +272,10 @@ mod tests {
     fn osv_ecosystems() {
         assert_eq!(Scheme::for_osv_ecosystem("Debian:12"), Some(Scheme::Dpkg));
         assert_eq!(Scheme::for_osv_ecosystem("PyPI"), Some(Scheme::Pep440));
-        assert_eq!(Scheme::for_osv_ecosystem("Packagist"), Some(Scheme::Composer));
+        assert_eq!(
+            Scheme::for_osv_ecosystem("Packagist"),
+            Some(Scheme::Composer)
+        );
         assert_eq!(Scheme::for_osv_ecosystem("Nope"), None);
     }
 

@@ -60,27 +60,30 @@ impl Item {
                 }
             }
             Item::Str(s) => cmp_qualifiers(s, ""),
-            Item::List(l) => l.first().map_or(Ordering::Equal, Item::cmp_null),
+            Item::List(l) => l
+                .iter()
+                .map(Item::cmp_null)
+                .find(|o| *o != Ordering::Equal)
+                .unwrap_or(Ordering::Equal),
         }
     }
 
     fn cmp_item(&self, other: &Item) -> Ordering {
         match (self, other) {
             (Item::Int(a), Item::Int(b)) => cmp_digits(a.as_bytes(), b.as_bytes()),
-            (Item::Int(_), _) => Ordering::Greater,
-            (Item::Str(_), Item::Int(_) | Item::List(_)) => Ordering::Less,
+            (Item::Int(_), _) | (Item::List(_), Item::Str(_)) => Ordering::Greater,
+            (Item::Str(_), Item::Int(_) | Item::List(_)) | (Item::List(_), Item::Int(_)) => {
+                Ordering::Less
+            }
             (Item::Str(a), Item::Str(b)) => cmp_qualifiers(a, b),
-            (Item::List(_), Item::Int(_)) => Ordering::Less,
-            (Item::List(_), Item::Str(_)) => Ordering::Greater,
             (Item::List(a), Item::List(b)) => cmp_lists(a, b),
         }
     }
 }
 
-fn cmp_lists(a: &[Item], b: &[Item]) -> Ordering {
-    let n = a.len().max(b.len());
-    for i in 0..n {
-        let ord = match (a.get(i), b.get(i)) {
+fn cmp_lists(left: &[Item], right: &[Item]) -> Ordering {
+    for i in 0..left.len().max(right.len()) {
+        let ord = match (left.get(i), right.get(i)) {
             (Some(l), Some(r)) => l.cmp_item(r),
             (Some(l), None) => l.cmp_null(),
             (None, Some(r)) => r.cmp_null().reverse(),
@@ -148,7 +151,11 @@ impl MavenVersion {
     /// Parses a version like `new ComparableVersion(input)`.
     pub fn parse(input: &str) -> Result<Self, VersionError> {
         if input.is_empty() {
-            return Err(VersionError::invalid(Scheme::Maven, input, "version string is empty"));
+            return Err(VersionError::invalid(
+                Scheme::Maven,
+                input,
+                "version string is empty",
+            ));
         }
         let version = input.to_lowercase();
         // The lists under construction, outermost first; `path` holds each open list's items.
@@ -183,6 +190,11 @@ impl MavenVersion {
                 }
                 c if c.is_ascii_digit() => {
                     if !is_digit && i > start {
+                        // A qualifier directly before a number opens its own list unless it
+                        // is the first item of the current one (Maven 3.8).
+                        if path.last().is_some_and(|top| !top.is_empty()) {
+                            path.push(Vec::new());
+                        }
                         push(&mut path, string_item(&version[start..i], true));
                         start = i;
                         path.push(Vec::new());
@@ -200,6 +212,9 @@ impl MavenVersion {
             }
         }
         if version.len() > start {
+            if !is_digit && path.last().is_some_and(|top| !top.is_empty()) {
+                path.push(Vec::new());
+            }
             push(&mut path, parse_item(is_digit, &version[start..]));
         }
         close_all(&mut path);
@@ -278,16 +293,43 @@ mod tests {
     #[test]
     fn qualifier_order() {
         let order = [
-            "1-alpha2snapshot", "1-alpha2", "1-alpha-123", "1-beta-2", "1-beta123", "1-m2",
-            "1-m11", "1-rc", "1-cr2", "1-rc123", "1-SNAPSHOT", "1", "1-sp", "1-sp2", "1-sp123",
-            "1-abc", "1-def", "1-pom-1", "1-1-snapshot", "1-1", "1-2", "1-123",
+            "1-alpha2snapshot",
+            "1-alpha2",
+            "1-alpha-123",
+            "1-beta-2",
+            "1-beta123",
+            "1-m2",
+            "1-m11",
+            "1-rc",
+            "1-cr2",
+            "1-rc123",
+            "1-SNAPSHOT",
+            "1",
+            "1-sp",
+            "1-sp2",
+            "1-sp123",
+            "1-abc",
+            "1-def",
+            "1-pom-1",
+            "1-1-snapshot",
+            "1-1",
+            "1-2",
+            "1-123",
         ];
         for w in order.windows(2) {
             let a = MavenVersion::parse(w[0]).unwrap();
             let b = MavenVersion::parse(w[1]).unwrap();
             assert_eq!(a.cmp(&b), Ordering::Less, "{} < {}", w[0], w[1]);
         }
-        let eq = |a, b| assert_eq!(MavenVersion::parse(a).unwrap().cmp(&MavenVersion::parse(b).unwrap()), Ordering::Equal, "{a} = {b}");
+        let eq = |a, b| {
+            assert_eq!(
+                MavenVersion::parse(a)
+                    .unwrap()
+                    .cmp(&MavenVersion::parse(b).unwrap()),
+                Ordering::Equal,
+                "{a} = {b}"
+            );
+        };
         eq("1", "1.0.0");
         eq("1-ga", "1");
         eq("1.0.final", "1");

@@ -42,8 +42,7 @@ impl NugetVersion {
             return Err(err("invalid release label"));
         }
         let mut nums = [0u32; 4];
-        let mut count = 0;
-        for part in main.split('.') {
+        for (count, part) in main.split('.').enumerate() {
             if count == 4 {
                 return Err(err("more than four version numbers"));
             }
@@ -55,7 +54,6 @@ impl NugetVersion {
                 .ok()
                 .filter(|&n| i32::try_from(n).is_ok())
                 .ok_or_else(|| err("version number is too large"))?;
-            count += 1;
         }
         let release = release.map(|r| {
             let start = r.as_ptr() as usize - input.as_ptr() as usize;
@@ -81,11 +79,11 @@ impl NugetVersion {
     }
 }
 
-fn cmp_labels(a: &str, b: &str) -> Ordering {
-    let mut x = a.split('.');
-    let mut y = b.split('.');
+fn cmp_labels(left: &str, right: &str) -> Ordering {
+    let mut lparts = left.split('.');
+    let mut rparts = right.split('.');
     loop {
-        match (x.next(), y.next()) {
+        match (lparts.next(), rparts.next()) {
             (None, None) => return Ordering::Equal,
             (None, Some(_)) => return Ordering::Less,
             (Some(_), None) => return Ordering::Greater,
@@ -111,12 +109,14 @@ fn cmp_labels(a: &str, b: &str) -> Ordering {
 
 impl Ord for NugetVersion {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.nums.cmp(&other.nums).then_with(|| match (self.release(), other.release()) {
-            (None, None) => Ordering::Equal,
-            (None, Some(_)) => Ordering::Greater,
-            (Some(_), None) => Ordering::Less,
-            (Some(a), Some(b)) => cmp_labels(a, b),
-        })
+        self.nums
+            .cmp(&other.nums)
+            .then_with(|| match (self.release(), other.release()) {
+                (None, None) => Ordering::Equal,
+                (None, Some(_)) => Ordering::Greater,
+                (Some(_), None) => Ordering::Less,
+                (Some(a), Some(b)) => cmp_labels(a, b),
+            })
     }
 }
 

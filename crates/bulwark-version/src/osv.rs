@@ -179,7 +179,8 @@ fn op(o: Ordering) -> &'static str {
 
 impl fmt::Display for Explanation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let affected = self.listed_at.is_some() || self.ranges.iter().any(|r| r.affected == Some(true));
+        let affected =
+            self.listed_at.is_some() || self.ranges.iter().any(|r| r.affected == Some(true));
         write!(
             f,
             "{} ({}) is {}",
@@ -200,7 +201,13 @@ impl fmt::Display for Explanation {
             write!(f, "range {} ({})", r.range_index, r.kind)?;
             match (&r.affected, &r.decided_by, &r.limited_by) {
                 (None, _, _) => f.write_str(" skipped")?,
-                (_, _, Some(l)) => write!(f, " capped: {} {} limit {}", self.installed, op(l.ordering), l.version)?,
+                (_, _, Some(l)) => write!(
+                    f,
+                    " capped: {} {} limit {}",
+                    self.installed,
+                    op(l.ordering),
+                    l.version
+                )?,
                 (_, Some(d), None) => write!(
                     f,
                     ": {} {} {} {} (events[{}])",
@@ -240,7 +247,11 @@ fn parse_bound(scheme: Scheme, kind: EventKind, v: &str) -> Result<Bound, Versio
 /// `SEMVER` ranges use semver, or Go's rules for the Go scheme).
 ///
 /// Errors when the installed version or an event version does not parse.
-pub fn evaluate(affected: &Affected, scheme: Scheme, installed: &str) -> Result<Verdict, VersionError> {
+pub fn evaluate(
+    affected: &Affected,
+    scheme: Scheme,
+    installed: &str,
+) -> Result<Verdict, VersionError> {
     let mut explanation = Explanation {
         installed: installed.to_owned(),
         scheme,
@@ -280,9 +291,12 @@ pub fn evaluate(affected: &Affected, scheme: Scheme, installed: &str) -> Result<
         } else {
             semver_installed.get_or_insert(Version::parse(range_scheme, installed)?)
         };
-        explanation
-            .ranges
-            .push(evaluate_range(range_index, range, range_scheme, installed_here)?);
+        explanation.ranges.push(evaluate_range(
+            range_index,
+            range,
+            range_scheme,
+            installed_here,
+        )?);
     }
     let affected = explanation.listed_at.is_some()
         || explanation.ranges.iter().any(|r| r.affected == Some(true));
@@ -399,7 +413,10 @@ mod tests {
         }
         let v = evaluate(&a, Scheme::Pep440, "1.5").unwrap();
         let d = v.explanation.ranges[0].decided_by.as_ref().unwrap();
-        assert_eq!((d.kind, d.version.as_str(), d.ordering), (EventKind::Fixed, "1.5", Ordering::Equal));
+        assert_eq!(
+            (d.kind, d.version.as_str(), d.ordering),
+            (EventKind::Fixed, "1.5", Ordering::Equal)
+        );
         assert_eq!(
             v.explanation.to_string(),
             "1.5 (pep440) is not affected: range 0 (ECOSYSTEM): 1.5 = fixed 1.5 (events[1])"
@@ -421,7 +438,8 @@ mod tests {
         );
         assert!(evaluate(&a, Scheme::Dpkg, "1.9").unwrap().affected);
         assert!(!evaluate(&a, Scheme::Dpkg, "2.0").unwrap().affected);
-        let git = affected(r#"{"ranges":[{"type":"GIT","repo":"x","events":[{"introduced":"abc"}]}]}"#);
+        let git =
+            affected(r#"{"ranges":[{"type":"GIT","repo":"x","events":[{"introduced":"abc"}]}]}"#);
         let v = evaluate(&git, Scheme::Dpkg, "1.0").unwrap();
         assert!(!v.affected);
         assert_eq!(v.explanation.ranges[0].affected, None);
@@ -430,7 +448,9 @@ mod tests {
 
     #[test]
     fn go_semver_ranges_accept_v_prefix() {
-        let a = affected(r#"{"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.20.3"}]}]}"#);
+        let a = affected(
+            r#"{"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.20.3"}]}]}"#,
+        );
         assert!(evaluate(&a, Scheme::Go, "v1.20.2").unwrap().affected);
         assert!(!evaluate(&a, Scheme::Go, "v1.20.3").unwrap().affected);
     }

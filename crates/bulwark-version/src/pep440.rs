@@ -151,17 +151,8 @@ impl Pep440Version {
         if post.is_none() {
             c.sep();
             if c.word(&["post", "rev", "r"]).is_some() {
-                let after_word = c.pos;
                 c.sep();
-                match c.digits() {
-                    Some(d) => post = Some(d),
-                    None => {
-                        // The separator stays consumed only when nothing needs it back;
-                        // a dev or local part can start either way, so keep it.
-                        let _ = after_word;
-                        post = Some((0, 0));
-                    }
-                }
+                post = Some(c.digits().unwrap_or((0, 0)));
             } else {
                 c.pos = save;
             }
@@ -289,24 +280,26 @@ impl Pep440Version {
     }
 }
 
-fn cmp_local(a: &Pep440Version, b: &Pep440Version) -> Ordering {
-    match (&a.local, &b.local) {
+fn cmp_local(left: &Pep440Version, right: &Pep440Version) -> Ordering {
+    match (&left.local, &right.local) {
         (None, None) => Ordering::Equal,
         (None, Some(_)) => Ordering::Less,
         (Some(_), None) => Ordering::Greater,
-        (Some(x), Some(y)) => {
-            for (p, q) in x.iter().zip(y) {
-                let ord = match (*p, *q) {
-                    (LocalPart::Num(s), LocalPart::Num(t)) => cmp_digits(a.text(s), b.text(t)),
+        (Some(lparts), Some(rparts)) => {
+            for (lp, rp) in lparts.iter().zip(rparts) {
+                let ord = match (*lp, *rp) {
+                    (LocalPart::Num(ls), LocalPart::Num(rs)) => {
+                        cmp_digits(left.text(ls), right.text(rs))
+                    }
                     (LocalPart::Num(_), LocalPart::Str(_)) => Ordering::Greater,
                     (LocalPart::Str(_), LocalPart::Num(_)) => Ordering::Less,
-                    (LocalPart::Str(s), LocalPart::Str(t)) => a.text(s).cmp(b.text(t)),
+                    (LocalPart::Str(ls), LocalPart::Str(rs)) => left.text(ls).cmp(right.text(rs)),
                 };
                 if ord != Ordering::Equal {
                     return ord;
                 }
             }
-            x.len().cmp(&y.len())
+            lparts.len().cmp(&rparts.len())
         }
     }
 }
@@ -332,10 +325,9 @@ impl Ord for Pep440Version {
             return ord;
         }
         let (pa, pb) = (self.pre_key(), other.pre_key());
-        let ord = pa
-            .0
-            .cmp(&pb.0)
-            .then_with(|| cmp_digits(self.text(pa.1), other.text(pb.1)));
+        let ord =
+            pa.0.cmp(&pb.0)
+                .then_with(|| cmp_digits(self.text(pa.1), other.text(pb.1)));
         if ord != Ordering::Equal {
             return ord;
         }
@@ -383,10 +375,26 @@ mod tests {
     #[test]
     fn pep440_summary_order() {
         let order = [
-            "1.dev0", "1.0.dev456", "1.0a1", "1.0a2.dev456", "1.0a12.dev456", "1.0a12",
-            "1.0b1.dev456", "1.0b2", "1.0b2.post345.dev456", "1.0b2.post345", "1.0rc1.dev456",
-            "1.0rc1", "1.0", "1.0+abc.5", "1.0+abc.7", "1.0+5", "1.0.post456.dev34",
-            "1.0.post456", "1.0.15", "1.1.dev1",
+            "1.dev0",
+            "1.0.dev456",
+            "1.0a1",
+            "1.0a2.dev456",
+            "1.0a12.dev456",
+            "1.0a12",
+            "1.0b1.dev456",
+            "1.0b2",
+            "1.0b2.post345.dev456",
+            "1.0b2.post345",
+            "1.0rc1.dev456",
+            "1.0rc1",
+            "1.0",
+            "1.0+abc.5",
+            "1.0+abc.7",
+            "1.0+5",
+            "1.0.post456.dev34",
+            "1.0.post456",
+            "1.0.15",
+            "1.1.dev1",
         ];
         for w in order.windows(2) {
             let a = Pep440Version::parse(w[0]).unwrap();
@@ -408,7 +416,17 @@ mod tests {
         ] {
             assert_eq!(Pep440Version::parse(input).unwrap().normalized(), want);
         }
-        for bad in ["", "1.", "1..0", "a1", "1.0+", "1.0+a..b", "1.0-", "1.0.post.-1x", "01!"] {
+        for bad in [
+            "",
+            "1.",
+            "1..0",
+            "a1",
+            "1.0+",
+            "1.0+a..b",
+            "1.0-",
+            "1.0.post.-1x",
+            "01!",
+        ] {
             assert!(Pep440Version::parse(bad).is_err(), "{bad:?}");
         }
     }

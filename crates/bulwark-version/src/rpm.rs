@@ -32,7 +32,10 @@ impl RpmVersion {
             return Err(err("version string contains a NUL byte"));
         }
         let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
-        let hyphen = b[digits..].iter().rposition(|&c| c == b'-').map(|h| h + digits);
+        let hyphen = b[digits..]
+            .iter()
+            .rposition(|&c| c == b'-')
+            .map(|h| h + digits);
         let (epoch, vstart) = if b.get(digits) == Some(&b':') {
             (Some((0, digits)), digits + 1)
         } else {
@@ -42,6 +45,10 @@ impl RpmVersion {
             Some(h) => ((vstart, h), Some((h + 1, b.len()))),
             None => ((vstart, b.len()), None),
         };
+        if version.0 == version.1 {
+            // rpm refuses an empty version part ("invalid version").
+            return Err(err("version part is empty"));
+        }
         Ok(RpmVersion {
             raw: input.into(),
             epoch,
@@ -53,7 +60,8 @@ impl RpmVersion {
     /// The epoch as written (`None` when absent; an empty epoch reads as `"0"`).
     #[must_use]
     pub fn epoch(&self) -> Option<&str> {
-        self.epoch.map(|(s, e)| if s == e { "0" } else { &self.raw[s..e] })
+        self.epoch
+            .map(|(s, e)| if s == e { "0" } else { &self.raw[s..e] })
     }
 
     /// The version part.
@@ -216,7 +224,10 @@ mod tests {
     #[test]
     fn evr_split() {
         let v = RpmVersion::parse("2:1.2-3.el9").unwrap();
-        assert_eq!((v.epoch(), v.version(), v.release()), (Some("2"), "1.2", Some("3.el9")));
+        assert_eq!(
+            (v.epoch(), v.version(), v.release()),
+            (Some("2"), "1.2", Some("3.el9"))
+        );
         let v = RpmVersion::parse("1.2").unwrap();
         assert_eq!((v.epoch(), v.version(), v.release()), (None, "1.2", None));
     }

@@ -33,7 +33,10 @@ fn matches_pattern(s: &str) -> bool {
         return false;
     }
     while i < b.len() && b[i] == b'.' {
-        let n = b[i + 1..].iter().take_while(|c| c.is_ascii_alphanumeric()).count();
+        let n = b[i + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .count();
         if n == 0 {
             return false;
         }
@@ -130,19 +133,20 @@ impl Ord for GemVersion {
         if self.version == other.version {
             return Ordering::Equal;
         }
-        let n = self.canonical.len().max(other.canonical.len());
-        for i in 0..n {
-            let l = self.canonical.get(i);
-            let r = other.canonical.get(i);
-            let ord = match (l, r) {
-                (Some(&Seg::Str(a, b)), Some(&Seg::Str(c, d))) => self.text(a, b).cmp(other.text(c, d)),
+        for i in 0..self.canonical.len().max(other.canonical.len()) {
+            let lhs = self.canonical.get(i);
+            let rhs = other.canonical.get(i);
+            let ord = match (lhs, rhs) {
+                (Some(&Seg::Str(a, b)), Some(&Seg::Str(c, d))) => {
+                    self.text(a, b).cmp(other.text(c, d))
+                }
                 (Some(Seg::Str(..)), _) => Ordering::Less,
                 (_, Some(Seg::Str(..))) => Ordering::Greater,
-                (l, r) => {
-                    let x = l.map_or(&b""[..], |&s| match s {
+                (lhs, rhs) => {
+                    let x = lhs.map_or(&b""[..], |&s| match s {
                         Seg::Num(a, b) | Seg::Str(a, b) => self.text(a, b),
                     });
-                    let y = r.map_or(&b""[..], |&s| match s {
+                    let y = rhs.map_or(&b""[..], |&s| match s {
                         Seg::Num(a, b) | Seg::Str(a, b) => other.text(a, b),
                     });
                     cmp_digits(x, y)

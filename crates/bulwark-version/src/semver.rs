@@ -58,7 +58,10 @@ struct Parts<'a> {
 fn split_full(s: &str) -> Option<Parts<'_>> {
     let (rest, _build) = match s.split_once('+') {
         Some((r, build)) => {
-            if build.split('.').any(|id| id.is_empty() || !id.bytes().all(is_ident_char)) {
+            if build
+                .split('.')
+                .any(|id| id.is_empty() || !id.bytes().all(is_ident_char))
+            {
                 return None;
             }
             (r, Some(build))
@@ -188,7 +191,8 @@ fn cmp_ident_str(a: &str, b: &str) -> Ordering {
 
 impl Ord for SemverVersion {
     fn cmp(&self, other: &Self) -> Ordering {
-        let ord = (self.major, self.minor, self.patch).cmp(&(other.major, other.minor, other.patch));
+        let ord =
+            (self.major, self.minor, self.patch).cmp(&(other.major, other.minor, other.patch));
         if ord != Ordering::Equal {
             return ord;
         }
@@ -289,7 +293,8 @@ fn parse_partial(s: &str) -> Option<Partial<'_>> {
         None => (full, None),
     };
     if let Some(b) = build
-        && b.split('.').any(|id| id.is_empty() || !id.bytes().all(is_ident_char))
+        && b.split('.')
+            .any(|id| id.is_empty() || !id.bytes().all(is_ident_char))
     {
         return None;
     }
@@ -435,6 +440,11 @@ fn push_tilde(p: &Partial<'_>, out: &mut Vec<Comparator>) -> Result<(), &'static
 }
 
 fn push_xrange(op: &str, p: &Partial<'_>, out: &mut Vec<Comparator>) -> Result<(), &'static str> {
+    // semver 7.8 rejects an X followed by a number (`x.1`, `1.x.2`) in plain x-ranges.
+    let x = |i: usize| i >= p.written || p.nums[i].is_none();
+    if (x(0) && !x(1)) || (x(1) && p.written >= 3 && !x(2)) {
+        return Err("x-range has a number after an x");
+    }
     let any_x = p.x_patch();
     if !any_x {
         let v = full_version(p)?;
@@ -508,9 +518,15 @@ fn parse_hyphen(from: &str, to: &str, out: &mut Vec<Comparator>) -> Result<(), &
     } else if t.x_minor() {
         out.push(Comparator::Cmp(Op::Lt, lower_bound_zero(t.n(0) + 1, 0, 0)?));
     } else if t.x_patch() {
-        out.push(Comparator::Cmp(Op::Lt, lower_bound_zero(t.n(0), t.n(1) + 1, 0)?));
+        out.push(Comparator::Cmp(
+            Op::Lt,
+            lower_bound_zero(t.n(0), t.n(1) + 1, 0)?,
+        ));
     } else if t.pre.is_some() {
-        out.push(Comparator::Cmp(Op::Le, ver("", t.n(0), t.n(1), t.n(2), t.pre)?));
+        out.push(Comparator::Cmp(
+            Op::Le,
+            ver("", t.n(0), t.n(1), t.n(2), t.pre)?,
+        ));
     } else {
         out.push(Comparator::Cmp(Op::Le, full_version(&t)?));
     }
@@ -520,7 +536,58 @@ fn parse_hyphen(from: &str, to: &str, out: &mut Vec<Comparator>) -> Result<(), &
     Ok(())
 }
 
+/// npm runs `replaceStars` on a comparator the earlier steps left alone: the first
+/// `(<|>)?=?\s*\*` is deleted and what remains must be a plain comparator.
+fn star_fallback(tok: &str, out: &mut Vec<Comparator>) -> Result<(), &'static str> {
+    let err = "invalid comparator";
+    let star = tok.find('*').ok_or(err)?;
+    let mut start = star;
+    let b = tok.as_bytes();
+    if start > 0 && b[start - 1] == b'=' {
+        start -= 1;
+    }
+    if start > 0 && matches!(b[start - 1], b'<' | b'>') {
+        start -= 1;
+    }
+    let rest = format!("{}{}", &tok[..start], &tok[star + 1..]);
+    if rest.is_empty() {
+        out.push(Comparator::Any);
+        return Ok(());
+    }
+    let op_len = rest
+        .bytes()
+        .take_while(|c| matches!(c, b'<' | b'>' | b'='))
+        .count();
+    let (op, version) = rest.split_at(op_len);
+    let op = match op {
+        "" | "=" => Op::Eq,
+        "<" => Op::Lt,
+        "<=" => Op::Le,
+        ">" => Op::Gt,
+        ">=" => Op::Ge,
+        _ => return Err(err),
+    };
+    let v = version.strip_prefix('v').unwrap_or(version);
+    let parts = split_full(v).ok_or(err)?;
+    if parts.main.iter().any(|p| numeric_ident(p).is_none()) {
+        return Err(err);
+    }
+    out.push(Comparator::Cmp(
+        op,
+        SemverVersion::parse(version).map_err(|_| err)?,
+    ));
+    Ok(())
+}
+
 fn parse_token(tok: &str, out: &mut Vec<Comparator>) -> Result<(), &'static str> {
+    let mark = out.len();
+    parse_token_forms(tok, out).or_else(|e| {
+        out.truncate(mark);
+        star_fallback(tok, out).map_err(|_| e)
+    })
+}
+
+fn parse_token_forms(tok: &str, out: &mut Vec<Comparator>) -> Result<(), &'static str> {
     if let Some(rest) = tok.strip_prefix('^') {
         let p = parse_partial(rest).ok_or("invalid caret range")?;
         return push_caret(&p, out);
@@ -530,7 +597,10 @@ fn parse_token(tok: &str, out: &mut Vec<Comparator>) -> Result<(), &'static str>
         let p = parse_partial(rest).ok_or("invalid tilde range")?;
         return push_tilde(&p, out);
     }
-    let op_len = tok.bytes().take_while(|c| matches!(c, b'<' | b'>' | b'=')).count();
+    let op_len = tok
+        .bytes()
+        .take_while(|c| matches!(c, b'<' | b'>' | b'='))
+        .count();
     let (op, rest) = tok.split_at(op_len);
     // GTLT is `(<|>)?=?`; more '=' belong to the version prefix.
     let (op, rest) = match op {
@@ -675,15 +745,23 @@ mod tests {
     #[test]
     fn ordering() {
         let order = [
-            "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2",
-            "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0",
+            "1.0.0-alpha",
+            "1.0.0-alpha.1",
+            "1.0.0-alpha.beta",
+            "1.0.0-beta",
+            "1.0.0-beta.2",
+            "1.0.0-beta.11",
+            "1.0.0-rc.1",
+            "1.0.0",
         ];
         for w in order.windows(2) {
             let a = SemverVersion::parse(w[0]).unwrap();
             let b = SemverVersion::parse(w[1]).unwrap();
             assert_eq!(a.cmp(&b), Ordering::Less, "{} < {}", w[0], w[1]);
         }
-        for bad in ["1.2", "01.2.3", "1.2.3-01", "1.2.3-", "1.2.3+", "=1.2.3", "1.2.3.4"] {
+        for bad in [
+            "1.2", "01.2.3", "1.2.3-01", "1.2.3-", "1.2.3+", "=1.2.3", "1.2.3.4",
+        ] {
             assert!(SemverVersion::parse(bad).is_err(), "{bad}");
         }
     }

@@ -35,7 +35,10 @@ mod tests {
         assert_eq!(cmp_digits(b"9", b"10"), Ordering::Less);
         assert_eq!(cmp_digits(b"", b"0"), Ordering::Equal);
         assert_eq!(
-            cmp_digits(b"123456789012345678901234567890", b"123456789012345678901234567891"),
+            cmp_digits(
+                b"123456789012345678901234567890",
+                b"123456789012345678901234567891"
+            ),
             Ordering::Less
         );
     }
