@@ -6,9 +6,15 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand};
 
 mod cmd;
+mod progress;
 
 #[derive(Debug, Parser)]
-#[command(name = "bulwark", version, about = "Continuous security for Kubernetes delivery", propagate_version = true)]
+#[command(
+    name = "bulwark",
+    version,
+    about = "Continuous security for Kubernetes delivery",
+    propagate_version = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -21,6 +27,8 @@ enum Command {
         #[command(subcommand)]
         target: ScanTarget,
     },
+    /// Write an SBOM of an image: CycloneDX 1.6 (default), SPDX 2.3 JSON, or Bulwark's JSON report.
+    Sbom(cmd::image::SbomArgs),
     /// Print the documentation of a rule (`bulwark rule BW-K8S-0001`).
     Rule(cmd::k8s::RuleArgs),
     /// Print shell completions.
@@ -32,6 +40,10 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum ScanTarget {
+    /// A container image: registry reference, docker-archive, oci-archive or OCI layout.
+    Image(cmd::image::SbomArgs),
+    /// A mounted root filesystem (host scanning): OS packages.
+    Rootfs(cmd::image::RootfsArgs),
     /// Kubernetes manifests: files, directories, `-` for stdin, Helm charts, kustomize directories.
     K8s(cmd::k8s::K8sArgs),
 }
@@ -65,15 +77,32 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
-        Command::Scan { target: ScanTarget::K8s(args) } => cmd::k8s::scan(&args),
+        Command::Sbom(args) => cmd::image::sbom(&args),
+        Command::Scan {
+            target: ScanTarget::Image(args),
+        } => cmd::image::scan_image_cmd(&args),
+        Command::Scan {
+            target: ScanTarget::Rootfs(args),
+        } => cmd::image::scan_rootfs(&args),
+        Command::Scan {
+            target: ScanTarget::K8s(args),
+        } => cmd::k8s::scan(&args),
         Command::Rule(args) => cmd::k8s::rule(&args),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "bulwark", &mut std::io::stdout());
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "bulwark",
+                &mut std::io::stdout(),
+            );
             Ok(Outcome::Clean)
         }
     }
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -1,3 +1,4 @@
 //! One module per command family. Each owns its clap argument struct and its `run` functions.
 
+pub(crate) mod image;
 pub(crate) mod k8s;

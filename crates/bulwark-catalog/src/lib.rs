@@ -1,0 +1,64 @@
+//! Package catalogers: they read package databases out of an [`ImageFs`] and return [`Package`]s with the
+//! layer that introduced each one.
+//!
+//! ```no_run
+//! use bulwark_source::{Image, PlatformSpec, ReadOptions};
+//! let image = Image::open_archive("image.tar".as_ref(), None, &PlatformSpec::default()).unwrap();
+//! let fs = image.read_fs(&ReadOptions { wanted: &bulwark_catalog::wanted, ..ReadOptions::default() }).unwrap();
+//! let catalog = bulwark_catalog::catalog(&fs);
+//! println!("{} packages on {:?}", catalog.packages.len(), catalog.distro);
+//! ```
+
+pub mod os;
+pub mod purl;
+
+use bulwark_source::ImageFs;
+use bulwark_types::{Diagnostic, Distro, Location, Package};
+
+/// What the catalogers found.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    pub distro: Option<Distro>,
+    pub packages: Vec<Package>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Whether any cataloger needs the content of `path` (image path, no leading `/`).
+#[must_use]
+pub fn wanted(path: &str) -> bool {
+    os::release::RELEASE_FILES.contains(&path)
+        || os::dpkg::wanted(path)
+        || os::apk::wanted(path)
+        || os::rpm::wanted(path)
+}
+
+/// Runs every cataloger over a merged filesystem.
+#[must_use]
+pub fn catalog(fs: &ImageFs) -> Catalog {
+    let mut c = Catalog {
+        distro: os::release::detect(fs),
+        ..Catalog::default()
+    };
+    let distro = c.distro.clone();
+    c.packages
+        .extend(os::dpkg::catalog(fs, distro.as_ref(), &mut c.diagnostics));
+    c.packages
+        .extend(os::apk::catalog(fs, distro.as_ref(), &mut c.diagnostics));
+    c.packages
+        .extend(os::rpm::catalog(fs, distro.as_ref(), &mut c.diagnostics));
+    if c.distro.is_none() && c.packages.iter().any(|p| p.package_type.is_os()) {
+        c.diagnostics.push(Diagnostic::warning(
+            "OS packages found but the distro is unknown (no os-release, alpine-release, debian_version or redhat-release); vulnerability matching of OS packages will be skipped",
+            Location::file("/etc/os-release"),
+        ));
+    }
+    c.packages.sort_by(|a, b| {
+        (a.package_type, &a.name, &a.version, &a.arch).cmp(&(
+            b.package_type,
+            &b.name,
+            &b.version,
+            &b.arch,
+        ))
+    });
+    c
+}

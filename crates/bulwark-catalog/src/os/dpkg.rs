@@ -1,0 +1,239 @@
+//! dpkg: `var/lib/dpkg/status` and the `status.d/` directory of distroless images, with file lists from
+//! `var/lib/dpkg/info/<pkg>[:<arch>].list`.
+
+use std::collections::HashMap;
+
+use bulwark_source::{ImageFs, Snapshot};
+use bulwark_types::{Diagnostic, Distro, Location, Package, PackageType};
+
+use super::{Attribution, stanza};
+use crate::purl::purl;
+
+pub const STATUS: &str = "var/lib/dpkg/status";
+pub const STATUS_D: &str = "var/lib/dpkg/status.d/";
+const INFO: &str = "var/lib/dpkg/info/";
+
+/// Whether the dpkg cataloger needs `path` (no leading `/`).
+#[must_use]
+pub fn wanted(path: &str) -> bool {
+    path == STATUS
+        || path
+            .strip_prefix(STATUS_D)
+            .is_some_and(|f| !f.contains('/') && !f.ends_with(".md5sums"))
+        || path
+            .strip_prefix(INFO)
+            .is_some_and(|f| !f.contains('/') && f.ends_with(".list"))
+}
+
+/// A package as one status stanza describes it.
+#[derive(Debug, Clone)]
+pub struct DpkgEntry {
+    pub name: String,
+    pub version: String,
+    pub arch: Option<String>,
+    pub source_name: Option<String>,
+    pub source_version: Option<String>,
+    pub line: u32,
+}
+
+/// Statuses whose files are on disk (`dpkg-query` reports them; `not-installed` and `config-files` have no
+/// files).
+fn files_present(status: Option<&str>) -> bool {
+    match status.and_then(|s| s.split_whitespace().nth(2)) {
+        // distroless status.d stanzas carry no Status field: their presence means installed.
+        None => status.is_none(),
+        Some(s) => !matches!(s, "not-installed" | "config-files"),
+    }
+}
+
+/// Parses a status file. Malformed lines and stanzas without a name or version become warnings at `path`.
+pub fn parse_status(text: &str, path: &str, diags: &mut Vec<Diagnostic>) -> Vec<DpkgEntry> {
+    let (stanzas, errors) = stanza::parse(text);
+    for e in errors {
+        diags.push(Diagnostic::warning(
+            e.message,
+            Location::file(format!("/{path}")).with_line(e.line, None),
+        ));
+    }
+    let mut out = Vec::new();
+    for s in stanzas {
+        if !files_present(s.get("Status")) {
+            continue;
+        }
+        let (Some(name), Some(version)) = (s.get("Package"), s.get("Version")) else {
+            diags.push(Diagnostic::warning(
+                "stanza without Package or Version; skipped",
+                Location::file(format!("/{path}")).with_line(s.line, None),
+            ));
+            continue;
+        };
+        // `Source: glibc (2.36-9+deb12u4)`; without parentheses the source version is the binary version.
+        let (source_name, source_version) = match s.get("Source") {
+            Some(src) => match src.split_once('(') {
+                Some((n, v)) => (
+                    n.trim().to_string(),
+                    v.trim_end_matches(')').trim().to_string(),
+                ),
+                None => (src.trim().to_string(), version.to_string()),
+            },
+            None => (name.to_string(), version.to_string()),
+        };
+        out.push(DpkgEntry {
+            name: name.to_string(),
+            version: version.to_string(),
+            arch: s.get("Architecture").map(str::to_string),
+            source_name: Some(source_name),
+            source_version: Some(source_version),
+            line: s.line,
+        });
+    }
+    out
+}
+
+/// Catalogs dpkg packages from the merged filesystem.
+pub fn catalog(fs: &ImageFs, distro: Option<&Distro>, diags: &mut Vec<Diagnostic>) -> Vec<Package> {
+    let mut packages = Vec::new();
+    let mut sources: Vec<(String, &[Snapshot])> = Vec::new();
+    if !fs.history(STATUS).is_empty() {
+        sources.push((STATUS.to_string(), fs.history(STATUS)));
+    }
+    for path in fs.history_paths() {
+        if path.starts_with(STATUS_D) && wanted(path) {
+            sources.push((path.to_string(), fs.history(path)));
+        }
+    }
+    for (path, history) in sources {
+        let attribution = attribute(history, &path, diags);
+        for (entry, attr) in attribution {
+            packages.push(to_package(fs, distro, &path, entry, attr));
+        }
+    }
+    packages
+}
+
+/// Follows a status file through the layers: each package of the final version is attributed to the layer
+/// where it (in its current run of presence) first appeared, and the last layer that changed its version.
+fn attribute(
+    history: &[Snapshot],
+    path: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<(DpkgEntry, Attribution)> {
+    let mut state: HashMap<(String, Option<String>), Attribution> = HashMap::new();
+    let mut last: Vec<DpkgEntry> = Vec::new();
+    let n = history.len();
+    for (i, snap) in history.iter().enumerate() {
+        let Some(content) = &snap.content else {
+            state.clear();
+            last.clear();
+            continue;
+        };
+        // Only the final snapshot's warnings concern the image users run.
+        let mut sink = Vec::new();
+        let d = if i + 1 == n { &mut *diags } else { &mut sink };
+        let entries = parse_status(&String::from_utf8_lossy(content), path, d);
+        let mut next = HashMap::with_capacity(entries.len());
+        for e in &entries {
+            let key = (e.name.clone(), e.arch.clone());
+            let attr = match state.get(&key) {
+                Some(a) if a.version == e.version => a.clone(),
+                Some(a) => Attribution {
+                    introduced: a.introduced,
+                    last_changed: snap.layer,
+                    version: e.version.clone(),
+                },
+                None => Attribution {
+                    introduced: snap.layer,
+                    last_changed: snap.layer,
+                    version: e.version.clone(),
+                },
+            };
+            next.insert(key, attr);
+        }
+        state = next;
+        last = entries;
+    }
+    last.into_iter()
+        .map(|e| {
+            let a = state
+                .get(&(e.name.clone(), e.arch.clone()))
+                .cloned()
+                .unwrap_or_default();
+            (e, a)
+        })
+        .collect()
+}
+
+fn to_package(
+    fs: &ImageFs,
+    distro: Option<&Distro>,
+    path: &str,
+    e: DpkgEntry,
+    attr: Attribution,
+) -> Package {
+    let distro_q = distro
+        .map(|d| format!("{}-{}", d.id, d.version_id.as_deref().unwrap_or("")))
+        .unwrap_or_default();
+    let namespace = distro.map_or("debian", |d| d.id.as_str());
+    let mut qualifiers: Vec<(&str, &str)> = vec![("distro", &distro_q)];
+    if let Some(a) = &e.arch {
+        qualifiers.push(("arch", a));
+    }
+    let upstream = e
+        .source_name
+        .as_deref()
+        .filter(|s| *s != e.name)
+        .unwrap_or("");
+    qualifiers.push(("upstream", upstream));
+    let mut p = Package::new(PackageType::Dpkg, &e.name, &e.version);
+    p.purl = purl("deb", Some(namespace), &e.name, &e.version, &qualifiers);
+    p.arch = e.arch.clone();
+    p.source_name = e.source_name;
+    p.source_version = e.source_version;
+    p.found_in = Some(format!("/{path}"));
+    p.files = file_list(fs, &e.name, e.arch.as_deref());
+    attr.apply(&mut p, fs);
+    p
+}
+
+fn file_list(fs: &ImageFs, name: &str, arch: Option<&str>) -> Vec<String> {
+    let candidates = [
+        arch.map(|a| format!("{INFO}{name}:{a}.list")),
+        Some(format!("{INFO}{name}.list")),
+    ];
+    for c in candidates.into_iter().flatten() {
+        if let Ok(Some(content)) = fs.read(&c) {
+            return String::from_utf8_lossy(&content)
+                .lines()
+                .filter(|l| !l.is_empty() && *l != "/.")
+                .map(str::to_string)
+                .collect();
+        }
+    }
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_filters_and_sources() {
+        let text = "Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nSource: glibc (2.36-9+deb12u4)\nVersion: 2.36-9+deb12u4\n\nPackage: tzdata\nStatus: purge ok config-files\nVersion: 2024a-0+deb12u1\n\nPackage: bash\nStatus: install ok installed\nVersion: 5.2.15-2+b13\nSource: bash\n\nPackage: nover\nStatus: install ok installed\n";
+        let mut d = Vec::new();
+        let e = parse_status(text, STATUS, &mut d);
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[0].source_name.as_deref(), Some("glibc"));
+        assert_eq!(e[1].source_version.as_deref(), Some("5.2.15-2+b13"));
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].location.line, Some(14));
+    }
+
+    #[test]
+    fn wanted_paths() {
+        assert!(wanted("var/lib/dpkg/status"));
+        assert!(wanted("var/lib/dpkg/status.d/base"));
+        assert!(!wanted("var/lib/dpkg/status.d/base.md5sums"));
+        assert!(wanted("var/lib/dpkg/info/libc6:amd64.list"));
+        assert!(!wanted("var/lib/dpkg/status-old"));
+    }
+}

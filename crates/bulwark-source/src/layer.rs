@@ -1,0 +1,425 @@
+//! Streams one layer tar once: records every entry, keeps the content of the files a cataloger asked for, and
+//! verifies the blob digest at the end. Nothing is written to disk.
+
+use std::collections::HashMap;
+use std::io::{self, BufRead, BufReader, Read};
+use std::sync::Arc;
+
+use bulwark_types::{Diagnostic, LayerRef, Location};
+
+use crate::SourceError;
+use crate::digest::HashingReader;
+
+/// What the caller wants kept from each layer, and the bounds that protect it from hostile layers.
+pub struct ReadOptions<'a> {
+    /// Called with every regular file's image path (no leading `/`); `true` keeps its content.
+    pub wanted: &'a (dyn Fn(&str) -> bool + Sync),
+    /// A wanted file larger than this is skipped with a warning.
+    pub max_file_bytes: u64,
+    /// A layer that decompresses to more than this is refused.
+    pub max_layer_bytes: u64,
+    /// A compressed layer whose expansion ratio exceeds this (after `bomb_floor_bytes`) is refused as a
+    /// decompression bomb.
+    pub max_ratio: u64,
+    pub bomb_floor_bytes: u64,
+}
+
+impl Default for ReadOptions<'_> {
+    fn default() -> Self {
+        Self {
+            wanted: &|_| false,
+            max_file_bytes: 256 << 20,
+            max_layer_bytes: 64 << 30,
+            max_ratio: 250,
+            bomb_floor_bytes: 256 << 20,
+        }
+    }
+}
+
+/// The kind of a tar entry, as the merged view needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NodeKind {
+    File {
+        size: u64,
+    },
+    Dir,
+    Symlink(String),
+    /// Hard link to another image path (normalised, no leading `/`).
+    Hardlink(String),
+    Other,
+}
+
+/// One entry of a layer.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Normalised image path without a leading `/` (`etc/os-release`).
+    pub path: String,
+    pub kind: NodeKind,
+    pub mode: u32,
+    pub uid: u64,
+    pub gid: u64,
+    /// Kept content, for wanted files.
+    pub content: Option<Arc<[u8]>>,
+}
+
+/// Everything one layer contributed.
+#[derive(Debug, Default)]
+pub struct LayerContents {
+    pub entries: Vec<Entry>,
+    /// Paths deleted by `.wh.<name>` markers.
+    pub whiteouts: Vec<String>,
+    /// Directories made opaque by `.wh..wh..opq`.
+    pub opaque_dirs: Vec<String>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Uncompressed size.
+    pub size: u64,
+}
+
+/// How to verify a layer stream.
+#[derive(Debug, Clone)]
+pub enum Verify {
+    /// The stored (possibly compressed) blob must hash to this digest.
+    Blob(String),
+    /// The uncompressed tar must hash to this diff id (docker-archive layers).
+    DiffId(String),
+    Nothing,
+}
+
+enum Decoder<R: BufRead> {
+    Gzip(Box<flate2::bufread::MultiGzDecoder<R>>),
+    Zstd(Box<zstd::Decoder<'static, R>>),
+    Plain(R),
+}
+
+impl<R: BufRead> Read for Decoder<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Self::Gzip(d) => d.read(buf),
+            Self::Zstd(d) => d.read(buf),
+            Self::Plain(r) => r.read(buf),
+        }
+    }
+}
+
+impl<R: BufRead> Decoder<R> {
+    fn into_inner(self) -> R {
+        match self {
+            Self::Gzip(d) => d.into_inner(),
+            Self::Zstd(d) => d.finish(),
+            Self::Plain(r) => r,
+        }
+    }
+}
+
+/// Counts decompressed bytes and stops decompression bombs before they cost more than the bounds allow.
+struct Limited<R> {
+    inner: R,
+    count: u64,
+    compressed_count: Arc<std::sync::atomic::AtomicU64>,
+    compressed: bool,
+    max: u64,
+    max_ratio: u64,
+    floor: u64,
+}
+
+impl<R: Read> Read for Limited<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count += n as u64;
+        if self.count > self.max {
+            return Err(io::Error::other(format!(
+                "decompressed size exceeds the limit of {} bytes (possible decompression bomb)",
+                self.max
+            )));
+        }
+        if self.compressed && self.count > self.floor {
+            let c = self
+                .compressed_count
+                .load(std::sync::atomic::Ordering::Relaxed)
+                .max(1);
+            if self.count / c > self.max_ratio {
+                return Err(io::Error::other(format!(
+                    "expands more than {}x ({} bytes from {c}; possible decompression bomb)",
+                    self.max_ratio, self.count
+                )));
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Shares the compressed byte count with [`Limited`] through an atomic, since the two readers sit at opposite
+/// ends of the decoder.
+struct CountingShared<R> {
+    inner: HashingReader<R>,
+    shared: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<R: Read> Read for CountingShared<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.shared
+            .store(self.inner.count, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Reads one layer stream to the end.
+pub fn read_layer(
+    raw: impl Read,
+    layer: &LayerRef,
+    verify: &Verify,
+    opts: &ReadOptions<'_>,
+) -> Result<LayerContents, SourceError> {
+    let digest_name = layer
+        .digest
+        .clone()
+        .or_else(|| layer.diff_id.clone())
+        .unwrap_or_else(|| "?".into());
+    let layer_err = |message: String, source: Option<io::Error>| SourceError::Layer {
+        index: layer.index,
+        digest: digest_name.clone(),
+        message,
+        source,
+    };
+    let shared = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counting = CountingShared {
+        inner: HashingReader::new(raw),
+        shared: shared.clone(),
+    };
+    let mut buffered = BufReader::with_capacity(256 << 10, counting);
+    let head = buffered
+        .fill_buf()
+        .map_err(|e| layer_err("cannot read".into(), Some(e)))?;
+    let decoder = if head.starts_with(&[0x1f, 0x8b]) {
+        Decoder::Gzip(Box::new(flate2::bufread::MultiGzDecoder::new(buffered)))
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        let d = zstd::Decoder::with_buffer(buffered)
+            .map_err(|e| layer_err("bad zstd stream".into(), Some(e)))?;
+        Decoder::Zstd(Box::new(d))
+    } else {
+        Decoder::Plain(buffered)
+    };
+    let compressed = !matches!(decoder, Decoder::Plain(_));
+    let limited = Limited {
+        inner: decoder,
+        count: 0,
+        compressed_count: shared,
+        compressed,
+        max: opts.max_layer_bytes,
+        max_ratio: opts.max_ratio,
+        floor: opts.bomb_floor_bytes,
+    };
+    let uncompressed = HashingReader::new(limited);
+    let mut archive = tar::Archive::new(uncompressed);
+    let mut out = LayerContents::default();
+    walk_entries(&mut archive, layer, opts, &mut out)
+        .map_err(|e| layer_err(e.to_string(), e.into_io()))?;
+
+    // Drain what tar left (end-of-archive padding, the gzip trailer), so that truncation is noticed and the
+    // digests cover every byte.
+    let (diff_id, size, limited) = archive
+        .into_inner()
+        .finish()
+        .map_err(|e| layer_err("cannot read layer to the end".into(), Some(e)))?;
+    out.size = size;
+    let raw = limited.inner.into_inner().into_inner().inner;
+    let (blob, _, _) = raw
+        .finish()
+        .map_err(|e| layer_err("cannot read layer blob to the end".into(), Some(e)))?;
+    let (expected, actual, what) = match verify {
+        Verify::DiffId(e) => (e, diff_id, "layer diff id"),
+        Verify::Blob(e) => (e, blob, "layer blob"),
+        Verify::Nothing => return Ok(out),
+    };
+    if *expected != actual {
+        return Err(SourceError::DigestMismatch {
+            what,
+            name: format!("{} (layer {})", expected, layer.index),
+            expected: expected.clone(),
+            actual,
+        });
+    }
+    Ok(out)
+}
+
+/// Errors inside the entry walk.
+enum WalkError {
+    Io(io::Error),
+}
+
+impl std::fmt::Display for WalkError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl WalkError {
+    fn into_io(self) -> Option<io::Error> {
+        match self {
+            Self::Io(e) => Some(e),
+        }
+    }
+}
+
+fn walk_entries<R: Read>(
+    archive: &mut tar::Archive<R>,
+    layer: &LayerRef,
+    opts: &ReadOptions<'_>,
+    out: &mut LayerContents,
+) -> Result<(), WalkError> {
+    let loc = |path: &str| Location {
+        path: Some(format!("/{path}")),
+        layer: Some(layer.clone()),
+        ..Location::default()
+    };
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for entry in archive.entries().map_err(WalkError::Io)? {
+        let mut entry = entry.map_err(WalkError::Io)?;
+        let raw_path = entry.path_bytes().into_owned();
+        let raw = String::from_utf8_lossy(&raw_path).into_owned();
+        let Some(path) = normalize(&raw) else {
+            out.diagnostics.push(Diagnostic::error(
+                format!("tar entry '{raw}' escapes the image root; entry ignored"),
+                loc(&raw),
+            ));
+            continue;
+        };
+        if path.is_empty() {
+            continue;
+        }
+        let (dir, base) = split(&path);
+        if let Some(hidden) = base.strip_prefix(".wh.") {
+            if hidden == ".wh..opq" {
+                out.opaque_dirs.push(dir.to_string());
+            } else if !hidden.is_empty() {
+                out.whiteouts.push(join(dir, hidden));
+            }
+            continue;
+        }
+        let header = entry.header();
+        let mode = header.mode().unwrap_or(0);
+        let uid = header.uid().unwrap_or(0);
+        let gid = header.gid().unwrap_or(0);
+        let kind = match header.entry_type() {
+            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
+                NodeKind::File { size: entry.size() }
+            }
+            tar::EntryType::Directory => NodeKind::Dir,
+            tar::EntryType::Symlink => {
+                let target = entry
+                    .link_name_bytes()
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default();
+                NodeKind::Symlink(target)
+            }
+            tar::EntryType::Link => {
+                let target = entry
+                    .link_name_bytes()
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default();
+                match normalize(&target) {
+                    Some(t) if !t.is_empty() => NodeKind::Hardlink(t),
+                    _ => {
+                        out.diagnostics.push(Diagnostic::error(
+                            format!(
+                                "hard link target '{target}' escapes the image root; entry ignored"
+                            ),
+                            loc(&path),
+                        ));
+                        continue;
+                    }
+                }
+            }
+            _ => NodeKind::Other,
+        };
+        let mut content = None;
+        if let NodeKind::File { size } = kind {
+            if (opts.wanted)(&path) {
+                if size > opts.max_file_bytes {
+                    out.diagnostics.push(Diagnostic::warning(
+                        format!(
+                            "file of {size} bytes is over the {} byte limit; not read",
+                            opts.max_file_bytes
+                        ),
+                        loc(&path),
+                    ));
+                } else {
+                    let mut buf = Vec::with_capacity(size as usize);
+                    entry.read_to_end(&mut buf).map_err(WalkError::Io)?;
+                    content = Some(Arc::from(buf));
+                }
+            }
+        }
+        if let NodeKind::Hardlink(target) = &kind {
+            // A hard link shares its target's content; when the target came earlier in this layer we have it.
+            if (opts.wanted)(&path) {
+                content = seen
+                    .get(target)
+                    .and_then(|&i| out.entries[i].content.clone());
+            }
+        }
+        seen.insert(path.clone(), out.entries.len());
+        out.entries.push(Entry {
+            path,
+            kind,
+            mode,
+            uid,
+            gid,
+            content,
+        });
+    }
+    Ok(())
+}
+
+/// Normalises a tar path: strips `./` and leading `/`, drops `.` components and resolves `..`. `None` when
+/// `..` would climb above the root.
+#[must_use]
+pub fn normalize(raw: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for c in raw.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            c => parts.push(c),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+pub(crate) fn split(path: &str) -> (&str, &str) {
+    match path.rfind('/') {
+        Some(i) => (&path[..i], &path[i + 1..]),
+        None => ("", path),
+    }
+}
+
+pub(crate) fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_paths() {
+        assert_eq!(
+            normalize("./etc/os-release").as_deref(),
+            Some("etc/os-release")
+        );
+        assert_eq!(normalize("/usr//lib/./x").as_deref(), Some("usr/lib/x"));
+        assert_eq!(normalize("a/b/../c").as_deref(), Some("a/c"));
+        assert_eq!(normalize("../etc/passwd"), None);
+        assert_eq!(normalize("a/../../etc"), None);
+        assert_eq!(normalize("./").as_deref(), Some(""));
+    }
+}

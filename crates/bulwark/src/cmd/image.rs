@@ -1,0 +1,254 @@
+//! `bulwark sbom`, `bulwark scan image` and `bulwark scan rootfs`: open the target, catalog it, render the
+//! report.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use bulwark_report::{Format, ImageMetadata, RenderOptions, Report, Target, TargetKind};
+use bulwark_source::{Image, ImageFs, PlatformSpec, ReadOptions, SourceSpec};
+
+use crate::Outcome;
+
+/// Options shared by every command that writes a report.
+#[derive(Debug, clap::Args)]
+pub(crate) struct OutputArgs {
+    /// Output format: table, json, cyclonedx, spdx-json, sarif, junit.
+    #[arg(long, short = 'f')]
+    pub(crate) format: Option<Format>,
+    /// Write the report to this file instead of stdout.
+    #[arg(long, short = 'o')]
+    pub(crate) output: Option<PathBuf>,
+    /// Print no warnings or progress on stderr.
+    #[arg(long, short = 'q')]
+    pub(crate) quiet: bool,
+}
+
+/// How to reach an image.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ImageArgs {
+    /// The image: a registry reference (`nginx:1.27`, `127.0.0.1:5000/app@sha256:…`), a docker-archive or
+    /// oci-archive tar, an OCI layout directory (`DIR` or `DIR:TAG`). Prefixes `docker-archive:`,
+    /// `oci-archive:`, `oci-dir:`, `dir:` and `registry:` force the kind.
+    pub(crate) image: String,
+    /// Platform to pick from a multi-arch image.
+    #[arg(long, default_value = "linux/amd64")]
+    pub(crate) platform: String,
+    /// Where pulled blobs are cached.
+    #[arg(long, env = "BULWARK_CACHE_DIR")]
+    pub(crate) cache_dir: Option<PathBuf>,
+    /// Cap the blob cache at this many MiB (least recently used blobs are evicted after a pull).
+    #[arg(long)]
+    pub(crate) cache_max_mib: Option<u64>,
+    /// Use plain HTTP for the registry.
+    #[arg(long)]
+    pub(crate) insecure: bool,
+    /// PEM file of CA certificates to trust for the registry.
+    #[arg(long, env = "BULWARK_CA_FILE")]
+    pub(crate) ca_file: Option<PathBuf>,
+    #[arg(long, env = "BULWARK_USERNAME")]
+    pub(crate) username: Option<String>,
+    #[arg(long, env = "BULWARK_PASSWORD", hide_env_values = true)]
+    pub(crate) password: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct SbomArgs {
+    #[command(flatten)]
+    pub(crate) image: ImageArgs,
+    #[command(flatten)]
+    pub(crate) out: OutputArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct RootfsArgs {
+    /// The root directory.
+    pub(crate) dir: PathBuf,
+    /// Root-relative directories to leave out.
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) skip_dirs: Vec<String>,
+    #[command(flatten)]
+    pub(crate) out: OutputArgs,
+}
+
+/// `bulwark sbom`: the inventory as CycloneDX (default), SPDX or Bulwark JSON.
+pub(crate) fn sbom(args: &SbomArgs) -> Result<Outcome> {
+    let report = scan_image(&args.image, args.out.quiet)?;
+    finish(&report, &args.out, Format::CycloneDx)
+}
+
+/// `bulwark scan image`: the inventory (vulnerability matching comes with the DB).
+pub(crate) fn scan_image_cmd(args: &SbomArgs) -> Result<Outcome> {
+    let report = scan_image(&args.image, args.out.quiet)?;
+    finish(&report, &args.out, Format::Table)
+}
+
+/// `bulwark scan rootfs`.
+pub(crate) fn scan_rootfs(args: &RootfsArgs) -> Result<Outcome> {
+    let wanted = bulwark_catalog::wanted;
+    let fs = bulwark_source::read_rootfs(
+        &args.dir,
+        &ReadOptions {
+            wanted: &wanted,
+            ..ReadOptions::default()
+        },
+        &args.skip_dirs,
+    )
+    .with_context(|| format!("failed to read root filesystem {}", args.dir.display()))?;
+    let mut report = Report::new(Target {
+        kind: TargetKind::Rootfs,
+        name: args.dir.display().to_string(),
+        image: None,
+    });
+    fill(&mut report, fs);
+    finish(&report, &args.out, Format::Table)
+}
+
+fn scan_image(args: &ImageArgs, quiet: bool) -> Result<Report> {
+    let platform: PlatformSpec = args.platform.parse().map_err(anyhow::Error::msg)?;
+    let spec = bulwark_source::detect(&args.image);
+    let image = match &spec {
+        SourceSpec::Archive { path, tag } => Image::open_archive(path, tag.as_deref(), &platform)?,
+        SourceSpec::OciDir { path, tag } => Image::open_oci_dir(path, tag.as_deref(), &platform)?,
+        SourceSpec::Registry(r) => pull(r, args, quiet)?,
+        SourceSpec::Rootfs(dir) => {
+            let wanted = bulwark_catalog::wanted;
+            let fs = bulwark_source::read_rootfs(
+                dir,
+                &ReadOptions {
+                    wanted: &wanted,
+                    ..ReadOptions::default()
+                },
+                &[],
+            )?;
+            let mut report = Report::new(Target {
+                kind: TargetKind::Rootfs,
+                name: args.image.clone(),
+                image: None,
+            });
+            fill(&mut report, fs);
+            return Ok(report);
+        }
+    };
+    let wanted = bulwark_catalog::wanted;
+    let fs = image
+        .read_fs(&ReadOptions {
+            wanted: &wanted,
+            ..ReadOptions::default()
+        })
+        .with_context(|| format!("failed to read image {}", image.name))?;
+    let metadata = ImageMetadata {
+        manifest_digest: image.manifest_digest.clone(),
+        config_digest: image.config_digest.clone(),
+        repo_tags: image.repo_tags.clone(),
+        architecture: image.config.architecture.clone(),
+        os: image.config.os.clone(),
+        created: image.config.created.clone(),
+        layers: image.layers.iter().map(|l| l.info.clone()).collect(),
+        config: image.config.config.clone(),
+    };
+    let mut report = Report::new(Target {
+        kind: TargetKind::Image,
+        name: args.image.clone(),
+        image: Some(metadata),
+    });
+    fill(&mut report, fs);
+    Ok(report)
+}
+
+fn pull(reference: &str, args: &ImageArgs, quiet: bool) -> Result<Image> {
+    let r: bulwark_registry::Reference = reference.parse().with_context(|| {
+        format!("'{reference}' is neither a file, a directory nor an image reference")
+    })?;
+    let opts = bulwark_registry::PullOptions {
+        platform: args.platform.parse().map_err(|e| anyhow::anyhow!("{e}"))?,
+        cache_dir: args
+            .cache_dir
+            .clone()
+            .unwrap_or_else(bulwark_registry::default_cache_dir),
+        insecure: args.insecure,
+        ca_file: args.ca_file.clone(),
+        username: args.username.clone(),
+        password: args.password.clone(),
+        max_cache_bytes: args.cache_max_mib.map(|m| m << 20),
+        progress: crate::progress::bar(quiet),
+        ..bulwark_registry::PullOptions::default()
+    };
+    let pulled =
+        bulwark_registry::pull(&r, &opts).with_context(|| format!("failed to pull {r}"))?;
+    let layers = pulled
+        .layers
+        .iter()
+        .map(|l| (l.digest.clone(), l.path.clone()))
+        .collect();
+    let mut image = Image::from_pulled(
+        r.to_string(),
+        pulled.manifest_digest,
+        pulled.config_digest,
+        pulled.config,
+        layers,
+    )?;
+    image.repo_tags = r
+        .tag
+        .iter()
+        .map(|t| format!("{}/{}:{t}", r.registry, r.repository))
+        .collect();
+    Ok(image)
+}
+
+fn fill(report: &mut Report, mut fs: ImageFs) {
+    let catalog = bulwark_catalog::catalog(&fs);
+    report.os = catalog.distro;
+    report.packages = catalog.packages;
+    report.diagnostics.append(&mut fs.diagnostics);
+    report.diagnostics.extend(catalog.diagnostics);
+}
+
+/// Prints diagnostics, renders the report, and maps errors in the input to exit 2.
+pub(crate) fn finish(report: &Report, out: &OutputArgs, default: Format) -> Result<Outcome> {
+    if !out.quiet {
+        for d in &report.diagnostics {
+            eprintln!("bulwark: {d}");
+        }
+    }
+    let format = out.format.unwrap_or(default);
+    let color = out.output.is_none()
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
+    write_output(out.output.as_deref(), |w| {
+        bulwark_report::render(format, report, &RenderOptions { color }, w)
+            .map_err(anyhow::Error::from)
+    })?;
+    Ok(if report.has_errors() {
+        Outcome::Untrusted
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// Writes to the file (through a temporary sibling renamed into place, so a failed run leaves no half
+/// report) or to stdout.
+pub(crate) fn write_output(
+    path: Option<&Path>,
+    render: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    match path {
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = std::io::BufWriter::new(stdout.lock());
+            render(&mut lock)?;
+            lock.flush()?;
+        }
+        Some(p) => {
+            let tmp = p.with_extension("bulwark-tmp");
+            let file = std::fs::File::create(&tmp)
+                .with_context(|| format!("cannot create {}", tmp.display()))?;
+            let mut w = std::io::BufWriter::new(file);
+            render(&mut w)?;
+            w.flush()?;
+            drop(w);
+            std::fs::rename(&tmp, p).with_context(|| format!("cannot write {}", p.display()))?;
+        }
+    }
+    Ok(())
+}

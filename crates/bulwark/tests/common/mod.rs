@@ -1,0 +1,99 @@
+//! Helpers shared by the CLI integration tests.
+#![allow(dead_code, unreachable_pub)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn fixtures() -> PathBuf {
+    std::env::var_os("BULWARK_FIXTURES").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures"),
+        PathBuf::from,
+    )
+}
+
+pub fn image(name: &str) -> String {
+    fixtures().join("images").join(name).display().to_string()
+}
+
+pub fn bulwark(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args(args)
+        .output()
+        .expect("run bulwark")
+}
+
+/// Runs bulwark and parses stdout as JSON, failing the test with stderr on a non-zero exit.
+pub fn json(args: &[&str]) -> serde_json::Value {
+    let out = bulwark(args);
+    assert!(
+        out.status.success(),
+        "bulwark {args:?} exited {:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON report")
+}
+
+pub fn truth(name: &str) -> Vec<String> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/truth")
+        .join(name);
+    let mut v: Vec<String> = std::fs::read_to_string(&p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .lines()
+        .map(str::to_string)
+        .collect();
+    v.sort();
+    v
+}
+
+/// `name\tversion\tarch\tsource\tsourceVersion` for each OS package of a report, sorted.
+pub fn inventory(report: &serde_json::Value) -> Vec<String> {
+    let s = |p: &serde_json::Value, k: &str| p[k].as_str().unwrap_or("").to_string();
+    let mut v: Vec<String> = report["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .filter(|p| matches!(p["type"].as_str(), Some("dpkg" | "apk" | "rpm")))
+        .map(|p| {
+            format!(
+                "{}\t{}\t{}\t{}\t{}",
+                s(p, "name"),
+                s(p, "version"),
+                s(p, "arch"),
+                s(p, "sourceName"),
+                s(p, "sourceVersion")
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Line-by-line difference, for readable assertion failures.
+pub fn diff(expected: &[String], actual: &[String]) -> String {
+    let missing: Vec<&String> = expected.iter().filter(|e| !actual.contains(e)).collect();
+    let extra: Vec<&String> = actual.iter().filter(|a| !expected.contains(a)).collect();
+    format!("missing {missing:#?}\nunexpected {extra:#?}")
+}
+
+/// Fails with the pip line when the validators are not installed.
+pub fn validate(kind: &str, file: &Path) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(
+        "../bulwark-report/tests/validators/validate_{kind}.py"
+    ));
+    let python = std::env::var("BULWARK_PYTHON").unwrap_or_else(|_| "python3".into());
+    let out = Command::new(python)
+        .arg(&script)
+        .arg(file)
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "{kind} validation of {} failed ({:?}):\n{}{}",
+        file.display(),
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
