@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use crate::LayerRef;
 
 /// Severity of a finding. Ordered: `Unknown < Info < Low < Medium < High < Critical`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Severity {
     #[default]
@@ -47,7 +49,11 @@ impl std::str::FromStr for Severity {
             "medium" | "moderate" => Self::Medium,
             "high" | "important" => Self::High,
             "critical" => Self::Critical,
-            other => return Err(format!("unknown severity '{other}' (expected unknown, info, low, medium, high or critical)")),
+            other => {
+                return Err(format!(
+                    "unknown severity '{other}' (expected unknown, info, low, medium, high or critical)"
+                ));
+            }
         })
     }
 }
@@ -77,7 +83,10 @@ pub struct Location {
 impl Location {
     #[must_use]
     pub fn file(path: impl Into<String>) -> Self {
-        Self { path: Some(path.into()), ..Self::default() }
+        Self {
+            path: Some(path.into()),
+            ..Self::default()
+        }
     }
 
     #[must_use]
@@ -182,12 +191,20 @@ pub struct Diagnostic {
 impl Diagnostic {
     #[must_use]
     pub fn warning(message: impl Into<String>, location: Location) -> Self {
-        Self { level: DiagnosticLevel::Warning, message: message.into(), location }
+        Self {
+            level: DiagnosticLevel::Warning,
+            message: message.into(),
+            location,
+        }
     }
 
     #[must_use]
     pub fn error(message: impl Into<String>, location: Location) -> Self {
-        Self { level: DiagnosticLevel::Error, message: message.into(), location }
+        Self {
+            level: DiagnosticLevel::Error,
+            message: message.into(),
+            location,
+        }
     }
 }
 
@@ -198,6 +215,10 @@ impl std::fmt::Display for Diagnostic {
             DiagnosticLevel::Error => "error",
         };
         let loc = self.location.to_string();
-        if loc.is_empty() { write!(f, "{level}: {}", self.message) } else { write!(f, "{level}: {loc}: {}", self.message) }
+        if loc.is_empty() {
+            write!(f, "{level}: {}", self.message)
+        } else {
+            write!(f, "{level}: {loc}: {}", self.message)
+        }
     }
 }

@@ -14,5 +14,7 @@
 mod finding;
 mod package;
 
-pub use finding::{short_digest, Diagnostic, DiagnosticLevel, Finding, FindingKind, Location, Severity};
+pub use finding::{
+    Diagnostic, DiagnosticLevel, Finding, FindingKind, Location, Severity, short_digest,
+};
 pub use package::{Distro, LayerRef, Package, PackageType};

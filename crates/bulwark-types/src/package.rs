@@ -167,7 +167,11 @@ pub struct Package {
 impl Package {
     /// A package with only its type, name and version set; the purl is filled in by the cataloger.
     #[must_use]
-    pub fn new(package_type: PackageType, name: impl Into<String>, version: impl Into<String>) -> Self {
+    pub fn new(
+        package_type: PackageType,
+        name: impl Into<String>,
+        version: impl Into<String>,
+    ) -> Self {
         Self {
             package_type,
             name: name.into(),
