@@ -9,6 +9,7 @@
 //! println!("{} packages on {:?}", catalog.packages.len(), catalog.distro);
 //! ```
 
+pub mod lang;
 pub mod os;
 pub mod purl;
 
@@ -30,6 +31,7 @@ pub fn wanted(path: &str) -> bool {
         || os::dpkg::wanted(path)
         || os::apk::wanted(path)
         || os::rpm::wanted(path)
+        || lang::wanted(path)
 }
 
 /// Runs every cataloger over a merged filesystem.
@@ -46,6 +48,8 @@ pub fn catalog(fs: &ImageFs) -> Catalog {
         .extend(os::apk::catalog(fs, distro.as_ref(), &mut c.diagnostics));
     c.packages
         .extend(os::rpm::catalog(fs, distro.as_ref(), &mut c.diagnostics));
+    let lang = lang::catalog(fs, &c.packages, &mut c.diagnostics);
+    c.packages.extend(lang);
     if c.distro.is_none() && c.packages.iter().any(|p| p.package_type.is_os()) {
         c.diagnostics.push(Diagnostic::warning(
             "OS packages found but the distro is unknown (no os-release, alpine-release, debian_version or redhat-release); vulnerability matching of OS packages will be skipped",
