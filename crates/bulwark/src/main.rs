@@ -29,6 +29,11 @@ enum Command {
     },
     /// Write an SBOM of an image: CycloneDX 1.6 (default), SPDX 2.3 JSON, or Bulwark's JSON report.
     Sbom(cmd::image::SbomArgs),
+    /// Build, update or inspect the vulnerability database.
+    Db {
+        #[command(subcommand)]
+        command: cmd::db::DbCommand,
+    },
     /// Print the documentation of a rule (`bulwark rule BW-K8S-0001`).
     Rule(cmd::k8s::RuleArgs),
     /// Print shell completions.
@@ -42,6 +47,8 @@ enum Command {
 enum ScanTarget {
     /// A container image: registry reference, docker-archive, oci-archive or OCI layout.
     Image(cmd::image::SbomArgs),
+    /// A repository or any directory: lockfiles and installed language packages.
+    Fs(cmd::fs::FsArgs),
     /// A mounted root filesystem (host scanning): OS packages.
     Rootfs(cmd::image::RootfsArgs),
     /// Kubernetes manifests: files, directories, `-` for stdin, Helm charts, kustomize directories.
