@@ -94,6 +94,10 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Scan {
             target: ScanTarget::K8s(args),
         } => cmd::k8s::scan(&args),
+        Command::Scan {
+            target: ScanTarget::Fs(args),
+        } => cmd::fs::scan_fs(&args),
+        Command::Db { command } => cmd::db::run(&command),
         Command::Rule(args) => cmd::k8s::rule(&args),
         Command::Completions { shell } => {
             clap_complete::generate(
