@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use bulwark_types::{Diagnostic, LayerRef, Location};
 
-use crate::layer::{LayerContents, NodeKind, join, split};
+use crate::layer::{LayerContents, NodeKind, split};
 
 /// Symlink hops before a path is declared a loop (Linux's `ELOOP` limit).
 const MAX_SYMLINK_HOPS: usize = 40;
@@ -58,7 +58,28 @@ impl ImageFs {
         for (index, c) in contents.into_iter().enumerate() {
             fs.apply(index, c);
         }
+        fs.check_symlinks();
         fs
+    }
+
+    /// Reports symlinks that never resolve (loops), attributed to the layer that wrote them.
+    fn check_symlinks(&mut self) {
+        let looping: Vec<(String, usize)> = self
+            .nodes
+            .iter()
+            .filter(|(_, n)| matches!(n.kind, NodeKind::Symlink(_)))
+            .filter(|(p, _)| self.resolve(p) == Err(ResolveError::Loop))
+            .map(|(p, n)| (p.clone(), n.layer))
+            .collect();
+        for (path, layer) in looping {
+            let loc = self.location(layer, &path);
+            self.diagnostics.push(Diagnostic::warning(
+                format!(
+                    "symlink loop: more than {MAX_SYMLINK_HOPS} links to follow; treated as missing"
+                ),
+                loc,
+            ));
+        }
     }
 
     fn location(&self, index: usize, path: &str) -> Location {
@@ -107,7 +128,8 @@ impl ImageFs {
                             content.clone_from(&t.content);
                         }
                     }
-                    None => self.diagnostics.push(Diagnostic::warning(
+                    // Docker and containerd refuse such a layer; the inventory cannot be trusted.
+                    None => self.diagnostics.push(Diagnostic::error(
                         format!("hard link to missing target '/{target}'"),
                         self.location(index, &e.path),
                     )),
@@ -305,7 +327,6 @@ fn escapes_root(path: &str, target: &str) -> bool {
             _ => depth += 1,
         }
     }
-    let _ = join;
     false
 }
 
@@ -420,8 +441,10 @@ mod tests {
         assert_eq!(text(&fs, "/escape").as_deref(), Some("ID=debian"));
         assert_eq!(text(&fs, "abs").as_deref(), Some("ID=debian"));
         assert_eq!(fs.read("loop1"), Err(ResolveError::Loop));
-        assert_eq!(fs.diagnostics.len(), 1, "{:?}", fs.diagnostics);
+        assert_eq!(fs.diagnostics.len(), 3, "{:?}", fs.diagnostics);
         assert!(fs.diagnostics[0].message.contains("outside the image root"));
+        assert!(fs.diagnostics[1].message.contains("symlink loop"));
+        assert_eq!(fs.diagnostics[1].location.path.as_deref(), Some("/loop1"));
     }
 
     #[test]

@@ -97,3 +97,4 @@ pub fn validate(kind: &str, file: &Path) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+pub mod oci;
