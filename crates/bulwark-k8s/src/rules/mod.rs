@@ -4,24 +4,48 @@ pub mod cross;
 pub mod score;
 pub(crate) mod util;
 
-mod capabilities_not_dropped;
-mod custom_selinux_options;
 mod host_namespace_sharing;
+mod privileged_container;
+mod non_default_capabilities;
 mod host_path_volume;
 mod host_port;
-mod missing_seccomp_profile;
-mod non_core_volume_type;
-mod non_default_capabilities;
-mod privilege_escalation_allowed;
-mod privileged_container;
-mod probe_host_override;
-mod root_user_id;
-mod run_as_root_allowed;
 mod unconfined_apparmor_profile;
-mod unconfined_seccomp_profile;
+mod custom_selinux_options;
 mod unmasked_proc_mount;
+mod unconfined_seccomp_profile;
 mod unsafe_sysctls;
 mod windows_host_process;
+mod probe_host_override;
+mod non_core_volume_type;
+mod privilege_escalation_allowed;
+mod run_as_root_allowed;
+mod root_user_id;
+mod missing_seccomp_profile;
+mod capabilities_not_dropped;
+mod writable_root_filesystem;
+mod missing_resource_limits;
+mod missing_resource_requests;
+mod latest_image_tag;
+mod image_without_digest;
+mod image_pull_policy_not_always;
+mod missing_liveness_probe;
+mod missing_readiness_probe;
+mod service_account_token_automount;
+mod default_service_account;
+mod secret_in_env_value;
+mod host_aliases;
+mod sensitive_host_path;
+mod sys_admin_capability;
+mod net_raw_capability;
+mod privileged_port;
+mod rbac_wildcard;
+mod rbac_secret_read;
+mod rbac_pod_create_or_exec;
+mod rbac_escalation_verbs;
+mod rbac_nodes_proxy;
+mod cluster_admin_broad_binding;
+mod workload_without_network_policy;
+mod service_selector_matches_nothing;
 
 use crate::rule::Rule;
 
@@ -45,15 +69,36 @@ pub static RULES: &[&dyn Rule] = &[
     &root_user_id::RootUserId,
     &missing_seccomp_profile::MissingSeccompProfile,
     &capabilities_not_dropped::CapabilitiesNotDropped,
+    &writable_root_filesystem::WritableRootFilesystem,
+    &missing_resource_limits::MissingResourceLimits,
+    &missing_resource_requests::MissingResourceRequests,
+    &latest_image_tag::LatestImageTag,
+    &image_without_digest::ImageWithoutDigest,
+    &image_pull_policy_not_always::ImagePullPolicyNotAlways,
+    &missing_liveness_probe::MissingLivenessProbe,
+    &missing_readiness_probe::MissingReadinessProbe,
+    &service_account_token_automount::ServiceAccountTokenAutomount,
+    &default_service_account::DefaultServiceAccount,
+    &secret_in_env_value::SecretInEnvValue,
+    &host_aliases::HostAliases,
+    &sensitive_host_path::SensitiveHostPath,
+    &sys_admin_capability::SysAdminCapability,
+    &net_raw_capability::NetRawCapability,
+    &privileged_port::PrivilegedPort,
+    &rbac_wildcard::RbacWildcard,
+    &rbac_secret_read::RbacSecretRead,
+    &rbac_pod_create_or_exec::RbacPodCreateOrExec,
+    &rbac_escalation_verbs::RbacEscalationVerbs,
+    &rbac_nodes_proxy::RbacNodesProxy,
+    &cluster_admin_broad_binding::ClusterAdminBroadBinding,
+    &workload_without_network_policy::WorkloadWithoutNetworkPolicy,
+    &service_selector_matches_nothing::ServiceSelectorMatchesNothing,
 ];
 
 /// Looks a rule up by id (`BW-K8S-0002`, case-insensitive) or name (`privileged-container`).
 #[must_use]
 pub fn rule_by_id_or_name(s: &str) -> Option<&'static dyn Rule> {
-    RULES
-        .iter()
-        .copied()
-        .find(|r| r.meta().id.eq_ignore_ascii_case(s) || r.meta().name == s)
+    RULES.iter().copied().find(|r| r.meta().id.eq_ignore_ascii_case(s) || r.meta().name == s)
 }
 
 /// The folder of each rule, relative to `src/rules/` (for the case-runner test).
@@ -76,4 +121,28 @@ pub const RULE_DIRS: &[(&str, &str)] = &[
     ("BW-K8S-0016", "root_user_id"),
     ("BW-K8S-0017", "missing_seccomp_profile"),
     ("BW-K8S-0018", "capabilities_not_dropped"),
+    ("BW-K8S-0019", "writable_root_filesystem"),
+    ("BW-K8S-0020", "missing_resource_limits"),
+    ("BW-K8S-0021", "missing_resource_requests"),
+    ("BW-K8S-0022", "latest_image_tag"),
+    ("BW-K8S-0023", "image_without_digest"),
+    ("BW-K8S-0024", "image_pull_policy_not_always"),
+    ("BW-K8S-0025", "missing_liveness_probe"),
+    ("BW-K8S-0026", "missing_readiness_probe"),
+    ("BW-K8S-0027", "service_account_token_automount"),
+    ("BW-K8S-0028", "default_service_account"),
+    ("BW-K8S-0029", "secret_in_env_value"),
+    ("BW-K8S-0030", "host_aliases"),
+    ("BW-K8S-0031", "sensitive_host_path"),
+    ("BW-K8S-0032", "sys_admin_capability"),
+    ("BW-K8S-0033", "net_raw_capability"),
+    ("BW-K8S-0034", "privileged_port"),
+    ("BW-K8S-0035", "rbac_wildcard"),
+    ("BW-K8S-0036", "rbac_secret_read"),
+    ("BW-K8S-0037", "rbac_pod_create_or_exec"),
+    ("BW-K8S-0038", "rbac_escalation_verbs"),
+    ("BW-K8S-0039", "rbac_nodes_proxy"),
+    ("BW-K8S-0040", "cluster_admin_broad_binding"),
+    ("BW-K8S-0041", "workload_without_network_policy"),
+    ("BW-K8S-0042", "service_selector_matches_nothing"),
 ];

@@ -48,11 +48,7 @@ static META: RuleMeta = RuleMeta {
     title: "Custom SELinux type, user or role",
     severity: Severity::Medium,
     targets: Targets::Workloads,
-    pss: Some(PssControl {
-        level: Level::Baseline,
-        control: "SELinux",
-        since: Version(0),
-    }),
+    pss: Some(PssControl { level: Level::Baseline, control: "SELinux", since: Version(0) }),
     cis: &[],
     nsa: &["Pod security: pod security enforcement"],
     nist: &["4.4.3 Insecure container runtime configurations"],
@@ -71,10 +67,7 @@ impl Rule for CustomSelinuxOptions {
         let check = |cx: &mut Cx<'_, '_>, sc: Option<crate::yaml::NodeId>, who: String| {
             let opts = cx.map(sc, "seLinuxOptions").map(|(_, m)| m);
             if let Some((n, t)) = cx.string(opts, "type") {
-                let ok = matches!(
-                    t,
-                    "" | "container_t" | "container_init_t" | "container_kvm_t"
-                ) || (engine_ok && t == "container_engine_t");
+                let ok = matches!(t, "" | "container_t" | "container_init_t" | "container_kvm_t") || (engine_ok && t == "container_engine_t");
                 if !ok {
                     cx.report(n, format!("{who} sets SELinux type {t}"));
                 }

@@ -52,11 +52,7 @@ static META: RuleMeta = RuleMeta {
     title: "Pod shares a host namespace (hostNetwork, hostPID or hostIPC)",
     severity: Severity::High,
     targets: Targets::Workloads,
-    pss: Some(PssControl {
-        level: Level::Baseline,
-        control: "Host Namespaces",
-        since: Version(0),
-    }),
+    pss: Some(PssControl { level: Level::Baseline, control: "Host Namespaces", since: Version(0) }),
     cis: &["5.2.3", "5.2.4", "5.2.5"],
     nsa: &["Pod security: pod security enforcement"],
     nist: &["4.4.3 Insecure container runtime configurations"],
@@ -71,11 +67,7 @@ impl Rule for HostNamespaceSharing {
 
     fn check(&self, cx: &mut Cx<'_, '_>) {
         let Some(pod) = pod(cx) else { return };
-        for (k, what) in [
-            ("hostNetwork", "network"),
-            ("hostPID", "process"),
-            ("hostIPC", "IPC"),
-        ] {
+        for (k, what) in [("hostNetwork", "network"), ("hostPID", "process"), ("hostIPC", "IPC")] {
             if let Some((n, true)) = cx.flag(Some(pod.spec), k) {
                 cx.report(n, format!("{k}: true shares the node's {what} namespace"));
             }

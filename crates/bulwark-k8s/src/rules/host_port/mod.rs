@@ -49,11 +49,7 @@ static META: RuleMeta = RuleMeta {
     title: "Container binds a host port",
     severity: Severity::Medium,
     targets: Targets::Workloads,
-    pss: Some(PssControl {
-        level: Level::Baseline,
-        control: "Host Ports",
-        since: Version(0),
-    }),
+    pss: Some(PssControl { level: Level::Baseline, control: "Host Ports", since: Version(0) }),
     cis: &["5.2.13"],
     nsa: &["Pod security: pod security enforcement"],
     nist: &["4.4.2 Unbounded network access from containers"],
@@ -69,9 +65,7 @@ impl Rule for HostPort {
     fn check(&self, cx: &mut Cx<'_, '_>) {
         let Some(pod) = pod(cx) else { return };
         for c in &pod.containers {
-            let Some((_, ports)) = cx.list(Some(c.node), "ports") else {
-                continue;
-            };
+            let Some((_, ports)) = cx.list(Some(c.node), "ports") else { continue };
             for &p in ports {
                 if let Some((n, hp)) = cx.int(Some(p), "hostPort") {
                     if hp != 0 {

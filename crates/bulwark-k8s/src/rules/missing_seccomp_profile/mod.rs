@@ -49,11 +49,7 @@ static META: RuleMeta = RuleMeta {
     title: "Seccomp profile not set to RuntimeDefault or Localhost",
     severity: Severity::Medium,
     targets: Targets::Workloads,
-    pss: Some(PssControl {
-        level: Level::Restricted,
-        control: "Seccomp",
-        since: Version(19),
-    }),
+    pss: Some(PssControl { level: Level::Restricted, control: "Seccomp", since: Version(19) }),
     cis: &["5.7.2"],
     nsa: &["Pod security: pod security enforcement"],
     nist: &["4.4.3 Insecure container runtime configurations"],
@@ -72,9 +68,7 @@ impl Rule for MissingSeccompProfile {
             return;
         }
         let ok = |t: &str| matches!(t, "RuntimeDefault" | "Localhost");
-        let sp = cx
-            .map(pod.security_context, "seccompProfile")
-            .map(|(_, m)| m);
+        let sp = cx.map(pod.security_context, "seccompProfile").map(|(_, m)| m);
         let pod_type = cx.string(sp, "type");
         if let Some((n, t)) = pod_type {
             if !ok(t) && t != "Unconfined" {
@@ -86,9 +80,7 @@ impl Rule for MissingSeccompProfile {
             let sp = cx.map(c.security_context, "seccompProfile").map(|(_, m)| m);
             match cx.string(sp, "type") {
                 Some((_, t)) if ok(t) || t == "Unconfined" => {}
-                Some((n, t)) => {
-                    cx.report(n, format!("{} sets seccomp profile type {t}", describe(c)))
-                }
+                Some((n, t)) => cx.report(n, format!("{} sets seccomp profile type {t}", describe(c))),
                 None if !pod_ok => {
                     let a = sc_anchor(cx, c);
                     cx.report(a, format!("pod or {} must set securityContext.seccompProfile.type to RuntimeDefault or Localhost", describe(c)));

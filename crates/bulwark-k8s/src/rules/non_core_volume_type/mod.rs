@@ -50,11 +50,7 @@ static META: RuleMeta = RuleMeta {
     title: "Pod uses a volume type outside the restricted set",
     severity: Severity::Medium,
     targets: Targets::Workloads,
-    pss: Some(PssControl {
-        level: Level::Restricted,
-        control: "Volume Types",
-        since: Version(0),
-    }),
+    pss: Some(PssControl { level: Level::Restricted, control: "Volume Types", since: Version(0) }),
     cis: &[],
     nsa: &["Pod security: pod security enforcement"],
     nist: &["4.4.3 Insecure container runtime configurations"],
@@ -68,42 +64,20 @@ impl Rule for NonCoreVolumeType {
     }
 
     fn check(&self, cx: &mut Cx<'_, '_>) {
-        const ALLOWED: &[&str] = &[
-            "configMap",
-            "csi",
-            "downwardAPI",
-            "emptyDir",
-            "ephemeral",
-            "image",
-            "persistentVolumeClaim",
-            "projected",
-            "secret",
-        ];
+        const ALLOWED: &[&str] =
+            &["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image", "persistentVolumeClaim", "projected", "secret"];
         let Some(pod) = pod(cx) else { return };
-        let Some((_, vols)) = cx.list(Some(pod.spec), "volumes") else {
-            return;
-        };
+        let Some((_, vols)) = cx.list(Some(pod.spec), "volumes") else { return };
         let doc = cx.doc;
         for &v in vols {
-            let keys: Vec<(crate::yaml::NodeId, &str)> = doc
-                .entries(v)
-                .filter_map(|(k, val)| Some((k, doc.text(k)?)).filter(|_| !doc.is_null(val)))
-                .collect();
-            if keys
-                .iter()
-                .any(|(_, k)| *k == "hostPath" || ALLOWED.contains(k))
-            {
+            let keys: Vec<(crate::yaml::NodeId, &str)> =
+                doc.entries(v).filter_map(|(k, val)| Some((k, doc.text(k)?)).filter(|_| !doc.is_null(val))).collect();
+            if keys.iter().any(|(_, k)| *k == "hostPath" || ALLOWED.contains(k)) {
                 continue;
             }
-            let name = doc
-                .get(v, "name")
-                .and_then(|n| doc.text(n))
-                .unwrap_or_default();
+            let name = doc.get(v, "name").and_then(|n| doc.text(n)).unwrap_or_default();
             match keys.iter().find(|(_, k)| *k != "name") {
-                Some(&(n, k)) => cx.report(
-                    n,
-                    format!("volume \"{name}\" uses restricted volume type {k}"),
-                ),
+                Some(&(n, k)) => cx.report(n, format!("volume \"{name}\" uses restricted volume type {k}")),
                 None => cx.report(v, format!("volume \"{name}\" has no allowed volume source")),
             }
         }

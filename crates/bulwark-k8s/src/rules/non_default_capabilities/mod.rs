@@ -50,11 +50,7 @@ static META: RuleMeta = RuleMeta {
     title: "Container adds capabilities beyond the default set",
     severity: Severity::High,
     targets: Targets::Workloads,
-    pss: Some(PssControl {
-        level: Level::Baseline,
-        control: "Capabilities",
-        since: Version(0),
-    }),
+    pss: Some(PssControl { level: Level::Baseline, control: "Capabilities", since: Version(0) }),
     cis: &["5.2.9"],
     nsa: &["Pod security: pod security enforcement"],
     nist: &["4.4.3 Insecure container runtime configurations"],
@@ -68,21 +64,7 @@ impl Rule for NonDefaultCapabilities {
     }
 
     fn check(&self, cx: &mut Cx<'_, '_>) {
-        const ALLOWED: &[&str] = &[
-            "AUDIT_WRITE",
-            "CHOWN",
-            "DAC_OVERRIDE",
-            "FOWNER",
-            "FSETID",
-            "KILL",
-            "MKNOD",
-            "NET_BIND_SERVICE",
-            "SETFCAP",
-            "SETGID",
-            "SETPCAP",
-            "SETUID",
-            "SYS_CHROOT",
-        ];
+        const ALLOWED: &[&str] = &["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"];
         let Some(pod) = pod(cx) else { return };
         for c in &pod.containers {
             for (n, cap) in capabilities(cx, c, "add") {

@@ -49,11 +49,7 @@ static META: RuleMeta = RuleMeta {
     title: "Container allows privilege escalation",
     severity: Severity::Medium,
     targets: Targets::Workloads,
-    pss: Some(PssControl {
-        level: Level::Restricted,
-        control: "Privilege Escalation",
-        since: Version(8),
-    }),
+    pss: Some(PssControl { level: Level::Restricted, control: "Privilege Escalation", since: Version(8) }),
     cis: &["5.2.6"],
     nsa: &["Pod security: pod security enforcement"],
     nist: &["4.4.3 Insecure container runtime configurations"],
@@ -74,19 +70,10 @@ impl Rule for PrivilegeEscalationAllowed {
         for c in &pod.containers {
             match sc_flag(cx, c, "allowPrivilegeEscalation") {
                 Some((_, false)) => {}
-                Some((n, true)) => cx.report(
-                    n,
-                    format!("{} sets allowPrivilegeEscalation: true", describe(c)),
-                ),
+                Some((n, true)) => cx.report(n, format!("{} sets allowPrivilegeEscalation: true", describe(c))),
                 None => {
                     let a = sc_anchor(cx, c);
-                    cx.report(
-                        a,
-                        format!(
-                            "{} must set securityContext.allowPrivilegeEscalation: false",
-                            describe(c)
-                        ),
-                    );
+                    cx.report(a, format!("{} must set securityContext.allowPrivilegeEscalation: false", describe(c)));
                 }
             }
         }

@@ -51,11 +51,7 @@ static META: RuleMeta = RuleMeta {
     title: "Container runs privileged",
     severity: Severity::Critical,
     targets: Targets::Workloads,
-    pss: Some(PssControl {
-        level: Level::Baseline,
-        control: "Privileged Containers",
-        since: Version(0),
-    }),
+    pss: Some(PssControl { level: Level::Baseline, control: "Privileged Containers", since: Version(0) }),
     cis: &["5.2.2"],
     nsa: &["Pod security: pod security enforcement"],
     nist: &["4.4.3 Insecure container runtime configurations"],

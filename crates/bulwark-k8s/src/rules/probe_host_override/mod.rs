@@ -48,11 +48,7 @@ static META: RuleMeta = RuleMeta {
     title: "Probe or lifecycle hook targets another host",
     severity: Severity::Medium,
     targets: Targets::Workloads,
-    pss: Some(PssControl {
-        level: Level::Baseline,
-        control: "Host Probes / Lifecycle Hooks",
-        since: Version(34),
-    }),
+    pss: Some(PssControl { level: Level::Baseline, control: "Host Probes / Lifecycle Hooks", since: Version(34) }),
     cis: &[],
     nsa: &[],
     nist: &["4.4.3 Insecure container runtime configurations"],

@@ -48,11 +48,7 @@ static META: RuleMeta = RuleMeta {
     title: "Pod or container sets runAsUser: 0",
     severity: Severity::High,
     targets: Targets::Workloads,
-    pss: Some(PssControl {
-        level: Level::Restricted,
-        control: "Running as Non-root user",
-        since: Version(23),
-    }),
+    pss: Some(PssControl { level: Level::Restricted, control: "Running as Non-root user", since: Version(23) }),
     cis: &["5.2.7"],
     nsa: &["Pod security: non-root containers and rootless container engines"],
     nist: &["4.4.3 Insecure container runtime configurations"],

@@ -50,11 +50,7 @@ static META: RuleMeta = RuleMeta {
     title: "Container may run as root (runAsNonRoot not true)",
     severity: Severity::Medium,
     targets: Targets::Workloads,
-    pss: Some(PssControl {
-        level: Level::Restricted,
-        control: "Running as Non-root",
-        since: Version(0),
-    }),
+    pss: Some(PssControl { level: Level::Restricted, control: "Running as Non-root", since: Version(0) }),
     cis: &["5.2.7"],
     nsa: &["Pod security: non-root containers and rootless container engines"],
     nist: &["4.4.3 Insecure container runtime configurations"],
@@ -80,18 +76,10 @@ impl Rule for RunAsRootAllowed {
         for c in &pod.containers {
             match sc_flag(cx, c, "runAsNonRoot") {
                 Some((_, true)) => {}
-                Some((n, false)) => {
-                    cx.report(n, format!("{} sets runAsNonRoot: false", describe(c)))
-                }
+                Some((n, false)) => cx.report(n, format!("{} sets runAsNonRoot: false", describe(c))),
                 None if !pod_true => {
                     let a = sc_anchor(cx, c);
-                    cx.report(
-                        a,
-                        format!(
-                            "pod or {} must set securityContext.runAsNonRoot: true",
-                            describe(c)
-                        ),
-                    );
+                    cx.report(a, format!("pod or {} must set securityContext.runAsNonRoot: true", describe(c)));
                 }
                 None => {}
             }

@@ -48,11 +48,7 @@ static META: RuleMeta = RuleMeta {
     title: "AppArmor profile overridden or disabled",
     severity: Severity::High,
     targets: Targets::Workloads,
-    pss: Some(PssControl {
-        level: Level::Baseline,
-        control: "AppArmor",
-        since: Version(0),
-    }),
+    pss: Some(PssControl { level: Level::Baseline, control: "AppArmor", since: Version(0) }),
     cis: &[],
     nsa: &["Pod security: pod security enforcement"],
     nist: &["4.4.3 Insecure container runtime configurations"],
@@ -68,18 +64,14 @@ impl Rule for UnconfinedApparmorProfile {
     fn check(&self, cx: &mut Cx<'_, '_>) {
         let Some(pod) = pod(cx) else { return };
         let ok = |t: &str| matches!(t, "RuntimeDefault" | "Localhost");
-        let aa = cx
-            .map(pod.security_context, "appArmorProfile")
-            .map(|(_, m)| m);
+        let aa = cx.map(pod.security_context, "appArmorProfile").map(|(_, m)| m);
         if let Some((n, t)) = cx.string(aa, "type") {
             if !ok(t) {
                 cx.report(n, format!("pod sets AppArmor profile type {t}"));
             }
         }
         for c in &pod.containers {
-            let aa = cx
-                .map(c.security_context, "appArmorProfile")
-                .map(|(_, m)| m);
+            let aa = cx.map(c.security_context, "appArmorProfile").map(|(_, m)| m);
             if let Some((n, t)) = cx.string(aa, "type") {
                 if !ok(t) {
                     cx.report(n, format!("{} sets AppArmor profile type {t}", describe(c)));
@@ -90,13 +82,9 @@ impl Rule for UnconfinedApparmorProfile {
         if let Some(ann) = ann {
             let doc = cx.doc;
             for (k, v) in doc.entries(ann) {
-                let (Some(key), Some(val)) = (doc.text(k), doc.text(v)) else {
-                    continue;
-                };
+                let (Some(key), Some(val)) = (doc.text(k), doc.text(v)) else { continue };
                 if key.starts_with("container.apparmor.security.beta.kubernetes.io/")
-                    && !(val.is_empty()
-                        || val == "runtime/default"
-                        || val.starts_with("localhost/"))
+                    && !(val.is_empty() || val == "runtime/default" || val.starts_with("localhost/"))
                 {
                     cx.report(k, format!("annotation {key}={val}"));
                 }

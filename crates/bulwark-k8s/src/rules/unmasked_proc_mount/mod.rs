@@ -48,11 +48,7 @@ static META: RuleMeta = RuleMeta {
     title: "Container unmasks /proc",
     severity: Severity::High,
     targets: Targets::Workloads,
-    pss: Some(PssControl {
-        level: Level::Baseline,
-        control: "/proc Mount Type",
-        since: Version(0),
-    }),
+    pss: Some(PssControl { level: Level::Baseline, control: "/proc Mount Type", since: Version(0) }),
     cis: &[],
     nsa: &["Pod security: pod security enforcement"],
     nist: &["4.4.3 Insecure container runtime configurations"],

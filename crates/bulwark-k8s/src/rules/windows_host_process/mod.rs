@@ -50,11 +50,7 @@ static META: RuleMeta = RuleMeta {
     title: "Windows HostProcess container",
     severity: Severity::Critical,
     targets: Targets::Workloads,
-    pss: Some(PssControl {
-        level: Level::Baseline,
-        control: "HostProcess",
-        since: Version(0),
-    }),
+    pss: Some(PssControl { level: Level::Baseline, control: "HostProcess", since: Version(0) }),
     cis: &["5.2.11"],
     nsa: &["Pod security: pod security enforcement"],
     nist: &["4.4.3 Insecure container runtime configurations"],
@@ -69,9 +65,7 @@ impl Rule for WindowsHostProcess {
 
     fn check(&self, cx: &mut Cx<'_, '_>) {
         let Some(pod) = pod(cx) else { return };
-        let wo = cx
-            .map(pod.security_context, "windowsOptions")
-            .map(|(_, m)| m);
+        let wo = cx.map(pod.security_context, "windowsOptions").map(|(_, m)| m);
         if let Some((n, true)) = cx.flag(wo, "hostProcess") {
             cx.report(n, "pod runs as a Windows HostProcess");
         }

@@ -1,0 +1,77 @@
+//! # missing-resource-requests (BW-K8S-0021)
+//!
+//! Container has no CPU or memory request.
+//!
+//! ## What it does
+//!
+//! Flags regular and init containers without `resources.requests.cpu` or `resources.requests.memory`.
+//!
+//! ## Why it matters
+//!
+//! Without requests one pod can starve its neighbours or be scheduled onto a node that cannot hold it; a compromised container can mine or exhaust the node.
+//!
+//! ## Example
+//!
+//! ```yaml
+//! containers:
+//! - name: app      # flagged here
+//!   image: app:1.2
+//! ```
+//!
+//! ## Fix
+//!
+//! Set `resources.requests.cpu` and `resources.requests.memory`.
+//!
+//! ## References
+//!
+//! - NSA/CISA Kubernetes Hardening Guide v1.2: Network separation and hardening: resource policies
+//! - https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
+
+#[allow(unused_imports)]
+use crate::model::*;
+#[allow(unused_imports)]
+use crate::pss::{Level, Version};
+#[allow(unused_imports)]
+use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
+#[allow(unused_imports)]
+use crate::rules::util::*;
+use bulwark_types::Severity;
+
+pub(crate) struct MissingResourceRequests;
+
+static META: RuleMeta = RuleMeta {
+    id: "BW-K8S-0021",
+    name: "missing-resource-requests",
+    title: "Container has no CPU or memory request",
+    severity: Severity::Low,
+    targets: Targets::Workloads,
+    pss: None,
+    cis: &[],
+    nsa: &["Network separation and hardening: resource policies"],
+    nist: &[],
+    pci: &[],
+    source: include_str!("mod.rs"),
+};
+
+impl Rule for MissingResourceRequests {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Cx<'_, '_>) {
+        let Some(pod) = pod(cx) else { return };
+        for c in &pod.containers {
+            if c.class == ContainerClass::Ephemeral {
+                continue;
+            }
+            let res = cx.map(Some(c.node), "resources").map(|(_, m)| m);
+            let sect = cx.map(res, "requests");
+            let m = sect.map(|(_, m)| m);
+            let missing: Vec<&str> = ["cpu", "memory"].into_iter().filter(|k| m.and_then(|m| cx.doc.get(m, k)).is_none()).collect();
+            if !missing.is_empty() {
+                let at = sect.map(|(k, _)| k).or_else(|| cx.doc.get_entry(c.node, "resources").map(|(k, _)| k)).unwrap_or(c.anchor);
+                cx.report(at, format!("{} has no {} request", describe(c), missing.join(" or ")));
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! # rbac-nodes-proxy (BW-K8S-0039)
+//!
+//! Role grants access to nodes/proxy.
+//!
+//! ## What it does
+//!
+//! Flags rules that allow any verb on `nodes/proxy`.
+//!
+//! ## Why it matters
+//!
+//! `nodes/proxy` reaches the kubelet API directly: it can run commands in any pod on the node and bypasses audit logging and admission.
+//!
+//! ## Example
+//!
+//! ```yaml
+//! - resources: ["nodes/proxy"]
+//!   verbs: ["get"]    # flagged here
+//! ```
+//!
+//! ## Fix
+//!
+//! Use metrics endpoints (`nodes/metrics`, `nodes/stats`) instead.
+//!
+//! ## References
+//!
+//! - CIS Kubernetes Benchmark v1.9.0: 5.1.10
+//! - NSA/CISA Kubernetes Hardening Guide v1.2: Authentication and authorization
+//! - NIST SP 800-190: 4.3.1 Unbounded administrative access
+//! - PCI DSS v4.0: 7.2.2
+//! - https://kubernetes.io/docs/concepts/security/rbac-good-practices/
+
+#[allow(unused_imports)]
+use crate::model::*;
+#[allow(unused_imports)]
+use crate::pss::{Level, Version};
+#[allow(unused_imports)]
+use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
+#[allow(unused_imports)]
+use crate::rules::util::*;
+use bulwark_types::Severity;
+
+pub(crate) struct RbacNodesProxy;
+
+static META: RuleMeta = RuleMeta {
+    id: "BW-K8S-0039",
+    name: "rbac-nodes-proxy",
+    title: "Role grants access to nodes/proxy",
+    severity: Severity::High,
+    targets: Targets::Kinds(&["Role", "ClusterRole"]),
+    pss: None,
+    cis: &["5.1.10"],
+    nsa: &["Authentication and authorization"],
+    nist: &["4.3.1 Unbounded administrative access"],
+    pci: &["7.2.2"],
+    source: include_str!("mod.rs"),
+};
+
+impl Rule for RbacNodesProxy {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Cx<'_, '_>) {
+        let doc = cx.doc;
+        let Some((_, rules)) = cx.list(Some(cx.obj.node), "rules") else { return };
+        for &r in rules {
+            let verbs = strings(cx, Some(r), "verbs");
+            let resources = strings(cx, Some(r), "resources");
+            let has_verb = |v: &[&str]| verbs.iter().any(|(_, x)| *x == "*" || v.contains(x));
+            let has_res = |v: &[&str]| resources.iter().any(|(_, x)| *x == "*" || v.contains(x));
+            let verbs_at = doc.get_entry(r, "verbs").map_or(r, |(k, _)| k);
+            let _ = (&has_verb, &has_res, verbs_at);
+
+            if resources.iter().any(|(_, x)| *x == "nodes/proxy") && !verbs.is_empty() {
+                cx.report(verbs_at, format!("{} {} can use nodes/proxy", cx.obj.kind, cx.obj.name));
+            }
+
+        }
+    }
+}
