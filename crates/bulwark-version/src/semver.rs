@@ -378,6 +378,23 @@ fn ver(
     SemverVersion::parse(&text).map_err(|_| "comparator version is out of range")
 }
 
+/// A desugared `>=M.m.p` (no prerelease). npm's `replaceGTE0` turns the text `>=0.0.0` into "any".
+fn ge(major: u64, minor: u64, patch: u64) -> Result<Comparator, &'static str> {
+    if (major, minor, patch) == (0, 0, 0) {
+        return Ok(Comparator::Any);
+    }
+    Ok(Comparator::Cmp(Op::Ge, ver("", major, minor, patch, None)?))
+}
+
+/// `>=` a version written out in the range: "any" only for the exact text `>=0.0.0`.
+fn ge_written(p: &Partial<'_>) -> Result<Comparator, &'static str> {
+    let v = full_version(p)?;
+    if p.prefix.is_empty() && p.full == "0.0.0" {
+        return Ok(Comparator::Any);
+    }
+    Ok(Comparator::Cmp(Op::Ge, v))
+}
+
 fn lower_bound_zero(major: u64, minor: u64, patch: u64) -> Result<SemverVersion, &'static str> {
     ver("", major, minor, patch, Some("0"))
 }
@@ -396,10 +413,10 @@ fn push_caret(p: &Partial<'_>, out: &mut Vec<Comparator>) -> Result<(), &'static
     if p.x_major() {
         out.push(Comparator::Any);
     } else if p.x_minor() {
-        out.push(Comparator::Cmp(Op::Ge, ver("", m, 0, 0, None)?));
+        out.push(ge(m, 0, 0)?);
         out.push(Comparator::Cmp(Op::Lt, lower_bound_zero(m + 1, 0, 0)?));
     } else if p.x_patch() {
-        out.push(Comparator::Cmp(Op::Ge, ver("", m, mi, 0, None)?));
+        out.push(ge(m, mi, 0)?);
         let upper = if m == 0 {
             lower_bound_zero(m, mi + 1, 0)?
         } else {
@@ -407,7 +424,10 @@ fn push_caret(p: &Partial<'_>, out: &mut Vec<Comparator>) -> Result<(), &'static
         };
         out.push(Comparator::Cmp(Op::Lt, upper));
     } else {
-        out.push(Comparator::Cmp(Op::Ge, ver("", m, mi, pa, p.pre)?));
+        out.push(match p.pre {
+            Some(_) => Comparator::Cmp(Op::Ge, ver("", m, mi, pa, p.pre)?),
+            None => ge(m, mi, pa)?,
+        });
         let upper = if m == 0 {
             if mi == 0 {
                 lower_bound_zero(m, mi, pa + 1)?
@@ -427,13 +447,16 @@ fn push_tilde(p: &Partial<'_>, out: &mut Vec<Comparator>) -> Result<(), &'static
     if p.x_major() {
         out.push(Comparator::Any);
     } else if p.x_minor() {
-        out.push(Comparator::Cmp(Op::Ge, ver("", m, 0, 0, None)?));
+        out.push(ge(m, 0, 0)?);
         out.push(Comparator::Cmp(Op::Lt, lower_bound_zero(m + 1, 0, 0)?));
     } else if p.x_patch() {
-        out.push(Comparator::Cmp(Op::Ge, ver("", m, mi, 0, None)?));
+        out.push(ge(m, mi, 0)?);
         out.push(Comparator::Cmp(Op::Lt, lower_bound_zero(m, mi + 1, 0)?));
     } else {
-        out.push(Comparator::Cmp(Op::Ge, ver("", m, mi, pa, p.pre)?));
+        out.push(match p.pre {
+            Some(_) => Comparator::Cmp(Op::Ge, ver("", m, mi, pa, p.pre)?),
+            None => ge(m, mi, pa)?,
+        });
         out.push(Comparator::Cmp(Op::Lt, lower_bound_zero(m, mi + 1, 0)?));
     }
     Ok(())
@@ -447,13 +470,16 @@ fn push_xrange(op: &str, p: &Partial<'_>, out: &mut Vec<Comparator>) -> Result<(
     }
     let any_x = p.x_patch();
     if !any_x {
+        if op == ">=" {
+            out.push(ge_written(p)?);
+            return Ok(());
+        }
         let v = full_version(p)?;
         let op = match op {
             "" | "=" => Op::Eq,
             "<" => Op::Lt,
             "<=" => Op::Le,
-            ">" => Op::Gt,
-            _ => Op::Ge,
+            _ => Op::Gt,
         };
         out.push(Comparator::Cmp(op, v));
         return Ok(());
@@ -490,14 +516,14 @@ fn push_xrange(op: &str, p: &Partial<'_>, out: &mut Vec<Comparator>) -> Result<(
             Comparator::Cmp(Op::Lt, lower_bound_zero(m, mi, 0)?)
         } else {
             // op is ">="
-            Comparator::Cmp(Op::Ge, ver("", m, mi, 0, None)?)
+            ge(m, mi, 0)?
         };
         out.push(c);
     } else if p.x_minor() {
-        out.push(Comparator::Cmp(Op::Ge, ver("", m, 0, 0, None)?));
+        out.push(ge(m, 0, 0)?);
         out.push(Comparator::Cmp(Op::Lt, lower_bound_zero(m + 1, 0, 0)?));
     } else {
-        out.push(Comparator::Cmp(Op::Ge, ver("", m, mi, 0, None)?));
+        out.push(ge(m, mi, 0)?);
         out.push(Comparator::Cmp(Op::Lt, lower_bound_zero(m, mi + 1, 0)?));
     }
     Ok(())
@@ -508,11 +534,11 @@ fn parse_hyphen(from: &str, to: &str, out: &mut Vec<Comparator>) -> Result<(), &
     let t = parse_partial(to).ok_or("invalid hyphen range end")?;
     if f.x_major() {
     } else if f.x_minor() {
-        out.push(Comparator::Cmp(Op::Ge, ver("", f.n(0), 0, 0, None)?));
+        out.push(ge(f.n(0), 0, 0)?);
     } else if f.x_patch() {
-        out.push(Comparator::Cmp(Op::Ge, ver("", f.n(0), f.n(1), 0, None)?));
+        out.push(ge(f.n(0), f.n(1), 0)?);
     } else {
-        out.push(Comparator::Cmp(Op::Ge, full_version(&f)?));
+        out.push(ge_written(&f)?);
     }
     if t.x_major() {
     } else if t.x_minor() {
@@ -550,7 +576,7 @@ fn star_fallback(tok: &str, out: &mut Vec<Comparator>) -> Result<(), &'static st
         start -= 1;
     }
     let rest = format!("{}{}", &tok[..start], &tok[star + 1..]);
-    if rest.is_empty() {
+    if rest.is_empty() || rest == ">=0.0.0" {
         out.push(Comparator::Any);
         return Ok(());
     }
@@ -622,26 +648,119 @@ fn parse_token_forms(tok: &str, out: &mut Vec<Comparator>) -> Result<(), &'stati
     push_xrange(op, &p, out)
 }
 
+/// npm's `BUILDSTRIPRE`: every `+build.meta` is deleted from a comparator set first.
+fn strip_builds(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'+' && b.get(i + 1).is_some_and(|&c| is_ident_char(c)) {
+            let mut j = i + 1;
+            loop {
+                while j < b.len() && is_ident_char(b[j]) {
+                    j += 1;
+                }
+                if j + 1 < b.len() && b[j] == b'.' && is_ident_char(b[j + 1]) {
+                    j += 1;
+                } else {
+                    break;
+                }
+            }
+            i = j;
+            continue;
+        }
+        let c = s[i..].chars().next().unwrap_or(' ');
+        out.push(c);
+        i += c.len_utf8();
+    }
+    out
+}
+
+/// Whether an `XRANGEPLAIN` (`[v=\s]*` then a number, `x`, `X` or `*`) starts at `s[i..]`.
+fn plain_starts(s: &[u8], mut i: usize) -> bool {
+    while i < s.len() && matches!(s[i], b'v' | b'=' | b' ') {
+        i += 1;
+    }
+    i < s.len() && (s[i].is_ascii_digit() || matches!(s[i], b'x' | b'X' | b'*'))
+}
+
+/// npm's `COMPARATORTRIM`, `TILDETRIM` and `CARETTRIM`: `> 1.2` → `>1.2`, `~ 1` → `~1`,
+/// `~> 1` → `~1`, `^ 1` → `^1`.
+fn trim_operators(range: &str) -> String {
+    let bytes = range.as_bytes();
+    let mut keep = vec![true; bytes.len()];
+    let mut i = 0;
+    while i < bytes.len() {
+        // At each position the regex takes `(\s*)`, the operator, `\s*`, then a version whose
+        // `[v=\s]*` prefix it consumes, so no operator is seen inside that prefix.
+        let start = i + bytes[i..].iter().take_while(|&&c| c == b' ').count();
+        let op_len = match (bytes.get(start), bytes.get(start + 1)) {
+            (Some(b'<' | b'>'), Some(b'=')) => 2,
+            (Some(b'<' | b'>' | b'='), _) => 1,
+            _ => 0,
+        };
+        let j = start + op_len;
+        let k = j + bytes[j..].iter().take_while(|&&c| c == b' ').count();
+        if plain_starts(bytes, k) {
+            if op_len > 0 {
+                keep[j..k].iter_mut().for_each(|x| *x = false);
+            }
+            let mut end = k;
+            while end < bytes.len() && matches!(bytes[end], b'v' | b'=' | b' ') {
+                end += 1;
+            }
+            i = end + 1;
+            continue;
+        }
+        i += 1;
+    }
+    let mut out: Vec<u8> = bytes
+        .iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(c, _)| *c)
+        .collect();
+    // Tilde and caret: drop the spaces (and a `>` after `~`) before what follows.
+    let mut res = Vec::with_capacity(out.len());
+    let mut i = 0;
+    while i < out.len() {
+        let c = out[i];
+        if c == b'~' || c == b'^' {
+            let mut j = i + 1;
+            if c == b'~' && out.get(j) == Some(&b'>') {
+                j += 1;
+            }
+            let k = j + out[j..].iter().take_while(|&&x| x == b' ').count();
+            res.push(c);
+            if k > j {
+                i = k;
+            } else {
+                i += 1;
+            }
+            continue;
+        }
+        res.push(c);
+        i += 1;
+    }
+    out = res;
+    String::from_utf8(out).unwrap_or_default()
+}
+
 fn parse_set(set: &str) -> Result<Vec<Comparator>, &'static str> {
     let mut out = Vec::new();
+    let set = strip_builds(set);
     let words: Vec<&str> = set.split(' ').filter(|w| !w.is_empty()).collect();
-    if words.len() == 3 && words[1] == "-" {
+    if words.len() == 3
+        && words[1] == "-"
+        && parse_partial(words[0]).is_some()
+        && parse_partial(words[2]).is_some()
+    {
         parse_hyphen(words[0], words[2], &mut out)?;
         return Ok(out);
     }
-    // Join a lone operator with the version that follows it (`>= 1.2.3`, `^ 1.2`).
-    let mut i = 0;
-    while i < words.len() {
-        let w = words[i];
-        let is_op = matches!(w, "<" | ">" | "<=" | ">=" | "=" | "~" | "~>" | "^");
-        if is_op && i + 1 < words.len() {
-            let joined = format!("{w}{}", words[i + 1]);
-            parse_token(&joined, &mut out)?;
-            i += 2;
-        } else {
-            parse_token(w, &mut out)?;
-            i += 1;
-        }
+    let set = trim_operators(&set);
+    for word in set.split(' ').filter(|w| !w.is_empty()) {
+        parse_token(word, &mut out)?;
     }
     if out.is_empty() {
         out.push(Comparator::Any);
@@ -661,6 +780,15 @@ impl Range {
         let mut sets = Vec::new();
         for part in collapsed.split("||") {
             sets.push(parse_set(part.trim()).map_err(err)?);
+        }
+        // A set that accepts anything replaces the whole range (so prereleases stay out).
+        if sets.len() > 1
+            && let Some(any) = sets
+                .iter()
+                .position(|set| set.iter().all(|c| matches!(c, Comparator::Any)))
+        {
+            let set = sets.swap_remove(any);
+            sets = vec![set];
         }
         Ok(Range {
             raw: input.into(),

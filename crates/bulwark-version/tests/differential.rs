@@ -11,7 +11,22 @@ use std::time::Instant;
 use bulwark_version::{Scheme, compare, semver};
 use common::{Rng, check, command_works, pairs, real_versions, reference_dir, require, run, sign};
 
-const PAIRS: usize = 10_000;
+/// Pairs per scheme; `BULWARK_DIFF_PAIRS` raises it for a longer local hunt.
+fn pair_count() -> usize {
+    std::env::var("BULWARK_DIFF_PAIRS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(10_000)
+}
+
+/// A fixed seed per scheme, varied by `BULWARK_DIFF_SEED` to explore other inputs.
+fn rng(base: u64) -> Rng {
+    let extra: u64 = std::env::var("BULWARK_DIFF_SEED")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    Rng::new(base ^ extra.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+}
 
 fn ours(scheme: Scheme, pairs: &[(String, String)]) -> Vec<String> {
     pairs
@@ -87,12 +102,12 @@ fn dpkg_matches_dpkg_compare_versions() {
         "dpkg",
         "apt-get install -y dpkg",
     );
-    let mut rng = Rng::new(0xD9C6);
+    let mut rng = rng(0xD9C6);
     let real = real_versions(include_str!("data/real-dpkg.txt"));
     let alphabet: &[&str] = &[
         "0", "1", "9", "a", "Z", ".", "+", "-", "~", ":", "~~", " ", "%", "é", "00", "-1",
     ];
-    let pairs = pairs(&mut rng, PAIRS, &real, alphabet, &mut gen_dpkg);
+    let pairs = pairs(&mut rng, pair_count(), &real, alphabet, &mut gen_dpkg);
     // dpkg reads "" as "no version" (its own ordering rules); here it is an error. No pair holds one.
     let pairs: Vec<_> = pairs
         .into_iter()
@@ -195,12 +210,12 @@ fn rpm_matches_rpm_label_compare() {
         "python3-rpm (Debian's, for /usr/bin/python3)",
         "apt-get install -y python3-rpm",
     );
-    let mut rng = Rng::new(0x0D1A);
+    let mut rng = rng(0x0D1A);
     let real = real_versions(include_str!("data/real-rpm.txt"));
     let alphabet: &[&str] = &[
         "0", "1", "9", "a", "Z", ".", "_", "+", "-", "~", "^", ":", "00", "é", "%",
     ];
-    let pairs = pairs(&mut rng, PAIRS, &real, alphabet, &mut gen_rpm);
+    let pairs = pairs(&mut rng, pair_count(), &real, alphabet, &mut gen_rpm);
     let pairs: Vec<_> = pairs
         .into_iter()
         .filter(|(a, b)| !a.is_empty() && !b.is_empty())
@@ -289,13 +304,13 @@ fn pep440_matches_packaging() {
         "PyPI packaging",
         "python3 -m pip install packaging",
     );
-    let mut rng = Rng::new(0x440);
+    let mut rng = rng(0x440);
     let real = real_versions(include_str!("data/real-pep440.txt"));
     let alphabet: &[&str] = &[
         "0", "1", "9", ".", "-", "_", "!", "+", "v", "a", "b", "c", "rc", "post", "dev", "r", "x",
         " ", "00", "1!", "..",
     ];
-    let pairs = pairs(&mut rng, PAIRS, &real, alphabet, &mut gen_pep440);
+    let pairs = pairs(&mut rng, pair_count(), &real, alphabet, &mut gen_pep440);
     let start = Instant::now();
     let mut cmd = Command::new(&python);
     cmd.arg(reference_dir().join("pep440.py"));
@@ -449,14 +464,14 @@ fn semver_matches_npm_semver() {
         &format!("npm semver package at {dir} (or set BULWARK_NPM_SEMVER)"),
         install,
     );
-    let mut rng = Rng::new(0x5E4);
+    let mut rng = rng(0x5E4);
     let real = real_versions(include_str!("data/real-semver.txt"));
     let alphabet: &[&str] = &[
         "0", "1", "9", ".", "-", "+", "v", "x", "a", " ", "01", "-0", ".0",
     ];
-    let cmp_pairs = pairs(&mut rng, PAIRS, &real, alphabet, &mut gen_semver);
-    let mut sat: Vec<(String, String)> = Vec::with_capacity(PAIRS);
-    while sat.len() < PAIRS {
+    let cmp_pairs = pairs(&mut rng, pair_count(), &real, alphabet, &mut gen_semver);
+    let mut sat: Vec<(String, String)> = Vec::with_capacity(pair_count());
+    while sat.len() < pair_count() {
         let range = gen_range(&mut rng);
         let range = if rng.chance(10) {
             common::mutate(
@@ -547,7 +562,7 @@ fn maven_matches_comparable_version() {
         &format!("maven-artifact jar {jar}"),
         install,
     );
-    let mut rng = Rng::new(0x3A7E);
+    let mut rng = rng(0x3A7E);
     let mut real = real_versions(include_str!("data/real-maven.txt"));
     real.extend([
         "1.0.0.RELEASE",
@@ -577,7 +592,7 @@ fn maven_matches_comparable_version() {
     let alphabet: &[&str] = &[
         "0", "1", "9", ".", "-", "a", "b", "m", "sp", "rc", "ga", "snapshot", "x", "00", "1-",
     ];
-    let pairs = pairs(&mut rng, PAIRS, &real, alphabet, &mut gen_maven);
+    let pairs = pairs(&mut rng, pair_count(), &real, alphabet, &mut gen_maven);
     let pairs: Vec<_> = pairs
         .into_iter()
         .filter(|(a, b)| !a.is_empty() && !b.is_empty())
@@ -621,7 +636,7 @@ fn gen_gem(r: &mut Rng) -> String {
 fn rubygems_matches_gem_version() {
     let install = "apt-get install -y ruby";
     require(command_works("ruby", &["--version"]), "ruby", install);
-    let mut rng = Rng::new(0x9E3);
+    let mut rng = rng(0x9E3);
     let mut real = real_versions(include_str!("data/real-rubygems.txt"));
     real.extend([
         "7.0.4.3",
@@ -643,7 +658,7 @@ fn rubygems_matches_gem_version() {
     let alphabet: &[&str] = &[
         "0", "1", "9", ".", "-", "a", "pre", "Z", " ", "00", ".0", "-1",
     ];
-    let pairs = pairs(&mut rng, PAIRS, &real, alphabet, &mut gen_gem);
+    let pairs = pairs(&mut rng, pair_count(), &real, alphabet, &mut gen_gem);
     // An empty or blank string is "0" to RubyGems but an error here; no pair holds one.
     let pairs: Vec<_> = pairs
         .into_iter()
