@@ -24,6 +24,7 @@ pub mod rules;
 pub mod yaml;
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 
 use bulwark_types::{Diagnostic, Finding, FindingKind, Location, Severity};
 use rayon::prelude::*;
@@ -183,11 +184,7 @@ fn parse_bytes(path: String, data: &[u8], opts: &ScanOptions) -> Parsed {
     let text = match std::str::from_utf8(data) {
         Ok(t) => t,
         Err(e) => {
-            let line = data[..e.valid_up_to()]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count() as u32
-                + 1;
+            let line = bytecount(&data[..e.valid_up_to()]) as u32 + 1;
             diagnostics.push(Diagnostic::error(
                 "not valid UTF-8; skipped".to_string(),
                 Location::file(&path).with_line(line, None),
@@ -256,16 +253,15 @@ fn collect_objects<'a>(
             let mut local = Vec::new();
             let kind = doc.get(root, "kind").and_then(|k| doc.str(k));
             if kind.is_some_and(|k| k == "List" || k.ends_with("List")) {
-                if let Some(items) = doc.get(root, "items") {
-                    if let Some(items) =
+                if let Some(items) = doc.get(root, "items")
+                    && let Some(items) =
                         model::expect(doc, items, yaml::Kind::Seq, "items", &mut local)
-                    {
-                        for &it in doc.items(items) {
-                            if doc.kind(it) == yaml::Kind::Map {
-                                if let Some(o) = model::object(doc, fi, &p.path, it, &mut local) {
-                                    objects.push(o);
-                                }
-                            }
+                {
+                    for &it in doc.items(items) {
+                        if doc.kind(it) == yaml::Kind::Map
+                            && let Some(o) = model::object(doc, fi, &p.path, it, &mut local)
+                        {
+                            objects.push(o);
                         }
                     }
                 }
@@ -323,7 +319,7 @@ fn evaluate(parsed: &[Parsed], opts: &ScanOptions) -> K8sScan {
         by_kind.insert(k, list);
     }
 
-    let per_object: Vec<(Vec<Finding>, Vec<Diagnostic>, Option<WorkloadScore>, usize)> = objects
+    let per_object: Vec<ObjectResult> = objects
         .par_iter()
         .map(|obj| {
             check_object(
@@ -357,6 +353,13 @@ fn evaluate(parsed: &[Parsed], opts: &ScanOptions) -> K8sScan {
     result
 }
 
+fn bytecount(b: &[u8]) -> usize {
+    b.iter().fold(0, |n, &c| n + usize::from(c == b'\n'))
+}
+
+/// What checking one object produced: findings, diagnostics, its score (workloads), suppressed count.
+type ObjectResult = (Vec<Finding>, Vec<Diagnostic>, Option<WorkloadScore>, usize);
+
 fn type_diagnostic(path: &str, doc: &yaml::Doc, t: &TypeProblem) -> Diagnostic {
     let n = doc.node(t.node);
     Diagnostic::warning(
@@ -375,14 +378,13 @@ fn ignored_rules(obj: &Object<'_>) -> Vec<String> {
     if let Some(v) = obj.meta_str("annotations", "bulwark.dev/ignore") {
         add(v);
     }
-    if let Some(pod) = &obj.pod {
-        if let Some(v) = pod
+    if let Some(pod) = &obj.pod
+        && let Some(v) = pod
             .metadata
             .and_then(|m| obj.doc.path(m, &["annotations", "bulwark.dev/ignore"]))
             .and_then(|v| obj.doc.text(v))
-        {
-            add(v);
-        }
+    {
+        add(v);
     }
     out
 }
@@ -488,13 +490,14 @@ fn finding(
             "pss".into(),
             serde_json::json!({"level": level.as_str(), "control": p.control, "version": version.to_string()}),
         );
-        if let Some(e) = enforce {
-            if level <= e {
-                message.push_str(&format!(
-                    " (namespace enforces pod-security {e}:{version}: admission would reject this pod)"
-                ));
-                properties.insert("pssEnforced".into(), serde_json::json!(e.as_str()));
-            }
+        if let Some(e) = enforce
+            && level <= e
+        {
+            let _ = write!(
+                message,
+                " (namespace enforces pod-security {e}:{version}: admission would reject this pod)"
+            );
+            properties.insert("pssEnforced".into(), serde_json::json!(e.as_str()));
         }
     }
     let mut frameworks = serde_json::Map::new();

@@ -284,8 +284,7 @@ pub fn parse_stream(src: &str, line_offset: u32, limits: &Limits) -> (Vec<Doc>, 
     let mut docs = Vec::new();
     let mut b = Builder::new(line_offset, *limits);
     let mut parser = Parser::new_from_str(src);
-    loop {
-        let Some(ev) = parser.next_event() else { break };
+    while let Some(ev) = parser.next_event() {
         match ev {
             Err(e) => {
                 let m = e.marker();
@@ -474,9 +473,8 @@ pub fn split_documents(src: &str) -> Vec<(&str, u32)> {
     let mut out = Vec::new();
     let mut start = 0usize;
     let mut start_line = 0u32;
-    let mut line = 0u32;
     let mut pos = 0usize;
-    for l in src.split_inclusive('\n') {
+    for (line, l) in (0u32..).zip(src.split_inclusive('\n')) {
         let is_marker =
             l.starts_with("---") && l[3..].chars().next().is_none_or(char::is_whitespace);
         if is_marker && pos > start {
@@ -485,7 +483,6 @@ pub fn split_documents(src: &str) -> Vec<(&str, u32)> {
             start_line = line;
         }
         pos += l.len();
-        line += 1;
     }
     if pos > start || out.is_empty() {
         out.push((&src[start..], start_line));
@@ -529,10 +526,14 @@ mod tests {
 
     #[test]
     fn alias_bomb_is_bounded() {
+        use std::fmt::Write as _;
         let mut s = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..12 {
             let p = i - 1;
-            s.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+            let _ = writeln!(
+                s,
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]"
+            );
         }
         let (_, err) = parse_stream(&s, 0, &Limits::default());
         assert!(err.unwrap().message.contains("alias"));
@@ -547,7 +548,11 @@ mod tests {
         assert!(m.contains("nesting") || m.contains("recursion"), "{m}");
         // Block style: ours.
         let s: String = (0..300)
-            .map(|i| format!("{}a:\n", "  ".repeat(i)))
+            .map(|i| {
+                "  ".repeat(i)
+                    + "a:
+"
+            })
             .collect();
         let (_, err) = parse_stream(&s, 0, &Limits::default());
         assert!(err.unwrap().message.contains("nesting"));

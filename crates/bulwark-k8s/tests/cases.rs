@@ -49,14 +49,14 @@ fn every_rule_case() {
                 if let Some(v) = l.strip_prefix("# pss-version:") {
                     opts.pss_version = pss::Version::parse(v).expect("pss-version");
                 }
-                if let Some(pos) = l.find("# expect") {
-                    if pos > 0 {
-                        let level = l[pos..]
-                            .split("level=")
-                            .nth(1)
-                            .map(|s| s.trim().to_string());
-                        expected.push((i as u32 + 1, level));
-                    }
+                if let Some(pos) = l.find("# expect")
+                    && pos > 0
+                {
+                    let level = l[pos..]
+                        .split("level=")
+                        .nth(1)
+                        .map(|s| s.trim().to_string());
+                    expected.push((i as u32 + 1, level));
                 }
             }
             let name = f.file_name().unwrap().to_str().unwrap();
@@ -96,13 +96,13 @@ fn every_rule_case() {
                 continue;
             }
             for ((_, el), (_, gl)) in expected.iter().zip(&got) {
-                if let Some(el) = el {
-                    if gl.as_deref() != Some(el.as_str()) {
-                        failures.push(format!(
-                            "{id} {}: expected level {el}, got {gl:?}",
-                            f.display()
-                        ));
-                    }
+                if let Some(el) = el
+                    && gl.as_deref() != Some(el.as_str())
+                {
+                    failures.push(format!(
+                        "{id} {}: expected level {el}, got {gl:?}",
+                        f.display()
+                    ));
                 }
             }
         }

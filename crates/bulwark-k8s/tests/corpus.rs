@@ -26,5 +26,11 @@ fn whole_corpus_scans() {
         assert!(f.location.line.is_some_and(|l| l > 0), "{f:?}");
     }
     // BishopFox badPods: the everything-allowed pod is flagged privileged.
-    assert!(r.findings.iter().any(|f| f.location.path.as_deref().is_some_and(|p| p.contains("badPods")) && f.id == "BW-K8S-0002"));
+    assert!(r.findings.iter().any(|f| {
+        f.location
+            .path
+            .as_deref()
+            .is_some_and(|p| p.contains("badPods"))
+            && f.id == "BW-K8S-0002"
+    }));
 }

@@ -23,7 +23,11 @@ fn helm_chart_with_set_and_values() {
     need("helm");
     let d = tmp("chart");
     std::fs::create_dir_all(d.join("templates")).unwrap();
-    std::fs::write(d.join("Chart.yaml"), "apiVersion: v2\nname: demo\nversion: 0.1.0\n").unwrap();
+    std::fs::write(
+        d.join("Chart.yaml"),
+        "apiVersion: v2\nname: demo\nversion: 0.1.0\n",
+    )
+    .unwrap();
     std::fs::write(d.join("values.yaml"), "privileged: false\nhostPID: false\n").unwrap();
     std::fs::write(
         d.join("templates/pod.yaml"),
@@ -32,26 +36,47 @@ fn helm_chart_with_set_and_values() {
     .unwrap();
     let extra = d.join("extra.yaml");
     std::fs::write(&extra, "hostPID: true\n").unwrap();
-    let input = Input::HelmChart { dir: d.clone(), set: vec!["privileged=true".into()], values: vec![extra] };
+    let input = Input::HelmChart {
+        dir: d.clone(),
+        set: vec!["privileged=true".into()],
+        values: vec![extra],
+    };
     let r = scan(&[input], &ScanOptions::default()).unwrap();
     let ids: Vec<&str> = r.findings.iter().map(|f| f.id.as_str()).collect();
-    assert!(ids.contains(&"BW-K8S-0002"), "--set privileged=true not applied: {ids:?}");
-    assert!(ids.contains(&"BW-K8S-0001"), "--values hostPID: true not applied: {ids:?}");
+    assert!(
+        ids.contains(&"BW-K8S-0002"),
+        "--set privileged=true not applied: {ids:?}"
+    );
+    assert!(
+        ids.contains(&"BW-K8S-0001"),
+        "--values hostPID: true not applied: {ids:?}"
+    );
     std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
 fn kustomize_directory() {
-    assert!(find_tool("kubectl").is_some() || find_tool("kustomize").is_some(), "install kubectl or kustomize");
+    assert!(
+        find_tool("kubectl").is_some() || find_tool("kustomize").is_some(),
+        "install kubectl or kustomize"
+    );
     let d = tmp("kust");
-    std::fs::write(d.join("kustomization.yaml"), "resources:\n- pod.yaml\nnamespace: team\n").unwrap();
+    std::fs::write(
+        d.join("kustomization.yaml"),
+        "resources:\n- pod.yaml\nnamespace: team\n",
+    )
+    .unwrap();
     std::fs::write(
         d.join("pod.yaml"),
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: k\nspec:\n  hostNetwork: true\n  containers:\n  - name: c\n    image: x\n",
     )
     .unwrap();
     let r = scan(&[Input::Kustomize(d.clone())], &ScanOptions::default()).unwrap();
-    let f = r.findings.iter().find(|f| f.id == "BW-K8S-0001").expect("hostNetwork");
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.id == "BW-K8S-0001")
+        .expect("hostNetwork");
     assert_eq!(f.location.resource.as_deref(), Some("Pod/team/k"));
     std::fs::remove_dir_all(&d).unwrap();
 }
@@ -59,6 +84,13 @@ fn kustomize_directory() {
 #[test]
 fn missing_chart_is_an_error() {
     need("helm");
-    let r = scan(&[Input::HelmChart { dir: "/nonexistent/chart".into(), set: vec![], values: vec![] }], &ScanOptions::default());
+    let r = scan(
+        &[Input::HelmChart {
+            dir: "/nonexistent/chart".into(),
+            set: vec![],
+            values: vec![],
+        }],
+        &ScanOptions::default(),
+    );
     assert!(r.is_err());
 }

@@ -4,48 +4,48 @@ pub mod cross;
 pub mod score;
 pub(crate) mod util;
 
+mod capabilities_not_dropped;
+mod cluster_admin_broad_binding;
+mod custom_selinux_options;
+mod default_service_account;
+mod host_aliases;
 mod host_namespace_sharing;
-mod privileged_container;
-mod non_default_capabilities;
 mod host_path_volume;
 mod host_port;
-mod unconfined_apparmor_profile;
-mod custom_selinux_options;
-mod unmasked_proc_mount;
-mod unconfined_seccomp_profile;
-mod unsafe_sysctls;
-mod windows_host_process;
-mod probe_host_override;
-mod non_core_volume_type;
-mod privilege_escalation_allowed;
-mod run_as_root_allowed;
-mod root_user_id;
-mod missing_seccomp_profile;
-mod capabilities_not_dropped;
-mod writable_root_filesystem;
-mod missing_resource_limits;
-mod missing_resource_requests;
-mod latest_image_tag;
-mod image_without_digest;
 mod image_pull_policy_not_always;
+mod image_without_digest;
+mod latest_image_tag;
 mod missing_liveness_probe;
 mod missing_readiness_probe;
-mod service_account_token_automount;
-mod default_service_account;
-mod secret_in_env_value;
-mod host_aliases;
-mod sensitive_host_path;
-mod sys_admin_capability;
+mod missing_resource_limits;
+mod missing_resource_requests;
+mod missing_seccomp_profile;
 mod net_raw_capability;
+mod non_core_volume_type;
+mod non_default_capabilities;
+mod privilege_escalation_allowed;
+mod privileged_container;
 mod privileged_port;
-mod rbac_wildcard;
-mod rbac_secret_read;
-mod rbac_pod_create_or_exec;
+mod probe_host_override;
 mod rbac_escalation_verbs;
 mod rbac_nodes_proxy;
-mod cluster_admin_broad_binding;
-mod workload_without_network_policy;
+mod rbac_pod_create_or_exec;
+mod rbac_secret_read;
+mod rbac_wildcard;
+mod root_user_id;
+mod run_as_root_allowed;
+mod secret_in_env_value;
+mod sensitive_host_path;
+mod service_account_token_automount;
 mod service_selector_matches_nothing;
+mod sys_admin_capability;
+mod unconfined_apparmor_profile;
+mod unconfined_seccomp_profile;
+mod unmasked_proc_mount;
+mod unsafe_sysctls;
+mod windows_host_process;
+mod workload_without_network_policy;
+mod writable_root_filesystem;
 
 use crate::rule::Rule;
 
@@ -98,7 +98,10 @@ pub static RULES: &[&dyn Rule] = &[
 /// Looks a rule up by id (`BW-K8S-0002`, case-insensitive) or name (`privileged-container`).
 #[must_use]
 pub fn rule_by_id_or_name(s: &str) -> Option<&'static dyn Rule> {
-    RULES.iter().copied().find(|r| r.meta().id.eq_ignore_ascii_case(s) || r.meta().name == s)
+    RULES
+        .iter()
+        .copied()
+        .find(|r| r.meta().id.eq_ignore_ascii_case(s) || r.meta().name == s)
 }
 
 /// The folder of each rule, relative to `src/rules/` (for the case-runner test).

@@ -1,24 +1,192 @@
 //! `bulwark scan k8s` and `bulwark rule`.
 
+use std::io::Write;
+
+use anyhow::Context;
+use bulwark_k8s::{Framework, Input, ScanOptions, pss};
+use bulwark_report::{Report, Target, TargetKind};
+use bulwark_types::Severity;
+
 use crate::Outcome;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    Table,
+    Json,
+}
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct K8sArgs {
     /// Files or directories; `-` reads stdin.
-    #[arg(required = true)]
+    #[arg(required_unless_present_any = ["helm_chart", "kustomize"])]
     pub(crate) paths: Vec<std::path::PathBuf>,
+    /// A Helm chart directory, rendered with `helm template` (repeatable).
+    #[arg(long = "helm-chart", value_name = "DIR")]
+    pub(crate) helm_chart: Vec<std::path::PathBuf>,
+    /// `--set` values for `helm template`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub(crate) set: Vec<String>,
+    /// `--values` files for `helm template`.
+    #[arg(long = "values", short = 'f', value_name = "FILE")]
+    pub(crate) values: Vec<std::path::PathBuf>,
+    /// A kustomize directory, rendered with `kubectl kustomize` or `kustomize build` (repeatable).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) kustomize: Vec<std::path::PathBuf>,
+    /// Pod Security Standards policy version (`v1.N` or `latest`); a Namespace's enforce-version label wins.
+    #[arg(long = "pss-version", default_value = "latest")]
+    pub(crate) pss_version: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub(crate) format: Format,
+    /// Exit 1 when a finding has at least this severity.
+    #[arg(long = "fail-on", value_name = "SEVERITY")]
+    pub(crate) fail_on: Option<Severity>,
+    /// Print a compliance summary: pss-baseline, pss-restricted, cis, nsa, nist-800-190, pci-dss.
+    #[arg(long, value_name = "FRAMEWORK")]
+    pub(crate) compliance: Option<String>,
+    /// Run only these rules (ids or names, comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) rules: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct RuleArgs {
-    /// Rule id or name.
+    /// Rule id or name; `all` lists every rule.
     pub(crate) id: String,
 }
 
-pub(crate) fn scan(_args: &K8sArgs) -> anyhow::Result<Outcome> {
-    anyhow::bail!("scan k8s is not implemented yet")
+pub(crate) fn scan(args: &K8sArgs) -> anyhow::Result<Outcome> {
+    let version = pss::Version::parse(&args.pss_version).with_context(|| {
+        format!(
+            "invalid --pss-version '{}' (expected v1.N or latest)",
+            args.pss_version
+        )
+    })?;
+    let framework = match &args.compliance {
+        Some(f) => Some(Framework::parse(f).with_context(|| {
+            format!("unknown --compliance '{f}' (expected pss-baseline, pss-restricted, cis, nsa, nist-800-190 or pci-dss)")
+        })?),
+        None => None,
+    };
+    let mut inputs: Vec<Input> = args.paths.iter().map(|p| Input::Path(p.clone())).collect();
+    inputs.extend(args.helm_chart.iter().map(|d| Input::HelmChart {
+        dir: d.clone(),
+        set: args.set.clone(),
+        values: args.values.clone(),
+    }));
+    inputs.extend(args.kustomize.iter().map(|d| Input::Kustomize(d.clone())));
+    let opts = ScanOptions {
+        pss_version: version,
+        only_rules: args.rules.clone(),
+        ..ScanOptions::default()
+    };
+    let result = bulwark_k8s::scan(&inputs, &opts).context("scan k8s")?;
+
+    let name = args
+        .paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .chain(args.helm_chart.iter().map(|p| p.display().to_string()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut report = Report::new(Target {
+        kind: TargetKind::Manifests,
+        name,
+        image: None,
+    });
+    report.findings.clone_from(&result.findings);
+    report.diagnostics.clone_from(&result.diagnostics);
+    let compliance = framework.map(|f| result.compliance(f));
+
+    // TODO(report renderers): switch to bulwark_report's table/SARIF/JUnit renderers when they land; until then
+    // the workload scores and compliance summary ride along as extra top-level JSON keys.
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match args.format {
+        Format::Json => {
+            let mut v = serde_json::to_value(&report)?;
+            if let Some(obj) = v.as_object_mut() {
+                obj.insert("workloads".into(), serde_json::to_value(&result.workloads)?);
+                if let Some(c) = &compliance {
+                    obj.insert("compliance".into(), serde_json::to_value(c)?);
+                }
+            }
+            serde_json::to_writer_pretty(&mut out, &v)?;
+            writeln!(out)?;
+        }
+        Format::Table => {
+            for f in &report.findings {
+                writeln!(
+                    out,
+                    "{:<8} {} {:<30} {}  {}",
+                    f.severity,
+                    f.id,
+                    f.name.as_deref().unwrap_or(""),
+                    f.location,
+                    f.message
+                )?;
+            }
+            for d in &report.diagnostics {
+                writeln!(out, "{d}")?;
+            }
+            if let Some(c) = &compliance {
+                writeln!(
+                    out,
+                    "\ncompliance {:?}: {} controls passed, {} failed",
+                    c.framework, c.passed, c.failed
+                )?;
+                for ctl in &c.controls {
+                    writeln!(
+                        out,
+                        "  {} {:<60} {}",
+                        if ctl.failed { "FAIL" } else { "pass" },
+                        ctl.control,
+                        ctl.rules.join(",")
+                    )?;
+                }
+            }
+            writeln!(
+                out,
+                "\n{} findings, {} diagnostics; {} files, {} documents, {} objects, {} workloads; {} suppressed",
+                report.findings.len(),
+                report.diagnostics.len(),
+                result.files,
+                result.documents,
+                result.objects,
+                result.workloads.len(),
+                result.suppressed
+            )?;
+        }
+    }
+    out.flush()?;
+    if report.has_errors() {
+        return Ok(Outcome::Untrusted);
+    }
+    if let Some(t) = args.fail_on
+        && report.findings.iter().any(|f| f.severity >= t)
+    {
+        return Ok(Outcome::PolicyFailed);
+    }
+    Ok(Outcome::Clean)
 }
 
-pub(crate) fn rule(_args: &RuleArgs) -> anyhow::Result<Outcome> {
-    anyhow::bail!("rule docs are not implemented yet")
+pub(crate) fn rule(args: &RuleArgs) -> anyhow::Result<Outcome> {
+    let mut out = std::io::stdout().lock();
+    if args.id == "all" {
+        for r in bulwark_k8s::rules() {
+            let m = r.meta();
+            writeln!(
+                out,
+                "{}  {:<32} {:<8} {}",
+                m.id, m.name, m.severity, m.title
+            )?;
+        }
+        return Ok(Outcome::Clean);
+    }
+    let r = bulwark_k8s::rule_by_id_or_name(&args.id)
+        .with_context(|| format!("no rule '{}' (try `bulwark rule all`)", args.id))?;
+    let m = r.meta();
+    writeln!(out, "{}", m.docs())?;
+    writeln!(out, "Default severity: {}", m.severity)?;
+    Ok(Outcome::Clean)
 }

@@ -31,13 +31,14 @@
 //! - https://kubernetes.io/docs/concepts/security/pod-security-standards/
 //! - k8s.io/pod-security-admission/policy/check_capabilities_restricted.go (kubernetes/kubernetes, staging/src/)
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -49,7 +50,11 @@ static META: RuleMeta = RuleMeta {
     title: "Container does not drop ALL capabilities or adds more than NET_BIND_SERVICE",
     severity: Severity::Medium,
     targets: Targets::Workloads,
-    pss: Some(PssControl { level: Level::Restricted, control: "Capabilities", since: Version(22) }),
+    pss: Some(PssControl {
+        level: Level::Restricted,
+        control: "Capabilities",
+        since: Version(22),
+    }),
     cis: &["5.2.10"],
     nsa: &["Pod security: hardening container environments"],
     nist: &["4.4.3 Insecure container runtime configurations"],
@@ -63,7 +68,20 @@ impl Rule for CapabilitiesNotDropped {
     }
 
     fn check(&self, cx: &mut Cx<'_, '_>) {
-        const BASELINE: &[&str] = &["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"];
+        const BASELINE: &[&str] = &[
+            "AUDIT_WRITE",
+            "CHOWN",
+            "DAC_OVERRIDE",
+            "FOWNER",
+            "FSETID",
+            "KILL",
+            "MKNOD",
+            "SETFCAP",
+            "SETGID",
+            "SETPCAP",
+            "SETUID",
+            "SYS_CHROOT",
+        ];
         let Some(pod) = pod(cx) else { return };
         if !cx.version.at_least(22) || (cx.version.at_least(25) && pod.windows) {
             return;
@@ -71,17 +89,32 @@ impl Rule for CapabilitiesNotDropped {
         for c in &pod.containers {
             let drops = capabilities(cx, c, "drop");
             if !drops.iter().any(|(_, d)| *d == "ALL") {
-                let caps = cx.doc.get_entry(c.security_context.unwrap_or(c.node), "capabilities").map(|(k, _)| k);
+                let caps = cx
+                    .doc
+                    .get_entry(c.security_context.unwrap_or(c.node), "capabilities")
+                    .map(|(k, _)| k);
                 let at = caps
                     .and_then(|_| cx.doc.path(c.security_context?, &["capabilities"]))
                     .and_then(|m| cx.doc.get_entry(m, "drop").map(|(k, _)| k))
                     .or(caps)
                     .unwrap_or_else(|| sc_anchor(cx, c));
-                cx.report(at, format!("{} must set securityContext.capabilities.drop: [\"ALL\"]", describe(c)));
+                cx.report(
+                    at,
+                    format!(
+                        "{} must set securityContext.capabilities.drop: [\"ALL\"]",
+                        describe(c)
+                    ),
+                );
             }
             for (n, cap) in capabilities(cx, c, "add") {
                 if BASELINE.contains(&cap) {
-                    cx.report(n, format!("{} adds capability {cap}; restricted allows only NET_BIND_SERVICE", describe(c)));
+                    cx.report(
+                        n,
+                        format!(
+                            "{} adds capability {cap}; restricted allows only NET_BIND_SERVICE",
+                            describe(c)
+                        ),
+                    );
                 }
             }
         }

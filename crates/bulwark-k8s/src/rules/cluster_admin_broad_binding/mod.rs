@@ -31,13 +31,14 @@
 //! - PCI DSS v4.0: 7.2.2
 //! - https://kubernetes.io/docs/concepts/security/rbac-good-practices/
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -65,16 +66,35 @@ impl Rule for ClusterAdminBroadBinding {
     fn check(&self, cx: &mut Cx<'_, '_>) {
         let doc = cx.doc;
         let role = cx.map(Some(cx.obj.node), "roleRef").map(|(_, m)| m);
-        let admin = cx.string(role, "name").is_some_and(|(_, n)| n == "cluster-admin");
-        let Some((_, subjects)) = cx.list(Some(cx.obj.node), "subjects") else { return };
+        let admin = cx
+            .string(role, "name")
+            .is_some_and(|(_, n)| n == "cluster-admin");
+        let Some((_, subjects)) = cx.list(Some(cx.obj.node), "subjects") else {
+            return;
+        };
         for &s in subjects {
-            let Some((k, kind)) = cx.string(Some(s), "kind") else { continue };
-            let name = doc.get(s, "name").and_then(|v| doc.text(v)).unwrap_or_default();
+            let Some((k, kind)) = cx.string(Some(s), "kind") else {
+                continue;
+            };
+            let name = doc
+                .get(s, "name")
+                .and_then(|v| doc.text(v))
+                .unwrap_or_default();
             let broad_group = kind == "Group"
-                && (matches!(name, "system:authenticated" | "system:unauthenticated" | "system:serviceaccounts") || name.starts_with("system:serviceaccounts:"));
-            let anonymous = (kind == "User" && name == "system:anonymous") || (kind == "Group" && name == "system:unauthenticated");
+                && (matches!(
+                    name,
+                    "system:authenticated" | "system:unauthenticated" | "system:serviceaccounts"
+                ) || name.starts_with("system:serviceaccounts:"));
+            let anonymous = (kind == "User" && name == "system:anonymous")
+                || (kind == "Group" && name == "system:unauthenticated");
             if anonymous {
-                cx.report(k, format!("{} {} grants access to unauthenticated callers ({kind} {name})", cx.obj.kind, cx.obj.name));
+                cx.report(
+                    k,
+                    format!(
+                        "{} {} grants access to unauthenticated callers ({kind} {name})",
+                        cx.obj.kind, cx.obj.name
+                    ),
+                );
             } else if admin && (kind == "ServiceAccount" || broad_group) {
                 cx.report(k, format!("cluster-admin bound to {kind} {name}"));
             }

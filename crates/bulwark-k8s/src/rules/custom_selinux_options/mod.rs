@@ -30,13 +30,14 @@
 //! - https://kubernetes.io/docs/concepts/security/pod-security-standards/
 //! - k8s.io/pod-security-admission/policy/check_seLinuxOptions.go (kubernetes/kubernetes, staging/src/): container_engine_t allowed from policy v1.31
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -48,7 +49,11 @@ static META: RuleMeta = RuleMeta {
     title: "Custom SELinux type, user or role",
     severity: Severity::Medium,
     targets: Targets::Workloads,
-    pss: Some(PssControl { level: Level::Baseline, control: "SELinux", since: Version(0) }),
+    pss: Some(PssControl {
+        level: Level::Baseline,
+        control: "SELinux",
+        since: Version(0),
+    }),
     cis: &[],
     nsa: &["Pod security: pod security enforcement"],
     nist: &["4.4.3 Insecure container runtime configurations"],
@@ -67,16 +72,19 @@ impl Rule for CustomSelinuxOptions {
         let check = |cx: &mut Cx<'_, '_>, sc: Option<crate::yaml::NodeId>, who: String| {
             let opts = cx.map(sc, "seLinuxOptions").map(|(_, m)| m);
             if let Some((n, t)) = cx.string(opts, "type") {
-                let ok = matches!(t, "" | "container_t" | "container_init_t" | "container_kvm_t") || (engine_ok && t == "container_engine_t");
+                let ok = matches!(
+                    t,
+                    "" | "container_t" | "container_init_t" | "container_kvm_t"
+                ) || (engine_ok && t == "container_engine_t");
                 if !ok {
                     cx.report(n, format!("{who} sets SELinux type {t}"));
                 }
             }
             for k in ["user", "role"] {
-                if let Some((n, v)) = cx.string(opts, k) {
-                    if !v.is_empty() {
-                        cx.report(n, format!("{who} sets SELinux {k} {v}"));
-                    }
+                if let Some((n, v)) = cx.string(opts, k)
+                    && !v.is_empty()
+                {
+                    cx.report(n, format!("{who} sets SELinux {k} {v}"));
                 }
             }
         };

@@ -29,13 +29,14 @@
 //! - PCI DSS v4.0: 7.2.5
 //! - https://kubernetes.io/docs/concepts/security/service-accounts/
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -62,12 +63,16 @@ impl Rule for DefaultServiceAccount {
 
     fn check(&self, cx: &mut Cx<'_, '_>) {
         let Some(pod) = pod(cx) else { return };
-        let named = cx.string(Some(pod.spec), "serviceAccountName").or_else(|| cx.string(Some(pod.spec), "serviceAccount"));
+        let named = cx
+            .string(Some(pod.spec), "serviceAccountName")
+            .or_else(|| cx.string(Some(pod.spec), "serviceAccount"));
         match named {
-            Some((n, "default")) => cx.report(n, "pod runs as the default service account"),
-            Some((n, "")) => cx.report(n, "pod runs as the default service account"),
+            Some((n, "default" | "")) => cx.report(n, "pod runs as the default service account"),
             Some(_) => {}
-            None => cx.report(pod.spec_anchor, "pod does not set serviceAccountName (runs as default)"),
+            None => cx.report(
+                pod.spec_anchor,
+                "pod does not set serviceAccountName (runs as default)",
+            ),
         }
     }
 }

@@ -26,13 +26,14 @@
 //!
 //! - https://kubernetes.io/docs/tasks/network/customize-hosts-file-for-pods/
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -59,10 +60,10 @@ impl Rule for HostAliases {
 
     fn check(&self, cx: &mut Cx<'_, '_>) {
         let Some(pod) = pod(cx) else { return };
-        if let Some((k, items)) = cx.list(Some(pod.spec), "hostAliases") {
-            if !items.is_empty() {
-                cx.report(k, format!("pod sets {} hostAliases entries", items.len()));
-            }
+        if let Some((k, items)) = cx.list(Some(pod.spec), "hostAliases")
+            && !items.is_empty()
+        {
+            cx.report(k, format!("pod sets {} hostAliases entries", items.len()));
         }
     }
 }

@@ -34,13 +34,14 @@
 //! - https://kubernetes.io/docs/concepts/security/pod-security-standards/
 //! - k8s.io/pod-security-admission/policy/check_hostNamespaces.go (kubernetes/kubernetes, staging/src/)
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -52,7 +53,11 @@ static META: RuleMeta = RuleMeta {
     title: "Pod shares a host namespace (hostNetwork, hostPID or hostIPC)",
     severity: Severity::High,
     targets: Targets::Workloads,
-    pss: Some(PssControl { level: Level::Baseline, control: "Host Namespaces", since: Version(0) }),
+    pss: Some(PssControl {
+        level: Level::Baseline,
+        control: "Host Namespaces",
+        since: Version(0),
+    }),
     cis: &["5.2.3", "5.2.4", "5.2.5"],
     nsa: &["Pod security: pod security enforcement"],
     nist: &["4.4.3 Insecure container runtime configurations"],
@@ -67,7 +72,11 @@ impl Rule for HostNamespaceSharing {
 
     fn check(&self, cx: &mut Cx<'_, '_>) {
         let Some(pod) = pod(cx) else { return };
-        for (k, what) in [("hostNetwork", "network"), ("hostPID", "process"), ("hostIPC", "IPC")] {
+        for (k, what) in [
+            ("hostNetwork", "network"),
+            ("hostPID", "process"),
+            ("hostIPC", "IPC"),
+        ] {
             if let Some((n, true)) = cx.flag(Some(pod.spec), k) {
                 cx.report(n, format!("{k}: true shares the node's {what} namespace"));
             }

@@ -33,13 +33,14 @@
 //! - https://kubernetes.io/docs/concepts/security/pod-security-standards/
 //! - k8s.io/pod-security-admission/policy/check_hostPathVolumes.go (kubernetes/kubernetes, staging/src/)
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -51,7 +52,11 @@ static META: RuleMeta = RuleMeta {
     title: "Pod mounts a hostPath volume",
     severity: Severity::High,
     targets: Targets::Workloads,
-    pss: Some(PssControl { level: Level::Baseline, control: "HostPath Volumes", since: Version(0) }),
+    pss: Some(PssControl {
+        level: Level::Baseline,
+        control: "HostPath Volumes",
+        since: Version(0),
+    }),
     cis: &["5.2.12"],
     nsa: &["Pod security: pod security enforcement"],
     nist: &["4.4.3 Insecure container runtime configurations"],
@@ -66,10 +71,16 @@ impl Rule for HostPathVolume {
 
     fn check(&self, cx: &mut Cx<'_, '_>) {
         let Some(pod) = pod(cx) else { return };
-        let Some((_, vols)) = cx.list(Some(pod.spec), "volumes") else { return };
+        let Some((_, vols)) = cx.list(Some(pod.spec), "volumes") else {
+            return;
+        };
         for &v in vols {
             if let Some((k, _)) = cx.doc.get_entry(v, "hostPath") {
-                let name = cx.doc.get(v, "name").and_then(|n| cx.doc.text(n)).unwrap_or_default();
+                let name = cx
+                    .doc
+                    .get(v, "name")
+                    .and_then(|n| cx.doc.text(n))
+                    .unwrap_or_default();
                 cx.report(k, format!("volume \"{name}\" is a hostPath volume"));
             }
         }

@@ -31,13 +31,14 @@
 //! - https://kubernetes.io/docs/concepts/security/pod-security-standards/
 //! - k8s.io/pod-security-admission/policy/check_hostPorts.go (kubernetes/kubernetes, staging/src/)
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -49,7 +50,11 @@ static META: RuleMeta = RuleMeta {
     title: "Container binds a host port",
     severity: Severity::Medium,
     targets: Targets::Workloads,
-    pss: Some(PssControl { level: Level::Baseline, control: "Host Ports", since: Version(0) }),
+    pss: Some(PssControl {
+        level: Level::Baseline,
+        control: "Host Ports",
+        since: Version(0),
+    }),
     cis: &["5.2.13"],
     nsa: &["Pod security: pod security enforcement"],
     nist: &["4.4.2 Unbounded network access from containers"],
@@ -65,12 +70,14 @@ impl Rule for HostPort {
     fn check(&self, cx: &mut Cx<'_, '_>) {
         let Some(pod) = pod(cx) else { return };
         for c in &pod.containers {
-            let Some((_, ports)) = cx.list(Some(c.node), "ports") else { continue };
+            let Some((_, ports)) = cx.list(Some(c.node), "ports") else {
+                continue;
+            };
             for &p in ports {
-                if let Some((n, hp)) = cx.int(Some(p), "hostPort") {
-                    if hp != 0 {
-                        cx.report(n, format!("{} binds host port {hp}", describe(c)));
-                    }
+                if let Some((n, hp)) = cx.int(Some(p), "hostPort")
+                    && hp != 0
+                {
+                    cx.report(n, format!("{} binds host port {hp}", describe(c)));
                 }
             }
         }

@@ -25,13 +25,14 @@
 //!
 //! - https://kubernetes.io/docs/concepts/containers/images/#image-pull-policy
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -59,17 +60,31 @@ impl Rule for ImagePullPolicyNotAlways {
     fn check(&self, cx: &mut Cx<'_, '_>) {
         let Some(pod) = pod(cx) else { return };
         for c in &pod.containers {
-            let Some((img_n, image)) = cx.string(Some(c.node), "image") else { continue };
+            let Some((img_n, image)) = cx.string(Some(c.node), "image") else {
+                continue;
+            };
             if image.contains('@') {
                 continue;
             }
             match cx.string(Some(c.node), "imagePullPolicy") {
                 Some((_, "Always")) => {}
-                Some((n, p)) => cx.report(n, format!("{} pulls {image} with policy {p}", describe(c))),
+                Some((n, p)) => {
+                    cx.report(n, format!("{} pulls {image} with policy {p}", describe(c)))
+                }
                 None => {
-                    let tag = image.rsplit('/').next().and_then(|l| l.split_once(':')).map(|(_, t)| t);
+                    let tag = image
+                        .rsplit('/')
+                        .next()
+                        .and_then(|l| l.split_once(':'))
+                        .map(|(_, t)| t);
                     if tag.is_some_and(|t| t != "latest") {
-                        cx.report(img_n, format!("{} pulls {image} with the default policy IfNotPresent", describe(c)));
+                        cx.report(
+                            img_n,
+                            format!(
+                                "{} pulls {image} with the default policy IfNotPresent",
+                                describe(c)
+                            ),
+                        );
                     }
                 }
             }

@@ -25,13 +25,14 @@
 //! - NIST SP 800-190: 4.2.2 Stale images in registries
 //! - https://kubernetes.io/docs/concepts/containers/images/#image-names
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -59,10 +60,14 @@ impl Rule for ImageWithoutDigest {
     fn check(&self, cx: &mut Cx<'_, '_>) {
         let Some(pod) = pod(cx) else { return };
         for c in &pod.containers {
-            if let Some((n, image)) = cx.string(Some(c.node), "image") {
-                if !image.contains("@sha256:") && !image.contains("@sha512:") {
-                    cx.report(n, format!("{} image {image} is not pinned by digest", describe(c)));
-                }
+            if let Some((n, image)) = cx.string(Some(c.node), "image")
+                && !image.contains("@sha256:")
+                && !image.contains("@sha512:")
+            {
+                cx.report(
+                    n,
+                    format!("{} image {image} is not pinned by digest", describe(c)),
+                );
             }
         }
     }

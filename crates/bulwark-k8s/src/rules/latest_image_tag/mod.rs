@@ -27,13 +27,14 @@
 //! - NIST SP 800-190: 4.2.2 Stale images in registries
 //! - https://kubernetes.io/docs/concepts/containers/images/#image-names
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -61,14 +62,22 @@ impl Rule for LatestImageTag {
     fn check(&self, cx: &mut Cx<'_, '_>) {
         let Some(pod) = pod(cx) else { return };
         for c in &pod.containers {
-            let Some((n, image)) = cx.string(Some(c.node), "image") else { continue };
+            let Some((n, image)) = cx.string(Some(c.node), "image") else {
+                continue;
+            };
             if image.contains('@') {
                 continue;
             }
             let last = image.rsplit('/').next().unwrap_or(image);
             match last.split_once(':') {
-                Some((_, "latest")) => cx.report(n, format!("{} image {image} uses the latest tag", describe(c))),
-                None => cx.report(n, format!("{} image {image} has no tag (latest)", describe(c))),
+                Some((_, "latest")) => cx.report(
+                    n,
+                    format!("{} image {image} uses the latest tag", describe(c)),
+                ),
+                None => cx.report(
+                    n,
+                    format!("{} image {image} has no tag (latest)", describe(c)),
+                ),
                 _ => {}
             }
         }

@@ -26,13 +26,14 @@
 //!
 //! - https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 

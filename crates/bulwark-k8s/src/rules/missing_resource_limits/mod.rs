@@ -27,13 +27,14 @@
 //! - NSA/CISA Kubernetes Hardening Guide v1.2: Network separation and hardening: resource policies
 //! - https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -67,10 +68,19 @@ impl Rule for MissingResourceLimits {
             let res = cx.map(Some(c.node), "resources").map(|(_, m)| m);
             let sect = cx.map(res, "limits");
             let m = sect.map(|(_, m)| m);
-            let missing: Vec<&str> = ["cpu", "memory"].into_iter().filter(|k| m.and_then(|m| cx.doc.get(m, k)).is_none()).collect();
+            let missing: Vec<&str> = ["cpu", "memory"]
+                .into_iter()
+                .filter(|k| m.and_then(|m| cx.doc.get(m, k)).is_none())
+                .collect();
             if !missing.is_empty() {
-                let at = sect.map(|(k, _)| k).or_else(|| cx.doc.get_entry(c.node, "resources").map(|(k, _)| k)).unwrap_or(c.anchor);
-                cx.report(at, format!("{} has no {} limit", describe(c), missing.join(" or ")));
+                let at = sect
+                    .map(|(k, _)| k)
+                    .or_else(|| cx.doc.get_entry(c.node, "resources").map(|(k, _)| k))
+                    .unwrap_or(c.anchor);
+                cx.report(
+                    at,
+                    format!("{} has no {} limit", describe(c), missing.join(" or ")),
+                );
             }
         }
     }

@@ -31,13 +31,14 @@
 //! - https://kubernetes.io/docs/concepts/security/pod-security-standards/
 //! - k8s.io/pod-security-admission/policy/check_seccompProfile_restricted.go (kubernetes/kubernetes, staging/src/)
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -49,7 +50,11 @@ static META: RuleMeta = RuleMeta {
     title: "Seccomp profile not set to RuntimeDefault or Localhost",
     severity: Severity::Medium,
     targets: Targets::Workloads,
-    pss: Some(PssControl { level: Level::Restricted, control: "Seccomp", since: Version(19) }),
+    pss: Some(PssControl {
+        level: Level::Restricted,
+        control: "Seccomp",
+        since: Version(19),
+    }),
     cis: &["5.7.2"],
     nsa: &["Pod security: pod security enforcement"],
     nist: &["4.4.3 Insecure container runtime configurations"],
@@ -68,19 +73,24 @@ impl Rule for MissingSeccompProfile {
             return;
         }
         let ok = |t: &str| matches!(t, "RuntimeDefault" | "Localhost");
-        let sp = cx.map(pod.security_context, "seccompProfile").map(|(_, m)| m);
+        let sp = cx
+            .map(pod.security_context, "seccompProfile")
+            .map(|(_, m)| m);
         let pod_type = cx.string(sp, "type");
-        if let Some((n, t)) = pod_type {
-            if !ok(t) && t != "Unconfined" {
-                cx.report(n, format!("pod sets seccomp profile type {t}"));
-            }
+        if let Some((n, t)) = pod_type
+            && !ok(t)
+            && t != "Unconfined"
+        {
+            cx.report(n, format!("pod sets seccomp profile type {t}"));
         }
         let pod_ok = pod_type.is_some_and(|(_, t)| ok(t));
         for c in &pod.containers {
             let sp = cx.map(c.security_context, "seccompProfile").map(|(_, m)| m);
             match cx.string(sp, "type") {
                 Some((_, t)) if ok(t) || t == "Unconfined" => {}
-                Some((n, t)) => cx.report(n, format!("{} sets seccomp profile type {t}", describe(c))),
+                Some((n, t)) => {
+                    cx.report(n, format!("{} sets seccomp profile type {t}", describe(c)))
+                }
                 None if !pod_ok => {
                     let a = sc_anchor(cx, c);
                     cx.report(a, format!("pod or {} must set securityContext.seccompProfile.type to RuntimeDefault or Localhost", describe(c)));

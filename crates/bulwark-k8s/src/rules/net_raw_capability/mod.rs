@@ -28,13 +28,14 @@
 //! - NIST SP 800-190: 4.4.3 Insecure container runtime configurations
 //! - https://man7.org/linux/man-pages/man7/capabilities.7.html
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -63,14 +64,27 @@ impl Rule for NetRawCapability {
         let Some(pod) = pod(cx) else { return };
         for c in &pod.containers {
             let drops = capabilities(cx, c, "drop");
-            let dropped = drops.iter().any(|(_, d)| matches!(d.to_ascii_uppercase().as_str(), "ALL" | "NET_RAW" | "CAP_NET_RAW"));
+            let dropped = drops.iter().any(|(_, d)| {
+                matches!(
+                    d.to_ascii_uppercase().as_str(),
+                    "ALL" | "NET_RAW" | "CAP_NET_RAW"
+                )
+            });
             let added = capabilities(cx, c, "add");
-            let re_added = added.iter().find(|(_, a)| matches!(a.to_ascii_uppercase().as_str(), "NET_RAW" | "CAP_NET_RAW" | "ALL"));
+            let re_added = added.iter().find(|(_, a)| {
+                matches!(
+                    a.to_ascii_uppercase().as_str(),
+                    "NET_RAW" | "CAP_NET_RAW" | "ALL"
+                )
+            });
             if let Some(&(n, a)) = re_added {
                 cx.report(n, format!("{} adds {a}", describe(c)));
             } else if !dropped {
                 let at = sc_anchor(cx, c);
-                cx.report(at, format!("{} keeps NET_RAW (drop ALL or NET_RAW)", describe(c)));
+                cx.report(
+                    at,
+                    format!("{} keeps NET_RAW (drop ALL or NET_RAW)", describe(c)),
+                );
             }
         }
     }

@@ -32,13 +32,14 @@
 //! - https://kubernetes.io/docs/concepts/security/pod-security-standards/
 //! - k8s.io/pod-security-admission/policy/check_restrictedVolumes.go (kubernetes/kubernetes, staging/src/)
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -50,7 +51,11 @@ static META: RuleMeta = RuleMeta {
     title: "Pod uses a volume type outside the restricted set",
     severity: Severity::Medium,
     targets: Targets::Workloads,
-    pss: Some(PssControl { level: Level::Restricted, control: "Volume Types", since: Version(0) }),
+    pss: Some(PssControl {
+        level: Level::Restricted,
+        control: "Volume Types",
+        since: Version(0),
+    }),
     cis: &[],
     nsa: &["Pod security: pod security enforcement"],
     nist: &["4.4.3 Insecure container runtime configurations"],
@@ -64,20 +69,42 @@ impl Rule for NonCoreVolumeType {
     }
 
     fn check(&self, cx: &mut Cx<'_, '_>) {
-        const ALLOWED: &[&str] =
-            &["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image", "persistentVolumeClaim", "projected", "secret"];
+        const ALLOWED: &[&str] = &[
+            "configMap",
+            "csi",
+            "downwardAPI",
+            "emptyDir",
+            "ephemeral",
+            "image",
+            "persistentVolumeClaim",
+            "projected",
+            "secret",
+        ];
         let Some(pod) = pod(cx) else { return };
-        let Some((_, vols)) = cx.list(Some(pod.spec), "volumes") else { return };
+        let Some((_, vols)) = cx.list(Some(pod.spec), "volumes") else {
+            return;
+        };
         let doc = cx.doc;
         for &v in vols {
-            let keys: Vec<(crate::yaml::NodeId, &str)> =
-                doc.entries(v).filter_map(|(k, val)| Some((k, doc.text(k)?)).filter(|_| !doc.is_null(val))).collect();
-            if keys.iter().any(|(_, k)| *k == "hostPath" || ALLOWED.contains(k)) {
+            let keys: Vec<(crate::yaml::NodeId, &str)> = doc
+                .entries(v)
+                .filter_map(|(k, val)| Some((k, doc.text(k)?)).filter(|_| !doc.is_null(val)))
+                .collect();
+            if keys
+                .iter()
+                .any(|(_, k)| *k == "hostPath" || ALLOWED.contains(k))
+            {
                 continue;
             }
-            let name = doc.get(v, "name").and_then(|n| doc.text(n)).unwrap_or_default();
+            let name = doc
+                .get(v, "name")
+                .and_then(|n| doc.text(n))
+                .unwrap_or_default();
             match keys.iter().find(|(_, k)| *k != "name") {
-                Some(&(n, k)) => cx.report(n, format!("volume \"{name}\" uses restricted volume type {k}")),
+                Some(&(n, k)) => cx.report(
+                    n,
+                    format!("volume \"{name}\" uses restricted volume type {k}"),
+                ),
                 None => cx.report(v, format!("volume \"{name}\" has no allowed volume source")),
             }
         }

@@ -31,13 +31,14 @@
 //! - https://kubernetes.io/docs/concepts/security/pod-security-standards/
 //! - k8s.io/pod-security-admission/policy/check_allowPrivilegeEscalation.go (kubernetes/kubernetes, staging/src/)
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -49,7 +50,11 @@ static META: RuleMeta = RuleMeta {
     title: "Container allows privilege escalation",
     severity: Severity::Medium,
     targets: Targets::Workloads,
-    pss: Some(PssControl { level: Level::Restricted, control: "Privilege Escalation", since: Version(8) }),
+    pss: Some(PssControl {
+        level: Level::Restricted,
+        control: "Privilege Escalation",
+        since: Version(8),
+    }),
     cis: &["5.2.6"],
     nsa: &["Pod security: pod security enforcement"],
     nist: &["4.4.3 Insecure container runtime configurations"],
@@ -70,10 +75,19 @@ impl Rule for PrivilegeEscalationAllowed {
         for c in &pod.containers {
             match sc_flag(cx, c, "allowPrivilegeEscalation") {
                 Some((_, false)) => {}
-                Some((n, true)) => cx.report(n, format!("{} sets allowPrivilegeEscalation: true", describe(c))),
+                Some((n, true)) => cx.report(
+                    n,
+                    format!("{} sets allowPrivilegeEscalation: true", describe(c)),
+                ),
                 None => {
                     let a = sc_anchor(cx, c);
-                    cx.report(a, format!("{} must set securityContext.allowPrivilegeEscalation: false", describe(c)));
+                    cx.report(
+                        a,
+                        format!(
+                            "{} must set securityContext.allowPrivilegeEscalation: false",
+                            describe(c)
+                        ),
+                    );
                 }
             }
         }

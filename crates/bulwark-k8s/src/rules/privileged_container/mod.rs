@@ -33,13 +33,14 @@
 //! - https://kubernetes.io/docs/concepts/security/pod-security-standards/
 //! - k8s.io/pod-security-admission/policy/check_privileged.go (kubernetes/kubernetes, staging/src/)
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -51,7 +52,11 @@ static META: RuleMeta = RuleMeta {
     title: "Container runs privileged",
     severity: Severity::Critical,
     targets: Targets::Workloads,
-    pss: Some(PssControl { level: Level::Baseline, control: "Privileged Containers", since: Version(0) }),
+    pss: Some(PssControl {
+        level: Level::Baseline,
+        control: "Privileged Containers",
+        since: Version(0),
+    }),
     cis: &["5.2.2"],
     nsa: &["Pod security: pod security enforcement"],
     nist: &["4.4.3 Insecure container runtime configurations"],

@@ -25,13 +25,14 @@
 //!
 //! - https://kubernetes.io/docs/concepts/services-networking/service/
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -59,12 +60,17 @@ impl Rule for PrivilegedPort {
     fn check(&self, cx: &mut Cx<'_, '_>) {
         let Some(pod) = pod(cx) else { return };
         for c in &pod.containers {
-            let Some((_, ports)) = cx.list(Some(c.node), "ports") else { continue };
+            let Some((_, ports)) = cx.list(Some(c.node), "ports") else {
+                continue;
+            };
             for &p in ports {
-                if let Some((n, port)) = cx.int(Some(p), "containerPort") {
-                    if (1..1024).contains(&port) {
-                        cx.report(n, format!("{} listens on privileged port {port}", describe(c)));
-                    }
+                if let Some((n, port)) = cx.int(Some(p), "containerPort")
+                    && (1..1024).contains(&port)
+                {
+                    cx.report(
+                        n,
+                        format!("{} listens on privileged port {port}", describe(c)),
+                    );
                 }
             }
         }

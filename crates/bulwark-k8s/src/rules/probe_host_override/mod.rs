@@ -30,13 +30,14 @@
 //! - https://kubernetes.io/docs/concepts/security/pod-security-standards/
 //! - k8s.io/pod-security-admission/policy/check_hostProbesAndhostLifecycle.go (kubernetes/kubernetes, staging/src/)
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -48,7 +49,11 @@ static META: RuleMeta = RuleMeta {
     title: "Probe or lifecycle hook targets another host",
     severity: Severity::Medium,
     targets: Targets::Workloads,
-    pss: Some(PssControl { level: Level::Baseline, control: "Host Probes / Lifecycle Hooks", since: Version(34) }),
+    pss: Some(PssControl {
+        level: Level::Baseline,
+        control: "Host Probes / Lifecycle Hooks",
+        since: Version(34),
+    }),
     cis: &[],
     nsa: &[],
     nist: &["4.4.3 Insecure container runtime configurations"],
@@ -83,10 +88,10 @@ impl Rule for ProbeHostOverride {
             for (what, h) in handlers {
                 for a in ["httpGet", "tcpSocket"] {
                     let am = cx.map(Some(h), a).map(|(_, m)| m);
-                    if let Some((n, host)) = cx.string(am, "host") {
-                        if !host.is_empty() {
-                            cx.report(n, format!("{} {what}.{a} targets host {host}", describe(c)));
-                        }
+                    if let Some((n, host)) = cx.string(am, "host")
+                        && !host.is_empty()
+                    {
+                        cx.report(n, format!("{} {what}.{a} targets host {host}", describe(c)));
                     }
                 }
             }

@@ -29,13 +29,14 @@
 //! - PCI DSS v4.0: 7.2.2
 //! - https://kubernetes.io/docs/concepts/security/rbac-good-practices/
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -62,7 +63,9 @@ impl Rule for RbacPodCreateOrExec {
 
     fn check(&self, cx: &mut Cx<'_, '_>) {
         let doc = cx.doc;
-        let Some((_, rules)) = cx.list(Some(cx.obj.node), "rules") else { return };
+        let Some((_, rules)) = cx.list(Some(cx.obj.node), "rules") else {
+            return;
+        };
         for &r in rules {
             let verbs = strings(cx, Some(r), "verbs");
             let resources = strings(cx, Some(r), "resources");
@@ -71,13 +74,29 @@ impl Rule for RbacPodCreateOrExec {
             let verbs_at = doc.get_entry(r, "verbs").map_or(r, |(k, _)| k);
             let _ = (&has_verb, &has_res, verbs_at);
 
-            let create = has_res(&["pods", "deployments", "daemonsets", "statefulsets", "replicasets", "jobs", "cronjobs", "replicationcontrollers"]) && has_verb(&["create"]);
-            let exec = has_res(&["pods/exec", "pods/attach", "pods/portforward"]) && has_verb(&["create", "get"]);
+            let create = has_res(&[
+                "pods",
+                "deployments",
+                "daemonsets",
+                "statefulsets",
+                "replicasets",
+                "jobs",
+                "cronjobs",
+                "replicationcontrollers",
+            ]) && has_verb(&["create"]);
+            let exec = has_res(&["pods/exec", "pods/attach", "pods/portforward"])
+                && has_verb(&["create", "get"]);
             if create || exec {
-                let what = if exec { "exec into or attach to pods" } else { "create pods" };
-                cx.report(verbs_at, format!("{} {} can {what}", cx.obj.kind, cx.obj.name));
+                let what = if exec {
+                    "exec into or attach to pods"
+                } else {
+                    "create pods"
+                };
+                cx.report(
+                    verbs_at,
+                    format!("{} {} can {what}", cx.obj.kind, cx.obj.name),
+                );
             }
-
         }
     }
 }

@@ -29,13 +29,14 @@
 //! - PCI DSS v4.0: 7.2.2
 //! - https://kubernetes.io/docs/concepts/security/rbac-good-practices/
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -62,7 +63,9 @@ impl Rule for RbacSecretRead {
 
     fn check(&self, cx: &mut Cx<'_, '_>) {
         let doc = cx.doc;
-        let Some((_, rules)) = cx.list(Some(cx.obj.node), "rules") else { return };
+        let Some((_, rules)) = cx.list(Some(cx.obj.node), "rules") else {
+            return;
+        };
         for &r in rules {
             let verbs = strings(cx, Some(r), "verbs");
             let resources = strings(cx, Some(r), "resources");
@@ -71,11 +74,21 @@ impl Rule for RbacSecretRead {
             let verbs_at = doc.get_entry(r, "verbs").map_or(r, |(k, _)| k);
             let _ = (&has_verb, &has_res, verbs_at);
 
-            let core = strings(cx, Some(r), "apiGroups").iter().any(|(_, g)| g.is_empty() || *g == "*");
-            if core && has_res(&["secrets"]) && has_verb(&["get", "list", "watch"]) && doc.get(r, "resourceNames").is_none_or(|x| doc.items(x).is_empty()) {
-                cx.report(verbs_at, format!("{} {} can read Secrets", cx.obj.kind, cx.obj.name));
+            let core = strings(cx, Some(r), "apiGroups")
+                .iter()
+                .any(|(_, g)| g.is_empty() || *g == "*");
+            if core
+                && has_res(&["secrets"])
+                && has_verb(&["get", "list", "watch"])
+                && doc
+                    .get(r, "resourceNames")
+                    .is_none_or(|x| doc.items(x).is_empty())
+            {
+                cx.report(
+                    verbs_at,
+                    format!("{} {} can read Secrets", cx.obj.kind, cx.obj.name),
+                );
             }
-
         }
     }
 }

@@ -31,13 +31,14 @@
 //! - PCI DSS v4.0: 7.2.2
 //! - https://kubernetes.io/docs/concepts/security/rbac-good-practices/
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -64,7 +65,9 @@ impl Rule for RbacWildcard {
 
     fn check(&self, cx: &mut Cx<'_, '_>) {
         let doc = cx.doc;
-        let Some((_, rules)) = cx.list(Some(cx.obj.node), "rules") else { return };
+        let Some((_, rules)) = cx.list(Some(cx.obj.node), "rules") else {
+            return;
+        };
         for &r in rules {
             let verbs = strings(cx, Some(r), "verbs");
             let resources = strings(cx, Some(r), "resources");
@@ -79,7 +82,6 @@ impl Rule for RbacWildcard {
                     cx.report(n, format!("{} {} grants * {key}", cx.obj.kind, cx.obj.name));
                 }
             }
-
         }
     }
 }

@@ -30,13 +30,14 @@
 //! - https://kubernetes.io/docs/concepts/security/pod-security-standards/
 //! - k8s.io/pod-security-admission/policy/check_runAsUser.go (kubernetes/kubernetes, staging/src/)
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -48,7 +49,11 @@ static META: RuleMeta = RuleMeta {
     title: "Pod or container sets runAsUser: 0",
     severity: Severity::High,
     targets: Targets::Workloads,
-    pss: Some(PssControl { level: Level::Restricted, control: "Running as Non-root user", since: Version(23) }),
+    pss: Some(PssControl {
+        level: Level::Restricted,
+        control: "Running as Non-root user",
+        since: Version(23),
+    }),
     cis: &["5.2.7"],
     nsa: &["Pod security: non-root containers and rootless container engines"],
     nist: &["4.4.3 Insecure container runtime configurations"],

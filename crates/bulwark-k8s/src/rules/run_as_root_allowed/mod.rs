@@ -32,13 +32,14 @@
 //! - https://kubernetes.io/docs/concepts/security/pod-security-standards/
 //! - k8s.io/pod-security-admission/policy/check_runAsNonRoot.go (kubernetes/kubernetes, staging/src/)
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -50,7 +51,11 @@ static META: RuleMeta = RuleMeta {
     title: "Container may run as root (runAsNonRoot not true)",
     severity: Severity::Medium,
     targets: Targets::Workloads,
-    pss: Some(PssControl { level: Level::Restricted, control: "Running as Non-root", since: Version(0) }),
+    pss: Some(PssControl {
+        level: Level::Restricted,
+        control: "Running as Non-root",
+        since: Version(0),
+    }),
     cis: &["5.2.7"],
     nsa: &["Pod security: non-root containers and rootless container engines"],
     nist: &["4.4.3 Insecure container runtime configurations"],
@@ -75,13 +80,20 @@ impl Rule for RunAsRootAllowed {
         let pod_true = matches!(pod_level, Some((_, true)));
         for c in &pod.containers {
             match sc_flag(cx, c, "runAsNonRoot") {
-                Some((_, true)) => {}
-                Some((n, false)) => cx.report(n, format!("{} sets runAsNonRoot: false", describe(c))),
+                Some((n, false)) => {
+                    cx.report(n, format!("{} sets runAsNonRoot: false", describe(c)))
+                }
                 None if !pod_true => {
                     let a = sc_anchor(cx, c);
-                    cx.report(a, format!("pod or {} must set securityContext.runAsNonRoot: true", describe(c)));
+                    cx.report(
+                        a,
+                        format!(
+                            "pod or {} must set securityContext.runAsNonRoot: true",
+                            describe(c)
+                        ),
+                    );
                 }
-                None => {}
+                Some((_, true)) | None => {}
             }
         }
     }

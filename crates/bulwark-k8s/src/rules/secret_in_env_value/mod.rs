@@ -29,13 +29,14 @@
 //! - PCI DSS v4.0: 8.6.2
 //! - https://kubernetes.io/docs/concepts/configuration/secret/#using-secrets-as-environment-variables
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -61,20 +62,36 @@ impl Rule for SecretInEnvValue {
     }
 
     fn check(&self, cx: &mut Cx<'_, '_>) {
-        const HINTS: &[&str] = &["PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "ACCESS_KEY", "PRIVATE_KEY", "CREDENTIAL"];
+        const HINTS: &[&str] = &[
+            "PASSWORD",
+            "PASSWD",
+            "SECRET",
+            "TOKEN",
+            "API_KEY",
+            "APIKEY",
+            "ACCESS_KEY",
+            "PRIVATE_KEY",
+            "CREDENTIAL",
+        ];
         let Some(pod) = pod(cx) else { return };
         for c in &pod.containers {
-            let Some((_, env)) = cx.list(Some(c.node), "env") else { continue };
+            let Some((_, env)) = cx.list(Some(c.node), "env") else {
+                continue;
+            };
             for &e in env {
-                let Some((_, name)) = cx.string(Some(e), "name") else { continue };
+                let Some((_, name)) = cx.string(Some(e), "name") else {
+                    continue;
+                };
                 let upper = name.to_ascii_uppercase();
                 if !HINTS.iter().any(|h| upper.contains(h)) {
                     continue;
                 }
-                if let Some((n, v)) = cx.string(Some(e), "value") {
-                    if !v.is_empty() && !(v.starts_with("$(") && v.ends_with(')')) && !matches!(v, "true" | "false") {
-                        cx.report(n, format!("{} sets {name} inline", describe(c)));
-                    }
+                if let Some((n, v)) = cx.string(Some(e), "value")
+                    && !v.is_empty()
+                    && !(v.starts_with("$(") && v.ends_with(')'))
+                    && !matches!(v, "true" | "false")
+                {
+                    cx.report(n, format!("{} sets {name} inline", describe(c)));
                 }
             }
         }

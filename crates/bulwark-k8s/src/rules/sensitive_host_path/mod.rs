@@ -29,13 +29,14 @@
 //! - PCI DSS v4.0: 2.2.1
 //! - https://kubernetes.io/docs/concepts/storage/volumes/#hostpath
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -61,16 +62,38 @@ impl Rule for SensitiveHostPath {
     }
 
     fn check(&self, cx: &mut Cx<'_, '_>) {
-        const PREFIXES: &[&str] = &["/etc", "/proc", "/sys", "/dev", "/root", "/home", "/var/run", "/run", "/var/lib/kubelet", "/var/lib/docker", "/var/lib/containerd", "/var/log", "/boot"];
+        const PREFIXES: &[&str] = &[
+            "/etc",
+            "/proc",
+            "/sys",
+            "/dev",
+            "/root",
+            "/home",
+            "/var/run",
+            "/run",
+            "/var/lib/kubelet",
+            "/var/lib/docker",
+            "/var/lib/containerd",
+            "/var/log",
+            "/boot",
+        ];
         let Some(pod) = pod(cx) else { return };
-        let Some((_, vols)) = cx.list(Some(pod.spec), "volumes") else { return };
+        let Some((_, vols)) = cx.list(Some(pod.spec), "volumes") else {
+            return;
+        };
         for &v in vols {
             let hp = cx.map(Some(v), "hostPath").map(|(_, m)| m);
-            let Some((n, path)) = cx.string(hp, "path") else { continue };
+            let Some((n, path)) = cx.string(hp, "path") else {
+                continue;
+            };
             let p = path.trim_end_matches('/');
             let sensitive = p.is_empty()
-                || p.ends_with(".sock")
-                || PREFIXES.iter().any(|pre| p == *pre || p.starts_with(&format!("{pre}/")));
+                || std::path::Path::new(p)
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("sock"))
+                || PREFIXES
+                    .iter()
+                    .any(|pre| p == *pre || p.starts_with(&format!("{pre}/")));
             if sensitive {
                 cx.report(n, format!("hostPath mounts {path}"));
             }

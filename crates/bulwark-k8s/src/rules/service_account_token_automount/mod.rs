@@ -30,13 +30,14 @@
 //! - PCI DSS v4.0: 7.2.5
 //! - https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -47,7 +48,18 @@ static META: RuleMeta = RuleMeta {
     name: "service-account-token-automount",
     title: "Service account token is mounted automatically",
     severity: Severity::Low,
-    targets: Targets::Kinds(&["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob", "PodTemplate", "ServiceAccount"]),
+    targets: Targets::Kinds(&[
+        "Pod",
+        "Deployment",
+        "StatefulSet",
+        "DaemonSet",
+        "ReplicaSet",
+        "ReplicationController",
+        "Job",
+        "CronJob",
+        "PodTemplate",
+        "ServiceAccount",
+    ]),
     pss: None,
     cis: &["5.1.6"],
     nsa: &["Pod security: protecting pod service account tokens"],
@@ -63,9 +75,21 @@ impl Rule for ServiceAccountTokenAutomount {
 
     fn check(&self, cx: &mut Cx<'_, '_>) {
         if cx.obj.kind == "ServiceAccount" {
-            if !matches!(cx.flag(Some(cx.obj.node), "automountServiceAccountToken"), Some((_, false))) {
-                let at = cx.doc.get_entry(cx.obj.node, "automountServiceAccountToken").map_or(cx.obj.anchor, |(k, _)| k);
-                cx.report(at, format!("ServiceAccount {} does not disable token automounting", cx.obj.name));
+            if !matches!(
+                cx.flag(Some(cx.obj.node), "automountServiceAccountToken"),
+                Some((_, false))
+            ) {
+                let at = cx
+                    .doc
+                    .get_entry(cx.obj.node, "automountServiceAccountToken")
+                    .map_or(cx.obj.anchor, |(k, _)| k);
+                cx.report(
+                    at,
+                    format!(
+                        "ServiceAccount {} does not disable token automounting",
+                        cx.obj.name
+                    ),
+                );
             }
             return;
         }
@@ -73,7 +97,10 @@ impl Rule for ServiceAccountTokenAutomount {
         match cx.flag(Some(pod.spec), "automountServiceAccountToken") {
             Some((_, false)) => {}
             Some((n, true)) => cx.report(n, "pod mounts the service account token"),
-            None => cx.report(pod.spec_anchor, "pod does not set automountServiceAccountToken: false"),
+            None => cx.report(
+                pod.spec_anchor,
+                "pod does not set automountServiceAccountToken: false",
+            ),
         }
     }
 }

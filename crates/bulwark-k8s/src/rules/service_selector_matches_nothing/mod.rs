@@ -26,13 +26,14 @@
 //!
 //! - https://kubernetes.io/docs/concepts/services-networking/service/
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -58,16 +59,30 @@ impl Rule for ServiceSelectorMatchesNothing {
     }
 
     fn check(&self, cx: &mut Cx<'_, '_>) {
-        let Some((_, spec)) = cx.map(Some(cx.obj.node), "spec") else { return };
-        let Some((k, sel)) = cx.map(Some(spec), "selector") else { return };
+        let Some((_, spec)) = cx.map(Some(cx.obj.node), "spec") else {
+            return;
+        };
+        let Some((k, sel)) = cx.map(Some(spec), "selector") else {
+            return;
+        };
         let sel = selector(cx.doc, sel, true);
         if sel.labels.is_empty() {
             return;
         }
         let ns = cx.obj.namespace.clone().unwrap_or_else(|| "default".into());
-        let any = cx.cluster.pod_labels.get(&ns).is_some_and(|ls| ls.iter().any(|l| sel.matches(l)));
+        let any = cx
+            .cluster
+            .pod_labels
+            .get(&ns)
+            .is_some_and(|ls| ls.iter().any(|l| sel.matches(l)));
         if !any {
-            cx.report(k, format!("selector of Service {} matches no pods in namespace {ns}", cx.obj.name));
+            cx.report(
+                k,
+                format!(
+                    "selector of Service {} matches no pods in namespace {ns}",
+                    cx.obj.name
+                ),
+            );
         }
     }
 }

@@ -28,13 +28,14 @@
 //! - NIST SP 800-190: 4.4.3 Insecure container runtime configurations
 //! - https://man7.org/linux/man-pages/man7/capabilities.7.html
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -63,7 +64,10 @@ impl Rule for SysAdminCapability {
         let Some(pod) = pod(cx) else { return };
         for c in &pod.containers {
             for (n, v) in capabilities(cx, c, "add") {
-                if matches!(v.to_ascii_uppercase().as_str(), "SYS_ADMIN" | "CAP_SYS_ADMIN" | "ALL") {
+                if matches!(
+                    v.to_ascii_uppercase().as_str(),
+                    "SYS_ADMIN" | "CAP_SYS_ADMIN" | "ALL"
+                ) {
                     cx.report(n, format!("{} adds {v}", describe(c)));
                 }
             }

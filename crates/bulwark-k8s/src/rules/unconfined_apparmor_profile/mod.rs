@@ -30,13 +30,14 @@
 //! - https://kubernetes.io/docs/concepts/security/pod-security-standards/
 //! - k8s.io/pod-security-admission/policy/check_appArmorProfile.go (kubernetes/kubernetes, staging/src/): the field check was added in v1.30 inside the 1.0 definition, so it applies at every policy version
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -48,7 +49,11 @@ static META: RuleMeta = RuleMeta {
     title: "AppArmor profile overridden or disabled",
     severity: Severity::High,
     targets: Targets::Workloads,
-    pss: Some(PssControl { level: Level::Baseline, control: "AppArmor", since: Version(0) }),
+    pss: Some(PssControl {
+        level: Level::Baseline,
+        control: "AppArmor",
+        since: Version(0),
+    }),
     cis: &[],
     nsa: &["Pod security: pod security enforcement"],
     nist: &["4.4.3 Insecure container runtime configurations"],
@@ -64,27 +69,35 @@ impl Rule for UnconfinedApparmorProfile {
     fn check(&self, cx: &mut Cx<'_, '_>) {
         let Some(pod) = pod(cx) else { return };
         let ok = |t: &str| matches!(t, "RuntimeDefault" | "Localhost");
-        let aa = cx.map(pod.security_context, "appArmorProfile").map(|(_, m)| m);
-        if let Some((n, t)) = cx.string(aa, "type") {
-            if !ok(t) {
-                cx.report(n, format!("pod sets AppArmor profile type {t}"));
-            }
+        let aa = cx
+            .map(pod.security_context, "appArmorProfile")
+            .map(|(_, m)| m);
+        if let Some((n, t)) = cx.string(aa, "type")
+            && !ok(t)
+        {
+            cx.report(n, format!("pod sets AppArmor profile type {t}"));
         }
         for c in &pod.containers {
-            let aa = cx.map(c.security_context, "appArmorProfile").map(|(_, m)| m);
-            if let Some((n, t)) = cx.string(aa, "type") {
-                if !ok(t) {
-                    cx.report(n, format!("{} sets AppArmor profile type {t}", describe(c)));
-                }
+            let aa = cx
+                .map(c.security_context, "appArmorProfile")
+                .map(|(_, m)| m);
+            if let Some((n, t)) = cx.string(aa, "type")
+                && !ok(t)
+            {
+                cx.report(n, format!("{} sets AppArmor profile type {t}", describe(c)));
             }
         }
         let ann = cx.map(pod.metadata, "annotations").map(|(_, m)| m);
         if let Some(ann) = ann {
             let doc = cx.doc;
             for (k, v) in doc.entries(ann) {
-                let (Some(key), Some(val)) = (doc.text(k), doc.text(v)) else { continue };
+                let (Some(key), Some(val)) = (doc.text(k), doc.text(v)) else {
+                    continue;
+                };
                 if key.starts_with("container.apparmor.security.beta.kubernetes.io/")
-                    && !(val.is_empty() || val == "runtime/default" || val.starts_with("localhost/"))
+                    && !(val.is_empty()
+                        || val == "runtime/default"
+                        || val.starts_with("localhost/"))
                 {
                     cx.report(k, format!("annotation {key}={val}"));
                 }

@@ -31,13 +31,14 @@
 //! - https://kubernetes.io/docs/concepts/security/pod-security-standards/
 //! - k8s.io/pod-security-admission/policy/check_seccompProfile_baseline.go (kubernetes/kubernetes, staging/src/)
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -49,7 +50,11 @@ static META: RuleMeta = RuleMeta {
     title: "Seccomp explicitly disabled",
     severity: Severity::High,
     targets: Targets::Workloads,
-    pss: Some(PssControl { level: Level::Baseline, control: "Seccomp", since: Version(0) }),
+    pss: Some(PssControl {
+        level: Level::Baseline,
+        control: "Seccomp",
+        since: Version(0),
+    }),
     cis: &["5.7.2"],
     nsa: &["Pod security: pod security enforcement"],
     nist: &["4.4.3 Insecure container runtime configurations"],
@@ -65,21 +70,29 @@ impl Rule for UnconfinedSeccompProfile {
     fn check(&self, cx: &mut Cx<'_, '_>) {
         let Some(pod) = pod(cx) else { return };
         if cx.version.at_least(19) {
-            let sp = cx.map(pod.security_context, "seccompProfile").map(|(_, m)| m);
+            let sp = cx
+                .map(pod.security_context, "seccompProfile")
+                .map(|(_, m)| m);
             if let Some((n, "Unconfined")) = cx.string(sp, "type") {
                 cx.report(n, "pod sets seccomp profile Unconfined");
             }
             for c in &pod.containers {
                 let sp = cx.map(c.security_context, "seccompProfile").map(|(_, m)| m);
                 if let Some((n, "Unconfined")) = cx.string(sp, "type") {
-                    cx.report(n, format!("{} sets seccomp profile Unconfined", describe(c)));
+                    cx.report(
+                        n,
+                        format!("{} sets seccomp profile Unconfined", describe(c)),
+                    );
                 }
             }
         } else if let Some((_, ann)) = cx.map(pod.metadata, "annotations") {
             let doc = cx.doc;
             for (k, v) in doc.entries(ann) {
-                let (Some(key), Some(val)) = (doc.text(k), doc.text(v)) else { continue };
-                if (key == "seccomp.security.alpha.kubernetes.io/pod" || key.starts_with("container.seccomp.security.alpha.kubernetes.io/"))
+                let (Some(key), Some(val)) = (doc.text(k), doc.text(v)) else {
+                    continue;
+                };
+                if (key == "seccomp.security.alpha.kubernetes.io/pod"
+                    || key.starts_with("container.seccomp.security.alpha.kubernetes.io/"))
                     && val == "unconfined"
                 {
                     cx.report(k, format!("annotation {key}={val}"));

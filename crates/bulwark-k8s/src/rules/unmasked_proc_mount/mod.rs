@@ -30,13 +30,14 @@
 //! - k8s.io/pod-security-admission/policy/check_procMount_baseline.go (kubernetes/kubernetes, staging/src/), k8s.io/pod-security-admission/policy/check_procMount_restricted.go (kubernetes/kubernetes, staging/src/)
 //! - https://kubernetes.io/docs/concepts/workloads/pods/user-namespaces/
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -48,7 +49,11 @@ static META: RuleMeta = RuleMeta {
     title: "Container unmasks /proc",
     severity: Severity::High,
     targets: Targets::Workloads,
-    pss: Some(PssControl { level: Level::Baseline, control: "/proc Mount Type", since: Version(0) }),
+    pss: Some(PssControl {
+        level: Level::Baseline,
+        control: "/proc Mount Type",
+        since: Version(0),
+    }),
     cis: &[],
     nsa: &["Pod security: pod security enforcement"],
     nist: &["4.4.3 Insecure container runtime configurations"],
@@ -65,14 +70,18 @@ impl Rule for UnmaskedProcMount {
         let Some(pod) = pod(cx) else { return };
         let relaxed = cx.version.at_least(35) && pod.user_namespace;
         for c in &pod.containers {
-            if let Some((n, v)) = cx.string(c.security_context, "procMount") {
-                if v != "Default" {
-                    let msg = format!("{} sets procMount {v}", describe(c));
-                    if relaxed {
-                        cx.report_level(n, Level::Restricted, msg + " (allowed by baseline for a user-namespace pod, not by restricted)");
-                    } else {
-                        cx.report(n, msg);
-                    }
+            if let Some((n, v)) = cx.string(c.security_context, "procMount")
+                && v != "Default"
+            {
+                let msg = format!("{} sets procMount {v}", describe(c));
+                if relaxed {
+                    cx.report_level(
+                        n,
+                        Level::Restricted,
+                        msg + " (allowed by baseline for a user-namespace pod, not by restricted)",
+                    );
+                } else {
+                    cx.report(n, msg);
                 }
             }
         }

@@ -31,13 +31,14 @@
 //! - https://kubernetes.io/docs/concepts/security/pod-security-standards/
 //! - k8s.io/pod-security-admission/policy/check_sysctls.go (kubernetes/kubernetes, staging/src/)
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -49,7 +50,11 @@ static META: RuleMeta = RuleMeta {
     title: "Pod sets a sysctl outside the safe set",
     severity: Severity::High,
     targets: Targets::Workloads,
-    pss: Some(PssControl { level: Level::Baseline, control: "Sysctls", since: Version(0) }),
+    pss: Some(PssControl {
+        level: Level::Baseline,
+        control: "Sysctls",
+        since: Version(0),
+    }),
     cis: &[],
     nsa: &["Pod security: pod security enforcement"],
     nist: &["4.4.3 Insecure container runtime configurations"],
@@ -66,19 +71,40 @@ impl Rule for UnsafeSysctls {
         let Some(pod) = pod(cx) else { return };
         let v = cx.version;
         let safe = |n: &str| {
-            matches!(n, "kernel.shm_rmid_forced" | "net.ipv4.ip_local_port_range" | "net.ipv4.tcp_syncookies" | "net.ipv4.ping_group_range" | "net.ipv4.ip_unprivileged_port_start")
-                || (v.at_least(27) && n == "net.ipv4.ip_local_reserved_ports")
+            matches!(
+                n,
+                "kernel.shm_rmid_forced"
+                    | "net.ipv4.ip_local_port_range"
+                    | "net.ipv4.tcp_syncookies"
+                    | "net.ipv4.ping_group_range"
+                    | "net.ipv4.ip_unprivileged_port_start"
+            ) || (v.at_least(27) && n == "net.ipv4.ip_local_reserved_ports")
                 || (v.at_least(29)
-                    && matches!(n, "net.ipv4.tcp_keepalive_time" | "net.ipv4.tcp_fin_timeout" | "net.ipv4.tcp_keepalive_intvl" | "net.ipv4.tcp_keepalive_probes"))
+                    && matches!(
+                        n,
+                        "net.ipv4.tcp_keepalive_time"
+                            | "net.ipv4.tcp_fin_timeout"
+                            | "net.ipv4.tcp_keepalive_intvl"
+                            | "net.ipv4.tcp_keepalive_probes"
+                    ))
                 || (v.at_least(32) && matches!(n, "net.ipv4.tcp_rmem" | "net.ipv4.tcp_wmem"))
-                || (v.at_least(37) && matches!(n, "net.ipv4.tcp_slow_start_after_idle" | "net.ipv4.tcp_notsent_lowat"))
+                || (v.at_least(37)
+                    && matches!(
+                        n,
+                        "net.ipv4.tcp_slow_start_after_idle" | "net.ipv4.tcp_notsent_lowat"
+                    ))
         };
-        let Some((_, list)) = cx.list(pod.security_context, "sysctls") else { return };
+        let Some((_, list)) = cx.list(pod.security_context, "sysctls") else {
+            return;
+        };
         for &s in list {
-            if let Some((n, name)) = cx.string(Some(s), "name") {
-                if !safe(name) {
-                    cx.report(n, format!("sysctl {name} is not in the safe set at policy {v}"));
-                }
+            if let Some((n, name)) = cx.string(Some(s), "name")
+                && !safe(name)
+            {
+                cx.report(
+                    n,
+                    format!("sysctl {name} is not in the safe set at policy {v}"),
+                );
             }
         }
     }

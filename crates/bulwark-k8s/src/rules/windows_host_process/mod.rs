@@ -32,13 +32,14 @@
 //! - https://kubernetes.io/docs/concepts/security/pod-security-standards/
 //! - k8s.io/pod-security-admission/policy/check_windowsHostProcess.go (kubernetes/kubernetes, staging/src/)
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -50,7 +51,11 @@ static META: RuleMeta = RuleMeta {
     title: "Windows HostProcess container",
     severity: Severity::Critical,
     targets: Targets::Workloads,
-    pss: Some(PssControl { level: Level::Baseline, control: "HostProcess", since: Version(0) }),
+    pss: Some(PssControl {
+        level: Level::Baseline,
+        control: "HostProcess",
+        since: Version(0),
+    }),
     cis: &["5.2.11"],
     nsa: &["Pod security: pod security enforcement"],
     nist: &["4.4.3 Insecure container runtime configurations"],
@@ -65,7 +70,9 @@ impl Rule for WindowsHostProcess {
 
     fn check(&self, cx: &mut Cx<'_, '_>) {
         let Some(pod) = pod(cx) else { return };
-        let wo = cx.map(pod.security_context, "windowsOptions").map(|(_, m)| m);
+        let wo = cx
+            .map(pod.security_context, "windowsOptions")
+            .map(|(_, m)| m);
         if let Some((n, true)) = cx.flag(wo, "hostProcess") {
             cx.report(n, "pod runs as a Windows HostProcess");
         }

@@ -28,13 +28,14 @@
 //! - PCI DSS v4.0: 1.3.1
 //! - https://kubernetes.io/docs/concepts/services-networking/network-policies/
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -49,7 +50,10 @@ static META: RuleMeta = RuleMeta {
     pss: None,
     cis: &["5.3.2"],
     nsa: &["Network separation and hardening: network policies"],
-    nist: &["4.3.3 Poorly separated inter-container network traffic", "4.4.2 Unbounded network access from containers"],
+    nist: &[
+        "4.3.3 Poorly separated inter-container network traffic",
+        "4.4.2 Unbounded network access from containers",
+    ],
     pci: &["1.3.1"],
     source: include_str!("mod.rs"),
 };
@@ -65,9 +69,16 @@ impl Rule for WorkloadWithoutNetworkPolicy {
         }
         let ns = cx.obj.namespace.clone().unwrap_or_else(|| "default".into());
         let labels = cx.obj.pod_labels();
-        let selected = cx.cluster.network_policies.get(&ns).is_some_and(|ps| ps.iter().any(|s| s.matches(&labels)));
+        let selected = cx
+            .cluster
+            .network_policies
+            .get(&ns)
+            .is_some_and(|ps| ps.iter().any(|s| s.matches(&labels)));
         if !selected {
-            cx.report(cx.obj.anchor, format!("no NetworkPolicy in namespace {ns} selects this workload's pods"));
+            cx.report(
+                cx.obj.anchor,
+                format!("no NetworkPolicy in namespace {ns} selects this workload's pods"),
+            );
         }
     }
 }

@@ -28,13 +28,14 @@
 //! - NIST SP 800-190: 4.4.4 App vulnerabilities
 //! - https://kubernetes.io/docs/tasks/configure-pod-container/security-context/
 
-#[allow(unused_imports)]
+// Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::model::*;
 #[allow(unused_imports)]
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-#[allow(unused_imports)]
+#[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
@@ -64,10 +65,16 @@ impl Rule for WritableRootFilesystem {
         for c in &pod.containers {
             match sc_flag(cx, c, "readOnlyRootFilesystem") {
                 Some((_, true)) => {}
-                Some((n, false)) => cx.report(n, format!("{} sets readOnlyRootFilesystem: false", describe(c))),
+                Some((n, false)) => cx.report(
+                    n,
+                    format!("{} sets readOnlyRootFilesystem: false", describe(c)),
+                ),
                 None => {
                     let a = sc_anchor(cx, c);
-                    cx.report(a, format!("{} does not set readOnlyRootFilesystem: true", describe(c)));
+                    cx.report(
+                        a,
+                        format!("{} does not set readOnlyRootFilesystem: true", describe(c)),
+                    );
                 }
             }
         }
