@@ -12,7 +12,8 @@ use crate::{Scheme, VersionError};
 #[derive(Debug, Clone)]
 pub struct ComposerVersion {
     raw: Box<str>,
-    canonical: Box<str>,
+    /// `php_canonicalize_version` of the input (kept as is when it starts with `#`).
+    canonical: Box<[u8]>,
 }
 
 /// PHP's `php_canonicalize_version`.
@@ -97,6 +98,11 @@ fn php_version_compare(a: &[u8], b: &[u8]) -> Ordering {
     } else {
         canonicalize(b)
     };
+    compare_canonical(&v1, &v2)
+}
+
+/// The comparison loop of `php_version_compare`, on already canonical (non-empty) strings.
+fn compare_canonical(v1: &[u8], v2: &[u8]) -> Ordering {
     // Walk both like the C code: p is the current part, n whether a '.' followed it.
     let (mut p1, mut p2) = (0usize, 0usize);
     let (mut n1, mut n2) = (true, true);
@@ -108,8 +114,8 @@ fn php_version_compare(a: &[u8], b: &[u8]) -> Ordering {
         }
     };
     while p1 < v1.len() && p2 < v2.len() && n1 && n2 {
-        let (e1, has1) = part(&v1, p1);
-        let (e2, has2) = part(&v2, p2);
+        let (e1, has1) = part(v1, p1);
+        let (e2, has2) = part(v2, p2);
         n1 = has1;
         n2 = has2;
         let (s1, s2) = (&v1[p1..e1], &v2[p2..e2]);
@@ -173,9 +179,14 @@ impl ComposerVersion {
                 "version string contains a NUL byte",
             ));
         }
+        let canonical = if s.starts_with('#') {
+            s.as_bytes().to_vec()
+        } else {
+            canonicalize(s.as_bytes())
+        };
         Ok(ComposerVersion {
             raw: input.into(),
-            canonical: s.into(),
+            canonical: canonical.into(),
         })
     }
 
@@ -188,7 +199,7 @@ impl ComposerVersion {
 
 impl Ord for ComposerVersion {
     fn cmp(&self, other: &Self) -> Ordering {
-        php_version_compare(self.canonical.as_bytes(), other.canonical.as_bytes())
+        compare_canonical(&self.canonical, &other.canonical)
     }
 }
 

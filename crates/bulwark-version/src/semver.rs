@@ -149,21 +149,25 @@ impl SemverVersion {
     fn cmp_ident(&self, a: Ident, other: &Self, b: Ident) -> Ordering {
         match (a, b) {
             (Ident::Num(x), Ident::Num(y)) => x.cmp(&y),
-            (Ident::Num(_), Ident::Str(..)) | (Ident::Str(..), Ident::Num(_)) => {
-                let (xs, ys) = (self.ident_str(a), other.ident_str(b));
-                cmp_ident_str(&xs, &ys)
-            }
+            (Ident::Num(x), Ident::Str(y0, y1)) => cmp_num_str(x, other.text(y0, y1)),
+            (Ident::Str(x0, x1), Ident::Num(y)) => cmp_num_str(y, self.text(x0, x1)).reverse(),
             (Ident::Str(x0, x1), Ident::Str(y0, y1)) => {
                 cmp_ident_str(self.text(x0, x1), other.text(y0, y1))
             }
         }
     }
+}
 
-    fn ident_str(&self, a: Ident) -> std::borrow::Cow<'_, str> {
-        match a {
-            Ident::Num(n) => n.to_string().into(),
-            Ident::Str(x, y) => self.text(x, y).into(),
-        }
+/// A small numeric identifier against one kept as a string (alphanumeric, or numeric past
+/// `MAX_SAFE_INTEGER`), without allocating.
+fn cmp_num_str(n: u64, s: &str) -> Ordering {
+    if s.bytes().all(|c| c.is_ascii_digit()) {
+        // JS compares these as doubles too.
+        let x = n as f64;
+        let y: f64 = s.parse().unwrap_or(f64::INFINITY);
+        x.partial_cmp(&y).unwrap_or(Ordering::Equal)
+    } else {
+        Ordering::Less
     }
 }
 

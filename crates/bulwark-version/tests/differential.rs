@@ -457,7 +457,7 @@ fn semver_matches_npm_semver() {
     require(
         command_works("node", &["--version"]),
         "node",
-        "apt-get install -y nodejs npm",
+        "apt-get install -y nodejs",
     );
     require(
         std::path::Path::new(&dir).join("package.json").exists(),
@@ -557,6 +557,12 @@ fn maven_matches_comparable_version() {
         .unwrap_or_else(|_| "/usr/share/java/maven3-artifact.jar".into());
     let install = "apt-get install -y maven default-jdk-headless";
     require(command_works("java", &["-version"]), "java", install);
+    // Source-launch mode compiles the driver in memory: it needs the JDK, not only a JRE.
+    require(
+        command_works("javac", &["-version"]),
+        "javac (a JDK)",
+        install,
+    );
     require(
         std::path::Path::new(&jar).exists(),
         &format!("maven-artifact jar {jar}"),
