@@ -16,6 +16,7 @@
 #![forbid(unsafe_code)]
 
 mod compliance;
+pub mod ignore;
 mod input;
 pub mod model;
 pub mod pss;
@@ -65,6 +66,12 @@ pub struct ScanOptions {
     pub only_rules: Vec<String>,
     /// Severity overrides by rule id or name.
     pub severity: HashMap<String, Severity>,
+    /// Entries of an ignore file ([`ignore::parse`]).
+    pub ignores: Vec<ignore::IgnoreEntry>,
+    /// Where the ignore entries came from, for diagnostics.
+    pub ignore_file: Option<String>,
+    /// Today, in days since 1970-01-01, for ignore expiry (tests pin it).
+    pub today: i64,
 }
 
 impl Default for ScanOptions {
@@ -75,6 +82,9 @@ impl Default for ScanOptions {
             max_file_size: 32 * 1024 * 1024,
             only_rules: Vec::new(),
             severity: HashMap::new(),
+            ignores: Vec::new(),
+            ignore_file: None,
+            today: ignore::today(),
         }
     }
 }
@@ -199,7 +209,22 @@ fn parse_bytes(path: String, data: &[u8], opts: &ScanOptions) -> Parsed {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut docs = Vec::new();
     for (chunk, offset) in yaml::split_documents(text) {
-        let (mut d, err) = yaml::parse_stream(chunk, offset, &opts.limits);
+        let (mut d, mut err) = yaml::parse_stream(chunk, offset, &opts.limits);
+        if err
+            .as_ref()
+            .is_some_and(|e| e.message.contains("indentation"))
+        {
+            // go-yaml (and so kubectl) accepts a flow collection whose closing bracket sits at its key's
+            // indentation; YAML 1.2 does not. Flow context ignores indentation, so indenting lines that hold only
+            // closing brackets changes nothing else, and keeps every line number.
+            if let Some(fixed) = indent_flow_closers(chunk) {
+                let (d2, err2) = yaml::parse_stream(&fixed, offset, &opts.limits);
+                if err2.is_none() {
+                    d = d2;
+                    err = None;
+                }
+            }
+        }
         docs.append(&mut d);
         if let Some(e) = err {
             diagnostics.push(Diagnostic::error(
@@ -293,6 +318,21 @@ fn evaluate(parsed: &[Parsed], opts: &ScanOptions) -> K8sScan {
             .push(type_diagnostic(&parsed[fi].path, doc, &t));
     }
     let cluster = rules::cross::gather(&objects);
+    for e in opts.ignores.iter().filter(|e| e.expired(opts.today)) {
+        let mut loc = Location::file(
+            opts.ignore_file
+                .clone()
+                .unwrap_or_else(|| "ignore file".into()),
+        );
+        loc.line = Some(e.line);
+        result.diagnostics.push(Diagnostic::warning(
+            format!(
+                "ignore entry for {} has expired; it no longer applies",
+                e.rule
+            ),
+            loc,
+        ));
+    }
 
     // Rule index by kind.
     let active: Vec<&'static dyn Rule> = RULES
@@ -351,6 +391,24 @@ fn evaluate(parsed: &[Parsed], opts: &ScanOptions) -> K8sScan {
     });
     result.diagnostics.dedup();
     result
+}
+
+/// Indents lines made only of `]`, `}` and `,` by two spaces; `None` when there are none.
+fn indent_flow_closers(chunk: &str) -> Option<String> {
+    let mut changed = false;
+    let mut out = String::with_capacity(chunk.len() + 64);
+    for l in chunk.split_inclusive('\n') {
+        let t = l.trim();
+        if !t.is_empty()
+            && t.starts_with([']', '}'])
+            && t.chars().all(|c| matches!(c, ']' | '}' | ',' | ' '))
+        {
+            out.push_str("  ");
+            changed = true;
+        }
+        out.push_str(l);
+    }
+    changed.then_some(out)
 }
 
 fn bytecount(b: &[u8]) -> usize {
@@ -425,10 +483,15 @@ fn check_object(
         .collect();
     let ignored = ignored_rules(obj);
     let before = hits.len();
+    let resource = obj.resource();
     hits.retain(|h| {
         !ignored
             .iter()
-            .any(|i| i == h.rule.id || i == h.rule.name || i == "all")
+            .any(|i| i.eq_ignore_ascii_case(h.rule.id) || i == h.rule.name || i == "all")
+            && !opts
+                .ignores
+                .iter()
+                .any(|e| !e.expired(opts.today) && e.matches(h.rule.id, h.rule.name, &resource))
     });
     let suppressed = before - hits.len();
     let exposure = if obj.is_workload() {
@@ -444,7 +507,6 @@ fn check_object(
     } else {
         None
     };
-    let resource = obj.resource();
     let findings: Vec<Finding> = hits
         .into_iter()
         .map(|h| finding(obj, &resource, h, version, enforce, &exposure, rbac, opts))

@@ -192,3 +192,38 @@ fn namespace_enforce_label_is_honoured() {
     let f = r.findings.iter().find(|f| f.id == "BW-K8S-0015").unwrap();
     assert!(!f.properties.contains_key("pssEnforced"));
 }
+
+#[test]
+fn flow_closer_at_key_indent_is_accepted_like_kubectl() {
+    // From istio samples/security/spire/spire-quickstart.yaml: go-yaml accepts this, strict YAML 1.2 does not.
+    let src = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: x\n    args: [\n        \"-a\", \"b\",\n    ]\n    securityContext:\n      privileged: true\n";
+    let r = scan_bytes("p.yaml", src.as_bytes(), &opts());
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    let f = r.findings.iter().find(|f| f.id == "BW-K8S-0002").unwrap();
+    assert_eq!(f.location.line, Some(12));
+}
+
+#[test]
+fn ignore_file_with_expiry() {
+    let src = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ops}\nspec:\n  hostPID: true\n  containers:\n  - name: c\n    image: x\n    securityContext: {privileged: true}\n";
+    let ignores = bulwark_k8s::ignore::parse(
+        "BW-K8S-0002 Pod/ops/* exp:2026-12-31 agent\nhost-namespace-sharing Pod/ops/p exp:2026-01-01 expired\n",
+    )
+    .unwrap();
+    let mut o = ScanOptions { ignores, ..opts() };
+    o.today = bulwark_k8s::ignore::parse_date("2026-11-23").unwrap();
+    let r = scan_bytes("i.yaml", src.as_bytes(), &o);
+    assert!(
+        !r.findings.iter().any(|f| f.id == "BW-K8S-0002"),
+        "active entry suppresses"
+    );
+    assert!(
+        r.findings.iter().any(|f| f.id == "BW-K8S-0001"),
+        "expired entry does not"
+    );
+    assert!(
+        r.diagnostics
+            .iter()
+            .any(|d| d.message.contains("expired") && d.location.line == Some(2))
+    );
+}

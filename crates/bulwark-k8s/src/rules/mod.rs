@@ -7,6 +7,7 @@ pub(crate) mod util;
 mod capabilities_not_dropped;
 mod cluster_admin_broad_binding;
 mod custom_selinux_options;
+mod default_namespace;
 mod default_service_account;
 mod host_aliases;
 mod host_namespace_sharing;
@@ -27,10 +28,14 @@ mod privilege_escalation_allowed;
 mod privileged_container;
 mod privileged_port;
 mod probe_host_override;
+mod rbac_csr_approval;
 mod rbac_escalation_verbs;
 mod rbac_nodes_proxy;
+mod rbac_persistent_volume_create;
 mod rbac_pod_create_or_exec;
 mod rbac_secret_read;
+mod rbac_token_create;
+mod rbac_webhook_config;
 mod rbac_wildcard;
 mod root_user_id;
 mod run_as_root_allowed;
@@ -39,6 +44,7 @@ mod sensitive_host_path;
 mod service_account_token_automount;
 mod service_selector_matches_nothing;
 mod sys_admin_capability;
+mod system_masters_binding;
 mod unconfined_apparmor_profile;
 mod unconfined_seccomp_profile;
 mod unmasked_proc_mount;
@@ -93,6 +99,12 @@ pub static RULES: &[&dyn Rule] = &[
     &cluster_admin_broad_binding::ClusterAdminBroadBinding,
     &workload_without_network_policy::WorkloadWithoutNetworkPolicy,
     &service_selector_matches_nothing::ServiceSelectorMatchesNothing,
+    &rbac_persistent_volume_create::RbacPersistentVolumeCreate,
+    &rbac_csr_approval::RbacCsrApproval,
+    &rbac_webhook_config::RbacWebhookConfig,
+    &rbac_token_create::RbacTokenCreate,
+    &system_masters_binding::SystemMastersBinding,
+    &default_namespace::DefaultNamespace,
 ];
 
 /// Looks a rule up by id (`BW-K8S-0002`, case-insensitive) or name (`privileged-container`).
@@ -148,4 +160,10 @@ pub const RULE_DIRS: &[(&str, &str)] = &[
     ("BW-K8S-0040", "cluster_admin_broad_binding"),
     ("BW-K8S-0041", "workload_without_network_policy"),
     ("BW-K8S-0042", "service_selector_matches_nothing"),
+    ("BW-K8S-0043", "rbac_persistent_volume_create"),
+    ("BW-K8S-0044", "rbac_csr_approval"),
+    ("BW-K8S-0045", "rbac_webhook_config"),
+    ("BW-K8S-0046", "rbac_token_create"),
+    ("BW-K8S-0047", "system_masters_binding"),
+    ("BW-K8S-0048", "default_namespace"),
 ];

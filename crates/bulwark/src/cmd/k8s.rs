@@ -44,6 +44,9 @@ pub(crate) struct K8sArgs {
     /// Print a compliance summary: pss-baseline, pss-restricted, cis, nsa, nist-800-190, pci-dss.
     #[arg(long, value_name = "FRAMEWORK")]
     pub(crate) compliance: Option<String>,
+    /// Ignore file: `RULE [Kind/ns/name-pattern] [exp:YYYY-MM-DD] reason` per line.
+    #[arg(long = "ignore-file", value_name = "FILE")]
+    pub(crate) ignore_file: Option<std::path::PathBuf>,
     /// Run only these rules (ids or names, comma-separated).
     #[arg(long, value_delimiter = ',')]
     pub(crate) rules: Vec<String>,
@@ -75,7 +78,19 @@ pub(crate) fn scan(args: &K8sArgs) -> anyhow::Result<Outcome> {
         values: args.values.clone(),
     }));
     inputs.extend(args.kustomize.iter().map(|d| Input::Kustomize(d.clone())));
+    let ignores = match &args.ignore_file {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("failed to read {}", p.display()))?;
+            bulwark_k8s::ignore::parse(&text)
+                .map_err(anyhow::Error::msg)
+                .with_context(|| format!("invalid ignore file {}", p.display()))?
+        }
+        None => Vec::new(),
+    };
     let opts = ScanOptions {
+        ignores,
+        ignore_file: args.ignore_file.as_ref().map(|p| p.display().to_string()),
         pss_version: version,
         only_rules: args.rules.clone(),
         ..ScanOptions::default()

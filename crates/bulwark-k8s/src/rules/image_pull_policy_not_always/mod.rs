@@ -69,7 +69,7 @@ impl Rule for ImagePullPolicyNotAlways {
             match cx.string(Some(c.node), "imagePullPolicy") {
                 Some((_, "Always")) => {}
                 Some((n, p)) => {
-                    cx.report(n, format!("{} pulls {image} with policy {p}", describe(c)))
+                    cx.report(n, format!("{} pulls {image} with policy {p}", describe(c)));
                 }
                 None => {
                     let tag = image

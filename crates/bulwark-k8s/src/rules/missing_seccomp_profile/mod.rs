@@ -89,7 +89,7 @@ impl Rule for MissingSeccompProfile {
             match cx.string(sp, "type") {
                 Some((_, t)) if ok(t) || t == "Unconfined" => {}
                 Some((n, t)) => {
-                    cx.report(n, format!("{} sets seccomp profile type {t}", describe(c)))
+                    cx.report(n, format!("{} sets seccomp profile type {t}", describe(c)));
                 }
                 None if !pod_ok => {
                     let a = sc_anchor(cx, c);

@@ -81,7 +81,7 @@ impl Rule for RunAsRootAllowed {
         for c in &pod.containers {
             match sc_flag(cx, c, "runAsNonRoot") {
                 Some((n, false)) => {
-                    cx.report(n, format!("{} sets runAsNonRoot: false", describe(c)))
+                    cx.report(n, format!("{} sets runAsNonRoot: false", describe(c)));
                 }
                 None if !pod_true => {
                     let a = sc_anchor(cx, c);
