@@ -1,0 +1,298 @@
+//! `.bulwarkignore.yaml`: user-maintained exceptions. The format is documented in the crate README.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::glob::{Glob, is_glob};
+use crate::purl::Purl;
+use crate::{Date, EvalError, FindingView, read_bounded};
+
+/// Largest ignore file read.
+const MAX_IGNORE_BYTES: u64 = 8 << 20;
+
+/// A parsed ignore file.
+#[derive(Debug, Clone)]
+pub struct IgnoreFile {
+    /// The file name, as given, for messages.
+    pub source: String,
+    pub entries: Vec<IgnoreEntry>,
+}
+
+/// One exception. Every selector that is set must match; at least one is set.
+#[derive(Debug, Clone)]
+pub struct IgnoreEntry {
+    /// Advisory or rule id; matches the finding id or any of its aliases (case-insensitive).
+    pub id: Option<String>,
+    /// A purl (`pkg:deb/debian/openssl`, version and qualifiers optional) or a glob on the package name or purl.
+    pub package: Option<String>,
+    /// A glob on the finding's location path (`/usr/lib/**`; a leading `/` is optional).
+    pub path: Option<String>,
+    /// Last day the entry suppresses (inclusive, UTC).
+    pub expires: Option<Date>,
+    pub reason: Option<String>,
+    /// 1-based line of the entry in the file.
+    pub line: usize,
+    package_matcher: Option<PackageMatcher>,
+    path_glob: Option<Glob>,
+}
+
+#[derive(Debug, Clone)]
+enum PackageMatcher {
+    Purl(Purl),
+    Glob(Glob),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    ignore: Vec<RawEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEntry {
+    id: Option<String>,
+    package: Option<String>,
+    path: Option<String>,
+    expires: Option<String>,
+    reason: Option<String>,
+}
+
+/// Load and validate an ignore file.
+pub fn load_ignore(path: impl AsRef<Path>) -> Result<IgnoreFile, EvalError> {
+    let path = path.as_ref();
+    let bytes = read_bounded(path, MAX_IGNORE_BYTES)?;
+    let text = String::from_utf8(bytes).map_err(|_| EvalError::Invalid {
+        file: path.display().to_string(),
+        line: None,
+        message: "not UTF-8 text".into(),
+    })?;
+    parse_ignore(&text, &path.display().to_string())
+}
+
+/// Parse ignore-file text; `source` names the file in errors and diagnostics.
+pub fn parse_ignore(text: &str, source: &str) -> Result<IgnoreFile, EvalError> {
+    let invalid = |line: Option<usize>, message: String| EvalError::Invalid {
+        file: source.to_string(),
+        line,
+        message,
+    };
+    let has_content = text
+        .lines()
+        .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#') && l.trim() != "---");
+    let raw: RawFile = if has_content {
+        serde_yaml::from_str(text).map_err(|e| EvalError::Yaml {
+            file: source.to_string(),
+            line: e.location().map(|l| l.line()),
+            column: e.location().map(|l| l.column()),
+            message: e
+                .to_string()
+                .replace("struct RawFile", "a mapping with an `ignore:` list"),
+        })?
+    } else {
+        RawFile { ignore: Vec::new() }
+    };
+    let lines = entry_lines(text);
+    let mut entries = Vec::with_capacity(raw.ignore.len());
+    for (n, e) in raw.ignore.into_iter().enumerate() {
+        // Flow style gives fewer item lines than entries: those get the last line found.
+        let line = lines.get(n).or(lines.last()).copied().unwrap_or(1);
+        let nonempty =
+            |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        let (id, package, path) = (nonempty(e.id), nonempty(e.package), nonempty(e.path));
+        if id.is_none() && package.is_none() && path.is_none() {
+            return Err(invalid(
+                Some(line),
+                "ignore entry has none of id, package or path; it would suppress everything".into(),
+            ));
+        }
+        let expires = match e.expires.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(s) => Some(
+                s.parse::<Date>()
+                    .map_err(|m| invalid(Some(line), format!("expires: {m}")))?,
+            ),
+        };
+        let package_matcher = match &package {
+            None => None,
+            Some(p) if p.starts_with("pkg:") && !is_glob(p) => {
+                Some(PackageMatcher::Purl(Purl::parse(p).ok_or_else(|| {
+                    invalid(Some(line), format!("package: invalid purl '{p}'"))
+                })?))
+            }
+            Some(p) => Some(PackageMatcher::Glob(
+                Glob::new(p, false).map_err(|m| invalid(Some(line), format!("package: {m}")))?,
+            )),
+        };
+        let path_glob = match &path {
+            None => None,
+            Some(p) => Some(
+                Glob::new(p.trim_start_matches('/'), true)
+                    .map_err(|m| invalid(Some(line), format!("path: {m}")))?,
+            ),
+        };
+        entries.push(IgnoreEntry {
+            id,
+            package,
+            path,
+            expires,
+            reason: nonempty(e.reason),
+            line,
+            package_matcher,
+            path_glob,
+        });
+    }
+    Ok(IgnoreFile {
+        source: source.to_string(),
+        entries,
+    })
+}
+
+/// Lines (1-based) where the items of the top-level `ignore:` block sequence start. serde gives no spans, so
+/// this reads the text: after the `ignore:` key, every `- ` at the indentation of the first item begins an
+/// entry. For flow-style sequences it falls back to the line of `ignore:`.
+fn entry_lines(text: &str) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut key_line = None;
+    let mut indent = None;
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let ind = line.len() - trimmed.len();
+        if key_line.is_none() {
+            if ind == 0 && trimmed.starts_with("ignore:") {
+                key_line = Some(i + 1);
+            }
+            continue;
+        }
+        if ind == 0 && !trimmed.starts_with('-') {
+            break; // another top-level key
+        }
+        if trimmed == "-" || trimmed.starts_with("- ") {
+            match indent {
+                None => {
+                    indent = Some(ind);
+                    out.push(i + 1);
+                }
+                Some(x) if x == ind => out.push(i + 1),
+                _ => {}
+            }
+        }
+    }
+    if out.is_empty()
+        && let Some(k) = key_line
+    {
+        out.push(k);
+    }
+    out
+}
+
+impl IgnoreEntry {
+    /// Is the entry expired on `today`? It suppresses through its `expires` day.
+    #[must_use]
+    pub fn is_expired(&self, today: Date) -> bool {
+        self.expires.is_some_and(|e| today > e)
+    }
+
+    /// A short label for messages: `file:line (id CVE-…, package …)`.
+    #[must_use]
+    pub fn describe(&self, source: &str) -> String {
+        let mut sel = Vec::new();
+        if let Some(i) = &self.id {
+            sel.push(format!("id {i}"));
+        }
+        if let Some(p) = &self.package {
+            sel.push(format!("package {p}"));
+        }
+        if let Some(p) = &self.path {
+            sel.push(format!("path {p}"));
+        }
+        format!("{source}:{} ({})", self.line, sel.join(", "))
+    }
+
+    pub(crate) fn matches(&self, f: &FindingView<'_>) -> bool {
+        if let Some(id) = &self.id
+            && !f.has_id(id)
+        {
+            return false;
+        }
+        if let Some(m) = &self.package_matcher {
+            let ok = match m {
+                PackageMatcher::Purl(p) => f.purl().is_some_and(|t| p.matches(&t)),
+                PackageMatcher::Glob(g) => {
+                    f.package_name().is_some_and(|n| g.is_match(n))
+                        || f.purl_str().is_some_and(|s| g.is_match(s))
+                }
+            };
+            if !ok {
+                return false;
+            }
+        }
+        if let Some(g) = &self.path_glob {
+            let Some(p) = f.finding.location.path.as_deref() else {
+                return false;
+            };
+            if !g.is_match(p.trim_start_matches('/')) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_lines_block_style() {
+        let text =
+            "# exceptions\nignore:\n  - id: CVE-1\n    reason: x\n\n  - id: CVE-2\n    path: /a\n";
+        assert_eq!(&entry_lines(text)[..2], &[3, 6]);
+        let f = parse_ignore(text, "f.yaml").unwrap();
+        assert_eq!(f.entries[1].line, 6);
+        assert_eq!(f.entries[1].path.as_deref(), Some("/a"));
+    }
+
+    #[test]
+    fn empty_files_are_fine() {
+        assert!(parse_ignore("", "f").unwrap().entries.is_empty());
+        assert!(parse_ignore("# nothing\n", "f").unwrap().entries.is_empty());
+        assert!(
+            parse_ignore("ignore: []\n", "f")
+                .unwrap()
+                .entries
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn errors_name_file_and_line() {
+        let e = parse_ignore(
+            "ignore:\n  - id: CVE-1\n  - reason: nothing selected\n",
+            "x.yaml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("x.yaml:3"), "{e}");
+        let e = parse_ignore(
+            "ignore:\n  - id: CVE-1\n    expires: 2024-02-30\n",
+            "x.yaml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("x.yaml:2") && e.contains("2024-02-30"), "{e}");
+        let e = parse_ignore("ignore:\n  - id: CVE-1\n    typo: 1\n", "x.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("x.yaml:") && e.contains("typo"), "{e}");
+        let e = parse_ignore("ignore:\n  - id: [\n", "bad.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("bad.yaml:"), "{e}");
+    }
+}

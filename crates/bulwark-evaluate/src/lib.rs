@@ -1,0 +1,537 @@
+//! What happens to findings after matching: VEX statements and ignore-file exceptions suppress them, filters
+//! narrow them, and a gate decides whether the policy failed.
+//!
+//! ```
+//! use bulwark_evaluate::{Date, Filters, apply, gate, parse_ignore};
+//! use bulwark_report::{Report, Target, TargetKind};
+//! use bulwark_types::{Finding, FindingKind, Location, Severity};
+//!
+//! let mut report = Report::new(Target { kind: TargetKind::Image, name: "app".into(), image: None });
+//! let mut f = Finding {
+//!     kind: FindingKind::Vulnerability, id: "CVE-2024-0001".into(), name: None,
+//!     severity: Severity::High, title: "t".into(), message: String::new(),
+//!     location: Location::file("/var/lib/dpkg/status"), evidence: None, references: vec![],
+//!     properties: Default::default(),
+//! };
+//! f.properties.insert("purl".into(), "pkg:deb/debian/zlib1g@1:1.2.13".into());
+//! report.findings.push(f);
+//!
+//! let ignore = parse_ignore("ignore:\n  - id: CVE-2024-0001\n    reason: not reachable\n", ".bulwarkignore.yaml")?;
+//! let today: Date = "2026-11-23".parse()?;
+//! let eval = apply(&mut report, &Filters::default(), Some(&ignore), &[], today);
+//! assert_eq!(eval.suppressed.len(), 1);
+//! assert!(report.findings.is_empty());
+//! assert!(!gate(&report, Some(Severity::High)));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Order: VEX first, then the ignore file (both over every finding, so their diagnostics do not depend on the
+//! filters), then the filters. Diagnostics are returned and also appended to `report.diagnostics`.
+
+mod date;
+mod glob;
+mod ignore;
+mod purl;
+mod vex;
+
+use std::fmt;
+use std::io::Read;
+use std::path::Path;
+
+use bulwark_report::Report;
+use bulwark_types::{Diagnostic, Finding, FindingKind, Location, PackageType, Severity};
+use serde::Serialize;
+
+pub use date::Date;
+pub use ignore::{IgnoreEntry, IgnoreFile, load_ignore, parse_ignore};
+pub use vex::{Vex, VexStatement, VexStatus, load_vex, parse_vex};
+
+use purl::Purl;
+
+/// Why an ignore file or VEX document could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    #[error("failed to read {file}: {source}")]
+    Io {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file} is larger than the {max} bytes allowed")]
+    TooLarge { file: String, max: u64 },
+    #[error("{}: {message}", at(file, *line, *column))]
+    Yaml {
+        file: String,
+        line: Option<usize>,
+        column: Option<usize>,
+        message: String,
+    },
+    #[error("{}: {message}", at(file, Some(*line), Some(*column)))]
+    Json {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{}: {message}", at(file, *line, None))]
+    Invalid {
+        file: String,
+        line: Option<usize>,
+        message: String,
+    },
+    #[error("{0}")]
+    BadArgument(String),
+}
+
+fn at(file: &str, line: Option<usize>, column: Option<usize>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!("{file}:{l}:{c}"),
+        (Some(l), None) => format!("{file}:{l}"),
+        _ => file.to_string(),
+    }
+}
+
+fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, EvalError> {
+    let file = path.display().to_string();
+    let io = |source| EvalError::Io {
+        file: file.clone(),
+        source,
+    };
+    let f = std::fs::File::open(path).map_err(io)?;
+    let mut buf = Vec::new();
+    f.take(max + 1).read_to_end(&mut buf).map_err(io)?;
+    if buf.len() as u64 > max {
+        return Err(EvalError::TooLarge { file, max });
+    }
+    Ok(buf)
+}
+
+/// Operating-system packages or language libraries (`--pkg-types os,library`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PkgClass {
+    Os,
+    Library,
+}
+
+impl std::str::FromStr for PkgClass {
+    type Err = EvalError;
+    fn from_str(s: &str) -> Result<Self, EvalError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "os" => Ok(Self::Os),
+            "library" | "lib" => Ok(Self::Library),
+            other => Err(EvalError::BadArgument(format!(
+                "unknown package type '{other}' (expected os or library)"
+            ))),
+        }
+    }
+}
+
+/// Which findings to keep.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    /// Keep only these severities (`--severity LOW,HIGH`); empty keeps all.
+    pub severities: Vec<Severity>,
+    /// Drop vulnerabilities without a fix (`--ignore-unfixed`).
+    pub ignore_unfixed: bool,
+    /// Keep only vulnerabilities in these package classes (`--pkg-types os,library`); empty keeps all.
+    pub pkg_types: Vec<PkgClass>,
+}
+
+impl Filters {
+    /// Parse `LOW,HIGH,CRITICAL` (case-insensitive).
+    pub fn parse_severities(list: &str) -> Result<Vec<Severity>, EvalError> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse::<Severity>().map_err(EvalError::BadArgument))
+            .collect()
+    }
+
+    /// Parse `os,library`.
+    pub fn parse_pkg_types(list: &str) -> Result<Vec<PkgClass>, EvalError> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::parse)
+            .collect()
+    }
+
+    fn keeps(&self, f: &FindingView<'_>) -> bool {
+        if !self.severities.is_empty() && !self.severities.contains(&f.finding.severity) {
+            return false;
+        }
+        if f.finding.kind != FindingKind::Vulnerability {
+            return true;
+        }
+        if self.ignore_unfixed && f.is_unfixed() {
+            return false;
+        }
+        if !self.pkg_types.is_empty()
+            && let Some(class) = f.pkg_class()
+            && !self.pkg_types.contains(&class)
+        {
+            return false;
+        }
+        true
+    }
+}
+
+/// A finding taken out of the report, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Suppressed {
+    pub finding: Finding,
+    /// `VEX not_affected (vulnerable_code_not_present): vex.json statement 2` or
+    /// `.bulwarkignore.yaml:12: accepted risk until the next release`.
+    pub reason: String,
+}
+
+/// What [`apply`] did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Evaluation {
+    /// Findings suppressed by VEX or the ignore file, with the reason.
+    pub suppressed: Vec<Suppressed>,
+    /// How many findings the filters dropped.
+    pub filtered: usize,
+    /// Expired ignore entries, VEX statements that applied to nothing. Also appended to `report.diagnostics`.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Read-only accessors over a finding's well-known properties.
+pub(crate) struct FindingView<'a> {
+    pub(crate) finding: &'a Finding,
+    aliases: Vec<&'a str>,
+    purl: Option<Purl>,
+}
+
+impl<'a> FindingView<'a> {
+    fn new(finding: &'a Finding) -> Self {
+        let aliases = match finding.properties.get("aliases") {
+            Some(serde_json::Value::Array(a)) => a.iter().filter_map(|v| v.as_str()).collect(),
+            Some(serde_json::Value::String(s)) => s
+                .split([',', ' '])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect(),
+            _ => Vec::new(),
+        };
+        let purl = finding
+            .properties
+            .get("purl")
+            .and_then(|v| v.as_str())
+            .and_then(Purl::parse);
+        Self {
+            finding,
+            aliases,
+            purl,
+        }
+    }
+
+    fn prop(&self, key: &str) -> Option<&'a str> {
+        self.finding
+            .properties
+            .get(key)
+            .and_then(|v| v.as_str())
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    }
+
+    fn ids(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.finding.id.as_str()).chain(self.aliases.iter().copied())
+    }
+
+    pub(crate) fn has_id(&self, id: &str) -> bool {
+        self.ids().any(|i| i.eq_ignore_ascii_case(id))
+    }
+
+    pub(crate) fn purl(&self) -> Option<Purl> {
+        self.purl.clone()
+    }
+
+    pub(crate) fn purl_str(&self) -> Option<&'a str> {
+        self.prop("purl")
+    }
+
+    pub(crate) fn package_name(&self) -> Option<&'a str> {
+        self.prop("packageName").or_else(|| self.prop("pkgName"))
+    }
+
+    /// No fix available: the status says so, or (without a status) there is no `fixedVersion`.
+    fn is_unfixed(&self) -> bool {
+        match self.prop("status") {
+            Some("fixed") => false,
+            Some("affected" | "will-not-fix" | "fix-deferred" | "end-of-life") => true,
+            _ => self.prop("fixedVersion").is_none(),
+        }
+    }
+
+    fn pkg_class(&self) -> Option<PkgClass> {
+        let from_type = self.prop("packageType").and_then(|t| {
+            ALL_TYPES.iter().find(|p| {
+                p.as_str().eq_ignore_ascii_case(t) || p.purl_type().eq_ignore_ascii_case(t)
+            })
+        });
+        let from_purl = || {
+            self.purl
+                .as_ref()
+                .and_then(|p| ALL_TYPES.iter().find(|t| t.purl_type() == p.ty))
+        };
+        from_type.or_else(from_purl).map(|t| {
+            if t.is_os() {
+                PkgClass::Os
+            } else {
+                PkgClass::Library
+            }
+        })
+    }
+}
+
+const ALL_TYPES: [PackageType; 11] = [
+    PackageType::Dpkg,
+    PackageType::Apk,
+    PackageType::Rpm,
+    PackageType::Python,
+    PackageType::Npm,
+    PackageType::Go,
+    PackageType::Cargo,
+    PackageType::Maven,
+    PackageType::Gem,
+    PackageType::Composer,
+    PackageType::Nuget,
+];
+
+#[derive(Default, Clone, Copy)]
+struct StatementUse {
+    /// Some finding has the statement's vulnerability.
+    vuln_seen: bool,
+    /// Findings with the vulnerability on a named product.
+    matched: usize,
+    /// A `pkg:oci` product named another image.
+    other_image: bool,
+}
+
+fn target_id(report: &Report) -> vex::TargetId {
+    let Some(image) = report.target.image.as_ref() else {
+        return vex::TargetId::default();
+    };
+    let name_of = |reference: &str| {
+        let reference = reference.split('@').next().unwrap_or_default();
+        let last = reference.rsplit('/').next().unwrap_or_default();
+        last.split(':')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+    };
+    let digests: Vec<String> = image
+        .manifest_digest
+        .iter()
+        .chain(&image.config_digest)
+        .cloned()
+        .collect();
+    let names: Vec<String> = std::iter::once(report.target.name.as_str())
+        .chain(image.repo_tags.iter().map(String::as_str))
+        .map(name_of)
+        .filter(|n| !n.is_empty())
+        .collect();
+    vex::TargetId {
+        known: !digests.is_empty() || !names.is_empty(),
+        digests,
+        names,
+    }
+}
+
+/// Apply VEX documents, the ignore file and the filters to `report.findings`, in that order.
+///
+/// `today` decides which ignore entries have expired (pass [`Date::today_utc`] in the CLI).
+pub fn apply(
+    report: &mut Report,
+    filters: &Filters,
+    ignore: Option<&IgnoreFile>,
+    vex: &[Vex],
+    today: Date,
+) -> Evaluation {
+    let mut eval = Evaluation::default();
+    let findings = std::mem::take(&mut report.findings);
+    let mut uses: Vec<Vec<StatementUse>> = vex
+        .iter()
+        .map(|d| vec![StatementUse::default(); d.statements.len()])
+        .collect();
+    let target = target_id(report);
+    let mut ignore_hits = vec![0usize; ignore.map_or(0, |i| i.entries.len())];
+    let mut kept = Vec::with_capacity(findings.len());
+
+    for f in findings {
+        let view = FindingView::new(&f);
+        let mut reason = None;
+        for (doc, doc_uses) in vex.iter().zip(uses.iter_mut()) {
+            for (st, u) in doc.statements.iter().zip(doc_uses.iter_mut()) {
+                if !view.ids().any(|id| st.names(id)) {
+                    continue;
+                }
+                u.vuln_seen = true;
+                match st.covers(view.purl.as_ref(), &target) {
+                    vex::Coverage::Covers => {}
+                    vex::Coverage::OtherImage => {
+                        u.other_image = true;
+                        continue;
+                    }
+                    vex::Coverage::No => continue,
+                }
+                u.matched += 1;
+                if st.status.suppresses() && reason.is_none() {
+                    let why = st
+                        .justification
+                        .as_deref()
+                        .or(st.impact_statement.as_deref())
+                        .map(|j| format!(" ({j})"))
+                        .unwrap_or_default();
+                    reason = Some(format!(
+                        "VEX {}{why}: {} statement {}",
+                        st.status.as_str(),
+                        doc.source,
+                        st.index
+                    ));
+                }
+            }
+        }
+        if reason.is_none()
+            && let Some(ig) = ignore
+        {
+            let mut expired_hits = Vec::new();
+            for (n, e) in ig.entries.iter().enumerate() {
+                if e.matches(&view) {
+                    if e.is_expired(today) {
+                        expired_hits.push(n);
+                    } else {
+                        reason = Some(format!(
+                            "{}:{}: {}",
+                            ig.source,
+                            e.line,
+                            e.reason.as_deref().unwrap_or("ignored")
+                        ));
+                        break;
+                    }
+                }
+            }
+            // Only findings that no other entry suppresses are "reported again".
+            if reason.is_none() {
+                for n in expired_hits {
+                    ignore_hits[n] += 1;
+                }
+            }
+        }
+        drop(view);
+        match reason {
+            Some(reason) => eval.suppressed.push(Suppressed { finding: f, reason }),
+            None => kept.push(f),
+        }
+    }
+
+    let before = kept.len();
+    kept.retain(|f| filters.keeps(&FindingView::new(f)));
+    eval.filtered = before - kept.len();
+
+    if let Some(ig) = ignore {
+        for (e, hits) in ig.entries.iter().zip(&ignore_hits) {
+            if let (true, Some(exp)) = (e.is_expired(today), e.expires) {
+                let again = if *hits > 0 {
+                    format!("; {hits} matching finding(s) are reported again")
+                } else {
+                    String::new()
+                };
+                eval.diagnostics.push(Diagnostic::warning(
+                    format!(
+                        "ignore entry {} expired on {exp}; it no longer suppresses findings{again}",
+                        e.describe(&ig.source)
+                    ),
+                    Location::file(&ig.source).with_line(line_u32(e.line), None),
+                ));
+            }
+        }
+    }
+
+    let all_purls: Vec<Purl> = report
+        .packages
+        .iter()
+        .map(|p| p.purl.as_str())
+        .chain(
+            kept.iter()
+                .chain(eval.suppressed.iter().map(|s| &s.finding))
+                .filter_map(|f| f.properties.get("purl").and_then(|v| v.as_str())),
+        )
+        .filter_map(Purl::parse)
+        .collect();
+    for (doc, doc_uses) in vex.iter().zip(&uses) {
+        for (st, u) in doc.statements.iter().zip(doc_uses) {
+            let why = if !u.vuln_seen {
+                format!(
+                    "no finding in the report has vulnerability {}{}",
+                    st.vulnerability,
+                    if st.aliases.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" or its aliases {}", st.aliases.join(", "))
+                    }
+                )
+            } else if u.matched == 0 {
+                let mut named = st.package_purls().peekable();
+                if u.other_image {
+                    format!(
+                        "product {} is not the scanned image ({})",
+                        st.products.join(", "),
+                        report.target.name
+                    )
+                } else if named.peek().is_none() {
+                    "its products name no package URL (purl)".to_string()
+                } else if !named.any(|p| all_purls.iter().any(|t| p.matches(t))) {
+                    format!(
+                        "product purl(s) {} match no package in the report",
+                        st.products.join(", ")
+                    )
+                } else {
+                    format!(
+                        "product purl(s) {} match packages, but none of them has {}",
+                        st.products.join(", "),
+                        st.vulnerability
+                    )
+                }
+            } else if !st.status.suppresses() {
+                format!(
+                    "status {} does not suppress findings ({} matching finding(s) kept)",
+                    st.status.as_str(),
+                    u.matched
+                )
+            } else {
+                continue;
+            };
+            eval.diagnostics.push(Diagnostic::warning(
+                format!(
+                    "VEX statement {} for {} ({}) applies to nothing: {why}",
+                    st.index,
+                    st.vulnerability,
+                    st.status.as_str()
+                ),
+                Location::file(&doc.source),
+            ));
+        }
+    }
+
+    report.findings = kept;
+    report.diagnostics.extend(eval.diagnostics.iter().cloned());
+    eval
+}
+
+fn line_u32(line: usize) -> u32 {
+    u32::try_from(line).unwrap_or(u32::MAX)
+}
+
+/// Did the policy fail? True when a finding left in the report has at least `fail_on` severity.
+#[must_use]
+pub fn gate(report: &Report, fail_on: Option<Severity>) -> bool {
+    fail_on.is_some_and(|t| report.findings.iter().any(|f| f.severity >= t))
+}
+
+impl fmt::Display for Suppressed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} suppressed by {}", self.finding.id, self.reason)
+    }
+}
