@@ -308,7 +308,7 @@ fn pep440_matches_packaging() {
     let real = real_versions(include_str!("data/real-pep440.txt"));
     let alphabet: &[&str] = &[
         "0", "1", "9", ".", "-", "_", "!", "+", "v", "a", "b", "c", "rc", "post", "dev", "r", "x",
-        " ", "00", "1!", "..",
+        " ", "00", "1!", "..", "\u{a0}", "\u{2003}", "\u{1c}", "\u{85}", "\u{661}", "V", "\u{17f}",
     ];
     let pairs = pairs(&mut rng, pair_count(), &real, alphabet, &mut gen_pep440);
     let start = Instant::now();
@@ -467,7 +467,8 @@ fn semver_matches_npm_semver() {
     let mut rng = rng(0x5E4);
     let real = real_versions(include_str!("data/real-semver.txt"));
     let alphabet: &[&str] = &[
-        "0", "1", "9", ".", "-", "+", "v", "x", "a", " ", "01", "-0", ".0",
+        "0", "1", "9", ".", "-", "+", "v", "x", "a", " ", "01", "-0", ".0", "\u{feff}", "\u{a0}",
+        "\u{85}", "\u{2028}",
     ];
     let cmp_pairs = pairs(&mut rng, pair_count(), &real, alphabet, &mut gen_semver);
     let mut sat: Vec<(String, String)> = Vec::with_capacity(pair_count());
@@ -662,7 +663,7 @@ fn rubygems_matches_gem_version() {
     ]);
     real.sort_unstable();
     let alphabet: &[&str] = &[
-        "0", "1", "9", ".", "-", "a", "pre", "Z", " ", "00", ".0", "-1",
+        "0", "1", "9", ".", "-", "a", "pre", "Z", " ", "00", ".0", "-1", "\u{a0}", "\0", "\u{b}",
     ];
     let pairs = pairs(&mut rng, pair_count(), &real, alphabet, &mut gen_gem);
     // An empty or blank string is "0" to RubyGems but an error here; no pair holds one.
