@@ -1,8 +1,8 @@
 #![no_main]
 //! Fuzzes the Composer version parser and PHP `version_compare` port (bulwark-version): any
 //! UTF-8 input parses or is an error and compares without panicking (input split at the
-//! first newline). Only reflexivity is asserted: `version_compare` itself is not
-//! antisymmetric for every pair of odd strings.
+//! first newline); a version equals itself. Antisymmetry is not asserted: PHP's
+//! `version_compare`, which this follows, is not antisymmetric for every pair of odd strings.
 
 use std::cmp::Ordering;
 

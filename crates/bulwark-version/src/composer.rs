@@ -199,6 +199,11 @@ impl ComposerVersion {
 
 impl Ord for ComposerVersion {
     fn cmp(&self, other: &Self) -> Ordering {
+        // PHP orders identical strings that end in a separator ("1.", "a-") below themselves;
+        // a comparator must be reflexive, so identical canonical forms are equal here.
+        if self.canonical == other.canonical {
+            return Ordering::Equal;
+        }
         compare_canonical(&self.canonical, &other.canonical)
     }
 }
@@ -216,3 +221,28 @@ impl PartialEq for ComposerVersion {
 }
 
 impl Eq for ComposerVersion {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reflexive_where_php_is_not() {
+        // php -r 'var_dump(version_compare("1.", "1."));' prints int(-1).
+        for v in ["1.", "a-", "Zz("] {
+            let a = ComposerVersion::parse(v).unwrap();
+            assert_eq!(a.cmp(&a.clone()), Ordering::Equal, "{v}");
+        }
+        let lt = |a, b| {
+            assert_eq!(
+                ComposerVersion::parse(a)
+                    .unwrap()
+                    .cmp(&ComposerVersion::parse(b).unwrap()),
+                Ordering::Less,
+                "{a} < {b}"
+            );
+        };
+        lt("1.", "1.0");
+        lt("1.0-dev", "1.0");
+    }
+}
