@@ -137,7 +137,10 @@ pub fn pairs(
                 (a, c)
             }
         };
-        if pair.0.contains(['\t', '\n', '\r']) || pair.1.contains(['\t', '\n', '\r']) {
+        // Drivers read tab-separated lines; blank strings mean "no version" to dpkg and "0"
+        // to RubyGems but are errors here, so no pair holds one (unit tests cover them).
+        let unusable = |s: &str| s.contains(['\t', '\n', '\r']) || s.trim().is_empty();
+        if unusable(&pair.0) || unusable(&pair.1) {
             continue;
         }
         if rng.chance(50) {
