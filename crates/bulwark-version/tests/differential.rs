@@ -549,8 +549,16 @@ fn gen_maven(r: &mut Rng) -> String {
 
 #[test]
 fn maven_matches_comparable_version() {
-    let jar = std::env::var("BULWARK_MAVEN_ARTIFACT_JAR")
-        .unwrap_or_else(|_| "/usr/share/java/maven3-artifact.jar".into());
+    let jar = std::env::var("BULWARK_MAVEN_ARTIFACT_JAR").unwrap_or_else(|_| {
+        [
+            "/usr/share/java/maven3-artifact.jar",
+            "/usr/share/maven/lib/maven-artifact-3.x.jar",
+        ]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .unwrap_or("/usr/share/java/maven3-artifact.jar")
+        .to_owned()
+    });
     let install = "apt-get install -y maven default-jdk-headless";
     require(command_works("java", &["-version"]), "java", install);
     // Source-launch mode compiles the driver in memory: it needs the JDK, not only a JRE.
