@@ -227,7 +227,8 @@ impl fmt::Display for Explanation {
     }
 }
 
-/// A parsed event version; `introduced: "0"` is below everything.
+/// A parsed event version; `introduced: "0"` (and `limit: "*"`) need no comparison.
+#[derive(Debug, Clone)]
 enum Bound {
     Zero,
     At(Version),
@@ -243,8 +244,151 @@ fn parse_bound(scheme: Scheme, kind: EventKind, v: &str) -> Result<Bound, Versio
     Version::parse(scheme, v).map(Bound::At)
 }
 
+#[derive(Debug, Clone)]
+struct PreparedEvent {
+    index: usize,
+    kind: EventKind,
+    version: String,
+    bound: Bound,
+}
+
+#[derive(Debug, Clone)]
+struct PreparedRange {
+    index: usize,
+    kind: RangeType,
+    /// The scheme events compare with; `None` for a range that is not evaluated (GIT).
+    scheme: Option<Scheme>,
+    /// Sorted by version (stable: equal versions keep their written order).
+    events: Vec<PreparedEvent>,
+}
+
+/// An `affected[]` entry with every event version parsed and sorted once, for matching many
+/// installed versions against the same advisory.
+#[derive(Debug, Clone)]
+pub struct PreparedAffected {
+    scheme: Scheme,
+    /// `versions[]` entries: parsed when they parse, else compared as strings.
+    listed: Vec<(String, Option<Version>)>,
+    ranges: Vec<PreparedRange>,
+}
+
+impl PreparedAffected {
+    /// Parses and sorts the events of `affected` for `scheme` (the ecosystem's scheme;
+    /// `SEMVER` ranges use semver, or Go's rules for the Go scheme).
+    ///
+    /// Errors when an event version does not parse or two cannot be ordered.
+    pub fn new(affected: &Affected, scheme: Scheme) -> Result<Self, VersionError> {
+        let listed = affected
+            .versions
+            .iter()
+            .map(|v| (v.clone(), Version::parse(scheme, v).ok()))
+            .collect();
+        let mut ranges = Vec::with_capacity(affected.ranges.len());
+        for (index, range) in affected.ranges.iter().enumerate() {
+            let range_scheme = match range.kind {
+                RangeType::Semver if scheme == Scheme::Go => Some(Scheme::Go),
+                RangeType::Semver => Some(Scheme::Semver),
+                RangeType::Ecosystem => Some(scheme),
+                RangeType::Git | RangeType::Unknown => None,
+            };
+            let mut events = Vec::new();
+            if let Some(range_scheme) = range_scheme {
+                for (i, event) in range.events.iter().enumerate() {
+                    let Some((kind, v)) = event.kind_and_version() else {
+                        continue;
+                    };
+                    events.push(PreparedEvent {
+                        index: i,
+                        kind,
+                        version: v.to_owned(),
+                        bound: parse_bound(range_scheme, kind, v)?,
+                    });
+                }
+                sort_events(&mut events)?;
+            }
+            ranges.push(PreparedRange {
+                index,
+                kind: range.kind,
+                scheme: range_scheme,
+                events,
+            });
+        }
+        Ok(PreparedAffected {
+            scheme,
+            listed,
+            ranges,
+        })
+    }
+
+    /// Evaluates `installed` (a version of this entry's scheme).
+    ///
+    /// Errors when the installed version does not parse.
+    pub fn evaluate(&self, installed: &str) -> Result<Verdict, VersionError> {
+        let parsed = Version::parse(self.scheme, installed)?;
+        let mut explanation = Explanation {
+            installed: installed.to_owned(),
+            scheme: self.scheme,
+            listed_at: None,
+            ranges: Vec::with_capacity(self.ranges.len()),
+        };
+        for (i, (text, version)) in self.listed.iter().enumerate() {
+            let equal = match version {
+                Some(v) => v.try_cmp(&parsed)? == Ordering::Equal,
+                None => text == installed,
+            };
+            if equal {
+                explanation.listed_at = Some(i);
+                break;
+            }
+        }
+        let mut other_scheme: Option<Version> = None;
+        for range in &self.ranges {
+            let Some(range_scheme) = range.scheme else {
+                explanation.ranges.push(RangeOutcome {
+                    range_index: range.index,
+                    kind: range.kind,
+                    affected: None,
+                    decided_by: None,
+                    limited_by: None,
+                });
+                continue;
+            };
+            let here = if range_scheme == self.scheme {
+                &parsed
+            } else {
+                if other_scheme.is_none() {
+                    other_scheme = Some(Version::parse(range_scheme, installed)?);
+                }
+                other_scheme.as_ref().unwrap_or(&parsed)
+            };
+            explanation.ranges.push(evaluate_range(range, here)?);
+        }
+        let affected = explanation.listed_at.is_some()
+            || explanation.ranges.iter().any(|r| r.affected == Some(true));
+        Ok(Verdict {
+            affected,
+            explanation,
+        })
+    }
+}
+
+fn sort_events(events: &mut [PreparedEvent]) -> Result<(), VersionError> {
+    let mut error = None;
+    events.sort_by(|a, b| match (&a.bound, &b.bound) {
+        (Bound::Zero, Bound::Zero) => Ordering::Equal,
+        (Bound::Zero, Bound::At(_)) => Ordering::Less,
+        (Bound::At(_), Bound::Zero) => Ordering::Greater,
+        (Bound::At(x), Bound::At(y)) => x.try_cmp(y).unwrap_or_else(|e| {
+            error = Some(e);
+            Ordering::Equal
+        }),
+    });
+    error.map_or(Ok(()), Err)
+}
+
 /// Evaluates `affected` for `installed`, comparing with `scheme` (the ecosystem's scheme;
-/// `SEMVER` ranges use semver, or Go's rules for the Go scheme).
+/// `SEMVER` ranges use semver, or Go's rules for the Go scheme). To match many versions
+/// against one advisory, build a [`PreparedAffected`] once instead.
 ///
 /// Errors when the installed version or an event version does not parse.
 pub fn evaluate(
@@ -252,102 +396,28 @@ pub fn evaluate(
     scheme: Scheme,
     installed: &str,
 ) -> Result<Verdict, VersionError> {
-    let mut explanation = Explanation {
-        installed: installed.to_owned(),
-        scheme,
-        listed_at: None,
-        ranges: Vec::new(),
-    };
-    let parsed = Version::parse(scheme, installed)?;
-    for (i, listed) in affected.versions.iter().enumerate() {
-        let equal = match Version::parse(scheme, listed) {
-            Ok(v) => v.try_cmp(&parsed)? == Ordering::Equal,
-            Err(_) => listed == installed,
-        };
-        if equal {
-            explanation.listed_at = Some(i);
-            break;
-        }
-    }
-    let mut semver_installed = None;
-    for (range_index, range) in affected.ranges.iter().enumerate() {
-        let range_scheme = match range.kind {
-            RangeType::Semver if scheme == Scheme::Go => Scheme::Go,
-            RangeType::Semver => Scheme::Semver,
-            RangeType::Ecosystem => scheme,
-            RangeType::Git | RangeType::Unknown => {
-                explanation.ranges.push(RangeOutcome {
-                    range_index,
-                    kind: range.kind,
-                    affected: None,
-                    decided_by: None,
-                    limited_by: None,
-                });
-                continue;
-            }
-        };
-        let installed_here = if range_scheme == scheme {
-            &parsed
-        } else {
-            semver_installed.get_or_insert(Version::parse(range_scheme, installed)?)
-        };
-        explanation.ranges.push(evaluate_range(
-            range_index,
-            range,
-            range_scheme,
-            installed_here,
-        )?);
-    }
-    let affected = explanation.listed_at.is_some()
-        || explanation.ranges.iter().any(|r| r.affected == Some(true));
-    Ok(Verdict {
-        affected,
-        explanation,
-    })
+    PreparedAffected::new(affected, scheme)?.evaluate(installed)
 }
 
 fn evaluate_range(
-    range_index: usize,
-    range: &Range,
-    scheme: Scheme,
+    range: &PreparedRange,
     installed: &Version,
 ) -> Result<RangeOutcome, VersionError> {
-    let mut events = Vec::with_capacity(range.events.len());
-    for (i, event) in range.events.iter().enumerate() {
-        let Some((kind, v)) = event.kind_and_version() else {
-            continue;
-        };
-        events.push((i, kind, v, parse_bound(scheme, kind, v)?));
-    }
-    // Sort by version (stable, so equal versions keep their written order); "0" sorts first.
-    let mut sort_error = None;
-    events.sort_by(|a, b| match (&a.3, &b.3) {
-        (Bound::Zero, Bound::Zero) => Ordering::Equal,
-        (Bound::Zero, Bound::At(_)) => Ordering::Less,
-        (Bound::At(_), Bound::Zero) => Ordering::Greater,
-        (Bound::At(x), Bound::At(y)) => x.try_cmp(y).unwrap_or_else(|e| {
-            sort_error = Some(e);
-            Ordering::Equal
-        }),
-    });
-    if let Some(e) = sort_error {
-        return Err(e);
-    }
     let mut affected = false;
     let mut decided_by = None;
     let mut limits = Vec::new();
-    for (event_index, kind, v, bound) in &events {
-        let ordering = match bound {
+    for event in &range.events {
+        let ordering = match &event.bound {
             Bound::Zero => Ordering::Greater,
             Bound::At(b) => installed.try_cmp(b)?,
         };
         let check = || EventCheck {
-            event_index: *event_index,
-            kind: *kind,
-            version: (*v).to_owned(),
+            event_index: event.index,
+            kind: event.kind,
+            version: event.version.clone(),
             ordering,
         };
-        match kind {
+        match event.kind {
             EventKind::Introduced if ordering != Ordering::Less => {
                 affected = true;
                 decided_by = Some(check());
@@ -376,7 +446,7 @@ fn evaluate_range(
         }
     }
     Ok(RangeOutcome {
-        range_index,
+        range_index: range.index,
         kind: range.kind,
         affected: Some(affected),
         decided_by,
@@ -444,6 +514,30 @@ mod tests {
         assert!(!v.affected);
         assert_eq!(v.explanation.ranges[0].affected, None);
         assert!(evaluate(&a, Scheme::Dpkg, "").is_err());
+    }
+
+    #[test]
+    fn prepared_matches_many_and_rejects_bad_events() {
+        let a = affected(
+            r#"{"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"1:1.0-1"},{"fixed":"1:1.2-1"}]}]}"#,
+        );
+        let prepared = PreparedAffected::new(&a, Scheme::Dpkg).unwrap();
+        assert!(prepared.evaluate("1:1.1-3").unwrap().affected);
+        assert!(!prepared.evaluate("1.9").unwrap().affected);
+        assert!(!prepared.evaluate("1:1.2-1").unwrap().affected);
+        let bad = affected(
+            r#"{"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.0-"}]}]}"#,
+        );
+        assert!(PreparedAffected::new(&bad, Scheme::Dpkg).is_err());
+        let json = serde_json::to_value(prepared.evaluate("1:1.1-3").unwrap()).unwrap();
+        assert_eq!(
+            json["explanation"]["ranges"][0]["decided_by"]["kind"],
+            "introduced"
+        );
+        assert_eq!(
+            json["explanation"]["ranges"][0]["decided_by"]["ordering"],
+            "greater"
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! other releases of the package not affected. See `data/README.md` for how the file is made.
 
 use bulwark_version::Scheme;
-use bulwark_version::osv::{Affected, Range, evaluate};
+use bulwark_version::osv::{Affected, PreparedAffected, Range, evaluate};
 
 #[derive(serde::Deserialize)]
 struct Record {
@@ -25,13 +25,17 @@ fn pypi_ranges_reproduce_osv_enumerations() {
             ranges: record.ranges.clone(),
             versions: Vec::new(),
         };
+        let prepared = PreparedAffected::new(&affected, Scheme::Pep440).unwrap();
         for (versions, want) in [
             (&record.affected_versions, true),
             (&record.unaffected_versions, false),
         ] {
             for version in versions {
-                let verdict = evaluate(&affected, Scheme::Pep440, version)
+                let verdict = prepared
+                    .evaluate(version)
                     .unwrap_or_else(|e| panic!("{} {version}: {e}", record.id));
+                let once = evaluate(&affected, Scheme::Pep440, version).unwrap();
+                assert_eq!(once, verdict);
                 assert_eq!(
                     verdict.affected, want,
                     "{} {version}: {}",
