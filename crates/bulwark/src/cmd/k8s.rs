@@ -1,19 +1,13 @@
 //! `bulwark scan k8s` and `bulwark rule`.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use anyhow::Context;
 use bulwark_k8s::{Framework, Input, ScanOptions, pss};
-use bulwark_report::{Report, Target, TargetKind};
+use bulwark_report::{Format, RenderOptions, Report, Target, TargetKind};
 use bulwark_types::Severity;
 
 use crate::Outcome;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum Format {
-    Table,
-    Json,
-}
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct K8sArgs {
@@ -27,7 +21,7 @@ pub(crate) struct K8sArgs {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub(crate) set: Vec<String>,
     /// `--values` files for `helm template`.
-    #[arg(long = "values", short = 'f', value_name = "FILE")]
+    #[arg(long = "values", value_name = "FILE")]
     pub(crate) values: Vec<std::path::PathBuf>,
     /// A kustomize directory, rendered with `kubectl kustomize` or `kustomize build` (repeatable).
     #[arg(long, value_name = "DIR")]
@@ -35,9 +29,8 @@ pub(crate) struct K8sArgs {
     /// Pod Security Standards policy version (`v1.N` or `latest`); a Namespace's enforce-version label wins.
     #[arg(long = "pss-version", default_value = "latest")]
     pub(crate) pss_version: String,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
-    pub(crate) format: Format,
+    #[command(flatten)]
+    pub(crate) out: super::image::OutputArgs,
     /// Exit 1 when a finding has at least this severity.
     #[arg(long = "fail-on", value_name = "SEVERITY")]
     pub(crate) fail_on: Option<Severity>,
@@ -113,67 +106,56 @@ pub(crate) fn scan(args: &K8sArgs) -> anyhow::Result<Outcome> {
     report.diagnostics.clone_from(&result.diagnostics);
     let compliance = framework.map(|f| result.compliance(f));
 
-    // TODO(report renderers): switch to bulwark_report's table/SARIF/JUnit renderers when they land; until then
-    // the workload scores and compliance summary ride along as extra top-level JSON keys.
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    match args.format {
-        Format::Json => {
-            let mut v = serde_json::to_value(&report)?;
-            if let Some(obj) = v.as_object_mut() {
-                obj.insert("workloads".into(), serde_json::to_value(&result.workloads)?);
-                if let Some(c) = &compliance {
-                    obj.insert("compliance".into(), serde_json::to_value(c)?);
-                }
-            }
-            serde_json::to_writer_pretty(&mut out, &v)?;
-            writeln!(out)?;
-        }
-        Format::Table => {
-            for f in &report.findings {
-                writeln!(
-                    out,
-                    "{:<8} {} {:<30} {}  {}",
-                    f.severity,
-                    f.id,
-                    f.name.as_deref().unwrap_or(""),
-                    f.location,
-                    f.message
-                )?;
-            }
-            for d in &report.diagnostics {
-                writeln!(out, "{d}")?;
-            }
-            if let Some(c) = &compliance {
-                writeln!(
-                    out,
-                    "\ncompliance {:?}: {} controls passed, {} failed",
-                    c.framework, c.passed, c.failed
-                )?;
-                for ctl in &c.controls {
-                    writeln!(
-                        out,
-                        "  {} {:<60} {}",
-                        if ctl.failed { "FAIL" } else { "pass" },
-                        ctl.control,
-                        ctl.rules.join(",")
-                    )?;
-                }
-            }
-            writeln!(
-                out,
-                "\n{} findings, {} diagnostics; {} files, {} documents, {} objects, {} workloads; {} suppressed",
-                report.findings.len(),
-                report.diagnostics.len(),
-                result.files,
-                result.documents,
-                result.objects,
-                result.workloads.len(),
-                result.suppressed
-            )?;
+    let format = args.out.format.unwrap_or(Format::Table);
+    if !args.out.quiet && format != Format::Table {
+        for d in &report.diagnostics {
+            eprintln!("bulwark: {d}");
         }
     }
-    out.flush()?;
+    super::image::write_output(args.out.output.as_deref(), |out| {
+        match format {
+            // The JSON report gains the workload scores and the compliance summary as top-level keys.
+            Format::Json => {
+                let mut v = serde_json::to_value(&report)?;
+                if let Some(obj) = v.as_object_mut() {
+                    obj.insert("workloads".into(), serde_json::to_value(&result.workloads)?);
+                    if let Some(c) = &compliance {
+                        obj.insert("compliance".into(), serde_json::to_value(c)?);
+                    }
+                }
+                serde_json::to_writer_pretty(&mut *out, &v)?;
+                writeln!(out)?;
+            }
+            Format::Table => {
+                let color = args.out.output.is_none()
+                    && std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none();
+                bulwark_report::render(format, &report, &RenderOptions { color }, out)?;
+                if let Some(c) = &compliance {
+                    writeln!(
+                        out,
+                        "\ncompliance {:?}: {} controls passed, {} failed",
+                        c.framework, c.passed, c.failed
+                    )?;
+                    for ctl in &c.controls {
+                        let mark = if ctl.failed { "FAIL" } else { "pass" };
+                        writeln!(out, "  {mark} {:<60} {}", ctl.control, ctl.rules.join(","))?;
+                    }
+                }
+                writeln!(
+                    out,
+                    "\n{} files, {} documents, {} objects, {} workloads; {} suppressed",
+                    result.files,
+                    result.documents,
+                    result.objects,
+                    result.workloads.len(),
+                    result.suppressed
+                )?;
+            }
+            other => bulwark_report::render(other, &report, &RenderOptions::default(), out)?,
+        }
+        Ok(())
+    })?;
     if report.has_errors() {
         return Ok(Outcome::Untrusted);
     }
