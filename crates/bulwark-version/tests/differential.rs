@@ -600,7 +600,8 @@ fn maven_matches_comparable_version() {
     ]);
     real.sort_unstable();
     let alphabet: &[&str] = &[
-        "0", "1", "9", ".", "-", "a", "b", "m", "sp", "rc", "ga", "snapshot", "x", "00", "1-",
+        "0", "1", "9", ".", "-", "a", "b", "m", "sp", "rc", "ga", "snapshot", "x", "00", "1-", "É",
+        "İ", "Σ", "ß", "GA", "CR",
     ];
     let pairs = pairs(&mut rng, pair_count(), &real, alphabet, &mut gen_maven);
     assert_eq!(pairs.len(), pair_count());
