@@ -368,7 +368,6 @@ impl Partial<'_> {
 }
 
 fn ver(
-    raw: &str,
     major: u64,
     minor: u64,
     patch: u64,
@@ -378,7 +377,6 @@ fn ver(
         Some(p) => format!("{major}.{minor}.{patch}-{p}"),
         None => format!("{major}.{minor}.{patch}"),
     };
-    let _ = raw;
     SemverVersion::parse(&text).map_err(|_| "comparator version is out of range")
 }
 
@@ -387,7 +385,7 @@ fn ge(major: u64, minor: u64, patch: u64) -> Result<Comparator, &'static str> {
     if (major, minor, patch) == (0, 0, 0) {
         return Ok(Comparator::Any);
     }
-    Ok(Comparator::Cmp(Op::Ge, ver("", major, minor, patch, None)?))
+    Ok(Comparator::Cmp(Op::Ge, ver(major, minor, patch, None)?))
 }
 
 /// `>=` a version written out in the range: "any" only for the exact text `>=0.0.0`.
@@ -400,7 +398,7 @@ fn ge_written(p: &Partial<'_>) -> Result<Comparator, &'static str> {
 }
 
 fn lower_bound_zero(major: u64, minor: u64, patch: u64) -> Result<SemverVersion, &'static str> {
-    ver("", major, minor, patch, Some("0"))
+    ver(major, minor, patch, Some("0"))
 }
 
 /// A version written in full (no X parts), as `new Comparator` accepts it after an operator.
@@ -418,28 +416,31 @@ fn push_caret(p: &Partial<'_>, out: &mut Vec<Comparator>) -> Result<(), &'static
         out.push(Comparator::Any);
     } else if p.x_minor() {
         out.push(ge(m, 0, 0)?);
-        out.push(Comparator::Cmp(Op::Lt, lower_bound_zero(m + 1, 0, 0)?));
+        out.push(Comparator::Cmp(
+            Op::Lt,
+            lower_bound_zero(m.saturating_add(1), 0, 0)?,
+        ));
     } else if p.x_patch() {
         out.push(ge(m, mi, 0)?);
         let upper = if m == 0 {
-            lower_bound_zero(m, mi + 1, 0)?
+            lower_bound_zero(m, mi.saturating_add(1), 0)?
         } else {
-            lower_bound_zero(m + 1, 0, 0)?
+            lower_bound_zero(m.saturating_add(1), 0, 0)?
         };
         out.push(Comparator::Cmp(Op::Lt, upper));
     } else {
         out.push(match p.pre {
-            Some(_) => Comparator::Cmp(Op::Ge, ver("", m, mi, pa, p.pre)?),
+            Some(_) => Comparator::Cmp(Op::Ge, ver(m, mi, pa, p.pre)?),
             None => ge(m, mi, pa)?,
         });
         let upper = if m == 0 {
             if mi == 0 {
-                lower_bound_zero(m, mi, pa + 1)?
+                lower_bound_zero(m, mi, pa.saturating_add(1))?
             } else {
-                lower_bound_zero(m, mi + 1, 0)?
+                lower_bound_zero(m, mi.saturating_add(1), 0)?
             }
         } else {
-            lower_bound_zero(m + 1, 0, 0)?
+            lower_bound_zero(m.saturating_add(1), 0, 0)?
         };
         out.push(Comparator::Cmp(Op::Lt, upper));
     }
@@ -452,16 +453,25 @@ fn push_tilde(p: &Partial<'_>, out: &mut Vec<Comparator>) -> Result<(), &'static
         out.push(Comparator::Any);
     } else if p.x_minor() {
         out.push(ge(m, 0, 0)?);
-        out.push(Comparator::Cmp(Op::Lt, lower_bound_zero(m + 1, 0, 0)?));
+        out.push(Comparator::Cmp(
+            Op::Lt,
+            lower_bound_zero(m.saturating_add(1), 0, 0)?,
+        ));
     } else if p.x_patch() {
         out.push(ge(m, mi, 0)?);
-        out.push(Comparator::Cmp(Op::Lt, lower_bound_zero(m, mi + 1, 0)?));
+        out.push(Comparator::Cmp(
+            Op::Lt,
+            lower_bound_zero(m, mi.saturating_add(1), 0)?,
+        ));
     } else {
         out.push(match p.pre {
-            Some(_) => Comparator::Cmp(Op::Ge, ver("", m, mi, pa, p.pre)?),
+            Some(_) => Comparator::Cmp(Op::Ge, ver(m, mi, pa, p.pre)?),
             None => ge(m, mi, pa)?,
         });
-        out.push(Comparator::Cmp(Op::Lt, lower_bound_zero(m, mi + 1, 0)?));
+        out.push(Comparator::Cmp(
+            Op::Lt,
+            lower_bound_zero(m, mi.saturating_add(1), 0)?,
+        ));
     }
     Ok(())
 }
@@ -503,17 +513,17 @@ fn push_xrange(op: &str, p: &Partial<'_>, out: &mut Vec<Comparator>) -> Result<(
         if op == ">" {
             op = ">=";
             if xm {
-                m += 1;
+                m = m.saturating_add(1);
                 mi = 0;
             } else {
-                mi += 1;
+                mi = mi.saturating_add(1);
             }
         } else if op == "<=" {
             op = "<";
             if xm {
-                m += 1;
+                m = m.saturating_add(1);
             } else {
-                mi += 1;
+                mi = mi.saturating_add(1);
             }
         }
         let c = if op == "<" {
@@ -525,10 +535,16 @@ fn push_xrange(op: &str, p: &Partial<'_>, out: &mut Vec<Comparator>) -> Result<(
         out.push(c);
     } else if p.x_minor() {
         out.push(ge(m, 0, 0)?);
-        out.push(Comparator::Cmp(Op::Lt, lower_bound_zero(m + 1, 0, 0)?));
+        out.push(Comparator::Cmp(
+            Op::Lt,
+            lower_bound_zero(m.saturating_add(1), 0, 0)?,
+        ));
     } else {
         out.push(ge(m, mi, 0)?);
-        out.push(Comparator::Cmp(Op::Lt, lower_bound_zero(m, mi + 1, 0)?));
+        out.push(Comparator::Cmp(
+            Op::Lt,
+            lower_bound_zero(m, mi.saturating_add(1), 0)?,
+        ));
     }
     Ok(())
 }
@@ -546,17 +562,17 @@ fn parse_hyphen(from: &str, to: &str, out: &mut Vec<Comparator>) -> Result<(), &
     }
     if t.x_major() {
     } else if t.x_minor() {
-        out.push(Comparator::Cmp(Op::Lt, lower_bound_zero(t.n(0) + 1, 0, 0)?));
+        out.push(Comparator::Cmp(
+            Op::Lt,
+            lower_bound_zero(t.n(0).saturating_add(1), 0, 0)?,
+        ));
     } else if t.x_patch() {
         out.push(Comparator::Cmp(
             Op::Lt,
-            lower_bound_zero(t.n(0), t.n(1) + 1, 0)?,
+            lower_bound_zero(t.n(0), t.n(1).saturating_add(1), 0)?,
         ));
     } else if t.pre.is_some() {
-        out.push(Comparator::Cmp(
-            Op::Le,
-            ver("", t.n(0), t.n(1), t.n(2), t.pre)?,
-        ));
+        out.push(Comparator::Cmp(Op::Le, ver(t.n(0), t.n(1), t.n(2), t.pre)?));
     } else {
         out.push(Comparator::Cmp(Op::Le, full_version(&t)?));
     }
@@ -872,6 +888,20 @@ mod tests {
             assert!(r.satisfies_str(yes), "{yes} satisfies {range}");
             assert!(!r.satisfies_str(no), "{no} does not satisfy {range}");
         }
+    }
+
+    #[test]
+    fn huge_numbers_are_errors_not_overflows() {
+        for range in [
+            "^18446744073709551615",
+            "~1.18446744073709551615",
+            ">1.x",
+            "<=99999999999999999999999.x",
+        ] {
+            let _ = Range::parse(range);
+        }
+        assert!(Range::parse("^9007199254740991").is_err());
+        assert!(Range::parse("^x.99999999999999999999").is_ok());
     }
 
     #[test]

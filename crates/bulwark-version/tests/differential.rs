@@ -375,6 +375,11 @@ fn gen_semver(r: &mut Rng) -> String {
 
 fn gen_partial(r: &mut Rng) -> String {
     let part = |r: &mut Rng| {
+        if r.chance(2) {
+            return r
+                .pick(&["9007199254740991", "99999999999999999999", "01"])
+                .to_owned();
+        }
         r.pick(&["0", "1", "2", "3", "x", "*", "X", "0", "1"])
             .to_owned()
     };
