@@ -9,6 +9,8 @@
 // Expected scores are exact one-decimal values; comparing them exactly is the point.
 #![allow(clippy::float_cmp)]
 
+use std::fmt::Write as _;
+
 use bulwark_cvss::{Rating, Severity, Version, parse};
 
 fn expected_pairs(file: &str) -> Vec<(String, f64)> {
@@ -180,4 +182,161 @@ fn versions_and_prefixes() {
             .score(),
         3.8
     );
+}
+
+/// FIRST, "CVSS v4.0 Examples" (https://www.first.org/cvss/v4-0/examples): the vectors for which the page prints
+/// a score, with that score.
+const FIRST_V40_EXAMPLES: &[(&str, f64)] = &[
+    (
+        "CVSS:4.0/AV:N/AC:L/AT:P/PR:N/UI:P/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+        7.7,
+    ),
+    (
+        "CVSS:4.0/AV:N/AC:L/AT:P/PR:N/UI:P/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:U",
+        5.2,
+    ),
+    (
+        "CVSS:4.0/AV:N/AC:L/AT:P/PR:N/UI:N/VC:H/VI:L/VA:L/SC:N/SI:N/SA:N",
+        8.3,
+    ),
+    (
+        "CVSS:4.0/AV:N/AC:L/AT:P/PR:N/UI:N/VC:H/VI:L/VA:L/SC:N/SI:N/SA:N/CR:H/IR:L/AR:L/MAV:N/MAC:H/MVC:H/MVI:L/MVA:L",
+        8.1,
+    ),
+    (
+        "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:H/SC:N/SI:N/SA:L",
+        8.7,
+    ),
+    (
+        "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:H/SC:N/SI:N/SA:L/E:U",
+        6.6,
+    ),
+    (
+        "CVSS:4.0/AV:L/AC:L/AT:N/PR:H/UI:N/VC:H/VI:H/VA:N/SC:N/SI:N/SA:N",
+        8.3,
+    ),
+    (
+        "CVSS:4.0/AV:L/AC:L/AT:N/PR:H/UI:N/VC:H/VI:H/VA:N/SC:N/SI:N/SA:N/E:U",
+        5.6,
+    ),
+    (
+        "CVSS:4.0/AV:A/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:N/SC:N/SI:N/SA:N/S:P",
+        8.6,
+    ),
+    (
+        "CVSS:4.0/AV:A/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:N/SC:N/SI:N/SA:N/MSI:S/S:P",
+        9.7,
+    ),
+    (
+        "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:H/SC:N/SI:N/SA:N/V:C",
+        8.7,
+    ),
+    (
+        "CVSS:4.0/AV:N/AC:L/AT:N/PR:L/UI:N/VC:N/VI:N/VA:N/SC:H/SI:L/SA:H",
+        6.4,
+    ),
+    (
+        "CVSS:4.0/AV:N/AC:L/AT:N/PR:L/UI:N/VC:N/VI:N/VA:N/SC:H/SI:L/SA:H/E:U/MAV:A/R:U/V:C",
+        2.4,
+    ),
+    (
+        "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H",
+        10.0,
+    ),
+    (
+        "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H/E:A/CR:H/IR:H/AR:H/MAV:L/MAT:P",
+        8.9,
+    ),
+    (
+        "CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+        8.5,
+    ),
+    (
+        "CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:A/MVC:N/MVI:N/MVA:N",
+        0.0,
+    ),
+    (
+        "CVSS:4.0/AV:N/AC:L/AT:N/PR:L/UI:N/VC:N/VI:N/VA:H/SC:N/SI:N/SA:N",
+        7.1,
+    ),
+];
+
+#[test]
+fn first_v40_examples_page() {
+    for (vector, want) in FIRST_V40_EXAMPLES {
+        let v = parse(vector).unwrap_or_else(|e| panic!("{vector}: {e}"));
+        assert_eq!(v.score(), *want, "{vector}");
+    }
+}
+
+/// Every base-metric combination (v3.1: 2,592; v4.0: 104,976, of which every 11th is scored to keep debug test
+/// time low; 11 is coprime with every metric's value count, so the sample walks the whole space) parses and
+/// scores within 0.0–10.0, and the rating agrees with the score.
+#[test]
+fn every_base_vector_scores_in_range() {
+    let v31 = [
+        ("AV", &["N", "A", "L", "P"][..]),
+        ("AC", &["L", "H"]),
+        ("PR", &["N", "L", "H"]),
+        ("UI", &["N", "R"]),
+        ("S", &["U", "C"]),
+        ("C", &["H", "L", "N"]),
+        ("I", &["H", "L", "N"]),
+        ("A", &["H", "L", "N"]),
+    ];
+    let v40 = [
+        ("AV", &["N", "A", "L", "P"][..]),
+        ("AC", &["L", "H"]),
+        ("AT", &["N", "P"]),
+        ("PR", &["N", "L", "H"]),
+        ("UI", &["N", "P", "A"]),
+        ("VC", &["H", "L", "N"]),
+        ("VI", &["H", "L", "N"]),
+        ("VA", &["H", "L", "N"]),
+        ("SC", &["H", "L", "N"]),
+        ("SI", &["H", "L", "N"]),
+        ("SA", &["H", "L", "N"]),
+    ];
+    for (prefix, metrics, total) in [
+        ("CVSS:3.1", &v31[..], 2_592usize),
+        ("CVSS:4.0", &v40[..], 104_976),
+    ] {
+        let mut idx = vec![0usize; metrics.len()];
+        let mut n = 0;
+        loop {
+            let mut s = prefix.to_string();
+            for (i, (m, vals)) in metrics.iter().enumerate() {
+                let _ = write!(s, "/{m}:{}", vals[idx[i]]);
+            }
+            if prefix == "CVSS:3.1" || n % 11 == 0 {
+                let v = parse(&s).unwrap_or_else(|e| panic!("{s}: {e}"));
+                let score = v.score();
+                assert!((0.0..=10.0).contains(&score), "{s}: {score}");
+                assert_eq!((score * 10.0).round() / 10.0, score, "{s}: {score}");
+                assert_eq!(v.rating(), bulwark_cvss::rating_of(score));
+            }
+            n += 1;
+            // Odometer increment.
+            let mut k = metrics.len();
+            loop {
+                if k == 0 {
+                    break;
+                }
+                k -= 1;
+                idx[k] += 1;
+                if idx[k] < metrics[k].1.len() {
+                    break;
+                }
+                idx[k] = 0;
+                if k == 0 {
+                    k = usize::MAX;
+                    break;
+                }
+            }
+            if k == usize::MAX {
+                break;
+            }
+        }
+        assert_eq!(n, total, "{prefix}");
+    }
 }
