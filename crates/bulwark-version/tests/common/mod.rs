@@ -1,6 +1,8 @@
 //! Shared pieces of the differential tests: a deterministic PRNG, generic mutation, and a
 //! runner for the reference drivers under `tests/reference/`.
 
+// Each test binary that includes this module uses a different subset of it, and `pub` here
+// only reaches the including test crate.
 #![allow(dead_code, unreachable_pub)]
 
 use std::cmp::Ordering;
