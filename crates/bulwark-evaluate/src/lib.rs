@@ -307,6 +307,10 @@ struct StatementUse {
     matched: usize,
     /// A `pkg:oci` product named another image.
     other_image: bool,
+    /// Findings for which this statement was the latest covering one.
+    decided: usize,
+    /// A later statement that decided a finding this one also covered.
+    superseded_by: Option<(usize, usize)>,
 }
 
 fn target_id(report: &Report) -> vex::TargetId {
@@ -362,8 +366,12 @@ pub fn apply(
     for f in findings {
         let view = FindingView::new(&f);
         let mut reason = None;
-        for (doc, doc_uses) in vex.iter().zip(uses.iter_mut()) {
-            for (st, u) in doc.statements.iter().zip(doc_uses.iter_mut()) {
+        // OpenVEX: statements are a sequence; for one finding, the latest statement that covers it decides
+        // (its timestamp, else the document's; ties go to the later document, then the later statement).
+        let mut decisive: Option<(Option<i64>, usize, usize)> = None;
+        let mut covering = Vec::new();
+        for (d, (doc, doc_uses)) in vex.iter().zip(uses.iter_mut()).enumerate() {
+            for (i, (st, u)) in doc.statements.iter().zip(doc_uses.iter_mut()).enumerate() {
                 if !view.ids().any(|id| st.names(id)) {
                     continue;
                 }
@@ -377,20 +385,34 @@ pub fn apply(
                     vex::Coverage::No => continue,
                 }
                 u.matched += 1;
-                if st.status.suppresses() && reason.is_none() {
-                    let why = st
-                        .justification
-                        .as_deref()
-                        .or(st.impact_statement.as_deref())
-                        .map(|j| format!(" ({j})"))
-                        .unwrap_or_default();
-                    reason = Some(format!(
-                        "VEX {}{why}: {} statement {}",
-                        st.status.as_str(),
-                        doc.source,
-                        st.index
-                    ));
+                covering.push((d, i));
+                let key = (st.timestamp, d, i);
+                if decisive.is_none_or(|k| key >= k) {
+                    decisive = Some(key);
                 }
+            }
+        }
+        if let Some((_, d, i)) = decisive {
+            let (doc, st) = (&vex[d], &vex[d].statements[i]);
+            uses[d][i].decided += 1;
+            for (cd, ci) in covering {
+                if (cd, ci) != (d, i) {
+                    uses[cd][ci].superseded_by.get_or_insert((d, i));
+                }
+            }
+            if st.status.suppresses() {
+                let why = st
+                    .justification
+                    .as_deref()
+                    .or(st.impact_statement.as_deref())
+                    .map(|j| format!(" ({j})"))
+                    .unwrap_or_default();
+                reason = Some(format!(
+                    "VEX {}{why}: {} statement {}",
+                    st.status.as_str(),
+                    doc.source,
+                    st.index
+                ));
             }
         }
         if reason.is_none()
@@ -494,11 +516,17 @@ pub fn apply(
                         st.vulnerability
                     )
                 }
+            } else if u.decided == 0 {
+                let (d, i) = u.superseded_by.unwrap_or_default();
+                format!(
+                    "a later statement ({} statement {}) decides the same finding(s)",
+                    vex[d].source, vex[d].statements[i].index
+                )
             } else if !st.status.suppresses() {
                 format!(
                     "status {} does not suppress findings ({} matching finding(s) kept)",
                     st.status.as_str(),
-                    u.matched
+                    u.decided
                 )
             } else {
                 continue;

@@ -466,3 +466,49 @@ fn ignore_without_expiry_and_purl_with_version() {
     );
     assert_eq!(e.suppressed[0].reason, "inline:2: ignored");
 }
+
+/// OpenVEX statements form a sequence: the latest one covering a finding decides, by timestamp (statement, else
+/// document), whatever the order the files were given in.
+#[test]
+fn latest_vex_statement_wins() {
+    let base = load_vex(testdata("openvex.json")).unwrap(); // document timestamp 2026-11-01T12:00:00Z
+    let later = bulwark_evaluate::parse_vex(
+        br#"{"@context":"https://openvex.dev/ns/v0.2.0","timestamp":"2026-11-20T08:00:00+01:00","statements":[
+            {"vulnerability":{"name":"CVE-2024-1000"},
+             "products":[{"@id":"pkg:deb/debian/openssl"}],
+             "status":"affected","action_statement":"upgrade to 3.0.13"}]}"#,
+        "later.json",
+    )
+    .unwrap();
+    let earlier = bulwark_evaluate::parse_vex(
+        br#"{"@context":"https://openvex.dev/ns/v0.2.0","timestamp":"2026-10-01T00:00:00Z","statements":[
+            {"vulnerability":{"name":"CVE-2024-1000"},
+             "products":[{"@id":"pkg:deb/debian/openssl"}],
+             "status":"under_investigation"}]}"#,
+        "earlier.json",
+    )
+    .unwrap();
+
+    for docs in [
+        vec![base.clone(), later.clone()],
+        vec![later.clone(), base.clone()],
+    ] {
+        let mut r = report();
+        let e = apply(&mut r, &Filters::default(), None, &docs, today());
+        assert!(r.findings.iter().any(|f| f.id == "CVE-2024-1000"));
+        assert!(e.suppressed.iter().all(|s| s.finding.id != "CVE-2024-1000"));
+        let superseded = "VEX statement 1 for CVE-2024-1000 (not_affected) applies to nothing: a later statement (later.json statement 1) decides the same finding(s)";
+        assert!(
+            e.diagnostics.iter().any(|d| d.message == superseded),
+            "{:#?}",
+            e.diagnostics
+        );
+        assert!(e.diagnostics.iter().any(|d| d.message
+            == "VEX statement 1 for CVE-2024-1000 (affected) applies to nothing: status affected does not suppress findings (1 matching finding(s) kept)"));
+    }
+
+    // An older document given last does not override a newer statement.
+    let mut r = report();
+    let e = apply(&mut r, &Filters::default(), None, &[base, earlier], today());
+    assert!(e.suppressed.iter().any(|s| s.finding.id == "CVE-2024-1000"));
+}
