@@ -148,7 +148,19 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<Sbom, SbomError> {
     let mut packages = Vec::new();
     let mut distro = None;
     let mut skipped = Skipped::default();
-    let mut stack: Vec<&Component> = bom.components.iter().rev().collect();
+    // Top-level components, then any nested under the described component itself (some tools put an
+    // application's dependencies there).
+    let nested_in_target = bom
+        .metadata
+        .as_ref()
+        .and_then(|m| m.component.as_ref())
+        .map(|c| c.components.as_slice())
+        .unwrap_or_default();
+    let mut stack: Vec<&Component> = nested_in_target
+        .iter()
+        .rev()
+        .chain(bom.components.iter().rev())
+        .collect();
     while let Some(c) = stack.pop() {
         stack.extend(c.components.iter().rev());
         match c.ty.as_deref() {

@@ -244,13 +244,16 @@ fn skipped_components_are_reported() {
         {"type":"library","name":"a","version":"1","purl":"pkg:generic/a@1"},
         {"type":"library","name":"b","version":"1"},
         {"type":"library","name":"c","version":"2","purl":"pkg:npm/c@2","components":[
-            {"type":"library","name":"d","version":"3","purl":"pkg:cargo/d@3"}]}]}"#;
+            {"type":"library","name":"d","version":"3","purl":"pkg:cargo/d@3"}]}],
+        "metadata":{"component":{"type":"application","name":"app","components":[
+            {"type":"library","name":"e","version":"4","purl":"pkg:gem/e@4"}]}}}"#;
     let s = bulwark_sbom::parse_sbom(json, "x.json").unwrap();
     assert_eq!(
         read_list(&s.packages),
         [
             (PackageType::Npm, "c".to_string(), "2".to_string()),
-            (PackageType::Cargo, "d".to_string(), "3".to_string())
+            (PackageType::Cargo, "d".to_string(), "3".to_string()),
+            (PackageType::Gem, "e".to_string(), "4".to_string()),
         ]
     );
     let msgs: Vec<&str> = s.diagnostics.iter().map(|d| d.message.as_str()).collect();
