@@ -1,6 +1,8 @@
 //! Package URLs (<https://github.com/package-url/purl-spec>), built by hand: the few rules we need are the
 //! percent-encoding of names and versions and sorted qualifiers.
 
+use std::fmt::Write;
+
 /// Percent-encodes a purl segment: everything but unreserved characters (RFC 3986) is encoded.
 fn encode(s: &str, keep: &[u8]) -> String {
     let mut out = String::with_capacity(s.len());
@@ -8,7 +10,7 @@ fn encode(s: &str, keep: &[u8]) -> String {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || keep.contains(&b) {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            let _ = write!(out, "%{b:02X}");
         }
     }
     out

@@ -135,13 +135,13 @@ impl ImageFs {
                     )),
                 }
             }
-            if let NodeKind::Symlink(target) = &e.kind {
-                if escapes_root(&e.path, target) {
-                    self.diagnostics.push(Diagnostic::warning(
-                        format!("symlink to '{target}' points outside the image root; it is resolved inside the image"),
-                        self.location(index, &e.path),
-                    ));
-                }
+            if let NodeKind::Symlink(target) = &e.kind
+                && escapes_root(&e.path, target)
+            {
+                self.diagnostics.push(Diagnostic::warning(
+                    format!("symlink to '{target}' points outside the image root; it is resolved inside the image"),
+                    self.location(index, &e.path),
+                ));
             }
             if content.is_some() || self.history.contains_key(&e.path) {
                 self.history
@@ -314,7 +314,8 @@ fn escapes_root(path: &str, target: &str) -> bool {
     } else {
         dir.to_string()
     };
-    let mut depth = base.split('/').filter(|c| !c.is_empty()).count() as i64;
+    let mut depth =
+        i64::try_from(base.split('/').filter(|c| !c.is_empty()).count()).unwrap_or(i64::MAX);
     for c in target.split('/') {
         match c {
             "" | "." => {}

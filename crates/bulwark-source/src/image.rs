@@ -382,7 +382,7 @@ impl Image {
             })?;
             if let Some(ms) = doc.manifests {
                 let next = pick_platform(&ms, platform, &name)?;
-                digest = next.digest.clone();
+                digest.clone_from(&next.digest);
                 continue;
             }
             let (Some(cfg), Some(layers)) = (doc.config, doc.layers) else {

@@ -214,7 +214,7 @@ pub fn read_layer(
     let mut archive = tar::Archive::new(uncompressed);
     let mut out = LayerContents::default();
     walk_entries(&mut archive, layer, opts, &mut out)
-        .map_err(|e| layer_err(e.to_string(), e.into_io()))?;
+        .map_err(|e| layer_err(e.to_string(), Some(e)))?;
 
     // Drain what tar left (end-of-archive padding, the gzip trailer), so that truncation is noticed and the
     // digests cover every byte.
@@ -243,41 +243,20 @@ pub fn read_layer(
     Ok(out)
 }
 
-/// Errors inside the entry walk.
-enum WalkError {
-    Io(io::Error),
-}
-
-impl std::fmt::Display for WalkError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Io(e) => write!(f, "{e}"),
-        }
-    }
-}
-
-impl WalkError {
-    fn into_io(self) -> Option<io::Error> {
-        match self {
-            Self::Io(e) => Some(e),
-        }
-    }
-}
-
 fn walk_entries<R: Read>(
     archive: &mut tar::Archive<R>,
     layer: &LayerRef,
     opts: &ReadOptions<'_>,
     out: &mut LayerContents,
-) -> Result<(), WalkError> {
+) -> io::Result<()> {
     let loc = |path: &str| Location {
         path: Some(format!("/{path}")),
         layer: Some(layer.clone()),
         ..Location::default()
     };
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for entry in archive.entries().map_err(WalkError::Io)? {
-        let mut entry = entry.map_err(WalkError::Io)?;
+    for entry in archive.entries()? {
+        let mut entry = entry?;
         let raw_path = entry.path_bytes().into_owned();
         let raw = String::from_utf8_lossy(&raw_path).into_owned();
         let Some(path) = normalize(&raw) else {
@@ -336,8 +315,10 @@ fn walk_entries<R: Read>(
             _ => NodeKind::Other,
         };
         let mut content = None;
-        if let NodeKind::File { size } = kind {
-            if (opts.wanted)(&path) {
+        if let NodeKind::File { size } = kind
+            && (opts.wanted)(&path)
+        {
+            {
                 if size > opts.max_file_bytes {
                     out.diagnostics.push(Diagnostic::warning(
                         format!(
@@ -348,7 +329,7 @@ fn walk_entries<R: Read>(
                     ));
                 } else {
                     let mut buf = Vec::with_capacity(size as usize);
-                    entry.read_to_end(&mut buf).map_err(WalkError::Io)?;
+                    entry.read_to_end(&mut buf)?;
                     content = Some(Arc::from(buf));
                 }
             }

@@ -79,8 +79,10 @@ pub fn read_rootfs(
                 NodeKind::Other
             };
             let mut content = None;
-            if let NodeKind::File { size } = kind {
-                if (opts.wanted)(&path) {
+            if let NodeKind::File { size } = kind
+                && (opts.wanted)(&path)
+            {
+                {
                     if size > opts.max_file_bytes {
                         out.diagnostics.push(Diagnostic::warning(
                             format!(

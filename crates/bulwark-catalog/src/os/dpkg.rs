@@ -20,9 +20,9 @@ pub fn wanted(path: &str) -> bool {
         || path
             .strip_prefix(STATUS_D)
             .is_some_and(|f| !f.contains('/') && !f.ends_with(".md5sums"))
-        || path
-            .strip_prefix(INFO)
-            .is_some_and(|f| !f.contains('/') && f.ends_with(".list"))
+        || path.strip_prefix(INFO).is_some_and(|f| {
+            !f.contains('/') && f.strip_suffix(".list").is_some_and(|n| !n.is_empty())
+        })
 }
 
 /// A package as one status stanza describes it.
@@ -105,7 +105,7 @@ pub fn catalog(fs: &ImageFs, distro: Option<&Distro>, diags: &mut Vec<Diagnostic
     for (path, history) in sources {
         let attribution = attribute(history, &path, diags);
         for (entry, attr) in attribution {
-            packages.push(to_package(fs, distro, &path, entry, attr));
+            packages.push(to_package(fs, distro, &path, entry, &attr));
         }
     }
     packages
@@ -168,7 +168,7 @@ fn to_package(
     distro: Option<&Distro>,
     path: &str,
     e: DpkgEntry,
-    attr: Attribution,
+    attr: &Attribution,
 ) -> Package {
     let distro_q = distro
         .map(|d| format!("{}-{}", d.id, d.version_id.as_deref().unwrap_or("")))

