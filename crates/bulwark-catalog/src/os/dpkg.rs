@@ -225,7 +225,7 @@ mod tests {
         assert_eq!(e[0].source_name.as_deref(), Some("glibc"));
         assert_eq!(e[1].source_version.as_deref(), Some("5.2.15-2+b13"));
         assert_eq!(d.len(), 1);
-        assert_eq!(d[0].location.line, Some(14));
+        assert_eq!(d[0].location.line, Some(16), "the stanza starts at line 16");
     }
 
     #[test]
