@@ -46,7 +46,9 @@ enum Command {
 #[derive(Debug, Subcommand)]
 enum ScanTarget {
     /// A container image: registry reference, docker-archive, oci-archive or OCI layout.
-    Image(cmd::image::SbomArgs),
+    Image(cmd::image::ScanImageArgs),
+    /// A stored CycloneDX or SPDX SBOM, re-matched without the image.
+    Sbom(cmd::image::ScanSbomArgs),
     /// A repository or any directory: lockfiles and installed language packages.
     Fs(cmd::fs::FsArgs),
     /// A mounted root filesystem (host scanning): OS packages.
@@ -97,6 +99,9 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Scan {
             target: ScanTarget::Fs(args),
         } => cmd::fs::scan_fs(&args),
+        Command::Scan {
+            target: ScanTarget::Sbom(args),
+        } => cmd::image::scan_sbom(&args),
         Command::Db { command } => cmd::db::run(&command),
         Command::Rule(args) => cmd::k8s::rule(&args),
         Command::Completions { shell } => {

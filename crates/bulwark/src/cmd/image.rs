@@ -61,6 +61,26 @@ pub(crate) struct SbomArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub(crate) struct ScanImageArgs {
+    #[command(flatten)]
+    pub(crate) image: ImageArgs,
+    #[command(flatten)]
+    pub(crate) eval: super::evaluate::EvalArgs,
+    #[command(flatten)]
+    pub(crate) out: OutputArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ScanSbomArgs {
+    /// A CycloneDX (1.2–1.6) or SPDX (2.2/2.3) JSON SBOM.
+    pub(crate) sbom: PathBuf,
+    #[command(flatten)]
+    pub(crate) eval: super::evaluate::EvalArgs,
+    #[command(flatten)]
+    pub(crate) out: OutputArgs,
+}
+
+#[derive(Debug, clap::Args)]
 pub(crate) struct RootfsArgs {
     /// The root directory.
     pub(crate) dir: PathBuf,
@@ -77,10 +97,39 @@ pub(crate) fn sbom(args: &SbomArgs) -> Result<Outcome> {
     finish(&report, &args.out, Format::CycloneDx)
 }
 
-/// `bulwark scan image`: the inventory (vulnerability matching comes with the DB).
-pub(crate) fn scan_image_cmd(args: &SbomArgs) -> Result<Outcome> {
-    let report = scan_image(&args.image, args.out.quiet)?;
-    finish(&report, &args.out, Format::Table)
+/// `bulwark scan image`: inventory, vulnerabilities, evaluation, gate.
+pub(crate) fn scan_image_cmd(args: &ScanImageArgs) -> Result<Outcome> {
+    let mut report = scan_image(&args.image, args.out.quiet)?;
+    let failed = super::evaluate::evaluate(&mut report, &args.eval, args.out.quiet)?;
+    gated(finish(&report, &args.out, Format::Table)?, failed)
+}
+
+/// `bulwark scan sbom`: re-match a stored SBOM without the image.
+pub(crate) fn scan_sbom(args: &ScanSbomArgs) -> Result<Outcome> {
+    let sbom = bulwark_sbom::read_sbom(&args.sbom)
+        .with_context(|| format!("failed to read SBOM {}", args.sbom.display()))?;
+    let mut report = Report::new(Target {
+        kind: TargetKind::Sbom,
+        name: sbom
+            .target_name
+            .clone()
+            .unwrap_or_else(|| args.sbom.display().to_string()),
+        image: None,
+    });
+    report.os = sbom.distro;
+    report.packages = sbom.packages;
+    report.diagnostics.extend(sbom.diagnostics);
+    let failed = super::evaluate::evaluate(&mut report, &args.eval, args.out.quiet)?;
+    gated(finish(&report, &args.out, Format::Table)?, failed)
+}
+
+/// An untrustworthy result (2) wins over a failed gate (1).
+fn gated(outcome: Outcome, failed: bool) -> Result<Outcome> {
+    Ok(if outcome == Outcome::Clean && failed {
+        Outcome::PolicyFailed
+    } else {
+        outcome
+    })
 }
 
 /// `bulwark scan rootfs`.

@@ -1,6 +1,7 @@
 //! One module per command family. Each owns its clap argument struct and its `run` functions.
 
 pub(crate) mod db;
+pub(crate) mod evaluate;
 pub(crate) mod fs;
 pub(crate) mod image;
 pub(crate) mod k8s;

@@ -1,0 +1,72 @@
+//! Flags and glue for what happens after matching: filters, the ignore file, OpenVEX, and the `--fail-on` gate.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use bulwark_evaluate::{Date, Filters, PkgClass, apply, gate, load_ignore, load_vex};
+use bulwark_report::Report;
+use bulwark_types::Severity;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct EvalArgs {
+    /// Report only these severities (comma-separated): UNKNOWN, INFO, LOW, MEDIUM, HIGH, CRITICAL.
+    #[arg(long, value_delimiter = ',', value_name = "SEVERITY")]
+    pub(crate) severity: Vec<Severity>,
+    /// Leave out vulnerabilities without a fixed version.
+    #[arg(long)]
+    pub(crate) ignore_unfixed: bool,
+    /// Report vulnerabilities only in these package classes: os, library.
+    #[arg(long, value_delimiter = ',', value_name = "TYPE")]
+    pub(crate) pkg_types: Vec<PkgClass>,
+    /// Exceptions file [default: ./.bulwarkignore.yaml when it exists].
+    #[arg(long, value_name = "FILE", env = "BULWARK_IGNOREFILE")]
+    pub(crate) ignorefile: Option<PathBuf>,
+    /// OpenVEX document (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) vex: Vec<PathBuf>,
+    /// Exit 1 when a reported finding has at least this severity.
+    #[arg(long = "fail-on", value_name = "SEVERITY")]
+    pub(crate) fail_on: Option<Severity>,
+    /// List suppressed findings and why on stderr.
+    #[arg(long)]
+    pub(crate) show_suppressed: bool,
+}
+
+/// Applies VEX, the ignore file and the filters to the report; returns whether the gate failed.
+pub(crate) fn evaluate(report: &mut Report, args: &EvalArgs, quiet: bool) -> Result<bool> {
+    let ignore = match &args.ignorefile {
+        Some(p) => Some(load_ignore(p)?),
+        None => {
+            let d = Path::new(".bulwarkignore.yaml");
+            if d.is_file() {
+                Some(load_ignore(d)?)
+            } else {
+                None
+            }
+        }
+    };
+    let vex = args
+        .vex
+        .iter()
+        .map(load_vex)
+        .collect::<Result<Vec<_>, _>>()?;
+    let filters = Filters {
+        severities: args.severity.clone(),
+        ignore_unfixed: args.ignore_unfixed,
+        pkg_types: args.pkg_types.clone(),
+    };
+    let eval = apply(report, &filters, ignore.as_ref(), &vex, Date::today_utc());
+    if !quiet && (!eval.suppressed.is_empty() || eval.filtered > 0) {
+        eprintln!(
+            "bulwark: {} finding(s) suppressed (VEX, ignore file), {} filtered out",
+            eval.suppressed.len(),
+            eval.filtered
+        );
+    }
+    if args.show_suppressed {
+        for s in &eval.suppressed {
+            eprintln!("bulwark: suppressed {s}");
+        }
+    }
+    Ok(gate(report, args.fail_on))
+}
