@@ -1,0 +1,67 @@
+use std::path::PathBuf;
+
+/// What went wrong while building, opening, querying or updating the DB.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(
+        "vulnerability database {} not found; run `bulwark db update` (or `bulwark db build`) to get one",
+        path.display()
+    )]
+    NotFound { path: PathBuf },
+    #[error(
+        "vulnerability database {} is corrupt or truncated ({reason}); run `bulwark db update` to replace it",
+        path.display()
+    )]
+    Corrupt { path: PathBuf, reason: String },
+    #[error(
+        "vulnerability database {} has schema version {found}, this Bulwark reads version {expected}; run `bulwark db update`",
+        path.display()
+    )]
+    Schema {
+        path: PathBuf,
+        found: String,
+        expected: u32,
+    },
+    #[error(
+        "vulnerability database {} was built {age_days} days ago, more than the allowed {max_days}; run `bulwark db update`",
+        path.display()
+    )]
+    Stale {
+        path: PathBuf,
+        age_days: u64,
+        max_days: u64,
+    },
+    #[error("failed to access {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("failed to write vulnerability database {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("failed to read feed {}: {reason}", path.display())]
+    Feed { path: PathBuf, reason: String },
+    #[error("failed to download {url}: {reason}")]
+    Download { url: String, reason: String },
+    #[error(
+        "digest mismatch for {url}: expected sha256:{expected}, got sha256:{actual}; refusing it, the previous database is kept"
+    )]
+    Digest {
+        url: String,
+        expected: String,
+        actual: String,
+    },
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

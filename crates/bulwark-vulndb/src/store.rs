@@ -1,0 +1,456 @@
+//! The on-disk DB: one SQLite file with an index on (namespace, package), opened read-only.
+//!
+//! SQLite rather than a custom format: indexed lookups without loading the file, a page cache that makes a
+//! 5,000-package scan a few thousand B-tree probes, and a file anyone can inspect with `sqlite3`.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+use crate::model::{AffectedRecord, Enrichment, Vuln};
+
+/// Bumped whenever the tables or the JSON in them change incompatibly.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Past this age a scan warns that the DB is stale (`--db-max-age` turns it into an error). A week: the public
+/// feeds change daily, and a week-old DB misses roughly a week of fixes, which a user should hear about, while a
+/// laptop that was off for a weekend should not nag.
+pub const DEFAULT_WARN_AGE: Duration = Duration::from_hours(7 * 24);
+
+const SCHEMA: &str = "
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE sources(name TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE vulns(id TEXT NOT NULL, origin TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY(id, origin)) WITHOUT ROWID;
+CREATE TABLE aliases(alias TEXT NOT NULL, id TEXT NOT NULL, origin TEXT NOT NULL);
+CREATE TABLE affected(namespace TEXT NOT NULL, package TEXT NOT NULL, vuln_id TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE enrich(cve TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE namespaces(namespace TEXT PRIMARY KEY, rows INTEGER NOT NULL) WITHOUT ROWID;
+";
+
+const INDEXES: &str = "
+CREATE INDEX affected_by_package ON affected(namespace, package);
+CREATE INDEX aliases_by_alias ON aliases(alias);
+INSERT INTO namespaces SELECT namespace, count(*) FROM affected GROUP BY namespace;
+";
+
+/// One feed that went into the DB.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceInfo {
+    /// `osv:PyPI-all.zip`, `debian-tracker`, `alpine-secdb:v3.14/main.json`, `nvd`, `epss`, `kev`.
+    pub name: String,
+    /// `osv`, `debian`, `secdb`, `nvd`, `epss`, `kev`.
+    pub kind: String,
+    /// Where it was read from (path or URL).
+    pub location: String,
+    /// The feed's own date, or the file's modification time when the feed has none.
+    pub date: Option<String>,
+    pub records: u64,
+    pub skipped: u64,
+    pub withdrawn: u64,
+    pub unsupported: u64,
+}
+
+/// The DB's metadata.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DbMeta {
+    pub schema_version: u32,
+    /// Build time, seconds since the Unix epoch.
+    pub built_at: u64,
+    pub sources: Vec<SourceInfo>,
+}
+
+impl DbMeta {
+    /// How old the DB is at `now`.
+    #[must_use]
+    pub fn age(&self, now: SystemTime) -> Duration {
+        let now = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+        Duration::from_secs(now.saturating_sub(self.built_at))
+    }
+}
+
+/// An open, read-only vulnerability DB.
+pub struct VulnDb {
+    conn: Connection,
+    path: PathBuf,
+    meta: DbMeta,
+}
+
+impl std::fmt::Debug for VulnDb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VulnDb")
+            .field("path", &self.path)
+            .field("meta", &self.meta)
+            .finish_non_exhaustive()
+    }
+}
+
+fn header_check(path: &Path) -> Result<(), Error> {
+    let corrupt = |reason: String| Error::Corrupt {
+        path: path.to_owned(),
+        reason,
+    };
+    let mut f = File::open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Error::NotFound {
+                path: path.to_owned(),
+            }
+        } else {
+            Error::io(path, e)
+        }
+    })?;
+    let len = f.metadata().map_err(|e| Error::io(path, e))?.len();
+    let mut header = [0u8; 100];
+    if len < 100 {
+        return Err(corrupt(format!(
+            "{len} bytes, shorter than a SQLite header"
+        )));
+    }
+    f.read_exact(&mut header).map_err(|e| Error::io(path, e))?;
+    if &header[..16] != b"SQLite format 3\0" {
+        return Err(corrupt("not a SQLite database".into()));
+    }
+    let page_size = match u16::from_be_bytes([header[16], header[17]]) {
+        1 => 65536,
+        n => u64::from(n),
+    };
+    let pages = u64::from(u32::from_be_bytes([
+        header[28], header[29], header[30], header[31],
+    ]));
+    if page_size < 512 || len % page_size != 0 || len < page_size * pages {
+        return Err(corrupt(format!(
+            "{len} bytes, but the header says {pages} pages of {page_size} bytes"
+        )));
+    }
+    Ok(())
+}
+
+impl VulnDb {
+    /// Opens the DB read-only. Checks the SQLite header against the file size (a truncated download is caught
+    /// here, before any query) and the schema version.
+    pub fn open(path: &Path) -> Result<VulnDb, Error> {
+        header_check(path)?;
+        let corrupt = |e: rusqlite::Error| Error::Corrupt {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(corrupt)?;
+        let get = |key: &str| -> Result<Option<String>, Error> {
+            conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+                .optional()
+                .map_err(corrupt)
+        };
+        let version = get("schema_version")?.unwrap_or_default();
+        if version != SCHEMA_VERSION.to_string() {
+            return Err(Error::Schema {
+                path: path.to_owned(),
+                found: if version.is_empty() {
+                    "none".into()
+                } else {
+                    version
+                },
+                expected: SCHEMA_VERSION,
+            });
+        }
+        let built_at = get("built_at")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_default();
+        let sources = {
+            let mut stmt = conn
+                .prepare("SELECT data FROM sources ORDER BY name")
+                .map_err(corrupt)?;
+            let rows = stmt
+                .query_map([], |r| r.get::<_, String>(0))
+                .map_err(corrupt)?;
+            let mut sources = Vec::new();
+            for row in rows {
+                let data = row.map_err(corrupt)?;
+                sources.push(serde_json::from_str(&data).map_err(|e| Error::Corrupt {
+                    path: path.to_owned(),
+                    reason: format!("bad source record: {e}"),
+                })?);
+            }
+            sources
+        };
+        Ok(VulnDb {
+            conn,
+            path: path.to_owned(),
+            meta: DbMeta {
+                schema_version: SCHEMA_VERSION,
+                built_at,
+                sources,
+            },
+        })
+    }
+
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    #[must_use]
+    pub fn meta(&self) -> &DbMeta {
+        &self.meta
+    }
+
+    /// Errors with [`Error::Stale`] when the DB is older than `max_age`.
+    pub fn check_age(&self, max_age: Duration, now: SystemTime) -> Result<(), Error> {
+        let age = self.meta.age(now);
+        if age > max_age {
+            return Err(Error::Stale {
+                path: self.path.clone(),
+                age_days: age.as_secs() / 86400,
+                max_days: max_age.as_secs() / 86400,
+            });
+        }
+        Ok(())
+    }
+
+    fn corrupt(&self, e: impl std::fmt::Display) -> Error {
+        Error::Corrupt {
+            path: self.path.clone(),
+            reason: e.to_string(),
+        }
+    }
+
+    /// Every rule for `package` (already normalised) in `namespace`.
+    pub fn affected(&self, namespace: &str, package: &str) -> Result<Vec<AffectedRecord>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT data FROM affected WHERE namespace = ?1 AND package = ?2")
+            .map_err(|e| self.corrupt(e))?;
+        let mut rows = stmt
+            .query(params![namespace, package])
+            .map_err(|e| self.corrupt(e))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| self.corrupt(e))? {
+            let data: String = row.get(0).map_err(|e| self.corrupt(e))?;
+            out.push(serde_json::from_str(&data).map_err(|e| self.corrupt(e))?);
+        }
+        Ok(out)
+    }
+
+    /// The advisory `id` as the feed `origin` wrote it.
+    pub fn vuln(&self, id: &str, origin: &str) -> Result<Option<Vuln>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT data FROM vulns WHERE id = ?1 AND origin = ?2")
+            .map_err(|e| self.corrupt(e))?;
+        let data: Option<String> = stmt
+            .query_row(params![id, origin], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.corrupt(e))?;
+        data.map(|d| serde_json::from_str(&d).map_err(|e| self.corrupt(e)))
+            .transpose()
+    }
+
+    /// Advisories whose id or alias is `id`: `(id, origin)` pairs.
+    pub fn lookup_id(&self, id: &str) -> Result<Vec<(String, String)>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, origin FROM vulns WHERE id = ?1 UNION SELECT id, origin FROM aliases WHERE alias = ?1",
+            )
+            .map_err(|e| self.corrupt(e))?;
+        let rows = stmt
+            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| self.corrupt(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.corrupt(e))
+    }
+
+    /// NVD, EPSS and KEV data for a CVE.
+    pub fn enrichment(&self, cve: &str) -> Result<Option<Enrichment>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT data FROM enrich WHERE cve = ?1")
+            .map_err(|e| self.corrupt(e))?;
+        let data: Option<String> = stmt
+            .query_row([cve], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.corrupt(e))?;
+        data.map(|d| serde_json::from_str(&d).map_err(|e| self.corrupt(e)))
+            .transpose()
+    }
+
+    /// Whether the DB has any advisory in `namespace` (`debian:12`).
+    pub fn has_namespace(&self, namespace: &str) -> Result<bool, Error> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT 1 FROM namespaces WHERE namespace = ?1")
+            .map_err(|e| self.corrupt(e))?;
+        stmt.exists([namespace]).map_err(|e| self.corrupt(e))
+    }
+
+    /// Every namespace with its number of rules.
+    pub fn namespaces(&self) -> Result<Vec<(String, u64)>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT namespace, rows FROM namespaces ORDER BY namespace")
+            .map_err(|e| self.corrupt(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))
+            .map_err(|e| self.corrupt(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.corrupt(e))
+    }
+
+    /// SQLite's full integrity check (reads every page; used after a download, not on every scan).
+    pub fn verify(&self) -> Result<(), Error> {
+        let result: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(|e| self.corrupt(e))?;
+        if result == "ok" {
+            Ok(())
+        } else {
+            Err(self.corrupt(result))
+        }
+    }
+}
+
+/// Writes a new DB file. Rows go in unindexed inside one transaction; indexes are built at the end.
+pub(crate) struct Writer {
+    conn: Connection,
+    path: PathBuf,
+    enrich: HashMap<String, Enrichment>,
+    pub(crate) vulns: u64,
+    pub(crate) affected: u64,
+}
+
+impl Writer {
+    pub(crate) fn create(path: &Path) -> Result<Writer, Error> {
+        let w = |e| Error::Write {
+            path: path.to_owned(),
+            source: e,
+        };
+        let _ = std::fs::remove_file(path);
+        let conn = Connection::open(path).map_err(w)?;
+        conn.execute_batch(
+            "PRAGMA page_size = 4096; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; BEGIN;",
+        )
+        .map_err(w)?;
+        conn.execute_batch(SCHEMA).map_err(w)?;
+        Ok(Writer {
+            conn,
+            path: path.to_owned(),
+            enrich: HashMap::new(),
+            vulns: 0,
+            affected: 0,
+        })
+    }
+
+    fn err(&self, e: rusqlite::Error) -> Error {
+        Error::Write {
+            path: self.path.clone(),
+            source: e,
+        }
+    }
+
+    pub(crate) fn add_vuln(&mut self, v: &Vuln) -> Result<(), Error> {
+        let data = serde_json::to_string(v).expect("serialisable");
+        self.conn
+            .prepare_cached("INSERT OR REPLACE INTO vulns(id, origin, data) VALUES (?1, ?2, ?3)")
+            .and_then(|mut s| s.execute(params![v.id, v.origin, data]))
+            .map_err(|e| self.err(e))?;
+        for alias in &v.aliases {
+            self.conn
+                .prepare_cached("INSERT INTO aliases(alias, id, origin) VALUES (?1, ?2, ?3)")
+                .and_then(|mut s| s.execute(params![alias, v.id, v.origin]))
+                .map_err(|e| self.err(e))?;
+        }
+        self.vulns += 1;
+        Ok(())
+    }
+
+    pub(crate) fn add_affected(&mut self, a: &AffectedRecord) -> Result<(), Error> {
+        let data = serde_json::to_string(a).expect("serialisable");
+        self.conn
+            .prepare_cached(
+                "INSERT INTO affected(namespace, package, vuln_id, data) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .and_then(|mut s| s.execute(params![a.namespace, a.package, a.vuln_id, data]))
+            .map_err(|e| self.err(e))?;
+        self.affected += 1;
+        Ok(())
+    }
+
+    /// Merges enrichment from several feeds (NVD, EPSS and KEV each fill their own fields).
+    pub(crate) fn add_enrichment(&mut self, e: Enrichment) {
+        let slot = self
+            .enrich
+            .entry(e.cve.clone())
+            .or_insert_with(|| Enrichment {
+                cve: e.cve.clone(),
+                ..Enrichment::default()
+            });
+        if e.nvd.is_some() {
+            slot.nvd = e.nvd;
+            slot.nvd_severity = e.nvd_severity;
+        }
+        if e.epss.is_some() {
+            slot.epss = e.epss;
+            slot.epss_percentile = e.epss_percentile;
+        }
+        if e.kev.is_some() {
+            slot.kev = e.kev;
+        }
+    }
+
+    pub(crate) fn finish(
+        mut self,
+        sources: &[SourceInfo],
+        built_at: SystemTime,
+    ) -> Result<(), Error> {
+        let enrich = std::mem::take(&mut self.enrich);
+        for (cve, e) in &enrich {
+            let data = serde_json::to_string(e).expect("serialisable");
+            self.conn
+                .prepare_cached("INSERT INTO enrich(cve, data) VALUES (?1, ?2)")
+                .and_then(|mut s| s.execute(params![cve, data]))
+                .map_err(|e| self.err(e))?;
+        }
+        for s in sources {
+            let data = serde_json::to_string(s).expect("serialisable");
+            self.conn
+                .execute(
+                    "INSERT OR REPLACE INTO sources(name, data) VALUES (?1, ?2)",
+                    params![s.name, data],
+                )
+                .map_err(|e| self.err(e))?;
+        }
+        let secs = built_at
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        for (k, v) in [
+            ("schema_version", SCHEMA_VERSION.to_string()),
+            ("built_at", secs.to_string()),
+            ("built_at_rfc3339", crate::time::rfc3339(secs)),
+        ] {
+            self.conn
+                .execute(
+                    "INSERT INTO meta(key, value) VALUES (?1, ?2)",
+                    params![k, v],
+                )
+                .map_err(|e| self.err(e))?;
+        }
+        self.conn.execute_batch(INDEXES).map_err(|e| self.err(e))?;
+        self.conn
+            .execute_batch("COMMIT; ANALYZE;")
+            .map_err(|e| self.err(e))?;
+        let path = self.path.clone();
+        self.conn.close().map_err(|(_, e)| Error::Write {
+            path: path.clone(),
+            source: e,
+        })?;
+        Ok(())
+    }
+}

@@ -1,0 +1,341 @@
+//! `bulwark db update`: download a prebuilt DB (or the upstream feeds and build one), verify its sha256, and
+//! replace the current DB atomically. On any failure the current DB is left as it was.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use ureq::Agent;
+use ureq::tls::{TlsConfig, TlsProvider};
+
+use crate::Error;
+use crate::builder::{BuildOptions, BuildReport, FeedInput, FeedKind, build};
+use crate::store::VulnDb;
+
+/// Progress callback: `(what, bytes so far, total if known)`.
+pub type Progress<'a> = &'a dyn Fn(&str, u64, Option<u64>);
+
+/// Default upstream feeds for `bulwark db update --from-feeds` (see docs/vulnerability-data.md).
+pub const DEFAULT_OSV_BASE: &str = "https://osv-vulnerabilities.storage.googleapis.com";
+/// OSV ecosystems downloaded by default (`<base>/<ecosystem>/all.zip`).
+pub const DEFAULT_OSV_ECOSYSTEMS: &[&str] = &[
+    "PyPI",
+    "npm",
+    "Go",
+    "crates.io",
+    "Maven",
+    "RubyGems",
+    "Packagist",
+    "NuGet",
+    "AlmaLinux",
+    "Rocky Linux",
+    "Ubuntu",
+];
+pub const DEFAULT_DEBIAN_URL: &str = "https://security-tracker.debian.org/tracker/data/json";
+pub const DEFAULT_SECDB_BASE: &str = "https://secdb.alpinelinux.org";
+/// Alpine releases whose secdb is downloaded by default.
+pub const DEFAULT_ALPINE_RELEASES: &[&str] = &[
+    "v3.14", "v3.15", "v3.16", "v3.17", "v3.18", "v3.19", "v3.20", "v3.21", "v3.22",
+];
+pub const DEFAULT_EPSS_URL: &str = "https://epss.cyentia.com/epss_scores-current.csv.gz";
+pub const DEFAULT_KEV_URL: &str =
+    "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json";
+
+/// The feed list that `--from-feeds` uses when the user names none.
+#[must_use]
+pub fn default_feeds() -> Vec<(FeedKind, String)> {
+    let mut feeds: Vec<(FeedKind, String)> = DEFAULT_OSV_ECOSYSTEMS
+        .iter()
+        .map(|e| {
+            (
+                FeedKind::Osv,
+                format!("{DEFAULT_OSV_BASE}/{}/all.zip", e.replace(' ', "%20")),
+            )
+        })
+        .collect();
+    feeds.push((FeedKind::Debian, DEFAULT_DEBIAN_URL.into()));
+    for r in DEFAULT_ALPINE_RELEASES {
+        for repo in ["main", "community"] {
+            feeds.push((
+                FeedKind::Secdb,
+                format!("{DEFAULT_SECDB_BASE}/{r}/{repo}.json"),
+            ));
+        }
+    }
+    feeds.push((FeedKind::Epss, DEFAULT_EPSS_URL.into()));
+    feeds.push((FeedKind::Kev, DEFAULT_KEV_URL.into()));
+    feeds
+}
+
+fn agent() -> Agent {
+    let tls = TlsConfig::builder()
+        .provider(TlsProvider::Rustls)
+        .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+        .build();
+    Agent::config_builder()
+        .http_status_as_error(false)
+        .user_agent(concat!("bulwark/", env!("CARGO_PKG_VERSION")))
+        .tls_config(tls)
+        .timeout_connect(Some(Duration::from_secs(30)))
+        .timeout_per_read(Some(Duration::from_mins(2)))
+        .build()
+        .new_agent()
+}
+
+fn download_err(url: &str, reason: impl std::fmt::Display) -> Error {
+    Error::Download {
+        url: url.to_owned(),
+        reason: reason.to_string(),
+    }
+}
+
+/// Downloads `url` to `dest`, hashing as it goes; returns the hex sha256. `Ok(None)` for a 404.
+fn fetch_to(
+    agent: &Agent,
+    url: &str,
+    dest: &Path,
+    progress: Option<Progress<'_>>,
+) -> Result<Option<String>, Error> {
+    let resp = agent.get(url).call().map_err(|e| download_err(url, e))?;
+    let status = resp.status().as_u16();
+    if status == 404 {
+        return Ok(None);
+    }
+    if status != 200 {
+        return Err(download_err(url, format!("HTTP {status}")));
+    }
+    let total = resp
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let mut reader = resp.into_body().into_reader();
+    let mut file = std::fs::File::create(dest).map_err(|e| Error::io(dest, e))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut done = 0u64;
+    loop {
+        let n = reader.read(&mut buf).map_err(|e| download_err(url, e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        file.write_all(&buf[..n]).map_err(|e| Error::io(dest, e))?;
+        done += n as u64;
+        if let Some(p) = progress {
+            p(url, done, total);
+        }
+    }
+    if let Some(t) = total
+        && t != done
+    {
+        return Err(download_err(url, format!("got {done} of {t} bytes")));
+    }
+    file.flush().map_err(|e| Error::io(dest, e))?;
+    Ok(Some(hex(&hasher.finalize())))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// `sha256:abc…`, `abc…  file` → `abc…` (lowercase); `None` if it is not 64 hex digits.
+#[must_use]
+pub fn parse_digest(text: &str) -> Option<String> {
+    let first = text.split_whitespace().next()?;
+    let hexpart = first.strip_prefix("sha256:").unwrap_or(first);
+    (hexpart.len() == 64 && hexpart.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| hexpart.to_ascii_lowercase())
+}
+
+/// The digest a download must have: the one given, or the `<url>.sha256` sidecar. `Ok(None)` when there is
+/// neither.
+fn expected_digest(agent: &Agent, url: &str, given: Option<&str>) -> Result<Option<String>, Error> {
+    if let Some(g) = given {
+        return parse_digest(g)
+            .map(Some)
+            .ok_or_else(|| download_err(url, format!("{g:?} is not a sha256 digest")));
+    }
+    let sidecar = format!("{url}.sha256");
+    let resp = agent
+        .get(&sidecar)
+        .call()
+        .map_err(|e| download_err(&sidecar, e))?;
+    match resp.status().as_u16() {
+        404 => Ok(None),
+        200 => {
+            let text = resp
+                .into_body()
+                .with_config()
+                .limit(4096)
+                .read_to_string()
+                .map_err(|e| download_err(&sidecar, e))?;
+            parse_digest(&text)
+                .map(Some)
+                .ok_or_else(|| download_err(&sidecar, "the sidecar holds no sha256 digest"))
+        }
+        s => Err(download_err(&sidecar, format!("HTTP {s}"))),
+    }
+}
+
+fn check(url: &str, expected: Option<&str>, actual: &str) -> Result<(), Error> {
+    match expected {
+        Some(e) if e != actual => Err(Error::Digest {
+            url: url.to_owned(),
+            expected: e.to_owned(),
+            actual: actual.to_owned(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// What an update did.
+#[derive(Debug, Clone)]
+pub struct UpdateReport {
+    pub path: PathBuf,
+    pub sha256: String,
+    pub bytes: u64,
+    /// Set when the DB was built from feeds.
+    pub build: Option<BuildReport>,
+}
+
+/// Downloads a prebuilt DB from `url` (plain or `.gz`), checks it against `sha256` (or the `<url>.sha256`
+/// sidecar; one of them is required), opens it and runs SQLite's integrity check, then replaces `dest`
+/// atomically.
+pub fn update_from_url(
+    url: &str,
+    sha256: Option<&str>,
+    dest: &Path,
+    progress: Option<Progress<'_>>,
+) -> Result<UpdateReport, Error> {
+    let agent = agent();
+    let expected = expected_digest(&agent, url, sha256)?.ok_or_else(|| {
+        download_err(
+            url,
+            "no digest: serve a <url>.sha256 sidecar or pass --sha256",
+        )
+    })?;
+    if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
+    let tmp = crate::atomic::temp_path(dest);
+    let download = tmp.with_extension("download");
+    let result = (|| {
+        let actual = fetch_to(&agent, url, &download, progress)?
+            .ok_or_else(|| download_err(url, "HTTP 404"))?;
+        check(url, Some(&expected), &actual)?;
+        if Path::new(url.split('?').next().unwrap_or(url))
+            .extension()
+            .is_some_and(|e| e == "gz")
+        {
+            let mut r = flate2::read::GzDecoder::new(
+                std::fs::File::open(&download).map_err(|e| Error::io(&download, e))?,
+            );
+            let mut w = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+            std::io::copy(&mut r, &mut w).map_err(|e| Error::io(&download, e))?;
+        } else {
+            std::fs::rename(&download, &tmp).map_err(|e| Error::io(&tmp, e))?;
+        }
+        let db = VulnDb::open(&tmp)?;
+        db.verify()?;
+        drop(db);
+        let bytes = std::fs::metadata(&tmp).map_or(0, |m| m.len());
+        crate::atomic::persist(&tmp, dest)?;
+        Ok(UpdateReport {
+            path: dest.to_owned(),
+            sha256: actual,
+            bytes,
+            build: None,
+        })
+    })();
+    let _ = std::fs::remove_file(&download);
+    let _ = std::fs::remove_file(&tmp);
+    result
+}
+
+/// One feed to download for [`update_from_feeds`].
+#[derive(Debug, Clone)]
+pub struct FeedUrl {
+    pub kind: FeedKind,
+    pub url: String,
+    /// Expected sha256; without it, a `<url>.sha256` sidecar is used when the server has one.
+    pub sha256: Option<String>,
+}
+
+/// Downloads every feed (verifying digests where known), builds a DB and replaces `dest` atomically.
+pub fn update_from_feeds(
+    feeds: &[FeedUrl],
+    dest: &Path,
+    progress: Option<Progress<'_>>,
+) -> Result<UpdateReport, Error> {
+    let agent = agent();
+    let dir = dest
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .join(format!(".bulwark-feeds-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    let result = (|| {
+        let mut inputs = Vec::new();
+        for (i, f) in feeds.iter().enumerate() {
+            let expected = expected_digest(&agent, &f.url, f.sha256.as_deref())?;
+            // Keep the URL's file name (its extension says zip, gz, jsonl); the index keeps names unique.
+            let base = f
+                .url
+                .rsplit('/')
+                .next()
+                .filter(|s| !s.is_empty())
+                .unwrap_or("feed");
+            let base = base.split('?').next().unwrap_or(base);
+            let sub = dir.join(format!("{i:03}"));
+            std::fs::create_dir_all(&sub).map_err(|e| Error::io(&sub, e))?;
+            let file = sub.join(if f.kind == FeedKind::Debian && !base.contains('.') {
+                "debian.json".to_owned()
+            } else {
+                base.to_owned()
+            });
+            let actual = fetch_to(&agent, &f.url, &file, progress)?
+                .ok_or_else(|| download_err(&f.url, "HTTP 404"))?;
+            check(&f.url, expected.as_deref(), &actual)?;
+            // Alpine files carry their release in `distroversion`; the URL's parent is the hint otherwise.
+            let path = if f.kind == FeedKind::Secdb {
+                let release = f.url.rsplit('/').nth(1).unwrap_or("v0").to_owned();
+                let rdir = sub.join(&release);
+                std::fs::create_dir_all(&rdir).map_err(|e| Error::io(&rdir, e))?;
+                let moved = rdir.join(base);
+                std::fs::rename(&file, &moved).map_err(|e| Error::io(&moved, e))?;
+                moved
+            } else {
+                file
+            };
+            inputs.push(FeedInput {
+                kind: f.kind,
+                path,
+                origin: Some(f.url.clone()),
+            });
+        }
+        let report = build(&inputs, dest, &BuildOptions::default())?;
+        Ok(UpdateReport {
+            path: dest.to_owned(),
+            sha256: String::new(),
+            bytes: report.bytes,
+            build: Some(report),
+        })
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+/// sha256 of a file, hex.
+pub fn sha256_file(path: &Path) -> Result<String, Error> {
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut h = Sha256::new();
+    std::io::copy(&mut f, &mut h).map_err(|e| Error::io(path, e))?;
+    Ok(hex(&h.finalize()))
+}
