@@ -233,3 +233,49 @@ fn gitignore_and_skip_options() {
     };
     assert_eq!(names(&opts), ["a", "b", "c", "d"]);
 }
+
+/// A small deterministic mutation run over every committed fixture (the `fuzz/fuzz_targets/lang_*.rs`
+/// targets do this at scale): truncations and byte flips never panic.
+#[test]
+fn mutated_fixtures_never_panic() {
+    let lang = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/lang");
+    let mut files = Vec::new();
+    let mut stack = vec![lang];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.to_string_lossy().contains("testdata")
+                && e.metadata().unwrap().len() < 2 << 20
+            {
+                files.push(p);
+            }
+        }
+    }
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut rand = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for f in files {
+        let data = std::fs::read(&f).unwrap();
+        let name = f.display().to_string();
+        for round in 0..40 {
+            let mut d = data.clone();
+            if round % 2 == 0 && !d.is_empty() {
+                d.truncate((rand() as usize) % d.len());
+            }
+            for _ in 0..(round % 5) {
+                if !d.is_empty() {
+                    let i = (rand() as usize) % d.len();
+                    d[i] = rand() as u8;
+                }
+            }
+            let mut out = Output::default();
+            lang::parse_bytes(&name, &d, &mut out);
+        }
+    }
+}

@@ -299,7 +299,7 @@ pub fn catalog(fs: &ImageFs, os_packages: &[Package], diags: &mut Vec<Diagnostic
                         "file of {size} bytes is over the {MAX_TEXT_BYTES} byte limit; not parsed"
                     ),
                 );
-            } else if p.name == "go.sum"
+            } else if p.name == "gosum"
                 && paths.contains(format!("{}go.mod", parent(path)).as_str())
             {
                 // go.mod is the better source when present.
@@ -341,7 +341,7 @@ const LOCK_PARSERS: &[&str] = &[
     "yarn_lock",
     "pnpm_lock",
     "gomod",
-    "go.sum",
+    "gosum",
     "cargo_lock",
     "gradle_lockfile",
     "pom_xml",

@@ -198,7 +198,7 @@ impl Walker<'_> {
                 }
             }
             Some(p) => {
-                if p.name == "go.sum" && self.root.join(parent(rel)).join("go.mod").exists() {
+                if p.name == "gosum" && self.root.join(parent(rel)).join("go.mod").exists() {
                     return;
                 }
                 if size > MAX_TEXT_BYTES {

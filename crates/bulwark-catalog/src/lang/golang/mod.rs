@@ -28,7 +28,7 @@ fn parser(path: &str) -> Option<Parser> {
             parse: parse_go_mod,
         }),
         "go.sum" => Some(Parser {
-            name: "go.sum",
+            name: "gosum",
             parse: parse_go_sum,
         }),
         _ => None,

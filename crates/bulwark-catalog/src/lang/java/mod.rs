@@ -327,18 +327,18 @@ pub fn parse_pom_xml(input: &Input<'_>, out: &mut Output) {
     let mut props = std::collections::HashMap::new();
     if let Some((p, _)) = tag(&xml, "properties") {
         let mut rest = p;
-        while let Some(i) = rest.find('<') {
-            let r = &rest[i + 1..];
-            let Some(e) = r.find('>') else { break };
-            let name = &r[..e];
-            if let Some((v, _)) = tag(&rest[i..], name) {
-                props.insert(name.to_string(), v.to_string());
-                rest = &rest[i + name.len() + 2 + v.len()..];
-                if let Some(c) = rest.find('>') {
-                    rest = &rest[c + 1..];
+        while let Some(lt) = rest.find('<') {
+            let after = &rest[lt + 1..];
+            let Some(gt) = after.find('>') else { break };
+            let name = &after[..gt];
+            let body = &after[gt + 1..];
+            let close = format!("</{name}>");
+            match body.find(&close) {
+                Some(end) if !name.starts_with(['/', '!', '?']) => {
+                    props.insert(name.to_string(), body[..end].trim().to_string());
+                    rest = &body[end + close.len()..];
                 }
-            } else {
-                rest = r;
+                _ => rest = body,
             }
         }
     }

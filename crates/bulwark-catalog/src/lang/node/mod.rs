@@ -243,7 +243,7 @@ fn pnpm_key(key: &str, v5: bool) -> Option<(String, String)> {
         let (name, ver) = k.rsplit_once('/')?;
         return Some((name.to_string(), ver.split('_').next()?.to_string()));
     }
-    let at = k[1..].find('@')? + 1;
+    let at = k.get(1..)?.find('@')? + 1;
     Some((k[..at].to_string(), k[at + 1..].to_string()))
 }
 
