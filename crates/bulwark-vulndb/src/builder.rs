@@ -91,6 +91,9 @@ pub struct BuildReport {
 /// Builds a DB from `inputs` at `out`, atomically: the file appears complete or not at all. Malformed records
 /// are skipped and counted; a feed that cannot be read at all is an error.
 pub fn build(inputs: &[FeedInput], out: &Path, opts: &BuildOptions) -> Result<BuildReport, Error> {
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
     let tmp = crate::atomic::temp_path(out);
     let result = build_into(inputs, &tmp, opts);
     match result {
@@ -111,7 +114,14 @@ fn build_into(inputs: &[FeedInput], tmp: &Path, opts: &BuildOptions) -> Result<B
     let mut report = BuildReport::default();
     for input in inputs {
         let parsed = read_feed(input)?;
-        let name = source_name(input);
+        let mut name = source_name(input);
+        // Two inputs with one file name (two `alpine-secdb` trees) stay apart in the metadata.
+        let base = name.clone();
+        let mut n = 1;
+        while report.sources.iter().any(|s| s.name == name) {
+            n += 1;
+            name = format!("{base}#{n}");
+        }
         for p in &parsed.problems {
             report.problems.push(format!("{name}: {p}"));
         }
@@ -124,7 +134,8 @@ fn build_into(inputs: &[FeedInput], tmp: &Path, opts: &BuildOptions) -> Result<B
         for e in parsed.enrichment {
             w.add_enrichment(e);
         }
-        let date = parsed.date.or_else(|| {
+        // Go's vulndb stamps `modified` as 0001-01-01; a date before the epoch is no date.
+        let date = parsed.date.filter(|d| d.as_str() >= "1970").or_else(|| {
             std::fs::metadata(&input.path)
                 .and_then(|m| m.modified())
                 .ok()

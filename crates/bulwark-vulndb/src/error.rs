@@ -31,13 +31,13 @@ pub enum Error {
         age_days: u64,
         max_days: u64,
     },
-    #[error("failed to access {}: {source}", path.display())]
+    #[error("failed to access {}", path.display())]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("failed to write vulnerability database {}: {source}", path.display())]
+    #[error("failed to write vulnerability database {}", path.display())]
     Write {
         path: PathBuf,
         #[source]

@@ -108,9 +108,13 @@ impl Vuln {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AffectedRecord {
     /// `debian:12`, `alpine:3.14`, `almalinux:9`, `ubuntu:22.04`, or an OSV ecosystem (`PyPI`, `npm`, `Go`).
+    // The DB keeps namespace, package and id in their own indexed columns, not in the row's JSON.
+    #[serde(default, skip_serializing)]
     pub namespace: String,
     /// Normalised package name ([`crate::normalize_name`]); source package for Debian and Alpine.
+    #[serde(default, skip_serializing)]
     pub package: String,
+    #[serde(default, skip_serializing)]
     pub vuln_id: String,
     /// [`Vuln::origin`] of the advisory.
     pub origin: String,

@@ -25,7 +25,7 @@ pub const DEFAULT_WARN_AGE: Duration = Duration::from_hours(7 * 24);
 
 const SCHEMA: &str = "
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE sources(name TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE sources(seq INTEGER PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE vulns(id TEXT NOT NULL, origin TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY(id, origin)) WITHOUT ROWID;
 CREATE TABLE aliases(alias TEXT NOT NULL, id TEXT NOT NULL, origin TEXT NOT NULL);
 CREATE TABLE affected(namespace TEXT NOT NULL, package TEXT NOT NULL, vuln_id TEXT NOT NULL, data TEXT NOT NULL);
@@ -166,7 +166,7 @@ impl VulnDb {
             .unwrap_or_default();
         let sources = {
             let mut stmt = conn
-                .prepare("SELECT data FROM sources ORDER BY name")
+                .prepare("SELECT data FROM sources ORDER BY seq")
                 .map_err(corrupt)?;
             let rows = stmt
                 .query_map([], |r| r.get::<_, String>(0))
@@ -226,15 +226,26 @@ impl VulnDb {
     pub fn affected(&self, namespace: &str, package: &str) -> Result<Vec<AffectedRecord>, Error> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT data FROM affected WHERE namespace = ?1 AND package = ?2")
+            .prepare_cached(
+                "SELECT vuln_id, data FROM affected WHERE namespace = ?1 AND package = ?2",
+            )
             .map_err(|e| self.corrupt(e))?;
         let mut rows = stmt
             .query(params![namespace, package])
             .map_err(|e| self.corrupt(e))?;
         let mut out = Vec::new();
         while let Some(row) = rows.next().map_err(|e| self.corrupt(e))? {
-            let data: String = row.get(0).map_err(|e| self.corrupt(e))?;
-            out.push(serde_json::from_str(&data).map_err(|e| self.corrupt(e))?);
+            let id: String = row.get(0).map_err(|e| self.corrupt(e))?;
+            let data: &str = row
+                .get_ref(1)
+                .and_then(|v| v.as_str().map_err(Into::into))
+                .map_err(|e| self.corrupt(e))?;
+            let mut rec: AffectedRecord =
+                serde_json::from_str(data).map_err(|e| self.corrupt(e))?;
+            namespace.clone_into(&mut rec.namespace);
+            package.clone_into(&mut rec.package);
+            rec.vuln_id = id;
+            out.push(rec);
         }
         Ok(out)
     }
@@ -420,10 +431,7 @@ impl Writer {
         for s in sources {
             let data = serde_json::to_string(s).expect("serialisable");
             self.conn
-                .execute(
-                    "INSERT OR REPLACE INTO sources(name, data) VALUES (?1, ?2)",
-                    params![s.name, data],
-                )
+                .execute("INSERT INTO sources(data) VALUES (?1)", params![data])
                 .map_err(|e| self.err(e))?;
         }
         let secs = built_at

@@ -1,13 +1,400 @@
-//! `bulwark db build|update|info`.
+//! `bulwark db build|update|info`, and the DB options every vulnerability scan shares ([`DbScanArgs`]).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use anyhow::{Context, Result};
+use bulwark_vulndb::{FeedInput, FeedKind, FeedUrl, VulnDb};
 
 use crate::Outcome;
 
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum DbCommand {
+    /// Build a DB from feed files on disk (OSV JSON/zip/JSON lines, Debian tracker, Alpine secdb, NVD, EPSS, KEV).
+    Build(BuildArgs),
+    /// Replace the DB: download a prebuilt one (sha256-verified), or rebuild it from the upstream feeds.
+    Update(UpdateArgs),
     /// Show the vulnerability database's age and sources.
-    Info,
+    Info(InfoArgs),
 }
 
-pub(crate) fn run(_cmd: &DbCommand) -> anyhow::Result<Outcome> {
-    anyhow::bail!("the vulnerability database is not implemented yet")
+#[derive(Debug, clap::Args)]
+pub(crate) struct DbPath {
+    /// The DB file [default: $BULWARK_DB, else $XDG_CACHE_HOME/bulwark/db/bulwark.db, else ~/.cache/bulwark/db/bulwark.db].
+    #[arg(long = "db", value_name = "FILE")]
+    pub(crate) db: Option<PathBuf>,
+}
+
+impl DbPath {
+    pub(crate) fn path(&self) -> PathBuf {
+        self.db
+            .clone()
+            .unwrap_or_else(bulwark_vulndb::default_db_path)
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct BuildArgs {
+    /// Where to write the DB [default: the DB path].
+    #[arg(long, short = 'o')]
+    pub(crate) output: Option<PathBuf>,
+    /// OSV data: a record, a directory, an osv.dev all.zip, or JSON lines. Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) osv: Vec<PathBuf>,
+    /// Debian security tracker JSON. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) debian: Vec<PathBuf>,
+    /// Alpine secdb JSON file or directory tree (v3.X/main.json). Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) secdb: Vec<PathBuf>,
+    /// NVD JSON 2.0 feed file or directory (CVSS enrichment). Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) nvd: Vec<PathBuf>,
+    /// EPSS CSV (.csv or .csv.gz).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) epss: Vec<PathBuf>,
+    /// CISA KEV JSON.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) kev: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(crate) db: DbPath,
+    /// Print nothing but errors.
+    #[arg(long, short = 'q')]
+    pub(crate) quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct UpdateArgs {
+    #[command(flatten)]
+    pub(crate) db: DbPath,
+    /// URL of a prebuilt DB (plain or .gz). Its sha256 comes from --sha256 or the <URL>.sha256 sidecar.
+    #[arg(long, env = "BULWARK_DB_URL", conflicts_with = "from_feeds")]
+    pub(crate) url: Option<String>,
+    /// Expected sha256 of the download (hex, or sha256:hex).
+    #[arg(long)]
+    pub(crate) sha256: Option<String>,
+    /// Rebuild from the upstream feeds instead of downloading a DB. Without any --*-url flag, the public
+    /// feeds are used (OSV all.zip per ecosystem, Debian tracker, Alpine secdb, EPSS, KEV).
+    #[arg(long)]
+    pub(crate) from_feeds: bool,
+    /// OSV feed URLs (all.zip or JSON). Repeatable.
+    #[arg(long, value_name = "URL")]
+    pub(crate) osv_url: Vec<String>,
+    #[arg(long, value_name = "URL")]
+    pub(crate) debian_url: Vec<String>,
+    /// Alpine secdb URLs (…/v3.X/main.json). Repeatable.
+    #[arg(long, value_name = "URL")]
+    pub(crate) secdb_url: Vec<String>,
+    #[arg(long, value_name = "URL")]
+    pub(crate) nvd_url: Vec<String>,
+    #[arg(long, value_name = "URL")]
+    pub(crate) epss_url: Vec<String>,
+    #[arg(long, value_name = "URL")]
+    pub(crate) kev_url: Vec<String>,
+    /// Print nothing but errors.
+    #[arg(long, short = 'q')]
+    pub(crate) quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct InfoArgs {
+    #[command(flatten)]
+    pub(crate) db: DbPath,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Fail (exit 2) when the DB is older than this (e.g. 36h, 7d).
+    #[arg(long, value_parser = parse_age)]
+    pub(crate) db_max_age: Option<Duration>,
+}
+
+/// DB options for scans that match vulnerabilities; `#[command(flatten)]` them into the scan's arguments.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DbScanArgs {
+    #[command(flatten)]
+    pub(crate) db: DbPath,
+    /// Fail (exit 2) when the DB is older than this (e.g. 36h, 7d). Without it an old DB only warns.
+    #[arg(long, value_parser = parse_age, env = "BULWARK_DB_MAX_AGE")]
+    pub(crate) db_max_age: Option<Duration>,
+    /// Warn when the DB is older than this.
+    #[arg(long, value_parser = parse_age, default_value = "7d", env = "BULWARK_DB_WARN_AGE")]
+    pub(crate) db_warn_age: Duration,
+    /// Explain why packages match (or not) this advisory id or alias. Repeatable.
+    #[arg(long, value_name = "ID")]
+    pub(crate) explain: Vec<String>,
+    /// Skip vulnerability matching (inventory only).
+    #[arg(long)]
+    pub(crate) no_vulns: bool,
+}
+
+// Used by `scan image` / `scan sbom` once matching is wired in there.
+#[allow(dead_code)]
+impl DbScanArgs {
+    /// Opens the DB for a scan, enforcing `--db-max-age`.
+    pub(crate) fn open(&self) -> Result<VulnDb> {
+        let db = VulnDb::open(&self.db.path())?;
+        if let Some(max) = self.db_max_age {
+            db.check_age(max, SystemTime::now())?;
+        }
+        Ok(db)
+    }
+
+    pub(crate) fn match_options(&self) -> bulwark_match::MatchOptions {
+        bulwark_match::MatchOptions {
+            explain: self.explain.clone(),
+            warn_age: self.db_warn_age,
+            now: SystemTime::now(),
+        }
+    }
+}
+
+/// `90s`, `36h`, `7d`, `2w`; a bare number is days.
+pub(crate) fn parse_age(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (n, unit) = s.split_at(split);
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("'{s}' is not an age like 36h or 7d"))?;
+    let secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "" | "d" => 86400,
+        "w" => 7 * 86400,
+        _ => return Err(format!("unknown unit in '{s}' (use s, m, h, d or w)")),
+    };
+    Ok(Duration::from_secs(n * secs))
+}
+
+pub(crate) fn run(cmd: &DbCommand) -> Result<Outcome> {
+    match cmd {
+        DbCommand::Build(a) => build(a),
+        DbCommand::Update(a) => update(a),
+        DbCommand::Info(a) => info(a),
+    }
+}
+
+fn build(a: &BuildArgs) -> Result<Outcome> {
+    let mut inputs = Vec::new();
+    for (kind, paths) in [
+        (FeedKind::Osv, &a.osv),
+        (FeedKind::Debian, &a.debian),
+        (FeedKind::Secdb, &a.secdb),
+        (FeedKind::Nvd, &a.nvd),
+        (FeedKind::Epss, &a.epss),
+        (FeedKind::Kev, &a.kev),
+    ] {
+        inputs.extend(paths.iter().map(|p| FeedInput::new(kind, p)));
+    }
+    if inputs.is_empty() {
+        anyhow::bail!("no feeds given: pass --osv, --debian, --secdb, --nvd, --epss or --kev");
+    }
+    let out = a.output.clone().unwrap_or_else(|| a.db.path());
+    let started = std::time::Instant::now();
+    let report = bulwark_vulndb::build(&inputs, &out, &bulwark_vulndb::BuildOptions::default())
+        .with_context(|| format!("failed to build {}", out.display()))?;
+    if !a.quiet {
+        for p in &report.problems {
+            eprintln!("bulwark: warning: skipped {p}");
+        }
+        print_sources(&report.sources);
+        eprintln!(
+            "wrote {} ({} advisories, {} package rules, {:.1} MiB) in {:.1}s",
+            out.display(),
+            report.vulns,
+            report.affected,
+            report.bytes as f64 / 1_048_576.0,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(Outcome::Clean)
+}
+
+fn progress_printer(quiet: bool) -> Option<impl Fn(&str, u64, Option<u64>)> {
+    use std::cell::Cell;
+    let last = Cell::new((String::new(), 0u64));
+    let print = move |url: &str, done: u64, total: Option<u64>| {
+        let (prev_url, prev) = last.take();
+        // One line per MiB per download is enough.
+        let step = done >> 20;
+        if prev_url == url && prev == step && total != Some(done) {
+            last.set((prev_url, prev));
+            return;
+        }
+        match total {
+            Some(t) => eprintln!("  {url}: {:.1}/{:.1} MiB", mib(done), mib(t)),
+            None => eprintln!("  {url}: {:.1} MiB", mib(done)),
+        }
+        last.set((url.to_owned(), step));
+    };
+    (!quiet).then_some(print)
+}
+
+fn mib(b: u64) -> f64 {
+    b as f64 / 1_048_576.0
+}
+
+fn update(a: &UpdateArgs) -> Result<Outcome> {
+    let dest = a.db.path();
+    let printer = progress_printer(a.quiet);
+    let progress: Option<bulwark_vulndb::Progress<'_>> =
+        printer.as_ref().map(|p| p as bulwark_vulndb::Progress<'_>);
+    let custom: Vec<FeedUrl> = [
+        (FeedKind::Osv, &a.osv_url),
+        (FeedKind::Debian, &a.debian_url),
+        (FeedKind::Secdb, &a.secdb_url),
+        (FeedKind::Nvd, &a.nvd_url),
+        (FeedKind::Epss, &a.epss_url),
+        (FeedKind::Kev, &a.kev_url),
+    ]
+    .into_iter()
+    .flat_map(|(kind, urls)| {
+        urls.iter().map(move |u| FeedUrl {
+            kind,
+            url: u.clone(),
+            sha256: None,
+        })
+    })
+    .collect();
+    let report = if let Some(url) = &a.url {
+        if !a.quiet {
+            eprintln!("downloading {url} → {}", dest.display());
+        }
+        bulwark_vulndb::update_from_url(url, a.sha256.as_deref(), &dest, progress)
+            .with_context(|| format!("failed to update {}", dest.display()))?
+    } else if a.from_feeds || !custom.is_empty() {
+        let feeds = if custom.is_empty() {
+            bulwark_vulndb::default_feeds()
+                .into_iter()
+                .map(|(kind, url)| FeedUrl {
+                    kind,
+                    url,
+                    sha256: None,
+                })
+                .collect()
+        } else {
+            custom
+        };
+        if !a.quiet {
+            eprintln!("rebuilding {} from {} feeds", dest.display(), feeds.len());
+        }
+        bulwark_vulndb::update_from_feeds(&feeds, &dest, progress)
+            .with_context(|| format!("failed to update {}", dest.display()))?
+    } else {
+        anyhow::bail!(
+            "nothing to update from: give --url (or BULWARK_DB_URL) for a prebuilt DB, or --from-feeds"
+        );
+    };
+    if !a.quiet {
+        if let Some(b) = &report.build {
+            print_sources(&b.sources);
+        }
+        eprintln!(
+            "updated {} ({:.1} MiB{})",
+            report.path.display(),
+            mib(report.bytes),
+            if report.sha256.is_empty() {
+                String::new()
+            } else {
+                format!(", sha256:{}", report.sha256)
+            }
+        );
+    }
+    Ok(Outcome::Clean)
+}
+
+fn print_sources(sources: &[bulwark_vulndb::SourceInfo]) {
+    eprintln!(
+        "{:<44} {:>8} {:>8} {:>9} {:>11}  date",
+        "source", "records", "skipped", "withdrawn", "unsupported"
+    );
+    for s in sources {
+        eprintln!(
+            "{:<44} {:>8} {:>8} {:>9} {:>11}  {}",
+            s.name,
+            s.records,
+            s.skipped,
+            s.withdrawn,
+            s.unsupported,
+            s.date.as_deref().unwrap_or("-")
+        );
+    }
+}
+
+fn human_age(d: Duration) -> String {
+    let s = d.as_secs();
+    if s < 3600 {
+        format!("{} minutes", s / 60)
+    } else if s < 2 * 86400 {
+        format!("{} hours", s / 3600)
+    } else {
+        format!("{} days", s / 86400)
+    }
+}
+
+fn info(a: &InfoArgs) -> Result<Outcome> {
+    let path = a.db.path();
+    let db = VulnDb::open(&path)?;
+    let meta = db.meta();
+    let now = SystemTime::now();
+    let age = meta.age(now);
+    if a.json {
+        let doc = serde_json::json!({
+            "path": path,
+            "schemaVersion": meta.schema_version,
+            "builtAt": bulwark_vulndb::time::rfc3339(meta.built_at),
+            "ageSeconds": age.as_secs(),
+            "sources": meta.sources,
+            "namespaces": db.namespaces()?.into_iter().map(|(n, c)| serde_json::json!({"namespace": n, "rules": c})).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        println!("path:     {}", path.display());
+        println!("schema:   {}", meta.schema_version);
+        println!(
+            "built:    {} ({} ago)",
+            bulwark_vulndb::time::rfc3339(meta.built_at),
+            human_age(age)
+        );
+        println!("size:     {:.1} MiB", mib(file_len(&path)));
+        println!();
+        println!(
+            "{:<44} {:>8} {:>8} {:>9}  date",
+            "source", "records", "skipped", "withdrawn"
+        );
+        for s in &meta.sources {
+            println!(
+                "{:<44} {:>8} {:>8} {:>9}  {}",
+                s.name,
+                s.records,
+                s.skipped,
+                s.withdrawn,
+                s.date.as_deref().unwrap_or("-")
+            );
+        }
+        let ns = db.namespaces()?;
+        println!();
+        println!(
+            "namespaces: {}",
+            ns.iter()
+                .map(|(n, c)| format!("{n} ({c})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if age > bulwark_vulndb::DEFAULT_WARN_AGE {
+        eprintln!(
+            "bulwark: warning: the vulnerability database is {} old; run `bulwark db update`",
+            human_age(age)
+        );
+    }
+    if let Some(max) = a.db_max_age {
+        db.check_age(max, now)?;
+    }
+    Ok(Outcome::Clean)
+}
+
+fn file_len(p: &Path) -> u64 {
+    std::fs::metadata(p).map_or(0, |m| m.len())
 }

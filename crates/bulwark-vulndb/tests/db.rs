@@ -1,0 +1,374 @@
+//! Building, opening and updating DB files: malformed input is counted, damaged DBs are refused with a clear
+//! message, and an update with the wrong digest leaves the old DB in place. The HTTP server is a std
+//! `TcpListener` on 127.0.0.1 started by each test.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use bulwark_vulndb::{
+    BuildOptions, Error, FeedInput, FeedKind, FeedUrl, VulnDb, build, sha256_file,
+    update_from_feeds, update_from_url,
+};
+
+fn testdata() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata")
+}
+
+fn small_db(dir: &Path, name: &str) -> PathBuf {
+    let path = dir.join(name);
+    build(
+        &[FeedInput::new(FeedKind::Osv, testdata().join("osv-npm"))],
+        &path,
+        &BuildOptions::default(),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn malformed_and_withdrawn_osv_records_are_counted_not_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("osv");
+    std::fs::create_dir(&feed).unwrap();
+    for (name, body) in [
+        (
+            "good-1.json",
+            r#"{"id":"GOOD-1","affected":[{"package":{"ecosystem":"PyPI","name":"Foo_Bar"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.0"}]}]}]}"#,
+        ),
+        (
+            "good-2.json",
+            r#"{"id":"GOOD-2","aliases":["CVE-2000-0002"],"affected":[]}"#,
+        ),
+        ("bad-json.json", "{\"id\": \"BAD-1\", "),
+        (
+            "bad-type.json",
+            r#"{"id":"BAD-2","affected":[{"ranges":{"not":"a list"}}]}"#,
+        ),
+        (
+            "gone.json",
+            r#"{"id":"GONE-1","withdrawn":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"PyPI","name":"x"},"ranges":[]}]}"#,
+        ),
+        (
+            "odd.json",
+            r#"{"id":"ODD-1","affected":[{"package":{"ecosystem":"NoSuchEcosystem","name":"x"}}]}"#,
+        ),
+    ] {
+        std::fs::write(feed.join(name), body).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("lines.jsonl"),
+        "{\"id\":\"L-1\"}\nnot json\n{\"id\":\"L-2\",\"withdrawn\":\"2020-01-01\"}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("x.db");
+    let report = build(
+        &[
+            FeedInput::new(FeedKind::Osv, &feed),
+            FeedInput::new(FeedKind::Osv, dir.path().join("lines.jsonl")),
+        ],
+        &out,
+        &BuildOptions::default(),
+    )
+    .unwrap();
+    let s = &report.sources[0];
+    assert_eq!(
+        (s.records, s.skipped, s.withdrawn, s.unsupported),
+        (3, 2, 1, 1)
+    );
+    let l = &report.sources[1];
+    assert_eq!((l.records, l.skipped, l.withdrawn), (1, 1, 1));
+    assert_eq!(report.problems.len(), 3);
+    let db = VulnDb::open(&out).unwrap();
+    assert_eq!(db.meta().sources, report.sources);
+    // PEP 503 name normalisation at build time.
+    assert_eq!(db.affected("PyPI", "foo-bar").unwrap().len(), 1);
+    assert!(db.lookup_id("GONE-1").unwrap().is_empty());
+    assert_eq!(
+        db.lookup_id("CVE-2000-0002").unwrap(),
+        [("GOOD-2".to_owned(), "osv".to_owned())]
+    );
+}
+
+#[test]
+fn missing_truncated_and_corrupt_dbs_are_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = small_db(dir.path(), "good.db");
+    let bytes = std::fs::read(&good).unwrap();
+
+    let missing = dir.path().join("nope.db");
+    let e = VulnDb::open(&missing).unwrap_err().to_string();
+    assert!(
+        e.contains("nope.db") && e.contains("bulwark db update"),
+        "{e}"
+    );
+
+    let truncated = dir.path().join("truncated.db");
+    std::fs::write(&truncated, &bytes[..bytes.len() - 4096]).unwrap();
+    let e = VulnDb::open(&truncated).unwrap_err();
+    assert!(matches!(e, Error::Corrupt { .. }), "{e}");
+    let e = e.to_string();
+    assert!(
+        e.contains("truncated.db") && e.contains("bulwark db update"),
+        "{e}"
+    );
+
+    let half = dir.path().join("half.db");
+    std::fs::write(&half, &bytes[..50]).unwrap();
+    assert!(matches!(
+        VulnDb::open(&half).unwrap_err(),
+        Error::Corrupt { .. }
+    ));
+
+    let garbage = dir.path().join("garbage.db");
+    std::fs::write(&garbage, vec![0x5a; 8192]).unwrap();
+    let e = VulnDb::open(&garbage).unwrap_err().to_string();
+    assert!(
+        e.contains("garbage.db") && e.contains("not a SQLite database"),
+        "{e}"
+    );
+
+    // Damaged pages past the header: caught on open or on the first query, with the same advice.
+    let damaged = dir.path().join("damaged.db");
+    let mut b = bytes.clone();
+    for x in &mut b[4096..] {
+        *x = 0xff;
+    }
+    std::fs::write(&damaged, &b).unwrap();
+    let e = match VulnDb::open(&damaged) {
+        Err(e) => e,
+        Ok(db) => db.affected("npm", "lodash").unwrap_err(),
+    }
+    .to_string();
+    assert!(
+        e.contains("damaged.db") && e.contains("bulwark db update"),
+        "{e}"
+    );
+}
+
+/// A tiny HTTP/1.1 server: path → body. Serves until the test ends.
+fn serve(routes: HashMap<String, Vec<u8>>) -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let seen = log.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                    break;
+                }
+            }
+            let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+            seen.lock().unwrap().push(path.clone());
+            let (status, body) = match routes.get(&path) {
+                Some(b) => ("200 OK", b.clone()),
+                None => ("404 Not Found", b"not found".to_vec()),
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(&body);
+        }
+    });
+    (base, log)
+}
+
+#[test]
+fn update_from_url_checks_the_digest_and_replaces_atomically() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = small_db(dir.path(), "served.db");
+    let digest = sha256_file(&served).unwrap();
+    let body = std::fs::read(&served).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&body).unwrap();
+    let gz = gz.finish().unwrap();
+    let gz_digest = {
+        let p = dir.path().join("x.gz");
+        std::fs::write(&p, &gz).unwrap();
+        sha256_file(&p).unwrap()
+    };
+    let mut routes = HashMap::new();
+    routes.insert("/db/bulwark.db".to_owned(), body.clone());
+    routes.insert(
+        "/db/bulwark.db.sha256".to_owned(),
+        format!("{digest}  bulwark.db\n").into_bytes(),
+    );
+    routes.insert("/bad/bulwark.db".to_owned(), body.clone());
+    routes.insert(
+        "/bad/bulwark.db.sha256".to_owned(),
+        format!("sha256:{}\n", "0".repeat(64)).into_bytes(),
+    );
+    routes.insert("/nosidecar/bulwark.db".to_owned(), body.clone());
+    routes.insert("/gz/bulwark.db.gz".to_owned(), gz);
+    routes.insert(
+        "/trunc/bulwark.db".to_owned(),
+        body[..body.len() / 2].to_vec(),
+    );
+    let (base, _) = serve(routes);
+
+    // The current DB: a different build, so a replacement is visible.
+    let dest = dir.path().join("cache/bulwark.db");
+    std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+    build(
+        &[FeedInput::new(
+            FeedKind::Kev,
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/fixtures/vulndata/kev/known_exploited_vulnerabilities.json"),
+        )],
+        &dest,
+        &BuildOptions::default(),
+    )
+    .unwrap();
+    let old = std::fs::read(&dest).unwrap();
+
+    // Wrong digest in the sidecar: refused, old DB untouched, no temp files left.
+    let e = update_from_url(&format!("{base}/bad/bulwark.db"), None, &dest, None).unwrap_err();
+    assert!(matches!(e, Error::Digest { .. }), "{e}");
+    assert!(e.to_string().contains("previous database is kept"));
+    assert_eq!(std::fs::read(&dest).unwrap(), old);
+    // Wrong digest given on the command line: refused too.
+    let e = update_from_url(
+        &format!("{base}/db/bulwark.db"),
+        Some(&"ab".repeat(32)),
+        &dest,
+        None,
+    )
+    .unwrap_err();
+    assert!(matches!(e, Error::Digest { .. }), "{e}");
+    assert_eq!(std::fs::read(&dest).unwrap(), old);
+    // No digest at all: refused.
+    let e = update_from_url(&format!("{base}/nosidecar/bulwark.db"), None, &dest, None)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no digest"), "{e}");
+    // Right digest but a truncated file: the digest of what was served matches, the DB check refuses it.
+    let half = {
+        let p = dir.path().join("half");
+        std::fs::write(&p, &body[..body.len() / 2]).unwrap();
+        sha256_file(&p).unwrap()
+    };
+    let e = update_from_url(
+        &format!("{base}/trunc/bulwark.db"),
+        Some(&half),
+        &dest,
+        None,
+    )
+    .unwrap_err();
+    assert!(matches!(e, Error::Corrupt { .. }), "{e}");
+    assert_eq!(std::fs::read(&dest).unwrap(), old);
+
+    // Sidecar digest right: replaced, progress reported.
+    let calls = std::cell::Cell::new(0u32);
+    let progress = |_: &str, _: u64, _: Option<u64>| calls.set(calls.get() + 1);
+    let r = update_from_url(
+        &format!("{base}/db/bulwark.db"),
+        None,
+        &dest,
+        Some(&progress),
+    )
+    .unwrap();
+    assert_eq!(r.sha256, digest);
+    assert!(calls.get() > 0);
+    assert_eq!(std::fs::read(&dest).unwrap(), body);
+    // Gzipped DB with the digest given as a flag.
+    std::fs::write(&dest, &old).unwrap();
+    update_from_url(
+        &format!("{base}/gz/bulwark.db.gz"),
+        Some(&format!("sha256:{gz_digest}")),
+        &dest,
+        None,
+    )
+    .unwrap();
+    assert_eq!(std::fs::read(&dest).unwrap(), body);
+    let leftovers: Vec<_> = std::fs::read_dir(dest.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers, ["bulwark.db"]);
+}
+
+#[test]
+fn update_from_feeds_builds_and_refuses_a_bad_feed_digest() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/vulndata");
+    let secdb = std::fs::read(testdata().join("alpine-secdb/v3.14/main.json")).unwrap();
+    let kev = std::fs::read(fixtures.join("kev/known_exploited_vulnerabilities.json")).unwrap();
+    let npm = std::fs::read(testdata().join("osv-npm/npm-368.json")).unwrap();
+    let tracker = std::fs::read(testdata().join("debian/bookworm-app-tracker.json")).unwrap();
+    let mut routes = HashMap::new();
+    routes.insert("/v3.14/main.json".to_owned(), secdb);
+    routes.insert("/kev.json".to_owned(), kev);
+    routes.insert("/kev.json.sha256".to_owned(), "0".repeat(64).into_bytes());
+    routes.insert("/good-kev.json".to_owned(), routes["/kev.json"].clone());
+    routes.insert("/npm/npm-368.json".to_owned(), npm);
+    routes.insert("/tracker/data/json".to_owned(), tracker);
+    let (base, log) = serve(routes);
+    let dir = tempfile::tempdir().unwrap();
+    let dest = small_db(dir.path(), "bulwark.db");
+    let old = std::fs::read(&dest).unwrap();
+    let feed = |kind, path: &str| FeedUrl {
+        kind,
+        url: format!("{base}{path}"),
+        sha256: None,
+    };
+
+    let e = update_from_feeds(
+        &[
+            feed(FeedKind::Secdb, "/v3.14/main.json"),
+            feed(FeedKind::Kev, "/kev.json"),
+        ],
+        &dest,
+        None,
+    )
+    .unwrap_err();
+    assert!(matches!(e, Error::Digest { .. }), "{e}");
+    assert_eq!(std::fs::read(&dest).unwrap(), old);
+
+    let r = update_from_feeds(
+        &[
+            feed(FeedKind::Secdb, "/v3.14/main.json"),
+            feed(FeedKind::Kev, "/good-kev.json"),
+            feed(FeedKind::Osv, "/npm/npm-368.json"),
+            feed(FeedKind::Debian, "/tracker/data/json"),
+        ],
+        &dest,
+        None,
+    )
+    .unwrap();
+    let build = r.build.unwrap();
+    assert_eq!(build.sources.len(), 4);
+    assert_eq!(build.sources[0].location, format!("{base}/v3.14/main.json"));
+    let db = VulnDb::open(&dest).unwrap();
+    assert!(db.has_namespace("alpine:3.14").unwrap());
+    assert!(db.has_namespace("debian:12").unwrap());
+    assert_eq!(db.affected("npm", "lodash").unwrap().len(), 1);
+    assert!(
+        db.enrichment("CVE-2021-44228")
+            .unwrap()
+            .unwrap()
+            .kev
+            .is_some()
+    );
+    assert!(
+        log.lock()
+            .unwrap()
+            .contains(&"/good-kev.json.sha256".to_owned())
+    );
+    // No temp feed directory left behind.
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["bulwark.db"]);
+}
