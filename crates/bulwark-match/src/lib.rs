@@ -118,18 +118,23 @@ fn os_scheme(t: PackageType) -> Option<Scheme> {
 /// Per-scan caches: one lookup per advisory and per CVE, however many binary packages share a source.
 struct Cache<'a> {
     db: &'a VulnDb,
-    vulns: HashMap<(String, String), Option<Rc<Vuln>>>,
+    /// By advisory id; one id can come from several origins (rare), hence the list.
+    vulns: HashMap<String, Vec<(String, Option<Rc<Vuln>>)>>,
     enrich: HashMap<String, Option<Rc<Enrichment>>>,
 }
 
 impl Cache<'_> {
     fn vuln(&mut self, id: &str, origin: &str) -> Result<Option<Rc<Vuln>>, MatchError> {
-        let key = (id.to_owned(), origin.to_owned());
-        if let Some(v) = self.vulns.get(&key) {
+        if let Some(list) = self.vulns.get(id)
+            && let Some((_, v)) = list.iter().find(|(o, _)| o == origin)
+        {
             return Ok(v.clone());
         }
         let v = self.db.vuln(id, origin)?.map(Rc::new);
-        self.vulns.insert(key, v.clone());
+        self.vulns
+            .entry(id.to_owned())
+            .or_default()
+            .push((origin.to_owned(), v.clone()));
         Ok(v)
     }
 
@@ -150,7 +155,7 @@ struct Verdict {
     fixed: Option<String>,
 }
 
-fn evaluate(rule: &AffectedRecord, installed: &str) -> Result<Verdict, String> {
+fn evaluate(rule: &AffectedRecord, installed: &str, explain: bool) -> Result<Verdict, String> {
     let scheme = rule.scheme;
     if let Some(ranges) = &rule.ranges {
         let v =
@@ -162,7 +167,12 @@ fn evaluate(rule: &AffectedRecord, installed: &str) -> Result<Verdict, String> {
         };
         return Ok(Verdict {
             affected: v.affected,
-            reason: v.explanation.to_string(),
+            // Formatting the explanation costs more than the comparison: only when asked.
+            reason: if explain {
+                v.explanation.to_string()
+            } else {
+                String::new()
+            },
             fixed,
         });
     }
@@ -178,10 +188,14 @@ fn evaluate(rule: &AffectedRecord, installed: &str) -> Result<Verdict, String> {
             };
             Ok(Verdict {
                 affected,
-                reason: format!(
-                    "{installed} ({scheme}) is {}: {installed} {op} fixed {fixed}",
-                    if affected { "affected" } else { "not affected" }
-                ),
+                reason: if explain {
+                    format!(
+                        "{installed} ({scheme}) is {}: {installed} {op} fixed {fixed}",
+                        if affected { "affected" } else { "not affected" }
+                    )
+                } else {
+                    String::new()
+                },
                 fixed: Some(fixed.clone()),
             })
         }
@@ -291,6 +305,7 @@ pub fn match_packages(
     let mut seen: HashSet<(String, usize)> = HashSet::new();
     let mut missing_ecosystems: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut version_errors = 0usize;
+    let mut ecosystems: HashMap<&'static str, bool> = HashMap::new();
 
     for (index, pkg) in packages.iter().enumerate() {
         let (scheme, namespace, names, compared) = if let Some(scheme) = os_scheme(pkg.package_type)
@@ -319,7 +334,15 @@ pub fn match_packages(
             let Some(scheme) = Scheme::for_osv_ecosystem(eco) else {
                 continue;
             };
-            if !db.has_namespace(eco)? {
+            let known = match ecosystems.get(eco) {
+                Some(k) => *k,
+                None => {
+                    let k = db.has_namespace(eco)?;
+                    ecosystems.insert(eco, k);
+                    k
+                }
+            };
+            if !known {
                 *missing_ecosystems.entry(eco).or_default() += 1;
                 continue;
             }
@@ -338,7 +361,7 @@ pub fn match_packages(
                     continue;
                 }
                 out.stats.rules += 1;
-                let verdict = match evaluate(&rule, &compared) {
+                let verdict = match evaluate(&rule, &compared, !explain.is_empty()) {
                     Ok(v) => v,
                     Err(e) => {
                         version_errors += 1;

@@ -244,7 +244,7 @@ pub fn parse_osv(bytes: &[u8]) -> Result<Parsed, FeedError> {
         }
         let ranges = Affected {
             ranges: a.ranges.clone(),
-            versions: a.versions.clone(),
+            versions: uncovered_versions(&a.ranges, &a.versions, scheme),
         };
         let fixed = last_fixed(&a.ranges);
         let per_package = a
@@ -306,6 +306,28 @@ pub fn parse_osv(bytes: &[u8]) -> Result<Parsed, FeedError> {
     });
     out.records = 1;
     Ok(out)
+}
+
+/// The listed versions that the ranges do not already make affected. PyPA and others enumerate every affected
+/// release in `versions[]` next to the ranges; dropping the ones the ranges cover gives the same verdict for
+/// every installed version (equal versions get equal range verdicts) while sparing the matcher a parse per
+/// listed version per lookup. Versions that do not parse are kept.
+fn uncovered_versions(ranges: &[Range], versions: &[String], scheme: Scheme) -> Vec<String> {
+    if versions.is_empty() || ranges.is_empty() {
+        return versions.to_vec();
+    }
+    let only_ranges = Affected {
+        ranges: ranges.to_vec(),
+        versions: Vec::new(),
+    };
+    versions
+        .iter()
+        .filter(|v| {
+            !bulwark_version::osv::evaluate(&only_ranges, scheme, v)
+                .is_ok_and(|verdict| verdict.affected)
+        })
+        .cloned()
+        .collect()
 }
 
 fn last_fixed(ranges: &[Range]) -> Option<String> {
