@@ -115,11 +115,14 @@ fn os_scheme(t: PackageType) -> Option<Scheme> {
     }
 }
 
+/// An advisory as one origin wrote it (`None`: not in the DB).
+type OriginVuln = (String, Option<Rc<Vuln>>);
+
 /// Per-scan caches: one lookup per advisory and per CVE, however many binary packages share a source.
 struct Cache<'a> {
     db: &'a VulnDb,
     /// By advisory id; one id can come from several origins (rare), hence the list.
-    vulns: HashMap<String, Vec<(String, Option<Rc<Vuln>>)>>,
+    vulns: HashMap<String, Vec<OriginVuln>>,
     enrich: HashMap<String, Option<Rc<Enrichment>>>,
 }
 
@@ -334,13 +337,12 @@ pub fn match_packages(
             let Some(scheme) = Scheme::for_osv_ecosystem(eco) else {
                 continue;
             };
-            let known = match ecosystems.get(eco) {
-                Some(k) => *k,
-                None => {
-                    let k = db.has_namespace(eco)?;
-                    ecosystems.insert(eco, k);
-                    k
-                }
+            let known = if let Some(k) = ecosystems.get(eco) {
+                *k
+            } else {
+                let k = db.has_namespace(eco)?;
+                ecosystems.insert(eco, k);
+                k
             };
             if !known {
                 *missing_ecosystems.entry(eco).or_default() += 1;
