@@ -128,7 +128,11 @@ fn generate(db_path: &Path, n: usize, out: &Path) {
                 } else {
                     names[(k * 7919) % names.len()].clone()
                 };
-                let version = if k % 2 == 0 { "0.1.0" } else { "99.0.0" };
+                let version = if k.is_multiple_of(2) {
+                    "0.1.0"
+                } else {
+                    "99.0.0"
+                };
                 let mut p = Package::new(*t, name.clone(), version);
                 p.purl = format!("pkg:{}/{name}@{version}", t.purl_type());
                 pkgs.push(p);
@@ -160,8 +164,8 @@ fn run_match(db_path: &Path, input: &Path, runs: usize) {
         times.push(total.as_secs_f64() * 1000.0);
         phases.push((
             read.as_secs_f64() * 1000.0,
-            (open - read).as_secs_f64() * 1000.0,
-            (total - open).as_secs_f64() * 1000.0,
+            open.saturating_sub(read).as_secs_f64() * 1000.0,
+            total.saturating_sub(open).as_secs_f64() * 1000.0,
         ));
         last = (pkgs.len(), r.findings.len(), r.stats.rules);
     }
