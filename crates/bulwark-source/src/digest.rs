@@ -37,10 +37,10 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
         })
 }
 
-/// A reader that hashes and counts everything read through it.
+/// A reader that counts everything read through it, and hashes it when asked to.
 pub(crate) struct HashingReader<R> {
     inner: R,
-    hasher: Sha256,
+    hasher: Option<Sha256>,
     pub(crate) count: u64,
 }
 
@@ -48,27 +48,38 @@ impl<R: Read> HashingReader<R> {
     pub(crate) fn new(inner: R) -> Self {
         Self {
             inner,
-            hasher: Sha256::new(),
+            hasher: Some(Sha256::new()),
             count: 0,
         }
     }
 
-    /// Reads the rest of the stream (tar stops before trailing padding) and returns `sha256:<hex>`, the byte
-    /// count and the inner reader.
+    /// Counts only: hashing a stream nobody checks costs as much as reading it.
+    pub(crate) fn counting(inner: R) -> Self {
+        Self {
+            inner,
+            hasher: None,
+            count: 0,
+        }
+    }
+
+    /// Reads the rest of the stream (tar stops before trailing padding) and returns `sha256:<hex>` (empty when
+    /// not hashing), the byte count and the inner reader.
     pub(crate) fn finish(mut self) -> io::Result<(String, u64, R)> {
         io::copy(&mut self, &mut io::sink())?;
-        Ok((
-            format!("sha256:{}", hex(&self.hasher.finalize())),
-            self.count,
-            self.inner,
-        ))
+        let digest = self
+            .hasher
+            .map(|h| format!("sha256:{}", hex(&h.finalize())))
+            .unwrap_or_default();
+        Ok((digest, self.count, self.inner))
     }
 }
 
 impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
+        if let Some(h) = self.hasher.as_mut() {
+            h.update(&buf[..n]);
+        }
         self.count += n as u64;
         Ok(n)
     }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use crate::SourceError;
 use crate::digest::{sha256_digest, sha256_hex};
 use crate::fs::ImageFs;
-use crate::layer::{LayerContents, ReadOptions, Verify, read_layer};
+use crate::layer::{LayerContents, ReadOptions, Verify};
 
 /// Largest manifest, index or config we read (real ones are a few KiB).
 const MAX_JSON_BYTES: u64 = 16 << 20;
@@ -57,6 +57,27 @@ impl Store {
                 Ok(Box::new(f))
             }
         }
+    }
+
+    /// The blob as a file range, for stores backed by files (all of them today).
+    fn section(&self, name: &str) -> Result<crate::layer::Section, SourceError> {
+        let (path, start, len) = match self {
+            Self::Dir(root) => (root.join(name), 0, None),
+            Self::Tar { path, members } => {
+                let &(offset, size) = members.get(name).ok_or_else(|| {
+                    SourceError::format(path.display().to_string(), format!("no member '{name}'"))
+                })?;
+                (path.clone(), offset, Some(size))
+            }
+            Self::Files(map) => (
+                map.get(name)
+                    .cloned()
+                    .ok_or_else(|| SourceError::format(name, "blob not in the cache"))?,
+                0,
+                None,
+            ),
+        };
+        crate::layer::Section::new(&path, start, len).map_err(|e| SourceError::io(&path, e))
     }
 
     fn exists(&self, name: &str) -> bool {
@@ -529,8 +550,13 @@ impl Image {
             .layers
             .par_iter()
             .map(|l| {
-                let reader = self.store.open(&l.name)?;
-                read_layer(reader, &l.info, &l.verify, opts)
+                let section = self.store.section(&l.name)?;
+                let verify = if opts.verify_digests {
+                    &l.verify
+                } else {
+                    &Verify::Nothing
+                };
+                crate::layer::read_layer_file(section, &l.info, verify, opts)
             })
             .collect::<Result<_, _>>()?;
         Ok(ImageFs::merge(

@@ -22,6 +22,8 @@ pub struct ReadOptions<'a> {
     /// decompression bomb. Real layers expand 2–10×; gzip of zeros reaches ~230× at level 1 and ~1000× at 9.
     pub max_ratio: u64,
     pub bomb_floor_bytes: u64,
+    /// Check every layer blob against its digest (on by default). Manifests and configs are always checked.
+    pub verify_digests: bool,
 }
 
 impl Default for ReadOptions<'_> {
@@ -32,6 +34,7 @@ impl Default for ReadOptions<'_> {
             max_layer_bytes: 64 << 30,
             max_ratio: 100,
             bomb_floor_bytes: 256 << 20,
+            verify_digests: true,
         }
     }
 }
@@ -210,11 +213,23 @@ pub fn read_layer(
         max_ratio: opts.max_ratio,
         floor: opts.bomb_floor_bytes,
     };
-    let uncompressed = HashingReader::new(limited);
+    // An uncompressed blob is its own diff: one hash of the raw stream serves both checks.
+    let uncompressed = if compressed && matches!(verify, Verify::DiffId(_)) {
+        HashingReader::new(limited)
+    } else {
+        HashingReader::counting(limited)
+    };
     let mut archive = tar::Archive::new(uncompressed);
     let mut out = LayerContents::default();
-    walk_entries(&mut archive, layer, opts, &mut out)
-        .map_err(|e| layer_err(e.to_string(), Some(e)))?;
+    walk_entries(
+        archive
+            .entries()
+            .map_err(|e| layer_err(e.to_string(), Some(e)))?,
+        layer,
+        opts,
+        &mut out,
+    )
+    .map_err(|e| layer_err(e.to_string(), Some(e)))?;
 
     // Drain what tar left (end-of-archive padding, the gzip trailer), so that truncation is noticed and the
     // digests cover every byte.
@@ -228,6 +243,7 @@ pub fn read_layer(
         .finish()
         .map_err(|e| layer_err("cannot read layer blob to the end".into(), Some(e)))?;
     let (expected, actual, what) = match verify {
+        Verify::DiffId(e) if !compressed => (e, blob, "layer diff id"),
         Verify::DiffId(e) => (e, diff_id, "layer diff id"),
         Verify::Blob(e) => (e, blob, "layer blob"),
         Verify::Nothing => return Ok(out),
@@ -244,7 +260,7 @@ pub fn read_layer(
 }
 
 fn walk_entries<R: Read>(
-    archive: &mut tar::Archive<R>,
+    entries: tar::Entries<'_, R>,
     layer: &LayerRef,
     opts: &ReadOptions<'_>,
     out: &mut LayerContents,
@@ -255,7 +271,7 @@ fn walk_entries<R: Read>(
         ..Location::default()
     };
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for entry in archive.entries()? {
+    for entry in entries {
         let mut entry = entry?;
         let raw_path = entry.path_bytes().into_owned();
         let raw = String::from_utf8_lossy(&raw_path).into_owned();
@@ -402,5 +418,176 @@ mod tests {
         assert_eq!(normalize("../etc/passwd"), None);
         assert_eq!(normalize("a/../../etc"), None);
         assert_eq!(normalize("./").as_deref(), Some(""));
+    }
+}
+
+/// A byte range of a file (a layer inside an archive, or a whole blob file), readable and seekable on its own.
+#[derive(Debug)]
+pub struct Section {
+    file: std::fs::File,
+    start: u64,
+    len: u64,
+    pos: u64,
+}
+
+impl Section {
+    pub fn new(path: &std::path::Path, start: u64, len: Option<u64>) -> io::Result<Self> {
+        use std::io::Seek;
+        let mut file = std::fs::File::open(path)?;
+        let len = match len {
+            Some(l) => l,
+            None => file.metadata()?.len(),
+        };
+        file.seek(io::SeekFrom::Start(start))?;
+        Ok(Self {
+            file,
+            start,
+            len,
+            pos: 0,
+        })
+    }
+
+    fn reopen(&self) -> io::Result<Self> {
+        use std::io::Seek;
+        let mut file = self.file.try_clone()?;
+        file.seek(io::SeekFrom::Start(self.start))?;
+        // A cloned descriptor shares the offset: give the copy its own by reopening through /proc when cloning
+        // is not enough is unnecessary here, since each copy seeks before every read (see `read`).
+        Ok(Self {
+            file,
+            start: self.start,
+            len: self.len,
+            pos: 0,
+        })
+    }
+}
+
+impl Read for Section {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let left = self.len.saturating_sub(self.pos);
+        let n = (buf.len() as u64).min(left) as usize;
+        if n == 0 {
+            return Ok(0);
+        }
+        // Positional reads: two sections of one file never disturb each other's offset.
+        let got = self.file.read_at(&mut buf[..n], self.start + self.pos)?;
+        self.pos += got as u64;
+        Ok(got)
+    }
+}
+
+impl io::Seek for Section {
+    fn seek(&mut self, to: io::SeekFrom) -> io::Result<u64> {
+        let target = match to {
+            io::SeekFrom::Start(p) => i128::from(p),
+            io::SeekFrom::Current(d) => i128::from(self.pos) + i128::from(d),
+            io::SeekFrom::End(d) => i128::from(self.len) + i128::from(d),
+        };
+        if target < 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "seek before the start of the layer",
+            ));
+        }
+        self.pos = u64::try_from(target).unwrap_or(u64::MAX);
+        Ok(self.pos)
+    }
+}
+
+/// Reads a layer stored in a file. An uncompressed layer is parsed by seeking past the content of files nobody
+/// wants while, in parallel, the whole blob is hashed; a compressed one is streamed once by [`read_layer`].
+pub fn read_layer_file(
+    section: Section,
+    layer: &LayerRef,
+    verify: &Verify,
+    opts: &ReadOptions<'_>,
+) -> Result<LayerContents, SourceError> {
+    let mut head = [0u8; 4];
+    let n = section
+        .file
+        .read_at_section(&mut head, section.start, section.len)
+        .unwrap_or(0);
+    let head = &head[..n];
+    if head.starts_with(&[0x1f, 0x8b]) || head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        return read_layer(section, layer, verify, opts);
+    }
+    let digest_name = layer
+        .digest
+        .clone()
+        .or_else(|| layer.diff_id.clone())
+        .unwrap_or_else(|| "?".into());
+    let layer_err = |message: String, source: Option<io::Error>| SourceError::Layer {
+        index: layer.index,
+        digest: digest_name.clone(),
+        message,
+        source,
+    };
+    let hasher = match verify {
+        Verify::Nothing => None,
+        _ => Some(
+            section
+                .reopen()
+                .map_err(|e| layer_err("cannot open".into(), Some(e)))?,
+        ),
+    };
+    let (parsed, hashed) = rayon::join(
+        || -> Result<LayerContents, SourceError> {
+            let mut archive = tar::Archive::new(section);
+            let mut out = LayerContents::default();
+            let entries = archive
+                .entries_with_seek()
+                .map_err(|e| layer_err(e.to_string(), Some(e)))?;
+            walk_entries(entries, layer, opts, &mut out)
+                .map_err(|e| layer_err(e.to_string(), Some(e)))?;
+            Ok(out)
+        },
+        || -> io::Result<(String, u64)> {
+            let Some(hasher) = hasher else {
+                return Ok((String::new(), 0));
+            };
+            let mut r = HashingReader::new(io::BufReader::with_capacity(1 << 20, hasher));
+            let mut sink = io::sink();
+            io::copy(&mut r, &mut sink)?;
+            let (digest, size, _) = r.finish()?;
+            Ok((digest, size))
+        },
+    );
+    let (digest, size) = hashed.map_err(|e| layer_err("cannot read layer".into(), Some(e)))?;
+    // A digest mismatch explains any parse error that came with it, so it is reported first.
+    let expected = match verify {
+        Verify::Blob(e) | Verify::DiffId(e) => Some(e),
+        Verify::Nothing => None,
+    };
+    if let Some(expected) = expected
+        && *expected != digest
+    {
+        let what = if matches!(verify, Verify::Blob(_)) {
+            "layer blob"
+        } else {
+            "layer diff id"
+        };
+        return Err(SourceError::DigestMismatch {
+            what,
+            name: format!("{} (layer {})", expected, layer.index),
+            expected: expected.clone(),
+            actual: digest,
+        });
+    }
+    let mut out = parsed?;
+    out.size = size;
+    Ok(out)
+}
+
+/// `read_at` limited to a section, for sniffing magic bytes without moving any offset.
+trait ReadAtSection {
+    fn read_at_section(&self, buf: &mut [u8], start: u64, len: u64) -> io::Result<usize>;
+}
+
+impl ReadAtSection for std::fs::File {
+    fn read_at_section(&self, buf: &mut [u8], start: u64, len: u64) -> io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let n = (buf.len() as u64).min(len) as usize;
+        self.read_at(&mut buf[..n], start)
     }
 }

@@ -50,6 +50,10 @@ pub(crate) struct ImageArgs {
     pub(crate) username: Option<String>,
     #[arg(long, env = "BULWARK_PASSWORD", hide_env_values = true)]
     pub(crate) password: Option<String>,
+    /// Do not re-hash layer blobs while reading them (manifests and configs are still checked, and registry
+    /// downloads are always verified as they arrive). Saves reading every byte of uncompressed layers.
+    #[arg(long)]
+    pub(crate) skip_layer_verify: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -183,6 +187,7 @@ fn scan_image(args: &ImageArgs, quiet: bool) -> Result<Report> {
     let fs = image
         .read_fs(&ReadOptions {
             wanted: &wanted,
+            verify_digests: !args.skip_layer_verify,
             ..ReadOptions::default()
         })
         .with_context(|| format!("failed to read image {}", image.name))?;
