@@ -121,7 +121,15 @@ pub const ECOSYSTEMS: &[&Descriptor] = &[
 #[must_use]
 pub fn parser_for(path: &str) -> Option<Parser> {
     let path = path.trim_start_matches('/');
-    ECOSYSTEMS.iter().find_map(|d| (d.parser)(path))
+    let p = ECOSYSTEMS.iter().find_map(|d| (d.parser)(path))?;
+    // Lockfiles that published packages carry inside node_modules describe their authors' development
+    // trees, not what is installed here.
+    if is_lock_parser(p.name)
+        && (path.starts_with("node_modules/") || path.contains("/node_modules/"))
+    {
+        return None;
+    }
+    Some(p)
 }
 
 /// File name of a path.
@@ -158,37 +166,89 @@ pub fn binary_candidate(path: &str) -> bool {
     if !under {
         return false;
     }
-    let name = file_name(path);
+    // Application trees hold many small non-binary files: skip package-manager trees and the usual
+    // extension-less documents.
+    if ["/node_modules/", "-packages/", "/.git/"]
+        .iter()
+        .any(|d| path.contains(d))
+    {
+        return false;
+    }
+    binary_name(file_name(path))
+}
+
+/// Whether a file name may be an executable: no extension or one that text and media files do not use,
+/// and not an all-caps document (`LICENSE`, `README`).
+#[must_use]
+pub fn binary_name(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or(name);
+    if stem.len() > 1
+        && stem
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b == b'_' || b == b'-')
+    {
+        return false;
+    }
     match name.rsplit_once('.') {
         None => true,
         Some((_, ext)) => !matches!(
             ext,
             "py" | "pyc"
+                | "pyi"
                 | "js"
                 | "mjs"
                 | "cjs"
+                | "jsx"
                 | "ts"
+                | "tsx"
+                | "mts"
+                | "cts"
+                | "flow"
                 | "map"
                 | "json"
                 | "md"
+                | "markdown"
                 | "txt"
                 | "html"
+                | "htm"
                 | "css"
+                | "scss"
+                | "less"
                 | "h"
+                | "hpp"
                 | "c"
+                | "cc"
+                | "cpp"
+                | "rs"
+                | "go"
+                | "java"
                 | "rb"
                 | "pl"
                 | "pm"
                 | "sh"
+                | "bat"
+                | "ps1"
                 | "png"
+                | "jpg"
+                | "jpeg"
+                | "gif"
+                | "ico"
                 | "svg"
+                | "woff"
+                | "woff2"
+                | "ttf"
                 | "gz"
+                | "zip"
                 | "xml"
                 | "yml"
                 | "yaml"
+                | "toml"
+                | "lock"
                 | "jar"
                 | "class"
                 | "properties"
+                | "snap"
+                | "o"
         ),
     }
 }
@@ -474,7 +534,11 @@ mod tests {
         }
         assert!(binary_candidate("usr/bin/docker-registry"));
         assert!(!binary_candidate("usr/bin/foo.py"));
+        assert!(!binary_candidate("app/node_modules/.bin/x"));
+        assert!(!binary_candidate("opt/app/LICENSE"));
+        assert!(binary_candidate("opt/app/bin/server"));
         assert!(!binary_candidate("etc/passwd"));
         assert!(!wanted("usr/share/doc/x/README"));
+        assert!(parser_for("app/node_modules/x/package-lock.json").is_none());
     }
 }

@@ -119,6 +119,7 @@ impl Walker<'_> {
         let mut entries: Vec<_> = rd.filter_map(Result::ok).collect();
         entries.sort_by_key(fs::DirEntry::file_name);
         let pushed = self.gitignore
+            && entries.iter().any(|e| e.file_name() == ".gitignore")
             && match fs::read_to_string(abs.join(".gitignore")) {
                 Ok(t) => {
                     self.ignores.push((rel.to_string(), Gitignore::parse(&t)));
@@ -172,7 +173,9 @@ impl Walker<'_> {
             de.metadata()
                 .is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
         };
-        if parser.is_none() && !executable() {
+        if parser.is_none()
+            && (!crate::lang::binary_name(crate::lang::file_name(rel)) || !executable())
+        {
             return;
         }
         let Ok(md) = de.metadata() else { return };
