@@ -514,3 +514,56 @@ fn ruby_gemspecs_match_rubygems() {
             .collect();
     assert_eq!(ours, truth);
 }
+
+/// An image scan keeps executables under bin directories (by path), finds the Go build info and the
+/// cargo-auditable data in them, and attributes them to the layer that wrote them.
+#[test]
+fn binaries_in_image_layers() {
+    use std::sync::Arc;
+    let td = lang_dir();
+    let entry = |path: &str, file: &str| {
+        assert!(bulwark_catalog::wanted(path), "{path}");
+        let data = std::fs::read(td.join(file)).unwrap();
+        bulwark_source::Entry {
+            path: path.into(),
+            kind: bulwark_source::NodeKind::File {
+                size: data.len() as u64,
+            },
+            mode: 0o755,
+            uid: 0,
+            gid: 0,
+            content: Some(Arc::from(data)),
+        }
+    };
+    let layers = (0..2)
+        .map(|i| bulwark_types::LayerRef {
+            index: i,
+            ..bulwark_types::LayerRef::default()
+        })
+        .collect();
+    let l0 = bulwark_source::LayerContents {
+        entries: vec![entry("usr/local/bin/hello", "golang/testdata/hello-bin")],
+        ..bulwark_source::LayerContents::default()
+    };
+    let l1 = bulwark_source::LayerContents {
+        entries: vec![entry("opt/tiny/bin/tiny", "rust/testdata/tiny-auditable")],
+        ..bulwark_source::LayerContents::default()
+    };
+    let fs = bulwark_source::ImageFs::merge(layers, vec![l0, l1]);
+    let mut diags = Vec::new();
+    let pkgs = lang::catalog(&fs, &[], &mut diags);
+    assert!(diags.is_empty(), "{diags:?}");
+    let layer_of = |name: &str| {
+        pkgs.iter()
+            .find(|p| p.name == name)
+            .and_then(|p| p.layer.as_ref())
+            .map(|l| l.index)
+    };
+    assert_eq!(layer_of("example.com/lib"), Some(0));
+    assert_eq!(layer_of("stdlib"), Some(0));
+    assert_eq!(layer_of("semver"), Some(1));
+    assert!(
+        pkgs.iter()
+            .any(|p| p.found_in.as_deref() == Some("/usr/local/bin/hello"))
+    );
+}
