@@ -69,6 +69,8 @@ pub(crate) struct ScanImageArgs {
     #[command(flatten)]
     pub(crate) image: ImageArgs,
     #[command(flatten)]
+    pub(crate) vulns: super::vulns::VulnArgs,
+    #[command(flatten)]
     pub(crate) eval: super::evaluate::EvalArgs,
     #[command(flatten)]
     pub(crate) out: OutputArgs,
@@ -78,6 +80,8 @@ pub(crate) struct ScanImageArgs {
 pub(crate) struct ScanSbomArgs {
     /// A CycloneDX (1.2–1.6) or SPDX (2.2/2.3) JSON SBOM.
     pub(crate) sbom: PathBuf,
+    #[command(flatten)]
+    pub(crate) vulns: super::vulns::VulnArgs,
     #[command(flatten)]
     pub(crate) eval: super::evaluate::EvalArgs,
     #[command(flatten)]
@@ -104,6 +108,7 @@ pub(crate) fn sbom(args: &SbomArgs) -> Result<Outcome> {
 /// `bulwark scan image`: inventory, vulnerabilities, evaluation, gate.
 pub(crate) fn scan_image_cmd(args: &ScanImageArgs) -> Result<Outcome> {
     let mut report = scan_image(&args.image, args.out.quiet)?;
+    super::vulns::match_report(&mut report, &args.vulns)?;
     let failed = super::evaluate::evaluate(&mut report, &args.eval, args.out.quiet)?;
     gated(finish(&report, &args.out, Format::Table)?, failed)
 }
@@ -123,6 +128,7 @@ pub(crate) fn scan_sbom(args: &ScanSbomArgs) -> Result<Outcome> {
     report.os = sbom.distro;
     report.packages = sbom.packages;
     report.diagnostics.extend(sbom.diagnostics);
+    super::vulns::match_report(&mut report, &args.vulns)?;
     let failed = super::evaluate::evaluate(&mut report, &args.eval, args.out.quiet)?;
     gated(finish(&report, &args.out, Format::Table)?, failed)
 }

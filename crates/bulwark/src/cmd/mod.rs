@@ -5,3 +5,4 @@ pub(crate) mod evaluate;
 pub(crate) mod fs;
 pub(crate) mod image;
 pub(crate) mod k8s;
+pub(crate) mod vulns;
