@@ -496,7 +496,14 @@ fn java_archives_match_unzip() {
 #[test]
 fn ruby_gemspecs_match_rubygems() {
     let td = lang_dir().join("ruby/testdata");
-    let got = walk::scan_dir(&td, &walk::DirOptions::default()).unwrap();
+    let got = walk::scan_dir(
+        &td,
+        &walk::DirOptions {
+            skip_dirs: vec!["bundle".into()],
+            ..walk::DirOptions::default()
+        },
+    )
+    .unwrap();
     assert!(got.diagnostics.is_empty(), "{:?}", got.diagnostics);
     let ours: BTreeSet<(String, String, String)> = got
         .packages
@@ -566,4 +573,54 @@ fn binaries_in_image_layers() {
         pkgs.iter()
             .any(|p| p.found_in.as_deref() == Some("/usr/local/bin/hello"))
     );
+}
+
+#[test]
+fn php_composer_lock_and_installed_match_composer_show() {
+    let td = lang_dir().join("php/testdata");
+    let show = |f: &str| -> Set {
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(td.join(f)).unwrap()).unwrap();
+        v["installed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["name"].as_str().unwrap().to_string(),
+                    p["version"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let all = show("composer-show.truth.json");
+    let prod = show("composer-show-no-dev.truth.json");
+    for f in ["composer.lock", "vendor/composer/installed.json"] {
+        let out = parse_file(&td.join(f));
+        no_warnings(&out);
+        assert_eq!(set(&out.packages), all, "{f}");
+        let p: Vec<Package> = out.packages.iter().filter(|p| !p.dev).cloned().collect();
+        assert_eq!(set(&p), prod, "{f}");
+        let http = out.packages.iter().find(|p| p.name == "acme/http").unwrap();
+        assert_eq!(http.purl, "pkg:composer/acme/http@2.0.1");
+        assert_eq!(http.licenses, ["Apache-2.0"]);
+    }
+}
+
+#[test]
+fn ruby_gemfile_lock_matches_bundle_list() {
+    let td = lang_dir().join("ruby/testdata/bundle");
+    let truth: Set = std::fs::read_to_string(td.join("bundle-list.truth.txt"))
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("* "))
+        .map(|l| {
+            let (n, v) = l.split_once(" (").unwrap();
+            (n.to_string(), v.trim_end_matches(')').to_string())
+        })
+        .collect();
+    let out = parse_file(&td.join("Gemfile.lock"));
+    no_warnings(&out);
+    assert_eq!(set(&out.packages), truth);
+    assert!(out.packages.iter().all(|p| p.direct == Some(true)));
 }

@@ -30,8 +30,9 @@ fn parser(path: &str) -> Option<Parser> {
 struct ComposerPackage {
     name: String,
     version: String,
+    /// An array of SPDX ids, or (in hand-written files) one string.
     #[serde(default)]
-    license: Vec<String>,
+    license: serde_json::Value,
 }
 
 #[derive(Deserialize)]
@@ -44,7 +45,14 @@ struct ComposerLock {
 
 fn add(c: &ComposerPackage, dev: bool, path: &str, out: &mut Output) {
     let mut p = Package::new(PackageType::Composer, &c.name, &c.version);
-    p.licenses.clone_from(&c.license);
+    match &c.license {
+        serde_json::Value::String(l) => p.licenses.push(l.clone()),
+        serde_json::Value::Array(a) => {
+            p.licenses
+                .extend(a.iter().filter_map(|l| l.as_str().map(str::to_string)));
+        }
+        _ => {}
+    }
     p.dev = dev;
     out.add(p, path);
 }
