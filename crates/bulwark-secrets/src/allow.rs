@@ -1,0 +1,371 @@
+//! Built-in allow logic: documented examples, placeholders, low-entropy and identifier-like values.
+
+/// Values published in vendor documentation as examples. Matching one is never a leak.
+pub(crate) const DOC_EXAMPLES: &[&str] = &[
+    "AKIAIOSFODNN7EXAMPLE",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+    "AKIAI44QH8DHBEXAMPLE",
+    "ASIAIOSFODNN7EXAMPLE",
+    "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+    "sk_test_BQokikJOvBiI2HlWgH4olfQ2",
+    "rk_test_4eC39HqLyjWDarjtT1zdp7dc",
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+    "xoxb-not-a-real-token-this-will-not-work",
+    "T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
+    "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+    "AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe",
+    "dXNlcm5hbWU6cGFzc3dvcmQ=",
+];
+
+/// Words that mark a value as a stand-in (case-insensitive substring).
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "example",
+    "xxxx",
+    "****",
+    "....",
+    "changeme",
+    "change_me",
+    "change-me",
+    "placeholder",
+    "dummy",
+    "redacted",
+    "your_",
+    "your-",
+    "yourkey",
+    "yourtoken",
+    "yourpassword",
+    "replace_me",
+    "replaceme",
+    "insert_",
+    "notreal",
+    "not_real",
+    "not-a-real",
+    "sample",
+    "fake_",
+    "fakekey",
+    "faketoken",
+    "secret_here",
+    "token_here",
+    "key_here",
+    "password_here",
+];
+
+/// Common stand-in passwords in connection strings and docs (exact, case-insensitive).
+const PLACEHOLDER_PASSWORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "secret",
+    "postgres",
+    "root",
+    "admin",
+    "guest",
+    "test",
+    "user",
+    "username",
+    "mysql",
+    "redis",
+    "rabbitmq",
+    "mongo",
+    "mongodb",
+    "default",
+    "foo",
+    "bar",
+    "foobar",
+    "p@ssw0rd",
+    "passw0rd",
+    "mypassword",
+    "letmein",
+    "123456",
+    "12345678",
+    "qwerty",
+    "pa55word",
+    "hunter2",
+];
+
+/// Shannon entropy in bits per byte.
+pub(crate) fn entropy(s: &[u8]) -> f64 {
+    if s.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in s {
+        counts[b as usize] += 1;
+    }
+    let n = s.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Is this value a placeholder, template variable, repeated or sequential run?
+pub(crate) fn is_placeholder(value: &str) -> bool {
+    let lower = value.to_ascii_lowercase();
+    if PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w)) {
+        return true;
+    }
+    if PLACEHOLDER_PASSWORDS.contains(&lower.as_str()) {
+        return true;
+    }
+    if value.contains("${") || value.contains("{{") || value.contains("$(") || value.contains("%(")
+    {
+        return true;
+    }
+    if value.starts_with('<')
+        || value.ends_with('>')
+        || value.starts_with('$')
+        || value.starts_with('%')
+    {
+        return true;
+    }
+    let b = value.as_bytes();
+    // All (or nearly all) the same character in the tail: ghp_000000…, AKIAAAAAAAAA…
+    let tail = &b[b.len().saturating_sub(16)..];
+    if tail.len() >= 8 {
+        let mut seen = [false; 256];
+        let distinct = tail
+            .iter()
+            .filter(|&&c| !std::mem::replace(&mut seen[c as usize], true))
+            .count();
+        if distinct <= 2 {
+            return true;
+        }
+    }
+    // A run of 8+ ascending or descending characters: 12345678, abcdefgh, 0123456789abcdef.
+    let mut up = 1;
+    let mut down = 1;
+    for w in b.windows(2) {
+        up = if w[1] == w[0].wrapping_add(1) {
+            up + 1
+        } else {
+            1
+        };
+        down = if w[1].wrapping_add(1) == w[0] {
+            down + 1
+        } else {
+            1
+        };
+        if up >= 8 || down >= 8 {
+            return true;
+        }
+    }
+    false
+}
+
+/// Extra conditions on the value of a generic (`key = value`) rule.
+pub(crate) fn generic_value_ok(value: &str) -> bool {
+    let b = value.as_bytes();
+    let has_alpha = b.iter().any(u8::is_ascii_alphabetic);
+    let has_digit = b.iter().any(u8::is_ascii_digit);
+    let has_symbol = b.iter().any(|c| !c.is_ascii_alphanumeric());
+    if !has_alpha || !(has_digit || has_symbol) {
+        return false;
+    }
+    // UUIDs are ids, not secrets, when all we know is the name of the field.
+    if is_uuid(b) {
+        return false;
+    }
+    // Identifier paths and calls: self.password, config.api_key, os.environ.get.
+    let ident_path = value.contains('.')
+        && value.split('.').all(|p| {
+            !p.is_empty()
+                && p.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+                && !p.as_bytes()[0].is_ascii_digit()
+        });
+    if ident_path {
+        return false;
+    }
+    // Paths and file names.
+    if value.starts_with('/') || value.starts_with("./") || value.starts_with("~/") {
+        return false;
+    }
+    let lower = value.to_ascii_lowercase();
+    for ext in [
+        ".json", ".yaml", ".yml", ".pem", ".key", ".txt", ".env", ".crt", ".p12", ".html", ".js",
+        ".rs", ".py",
+    ] {
+        if lower.ends_with(ext) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Field names that hold something other than the secret itself.
+pub(crate) fn generic_key_denied(key: &str) -> bool {
+    const DENY: &[&str] = &[
+        "hash",
+        "digest",
+        "sha",
+        "md5",
+        "salt",
+        "file",
+        "path",
+        "dir",
+        "url",
+        "uri",
+        "env",
+        "length",
+        "len",
+        "min",
+        "max",
+        "policy",
+        "field",
+        "prompt",
+        "reset",
+        "regex",
+        "pattern",
+        "type",
+        "name",
+        "_id",
+        "-id",
+        "hint",
+        "label",
+        "format",
+        "count",
+        "expir",
+        "timeout",
+        "ttl",
+        "header",
+        "param",
+        "column",
+        "endpoint",
+        "validat",
+        "strength",
+        "rule",
+        "error",
+        "message",
+        "msg",
+        "required",
+        "enabled",
+        "flag",
+        "mode",
+        "version",
+        "size",
+        "manager",
+        "store",
+        "provider",
+        "ref",
+        "arn",
+        "public",
+        "kind",
+        "class",
+        "_at",
+        "limit",
+        "cache",
+        "bucket",
+        "source",
+        "input",
+        "option",
+        "index",
+        "tokenizer",
+        "tokens",
+    ];
+    let k = key.to_ascii_lowercase();
+    DENY.iter().any(|d| k.contains(d))
+}
+
+fn is_uuid(b: &[u8]) -> bool {
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                *c == b'-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
+}
+
+/// Lenient base64 / base64url decoding (padding optional). `None` on a bad character.
+pub(crate) fn b64decode(s: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    for &c in s {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            b'=' => break,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// The JWT header must be JSON naming an algorithm.
+pub(crate) fn jwt_ok(token: &[u8]) -> bool {
+    let header = token.split(|&c| c == b'.').next().unwrap_or_default();
+    b64decode(header).is_some_and(|h| {
+        let h = String::from_utf8_lossy(&h);
+        h.trim_start().starts_with('{') && h.contains("\"alg\"")
+    })
+}
+
+/// Base64 that decodes to printable `user:password`.
+pub(crate) fn basic_auth_ok(value: &[u8]) -> bool {
+    b64decode(value).is_some_and(|d| {
+        d.iter().all(|c| c.is_ascii_graphic() || *c == b' ')
+            && d.iter()
+                .position(|&c| c == b':')
+                .is_some_and(|i| i > 0 && i + 3 < d.len())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders() {
+        for p in [
+            "xxxxxxxxxxxxxxxx",
+            "${DB_PASSWORD}",
+            "<your-token>",
+            "changeme",
+            "AKIAIOSFODNN7EXAMPLE",
+            "ghp_000000000000000000000000000000000000",
+            "abcdefghijklmnop",
+            "1234567890",
+            "{{ .Values.pw }}",
+        ] {
+            assert!(is_placeholder(p), "{p}");
+        }
+        for p in [
+            "ghp_a8Kd93jfLq0Zx7Yb2Nc4Vm6Pw1Rt5Su9Eh3G",
+            "Tr0ub4dor&3xyzQ",
+        ] {
+            assert!(!is_placeholder(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn entropy_orders_values() {
+        assert!(entropy(b"aaaaaaaa") < 0.1);
+        assert!(entropy(b"a8Kd93jfLq0Zx7Yb2Nc4Vm6Pw1Rt5Su9") > 4.0);
+    }
+
+    #[test]
+    fn jwt_and_basic() {
+        assert!(jwt_ok(b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.x.y"));
+        assert!(!jwt_ok(b"eyJmb28iOiJiYXIifQ.x.y"));
+        assert!(basic_auth_ok(b"dXNlcjpwYXNzd29yZA=="));
+        assert!(!basic_auth_ok(b"aGVsbG8gd29ybGQ="));
+    }
+}

@@ -1,0 +1,569 @@
+//! Secret scanning: built-in and custom rules over file contents, with an aho-corasick keyword prefilter
+//! in front of linear-time regexes.
+//!
+//! ```
+//! use bulwark_secrets::{Config, Scanner};
+//! let scanner = Scanner::new(Config::default()).unwrap();
+//! let findings = scanner.scan("app/.env", b"GITHUB_TOKEN=ghp_a8Kd93jfLq0Zx7Yb2Nc4Vm6Pw1Rt5Su9Eh3G\n");
+//! assert_eq!(findings[0].id, "github-pat");
+//! assert_eq!(findings[0].location.line, Some(1));
+//! assert_eq!(findings[0].evidence.as_deref(), Some("ghp_*****"));
+//! ```
+//!
+//! How a file is scanned: skip it if it is too large, binary (NUL or mostly invalid UTF-8 in the first
+//! 8 KiB) or on an allowed path; find every rule keyword with one case-insensitive aho-corasick pass;
+//! run each rule whose keywords occur only over windows around its keyword hits (bounded per rule, so a
+//! 50 MB one-line file costs a bounded amount of regex work); drop documented examples, placeholders,
+//! low-entropy values and `bulwark:allow` lines; let specific rules win over generic ones on the same
+//! bytes; report 1-based line and byte column of the secret.
+
+#![forbid(unsafe_code)]
+
+mod allow;
+pub mod config;
+pub mod rules;
+pub mod sample;
+mod walk;
+
+use std::collections::BTreeMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use bulwark_types::{Diagnostic, Finding, FindingKind, Location, Severity};
+use regex::bytes::{CaptureLocations, Regex as BytesRegex, RegexBuilder};
+
+pub use config::{AllowConfig, Config, CustomRule, RuleAllow};
+pub use rules::{BUILTIN, Check, Pat, RuleDef};
+pub use walk::DirOptions;
+
+/// Errors building a scanner. Scanning itself never fails: findings are data.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretsError {
+    #[error("invalid regex in secret rule {rule}: {source}")]
+    Regex {
+        rule: String,
+        #[source]
+        source: regex::Error,
+    },
+    #[error("duplicate secret rule id {0}")]
+    DuplicateId(String),
+    #[error("invalid severity '{severity}' in secret rule {rule}")]
+    Severity { rule: String, severity: String },
+    #[error("invalid secrets config: {0}")]
+    Config(String),
+}
+
+/// Paths that hold test data, fixtures and lockfiles (Trivy and gitleaks allow similar ones).
+const DEFAULT_ALLOW_PATHS: &[&str] = &[
+    r"(^|/)(tests?|testdata|test-data|test_data|fixtures?|__tests__|__fixtures__|__mocks__|spec|specs|examples?|samples?|mocks?)/",
+    r"(^|/)[^/]*_test\.(go|py|rs|rb|exs?)$",
+    r"(^|/)test_[^/]*\.py$",
+    r"\.(test|spec)\.[cm]?[jt]sx?$",
+    r"(^|/)(package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|Cargo\.lock|go\.sum|poetry\.lock|Pipfile\.lock|composer\.lock|Gemfile\.lock|gradle\.lockfile|flake\.lock|uv\.lock|packages\.lock\.json)$",
+    r"(^|/)\.git/",
+];
+
+/// Bytes of context kept before and after a keyword hit when a rule is run on a window.
+const WINDOW_BACK: usize = 256;
+const WINDOW_FWD: usize = 4096;
+/// How far the inline `bulwark:allow` marker is looked for on the secret's line.
+const ALLOW_MARKER_REACH: usize = 4096;
+
+struct Compiled {
+    id: String,
+    title: String,
+    severity: Severity,
+    re: BytesRegex,
+    secret_group: usize,
+    key_group: Option<usize>,
+    entropy: Option<f64>,
+    generic: bool,
+    check: Check,
+    path: Option<regex::RegexSet>,
+    allow_paths: Option<regex::RegexSet>,
+    allow_values: Vec<regex::Regex>,
+}
+
+/// A compiled set of secret rules. Build once, share across threads.
+pub struct Scanner {
+    rules: Vec<Compiled>,
+    ac: Option<AhoCorasick>,
+    /// Keyword pattern id → rules that use it.
+    kw_rules: Vec<Vec<usize>>,
+    /// Rules without keywords: run on every file.
+    always: Vec<usize>,
+    allow_paths: Option<regex::RegexSet>,
+    allow_values: Vec<regex::Regex>,
+    show_secrets: bool,
+    max_file_size: u64,
+    max_hits_per_rule: usize,
+}
+
+/// Findings and diagnostics for one file.
+#[derive(Debug, Default)]
+pub struct FileScan {
+    pub findings: Vec<Finding>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+fn expand_pattern(p: Pat) -> String {
+    let s = match p {
+        Pat::Raw(re) => expand_raw(re),
+        Pat::Ctx(key, value) => {
+            let value = if value.is_empty() {
+                format!("{}{{8,128}}", rules::GENERIC_VALUE)
+            } else {
+                value.to_string()
+            };
+            format!(
+                r#"(?i:{key})[\w.\-]{{0,25}}[\x22'\s]{{0,3}}(?:=>|:=|=|:|\|\|?=|\?=|,)[\x22'\s=]{{0,5}}(?P<secret>{value})(?:[\x60'\x22\s;,)\]}}]|\\[nrt]|$)"#
+            )
+        }
+    };
+    expand_raw(&s)
+}
+
+fn expand_raw(s: &str) -> String {
+    s.replace("%B", r"(?:^|[^A-Za-z0-9_\-])")
+        .replace("%E", r"(?:[^A-Za-z0-9_\-]|$)")
+}
+
+fn compile_bytes(rule: &str, pattern: &str) -> Result<BytesRegex, SecretsError> {
+    RegexBuilder::new(pattern)
+        .unicode(false)
+        .multi_line(true)
+        .size_limit(32 << 20)
+        .dfa_size_limit(8 << 20)
+        .build()
+        .map_err(|source| SecretsError::Regex {
+            rule: rule.to_string(),
+            source,
+        })
+}
+
+fn regex_set(rule: &str, patterns: &[String]) -> Result<Option<regex::RegexSet>, SecretsError> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    regex::RegexSet::new(patterns)
+        .map(Some)
+        .map_err(|source| SecretsError::Regex {
+            rule: rule.to_string(),
+            source,
+        })
+}
+
+fn regexes(rule: &str, patterns: &[String]) -> Result<Vec<regex::Regex>, SecretsError> {
+    patterns
+        .iter()
+        .map(|p| {
+            regex::Regex::new(p).map_err(|source| SecretsError::Regex {
+                rule: rule.to_string(),
+                source,
+            })
+        })
+        .collect()
+}
+
+impl Compiled {
+    // One constructor for built-in and custom rules; a parameter struct would only repeat `RuleDef`.
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        id: &str,
+        title: &str,
+        severity: Severity,
+        pattern: &str,
+        entropy: Option<f64>,
+        generic: bool,
+        check: Check,
+        paths: &[String],
+    ) -> Result<Self, SecretsError> {
+        let re = compile_bytes(id, pattern)?;
+        let secret_group = re
+            .capture_names()
+            .position(|n| n == Some("secret"))
+            .unwrap_or(usize::from(re.captures_len() > 1));
+        let key_group = re.capture_names().position(|n| n == Some("key"));
+        Ok(Self {
+            id: id.to_string(),
+            title: title.to_string(),
+            severity,
+            re,
+            secret_group,
+            key_group,
+            entropy,
+            generic,
+            check,
+            path: regex_set(id, paths)?,
+            allow_paths: None,
+            allow_values: Vec::new(),
+        })
+    }
+}
+
+impl Scanner {
+    /// Compiles the built-in rules, minus disabled ones, plus the custom rules of `config`.
+    pub fn new(config: Config) -> Result<Self, SecretsError> {
+        let mut rules = Vec::new();
+        let mut keywords: Vec<(String, usize)> = Vec::new();
+        let disabled = |id: &str| config.disable_rules.iter().any(|d| d == id);
+        for def in BUILTIN.iter().filter(|d| !disabled(d.id)) {
+            let paths: Vec<String> = def.path.map(str::to_string).into_iter().collect();
+            let c = Compiled::new(
+                def.id,
+                def.title,
+                def.severity,
+                &expand_pattern(def.pat),
+                def.entropy,
+                def.generic,
+                def.check,
+                &paths,
+            )?;
+            keywords.extend(def.keywords.iter().map(|k| ((*k).to_string(), rules.len())));
+            rules.push(c);
+        }
+        for cr in config.rules.iter().filter(|r| !disabled(&r.id)) {
+            if rules.iter().any(|r: &Compiled| r.id == cr.id) {
+                return Err(SecretsError::DuplicateId(cr.id.clone()));
+            }
+            let severity = match &cr.severity {
+                None => Severity::High,
+                Some(s) => s.parse().map_err(|_| SecretsError::Severity {
+                    rule: cr.id.clone(),
+                    severity: s.clone(),
+                })?,
+            };
+            let title = cr.title.clone().unwrap_or_else(|| cr.id.clone());
+            let c = Compiled::new(
+                &cr.id,
+                &title,
+                severity,
+                &expand_raw(&cr.regex),
+                cr.entropy,
+                false,
+                Check::None,
+                &cr.paths,
+            )?;
+            keywords.extend(
+                cr.keywords
+                    .iter()
+                    .map(|k| (k.to_ascii_lowercase(), rules.len())),
+            );
+            rules.push(c);
+        }
+        for ra in &config.allow.rules {
+            if let Some(r) = rules.iter_mut().find(|r| r.id == ra.id) {
+                r.allow_paths = regex_set(&ra.id, &ra.paths)?;
+                r.allow_values = regexes(&ra.id, &ra.values)?;
+            }
+        }
+        // One automaton over the distinct keywords.
+        let mut distinct: Vec<String> = Vec::new();
+        let mut kw_rules: Vec<Vec<usize>> = Vec::new();
+        let mut has_kw = vec![false; rules.len()];
+        for (k, r) in keywords {
+            has_kw[r] = true;
+            if let Some(i) = distinct.iter().position(|d| *d == k) {
+                if !kw_rules[i].contains(&r) {
+                    kw_rules[i].push(r);
+                }
+            } else {
+                distinct.push(k);
+                kw_rules.push(vec![r]);
+            }
+        }
+        let always = (0..rules.len()).filter(|&r| !has_kw[r]).collect();
+        let ac = if distinct.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(&distinct)
+                    .map_err(|e| SecretsError::Config(format!("keyword automaton: {e}")))?,
+            )
+        };
+        let mut allow_paths: Vec<String> = config.allow.paths.clone();
+        if config.default_allow_paths {
+            allow_paths.extend(DEFAULT_ALLOW_PATHS.iter().map(|s| (*s).to_string()));
+        }
+        Ok(Self {
+            rules,
+            ac,
+            kw_rules,
+            always,
+            allow_paths: regex_set("allow.paths", &allow_paths)?,
+            allow_values: regexes("allow.values", &config.allow.values)?,
+            show_secrets: config.show_secrets,
+            max_file_size: config.max_file_size,
+            max_hits_per_rule: config.max_hits_per_rule.max(1),
+        })
+    }
+
+    /// Number of active rules.
+    #[must_use]
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Ids of the active rules, in priority order.
+    pub fn rule_ids(&self) -> impl Iterator<Item = &str> {
+        self.rules.iter().map(|r| r.id.as_str())
+    }
+
+    /// Whether `path` is skipped by the allow list.
+    #[must_use]
+    pub fn is_allowed_path(&self, path: &str) -> bool {
+        self.allow_paths.as_ref().is_some_and(|s| s.is_match(path))
+    }
+
+    /// Scans one file's contents. `path` goes into each finding's location.
+    #[must_use]
+    pub fn scan(&self, path: &str, content: &[u8]) -> Vec<Finding> {
+        self.scan_with_diagnostics(path, content).findings
+    }
+
+    /// Like [`Scanner::scan`], also returning why a file was skipped (too large).
+    #[must_use]
+    pub fn scan_with_diagnostics(&self, path: &str, content: &[u8]) -> FileScan {
+        let mut out = FileScan::default();
+        if content.len() as u64 > self.max_file_size {
+            out.diagnostics.push(Diagnostic::warning(
+                format!(
+                    "secret scan skipped: {} bytes is over the {} byte limit",
+                    content.len(),
+                    self.max_file_size
+                ),
+                Location::file(path),
+            ));
+            return out;
+        }
+        if content.is_empty() || is_binary(content) || self.is_allowed_path(path) {
+            return out;
+        }
+        let (windows, truncated) = self.windows(path, content);
+        if truncated {
+            out.diagnostics.push(Diagnostic::warning(
+                format!(
+                    "secret scan truncated: a rule's keywords occur more than {} times",
+                    self.max_hits_per_rule
+                ),
+                Location::file(path),
+            ));
+        }
+        let mut cands = Vec::new();
+        for (ri, ws) in windows.iter().enumerate() {
+            if !ws.is_empty() {
+                self.run_rule(ri, content, ws, &mut cands);
+            }
+        }
+        out.findings = self.resolve(path, content, cands);
+        out
+    }
+
+    /// For each rule, the merged byte windows around its keyword hits.
+    fn windows(&self, path: &str, content: &[u8]) -> (Vec<Vec<(usize, usize)>>, bool) {
+        let n = content.len();
+        let mut windows: Vec<Vec<(usize, usize)>> = vec![Vec::new(); self.rules.len()];
+        let mut truncated = false;
+        let path_ok = |r: &Compiled| {
+            r.path.as_ref().is_none_or(|s| s.is_match(path))
+                && !r.allow_paths.as_ref().is_some_and(|s| s.is_match(path))
+        };
+        let eligible: Vec<bool> = self.rules.iter().map(path_ok).collect();
+        for &r in &self.always {
+            if eligible[r] {
+                windows[r].push((0, n));
+            }
+        }
+        let Some(ac) = &self.ac else {
+            return (windows, truncated);
+        };
+        for m in ac.find_overlapping_iter(content) {
+            for &r in &self.kw_rules[m.pattern().as_usize()] {
+                if !eligible[r] {
+                    continue;
+                }
+                let s = m.start().saturating_sub(WINDOW_BACK);
+                let e = (m.end() + WINDOW_FWD).min(n);
+                let ws = &mut windows[r];
+                let full = ws.len() >= self.max_hits_per_rule;
+                match ws.last_mut() {
+                    Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                    _ if full => truncated = true,
+                    _ => ws.push((s, e)),
+                }
+            }
+        }
+        (windows, truncated)
+    }
+
+    fn run_rule(
+        &self,
+        ri: usize,
+        content: &[u8],
+        windows: &[(usize, usize)],
+        cands: &mut Vec<Cand>,
+    ) {
+        let rule = &self.rules[ri];
+        let mut locs: CaptureLocations = rule.re.capture_locations();
+        for &(s, e) in windows {
+            // End the window at a line end when one is near, so `$` is a real line end.
+            let e = if e < content.len() {
+                content[e..(e + 256).min(content.len())]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(e, |i| e + i)
+            } else {
+                e
+            };
+            let hay = &content[..e];
+            let mut pos = s;
+            while pos < e {
+                let Some(m) = rule.re.captures_read_at(&mut locs, hay, pos) else {
+                    break;
+                };
+                pos = if m.end() > m.start() {
+                    m.end()
+                } else {
+                    m.end() + 1
+                };
+                if m.end() == e && e < content.len() && content[e] != b'\n' {
+                    continue; // cut by the window edge: unsure where the token ends
+                }
+                let Some((ss, se)) = locs.get(rule.secret_group) else {
+                    continue;
+                };
+                if se <= ss {
+                    continue;
+                }
+                let key = rule
+                    .key_group
+                    .and_then(|g| locs.get(g))
+                    .map(|(a, b)| &content[a..b]);
+                if self.accept(rule, &content[ss..se], key) {
+                    cands.push(Cand {
+                        rule: ri,
+                        start: ss,
+                        end: se,
+                    });
+                }
+            }
+        }
+    }
+
+    fn accept(&self, rule: &Compiled, value: &[u8], key: Option<&[u8]>) -> bool {
+        let text = String::from_utf8_lossy(value);
+        if allow::DOC_EXAMPLES.iter().any(|d| text.contains(d)) || allow::is_placeholder(&text) {
+            return false;
+        }
+        if rule.entropy.is_some_and(|min| allow::entropy(value) < min) {
+            return false;
+        }
+        if rule.generic {
+            if !allow::generic_value_ok(&text) {
+                return false;
+            }
+            if key.is_some_and(|k| allow::generic_key_denied(&String::from_utf8_lossy(k))) {
+                return false;
+            }
+        }
+        let checked = match rule.check {
+            Check::None => true,
+            Check::Jwt => allow::jwt_ok(value),
+            Check::BasicAuth => allow::basic_auth_ok(value),
+        };
+        checked
+            && !self
+                .allow_values
+                .iter()
+                .chain(&rule.allow_values)
+                .any(|re| re.is_match(&text))
+    }
+
+    /// Specific rules first, then generic; the first rule to claim bytes keeps them. Then inline allows,
+    /// line numbers and redaction.
+    fn resolve(&self, path: &str, content: &[u8], mut cands: Vec<Cand>) -> Vec<Finding> {
+        cands.sort_by_key(|c| (self.rules[c.rule].generic, c.rule, c.start));
+        let mut taken: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut kept = Vec::new();
+        for c in cands {
+            let overlaps = taken
+                .range(..c.end)
+                .next_back()
+                .is_some_and(|(_, &end)| end > c.start);
+            if !overlaps {
+                taken.insert(c.start, c.end);
+                kept.push(c);
+            }
+        }
+        kept.sort_by_key(|c| (c.start, c.rule));
+        let mut findings = Vec::with_capacity(kept.len());
+        let (mut line, mut line_start, mut scanned) = (1usize, 0usize, 0usize);
+        for c in kept {
+            for (i, &b) in content[scanned..c.start].iter().enumerate() {
+                if b == b'\n' {
+                    line += 1;
+                    line_start = scanned + i + 1;
+                }
+            }
+            scanned = c.start;
+            let lo = line_start.max(c.start.saturating_sub(ALLOW_MARKER_REACH));
+            let hi_limit = (c.end + ALLOW_MARKER_REACH).min(content.len());
+            let hi = content[c.end..hi_limit]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(hi_limit, |i| c.end + i);
+            if contains(&content[lo..hi], b"bulwark:allow") {
+                continue;
+            }
+            let rule = &self.rules[c.rule];
+            let secret = String::from_utf8_lossy(&content[c.start..c.end]);
+            let evidence = if self.show_secrets {
+                secret.into_owned()
+            } else {
+                let head: String = secret.chars().take(4).collect();
+                format!("{head}*****")
+            };
+            let col = c.start - line_start + 1;
+            findings.push(Finding {
+                kind: FindingKind::Secret,
+                id: rule.id.clone(),
+                name: Some(rule.id.clone()),
+                severity: rule.severity,
+                title: rule.title.clone(),
+                message: format!("{} found in {path}", rule.title),
+                location: Location::file(path).with_line(
+                    u32::try_from(line).unwrap_or(u32::MAX),
+                    Some(u32::try_from(col).unwrap_or(u32::MAX)),
+                ),
+                evidence: Some(evidence),
+                references: Vec::new(),
+                properties: BTreeMap::new(),
+            });
+        }
+        findings
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Cand {
+    rule: usize,
+    start: usize,
+    end: usize,
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Binary sniffing on the first 8 KiB: a NUL byte, or more than 10 % of bytes in invalid UTF-8 sequences.
+#[must_use]
+pub fn is_binary(content: &[u8]) -> bool {
+    let head = &content[..content.len().min(8192)];
+    if head.contains(&0) {
+        return true;
+    }
+    let invalid: usize = head.utf8_chunks().map(|c| c.invalid().len()).sum();
+    invalid * 10 > head.len()
+}
