@@ -1,19 +1,31 @@
 #!/usr/bin/env bash
-# Builds Bulwark and runs real scans end to end, offline, on the shared fixtures.
+# Builds Bulwark and runs real scans end to end, offline, on the shared fixtures (../shared/fixtures).
 set -euo pipefail
 cd "$(dirname "$0")"
 fx=${BULWARK_FIXTURES:-../shared/fixtures}
+v=$fx/vulndata
+t=crates/bulwark-vulndb/testdata
 cargo build --release -q -p bulwark
 bw=target/release/bulwark
+db=target/demo/bulwark.db
+mkdir -p target/demo
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 
-# Images: inventory with the layer that brought each package in, from an OCI layout and a docker-archive.
-step $bw scan image "$fx/images/oci-mini:alpine-3.14"
-step $bw sbom "$fx/images/bookworm-app-mini.docker.tar" -f cyclonedx -o /tmp/bulwark-demo.cdx.json
-echo "CycloneDX SBOM: /tmp/bulwark-demo.cdx.json ($(grep -c '"purl"' /tmp/bulwark-demo.cdx.json) purls)"
-# Vulnerabilities: a database built from the fixture feeds, then a scan that gates on HIGH.
-if $bw db --help 2>/dev/null | grep -q build; then
-  step $bw db build --help >/dev/null
-fi
-# Kubernetes manifests: PSS, NSA, CIS, RBAC and cross-object rules with a compliance summary.
-step $bw scan k8s "$fx/k8s-corpus/rendered/ingress-nginx" --compliance pss-baseline || true
+# 1. A vulnerability DB from the fixture feeds (OSV, Debian tracker format, Alpine secdb, CISA KEV).
+step $bw db build -o $db --osv $v/osv/PyPI-all.zip --osv $v/osv/Go-all.zip --osv $v/osv/crates.io-all.zip \
+  --osv $v/osv/AlmaLinux-all.zip --osv $t/osv-npm --debian $t/debian/bookworm-app-tracker.json \
+  --secdb $v/alpine-secdb --secdb $t/alpine-secdb --kev $v/kev/known_exploited_vulnerabilities.json
+step $bw db info --db $db
+# 2. An image: packages with the layer that brought them in, vulnerabilities grouped by layer, a gate.
+step $bw scan image --db $db "$fx/images/alpine314.docker.tar"
+set +e
+step $bw scan image --db $db --severity HIGH,CRITICAL --fail-on high "$fx/images/oci-mini:bookworm-app"
+echo "exit code $? (1 = the --fail-on gate failed)"
+set -e
+# 3. SBOMs, and re-matching one without the image.
+step $bw sbom "$fx/images/bookworm-app-mini.docker.tar" -f cyclonedx -o target/demo/bookworm-app.cdx.json
+step $bw scan sbom --db $db -f json -o target/demo/rematch.json target/demo/bookworm-app.cdx.json
+echo "findings from the SBOM: $(grep -c '"kind": "vulnerability"' target/demo/rematch.json)"
+# 4. Kubernetes manifests: PSS, NSA, CIS, RBAC and cross-object rules, with a compliance summary.
+step $bw scan k8s "$fx/k8s-corpus/rendered/ingress-nginx" --compliance pss-restricted
+step $bw rule privileged-container
