@@ -238,3 +238,46 @@ fn layered_whiteout_and_opaque_dir() {
     // Deleted in layer 1 and re-added in layer 2: introduced by layer 2.
     assert_eq!(pkgs[0]["layer"]["index"], 2);
 }
+
+/// Regression: `-o` onto a special file (here a FIFO; `/dev/null` in real life) once renamed a temporary file
+/// over it, replacing the device with a regular file. Special files are written in place.
+#[test]
+fn output_to_a_special_file_keeps_it_special() {
+    use std::os::unix::fs::FileTypeExt;
+    let t = tempfile::tempdir().unwrap();
+    let fifo = t.path().join("out.fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    let out = bulwark(&[
+        "sbom",
+        "-q",
+        "-f",
+        "json",
+        "-o",
+        fifo.to_str().unwrap(),
+        &common::image("alpine314-mini.docker.tar"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = reader.join().unwrap();
+    assert!(got.starts_with(b"{"), "the report went through the FIFO");
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo(),
+        "still a FIFO"
+    );
+}

@@ -299,13 +299,27 @@ pub(crate) fn write_output(
             render(&mut lock)?;
             lock.flush()?;
         }
+        // Devices, pipes and other special files (`-o /dev/stdout`, `-o /dev/null`) are written in place:
+        // renaming over them would replace the device with a regular file.
+        Some(p) if std::fs::metadata(p).is_ok_and(|m| !m.is_file()) => {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(p)
+                .with_context(|| format!("cannot open {}", p.display()))?;
+            let mut w = std::io::BufWriter::new(file);
+            render(&mut w)?;
+            w.flush()?;
+        }
         Some(p) => {
             let tmp = p.with_extension("bulwark-tmp");
             let file = std::fs::File::create(&tmp)
                 .with_context(|| format!("cannot create {}", tmp.display()))?;
             let mut w = std::io::BufWriter::new(file);
-            render(&mut w)?;
-            w.flush()?;
+            if let Err(e) = render(&mut w).and_then(|()| w.flush().map_err(anyhow::Error::from)) {
+                drop(w);
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e);
+            }
             drop(w);
             std::fs::rename(&tmp, p).with_context(|| format!("cannot write {}", p.display()))?;
         }
