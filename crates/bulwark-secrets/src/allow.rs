@@ -168,6 +168,10 @@ pub(crate) fn generic_value_ok(value: &str) -> bool {
     if !has_alpha || !(has_digit || has_symbol) {
         return false;
     }
+    // Publishable keys are public by design (Stripe `pk_live_`, Mapbox `pk.`).
+    if value.starts_with("pk.") || value.starts_with("pk_live_") || value.starts_with("pk_test_") {
+        return false;
+    }
     // UUIDs are ids, not secrets, when all we know is the name of the field.
     if is_uuid(b) {
         return false;
@@ -203,19 +207,25 @@ pub(crate) fn generic_key_denied(key: &str) -> bool {
     const DENY: &[&str] = &[
         "hash",
         "digest",
-        "sha",
+        "sha1",
+        "sha2",
+        "sha5",
         "md5",
         "salt",
         "file",
         "path",
-        "dir",
+        "_dir",
         "url",
         "uri",
-        "env",
+        "_env",
         "length",
-        "len",
-        "min",
-        "max",
+        "_len",
+        "min_",
+        "_min",
+        "minimum",
+        "max_",
+        "_max",
+        "maximum",
         "policy",
         "field",
         "prompt",
@@ -252,8 +262,8 @@ pub(crate) fn generic_key_denied(key: &str) -> bool {
         "manager",
         "store",
         "provider",
-        "ref",
-        "arn",
+        "_ref",
+        "_arn",
         "public",
         "kind",
         "class",

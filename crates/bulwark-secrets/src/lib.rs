@@ -21,6 +21,8 @@
 
 mod allow;
 pub mod config;
+#[doc(hidden)]
+pub mod corpus;
 pub mod rules;
 pub mod sample;
 mod walk;

@@ -1051,7 +1051,7 @@ pub const BUILTIN: &[RuleDef] = &[
         "Slack incoming webhook URL",
         High,
         &["hooks.slack.com"],
-        r"(https?://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/]{10,}/[A-Za-z0-9+/]{8,}/[A-Za-z0-9+/]{20,})",
+        r"(https?://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/]{8,}/[A-Za-z0-9+/]{8,}/[A-Za-z0-9+/]{20,})",
         "SLACK_WEBHOOK=https://hooks.slack.com/services/T$[A:10]/B$[A:10]/$[n:24]",
     ),
     raw(
@@ -1372,6 +1372,22 @@ pub const BUILTIN: &[RuleDef] = &[
         r"sparkpost[\w.\-]{0,20}key",
         r"[a-f0-9]{40}",
         "SPARKPOST_API_KEY=$[x:40]",
+    ),
+    raw(
+        "mapbox-secret-token",
+        "Mapbox secret access token",
+        High,
+        &["sk.eyj"],
+        r"\b(sk\.eyJ1Ijoi[A-Za-z0-9_\-]{20,}\.[A-Za-z0-9_\-]{22})%E",
+        "MAPBOX_SECRET_TOKEN=sk.eyJ1Ijoi$[u:40].$[u:22]",
+    ),
+    raw(
+        "lob-api-key",
+        "Lob API key",
+        High,
+        &["live_", "test_"],
+        r"\b((?:live|test)_[a-f0-9]{35})\b",
+        "LOB_API_KEY=live_$[x:35]",
     ),
     ctx(
         "messagebird-api-key",
