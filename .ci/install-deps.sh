@@ -29,4 +29,9 @@ python3 -m pip install -q --disable-pip-version-check \
   npm install --silent --no-audit --no-fund --prefix crates/bulwark-version/tests/reference/node semver@7.8.6 >/dev/null
 
 # helm and kubectl for the manifest tests (and trivy, syft, checkov for the benchmarks).
-bash ../shared/tools/install-peers.sh >/dev/null
+# The script ends by printing versions through `| head -1` under pipefail, which can die of SIGPIPE after a
+# successful install: judge it by the binaries it leaves.
+bash ../shared/tools/install-peers.sh >/dev/null 2>&1 || true
+for b in helm kubectl trivy syft checkov; do
+  [ -x "$HOME/.cache/bulwark-peers/bin/$b" ] || { echo "install-peers.sh did not install $b" >&2; exit 1; }
+done
