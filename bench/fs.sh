@@ -11,6 +11,7 @@
 # Peers come from ../shared/tools/install-peers.sh. Each tool runs RUNS times, alternating. The script prints
 # median wall time, median peak RSS, the number of distinct (ecosystem, name, version) each tool reports,
 # Bulwark's recall against each peer (share of the peer's set Bulwark also reports), and the ratios.
+# Bulwark runs with --no-gitignore here, as the peers ignore .gitignore files.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -46,7 +47,8 @@ rss() { cut -d' ' -f2 < "$tmp/$1.times" | median; }
 for dir in "$@"; do
   rm -f "$tmp"/*.times
   for i in $(seq "$runs"); do
-    measure bulwark "$bw" scan fs -q -f json -o "$tmp/bw.json" "$dir"
+    # --no-gitignore: the peers do not read .gitignore (crates ship Cargo.lock while their .gitignore lists it).
+    measure bulwark "$bw" scan fs -q --no-gitignore -f json -o "$tmp/bw.json" "$dir"
     # CycloneDX output with no scanner: trivy lists packages without needing its vulnerability DB (offline).
     measure trivy trivy fs --quiet --cache-backend memory --skip-java-db-update --offline-scan \
         --format cyclonedx -o "$tmp/trivy.json" "$dir"
@@ -66,7 +68,10 @@ def key(purl):
     return (ty, name, urllib.parse.unquote(ver))
 bw = {key(p["purl"]) for p in json.load(open(f"{t}/bw.json"))["packages"]} - {None}
 tv = {key(c.get("purl")) for c in json.load(open(f"{t}/trivy.json")).get("components", [])} - {None}
+# syft also lists GitHub Actions referenced by workflow files (pkg:github): not a package ecosystem Bulwark
+# catalogs, so left out of the comparison.
 sy = {key(a.get("purl")) for a in json.load(open(f"{t}/syft.json"))["artifacts"]} - {None}
+sy = {k for k in sy if k[0] != "github"}
 print(len(bw), len(tv), len(sy), len(bw & tv) / max(len(tv), 1), len(bw & sy) / max(len(sy), 1))
 PY
   read -r n_bw n_tv n_sy rec_tv rec_sy < "$tmp/counts"

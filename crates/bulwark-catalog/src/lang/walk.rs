@@ -2,6 +2,10 @@
 //! honouring `.gitignore` files (each applies to its own directory and below), `--skip-dirs` and
 //! `--skip-files`. `.git` directories are never entered and symlinks are never followed.
 //!
+//! Directories are listed and their files parsed by a few threads sharing one queue of directories; each
+//! directory carries the `.gitignore` rules that apply to it. Results are sorted, so output does not depend
+//! on thread timing.
+//!
 //! Memory stays bounded: text files are read one at a time up to [`MAX_TEXT_BYTES`]; Java archives are read
 //! through the file, entry by entry; executables are opened, their first four bytes checked for the ELF
 //! magic, and only their section table and build-info sections read.
@@ -9,6 +13,7 @@
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::sync::{Arc, Condvar, Mutex};
 
 use bulwark_types::{Diagnostic, Location, Package};
 
@@ -41,17 +46,35 @@ pub struct DirCatalog {
     pub files_read: usize,
 }
 
+/// The walk's fixed settings, shared by the threads.
 struct Walker<'a> {
     root: &'a Path,
     skip_dirs: Vec<Glob>,
     skip_files: Vec<Glob>,
     gitignore: bool,
-    /// (directory relative to root, its rules).
-    ignores: Vec<(String, Gitignore)>,
+}
+
+/// One thread's findings.
+#[derive(Default)]
+struct Sink {
     out: Output,
     /// Per package of `out`: read from a lockfile.
     lock: Vec<bool>,
     files_read: usize,
+}
+
+/// A directory to list, with the `.gitignore` files (directory, rules) above it.
+struct Task {
+    rel: String,
+    depth: usize,
+    ignores: Arc<Vec<Arc<(String, Gitignore)>>>,
+}
+
+#[derive(Default)]
+struct Queue {
+    tasks: Vec<Task>,
+    /// Tasks being worked on: the walk ends when none are queued or active.
+    active: usize,
 }
 
 /// Scans a directory.
@@ -64,69 +87,135 @@ pub fn scan_dir(root: &Path, opts: &DirOptions) -> std::io::Result<DirCatalog> {
         ));
     }
     let globs = |v: &[String]| v.iter().map(|s| Glob::new(s.trim_matches('/'))).collect();
-    let mut w = Walker {
+    let w = Walker {
         root,
         skip_dirs: globs(&opts.skip_dirs),
         skip_files: globs(&opts.skip_files),
         gitignore: !opts.no_gitignore,
-        ignores: Vec::new(),
-        out: Output::default(),
-        lock: Vec::new(),
-        files_read: 0,
     };
-    w.dir("", 0);
-    w.lock.resize(w.out.packages.len(), false);
-    let mut packages = merge_locks(w.out.packages.into_iter().zip(w.lock).collect());
+    let queue = Mutex::new(Queue {
+        tasks: vec![Task {
+            rel: String::new(),
+            depth: 0,
+            ignores: Arc::new(Vec::new()),
+        }],
+        active: 0,
+    });
+    let cv = Condvar::new();
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8));
+    let sinks: Vec<Sink> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| s.spawn(|| w.work(&queue, &cv)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("walker thread panicked"))
+            .collect()
+    });
+    let mut tagged = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut files_read = 0;
+    for mut sink in sinks {
+        sink.lock.resize(sink.out.packages.len(), false);
+        tagged.extend(sink.out.packages.into_iter().zip(sink.lock));
+        diagnostics.extend(sink.out.diags);
+        files_read += sink.files_read;
+    }
+    tagged.sort_by(|a, b| {
+        (&a.0.found_in, &a.0.name, &a.0.version).cmp(&(&b.0.found_in, &b.0.name, &b.0.version))
+    });
+    diagnostics.sort_by(|a, b| {
+        (&a.location.path, a.location.line).cmp(&(&b.location.path, b.location.line))
+    });
+    let mut packages = merge_locks(tagged);
     dedup(&mut packages);
     Ok(DirCatalog {
         packages,
-        diagnostics: w.out.diags,
-        files_read: w.files_read,
+        diagnostics,
+        files_read,
     })
 }
 
+fn ignored(ignores: &[Arc<(String, Gitignore)>], rel: &str, is_dir: bool) -> bool {
+    let mut verdict = false;
+    for g in ignores {
+        let (base, g) = &**g;
+        let sub = if base.is_empty() {
+            rel
+        } else {
+            match rel
+                .strip_prefix(base.as_str())
+                .and_then(|r| r.strip_prefix('/'))
+            {
+                Some(r) => r,
+                None => continue,
+            }
+        };
+        if let Some(v) = g.decide(sub, is_dir) {
+            verdict = v;
+        }
+    }
+    verdict
+}
+
+fn warn(sink: &mut Sink, rel: &str, msg: impl Into<String>) {
+    sink.out
+        .diags
+        .push(Diagnostic::warning(msg, Location::file(rel.to_string())));
+}
+
 impl Walker<'_> {
-    fn ignored(&self, rel: &str, is_dir: bool) -> bool {
-        let mut verdict = false;
-        for (base, g) in &self.ignores {
-            let sub = if base.is_empty() {
-                rel
-            } else {
-                match rel
-                    .strip_prefix(base.as_str())
-                    .and_then(|r| r.strip_prefix('/'))
-                {
-                    Some(r) => r,
-                    None => continue,
+    fn work(&self, queue: &Mutex<Queue>, cv: &Condvar) -> Sink {
+        let mut sink = Sink::default();
+        loop {
+            let task = {
+                let mut q = queue.lock().expect("queue");
+                loop {
+                    if let Some(t) = q.tasks.pop() {
+                        q.active += 1;
+                        break Some(t);
+                    }
+                    if q.active == 0 {
+                        break None;
+                    }
+                    q = cv.wait(q).expect("queue");
                 }
             };
-            if let Some(v) = g.decide(sub, is_dir) {
-                verdict = v;
-            }
+            let Some(task) = task else {
+                cv.notify_all();
+                return sink;
+            };
+            let subdirs = self.dir(&task, &mut sink);
+            let mut q = queue.lock().expect("queue");
+            q.tasks.extend(subdirs);
+            q.active -= 1;
+            drop(q);
+            cv.notify_all();
         }
-        verdict
     }
 
-    fn dir(&mut self, rel: &str, depth: usize) {
+    fn dir(&self, task: &Task, sink: &mut Sink) -> Vec<Task> {
+        let rel = task.rel.as_str();
         let abs = self.root.join(rel);
         let rd = match fs::read_dir(&abs) {
             Ok(rd) => rd,
             Err(e) => {
-                self.warn(rel, format!("cannot list directory: {e}"));
-                return;
+                warn(sink, rel, format!("cannot list directory: {e}"));
+                return Vec::new();
             }
         };
         let mut entries: Vec<_> = rd.filter_map(Result::ok).collect();
         entries.sort_by_key(fs::DirEntry::file_name);
-        let pushed = self.gitignore
+        let mut ignores = task.ignores.clone();
+        if self.gitignore
             && entries.iter().any(|e| e.file_name() == ".gitignore")
-            && match fs::read_to_string(abs.join(".gitignore")) {
-                Ok(t) => {
-                    self.ignores.push((rel.to_string(), Gitignore::parse(&t)));
-                    true
-                }
-                Err(_) => false,
-            };
+            && let Ok(t) = fs::read_to_string(abs.join(".gitignore"))
+        {
+            let mut v = (*ignores).clone();
+            v.push(Arc::new((rel.to_string(), Gitignore::parse(&t))));
+            ignores = Arc::new(v);
+        }
+        let mut subdirs = Vec::new();
         for de in entries {
             let name = de.file_name().to_string_lossy().into_owned();
             let path = if rel.is_empty() {
@@ -138,36 +227,32 @@ impl Walker<'_> {
             if ft.is_dir() {
                 if name == ".git"
                     || self.skip_dirs.iter().any(|g| g.matches(&path))
-                    || (self.gitignore && self.ignored(&path, true))
+                    || (self.gitignore && ignored(&ignores, &path, true))
                 {
                     continue;
                 }
-                if depth >= MAX_DEPTH {
-                    self.warn(&path, "directory nesting too deep; not descended");
+                if task.depth >= MAX_DEPTH {
+                    warn(sink, &path, "directory nesting too deep; not descended");
                     continue;
                 }
-                self.dir(&path, depth + 1);
+                subdirs.push(Task {
+                    rel: path,
+                    depth: task.depth + 1,
+                    ignores: ignores.clone(),
+                });
             } else if ft.is_file() {
                 if self.skip_files.iter().any(|g| g.matches(&path))
-                    || (self.gitignore && self.ignored(&path, false))
+                    || (self.gitignore && ignored(&ignores, &path, false))
                 {
                     continue;
                 }
-                self.file(&path, &de);
+                self.file(&path, &de, sink);
             }
         }
-        if pushed {
-            self.ignores.pop();
-        }
+        subdirs
     }
 
-    fn warn(&mut self, rel: &str, msg: impl Into<String>) {
-        self.out
-            .diags
-            .push(Diagnostic::warning(msg, Location::file(rel.to_string())));
-    }
-
-    fn file(&mut self, rel: &str, de: &fs::DirEntry) {
+    fn file(&self, rel: &str, de: &fs::DirEntry, sink: &mut Sink) {
         let parser = parser_for(rel);
         let executable = || {
             de.metadata()
@@ -184,20 +269,26 @@ impl Walker<'_> {
         match parser {
             Some(p) if p.name == "jar" => {
                 if size > MAX_BINARY_BYTES {
-                    self.warn(rel, format!("archive of {size} bytes is over the {MAX_BINARY_BYTES} byte limit; skipped"));
+                    warn(
+                        sink,
+                        rel,
+                        format!(
+                            "archive of {size} bytes is over the {MAX_BINARY_BYTES} byte limit; skipped"
+                        ),
+                    );
                     return;
                 }
                 match fs::File::open(&abs) {
                     Ok(f) => {
-                        self.files_read += 1;
+                        sink.files_read += 1;
                         java::parse_archive(
                             std::io::BufReader::new(f),
                             rel,
                             &java::Limits::default(),
-                            &mut self.out,
+                            &mut sink.out,
                         );
                     }
-                    Err(e) => self.warn(rel, format!("cannot read: {e}")),
+                    Err(e) => warn(sink, rel, format!("cannot read: {e}")),
                 }
             }
             Some(p) => {
@@ -205,24 +296,30 @@ impl Walker<'_> {
                     return;
                 }
                 if size > MAX_TEXT_BYTES {
-                    self.warn(rel, format!("file of {size} bytes is over the {MAX_TEXT_BYTES} byte limit; not parsed"));
+                    warn(
+                        sink,
+                        rel,
+                        format!(
+                            "file of {size} bytes is over the {MAX_TEXT_BYTES} byte limit; not parsed"
+                        ),
+                    );
                     return;
                 }
                 match fs::read(&abs) {
                     Ok(data) => {
-                        self.files_read += 1;
-                        self.lock.resize(self.out.packages.len(), false);
+                        sink.files_read += 1;
+                        sink.lock.resize(sink.out.packages.len(), false);
                         (p.parse)(
                             &Input {
                                 path: rel,
                                 data: &data,
                             },
-                            &mut self.out,
+                            &mut sink.out,
                         );
-                        self.lock
-                            .resize(self.out.packages.len(), is_lock_parser(p.name));
+                        sink.lock
+                            .resize(sink.out.packages.len(), is_lock_parser(p.name));
                     }
-                    Err(e) => self.warn(rel, format!("cannot read: {e}")),
+                    Err(e) => warn(sink, rel, format!("cannot read: {e}")),
                 }
             }
             None => {
@@ -237,11 +334,17 @@ impl Walker<'_> {
                     return;
                 }
                 if size > MAX_BINARY_BYTES {
-                    self.warn(rel, format!("binary of {size} bytes is over the {MAX_BINARY_BYTES} byte limit; skipped"));
+                    warn(
+                        sink,
+                        rel,
+                        format!(
+                            "binary of {size} bytes is over the {MAX_BINARY_BYTES} byte limit; skipped"
+                        ),
+                    );
                     return;
                 }
-                self.files_read += 1;
-                binary(rel, &elf::Source::File(&f, size), &mut self.out);
+                sink.files_read += 1;
+                binary(rel, &elf::Source::File(&f, size), &mut sink.out);
             }
         }
     }
