@@ -378,21 +378,25 @@ impl Scanner {
                 windows[r].push((0, n));
             }
         }
-        let Some(ac) = &self.ac else {
-            return (windows, truncated);
-        };
+        let Some(ac) = &self.ac else { return (windows, truncated) };
+        // Hits per rule, merged or not: caps the regex work per rule at about
+        // `max_hits_per_rule * (WINDOW_BACK + WINDOW_FWD)` bytes, whatever the input.
+        let mut hits = vec![0usize; self.rules.len()];
         for m in ac.find_overlapping_iter(content) {
             for &r in &self.kw_rules[m.pattern().as_usize()] {
                 if !eligible[r] {
                     continue;
                 }
+                if hits[r] >= self.max_hits_per_rule {
+                    truncated = true;
+                    continue;
+                }
+                hits[r] += 1;
                 let s = m.start().saturating_sub(WINDOW_BACK);
                 let e = (m.end() + WINDOW_FWD).min(n);
                 let ws = &mut windows[r];
-                let full = ws.len() >= self.max_hits_per_rule;
                 match ws.last_mut() {
                     Some(last) if s <= last.1 => last.1 = last.1.max(e),
-                    _ if full => truncated = true,
                     _ => ws.push((s, e)),
                 }
             }
@@ -409,6 +413,7 @@ impl Scanner {
     ) {
         let rule = &self.rules[ri];
         let mut locs: CaptureLocations = rule.re.capture_locations();
+        let mut found = 0usize;
         for &(s, e) in windows {
             // End the window at a line end when one is near, so `$` is a real line end.
             let e = if e < content.len() {
