@@ -35,6 +35,20 @@ impl Level {
     }
 }
 
+impl Level {
+    /// Parses a `pod-security.kubernetes.io/enforce` label value as the admission controller does
+    /// (`k8s.io/pod-security-admission/api/helpers.go`, `ParseLevel`): the exact strings only; any other value is
+    /// an error that evaluates as `restricted`.
+    #[must_use]
+    pub fn parse_label(s: &str) -> Self {
+        match s {
+            "privileged" => Level::Privileged,
+            "baseline" => Level::Baseline,
+            _ => Level::Restricted,
+        }
+    }
+}
+
 impl fmt::Display for Level {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -64,6 +78,23 @@ impl Version {
         Some(Version(minor.min(LATEST.0)))
     }
 
+    /// Parses a `pod-security.kubernetes.io/enforce-version` label value as the admission controller does
+    /// (`api/helpers.go`, `ParseVersion`): `latest` or `v1.N` matching `^v1\.([0-9]|[1-9][0-9]*)$`, nothing else
+    /// (no missing `v`, no leading zero, no spaces). An invalid value is an error that evaluates as `latest`.
+    #[must_use]
+    pub fn parse_label(s: &str) -> Self {
+        let Some(minor) = s.strip_prefix("v1.") else {
+            return LATEST;
+        };
+        let digits_ok = !minor.is_empty()
+            && minor.bytes().all(|b| b.is_ascii_digit())
+            && (minor.len() == 1 || !minor.starts_with('0'));
+        match minor.parse::<u32>() {
+            Ok(n) if digits_ok => Version(u16::try_from(n).unwrap_or(u16::MAX).min(LATEST.0)),
+            _ => LATEST,
+        }
+    }
+
     #[must_use]
     pub fn at_least(self, minor: u16) -> bool {
         self.0 >= minor
@@ -86,5 +117,24 @@ mod tests {
         assert_eq!(Version::parse("latest"), Some(LATEST));
         assert_eq!(Version::parse("v1.99"), Some(LATEST));
         assert_eq!(Version::parse("v2.0"), None);
+    }
+
+    /// Namespace labels follow api/helpers.go `ParseVersion` / `ParseLevel` (kubernetes/pod-security-admission
+    /// 8f84a87, lines 99-136): invalid values evaluate as `latest` / `restricted`.
+    #[test]
+    fn parse_labels() {
+        assert_eq!(Version::parse_label("v1.28"), Version(28));
+        assert_eq!(Version::parse_label("v1.0"), Version(0));
+        assert_eq!(Version::parse_label("latest"), LATEST);
+        assert_eq!(Version::parse_label("v1.999"), LATEST);
+        for bad in [
+            "1.28", "v1.028", " v1.28", "v1.", "v1.2x", "v2.0", "Latest", "",
+        ] {
+            assert_eq!(Version::parse_label(bad), LATEST, "{bad:?}");
+        }
+        assert_eq!(Level::parse_label("baseline"), Level::Baseline);
+        assert_eq!(Level::parse_label("privileged"), Level::Privileged);
+        assert_eq!(Level::parse_label("Baseline"), Level::Restricted);
+        assert_eq!(Level::parse_label("none"), Level::Restricted);
     }
 }

@@ -227,3 +227,20 @@ fn ignore_file_with_expiry() {
             .any(|d| d.message.contains("expired") && d.location.line == Some(2))
     );
 }
+
+#[test]
+fn invalid_namespace_labels_evaluate_like_the_admission_controller() {
+    // k8s.io/pod-security-admission api/helpers.go (kubernetes/pod-security-admission 8f84a87): ParseLevel returns
+    // "restricted" for an invalid level (L99-106) and ParseVersion returns "latest" for anything but `latest` or
+    // `v1.N` (L118-136). "Baseline" (capitalised) is invalid, so the namespace enforces restricted; "1.28" (no `v`)
+    // is invalid, so the version is latest and tcp_keepalive_time (safe from v1.29) is not flagged.
+    let src = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n  labels:\n    pod-security.kubernetes.io/enforce: Baseline\n    pod-security.kubernetes.io/enforce-version: \"1.28\"\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: apps}\nspec:\n  securityContext:\n    sysctls:\n    - name: net.ipv4.tcp_keepalive_time\n      value: \"1\"\n  containers:\n  - name: c\n    image: x\n";
+    let r = scan_bytes("n.yaml", src.as_bytes(), &opts());
+    assert!(!r.findings.iter().any(|f| f.id == "BW-K8S-0010"));
+    let f = r.findings.iter().find(|f| f.id == "BW-K8S-0015").unwrap();
+    assert_eq!(f.properties["pssEnforced"], "restricted");
+    assert_eq!(
+        f.properties["pss"]["version"],
+        bulwark_k8s::pss::LATEST.to_string()
+    );
+}

@@ -15,12 +15,14 @@ pub fn gather(objects: &[Object<'_>]) -> Cluster {
         let ns = o.namespace.clone().unwrap_or_else(|| "default".into());
         match o.kind.as_str() {
             "Namespace" => {
+                // Strict, as the admission controller parses them: a present but invalid label evaluates as
+                // `restricted` / `latest` (api/helpers.go `ParseLevel`, `ParseVersion`).
                 let enforce = o
                     .meta_str("labels", "pod-security.kubernetes.io/enforce")
-                    .and_then(Level::parse);
+                    .map(Level::parse_label);
                 let enforce_version = o
                     .meta_str("labels", "pod-security.kubernetes.io/enforce-version")
-                    .and_then(Version::parse);
+                    .map(Version::parse_label);
                 c.namespaces.insert(
                     o.name.clone(),
                     NamespaceInfo {

@@ -75,7 +75,10 @@ impl Rule for HostPathVolume {
             return;
         };
         for &v in vols {
-            if let Some((k, _)) = cx.doc.get_entry(v, "hostPath") {
+            // check_hostPathVolumes.go: `volume.HostPath != nil`; `hostPath: null` decodes to nil.
+            if let Some((k, hp)) = cx.doc.get_entry(v, "hostPath")
+                && !cx.doc.is_null(hp)
+            {
                 let name = cx
                     .doc
                     .get(v, "name")

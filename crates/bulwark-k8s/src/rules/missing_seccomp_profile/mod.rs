@@ -4,7 +4,11 @@
 //!
 //! ## What it does
 //!
-//! From policy v1.19, flags containers whose effective seccomp profile is not `RuntimeDefault` or `Localhost`: unset at both container and pod level, or set to another value. An explicit `Unconfined` is reported by `unconfined-seccomp-profile`. From v1.25, Windows pods are exempt.
+//! From policy v1.19, flags containers (init and ephemeral included) that set no `seccompProfile` while the pod
+//! level does not set one of type `RuntimeDefault` or `Localhost`. An explicit profile of any other type
+//! (`Unconfined`, a typo, no type) is already forbidden by Baseline from v1.19 and is reported by
+//! `unconfined-seccomp-profile`; Restricted adds only the requirement that a profile be set. From v1.25, Windows
+//! pods (`spec.os.name: windows`) are exempt (check_seccompProfile_restricted.go, `seccompProfileRestricted_1_25`).
 //!
 //! ## Why it matters
 //!
@@ -76,27 +80,21 @@ impl Rule for MissingSeccompProfile {
         let sp = cx
             .map(pod.security_context, "seccompProfile")
             .map(|(_, m)| m);
-        let pod_type = cx.string(sp, "type");
-        if let Some((n, t)) = pod_type
-            && !ok(t)
-            && t != "Unconfined"
-        {
-            cx.report(n, format!("pod sets seccomp profile type {t}"));
-        }
-        let pod_ok = pod_type.is_some_and(|(_, t)| ok(t));
+        let pod_ok = cx.string(sp, "type").is_some_and(|(_, t)| ok(t));
         for c in &pod.containers {
-            let sp = cx.map(c.security_context, "seccompProfile").map(|(_, m)| m);
-            match cx.string(sp, "type") {
-                Some((_, t)) if ok(t) || t == "Unconfined" => {}
-                Some((n, t)) => {
-                    cx.report(n, format!("{} sets seccomp profile type {t}", describe(c)));
-                }
-                None if !pod_ok => {
-                    let a = sc_anchor(cx, c);
-                    cx.report(a, format!("pod or {} must set securityContext.seccompProfile.type to RuntimeDefault or Localhost", describe(c)));
-                }
-                None => {}
+            // A container that sets `seccompProfile` at all is "explicit" upstream; a bad explicit value is a
+            // Baseline violation (reported by unconfined-seccomp-profile), so only the implicit case is ours.
+            if cx.map(c.security_context, "seccompProfile").is_some() || pod_ok {
+                continue;
             }
+            let a = sc_anchor(cx, c);
+            cx.report(
+                a,
+                format!(
+                    "pod or {} must set securityContext.seccompProfile.type to RuntimeDefault or Localhost",
+                    describe(c)
+                ),
+            );
         }
     }
 }

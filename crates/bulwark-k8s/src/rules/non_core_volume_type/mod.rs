@@ -4,7 +4,15 @@
 //!
 //! ## What it does
 //!
-//! Flags volumes that are none of `configMap`, `csi`, `downwardAPI`, `emptyDir`, `ephemeral`, `image`, `persistentVolumeClaim`, `projected`, `secret`. `hostPath` volumes are reported by `host-path-volume` instead, so one volume gives one finding.
+//! Flags volumes that use one of the inline volume sources the Restricted profile forbids (`gcePersistentDisk`,
+//! `awsElasticBlockStore`, `gitRepo`, `nfs`, `iscsi`, `glusterfs`, `rbd`, `flexVolume`, `cinder`, `cephfs`,
+//! `flocker`, `fc`, `azureFile`, `vsphereVolume`, `quobyte`, `azureDisk`, `photonPersistentDisk`,
+//! `portworxVolume`, `scaleIO`, `storageos`) and none of the allowed ones (`configMap`, `csi`, `downwardAPI`,
+//! `emptyDir`, `ephemeral`, `image`, `persistentVolumeClaim`, `projected`, `secret`), at every policy version
+//! (check_restrictedVolumes.go has one definition, minimum v1.0; `image` is allowed there too). `hostPath` volumes
+//! are reported by `host-path-volume` instead, so one volume gives one finding. A volume with no source at all is
+//! not flagged: the API server defaults it to `emptyDir` before admission (upstream fixture
+//! `restrictedvolumes0`, "implicit empty dir").
 //!
 //! ## Why it matters
 //!
@@ -80,6 +88,29 @@ impl Rule for NonCoreVolumeType {
             "projected",
             "secret",
         ];
+        // check_restrictedVolumes.go `restrictedVolumes_1_0`, the named restricted sources (hostPath aside).
+        const RESTRICTED: &[&str] = &[
+            "gcePersistentDisk",
+            "awsElasticBlockStore",
+            "gitRepo",
+            "nfs",
+            "iscsi",
+            "glusterfs",
+            "rbd",
+            "flexVolume",
+            "cinder",
+            "cephfs",
+            "flocker",
+            "fc",
+            "azureFile",
+            "vsphereVolume",
+            "quobyte",
+            "azureDisk",
+            "photonPersistentDisk",
+            "portworxVolume",
+            "scaleIO",
+            "storageos",
+        ];
         let Some(pod) = pod(cx) else { return };
         let Some((_, vols)) = cx.list(Some(pod.spec), "volumes") else {
             return;
@@ -96,17 +127,18 @@ impl Rule for NonCoreVolumeType {
             {
                 continue;
             }
+            // No known source (only `name`, or fields the API server drops) defaults to emptyDir: not flagged.
+            let Some(&(n, k)) = keys.iter().find(|(_, k)| RESTRICTED.contains(k)) else {
+                continue;
+            };
             let name = doc
                 .get(v, "name")
                 .and_then(|n| doc.text(n))
                 .unwrap_or_default();
-            match keys.iter().find(|(_, k)| *k != "name") {
-                Some(&(n, k)) => cx.report(
-                    n,
-                    format!("volume \"{name}\" uses restricted volume type {k}"),
-                ),
-                None => cx.report(v, format!("volume \"{name}\" has no allowed volume source")),
-            }
+            cx.report(
+                n,
+                format!("volume \"{name}\" uses restricted volume type {k}"),
+            );
         }
     }
 }

@@ -4,7 +4,7 @@
 //!
 //! ## What it does
 //!
-//! Flags an AppArmor profile other than the runtime default or a localhost profile: `appArmorProfile.type` other than `RuntimeDefault`/`Localhost` on the pod or a container, and `container.apparmor.security.beta.kubernetes.io/*` annotations other than `runtime/default`, `localhost/*` or empty.
+//! Flags an AppArmor profile other than the runtime default or a localhost profile: `appArmorProfile.type` other than `RuntimeDefault`/`Localhost` on the pod or a container, and `container.apparmor.security.beta.kubernetes.io/*` annotations other than `runtime/default`, `localhost/*` or empty. A present `appArmorProfile` without a `type` is flagged too. Upstream has a single definition (check_appArmorProfile.go, minimum v1.0) that reads both the annotations and the fields, so this applies at every policy version.
 //!
 //! ## Why it matters
 //!
@@ -68,30 +68,33 @@ impl Rule for UnconfinedApparmorProfile {
 
     fn check(&self, cx: &mut Cx<'_, '_>) {
         let Some(pod) = pod(cx) else { return };
-        let ok = |t: &str| matches!(t, "RuntimeDefault" | "Localhost");
-        let aa = cx
-            .map(pod.security_context, "appArmorProfile")
-            .map(|(_, m)| m);
-        if let Some((n, t)) = cx.string(aa, "type")
-            && !ok(t)
-        {
-            cx.report(n, format!("pod sets AppArmor profile type {t}"));
-        }
-        for c in &pod.containers {
-            let aa = cx
-                .map(c.security_context, "appArmorProfile")
-                .map(|(_, m)| m);
-            if let Some((n, t)) = cx.string(aa, "type")
-                && !ok(t)
-            {
-                cx.report(n, format!("{} sets AppArmor profile type {t}", describe(c)));
+        // check_appArmorProfile.go `allowedProfileType`: a present `appArmorProfile` must have type
+        // RuntimeDefault or Localhost; a missing type is "" and fails.
+        let check = |cx: &mut Cx<'_, '_>, sc: Option<crate::yaml::NodeId>, who: String| {
+            let Some((k, aa)) = cx.map(sc, "appArmorProfile") else {
+                return;
+            };
+            match cx.string(Some(aa), "type") {
+                Some((_, "RuntimeDefault" | "Localhost")) => {}
+                Some((n, t)) => cx.report(n, format!("{who} sets AppArmor profile type {t}")),
+                None => cx.report(k, format!("{who} sets an appArmorProfile without a type")),
             }
+        };
+        check(cx, pod.security_context, "pod".to_string());
+        for c in &pod.containers {
+            check(cx, c.security_context, describe(c));
         }
         let ann = cx.map(pod.metadata, "annotations").map(|(_, m)| m);
         if let Some(ann) = ann {
             let doc = cx.doc;
             for (k, v) in doc.entries(ann) {
-                let (Some(key), Some(val)) = (doc.text(k), doc.text(v)) else {
+                // A null annotation value decodes to "", which is allowed.
+                let val = if doc.is_null(v) {
+                    Some("")
+                } else {
+                    doc.text(v)
+                };
+                let (Some(key), Some(val)) = (doc.text(k), val) else {
                     continue;
                 };
                 if key.starts_with("container.apparmor.security.beta.kubernetes.io/")

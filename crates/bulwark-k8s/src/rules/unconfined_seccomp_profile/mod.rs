@@ -4,7 +4,12 @@
 //!
 //! ## What it does
 //!
-//! Flags `seccompProfile.type: Unconfined` on the pod or a container. For policy versions before v1.19, flags the `seccomp.security.alpha.kubernetes.io/pod` and `container.seccomp.security.alpha.kubernetes.io/*` annotations set to `unconfined` instead.
+//! From policy v1.19, flags a `seccompProfile` on the pod or a container (init and ephemeral included) whose `type`
+//! is not `RuntimeDefault` or `Localhost`: `Unconfined`, any other value, or no type at all. For policy versions
+//! before v1.19 the fields are not read; instead it flags the `seccomp.security.alpha.kubernetes.io/pod` annotation
+//! and the `container.seccomp.security.alpha.kubernetes.io/<name>` annotation of each container of the pod when
+//! the value is not `runtime/default`, `docker/default` or `localhost/*` (an empty value is flagged too;
+//! annotations naming no container of the pod are ignored), as upstream `seccompProfileBaseline_1_0` does.
 //!
 //! ## Why it matters
 //!
@@ -70,32 +75,46 @@ impl Rule for UnconfinedSeccompProfile {
     fn check(&self, cx: &mut Cx<'_, '_>) {
         let Some(pod) = pod(cx) else { return };
         if cx.version.at_least(19) {
-            let sp = cx
-                .map(pod.security_context, "seccompProfile")
-                .map(|(_, m)| m);
-            if let Some((n, "Unconfined")) = cx.string(sp, "type") {
-                cx.report(n, "pod sets seccomp profile Unconfined");
-            }
-            for c in &pod.containers {
-                let sp = cx.map(c.security_context, "seccompProfile").map(|(_, m)| m);
-                if let Some((n, "Unconfined")) = cx.string(sp, "type") {
-                    cx.report(
-                        n,
-                        format!("{} sets seccomp profile Unconfined", describe(c)),
-                    );
+            // check_seccompProfile_baseline.go `seccompProfileBaseline_1_19` / `validSeccomp`: a present
+            // `seccompProfile` must have type RuntimeDefault or Localhost (a missing type is "" and fails).
+            let check = |cx: &mut Cx<'_, '_>, sc: Option<crate::yaml::NodeId>, who: String| {
+                let Some((k, sp)) = cx.map(sc, "seccompProfile") else {
+                    return;
+                };
+                match cx.string(Some(sp), "type") {
+                    Some((_, "RuntimeDefault" | "Localhost")) => {}
+                    Some((n, t)) => cx.report(n, format!("{who} sets seccomp profile type {t}")),
+                    None => cx.report(k, format!("{who} sets a seccompProfile without a type")),
                 }
+            };
+            check(cx, pod.security_context, "pod".to_string());
+            for c in &pod.containers {
+                check(cx, c.security_context, describe(c));
             }
         } else if let Some((_, ann)) = cx.map(pod.metadata, "annotations") {
+            // `seccompProfileBaseline_1_0` / `validSeccompAnnotationValue`: only the pod key and the key of each
+            // container of the pod are read.
+            const CONTAINER_PREFIX: &str = "container.seccomp.security.alpha.kubernetes.io/";
+            let allowed = |v: &str| {
+                v == "runtime/default" || v == "docker/default" || v.starts_with("localhost/")
+            };
             let doc = cx.doc;
             for (k, v) in doc.entries(ann) {
-                let (Some(key), Some(val)) = (doc.text(k), doc.text(v)) else {
+                // A null annotation value decodes to "" (annotations are a map of strings).
+                let val = if doc.is_null(v) {
+                    Some("")
+                } else {
+                    doc.text(v)
+                };
+                let (Some(key), Some(val)) = (doc.text(k), val) else {
                     continue;
                 };
-                if (key == "seccomp.security.alpha.kubernetes.io/pod"
-                    || key.starts_with("container.seccomp.security.alpha.kubernetes.io/"))
-                    && val == "unconfined"
-                {
-                    cx.report(k, format!("annotation {key}={val}"));
+                let read = key == "seccomp.security.alpha.kubernetes.io/pod"
+                    || key
+                        .strip_prefix(CONTAINER_PREFIX)
+                        .is_some_and(|name| pod.containers.iter().any(|c| c.name == name));
+                if read && !allowed(val) {
+                    cx.report(k, format!("annotation {key}={val:?}"));
                 }
             }
         }
