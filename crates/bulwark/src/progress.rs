@@ -24,11 +24,7 @@ pub(crate) fn bar(quiet: bool) -> Option<ProgressFn> {
         }
         *last = std::time::Instant::now();
         let short = e.digest.get(7..19).unwrap_or(&e.digest);
-        let pct = if e.total > 0 {
-            e.done * 100 / e.total
-        } else {
-            0
-        };
+        let pct = (e.done * 100).checked_div(e.total).unwrap_or(0);
         let state = match e.state {
             ProgressState::Cached => "cached".to_string(),
             ProgressState::Finished => "done".to_string(),

@@ -123,7 +123,7 @@ fn truncated_gzip_stream() {
     entries.push(file("usr/share/big", &"x".repeat(200_000)));
     let gz = gzip(&tar(&entries));
     let cut = gz[..gz.len() / 2].to_vec();
-    layout(&t.path().join("img"), &[cut.clone()], &[], &[]);
+    layout(&t.path().join("img"), std::slice::from_ref(&cut), &[], &[]);
     let (out, stderr) = scan(t.path());
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
@@ -164,7 +164,7 @@ fn gzip_bomb_is_stopped_early() {
         "{stderr}"
     );
     assert!(
-        start.elapsed() < Duration::from_secs(60),
+        start.elapsed() < Duration::from_mins(1),
         "stopped early, not after 4 GiB"
     );
 }
@@ -173,7 +173,7 @@ fn gzip_bomb_is_stopped_early() {
 fn manifest_references_missing_blob() {
     let t = tempfile::tempdir().unwrap();
     let l = gzip(&tar(&debian_base()));
-    layout(&t.path().join("img"), &[l.clone()], &[], &[0]);
+    layout(&t.path().join("img"), std::slice::from_ref(&l), &[], &[0]);
     let (out, stderr) = scan(t.path());
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
@@ -191,7 +191,7 @@ fn blob_with_wrong_digest_is_refused() {
     let n = bad.iter().position(|&b| b == b'b').unwrap();
     bad[n] = b'c';
     let dir = t.path().join("img");
-    layout(&dir, &[good.clone()], &[], &[]);
+    layout(&dir, std::slice::from_ref(&good), &[], &[]);
     std::fs::write(dir.join("blobs/sha256").join(&sha256(&good)[7..]), &bad).unwrap();
     let (out, stderr) = scan(t.path());
     assert_eq!(out.status.code(), Some(2), "{stderr}");

@@ -34,15 +34,14 @@ pub(crate) struct EvalArgs {
 
 /// Applies VEX, the ignore file and the filters to the report; returns whether the gate failed.
 pub(crate) fn evaluate(report: &mut Report, args: &EvalArgs, quiet: bool) -> Result<bool> {
-    let ignore = match &args.ignorefile {
-        Some(p) => Some(load_ignore(p)?),
-        None => {
-            let d = Path::new(".bulwarkignore.yaml");
-            if d.is_file() {
-                Some(load_ignore(d)?)
-            } else {
-                None
-            }
+    let ignore = if let Some(p) = &args.ignorefile {
+        Some(load_ignore(p)?)
+    } else {
+        let d = Path::new(".bulwarkignore.yaml");
+        if d.is_file() {
+            Some(load_ignore(d)?)
+        } else {
+            None
         }
     };
     let vex = args

@@ -110,7 +110,7 @@ pub(crate) fn scan_image_cmd(args: &ScanImageArgs) -> Result<Outcome> {
     let mut report = scan_image(&args.image, args.out.quiet)?;
     super::vulns::match_report(&mut report, &args.vulns)?;
     let failed = super::evaluate::evaluate(&mut report, &args.eval, args.out.quiet)?;
-    gated(finish(&report, &args.out, Format::Table)?, failed)
+    Ok(gated(finish(&report, &args.out, Format::Table)?, failed))
 }
 
 /// `bulwark scan sbom`: re-match a stored SBOM without the image.
@@ -130,16 +130,16 @@ pub(crate) fn scan_sbom(args: &ScanSbomArgs) -> Result<Outcome> {
     report.diagnostics.extend(sbom.diagnostics);
     super::vulns::match_report(&mut report, &args.vulns)?;
     let failed = super::evaluate::evaluate(&mut report, &args.eval, args.out.quiet)?;
-    gated(finish(&report, &args.out, Format::Table)?, failed)
+    Ok(gated(finish(&report, &args.out, Format::Table)?, failed))
 }
 
 /// An untrustworthy result (2) wins over a failed gate (1).
-fn gated(outcome: Outcome, failed: bool) -> Result<Outcome> {
-    Ok(if outcome == Outcome::Clean && failed {
+fn gated(outcome: Outcome, failed: bool) -> Outcome {
+    if outcome == Outcome::Clean && failed {
         Outcome::PolicyFailed
     } else {
         outcome
-    })
+    }
 }
 
 /// `bulwark scan rootfs`.
