@@ -168,6 +168,13 @@ pub(crate) fn generic_value_ok(value: &str) -> bool {
     if !has_alpha || !(has_digit || has_symbol) {
         return false;
     }
+    // Code, not a literal: references, pointers, paths, operators.
+    if value.starts_with(['&', '*', ':', '.', '|', '='])
+        || value.contains("::")
+        || value.contains("->")
+    {
+        return false;
+    }
     // Publishable keys are public by design (Stripe `pk_live_`, Mapbox `pk.`).
     if value.starts_with("pk.") || value.starts_with("pk_live_") || value.starts_with("pk_test_") {
         return false;

@@ -75,7 +75,8 @@ struct Compiled {
     title: String,
     severity: Severity,
     re: BytesRegex,
-    secret_group: usize,
+    /// The secret is the first of these groups that took part in the match.
+    secret_groups: Vec<usize>,
     key_group: Option<usize>,
     entropy: Option<f64>,
     generic: bool,
@@ -110,16 +111,18 @@ pub struct FileScan {
 fn expand_pattern(p: Pat) -> String {
     let s = match p {
         Pat::Raw(re) => expand_raw(re),
-        Pat::Ctx(key, value) => {
-            let value = if value.is_empty() {
-                format!("{}{{8,128}}", rules::GENERIC_VALUE)
-            } else {
-                value.to_string()
-            };
+        // Generic `key = value`: the value must be quoted, or follow `=` and end at a space or line
+        // end, or follow `key:` alone on its line (YAML). Code such as `field("x_token", &self.x)` or
+        // `pub Password: PWSTR,` does not match.
+        Pat::Ctx(key, "") => {
+            let v = format!("{}{{8,128}}", rules::GENERIC_VALUE);
             format!(
-                r#"(?i:{key})[\w.\-]{{0,25}}[\x22'\s]{{0,3}}(?:=>|:=|=|:|\|\|?=|\?=|,)[\x22'\s=]{{0,5}}(?P<secret>{value})(?:[\x60'\x22\s;,)\]}}]|\\[nrt]|$)"#
+                r"(?i:{key})[\x22']?\s{{0,3}}(?:(?:=|:=|=>|:)\s{{0,3}}[\x22'\x60](?P<secret>{v})[\x22'\x60]|=\s{{0,3}}(?P<secret2>{v})(?:\s|$)|:[ \t]{{1,3}}(?P<secret3>{v})[ \t]*(?:\x23[^\n]*)?$)"
             )
         }
+        Pat::Ctx(key, value) => format!(
+            r"(?i:{key})[\w.\-]{{0,25}}[\x22'\s]{{0,3}}(?:=>|:=|=|:|\|\|?=|\?=|,)[\x22'\s=]{{0,5}}(?P<secret>{value})(?:[\x60'\x22\s;,)\]}}]|\\[nrt]|$)"
+        ),
     };
     expand_raw(&s)
 }
@@ -180,17 +183,22 @@ impl Compiled {
         paths: &[String],
     ) -> Result<Self, SecretsError> {
         let re = compile_bytes(id, pattern)?;
-        let secret_group = re
+        let mut secret_groups: Vec<usize> = re
             .capture_names()
-            .position(|n| n == Some("secret"))
-            .unwrap_or(usize::from(re.captures_len() > 1));
+            .enumerate()
+            .filter(|(_, n)| n.is_some_and(|n| n.starts_with("secret")))
+            .map(|(i, _)| i)
+            .collect();
+        if secret_groups.is_empty() {
+            secret_groups.push(usize::from(re.captures_len() > 1));
+        }
         let key_group = re.capture_names().position(|n| n == Some("key"));
         Ok(Self {
             id: id.to_string(),
             title: title.to_string(),
             severity,
             re,
-            secret_group,
+            secret_groups,
             key_group,
             entropy,
             generic,
@@ -204,6 +212,8 @@ impl Compiled {
 
 impl Scanner {
     /// Compiles the built-in rules, minus disabled ones, plus the custom rules of `config`.
+    // By value: a scanner is built once from a config the caller no longer needs.
+    #[allow(clippy::needless_pass_by_value)]
     pub fn new(config: Config) -> Result<Self, SecretsError> {
         let mut rules = Vec::new();
         let mut keywords: Vec<(String, usize)> = Vec::new();
@@ -378,7 +388,9 @@ impl Scanner {
                 windows[r].push((0, n));
             }
         }
-        let Some(ac) = &self.ac else { return (windows, truncated) };
+        let Some(ac) = &self.ac else {
+            return (windows, truncated);
+        };
         // Hits per rule, merged or not: caps the regex work per rule at about
         // `max_hits_per_rule * (WINDOW_BACK + WINDOW_FWD)` bytes, whatever the input.
         let mut hits = vec![0usize; self.rules.len()];
@@ -438,7 +450,7 @@ impl Scanner {
                 if m.end() == e && e < content.len() && content[e] != b'\n' {
                     continue; // cut by the window edge: unsure where the token ends
                 }
-                let Some((ss, se)) = locs.get(rule.secret_group) else {
+                let Some((ss, se)) = rule.secret_groups.iter().find_map(|&g| locs.get(g)) else {
                     continue;
                 };
                 if se <= ss {
@@ -454,6 +466,10 @@ impl Scanner {
                         start: ss,
                         end: se,
                     });
+                    found += 1;
+                    if found >= self.max_hits_per_rule {
+                        return;
+                    }
                 }
             }
         }

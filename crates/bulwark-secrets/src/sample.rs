@@ -40,7 +40,7 @@ impl Rng {
         (self.next_u64() % n as u64) as usize
     }
 
-    pub fn pick<'a>(&mut self, set: &'a [u8]) -> u8 {
+    pub fn pick(&mut self, set: &[u8]) -> u8 {
         set[self.below(set.len())]
     }
 

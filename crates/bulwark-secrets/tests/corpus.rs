@@ -14,9 +14,9 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap().flatten() {
         let p = e.path();
         if p.is_dir() {
-            walk(&p, out)
+            walk(&p, out);
         } else {
-            out.push(p)
+            out.push(p);
         }
     }
 }

@@ -21,7 +21,9 @@ fn binary_garbage_is_skipped() {
 #[test]
 fn invalid_utf8_lines_are_scanned() {
     let mut data = b"caf\xe9 \xff\xfe\n".to_vec();
-    data.extend_from_slice(b"\xc3\x28 token GITHUB_TOKEN=ghp_a8Kd93jfLq0Zx7Yb2Nc4Vm6Pw1Rt5Su9Eh3G \xa0\xa1\n");
+    data.extend_from_slice(
+        b"\xc3\x28 token GITHUB_TOKEN=ghp_a8Kd93jfLq0Zx7Yb2Nc4Vm6Pw1Rt5Su9Eh3G \xa0\xa1\n",
+    );
     let f = scanner().scan("latin1.conf", &data);
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].id, "github-pat");
@@ -31,12 +33,19 @@ fn invalid_utf8_lines_are_scanned() {
 
 #[test]
 fn oversized_file_is_skipped_with_a_diagnostic() {
-    let cfg = Config { max_file_size: 1024, ..Config::default() };
+    let cfg = Config {
+        max_file_size: 1024,
+        ..Config::default()
+    };
     let s = Scanner::new(cfg).unwrap();
     let r = s.scan_with_diagnostics("big.txt", &vec![b'a'; 2048]);
     assert!(r.findings.is_empty());
     assert_eq!(r.diagnostics.len(), 1);
-    assert!(r.diagnostics[0].message.contains("over the 1024 byte limit"));
+    assert!(
+        r.diagnostics[0]
+            .message
+            .contains("over the 1024 byte limit")
+    );
 }
 
 /// 50 MB on one line, dense with keywords of many rules, scanned with the size limit lifted.
@@ -48,17 +57,34 @@ fn fifty_megabyte_single_line_is_bounded() {
         data.extend_from_slice(unit);
     }
     data.extend_from_slice(b" ghp_a8Kd93jfLq0Zx7Yb2Nc4Vm6Pw1Rt5Su9Eh3G");
-    let cfg = Config { max_file_size: 64 << 20, ..Config::default() };
+    let cfg = Config {
+        max_file_size: 64 << 20,
+        ..Config::default()
+    };
     let s = Scanner::new(cfg).unwrap();
     let t = Instant::now();
     let r = s.scan_with_diagnostics("minified.js", &data);
     let took = t.elapsed();
-    println!("50 MB single line: {took:?}, {} findings, {} diagnostics", r.findings.len(), r.diagnostics.len());
-    assert!(took < Duration::from_secs(60), "took {took:?}");
+    println!(
+        "50 MB single line: {took:?}, {} findings, {} diagnostics",
+        r.findings.len(),
+        r.diagnostics.len()
+    );
+    assert!(took < Duration::from_mins(1), "took {took:?}");
     // Work per rule is capped, so the tail of the line may go unscanned; the diagnostic says so.
-    assert!(r.diagnostics.iter().any(|d| d.message.contains("truncated")));
+    assert!(
+        r.diagnostics
+            .iter()
+            .any(|d| d.message.contains("truncated"))
+    );
     // The default limit skips it outright.
-    assert!(scanner().scan_with_diagnostics("minified.js", &data).diagnostics[0].message.contains("limit"));
+    assert!(
+        scanner()
+            .scan_with_diagnostics("minified.js", &data)
+            .diagnostics[0]
+            .message
+            .contains("limit")
+    );
 }
 
 #[test]
@@ -75,19 +101,40 @@ fn long_line_with_one_secret_is_found_with_column() {
 #[test]
 fn redaction_show_secrets_inline_allow_and_test_paths() {
     let line = b"GITHUB_TOKEN=ghp_a8Kd93jfLq0Zx7Yb2Nc4Vm6Pw1Rt5Su9Eh3G\n";
-    assert_eq!(scanner().scan("a.env", line)[0].evidence.as_deref(), Some("ghp_*****"));
-    let shown = Scanner::new(Config { show_secrets: true, ..Config::default() }).unwrap();
-    assert_eq!(shown.scan("a.env", line)[0].evidence.as_deref(), Some("ghp_a8Kd93jfLq0Zx7Yb2Nc4Vm6Pw1Rt5Su9Eh3G"));
-    assert!(scanner().scan("a.env", b"X=ghp_a8Kd93jfLq0Zx7Yb2Nc4Vm6Pw1Rt5Su9Eh3G # bulwark:allow\n").is_empty());
+    assert_eq!(
+        scanner().scan("a.env", line)[0].evidence.as_deref(),
+        Some("ghp_*****")
+    );
+    let shown = Scanner::new(Config {
+        show_secrets: true,
+        ..Config::default()
+    })
+    .unwrap();
+    assert_eq!(
+        shown.scan("a.env", line)[0].evidence.as_deref(),
+        Some("ghp_a8Kd93jfLq0Zx7Yb2Nc4Vm6Pw1Rt5Su9Eh3G")
+    );
+    assert!(
+        scanner()
+            .scan(
+                "a.env",
+                b"X=ghp_a8Kd93jfLq0Zx7Yb2Nc4Vm6Pw1Rt5Su9Eh3G # bulwark:allow\n"
+            )
+            .is_empty()
+    );
     assert!(scanner().scan("pkg/tests/data.env", line).is_empty());
-    let no_default = Scanner::new(Config { default_allow_paths: false, ..Config::default() }).unwrap();
+    let no_default = Scanner::new(Config {
+        default_allow_paths: false,
+        ..Config::default()
+    })
+    .unwrap();
     assert_eq!(no_default.scan("pkg/tests/data.env", line).len(), 1);
 }
 
 #[test]
 fn yaml_config_custom_rules_allow_and_disable() {
     let cfg = Config::from_yaml(
-        r#"
+        r"
 disable_rules: [github-pat]
 allow:
   paths: ['(^|/)docs/']
@@ -99,7 +146,7 @@ rules:
     keywords: [acme_]
     regex: '\b(acme_[a-z0-9]{32})\b'
     entropy: 3.0
-"#,
+",
     )
     .unwrap();
     let s = Scanner::new(cfg).unwrap();
@@ -110,6 +157,8 @@ rules:
     assert_eq!(f[0].id, "acme-api-key");
     assert_eq!(f[0].severity, bulwark_types::Severity::Critical);
     assert!(s.scan("docs/app.env", text).is_empty());
-    assert!(Config::from_yaml("rules: [{id: x, regex: '('}]").is_ok_and(|c| Scanner::new(c).is_err()));
+    assert!(
+        Config::from_yaml("rules: [{id: x, regex: '('}]").is_ok_and(|c| Scanner::new(c).is_err())
+    );
     assert!(Config::from_yaml("bogus: 1").is_err());
 }
