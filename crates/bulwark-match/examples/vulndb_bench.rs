@@ -143,6 +143,13 @@ fn generate(db_path: &Path, n: usize, out: &Path) {
     std::fs::write(out, serde_json::to_vec(&pkgs).expect("json")).expect("write");
 }
 
+/// CPU time of this thread in ms (Linux `schedstat`), so figures hold on a loaded machine; `None` elsewhere.
+fn cpu_ms() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(ns / 1e6)
+}
+
 fn run_match(db_path: &Path, input: &Path, runs: usize) {
     let distro = Distro {
         id: "debian".into(),
@@ -150,9 +157,11 @@ fn run_match(db_path: &Path, input: &Path, runs: usize) {
         ..Distro::default()
     };
     let mut times = Vec::new();
+    let mut cpu = Vec::new();
     let mut phases = Vec::new();
     let mut last = (0, 0, 0);
     for _ in 0..runs {
+        let c = cpu_ms();
         let t = Instant::now();
         let pkgs: Vec<Package> =
             serde_json::from_slice(&std::fs::read(input).expect("input")).expect("packages");
@@ -161,6 +170,9 @@ fn run_match(db_path: &Path, input: &Path, runs: usize) {
         let open = t.elapsed();
         let r = match_packages(&db, &pkgs, Some(&distro), &MatchOptions::default()).expect("match");
         let total = t.elapsed();
+        if let (Some(a), Some(b)) = (c, cpu_ms()) {
+            cpu.push(b - a);
+        }
         times.push(total.as_secs_f64() * 1000.0);
         phases.push((
             read.as_secs_f64() * 1000.0,
@@ -176,6 +188,14 @@ fn run_match(db_path: &Path, input: &Path, runs: usize) {
         p.0, p.1, p.2
     );
     times.sort_by(f64::total_cmp);
+    cpu.sort_by(f64::total_cmp);
+    if !cpu.is_empty() {
+        eprintln!(
+            "  CPU time (median run): {:.1} ms (min {:.1})",
+            cpu[cpu.len() / 2],
+            cpu[0]
+        );
+    }
     println!(
         "match: {} packages, {} findings, {} rules evaluated: median {:.1} ms (min {:.1}, max {:.1}, {} runs; input read + DB open + match)",
         last.0,

@@ -158,6 +158,60 @@ struct Verdict {
     fixed: Option<String>,
 }
 
+/// The installed version parsed once per package and scheme (rules of one package share it).
+#[derive(Default)]
+struct Parsed(Vec<(Scheme, Option<Version>)>);
+
+impl Parsed {
+    fn get(&mut self, scheme: Scheme, installed: &str) -> Option<&Version> {
+        let i = if let Some(i) = self.0.iter().position(|(s, _)| *s == scheme) {
+            i
+        } else {
+            self.0
+                .push((scheme, Version::parse(scheme, installed).ok()));
+            self.0.len() - 1
+        };
+        self.0[i].1.as_ref()
+    }
+}
+
+/// The most common OSV rule, `introduced: 0` then `fixed: X` in one range with no listed versions, decided by
+/// one comparison with the pre-parsed installed version. `None`: not that shape (or something does not parse),
+/// so the full `bulwark_version::osv::evaluate` decides.
+fn fast_verdict(rule: &AffectedRecord, installed: &str, parsed: &mut Parsed) -> Option<Verdict> {
+    let ranges = rule.ranges.as_ref()?;
+    let [range] = ranges.ranges.as_slice() else {
+        return None;
+    };
+    if !ranges.versions.is_empty() {
+        return None;
+    }
+    let [first, second] = range.events.as_slice() else {
+        return None;
+    };
+    if first.kind_and_version()? != (EventKind::Introduced, "0") {
+        return None;
+    }
+    let (EventKind::Fixed, fixed) = second.kind_and_version()? else {
+        return None;
+    };
+    // The same scheme choice as `bulwark_version::osv::evaluate`.
+    let scheme = match range.kind {
+        RangeType::Ecosystem => rule.scheme,
+        RangeType::Semver if rule.scheme == Scheme::Go => Scheme::Go,
+        RangeType::Semver => Scheme::Semver,
+        _ => return None,
+    };
+    let fixed_version = Version::parse(scheme, fixed).ok()?;
+    let installed_version = parsed.get(scheme, installed)?;
+    let affected = installed_version.try_cmp(&fixed_version).ok()? == Ordering::Less;
+    Some(Verdict {
+        affected,
+        reason: String::new(),
+        fixed: affected.then(|| fixed.to_owned()),
+    })
+}
+
 fn evaluate(rule: &AffectedRecord, installed: &str, explain: bool) -> Result<Verdict, String> {
     let scheme = rule.scheme;
     if let Some(ranges) = &rule.ranges {
@@ -356,6 +410,7 @@ pub fn match_packages(
             )
         };
         out.stats.looked_up += 1;
+        let mut parsed = Parsed::default();
         for name in &names {
             for rule in db.affected(&namespace, name)? {
                 // The cross-ecosystem guard: a rule is only ever evaluated with the package's own scheme.
@@ -363,7 +418,14 @@ pub fn match_packages(
                     continue;
                 }
                 out.stats.rules += 1;
-                let verdict = match evaluate(&rule, &compared, !explain.is_empty()) {
+                let fast = if explain.is_empty() {
+                    fast_verdict(&rule, &compared, &mut parsed)
+                } else {
+                    None
+                };
+                let verdict = match fast
+                    .map_or_else(|| evaluate(&rule, &compared, !explain.is_empty()), Ok)
+                {
                     Ok(v) => v,
                     Err(e) => {
                         version_errors += 1;
@@ -617,4 +679,93 @@ fn finding(
         references: vuln.map(|v| v.references.clone()).unwrap_or_default(),
         properties: p,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(scheme: Scheme, kind: &str, fixed: &str) -> AffectedRecord {
+        let ranges = serde_json::from_value(json!({
+            "ranges": [{"type": kind, "events": [{"introduced": "0"}, {"fixed": fixed}]}]
+        }))
+        .unwrap();
+        AffectedRecord {
+            namespace: String::new(),
+            package: String::new(),
+            vuln_id: "X".into(),
+            origin: "osv".into(),
+            scheme,
+            status: Status::Fixed,
+            fixed: Some(fixed.into()),
+            ranges: Some(ranges),
+            severity: None,
+        }
+    }
+
+    /// The fast path must agree with `bulwark_version::osv::evaluate` everywhere it answers.
+    #[test]
+    fn fast_path_agrees_with_full_evaluation() {
+        let cases = [
+            (
+                Scheme::Pep440,
+                "ECOSYSTEM",
+                "2.20.0",
+                ["2.19.0", "2.20.0", "2.20.0rc1", "3.0", "0"],
+            ),
+            (
+                Scheme::Semver,
+                "SEMVER",
+                "4.17.11",
+                ["4.17.4", "4.17.11", "4.17.11-beta.1", "5.0.0", "0.0.1"],
+            ),
+            (
+                Scheme::Go,
+                "SEMVER",
+                "1.2.3",
+                [
+                    "v1.2.2",
+                    "v1.2.3",
+                    "1.2.4",
+                    "v0.0.0-20200101000000-abcdefabcdef",
+                    "v2.0.0+incompatible",
+                ],
+            ),
+            (
+                Scheme::Rpm,
+                "ECOSYSTEM",
+                "1:1.2.0-7.el9_2",
+                [
+                    "1.2.0-6.el9",
+                    "1:1.2.0-6.el9",
+                    "2:0.1-1",
+                    "1:1.2.0-7.el9_2",
+                    "x",
+                ],
+            ),
+            (
+                Scheme::Semver,
+                "SEMVER",
+                "0.6.10",
+                ["0.6.9", "0.6.10", "1.0.0", "not-a-version", "0.6.10+build"],
+            ),
+        ];
+        for (scheme, kind, fixed, installed) in cases {
+            let r = rule(scheme, kind, fixed);
+            for v in installed {
+                let fast = fast_verdict(&r, v, &mut Parsed::default());
+                let full = evaluate(&r, v, true);
+                match (fast, full) {
+                    (Some(f), Ok(full)) => {
+                        assert_eq!(f.affected, full.affected, "{scheme} {v} vs {fixed}");
+                        assert_eq!(f.fixed, full.fixed, "{scheme} {v} vs {fixed}");
+                    }
+                    (None, _) => {}
+                    (Some(f), Err(e)) => {
+                        panic!("fast answered {} where full failed: {e}", f.affected)
+                    }
+                }
+            }
+        }
+    }
 }
