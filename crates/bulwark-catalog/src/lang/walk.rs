@@ -73,8 +73,10 @@ struct Task {
 #[derive(Default)]
 struct Queue {
     tasks: Vec<Task>,
-    /// Tasks being worked on: the walk ends when none are queued or active.
+    /// Threads with work in hand: the walk ends when none are and nothing is queued.
     active: usize,
+    /// Threads waiting for work.
+    waiting: usize,
 }
 
 /// Scans a directory.
@@ -100,6 +102,7 @@ pub fn scan_dir(root: &Path, opts: &DirOptions) -> std::io::Result<DirCatalog> {
             ignores: Arc::new(Vec::new()),
         }],
         active: 0,
+        waiting: 0,
     });
     let cv = Condvar::new();
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8));
@@ -165,32 +168,48 @@ fn warn(sink: &mut Sink, rel: &str, msg: impl Into<String>) {
 }
 
 impl Walker<'_> {
+    /// Works depth-first on a local stack and hands half of it to the shared queue only when another
+    /// thread is idle, so the lock is taken rarely.
     fn work(&self, queue: &Mutex<Queue>, cv: &Condvar) -> Sink {
         let mut sink = Sink::default();
+        let mut local: Vec<Task> = Vec::new();
+        let mut counted = false;
         loop {
-            let task = {
+            if local.is_empty() {
                 let mut q = queue.lock().expect("queue");
+                if counted {
+                    q.active -= 1;
+                }
                 loop {
                     if let Some(t) = q.tasks.pop() {
                         q.active += 1;
-                        break Some(t);
+                        counted = true;
+                        local.push(t);
+                        break;
                     }
                     if q.active == 0 {
-                        break None;
+                        drop(q);
+                        cv.notify_all();
+                        return sink;
                     }
+                    q.waiting += 1;
                     q = cv.wait(q).expect("queue");
+                    q.waiting -= 1;
                 }
-            };
-            let Some(task) = task else {
-                cv.notify_all();
-                return sink;
-            };
+            }
+            let Some(task) = local.pop() else { continue };
             let subdirs = self.dir(&task, &mut sink);
-            let mut q = queue.lock().expect("queue");
-            q.tasks.extend(subdirs);
-            q.active -= 1;
-            drop(q);
-            cv.notify_all();
+            local.extend(subdirs);
+            if local.len() > 1
+                && let Ok(mut q) = queue.try_lock()
+                && q.waiting > 0
+                && q.tasks.is_empty()
+            {
+                let half = local.len() / 2;
+                q.tasks.extend(local.drain(..half));
+                drop(q);
+                cv.notify_all();
+            }
         }
     }
 

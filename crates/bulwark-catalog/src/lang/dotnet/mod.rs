@@ -98,3 +98,50 @@ pub fn parse_deps_json(input: &Input<'_>, out: &mut Output) {
         out.add(Package::new(PackageType::Nuget, name, v), input.path);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Hand-written in the documented formats (no .NET SDK here; see testdata/README.md).
+    #[test]
+    fn packages_lock_and_deps_json() {
+        let lock = r#"{"version": 1, "dependencies": {"net8.0": {
+            "Newtonsoft.Json": {"type": "Direct", "requested": "[13.0.3, )", "resolved": "13.0.3"},
+            "System.Memory": {"type": "Transitive", "resolved": "4.5.5"},
+            "MyLib": {"type": "Project"}},
+          "net6.0": {"Newtonsoft.Json": {"type": "Direct", "resolved": "13.0.3"}}}}"#;
+        let mut out = Output::default();
+        parse_packages_lock(
+            &Input {
+                path: "packages.lock.json",
+                data: lock.as_bytes(),
+            },
+            &mut out,
+        );
+        let got: Vec<_> = out
+            .packages
+            .iter()
+            .map(|p| (p.purl.as_str(), p.direct))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("pkg:nuget/Newtonsoft.Json@13.0.3", Some(true)),
+                ("pkg:nuget/System.Memory@4.5.5", Some(false)),
+            ]
+        );
+        let deps = r#"{"libraries": {"app/1.0.0": {"type": "project"},
+            "Newtonsoft.Json/13.0.3": {"type": "package", "sha512": "x"}}}"#;
+        let mut out = Output::default();
+        parse_deps_json(
+            &Input {
+                path: "app.deps.json",
+                data: deps.as_bytes(),
+            },
+            &mut out,
+        );
+        assert_eq!(out.packages.len(), 1);
+        assert_eq!(out.packages[0].version, "13.0.3");
+    }
+}

@@ -279,3 +279,28 @@ mod tests {
         assert_eq!(out.packages[0].licenses, ["MIT License"]);
     }
 }
+
+#[cfg(test)]
+mod pdm_tests {
+    use super::*;
+
+    // Hand-written in pdm's format (pdm did not run here; see testdata/README.md).
+    #[test]
+    fn pdm_groups() {
+        let lock = "[metadata]\ngroups = [\"default\", \"dev\"]\n\n[[package]]\nname = \"requests\"\nversion = \"2.31.0\"\ngroups = [\"default\"]\n\n[[package]]\nname = \"pytest\"\nversion = \"7.4.0\"\ngroups = [\"dev\"]\n";
+        let mut out = Output::default();
+        parse_toml_lock(
+            &Input {
+                path: "pdm.lock",
+                data: lock.as_bytes(),
+            },
+            &mut out,
+        );
+        let got: Vec<_> = out
+            .packages
+            .iter()
+            .map(|p| (p.name.as_str(), p.dev))
+            .collect();
+        assert_eq!(got, [("requests", false), ("pytest", true)]);
+    }
+}
