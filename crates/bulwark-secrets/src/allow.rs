@@ -175,6 +175,14 @@ pub(crate) fn generic_value_ok(value: &str) -> bool {
     {
         return false;
     }
+    // Identifiers and constants: priv_key_from_bytes, CLIENT_HANDSHAKE_TRAFFIC_SECRET, TLS13_AES_128.
+    if b.iter().all(|c| c.is_ascii_alphabetic() || *c == b'_')
+        || (value.contains('_')
+            && b.iter()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_'))
+    {
+        return false;
+    }
     // Publishable keys are public by design (Stripe `pk_live_`, Mapbox `pk.`).
     if value.starts_with("pk.") || value.starts_with("pk_live_") || value.starts_with("pk_test_") {
         return false;

@@ -57,8 +57,9 @@ pub enum SecretsError {
 /// Paths that hold test data, fixtures and lockfiles (Trivy and gitleaks allow similar ones).
 const DEFAULT_ALLOW_PATHS: &[&str] = &[
     r"(^|/)(tests?|testdata|test-data|test_data|fixtures?|__tests__|__fixtures__|__mocks__|spec|specs|examples?|samples?|mocks?)/",
-    r"(^|/)[^/]*_test\.(go|py|rs|rb|exs?)$",
-    r"(^|/)test_[^/]*\.py$",
+    r"(^|/)[^/]*[_\-]tests?\.[A-Za-z0-9]+$",
+    r"(^|/)test_[^/]*$",
+    r"[a-z0-9]Tests?\.(java|kt|cs|scala|swift|groovy)$",
     r"\.(test|spec)\.[cm]?[jt]sx?$",
     r"(^|/)(package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|Cargo\.lock|go\.sum|poetry\.lock|Pipfile\.lock|composer\.lock|Gemfile\.lock|gradle\.lockfile|flake\.lock|uv\.lock|packages\.lock\.json)$",
     r"(^|/)\.git/",
