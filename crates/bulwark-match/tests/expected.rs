@@ -514,3 +514,66 @@ fn stale_db_warns_and_max_age_fails() {
     db.check_age(Duration::from_hours(60 * 24), SystemTime::now())
         .unwrap();
 }
+
+/// Debian tracker statuses reach the findings: open → affected, nodsa → will-not-fix, postponed →
+/// fix-deferred, end-of-life; undetermined and `fixed_version: 0` are not reported.
+#[test]
+fn debian_statuses_become_finding_statuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("tracker.json");
+    std::fs::write(
+        &feed,
+        r#"{"openssl":{
+          "CVE-2099-0001":{"releases":{"bookworm":{"status":"open","urgency":"low"}}},
+          "CVE-2099-0002":{"releases":{"bookworm":{"status":"open","nodsa":"Minor issue","urgency":"low"}}},
+          "CVE-2099-0003":{"releases":{"bookworm":{"status":"open","nodsa":"x","nodsa_reason":"postponed","urgency":"medium"}}},
+          "CVE-2099-0004":{"releases":{"bookworm":{"status":"open","urgency":"end-of-life"}}},
+          "CVE-2099-0005":{"releases":{"bookworm":{"status":"undetermined"}}},
+          "CVE-2099-0006":{"releases":{"bookworm":{"status":"resolved","fixed_version":"0"}}},
+          "CVE-2099-0007":{"releases":{"bookworm":{"status":"resolved","fixed_version":"3.0.1-1","urgency":"high"}}}
+        }}"#,
+    )
+    .unwrap();
+    let path = dir.path().join("t.db");
+    bulwark_vulndb::build(
+        &[FeedInput::new(FeedKind::Debian, &feed)],
+        &path,
+        &BuildOptions::default(),
+    )
+    .unwrap();
+    let db = VulnDb::open(&path).unwrap();
+    let mut pkg = Package::new(PackageType::Dpkg, "libssl3", "3.0.20-1~deb12u2");
+    pkg.source_name = Some("openssl".into());
+    let debian = Distro {
+        id: "debian".into(),
+        version_id: Some("12".into()),
+        ..Distro::default()
+    };
+    let r = match_packages(&db, &[pkg], Some(&debian), &MatchOptions::default()).unwrap();
+    let got: BTreeMap<&str, (&str, Severity, bool)> = r
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.id.as_str(),
+                (
+                    f.properties["status"].as_str().unwrap(),
+                    f.severity,
+                    f.properties.contains_key("fixedVersion"),
+                ),
+            )
+        })
+        .collect();
+    let want: BTreeMap<&str, (&str, Severity, bool)> = [
+        ("CVE-2099-0001", ("affected", Severity::Low, false)),
+        ("CVE-2099-0002", ("will-not-fix", Severity::Low, false)),
+        ("CVE-2099-0003", ("fix-deferred", Severity::Medium, false)),
+        ("CVE-2099-0004", ("end-of-life", Severity::Unknown, false)),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(
+        got, want,
+        "3.0.20 is above the 3.0.1-1 fix, so CVE-2099-0007 is not reported"
+    );
+}
