@@ -62,6 +62,22 @@ pub struct Report {
     /// Problems with the input. Any `error` means the inventory cannot be trusted.
     #[serde(default)]
     pub diagnostics: Vec<Diagnostic>,
+    /// The vulnerability database the findings came from, when one was used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vulnerability_db: Option<VulnDbInfo>,
+}
+
+/// Which vulnerability database a scan used, and how old it was: shown in every report that matched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VulnDbInfo {
+    pub path: String,
+    /// RFC 3339 build time.
+    pub built_at: String,
+    pub age_days: u64,
+    /// `name (date, N records)` per source.
+    #[serde(default)]
+    pub sources: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,6 +146,7 @@ impl Report {
             packages: Vec::new(),
             findings: Vec::new(),
             diagnostics: Vec::new(),
+            vulnerability_db: None,
         }
     }
 

@@ -264,6 +264,13 @@ pub fn render_table(
     let _ = writeln!(out, "{title}");
     let _ = writeln!(out, "{}", "=".repeat(title.chars().count()));
     let _ = writeln!(out, "Packages: {}", report.packages.len());
+    if let Some(db) = &report.vulnerability_db {
+        let _ = writeln!(
+            out,
+            "Vulnerability DB: built {} ({} days old), {}",
+            db.built_at, db.age_days, db.path
+        );
+    }
     let all: Vec<&Finding> = report.findings.iter().collect();
     let _ = writeln!(out, "Findings: {}", summary(&all, color));
     out.push('\n');

@@ -125,6 +125,15 @@ fn expected_findings_on_bookworm_app() {
         }
     }
     assert!(n > 150, "the expectations are not empty");
+    // Every matched report says which DB it used and how old it is.
+    assert!(
+        r["vulnerabilityDb"]["builtAt"]
+            .as_str()
+            .is_some_and(|b| b.starts_with("20")),
+        "{}",
+        r["vulnerabilityDb"]
+    );
+    assert_eq!(r["vulnerabilityDb"]["ageDays"], 0);
     assert!(
         missing.is_empty(),
         "missing {} of {n}: {missing:#?}",

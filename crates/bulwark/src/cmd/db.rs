@@ -127,8 +127,6 @@ pub(crate) struct DbScanArgs {
     pub(crate) no_vulns: bool,
 }
 
-// Used by `scan image` / `scan sbom` once matching is wired in there.
-#[allow(dead_code)]
 impl DbScanArgs {
     /// Opens the DB for a scan, enforcing `--db-max-age`.
     pub(crate) fn open(&self) -> Result<VulnDb> {

@@ -69,7 +69,7 @@ pub(crate) struct ScanImageArgs {
     #[command(flatten)]
     pub(crate) image: ImageArgs,
     #[command(flatten)]
-    pub(crate) vulns: super::vulns::VulnArgs,
+    pub(crate) vulns: super::db::DbScanArgs,
     #[command(flatten)]
     pub(crate) eval: super::evaluate::EvalArgs,
     #[command(flatten)]
@@ -81,7 +81,7 @@ pub(crate) struct ScanSbomArgs {
     /// A CycloneDX (1.2–1.6) or SPDX (2.2/2.3) JSON SBOM.
     pub(crate) sbom: PathBuf,
     #[command(flatten)]
-    pub(crate) vulns: super::vulns::VulnArgs,
+    pub(crate) vulns: super::db::DbScanArgs,
     #[command(flatten)]
     pub(crate) eval: super::evaluate::EvalArgs,
     #[command(flatten)]

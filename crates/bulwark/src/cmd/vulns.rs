@@ -1,61 +1,54 @@
-//! Flags and glue for vulnerability matching in `scan image`, `scan rootfs` and `scan sbom`.
+//! Vulnerability matching in `scan image`, `scan rootfs` and `scan sbom`, with the DB options of
+//! [`DbScanArgs`](super::db::DbScanArgs).
 
-use std::path::PathBuf;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
-use anyhow::{Context, Result, bail};
-use bulwark_report::Report;
+use anyhow::{Context, Result};
+use bulwark_report::{Report, VulnDbInfo};
 use bulwark_types::{Diagnostic, Location};
 
-#[derive(Debug, clap::Args)]
-pub(crate) struct VulnArgs {
-    /// The vulnerability DB [default: $BULWARK_DB, else ~/.cache/bulwark/db/bulwark.db].
-    #[arg(long = "db", value_name = "FILE")]
-    pub(crate) db: Option<PathBuf>,
-    /// Fail (exit 2) when the DB is older than this many days; by default an old DB only warns.
-    #[arg(long = "db-max-age", value_name = "DAYS")]
-    pub(crate) db_max_age: Option<u64>,
-    /// Warn when the DB is older than this many days.
-    #[arg(long = "db-warn-age", value_name = "DAYS", default_value_t = 7)]
-    pub(crate) db_warn_age: u64,
-    /// Explain why packages matched, or did not match, this advisory id or alias (repeatable; on stderr).
-    #[arg(long, value_name = "ID")]
-    pub(crate) explain: Vec<String>,
-}
+use super::db::DbScanArgs;
 
-/// Matches the report's packages against the DB and appends findings and diagnostics. A missing DB is an
-/// error-level diagnostic (the result cannot be trusted), not a silent pass.
-pub(crate) fn match_report(report: &mut Report, args: &VulnArgs) -> Result<()> {
-    let path = args
-        .db
-        .clone()
-        .unwrap_or_else(bulwark_vulndb::default_db_path);
+/// Matches the report's packages against the DB and appends findings, diagnostics and the DB's identity. A
+/// missing DB is an error-level diagnostic (the result cannot be trusted), never a silent pass.
+pub(crate) fn match_report(report: &mut Report, args: &DbScanArgs) -> Result<()> {
+    if args.no_vulns {
+        return Ok(());
+    }
+    let path = args.db.path();
     if !path.exists() {
         report.diagnostics.push(Diagnostic::error(
-            "no vulnerability database: run `bulwark db update` (or `bulwark db build` from feed files); only the inventory is reported",
+            "no vulnerability database: run `bulwark db update` (or `bulwark db build` from feed files), or pass --no-vulns; only the inventory is reported",
             Location::file(path.display().to_string()),
         ));
         return Ok(());
     }
-    let db = bulwark_vulndb::VulnDb::open(&path)?;
-    let now = SystemTime::now();
-    if let Some(days) = args.db_max_age {
-        let age = db.meta().age(now);
-        if age > Duration::from_secs(days * 86_400) {
-            bail!(
-                "the vulnerability database {} is {} days old, over --db-max-age {days}; run `bulwark db update`",
-                path.display(),
-                age.as_secs() / 86_400
-            );
-        }
-    }
-    let opts = bulwark_match::MatchOptions {
-        explain: args.explain.clone(),
-        warn_age: Duration::from_secs(args.db_warn_age * 86_400),
-        now,
-    };
-    let result = bulwark_match::match_packages(&db, &report.packages, report.os.as_ref(), &opts)
-        .with_context(|| format!("failed to match against {}", path.display()))?;
+    let db = args.open()?;
+    let meta = db.meta();
+    report.vulnerability_db = Some(VulnDbInfo {
+        path: path.display().to_string(),
+        built_at: bulwark_vulndb::time::rfc3339(meta.built_at),
+        age_days: meta.age(SystemTime::now()).as_secs() / 86_400,
+        sources: meta
+            .sources
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} ({}, {} records)",
+                    s.name,
+                    s.date.as_deref().unwrap_or("undated"),
+                    s.records
+                )
+            })
+            .collect(),
+    });
+    let result = bulwark_match::match_packages(
+        &db,
+        &report.packages,
+        report.os.as_ref(),
+        &args.match_options(),
+    )
+    .with_context(|| format!("failed to match against {}", path.display()))?;
     for e in &result.explanations {
         let verdict = if e.affected {
             "AFFECTED"

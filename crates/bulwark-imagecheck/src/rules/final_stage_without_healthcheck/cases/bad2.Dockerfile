@@ -1,0 +1,3 @@
+FROM nginx:1.27
+HEALTHCHECK NONE
+# expect: 2
