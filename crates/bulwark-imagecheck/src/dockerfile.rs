@@ -389,7 +389,7 @@ pub fn parse_lenient(text: &str, opts: &ParseOptions) -> (Dockerfile, Vec<Docker
     }
     let mut scope = Scope::new(opts);
     for (line, end_line, src, docs) in raw {
-        match build_instruction(src, line, end_line, docs, esc) {
+        match build_instruction(src, line, end_line, docs) {
             Ok(mut ins) => {
                 scope.apply(&mut ins, &mut df, &mut errors);
                 df.instructions.push(ins);
@@ -471,7 +471,6 @@ fn build_instruction(
     line: u32,
     end_line: u32,
     heredocs: Vec<Heredoc>,
-    esc: char,
 ) -> Result<Instruction, DockerfileError> {
     let text = &source.text;
     let kw_end = text.find(char::is_whitespace).unwrap_or(text.len());
@@ -517,7 +516,6 @@ fn build_instruction(
             line,
             end_line,
             heredocs.clone(),
-            esc,
         )?));
         pos = text.len();
     }
@@ -868,17 +866,13 @@ impl<'a> Scope<'a> {
     }
 }
 
+/// `(key, raw value, substituted value, offset)` of each pair.
+type PairWords = Vec<(String, Option<String>, Option<String>, usize)>;
+
 type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// Splits `ENV`/`LABEL`/`ARG` arguments into `(key, raw value, substituted value, offset)`.
-fn lex_pairs(
-    s: &str,
-    esc: char,
-    lookup: Lookup<'_>,
-) -> (
-    Vec<(String, Option<String>, Option<String>, usize)>,
-    Option<String>,
-) {
+fn lex_pairs(s: &str, esc: char, lookup: Lookup<'_>) -> (PairWords, Option<String>) {
     let raw = lex(s, esc, None, true).0;
     let mut out = Vec::new();
     let mut err = None;
@@ -1083,15 +1077,12 @@ impl Lexer<'_> {
                     }
                     Some(':') => {
                         self.i += 1;
-                        match self.peek() {
-                            Some(c @ ('-' | '+' | '?')) => {
-                                self.i += 1;
-                                format!(":{c}")
-                            }
-                            _ => {
-                                self.fail(format!("unsupported modifier in ${{{name}:…}}"));
-                                ":".to_string()
-                            }
+                        if let Some(c @ ('-' | '+' | '?')) = self.peek() {
+                            self.i += 1;
+                            format!(":{c}")
+                        } else {
+                            self.fail(format!("unsupported modifier in ${{{name}:…}}"));
+                            ":".to_string()
                         }
                     }
                     Some(c @ ('-' | '+' | '?')) => {

@@ -184,11 +184,7 @@ pub fn check_dockerfile_bytes(
     match std::str::from_utf8(bytes) {
         Ok(t) => check_dockerfile(path, t, opts),
         Err(e) => {
-            let line = bytes[..e.valid_up_to()]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count() as u32
-                + 1;
+            let line = bytes[..e.valid_up_to()].split(|&b| b == b'\n').count() as u32;
             let text = String::from_utf8_lossy(bytes);
             let (f, mut d) = check_dockerfile(path, &text, opts);
             d.insert(

@@ -78,7 +78,9 @@ pub struct Rule {
 
 impl std::fmt::Debug for Rule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Rule").field("id", &self.meta.id).finish()
+        f.debug_struct("Rule")
+            .field("id", &self.meta.id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -159,6 +161,7 @@ impl DfCx<'_> {
     }
 
     /// A finding at `loc`, noting the instruction's first line when the token sits on a later one.
+    #[allow(clippy::unused_self)] // called as `cx.report(…)` like the other location helpers
     pub(crate) fn report(
         &self,
         meta: &'static RuleMeta,

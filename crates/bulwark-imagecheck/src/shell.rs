@@ -83,6 +83,7 @@ pub(crate) fn run_scripts(ins: &Instruction) -> Vec<Script<'_>> {
 }
 
 /// Splits a script into simple commands. Text inside `$(…)`, `<(…)` and backticks stays in its word.
+#[allow(clippy::many_single_char_names)] // a byte scanner: s, b, i, c read best short
 pub(crate) fn commands(s: &str) -> Vec<Cmd> {
     let b = s.as_bytes();
     let mut out = Vec::new();
@@ -209,10 +210,7 @@ const PREFIXES: &[&str] = &[
 pub(crate) fn effective(cmd: &Cmd) -> (Option<usize>, &[(String, usize)]) {
     let mut w = cmd.words.as_slice();
     let mut sudo = None;
-    loop {
-        let Some((first, off)) = w.first() else {
-            break;
-        };
+    while let Some((first, off)) = w.first() {
         if is_assignment(first) || PREFIXES.contains(&first.as_str()) {
             w = &w[1..];
         } else if basename(first) == "sudo" {

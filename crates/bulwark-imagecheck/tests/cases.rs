@@ -5,6 +5,8 @@
 //! - `*.json`: `{"config": <image config>, "layers": N, "files": [{path, kind, mode (octal string), layer, size,
 //!   target}], "today", "allowed", "base_layers", "expect": ["<path or resource>[@layer]", …]}`.
 
+#![allow(clippy::case_sensitive_file_extension_comparisons)] // case files are named by us
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -44,7 +46,7 @@ fn expected_lines(text: &str) -> Vec<u32> {
 }
 
 /// Builds a merged filesystem from a case's `files`.
-pub fn fs_from(files: &serde_json::Value, n_layers: usize) -> (ImageFs, Vec<LayerRef>) {
+fn fs_from(files: &serde_json::Value, n_layers: usize) -> (ImageFs, Vec<LayerRef>) {
     let layers: Vec<LayerRef> = (0..n_layers)
         .map(|i| LayerRef {
             index: i,

@@ -1,5 +1,8 @@
 //! Helpers and the prelude shared by rule folders.
 
+// Package file names (`.deb`, `.tgz`) are lower-case by convention, and the tools match them case-sensitively.
+#![allow(clippy::case_sensitive_file_extension_comparisons)]
+
 pub(crate) use bulwark_source::NodeKind;
 pub(crate) use bulwark_types::{Finding, FindingKind, Location, Severity};
 
@@ -50,7 +53,6 @@ pub(crate) struct Install<'a> {
     pub manager: &'static str,
     /// The `install`/`add` word.
     pub verb: &'a (String, usize),
-    pub args: &'a [(String, usize)],
     pub packages: Vec<&'a (String, usize)>,
 }
 
@@ -58,66 +60,71 @@ pub(crate) struct Install<'a> {
 /// `yum|dnf|microdnf install`.
 pub(crate) fn install_command(words: &[(String, usize)]) -> Option<Install<'_>> {
     let first = basename(&words.first()?.0);
-    let (manager, rest, verbs, takes_arg): (&'static str, &[(String, usize)], &[&str], &[&str]) =
-        match first {
-            "apt-get" | "apt" => (
-                "apt",
-                &words[1..],
-                &["install"],
-                &[
-                    "-o",
-                    "-t",
-                    "-c",
-                    "--option",
-                    "--target-release",
-                    "--config-file",
-                ],
-            ),
-            "apk" => (
-                "apk",
-                &words[1..],
-                &["add"],
-                &[
-                    "-t",
-                    "--virtual",
-                    "-X",
-                    "--repository",
-                    "-p",
-                    "--root",
-                    "--arch",
-                    "--cache-dir",
-                    "--keys-dir",
-                ],
-            ),
-            "yum" | "dnf" | "microdnf" => (
-                "yum",
-                &words[1..],
-                &["install"],
-                &[
-                    "--setopt",
-                    "--repo",
-                    "--enablerepo",
-                    "--disablerepo",
-                    "--releasever",
-                    "--installroot",
-                ],
-            ),
-            "npm" => (
-                "npm",
-                &words[1..],
-                &["install", "i", "add"],
-                &["--prefix", "--registry", "--tag", "--cache"],
-            ),
-            f if f.starts_with("pip") => ("pip", &words[1..], &["install"], PIP_ARGS),
-            f if f.starts_with("python") => {
-                let m = words.iter().position(|w| w.0 == "-m")?;
-                if !words.get(m + 1)?.0.starts_with("pip") {
-                    return None;
-                }
-                ("pip", &words[m + 2..], &["install"], PIP_ARGS)
+    #[allow(clippy::type_complexity)] // one tuple per manager reads better than a struct here
+    let (manager, rest, verbs, takes_arg): (
+        &'static str,
+        &[(String, usize)],
+        &[&str],
+        &[&str],
+    ) = match first {
+        "apt-get" | "apt" => (
+            "apt",
+            &words[1..],
+            &["install"],
+            &[
+                "-o",
+                "-t",
+                "-c",
+                "--option",
+                "--target-release",
+                "--config-file",
+            ],
+        ),
+        "apk" => (
+            "apk",
+            &words[1..],
+            &["add"],
+            &[
+                "-t",
+                "--virtual",
+                "-X",
+                "--repository",
+                "-p",
+                "--root",
+                "--arch",
+                "--cache-dir",
+                "--keys-dir",
+            ],
+        ),
+        "yum" | "dnf" | "microdnf" => (
+            "yum",
+            &words[1..],
+            &["install"],
+            &[
+                "--setopt",
+                "--repo",
+                "--enablerepo",
+                "--disablerepo",
+                "--releasever",
+                "--installroot",
+            ],
+        ),
+        "npm" => (
+            "npm",
+            &words[1..],
+            &["install", "i", "add"],
+            &["--prefix", "--registry", "--tag", "--cache"],
+        ),
+        f if f.starts_with("pip") => ("pip", &words[1..], &["install"], PIP_ARGS),
+        f if f.starts_with("python") => {
+            let m = words.iter().position(|w| w.0 == "-m")?;
+            if !words.get(m + 1)?.0.starts_with("pip") {
+                return None;
             }
-            _ => return None,
-        };
+            ("pip", &words[m + 2..], &["install"], PIP_ARGS)
+        }
+        _ => return None,
+    };
     // The verb is the first word that is not an option (or an option's argument).
     let mut i = 0;
     while i < rest.len() && rest[i].0.starts_with('-') {
@@ -158,7 +165,6 @@ pub(crate) fn install_command(words: &[(String, usize)]) -> Option<Install<'_>> 
     Some(Install {
         manager,
         verb,
-        args,
         packages,
     })
 }

@@ -23,7 +23,7 @@
 //!
 //! ## References
 //!
-//! - CIS Docker Benchmark v1.6.0 5.7 Ensure sshd is not run within containers
+//! - CIS Docker Benchmark, container runtime section: "Ensure sshd is not run within containers" (image-side counterpart; no image-section id)
 //! - https://docs.docker.com/reference/dockerfile/#expose
 
 // Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
@@ -41,7 +41,7 @@ static META: RuleMeta = RuleMeta {
     title: "EXPOSE of the SSH port",
     severity: Severity::Medium,
     kind: FindingKind::Misconfiguration,
-    cis: &["5.7"],
+    cis: &[],
     source: include_str!("mod.rs"),
 };
 

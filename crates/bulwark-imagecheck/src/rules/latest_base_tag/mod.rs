@@ -51,7 +51,6 @@ fn check(cx: &DfCx<'_>, out: &mut Vec<Finding>) {
     for st in cx.df.stages.iter().filter(|s| external_base(s)) {
         let ins = &cx.df.instructions[st.from];
         let msg = match tag_and_digest(&st.base) {
-            (_, true) => continue,
             (None, false) => format!("base image {} has no tag (defaults to latest)", st.base),
             (Some("latest"), false) => format!("base image {} uses the latest tag", st.base),
             _ => continue,

@@ -51,7 +51,10 @@ static META: RuleMeta = RuleMeta {
 };
 
 /// (cache directory, which files count).
-const CACHES: &[(&str, fn(&str) -> bool)] = &[
+type Counts = fn(&str) -> bool;
+
+#[allow(clippy::case_sensitive_file_extension_comparisons)] // dpkg names .deb files in lower case
+const CACHES: &[(&str, Counts)] = &[
     ("var/cache/apt/archives", |p| p.ends_with(".deb")),
     ("var/lib/apt/lists", |p| {
         !p.ends_with("/lock") && !p.contains("/partial/")

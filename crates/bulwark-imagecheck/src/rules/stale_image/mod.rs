@@ -59,7 +59,7 @@ fn check(cx: &ImageCx<'_>, out: &mut Vec<Finding>) {
         None => std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .ok()
-            .map(|d| (d.as_secs() / 86_400) as i64),
+            .map(|d| (d.as_secs() / 86_400).cast_signed()),
     };
     let Some(today) = today else {
         return;
