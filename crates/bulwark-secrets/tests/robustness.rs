@@ -162,3 +162,27 @@ rules:
     );
     assert!(Config::from_yaml("bogus: 1").is_err());
 }
+
+#[test]
+fn scanner_is_shareable_and_scan_dir_uses_relative_paths() {
+    fn assert_sync<T: Send + Sync>() {}
+    assert_sync::<Scanner>();
+    let dir = std::env::temp_dir().join(format!("bulwark-secrets-dir-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    std::fs::create_dir_all(dir.join("app")).unwrap();
+    let line = b"GITHUB_TOKEN=ghp_a8Kd93jfLq0Zx7Yb2Nc4Vm6Pw1Rt5Su9Eh3G\n";
+    std::fs::write(dir.join(".git/config"), line).unwrap();
+    std::fs::write(dir.join("app/.env"), line).unwrap();
+    std::fs::write(dir.join("app/big.log"), vec![b'x'; 2048]).unwrap();
+    let s = Scanner::new(Config {
+        max_file_size: 1024,
+        ..Config::default()
+    })
+    .unwrap();
+    let (f, d) = s.scan_dir(&dir, &bulwark_secrets::DirOptions::default());
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].location.path.as_deref(), Some("app/.env"));
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].location.path.as_deref(), Some("app/big.log"));
+}
