@@ -19,6 +19,10 @@ pub(crate) struct FsArgs {
     #[arg(long)]
     pub(crate) no_gitignore: bool,
     #[command(flatten)]
+    pub(crate) vulns: super::db::DbScanArgs,
+    #[command(flatten)]
+    pub(crate) eval: super::evaluate::EvalArgs,
+    #[command(flatten)]
     pub(crate) out: super::image::OutputArgs,
 }
 
@@ -45,5 +49,10 @@ pub(crate) fn scan_fs(args: &FsArgs) -> anyhow::Result<Outcome> {
         ))
     });
     report.diagnostics = found.diagnostics;
-    super::image::finish(&report, &args.out, Format::Table)
+    super::vulns::match_report(&mut report, &args.vulns)?;
+    let failed = super::evaluate::evaluate(&mut report, &args.eval, args.out.quiet)?;
+    Ok(super::image::gated(
+        super::image::finish(&report, &args.out, Format::Table)?,
+        failed,
+    ))
 }

@@ -96,6 +96,10 @@ pub(crate) struct RootfsArgs {
     #[arg(long, value_delimiter = ',')]
     pub(crate) skip_dirs: Vec<String>,
     #[command(flatten)]
+    pub(crate) vulns: super::db::DbScanArgs,
+    #[command(flatten)]
+    pub(crate) eval: super::evaluate::EvalArgs,
+    #[command(flatten)]
     pub(crate) out: OutputArgs,
 }
 
@@ -134,7 +138,7 @@ pub(crate) fn scan_sbom(args: &ScanSbomArgs) -> Result<Outcome> {
 }
 
 /// An untrustworthy result (2) wins over a failed gate (1).
-fn gated(outcome: Outcome, failed: bool) -> Outcome {
+pub(crate) fn gated(outcome: Outcome, failed: bool) -> Outcome {
     if outcome == Outcome::Clean && failed {
         Outcome::PolicyFailed
     } else {
@@ -160,7 +164,9 @@ pub(crate) fn scan_rootfs(args: &RootfsArgs) -> Result<Outcome> {
         image: None,
     });
     fill(&mut report, fs);
-    finish(&report, &args.out, Format::Table)
+    super::vulns::match_report(&mut report, &args.vulns)?;
+    let failed = super::evaluate::evaluate(&mut report, &args.eval, args.out.quiet)?;
+    Ok(gated(finish(&report, &args.out, Format::Table)?, failed))
 }
 
 fn scan_image(args: &ImageArgs, quiet: bool) -> Result<Report> {
