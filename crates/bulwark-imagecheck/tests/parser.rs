@@ -228,3 +228,59 @@ HEALTHCHECK CMD python -c 'print(1)'
     assert_eq!(unpinned.properties["instructionLine"], 4);
     assert_eq!(unpinned.location.column, Some(7));
 }
+
+/// The fuzz target's invariants over deterministic mutations of every case Dockerfile: no panic, every line in
+/// range, and the strict parser fails exactly when the lenient one reported errors.
+#[test]
+fn mutation_smoke() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules");
+    let mut inputs = Vec::new();
+    for d in std::fs::read_dir(root).unwrap() {
+        let cases = d.unwrap().path().join("cases");
+        for f in std::fs::read_dir(cases).into_iter().flatten() {
+            let p = f.unwrap().path();
+            if p.extension().is_some_and(|e| e == "Dockerfile") {
+                inputs.push(std::fs::read(p).unwrap());
+            }
+        }
+    }
+    let inserts: [&[u8]; 8] = [
+        b"\\\n",
+        b"<<EOF ",
+        b"${",
+        b"\"",
+        b"\n",
+        b"# escape=`\n",
+        b"}",
+        b"\xff",
+    ];
+    for input in &inputs {
+        for cut in (0..input.len()).step_by(7) {
+            for ins in inserts {
+                let mut m = input[..cut].to_vec();
+                m.extend_from_slice(ins);
+                m.extend_from_slice(&input[cut..]);
+                let lines = m.split(|&b| b == b'\n').count() as u32;
+                let (f, d) =
+                    check_dockerfile_bytes("Dockerfile", &m, &DockerfileCheckOptions::default());
+                for l in f
+                    .iter()
+                    .map(|f| &f.location)
+                    .chain(d.iter().map(|d| &d.location))
+                {
+                    if let Some(line) = l.line {
+                        assert!(
+                            line >= 1 && line <= lines,
+                            "line {line} of {lines}: {:?}",
+                            String::from_utf8_lossy(&m)
+                        );
+                    }
+                }
+                if let Ok(t) = std::str::from_utf8(&m) {
+                    let errors = d.iter().any(|d| d.level == DiagnosticLevel::Error);
+                    assert_eq!(parse_dockerfile(t).is_err(), errors, "{t:?}");
+                }
+            }
+        }
+    }
+}
