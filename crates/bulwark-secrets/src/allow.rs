@@ -176,11 +176,16 @@ pub(crate) fn generic_value_ok(value: &str) -> bool {
         return false;
     }
     // Identifiers and constants: priv_key_from_bytes, CLIENT_HANDSHAKE_TRAFFIC_SECRET, TLS13_AES_128.
-    if b.iter().all(|c| c.is_ascii_alphabetic() || *c == b'_')
+    if b.iter()
+        .all(|c| c.is_ascii_alphabetic() || matches!(c, b'_' | b'.' | b':' | b'-'))
         || (value.contains('_')
             && b.iter()
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_'))
     {
+        return false;
+    }
+    // URLs are reported by the URL rules, with their own checks.
+    if value.contains("://") {
         return false;
     }
     // Publishable keys are public by design (Stripe `pk_live_`, Mapbox `pk.`).
@@ -291,6 +296,10 @@ pub(crate) fn generic_key_denied(key: &str) -> bool {
         "option",
         "index",
         "tokenizer",
+        "encrypt",
+        "algorithm",
+        "method",
+        "scheme",
         "tokens",
     ];
     let k = key.to_ascii_lowercase();

@@ -111,6 +111,18 @@ const FIXED_NEGATIVES: &[&str] = &[
     "AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ",
     "npm_config_cache=/tmp/.npm",
     "key-value store: key-0123456789abcdef0123456789abcdef",
+    // Code and config seen in real trees (false positives of earlier versions).
+    "        formatter.field(\"paren_token\", &self.paren_token);",
+    "    pub Password: ::windows_sys::core::PWSTR,",
+    "            let bob_secret = priv_key_from_bytes",
+    "            ClientHandshakeTrafficSecret => \"CLIENT_HANDSHAKE_TRAFFIC_SECRET\",",
+    "    OPENSSL_PUT_ERROR(TRUST_TOKEN, TRUST_TOKEN_R_DECODE_FAILURE);",
+    "  let s:netrw_hup[host].passwd = s:netrw_passwd",
+    "    'Pod::Simple::PullParserEndToken'=> 'https://github.com/perl-pod/pod-simple/issues',",
+    "#password_encryption = scram-sha-256\t# scram-sha-256 or md5",
+    "base-passwd: no-debconf-config",
+    "machine HOSTNAME login USERID password \"PASSWORD\"",
+    "type netrcLine struct {\n\tmachine  string\n\tlogin    string\n\tpassword string\n}",
 ];
 
 /// Real-format secrets that must be skipped because of the path they are in.

@@ -2116,9 +2116,10 @@ pub const BUILTIN: &[RuleDef] = &[
         "Password in a .netrc file",
         High,
         &["machine"],
-        r"\bmachine\s+[A-Za-z0-9.\-]+\s+login\s+\S+\s+password\s+([^\s]{6,128})",
+        r"\bmachine\s+[A-Za-z0-9.\-]+\s+login\s+\S+\s+password\s+[\x22']?([^\s\x22']{6,128})",
         "machine api.internal.example.org login deploy password $[p:14]$[d:2]",
-    ),
+    )
+    .generic(),
     // ---- Generic assignments (last: specific rules win on the same bytes)
     raw(
         "http-bearer-token",
