@@ -86,3 +86,73 @@ fn requirements_file_is_matched_and_gated() {
         "with --no-gitignore django is read"
     );
 }
+
+#[test]
+fn dockerfiles_are_checked_with_lines() {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(
+        t.path().join("Dockerfile"),
+        "FROM ubuntu\nRUN apt-get update && \\\n    curl -fsSL https://example.com/install.sh | sh\nCMD [\"app\"]\n",
+    )
+    .unwrap();
+    let o = bulwark(&[
+        "scan",
+        "fs",
+        "-q",
+        "--no-vulns",
+        "-f",
+        "json",
+        t.path().to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let at = |name: &str| -> Vec<u64> {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["name"] == name)
+            .map(|f| f["location"]["line"].as_u64().unwrap())
+            .collect()
+    };
+    // Written by hand from the Dockerfile: the pipe to sh sits on line 3 (a continuation of line 2).
+    assert_eq!(at("curl-pipe-shell"), vec![3]);
+    assert_eq!(at("latest-base-tag"), vec![1]);
+    assert_eq!(at("final-stage-root-user").len(), 1);
+    let o = bulwark(&[
+        "scan",
+        "fs",
+        "-q",
+        "--no-vulns",
+        "--skip-dockerfile-checks",
+        "-f",
+        "json",
+        t.path().to_str().unwrap(),
+    ]);
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(r["findings"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn image_configuration_checks() {
+    let o = bulwark(&[
+        "scan",
+        "image",
+        "-q",
+        "--no-vulns",
+        "-f",
+        "json",
+        &common::image("bookworm-app-mini.docker.tar"),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut names: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    // The fixture's config has no User and no Healthcheck (see its config JSON); it is younger than a year.
+    assert_eq!(names, vec!["image-root-user", "image-without-healthcheck"]);
+}

@@ -35,6 +35,9 @@ pub struct DirOptions {
     pub skip_files: Vec<String>,
     /// Ignore `.gitignore` files.
     pub no_gitignore: bool,
+    /// Other files the caller wants listed (Dockerfiles for the misconfiguration checks), under the same
+    /// skip and `.gitignore` rules.
+    pub collect: Option<fn(&str) -> bool>,
 }
 
 /// What the walk found.
@@ -44,6 +47,8 @@ pub struct DirCatalog {
     pub diagnostics: Vec<Diagnostic>,
     /// Files handed to a parser or opened as a binary.
     pub files_read: usize,
+    /// Root-relative paths of the files `DirOptions::collect` picked, sorted.
+    pub collected: Vec<String>,
 }
 
 /// The walk's fixed settings, shared by the threads.
@@ -52,6 +57,7 @@ struct Walker<'a> {
     skip_dirs: Vec<Glob>,
     skip_files: Vec<Glob>,
     gitignore: bool,
+    collect: Option<fn(&str) -> bool>,
 }
 
 /// One thread's findings.
@@ -61,6 +67,7 @@ struct Sink {
     /// Per package of `out`: read from a lockfile.
     lock: Vec<bool>,
     files_read: usize,
+    collected: Vec<String>,
 }
 
 /// A directory to list, with the `.gitignore` files (directory, rules) above it.
@@ -94,6 +101,7 @@ pub fn scan_dir(root: &Path, opts: &DirOptions) -> std::io::Result<DirCatalog> {
         skip_dirs: globs(&opts.skip_dirs),
         skip_files: globs(&opts.skip_files),
         gitignore: !opts.no_gitignore,
+        collect: opts.collect,
     };
     let queue = Mutex::new(Queue {
         tasks: vec![Task {
@@ -118,7 +126,9 @@ pub fn scan_dir(root: &Path, opts: &DirOptions) -> std::io::Result<DirCatalog> {
     let mut tagged = Vec::new();
     let mut diagnostics = Vec::new();
     let mut files_read = 0;
+    let mut collected = Vec::new();
     for mut sink in sinks {
+        collected.append(&mut sink.collected);
         sink.lock.resize(sink.out.packages.len(), false);
         tagged.extend(sink.out.packages.into_iter().zip(sink.lock));
         diagnostics.extend(sink.out.diags);
@@ -132,10 +142,12 @@ pub fn scan_dir(root: &Path, opts: &DirOptions) -> std::io::Result<DirCatalog> {
     });
     let mut packages = merge_locks(tagged);
     dedup(&mut packages);
+    collected.sort();
     Ok(DirCatalog {
         packages,
         diagnostics,
         files_read,
+        collected,
     })
 }
 
@@ -272,6 +284,9 @@ impl Walker<'_> {
     }
 
     fn file(&self, rel: &str, de: &fs::DirEntry, sink: &mut Sink) {
+        if self.collect.is_some_and(|c| c(rel)) {
+            sink.collected.push(rel.to_string());
+        }
         let parser = parser_for(rel);
         let executable = || {
             de.metadata()

@@ -18,6 +18,12 @@ pub(crate) struct FsArgs {
     /// Read files that `.gitignore` rules exclude too.
     #[arg(long)]
     pub(crate) no_gitignore: bool,
+    /// Do not check Dockerfiles.
+    #[arg(long)]
+    pub(crate) skip_dockerfile_checks: bool,
+    /// `ARG` values for the Dockerfile checks (`--build-arg KEY=VALUE`, repeatable).
+    #[arg(long = "build-arg", value_name = "KEY=VALUE")]
+    pub(crate) build_args: Vec<String>,
     #[command(flatten)]
     pub(crate) vulns: super::db::DbScanArgs,
     #[command(flatten)]
@@ -31,6 +37,8 @@ pub(crate) fn scan_fs(args: &FsArgs) -> anyhow::Result<Outcome> {
         skip_dirs: args.skip_dirs.clone(),
         skip_files: args.skip_files.clone(),
         no_gitignore: args.no_gitignore,
+        collect: (!args.skip_dockerfile_checks)
+            .then_some(bulwark_imagecheck::is_dockerfile as fn(&str) -> bool),
     };
     let found = bulwark_catalog::lang::walk::scan_dir(&args.dir, &opts)
         .with_context(|| format!("failed to scan {}", args.dir.display()))?;
@@ -49,6 +57,30 @@ pub(crate) fn scan_fs(args: &FsArgs) -> anyhow::Result<Outcome> {
         ))
     });
     report.diagnostics = found.diagnostics;
+    let df_opts = bulwark_imagecheck::DockerfileCheckOptions {
+        build_args: args
+            .build_args
+            .iter()
+            .filter_map(|kv| {
+                kv.split_once('=')
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+            })
+            .collect(),
+        ..Default::default()
+    };
+    for rel in &found.collected {
+        match std::fs::read(args.dir.join(rel)) {
+            Ok(bytes) => {
+                let (f, d) = bulwark_imagecheck::check_dockerfile_bytes(rel, &bytes, &df_opts);
+                report.findings.extend(f);
+                report.diagnostics.extend(d);
+            }
+            Err(e) => report.diagnostics.push(bulwark_types::Diagnostic::warning(
+                format!("cannot read: {e}"),
+                bulwark_types::Location::file(rel.clone()),
+            )),
+        }
+    }
     super::vulns::match_report(&mut report, &args.vulns)?;
     let failed = super::evaluate::evaluate(&mut report, &args.eval, args.out.quiet)?;
     Ok(super::image::gated(

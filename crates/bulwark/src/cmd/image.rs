@@ -64,10 +64,29 @@ pub(crate) struct SbomArgs {
     pub(crate) out: OutputArgs,
 }
 
+/// Image configuration checks and the file-access policy.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ImageCheckArgs {
+    /// Do not run the image configuration checks (user, healthcheck, setuid files, caches, base image…).
+    #[arg(long)]
+    pub(crate) skip_image_checks: bool,
+    /// Flag images older than this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = 365)]
+    pub(crate) max_image_age: u32,
+    /// Paths the image's own layers may write (`/web/html,/app`); any other file they write is a finding.
+    #[arg(long, value_delimiter = ',', value_name = "PATHS")]
+    pub(crate) allowed_paths: Vec<String>,
+    /// With --allowed-paths: how many bottom layers belong to the base image (exempt).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(crate) base_layers: usize,
+}
+
 #[derive(Debug, clap::Args)]
 pub(crate) struct ScanImageArgs {
     #[command(flatten)]
     pub(crate) image: ImageArgs,
+    #[command(flatten)]
+    pub(crate) checks: ImageCheckArgs,
     #[command(flatten)]
     pub(crate) vulns: super::db::DbScanArgs,
     #[command(flatten)]
@@ -105,13 +124,13 @@ pub(crate) struct RootfsArgs {
 
 /// `bulwark sbom`: the inventory as CycloneDX (default), SPDX or Bulwark JSON.
 pub(crate) fn sbom(args: &SbomArgs) -> Result<Outcome> {
-    let report = scan_image(&args.image, args.out.quiet)?;
+    let report = scan_image(&args.image, args.out.quiet, None)?;
     finish(&report, &args.out, Format::CycloneDx)
 }
 
 /// `bulwark scan image`: inventory, vulnerabilities, evaluation, gate.
 pub(crate) fn scan_image_cmd(args: &ScanImageArgs) -> Result<Outcome> {
-    let mut report = scan_image(&args.image, args.out.quiet)?;
+    let mut report = scan_image(&args.image, args.out.quiet, Some(&args.checks))?;
     super::vulns::match_report(&mut report, &args.vulns)?;
     let failed = super::evaluate::evaluate(&mut report, &args.eval, args.out.quiet)?;
     Ok(gated(finish(&report, &args.out, Format::Table)?, failed))
@@ -169,7 +188,7 @@ pub(crate) fn scan_rootfs(args: &RootfsArgs) -> Result<Outcome> {
     Ok(gated(finish(&report, &args.out, Format::Table)?, failed))
 }
 
-fn scan_image(args: &ImageArgs, quiet: bool) -> Result<Report> {
+fn scan_image(args: &ImageArgs, quiet: bool, checks: Option<&ImageCheckArgs>) -> Result<Report> {
     let platform: PlatformSpec = args.platform.parse().map_err(anyhow::Error::msg)?;
     let spec = bulwark_source::detect(&args.image);
     let image = match &spec {
@@ -218,6 +237,32 @@ fn scan_image(args: &ImageArgs, quiet: bool) -> Result<Report> {
         name: args.image.clone(),
         image: Some(metadata),
     });
+    if let Some(c) = checks {
+        let layers: Vec<bulwark_types::LayerRef> =
+            image.layers.iter().map(|l| l.info.clone()).collect();
+        if !c.skip_image_checks {
+            let opts = bulwark_imagecheck::ImageCheckOptions {
+                max_age_days: c.max_image_age,
+                today: None,
+            };
+            report.findings.extend(bulwark_imagecheck::check_image(
+                &image.config,
+                &fs,
+                &layers,
+                &opts,
+            ));
+        }
+        if !c.allowed_paths.is_empty() {
+            report
+                .findings
+                .extend(bulwark_imagecheck::check_file_access(
+                    &fs,
+                    &layers,
+                    &c.allowed_paths,
+                    c.base_layers,
+                ));
+        }
+    }
     fill(&mut report, fs);
     Ok(report)
 }

@@ -178,12 +178,25 @@ pub(crate) fn rule(args: &RuleArgs) -> anyhow::Result<Outcome> {
                 m.id, m.name, m.severity, m.title
             )?;
         }
+        for r in bulwark_imagecheck::rules() {
+            let m = &r.meta;
+            writeln!(
+                out,
+                "{}  {:<32} {:<8} {}",
+                m.id, m.name, m.severity, m.title
+            )?;
+        }
         return Ok(Outcome::Clean);
     }
-    let r = bulwark_k8s::rule_by_id_or_name(&args.id)
+    if let Some(r) = bulwark_k8s::rule_by_id_or_name(&args.id) {
+        let m = r.meta();
+        writeln!(out, "{}", m.docs())?;
+        writeln!(out, "Default severity: {}", m.severity)?;
+        return Ok(Outcome::Clean);
+    }
+    let r = bulwark_imagecheck::rule_by_id_or_name(&args.id)
         .with_context(|| format!("no rule '{}' (try `bulwark rule all`)", args.id))?;
-    let m = r.meta();
-    writeln!(out, "{}", m.docs())?;
-    writeln!(out, "Default severity: {}", m.severity)?;
+    writeln!(out, "{}", r.meta.docs())?;
+    writeln!(out, "Default severity: {}", r.meta.severity)?;
     Ok(Outcome::Clean)
 }
