@@ -20,6 +20,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once per process: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Scan an image, a directory, a root filesystem or Kubernetes manifests.
@@ -43,6 +45,7 @@ enum Command {
     },
 }
 
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum ScanTarget {
     /// A container image: registry reference, docker-archive, oci-archive or OCI layout.
