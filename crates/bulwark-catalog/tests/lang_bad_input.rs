@@ -230,6 +230,7 @@ fn gitignore_and_skip_options() {
         skip_dirs: vec!["vendor".into()],
         skip_files: vec!["**/requirements-dev.txt".into()],
         no_gitignore: true,
+        ..walk::DirOptions::default()
     };
     assert_eq!(names(&opts), ["a", "b", "c", "d"]);
 }
