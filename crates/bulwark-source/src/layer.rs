@@ -24,6 +24,10 @@ pub struct ReadOptions<'a> {
     pub bomb_floor_bytes: u64,
     /// Check every layer blob against its digest (on by default). Manifests and configs are always checked.
     pub verify_digests: bool,
+    /// Called with every regular file of every layer (up to `visit_max_bytes`), including files a later layer
+    /// deletes, while the layer streams; the content is not kept. Secret and malware scanning use it.
+    pub visit: Option<&'a (dyn Fn(&LayerRef, &str, &[u8]) + Sync)>,
+    pub visit_max_bytes: u64,
 }
 
 impl Default for ReadOptions<'_> {
@@ -35,6 +39,8 @@ impl Default for ReadOptions<'_> {
             max_ratio: 100,
             bomb_floor_bytes: 256 << 20,
             verify_digests: true,
+            visit: None,
+            visit_max_bytes: 32 << 20,
         }
     }
 }
@@ -331,6 +337,16 @@ fn walk_entries<R: Read>(
             _ => NodeKind::Other,
         };
         let mut content = None;
+        let visit = opts
+            .visit
+            .filter(|_| matches!(kind, NodeKind::File { size } if size <= opts.visit_max_bytes));
+        if let (Some(visit), NodeKind::File { size }) = (visit, &kind)
+            && !((opts.wanted)(&path) && *size <= opts.max_file_bytes)
+        {
+            let mut buf = Vec::with_capacity(*size as usize);
+            entry.read_to_end(&mut buf)?;
+            visit(layer, &path, &buf);
+        }
         if let NodeKind::File { size } = kind
             && (opts.wanted)(&path)
         {
@@ -346,6 +362,9 @@ fn walk_entries<R: Read>(
                 } else {
                     let mut buf = Vec::with_capacity(size as usize);
                     entry.read_to_end(&mut buf)?;
+                    if let Some(visit) = visit {
+                        visit(layer, &path, &buf);
+                    }
                     content = Some(Arc::from(buf));
                 }
             }
