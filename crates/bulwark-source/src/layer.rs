@@ -10,6 +10,9 @@ use bulwark_types::{Diagnostic, LayerRef, Location};
 use crate::SourceError;
 use crate::digest::HashingReader;
 
+/// A callback over `(layer, image path, content)` for every regular file as layers stream.
+pub type FileVisitor<'a> = dyn Fn(&LayerRef, &str, &[u8]) + Sync + 'a;
+
 /// What the caller wants kept from each layer, and the bounds that protect it from hostile layers.
 pub struct ReadOptions<'a> {
     /// Called with every regular file's image path (no leading `/`); `true` keeps its content.
@@ -26,7 +29,7 @@ pub struct ReadOptions<'a> {
     pub verify_digests: bool,
     /// Called with every regular file of every layer (up to `visit_max_bytes`), including files a later layer
     /// deletes, while the layer streams; the content is not kept. Secret and malware scanning use it.
-    pub visit: Option<&'a (dyn Fn(&LayerRef, &str, &[u8]) + Sync)>,
+    pub visit: Option<&'a FileVisitor<'a>>,
     pub visit_max_bytes: u64,
 }
 

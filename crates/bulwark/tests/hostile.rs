@@ -281,3 +281,51 @@ fn output_to_a_special_file_keeps_it_special() {
         "still a FIFO"
     );
 }
+
+/// A secret added in one layer and deleted in the next still ships in the image: it is reported with the layer
+/// that holds it. The token is generated for this test (GitHub's `ghp_` format), never a real credential.
+#[test]
+fn secret_deleted_in_a_later_layer_is_reported() {
+    let t = tempfile::tempdir().unwrap();
+    let token = "ghp_a8Kd93jfLq0Zx7Yb2Nc4Vm6Pw1Rt5Su9Eh3G";
+    let l0 = tar(&debian_base());
+    let l1 = tar(&[file(
+        "root/.config/gh/hosts.yml",
+        &format!("github.com:\n  oauth_token: {token}\n"),
+    )]);
+    let l2 = tar(&[entry("root/.config/gh/.wh.hosts.yml", b'0', "", b"")]);
+    layout(
+        &t.path().join("img"),
+        &[gzip(&l0), gzip(&l1), gzip(&l2)],
+        &[],
+        &[],
+    );
+    let o = bulwark(&[
+        "scan",
+        "image",
+        "-q",
+        "--no-vulns",
+        "--skip-image-checks",
+        "-f",
+        "json",
+        t.path().join("img").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        !String::from_utf8_lossy(&o.stdout).contains(token),
+        "redacted by default"
+    );
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let f = r["findings"].as_array().unwrap();
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0]["kind"], "secret");
+    assert_eq!(f[0]["location"]["path"], "/root/.config/gh/hosts.yml");
+    assert_eq!(f[0]["location"]["line"], 2);
+    assert_eq!(f[0]["location"]["layer"]["index"], 1);
+    assert_eq!(f[0]["properties"]["removedInLaterLayer"], true);
+}

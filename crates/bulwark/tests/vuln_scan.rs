@@ -69,6 +69,7 @@ fn ids(r: &serde_json::Value) -> Vec<(String, String)> {
         .as_array()
         .unwrap()
         .iter()
+        .filter(|f| f["kind"] == "vulnerability")
         .map(|f| {
             (
                 f["properties"]["packageName"]
@@ -140,7 +141,12 @@ fn expected_findings_on_bookworm_app() {
         missing.len()
     );
     // No cross-ecosystem match: OS findings come from the Debian feed, library ones from OSV.
-    for f in r["findings"].as_array().unwrap() {
+    for f in r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "vulnerability")
+    {
         let t = f["properties"]["packageType"].as_str().unwrap();
         let src = f["properties"]["dataSource"].as_str().unwrap_or("");
         assert_eq!(
@@ -253,7 +259,12 @@ fn alpine_secdb_fixes() {
         !found.is_empty(),
         "the hand-checked 3.14 secdb fixture has fixes that apply"
     );
-    for f in r["findings"].as_array().unwrap() {
+    for f in r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "vulnerability")
+    {
         assert_eq!(f["properties"]["packageType"], "apk");
         assert!(
             f["properties"]["dataSource"]

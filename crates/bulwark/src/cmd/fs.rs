@@ -25,6 +25,8 @@ pub(crate) struct FsArgs {
     #[arg(long = "build-arg", value_name = "KEY=VALUE")]
     pub(crate) build_args: Vec<String>,
     #[command(flatten)]
+    pub(crate) secrets: super::secrets::SecretArgs,
+    #[command(flatten)]
     pub(crate) vulns: super::db::DbScanArgs,
     #[command(flatten)]
     pub(crate) eval: super::evaluate::EvalArgs,
@@ -80,6 +82,13 @@ pub(crate) fn scan_fs(args: &FsArgs) -> anyhow::Result<Outcome> {
                 bulwark_types::Location::file(rel.clone()),
             )),
         }
+    }
+    if let Some(scanner) = args.secrets.scanner()? {
+        let mut skip = args.skip_dirs.clone();
+        skip.push("node_modules".into());
+        let (f, d) = scanner.scan_dir(&args.dir, &bulwark_secrets::DirOptions { skip_dirs: skip });
+        report.findings.extend(f);
+        report.diagnostics.extend(d);
     }
     super::vulns::match_report(&mut report, &args.vulns)?;
     let failed = super::evaluate::evaluate(&mut report, &args.eval, args.out.quiet)?;

@@ -88,6 +88,8 @@ pub(crate) struct ScanImageArgs {
     #[command(flatten)]
     pub(crate) checks: ImageCheckArgs,
     #[command(flatten)]
+    pub(crate) secrets: super::secrets::SecretArgs,
+    #[command(flatten)]
     pub(crate) vulns: super::db::DbScanArgs,
     #[command(flatten)]
     pub(crate) eval: super::evaluate::EvalArgs,
@@ -130,7 +132,11 @@ pub(crate) fn sbom(args: &SbomArgs) -> Result<Outcome> {
 
 /// `bulwark scan image`: inventory, vulnerabilities, evaluation, gate.
 pub(crate) fn scan_image_cmd(args: &ScanImageArgs) -> Result<Outcome> {
-    let mut report = scan_image(&args.image, args.out.quiet, Some(&args.checks))?;
+    let mut report = scan_image(
+        &args.image,
+        args.out.quiet,
+        Some((&args.checks, &args.secrets)),
+    )?;
     super::vulns::match_report(&mut report, &args.vulns)?;
     let failed = super::evaluate::evaluate(&mut report, &args.eval, args.out.quiet)?;
     Ok(gated(finish(&report, &args.out, Format::Table)?, failed))
@@ -188,7 +194,22 @@ pub(crate) fn scan_rootfs(args: &RootfsArgs) -> Result<Outcome> {
     Ok(gated(finish(&report, &args.out, Format::Table)?, failed))
 }
 
-fn scan_image(args: &ImageArgs, quiet: bool, checks: Option<&ImageCheckArgs>) -> Result<Report> {
+fn scan_image(
+    args: &ImageArgs,
+    quiet: bool,
+    extra: Option<(&ImageCheckArgs, &super::secrets::SecretArgs)>,
+) -> Result<Report> {
+    let checks = extra.map(|(c, _)| c);
+    let scanner = match extra {
+        Some((_, s)) => s.scanner()?,
+        None => None,
+    };
+    let collector = scanner.as_ref().map(super::secrets::LayerSecrets::new);
+    let visit = |l: &bulwark_types::LayerRef, p: &str, c: &[u8]| {
+        if let Some(col) = &collector {
+            col.visit(l, p, c);
+        }
+    };
     let platform: PlatformSpec = args.platform.parse().map_err(anyhow::Error::msg)?;
     let spec = bulwark_source::detect(&args.image);
     let image = match &spec {
@@ -219,6 +240,9 @@ fn scan_image(args: &ImageArgs, quiet: bool, checks: Option<&ImageCheckArgs>) ->
         .read_fs(&ReadOptions {
             wanted: &wanted,
             verify_digests: !args.skip_layer_verify,
+            visit: collector
+                .as_ref()
+                .map(|_| &visit as &bulwark_source::FileVisitor<'_>),
             ..ReadOptions::default()
         })
         .with_context(|| format!("failed to read image {}", image.name))?;
@@ -237,6 +261,12 @@ fn scan_image(args: &ImageArgs, quiet: bool, checks: Option<&ImageCheckArgs>) ->
         name: args.image.clone(),
         image: Some(metadata),
     });
+    if let (Some(col), Some(sc)) = (collector, scanner.as_ref()) {
+        report.findings.extend(col.finish(&fs));
+        report
+            .findings
+            .extend(super::secrets::scan_config(sc, &image));
+    }
     if let Some(c) = checks {
         let layers: Vec<bulwark_types::LayerRef> =
             image.layers.iter().map(|l| l.info.clone()).collect();

@@ -5,4 +5,5 @@ pub(crate) mod evaluate;
 pub(crate) mod fs;
 pub(crate) mod image;
 pub(crate) mod k8s;
+pub(crate) mod secrets;
 pub(crate) mod vulns;
