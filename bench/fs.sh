@@ -48,7 +48,8 @@ for dir in "$@"; do
   rm -f "$tmp"/*.times
   for i in $(seq "$runs"); do
     # --no-gitignore: the peers do not read .gitignore (crates ship Cargo.lock while their .gitignore lists it).
-    measure bulwark "$bw" scan fs -q --no-gitignore -f json -o "$tmp/bw.json" "$dir"
+    # Inventory only, like the peers here: no vulnerability DB, secrets or Dockerfile checks.
+    measure bulwark "$bw" scan fs -q --no-gitignore --no-vulns --skip-secrets --skip-dockerfile-checks -f json -o "$tmp/bw.json" "$dir"
     # CycloneDX output with no scanner: trivy lists packages without needing its vulnerability DB (offline).
     measure trivy trivy fs --quiet --cache-backend memory --skip-java-db-update --offline-scan \
         --format cyclonedx -o "$tmp/trivy.json" "$dir"
