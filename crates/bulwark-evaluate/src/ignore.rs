@@ -5,8 +5,8 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::glob::{Glob, is_glob};
-use crate::purl::Purl;
 use crate::{Date, EvalError, FindingView, read_bounded};
+use bulwark_types::Purl;
 
 /// Largest ignore file read.
 const MAX_IGNORE_BYTES: u64 = 8 << 20;

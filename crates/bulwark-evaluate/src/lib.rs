@@ -31,7 +31,6 @@
 mod date;
 mod glob;
 mod ignore;
-mod purl;
 mod vex;
 
 use std::fmt;
@@ -46,7 +45,7 @@ pub use date::Date;
 pub use ignore::{IgnoreEntry, IgnoreFile, load_ignore, parse_ignore};
 pub use vex::{Vex, VexStatement, VexStatus, load_vex, parse_vex};
 
-use purl::Purl;
+use bulwark_types::Purl;
 
 /// Why an ignore file or VEX document could not be used.
 #[derive(Debug, thiserror::Error)]

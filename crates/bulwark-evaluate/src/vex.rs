@@ -4,8 +4,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::purl::Purl;
 use crate::{EvalError, read_bounded};
+use bulwark_types::Purl;
 
 /// Largest VEX document read.
 const MAX_VEX_BYTES: u64 = 64 << 20;

@@ -18,7 +18,6 @@
 //! counted in a warning diagnostic.
 
 mod cyclonedx;
-mod purl;
 mod spdx;
 
 use std::collections::BTreeMap;
@@ -27,7 +26,7 @@ use std::path::Path;
 
 use bulwark_types::{Diagnostic, Distro, Location, Package, PackageType};
 
-use purl::Purl;
+use bulwark_types::Purl;
 
 /// Largest SBOM read.
 pub const MAX_SBOM_BYTES: u64 = 512 << 20;

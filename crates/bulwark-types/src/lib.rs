@@ -13,8 +13,10 @@
 
 mod finding;
 mod package;
+pub mod purl;
 
 pub use finding::{
     Diagnostic, DiagnosticLevel, Finding, FindingKind, Location, Severity, short_digest,
 };
 pub use package::{Distro, LayerRef, Package, PackageType};
+pub use purl::Purl;

@@ -1,15 +1,16 @@
-//! Just enough package-URL parsing to read packages back: type, namespace, name, version and qualifiers,
-//! percent-decoded (<https://github.com/package-url/purl-spec>).
+//! Package URLs: parsing (type, namespace, name, version and qualifiers, percent-decoded) and matching, shared
+//! by every crate that reads purls back (SBOM input, ignore files, VEX) (<https://github.com/package-url/purl-spec>).
 
 use std::collections::BTreeMap;
 
+/// A parsed package URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Purl {
-    pub(crate) ty: String,
-    pub(crate) namespace: Option<String>,
-    pub(crate) name: String,
-    pub(crate) version: Option<String>,
-    pub(crate) qualifiers: BTreeMap<String, String>,
+pub struct Purl {
+    pub ty: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub version: Option<String>,
+    pub qualifiers: BTreeMap<String, String>,
 }
 
 fn decode(s: &str) -> String {
@@ -36,7 +37,9 @@ fn hex(b: u8) -> Option<u8> {
 }
 
 impl Purl {
-    pub(crate) fn parse(s: &str) -> Option<Self> {
+    /// Parses `pkg:type/namespace/name@version?qualifiers#subpath`; `None` when it is not a purl.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
         let rest = s.trim().strip_prefix("pkg:")?.trim_start_matches('/');
         let rest = rest.split_once('#').map_or(rest, |(r, _)| r);
         let (rest, query) = match rest.split_once('?') {
@@ -77,6 +80,32 @@ impl Purl {
             qualifiers,
         })
     }
+
+    fn norm_name(&self) -> String {
+        if self.ty == "pypi" {
+            self.name.to_ascii_lowercase().replace(['_', '.'], "-")
+        } else {
+            self.name.clone()
+        }
+    }
+
+    /// Does `self`, as a pattern, match `target`? Type, namespace and name must be equal; the version only when
+    /// the pattern has one; each qualifier of the pattern only when the target has that qualifier too.
+    #[must_use]
+    pub fn matches(&self, target: &Purl) -> bool {
+        self.ty == target.ty
+            && self.namespace.as_deref().map(str::to_ascii_lowercase)
+                == target.namespace.as_deref().map(str::to_ascii_lowercase)
+            && self.norm_name() == target.norm_name()
+            && self
+                .version
+                .as_ref()
+                .is_none_or(|v| target.version.as_ref() == Some(v))
+            && self
+                .qualifiers
+                .iter()
+                .all(|(k, v)| target.qualifiers.get(k).is_none_or(|tv| tv == v))
+    }
 }
 
 #[cfg(test)]
@@ -98,5 +127,29 @@ mod tests {
         assert_eq!(n.name, "core");
         assert!(Purl::parse("pkg:").is_none());
         assert!(Purl::parse("openssl").is_none());
+    }
+
+    #[test]
+    fn matching() {
+        let t = Purl::parse("pkg:deb/debian/openssl@3.0.11-1~deb12u2?arch=amd64&distro=debian-12")
+            .unwrap();
+        for yes in [
+            "pkg:deb/debian/openssl",
+            "pkg:deb/debian/openssl@3.0.11-1~deb12u2",
+            "pkg:deb/debian/openssl@3.0.11-1%7Edeb12u2?arch=amd64",
+            "pkg:deb/debian/openssl?foo=bar",
+        ] {
+            assert!(Purl::parse(yes).unwrap().matches(&t), "{yes}");
+        }
+        for no in [
+            "pkg:deb/debian/openssl@3.0.10",
+            "pkg:deb/debian/openssl?arch=arm64",
+            "pkg:deb/ubuntu/openssl",
+            "pkg:apk/alpine/openssl",
+        ] {
+            assert!(!Purl::parse(no).unwrap().matches(&t), "{no}");
+        }
+        let py = Purl::parse("pkg:pypi/Foo_Bar@1.0").unwrap();
+        assert!(Purl::parse("pkg:pypi/foo-bar").unwrap().matches(&py));
     }
 }
