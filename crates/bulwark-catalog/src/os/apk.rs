@@ -1,11 +1,8 @@
 //! apk: `lib/apk/db/installed`, one `K:value` stanza per package.
 
-use std::collections::HashMap;
-
 use bulwark_source::ImageFs;
 use bulwark_types::{Diagnostic, Distro, Location, Package, PackageType};
 
-use super::Attribution;
 use crate::purl::purl;
 
 pub const INSTALLED: &str = "lib/apk/db/installed";
@@ -84,47 +81,27 @@ pub fn parse_installed(text: &str, path: &str, diags: &mut Vec<Diagnostic>) -> V
 
 pub fn catalog(fs: &ImageFs, distro: Option<&Distro>, diags: &mut Vec<Diagnostic>) -> Vec<Package> {
     let history = fs.history(INSTALLED);
-    let mut state: HashMap<String, Attribution> = HashMap::new();
-    let mut last = Vec::new();
+    let n = history.len();
+    let mut snapshots = Vec::with_capacity(n);
     for (i, snap) in history.iter().enumerate() {
-        let Some(content) = &snap.content else {
-            state.clear();
-            last.clear();
-            continue;
-        };
-        let mut sink = Vec::new();
-        let d = if i + 1 == history.len() {
-            &mut *diags
-        } else {
-            &mut sink
-        };
-        let entries = parse_installed(&String::from_utf8_lossy(content), INSTALLED, d);
-        state = entries
-            .iter()
-            .map(|e| {
-                let a = match state.get(&e.name) {
-                    Some(a) if a.version == e.version => a.clone(),
-                    Some(a) => Attribution {
-                        introduced: a.introduced,
-                        last_changed: snap.layer,
-                        version: e.version.clone(),
-                    },
-                    None => Attribution {
-                        introduced: snap.layer,
-                        last_changed: snap.layer,
-                        version: e.version.clone(),
-                    },
-                };
-                (e.name.clone(), a)
-            })
-            .collect();
-        last = entries;
+        let entries = snap.content.as_ref().map(|c| {
+            let mut sink = Vec::new();
+            let d = if i + 1 == n { &mut *diags } else { &mut sink };
+            parse_installed(&String::from_utf8_lossy(c), INSTALLED, d)
+        });
+        snapshots.push((snap.layer, entries));
     }
+    let attributed = super::attribute(
+        snapshots,
+        |e: &ApkEntry| e.name.clone(),
+        |e| e.version.clone(),
+    );
     let distro_q = distro
         .and_then(|d| d.version_id.clone())
         .unwrap_or_default();
-    last.into_iter()
-        .map(|e| {
+    attributed
+        .into_iter()
+        .map(|(e, attr)| {
             let mut p = Package::new(PackageType::Apk, &e.name, &e.version);
             let arch = e.arch.clone().unwrap_or_default();
             let origin = e.origin.as_deref().filter(|o| *o != e.name).unwrap_or("");
@@ -141,9 +118,7 @@ pub fn catalog(fs: &ImageFs, distro: Option<&Distro>, diags: &mut Vec<Diagnostic
             p.licenses = e.license.into_iter().collect();
             p.files = e.files;
             p.found_in = Some(format!("/{INSTALLED}"));
-            if let Some(a) = state.get(&e.name) {
-                a.apply(&mut p, fs);
-            }
+            attr.apply(&mut p, fs);
             p
         })
         .collect()

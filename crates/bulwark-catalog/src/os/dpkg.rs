@@ -1,8 +1,6 @@
 //! dpkg: `var/lib/dpkg/status` and the `status.d/` directory of distroless images, with file lists from
 //! `var/lib/dpkg/info/<pkg>[:<arch>].list`.
 
-use std::collections::HashMap;
-
 use bulwark_source::{ImageFs, Snapshot};
 use bulwark_types::{Diagnostic, Distro, Location, Package, PackageType};
 
@@ -111,56 +109,28 @@ pub fn catalog(fs: &ImageFs, distro: Option<&Distro>, diags: &mut Vec<Diagnostic
     packages
 }
 
-/// Follows a status file through the layers: each package of the final version is attributed to the layer
-/// where it (in its current run of presence) first appeared, and the last layer that changed its version.
+/// Parses a status file's every snapshot and attributes the final packages to layers. Only the final
+/// snapshot's warnings are reported: they concern the image users run.
 fn attribute(
     history: &[Snapshot],
     path: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<(DpkgEntry, Attribution)> {
-    let mut state: HashMap<(String, Option<String>), Attribution> = HashMap::new();
-    let mut last: Vec<DpkgEntry> = Vec::new();
     let n = history.len();
+    let mut snapshots = Vec::with_capacity(n);
     for (i, snap) in history.iter().enumerate() {
-        let Some(content) = &snap.content else {
-            state.clear();
-            last.clear();
-            continue;
-        };
-        // Only the final snapshot's warnings concern the image users run.
-        let mut sink = Vec::new();
-        let d = if i + 1 == n { &mut *diags } else { &mut sink };
-        let entries = parse_status(&String::from_utf8_lossy(content), path, d);
-        let mut next = HashMap::with_capacity(entries.len());
-        for e in &entries {
-            let key = (e.name.clone(), e.arch.clone());
-            let attr = match state.get(&key) {
-                Some(a) if a.version == e.version => a.clone(),
-                Some(a) => Attribution {
-                    introduced: a.introduced,
-                    last_changed: snap.layer,
-                    version: e.version.clone(),
-                },
-                None => Attribution {
-                    introduced: snap.layer,
-                    last_changed: snap.layer,
-                    version: e.version.clone(),
-                },
-            };
-            next.insert(key, attr);
-        }
-        state = next;
-        last = entries;
+        let entries = snap.content.as_ref().map(|c| {
+            let mut sink = Vec::new();
+            let d = if i + 1 == n { &mut *diags } else { &mut sink };
+            parse_status(&String::from_utf8_lossy(c), path, d)
+        });
+        snapshots.push((snap.layer, entries));
     }
-    last.into_iter()
-        .map(|e| {
-            let a = state
-                .get(&(e.name.clone(), e.arch.clone()))
-                .cloned()
-                .unwrap_or_default();
-            (e, a)
-        })
-        .collect()
+    super::attribute(
+        snapshots,
+        |e| (e.name.clone(), e.arch.clone()),
+        |e| e.version.clone(),
+    )
 }
 
 fn to_package(

@@ -1,13 +1,12 @@
 //! rpm: the SQLite, BerkeleyDB and NDB package databases under `var/lib/rpm` or `usr/lib/sysimage/rpm`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use bulwark_rpmdb::{DB_PATHS, RpmPackage};
 use bulwark_source::{ImageFs, Snapshot};
 use bulwark_types::{Diagnostic, Distro, Location, Package, PackageType};
 
-use super::Attribution;
 use crate::purl::purl;
 
 #[must_use]
@@ -38,41 +37,16 @@ pub fn catalog(fs: &ImageFs, distro: Option<&Distro>, diags: &mut Vec<Diagnostic
     let db_hist = fs.history(path);
     let wal_hist = fs.history(&wal_path);
     let layers: BTreeSet<usize> = db_hist.iter().chain(wal_hist).map(|s| s.layer).collect();
-    let mut state: HashMap<(String, Option<String>), Attribution> = HashMap::new();
-    let mut last: Vec<RpmPackage> = Vec::new();
     let final_layer = layers.last().copied();
+    let mut snapshots = Vec::new();
     for layer in layers {
         let Some(db) = at(db_hist, layer) else {
-            state.clear();
-            last.clear();
+            snapshots.push((layer, None));
             continue;
         };
         let wal = at(wal_hist, layer);
         match bulwark_rpmdb::read_packages(&db, wal.as_deref()) {
-            Ok((_, pkgs)) => {
-                state = pkgs
-                    .iter()
-                    .map(|p| {
-                        let key = (p.name.clone(), p.arch.clone());
-                        let v = p.evr();
-                        let a = match state.get(&key) {
-                            Some(a) if a.version == v => a.clone(),
-                            Some(a) => Attribution {
-                                introduced: a.introduced,
-                                last_changed: layer,
-                                version: v,
-                            },
-                            None => Attribution {
-                                introduced: layer,
-                                last_changed: layer,
-                                version: v,
-                            },
-                        };
-                        (key, a)
-                    })
-                    .collect();
-                last = pkgs;
-            }
+            Ok((_, pkgs)) => snapshots.push((layer, Some(pkgs))),
             Err(e) if Some(layer) == final_layer => {
                 let l = fs.layers.get(layer).cloned();
                 diags.push(Diagnostic::error(
@@ -89,12 +63,18 @@ pub fn catalog(fs: &ImageFs, distro: Option<&Distro>, diags: &mut Vec<Diagnostic
             Err(_) => {}
         }
     }
+    let attributed = super::attribute(
+        snapshots,
+        |p: &RpmPackage| (p.name.clone(), p.arch.clone()),
+        RpmPackage::evr,
+    );
     let distro_q = distro
         .map(|d| format!("{}-{}", d.id, d.version_id.as_deref().unwrap_or("")))
         .unwrap_or_default();
     let namespace = distro.map_or("rpm", |d| d.id.as_str());
-    last.into_iter()
-        .map(|r| {
+    attributed
+        .into_iter()
+        .map(|(r, attr)| {
             let evr = r.evr();
             let mut p = Package::new(PackageType::Rpm, &r.name, &evr);
             let epoch = r
@@ -123,9 +103,7 @@ pub fn catalog(fs: &ImageFs, distro: Option<&Distro>, diags: &mut Vec<Diagnostic
                     None => format!("{}-{}", s.version, s.release),
                 });
             }
-            if let Some(a) = state.get(&(r.name.clone(), r.arch.clone())) {
-                a.apply(&mut p, fs);
-            }
+            attr.apply(&mut p, fs);
             p.arch = r.arch;
             p.licenses = r.license.into_iter().collect();
             p.files = r.files;
