@@ -61,6 +61,23 @@ impl PackageType {
         }
     }
 
+    /// The version scheme packages of this type are compared with (bulwark-version's scheme names).
+    #[must_use]
+    pub fn version_scheme(self) -> &'static str {
+        match self {
+            Self::Dpkg => "dpkg",
+            Self::Apk => "apk",
+            Self::Rpm => "rpm",
+            Self::Python => "pep440",
+            Self::Npm | Self::Cargo => "semver",
+            Self::Go => "go",
+            Self::Maven => "maven",
+            Self::Gem => "rubygems",
+            Self::Composer => "composer",
+            Self::Nuget => "nuget",
+        }
+    }
+
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
@@ -128,6 +145,12 @@ pub struct Package {
     #[serde(rename = "type")]
     pub package_type: PackageType,
     pub name: String,
+    /// The ecosystem as OSV spells it (`PyPI`, `npm`…), for language packages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ecosystem: Option<String>,
+    /// The version scheme used to match the package (`dpkg`, `pep440`, `semver`…).
+    #[serde(default)]
+    pub version_scheme: String,
     /// Full version as the package manager prints it (dpkg `epoch:upstream-revision`, rpm `epoch:version-release`).
     pub version: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -175,6 +198,8 @@ impl Package {
         Self {
             package_type,
             name: name.into(),
+            ecosystem: package_type.osv_ecosystem().map(str::to_string),
+            version_scheme: package_type.version_scheme().to_string(),
             version: version.into(),
             arch: None,
             source_name: None,
