@@ -1,7 +1,7 @@
 //! Helpers shared by rules.
 
-use crate::model::{Container, PodView};
-use crate::rule::Cx;
+use crate::model::{Container, ContainerClass, PodView};
+use crate::rule::{Cx, describe};
 use crate::yaml::NodeId;
 
 /// The pod template of the object being checked (rules with `Targets::Workloads` always have one).
@@ -46,4 +46,32 @@ pub(crate) fn capabilities<'o>(
 ) -> Vec<(NodeId, &'o str)> {
     let caps = cx.map(c.security_context, "capabilities").map(|(_, m)| m);
     strings(cx, caps, key)
+}
+
+/// Reports regular and init containers without `resources.<section>.cpu` or `.memory` (the limits and requests
+/// rules differ only in the section), at `<section>:` when present, else `resources:`, else the container.
+pub(crate) fn missing_resources(cx: &mut Cx<'_, '_>, section: &str, noun: &str) {
+    let Some(pod) = pod(cx) else { return };
+    for c in &pod.containers {
+        if c.class == ContainerClass::Ephemeral {
+            continue;
+        }
+        let res = cx.map(Some(c.node), "resources").map(|(_, m)| m);
+        let sect = cx.map(res, section);
+        let m = sect.map(|(_, m)| m);
+        let missing: Vec<&str> = ["cpu", "memory"]
+            .into_iter()
+            .filter(|k| m.and_then(|m| cx.doc.get(m, k)).is_none())
+            .collect();
+        if !missing.is_empty() {
+            let at = sect
+                .map(|(k, _)| k)
+                .or_else(|| cx.doc.get_entry(c.node, "resources").map(|(k, _)| k))
+                .unwrap_or(c.anchor);
+            cx.report(
+                at,
+                format!("{} has no {} {noun}", describe(c), missing.join(" or ")),
+            );
+        }
+    }
 }

@@ -60,28 +60,6 @@ impl Rule for MissingResourceLimits {
     }
 
     fn check(&self, cx: &mut Cx<'_, '_>) {
-        let Some(pod) = pod(cx) else { return };
-        for c in &pod.containers {
-            if c.class == ContainerClass::Ephemeral {
-                continue;
-            }
-            let res = cx.map(Some(c.node), "resources").map(|(_, m)| m);
-            let sect = cx.map(res, "limits");
-            let m = sect.map(|(_, m)| m);
-            let missing: Vec<&str> = ["cpu", "memory"]
-                .into_iter()
-                .filter(|k| m.and_then(|m| cx.doc.get(m, k)).is_none())
-                .collect();
-            if !missing.is_empty() {
-                let at = sect
-                    .map(|(k, _)| k)
-                    .or_else(|| cx.doc.get_entry(c.node, "resources").map(|(k, _)| k))
-                    .unwrap_or(c.anchor);
-                cx.report(
-                    at,
-                    format!("{} has no {} limit", describe(c), missing.join(" or ")),
-                );
-            }
-        }
+        missing_resources(cx, "limits", "limit");
     }
 }
