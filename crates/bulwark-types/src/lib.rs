@@ -14,6 +14,7 @@
 mod finding;
 mod package;
 pub mod purl;
+pub mod time;
 
 pub use finding::{
     Diagnostic, DiagnosticLevel, Finding, FindingKind, Location, Severity, short_digest,
