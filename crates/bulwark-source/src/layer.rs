@@ -31,6 +31,37 @@ pub struct ReadOptions<'a> {
     /// deletes, while the layer streams; the content is not kept. Secret and malware scanning use it.
     pub visit: Option<&'a FileVisitor<'a>>,
     pub visit_max_bytes: u64,
+    /// Called as a layer stored in a file is read: `(layer index, bytes read so far, layer size)`, at most
+    /// every [`PROGRESS_STEP`] bytes and once at the end. Drives the CLI's progress bar on large layers.
+    pub progress: Option<&'a LayerProgress<'a>>,
+}
+
+/// See [`ReadOptions::progress`].
+pub type LayerProgress<'a> = dyn Fn(usize, u64, u64) + Sync + 'a;
+
+/// Bytes between two progress reports.
+pub const PROGRESS_STEP: u64 = 8 << 20;
+
+/// Reports how far a reader has got through a layer.
+struct ProgressReader<'a, R> {
+    inner: R,
+    report: &'a LayerProgress<'a>,
+    index: usize,
+    total: u64,
+    done: u64,
+    last: u64,
+}
+
+impl<R: Read> Read for ProgressReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.done += n as u64;
+        if n == 0 || self.done - self.last >= PROGRESS_STEP {
+            self.last = self.done;
+            (self.report)(self.index, self.done, self.total);
+        }
+        Ok(n)
+    }
 }
 
 impl Default for ReadOptions<'_> {
@@ -44,6 +75,7 @@ impl Default for ReadOptions<'_> {
             verify_digests: true,
             visit: None,
             visit_max_bytes: 32 << 20,
+            progress: None,
         }
     }
 }
@@ -532,7 +564,21 @@ pub fn read_layer_file(
         .unwrap_or(0);
     let head = &head[..n];
     if head.starts_with(&[0x1f, 0x8b]) || head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        return read_layer(section, layer, verify, opts);
+        return match opts.progress {
+            Some(report) => {
+                let total = section.len;
+                let reader = ProgressReader {
+                    inner: section,
+                    report,
+                    index: layer.index,
+                    total,
+                    done: 0,
+                    last: 0,
+                };
+                read_layer(reader, layer, verify, opts)
+            }
+            None => read_layer(section, layer, verify, opts),
+        };
     }
     let digest_name = layer
         .digest
@@ -568,10 +614,18 @@ pub fn read_layer_file(
             let Some(hasher) = hasher else {
                 return Ok((String::new(), 0));
             };
-            let mut r = HashingReader::new(io::BufReader::with_capacity(1 << 20, hasher));
-            let mut sink = io::sink();
-            io::copy(&mut r, &mut sink)?;
-            let (digest, size, _) = r.finish()?;
+            let total = hasher.len;
+            let (digest, size) = match opts.progress {
+                Some(report) => hash_all(ProgressReader {
+                    inner: hasher,
+                    report,
+                    index: layer.index,
+                    total,
+                    done: 0,
+                    last: 0,
+                })?,
+                None => hash_all(hasher)?,
+            };
             Ok((digest, size))
         },
     );
@@ -599,6 +653,14 @@ pub fn read_layer_file(
     let mut out = parsed?;
     out.size = size;
     Ok(out)
+}
+
+/// `sha256:<hex>` and length of everything `r` yields.
+fn hash_all(r: impl Read) -> io::Result<(String, u64)> {
+    let mut r = HashingReader::new(io::BufReader::with_capacity(1 << 20, r));
+    io::copy(&mut r, &mut io::sink())?;
+    let (digest, size, _) = r.finish()?;
+    Ok((digest, size))
 }
 
 /// `read_at` limited to a section, for sniffing magic bytes without moving any offset.

@@ -1,4 +1,4 @@
-//! Progress on stderr for registry pulls, only when stderr is a terminal.
+//! Progress on stderr for registry pulls and for reading large local layers, only when stderr is a terminal.
 
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
@@ -36,4 +36,73 @@ pub(crate) fn bar(quiet: bool) -> Option<ProgressFn> {
             let _ = writeln!(err);
         }
     }))
+}
+
+/// Layers at least this large get a progress line while they are read.
+const LARGE_LAYER: u64 = 32 << 20;
+
+/// A one-line display of how far the image's layers have been read, for [`bulwark_source::ReadOptions`]
+/// `progress`. Silent unless a layer of at least 32 MiB is being read; [`LayerBar::finish`] clears the line.
+pub(crate) struct LayerBar {
+    state: Mutex<LayerBarState>,
+}
+
+struct LayerBarState {
+    /// Per layer index: (bytes read, layer size).
+    layers: std::collections::BTreeMap<usize, (u64, u64)>,
+    last: std::time::Instant,
+    shown: bool,
+}
+
+impl LayerBar {
+    pub(crate) fn new(quiet: bool) -> Option<Self> {
+        if quiet || !std::io::stderr().is_terminal() {
+            return None;
+        }
+        Some(Self {
+            state: Mutex::new(LayerBarState {
+                layers: std::collections::BTreeMap::new(),
+                last: std::time::Instant::now(),
+                shown: false,
+            }),
+        })
+    }
+
+    pub(crate) fn report(&self, index: usize, done: u64, total: u64) {
+        let mut s = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        s.layers.insert(index, (done, total));
+        let large = s.layers.values().any(|&(_, t)| t >= LARGE_LAYER);
+        if !large || s.last.elapsed().as_millis() < 100 {
+            return;
+        }
+        s.last = std::time::Instant::now();
+        s.shown = true;
+        let (done, total) = s
+            .layers
+            .values()
+            .fold((0, 0), |(d, t), &(ld, lt)| (d + ld, t + lt));
+        let finished = s.layers.values().filter(|&&(d, t)| d >= t).count();
+        let mut err = std::io::stderr().lock();
+        let _ = write!(
+            err,
+            "\r\x1b[2Kreading layers: {} of {} MiB ({finished} of {} layers done)",
+            done >> 20,
+            total >> 20,
+            s.layers.len()
+        );
+    }
+
+    /// Clears the progress line if one was drawn.
+    pub(crate) fn finish(&self) {
+        let s = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if s.shown {
+            let _ = write!(std::io::stderr().lock(), "\r\x1b[2K");
+        }
+    }
 }

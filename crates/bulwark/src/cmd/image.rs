@@ -236,16 +236,27 @@ fn scan_image(
         }
     };
     let wanted = bulwark_catalog::wanted;
-    let fs = image
-        .read_fs(&ReadOptions {
-            wanted: &wanted,
-            verify_digests: !args.skip_layer_verify,
-            visit: collector
-                .as_ref()
-                .map(|_| &visit as &bulwark_source::FileVisitor<'_>),
-            ..ReadOptions::default()
-        })
-        .with_context(|| format!("failed to read image {}", image.name))?;
+    let bar = crate::progress::LayerBar::new(quiet);
+    let progress = |i: usize, done: u64, total: u64| {
+        if let Some(b) = &bar {
+            b.report(i, done, total);
+        }
+    };
+    let fs = image.read_fs(&ReadOptions {
+        wanted: &wanted,
+        verify_digests: !args.skip_layer_verify,
+        visit: collector
+            .as_ref()
+            .map(|_| &visit as &bulwark_source::FileVisitor<'_>),
+        progress: bar
+            .as_ref()
+            .map(|_| &progress as &bulwark_source::LayerProgress<'_>),
+        ..ReadOptions::default()
+    });
+    if let Some(b) = &bar {
+        b.finish();
+    }
+    let fs = fs.with_context(|| format!("failed to read image {}", image.name))?;
     let metadata = ImageMetadata {
         manifest_digest: image.manifest_digest.clone(),
         config_digest: image.config_digest.clone(),
