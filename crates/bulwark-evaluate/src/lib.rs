@@ -199,7 +199,8 @@ pub struct Evaluation {
 pub(crate) struct FindingView<'a> {
     pub(crate) finding: &'a Finding,
     aliases: Vec<&'a str>,
-    purl: Option<Purl>,
+    /// Parsed on first use: most findings never need it.
+    purl: std::cell::OnceCell<Option<Purl>>,
 }
 
 impl<'a> FindingView<'a> {
@@ -213,15 +214,10 @@ impl<'a> FindingView<'a> {
                 .collect(),
             _ => Vec::new(),
         };
-        let purl = finding
-            .properties
-            .get("purl")
-            .and_then(|v| v.as_str())
-            .and_then(Purl::parse);
         Self {
             finding,
             aliases,
-            purl,
+            purl: std::cell::OnceCell::new(),
         }
     }
 
@@ -243,7 +239,13 @@ impl<'a> FindingView<'a> {
     }
 
     pub(crate) fn purl(&self) -> Option<Purl> {
-        self.purl.clone()
+        self.purl_ref().cloned()
+    }
+
+    fn purl_ref(&self) -> Option<&Purl> {
+        self.purl
+            .get_or_init(|| self.prop("purl").and_then(Purl::parse))
+            .as_ref()
     }
 
     pub(crate) fn purl_str(&self) -> Option<&'a str> {
@@ -270,8 +272,7 @@ impl<'a> FindingView<'a> {
             })
         });
         let from_purl = || {
-            self.purl
-                .as_ref()
+            self.purl_ref()
                 .and_then(|p| ALL_TYPES.iter().find(|t| t.purl_type() == p.ty))
         };
         from_type.or_else(from_purl).map(|t| {
@@ -375,7 +376,7 @@ pub fn apply(
                     continue;
                 }
                 u.vuln_seen = true;
-                match st.covers(view.purl.as_ref(), &target) {
+                match st.covers(view.purl_ref(), &target) {
                     vex::Coverage::Covers => {}
                     vex::Coverage::OtherImage => {
                         u.other_image = true;
@@ -470,17 +471,22 @@ pub fn apply(
         }
     }
 
-    let all_purls: Vec<Purl> = report
-        .packages
-        .iter()
-        .map(|p| p.purl.as_str())
-        .chain(
-            kept.iter()
-                .chain(eval.suppressed.iter().map(|s| &s.finding))
-                .filter_map(|f| f.properties.get("purl").and_then(|v| v.as_str())),
-        )
-        .filter_map(Purl::parse)
-        .collect();
+    // Only the "does not apply" explanations of VEX statements need every purl of the report.
+    let all_purls: Vec<Purl> = if vex.is_empty() {
+        Vec::new()
+    } else {
+        report
+            .packages
+            .iter()
+            .map(|p| p.purl.as_str())
+            .chain(
+                kept.iter()
+                    .chain(eval.suppressed.iter().map(|s| &s.finding))
+                    .filter_map(|f| f.properties.get("purl").and_then(|v| v.as_str())),
+            )
+            .filter_map(Purl::parse)
+            .collect()
+    };
     for (doc, doc_uses) in vex.iter().zip(&uses) {
         for (st, u) in doc.statements.iter().zip(doc_uses) {
             let why = if !u.vuln_seen {

@@ -124,9 +124,25 @@ struct Cache<'a> {
     /// By advisory id; one id can come from several origins (rare), hence the list.
     vulns: HashMap<String, Vec<OriginVuln>>,
     enrich: HashMap<String, Option<Rc<Enrichment>>>,
+    /// By (namespace, package name): binary packages built from one source package share their rules.
+    affected: HashMap<(String, String), Rc<Vec<AffectedRecord>>>,
 }
 
 impl Cache<'_> {
+    fn affected(
+        &mut self,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Rc<Vec<AffectedRecord>>, MatchError> {
+        let key = (namespace.to_owned(), name.to_owned());
+        if let Some(r) = self.affected.get(&key) {
+            return Ok(r.clone());
+        }
+        let r = Rc::new(self.db.affected(namespace, name)?);
+        self.affected.insert(key, r.clone());
+        Ok(r)
+    }
+
     fn vuln(&mut self, id: &str, origin: &str) -> Result<Option<Rc<Vuln>>, MatchError> {
         if let Some(list) = self.vulns.get(id)
             && let Some((_, v)) = list.iter().find(|(o, _)| o == origin)
@@ -358,6 +374,7 @@ pub fn match_packages(
         db,
         vulns: HashMap::new(),
         enrich: HashMap::new(),
+        affected: HashMap::new(),
     };
     let mut seen: HashSet<(String, usize)> = HashSet::new();
     let mut missing_ecosystems: BTreeMap<&'static str, usize> = BTreeMap::new();
@@ -412,19 +429,20 @@ pub fn match_packages(
         out.stats.looked_up += 1;
         let mut parsed = Parsed::default();
         for name in &names {
-            for rule in db.affected(&namespace, name)? {
+            let rules = cache.affected(&namespace, name)?;
+            for rule in rules.iter() {
                 // The cross-ecosystem guard: a rule is only ever evaluated with the package's own scheme.
                 if rule.scheme != scheme || rule.namespace != namespace {
                     continue;
                 }
                 out.stats.rules += 1;
                 let fast = if explain.is_empty() {
-                    fast_verdict(&rule, &compared, &mut parsed)
+                    fast_verdict(rule, &compared, &mut parsed)
                 } else {
                     None
                 };
                 let verdict = match fast
-                    .map_or_else(|| evaluate(&rule, &compared, !explain.is_empty()), Ok)
+                    .map_or_else(|| evaluate(rule, &compared, !explain.is_empty()), Ok)
                 {
                     Ok(v) => v,
                     Err(e) => {
@@ -455,11 +473,11 @@ pub fn match_packages(
                             installed: pkg.version.clone(),
                             compared: compared.clone(),
                             namespace: namespace.clone(),
-                            data_source: data_source(&rule),
+                            data_source: data_source(rule),
                             affected: verdict.affected,
                             reason: format!(
                                 "{} rule for {name} in {namespace}: {}",
-                                data_source(&rule),
+                                data_source(rule),
                                 verdict.reason
                             ),
                         });
@@ -471,7 +489,7 @@ pub fn match_packages(
                 out.findings.push(finding(
                     &mut cache,
                     pkg,
-                    &rule,
+                    rule,
                     vuln.as_deref(),
                     &verdict,
                     &compared,
