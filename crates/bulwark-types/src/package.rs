@@ -164,6 +164,10 @@ pub struct Package {
     /// Declared licenses, as the metadata states them (normalisation to SPDX happens later).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub licenses: Vec<String>,
+    /// `licenses` as one SPDX expression (normalized by bulwark-license; the dpkg cataloger sets it from the
+    /// copyright file). `None` when not computed: consumers normalize `licenses` themselves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license_expression: Option<String>,
     /// Package URL.
     pub purl: String,
     /// The file the package was read from (the package database or the lockfile), image-root-relative with a
@@ -205,6 +209,7 @@ impl Package {
             source_name: None,
             source_version: None,
             licenses: Vec::new(),
+            license_expression: None,
             purl: String::new(),
             found_in: None,
             layer: None,
