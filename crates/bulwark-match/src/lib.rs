@@ -343,33 +343,27 @@ fn advisory_cvss(v: &Vuln) -> Option<(&bulwark_vulndb::Cvss, f64, Severity)> {
         .find_map(|c| score_of(c).map(|(s, sev)| (c, s, sev)))
 }
 
-/// Matches `packages` against `db`. `distro` is the scanned system's (from os-release); without it OS
-/// packages are not matched, and a diagnostic says so once.
-pub fn match_packages(
-    db: &VulnDb,
-    packages: &[Package],
-    distro: Option<&Distro>,
-    opts: &MatchOptions,
-) -> Result<MatchResult, MatchError> {
-    let mut out = MatchResult::default();
-    out.stats.packages = packages.len();
-    let age = db.meta().age(opts.now);
-    if age > opts.warn_age {
-        out.diagnostics.push(Diagnostic::warning(
-            format!(
-                "the vulnerability database is {} days old (built {}); run `bulwark db update`",
-                age.as_secs() / 86400,
-                bulwark_vulndb::time::rfc3339(db.meta().built_at)
-            ),
-            Location::file(db.path().display().to_string()),
-        ));
-    }
-    let os_namespace = distro.and_then(bulwark_vulndb::distro_namespace);
-    let os_known = match &os_namespace {
-        Some(ns) => db.has_namespace(ns)?,
-        None => false,
-    };
-    let explain: HashSet<&str> = opts.explain.iter().map(String::as_str).collect();
+/// What one slice of the packages gave; [`match_packages`] merges the slices in order.
+#[derive(Default)]
+struct Part {
+    findings: Vec<Finding>,
+    diagnostics: Vec<Diagnostic>,
+    explanations: Vec<Explanation>,
+    stats: MatchStats,
+    missing_ecosystems: BTreeMap<&'static str, usize>,
+    version_errors: usize,
+    /// The first 20 failed version comparisons.
+    version_warnings: Vec<Diagnostic>,
+}
+
+/// What every slice shares.
+struct Context<'a> {
+    /// The distro release's namespace, when the DB has advisories for it.
+    os_namespace: Option<&'a str>,
+    explain: &'a HashSet<&'a str>,
+}
+
+fn match_slice(db: &VulnDb, packages: &[Package], ctx: &Context<'_>) -> Result<Part, MatchError> {
     let mut cache = Cache {
         db,
         vulns: HashMap::new(),
@@ -377,14 +371,14 @@ pub fn match_packages(
         affected: HashMap::new(),
     };
     let mut seen: HashSet<(String, usize)> = HashSet::new();
-    let mut missing_ecosystems: BTreeMap<&'static str, usize> = BTreeMap::new();
-    let mut version_errors = 0usize;
     let mut ecosystems: HashMap<&'static str, bool> = HashMap::new();
+    let mut out = Part::default();
+    let explain = ctx.explain;
 
     for (index, pkg) in packages.iter().enumerate() {
         let (scheme, namespace, names, compared) = if let Some(scheme) = os_scheme(pkg.package_type)
         {
-            let Some(ns) = os_namespace.as_deref().filter(|_| os_known) else {
+            let Some(ns) = ctx.os_namespace else {
                 out.stats.os_skipped += 1;
                 continue;
             };
@@ -416,7 +410,7 @@ pub fn match_packages(
                 k
             };
             if !known {
-                *missing_ecosystems.entry(eco).or_default() += 1;
+                *out.missing_ecosystems.entry(eco).or_default() += 1;
                 continue;
             }
             (
@@ -441,24 +435,23 @@ pub fn match_packages(
                 } else {
                     None
                 };
-                let verdict = match fast
-                    .map_or_else(|| evaluate(rule, &compared, !explain.is_empty()), Ok)
-                {
-                    Ok(v) => v,
-                    Err(e) => {
-                        version_errors += 1;
-                        if version_errors <= 20 {
-                            out.diagnostics.push(Diagnostic::warning(
-                                format!(
-                                    "{} {}: cannot check {} ({e})",
-                                    pkg.name, pkg.version, rule.vuln_id
-                                ),
-                                location(pkg),
-                            ));
+                let verdict =
+                    match fast.map_or_else(|| evaluate(rule, &compared, !explain.is_empty()), Ok) {
+                        Ok(v) => v,
+                        Err(e) => {
+                            out.version_errors += 1;
+                            if out.version_errors <= 20 {
+                                out.version_warnings.push(Diagnostic::warning(
+                                    format!(
+                                        "{} {}: cannot check {} ({e})",
+                                        pkg.name, pkg.version, rule.vuln_id
+                                    ),
+                                    location(pkg),
+                                ));
+                            }
+                            continue;
                         }
-                        continue;
-                    }
-                };
+                    };
                 let vuln = cache.vuln(&rule.vuln_id, &rule.origin)?;
                 if !explain.is_empty() {
                     let aliases = vuln.as_ref().map(|v| v.aliases.clone()).unwrap_or_default();
@@ -496,6 +489,94 @@ pub fn match_packages(
                 )?);
             }
         }
+    }
+    Ok(out)
+}
+
+/// Below this many packages per thread, matching stays on one thread.
+const PARALLEL_MIN_PACKAGES: usize = 1000;
+
+/// Matches `packages` against `db`. `distro` is the scanned system's (from os-release); without it OS
+/// packages are not matched, and a diagnostic says so once.
+pub fn match_packages(
+    db: &VulnDb,
+    packages: &[Package],
+    distro: Option<&Distro>,
+    opts: &MatchOptions,
+) -> Result<MatchResult, MatchError> {
+    let mut out = MatchResult::default();
+    out.stats.packages = packages.len();
+    let age = db.meta().age(opts.now);
+    if age > opts.warn_age {
+        out.diagnostics.push(Diagnostic::warning(
+            format!(
+                "the vulnerability database is {} days old (built {}); run `bulwark db update`",
+                age.as_secs() / 86400,
+                bulwark_vulndb::time::rfc3339(db.meta().built_at)
+            ),
+            Location::file(db.path().display().to_string()),
+        ));
+    }
+    let os_namespace = distro.and_then(bulwark_vulndb::distro_namespace);
+    let os_known = match &os_namespace {
+        Some(ns) => db.has_namespace(ns)?,
+        None => false,
+    };
+    let explain: HashSet<&str> = opts.explain.iter().map(String::as_str).collect();
+    let ctx = Context {
+        os_namespace: os_namespace.as_deref().filter(|_| os_known),
+        explain: &explain,
+    };
+    // Large inputs are matched in parallel slices, each on its own read-only connection (a connection is
+    // not shared between threads); `--explain` output stays in one ordered pass.
+    let slices = if explain.is_empty() {
+        std::thread::available_parallelism()
+            .map_or(1, std::num::NonZero::get)
+            .min(packages.len() / PARALLEL_MIN_PACKAGES)
+            .max(1)
+    } else {
+        1
+    };
+    let parts: Vec<Part> = if slices > 1 {
+        let size = packages.len().div_ceil(slices);
+        let path = db.path().to_path_buf();
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = packages
+                .chunks(size)
+                .skip(1)
+                .map(|slice| {
+                    let (ctx, path) = (&ctx, &path);
+                    scope.spawn(move || match_slice(&VulnDb::open(path)?, slice, ctx))
+                })
+                .collect();
+            let first = match_slice(db, &packages[..size], &ctx);
+            std::iter::once(first)
+                .chain(handles.into_iter().map(|h| {
+                    h.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                }))
+                .collect::<Result<Vec<_>, _>>()
+        })?
+    } else {
+        vec![match_slice(db, packages, &ctx)?]
+    };
+    let mut missing_ecosystems: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut version_errors = 0usize;
+    for part in parts {
+        out.findings.extend(part.findings);
+        out.diagnostics.extend(part.diagnostics);
+        // Each slice keeps its first 20 version warnings; the report keeps the first 20 overall.
+        let room = 20usize.saturating_sub(version_errors);
+        out.diagnostics
+            .extend(part.version_warnings.into_iter().take(room));
+        out.explanations.extend(part.explanations);
+        out.stats.looked_up += part.stats.looked_up;
+        out.stats.rules += part.stats.rules;
+        out.stats.os_skipped += part.stats.os_skipped;
+        for (eco, n) in part.missing_ecosystems {
+            *missing_ecosystems.entry(eco).or_default() += n;
+        }
+        version_errors += part.version_errors;
     }
 
     if out.stats.os_skipped > 0 {

@@ -122,6 +122,10 @@ pub struct PullOptions {
     /// (the blobs of the image just pulled are never evicted).
     pub max_cache_bytes: Option<u64>,
     pub progress: Option<ProgressFn>,
+    /// Accept layers of any media type, as OCI artifacts (a vulnerability DB, a signature) have them;
+    /// compression then comes from a `+gzip`/`+zstd` suffix. Image pulls leave this off, so that an
+    /// unknown layer type is refused before anything is downloaded.
+    pub artifact: bool,
 }
 
 impl Default for PullOptions {
@@ -136,6 +140,7 @@ impl Default for PullOptions {
             docker_config: None,
             max_cache_bytes: None,
             progress: None,
+            artifact: false,
         }
     }
 }
@@ -151,6 +156,7 @@ impl fmt::Debug for PullOptions {
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field("docker_config", &self.docker_config)
             .field("max_cache_bytes", &self.max_cache_bytes)
+            .field("artifact", &self.artifact)
             .field(
                 "progress",
                 &self.progress.as_ref().map(|_| "Fn(ProgressEvent)"),
@@ -185,6 +191,8 @@ pub struct PulledLayer {
     pub compression: Compression,
     pub size: u64,
     pub path: PathBuf,
+    /// The descriptor's annotations (`org.opencontainers.image.title`, a signature, …).
+    pub annotations: std::collections::BTreeMap<String, String>,
 }
 
 /// Pulls `reference` into `opts.cache_dir` and returns where everything is.
@@ -317,6 +325,10 @@ impl Puller<'_> {
         let mut kinds = Vec::with_capacity(layers.len());
         for layer in layers {
             Digest::parse(&layer.digest)?;
+            if self.opts.artifact {
+                kinds.push(Compression::from_artifact_media_type(&layer.media_type));
+                continue;
+            }
             let compression = Compression::from_media_type(&layer.media_type).ok_or_else(|| {
                 RegistryError::UnsupportedLayer {
                     reference: self.reference.to_string(),
@@ -348,6 +360,7 @@ impl Puller<'_> {
                 compression,
                 size: layer.size,
                 path,
+                annotations: layer.annotations.clone(),
             });
         }
 

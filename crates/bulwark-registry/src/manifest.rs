@@ -42,6 +42,18 @@ impl Compression {
             _ => None,
         }
     }
+
+    /// For an OCI artifact layer of any type: compression from a `+gzip` or `+zstd` suffix, else none.
+    #[must_use]
+    pub fn from_artifact_media_type(media_type: &str) -> Self {
+        Self::from_media_type(media_type).unwrap_or(if media_type.ends_with("+gzip") {
+            Self::Gzip
+        } else if media_type.ends_with("+zstd") {
+            Self::Zstd
+        } else {
+            Self::None
+        })
+    }
 }
 
 /// A content descriptor as it appears in manifests and indexes.
@@ -54,6 +66,8 @@ pub(crate) struct Descriptor {
     pub(crate) size: u64,
     #[serde(default)]
     pub(crate) platform: Option<PlatformJson>,
+    #[serde(default)]
+    pub(crate) annotations: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -45,6 +45,8 @@ pub enum Error {
     },
     #[error("failed to read feed {}: {reason}", path.display())]
     Feed { path: PathBuf, reason: String },
+    #[error("signature check failed for {what}: {reason}")]
+    Signature { what: String, reason: String },
     #[error("failed to download {url}: {reason}")]
     Download { url: String, reason: String },
     #[error(

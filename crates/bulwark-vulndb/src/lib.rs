@@ -30,6 +30,7 @@ mod error;
 pub mod feeds;
 pub mod model;
 pub mod namespace;
+pub mod signature;
 mod store;
 pub mod time;
 pub mod update;
@@ -40,10 +41,11 @@ pub use builder::{BuildOptions, BuildReport, FeedInput, FeedKind, build, read_fe
 pub use error::Error;
 pub use model::{AffectedRecord, Cvss, Enrichment, Kev, RatedSeverity, Status, Vuln};
 pub use namespace::{distro_namespace, normalize_name, osv_namespace};
+pub use signature::PublicKey;
 pub use store::{DEFAULT_WARN_AGE, DbMeta, SCHEMA_VERSION, SourceInfo, VulnDb};
 pub use update::{
-    FeedUrl, Progress, UpdateReport, default_feeds, parse_digest, sha256_file, update_from_feeds,
-    update_from_url,
+    FeedUrl, Install, Progress, UpdateReport, Verification, default_feeds, install_file,
+    parse_digest, sha256_file, update_from_feeds, update_from_url, update_from_url_with,
 };
 
 /// The DB path when none is given: `$BULWARK_DB`, else `$XDG_CACHE_HOME/bulwark/db/bulwark.db`, else

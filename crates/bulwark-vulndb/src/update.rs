@@ -12,6 +12,7 @@ use ureq::tls::{TlsConfig, TlsProvider};
 
 use crate::Error;
 use crate::builder::{BuildOptions, BuildReport, FeedInput, FeedKind, build};
+use crate::signature::PublicKey;
 use crate::store::VulnDb;
 
 /// Progress callback: `(what, bytes so far, total if known)`.
@@ -214,34 +215,117 @@ pub fn update_from_url(
     dest: &Path,
     progress: Option<Progress<'_>>,
 ) -> Result<UpdateReport, Error> {
+    update_from_url_with(
+        url,
+        &Verification {
+            sha256,
+            ..Verification::default()
+        },
+        dest,
+        progress,
+    )
+}
+
+/// What a downloaded DB must satisfy besides opening cleanly.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Verification<'a> {
+    /// Expected sha256 of the download (hex or `sha256:hex`); for URLs, the `<url>.sha256` sidecar otherwise.
+    pub sha256: Option<&'a str>,
+    /// When set, the download must carry a valid signature by this key.
+    pub key: Option<&'a PublicKey>,
+    /// Where the signature is: a file path or URL (for URLs, the `<url>.sig` sidecar otherwise).
+    pub signature: Option<&'a str>,
+}
+
+/// [`update_from_url`] with a signature check when `verify.key` is set.
+pub fn update_from_url_with(
+    url: &str,
+    verify: &Verification<'_>,
+    dest: &Path,
+    progress: Option<Progress<'_>>,
+) -> Result<UpdateReport, Error> {
     let agent = agent();
-    let expected = expected_digest(&agent, url, sha256)?.ok_or_else(|| {
+    let expected = expected_digest(&agent, url, verify.sha256)?.ok_or_else(|| {
         download_err(
             url,
             "no digest: serve a <url>.sha256 sidecar or pass --sha256",
         )
     })?;
+    let signature = match verify.key {
+        Some(_) => Some(read_signature(&agent, url, verify.signature)?),
+        None => None,
+    };
+    let tmp = crate::atomic::temp_path(dest);
+    let download = tmp.with_extension("download");
+    if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
+    let result = (|| {
+        fetch_to(&agent, url, &download, progress)?.ok_or_else(|| download_err(url, "HTTP 404"))?;
+        let gz = Path::new(url.split('?').next().unwrap_or(url))
+            .extension()
+            .is_some_and(|e| e == "gz");
+        install_file(
+            &download,
+            &Install {
+                name: url,
+                sha256: &expected,
+                gzip: gz,
+                signature: verify.key.zip(signature.as_deref()),
+            },
+            dest,
+        )
+    })();
+    let _ = std::fs::remove_file(&download);
+    result
+}
+
+/// A downloaded DB file and what it must satisfy, for [`install_file`].
+#[derive(Debug, Clone, Copy)]
+pub struct Install<'a> {
+    /// The URL or reference it came from, for messages.
+    pub name: &'a str,
+    /// Expected sha256 of the file as downloaded (hex, or `sha256:hex`).
+    pub sha256: &'a str,
+    /// The file is gzip-compressed.
+    pub gzip: bool,
+    /// A key and the signature over the file as downloaded.
+    pub signature: Option<(&'a PublicKey, &'a [u8])>,
+}
+
+/// Checks a downloaded DB file (digest, then signature), decompresses it next to `dest`, opens it and runs
+/// SQLite's integrity check, then renames it over `dest`. On any failure `dest` is untouched. `src` is only
+/// read (it may be a registry cache blob).
+pub fn install_file(src: &Path, spec: &Install<'_>, dest: &Path) -> Result<UpdateReport, Error> {
+    let expected = parse_digest(spec.sha256).ok_or_else(|| {
+        download_err(
+            spec.name,
+            format!("{:?} is not a sha256 digest", spec.sha256),
+        )
+    })?;
+    let actual = sha256_file(src)?;
+    check(spec.name, Some(&expected), &actual)?;
+    if let Some((key, sig)) = spec.signature {
+        let bytes = std::fs::read(src).map_err(|e| Error::io(src, e))?;
+        key.verify(&bytes, sig, spec.name)?;
+    }
     if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
     let tmp = crate::atomic::temp_path(dest);
-    let download = tmp.with_extension("download");
     let result = (|| {
-        let actual = fetch_to(&agent, url, &download, progress)?
-            .ok_or_else(|| download_err(url, "HTTP 404"))?;
-        check(url, Some(&expected), &actual)?;
-        if Path::new(url.split('?').next().unwrap_or(url))
-            .extension()
-            .is_some_and(|e| e == "gz")
-        {
-            let mut r = flate2::read::GzDecoder::new(
-                std::fs::File::open(&download).map_err(|e| Error::io(&download, e))?,
-            );
-            let mut w = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-            std::io::copy(&mut r, &mut w).map_err(|e| Error::io(&download, e))?;
-        } else {
-            std::fs::rename(&download, &tmp).map_err(|e| Error::io(&tmp, e))?;
-        }
+        let mut r: Box<dyn Read> = {
+            let f = std::fs::File::open(src).map_err(|e| Error::io(src, e))?;
+            if spec.gzip {
+                Box::new(flate2::read::GzDecoder::new(f))
+            } else {
+                Box::new(f)
+            }
+        };
+        let mut w = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        std::io::copy(&mut r, &mut w).map_err(|e| Error::io(src, e))?;
+        w.sync_all().map_err(|e| Error::io(&tmp, e))?;
+        drop(w);
         let db = VulnDb::open(&tmp)?;
         db.verify()?;
         drop(db);
@@ -249,14 +333,39 @@ pub fn update_from_url(
         crate::atomic::persist(&tmp, dest)?;
         Ok(UpdateReport {
             path: dest.to_owned(),
-            sha256: actual,
+            sha256: actual.clone(),
             bytes,
             build: None,
         })
     })();
-    let _ = std::fs::remove_file(&download);
     let _ = std::fs::remove_file(&tmp);
     result
+}
+
+/// The signature for `url`: from `given` (a path or URL) or the `<url>.sig` sidecar, which must exist.
+fn read_signature(agent: &Agent, url: &str, given: Option<&str>) -> Result<Vec<u8>, Error> {
+    let location = given.map_or_else(|| format!("{url}.sig"), str::to_owned);
+    if !location.starts_with("http://") && !location.starts_with("https://") {
+        return std::fs::read(&location).map_err(|e| Error::io(Path::new(&location), e));
+    }
+    let resp = agent
+        .get(&location)
+        .call()
+        .map_err(|e| download_err(&location, e))?;
+    match resp.status().as_u16() {
+        200 => resp
+            .into_body()
+            .with_config()
+            .limit(64 * 1024)
+            .read_to_vec()
+            .map_err(|e| download_err(&location, e)),
+        s => Err(Error::Signature {
+            what: url.to_owned(),
+            reason: format!(
+                "a public key is configured but the signature {location} could not be fetched (HTTP {s})"
+            ),
+        }),
+    }
 }
 
 /// One feed to download for [`update_from_feeds`].

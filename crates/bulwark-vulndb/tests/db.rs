@@ -372,3 +372,82 @@ fn update_from_feeds_builds_and_refuses_a_bad_feed_digest() {
         .collect();
     assert_eq!(names, ["bulwark.db"]);
 }
+
+/// Runs a command, failing the test on a non-zero exit; returns stdout.
+fn run(cmd: &mut std::process::Command) -> Vec<u8> {
+    let out = cmd.output().expect("spawn");
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// Ed25519 keys and signatures made by `openssl` (`genpkey`, `pkeyutl -sign -rawin`): with a key configured,
+/// the `<url>.sig` sidecar (raw or base64) must verify, and a missing or wrong signature keeps the old DB.
+#[test]
+fn signed_url_downloads_need_a_valid_signature() {
+    use bulwark_vulndb::{PublicKey, Verification, update_from_url_with};
+    use std::process::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let served = small_db(d, "served.db");
+    let body = std::fs::read(&served).unwrap();
+    let digest = sha256_file(&served).unwrap();
+    let key = d.join("ed.pem");
+    run(Command::new("openssl")
+        .args(["genpkey", "-algorithm", "ed25519", "-out"])
+        .arg(&key));
+    let public = run(Command::new("openssl")
+        .args(["pkey", "-pubout", "-in"])
+        .arg(&key));
+    let sign = |path: &Path| {
+        run(Command::new("openssl")
+            .args(["pkeyutl", "-sign", "-rawin", "-inkey"])
+            .arg(&key)
+            .arg("-in")
+            .arg(path))
+    };
+    let sig = sign(&served);
+    let other = d.join("other");
+    std::fs::write(&other, b"something else").unwrap();
+    let wrong_sig = sign(&other);
+    let sig_file = d.join("sig.bin");
+    std::fs::write(&sig_file, &sig).unwrap();
+    let sig_b64 = run(Command::new("base64").arg("-w0").arg(&sig_file));
+
+    let mut routes = HashMap::new();
+    for dir in ["raw", "b64", "wrong", "nosig"] {
+        routes.insert(format!("/{dir}/bulwark.db"), body.clone());
+        routes.insert(
+            format!("/{dir}/bulwark.db.sha256"),
+            digest.clone().into_bytes(),
+        );
+    }
+    routes.insert("/raw/bulwark.db.sig".to_owned(), sig.clone());
+    routes.insert("/b64/bulwark.db.sig".to_owned(), sig_b64);
+    routes.insert("/wrong/bulwark.db.sig".to_owned(), wrong_sig);
+    let (base, _) = serve(routes);
+
+    let pk = PublicKey::from_pem(std::str::from_utf8(&public).unwrap(), "ed.pub").unwrap();
+    let verify = Verification {
+        key: Some(&pk),
+        ..Verification::default()
+    };
+    let dest = d.join("cache/bulwark.db");
+    std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+    std::fs::write(&dest, b"previous").unwrap();
+    for bad in ["wrong", "nosig"] {
+        let e = update_from_url_with(&format!("{base}/{bad}/bulwark.db"), &verify, &dest, None)
+            .unwrap_err();
+        assert!(matches!(e, Error::Signature { .. }), "{bad}: {e}");
+        assert_eq!(std::fs::read(&dest).unwrap(), b"previous", "{bad}");
+    }
+    for good in ["raw", "b64"] {
+        std::fs::write(&dest, b"previous").unwrap();
+        update_from_url_with(&format!("{base}/{good}/bulwark.db"), &verify, &dest, None)
+            .unwrap_or_else(|e| panic!("{good}: {e}"));
+        assert_eq!(std::fs::read(&dest).unwrap(), body, "{good}");
+    }
+}

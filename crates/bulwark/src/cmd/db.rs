@@ -12,7 +12,8 @@ use crate::Outcome;
 pub(crate) enum DbCommand {
     /// Build a DB from feed files on disk (OSV JSON/zip/JSON lines, Debian tracker, Alpine secdb, NVD, EPSS, KEV).
     Build(BuildArgs),
-    /// Replace the DB: download a prebuilt one (sha256-verified), or rebuild it from the upstream feeds.
+    /// Replace the DB: download a prebuilt one (sha256-verified, optionally signature-checked) from a URL or an
+    /// OCI registry artifact, or rebuild it from the upstream feeds.
     Update(UpdateArgs),
     /// Show the vulnerability database's age and sources.
     Info(InfoArgs),
@@ -68,8 +69,26 @@ pub(crate) struct UpdateArgs {
     #[command(flatten)]
     pub(crate) db: DbPath,
     /// URL of a prebuilt DB (plain or .gz). Its sha256 comes from --sha256 or the <URL>.sha256 sidecar.
-    #[arg(long, env = "BULWARK_DB_URL", conflicts_with = "from_feeds")]
+    #[arg(long, env = "BULWARK_DB_URL", conflicts_with_all = ["from_feeds", "oci"])]
     pub(crate) url: Option<String>,
+    /// OCI artifact holding a prebuilt DB (`registry/repo:tag` or `@sha256:…`): one layer of media type
+    /// `application/vnd.bulwark.db.layer.v1.sqlite` (or `+gzip`). The registry verifies its digest.
+    #[arg(
+        long,
+        value_name = "REFERENCE",
+        env = "BULWARK_DB_REPOSITORY",
+        conflicts_with = "from_feeds"
+    )]
+    pub(crate) oci: Option<String>,
+    /// PEM public key (ECDSA P-256, as cosign makes, or Ed25519): the download must carry a valid signature.
+    #[arg(long, value_name = "FILE", env = "BULWARK_DB_PUBLIC_KEY")]
+    pub(crate) public_key: Option<PathBuf>,
+    /// The signature (file or URL; raw or base64, as `cosign sign-blob` prints it) [default: <URL>.sig, or
+    /// the artifact layer's `dev.bulwark.signature` annotation].
+    #[arg(long, value_name = "FILE|URL", requires = "public_key")]
+    pub(crate) signature: Option<String>,
+    #[command(flatten)]
+    pub(crate) registry: RegistryArgs,
     /// Expected sha256 of the download (hex, or sha256:hex).
     #[arg(long)]
     pub(crate) sha256: Option<String>,
@@ -94,6 +113,25 @@ pub(crate) struct UpdateArgs {
     /// Print nothing but errors.
     #[arg(long, short = 'q')]
     pub(crate) quiet: bool,
+}
+
+/// How to reach a registry for `--oci`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct RegistryArgs {
+    /// Use plain HTTP for the registry (always allowed for 127.0.0.1 and localhost).
+    #[arg(long)]
+    pub(crate) insecure: bool,
+    /// PEM CA bundle to trust for the registry.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ca_file: Option<PathBuf>,
+    /// Registry user name (else ~/.docker/config.json).
+    #[arg(long, env = "BULWARK_REGISTRY_USERNAME")]
+    pub(crate) username: Option<String>,
+    #[arg(long, env = "BULWARK_REGISTRY_PASSWORD", hide_env_values = true)]
+    pub(crate) password: Option<String>,
+    /// Blob cache directory [default: ~/.cache/bulwark/registry].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) cache_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -255,11 +293,34 @@ fn update(a: &UpdateArgs) -> Result<Outcome> {
         })
     })
     .collect();
+    let key = a
+        .public_key
+        .as_ref()
+        .map(|p| -> Result<bulwark_vulndb::PublicKey> {
+            let pem = std::fs::read_to_string(p)
+                .with_context(|| format!("failed to read public key {}", p.display()))?;
+            Ok(bulwark_vulndb::PublicKey::from_pem(
+                &pem,
+                &p.display().to_string(),
+            )?)
+        })
+        .transpose()?;
     let report = if let Some(url) = &a.url {
         if !a.quiet {
             eprintln!("downloading {url} → {}", dest.display());
         }
-        bulwark_vulndb::update_from_url(url, a.sha256.as_deref(), &dest, progress)
+        let verify = bulwark_vulndb::Verification {
+            sha256: a.sha256.as_deref(),
+            key: key.as_ref(),
+            signature: a.signature.as_deref(),
+        };
+        bulwark_vulndb::update_from_url_with(url, &verify, &dest, progress)
+            .with_context(|| format!("failed to update {}", dest.display()))?
+    } else if let Some(reference) = &a.oci {
+        if !a.quiet {
+            eprintln!("pulling {reference} → {}", dest.display());
+        }
+        update_from_oci(reference, a, key.as_ref(), &dest)
             .with_context(|| format!("failed to update {}", dest.display()))?
     } else if a.from_feeds || !custom.is_empty() {
         let feeds = if custom.is_empty() {
@@ -281,7 +342,7 @@ fn update(a: &UpdateArgs) -> Result<Outcome> {
             .with_context(|| format!("failed to update {}", dest.display()))?
     } else {
         anyhow::bail!(
-            "nothing to update from: give --url (or BULWARK_DB_URL) for a prebuilt DB, or --from-feeds"
+            "nothing to update from: give --url (BULWARK_DB_URL) or --oci (BULWARK_DB_REPOSITORY) for a prebuilt DB, or --from-feeds"
         );
     };
     if !a.quiet {
@@ -300,6 +361,88 @@ fn update(a: &UpdateArgs) -> Result<Outcome> {
         );
     }
     Ok(Outcome::Clean)
+}
+
+/// Layer media type of a DB artifact; `+gzip` when compressed.
+pub(crate) const DB_LAYER_MEDIA_TYPE: &str = "application/vnd.bulwark.db.layer.v1.sqlite";
+/// Layer annotation holding the base64 signature over the layer blob.
+pub(crate) const SIGNATURE_ANNOTATION: &str = "dev.bulwark.signature";
+
+/// `db update --oci`: pull the artifact into the blob cache (digests verified on download), then check and
+/// install its DB layer like a URL download.
+fn update_from_oci(
+    reference: &str,
+    a: &UpdateArgs,
+    key: Option<&bulwark_vulndb::PublicKey>,
+    dest: &Path,
+) -> Result<bulwark_vulndb::UpdateReport> {
+    let r: bulwark_registry::Reference = reference
+        .parse()
+        .with_context(|| format!("'{reference}' is not an OCI reference"))?;
+    let opts = bulwark_registry::PullOptions {
+        cache_dir: a
+            .registry
+            .cache_dir
+            .clone()
+            .unwrap_or_else(bulwark_registry::default_cache_dir),
+        insecure: a.registry.insecure,
+        ca_file: a.registry.ca_file.clone(),
+        username: a.registry.username.clone(),
+        password: a.registry.password.clone(),
+        progress: crate::progress::bar(a.quiet),
+        artifact: true,
+        ..bulwark_registry::PullOptions::default()
+    };
+    let pulled =
+        bulwark_registry::pull(&r, &opts).with_context(|| format!("failed to pull {r}"))?;
+    let layer = pulled
+        .layers
+        .iter()
+        .find(|l| {
+            l.media_type == DB_LAYER_MEDIA_TYPE
+                || l.media_type.strip_prefix(DB_LAYER_MEDIA_TYPE) == Some("+gzip")
+        })
+        .with_context(|| {
+            format!(
+                "{r} has no layer of type {DB_LAYER_MEDIA_TYPE}[+gzip] (layers: {})",
+                pulled
+                    .layers
+                    .iter()
+                    .map(|l| l.media_type.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?;
+    let signature: Option<Vec<u8>> = match (key, &a.signature) {
+        (None, _) => None,
+        (Some(_), Some(given)) => Some(
+            std::fs::read(given).with_context(|| format!("failed to read signature {given}"))?,
+        ),
+        (Some(k), None) => Some(
+            layer
+                .annotations
+                .get(SIGNATURE_ANNOTATION)
+                .with_context(|| {
+                    format!(
+                        "a public key ({}) is configured but layer {} of {r} has no {SIGNATURE_ANNOTATION} annotation",
+                        k.source, layer.digest
+                    )
+                })?
+                .as_bytes()
+                .to_vec(),
+        ),
+    };
+    let name = format!("{r} (layer {})", layer.digest);
+    Ok(bulwark_vulndb::install_file(
+        &layer.path,
+        &bulwark_vulndb::Install {
+            name: &name,
+            sha256: &layer.digest,
+            gzip: layer.media_type.ends_with("+gzip"),
+            signature: key.zip(signature.as_deref()),
+        },
+        dest,
+    )?)
 }
 
 fn print_sources(sources: &[bulwark_vulndb::SourceInfo]) {
