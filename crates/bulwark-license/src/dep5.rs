@@ -186,12 +186,16 @@ pub fn package_licenses(text: &str) -> PackageLicenses {
     let c = parse(text);
     if !c.machine_readable {
         let declared = crate::detect::detect_debian_copyright(text);
+        // Nothing recognised is still something: the package is reported with an unknown license.
         let expression =
-            Expression::and_all(declared.iter().filter_map(|d| Expression::parse(d).ok()));
+            Expression::and_all(declared.iter().filter_map(|d| Expression::parse(d).ok()))
+                .unwrap_or_else(|| {
+                    Expression::License(crate::expr::LicenseReq::reference("unknown"))
+                });
         return PackageLicenses {
             machine_readable: false,
             declared,
-            expression,
+            expression: Some(expression),
         };
     }
     let mut declared = Vec::new();

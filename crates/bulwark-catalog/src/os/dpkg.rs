@@ -1,5 +1,8 @@
 //! dpkg: `var/lib/dpkg/status` and the `status.d/` directory of distroless images, with file lists from
-//! `var/lib/dpkg/info/<pkg>[:<arch>].list`.
+//! `var/lib/dpkg/info/<pkg>[:<arch>].list`, and licenses from `usr/share/doc/<pkg>/copyright` (DEP-5 when
+//! machine-readable, read by `bulwark-license`). A package without a copyright file of its own (its doc
+//! directory is a symlink the image does not carry) takes the licenses of a package built from the same source
+//! package, because Debian writes one copyright file per source package.
 
 use bulwark_source::{ImageFs, Snapshot};
 use bulwark_types::{Diagnostic, Distro, Location, Package, PackageType};
@@ -10,6 +13,7 @@ use crate::purl::purl;
 pub const STATUS: &str = "var/lib/dpkg/status";
 pub const STATUS_D: &str = "var/lib/dpkg/status.d/";
 const INFO: &str = "var/lib/dpkg/info/";
+const DOC: &str = "usr/share/doc/";
 
 /// Whether the dpkg cataloger needs `path` (no leading `/`).
 #[must_use]
@@ -21,6 +25,10 @@ pub fn wanted(path: &str) -> bool {
         || path.strip_prefix(INFO).is_some_and(|f| {
             !f.contains('/') && f.strip_suffix(".list").is_some_and(|n| !n.is_empty())
         })
+        || path
+            .strip_prefix(DOC)
+            .and_then(|f| f.strip_suffix("/copyright"))
+            .is_some_and(|n| !n.is_empty() && !n.contains('/'))
 }
 
 /// A package as one status stanza describes it.
@@ -106,7 +114,41 @@ pub fn catalog(fs: &ImageFs, distro: Option<&Distro>, diags: &mut Vec<Diagnostic
             packages.push(to_package(fs, distro, &path, entry, &attr));
         }
     }
+    licenses_from_same_source(&mut packages);
     packages
+}
+
+/// Sets `licenses` (the DEP-5 short names, or the ids detected in a free-form file) and `license_expression`
+/// from the package's copyright file, following symlinks inside the image. Returns whether there was one.
+fn read_copyright(fs: &ImageFs, p: &mut Package) -> bool {
+    let Ok(Some(content)) = fs.read(&format!("{DOC}{}/copyright", p.name)) else {
+        return false;
+    };
+    let l = bulwark_license::dep5::package_licenses(&String::from_utf8_lossy(&content));
+    p.licenses = l.declared;
+    p.license_expression = l.expression.map(|e| e.to_string());
+    true
+}
+
+/// Packages without a copyright file take the licenses of a package of the same source that has one.
+fn licenses_from_same_source(packages: &mut [Package]) {
+    let mut by_source: std::collections::HashMap<String, (Vec<String>, Option<String>)> =
+        std::collections::HashMap::new();
+    for p in packages.iter() {
+        if p.license_expression.is_some() {
+            by_source
+                .entry(p.source_or_name().to_string())
+                .or_insert_with(|| (p.licenses.clone(), p.license_expression.clone()));
+        }
+    }
+    for p in packages.iter_mut() {
+        if p.license_expression.is_none()
+            && let Some((l, e)) = by_source.get(p.source_or_name())
+        {
+            p.licenses.clone_from(l);
+            p.license_expression.clone_from(e);
+        }
+    }
 }
 
 /// Parses a status file's every snapshot and attributes the final packages to layers. Only the final
@@ -161,6 +203,7 @@ fn to_package(
     p.source_version = e.source_version;
     p.found_in = Some(format!("/{path}"));
     p.files = file_list(fs, &e.name, e.arch.as_deref());
+    read_copyright(fs, &mut p);
     attr.apply(&mut p, fs);
     p
 }
@@ -205,5 +248,92 @@ mod tests {
         assert!(!wanted("var/lib/dpkg/status.d/base.md5sums"));
         assert!(wanted("var/lib/dpkg/info/libc6:amd64.list"));
         assert!(!wanted("var/lib/dpkg/status-old"));
+        assert!(wanted("usr/share/doc/libc6/copyright"));
+        assert!(!wanted("usr/share/doc/libc6/changelog.gz"));
+        assert!(!wanted("usr/share/doc/x/y/copyright"));
+        assert!(!wanted("usr/share/doc//copyright"));
+    }
+
+    /// Licenses of the shared bookworm-app image against python-debian's reading of the same copyright files
+    /// (`crates/bulwark-license/testdata/generate.sh`).
+    #[test]
+    fn bookworm_app_licenses_match_python_debian() {
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let fixtures = std::env::var_os("BULWARK_FIXTURES").map_or_else(
+            || root.join("../../../shared/fixtures"),
+            std::path::PathBuf::from,
+        );
+        let truth: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(
+                root.join("../bulwark-license/testdata/bookworm-app-copyright.json"),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let truth = truth.as_object().unwrap();
+        let image = bulwark_source::Image::open_oci_dir(
+            &fixtures.join("images/oci-mini"),
+            Some("bookworm-app"),
+            &bulwark_source::PlatformSpec::default(),
+        )
+        .unwrap();
+        let fs = image
+            .read_fs(&bulwark_source::ReadOptions {
+                wanted: &crate::wanted,
+                ..bulwark_source::ReadOptions::default()
+            })
+            .unwrap();
+        let mut diags = Vec::new();
+        let pkgs = catalog(&fs, None, &mut diags);
+        assert_eq!(pkgs.len(), truth.len());
+        let names = |v: &serde_json::Value| -> std::collections::BTreeSet<String> {
+            v["licenses"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        };
+        let mut borrowed = 0;
+        for p in &pkgs {
+            let t = &truth[&p.name];
+            let expr = p
+                .license_expression
+                .as_deref()
+                .unwrap_or_else(|| panic!("{} has no license", p.name));
+            assert!(
+                bulwark_license::Expression::parse(expr).is_ok(),
+                "{}: {expr}",
+                p.name
+            );
+            // Packages whose doc directory is a symlink missing from the mini image: same-source sibling.
+            let t = if t["copyright"].is_null() {
+                borrowed += 1;
+                truth
+                    .values()
+                    .find(|o| o["source"] == t["source"] && !o["copyright"].is_null())
+                    .unwrap_or_else(|| panic!("{}: no same-source package", p.name))
+            } else {
+                t
+            };
+            if t["machineReadable"].as_bool().unwrap() {
+                let ours: std::collections::BTreeSet<String> = p.licenses.iter().cloned().collect();
+                assert_eq!(ours, names(t), "{}", p.name);
+            } else if p.licenses.is_empty() {
+                assert_eq!(expr, "LicenseRef-unknown", "{}", p.name);
+            }
+        }
+        assert_eq!(
+            borrowed, 4,
+            "libgcc-s1, libstdc++6, libncursesw6, libpython3.11-stdlib"
+        );
+        if std::env::var_os("BULWARK_PRINT_LICENSES").is_some() {
+            for p in &pkgs {
+                let mr = truth[&p.name]["machineReadable"].as_bool().unwrap();
+                let e = p.license_expression.as_deref().unwrap_or("");
+                println!("{}\t{mr}\t{:?}\t{e}", p.name, p.licenses);
+            }
+        }
     }
 }
