@@ -313,16 +313,20 @@ pub fn detect(text: &str) -> Vec<Detection> {
             push(&mut found, r.id, o.into_iter().min().unwrap_or(0), r.all[0]);
         }
     }
+    // A full GNU text ends with a sample notice ("How to Apply These Terms"): notices of the same license after
+    // the start of its text are that sample, not a statement about this file.
+    let texts: Vec<(String, usize)> = found
+        .iter()
+        .filter(|d| d.evidence.starts_with("gnu "))
+        .map(|d| (d.id.trim_end_matches("-only").to_string(), d.offset))
+        .collect();
     for d in gnu_notices(&norm) {
+        let fam = d.id.trim_end_matches("-only").trim_end_matches("-or-later");
+        if texts.iter().any(|(f, o)| f == fam && d.offset > *o) {
+            continue;
+        }
         push(&mut found, d.id, d.offset, d.evidence);
     }
-    // A notice saying "-or-later" is more precise than the bare text of the same license.
-    let later: Vec<&str> = found
-        .iter()
-        .filter_map(|d| d.id.strip_suffix("-or-later"))
-        .collect::<Vec<_>>();
-    let later: Vec<String> = later.iter().map(|b| format!("{b}-only")).collect();
-    found.retain(|d| !(later.iter().any(|l| l == d.id) && d.evidence.starts_with("gnu ")));
     found.sort_by_key(|d| d.offset);
     found
 }
