@@ -27,6 +27,8 @@ pub(crate) struct FsArgs {
     #[command(flatten)]
     pub(crate) secrets: super::secrets::SecretArgs,
     #[command(flatten)]
+    pub(crate) licenses: super::licenses::LicenseArgs,
+    #[command(flatten)]
     pub(crate) vulns: super::db::DbScanArgs,
     #[command(flatten)]
     pub(crate) eval: super::evaluate::EvalArgs,
@@ -90,6 +92,7 @@ pub(crate) fn scan_fs(args: &FsArgs) -> anyhow::Result<Outcome> {
         report.findings.extend(f);
         report.diagnostics.extend(d);
     }
+    super::licenses::apply(&mut report, &args.licenses)?;
     super::vulns::match_report(&mut report, &args.vulns)?;
     let failed = super::evaluate::evaluate(&mut report, &args.eval, args.out.quiet)?;
     Ok(super::image::gated(

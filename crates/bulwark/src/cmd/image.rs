@@ -90,6 +90,8 @@ pub(crate) struct ScanImageArgs {
     #[command(flatten)]
     pub(crate) secrets: super::secrets::SecretArgs,
     #[command(flatten)]
+    pub(crate) licenses: super::licenses::LicenseArgs,
+    #[command(flatten)]
     pub(crate) vulns: super::db::DbScanArgs,
     #[command(flatten)]
     pub(crate) eval: super::evaluate::EvalArgs,
@@ -101,6 +103,8 @@ pub(crate) struct ScanImageArgs {
 pub(crate) struct ScanSbomArgs {
     /// A CycloneDX (1.2–1.6) or SPDX (2.2/2.3) JSON SBOM.
     pub(crate) sbom: PathBuf,
+    #[command(flatten)]
+    pub(crate) licenses: super::licenses::LicenseArgs,
     #[command(flatten)]
     pub(crate) vulns: super::db::DbScanArgs,
     #[command(flatten)]
@@ -117,6 +121,8 @@ pub(crate) struct RootfsArgs {
     #[arg(long, value_delimiter = ',')]
     pub(crate) skip_dirs: Vec<String>,
     #[command(flatten)]
+    pub(crate) licenses: super::licenses::LicenseArgs,
+    #[command(flatten)]
     pub(crate) vulns: super::db::DbScanArgs,
     #[command(flatten)]
     pub(crate) eval: super::evaluate::EvalArgs,
@@ -126,7 +132,8 @@ pub(crate) struct RootfsArgs {
 
 /// `bulwark sbom`: the inventory as CycloneDX (default), SPDX or Bulwark JSON.
 pub(crate) fn sbom(args: &SbomArgs) -> Result<Outcome> {
-    let report = scan_image(&args.image, args.out.quiet, None)?;
+    let mut report = scan_image(&args.image, args.out.quiet, None)?;
+    bulwark_license::annotate(&mut report.packages);
     finish(&report, &args.out, Format::CycloneDx)
 }
 
@@ -137,6 +144,7 @@ pub(crate) fn scan_image_cmd(args: &ScanImageArgs) -> Result<Outcome> {
         args.out.quiet,
         Some((&args.checks, &args.secrets)),
     )?;
+    super::licenses::apply(&mut report, &args.licenses)?;
     super::vulns::match_report(&mut report, &args.vulns)?;
     let failed = super::evaluate::evaluate(&mut report, &args.eval, args.out.quiet)?;
     let outcome = gated(finish(&report, &args.out, Format::Table)?, failed);
@@ -159,6 +167,7 @@ pub(crate) fn scan_sbom(args: &ScanSbomArgs) -> Result<Outcome> {
     report.os = sbom.distro;
     report.packages = sbom.packages;
     report.diagnostics.extend(sbom.diagnostics);
+    super::licenses::apply(&mut report, &args.licenses)?;
     super::vulns::match_report(&mut report, &args.vulns)?;
     let failed = super::evaluate::evaluate(&mut report, &args.eval, args.out.quiet)?;
     let outcome = gated(finish(&report, &args.out, Format::Table)?, failed);
@@ -194,6 +203,7 @@ pub(crate) fn scan_rootfs(args: &RootfsArgs) -> Result<Outcome> {
         image: None,
     });
     fill(&mut report, fs);
+    super::licenses::apply(&mut report, &args.licenses)?;
     super::vulns::match_report(&mut report, &args.vulns)?;
     let failed = super::evaluate::evaluate(&mut report, &args.eval, args.out.quiet)?;
     let outcome = gated(finish(&report, &args.out, Format::Table)?, failed);

@@ -5,5 +5,6 @@ pub(crate) mod evaluate;
 pub(crate) mod fs;
 pub(crate) mod image;
 pub(crate) mod k8s;
+pub(crate) mod licenses;
 pub(crate) mod secrets;
 pub(crate) mod vulns;
