@@ -27,6 +27,8 @@ pub(crate) struct FsArgs {
     #[command(flatten)]
     pub(crate) secrets: super::secrets::SecretArgs,
     #[command(flatten)]
+    pub(crate) malware: super::malware::MalwareArgs,
+    #[command(flatten)]
     pub(crate) licenses: super::licenses::LicenseArgs,
     #[command(flatten)]
     pub(crate) vulns: super::db::DbScanArgs,
@@ -89,6 +91,17 @@ pub(crate) fn scan_fs(args: &FsArgs) -> anyhow::Result<Outcome> {
         let mut skip = args.skip_dirs.clone();
         skip.push("node_modules".into());
         let (f, d) = scanner.scan_dir(&args.dir, &bulwark_secrets::DirOptions { skip_dirs: skip });
+        report.findings.extend(f);
+        report.diagnostics.extend(d);
+    }
+    if let Some((scanner, diagnostics)) = args.malware.scanner()? {
+        report.diagnostics.extend(diagnostics);
+        let (f, d) = scanner.scan_dir(
+            &args.dir,
+            &bulwark_malware::DirOptions {
+                skip_dirs: args.skip_dirs.clone(),
+            },
+        );
         report.findings.extend(f);
         report.diagnostics.extend(d);
     }

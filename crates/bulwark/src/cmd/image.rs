@@ -90,6 +90,8 @@ pub(crate) struct ScanImageArgs {
     #[command(flatten)]
     pub(crate) secrets: super::secrets::SecretArgs,
     #[command(flatten)]
+    pub(crate) malware: super::malware::MalwareArgs,
+    #[command(flatten)]
     pub(crate) licenses: super::licenses::LicenseArgs,
     #[command(flatten)]
     pub(crate) vulns: super::db::DbScanArgs,
@@ -142,7 +144,11 @@ pub(crate) fn scan_image_cmd(args: &ScanImageArgs) -> Result<Outcome> {
     let mut report = scan_image(
         &args.image,
         args.out.quiet,
-        Some((&args.checks, &args.secrets)),
+        Some(Extra {
+            checks: &args.checks,
+            secrets: &args.secrets,
+            malware: &args.malware,
+        }),
     )?;
     super::licenses::apply(&mut report, &args.licenses)?;
     super::vulns::match_report(&mut report, &args.vulns)?;
@@ -211,19 +217,31 @@ pub(crate) fn scan_rootfs(args: &RootfsArgs) -> Result<Outcome> {
     Ok(outcome)
 }
 
-fn scan_image(
-    args: &ImageArgs,
-    quiet: bool,
-    extra: Option<(&ImageCheckArgs, &super::secrets::SecretArgs)>,
-) -> Result<Report> {
-    let checks = extra.map(|(c, _)| c);
+/// What `scan image` runs besides the inventory (`bulwark sbom` runs none of it).
+#[derive(Clone, Copy)]
+struct Extra<'a> {
+    checks: &'a ImageCheckArgs,
+    secrets: &'a super::secrets::SecretArgs,
+    malware: &'a super::malware::MalwareArgs,
+}
+
+fn scan_image(args: &ImageArgs, quiet: bool, extra: Option<Extra<'_>>) -> Result<Report> {
+    let checks = extra.map(|e| e.checks);
     let scanner = match extra {
-        Some((_, s)) => s.scanner()?,
+        Some(e) => e.secrets.scanner()?,
         None => None,
     };
+    let (malware, malware_diagnostics) = match extra {
+        Some(e) => e.malware.scanner()?.unzip(),
+        None => (None, None),
+    };
     let collector = scanner.as_ref().map(super::secrets::LayerSecrets::new);
+    let malware_collector = malware.as_ref().map(bulwark_malware::LayerCollector::new);
     let visit = |l: &bulwark_types::LayerRef, p: &str, c: &[u8]| {
         if let Some(col) = &collector {
+            col.visit(l, p, c);
+        }
+        if let Some(col) = &malware_collector {
             col.visit(l, p, c);
         }
     };
@@ -262,9 +280,8 @@ fn scan_image(
     let fs = image.read_fs(&ReadOptions {
         wanted: &wanted,
         verify_digests: !args.skip_layer_verify,
-        visit: collector
-            .as_ref()
-            .map(|_| &visit as &bulwark_source::FileVisitor<'_>),
+        visit: (collector.is_some() || malware_collector.is_some())
+            .then_some(&visit as &bulwark_source::FileVisitor<'_>),
         progress: bar
             .as_ref()
             .map(|_| &progress as &bulwark_source::LayerProgress<'_>),
@@ -289,6 +306,14 @@ fn scan_image(
         name: args.image.clone(),
         image: Some(metadata),
     });
+    if let Some(col) = malware_collector {
+        let (f, d) = col.finish();
+        report.findings.extend(f);
+        report.diagnostics.extend(d);
+    }
+    report
+        .diagnostics
+        .extend(malware_diagnostics.into_iter().flatten());
     if let (Some(col), Some(sc)) = (collector, scanner.as_ref()) {
         report.findings.extend(col.finish(&fs));
         report
