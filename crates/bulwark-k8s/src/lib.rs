@@ -22,6 +22,7 @@ pub mod model;
 pub mod pss;
 pub mod rule;
 pub mod rules;
+pub mod values;
 pub mod yaml;
 
 use std::collections::{BTreeMap, HashMap};
@@ -72,6 +73,10 @@ pub struct ScanOptions {
     pub ignore_file: Option<String>,
     /// Today, in days since 1970-01-01, for ignore expiry (tests pin it).
     pub today: i64,
+    /// Collect the values that may hold credentials into [`K8sScan::values`] (see [`values`]).
+    pub collect_values: bool,
+    /// Run the manifest rules (off when only the values are wanted).
+    pub run_rules: bool,
 }
 
 impl Default for ScanOptions {
@@ -85,6 +90,8 @@ impl Default for ScanOptions {
             ignores: Vec::new(),
             ignore_file: None,
             today: ignore::today(),
+            collect_values: false,
+            run_rules: true,
         }
     }
 }
@@ -113,6 +120,8 @@ pub struct K8sScan {
     pub objects: usize,
     /// Findings suppressed by `bulwark.dev/ignore` annotations.
     pub suppressed: usize,
+    /// Values for a secret scanner, when [`ScanOptions::collect_values`] is set.
+    pub values: Vec<values::ManifestValue>,
 }
 
 impl K8sScan {
@@ -339,11 +348,12 @@ fn evaluate(parsed: &[Parsed], opts: &ScanOptions) -> K8sScan {
         .iter()
         .copied()
         .filter(|r| {
-            opts.only_rules.is_empty()
-                || opts
-                    .only_rules
-                    .iter()
-                    .any(|o| o == r.meta().id || o == r.meta().name)
+            opts.run_rules
+                && (opts.only_rules.is_empty()
+                    || opts
+                        .only_rules
+                        .iter()
+                        .any(|o| o == r.meta().id || o == r.meta().name))
         })
         .collect();
     let mut by_kind: HashMap<&str, Vec<&'static dyn Rule>> = HashMap::new();
@@ -377,6 +387,12 @@ fn evaluate(parsed: &[Parsed], opts: &ScanOptions) -> K8sScan {
         result.diagnostics.extend(d);
         result.workloads.extend(w);
         result.suppressed += s;
+    }
+    if opts.collect_values {
+        for obj in &objects {
+            let ignore = ignored_rules(obj);
+            values::collect(obj, &ignore, &mut result.values, &mut result.diagnostics);
+        }
     }
     result.findings.sort_by(|a, b| {
         (&a.location.path, a.location.line, a.location.column, &a.id).cmp(&(

@@ -546,8 +546,7 @@ impl Scanner {
             let evidence = if self.show_secrets {
                 secret.into_owned()
             } else {
-                let head: String = secret.chars().take(4).collect();
-                format!("{head}*****")
+                redact(&secret)
             };
             let col = c.start - line_start + 1;
             findings.push(Finding {
@@ -568,6 +567,13 @@ impl Scanner {
         }
         findings
     }
+}
+
+/// The redacted form of a secret used in evidence: its first four characters, then `*****`.
+#[must_use]
+pub fn redact(secret: &str) -> String {
+    let head: String = secret.chars().take(4).collect();
+    format!("{head}*****")
 }
 
 #[derive(Debug, Clone, Copy)]
