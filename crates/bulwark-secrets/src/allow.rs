@@ -16,6 +16,8 @@ pub(crate) const DOC_EXAMPLES: &[&str] = &[
     "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
     "AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe",
     "dXNlcm5hbWU6cGFzc3dvcmQ=",
+    // Azurite's well-known development storage account key (Microsoft, "Use the Azurite emulator").
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
 ];
 
 /// Words that mark a value as a stand-in (case-insensitive substring).
@@ -223,8 +225,13 @@ pub(crate) fn generic_value_ok(value: &str) -> bool {
 }
 
 /// Field names that hold something other than the secret itself.
+///
+/// The key is split into words (at `_`, `-`, `.`, other punctuation and lower-to-upper case changes), and a
+/// word must *be* one of `EXACT` or *start with* one of `PREFIX`: `ADMIN_PASSWORD` is not a `min_` field and
+/// `keystore_password` is not a `store` field, while `password_min_length` and `tokenStore` are.
 pub(crate) fn generic_key_denied(key: &str) -> bool {
-    const DENY: &[&str] = &[
+    const EXACT: &[&str] = &["dir", "env", "len", "min", "max", "id", "ref", "arn", "at"];
+    const PREFIX: &[&str] = &[
         "hash",
         "digest",
         "sha1",
@@ -234,17 +241,10 @@ pub(crate) fn generic_key_denied(key: &str) -> bool {
         "salt",
         "file",
         "path",
-        "_dir",
         "url",
         "uri",
-        "_env",
         "length",
-        "_len",
-        "min_",
-        "_min",
         "minimum",
-        "max_",
-        "_max",
         "maximum",
         "policy",
         "field",
@@ -254,8 +254,6 @@ pub(crate) fn generic_key_denied(key: &str) -> bool {
         "pattern",
         "type",
         "name",
-        "_id",
-        "-id",
         "hint",
         "label",
         "format",
@@ -282,12 +280,9 @@ pub(crate) fn generic_key_denied(key: &str) -> bool {
         "manager",
         "store",
         "provider",
-        "_ref",
-        "_arn",
         "public",
         "kind",
         "class",
-        "_at",
         "limit",
         "cache",
         "bucket",
@@ -302,8 +297,34 @@ pub(crate) fn generic_key_denied(key: &str) -> bool {
         "scheme",
         "tokens",
     ];
-    let k = key.to_ascii_lowercase();
-    DENY.iter().any(|d| k.contains(d))
+    key_words(key)
+        .iter()
+        .any(|w| EXACT.contains(&w.as_str()) || PREFIX.iter().any(|p| w.starts_with(p)))
+}
+
+/// Lowercase words of an identifier: `dbPasswordHash` → `db`, `password`, `hash`.
+fn key_words(key: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in key.chars() {
+        if !c.is_ascii_alphanumeric() {
+            if !cur.is_empty() {
+                words.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
+            words.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        cur.push(c.to_ascii_lowercase());
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    words
 }
 
 fn is_uuid(b: &[u8]) -> bool {
@@ -365,6 +386,33 @@ pub(crate) fn basic_auth_ok(value: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn denied_keys_are_whole_words() {
+        for k in [
+            "password_hash",
+            "passwordHash",
+            "PASSWORD_MIN_LENGTH",
+            "token_url",
+            "secret_name",
+            "api_key_id",
+            "tokenStore",
+            "password_expires_at",
+            "public_key",
+        ] {
+            assert!(generic_key_denied(k), "{k}");
+        }
+        for k in [
+            "ADMIN_PASSWORD",
+            "keystore_password",
+            "adminToken",
+            "atlas_token",
+            "identity_secret",
+            "DB_PASSWORD",
+        ] {
+            assert!(!generic_key_denied(k), "{k}");
+        }
+    }
 
     #[test]
     fn placeholders() {

@@ -1,0 +1,20 @@
+import os
+
+DEBUG = False
+BUILD_ID = "08c01c4a62ee248f1f438fc42f02716b"
+INTEGRITY = "sha512-0KDATmmEDaXnAi78R3R3oAMHuYLIA1DXNeD74JgGeT6dAaY3dtYstfs9JJFvcpa1ZZHs0/diLd2rinAMfSsJXg=="
+CACHE_TTL = 300
+TWILIO_ACCOUNT_SID = "AC246930e151853a291bfd9954cd2833fa"
+CACHE_TTL = 300
+API_KEY = "iBJTA4BfA7sDO39ZZaoHWa4oxm8uEzAz"
+CACHE_TTL = 300
+LOGO_PNG = "data:image/png;base64,KFUdsLtfJvL3nDCCLXvI1FJjud5uiNXUT4EyQaqKdTrxzYZgfnx1715jvFkXkrMe3rg0vSSksJTOb0+iZKfdE8I1aIn5VpDlnDDmVUTpY0Eiopa1+BRMnuBA"
+USE_TZ = True
+AZURE_STORAGE_CONNECTION_STRING = "DefaultEndpointsProtocol=https;AccountName=kmd1mc46d8ue;AccountKey=3cflVQiU8RPC2x8y9PNvSfuXgGJRQ83pAfsceokdBtgrD8hxprlQgMkkX+CGLPMYwYvyS9D4QNQTpCKqeSARAQ==;EndpointSuffix=core.windows.net"
+USE_TZ = True
+RUNNER_TOKEN = "glrt-cMNCG3kQSDU7sWTDwTV6"
+TIME_ZONE = "UTC"
+REQUEST_ID = "d5a667ec-7697-418d-8b43-d258a8973e03"
+USE_TZ = True
+GITHUB_TOKEN = "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+ALLOWED_HOSTS = ["*"]

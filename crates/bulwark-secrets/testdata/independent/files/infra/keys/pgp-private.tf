@@ -1,0 +1,14 @@
+resource "tls_cert_request" "app" {
+  private_key_pem = <<EOT
+-----BEGIN PGP PRIVATE KEY BLOCK-----
+
+lFgEawS8sBYJKwYBBAHaRw8BAQdAw7UYFMcjaKyGviFwgqXMqjbVFs4BPdv6Frqg
+I8HiAMwAAQDutA42WsvQMBdEEa5524Muajo2+AMoGkPggWCsyHIX4w4mtCdDb3Jw
+dXMgU2lnbmluZyA8c2lnbmluZ0Bjb3JwdXMuaW52YWxpZD6IkAQTFggAOBYhBBB7
+ldAz51Z27eRNVZMuP6x+VpEdBQJrBLywAhsDBQsJCAcCBhUKCQgLAgQWAgMBAh4B
+AheAAAoJEJMuP6x+VpEdygwA/0BDrxiQAirxhmZMuwCGRKmxPGakRqj4B5g1kgmO
+h28RAP9589OZTaulEJmG8nsngB+H3hWq+0LnFrNGxcAM84H5DA==
+=cPw8
+-----END PGP PRIVATE KEY BLOCK-----
+EOT
+}

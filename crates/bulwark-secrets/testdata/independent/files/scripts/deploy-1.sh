@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+set -euo pipefail
+REGION="eu-west-1"
+export SMTP_PASSWORD="0vm5uLWmdI_a3N73XLq"
+echo "starting"
+export SENDGRID_API_KEY="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"
+export DATABASE_URL="postgresql://app_user:rGm1oGN6LV%8VuULJ6e@pg-prod.cluster-abc.eu-west-1.rds.amazonaws.com:5432/wwtjul"
+TIMEOUT_MS="2500"
+export DATABASE_URL="mysql://wordpress:0i7bj5zHZm*LanUo2Gr@db.internal:3306/yjrorm"
+export SUBSCRIPTION_ID="2b0f876b-0ef2-4d9a-9b92-2ccd286775d3"
+echo "starting"
+export AGE_KEY="AGE-SECRET-KEY-1RJ9DVATTH6XD3G6VW6794MC2KWC8YGG7KQSUXN5HMPGV8SPUL7KQK2FMAH"
+export DATABASE_URL="mongodb+srv://reporting:1yvmNzniGT#ru5LraCj@10.0.3.17/saysdr"
+export AGE_KEY="AGE-SECRET-KEY-1LU8CL878CGFP0LYPU6PP3WTLD7NZE905ZY5P49VGNDXY6EKR02WQZCDDGM"
+export STRIPE_PUBLISHABLE_KEY="pk_live_EHjMQt2ZBtcZzkG42o1jqtQQ"
+echo "deploying to $REGION"

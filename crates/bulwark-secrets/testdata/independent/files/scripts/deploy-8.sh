@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+set -euo pipefail
+REGION="eu-west-1"
+export GITHUB_TOKEN="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"
+export GH_PAT="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"
+export PYPI_TOKEN="pypi-AgEIcHlwaS5vcmcCJGU0Yzk4MDFlLWQ4ODUtNDgyNy04MmNiLWI1MDdhYzU4NDY4NAACInsidmVyc2lvbiI6MSwicGVybWlzc2lvbnMiOiJ1c2VyIn0AAAYgwVN5gJdHmVVm5kDukJNc__OJcqyzQDMMLpm9g2CP9bY"
+LOG_LEVEL="info"
+export HF_TOKEN="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"
+export NPM_TOKEN="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"
+export GIT_COMMIT="5e9eb94250ae8aba546a1161a4f422c21f703385"
+TIMEOUT_MS="2500"
+export AWS_ACCESS_KEY_ID="ASIAXQKPSPFX5XPL4MRK"
+echo "starting"
+export ADMIN_PASSWORD="6rOZHl95f2#F3U9cWH8"
+export STRIPE_PUBLISHABLE_KEY="pk_live_HimmfvAizypq68Ydk0WQCUkW"
+echo "deploying to $REGION"
