@@ -40,9 +40,12 @@ pub(crate) struct K8sArgs {
     /// Ignore file: `RULE [Kind/ns/name-pattern] [exp:YYYY-MM-DD] reason` per line.
     #[arg(long = "ignore-file", value_name = "FILE")]
     pub(crate) ignore_file: Option<std::path::PathBuf>,
-    /// Run only these rules (ids or names, comma-separated).
+    /// Run only these rules (ids or names, comma-separated); `secrets` keeps the secret scan.
     #[arg(long, value_delimiter = ',')]
     pub(crate) rules: Vec<String>,
+    /// Secrets in Secret and ConfigMap data, container env values and annotations.
+    #[command(flatten)]
+    pub(crate) secrets: super::secrets::SecretArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -81,14 +84,52 @@ pub(crate) fn scan(args: &K8sArgs) -> anyhow::Result<Outcome> {
         }
         None => Vec::new(),
     };
+    // `--rules` without `secrets` means the listed manifest rules only.
+    let secrets_wanted = args.rules.is_empty() || args.rules.iter().any(|r| r == "secrets");
+    let only_rules: Vec<String> = args
+        .rules
+        .iter()
+        .filter(|r| *r != "secrets")
+        .cloned()
+        .collect();
+    let secret_config = if secrets_wanted {
+        args.secrets.config()?
+    } else {
+        None
+    };
     let opts = ScanOptions {
         ignores,
         ignore_file: args.ignore_file.as_ref().map(|p| p.display().to_string()),
         pss_version: version,
-        only_rules: args.rules.clone(),
+        // `--rules secrets` alone: no manifest rule runs.
+        run_rules: args.rules.is_empty() || !only_rules.is_empty(),
+        only_rules,
+        collect_values: secret_config.is_some(),
         ..ScanOptions::default()
     };
-    let result = bulwark_k8s::scan(&inputs, &opts).context("scan k8s")?;
+    let mut result = bulwark_k8s::scan(&inputs, &opts).context("scan k8s")?;
+    if let Some(mut config) = secret_config {
+        // Redaction happens after de-duplication, on the full value (`ManifestSecrets`).
+        config.show_secrets = true;
+        let scanner = bulwark_secrets::Scanner::new(config)?;
+        let ms = super::secrets::ManifestSecrets {
+            scanner: &scanner,
+            show_secrets: args.secrets.show_secrets,
+            ignores: &opts.ignores,
+            today: opts.today,
+        };
+        let (found, suppressed) = ms.scan(&result.values);
+        result.findings.extend(found);
+        result.suppressed += suppressed;
+        result.findings.sort_by(|a, b| {
+            (&a.location.path, a.location.line, a.location.column, &a.id).cmp(&(
+                &b.location.path,
+                b.location.line,
+                b.location.column,
+                &b.id,
+            ))
+        });
+    }
 
     let name = args
         .paths

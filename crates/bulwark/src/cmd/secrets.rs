@@ -26,10 +26,19 @@ pub(crate) struct SecretArgs {
 impl SecretArgs {
     /// The scanner, or `None` when secret scanning is off.
     pub(crate) fn scanner(&self) -> Result<Option<Scanner>> {
+        let Some(mut config) = self.config()? else {
+            return Ok(None);
+        };
+        config.show_secrets = self.show_secrets;
+        Ok(Some(Scanner::new(config)?))
+    }
+
+    /// The scanner config from `--secrets-config` (or the default), or `None` when secret scanning is off.
+    pub(crate) fn config(&self) -> Result<Option<Config>> {
         if self.skip_secrets {
             return Ok(None);
         }
-        let mut config = match &self.secrets_config {
+        let config = match &self.secrets_config {
             Some(p) => {
                 let text = std::fs::read_to_string(p)
                     .with_context(|| format!("cannot read {}", p.display()))?;
@@ -38,8 +47,7 @@ impl SecretArgs {
             }
             None => Config::default(),
         };
-        config.show_secrets = self.show_secrets;
-        Ok(Some(Scanner::new(config)?))
+        Ok(Some(config))
     }
 }
 
@@ -144,4 +152,102 @@ pub(crate) fn scan_config(scanner: &Scanner, image: &Image) -> Vec<Finding> {
         };
     }
     f
+}
+
+/// Secrets in the values of Kubernetes manifests ([`bulwark_k8s::values`]).
+///
+/// A one-line value is scanned as `KEY=value`, so that rules that need the variable's name (an AWS secret
+/// key, a generic `password`) see it; a multi-line value (a file kept in a Secret or ConfigMap: `.env`,
+/// `id_rsa`, `config.json`) is scanned as a file named after its key. The path handed to the scanner is the
+/// key, not the manifest's path: the manifests were named on the command line, so the allow list for test
+/// directories does not apply to them, while a key named like a lockfile still does.
+///
+/// Findings point at the manifest file and the line of the value's key, name the object in `resource`, and
+/// carry `key`, `field` and `container` properties. The same secret found again in the same object (the
+/// last-applied-configuration annotation repeats the object) is reported once, at its first place.
+/// `bulwark.dev/ignore` and the ignore file apply; `secrets` there stands for every secret rule.
+pub(crate) struct ManifestSecrets<'a> {
+    /// Built with `show_secrets`: redaction is applied here, after de-duplication on the full value.
+    pub(crate) scanner: &'a Scanner,
+    pub(crate) show_secrets: bool,
+    pub(crate) ignores: &'a [bulwark_k8s::ignore::IgnoreEntry],
+    pub(crate) today: i64,
+}
+
+impl ManifestSecrets<'_> {
+    /// The findings, and how many the ignore annotation or file suppressed.
+    pub(crate) fn scan(
+        &self,
+        values: &[bulwark_k8s::values::ManifestValue],
+    ) -> (Vec<Finding>, usize) {
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut suppressed = 0;
+        for v in values {
+            let trimmed = v.value.trim_ascii_end();
+            let one_line = !trimmed.contains(&b'\n');
+            let content = if one_line {
+                let mut c = format!("{}=", v.key).into_bytes();
+                c.extend_from_slice(trimmed);
+                c.push(b'\n');
+                c
+            } else {
+                v.value.clone()
+            };
+            for mut f in self.scanner.scan(&v.key, &content) {
+                let secret = f.evidence.take().unwrap_or_default();
+                if !seen.insert((
+                    v.path.clone(),
+                    v.resource.clone(),
+                    f.id.clone(),
+                    secret.clone(),
+                )) {
+                    continue;
+                }
+                let ignored = v
+                    .ignore
+                    .iter()
+                    .any(|i| i.eq_ignore_ascii_case(&f.id) || i == "all" || i == "secrets")
+                    || self.ignores.iter().any(|e| {
+                        !e.expired(self.today)
+                            && (e.matches(&f.id, &f.id, &v.resource)
+                                || e.matches("", "secrets", &v.resource))
+                    });
+                if ignored {
+                    suppressed += 1;
+                    continue;
+                }
+                let inner_line = f.location.line;
+                f.evidence = Some(if self.show_secrets {
+                    secret
+                } else {
+                    bulwark_secrets::redact(&secret)
+                });
+                f.location = Location {
+                    resource: Some(v.resource.clone()),
+                    ..Location::file(&v.path).with_line(v.line, Some(v.column))
+                };
+                let pointer = v.pointer();
+                f.message = format!("found in {} {pointer}", v.resource);
+                if v.field.in_secret_object() {
+                    f.message.push_str(
+                        " (a Secret manifest holds its values in clear: base64 is an encoding, not encryption; \
+                         keep it out of version control or encrypt it with SOPS, Sealed Secrets or External Secrets)",
+                    );
+                }
+                let p = &mut f.properties;
+                p.insert("key".into(), v.key.clone().into());
+                p.insert("field".into(), pointer.into());
+                p.insert("inSecretObject".into(), v.field.in_secret_object().into());
+                if let Some(c) = &v.container {
+                    p.insert("container".into(), c.clone().into());
+                }
+                if !one_line && let Some(l) = inner_line {
+                    p.insert("valueLine".into(), l.into());
+                }
+                out.push(f);
+            }
+        }
+        (out, suppressed)
+    }
 }
