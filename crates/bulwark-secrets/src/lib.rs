@@ -113,16 +113,17 @@ fn expand_pattern(p: Pat) -> String {
     let s = match p {
         Pat::Raw(re) => expand_raw(re),
         // Generic `key = value`: the value must be quoted, or follow `=` and end at a space or line
-        // end, or follow `key:` alone on its line (YAML). Code such as `field("x_token", &self.x)` or
+        // end, or follow `key:` alone on its line (YAML), or be an XML element's whole text
+        // (`<db_password>…</db_password>`). Code such as `field("x_token", &self.x)` or
         // `pub Password: PWSTR,` does not match.
         Pat::Ctx(key, "") => {
             let v = format!("{}{{8,128}}", rules::GENERIC_VALUE);
             format!(
-                r"(?i:{key})[\x22']?\s{{0,3}}(?:(?:=|:=|=>|:)\s{{0,3}}[\x22'\x60](?P<secret>{v})[\x22'\x60]|=\s{{0,3}}(?P<secret2>{v})(?:\s|$)|:[ \t]{{1,3}}(?P<secret3>{v})[ \t]*(?:\x23[^\n]*)?$)"
+                r"(?i:{key})[\x22']?\s{{0,3}}(?:(?:=|:=|=>|:)\s{{0,3}}[\x22'\x60](?P<secret>{v})[\x22'\x60]|=\s{{0,3}}(?P<secret2>{v})(?:\s|$)|:[ \t]{{1,3}}(?P<secret3>{v})[ \t]*(?:\x23[^\n]*)?$|>(?P<secret4>{v})</)"
             )
         }
         Pat::Ctx(key, value) => format!(
-            r"(?i:{key})[\w.\-]{{0,25}}[\x22'\s]{{0,3}}(?:=>|:=|=|:|\|\|?=|\?=|,)[\x22'\s=]{{0,5}}(?P<secret>{value})(?:[\x60'\x22\s;,)\]}}]|\\[nrt]|$)"
+            r"(?i:{key})[\w.\-]{{0,25}}(?:[\x22'\s]{{0,3}}(?:=>|:=|=|:|\|\|?=|\?=|,)[\x22'\s=]{{0,5}}|>)(?P<secret>{value})(?:[\x60'\x22\s;,)\]}}<]|\\[nrt]|$)"
         ),
     };
     expand_raw(&s)

@@ -430,6 +430,14 @@ def negatives():
         ("DATABASE_URL", "postgres://postgres:postgres@localhost:5432/app", "placeholder"),
         ("SENDGRID_API_KEY", "SG.xxxxxxxxxxxxxxxxxxxxxx.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "placeholder"),
         ("GITLAB_TOKEN", "glpat-xxxxxxxxxxxxxxxxxxxx", "placeholder"),
+        ("DB_PASSWORD", "${{ secrets.DB_PASSWORD }}", "placeholder"),
+        ("API_TOKEN", "$(cat /run/secrets/api_token)", "placeholder"),
+        # Encrypted values are not plaintext secrets: SOPS and Ansible Vault.
+        ("DB_PASSWORD", "ENC[AES256_GCM,data:" + base64.b64encode(rbytes(18)).decode() + ",iv:" + base64.b64encode(rbytes(32)).decode() + ",tag:" + base64.b64encode(rbytes(16)).decode() + ",type:str]", "encrypted"),
+        ("API_KEY", "ENC[AES256_GCM,data:" + base64.b64encode(rbytes(24)).decode() + ",iv:" + base64.b64encode(rbytes(32)).decode() + ",tag:" + base64.b64encode(rbytes(16)).decode() + ",type:str]", "encrypted"),
+        # Password hashes (bcrypt, as htpasswd -B writes them) are not the password.
+        ("ADMIN_PASSWORD_HASH", "$2y$10$" + rs(ALNUM + "./", 53), "hash"),
+        ("PASSWORD_SHA256", rbytes(32).hex(), "hash"),
         # Vendor documentation examples (each quoted from the vendor's docs).
         ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE", "doc-example"),
         ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "doc-example"),
@@ -464,6 +472,14 @@ CONTEXTS = {
                lambda k, v: f"{k} = {json.dumps(v)}", ['ALLOWED_HOSTS = ["*"]']),
     "terraform": ("infra/{n}/main.tf", ['provider "aws" {', '  region = "eu-west-1"', "}", 'locals {'],
                   lambda k, v: f"  {k.lower()} = {json.dumps(v)}", ["}"]),
+    "properties": ("conf/{n}/application.properties", ["spring.application.name=billing", "server.port=8080"],
+                   lambda k, v: f"{k.lower().replace('_', '.')}={v}", []),
+    "compose": ("compose/{n}/docker-compose.yml", ["services:", "  app:", "    image: registry.invalid/app:1.0", "    environment:"],
+                lambda k, v: f"      - {k}={v}", ["    ports:", '      - "8080:8080"']),
+    "xml": ("conf/{n}/settings.xml", ['<?xml version="1.0" encoding="UTF-8"?>', "<settings>"],
+            lambda k, v: f"  <{k.lower()}>{v}</{k.lower()}>", ["</settings>"]),
+    "go": ("internal/{n}/config.go", ["package config", "", "const ("],
+           lambda k, v: f"\t{''.join(w.capitalize() for w in k.lower().split('_'))} = {json.dumps(v)}", [")"]),
     "k8s": ("k8s/{n}/secret.yaml", ["apiVersion: v1", "kind: Secret", "metadata:", "  name: app-{n}", "  namespace: prod", "type: Opaque", "stringData:"],
             lambda k, v: f"  {k}: {json.dumps(v)}", []),
 }
@@ -476,6 +492,10 @@ FILLER = {
     "python": ["TIME_ZONE = \"UTC\"", "USE_TZ = True", "CACHE_TTL = 300"],
     "terraform": ['  environment = "prod"', "  instance_count = 3", '  owner = "platform-team"'],
     "k8s": ['  LOG_LEVEL: "info"', '  REGION: "eu-west-1"'],
+    "properties": ["logging.level.root=INFO", "server.compression.enabled=true"],
+    "compose": ["      - LOG_LEVEL=info", "      - TZ=UTC"],
+    "xml": ["  <timeout>30</timeout>", "  <region>eu-west-1</region>"],
+    "go": ["\tDefaultTimeout = 30", '\tRegion = "eu-west-1"'],
 }
 
 

@@ -2,17 +2,19 @@ provider "aws" {
   region = "eu-west-1"
 }
 locals {
-  owner = "platform-team"
-  twilio_auth_token = "7755e7495d38dd71ea2f7be623a784c2"
-  sri_hash = "sha384-Y8RPLCck2uxWuU1bbFnkhlwS2XiZsK+Pw3vdi93PFUeGn0kKbee6nHhcQ2QYzY1z"
-  environment = "prod"
-  dd_api_key = "ffc2fc06a572eefecc988a82e7bdb9bc"
-  github_token = "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"
-  environment = "prod"
-  shopify_access_token = "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"
-  auth_token = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIzOTM4MTI0IiwibmFtZSI6InJlcG9ydGluZyIsImlhdCI6MTcwNzA4ODg1MywiZXhwIjoxODA4MzEyMjEzLCJzY29wZSI6InJlYWQgd3JpdGUifQ.QmvMGOwgBdDXfnJssHUm8B-U-OXVdLofg-McYWpBVLc"
+  stripe_publishable_key = "pk_live_EHjMQt2ZBtcZzkG42o1jqtQQ"
   instance_count = 3
-  tenant_id = "64eabffb-3402-4b53-8cb6-c101a9d02ea7"
-  request_id = "7505877e-4141-4735-984a-c2f18e0a0ff4"
-  runner_token = "glrt-hT74bXUrEUxEOnl0uOKF"
+  refresh_token = "A5zUsZQ1oqAwCIkIW35ITUkNkTuarqUqGdMbUVyP"
+  owner = "platform-team"
+  npm_token = "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"
+  azure_storage_connection_string = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;"
+  aws_access_key_id = "AKIAIOSFODNN7EXAMPLE"
+  owner = "platform-team"
+  slack_bot_token = "xoxb-673012199759-1359354986236-8BWpVdSVh5tKCbPWYEaKkyTw"
+  instance_count = 3
+  admin_password = "********"
+  instance_count = 3
+  db_password = "${{ secrets.DB_PASSWORD }}"
+  owner = "platform-team"
+  sendgrid_api_key = "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"
 }

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+set -euo pipefail
+REGION="eu-west-1"
+echo "starting"
+export GITHUB_TOKEN="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"
+export STRIPE_SECRET_KEY="sk_live_mCV6Zir62zEYCc73KfMrwFpg"
+export GITLAB_DEPLOY_TOKEN="gldt-z3290apEMY7pp2SHFFh9"
+export SENDGRID_API_KEY="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"
+export BUILD_ID="83da593c1602396e200e7e158a721d53"
+export INTEGRITY="sha512-OJnSYVOeEl5Shs/Ure0sEUYzYZrJOkufOHmA0TNl6vEOuhkEM/vmCh7hffcnIBO3NQuMOkv0rWDb83Ij0tukVw=="
+TIMEOUT_MS="2500"
+export TELEGRAM_BOT_TOKEN="2647444009:AAPqSczTBWOjF5ygBU0Ybvx-95bL1AVwz46"
+export OPENAI_API_KEY="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"
+TIMEOUT_MS="2500"
+export REQUEST_ID="7505877e-4141-4735-984a-c2f18e0a0ff4"
+echo "deploying to $REGION"

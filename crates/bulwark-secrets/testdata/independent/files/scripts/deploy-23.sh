@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+set -euo pipefail
+REGION="eu-west-1"
+echo "starting"
+export TELEGRAM_BOT_TOKEN="3316053529:AAqqGKiLL_p8B_hK44CcbVLZEc8Pcs6KSII"
+export RUNNER_TOKEN="glrt-Un94zSiKwa-smjlzcFGb"
+export CA_BUNDLE="LrFzadF1mWDCSWKrUafDTRVvt6uQp4ZsZR0M9D2o3/GRN6+G1RAmhfSckX2+f6n7ByX7RpfKpRamm7HlPR/OWGlbRnvIIlguRQreQvmOm9RuxsppBlAne4CYarOMBbNp"
+echo "starting"
+export DATABASE_URL="postgresql://app_user:nJVjjARtJ4-ZgWnUxRt@db.internal:5432/prbhgs"
+echo "starting"
+export AWS_ACCESS_KEY_ID="AKIAJQDFBCWXUGD7SQK4"
+export SLACK_USER_TOKEN="xoxp-162982819062-555267775732-8295727553045-a8053e9e2e6b0860e9dcde53db120346"
+export TWILIO_AUTH_TOKEN="7755e7495d38dd71ea2f7be623a784c2"
+echo "starting"
+export SLACK_BOT_TOKEN="xoxb-769412124599-1790288636418-b4v7pwOkccOcH7ls9SuS0kyg"
+export AZURE_STORAGE_CONNECTION_STRING="DefaultEndpointsProtocol=https;AccountName=5hvpl0fbh8wi;AccountKey=MfInN3vCSWENaOTUwWcmzWymePqtTdKzzEIjYmemyiYnIGVZcXeU10XwvnNyB6qzSUTCs5EqpqdU8kUFpaeC6A==;EndpointSuffix=core.windows.net"
+echo "deploying to $REGION"
