@@ -3,6 +3,11 @@
 
 use std::process::ExitCode;
 
+/// mimalloc: the scan is allocation-heavy (findings, JSON), and glibc's per-thread arenas grow by thousands of
+/// `mprotect` calls once matching runs on several threads.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{CommandFactory, Parser, Subcommand};
 
 mod cmd;

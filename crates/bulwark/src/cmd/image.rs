@@ -429,7 +429,7 @@ pub(crate) fn write_output(
     match path {
         None => {
             let stdout = std::io::stdout();
-            let mut lock = std::io::BufWriter::new(stdout.lock());
+            let mut lock = std::io::BufWriter::with_capacity(256 << 10, stdout.lock());
             render(&mut lock)?;
             lock.flush()?;
         }
@@ -440,7 +440,7 @@ pub(crate) fn write_output(
                 .write(true)
                 .open(p)
                 .with_context(|| format!("cannot open {}", p.display()))?;
-            let mut w = std::io::BufWriter::new(file);
+            let mut w = std::io::BufWriter::with_capacity(256 << 10, file);
             render(&mut w)?;
             w.flush()?;
         }
@@ -448,7 +448,7 @@ pub(crate) fn write_output(
             let tmp = p.with_extension("bulwark-tmp");
             let file = std::fs::File::create(&tmp)
                 .with_context(|| format!("cannot create {}", tmp.display()))?;
-            let mut w = std::io::BufWriter::new(file);
+            let mut w = std::io::BufWriter::with_capacity(256 << 10, file);
             if let Err(e) = render(&mut w).and_then(|()| w.flush().map_err(anyhow::Error::from)) {
                 drop(w);
                 let _ = std::fs::remove_file(&tmp);
