@@ -11,7 +11,7 @@ apt_pkgs=(
   rpm python3-rpm                                # rpm truth; rpm.labelCompare differential tests
   maven default-jdk-headless ruby                # Maven ComparableVersion and Gem::Version differential tests
   golang-go                                      # Go buildinfo fixtures (language catalogers)
-  clamav clamav-testfiles                        # malware: clamscan differential tests, ClamAV test samples
+  clamav clamav-testfiles zip                    # malware: clamscan differential tests, ClamAV test samples
   python3-debian                                 # regenerating the DEP-5 copyright truth (bulwark-license)
 )
 missing=()
