@@ -392,7 +392,9 @@ pub fn annotate(packages: &mut [Package]) {
     }
 }
 
-fn severity(c: Class) -> Severity {
+/// The severity of a license finding whose most demanding rejected license is of class `c`.
+#[must_use]
+pub fn severity(c: Class) -> Severity {
     match c {
         Class::NetworkCopyleft => Severity::Critical,
         Class::StrongCopyleft | Class::Proprietary => Severity::High,

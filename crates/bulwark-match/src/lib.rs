@@ -346,7 +346,8 @@ fn advisory_cvss(v: &Vuln) -> Option<(&bulwark_vulndb::Cvss, f64, Severity)> {
 /// What one slice of the packages gave; [`match_packages`] merges the slices in order.
 #[derive(Default)]
 struct Part {
-    findings: Vec<Finding>,
+    /// With the index of the package in the caller's list, to restore its order after parallel slices.
+    findings: Vec<(usize, Finding)>,
     diagnostics: Vec<Diagnostic>,
     explanations: Vec<Explanation>,
     stats: MatchStats,
@@ -363,7 +364,11 @@ struct Context<'a> {
     explain: &'a HashSet<&'a str>,
 }
 
-fn match_slice(db: &VulnDb, packages: &[Package], ctx: &Context<'_>) -> Result<Part, MatchError> {
+fn match_slice(
+    db: &VulnDb,
+    packages: &[(usize, &Package)],
+    ctx: &Context<'_>,
+) -> Result<Part, MatchError> {
     let mut cache = Cache {
         db,
         vulns: HashMap::new(),
@@ -375,7 +380,7 @@ fn match_slice(db: &VulnDb, packages: &[Package], ctx: &Context<'_>) -> Result<P
     let mut out = Part::default();
     let explain = ctx.explain;
 
-    for (index, pkg) in packages.iter().enumerate() {
+    for &(index, pkg) in packages {
         let (scheme, namespace, names, compared) = if let Some(scheme) = os_scheme(pkg.package_type)
         {
             let Some(ns) = ctx.os_namespace else {
@@ -479,14 +484,10 @@ fn match_slice(db: &VulnDb, packages: &[Package], ctx: &Context<'_>) -> Result<P
                 if !verdict.affected || !seen.insert((rule.vuln_id.clone(), index)) {
                     continue;
                 }
-                out.findings.push(finding(
-                    &mut cache,
-                    pkg,
-                    rule,
-                    vuln.as_deref(),
-                    &verdict,
-                    &compared,
-                )?);
+                out.findings.push((
+                    index,
+                    finding(&mut cache, pkg, rule, vuln.as_deref(), &verdict, &compared)?,
+                ));
             }
         }
     }
@@ -538,18 +539,25 @@ pub fn match_packages(
         1
     };
     let parts: Vec<Part> = if slices > 1 {
-        let size = packages.len().div_ceil(slices);
+        // Slices by source package, so that binary packages of one source (whose rules and advisories are
+        // looked up and decoded once per slice) land in the same slice.
+        let mut sliced: Vec<Vec<(usize, &Package)>> = vec![Vec::new(); slices];
+        for (i, p) in packages.iter().enumerate() {
+            let mut h = std::hash::DefaultHasher::new();
+            std::hash::Hash::hash(p.source_or_name(), &mut h);
+            let k = usize::try_from(std::hash::Hasher::finish(&h) % slices as u64).unwrap_or(0);
+            sliced[k].push((i, p));
+        }
         let path = db.path().to_path_buf();
         std::thread::scope(|scope| {
-            let handles: Vec<_> = packages
-                .chunks(size)
-                .skip(1)
+            let handles: Vec<_> = sliced[1..]
+                .iter()
                 .map(|slice| {
                     let (ctx, path) = (&ctx, &path);
                     scope.spawn(move || match_slice(&VulnDb::open(path)?, slice, ctx))
                 })
                 .collect();
-            let first = match_slice(db, &packages[..size], &ctx);
+            let first = match_slice(db, &sliced[0], &ctx);
             std::iter::once(first)
                 .chain(handles.into_iter().map(|h| {
                     h.join()
@@ -558,12 +566,14 @@ pub fn match_packages(
                 .collect::<Result<Vec<_>, _>>()
         })?
     } else {
-        vec![match_slice(db, packages, &ctx)?]
+        let all: Vec<(usize, &Package)> = packages.iter().enumerate().collect();
+        vec![match_slice(db, &all, &ctx)?]
     };
     let mut missing_ecosystems: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut version_errors = 0usize;
+    let mut findings: Vec<(usize, Finding)> = Vec::new();
     for part in parts {
-        out.findings.extend(part.findings);
+        findings.extend(part.findings);
         out.diagnostics.extend(part.diagnostics);
         // Each slice keeps its first 20 version warnings; the report keeps the first 20 overall.
         let room = 20usize.saturating_sub(version_errors);
@@ -578,6 +588,9 @@ pub fn match_packages(
         }
         version_errors += part.version_errors;
     }
+    // Package order, and within a package the order its rules were evaluated in (the sort is stable).
+    findings.sort_by_key(|(i, _)| *i);
+    out.findings.extend(findings.into_iter().map(|(_, f)| f));
 
     if out.stats.os_skipped > 0 {
         let message = match (distro, &os_namespace) {

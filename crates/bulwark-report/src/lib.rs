@@ -65,6 +65,18 @@ pub struct Report {
     /// The vulnerability database the findings came from, when one was used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vulnerability_db: Option<VulnDbInfo>,
+    /// License texts found in files of a scanned directory (`LICENSE`, `COPYING`, …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub license_files: Vec<LicenseFile>,
+}
+
+/// A license file and the licenses its text holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LicenseFile {
+    pub path: String,
+    /// SPDX ids detected in the text, in order; empty when no known license text was recognised.
+    pub licenses: Vec<String>,
 }
 
 /// Which vulnerability database a scan used, and how old it was: shown in every report that matched.
@@ -147,6 +159,7 @@ impl Report {
             findings: Vec::new(),
             diagnostics: Vec::new(),
             vulnerability_db: None,
+            license_files: Vec::new(),
         }
     }
 

@@ -118,3 +118,64 @@ fn a_policy_file_with_an_exception_exempts_a_package() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("licenses.yaml"));
 }
+
+/// License files of a repository: Debian's `/usr/share/common-licenses` texts (the file name says which license
+/// each is) are recognised, dependency directories are left to package metadata, and a denied text is a finding.
+#[test]
+fn scan_fs_reports_license_files_and_applies_the_policy() {
+    let common = std::path::Path::new("/usr/share/common-licenses");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("lib/node_modules/dep")).unwrap();
+    std::fs::copy(common.join("GPL-3"), d.join("COPYING")).unwrap();
+    std::fs::copy(common.join("Apache-2.0"), d.join("lib/LICENSE.txt")).unwrap();
+    std::fs::copy(common.join("GPL-2"), d.join("lib/node_modules/dep/LICENSE")).unwrap();
+    let out = bulwark(&[
+        "scan",
+        "fs",
+        d.to_str().unwrap(),
+        "--no-vulns",
+        "-q",
+        "-f",
+        "json",
+        "--deny-license",
+        "GPL-3.0-only",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let files: Vec<(String, Vec<String>)> = r["licenseFiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_owned(),
+                f["licenses"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|l| l.as_str().unwrap().to_owned())
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        files,
+        [
+            ("COPYING".to_owned(), vec!["GPL-3.0-only".to_owned()]),
+            ("lib/LICENSE.txt".to_owned(), vec!["Apache-2.0".to_owned()]),
+        ]
+    );
+    let denied: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "license")
+        .map(|f| f["location"]["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(denied, ["COPYING"]);
+}

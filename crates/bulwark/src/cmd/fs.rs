@@ -43,8 +43,13 @@ pub(crate) fn scan_fs(args: &FsArgs) -> anyhow::Result<Outcome> {
         skip_dirs: args.skip_dirs.clone(),
         skip_files: args.skip_files.clone(),
         no_gitignore: args.no_gitignore,
-        collect: (!args.skip_dockerfile_checks)
-            .then_some(bulwark_imagecheck::is_dockerfile as fn(&str) -> bool),
+        collect: Some(if args.skip_dockerfile_checks {
+            bulwark_license::detect::is_license_file as fn(&str) -> bool
+        } else {
+            |p: &str| {
+                bulwark_imagecheck::is_dockerfile(p) || bulwark_license::detect::is_license_file(p)
+            }
+        }),
     };
     let found = bulwark_catalog::lang::walk::scan_dir(&args.dir, &opts)
         .with_context(|| format!("failed to scan {}", args.dir.display()))?;
@@ -75,6 +80,21 @@ pub(crate) fn scan_fs(args: &FsArgs) -> anyhow::Result<Outcome> {
         ..Default::default()
     };
     for rel in &found.collected {
+        // The repository's own license files; dependencies' licenses come from their package metadata.
+        let in_dependency = rel.split('/').any(|c| {
+            matches!(
+                c,
+                "node_modules" | "site-packages" | "dist-packages" | "vendor" | ".venv"
+            )
+        });
+        if bulwark_license::detect::is_license_file(rel) && !in_dependency {
+            report
+                .license_files
+                .extend(super::licenses::detect_file(&args.dir, rel));
+        }
+        if args.skip_dockerfile_checks || !bulwark_imagecheck::is_dockerfile(rel) {
+            continue;
+        }
         match std::fs::read(args.dir.join(rel)) {
             Ok(bytes) => {
                 let (f, d) = bulwark_imagecheck::check_dockerfile_bytes(rel, &bytes, &df_opts);
