@@ -36,7 +36,7 @@ pub use expr::{Addition, Expression, LicenseItem, LicenseReq, ParseError};
 pub use normalize::{normalize, normalize_all, normalize_dep5};
 pub use policy::{
     DENIED_ID, ExceptionConfig, NOT_ALLOWED_ID, Policy, PolicyConfig, PolicyError, Rejection,
-    UNLICENSED_ID, annotate, evaluate, package_expression,
+    UNLICENSED_ID, annotate, evaluate, evaluate_file, package_expression,
 };
 
 /// Version of the SPDX License List package the id table was generated from.

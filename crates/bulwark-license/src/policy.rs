@@ -470,84 +470,117 @@ pub fn evaluate(packages: &[Package], policy: &Policy) -> Vec<Finding> {
         let Err(rejected) = policy.check(&expr, &extra) else {
             continue;
         };
-        let denied: Vec<&Rejection> = rejected.iter().filter(|r| r.denied_by.is_some()).collect();
-        let worst = rejected
-            .iter()
-            .map(|r| severity(r.class))
-            .max()
-            .unwrap_or_default();
-        let list = |rs: &[&Rejection]| {
-            rs.iter()
-                .map(|r| match &r.denied_by {
-                    Some(d) if *d != r.requirement => {
-                        format!("{} ({}, denied by {d})", r.requirement, r.class)
-                    }
-                    _ => format!("{} ({})", r.requirement, r.class),
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let mut f = if denied.is_empty() {
-            let all: Vec<&Rejection> = rejected.iter().collect();
-            base_finding(
-                p,
-                NOT_ALLOWED_ID,
-                "license-not-allowed",
-                worst,
-                format!(
-                    "License not allowed: {}",
-                    all.iter()
-                        .map(|r| r.requirement.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                format!(
-                    "{} {} ({}) is licensed under {expr}; not in the allow list: {}",
-                    p.name,
-                    p.version,
-                    p.package_type,
-                    list(&all)
-                ),
-            )
-        } else {
-            base_finding(
-                p,
-                DENIED_ID,
-                "denied-license",
-                worst,
-                format!(
-                    "Denied license: {}",
-                    denied
-                        .iter()
-                        .map(|r| r.requirement.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                format!(
-                    "{} {} ({}) is licensed under {expr}; denied: {}",
-                    p.name,
-                    p.version,
-                    p.package_type,
-                    list(&denied)
-                ),
-            )
-        };
-        f.evidence = Some(expr.to_string());
-        f.properties
-            .insert("license".into(), expr.to_string().into());
-        f.properties
-            .insert("licenseClass".into(), classify(&expr).as_str().into());
-        f.properties.insert(
-            "rejected".into(),
-            rejected
-                .iter()
-                .map(|r| serde_json::Value::from(r.requirement.clone()))
-                .collect::<Vec<_>>()
-                .into(),
-        );
-        out.push(f);
+        let subject = format!("{} {} ({})", p.name, p.version, p.package_type);
+        out.push(rejection_finding(
+            &subject,
+            &expr,
+            &rejected,
+            |id, name, sev, t, m| base_finding(p, id, name, sev, t, m),
+        ));
     }
     out
+}
+
+/// The finding for `subject` (a package, or a license file) whose `expr` the policy rejects; `base` builds it
+/// with its location and identifying properties.
+fn rejection_finding(
+    subject: &str,
+    expr: &Expression,
+    rejected: &[Rejection],
+    base: impl FnOnce(&str, &str, Severity, String, String) -> Finding,
+) -> Finding {
+    let denied: Vec<&Rejection> = rejected.iter().filter(|r| r.denied_by.is_some()).collect();
+    let worst = rejected
+        .iter()
+        .map(|r| severity(r.class))
+        .max()
+        .unwrap_or_default();
+    let list = |rs: &[&Rejection]| {
+        rs.iter()
+            .map(|r| match &r.denied_by {
+                Some(d) if *d != r.requirement => {
+                    format!("{} ({}, denied by {d})", r.requirement, r.class)
+                }
+                _ => format!("{} ({})", r.requirement, r.class),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let requirements = |rs: &[&Rejection]| {
+        rs.iter()
+            .map(|r| r.requirement.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut f = if denied.is_empty() {
+        let all: Vec<&Rejection> = rejected.iter().collect();
+        base(
+            NOT_ALLOWED_ID,
+            "license-not-allowed",
+            worst,
+            format!("License not allowed: {}", requirements(&all)),
+            format!(
+                "{subject} is licensed under {expr}; not in the allow list: {}",
+                list(&all)
+            ),
+        )
+    } else {
+        base(
+            DENIED_ID,
+            "denied-license",
+            worst,
+            format!("Denied license: {}", requirements(&denied)),
+            format!(
+                "{subject} is licensed under {expr}; denied: {}",
+                list(&denied)
+            ),
+        )
+    };
+    f.evidence = Some(expr.to_string());
+    f.properties
+        .insert("license".into(), expr.to_string().into());
+    f.properties
+        .insert("licenseClass".into(), classify(expr).as_str().into());
+    f.properties.insert(
+        "rejected".into(),
+        rejected
+            .iter()
+            .map(|r| serde_json::Value::from(r.requirement.clone()))
+            .collect::<Vec<_>>()
+            .into(),
+    );
+    f
+}
+
+/// A license file (`LICENSE`, `COPYING`, …) at `path` whose detected licenses (all of which apply) the policy
+/// rejects, as a finding at that path; `None` when the policy accepts them or nothing was detected.
+#[must_use]
+pub fn evaluate_file(path: &str, licenses: &[String], policy: &Policy) -> Option<Finding> {
+    if policy.is_empty() || licenses.is_empty() {
+        return None;
+    }
+    let expr = Expression::parse(&licenses.join(" AND ")).ok()?;
+    let rejected = policy.check_expression(&expr).err()?;
+    Some(rejection_finding(
+        &format!("license file {path}"),
+        &expr,
+        &rejected,
+        |id, name, severity, title, message| Finding {
+            kind: FindingKind::License,
+            id: id.into(),
+            name: Some(name.into()),
+            severity,
+            title,
+            message,
+            location: Location {
+                path: Some(path.to_owned()),
+                ..Location::default()
+            },
+            evidence: None,
+            references: Vec::new(),
+            properties: BTreeMap::new(),
+        },
+    ))
 }
 
 #[cfg(test)]

@@ -91,6 +91,28 @@ fn build_db(dir: &Path) -> (PathBuf, PathBuf) {
     (db.clone(), db.with_extension("db.gz"))
 }
 
+/// An ECDSA P-256 key pair made by openssl: `(DIR/NAME.pem, DIR/NAME.pub)`.
+fn p256_key_pair(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+    let key = dir.join(format!("{name}.pem"));
+    let public = dir.join(format!("{name}.pub"));
+    run(Command::new("openssl")
+        .args([
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-noout",
+            "-out",
+        ])
+        .arg(&key));
+    run(Command::new("openssl")
+        .args(["pkey", "-pubout", "-in"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&public));
+    (key, public)
+}
+
 fn update(dest: &Path, cache: &Path, extra: &[&str]) -> std::process::Output {
     let mut args = vec![
         "db",
@@ -113,40 +135,8 @@ fn oci_artifacts_install_and_signatures_are_enforced() {
 
     // An ECDSA P-256 key pair and a signature over the gzip blob, made by openssl; a second key that did not
     // sign anything.
-    let key = work.join("key.pem");
-    let public = work.join("key.pub");
-    let other_public = work.join("other.pub");
-    run(Command::new("openssl")
-        .args([
-            "ecparam",
-            "-name",
-            "prime256v1",
-            "-genkey",
-            "-noout",
-            "-out",
-        ])
-        .arg(&key));
-    run(Command::new("openssl")
-        .args(["pkey", "-pubout", "-in"])
-        .arg(&key)
-        .arg("-out")
-        .arg(&public));
-    let other = work.join("other.pem");
-    run(Command::new("openssl")
-        .args([
-            "ecparam",
-            "-name",
-            "prime256v1",
-            "-genkey",
-            "-noout",
-            "-out",
-        ])
-        .arg(&other));
-    run(Command::new("openssl")
-        .args(["pkey", "-pubout", "-in"])
-        .arg(&other)
-        .arg("-out")
-        .arg(&other_public));
+    let (key, public) = p256_key_pair(&work, "key");
+    let (_, other_public) = p256_key_pair(&work, "other");
     let sig = work.join("db.sig");
     run(Command::new("openssl")
         .args(["dgst", "-sha256", "-sign"])

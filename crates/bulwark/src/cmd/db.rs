@@ -14,7 +14,7 @@ pub(crate) enum DbCommand {
     Build(BuildArgs),
     /// Replace the DB: download a prebuilt one (sha256-verified, optionally signature-checked) from a URL or an
     /// OCI registry artifact, or rebuild it from the upstream feeds.
-    Update(UpdateArgs),
+    Update(Box<UpdateArgs>),
     /// Show the vulnerability database's age and sources.
     Info(InfoArgs),
 }
@@ -88,7 +88,7 @@ pub(crate) struct UpdateArgs {
     #[arg(long, value_name = "FILE|URL", requires = "public_key")]
     pub(crate) signature: Option<String>,
     #[command(flatten)]
-    pub(crate) registry: RegistryArgs,
+    pub(crate) registry: super::image::RegistryArgs,
     /// Expected sha256 of the download (hex, or sha256:hex).
     #[arg(long)]
     pub(crate) sha256: Option<String>,
@@ -113,25 +113,6 @@ pub(crate) struct UpdateArgs {
     /// Print nothing but errors.
     #[arg(long, short = 'q')]
     pub(crate) quiet: bool,
-}
-
-/// How to reach a registry for `--oci`.
-#[derive(Debug, clap::Args)]
-pub(crate) struct RegistryArgs {
-    /// Use plain HTTP for the registry (always allowed for 127.0.0.1 and localhost).
-    #[arg(long)]
-    pub(crate) insecure: bool,
-    /// PEM CA bundle to trust for the registry.
-    #[arg(long, value_name = "FILE")]
-    pub(crate) ca_file: Option<PathBuf>,
-    /// Registry user name (else ~/.docker/config.json).
-    #[arg(long, env = "BULWARK_REGISTRY_USERNAME")]
-    pub(crate) username: Option<String>,
-    #[arg(long, env = "BULWARK_REGISTRY_PASSWORD", hide_env_values = true)]
-    pub(crate) password: Option<String>,
-    /// Blob cache directory [default: ~/.cache/bulwark/registry].
-    #[arg(long, value_name = "DIR")]
-    pub(crate) cache_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -380,18 +361,8 @@ fn update_from_oci(
         .parse()
         .with_context(|| format!("'{reference}' is not an OCI reference"))?;
     let opts = bulwark_registry::PullOptions {
-        cache_dir: a
-            .registry
-            .cache_dir
-            .clone()
-            .unwrap_or_else(bulwark_registry::default_cache_dir),
-        insecure: a.registry.insecure,
-        ca_file: a.registry.ca_file.clone(),
-        username: a.registry.username.clone(),
-        password: a.registry.password.clone(),
-        progress: crate::progress::bar(a.quiet),
         artifact: true,
-        ..bulwark_registry::PullOptions::default()
+        ..a.registry.pull_options(a.quiet)
     };
     let pulled =
         bulwark_registry::pull(&r, &opts).with_context(|| format!("failed to pull {r}"))?;

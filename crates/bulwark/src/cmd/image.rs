@@ -34,6 +34,17 @@ pub(crate) struct ImageArgs {
     /// Platform to pick from a multi-arch image.
     #[arg(long, default_value = "linux/amd64")]
     pub(crate) platform: String,
+    #[command(flatten)]
+    pub(crate) registry: RegistryArgs,
+    /// Do not re-hash layer blobs while reading them (manifests and configs are still checked, and registry
+    /// downloads are always verified as they arrive). Saves reading every byte of uncompressed layers.
+    #[arg(long)]
+    pub(crate) skip_layer_verify: bool,
+}
+
+/// How to reach a registry: image pulls and `db update --oci`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct RegistryArgs {
     /// Where pulled blobs are cached.
     #[arg(long, env = "BULWARK_CACHE_DIR")]
     pub(crate) cache_dir: Option<PathBuf>,
@@ -50,10 +61,25 @@ pub(crate) struct ImageArgs {
     pub(crate) username: Option<String>,
     #[arg(long, env = "BULWARK_PASSWORD", hide_env_values = true)]
     pub(crate) password: Option<String>,
-    /// Do not re-hash layer blobs while reading them (manifests and configs are still checked, and registry
-    /// downloads are always verified as they arrive). Saves reading every byte of uncompressed layers.
-    #[arg(long)]
-    pub(crate) skip_layer_verify: bool,
+}
+
+impl RegistryArgs {
+    /// Pull options for these flags (the default platform; callers set their own where it matters).
+    pub(crate) fn pull_options(&self, quiet: bool) -> bulwark_registry::PullOptions {
+        bulwark_registry::PullOptions {
+            cache_dir: self
+                .cache_dir
+                .clone()
+                .unwrap_or_else(bulwark_registry::default_cache_dir),
+            insecure: self.insecure,
+            ca_file: self.ca_file.clone(),
+            username: self.username.clone(),
+            password: self.password.clone(),
+            max_cache_bytes: self.cache_max_mib.map(|m| m << 20),
+            progress: crate::progress::bar(quiet),
+            ..bulwark_registry::PullOptions::default()
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -356,17 +382,7 @@ fn pull(reference: &str, args: &ImageArgs, quiet: bool) -> Result<Image> {
     })?;
     let opts = bulwark_registry::PullOptions {
         platform: args.platform.parse().map_err(|e| anyhow::anyhow!("{e}"))?,
-        cache_dir: args
-            .cache_dir
-            .clone()
-            .unwrap_or_else(bulwark_registry::default_cache_dir),
-        insecure: args.insecure,
-        ca_file: args.ca_file.clone(),
-        username: args.username.clone(),
-        password: args.password.clone(),
-        max_cache_bytes: args.cache_max_mib.map(|m| m << 20),
-        progress: crate::progress::bar(quiet),
-        ..bulwark_registry::PullOptions::default()
+        ..args.registry.pull_options(quiet)
     };
     let pulled =
         bulwark_registry::pull(&r, &opts).with_context(|| format!("failed to pull {r}"))?;

@@ -5,9 +5,9 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use bulwark_license::{Class, Expression, Policy, PolicyConfig};
+use bulwark_license::{Class, Policy, PolicyConfig};
 use bulwark_report::{LicenseFile, Report};
-use bulwark_types::{Finding, FindingKind, Location};
+use bulwark_types::Finding;
 
 #[derive(Debug, Clone, Default, clap::Args)]
 pub(crate) struct LicenseArgs {
@@ -61,15 +61,12 @@ pub(crate) fn apply(report: &mut Report, args: &LicenseArgs) -> Result<()> {
     report
         .findings
         .extend(bulwark_license::evaluate(&report.packages, &policy));
-    if !policy.is_empty() {
-        let files = std::mem::take(&mut report.license_files);
-        for f in &files {
-            if let Some(finding) = check_file(f, &policy) {
-                report.findings.push(finding);
-            }
-        }
-        report.license_files = files;
-    }
+    let file_findings: Vec<Finding> = report
+        .license_files
+        .iter()
+        .filter_map(|f| bulwark_license::evaluate_file(&f.path, &f.licenses, &policy))
+        .collect();
+    report.findings.extend(file_findings);
     Ok(())
 }
 
@@ -91,51 +88,5 @@ pub(crate) fn detect_file(root: &Path, rel: &str) -> Option<LicenseFile> {
             .into_iter()
             .map(|d| d.id.to_owned())
             .collect(),
-    })
-}
-
-/// A license file whose licenses (all of them apply: `AND`) break the policy.
-fn check_file(f: &LicenseFile, policy: &Policy) -> Option<Finding> {
-    if f.licenses.is_empty() {
-        return None;
-    }
-    let expr = Expression::parse(&f.licenses.join(" AND ")).ok()?;
-    let rejections = policy.check_expression(&expr).err()?;
-    let denied = rejections.iter().find_map(|r| r.denied_by.clone());
-    let worst = rejections
-        .iter()
-        .map(|r| r.class)
-        .max()
-        .unwrap_or(Class::Unknown);
-    let (id, name) = if denied.is_some() {
-        (bulwark_license::DENIED_ID, "denied-license")
-    } else {
-        (bulwark_license::NOT_ALLOWED_ID, "license-not-allowed")
-    };
-    let why = rejections
-        .iter()
-        .map(|r| match &r.denied_by {
-            Some(d) => format!("{} (denied by {d})", r.requirement),
-            None => format!("{} (not allowed)", r.requirement),
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut properties = std::collections::BTreeMap::new();
-    properties.insert("license".into(), expr.to_string().into());
-    properties.insert(
-        "licenseClass".into(),
-        serde_json::to_value(worst).unwrap_or_default(),
-    );
-    Some(Finding {
-        kind: FindingKind::License,
-        id: id.into(),
-        name: Some(name.into()),
-        severity: bulwark_license::policy::severity(worst),
-        title: format!("License file {} holds {expr}", f.path),
-        message: format!("{} holds license text for {expr}; rejected: {why}", f.path),
-        location: Location::file(f.path.clone()),
-        evidence: None,
-        references: Vec::new(),
-        properties,
     })
 }
