@@ -1,4 +1,8 @@
 //! `.bulwarkignore.yaml`: user-maintained exceptions. The format is documented in the crate README.
+//!
+//! Two syntaxes, told apart by the first meaningful line: YAML (a top-level `ignore:` list), or the line format
+//! that `.trivyignore` and Bulwark's manifest ignore files use — one entry a line,
+//! `ID [Kind/namespace/name] [exp:YYYY-MM-DD] reason…`, `#` starting a comment.
 
 use std::path::Path;
 
@@ -28,6 +32,8 @@ pub struct IgnoreEntry {
     pub package: Option<String>,
     /// A glob on the finding's location path (`/usr/lib/**`; a leading `/` is optional).
     pub path: Option<String>,
+    /// A Kubernetes object, `Kind/namespace/name` or `Kind/name`, where `*` matches any run of characters.
+    pub resource: Option<String>,
     /// Last day the entry suppresses (inclusive, UTC).
     pub expires: Option<Date>,
     pub reason: Option<String>,
@@ -35,6 +41,7 @@ pub struct IgnoreEntry {
     pub line: usize,
     package_matcher: Option<PackageMatcher>,
     path_glob: Option<Glob>,
+    resource_glob: Option<Glob>,
 }
 
 #[derive(Debug, Clone)]
@@ -56,6 +63,7 @@ struct RawEntry {
     id: Option<String>,
     package: Option<String>,
     path: Option<String>,
+    resource: Option<String>,
     expires: Option<String>,
     reason: Option<String>,
 }
@@ -79,10 +87,20 @@ pub fn parse_ignore(text: &str, source: &str) -> Result<IgnoreFile, EvalError> {
         line,
         message,
     };
-    let has_content = text
+    let first = text
         .lines()
-        .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#') && l.trim() != "---");
-    let raw: RawFile = if has_content {
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#') && *l != "---");
+    let Some(first) = first else {
+        return Ok(IgnoreFile {
+            source: source.to_string(),
+            entries: Vec::new(),
+        });
+    };
+    if is_line_format(first) {
+        return parse_lines(text, source);
+    }
+    let raw: RawFile = {
         serde_yaml::from_str(text).map_err(|e| EvalError::Yaml {
             file: source.to_string(),
             line: e.location().map(|l| l.line()),
@@ -91,8 +109,6 @@ pub fn parse_ignore(text: &str, source: &str) -> Result<IgnoreFile, EvalError> {
                 .to_string()
                 .replace("struct RawFile", "a mapping with an `ignore:` list"),
         })?
-    } else {
-        RawFile { ignore: Vec::new() }
     };
     let lines = entry_lines(text);
     let mut entries = Vec::with_capacity(raw.ignore.len());
@@ -101,11 +117,17 @@ pub fn parse_ignore(text: &str, source: &str) -> Result<IgnoreFile, EvalError> {
         let line = lines.get(n).or(lines.last()).copied().unwrap_or(1);
         let nonempty =
             |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-        let (id, package, path) = (nonempty(e.id), nonempty(e.package), nonempty(e.path));
-        if id.is_none() && package.is_none() && path.is_none() {
+        let (id, package, path, resource) = (
+            nonempty(e.id),
+            nonempty(e.package),
+            nonempty(e.path),
+            nonempty(e.resource),
+        );
+        if id.is_none() && package.is_none() && path.is_none() && resource.is_none() {
             return Err(invalid(
                 Some(line),
-                "ignore entry has none of id, package or path; it would suppress everything".into(),
+                "ignore entry has none of id, package, path or resource; it would suppress everything"
+                    .into(),
             ));
         }
         let expires = match e.expires.as_deref().map(str::trim) {
@@ -133,16 +155,100 @@ pub fn parse_ignore(text: &str, source: &str) -> Result<IgnoreFile, EvalError> {
                     .map_err(|m| invalid(Some(line), format!("path: {m}")))?,
             ),
         };
-        entries.push(IgnoreEntry {
-            id,
-            package,
-            path,
+        entries.push(IgnoreEntry::new(
+            Selectors {
+                id,
+                package,
+                path,
+                resource,
+            },
             expires,
-            reason: nonempty(e.reason),
+            nonempty(e.reason),
             line,
             package_matcher,
             path_glob,
-        });
+        )?);
+    }
+    Ok(IgnoreFile {
+        source: source.to_string(),
+        entries,
+    })
+}
+
+/// What an entry selects by.
+struct Selectors {
+    id: Option<String>,
+    package: Option<String>,
+    path: Option<String>,
+    resource: Option<String>,
+}
+
+/// The line format starts with an id (`CVE-2024-1`, `BW-K8S-0002`, `privileged-container`, `all`); YAML starts
+/// with a key (`ignore:`), a list item or a flow collection.
+fn is_line_format(first: &str) -> bool {
+    let token = first.split_whitespace().next().unwrap_or_default();
+    !(token.ends_with(':') || first.starts_with(['-', '{', '[', '"', '\'']) || first.contains(": "))
+}
+
+/// `ID [Kind/namespace/name] [exp:YYYY-MM-DD] reason…` per line.
+fn parse_lines(text: &str, source: &str) -> Result<IgnoreFile, EvalError> {
+    let mut entries = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        let l = raw.split_once('#').map_or(raw, |(a, _)| a).trim();
+        if l.is_empty() || l == "---" {
+            continue;
+        }
+        let mut toks = l.split_whitespace();
+        let id = toks.next().unwrap_or_default().to_string();
+        if id.ends_with(':') {
+            return Err(EvalError::Invalid {
+                file: source.to_string(),
+                line: Some(line),
+                message: format!(
+                    "'{id}' looks like YAML, but the file began in the line format (`ID [Kind/ns/name] [exp:YYYY-MM-DD] reason`)"
+                ),
+            });
+        }
+        let mut resource = None;
+        let mut expires = None;
+        let mut reason = Vec::new();
+        for t in toks {
+            if let Some(d) = t.strip_prefix("exp:") {
+                expires = Some(d.parse::<Date>().map_err(|m| EvalError::Invalid {
+                    file: source.to_string(),
+                    line: Some(line),
+                    message: format!("exp: {m}"),
+                })?);
+            } else if resource.is_none() && reason.is_empty() && t.contains('/') {
+                resource = Some(t.to_string());
+            } else {
+                reason.push(t);
+            }
+        }
+        // `all` with a resource suppresses every rule on that object, as in manifest ignore files.
+        let id = (id != "all").then_some(id);
+        if id.is_none() && resource.is_none() {
+            return Err(EvalError::Invalid {
+                file: source.to_string(),
+                line: Some(line),
+                message: "`all` needs a resource (`all Deployment/ns/name`); alone it would suppress everything"
+                    .into(),
+            });
+        }
+        entries.push(IgnoreEntry::new(
+            Selectors {
+                id,
+                package: None,
+                path: None,
+                resource,
+            },
+            expires,
+            (!reason.is_empty()).then(|| reason.join(" ")),
+            line,
+            None,
+            None,
+        )?);
     }
     Ok(IgnoreFile {
         source: source.to_string(),
@@ -192,6 +298,45 @@ fn entry_lines(text: &str) -> Vec<usize> {
 }
 
 impl IgnoreEntry {
+    fn new(
+        sel: Selectors,
+        expires: Option<Date>,
+        reason: Option<String>,
+        line: usize,
+        package_matcher: Option<PackageMatcher>,
+        path_glob: Option<Glob>,
+    ) -> Result<Self, EvalError> {
+        // `*` is the only wildcard of resource patterns; `/` is an ordinary character in them.
+        let resource_glob = match &sel.resource {
+            None => None,
+            Some(r) => Some(Glob::new(r, false).map_err(|m| EvalError::Invalid {
+                file: String::new(),
+                line: Some(line),
+                message: format!("resource: {m}"),
+            })?),
+        };
+        Ok(Self {
+            id: sel.id,
+            package: sel.package,
+            path: sel.path,
+            resource: sel.resource,
+            expires,
+            reason,
+            line,
+            package_matcher,
+            path_glob,
+            resource_glob,
+        })
+    }
+
+    /// Does the entry's resource pattern (if any) match `Kind/namespace/name`?
+    #[must_use]
+    pub fn matches_resource(&self, resource: &str) -> bool {
+        self.resource_glob
+            .as_ref()
+            .is_none_or(|g| g.is_match(resource))
+    }
+
     /// Is the entry expired on `today`? It suppresses through its `expires` day.
     #[must_use]
     pub fn is_expired(&self, today: Date) -> bool {
@@ -211,12 +356,16 @@ impl IgnoreEntry {
         if let Some(p) = &self.path {
             sel.push(format!("path {p}"));
         }
+        if let Some(r) = &self.resource {
+            sel.push(format!("resource {r}"));
+        }
         format!("{source}:{} ({})", self.line, sel.join(", "))
     }
 
     pub(crate) fn matches(&self, f: &FindingView<'_>) -> bool {
         if let Some(id) = &self.id
             && !f.has_id(id)
+            && f.finding.name.as_deref() != Some(id.as_str())
         {
             return false;
         }
@@ -240,6 +389,14 @@ impl IgnoreEntry {
                 return false;
             }
         }
+        if let Some(g) = &self.resource_glob {
+            let Some(r) = f.finding.location.resource.as_deref() else {
+                return false;
+            };
+            if !g.is_match(r) {
+                return false;
+            }
+        }
         true
     }
 }
@@ -256,6 +413,44 @@ mod tests {
         let f = parse_ignore(text, "f.yaml").unwrap();
         assert_eq!(f.entries[1].line, 6);
         assert_eq!(f.entries[1].path.as_deref(), Some("/a"));
+    }
+
+    #[test]
+    fn line_format_is_accepted() {
+        let f = parse_ignore(
+            "# .trivyignore style\nCVE-2023-1234\nCVE-2023-5678 exp:2027-01-31 accepted risk\n\nBW-K8S-0002 DaemonSet/kube-system/cilium CNI needs it\nall Deployment/dev/* dev namespace\n",
+            ".trivyignore",
+        )
+        .unwrap();
+        assert_eq!(f.entries.len(), 4);
+        assert_eq!(f.entries[0].id.as_deref(), Some("CVE-2023-1234"));
+        assert_eq!(f.entries[1].line, 3);
+        assert_eq!(f.entries[1].reason.as_deref(), Some("accepted risk"));
+        assert!(f.entries[1].expires.is_some());
+        assert_eq!(
+            f.entries[2].resource.as_deref(),
+            Some("DaemonSet/kube-system/cilium")
+        );
+        assert!(f.entries[3].id.is_none());
+        assert!(f.entries[3].matches_resource("Deployment/dev/web"));
+        assert!(!f.entries[3].matches_resource("Deployment/prod/web"));
+        let e = parse_ignore("CVE-1\nCVE-2 exp:2024-13-01\n", "x")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("x:2"), "{e}");
+        let e = parse_ignore("all\n", "x").unwrap_err().to_string();
+        assert!(e.contains("x:1") && e.contains("resource"), "{e}");
+    }
+
+    #[test]
+    fn misspelt_yaml_is_an_error_not_an_empty_file() {
+        for text in [
+            "ignores:\n  - id: CVE-1\n",
+            "ignore: {id: x}\n",
+            "- id: CVE-1\n",
+        ] {
+            assert!(parse_ignore(text, "f").is_err(), "{text}");
+        }
     }
 
     #[test]

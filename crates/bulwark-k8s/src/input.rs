@@ -126,7 +126,7 @@ fn run(tool: &str, cmd: &mut Command, what: &Path) -> Result<Vec<u8>, K8sError> 
 fn helm(dir: &Path, set: &[String], values: &[PathBuf]) -> Result<Source, K8sError> {
     let helm = find_tool("helm").ok_or_else(|| K8sError::ToolMissing {
         tool: "helm".into(),
-        hint: "install Helm (https://helm.sh/docs/intro/install/) or run ../shared/tools/install-peers.sh".into(),
+        hint: "install Helm (https://helm.sh/docs/intro/install/) and put `helm` on PATH".into(),
     })?;
     let mut cmd = Command::new(helm);
     cmd.arg("template").arg("release").arg(dir);

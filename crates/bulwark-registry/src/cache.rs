@@ -63,11 +63,17 @@ impl Drop for TempGuard {
 }
 
 impl BlobCache {
-    /// Opens (creating if needed) `<dir>/blobs/sha256`.
+    /// Opens `<dir>/blobs/sha256`. Nothing is created until the first blob is stored, so a pull that fails
+    /// before any download leaves no empty cache directories behind.
     pub fn open(dir: &Path) -> Result<Self, RegistryError> {
         let blobs = dir.join("blobs").join("sha256");
-        fs::create_dir_all(&blobs)
-            .map_err(|e| RegistryError::io("creating cache directory", &blobs, e))?;
+        if blobs.exists() && !blobs.is_dir() {
+            return Err(RegistryError::io(
+                "opening cache directory",
+                &blobs,
+                io::Error::other("not a directory"),
+            ));
+        }
         Ok(Self { blobs })
     }
 
@@ -101,6 +107,13 @@ impl BlobCache {
         source: &mut dyn Read,
         on_bytes: &mut dyn FnMut(u64),
     ) -> Result<PathBuf, StoreError> {
+        fs::create_dir_all(&self.blobs).map_err(|e| {
+            StoreError::Cache(RegistryError::io(
+                "creating cache directory",
+                &self.blobs,
+                e,
+            ))
+        })?;
         let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
         let temp = self.blobs.join(format!(
             ".tmp-{}-{}-{n}",
@@ -172,8 +185,11 @@ impl BlobCache {
     /// cache holds at most `max_bytes`, never deleting a path in `keep`. Leftover temporary
     /// files older than a day are removed too. Returns the number of bytes freed.
     pub fn evict(&self, max_bytes: u64, keep: &HashSet<PathBuf>) -> Result<u64, RegistryError> {
-        let entries =
-            fs::read_dir(&self.blobs).map_err(|e| RegistryError::io("listing", &self.blobs, e))?;
+        let entries = match fs::read_dir(&self.blobs) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(RegistryError::io("listing", &self.blobs, e)),
+        };
         let mut blobs = Vec::new();
         let mut total: u64 = 0;
         let day_ago = SystemTime::now() - std::time::Duration::from_hours(24);

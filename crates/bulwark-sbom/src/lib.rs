@@ -36,7 +36,7 @@ pub const MAX_PACKAGES: usize = 1_000_000;
 /// Why an SBOM could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum SbomError {
-    #[error("failed to read {file}: {source}")]
+    #[error("failed to read SBOM {file}: {source}")]
     Io {
         file: String,
         #[source]
@@ -44,7 +44,7 @@ pub enum SbomError {
     },
     #[error("{file} is larger than the {max} bytes allowed for an SBOM")]
     TooLarge { file: String, max: u64 },
-    #[error("{file}:{line}:{column}: invalid SBOM JSON: {message}")]
+    #[error("SBOM {file}:{line}:{column}: invalid JSON: {message}")]
     Json {
         file: String,
         line: usize,
@@ -60,6 +60,8 @@ pub enum SbomError {
 pub enum SbomFormat {
     CycloneDx,
     Spdx,
+    /// Bulwark's own JSON report (`bulwark sbom -f json`, `scan … -f json`).
+    BulwarkJson,
 }
 
 /// What an SBOM says was installed.
@@ -106,19 +108,66 @@ struct Probe {
     bom_format: Option<String>,
     #[serde(rename = "spdxVersion")]
     spdx_version: Option<String>,
+    #[serde(rename = "schemaVersion")]
+    schema_version: Option<serde_json::Value>,
+    tool: Option<ProbeTool>,
+}
+
+#[derive(serde::Deserialize)]
+struct ProbeTool {
+    name: Option<String>,
+    version: Option<String>,
+}
+
+/// The parts of Bulwark's JSON report that an inventory needs.
+#[derive(serde::Deserialize)]
+struct BulwarkReport {
+    target: Option<BulwarkTarget>,
+    os: Option<Distro>,
+    #[serde(default)]
+    packages: Vec<Package>,
+}
+
+#[derive(serde::Deserialize)]
+struct BulwarkTarget {
+    name: Option<String>,
+}
+
+fn parse_bulwark(bytes: &[u8], source: &str, tool: Option<String>) -> Result<Sbom, SbomError> {
+    let r: BulwarkReport = serde_json::from_slice(bytes).map_err(|e| json_error(source, &e))?;
+    if r.packages.len() > MAX_PACKAGES {
+        return Err(SbomError::Unsupported {
+            file: source.into(),
+            message: format!("more than {MAX_PACKAGES} packages"),
+        });
+    }
+    Ok(Sbom {
+        format: SbomFormat::BulwarkJson,
+        spec_version: "1".into(),
+        tool,
+        target_name: r.target.and_then(|t| t.name),
+        packages: r.packages,
+        distro: r.os,
+        diagnostics: Vec::new(),
+    })
 }
 
 /// Parse SBOM JSON, detecting the format; `source` names the file in errors and diagnostics.
 pub fn parse_sbom(bytes: &[u8], source: &str) -> Result<Sbom, SbomError> {
     let probe: Probe = serde_json::from_slice(bytes).map_err(|e| json_error(source, &e))?;
+    let bulwark_tool = probe
+        .tool
+        .filter(|t| t.name.as_deref() == Some("bulwark") && probe.schema_version.is_some())
+        .map(|t| format!("bulwark {}", t.version.unwrap_or_default()));
     match (probe.bom_format, probe.spdx_version) {
         (Some(_), _) => cyclonedx::parse(bytes, source),
         (None, Some(_)) => spdx::parse(bytes, source),
+        (None, None) if bulwark_tool.is_some() => parse_bulwark(bytes, source, bulwark_tool),
         (None, None) => Err(SbomError::Unsupported {
             file: source.into(),
             message:
-                "neither a CycloneDX BOM (no bomFormat) nor an SPDX document (no spdxVersion); \
-                      only JSON encodings are supported"
+                "neither a CycloneDX BOM (no bomFormat), an SPDX document (no spdxVersion) nor a \
+                      Bulwark JSON report; only JSON encodings are supported"
                     .into(),
         }),
     }

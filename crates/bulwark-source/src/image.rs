@@ -657,16 +657,96 @@ fn pick_platform<'a>(
         })
 }
 
+/// Reads until `buf` is full or the file ends.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Why the first block of a file is not a tar header, or `None` when it is one (ustar/GNU magic, or a
+/// pre-POSIX header whose checksum adds up).
+fn not_a_tar(head: &[u8]) -> Option<String> {
+    if head.is_empty() {
+        return Some("the file is empty".into());
+    }
+    if head.starts_with(&[0x1f, 0x8b]) {
+        return Some("it is gzip-compressed; decompress it first (`gunzip`)".into());
+    }
+    if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        return Some("it is zstd-compressed; decompress it first (`unzstd`)".into());
+    }
+    if head.len() < 512 {
+        return Some("too short for a tar header".into());
+    }
+    if &head[257..262] == b"ustar" {
+        return None;
+    }
+    let stored = std::str::from_utf8(&head[148..156])
+        .ok()
+        .map(|s| s.trim_matches(|c: char| c == '\0' || c == ' '))
+        .and_then(|s| u32::from_str_radix(s, 8).ok());
+    let sum: u32 = head
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| {
+            if (148..156).contains(&i) {
+                u32::from(b' ')
+            } else {
+                u32::from(b)
+            }
+        })
+        .sum();
+    if stored == Some(sum) {
+        None
+    } else {
+        Some("no tar header at the start of the file".into())
+    }
+}
+
 /// Indexes the members of a tar file (names → data offset and size) by reading headers only.
 fn index_tar(path: &Path) -> Result<HashMap<String, (u64, u64)>, SourceError> {
-    let file = File::open(path).map_err(|e| SourceError::io(path, e))?;
+    let mut file = File::open(path).map_err(|e| SourceError::io(path, e))?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(SourceError::format(
+            path.display().to_string(),
+            "is a directory, not an image archive",
+        ));
+    }
+    // Say what the file is instead of handing its bytes to the tar reader, whose errors quote them.
+    let mut head = [0u8; 512];
+    let n = read_full(&mut file, &mut head).map_err(|e| SourceError::io(path, e))?;
+    if let Some(what) = not_a_tar(&head[..n]) {
+        return Err(SourceError::format(
+            path.display().to_string(),
+            format!("not an image archive (a docker-archive or oci-archive tar): {what}"),
+        ));
+    }
+    file.seek(std::io::SeekFrom::Start(0))
+        .map_err(|e| SourceError::io(path, e))?;
     let mut archive = tar::Archive::new(file);
     let mut members = HashMap::new();
     let mut links = Vec::new();
+    // The tar crate's messages can quote the member name bytes; keep only the first line, bounded.
     let bad = |e: std::io::Error| {
+        let text = e.to_string();
+        let text: String = text
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .take(120)
+            .collect();
         SourceError::format(
             path.display().to_string(),
-            format!("not a readable tar archive: {e}"),
+            format!("not a readable tar archive: {text}"),
         )
     };
     for entry in archive.entries_with_seek().map_err(bad)? {

@@ -52,6 +52,10 @@ pub fn detect(input: &str) -> SourceSpec {
         }
     }
     let (path, tag) = with_tag(input);
+    if !path.exists() && looks_like_path(input) {
+        // `/x/image.tar` that does not exist is a missing file, not a registry reference.
+        return SourceSpec::Archive { path, tag };
+    }
     if path.is_dir() {
         if path.join("oci-layout").is_file() || path.join("index.json").is_file() {
             SourceSpec::OciDir { path, tag }
@@ -65,6 +69,20 @@ pub fn detect(input: &str) -> SourceSpec {
     } else {
         SourceSpec::Registry(input.to_string())
     }
+}
+
+/// Does the user's text name a local file rather than a registry reference? References never start with `/`,
+/// `.` or `~`, and image archives end in a tar extension.
+fn looks_like_path(input: &str) -> bool {
+    // `app.tar:v1` names a tag of `app.tar`; in `host:5000/app` the colon is a port.
+    let base = match input.rsplit_once(':') {
+        Some((p, tag)) if !p.is_empty() && !tag.contains('/') => p,
+        _ => input,
+    };
+    input.starts_with(['/', '.', '~'])
+        || [".tar", ".tar.gz", ".tgz", ".tar.zst", ".oci"]
+            .iter()
+            .any(|ext| base.ends_with(ext))
 }
 
 #[cfg(test)]
@@ -82,6 +100,32 @@ mod tests {
             detect("docker://alpine:3.14"),
             SourceSpec::Registry("alpine:3.14".into())
         );
+    }
+
+    #[test]
+    fn missing_files_are_not_references() {
+        for input in [
+            "/nonexistent.tar",
+            "./image.tar",
+            "../x/oci",
+            "image.tar",
+            "app.tar.gz:v1",
+            "~/i.tar",
+        ] {
+            assert!(
+                matches!(detect(input), SourceSpec::Archive { .. }),
+                "{input}: {:?}",
+                detect(input)
+            );
+        }
+        for input in [
+            "nginx:1.27",
+            "127.0.0.1:5000/app:1",
+            "ghcr.io/org/app.web:v1",
+            "localhost:5000/a",
+        ] {
+            assert!(matches!(detect(input), SourceSpec::Registry(_)), "{input}");
+        }
     }
 
     #[test]

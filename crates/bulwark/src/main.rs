@@ -86,7 +86,7 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("bulwark: error: {err:#}");
+            eprintln!("bulwark: error: {}", error_chain(&err));
             ExitCode::from(2)
         }
     }
@@ -124,6 +124,23 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
     }
 }
 
+/// The error and its causes, each said once: a library error whose message already includes its source's text
+/// (`failed to read x: No such file or directory (os error 2)`) is not followed by that source again.
+fn error_chain(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
         e.downcast_ref::<std::io::Error>()
@@ -136,6 +153,24 @@ mod tests {
     use clap::CommandFactory;
 
     /// clap's own consistency checks (unique short flags, valid defaults) over every subcommand.
+    #[test]
+    fn causes_are_said_once() {
+        let io = std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "No such file or directory (os error 2)",
+        );
+        let lib = anyhow::anyhow!("failed to read x.yaml: {io}").context("scan failed");
+        assert_eq!(
+            super::error_chain(&lib),
+            "scan failed: failed to read x.yaml: No such file or directory (os error 2)"
+        );
+        let chained = anyhow::Error::new(io).context("failed to read x.yaml");
+        assert_eq!(
+            super::error_chain(&chained),
+            "failed to read x.yaml: No such file or directory (os error 2)"
+        );
+    }
+
     #[test]
     fn cli_definition_is_consistent() {
         super::Cli::command().debug_assert();

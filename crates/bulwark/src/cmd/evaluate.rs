@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use bulwark_evaluate::{Date, Filters, PkgClass, apply, gate, load_ignore, load_vex};
 use bulwark_report::Report;
 use bulwark_types::Severity;
@@ -47,8 +47,10 @@ pub(crate) fn evaluate(report: &mut Report, args: &EvalArgs, quiet: bool) -> Res
     let vex = args
         .vex
         .iter()
-        .map(load_vex)
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|p| {
+            load_vex(p).with_context(|| format!("cannot use the VEX file {} (--vex)", p.display()))
+        })
+        .collect::<Result<Vec<_>>>()?;
     let filters = Filters {
         severities: args.severity.clone(),
         ignore_unfixed: args.ignore_unfixed,

@@ -186,8 +186,8 @@ pub(crate) fn scan_image_cmd(args: &ScanImageArgs) -> Result<Outcome> {
 
 /// `bulwark scan sbom`: re-match a stored SBOM without the image.
 pub(crate) fn scan_sbom(args: &ScanSbomArgs) -> Result<Outcome> {
-    let sbom = bulwark_sbom::read_sbom(&args.sbom)
-        .with_context(|| format!("failed to read SBOM {}", args.sbom.display()))?;
+    // The error names the file and says it was the SBOM.
+    let sbom = bulwark_sbom::read_sbom(&args.sbom)?;
     let mut report = Report::new(Target {
         kind: TargetKind::Sbom,
         name: sbom
@@ -278,6 +278,17 @@ fn scan_image(args: &ImageArgs, quiet: bool, extra: Option<Extra<'_>>) -> Result
         SourceSpec::OciDir { path, tag } => Image::open_oci_dir(path, tag.as_deref(), &platform)?,
         SourceSpec::Registry(r) => pull(r, args, quiet)?,
         SourceSpec::Rootfs(dir) => {
+            let forced = args.image.starts_with("dir:") || args.image.starts_with("rootfs:");
+            if !forced && !looks_like_rootfs(dir) {
+                anyhow::bail!(
+                    "{} is neither an OCI image layout (no oci-layout or index.json) nor a root filesystem \
+                     (no etc/, usr/ or bin/); for a repository or any other directory use `bulwark scan fs {}`, \
+                     or write `dir:{}` to scan it as a root filesystem anyway",
+                    dir.display(),
+                    dir.display(),
+                    dir.display()
+                );
+            }
             let wanted = bulwark_catalog::wanted;
             let fs = bulwark_source::read_rootfs(
                 dir,
@@ -376,6 +387,14 @@ fn scan_image(args: &ImageArgs, quiet: bool, extra: Option<Extra<'_>>) -> Result
     Ok(report)
 }
 
+/// A root filesystem has at least one of the top-level directories every Linux image has (distroless and
+/// busybox images included).
+fn looks_like_rootfs(dir: &Path) -> bool {
+    ["etc", "usr", "bin", "lib", "var/lib"]
+        .iter()
+        .any(|d| dir.join(d).is_dir())
+}
+
 fn pull(reference: &str, args: &ImageArgs, quiet: bool) -> Result<Image> {
     let r: bulwark_registry::Reference = reference.parse().with_context(|| {
         format!("'{reference}' is neither a file, a directory nor an image reference")
@@ -461,17 +480,39 @@ pub(crate) fn write_output(
             w.flush()?;
         }
         Some(p) => {
-            let tmp = p.with_extension("bulwark-tmp");
-            let file = std::fs::File::create(&tmp)
-                .with_context(|| format!("cannot create {}", tmp.display()))?;
-            let mut w = std::io::BufWriter::with_capacity(256 << 10, file);
-            if let Err(e) = render(&mut w).and_then(|()| w.flush().map_err(anyhow::Error::from)) {
-                drop(w);
-                let _ = std::fs::remove_file(&tmp);
-                return Err(e);
+            // A uniquely named temporary file created with O_EXCL (no symlink is followed, no other run's file
+            // is reused) in the target's own directory, renamed into place when complete.
+            let dir = match p.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => Path::new("."),
+            };
+            if !dir.is_dir() {
+                anyhow::bail!(
+                    "cannot write {}: directory {} does not exist",
+                    p.display(),
+                    dir.display()
+                );
             }
-            drop(w);
-            std::fs::rename(&tmp, p).with_context(|| format!("cannot write {}", p.display()))?;
+            let name = p.file_name().map_or_else(
+                || std::ffi::OsString::from("report"),
+                std::ffi::OsStr::to_os_string,
+            );
+            let mut prefix = std::ffi::OsString::from(".");
+            prefix.push(&name);
+            prefix.push(".");
+            let tmp = tempfile::Builder::new()
+                .prefix(&prefix)
+                .suffix(".bulwark-tmp")
+                .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
+                .tempfile_in(dir)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?;
+            let mut w = std::io::BufWriter::with_capacity(256 << 10, tmp);
+            render(&mut w)?;
+            let tmp = w
+                .into_inner()
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {}", p.display(), e.error()))?;
+            tmp.persist(p)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {}", p.display(), e.error))?;
         }
     }
     Ok(())

@@ -31,14 +31,25 @@ pub(crate) struct K8sArgs {
     pub(crate) pss_version: String,
     #[command(flatten)]
     pub(crate) out: super::image::OutputArgs,
-    /// Exit 1 when a finding has at least this severity.
+    /// Exit 1 when a reported finding has at least this severity; with --compliance, also when a control of
+    /// the framework fails.
     #[arg(long = "fail-on", value_name = "SEVERITY")]
     pub(crate) fail_on: Option<Severity>,
+    /// Report only these severities (comma-separated): UNKNOWN, INFO, LOW, MEDIUM, HIGH, CRITICAL.
+    #[arg(long, value_delimiter = ',', value_name = "SEVERITY")]
+    pub(crate) severity: Vec<Severity>,
     /// Print a compliance summary: pss-baseline, pss-restricted, cis, nsa, nist-800-190, pci-dss.
     #[arg(long, value_name = "FRAMEWORK")]
     pub(crate) compliance: Option<String>,
-    /// Ignore file: `RULE [Kind/ns/name-pattern] [exp:YYYY-MM-DD] reason` per line.
-    #[arg(long = "ignore-file", value_name = "FILE")]
+    /// Exceptions file, the same for every scan: `.bulwarkignore.yaml` (YAML with `id`, `resource`, `path`,
+    /// `expires`, `reason`) or the line format `RULE [Kind/ns/name-pattern] [exp:YYYY-MM-DD] reason`
+    /// [default: ./.bulwarkignore.yaml when it exists].
+    #[arg(
+        long = "ignorefile",
+        visible_alias = "ignore-file",
+        value_name = "FILE",
+        env = "BULWARK_IGNOREFILE"
+    )]
     pub(crate) ignore_file: Option<std::path::PathBuf>,
     /// Run only these rules (ids or names, comma-separated); `secrets` keeps the secret scan.
     #[arg(long, value_delimiter = ',')]
@@ -74,15 +85,13 @@ pub(crate) fn scan(args: &K8sArgs) -> anyhow::Result<Outcome> {
         values: args.values.clone(),
     }));
     inputs.extend(args.kustomize.iter().map(|d| Input::Kustomize(d.clone())));
-    let ignores = match &args.ignore_file {
-        Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("failed to read {}", p.display()))?;
-            bulwark_k8s::ignore::parse(&text)
-                .map_err(anyhow::Error::msg)
-                .with_context(|| format!("invalid ignore file {}", p.display()))?
-        }
-        None => Vec::new(),
+    let ignore_path = args.ignore_file.clone().or_else(|| {
+        let d = std::path::Path::new(".bulwarkignore.yaml");
+        d.is_file().then(|| d.to_path_buf())
+    });
+    let ignore = match &ignore_path {
+        Some(p) => Some(bulwark_evaluate::load_ignore(p)?),
+        None => None,
     };
     // `--rules` without `secrets` means the listed manifest rules only.
     let secrets_wanted = args.rules.is_empty() || args.rules.iter().any(|r| r == "secrets");
@@ -98,8 +107,6 @@ pub(crate) fn scan(args: &K8sArgs) -> anyhow::Result<Outcome> {
         None
     };
     let opts = ScanOptions {
-        ignores,
-        ignore_file: args.ignore_file.as_ref().map(|p| p.display().to_string()),
         pss_version: version,
         // `--rules secrets` alone: no manifest rule runs.
         run_rules: args.rules.is_empty() || !only_rules.is_empty(),
@@ -107,7 +114,7 @@ pub(crate) fn scan(args: &K8sArgs) -> anyhow::Result<Outcome> {
         collect_values: secret_config.is_some(),
         ..ScanOptions::default()
     };
-    let mut result = bulwark_k8s::scan(&inputs, &opts).context("scan k8s")?;
+    let mut result = bulwark_k8s::scan(&inputs, &opts)?;
     if let Some(mut config) = secret_config {
         // Redaction happens after de-duplication, on the full value (`ManifestSecrets`).
         config.show_secrets = true;
@@ -140,12 +147,40 @@ pub(crate) fn scan(args: &K8sArgs) -> anyhow::Result<Outcome> {
         .join(" ");
     let mut report = Report::new(Target {
         kind: TargetKind::Manifests,
-        name,
+        name: name.clone(),
         image: None,
     });
-    report.findings.clone_from(&result.findings);
+    report.findings = std::mem::take(&mut result.findings);
     report.diagnostics.clone_from(&result.diagnostics);
+    // The ignore file and the severity filter are the ones every scan uses (bulwark-evaluate).
+    let filters = bulwark_evaluate::Filters {
+        severities: args.severity.clone(),
+        ..bulwark_evaluate::Filters::default()
+    };
+    let eval = bulwark_evaluate::apply(
+        &mut report,
+        &filters,
+        ignore.as_ref(),
+        &[],
+        bulwark_evaluate::Date::today_utc(),
+    );
+    result.suppressed += eval.suppressed.len();
+    result.findings.clone_from(&report.findings);
     let compliance = framework.map(|f| result.compliance(f));
+    if result.objects == 0 && !report.has_errors() {
+        let inputs = if name.is_empty() {
+            "the input".to_string()
+        } else {
+            name.clone()
+        };
+        report.diagnostics.push(bulwark_types::Diagnostic::error(
+            format!(
+                "no Kubernetes objects found in {inputs} ({} files, {} YAML documents read); nothing was checked",
+                result.files, result.documents
+            ),
+            bulwark_types::Location::default(),
+        ));
+    }
 
     let format = args.out.format.unwrap_or(Format::Table);
     if !args.out.quiet && format != Format::Table {
@@ -201,7 +236,8 @@ pub(crate) fn scan(args: &K8sArgs) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Untrusted);
     }
     if let Some(t) = args.fail_on
-        && report.findings.iter().any(|f| f.severity >= t)
+        && (report.findings.iter().any(|f| f.severity >= t)
+            || compliance.as_ref().is_some_and(|c| c.failed > 0))
     {
         return Ok(Outcome::PolicyFailed);
     }
