@@ -41,8 +41,8 @@ fn page(r: &RuleDef) -> String {
     let kw: Vec<String> = r.keywords.iter().map(|k| format!("`{k}`")).collect();
     let _ = writeln!(
         s,
-        "A file is searched only around these keywords (case-insensitive): {}. The secret is the part of \
-         this regex's capture group:\n\n```regex\n{}\n```\n",
+        "A file is searched only around these keywords (case-insensitive): {}. The secret reported is \
+         the capture group of this regex (the group named `secret` where there is one):\n\n```regex\n{}\n```\n",
         kw.join(", "),
         crate::expand_pattern(r.pat)
     );

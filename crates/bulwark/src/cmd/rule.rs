@@ -236,12 +236,18 @@ fn index(reg: &[RuleDoc]) -> String {
         if rows.is_empty() {
             continue;
         }
-        let _ = write!(
-            s,
-            "\n## {} (`{}`)\n\n| id | name | severity | title |\n|---|---|---|---|\n",
-            fam.title(),
-            fam.as_str()
-        );
+        let _ = write!(s, "\n## {} (`{}`)\n\n", fam.title(), fam.as_str());
+        match fam {
+            RuleFamily::Secrets => s.push_str(
+                "Custom rules from `--secrets-config` report the ids their configuration gives them.\n\n",
+            ),
+            RuleFamily::Malware => s.push_str(
+                "Other malware findings carry the name of the signature that matched, from the databases given \
+                 with `--malware-rules`: see [malware-signature](malware/malware-signature.md).\n\n",
+            ),
+            _ => {}
+        }
+        s.push_str("| id | name | severity | title |\n|---|---|---|---|\n");
         for d in rows {
             let _ = writeln!(
                 s,
