@@ -82,7 +82,9 @@ fn lookup<'r>(reg: &'r [RuleDoc], key: &str) -> anyhow::Result<&'r RuleDoc> {
              IMAGE --explain {key}`, also scan fs, rootfs and sbom) shows which package it matched and why"
         );
     }
+    // A dotted key a couple of edits away from a rule is a typo of that rule, not a signature name.
     if bulwark_malware::is_signature_name(key)
+        && !near_a_rule(reg, key)
         && let Some(d) = reg
             .iter()
             .find(|d| d.id == bulwark_malware::SIGNATURE_PAGE_ID)
@@ -118,6 +120,15 @@ fn is_advisory_id(key: &str) -> bool {
         && prefix != "BW"
         && prefix.bytes().all(|b| b.is_ascii_uppercase())
         && rest.bytes().next().is_some_and(|b| b.is_ascii_digit())
+}
+
+fn near_a_rule(reg: &[RuleDoc], key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    reg.iter().any(|d| {
+        [d.id, d.name]
+            .iter()
+            .any(|c| levenshtein(&k, &c.to_ascii_lowercase()) <= 2)
+    })
 }
 
 /// Up to five rules whose id, name or alias is within a small edit distance of `key`, or contains it.
@@ -374,6 +385,18 @@ mod tests {
         ] {
             assert!(is_advisory_id(a), "{a}");
         }
+    }
+
+    #[test]
+    fn signature_names_resolve_to_the_malware_page_but_dotted_typos_do_not() {
+        let reg = registry();
+        for name in ["Win.Trojan.Agent-1234567-0", "acme.Webshell_PHP"] {
+            assert_eq!(lookup(&reg, name).unwrap().id, "malware-signature");
+        }
+        let err = lookup(&reg, "privileged.container")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("Did you mean BW-K8S-0002"), "{err}");
     }
 
     #[test]
