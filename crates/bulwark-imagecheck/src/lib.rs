@@ -72,6 +72,31 @@ pub fn rules() -> &'static [&'static Rule] {
     rules::RULES
 }
 
+/// The user docs of every rule, for `bulwark rule` and `docs/rules/{image,dockerfile}/`: `BW-DF-*` rules are
+/// the Dockerfile family, the others the image family.
+#[must_use]
+pub fn rule_docs() -> Vec<bulwark_types::RuleDoc> {
+    rules::RULES
+        .iter()
+        .map(|r| {
+            let m = r.meta;
+            bulwark_types::RuleDoc {
+                id: m.id,
+                name: m.name,
+                family: if m.id.starts_with("BW-DF-") {
+                    bulwark_types::RuleFamily::Dockerfile
+                } else {
+                    bulwark_types::RuleFamily::Image
+                },
+                severity: Some(m.severity),
+                title: m.title,
+                aliases: &[],
+                docs: m.docs(),
+            }
+        })
+        .collect()
+}
+
 /// A rule by id (`BW-DF-0001`, case-insensitive) or name (`curl-pipe-shell`), for `bulwark rule <id>`.
 #[must_use]
 pub fn rule_by_id_or_name(key: &str) -> Option<&'static Rule> {

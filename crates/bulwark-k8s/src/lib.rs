@@ -138,6 +138,26 @@ pub fn rules() -> &'static [&'static dyn Rule] {
     RULES
 }
 
+/// The user docs of every rule, for `bulwark rule` and `docs/rules/k8s/`.
+#[must_use]
+pub fn rule_docs() -> Vec<bulwark_types::RuleDoc> {
+    RULES
+        .iter()
+        .map(|r| {
+            let m = r.meta();
+            bulwark_types::RuleDoc {
+                id: m.id,
+                name: m.name,
+                family: bulwark_types::RuleFamily::Kubernetes,
+                severity: Some(m.severity),
+                title: m.title,
+                aliases: &[],
+                docs: m.docs(),
+            }
+        })
+        .collect()
+}
+
 struct Parsed {
     path: String,
     docs: Vec<yaml::Doc>,

@@ -29,6 +29,7 @@ mod glob;
 pub mod ids;
 pub mod normalize;
 pub mod policy;
+mod rules;
 mod spdx_table;
 
 pub use class::{Class, classify, classify_id};
@@ -38,6 +39,7 @@ pub use policy::{
     DENIED_ID, ExceptionConfig, NOT_ALLOWED_ID, Policy, PolicyConfig, PolicyError, Rejection,
     UNLICENSED_ID, annotate, evaluate, evaluate_file, package_expression,
 };
+pub use rules::rule_docs;
 
 /// Version of the SPDX License List package the id table was generated from.
 pub const SPDX_LIST_SOURCE: &str = spdx_table::SOURCE_VERSION;

@@ -23,6 +23,7 @@ mod allow;
 pub mod config;
 #[doc(hidden)]
 pub mod corpus;
+mod docs;
 pub mod rules;
 pub mod sample;
 mod walk;
@@ -34,6 +35,7 @@ use bulwark_types::{Diagnostic, Finding, FindingKind, Location, Severity};
 use regex::bytes::{CaptureLocations, Regex as BytesRegex, RegexBuilder};
 
 pub use config::{AllowConfig, Config, CustomRule, RuleAllow};
+pub use docs::rule_docs;
 pub use rules::{BUILTIN, Check, Pat, RuleDef};
 pub use walk::DirOptions;
 

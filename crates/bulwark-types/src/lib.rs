@@ -14,6 +14,7 @@
 mod finding;
 mod package;
 pub mod purl;
+mod rule;
 pub mod time;
 
 pub use finding::{
@@ -21,3 +22,4 @@ pub use finding::{
 };
 pub use package::{Distro, LayerRef, Package, PackageType};
 pub use purl::Purl;
+pub use rule::{RuleDoc, RuleFamily};

@@ -41,8 +41,8 @@ enum Command {
         #[command(subcommand)]
         command: cmd::db::DbCommand,
     },
-    /// Print the documentation of a rule (`bulwark rule BW-K8S-0001`).
-    Rule(cmd::k8s::RuleArgs),
+    /// Print the documentation of a rule (`bulwark rule BW-K8S-0001`); `bulwark rule all` lists them.
+    Rule(cmd::rule::RuleArgs),
     /// Print shell completions.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
@@ -111,7 +111,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
             target: ScanTarget::Sbom(args),
         } => cmd::image::scan_sbom(&args),
         Command::Db { command } => cmd::db::run(&command),
-        Command::Rule(args) => cmd::k8s::rule(&args),
+        Command::Rule(args) => cmd::rule::rule(&args),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,

@@ -1,6 +1,6 @@
-//! `bulwark scan k8s` and `bulwark rule`.
+//! `bulwark scan k8s`.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 
 use anyhow::Context;
 use bulwark_k8s::{Framework, Input, ScanOptions, pss};
@@ -57,12 +57,6 @@ pub(crate) struct K8sArgs {
     /// Secrets in Secret and ConfigMap data, container env values and annotations.
     #[command(flatten)]
     pub(crate) secrets: super::secrets::SecretArgs,
-}
-
-#[derive(Debug, clap::Args)]
-pub(crate) struct RuleArgs {
-    /// Rule id or name; `all` lists every rule.
-    pub(crate) id: String,
 }
 
 pub(crate) fn scan(args: &K8sArgs) -> anyhow::Result<Outcome> {
@@ -241,39 +235,5 @@ pub(crate) fn scan(args: &K8sArgs) -> anyhow::Result<Outcome> {
     {
         return Ok(Outcome::PolicyFailed);
     }
-    Ok(Outcome::Clean)
-}
-
-pub(crate) fn rule(args: &RuleArgs) -> anyhow::Result<Outcome> {
-    let mut out = std::io::stdout().lock();
-    if args.id == "all" {
-        for r in bulwark_k8s::rules() {
-            let m = r.meta();
-            writeln!(
-                out,
-                "{}  {:<32} {:<8} {}",
-                m.id, m.name, m.severity, m.title
-            )?;
-        }
-        for r in bulwark_imagecheck::rules() {
-            let m = &r.meta;
-            writeln!(
-                out,
-                "{}  {:<32} {:<8} {}",
-                m.id, m.name, m.severity, m.title
-            )?;
-        }
-        return Ok(Outcome::Clean);
-    }
-    if let Some(r) = bulwark_k8s::rule_by_id_or_name(&args.id) {
-        let m = r.meta();
-        writeln!(out, "{}", m.docs())?;
-        writeln!(out, "Default severity: {}", m.severity)?;
-        return Ok(Outcome::Clean);
-    }
-    let r = bulwark_imagecheck::rule_by_id_or_name(&args.id)
-        .with_context(|| format!("no rule '{}' (try `bulwark rule all`)", args.id))?;
-    writeln!(out, "{}", r.meta.docs())?;
-    writeln!(out, "Default severity: {}", r.meta.severity)?;
     Ok(Outcome::Clean)
 }

@@ -7,5 +7,6 @@ pub(crate) mod image;
 pub(crate) mod k8s;
 pub(crate) mod licenses;
 pub(crate) mod malware;
+pub(crate) mod rule;
 pub(crate) mod secrets;
 pub(crate) mod vulns;
