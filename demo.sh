@@ -5,11 +5,14 @@ cd "$(dirname "$0")"
 fx=${BULWARK_FIXTURES:-../shared/fixtures}
 v=$fx/vulndata
 t=crates/bulwark-vulndb/testdata
-cargo build --release -q -p bulwark
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+echo "Building bulwark (release build; the first one takes several minutes on 2 cores)..."
+cargo build --release -p bulwark
 bw=target/release/bulwark
 db=target/demo/bulwark.db
 mkdir -p target/demo
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+# Escape codes only on a terminal.
+step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; "$@"; }
 
 # 1. A vulnerability DB from the fixture feeds (OSV, Debian tracker format, Alpine secdb, CISA KEV).
 step $bw db build -o $db --osv $v/osv/PyPI-all.zip --osv $v/osv/Go-all.zip --osv $v/osv/crates.io-all.zip \
