@@ -14,10 +14,12 @@ mkdir -p target/demo
 # Escape codes only on a terminal.
 step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; "$@"; }
 
-# 1. A vulnerability DB from the fixture feeds (OSV, Debian tracker format, Alpine secdb, CISA KEV).
+# 1. A vulnerability DB from the fixture feeds (OSV, Debian tracker format, Alpine secdb, CISA KEV, and NVD's
+#    CVSS for the CVEs the demo finds, so severities come from the data).
 step $bw db build -o $db --osv $v/osv/PyPI-all.zip --osv $v/osv/Go-all.zip --osv $v/osv/crates.io-all.zip \
   --osv $v/osv/AlmaLinux-all.zip --osv $t/osv-npm --debian $t/debian/bookworm-app-tracker.json \
-  --secdb $v/alpine-secdb --secdb $t/alpine-secdb --kev $v/kev/known_exploited_vulnerabilities.json
+  --secdb $v/alpine-secdb --secdb $t/alpine-secdb --kev $v/kev/known_exploited_vulnerabilities.json \
+  --nvd $t/nvd/demo-cves.json
 step $bw db info --db $db
 # 2. An image: packages with the layer that brought them in, vulnerabilities grouped by layer, a gate.
 step $bw scan image --db $db "$fx/images/alpine314.docker.tar"

@@ -395,3 +395,41 @@ fn k8s_severity_filter() {
     );
     assert_eq!(ids(&out), ["BW-K8S-0002"]);
 }
+
+/// The demo's severities come from the data: with NVD's CVSS for the CVEs that Alpine's secdb lists without a
+/// severity, nothing is UNKNOWN, and NVD's own ratings come through (CVE-2022-37434 is 9.8 CRITICAL at NVD,
+/// the busybox CVE-2021-4237x are 7.2 HIGH).
+#[test]
+fn demo_severities_come_from_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db").display().to_string();
+    let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bulwark-vulndb/testdata");
+    let secdb = testdata.join("alpine-secdb").display().to_string();
+    let nvd = testdata.join("nvd/demo-cves.json").display().to_string();
+    let out = bulwark(&[
+        "db", "build", "-q", "-o", &db, "--secdb", &secdb, "--nvd", &nvd,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = bulwark(&[
+        "scan",
+        "image",
+        "--db",
+        &db,
+        "-f",
+        "json",
+        &image("alpine314.docker.tar"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let vulns: Vec<(&str, &str)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "vulnerability")
+        .map(|f| (f["id"].as_str().unwrap(), f["severity"].as_str().unwrap()))
+        .collect();
+    assert!(vulns.len() >= 15, "{vulns:?}");
+    assert!(vulns.iter().all(|(_, s)| *s != "UNKNOWN"), "{vulns:?}");
+    assert!(vulns.contains(&("CVE-2022-37434", "CRITICAL")), "{vulns:?}");
+    assert!(vulns.contains(&("CVE-2021-42378", "HIGH")), "{vulns:?}");
+}
