@@ -175,6 +175,21 @@ pub fn parse_ignore(text: &str, source: &str) -> Result<IgnoreFile, EvalError> {
     })
 }
 
+/// `secrets`, `malware`, `licenses`, `vulnerabilities`, `misconfigurations`: every finding of that kind (as the
+/// `bulwark.dev/ignore: secrets` annotation reads).
+fn is_family(id: &str, kind: bulwark_types::FindingKind) -> bool {
+    use bulwark_types::FindingKind as K;
+    let want = match id.to_ascii_lowercase().as_str() {
+        "secrets" => K::Secret,
+        "malware" => K::Malware,
+        "licenses" => K::License,
+        "vulnerabilities" => K::Vulnerability,
+        "misconfigurations" => K::Misconfiguration,
+        _ => return false,
+    };
+    kind == want
+}
+
 /// What an entry selects by.
 struct Selectors {
     id: Option<String>,
@@ -366,6 +381,7 @@ impl IgnoreEntry {
         if let Some(id) = &self.id
             && !f.has_id(id)
             && f.finding.name.as_deref() != Some(id.as_str())
+            && !is_family(id, f.finding.kind)
         {
             return false;
         }
