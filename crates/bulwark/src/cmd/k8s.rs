@@ -1,6 +1,6 @@
 //! `bulwark scan k8s` and `bulwark rule`.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 use anyhow::Context;
 use bulwark_k8s::{Framework, Input, ScanOptions, pss};
@@ -168,20 +168,29 @@ pub(crate) fn scan(args: &K8sArgs) -> anyhow::Result<Outcome> {
                 writeln!(out)?;
             }
             Format::Table => {
-                let color = args.out.output.is_none()
-                    && std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none();
-                bulwark_report::render(format, &report, &RenderOptions { color }, out)?;
+                let options = RenderOptions::for_output(args.out.output.is_none());
+                bulwark_report::render(format, &report, &options, out)?;
                 if let Some(c) = &compliance {
-                    writeln!(
-                        out,
-                        "\ncompliance {:?}: {} controls passed, {} failed",
-                        c.framework, c.passed, c.failed
-                    )?;
-                    for ctl in &c.controls {
-                        let mark = if ctl.failed { "FAIL" } else { "pass" };
-                        writeln!(out, "  {mark} {:<60} {}", ctl.control, ctl.rules.join(","))?;
-                    }
+                    let table = bulwark_report::ComplianceTable {
+                        framework: c.framework.display_name().to_owned(),
+                        controls: c
+                            .controls
+                            .iter()
+                            .map(|ctl| bulwark_report::ComplianceControl {
+                                id: ctl.control.clone(),
+                                title: c
+                                    .framework
+                                    .control_title(&ctl.control)
+                                    .unwrap_or_default()
+                                    .to_owned(),
+                                failed: ctl.failed,
+                                findings: ctl.findings,
+                                rules: ctl.rules.clone(),
+                            })
+                            .collect(),
+                    };
+                    writeln!(out)?;
+                    bulwark_report::render_compliance(&table, &options, out)?;
                 }
                 writeln!(
                     out,
