@@ -716,3 +716,182 @@ pub fn render_compliance(
     w.write_all(out.as_bytes())?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap as Map;
+
+    use bulwark_types::{Distro, Location};
+
+    use super::*;
+    use crate::{Omitted, Target};
+
+    fn package(t: PackageType, name: &str, version: &str, found_in: &str) -> Package {
+        let mut p = Package::new(t, name, version);
+        p.purl = format!("pkg:{}/{name}@{version}", t.purl_type());
+        p.found_in = Some(found_in.into());
+        p.layer = Some(LayerRef {
+            index: 1,
+            created_by: Some("RUN install".into()),
+            ..LayerRef::default()
+        });
+        p
+    }
+
+    fn vuln(p: &Package, id: &str, severity: Severity) -> Finding {
+        let mut properties = Map::new();
+        properties.insert("purl".to_owned(), p.purl.clone().into());
+        properties.insert("packageName".to_owned(), p.name.clone().into());
+        properties.insert("installedVersion".to_owned(), p.version.clone().into());
+        Finding {
+            kind: FindingKind::Vulnerability,
+            id: id.into(),
+            name: None,
+            severity,
+            title: format!("{id} in {}", p.name),
+            message: String::new(),
+            location: Location::default(),
+            evidence: None,
+            references: Vec::new(),
+            properties,
+        }
+    }
+
+    fn report(kind: TargetKind) -> Report {
+        let mut r = Report::new(Target {
+            kind,
+            name: "app:1".into(),
+            image: None,
+        });
+        r.os = Some(Distro {
+            id: "debian".into(),
+            version_id: Some("12".into()),
+            ..Distro::default()
+        });
+        let libc = package(
+            PackageType::Dpkg,
+            "libc6",
+            "2.36-9+deb12u4",
+            "/var/lib/dpkg/status",
+        );
+        let requests = package(
+            PackageType::Python,
+            "requests",
+            "2.19.0",
+            "/usr/lib/python3/dist-packages/requests-2.19.0.dist-info/METADATA",
+        );
+        r.findings = vec![
+            vuln(&requests, "PYSEC-2018-28", Severity::Medium),
+            vuln(&libc, "CVE-2024-2961", Severity::High),
+        ];
+        r.packages = vec![libc, requests];
+        r
+    }
+
+    fn render(r: &Report, width: usize, inventory: bool) -> String {
+        let mut out = Vec::new();
+        let o = RenderOptions {
+            width,
+            inventory,
+            ..RenderOptions::default()
+        };
+        render_table(r, &o, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// The lines between a heading and the end of the table under it.
+    fn section<'a>(text: &'a str, heading: &str) -> &'a str {
+        let start = text
+            .find(&format!("\n{heading}\n"))
+            .unwrap_or_else(|| panic!("no {heading}:\n{text}"));
+        let rest = &text[start..];
+        &rest[..rest.find('└').unwrap()]
+    }
+
+    #[test]
+    fn os_and_language_vulnerabilities_get_their_own_tables() {
+        let text = render(&report(TargetKind::Image), 160, false);
+        let os = section(&text, "debian 12 (os)");
+        let py = section(&text, "Python (python-pkg)");
+        assert!(os.contains("libc6") && os.contains("CVE-2024-2961") && os.contains("dpkg"));
+        assert!(!os.contains("requests"));
+        assert!(py.contains("requests") && py.contains("PYSEC-2018-28"));
+        assert!(py.contains("requests-2.19.0.dist-info/METADATA"), "{py}");
+        assert!(!py.contains("libc6"));
+        assert!(text.find("debian 12 (os)") < text.find("Python (python-pkg)"));
+        for h in ["Type", "Path", "Layer"] {
+            assert!(os.contains(h) && py.contains(h), "{h}:\n{text}");
+        }
+        assert!(
+            text.contains("layer 1: RUN install"),
+            "layer legend:\n{text}"
+        );
+    }
+
+    #[test]
+    fn package_count_only_where_there_are_packages_to_count() {
+        assert!(render(&report(TargetKind::Image), 160, false).contains("\nPackages: 2\n"));
+        let mut k8s = report(TargetKind::Manifests);
+        k8s.packages.clear();
+        k8s.os = None;
+        assert!(!render(&k8s, 160, false).contains("Packages:"));
+    }
+
+    #[test]
+    fn what_filters_left_out_is_said_in_the_summary() {
+        let mut r = report(TargetKind::Image);
+        assert!(!render(&r, 160, false).contains("Not shown"));
+        r.omitted = Some(Omitted {
+            filtered: 7,
+            suppressed: 2,
+            filters: vec!["--severity HIGH,CRITICAL".into()],
+        });
+        let text = render(&r, 160, false);
+        let summary = &text[..text.find('┌').unwrap()];
+        assert!(
+            summary.contains(
+                "Not shown: 7 filtered out by --severity HIGH,CRITICAL; 2 suppressed by VEX or the ignore file"
+            ),
+            "{summary}"
+        );
+    }
+
+    #[test]
+    fn inventory_lists_packages_not_findings() {
+        let text = render(&report(TargetKind::Image), 100, true);
+        assert!(section(&text, "debian 12 (os): 1 package").contains("2.36-9+deb12u4"));
+        assert!(section(&text, "Python (python-pkg): 1 package").contains("requests"));
+        assert!(!text.contains("CVE-2024-2961") && !text.contains("Findings"));
+    }
+
+    #[test]
+    fn compliance_controls_in_numeric_order_with_titles() {
+        let ctl = |id: &str, title: &str| ComplianceControl {
+            id: id.into(),
+            title: title.into(),
+            failed: id == "5.1.10",
+            findings: usize::from(id == "5.1.10"),
+            rules: vec!["BW-K8S-0001".into()],
+        };
+        let c = ComplianceTable {
+            framework: "CIS Kubernetes Benchmark v1.9.0".into(),
+            controls: vec![
+                ctl("5.1.10", "Ten"),
+                ctl("5.1.2", "Two"),
+                ctl("5.2.1", "Other"),
+            ],
+        };
+        let mut out = Vec::new();
+        render_compliance(&c, &RenderOptions::default(), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let pos = |s: &str| text.find(s).unwrap();
+        assert!(
+            pos("5.1.2 ") < pos("5.1.10") && pos("5.1.10") < pos("5.2.1"),
+            "{text}"
+        );
+        assert!(text.contains("Two") && text.contains("FAIL"), "{text}");
+        assert!(text.starts_with(
+            "Compliance: CIS Kubernetes Benchmark v1.9.0: 2 controls passed, 1 failed"
+        ));
+    }
+}

@@ -537,3 +537,61 @@ fn default_width_without_columns_or_terminal() {
         "uses the width"
     );
 }
+
+/// Runs `bulwark args…` on a pseudo-terminal `cols` wide (util-linux `script`), returning what the terminal got.
+fn on_terminal(cols: u16, env: &str, args: &[&str]) -> String {
+    let bin = env!("CARGO_BIN_EXE_bulwark");
+    let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
+    let cmd = format!(
+        "stty cols {cols} rows 50; env -u COLUMNS -u NO_COLOR {env} '{bin}' {}",
+        quoted.join(" ")
+    );
+    let out = Command::new("script")
+        .args(["-q", "-e", "-c", &cmd, "/dev/null"])
+        .output()
+        .expect(
+            "util-linux `script` runs commands on a pseudo-terminal (apt-get install bsdutils)",
+        );
+    String::from_utf8(out.stdout)
+        .expect("UTF-8")
+        .replace('\r', "")
+}
+
+/// The text without `ESC [ … m` colour sequences.
+fn strip_colour(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for d in chars.by_ref() {
+                if d == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+fn on_a_terminal_the_width_is_the_terminals_and_colour_obeys_no_color() {
+    let corpus = fixtures().join("k8s-corpus/rendered/ingress-nginx");
+    let c = corpus.display().to_string();
+    let args = ["scan", "k8s", c.as_str(), "--compliance", "cis"];
+    let text = on_terminal(90, "", &args);
+    assert!(text.contains("\u{1b}["), "colour on a terminal:\n{text}");
+    assert!(text.contains("CIS Kubernetes Benchmark"), "{text}");
+    let plain = strip_colour(&text);
+    assert_fits(&plain, 90);
+    assert!(
+        plain.lines().any(|l| UnicodeWidthStr::width(l) > 80),
+        "uses the terminal's width:\n{plain}"
+    );
+    // COLUMNS wins over the terminal; NO_COLOR turns colour off.
+    let text = on_terminal(90, "COLUMNS=70 NO_COLOR=1", &args);
+    assert!(!text.contains('\u{1b}'), "{text}");
+    assert!(text.contains("CIS Kubernetes Benchmark"), "{text}");
+    assert_fits(&text, 70);
+}
