@@ -261,9 +261,10 @@ fn line_cell(f: &Finding) -> Cell {
     )
 }
 
-/// Image-configuration checks (`BW-IMG-*`) are about one image: one table, whatever part of it they point at.
-fn is_image_config(f: &Finding) -> bool {
-    f.kind == FindingKind::Misconfiguration && f.id.starts_with("BW-IMG-")
+/// Image checks (`BW-IMG-*`: the configuration, and the file-access policy) are about one image: one table per
+/// kind, whatever part of the image they point at.
+fn is_image_check(f: &Finding) -> bool {
+    f.id.starts_with("BW-IMG-")
 }
 
 /// `config.User`, or `/usr/bin/su (layer 3)`.
@@ -283,8 +284,8 @@ fn where_in_image(f: &Finding) -> String {
     s
 }
 
-fn image_config(out: &mut String, findings: &[&Finding], o: &RenderOptions) {
-    paragraph(out, "Image configuration", o.width, 2);
+fn image_checks(out: &mut String, heading: &str, findings: &[&Finding], o: &RenderOptions) {
+    paragraph(out, heading, o.width, 2);
     let mut rows: Vec<&&Finding> = findings.iter().collect();
     rows.sort_by(|a, b| {
         b.severity
@@ -608,17 +609,22 @@ fn findings(out: &mut String, report: &Report, o: &RenderOptions) {
         out.push('\n');
         match kind {
             FindingKind::Vulnerability => vulnerabilities(out, report, &findings, o),
-            FindingKind::Misconfiguration => {
+            FindingKind::Misconfiguration | FindingKind::Policy => {
                 let (image, rest): (Vec<&Finding>, Vec<&Finding>) =
-                    findings.iter().partition(|f| is_image_config(f));
+                    findings.iter().partition(|f| is_image_check(f));
                 if !image.is_empty() {
-                    image_config(out, &image, o);
+                    let heading = if kind == FindingKind::Policy {
+                        "Image file-access policy"
+                    } else {
+                        "Image configuration"
+                    };
+                    image_checks(out, heading, &image, o);
                 }
                 rule_findings(out, report, &rest, o);
             }
             FindingKind::Secret => secrets(out, report, &findings, o),
             FindingKind::Malware => malware(out, &findings, o),
-            FindingKind::License | FindingKind::Policy => rule_findings(out, report, &findings, o),
+            FindingKind::License => rule_findings(out, report, &findings, o),
         }
     }
     if report.findings.is_empty() {
