@@ -311,11 +311,11 @@ fn shared_prefixes(cells: &[&str]) -> Vec<usize> {
 
 /// Column widths (0 = column dropped) that fit `total` display columns.
 ///
-/// Layouts are tried from the most complete down, and the first that fits wins: every column; then without the
-/// optional columns, least useful first; then without the titles (they move under their rows when they can);
-/// then with identifiers wrapped; then with anything hard-broken. Within a layout, shortened columns give way down
-/// to their minimum first, then versions wrap at break opportunities; room left over goes back to the shortened
-/// columns, one column each in turn, most useful first.
+/// Layouts are tried from the most complete down, and the first that fits wins: every column with nothing
+/// wrapped; then without the optional columns, least useful first; then with versions wrapped at break
+/// opportunities; then without the titles (they move under their rows when they can); then with identifiers
+/// wrapped; then with anything hard-broken. Shortened columns start at their minimum; room left over goes back to
+/// them, one column each in turn, most useful first.
 fn fit_widths(table: &Table, total: usize) -> Vec<usize> {
     let n = table.columns.len();
     let measure = |f: &dyn Fn(&str) -> usize| -> Vec<usize> {
@@ -355,7 +355,7 @@ fn fit_widths(table: &Table, total: usize) -> Vec<usize> {
         let shown = w.iter().filter(|&&x| x > 0).count();
         (w.iter().sum::<usize>() + 1 + 3 * shown).saturating_sub(total)
     };
-    let attempt = |dropped: &[usize], wrap_ids: bool, hard: bool| -> Option<Vec<usize>> {
+    let attempt = |dropped: &[usize], wrap: u8| -> Option<Vec<usize>> {
         let mut w = natural.clone();
         for &i in dropped {
             w[i] = 0;
@@ -366,11 +366,13 @@ fn fit_widths(table: &Table, total: usize) -> Vec<usize> {
                 w[i] = min;
             }
         }
-        narrow_widest(&mut w, &versions, &token, &over);
-        if wrap_ids {
+        if wrap >= 1 {
+            narrow_widest(&mut w, &versions, &token, &over);
+        }
+        if wrap >= 2 {
             narrow_widest(&mut w, &ids, &token, &over);
         }
-        if hard {
+        if wrap >= 3 {
             let all: Vec<usize> = (0..n).filter(|&i| w[i] > 0).collect();
             narrow_widest(&mut w, &all, &vec![1; n], &over);
         }
@@ -395,8 +397,10 @@ fn fit_widths(table: &Table, total: usize) -> Vec<usize> {
         }
         Some(w)
     };
+    // From the most complete layout down: every column, whole; fewer optional columns; versions wrapped; titles
+    // moved under their rows; identifiers wrapped; anything hard-broken.
     let mut dropped: Vec<usize> = Vec::new();
-    if let Some(w) = attempt(&dropped, false, false) {
+    if let Some(w) = attempt(&dropped, 0) {
         return w;
     }
     for &(rank, i, _) in &shorten {
@@ -404,24 +408,20 @@ fn fit_widths(table: &Table, total: usize) -> Vec<usize> {
             break;
         }
         dropped.push(i);
-        if let Some(w) = attempt(&dropped, false, false) {
+        if let Some(w) = attempt(&dropped, 0) {
             return w;
         }
     }
-    let optional_dropped = dropped.clone();
+    if let Some(w) = attempt(&dropped, 1) {
+        return w;
+    }
     for &(rank, i, _) in &shorten {
         if rank >= LAST {
             dropped.push(i);
         }
     }
-    if let Some(w) = attempt(&dropped, false, false) {
-        return w;
-    }
-    if let Some(w) = attempt(&optional_dropped, true, false) {
-        return w;
-    }
-    attempt(&dropped, true, false)
-        .or_else(|| attempt(&dropped, true, true))
+    (1..=3)
+        .find_map(|wrap| attempt(&dropped, wrap))
         .unwrap_or_else(|| {
             // Not even one column per cell fits: the narrowest layout, over the limit.
             let mut w = vec![1; n];
@@ -463,9 +463,24 @@ pub(crate) fn draw(out: &mut String, table: &Table, total: usize, color: bool) {
     let shown: Vec<usize> = (0..widths.len()).filter(|&i| widths[i] > 0).collect();
     let spilled = (0..widths.len()).any(|i| widths[i] == 0 && table.columns[i].spill);
     if spilled && let Some(&last) = shown.last() {
-        // Lines moved under their rows get the whole width: the last column takes up the slack.
+        // Lines moved under their rows get the whole width: the slack goes to wrapped columns first, then to the
+        // last column.
         let used = shown.iter().map(|&i| widths[i]).sum::<usize>() + 1 + 3 * shown.len();
-        widths[last] += total.saturating_sub(used);
+        let mut room = total.saturating_sub(used);
+        let natural = |i: usize| {
+            table
+                .rows
+                .iter()
+                .map(|r| width(&r[i].text))
+                .max()
+                .unwrap_or(0)
+        };
+        for &i in &shown {
+            let grow = room.min(natural(i).saturating_sub(widths[i]));
+            widths[i] += grow;
+            room -= grow;
+        }
+        widths[last] += room;
     }
     let widths = widths;
     let shared: Vec<Vec<usize>> = table
