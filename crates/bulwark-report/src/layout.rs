@@ -726,6 +726,41 @@ mod tests {
     }
 
     #[test]
+    fn optional_columns_go_before_versions_wrap() {
+        let t = table(
+            vec![
+                Column::id("Package"),
+                Column::keep("Fixed"),
+                Column::optional("Type", 3),
+                Column::title("Title", Elide::End, 12),
+            ],
+            &[&["busybox", "1.33.1-r6", "apk", "CVE-2021-42378 in busybox"]],
+        );
+        // Borders take 1 + 3 per column. With the title at its minimum: 7+9+4+12 + 13 = 45 columns; without
+        // Type, 38; with the version wrapped after `-`, 36.
+        let mut out = String::new();
+        draw(&mut out, &t, 44, false);
+        assert_eq!(out.lines().count(), 5, "one line per row:\n{out}");
+        assert!(out.contains("1.33.1-r6") && !out.contains("Type"), "{out}");
+        // Narrower: the version wraps before the title leaves its column.
+        let mut out = String::new();
+        draw(&mut out, &t, 37, false);
+        assert!(
+            out.contains("│ Title") && out.contains("│ 1.33.1- "),
+            "{out}"
+        );
+        // Narrower still: the title moves under its row, whole.
+        let mut out = String::new();
+        draw(&mut out, &t, 32, false);
+        assert!(out.contains("│   CVE-2021-42378 in busybox  │"), "{out}");
+        for w in [44, 37, 32] {
+            let mut out = String::new();
+            draw(&mut out, &t, w, false);
+            assert!(out.lines().all(|l| width(l) <= w), "{out}");
+        }
+    }
+
+    #[test]
     fn colour_only_when_asked() {
         let t = Table {
             columns: vec![Column::id("Package"), Column::keep("Severity")],
