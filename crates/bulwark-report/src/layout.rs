@@ -265,12 +265,14 @@ pub(crate) fn elide(s: &str, w: usize, how: Elide, shared: usize) -> String {
                 return elide(s, w, Elide::End, 0);
             }
             let rw = width(rest);
-            if rw + 1 < w {
-                // Part of the shared start, the ellipsis, then all of what differs.
-                format!("{}…{rest}", head(common, w - 1 - rw))
-            } else if width(common) * 3 < w {
-                // A short shared start (`The `) is worth keeping: cutting it saves little.
+            if width(common) * 3 < w {
+                // A short shared start (`The `, `Container `) is worth keeping: cutting it saves little.
                 elide(s, w, Elide::End, 0)
+            } else if rw + 1 < w {
+                // The shared start up to a word, the ellipsis, then all of what differs.
+                let h = head(common, w - 1 - rw);
+                let h = h.rfind(' ').map_or(h, |i| &h[..=i]);
+                format!("{h}…{rest}")
             } else {
                 format!("…{}", elide(rest, w - 1, Elide::End, 0))
             }
