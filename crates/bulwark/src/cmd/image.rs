@@ -13,7 +13,8 @@ use crate::Outcome;
 /// Options shared by every command that writes a report.
 #[derive(Debug, clap::Args)]
 pub(crate) struct OutputArgs {
-    /// Output format: table, json, cyclonedx, spdx-json, sarif, junit.
+    /// Output format: table, json, cyclonedx, spdx-json, sarif, junit. The table fits `COLUMNS`, else the
+    /// terminal, else 160 columns; it is coloured only on a terminal without `NO_COLOR`.
     #[arg(long, short = 'f')]
     pub(crate) format: Option<Format>,
     /// Write the report to this file instead of stdout.
