@@ -43,15 +43,15 @@ pub(crate) enum Elide {
 /// What a column does when the table is too wide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Fit {
-    /// Never loses text: wraps. Columns with `late` set (identifiers) wrap only after the droppable columns are
-    /// gone; the others (versions) wrap first.
+    /// Never loses text: wraps. Columns with `late` set (identifiers) wrap only after every shortened column is
+    /// gone; the others (versions) wrap once the optional columns are gone.
     Keep { late: bool },
-    /// May be shortened down to `min` columns, then dropped. Lower `rank`s are shortened and dropped first; ranks
-    /// of [`LAST`] and above are dropped only after identifiers have wrapped.
+    /// May be shortened down to `min` columns, then dropped. Lower `rank`s are dropped first; ranks of [`LAST`]
+    /// and above (titles) only after versions have wrapped.
     Shorten { elide: Elide, min: usize, rank: u8 },
 }
 
-/// Rank from which a shortened column outlives the wrapping of identifiers (titles).
+/// Rank from which a shortened column outlives the wrapping of versions (titles).
 pub(crate) const LAST: u8 = 100;
 
 #[derive(Debug, Clone)]
