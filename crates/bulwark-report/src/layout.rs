@@ -209,7 +209,10 @@ pub(crate) fn wrap(s: &str, w: usize) -> Vec<String> {
                 if c == ' ' {
                     continue;
                 }
-                lines.push(std::mem::take(&mut line).trim_end().to_owned());
+                // A character wider than the whole line still goes on a line of its own.
+                if !line.is_empty() {
+                    lines.push(std::mem::take(&mut line).trim_end().to_owned());
+                }
                 lw = 0;
             }
             line.push(c);
@@ -645,6 +648,7 @@ mod tests {
         assert_eq!(wrap("hello world again", 11), ["hello world", "again"]);
         assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
         assert_eq!(wrap("", 5), [""]);
+        assert_eq!(wrap("日本", 1), ["日", "本"]);
         // Double-width characters are never split across the limit.
         assert_eq!(wrap("日本語テキスト", 5), ["日本", "語テ", "キス", "ト"]);
         let s = "CVE-2024-12345 in /usr/lib/python3/dist-packages";

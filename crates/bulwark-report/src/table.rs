@@ -835,6 +835,17 @@ mod tests {
     }
 
     #[test]
+    fn data_cannot_smuggle_escapes_or_break_lines() {
+        let mut r = report(TargetKind::Image);
+        r.findings[0].title = "evil\x1b[2J\ntitle\t日本語".into();
+        r.target.name = "img\x1b]0;pwned\x07".into();
+        let text = render(&r, 60, false);
+        assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text}");
+        assert!(text.lines().all(|l| width(l) <= 60), "{text}");
+        assert!(text.contains("evil [2J title 日本語"), "{text}");
+    }
+
+    #[test]
     fn package_count_only_where_there_are_packages_to_count() {
         assert!(render(&report(TargetKind::Image), 160, false).contains("\nPackages: 2\n"));
         let mut k8s = report(TargetKind::Manifests);
