@@ -35,6 +35,111 @@ impl Framework {
             _ => return None,
         })
     }
+
+    /// The framework's name for people: `Pod Security Standards (restricted)`, `CIS Kubernetes Benchmark v1.9.0`.
+    #[must_use]
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Self::PssBaseline => "Pod Security Standards (baseline)",
+            Self::PssRestricted => "Pod Security Standards (restricted)",
+            Self::Cis => "CIS Kubernetes Benchmark v1.9.0",
+            Self::Nsa => "NSA/CISA Kubernetes Hardening Guide v1.2",
+            Self::Nist800190 => "NIST SP 800-190 Application Container Security Guide",
+            Self::PciDss => "PCI DSS v4.0",
+        }
+    }
+
+    /// The title of a control that the framework numbers (CIS recommendations, PCI DSS requirements), for a
+    /// control id as the rules map it (`5.1.1`); `None` when the id is already a name (PSS controls, NSA
+    /// sections, NIST sections with their titles).
+    #[must_use]
+    pub fn control_title(self, control: &str) -> Option<&'static str> {
+        match self {
+            Self::Cis => cis_title(control),
+            Self::PciDss => pci_title(control),
+            Self::PssBaseline | Self::PssRestricted | Self::Nsa | Self::Nist800190 => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Framework {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.display_name())
+    }
+}
+
+/// CIS Kubernetes Benchmark v1.9.0, section 5 (Policies): the recommendations the rules map to, titled as the
+/// benchmark titles them (as in kube-bench's `cfg/cis-1.9/policies.yaml`), without the Automated/Manual marks.
+fn cis_title(id: &str) -> Option<&'static str> {
+    Some(match id {
+        "5.1.1" => "Ensure that the cluster-admin role is only used where required",
+        "5.1.2" => "Minimize access to secrets",
+        "5.1.3" => "Minimize wildcard use in Roles and ClusterRoles",
+        "5.1.4" => "Minimize access to create pods",
+        "5.1.5" => "Ensure that default service accounts are not actively used",
+        "5.1.6" => "Ensure that Service Account Tokens are only mounted where necessary",
+        "5.1.7" => "Avoid use of system:masters group",
+        "5.1.8" => {
+            "Limit use of the Bind, Impersonate and Escalate permissions in the Kubernetes cluster"
+        }
+        "5.1.9" => "Minimize access to create persistent volumes",
+        "5.1.10" => "Minimize access to the proxy sub-resource of nodes",
+        "5.1.11" => {
+            "Minimize access to the approval sub-resource of certificatesigningrequests objects"
+        }
+        "5.1.12" => "Minimize access to webhook configuration objects",
+        "5.1.13" => "Minimize access to the service account token creation",
+        "5.2.1" => {
+            "Ensure that the cluster has at least one active policy control mechanism in place"
+        }
+        "5.2.2" => "Minimize the admission of privileged containers",
+        "5.2.3" => {
+            "Minimize the admission of containers wishing to share the host process ID namespace"
+        }
+        "5.2.4" => "Minimize the admission of containers wishing to share the host IPC namespace",
+        "5.2.5" => {
+            "Minimize the admission of containers wishing to share the host network namespace"
+        }
+        "5.2.6" => "Minimize the admission of containers with allowPrivilegeEscalation",
+        "5.2.7" => "Minimize the admission of root containers",
+        "5.2.8" => "Minimize the admission of containers with the NET_RAW capability",
+        "5.2.9" => "Minimize the admission of containers with added capabilities",
+        "5.2.10" => "Minimize the admission of containers with capabilities assigned",
+        "5.2.11" => "Minimize the admission of Windows HostProcess containers",
+        "5.2.12" => "Minimize the admission of HostPath volumes",
+        "5.2.13" => "Minimize the admission of containers which use HostPorts",
+        "5.3.1" => "Ensure that the CNI in use supports NetworkPolicies",
+        "5.3.2" => "Ensure that all Namespaces have NetworkPolicies defined",
+        "5.4.1" => "Prefer using Secrets as files over Secrets as environment variables",
+        "5.4.2" => "Consider external secret storage",
+        "5.5.1" => "Configure Image Provenance using ImagePolicyWebhook admission controller",
+        "5.7.1" => "Create administrative boundaries between resources using namespaces",
+        "5.7.2" => {
+            "Ensure that the seccomp profile is set to docker/default in your Pod definitions"
+        }
+        "5.7.3" => "Apply SecurityContext to your Pods and Containers",
+        "5.7.4" => "The default namespace should not be used",
+        _ => return None,
+    })
+}
+
+/// PCI DSS v4.0 requirements the rules map to, with the standard's requirement statements (shortened where the
+/// statement runs on).
+fn pci_title(id: &str) -> Option<&'static str> {
+    Some(match id {
+        "1.3.1" => "Inbound traffic to the CDE is restricted",
+        "2.2.1" => "Configuration standards are developed, implemented, and maintained",
+        "7.2.2" => {
+            "Access is assigned to users, including privileged users, based on job classification and function"
+        }
+        "7.2.5" => {
+            "All application and system accounts and related access privileges are assigned and managed"
+        }
+        "8.6.2" => {
+            "Passwords/passphrases for application and system accounts are not hard coded in scripts, configuration files, or source code"
+        }
+        _ => return None,
+    })
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -107,5 +212,36 @@ pub(crate) fn summarise(framework: Framework, findings: &[Finding]) -> Complianc
         passed: controls.len() - failed,
         failed,
         controls,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every numbered control a rule maps to has a title, so the table never shows a bare `5.1.1`.
+    #[test]
+    fn every_mapped_numbered_control_has_a_title() {
+        for r in RULES {
+            let m = r.meta();
+            for id in m.cis {
+                assert!(
+                    Framework::Cis.control_title(id).is_some(),
+                    "{}: CIS {id}",
+                    m.id
+                );
+            }
+            for id in m.pci {
+                assert!(
+                    Framework::PciDss.control_title(id).is_some(),
+                    "{}: PCI DSS {id}",
+                    m.id
+                );
+            }
+        }
+        assert_eq!(
+            Framework::parse("pss-restricted").unwrap().to_string(),
+            "Pod Security Standards (restricted)"
+        );
     }
 }

@@ -90,10 +90,66 @@ impl std::str::FromStr for Format {
 }
 
 /// Options that only some formats use; the defaults suit a file or a pipe.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RenderOptions {
     /// ANSI colours in the table output. The caller decides (tty, `NO_COLOR`, `--color`); renderers never guess.
     pub color: bool,
+    /// Display columns the table output must fit in (see [`RenderOptions::for_output`]).
+    pub width: usize,
+    /// The table lists every package (`bulwark sbom -f table`) instead of the findings.
+    pub inventory: bool,
+}
+
+/// Table width when neither `COLUMNS` nor a terminal says otherwise (a file, a pipe, CI logs): wide enough for
+/// full titles, as `kubectl` and trivy do not wrap for pipes either, yet bounded so that lines stay readable.
+pub const DEFAULT_WIDTH: usize = 160;
+
+/// Narrower than this, a table cannot show its identifiers: `COLUMNS` below it is raised to it.
+pub const MIN_WIDTH: usize = 40;
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        Self {
+            color: false,
+            width: DEFAULT_WIDTH,
+            inventory: false,
+        }
+    }
+}
+
+impl RenderOptions {
+    /// Options for a report written to stdout (`to_stdout`) or to a file: colour only on a terminal and without
+    /// `NO_COLOR` (<https://no-color.org>: any non-empty value); width from `COLUMNS` when set to a number, else
+    /// the terminal's width when stdout is one, else [`DEFAULT_WIDTH`].
+    #[must_use]
+    pub fn for_output(to_stdout: bool) -> Self {
+        use std::io::IsTerminal;
+        let tty = to_stdout && std::io::stdout().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let columns = std::env::var("COLUMNS").ok();
+        let terminal = || {
+            tty.then(|| terminal_size::terminal_size_of(std::io::stdout()))
+                .flatten()
+                .map(|(w, _)| usize::from(w.0))
+        };
+        Self {
+            color: tty && !no_color,
+            width: choose_width(columns.as_deref(), terminal),
+            inventory: false,
+        }
+    }
+}
+
+/// `COLUMNS` when it is a positive number, else the terminal's width, else [`DEFAULT_WIDTH`]; never below
+/// [`MIN_WIDTH`].
+fn choose_width(columns: Option<&str>, terminal: impl FnOnce() -> Option<usize>) -> usize {
+    columns
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0)
+        .or_else(terminal)
+        .filter(|&c| c > 0)
+        .unwrap_or(DEFAULT_WIDTH)
+        .max(MIN_WIDTH)
 }
 
 /// Renders `report` in `format` to `w`.
@@ -124,5 +180,15 @@ mod tests {
         }
         assert_eq!("CycloneDX".parse::<Format>(), Ok(Format::CycloneDx));
         assert!("html".parse::<Format>().unwrap_err().contains("spdx-json"));
+    }
+
+    #[test]
+    fn width_prefers_columns_then_terminal() {
+        assert_eq!(choose_width(Some("80"), || Some(100)), 80);
+        assert_eq!(choose_width(Some(" 200 "), || None), 200);
+        assert_eq!(choose_width(Some("wide"), || Some(100)), 100);
+        assert_eq!(choose_width(Some("0"), || None), DEFAULT_WIDTH);
+        assert_eq!(choose_width(None, || None), DEFAULT_WIDTH);
+        assert_eq!(choose_width(Some("10"), || None), MIN_WIDTH);
     }
 }

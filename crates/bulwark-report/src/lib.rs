@@ -26,6 +26,7 @@ mod cyclonedx;
 mod format;
 mod json;
 mod junit;
+mod layout;
 mod link;
 mod sarif;
 mod spdx;
@@ -34,12 +35,12 @@ mod table;
 mod util;
 
 pub use cyclonedx::render_cyclonedx;
-pub use format::{Format, RenderOptions, ReportError, render};
+pub use format::{DEFAULT_WIDTH, Format, MIN_WIDTH, RenderOptions, ReportError, render};
 pub use json::render_json;
 pub use junit::render_junit;
 pub use sarif::render_sarif;
 pub use spdx::render_spdx_json;
-pub use table::render_table;
+pub use table::{ComplianceControl, ComplianceTable, render_compliance, render_table};
 
 /// Version of the JSON report schema.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -68,6 +69,23 @@ pub struct Report {
     /// License texts found in files of a scanned directory (`LICENSE`, `COPYING`, …).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub license_files: Vec<LicenseFile>,
+    /// Findings the filters and exceptions left out of `findings`, counted so that a report never hides them
+    /// silently. Absent when nothing was left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub omitted: Option<Omitted>,
+}
+
+/// What evaluation left out of a report (`--severity`, `--ignore-unfixed`, `--pkg-types`, VEX, ignore file).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Omitted {
+    /// Dropped by the filters.
+    pub filtered: usize,
+    /// Suppressed by VEX statements or ignore-file entries.
+    pub suppressed: usize,
+    /// The filters in force, as the user gave them (`--severity HIGH,CRITICAL`, `--ignore-unfixed`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<String>,
 }
 
 /// A license file and the licenses its text holds.
@@ -160,6 +178,7 @@ impl Report {
             diagnostics: Vec::new(),
             vulnerability_db: None,
             license_files: Vec::new(),
+            omitted: None,
         }
     }
 

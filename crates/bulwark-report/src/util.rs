@@ -172,16 +172,6 @@ pub(crate) fn utc_seconds(ts: &str) -> Option<String> {
     shape_ok.then(|| format!("{head}Z"))
 }
 
-/// Truncates to at most `max` characters, marking the cut with `…`.
-pub(crate) fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_owned();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -551,7 +551,10 @@ fn table_lists_everything_without_colour_by_default() {
     render(
         Format::Table,
         &r,
-        &RenderOptions { color: true },
+        &RenderOptions {
+            color: true,
+            ..RenderOptions::default()
+        },
         &mut coloured,
     )
     .unwrap();

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use bulwark_evaluate::{Date, Filters, PkgClass, apply, gate, load_ignore, load_vex};
-use bulwark_report::Report;
+use bulwark_report::{Omitted, Report};
 use bulwark_types::Severity;
 
 #[derive(Debug, clap::Args)]
@@ -32,8 +32,10 @@ pub(crate) struct EvalArgs {
     pub(crate) show_suppressed: bool,
 }
 
-/// Applies VEX, the ignore file and the filters to the report; returns whether the gate failed.
-pub(crate) fn evaluate(report: &mut Report, args: &EvalArgs, quiet: bool) -> Result<bool> {
+/// Applies VEX, the ignore file and the filters to the report; returns whether the gate failed. What was left out
+/// is counted in `report.omitted` (the table's summary says it), not printed on stderr: `--show-suppressed` lists
+/// the suppressed findings there. `_quiet` is kept for the callers' symmetry with the other commands.
+pub(crate) fn evaluate(report: &mut Report, args: &EvalArgs, _quiet: bool) -> Result<bool> {
     let ignore = if let Some(p) = &args.ignorefile {
         Some(load_ignore(p)?)
     } else {
@@ -57,12 +59,12 @@ pub(crate) fn evaluate(report: &mut Report, args: &EvalArgs, quiet: bool) -> Res
         pkg_types: args.pkg_types.clone(),
     };
     let eval = apply(report, &filters, ignore.as_ref(), &vex, Date::today_utc());
-    if !quiet && (!eval.suppressed.is_empty() || eval.filtered > 0) {
-        eprintln!(
-            "bulwark: {} finding(s) suppressed (VEX, ignore file), {} filtered out",
-            eval.suppressed.len(),
-            eval.filtered
-        );
+    if !eval.suppressed.is_empty() || eval.filtered > 0 {
+        report.omitted = Some(Omitted {
+            filtered: eval.filtered,
+            suppressed: eval.suppressed.len(),
+            filters: filter_flags(args),
+        });
     }
     if args.show_suppressed {
         for s in &eval.suppressed {
@@ -70,4 +72,28 @@ pub(crate) fn evaluate(report: &mut Report, args: &EvalArgs, quiet: bool) -> Res
         }
     }
     Ok(gate(report, args.fail_on))
+}
+
+/// The filter flags in force, as the user would type them.
+fn filter_flags(args: &EvalArgs) -> Vec<String> {
+    let mut v = Vec::new();
+    if !args.severity.is_empty() {
+        let s: Vec<&str> = args.severity.iter().map(|s| s.as_str()).collect();
+        v.push(format!("--severity {}", s.join(",")));
+    }
+    if args.ignore_unfixed {
+        v.push("--ignore-unfixed".to_owned());
+    }
+    if !args.pkg_types.is_empty() {
+        let t: Vec<&str> = args
+            .pkg_types
+            .iter()
+            .map(|t| match t {
+                PkgClass::Os => "os",
+                PkgClass::Library => "library",
+            })
+            .collect();
+        v.push(format!("--pkg-types {}", t.join(",")));
+    }
+    v
 }

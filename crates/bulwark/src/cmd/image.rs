@@ -1,7 +1,7 @@
 //! `bulwark sbom`, `bulwark scan image` and `bulwark scan rootfs`: open the target, catalog it, render the
 //! report.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -13,7 +13,8 @@ use crate::Outcome;
 /// Options shared by every command that writes a report.
 #[derive(Debug, clap::Args)]
 pub(crate) struct OutputArgs {
-    /// Output format: table, json, cyclonedx, spdx-json, sarif, junit.
+    /// Output format: table, json, cyclonedx, spdx-json, sarif, junit. The table fits `COLUMNS`, else the
+    /// terminal, else 160 columns; it is coloured only on a terminal without `NO_COLOR`.
     #[arg(long, short = 'f')]
     pub(crate) format: Option<Format>,
     /// Write the report to this file instead of stdout.
@@ -162,7 +163,8 @@ pub(crate) struct RootfsArgs {
 pub(crate) fn sbom(args: &SbomArgs) -> Result<Outcome> {
     let mut report = scan_image(&args.image, args.out.quiet, None)?;
     bulwark_license::annotate(&mut report.packages);
-    finish(&report, &args.out, Format::CycloneDx)
+    // `-f table` lists the packages: an SBOM has no findings to show.
+    render_report(&report, &args.out, Format::CycloneDx, true)
 }
 
 /// `bulwark scan image`: inventory, vulnerabilities, evaluation, gate.
@@ -435,18 +437,28 @@ fn fill(report: &mut Report, mut fs: ImageFs) {
 
 /// Prints diagnostics, renders the report, and maps errors in the input to exit 2.
 pub(crate) fn finish(report: &Report, out: &OutputArgs, default: Format) -> Result<Outcome> {
+    render_report(report, out, default, false)
+}
+
+/// [`finish`], with the table listing packages (`inventory`) rather than findings.
+fn render_report(
+    report: &Report,
+    out: &OutputArgs,
+    default: Format,
+    inventory: bool,
+) -> Result<Outcome> {
     if !out.quiet {
         for d in &report.diagnostics {
             eprintln!("bulwark: {d}");
         }
     }
     let format = out.format.unwrap_or(default);
-    let color = out.output.is_none()
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none();
+    let options = RenderOptions {
+        inventory,
+        ..RenderOptions::for_output(out.output.is_none())
+    };
     write_output(out.output.as_deref(), |w| {
-        bulwark_report::render(format, report, &RenderOptions { color }, w)
-            .map_err(anyhow::Error::from)
+        bulwark_report::render(format, report, &options, w).map_err(anyhow::Error::from)
     })?;
     Ok(if report.has_errors() {
         Outcome::Untrusted

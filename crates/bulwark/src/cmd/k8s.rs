@@ -1,7 +1,5 @@
 //! `bulwark scan k8s`.
 
-use std::io::IsTerminal;
-
 use anyhow::Context;
 use bulwark_k8s::{Framework, Input, ScanOptions, pss};
 use bulwark_report::{Format, RenderOptions, Report, Target, TargetKind};
@@ -159,6 +157,20 @@ pub(crate) fn scan(args: &K8sArgs) -> anyhow::Result<Outcome> {
         bulwark_evaluate::Date::today_utc(),
     );
     result.suppressed += eval.suppressed.len();
+    if eval.filtered > 0 {
+        report.omitted = Some(bulwark_report::Omitted {
+            filtered: eval.filtered,
+            suppressed: eval.suppressed.len(),
+            filters: vec![format!(
+                "--severity {}",
+                args.severity
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )],
+        });
+    }
     result.findings.clone_from(&report.findings);
     let compliance = framework.map(|f| result.compliance(f));
     if result.objects == 0 && !report.has_errors() {
@@ -197,20 +209,29 @@ pub(crate) fn scan(args: &K8sArgs) -> anyhow::Result<Outcome> {
                 writeln!(out)?;
             }
             Format::Table => {
-                let color = args.out.output.is_none()
-                    && std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none();
-                bulwark_report::render(format, &report, &RenderOptions { color }, out)?;
+                let options = RenderOptions::for_output(args.out.output.is_none());
+                bulwark_report::render(format, &report, &options, out)?;
                 if let Some(c) = &compliance {
-                    writeln!(
-                        out,
-                        "\ncompliance {:?}: {} controls passed, {} failed",
-                        c.framework, c.passed, c.failed
-                    )?;
-                    for ctl in &c.controls {
-                        let mark = if ctl.failed { "FAIL" } else { "pass" };
-                        writeln!(out, "  {mark} {:<60} {}", ctl.control, ctl.rules.join(","))?;
-                    }
+                    let table = bulwark_report::ComplianceTable {
+                        framework: c.framework.display_name().to_owned(),
+                        controls: c
+                            .controls
+                            .iter()
+                            .map(|ctl| bulwark_report::ComplianceControl {
+                                id: ctl.control.clone(),
+                                title: c
+                                    .framework
+                                    .control_title(&ctl.control)
+                                    .unwrap_or_default()
+                                    .to_owned(),
+                                failed: ctl.failed,
+                                findings: ctl.findings,
+                                rules: ctl.rules.clone(),
+                            })
+                            .collect(),
+                    };
+                    writeln!(out)?;
+                    bulwark_report::render_compliance(&table, &options, out)?;
                 }
                 writeln!(
                     out,
