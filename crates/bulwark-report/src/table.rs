@@ -678,10 +678,11 @@ pub fn render_compliance(
         columns.push(Column::id("ID"));
     }
     columns.extend([
-        Column::id("Control"),
+        // The control's words wrap before the rule ids do.
+        Column::keep("Control"),
         Column::keep("Status"),
         Column::keep("Findings"),
-        Column::keep("Rules"),
+        Column::id("Rules"),
     ]);
     let mut controls: Vec<&ComplianceControl> = c.controls.iter().collect();
     // `5.1.2` before `5.1.10`: numbered controls in the framework's order.
