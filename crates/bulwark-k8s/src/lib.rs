@@ -168,14 +168,16 @@ fn parse_source(src: input::Source, opts: &ScanOptions) -> Parsed {
     let (path, data) = match src {
         input::Source::File(p) => {
             let name = p.display().to_string();
-            match std::fs::metadata(&p) {
-                Ok(md) if md.len() > opts.max_file_size => {
+            // Bounded whatever the file is: a FIFO or `/dev/zero` named on the command line stops at the limit.
+            match input::read_bounded(&p, opts.max_file_size) {
+                Ok(d) => (name, d),
+                Err(e) => {
                     let d = Diagnostic::error(
-                        format!(
-                            "file is {} bytes, over the {}-byte limit; skipped",
-                            md.len(),
-                            opts.max_file_size
-                        ),
+                        if e.kind() == std::io::ErrorKind::Other {
+                            format!("{e}; skipped")
+                        } else {
+                            format!("cannot read: {e}")
+                        },
                         Location::file(&name),
                     );
                     return Parsed {
@@ -184,19 +186,14 @@ fn parse_source(src: input::Source, opts: &ScanOptions) -> Parsed {
                         diagnostics: vec![d],
                     };
                 }
-                _ => {}
             }
-            match std::fs::read(&p) {
-                Ok(d) => (name, d),
-                Err(e) => {
-                    let d = Diagnostic::error(format!("cannot read: {e}"), Location::file(&name));
-                    return Parsed {
-                        path: name,
-                        docs: Vec::new(),
-                        diagnostics: vec![d],
-                    };
-                }
-            }
+        }
+        input::Source::Skipped { name, warning } => {
+            return Parsed {
+                diagnostics: vec![Diagnostic::warning(warning, Location::file(&name))],
+                path: name,
+                docs: Vec::new(),
+            };
         }
         input::Source::Bytes { name, data } => (name, data),
     };
@@ -273,7 +270,7 @@ fn parse_bytes(path: String, data: &[u8], opts: &ScanOptions) -> Parsed {
 /// obtained at all (a missing path, a missing `helm`).
 pub fn scan(inputs: &[Input], opts: &ScanOptions) -> Result<K8sScan, K8sError> {
     let mut sources = Vec::new();
-    input::expand(inputs, &mut sources)?;
+    input::expand(inputs, opts.max_file_size, &mut sources)?;
     for r in &opts.only_rules {
         if rule_by_id_or_name(r).is_none() {
             return Err(K8sError::Option(format!("unknown rule '{r}'")));
