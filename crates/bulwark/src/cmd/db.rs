@@ -14,6 +14,11 @@ pub(crate) enum DbCommand {
     Build(BuildArgs),
     /// Replace the DB: download a prebuilt one (sha256-verified, optionally signature-checked) from a URL or an
     /// OCI registry artifact, or rebuild it from the upstream feeds.
+    // The registry flags are shared with image pulls (cmd/image.rs); the two without help there get it here.
+    #[command(
+        mut_arg("username", |a| a.help("Registry user name (else ~/.docker/config.json or anonymous)")),
+        mut_arg("password", |a| a.help("Registry password or token, with --username"))
+    )]
     Update(Box<UpdateArgs>),
     /// Install a DB file from disk (plain or gzip), e.g. one copied to an air-gapped machine; the same as
     /// `db update --url FILE`.
@@ -712,4 +717,44 @@ fn info(a: &InfoArgs) -> Result<Outcome> {
 
 fn file_len(p: &Path) -> u64 {
     std::fs::metadata(p).map_or(0, |m| m.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    /// Conventions: every visible flag of every `db` subcommand says what it does.
+    #[test]
+    fn every_db_flag_has_help() {
+        let cli = crate::Cli::command();
+        let db = cli.find_subcommand("db").expect("db subcommand");
+        let mut missing = Vec::new();
+        let mut seen = 0;
+        for sub in db.get_subcommands() {
+            for arg in sub.get_arguments() {
+                seen += 1;
+                if arg.is_hide_set() || arg.get_id() == "help" {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("db {} {}", sub.get_name(), arg.get_id()));
+                }
+            }
+        }
+        assert!(seen > 30, "only {seen} arguments found");
+        assert!(missing.is_empty(), "flags without help: {missing:?}");
+    }
+
+    #[test]
+    fn ages() {
+        assert_eq!(
+            super::parse_age("36h"),
+            Ok(std::time::Duration::from_hours(36))
+        );
+        assert_eq!(
+            super::parse_age("2"),
+            Ok(std::time::Duration::from_hours(48))
+        );
+        assert!(super::parse_age("3y").is_err());
+    }
 }
