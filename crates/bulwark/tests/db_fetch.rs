@@ -250,6 +250,40 @@ fn published_db_is_fetched_by_the_first_scan_and_reused() {
         .collect();
     assert_eq!(left, vec![std::ffi::OsString::from("bulwark.db")]);
 
+    // On a terminal (a pty from util-linux `script`), the download shows a progress line on stderr; the report
+    // written with -o is the same clean JSON.
+    let tty_home = work.join("tty-home");
+    let report = work.join("tty-report.json");
+    let command = format!(
+        "'{}' scan image -f json -o '{}' '{image}'",
+        env!("CARGO_BIN_EXE_bulwark"),
+        report.display()
+    );
+    let out = Command::new("script")
+        .args(["-q", "-e", "-c", &command, "/dev/null"])
+        .env("HOME", &tty_home)
+        .env_remove("XDG_CACHE_HOME")
+        .env_remove("BULWARK_DB")
+        .env("BULWARK_CACHE_DIR", tty_home.join("blobs"))
+        .env("BULWARK_DB_REPOSITORY", &repository)
+        .env("BULWARK_DB_PUBLIC_KEY", &public)
+        .stdin(Stdio::null())
+        .output()
+        .expect("script(1) from util-linux");
+    let terminal = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{terminal}");
+    assert!(
+        terminal.contains("\x1b[2Klayer ") && terminal.contains(": done"),
+        "no progress line on the terminal: {terminal:?}"
+    );
+    let tty_out = Output {
+        status: out.status,
+        stdout: std::fs::read(&report).unwrap(),
+        stderr: Vec::new(),
+    };
+    assert_known_cves(&tty_out);
+    let manifests = reg.gets("/manifests/");
+
     // A second scan does not ask the registry again, even once it is gone.
     let out = user(&home, &repository, &public, &scan);
     assert_eq!(out.status.code(), Some(0), "{}", err(&out));

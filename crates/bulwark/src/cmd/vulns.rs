@@ -10,7 +10,9 @@ use bulwark_types::{Diagnostic, Location};
 use super::db::DbScanArgs;
 
 /// Matches the report's packages against the DB and appends findings, diagnostics and the DB's identity. A
-/// missing DB is an error-level diagnostic (the result cannot be trusted), never a silent pass.
+/// missing or stale DB is fetched first ([`DbScanArgs::auto_update`]); a failed fetch with a cached DB is a
+/// warning, and no DB at all is an error-level diagnostic naming the ways to get one (the result cannot be
+/// trusted), never a silent pass.
 pub(crate) fn match_report(report: &mut Report, args: &DbScanArgs) -> Result<()> {
     if args.no_vulns {
         return Ok(());
