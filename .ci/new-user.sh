@@ -56,12 +56,13 @@ cd "$tmp/repo"
 
 # 1. The README's first command.
 say "./demo.sh"
+t0=$SECONDS
 set +e
 ./demo.sh >"$tmp/demo.log" 2>&1
 rc=$?
 set -e
 [[ $rc -eq 0 ]] || { tail -40 "$tmp/demo.log" >&2; fail "./demo.sh exited $rc"; }
-echo "./demo.sh: exit 0" >&2
+echo "./demo.sh: exit 0 in $((SECONDS - t0)) s" >&2
 bw="$tmp/repo/target/release/bulwark"
 [[ -x "$bw" ]] || fail "./demo.sh left no $bw"
 
