@@ -26,6 +26,19 @@ pub enum FeedKind {
 }
 
 impl FeedKind {
+    /// What a feed of this kind holds, for messages.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            FeedKind::Osv => "OSV",
+            FeedKind::Debian => "Debian security tracker",
+            FeedKind::Secdb => "Alpine secdb",
+            FeedKind::Nvd => "NVD JSON 2.0",
+            FeedKind::Epss => "EPSS CSV",
+            FeedKind::Kev => "CISA KEV",
+        }
+    }
+
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
@@ -114,6 +127,21 @@ fn build_into(inputs: &[FeedInput], tmp: &Path, opts: &BuildOptions) -> Result<B
     let mut report = BuildReport::default();
     for input in inputs {
         let parsed = read_feed(input)?;
+        if parsed.records == 0 && parsed.withdrawn == 0 && parsed.unsupported == 0 {
+            // An empty DB that passes every scan is worse than no DB: a feed that yields nothing is an error.
+            let first = parsed
+                .problems
+                .first()
+                .map_or_else(String::new, |p| format!("; first problem: {p}"));
+            return Err(Error::Feed {
+                path: input.path.clone(),
+                reason: format!(
+                    "no {} records in it ({} skipped){first}",
+                    input.kind.label(),
+                    parsed.skipped
+                ),
+            });
+        }
         let mut name = source_name(input);
         // Two inputs with one file name (two `alpine-secdb` trees) stay apart in the metadata.
         let base = name.clone();
@@ -214,7 +242,14 @@ fn stem_ends(path: &Path, exts: &[&str]) -> bool {
 /// Reads and parses one feed input (a file or a directory).
 pub fn read_feed(input: &FeedInput) -> Result<Parsed, Error> {
     let path = &input.path;
-    let files = if path.is_dir() {
+    let meta = std::fs::metadata(path).map_err(|e| Error::Feed {
+        path: path.clone(),
+        reason: e.to_string(),
+    })?;
+    if meta.is_file() && input.kind == FeedKind::Osv {
+        return read_osv_file(path);
+    }
+    let files = if meta.is_dir() {
         let mut files = Vec::new();
         walk(path, &mut files)?;
         files
@@ -279,6 +314,42 @@ pub fn read_feed(input: &FeedInput) -> Result<Parsed, Error> {
         }
     }
     Ok(out)
+}
+
+/// One OSV file named on the command line: by extension, else by content; anything else is an error naming
+/// the file (a directory walk skips such files instead).
+fn read_osv_file(path: &Path) -> Result<Parsed, Error> {
+    let bad = |reason: String| Error::Feed {
+        path: path.to_owned(),
+        reason,
+    };
+    if stem_ends(path, &[".zip"]) {
+        return read_osv_zip(path);
+    }
+    if stem_ends(path, &[".jsonl", ".ndjson"]) {
+        return Ok(feeds::parse_osv_lines(&read_bytes(path)?));
+    }
+    let mut magic = [0u8; 4];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut magic))
+        .map_err(|e| Error::io(path, e))?;
+    if magic[..n].starts_with(b"PK\x03\x04") {
+        return read_osv_zip(path);
+    }
+    let bytes = read_bytes(path)?;
+    let text = String::from_utf8_lossy(&bytes);
+    let first = text.trim_start().chars().next();
+    if first != Some('{') {
+        return Err(bad(
+            "not an OSV record (JSON), an osv.dev all.zip or OSV JSON lines".into(),
+        ));
+    }
+    match feeds::parse_osv(&bytes) {
+        Ok(p) => Ok(p),
+        // Several lines each starting with `{`: JSON lines without the extension.
+        Err(_) if text.trim().lines().count() > 1 => Ok(feeds::parse_osv_lines(&bytes)),
+        Err(e) => Err(bad(format!("not an OSV record: {e}"))),
+    }
 }
 
 fn read_osv_zip(path: &Path) -> Result<Parsed, Error> {

@@ -29,7 +29,19 @@ const OID_EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
 const OID_P256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
 const OID_ED25519: &[u8] = &[0x2b, 0x65, 0x70];
 
+/// The public key of the DB that Bulwark's project publishes at
+/// [`DEFAULT_DB_REPOSITORY`](crate::update::DEFAULT_DB_REPOSITORY) (`keys/bulwark-db.pub`, ECDSA P-256). Its
+/// private half is a secret of the publishing CI workflow and is not in the repository.
+pub const BUILTIN_PUBLIC_KEY_PEM: &str = include_str!("../keys/bulwark-db.pub");
+
 impl PublicKey {
+    /// The built-in key, [`BUILTIN_PUBLIC_KEY_PEM`].
+    #[must_use]
+    pub fn builtin() -> Self {
+        Self::from_pem(BUILTIN_PUBLIC_KEY_PEM, "the built-in Bulwark DB key")
+            .expect("the built-in key is a valid P-256 PEM (a unit test parses it)")
+    }
+
     /// Parses a PEM `PUBLIC KEY`; `source` names it in errors.
     pub fn from_pem(pem: &str, source: &str) -> Result<Self, Error> {
         let bad = |reason: &str| Error::Signature {
@@ -151,6 +163,11 @@ mod tests {
         assert_eq!(base64_decode("aGVsbG8=").unwrap(), b"hello");
         assert_eq!(base64_decode("aGVsbG8").unwrap(), b"hello");
         assert!(base64_decode("a b").is_none());
+    }
+
+    #[test]
+    fn builtin_key_parses_as_p256() {
+        assert_eq!(PublicKey::builtin().kind, KeyKind::EcdsaP256);
     }
 
     #[test]

@@ -15,6 +15,91 @@ use crate::builder::{BuildOptions, BuildReport, FeedInput, FeedKind, build};
 use crate::signature::PublicKey;
 use crate::store::VulnDb;
 
+/// Where Bulwark fetches its prebuilt DB from when the user names no other source: an OCI artifact whose
+/// layer is signed with [`BUILTIN_PUBLIC_KEY_PEM`](crate::signature::BUILTIN_PUBLIC_KEY_PEM). The tag is the
+/// DB schema major (`SCHEMA_VERSION`), so an older Bulwark keeps pulling the schema it reads.
+pub const DEFAULT_DB_REPOSITORY: &str = "ghcr.io/bulwark-security/bulwark-db:1";
+
+/// A DB built less than this long ago is fresh: scans do not fetch a new one. The published DB is rebuilt
+/// every 6 hours; a day (Trivy's `NextUpdate` interval) keeps a scan from downloading more than once a day.
+pub const UPDATE_INTERVAL: Duration = Duration::from_hours(24);
+
+/// A DB installed (downloaded or built here) less than this long ago is not fetched again even when it was
+/// built long ago, so that a mirror that stopped publishing is not asked on every scan (Trivy waits an hour).
+pub const RECHECK_INTERVAL: Duration = Duration::from_hours(1);
+
+/// Whether a scan should fetch the DB.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Freshness {
+    /// No DB file.
+    Missing,
+    /// A DB that cannot be used (corrupt, another schema): it must be replaced.
+    Unusable(String),
+    /// Built more than [`UPDATE_INTERVAL`] ago and installed more than [`RECHECK_INTERVAL`] ago.
+    Stale { age: Duration },
+    /// Recent enough.
+    Fresh,
+}
+
+/// Decides whether the DB at `path` should be fetched again, from its metadata's build time and the file's
+/// modification time (set when it was installed).
+#[must_use]
+pub fn freshness(path: &Path, now: std::time::SystemTime) -> Freshness {
+    if !path.exists() {
+        return Freshness::Missing;
+    }
+    let db = match VulnDb::open(path) {
+        Ok(db) => db,
+        Err(e) => return Freshness::Unusable(e.to_string()),
+    };
+    let age = db.meta().age(now);
+    if age < UPDATE_INTERVAL {
+        return Freshness::Fresh;
+    }
+    let installed = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|m| now.duration_since(m).ok());
+    if installed.is_some_and(|d| d < RECHECK_INTERVAL) {
+        return Freshness::Fresh;
+    }
+    Freshness::Stale { age }
+}
+
+/// A `file://` URL or a plain path → the local path; `None` for `http(s)://` and other URLs.
+#[must_use]
+pub fn local_path(url: &str) -> Option<PathBuf> {
+    if let Some(rest) = url.strip_prefix("file://") {
+        // `file:///x`, `file://localhost/x`; percent-escapes as RFC 8089 allows.
+        let rest = rest.strip_prefix("localhost").unwrap_or(rest);
+        return Some(PathBuf::from(percent_decode(rest)));
+    }
+    if url.contains("://") {
+        return None;
+    }
+    Some(PathBuf::from(url))
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hexval = |c: u8| char::from(c).to_digit(16);
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = (hexval(b[i + 1]), hexval(b[i + 2]))
+        {
+            out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Progress callback: `(what, bytes so far, total if known)`.
 pub type Progress<'a> = &'a dyn Fn(&str, u64, Option<u64>);
 
@@ -237,13 +322,18 @@ pub struct Verification<'a> {
     pub signature: Option<&'a str>,
 }
 
-/// [`update_from_url`] with a signature check when `verify.key` is set.
+/// [`update_from_url`] with a signature check when `verify.key` is set. A `file://` URL or a plain path is
+/// installed from disk: its digest is checked when one is given or a `<path>.sha256` sidecar exists, and its
+/// signature (`verify.signature`, else `<path>.sig`) when a key is set.
 pub fn update_from_url_with(
     url: &str,
     verify: &Verification<'_>,
     dest: &Path,
     progress: Option<Progress<'_>>,
 ) -> Result<UpdateReport, Error> {
+    if let Some(path) = local_path(url) {
+        return install_local(&path, verify, dest);
+    }
     let agent = agent();
     let expected = expected_digest(&agent, url, verify.sha256)?.ok_or_else(|| {
         download_err(
@@ -340,6 +430,73 @@ pub fn install_file(src: &Path, spec: &Install<'_>, dest: &Path) -> Result<Updat
     })();
     let _ = std::fs::remove_file(&tmp);
     result
+}
+
+/// `db update --url file://…` / a path: a DB file on disk, plain or gzip (sniffed).
+fn install_local(
+    src: &Path,
+    verify: &Verification<'_>,
+    dest: &Path,
+) -> Result<UpdateReport, Error> {
+    let name = src.display().to_string();
+    let meta = std::fs::metadata(src).map_err(|e| Error::io(src, e))?;
+    if meta.is_dir() {
+        return Err(download_err(&name, "is a directory, not a DB file"));
+    }
+    let sidecar = |ext: &str| {
+        let mut p = src.as_os_str().to_owned();
+        p.push(ext);
+        PathBuf::from(p)
+    };
+    let expected = if let Some(g) = verify.sha256 {
+        Some(
+            parse_digest(g)
+                .ok_or_else(|| download_err(&name, format!("{g:?} is not a sha256 digest")))?,
+        )
+    } else {
+        let side = sidecar(".sha256");
+        match std::fs::read_to_string(&side) {
+            Ok(text) => Some(parse_digest(&text).ok_or_else(|| {
+                download_err(&side.display().to_string(), "holds no sha256 digest")
+            })?),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(Error::io(side, e)),
+        }
+    };
+    let actual = sha256_file(src)?;
+    check(&name, expected.as_deref(), &actual)?;
+    let signature = match verify.key {
+        Some(key) => {
+            let at = verify
+                .signature
+                .map_or_else(|| sidecar(".sig"), PathBuf::from);
+            let sig = std::fs::read(&at).map_err(|e| Error::Signature {
+                what: name.clone(),
+                reason: format!(
+                    "a public key ({}) is configured but the signature {} cannot be read: {e}",
+                    key.source,
+                    at.display()
+                ),
+            })?;
+            Some(sig)
+        }
+        None => None,
+    };
+    let mut magic = [0u8; 2];
+    let gzip = std::fs::File::open(src)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok()
+        && magic == [0x1f, 0x8b];
+    install_file(
+        src,
+        &Install {
+            name: &name,
+            sha256: &actual,
+            gzip,
+            signature: verify.key.zip(signature.as_deref()),
+        },
+        dest,
+    )
 }
 
 /// The signature for `url`: from `given` (a path or URL) or the `<url>.sig` sidecar, which must exist.

@@ -1,7 +1,7 @@
 //! `bulwark db update --oci`: a DB published as an OCI artifact (pushed by skopeo into Debian's
-//! `docker-registry` on 127.0.0.1) is installed; with `--public-key`, signatures made by `openssl` (ECDSA P-256
-//! over SHA-256, the scheme of `cosign sign-blob`) are required and checked, and any refusal leaves the previous
-//! DB in place.
+//! `docker-registry` on 127.0.0.1) is installed; signatures made by `openssl` (ECDSA P-256 over SHA-256, the
+//! scheme of `cosign sign-blob`) are required and checked, against `--public-key` or else the built-in key
+//! (`--allow-unsigned` waives them), and any refusal leaves the previous DB in place.
 
 mod common;
 
@@ -184,11 +184,36 @@ fn oci_artifacts_install_and_signatures_are_enforced() {
     let dest = work.join("dest/bulwark.db");
     let expected = sha256_hex(&db);
 
-    // Unsigned, no key configured: installed; the file is byte for byte the published DB.
+    // Unsigned, no key configured: the built-in key applies, so it is refused.
     let out = update(
         &dest,
         &cache,
         &["--oci", &format!("{}/bulwark/db:unsigned", reg.host)],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the built-in Bulwark DB key"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!dest.exists());
+    // Signed with a key that is not the built-in one: refused as well.
+    let out = update(
+        &dest,
+        &cache,
+        &["--oci", &format!("{}/bulwark/db:signed", reg.host)],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!dest.exists());
+    // Unsigned with --allow-unsigned: installed; the file is byte for byte the published DB.
+    let out = update(
+        &dest,
+        &cache,
+        &[
+            "--oci",
+            &format!("{}/bulwark/db:unsigned", reg.host),
+            "--allow-unsigned",
+        ],
     );
     assert!(
         out.status.success(),
@@ -201,7 +226,11 @@ fn oci_artifacts_install_and_signatures_are_enforced() {
     let out = update(
         &dest,
         &cache,
-        &["--oci", &format!("{}/bulwark/db:plain", reg.host)],
+        &[
+            "--oci",
+            &format!("{}/bulwark/db:plain", reg.host),
+            "--allow-unsigned",
+        ],
     );
     assert!(
         out.status.success(),

@@ -14,7 +14,15 @@ pub(crate) enum DbCommand {
     Build(BuildArgs),
     /// Replace the DB: download a prebuilt one (sha256-verified, optionally signature-checked) from a URL or an
     /// OCI registry artifact, or rebuild it from the upstream feeds.
+    // The registry flags are shared with image pulls (cmd/image.rs); the two without help there get it here.
+    #[command(
+        mut_arg("username", |a| a.help("Registry user name (else ~/.docker/config.json or anonymous)")),
+        mut_arg("password", |a| a.help("Registry password or token, with --username"))
+    )]
     Update(Box<UpdateArgs>),
+    /// Install a DB file from disk (plain or gzip), e.g. one copied to an air-gapped machine; the same as
+    /// `db update --url FILE`.
+    Import(ImportArgs),
     /// Show the vulnerability database's age and sources.
     Info(InfoArgs),
 }
@@ -68,24 +76,35 @@ pub(crate) struct BuildArgs {
 pub(crate) struct UpdateArgs {
     #[command(flatten)]
     pub(crate) db: DbPath,
-    /// URL of a prebuilt DB (plain or .gz). Its sha256 comes from --sha256 or the <URL>.sha256 sidecar.
+    /// A prebuilt DB (plain or .gz): an http(s) URL, a file:// URL or a path. A download's sha256 comes from
+    /// --sha256 or the <URL>.sha256 sidecar (required); a local file is checked when either exists.
     #[arg(long, env = "BULWARK_DB_URL", conflicts_with_all = ["from_feeds", "oci"])]
     pub(crate) url: Option<String>,
     /// OCI artifact holding a prebuilt DB (`registry/repo:tag` or `@sha256:…`): one layer of media type
-    /// `application/vnd.bulwark.db.layer.v1.sqlite` (or `+gzip`). The registry verifies its digest.
+    /// `application/vnd.bulwark.db.layer.v1.sqlite` (or `+gzip`), signed (see --public-key). The registry
+    /// verifies its digest. This is what plain `bulwark db update` pulls [default: ghcr.io/bulwark-security/bulwark-db:1].
     #[arg(
         long,
+        visible_alias = "db-repository",
         value_name = "REFERENCE",
-        env = "BULWARK_DB_REPOSITORY",
-        conflicts_with = "from_feeds"
+        env = "BULWARK_DB_REPOSITORY"
     )]
     pub(crate) oci: Option<String>,
-    /// PEM public key (ECDSA P-256, as cosign makes, or Ed25519): the download must carry a valid signature.
-    #[arg(long, value_name = "FILE", env = "BULWARK_DB_PUBLIC_KEY")]
+    /// PEM public key (ECDSA P-256, as cosign makes, or Ed25519) the DB must be signed with. OCI artifacts are
+    /// always checked, against Bulwark's built-in key unless this is given; URLs only when it is given.
+    #[arg(
+        long,
+        visible_alias = "db-public-key",
+        value_name = "FILE",
+        env = "BULWARK_DB_PUBLIC_KEY"
+    )]
     pub(crate) public_key: Option<PathBuf>,
+    /// Install an OCI artifact that carries no signature (a mirror you trust by other means).
+    #[arg(long)]
+    pub(crate) allow_unsigned: bool,
     /// The signature (file or URL; raw or base64, as `cosign sign-blob` prints it) [default: <URL>.sig, or
     /// the artifact layer's `dev.bulwark.signature` annotation].
-    #[arg(long, value_name = "FILE|URL", requires = "public_key")]
+    #[arg(long, value_name = "FILE|URL")]
     pub(crate) signature: Option<String>,
     #[command(flatten)]
     pub(crate) registry: super::image::RegistryArgs,
@@ -93,21 +112,26 @@ pub(crate) struct UpdateArgs {
     #[arg(long)]
     pub(crate) sha256: Option<String>,
     /// Rebuild from the upstream feeds instead of downloading a DB. Without any --*-url flag, the public
-    /// feeds are used (OSV all.zip per ecosystem, Debian tracker, Alpine secdb, EPSS, KEV).
+    /// feeds are used (OSV all.zip per ecosystem, Debian tracker, Alpine secdb, EPSS, KEV); with them, only
+    /// the feeds named (a mirror).
     #[arg(long)]
     pub(crate) from_feeds: bool,
-    /// OSV feed URLs (all.zip or JSON). Repeatable.
+    /// OSV feed URL (an osv.dev all.zip, a record, or JSON lines). Repeatable.
     #[arg(long, value_name = "URL")]
     pub(crate) osv_url: Vec<String>,
+    /// Debian security tracker JSON URL (https://security-tracker.debian.org/tracker/data/json). Repeatable.
     #[arg(long, value_name = "URL")]
     pub(crate) debian_url: Vec<String>,
     /// Alpine secdb URLs (…/v3.X/main.json). Repeatable.
     #[arg(long, value_name = "URL")]
     pub(crate) secdb_url: Vec<String>,
+    /// NVD JSON 2.0 feed URL (CVSS enrichment). Repeatable.
     #[arg(long, value_name = "URL")]
     pub(crate) nvd_url: Vec<String>,
+    /// EPSS CSV URL (.csv or .csv.gz). Repeatable.
     #[arg(long, value_name = "URL")]
     pub(crate) epss_url: Vec<String>,
+    /// CISA KEV JSON URL. Repeatable.
     #[arg(long, value_name = "URL")]
     pub(crate) kev_url: Vec<String>,
     /// Print nothing but errors.
@@ -116,11 +140,42 @@ pub(crate) struct UpdateArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub(crate) struct ImportArgs {
+    /// The DB file (plain SQLite or gzip), as `bulwark db build` writes it or `db update` installs it.
+    #[arg(value_name = "FILE")]
+    pub(crate) file: PathBuf,
+    #[command(flatten)]
+    pub(crate) db: DbPath,
+    /// Expected sha256 of FILE (hex, or sha256:hex) [default: FILE.sha256 when it exists].
+    #[arg(long)]
+    pub(crate) sha256: Option<String>,
+    /// PEM public key FILE must be signed with (signature from --signature or FILE.sig).
+    #[arg(long, value_name = "KEY", env = "BULWARK_DB_PUBLIC_KEY")]
+    pub(crate) public_key: Option<PathBuf>,
+    /// The signature file (raw or base64) [default: FILE.sig].
+    #[arg(long, value_name = "SIG", requires = "public_key")]
+    pub(crate) signature: Option<String>,
+    /// Print nothing but errors.
+    #[arg(long, short = 'q')]
+    pub(crate) quiet: bool,
+}
+
+/// `db info` output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum InfoFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
 pub(crate) struct InfoArgs {
     #[command(flatten)]
     pub(crate) db: DbPath,
-    /// Print JSON.
-    #[arg(long)]
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = InfoFormat::Table)]
+    pub(crate) format: InfoFormat,
+    /// Same as `-f json` (kept for scripts written before `-f`).
+    #[arg(long, hide = true)]
     pub(crate) json: bool,
     /// Fail (exit 2) when the DB is older than this (e.g. 36h, 7d).
     #[arg(long, value_parser = parse_age)]
@@ -144,6 +199,26 @@ pub(crate) struct DbScanArgs {
     /// Skip vulnerability matching (inventory only).
     #[arg(long)]
     pub(crate) no_vulns: bool,
+    /// Where a missing or stale DB is fetched from: an OCI artifact as `db update --oci` takes.
+    #[arg(
+        long,
+        value_name = "REFERENCE",
+        env = "BULWARK_DB_REPOSITORY",
+        default_value = bulwark_vulndb::DEFAULT_DB_REPOSITORY
+    )]
+    pub(crate) db_repository: String,
+    /// PEM public key the fetched DB must be signed with [default: Bulwark's built-in key].
+    #[arg(long, value_name = "FILE", env = "BULWARK_DB_PUBLIC_KEY")]
+    pub(crate) db_public_key: Option<PathBuf>,
+    /// Speak plain HTTP to the DB repository's registry (loopback registries always are).
+    #[arg(long, env = "BULWARK_DB_REPOSITORY_INSECURE")]
+    pub(crate) db_repository_insecure: bool,
+    /// Do not fetch the DB: use the cached one, and fail (exit 2) when there is none.
+    #[arg(long, env = "BULWARK_SKIP_DB_UPDATE")]
+    pub(crate) skip_db_update: bool,
+    /// Make no network request for the DB (air-gapped use): implies --skip-db-update.
+    #[arg(long, env = "BULWARK_OFFLINE")]
+    pub(crate) offline: bool,
 }
 
 impl DbScanArgs {
@@ -154,6 +229,54 @@ impl DbScanArgs {
             db.check_age(max, SystemTime::now())?;
         }
         Ok(db)
+    }
+
+    /// Fetches the DB before a scan when it is missing, unusable or stale (Trivy's behaviour), unless the
+    /// user named the file (`--db`), asked for no update (`--skip-db-update`, `--offline`) or no matching
+    /// (`--no-vulns`). `Ok(None)`: nothing fetched; `Ok(Some(report))`: installed; `Err`: the fetch failed
+    /// (the cached DB, if any, is untouched).
+    pub(crate) fn auto_update(&self) -> Result<Option<bulwark_vulndb::UpdateReport>> {
+        if self.no_vulns || self.skip_db_update || self.offline || self.db.db.is_some() {
+            return Ok(None);
+        }
+        let dest = self.db.path();
+        let why = match bulwark_vulndb::freshness(&dest, SystemTime::now()) {
+            bulwark_vulndb::Freshness::Fresh => return Ok(None),
+            bulwark_vulndb::Freshness::Missing => "there is none yet".to_owned(),
+            bulwark_vulndb::Freshness::Unusable(e) => format!("the cached one is unusable: {e}"),
+            bulwark_vulndb::Freshness::Stale { age } => {
+                format!("the cached one is {} old", human_age(age))
+            }
+        };
+        let key = match load_key(self.db_public_key.as_deref())? {
+            Some(k) => k,
+            None => bulwark_vulndb::PublicKey::builtin(),
+        };
+        eprintln!(
+            "bulwark: downloading the vulnerability DB from {} ({why})",
+            self.db_repository
+        );
+        let scratch = scratch_cache(&dest);
+        let opts = bulwark_registry::PullOptions {
+            cache_dir: scratch.clone(),
+            insecure: self.db_repository_insecure,
+            progress: crate::progress::bar(false),
+            ..bulwark_registry::PullOptions::default()
+        };
+        let result = pull_db(&self.db_repository, opts, Some(&key), None, &dest);
+        let _ = std::fs::remove_dir_all(&scratch);
+        let report = result.with_context(|| {
+            format!(
+                "failed to fetch the vulnerability DB from {}",
+                self.db_repository
+            )
+        })?;
+        eprintln!(
+            "bulwark: installed the vulnerability DB at {} ({:.1} MiB)",
+            report.path.display(),
+            mib(report.bytes)
+        );
+        Ok(Some(report))
     }
 
     pub(crate) fn match_options(&self) -> bulwark_match::MatchOptions {
@@ -188,6 +311,7 @@ pub(crate) fn run(cmd: &DbCommand) -> Result<Outcome> {
     match cmd {
         DbCommand::Build(a) => build(a),
         DbCommand::Update(a) => update(a),
+        DbCommand::Import(a) => import(a),
         DbCommand::Info(a) => info(a),
     }
 }
@@ -274,21 +398,10 @@ fn update(a: &UpdateArgs) -> Result<Outcome> {
         })
     })
     .collect();
-    let key = a
-        .public_key
-        .as_ref()
-        .map(|p| -> Result<bulwark_vulndb::PublicKey> {
-            let pem = std::fs::read_to_string(p)
-                .with_context(|| format!("failed to read public key {}", p.display()))?;
-            Ok(bulwark_vulndb::PublicKey::from_pem(
-                &pem,
-                &p.display().to_string(),
-            )?)
-        })
-        .transpose()?;
     let report = if let Some(url) = &a.url {
+        let key = load_key(a.public_key.as_deref())?;
         if !a.quiet {
-            eprintln!("downloading {url} → {}", dest.display());
+            eprintln!("installing {url} → {}", dest.display());
         }
         let verify = bulwark_vulndb::Verification {
             sha256: a.sha256.as_deref(),
@@ -296,12 +409,6 @@ fn update(a: &UpdateArgs) -> Result<Outcome> {
             signature: a.signature.as_deref(),
         };
         bulwark_vulndb::update_from_url_with(url, &verify, &dest, progress)
-            .with_context(|| format!("failed to update {}", dest.display()))?
-    } else if let Some(reference) = &a.oci {
-        if !a.quiet {
-            eprintln!("pulling {reference} → {}", dest.display());
-        }
-        update_from_oci(reference, a, key.as_ref(), &dest)
             .with_context(|| format!("failed to update {}", dest.display()))?
     } else if a.from_feeds || !custom.is_empty() {
         let feeds = if custom.is_empty() {
@@ -322,9 +429,37 @@ fn update(a: &UpdateArgs) -> Result<Outcome> {
         bulwark_vulndb::update_from_feeds(&feeds, &dest, progress)
             .with_context(|| format!("failed to update {}", dest.display()))?
     } else {
-        anyhow::bail!(
-            "nothing to update from: give --url (BULWARK_DB_URL) or --oci (BULWARK_DB_REPOSITORY) for a prebuilt DB, or --from-feeds"
-        );
+        // Plain `db update`: the OCI repository (the project's by default), always signed unless the user
+        // explicitly trusts an unsigned mirror.
+        let reference = a
+            .oci
+            .as_deref()
+            .unwrap_or(bulwark_vulndb::DEFAULT_DB_REPOSITORY);
+        let key = match load_key(a.public_key.as_deref())? {
+            Some(k) => Some(k),
+            None if a.allow_unsigned => None,
+            None => Some(bulwark_vulndb::PublicKey::builtin()),
+        };
+        if !a.quiet {
+            eprintln!("pulling {reference} → {}", dest.display());
+        }
+        let mut opts = a.registry.pull_options(a.quiet);
+        let scratch = a.registry.cache_dir.is_none().then(|| scratch_cache(&dest));
+        if let Some(dir) = &scratch {
+            opts.cache_dir.clone_from(dir);
+        }
+        let result = pull_db(reference, opts, key.as_ref(), a.signature.as_deref(), &dest);
+        if let Some(dir) = &scratch {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        result.map_err(|e| {
+            anyhow::anyhow!(
+                "failed to update {} from {reference}: {e:#}\nother sources: --url FILE|URL (a DB file, e.g. \
+                 copied from a connected machine), --db-repository MIRROR/REPO:TAG, or --from-feeds (with \
+                 --osv-url etc. for feed mirrors)",
+                dest.display()
+            )
+        })?
     };
     if !a.quiet {
         if let Some(b) = &report.build {
@@ -349,12 +484,36 @@ pub(crate) const DB_LAYER_MEDIA_TYPE: &str = "application/vnd.bulwark.db.layer.v
 /// Layer annotation holding the base64 signature over the layer blob.
 pub(crate) const SIGNATURE_ANNOTATION: &str = "dev.bulwark.signature";
 
-/// `db update --oci`: pull the artifact into the blob cache (digests verified on download), then check and
-/// install its DB layer like a URL download.
-fn update_from_oci(
+/// `<db dir>/.oci-cache-<pid>`: where a DB artifact is pulled when no --cache-dir is given, removed once the
+/// DB is installed (the DB is large; keeping a second copy in the image blob cache would double it).
+fn scratch_cache(dest: &Path) -> PathBuf {
+    dest.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .join(format!(".oci-cache-{}", std::process::id()))
+}
+
+/// Reads a PEM public key file.
+fn load_key(path: Option<&Path>) -> Result<Option<bulwark_vulndb::PublicKey>> {
+    path.map(|p| -> Result<bulwark_vulndb::PublicKey> {
+        let pem = std::fs::read_to_string(p)
+            .with_context(|| format!("failed to read public key {}", p.display()))?;
+        Ok(bulwark_vulndb::PublicKey::from_pem(
+            &pem,
+            &p.display().to_string(),
+        )?)
+    })
+    .transpose()
+}
+
+/// Pulls a DB artifact into `opts.cache_dir` (digests verified on download), then checks and installs its DB
+/// layer like a URL download: with `key`, the layer must be signed (the `dev.bulwark.signature` annotation,
+/// or the `signature` file).
+fn pull_db(
     reference: &str,
-    a: &UpdateArgs,
+    opts: bulwark_registry::PullOptions,
     key: Option<&bulwark_vulndb::PublicKey>,
+    signature: Option<&str>,
     dest: &Path,
 ) -> Result<bulwark_vulndb::UpdateReport> {
     let r: bulwark_registry::Reference = reference
@@ -362,7 +521,7 @@ fn update_from_oci(
         .with_context(|| format!("'{reference}' is not an OCI reference"))?;
     let opts = bulwark_registry::PullOptions {
         artifact: true,
-        ..a.registry.pull_options(a.quiet)
+        ..opts
     };
     let pulled =
         bulwark_registry::pull(&r, &opts).with_context(|| format!("failed to pull {r}"))?;
@@ -384,7 +543,7 @@ fn update_from_oci(
                     .join(", ")
             )
         })?;
-    let signature: Option<Vec<u8>> = match (key, &a.signature) {
+    let signature: Option<Vec<u8>> = match (key, signature) {
         (None, _) => None,
         (Some(_), Some(given)) => Some(
             std::fs::read(given).with_context(|| format!("failed to read signature {given}"))?,
@@ -395,7 +554,8 @@ fn update_from_oci(
                 .get(SIGNATURE_ANNOTATION)
                 .with_context(|| {
                     format!(
-                        "a public key ({}) is configured but layer {} of {r} has no {SIGNATURE_ANNOTATION} annotation",
+                        "a public key ({}) is configured but layer {} of {r} has no {SIGNATURE_ANNOTATION} annotation \
+                         (db update --allow-unsigned installs it anyway)",
                         k.source, layer.digest
                     )
                 })?
@@ -414,6 +574,54 @@ fn update_from_oci(
         },
         dest,
     )?)
+}
+
+/// `db import FILE`.
+fn import(a: &ImportArgs) -> Result<Outcome> {
+    let dest = a.db.path();
+    let key = load_key(a.public_key.as_deref())?;
+    let file = a.file.display().to_string();
+    let verify = bulwark_vulndb::Verification {
+        sha256: a.sha256.as_deref(),
+        key: key.as_ref(),
+        signature: a.signature.as_deref(),
+    };
+    // `update_from_url_with` treats anything without a scheme as a path; a path with `://` in it would not be.
+    let url = if file.contains("://") {
+        format!("file://{}", std::path::absolute(&a.file)?.display())
+    } else {
+        file
+    };
+    let report =
+        bulwark_vulndb::update_from_url_with(&url, &verify, &dest, None).with_context(|| {
+            format!(
+                "failed to import {} into {}",
+                a.file.display(),
+                dest.display()
+            )
+        })?;
+    if !a.quiet {
+        eprintln!(
+            "imported {} ({:.1} MiB, sha256:{})",
+            report.path.display(),
+            mib(report.bytes),
+            report.sha256
+        );
+    }
+    Ok(Outcome::Clean)
+}
+
+/// Why a scan has no DB, and every way to get one.
+pub(crate) fn ways_forward(path: &Path) -> String {
+    format!(
+        "get one with: `bulwark db import FILE` or `bulwark db update --url file:///…/bulwark.db` (a DB file \
+         copied from a connected machine); `--db-repository REGISTRY/REPO:TAG` or `bulwark db update --oci \
+         REGISTRY/REPO:TAG` (a mirror of {default}); `bulwark db update --from-feeds --osv-url URL …` (build from \
+         the feeds or their mirrors) or `bulwark db build --osv FILE …` (from feed files); then scan again \
+         (the DB is read from {path}), or pass --no-vulns for an inventory only",
+        default = bulwark_vulndb::DEFAULT_DB_REPOSITORY,
+        path = path.display()
+    )
 }
 
 fn print_sources(sources: &[bulwark_vulndb::SourceInfo]) {
@@ -451,7 +659,7 @@ fn info(a: &InfoArgs) -> Result<Outcome> {
     let meta = db.meta();
     let now = SystemTime::now();
     let age = meta.age(now);
-    if a.json {
+    if a.json || a.format == InfoFormat::Json {
         let doc = serde_json::json!({
             "path": path,
             "schemaVersion": meta.schema_version,
@@ -509,4 +717,44 @@ fn info(a: &InfoArgs) -> Result<Outcome> {
 
 fn file_len(p: &Path) -> u64 {
     std::fs::metadata(p).map_or(0, |m| m.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    /// Conventions: every visible flag of every `db` subcommand says what it does.
+    #[test]
+    fn every_db_flag_has_help() {
+        let cli = crate::Cli::command();
+        let db = cli.find_subcommand("db").expect("db subcommand");
+        let mut missing = Vec::new();
+        let mut seen = 0;
+        for sub in db.get_subcommands() {
+            for arg in sub.get_arguments() {
+                seen += 1;
+                if arg.is_hide_set() || arg.get_id() == "help" {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("db {} {}", sub.get_name(), arg.get_id()));
+                }
+            }
+        }
+        assert!(seen > 30, "only {seen} arguments found");
+        assert!(missing.is_empty(), "flags without help: {missing:?}");
+    }
+
+    #[test]
+    fn ages() {
+        assert_eq!(
+            super::parse_age("36h"),
+            Ok(std::time::Duration::from_hours(36))
+        );
+        assert_eq!(
+            super::parse_age("2"),
+            Ok(std::time::Duration::from_hours(48))
+        );
+        assert!(super::parse_age("3y").is_err());
+    }
 }

@@ -10,15 +10,36 @@ use bulwark_types::{Diagnostic, Location};
 use super::db::DbScanArgs;
 
 /// Matches the report's packages against the DB and appends findings, diagnostics and the DB's identity. A
-/// missing DB is an error-level diagnostic (the result cannot be trusted), never a silent pass.
+/// missing or stale DB is fetched first ([`DbScanArgs::auto_update`]); a failed fetch with a cached DB is a
+/// warning, and no DB at all is an error-level diagnostic naming the ways to get one (the result cannot be
+/// trusted), never a silent pass.
 pub(crate) fn match_report(report: &mut Report, args: &DbScanArgs) -> Result<()> {
     if args.no_vulns {
         return Ok(());
     }
     let path = args.db.path();
+    let fetch_error = args.auto_update().err();
+    if let Some(e) = &fetch_error
+        && path.exists()
+    {
+        // Like Trivy: a failed update with a cached DB warns and scans with what there is.
+        report.diagnostics.push(Diagnostic::warning(
+            format!("{e:#}; scanning with the cached vulnerability DB"),
+            Location::file(path.display().to_string()),
+        ));
+    }
     if !path.exists() {
+        let why = match (&fetch_error, args.offline, args.skip_db_update) {
+            (Some(e), _, _) => format!("{e:#}"),
+            (None, true, _) => "--offline: nothing is downloaded".to_owned(),
+            (None, false, true) => "--skip-db-update: nothing is downloaded".to_owned(),
+            (None, false, false) => "the file does not exist".to_owned(),
+        };
         report.diagnostics.push(Diagnostic::error(
-            "no vulnerability database: run `bulwark db update` (or `bulwark db build` from feed files), or pass --no-vulns; only the inventory is reported",
+            format!(
+                "no vulnerability database ({why}); {}; only the inventory is reported",
+                super::db::ways_forward(&path)
+            ),
             Location::file(path.display().to_string()),
         ));
         return Ok(());
