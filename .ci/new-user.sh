@@ -63,6 +63,16 @@ rc=$?
 set -e
 [[ $rc -eq 0 ]] || { tail -40 "$tmp/demo.log" >&2; fail "./demo.sh exited $rc"; }
 echo "./demo.sh: exit 0 in $((SECONDS - t0)) s" >&2
+# The demo convinces: no warning before its first table (feed data problems are one summary line, which says
+# "skipped"), and no escape codes when its output is not a terminal.
+first_table="$(grep -n '┌' "$tmp/demo.log" | head -1 | cut -d: -f1)"
+[[ -n "$first_table" ]] || fail "./demo.sh printed no table"
+if head -n "$first_table" "$tmp/demo.log" | grep -i 'warning' | grep -v 'record(s) skipped' >&2; then
+    fail "./demo.sh printed warnings before its first table"
+fi
+if grep -q $'\033' "$tmp/demo.log"; then
+    fail "./demo.sh wrote escape codes into a file"
+fi
 bw="$tmp/repo/target/release/bulwark"
 [[ -x "$bw" ]] || fail "./demo.sh left no $bw"
 

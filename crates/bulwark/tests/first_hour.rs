@@ -433,3 +433,38 @@ fn demo_severities_come_from_the_data() {
     assert!(vulns.contains(&("CVE-2022-37434", "CRITICAL")), "{vulns:?}");
     assert!(vulns.contains(&("CVE-2021-42378", "HIGH")), "{vulns:?}");
 }
+
+/// The demo's first step builds a DB from the fixture feeds, some of whose records are malformed upstream
+/// (Alpine secdb versions such as `4.10-1-r1`): one line says how many were skipped, not one line each.
+#[test]
+fn feed_data_problems_are_summarised_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db").display().to_string();
+    let secdb = common::fixtures()
+        .join("vulndata/alpine-secdb")
+        .display()
+        .to_string();
+    let out = bulwark(&["db", "build", "-o", &db, "--secdb", &secdb]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    let warnings: Vec<&str> = err.lines().filter(|l| l.contains("warning")).collect();
+    assert_eq!(warnings.len(), 1, "{err}");
+    assert!(
+        warnings[0].contains("skipped") && warnings[0].contains("--show-skipped"),
+        "{err}"
+    );
+    let out = bulwark(&[
+        "db",
+        "build",
+        "-o",
+        &db,
+        "--secdb",
+        &secdb,
+        "--show-skipped",
+    ]);
+    let listed = stderr(&out)
+        .lines()
+        .filter(|l| l.contains("warning: skipped"))
+        .count();
+    assert!(listed > 1, "{}", stderr(&out));
+}

@@ -67,6 +67,9 @@ pub(crate) struct BuildArgs {
     pub(crate) kev: Vec<PathBuf>,
     #[command(flatten)]
     pub(crate) db: DbPath,
+    /// List every feed record that was skipped (by default one line counts them per source).
+    #[arg(long)]
+    pub(crate) show_skipped: bool,
     /// Print nothing but errors.
     #[arg(long, short = 'q')]
     pub(crate) quiet: bool,
@@ -336,8 +339,12 @@ fn build(a: &BuildArgs) -> Result<Outcome> {
     let report = bulwark_vulndb::build(&inputs, &out, &bulwark_vulndb::BuildOptions::default())
         .with_context(|| format!("failed to build {}", out.display()))?;
     if !a.quiet {
-        for p in &report.problems {
-            eprintln!("bulwark: warning: skipped {p}");
+        if a.show_skipped {
+            for p in &report.problems {
+                eprintln!("bulwark: warning: skipped {p}");
+            }
+        } else if let Some(line) = skipped_summary(&report.problems) {
+            eprintln!("bulwark: warning: {line}");
         }
         print_sources(&report.sources);
         eprintln!(
@@ -609,6 +616,28 @@ fn import(a: &ImportArgs) -> Result<Outcome> {
         );
     }
     Ok(Outcome::Clean)
+}
+
+/// One line for the data problems of the feeds (`secdb:alpine-secdb: xen: invalid fixed version …` each), so
+/// that a build's output is not a wall of warnings: how many records each source lost.
+fn skipped_summary(problems: &[String]) -> Option<String> {
+    if problems.is_empty() {
+        return None;
+    }
+    let mut by_source: Vec<(&str, usize)> = Vec::new();
+    for p in problems {
+        let source = p.split_once(": ").map_or(p.as_str(), |(s, _)| s);
+        match by_source.iter_mut().find(|(s, _)| *s == source) {
+            Some((_, n)) => *n += 1,
+            None => by_source.push((source, 1)),
+        }
+    }
+    let per: Vec<String> = by_source.iter().map(|(s, n)| format!("{s}: {n}")).collect();
+    Some(format!(
+        "{} feed record(s) skipped as malformed ({}); --show-skipped lists them",
+        problems.len(),
+        per.join(", ")
+    ))
 }
 
 /// Why a scan has no DB, and every way to get one.
