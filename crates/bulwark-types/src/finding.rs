@@ -214,11 +214,13 @@ impl std::fmt::Display for Diagnostic {
             DiagnosticLevel::Warning => "warning",
             DiagnosticLevel::Error => "error",
         };
+        // Shown on terminals: the input's control characters are made visible, never interpreted.
         let loc = self.location.to_string();
+        let message = crate::escape_control(&self.message);
         if loc.is_empty() {
-            write!(f, "{level}: {}", self.message)
+            write!(f, "{level}: {message}")
         } else {
-            write!(f, "{level}: {loc}: {}", self.message)
+            write!(f, "{level}: {}: {message}", crate::escape_control(&loc))
         }
     }
 }

@@ -15,6 +15,7 @@ mod finding;
 mod package;
 pub mod purl;
 mod rule;
+pub mod text;
 pub mod time;
 
 pub use finding::{
@@ -23,3 +24,4 @@ pub use finding::{
 pub use package::{Distro, LayerRef, Package, PackageType};
 pub use purl::Purl;
 pub use rule::{RuleDoc, RuleFamily};
+pub use text::escape_control;

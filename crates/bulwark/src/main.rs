@@ -86,7 +86,10 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("bulwark: error: {}", error_chain(&err));
+            eprintln!(
+                "bulwark: error: {}",
+                bulwark_types::escape_control(&error_chain(&err))
+            );
             ExitCode::from(2)
         }
     }
