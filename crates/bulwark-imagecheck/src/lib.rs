@@ -113,9 +113,9 @@ const NOT_DOCKERFILE_EXTENSIONS: &[&str] = &[
     "vb", "rb", "php", "pl", "pm", "lua", "swift", "m", "mm", "dart", "ex", "exs", "erl", "hs",
     "ml", "mli", "clj", "r", "jl", "zig", "nim", "v", "sh", "bash", "zsh", "fish", "ps1", "bat",
     "cmd", "vim", "el", "sql", // documentation and data
-    "md", "markdown", "mdx", "rst", "adoc", "asciidoc", "txt", "html", "htm", "pdf", "json", "yaml",
-    "yml", "toml", "xml", "ini", "cfg", "conf", "csv", "lock", "snap", "golden", "svg", "png",
-    // patches, backups and editor files
+    "md", "markdown", "mdx", "rst", "adoc", "asciidoc", "txt", "html", "htm", "pdf", "json",
+    "yaml", "yml", "toml", "xml", "ini", "cfg", "conf", "csv", "lock", "snap", "golden", "svg",
+    "png", // patches, backups and editor files
     "diff", "patch", "orig", "rej", "bak", "swp", "swo", "tmp",
 ];
 

@@ -243,7 +243,7 @@ where
     // git's per-repository excludes apply like a `.gitignore` at the root, below any `.gitignore` file.
     let mut top = Vec::new();
     if w.gitignore
-        && let Ok(t) = fs::read_to_string(root.join(".git/info/exclude"))
+        && let Some(t) = git_info_exclude(root)
     {
         top.push(Arc::new((String::new(), Gitignore::parse(&t))));
     }
@@ -296,6 +296,23 @@ where
     cat.packages = packages;
     cat.diagnostics = diagnostics;
     Ok((cat, visited))
+}
+
+/// The `info/exclude` file of the repository whose work tree is `root`: `.git/info/exclude`, or for a
+/// linked work tree or submodule (`.git` is a file saying `gitdir: …`) the one in that git directory's
+/// common directory, as git reads it.
+fn git_info_exclude(root: &Path) -> Option<String> {
+    let dot_git = root.join(".git");
+    let mut git_dir = dot_git.clone();
+    if fs::symlink_metadata(&dot_git).ok()?.is_file() {
+        let text = fs::read_to_string(&dot_git).ok()?;
+        let target = text.strip_prefix("gitdir:")?.trim();
+        git_dir = root.join(target);
+        if let Ok(common) = fs::read_to_string(git_dir.join("commondir")) {
+            git_dir = git_dir.join(common.trim());
+        }
+    }
+    fs::read_to_string(git_dir.join("info/exclude")).ok()
 }
 
 fn ignored(ignores: &[Arc<(String, Gitignore)>], rel: &str, is_dir: bool) -> bool {
@@ -408,10 +425,13 @@ impl<F> Walker<'_, F> {
             } else {
                 format!("{rel}/{name}")
             };
+            // `.git`: the repository, or in a linked work tree a file pointing at it; never scanned.
+            if name == ".git" {
+                continue;
+            }
             let Ok(ft) = de.file_type() else { continue };
             if ft.is_dir() {
-                if name == ".git"
-                    || self.skip_dirs.iter().any(|g| g.matches(&path))
+                if self.skip_dirs.iter().any(|g| g.matches(&path))
                     || (self.gitignore && ignored(&ignores, &path, true))
                 {
                     continue;
@@ -670,6 +690,41 @@ mod tests {
                 "sub/package.json"
             ]
         );
+    }
+
+    /// In a linked work tree (`git worktree add`) `.git` is a file; the excludes are the main repository's.
+    #[test]
+    fn linked_work_tree_uses_the_common_info_exclude() {
+        let dir = tempfile::tempdir().unwrap();
+        let main_git = dir.path().join("main/.git");
+        fs::create_dir_all(main_git.join("worktrees/wt")).unwrap();
+        fs::create_dir_all(main_git.join("info")).unwrap();
+        fs::write(main_git.join("info/exclude"), "/local.txt\n").unwrap();
+        fs::write(main_git.join("worktrees/wt/commondir"), "../..\n").unwrap();
+        let wt = dir.path().join("wt");
+        fs::create_dir_all(&wt).unwrap();
+        fs::write(
+            wt.join(".git"),
+            format!("gitdir: {}\n", main_git.join("worktrees/wt").display()),
+        )
+        .unwrap();
+        fs::write(wt.join("local.txt"), "x").unwrap();
+        fs::write(wt.join("kept.txt"), "x").unwrap();
+        let list = |opts: &DirOptions| {
+            let (_, v) = walk(&wt, opts, |f: &FileEntry<'_>, v: &mut Vec<String>| {
+                v.push(f.path().to_string());
+            })
+            .unwrap();
+            let mut v = v.concat();
+            v.sort();
+            v
+        };
+        assert_eq!(list(&DirOptions::default()), ["kept.txt"]);
+        let opts = DirOptions {
+            no_gitignore: true,
+            ..DirOptions::default()
+        };
+        assert_eq!(list(&opts), ["kept.txt", "local.txt"]);
     }
 
     /// Files over the read limit are not loaded: the caller gets an error it can report.
