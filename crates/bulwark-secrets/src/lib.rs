@@ -25,7 +25,6 @@ pub mod config;
 pub mod corpus;
 pub mod rules;
 pub mod sample;
-mod walk;
 
 use std::collections::BTreeMap;
 
@@ -35,7 +34,6 @@ use regex::bytes::{CaptureLocations, Regex as BytesRegex, RegexBuilder};
 
 pub use config::{AllowConfig, Config, CustomRule, RuleAllow};
 pub use rules::{BUILTIN, Check, Pat, RuleDef};
-pub use walk::DirOptions;
 
 /// Errors building a scanner. Scanning itself never fails: findings are data.
 #[derive(Debug, thiserror::Error)]
