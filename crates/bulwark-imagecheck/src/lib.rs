@@ -129,8 +129,34 @@ pub fn check_image(
     out
 }
 
-/// Whether a path names a Dockerfile: `Dockerfile`, `Containerfile`, `*.Dockerfile`, `Dockerfile.*`
-/// (case-insensitive, as editors and hadolint treat them).
+/// Extensions that make `Dockerfile.<ext>` something other than a Dockerfile: source code (`dockerfile.rs`,
+/// `dockerfile.go` implement Dockerfile parsers), documentation (`Dockerfile.md`), data and editor files.
+const NOT_DOCKERFILE_EXTENSIONS: &[&str] = &[
+    // source code
+    "rs", "go", "py", "pyi", "js", "mjs", "cjs", "jsx", "ts", "mts", "cts", "tsx", "java", "kt",
+    "kts", "scala", "groovy", "gradle", "c", "h", "cc", "cpp", "cxx", "hpp", "hh", "cs", "fs",
+    "vb", "rb", "php", "pl", "pm", "lua", "swift", "m", "mm", "dart", "ex", "exs", "erl", "hs",
+    "ml", "mli", "clj", "r", "jl", "zig", "nim", "v", "sh", "bash", "zsh", "fish", "ps1", "bat",
+    "cmd", "vim", "el", "sql", // documentation and data
+    "md", "markdown", "mdx", "rst", "adoc", "asciidoc", "txt", "html", "htm", "pdf", "json",
+    "yaml", "yml", "toml", "xml", "ini", "cfg", "conf", "csv", "lock", "snap", "golden", "svg",
+    "png", // patches, backups and editor files
+    "diff", "patch", "orig", "rej", "bak", "swp", "swo", "tmp",
+];
+
+/// Whether a path names a Dockerfile, by the names Docker, BuildKit and Buildah use: `Dockerfile` and
+/// `Containerfile`, `Dockerfile.<suffix>` (`Dockerfile.prod`, `Containerfile.ubi9`) and
+/// `<name>.Dockerfile` / `<name>.dockerfile` (`api.Dockerfile`; BuildKit looks for `<file>.dockerignore`
+/// beside them), all case-insensitive as editors and hadolint treat them. A suffix that is a source-code,
+/// documentation or data extension (`dockerfile.rs`, `dockerfile.go`, `Dockerfile.md`) is not a
+/// Dockerfile.
+///
+/// ```
+/// use bulwark_imagecheck::is_dockerfile;
+/// assert!(is_dockerfile("Dockerfile") && is_dockerfile("deploy/Dockerfile.prod"));
+/// assert!(is_dockerfile("api.Dockerfile") && is_dockerfile("Containerfile"));
+/// assert!(!is_dockerfile("src/dockerfile.rs") && !is_dockerfile("docs/Dockerfile.md"));
+/// ```
 #[must_use]
 pub fn is_dockerfile(path: &str) -> bool {
     let name = path
@@ -138,15 +164,24 @@ pub fn is_dockerfile(path: &str) -> bool {
         .next()
         .unwrap_or(path)
         .to_ascii_lowercase();
-    name == "dockerfile"
-        || name == "containerfile"
-        || name.ends_with(".dockerfile")
-        || name.starts_with("dockerfile.")
-        || name.starts_with("containerfile.")
+    let base = |s: &str| s == "dockerfile" || s == "containerfile";
+    if base(&name) {
+        return true;
+    }
+    let Some((stem, ext)) = name.rsplit_once('.') else {
+        return false;
+    };
+    if base(ext) {
+        // `<name>.Dockerfile`; a bare `.dockerfile` is a hidden file, not a name with that extension.
+        return !stem.is_empty();
+    }
+    // `Dockerfile.<suffix>`, `Dockerfile.<a>.<b>`: the base name comes first.
+    let first = name.split('.').next().unwrap_or_default();
+    base(first) && !ext.is_empty() && !NOT_DOCKERFILE_EXTENSIONS.contains(&ext)
 }
 
-/// Parses and checks one Dockerfile. Parse errors become error diagnostics with their line; what did parse is
-/// still checked.
+/// Parses and checks one Dockerfile. Parse errors become warnings (`cannot parse Dockerfile: …`) with the file
+/// and line; what did parse is still checked.
 #[must_use]
 pub fn check_dockerfile(
     path: &str,
@@ -174,8 +209,9 @@ pub fn check_dockerfile(
         line: Some(line),
         ..Location::default()
     };
+    // A file that does not parse is that file's problem: the rest of the scan stays trustworthy.
     for e in &errors {
-        diags.push(Diagnostic::error(
+        diags.push(Diagnostic::warning(
             format!("cannot parse Dockerfile: {}", e.message),
             at(e.line),
         ));
@@ -305,14 +341,28 @@ mod tests {
             "Dockerfile.prod",
             "Containerfile",
             "dockerfile",
+            "deploy/api.Dockerfile",
+            "worker.dockerfile",
+            "Dockerfile.ubuntu-22.04",
+            "Containerfile.ubi9",
+            "build/Dockerfile.dev",
         ] {
             assert!(is_dockerfile(p), "{p}");
         }
+        // Issue #10: this repository's own parser sources and docs were taken for Dockerfiles.
         for p in [
             "Dockerfile-notes.md.bak/x",
             "README.md",
             "dockerfiles",
             "src/docker.rs",
+            "crates/x/src/dockerfile.rs",
+            "pkg/dockerfile.go",
+            "docs/Dockerfile.md",
+            "Dockerfile.yaml",
+            "Dockerfile.orig",
+            ".dockerfile",
+            "dockerfile.",
+            "dockerfile_test.go",
         ] {
             assert!(!is_dockerfile(p), "{p}");
         }

@@ -5,7 +5,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use bulwark_secrets::{Config, DirOptions, Scanner};
+use bulwark_catalog::lang::walk::{self, DirOptions, FileEntry};
+use bulwark_secrets::{Config, FileScan, Scanner};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -27,7 +28,26 @@ fn main() {
     let t = Instant::now();
     let scanner = Scanner::new(config).expect("compile rules");
     let compiled = t.elapsed();
-    let (findings, diags) = scanner.scan_dir(&dir, &DirOptions::default());
+    // The walk `scan fs` uses, without `.gitignore` rules (as the tools this is benchmarked against).
+    let opts = DirOptions {
+        no_gitignore: true,
+        max_read_bytes: scanner.max_file_size(),
+        ..DirOptions::default()
+    };
+    let (_, found) = walk::walk(&dir, &opts, |f: &FileEntry<'_>, out: &mut FileScan| {
+        let r = scanner.scan_sized(f.path(), f.size(), || f.bytes());
+        out.findings.extend(r.findings);
+        out.diagnostics.extend(r.diagnostics);
+    })
+    .expect("walk the directory");
+    let (mut findings, mut diags) = (Vec::new(), Vec::new());
+    for r in found {
+        findings.extend(r.findings);
+        diags.extend(r.diagnostics);
+    }
+    findings.sort_by(|a, b| {
+        (&a.location.path, a.location.line).cmp(&(&b.location.path, b.location.line))
+    });
     for f in &findings {
         if json {
             println!(

@@ -26,7 +26,6 @@ pub mod corpus;
 mod docs;
 pub mod rules;
 pub mod sample;
-mod walk;
 
 use std::collections::BTreeMap;
 
@@ -37,7 +36,6 @@ use regex::bytes::{CaptureLocations, Regex as BytesRegex, RegexBuilder};
 pub use config::{AllowConfig, Config, CustomRule, RuleAllow};
 pub use docs::rule_docs;
 pub use rules::{BUILTIN, Check, Pat, RuleDef};
-pub use walk::DirOptions;
 
 /// Errors building a scanner. Scanning itself never fails: findings are data.
 #[derive(Debug, thiserror::Error)]
@@ -337,6 +335,59 @@ impl Scanner {
     #[must_use]
     pub fn scan(&self, path: &str, content: &[u8]) -> Vec<Finding> {
         self.scan_with_diagnostics(path, content).findings
+    }
+
+    /// The largest file scanned ([`Config::max_file_size`]); bigger files get a warning instead.
+    #[must_use]
+    pub fn max_file_size(&self) -> u64 {
+        self.max_file_size
+    }
+
+    /// For a directory walk that reads each file once and shares the bytes between scanners: decides from
+    /// the path and the listed size whether the file is scanned, and only then calls `read` for its bytes.
+    /// An allowed path or an empty file is skipped silently; a file over the size limit, or one `read`
+    /// fails on, gets a warning.
+    ///
+    /// ```
+    /// use bulwark_secrets::{Config, Scanner};
+    /// let s = Scanner::new(Config::default()).unwrap();
+    /// let line: &[u8] = b"GITHUB_TOKEN=ghp_a8Kd93jfLq0Zx7Yb2Nc4Vm6Pw1Rt5Su9Eh3G\n";
+    /// let r = s.scan_sized("app/.env", line.len() as u64, || Ok::<_, String>(line));
+    /// assert_eq!(r.findings[0].id, "github-pat");
+    /// let r = s.scan_sized("big.log", 1 << 40, || -> Result<&[u8], String> { unreachable!() });
+    /// assert!(r.diagnostics[0].message.contains("over the"));
+    /// ```
+    pub fn scan_sized<'b, E: std::fmt::Display>(
+        &self,
+        path: &str,
+        size: u64,
+        read: impl FnOnce() -> Result<&'b [u8], E>,
+    ) -> FileScan {
+        if size == 0 || self.is_allowed_path(path) {
+            return FileScan::default();
+        }
+        if size > self.max_file_size {
+            return FileScan {
+                findings: Vec::new(),
+                diagnostics: vec![Diagnostic::warning(
+                    format!(
+                        "secret scan skipped: {size} bytes is over the {} byte limit",
+                        self.max_file_size
+                    ),
+                    Location::file(path),
+                )],
+            };
+        }
+        match read() {
+            Ok(content) => self.scan_with_diagnostics(path, content),
+            Err(e) => FileScan {
+                findings: Vec::new(),
+                diagnostics: vec![Diagnostic::warning(
+                    format!("secret scan: cannot read file: {e}"),
+                    Location::file(path),
+                )],
+            },
+        }
     }
 
     /// Like [`Scanner::scan`], also returning why a file was skipped (too large).

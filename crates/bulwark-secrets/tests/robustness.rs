@@ -163,8 +163,9 @@ rules:
     assert!(Config::from_yaml("bogus: 1").is_err());
 }
 
+/// As `scan fs` drives it: one walk, each file's size checked before its bytes are read.
 #[test]
-fn scanner_is_shareable_and_scan_dir_uses_relative_paths() {
+fn scanner_is_shareable_and_a_walk_reports_relative_paths() {
     fn assert_sync<T: Send + Sync>() {}
     assert_sync::<Scanner>();
     let dir = std::env::temp_dir().join(format!("bulwark-secrets-dir-{}", std::process::id()));
@@ -179,8 +180,24 @@ fn scanner_is_shareable_and_scan_dir_uses_relative_paths() {
         ..Config::default()
     })
     .unwrap();
-    let (f, d) = s.scan_dir(&dir, &bulwark_secrets::DirOptions::default());
+    let walked = bulwark_catalog::lang::walk::walk(
+        &dir,
+        &bulwark_catalog::lang::walk::DirOptions::default(),
+        |e: &bulwark_catalog::lang::walk::FileEntry<'_>,
+         out: &mut Vec<bulwark_secrets::FileScan>| {
+            out.push(s.scan_sized(e.path(), e.size(), || e.bytes()));
+        },
+    );
     std::fs::remove_dir_all(&dir).unwrap();
+    let (cat, scans) = walked.unwrap();
+    // big.log is over the limit: never read.
+    assert_eq!(cat.files_loaded, 1);
+    let (f, d): (Vec<_>, Vec<_>) = scans
+        .into_iter()
+        .flatten()
+        .map(|r| (r.findings, r.diagnostics))
+        .unzip();
+    let (f, d) = (f.concat(), d.concat());
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].location.path.as_deref(), Some("app/.env"));
     assert_eq!(d.len(), 1);

@@ -8,8 +8,9 @@
 //! Two entry points share the parsers:
 //! - [`catalog`] reads the files an image's [`ImageFs`] kept (see [`wanted`]), and attributes every package
 //!   to the layer that introduced its file;
-//! - [`walk::scan_dir`] walks a directory (a repository, an unpacked tree) with `.gitignore` rules and reads
-//!   each interesting file once, streaming binaries instead of loading them.
+//! - [`walk::walk`] walks a directory (a repository, an unpacked tree) with `.gitignore` rules, reads each
+//!   file at most once and shares its bytes with the caller's scanners (`scan fs`); [`walk::scan_dir`] is
+//!   the same walk for packages only. Big binaries are streamed instead of loaded.
 //!
 //! Binaries: whether a file is a Go or Rust binary cannot be told from its path. In an image, [`wanted`] asks
 //! for the files under the usual executable directories ([`binary_candidate`]); their content is then checked

@@ -2,8 +2,6 @@
 //! (`licenseExpression`), and with a policy (flags or `--license-policy FILE`) packages that break it become
 //! `BW-LIC-*` findings.
 
-use std::path::Path;
-
 use anyhow::{Context, Result};
 use bulwark_license::{Class, Policy, PolicyConfig};
 use bulwark_report::{LicenseFile, Report};
@@ -71,22 +69,16 @@ pub(crate) fn apply(report: &mut Report, args: &LicenseArgs) -> Result<()> {
 }
 
 /// Files larger than this are not read for license texts (a license is a few KiB).
-const MAX_LICENSE_FILE: u64 = 1 << 20;
+pub(crate) const MAX_LICENSE_FILE: u64 = 1 << 20;
 
-/// Detects the licenses in a license file of a scanned directory; `None` for unreadable or huge files.
-pub(crate) fn detect_file(root: &Path, rel: &str) -> Option<LicenseFile> {
-    let path = root.join(rel);
-    let meta = std::fs::metadata(&path).ok()?;
-    if !meta.is_file() || meta.len() > MAX_LICENSE_FILE {
-        return None;
-    }
-    let bytes = std::fs::read(&path).ok()?;
-    let text = String::from_utf8_lossy(&bytes);
-    Some(LicenseFile {
+/// Detects the licenses in a license file of a scanned directory, from its bytes.
+pub(crate) fn detect_bytes(rel: &str, bytes: &[u8]) -> LicenseFile {
+    let text = String::from_utf8_lossy(bytes);
+    LicenseFile {
         path: rel.to_owned(),
         licenses: bulwark_license::detect::detect(&text)
             .into_iter()
             .map(|d| d.id.to_owned())
             .collect(),
-    })
+    }
 }
