@@ -1,8 +1,9 @@
 //! `bulwark sbom`, `bulwark scan image` and `bulwark scan rootfs`: open the target, catalog it, render the
 //! report.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use anyhow::{Context, Result};
 use bulwark_report::{Format, ImageMetadata, RenderOptions, Report, Target, TargetKind};
@@ -14,7 +15,7 @@ use crate::Outcome;
 #[derive(Debug, clap::Args)]
 pub(crate) struct OutputArgs {
     /// Output format: table, json, cyclonedx, spdx-json, sarif, junit.
-    #[arg(long, short = 'f')]
+    #[arg(long, short = 'f', value_name = "FORMAT")]
     pub(crate) format: Option<Format>,
     /// Write the report to this file instead of stdout.
     #[arg(long, short = 'o')]
@@ -31,8 +32,8 @@ pub(crate) struct ImageArgs {
     /// oci-archive tar, an OCI layout directory (`DIR` or `DIR:TAG`). Prefixes `docker-archive:`,
     /// `oci-archive:`, `oci-dir:`, `dir:` and `registry:` force the kind.
     pub(crate) image: String,
-    /// Platform to pick from a multi-arch image.
-    #[arg(long, default_value = "linux/amd64")]
+    /// Platform to pick from a multi-arch image (`os/arch[/variant]`); the default is the host's.
+    #[arg(long, default_value_t = host_platform())]
     pub(crate) platform: String,
     #[command(flatten)]
     pub(crate) registry: RegistryArgs,
@@ -57,10 +58,69 @@ pub(crate) struct RegistryArgs {
     /// PEM file of CA certificates to trust for the registry.
     #[arg(long, env = "BULWARK_CA_FILE")]
     pub(crate) ca_file: Option<PathBuf>,
+    /// Registry user name (otherwise `~/.docker/config.json`, else anonymous).
     #[arg(long, env = "BULWARK_USERNAME")]
     pub(crate) username: Option<String>,
+    /// Registry password or token (prefer --password-stdin: a value on the command line is visible to other
+    /// users in the process list).
     #[arg(long, env = "BULWARK_PASSWORD", hide_env_values = true)]
     pub(crate) password: Option<String>,
+    /// Read the registry password from stdin (`echo "$TOKEN" | bulwark … --username u --password-stdin`), as
+    /// `docker login --password-stdin` does; one trailing newline is removed.
+    #[arg(long, conflicts_with = "password", requires = "username")]
+    pub(crate) password_stdin: bool,
+}
+
+/// The platform of the host (`linux/amd64` on x86_64, `linux/arm64` on aarch64), in the OCI image index's
+/// names. Images are Linux images wherever Bulwark runs.
+pub(crate) fn host_platform() -> String {
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        "powerpc64" if cfg!(target_endian = "little") => "ppc64le",
+        "loongarch64" => "loong64",
+        "mips64" if cfg!(target_endian = "little") => "mips64le",
+        other => other,
+    };
+    format!("linux/{arch}")
+}
+
+/// The password read by `--password-stdin`, once per process, before the command runs.
+static STDIN_PASSWORD: OnceLock<String> = OnceLock::new();
+
+/// With `--password-stdin` on the command that runs, reads the password from stdin.
+pub(crate) fn read_password_stdin(matches: &clap::ArgMatches) -> Result<()> {
+    let mut m = matches;
+    let mut wanted = false;
+    loop {
+        if m.try_get_one::<bool>("password_stdin")
+            .ok()
+            .flatten()
+            .copied()
+            .unwrap_or(false)
+        {
+            wanted = true;
+        }
+        match m.subcommand() {
+            Some((_, sm)) => m = sm,
+            None => break,
+        }
+    }
+    if !wanted {
+        return Ok(());
+    }
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+        .context("--password-stdin: cannot read the password from stdin")?;
+    let password = text
+        .strip_suffix('\n')
+        .map_or(text.as_str(), |t| t.strip_suffix('\r').unwrap_or(t));
+    if password.is_empty() {
+        anyhow::bail!("--password-stdin: stdin was empty; pipe the password in");
+    }
+    let _ = STDIN_PASSWORD.set(password.to_string());
+    Ok(())
 }
 
 impl RegistryArgs {
@@ -74,7 +134,11 @@ impl RegistryArgs {
             insecure: self.insecure,
             ca_file: self.ca_file.clone(),
             username: self.username.clone(),
-            password: self.password.clone(),
+            password: if self.password_stdin {
+                STDIN_PASSWORD.get().cloned()
+            } else {
+                self.password.clone()
+            },
             max_cache_bytes: self.cache_max_mib.map(|m| m << 20),
             progress: crate::progress::bar(quiet),
             ..bulwark_registry::PullOptions::default()
@@ -167,18 +231,27 @@ pub(crate) fn sbom(args: &SbomArgs) -> Result<Outcome> {
 
 /// `bulwark scan image`: inventory, vulnerabilities, evaluation, gate.
 pub(crate) fn scan_image_cmd(args: &ScanImageArgs) -> Result<Outcome> {
-    let mut report = scan_image(
-        &args.image,
-        args.out.quiet,
-        Some(Extra {
-            checks: &args.checks,
-            secrets: &args.secrets,
-            malware: &args.malware,
-        }),
-    )?;
-    super::licenses::apply(&mut report, &args.licenses)?;
-    super::vulns::match_report(&mut report, &args.vulns)?;
-    let failed = super::evaluate::evaluate(&mut report, &args.eval, args.out.quiet)?;
+    use crate::term::stage;
+    let mut report = stage("read, catalog and check the image", || {
+        scan_image(
+            &args.image,
+            args.out.quiet,
+            Some(Extra {
+                checks: &args.checks,
+                secrets: &args.secrets,
+                malware: &args.malware,
+            }),
+        )
+    })?;
+    stage("licenses", || {
+        super::licenses::apply(&mut report, &args.licenses)
+    })?;
+    stage("match vulnerabilities", || {
+        super::vulns::match_report(&mut report, &args.vulns)
+    })?;
+    let failed = stage("evaluate", || {
+        super::evaluate::evaluate(&mut report, &args.eval, args.out.quiet)
+    })?;
     let outcome = gated(finish(&report, &args.out, Format::Table)?, failed);
     std::mem::forget(report); // see scan_sbom
     Ok(outcome)
@@ -441,12 +514,12 @@ pub(crate) fn finish(report: &Report, out: &OutputArgs, default: Format) -> Resu
         }
     }
     let format = out.format.unwrap_or(default);
-    let color = out.output.is_none()
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none();
-    write_output(out.output.as_deref(), |w| {
-        bulwark_report::render(format, report, &RenderOptions { color }, w)
-            .map_err(anyhow::Error::from)
+    let color = crate::term::color(out.output.is_none());
+    crate::term::stage("render", || {
+        write_output(out.output.as_deref(), |w| {
+            bulwark_report::render(format, report, &RenderOptions { color }, w)
+                .map_err(anyhow::Error::from)
+        })
     })?;
     Ok(if report.has_errors() {
         Outcome::Untrusted

@@ -1,7 +1,5 @@
 //! `bulwark scan k8s`.
 
-use std::io::IsTerminal;
-
 use anyhow::Context;
 use bulwark_k8s::{Framework, Input, ScanOptions, pss};
 use bulwark_report::{Format, RenderOptions, Report, Target, TargetKind};
@@ -197,9 +195,7 @@ pub(crate) fn scan(args: &K8sArgs) -> anyhow::Result<Outcome> {
                 writeln!(out)?;
             }
             Format::Table => {
-                let color = args.out.output.is_none()
-                    && std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none();
+                let color = crate::term::color(args.out.output.is_none());
                 bulwark_report::render(format, &report, &RenderOptions { color }, out)?;
                 if let Some(c) = &compliance {
                     writeln!(
