@@ -332,5 +332,8 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         super::Cli::command().debug_assert();
+        // With an environment variable on every flag, and as the man pages see it.
+        super::command_with(None).unwrap().debug_assert();
+        super::man_command(super::command_with(None).unwrap()).debug_assert();
     }
 }

@@ -99,15 +99,19 @@ pub(crate) struct UpdateArgs {
     /// OSV feed URLs (all.zip or JSON). Repeatable.
     #[arg(long, value_name = "URL")]
     pub(crate) osv_url: Vec<String>,
+    /// Debian security tracker JSON URLs. Repeatable.
     #[arg(long, value_name = "URL")]
     pub(crate) debian_url: Vec<String>,
     /// Alpine secdb URLs (…/v3.X/main.json). Repeatable.
     #[arg(long, value_name = "URL")]
     pub(crate) secdb_url: Vec<String>,
+    /// NVD JSON 2.0 feed URLs (CVSS enrichment). Repeatable.
     #[arg(long, value_name = "URL")]
     pub(crate) nvd_url: Vec<String>,
+    /// EPSS CSV URLs (.csv or .csv.gz).
     #[arg(long, value_name = "URL")]
     pub(crate) epss_url: Vec<String>,
+    /// CISA KEV JSON URLs.
     #[arg(long, value_name = "URL")]
     pub(crate) kev_url: Vec<String>,
     /// Print nothing but errors.
