@@ -175,6 +175,11 @@ impl Walk<'_> {
             let dotted = path.join(".");
             if let serde_yaml::Value::Mapping(m) = v {
                 let Some(sub) = cmd.find_subcommand(key).filter(|s| !s.is_hide_set()) else {
+                    if has_flag(cmd, key) {
+                        bail!(
+                            "{at}: key '{dotted}': --{key} takes a value or a list of values, not a mapping"
+                        );
+                    }
                     bail!(
                         "{at}: unknown key '{dotted}': `{}` has no subcommand `{key}`",
                         command_name(scope)

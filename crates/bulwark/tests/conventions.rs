@@ -7,6 +7,9 @@
 
 mod common;
 
+#[path = "../../bulwark-registry/tests/support/mod.rs"]
+mod support;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -664,6 +667,65 @@ fn password_stdin_conflicts_with_password_and_needs_a_user() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("stdin was empty"), "{}", stderr(&out));
+}
+
+/// `--password-stdin` against a real registry (Debian's `docker-registry` over TLS with htpasswd basic auth):
+/// the password piped in logs in, as `--password` does; a wrong one piped in is refused.
+#[test]
+fn password_stdin_logs_in_to_a_real_registry() {
+    use std::io::Write;
+    let reg = support::TestRegistry::start("tls", &support::temp_dir("conv-tls"), &[], None);
+    reg.push_fixtures();
+    let ca = reg.ca.clone().unwrap();
+    let image = format!("{}/bookworm:app", reg.host);
+    let user = reg.username.clone().unwrap();
+    let pass = reg.password.clone().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let sbom = |stdin: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+            .args([
+                "sbom",
+                "-q",
+                "-f",
+                "json",
+                "--cache-dir",
+                cache.to_str().unwrap(),
+                "--ca-file",
+                ca.to_str().unwrap(),
+                "--username",
+                &user,
+                "--password-stdin",
+                &image,
+            ])
+            .current_dir(dir.path())
+            .env_remove("BULWARK_PASSWORD")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = sbom(&format!("{pass}\n"));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        !json(&out)["packages"].as_array().unwrap().is_empty(),
+        "an inventory was read through the registry"
+    );
+    let out = sbom("wrong-password\n");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out).to_lowercase();
+    assert!(
+        err.contains("401") || err.contains("unauthorized") || err.contains("credentials"),
+        "{err}"
+    );
 }
 
 #[test]
