@@ -16,6 +16,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 mod cmd;
 mod config;
+mod conventions;
 mod progress;
 mod term;
 
@@ -189,7 +190,7 @@ fn main() -> ExitCode {
             .map_or_else(|| format!("{t:?}"), |v| v.to_string_lossy().into_owned());
         term::watchdog(t, text);
     }
-    if let Err(err) = cmd::image::read_password_stdin(&matches) {
+    if let Err(err) = conventions::read_password_stdin(&matches) {
         eprintln!("bulwark: error: {}", error_chain(&err));
         return ExitCode::from(2);
     }

@@ -2,8 +2,8 @@
 //! command runs; read by the renderers through [`color`] and [`stage`].
 
 use std::io::IsTerminal;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// `--color`.
@@ -24,6 +24,8 @@ static DEBUG: AtomicBool = AtomicBool::new(false);
 pub(crate) fn init(color: ColorChoice, debug: bool) {
     let _ = COLOR.set(color);
     DEBUG.store(debug, Ordering::Relaxed);
+    *LAP.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Instant::now());
 }
 
 /// Whether a table written to stdout (`to_stdout`) or to a file gets ANSI colours. The one place this is
@@ -51,12 +53,22 @@ pub(crate) fn debug(msg: impl std::fmt::Display) {
     }
 }
 
-/// Runs one stage of a command; with `--debug`, prints how long it took.
-pub(crate) fn stage<T>(name: &str, f: impl FnOnce() -> T) -> T {
-    let start = Instant::now();
-    let out = f();
-    debug(format_args!("{name}: {}", human(start.elapsed())));
-    out
+/// When the last stage ended (or the command started).
+static LAP: Mutex<Option<Instant>> = Mutex::new(None);
+
+/// Marks the end of a stage of the command; with `--debug`, prints how long it took since the previous one
+/// (the first since [`init`]). A single line between the stages it separates, to keep the commands readable.
+pub(crate) fn lap(name: &str) {
+    if !debug_enabled() {
+        return;
+    }
+    let now = Instant::now();
+    let mut last = LAP
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(prev) = last.replace(now) {
+        debug(format_args!("{name}: {}", human(now - prev)));
+    }
 }
 
 /// `1.234s`, `56ms`.

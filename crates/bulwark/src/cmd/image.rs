@@ -3,7 +3,6 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use anyhow::{Context, Result};
 use bulwark_report::{Format, ImageMetadata, RenderOptions, Report, Target, TargetKind};
@@ -33,7 +32,7 @@ pub(crate) struct ImageArgs {
     /// `oci-archive:`, `oci-dir:`, `dir:` and `registry:` force the kind.
     pub(crate) image: String,
     /// Platform to pick from a multi-arch image (`os/arch[/variant]`); the default is the host's.
-    #[arg(long, default_value_t = host_platform())]
+    #[arg(long, default_value_t = crate::conventions::host_platform())]
     pub(crate) platform: String,
     #[command(flatten)]
     pub(crate) registry: RegistryArgs,
@@ -71,58 +70,6 @@ pub(crate) struct RegistryArgs {
     pub(crate) password_stdin: bool,
 }
 
-/// The platform of the host (`linux/amd64` on x86_64, `linux/arm64` on aarch64), in the OCI image index's
-/// names. Images are Linux images wherever Bulwark runs.
-pub(crate) fn host_platform() -> String {
-    let arch = match std::env::consts::ARCH {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        "x86" => "386",
-        "powerpc64" if cfg!(target_endian = "little") => "ppc64le",
-        "loongarch64" => "loong64",
-        "mips64" if cfg!(target_endian = "little") => "mips64le",
-        other => other,
-    };
-    format!("linux/{arch}")
-}
-
-/// The password read by `--password-stdin`, once per process, before the command runs.
-static STDIN_PASSWORD: OnceLock<String> = OnceLock::new();
-
-/// With `--password-stdin` on the command that runs, reads the password from stdin.
-pub(crate) fn read_password_stdin(matches: &clap::ArgMatches) -> Result<()> {
-    let mut m = matches;
-    let mut wanted = false;
-    loop {
-        if m.try_get_one::<bool>("password_stdin")
-            .ok()
-            .flatten()
-            .copied()
-            .unwrap_or(false)
-        {
-            wanted = true;
-        }
-        match m.subcommand() {
-            Some((_, sm)) => m = sm,
-            None => break,
-        }
-    }
-    if !wanted {
-        return Ok(());
-    }
-    let mut text = String::new();
-    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-        .context("--password-stdin: cannot read the password from stdin")?;
-    let password = text
-        .strip_suffix('\n')
-        .map_or(text.as_str(), |t| t.strip_suffix('\r').unwrap_or(t));
-    if password.is_empty() {
-        anyhow::bail!("--password-stdin: stdin was empty; pipe the password in");
-    }
-    let _ = STDIN_PASSWORD.set(password.to_string());
-    Ok(())
-}
-
 impl RegistryArgs {
     /// Pull options for these flags (the default platform; callers set their own where it matters).
     pub(crate) fn pull_options(&self, quiet: bool) -> bulwark_registry::PullOptions {
@@ -135,7 +82,7 @@ impl RegistryArgs {
             ca_file: self.ca_file.clone(),
             username: self.username.clone(),
             password: if self.password_stdin {
-                STDIN_PASSWORD.get().cloned()
+                crate::conventions::stdin_password()
             } else {
                 self.password.clone()
             },
@@ -231,27 +178,22 @@ pub(crate) fn sbom(args: &SbomArgs) -> Result<Outcome> {
 
 /// `bulwark scan image`: inventory, vulnerabilities, evaluation, gate.
 pub(crate) fn scan_image_cmd(args: &ScanImageArgs) -> Result<Outcome> {
-    use crate::term::stage;
-    let mut report = stage("read, catalog and check the image", || {
-        scan_image(
-            &args.image,
-            args.out.quiet,
-            Some(Extra {
-                checks: &args.checks,
-                secrets: &args.secrets,
-                malware: &args.malware,
-            }),
-        )
-    })?;
-    stage("licenses", || {
-        super::licenses::apply(&mut report, &args.licenses)
-    })?;
-    stage("match vulnerabilities", || {
-        super::vulns::match_report(&mut report, &args.vulns)
-    })?;
-    let failed = stage("evaluate", || {
-        super::evaluate::evaluate(&mut report, &args.eval, args.out.quiet)
-    })?;
+    let mut report = scan_image(
+        &args.image,
+        args.out.quiet,
+        Some(Extra {
+            checks: &args.checks,
+            secrets: &args.secrets,
+            malware: &args.malware,
+        }),
+    )?;
+    crate::term::lap("read, catalog and check the image");
+    super::licenses::apply(&mut report, &args.licenses)?;
+    crate::term::lap("licenses");
+    super::vulns::match_report(&mut report, &args.vulns)?;
+    crate::term::lap("match vulnerabilities");
+    let failed = super::evaluate::evaluate(&mut report, &args.eval, args.out.quiet)?;
+    crate::term::lap("evaluate");
     let outcome = gated(finish(&report, &args.out, Format::Table)?, failed);
     std::mem::forget(report); // see scan_sbom
     Ok(outcome)
@@ -515,12 +457,12 @@ pub(crate) fn finish(report: &Report, out: &OutputArgs, default: Format) -> Resu
     }
     let format = out.format.unwrap_or(default);
     let color = crate::term::color(out.output.is_none());
-    crate::term::stage("render", || {
-        write_output(out.output.as_deref(), |w| {
-            bulwark_report::render(format, report, &RenderOptions { color }, w)
-                .map_err(anyhow::Error::from)
-        })
+    crate::term::lap("up to the report");
+    write_output(out.output.as_deref(), |w| {
+        bulwark_report::render(format, report, &RenderOptions { color }, w)
+            .map_err(anyhow::Error::from)
     })?;
+    crate::term::lap("render");
     Ok(if report.has_errors() {
         Outcome::Untrusted
     } else {
