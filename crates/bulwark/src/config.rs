@@ -44,6 +44,7 @@ fn settable(arg: &Arg) -> bool {
 }
 
 /// Gives every settable flag of `cmd` and its subcommands without an env var of its own `BULWARK_<FLAG>`.
+/// Switches take `true`/`false`, `1`/`0`, `yes`/`no` or `on`/`off` there (as Trivy's `TRIVY_QUIET=1`).
 pub(crate) fn with_env(mut cmd: Command) -> Command {
     let args: Vec<(String, String)> = cmd
         .get_arguments()
@@ -54,6 +55,11 @@ pub(crate) fn with_env(mut cmd: Command) -> Command {
         cmd = cmd.mut_arg(id, |a| {
             let a = if a.get_env().is_none() {
                 a.env(env_name(&long))
+            } else {
+                a
+            };
+            let a = if matches!(a.get_action(), ArgAction::SetTrue) {
+                a.value_parser(clap::builder::BoolishValueParser::new())
             } else {
                 a
             };
@@ -70,6 +76,31 @@ pub(crate) fn with_env(mut cmd: Command) -> Command {
         .collect();
     for s in subs {
         cmd = cmd.mut_subcommand(s, with_env);
+    }
+    cmd
+}
+
+/// For parsing (not for help): flags whose variable is set but empty read as if it were unset, as Trivy's
+/// do (`BULWARK_DB=` in a CI file means no value, not an empty path). clap reads the variables when the
+/// definition is made, so this is decided here.
+pub(crate) fn ignore_empty_env(mut cmd: Command) -> Command {
+    let empty: Vec<String> = cmd
+        .get_arguments()
+        .filter(|a| {
+            a.get_env()
+                .is_some_and(|e| std::env::var_os(e).is_some_and(|v| v.is_empty()))
+        })
+        .map(|a| a.get_id().to_string())
+        .collect();
+    for id in empty {
+        cmd = cmd.mut_arg(id, |a| a.env(None::<&str>));
+    }
+    let subs: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for s in subs {
+        cmd = cmd.mut_subcommand(s, ignore_empty_env);
     }
     cmd
 }
@@ -416,7 +447,13 @@ impl Config {
             );
         }
         if matches!(arg.get_action(), ArgAction::SetTrue | ArgAction::SetFalse) {
-            if let Some(v) = values.iter().find(|v| *v != "true" && *v != "false") {
+            let boolish = [
+                "true", "false", "1", "0", "yes", "no", "on", "off", "y", "n",
+            ];
+            if let Some(v) = values
+                .iter()
+                .find(|v| !boolish.contains(&v.to_ascii_lowercase().as_str()))
+            {
                 bail!("{at}: key '{long}': --{long} is a switch: write true or false, not '{v}'");
             }
             return Ok(values);

@@ -154,7 +154,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut command = match command_with(cfg.as_mut()) {
+    let mut command = match command_with(cfg.as_mut()).map(config::ignore_empty_env) {
         Ok(c) => c,
         Err(err) => {
             eprintln!("bulwark: error: {}", error_chain(&err));

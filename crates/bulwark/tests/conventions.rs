@@ -273,6 +273,21 @@ fn an_environment_variable_sets_a_flag_as_the_flag_does() {
         &[("BULWARK_SKIP_SECRETS", "false")],
     ));
     assert!(finding_ids(&kept).contains(&secret));
+    let skipped = json(&run_in(
+        dir.path(),
+        &["scan", "k8s", m, "-f", "json"],
+        &[("BULWARK_SKIP_SECRETS", "1")],
+    ));
+    assert!(!finding_ids(&skipped).contains(&secret), "1 is true");
+
+    // A variable set to the empty string counts as unset (as in a CI file's `BULWARK_SEVERITY=`).
+    let out = run_in(
+        dir.path(),
+        &["scan", "k8s", m, "-f", "json"],
+        &[("BULWARK_SEVERITY", ""), ("BULWARK_DB", "")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(finding_ids(&json(&out)), finding_ids(&all));
 }
 
 #[test]
