@@ -134,7 +134,11 @@ fn entries_without_help(help: &str) -> (usize, Vec<String>) {
         }
         let t = line.trim_start();
         if indent < 10 && (t.starts_with('-') || t.starts_with('<') || t.starts_with('[')) {
-            entries.push((t.to_string(), false));
+            // Short layout: the help follows the spelling on the same line, after two or more spaces (and
+            // before any bracketed notes).
+            let (spec, rest) = t.split_once("  ").unwrap_or((t, ""));
+            let rest = rest.trim_start();
+            entries.push((spec.to_string(), !rest.is_empty() && !rest.starts_with('[')));
         } else if indent >= 10
             && let Some(last) = entries.last_mut()
         {
@@ -185,6 +189,12 @@ fn the_help_parser_sees_a_flag_without_help() {
                 --bare <V>\n          [env: X_BARE=]\n          [default: 1]\n\n  -h, --help\n          Print help\n";
     let (n, missing) = entries_without_help(help);
     assert_eq!(n, 3);
+    assert_eq!(missing, vec!["--bare <V>".to_string()]);
+    // The short layout clap uses when no flag has a long description.
+    let short = "Usage: x\n\nArguments:\n  <IMAGE>  The image\n\nOptions:\n      --good <V>  Does a thing [env: X_GOOD=]\n      \
+                 --bare <V>  [env: X_BARE=]\n  -h, --help      Print help\n";
+    let (n, missing) = entries_without_help(short);
+    assert_eq!(n, 4);
     assert_eq!(missing, vec!["--bare <V>".to_string()]);
 }
 
@@ -766,11 +776,18 @@ fn platform_defaults_to_the_host_and_f_shows_each_commands_default() {
         let mut a = cmd.to_vec();
         a.push("--help");
         let help = stdout(&run_in(dir.path(), &a, &[]));
+        // The -f entry: its own line and the description lines under it, up to the next entry.
         let f = help
             .split("-f, --format <FORMAT>")
             .nth(1)
             .unwrap_or_else(|| panic!("{cmd:?}: no -f:\n{help}"));
-        let f = &f[..f.find("\n\n  ").unwrap_or(f.len())];
+        let f: Vec<&str> = f
+            .lines()
+            .enumerate()
+            .take_while(|(i, l)| *i == 0 || l.is_empty() || l.len() - l.trim_start().len() >= 10)
+            .map(|(_, l)| l)
+            .collect();
+        let f = f.join("\n");
         assert!(
             f.contains("table, json, cyclonedx, spdx-json, sarif, junit"),
             "{f}"
