@@ -359,6 +359,16 @@ fn bulwark_yaml_in_the_working_directory_sets_flags() {
     ));
     assert!(severities(&out).contains(&"HIGH".to_string()));
     assert_eq!(finding_ids(&out), finding_ids(&by_flags));
+
+    // A key under `scan` applies to every scan (Trivy's `scan: {skip-dirs: […]}`).
+    std::fs::write(
+        dir.path().join("bulwark.yaml"),
+        "scan:\n  format: json\n  severity: CRITICAL\n",
+    )
+    .unwrap();
+    let out = run_in(dir.path(), &["scan", "k8s", m], &[]);
+    assert_eq!(kind(&out), "json", "{}", stderr(&out));
+    assert_eq!(severities(&json(&out)), vec!["CRITICAL".to_string()]);
 }
 
 #[test]
