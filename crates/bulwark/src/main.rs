@@ -8,21 +8,59 @@ use std::process::ExitCode;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 mod cmd;
+mod config;
+mod conventions;
 mod progress;
+mod term;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "bulwark",
     version,
     about = "Continuous security for Kubernetes delivery",
+    after_help = "Every flag can also be set with the environment variable BULWARK_<FLAG> (shown as [env: …]) or \
+                  in a config file (./bulwark.yaml, or --config FILE): command line > environment > config file \
+                  > built-in default.",
     propagate_version = true
 )]
 struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
     #[command(subcommand)]
     command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, clap::Args)]
+struct GlobalArgs {
+    /// Config file: flags by long name (`severity: HIGH,CRITICAL`, `skip-dirs: [a, b]`), optionally nested by
+    /// subcommand (`scan: {image: {severity: [CRITICAL]}}`); command line and environment win over it
+    /// [default: ./bulwark.yaml when it exists].
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_name = "FILE"
+    )]
+    config: Option<PathBuf>,
+    /// Abort the command (exit 2) when it runs longer than this: 30s, 5m, 1h30m, 5m0s; 0 for no limit
+    /// [default: no limit].
+    #[arg(long, global = true, help_heading = "Global options", value_name = "DURATION", value_parser = term::parse_duration)]
+    timeout: Option<Duration>,
+    /// Print diagnostics on stderr: the config file, the flags set by it, the environment or the command line,
+    /// and how long each stage took.
+    #[arg(long, short = 'v', global = true, help_heading = "Global options")]
+    debug: bool,
+    /// When to colour the table output: auto (stdout is a terminal and NO_COLOR is unset), always, never.
+    #[arg(long, global = true, help_heading = "Global options", value_enum, value_name = "WHEN", default_value_t = term::ColorChoice::Auto)]
+    color: term::ColorChoice,
 }
 
 // Parsed once per process: the size of the largest variant does not matter.
@@ -35,6 +73,7 @@ enum Command {
         target: ScanTarget,
     },
     /// Write an SBOM of an image: CycloneDX 1.6 (default), SPDX 2.3 JSON, or Bulwark's JSON report.
+    #[command(mut_arg("format", |a| a.default_value("cyclonedx")))]
     Sbom(cmd::image::SbomArgs),
     /// Build, update or inspect the vulnerability database.
     Db {
@@ -43,10 +82,18 @@ enum Command {
     },
     /// Print the documentation of a rule (`bulwark rule BW-K8S-0001`); `bulwark rule all` lists them.
     Rule(cmd::rule::RuleArgs),
+    /// Print the version, the commit it was built from, and the vulnerability DB's age and sources.
+    Version(cmd::version::VersionArgs),
     /// Print shell completions.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
+    },
+    /// Write the man pages (one per command) into DIR (`docs/man` in the repository).
+    #[command(hide = true)]
+    Man {
+        /// The directory to write into.
+        dir: PathBuf,
     },
 }
 
@@ -54,14 +101,19 @@ enum Command {
 #[derive(Debug, Subcommand)]
 enum ScanTarget {
     /// A container image: registry reference, docker-archive, oci-archive or OCI layout.
+    #[command(mut_arg("format", |a| a.default_value("table")))]
     Image(cmd::image::ScanImageArgs),
     /// A stored CycloneDX or SPDX SBOM, re-matched without the image.
+    #[command(mut_arg("format", |a| a.default_value("table")))]
     Sbom(cmd::image::ScanSbomArgs),
     /// A repository or any directory: lockfiles and installed language packages.
+    #[command(mut_arg("format", |a| a.default_value("table")))]
     Fs(cmd::fs::FsArgs),
     /// A mounted root filesystem (host scanning): OS packages.
+    #[command(mut_arg("format", |a| a.default_value("table")))]
     Rootfs(cmd::image::RootfsArgs),
     /// Kubernetes manifests: files, directories, `-` for stdin, Helm charts, kustomize directories.
+    #[command(mut_arg("format", |a| a.default_value("table")))]
     K8s(cmd::k8s::K8sArgs),
 }
 
@@ -76,9 +128,75 @@ pub(crate) enum Outcome {
     Untrusted,
 }
 
+/// The CLI definition with the conventions of [`config`]: an environment variable for every flag, and the
+/// config file's values as defaults.
+fn command_with(cfg: Option<&mut config::Config>) -> anyhow::Result<clap::Command> {
+    let cmd = config::with_env(Cli::command()).long_version(format!(
+        "{} (commit {})",
+        env!("CARGO_PKG_VERSION"),
+        cmd::version::COMMIT
+    ));
+    match cfg {
+        Some(cfg) => cfg.apply(cmd),
+        None => Ok(cmd),
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
+    let start = Instant::now();
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let mut cfg = match config::locate(&args)
+        .and_then(|p| p.map(|p| config::load(&p, &Cli::command())).transpose())
+    {
+        Ok(c) => c,
+        Err(err) => {
+            eprintln!("bulwark: error: {}", error_chain(&err));
+            return ExitCode::from(2);
+        }
+    };
+    let mut command = match command_with(cfg.as_mut()).map(config::ignore_empty_env) {
+        Ok(c) => c,
+        Err(err) => {
+            eprintln!("bulwark: error: {}", error_chain(&err));
+            return ExitCode::from(2);
+        }
+    };
+    let matches = command
+        .try_get_matches_from_mut(&args)
+        .unwrap_or_else(|e| e.exit());
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    term::init(cli.global.color, cli.global.debug);
+    if term::debug_enabled() {
+        term::debug(format_args!(
+            "bulwark {} (commit {})",
+            env!("CARGO_PKG_VERSION"),
+            cmd::version::COMMIT
+        ));
+        match &cfg {
+            Some(c) => term::debug(format_args!("config file: {}", c.path.display())),
+            None => term::debug(format_args!(
+                "config file: none (no --config, BULWARK_CONFIG or ./{})",
+                config::DEFAULT_FILE
+            )),
+        }
+        for line in config::Config::describe(&command, &matches, cfg.as_ref()) {
+            term::debug(line);
+        }
+    }
+    if let Some(t) = cli.global.timeout {
+        let text = matches
+            .get_raw("timeout")
+            .and_then(|mut v| v.next())
+            .map_or_else(|| format!("{t:?}"), |v| v.to_string_lossy().into_owned());
+        term::watchdog(t, text);
+    }
+    if let Err(err) = conventions::read_password_stdin(&matches) {
+        eprintln!("bulwark: error: {}", error_chain(&err));
+        return ExitCode::from(2);
+    }
+    let result = run(cli);
+    term::debug(format_args!("total: {}", term::human(start.elapsed())));
+    match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::PolicyFailed) => ExitCode::from(1),
         Ok(Outcome::Untrusted) => ExitCode::from(2),
@@ -86,10 +204,7 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!(
-                "bulwark: error: {}",
-                bulwark_types::escape_control(&error_chain(&err))
-            );
+            eprintln!("bulwark: error: {}", error_chain(&err));
             ExitCode::from(2)
         }
     }
@@ -115,16 +230,57 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         } => cmd::image::scan_sbom(&args),
         Command::Db { command } => cmd::db::run(&command),
         Command::Rule(args) => cmd::rule::rule(&args),
+        Command::Version(args) => cmd::version::version(&args),
+        Command::Man { dir } => write_man_pages(&dir),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
-                &mut Cli::command(),
+                &mut config::with_env(Cli::command()),
                 "bulwark",
                 &mut std::io::stdout(),
             );
             Ok(Outcome::Clean)
         }
     }
+}
+
+/// `bulwark man DIR`: one page per command, from the same definition as `--help`. The pages must not depend
+/// on the machine that makes them: no environment values, the platform default described rather than computed.
+fn write_man_pages(dir: &std::path::Path) -> anyhow::Result<Outcome> {
+    use anyhow::Context;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let cmd = man_command(config::with_env(Cli::command()));
+    clap_mangen::generate_to(cmd, dir)
+        .with_context(|| format!("cannot write man pages into {}", dir.display()))?;
+    Ok(Outcome::Clean)
+}
+
+fn man_command(mut cmd: clap::Command) -> clap::Command {
+    let ids: Vec<String> = cmd
+        .get_arguments()
+        .map(|a| a.get_id().to_string())
+        .collect();
+    for id in ids {
+        cmd = cmd.mut_arg(&id, |a| {
+            let a = a.hide_env_values(true);
+            if id == "platform" {
+                a.hide_default_value(true).help(
+                    "Platform to pick from a multi-arch image [default: the host's: linux/amd64 on x86_64, \
+                     linux/arm64 on aarch64]",
+                )
+            } else {
+                a
+            }
+        });
+    }
+    let subs: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for s in subs {
+        cmd = cmd.mut_subcommand(s, man_command);
+    }
+    cmd
 }
 
 /// The error and its causes, each said once: a library error whose message already includes its source's text
@@ -141,7 +297,8 @@ fn error_chain(err: &anyhow::Error) -> String {
         }
         out.push_str(&text);
     }
-    out
+    // Shown on a terminal: control characters from the input are made visible (red team #17).
+    bulwark_types::escape_control(&out).into_owned()
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
@@ -177,5 +334,8 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         super::Cli::command().debug_assert();
+        // With an environment variable on every flag, and as the man pages see it.
+        super::command_with(None).unwrap().debug_assert();
+        super::man_command(super::command_with(None).unwrap()).debug_assert();
     }
 }

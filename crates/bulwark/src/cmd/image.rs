@@ -14,8 +14,9 @@ use crate::Outcome;
 #[derive(Debug, clap::Args)]
 pub(crate) struct OutputArgs {
     /// Output format: table, json, cyclonedx, spdx-json, sarif, junit. The table fits `COLUMNS`, else the
-    /// terminal, else 160 columns; it is coloured only on a terminal without `NO_COLOR`.
-    #[arg(long, short = 'f')]
+    /// terminal, else 160 columns; it is coloured as `--color` says (auto: only
+    /// on a terminal without `NO_COLOR`).
+    #[arg(long, short = 'f', value_name = "FORMAT")]
     pub(crate) format: Option<Format>,
     /// Write the report to this file instead of stdout.
     #[arg(long, short = 'o')]
@@ -32,8 +33,8 @@ pub(crate) struct ImageArgs {
     /// oci-archive tar, an OCI layout directory (`DIR` or `DIR:TAG`). Prefixes `docker-archive:`,
     /// `oci-archive:`, `oci-dir:`, `dir:` and `registry:` force the kind.
     pub(crate) image: String,
-    /// Platform to pick from a multi-arch image.
-    #[arg(long, default_value = "linux/amd64")]
+    /// Platform to pick from a multi-arch image (`os/arch[/variant]`); the default is the host's.
+    #[arg(long, default_value_t = crate::conventions::host_platform())]
     pub(crate) platform: String,
     #[command(flatten)]
     pub(crate) registry: RegistryArgs,
@@ -58,10 +59,17 @@ pub(crate) struct RegistryArgs {
     /// PEM file of CA certificates to trust for the registry.
     #[arg(long, env = "BULWARK_CA_FILE")]
     pub(crate) ca_file: Option<PathBuf>,
+    /// Registry user name (otherwise `~/.docker/config.json`, else anonymous).
     #[arg(long, env = "BULWARK_USERNAME")]
     pub(crate) username: Option<String>,
+    /// Registry password or token (prefer --password-stdin: a value on the command line is visible to other
+    /// users in the process list).
     #[arg(long, env = "BULWARK_PASSWORD", hide_env_values = true)]
     pub(crate) password: Option<String>,
+    /// Read the registry password from stdin (`echo "$TOKEN" | bulwark … --username u --password-stdin`), as
+    /// `docker login --password-stdin` does; one trailing newline is removed.
+    #[arg(long, conflicts_with = "password", requires = "username")]
+    pub(crate) password_stdin: bool,
 }
 
 impl RegistryArgs {
@@ -75,7 +83,11 @@ impl RegistryArgs {
             insecure: self.insecure,
             ca_file: self.ca_file.clone(),
             username: self.username.clone(),
-            password: self.password.clone(),
+            password: if self.password_stdin {
+                crate::conventions::stdin_password()
+            } else {
+                self.password.clone()
+            },
             max_cache_bytes: self.cache_max_mib.map(|m| m << 20),
             progress: crate::progress::bar(quiet),
             ..bulwark_registry::PullOptions::default()
@@ -178,9 +190,13 @@ pub(crate) fn scan_image_cmd(args: &ScanImageArgs) -> Result<Outcome> {
             malware: &args.malware,
         }),
     )?;
+    crate::term::lap("read, catalog and check the image");
     super::licenses::apply(&mut report, &args.licenses)?;
+    crate::term::lap("licenses");
     super::vulns::match_report(&mut report, &args.vulns)?;
+    crate::term::lap("match vulnerabilities");
     let failed = super::evaluate::evaluate(&mut report, &args.eval, args.out.quiet)?;
+    crate::term::lap("evaluate");
     let outcome = gated(finish(&report, &args.out, Format::Table)?, failed);
     std::mem::forget(report); // see scan_sbom
     Ok(outcome)
@@ -455,11 +471,14 @@ fn render_report(
     let format = out.format.unwrap_or(default);
     let options = RenderOptions {
         inventory,
+        color: crate::term::color(out.output.is_none()),
         ..RenderOptions::for_output(out.output.is_none())
     };
+    crate::term::lap("up to the report");
     write_output(out.output.as_deref(), |w| {
         bulwark_report::render(format, report, &options, w).map_err(anyhow::Error::from)
     })?;
+    crate::term::lap("render");
     Ok(if report.has_errors() {
         Outcome::Untrusted
     } else {

@@ -209,7 +209,10 @@ pub(crate) fn scan(args: &K8sArgs) -> anyhow::Result<Outcome> {
                 writeln!(out)?;
             }
             Format::Table => {
-                let options = RenderOptions::for_output(args.out.output.is_none());
+                let options = RenderOptions {
+                    color: crate::term::color(args.out.output.is_none()),
+                    ..RenderOptions::for_output(args.out.output.is_none())
+                };
                 bulwark_report::render(format, &report, &options, out)?;
                 if let Some(c) = &compliance {
                     let table = bulwark_report::ComplianceTable {

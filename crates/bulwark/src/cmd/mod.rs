@@ -9,4 +9,5 @@ pub(crate) mod licenses;
 pub(crate) mod malware;
 pub(crate) mod rule;
 pub(crate) mod secrets;
+pub(crate) mod version;
 pub(crate) mod vulns;
