@@ -3,6 +3,7 @@
 //! to a terminal or stderr goes through [`escape_control`].
 
 use std::borrow::Cow;
+use std::fmt::Write;
 
 /// Replaces every control character (C0, DEL, C1) with a visible escape: `\n`, `\t`, `\r`, `\e` for ESC, and
 /// `\u{9b}` for the others. Text without control characters is returned as is.
@@ -18,7 +19,9 @@ pub fn escape_control(s: &str) -> Cow<'_, str> {
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
             '\u{1b}' => out.push_str("\\e"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
             c => out.push(c),
         }
     }
