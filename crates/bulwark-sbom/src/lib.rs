@@ -44,7 +44,7 @@ pub enum SbomError {
     },
     #[error("{file} is larger than the {max} bytes allowed for an SBOM")]
     TooLarge { file: String, max: u64 },
-    #[error("SBOM {file}:{line}:{column}: invalid JSON: {message}")]
+    #[error("{file}:{line}:{column}: invalid SBOM JSON: {message}")]
     Json {
         file: String,
         line: usize,
