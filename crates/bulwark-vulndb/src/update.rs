@@ -155,6 +155,29 @@ pub fn default_feeds() -> Vec<(FeedKind, String)> {
     feeds
 }
 
+/// Each download must finish within this (a server dripping a byte every few seconds never trips the per-read
+/// timeout). `BULWARK_PULL_TIMEOUT` (`90`, `90s`, `10m`, `2h`; `0` for none) overrides it, as for image pulls.
+pub const DEFAULT_DOWNLOAD_DEADLINE: Duration = Duration::from_hours(1);
+
+fn download_deadline() -> Option<Duration> {
+    let Some(v) = std::env::var_os("BULWARK_PULL_TIMEOUT").filter(|v| !v.is_empty()) else {
+        return Some(DEFAULT_DOWNLOAD_DEADLINE);
+    };
+    let v = v.to_string_lossy();
+    let v = v.trim();
+    let (num, unit) = match v.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => v.split_at(i),
+        None => (v, "s"),
+    };
+    let secs: u64 = match (num.parse::<u64>(), unit) {
+        (Ok(n), "s") => n,
+        (Ok(n), "m") => n.saturating_mul(60),
+        (Ok(n), "h") => n.saturating_mul(3600),
+        _ => return Some(DEFAULT_DOWNLOAD_DEADLINE),
+    };
+    (secs > 0).then(|| Duration::from_secs(secs))
+}
+
 fn agent() -> Agent {
     let tls = TlsConfig::builder()
         .provider(TlsProvider::Rustls)
@@ -166,8 +189,22 @@ fn agent() -> Agent {
         .tls_config(tls)
         .timeout_connect(Some(Duration::from_secs(30)))
         .timeout_per_read(Some(Duration::from_mins(2)))
+        .timeout_global(download_deadline())
         .build()
         .new_agent()
+}
+
+/// What the user reads when a download ran out of time.
+const TIMED_OUT: &str = "timed out (the download must finish within BULWARK_PULL_TIMEOUT, 1 hour by default, \
+                         and the server must send data at least every 2 minutes)";
+
+/// A ureq error as a download error; a timeout says which limits apply.
+fn net_err(url: &str, e: ureq::Error) -> Error {
+    if matches!(e, ureq::Error::Timeout(_)) {
+        download_err(url, TIMED_OUT)
+    } else {
+        download_err(url, e)
+    }
 }
 
 fn download_err(url: &str, reason: impl std::fmt::Display) -> Error {
@@ -186,7 +223,7 @@ fn fetch_to(
     shown: &Path,
     progress: Option<Progress<'_>>,
 ) -> Result<Option<String>, Error> {
-    let resp = agent.get(url).call().map_err(|e| download_err(url, e))?;
+    let resp = agent.get(url).call().map_err(|e| net_err(url, e))?;
     let status = resp.status().as_u16();
     if status == 404 {
         return Ok(None);
@@ -205,7 +242,17 @@ fn fetch_to(
     let mut buf = vec![0u8; 256 * 1024];
     let mut done = 0u64;
     loop {
-        let n = reader.read(&mut buf).map_err(|e| download_err(url, e))?;
+        let n = reader.read(&mut buf).map_err(|e| {
+            let ureq_timeout = e
+                .get_ref()
+                .and_then(|i| i.downcast_ref::<ureq::Error>())
+                .is_some_and(|u| matches!(u, ureq::Error::Timeout(_)));
+            if ureq_timeout || e.kind() == std::io::ErrorKind::TimedOut {
+                download_err(url, TIMED_OUT)
+            } else {
+                download_err(url, e)
+            }
+        })?;
         if n == 0 {
             break;
         }
