@@ -706,7 +706,7 @@ fn damaged_db_files_never_panic_or_hang() {
     let start = std::time::Instant::now();
     for _ in 0..300 {
         let mut b = good.clone();
-        for _ in 0..1 + next() % 8 {
+        for _ in 0..=(next() % 8) {
             let at = usize::try_from(next() % b.len() as u64).unwrap();
             b[at] = u8::try_from(next() & 0xff).unwrap();
         }
