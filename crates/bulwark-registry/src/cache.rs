@@ -115,6 +115,8 @@ impl BlobCache {
             ))
         })?;
         let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+        // Errors name the blob's final path: the temporary name means nothing to the user.
+        let shown = self.path(expected);
         let temp = self.blobs.join(format!(
             ".tmp-{}-{}-{n}",
             expected.hex(),
@@ -124,7 +126,7 @@ impl BlobCache {
             .write(true)
             .create_new(true)
             .open(&temp)
-            .map_err(|e| StoreError::Cache(RegistryError::io("creating", &temp, e)))?;
+            .map_err(|e| StoreError::Cache(RegistryError::io("creating", &shown, e)))?;
         let mut guard = TempGuard(Some(temp.clone()));
         // Held until the rename: marks the file as in use for [`BlobCache::remove_stale_temps`]. A file system
         // without locks only loses that clean-up.
@@ -150,7 +152,7 @@ impl BlobCache {
             };
             hasher.update(&buf[..got]);
             file.write_all(&buf[..got])
-                .map_err(|e| StoreError::Cache(RegistryError::io("writing", &temp, e)))?;
+                .map_err(|e| StoreError::Cache(RegistryError::io("writing", &shown, e)))?;
             done += got as u64;
             on_bytes(done);
         }
@@ -162,7 +164,7 @@ impl BlobCache {
             return Err(StoreError::Mismatch { actual });
         }
         file.flush()
-            .map_err(|e| StoreError::Cache(RegistryError::io("writing", &temp, e)))?;
+            .map_err(|e| StoreError::Cache(RegistryError::io("writing", &shown, e)))?;
         drop(file);
         let path = self.path(expected);
         fs::rename(&temp, &path)
