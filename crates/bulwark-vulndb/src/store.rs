@@ -219,6 +219,15 @@ fn schema_check(conn: &Connection) -> Result<(), String> {
     Ok(())
 }
 
+/// Installs the per-statement step budget on `conn`, counting in `steps`.
+fn step_budget(conn: &Connection, steps: &Arc<AtomicU32>) -> rusqlite::Result<()> {
+    let counter = Arc::clone(steps);
+    conn.progress_handler(
+        STEP_CHUNK,
+        Some(move || counter.fetch_add(1, Ordering::Relaxed) >= STEP_BUDGET),
+    )
+}
+
 /// SQLite VM instructions between two progress-handler calls.
 const STEP_CHUNK: i32 = 1000;
 /// Progress-handler calls one statement may take before it is interrupted: 200M VM instructions, a few
@@ -251,12 +260,7 @@ impl VulnDb {
         // Every statement runs under a budget of VM steps ([`VulnDb::start`] resets it), so that no file can make
         // a lookup run forever, whatever the schema check below misses.
         let steps = Arc::new(AtomicU32::new(0));
-        let counter = Arc::clone(&steps);
-        conn.progress_handler(
-            STEP_CHUNK,
-            Some(move || counter.fetch_add(1, Ordering::Relaxed) >= STEP_BUDGET),
-        )
-        .map_err(corrupt)?;
+        step_budget(&conn, &steps).map_err(corrupt)?;
         schema_check(&conn).map_err(|reason| Error::Foreign {
             path: path.to_owned(),
             reason,
@@ -471,11 +475,17 @@ impl VulnDb {
 
     /// SQLite's full integrity check (reads every page; used after a download, not on every scan).
     pub fn verify(&self) -> Result<(), Error> {
-        self.start();
-        let result: String = self
-            .conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        // The check visits every row of every table and index: on the full DB that is more work than one lookup's
+        // budget, and it is bounded by the file's size anyway. The budget comes back for later statements.
+        self.conn
+            .progress_handler(0, None::<fn() -> bool>)
             .map_err(|e| self.corrupt(e))?;
+        let result = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0));
+        self.start();
+        step_budget(&self.conn, &self.steps).map_err(|e| self.corrupt(e))?;
+        let result = result.map_err(|e| self.corrupt(e))?;
         if result == "ok" {
             Ok(())
         } else {
@@ -639,6 +649,8 @@ mod tests {
         )
         .unwrap();
         let db = VulnDb::open(&path).unwrap();
+        // The integrity check runs without the budget, which is back for the statements after it.
+        db.verify().unwrap();
         db.start();
         let t = std::time::Instant::now();
         let e = db
