@@ -115,6 +115,8 @@ impl BlobCache {
             ))
         })?;
         let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+        // Errors name the blob's final path: the temporary name means nothing to the user.
+        let shown = self.path(expected);
         let temp = self.blobs.join(format!(
             ".tmp-{}-{}-{n}",
             expected.hex(),
@@ -124,8 +126,11 @@ impl BlobCache {
             .write(true)
             .create_new(true)
             .open(&temp)
-            .map_err(|e| StoreError::Cache(RegistryError::io("creating", &temp, e)))?;
+            .map_err(|e| StoreError::Cache(RegistryError::io("creating", &shown, e)))?;
         let mut guard = TempGuard(Some(temp.clone()));
+        // Held until the rename: marks the file as in use for [`BlobCache::remove_stale_temps`]. A file system
+        // without locks only loses that clean-up.
+        let _ = file.try_lock();
 
         let mut hasher = Sha256::new();
         let mut done: u64 = 0;
@@ -147,7 +152,7 @@ impl BlobCache {
             };
             hasher.update(&buf[..got]);
             file.write_all(&buf[..got])
-                .map_err(|e| StoreError::Cache(RegistryError::io("writing", &temp, e)))?;
+                .map_err(|e| StoreError::Cache(RegistryError::io("writing", &shown, e)))?;
             done += got as u64;
             on_bytes(done);
         }
@@ -159,7 +164,7 @@ impl BlobCache {
             return Err(StoreError::Mismatch { actual });
         }
         file.flush()
-            .map_err(|e| StoreError::Cache(RegistryError::io("writing", &temp, e)))?;
+            .map_err(|e| StoreError::Cache(RegistryError::io("writing", &shown, e)))?;
         drop(file);
         let path = self.path(expected);
         fs::rename(&temp, &path)
@@ -179,6 +184,30 @@ impl BlobCache {
         }
         let mut src = bytes;
         self.store(expected, Some(bytes.len() as u64), &mut src, &mut |_| {})
+    }
+
+    /// Removes the temporary files of pulls that died (`kill -9`, power loss) before renaming them: every
+    /// `.tmp-*` file no live process holds a lock on. Called when a pull starts, so that an interrupted pull of
+    /// a huge or endless blob costs its disk space only until the next run. Best effort.
+    pub fn remove_stale_temps(&self) {
+        let Ok(entries) = fs::read_dir(&self.blobs) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            if !entry.file_name().to_string_lossy().starts_with(".tmp-") {
+                continue;
+            }
+            let path = entry.path();
+            // Never opened unless a regular file (a FIFO would block the open).
+            let stale = match fs::symlink_metadata(&path) {
+                Ok(m) if m.is_file() => File::open(&path).is_ok_and(|f| f.try_lock().is_ok()),
+                Ok(_) => true,
+                Err(_) => false,
+            };
+            if stale {
+                let _ = fs::remove_file(&path);
+            }
+        }
     }
 
     /// Deletes the least recently used blobs (oldest modification time first) until the
@@ -298,6 +327,25 @@ mod tests {
         assert_eq!(cache.evict(8, &keep).unwrap(), 8);
         assert!(paths[0].exists() && !paths[1].exists() && !paths[2].exists() && paths[3].exists());
         assert_eq!(cache.evict(100, &HashSet::new()).unwrap(), 0);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn stale_temporary_files_go_live_ones_stay() {
+        let dir = temp_dir("stale");
+        let cache = BlobCache::open(&dir).unwrap();
+        fs::create_dir_all(&cache.blobs).unwrap();
+        let dead = cache.blobs.join(".tmp-abc-4000000-0");
+        fs::write(&dead, b"left by a killed pull").unwrap();
+        let live = cache.blobs.join(".tmp-abc-4000001-0");
+        let held = File::create(&live).unwrap();
+        held.lock().unwrap();
+        let blob = cache.store_bytes(&Digest::of(b"x"), b"x").unwrap();
+        cache.remove_stale_temps();
+        assert!(!dead.exists() && live.exists() && blob.exists());
+        drop(held);
+        cache.remove_stale_temps();
+        assert!(!live.exists());
         fs::remove_dir_all(&dir).unwrap();
     }
 }

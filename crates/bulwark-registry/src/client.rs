@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::io::Read as _;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
@@ -29,9 +29,12 @@ pub(crate) struct ClientConfig<'a> {
     pub(crate) insecure: bool,
     pub(crate) ca_file: Option<&'a Path>,
     pub(crate) credentials: Option<Credentials>,
+    /// When the whole pull must be done, and how long it was given.
+    pub(crate) deadline: Option<(Instant, Duration)>,
 }
 
 pub(crate) struct Client {
+    deadline: Option<(Instant, Duration)>,
     agent: Agent,
     base: String,
     repository: String,
@@ -110,7 +113,26 @@ pub(crate) fn transport(method: &'static str, url: &str, e: ureq::Error) -> Regi
     RegistryError::Transport {
         method,
         url: url.to_owned(),
-        source: Box::new(e),
+        error: Box::new(e),
+    }
+}
+
+/// A body reader that fails once the pull's deadline has passed, so that a registry dripping a byte every few
+/// seconds (which never trips a per-read timeout) is cut off.
+pub(crate) struct DeadlineReader<R> {
+    inner: R,
+    deadline: Option<Instant>,
+}
+
+impl<R: std::io::Read> std::io::Read for DeadlineReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.deadline.is_some_and(|d| Instant::now() >= d) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the pull ran past its overall deadline",
+            ));
+        }
+        self.inner.read(buf)
     }
 }
 
@@ -155,6 +177,7 @@ impl Client {
             builder = builder.proxy(None);
         }
         Ok(Self {
+            deadline: config.deadline,
             agent: builder.build().new_agent(),
             base: format!("{scheme}://{host}"),
             repository: reference.repository.clone(),
@@ -172,16 +195,63 @@ impl Client {
         &self.repository
     }
 
+    /// Wraps a body reader so that it stops at the pull's deadline.
+    pub(crate) fn deadline_reader<R: std::io::Read>(&self, inner: R) -> DeadlineReader<R> {
+        DeadlineReader {
+            inner,
+            deadline: self.deadline.map(|(at, _)| at),
+        }
+    }
+
+    /// The deadline the pull was given, if it has passed.
+    pub(crate) fn deadline_passed(&self) -> Option<Duration> {
+        self.deadline
+            .filter(|(at, _)| Instant::now() >= *at)
+            .map(|(_, d)| d)
+    }
+
+    /// A request with the time left before the deadline as its overall timeout (body included).
+    fn request(
+        &self,
+        url: &str,
+    ) -> Result<ureq::RequestBuilder<ureq::typestate::WithoutBody>, RegistryError> {
+        let req = self.agent.get(url);
+        let Some((at, after)) = self.deadline else {
+            return Ok(req);
+        };
+        let left = at.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(RegistryError::Deadline {
+                url: url.to_owned(),
+                after,
+            });
+        }
+        Ok(req.config().timeout_global(Some(left)).build())
+    }
+
+    /// Maps a transport error, naming the deadline when that is what stopped it.
+    pub(crate) fn transport_err(&self, url: &str, e: ureq::Error) -> RegistryError {
+        match (self.deadline, &e) {
+            (Some((_, after)), ureq::Error::Timeout(ureq::Timeout::Global)) => {
+                RegistryError::Deadline {
+                    url: url.to_owned(),
+                    after,
+                }
+            }
+            _ => transport("GET", url, e),
+        }
+    }
+
     /// GETs `url`, answering one 401 challenge (basic or bearer) and retrying. Statuses other
     /// than 401/403 are returned for the caller to map.
     pub(crate) fn get(&mut self, url: &str, accept: &str) -> Result<Response<Body>, RegistryError> {
         let mut answered = false;
         loop {
-            let mut req = self.agent.get(url).header("Accept", accept);
+            let mut req = self.request(url)?.header("Accept", accept);
             if let Some(a) = &self.authorization {
                 req = req.header("Authorization", a);
             }
-            let resp = req.call().map_err(|e| transport("GET", url, e))?;
+            let resp = req.call().map_err(|e| self.transport_err(url, e))?;
             match resp.status().as_u16() {
                 401 if !answered => {
                     answered = true;
@@ -274,13 +344,13 @@ impl Client {
         }
         let _ = write!(token_url, "scope={}", utf8_percent_encode(&scope, QUERY));
 
-        let mut req = self.agent.get(&token_url);
+        let mut req = self.request(&token_url)?;
         // Credentials go to the realm only over TLS or on this machine.
         let realm_safe = realm.starts_with("https://") || is_loopback(host_of_url(realm));
         if let Some(creds) = self.credentials.as_ref().filter(|_| realm_safe) {
             req = req.header("Authorization", creds.basic_header());
         }
-        let resp = req.call().map_err(|e| transport("GET", &token_url, e))?;
+        let resp = req.call().map_err(|e| self.transport_err(&token_url, e))?;
         let status = resp.status().as_u16();
         if status != 200 {
             return Err(token_err(

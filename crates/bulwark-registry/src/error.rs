@@ -2,6 +2,7 @@
 
 use std::io;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Everything that can go wrong while resolving, authenticating or pulling an image.
 #[derive(Debug, thiserror::Error)]
@@ -25,21 +26,36 @@ pub enum RegistryError {
     #[error("unsupported digest algorithm in {digest:?}: only sha256 is supported")]
     UnsupportedDigest { digest: String },
 
-    /// The connection or the TLS handshake failed, or the body could not be read.
-    #[error("{method} {url}: {source}")]
+    /// The connection or the TLS handshake failed, or the body could not be read. The message says the
+    /// cause once, in words ([`describe`]); the `ureq` error is kept for callers that match on it, but is not
+    /// a `source()`, so that a printed chain does not repeat it.
+    #[error("{method} {url}: {}", describe(error))]
     Transport {
         method: &'static str,
         url: String,
-        #[source]
-        source: Box<ureq::Error>,
+        error: Box<ureq::Error>,
     },
 
     /// The connection broke while a body was being read.
-    #[error("GET {url}: reading the body: {source}")]
-    Download {
-        url: String,
-        #[source]
-        source: io::Error,
+    #[error("GET {url}: reading the body: {}", describe_io(error))]
+    Download { url: String, error: io::Error },
+
+    /// The pull ran past its overall deadline ([`crate::PullOptions::deadline`]).
+    #[error(
+        "GET {url}: the pull did not finish within its deadline of {}s (set BULWARK_PULL_TIMEOUT to allow longer)",
+        after.as_secs()
+    )]
+    Deadline { url: String, after: Duration },
+
+    /// A layer's descriptor declares more bytes than [`crate::PullOptions::max_layer_bytes`] allows.
+    #[error(
+        "layer {digest} declares {declared} bytes, more than the {limit}-byte limit; nothing was downloaded"
+    )]
+    LayerTooLarge {
+        reference: String,
+        digest: String,
+        declared: u64,
+        limit: u64,
     },
 
     /// The registry answered with an unexpected HTTP status.
@@ -127,12 +143,11 @@ pub enum RegistryError {
     },
 
     /// A file-system operation on the cache or a config file failed.
-    #[error("{action} {}: {source}", path.display())]
+    #[error("{action} {}: {error}", path.display())]
     Io {
         action: &'static str,
         path: PathBuf,
-        #[source]
-        source: io::Error,
+        error: io::Error,
     },
 
     /// The CA bundle could not be read or holds no certificate.
@@ -149,7 +164,55 @@ impl RegistryError {
         Self::Io {
             action,
             path: path.into(),
-            source,
+            error: source,
         }
     }
+}
+
+/// A transport error in words, each cause once. ureq's own texts are terse (`timeout: per read`), and the TLS
+/// error for the most common self-signed certificate (`CaUsedAsEndEntity`) says nothing a person can act on.
+pub(crate) fn describe(e: &ureq::Error) -> String {
+    use ureq::Timeout;
+    match e {
+        ureq::Error::Timeout(Timeout::Global) => {
+            "the pull ran past its overall deadline (BULWARK_PULL_TIMEOUT)".to_owned()
+        }
+        ureq::Error::Timeout(Timeout::PerRead | Timeout::RecvBody) => {
+            "timed out: the registry sent no data for 2 minutes".to_owned()
+        }
+        ureq::Error::Timeout(Timeout::RecvResponse) => {
+            "timed out: the registry did not answer within 2 minutes".to_owned()
+        }
+        ureq::Error::Timeout(Timeout::Connect) => {
+            "timed out: could not connect within 30 seconds".to_owned()
+        }
+        ureq::Error::Timeout(t) => format!("timed out ({t})"),
+        ureq::Error::TooManyRedirects => "too many redirects".to_owned(),
+        ureq::Error::Io(io) => describe_io(io),
+        other => plain_tls(other.to_string()),
+    }
+}
+
+/// rustls' certificate errors in words a person can act on; other texts unchanged.
+fn plain_tls(text: String) -> String {
+    if text.contains("CaUsedAsEndEntity") {
+        "TLS: the server's certificate is a CA certificate (basicConstraints CA:TRUE), which TLS does not \
+         accept as a server certificate, even when it is the --ca-file (`openssl req -x509` makes such \
+         certificates unless told otherwise). Give the server a certificate signed by that CA, or make the \
+         self-signed one with `-addext basicConstraints=critical,CA:FALSE`"
+            .to_owned()
+    } else if text.contains("UnknownIssuer") {
+        "TLS: the server's certificate is not signed by a trusted CA (pass the CA's certificate with --ca-file)"
+            .to_owned()
+    } else {
+        text
+    }
+}
+
+/// An I/O error in words: a ureq error carried inside it (body reads) is described once, not twice.
+pub(crate) fn describe_io(e: &io::Error) -> String {
+    if let Some(inner) = e.get_ref().and_then(|i| i.downcast_ref::<ureq::Error>()) {
+        return describe(inner);
+    }
+    plain_tls(e.to_string())
 }

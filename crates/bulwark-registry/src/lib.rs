@@ -42,6 +42,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::io::Read as _;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 pub use auth::{
     Challenge, Credentials, credentials_from_docker_config, docker_config_path, parse_challenges,
@@ -63,6 +64,13 @@ use manifest::{Descriptor, Manifest, select_platform};
 pub const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
 /// Image configs larger than this are refused; real ones are a few KiB to a few hundred.
 pub const MAX_CONFIG_BYTES: u64 = 32 * 1024 * 1024;
+/// Layers declaring more than this are refused before any byte is downloaded: the largest layers seen in
+/// practice (CUDA and model images) are a few GiB, and a registry that declares a terabyte would otherwise
+/// fill the disk (red team #10). [`PullOptions::max_layer_bytes`] changes it.
+pub const MAX_LAYER_BYTES: u64 = 32 << 30;
+/// The default overall deadline of a pull ([`PullOptions::deadline`]); `BULWARK_PULL_TIMEOUT` (seconds, or a
+/// number with `s`, `m` or `h`) overrides it.
+pub const DEFAULT_PULL_DEADLINE: Duration = Duration::from_hours(1);
 /// An index may point at another index this many times before we give up.
 const MAX_INDEX_DEPTH: usize = 2;
 
@@ -126,6 +134,32 @@ pub struct PullOptions {
     /// compression then comes from a `+gzip`/`+zstd` suffix. Image pulls leave this off, so that an
     /// unknown layer type is refused before anything is downloaded.
     pub artifact: bool,
+    /// The whole pull (every request and body) must finish within this; a registry that drips one byte
+    /// every few seconds never trips a per-read timeout, only this. `None`: no deadline.
+    pub deadline: Option<Duration>,
+    /// Layers (and other blobs) declaring more bytes than this are refused before the download.
+    pub max_layer_bytes: u64,
+}
+
+/// `BULWARK_PULL_TIMEOUT`: `90`, `90s`, `10m`, `2h`; `0` turns the deadline off.
+fn deadline_from_env() -> Option<Duration> {
+    let Some(v) = std::env::var_os("BULWARK_PULL_TIMEOUT").filter(|v| !v.is_empty()) else {
+        return Some(DEFAULT_PULL_DEADLINE);
+    };
+    let v = v.to_string_lossy();
+    let v = v.trim();
+    let (num, unit) = match v.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => v.split_at(i),
+        None => (v, "s"),
+    };
+    let secs: u64 = match (num.parse::<u64>(), unit) {
+        (Ok(n), "s") => n,
+        (Ok(n), "m") => n.saturating_mul(60),
+        (Ok(n), "h") => n.saturating_mul(3600),
+        // Unreadable: keep the default rather than pulling without a deadline.
+        _ => return Some(DEFAULT_PULL_DEADLINE),
+    };
+    (secs > 0).then(|| Duration::from_secs(secs))
 }
 
 impl Default for PullOptions {
@@ -141,6 +175,8 @@ impl Default for PullOptions {
             max_cache_bytes: None,
             progress: None,
             artifact: false,
+            deadline: deadline_from_env(),
+            max_layer_bytes: MAX_LAYER_BYTES,
         }
     }
 }
@@ -157,6 +193,8 @@ impl fmt::Debug for PullOptions {
             .field("docker_config", &self.docker_config)
             .field("max_cache_bytes", &self.max_cache_bytes)
             .field("artifact", &self.artifact)
+            .field("deadline", &self.deadline)
+            .field("max_layer_bytes", &self.max_layer_bytes)
             .field(
                 "progress",
                 &self.progress.as_ref().map(|_| "Fn(ProgressEvent)"),
@@ -216,11 +254,16 @@ pub fn pull(reference: &Reference, opts: &PullOptions) -> Result<PulledImage, Re
             insecure: opts.insecure,
             ca_file: opts.ca_file.as_deref(),
             credentials,
+            deadline: opts.deadline.map(|d| (Instant::now() + d, d)),
         },
     )?;
     let mut puller = Puller {
         client,
-        cache: BlobCache::open(&opts.cache_dir)?,
+        cache: {
+            let cache = BlobCache::open(&opts.cache_dir)?;
+            cache.remove_stale_temps();
+            cache
+        },
         reference,
         opts,
         keep: HashSet::new(),
@@ -351,6 +394,15 @@ impl Puller<'_> {
         let config_bytes = std::fs::read(&config_path)
             .map_err(|e| RegistryError::io("reading", &config_path, e))?;
 
+        // Every declared size is checked before the first layer is downloaded.
+        if let Some(big) = layers.iter().find(|l| l.size > self.opts.max_layer_bytes) {
+            return Err(RegistryError::LayerTooLarge {
+                reference: self.reference.to_string(),
+                digest: big.digest.clone(),
+                declared: big.size,
+                limit: self.opts.max_layer_bytes,
+            });
+        }
         let mut pulled_layers = Vec::with_capacity(layers.len());
         for (layer, compression) in layers.iter().zip(kinds) {
             let (digest, path) = self.blob(layer, BlobKind::Layer)?;
@@ -440,7 +492,7 @@ impl Puller<'_> {
                     limit: MAX_MANIFEST_BYTES,
                 });
             }
-            Err(e) => return Err(client::transport("GET", &url, e)),
+            Err(e) => return Err(self.client.transport_err(&url, e)),
         };
         let actual = Digest::of(&bytes);
         // What we asked for by digest must hash to it; for a tag, the registry's own
@@ -507,7 +559,7 @@ impl Puller<'_> {
             .client
             .check_status(&url, &format!("blob {digest}"), resp)?;
         self.progress(&digest, kind, ProgressState::Started, 0, desc.size);
-        let mut reader = resp.into_body().into_reader();
+        let mut reader = self.client.deadline_reader(resp.into_body().into_reader());
         let total = desc.size;
         let progress = self.opts.progress.as_ref();
         let mut last_report = 0u64;
@@ -538,9 +590,15 @@ impl Puller<'_> {
     fn store_error(&self, url: &str, expected: &Digest, size: u64, e: StoreError) -> RegistryError {
         let repository = self.client.repository().to_owned();
         match e {
-            StoreError::Read(source) => RegistryError::Download {
-                url: url.to_owned(),
-                source,
+            StoreError::Read(error) => match self.client.deadline_passed() {
+                Some(after) => RegistryError::Deadline {
+                    url: url.to_owned(),
+                    after,
+                },
+                None => RegistryError::Download {
+                    url: url.to_owned(),
+                    error,
+                },
             },
             StoreError::Size { actual } => RegistryError::SizeMismatch {
                 url: url.to_owned(),

@@ -390,3 +390,140 @@ fn nested_indexes_are_bounded() {
     assert!(e.to_string().contains("nested deeper"), "{e}");
     let _ = std::fs::remove_dir_all(&cache);
 }
+
+/// Red team #10: a layer declaring a terabyte was streamed into the cache until the disk filled. A declared
+/// size above `max_layer_bytes` is refused before any layer is requested.
+#[test]
+fn declared_layer_size_is_capped_before_the_download() {
+    let fake = FakeRegistry::start();
+    let cache = cache_dir("declared");
+    let cfg_body = br#"{"architecture":"amd64","os":"linux"}"#;
+    let cfg = fake.blob("big", cfg_body);
+    let layer = fake.blob("big", b"small");
+    fake.manifest(
+        "big",
+        &manifest_json(&cfg, cfg_body.len(), &[(GZ, &layer, 1 << 40)]),
+    );
+    let e = fake.pull("big", &cache);
+    assert!(matches!(e, RegistryError::LayerTooLarge { .. }), "{e}");
+    assert!(
+        e.to_string()
+            .contains("declares 1099511627776 bytes, more than the"),
+        "{e}"
+    );
+    assert_eq!(fake.hits(&format!("/v2/big/blobs/{layer}")), 0);
+
+    // The limit is an option: 4 bytes refuses a 5-byte layer too.
+    fake.manifest(
+        "big",
+        &manifest_json(&cfg, cfg_body.len(), &[(GZ, &layer, 5)]),
+    );
+    let r: Reference = format!("{}/big", fake.host).parse().unwrap();
+    let opts = PullOptions {
+        cache_dir: cache.clone(),
+        docker_config: Some(cache.join("none.json")),
+        max_layer_bytes: 4,
+        ..PullOptions::default()
+    };
+    let e = pull(&r, &opts).unwrap_err();
+    assert!(matches!(e, RegistryError::LayerTooLarge { .. }), "{e}");
+    let _ = std::fs::remove_dir_all(&cache);
+}
+
+/// Red team #10: a registry sending one byte every few seconds never trips the per-read timeout; the pull's
+/// overall deadline stops it, and the temporary file goes.
+#[test]
+fn a_dripping_registry_is_stopped_by_the_pull_deadline() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let host = listener.local_addr().unwrap().to_string();
+    let cfg_body: &[u8] = br#"{"architecture":"amd64","os":"linux"}"#;
+    let cfg = Digest::of(cfg_body).to_string();
+    let layer = Digest::of(b"never all sent").to_string();
+    let manifest = manifest_json(&cfg, cfg_body.len(), &[(GZ, &layer, 1 << 20)]);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let (cfg, layer, manifest) = (cfg.clone(), layer.clone(), manifest.clone());
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                let _ = reader.read_line(&mut line);
+                loop {
+                    let mut h = String::new();
+                    if reader.read_line(&mut h).unwrap_or(0) == 0 || h.trim().is_empty() {
+                        break;
+                    }
+                }
+                let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                let (ctype, body): (&str, Vec<u8>) = if path.ends_with("/manifests/latest") {
+                    (
+                        "application/vnd.oci.image.manifest.v1+json",
+                        manifest.into_bytes(),
+                    )
+                } else if path.ends_with(&cfg) {
+                    ("application/octet-stream", cfg_body.to_vec())
+                } else if path.ends_with(&layer) {
+                    let _ = write!(
+                        stream,
+                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        1 << 20
+                    );
+                    while stream.write_all(b"x").is_ok() {
+                        std::thread::sleep(std::time::Duration::from_millis(200));
+                    }
+                    return;
+                } else {
+                    let _ = stream.write_all(
+                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    );
+                    return;
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(&body);
+            });
+        }
+    });
+    let cache = cache_dir("drip");
+    let r: Reference = format!("{host}/drip").parse().unwrap();
+    let opts = PullOptions {
+        cache_dir: cache.clone(),
+        docker_config: Some(cache.join("none.json")),
+        deadline: Some(std::time::Duration::from_secs(2)),
+        ..PullOptions::default()
+    };
+    let t = std::time::Instant::now();
+    let e = pull(&r, &opts).unwrap_err();
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        t.elapsed()
+    );
+    assert!(matches!(e, RegistryError::Deadline { .. }), "{e}");
+    assert!(e.to_string().contains("deadline of 2s"), "{e}");
+    assert!(
+        cached(&cache).iter().all(|f| !f.starts_with(".tmp-")),
+        "{:?}",
+        cached(&cache)
+    );
+    let _ = std::fs::remove_dir_all(&cache);
+}
+
+/// Red team #21: `too many redirects: too many redirects` — the transport error said its cause in its message
+/// and again as its `source()`. The cause is now said once, and there is no source to repeat it.
+#[test]
+fn transport_errors_say_their_cause_once() {
+    let fake = FakeRegistry::start();
+    let cache = cache_dir("redirects");
+    let url = format!("http://{}/v2/loop/manifests/latest", fake.host);
+    fake.route("/v2/loop/manifests/latest", 307, &[("Location", &url)], "");
+    let e = fake.pull("loop", &cache);
+    assert!(matches!(e, RegistryError::Transport { .. }), "{e}");
+    let msg = e.to_string();
+    assert_eq!(msg.matches("redirect").count(), 1, "{msg}");
+    assert!(std::error::Error::source(&e).is_none(), "{msg}");
+    let _ = std::fs::remove_dir_all(&cache);
+}

@@ -88,7 +88,20 @@ pub fn read_sbom(path: impl AsRef<Path>) -> Result<Sbom, SbomError> {
         file: file.clone(),
         source,
     };
+    // Only a regular file is opened: a FIFO blocks the open (red team #20), a device never ends.
+    let not_regular = || {
+        io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file (a FIFO, a socket or a device); refusing to read it",
+        ))
+    };
+    if !std::fs::metadata(path).map_err(io)?.is_file() {
+        return Err(not_regular());
+    }
     let f = std::fs::File::open(path).map_err(io)?;
+    if !f.metadata().map_err(io)?.is_file() {
+        return Err(not_regular());
+    }
     let mut buf = Vec::new();
     f.take(MAX_SBOM_BYTES + 1)
         .read_to_end(&mut buf)

@@ -35,11 +35,7 @@ enum Store {
 impl Store {
     fn open(&self, name: &str) -> Result<Box<dyn Read + Send>, SourceError> {
         match self {
-            Self::Dir(root) => {
-                let p = root.join(name);
-                let f = File::open(&p).map_err(|e| SourceError::io(&p, e))?;
-                Ok(Box::new(f))
-            }
+            Self::Dir(root) => Ok(Box::new(open_regular(&root.join(name))?)),
             Self::Tar { path, members } => {
                 let &(offset, size) = members.get(name).ok_or_else(|| {
                     SourceError::format(path.display().to_string(), format!("no member '{name}'"))
@@ -53,8 +49,7 @@ impl Store {
                 let p = map
                     .get(name)
                     .ok_or_else(|| SourceError::format(name, "blob not in the cache"))?;
-                let f = File::open(p).map_err(|e| SourceError::io(p, e))?;
-                Ok(Box::new(f))
+                Ok(Box::new(open_regular(p)?))
             }
         }
     }
@@ -77,12 +72,18 @@ impl Store {
                 None,
             ),
         };
+        if !matches!(self, Self::Tar { .. }) {
+            // Refused before the open: opening a FIFO blocks.
+            ensure_regular(&path)?;
+        }
         crate::layer::Section::new(&path, start, len).map_err(|e| SourceError::io(&path, e))
     }
 
+    /// Whether the store has an entry by that name. A FIFO or device in a layout directory "exists": opening it
+    /// is then refused with an error that says what it is, rather than calling it missing.
     fn exists(&self, name: &str) -> bool {
         match self {
-            Self::Dir(root) => root.join(name).is_file(),
+            Self::Dir(root) => root.join(name).exists(),
             Self::Tar { members, .. } => members.contains_key(name),
             Self::Files(map) => map.contains_key(name),
         }
@@ -711,15 +712,48 @@ fn not_a_tar(head: &[u8]) -> Option<String> {
     }
 }
 
+/// Errors unless `path` (after symlinks) is a regular file: a FIFO would block the open or the read forever
+/// (red team #20) and a device (`/dev/zero`) never ends.
+fn ensure_regular(path: &Path) -> Result<(), SourceError> {
+    let meta = std::fs::metadata(path).map_err(|e| SourceError::io(path, e))?;
+    if meta.is_dir() {
+        return Err(SourceError::format(
+            path.display().to_string(),
+            "is a directory, not a file",
+        ));
+    }
+    if !meta.is_file() {
+        return Err(SourceError::format(
+            path.display().to_string(),
+            "not a regular file (a FIFO, a socket or a device); refusing to read it",
+        ));
+    }
+    Ok(())
+}
+
+/// Opens a regular file for reading; anything else is refused before the open (see [`ensure_regular`]), and the
+/// opened handle is checked again in case the path was swapped in between.
+fn open_regular(path: &Path) -> Result<File, SourceError> {
+    ensure_regular(path)?;
+    let f = File::open(path).map_err(|e| SourceError::io(path, e))?;
+    if !f.metadata().is_ok_and(|m| m.is_file()) {
+        return Err(SourceError::format(
+            path.display().to_string(),
+            "not a regular file; refusing to read it",
+        ));
+    }
+    Ok(f)
+}
+
 /// Indexes the members of a tar file (names → data offset and size) by reading headers only.
 fn index_tar(path: &Path) -> Result<HashMap<String, (u64, u64)>, SourceError> {
-    let mut file = File::open(path).map_err(|e| SourceError::io(path, e))?;
-    if file.metadata().is_ok_and(|m| m.is_dir()) {
+    if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
         return Err(SourceError::format(
             path.display().to_string(),
             "is a directory, not an image archive",
         ));
     }
+    let mut file = open_regular(path)?;
     // Say what the file is instead of handing its bytes to the tar reader, whose errors quote them.
     let mut head = [0u8; 512];
     let n = read_full(&mut file, &mut head).map_err(|e| SourceError::io(path, e))?;

@@ -107,11 +107,16 @@ pub fn build(inputs: &[FeedInput], out: &Path, opts: &BuildOptions) -> Result<Bu
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
+    crate::atomic::sweep_stale(out);
     let tmp = crate::atomic::temp_path(out);
+    // Created empty (SQLite starts a new DB in an empty file) and locked for the build, so that a concurrent
+    // update does not take it for a dead process's leftover.
+    let lock = crate::atomic::create_locked(&tmp).map_err(|e| Error::io(out, e))?;
     let result = build_into(inputs, &tmp, opts);
     match result {
         Ok(mut report) => {
             crate::atomic::persist(&tmp, out)?;
+            drop(lock);
             report.bytes = std::fs::metadata(out).map_or(0, |m| m.len());
             Ok(report)
         }

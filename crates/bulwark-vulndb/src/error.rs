@@ -14,6 +14,16 @@ pub enum Error {
     )]
     Corrupt { path: PathBuf, reason: String },
     #[error(
+        "vulnerability database {} is not a database Bulwark built ({reason}); run `bulwark db update` to replace it",
+        path.display()
+    )]
+    Foreign { path: PathBuf, reason: String },
+    #[error(
+        "vulnerability database {} is not a regular file (a FIFO, a device or a directory cannot be a database)",
+        path.display()
+    )]
+    NotRegular { path: PathBuf },
+    #[error(
         "vulnerability database {} has schema version {found}, this Bulwark reads version {expected}; run `bulwark db update`",
         path.display()
     )]
@@ -47,6 +57,10 @@ pub enum Error {
     Feed { path: PathBuf, reason: String },
     #[error("signature check failed for {what}: {reason}")]
     Signature { what: String, reason: String },
+    #[error(
+        "the database from {what} is not a usable Bulwark database: {reason}; refusing it, the previous database is kept"
+    )]
+    Invalid { what: String, reason: String },
     #[error("failed to download {url}: {reason}")]
     Download { url: String, reason: String },
     #[error(

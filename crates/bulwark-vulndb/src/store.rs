@@ -4,9 +4,10 @@
 //! 5,000-package scan a few thousand B-tree probes, and a file anyone can inspect with `sqlite3`.
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
@@ -77,6 +78,8 @@ impl DbMeta {
 /// An open, read-only vulnerability DB.
 pub struct VulnDb {
     conn: Connection,
+    /// Progress-handler calls of the running statement (see [`STEP_BUDGET`]).
+    steps: Arc<AtomicU32>,
     path: PathBuf,
     meta: DbMeta,
 }
@@ -90,20 +93,57 @@ impl std::fmt::Debug for VulnDb {
     }
 }
 
+/// What the 100-byte SQLite file header says about the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SqliteHeader {
+    pub(crate) page_size: u64,
+    /// The in-header database size in pages (0 when the header does not vouch for it).
+    pub(crate) pages: u64,
+}
+
+impl SqliteHeader {
+    /// Parses the header (<https://www.sqlite.org/fileformat.html#the_database_header>).
+    pub(crate) fn parse(header: &[u8]) -> Result<SqliteHeader, String> {
+        if header.len() < 100 {
+            return Err(format!(
+                "{} bytes, shorter than a SQLite header",
+                header.len()
+            ));
+        }
+        if &header[..16] != b"SQLite format 3\0" {
+            return Err("not a SQLite database".into());
+        }
+        let page_size = match u16::from_be_bytes([header[16], header[17]]) {
+            1 => 65536,
+            n => u64::from(n),
+        };
+        if page_size < 512 || !page_size.is_power_of_two() {
+            return Err(format!("invalid page size {page_size}"));
+        }
+        let be32 = |at: usize| {
+            u32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
+        };
+        // The page count is only valid when "version-valid-for" matches the change counter.
+        let pages = if be32(92) == be32(24) {
+            u64::from(be32(28))
+        } else {
+            0
+        };
+        Ok(SqliteHeader { page_size, pages })
+    }
+
+    /// The file size the header promises, when it vouches for one.
+    pub(crate) fn size(self) -> Option<u64> {
+        (self.pages > 0).then(|| self.pages.saturating_mul(self.page_size))
+    }
+}
+
 fn header_check(path: &Path) -> Result<(), Error> {
     let corrupt = |reason: String| Error::Corrupt {
         path: path.to_owned(),
         reason,
     };
-    let mut f = File::open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            Error::NotFound {
-                path: path.to_owned(),
-            }
-        } else {
-            Error::io(path, e)
-        }
-    })?;
+    let mut f = crate::atomic::open_regular(path)?;
     let len = f.metadata().map_err(|e| Error::io(path, e))?.len();
     let mut header = [0u8; 100];
     if len < 100 {
@@ -112,23 +152,88 @@ fn header_check(path: &Path) -> Result<(), Error> {
         )));
     }
     f.read_exact(&mut header).map_err(|e| Error::io(path, e))?;
-    if &header[..16] != b"SQLite format 3\0" {
-        return Err(corrupt("not a SQLite database".into()));
-    }
-    let page_size = match u16::from_be_bytes([header[16], header[17]]) {
-        1 => 65536,
-        n => u64::from(n),
-    };
-    let pages = u64::from(u32::from_be_bytes([
-        header[28], header[29], header[30], header[31],
-    ]));
-    if page_size < 512 || len % page_size != 0 || len < page_size * pages {
+    let h = SqliteHeader::parse(&header).map_err(corrupt)?;
+    if len % h.page_size != 0 || h.size().is_some_and(|s| len < s) {
         return Err(corrupt(format!(
-            "{len} bytes, but the header says {pages} pages of {page_size} bytes"
+            "{len} bytes, but the header says {} pages of {} bytes",
+            h.pages, h.page_size
         )));
     }
     Ok(())
 }
+
+/// Every `sqlite_schema` entry a Bulwark DB has: `(type, name, sql)` with the SQL as [`Writer`] wrote it.
+fn expected_schema() -> Vec<(&'static str, String, String)> {
+    let mut out = Vec::new();
+    for stmt in SCHEMA.split(';').chain(INDEXES.split(';')) {
+        let stmt = stmt.trim();
+        let (kind, rest) = if let Some(r) = stmt.strip_prefix("CREATE TABLE ") {
+            ("table", r)
+        } else if let Some(r) = stmt.strip_prefix("CREATE INDEX ") {
+            ("index", r)
+        } else {
+            continue;
+        };
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        out.push((kind, name, squeeze(stmt)));
+    }
+    out
+}
+
+/// SQL with runs of white space made one space, for comparing schema text.
+fn squeeze(sql: &str) -> String {
+    sql.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Refuses a DB whose schema is anything but the tables and indexes Bulwark writes. Views, triggers, generated
+/// or defaulted columns, extra tables: each could turn a lookup into arbitrary work chosen by whoever built the
+/// file (an endless recursive CTE behind a view named `affected`), and none of them is in a DB we built.
+fn schema_check(conn: &Connection) -> Result<(), String> {
+    let mut expected = expected_schema();
+    let mut stmt = conn
+        .prepare("SELECT type, name, sql FROM sqlite_schema")
+        .map_err(|e| e.to_string())?;
+    let mut rows = stmt.query([]).map_err(|e| e.to_string())?;
+    while let Some(row) = rows.next().map_err(|e| e.to_string())? {
+        let kind: String = row.get(0).map_err(|e| e.to_string())?;
+        let name: String = row.get(1).map_err(|e| e.to_string())?;
+        let sql: Option<String> = row.get(2).map_err(|e| e.to_string())?;
+        let sql = squeeze(sql.as_deref().unwrap_or(""));
+        let Some(at) = expected
+            .iter()
+            .position(|(k, n, s)| *k == kind && *n == name && *s == sql)
+        else {
+            let shown: String = name.chars().take(80).collect();
+            return Err(format!(
+                "unexpected {kind} {shown:?} in the schema (a Bulwark DB has only its own tables and indexes)"
+            ));
+        };
+        expected.swap_remove(at);
+    }
+    if let Some((kind, name, _)) = expected.first() {
+        return Err(format!("the schema lacks the {kind} {name:?}"));
+    }
+    Ok(())
+}
+
+/// Installs the per-statement step budget on `conn`, counting in `steps`.
+fn step_budget(conn: &Connection, steps: &Arc<AtomicU32>) -> rusqlite::Result<()> {
+    let counter = Arc::clone(steps);
+    conn.progress_handler(
+        STEP_CHUNK,
+        Some(move || counter.fetch_add(1, Ordering::Relaxed) >= STEP_BUDGET),
+    )
+}
+
+/// SQLite VM instructions between two progress-handler calls.
+const STEP_CHUNK: i32 = 1000;
+/// Progress-handler calls one statement may take before it is interrupted: 200M VM instructions, a few
+/// seconds of work. The largest real lookup (every rule of the Linux kernel in a distro namespace) needs a
+/// few hundred thousand; only a hostile file needs more.
+const STEP_BUDGET: u32 = 200_000;
 
 impl VulnDb {
     /// Opens the DB read-only. Checks the SQLite header against the file size (a truncated download is caught
@@ -147,8 +252,20 @@ impl VulnDb {
         // The file never changes under an open handle (updates rename a new file into place), so: hold the
         // shared lock for the connection's life instead of taking it per statement (with the fcntl, fstat and
         // cache revalidation each costs), and read pages through mmap instead of pread.
-        conn.execute_batch("PRAGMA locking_mode = EXCLUSIVE; PRAGMA mmap_size = 1073741824;")
-            .map_err(corrupt)?;
+        conn.execute_batch(
+            "PRAGMA locking_mode = EXCLUSIVE; PRAGMA mmap_size = 1073741824; \
+             PRAGMA trusted_schema = OFF; PRAGMA query_only = ON;",
+        )
+        .map_err(corrupt)?;
+        // Every statement runs under a budget of VM steps ([`VulnDb::start`] resets it), so that no file can make
+        // a lookup run forever, whatever the schema check below misses.
+        let steps = Arc::new(AtomicU32::new(0));
+        step_budget(&conn, &steps).map_err(corrupt)?;
+        schema_check(&conn).map_err(|reason| Error::Foreign {
+            path: path.to_owned(),
+            reason,
+        })?;
+        steps.store(0, Ordering::Relaxed);
         let get = |key: &str| -> Result<Option<String>, Error> {
             conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
                 .optional()
@@ -188,6 +305,7 @@ impl VulnDb {
         };
         Ok(VulnDb {
             conn,
+            steps,
             path: path.to_owned(),
             meta: DbMeta {
                 schema_version: SCHEMA_VERSION,
@@ -221,14 +339,28 @@ impl VulnDb {
     }
 
     fn corrupt(&self, e: impl std::fmt::Display) -> Error {
+        let reason = if self.steps.load(Ordering::Relaxed) >= STEP_BUDGET {
+            format!(
+                "a query ran past its budget of {} million SQLite steps and was stopped",
+                u64::from(STEP_BUDGET) * u64::try_from(STEP_CHUNK).unwrap_or(1) / 1_000_000
+            )
+        } else {
+            e.to_string()
+        };
         Error::Corrupt {
             path: self.path.clone(),
-            reason: e.to_string(),
+            reason,
         }
+    }
+
+    /// Starts a statement's step budget.
+    fn start(&self) {
+        self.steps.store(0, Ordering::Relaxed);
     }
 
     /// Every rule for `package` (already normalised) in `namespace`.
     pub fn affected(&self, namespace: &str, package: &str) -> Result<Vec<AffectedRecord>, Error> {
+        self.start();
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -257,6 +389,7 @@ impl VulnDb {
 
     /// The advisory `id` as the feed `origin` wrote it.
     pub fn vuln(&self, id: &str, origin: &str) -> Result<Option<Vuln>, Error> {
+        self.start();
         let mut stmt = self
             .conn
             .prepare_cached("SELECT data FROM vulns WHERE id = ?1 AND origin = ?2")
@@ -271,6 +404,7 @@ impl VulnDb {
 
     /// Advisories whose id or alias is `id`: `(id, origin)` pairs.
     pub fn lookup_id(&self, id: &str) -> Result<Vec<(String, String)>, Error> {
+        self.start();
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -285,6 +419,7 @@ impl VulnDb {
 
     /// NVD, EPSS and KEV data for a CVE.
     pub fn enrichment(&self, cve: &str) -> Result<Option<Enrichment>, Error> {
+        self.start();
         let mut stmt = self
             .conn
             .prepare_cached("SELECT data FROM enrich WHERE cve = ?1")
@@ -299,6 +434,7 @@ impl VulnDb {
 
     /// Whether the DB has any advisory in `namespace` (`debian:12`).
     pub fn has_namespace(&self, namespace: &str) -> Result<bool, Error> {
+        self.start();
         let mut stmt = self
             .conn
             .prepare_cached("SELECT 1 FROM namespaces WHERE namespace = ?1")
@@ -308,6 +444,7 @@ impl VulnDb {
 
     /// Every namespace with its number of rules.
     pub fn namespaces(&self) -> Result<Vec<(String, u64)>, Error> {
+        self.start();
         let mut stmt = self
             .conn
             .prepare("SELECT namespace, rows FROM namespaces ORDER BY namespace")
@@ -320,6 +457,7 @@ impl VulnDb {
 
     /// Up to `limit` package names that have rules in `namespace`, sorted (for tools and benchmarks).
     pub fn packages(&self, namespace: &str, limit: usize) -> Result<Vec<String>, Error> {
+        self.start();
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -337,10 +475,17 @@ impl VulnDb {
 
     /// SQLite's full integrity check (reads every page; used after a download, not on every scan).
     pub fn verify(&self) -> Result<(), Error> {
-        let result: String = self
-            .conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        // The check visits every row of every table and index: on the full DB that is more work than one lookup's
+        // budget, and it is bounded by the file's size anyway. The budget comes back for later statements.
+        self.conn
+            .progress_handler(0, None::<fn() -> bool>)
             .map_err(|e| self.corrupt(e))?;
+        let result = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0));
+        self.start();
+        step_budget(&self.conn, &self.steps).map_err(|e| self.corrupt(e))?;
+        let result = result.map_err(|e| self.corrupt(e))?;
         if result == "ok" {
             Ok(())
         } else {
@@ -364,7 +509,7 @@ impl Writer {
             path: path.to_owned(),
             source: e,
         };
-        let _ = std::fs::remove_file(path);
+        // `path` is an empty file made by the caller (and locked by it); SQLite starts a new DB in it.
         let conn = Connection::open(path).map_err(w)?;
         conn.execute_batch(
             "PRAGMA page_size = 4096; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; BEGIN;",
@@ -482,5 +627,62 @@ impl Writer {
             source: e,
         })?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_statement_stops_at_its_step_budget() {
+        let dir = std::env::temp_dir().join(format!("bulwark-vulndb-steps-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("steps.db");
+        crate::build(
+            &[crate::FeedInput::new(
+                crate::FeedKind::Osv,
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/osv-npm"),
+            )],
+            &path,
+            &crate::BuildOptions::default(),
+        )
+        .unwrap();
+        let db = VulnDb::open(&path).unwrap();
+        // The integrity check runs without the budget, which is back for the statements after it.
+        db.verify().unwrap();
+        db.start();
+        let t = std::time::Instant::now();
+        let e = db
+            .conn
+            .query_row(
+                "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT max(n) FROM r",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .unwrap_err();
+        assert!(t.elapsed() < Duration::from_mins(1), "{:?}", t.elapsed());
+        assert!(db.corrupt(e).to_string().contains("budget"));
+        // The next statement starts with a fresh budget.
+        assert!(!db.affected("npm", "lodash").unwrap().is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn header_parse() {
+        let mut h = [0u8; 100];
+        h[..16].copy_from_slice(b"SQLite format 3\0");
+        h[16..18].copy_from_slice(&4096u16.to_be_bytes());
+        h[24..28].copy_from_slice(&7u32.to_be_bytes());
+        h[28..32].copy_from_slice(&3u32.to_be_bytes());
+        h[92..96].copy_from_slice(&7u32.to_be_bytes());
+        assert_eq!(SqliteHeader::parse(&h).unwrap().size(), Some(3 * 4096));
+        // "version-valid-for" stale: the page count is not vouched for.
+        h[92..96].copy_from_slice(&6u32.to_be_bytes());
+        assert_eq!(SqliteHeader::parse(&h).unwrap().size(), None);
+        h[16..18].copy_from_slice(&1000u16.to_be_bytes());
+        assert!(SqliteHeader::parse(&h).is_err());
+        assert!(SqliteHeader::parse(&h[..50]).is_err());
+        assert!(SqliteHeader::parse(&[0u8; 100]).is_err());
     }
 }

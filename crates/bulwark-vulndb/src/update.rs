@@ -155,6 +155,29 @@ pub fn default_feeds() -> Vec<(FeedKind, String)> {
     feeds
 }
 
+/// Each download must finish within this (a server dripping a byte every few seconds never trips the per-read
+/// timeout). `BULWARK_PULL_TIMEOUT` (`90`, `90s`, `10m`, `2h`; `0` for none) overrides it, as for image pulls.
+pub const DEFAULT_DOWNLOAD_DEADLINE: Duration = Duration::from_hours(1);
+
+fn download_deadline() -> Option<Duration> {
+    let Some(v) = std::env::var_os("BULWARK_PULL_TIMEOUT").filter(|v| !v.is_empty()) else {
+        return Some(DEFAULT_DOWNLOAD_DEADLINE);
+    };
+    let v = v.to_string_lossy();
+    let v = v.trim();
+    let (num, unit) = match v.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => v.split_at(i),
+        None => (v, "s"),
+    };
+    let secs: u64 = match (num.parse::<u64>(), unit) {
+        (Ok(n), "s") => n,
+        (Ok(n), "m") => n.saturating_mul(60),
+        (Ok(n), "h") => n.saturating_mul(3600),
+        _ => return Some(DEFAULT_DOWNLOAD_DEADLINE),
+    };
+    (secs > 0).then(|| Duration::from_secs(secs))
+}
+
 fn agent() -> Agent {
     let tls = TlsConfig::builder()
         .provider(TlsProvider::Rustls)
@@ -166,8 +189,22 @@ fn agent() -> Agent {
         .tls_config(tls)
         .timeout_connect(Some(Duration::from_secs(30)))
         .timeout_per_read(Some(Duration::from_mins(2)))
+        .timeout_global(download_deadline())
         .build()
         .new_agent()
+}
+
+/// What the user reads when a download ran out of time.
+const TIMED_OUT: &str = "timed out (the download must finish within BULWARK_PULL_TIMEOUT, 1 hour by default, \
+                         and the server must send data at least every 2 minutes)";
+
+/// A ureq error as a download error; a timeout says which limits apply.
+fn net_err(url: &str, e: ureq::Error) -> Error {
+    if matches!(e, ureq::Error::Timeout(_)) {
+        download_err(url, TIMED_OUT)
+    } else {
+        download_err(url, e)
+    }
 }
 
 fn download_err(url: &str, reason: impl std::fmt::Display) -> Error {
@@ -178,13 +215,15 @@ fn download_err(url: &str, reason: impl std::fmt::Display) -> Error {
 }
 
 /// Downloads `url` to `dest`, hashing as it goes; returns the hex sha256. `Ok(None)` for a 404.
+/// `shown` is the path that errors name (the DB being replaced, not a temporary file).
 fn fetch_to(
     agent: &Agent,
     url: &str,
     dest: &Path,
+    shown: &Path,
     progress: Option<Progress<'_>>,
 ) -> Result<Option<String>, Error> {
-    let resp = agent.get(url).call().map_err(|e| download_err(url, e))?;
+    let resp = agent.get(url).call().map_err(|e| net_err(url, e))?;
     let status = resp.status().as_u16();
     if status == 404 {
         return Ok(None);
@@ -198,17 +237,27 @@ fn fetch_to(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok());
     let mut reader = resp.into_body().into_reader();
-    let mut file = std::fs::File::create(dest).map_err(|e| Error::io(dest, e))?;
+    let mut file = crate::atomic::create_locked(dest).map_err(|e| Error::io(shown, e))?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 256 * 1024];
     let mut done = 0u64;
     loop {
-        let n = reader.read(&mut buf).map_err(|e| download_err(url, e))?;
+        let n = reader.read(&mut buf).map_err(|e| {
+            let ureq_timeout = e
+                .get_ref()
+                .and_then(|i| i.downcast_ref::<ureq::Error>())
+                .is_some_and(|u| matches!(u, ureq::Error::Timeout(_)));
+            if ureq_timeout || e.kind() == std::io::ErrorKind::TimedOut {
+                download_err(url, TIMED_OUT)
+            } else {
+                download_err(url, e)
+            }
+        })?;
         if n == 0 {
             break;
         }
         hasher.update(&buf[..n]);
-        file.write_all(&buf[..n]).map_err(|e| Error::io(dest, e))?;
+        file.write_all(&buf[..n]).map_err(|e| Error::io(shown, e))?;
         done += n as u64;
         if let Some(p) = progress {
             p(url, done, total);
@@ -219,7 +268,7 @@ fn fetch_to(
     {
         return Err(download_err(url, format!("got {done} of {t} bytes")));
     }
-    file.flush().map_err(|e| Error::io(dest, e))?;
+    file.flush().map_err(|e| Error::io(shown, e))?;
     Ok(Some(hex(&hasher.finalize())))
 }
 
@@ -345,13 +394,14 @@ pub fn update_from_url_with(
         Some(_) => Some(read_signature(&agent, url, verify.signature)?),
         None => None,
     };
-    let tmp = crate::atomic::temp_path(dest);
-    let download = tmp.with_extension("download");
+    let download = crate::atomic::download_path(dest);
     if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
+    crate::atomic::sweep_stale(dest);
     let result = (|| {
-        fetch_to(&agent, url, &download, progress)?.ok_or_else(|| download_err(url, "HTTP 404"))?;
+        fetch_to(&agent, url, &download, dest, progress)?
+            .ok_or_else(|| download_err(url, "HTTP 404"))?;
         let gz = Path::new(url.split('?').next().unwrap_or(url))
             .extension()
             .is_some_and(|e| e == "gz");
@@ -402,34 +452,112 @@ pub fn install_file(src: &Path, spec: &Install<'_>, dest: &Path) -> Result<Updat
     if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
+    crate::atomic::sweep_stale(dest);
     let tmp = crate::atomic::temp_path(dest);
+    let invalid = |reason: String| Error::Invalid {
+        what: spec.name.to_owned(),
+        reason,
+    };
     let result = (|| {
-        let mut r: Box<dyn Read> = {
-            let f = std::fs::File::open(src).map_err(|e| Error::io(src, e))?;
-            if spec.gzip {
-                Box::new(flate2::read::GzDecoder::new(f))
-            } else {
-                Box::new(f)
-            }
+        let f = crate::atomic::open_regular(src)?;
+        let packed = f.metadata().map_err(|e| Error::io(src, e))?.len();
+        let mut r: Box<dyn Read> = if spec.gzip {
+            Box::new(flate2::read::GzDecoder::new(f))
+        } else {
+            Box::new(f)
         };
-        let mut w = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        std::io::copy(&mut r, &mut w).map_err(|e| Error::io(src, e))?;
-        w.sync_all().map_err(|e| Error::io(&tmp, e))?;
-        drop(w);
-        let db = VulnDb::open(&tmp)?;
-        db.verify()?;
+        // The SQLite header comes first: a file that is not a SQLite DB is refused before anything is
+        // written, and the header's page count bounds what may be inflated (with the ratio and size caps below,
+        // for headers that do not vouch for a size).
+        let mut header = [0u8; 100];
+        read_full(&mut r, &mut header).map_err(|e| invalid(e.to_string()))?;
+        let h = crate::store::SqliteHeader::parse(&header).map_err(invalid)?;
+        let mut bound = MAX_DB_BYTES;
+        if spec.gzip {
+            bound = bound.min(
+                packed
+                    .saturating_mul(MAX_INFLATE_RATIO)
+                    .max(MIN_INFLATE_BOUND),
+            );
+        }
+        if let Some(size) = h.size() {
+            if size > bound {
+                return Err(invalid(format!(
+                    "its header declares {size} bytes, more than the {bound}-byte limit"
+                )));
+            }
+            bound = size;
+        }
+        let mut w = crate::atomic::create_locked(&tmp).map_err(|e| Error::io(dest, e))?;
+        w.write_all(&header).map_err(|e| Error::io(dest, e))?;
+        let copied = std::io::copy(&mut r.take(bound - 100 + 1), &mut w).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::InvalidInput
+                || e.kind() == std::io::ErrorKind::InvalidData
+                || e.kind() == std::io::ErrorKind::UnexpectedEof
+            {
+                invalid(e.to_string())
+            } else {
+                Error::io(dest, e)
+            }
+        })? + 100;
+        if copied > bound {
+            return Err(invalid(format!(
+                "it inflates past {bound} bytes (its header, or the size and ratio limits for a download)"
+            )));
+        }
+        w.sync_all().map_err(|e| Error::io(dest, e))?;
+        let db = VulnDb::open(&tmp).map_err(|e| match e {
+            Error::Corrupt { reason, .. } | Error::Foreign { reason, .. } => invalid(reason),
+            Error::Schema {
+                found, expected, ..
+            } => invalid(format!(
+                "schema version {found}, this Bulwark reads version {expected}"
+            )),
+            Error::Io { source, .. } => Error::io(dest, source),
+            other => other,
+        })?;
+        db.verify().map_err(|e| match e {
+            Error::Corrupt { reason, .. } => invalid(reason),
+            other => other,
+        })?;
         drop(db);
-        let bytes = std::fs::metadata(&tmp).map_or(0, |m| m.len());
         crate::atomic::persist(&tmp, dest)?;
+        drop(w);
         Ok(UpdateReport {
             path: dest.to_owned(),
             sha256: actual.clone(),
-            bytes,
+            bytes: copied,
             build: None,
         })
     })();
     let _ = std::fs::remove_file(&tmp);
     result
+}
+
+/// No DB we publish comes near this; a larger one is refused rather than written to disk.
+const MAX_DB_BYTES: u64 = 16 << 30;
+/// A compressed DB inflates about 5 to 10 times; past this ratio a gzip download is a bomb.
+const MAX_INFLATE_RATIO: u64 = 100;
+/// The ratio limit does not apply below this size, so that a tiny DB (a test's) of mostly empty pages installs.
+const MIN_INFLATE_BOUND: u64 = 64 << 20;
+
+/// Fills `buf`; a stream shorter than it is an error that says so.
+fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<()> {
+    let mut done = 0;
+    while done < buf.len() {
+        match r.read(&mut buf[done..]) {
+            Ok(0) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    format!("{done} bytes, shorter than a SQLite header"),
+                ));
+            }
+            Ok(n) => done += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// `db update --url file://…` / a path: a DB file on disk, plain or gzip (sniffed).
@@ -443,26 +571,33 @@ fn install_local(
     if meta.is_dir() {
         return Err(download_err(&name, "is a directory, not a DB file"));
     }
+    if !meta.is_file() {
+        return Err(download_err(
+            &name,
+            "is not a regular file (a FIFO or a device cannot be a DB file)",
+        ));
+    }
     let sidecar = |ext: &str| {
         let mut p = src.as_os_str().to_owned();
         p.push(ext);
         PathBuf::from(p)
     };
-    let expected = if let Some(g) = verify.sha256 {
-        Some(
-            parse_digest(g)
-                .ok_or_else(|| download_err(&name, format!("{g:?} is not a sha256 digest")))?,
-        )
-    } else {
-        let side = sidecar(".sha256");
-        match std::fs::read_to_string(&side) {
-            Ok(text) => Some(parse_digest(&text).ok_or_else(|| {
-                download_err(&side.display().to_string(), "holds no sha256 digest")
-            })?),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(Error::io(side, e)),
-        }
-    };
+    let expected =
+        if let Some(g) = verify.sha256 {
+            Some(
+                parse_digest(g)
+                    .ok_or_else(|| download_err(&name, format!("{g:?} is not a sha256 digest")))?,
+            )
+        } else {
+            let side = sidecar(".sha256");
+            match crate::atomic::read_small(&side, 4096) {
+                Ok(text) => Some(parse_digest(&String::from_utf8_lossy(&text)).ok_or_else(
+                    || download_err(&side.display().to_string(), "holds no sha256 digest"),
+                )?),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => return Err(Error::io(side, e)),
+            }
+        };
     let actual = sha256_file(src)?;
     check(&name, expected.as_deref(), &actual)?;
     let signature = match verify.key {
@@ -470,7 +605,7 @@ fn install_local(
             let at = verify
                 .signature
                 .map_or_else(|| sidecar(".sig"), PathBuf::from);
-            let sig = std::fs::read(&at).map_err(|e| Error::Signature {
+            let sig = crate::atomic::read_small(&at, 64 * 1024).map_err(|e| Error::Signature {
                 what: name.clone(),
                 reason: format!(
                     "a public key ({}) is configured but the signature {} cannot be read: {e}",
@@ -483,9 +618,10 @@ fn install_local(
         None => None,
     };
     let mut magic = [0u8; 2];
-    let gzip = std::fs::File::open(src)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .is_ok()
+    let gzip = crate::atomic::open_regular(src)
+        .ok()
+        .and_then(|mut f| f.read_exact(&mut magic).ok())
+        .is_some()
         && magic == [0x1f, 0x8b];
     install_file(
         src,
@@ -503,7 +639,8 @@ fn install_local(
 fn read_signature(agent: &Agent, url: &str, given: Option<&str>) -> Result<Vec<u8>, Error> {
     let location = given.map_or_else(|| format!("{url}.sig"), str::to_owned);
     if !location.starts_with("http://") && !location.starts_with("https://") {
-        return std::fs::read(&location).map_err(|e| Error::io(Path::new(&location), e));
+        return crate::atomic::read_small(Path::new(&location), 64 * 1024)
+            .map_err(|e| Error::io(Path::new(&location), e));
     }
     let resp = agent
         .get(&location)
@@ -541,12 +678,18 @@ pub fn update_from_feeds(
     progress: Option<Progress<'_>>,
 ) -> Result<UpdateReport, Error> {
     let agent = agent();
+    let name = dest
+        .file_name()
+        .map_or_else(|| "bulwark.db".into(), |n| n.to_string_lossy().into_owned());
     let dir = dest
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
-        .join(format!(".bulwark-feeds-{}", std::process::id()));
+        .join(format!(".{name}.feeds-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    crate::atomic::sweep_stale(dest);
+    // Held until the feeds are built: marks the scratch directory as in use (see `atomic::sweep_stale`).
+    let _lock = crate::atomic::create_locked(&dir.join(".lock")).map_err(|e| Error::io(&dir, e))?;
     let result = (|| {
         let mut inputs = Vec::new();
         for (i, f) in feeds.iter().enumerate() {
@@ -566,7 +709,7 @@ pub fn update_from_feeds(
             } else {
                 base.to_owned()
             });
-            let actual = fetch_to(&agent, &f.url, &file, progress)?
+            let actual = fetch_to(&agent, &f.url, &file, &file, progress)?
                 .ok_or_else(|| download_err(&f.url, "HTTP 404"))?;
             check(&f.url, expected.as_deref(), &actual)?;
             // Alpine files carry their release in `distroversion`; the URL's parent is the hint otherwise.

@@ -266,7 +266,8 @@ fn update_from_url_checks_the_digest_and_replaces_atomically() {
         None,
     )
     .unwrap_err();
-    assert!(matches!(e, Error::Corrupt { .. }), "{e}");
+    assert!(matches!(e, Error::Invalid { .. }), "{e}");
+    assert!(!e.to_string().contains(".tmp-"), "{e}");
     assert_eq!(std::fs::read(&dest).unwrap(), old);
 
     // Sidecar digest right: replaced, progress reported.
@@ -450,4 +451,276 @@ fn signed_url_downloads_need_a_valid_signature() {
             .unwrap_or_else(|e| panic!("{good}: {e}"));
         assert_eq!(std::fs::read(&dest).unwrap(), body, "{good}");
     }
+}
+
+/// Installs `src` over `dest` the way `db update` does after a download (digest of the file as given).
+fn install(src: &Path, dest: &Path, gzip: bool) -> Result<(), Error> {
+    let digest = sha256_file(src).unwrap();
+    bulwark_vulndb::install_file(
+        src,
+        &bulwark_vulndb::Install {
+            name: "https://mirror.example/bulwark.db",
+            sha256: &digest,
+            gzip,
+            signature: None,
+        },
+        dest,
+    )
+    .map(|_| ())
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(bytes).unwrap();
+    gz.finish().unwrap()
+}
+
+/// Red team #14: a DB that passes the digest and `PRAGMA integrity_check` but whose `affected` table is a view
+/// over an endless recursive CTE made every later scan hang. A DB is now refused unless its schema is exactly
+/// the one Bulwark writes; views, triggers, generated columns and extra tables are named in the error.
+#[test]
+fn dbs_with_another_schema_are_refused_on_install_and_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = small_db(dir.path(), "good.db");
+    let dest = dir.path().join("cache/bulwark.db");
+    std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+    std::fs::copy(&good, &dest).unwrap();
+    let old = std::fs::read(&dest).unwrap();
+    let cases = [
+        (
+            "view",
+            "DROP INDEX affected_by_package; ALTER TABLE affected RENAME TO affected_real;
+             CREATE VIEW affected(namespace, package, vuln_id, data) AS
+               SELECT namespace, package, vuln_id, data FROM affected_real
+               WHERE (WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT max(n) FROM r) > 0;",
+            "affected_real",
+        ),
+        (
+            "trigger",
+            "CREATE TABLE log(x); CREATE TRIGGER t AFTER INSERT ON log BEGIN SELECT 1; END;",
+            "log",
+        ),
+        (
+            "generated column",
+            "DROP INDEX affected_by_package; DROP TABLE affected;
+             CREATE TABLE affected(namespace TEXT NOT NULL, package TEXT NOT NULL, vuln_id TEXT NOT NULL,
+               data TEXT GENERATED ALWAYS AS (zeroblob(900000000)) VIRTUAL);
+             CREATE INDEX affected_by_package ON affected(namespace, package);",
+            "affected",
+        ),
+        ("missing index", "DROP INDEX aliases_by_alias;", "aliases_by_alias"),
+    ];
+    for (what, sql, named) in cases {
+        let path = dir.path().join(format!("{}.db", what.replace(' ', "-")));
+        std::fs::copy(&good, &path).unwrap();
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(sql).unwrap();
+        c.execute_batch("VACUUM;").unwrap();
+        drop(c);
+        let e = VulnDb::open(&path).unwrap_err();
+        assert!(matches!(e, Error::Foreign { .. }), "{what}: {e}");
+        let msg = e.to_string();
+        assert!(
+            msg.contains(named) && msg.contains("bulwark db update"),
+            "{what}: {msg}"
+        );
+        let e = install(&path, &dest, false).unwrap_err();
+        assert!(matches!(e, Error::Invalid { .. }), "{what}: {e}");
+        let msg = e.to_string();
+        assert!(
+            msg.contains("mirror.example") && msg.contains("previous database is kept"),
+            "{what}: {msg}"
+        );
+        assert!(!msg.contains(".tmp-"), "{what}: {msg}");
+        assert_eq!(std::fs::read(&dest).unwrap(), old, "{what}");
+    }
+    // The good DB itself installs, and lookups work.
+    install(&good, &dest, false).unwrap();
+    assert!(
+        !VulnDb::open(&dest)
+            .unwrap()
+            .affected("npm", "lodash")
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// Red team #14: a gzip of zeros was inflated next to the DB (10 GiB) before the file was found not to be a
+/// DB. The SQLite header is now read first, and what is inflated is bounded by the size the header declares.
+#[test]
+fn gzip_bombs_are_refused_before_anything_large_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("bulwark.db");
+    let good = small_db(dir.path(), "good.db");
+    std::fs::copy(&good, &dest).unwrap();
+    let old = std::fs::read(&dest).unwrap();
+
+    // 256 MiB of zeros, 250 KiB compressed: not a DB, refused on its first 100 bytes.
+    let zeros = dir.path().join("zeros.db.gz");
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&zeros).unwrap(),
+        flate2::Compression::fast(),
+    );
+    let chunk = vec![0u8; 1 << 20];
+    for _ in 0..256 {
+        gz.write_all(&chunk).unwrap();
+    }
+    gz.finish().unwrap();
+    let t = std::time::Instant::now();
+    let e = install(&zeros, &dest, true).unwrap_err();
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        t.elapsed()
+    );
+    assert!(
+        matches!(e, Error::Invalid { .. }) && e.to_string().contains("not a SQLite database"),
+        "{e}"
+    );
+
+    // A real DB followed by 64 MiB of zeros: inflation stops at the size the header declares.
+    let mut padded = std::fs::read(&good).unwrap();
+    padded.resize(padded.len() + (64 << 20), 0);
+    let padded_gz = dir.path().join("padded.db.gz");
+    std::fs::write(&padded_gz, gzip(&padded)).unwrap();
+    let e = install(&padded_gz, &dest, true).unwrap_err();
+    assert!(e.to_string().contains("inflates past"), "{e}");
+    assert_eq!(std::fs::read(&dest).unwrap(), old);
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+
+    // The same DB without the padding installs from gzip.
+    let ok_gz = dir.path().join("ok.db.gz");
+    std::fs::write(&ok_gz, gzip(&std::fs::read(&good).unwrap())).unwrap();
+    install(&ok_gz, &dest, true).unwrap();
+    assert_eq!(std::fs::read(&dest).unwrap(), std::fs::read(&good).unwrap());
+}
+
+/// Red team #21: a `kill -9` mid-update left a fixed-name `.bulwark.db.download`; temporary files are now per
+/// process, locked while in use, and every unlocked one is removed when the next update starts.
+#[test]
+fn stale_temporary_files_are_removed_but_live_ones_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("bulwark.db");
+    let good = small_db(dir.path(), "good.db");
+    for stale in [
+        ".bulwark.db.download",
+        ".bulwark.db.download-4000000",
+        ".bulwark.db.tmp-4000001",
+    ] {
+        std::fs::write(dir.path().join(stale), b"left by a killed update").unwrap();
+    }
+    std::fs::create_dir(dir.path().join(".bulwark.db.feeds-4000002")).unwrap();
+    // Another update, still running: its file is locked.
+    let live = dir.path().join(".bulwark.db.download-4000003");
+    let held = std::fs::File::create(&live).unwrap();
+    held.lock().unwrap();
+    // Not ours: another DB's temporary file and an unrelated dot file.
+    std::fs::write(dir.path().join(".other.db.tmp-5"), b"x").unwrap();
+    std::fs::write(dir.path().join(".bulwarkignore"), b"x").unwrap();
+
+    install(&good, &dest, false).unwrap();
+    let mut left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        [
+            ".bulwark.db.download-4000003",
+            ".bulwarkignore",
+            ".other.db.tmp-5"
+        ]
+    );
+    drop(held);
+}
+
+/// Red team #20: `--db` naming a FIFO hung in `open`; a device never ended. Only regular files are opened.
+#[cfg(unix)]
+#[test]
+fn special_files_are_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo.db");
+    let ok = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "mkfifo failed");
+    for path in [fifo.as_path(), Path::new("/dev/zero"), dir.path()] {
+        let e = VulnDb::open(path).unwrap_err();
+        assert!(
+            matches!(e, Error::NotRegular { .. }),
+            "{}: {e}",
+            path.display()
+        );
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+    }
+    // The same for `db update --url FILE` and its sidecars.
+    let dest = dir.path().join("bulwark.db");
+    let e = update_from_url(fifo.to_str().unwrap(), None, &dest, None)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("not a regular file"), "{e}");
+    let good = small_db(dir.path(), "good.db");
+    let side = dir.path().join("good.db.sha256");
+    let ok = std::process::Command::new("mkfifo")
+        .arg(&side)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let e = update_from_url(good.to_str().unwrap(), None, &dest, None).unwrap_err();
+    let mut msg = e.to_string();
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        msg = format!("{msg}: {c}");
+        cause = c.source();
+    }
+    assert!(
+        msg.contains("good.db.sha256") && msg.contains("not a regular file"),
+        "{msg}"
+    );
+}
+
+/// What the `vulndb_db_file` fuzz target checks, in a few hundred deterministic mutations of a real DB: a
+/// damaged file opens and answers, or errors, and never panics or hangs.
+#[test]
+fn damaged_db_files_never_panic_or_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read(small_db(dir.path(), "good.db")).unwrap();
+    let path = dir.path().join("mutated.db");
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let start = std::time::Instant::now();
+    for _ in 0..300 {
+        let mut b = good.clone();
+        for _ in 0..=(next() % 8) {
+            let at = usize::try_from(next() % b.len() as u64).unwrap();
+            b[at] = u8::try_from(next() & 0xff).unwrap();
+        }
+        std::fs::write(&path, &b).unwrap();
+        if let Ok(db) = VulnDb::open(&path) {
+            let _ = db.affected("npm", "lodash");
+            let _ = db.namespaces();
+            let _ = db.lookup_id("CVE-2021-23337");
+            let _ = db.packages("npm", 10);
+        }
+    }
+    assert!(
+        start.elapsed() < std::time::Duration::from_mins(1),
+        "{:?}",
+        start.elapsed()
+    );
 }
