@@ -107,6 +107,9 @@ pub struct WorkloadScore {
     /// How the workload can be reached: `LoadBalancer`, `NodePort`, `Ingress`, `hostNetwork`, `hostPort`.
     pub exposure: Vec<String>,
     pub findings: usize,
+    /// The workload's service account, `namespace/name`: a key of [`K8sScan::service_accounts`] when RBAC in
+    /// the input grants it anything.
+    pub service_account: String,
 }
 
 /// What a scan produced.
@@ -115,6 +118,11 @@ pub struct K8sScan {
     pub findings: Vec<Finding>,
     pub diagnostics: Vec<Diagnostic>,
     pub workloads: Vec<WorkloadScore>,
+    /// What RBAC in the input grants each service account a workload runs as (`namespace/name` → one summary per
+    /// rule: `RoleBinding rb -> Role r: get,list on secrets`). Stored once per account: workloads and their
+    /// findings refer to it by name (`serviceAccount`), so 500 Pods of one account bound 500 times cost 500
+    /// summaries, not 500 per finding.
+    pub service_accounts: BTreeMap<String, Vec<String>>,
     pub files: usize,
     pub documents: usize,
     pub objects: usize,
@@ -402,7 +410,16 @@ fn evaluate(parsed: &[Parsed], opts: &ScanOptions) -> K8sScan {
     for (f, d, w, s) in per_object {
         result.findings.extend(f);
         result.diagnostics.extend(d);
-        result.workloads.extend(w);
+        if let Some(w) = w {
+            if let Some(rbac) = cluster.sa_permissions.get(&w.service_account)
+                && !result.service_accounts.contains_key(&w.service_account)
+            {
+                result
+                    .service_accounts
+                    .insert(w.service_account.clone(), rbac.clone());
+            }
+            result.workloads.push(w);
+        }
         result.suppressed += s;
     }
     if opts.collect_values {
@@ -532,14 +549,17 @@ fn check_object(
     } else {
         Vec::new()
     };
-    let rbac = if obj.is_workload() {
-        cluster.sa_permissions.get(&(
-            obj.namespace.clone().unwrap_or_else(|| "default".into()),
-            obj.service_account().to_string(),
-        ))
-    } else {
-        None
-    };
+    let service_account = obj.is_workload().then(|| {
+        format!(
+            "{}/{}",
+            obj.namespace.as_deref().unwrap_or("default"),
+            obj.service_account()
+        )
+    });
+    // Findings name the account; its permissions are stored once, in `K8sScan::service_accounts`.
+    let rbac = service_account
+        .as_deref()
+        .filter(|sa| cluster.sa_permissions.contains_key(*sa));
     let findings: Vec<Finding> = hits
         .into_iter()
         .map(|h| finding(obj, &resource, h, version, enforce, &exposure, rbac, opts))
@@ -553,6 +573,7 @@ fn check_object(
             score: rules::score::score(obj, &findings),
             exposure: exposure.clone(),
             findings: findings.len(),
+            service_account: service_account.unwrap_or_default(),
         }
     });
     (findings, diags, score, suppressed)
@@ -566,7 +587,7 @@ fn finding(
     version: pss::Version,
     enforce: Option<pss::Level>,
     exposure: &[String],
-    rbac: Option<&Vec<String>>,
+    service_account: Option<&str>,
     opts: &ScanOptions,
 ) -> Finding {
     let m: &RuleMeta = h.rule;
@@ -612,8 +633,8 @@ fn finding(
     if !exposure.is_empty() {
         properties.insert("exposure".into(), serde_json::json!(exposure));
     }
-    if let Some(r) = rbac {
-        properties.insert("serviceAccountRbac".into(), serde_json::json!(r));
+    if let Some(sa) = service_account {
+        properties.insert("serviceAccount".into(), serde_json::json!(sa));
     }
     Finding {
         kind: FindingKind::Misconfiguration,

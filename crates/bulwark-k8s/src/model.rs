@@ -352,8 +352,8 @@ pub struct Cluster {
     pub services: Vec<ServiceInfo>,
     /// Service names referenced by Ingress backends, per namespace.
     pub ingress_backends: HashMap<String, Vec<String>>,
-    /// RBAC: what each service account can do, `(namespace, sa) -> rule summaries`.
-    pub sa_permissions: HashMap<(String, String), Vec<String>>,
+    /// RBAC: what each service account can do, `namespace/sa -> rule summaries`.
+    pub sa_permissions: HashMap<String, Vec<String>>,
 }
 
 /// A label selector (`matchLabels` only; `matchExpressions` make it `complex`).

@@ -1,6 +1,8 @@
 //! Cross-object facts: exposure attached to workload findings, RBAC reaching a workload's service account,
 //! kubesec-style scores and compliance summaries.
 
+use std::fmt::Write as _;
+
 use bulwark_k8s::{Framework, ScanOptions, scan_bytes};
 
 const APP: &str = r"apiVersion: apps/v1
@@ -89,12 +91,20 @@ fn exposure_and_rbac_reach_are_attached() {
             .any(|e| e.starts_with("Ingress (via Service web)")),
         "{exposure:?}"
     );
-    let rbac = f.properties["serviceAccountRbac"].as_array().unwrap();
-    assert!(
-        rbac.iter()
-            .any(|v| v.as_str().unwrap().contains("get,list on secrets")),
-        "{rbac:?}"
+    // The finding names the service account; what RBAC grants it is stored once, in the scan.
+    assert_eq!(f.properties["serviceAccount"], "shop/web");
+    assert!(!f.properties.contains_key("serviceAccountRbac"));
+    let rbac = &r.service_accounts["shop/web"];
+    assert_eq!(
+        rbac,
+        &["RoleBinding web-reader -> Role reader: get,list on secrets"]
     );
+    let workload = r
+        .workloads
+        .iter()
+        .find(|w| w.resource == "Deployment/shop/web")
+        .unwrap();
+    assert_eq!(workload.service_account, "shop/web");
     // The Role itself is flagged for reading Secrets.
     assert!(r.findings.iter().any(|f| f.id == "BW-K8S-0036"));
     // Selector of both Services matches the Deployment's pods.
@@ -105,6 +115,56 @@ fn exposure_and_rbac_reach_are_attached() {
             .iter()
             .any(|f| f.id == "BW-K8S-0041" && f.location.line == Some(2))
     );
+}
+
+/// Red-team case 73: N Pods of one service account and N RoleBindings of it. The account's N permission lines
+/// are stored once, not copied into each of the Pods' findings (which made 158 KB of YAML take 1.1 GB).
+#[test]
+fn rbac_reach_is_stored_once_per_service_account() {
+    let n = 300;
+    let mut yaml = String::new();
+    for i in 0..n {
+        let _ = write!(
+            yaml,
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}}}\nspec:\n  containers:\n  - name: c\n    image: nginx\n---\n"
+        );
+    }
+    for i in 0..n {
+        let _ = write!(
+            yaml,
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {{name: rb{i}}}\nsubjects: [{{kind: ServiceAccount, name: default}}]\nroleRef: {{kind: ClusterRole, name: r{i}, apiGroup: rbac.authorization.k8s.io}}\n---\n"
+        );
+    }
+    let r = scan_bytes("rb.yaml", yaml.as_bytes(), &ScanOptions::default());
+    assert_eq!(r.service_accounts.len(), 1);
+    let reach = &r.service_accounts["default/default"];
+    assert_eq!(reach.len(), n);
+    assert_eq!(
+        reach[7],
+        "RoleBinding rb7 -> ClusterRole r7 (not in the input)"
+    );
+    assert_eq!(r.workloads.len(), n);
+    assert!(
+        r.workloads
+            .iter()
+            .all(|w| w.service_account == "default/default")
+    );
+    let pod_findings: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| {
+            f.location
+                .resource
+                .as_deref()
+                .is_some_and(|x| x.starts_with("Pod/"))
+        })
+        .collect();
+    assert!(pod_findings.len() >= n);
+    for f in pod_findings {
+        assert_eq!(f.properties["serviceAccount"], "default/default");
+        let size = serde_json::to_string(&f.properties).unwrap().len();
+        assert!(size < 2000, "{size} bytes of properties on one finding");
+    }
 }
 
 #[test]

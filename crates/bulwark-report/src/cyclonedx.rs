@@ -4,12 +4,16 @@
 //! target depends on each of them; `vulnerabilities` carries the findings of kind vulnerability. Bulwark facts
 //! without a CycloneDX field (layer, package type, source package…) are `properties` named `bulwark:…`.
 
+use std::borrow::Cow;
 use std::io::Write;
+use std::rc::Rc;
 
 use bulwark_types::{FindingKind, Package, Severity};
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
 use serde_json::{Map, Value, json};
 
-use crate::util::{UniqueIds, describe_layer, report_uuid, sha256_hex};
+use crate::util::{SeqOf, UniqueIds, describe_layer, report_uuid, sha256_hex};
 use crate::{Report, ReportError, TargetKind, link, spdx_license};
 
 const SPEC_VERSION: &str = "1.6";
@@ -179,7 +183,7 @@ fn target_component(report: &Report, bom_ref: &str) -> Value {
 fn vulnerability(
     report: &Report,
     f: &bulwark_types::Finding,
-    package_refs: &[String],
+    package_refs: &[Rc<str>],
     root_ref: &str,
 ) -> Value {
     let mut v = Map::new();
@@ -226,7 +230,7 @@ fn vulnerability(
         v.insert("advisories".into(), Value::Array(advisories));
     }
     let pkg = link::package_of(report, f);
-    let target_ref = pkg.map_or(root_ref, |i| package_refs[i].as_str());
+    let target_ref = pkg.map_or(root_ref, |i| &*package_refs[i]);
     let mut affect = Map::new();
     affect.insert("ref".into(), target_ref.into());
     if let Some(ver) = link::installed_version(f)
@@ -259,102 +263,176 @@ fn vulnerability(
     Value::Object(v)
 }
 
-/// Builds the BOM as a JSON value (exposed to the crate's tests).
+/// The BOM, serialised as a stream: components, dependencies and vulnerabilities are made one at a time while
+/// they are written, so rendering needs the report plus the ids, never a tree of the whole document. Keys come in
+/// the sorted order a `serde_json::Map` gives them (the tests check that the output stays in that form).
+struct Bom<'a> {
+    report: &'a Report,
+    root_ref: Rc<str>,
+    /// The operating-system component and its ref.
+    os: Option<(Rc<str>, Value)>,
+    /// One unique ref per package, in report order.
+    package_refs: Vec<Rc<str>>,
+}
+
+impl<'a> Bom<'a> {
+    fn new(report: &'a Report) -> Self {
+        let mut ids = UniqueIds::default();
+        let root_ref = ids.claim(&format!("target:{}", report.target.name), "#");
+        let os = report.os.as_ref().map(|os| {
+            let os_ref = ids.claim(
+                &format!("os:{}@{}", os.id, os.version_id.as_deref().unwrap_or("")),
+                "#",
+            );
+            let mut c = Map::new();
+            c.insert("bom-ref".into(), (*os_ref).into());
+            c.insert("type".into(), "operating-system".into());
+            c.insert("name".into(), os.id.clone().into());
+            if let Some(v) = &os.version_id {
+                c.insert("version".into(), v.clone().into());
+            }
+            if let Some(p) = &os.pretty_name {
+                c.insert("description".into(), p.clone().into());
+            }
+            let mut props = Vec::new();
+            if let Some(cn) = &os.codename {
+                props.push(prop("bulwark:os:codename", cn.clone()));
+            }
+            if !os.id_like.is_empty() {
+                props.push(prop("bulwark:os:idLike", os.id_like.join(" ")));
+            }
+            if !props.is_empty() {
+                c.insert("properties".into(), Value::Array(props));
+            }
+            (os_ref, Value::Object(c))
+        });
+        let package_refs = report
+            .packages
+            .iter()
+            .map(|p| {
+                if p.purl.is_empty() {
+                    ids.claim(
+                        &format!("pkg:{}/{}@{}", p.package_type, p.name, p.version),
+                        "#",
+                    )
+                } else {
+                    ids.claim(&p.purl, "#")
+                }
+            })
+            .collect();
+        Self {
+            report,
+            root_ref,
+            os,
+            package_refs,
+        }
+    }
+
+    /// Refs of everything the target contains: the OS, then every package.
+    fn dependents(&self) -> impl Iterator<Item = &str> {
+        self.os
+            .iter()
+            .map(|(r, _)| &**r)
+            .chain(self.package_refs.iter().map(|r| &**r))
+    }
+
+    fn metadata(&self) -> Value {
+        let report = self.report;
+        let mut metadata = json!({
+                "tools": { "components": [{
+                    "type": "application",
+                    "name": report.tool.name,
+                    "version": report.tool.version,
+                }]},
+                "component": target_component(report, &self.root_ref),
+        });
+        // The schema checks `date-time`; a malformed created_at is left out rather than failing validation.
+        if let Some(ts) = crate::util::utc_seconds(&report.created_at) {
+            metadata["timestamp"] = ts.into();
+        }
+        metadata
+    }
+}
+
+/// `dependencies`: the target depends on every component; each component has an entry of its own.
+struct Dependencies<'b, 'a>(&'b Bom<'a>);
+
+impl Serialize for Dependencies<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Root<'r, D> {
+            #[serde(rename = "dependsOn")]
+            depends_on: D,
+            #[serde(rename = "ref")]
+            of: &'r str,
+        }
+        #[derive(Serialize)]
+        struct Leaf<'r> {
+            #[serde(rename = "ref")]
+            of: &'r str,
+        }
+        let bom = self.0;
+        let mut seq = s.serialize_seq(None)?;
+        seq.serialize_element(&Root {
+            depends_on: SeqOf(|| bom.dependents()),
+            of: &bom.root_ref,
+        })?;
+        for of in bom.dependents() {
+            seq.serialize_element(&Leaf { of })?;
+        }
+        seq.end()
+    }
+}
+
+impl Serialize for Bom<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let report = self.report;
+        let is_vuln = |f: &&bulwark_types::Finding| f.kind == FindingKind::Vulnerability;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("$schema", "http://cyclonedx.org/schema/bom-1.6.schema.json")?;
+        m.serialize_entry("bomFormat", "CycloneDX")?;
+        m.serialize_entry(
+            "components",
+            &SeqOf(|| {
+                self.os.iter().map(|(_, c)| Cow::Borrowed(c)).chain(
+                    report
+                        .packages
+                        .iter()
+                        .zip(&self.package_refs)
+                        .map(|(p, r)| Cow::Owned(component(p, r))),
+                )
+            }),
+        )?;
+        m.serialize_entry("dependencies", &Dependencies(self))?;
+        m.serialize_entry("metadata", &self.metadata())?;
+        m.serialize_entry("serialNumber", &format!("urn:uuid:{}", report_uuid(report)))?;
+        m.serialize_entry("specVersion", SPEC_VERSION)?;
+        m.serialize_entry("version", &1)?;
+        if report.findings.iter().any(|f| is_vuln(&f)) {
+            m.serialize_entry(
+                "vulnerabilities",
+                &SeqOf(|| {
+                    report
+                        .findings
+                        .iter()
+                        .filter(is_vuln)
+                        .map(|f| vulnerability(report, f, &self.package_refs, &self.root_ref))
+                }),
+            )?;
+        }
+        m.end()
+    }
+}
+
+/// Builds the BOM as a JSON value (for the crate's tests; rendering streams it).
+#[cfg(test)]
 pub(crate) fn bom(report: &Report) -> Value {
-    let uuid = report_uuid(report);
-    let mut ids = UniqueIds::default();
-    let root_ref = ids.claim(&format!("target:{}", report.target.name), "#");
-
-    let mut components = Vec::new();
-    let mut dependents = Vec::new();
-    if let Some(os) = &report.os {
-        let os_ref = ids.claim(
-            &format!("os:{}@{}", os.id, os.version_id.as_deref().unwrap_or("")),
-            "#",
-        );
-        let mut c = Map::new();
-        c.insert("bom-ref".into(), os_ref.clone().into());
-        c.insert("type".into(), "operating-system".into());
-        c.insert("name".into(), os.id.clone().into());
-        if let Some(v) = &os.version_id {
-            c.insert("version".into(), v.clone().into());
-        }
-        if let Some(p) = &os.pretty_name {
-            c.insert("description".into(), p.clone().into());
-        }
-        let mut props = Vec::new();
-        if let Some(cn) = &os.codename {
-            props.push(prop("bulwark:os:codename", cn.clone()));
-        }
-        if !os.id_like.is_empty() {
-            props.push(prop("bulwark:os:idLike", os.id_like.join(" ")));
-        }
-        if !props.is_empty() {
-            c.insert("properties".into(), Value::Array(props));
-        }
-        components.push(Value::Object(c));
-        dependents.push(os_ref);
-    }
-    let package_refs: Vec<String> = report
-        .packages
-        .iter()
-        .map(|p| {
-            let base = if p.purl.is_empty() {
-                format!("pkg:{}/{}@{}", p.package_type, p.name, p.version)
-            } else {
-                p.purl.clone()
-            };
-            ids.claim(&base, "#")
-        })
-        .collect();
-    for (p, r) in report.packages.iter().zip(&package_refs) {
-        components.push(component(p, r));
-        dependents.push(r.clone());
-    }
-
-    let mut dependencies = vec![json!({ "ref": root_ref, "dependsOn": dependents })];
-    dependencies.extend(dependents.iter().map(|r| json!({ "ref": r })));
-
-    let vulnerabilities: Vec<Value> = report
-        .findings
-        .iter()
-        .filter(|f| f.kind == FindingKind::Vulnerability)
-        .map(|f| vulnerability(report, f, &package_refs, &root_ref))
-        .collect();
-
-    let mut bom = Map::new();
-    bom.insert(
-        "$schema".into(),
-        "http://cyclonedx.org/schema/bom-1.6.schema.json".into(),
-    );
-    bom.insert("bomFormat".into(), "CycloneDX".into());
-    bom.insert("specVersion".into(), SPEC_VERSION.into());
-    bom.insert("serialNumber".into(), format!("urn:uuid:{uuid}").into());
-    bom.insert("version".into(), 1.into());
-    let mut metadata = json!({
-            "tools": { "components": [{
-                "type": "application",
-                "name": report.tool.name,
-                "version": report.tool.version,
-            }]},
-            "component": target_component(report, &root_ref),
-    });
-    // The schema checks `date-time`; a malformed created_at is left out rather than failing validation.
-    if let Some(ts) = crate::util::utc_seconds(&report.created_at) {
-        metadata["timestamp"] = ts.into();
-    }
-    bom.insert("metadata".into(), metadata);
-    bom.insert("components".into(), Value::Array(components));
-    bom.insert("dependencies".into(), Value::Array(dependencies));
-    if !vulnerabilities.is_empty() {
-        bom.insert("vulnerabilities".into(), Value::Array(vulnerabilities));
-    }
-    Value::Object(bom)
+    serde_json::to_value(Bom::new(report)).expect("a BOM is plain JSON")
 }
 
 /// Renders `report` as a CycloneDX 1.6 JSON BOM.
 pub fn render_cyclonedx(report: &Report, w: &mut dyn Write) -> Result<(), ReportError> {
-    serde_json::to_writer_pretty(&mut *w, &bom(report))?;
+    serde_json::to_writer_pretty(&mut *w, &Bom::new(report))?;
     w.write_all(b"\n")?;
     Ok(())
 }
@@ -429,6 +507,55 @@ mod tests {
             licenses(&p).unwrap(),
             json!([{ "license": { "name": "GPL-2+" } }, { "license": { "id": "BSD-3-Clause" } }])
         );
+    }
+
+    /// The streamed output is what pretty-printing a `serde_json::Value` of it gives: every object's keys sorted,
+    /// as the BOM was when it was built as one tree (so the output did not change when it became a stream).
+    #[test]
+    fn streamed_bom_is_in_sorted_key_form() {
+        let mut r = report();
+        r.os = Some(bulwark_types::Distro {
+            id: "alpine".into(),
+            version_id: Some("3.19.1".into()),
+            pretty_name: Some("Alpine Linux v3.19".into()),
+            ..bulwark_types::Distro::default()
+        });
+        let mut f = bulwark_types::Finding {
+            kind: FindingKind::Vulnerability,
+            id: "CVE-2025-0001".into(),
+            name: None,
+            severity: Severity::High,
+            title: "t".into(),
+            message: String::new(),
+            location: bulwark_types::Location::default(),
+            evidence: None,
+            references: vec!["https://example.com/a".into()],
+            properties: std::collections::BTreeMap::new(),
+        };
+        f.properties.insert(
+            "purl".into(),
+            json!("pkg:apk/alpine/musl@1.2.4-r2?arch=x86_64"),
+        );
+        f.properties
+            .insert("fixedVersion".into(), json!("1.2.5-r0"));
+        r.findings.push(f);
+        let mut out = Vec::new();
+        render_cyclonedx(&r, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let tree: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(text, serde_json::to_string_pretty(&tree).unwrap() + "\n");
+        assert_eq!(
+            tree["vulnerabilities"][0]["affects"][0]["ref"],
+            "pkg:apk/alpine/musl@1.2.4-r2?arch=x86_64"
+        );
+        assert_eq!(tree["dependencies"].as_array().unwrap().len(), 6);
+        assert_eq!(
+            tree["dependencies"][5],
+            json!({ "ref": "pkg:npm/@types/node@20.1.0" })
+        );
+        // No vulnerabilities: the key is left out, as before.
+        r.findings.clear();
+        assert!(bom(&r).get("vulnerabilities").is_none());
     }
 
     #[test]

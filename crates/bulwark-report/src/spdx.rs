@@ -5,13 +5,18 @@
 //! as they are; any other string becomes a `LicenseRef-` declared in `hasExtractedLicensingInfos`, so the document
 //! never states an expression a validator would reject and never silently drops what the package declared.
 
+use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::rc::Rc;
 
 use bulwark_types::Package;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
 use serde_json::{Map, Value, json};
 
-use crate::util::{UniqueIds, describe_layer, report_uuid, sha256_hex};
+use crate::util::{SeqOf, UniqueIds, describe_layer, report_uuid, sha256_hex};
 use crate::{Report, ReportError, TargetKind, spdx_license};
 
 const NOASSERTION: &str = "NOASSERTION";
@@ -58,34 +63,32 @@ fn is_valid_purl(p: &str) -> bool {
 /// Collects `LicenseRef-`s for license strings that are not SPDX expressions.
 #[derive(Default)]
 struct ExtractedLicenses {
-    by_text: BTreeMap<String, String>,
+    by_text: BTreeMap<String, Rc<str>>,
     ids: UniqueIds,
 }
 
 impl ExtractedLicenses {
-    fn reference(&mut self, text: &str) -> String {
+    fn reference(&mut self, text: &str) -> Rc<str> {
         if let Some(id) = self.by_text.get(text) {
-            return id.clone();
+            return Rc::clone(id);
         }
         let id = self
             .ids
             .claim(&format!("LicenseRef-{}", sanitize_id(text)), "-");
-        self.by_text.insert(text.to_owned(), id.clone());
+        self.by_text.insert(text.to_owned(), Rc::clone(&id));
         id
     }
 
-    fn to_json(&self) -> Vec<Value> {
-        self.by_text
-            .iter()
-            .map(|(text, id)| {
-                json!({
-                    "licenseId": id,
-                    "name": text,
-                    "extractedText": text,
-                    "comment": "License as stated in the package metadata; not an SPDX license expression.",
-                })
+    /// `hasExtractedLicensingInfos` entries, by license text.
+    fn entries(&self) -> impl Iterator<Item = Value> + '_ {
+        self.by_text.iter().map(|(text, id)| {
+            json!({
+                "licenseId": **id,
+                "name": text,
+                "extractedText": text,
+                "comment": "License as stated in the package metadata; not an SPDX license expression.",
             })
-            .collect()
+        })
     }
 }
 
@@ -100,7 +103,7 @@ fn license_declared(p: &Package, extracted: &mut ExtractedLicenses) -> String {
                 format!("({expr})")
             }
             Some(expr) => expr,
-            None => extracted.reference(l),
+            None => extracted.reference(l).to_string(),
         })
         .collect();
     if parts.is_empty() {
@@ -229,104 +232,187 @@ fn root_package(report: &Report, spdx_id: &str) -> Value {
     Value::Object(o)
 }
 
-/// Builds the document as a JSON value (exposed to the crate's tests).
-pub(crate) fn document(report: &Report) -> Value {
-    let mut ids = UniqueIds::default();
-    let doc_id = "SPDXRef-DOCUMENT";
-    ids.claim(doc_id, "-");
-    let kind = match report.target.kind {
-        TargetKind::Image => "Image",
-        _ => "Target",
-    };
-    let root_id = ids.claim(
-        &format!("SPDXRef-{kind}-{}", sanitize_id(&report.target.name)),
-        "-",
-    );
-    let mut packages = vec![root_package(report, &root_id)];
-    let mut relationships = vec![
-        json!({ "spdxElementId": doc_id, "relationshipType": "DESCRIBES", "relatedSpdxElement": root_id }),
-    ];
+/// The document, serialised as a stream: packages and relationships are made one at a time while they are
+/// written, so rendering needs the report plus the ids, never a tree of the whole document. Keys come in the
+/// sorted order a `serde_json::Map` gives them (the tests check that the output stays in that form).
+struct Document<'a> {
+    report: &'a Report,
+    kind: &'static str,
+    root_id: Rc<str>,
+    /// The operating-system package and its id.
+    os: Option<(Rc<str>, Value)>,
+    /// One unique id per package, in report order.
+    package_ids: Vec<Rc<str>>,
+    /// Filled before anything is written: `hasExtractedLicensingInfos` sorts before `packages`.
+    extracted: RefCell<ExtractedLicenses>,
+}
 
-    if let Some(os) = &report.os {
-        let version = os.version_id.as_deref().unwrap_or("");
-        let os_id = ids.claim(
-            &format!(
-                "SPDXRef-OperatingSystem-{}",
-                sanitize_id(&format!("{}-{version}", os.id))
-            ),
+const DOC_ID: &str = "SPDXRef-DOCUMENT";
+
+impl<'a> Document<'a> {
+    fn new(report: &'a Report) -> Self {
+        let mut ids = UniqueIds::default();
+        ids.claim(DOC_ID, "-");
+        let kind = match report.target.kind {
+            TargetKind::Image => "Image",
+            _ => "Target",
+        };
+        let root_id = ids.claim(
+            &format!("SPDXRef-{kind}-{}", sanitize_id(&report.target.name)),
             "-",
         );
-        let mut o = json!({
-            "name": os.id,
-            "SPDXID": os_id,
-            "supplier": NOASSERTION,
-            "downloadLocation": NOASSERTION,
-            "filesAnalyzed": false,
-            "licenseConcluded": NOASSERTION,
-            "licenseDeclared": NOASSERTION,
-            "copyrightText": NOASSERTION,
-            "primaryPackagePurpose": "OPERATING-SYSTEM",
+        let os = report.os.as_ref().map(|os| {
+            let version = os.version_id.as_deref().unwrap_or("");
+            let os_id = ids.claim(
+                &format!(
+                    "SPDXRef-OperatingSystem-{}",
+                    sanitize_id(&format!("{}-{version}", os.id))
+                ),
+                "-",
+            );
+            let mut o = json!({
+                "name": os.id,
+                "SPDXID": *os_id,
+                "supplier": NOASSERTION,
+                "downloadLocation": NOASSERTION,
+                "filesAnalyzed": false,
+                "licenseConcluded": NOASSERTION,
+                "licenseDeclared": NOASSERTION,
+                "copyrightText": NOASSERTION,
+                "primaryPackagePurpose": "OPERATING-SYSTEM",
+            });
+            if !version.is_empty() {
+                o["versionInfo"] = version.into();
+            }
+            if let Some(p) = &os.pretty_name {
+                o["description"] = p.clone().into();
+            }
+            (os_id, o)
         });
-        if !version.is_empty() {
-            o["versionInfo"] = version.into();
+        let package_ids = report
+            .packages
+            .iter()
+            .map(|p| {
+                ids.claim(
+                    &format!(
+                        "SPDXRef-Package-{}-{}-{}",
+                        p.package_type,
+                        sanitize_id(&p.name),
+                        sanitize_id(&p.version)
+                    ),
+                    "-",
+                )
+            })
+            .collect();
+        // Every license reference, in package order, before the packages that use them are written.
+        let mut extracted = ExtractedLicenses::default();
+        for p in &report.packages {
+            license_declared(p, &mut extracted);
         }
-        if let Some(p) = &os.pretty_name {
-            o["description"] = p.clone().into();
+        Self {
+            report,
+            kind,
+            root_id,
+            os,
+            package_ids,
+            extracted: RefCell::new(extracted),
         }
-        packages.push(o);
-        relationships.push(json!({ "spdxElementId": root_id, "relationshipType": "CONTAINS", "relatedSpdxElement": os_id }));
     }
+}
 
-    let mut extracted = ExtractedLicenses::default();
-    for p in &report.packages {
-        let id = ids.claim(
-            &format!(
-                "SPDXRef-Package-{}-{}-{}",
-                p.package_type,
-                sanitize_id(&p.name),
-                sanitize_id(&p.version)
-            ),
-            "-",
+#[derive(Serialize)]
+struct Relationship<'r> {
+    #[serde(rename = "relatedSpdxElement")]
+    related: &'r str,
+    #[serde(rename = "relationshipType")]
+    kind: &'static str,
+    #[serde(rename = "spdxElementId")]
+    element: &'r str,
+}
+
+/// `root` CONTAINS `id`.
+fn contains<'r>(root: &'r str, id: &'r str) -> Relationship<'r> {
+    Relationship {
+        related: id,
+        kind: "CONTAINS",
+        element: root,
+    }
+}
+
+impl Serialize for Document<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let report = self.report;
+        let name = &report.target.name;
+        // Unique per report: the UUID hashes the whole report, created_at included. The base is the project's
+        // repository URL (an `.invalid` placeholder until it has a real one); SPDX never dereferences it.
+        let namespace = format!(
+            "{}/spdx/{}/{}-{}",
+            crate::util::project_url(),
+            self.kind.to_ascii_lowercase(),
+            sanitize_id(name),
+            report_uuid(report)
         );
-        packages.push(package(p, &id, &mut extracted));
-        relationships.push(json!({ "spdxElementId": root_id, "relationshipType": "CONTAINS", "relatedSpdxElement": id }));
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("SPDXID", DOC_ID)?;
+        m.serialize_entry(
+            "creationInfo",
+            &json!({
+                "created": spdx_timestamp(&report.created_at),
+                "creators": [format!("Tool: {}-{}", report.tool.name, report.tool.version)],
+            }),
+        )?;
+        m.serialize_entry("dataLicense", "CC0-1.0")?;
+        m.serialize_entry("documentNamespace", &namespace)?;
+        {
+            let extracted = self.extracted.borrow();
+            if !extracted.by_text.is_empty() {
+                m.serialize_entry("hasExtractedLicensingInfos", &SeqOf(|| extracted.entries()))?;
+            }
+        }
+        m.serialize_entry("name", &non_empty(name))?;
+        m.serialize_entry(
+            "packages",
+            &SeqOf(|| {
+                std::iter::once(Cow::Owned(root_package(report, &self.root_id)))
+                    .chain(self.os.iter().map(|(_, o)| Cow::Borrowed(o)))
+                    .chain(
+                        report
+                            .packages
+                            .iter()
+                            .zip(&self.package_ids)
+                            .map(|(p, id)| {
+                                Cow::Owned(package(p, id, &mut self.extracted.borrow_mut()))
+                            }),
+                    )
+            }),
+        )?;
+        m.serialize_entry(
+            "relationships",
+            &SeqOf(|| {
+                let root: &str = &self.root_id;
+                std::iter::once(Relationship {
+                    related: root,
+                    kind: "DESCRIBES",
+                    element: DOC_ID,
+                })
+                .chain(self.os.iter().map(|(id, _)| contains(root, id)))
+                .chain(self.package_ids.iter().map(|id| contains(root, id)))
+            }),
+        )?;
+        m.serialize_entry("spdxVersion", "SPDX-2.3")?;
+        m.end()
     }
+}
 
-    let name = &report.target.name;
-    // Unique per report: the UUID hashes the whole report, created_at included. The base is the project's
-    // repository URL (an `.invalid` placeholder until it has a real one); SPDX never dereferences it.
-    let namespace = format!(
-        "{}/spdx/{}/{}-{}",
-        crate::util::project_url(),
-        kind.to_ascii_lowercase(),
-        sanitize_id(name),
-        report_uuid(report)
-    );
-    let mut doc = Map::new();
-    doc.insert("spdxVersion".into(), "SPDX-2.3".into());
-    doc.insert("dataLicense".into(), "CC0-1.0".into());
-    doc.insert("SPDXID".into(), doc_id.into());
-    doc.insert("name".into(), non_empty(name).into());
-    doc.insert("documentNamespace".into(), namespace.into());
-    doc.insert(
-        "creationInfo".into(),
-        json!({
-            "created": spdx_timestamp(&report.created_at),
-            "creators": [format!("Tool: {}-{}", report.tool.name, report.tool.version)],
-        }),
-    );
-    doc.insert("packages".into(), Value::Array(packages));
-    doc.insert("relationships".into(), Value::Array(relationships));
-    let extracted = extracted.to_json();
-    if !extracted.is_empty() {
-        doc.insert("hasExtractedLicensingInfos".into(), Value::Array(extracted));
-    }
-    Value::Object(doc)
+/// Builds the document as a JSON value (for the crate's tests; rendering streams it).
+#[cfg(test)]
+pub(crate) fn document(report: &Report) -> Value {
+    serde_json::to_value(Document::new(report)).expect("an SPDX document is plain JSON")
 }
 
 /// Renders `report` as an SPDX 2.3 JSON document.
 pub fn render_spdx_json(report: &Report, w: &mut dyn Write) -> Result<(), ReportError> {
-    serde_json::to_writer_pretty(&mut *w, &document(report))?;
+    serde_json::to_writer_pretty(&mut *w, &Document::new(report))?;
     w.write_all(b"\n")?;
     Ok(())
 }
@@ -381,6 +467,59 @@ mod tests {
         }
     }
 
+    /// The streamed output is what pretty-printing a `serde_json::Value` of it gives: every object's keys sorted,
+    /// as the document was when it was built as one tree (so the output did not change when it became a stream).
+    #[test]
+    fn streamed_document_is_in_sorted_key_form() {
+        let mut r = Report::new(Target {
+            kind: TargetKind::Image,
+            name: "img".into(),
+            image: None,
+        });
+        r.os = Some(bulwark_types::Distro {
+            id: "debian".into(),
+            version_id: Some("12".into()),
+            ..bulwark_types::Distro::default()
+        });
+        for (name, license) in [("a", "GPL-2+"), ("b", "MIT"), ("a", "GPL 2+")] {
+            let mut p = Package::new(PackageType::Dpkg, name, "1.0");
+            p.licenses = vec![license.into()];
+            p.purl = format!("pkg:deb/debian/{name}@1.0");
+            r.packages.push(p);
+        }
+        let mut out = Vec::new();
+        render_spdx_json(&r, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let tree: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(text, serde_json::to_string_pretty(&tree).unwrap() + "\n");
+        let ids: Vec<&str> = tree["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["SPDXID"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "SPDXRef-Image-img",
+                "SPDXRef-OperatingSystem-debian-12",
+                "SPDXRef-Package-dpkg-a-1.0",
+                "SPDXRef-Package-dpkg-b-1.0",
+                "SPDXRef-Package-dpkg-a-1.0-2"
+            ]
+        );
+        assert_eq!(tree["packages"][4]["licenseDeclared"], "LicenseRef-GPL-2-2");
+        assert_eq!(
+            tree["hasExtractedLicensingInfos"].as_array().unwrap().len(),
+            2
+        );
+        assert_eq!(tree["relationships"].as_array().unwrap().len(), 5);
+        assert_eq!(
+            tree["relationships"][4],
+            json!({"relatedSpdxElement": "SPDXRef-Package-dpkg-a-1.0-2", "relationshipType": "CONTAINS", "spdxElementId": "SPDXRef-Image-img"})
+        );
+    }
+
     #[test]
     fn licenses_declared_or_extracted() {
         let mut ex = ExtractedLicenses::default();
@@ -400,7 +539,7 @@ mod tests {
         assert_eq!(license_declared(&p, &mut ex), "LicenseRef-GPL-2-2");
         p.licenses = vec!["GPL-2+".into()];
         assert_eq!(license_declared(&p, &mut ex), "LicenseRef-GPL-2");
-        assert_eq!(ex.to_json().len(), 2);
+        assert_eq!(ex.entries().count(), 2);
     }
 
     #[test]

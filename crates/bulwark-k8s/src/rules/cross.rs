@@ -1,6 +1,8 @@
 //! Cluster-wide facts for cross-object rules: namespaces and their PSS labels, network policies, services,
 //! ingresses, and what RBAC grants each service account.
 
+use std::collections::{HashMap, HashSet};
+
 use crate::model::{Cluster, NamespaceInfo, Object, ServiceInfo, selector};
 use crate::pss::{Level, Version};
 
@@ -8,7 +10,8 @@ use crate::pss::{Level, Version};
 #[must_use]
 pub fn gather(objects: &[Object<'_>]) -> Cluster {
     let mut c = Cluster::default();
-    let mut roles: Vec<(Option<String>, String, Vec<String>)> = Vec::new(); // (namespace for Role, name, summaries)
+    // (namespace for a Role, none for a ClusterRole; name) -> rule summaries of every object of that name.
+    let mut roles: HashMap<(Option<String>, String), Vec<String>> = HashMap::new();
     let mut bindings: Vec<&Object<'_>> = Vec::new();
     for o in objects {
         let doc = o.doc;
@@ -84,7 +87,10 @@ pub fn gather(objects: &[Object<'_>]) -> Cluster {
                     }
                 }
                 let scope = (o.kind == "Role").then(|| ns.clone());
-                roles.push((scope, o.name.clone(), sums));
+                roles
+                    .entry((scope, o.name.clone()))
+                    .or_default()
+                    .extend(sums);
             }
             "RoleBinding" | "ClusterRoleBinding" => bindings.push(o),
             _ => {
@@ -100,6 +106,7 @@ pub fn gather(objects: &[Object<'_>]) -> Cluster {
             }
         }
     }
+    let mut seen: HashMap<String, HashSet<String>> = HashMap::new();
     for b in bindings {
         let doc = b.doc;
         let bns = b.namespace.clone().unwrap_or_else(|| "default".into());
@@ -114,22 +121,14 @@ pub fn gather(objects: &[Object<'_>]) -> Cluster {
             .get(rr, "name")
             .and_then(|v| doc.text(v))
             .unwrap_or_default();
-        let sums: Vec<String> = roles
-            .iter()
-            .filter(|(scope, name, _)| {
-                name == rname
-                    && if rkind == "Role" {
-                        scope.as_deref() == Some(bns.as_str())
-                    } else {
-                        scope.is_none()
-                    }
-            })
-            .flat_map(|(_, _, s)| s.iter().cloned())
-            .collect();
-        let sums = if sums.is_empty() {
-            vec![format!("{rkind} {rname} (not in the input)")]
-        } else {
-            sums
+        let scope = (rkind == "Role").then(|| bns.clone());
+        let missing;
+        let sums: &[String] = match roles.get(&(scope, rname.to_string())) {
+            Some(s) if !s.is_empty() => s,
+            _ => {
+                missing = [format!("{rkind} {rname} (not in the input)")];
+                &missing
+            }
         };
         let Some(subjects) = doc.get(b.node, "subjects") else {
             continue;
@@ -145,10 +144,14 @@ pub fn gather(objects: &[Object<'_>]) -> Cluster {
                 .get(s, "namespace")
                 .and_then(|v| doc.text(v))
                 .map_or_else(|| bns.clone(), str::to_string);
-            let e = c.sa_permissions.entry((sns, name.to_string())).or_default();
-            for x in &sums {
+            let key = format!("{sns}/{name}");
+            let e = c.sa_permissions.entry(key.clone()).or_default();
+            let seen = seen.entry(key).or_default();
+            for x in sums {
+                // Each binding of the account adds its lines once: a set, not a scan of the list, so that N
+                // bindings of one account cost N, not N² (red-team case 73).
                 let tagged = format!("{} {} -> {x}", b.kind, b.name);
-                if !e.contains(&tagged) {
+                if seen.insert(tagged.clone()) {
                     e.push(tagged);
                 }
             }

@@ -171,8 +171,13 @@ pub(crate) fn scan(args: &K8sArgs) -> anyhow::Result<Outcome> {
             )],
         });
     }
-    result.findings.clone_from(&report.findings);
-    let compliance = framework.map(|f| result.compliance(f));
+    // The summary reads the findings where the scan keeps them: lend them rather than copy them all.
+    let compliance = framework.map(|f| {
+        result.findings = std::mem::take(&mut report.findings);
+        let c = result.compliance(f);
+        report.findings = std::mem::take(&mut result.findings);
+        c
+    });
     if result.objects == 0 && !report.has_errors() {
         let inputs = if name.is_empty() {
             "the input".to_string()
@@ -196,16 +201,28 @@ pub(crate) fn scan(args: &K8sArgs) -> anyhow::Result<Outcome> {
     }
     super::image::write_output(args.out.output.as_deref(), |out| {
         match format {
-            // The JSON report gains the workload scores and the compliance summary as top-level keys.
+            // The JSON report gains the workload scores, the RBAC reach of their service accounts and the
+            // compliance summary as top-level keys. Written as a stream: no copy of the report as a JSON tree.
             Format::Json => {
-                let mut v = serde_json::to_value(&report)?;
-                if let Some(obj) = v.as_object_mut() {
-                    obj.insert("workloads".into(), serde_json::to_value(&result.workloads)?);
-                    if let Some(c) = &compliance {
-                        obj.insert("compliance".into(), serde_json::to_value(c)?);
-                    }
+                #[derive(serde::Serialize)]
+                #[serde(rename_all = "camelCase")]
+                struct K8sJson<'a> {
+                    #[serde(flatten)]
+                    report: &'a Report,
+                    workloads: &'a [bulwark_k8s::WorkloadScore],
+                    service_accounts: &'a std::collections::BTreeMap<String, Vec<String>>,
+                    #[serde(skip_serializing_if = "Option::is_none")]
+                    compliance: Option<&'a bulwark_k8s::Compliance>,
                 }
-                serde_json::to_writer_pretty(&mut *out, &v)?;
+                serde_json::to_writer_pretty(
+                    &mut *out,
+                    &K8sJson {
+                        report: &report,
+                        workloads: &result.workloads,
+                        service_accounts: &result.service_accounts,
+                        compliance: compliance.as_ref(),
+                    },
+                )?;
                 writeln!(out)?;
             }
             Format::Table => {
