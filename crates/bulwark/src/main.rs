@@ -59,7 +59,10 @@ enum ScanTarget {
     Sbom(cmd::image::ScanSbomArgs),
     /// A repository or any directory: lockfiles and installed language packages.
     Fs(cmd::fs::FsArgs),
-    /// A mounted root filesystem (host scanning): OS packages.
+    /// A mounted root filesystem (host scanning): OS and language packages.
+    ///
+    /// OS packages from the dpkg, apk and rpm databases; language packages from installed metadata, lockfiles,
+    /// Java archives and Go and Rust binaries (Python, Node, Go, Rust, Java, Ruby, PHP, .NET).
     Rootfs(cmd::image::RootfsArgs),
     /// Kubernetes manifests: files, directories, `-` for stdin, Helm charts, kustomize directories.
     K8s(cmd::k8s::K8sArgs),
