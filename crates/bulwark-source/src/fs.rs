@@ -283,10 +283,23 @@ impl ImageFs {
     /// cataloger's path to a language file); an I/O error reads as missing.
     pub fn read(&self, path: &str) -> Result<Option<Arc<[u8]>>, ResolveError> {
         let resolved = self.resolve(path.trim_start_matches('/'))?;
-        if let (Some(root), Some(Node { deferred: true, .. })) =
-            (self.root.as_deref(), self.nodes.get(&resolved))
+        if let (
+            Some(root),
+            Some(Node {
+                deferred: true,
+                kind: NodeKind::File { size },
+                ..
+            }),
+        ) = (self.root.as_deref(), self.nodes.get(&resolved))
         {
-            return Ok(std::fs::read(root.join(&resolved)).ok().map(Arc::from));
+            // No more than the size the walk saw (and bounded by `max_file_bytes`), should the file grow.
+            let mut data = Vec::new();
+            return Ok(std::fs::File::open(root.join(&resolved))
+                .and_then(|f| {
+                    std::io::Read::read_to_end(&mut std::io::Read::take(f, *size), &mut data)
+                })
+                .ok()
+                .map(|_| Arc::from(data)));
         }
         Ok(self.node(path)?.and_then(|n| n.content.clone()))
     }
