@@ -27,11 +27,23 @@ pub struct Catalog {
 /// Whether any cataloger needs the content of `path` (image path, no leading `/`).
 #[must_use]
 pub fn wanted(path: &str) -> bool {
+    os_wanted(path) || lang::wanted(path)
+}
+
+/// Wanted files whose content a root filesystem directory can leave on disk until [`catalog`] reads it, one
+/// file at a time ([`bulwark_source::ReadOptions::deferred`]): the language files (metadata, lockfiles,
+/// archives, binaries), which the language catalogers read once each. OS package databases and release files
+/// are kept in memory: their catalogers look them up by path, and they are small.
+#[must_use]
+pub fn deferrable(path: &str) -> bool {
+    lang::wanted(path) && !os_wanted(path)
+}
+
+fn os_wanted(path: &str) -> bool {
     os::release::RELEASE_FILES.contains(&path)
         || os::dpkg::wanted(path)
         || os::apk::wanted(path)
         || os::rpm::wanted(path)
-        || lang::wanted(path)
 }
 
 /// Runs every cataloger over a merged filesystem.

@@ -2,11 +2,12 @@
 //! directories, hard links and symlinks resolved inside the image root.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bulwark_types::{Diagnostic, LayerRef, Location};
 
-use crate::layer::{LayerContents, NodeKind, split};
+use crate::layer::{Entry, LayerContents, NodeKind, split};
 
 /// Symlink hops before a path is declared a loop (Linux's `ELOOP` limit).
 const MAX_SYMLINK_HOPS: usize = 40;
@@ -22,6 +23,9 @@ pub struct Node {
     pub gid: u64,
     /// Content, for wanted files.
     pub content: Option<Arc<[u8]>>,
+    /// A wanted file of a root filesystem directory whose content was left on disk
+    /// ([`crate::ReadOptions::deferred`]): read it with [`ImageFs::open`].
+    pub deferred: bool,
 }
 
 /// A wanted file's state after a layer changed it. `content == None` means the layer removed it.
@@ -45,6 +49,8 @@ pub struct ImageFs {
     /// The layers, bottom first. Empty for a root filesystem directory.
     pub layers: Vec<LayerRef>,
     pub diagnostics: Vec<Diagnostic>,
+    /// The directory a root filesystem was read from (where deferred files are opened).
+    root: Option<PathBuf>,
 }
 
 impl ImageFs {
@@ -90,6 +96,20 @@ impl ImageFs {
         }
     }
 
+    /// An empty tree for a root filesystem read from `root`: entries come through [`ImageFs::add`], then
+    /// [`ImageFs::finish_rootfs`].
+    pub(crate) fn rootfs(root: PathBuf) -> Self {
+        Self {
+            root: Some(root),
+            ..Self::default()
+        }
+    }
+
+    /// Checks the symlinks of a root filesystem once every entry is in.
+    pub(crate) fn finish_rootfs(&mut self) {
+        self.check_symlinks();
+    }
+
     pub(crate) fn apply(&mut self, index: usize, c: LayerContents) {
         self.diagnostics.extend(c.diagnostics);
         // Whiteouts and opaque markers hide lower layers only, so they go first.
@@ -100,70 +120,76 @@ impl ImageFs {
             self.remove_path(path, index);
         }
         for e in c.entries {
-            if !matches!(e.kind, NodeKind::Dir) {
-                // A non-directory replaces a directory together with everything under it.
-                if matches!(
-                    self.nodes.get(&e.path),
-                    Some(Node {
-                        kind: NodeKind::Dir,
-                        ..
-                    })
-                ) {
-                    self.remove_children(&e.path, index);
-                }
-            } else if matches!(
+            self.add(index, e, false);
+        }
+    }
+
+    /// Applies one entry of layer `index` on top of the tree.
+    pub(crate) fn add(&mut self, index: usize, e: Entry, deferred: bool) {
+        if !matches!(e.kind, NodeKind::Dir) {
+            // A non-directory replaces a directory together with everything under it.
+            if matches!(
                 self.nodes.get(&e.path),
                 Some(Node {
                     kind: NodeKind::Dir,
                     ..
                 })
             ) {
-                // Re-stating a directory changes its metadata, not its children.
+                self.remove_children(&e.path, index);
             }
-            let mut content = e.content;
-            if let NodeKind::Hardlink(target) = &e.kind {
-                match self.nodes.get(target) {
-                    Some(t) => {
-                        if content.is_none() {
-                            content.clone_from(&t.content);
-                        }
-                    }
-                    // Docker and containerd refuse such a layer; the inventory cannot be trusted.
-                    None => self.diagnostics.push(Diagnostic::error(
-                        format!("hard link to missing target '/{target}'"),
-                        self.location(index, &e.path),
-                    )),
-                }
-            }
-            if let NodeKind::Symlink(target) = &e.kind
-                && escapes_root(&e.path, target)
-            {
-                self.diagnostics.push(Diagnostic::warning(
-                    format!("symlink to '{target}' points outside the image root; it is resolved inside the image"),
-                    self.location(index, &e.path),
-                ));
-            }
-            if content.is_some() || self.history.contains_key(&e.path) {
-                self.history
-                    .entry(e.path.clone())
-                    .or_default()
-                    .push(Snapshot {
-                        layer: index,
-                        content: content.clone(),
-                    });
-            }
-            self.nodes.insert(
-                e.path,
-                Node {
-                    layer: index,
-                    kind: e.kind,
-                    mode: e.mode,
-                    uid: e.uid,
-                    gid: e.gid,
-                    content,
-                },
-            );
+        } else if matches!(
+            self.nodes.get(&e.path),
+            Some(Node {
+                kind: NodeKind::Dir,
+                ..
+            })
+        ) {
+            // Re-stating a directory changes its metadata, not its children.
         }
+        let mut content = e.content;
+        if let NodeKind::Hardlink(target) = &e.kind {
+            match self.nodes.get(target) {
+                Some(t) => {
+                    if content.is_none() {
+                        content.clone_from(&t.content);
+                    }
+                }
+                // Docker and containerd refuse such a layer; the inventory cannot be trusted.
+                None => self.diagnostics.push(Diagnostic::error(
+                    format!("hard link to missing target '/{target}'"),
+                    self.location(index, &e.path),
+                )),
+            }
+        }
+        if let NodeKind::Symlink(target) = &e.kind
+            && escapes_root(&e.path, target)
+        {
+            self.diagnostics.push(Diagnostic::warning(
+                format!("symlink to '{target}' points outside the image root; it is resolved inside the image"),
+                self.location(index, &e.path),
+            ));
+        }
+        if content.is_some() || self.history.contains_key(&e.path) {
+            self.history
+                .entry(e.path.clone())
+                .or_default()
+                .push(Snapshot {
+                    layer: index,
+                    content: content.clone(),
+                });
+        }
+        self.nodes.insert(
+            e.path,
+            Node {
+                layer: index,
+                kind: e.kind,
+                mode: e.mode,
+                uid: e.uid,
+                gid: e.gid,
+                content,
+                deferred,
+            },
+        );
     }
 
     fn remove_path(&mut self, path: &str, index: usize) {
@@ -253,9 +279,47 @@ impl ImageFs {
     }
 
     /// Content of a wanted file, following symlinks. A symlink loop is recorded as a warning and reads as
-    /// missing.
+    /// missing. A file left on disk ([`Node::deferred`]) is read from there (a symlink may lead an OS
+    /// cataloger's path to a language file); an I/O error reads as missing.
     pub fn read(&self, path: &str) -> Result<Option<Arc<[u8]>>, ResolveError> {
+        let resolved = self.resolve(path.trim_start_matches('/'))?;
+        if let (
+            Some(root),
+            Some(Node {
+                deferred: true,
+                kind: NodeKind::File { size },
+                ..
+            }),
+        ) = (self.root.as_deref(), self.nodes.get(&resolved))
+        {
+            // No more than the size the walk saw (and bounded by `max_file_bytes`), should the file grow.
+            let mut data = Vec::new();
+            return Ok(std::fs::File::open(root.join(&resolved))
+                .and_then(|f| {
+                    std::io::Read::read_to_end(&mut std::io::Read::take(f, *size), &mut data)
+                })
+                .ok()
+                .map(|_| Arc::from(data)));
+        }
         Ok(self.node(path)?.and_then(|n| n.content.clone()))
+    }
+
+    /// Opens a file whose content was left on disk ([`Node::deferred`]) by its path as listed by
+    /// [`ImageFs::nodes`]; `None` for any other path.
+    #[must_use]
+    pub fn open(&self, path: &str) -> Option<std::io::Result<std::fs::File>> {
+        let path = path.trim_start_matches('/');
+        let root = self.root.as_deref()?;
+        match self.nodes.get(path) {
+            Some(n) if n.deferred => Some(std::fs::File::open(root.join(path))),
+            _ => None,
+        }
+    }
+
+    /// The directory a root filesystem was read from; `None` for an image.
+    #[must_use]
+    pub fn root_dir(&self) -> Option<&Path> {
+        self.root.as_deref()
     }
 
     /// How a wanted file changed, layer by layer (only paths that were ever kept have a history).

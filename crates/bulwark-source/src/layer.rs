@@ -34,10 +34,24 @@ pub struct ReadOptions<'a> {
     /// Called as a layer stored in a file is read: `(layer index, bytes read so far, layer size)`, at most
     /// every [`PROGRESS_STEP`] bytes and once at the end. Drives the CLI's progress bar on large layers.
     pub progress: Option<&'a LayerProgress<'a>>,
+    /// Root filesystem directories only: wanted files this accepts are recorded without their content, which
+    /// stays on disk until a cataloger reads it through [`crate::ImageFs::open`], one file at a time, so that
+    /// a host's binaries and archives are never all in memory together. Layers ignore it: a layer cannot be
+    /// read again.
+    pub deferred: &'a (dyn Fn(&str) -> bool + Sync),
+    /// Root filesystem directories only: called as the directory is walked, with the number of entries seen
+    /// so far and of wanted files among them, every [`WALK_STEP`] entries and once at the end.
+    pub walk_progress: Option<&'a WalkProgress<'a>>,
 }
 
 /// See [`ReadOptions::progress`].
 pub type LayerProgress<'a> = dyn Fn(usize, u64, u64) + Sync + 'a;
+
+/// See [`ReadOptions::walk_progress`]: `(entries seen, wanted files among them)`.
+pub type WalkProgress<'a> = dyn Fn(u64, u64) + Sync + 'a;
+
+/// Directory entries between two [`ReadOptions::walk_progress`] reports.
+pub const WALK_STEP: u64 = 4096;
 
 /// Bytes between two progress reports.
 pub const PROGRESS_STEP: u64 = 8 << 20;
@@ -76,6 +90,8 @@ impl Default for ReadOptions<'_> {
             visit: None,
             visit_max_bytes: 32 << 20,
             progress: None,
+            deferred: &|_| false,
+            walk_progress: None,
         }
     }
 }

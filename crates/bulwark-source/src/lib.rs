@@ -28,7 +28,7 @@ pub use fs::{ImageFs, Node, ResolveError, Snapshot};
 pub use image::{History, Image, ImageConfig, Layer, PlatformSpec};
 pub use layer::{
     Entry, FileVisitor, LayerContents, LayerProgress, NodeKind, PROGRESS_STEP, ReadOptions,
-    Section, Verify, normalize, read_layer, read_layer_file,
+    Section, Verify, WALK_STEP, WalkProgress, normalize, read_layer, read_layer_file,
 };
 pub use rootfs::read_rootfs;
 pub use spec::{SourceSpec, detect};

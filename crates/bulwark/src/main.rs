@@ -109,7 +109,10 @@ enum ScanTarget {
     /// A repository or any directory: lockfiles and installed language packages.
     #[command(mut_arg("format", |a| a.default_value("table")))]
     Fs(cmd::fs::FsArgs),
-    /// A mounted root filesystem (host scanning): OS packages.
+    /// A mounted root filesystem (host scanning): OS and language packages.
+    ///
+    /// OS packages from the dpkg, apk and rpm databases; language packages from installed metadata, lockfiles,
+    /// Java archives and Go and Rust binaries (Python, Node, Go, Rust, Java, Ruby, PHP, .NET).
     #[command(mut_arg("format", |a| a.default_value("table")))]
     Rootfs(cmd::image::RootfsArgs),
     /// Kubernetes manifests: files, directories, `-` for stdin, Helm charts, kustomize directories.

@@ -1,4 +1,5 @@
-//! Progress on stderr for registry pulls and for reading large local layers, only when stderr is a terminal.
+//! Progress on stderr for registry pulls, for reading large local layers and for walking a root filesystem,
+//! only when stderr is a terminal.
 
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
@@ -93,6 +94,73 @@ impl LayerBar {
             total >> 20,
             s.layers.len()
         );
+    }
+
+    /// Clears the progress line if one was drawn.
+    pub(crate) fn finish(&self) {
+        let s = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if s.shown {
+            let _ = write!(std::io::stderr().lock(), "\r\x1b[2K");
+        }
+    }
+}
+
+/// A one-line display of a root filesystem scan: entries walked, wanted files found, then the cataloging
+/// phase. Drawn only on a terminal; [`WalkBar::finish`] clears it.
+pub(crate) struct WalkBar {
+    dir: String,
+    state: Mutex<WalkBarState>,
+}
+
+struct WalkBarState {
+    last: Option<std::time::Instant>,
+    shown: bool,
+}
+
+impl WalkBar {
+    pub(crate) fn new(quiet: bool, dir: &std::path::Path) -> Option<Self> {
+        if quiet || !std::io::stderr().is_terminal() {
+            return None;
+        }
+        Some(Self {
+            dir: dir.display().to_string(),
+            state: Mutex::new(WalkBarState {
+                last: None,
+                shown: false,
+            }),
+        })
+    }
+
+    /// For [`bulwark_source::ReadOptions::walk_progress`]: at most ten redraws a second.
+    pub(crate) fn report(&self, seen: u64, wanted: u64) {
+        self.draw(
+            &format!(
+                "scanning {}: {seen} entries, {wanted} package files",
+                self.dir
+            ),
+            false,
+        );
+    }
+
+    /// Announces the next phase (drawn at once).
+    pub(crate) fn phase(&self, what: &str) {
+        self.draw(&format!("scanning {}: {what}", self.dir), true);
+    }
+
+    fn draw(&self, line: &str, now: bool) {
+        let mut s = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !now && s.last.is_some_and(|t| t.elapsed().as_millis() < 100) {
+            return;
+        }
+        s.last = Some(std::time::Instant::now());
+        s.shown = true;
+        let _ = write!(std::io::stderr().lock(), "\r\x1b[2K{line}");
     }
 
     /// Clears the progress line if one was drawn.

@@ -344,9 +344,11 @@ pub fn catalog(fs: &ImageFs, os_packages: &[Package], diags: &mut Vec<Diagnostic
         let NodeKind::File { size } = node.kind else {
             continue;
         };
-        let Some(data) = node.content.as_deref() else {
+        // A root filesystem leaves language files on disk (`deferred`): each is read here, then dropped.
+        let kept = node.content.as_deref();
+        if kept.is_none() && !node.deferred {
             continue;
-        };
+        }
         let shown = format!("/{path}");
         let mut out = Output::default();
         let mut lock = false;
@@ -364,11 +366,19 @@ pub fn catalog(fs: &ImageFs, os_packages: &[Package], diags: &mut Vec<Diagnostic
                 && paths.contains(format!("{}go.mod", parent(path)).as_str())
             {
                 // go.mod is the better source when present.
-            } else {
+            } else if let Some(data) = kept {
                 (p.parse)(&Input { path: &shown, data }, &mut out);
+            } else {
+                parse_on_disk(fs, path, &shown, p, &mut out);
             }
-        } else if binary_candidate(path) && elf::is_elf(data) {
-            binary(&shown, &elf::Source::Bytes(data), &mut out);
+        } else if binary_candidate(path) {
+            match kept {
+                Some(data) if elf::is_elf(data) => {
+                    binary(&shown, &elf::Source::Bytes(data), &mut out);
+                }
+                Some(_) => {}
+                None => binary_on_disk(fs, path, &shown, &mut out),
+            }
         }
         if out.packages.is_empty() && out.diags.is_empty() {
             continue;
@@ -386,6 +396,59 @@ pub fn catalog(fs: &ImageFs, os_packages: &[Package], diags: &mut Vec<Diagnostic
     let mut all = merge_locks(all);
     dedup(&mut all);
     all
+}
+
+/// Parses a file left on disk by a root filesystem read: archives are read through the file (the zip reader
+/// seeks to what it needs), other files are read whole, parsed and dropped.
+fn parse_on_disk(fs: &ImageFs, path: &str, shown: &str, p: Parser, out: &mut Output) {
+    use std::io::Read;
+    let Some(file) = fs.open(path) else {
+        return;
+    };
+    let result = file.and_then(|f| {
+        if p.name == "jar" {
+            java::parse_archive(
+                std::io::BufReader::new(f),
+                shown,
+                &java::Limits::default(),
+                out,
+            );
+        } else {
+            let mut data = Vec::new();
+            f.take(MAX_TEXT_BYTES).read_to_end(&mut data)?;
+            (p.parse)(
+                &Input {
+                    path: shown,
+                    data: &data,
+                },
+                out,
+            );
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        out.warn(shown, None, format!("cannot read: {e}"));
+    }
+}
+
+/// Reads the build information of a binary left on disk by a root filesystem read: the ELF magic, then only
+/// the section headers and the sections the catalogers decode, never the whole file.
+fn binary_on_disk(fs: &ImageFs, path: &str, shown: &str, out: &mut Output) {
+    use std::os::unix::fs::FileExt;
+    let Some(file) = fs.open(path) else {
+        return;
+    };
+    let (f, len) = match file.and_then(|f| f.metadata().map(|m| (f, m.len()))) {
+        Ok(f) => f,
+        Err(e) => {
+            out.warn(shown, None, format!("cannot read: {e}"));
+            return;
+        }
+    };
+    let mut magic = [0u8; 4];
+    if f.read_exact_at(&mut magic, 0).is_ok() && elf::is_elf(&magic) {
+        binary(shown, &elf::Source::File(&f, len), out);
+    }
 }
 
 /// `dir/` of `dir/file` (empty for a bare name).

@@ -156,7 +156,8 @@ pub(crate) struct ScanSbomArgs {
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct RootfsArgs {
-    /// The root directory.
+    /// The root directory. On a host's `/`, `/proc`, `/sys`, `/dev` and `/run` are not walked, nor is any
+    /// mount point of a kernel or memory file system (proc, sysfs, devtmpfs, tmpfs, cgroup…) under the root.
     pub(crate) dir: PathBuf,
     /// Root-relative directories to leave out.
     #[arg(long, value_delimiter = ',')]
@@ -237,22 +238,48 @@ pub(crate) fn gated(outcome: Outcome, failed: bool) -> Outcome {
 
 /// `bulwark scan rootfs`.
 pub(crate) fn scan_rootfs(args: &RootfsArgs) -> Result<Outcome> {
-    let wanted = bulwark_catalog::wanted;
+    let bar = crate::progress::WalkBar::new(args.out.quiet, &args.dir);
+    let progress = |seen: u64, wanted: u64| {
+        if let Some(b) = &bar {
+            b.report(seen, wanted);
+        }
+    };
+    // Language files (binaries, archives, metadata) stay on disk until the catalogers read them one by one:
+    // a host holds gigabytes of them.
     let fs = bulwark_source::read_rootfs(
         &args.dir,
         &ReadOptions {
-            wanted: &wanted,
+            wanted: &bulwark_catalog::wanted,
+            deferred: &bulwark_catalog::deferrable,
+            walk_progress: bar
+                .as_ref()
+                .map(|_| &progress as &bulwark_source::WalkProgress<'_>),
             ..ReadOptions::default()
         },
         &args.skip_dirs,
-    )
-    .with_context(|| format!("failed to read root filesystem {}", args.dir.display()))?;
+    );
+    let fs = match fs {
+        Ok(fs) => fs,
+        Err(e) => {
+            if let Some(b) = &bar {
+                b.finish();
+            }
+            return Err(e)
+                .with_context(|| format!("failed to read root filesystem {}", args.dir.display()));
+        }
+    };
+    if let Some(b) = &bar {
+        b.phase("reading package databases, metadata and binaries");
+    }
     let mut report = Report::new(Target {
         kind: TargetKind::Rootfs,
         name: args.dir.display().to_string(),
         image: None,
     });
     fill(&mut report, fs);
+    if let Some(b) = &bar {
+        b.finish();
+    }
     super::licenses::apply(&mut report, &args.licenses)?;
     super::vulns::match_report(&mut report, &args.vulns)?;
     let failed = super::evaluate::evaluate(&mut report, &args.eval, args.out.quiet)?;
