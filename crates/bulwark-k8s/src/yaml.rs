@@ -10,6 +10,8 @@
 //! Nodes live in one arena per document; children and scalar text are ranges into shared vectors, so building a
 //! document allocates a handful of vectors, not one allocation per node.
 
+use std::collections::HashMap;
+
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
 /// Index of a node in a [`Doc`].
@@ -315,7 +317,10 @@ struct Builder {
     doc: Doc,
     stack: Vec<Frame>,
     scratch: Vec<NodeId>,
-    anchors: Vec<(usize, NodeId)>,
+    /// Anchored nodes by the parser's anchor id. The parser gives every anchor *definition* a fresh id and
+    /// resolves an alias by name to the newest definition (YAML: an alias refers to the most recent anchor of
+    /// that name), so a map by id keeps that rule with O(1) lookups, whatever the number of anchors.
+    anchors: HashMap<usize, NodeId>,
     line_offset: u32,
     limits: Limits,
     expanded: u64,
@@ -327,7 +332,7 @@ impl Builder {
             doc: Doc::default(),
             stack: Vec::new(),
             scratch: Vec::new(),
-            anchors: Vec::new(),
+            anchors: HashMap::new(),
             line_offset,
             limits,
             expanded: 0,
@@ -386,13 +391,12 @@ impl Builder {
                 })?;
                 self.bump(1)?;
                 if anchor != 0 {
-                    self.anchors.push((anchor, id));
+                    self.anchors.insert(anchor, id);
                 }
                 self.attach(id);
             }
             Event::Alias(anchor) => {
-                let Some(&(_, target)) = self.anchors.iter().rev().find(|(a, _)| *a == anchor)
-                else {
+                let Some(&target) = self.anchors.get(&anchor) else {
                     return Err("alias to an unknown anchor".into());
                 };
                 let size = self.doc.nodes[target as usize].size;
@@ -446,7 +450,7 @@ impl Builder {
                 n.end = end;
                 n.size = size;
                 if f.anchor != 0 {
-                    self.anchors.push((f.anchor, f.node));
+                    self.anchors.insert(f.anchor, f.node);
                 }
             }
             Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
@@ -522,6 +526,25 @@ mod tests {
         let d = one("a: &x {k: v}\nb: *x\n");
         let r = d.root().unwrap();
         assert_eq!(d.get(r, "a"), d.get(r, "b"));
+    }
+
+    /// YAML 1.2 §3.2.2.2: an alias refers to the most recent preceding node with that anchor, so a redefined
+    /// anchor changes what later aliases mean but not earlier ones.
+    #[test]
+    fn alias_takes_the_latest_definition() {
+        let d =
+            one("a: &x one\nb: *x\nc: &x [two]\nd: *x\ne: &y {k: v}\nf: &x three\ng: *x\nh: *y\n");
+        let r = d.root().unwrap();
+        let s = |k| d.str(d.get(r, k).unwrap());
+        assert_eq!(s("b"), Some("one"));
+        assert_eq!(d.get(r, "d"), d.get(r, "c"));
+        assert_eq!(d.kind(d.get(r, "d").unwrap()), Kind::Seq);
+        assert_eq!(s("g"), Some("three"));
+        assert_eq!(d.get(r, "h"), d.get(r, "e"));
+        // Anchors do not cross documents.
+        let (docs, err) = parse_stream("a: &x 1\n---\nb: *x\n", 0, &Limits::default());
+        assert_eq!(docs.len(), 1);
+        assert!(err.is_some());
     }
 
     #[test]

@@ -53,6 +53,13 @@ fn files_present(status: Option<&str>) -> bool {
 }
 
 /// Parses a status file. Malformed lines and stanzas without a name or version become warnings at `path`.
+///
+/// dpkg keeps one record per package name and architecture: a later stanza for the same pair replaces the
+/// earlier one (`dpkg-query --admindir` lists one `r:amd64` for a status file that repeats it with
+/// `Multi-Arch: same`, with the last stanza's version and status), and without `Multi-Arch: same` dpkg refuses
+/// the file ("multiple non-coinstallable package instances present"). So repeats collapse into one package
+/// here too, the last stanza winning, with one warning per file: a status file that repeats one stanza 40,000
+/// times is one package, not 40,000 identical ones for every later stage to carry.
 pub fn parse_status(text: &str, path: &str, diags: &mut Vec<Diagnostic>) -> Vec<DpkgEntry> {
     let (stanzas, errors) = stanza::parse(text);
     for e in errors {
@@ -61,8 +68,53 @@ pub fn parse_status(text: &str, path: &str, diags: &mut Vec<Diagnostic>) -> Vec<
             Location::file(format!("/{path}")).with_line(e.line, None),
         ));
     }
-    let mut out = Vec::new();
+    // One slot per (name, architecture), in order of first appearance; each holds the last stanza.
+    let mut slots: Vec<stanza::Stanza<'_>> = Vec::new();
+    let mut index: std::collections::HashMap<(String, Option<String>), usize> =
+        std::collections::HashMap::new();
+    let mut repeats = 0usize;
+    let mut first_repeat: Option<(String, u32, u32)> = None;
     for s in stanzas {
+        let Some(name) = s.get("Package") else {
+            if files_present(s.get("Status")) {
+                diags.push(Diagnostic::warning(
+                    "stanza without Package or Version; skipped",
+                    Location::file(format!("/{path}")).with_line(s.line, None),
+                ));
+            }
+            continue;
+        };
+        // dpkg folds package names to lower case.
+        let key = (
+            name.to_ascii_lowercase(),
+            s.get("Architecture").map(str::to_string),
+        );
+        if let Some(&i) = index.get(&key) {
+            repeats += 1;
+            if first_repeat.is_none() {
+                let shown = match &key.1 {
+                    Some(a) => format!("{}:{a}", key.0),
+                    None => key.0.clone(),
+                };
+                first_repeat = Some((shown, s.line, slots[i].line));
+            }
+            slots[i] = s;
+        } else {
+            index.insert(key, slots.len());
+            slots.push(s);
+        }
+    }
+    if let Some((pkg, line, earlier)) = first_repeat {
+        diags.push(Diagnostic::warning(
+            format!(
+                "{repeats} stanza(s) repeat a package and architecture listed before (first: {pkg} at line \
+                 {line}, listed at line {earlier}); dpkg keeps one instance of each, so the last stanza is used"
+            ),
+            Location::file(format!("/{path}")).with_line(line, None),
+        ));
+    }
+    let mut out = Vec::new();
+    for s in slots {
         if !files_present(s.get("Status")) {
             continue;
         }
@@ -239,6 +291,86 @@ mod tests {
         assert_eq!(e[1].source_version.as_deref(), Some("5.2.15-2+b13"));
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].location.line, Some(16), "the stanza starts at line 16");
+    }
+
+    /// A status file dpkg accepts with repeated stanzas (`Multi-Arch: same` allows an instance per
+    /// architecture), and what `dpkg-query --admindir=DIR -W -f '${db:Status-Status} ${Package}:${Architecture}
+    /// ${Version}\n'` lists for it (dpkg 1.21.22): one instance per name and architecture, the last stanza
+    /// winning, so the package installed then listed as `config-files` is `config-files` (no files: we skip it).
+    /// The test re-asks dpkg-query when it is installed.
+    const REPEATS: &str = "Package: r\nStatus: install ok installed\nMaintainer: m\nDescription: d\nVersion: 1.0\nArchitecture: amd64\nMulti-Arch: same\n\nPackage: r\nStatus: install ok installed\nMaintainer: m\nDescription: d\nVersion: 1.0\nArchitecture: i386\nMulti-Arch: same\n\nPackage: r\nStatus: install ok installed\nMaintainer: m\nDescription: d\nVersion: 2.0\nArchitecture: amd64\nMulti-Arch: same\n\nPackage: s\nStatus: install ok installed\nMaintainer: m\nDescription: d\nVersion: 3\nArchitecture: amd64\nMulti-Arch: same\n\nPackage: s\nStatus: deinstall ok config-files\nMaintainer: m\nDescription: d\nVersion: 3\nArchitecture: amd64\nMulti-Arch: same\n\nPackage: r\nStatus: install ok installed\nMaintainer: m\nDescription: d\nVersion: 2.0\nArchitecture: amd64\nMulti-Arch: same\nSource: rsrc\n\n";
+    const REPEATS_DPKG_QUERY: &[&str] = &[
+        "config-files s:amd64 3",
+        "installed r:amd64 2.0",
+        "installed r:i386 1.0",
+    ];
+
+    #[test]
+    fn repeated_stanzas_are_one_package_as_in_dpkg() {
+        let mut d = Vec::new();
+        let e = parse_status(REPEATS, STATUS, &mut d);
+        let mut got: Vec<String> = e
+            .iter()
+            .map(|e| {
+                let arch = e.arch.as_deref().unwrap_or("");
+                format!("installed {}:{arch} {}", e.name, e.version)
+            })
+            .collect();
+        got.sort();
+        let with_files = |l: &&str| !l.starts_with("config-files");
+        let want: Vec<&str> = REPEATS_DPKG_QUERY
+            .iter()
+            .copied()
+            .filter(with_files)
+            .collect();
+        assert_eq!(got, want);
+        // The last stanza's fields win.
+        assert_eq!(e[0].source_name.as_deref(), Some("rsrc"));
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].location.line, Some(17));
+        assert!(
+            d[0].message.starts_with("3 stanza(s) repeat")
+                && d[0]
+                    .message
+                    .contains("r:amd64 at line 17, listed at line 1"),
+            "{}",
+            d[0].message
+        );
+
+        // 40,000 copies of one stanza: one package.
+        let one = "Package: p\nStatus: install ok installed\nVersion: 1.0\nArchitecture: amd64\n\n";
+        let mut d = Vec::new();
+        assert_eq!(parse_status(&one.repeat(40_000), STATUS, &mut d).len(), 1);
+        assert!(
+            d[0].message.starts_with("39999 stanza(s)"),
+            "{}",
+            d[0].message
+        );
+
+        let Ok(dir) = tempfile::tempdir() else { return };
+        for sub in ["info", "updates"] {
+            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        }
+        std::fs::write(dir.path().join("status"), REPEATS).unwrap();
+        std::fs::write(dir.path().join("available"), "").unwrap();
+        let Ok(o) = std::process::Command::new("dpkg-query")
+            .arg(format!("--admindir={}", dir.path().display()))
+            .args([
+                "-W",
+                "-f",
+                "${db:Status-Status} ${Package}:${Architecture} ${Version}\n",
+            ])
+            .output()
+        else {
+            return; // dpkg-query is not installed: the recorded answer stands.
+        };
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let mut real: Vec<String> = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect();
+        real.sort();
+        assert_eq!(real, REPEATS_DPKG_QUERY);
     }
 
     #[test]
