@@ -256,3 +256,70 @@ fn case7_output_is_not_written_through_planted_links() {
         serde_json::from_slice(&std::fs::read(dir.path().join("r.sarif")).unwrap()).unwrap();
     assert!(s["runs"].is_array());
 }
+
+/// #8 (`scan fs` part): a FIFO named `.gitignore`, and a `.gitignore` linked to `/dev/zero`, neither hang nor
+/// exhaust memory: like git, only a regular `.gitignore` is read, and with a bound.
+#[test]
+fn case8_scan_fs_special_gitignore_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo_dir = dir.path().join("a");
+    let link_dir = dir.path().join("b/c");
+    std::fs::create_dir_all(&fifo_dir).unwrap();
+    std::fs::create_dir_all(&link_dir).unwrap();
+    assert!(
+        Command::new("mkfifo")
+            .arg(fifo_dir.join(".gitignore"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::os::unix::fs::symlink("/dev/zero", link_dir.join(".gitignore")).unwrap();
+    std::fs::write(link_dir.join("requirements.txt"), "requests==2.19.0\n").unwrap();
+    let out = run(
+        &["scan", "fs", "--no-vulns", "-f", "json", "."],
+        dir.path(),
+        Stdio::null(),
+        Duration::from_secs(30),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    assert!(
+        v["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "requests"),
+        "the rest of the tree is scanned"
+    );
+}
+
+/// #9: a sparse 4 GiB `Dockerfile` (nothing on disk) is not read into memory: a warning names it.
+#[test]
+fn case9_scan_fs_huge_dockerfile() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = std::fs::File::create(dir.path().join("Dockerfile")).unwrap();
+    f.set_len(4 << 30).unwrap();
+    let out = run(
+        &["scan", "fs", "--no-vulns", "-f", "json", "."],
+        dir.path(),
+        Stdio::null(),
+        Duration::from_secs(30),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let d = diagnostics(&json(&out));
+    assert!(
+        d.iter()
+            .any(|(l, m)| l == "warning" && m.contains("Dockerfile") && m.contains("limit")),
+        "{d:?}"
+    );
+}

@@ -305,14 +305,14 @@ fn git_info_exclude(root: &Path) -> Option<String> {
     let dot_git = root.join(".git");
     let mut git_dir = dot_git.clone();
     if fs::symlink_metadata(&dot_git).ok()?.is_file() {
-        let text = fs::read_to_string(&dot_git).ok()?;
+        let text = read_small(&dot_git)?;
         let target = text.strip_prefix("gitdir:")?.trim();
         git_dir = root.join(target);
-        if let Ok(common) = fs::read_to_string(git_dir.join("commondir")) {
+        if let Some(common) = read_small(&git_dir.join("commondir")) {
             git_dir = git_dir.join(common.trim());
         }
     }
-    fs::read_to_string(git_dir.join("info/exclude")).ok()
+    read_small(&git_dir.join("info/exclude"))
 }
 
 fn ignored(ignores: &[Arc<(String, Gitignore)>], rel: &str, is_dir: bool) -> bool {
@@ -335,6 +335,47 @@ fn ignored(ignores: &[Arc<(String, Gitignore)>], rel: &str, is_dir: bool) -> boo
         }
     }
     verdict
+}
+
+/// Largest ignore file read (`.gitignore`, `info/exclude`); git's own are a few KiB.
+const MAX_IGNORE_FILE: u64 = 4 << 20;
+
+/// A small text file that must be a regular file, read with a bound; `None` otherwise.
+fn read_small(path: &std::path::Path) -> Option<String> {
+    use std::io::Read;
+    if !fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    let mut buf = Vec::new();
+    fs::File::open(path)
+        .ok()?
+        .take(MAX_IGNORE_FILE + 1)
+        .read_to_end(&mut buf)
+        .ok()?;
+    if buf.len() as u64 > MAX_IGNORE_FILE {
+        return None;
+    }
+    Some(String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// A directory's `.gitignore` (already known to be a regular file), or a warning when it is too large.
+fn read_gitignore<T>(path: &std::path::Path, rel: &str, sink: &mut Sink<T>) -> Option<String> {
+    let text = read_small(path);
+    if text.is_none() {
+        let name = if rel.is_empty() {
+            ".gitignore".to_string()
+        } else {
+            format!("{rel}/.gitignore")
+        };
+        warn(
+            sink,
+            &name,
+            format!(
+                "not read: larger than {MAX_IGNORE_FILE} bytes or unreadable; its rules do not apply"
+            ),
+        );
+    }
+    text
 }
 
 fn warn<T>(sink: &mut Sink<T>, rel: &str, msg: impl Into<String>) {
@@ -409,9 +450,13 @@ impl<F> Walker<'_, F> {
         let mut entries: Vec<_> = rd.filter_map(Result::ok).collect();
         entries.sort_by_key(fs::DirEntry::file_name);
         let mut ignores = task.ignores.clone();
+        // Like git, only a regular `.gitignore` counts (a symlink is not followed), and it is read with a bound:
+        // a FIFO or a link to `/dev/zero` named `.gitignore` cannot hang or exhaust the scan (red team #8).
         if self.gitignore
-            && entries.iter().any(|e| e.file_name() == ".gitignore")
-            && let Ok(t) = fs::read_to_string(abs.join(".gitignore"))
+            && entries
+                .iter()
+                .any(|e| e.file_name() == ".gitignore" && e.file_type().is_ok_and(|t| t.is_file()))
+            && let Some(t) = read_gitignore(&abs.join(".gitignore"), rel, sink)
         {
             let mut v = (*ignores).clone();
             v.push(Arc::new((rel.to_string(), Gitignore::parse(&t))));
