@@ -68,6 +68,39 @@ impl ImageFs {
         fs
     }
 
+    /// [`ImageFs::merge`] where one layer's contents may stand at several positions (a blob the manifest
+    /// lists more than once): each position applies it again, its diagnostics are reported once.
+    #[must_use]
+    pub(crate) fn merge_shared(layers: Vec<LayerRef>, contents: Vec<Arc<LayerContents>>) -> Self {
+        let mut fs = Self {
+            layers,
+            ..Self::default()
+        };
+        let mut seen = std::collections::HashSet::new();
+        for (index, c) in contents.into_iter().enumerate() {
+            let first = seen.insert(Arc::as_ptr(&c) as usize);
+            match Arc::try_unwrap(c) {
+                Ok(mut owned) => {
+                    if !first {
+                        owned.diagnostics.clear();
+                    }
+                    fs.apply(index, owned);
+                }
+                Err(shared) => {
+                    if first {
+                        fs.diagnostics.extend(shared.diagnostics.iter().cloned());
+                    }
+                    fs.apply_hiding(index, &shared);
+                    for e in &shared.entries {
+                        fs.add(index, e.clone(), false);
+                    }
+                }
+            }
+        }
+        fs.check_symlinks();
+        fs
+    }
+
     /// Reports symlinks that never resolve (loops), attributed to the layer that wrote them.
     fn check_symlinks(&mut self) {
         let looping: Vec<(String, usize)> = self
@@ -110,17 +143,21 @@ impl ImageFs {
         self.check_symlinks();
     }
 
-    pub(crate) fn apply(&mut self, index: usize, c: LayerContents) {
-        self.diagnostics.extend(c.diagnostics);
-        // Whiteouts and opaque markers hide lower layers only, so they go first.
+    pub(crate) fn apply(&mut self, index: usize, mut c: LayerContents) {
+        self.diagnostics.append(&mut c.diagnostics);
+        self.apply_hiding(index, &c);
+        for e in c.entries {
+            self.add(index, e, false);
+        }
+    }
+
+    /// Whiteouts and opaque markers hide lower layers only, so they go before the layer's entries.
+    fn apply_hiding(&mut self, index: usize, c: &LayerContents) {
         for dir in &c.opaque_dirs {
             self.remove_children(dir, index);
         }
         for path in &c.whiteouts {
             self.remove_path(path, index);
-        }
-        for e in c.entries {
-            self.add(index, e, false);
         }
     }
 
@@ -170,13 +207,19 @@ impl ImageFs {
             ));
         }
         if content.is_some() || self.history.contains_key(&e.path) {
-            self.history
-                .entry(e.path.clone())
-                .or_default()
-                .push(Snapshot {
+            let h = self.history.entry(e.path.clone()).or_default();
+            // The very same bytes again (a blob listed twice, read once) change nothing a reader of the
+            // history could see; a snapshot each time would make catalogers parse them once per position.
+            let same = matches!(
+                (h.last().and_then(|s| s.content.as_ref()), &content),
+                (Some(a), Some(b)) if Arc::ptr_eq(a, b)
+            );
+            if !same {
+                h.push(Snapshot {
                     layer: index,
                     content: content.clone(),
                 });
+            }
         }
         self.nodes.insert(
             e.path,

@@ -136,7 +136,7 @@ pub struct LayerContents {
 }
 
 /// How to verify a layer stream.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Verify {
     /// The stored (possibly compressed) blob must hash to this digest.
     Blob(String),
