@@ -141,3 +141,142 @@ fn a_repeated_blob_applies_at_every_position() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(v["packages"].as_array().unwrap().len(), 0, "{v:#}");
 }
+
+/// An old-GNU sparse member (typeflag `S`): `data` is stored once, at the end of a file of `real` bytes;
+/// a reader fills the hole before it with zeros. Layout per GNU tar's `struct oldgnu_header`.
+fn gnu_sparse(name: &str, real: u64, data: &[u8]) -> Vec<u8> {
+    let mut h = entry(name, b'S', "", data)[..512].to_vec();
+    h[257..265].copy_from_slice(b"ustar  \0");
+    let mut put =
+        |at: usize, v: u64| h[at..at + 12].copy_from_slice(format!("{v:011o}\0").as_bytes());
+    put(386, real - data.len() as u64); // sparse[0].offset
+    put(398, data.len() as u64); // sparse[0].numbytes
+    put(483, real); // realsize
+    h[482] = 0; // isextended
+    h[148..156].copy_from_slice(b"        ");
+    let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+    h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    let mut out = h;
+    out.extend_from_slice(data);
+    out.resize(out.len().div_ceil(512) * 512, 0);
+    out
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// #1: a 10 KiB uncompressed layer of wanted sparse files claiming 250 MiB each took 2.3 GB; the zeros the
+/// tar reader fills in now count against the layer's expansion bounds, so the layer is refused as a bomb.
+#[test]
+fn sparse_members_count_against_the_bomb_limits() {
+    let t = tempfile::tempdir().unwrap();
+    let mut members = vec![file("etc/os-release", OS_RELEASE)];
+    members.extend(
+        (0..8).map(|i| gnu_sparse(&format!("var/lib/dpkg/info/p{i}.list"), 250 << 20, b"/x\n")),
+    );
+    let img = t.path().join("img");
+    layout(&img, &[tar(&members)], &[], &[]);
+    let start = Instant::now();
+    let out = run(
+        &[
+            "sbom",
+            "-f",
+            "json",
+            "-q",
+            "-o",
+            t.path().join("o.json").to_str().unwrap(),
+            img.to_str().unwrap(),
+        ],
+        Duration::from_secs(30),
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("layer 0") && err.contains("decompression bomb"),
+        "{err}"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+/// #1 (`gen_cpu.py`): sparse files nobody wants were still expanded for the secret and malware visitors,
+/// 32 MiB of zeros each from 1 KiB of gzip. Compressed layers refuse them the same way.
+#[test]
+fn sparse_members_in_a_gzip_layer_are_refused_before_they_are_visited() {
+    let t = tempfile::tempdir().unwrap();
+    let members: Vec<Vec<u8>> = (0..2000)
+        .map(|i| gnu_sparse(&format!("data/f{i}"), 32 << 20, b"A"))
+        .collect();
+    let img = t.path().join("img");
+    layout(&img, &[gzip(&tar(&members))], &[], &[]);
+    let start = Instant::now();
+    let out = run(
+        &[
+            "scan",
+            "image",
+            "--no-vulns",
+            "-q",
+            "-f",
+            "json",
+            "-o",
+            t.path().join("o.json").to_str().unwrap(),
+            img.to_str().unwrap(),
+        ],
+        Duration::from_secs(30),
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("layer 0") && err.contains("decompression bomb"),
+        "{err}"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+/// #1, the per-file cap: one wanted sparse file under the layer's bomb floor is listed but never read into
+/// memory (it would be 200 MiB of zeros from 512 stored bytes); a warning names it, the scan goes on.
+#[test]
+fn a_wanted_sparse_file_is_not_read() {
+    let t = tempfile::tempdir().unwrap();
+    let img = t.path().join("img");
+    let members = [
+        file("etc/os-release", OS_RELEASE),
+        file(
+            "var/lib/dpkg/status",
+            "Package: bash\nStatus: install ok installed\nArchitecture: amd64\nVersion: 5.2.15-2+b13\n",
+        ),
+        gnu_sparse("var/lib/dpkg/info/bash.list", 200 << 20, b"/bin/bash\n"),
+    ];
+    layout(&img, &[tar(&members)], &[], &[]);
+    let (out, v) = sbom_json(&img, Duration::from_secs(30));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(v["packages"].as_array().unwrap().len(), 1, "{v:#}");
+    let diags = v["diagnostics"].to_string();
+    assert!(
+        diags.contains("sparse file") && diags.contains("/var/lib/dpkg/info/bash.list"),
+        "{diags}"
+    );
+}
+
+/// A small sparse file (a few holes, as `cp --sparse` makes) is still read, holes as zeros.
+#[test]
+fn a_small_sparse_file_is_read() {
+    let t = tempfile::tempdir().unwrap();
+    let img = t.path().join("img");
+    let members = [
+        file("etc/os-release", OS_RELEASE),
+        gnu_sparse("var/lib/dpkg/info/bash.list", 64 << 10, b"/bin/bash\n"),
+    ];
+    layout(&img, &[tar(&members)], &[], &[]);
+    let (out, v) = sbom_json(&img, Duration::from_secs(30));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(v["diagnostics"].as_array().unwrap().len(), 0, "{v:#}");
+}
