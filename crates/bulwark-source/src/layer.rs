@@ -340,6 +340,49 @@ struct Meter {
     expanded: Box<dyn Fn() -> u64 + Send + Sync>,
 }
 
+/// Longest path or link target accepted (Linux's `PATH_MAX` is 4 KiB; real layers stay far below this).
+const MAX_PATH_BYTES: usize = 64 << 10;
+/// Largest PAX extended header accepted for one member (its records: path, link, times, xattrs…).
+const MAX_PAX_BYTES: usize = 1 << 20;
+
+/// The first characters of an over-long name, to name it in a diagnostic.
+fn prefix(name: &[u8]) -> String {
+    let cut = name.len().min(100);
+    let mut s = String::from_utf8_lossy(&name[..cut]).into_owned();
+    if cut < name.len() {
+        s.push('…');
+    }
+    s
+}
+
+/// Why a member's names or extended header are refused, before anything copies them.
+fn oversized<R: Read>(entry: &mut tar::Entry<'_, R>) -> Option<String> {
+    let pax: usize = match entry.pax_extensions() {
+        Ok(Some(p)) => p
+            .map(|r| r.map_or(0, |r| r.key_bytes().len() + r.value_bytes().len() + 4))
+            .sum(),
+        _ => 0,
+    };
+    if pax > MAX_PAX_BYTES {
+        return Some(format!(
+            "PAX extended header of {pax} bytes is over the {MAX_PAX_BYTES} byte limit"
+        ));
+    }
+    let path = entry.path_bytes().len();
+    if path > MAX_PATH_BYTES {
+        return Some(format!(
+            "path of {path} bytes is over the {MAX_PATH_BYTES} byte limit"
+        ));
+    }
+    let link = entry.link_name_bytes().map_or(0, |l| l.len());
+    if link > MAX_PATH_BYTES {
+        return Some(format!(
+            "link target of {link} bytes is over the {MAX_PATH_BYTES} byte limit"
+        ));
+    }
+    None
+}
+
 /// A sparse member's expansion below this is never a bomb on its own (a sparse file of a few holes).
 const SPARSE_FLOOR: u64 = 1 << 20;
 
@@ -361,6 +404,14 @@ fn walk_entries<R: Read>(
     let mut filled: u64 = 0;
     for entry in entries {
         let mut entry = entry?;
+        if let Some(why) = oversized(&mut entry) {
+            let name = prefix(&entry.path_bytes());
+            out.diagnostics.push(Diagnostic::error(
+                format!("tar entry '{name}': {why}; entry ignored"),
+                loc(&name),
+            ));
+            continue;
+        }
         let raw_path = entry.path_bytes().into_owned();
         let raw = String::from_utf8_lossy(&raw_path).into_owned();
         let Some(path) = normalize(&raw) else {

@@ -280,3 +280,55 @@ fn a_small_sparse_file_is_read() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(v["diagnostics"].as_array().unwrap().len(), 0, "{v:#}");
 }
+
+/// A PAX extended header (typeflag `x`) with one record, then the member it describes.
+fn pax_member(key: &str, value: &[u8], member: Vec<u8>) -> Vec<u8> {
+    let body_len = key.len() + value.len() + 3; // ' ', '=', '\n'
+    let mut len = body_len + 1;
+    while len != body_len + len.to_string().len() {
+        len = body_len + len.to_string().len();
+    }
+    let mut rec = format!("{len} {key}=").into_bytes();
+    rec.extend_from_slice(value);
+    rec.push(b'\n');
+    assert_eq!(rec.len(), len);
+    let mut out = entry("PaxHeader/x", b'x', "", &rec);
+    out.extend(member);
+    out
+}
+
+/// #15: a 200 MiB PAX `path` (200 KiB of gzip) was copied four or five times, 1.07 GB. Names and PAX
+/// headers over a cap are refused before they are copied, with an error naming the layer; the rest of the
+/// layer is read.
+#[test]
+fn huge_pax_path_is_refused_naming_the_layer() {
+    let t = tempfile::tempdir().unwrap();
+    let img = t.path().join("img");
+    let members = [
+        file("etc/os-release", OS_RELEASE),
+        pax_member("path", &vec![b'a'; 8 << 20], file("x", "hello")),
+        pax_member(
+            "path",
+            format!("var/lib/dpkg/{}status", "d/../".repeat(400)).as_bytes(),
+            file(
+                "placeholder",
+                "Package: bash\nStatus: install ok installed\nArchitecture: amd64\nVersion: 5.2.15-2+b13\n",
+            ),
+        ),
+    ];
+    layout(&img, &[gzip(&tar(&members))], &[], &[]);
+    let (out, v) = sbom_json(&img, Duration::from_secs(30));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let diags = v["diagnostics"].as_array().unwrap();
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    let msg = diags[0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("PAX extended header") && msg.contains("limit") && msg.len() < 400,
+        "{msg}"
+    );
+    assert_eq!(diags[0]["level"], "error");
+    assert_eq!(diags[0]["location"]["layer"]["index"], 0);
+    // A long path under the cap (2 KiB, through PAX) is still read.
+    let pkgs = v["packages"].as_array().unwrap();
+    assert_eq!(pkgs.len(), 1, "{v:#}");
+}
