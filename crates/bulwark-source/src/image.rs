@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use bulwark_types::LayerRef;
 use rayon::prelude::*;
@@ -546,21 +547,39 @@ impl Image {
     }
 
     /// Streams every layer (in parallel), keeping wanted files, and merges them in order.
+    ///
+    /// A blob listed at several positions of the manifest is read once: its contents are shared by every
+    /// position (applying the same layer again is idempotent), so N copies never cost N reads or N times the
+    /// memory of its wanted files.
     pub fn read_fs(&self, opts: &ReadOptions<'_>) -> Result<ImageFs, SourceError> {
-        let contents: Vec<LayerContents> = self
+        let mut first: HashMap<(&str, &Verify), usize> = HashMap::new();
+        let slot: Vec<usize> = self
             .layers
+            .iter()
+            .enumerate()
+            .map(|(i, l)| *first.entry((l.name.as_str(), &l.verify)).or_insert(i))
+            .collect();
+        let unique: Vec<usize> = (0..self.layers.len()).filter(|&i| slot[i] == i).collect();
+        let read: Vec<Arc<LayerContents>> = unique
             .par_iter()
-            .map(|l| {
+            .map(|&i| {
+                let l = &self.layers[i];
                 let section = self.store.section(&l.name)?;
                 let verify = if opts.verify_digests {
                     &l.verify
                 } else {
                     &Verify::Nothing
                 };
-                crate::layer::read_layer_file(section, &l.info, verify, opts)
+                crate::layer::read_layer_file(section, &l.info, verify, opts).map(Arc::new)
             })
             .collect::<Result<_, _>>()?;
-        Ok(ImageFs::merge(
+        let by_first: HashMap<usize, &Arc<LayerContents>> =
+            unique.iter().copied().zip(&read).collect();
+        let contents: Vec<Arc<LayerContents>> =
+            slot.iter().map(|i| Arc::clone(by_first[i])).collect();
+        drop(by_first);
+        drop(read);
+        Ok(ImageFs::merge_shared(
             self.layers.iter().map(|l| l.info.clone()).collect(),
             contents,
         ))

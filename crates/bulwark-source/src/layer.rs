@@ -136,7 +136,7 @@ pub struct LayerContents {
 }
 
 /// How to verify a layer stream.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Verify {
     /// The stored (possibly compressed) blob must hash to this digest.
     Blob(String),
@@ -175,6 +175,8 @@ impl<R: BufRead> Decoder<R> {
 struct Limited<R> {
     inner: R,
     count: u64,
+    /// `count`, for [`Meter`].
+    shared_count: Arc<std::sync::atomic::AtomicU64>,
     compressed_count: Arc<std::sync::atomic::AtomicU64>,
     compressed: bool,
     max: u64,
@@ -186,6 +188,8 @@ impl<R: Read> Read for Limited<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.count += n as u64;
+        self.shared_count
+            .store(self.count, std::sync::atomic::Ordering::Relaxed);
         if self.count > self.max {
             return Err(io::Error::other(format!(
                 "decompressed size exceeds the limit of {} bytes (possible decompression bomb)",
@@ -261,9 +265,21 @@ pub fn read_layer(
         Decoder::Plain(buffered)
     };
     let compressed = !matches!(decoder, Decoder::Plain(_));
+    let expanded = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let meter = Meter {
+        stored: Box::new({
+            let c = shared.clone();
+            move || c.load(std::sync::atomic::Ordering::Relaxed)
+        }),
+        expanded: Box::new({
+            let c = expanded.clone();
+            move || c.load(std::sync::atomic::Ordering::Relaxed)
+        }),
+    };
     let limited = Limited {
         inner: decoder,
         count: 0,
+        shared_count: expanded,
         compressed_count: shared,
         compressed,
         max: opts.max_layer_bytes,
@@ -284,6 +300,7 @@ pub fn read_layer(
             .map_err(|e| layer_err(e.to_string(), Some(e)))?,
         layer,
         opts,
+        &meter,
         &mut out,
     )
     .map_err(|e| layer_err(e.to_string(), Some(e)))?;
@@ -316,10 +333,64 @@ pub fn read_layer(
     Ok(out)
 }
 
+/// How far a layer has been read: bytes of the stored blob, and bytes the tar reader was handed after
+/// decompression. GNU sparse members add zeros the tar crate makes up itself, which neither count sees.
+struct Meter {
+    stored: Box<dyn Fn() -> u64 + Send + Sync>,
+    expanded: Box<dyn Fn() -> u64 + Send + Sync>,
+}
+
+/// Longest path or link target accepted (Linux's `PATH_MAX` is 4 KiB; real layers stay far below this).
+const MAX_PATH_BYTES: usize = 64 << 10;
+/// Largest PAX extended header accepted for one member (its records: path, link, times, xattrs…).
+const MAX_PAX_BYTES: usize = 1 << 20;
+
+/// The first characters of an over-long name, to name it in a diagnostic.
+fn prefix(name: &[u8]) -> String {
+    let cut = name.len().min(100);
+    let mut s = String::from_utf8_lossy(&name[..cut]).into_owned();
+    if cut < name.len() {
+        s.push('…');
+    }
+    s
+}
+
+/// Why a member's names or extended header are refused, before anything copies them.
+fn oversized<R: Read>(entry: &mut tar::Entry<'_, R>) -> Option<String> {
+    let pax: usize = match entry.pax_extensions() {
+        Ok(Some(p)) => p
+            .map(|r| r.map_or(0, |r| r.key_bytes().len() + r.value_bytes().len() + 4))
+            .sum(),
+        _ => 0,
+    };
+    if pax > MAX_PAX_BYTES {
+        return Some(format!(
+            "PAX extended header of {pax} bytes is over the {MAX_PAX_BYTES} byte limit"
+        ));
+    }
+    let path = entry.path_bytes().len();
+    if path > MAX_PATH_BYTES {
+        return Some(format!(
+            "path of {path} bytes is over the {MAX_PATH_BYTES} byte limit"
+        ));
+    }
+    let link = entry.link_name_bytes().map_or(0, |l| l.len());
+    if link > MAX_PATH_BYTES {
+        return Some(format!(
+            "link target of {link} bytes is over the {MAX_PATH_BYTES} byte limit"
+        ));
+    }
+    None
+}
+
+/// A sparse member's expansion below this is never a bomb on its own (a sparse file of a few holes).
+const SPARSE_FLOOR: u64 = 1 << 20;
+
 fn walk_entries<R: Read>(
     entries: tar::Entries<'_, R>,
     layer: &LayerRef,
     opts: &ReadOptions<'_>,
+    meter: &Meter,
     out: &mut LayerContents,
 ) -> io::Result<()> {
     let loc = |path: &str| Location {
@@ -328,8 +399,19 @@ fn walk_entries<R: Read>(
         ..Location::default()
     };
     let mut seen: HashMap<String, usize> = HashMap::new();
+    // Zeros filled in for GNU sparse members so far: they count against the layer's bounds as if they had
+    // been decompressed, since a reader (ours, a visitor's) holds them all the same.
+    let mut filled: u64 = 0;
     for entry in entries {
         let mut entry = entry?;
+        if let Some(why) = oversized(&mut entry) {
+            let name = prefix(&entry.path_bytes());
+            out.diagnostics.push(Diagnostic::error(
+                format!("tar entry '{name}': {why}; entry ignored"),
+                loc(&name),
+            ));
+            continue;
+        }
         let raw_path = entry.path_bytes().into_owned();
         let raw = String::from_utf8_lossy(&raw_path).into_owned();
         let Some(path) = normalize(&raw) else {
@@ -352,6 +434,29 @@ fn walk_entries<R: Read>(
             continue;
         }
         let header = entry.header();
+        let stored_len = header.entry_size().unwrap_or(0);
+        let fill = entry.size().saturating_sub(stored_len);
+        // A member that expands past the ratio on its own is listed but never read: its content is zeros.
+        let over_ratio = fill > 0
+            && entry.size() > SPARSE_FLOOR
+            && entry.size() / stored_len.max(1) > opts.max_ratio;
+        if fill > 0 {
+            filled = filled.saturating_add(fill);
+            let total = (meter.expanded)().saturating_add(filled);
+            if total > opts.max_layer_bytes {
+                return Err(io::Error::other(format!(
+                    "sparse files expand past the limit of {} bytes (possible decompression bomb)",
+                    opts.max_layer_bytes
+                )));
+            }
+            let stored = (meter.stored)().max(1);
+            if total > opts.bomb_floor_bytes && total / stored > opts.max_ratio {
+                return Err(io::Error::other(format!(
+                    "sparse files expand more than {}x ({total} bytes from {stored}; possible decompression bomb)",
+                    opts.max_ratio
+                )));
+            }
+        }
         let mode = header.mode().unwrap_or(0);
         let uid = header.uid().unwrap_or(0);
         let gid = header.gid().unwrap_or(0);
@@ -391,6 +496,7 @@ fn walk_entries<R: Read>(
         let visit = opts
             .visit
             .filter(|_| matches!(kind, NodeKind::File { size } if size <= opts.visit_max_bytes));
+        let visit = visit.filter(|_| !over_ratio);
         if let (Some(visit), NodeKind::File { size }) = (visit, &kind)
             && !((opts.wanted)(&path) && *size <= opts.max_file_bytes)
         {
@@ -402,7 +508,15 @@ fn walk_entries<R: Read>(
             && (opts.wanted)(&path)
         {
             {
-                if size > opts.max_file_bytes {
+                if over_ratio {
+                    out.diagnostics.push(Diagnostic::warning(
+                        format!(
+                            "sparse file of {size} bytes stores only {stored_len}; not read (more than {}x)",
+                            opts.max_ratio
+                        ),
+                        loc(&path),
+                    ));
+                } else if size > opts.max_file_bytes {
                     out.diagnostics.push(Diagnostic::warning(
                         format!(
                             "file of {size} bytes is over the {} byte limit; not read",
@@ -617,12 +731,18 @@ pub fn read_layer_file(
     };
     let (parsed, hashed) = rayon::join(
         || -> Result<LayerContents, SourceError> {
+            // Parsed by seeking: the whole blob is what the layer stores and expands to.
+            let len = section.len;
+            let meter = Meter {
+                stored: Box::new(move || len),
+                expanded: Box::new(move || len),
+            };
             let mut archive = tar::Archive::new(section);
             let mut out = LayerContents::default();
             let entries = archive
                 .entries_with_seek()
                 .map_err(|e| layer_err(e.to_string(), Some(e)))?;
-            walk_entries(entries, layer, opts, &mut out)
+            walk_entries(entries, layer, opts, &meter, &mut out)
                 .map_err(|e| layer_err(e.to_string(), Some(e)))?;
             Ok(out)
         },
