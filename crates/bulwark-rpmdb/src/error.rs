@@ -25,6 +25,10 @@ pub enum RpmDbError {
     /// The SQLite database has no plain `Packages` table (missing, a view, or a virtual table).
     #[error("rpmdb.sqlite has no Packages table")]
     NoPackagesTable,
+    /// The `Packages` table is not what rpm writes: a generated column (computed on every read, so a few
+    /// KiB could stand for gigabytes) or blobs larger than the file holds.
+    #[error("rpmdb.sqlite: {0}")]
+    Schema(String),
     /// The private temporary copy of the SQLite database could not be written.
     #[error("failed to stage rpmdb.sqlite in a temporary directory")]
     TempCopy(#[source] io::Error),

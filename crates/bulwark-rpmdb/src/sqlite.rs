@@ -62,6 +62,27 @@ pub fn read_sqlite(db: &[u8], wal: Option<&[u8]>) -> Result<Vec<RpmPackage>, Rpm
                     .starts_with("CREATE VIRTUAL") => {}
             _ => return Err(RpmDbError::NoPackagesTable),
         }
+        // rpm's table holds stored columns only. A generated column (`blob GENERATED ALWAYS AS
+        // (zeroblob(900000000)) VIRTUAL`) costs nothing on disk and gigabytes per row read: refused.
+        // `table_xinfo`'s `hidden` is 2 or 3 for generated columns.
+        let mut columns = conn
+            .prepare("SELECT name, hidden FROM pragma_table_xinfo('Packages')")
+            .map_err(RpmDbError::Sqlite)?;
+        let columns: Vec<(String, i64)> = columns
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .map_err(RpmDbError::Sqlite)?
+            .collect::<Result<_, _>>()
+            .map_err(RpmDbError::Sqlite)?;
+        if let Some((name, _)) = columns.iter().find(|(_, hidden)| *hidden != 0) {
+            return Err(RpmDbError::Schema(format!(
+                "column Packages.{name} is generated or hidden, which rpm never writes; refused"
+            )));
+        }
+        for want in ["hnum", "blob"] {
+            if !columns.iter().any(|(n, _)| n.eq_ignore_ascii_case(want)) {
+                return Err(RpmDbError::Schema(format!("Packages has no {want} column")));
+            }
+        }
         // Belt and braces: abort after a VM budget proportional to the input. A well-formed
         // database needs a few instructions per row; this allows far more.
         let budget = 10_000 + (db.len() + wal.map_or(0, <[u8]>::len)) / 64;
@@ -77,12 +98,30 @@ pub fn read_sqlite(db: &[u8], wal: Option<&[u8]>) -> Result<Vec<RpmPackage>, Rpm
         let mut stmt = conn
             .prepare("SELECT hnum, blob FROM Packages ORDER BY hnum")
             .map_err(RpmDbError::Sqlite)?;
-        stmt.query_map([], |row| {
-            Ok((row.get::<_, i64>(0)?, row.get::<_, Vec<u8>>(1)?))
-        })
-        .map_err(RpmDbError::Sqlite)?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(RpmDbError::Sqlite)?
+        // Stored blobs cannot hold more than the files do; more means something computed them.
+        let limit = db.len() + wal.map_or(0, <[u8]>::len);
+        let mut total = 0usize;
+        let mut rows = Vec::new();
+        let mut q = stmt.query([]).map_err(RpmDbError::Sqlite)?;
+        while let Some(row) = q.next().map_err(RpmDbError::Sqlite)? {
+            let blob = row.get_ref(1).map_err(RpmDbError::Sqlite)?;
+            let len = blob
+                .as_bytes_or_null()
+                .ok()
+                .flatten()
+                .map_or(0, <[u8]>::len);
+            total = total.saturating_add(len);
+            if total > limit {
+                return Err(RpmDbError::Schema(format!(
+                    "the Packages blobs add up to more than the {limit} bytes of the database; refused"
+                )));
+            }
+            rows.push((
+                row.get::<_, i64>(0).map_err(RpmDbError::Sqlite)?,
+                row.get::<_, Vec<u8>>(1).map_err(RpmDbError::Sqlite)?,
+            ));
+        }
+        rows
     };
     // Removing the directory explicitly surfaces nothing useful on failure; drop does it.
     drop(dir);
@@ -137,6 +176,23 @@ mod tests {
         assert_eq!(names(read_sqlite(&db, None).unwrap()), ["in-main"]);
         assert_eq!(names(read_sqlite(&db, Some(&[])).unwrap()), ["in-main"]);
         drop(conn);
+    }
+
+    #[test]
+    fn generated_columns_are_refused_before_any_row_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("g.sqlite");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, x INTEGER, \
+             blob BLOB GENERATED ALWAYS AS (zeroblob(900000000)) VIRTUAL);
+             INSERT INTO Packages (hnum, x) VALUES (1, 1), (2, 2);",
+        )
+        .unwrap();
+        drop(conn);
+        let bytes = fs::read(&path).unwrap();
+        let e = read_sqlite(&bytes, None).unwrap_err().to_string();
+        assert!(e.contains("generated"), "{e}");
     }
 
     #[test]

@@ -380,3 +380,46 @@ fn long_symlink_targets_resolve_in_linear_time() {
         "{diags:?}"
     );
 }
+
+/// #3: an `rpmdb.sqlite` whose `Packages.blob` is a generated column (`zeroblob(900000000)`, a few KiB on
+/// disk) is refused before any row is read, instead of materialising 900 MB per row.
+#[test]
+fn case3_rpmdb_generated_column_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rpmdb.sqlite");
+    let ok = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); \
+             c.execute('CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, x INTEGER, blob BLOB GENERATED ALWAYS AS (zeroblob(900000000)) VIRTUAL)'); \
+             c.executemany('INSERT INTO Packages (hnum, x) VALUES (?, ?)', [(i, i) for i in range(1, 9)]); c.commit()",
+        )
+        .arg(&db)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "python3 sqlite3");
+    let bytes = std::fs::read(&db).unwrap();
+    let layer = tar(&[
+        file("etc/os-release", "ID=rocky\nVERSION_ID=\"9.3\"\n"),
+        entry("var/lib/rpm/rpmdb.sqlite", b'0', "", &bytes),
+    ]);
+    let img = dir.path().join("img");
+    layout(&img, &[gzip(&layer)], &[], &[]);
+    let start = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args(["sbom", "-f", "json"])
+        .arg(&img)
+        .output()
+        .unwrap();
+    assert!(start.elapsed() < Duration::from_secs(30));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let msgs: Vec<String> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["message"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(msgs.iter().any(|m| m.contains("generated")), "{msgs:?}");
+}
