@@ -2,51 +2,17 @@
 //! theirs), each with a small input and a deadline, so a hang fails the test instead of stalling CI. CI also
 //! runs this file under `prlimit --as=1G`.
 
-use std::io::Read;
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Runs bulwark with a deadline; a run that is still going then is killed and fails the test.
 fn run(args: &[&str], dir: &Path, stdin: Stdio, deadline: Duration) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bulwark"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(stdin)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run bulwark");
-    // Drain the pipes while waiting, so a large report cannot block the child.
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let o = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out.read_to_end(&mut v);
-        v
-    });
-    let e = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err.read_to_end(&mut v);
-        v
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if start.elapsed() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("bulwark {args:?} still running after {deadline:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Output {
-        status,
-        stdout: o.join().unwrap(),
-        stderr: e.join().unwrap(),
-    }
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bulwark"));
+    cmd.args(args).current_dir(dir).stdin(stdin);
+    common::output_within(cmd, deadline)
 }
 
 const PRIVILEGED_POD: &str = "apiVersion: v1

@@ -4,8 +4,10 @@
 //! `TcpListener`s on 127.0.0.1 (and python3's `ssl` for the TLS case); DBs are built by `bulwark db build` and
 //! altered with python3's `sqlite3`, as the red team's generator did.
 
+mod common;
+
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -14,8 +16,8 @@ use std::time::{Duration, Instant};
 
 /// Runs bulwark with a deadline and extra environment; a run still going then is killed and fails the test.
 fn run_env(args: &[&str], dir: &Path, env: &[(&str, &str)], deadline: Duration) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bulwark"))
-        .args(args)
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bulwark"));
+    cmd.args(args)
         .current_dir(dir)
         // No Docker credentials, DB or cache from the machine running the tests.
         .env("HOME", dir)
@@ -24,40 +26,8 @@ fn run_env(args: &[&str], dir: &Path, env: &[(&str, &str)], deadline: Duration) 
         .env_remove("XDG_CACHE_HOME")
         .env("NO_COLOR", "1")
         .envs(env.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run bulwark");
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let o = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out.read_to_end(&mut v);
-        v
-    });
-    let e = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err.read_to_end(&mut v);
-        v
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if start.elapsed() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("bulwark {args:?} still running after {deadline:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Output {
-        status,
-        stdout: o.join().unwrap(),
-        stderr: e.join().unwrap(),
-    }
+        .stdin(Stdio::null());
+    common::output_within(cmd, deadline)
 }
 
 fn run(args: &[&str], dir: &Path, deadline: Duration) -> Output {
