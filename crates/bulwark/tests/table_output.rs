@@ -38,28 +38,17 @@ fn stdout(o: &Output) -> String {
 fn db() -> &'static Path {
     static DB: OnceLock<PathBuf> = OnceLock::new();
     DB.get_or_init(|| {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = dir.join("table-output.db");
-        let v = fixtures().join("vulndata");
-        let t = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bulwark-vulndb/testdata");
-        let s = |p: PathBuf| p.display().to_string();
-        let args = [
-            "db".to_string(),
-            "build".into(),
-            "-q".into(),
-            "-o".into(),
-            s(db.clone()),
-            "--osv".into(),
-            s(v.join("osv/PyPI-all.zip")),
-            "--osv".into(),
-            s(t.join("osv-npm")),
-            "--debian".into(),
-            s(t.join("debian/bookworm-app-tracker.json")),
-        ];
-        let a: Vec<&str> = args.iter().map(String::as_str).collect();
-        run(None, &a);
-        db
+        common::build_db(
+            "table-output.db",
+            &[
+                ("--osv", fixtures().join("vulndata/osv/PyPI-all.zip")),
+                ("--osv", common::vulndb_testdata("osv-npm")),
+                (
+                    "--debian",
+                    common::vulndb_testdata("debian/bookworm-app-tracker.json"),
+                ),
+            ],
+        )
     })
 }
 

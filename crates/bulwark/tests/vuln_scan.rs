@@ -13,45 +13,24 @@ fn db() -> &'static Path {
     static DB: OnceLock<PathBuf> = OnceLock::new();
     DB.get_or_init(|| {
         // Rebuilt on every run, in cargo's scratch space for integration tests.
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = dir.join("fixtures.db");
-        let v = fixtures().join("vulndata");
-        let t = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bulwark-vulndb/testdata");
-        let s = |p: PathBuf| p.display().to_string();
-        let args = [
-            "db".to_string(),
-            "build".into(),
-            "-q".into(),
-            "-o".into(),
-            s(db.clone()),
-            "--osv".into(),
-            s(v.join("osv/PyPI-all.zip")),
-            "--osv".into(),
-            s(v.join("osv/Go-all.zip")),
-            "--osv".into(),
-            s(v.join("osv/crates.io-all.zip")),
-            "--osv".into(),
-            s(v.join("osv/AlmaLinux-all.zip")),
-            "--osv".into(),
-            s(t.join("osv-npm")),
-            "--debian".into(),
-            s(t.join("debian/bookworm-app-tracker.json")),
-            "--secdb".into(),
-            s(v.join("alpine-secdb")),
-            "--secdb".into(),
-            s(t.join("alpine-secdb")),
-            "--kev".into(),
-            s(v.join("kev/known_exploited_vulnerabilities.json")),
-        ];
-        let a: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = bulwark(&a);
-        assert!(
-            out.status.success(),
-            "db build: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        db
+        let v = |rel: &str| fixtures().join("vulndata").join(rel);
+        common::build_db(
+            "fixtures.db",
+            &[
+                ("--osv", v("osv/PyPI-all.zip")),
+                ("--osv", v("osv/Go-all.zip")),
+                ("--osv", v("osv/crates.io-all.zip")),
+                ("--osv", v("osv/AlmaLinux-all.zip")),
+                ("--osv", common::vulndb_testdata("osv-npm")),
+                (
+                    "--debian",
+                    common::vulndb_testdata("debian/bookworm-app-tracker.json"),
+                ),
+                ("--secdb", v("alpine-secdb")),
+                ("--secdb", common::vulndb_testdata("alpine-secdb")),
+                ("--kev", v("kev/known_exploited_vulnerabilities.json")),
+            ],
+        )
     })
 }
 

@@ -140,3 +140,37 @@ pub fn output_within(mut cmd: Command, deadline: std::time::Duration) -> Output 
         stderr: e.join().unwrap(),
     }
 }
+
+/// `crates/bulwark-vulndb/testdata/<rel>`: the small hand-made and generated feeds.
+pub fn vulndb_testdata(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../bulwark-vulndb/testdata")
+        .join(rel)
+}
+
+/// Builds a vulnerability DB named `name` in cargo's scratch space for integration tests from `feeds`
+/// (`("--osv", path)`, …) with `bulwark db build`, failing the test with its stderr if the build fails.
+pub fn build_db(name: &str, feeds: &[(&str, PathBuf)]) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join(name);
+    let mut args = vec![
+        "db".to_string(),
+        "build".into(),
+        "-q".into(),
+        "-o".into(),
+        db.display().to_string(),
+    ];
+    for (flag, path) in feeds {
+        args.push((*flag).to_string());
+        args.push(path.display().to_string());
+    }
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = bulwark(&a);
+    assert!(
+        out.status.success(),
+        "db build: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    db
+}
