@@ -16,13 +16,13 @@ if [ $# -gt 0 ]; then targets=("$@"); else
 fi
 runs=RUNS.tsv
 [ -e "$runs" ] || printf 'date\tcommit\ttarget\tseconds\truns\tcov\tft\tcorpus\tresult\n' >"$runs"
-commit=$(git rev-parse --short=12 HEAD)
 cargo +nightly fuzz build -O "${targets[@]:0:1}" >/dev/null 2>&1 || true
 for t in "${targets[@]}"; do
   if [ -z "${FUZZ_FORCE:-}" ] && awk -F'\t' -v t="$t" -v s="$secs" \
       '$3==t && $4>=s && $9=="ok" {f=1} END {exit !f}' "$runs"; then
     echo "$t: already recorded"; continue
   fi
+  commit=$(git rev-parse --short=12 HEAD)
   mkdir -p "corpus/$t"
   log=$(mktemp)
   start=$(date +%s)
