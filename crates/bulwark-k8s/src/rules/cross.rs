@@ -16,7 +16,29 @@ pub fn gather(objects: &[Object<'_>]) -> Cluster {
     for o in objects {
         let doc = o.doc;
         let ns = o.namespace.clone().unwrap_or_else(|| "default".into());
+        c.inventory.add(o);
         match o.kind.as_str() {
+            "PodDisruptionBudget" => {
+                // policy/v1: an empty selector selects every pod of the namespace, an absent one none.
+                if let Some(sel) = doc.path(o.node, &["spec", "selector"]) {
+                    c.inventory
+                        .pdbs
+                        .entry(ns)
+                        .or_default()
+                        .push(selector(doc, sel, false));
+                }
+            }
+            "HorizontalPodAutoscaler" => {
+                if let Some(r) = doc.path(o.node, &["spec", "scaleTargetRef"]) {
+                    let field =
+                        |k: &str| doc.get(r, k).and_then(|v| doc.text(v)).unwrap_or_default();
+                    c.inventory.hpa_targets.insert((
+                        ns,
+                        field("kind").to_string(),
+                        field("name").to_string(),
+                    ));
+                }
+            }
             "Namespace" => {
                 // Strict, as the admission controller parses them: a present but invalid label evaluates as
                 // `restricted` / `latest` (api/helpers.go `ParseLevel`, `ParseVersion`).
@@ -196,6 +218,69 @@ fn collect_backend_services(
     }
 }
 
+/// Kinds without a namespace that the dangling-reference rules look up.
+const CLUSTER_SCOPED: &[&str] = &[
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "Namespace",
+    "PriorityClass",
+];
+
+/// What exists in the input: every object by kind, namespace and name, PodDisruptionBudget selectors and the
+/// objects HorizontalPodAutoscalers scale.
+///
+/// The dangling-reference rules report a reference only when the input plausibly holds the whole app: when it
+/// holds at least one object of the referenced kind in the referenced namespace ([`Inventory::count`]). A chart
+/// that ships ServiceAccounts and names one it does not ship has a typo; a manifest that ships none relies on
+/// accounts made elsewhere.
+#[derive(Debug, Default)]
+pub struct Inventory {
+    /// `(kind, namespace, name)`; namespace `""` for cluster-scoped kinds, `default` when a namespaced object
+    /// names none.
+    names: HashSet<(String, String, String)>,
+    /// `(kind, namespace)` → number of objects.
+    kinds: HashMap<(String, String), usize>,
+    /// PodDisruptionBudget selectors per namespace.
+    pub pdbs: HashMap<String, Vec<crate::model::Selector>>,
+    /// `(namespace, kind, name)` of every object an HPA's `scaleTargetRef` names.
+    pub hpa_targets: HashSet<(String, String, String)>,
+}
+
+impl Inventory {
+    fn scope<'s>(kind: &str, ns: &'s str) -> &'s str {
+        if CLUSTER_SCOPED.contains(&kind) {
+            ""
+        } else {
+            ns
+        }
+    }
+
+    fn add(&mut self, o: &Object<'_>) {
+        let ns = o.namespace.as_deref().unwrap_or("default");
+        let ns = Self::scope(&o.kind, ns).to_string();
+        *self.kinds.entry((o.kind.clone(), ns.clone())).or_default() += 1;
+        self.names.insert((o.kind.clone(), ns, o.name.clone()));
+    }
+
+    /// Whether the input holds `kind` `name` in namespace `ns` (ignored for cluster-scoped kinds).
+    #[must_use]
+    pub fn has(&self, kind: &str, ns: &str, name: &str) -> bool {
+        let ns = Self::scope(kind, ns);
+        self.names
+            .contains(&(kind.to_string(), ns.to_string(), name.to_string()))
+    }
+
+    /// How many objects of `kind` the input holds in namespace `ns` (ignored for cluster-scoped kinds).
+    #[must_use]
+    pub fn count(&self, kind: &str, ns: &str) -> usize {
+        let ns = Self::scope(kind, ns);
+        self.kinds
+            .get(&(kind.to_string(), ns.to_string()))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
 /// How a workload can be reached from outside its pod network.
 #[must_use]
 pub fn exposure(obj: &Object<'_>, c: &Cluster) -> Vec<String> {
@@ -237,4 +322,38 @@ pub fn exposure(obj: &Object<'_>, c: &Cluster) -> Vec<String> {
         }
     }
     out
+}
+
+/// Kinds whose `spec.replicas` sets how many pods run (the last two once the model builds their templates).
+pub(crate) const REPLICATED: &[&str] = &[
+    "Deployment",
+    "StatefulSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "DeploymentConfig",
+    "Rollout",
+];
+
+/// `spec.replicas` of a replicated workload: the `replicas:` key when present, and the count (1 when unset, the
+/// API default).
+pub(crate) fn replicas(cx: &mut crate::rule::Cx<'_, '_>) -> (Option<crate::yaml::NodeId>, i64) {
+    let spec = cx.map(Some(cx.obj.node), "spec").map(|(_, s)| s);
+    match cx.int(spec, "replicas") {
+        Some((k, n)) => (Some(k), n),
+        None => (None, 1),
+    }
+}
+
+/// Whether a HorizontalPodAutoscaler in the input scales this object.
+#[must_use]
+pub(crate) fn autoscaled(obj: &Object<'_>, c: &Cluster) -> bool {
+    let ns = obj.namespace.as_deref().unwrap_or("default");
+    c.inventory
+        .hpa_targets
+        .contains(&(ns.to_string(), obj.kind.clone(), obj.name.clone()))
+}
+
+/// Whether the workload runs more than one pod: `replicas` of 2 or more, or an HPA scales it.
+pub(crate) fn multi_replica(cx: &mut crate::rule::Cx<'_, '_>) -> bool {
+    replicas(cx).1 >= 2 || autoscaled(cx.obj, cx.cluster)
 }
