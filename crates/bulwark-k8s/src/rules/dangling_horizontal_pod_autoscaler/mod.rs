@@ -82,7 +82,8 @@ impl Rule for DanglingHorizontalPodAutoscaler {
         };
         let ns = cx.obj.namespace.clone().unwrap_or_else(|| "default".into());
         let inv = &cx.cluster.inventory;
-        if inv.count(kind, &ns) == 0 || inv.has(kind, &ns, name) {
+        let explicit = cx.obj.namespace.as_deref();
+        if !inv.count(kind, explicit) || inv.has(kind, explicit, name) {
             return;
         }
         cx.report(

@@ -82,7 +82,8 @@ impl Rule for DanglingIngress {
 
     fn check(&self, cx: &mut Cx<'_, '_>) {
         let ns = cx.obj.namespace.clone().unwrap_or_else(|| "default".into());
-        if cx.cluster.inventory.count("Service", &ns) == 0 {
+        let explicit = cx.obj.namespace.clone();
+        if !cx.cluster.inventory.count("Service", explicit.as_deref()) {
             return; // no Service of this namespace in the input: they may be deployed elsewhere
         }
         let Some((_, spec)) = cx.map(Some(cx.obj.node), "spec") else {
@@ -111,7 +112,11 @@ impl Rule for DanglingIngress {
             let Some((k, name)) = backend_service(cx, b) else {
                 continue;
             };
-            if !cx.cluster.inventory.has("Service", &ns, name) {
+            if !cx
+                .cluster
+                .inventory
+                .has("Service", explicit.as_deref(), name)
+            {
                 cx.report(
                     k,
                     format!(

@@ -47,6 +47,8 @@ use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
 use crate::rules::util::*;
 use bulwark_types::Severity;
 
+use crate::rules::cross::same_namespace;
+
 pub(crate) struct DanglingNetworkPolicy;
 
 static META: RuleMeta = RuleMeta {
@@ -80,9 +82,18 @@ impl Rule for DanglingNetworkPolicy {
             return; // `{}` selects every pod; expressions alone are assumed to select some
         }
         let ns = cx.obj.namespace.clone().unwrap_or_else(|| "default".into());
-        let Some(pods) = cx.cluster.pod_labels.get(&ns) else {
+        let explicit = cx.obj.namespace.as_deref();
+        let pods: Vec<&Vec<(String, String)>> = cx
+            .cluster
+            .inventory
+            .pods
+            .iter()
+            .filter(|(pns, _)| same_namespace(pns.as_deref(), explicit))
+            .map(|(_, l)| l)
+            .collect();
+        if pods.is_empty() {
             return; // no workload of this namespace in the input: it may live elsewhere
-        };
+        }
         if !pods.iter().any(|l| sel.matches(l)) {
             let want = sel
                 .labels

@@ -97,7 +97,9 @@ impl Rule for DanglingRoleBinding {
         }
         let ns = cx.obj.namespace.clone().unwrap_or_else(|| "default".into());
         let inv = &cx.cluster.inventory;
-        if built_in(kind, &ns, name) || inv.count(kind, &ns) == 0 || inv.has(kind, &ns, name) {
+        let explicit = cx.obj.namespace.as_deref();
+        if built_in(kind, &ns, name) || !inv.count(kind, explicit) || inv.has(kind, explicit, name)
+        {
             return;
         }
         let scope = if kind == "Role" {

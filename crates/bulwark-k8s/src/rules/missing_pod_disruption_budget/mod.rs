@@ -41,7 +41,7 @@ use crate::model::*;
 use crate::pss::{Level, Version};
 #[allow(unused_imports)]
 use crate::rule::{Cx, PssControl, Rule, RuleMeta, Targets, describe};
-use crate::rules::cross::{REPLICATED, multi_replica, replicas};
+use crate::rules::cross::{REPLICATED, multi_replica, replicas, same_namespace};
 #[allow(unused_imports, clippy::wildcard_imports)]
 use crate::rules::util::*;
 use bulwark_types::Severity;
@@ -73,12 +73,13 @@ impl Rule for MissingPodDisruptionBudget {
         }
         let ns = cx.obj.namespace.clone().unwrap_or_else(|| "default".into());
         let labels = cx.obj.pod_labels();
+        let explicit = cx.obj.namespace.as_deref();
         let covered = cx
             .cluster
             .inventory
             .pdbs
-            .get(&ns)
-            .is_some_and(|ps| ps.iter().any(|s| s.matches(&labels)));
+            .iter()
+            .any(|(pns, s)| same_namespace(pns.as_deref(), explicit) && s.matches(&labels));
         if covered {
             return;
         }

@@ -83,7 +83,8 @@ impl Rule for MissingServiceAccount {
         }
         let ns = cx.obj.namespace.clone().unwrap_or_else(|| "default".into());
         let inv = &cx.cluster.inventory;
-        if inv.count("ServiceAccount", &ns) == 0 || inv.has("ServiceAccount", &ns, name) {
+        let explicit = cx.obj.namespace.as_deref();
+        if !inv.count("ServiceAccount", explicit) || inv.has("ServiceAccount", explicit, name) {
             return;
         }
         cx.report(
