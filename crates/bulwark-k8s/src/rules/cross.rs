@@ -245,12 +245,15 @@ pub struct Inventory {
     kinds: HashSet<(String, Option<String>)>,
     /// Label sets of the pods the input may create, by explicit namespace: pod templates, and the labels of
     /// custom resources (an operator's pods often carry them: `metadata.labels`, `spec.podMetadata.labels`).
-    pub pods: Vec<(Option<String>, Vec<(String, String)>)>,
+    pub pods: Vec<(Option<String>, Labels)>,
     /// PodDisruptionBudget selectors by explicit namespace.
     pub pdbs: Vec<(Option<String>, crate::model::Selector)>,
     /// `(explicit namespace, kind, name)` of every object an HPA's `scaleTargetRef` names.
     pub hpa_targets: Vec<(Option<String>, String, String)>,
 }
+
+/// A label set, `(key, value)` pairs.
+pub type Labels = Vec<(String, String)>;
 
 /// Whether an object of explicit namespace `a` can be in the same namespace as one of `b`.
 #[must_use]

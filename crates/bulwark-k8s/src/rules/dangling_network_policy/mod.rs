@@ -83,7 +83,7 @@ impl Rule for DanglingNetworkPolicy {
         }
         let ns = cx.obj.namespace.clone().unwrap_or_else(|| "default".into());
         let explicit = cx.obj.namespace.as_deref();
-        let pods: Vec<&Vec<(String, String)>> = cx
+        let pods: Vec<&crate::rules::cross::Labels> = cx
             .cluster
             .inventory
             .pods
