@@ -13,8 +13,8 @@
 //!
 //! ## Why it matters
 //!
-//! "NetworkPolicies apply to the pods selected by `podSelector`": a policy that selects nothing isolates
-//! nothing. A typo in a label (`app: wbe`) leaves the pods it was written for open to every other pod, while
+//! "Each NetworkPolicy includes a `podSelector` which selects the grouping of pods to which the policy
+//! applies": a policy that selects nothing isolates nothing. A typo in a label (`app: wbe`) leaves the pods it was written for open to every other pod, while
 //! the policy in the repository says they are protected.
 //!
 //! ## Example
