@@ -77,6 +77,11 @@ pub struct ScanOptions {
     pub collect_values: bool,
     /// Run the manifest rules (off when only the values are wanted).
     pub run_rules: bool,
+    /// The Kubernetes version the manifests are meant for (`--k8s-version`): APIs removed by then are
+    /// `removed-api-version`, APIs deprecated by then `deprecated-api-version`.
+    pub k8s_version: pss::Version,
+    /// Optional rule groups (`best-practices`) or optional rules (id or name) to run besides the default ones.
+    pub include: Vec<String>,
 }
 
 impl Default for ScanOptions {
@@ -92,6 +97,8 @@ impl Default for ScanOptions {
             today: ignore::today(),
             collect_values: false,
             run_rules: true,
+            k8s_version: pss::LATEST,
+            include: Vec::new(),
         }
     }
 }
@@ -280,8 +287,20 @@ pub fn scan(inputs: &[Input], opts: &ScanOptions) -> Result<K8sScan, K8sError> {
     let mut sources = Vec::new();
     input::expand(inputs, opts.max_file_size, &mut sources)?;
     for r in &opts.only_rules {
-        if rule_by_id_or_name(r).is_none() {
+        if rule_by_id_or_name(r).is_none() && !rules::GROUPS.iter().any(|(g, _)| g == r) {
             return Err(K8sError::Option(format!("unknown rule '{r}'")));
+        }
+    }
+    for i in &opts.include {
+        if !rules::GROUPS.iter().any(|(g, _)| g == i) && rule_by_id_or_name(i).is_none() {
+            return Err(K8sError::Option(format!(
+                "unknown rule or group '{i}' (groups: {})",
+                rules::GROUPS
+                    .iter()
+                    .map(|(g, _)| *g)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
         }
     }
     let parsed: Vec<Parsed> = sources
@@ -330,7 +349,9 @@ fn collect_objects<'a>(
             problems.extend(local.into_iter().map(|t| (fi, doc, t)));
         }
     }
-    objects.retain(|o| model::KNOWN_KINDS.contains(&o.kind.as_str()));
+    // Objects of other kinds stay: the API-version rules and the dangling-reference rules need every object
+    // (`HorizontalPodAutoscaler`, `PodSecurityPolicy`, a custom resource an HPA scales); only rules with
+    // `Targets::All` look at them, and they are not counted as checked objects.
     objects
 }
 
@@ -345,7 +366,10 @@ fn evaluate(parsed: &[Parsed], opts: &ScanOptions) -> K8sScan {
     }
     let mut problems = Vec::new();
     let objects = collect_objects(parsed, &mut problems);
-    result.objects = objects.len();
+    result.objects = objects
+        .iter()
+        .filter(|o| model::KNOWN_KINDS.contains(&o.kind.as_str()))
+        .count();
     for (fi, doc, t) in problems {
         result
             .diagnostics
@@ -369,30 +393,58 @@ fn evaluate(parsed: &[Parsed], opts: &ScanOptions) -> K8sScan {
     }
 
     // Rule index by kind.
+    // Optional rules (best practices) run when named by `--rules` or included by `--include`.
+    let named = |list: &[String], r: &dyn Rule| {
+        list.iter().any(|o| {
+            o.eq_ignore_ascii_case(r.meta().id)
+                || o == r.meta().name
+                || rules::group_of(r.meta().id).is_some_and(|g| g == o)
+        })
+    };
     let active: Vec<&'static dyn Rule> = RULES
         .iter()
         .copied()
         .filter(|r| {
             opts.run_rules
-                && (opts.only_rules.is_empty()
-                    || opts
-                        .only_rules
-                        .iter()
-                        .any(|o| o == r.meta().id || o == r.meta().name))
+                && if opts.only_rules.is_empty() {
+                    rules::group_of(r.meta().id).is_none() || named(&opts.include, *r)
+                } else {
+                    named(&opts.only_rules, *r)
+                }
         })
         .collect();
     let mut by_kind: HashMap<&str, Vec<&'static dyn Rule>> = HashMap::new();
-    for k in model::KNOWN_KINDS {
+    // The model's kinds, and the kinds a rule names although the model does not build them
+    // (`HorizontalPodAutoscaler`).
+    let mut kinds: Vec<&str> = model::KNOWN_KINDS.to_vec();
+    for r in &active {
+        if let Targets::Kinds(ks) = r.meta().targets {
+            kinds.extend(
+                ks.iter()
+                    .copied()
+                    .filter(|k| !kinds.contains(k))
+                    .collect::<Vec<_>>(),
+            );
+        }
+    }
+    for k in kinds {
         let list = active
             .iter()
             .copied()
             .filter(|r| match r.meta().targets {
-                Targets::Workloads => model::WORKLOAD_KINDS.contains(k),
-                Targets::Kinds(ks) => ks.contains(k),
+                Targets::Workloads => model::WORKLOAD_KINDS.contains(&k),
+                Targets::Kinds(ks) => ks.contains(&k),
+                Targets::All => true,
             })
             .collect();
         by_kind.insert(k, list);
     }
+    // Kinds the model does not know get only the rules that look at every object.
+    let any_kind: Vec<&'static dyn Rule> = active
+        .iter()
+        .copied()
+        .filter(|r| matches!(r.meta().targets, Targets::All))
+        .collect();
 
     let per_object: Vec<ObjectResult> = objects
         .par_iter()
@@ -402,7 +454,7 @@ fn evaluate(parsed: &[Parsed], opts: &ScanOptions) -> K8sScan {
                 &cluster,
                 by_kind
                     .get(obj.kind.as_str())
-                    .map_or(&[][..], Vec::as_slice),
+                    .map_or(any_kind.as_slice(), Vec::as_slice),
                 opts,
             )
         })
@@ -423,7 +475,10 @@ fn evaluate(parsed: &[Parsed], opts: &ScanOptions) -> K8sScan {
         result.suppressed += s;
     }
     if opts.collect_values {
-        for obj in &objects {
+        for obj in objects
+            .iter()
+            .filter(|o| model::KNOWN_KINDS.contains(&o.kind.as_str()))
+        {
             let ignore = ignored_rules(obj);
             values::collect(obj, &ignore, &mut result.values, &mut result.diagnostics);
         }
@@ -519,6 +574,7 @@ fn check_object(
             doc: obj.doc,
             cluster,
             version,
+            k8s_version: opts.k8s_version,
             rule: r.meta(),
             hits: Vec::new(),
             problems: Vec::new(),

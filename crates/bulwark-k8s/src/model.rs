@@ -354,6 +354,8 @@ pub struct Cluster {
     pub ingress_backends: HashMap<String, Vec<String>>,
     /// RBAC: what each service account can do, `namespace/sa -> rule summaries`.
     pub sa_permissions: HashMap<String, Vec<String>>,
+    /// What exists in the input, for dangling references and the best-practices group.
+    pub inventory: crate::rules::cross::Inventory,
 }
 
 /// A label selector (`matchLabels` only; `matchExpressions` make it `complex`).

@@ -13,6 +13,8 @@ pub enum Targets {
     Workloads,
     /// Objects of these kinds.
     Kinds(&'static [&'static str]),
+    /// Every object with an `apiVersion` and a `kind`, including kinds the model does not know.
+    All,
 }
 
 /// A Pod Security Standards control.
@@ -88,6 +90,8 @@ pub struct Cx<'a, 'o> {
     pub cluster: &'a Cluster,
     /// The PSS version in force for this object (the Namespace's enforce-version, else `--pss-version`).
     pub version: Version,
+    /// The Kubernetes version the manifests target (`--k8s-version`).
+    pub k8s_version: Version,
     pub(crate) rule: &'static RuleMeta,
     pub(crate) hits: Vec<Hit>,
     pub(crate) problems: Vec<crate::model::TypeProblem>,

@@ -1,6 +1,7 @@
 //! Runs every rule's `cases/` folder. A case file marks each line where a finding is expected with a trailing
 //! `# expect` comment (`# expect level=restricted` when the PSS level of the hit differs from the rule's), and may
-//! pin the policy version with a `# pss-version: v1.N` header. Files named `good*` must produce no finding.
+//! pin the policy version with a `# pss-version: v1.N` header and the target Kubernetes version with
+//! `# k8s-version: v1.N`. Files named `good*` must produce no finding.
 //! The expectations come from the spec text quoted at the top of each case file, not from Bulwark's output.
 
 use std::path::PathBuf;
@@ -48,6 +49,9 @@ fn every_rule_case() {
             for (i, l) in text.lines().enumerate() {
                 if let Some(v) = l.strip_prefix("# pss-version:") {
                     opts.pss_version = pss::Version::parse(v).expect("pss-version");
+                }
+                if let Some(v) = l.strip_prefix("# k8s-version:") {
+                    opts.k8s_version = pss::Version::parse(v).expect("k8s-version");
                 }
                 if let Some(pos) = l.find("# expect")
                     && pos > 0

@@ -16,7 +16,27 @@ pub fn gather(objects: &[Object<'_>]) -> Cluster {
     for o in objects {
         let doc = o.doc;
         let ns = o.namespace.clone().unwrap_or_else(|| "default".into());
+        c.inventory.add(o);
         match o.kind.as_str() {
+            "PodDisruptionBudget" => {
+                // policy/v1: an empty selector selects every pod of the namespace, an absent one none.
+                if let Some(sel) = doc.path(o.node, &["spec", "selector"]) {
+                    c.inventory
+                        .pdbs
+                        .push((o.namespace.clone(), selector(doc, sel, false)));
+                }
+            }
+            "HorizontalPodAutoscaler" => {
+                if let Some(r) = doc.path(o.node, &["spec", "scaleTargetRef"]) {
+                    let field =
+                        |k: &str| doc.get(r, k).and_then(|v| doc.text(v)).unwrap_or_default();
+                    c.inventory.hpa_targets.push((
+                        o.namespace.clone(),
+                        field("kind").to_string(),
+                        field("name").to_string(),
+                    ));
+                }
+            }
             "Namespace" => {
                 // Strict, as the admission controller parses them: a present but invalid label evaluates as
                 // `restricted` / `latest` (api/helpers.go `ParseLevel`, `ParseVersion`).
@@ -196,6 +216,129 @@ fn collect_backend_services(
     }
 }
 
+/// Kinds without a namespace that the dangling-reference rules look up.
+const CLUSTER_SCOPED: &[&str] = &[
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "Namespace",
+    "PriorityClass",
+];
+
+/// What exists in the input: every object by kind, namespace and name, the label sets pods may carry,
+/// PodDisruptionBudget selectors and the objects HorizontalPodAutoscalers scale.
+///
+/// The dangling-reference rules report a reference only when the input plausibly holds the whole app: when it
+/// holds at least one object of the referenced kind in the referenced namespace ([`Inventory::count`]). A chart
+/// that ships ServiceAccounts and names one it does not ship has a typo; a manifest that ships none relies on
+/// accounts made elsewhere.
+///
+/// An object without `metadata.namespace` lands in whatever namespace it is applied to (`kubectl apply -n`,
+/// `helm install -n`), so it may be in any namespace: it matches a reference from every namespace, and a
+/// reference *from* it matches an object of any namespace.
+#[derive(Debug, Default)]
+pub struct Inventory {
+    /// `(kind, explicit namespace, name)`; `None` for cluster-scoped kinds and objects that name no namespace.
+    names: HashSet<(String, Option<String>, String)>,
+    /// `(kind, name)` in any namespace.
+    anywhere: HashSet<(String, String)>,
+    /// `(kind, explicit namespace)` present in the input.
+    kinds: HashSet<(String, Option<String>)>,
+    /// Label sets of the pods the input may create, by explicit namespace: pod templates, and the labels of
+    /// custom resources (an operator's pods often carry them: `metadata.labels`, `spec.podMetadata.labels`).
+    pub pods: Vec<(Option<String>, Labels)>,
+    /// PodDisruptionBudget selectors by explicit namespace.
+    pub pdbs: Vec<(Option<String>, crate::model::Selector)>,
+    /// `(explicit namespace, kind, name)` of every object an HPA's `scaleTargetRef` names.
+    pub hpa_targets: Vec<(Option<String>, String, String)>,
+}
+
+/// A label set, `(key, value)` pairs.
+pub type Labels = Vec<(String, String)>;
+
+/// Whether an object of explicit namespace `a` can be in the same namespace as one of `b`.
+#[must_use]
+pub fn same_namespace(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a == b,
+        _ => true,
+    }
+}
+
+impl Inventory {
+    fn scope(kind: &str, ns: Option<&str>) -> Option<String> {
+        if CLUSTER_SCOPED.contains(&kind) {
+            None
+        } else {
+            ns.map(str::to_string)
+        }
+    }
+
+    fn add(&mut self, o: &Object<'_>) {
+        let ns = Self::scope(&o.kind, o.namespace.as_deref());
+        self.kinds.insert((o.kind.clone(), ns.clone()));
+        self.anywhere.insert((o.kind.clone(), o.name.clone()));
+        self.names
+            .insert((o.kind.clone(), ns.clone(), o.name.clone()));
+        let doc = o.doc;
+        let labels = |n: Option<crate::yaml::NodeId>| -> Vec<(String, String)> {
+            n.map(|l| {
+                doc.entries(l)
+                    .filter_map(|(k, v)| Some((doc.text(k)?.to_string(), doc.text(v)?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default()
+        };
+        if o.pod.is_some() {
+            let l = o
+                .pod_labels()
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            self.pods.push((ns, l));
+        } else if !crate::model::KNOWN_KINDS.contains(&o.kind.as_str())
+            && o.api_version.contains('.')
+            && !o.api_version.contains("k8s.io/")
+        {
+            for l in [
+                labels(o.metadata.and_then(|m| doc.get(m, "labels"))),
+                labels(doc.path(o.node, &["spec", "podMetadata", "labels"])),
+            ] {
+                if !l.is_empty() {
+                    self.pods.push((ns.clone(), l));
+                }
+            }
+        }
+    }
+
+    /// Whether the input holds `kind` `name` where a reference from an object of explicit namespace `ns` finds
+    /// it (the namespace is ignored for cluster-scoped kinds).
+    #[must_use]
+    pub fn has(&self, kind: &str, ns: Option<&str>, name: &str) -> bool {
+        let Some(ns) = Self::scope(kind, ns) else {
+            return self
+                .anywhere
+                .contains(&(kind.to_string(), name.to_string()));
+        };
+        self.names
+            .contains(&(kind.to_string(), Some(ns), name.to_string()))
+            || self
+                .names
+                .contains(&(kind.to_string(), None, name.to_string()))
+    }
+
+    /// Whether the input holds any object of `kind` where a reference from explicit namespace `ns` looks.
+    #[must_use]
+    pub fn count(&self, kind: &str, ns: Option<&str>) -> bool {
+        match Self::scope(kind, ns) {
+            None => self.kinds.iter().any(|(k, _)| k == kind),
+            Some(ns) => {
+                self.kinds.contains(&(kind.to_string(), Some(ns)))
+                    || self.kinds.contains(&(kind.to_string(), None))
+            }
+        }
+    }
+}
+
 /// How a workload can be reached from outside its pod network.
 #[must_use]
 pub fn exposure(obj: &Object<'_>, c: &Cluster) -> Vec<String> {
@@ -237,4 +380,39 @@ pub fn exposure(obj: &Object<'_>, c: &Cluster) -> Vec<String> {
         }
     }
     out
+}
+
+/// Kinds whose `spec.replicas` sets how many pods run (the last two once the model builds their templates).
+pub(crate) const REPLICATED: &[&str] = &[
+    "Deployment",
+    "StatefulSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "DeploymentConfig",
+    "Rollout",
+];
+
+/// `spec.replicas` of a replicated workload: the `replicas:` key when present, and the count (1 when unset, the
+/// API default).
+pub(crate) fn replicas(cx: &mut crate::rule::Cx<'_, '_>) -> (Option<crate::yaml::NodeId>, i64) {
+    let spec = cx.map(Some(cx.obj.node), "spec").map(|(_, s)| s);
+    match cx.int(spec, "replicas") {
+        Some((k, n)) => (Some(k), n),
+        None => (None, 1),
+    }
+}
+
+/// Whether a HorizontalPodAutoscaler in the input scales this object.
+#[must_use]
+pub(crate) fn autoscaled(obj: &Object<'_>, c: &Cluster) -> bool {
+    c.inventory.hpa_targets.iter().any(|(ns, kind, name)| {
+        *kind == obj.kind
+            && *name == obj.name
+            && same_namespace(ns.as_deref(), obj.namespace.as_deref())
+    })
+}
+
+/// Whether the workload runs more than one pod: `replicas` of 2 or more, or an HPA scales it.
+pub(crate) fn multi_replica(cx: &mut crate::rule::Cx<'_, '_>) -> bool {
+    replicas(cx).1 >= 2 || autoscaled(cx.obj, cx.cluster)
 }

@@ -1,5 +1,6 @@
 //! The rule registry: every rule, in one explicit list. Add a rule by adding its folder and one line here.
 
+pub mod api_lifecycle;
 pub mod cross;
 pub mod score;
 pub(crate) mod util;
@@ -52,6 +53,20 @@ mod unsafe_sysctls;
 mod windows_host_process;
 mod workload_without_network_policy;
 mod writable_root_filesystem;
+// Dangling references, API versions and the optional best-practices group (BW-K8S-0080…).
+mod dangling_horizontal_pod_autoscaler;
+mod dangling_ingress;
+mod dangling_network_policy;
+mod dangling_role_binding;
+mod deprecated_api_version;
+mod duplicate_env_var;
+mod low_replica_count;
+mod missing_anti_affinity;
+mod missing_pod_disruption_budget;
+mod missing_priority_class;
+mod missing_service_account;
+mod probe_port_not_exposed;
+mod removed_api_version;
 
 use crate::rule::Rule;
 
@@ -105,7 +120,42 @@ pub static RULES: &[&dyn Rule] = &[
     &rbac_token_create::RbacTokenCreate,
     &system_masters_binding::SystemMastersBinding,
     &default_namespace::DefaultNamespace,
+    &dangling_network_policy::DanglingNetworkPolicy,
+    &dangling_ingress::DanglingIngress,
+    &dangling_horizontal_pod_autoscaler::DanglingHorizontalPodAutoscaler,
+    &dangling_role_binding::DanglingRoleBinding,
+    &missing_service_account::MissingServiceAccount,
+    &removed_api_version::RemovedApiVersion,
+    &deprecated_api_version::DeprecatedApiVersion,
+    &low_replica_count::LowReplicaCount,
+    &missing_anti_affinity::MissingAntiAffinity,
+    &missing_pod_disruption_budget::MissingPodDisruptionBudget,
+    &missing_priority_class::MissingPriorityClass,
+    &probe_port_not_exposed::ProbePortNotExposed,
+    &duplicate_env_var::DuplicateEnvVar,
 ];
+
+/// Optional rule groups, off by default: `--include best-practices` (or a rule's id or name) runs them.
+pub const GROUPS: &[(&str, &[&str])] = &[(
+    "best-practices",
+    &[
+        "BW-K8S-0087",
+        "BW-K8S-0088",
+        "BW-K8S-0089",
+        "BW-K8S-0090",
+        "BW-K8S-0091",
+        "BW-K8S-0092",
+    ],
+)];
+
+/// The optional group a rule belongs to; `None` for rules that run by default.
+#[must_use]
+pub fn group_of(id: &str) -> Option<&'static str> {
+    GROUPS
+        .iter()
+        .find(|(_, ids)| ids.contains(&id))
+        .map(|(g, _)| *g)
+}
 
 /// Looks a rule up by id (`BW-K8S-0002`, case-insensitive) or name (`privileged-container`).
 #[must_use]
@@ -166,4 +216,17 @@ pub const RULE_DIRS: &[(&str, &str)] = &[
     ("BW-K8S-0046", "rbac_token_create"),
     ("BW-K8S-0047", "system_masters_binding"),
     ("BW-K8S-0048", "default_namespace"),
+    ("BW-K8S-0080", "dangling_network_policy"),
+    ("BW-K8S-0081", "dangling_ingress"),
+    ("BW-K8S-0082", "dangling_horizontal_pod_autoscaler"),
+    ("BW-K8S-0083", "dangling_role_binding"),
+    ("BW-K8S-0084", "missing_service_account"),
+    ("BW-K8S-0085", "removed_api_version"),
+    ("BW-K8S-0086", "deprecated_api_version"),
+    ("BW-K8S-0087", "low_replica_count"),
+    ("BW-K8S-0088", "missing_anti_affinity"),
+    ("BW-K8S-0089", "missing_pod_disruption_budget"),
+    ("BW-K8S-0090", "missing_priority_class"),
+    ("BW-K8S-0091", "probe_port_not_exposed"),
+    ("BW-K8S-0092", "duplicate_env_var"),
 ];

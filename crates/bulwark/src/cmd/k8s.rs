@@ -27,6 +27,20 @@ pub(crate) struct K8sArgs {
     /// Pod Security Standards policy version (`v1.N` or `latest`); a Namespace's enforce-version label wins.
     #[arg(long = "pss-version", default_value = "latest")]
     pub(crate) pss_version: String,
+    /// Kubernetes version the manifests are deployed to (`v1.N`, `v1.N.P` or `latest`): API versions it no
+    /// longer serves are HIGH findings (removed-api-version), ones it deprecated LOW (deprecated-api-version).
+    #[arg(
+        long = "k8s-version",
+        visible_alias = "target-version",
+        value_name = "VERSION",
+        default_value = "latest"
+    )]
+    pub(crate) k8s_version: String,
+    /// Optional rules to run besides the default ones (comma-separated): the group `best-practices` (replicas,
+    /// anti-affinity, PodDisruptionBudget, priorityClassName, probe ports, duplicate env vars) or a rule's id
+    /// or name.
+    #[arg(long, value_delimiter = ',', value_name = "GROUP|RULE")]
+    pub(crate) include: Vec<String>,
     #[command(flatten)]
     pub(crate) out: super::image::OutputArgs,
     /// Exit 1 when a reported finding has at least this severity; with --compliance, also when a control of
@@ -64,6 +78,20 @@ pub(crate) fn scan(args: &K8sArgs) -> anyhow::Result<Outcome> {
             args.pss_version
         )
     })?;
+    // `v1.30.2` names a patch release; API availability only changes with the minor version.
+    let k8s_version = {
+        let v = args.k8s_version.trim();
+        let minor_only = match v.match_indices('.').nth(1) {
+            Some((i, _)) => &v[..i],
+            None => v,
+        };
+        pss::Version::parse(minor_only).with_context(|| {
+            format!(
+                "invalid --k8s-version '{}' (expected v1.N, v1.N.P or latest)",
+                args.k8s_version
+            )
+        })?
+    };
     let framework = match &args.compliance {
         Some(f) => Some(Framework::parse(f).with_context(|| {
             format!("unknown --compliance '{f}' (expected pss-baseline, pss-restricted, cis, nsa, nist-800-190 or pci-dss)")
@@ -103,6 +131,8 @@ pub(crate) fn scan(args: &K8sArgs) -> anyhow::Result<Outcome> {
         // `--rules secrets` alone: no manifest rule runs.
         run_rules: args.rules.is_empty() || !only_rules.is_empty(),
         only_rules,
+        k8s_version,
+        include: args.include.clone(),
         collect_values: secret_config.is_some(),
         ..ScanOptions::default()
     };
