@@ -35,7 +35,7 @@ use serde::Serialize;
 pub use compliance::{Compliance, ControlStatus, Framework};
 pub use input::{Input, find_tool};
 use model::{Cluster, Object, TypeProblem};
-use rule::{Cx, Hit, Rule, RuleMeta, Targets};
+use rule::{Cx, Hit, Rule, RuleMeta};
 pub use rules::{RULES, rule_by_id_or_name};
 
 /// Errors that stop a scan (a bad manifest does not: it becomes a [`Diagnostic`]).
@@ -301,37 +301,75 @@ pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> K8sScan {
 fn collect_objects<'a>(
     parsed: &'a [Parsed],
     problems: &mut Vec<(usize, &'a yaml::Doc, TypeProblem)>,
+    diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Object<'a>> {
     let mut objects = Vec::new();
     for (fi, p) in parsed.iter().enumerate() {
-        for doc in &p.docs {
+        for (di, doc) in p.docs.iter().enumerate() {
             let Some(root) = doc.root() else { continue };
             if doc.kind(root) != yaml::Kind::Map {
                 continue;
             }
             let mut local = Vec::new();
+            let mut seen = Vec::new();
+            let mut keep = |o: Object<'a>, item: Option<usize>| {
+                if o.known || o.pod.is_some() {
+                    objects.push(o);
+                } else if let Some(d) = unread_pod_spec(&o, di, item, &mut seen) {
+                    diagnostics.push(d);
+                }
+            };
             let kind = doc.get(root, "kind").and_then(|k| doc.str(k));
             if kind.is_some_and(|k| k == "List" || k.ends_with("List")) {
                 if let Some(items) = doc.get(root, "items")
                     && let Some(items) =
                         model::expect(doc, items, yaml::Kind::Seq, "items", &mut local)
                 {
-                    for &it in doc.items(items) {
+                    for (ii, &it) in doc.items(items).iter().enumerate() {
                         if doc.kind(it) == yaml::Kind::Map
                             && let Some(o) = model::object(doc, fi, &p.path, it, &mut local)
                         {
-                            objects.push(o);
+                            keep(o, Some(ii));
                         }
                     }
                 }
             } else if let Some(o) = model::object(doc, fi, &p.path, root, &mut local) {
-                objects.push(o);
+                keep(o, None);
             }
             problems.extend(local.into_iter().map(|t| (fi, doc, t)));
         }
     }
-    objects.retain(|o| model::KNOWN_KINDS.contains(&o.kind.as_str()));
     objects
+}
+
+/// A warning for an object the rules do not see although it holds a pod spec (a custom resource that keeps it
+/// somewhere other than `spec.template.spec` or `spec.jobTemplate.spec.template.spec`): silence would read as
+/// "nothing wrong". Names the file (location), the document (1-based, and the `List` item) and the kind.
+fn unread_pod_spec(
+    o: &Object<'_>,
+    doc_index: usize,
+    item: Option<usize>,
+    seen: &mut Vec<bool>,
+) -> Option<Diagnostic> {
+    let (key, path) = model::find_pod_spec(o.doc, o.node, seen)?;
+    let n = o.doc.node(key);
+    let item = item.map_or_else(String::new, |i| format!(", List item {}", i + 1));
+    Some(Diagnostic::warning(
+        format!(
+            "document {}{item}: {} {} ({}) holds a pod spec at {path}, which Bulwark does not analyse \
+             (it reads pod templates at spec.template.spec and spec.jobTemplate.spec.template.spec); \
+             its containers were not checked",
+            doc_index + 1,
+            o.kind,
+            o.name,
+            if o.api_version.is_empty() {
+                "no apiVersion"
+            } else {
+                &o.api_version
+            },
+        ),
+        Location::file(o.path).with_line(n.line, Some(n.col)),
+    ))
 }
 
 fn evaluate(parsed: &[Parsed], opts: &ScanOptions) -> K8sScan {
@@ -344,7 +382,7 @@ fn evaluate(parsed: &[Parsed], opts: &ScanOptions) -> K8sScan {
         result.diagnostics.extend(p.diagnostics.iter().cloned());
     }
     let mut problems = Vec::new();
-    let objects = collect_objects(parsed, &mut problems);
+    let objects = collect_objects(parsed, &mut problems, &mut result.diagnostics);
     result.objects = objects.len();
     for (fi, doc, t) in problems {
         result
@@ -381,17 +419,19 @@ fn evaluate(parsed: &[Parsed], opts: &ScanOptions) -> K8sScan {
                         .any(|o| o == r.meta().id || o == r.meta().name))
         })
         .collect();
-    let mut by_kind: HashMap<&str, Vec<&'static dyn Rule>> = HashMap::new();
-    for k in model::KNOWN_KINDS {
-        let list = active
-            .iter()
-            .copied()
-            .filter(|r| match r.meta().targets {
-                Targets::Workloads => model::WORKLOAD_KINDS.contains(k),
-                Targets::Kinds(ks) => ks.contains(k),
-            })
-            .collect();
-        by_kind.insert(k, list);
+    // Rule index: by the kind rules dispatch on, and whether the object carries a pod template (a custom resource
+    // with one gets every workload rule).
+    let mut by_kind: HashMap<(&str, bool), Vec<&'static dyn Rule>> = HashMap::new();
+    for o in &objects {
+        by_kind
+            .entry((o.rule_kind(), o.pod.is_some()))
+            .or_insert_with(|| {
+                active
+                    .iter()
+                    .copied()
+                    .filter(|r| r.meta().targets.applies(o.rule_kind(), o.pod.is_some()))
+                    .collect()
+            });
     }
 
     let per_object: Vec<ObjectResult> = objects
@@ -401,7 +441,7 @@ fn evaluate(parsed: &[Parsed], opts: &ScanOptions) -> K8sScan {
                 obj,
                 &cluster,
                 by_kind
-                    .get(obj.kind.as_str())
+                    .get(&(obj.rule_kind(), obj.pod.is_some()))
                     .map_or(&[][..], Vec::as_slice),
                 opts,
             )

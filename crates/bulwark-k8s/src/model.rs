@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use crate::pss::{Level, Version};
 use crate::yaml::{Doc, Kind, NodeId};
 
-/// Kinds that carry a pod template, and where it lives.
+/// Built-in kinds that carry a pod template (see `template_path` for where it lives). Objects of other kinds with a
+/// pod template at `spec.template.spec` or `spec.jobTemplate.spec.template.spec` are workloads too (OpenShift
+/// `DeploymentConfig`, Argo `Rollout`, Knative `Service`, any custom resource): see [`object`].
 pub const WORKLOAD_KINDS: &[&str] = &[
     "Pod",
     "Deployment",
@@ -19,7 +21,8 @@ pub const WORKLOAD_KINDS: &[&str] = &[
     "PodTemplate",
 ];
 
-/// Every kind the model understands; other kinds are skipped.
+/// Every built-in kind the model understands (from Kubernetes' own API groups); other kinds are skipped unless
+/// they are in [`FOREIGN_KINDS`] or carry a pod template.
 pub const KNOWN_KINDS: &[&str] = &[
     "Pod",
     "Deployment",
@@ -42,6 +45,25 @@ pub const KNOWN_KINDS: &[&str] = &[
     "ConfigMap",
     "Secret",
 ];
+
+/// Kinds from other API groups that rules check: `(group, kind)`.
+pub const FOREIGN_KINDS: &[(&str, &str)] =
+    &[("security.openshift.io", "SecurityContextConstraints")];
+
+/// The API group of an `apiVersion` (`""` for the core group's `v1`).
+#[must_use]
+pub fn api_group(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map_or("", |(g, _)| g)
+}
+
+/// Whether `group` is one of Kubernetes' own API groups: the core group, the unqualified legacy groups (`apps`,
+/// `batch`, `extensions`, `policy`, `autoscaling`) and `*.k8s.io`. A custom resource's group always has a dot
+/// (the API server refuses a CRD whose `spec.group` "should be a domain with at least one dot"), so a Knative
+/// `Service` (`serving.knative.dev`) is never taken for a core `Service`.
+#[must_use]
+pub fn builtin_group(group: &str) -> bool {
+    !group.contains('.') || group.ends_with(".k8s.io")
+}
 
 /// Which list a container came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,9 +133,19 @@ pub struct Object<'a> {
     /// The line findings about the whole object point at (`kind:`).
     pub anchor: NodeId,
     pub pod: Option<PodView>,
+    /// A built-in kind of Kubernetes' own API groups in [`KNOWN_KINDS`], or one of [`FOREIGN_KINDS`]: rules that
+    /// target kinds see it. Other objects are checked only as workloads, when they carry a pod template.
+    pub known: bool,
 }
 
 impl Object<'_> {
+    /// The kind rules and cross-object facts dispatch on: the kind of a [`known`](Self::known) object, else `""`
+    /// (a custom resource named `Service` or `Secret` is not the core kind).
+    #[must_use]
+    pub fn rule_kind(&self) -> &str {
+        if self.known { &self.kind } else { "" }
+    }
+
     /// `Kind/namespace/name`, or `Kind/name` for cluster-scoped or namespace-less objects.
     #[must_use]
     pub fn resource(&self) -> String {
@@ -243,7 +275,19 @@ pub fn object<'a>(
         .and_then(|m| doc.get(m, "namespace"))
         .and_then(|v| doc.str(v))
         .map(str::to_string);
-    let pod = template_path(&kind).and_then(|p| pod_view(doc, node, metadata, p, problems));
+    let group = api_group(&api_version);
+    let builtin = builtin_group(group) && KNOWN_KINDS.contains(&kind.as_str());
+    let known = builtin || FOREIGN_KINDS.contains(&(group, kind.as_str()));
+    let pod = if builtin {
+        template_path(&kind).and_then(|p| pod_view(doc, node, metadata, p, problems))
+    } else if known {
+        None
+    } else {
+        GENERIC_TEMPLATE_PATHS
+            .iter()
+            .find(|p| holds_pod_template(doc, node, p))
+            .and_then(|p| pod_view(doc, node, metadata, p, problems))
+    };
     Some(Object {
         doc,
         file,
@@ -256,7 +300,89 @@ pub fn object<'a>(
         metadata,
         anchor: kind_key,
         pod,
+        known,
     })
+}
+
+/// Where a custom resource keeps a pod template: `spec.template` (a Deployment's shape: OpenShift
+/// `DeploymentConfig`, Argo `Rollout`, Knative `Service`'s revision template) or `spec.jobTemplate.spec.template`
+/// (a CronJob's shape).
+const GENERIC_TEMPLATE_PATHS: &[&[&str]] = &[
+    &["spec", "template"],
+    &["spec", "jobTemplate", "spec", "template"],
+];
+
+/// Whether `path` leads (through mappings) to a template whose `spec` has a `containers` list: a pod spec
+/// cannot omit it, and other templates (a Crossplane composition's, a Helm-like CR's) do not have one, so a
+/// custom resource is taken for a workload only on that evidence. Quiet: a mismatch is not a type problem.
+fn holds_pod_template(doc: &Doc, obj: NodeId, path: &[&str]) -> bool {
+    let mut n = obj;
+    for k in path.iter().chain(&["spec"]) {
+        match doc.get(n, k) {
+            Some(v) if doc.kind(v) == Kind::Map => n = v,
+            _ => return false,
+        }
+    }
+    doc.get(n, "containers")
+        .is_some_and(|c| doc.kind(c) == Kind::Seq)
+}
+
+/// Looks for a pod spec outside the places the model reads: a `containers` list whose items have an `image`.
+/// Returns the `containers:` key and the path to it (`spec.jobTargetRef.template.spec.containers`). Each node is
+/// visited once (an alias shares its anchor's node, so a YAML alias bomb costs its size, not its expansion) and
+/// depth is bounded; the first match in document order wins. `seen` is per document (allocated on first use and
+/// shared by the items of a `List`, so a list of many objects costs its size once).
+pub fn find_pod_spec(doc: &Doc, node: NodeId, seen: &mut Vec<bool>) -> Option<(NodeId, String)> {
+    fn walk(
+        doc: &Doc,
+        n: NodeId,
+        path: &mut Vec<String>,
+        seen: &mut [bool],
+        depth: u32,
+    ) -> Option<NodeId> {
+        if depth > 16 || std::mem::replace(&mut seen[n as usize], true) {
+            return None;
+        }
+        match doc.kind(n) {
+            Kind::Map => {
+                for (k, v) in doc.entries(n) {
+                    let key = doc.text(k).unwrap_or_default();
+                    if key == "containers"
+                        && doc.kind(v) == Kind::Seq
+                        && doc
+                            .items(v)
+                            .iter()
+                            .any(|&i| doc.kind(i) == Kind::Map && doc.get(i, "image").is_some())
+                    {
+                        path.push(key.to_string());
+                        return Some(k);
+                    }
+                    path.push(key.to_string());
+                    if let Some(f) = walk(doc, v, path, seen, depth + 1) {
+                        return Some(f);
+                    }
+                    path.pop();
+                }
+                None
+            }
+            Kind::Seq => {
+                for (i, &item) in doc.items(n).iter().enumerate() {
+                    path.push(i.to_string());
+                    if let Some(f) = walk(doc, item, path, seen, depth + 1) {
+                        return Some(f);
+                    }
+                    path.pop();
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+    let mut path = Vec::new();
+    if seen.len() < doc.node_count() {
+        seen.resize(doc.node_count(), false);
+    }
+    walk(doc, node, &mut path, seen, 0).map(|k| (k, path.join(".")))
 }
 
 fn pod_view(

@@ -13,6 +13,23 @@ pub enum Targets {
     Workloads,
     /// Objects of these kinds.
     Kinds(&'static [&'static str]),
+    /// Every object with a pod template, and objects of these kinds.
+    WorkloadsAnd(&'static [&'static str]),
+}
+
+impl Targets {
+    /// Whether a rule with these targets checks an object that dispatches as `kind` ([`Object::rule_kind`]) and
+    /// has a pod template or not.
+    ///
+    /// [`Object::rule_kind`]: crate::model::Object::rule_kind
+    #[must_use]
+    pub fn applies(self, kind: &str, workload: bool) -> bool {
+        match self {
+            Targets::Workloads => workload,
+            Targets::Kinds(ks) => ks.contains(&kind),
+            Targets::WorkloadsAnd(ks) => workload || ks.contains(&kind),
+        }
+    }
 }
 
 /// A Pod Security Standards control.

@@ -16,7 +16,7 @@ pub fn gather(objects: &[Object<'_>]) -> Cluster {
     for o in objects {
         let doc = o.doc;
         let ns = o.namespace.clone().unwrap_or_else(|| "default".into());
-        match o.kind.as_str() {
+        match o.rule_kind() {
             "Namespace" => {
                 // Strict, as the admission controller parses them: a present but invalid label evaluates as
                 // `restricted` / `latest` (api/helpers.go `ParseLevel`, `ParseVersion`).
