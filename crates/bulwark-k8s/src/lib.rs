@@ -389,7 +389,8 @@ fn evaluate(parsed: &[Parsed], opts: &ScanOptions) -> K8sScan {
             .diagnostics
             .push(type_diagnostic(&parsed[fi].path, doc, &t));
     }
-    let cluster = rules::cross::gather(&objects);
+    let mut cluster = rules::cross::gather(&objects);
+    model::gather_policies(&objects, &mut cluster);
     for e in opts.ignores.iter().filter(|e| e.expired(opts.today)) {
         let mut loc = Location::file(
             opts.ignore_file

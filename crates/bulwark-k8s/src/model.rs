@@ -480,6 +480,74 @@ pub struct Cluster {
     pub ingress_backends: HashMap<String, Vec<String>>,
     /// RBAC: what each service account can do, `namespace/sa -> rule summaries`.
     pub sa_permissions: HashMap<String, Vec<String>>,
+    /// Per namespace: every NetworkPolicy's pod selector and the directions it isolates ([`gather_policies`]).
+    pub policy_scopes: HashMap<String, Vec<PolicyScope>>,
+    /// `namespace/name` of each ServiceAccount in the input -> its `automountServiceAccountToken`, when set.
+    pub service_account_automount: HashMap<String, Option<bool>>,
+}
+
+/// What one NetworkPolicy isolates: the pods it selects, for ingress, egress or both.
+#[derive(Debug, Clone, Default)]
+pub struct PolicyScope {
+    pub selector: Selector,
+    pub ingress: bool,
+    pub egress: bool,
+}
+
+/// The directions a NetworkPolicy spec isolates. With `policyTypes` set, those; without, the API server's default
+/// (`SetDefaults_NetworkPolicySpec`; the docs: "If no policyTypes are specified on a NetworkPolicy then by default
+/// Ingress will always be set and Egress will be set if the NetworkPolicy has any egress rules"): Ingress, plus
+/// Egress when `egress` is a non-empty list.
+#[must_use]
+pub fn policy_directions(doc: &Doc, spec: NodeId) -> (bool, bool) {
+    let types: Vec<&str> = doc
+        .get(spec, "policyTypes")
+        .map(|t| doc.items(t).iter().filter_map(|&i| doc.text(i)).collect())
+        .unwrap_or_default();
+    if types.is_empty() {
+        let egress = doc
+            .get(spec, "egress")
+            .is_some_and(|e| !doc.items(e).is_empty());
+        (true, egress)
+    } else {
+        (types.contains(&"Ingress"), types.contains(&"Egress"))
+    }
+}
+
+/// Adds the facts `workload-without-network-policy` and `service-account-token-automount` need: the directions
+/// each NetworkPolicy isolates, and each ServiceAccount's `automountServiceAccountToken`.
+pub fn gather_policies(objects: &[Object<'_>], c: &mut Cluster) {
+    for o in objects {
+        let doc = o.doc;
+        let ns = o.namespace.as_deref().unwrap_or("default");
+        match o.rule_kind() {
+            "NetworkPolicy" => {
+                let Some(spec) = doc.get(o.node, "spec") else {
+                    continue;
+                };
+                let Some(sel) = doc.get(spec, "podSelector") else {
+                    continue;
+                };
+                let (ingress, egress) = policy_directions(doc, spec);
+                c.policy_scopes
+                    .entry(ns.to_string())
+                    .or_default()
+                    .push(PolicyScope {
+                        selector: selector(doc, sel, false),
+                        ingress,
+                        egress,
+                    });
+            }
+            "ServiceAccount" => {
+                let automount = doc
+                    .get(o.node, "automountServiceAccountToken")
+                    .and_then(|v| doc.bool(v));
+                c.service_account_automount
+                    .insert(format!("{ns}/{}", o.name), automount);
+            }
+            _ => {}
+        }
+    }
 }
 
 /// A label selector (`matchLabels` only; `matchExpressions` make it `complex`).
