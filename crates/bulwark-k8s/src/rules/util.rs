@@ -75,3 +75,93 @@ pub(crate) fn missing_resources(cx: &mut Cx<'_, '_>, section: &str, noun: &str) 
         }
     }
 }
+
+/// Capabilities the Pod Security Standards baseline lets a container add (`check_capabilities_baseline.go`); any
+/// other is "beyond the default set". Shared by `non-default-capabilities` and the SCC rules.
+pub(crate) const BASELINE_CAPABILITIES: &[&str] = &[
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+];
+
+/// Whether a name (an environment variable's, a ConfigMap key) suggests a credential: after dropping `_`, `-`
+/// and `.` and ignoring case, it contains `PASSWORD`, `PASSWD`, `SECRET`, `TOKEN`, `APIKEY`, `ACCESSKEY`,
+/// `PRIVATEKEY` or `CREDENTIAL` — so `DB_PASSWORD`, `api-key`, `apiKey` and `aws.access_key` all do. One
+/// classification for `secret-in-env-value` and `secret-in-config-map`.
+pub(crate) fn secret_like_name(name: &str) -> bool {
+    const HINTS: &[&str] = &[
+        "PASSWORD",
+        "PASSWD",
+        "SECRET",
+        "TOKEN",
+        "APIKEY",
+        "ACCESSKEY",
+        "PRIVATEKEY",
+        "CREDENTIAL",
+    ];
+    let folded: String = name
+        .chars()
+        .filter(|c| !matches!(c, '_' | '-' | '.'))
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    HINTS.iter().any(|h| folded.contains(h))
+}
+
+/// Whether a value under a secret-like name is a literal credential: not empty, not a `$(VAR)` reference, not a
+/// boolean switch (`ENABLE_TOKEN: "true"`).
+pub(crate) fn literal_secret_value(v: &str) -> bool {
+    let reference = v.starts_with("$(") && v.ends_with(')');
+    !(v.is_empty() || reference || matches!(v, "true" | "false"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_like_names() {
+        for n in [
+            "DB_PASSWORD",
+            "db-password",
+            "apiKey",
+            "API_KEY",
+            "api.key",
+            "aws_access_key_id",
+            "GITHUB_TOKEN",
+            "client-secret",
+            "tls.privateKey",
+            "credentials.json",
+            "passwd",
+        ] {
+            assert!(secret_like_name(n), "{n}");
+        }
+        for n in [
+            "LOG_LEVEL",
+            "username",
+            "api_url",
+            "key",
+            "PORT",
+            "keyspace",
+        ] {
+            assert!(!secret_like_name(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn literal_values() {
+        assert!(literal_secret_value("hunter2"));
+        for v in ["", "$(DB_PASSWORD)", "true", "false"] {
+            assert!(!literal_secret_value(v), "{v}");
+        }
+    }
+}
