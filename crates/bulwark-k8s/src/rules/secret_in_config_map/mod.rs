@@ -4,7 +4,7 @@
 //!
 //! ## What it does
 //!
-//! Flags `data` and `binaryData` entries of a ConfigMap whose key suggests a credential and whose value is not empty, a `$(VAR)` reference or `true`/`false`. Keys are classified exactly as `secret-in-env-value` classifies variable names (the same code): ignoring case and the separators `_`, `-` and `.`, the key contains `PASSWORD`, `PASSWD`, `SECRET`, `TOKEN`, `APIKEY`, `ACCESSKEY`, `PRIVATEKEY` or `CREDENTIAL` (`db_password`, `api-key`, `apiKey`, `client.secret`).
+//! Flags `data` and `binaryData` entries of a ConfigMap whose key suggests a credential and whose value is not empty, a `$(VAR)` reference, a switch (`true`, `yes`, `off`…) or an absolute path. Keys are classified exactly as `secret-in-env-value` classifies variable names (the same code): ignoring case and the separators `_`, `-` and `.`, the key contains `PASSWORD`, `PASSWD`, `SECRET`, `TOKEN`, `APIKEY`, `ACCESSKEY`, `PRIVATEKEY` or `CREDENTIAL` (`db_password`, `api-key`, `apiKey`, `client.secret`), unless its words say the value is about the credential rather than the credential (`KC_DB_PASSWORD_FILE`, `TOKEN_SERVICE_URL`, `REGISTRY_CREDENTIAL_USERNAME`, `ALLOW_EMPTY_PASSWORD`).
 //!
 //! ## Why it matters
 //!

@@ -4,7 +4,7 @@
 //!
 //! ## What it does
 //!
-//! Flags `env[*].value` literals whose variable name suggests a credential and whose value is not empty, a `$(VAR)` reference or `true`/`false`. A name suggests a credential when, ignoring case and the separators `_`, `-` and `.`, it contains `PASSWORD`, `PASSWD`, `SECRET`, `TOKEN`, `APIKEY`, `ACCESSKEY`, `PRIVATEKEY` or `CREDENTIAL` (`DB_PASSWORD`, `apiKey`, `api-key`). `secret-in-config-map` classifies ConfigMap keys the same way.
+//! Flags `env[*].value` literals whose variable name suggests a credential and whose value is not empty, a `$(VAR)` reference, a switch (`true`, `yes`, `off`…) or an absolute path. A name suggests a credential when, ignoring case and the separators `_`, `-` and `.`, it contains `PASSWORD`, `PASSWD`, `SECRET`, `TOKEN`, `APIKEY`, `ACCESSKEY`, `PRIVATEKEY` or `CREDENTIAL` (`DB_PASSWORD`, `apiKey`, `api-key`) — unless its last word names where or how the credential is found or whom it is for (`_FILE`, `_PATH`, `_DIR`, `_URL`, `_URI`, `_CMD`, `_COMMAND`, `_USER`, `_USERNAME`, `_NAME`: `POSTGRES_PASSWORD_FILE`, `TLS_SECRET_NAME`) or a word makes it a switch or a number (`ALLOW`, `ENABLE`, `DISABLE`, `REQUIRE`, `NUM`, `COUNT`, `LENGTH`, `TTL`: `ALLOW_EMPTY_PASSWORD`, `CASSANDRA_NUM_TOKENS`). `secret-in-config-map` classifies ConfigMap keys the same way.
 //!
 //! ## Why it matters
 //!
