@@ -35,7 +35,7 @@ use serde::Serialize;
 pub use compliance::{Compliance, ControlStatus, Framework};
 pub use input::{Input, find_tool};
 use model::{Cluster, Object, TypeProblem};
-use rule::{Cx, Hit, Rule, RuleMeta, Targets};
+use rule::{Cx, Hit, Rule, RuleMeta};
 pub use rules::{RULES, rule_by_id_or_name};
 
 /// Errors that stop a scan (a bad manifest does not: it becomes a [`Diagnostic`]).
@@ -320,39 +320,77 @@ pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> K8sScan {
 fn collect_objects<'a>(
     parsed: &'a [Parsed],
     problems: &mut Vec<(usize, &'a yaml::Doc, TypeProblem)>,
+    diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Object<'a>> {
     let mut objects = Vec::new();
     for (fi, p) in parsed.iter().enumerate() {
-        for doc in &p.docs {
+        for (di, doc) in p.docs.iter().enumerate() {
             let Some(root) = doc.root() else { continue };
             if doc.kind(root) != yaml::Kind::Map {
                 continue;
             }
             let mut local = Vec::new();
+            let mut seen = Vec::new();
+            let mut keep = |o: Object<'a>, item: Option<usize>| {
+                if !o.known
+                    && o.pod.is_none()
+                    && let Some(d) = unread_pod_spec(&o, di, item, &mut seen)
+                {
+                    diagnostics.push(d);
+                }
+                objects.push(o);
+            };
             let kind = doc.get(root, "kind").and_then(|k| doc.str(k));
             if kind.is_some_and(|k| k == "List" || k.ends_with("List")) {
                 if let Some(items) = doc.get(root, "items")
                     && let Some(items) =
                         model::expect(doc, items, yaml::Kind::Seq, "items", &mut local)
                 {
-                    for &it in doc.items(items) {
+                    for (ii, &it) in doc.items(items).iter().enumerate() {
                         if doc.kind(it) == yaml::Kind::Map
                             && let Some(o) = model::object(doc, fi, &p.path, it, &mut local)
                         {
-                            objects.push(o);
+                            keep(o, Some(ii));
                         }
                     }
                 }
             } else if let Some(o) = model::object(doc, fi, &p.path, root, &mut local) {
-                objects.push(o);
+                keep(o, None);
             }
             problems.extend(local.into_iter().map(|t| (fi, doc, t)));
         }
     }
-    // Objects of other kinds stay: the API-version rules and the dangling-reference rules need every object
-    // (`HorizontalPodAutoscaler`, `PodSecurityPolicy`, a custom resource an HPA scales); only rules with
-    // `Targets::All` look at them, and they are not counted as checked objects.
     objects
+}
+
+/// A warning for an object the rules do not see although it holds a pod spec (a custom resource that keeps it
+/// somewhere other than `spec.template.spec` or `spec.jobTemplate.spec.template.spec`): silence would read as
+/// "nothing wrong". Names the file (location), the document (1-based, and the `List` item) and the kind.
+fn unread_pod_spec(
+    o: &Object<'_>,
+    doc_index: usize,
+    item: Option<usize>,
+    seen: &mut Vec<bool>,
+) -> Option<Diagnostic> {
+    let (key, path) = model::find_pod_spec(o.doc, o.node, seen)?;
+    let n = o.doc.node(key);
+    let item = item.map_or_else(String::new, |i| format!(", List item {}", i + 1));
+    Some(Diagnostic::warning(
+        format!(
+            "document {}{item}: {} {} ({}) holds a pod spec at {path}, which Bulwark does not analyse \
+             (it reads pod templates at spec.template.spec and spec.jobTemplate.spec.template.spec); \
+             its containers were not checked",
+            doc_index + 1,
+            o.kind,
+            o.name,
+            if o.api_version.is_empty() {
+                "no apiVersion"
+            } else {
+                &o.api_version
+            },
+        ),
+        Location::file(o.path).with_line(n.line, Some(n.col)),
+    ))
 }
 
 fn evaluate(parsed: &[Parsed], opts: &ScanOptions) -> K8sScan {
@@ -365,17 +403,20 @@ fn evaluate(parsed: &[Parsed], opts: &ScanOptions) -> K8sScan {
         result.diagnostics.extend(p.diagnostics.iter().cloned());
     }
     let mut problems = Vec::new();
-    let objects = collect_objects(parsed, &mut problems);
+    let objects = collect_objects(parsed, &mut problems, &mut result.diagnostics);
+    // Every object stays (the API-version and dangling-reference rules look at all of them); the count is of the
+    // objects the model checks: known kinds and anything with a pod template.
     result.objects = objects
         .iter()
-        .filter(|o| model::KNOWN_KINDS.contains(&o.kind.as_str()))
+        .filter(|o| o.known || o.pod.is_some())
         .count();
     for (fi, doc, t) in problems {
         result
             .diagnostics
             .push(type_diagnostic(&parsed[fi].path, doc, &t));
     }
-    let cluster = rules::cross::gather(&objects);
+    let mut cluster = rules::cross::gather(&objects);
+    model::gather_policies(&objects, &mut cluster);
     for e in opts.ignores.iter().filter(|e| e.expired(opts.today)) {
         let mut loc = Location::file(
             opts.ignore_file
@@ -413,38 +454,20 @@ fn evaluate(parsed: &[Parsed], opts: &ScanOptions) -> K8sScan {
                 }
         })
         .collect();
-    let mut by_kind: HashMap<&str, Vec<&'static dyn Rule>> = HashMap::new();
-    // The model's kinds, and the kinds a rule names although the model does not build them
-    // (`HorizontalPodAutoscaler`).
-    let mut kinds: Vec<&str> = model::KNOWN_KINDS.to_vec();
-    for r in &active {
-        if let Targets::Kinds(ks) = r.meta().targets {
-            kinds.extend(
-                ks.iter()
+    // Rule index: by kind, whether the model knows the kind, and whether the object carries a pod template (a
+    // custom resource with one gets every workload rule; kinds the model does not know get `Targets::All` rules).
+    let mut by_kind: HashMap<(&str, bool, bool), Vec<&'static dyn Rule>> = HashMap::new();
+    for o in &objects {
+        by_kind
+            .entry((o.kind.as_str(), o.known, o.pod.is_some()))
+            .or_insert_with(|| {
+                active
+                    .iter()
                     .copied()
-                    .filter(|k| !kinds.contains(k))
-                    .collect::<Vec<_>>(),
-            );
-        }
+                    .filter(|r| r.meta().targets.applies(o))
+                    .collect()
+            });
     }
-    for k in kinds {
-        let list = active
-            .iter()
-            .copied()
-            .filter(|r| match r.meta().targets {
-                Targets::Workloads => model::WORKLOAD_KINDS.contains(&k),
-                Targets::Kinds(ks) => ks.contains(&k),
-                Targets::All => true,
-            })
-            .collect();
-        by_kind.insert(k, list);
-    }
-    // Kinds the model does not know get only the rules that look at every object.
-    let any_kind: Vec<&'static dyn Rule> = active
-        .iter()
-        .copied()
-        .filter(|r| matches!(r.meta().targets, Targets::All))
-        .collect();
 
     let per_object: Vec<ObjectResult> = objects
         .par_iter()
@@ -453,8 +476,8 @@ fn evaluate(parsed: &[Parsed], opts: &ScanOptions) -> K8sScan {
                 obj,
                 &cluster,
                 by_kind
-                    .get(obj.kind.as_str())
-                    .map_or(any_kind.as_slice(), Vec::as_slice),
+                    .get(&(obj.kind.as_str(), obj.known, obj.pod.is_some()))
+                    .map_or(&[][..], Vec::as_slice),
                 opts,
             )
         })

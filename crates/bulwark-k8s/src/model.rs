@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use crate::pss::{Level, Version};
 use crate::yaml::{Doc, Kind, NodeId};
 
-/// Kinds that carry a pod template, and where it lives.
+/// Built-in kinds that carry a pod template (see `template_path` for where it lives). Objects of other kinds with a
+/// pod template at `spec.template.spec` or `spec.jobTemplate.spec.template.spec` are workloads too (OpenShift
+/// `DeploymentConfig`, Argo `Rollout`, Knative `Service`, any custom resource): see [`object`].
 pub const WORKLOAD_KINDS: &[&str] = &[
     "Pod",
     "Deployment",
@@ -19,7 +21,8 @@ pub const WORKLOAD_KINDS: &[&str] = &[
     "PodTemplate",
 ];
 
-/// Every kind the model understands; other kinds are skipped.
+/// Every built-in kind the model understands (from Kubernetes' own API groups). Other objects get only the rules
+/// that look at every object (`Targets::All`), unless they are in [`FOREIGN_KINDS`] or carry a pod template.
 pub const KNOWN_KINDS: &[&str] = &[
     "Pod",
     "Deployment",
@@ -41,7 +44,29 @@ pub const KNOWN_KINDS: &[&str] = &[
     "Namespace",
     "ConfigMap",
     "Secret",
+    // Read by the dangling-reference and best-practices rules.
+    "HorizontalPodAutoscaler",
+    "PodDisruptionBudget",
 ];
+
+/// Kinds from other API groups that rules check: `(group, kind)`.
+pub const FOREIGN_KINDS: &[(&str, &str)] =
+    &[("security.openshift.io", "SecurityContextConstraints")];
+
+/// The API group of an `apiVersion` (`""` for the core group's `v1`).
+#[must_use]
+pub fn api_group(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map_or("", |(g, _)| g)
+}
+
+/// Whether `group` is one of Kubernetes' own API groups: the core group, the unqualified legacy groups (`apps`,
+/// `batch`, `extensions`, `policy`, `autoscaling`) and `*.k8s.io`. A custom resource's group always has a dot
+/// (the API server refuses a CRD whose `spec.group` "should be a domain with at least one dot"), so a Knative
+/// `Service` (`serving.knative.dev`) is never taken for a core `Service`.
+#[must_use]
+pub fn builtin_group(group: &str) -> bool {
+    !group.contains('.') || group.ends_with(".k8s.io")
+}
 
 /// Which list a container came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,9 +136,19 @@ pub struct Object<'a> {
     /// The line findings about the whole object point at (`kind:`).
     pub anchor: NodeId,
     pub pod: Option<PodView>,
+    /// A built-in kind of Kubernetes' own API groups in [`KNOWN_KINDS`], or one of [`FOREIGN_KINDS`]: rules that
+    /// target kinds see it. Other objects are checked only as workloads, when they carry a pod template.
+    pub known: bool,
 }
 
 impl Object<'_> {
+    /// The kind rules and cross-object facts dispatch on: the kind of a [`known`](Self::known) object, else `""`
+    /// (a custom resource named `Service` or `Secret` is not the core kind).
+    #[must_use]
+    pub fn rule_kind(&self) -> &str {
+        if self.known { &self.kind } else { "" }
+    }
+
     /// `Kind/namespace/name`, or `Kind/name` for cluster-scoped or namespace-less objects.
     #[must_use]
     pub fn resource(&self) -> String {
@@ -243,7 +278,19 @@ pub fn object<'a>(
         .and_then(|m| doc.get(m, "namespace"))
         .and_then(|v| doc.str(v))
         .map(str::to_string);
-    let pod = template_path(&kind).and_then(|p| pod_view(doc, node, metadata, p, problems));
+    let group = api_group(&api_version);
+    let builtin = builtin_group(group) && KNOWN_KINDS.contains(&kind.as_str());
+    let known = builtin || FOREIGN_KINDS.contains(&(group, kind.as_str()));
+    let pod = if builtin {
+        template_path(&kind).and_then(|p| pod_view(doc, node, metadata, p, problems))
+    } else if known {
+        None
+    } else {
+        GENERIC_TEMPLATE_PATHS
+            .iter()
+            .find(|p| holds_pod_template(doc, node, p))
+            .and_then(|p| pod_view(doc, node, metadata, p, problems))
+    };
     Some(Object {
         doc,
         file,
@@ -256,7 +303,89 @@ pub fn object<'a>(
         metadata,
         anchor: kind_key,
         pod,
+        known,
     })
+}
+
+/// Where a custom resource keeps a pod template: `spec.template` (a Deployment's shape: OpenShift
+/// `DeploymentConfig`, Argo `Rollout`, Knative `Service`'s revision template) or `spec.jobTemplate.spec.template`
+/// (a CronJob's shape).
+const GENERIC_TEMPLATE_PATHS: &[&[&str]] = &[
+    &["spec", "template"],
+    &["spec", "jobTemplate", "spec", "template"],
+];
+
+/// Whether `path` leads (through mappings) to a template whose `spec` has a `containers` list: a pod spec
+/// cannot omit it, and other templates (a Crossplane composition's, a Helm-like CR's) do not have one, so a
+/// custom resource is taken for a workload only on that evidence. Quiet: a mismatch is not a type problem.
+fn holds_pod_template(doc: &Doc, obj: NodeId, path: &[&str]) -> bool {
+    let mut n = obj;
+    for k in path.iter().chain(&["spec"]) {
+        match doc.get(n, k) {
+            Some(v) if doc.kind(v) == Kind::Map => n = v,
+            _ => return false,
+        }
+    }
+    doc.get(n, "containers")
+        .is_some_and(|c| doc.kind(c) == Kind::Seq)
+}
+
+/// Looks for a pod spec outside the places the model reads: a `containers` list whose items have an `image`.
+/// Returns the `containers:` key and the path to it (`spec.jobTargetRef.template.spec.containers`). Each node is
+/// visited once (an alias shares its anchor's node, so a YAML alias bomb costs its size, not its expansion) and
+/// depth is bounded; the first match in document order wins. `seen` is per document (allocated on first use and
+/// shared by the items of a `List`, so a list of many objects costs its size once).
+pub fn find_pod_spec(doc: &Doc, node: NodeId, seen: &mut Vec<bool>) -> Option<(NodeId, String)> {
+    fn walk(
+        doc: &Doc,
+        n: NodeId,
+        path: &mut Vec<String>,
+        seen: &mut [bool],
+        depth: u32,
+    ) -> Option<NodeId> {
+        if depth > 16 || std::mem::replace(&mut seen[n as usize], true) {
+            return None;
+        }
+        match doc.kind(n) {
+            Kind::Map => {
+                for (k, v) in doc.entries(n) {
+                    let key = doc.text(k).unwrap_or_default();
+                    if key == "containers"
+                        && doc.kind(v) == Kind::Seq
+                        && doc
+                            .items(v)
+                            .iter()
+                            .any(|&i| doc.kind(i) == Kind::Map && doc.get(i, "image").is_some())
+                    {
+                        path.push(key.to_string());
+                        return Some(k);
+                    }
+                    path.push(key.to_string());
+                    if let Some(f) = walk(doc, v, path, seen, depth + 1) {
+                        return Some(f);
+                    }
+                    path.pop();
+                }
+                None
+            }
+            Kind::Seq => {
+                for (i, &item) in doc.items(n).iter().enumerate() {
+                    path.push(i.to_string());
+                    if let Some(f) = walk(doc, item, path, seen, depth + 1) {
+                        return Some(f);
+                    }
+                    path.pop();
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+    let mut path = Vec::new();
+    if seen.len() < doc.node_count() {
+        seen.resize(doc.node_count(), false);
+    }
+    walk(doc, node, &mut path, seen, 0).map(|k| (k, path.join(".")))
 }
 
 fn pod_view(
@@ -356,6 +485,74 @@ pub struct Cluster {
     pub sa_permissions: HashMap<String, Vec<String>>,
     /// What exists in the input, for dangling references and the best-practices group.
     pub inventory: crate::rules::cross::Inventory,
+    /// Per namespace: every NetworkPolicy's pod selector and the directions it isolates ([`gather_policies`]).
+    pub policy_scopes: HashMap<String, Vec<PolicyScope>>,
+    /// `namespace/name` of each ServiceAccount in the input -> its `automountServiceAccountToken`, when set.
+    pub service_account_automount: HashMap<String, Option<bool>>,
+}
+
+/// What one NetworkPolicy isolates: the pods it selects, for ingress, egress or both.
+#[derive(Debug, Clone, Default)]
+pub struct PolicyScope {
+    pub selector: Selector,
+    pub ingress: bool,
+    pub egress: bool,
+}
+
+/// The directions a NetworkPolicy spec isolates. With `policyTypes` set, those; without, the API server's default
+/// (`SetDefaults_NetworkPolicySpec`; the docs: "If no policyTypes are specified on a NetworkPolicy then by default
+/// Ingress will always be set and Egress will be set if the NetworkPolicy has any egress rules"): Ingress, plus
+/// Egress when `egress` is a non-empty list.
+#[must_use]
+pub fn policy_directions(doc: &Doc, spec: NodeId) -> (bool, bool) {
+    let types: Vec<&str> = doc
+        .get(spec, "policyTypes")
+        .map(|t| doc.items(t).iter().filter_map(|&i| doc.text(i)).collect())
+        .unwrap_or_default();
+    if types.is_empty() {
+        let egress = doc
+            .get(spec, "egress")
+            .is_some_and(|e| !doc.items(e).is_empty());
+        (true, egress)
+    } else {
+        (types.contains(&"Ingress"), types.contains(&"Egress"))
+    }
+}
+
+/// Adds the facts `workload-without-network-policy` and `service-account-token-automount` need: the directions
+/// each NetworkPolicy isolates, and each ServiceAccount's `automountServiceAccountToken`.
+pub fn gather_policies(objects: &[Object<'_>], c: &mut Cluster) {
+    for o in objects {
+        let doc = o.doc;
+        let ns = o.namespace.as_deref().unwrap_or("default");
+        match o.rule_kind() {
+            "NetworkPolicy" => {
+                let Some(spec) = doc.get(o.node, "spec") else {
+                    continue;
+                };
+                let Some(sel) = doc.get(spec, "podSelector") else {
+                    continue;
+                };
+                let (ingress, egress) = policy_directions(doc, spec);
+                c.policy_scopes
+                    .entry(ns.to_string())
+                    .or_default()
+                    .push(PolicyScope {
+                        selector: selector(doc, sel, false),
+                        ingress,
+                        egress,
+                    });
+            }
+            "ServiceAccount" => {
+                let automount = doc
+                    .get(o.node, "automountServiceAccountToken")
+                    .and_then(|v| doc.bool(v));
+                c.service_account_automount
+                    .insert(format!("{ns}/{}", o.name), automount);
+            }
+            _ => {}
+        }
+    }
 }
 
 /// A label selector (`matchLabels` only; `matchExpressions` make it `complex`).

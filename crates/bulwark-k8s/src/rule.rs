@@ -15,6 +15,34 @@ pub enum Targets {
     Kinds(&'static [&'static str]),
     /// Every object with an `apiVersion` and a `kind`, including kinds the model does not know.
     All,
+    /// Every object with a pod template, and objects of these kinds.
+    WorkloadsAnd(&'static [&'static str]),
+}
+
+impl Targets {
+    /// Whether a rule with these targets checks an object. Kinds match on [`Object::rule_kind`], and a custom
+    /// workload (an unknown kind with a pod template, e.g. `DeploymentConfig`) also matches on its own kind when
+    /// that is not a core kind's name (a Knative `Service` is not a core `Service`).
+    ///
+    /// [`Object::rule_kind`]: crate::model::Object::rule_kind
+    #[must_use]
+    pub fn applies(self, o: &crate::model::Object<'_>) -> bool {
+        let workload = o.pod.is_some();
+        let kind = o.rule_kind();
+        let named = |ks: &[&str]| {
+            ks.contains(&kind)
+                || (workload
+                    && !o.known
+                    && !crate::model::KNOWN_KINDS.contains(&o.kind.as_str())
+                    && ks.contains(&o.kind.as_str()))
+        };
+        match self {
+            Targets::Workloads => workload,
+            Targets::Kinds(ks) => named(ks),
+            Targets::WorkloadsAnd(ks) => workload || named(ks),
+            Targets::All => true,
+        }
+    }
 }
 
 /// A Pod Security Standards control.

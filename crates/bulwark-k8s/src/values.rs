@@ -163,7 +163,7 @@ struct Collector<'c> {
 impl Collector<'_> {
     fn object(&mut self, obj: &Object<'_>) {
         let doc = obj.doc;
-        match obj.kind.as_str() {
+        match obj.rule_kind() {
             "Secret" => {
                 self.map(doc, obj.node, "data", Field::SecretData, true);
                 self.map(doc, obj.node, "stringData", Field::SecretStringData, false);

@@ -102,9 +102,17 @@ fn api_versions_follow_the_target() {
         at("latest"),
         vec![("BW-K8S-0085".into(), "HIGH".into(), Some(1))]
     );
-    // A kind the model does not build is still not counted as a checked object.
+    // A PodDisruptionBudget is read by the best-practices rules, so it counts as a checked object; a kind the
+    // model does not build (PodSecurityPolicy) gets the API-version rules but is not counted.
     let r = scan_bytes("pdb.yaml", PDB_V1BETA1.as_bytes(), &ScanOptions::default());
+    assert_eq!(r.objects, 1);
+    let psp = "apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: p}\nspec: {privileged: true}\n";
+    let r = scan_bytes("psp.yaml", psp.as_bytes(), &ScanOptions::default());
     assert_eq!(r.objects, 0);
+    assert_eq!(
+        r.findings.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
+        ["BW-K8S-0085"]
+    );
 }
 
 #[test]
@@ -140,4 +148,38 @@ spec:
         other_ns.as_bytes(),
         &ScanOptions::default()
     )));
+}
+
+#[test]
+fn replica_rules_see_custom_workloads_by_kind_but_not_a_knative_service() {
+    let opts = ScanOptions {
+        include: vec!["low-replica-count".into()],
+        ..ScanOptions::default()
+    };
+    // An OpenShift DeploymentConfig and an Argo Rollout carry `replicas` as a Deployment does.
+    for (api, kind) in [
+        ("apps.openshift.io/v1", "DeploymentConfig"),
+        ("argoproj.io/v1alpha1", "Rollout"),
+    ] {
+        let y = ONE_REPLICA
+            .replace("apps/v1", api)
+            .replace("kind: Deployment", &format!("kind: {kind}"));
+        let r = scan_bytes("d.yaml", y.as_bytes(), &opts);
+        assert!(
+            names(&r).contains(&"low-replica-count"),
+            "{kind}: {:?}",
+            names(&r)
+        );
+    }
+    // A custom resource named like a core kind is not that kind.
+    let y = ONE_REPLICA
+        .replace("apps/v1", "example.com/v1")
+        .replace("kind: Deployment", "kind: StatefulSet");
+    let r = scan_bytes("d.yaml", y.as_bytes(), &opts);
+    assert!(!names(&r).contains(&"low-replica-count"), "{:?}", names(&r));
+    assert!(
+        names(&r).contains(&"missing-resource-limits"),
+        "{:?}",
+        names(&r)
+    );
 }

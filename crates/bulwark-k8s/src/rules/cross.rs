@@ -17,7 +17,7 @@ pub fn gather(objects: &[Object<'_>]) -> Cluster {
         let doc = o.doc;
         let ns = o.namespace.clone().unwrap_or_else(|| "default".into());
         c.inventory.add(o);
-        match o.kind.as_str() {
+        match o.rule_kind() {
             "PodDisruptionBudget" => {
                 // policy/v1: an empty selector selects every pod of the namespace, an absent one none.
                 if let Some(sel) = doc.path(o.node, &["spec", "selector"]) {

@@ -17,12 +17,14 @@ mod host_port;
 mod image_pull_policy_not_always;
 mod image_without_digest;
 mod latest_image_tag;
+mod load_balancer_service;
 mod missing_liveness_probe;
 mod missing_readiness_probe;
 mod missing_resource_limits;
 mod missing_resource_requests;
 mod missing_seccomp_profile;
 mod net_raw_capability;
+mod node_port_service;
 mod non_core_volume_type;
 mod non_default_capabilities;
 mod privilege_escalation_allowed;
@@ -40,6 +42,10 @@ mod rbac_webhook_config;
 mod rbac_wildcard;
 mod root_user_id;
 mod run_as_root_allowed;
+mod scc_host_access;
+mod scc_privileged_container;
+mod scc_relaxed_pod_constraints;
+mod secret_in_config_map;
 mod secret_in_env_value;
 mod sensitive_host_path;
 mod service_account_token_automount;
@@ -133,6 +139,12 @@ pub static RULES: &[&dyn Rule] = &[
     &missing_priority_class::MissingPriorityClass,
     &probe_port_not_exposed::ProbePortNotExposed,
     &duplicate_env_var::DuplicateEnvVar,
+    &secret_in_config_map::SecretInConfigMap,
+    &node_port_service::NodePortService,
+    &load_balancer_service::LoadBalancerService,
+    &scc_privileged_container::SccPrivilegedContainer,
+    &scc_host_access::SccHostAccess,
+    &scc_relaxed_pod_constraints::SccRelaxedPodConstraints,
 ];
 
 /// Optional rule groups, off by default: `--include best-practices` (or a rule's id or name) runs them.
@@ -229,4 +241,10 @@ pub const RULE_DIRS: &[(&str, &str)] = &[
     ("BW-K8S-0090", "missing_priority_class"),
     ("BW-K8S-0091", "probe_port_not_exposed"),
     ("BW-K8S-0092", "duplicate_env_var"),
+    ("BW-K8S-0070", "secret_in_config_map"),
+    ("BW-K8S-0071", "node_port_service"),
+    ("BW-K8S-0072", "load_balancer_service"),
+    ("BW-K8S-0073", "scc_privileged_container"),
+    ("BW-K8S-0074", "scc_host_access"),
+    ("BW-K8S-0075", "scc_relaxed_pod_constraints"),
 ];

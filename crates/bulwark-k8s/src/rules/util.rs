@@ -75,3 +75,135 @@ pub(crate) fn missing_resources(cx: &mut Cx<'_, '_>, section: &str, noun: &str) 
         }
     }
 }
+
+/// Capabilities the Pod Security Standards baseline lets a container add (`check_capabilities_baseline.go`); any
+/// other is "beyond the default set". Shared by `non-default-capabilities` and the SCC rules.
+pub(crate) const BASELINE_CAPABILITIES: &[&str] = &[
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+];
+
+/// Whether a name (an environment variable's, a ConfigMap key) suggests a credential: after dropping `_`, `-`
+/// and `.` and ignoring case, it contains `PASSWORD`, `PASSWD`, `SECRET`, `TOKEN`, `APIKEY`, `ACCESSKEY`,
+/// `PRIVATEKEY` or `CREDENTIAL` — so `DB_PASSWORD`, `api-key`, `apiKey` and `aws.access_key` all do — unless
+/// its words say the value is about the credential rather than the credential itself: it ends in a word that
+/// names a place, a command, a person or an object (`_FILE`, `_PATH`, `_DIR`, `_URL`, `_URI`, `_CMD`, `_COMMAND`,
+/// `_USER`, `_USERNAME`, `_NAME`: `POSTGRES_PASSWORD_FILE`, `REGISTRY_CREDENTIAL_USERNAME`, `TLS_SECRET_NAME`), or has a word that makes it a switch
+/// or a number (`ALLOW`, `ENABLE`, `DISABLE`, `REQUIRE`, `NUM`, `COUNT`, `LENGTH`, `TTL`: `ALLOW_EMPTY_PASSWORD`,
+/// `CASSANDRA_NUM_TOKENS`). Words are split at `_`, `-`, `.` and lower-to-upper case changes. One classification
+/// for `secret-in-env-value` and `secret-in-config-map`.
+pub(crate) fn secret_like_name(name: &str) -> bool {
+    const HINTS: &[&str] = &[
+        "PASSWORD",
+        "PASSWD",
+        "SECRET",
+        "TOKEN",
+        "APIKEY",
+        "ACCESSKEY",
+        "PRIVATEKEY",
+        "CREDENTIAL",
+    ];
+    const NOT_THE_VALUE_LAST: &[&str] = &[
+        "FILE", "PATH", "DIR", "URL", "URI", "CMD", "COMMAND", "USER", "USERNAME", "NAME",
+    ];
+    const NOT_THE_VALUE_ANY: &[&str] = &[
+        "ALLOW", "ENABLE", "ENABLED", "DISABLE", "DISABLED", "REQUIRE", "REQUIRED", "NUM", "COUNT",
+        "LENGTH", "TTL",
+    ];
+    let mut words: Vec<String> = Vec::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if matches!(c, '_' | '-' | '.') {
+            words.push(String::new());
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower || words.is_empty() {
+            words.push(String::new());
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        if let Some(w) = words.last_mut() {
+            w.push(c.to_ascii_uppercase());
+        }
+    }
+    words.retain(|w| !w.is_empty());
+    let folded = words.concat();
+    HINTS.iter().any(|h| folded.contains(h))
+        && !words
+            .last()
+            .is_some_and(|w| NOT_THE_VALUE_LAST.contains(&w.as_str()))
+        && !words
+            .iter()
+            .any(|w| NOT_THE_VALUE_ANY.contains(&w.as_str()))
+}
+
+/// Whether a value under a secret-like name is a literal credential: not empty, not a `$(VAR)` reference, not a
+/// switch (`true`, `false`, `yes`, `no`, `on`, `off`, any case), not an absolute path (a file that holds it).
+pub(crate) fn literal_secret_value(v: &str) -> bool {
+    let reference = v.starts_with("$(") && v.ends_with(')');
+    let switch = ["true", "false", "yes", "no", "on", "off"]
+        .iter()
+        .any(|b| v.eq_ignore_ascii_case(b));
+    !(v.is_empty() || reference || switch || v.starts_with('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_like_names() {
+        for n in [
+            "DB_PASSWORD",
+            "db-password",
+            "apiKey",
+            "API_KEY",
+            "api.key",
+            "aws_access_key_id",
+            "GITHUB_TOKEN",
+            "client-secret",
+            "tls.privateKey",
+            "credentials.json",
+            "passwd",
+        ] {
+            assert!(secret_like_name(n), "{n}");
+        }
+        for n in [
+            "LOG_LEVEL",
+            "username",
+            "api_url",
+            "key",
+            "PORT",
+            "keyspace",
+        ] {
+            assert!(!secret_like_name(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn literal_values() {
+        assert!(literal_secret_value("hunter2"));
+        for v in [
+            "",
+            "$(DB_PASSWORD)",
+            "true",
+            "False",
+            "yes",
+            "no",
+            "/run/secrets/db",
+        ] {
+            assert!(!literal_secret_value(v), "{v}");
+        }
+    }
+}

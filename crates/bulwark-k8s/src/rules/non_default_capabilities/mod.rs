@@ -69,25 +69,10 @@ impl Rule for NonDefaultCapabilities {
     }
 
     fn check(&self, cx: &mut Cx<'_, '_>) {
-        const ALLOWED: &[&str] = &[
-            "AUDIT_WRITE",
-            "CHOWN",
-            "DAC_OVERRIDE",
-            "FOWNER",
-            "FSETID",
-            "KILL",
-            "MKNOD",
-            "NET_BIND_SERVICE",
-            "SETFCAP",
-            "SETGID",
-            "SETPCAP",
-            "SETUID",
-            "SYS_CHROOT",
-        ];
         let Some(pod) = pod(cx) else { return };
         for c in &pod.containers {
             for (n, cap) in capabilities(cx, c, "add") {
-                if !ALLOWED.contains(&cap) {
+                if !BASELINE_CAPABILITIES.contains(&cap) {
                     cx.report(n, format!("{} adds capability {cap}", describe(c)));
                 }
             }

@@ -4,7 +4,7 @@
 //!
 //! ## What it does
 //!
-//! Flags `env[*].value` literals whose variable name suggests a credential (`PASSWORD`, `PASSWD`, `SECRET`, `TOKEN`, `API_KEY`, `ACCESS_KEY`, `PRIVATE_KEY`, `CREDENTIAL`) and whose value is not empty or a `$(VAR)` reference.
+//! Flags `env[*].value` literals whose variable name suggests a credential and whose value is not empty, a `$(VAR)` reference, a switch (`true`, `yes`, `off`…) or an absolute path. A name suggests a credential when, ignoring case and the separators `_`, `-` and `.`, it contains `PASSWORD`, `PASSWD`, `SECRET`, `TOKEN`, `APIKEY`, `ACCESSKEY`, `PRIVATEKEY` or `CREDENTIAL` (`DB_PASSWORD`, `apiKey`, `api-key`) — unless its last word names where or how the credential is found or whom it is for (`_FILE`, `_PATH`, `_DIR`, `_URL`, `_URI`, `_CMD`, `_COMMAND`, `_USER`, `_USERNAME`, `_NAME`: `POSTGRES_PASSWORD_FILE`, `TLS_SECRET_NAME`) or a word makes it a switch or a number (`ALLOW`, `ENABLE`, `DISABLE`, `REQUIRE`, `NUM`, `COUNT`, `LENGTH`, `TTL`: `ALLOW_EMPTY_PASSWORD`, `CASSANDRA_NUM_TOKENS`). `secret-in-config-map` classifies ConfigMap keys the same way.
 //!
 //! ## Why it matters
 //!
@@ -62,17 +62,6 @@ impl Rule for SecretInEnvValue {
     }
 
     fn check(&self, cx: &mut Cx<'_, '_>) {
-        const HINTS: &[&str] = &[
-            "PASSWORD",
-            "PASSWD",
-            "SECRET",
-            "TOKEN",
-            "API_KEY",
-            "APIKEY",
-            "ACCESS_KEY",
-            "PRIVATE_KEY",
-            "CREDENTIAL",
-        ];
         let Some(pod) = pod(cx) else { return };
         for c in &pod.containers {
             let Some((_, env)) = cx.list(Some(c.node), "env") else {
@@ -82,14 +71,11 @@ impl Rule for SecretInEnvValue {
                 let Some((_, name)) = cx.string(Some(e), "name") else {
                     continue;
                 };
-                let upper = name.to_ascii_uppercase();
-                if !HINTS.iter().any(|h| upper.contains(h)) {
+                if !secret_like_name(name) {
                     continue;
                 }
                 if let Some((n, v)) = cx.string(Some(e), "value")
-                    && !v.is_empty()
-                    && !(v.starts_with("$(") && v.ends_with(')'))
-                    && !matches!(v, "true" | "false")
+                    && literal_secret_value(v)
                 {
                     cx.report(n, format!("{} sets {name} inline", describe(c)));
                 }

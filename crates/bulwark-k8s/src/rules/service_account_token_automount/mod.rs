@@ -4,7 +4,7 @@
 //!
 //! ## What it does
 //!
-//! Flags pod specs that do not set `automountServiceAccountToken: false`, unless they run as a ServiceAccount in the input that sets it to false; and ServiceAccounts that do not set it to false.
+//! Flags pod specs that do not set `automountServiceAccountToken: false`, unless they run as a ServiceAccount in the input (same namespace, `serviceAccountName`, else `default`) that sets it to false; and ServiceAccounts that do not set it to false. The pod's own field wins over its ServiceAccount's, as the API server decides: a pod with `automountServiceAccountToken: true` is flagged whatever its ServiceAccount says.
 //!
 //! ## Why it matters
 //!
@@ -28,7 +28,7 @@
 //! - NSA/CISA Kubernetes Hardening Guide v1.2: Pod security: protecting pod service account tokens
 //! - NIST SP 800-190: 4.3.2 Unauthorized access
 //! - PCI DSS v4.0: 7.2.5
-//! - https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting
+//! - https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting ("If both the ServiceAccount and the Pod's .spec specify a value for automountServiceAccountToken, the Pod spec takes precedence.")
 
 // Every rule folder imports the same prelude so rule files stay uniform; not every rule uses every item.
 #[allow(unused_imports, clippy::wildcard_imports)]
@@ -48,18 +48,7 @@ static META: RuleMeta = RuleMeta {
     name: "service-account-token-automount",
     title: "Service account token is mounted automatically",
     severity: Severity::Low,
-    targets: Targets::Kinds(&[
-        "Pod",
-        "Deployment",
-        "StatefulSet",
-        "DaemonSet",
-        "ReplicaSet",
-        "ReplicationController",
-        "Job",
-        "CronJob",
-        "PodTemplate",
-        "ServiceAccount",
-    ]),
+    targets: Targets::WorkloadsAnd(&["ServiceAccount"]),
     pss: None,
     cis: &["5.1.6"],
     nsa: &["Pod security: protecting pod service account tokens"],
@@ -94,13 +83,32 @@ impl Rule for ServiceAccountTokenAutomount {
             return;
         }
         let Some(pod) = pod(cx) else { return };
+        // "If both the ServiceAccount and the Pod's .spec specify a value for automountServiceAccountToken, the
+        // Pod spec takes precedence."
         match cx.flag(Some(pod.spec), "automountServiceAccountToken") {
             Some((_, false)) => {}
             Some((n, true)) => cx.report(n, "pod mounts the service account token"),
-            None => cx.report(
-                pod.spec_anchor,
-                "pod does not set automountServiceAccountToken: false",
-            ),
+            None => {
+                let ns = cx.obj.namespace.as_deref().unwrap_or("default");
+                let sa = cx.obj.service_account();
+                let message = match cx
+                    .cluster
+                    .service_account_automount
+                    .get(&format!("{ns}/{sa}"))
+                {
+                    Some(Some(false)) => return,
+                    Some(Some(true)) => format!(
+                        "pod does not set automountServiceAccountToken: false and its ServiceAccount {sa} sets it to true"
+                    ),
+                    Some(None) => format!(
+                        "neither the pod nor its ServiceAccount {sa} sets automountServiceAccountToken: false"
+                    ),
+                    None => format!(
+                        "pod does not set automountServiceAccountToken: false (its ServiceAccount {sa} is not in the input)"
+                    ),
+                };
+                cx.report(pod.spec_anchor, message);
+            }
         }
     }
 }
