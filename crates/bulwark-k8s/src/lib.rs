@@ -446,9 +446,9 @@ fn evaluate(parsed: &[Parsed], opts: &ScanOptions) -> K8sScan {
 const OBJECTS_PER_SLICE: usize = 4096;
 
 /// Sorts findings by file, line, column and rule id, keeping the order of equal ones, as `sort_by` does but
-/// without its scratch copy of half the list: indices are sorted, then the findings are moved along the
-/// cycles of that permutation.
-fn sort_findings(findings: &mut [Finding]) {
+/// without its scratch copy of half the list (250 MB for 1.5 million findings): indices are sorted, then the
+/// findings are moved along the cycles of that permutation.
+pub fn sort_findings(findings: &mut [Finding]) {
     fn key(f: &Finding) -> (Option<&str>, Option<u32>, Option<u32>) {
         (
             f.location.path.as_deref(),
