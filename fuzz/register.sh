@@ -16,6 +16,8 @@ cargo-fuzz = true
 
 [dependencies]
 libfuzzer-sys = "0.4.13"
+# tar_headers compares the layer reader's header walker with the tar crate it guards.
+tar = { version = "0.4.46", default-features = false }
 TOML
 for c in ../crates/*/; do
   n=$(basename "$c")

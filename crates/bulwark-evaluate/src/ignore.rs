@@ -100,6 +100,17 @@ pub fn parse_ignore(text: &str, source: &str) -> Result<IgnoreFile, EvalError> {
     if is_line_format(first) {
         return parse_lines(text, source);
     }
+    // Bounded nesting first: yaml_serde is quadratic on nested flow collections (red team #12).
+    if let Some((line, why)) =
+        bulwark_types::yaml::depth_over(text.as_bytes(), bulwark_types::yaml::MAX_DEPTH)
+    {
+        return Err(EvalError::Yaml {
+            file: source.to_string(),
+            line: Some(line),
+            column: None,
+            message: why,
+        });
+    }
     let raw: RawFile = {
         serde_yaml::from_str(text).map_err(|e| EvalError::Yaml {
             file: source.to_string(),

@@ -11,7 +11,7 @@
 //!     kind: FindingKind::Vulnerability, id: "CVE-2024-0001".into(), name: None,
 //!     severity: Severity::High, title: "t".into(), message: String::new(),
 //!     location: Location::file("/var/lib/dpkg/status"), evidence: None, references: vec![],
-//!     properties: Default::default(),
+//!     properties: Default::default(), shared_properties: None,
 //! };
 //! f.properties.insert("purl".into(), "pkg:deb/debian/zlib1g@1:1.2.13".into());
 //! report.findings.push(f);
@@ -354,17 +354,20 @@ pub fn apply(
     today: Date,
 ) -> Evaluation {
     let mut eval = Evaluation::default();
-    let findings = std::mem::take(&mut report.findings);
+    let mut findings = std::mem::take(&mut report.findings);
     let mut uses: Vec<Vec<StatementUse>> = vex
         .iter()
         .map(|d| vec![StatementUse::default(); d.statements.len()])
         .collect();
     let target = target_id(report);
     let mut ignore_hits = vec![0usize; ignore.map_or(0, |i| i.entries.len())];
-    let mut kept = Vec::with_capacity(findings.len());
+    // Decided by reference, then the suppressed findings are moved out in order: the list is never copied
+    // (1.5 million findings of 336 bytes each held twice were half a gigabyte, red team #16).
+    let mut suppressed_at: Vec<usize> = Vec::new();
+    let mut reasons: Vec<String> = Vec::new();
 
-    for f in findings {
-        let view = FindingView::new(&f);
+    for (at, f) in findings.iter().enumerate() {
+        let view = FindingView::new(f);
         let mut reason = None;
         // OpenVEX: statements are a sequence; for one finding, the latest statement that covers it decides
         // (its timestamp, else the document's; ties go to the later document, then the later statement).
@@ -442,11 +445,27 @@ pub fn apply(
             }
         }
         drop(view);
-        match reason {
-            Some(reason) => eval.suppressed.push(Suppressed { finding: f, reason }),
-            None => kept.push(f),
+        if let Some(reason) = reason {
+            suppressed_at.push(at);
+            reasons.push(reason);
         }
     }
+    let (mut next, mut at) = (0, 0);
+    let removed: Vec<Finding> = findings
+        .extract_if(.., |_| {
+            let hit = suppressed_at.get(next) == Some(&at);
+            next += usize::from(hit);
+            at += 1;
+            hit
+        })
+        .collect();
+    eval.suppressed.extend(
+        removed
+            .into_iter()
+            .zip(reasons)
+            .map(|(finding, reason)| Suppressed { finding, reason }),
+    );
+    let mut kept = findings;
 
     let before = kept.len();
     kept.retain(|f| filters.keeps(&FindingView::new(f)));

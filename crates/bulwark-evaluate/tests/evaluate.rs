@@ -52,6 +52,7 @@ fn vuln(id: &str, sev: Severity, p: &Package, props: serde_json::Value) -> Findi
         }),
         evidence: None,
         references: vec![],
+        shared_properties: None,
         properties,
     }
 }
@@ -67,6 +68,7 @@ fn secret(path: &str) -> Finding {
         location: Location::file(path).with_line(1, None),
         evidence: None,
         references: vec![],
+        shared_properties: None,
         properties: BTreeMap::new(),
     }
 }

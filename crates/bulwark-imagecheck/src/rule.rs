@@ -57,6 +57,7 @@ impl RuleMeta {
             location,
             evidence: None,
             references: Vec::new(),
+            shared_properties: None,
             properties,
         }
     }

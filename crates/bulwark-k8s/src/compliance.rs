@@ -3,13 +3,75 @@
 //! A control is the framework's own unit (a PSS control, a CIS recommendation id, an NSA guide section, …). It is
 //! *checked* when at least one rule maps to it, and *failed* when any of those rules has a finding.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use bulwark_types::Finding;
 use serde::Serialize;
 
-use crate::pss::Level;
+use crate::pss::{Level, Version};
+use crate::rule::RuleMeta;
 use crate::rules::RULES;
+
+/// Properties, as a finding carries them.
+pub(crate) type Properties = BTreeMap<String, serde_json::Value>;
+
+/// Rule id, PSS level of the hit, PSS version in force.
+type PropertiesKey = (&'static str, Option<Level>, Version);
+
+/// The properties every finding of a rule shares: `frameworks` (its CIS, NSA, NIST SP 800-190 and PCI DSS
+/// mappings) and `pss` (its Pod Security control, at the level of the hit and the version in force). Built
+/// once per rule, level and version, and shared by every finding through
+/// [`Finding::shared_properties`]: 100,000 Pods make 1.5 million findings, which held 1.5 million copies.
+#[derive(Debug, Default)]
+pub(crate) struct RuleProperties {
+    built: Mutex<HashMap<PropertiesKey, Option<Arc<Properties>>>>,
+}
+
+impl RuleProperties {
+    /// The shared properties of a finding of `m` at PSS `level` (its control's level, or the hit's), `None`
+    /// when the rule maps to nothing.
+    pub(crate) fn get(
+        &self,
+        m: &RuleMeta,
+        level: Option<Level>,
+        version: Version,
+    ) -> Option<Arc<Properties>> {
+        let mut built = self.built.lock().unwrap_or_else(PoisonError::into_inner);
+        built
+            .entry((m.id, level, version))
+            .or_insert_with(|| {
+                let p = rule_properties(m, level, version);
+                (!p.is_empty()).then(|| Arc::new(p))
+            })
+            .clone()
+    }
+}
+
+fn rule_properties(m: &RuleMeta, level: Option<Level>, version: Version) -> Properties {
+    let mut properties = Properties::new();
+    if let (Some(p), Some(level)) = (m.pss, level) {
+        properties.insert(
+            "pss".into(),
+            serde_json::json!({"level": level.as_str(), "control": p.control, "version": version.to_string()}),
+        );
+    }
+    let mut frameworks = serde_json::Map::new();
+    for (k, v) in [
+        ("cis", m.cis),
+        ("nsa", m.nsa),
+        ("nist-800-190", m.nist),
+        ("pci-dss", m.pci),
+    ] {
+        if !v.is_empty() {
+            frameworks.insert(k.into(), serde_json::json!(v));
+        }
+    }
+    if !frameworks.is_empty() {
+        properties.insert("frameworks".into(), serde_json::Value::Object(frameworks));
+    }
+    properties
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -186,8 +248,7 @@ pub(crate) fn summarise(framework: Framework, findings: &[Finding]) -> Complianc
                 // Under pss-baseline, only hits at baseline level count (procMount with user namespaces is
                 // restricted-only).
                 framework != Framework::PssBaseline
-                    || f.properties
-                        .get("pss")
+                    || f.property("pss")
                         .and_then(|p| p.get("level"))
                         .and_then(|l| l.as_str())
                         != Some("restricted")

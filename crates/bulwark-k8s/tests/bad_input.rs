@@ -240,7 +240,7 @@ fn invalid_namespace_labels_evaluate_like_the_admission_controller() {
     let f = r.findings.iter().find(|f| f.id == "BW-K8S-0015").unwrap();
     assert_eq!(f.properties["pssEnforced"], "restricted");
     assert_eq!(
-        f.properties["pss"]["version"],
+        f.property("pss").unwrap()["version"],
         bulwark_k8s::pss::LATEST.to_string()
     );
 }

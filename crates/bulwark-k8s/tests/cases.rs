@@ -81,8 +81,7 @@ fn every_rule_case() {
                 .iter()
                 .map(|x| {
                     let lvl = x
-                        .properties
-                        .get("pss")
+                        .property("pss")
                         .and_then(|p| p["level"].as_str())
                         .map(str::to_string);
                     (x.location.line.unwrap(), lvl)

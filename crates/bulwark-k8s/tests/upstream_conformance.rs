@@ -89,8 +89,7 @@ fn upstream_fixtures() {
                         .findings
                         .iter()
                         .filter(|x| {
-                            x.properties
-                                .get("pss")
+                            x.property("pss")
                                 .and_then(|p| p["level"].as_str())
                                 .and_then(Level::parse)
                                 .is_some_and(|l| l <= level)

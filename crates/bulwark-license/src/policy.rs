@@ -431,6 +431,7 @@ fn base_finding(
         },
         evidence: None,
         references: Vec::new(),
+        shared_properties: None,
         properties,
     }
 }
@@ -578,6 +579,7 @@ pub fn evaluate_file(path: &str, licenses: &[String], policy: &Policy) -> Option
             },
             evidence: None,
             references: Vec::new(),
+            shared_properties: None,
             properties: BTreeMap::new(),
         },
     ))

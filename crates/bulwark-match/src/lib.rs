@@ -789,6 +789,7 @@ fn finding(
         location: location(pkg),
         evidence: None,
         references: vuln.map(|v| v.references.clone()).unwrap_or_default(),
+        shared_properties: None,
         properties: p,
     })
 }

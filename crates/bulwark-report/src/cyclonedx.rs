@@ -530,6 +530,7 @@ mod tests {
             location: bulwark_types::Location::default(),
             evidence: None,
             references: vec!["https://example.com/a".into()],
+            shared_properties: None,
             properties: std::collections::BTreeMap::new(),
         };
         f.properties.insert(

@@ -241,8 +241,13 @@ pub(crate) fn log(report: &Report) -> Value {
                 "partialFingerprints".into(),
                 json!({ "bulwarkFinding/v1": format!("{fingerprint:032x}") }),
             );
-            if !f.properties.is_empty() {
-                res.insert("properties".into(), json!(f.properties));
+            if f.has_properties() {
+                // With the properties the finding shares with others of its rule (k8s framework mappings).
+                let props: Map<String, Value> = f
+                    .all_properties()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                res.insert("properties".into(), Value::Object(props));
             }
             Value::Object(res)
         })
@@ -332,6 +337,7 @@ mod tests {
             location: loc,
             evidence: None,
             references: vec![],
+            shared_properties: None,
             properties: std::collections::BTreeMap::new(),
         }
     }

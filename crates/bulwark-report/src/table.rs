@@ -760,6 +760,7 @@ mod tests {
             location: Location::default(),
             evidence: None,
             references: Vec::new(),
+            shared_properties: None,
             properties,
         }
     }

@@ -58,6 +58,7 @@ fn vuln(id: &str, severity: Severity, props: &[(&str, &str)], path: Option<&str>
             format!("https://nvd.nist.gov/vuln/detail/{id}"),
             "not a url".into(),
         ],
+        shared_properties: None,
         properties: props
             .iter()
             .map(|&(k, v)| (k.to_owned(), json!(v)))
@@ -78,6 +79,7 @@ fn misconfig(id: &str, name: &str, severity: Severity, location: Location) -> Fi
         references: vec![
             "https://kubernetes.io/docs/concepts/security/pod-security-standards/".into(),
         ],
+        shared_properties: None,
         properties: BTreeMap::new(),
     }
 }
@@ -293,6 +295,7 @@ fn image_report() -> Report {
             },
             evidence: Some("AKIA****************".into()),
             references: vec![],
+            shared_properties: None,
             properties: BTreeMap::new(),
         },
     ];

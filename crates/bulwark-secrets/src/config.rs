@@ -56,6 +56,12 @@ impl Default for Config {
 impl Config {
     /// Parses a YAML configuration.
     pub fn from_yaml(text: &str) -> Result<Self, crate::SecretsError> {
+        // Bounded nesting first: yaml_serde is quadratic on nested flow collections (red team #12).
+        if let Some((line, why)) =
+            bulwark_types::yaml::depth_over(text.as_bytes(), bulwark_types::yaml::MAX_DEPTH)
+        {
+            return Err(crate::SecretsError::Config(format!("line {line}: {why}")));
+        }
         yaml_serde::from_str(text).map_err(|e| crate::SecretsError::Config(e.to_string()))
     }
 }

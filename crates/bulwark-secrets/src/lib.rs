@@ -616,6 +616,7 @@ impl Scanner {
                 ),
                 evidence: Some(evidence),
                 references: Vec::new(),
+                shared_properties: None,
                 properties: BTreeMap::new(),
             });
         }

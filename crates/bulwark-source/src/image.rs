@@ -784,7 +784,7 @@ fn index_tar(path: &Path) -> Result<HashMap<String, (u64, u64)>, SourceError> {
     }
     file.seek(std::io::SeekFrom::Start(0))
         .map_err(|e| SourceError::io(path, e))?;
-    let mut archive = tar::Archive::new(file);
+    let mut archive = tar::Archive::new(crate::HeaderGuard::new(file));
     let mut members = HashMap::new();
     let mut links = Vec::new();
     // The tar crate's messages can quote the member name bytes; keep only the first line, bounded.

@@ -9,6 +9,7 @@ use bulwark_types::{Diagnostic, LayerRef, Location};
 
 use crate::SourceError;
 use crate::digest::HashingReader;
+use crate::targuard::HeaderGuard;
 
 /// A callback over `(layer, image path, content)` for every regular file as layers stream.
 pub type FileVisitor<'a> = dyn Fn(&LayerRef, &str, &[u8]) + Sync + 'a;
@@ -292,7 +293,7 @@ pub fn read_layer(
     } else {
         HashingReader::counting(limited)
     };
-    let mut archive = tar::Archive::new(uncompressed);
+    let mut archive = tar::Archive::new(HeaderGuard::new(uncompressed));
     let mut out = LayerContents::default();
     walk_entries(
         archive
@@ -308,6 +309,7 @@ pub fn read_layer(
     // Drain what tar left (end-of-archive padding, the gzip trailer), so that truncation is noticed and the
     // digests cover every byte.
     let (diff_id, size, limited) = archive
+        .into_inner()
         .into_inner()
         .finish()
         .map_err(|e| layer_err("cannot read layer to the end".into(), Some(e)))?;
@@ -341,9 +343,9 @@ struct Meter {
 }
 
 /// Longest path or link target accepted (Linux's `PATH_MAX` is 4 KiB; real layers stay far below this).
-const MAX_PATH_BYTES: usize = 64 << 10;
-/// Largest PAX extended header accepted for one member (its records: path, link, times, xattrs…).
-const MAX_PAX_BYTES: usize = 1 << 20;
+/// Extension members that could carry a longer one (PAX headers over 1 MiB, GNU long names over this) are
+/// refused from their headers by [`HeaderGuard`], before the `tar` crate reads them.
+pub(crate) const MAX_PATH_BYTES: usize = 64 << 10;
 
 /// The first characters of an over-long name, to name it in a diagnostic.
 fn prefix(name: &[u8]) -> String {
@@ -355,19 +357,8 @@ fn prefix(name: &[u8]) -> String {
     s
 }
 
-/// Why a member's names or extended header are refused, before anything copies them.
-fn oversized<R: Read>(entry: &mut tar::Entry<'_, R>) -> Option<String> {
-    let pax: usize = match entry.pax_extensions() {
-        Ok(Some(p)) => p
-            .map(|r| r.map_or(0, |r| r.key_bytes().len() + r.value_bytes().len() + 4))
-            .sum(),
-        _ => 0,
-    };
-    if pax > MAX_PAX_BYTES {
-        return Some(format!(
-            "PAX extended header of {pax} bytes is over the {MAX_PAX_BYTES} byte limit"
-        ));
-    }
+/// Why a member's names are refused, before anything copies them (a PAX `path` or `linkpath` of up to 1 MiB).
+fn oversized<R: Read>(entry: &tar::Entry<'_, R>) -> Option<String> {
     let path = entry.path_bytes().len();
     if path > MAX_PATH_BYTES {
         return Some(format!(
@@ -404,7 +395,7 @@ fn walk_entries<R: Read>(
     let mut filled: u64 = 0;
     for entry in entries {
         let mut entry = entry?;
-        if let Some(why) = oversized(&mut entry) {
+        if let Some(why) = oversized(&entry) {
             let name = prefix(&entry.path_bytes());
             out.diagnostics.push(Diagnostic::error(
                 format!("tar entry '{name}': {why}; entry ignored"),
@@ -737,7 +728,7 @@ pub fn read_layer_file(
                 stored: Box::new(move || len),
                 expanded: Box::new(move || len),
             };
-            let mut archive = tar::Archive::new(section);
+            let mut archive = tar::Archive::new(HeaderGuard::new(section));
             let mut out = LayerContents::default();
             let entries = archive
                 .entries_with_seek()

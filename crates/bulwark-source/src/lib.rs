@@ -21,6 +21,7 @@ mod image;
 mod layer;
 mod rootfs;
 mod spec;
+mod targuard;
 
 pub use digest::sha256_digest;
 pub use error::SourceError;
@@ -32,3 +33,4 @@ pub use layer::{
 };
 pub use rootfs::read_rootfs;
 pub use spec::{SourceSpec, detect};
+pub use targuard::{HeaderGuard, MAX_LONG_NAME_BYTES, MAX_PAX_BYTES, MAX_SPARSE_EXTENSIONS};

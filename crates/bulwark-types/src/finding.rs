@@ -1,4 +1,5 @@
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -144,7 +145,10 @@ pub enum FindingKind {
 }
 
 /// One finding. Findings are data: a scan that finds problems succeeded.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Serialised with `properties` and `shared_properties` merged into one `properties` object (see
+/// [`Finding::all_properties`]); read back, they all land in `properties`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
     pub kind: FindingKind,
@@ -166,8 +170,120 @@ pub struct Finding {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<String>,
     /// Kind-specific fields (package, installed and fixed versions, framework mappings, …).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default)]
     pub properties: BTreeMap<String, serde_json::Value>,
+    /// Properties that many findings share, stored once: a Kubernetes rule's framework mappings and Pod
+    /// Security control (100,000 Pods make 1.5 million findings of a dozen rules). Written inside
+    /// `properties`, in key order; a key of `properties` wins over the same key here. Read them with
+    /// [`Finding::property`] and [`Finding::all_properties`].
+    #[serde(skip)]
+    pub shared_properties: Option<Arc<BTreeMap<String, serde_json::Value>>>,
+}
+
+impl Finding {
+    /// One property, from `properties` or else `shared_properties`.
+    #[must_use]
+    pub fn property(&self, key: &str) -> Option<&serde_json::Value> {
+        self.properties
+            .get(key)
+            .or_else(|| self.shared_properties.as_ref()?.get(key))
+    }
+
+    /// Every property in key order, `properties` winning over `shared_properties`: what the report shows.
+    pub fn all_properties(&self) -> impl Iterator<Item = (&String, &serde_json::Value)> {
+        MergedProperties {
+            own: self.properties.iter().peekable(),
+            shared: self
+                .shared_properties
+                .as_deref()
+                .into_iter()
+                .flatten()
+                .peekable(),
+        }
+    }
+
+    /// Whether there is any property at all.
+    #[must_use]
+    pub fn has_properties(&self) -> bool {
+        !self.properties.is_empty()
+            || self
+                .shared_properties
+                .as_ref()
+                .is_some_and(|s| !s.is_empty())
+    }
+}
+
+/// Two sorted property lists as one, the first winning on equal keys.
+struct MergedProperties<A: Iterator, B: Iterator> {
+    own: std::iter::Peekable<A>,
+    shared: std::iter::Peekable<B>,
+}
+
+impl<'a, A, B> Iterator for MergedProperties<A, B>
+where
+    A: Iterator<Item = (&'a String, &'a serde_json::Value)>,
+    B: Iterator<Item = (&'a String, &'a serde_json::Value)>,
+{
+    type Item = (&'a String, &'a serde_json::Value);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match (self.own.peek(), self.shared.peek()) {
+            (Some(a), Some(b)) if a.0 == b.0 => {
+                self.shared.next();
+                self.own.next()
+            }
+            (Some(a), Some(b)) if b.0 < a.0 => self.shared.next(),
+            (Some(_), _) => self.own.next(),
+            (None, _) => self.shared.next(),
+        }
+    }
+}
+
+/// `properties` and `shared_properties` as the one JSON object a report shows.
+struct AllProperties<'a>(&'a Finding);
+
+impl Serialize for AllProperties<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.all_properties())
+    }
+}
+
+impl Serialize for Finding {
+    /// As `#[derive(Serialize)]` with `skip_serializing_if` on the optional fields would, with the two
+    /// property maps merged.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("Finding", 10)?;
+        st.serialize_field("kind", &self.kind)?;
+        st.serialize_field("id", &self.id)?;
+        match &self.name {
+            Some(name) => st.serialize_field("name", name)?,
+            None => st.skip_field("name")?,
+        }
+        st.serialize_field("severity", &self.severity)?;
+        st.serialize_field("title", &self.title)?;
+        if self.message.is_empty() {
+            st.skip_field("message")?;
+        } else {
+            st.serialize_field("message", &self.message)?;
+        }
+        st.serialize_field("location", &self.location)?;
+        match &self.evidence {
+            Some(e) => st.serialize_field("evidence", e)?,
+            None => st.skip_field("evidence")?,
+        }
+        if self.references.is_empty() {
+            st.skip_field("references")?;
+        } else {
+            st.serialize_field("references", &self.references)?;
+        }
+        if self.has_properties() {
+            st.serialize_field("properties", &AllProperties(self))?;
+        } else {
+            st.skip_field("properties")?;
+        }
+        st.end()
+    }
 }
 
 /// How bad a diagnostic is. `Error` means the result cannot be trusted: the scan exits 2.
@@ -222,5 +338,77 @@ impl std::fmt::Display for Diagnostic {
         } else {
             write!(f, "{level}: {}: {message}", crate::escape_control(&loc))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn finding(
+        own: &[(&str, serde_json::Value)],
+        shared: Option<&[(&str, serde_json::Value)]>,
+    ) -> Finding {
+        let map = |kv: &[(&str, serde_json::Value)]| -> BTreeMap<String, serde_json::Value> {
+            kv.iter()
+                .map(|(k, v)| ((*k).to_string(), v.clone()))
+                .collect()
+        };
+        Finding {
+            kind: FindingKind::Misconfiguration,
+            id: "BW-K8S-0001".into(),
+            name: None,
+            severity: Severity::High,
+            title: "t".into(),
+            message: String::new(),
+            location: Location::default(),
+            evidence: None,
+            references: Vec::new(),
+            properties: map(own),
+            shared_properties: shared.map(|s| Arc::new(map(s))),
+        }
+    }
+
+    /// Shared properties are written inside `properties`, in key order with the finding's own, which win on
+    /// the same key; the result reads back as one map. The expectation is written by hand from the derive's
+    /// rules (optional fields left out when empty), not taken from a first run.
+    #[test]
+    fn shared_properties_serialise_as_part_of_properties() {
+        let f = finding(
+            &[
+                ("exposure", json!(["LoadBalancer"])),
+                ("pss", json!("own")),
+                ("serviceAccount", json!("default/sa")),
+            ],
+            Some(&[
+                ("frameworks", json!({"cis": ["5.2.1"]})),
+                ("pss", json!("shared")),
+                ("pssZ", json!(1)),
+            ]),
+        );
+        let text = serde_json::to_string(&f).unwrap();
+        assert_eq!(
+            text,
+            r#"{"kind":"misconfiguration","id":"BW-K8S-0001","severity":"HIGH","title":"t","location":{},"properties":{"exposure":["LoadBalancer"],"frameworks":{"cis":["5.2.1"]},"pss":"own","pssZ":1,"serviceAccount":"default/sa"}}"#
+        );
+        assert_eq!(f.property("frameworks"), Some(&json!({"cis": ["5.2.1"]})));
+        assert_eq!(f.property("pss"), Some(&json!("own")));
+        let back: Finding = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.properties.len(), 5);
+        assert!(back.shared_properties.is_none());
+        assert_eq!(serde_json::to_string(&back).unwrap(), text);
+    }
+
+    #[test]
+    fn no_properties_no_key() {
+        let text = serde_json::to_string(&finding(&[], Some(&[]))).unwrap();
+        assert!(!text.contains("properties"), "{text}");
+        let only_shared = finding(&[], Some(&[("a", json!(1))]));
+        assert!(
+            serde_json::to_string(&only_shared)
+                .unwrap()
+                .ends_with(r#""properties":{"a":1}}"#)
+        );
     }
 }

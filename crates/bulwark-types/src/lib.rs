@@ -17,6 +17,7 @@ pub mod purl;
 mod rule;
 pub mod text;
 pub mod time;
+pub mod yaml;
 
 pub use finding::{
     Diagnostic, DiagnosticLevel, Finding, FindingKind, Location, Severity, short_digest,

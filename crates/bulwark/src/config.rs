@@ -159,6 +159,12 @@ fn named(p: PathBuf) -> Result<PathBuf> {
 pub(crate) fn load(path: &Path, root: &Command) -> Result<Config> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read config file {}", path.display()))?;
+    // Bounded nesting first: yaml_serde is quadratic on nested flow collections (red team #12).
+    if let Some((line, why)) =
+        bulwark_types::yaml::depth_over(text.as_bytes(), bulwark_types::yaml::MAX_DEPTH)
+    {
+        bail!("config file {}:{line}: {why}", path.display());
+    }
     let value: serde_yaml::Value = serde_yaml::from_str(&text)
         .map_err(|e| anyhow::anyhow!("config file {}: {e}", path.display()))?;
     let mut cfg = Config {

@@ -247,3 +247,48 @@ fn case5_dpkg_repeated_stanza_is_one_package() {
         assert_eq!(listed, Some(1), "{format}");
     }
 }
+
+/// #12, the other YAML files a user hands over: the ignore file, the secrets configuration and the license
+/// policy went to yaml_serde unchecked, as quadratic on nested flow sequences as the pnpm lockfile was
+/// (400 KB: over a minute). Each is now refused by the shared nesting check with a clear error naming the
+/// file and the line, exit 2, at once.
+#[test]
+fn case12_deeply_nested_user_yaml_files_are_refused_quickly() {
+    let n = 200_000;
+    for (flag, file, key, skip) in [
+        ("--ignorefile", "ignore.yaml", "ignore", "--skip-secrets"),
+        ("--secrets-config", "secrets.yaml", "rules", "-q"),
+        ("--license-policy", "policy.yaml", "deny", "--skip-secrets"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!("{key}: {}{}\n", "[".repeat(n), "]".repeat(n));
+        assert!(text.len() > 400_000);
+        std::fs::write(dir.path().join(file), text).unwrap();
+        let start = std::time::Instant::now();
+        let out = run(
+            &[
+                "scan",
+                "fs",
+                ".",
+                "--no-vulns",
+                "--skip-malware",
+                skip,
+                "-f",
+                "json",
+                flag,
+                file,
+            ],
+            dir.path(),
+        );
+        let elapsed = start.elapsed();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {err}");
+        assert!(
+            err.contains(file) && err.contains("nests collections more than 128 levels deep"),
+            "{flag}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+        // A debug build answers in a fraction of a second; the quadratic parse took over a minute.
+        assert!(elapsed < Duration::from_secs(5), "{flag}: {elapsed:?}");
+    }
+}

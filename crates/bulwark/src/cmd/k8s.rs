@@ -150,14 +150,7 @@ pub(crate) fn scan(args: &K8sArgs) -> anyhow::Result<Outcome> {
         let (found, suppressed) = ms.scan(&result.values);
         result.findings.extend(found);
         result.suppressed += suppressed;
-        result.findings.sort_by(|a, b| {
-            (&a.location.path, a.location.line, a.location.column, &a.id).cmp(&(
-                &b.location.path,
-                b.location.line,
-                b.location.column,
-                &b.id,
-            ))
-        });
+        bulwark_k8s::sort_findings(&mut result.findings);
     }
 
     let name = args

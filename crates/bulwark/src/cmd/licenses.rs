@@ -33,6 +33,12 @@ impl LicenseArgs {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("failed to read license policy {}", path.display()))?;
+                // Bounded nesting first: yaml_serde is quadratic on nested flow collections (red team #12).
+                if let Some((line, why)) =
+                    bulwark_types::yaml::depth_over(text.as_bytes(), bulwark_types::yaml::MAX_DEPTH)
+                {
+                    anyhow::bail!("invalid license policy {}:{line}: {why}", path.display());
+                }
                 serde_yaml::from_str::<PolicyConfig>(&text)
                     .with_context(|| format!("invalid license policy {}", path.display()))?
             }
