@@ -1,0 +1,20 @@
+-- seed application settings
+BEGIN;
+UPDATE app_settings SET region = 'eu-west-1' WHERE id = 1;
+UPDATE app_settings SET google_client_id = '542899492046-45ot0x2d43wuwkh72ufjy8mkxggz8u0i.apps.googleusercontent.com' WHERE id = 1;
+UPDATE app_settings SET openai_project = 'storefront' WHERE id = 1;
+UPDATE app_settings SET twitter_api_secret = '<TWITTER_API_SECRET>' WHERE id = 1;
+UPDATE app_settings SET region = 'eu-west-1' WHERE id = 1;
+UPDATE app_settings SET sentry_dsn = 'https://f005f1fb3d1108bdddef1f7d9649edf0@o995224.ingest.sentry.io/9484156' WHERE id = 1;
+UPDATE app_settings SET airtable_token = 'patpiOcagwXoCuk3m.4975cbab940295d351d092877e825d374288398576a358078b98e14f765c21a4' WHERE id = 1;
+UPDATE app_settings SET harness_api_key = '$(HARNESS_API_KEY)' WHERE id = 1;
+UPDATE app_settings SET region = 'eu-west-1' WHERE id = 1;
+UPDATE app_settings SET dropbox_access_token = 'arn:aws:secretsmanager:eu-west-1:239134318412:secret:dropbox-imDHOO' WHERE id = 1;
+UPDATE app_settings SET region = 'eu-west-1' WHERE id = 1;
+UPDATE app_settings SET atlassian_api_token = 'ATATT3qwVJszs1RcQ01_W2xArQve1rHLHQHFRA50VaJ2yDvUlPPJpyiNKG9Y2jJi1S6rTY5qSHvhul8hp9gi-emds97H-GThYaEEZ_wl6-SaNJnIP72eXTUVSiY9SSs0QIyNeLrFnNAdSvZTaob1dHgEziuIFIPzkiYlyfVs920QfywDK8a9W_b=01985E5B' WHERE id = 1;
+UPDATE app_settings SET password_field = 'password_confirmation' WHERE id = 1;
+UPDATE app_settings SET aws_account_id = '313009549256' WHERE id = 1;
+UPDATE app_settings SET region = 'eu-west-1' WHERE id = 1;
+UPDATE app_settings SET password_field = 'current_password' WHERE id = 1;
+UPDATE app_settings SET tenant_id = 'd9f4d613-8a8f-434f-8487-d2832fa020af' WHERE id = 1;
+COMMIT;

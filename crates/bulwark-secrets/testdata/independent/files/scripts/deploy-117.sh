@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+set -euo pipefail
+REGION="eu-west-1"
+export VULTR_API_KEY="%VULTR_API_KEY%"
+export ASSET="hero.ico-660ba0ea2498b0c2bfc0ec676fa821ff.png"
+echo "starting"
+export PASSWORD_MIN_LENGTH="12"
+export SECRET_ARN="arn:aws:secretsmanager:eu-west-1:559542788404:secret:prod/db-kHNj3l"
+export AZURE_DEVOPS_PAT="********"
+echo "starting"
+export ASSET="logo_dark.ico-8636154be73f6134d95c2107cc102e82.png"
+export ARTIFACT_SHA256="23a96142946b08c2e1091fba91a40352693037121931ce3d52e084ef52ab87b6"
+export GO_MODULE_SUM="h1:IhuOv4N8401hINjveVohk/TvsLJbeold+XeLidKo710="
+export ARTIFACTORY_API_KEY="cmVmdGtuOjAxOjZk4IhYfMsi9dtoLxcy4kdoHx2cYv4EGUr4UcMptTZnbWb3erTn"
+export DB_PASSWORD="ENC[AES256_GCM,data:l9vvEOSEUmE1kwJUT5WFuC6+,iv:ptarPWagXQ0EVLhGLUa8cDTc67r1AEoVTBf+pxY6d3Y=,tag:M7isKlIgR2yskGNLuV4m3Q==,type:str]"
+export STRIPE_SECRET_KEY="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"
+export AWS_ACCOUNT_ID="546957701076"
+echo "deploying to $REGION"

@@ -1,0 +1,20 @@
+<?php
+return [
+    'nuget_project' => 'billing',
+    'region' => 'eu-west-1',
+    'dockerhub_token' => 'dckr_pat_HtYt8y0GSqQ-XaIUeQkjP1wUtE6',
+    'opsgenie_api_key' => 'c93d1dfa-7919-458a-9e0f-592d26417659',
+    'version' => '1.4.3+build.5def961',
+    'gh_account_id' => '23325554',
+    'region' => 'eu-west-1',
+    'github_oauth_token' => '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',
+    'region' => 'eu-west-1',
+    'correlation_id' => 'f42dc37e-4e08-4c2a-9144-4b60ea5ee98e',
+    'region' => 'eu-west-1',
+    'adafruit_project' => 'billing',
+    'ca_bundle_b64' => '89r43SkBeH+QHm1MsDDGUOjZW92MaUfV0lAZkz66xd5+d0H+s8/1zxvusoc7ihm/',
+    'twilio_auth_token' => '51b7f6723463cf507903c840409f023b',
+    'retries' => 3,
+    'aws_role_arn' => 'arn:aws:iam::628689684897:role/deploy',
+    'algolia_app_id' => 'DA0UTB0WSY',
+];

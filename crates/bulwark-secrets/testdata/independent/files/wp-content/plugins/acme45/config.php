@@ -1,0 +1,20 @@
+<?php
+return [
+    'retries' => 3,
+    'go_module_sum' => 'h1:H0h6RWSNhW8A6YwwvMkFYWHuLvOBPUMa5GuUaaWKKXw=',
+    'image_digest' => 'sha256:6fa1e622fc4029f349ca0742f56f983a6d362b64419c3c61b2db5e32c8a3b143',
+    'lemonsqueezy_api_key' => 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0ODg3ODI0IiwibmFtZSI6InN2Yy1iaWxsaW5nIiwiaWF0IjoxNzA0NzgyMzk2LCJleHAiOjE4MDk5MzUyMDUsInNjb3BlIjoicmVhZCB3cml0ZSJ9.E82BSmRagseDzDL2CstzlITYBAfuzIftUwq-beYlHLw',
+    'ibm_cloud_api_key' => '<your-ibm-token>',
+    'region' => 'eu-west-1',
+    'version' => '4.20.97+build.409d3ed',
+    'launchdarkly_access_token' => 'sdk-aed8ddfc-9f54-46c3-a955-f3fdf0eb0895',
+    'retries' => 3,
+    'hf_token' => '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',
+    'database_url' => 'postgresql://app_user:jx5QMUedPu%5kHB3Jvj@db.internal:5432/almyjr',
+    'retries' => 3,
+    'linear_token_header' => 'X-Auth-Token',
+    'retries' => 3,
+    'aws_timeout_seconds' => '60',
+    'google_region' => 'us-east-1',
+    'secret_arn' => 'arn:aws:secretsmanager:eu-west-1:052588333607:secret:prod/db-Q36AFz',
+];
