@@ -261,8 +261,9 @@ def discord_bot():
 
 
 def intercom():
-    # Intercom access tokens: base64 of "tok:<uuid>:<app id>:<version>" (they start "dG9rOj").
-    raw = f"tok:{uuid4()}:{uuid4()}:1:0"
+    # Intercom access tokens: base64 of "tok:<uuid with underscores>:1:0", 60 characters ending "="
+    # (they start "dG9rOj"; trufflehog intercom/ matches 59 characters and "=").
+    raw = f"tok:{uuid4().replace('-', '_')}:1:0"
     return base64.b64encode(raw.encode()).decode()
 
 
@@ -291,8 +292,8 @@ def freenet_usk():
 FAMILIES = []
 
 
-def F(family, var, gen, rx, src, n=3, bad=None):
-    FAMILIES.append(dict(family=family, var=var, gen=gen, rx=rx, src=src, n=n, bad=bad))
+def F(family, var, gen, rx, src, n=3, bad=None, env_only=False):
+    FAMILIES.append(dict(family=family, var=var, gen=gen, rx=rx, src=src, n=n, bad=bad, env_only=env_only))
 
 
 # --- the vendors the issue lists as having no rule
@@ -311,7 +312,7 @@ F("sourcegraph", "SRC_ACCESS_TOKEN", lambda: rng.choice(["sgp_" + H(16) + "_" + 
   r"^sourcegraph-", GL + "sourcegraph.go; " + TH + "sourcegraph/", 4, bad=lambda: "sgp_" + H(20))
 F("squarespace", "SQUARESPACE_API_KEY", uuid4, r"^squarespace-", GL + "squarespace.go (keyword + UUID); " + TH + "squarespace/", 3)
 F("hubspot/api-key", "HUBSPOT_API_KEY", uuid4, r"^hubspot-", GL + "hubspot.go (keyword + UUID); " + TH + "hubspot_apikey/", 3)
-F("hubspot/private-app", "HUBSPOT_ACCESS_TOKEN", lambda: f"pat-{rng.choice(['na1', 'na2', 'eu1'])}-{uuid4()}", r"^hubspot-",
+F("hubspot/private-app", "HUBSPOT_ACCESS_TOKEN", lambda: f"pat-{rng.choice(['na1', 'eu1'])}-{uuid4()}", r"^hubspot-",
   "HubSpot developer docs, private app access tokens (pat-<region>-<uuid>); " + TH + "hubspot_apikey/v2/", 3)
 F("aws/bedrock-long-term", "AWS_BEARER_TOKEN_BEDROCK", bedrock_long, r"^aws-.*bedrock|^bedrock", GL + "aws.go (ABSK…)", 3)
 F("aws/bedrock-short-term", "AWS_BEARER_TOKEN_BEDROCK", bedrock_short, r"^aws-.*bedrock|^bedrock", GL + "aws.go (bedrock-api-key-…)", 2)
@@ -338,7 +339,7 @@ F("stripe/webhook", "STRIPE_WEBHOOK_SECRET", lambda: "whsec_" + AN(32), r"^strip
 F("gitlab/pat", "GITLAB_TOKEN", lambda: "glpat-" + U(20), r"^gitlab-pat", "GitLab token overview; " + GL + "gitlab.go", 3, bad=lambda: "glpat-" + AN(8))
 F("gitlab/runner", "CI_RUNNER_TOKEN", lambda: "glrt-" + U(20), r"^gitlab-runner", GL + "gitlab.go", 2)
 F("gitlab/deploy", "GITLAB_DEPLOY_TOKEN", lambda: "gldt-" + U(20), r"^gitlab-deploy-token$", GL + "gitlab.go", 2)
-F("gitlab/other", "GITLAB_API_TOKEN", lambda: rng.choice(["glft-" + U(20), "glimt-" + U(25), "glagent-" + U(50), "gloas-" + U(64),
+F("gitlab/other", "GITLAB_API_TOKEN", lambda: rng.choice(["glft-" + U(20), "glimt-" + mixed(LOWNUM, 25), "glagent-" + U(50), "gloas-" + U(64),
                                                             "glptt-" + H(40), "glsoat-" + U(20), "GR1348941" + U(20), "glcbt-64_" + U(20)]),
   r"^gitlab-", GL + "gitlab.go (glft/glimt/glagent/gloas/glptt/glsoat/GR1348941/glcbt)", 6)
 F("npm", "NPM_TOKEN", npm_token, r"^npm", "npm docs, access tokens; " + GL + "npm.go", 3, bad=lambda: "npm_" + AN(12))
@@ -389,7 +390,7 @@ F("cloudflare/api-token", "CLOUDFLARE_API_TOKEN", lambda: U(40), r"^cloudflare-"
 F("cloudflare/global-key", "CLOUDFLARE_API_KEY", lambda: H(37), r"^cloudflare-", GL + "cloudflare.go (37 hex)", 2)
 F("cloudflare/origin-ca", "CLOUDFLARE_ORIGIN_CA_KEY", lambda: "v1.0-" + H(24) + "-" + H(146), r"^cloudflare-", GL + "cloudflare.go; " + TH + "cloudflarecakey/", 2)
 F("codecov", "CODECOV_TOKEN", uuid4, r"^codecov-", "Codecov docs, repository upload token (UUID); " + GL + "codecov.go", 2)
-F("cohere", "CO_API_KEY", lambda: AN(40), r"^cohere-", GL + "cohere.go", 2)
+F("cohere", "COHERE_API_KEY", lambda: AN(40), r"^cohere-", GL + "cohere.go", 2)
 F("contentful", "CONTENTFUL_MANAGEMENT_TOKEN", lambda: "CFPAT-" + U(43), r"^contentful-", TH + "contentfulpersonalaccesstoken/", 2)
 F("databricks", "DATABRICKS_TOKEN", lambda: "dapi" + H(32) + rng.choice(["", "-2", "-3"]), r"^databricks-", GL + "databricks.go", 3,
   bad=lambda: "dapi" + H(16))
@@ -409,7 +410,7 @@ F("frameio", "FRAMEIO_TOKEN", lambda: "fio-u-" + U(64), r"^frameio-", GL + "fram
 F("gocardless", "GOCARDLESS_ACCESS_TOKEN", lambda: "live_" + U(40), r"^gocardless-", GL + "gocardless.go", 2)
 F("grafana", "GRAFANA_TOKEN", lambda: rng.choice([grafana_cloud(), "glsa_" + AN(32) + "_" + H(8), grafana_legacy()]), r"^grafana-",
   GL + "grafana.go (glc_/glsa_/eyJrIjoi)", 4)
-F("harness", "HARNESS_API_KEY", lambda: f"{rng.choice(['pat', 'sat'])}.{U(22)}.{AN(24)}.{AN(20)}", r"^harness-", GL + "harness.go", 2)
+F("harness", "HARNESS_API_KEY", lambda: f"{rng.choice(['pat', 'sat'])}.{U(22)}.{H(24)}.{AN(20)}", r"^harness-", GL + "harness.go", 2)
 F("terraform-cloud", "TFE_TOKEN", lambda: f"{AN(14)}.atlasv1.{U(67)}", r"^terraform-|^hashicorp-", GL + "hashicorp.go (atlasv1)", 2)
 F("vault", "VAULT_TOKEN", lambda: rng.choice(["hvs." + U(95), "hvb." + U(140), "s." + AN(24)]), r"^vault-", GL + "hashicorp_vault.go", 3,
   bad=lambda: "hvs." + AN(12))
@@ -450,7 +451,8 @@ F("sendbird", "SENDBIRD_API_TOKEN", lambda: H(40), r"^sendbird-", GL + "sendbird
 F("brevo", "SENDINBLUE_API_KEY", lambda: f"xkeysib-{H(64)}-{AN(16)}", r"^sendinblue-|^brevo-", GL + "sendinblue.go", 2)
 F("sentry", "SENTRY_AUTH_TOKEN", lambda: rng.choice(["sntryu_" + H(64), sentry_org()]), r"^sentry-", GL + "sentry.go", 3, bad=lambda: "sntryu_" + H(20))
 F("shippo", "SHIPPO_API_TOKEN", lambda: "shippo_" + rng.choice(["live", "test"]) + "_" + H(40), r"^shippo-", GL + "shippo.go", 2)
-F("sidekiq", "BUNDLE_ENTERPRISE__CONTRIBSYS__COM", lambda: H(8) + ":" + H(8), r"^sidekiq-", GL + "sidekiq.go", 2)
+F("sidekiq", "BUNDLE_ENTERPRISE__CONTRIBSYS__COM", lambda: H(8) + ":" + H(8), r"^sidekiq-", GL + "sidekiq.go (bundler's environment variable)", 2,
+  env_only=True)
 F("snyk", "SNYK_TOKEN", uuid4, r"^snyk-", GL + "snyk.go; " + TH + "snykkey/", 2)
 F("sonarqube", "SONAR_TOKEN", lambda: rng.choice(["squ_", "sqp_", "sqa_"]) + H(40), r"^sonar", GL + "sonar.go", 2)
 F("square", "SQUARE_ACCESS_TOKEN", lambda: rng.choice(["EAAA" + U(60), "sq0atp-" + U(22), "sq0csp-" + U(43)]), r"^square-", GL + "square.go", 3)
@@ -479,18 +481,18 @@ F("supabase", "SUPABASE_ACCESS_TOKEN", lambda: "sbp_" + H(40), r"^supabase-", TH
 F("tailscale", "TS_AUTHKEY", lambda: f"tskey-{rng.choice(['auth', 'api', 'client'])}-{AN(17)}-{AN(33)}", r"^tailscale-", TH + "tailscale/", 2)
 F("linode", "LINODE_TOKEN", lambda: H(64), r"^linode-", "Linode API docs (64 hex personal access token)", 2)
 F("scaleway", "SCW_SECRET_KEY", uuid4, r"^scaleway-", TH + "scalewaykey/", 2)
-F("ngrok", "NGROK_AUTHTOKEN", lambda: "2" + AN(26) + "_" + AN(21), r"^ngrok-", TH + "ngrok/", 2)
+F("ngrok", "NGROK_AUTHTOKEN", lambda: "2" + AN(26) + "_" + rng.choice(DIG) + AN(20), r"^ngrok-", TH + "ngrok/", 2)
 F("opsgenie", "OPSGENIE_API_KEY", uuid4, r"^opsgenie-", "Opsgenie API key (UUID, by name)", 2)
 F("pagerduty", "PAGERDUTY_API_KEY", lambda: rng.choice(["u+", "y_"]) + U(18), r"^pagerduty-", TH + "pagerdutyapikey/", 2)
 F("postmark", "POSTMARK_SERVER_TOKEN", uuid4, r"^postmark-", TH + "postmark/", 2)
 F("sparkpost", "SPARKPOST_API_KEY", lambda: H(40), r"^sparkpost-", TH + "sparkpost/", 2)
 F("mailjet", "MAILJET_SECRET_KEY", lambda: H(32), r"^mailjet-", TH + "mailjetbasicauth/", 2)
 F("mailersend", "MAILERSEND_API_TOKEN", lambda: "mlsn." + H(64), r"^mailersend-", "MailerSend API tokens (mlsn. + 64 hex)", 2)
-F("mandrill", "MANDRILL_API_KEY", lambda: "md-" + U(22), r"^mandrill-", TH + "mandrill/", 2)
+F("mandrill", "MANDRILL_API_KEY", lambda: U(22), r"^mandrill-", TH + "mandrill/", 2)
 F("pusher", "PUSHER_APP_SECRET", lambda: H(20), r"^pusher-", TH + "pusherchannelkey/", 2)
 F("braintree", "BRAINTREE_ACCESS_TOKEN", lambda: f"access_token$production${rs(LOWNUM, 16)}${H(32)}", r"^braintree-", TH + "braintreepayments/", 2)
 F("ibm-cloud", "IBM_CLOUD_API_KEY", lambda: U(44), r"^ibm-", TH + "ibmclouduserkey/", 2)
-F("honeycomb", "HONEYCOMB_API_KEY", lambda: rng.choice(["hcaik_" + rs(LOWNUM, 58), AN(22)]), r"^honeycomb-", TH + "honeycomb/", 2)
+F("honeycomb", "HONEYCOMB_API_KEY", lambda: rng.choice(["hcaik_" + rs(LOWNUM, 58), AN(22), H(32)]), r"^honeycomb-", TH + "honeycomb/", 2)
 F("figma", "FIGMA_TOKEN", lambda: "figd_" + U(40), r"^figma-", TH + "figmapersonalaccesstoken/", 2)
 F("buildkite", "BUILDKITE_API_TOKEN", lambda: "bkua_" + H(40), r"^buildkite-", TH + "buildkite/", 2)
 F("circleci", "CIRCLECI_TOKEN", lambda: "CCIPAT_" + AN(22) + "_" + H(40), r"^circleci-", TH + "circleci/", 2)
@@ -514,7 +516,7 @@ F("vultr", "VULTR_API_KEY", lambda: rs(UPNUM, 36), r"^vultr-", TH + "vultrapikey
 F("google/gemini", "GEMINI_API_KEY", lambda: "AIza" + U(35), r"^gcp-api-key$|^gemini-", TH + "googlegemini/", 2)
 F("lemonsqueezy", "LEMONSQUEEZY_API_KEY", jwt, r"^jwt$|^lemonsqueezy-", TH + "lemonsqueezy/ (a JWT)", 2)
 F("azure/openai", "AZURE_OPENAI_API_KEY", lambda: H(32), r"^azure-", TH + "azure_openai/", 2)
-F("telnyx", "TELNYX_API_KEY", lambda: "KEY" + rs(UPNUM, 20) + "_" + U(22), r"^telnyx-", TH + "telnyx/", 2)
+F("telnyx", "TELNYX_API_KEY", lambda: "KEY" + rs(UPNUM, 32) + "_" + AN(22), r"^telnyx-", TH + "telnyx/", 2)
 F("resend", "RESEND_API_KEY", lambda: "re_" + AN(8) + "_" + AN(24), r"^resend-", "Resend API keys (re_…)", 2)
 
 
@@ -897,6 +899,85 @@ def generic_forms(corpus):
     corpus.add("scripts/ci/fetch.sh", lines, labels)
 
 
+def code_references(corpus):
+    """Assignments whose value is code, not a literal (the categories of detect-secrets' keyword_test.py
+    negatives: function calls, subscripts, attributes, parameters passed by name, booleans, empty strings,
+    fakes), with a few literal positives in the same languages (Objective-C @"...", Rust, Swift, C)."""
+    G = r"^generic-"
+    files = {
+        "src/auth/session.py": [
+            ("neg", 'password = get_password(user)'),
+            ("neg", "api_key = request.json_body['api_key']"),
+            ("neg", 'secret = settings.SECRET_KEY'),
+            ("neg", 'token = os.environ["SERVICE_TOKEN"]'),
+            ("neg", 'login(username=username, password=password)'),
+            ("neg", 'my_password = True'),
+            ("neg", 'client_secret = ""'),
+            ("neg", 'def connect(self, password=None, api_key=None):'),
+            ("neg", 'if password == confirm_password:'),
+            ("neg", 'access_token = response.json()["access_token"]'),
+            ("neg", 'secret_key = base64.b64decode(encoded_secret_key)'),
+            ("neg", 'auth_token: str = field(default_factory=lambda: os.getenv("AUTH_TOKEN", ""))'),
+            ("pos", lambda: f'self.api_secret = "{AN(36)}"'),
+        ],
+        "web/src/auth/client.js": [
+            ("neg", "apiKey: this.apiKey,"),
+            ("neg", "apiKey: fs.readFileSync('/run/secrets/api_key', 'utf8'),"),
+            ("neg", "const token = req.headers['x-auth-token'];"),
+            ("neg", "const password = document.getElementById('password').value;"),
+            ("neg", "secret: process.env.SESSION_SECRET,"),
+            ("neg", "const accessToken = await getAccessToken(scope);"),
+            ("neg", "headers: { Authorization: `Bearer ${token}` },"),
+            ("pos", lambda: f"  clientSecret: '{AN(40)}',"),
+        ],
+        "app/Http/Auth.php": [
+            ("neg", "$password = $input;"),
+            ("neg", "$token = $request->bearerToken();"),
+            ("neg", "$secret = config('services.stripe.secret');"),
+            ("neg", "$apiKey = env('MAILGUN_API_KEY');"),
+            ("pos", lambda: f"$api_secret = '{AN(32)}';"),
+        ],
+        "src/main/java/com/acme/auth/Login.java": [
+            ("neg", 'String password = System.getenv("DB_PASSWORD");'),
+            ("neg", 'String token = request.getHeader("X-Auth-Token");'),
+            ("neg", 'char[] password = console.readPassword();'),
+            ("neg", 'String secret = vault.read("secret/data/app").getData().get("secret");'),
+            ("pos", lambda: f'    private String apiToken = "{AN(40)}";'),
+        ],
+        "ios/Acme/Secrets.m": [
+            ("neg", "NSString *password = [keychain stringForKey:@\"password\"];"),
+            ("pos", lambda: f'static NSString *const kApiSecret = @"{AN(40)}";'),
+            ("pos", lambda: f'NSString *authToken = @"{U(40)}";'),
+        ],
+        "ios/Acme/Config.swift": [
+            ("neg", 'let password = KeychainWrapper.standard.string(forKey: "password")'),
+            ("pos", lambda: f'let apiSecret = "{AN(40)}"'),
+            ("pos", lambda: f'static let clientSecret = "{AN(32)}"'),
+        ],
+        "crates/client/src/config.rs": [
+            ("neg", 'let token = std::env::var("API_TOKEN")?;'),
+            ("neg", "let password = prompt_password()?;"),
+            ("pos", lambda: f'const API_TOKEN: &str = "{AN(40)}";'),
+            ("pos", lambda: f'static CLIENT_SECRET: &str = "{U(36)}";'),
+        ],
+        "firmware/include/secrets.h": [
+            ("neg", "#define PASSWORD_MAX_LEN 64"),
+            ("pos", lambda: f'#define API_SECRET "{AN(32)}"'),
+            ("pos", lambda: f'static const char *auth_token = "{AN(40)}";'),
+        ],
+    }
+    for path, rows in files.items():
+        lines, labels = [], []
+        for kind, row in rows:
+            if kind == "neg":
+                labels.append((len(lines), neg("code-reference"), ""))
+                lines.append(row)
+            else:
+                labels.append((len(lines), "generic/code-literal", G))
+                lines.append(row())
+        corpus.add(path, lines, labels)
+
+
 # ---------------------------------------------------------------- package-manager and tool config files
 
 
@@ -1142,10 +1223,10 @@ def issue_negatives(corpus):
 
 def build():
     corpus = Corpus()
-    entries = []
+    entries, env_only = [], []
     for f in FAMILIES:
         for _ in range(f["n"]):
-            entries.append((f["var"], f["gen"](), f["family"], f["rx"]))
+            (env_only if f["env_only"] else entries).append((f["var"], f["gen"](), f["family"], f["rx"]))
         # Hard negatives for each vendor: a placeholder under the vendor's variable, and a non-secret setting.
         for _ in range(2):
             entries.append((f["var"], placeholder(f["var"]), neg("placeholder"), ""))
@@ -1172,7 +1253,16 @@ def build():
             lines.append(render(k, v))
         lines += footer
         corpus.add(tmpl.replace("{n}", str(n)), lines, labels)
+    # Environment-variable-only credentials: as environment variables.
+    for i, (k, v, fam, rx) in enumerate(env_only):
+        tmpl, header, render, footer, _ = CONTEXTS[["env", "dockerfile", "compose", "shell"][i % 4]]
+        lines = [h.replace("{n}", f"env{i}") for h in header]
+        labels = [(len(lines), fam, rx)]
+        lines.append(render(k, v))
+        lines += footer
+        corpus.add(tmpl.replace("{n}", f"env{i}"), lines, labels)
     generic_forms(corpus)
+    code_references(corpus)
     tool_files(corpus)
     key_files(corpus)
     issue_negatives(corpus)

@@ -1,23 +1,18 @@
 import os
 
 DEBUG = False
+PUSHER_ORG = "example-org"
+SPAN_ID = "a3ecd5b12f56e3d4"
+HF_TOKEN = "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"
+MAPBOX_PUBLIC_TOKEN = "pk.eyJ1IjogImFjbWUiLCAiYSI6ICJ4NnR2dnFoOXJjbXVxdTZraHc4NnVvZjB2In0.Dd_5AAsxRPjZws3AeOJwkI"
+HEROKU_API_KEY = "op://prod/heroku/credential"
+ARTIFACTORY_API_KEY = "changeme"
 TIME_ZONE = "UTC"
-AZURE_DEVOPS_PAT = "vfpsjejpxopudx7lk6o4skfcegqkqwe2l7u6xj47gqgfkmudoop7"
-ALGOLIA_APP_ID = "Z3LDFSGGPV"
-TIME_ZONE = "UTC"
-DB_PASSWORD = "ENC[AES256_GCM,data:du0f03Q9pZc6uvZjqob+EQDt,iv:99bd23ghCKvtlt1i42sw/hKB+vqKAGsom34gDLOEDt0=,tag:yZV6moiWqDtggbV19bpTrg==,type:str]"
-TIME_ZONE = "UTC"
-PULUMI_ACCESS_TOKEN = "{{ .Values.pulumi.token }}"
-EASYPOST_URL = "https://api.easypost.com/v2"
+GIT_SHA = "a715202cb08ee5f31e90c4ce7447dd794d60ce73"
 USE_TZ = True
-STRIPE_PUBLISHABLE_KEY = "pk_live_hXqvdT9bqZGugE52b5VGF3x1"
-DATABASE_URL = "redis://cache:fYbjCQfJpL%l6A73Qd8@10.0.3.17:6379/gpwdmf"
-PERPLEXITY_SECRET_NAME = "prod/perplexity/api-key"
-SLACK_APP_TOKEN = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-USE_TZ = True
-PAYPAL_CLIENT_SECRET = "********"
-TIME_ZONE = "UTC"
-TWILIO_ACCOUNT_SID = "AC614146de7c0c2d4779d9b8fbb8e22cec"
-TIME_ZONE = "UTC"
-CONTENTFUL_MANAGEMENT_TOKEN = "arn:aws:secretsmanager:eu-west-1:846889114027:secret:contentful-g5r4bq"
+NEW_RELIC_API_KEY = "NRAK-H2EYOXDZG4SEIBH94Q93TXNISBS"
+XAI_API_KEY = "xai-yNufNuJorjLJmHevWNQhM7altpynyrB8S5xenHO4bEsvv6MDykIWqr1CKJ4enI8jEFFI3U5FtVc1LOXl"
+OCTOPUS_API_KEY = "API-YV7J0QHTU3OUGTF8ROHQDK4TM7"
+BUILD_ID = "aa94227d48237e2ef0d84e8f9585ed09"
+TWILIO_AUTH_TOKEN = "23463cf507903c840409f023b0348177"
 ALLOWED_HOSTS = ["*"]

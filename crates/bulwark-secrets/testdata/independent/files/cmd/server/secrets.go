@@ -2,12 +2,12 @@ package main
 
 import "fmt"
 
-var apiToken string = "z8RtG9JEmTvvpYwPZijBeh3H0ERrgQha"
-var dbPassword string = "NlNCWx9REE#QN270lbG"
-var clientSecret string = "yGw4e4ZXetSqRXRQ3x0m30SJs0kCHX2T"
-var signingKey string = "jHFp2c1IdRhUj0F29IduBYX3OZdeuuXe"
-var authToken string = "zSgAkEbfHWW126jJODsBGon8mcXULH88"
-	webhookSecret := "OahfSfeqBIfwJD4fBP7wmFSu7lfGATNEJvet"
-	apiKey := "pm587fw1H97mEMMStz67GuJvkqMac5HaaibK"
+var apiToken string = "ZAlIPtk0R9m0vT2MPP1UYDvp5vnI2eGI"
+var dbPassword string = "A08r6FY8JB%hz0Z3sUv"
+var clientSecret string = "Ytgy8YWJ2pNTMGg4SI8LFzrhaSHl6GAh"
+var signingKey string = "DpWaeZYzckbYyp6A20nTJR7LFyVP5Fkn"
+var authToken string = "wQq6JgqlhZIOqRVU6NGRvESHjd0BiLrQ"
+	webhookSecret := "vSYPAV6aNfNXwz28clrI2eDf3ykZepUDdg9U"
+	apiKey := "SGYgmXcGIVrz26cJOTtc8C5oarhg4cbxtH9B"
 
 func main() { fmt.Println(apiToken) }

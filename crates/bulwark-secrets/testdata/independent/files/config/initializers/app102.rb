@@ -1,19 +1,20 @@
 Rails.application.configure do
-  config.x.retries = 3
-  config.x.asset = "hero.ico-622759e0f26a09446a04431e174390c3.png"
-  config.x.azure_subscription_id = "656b2296-47ad-45ae-b37f-0719b0ef3e98"
-  config.x.retries = 3
-  config.x.clickhouse_api_secret = "4b1dgF32Jlm2B7gPhngICBmGxHhJcWU3fGHwowFCMH"
-  config.x.twitch_client_secret = "p3uuulf8qfnpenlmdmpwd1kq3hdqdk"
-  config.x.bitbucket_app_password = "ATBBI6F80RHGOHYoJLm0XMu2M5jPFGejDA617827"
-  config.x.openshift_token = "{{ openshift_token }}"
   config.x.region = 'eu-west-1'
-  config.x.trace_id = "ff127905bfb9fc09a3b31b7c7d78f3ad"
+  config.x.favicon = "favicon.ico-60dd7bf801a77071e7d99d02eda0a1e9.png"
+  config.x.looker_enabled = "false"
+  config.x.dockerhub_project = "analytics"
   config.x.retries = 3
-  config.x.digitalocean_token = "{{ digitalocean_token }}"
-  config.x.op_secret_key = "REPLACE_WITH_OP_SECRET_KEY"
+  config.x.adobe_client_secret = "<your-adobe-token>"
+  config.x.api_key_env = "STRIPE_SECRET_KEY"
   config.x.retries = 3
-  config.x.webpack_chunk = "static/js/main.7837b3f5.chunk.js"
-  config.x.bitbucket_app_password = "{{ bitbucket_app_password }}"
-  config.x.twitter_enabled = "false"
+  config.x.aws_role_arn = "arn:aws:iam::985740573115:role/deploy"
+  config.x.confluent_cloud_api_key = "********"
+  config.x.google_client_id = "258864320548-43fp57ikfasugpc8zvbvfyb3l21f4xko.apps.googleusercontent.com"
+  config.x.token_url = "https://auth.example.com/oauth2/token"
+  config.x.retries = 3
+  config.x.azure_storage_connection_string = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;"
+  config.x.retries = 3
+  config.x.confluent_cloud_api_secret = "FAlF6yIEUZAZ1R5PWZD3qyW0FAmkmTstzluPyAkfNAO8XFQ3sR4Kos9CW1tQSc8D"
+  config.x.retries = 3
+  config.x.token_url = "https://auth.example.com/oauth2/token"
 end

@@ -1,18 +1,17 @@
 Rails.application.configure do
+  config.x.figma_secret_name = "prod/figma/api-key"
+  config.x.mattermost_access_token = ""
+  config.x.azure_storage_connection_string = "${AZURE_STORAGE_CONNECTION_STRING}"
+  config.x.admin_password_hash = "$2y$10$ZtuiVGtjGN6yAD0cp8JS/as389dqt0V.IJXxKKuedp6uVhBvBsnXp"
   config.x.region = 'eu-west-1'
-  config.x.database_url = "{{ database_url }}"
-  config.x.twitch_timeout_seconds = "60"
-  config.x.ssh_host_key_fingerprint = "SHA256:zG2HrjSi7hGWxnkZEBr5X8FtOTEPBRP3/ZKQFkiLYiI"
-  config.x.admin_password_hash = "$2y$10$fhquvhbmBGhdjA05sF304TwWD2bYfEFXnXxlNH0jwe0HzpARX8let"
-  config.x.aws_bearer_token_bedrock = ""
-  config.x.netlify_auth_token = "nfp_ddHZu53cuEpczO7kZMSW4Y5simorRj6qLzRr"
-  config.x.google_key_rotation_days = "90"
+  config.x.hubspot_access_token = "pat-na1-ad6d3aa0-a471-4773-a7d8-38c692be7c26"
+  config.x.mapbox_public_token = "pk.eyJ1IjogImFjbWUiLCAiYSI6ICI1bmQ2aGkwc2x6ZmRhb3p5Y2JmM3Fmcmd2In0.pGfp_7nuqvs0YEzhNzn33m"
   config.x.region = 'eu-west-1'
-  config.x.twitter_token_ttl = "24h"
+  config.x.yc_token = "op://prod/yc/credential"
+  config.x.build_id = "2750674a1eed18a577b864f793bebe44"
+  config.x.azure_subscription_id = "de7ec9eb-2370-4852-a75f-5e1c2a12bdd2"
   config.x.retries = 3
-  config.x.db_password = "ENC[AES256_GCM,data:Khcb1LFHBkR0EgIwVGKDpbxA,iv:TZyaC4tCbFBZrHqwVFvtQDMZ7N557q8POK+4pvDDwS0=,tag:dakcLB6CpeFlcdgIMDYGeA==,type:str]"
-  config.x.clojars_deploy_token = "CLOJARS_pa1gcycivicm8r0qa3037e6i7rkreojx06u2phzsxfy76zugquthg9wt7zze"
-  config.x.region = 'eu-west-1'
-  config.x.airtable_username = "ci"
-  config.x.span_id = "5e3a616c822e8e48"
+  config.x.mandrill_api_key = "vevlcHFZSoin2qdnmCOL43"
+  config.x.token_url = "https://auth.example.com/oauth2/token"
+  config.x.typeform_token = "tfp_u34ygyC6q0hKMQy1gQCYndTRYuax9kmxH5EuCzp7K90c_FBsdyaTp42ePY1"
 end

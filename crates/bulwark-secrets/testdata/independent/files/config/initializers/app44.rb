@@ -1,17 +1,14 @@
 Rails.application.configure do
-  config.x.integrity = "sha512-w+Clh5bCr0l4XyrWQIWaJp+BaOYIxILUFVXha7q8MXl/0bBOMK9gblPOZ2/XoWZ2brPd41z2I4LXkgROYDPX1g=="
-  config.x.logo_png = "data:image/png;base64,jumRnSzl7Wx/PZqGAQ6Hh2hkLWTW0TuoERTRilzc1URPmSfm0CDY0VdffZ9n0G+W97E+MLhYIwxKgjEQqzpQylFmMNhNpbnb81BAQ1wuRUDTgyz+lv9wjSMO"
-  config.x.region = 'eu-west-1'
-  config.x.looker_client_id = "U8YFbLbnlmE59Cx1VTUv"
-  config.x.ssh_host_key_fingerprint = "SHA256:cAsI3rztmmLTUCe1BvWZyIF01FSON14dHlyBbUMm1f8"
-  config.x.pinecone_api_key = "********"
-  config.x.region = 'eu-west-1'
-  config.x.scalingo_api_token = "your_scalingo_key_here"
-  config.x.scw_secret_key = "71ff828c-4e0f-46b7-8a06-a94b9146cf8d"
-  config.x.region = 'eu-west-1'
-  config.x.git_sha = "6639ef635f9bf12eaa5920592b1d24805326edfd"
-  config.x.sri_hash = "sha384-p3rHVC1WX8lR6TG+KtPnmhipe+av/pYTPSWsF9OBocrsE5fdvjMq1nDQEWtvnc4y"
-  config.x.xai_org = "platform"
-  config.x.favicon = "favicon.ico-2fce32cba6f2ffc746dae23d21d193bd.png"
-  config.x.hubspot_access_token = "$(HUBSPOT_ACCESS_TOKEN)"
+  config.x.go_module_sum = "h1:xEgefq9s2QAE9ATiSviRpsuyh7ognw/nimSZjgw571Y="
+  config.x.span_id = "7ff859a3b1432f43"
+  config.x.twitter_username = "ci"
+  config.x.resend_api_key = "{{ resend_api_key }}"
+  config.x.mailgun_api_key = "key-e9a3630f0786b7872e7112970772c18e"
+  config.x.groq_api_key = "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"
+  config.x.facebook_access_token = "EAAMHwgul36tveZGF83mm5W1zPoz2qXbGMOXTT1eqf4Kq4UQg4Ype3TJaHJnhueCRtwC6DlQ8GKFmjORQQbTo1yNIANTRkAWiy7dvg68svcmBUu5Vr1jSObtFcjN3itVmiM1caKJsBsoZmuaH4O4kpm0HDfmTGy6S3mh"
+  config.x.contentful_management_token = "<your-contentful-token>"
+  config.x.azure_subscription_id = "7b8cb416-64f7-4180-95db-7c6510599edc"
+  config.x.access_token = "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"
+  config.x.version = "5.22.65+build.608fafb"
+  config.x.secret_key_base_file = "/run/secrets/secret_key_base"
 end

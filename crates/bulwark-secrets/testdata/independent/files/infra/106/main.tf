@@ -2,20 +2,19 @@ provider "aws" {
   region = "eu-west-1"
 }
 locals {
-  correlation_id = "77d5f115-e8cc-4037-895e-fc4767634c1b"
-  version = "4.15.71+build.ccde22f"
-  twilio_account_sid = "AC95cb93c503a2c9e23c960315d6dd2846"
-  instance_count = 3
-  src_access_token = "sgp_123d5f93de10738bb7b9fa58cbd5d2f3036d8135"
-  alibaba_cloud_access_key_id = "LTAIOnh9rJWoafvTB56TcDFj"
-  intercom_key_rotation_days = "30"
-  instance_count = 3
-  opsgenie_api_key = "${OPSGENIE_API_KEY}"
-  gpg_fingerprint = "7855FA9F93C3B7E23AEAECD753DC6A644360D1D9"
+  vultr_project = "billing"
   environment = "prod"
-  google_api_key = "${{ secrets.GOOGLE_API_KEY }}"
+  api_key = "ENC[AES256_GCM,data:G7hri0oLeQShSNzuQnDWJ6i+d2xMATBA,iv:taErx/J5arUJQ7sbwewK0ZpiTZnLw1SXdDfFse3Dmdg=,tag:taEJBG2FWhrbV8KD2rEpZQ==,type:str]"
+  request_id = "7174becd-d963-43e6-9a56-b2825d619537"
+  easypost_account_id = "005710917074"
+  gitlab_api_token = "glagent-1RfX1hBnXq018orR-e0OfpTTugc8FvgbU862vSfKv1tHIbrKu-"
+  hf_token_ttl = "3600"
   instance_count = 3
-  ngrok_timeout_seconds = "10"
-  square_access_token = "sq0atp-79aIvpz-iIrl7dPonHO5DO"
+  integrity = "sha512-FY7Ke1JE+gby2aCXYae9gxisFsqjoTukK0A5Edlk0VepRzc6U1DlTF4YKsT8mq2pZimHwD4fK7bTtu18deRBOg=="
+  honeycomb_api_key = "arn:aws:secretsmanager:eu-west-1:956881940045:secret:honeycomb-Fr8m1g"
+  instance_count = 3
   token = "0123456789012345678901234567890123456789"
+  version = "7.12.85+build.14931c0"
+  frameio_token = ""
+  vercel_token = "Ueyi1sjm7rEpvpvcTLaordXD"
 }

@@ -2,19 +2,20 @@ provider "aws" {
   region = "eu-west-1"
 }
 locals {
-  mailgun_api_key = "${{ secrets.MAILGUN_API_KEY }}"
-  secret_key_base_file = "/run/secrets/secret_key_base"
-  discord_bot_token = "MTEyNjk0NTMzMDgxMTE3MTIwMw.RMswo8.n9X9qiuH_-Z5SewvqZFogSCRp99MLIYjXEX5nA"
   instance_count = 3
-  atlassian_api_token = "{{ .Values.atlassian.token }}"
-  instance_count = 3
-  posthog_personal_api_key = "phx_CqsnDSZwLx39mxdJ7VdiKJUu9Ca3gcwTauGFegi0Jl7"
-  stripe_webhook_secret = "whsec_vhiLNpeznhnGfBt9xIOAd8TiKfbdSyzI"
-  aws_role_arn = "arn:aws:iam::523948367684:role/deploy"
-  aws_access_key_id = "$(AWS_ACCESS_KEY_ID)"
+  sentry_dsn = "https://6a76c69146529a45e57837b3f59a2e98@o517766.ingest.sentry.io/3533309"
+  okta_api_token = "op://prod/okta/credential"
+  bitbucket_app_password = "ATBB0fB8ktYv9vAMPr0Q1kVo5cTnMv0mC05F35E7"
+  facebook_access_token = "EAAMX9XCQErBtNAcBrdR8J5QvfDviUfnWPveJZ7BgMub9JndKdE2FZMYEcBekdGG5SqWQpNyuGSAgJ2EMEnhQtTzVifArxZdUdmmnbsERCLLYepGRZVG3wFoPIFN2tJeEuODeq4X151YuV3TOc6kGQKfUBX5qospeM0o"
   environment = "prod"
-  ft_client_secret = "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"
-  mailjet_project = "storefront"
-  alibaba_cloud_access_key_id = "LTAIQwqvA0vtscyxdRVgEnLE"
-  db_password = "ENC[AES256_GCM,data:bbq4zJDQ1m+5OTDSUR0XABQt,iv:TdFaxEM1QSebe2Z7xCcitz//uNGPRv67sVSftMFYdsM=,tag:uKGfxqCzwDpBvvT867fAaQ==,type:str]"
+  slack_token_ttl = "24h"
+  gh_pat = "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"
+  environment = "prod"
+  hf_token = "{{ hf_token }}"
+  azure_subscription_id = "6950e14f-e506-4390-b8cd-d197b968c25b"
+  mistral_api_key = "SVLKdFznOYVb2D14sxJwxoGV2HNt9aZt"
+  travis_api_token = "{{ .Values.travis.token }}"
+  instance_count = 3
+  perplexity_api_key = "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"
+  token_url = "https://auth.example.com/oauth2/token"
 }

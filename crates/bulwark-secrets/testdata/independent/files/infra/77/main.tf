@@ -2,22 +2,17 @@ provider "aws" {
   region = "eu-west-1"
 }
 locals {
+  secret_key_base_file = "/run/secrets/secret_key_base"
+  checksum_md5 = "d2cf72a17ece454fbbdc552d9c83bc8f"
+  vultr_api_key = "{{ .Values.vultr.token }}"
+  sri_hash = "sha384-YDiFsIETnnFNJhrgrTElwdNAc3/9dlho6lZdNso8WZfFRncWWFrv9g/ibrpk1JG8"
+  password_field = "current_password"
+  request_id = "9e52dd66-91a3-4c0c-a6a0-9a5c8a4ccb8b"
   instance_count = 3
-  netlify_auth_token = "${{ secrets.NETLIFY_AUTH_TOKEN }}"
-  webpack_chunk = "static/js/main.5f357ad7.chunk.js"
-  instance_count = 3
-  co_api_key = "JLszAJ11xRO9nilLCb6ABxyQ1MI9EJ4SqF9LwfVw"
-  ci_runner_token = "{{ .Values.ci.token }}"
-  span_id = "7295ca7b8b6bce0d"
-  environment = "prod"
-  notion_account_id = "437447"
-  environment = "prod"
-  build_id = "cb7fc084acd14b9ba7c60dc423f95b51"
-  sendinblue_api_key = "vault:secret/data/sendinblue#token"
-  etsy_api_key = "8gijozp2agnuqrp1i0fymv58"
-  environment = "prod"
-  braintree_access_token = "{{ .Values.braintree.token }}"
-  instance_count = 3
-  logo_png = "data:image/png;base64,zvjs+S9rnYMF/i3UW4/0X4XwXYZKss9GypFD7jaaxzxlG8FZfBT/JP1xNl0JiUECe04ZqS3UJ9Drf7NyKG35aYCTRjZvAoxLz2hQyEzCsErzsCab1NfH2bbl"
-  admin_password_hash = "$2y$10$oBB4ufJfSzqS6o1yghi7on7TNjlIBngL7DaaRxqDykBtt9/cUXRuX"
+  build_id = "6f626cb7a137409d3edfc81bae5cf291"
+  squarespace_api_key = "arn:aws:secretsmanager:eu-west-1:487906387340:secret:squarespace-k8GwPP"
+  discord_webhook_url = "https://discord.com/api/webhooks/850999510307442760/v3ZU1JN0RzZQnYvGR6nRYte8ZeZZl4LXlE0KWQ-x8KFnIrHXEIopiutgZu3t5pOX44AW"
+  replicate_account_id = "20594970"
+  ssh_host_key_fingerprint = "SHA256:g6D6m1iiQe2uV5YvQjlFoGcnzWXEZi0t2P7c5RGRWAA"
+  aws_account_id = "807955547377"
 }

@@ -1,7 +1,7 @@
 resource "tls_cert_request" "app" {
   private_key_pem = <<EOT
 -----BEGIN PRIVATE KEY-----
-MC4CAQAwBQYDK2VwBCIEIAC8IWRyc30759h5C3d5Y2Kj1KkCOdwF9LW/aAOl9Z3P
+MC4CAQAwBQYDK2VwBCIEIHh8G9ii4F5h17z8UwfFDBsflCnZcWYKpju620aECI0w
 -----END PRIVATE KEY-----
 EOT
 }

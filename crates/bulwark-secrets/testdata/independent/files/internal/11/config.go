@@ -1,21 +1,20 @@
 package config
 
 const (
-	Region = "eu-west-1"
-	SecretKeyBaseFile = "/run/secrets/secret_key_base"
-	ScwSecretKey = "{{ .Values.scw.token }}"
+	IntercomAccessToken = "dG9rOmYxZTE3ZDUyXzNmOTJfNDkxY19hMGE0X2M3YTUzYWM0MGI1OToxOjA="
 	DefaultTimeout = 30
-	SlackUserToken = "xoxp-130991040511-483555289704-8846992069616-a3992f6843bee8972742ec5a91955363"
-	DuffelAccessToken = "duffel_live_UnuZJVB8IhS6wr0mwlpwRPyDkrBZwO77oqApWoiBAMz"
-	LogoPng = "data:image/png;base64,jZf5wRTikmHIChotnQhuIW0Rr6XHuK78hs8BxRTQ9IrGOyJ8toP1QRR+FkEIIVtvxbQgxDOQj2f8rJT6a9TZrXiTwSj0McPARAsKd2SWZLLtUGTuyEmQlrSh"
+	DtApiToken = ""
+	SlackWebhookUrl = "https://hooks.slack.com/services/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"
+	RenderApiKey = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	Integrity = "sha512-Qt0QygzAPZrvjHF398txZdqSEM43vVEVuSQ70OMjPiD7D173YuCX0WZq4XWhgF7GXZFiZWyXXtQlEmI9Qjj+Xw=="
+	NugetApiKey = "your_nuget_key_here"
+	DockerImage = "registry.acme.internal/platform/api@sha256:b68bf01a5c6a048b8d1d8c2b545b9a564c707c561201964addcec3d92fe3398b"
+	DefaultTimeout = 30
+	ZapierWebhookUrl = "arn:aws:secretsmanager:eu-west-1:958047983981:secret:zapier-MpWG3U"
+	Secret = "abcdefghijklmnopqrstuvwxyz012345"
 	Region = "eu-west-1"
-	OpSecretKey = "A3-HIJFOZ-HAAD3KVXMMY-EHA99-BRFKM-06J4O"
-	BundleEnterpriseContribsysCom = "44d3aee8:5764ab24"
-	HoneycombApiKey = ""
-	SendinblueApiKey = "<your-sendinblue-token>"
+	GitlabApiToken = "$(GITLAB_API_TOKEN)"
+	AlgoliaAdminApiKey = "${ALGOLIA_ADMIN_API_KEY}"
 	Region = "eu-west-1"
-	PostmanEnabled = "false"
-	Region = "eu-west-1"
-	TwilioOrg = "acme-corp"
-	ClojarsRegion = "ap-south-1"
+	Etag = "W/1d61a4218aef2ac031cd53e00641ff73"
 )

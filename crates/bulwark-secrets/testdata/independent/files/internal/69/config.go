@@ -1,19 +1,19 @@
 package config
 
 const (
+	GithubAppToken = "ghs_hhAojCXwXtfd7B84gezIyPd2TbFmrJ1RVQmm"
 	DefaultTimeout = 30
-	StripeRestrictedKey = "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"
-	ZendeskApiToken = "{{ zendesk_api_token }}"
-	DropboxAccessToken = "sl.4LXlE0KWQ-x8KFnIrHXEIopiutgZu3t5pOX44AWXKeuE_GvSTysF3FkZ3GJw217UKD6KmQPv9PJoF9BargRgMd2jrH2Sz05tMseAWij5TN3UcvKKW_istRy7hHBb5WZsBtzWiE_"
-	FlyApiToken = "fo1_hYD4sLe5dNwjS9WvgP1FnJXS_9PVHXxo0VUd57HMNVs"
-	SpanId = "96fabfd6e9573911"
-	ScalingoTimeoutSeconds = "60"
-	DtApiToken = "vault:secret/data/dt#token"
+	OpServiceAccountToken = "********"
+	DockerOrgToken = "dckr_oat_ULSBNfQz5gF7yCiTYPpjaIT-KtLhIhja"
+	ImageDigest = "sha256:e137ef3025055ad9a5926439c4152c2b7a4c7457b381a9e02baa5c09ffd937ce"
+	FastlyApiToken = "changeme"
+	ShopifyAccessToken = "********"
 	Region = "eu-west-1"
-	CloudinaryUrl = "cloudinary://860249987207164:nSwxjn_0ueEOuOHh7Jc5n1kVa0q@kngcdhze"
+	StripeSecretKey = "your_stripe_key_here"
+	PostmarkServerToken = "2f04d4e1-f59c-4ee0-baf9-3cd4a1a9e6fc"
+	GrafanaToken = "glc_eyJvIjoiNTg4Nzk0IiwibiI6InN0YWNrLTkwNDEwMy1obS1yZWFkIiwiayI6InpwdUY4Q3Z5UDFodW00YmI0ZVJLeTA0bSIsIm0iOnsiciI6InByb2QtZXUtd2VzdC0wIn19"
+	PrefectApiKey = "pnu_h0ZaQj3ptFcEfaW4Q1BlcSQRv1AUAFdwzEXe"
 	DefaultTimeout = 30
-	SlackAppToken = "xapp-1-A4RDZ0WUFGI-9407290319428-e36173046c8cd492b8ab59282035b239e1cda6490fa4bcec41ef314d0e40f5c6"
-	GitSha = "f93ea45d36d6d9407d1cf648d35c51d041e844b4"
-	TencentcloudSecretId = "AKIDqc2h6yFO16SgNTO3OAAr48jgDCinAMDi"
-	PulumiAccessToken = "pul-4c854816a61ee46a783923497276641cc58e0282"
+	TwilioAccountSid = "AC45f5a8b9d2df81e4492e94ad95f394db"
+	RenderApiKey = "rnd_Sx2nOTup6fE5LBD1nPeLu57sSSBLXHsI"
 )

@@ -1,19 +1,18 @@
 package config
 
 const (
+	CorrelationId = "f77ac2cd-a515-437f-b7d3-17e91a7972f7"
+	DefaultTimeout = 30
+	MerakiSecretName = "prod/meraki/api-key"
+	Favicon = "favicon.ico-d607eaea3cabc558b6ae66d99c9ee0d2.png"
+	PaypalClientSecret = "{{ paypal_client_secret }}"
+	EasypostApiKey = "EZAKRmmCFxsWgzv7MZXqueHJFwGXyJFhWgtFsOiXuvwxGEnNn7wszWPgnh"
+	AuthToken = "********"
+	Favicon = "favicon.ico-c95cde1fe4c4937c4569c43be706d68d.png"
+	BraintreeAccessToken = "access_token$production$3bxh0umm151eln71$ce738e5ed8808d863a91db39dc470271"
 	Region = "eu-west-1"
-	BuildkiteApiToken = "REPLACE_WITH_BUILDKITE_API_TOKEN"
-	ApiKey = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	CsrfTokenField = "csrf-token"
-	DigitaloceanToken = "doo_v1_be05aed330f05bc5edd72b39aa29023abb00c7f7aaa453d253dfbd784b315769"
-	HubspotApiKey = "{{ hubspot_api_key }}"
-	DefaultTimeout = 30
-	LookerClientSecret = "<LOOKER_CLIENT_SECRET>"
-	CloudflareOriginCaKey = "vault:secret/data/cloudflare#token"
-	OpenaiApiKey = "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"
-	AnthropicEnabled = "false"
-	DefaultTimeout = 30
-	SecretArn = "arn:aws:secretsmanager:eu-west-1:534095512556:secret:prod/db-vgQYA5"
-	GrafanaToken = "%GRAFANA_TOKEN%"
-	TwilioAccountSid = "AC79cf68dff86f7ecf24f9125444d0b74c"
+	TraceId = "20651173eb4e4cf212a797f93ef93bb1"
+	ZendeskRegion = "us-east-1"
+	FcmServerKey = "your_fcm_key_here"
+	SquarespaceApiKey = ""
 )

@@ -1,6 +1,6 @@
 <?php
 $api_key = '';
-$api_key .= 'I3nFGPGCE5WgKaLF9nm4hHeWRqegyMAt';
-$secret .= '4q5WacF3hb6uyDGeSMtY6dUqPzldwen0';
-$auth_token .= 'GXQmASOPK4JhgrzieYz99IfngEXUuPHy';
-$db_password .= '2mr5RVNVkv-nRUE3mHN';
+$api_key .= 'GLEWdxxcYkVI8jowpBaw6XSKjjaTcwBf';
+$secret .= 'vn8sgmwT74FoZAxHFHTaskCowv9hPfYZ';
+$auth_token .= 'Z0itGfpQJmzvPB0adUbXPvZEN5tBtZPM';
+$db_password .= '09Y6S3bS1y-Wanc9OcA';

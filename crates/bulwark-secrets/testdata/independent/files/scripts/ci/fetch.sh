@@ -1,7 +1,7 @@
 #!/bin/sh
-curl -sS -H "Authorization: Bearer RMnWEn_YIobw0p6FaiYevdXE0B-W-vBSHnHwoHR8tg3qJQ1a" https://api.acme.invalid/v1/jobs
-curl -sS -H "Authorization: Bearer kSYexIj6kWujE6gmnyeJZeNe5CaIpnedVN29hUUeutDTE2aS" https://api.acme.invalid/v1/jobs
-curl -sS -H "Authorization: Bearer tsaeS3lQBKnzT_C0V-aLv5CSQolqMlEzZR2bhdQ9M2NdXbBf" https://api.acme.invalid/v1/jobs
-git clone https://deploy:NOcA8rOmvV_Rji21MPX@git.acme.invalid/platform/infra.git
-git clone https://deploy:8PjgavMDkJ_DDBc98fD@git.acme.invalid/platform/infra.git
-git clone https://deploy:POxILQyCIl!JF5s0euA@git.acme.invalid/platform/infra.git
+curl -sS -H "Authorization: Bearer e9FdWSUUE6wN8AqjTCI4oUouO8fXvtmlRFpPUUDShqCuTc7p" https://api.acme.invalid/v1/jobs
+curl -sS -H "Authorization: Bearer nJNR3_LZ9VNXforYwVzT7u87LW8N-nNA7HeT97TDEwvBmDf-" https://api.acme.invalid/v1/jobs
+curl -sS -H "Authorization: Bearer u8ZK6_6IW5tH9KwWcJN3VCO4Gk6H1ngnPmLZTGinQqtR08aZ" https://api.acme.invalid/v1/jobs
+git clone https://deploy:jvJDyucZf7#BDFG19Ey@git.acme.invalid/platform/infra.git
+git clone https://deploy:Qu271UdSG0*npQD0yoU@git.acme.invalid/platform/infra.git
+git clone https://deploy:raHHJiOAmF*0IHp2Jol@git.acme.invalid/platform/infra.git

@@ -3,17 +3,20 @@ namespace Acme.Api;
 public static class Settings
 {
     public const int Retries = 3;
-    public const string PaypalTokenTtl = "24h";
+    public const string AnthropicSecretName = "prod/anthropic/api-key";
+    public const string ElevenlabsApiKey = "%ELEVENLABS_API_KEY%";
     public const int Retries = 3;
-    public const string ChecksumMd5 = "82e68d5ee9cb79af04dd0850a22b6536";
-    public const string PypiToken = "%PYPI_TOKEN%";
-    public const string AzureSasUrl = "{{ azure_sas_url }}";
-    public const string ApiKeyEnv = "PAYMENTS_API_KEY";
-    public const string ConfluentCloudApiKey = "I6EZPQKTSNIQ7HWK";
-    public const string Token = "0123456789012345678901234567890123456789";
-    public const string PlaidAccessToken = "access-development-5bf68db2-3d2b-4594-a357-86ca26a0a5f8";
-    public const string CloudflareOriginCaKey = "${{ secrets.CLOUDFLARE_ORIGIN_CA_KEY }}";
-    public const string PasswordMinLength = "8";
-    public const string Stylesheet = "application-8fd39ae534e0c463959c38f1701b79a99ff19c790aa2f88ddb664f77a1721dbd.css";
-    public const string StripeUsername = "ci";
+    public const string TraceId = "b9ff6cadcddf08d24d115163647f4b39";
+    public const string GoogleApiKey = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+    public const string BuildId = "34f337f6fb78fd6e8023c0997a6c3c19";
+    public const string OpSecretKey = "A3-DQ6F28-E41F9S2GYYZ-YVH4R-CFWNY-Z7GNB";
+    public const int Retries = 3;
+    public const string AwsSecretAccessKey = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    public const int Retries = 3;
+    public const string SecretKeyBaseFile = "/run/secrets/secret_key_base";
+    public const string AwsBearerTokenBedrock = "arn:aws:secretsmanager:eu-west-1:906955062229:secret:aws-97HBIA";
+    public const string ElevenlabsApiKey = "<ELEVENLABS_API_KEY>";
+    public const int Retries = 3;
+    public const string SlackConfigRefreshToken = "${SLACK_CONFIG_REFRESH_TOKEN}";
+    public const string StripeWebhookSecret = "whsec_kocW5GqyaYhL5TWSmHTjz5wVTPapxvJO";
 }

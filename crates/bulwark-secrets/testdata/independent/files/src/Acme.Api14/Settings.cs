@@ -2,21 +2,21 @@ namespace Acme.Api;
 
 public static class Settings
 {
-    public const string Secret = "abcdefghijklmnopqrstuvwxyz012345";
-    public const string SlackConfigRefreshToken = "xoxe-1-8eCn4B2mwpyn2kHDSZEgcxy4UlSNp6iioeH44Gh42MYx19yAfdDI5yTla81VusC8bv5nTs5C1BDcLg9o6pkTuQy964W9yCoUE4M0enhJOZ9eEwrf8FzgeCYL5HVUGqVAoaXogoqer6YsGE9CTy";
-    public const string Secret = "abcdefghijklmnopqrstuvwxyz012345";
-    public const string SshHostKeyFingerprint = "SHA256:iLfGWo1wFS4LrG0WfpHsm0NNL4RQ8SGBdslbz5ShxIg";
-    public const string SriHash = "sha384-BzLZ0SkAeN32co2lsVZaqP7xaecT+2fh1hh0WP9MW6/gJU+/5OqqN+2sweLDBQ70";
+    public const string DiscordBotToken = "your_discord_key_here";
+    public const string PasswordField = "new_password";
     public const int Retries = 3;
-    public const string AwsAccessKeyId = "AKIAWPWZT45THSBRTWCM";
+    public const string RequestId = "79911f79-31af-40d4-8f3b-762cb8897c75";
     public const int Retries = 3;
-    public const string Asset = "video_box.ico-dad3e78ad2edf6ffa3a013c864b4518b.png";
+    public const string MailjetSecretKey = "c1b63881c75ebfb92adddbeebf4804b4";
+    public const string YcToken = "REPLACE_WITH_YC_TOKEN";
     public const int Retries = 3;
-    public const string AlgoliaAppId = "OPY120ZI1I";
+    public const string SpanId = "17add1157679c7d3";
+    public const string LinodeToken = "55ddb87a6798508bc41a98895d753407301eacb52704c85d47371a56d805b7af";
+    public const string OpenshiftApiVersion = "2024-01";
     public const int Retries = 3;
-    public const string AwsAccountId = "896361994176";
-    public const string AirtableToken = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
-    public const string PypiToken = "pypi-AgEIcHlwaS5vcmcCJGY5OWVlNTAyLWJlNGEtNGQwZi1iZjFhLWQ2NGNmNjQwMjVkZgACInsidmVyc2lvbiI6MSwicGVybWlzc2lvbnMiOiJ1c2VyIn0AAAYg-YvuAmZ8sKerU-hN5NGMrXLqSkTIXRu17jQbQYn9BBA";
+    public const string SpanId = "253e77b8a0904429";
     public const int Retries = 3;
-    public const string SpanId = "d2800ef90955c746";
+    public const string HerokuApiKey = "your_heroku_key_here";
+    public const string ApiKey = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    public const string DockerImage = "registry.acme.internal/platform/api@sha256:09122c4048a98407c4eb05e53f00e5787cf0bad2c532d9f8b07df9948be27de9";
 }

@@ -2,18 +2,19 @@ namespace Acme.Api;
 
 public static class Settings
 {
-    public const string Etag = "W/db457a0c2c99bfc1901f9be8adf9f655";
-    public const string WebpackChunk = "static/js/main.82d3ad65.chunk.js";
-    public const string TenantId = "d31a9299-be28-447f-bda8-6626857c5a03";
-    public const string ZapierWebhookUrl = "https://hooks.zapier.com/hooks/catch/4790076/ynknn8/";
-    public const string SshHostKeyFingerprint = "SHA256:gnLEBQGaMOaDJfILjtnSk9p40JCfeYSjqDga5MEx3IE";
-    public const string ImageDigest = "sha256:9d9da8e02914c4c1d518177f85528a701c0aa8f31be5071f42809567f8c635f5";
-    public const string SettlemintAccessToken = "${SETTLEMINT_ACCESS_TOKEN}";
-    public const string OctopusTokenTtl = "24h";
+    public const string MailjetSecretKey = "f7fba5af28abecc11f55a2b25a680902";
+    public const string FastlyEnabled = "true";
+    public const string GitlabToken = "$(GITLAB_TOKEN)";
+    public const string CorrelationId = "8bbfae08-4b87-49c7-b09c-bf1eb3765675";
+    public const string FcmServerKey = "********";
+    public const string IntercomAccessToken = "dG9rOmEyNGU4NTljXzNlZmFfNDMwNF85OTk5XzRmOGI4OGIwNTc3ZDoxOjA=";
+    public const string DockerhubToken = "your_dockerhub_key_here";
     public const int Retries = 3;
-    public const string Token = "0123456789012345678901234567890123456789";
+    public const string GoogleClientId = "138534108155-fbovm14d8li4k6san716o2qmb3kcmvlj.apps.googleusercontent.com";
     public const int Retries = 3;
-    public const string FrameioApiVersion = "v3";
-    public const string AlgoliaAdminApiKey = "$(ALGOLIA_ADMIN_API_KEY)";
-    public const string TsOrg = "platform";
+    public const string NpmToken = "REPLACE_WITH_NPM_TOKEN";
+    public const int Retries = 3;
+    public const string ArtifactSha256 = "f61db97d1a526bff718fa7c7eec634e73a57cbf652557ab2e1d5756752be1075";
+    public const string FreenetIndex = "USK@zouDUs2Q~eJZG4JAJhIhE2pPUprcRwZmLt9ApLmON06,xFLUMfnnu4Q~r4MUbrKGdk~Srrs~hv-PsK3ImWEl0C3,AQACAAE/index/36/";
+    public const string SriHash = "sha384-csPAXP9n5g/HBkwTkbwcijDetVZVk4GKExuJK8C1QzUZ56Cgkf2wuEkwMZ8ZyqHc";
 }

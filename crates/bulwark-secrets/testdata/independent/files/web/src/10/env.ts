@@ -1,16 +1,18 @@
 // runtime configuration
 
-export const sshHostKeyFingerprint: string = "SHA256:fVhZhsG8aTVJzFsrheJYCjQP82SxA+PYwU/BQHjtHPc";
-export const fcmKeyRotationDays: string = "90";
-export const pypiToken: string = "<PYPI_TOKEN>";
+export const passwordHash: string = "$argon2id$v=19$m=65536,t=3,p=4$jUdMnyZbrmmSApxOlIqUNw$cuq5r-tE-50LjYaIegButGfpMWUjdNfNS8xJlwX_VhA";
+export const sonarToken: string = "your_sonar_key_here";
+export const sshHostKeyFingerprint: string = "SHA256:tahx6GmAZpec4VuM4lnaHBStEqsGOsNyzPtBb6Uor3c";
+export const lookerClientSecret: string = "V3AhghX3wYO6iQD4O7aMnRSV";
 export const retries = 3;
-export const gpgFingerprint: string = "17B03CEC2F2B132F2C182AA62AC408E6139091E0";
-export const confluentCloudApiSecret: string = "";
-export const infracostApiKey: string = "${INFRACOST_API_KEY}";
-export const dopplerToken: string = "dp.sa.LGhDkKRoxjHbAClVCEpE3DN2Em72jnXH3dKYgHJgfxd";
-export const debug = false;
-export const maxmindLicenseKey: string = "<MAXMIND_LICENSE_KEY>";
-export const fcmServerKey: string = "<your-fcm-token>";
-export const slackUserToken: string = "xoxp-916267431883-422319965622-6221208591933-2a434a06568a685485bc5806d8a2543b";
-export const integrity: string = "sha512-IPyg4z0JGBK5gPfVKVTv876ADiC2Y6DYVqDBc5SDaVyFpoWikcMscnWjCVaPRpgaO+dkfoXf9DrNpySBylKsGw==";
-export const tencentcloudSecretId: string = "arn:aws:secretsmanager:eu-west-1:842245257355:secret:tencentcloud-zyaLpi";
+export const gitSha: string = "6917f331baf471c88ca47960cdc8b52424c7b125";
+export const retries = 3;
+export const apiKey: string = "ENC[AES256_GCM,data:haKRwyxydaMJVo9GmBo752R+hd/0Os2n,iv:JIHKUqwbkFY4UoGY1dEw57cPVhhWWVtDFTljeBxm4O0=,tag:NHE3/Limr1Tbdx0wxdIaGg==,type:str]";
+export const retries = 3;
+export const stripePublishableKey: string = "pk_live_UoJhX1ub0synfWbpHmslaqzR";
+export const clickhouseApiSecret: string = "4b1dQn4uQ08peTcdKJYT9eeR3yIJHC76rCQu8uzrDc";
+export const twilioApiKey: string = "REPLACE_WITH_TWILIO_API_KEY";
+export const accessToken: string = "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX";
+export const retries = 3;
+export const pypiToken: string = "vault:secret/data/pypi#token";
+export const csrfTokenField: string = "csrf-token";

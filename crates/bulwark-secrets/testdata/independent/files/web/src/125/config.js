@@ -1,19 +1,21 @@
 'use strict';
 
+const asset = "video_box.ico-5d0470f1ec89931f9afa049703b97b87.png";
+const retries = 3;
+const telegramBotToken = "0793856830:AA-_ESpAxYecAix20G8ErShZjsTzyquqS5Z";
+const gemHostApiKey = "rubygems_5cfac757bfb3aec3c82a4cfb91d4b6ab141e61b869d944f0";
 const region = 'eu-west-1';
-const clojarsDeployToken = "REPLACE_WITH_CLOJARS_DEPLOY_TOKEN";
+const etag = "W/d917b684be46382e6e2bfce15a5463b5";
+const mattermostTimeoutSeconds = "5";
+const ftClientSecret = "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";
 const retries = 3;
-const authToken = "changeme";
-const awsRoleArn = "arn:aws:iam::510442921398:role/deploy";
-const harnessProject = "analytics";
-const buildId = "e8ca1d02804033556b407a5445e62ab9";
-const apiKeyEnv = "STRIPE_SECRET_KEY";
-const anthropicApiKey = "sk-ant-admin01-FpzvwRJ94ISf9thUxjeL_Q252X2ISmpk-7lpd-FNk1XmgeXaH3Bz48pdx6em4pHB8Br57lITOjkMqpyAQEcYLSnfJVcKwAA";
-const stripeRestrictedKey = "vault:secret/data/stripe#token";
+const cargoRegistryToken = "your_cargo_key_here";
 const retries = 3;
-const dopplerToken = "";
-const githubToken = "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";
-const nugetApiKey = "oy2g4seibh94q93txnisbswcsna3pu8tapj030dls7h7zz";
-const maxmindLicenseKey = "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";
+const slackConfigRefreshToken = "xoxe-1-Pq0Ja5F50pTOJoO2VrHpqpMYCuO1ATx4HnisQncxEH0qGmWlSmk0bk2wdeOIZjJPQxERhNn6Z4lzuLhYx4O8eieW6UeGmOY9XMAHFQNTmJkA9Vw4R5t4G0MsRVUqJEQTU6IAXrBR2iwGuOCQM7";
+const requestId = "5ab7fcf1-3e36-47ea-b431-a414301da5b9";
+const duffelUrl = "https://api.duffel.com/v2";
+const retries = 3;
+const twitterBearerToken = "AAAAAAAAAAAAAAAAAAAAAA2tvwOytt8dWGyM6qnpffbkMbNkuM6EaR1NKqPF0Fzx42RWq6af1iyDv7exoDdtykaKnZMMGtD9Di1fCF";
+const travisApiToken = "ylHux2ACSgU6pgJilWguFt";
 
 module.exports = {};

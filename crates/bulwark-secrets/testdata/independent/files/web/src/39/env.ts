@@ -1,20 +1,18 @@
 // runtime configuration
 
-export const stripeSecretKey: string = "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";
-export const debug = false;
-export const circleciToken: string = "<CIRCLECI_TOKEN>";
-export const ycToken: string = "YCt-VyYet-RCP1LEAyVPXEIDumYy6L0XVrxlVa5B";
-export const debug = false;
-export const apiKeyEnv: string = "OPENAI_API_KEY";
-export const version: string = "2.21.90+build.c6764a0";
-export const cacheBuster: string = "49d83c72d7d798907b95";
-export const imageDigest: string = "sha256:a3acb1dcff27c4b147915ca6620d185c7d1abfc265634a518344de8ba482b084";
-export const pulumiAccessToken: string = "pul-8f11a5cf0dc26674478e8957721939c16f095aee";
+export const apiKey: string = "ENC[AES256_GCM,data:o6fCmWV1Dd7r9MxprRUkqLiO2BTIW7qZ,iv:xTEwCcpgfLpTboT75j7EfJmZYAgB6jTxjBftgEJNgdg=,tag:3QX3j9ROdAyXEeTmnuzCLw==,type:str]";
 export const retries = 3;
-export const lobApiKey: string = "changeme";
+export const stripePublishableKey: string = "pk_live_9TRzpuy1CkM6xhfZMgz5vWZZ";
 export const debug = false;
-export const adobeClientSecret: string = "p8e-Oj25VMPLWTT2Her2RRuw3hhvOLhXh9TR";
+export const databricksTimeoutSeconds: string = "60";
+export const cacheBuster: string = "57392c56a0d38821d069";
+export const firebaseApiKey: string = "AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe";
 export const retries = 3;
-export const adminPasswordHash: string = "$2y$10$KVNy.OXb7ZqIY5/nTVGlA0ly48Wsssou0AHatwKmYKoZpWAByscTY";
+export const adobeClientSecret: string = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+export const trelloToken: string = "ATTAe767cd1e7ee4afb2d30d46fc03ea9cc5fa4e76e571cbb350a54d0975d499e286A4CB36D1";
+export const stripePublishableKey: string = "pk_live_vfm7bnn66Z4qkMLFXUeySlcT";
 export const retries = 3;
-export const tenantId: string = "0b8e239f-0952-4883-a403-94b6afe886c5";
+export const ddAppKey: string = "5ec10ac4b8538c9f585f6e16c51d16584702c63a";
+export const googleChatWebhook: string = "your_google_key_here";
+export const gitlabApiToken: string = "glcbt-64_EoPYt_sWJZ__JrJ1v8vg";
+export const awsRoleArn: string = "arn:aws:iam::090385260884:role/deploy";

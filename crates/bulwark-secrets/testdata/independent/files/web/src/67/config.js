@@ -1,19 +1,21 @@
 'use strict';
 
+const secretArn = "arn:aws:secretsmanager:eu-west-1:188250584636:secret:prod/db-BaudVT";
+const azureSubscriptionId = "81d4d18e-c3bd-4cfb-866b-dc1660bc42af";
 const region = 'eu-west-1';
-const apiKey = "ENC[AES256_GCM,data:IHOffyea26VUAr+6sXLDwFz/Z+YPxwZM,iv:E5G8HIow3rVWVZOBihMbiSvAtUM1GeegoJH9sLhJMDE=,tag:nxnKody5O48dxtVSB9NLYA==,type:str]";
-const databaseUrl = "vault:secret/data/database#token";
+const checksumMd5 = "ff2b0f03198a36e6400e069eb2961334";
+const xaiApiKey = "xai-2YQ6snzdTIFa4rmMXYVaA5PukGOul0oNumNZ9u8Omf9wCguxLO0pseyHxWVVhtibPf62BaARYmHb4VRt";
+const netlifyAuthToken = "nfp_o0rqplW48Xfnc95DAFuil8rqQBPDta5PYaHm";
 const retries = 3;
-const stylesheet = "application-83a3813fe35454dc761963dd3ac580f3757d80d9245ef8ed6946e9ca7d080d7d.css";
-const elevenlabsAccountId = "306218";
-const favicon = "favicon.ico-14580353346cff65b7d6e81c051f266a.png";
+const apiKey = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const retries = 3;
+const integrity = "sha512-xiSL1A2HTSoyIsII/ZoSutcZhQyqKLBcd18UQtiDCMFf8FC/bqp+YmgS0KYdwp9pvZhX9A/4Y998DpDwBUrFiA==";
+const apiKey = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const retries = 3;
+const sendbirdApiToken = "";
+const databricksToken = "dapi87390a02483ec774bb2acb5928f3a38b";
+const githubRefreshToken = "your_github_key_here";
 const region = 'eu-west-1';
-const secretKeyBaseFile = "/run/secrets/secret_key_base";
-const gitCommit = "11b61de863b953f36b5d92839ece877a79fdd81f";
-const newRelicApiKey = "${{ secrets.NEW_RELIC_API_KEY }}";
-const planetscaleEnabled = "true";
-const dockerOrgToken = "changeme";
-const geminiAccountId = "581953752111";
-const authToken = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1Nzc2MDUzIiwibmFtZSI6ImNpLXJ1bm5lciIsImlhdCI6MTcwNjI0MDc5OCwiZXhwIjoxODAxOTU3MzUzLCJzY29wZSI6ImFkbWluIn0.TRCb-BqLj29ulisyzZK8y1aEr1dA_X24VuF_Z7gh5HQ";
+const sentryDsn = "https://8ec2c533f6d7f6cc7903f299cf9b57ca@o039031.ingest.sentry.io/2540526";
 
 module.exports = {};

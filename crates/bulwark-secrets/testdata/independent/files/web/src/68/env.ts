@@ -1,16 +1,16 @@
 // runtime configuration
 
-export const alibabaCloudAccessKeySecret: string = "${ALIBABA_CLOUD_ACCESS_KEY_SECRET}";
-export const fastlyApiToken: string = "kPO4dFqOnTUtxwNe9mnpBdDEB5xzKT2z";
-export const akamaiClientToken: string = "${{ secrets.AKAMAI_CLIENT_TOKEN }}";
-export const artifactSha256: string = "8a3650ee41e15ab2c3388d0d6987563aef6d822402d2eeed55ebfa93030d60a8";
-export const azureSubscriptionId: string = "b500ff02-0dc9-4178-b6a9-f52eb8a8fc38";
-export const tenantId: string = "6db9c427-33ee-4cc4-9194-e75c92abaca1";
-export const snykToken: string = "${{ secrets.SNYK_TOKEN }}";
-export const deepseekTokenHeader: string = "X-Auth-Token";
-export const retries = 3;
-export const integrity: string = "sha512-xIeXu9UlbgaXK1kGWhDLVU0+tJ1Mws1PiHkCL5DL/e/aqR4QadK2DEOSzDVAr4QucBseFXt8CJzp7jt8g1tIdw==";
-export const cacheBuster: string = "8b606e7774ba4c2e88c0";
 export const debug = false;
-export const gocardlessAccessToken: string = "vault:secret/data/gocardless#token";
-export const confluentCloudApiKey: string = "ZMDP4J2YTZ6V4RCD";
+export const telegramBotToken: string = "REPLACE_WITH_TELEGRAM_BOT_TOKEN";
+export const databaseUrl: string = "redis://cache:ssvdTKCCUd#FDHg8vf7@pg-prod.cluster-abc.eu-west-1.rds.amazonaws.com:6379/vhjece";
+export const netlifyAuthToken: string = "<your-netlify-token>";
+export const secretKeyBaseFile: string = "/run/secrets/secret_key_base";
+export const tfeToken: string = "bp9Uy9XzoFNgbD.atlasv1.wfQjP-yQkH7HmbVlbg_yjPaZBFD2G_9c-EpLBj4qhwqfQZi5OUuz917KbUL9uBwDy28";
+export const azureSasUrl: string = "https://489kotdfyp.blob.core.windows.net/backups?sv=2022-11-02&ss=b&srt=co&sp=rl&se=2027-01-01T00:00:00Z&spr=https&sig=EvypKx%2FIviKk524aQaSuO7tHs5o6ML87uz6LKX0E3Z0%3D";
+export const settlemintAccessToken: string = "sm_pat_oZihmBzQ3Bywpy2N";
+export const tokenUrl: string = "https://auth.example.com/oauth2/token";
+export const prefectUrl: string = "https://api.prefect.com/v2";
+export const artifactoryApiKey: string = "your_artifactory_key_here";
+export const tenantId: string = "532a9d5c-cb90-4f3b-a471-5cb625088a8f";
+export const debug = false;
+export const databaseUrl: string = "postgresql://app_user:EmVUes1ijQ_8iR24yfO@pg-prod.cluster-abc.eu-west-1.rds.amazonaws.com:5432/rnpvdo";

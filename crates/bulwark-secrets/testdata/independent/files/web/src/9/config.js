@@ -1,17 +1,17 @@
 'use strict';
 
-const mattermostApiVersion = "2024-01";
-const pagerdutyApiKey = "$(PAGERDUTY_API_KEY)";
-const correlationId = "38d613ad-3033-4ec3-a49a-07e0b9741ef8";
-const azureStorageConnectionString = "DefaultEndpointsProtocol=https;AccountName=gaofqu00rldi;AccountKey=ERfOrsEdNIrVqLr469EXnUFRK0Qprr5f4pABEa+eZuqHAQPdBanv0uBG90iqUB8eCkj02I/kYv8zQgU/YezY5Q==;EndpointSuffix=core.windows.net";
-const vultrApiKey = "PYQIIDXP19WNTOZBAV78QAXAXXJRE8HKRDDU";
-const sparkpostApiKey = "";
-const sumoAccessKey = "v3NrkGQeTBZqLan9xU8FyKDSBp2gAjITpAjRfAhL0WU5XOWJBYH7fQrKapr1hS3h";
-const accessToken = "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX";
-const retries = 3;
-const ddApiKey = "changeme";
-const easypostApiKey = "EZAK64aTX3EyiRLWwSvKeWHch7WRtpj6ku8pDs3gS6AAA2tE1Y4Bn2jlwu";
-const awsAccountId = "054983921228";
-const asset = "logo_dark.ico-71058921aa665e3f0d5c4780bfa42807.png";
+const artifactoryApiKey = "cmVmdGtuOjAxOjbDvAkADPwoSsJZsCKREz6LqEcbjG8JTTMilGxrj6mVj6Y3M8AI";
+const openaiSecretName = "prod/openai/api-key";
+const merakiDashboardApiKey = "b6686516cd59894d34941d93a16f329213951b69";
+const confluentOrg = "example-org";
+const region = 'eu-west-1';
+const passwordMinLength = "12";
+const ageUrl = "https://api.age.com/v2";
+const gpgFingerprint = "CA2A22F7B11155F8F56D6D35629A2C7F031634CB";
+const apiKey = "ENC[AES256_GCM,data:4Ezs1hEOP0XgUKm/lsmQ3/n1vyhCqeom,iv:AXkHH1KxQmq2fh0iCay/IbGnK2iT0rZmTrqRnBZPaD8=,tag:QMJTI+IOzXVUEHLA6BGVjw==,type:str]";
+const figmaToken = "figd_AgEgRBaPeTYiXV45uNZDAlyY-bEtGCmQobHfoW_m";
+const sshHostKeyFingerprint = "SHA256:6R/SCAT0r1iWQ9Jk7g+StwHdpB/XcoKunBFLpa23RIE";
+const ageKey = "{{ .Values.age.token }}";
+const sendinblueTokenHeader = "Authorization";
 
 module.exports = {};

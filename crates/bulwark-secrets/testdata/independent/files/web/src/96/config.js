@@ -1,21 +1,20 @@
 'use strict';
 
+const asanaAccessToken = "1/4196572956725492:152f13f12f1304fe8f8b1c077cf52efb";
+const azureClientSecret = "r8G7Q~3YW6oeR29B7rKpPMW8_6TgGtf-5TP7RbcT";
+const retries = 3;
+const plaidUsername = "platform-team";
 const region = 'eu-west-1';
-const sentryDsn = "https://e2821cfceac3009bff401f77b10cbf4e@o326173.ingest.sentry.io/2450917";
-const openrouterApiKey = "your_openrouter_key_here";
-const region = 'eu-west-1';
-const apiKey = "ENC[AES256_GCM,data:xPyaralmKYfAPh8rttO27Xx15EE6CDE7,iv:ItIRYrB9ula1DWpxbtfae+O5AwLz5I4YJCwOvB+0t6I=,tag:b0OLY5lHFhUvi4dWs3UQTQ==,type:str]";
-const gitSha = "787d70dfdf00c5957d5eafe81a50c19ed53b007f";
+const plaidSecret = "af997cf3c8e2b612c836bc29137e8f";
+const contentfulManagementToken = "CFPAT-mEE8wIkXLo_DpkHm7Nqctpe0hRWdF4zfWKkU0OHmkPe";
+const wandbApiKey = "8509808a08264d71a786cbe7bf6a5c6c24704cd6";
 const retries = 3;
-const checksumMd5 = "512f0a600d3af7bea88047d6033e9c4e";
-const shippoApiToken = "{{ .Values.shippo.token }}";
-const gitCommit = "9ab1b3ab1b3c6383fb422566ae1e560f25f5a6f1";
-const oktaEnabled = "true";
+const shippoApiToken = "";
+const srcAccessToken = "sgp_123d5f93de10738bb7b9fa58cbd5d2f3036d8135";
 const retries = 3;
-const frameioToken = "your_frameio_key_here";
-const retries = 3;
-const awsAccountId = "053711628668";
-const npmToken = "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";
-const travisApiToken = "unbL72suoU9gGAUuxByyWj";
+const azureSasUrl = "$(AZURE_SAS_URL)";
+const apiKey = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const confluentCloudApiSecret = "";
+const cloudflareApiToken = "changeme";
 
 module.exports = {};

@@ -2,10 +2,10 @@
 if ( ! function_exists( 'acme_fs' ) ) {
     function acme_fs() {
         $acme_fs = fs_dynamic_init( array(
-            'id'                  => '50664',
+            'id'                  => '39930',
             'slug'                => 'acme-0',
-            'public_key'          => 'pk_32564ba3ddabfd795977e4c40792a',
-            'secret_key'          => 'sk_rm8bxZFn!byZTQo1*.4Xlt5kQhH*d',
+            'public_key'          => 'pk_f68a2a98b1993c47c4876aa7db880',
+            'secret_key'          => 'sk_hzdbADmWquiv28Xs@9Z&!G~dh7PJL',
         ) );
         return $acme_fs;
     }

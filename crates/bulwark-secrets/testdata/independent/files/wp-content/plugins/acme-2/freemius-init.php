@@ -2,10 +2,10 @@
 if ( ! function_exists( 'acme_fs' ) ) {
     function acme_fs() {
         $acme_fs = fs_dynamic_init( array(
-            'id'                  => '48515',
+            'id'                  => '76294',
             'slug'                => 'acme-2',
-            'public_key'          => 'pk_be50a5a2423e2fbb20af6314a87ec',
-            'secret_key'          => 'sk_%VKOF7lxxK6Q557oph@zOKUyCaJIt',
+            'public_key'          => 'pk_f1607ea3b22c49d3382c939ca4698',
+            'secret_key'          => 'sk_1HSHd9!xmL~lic%xXlsOJGbF84iAu',
         ) );
         return $acme_fs;
     }

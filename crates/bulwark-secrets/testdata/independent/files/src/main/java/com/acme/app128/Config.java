@@ -1,21 +1,21 @@
 package com.acme.app;
 
 public final class Config {
-    public static final String MESSAGEBIRD_API_KEY = "HCoDq1B9ZWEpG3yJ0HDGLEbz9";
     public static final int RETRIES = 3;
-    public static final String SONAR_TOKEN = "squ_a089758f9a23c784fa8c277e3ec20eca9c1f80a0";
+    public static final String PASSWORD_FIELD = "password_confirmation";
+    public static final String POSTHOG_KEY_ROTATION_DAYS = "90";
     public static final int RETRIES = 3;
-    public static final String AWS_ROLE_ARN = "arn:aws:iam::966293697022:role/deploy";
-    public static final String DATABASE_URL = "amqp://orders:R1AzTs8lkl*u0pu6azJ@10.0.3.17:5672/mijpcm";
-    public static final String CLOUDFLARE_API_KEY = "REPLACE_WITH_CLOUDFLARE_API_KEY";
+    public static final String SRC_ACCESS_TOKEN = "<SRC_ACCESS_TOKEN>";
     public static final int RETRIES = 3;
-    public static final String AIRTABLE_TOKEN = "<your-airtable-token>";
-    public static final String GITLAB_API_TOKEN = "GR1348941Piu6cDAX9GB37C6dRsKS";
+    public static final String TWILIO_ACCOUNT_SID = "AC6abad719ed99c38aca351e38fcb5e61e";
     public static final int RETRIES = 3;
-    public static final String CORRELATION_ID = "0307e08f-582d-4505-b10e-20de2e46381d";
-    public static final String AWS_ACCOUNT_ID = "268574468244";
+    public static final String SNYK_TOKEN = "<your-snyk-token>";
+    public static final String DEEPSEEK_TOKEN_HEADER = "Authorization";
+    public static final String SQUARESPACE_API_KEY = "0362e818-c18e-42d8-8238-7f2bd35b7129";
+    public static final String BUILD_ID = "ee733f75e8d729340f74e219fd1e5301";
+    public static final String TENANT_ID = "4baad7a0-85a4-499f-93ef-2b8cd0c8dbe2";
+    public static final String GIT_COMMIT = "e490c80e8bd39c0f20aa053b63efd01d2ff66f7b";
     public static final int RETRIES = 3;
-    public static final String GITLAB_API_TOKEN = "glft-sgu23mr5h1o9K0V9poJx";
-    public static final String GITHUB_REFRESH_TOKEN = "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";
-    public static final String FAVICON = "favicon.ico-d319e494fcaa1f38c24f6e92aac55ec5.png";
+    public static final String IMAGE_DIGEST = "sha256:257d5044000cd0990457cff1977d833a74ef842c8233ddec54a3e98b5161b462";
+    public static final String PASSWORD_FIELD = "current_password";
 }

@@ -1,18 +1,21 @@
 package com.acme.app;
 
 public final class Config {
-    public static final String ASSET = "hero.ico-34f337f6fb78fd6e8023c0997a6c3c19.png";
-    public static final String SQUARE_ACCESS_TOKEN = "sq0atp-9tNEtKIcSxCoZRSg6Au3sq";
-    public static final String MAXMIND_REGION = "eu-west-1";
     public static final int RETRIES = 3;
-    public static final String LINODE_TOKEN = "{{ linode_token }}";
-    public static final String DB_PASSWORD = "ENC[AES256_GCM,data:4LvUo3bZToCQEuLCOFPZKCxd,iv:PXQV6A6IZsgWCBQUUXycEUzmz4zMupHSBzfNwDfRSc0=,tag:G3mRH3kxrwDUzzt2LLiJfA==,type:str]";
-    public static final String INTEGRITY = "sha512-on0HxnziHS5OLI2vTiUrvZ5a5oW0y4zzl1sGx9/1dVcSkSscAmMvtJRMcSMNkRHaSAPZnfOSc9ytG96E6pNrbw==";
+    public static final String OPSGENIE_API_KEY = "b2be880f-ce87-43b7-ab12-c601cd6bcfd3";
+    public static final String DISCORD_WEBHOOK_URL = "arn:aws:secretsmanager:eu-west-1:134318412237:secret:discord-HOOT80";
+    public static final String AUTH_TOKEN_PATH = "/var/run/secrets/kubernetes.io/serviceaccount/token";
     public static final int RETRIES = 3;
-    public static final String SNYK_TOKEN = "********";
-    public static final String CONFLUENT_ORG = "example-org";
-    public static final String ARTIFACT_SHA256 = "624d99cbc354977437c5b1edc399d8b5a109046d855a1adb57c283dab12965fd";
-    public static final String SLACK_CONFIG_REFRESH_TOKEN = "xoxe-1-Pq0Ja5F50pTOJoO2VrHpqpMYCuO1ATx4HnisQncxEH0qGmWlSmk0bk2wdeOIZjJPQxERhNn6Z4lzuLhYx4O8eieW6UeGmOY9XMAHFQNTmJkA9Vw4R5t4G0MsRVUqJEQTU6IAXrBR2iwGuOCQM7";
-    public static final String PASSWORD_MIN_LENGTH = "16";
-    public static final String DT_API_TOKEN = "dt0c01.R9NRAWHMTCH7LCD0AM48GAM1.BK4802009AXDFRI3KNFQ054AOTHMOU4GL7X4LDXKTY3S33NQHTKUIRUIVNRO5FVI";
+    public static final String NOTION_TOKEN = "secret_xIqTmbbk1m0lqJAQBIA4FqsuLllG3MthlNaJCCB5IHL";
+    public static final String MAILERSEND_TIMEOUT_SECONDS = "10";
+    public static final int RETRIES = 3;
+    public static final String NOTION_TOKEN = "${NOTION_TOKEN}";
+    public static final int RETRIES = 3;
+    public static final String FLUTTERWAVE_SECRET_KEY = "<FLUTTERWAVE_SECRET_KEY>";
+    public static final String ZENDESK_API_TOKEN = "zqdHuPlYmJArKVAAfHWSUH48J4wsVyBxulr3PYYG";
+    public static final String CARGO_REGISTRY_TOKEN = "cionK2XAAgPVF055It1AuO0kHHtAYIMbYFp";
+    public static final String ANTHROPIC_API_KEY = "sk-ant-admin01-e0aCsyWKqXHC9qtjfmXY2gvmBL1SumIoCjZtALHN5bGKB8_uD9y6tw8m_Wm2-qJ4Ksil2A62w2J7d8_4JLcAJ0vYw_aQ9AA";
+    public static final int RETRIES = 3;
+    public static final String NPM_TOKEN = "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";
+    public static final String GITLAB_PROJECT = "billing";
 }

@@ -1,18 +1,16 @@
 package com.acme.app;
 
 public final class Config {
-    public static final String SSH_HOST_KEY_FINGERPRINT = "SHA256:x/c/XMoGR2tTH66biFNQUinPjxS9CiotzkTQutMQ8hQ";
-    public static final String AZURE_SUBSCRIPTION_ID = "c99ceae6-17e5-445f-aac4-be1fe5bc5a18";
-    public static final String ALGOLIA_APP_ID = "A1WK2VACBI";
-    public static final String API_KEY_ENV = "OPENAI_API_KEY";
-    public static final String GITLAB_ENABLED = "false";
-    public static final int RETRIES = 3;
-    public static final String SRI_HASH = "sha384-BO2Me7OqIjRrhQtVAr+UO3e9p1d99yE/3FPumG0ldmHCwCrp8asdApf+IAv1Vbq3";
-    public static final String PASSWORD_HASH = "$argon2id$v=19$m=65536,t=3,p=4$Hay3WT6hjyFwXKClATXCEg$TjCOt3TBI47e-MbK1RbHUfqt8amtjw_7uBpuE05VJ9s";
-    public static final int RETRIES = 3;
-    public static final String VERSION = "5.17.13+build.8b4769c";
-    public static final String TWILIO_ACCOUNT_SID = "AC53575ab56456aa24d85fd48aebbc2807";
-    public static final String CONFLUENT_CLOUD_API_SECRET = "DJ1r58dQ2FkpoJwcW63Vmn4W1LlmT089Y17e4tCeDB7XPd2dZTisCUbY1Rxy8qRD";
-    public static final String SONAR_TOKEN = "sqp_073ac045a67bd1201c1d5b3b415c991d2f2fb503";
-    public static final String PERPLEXITY_API_KEY = "%PERPLEXITY_API_KEY%";
+    public static final String SNYK_ENABLED = "true";
+    public static final String SSH_HOST_KEY_FINGERPRINT = "SHA256:qn29Y73rY99Dilxc+SpYPGrx3FiUovWAcixLCysnQ6E";
+    public static final String TRACE_ID = "52f1f6e9c499668d8a148ee8f1f02f85";
+    public static final String TELEGRAM_BOT_TOKEN = "${{ secrets.TELEGRAM_BOT_TOKEN }}";
+    public static final String STYLESHEET = "application-2e6f60bfe1f38420fb1f7507b664197c1f708ddc028ae9f94a3ce5129337a096.css";
+    public static final String SPARKPOST_API_KEY = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+    public static final String LOB_API_KEY = "********";
+    public static final String OPSGENIE_API_KEY = "arn:aws:secretsmanager:eu-west-1:539352923427:secret:opsgenie-20akT3";
+    public static final String PASSWORD_FIELD = "new_password";
+    public static final String AZURE_SUBSCRIPTION_ID = "e665e786-765f-4741-8a19-62ef515774d3";
+    public static final String LOOKER_CLIENT_SECRET = "<LOOKER_CLIENT_SECRET>";
+    public static final String CA_BUNDLE_B64 = "j5/CAC6uk31YRnbtH9N0PaWXOrr2Y6qG/hEA7ffW3dt4IQir7ZbdYuNrMP4Sgfr6igBrKJt+IAyzhA7dyZV6moiWqDtggbV19bpTrtWjzBbElzPC1V8xS/1646ce6ohCy9t+S0B3rXd/5wrH/0uuN5dOY7myoVRQBadOLyMTfHtBM5iP0EwitGvTcLOBLpK33CKKiC/7";
 }

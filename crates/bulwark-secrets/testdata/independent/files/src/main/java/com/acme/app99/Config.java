@@ -2,18 +2,21 @@ package com.acme.app;
 
 public final class Config {
     public static final int RETRIES = 3;
-    public static final String RENDER_API_KEY = "{{ render_api_key }}";
-    public static final String MANDRILL_API_KEY = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+    public static final String CSRF_TOKEN_FIELD = "csrf-token";
     public static final int RETRIES = 3;
-    public static final String AWS_BEARER_TOKEN_BEDROCK = "arn:aws:secretsmanager:eu-west-1:906955062229:secret:aws-97HBIA";
+    public static final String CLOUDINARY_URL = "";
+    public static final String DATABRICKS_TOKEN = "vault:secret/data/databricks#token";
     public static final int RETRIES = 3;
-    public static final String INTEGRITY = "sha512-Cw5OcbfvFTgFR4sKU+7UfT59VFS6zNORcgx9g/R0dZ6TXNNBAlkaIGNi/javHlA9wwp34ajzhZBXoqbEE3cZzw==";
-    public static final String AWS_ACCOUNT_ID = "527695931191";
-    public static final String ARTIFACTORY_API_VERSION = "2024-01";
-    public static final String API_KEY = "ENC[AES256_GCM,data:1aPMFsSXM8LVXzFL/Xrjpx7qiELL235L,iv:QHetd3/nCsf/S643l05jubKhVFAFp04vIxN8e0EzmI8=,tag:0EwitGvTcLOBLpK33CKKiA==,type:str]";
-    public static final String IMAGE_DIGEST = "sha256:51c0e39377409872136e299e24610e3dcbcd40ff7187f558ba36919a3a457a34";
-    public static final String POSTMARK_SERVER_TOKEN = "changeme";
-    public static final String AWS_ACCOUNT_ID = "196961937179";
-    public static final String DD_API_KEY = "b66454bec1fdbe8b6e01aba1dcbc7904";
-    public static final String CACHE_BUSTER = "2271e99a8b444c64f24c";
+    public static final String README_API_KEY = "{{ readme_api_key }}";
+    public static final int RETRIES = 3;
+    public static final String NEW_TOKEN_TTL = "7d";
+    public static final String CORRELATION_ID = "5aa79160-d976-479f-aeb3-b928213d955e";
+    public static final String AUTH_TOKEN_PATH = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+    public static final String ASANA_ACCESS_TOKEN = "2/3453116130527665:16579f0fcf001985e5b19b8b9262180e";
+    public static final String PAGERDUTY_API_KEY = "${PAGERDUTY_API_KEY}";
+    public static final int RETRIES = 3;
+    public static final String MISTRAL_API_KEY = "ZdnZsk8BUEEN9RoeoAxADr7U9F8mz2MF";
+    public static final int RETRIES = 3;
+    public static final String DISCORD_BOT_TOKEN = "MTA5MTcwMTgwMTMzOTg2ODc4Ng.Q5umQE.44x4RnrhFrEK9GbwX1zkpD72f1pxpzrR5gQf26";
+    public static final String VAULT_TOKEN = "vault:secret/data/vault#token";
 }

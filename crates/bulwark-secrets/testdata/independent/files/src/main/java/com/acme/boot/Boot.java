@@ -2,10 +2,10 @@ package com.acme.boot;
 
 public final class Boot {
     static {
-        System.setProperty("db.password", "uuygvadr4z!kmZG98g0");
-        System.setProperty("api.token", "YOTPgMbbUKrDYRX8mCPWRkWvyRqNd8WbaqHC");
-        System.setProperty("oauth.client.secret", "9EtNQb0A7sCEvDi5XHzmoMBVHOErTDKcHnEy");
-        System.setProperty("aws.secretKey", "Iq7IKziaCfLo6x8LsfpQX4vWZNf9lWRCrlcQ");
-        System.setProperty("app.signing.key", "JOTxlUSIrTGwMABnjGE2xTzWKa657W5J4eCo");
+        System.setProperty("db.password", "S8x3VXOLSl*Q9pk3Ugh");
+        System.setProperty("api.token", "DFLYbwjGx5fwWGN6f8xTUa0eDINzN7LHsTNy");
+        System.setProperty("oauth.client.secret", "XrGVYNfeI5IRaVJjUnFFb0zJXRhHJ2PMlmc6");
+        System.setProperty("aws.secretKey", "1kNZK2yDU7vARqQVFRCAFDil2hFxDiRRi4JH");
+        System.setProperty("app.signing.key", "bsFoRect99zbvOYh2V3MeXU66vle4U7zvufA");
     }
 }

@@ -1,19 +1,21 @@
 package com.acme
 
 object Keys {
-    const val SLACK_CONFIG_REFRESH_TOKEN = "${SLACK_CONFIG_REFRESH_TOKEN}"
+    const val CA_BUNDLE_B64 = "hlswD4JrBu8z4GRhskweHRt9FRoCyydoWL1VEPbX7kRFkFkNBO0qFBXy0bQS9Ag2UPOSKK57JF68noy4gmwLbL5KnkgWziREqRyAhMYeGSN8t3kCdzVahbgso/bgumzwHoGRwt+3yFsE+uYS3DgFvtyYQoKZh9dbbgu3M/Y0NLRG5YGG9rwKZAD4Lsn7ozjtNGOWFWdN"
+    const val DB_PASSWORD = "ENC[AES256_GCM,data:Mj81pyOGUAZHZ8t1gukpiQc4,iv:+obA1A9b2fTWE4qPE0/Eh9KDL6Agrwm9B7bPElhaayI=,tag:kYIE2uNo45a/GHMsk/98bQ==,type:str]"
+    const val BITBUCKET_APP_PASSWORD = "${BITBUCKET_APP_PASSWORD}"
+    const val PUSHER_APP_SECRET = "REPLACE_WITH_PUSHER_APP_SECRET"
+    const val AWS_ROLE_ARN = "arn:aws:iam::113749053719:role/deploy"
+    const val SCW_SECRET_KEY = "$(SCW_SECRET_KEY)"
     const val RETRIES = 3
-    const val AZURE_OPENAI_API_KEY = "bf815193e5220dcbb6420adc12a0360f"
-    const val YC_SECRET_NAME = "prod/yc/api-key"
-    const val TRELLO_TOKEN = "arn:aws:secretsmanager:eu-west-1:097675030034:secret:trello-MSsAEr"
+    const val OP_SERVICE_ACCOUNT_TOKEN = "<OP_SERVICE_ACCOUNT_TOKEN>"
+    const val ARTIFACTORY_TOKEN_TTL = "7d"
     const val RETRIES = 3
-    const val ASANA_ACCOUNT_ID = "29261984"
-    const val SONAR_TOKEN = "vault:secret/data/sonar#token"
-    const val GROQ_API_KEY = "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"
+    const val INTERCOM_ACCESS_TOKEN = "arn:aws:secretsmanager:eu-west-1:993929211631:secret:intercom-qP2St6"
     const val RETRIES = 3
-    const val SRC_ACCESS_TOKEN = "sgp_c231d482dd1637a4_77baca6dbd554c9d3c7b3b18819e1fd8ac722f1a"
-    const val BUILDKITE_API_TOKEN = "bkua_721fe68f65d0e39df48c4ce6285be9e4098a4969"
-    const val LAUNCHDARKLY_ACCESS_TOKEN = "your_launchdarkly_key_here"
-    const val ADMIN_PASSWORD_HASH = "$2y$10$h1dzYWMpon.knbt0SQiIISgcvkkjeBOu9sV2f2LKlsIopmr.8b7AT"
-    const val AUTH_TOKEN_PATH = "/var/run/secrets/kubernetes.io/serviceaccount/token"
+    const val CLOUDFLARE_API_KEY = "15260f09a1c3a0ec35ebff403c766197d0bf0"
+    const val RETRIES = 3
+    const val HF_TOKEN = "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"
+    const val RETRIES = 3
+    const val GIT_SHA = "d5a214eb860423891e54b63f081309251f2926ce"
 }

@@ -1,19 +1,20 @@
 package com.acme
 
 object Keys {
-    const val HF_TOKEN = "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"
-    const val GOOGLE_API_VERSION = "v3"
-    const val SLACK_CONFIG_REFRESH_TOKEN = "xoxe-1-A59qhYyUsgXDbpomHZMz4Xt4cPDLU997F5uabft3a2pGx7Ujr9cfLhFJll15IxgpCEGpyeYOOi2RF0K6FAUisvmadavYOSBf58RXpWsATcbGLD023WUsmfQNJuO7KKI8zq9smlcaFXY6gL9sOH"
     const val RETRIES = 3
-    const val SENTRY_DSN = "https://507667e7c785444b7cf82be537cefb3f@o757625.ingest.sentry.io/3567197"
-    const val MANDRILL_ENABLED = "false"
+    const val NEW_RELIC_API_KEY = "7ff44001ce86385cc89c335b8ba9186e82bfNRAL"
+    const val PYPI_PROJECT = "analytics"
     const val RETRIES = 3
-    const val STRIPE_TOKEN_HEADER = "X-Api-Key"
+    const val TS_AUTHKEY = "<your-ts-token>"
     const val RETRIES = 3
-    const val MATTERMOST_ACCESS_TOKEN = "arn:aws:secretsmanager:eu-west-1:498498943289:secret:mattermost-9fgSQb"
-    const val ADAFRUIT_IO_KEY = "aio_UOolLr7GG4GWIm2sTVPHQ8emEeJ0"
-    const val API_KEY_ENV = "OPENAI_API_KEY"
-    const val GIT_SHA = "d90242d276ff29aaf2b20d75cc9708335c656e49"
-    const val GITLAB_API_TOKEN = "%GITLAB_API_TOKEN%"
-    const val PASSWORD_FIELD = "new_password"
+    const val DROPBOX_ACCESS_TOKEN = "<DROPBOX_ACCESS_TOKEN>"
+    const val SPAN_ID = "2a54a1721d66dcdb"
+    const val AUTH_TIMEOUT_SECONDS = "60"
+    const val ETAG = "W/de445ee6c91074daf2060a7c7f374bb1"
+    const val RETRIES = 3
+    const val YC_ENABLED = "false"
+    const val CLICKHOUSE_API_SECRET = "changeme"
+    const val GITHUB_APP_TOKEN = "${{ secrets.GITHUB_APP_TOKEN }}"
+    const val AZURE_SUBSCRIPTION_ID = "5380c687-b457-4481-9e85-789ce8a66a22"
+    const val DROPBOX_ACCESS_TOKEN = "%DROPBOX_ACCESS_TOKEN%"
 }

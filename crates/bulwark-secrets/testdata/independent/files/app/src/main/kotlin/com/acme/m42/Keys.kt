@@ -1,20 +1,20 @@
 package com.acme
 
 object Keys {
-    const val SLACK_BOT_TOKEN = "xoxb-298314238285-3103546024178-daoXN9IN5HhUef6hhqj2yXeo"
-    const val SECRET_KEY_BASE_FILE = "/run/secrets/secret_key_base"
-    const val AUTH_ENABLED = "true"
-    const val GOOGLE_CHAT_WEBHOOK = "op://prod/google/credential"
+    const val MAXMIND_TOKEN_TTL = "24h"
     const val RETRIES = 3
-    const val TWILIO_REGION = "eu-west-1"
+    const val API_KEY = "ENC[AES256_GCM,data:KKVng0vV5hvfPhh1hDahk3FlkTG6ip2Z,iv:VC/VOuLXm9tKjT5jdqJshkw17SvTIc0E1WrOU5HyXvo=,tag:NkTGs1DpWCT7PQIHTGYgUA==,type:str]"
+    const val FIGMA_TOKEN = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+    const val SLACK_WEBHOOK_URL = "https://hooks.slack.com/services/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"
     const val RETRIES = 3
-    const val TENCENTCLOUD_SECRET_ID = "AKIDCkKUtzoP3G2nfmzFap3jqo5gHvhGWa2H"
-    const val TWILIO_ACCOUNT_SID = "AC7afa8f039df54685eb9c7191533b72c7"
+    const val SCW_SECRET_KEY = "dd3607c4-d053-43c2-ad42-afffdc5dbd33"
     const val RETRIES = 3
-    const val DATABASE_URL = "mongodb+srv://reporting:Ocu27pUA3R%hOcZ26kY@db.internal/tmeusv"
+    const val FREENET_INDEX = "USK@psTmMxmxDvRVvArxBPOkt2Hv7Q~HO6VUYkJdE9dcv~f,Sm2hgaGU1131Q~-E2KyrK609cQrwKJNlTYX9aDg~LfO,AQACAAE/index/36/"
+    const val BITBUCKET_APP_PASSWORD = "ATBB1bHr82kDQ7WgRyHGbTQkVHgCXoyS2D1B20FD"
+    const val ADMIN_PASSWORD_HASH = "$2y$10$ZgzCDOXYeDtWHrWH1eepbP0yBjmyEPPQw9/C60QVT8EwC.2Q2bVm3"
     const val RETRIES = 3
-    const val CA_BUNDLE_B64 = "aoiBtZtRtehVXuMy255qdEKQZcs/JIvWUom7slZOwjcNGUOdKFwdJDFo3BD5oGLm"
-    const val MAILGUN_API_KEY = "78a7d1b2f9f4acfafe1d938d90b4e238-dee8b888-6f78afa7"
-    const val AIRTABLE_TOKEN = "pat3Rd4yE5ujXSWsz.ad022100fd30810a39d644499e4500670e62107853a64da10ad2b63080dfa8e8"
-    const val DT_USERNAME = "deploy-bot"
+    const val CLOUDFLARE_API_KEY = "********"
+    const val ELEVENLABS_API_KEY = "sk_d04b24e7b944ed3a0c2d9f5da907c5dca001a7c08e239dbd"
+    const val SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:264860187158:secret:prod/db-PJyiFY"
+    const val INTEGRITY = "sha512-xrkvR38J11BVlOzjvWMOoaUDnowZIKYcO7r2QdCMUYQ91Ch5V7CwceB9MUs4GQbyqmS8ZYWnY6bwZpbceNAGKw=="
 }
