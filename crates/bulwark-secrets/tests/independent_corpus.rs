@@ -303,6 +303,21 @@ fn independent_recall_and_false_positive_rate() {
             )
         })
         .collect();
+    let mut missed_by_family: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, l) in labels.iter().enumerate() {
+        if l.rules.is_some() && !found.contains(&i) {
+            *missed_by_family.entry(l.family.as_str()).or_default() += 1;
+        }
+    }
+    writeln!(report, "missed by family:").unwrap();
+    for (fam, n) in &missed_by_family {
+        let rx = labels
+            .iter()
+            .find(|l| l.family == *fam)
+            .and_then(|l| l.rules.as_ref())
+            .map_or("", regex::Regex::as_str);
+        writeln!(report, "  {fam}: {n} (accepted rule ids: {rx})").unwrap();
+    }
     writeln!(report, "missed ({}):", missed.len()).unwrap();
     for m in &missed {
         writeln!(report, "  {m}").unwrap();

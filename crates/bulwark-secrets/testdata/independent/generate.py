@@ -396,7 +396,7 @@ F("databricks", "DATABRICKS_TOKEN", lambda: "dapi" + H(32) + rng.choice(["", "-2
   bad=lambda: "dapi" + H(16))
 F("discord/bot", "DISCORD_BOT_TOKEN", discord_bot, r"^discord-", TH + "discordbottoken/", 2)
 F("discord/webhook", "DISCORD_WEBHOOK_URL", lambda: f"https://discord.com/api/webhooks/{rs(DIG, 18)}/{U(68)}", r"^discord-", TH + "discordwebhook/", 2)
-F("doppler", "DOPPLER_TOKEN", lambda: rng.choice(["dp.pt.", "dp.st.", "dp.sa.", "dp.ct."]) + AN(43), r"^doppler-", GL + "doppler.go; " + TH + "doppler/", 3)
+F("doppler", "DOPPLER_TOKEN", lambda: rng.choice(["dp.pt.", "dp.ct."]) + AN(43), r"^doppler-", GL + "doppler.go; " + TH + "doppler/", 3)
 F("dropbox", "DROPBOX_ACCESS_TOKEN", lambda: "sl." + U(135), r"^dropbox-", GL + "dropbox.go (sl. + 135)", 2)
 F("duffel", "DUFFEL_ACCESS_TOKEN", lambda: "duffel_" + rng.choice(["live", "test"]) + "_" + U(43), r"^duffel-", GL + "duffel.go", 2)
 F("dynatrace", "DT_API_TOKEN", lambda: f"dt0c01.{rs(UPNUM, 24)}.{rs(UPNUM, 64)}", r"^dynatrace-", GL + "dynatrace.go", 2)
@@ -1208,6 +1208,36 @@ def issue_negatives(corpus):
     lines.append('  apiKey: "AIzaSyDOCAbC123dEf456GhI789jKl012-MnO",')
     lines += ['  authDomain: "myapp-project-123.firebaseapp.com",', "};", "```"]
     corpus.add("docs/vendor-samples.md", lines, labels)
+    # Messages and identifiers that name a secret without holding one (i18n catalogues, constants).
+    msgs = {
+        "password_reset_token_expired": "Your password reset link has expired.",
+        "api_key_label": "API key",
+        "api_key_help": "Paste the key from your account settings.",
+        "secret_key_missing": "The secret key is missing; set SECRET_KEY.",
+        "token_invalid": "This token is invalid or has been revoked.",
+        "password_too_short": "Passwords need at least 12 characters.",
+        "client_secret_placeholder": "Enter the client secret",
+        "access_token_copied": "Access token copied to the clipboard",
+        "auth_token_rotated": "Your auth token was rotated on {date}.",
+        "private_key_upload": "Upload your private key (PEM)",
+    }
+    lines = json.dumps({"en": msgs}, indent=2).split("\n")
+    corpus.add("web/src/i18n/en.json", lines, [(i, neg("message"), "") for i, l in enumerate(lines) if '": "' in l])
+    consts = [
+        'TOKEN_KEY = "auth_token"',
+        'PASSWORD_PARAM = "password"',
+        'API_KEY_HEADER = "X-API-Key"',
+        'SECRET_FILE = "/etc/acme/secret.json"',
+        'CLIENT_SECRET_ENV = "ACME_CLIENT_SECRET"',
+        'ACCESS_TOKEN_COOKIE = "__Host-access_token"',
+        'PRIVATE_KEY_PATH = "~/.ssh/id_ed25519"',
+        'API_TOKEN_SCOPE = "repo:read,packages:write"',
+        'PASSWORD_REGEX = r"^(?=.*[A-Z])(?=.*\\d).{12,}$"',
+        'SECRET_MANAGER_URL = "https://secretmanager.googleapis.com/v1"',
+        'API_KEY_CONTROLLER = "ApiKeyController"',
+        'REFRESH_TOKEN_TTL_SECONDS = 2592000',
+    ]
+    corpus.add("src/acme/constants.py", consts, [(i, neg("identifier"), "") for i in range(len(consts))])
     # Shaped look-alikes under neutral names (wrong length or charset for the vendor's format).
     lines, labels = [], []
     for f in FAMILIES:

@@ -1,9 +1,9 @@
 resource "tls_cert_request" "app" {
   private_key_pem = <<EOT
 -----BEGIN EC PRIVATE KEY-----
-MHcCAQEEIK4t23WBkR1vcCTBzg/cEmLOI+MV3cnWh6O0F6+aHvdooAoGCCqGSM49
-AwEHoUQDQgAEQmR19FPdOqBI99hyzMNVRR3DkA4/IHPinmxFkN7EyoRS1B1tIHpC
-9JxJqk6DO5jvUrwvZyWipeFcP8WsJQjZ/Q==
+MHcCAQEEIA6axy1cbmo+IpsnR73NG3Kr0ah8vBXMURCKCcqinoPRoAoGCCqGSM49
+AwEHoUQDQgAEI8WJtizCQBpCfJ12flgq/Y8Zfus6/YV8d9ETZ9ZteKYY0TAG9uom
+np9CTghJcp2MvDL8zxhYUZ2CqmuhbjkX/Q==
 -----END EC PRIVATE KEY-----
 EOT
 }

@@ -1,7 +1,7 @@
 resource "tls_cert_request" "app" {
   private_key_pem = <<EOT
 -----BEGIN PRIVATE KEY-----
-MC4CAQAwBQYDK2VwBCIEIHh8G9ii4F5h17z8UwfFDBsflCnZcWYKpju620aECI0w
+MC4CAQAwBQYDK2VwBCIEIM+w8nERokA4OTnwREYlcRs5QBJv5S9IrYdV/i65km0M
 -----END PRIVATE KEY-----
 EOT
 }
