@@ -1238,6 +1238,45 @@ def issue_negatives(corpus):
         'REFRESH_TOKEN_TTL_SECONDS = 2592000',
     ]
     corpus.add("src/acme/constants.py", consts, [(i, neg("identifier"), "") for i in range(len(consts))])
+    # After the other categories of gitleaks' fps lists (re-made): a prefix inside a longer base64 blob,
+    # a wrong-case prefix, a vendor keyword inside another word, uppercase text running into AKIA/ASIA.
+    lines, labels = [], []
+    for pre, n in [("AKCp", 69), ("EZAK", 54), ("AIza", 35), ("cmVmd", 59), ("dapi", 32), ("4b1d", 38)]:
+        blob = b64(60)
+        cut = rng.randrange(8, 40)
+        labels.append((len(lines), neg("embedded-in-blob"), ""))
+        lines.append(f"  payload: {blob[:cut]}{pre}{rs(ALNUM, n)}{blob[cut:]}")
+    for wrong in ["AkCp" + AN(69), "akia" + rs(B32, 16).lower(), "Ghp_" + AN(36), "SK_LIVE_" + AN(24), "XOXB-" + rs(DIG, 12) + "-" + AN(24)]:
+        labels.append((len(lines), neg("wrong-case"), ""))
+        lines.append(f"  {rng.choice(NEUTRAL)}: {wrong}")
+    for row in ['  sysctl: SetSysctl("net.bridge.bridge-nf-call-iptables", "1")',
+                f'  resetSystemSeed: "{rs(LOWNUM, 24)}"',
+                f'  consumoMensal: "su{rs(ALNUM, 12)}"',
+                f'  twitchyRetryJitter: "{rs(LOWNUM, 30)}"',
+                "  banner: WELCOMETOTHEASIAPACIFICREGIONALOFFICEANNUALMEETING",
+                "  motto: TODAYINASIAASACKOFRICEFELLOVERAGAIN",
+                "  primer: " + "".join(rng.choice("ACGT") for _ in range(120))]:
+        labels.append((len(lines), neg("keyword-collision"), ""))
+        lines.append(row)
+    corpus.add("config/data/blobs.yaml", lines, labels)
+    # curl credentials: placeholders and variables are not secrets; literal user:password is.
+    lines, labels = ["#!/usr/bin/env bash", "set -eu"], []
+    for row in ['curl -sS -u "$API_USER:$API_PASSWORD" https://api.acme.invalid/v1/health',
+                'curl -u "${USERNAME}:${PASSWORD}" https://registry.acme.invalid/v2/',
+                "curl -u <user:password> https://api.acme.invalid/v1/items",
+                'curl -H "Authorization: Bearer $TOKEN" https://api.acme.invalid/v1/me',
+                'curl -H "Authorization: Bearer $(gcloud auth print-access-token)" https://run.googleapis.com/v2/projects',
+                'curl -H "Authorization: Bearer <your API token>" https://api.acme.invalid/v1/me',
+                'curl -u ":" https://localhost:9200',
+                'curl -u "ci-bot" https://api.acme.invalid/v1/check',
+                'curl --user "${{ secrets.NEXUS_USER }}:${{ secrets.NEXUS_PASSWORD }}" https://nexus.acme.invalid/',
+                'curl -H "X-Api-Key: ${ACME_API_KEY}" https://api.acme.invalid/v1/jobs']:
+        labels.append((len(lines), neg("placeholder"), ""))
+        lines.append(row)
+    for _ in range(3):
+        labels.append((len(lines), "generic/curl-user", r"^http-basic-auth$|^curl-|^generic-|^url-credentials$"))
+        lines.append(f'curl -sS -u "deploy:{password()}" https://nexus.acme.invalid/service/rest/v1/status')
+    corpus.add("scripts/api-examples.sh", lines, labels)
     # Shaped look-alikes under neutral names (wrong length or charset for the vendor's format).
     lines, labels = [], []
     for f in FAMILIES:

@@ -1,9 +1,9 @@
 resource "tls_cert_request" "app" {
   private_key_pem = <<EOT
 -----BEGIN EC PRIVATE KEY-----
-MHcCAQEEIA6axy1cbmo+IpsnR73NG3Kr0ah8vBXMURCKCcqinoPRoAoGCCqGSM49
-AwEHoUQDQgAEI8WJtizCQBpCfJ12flgq/Y8Zfus6/YV8d9ETZ9ZteKYY0TAG9uom
-np9CTghJcp2MvDL8zxhYUZ2CqmuhbjkX/Q==
+MHcCAQEEIJhT8E8bWakG54HnADj6iX8T/NSBVFsY7DmoAdPf+lvBoAoGCCqGSM49
+AwEHoUQDQgAEoMLCKL4vGtSRBEmIW4MidrQ4R83/xOwzxCYddhaef1nn4ZQ6kSYQ
+Wk2PSk9cmZuKPaNtM/+bAxv8mXASoqfSZg==
 -----END EC PRIVATE KEY-----
 EOT
 }

@@ -1,7 +1,7 @@
 resource "tls_cert_request" "app" {
   private_key_pem = <<EOT
 -----BEGIN PRIVATE KEY-----
-MC4CAQAwBQYDK2VwBCIEIM+w8nERokA4OTnwREYlcRs5QBJv5S9IrYdV/i65km0M
+MC4CAQAwBQYDK2VwBCIEIOjZYOAcR1rz2eG+YL7++TtidlbdSMru14x1gdD3GFI0
 -----END PRIVATE KEY-----
 EOT
 }
