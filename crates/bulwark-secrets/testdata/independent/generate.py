@@ -204,7 +204,8 @@ def azure_conn():
 def bedrock_long():
     # AWS Bedrock long-term API keys: "ABSK" + base64("BedrockAPIKey-<id>-at-<account>:<secret>")
     # (AWS Bedrock user guide, "API keys"; gitleaks aws.go, rule aws-amazon-bedrock-api-key-long-lived).
-    raw = f"BedrockAPIKey-{rs(LOWNUM, 4)}-at-{rs(DIG, 12)}:{rs(B64C, 44)}"
+    # With a 60-character secret the key is 132 characters, the length of gitleaks' examples.
+    raw = f"BedrockAPIKey-{rs(LOWNUM, 5)}-at-{rs(DIG, 12)}:{rs(B64C, 60)}"
     return "ABSK" + base64.b64encode(raw.encode()).decode()
 
 
@@ -646,7 +647,8 @@ DOC_EXAMPLES = [
     ("AZURE_STORAGE_CONNECTION_STRING", "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLl"
      "mEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;",
      "Microsoft docs, Azurite emulator"),
-    # Firebase's documentation shows web config objects with sample API keys.
+    # Firebase's documentation ("Learn about using and managing API keys for Firebase") shows web config
+    # objects with sample API keys.
     ("FIREBASE_API_KEY", "AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe", "Firebase docs sample config"),
     ("FIREBASE_API_KEY", "AIzaSyDOCAbC123dEf456GhI789jKl012-MnO", "Firebase docs sample config"),
     ("GITHUB_TOKEN", "ghp_16C7e42F292c6912E7710c838347Ae178B4a", "GitHub docs sample"),

@@ -2,4 +2,4 @@ $password = $input;
 $token = $request->bearerToken();
 $secret = config('services.stripe.secret');
 $apiKey = env('MAILGUN_API_KEY');
-$api_secret = 'jRaJpteZ942I2ui1gEalNzXpgHJQamzL';
+$api_secret = 'tCVKUhRJb6FUCgjyRFXSXxgd2rzc3wZi';

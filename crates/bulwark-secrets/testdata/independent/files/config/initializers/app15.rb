@@ -1,17 +1,15 @@
 Rails.application.configure do
-  config.x.sri_hash = "sha384-CDE7ItIRYrB9ula1DWpxbtfae+O5AwLz5I4YJCwOvB+0t6JvQ4tjmUcWFS+Lh1az"
-  config.x.favicon = "favicon.ico-68dff86f7ecf24f9125444d0b74c8d6b.png"
-  config.x.etsy_region = "us-east-1"
-  config.x.vultr_api_key = "7ICA08TUL448MDBTWPCYWFQLV6M9HJWOP5ZR"
-  config.x.region = 'eu-west-1'
-  config.x.password_field = "new_password"
-  config.x.okta_api_token = "00eBCWrcpxr09XtS8vsAsL0DztlqG1M1BY4j93e9Du"
-  config.x.docker_image = "registry.acme.internal/platform/api@sha256:f39ba886a8b71da7d40a01c9815f47366dd71abe18f2b7718674e6165d0b3ef3"
-  config.x.fastly_api_token = "x5BoZCyd_BjnroeGoNZzjSe5C7iminWM"
-  config.x.region = 'eu-west-1'
-  config.x.contentful_token_header = "Authorization"
-  config.x.azure_api_version = "2023-10-16"
+  config.x.ngrok_authtoken = "27vZTdNoQm3JSQvukQjmGoxsgmK_05yJ4lFE89YX1Yj3jaysQ"
+  config.x.settlemint_access_token = "sm_aat_1qnkjl6BIWNuOC1c"
+  config.x.confluent_org = "example-org"
+  config.x.sri_hash = "sha384-5HJ2xCr37TtoRDhmvUxR0kktr2RYSKsdZy2rzKemBBmTUe4Uypxmv0h01RQYtGTa"
   config.x.retries = 3
-  config.x.sumo_access_key = "${{ secrets.SUMO_ACCESS_KEY }}"
-  config.x.csrf_token_field = "csrf-token"
+  config.x.artifactory_api_key = "AKCpz2cp30d676NxupbKk8EM4e7xRfJIxbU0gpKHXywO8qtkr7FN6zMBD1wXnxzksvhNCXJj6"
+  config.x.age_key = "AGE-SECRET-KEY-1D06UT7QP2AT6ZKTAJMDG2WR7TL658VADATF7FZK56LWFZXUFT4RQ0H45LT"
+  config.x.checksum_md5 = "66282b7ff969be95936c172e01aceff7"
+  config.x.azure_storage_connection_string = "DefaultEndpointsProtocol=https;AccountName=gaofqu00rldi;AccountKey=ERfOrsEdNIrVqLr469EXnUFRK0Qprr5f4pABEa+eZuqHAQPdBanv0uBG90iqUB8eCkj02I/kYv8zQgU/YezY5Q==;EndpointSuffix=core.windows.net"
+  config.x.yc_secret_name = "prod/yc/api-key"
+  config.x.doppler_token = "dp.ct.LGhDkKRoxjHbAClVCEpE3DN2Em72jnXH3dKYgHJgfxd"
+  config.x.buildkite_region = "us-east-1"
+  config.x.scw_api_version = "2023-10-16"
 end

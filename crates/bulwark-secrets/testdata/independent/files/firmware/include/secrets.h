@@ -1,3 +1,3 @@
 #define PASSWORD_MAX_LEN 64
-#define API_SECRET "qSm04lYkd0Mf5so7mOIWa4cajYRk9QaI"
-static const char *auth_token = "07thjKL4BFLlSc78z0qUtip3DnqI5BqXmyHQUHRv";
+#define API_SECRET "BWGvPMyd4OJ6qbGMC9ZcNpkd0EzJpC1y"
+static const char *auth_token = "QfXB8h2CnyAWQwSEDvyWjdcI7E8pby8wTxGxpDVH";

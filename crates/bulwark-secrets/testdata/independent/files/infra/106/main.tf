@@ -2,19 +2,19 @@ provider "aws" {
   region = "eu-west-1"
 }
 locals {
-  vultr_project = "billing"
-  environment = "prod"
-  api_key = "ENC[AES256_GCM,data:G7hri0oLeQShSNzuQnDWJ6i+d2xMATBA,iv:taErx/J5arUJQ7sbwewK0ZpiTZnLw1SXdDfFse3Dmdg=,tag:taEJBG2FWhrbV8KD2rEpZQ==,type:str]"
-  request_id = "7174becd-d963-43e6-9a56-b2825d619537"
-  easypost_account_id = "005710917074"
-  gitlab_api_token = "glagent-1RfX1hBnXq018orR-e0OfpTTugc8FvgbU862vSfKv1tHIbrKu-"
-  hf_token_ttl = "3600"
+  image_digest = "sha256:0d177dec29dc29eb7fa4b71f8bb16237d3818887f353e1715c0152bb1974fee7"
+  stripe_restricted_key = "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"
+  cargo_registry_token = "$(CARGO_REGISTRY_TOKEN)"
   instance_count = 3
-  integrity = "sha512-FY7Ke1JE+gby2aCXYae9gxisFsqjoTukK0A5Edlk0VepRzc6U1DlTF4YKsT8mq2pZimHwD4fK7bTtu18deRBOg=="
-  honeycomb_api_key = "arn:aws:secretsmanager:eu-west-1:956881940045:secret:honeycomb-Fr8m1g"
+  github_token = "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"
+  doppler_token = "dp.pt.DOdGK4tTB8KYv1txxepN2AEYKYFHDbmxZrjTn0jFQFD"
   instance_count = 3
-  token = "0123456789012345678901234567890123456789"
-  version = "7.12.85+build.14931c0"
-  frameio_token = ""
-  vercel_token = "Ueyi1sjm7rEpvpvcTLaordXD"
+  plaid_region = "us-east-1"
+  slack_bot_token = "xoxb-811012354653-8360579845009-fylAFsZ5nfIIorlj8ngQNKzY"
+  access_token = "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"
+  maxmind_license_key = "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"
+  instance_count = 3
+  ci_secret_name = "prod/ci/api-key"
+  admin_password_hash = "$2y$10$JDB22FN2VgQhtJzssxC/bMHubahFubP1nO.ZlwZ6Sk0pA1RKSYXvY"
+  confluent_cloud_api_key = "I6EZPQKTSNIQ7HWK"
 }

@@ -2,20 +2,19 @@ provider "aws" {
   region = "eu-west-1"
 }
 locals {
+  confluent_region = "eu-west-1"
+  hf_region = "eu-west-1"
+  artifact_sha256 = "c84cc2b04af3b0269bd4d7c7d9b6e50b0e4e71b7ef153805478b0a53eed47d3e"
   instance_count = 3
-  sentry_dsn = "https://6a76c69146529a45e57837b3f59a2e98@o517766.ingest.sentry.io/3533309"
-  okta_api_token = "op://prod/okta/credential"
-  bitbucket_app_password = "ATBB0fB8ktYv9vAMPr0Q1kVo5cTnMv0mC05F35E7"
-  facebook_access_token = "EAAMX9XCQErBtNAcBrdR8J5QvfDviUfnWPveJZ7BgMub9JndKdE2FZMYEcBekdGG5SqWQpNyuGSAgJ2EMEnhQtTzVifArxZdUdmmnbsERCLLYepGRZVG3wFoPIFN2tJeEuODeq4X151YuV3TOc6kGQKfUBX5qospeM0o"
-  environment = "prod"
-  slack_token_ttl = "24h"
-  gh_pat = "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"
-  environment = "prod"
-  hf_token = "{{ hf_token }}"
-  azure_subscription_id = "6950e14f-e506-4390-b8cd-d197b968c25b"
-  mistral_api_key = "SVLKdFznOYVb2D14sxJwxoGV2HNt9aZt"
-  travis_api_token = "{{ .Values.travis.token }}"
+  new_relic_api_key = "<NEW_RELIC_API_KEY>"
+  slack_timeout_seconds = "30"
   instance_count = 3
-  perplexity_api_key = "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"
-  token_url = "https://auth.example.com/oauth2/token"
+  secret = "abcdefghijklmnopqrstuvwxyz012345"
+  akamai_client_token = "akab-fw0aret6trh2q72b-p3wo9d8qbguit7v1"
+  dt_api_token = "dt0c01.X7KMO54WX8PWV5CFFKSBG7G3.7W9PU43SB8O2PW9FWAROUGGMVCM04BE9ZD27N1Z3XMWGM891G1MDRDPGK5LBM4BU"
+  instance_count = 3
+  telegram_bot_token = "0958717097:AAQKcrelfYXhXmIxhej85IDWTZkvBepjuNB"
+  vultr_api_key = "NQ1HDH0SII5WSVWMXBL4W7VBKGG40FMSF3VO"
+  alibaba_project = "billing"
+  shopify_access_token = "changeme"
 }

@@ -2,19 +2,20 @@ provider "aws" {
   region = "eu-west-1"
 }
 locals {
-  pypi_token = "pypi-AgEIcHlwaS5vcmcCJDgzN2U5YjZhLTNiMmMtNDgyNi1hZTc3LWU5OTNkZmJkOGNiYgACInsidmVyc2lvbiI6MSwicGVybWlzc2lvbnMiOiJ1c2VyIn0AAAYg1DhWtVBdenlAuAZeGqJbQFscYs5VfQGJgVz_v7VKufc"
+  admin_password_hash = "$2y$10$O3akCetIaquIGloXyrvjRTjWTSSsXMzzKUiq5g0D.pLZb9kMZkqKc"
+  square_account_id = "55245368"
+  environment = "prod"
+  sendinblue_api_key = "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"
   instance_count = 3
-  gitlab_token = "glpat-lkp6WsBgtziP8DNS00Qo"
-  telnyx_api_key = "KEYCK60N018FQJMI7Q3XIT4K81ESONP68SJ_35sx9o68mDkqlnT4Cu6csL"
-  notion_token = "{{ .Values.notion.token }}"
-  stripe_publishable_key = "pk_live_c7bftAOmROKnaQcBURnnH0Is"
-  password_hash = "$argon2id$v=19$m=65536,t=3,p=4$op2fwotIYdhhY5o6w0TY4w$5LzqIM1Icr1_OMgNACYOhRXbda0bTdLYpHm5aEr-y18"
-  mailchimp_api_key = "{{ .Values.mailchimp.token }}"
-  favicon = "favicon.ico-3ac282748778154edbe4c7ae7547d552.png"
+  ca_bundle_b64 = "p/uk4nszmczalf/biqlFpLAgqYp4SRdRGAi9osOkzoYsUkeyKJcaLFO1gWLR/Dwm1PRRlHvWKmGyDUs7bvbllPP8Pwi6/e7FWjJFcRNjRw3We6pNx6DKZO0kqicqwgTtjHuzqiI0a4ULVQK/lDt3vadXffchP9xT7phtJXZhwsAq6fGrHQKX/iAL9VW6t/e9udTzzWHe"
+  yc_token = "<your-yc-token>"
+  instance_count = 3
+  databricks_token = "dapid477aebdf58c0a4c02ca6739e8a469f4-3"
+  adobe_client_secret = "p8e-6x74vtJIGvWWIIwECMEhGYQXLYjBdHHO"
+  csrf_token_field = "csrf-token"
+  asset = "hero.ico-c516de2a7f68769747b08da3aaa52155.png"
   environment = "prod"
-  image_digest = "sha256:706cdb09f423435cd3e7e649aebd3092d901887dae4bc184c8f102c20d3d3fad"
-  paypal_enabled = "false"
-  docker_image = "registry.acme.internal/platform/api@sha256:fc09414f7584f9bf3984d48a6c5bb8359efd572e62ed22d4291df0b6979a2843"
-  environment = "prod"
-  asset = "logo_dark.ico-8240fc55fdd25014e72f85165bc06f53.png"
+  stripe_region = "us-east-1"
+  render_api_key = "{{ render_api_key }}"
+  freenet_index = "USK@i4TOyuXI2BjXJ7v9Q~UjIq5XNAJqYLjmYVH3O-4coc-,lpi8P0Q~Xu112vAd5ZyNHjOdPLKjwRLeOI2WXJ3ReMI,AQACAAE/blog/36/"
 }

@@ -1,9 +1,9 @@
 resource "tls_cert_request" "app" {
   private_key_pem = <<EOT
 -----BEGIN EC PRIVATE KEY-----
-MHcCAQEEIJhT8E8bWakG54HnADj6iX8T/NSBVFsY7DmoAdPf+lvBoAoGCCqGSM49
-AwEHoUQDQgAEoMLCKL4vGtSRBEmIW4MidrQ4R83/xOwzxCYddhaef1nn4ZQ6kSYQ
-Wk2PSk9cmZuKPaNtM/+bAxv8mXASoqfSZg==
+MHcCAQEEIPrhIiKctLI8/W5nKnPsx0bH291PJAGvDeBsr1j31rALoAoGCCqGSM49
+AwEHoUQDQgAELjqGCFAZdugcXDbKUyW+9PkZ0COx38h47o1j3tkQ/oTkbMgZjNgz
+MkYNibtz2ArxDRpMGHdAo2ZyUMizDjpijQ==
 -----END EC PRIVATE KEY-----
 EOT
 }

@@ -1,21 +1,19 @@
 package config
 
 const (
-	PlaidSecret = ""
-	IbmCloudApiKey = "TwyLQwUEhh4Cjg96zJ9Ax1a4mK09tJWsZ4ylHuT6N7rb"
+	TelegramBotToken = "9737292717:AAWm2-qJ4Ksil2A62w2J7d8_4JLcAJ0vYw_"
+	Asset = "hero.ico-5eda6332e8a70b1c6f626cb7a137409d.png"
+	DefaultTimeout = 30
+	HfToken = ""
 	Region = "eu-west-1"
-	FrameioToken = "fio-u-pfHwYixFdmAaKmmPMKD14Gr9lthp-tFdA-7e1zdJ7qvUZBXIaWmH49a4teu3fDLT"
+	LookerClientId = "Mx2glrR6Ggq0wEjq5xHX"
+	GitSha = "39ea03e13dc561e9ade58ae32e30e90813b8010e"
+	TenantId = "f92f6b9d-8305-4e2d-945b-8ff45f85f05d"
+	AlgoliaAppId = "5GU029NOVU"
+	ApiKey = "ENC[AES256_GCM,data:xaPoXy7n8HeKmTXODsd0R3OqkWSU4u64,iv:Fd67ZiqmrR3O4/0ewNF8x8f2MdZoOfDJlsL5ejJlZtU=,tag:OKqm9+C1+E4DGHiwFU+sSQ==,type:str]"
+	MapboxPublicToken = "pk.eyJ1IjogImFjbWUiLCAiYSI6ICJkaHdmMXY3amN2cTc3N3o5M2x0bWpzajFiIn0.FJOF5F43ScyZy426gGnzXJ"
 	Region = "eu-west-1"
-	FlyApiToken = "fo1_8KocVKG1C28NjUfhiJuUrdY7qn8Dz-ROXv-AqL3ODER"
-	MailchimpApiKey = "bb3c8f8deebe88228916baa6093ca305-us16"
-	VaultToken = "hvs.w13m88KjZ7yYYLA-0lMQg8pHBLLQGm8URLXFzdPeHWu9vIENy1y_qicUM65dQouDV8U39AxnOK5kUMLWyY2wcemGyKh2p_y"
-	DefaultTimeout = 30
-	LogoPng = "data:image/png;base64,NJhHF8mPyj9j8ON6I7FjtFOH9dh2psAXJfr1v2/55VHKbBx2pjjt7+pA57uwiVWX09FoF3Jpq32zmTZ5e1PDrLEbU4+9AIQOGGVDNMcnil7hICzkDEDgw53e"
-	SendgridApiKey = "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"
-	GroqOrg = "example-org"
-	TwitterApiSecret = "kuMA1GngUMqYS4xaxk3E7m76ljJ2eFQDIYFphixtRgD4mrVZ1K"
-	DefaultTimeout = 30
-	AwsAccountId = "738288928735"
-	DefaultTimeout = 30
-	PasswordHash = "$argon2id$v=19$m=65536,t=3,p=4$Gphkko29HZJc8DqBdhEYUg$dVZwZGg5LaT19xvHau63_p1nMFM3JCEesDMF-Y3NaPM"
+	AlgoliaAppId = "CDIKKDAG8N"
+	AuthTokenPath = "/var/run/secrets/kubernetes.io/serviceaccount/token"
+	SrcAccessToken = "sgp_123d5f93de10738bb7b9fa58cbd5d2f3036d8135"
 )

@@ -1,20 +1,19 @@
 package config
 
 const (
+	PrefectTokenTtl = "3600"
+	PasswordField = "new_password"
+	ConfluentCloudApiKey = "ZMDP4J2YTZ6V4RCD"
+	GoModuleSum = "h1:Kjv9rir0ok34aUn6/DSHzNQUH3U8FyTSbcDyTcpNY5Q="
+	AnthropicApiKey = "sk-ant-admin01-B6dBRSwfmboANcqnVmdEc25HUpc2WcJR5iKZP6z3tcKV7GWpdJS5EK9QwLvIW1EL5dLvERprtKURY3zhkK2y_XcewNkIdAA"
 	DefaultTimeout = 30
-	CsrfTokenField = "csrf-token"
-	TwilioAccountSid = "ACf70b9be353f03173d4e7929dbe3d2079"
-	KrakenPrivateKey = "SVnKPhh25nksa++/RkUFx1bne4g5f22kb6jl01VKeruAL1q7ZW2nIyCUlPrWXKewoO2R3DrrpC6FltkHGh+aYg=="
-	AwsRoleArn = "arn:aws:iam::340341102533:role/deploy"
-	LemonsqueezyApiKey = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI3OTEwOTc3IiwibmFtZSI6ImNpLXJ1bm5lciIsImlhdCI6MTcwNTI2NzU3MywiZXhwIjoxODAxNjYxOTU1LCJzY29wZSI6ImRlcGxveSJ9.gl12DbstbPg4yfYz4U9iXmpTuWUgCuuRIu8xNdj_vKk"
+	FacebookAccessToken = "vault:secret/data/facebook#token"
+	FtClientSecret = "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"
 	DefaultTimeout = 30
-	GrafanaToken = "<your-grafana-token>"
-	ArtifactSha256 = "f219bed28d52d9203f2b89c11cf7789d8da0590fa570f17c7639eec03257966c"
-	DefaultTimeout = 30
-	AuthTokenPath = "/var/run/secrets/kubernetes.io/serviceaccount/token"
-	AuthToken = ""
-	DockerImage = "registry.acme.internal/platform/api@sha256:4b534a40c19fdfa4f19f8bc5232fae313038c6e7fdfd018b0e4685a079599026"
-	DefaultTimeout = 30
-	GitSha = "5f7f3dce92db74c6338192345408eef0628110c9"
-	AlgoliaSecretName = "prod/algolia/api-key"
+	WandbApiKey = "{{ wandb_api_key }}"
+	Region = "eu-west-1"
+	FcmServerKey = "<your-fcm-token>"
+	CorrelationId = "626f8570-0d7d-4622-a521-8d944f1bf738"
+	PosthogPersonalApiKey = "REPLACE_WITH_POSTHOG_PERSONAL_API_KEY"
+	GoogleAccessToken = "ya29.IRqbGWF8dztzQ47r9ROrUDPe9jMuuOsOg1jvOb5Y9XZE-3YiUCqBWjw1Ylpgxdt4BrK0f9ix51J-Nmvm0oVHj7ATqzhsmyYLCrk-YVG-9goRTLZJfL3XiYmqj8Ib_VwCtDRnR12t0yumeyuLaLvzpz"
 )

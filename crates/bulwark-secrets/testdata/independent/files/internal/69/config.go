@@ -1,19 +1,20 @@
 package config
 
 const (
-	GithubAppToken = "ghs_hhAojCXwXtfd7B84gezIyPd2TbFmrJ1RVQmm"
+	AlgoliaAppId = "PHQ9DQVHT3"
+	PypiTimeoutSeconds = "10"
+	CloudflareOriginCaKey = "${{ secrets.CLOUDFLARE_ORIGIN_CA_KEY }}"
 	DefaultTimeout = 30
-	OpServiceAccountToken = "********"
-	DockerOrgToken = "dckr_oat_ULSBNfQz5gF7yCiTYPpjaIT-KtLhIhja"
-	ImageDigest = "sha256:e137ef3025055ad9a5926439c4152c2b7a4c7457b381a9e02baa5c09ffd937ce"
-	FastlyApiToken = "changeme"
-	ShopifyAccessToken = "********"
+	MapboxPublicToken = "pk.eyJ1IjogImFjbWUiLCAiYSI6ICJreXZvN3g2cndud3kzYjFraXB4ZG45eG42In0.o8Sh4_7CzR25jCjEPpWC-b"
+	AgeUrl = "https://api.age.com/v2"
+	GitCommit = "5c429283558054a6a65d8b748f788fa6ca1b779b"
 	Region = "eu-west-1"
-	StripeSecretKey = "your_stripe_key_here"
-	PostmarkServerToken = "2f04d4e1-f59c-4ee0-baf9-3cd4a1a9e6fc"
-	GrafanaToken = "glc_eyJvIjoiNTg4Nzk0IiwibiI6InN0YWNrLTkwNDEwMy1obS1yZWFkIiwiayI6InpwdUY4Q3Z5UDFodW00YmI0ZVJLeTA0bSIsIm0iOnsiciI6InByb2QtZXUtd2VzdC0wIn19"
-	PrefectApiKey = "pnu_h0ZaQj3ptFcEfaW4Q1BlcSQRv1AUAFdwzEXe"
+	PasswordMinLength = "8"
+	Version = "1.17.84+build.a76aeb2"
+	BuildId = "f98eef1969caa09542ff8694de545d83"
 	DefaultTimeout = 30
-	TwilioAccountSid = "AC45f5a8b9d2df81e4492e94ad95f394db"
-	RenderApiKey = "rnd_Sx2nOTup6fE5LBD1nPeLu57sSSBLXHsI"
+	EtsyApiKey = "op://prod/etsy/credential"
+	Region = "eu-west-1"
+	TwilioApiKey = "SK4d96b7b66afa4827d2e8c7144bf09f72"
+	BuildkiteApiToken = "bkua_098a4969c670be1b516de0fd9edd6c338d04495b"
 )

@@ -1,3 +1,3 @@
 let password = KeychainWrapper.standard.string(forKey: "password")
-let apiSecret = "xx6NDHkavkvfi6fXTgDfFMwwSPfavEnJ6YV4hc1j"
-static let clientSecret = "uqpCZzHxs0upDQTMfJO8OlXlZsDJvCCD"
+let apiSecret = "kUTefyIAlrcqLHHAvue2IVCJiIMnW4OrvBCk25ug"
+static let clientSecret = "IO2ScjbxdMSbr423AMrvUo0vk9uX3LRc"

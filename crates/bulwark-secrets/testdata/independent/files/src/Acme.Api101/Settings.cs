@@ -2,18 +2,22 @@ namespace Acme.Api;
 
 public static class Settings
 {
-    public const string TravisApiToken = "${{ secrets.TRAVIS_API_TOKEN }}";
+    public const string IntercomAccessToken = "{{ .Values.intercom.token }}";
+    public const string SquareAccessToken = "sq0atp-79aIvpz-iIrl7dPonHO5DO";
+    public const string Etag = "W/77be24df1377aa9fb59d278dc4892db2";
+    public const string BuildkiteApiToken = "arn:aws:secretsmanager:eu-west-1:185148464118:secret:buildkite-CLLguy";
     public const int Retries = 3;
-    public const string GitCommit = "256934228f7543869af77d500d681f55a1ff33d5";
-    public const string GpgFingerprint = "7DEC82A42A699E437E6F9B57E2548A7722E8E345";
+    public const string TypeformToken = "{{ .Values.typeform.token }}";
     public const int Retries = 3;
-    public const string AtlassianApiToken = "ATATT3JylBgsfjIn0_2szfroGYi2OMYJ-LGr6YhlZAoix1hqEySgGCQEFYCjFgQ_AuEb3nfXeqRqezJ1Ga616iqJuIiDsV1P5EpZLVlXZOmGOMonSNZZjBxLfz-U44jv8PPu0izvn_cy3fnfUt4_4BI4K6-XCtW74Nokj5DzNKBTh3iNnm78V88=620C427F";
-    public const string ChecksumMd5 = "633cb0ac69f43cd2d544967ff7afa28b";
-    public const string SumoAccessId = "suXr0kB1FPQeiu";
-    public const string ReadmeApiKey = "rdme_1n6lv0d2hd2wuqh9d26tim3e777sk88r1c0evseox1xducfxtmgvesd2y56yaw7rt0pye4";
-    public const string ApiKey = "ENC[AES256_GCM,data:djU4uJZ1Vke3HDaJ1r412MglIf9+JTt4,iv:+8HuE07njyT9AuV4FpNVR75KsSo8Lj7J8PhoMliI38g=,tag:9UvLZk16aK78/HEIXb4QmQ==,type:str]";
-    public const string DeepseekApiKey = "sk-d3db7aa0f8fe60122d025d8ae052cbf7";
-    public const string SecretKeyBaseFile = "/run/secrets/secret_key_base";
-    public const string AzureStorageConnectionString = "";
-    public const string SriHash = "sha384-djO4rCpSIEdsrJBjS7leJt3NlQ5XKtuQSTU4jIiExy7ndzb4Jw6Z+2AiRwd3c7sa";
+    public const string FastlyApiToken = "vXo9jV8uMfvdxC6lpq10L_p0KdCrlW_K";
+    public const int Retries = 3;
+    public const string SumoAccessId = "{{ .Values.sumo.token }}";
+    public const int Retries = 3;
+    public const string PasswordHash = "$argon2id$v=19$m=65536,t=3,p=4$qfCV7UFRZlKDxkKq_3RbFQ$7S6dm-xSvLgPG-V8vIHJ97ga7ijKCcccG0Wz6zG4k3A";
+    public const string GrafanaToken = "glc_eyJvIjoiMjUyMDY3IiwibiI6InN0YWNrLTIxOTczOC1obS1yZWFkIiwiayI6IkhtRnZ1R3lrRm5pUzNKc0lCdVRvSDBIcCIsIm0iOnsiciI6InByb2QtZXUtd2VzdC0wIn19";
+    public const string SentryDsn = "https://3deed77cdedc4d4b7762d8ffa3d747e5@o328351.ingest.sentry.io/0648595";
+    public const int Retries = 3;
+    public const string TraceId = "708bd166681c0576c2c96d971e71f9c0";
+    public const int Retries = 3;
+    public const string PosthogPersonalApiKey = "phx_EGiGeWrdaY1WrCdfSfFAnVMItrpYDqwnVqFWLAGEPtV";
 }

@@ -2,18 +2,21 @@ namespace Acme.Api;
 
 public static class Settings
 {
-    public const string Etag = "W/566ecfe33e991404755a5c6f5cb29ebd";
-    public const string CsrfTokenField = "csrf-token";
-    public const string GoogleClientId = "409893787093-c562z88ipe3abqzzq2euswnyeual9wbq.apps.googleusercontent.com";
-    public const string Token = "0123456789012345678901234567890123456789";
-    public const string Secret = "abcdefghijklmnopqrstuvwxyz012345";
-    public const string SendinblueApiKey = "${SENDINBLUE_API_KEY}";
-    public const string MistralApiKey = "REPLACE_WITH_MISTRAL_API_KEY";
+    public const string GitSha = "8047d6033e9c4ec1e234f3daf8dd2901787f901e";
     public const int Retries = 3;
-    public const string SecretArn = "arn:aws:secretsmanager:eu-west-1:470238623995:secret:prod/db-KQROC9";
-    public const string GoogleApiKey = "vault:secret/data/google#token";
-    public const string ScalingoApiToken = "op://prod/scalingo/credential";
-    public const string SentryDsn = "https://ccc1418e2bc76b0f1cb86008ba4e8863@o380292.ingest.sentry.io/5878381";
+    public const string TfeUsername = "platform-team";
+    public const string ChecksumMd5 = "cac90333e1f2f3022d092e4af0e9a9c7";
     public const int Retries = 3;
-    public const string PineconeApiKey = "pcsk_lZcz4_wuUY7GBU3RXrm1VnQPjeyo4sMkCCGdFbfUYrO49oDFnF6Ah4ed4QdNuATTkSthl";
+    public const string PasswordMinLength = "16";
+    public const string TraceId = "49bdd539530f6392d779692f7cfdadfc";
+    public const int Retries = 3;
+    public const string DockerImage = "registry.acme.internal/platform/api@sha256:97a5f43b1b124abbf93e5f43e302e4aaf38e5f2054e8a5b527fca38d5ba20b83";
+    public const int Retries = 3;
+    public const string AgeKey = "<AGE_KEY>";
+    public const string DockerhubToken = "dckr_pat_jNTRNBvDO9pJ-5Q5tmclQU3Mu5c";
+    public const string GoogleAccessToken = "ya29.upvon5WaEJ6ZAHfc9z9654L1vMGVA-j0Cz18o5u7jRLscslLcjg5obRTApWhLEhAmEnM4b6rpkzKrMZQJx5ns2tn17BPxbeuys46cKWkoWmozu7L3_cn6xh6SatzS7_CSUcR3yvvgzEjoqi6DQmZua";
+    public const string AgeKey = "%AGE_KEY%";
+    public const int Retries = 3;
+    public const string ReplicateApiToken = "changeme";
+    public const string ElevenlabsApiKey = "sk_234b7b81c1d1a3c33b86f8c65c4c29fbb3510fde90be8d04";
 }

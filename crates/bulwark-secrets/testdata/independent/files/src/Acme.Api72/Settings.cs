@@ -2,19 +2,18 @@ namespace Acme.Api;
 
 public static class Settings
 {
-    public const string MailjetSecretKey = "f7fba5af28abecc11f55a2b25a680902";
-    public const string FastlyEnabled = "true";
-    public const string GitlabToken = "$(GITLAB_TOKEN)";
-    public const string CorrelationId = "8bbfae08-4b87-49c7-b09c-bf1eb3765675";
-    public const string FcmServerKey = "********";
-    public const string IntercomAccessToken = "dG9rOmEyNGU4NTljXzNlZmFfNDMwNF85OTk5XzRmOGI4OGIwNTc3ZDoxOjA=";
-    public const string DockerhubToken = "your_dockerhub_key_here";
+    public const string SentryDsn = "https://6e6263f147db3193eaec4b37bef395fc@o124000.ingest.sentry.io/6329611";
+    public const string TokenUrl = "https://auth.example.com/oauth2/token";
+    public const string AwsAccountId = "118258026579";
+    public const string PostmarkServerToken = "8b8c363d-8f87-4cb5-812e-94a3b306cc44";
+    public const string SlackAppToken = "{{ .Values.slack.token }}";
+    public const string LinodeToken = "24704cd6452a4d32c4eb55a2d629189e34b889cbf9c78e46c17abdc796bc7a24";
+    public const string MailjetSecretKey = "1e9bccb82615d406397521cb80a944d4";
+    public const string ZendeskApiToken = "{{ zendesk_api_token }}";
     public const int Retries = 3;
-    public const string GoogleClientId = "138534108155-fbovm14d8li4k6san716o2qmb3kcmvlj.apps.googleusercontent.com";
+    public const string DiscordWebhookUrl = "";
+    public const string PusherAppSecret = "cb4ad3bfa2473a41f52f";
     public const int Retries = 3;
-    public const string NpmToken = "REPLACE_WITH_NPM_TOKEN";
-    public const int Retries = 3;
-    public const string ArtifactSha256 = "f61db97d1a526bff718fa7c7eec634e73a57cbf652557ab2e1d5756752be1075";
-    public const string FreenetIndex = "USK@zouDUs2Q~eJZG4JAJhIhE2pPUprcRwZmLt9ApLmON06,xFLUMfnnu4Q~r4MUbrKGdk~Srrs~hv-PsK3ImWEl0C3,AQACAAE/index/36/";
-    public const string SriHash = "sha384-csPAXP9n5g/HBkwTkbwcijDetVZVk4GKExuJK8C1QzUZ56Cgkf2wuEkwMZ8ZyqHc";
+    public const string MailgunApiKey = "${{ secrets.MAILGUN_API_KEY }}";
+    public const string StripePublishableKey = "pk_live_ex16FPXuUuwqXP1psReRXZQE";
 }

@@ -1,18 +1,20 @@
 // runtime configuration
 
-export const passwordHash: string = "$argon2id$v=19$m=65536,t=3,p=4$jUdMnyZbrmmSApxOlIqUNw$cuq5r-tE-50LjYaIegButGfpMWUjdNfNS8xJlwX_VhA";
-export const sonarToken: string = "your_sonar_key_here";
-export const sshHostKeyFingerprint: string = "SHA256:tahx6GmAZpec4VuM4lnaHBStEqsGOsNyzPtBb6Uor3c";
-export const lookerClientSecret: string = "V3AhghX3wYO6iQD4O7aMnRSV";
+export const debug = false;
+export const version: string = "2.6.46+build.28c31fa";
+export const twitchClientSecret: string = "arn:aws:secretsmanager:eu-west-1:285567131822:secret:twitch-WguFt0";
+export const sentryDsn: string = "https://1d7fdc49d8600febca40724fcc8bb5b7@o659872.ingest.sentry.io/4022456";
+export const debug = false;
+export const token: string = "0123456789012345678901234567890123456789";
 export const retries = 3;
-export const gitSha: string = "6917f331baf471c88ca47960cdc8b52424c7b125";
+export const hfToken: string = "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";
+export const stripePublishableKey: string = "pk_live_HZg0krttiCt9xa7iPsqbYZf8";
+export const stripePublishableKey: string = "pk_live_Dm0sceVMxSztEzpIxhhroQpm";
 export const retries = 3;
-export const apiKey: string = "ENC[AES256_GCM,data:haKRwyxydaMJVo9GmBo752R+hd/0Os2n,iv:JIHKUqwbkFY4UoGY1dEw57cPVhhWWVtDFTljeBxm4O0=,tag:NHE3/Limr1Tbdx0wxdIaGg==,type:str]";
-export const retries = 3;
-export const stripePublishableKey: string = "pk_live_UoJhX1ub0synfWbpHmslaqzR";
-export const clickhouseApiSecret: string = "4b1dQn4uQ08peTcdKJYT9eeR3yIJHC76rCQu8uzrDc";
-export const twilioApiKey: string = "REPLACE_WITH_TWILIO_API_KEY";
-export const accessToken: string = "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX";
-export const retries = 3;
-export const pypiToken: string = "vault:secret/data/pypi#token";
-export const csrfTokenField: string = "csrf-token";
+export const tfeToken: string = "op://prod/tfe/credential";
+export const freenetIndex: string = "USK@88RN-it8rXKnugDT2Yq4Jik~y5Q~s4BkG4Gt87kNY3V,ofZzirD1gxzXpMfWv3Q~a8n9J6dYUyWXg8hmmxAuUMH,AQACAAE/freesite/10/";
+export const dropboxAccessToken: string = "arn:aws:secretsmanager:eu-west-1:239134318412:secret:dropbox-imDHOO";
+export const debug = false;
+export const dropboxEnabled: string = "false";
+export const debug = false;
+export const authTokenPath: string = "/var/run/secrets/kubernetes.io/serviceaccount/token";

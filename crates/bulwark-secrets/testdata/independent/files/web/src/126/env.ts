@@ -1,19 +1,19 @@
 // runtime configuration
 
-export const gitCommit: string = "6585245c1df93f5d737ea5d71f4f2c79611ee8cc";
-export const retries = 3;
-export const authToken: string = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI4NjM4NzIzIiwibmFtZSI6InN2Yy1iaWxsaW5nIiwiaWF0IjoxNzA1NjYzNDUwLCJleHAiOjE4MDU2MDU3OTIsInNjb3BlIjoicmVhZCB3cml0ZSJ9.ovPpjmE6DRfx9Ntk8yauYIH68T0ya8Yz-shnmhdZOP0";
-export const adobeClientSecret: string = "p8e-6x74vtJIGvWWIIwECMEhGYQXLYjBdHHO";
-export const freenetIndex: string = "USK@Nvf1x-sIo-ZJo7IHDHCiqKO5Q~IwHweKY8~CM0V5g87,PSvp4Q~sXzvVnmYO0rUDK~qnsI~tQ7PyaiPQqNXAiz~,AQACAAE/blog/64/";
-export const passwordHash: string = "$argon2id$v=19$m=65536,t=3,p=4$kxfMbYeuNKLuEZbGeRkQGg$-V_BbTkxDwUT9_2SkBZIi2IirKX-AhsY-nYoyeem3uI";
-export const cacheBuster: string = "47b878a8ca579aba3cf4";
-export const retries = 3;
-export const infracostTokenTtl: string = "7d";
-export const retries = 3;
-export const version: string = "4.17.40+build.1fa488e";
-export const retries = 3;
-export const stylesheet: string = "application-3f870a16957b822bf0f3595945bb0ea2530c59e41290e3dd153246275a893b50.css";
-export const passwordMinLength: string = "8";
-export const dopplerUsername: string = "deploy-bot";
+export const dockerhubToken: string = "arn:aws:secretsmanager:eu-west-1:893376941615:secret:dockerhub-56xmMg";
 export const debug = false;
-export const stripeSecretKey: string = "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";
+export const pypiToken: string = "pypi-AgEIcHlwaS5vcmcCJDY2N2NiMGE3LWFiNTMtNDg0ZC1hNGQxLThjYWQ3MmVhNGE0NAACInsidmVyc2lvbiI6MSwicGVybWlzc2lvbnMiOiJ1c2VyIn0AAAYgyF0bte40G0GJ_QQQQJAvgz_9C1xNX8f8sFWDxN55TPk";
+export const opServiceAccountToken: string = "ops_eyJzaWduSW5BZGRyZXNzIjoibXkuMXBhc3N3b3JkLmNvbSIsInVzZXJBdXRoIjp7Im1ldGhvZCI6IlNSUGctNDA5NiIsImFsZyI6IlBCRVMyZy1IUzI1NiIsIml0ZXJhdGlvbnMiOjY1MDAwMCwic2FsdCI6IndfYm1VQTM5ZHRaRVJRTXVJVHJVNUEifSwiZW1haWwiOiJ0eXltMTZ1dTVteWRAMXBhc3N3b3Jkc2VydmljZWFjY291bnRzLmNvbSIsInNycFgiOiI2Y2Y2MDFiMjEzZDMyMGZhMWM0ZDM3YTRkMWRlZDRlNjFlNTM2N2NiYzFkNWZiNzcxYmY1ZWE1MjI5MmEzN2E0IiwibXVrIjp7ImFsZyI6IkEyNTZHQ00iLCJleHQiOnRydWUsImsiOiJsLUc5Qm03M3JmREJsSXJEV1cyTkFGVHBjcEhFdHR0NDFGR045TTVEOFFVIiwia2V5X29wcyI6WyJlbmNyeXB0IiwiZGVjcnlwdCJdLCJrdHkiOiJvY3QiLCJraWQiOiJtcCJ9LCJzZWNyZXRLZXkiOiJBMy1VNlRGVFMiLCJ0aHJvdHRsZVNlY3JldCI6eyJzZWVkIjoiMTM4NWJiY2E5NzM3ZDZiYjI2YWM0YmZiMTY2ZTdhYWI4NzlhMzllNzVkOGUxNjc5YjY2OGQxMWQ4OGIyNzllYSIsInV1aWQiOiJTOFc3WUw4TjlVUU1LMTI2RjRGVE4zVU0yVCJ9LCJkZXZpY2VVdWlkIjoiM2x3ejY1eHFrcWEzeXRjczM0OGI4YXZsb2UifQ";
+export const opSecretKey: string = "A3-4NHLZX-0AC9DC4L0OK-4Y94V-KM93X-HC55P";
+export const octopusApiKey: string = "changeme";
+export const debug = false;
+export const mapboxPublicToken: string = "pk.eyJ1IjogImFjbWUiLCAiYSI6ICI2dmxncWY1dG9zb2NnZ294eTdxbzcydTVjIn0.QdkTyh1dzYWMpon_knbt0S";
+export const debug = false;
+export const openshiftOrg: string = "acme-corp";
+export const awsAccountId: string = "696499146345";
+export const retries = 3;
+export const discordTokenHeader: string = "X-Api-Key";
+export const retries = 3;
+export const dbPassword: string = "ENC[AES256_GCM,data:lXYmIcJNgoYRcU0jUqpv1cWo,iv:5INLg8wufxm8yk6XIGpfaAzZ5oWVv27l410JF149QuE=,tag:uSGHsHPR9D9HtbAqHFgW4g==,type:str]";
+export const mistralApiKey: string = "<your-mistral-token>";
+export const sshHostKeyFingerprint: string = "SHA256:ydp/2mvUxMe9OK364D4eQ9iKH4Gj9CmuxrcC6Z9fGAs";

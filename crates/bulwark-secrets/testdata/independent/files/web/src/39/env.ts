@@ -1,18 +1,20 @@
 // runtime configuration
 
-export const apiKey: string = "ENC[AES256_GCM,data:o6fCmWV1Dd7r9MxprRUkqLiO2BTIW7qZ,iv:xTEwCcpgfLpTboT75j7EfJmZYAgB6jTxjBftgEJNgdg=,tag:3QX3j9ROdAyXEeTmnuzCLw==,type:str]";
 export const retries = 3;
-export const stripePublishableKey: string = "pk_live_9TRzpuy1CkM6xhfZMgz5vWZZ";
+export const pusherAppSecret: string = "a9138549f2f1ebc91830";
+export const secretArn: string = "arn:aws:secretsmanager:eu-west-1:745283650390:secret:prod/db-Wn0eiw";
 export const debug = false;
-export const databricksTimeoutSeconds: string = "60";
-export const cacheBuster: string = "57392c56a0d38821d069";
-export const firebaseApiKey: string = "AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe";
+export const clickhouseApiSecret: string = "op://prod/clickhouse/credential";
+export const trelloUrl: string = "https://api.trello.com/v2";
+export const debug = false;
+export const tenantId: string = "7a4a5b7d-1ea5-4a47-a56d-2742549e33c4";
+export const spanId: string = "b044e7d89d910fc3";
 export const retries = 3;
-export const adobeClientSecret: string = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
-export const trelloToken: string = "ATTAe767cd1e7ee4afb2d30d46fc03ea9cc5fa4e76e571cbb350a54d0975d499e286A4CB36D1";
-export const stripePublishableKey: string = "pk_live_vfm7bnn66Z4qkMLFXUeySlcT";
+export const clickhouseApiSecret: string = "4b1dM26tJaoXlrgN6vAE9ZtxntaWtLwR9ruuORvi0z";
+export const debug = false;
+export const dbPassword: string = "ENC[AES256_GCM,data:yaLXLoQA7vP5PFqxdub06VJG,iv:gaXybXeL7RmuEGPz7uDgDi0OdXUCO66aErYo2Xy8FmI=,tag:Zz2CIS+V+2yVKlJfiv2PGA==,type:str]";
+export const akamaiTokenTtl: string = "7d";
+export const atlassianApiToken: string = "changeme";
+export const integrity: string = "sha512-vl0kqI3XqpdHtO2RECEJ50eHZkCscbjBRrY1RuQP5NhFDjygbNun2x6rj7dTXa8eqMr7I+nD8gVXLKFnlPAZSg==";
 export const retries = 3;
-export const ddAppKey: string = "5ec10ac4b8538c9f585f6e16c51d16584702c63a";
-export const googleChatWebhook: string = "your_google_key_here";
-export const gitlabApiToken: string = "glcbt-64_EoPYt_sWJZ__JrJ1v8vg";
-export const awsRoleArn: string = "arn:aws:iam::090385260884:role/deploy";
+export const algoliaAppId: string = "F53FG42J0N";

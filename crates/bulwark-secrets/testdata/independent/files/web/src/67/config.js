@@ -1,21 +1,19 @@
 'use strict';
 
-const secretArn = "arn:aws:secretsmanager:eu-west-1:188250584636:secret:prod/db-BaudVT";
-const azureSubscriptionId = "81d4d18e-c3bd-4cfb-866b-dc1660bc42af";
-const region = 'eu-west-1';
-const checksumMd5 = "ff2b0f03198a36e6400e069eb2961334";
-const xaiApiKey = "xai-2YQ6snzdTIFa4rmMXYVaA5PukGOul0oNumNZ9u8Omf9wCguxLO0pseyHxWVVhtibPf62BaARYmHb4VRt";
-const netlifyAuthToken = "nfp_o0rqplW48Xfnc95DAFuil8rqQBPDta5PYaHm";
+const prefectApiKey = "********";
 const retries = 3;
-const apiKey = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const cacheBuster = "38d54259d2302523808e";
+const sonarToken = "<your-sonar-token>";
+const duffelAccessToken = "$(DUFFEL_ACCESS_TOKEN)";
+const codecovToken = "eea3d8e7-5e2e-4aa6-a40a-42b9c38f4c43";
 const retries = 3;
-const integrity = "sha512-xiSL1A2HTSoyIsII/ZoSutcZhQyqKLBcd18UQtiDCMFf8FC/bqp+YmgS0KYdwp9pvZhX9A/4Y998DpDwBUrFiA==";
-const apiKey = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const secret = "abcdefghijklmnopqrstuvwxyz012345";
+const hubspotAccessToken = "$(HUBSPOT_ACCESS_TOKEN)";
+const azureOpenaiApiKey = "85ef7ec1e63992be330b9da08b209bf2";
+const anthropicApiKey = "$(ANTHROPIC_API_KEY)";
+const secretArn = "arn:aws:secretsmanager:eu-west-1:581515368259:secret:prod/db-VqCuK5";
 const retries = 3;
-const sendbirdApiToken = "";
-const databricksToken = "dapi87390a02483ec774bb2acb5928f3a38b";
-const githubRefreshToken = "your_github_key_here";
-const region = 'eu-west-1';
-const sentryDsn = "https://8ec2c533f6d7f6cc7903f299cf9b57ca@o039031.ingest.sentry.io/2540526";
+const ciRunnerToken = "${CI_RUNNER_TOKEN}";
+const contentfulManagementToken = "xxxxxxxxxxxxxxxxxxxxxxxx";
 
 module.exports = {};

@@ -1,17 +1,21 @@
 'use strict';
 
-const artifactoryApiKey = "cmVmdGtuOjAxOjbDvAkADPwoSsJZsCKREz6LqEcbjG8JTTMilGxrj6mVj6Y3M8AI";
-const openaiSecretName = "prod/openai/api-key";
-const merakiDashboardApiKey = "b6686516cd59894d34941d93a16f329213951b69";
-const confluentOrg = "example-org";
 const region = 'eu-west-1';
-const passwordMinLength = "12";
-const ageUrl = "https://api.age.com/v2";
-const gpgFingerprint = "CA2A22F7B11155F8F56D6D35629A2C7F031634CB";
-const apiKey = "ENC[AES256_GCM,data:4Ezs1hEOP0XgUKm/lsmQ3/n1vyhCqeom,iv:AXkHH1KxQmq2fh0iCay/IbGnK2iT0rZmTrqRnBZPaD8=,tag:QMJTI+IOzXVUEHLA6BGVjw==,type:str]";
-const figmaToken = "figd_AgEgRBaPeTYiXV45uNZDAlyY-bEtGCmQobHfoW_m";
-const sshHostKeyFingerprint = "SHA256:6R/SCAT0r1iWQ9Jk7g+StwHdpB/XcoKunBFLpa23RIE";
-const ageKey = "{{ .Values.age.token }}";
-const sendinblueTokenHeader = "Authorization";
+const lobRegion = "us-east-1";
+const retries = 3;
+const version = "2.3.27+build.0008991";
+const region = 'eu-west-1';
+const etag = "W/4b125af71c467f77f96655484c477ba1";
+const langsmithApiKey = "<LANGSMITH_API_KEY>";
+const region = 'eu-west-1';
+const slackConfigRefreshToken = "op://prod/slack/credential";
+const webpackChunk = "static/js/main.c75a53b9.chunk.js";
+const gitlabTokenHeader = "X-Auth-Token";
+const pypiToken = "xxxxxxxxxxxxxxxxxxxxxxxx";
+const ddApiKey = "changeme";
+const tenantId = "35a34c76-bb7f-48dd-86a6-b4856f219026";
+const region = 'eu-west-1';
+const typeformToken = "tfp_TkoHVLSVZVal5ts-Ds5LvQxgOSQuLIlnPY2SYWMT1CXV_pxH3cUXaCYmIVq";
+const passwordField = "current_password";
 
 module.exports = {};

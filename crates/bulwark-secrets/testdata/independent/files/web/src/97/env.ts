@@ -1,16 +1,15 @@
 // runtime configuration
 
-export const debug = false;
-export const secretArn: string = "arn:aws:secretsmanager:eu-west-1:331324108850:secret:prod/db-viMUCS";
-export const azureSubscriptionId: string = "2d511e07-8576-4318-80c8-d9f89927764e";
-export const cacheBuster: string = "f44305f67bdea10e91d9";
-export const launchdarklyAccessToken: string = "api-1cb58310-d6fc-4676-8b96-0a95232c555d";
-export const caBundleB64: string = "ljx3iiFoctfR2aLDf/G1XrW1jHagIx+JgL4G9CCefhOVC861uOv2nt1gIIDK//k0";
-export const circleciToken: string = "CCIPAT_zeM1LbVievlQ7kV67g1Sn5_6f34f40e1c18b833750760669293958a52c6f93c";
-export const alibabaOrg: string = "platform";
-export const azureSubscriptionId: string = "d9282c5d-3d74-45e8-8e88-66c816081414";
-export const goModuleSum: string = "h1:eiZAbJRoNGlVDXQZdZKZrZQcKgM6kzEzqzty7Zc/Yjk=";
-export const gitlabApiToken: string = "glsoat-YIHv2IVMiaA-R_12zOPC";
-export const goModuleSum: string = "h1:FK8Bo7A/zT7nwJO8W3teMvkKYxsGo1L7cUJ3aJM7Cgs=";
-export const debug = false;
-export const ageKey: string = "your_age_key_here";
+export const apiKey: string = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+export const cohereApiKey: string = "kNBScu5kF8ZtgILKeCZGsWz7xshjTFKpXIKNnihe";
+export const freenetIndex: string = "USK@6Xu45vSVkHK7Q~bXN-3i2NOcHalu1Fp5dOa90CHC4k9,Hi6Q~9IglS6Krej8fF3zAdfdXAWmGn-Xdc4B9jry7rA,AQACAAE/blog/39/";
+export const retries = 3;
+export const awsAccessKeyId: string = "AKIAIOSFODNN7EXAMPLE";
+export const stylesheet: string = "application-e2bfce15a5463b51255545b297934a055ea2130df0b3be251d2f895a4eb7855f.css";
+export const ngrokAuthtoken: string = "2RWDQ0XSKmckLCJ2h3U3AlYr40M_0KqKAXR7ahHEN8zwlwcjs";
+export const algoliaAdminApiKey: string = "a3f812b6cc360a83dc2ee71144caf3a5";
+export const slackWebhookUrl: string = "https://hooks.slack.com/services/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";
+export const squarespaceApiKey: string = "e3d30bb8-4353-4bc2-a56d-1d9e65976e08";
+export const githubAppToken: string = "ghs_9Y0ZM0vtouWXVLzgvlSxmOmpRTBEsA4fOUd8";
+export const correlationId: string = "c2bd6528-8ab9-4e5a-801c-2ac74c72db92";
+export const imageDigest: string = "sha256:b9128dd01022eac26d97f8394005561050dace47ff46b8493b54560c49ceab71";

@@ -5,4 +5,4 @@ const password = document.getElementById('password').value;
 secret: process.env.SESSION_SECRET,
 const accessToken = await getAccessToken(scope);
 headers: { Authorization: `Bearer ${token}` },
-  clientSecret: 'YUZnjM7Y1wMW7uh4BNAvWwF4BpKtkspp9D65jU6y',
+  clientSecret: '9LxOv8zeo1BkAi0S8aoRT5OMJWOEVdOLHpaxVCIG',

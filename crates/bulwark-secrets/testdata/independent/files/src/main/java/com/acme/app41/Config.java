@@ -2,20 +2,19 @@ package com.acme.app;
 
 public final class Config {
     public static final int RETRIES = 3;
-    public static final String OPSGENIE_API_KEY = "b2be880f-ce87-43b7-ab12-c601cd6bcfd3";
-    public static final String DISCORD_WEBHOOK_URL = "arn:aws:secretsmanager:eu-west-1:134318412237:secret:discord-HOOT80";
-    public static final String AUTH_TOKEN_PATH = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+    public static final String SLACK_CONFIG_REFRESH_TOKEN = "xoxe-1-cbGLD023WUsmfQNJuO7KKI8zq9smlcaFXY6gL9sOHPq0Ja5F50pTOJoO2VrHpqpMYCuO1ATx4HnisQncxEH0qGmWlSmk0bk2wdeOIZjJPQxERhNn6Z4lzuLhYx4O8eieW6UeGmOY9XMAHFQNTm";
+    public static final String SENTRY_ORG = "platform";
+    public static final String AWS_ACCOUNT_ID = "377283311421";
+    public static final String VERCEL_TOKEN = "Jx85f4XQE6UXBd4dw4N0NG6i";
+    public static final String AZURE_CLIENT_SECRET = "T6s9Q~4HVunt5TJAN.fY246M8ofDxffgRKY3NCo4";
+    public static final String POSTMARK_TIMEOUT_SECONDS = "30";
+    public static final String SECRET_KEY_BASE_FILE = "/run/secrets/secret_key_base";
     public static final int RETRIES = 3;
-    public static final String NOTION_TOKEN = "secret_xIqTmbbk1m0lqJAQBIA4FqsuLllG3MthlNaJCCB5IHL";
-    public static final String MAILERSEND_TIMEOUT_SECONDS = "10";
+    public static final String SRC_ACCESS_TOKEN = "sgp_c231d482dd1637a4_77baca6dbd554c9d3c7b3b18819e1fd8ac722f1a";
     public static final int RETRIES = 3;
-    public static final String NOTION_TOKEN = "${NOTION_TOKEN}";
+    public static final String SQUARESPACE_KEY_ROTATION_DAYS = "90";
+    public static final String HUBSPOT_ACCESS_TOKEN = "${{ secrets.HUBSPOT_ACCESS_TOKEN }}";
     public static final int RETRIES = 3;
-    public static final String FLUTTERWAVE_SECRET_KEY = "<FLUTTERWAVE_SECRET_KEY>";
-    public static final String ZENDESK_API_TOKEN = "zqdHuPlYmJArKVAAfHWSUH48J4wsVyBxulr3PYYG";
-    public static final String CARGO_REGISTRY_TOKEN = "cionK2XAAgPVF055It1AuO0kHHtAYIMbYFp";
-    public static final String ANTHROPIC_API_KEY = "sk-ant-admin01-e0aCsyWKqXHC9qtjfmXY2gvmBL1SumIoCjZtALHN5bGKB8_uD9y6tw8m_Wm2-qJ4Ksil2A62w2J7d8_4JLcAJ0vYw_aQ9AA";
-    public static final int RETRIES = 3;
-    public static final String NPM_TOKEN = "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";
-    public static final String GITLAB_PROJECT = "billing";
+    public static final String AWS_ACCOUNT_ID = "489715393049";
+    public static final String ZENDESK_SECRET_NAME = "prod/zendesk/api-key";
 }

@@ -2,21 +2,17 @@ package com.acme.app;
 
 public final class Config {
     public static final int RETRIES = 3;
+    public static final String OCTOPUS_TOKEN_TTL = "24h";
+    public static final String STRIPE_TOKEN_HEADER = "X-Auth-Token";
+    public static final int RETRIES = 3;
+    public static final String ADMIN_PASSWORD_HASH = "$2y$10$se3kJmxginj6CXt8AJlFX9rXP7ls3O2o7CGQ0l50.B89PnPahmYHA";
+    public static final String SUMO_ACCESS_ID = "suGClSua3cEwQR";
+    public static final String AZURE_OPENAI_API_KEY = "2a0360f2aa777c652cdc4c1f8174abdb";
+    public static final String MAPBOX_REGION = "ap-south-1";
+    public static final String GITHUB_TOKEN = "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";
+    public static final String GOOGLE_CLIENT_ID = "277204530373-poi6xviye93rryaf5i2uxxhkesyl6kk9.apps.googleusercontent.com";
     public static final String CSRF_TOKEN_FIELD = "csrf-token";
-    public static final int RETRIES = 3;
-    public static final String CLOUDINARY_URL = "";
-    public static final String DATABRICKS_TOKEN = "vault:secret/data/databricks#token";
-    public static final int RETRIES = 3;
-    public static final String README_API_KEY = "{{ readme_api_key }}";
-    public static final int RETRIES = 3;
-    public static final String NEW_TOKEN_TTL = "7d";
-    public static final String CORRELATION_ID = "5aa79160-d976-479f-aeb3-b928213d955e";
-    public static final String AUTH_TOKEN_PATH = "/var/run/secrets/kubernetes.io/serviceaccount/token";
-    public static final String ASANA_ACCESS_TOKEN = "2/3453116130527665:16579f0fcf001985e5b19b8b9262180e";
-    public static final String PAGERDUTY_API_KEY = "${PAGERDUTY_API_KEY}";
-    public static final int RETRIES = 3;
-    public static final String MISTRAL_API_KEY = "ZdnZsk8BUEEN9RoeoAxADr7U9F8mz2MF";
-    public static final int RETRIES = 3;
-    public static final String DISCORD_BOT_TOKEN = "MTA5MTcwMTgwMTMzOTg2ODc4Ng.Q5umQE.44x4RnrhFrEK9GbwX1zkpD72f1pxpzrR5gQf26";
-    public static final String VAULT_TOKEN = "vault:secret/data/vault#token";
+    public static final String GEMINI_API_KEY = "{{ .Values.gemini.token }}";
+    public static final String GO_MODULE_SUM = "h1:3mvA0gH8TsV3gLFu4WOm97gtRTiEbvAvAL4ieiOzx5U=";
+    public static final String PASSWORD_MIN_LENGTH = "12";
 }

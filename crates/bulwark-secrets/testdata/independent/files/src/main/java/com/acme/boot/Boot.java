@@ -2,10 +2,10 @@ package com.acme.boot;
 
 public final class Boot {
     static {
-        System.setProperty("db.password", "S8x3VXOLSl*Q9pk3Ugh");
-        System.setProperty("api.token", "DFLYbwjGx5fwWGN6f8xTUa0eDINzN7LHsTNy");
-        System.setProperty("oauth.client.secret", "XrGVYNfeI5IRaVJjUnFFb0zJXRhHJ2PMlmc6");
-        System.setProperty("aws.secretKey", "1kNZK2yDU7vARqQVFRCAFDil2hFxDiRRi4JH");
-        System.setProperty("app.signing.key", "bsFoRect99zbvOYh2V3MeXU66vle4U7zvufA");
+        System.setProperty("db.password", "vRvlj7NFQc*WFOP5YWv");
+        System.setProperty("api.token", "4SbmCxhzBkNgsJppX1Mcqrs8ZfctI6C84epD");
+        System.setProperty("oauth.client.secret", "rplBi4ea594qGT5fAOHE3Los8wDCfxDAZ7pk");
+        System.setProperty("aws.secretKey", "97TQ3YcZw0lOOjbB9oDmVBkta5rAHe8UUmqO");
+        System.setProperty("app.signing.key", "h5MZg3jVqa4w9GytouLdM3auprZKLvcFBLIn");
     }
 }

@@ -1,18 +1,22 @@
 package com.acme
 
 object Keys {
-    const val ALGOLIA_APP_ID = "D6DMUQWT95"
-    const val TWILIO_AUTH_TOKEN = "793d9d4963f1b8955a51ff47251b7f67"
-    const val DOCKER_IMAGE = "registry.acme.internal/platform/api@sha256:4d6c446654a3ea25369691bacad47f39306ef2911af3615ce5feb4a6180dd9b2"
-    const val SQUARESPACE_API_KEY = "75d7e7c7-507f-4633-8272-b9b76e488ca2"
     const val RETRIES = 3
-    const val ARTIFACT_SHA256 = "1de8296935d84201262da7e8b7a0ce4919889c6449ac1c661e9961e4dc35cdbc"
-    const val MAPBOX_PUBLIC_TOKEN = "pk.eyJ1IjogImFjbWUiLCAiYSI6ICJqdWVmMDdkcHdiZ3kzemY0N2Z3Y2dlNGV5In0.hGkORylOWscI7BfpKaNf4a"
-    const val HUBSPOT_ACCESS_TOKEN = "pat-eu1-0f4d0d20-bb7e-4644-bcc2-ee3094b146ea"
-    const val LOOKER_CLIENT_SECRET = "1peVgQxWv0bUhSCxD1Kf6XqF"
+    const val TELNYX_API_KEY = "KEYB9YHMIWGOIS7X1HCX4UOOLKLPWMNL7IC_aSAItuQlEEImd8btwpcyOw"
     const val RETRIES = 3
-    const val GOOGLE_CHAT_WEBHOOK = "${{ secrets.GOOGLE_CHAT_WEBHOOK }}"
-    const val TOKEN_URL = "https://auth.example.com/oauth2/token"
-    const val OP_SECRET_KEY = "A3-79VR6H-09ZE32PDDII-69YU4-H6VL1-5KCVR"
-    const val CACHE_BUSTER = "39803bd56e6b9eaee346"
+    const val TRACE_ID = "112e33eb92286319e700a54762644ff0"
+    const val RETRIES = 3
+    const val ARTIFACT_SHA256 = "0b2cff2677c29985e86cc85c74c59b22ec663ee3af51bbc7e2f8c6dc70392ce3"
+    const val AWS_ACCESS_KEY_ID = "ASIA6ZBMKVFXQJMGRINJ"
+    const val DB_PASSWORD = "ENC[AES256_GCM,data:b/sWzXtfKzmSevawLwgWJQmG,iv:Or54xrgVATWGxFDVvMm3JxXSHbQgCfzr+MmVpFwvGSo=,tag:nz7Jiiv1TxgwUYn5fX8+lw==,type:str]"
+    const val RETRIES = 3
+    const val CLOUDINARY_URL = "cloudinary://860249987207164:nSwxjn_0ueEOuOHh7Jc5n1kVa0q@kngcdhze"
+    const val SNYK_KEY_ROTATION_DAYS = "90"
+    const val CORRELATION_ID = "74d21a20-8af1-478f-80da-dd93041166ac"
+    const val LINODE_TOKEN = "********"
+    const val RETRIES = 3
+    const val POSTHOG_PERSONAL_API_KEY = "phx_UTGUCfnfdEODVKhcutOyGRgO42qi887lJUFSeOTfR43"
+    const val RETRIES = 3
+    const val SLACK_WEBHOOK_URL = "op://prod/slack/credential"
+    const val SNYK_TOKEN = "********"
 }

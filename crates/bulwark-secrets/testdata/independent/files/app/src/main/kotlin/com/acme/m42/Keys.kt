@@ -1,20 +1,19 @@
 package com.acme
 
 object Keys {
-    const val MAXMIND_TOKEN_TTL = "24h"
+    const val SECRET_KEY_BASE_FILE = "/run/secrets/secret_key_base"
     const val RETRIES = 3
-    const val API_KEY = "ENC[AES256_GCM,data:KKVng0vV5hvfPhh1hDahk3FlkTG6ip2Z,iv:VC/VOuLXm9tKjT5jdqJshkw17SvTIc0E1WrOU5HyXvo=,tag:NkTGs1DpWCT7PQIHTGYgUA==,type:str]"
-    const val FIGMA_TOKEN = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-    const val SLACK_WEBHOOK_URL = "https://hooks.slack.com/services/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"
+    const val MAPBOX_PUBLIC_TOKEN = "pk.eyJ1IjogImFjbWUiLCAiYSI6ICJhbGljNDU1ZGZwdGJrNng1d3M1eTdhdHZnIn0.VnfTCXE0EI-oR3o3SDu3R6"
     const val RETRIES = 3
-    const val SCW_SECRET_KEY = "dd3607c4-d053-43c2-ad42-afffdc5dbd33"
+    const val FLUTTERWAVE_SECRET_KEY = "$(FLUTTERWAVE_SECRET_KEY)"
+    const val CONFLUENT_CLOUD_API_KEY = "********"
+    const val CHECKSUM_MD5 = "637b41105d73df29b61f84d1a539aa63"
+    const val GIT_SHA = "f21fb05dc1d472a0390733b195b7826d34456a1d"
+    const val NEW_RELIC_API_KEY = "${{ secrets.NEW_RELIC_API_KEY }}"
+    const val PASSWORD_FIELD = "current_password"
+    const val GOOGLE_ACCESS_TOKEN = "vault:secret/data/google#token"
     const val RETRIES = 3
-    const val FREENET_INDEX = "USK@psTmMxmxDvRVvArxBPOkt2Hv7Q~HO6VUYkJdE9dcv~f,Sm2hgaGU1131Q~-E2KyrK609cQrwKJNlTYX9aDg~LfO,AQACAAE/index/36/"
-    const val BITBUCKET_APP_PASSWORD = "ATBB1bHr82kDQ7WgRyHGbTQkVHgCXoyS2D1B20FD"
-    const val ADMIN_PASSWORD_HASH = "$2y$10$ZgzCDOXYeDtWHrWH1eepbP0yBjmyEPPQw9/C60QVT8EwC.2Q2bVm3"
-    const val RETRIES = 3
-    const val CLOUDFLARE_API_KEY = "********"
-    const val ELEVENLABS_API_KEY = "sk_d04b24e7b944ed3a0c2d9f5da907c5dca001a7c08e239dbd"
-    const val SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:264860187158:secret:prod/db-PJyiFY"
-    const val INTEGRITY = "sha512-xrkvR38J11BVlOzjvWMOoaUDnowZIKYcO7r2QdCMUYQ91Ch5V7CwceB9MUs4GQbyqmS8ZYWnY6bwZpbceNAGKw=="
+    const val DOCKER_IMAGE = "registry.acme.internal/platform/api@sha256:3a2916fce05c4ee2864ef206d88a8b5611c4ee2cee733f75e8d729340f74e219"
+    const val SHIPPO_TOKEN_TTL = "24h"
+    const val GPG_FINGERPRINT = "55F1D1336134B0A8D7DD0A17E4145300F4E66E13"
 }
