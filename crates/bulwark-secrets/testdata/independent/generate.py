@@ -404,7 +404,7 @@ F("dynatrace", "DT_API_TOKEN", lambda: f"dt0c01.{rs(UPNUM, 24)}.{rs(UPNUM, 64)}"
 F("easypost", "EASYPOST_API_KEY", lambda: "EZAK" + AN(54), r"^easypost-", GL + "easypost.go", 2, bad=lambda: "EZAK" + AN(20))
 F("facebook/access-token", "FACEBOOK_ACCESS_TOKEN", lambda: "EAA" + rng.choice("CM") + AN(160), r"^facebook-", GL + "facebook.go (EAA[CM]…)", 2)
 F("facebook/app-secret", "FACEBOOK_APP_SECRET", lambda: H(32), r"^facebook-", GL + "facebook.go (keyword + 32 hex)", 2)
-F("firebase/fcm", "FCM_SERVER_KEY", lambda: "AAAA" + U(7) + ":APA91b" + U(134), r"^firebase-", TH + "gcp/ (FCM server key shape AAAA…:APA91b…)", 2)
+F("firebase/fcm", "FCM_SERVER_KEY", lambda: "AAAA" + U(7) + ":APA91b" + U(134), r"^firebase-", "Firebase Cloud Messaging legacy server keys (AAAA + 7 : APA91b + 134)", 2)
 F("flutterwave", "FLUTTERWAVE_SECRET_KEY", lambda: rng.choice(["FLWSECK-", "FLWSECK_TEST-"]) + H(32) + "-X", r"^flutterwave-", GL + "flutterwave.go", 2)
 F("flyio", "FLY_API_TOKEN", lambda: "fo1_" + U(43), r"^flyio-", GL + "flyio.go", 2)
 F("frameio", "FRAMEIO_TOKEN", lambda: "fio-u-" + U(64), r"^frameio-", GL + "frameio.go", 2)
