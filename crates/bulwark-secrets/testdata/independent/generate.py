@@ -750,6 +750,29 @@ CONTEXTS = {
                    lambda k, v: f"$env:{k} = '{sq(v)}'", ["Write-Host 'done'"], ["$region = 'eu-west-1'"]),
     "helm": ("charts/app{n}/values.yaml", ["replicaCount: 2", "env:"],
              lambda k, v: f"  {camel(k)}: {yq(v)}", ["resources: {}"], ["  logLevel: info"]),
+    "tfvars": ("infra/envs/prod{n}.tfvars", ['region = "eu-west-1"'],
+               lambda k, v: f"{k.lower()} = {json.dumps(v)}", [], ["instance_type = \"t3.small\""]),
+    "gha": (".github/workflows/deploy{n}.yml", ["name: deploy", "on: push", "jobs:", "  deploy:", "    runs-on: ubuntu-latest",
+                                                 "    env:"],
+            lambda k, v: f"      {k}: {yq(v)}", ["    steps:", "      - uses: actions/checkout@v4", "      - run: make deploy"],
+            ["      LOG_LEVEL: info"]),
+    "jenkinsfile": ("ci/jobs/job{n}/Jenkinsfile", ["pipeline {", "  agent any", "  environment {"],
+                    lambda k, v: f"    {k} = '{v}'", ["  }", "  stages { stage('build') { steps { sh 'make' } } }", "}"],
+                    ["    REGION = 'eu-west-1'"]),
+    "cfg": ("tools/job{n}/setup.cfg", ["[metadata]", "name = acme-tools", "", "[acme]"],
+            lambda k, v: f"{k.lower()}: {v}", [], ["retries: 3"]),
+    "php-define": ("wp-content/mu-plugins/acme{n}-keys.php", ["<?php"],
+                   lambda k, v: f"define( '{k}', '{v}' );", [], ["define( 'WP_DEBUG', false );"]),
+    "dotnet-secrets": ("src/Acme.Web{n}/secrets.json", ["{", '  "Logging:LogLevel:Default": "Information",'],
+                       lambda k, v: f'  "{pascal(k.split("_")[0])}:{pascal("_".join(k.split("_")[1:]) or k)}": {json.dumps(v)},',
+                       ['  "AllowedHosts": "*"', "}"], ['  "Kestrel:Limits:MaxRequestBodySize": "1048576",']),
+    "k8s-env": ("k8s/deploy/app{n}.yaml", ["apiVersion: apps/v1", "kind: Deployment", "metadata:", "  name: app{n}", "spec:",
+                                           "  template:", "    spec:", "      containers:", "        - name: app",
+                                           "          image: registry.invalid/app:1.0", "          env:"],
+                lambda k, v: f"            - name: {k}\n              value: {json.dumps(v)}", [],
+                ["            - name: LOG_LEVEL\n              value: info"]),
+    "env-quoted": ("deploy/{n}/.env.local", ["# local overrides"],
+                   lambda k, v: f"{k}='{v}'" if "'" not in v else f'{k}="{v}"', [], ["DEBUG='false'"]),
 }
 
 
@@ -1323,9 +1346,11 @@ def build():
         labels = []
         for k, v, fam, rx in chunk:
             if rng.random() < 0.3:
-                lines.append(rng.choice(filler))
-            labels.append((len(lines), fam, rx))
-            lines.append(render(k, v))
+                lines += rng.choice(filler).split("\n")
+            rendered = render(k, v).split("\n")
+            at = len(lines) if len(rendered) == 1 else (len(lines), len(lines) + len(rendered) - 1)
+            labels.append((at, fam, rx))
+            lines += rendered
         lines += footer
         corpus.add(tmpl.replace("{n}", str(n)), lines, labels)
     # Environment-variable-only credentials: as environment variables.

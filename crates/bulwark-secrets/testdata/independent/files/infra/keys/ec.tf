@@ -1,9 +1,9 @@
 resource "tls_cert_request" "app" {
   private_key_pem = <<EOT
 -----BEGIN EC PRIVATE KEY-----
-MHcCAQEEIPrhIiKctLI8/W5nKnPsx0bH291PJAGvDeBsr1j31rALoAoGCCqGSM49
-AwEHoUQDQgAELjqGCFAZdugcXDbKUyW+9PkZ0COx38h47o1j3tkQ/oTkbMgZjNgz
-MkYNibtz2ArxDRpMGHdAo2ZyUMizDjpijQ==
+MHcCAQEEIJirCZFuCD7XO27KYRJos3a9RjC/oQGiAb8+w8Hs4W0PoAoGCCqGSM49
+AwEHoUQDQgAEGeVoIw99OokoVOBcm5F1p2H7uaKa0BaxGmS2SMpdnIKoFrvifbA+
+9uE6a2N++/5qgmWdL/VxBDeWU/yI+Nup2w==
 -----END EC PRIVATE KEY-----
 EOT
 }
