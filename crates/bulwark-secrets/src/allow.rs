@@ -18,6 +18,29 @@ pub(crate) const DOC_EXAMPLES: &[&str] = &[
     "dXNlcm5hbWU6cGFzc3dvcmQ=",
     // Azurite's well-known development storage account key (Microsoft, "Use the Azurite emulator").
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+    // API keys that Firebase's own SDKs ship as test and sample values (firebase/firebase-android-sdk
+    // test classes such as `TesterApiHttpClientTest`, firebase/firebase-js-sdk `isValidApiKeyFormat`
+    // tests): public, in every clone of those SDKs, and not keys of any live project.
+    "AIzaSyabcdefghijklmnopqrstuvwxyz1234567",
+    "AIzaSyAnLA7NfeLquW1tJFpx_eQCxoX-oo6YyIs",
+    "AIzaSyCkEhVjf3pduRDt6d1yKOMitrUEke8agEM",
+    "AIzaSyDMAScliyLx7F0NPDEJi1QmyCgHIAODrlU",
+    "AIzaSyD3asb-2pEZVqMkmL6M9N6nHZRR_znhrh0",
+    "AIzayDNSXIbFmlXbIE6mCzDLQAqITYefhixbX4A",
+    "AIzaSyAdOS2zB6NCsk1pCdZ4-P6GBdi_UUPwX7c",
+    "AIzaSyASWm6HmTMdYWpgMnjRBjxcQ9CKctWmLd4",
+    "AIzaSyANUvH9H9BsUccjsu2pCmEkOPjjaXeDQgY",
+    "AIzaSyA5_iVawFQ8ABuTZNUdcwERLJv_a_p4wtM",
+    "AIzaSyA4UrcGxgwQFTfaI3no3t7Lt1sjmdnP5sQ",
+    "AIzaSyDSb51JiIcB6OJpwwMicseKRhhrOq1cS7g",
+    "AIzaSyBF2RrAIm4a0mO64EShQfqfd2AFnzAvvuU",
+    "AIzaSyBcE-OOIbhjyR83gm4r2MFCu4MJmprNXsw",
+    "AIzaSyB8qGxt4ec15vitgn44duC5ucxaOi4FmqE",
+    "AIzaSyA8vmApnrHNFE0bApF4hoZ11srVL_n0nvY",
+    // The sample feed passwords of Microsoft's "nuget.config reference" (learn.microsoft.com/nuget/
+    // reference/nuget-config-file, `<packageSourceCredentials>`).
+    "33f!!lloppa",
+    "hal+9ooo_da!sY",
 ];
 
 /// Words that mark a value as a stand-in (case-insensitive substring).
@@ -213,9 +236,12 @@ pub(crate) fn generic_value_ok(value: &str) -> bool {
         return false;
     }
     let lower = value.to_ascii_lowercase();
+    // A file name, often with a content hash (`video_box.ico-7a38….png`, `app.3f9c….js`).
     for ext in [
-        ".json", ".yaml", ".yml", ".pem", ".key", ".txt", ".env", ".crt", ".p12", ".html", ".js",
-        ".rs", ".py",
+        ".json", ".yaml", ".yml", ".pem", ".key", ".txt", ".env", ".crt", ".p12", ".pfx", ".html",
+        ".htm", ".js", ".mjs", ".css", ".map", ".rs", ".py", ".png", ".jpg", ".jpeg", ".gif",
+        ".svg", ".ico", ".webp", ".woff", ".woff2", ".ttf", ".xml", ".toml", ".ini", ".conf",
+        ".cfg", ".log", ".md", ".zip", ".gz", ".tgz", ".jar", ".sh", ".so", ".dll", ".exe",
     ] {
         if lower.ends_with(ext) {
             return false;
@@ -230,7 +256,22 @@ pub(crate) fn generic_value_ok(value: &str) -> bool {
 /// word must *be* one of `EXACT` or *start with* one of `PREFIX`: `ADMIN_PASSWORD` is not a `min_` field and
 /// `keystore_password` is not a `store` field, while `password_min_length` and `tokenStore` are.
 pub(crate) fn generic_key_denied(key: &str) -> bool {
-    const EXACT: &[&str] = &["dir", "env", "len", "min", "max", "id", "ref", "arn", "at"];
+    // `csrf`/`xsrf`/`authenticity` tokens are per-session anti-forgery nonces that pages publish in their
+    // HTML (`<meta name="csrf-token" …>`, Rails `authenticity_token`): not credentials.
+    const EXACT: &[&str] = &[
+        "dir",
+        "env",
+        "len",
+        "min",
+        "max",
+        "id",
+        "ref",
+        "arn",
+        "at",
+        "csrf",
+        "xsrf",
+        "authenticity",
+    ];
     const PREFIX: &[&str] = &[
         "hash",
         "digest",
@@ -399,6 +440,9 @@ mod tests {
             "tokenStore",
             "password_expires_at",
             "public_key",
+            "csrf-token",
+            "X-XSRF-TOKEN",
+            "authenticity_token",
         ] {
             assert!(generic_key_denied(k), "{k}");
         }

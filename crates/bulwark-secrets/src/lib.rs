@@ -85,6 +85,8 @@ struct Compiled {
     path: Option<regex::RegexSet>,
     allow_paths: Option<regex::RegexSet>,
     allow_values: Vec<regex::Regex>,
+    /// A file-name rule: `re` is matched against the path, not the contents.
+    file_name: bool,
 }
 
 /// A compiled set of secret rules. Build once, share across threads.
@@ -95,6 +97,8 @@ pub struct Scanner {
     kw_rules: Vec<Vec<usize>>,
     /// Rules without keywords: run on every file.
     always: Vec<usize>,
+    /// File-name rules: matched against each path.
+    file_rules: Vec<usize>,
     allow_paths: Option<regex::RegexSet>,
     allow_values: Vec<regex::Regex>,
     show_secrets: bool,
@@ -109,29 +113,47 @@ pub struct FileScan {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-fn expand_pattern(p: Pat) -> String {
+/// Assignment operators between a key and its value, after optional quotes and spaces: `=`, `:=`, Makefile
+/// `::=`, `:::=` and `?=`, PHP `.=` and `??=`, Ruby `||=`, `=>`, `:`, and the comma of a call
+/// (`System.setProperty("KEY", "value")`, `os.getenv("KEY", "value")`).
+const ASSIGN_OP: &str = r"(?:=>|:{1,3}=|\?\??=|\.=|\|\|?=|=|:|,)";
+
+/// An optional type between a name and its operator, as in Go `var apiToken string = "…"` or C#
+/// `string Token = "…"` read from the name: one word, horizontal space only.
+const TYPE_WORD: &str = r"(?:[ \t]{1,3}[A-Za-z_][\w.\[\]*]{0,20})?";
+
+pub(crate) fn expand_pattern(p: Pat) -> String {
     let s = match p {
         Pat::Raw(re) => expand_raw(re),
-        // Generic `key = value`: the value must be quoted, or follow `=` and end at a space or line
-        // end, or follow `key:` alone on its line (YAML), or be an XML element's whole text
-        // (`<db_password>…</db_password>`). Code such as `field("x_token", &self.x)` or
-        // `pub Password: PWSTR,` does not match.
+        // A file-name rule: its regex is matched against the path, case-insensitively.
+        Pat::File(re) => format!("(?i){re}"),
+        // Generic `key = value`: the value must be quoted, or follow `=` (or a Makefile `:=`, `::=`,
+        // `:::=`, `?=`) and end at a space, a line end or an escaped `\n` inside a JSON string, or follow
+        // `key:` alone on its line (YAML), or be an XML element's whole text, on one line or on its own
+        // lines (`<db_password>\n  …\n</db_password>`). Code such as `field("x_token", &self.x)` or
+        // `pub Password: PWSTR,` does not match. Only spaces and tabs may separate the key, the operator
+        // and the value: an empty assignment never takes the next line's text (`API_KEY=\nOTHER=`).
         Pat::Ctx(key, "") => {
             let v = format!("{}{{8,128}}", rules::GENERIC_VALUE);
             format!(
-                r"(?i:{key})[\x22']?\s{{0,3}}(?:(?:=|:=|=>|:)\s{{0,3}}[\x22'\x60](?P<secret>{v})[\x22'\x60]|=\s{{0,3}}(?P<secret2>{v})(?:\s|$)|:[ \t]{{1,3}}(?P<secret3>{v})[ \t]*(?:\x23[^\n]*)?$|>(?P<secret4>{v})</)"
+                r"(?i:{key}){TYPE_WORD}[\x22']?[ \t]{{0,3}}(?:{ASSIGN_OP}[ \t]{{0,3}}[\x22'\x60](?P<secret>{v})[\x22'\x60]|(?:=|:{{1,3}}=|\?=)[ \t]{{0,3}}(?P<secret2>{v})(?:\s|$|\\[nrt])|:[ \t]{{1,3}}(?P<secret3>{v})[ \t]*(?:\x23[^\n]*)?$|>\s{{0,40}}(?P<secret4>{v})\s{{0,40}}</)"
             )
         }
+        // Vendor `key … = value`: the same operators and forms, with the vendor's value format.
         Pat::Ctx(key, value) => format!(
-            r"(?i:{key})[\w.\-]{{0,25}}(?:[\x22'\s]{{0,3}}(?:=>|:=|=|:|\|\|?=|\?=|,)[\x22'\s=]{{0,5}}|>)(?P<secret>{value})(?:[\x60'\x22\s;,)\]}}<]|\\[nrt]|$)"
+            r"(?i:{key})[\w.\-]{{0,25}}{TYPE_WORD}(?:[\x22' \t]{{0,3}}(?:{ASSIGN_OP}|\|\|)[\x22'\x60 \t=]{{0,5}}|>\s{{0,40}})(?P<secret>{value})(?:[\x60'\x22\s;,&)\]}}<]|\\[nrt]|$)"
         ),
     };
     expand_raw(&s)
 }
 
+/// `%B`/`%E`: token boundaries that also accept `-` and `_` inside the token. `%P`: a stricter start for
+/// short lowercase prefixes (`ico-`, `aio_`): not after `.` or `/` either, where the "token" is the tail
+/// of a file name, a host or a URL path (`video_box.ico-7a38….png`).
 fn expand_raw(s: &str) -> String {
     s.replace("%B", r"(?:^|[^A-Za-z0-9_\-])")
         .replace("%E", r"(?:[^A-Za-z0-9_\-]|$)")
+        .replace("%P", r"(?:^|[^A-Za-z0-9_\-./])")
 }
 
 fn compile_bytes(rule: &str, pattern: &str) -> Result<BytesRegex, SecretsError> {
@@ -208,6 +230,7 @@ impl Compiled {
             path: regex_set(id, paths)?,
             allow_paths: None,
             allow_values: Vec::new(),
+            file_name: false,
         })
     }
 }
@@ -222,7 +245,7 @@ impl Scanner {
         let disabled = |id: &str| config.disable_rules.iter().any(|d| d == id);
         for def in BUILTIN.iter().filter(|d| !disabled(d.id)) {
             let paths: Vec<String> = def.path.map(str::to_string).into_iter().collect();
-            let c = Compiled::new(
+            let mut c = Compiled::new(
                 def.id,
                 def.title,
                 def.severity,
@@ -232,6 +255,7 @@ impl Scanner {
                 def.check,
                 &paths,
             )?;
+            c.file_name = matches!(def.pat, Pat::File(_));
             keywords.extend(def.keywords.iter().map(|k| ((*k).to_string(), rules.len())));
             rules.push(c);
         }
@@ -285,7 +309,10 @@ impl Scanner {
                 kw_rules.push(vec![r]);
             }
         }
-        let always = (0..rules.len()).filter(|&r| !has_kw[r]).collect();
+        let always = (0..rules.len())
+            .filter(|&r| !has_kw[r] && !rules[r].file_name)
+            .collect();
+        let file_rules = (0..rules.len()).filter(|&r| rules[r].file_name).collect();
         let ac = if distinct.is_empty() {
             None
         } else {
@@ -306,6 +333,7 @@ impl Scanner {
             ac,
             kw_rules,
             always,
+            file_rules,
             allow_paths: regex_set("allow.paths", &allow_paths)?,
             allow_values: regexes("allow.values", &config.allow.values)?,
             show_secrets: config.show_secrets,
@@ -405,7 +433,19 @@ impl Scanner {
             ));
             return out;
         }
-        if content.is_empty() || is_binary(content) || self.is_allowed_path(path) {
+        if content.is_empty() || self.is_allowed_path(path) {
+            return out;
+        }
+        // File-name rules look at the path only, so they also flag binary files (a PKCS#12 key store).
+        for &ri in &self.file_rules {
+            let rule = &self.rules[ri];
+            if rule.re.is_match(path.as_bytes()) && !is_lfs_pointer(content) {
+                let name = path.rsplit('/').next().unwrap_or(path);
+                out.findings
+                    .push(Self::finding(rule, path, name.to_string(), 1, None));
+            }
+        }
+        if is_binary(content) {
             return out;
         }
         let (windows, truncated) = self.windows(path, content);
@@ -424,7 +464,7 @@ impl Scanner {
                 self.run_rule(ri, content, ws, &mut cands);
             }
         }
-        out.findings = self.resolve(path, content, cands);
+        out.findings.extend(self.resolve(path, content, cands));
         out
     }
 
@@ -603,24 +643,39 @@ impl Scanner {
                 redact(&secret)
             };
             let col = c.start - line_start + 1;
-            findings.push(Finding {
-                kind: FindingKind::Secret,
-                id: rule.id.clone(),
-                name: Some(rule.id.clone()),
-                severity: rule.severity,
-                title: rule.title.clone(),
-                message: format!("{} found in {path}", rule.title),
-                location: Location::file(path).with_line(
-                    u32::try_from(line).unwrap_or(u32::MAX),
-                    Some(u32::try_from(col).unwrap_or(u32::MAX)),
-                ),
-                evidence: Some(evidence),
-                references: Vec::new(),
-                properties: BTreeMap::new(),
-            });
+            findings.push(Self::finding(rule, path, evidence, line, Some(col)));
         }
         findings
     }
+
+    fn finding(
+        rule: &Compiled,
+        path: &str,
+        evidence: String,
+        line: usize,
+        col: Option<usize>,
+    ) -> Finding {
+        Finding {
+            kind: FindingKind::Secret,
+            id: rule.id.clone(),
+            name: Some(rule.id.clone()),
+            severity: rule.severity,
+            title: rule.title.clone(),
+            message: format!("{} found in {path}", rule.title),
+            location: Location::file(path).with_line(
+                u32::try_from(line).unwrap_or(u32::MAX),
+                col.map(|c| u32::try_from(c).unwrap_or(u32::MAX)),
+            ),
+            evidence: Some(evidence),
+            references: Vec::new(),
+            properties: BTreeMap::new(),
+        }
+    }
+}
+
+/// A Git LFS pointer stands in for a file that is not in the tree: a file-name rule has nothing to flag.
+fn is_lfs_pointer(content: &[u8]) -> bool {
+    content.starts_with(b"version https://git-lfs.github.com/spec/")
 }
 
 /// The redacted form of a secret used in evidence: its first four characters, then `*****`.
