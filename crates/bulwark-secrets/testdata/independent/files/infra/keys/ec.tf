@@ -1,9 +1,9 @@
 resource "tls_cert_request" "app" {
   private_key_pem = <<EOT
 -----BEGIN EC PRIVATE KEY-----
-MHcCAQEEIL0pPwOPSY86EyS8NvvH8m554etesLOUAmZCqZPuHJS6oAoGCCqGSM49
-AwEHoUQDQgAEORbPNV+re2thhNxrkjtQBsMlOXNhzY8mQdXwOQRCmqgGuOXZ6l9Z
-euL/RB6zDBAtUyIvf/+2MI9y+vJLN0DwyA==
+MHcCAQEEIPrhIiKctLI8/W5nKnPsx0bH291PJAGvDeBsr1j31rALoAoGCCqGSM49
+AwEHoUQDQgAELjqGCFAZdugcXDbKUyW+9PkZ0COx38h47o1j3tkQ/oTkbMgZjNgz
+MkYNibtz2ArxDRpMGHdAo2ZyUMizDjpijQ==
 -----END EC PRIVATE KEY-----
 EOT
 }

@@ -1,0 +1,20 @@
+-- seed application settings
+BEGIN;
+UPDATE app_settings SET flutterwave_url = 'https://api.flutterwave.com/v2' WHERE id = 1;
+UPDATE app_settings SET mapbox_secret_token = 'sk.eyJ1Ijoidnpvbnh5eHoiLCJhIjoibTFoMmJ1anlpcWh4ZjZhcGVpYWRtenFtbCJ9.toiJ7frwQUUncGChqvxLEu' WHERE id = 1;
+UPDATE app_settings SET git_commit = '6813ee0d3aa4dfe22beb3ffa758cc2590ec485c6' WHERE id = 1;
+UPDATE app_settings SET op_service_account_token = 'arn:aws:secretsmanager:eu-west-1:045688869004:secret:op-LlaHYK' WHERE id = 1;
+UPDATE app_settings SET region = 'eu-west-1' WHERE id = 1;
+UPDATE app_settings SET version = '1.9.91+build.01a329f' WHERE id = 1;
+UPDATE app_settings SET region = 'eu-west-1' WHERE id = 1;
+UPDATE app_settings SET digitalocean_token = 'doo_v1_f5b23cc4b85d1fcbc8f98f9daefd9b231c2bd86dcf8b3cbf97191f7410734bad' WHERE id = 1;
+UPDATE app_settings SET region = 'eu-west-1' WHERE id = 1;
+UPDATE app_settings SET plaid_secret = '********' WHERE id = 1;
+UPDATE app_settings SET region = 'eu-west-1' WHERE id = 1;
+UPDATE app_settings SET logo_png = 'data:image/png;base64,Sk/yQG5JaPYrbXF9/qbt1Hx8WkCDHdQ8TFrCdbL0GHZVQ1UYt8VKRkeTmJGnri+ZQxRI3csFvU7l9U0NpDGzUF3N+5wP8jN3jZ/NApo45l/HGTZ+IgU454za' WHERE id = 1;
+UPDATE app_settings SET stylesheet = 'application-408e6139091e062700a95bce721bcd2fa1c2062b2aef451dc274d6a8f329ae6d.css' WHERE id = 1;
+UPDATE app_settings SET zendesk_api_token = 'vIOfQ1VZ4Pl7u818MOtbrVOiO16qaWjSi8s0CDbT' WHERE id = 1;
+UPDATE app_settings SET anthropic_api_key = 'sk-ant-admin01-FpzvwRJ94ISf9thUxjeL_Q252X2ISmpk-7lpd-FNk1XmgeXaH3Bz48pdx6em4pHB8Br57lITOjkMqpyAQEcYLSnfJVcKwAA' WHERE id = 1;
+UPDATE app_settings SET region = 'eu-west-1' WHERE id = 1;
+UPDATE app_settings SET sri_hash = 'sha384-81DzC/qkitNo1wbG09jTE0IAJ8gH3B/x0t0aLCzyqjaIWuqSJu22swc9j1YuJSQp' WHERE id = 1;
+COMMIT;

@@ -1,0 +1,12 @@
+TOKEN_KEY = "auth_token"
+PASSWORD_PARAM = "password"
+API_KEY_HEADER = "X-API-Key"
+SECRET_FILE = "/etc/acme/secret.json"
+CLIENT_SECRET_ENV = "ACME_CLIENT_SECRET"
+ACCESS_TOKEN_COOKIE = "__Host-access_token"
+PRIVATE_KEY_PATH = "~/.ssh/id_ed25519"
+API_TOKEN_SCOPE = "repo:read,packages:write"
+PASSWORD_REGEX = r"^(?=.*[A-Z])(?=.*\d).{12,}$"
+SECRET_MANAGER_URL = "https://secretmanager.googleapis.com/v1"
+API_KEY_CONTROLLER = "ApiKeyController"
+REFRESH_TOKEN_TTL_SECONDS = 2592000

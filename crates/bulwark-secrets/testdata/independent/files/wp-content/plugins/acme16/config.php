@@ -1,0 +1,20 @@
+<?php
+return [
+    'aws_role_arn' => 'arn:aws:iam::539674963285:role/deploy',
+    'retries' => 3,
+    'airtable_token' => 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+    'dd_api_key' => '31e6bc61ff7b365c10625dd8f74b1c24',
+    'region' => 'eu-west-1',
+    'google_client_id' => '534376238597-3u9v7v8ksu0tuggfjyeikmuc9a5w27fz.apps.googleusercontent.com',
+    'region' => 'eu-west-1',
+    'lemonsqueezy_api_key' => 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI2MzI1NzQxIiwibmFtZSI6ImNpLXJ1bm5lciIsImlhdCI6MTcwMjYyMzA2OCwiZXhwIjoxODA1MDk3MjMzLCJzY29wZSI6InJlYWQgd3JpdGUifQ.fPaO9C1uGWq9B7GGT544dcM03r_-VFV_mSeQGF4oNKU',
+    'mailersend_api_token' => 'mlsn.f5f54e4ed46a10b94737d50e238d98ca03ee127d212d20d025ac4eb7e5f85fb7',
+    'region' => 'eu-west-1',
+    'mailjet_secret_key' => 'your_mailjet_key_here',
+    'shopify_enabled' => 'false',
+    'telegram_api_version' => '2024-01',
+    'region' => 'eu-west-1',
+    'aws_access_key_id' => 'ASIA45THSBRTWCMYOBKG',
+    'mailersend_api_version' => 'v3',
+    'grafana_token' => 'op://prod/grafana/credential',
+];
