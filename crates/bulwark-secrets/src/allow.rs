@@ -37,6 +37,9 @@ pub(crate) const DOC_EXAMPLES: &[&str] = &[
     "AIzaSyBcE-OOIbhjyR83gm4r2MFCu4MJmprNXsw",
     "AIzaSyB8qGxt4ec15vitgn44duC5ucxaOi4FmqE",
     "AIzaSyA8vmApnrHNFE0bApF4hoZ11srVL_n0nvY",
+    // The `apiKey` example value in the `FirebaseOptions` doc comment of `@firebase/app`
+    // (`app-public.d.ts`, "example value: …"), copied into countless web configs.
+    "AIzaSyDOCAbC123dEf456GhI789jKl012-MnO",
     // The sample feed passwords of Microsoft's "nuget.config reference" (learn.microsoft.com/nuget/
     // reference/nuget-config-file, `<packageSourceCredentials>`).
     "33f!!lloppa",
@@ -74,6 +77,31 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "token_here",
     "key_here",
     "password_here",
+    "replace_with",
+    "replace-with",
+    "goes_here",
+    "goes-here",
+];
+
+/// Values that name where a secret is kept rather than holding it: an AWS ARN (Secrets Manager, SSM),
+/// Vault paths, 1Password `op://` references, `ref+…://` (vals), `sm://`, `gcpsm://`, `azkv://`,
+/// Kubernetes-style `secretKeyRef`. A reference is not a leak.
+const SECRET_REFERENCE_PREFIXES: &[&str] = &[
+    "arn:",
+    "vault:",
+    "op://",
+    "ref+",
+    "sm://",
+    "gcpsm://",
+    "gsm://",
+    "azkv://",
+    "akv://",
+    "ssm:",
+    "secretsmanager:",
+    "keyvault:",
+    "doppler://",
+    "infisical://",
+    "bws://",
 ];
 
 /// Common stand-in passwords in connection strings and docs (exact, case-insensitive).
@@ -206,6 +234,13 @@ pub(crate) fn generic_value_ok(value: &str) -> bool {
         || (value.contains('_')
             && b.iter()
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_'))
+    {
+        return false;
+    }
+    let lower_value = value.to_ascii_lowercase();
+    if SECRET_REFERENCE_PREFIXES
+        .iter()
+        .any(|p| lower_value.starts_with(p))
     {
         return false;
     }

@@ -118,9 +118,14 @@ pub struct FileScan {
 /// (`System.setProperty("KEY", "value")`, `os.getenv("KEY", "value")`).
 const ASSIGN_OP: &str = r"(?:=>|:{1,3}=|\?\??=|\.=|\|\|?=|=|:|,)";
 
-/// An optional type between a name and its operator, as in Go `var apiToken string = "…"` or C#
-/// `string Token = "…"` read from the name: one word, horizontal space only.
-const TYPE_WORD: &str = r"(?:[ \t]{1,3}[A-Za-z_][\w.\[\]*]{0,20})?";
+/// An optional type between a name and its operator: a word, as in Go `var apiToken string = "…"`, or an
+/// annotation after `:`, as in TypeScript `apiKey: string = "…"`, Kotlin, Python `token: str = "…"` or
+/// Rust `API_TOKEN: &'static str = "…"`. Horizontal space only.
+const TYPE_WORD: &str = r"(?:[ \t]{1,3}[A-Za-z_][\w.\[\]*]{0,20}|[ \t]{0,2}:[ \t]{0,2}&?(?:'[a-z]+[ \t]+)?[A-Za-z_][\w.\[\]<>*]{0,20})?";
+
+/// After a key: its closing quote, plain or escaped inside a JSON string (`\"` in a notebook cell), and
+/// the `]` of an index (`config["client_secret"]`, `os.environ["API_TOKEN"]`).
+const KEY_CLOSE: &str = r"(?:\\?[\x22'])?\]?";
 
 pub(crate) fn expand_pattern(p: Pat) -> String {
     let s = match p {
@@ -136,12 +141,12 @@ pub(crate) fn expand_pattern(p: Pat) -> String {
         Pat::Ctx(key, "") => {
             let v = format!("{}{{8,128}}", rules::GENERIC_VALUE);
             format!(
-                r"(?i:{key}){TYPE_WORD}[\x22']?[ \t]{{0,3}}(?:{ASSIGN_OP}[ \t]{{0,3}}[\x22'\x60](?P<secret>{v})[\x22'\x60]|(?:=|:{{1,3}}=|\?=)[ \t]{{0,3}}(?P<secret2>{v})(?:\s|$|\\[nrt])|:[ \t]{{1,3}}(?P<secret3>{v})[ \t]*(?:\x23[^\n]*)?$|>\s{{0,40}}(?P<secret4>{v})\s{{0,40}}</)"
+                r"(?i:{key}){KEY_CLOSE}{TYPE_WORD}[ \t]{{0,3}}(?:{ASSIGN_OP}[ \t]{{0,3}}@?\\?[\x22'\x60](?P<secret>{v})(?:\\[nrt])?\\?[\x22'\x60]|(?:=|:{{1,3}}=|\?=)[ \t]{{0,3}}(?P<secret2>{v})(?:\s|$|\\[nrt])|:[ \t]{{1,3}}(?P<secret3>{v})[ \t]*(?:\x23[^\n]*)?$|>\s{{0,40}}(?P<secret4>{v})\s{{0,40}}</)"
             )
         }
         // Vendor `key … = value`: the same operators and forms, with the vendor's value format.
         Pat::Ctx(key, value) => format!(
-            r"(?i:{key})[\w.\-]{{0,25}}{TYPE_WORD}(?:[\x22' \t]{{0,3}}(?:{ASSIGN_OP}|\|\|)[\x22'\x60 \t=]{{0,5}}|>\s{{0,40}})(?P<secret>{value})(?:[\x60'\x22\s;,&)\]}}<]|\\[nrt]|$)"
+            r"(?i:{key})[\w.\-]{{0,25}}{KEY_CLOSE}{TYPE_WORD}(?:(?:[\x22'\x60 \t]|\\\x22){{0,4}}(?:{ASSIGN_OP}|\|\|)(?:[\x22'\x60 \t=@]|\\\x22){{0,5}}|>\s{{0,40}})(?P<secret>{value})(?:[\x60'\x22\s;,&)\]}}<]|\\[nrt\x22]|$)"
         ),
     };
     expand_raw(&s)

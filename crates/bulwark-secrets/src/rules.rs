@@ -406,10 +406,15 @@ pub const BUILTIN: &[RuleDef] = &[
         "yandex-access-key",
         "Yandex Cloud static access key",
         High,
-        &["yandex"],
-        r"yandex[\w.\-]{0,20}",
+        &["yandex", "yc_"],
+        r"yandex|\byc[_.\-]",
         r"YC[A-Za-z0-9_\-]{38}",
         "yandex_secret_key = YC$[u:38]",
+    )
+    .doc(
+        "Yandex Cloud static access key secrets are `YC` and 38 base64url characters (Yandex Cloud, \
+         \"Static access keys\", yandex.cloud/en/docs/iam/concepts/authorization/access-key), assigned to a \
+         `yandex…` or `YC_…` name (the `yc` CLI's variables, `YC_TOKEN`).",
     ),
     raw(
         "yandex-iam-token",
@@ -453,6 +458,20 @@ pub const BUILTIN: &[RuleDef] = &[
         &["hrku-"],
         r"\b(HRKU-[A-Za-z0-9_\-]{60})%E",
         "HEROKU_API_KEY=HRKU-$[u:60]",
+    ),
+    raw(
+        "heroku-netrc-api-key",
+        "Heroku API key in a .netrc file",
+        High,
+        &["heroku.com"],
+        r"\bmachine\s+(?:api|git)\.heroku\.com\s+login\s+\S+\s+password\s+((?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|HRKU-[A-Za-z0-9_\-]{60}))%E",
+        "machine api.heroku.com\n  login ops@example.org\n  password $[x:8]-$[x:4]-$[x:4]-$[x:4]-$[x:12]",
+    )
+    .doc(
+        "`heroku login` stores the account's API key as the password of `machine api.heroku.com` (and \
+         `git.heroku.com`) in `~/.netrc` (Heroku Dev Center, \"Heroku CLI Authentication\", \
+         devcenter.heroku.com/articles/authentication). The key is a UUID or an `HRKU-` token; a UUID is \
+         an ID anywhere else, hence this rule instead of the generic `.netrc` one.",
     ),
     ctx(
         "cloudflare-api-token",
@@ -674,7 +693,7 @@ pub const BUILTIN: &[RuleDef] = &[
         "GitLab OAuth application secret",
         High,
         &["gloas-"],
-        r"%B(gloas-[a-f0-9]{64})%E",
+        r"%B(gloas-[A-Za-z0-9_\-]{64})%E",
         "app_secret: gloas-$[x:64]",
     )
     .ent(3.0),
@@ -1015,9 +1034,14 @@ pub const BUILTIN: &[RuleDef] = &[
         "launchdarkly-access-token",
         "LaunchDarkly access token",
         High,
-        &["api-"],
-        r"\b(api-[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})\b",
+        &["api-", "sdk-", "mob-"],
+        r"\b((?:api|sdk|mob)-[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})\b",
         "LD_ACCESS_TOKEN=api-$[x:8]-$[x:4]-$[x:4]-$[x:4]-$[x:12]",
+    )
+    .doc(
+        "LaunchDarkly API access tokens (`api-`), server-side SDK keys (`sdk-`) and mobile keys (`mob-`) \
+         are the prefix and a UUID (LaunchDarkly, \"Keys\", launchdarkly.com/docs/home/account/\
+         environment/keys). Client-side IDs are bare hex and public.",
     ),
     ctx(
         "codecov-token",
@@ -2314,6 +2338,213 @@ pub const BUILTIN: &[RuleDef] = &[
          \"nuget.config reference\", learn.microsoft.com/nuget/reference/nuget-config-file). Values that are \
          environment variables (`%FEED_PASSWORD%`) and the reference's own samples are not reported.",
     ),
+    raw(
+        "posthog-personal-api-key",
+        "PostHog personal API key",
+        High,
+        &["phx_"],
+        r"\b(phx_[A-Za-z0-9_]{43})%E",
+        "POSTHOG_PERSONAL_API_KEY=phx_$[n:43]",
+    )
+    .ent(3.5)
+    .doc(
+        "PostHog personal API keys are `phx_` and 43 letters, digits or `_` (PostHog, \"Personal API \
+         keys\", posthog.com/docs/api#private-endpoint-authentication; trufflehog `pkg/detectors/posthog`). \
+         Project keys (`phc_`) are public by design and not reported.",
+    ),
+    raw(
+        "telnyx-api-key",
+        "Telnyx API key",
+        High,
+        &["telnyx"],
+        r"\b(KEY[0-9A-Za-z_\-]{55})%E",
+        "TELNYX_API_KEY=KEY$[A:32]_$[n:22]",
+    )
+    .ent(3.5)
+    .doc(
+        "Telnyx API v2 keys are `KEY` and 55 characters of `[0-9A-Za-z_-]` (Telnyx, \"Authentication\", \
+         developers.telnyx.com/docs/overview/authentication; trufflehog `pkg/detectors/telnyx`). `key` is \
+         in too much text to be a prefilter keyword, so the key is looked for within a few KiB of the word \
+         `telnyx`.",
+    ),
+    raw(
+        "maxmind-license-key",
+        "MaxMind license key",
+        High,
+        &["_mmk"],
+        r"\b([A-Za-z0-9]{6}_[A-Za-z0-9]{29}_mmk)\b",
+        "MAXMIND_LICENSE_KEY=$[n:6]_$[n:29]_mmk",
+    )
+    .ent(3.5)
+    .doc(
+        "MaxMind license keys made since 2023 are 6 alphanumerics, `_`, 29 alphanumerics and the suffix \
+         `_mmk` (MaxMind, \"Generating a license key\" and the GeoIP.conf `LicenseKey`, \
+         support.maxmind.com; trufflehog `pkg/detectors/maxmindlicense`).",
+    ),
+    raw(
+        "trello-api-token",
+        "Trello API token (ATTA)",
+        High,
+        &["atta"],
+        r"\b(ATTA[a-f0-9]{64}[A-F0-9]{8})\b",
+        "TRELLO_TOKEN=ATTA$[x:64]$[X:8]",
+    )
+    .ent(3.0)
+    .doc(
+        "Trello user tokens issued since 2023 are `ATTA`, 64 lower-case hex and an 8-character upper-case \
+         hex checksum (Atlassian, \"Trello REST API: API introduction\", developer.atlassian.com/cloud/\
+         trello/guides/rest-api/api-introduction/). Older 64-hex tokens are `trello-token`.",
+    ),
+    raw(
+        "clickhouse-cloud-api-secret",
+        "ClickHouse Cloud API key secret",
+        High,
+        &["4b1d"],
+        r"\b(4b1d[A-Za-z0-9]{38})\b",
+        "CLICKHOUSE_KEY_SECRET=4b1d$[n:38]",
+    )
+    .ent(3.5)
+    .doc(
+        "ClickHouse Cloud API key secrets are `4b1d` and 38 letters and digits (ClickHouse, \"Managing API \
+         keys\", clickhouse.com/docs/cloud/manage/openapi; gitleaks `clickhouse-cloud-api-secret-key`).",
+    ),
+    raw(
+        "resend-api-key",
+        "Resend API key",
+        High,
+        &["resend"],
+        r"\b(re_[0-9A-Za-z]{8}_[0-9A-Za-z]{24})\b",
+        "RESEND_API_KEY=re_$[n:8]_$[n:24]",
+    )
+    .ent(3.5)
+    .doc(
+        "Resend API keys are `re_`, 8 alphanumerics, `_` and 24 alphanumerics (Resend, \"API keys\", \
+         resend.com/docs/dashboard/api-keys/introduction; trufflehog `pkg/detectors/resend`). `re_` is in \
+         countless identifiers (`store_`, `are_`), so the key is looked for near the word `resend`.",
+    ),
+    raw(
+        "openshift-user-token",
+        "OpenShift user token",
+        High,
+        &["sha256~"],
+        r"\b(sha256~[A-Za-z0-9_\-]{43})%E",
+        "oc login --token=sha256~$[u:43] --server=https://api.cluster.internal:6443",
+    )
+    .ent(3.5)
+    .doc(
+        "OpenShift 4.x OAuth access tokens are `sha256~` and 43 base64url characters (Red Hat, \"Managing \
+         OAuth tokens\", docs.openshift.com/container-platform/latest/authentication/\
+         managing-oauth-access-tokens.html; `oc whoami -t`).",
+    ),
+    raw(
+        "openrouter-api-key",
+        "OpenRouter API key",
+        High,
+        &["sk-or-v1-"],
+        r"\b(sk-or-v1-[a-f0-9]{64})\b",
+        "OPENROUTER_API_KEY=sk-or-v1-$[x:64]",
+    )
+    .ent(3.0)
+    .doc(
+        "OpenRouter API keys are `sk-or-v1-` and 64 hex characters (OpenRouter, \"API Keys\", \
+         openrouter.ai/docs/api-reference/authentication).",
+    ),
+    ctx(
+        "deepseek-api-key",
+        "DeepSeek API key",
+        High,
+        &["deepseek"],
+        r"deepseek",
+        r"sk-[a-f0-9]{32}",
+        "DEEPSEEK_API_KEY=sk-$[x:32]",
+    )
+    .doc(
+        "DeepSeek API keys are `sk-` and 32 hex characters (DeepSeek, \"Your First API Call\", \
+         api-docs.deepseek.com). `sk-` and 32 hex is not distinctive alone, so it must be assigned to a \
+         `deepseek` name.",
+    ),
+    raw(
+        "pinecone-api-key",
+        "Pinecone API key",
+        High,
+        &["pcsk_"],
+        r"\b(pcsk_[A-Za-z0-9]{4,8}_[A-Za-z0-9]{50,80})\b",
+        "PINECONE_API_KEY=pcsk_$[n:5]_$[n:63]",
+    )
+    .ent(3.5)
+    .doc(
+        "Pinecone API keys are `pcsk_`, a short key ID, `_` and the secret (Pinecone, \"Authentication\", \
+         docs.pinecone.io/guides/projects/manage-api-keys). Older keys are UUIDs next to a `pinecone` \
+         name and are left to the generic rules.",
+    ),
+    ctx(
+        "meraki-api-key",
+        "Cisco Meraki API key",
+        High,
+        &["meraki"],
+        r"meraki",
+        r"[a-f0-9]{40}",
+        "MERAKI_DASHBOARD_API_KEY=$[x:40]",
+    )
+    .doc(
+        "Meraki Dashboard API keys are 40 hex characters (Cisco Meraki, \"Meraki Dashboard API\", \
+         developer.cisco.com/meraki/api-v1/authorization/; env `MERAKI_DASHBOARD_API_KEY`).",
+    ),
+    ctx(
+        "vultr-api-key",
+        "Vultr API key",
+        High,
+        &["vultr"],
+        r"vultr",
+        r"[A-Z0-9]{36}",
+        "VULTR_API_KEY=$[A:36]",
+    )
+    .doc(
+        "Vultr API keys are 36 upper-case letters and digits (Vultr, \"API\", \
+         www.vultr.com/api/#section/Authentication; env `VULTR_API_KEY`).",
+    ),
+    raw(
+        "intra42-client-secret",
+        "42 Intra API client secret",
+        High,
+        &["s-s4t2"],
+        r"\b(s-s4t2(?:af|ud)-[a-f0-9]{64})\b",
+        "FT_CLIENT_SECRET=s-s4t2af-$[x:64]",
+    )
+    .ent(3.0)
+    .doc(
+        "42 (École 42) Intra OAuth application secrets are `s-s4t2af-` or `s-s4t2ud-` and 64 hex \
+         characters (api.intra.42.fr/apidoc/guides/getting_started; gitleaks `intra42-client-secret`).",
+    ),
+    raw(
+        "elevenlabs-api-key",
+        "ElevenLabs API key",
+        High,
+        &["elevenlabs", "xi-api-key", "xi_api_key"],
+        r"\b(sk_[a-f0-9]{48})\b",
+        "ELEVENLABS_API_KEY=sk_$[x:48]",
+    )
+    .ent(3.0)
+    .doc(
+        "ElevenLabs API keys are `sk_` and 48 hex characters, sent as `xi-api-key` (ElevenLabs, \
+         \"Authentication\", elevenlabs.io/docs/api-reference/authentication). `sk_` is in too many \
+         identifiers (`task_`, `disk_`) to be a prefilter keyword, so the key is looked for near \
+         `elevenlabs` or `xi-api-key`.",
+    ),
+    ctx(
+        "azure-openai-api-key",
+        "Azure OpenAI API key",
+        High,
+        &["openai"],
+        r"azure[_.\-]?openai|openai[_.\-]?azure",
+        r"[a-f0-9]{32}",
+        "AZURE_OPENAI_API_KEY=$[x:32]",
+    )
+    .doc(
+        "Azure OpenAI (Azure AI services) resource keys are 32 hex characters (Microsoft, \"Azure OpenAI \
+         Service REST API reference\", learn.microsoft.com/azure/ai-services/openai/reference, header \
+         `api-key`, env `AZURE_OPENAI_API_KEY`).",
+    ),
     // ---- Private keys and certificates
     raw(
         "private-key-rsa",
@@ -2555,13 +2786,41 @@ pub const BUILTIN: &[RuleDef] = &[
             "access_key",
             "accesskey",
             "access-key",
+            "api.key",
+            "access.key",
+            "signing_key",
+            "signingkey",
+            "signing-key",
+            "signing.key",
+            "encryption_key",
+            "encryptionkey",
+            "encryption-key",
+            "encryption.key",
+            "master_key",
+            "masterkey",
+            "master-key",
+            "master.key",
+            "license_key",
+            "licensekey",
+            "license-key",
+            "license.key",
         ],
-        r"(?P<key>[\w.\-]{0,25}(?:api[_.\-]?key|api[_.\-]?secret|access[_.\-]?key)[\w.\-]{0,25})",
+        r"(?P<key>[\w.\-]{0,25}(?:api[_.\-]?key|api[_.\-]?secret|access[_.\-]?key|signing[_.\-]?key|encryption[_.\-]?key|master[_.\-]?key|license[_.\-]?key)[\w.\-]{0,25})",
         "",
         "config.api_key = '$[n:30]$[d:2]'",
     )
     .ent(3.5)
-    .generic(),
+    .generic()
+    .doc(
+        "Names of API, access, signing, encryption, master and license keys, in every assignment form: \
+         `=`, `:`, `:=`, Makefile `::=`, `:::=`, `?=`, PHP `.=`, `=>`, a call's comma \
+         (`System.setProperty(\"app.signing.key\", \"…\")`), typed declarations (Go `var k string = …`, \
+         TypeScript/Kotlin/Python/Rust annotations), quotes escaped inside JSON strings and notebooks, a \
+         value ending in an escaped `\\n`, and XML elements on one or several lines. The other scanners' \
+         published rule tests use these forms (gitleaks `cmd/generate/config/utils/generate.go`, \
+         `GenerateSampleSecrets`). Generic keys are not the word `key` alone: it is in too much code to be \
+         a prefilter keyword.",
+    ),
     ctx(
         "generic-secret",
         "Secret assignment",
@@ -2595,4 +2854,38 @@ pub const BUILTIN: &[RuleDef] = &[
     )
     .ent(3.5)
     .generic(),
+    raw(
+        "generic-define",
+        "Secret in a constant definition",
+        Medium,
+        &[
+            "password", "passwd", "secret", "token", "api_key", "apikey", "api-key", "private_key",
+            "privatekey",
+        ],
+        r#"(?:#[ \t]*define|\bset(?:[ \t]+-[A-Za-z]{1,3})?|\bsetenv)[ \t]+(?P<key>[\w.\-]{0,25}(?i:password|passwd|secret|token|api[_\-]?key|private[_\-]?key)[\w.\-]{0,25})[ \t]+@?["'](?P<secret>[^\s'`"$\\]{8,128})["']"#,
+        "#define API_SECRET \"$[n:28]$[d:4]\"",
+    )
+    .ent(3.5)
+    .generic()
+    .doc(
+        "A quoted value after a secret's name with no operator between them: C and C++ \
+         `#define API_SECRET \"…\"`, fish `set -x API_TOKEN \"…\"`, csh `setenv API_TOKEN \"…\"`. The \
+         leading `#define`/`set`/`setenv` is required: a name followed by a quoted string is otherwise prose \
+         (`invalid password 'abc'`).",
+    ),
+    raw(
+        "curl-basic-auth",
+        "Credentials on a curl command line",
+        Medium,
+        &["curl"],
+        r#"\bcurl\b[^\n]{0,300}?[ \t](?:-u|--user)(?:=|[ \t]{1,5})["']?[^\s:"'$]{1,64}:([^\s"'$]{6,128}?)["']?(?:\s|$)"#,
+        "curl -sS -u \"deploy:$[n:16]$[d:2]\" https://nexus.internal/service/rest/v1/status",
+    )
+    .ent(3.0)
+    .generic()
+    .doc(
+        "`curl -u user:password` / `--user user:password` sends HTTP basic credentials (curl(1), \
+         `--user <user:password>`). The password part is reported; variables (`$PASS`) and placeholders \
+         are not.",
+    ),
 ];

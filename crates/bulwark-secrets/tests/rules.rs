@@ -427,3 +427,215 @@ fn hard_negatives_from_other_scanners_tests() {
         ["infracost-api-key"]
     );
 }
+
+#[test]
+fn vendor_formats_from_the_independent_corpus_work() {
+    // One case per published format (each rule's `doc` names the source), in a form other than `.env`.
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "posthog-personal-api-key",
+            format!(
+                "const val POSTHOG_PERSONAL_API_KEY = \"phx_{}\"",
+                rand(ALNUM, 43, 60)
+            ),
+        ),
+        (
+            "telnyx-api-key",
+            format!(
+                "export TELNYX_API_KEY=KEY{}_{}",
+                rand("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 32, 61),
+                rand(ALNUM, 22, 62)
+            ),
+        ),
+        (
+            "maxmind-license-key",
+            format!(
+                "LicenseKey {}_{}_mmk",
+                rand(ALNUM, 6, 63),
+                rand(ALNUM, 29, 64)
+            ),
+        ),
+        (
+            "trello-api-token",
+            format!(
+                "ENV TRELLO_TOKEN=ATTA{}{}",
+                rand(HEX, 64, 65),
+                rand("0123456789ABCDEF", 8, 66)
+            ),
+        ),
+        (
+            "clickhouse-cloud-api-secret",
+            format!(
+                "<clickhouseApiSecret>4b1d{}</clickhouseApiSecret>",
+                rand(ALNUM, 38, 67)
+            ),
+        ),
+        (
+            "resend-api-key",
+            format!(
+                "const resendApiKey = \"re_{}_{}\";",
+                rand(ALNUM, 8, 68),
+                rand(ALNUM, 24, 69)
+            ),
+        ),
+        (
+            "openshift-user-token",
+            format!(
+                "oc login --token=sha256~{} --server=https://api.c:6443",
+                rand(B64URL, 43, 70)
+            ),
+        ),
+        (
+            "openrouter-api-key",
+            format!("openrouter.api.key=sk-or-v1-{}", rand(HEX, 64, 71)),
+        ),
+        (
+            "deepseek-api-key",
+            format!("  \"deepseekApiKey\": \"sk-{}\",", rand(HEX, 32, 72)),
+        ),
+        (
+            "pinecone-api-key",
+            format!(
+                "PINECONE_API_KEY: \"pcsk_{}_{}\"",
+                rand(ALNUM, 5, 73),
+                rand(ALNUM, 63, 74)
+            ),
+        ),
+        (
+            "meraki-api-key",
+            format!(
+                "    \"os.environ[\\\"MERAKI_DASHBOARD_API_KEY\\\"] = \\\"{}\\\"\\n\",",
+                rand(HEX, 40, 75)
+            ),
+        ),
+        (
+            "vultr-api-key",
+            format!(
+                "  vultr_api_key = \"{}\"",
+                rand("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 36, 76)
+            ),
+        ),
+        (
+            "intra42-client-secret",
+            format!("\tFtClientSecret = \"s-s4t2af-{}\"", rand(HEX, 64, 77)),
+        ),
+        (
+            "elevenlabs-api-key",
+            format!("$env:ELEVENLABS_API_KEY = 'sk_{}'", rand(HEX, 48, 78)),
+        ),
+        (
+            "azure-openai-api-key",
+            format!(
+                "public static final String AZURE_OPENAI_API_KEY = \"{}\";",
+                rand(HEX, 32, 79)
+            ),
+        ),
+        (
+            "launchdarkly-access-token",
+            format!("      - LAUNCHDARKLY_SDK_KEY=sdk-{}", uuid(80)),
+        ),
+        (
+            "gitlab-oauth-app-secret",
+            format!(
+                "export GITLAB_APP_SECRET=\"gloas-{}\"",
+                rand(B64URL, 64, 81)
+            ),
+        ),
+        (
+            "yandex-access-key",
+            format!("YC_TOKEN = \"YC{}\"", rand(B64URL, 38, 82)),
+        ),
+        (
+            "heroku-netrc-api-key",
+            format!(
+                "machine api.heroku.com login ops@example.org password {}",
+                uuid(83)
+            ),
+        ),
+        (
+            "curl-basic-auth",
+            format!(
+                "curl -sS -u \"deploy:{}#{}\" https://nexus.internal/x",
+                rand(ALNUM, 10, 84),
+                rand(ALNUM, 8, 85)
+            ),
+        ),
+        // Generic forms: typed constants in Rust, TypeScript, Python; Objective-C literals; #define and
+        // fish `set -x`; an index expression; a JSON value that ends in an escaped newline.
+        (
+            "generic-token",
+            format!("const API_TOKEN: &str = \"{}\";", rand(ALNUM, 40, 86)),
+        ),
+        (
+            "generic-secret",
+            format!(
+                "static CLIENT_SECRET: &'static str = \"{}-{}\";",
+                rand(ALNUM, 20, 87),
+                rand(ALNUM, 12, 88)
+            ),
+        ),
+        (
+            "generic-api-key",
+            format!(
+                "export const algoliaAdminApiKeyX: string = \"{}\";",
+                rand(ALNUM, 36, 89)
+            ),
+        ),
+        (
+            "generic-token",
+            format!("private_token: str = \"{}\"", rand(ALNUM, 36, 90)),
+        ),
+        (
+            "generic-api-key",
+            format!(
+                "static NSString *const kApiSecret = @\"{}\";",
+                rand(ALNUM, 40, 91)
+            ),
+        ),
+        (
+            "generic-define",
+            format!("#define API_SECRET \"{}\"", rand(ALNUM, 32, 92)),
+        ),
+        (
+            "generic-define",
+            format!("set -x PRIVATE_TOKEN \"{}\"", rand(ALNUM, 36, 93)),
+        ),
+        (
+            "generic-secret",
+            format!("config[\"client_secret\"] = \"{}\"", rand(ALNUM, 36, 94)),
+        ),
+        (
+            "generic-token",
+            format!("  \"apiToken\": \"{}\\n\",", rand(ALNUM, 40, 95)),
+        ),
+        (
+            "generic-api-key",
+            format!("var signingKey string = \"{}\"", rand(ALNUM, 32, 96)),
+        ),
+    ];
+    let mut bad = Vec::new();
+    for (rule, text) in &cases {
+        let got = ids(text);
+        if got != [*rule] {
+            bad.push(format!("{rule}: {got:?} on {text:?}"));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+#[test]
+fn secret_references_and_placeholders_are_not_secrets() {
+    for text in [
+        "const val SQUARE_ACCESS_TOKEN = \"arn:aws:secretsmanager:eu-west-1:085449528504:secret:square-zziGpO\"",
+        "MANDRILL_API_KEY := vault:secret/data/mandrill#token",
+        "GITHUB_TOKEN=op://ci/github/token",
+        "db_password: ref+vault://secret/db#password",
+        "RUNNER_TOKEN=glrt-REPLACE_WITH_TOKEN__",
+        "  token: glrt-runner-token-goes-here",
+        "FIREBASE_API_KEY=AIzaSyDOCAbC123dEf456GhI789jKl012-MnO",
+        "log.info(\"invalid password 'Xk29aLq0pZ'\")",
+        "curl -u \"deploy:$NEXUS_PASSWORD\" https://nexus.internal/x",
+    ] {
+        assert!(ids(text).is_empty(), "{:?} on {text:?}", ids(text));
+    }
+}
