@@ -378,6 +378,20 @@ pub(crate) fn generic_key_denied(key: &str) -> bool {
         .any(|w| EXACT.contains(&w.as_str()) || PREFIX.iter().any(|p| w.starts_with(p)))
 }
 
+/// A value that spells its own name (`{"setAttr-Token-B0Prime", "setAttr-Token-B0Prime"}`, `#define
+/// SN_setAttr_Token_B0Prime "setAttr-Token-B0Prime"`): a table of names, not a secret. Compared as lower-case
+/// letters and digits, the value is contained in the key.
+pub(crate) fn names_itself(key: &[u8], value: &[u8]) -> bool {
+    let norm = |s: &[u8]| -> Vec<u8> {
+        s.iter()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .map(u8::to_ascii_lowercase)
+            .collect()
+    };
+    let (k, v) = (norm(key), norm(value));
+    !v.is_empty() && k.len() >= v.len() && k.windows(v.len()).any(|w| w == v.as_slice())
+}
+
 /// Lowercase words of an identifier: `dbPasswordHash` → `db`, `password`, `hash`.
 fn key_words(key: &str) -> Vec<String> {
     let mut words = Vec::new();

@@ -146,7 +146,7 @@ pub(crate) fn expand_pattern(p: Pat) -> String {
         }
         // Vendor `key … = value`: the same operators and forms, with the vendor's value format.
         Pat::Ctx(key, value) => format!(
-            r"(?i:{key})[\w.\-]{{0,25}}{KEY_CLOSE}{TYPE_WORD}(?:(?:[\x22'\x60 \t]|\\\x22){{0,4}}(?:{ASSIGN_OP}|\|\|)(?:[\x22'\x60 \t=@]|\\\x22){{0,5}}|>\s{{0,40}})(?P<secret>{value})(?:[\x60'\x22\s;,&)\]}}<]|\\[nrt\x22]|$)"
+            r"(?i:{key})[\w.\-]{{0,25}}{KEY_CLOSE}{TYPE_WORD}(?:[\x22'\x60 \t\\]{{0,4}}(?:{ASSIGN_OP}|\|\|)[\x22'\x60 \t=@\\]{{0,5}}|>\s{{0,40}})(?P<secret>{value})(?:[\x60'\x22\s;,&)\]}}<]|\\[nrt\x22]|$)"
         ),
     };
     expand_raw(&s)
@@ -587,7 +587,10 @@ impl Scanner {
             if !allow::generic_value_ok(&text) {
                 return false;
             }
-            if key.is_some_and(|k| allow::generic_key_denied(&String::from_utf8_lossy(k))) {
+            if key.is_some_and(|k| {
+                allow::generic_key_denied(&String::from_utf8_lossy(k))
+                    || allow::names_itself(k, value)
+            }) {
                 return false;
             }
         }

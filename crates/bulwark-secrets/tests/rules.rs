@@ -635,6 +635,9 @@ fn secret_references_and_placeholders_are_not_secrets() {
         "FIREBASE_API_KEY=AIzaSyDOCAbC123dEf456GhI789jKl012-MnO",
         "log.info(\"invalid password 'Xk29aLq0pZ'\")",
         "curl -u \"deploy:$NEXUS_PASSWORD\" https://nexus.internal/x",
+        // Tables of names (aws-lc `obj_dat.h`, `nid.h`): the value is the key's own name.
+        "    {\"setAttr-Token-B0Prime\", \"setAttr-Token-B0Prime\",",
+        "#define SN_setAttr_Token_B0Prime \"setAttr-Token-B0Prime\"",
     ] {
         assert!(ids(text).is_empty(), "{:?} on {text:?}", ids(text));
     }
