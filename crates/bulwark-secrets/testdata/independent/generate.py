@@ -9,7 +9,7 @@ every hard negative is generated here after the categories their false-positive 
 show (wrong length, wrong charset, placeholders, look-alikes, public identifiers, hashes).
 Private keys come from the real tools (openssl, ssh-keygen, gpg).
 
-    python3 crates/bulwark-secrets/testdata/independent/generate.py
+    python3 crates/bulwark-secrets/testdata/independent/generate.py [SEED [DIR]]
 
 writes `files/` and `LABELS.tsv` next to this script. Everything except the key material is a function of
 SEED; openssl/ssh-keygen/gpg cannot be seeded, so keys are fresh on each run (their labels do not change).
@@ -31,12 +31,16 @@ import random
 import shutil
 import string
 import subprocess
+import sys
 import tempfile
 import uuid
 import zlib
 
-SEED = 20261206
-HERE = os.path.dirname(os.path.abspath(__file__))
+# `generate.py [SEED [DIR]]` writes a held-out corpus with another seed into DIR (default: this directory),
+# to check that the rules were not fitted to the committed strings (tests/independent_corpus.rs reads DIR
+# when INDEPENDENT_CORPUS_DIR is set).
+SEED = int(sys.argv[1]) if len(sys.argv) > 1 else 20261206
+HERE = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "files")
 
 rng = random.Random(SEED)
@@ -1342,6 +1346,7 @@ def build():
 
 def main():
     corpus = build()
+    os.makedirs(HERE, exist_ok=True)
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)
     for path, text in corpus.files.items():
