@@ -261,7 +261,9 @@ impl Scanner {
                 &paths,
             )?;
             c.file_name = matches!(def.pat, Pat::File(_));
-            keywords.extend(def.keywords.iter().map(|k| ((*k).to_string(), rules.len())));
+            for k in def.keywords {
+                keywords.extend(separator_variants(k).into_iter().map(|v| (v, rules.len())));
+            }
             rules.push(c);
         }
         for cr in config.rules.iter().filter(|r| !disabled(&r.id)) {
@@ -575,12 +577,25 @@ impl Scanner {
         }
     }
 
+    /// A vendor rule's format is itself evidence, so its entropy floor follows the value's length and
+    /// alphabet ([`allow::entropy_floor`]); a generic rule has only a name to go on and keeps its floor.
+    fn entropy_min(rule: &Compiled, min: f64, value: &[u8]) -> f64 {
+        if rule.generic {
+            min
+        } else {
+            allow::entropy_floor(min, value)
+        }
+    }
+
     fn accept(&self, rule: &Compiled, value: &[u8], key: Option<&[u8]>) -> bool {
         let text = String::from_utf8_lossy(value);
         if allow::DOC_EXAMPLES.iter().any(|d| text.contains(d)) || allow::is_placeholder(&text) {
             return false;
         }
-        if rule.entropy.is_some_and(|min| allow::entropy(value) < min) {
+        if rule
+            .entropy
+            .is_some_and(|min| allow::entropy(value) < Self::entropy_min(rule, min, value))
+        {
             return false;
         }
         if rule.generic {
@@ -681,6 +696,36 @@ impl Scanner {
     }
 }
 
+/// A keyword and its spellings with the other name separators: `dd_api` also as `dd-api` and `dd.api`
+/// (`DD_API_KEY`, `dd-api-key`, `dd.api.key` in a `.properties` file). Only separators between two
+/// alphanumerics are varied, and token prefixes (a keyword that ends in a separator, `ghp_`, `sk_live_`)
+/// stay as written.
+fn separator_variants(k: &str) -> Vec<String> {
+    let b = k.as_bytes();
+    let inner = |i: usize| {
+        matches!(b[i], b'_' | b'-' | b'.')
+            && i > 0
+            && i + 1 < b.len()
+            && b[i - 1].is_ascii_alphanumeric()
+            && b[i + 1].is_ascii_alphanumeric()
+    };
+    let prefix = b.last().is_some_and(|c| matches!(c, b'_' | b'-' | b'.'));
+    if prefix || !(0..b.len()).any(inner) {
+        return vec![k.to_string()];
+    }
+    let mut out = vec![k.to_string()];
+    for sep in [b'_', b'-', b'.'] {
+        let v: Vec<u8> = (0..b.len())
+            .map(|i| if inner(i) { sep } else { b[i] })
+            .collect();
+        let v = String::from_utf8_lossy(&v).into_owned();
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
+}
+
 /// A Git LFS pointer stands in for a file that is not in the tree: a file-name rule has nothing to flag.
 fn is_lfs_pointer(content: &[u8]) -> bool {
     content.starts_with(b"version https://git-lfs.github.com/spec/")
@@ -713,4 +758,18 @@ pub fn is_binary(content: &[u8]) -> bool {
     }
     let invalid: usize = head.utf8_chunks().map(|c| c.invalid().len()).sum();
     invalid * 10 > head.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::separator_variants;
+
+    #[test]
+    fn keywords_get_every_separator_spelling() {
+        assert_eq!(separator_variants("dd_api"), ["dd_api", "dd-api", "dd.api"]);
+        assert_eq!(separator_variants("ghp_"), ["ghp_"]);
+        assert_eq!(separator_variants("sk_live_"), ["sk_live_"]);
+        assert_eq!(separator_variants("sm_pat_"), ["sm_pat_"]);
+        assert_eq!(separator_variants("apikey"), ["apikey"]);
+    }
 }

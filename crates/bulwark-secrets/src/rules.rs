@@ -406,8 +406,8 @@ pub const BUILTIN: &[RuleDef] = &[
         "yandex-access-key",
         "Yandex Cloud static access key",
         High,
-        &["yandex", "yc_"],
-        r"yandex|\byc[_.\-]",
+        &["yandex", "yc_", "yctoken", "ycsecret", "yckey", "ycaccess"],
+        r"yandex|\b(?-i:yc|Yc|YC)(?:[_.\-]|(?-i:[A-Z]))",
         r"YC[A-Za-z0-9_\-]{38}",
         "yandex_secret_key = YC$[u:38]",
     )
@@ -549,7 +549,7 @@ pub const BUILTIN: &[RuleDef] = &[
         "scaleway-secret-key",
         "Scaleway secret key",
         High,
-        &["scw_secret", "scaleway"],
+        &["scw_secret", "scwsecret", "scw-secret", "scw.secret", "scaleway"],
         r"(?:scw|scaleway)[_.-]?secret[_.-]?key",
         UUID,
         "SCW_SECRET_KEY=$[x:8]-$[x:4]-4$[x:3]-a$[x:3]-$[x:12]",
@@ -1221,8 +1221,14 @@ pub const BUILTIN: &[RuleDef] = &[
         High,
         &["discord"],
         r"discord[\w.\-]{0,20}(?:token|secret)",
-        r"[MN][A-Za-z0-9]{23,25}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,38}",
+        r"[MNO][A-Za-z0-9]{23,25}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,38}",
         "DISCORD_BOT_TOKEN=M$[n:25].$[u:6].$[u:38]",
+    )
+    .doc(
+        "A Discord bot token is the base64 of the bot's user ID, a timestamp and an HMAC, joined by `.` \
+         (Discord Developer Portal, \"Authentication\", discord.com/developers/docs/reference#authentication). \
+         The ID is a decimal snowflake, so its base64 starts with `M`, `N` or `O` (the first byte is a digit \
+         `1`–`9`); IDs issued since 2021 start with `O`.",
     ),
     raw(
         "telegram-bot-token",
@@ -1784,7 +1790,7 @@ pub const BUILTIN: &[RuleDef] = &[
         "datadog-api-key",
         "Datadog API key",
         High,
-        &["datadog", "dd_api", "dd-api", "ddapi"],
+        &["datadog", "dd_api", "dd-api", "dd.api", "ddapi"],
         r"(?:datadog|dd)[_.\-]?(?:api)[_.\-]?key",
         r"[a-f0-9]{32}",
         "DD_API_KEY=$[x:32]",
@@ -1912,10 +1918,15 @@ pub const BUILTIN: &[RuleDef] = &[
         Medium,
         &["honeycomb"],
         r"honeycomb[\w.\-]{0,20}key",
-        r"[A-Za-z0-9]{22}|hc[a-z]ik_[a-z0-9]{58}",
+        r"[A-Za-z0-9]{22}|[a-f0-9]{32}|hc[a-z]ik_[a-z0-9]{58}",
         "HONEYCOMB_API_KEY=$[n:22]",
     )
-    .ent(3.3),
+    .ent(3.3)
+    .doc(
+        "Honeycomb environment API keys are 22 letters and digits, ingest keys `hc?ik_` and 58 more, and \
+         Honeycomb Classic keys 32 hex characters (Honeycomb, \"API Keys\", docs.honeycomb.io/\
+         configure/environments/manage-api-keys/).",
+    ),
     ctx(
         "splunk-hec-token",
         "Splunk HEC token",
