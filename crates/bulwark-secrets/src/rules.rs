@@ -406,7 +406,7 @@ pub const BUILTIN: &[RuleDef] = &[
         "yandex-access-key",
         "Yandex Cloud static access key",
         High,
-        &["yandex", "yc_", "yctoken", "ycsecret", "yckey", "ycaccess"],
+        &["yandex", "yc_", "yc.", "yc-", "yctoken", "ycsecret", "yckey", "ycaccess"],
         r"yandex|\b(?-i:yc|Yc|YC)(?:[_.\-]|(?-i:[A-Z]))",
         r"YC[A-Za-z0-9_\-]{38}",
         "yandex_secret_key = YC$[u:38]",
