@@ -78,6 +78,8 @@ struct Compiled {
     re: BytesRegex,
     /// The secret is the first of these groups that took part in the match.
     secret_groups: Vec<usize>,
+    /// (secret group, group it needs): a group named `secret_<g>` counts only when group `g` matched too.
+    conditions: Vec<(usize, usize)>,
     key_group: Option<usize>,
     entropy: Option<f64>,
     generic: bool,
@@ -117,6 +119,7 @@ pub struct FileScan {
 /// `::=`, `:::=` and `?=`, PHP `.=` and `??=`, Ruby `||=`, `=>`, `:`, and the comma of a call
 /// (`System.setProperty("KEY", "value")`, `os.getenv("KEY", "value")`).
 const ASSIGN_OP: &str = r"(?:=>|:{1,3}=|\?\??=|\.=|\|\|?=|=|:|,)";
+const ASSIGN_OP_NO_COMMA: &str = r"(?:=>|:{1,3}=|\?\??=|\.=|\|\|?=|=|:)";
 
 /// An optional type between a name and its operator: a word, as in Go `var apiToken string = "…"`, or an
 /// annotation after `:`, as in TypeScript `apiKey: string = "…"`, Kotlin, Python `token: str = "…"` or
@@ -138,10 +141,14 @@ pub(crate) fn expand_pattern(p: Pat) -> String {
         // lines (`<db_password>\n  …\n</db_password>`). Code such as `field("x_token", &self.x)` or
         // `pub Password: PWSTR,` does not match. Only spaces and tabs may separate the key, the operator
         // and the value: an empty assignment never takes the next line's text (`API_KEY=\nOTHER=`).
+        // Two forms count only with their context (a secret group named `secret_<g>` needs group `g`):
+        // a call's comma, `setProperty("KEY", "value")`, needs the `("` before the key (a list such as
+        // `"kadmin/passwd", "kadmin/server"` is not an assignment), and a bare quoted value after the
+        // name needs `#define`, fish `set -x` or csh `setenv` before it.
         Pat::Ctx(key, "") => {
             let v = format!("{}{{8,128}}", rules::GENERIC_VALUE);
             format!(
-                r"(?i:{key}){KEY_CLOSE}{TYPE_WORD}[ \t]{{0,3}}(?:{ASSIGN_OP}[ \t]{{0,3}}@?\\?[\x22'\x60](?P<secret>{v})(?:\\[nrt])?\\?[\x22'\x60]|(?:=|:{{1,3}}=|\?=)[ \t]{{0,3}}(?P<secret2>{v})(?:\s|$|\\[nrt])|:[ \t]{{1,3}}(?P<secret3>{v})[ \t]*(?:\x23[^\n]*)?$|>\s{{0,40}}(?P<secret4>{v})\s{{0,40}}</)"
+                r"(?:(?P<def>#[ \t]*define|\bset(?:[ \t]+-[A-Za-z]{{1,3}})?|\bsetenv)[ \t]+|(?P<call>\([ \t]*[\x22']))?(?i:{key}){KEY_CLOSE}{TYPE_WORD}[ \t]{{0,3}}(?:{ASSIGN_OP_NO_COMMA}[ \t]{{0,3}}@?\\?[\x22'\x60](?P<secret>{v})(?:\\[nrt])?\\?[\x22'\x60]|,[ \t]{{0,3}}[\x22'\x60](?P<secret_call>{v})[\x22'\x60]|(?:=|:{{1,3}}=|\?=)[ \t]{{0,3}}(?P<secret2>{v})(?:\s|$|\\[nrt])|:[ \t]{{1,3}}(?P<secret3>{v})[ \t]*(?:\x23[^\n]*)?$|>\s{{0,40}}(?P<secret4>{v})\s{{0,40}}</|[ \t]+@?[\x22'](?P<secret_def>{v})[\x22'])"
             )
         }
         // Vendor `key … = value`: the same operators and forms, with the vendor's value format.
@@ -222,12 +229,23 @@ impl Compiled {
             secret_groups.push(usize::from(re.captures_len() > 1));
         }
         let key_group = re.capture_names().position(|n| n == Some("key"));
+        let names: Vec<Option<&str>> = re.capture_names().collect();
+        let conditions = names
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| {
+                let need = (*n)?.strip_prefix("secret_")?;
+                let j = names.iter().position(|m| *m == Some(need))?;
+                Some((i, j))
+            })
+            .collect();
         Ok(Self {
             id: id.to_string(),
             title: title.to_string(),
             severity,
             re,
             secret_groups,
+            conditions,
             key_group,
             entropy,
             generic,
@@ -552,9 +570,20 @@ impl Scanner {
                 if m.end() == e && e < content.len() && content[e] != b'\n' {
                     continue; // cut by the window edge: unsure where the token ends
                 }
-                let Some((ss, se)) = rule.secret_groups.iter().find_map(|&g| locs.get(g)) else {
+                let Some((g, (ss, se))) = rule
+                    .secret_groups
+                    .iter()
+                    .find_map(|&g| locs.get(g).map(|span| (g, span)))
+                else {
                     continue;
                 };
+                if rule
+                    .conditions
+                    .iter()
+                    .any(|&(sg, need)| sg == g && locs.get(need).is_none())
+                {
+                    continue;
+                }
                 if se <= ss {
                     continue;
                 }

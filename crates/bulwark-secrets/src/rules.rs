@@ -2868,25 +2868,6 @@ pub const BUILTIN: &[RuleDef] = &[
     .ent(3.5)
     .generic(),
     raw(
-        "generic-define",
-        "Secret in a constant definition",
-        Medium,
-        &[
-            "password", "passwd", "secret", "token", "api_key", "apikey", "api-key", "private_key",
-            "privatekey",
-        ],
-        r#"(?:#[ \t]*define|\bset(?:[ \t]+-[A-Za-z]{1,3})?|\bsetenv)[ \t]+(?P<key>[\w.\-]{0,25}(?i:password|passwd|secret|token|api[_\-]?key|private[_\-]?key)[\w.\-]{0,25})[ \t]+@?["'](?P<secret>[^\s'`"$\\]{8,128})["']"#,
-        "#define API_SECRET \"$[n:28]$[d:4]\"",
-    )
-    .ent(3.5)
-    .generic()
-    .doc(
-        "A quoted value after a secret's name with no operator between them: C and C++ \
-         `#define API_SECRET \"…\"`, fish `set -x API_TOKEN \"…\"`, csh `setenv API_TOKEN \"…\"`. The \
-         leading `#define`/`set`/`setenv` is required: a name followed by a quoted string is otherwise prose \
-         (`invalid password 'abc'`).",
-    ),
-    raw(
         "curl-basic-auth",
         "Credentials on a curl command line",
         Medium,

@@ -593,11 +593,11 @@ fn vendor_formats_from_the_independent_corpus_work() {
             ),
         ),
         (
-            "generic-define",
+            "generic-api-key",
             format!("#define API_SECRET \"{}\"", rand(ALNUM, 32, 92)),
         ),
         (
-            "generic-define",
+            "generic-token",
             format!("set -x PRIVATE_TOKEN \"{}\"", rand(ALNUM, 36, 93)),
         ),
         (
@@ -635,6 +635,10 @@ fn secret_references_and_placeholders_are_not_secrets() {
         "FIREBASE_API_KEY=AIzaSyDOCAbC123dEf456GhI789jKl012-MnO",
         "log.info(\"invalid password 'Xk29aLq0pZ'\")",
         "curl -u \"deploy:$NEXUS_PASSWORD\" https://nexus.internal/x",
+        // A list, not a call's arguments (krb5's copyright file in Debian).
+        "OpenVision Kerberos Administration system located in \"kadmin/create\",\n\"kadmin/dbutil\", \"kadmin/passwd\", \"kadmin/server\", \"lib/kadm5\"",
+        // A name followed by a quoted string, without #define/set: prose.
+        "error: wrong api_token \"Xk29aLq0pZ7w\" given",
         // Tables of names (aws-lc `obj_dat.h`, `nid.h`): the value is the key's own name.
         "    {\"setAttr-Token-B0Prime\", \"setAttr-Token-B0Prime\",",
         "#define SN_setAttr_Token_B0Prime \"setAttr-Token-B0Prime\"",
