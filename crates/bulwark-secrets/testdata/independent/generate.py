@@ -750,6 +750,29 @@ CONTEXTS = {
                    lambda k, v: f"$env:{k} = '{sq(v)}'", ["Write-Host 'done'"], ["$region = 'eu-west-1'"]),
     "helm": ("charts/app{n}/values.yaml", ["replicaCount: 2", "env:"],
              lambda k, v: f"  {camel(k)}: {yq(v)}", ["resources: {}"], ["  logLevel: info"]),
+    "tfvars": ("infra/envs/prod{n}.tfvars", ['region = "eu-west-1"'],
+               lambda k, v: f"{k.lower()} = {json.dumps(v)}", [], ["instance_type = \"t3.small\""]),
+    "gha": (".github/workflows/deploy{n}.yml", ["name: deploy", "on: push", "jobs:", "  deploy:", "    runs-on: ubuntu-latest",
+                                                 "    env:"],
+            lambda k, v: f"      {k}: {yq(v)}", ["    steps:", "      - uses: actions/checkout@v4", "      - run: make deploy"],
+            ["      LOG_LEVEL: info"]),
+    "jenkinsfile": ("ci/jobs/job{n}/Jenkinsfile", ["pipeline {", "  agent any", "  environment {"],
+                    lambda k, v: f"    {k} = '{v}'", ["  }", "  stages { stage('build') { steps { sh 'make' } } }", "}"],
+                    ["    REGION = 'eu-west-1'"]),
+    "cfg": ("tools/job{n}/setup.cfg", ["[metadata]", "name = acme-tools", "", "[acme]"],
+            lambda k, v: f"{k.lower()}: {v}", [], ["retries: 3"]),
+    "php-define": ("wp-content/mu-plugins/acme{n}-keys.php", ["<?php"],
+                   lambda k, v: f"define( '{k}', '{v}' );", [], ["define( 'WP_DEBUG', false );"]),
+    "dotnet-secrets": ("src/Acme.Web{n}/secrets.json", ["{", '  "Logging:LogLevel:Default": "Information",'],
+                       lambda k, v: f'  "{pascal(k.split("_")[0])}:{pascal("_".join(k.split("_")[1:]) or k)}": {json.dumps(v)},',
+                       ['  "AllowedHosts": "*"', "}"], ['  "Kestrel:Limits:MaxRequestBodySize": "1048576",']),
+    "k8s-env": ("k8s/deploy/app{n}.yaml", ["apiVersion: apps/v1", "kind: Deployment", "metadata:", "  name: app{n}", "spec:",
+                                           "  template:", "    spec:", "      containers:", "        - name: app",
+                                           "          image: registry.invalid/app:1.0", "          env:"],
+                lambda k, v: f"            - name: {k}\n              value: {json.dumps(v)}", [],
+                ["            - name: LOG_LEVEL\n              value: info"]),
+    "env-quoted": ("deploy/{n}/.env.local", ["# local overrides"],
+                   lambda k, v: f"{k}='{v}'" if "'" not in v else f'{k}="{v}"', [], ["DEBUG='false'"]),
 }
 
 
@@ -1293,6 +1316,71 @@ def issue_negatives(corpus):
     corpus.add("config/lookalikes/catalog.yaml", lines, labels)
 
 
+def public_material(corpus):
+    """Random-looking values that are public or not credentials: pinned hashes, host keys, resource and
+    object ids, OAuth client ids, site keys, source maps, CSP nonces, Git LFS pointers."""
+    lines, labels = [], []
+    for pkg in ["requests==2.32.3", "urllib3==2.2.2", "idna==3.7", "certifi==2024.7.4"]:
+        lines.append(pkg + " \\")
+        for last in (False, True):
+            labels.append((len(lines), neg("pinned-hash"), ""))
+            lines.append(f"    --hash=sha256:{H(64)}" + ("" if last else " \\"))
+    corpus.add("python/service/requirements.txt", lines, labels)
+    lines, labels = [], []
+    for host in ["github.com", "gitlab.com", "git.acme.invalid", "10.0.4.12"]:
+        labels.append((len(lines), neg("public-key"), ""))
+        lines.append(f"{host} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI{rs(B64C, 43)}")
+        labels.append((len(lines), neg("public-key"), ""))
+        lines.append(f"|1|{b64(20)}|{b64(20)} ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBB{rs(B64C, 87)}=")
+    corpus.add("home/ops/.ssh/known_hosts", lines, labels)
+    lines = ["version https://git-lfs.github.com/spec/v1", f"oid sha256:{H(64)}", f"size {rng.randrange(10**5, 10**8)}"]
+    corpus.add("models/classifier.onnx", lines, [(1, neg("pinned-hash"), "")])
+    mappings = ";".join(",".join(rs(ALNUM + "+/", rng.randrange(4, 9)) for _ in range(12)) for _ in range(40))
+    lines = ['{"version":3,"file":"main.js","sources":["../src/index.ts"],"names":[],', f'"mappings":"{mappings}"', "}"]
+    corpus.add("public/static/js/main.js.map", lines, [(1, neg("source-map"), "")])
+    lines, labels = ["server {", "  listen 443 ssl;"], []
+    for _ in range(3):
+        labels.append((len(lines), neg("csp-nonce"), ""))
+        lines.append(f"  add_header Content-Security-Policy \"script-src 'self' 'nonce-{b64(16)}'; object-src 'none'\";")
+    lines.append("}")
+    corpus.add("nginx/sites/app.conf", lines, labels)
+    ids = [
+        ("STRIPE_PRICE_ID", "price_1" + AN(23), "object-id"),
+        ("STRIPE_PRODUCT_ID", "prod_" + AN(14), "object-id"),
+        ("STRIPE_CUSTOMER_ID", "cus_" + AN(14), "object-id"),
+        ("TWILIO_PHONE_NUMBER_SID", "PN" + H(32), "object-id"),
+        ("TWILIO_MESSAGING_SERVICE_SID", "MG" + H(32), "object-id"),
+        ("SLACK_CHANNEL_ID", "C0" + rs(UPNUM, 9), "object-id"),
+        ("SLACK_TEAM_ID", "T0" + rs(UPNUM, 9), "object-id"),
+        ("AUTH0_CLIENT_ID", AN(32), "client-id"),
+        ("OKTA_CLIENT_ID", "0oa" + AN(17), "client-id"),
+        ("GITHUB_APP_CLIENT_ID", "Iv1." + H(16), "client-id"),
+        ("GITHUB_OAUTH_CLIENT_ID", "Ov23li" + AN(14), "client-id"),
+        ("AZURE_CLIENT_ID", uuid4(), "client-id"),
+        ("AZURE_TENANT_ID", uuid4(), "client-id"),
+        ("RECAPTCHA_SITE_KEY", "6L" + U(38), "public-key"),
+        ("GA_MEASUREMENT_ID", "G-" + rs(UPNUM, 10), "public-identifier"),
+        ("GOOGLE_CLOUD_PROJECT", f"acme-prod-{rs(DIG, 6)}", "public-identifier"),
+        ("KMS_KEY_ARN", f"arn:aws:kms:eu-west-1:{rs(DIG, 12)}:key/{uuid4()}", "resource-id"),
+        ("SECURITY_GROUP_ID", "sg-0" + H(16), "resource-id"),
+        ("VPC_ID", "vpc-0" + H(16), "resource-id"),
+        ("AMI_ID", "ami-0" + H(16), "resource-id"),
+        ("CLOUDFRONT_DISTRIBUTION_ID", "E" + rs(UPNUM, 13), "resource-id"),
+        ("ROUTE53_ZONE_ID", "Z0" + rs(UPNUM, 19), "resource-id"),
+        ("DATADOG_SITE", "datadoghq.eu", "vendor-setting"),
+        ("SENTRY_RELEASE", H(40), "git-sha"),
+    ]
+    for variant in range(3):
+        tmpl, header, render, footer, _ = CONTEXTS[["env", "yaml", "json"][variant]]
+        lines = [h.replace("{n}", f"ids{variant}") for h in header]
+        labels = []
+        for k, v, cat in ids:
+            labels.append((len(lines), neg(cat), ""))
+            lines.append(render(k, v))
+        lines += footer
+        corpus.add(tmpl.replace("{n}", f"ids{variant}"), lines, labels)
+
+
 # ---------------------------------------------------------------- assembly
 
 
@@ -1323,9 +1411,11 @@ def build():
         labels = []
         for k, v, fam, rx in chunk:
             if rng.random() < 0.3:
-                lines.append(rng.choice(filler))
-            labels.append((len(lines), fam, rx))
-            lines.append(render(k, v))
+                lines += rng.choice(filler).split("\n")
+            rendered = render(k, v).split("\n")
+            at = len(lines) if len(rendered) == 1 else (len(lines), len(lines) + len(rendered) - 1)
+            labels.append((at, fam, rx))
+            lines += rendered
         lines += footer
         corpus.add(tmpl.replace("{n}", str(n)), lines, labels)
     # Environment-variable-only credentials: as environment variables.
@@ -1341,6 +1431,7 @@ def build():
     tool_files(corpus)
     key_files(corpus)
     issue_negatives(corpus)
+    public_material(corpus)
     return corpus
 
 

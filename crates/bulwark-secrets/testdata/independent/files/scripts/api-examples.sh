@@ -10,6 +10,6 @@ curl -u ":" https://localhost:9200
 curl -u "ci-bot" https://api.acme.invalid/v1/check
 curl --user "${{ secrets.NEXUS_USER }}:${{ secrets.NEXUS_PASSWORD }}" https://nexus.acme.invalid/
 curl -H "X-Api-Key: ${ACME_API_KEY}" https://api.acme.invalid/v1/jobs
-curl -sS -u "deploy:0rtUYSOfM4#a6tE3GWd" https://nexus.acme.invalid/service/rest/v1/status
-curl -sS -u "deploy:ocqnjqxWpl-XHhe26Ic" https://nexus.acme.invalid/service/rest/v1/status
-curl -sS -u "deploy:94SIyYIxVG#Jr4B9Q5K" https://nexus.acme.invalid/service/rest/v1/status
+curl -sS -u "deploy:gfDwSvIJul!DMzv4tUY" https://nexus.acme.invalid/service/rest/v1/status
+curl -sS -u "deploy:SOfM4na6tE#GWdo0qnj" https://nexus.acme.invalid/service/rest/v1/status
+curl -sS -u "deploy:qxWplJXHhe_3Vi68c94" https://nexus.acme.invalid/service/rest/v1/status

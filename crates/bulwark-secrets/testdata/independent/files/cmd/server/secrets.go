@@ -2,12 +2,12 @@ package main
 
 import "fmt"
 
-var apiToken string = "dZtuwtxogosrMSHwJ1aecV7jskZaRkfP"
-var dbPassword string = "YqnyMDMRiR%4R8F9Bdg"
-var clientSecret string = "6yg2w3BhjfmKkMFJn96pxxaSrzo8K00g"
-var signingKey string = "ELWuuygvadr4zckmZGRU3L8g0YOTPgMb"
-var authToken string = "bUKrDYRX8mCPWRkWvyRqNd8WbaqHC9Et"
-	webhookSecret := "NQb0A7sCEvDi5XHzmoMBVHOErTDKcHnEyIq7"
-	apiKey := "IKziaCfLo6x8LsfpQX4vWZNf9lWRCrlcQJOT"
+var apiToken string = "fhesnQ7QYrkEAkpO9yZOdZtuwtxogosr"
+var dbPassword string = "MSHwJ1aecV#skZa2fPY"
+var clientSecret string = "qnyMDMRiRx4R8FLBdg6yg2w3BhjfmKkM"
+var signingKey string = "FJn96pxxaSrzo8K00gELWuuygvadr4zc"
+var authToken string = "kmZGRU3L8g0YOTPgMbbUKrDYRX8mCPWR"
+	webhookSecret := "kWvyRqNd8WbaqHC9EtNQb0A7sCEvDi5XHzmo"
+	apiKey := "MBVHOErTDKcHnEyIq7IKziaCfLo6x8LsfpQX"
 
 func main() { fmt.Println(apiToken) }

@@ -1,3 +1,3 @@
 #define PASSWORD_MAX_LEN 64
-#define API_SECRET "BWGvPMyd4OJ6qbGMC9ZcNpkd0EzJpC1y"
-static const char *auth_token = "QfXB8h2CnyAWQwSEDvyWjdcI7E8pby8wTxGxpDVH";
+#define API_SECRET "2qNeTE3FlzCnjmLiLcqZWIUnoX2nIhxs"
+static const char *auth_token = "fT4Ey4mvYLwMuBWGvPMyd4OJ6qbGMC9ZcNpkd0Ez";

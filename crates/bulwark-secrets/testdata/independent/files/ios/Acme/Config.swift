@@ -1,3 +1,3 @@
 let password = KeychainWrapper.standard.string(forKey: "password")
-let apiSecret = "kUTefyIAlrcqLHHAvue2IVCJiIMnW4OrvBCk25ug"
-static let clientSecret = "IO2ScjbxdMSbr423AMrvUo0vk9uX3LRc"
+let apiSecret = "3bLZSQvKm5l8qYkap9kaENiwkAPEMWU9thuFLNnb"
+static let clientSecret = "yIUn3UdkJkkUTefyIAlrcqLHHAvue2IV"

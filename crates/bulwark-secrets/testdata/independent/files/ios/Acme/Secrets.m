@@ -1,3 +1,3 @@
 NSString *password = [keychain stringForKey:@"password"];
-static NSString *const kApiSecret = @"HTdlu4gen6FXkn2tO47HP7oFNE0m0akhSzYqn3pQ";
-NSString *authToken = @"Yw-ITeTBvb8HrcRzxHubEvb9rTv09NpO-AcWAgvu";
+static NSString *const kApiSecret = @"SXxgd2rzc3wZiTSU9wGDQU8PdQOkWDJDjjKIdNKd";
+NSString *authToken = @"uptQhAhxOniA_vBNC-9ybvpZHAFYw-ITeTBvb8Hr";

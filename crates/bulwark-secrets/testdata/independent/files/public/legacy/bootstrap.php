@@ -1,6 +1,6 @@
 <?php
 $api_key = '';
-$api_key .= 'xlUSIrTGwMABnjGE2xTzWKa657W5J4eC';
-$secret .= 'onIKFfYhwTH0FO2NuFd1EJwisuvQ3plO';
-$auth_token .= '4TaQlBNC3qszxCp7UeTlu143Oi8TMQ2Q';
-$db_password .= 'oXahsAevUO%yw0b92WS';
+$api_key .= '4vWZNf9lWRCrlcQJOTxlUSIrTGwMABnj';
+$secret .= 'GE2xTzWKa657W5J4eConIKFfYhwTH0FO';
+$auth_token .= '2NuFd1EJwisuvQ3plO4TaQlBNC3qszxC';
+$db_password .= 'p7UeTlu143_i8TM3Xah';

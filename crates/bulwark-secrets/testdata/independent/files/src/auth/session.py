@@ -10,4 +10,4 @@ if password == confirm_password:
 access_token = response.json()["access_token"]
 secret_key = base64.b64decode(encoded_secret_key)
 auth_token: str = field(default_factory=lambda: os.getenv("AUTH_TOKEN", ""))
-self.api_secret = "j9wmqzWDIpyPsh43xFnmidAFLu4EgQboWoDt"
+self.api_secret = "rCONV96lRXTPLqamhMxmJH869w8j6ZDVSRb1"

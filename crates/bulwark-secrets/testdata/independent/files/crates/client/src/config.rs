@@ -1,4 +1,4 @@
 let token = std::env::var("API_TOKEN")?;
 let password = prompt_password()?;
-const API_TOKEN: &str = "KBr3OzrVbbfFoscSs31WIIlP4RUam6uWmCalLuh3";
-static CLIENT_SECRET: &str = "yoXaUSLlyhHi8-wZ5BsyqeHBCAoULk9WzQSO";
+const API_TOKEN: &str = "CJiIMnW4OrvBCk25ugIO2ScjbxdMSbr423AMrvUo";
+static CLIENT_SECRET: &str = "QvPe3JZJccl-DLfLwayPy4bxOpyoXaUSLlyh";

@@ -5,4 +5,4 @@ const password = document.getElementById('password').value;
 secret: process.env.SESSION_SECRET,
 const accessToken = await getAccessToken(scope);
 headers: { Authorization: `Bearer ${token}` },
-  clientSecret: '9LxOv8zeo1BkAi0S8aoRT5OMJWOEVdOLHpaxVCIG',
+  clientSecret: 'CIBl6t9g7o0ZPpm0Uj9wmqzWDIpyPsh43xFnmidA',

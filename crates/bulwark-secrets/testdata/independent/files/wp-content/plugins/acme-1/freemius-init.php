@@ -2,10 +2,10 @@
 if ( ! function_exists( 'acme_fs' ) ) {
     function acme_fs() {
         $acme_fs = fs_dynamic_init( array(
-            'id'                  => '31712',
+            'id'                  => '26950',
             'slug'                => 'acme-1',
-            'public_key'          => 'pk_a166b7a4630e739aadd92d4d26dc0',
-            'secret_key'          => 'sk_YmiITKyQEWOFKz.^Vn@PCJeEXYdHw',
+            'public_key'          => 'pk_2c6a3a5c0bcad72f24a166b7a4630',
+            'secret_key'          => 'sk_6DpMQQ10.Mk2t3iy2ZdYmiITKyQEW',
         ) );
         return $acme_fs;
     }

@@ -2,10 +2,10 @@
 if ( ! function_exists( 'acme_fs' ) ) {
     function acme_fs() {
         $acme_fs = fs_dynamic_init( array(
-            'id'                  => '70456',
+            'id'                  => '58934',
             'slug'                => 'acme-2',
-            'public_key'          => 'pk_439753be680381cc2cc1f0d90b809',
-            'secret_key'          => 'sk_IlTm%XYin4b3fO7&TkX!Yc3#XZ9gG',
+            'public_key'          => 'pk_6b3a7817cc085e19bd439753be680',
+            'secret_key'          => 'sk_.nIfWZjWYh9c2McVIdLIlTm%XYin4',
         ) );
         return $acme_fs;
     }

@@ -1,5 +1,5 @@
 <?php
 $config = array(
-    'public_key' => 'pk_ee359822b297f44c466c2c1956127',
+    'public_key' => 'pk_0d1aefb2cc0dfccf18ee359822b29',
     'secret_key' => FS_SECRET_KEY,
 );

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+set -euo pipefail
+REGION="eu-west-1"
+export FLY_API_TOKEN="fo1_PvlPYz9tt69gnSRTWOxJkZ4FoutFaDDD7cKX_NZvkhL"
+export PAYPAL_CLIENT_SECRET="${PAYPAL_CLIENT_SECRET}"
+export ZAPIER_WEBHOOK_URL="${{ secrets.ZAPIER_WEBHOOK_URL }}"
+export AZURE_OPENAI_API_KEY="{{ azure_openai_api_key }}"
+echo "starting"
+export NPM_TOKEN="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"
+export SRC_ACCESS_TOKEN="${SRC_ACCESS_TOKEN}"
+export SSH_HOST_KEY_FINGERPRINT="SHA256:L5Zo2iW99lIboSPl1QjfdOlXAtS4hbYzWbRgAlrMT74"
+echo "starting"
+export TWITTER_BEARER_TOKEN="<your-twitter-token>"
+export FLUTTERWAVE_SECRET_KEY="{{ .Values.flutterwave.token }}"
+export OPENAI_API_KEY="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"
+export RESEND_API_KEY="${RESEND_API_KEY}"
+export GIT_SHA="2e6e0179a728bf706762650dad1a95d81ec41cdb"
+echo "deploying to $REGION"

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+set -euo pipefail
+REGION="eu-west-1"
+export DATABRICKS_TOKEN="dapi090db1f82b9c6acec683952a4df3e392"
+export FAVICON="favicon.ico-0c35cf3b25dfadb301b409be3be9bf3a.png"
+export AUTH_TOKEN_PATH="/var/run/secrets/kubernetes.io/serviceaccount/token"
+export TOKEN_URL="https://auth.example.com/oauth2/token"
+echo "starting"
+export PASSWORD_HASH="$argon2id$v=19$m=65536,t=3,p=4$87eAjXsaiWAA4DdslpbfSw$-SMrteb3YDg-q8dCcquIcASG7Fq86BguzZqq3ZqGNks"
+export IMAGE_DIGEST="sha256:9299ad941c2a033a933133ab3b72ed973f6239fa4328aca32422215ffe3ac683"
+export AZURE_CLIENT_SECRET="6Fd4Q~u5_A7SOioPQ.2pUXtIVqpWaM3QlrLwwJMa"
+export INTERCOM_ACCESS_TOKEN="dG9rOjg2YjIyZGIyX2UwNTdfNDllY184YTY2XzdlNzVkODdlZTFkOToxOjA="
+export TWILIO_ACCOUNT_SID="ACe482645a9c1241eb8cf6db1c994b7b21"
+export AZURE_SUBSCRIPTION_ID="0bc4481e-7eaf-4cd9-8004-f404e24af891"
+export SECRET_ARN="arn:aws:secretsmanager:eu-west-1:756515447526:secret:prod/db-P5cYTd"
+export LOOKER_TOKEN_HEADER="Authorization"
+echo "deploying to $REGION"

@@ -1,0 +1,21 @@
+<?php
+return [
+    'region' => 'eu-west-1',
+    'databricks_token_ttl' => '3600',
+    'region' => 'eu-west-1',
+    'atlassian_api_token' => 'ATATT3fMSHVMlBlhJd7Ix84-paaYcFuUUoecQX2XZZb5x4QrSaHe3zCKMI6AJ9AxEMUv79jRmZPBBjLJ1uuP6b7dXIWRRdj0OuOOJLcgCDsuhFV-UiqBi7IRWO583CrF5qERnPDuX3qk9eZsUWOWtMOVykpHMMJHMg-EyYNInjJsGHeZwIHPCUW=A8FBBCD1',
+    'twitter_token_ttl' => '24h',
+    'go_module_sum' => 'h1:BhbPdUPr5heRRhvLVoq6oh5BCp8f932uiIl3GpuIKJk=',
+    'retries' => 3,
+    'password_hash' => '$argon2id$v=19$m=65536,t=3,p=4$o5GMtnwTljfJUgfbSCT3Jw$M1AFJ9qj6CKS5h4Pcwk6JxpM7wT3qGOstuweGeDj8I8',
+    'deepseek_api_key' => 'sk-2586d025255f7e7a2b28670b3a03b5d1',
+    'retries' => 3,
+    'algolia_org' => 'example-org',
+    'region' => 'eu-west-1',
+    'db_password' => 'ENC[AES256_GCM,data:/Di0r2QO7XCq3P3oaX9kEkqf,iv:lLcXOs/kPyBUVBQy7QQ0NunpzOJCK5qW+X/HuBJisSw=,tag:CrV5OS10isqSLwgSVMq9jg==,type:str]',
+    'region' => 'eu-west-1',
+    'paypal_client_secret' => '<PAYPAL_CLIENT_SECRET>',
+    'version' => '6.21.13+build.a7a61a3',
+    'airtable_token' => 'pat3Rd4yE5ujXSWsz.ad022100fd30810a39d644499e4500670e62107853a64da10ad2b63080dfa8e8',
+    'adobe_client_secret' => 'p8e-4IEXAZ1nhMfexe9WNhspikrkMNm5uQ6Y',
+];
