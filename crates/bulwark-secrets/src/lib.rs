@@ -152,8 +152,12 @@ pub(crate) fn expand_pattern(p: Pat) -> String {
             )
         }
         // Vendor `key … = value`: the same operators and forms, with the vendor's value format.
+        // Name characters include `:`, the section separator of .NET configuration
+        // (`"Cloudflare:ApiKey": "…"` in `secrets.json`). A Kubernetes `env` entry names the variable on
+        // one line and gives its `value:` on the next.
         Pat::Ctx(key, value) => format!(
-            r"(?i:{key})[\w.\-]{{0,25}}{KEY_CLOSE}{TYPE_WORD}(?:[\x22'\x60 \t\\]{{0,4}}(?:{ASSIGN_OP}|\|\|)[\x22'\x60 \t=@\\]{{0,5}}|>\s{{0,40}})(?P<secret>{value})(?:[\x60'\x22\s;,&)\]}}<]|\\[nrt\x22]|$)"
+            r"(?i:{key})[\w.:\-]{{0,25}}{KEY_CLOSE}{TYPE_WORD}(?:[\x22'\x60 \t\\]{{0,4}}(?:{ASSIGN_OP}|\|\|)[\x22'\x60 \t=@\\]{{0,5}}|>\s{{0,40}}|[\x22']?[ \t]*\r?\n[ \t]*(?:-[ \t]*)?value[ \t]*:[ \t]*[\x22']?)(?P<secret>{value})(?:[\x60'\x22\s;,&)\]}}<]|\\[nrt\x22]|$)",
+            key = key.replace(r"[\w.\-]", r"[\w.:\-]")
         ),
     };
     expand_raw(&s)

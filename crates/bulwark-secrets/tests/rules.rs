@@ -560,6 +560,18 @@ fn vendor_formats_from_the_independent_corpus_work() {
                 rand(ALNUM, 8, 85)
             ),
         ),
+        // A Kubernetes env entry (name, then value on the next line) and a .NET `Section:Key` name.
+        (
+            "looker-client-id",
+            format!(
+                "            - name: LOOKER_CLIENT_ID\n              value: \"{}\"",
+                rand(ALNUM, 20, 97)
+            ),
+        ),
+        (
+            "cloudflare-global-api-key",
+            format!("  \"Cloudflare:ApiKey\": \"{}\",", rand(HEX, 37, 98)),
+        ),
         // Generic forms: typed constants in Rust, TypeScript, Python; Objective-C literals; #define and
         // fish `set -x`; an index expression; a JSON value that ends in an escaped newline.
         (
