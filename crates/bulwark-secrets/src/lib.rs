@@ -159,7 +159,10 @@ pub(crate) fn expand_pattern(p: Pat) -> String {
         // one line and gives its `value:` on the next.
         Pat::Ctx(key, value) => format!(
             r"(?i:{key})[\w.:\-]{{0,25}}{KEY_CLOSE}{TYPE_WORD}(?:[\x22'\x60 \t\\]{{0,4}}(?:{ASSIGN_OP}|\|\|)[\x22'\x60 \t=@\\]{{0,5}}|>\s{{0,40}}|[\x22']?[ \t]*\r?\n[ \t]*(?:-[ \t]*)?value[ \t]*:[ \t]*[\x22']?)(?P<secret>{value})(?:[\x60'\x22\s;,&)\]}}<]|\\[nrt\x22]|$)",
-            key = key.replace(r"[\w.\-]", r"[\w.:\-]")
+            key = key
+                .replace(r"[\w.\-]", r"[\w.:\-]")
+                .replace(r"[_.\-]", r"[_.:\-]")
+                .replace(r"[_.-]", r"[_.:-]")
         ),
     };
     expand_raw(&s)
@@ -731,14 +734,15 @@ impl Scanner {
     }
 }
 
-/// A keyword and its spellings with the other name separators: `dd_api` also as `dd-api` and `dd.api`
-/// (`DD_API_KEY`, `dd-api-key`, `dd.api.key` in a `.properties` file). Only separators between two
+/// A keyword and its spellings with the other name separators: `dd_api` also as `dd-api`, `dd.api` and
+/// `dd:api` (`DD_API_KEY`, `dd-api-key`, `dd.api.key` in a `.properties` file, `"Dd:ApiKey"` in .NET
+/// configuration). Only separators between two
 /// alphanumerics are varied, and token prefixes (a keyword that ends in a separator, `ghp_`, `sk_live_`)
 /// stay as written.
 fn separator_variants(k: &str) -> Vec<String> {
     let b = k.as_bytes();
     let inner = |i: usize| {
-        matches!(b[i], b'_' | b'-' | b'.')
+        matches!(b[i], b'_' | b'-' | b'.' | b':')
             && i > 0
             && i + 1 < b.len()
             && b[i - 1].is_ascii_alphanumeric()
@@ -749,7 +753,7 @@ fn separator_variants(k: &str) -> Vec<String> {
         return vec![k.to_string()];
     }
     let mut out = vec![k.to_string()];
-    for sep in [b'_', b'-', b'.'] {
+    for sep in [b'_', b'-', b'.', b':'] {
         let v: Vec<u8> = (0..b.len())
             .map(|i| if inner(i) { sep } else { b[i] })
             .collect();
@@ -801,7 +805,10 @@ mod tests {
 
     #[test]
     fn keywords_get_every_separator_spelling() {
-        assert_eq!(separator_variants("dd_api"), ["dd_api", "dd-api", "dd.api"]);
+        assert_eq!(
+            separator_variants("dd_api"),
+            ["dd_api", "dd-api", "dd.api", "dd:api"]
+        );
         assert_eq!(separator_variants("ghp_"), ["ghp_"]);
         assert_eq!(separator_variants("sk_live_"), ["sk_live_"]);
         assert_eq!(separator_variants("sm_pat_"), ["sm_pat_"]);

@@ -572,6 +572,10 @@ fn vendor_formats_from_the_independent_corpus_work() {
             "cloudflare-global-api-key",
             format!("  \"Cloudflare:ApiKey\": \"{}\",", rand(HEX, 37, 98)),
         ),
+        (
+            "datadog-api-key",
+            format!("  \"Dd:ApiKey\": \"{}\",", rand(HEX, 32, 99)),
+        ),
         // Generic forms: typed constants in Rust, TypeScript, Python; Objective-C literals; #define and
         // fish `set -x`; an index expression; a JSON value that ends in an escaped newline.
         (
