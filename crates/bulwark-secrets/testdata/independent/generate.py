@@ -776,6 +776,50 @@ CONTEXTS = {
 }
 
 
+# `generate.py SEED DIR blind` writes the same families and negatives in these other contexts instead (a
+# check of formats, not only of values: a value in an attribute, a default in code, a command-line flag,
+# the vendor's name on the line above). They are not in the committed corpus.
+BLIND = len(sys.argv) > 3 and sys.argv[3] == "blind"
+
+
+def kebab(k):
+    return k.lower().replace("_", "-")
+
+
+def nested(k):
+    head, _, rest = k.partition("_")
+    return head.lower(), (rest or k).lower()
+
+
+BLIND_CONTEXTS = {
+    "xml-add": ("web/{n}/Web.config", ['<?xml version="1.0"?>', "<configuration>", "  <appSettings>"],
+                lambda k, v: f'    <add key="{k}" value="{xesc(v)}" />', ["  </appSettings>", "</configuration>"], [""]),
+    "properties-colon": ("conf/{n}/app.properties", ["# colon separators"], lambda k, v: f"{k.lower().replace('_', '.')}: {v}", [], [""]),
+    "gradle-buildconfig": ("android/b{n}/build.gradle", ["android {", "  defaultConfig {"],
+                           lambda k, v: f'    buildConfigField "String", "{k}", "\\"{v}\\""', ["  }", "}"], [""]),
+    "plist": ("ios/App{n}/Info.plist", ['<?xml version="1.0" encoding="UTF-8"?>', '<plist version="1.0">', "<dict>"],
+              lambda k, v: f"\t<key>{pascal(k)}</key>\n\t<string>{xesc(v)}</string>", ["</dict>", "</plist>"], [""]),
+    "hcl-variable": ("infra/vars{n}/variables.tf", ["# inputs"],
+                     lambda k, v: f'variable "{k.lower()}" {{\n  default = {json.dumps(v)}\n}}', [], [""]),
+    "yaml-nested": ("config/nested{n}/credentials.yml", ["production:"],
+                    lambda k, v: f"  {nested(k)[0]}:\n    {nested(k)[1]}: {yq(v)}", [], [""]),
+    "json-inline-object": ("config/inline{n}/appsettings.json", ["{"],
+                           lambda k, v: f'  "{pascal(nested(k)[0])}": {{ "{pascal(nested(k)[1])}": {json.dumps(v)} }},',
+                           ['  "end": true', "}"], [""]),
+    "python-getenv-default": ("app/defaults{n}/settings.py", ["import os"],
+                              lambda k, v: f'{k} = os.getenv("{k}", {json.dumps(v)})', [], [""]),
+    "js-env-default": ("web/defaults{n}/config.js", ["'use strict';"],
+                       lambda k, v: f"const {camel(k)} = process.env.{k} || {json.dumps(v)};", [], [""]),
+    "ruby-env-fetch": ("config/fetch{n}/env.rb", ["# frozen_string_literal: true"],
+                       lambda k, v: f'{k.lower()} = ENV.fetch("{k}", {json.dumps(v)})', [], [""]),
+    "docker-run": ("scripts/run{n}.sh", ["#!/bin/sh"], lambda k, v: f"docker run --rm -e {k}={v} registry.invalid/app:1.0", [], [""]),
+    "helm-set": ("scripts/helm{n}.sh", ["#!/bin/sh"], lambda k, v: f"helm upgrade --install app ./chart --set env.{k}={v}", [], [""]),
+    "cli-flag": ("scripts/cli{n}.sh", ["#!/bin/sh"], lambda k, v: f"acme-cli deploy --{kebab(k)} {v} --region eu-west-1", [], [""]),
+    "csharp-dictionary": ("src/Dict{n}/Settings.cs", ["var settings = new Dictionary<string, string>", "{"],
+                          lambda k, v: f'    ["{k}"] = {json.dumps(v)},', ["};"], [""]),
+}
+
+
 # ---------------------------------------------------------------- key material from the real tools
 
 
@@ -1401,12 +1445,12 @@ def build():
     for k, v, _ in DOC_EXAMPLES:
         entries.append((k, v, neg("doc-example"), ""))
     rng.shuffle(entries)
-    ctx_names = list(CONTEXTS)
+    ctx_names = list(BLIND_CONTEXTS) if BLIND else list(CONTEXTS)
     per_file = 12
     chunks = [entries[i : i + per_file] for i in range(0, len(entries), per_file)]
     for n, chunk in enumerate(chunks):
         ctx = ctx_names[n % len(ctx_names)]
-        tmpl, header, render, footer, filler = CONTEXTS[ctx]
+        tmpl, header, render, footer, filler = (BLIND_CONTEXTS if BLIND else CONTEXTS)[ctx]
         lines = [h.replace("{n}", str(n)) for h in header]
         labels = []
         for k, v, fam, rx in chunk:
