@@ -128,6 +128,12 @@ const ASSIGN_OP_NO_COMMA: &str = r"(?:=>|:{1,3}=|\?\??=|\.=|\|\|?=|=|:)";
 /// at once (the generic rules' memory on a registry tree went from 7 to 13 MB with a free word).
 const TYPE_WORD: &str = r"(?:[ \t]{1,3}(?:string|String|str|\[\]byte)|[ \t]{0,2}:[ \t]{0,2}(?:&(?:'static[ \t]+)?str|[Ss]tring\??|str))?";
 
+/// The vendor's name on a parent, the secret under a child whose name says it is one: a JSON object
+/// (`"Sendbird": { "ApiToken": "…" }`), YAML (`sendbird:` then an indented `api_token: …`, within five
+/// lines), an `appSettings` entry (`<add key="FASTLY_API_TOKEN" value="…" />`), an iOS property list (`<key>SendbirdApiToken</key>` then `<string>…</string>`) and a
+/// Terraform variable's `default` (`variable "sendbird_api_token" { … default = "…" }`).
+const NESTED: &str = r#"["']?[ \t]*:[ \t]*\{[ \t]*["'][\w.\-]{0,30}(?i:key|token|secret|pat|pass|auth|id)[\w.\-]{0,30}["'][ \t]*:[ \t]*["']|:[ \t]*\r?\n(?:[ \t]+[\w.\-]+[ \t]*:[^\n]*\r?\n){0,5}?[ \t]+[\w.\-]{0,30}(?i:key|token|secret|pat|pass|auth|id)[\w.\-]{0,30}[ \t]*:[ \t]*["']?|</key>\s{0,40}<string>|["'][ \t]+value[ \t]*=[ \t]*["']|["']?[ \t]*\{[^}]{0,300}?\bdefault[ \t]*=[ \t]*["']"#;
+
 /// After a key: its closing quote, plain or escaped inside a JSON string (`\"` in a notebook cell), and
 /// the `]` of an index (`config["client_secret"]`, `os.environ["API_TOKEN"]`).
 const KEY_CLOSE: &str = r"(?:\\?[\x22'])?\]?";
@@ -143,6 +149,8 @@ pub(crate) fn expand_pattern(p: Pat) -> String {
         // lines (`<db_password>\n  …\n</db_password>`). Code such as `field("x_token", &self.x)` or
         // `pub Password: PWSTR,` does not match. Only spaces and tabs may separate the key, the operator
         // and the value: an empty assignment never takes the next line's text (`API_KEY=\nOTHER=`).
+        // An unquoted value may follow `= ` only when the `=` has a space on its left too (`KEY = v`):
+        // `docker run -e API_TOKEN= image:1.0` is an empty variable, then the next argument.
         // Two forms count only with their context (a secret group named `secret_<g>` needs group `g`):
         // a call's comma, `setProperty("KEY", "value")`, needs the `("` before the key (a list such as
         // `"kadmin/passwd", "kadmin/server"` is not an assignment), and a bare quoted value after the
@@ -150,7 +158,7 @@ pub(crate) fn expand_pattern(p: Pat) -> String {
         Pat::Ctx(key, "") => {
             let v = format!("{}{{8,128}}", rules::GENERIC_VALUE);
             format!(
-                r"(?:(?P<def>#[ \t]*define|\bset(?:[ \t]+-[A-Za-z]{{1,3}})?|\bsetenv)[ \t]+|(?P<call>\([ \t]*[\x22']))?(?i:{key}){KEY_CLOSE}{TYPE_WORD}[ \t]{{0,3}}(?:{ASSIGN_OP_NO_COMMA}[ \t]{{0,3}}@?\\?[\x22'\x60](?P<secret>{v})(?:\\[nrt])?\\?[\x22'\x60]|,[ \t]{{0,3}}[\x22'\x60](?P<secret_call>{v})[\x22'\x60]|(?:=|:{{1,3}}=|\?=)[ \t]{{0,3}}(?P<secret2>{v})(?:\s|$|\\[nrt])|:[ \t]{{1,3}}(?P<secret3>{v})[ \t]*(?:\x23[^\n]*)?$|>\s{{0,40}}(?P<secret4>{v})\s{{0,40}}</|[ \t]+@?[\x22'](?P<secret_def>{v})[\x22'])"
+                r"(?:(?P<def>#[ \t]*define|\bset(?:[ \t]+-[A-Za-z]{{1,3}})?|\bsetenv)[ \t]+|(?P<call>\([ \t]*[\x22']))?(?i:{key}){KEY_CLOSE}{TYPE_WORD}[ \t]{{0,3}}(?:{ASSIGN_OP_NO_COMMA}[ \t]{{0,3}}@?\\?[\x22'\x60](?P<secret>{v})(?:\\[nrt])?\\?[\x22'\x60]|,[ \t]{{0,3}}[\x22'\x60](?P<secret_call>{v})[\x22'\x60]|(?:=|:{{1,3}}=|\?=)(?P<secret2>{v})(?:\s|$|\\[nrt])|[ \t]+(?:=|:{{1,3}}=|\?=)[ \t]{{1,3}}(?P<secret5>{v})(?:\s|$|\\[nrt])|:[ \t]{{1,3}}(?P<secret3>{v})[ \t]*(?:\x23[^\n]*)?$|>\s{{0,40}}(?P<secret4>{v})\s{{0,40}}</|[ \t]+@?[\x22'](?P<secret_def>{v})[\x22'])"
             )
         }
         // Vendor `key … = value`: the same operators and forms, with the vendor's value format.
@@ -158,7 +166,7 @@ pub(crate) fn expand_pattern(p: Pat) -> String {
         // (`"Cloudflare:ApiKey": "…"` in `secrets.json`). A Kubernetes `env` entry names the variable on
         // one line and gives its `value:` on the next.
         Pat::Ctx(key, value) => format!(
-            r"(?i:{key})[\w.:\-]{{0,25}}{KEY_CLOSE}{TYPE_WORD}(?:[\x22'\x60 \t\\]{{0,4}}(?:{ASSIGN_OP}|\|\|)[\x22'\x60 \t=@\\]{{0,5}}|>\s{{0,40}}|[\x22']?[ \t]*\r?\n[ \t]*(?:-[ \t]*)?value[ \t]*:[ \t]*[\x22']?)(?P<secret>{value})(?:[\x60'\x22\s;,&)\]}}<]|\\[nrt\x22]|$)",
+            r"(?i:{key})[\w.:\-]{{0,25}}{KEY_CLOSE}{TYPE_WORD}(?:[\x22'\x60 \t\\]{{0,4}}(?:{ASSIGN_OP}|\|\|)[\x22'\x60 \t=@\\]{{0,5}}|>\s{{0,40}}|[\x22']?[ \t]*\r?\n[ \t]*(?:-[ \t]*)?value[ \t]*:[ \t]*[\x22']?|{NESTED})(?P<secret>{value})(?:[\x60'\x22\s;,&)\]}}<]|\\[nrt\x22]|$)",
             key = key
                 .replace(r"[\w.\-]", r"[\w.:\-]")
                 .replace(r"[_.\-]", r"[_.:\-]")

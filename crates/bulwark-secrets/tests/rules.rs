@@ -651,6 +651,8 @@ fn secret_references_and_placeholders_are_not_secrets() {
         "FIREBASE_API_KEY=AIzaSyDOCAbC123dEf456GhI789jKl012-MnO",
         "log.info(\"invalid password 'Xk29aLq0pZ'\")",
         "curl -u \"deploy:$NEXUS_PASSWORD\" https://nexus.internal/x",
+        // An empty shell assignment, then the next argument.
+        "docker run --rm -e CODECOV_TOKEN= registry.invalid/app:1.0",
         // A list, not a call's arguments (krb5's copyright file in Debian).
         "OpenVision Kerberos Administration system located in \"kadmin/create\",\n\"kadmin/dbutil\", \"kadmin/passwd\", \"kadmin/server\", \"lib/kadm5\"",
         // A name followed by a quoted string, without #define/set: prose.
