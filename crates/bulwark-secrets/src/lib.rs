@@ -131,8 +131,10 @@ const TYPE_WORD: &str = r"(?:[ \t]{1,3}(?:string|String|str|\[\]byte)|[ \t]{0,2}
 /// The vendor's name on a parent, the secret under a child whose name says it is one: a JSON object
 /// (`"Sendbird": { "ApiToken": "…" }`), YAML (`sendbird:` then an indented `api_token: …`, within five
 /// lines), an `appSettings` entry (`<add key="FASTLY_API_TOKEN" value="…" />`), an iOS property list (`<key>SendbirdApiToken</key>` then `<string>…</string>`) and a
-/// Terraform variable's `default` (`variable "sendbird_api_token" { … default = "…" }`).
-const NESTED: &str = r#"["']?[ \t]*:[ \t]*\{[ \t]*["'][\w.\-]{0,30}(?i:key|token|secret|pat|pass|auth|id)[\w.\-]{0,30}["'][ \t]*:[ \t]*["']|:[ \t]*\r?\n(?:[ \t]+[\w.\-]+[ \t]*:[^\n]*\r?\n){0,5}?[ \t]+[\w.\-]{0,30}(?i:key|token|secret|pat|pass|auth|id)[\w.\-]{0,30}[ \t]*:[ \t]*["']?|</key>\s{0,40}<string>|["'][ \t]+value[ \t]*=[ \t]*["']|["']?[ \t]*\{[^}]{0,300}?\bdefault[ \t]*=[ \t]*["']"#;
+/// Terraform variable's `default` (`variable "sendbird_api_token" { … default = "…" }`, within six lines).
+/// No counted repetitions over free text here (`[^}]{0,300}` cost 8 MB of compiled rules, as each vendor
+/// rule carries this): stars and a few line-sized groups.
+const NESTED: &str = r#"["']?[ \t]*:[ \t]*\{[ \t]*["'][\w.\-]*(?i:key|token|secret|pat|pass|auth|id)[\w.\-]*["'][ \t]*:[ \t]*["']|:[ \t]*\r?\n(?:[ \t]+[\w.\-]+[ \t]*:[^\n]*\r?\n){0,5}?[ \t]+[\w.\-]*(?i:key|token|secret|pat|pass|auth|id)[\w.\-]*[ \t]*:[ \t]*["']?|</key>\s*<string>|["'][ \t]+value[ \t]*=[ \t]*["']|["']?[ \t]*\{(?:[^}\n]*\r?\n){0,6}?[ \t]*default[ \t]*=[ \t]*["']"#;
 
 /// After a key: its closing quote, plain or escaped inside a JSON string (`\"` in a notebook cell), and
 /// the `]` of an index (`config["client_secret"]`, `os.environ["API_TOKEN"]`).
