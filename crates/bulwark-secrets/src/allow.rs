@@ -18,6 +18,32 @@ pub(crate) const DOC_EXAMPLES: &[&str] = &[
     "dXNlcm5hbWU6cGFzc3dvcmQ=",
     // Azurite's well-known development storage account key (Microsoft, "Use the Azurite emulator").
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+    // API keys that Firebase's own SDKs ship as test and sample values (firebase/firebase-android-sdk
+    // test classes such as `TesterApiHttpClientTest`, firebase/firebase-js-sdk `isValidApiKeyFormat`
+    // tests): public, in every clone of those SDKs, and not keys of any live project.
+    "AIzaSyabcdefghijklmnopqrstuvwxyz1234567",
+    "AIzaSyAnLA7NfeLquW1tJFpx_eQCxoX-oo6YyIs",
+    "AIzaSyCkEhVjf3pduRDt6d1yKOMitrUEke8agEM",
+    "AIzaSyDMAScliyLx7F0NPDEJi1QmyCgHIAODrlU",
+    "AIzaSyD3asb-2pEZVqMkmL6M9N6nHZRR_znhrh0",
+    "AIzayDNSXIbFmlXbIE6mCzDLQAqITYefhixbX4A",
+    "AIzaSyAdOS2zB6NCsk1pCdZ4-P6GBdi_UUPwX7c",
+    "AIzaSyASWm6HmTMdYWpgMnjRBjxcQ9CKctWmLd4",
+    "AIzaSyANUvH9H9BsUccjsu2pCmEkOPjjaXeDQgY",
+    "AIzaSyA5_iVawFQ8ABuTZNUdcwERLJv_a_p4wtM",
+    "AIzaSyA4UrcGxgwQFTfaI3no3t7Lt1sjmdnP5sQ",
+    "AIzaSyDSb51JiIcB6OJpwwMicseKRhhrOq1cS7g",
+    "AIzaSyBF2RrAIm4a0mO64EShQfqfd2AFnzAvvuU",
+    "AIzaSyBcE-OOIbhjyR83gm4r2MFCu4MJmprNXsw",
+    "AIzaSyB8qGxt4ec15vitgn44duC5ucxaOi4FmqE",
+    "AIzaSyA8vmApnrHNFE0bApF4hoZ11srVL_n0nvY",
+    // The `apiKey` example value in the `FirebaseOptions` doc comment of `@firebase/app`
+    // (`app-public.d.ts`, "example value: …"), copied into countless web configs.
+    "AIzaSyDOCAbC123dEf456GhI789jKl012-MnO",
+    // The sample feed passwords of Microsoft's "nuget.config reference" (learn.microsoft.com/nuget/
+    // reference/nuget-config-file, `<packageSourceCredentials>`).
+    "33f!!lloppa",
+    "hal+9ooo_da!sY",
 ];
 
 /// Words that mark a value as a stand-in (case-insensitive substring).
@@ -51,6 +77,31 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "token_here",
     "key_here",
     "password_here",
+    "replace_with",
+    "replace-with",
+    "goes_here",
+    "goes-here",
+];
+
+/// Values that name where a secret is kept rather than holding it: an AWS ARN (Secrets Manager, SSM),
+/// Vault paths, 1Password `op://` references, `ref+…://` (vals), `sm://`, `gcpsm://`, `azkv://`,
+/// Kubernetes-style `secretKeyRef`. A reference is not a leak.
+const SECRET_REFERENCE_PREFIXES: &[&str] = &[
+    "arn:",
+    "vault:",
+    "op://",
+    "ref+",
+    "sm://",
+    "gcpsm://",
+    "gsm://",
+    "azkv://",
+    "akv://",
+    "ssm:",
+    "secretsmanager:",
+    "keyvault:",
+    "doppler://",
+    "infisical://",
+    "bws://",
 ];
 
 /// Common stand-in passwords in connection strings and docs (exact, case-insensitive).
@@ -105,6 +156,41 @@ pub(crate) fn entropy(s: &[u8]) -> f64 {
             -p * p.log2()
         })
         .sum()
+}
+
+/// The entropy a rule asks for, lowered for short values over small alphabets, where a fixed floor would
+/// reject random keys: 20 random hex characters have a mean entropy of about 3.46 bits and 5 % of them
+/// fall under 3.05. The expected entropy of `n` random characters from the value's alphabet (hex 16,
+/// one-case alphanumerics 36, alphanumerics 62, else 64) is estimated with the Miller–Madow correction,
+/// `log2 k' - (k' - 1) / (2 n ln 2)` with `k' = min(k, n)`, and the floor is at most that minus 0.6 (more
+/// than three standard deviations for these lengths). Placeholders and repeated runs stay far below it.
+pub(crate) fn entropy_floor(min: f64, value: &[u8]) -> f64 {
+    let n = value.len();
+    if n == 0 {
+        return min;
+    }
+    let k: usize = if value.iter().all(u8::is_ascii_hexdigit)
+        && (value.iter().all(|c| !c.is_ascii_uppercase())
+            || value.iter().all(|c| !c.is_ascii_lowercase()))
+    {
+        16
+    } else if value
+        .iter()
+        .all(|c| c.is_ascii_digit() || c.is_ascii_lowercase())
+        || value
+            .iter()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+    {
+        36
+    } else if value.iter().all(u8::is_ascii_alphanumeric) {
+        62
+    } else {
+        64
+    };
+    let k = k.min(n) as f64;
+    let n = n as f64;
+    let expected = k.log2() - (k - 1.0) / (2.0 * n * std::f64::consts::LN_2);
+    min.min(expected - 0.6)
 }
 
 /// Is this value a placeholder, template variable, repeated or sequential run?
@@ -186,6 +272,13 @@ pub(crate) fn generic_value_ok(value: &str) -> bool {
     {
         return false;
     }
+    let lower_value = value.to_ascii_lowercase();
+    if SECRET_REFERENCE_PREFIXES
+        .iter()
+        .any(|p| lower_value.starts_with(p))
+    {
+        return false;
+    }
     // URLs are reported by the URL rules, with their own checks.
     if value.contains("://") {
         return false;
@@ -213,9 +306,12 @@ pub(crate) fn generic_value_ok(value: &str) -> bool {
         return false;
     }
     let lower = value.to_ascii_lowercase();
+    // A file name, often with a content hash (`video_box.ico-7a38….png`, `app.3f9c….js`).
     for ext in [
-        ".json", ".yaml", ".yml", ".pem", ".key", ".txt", ".env", ".crt", ".p12", ".html", ".js",
-        ".rs", ".py",
+        ".json", ".yaml", ".yml", ".pem", ".key", ".txt", ".env", ".crt", ".p12", ".pfx", ".html",
+        ".htm", ".js", ".mjs", ".css", ".map", ".rs", ".py", ".png", ".jpg", ".jpeg", ".gif",
+        ".svg", ".ico", ".webp", ".woff", ".woff2", ".ttf", ".xml", ".toml", ".ini", ".conf",
+        ".cfg", ".log", ".md", ".zip", ".gz", ".tgz", ".jar", ".sh", ".so", ".dll", ".exe",
     ] {
         if lower.ends_with(ext) {
             return false;
@@ -230,7 +326,22 @@ pub(crate) fn generic_value_ok(value: &str) -> bool {
 /// word must *be* one of `EXACT` or *start with* one of `PREFIX`: `ADMIN_PASSWORD` is not a `min_` field and
 /// `keystore_password` is not a `store` field, while `password_min_length` and `tokenStore` are.
 pub(crate) fn generic_key_denied(key: &str) -> bool {
-    const EXACT: &[&str] = &["dir", "env", "len", "min", "max", "id", "ref", "arn", "at"];
+    // `csrf`/`xsrf`/`authenticity` tokens are per-session anti-forgery nonces that pages publish in their
+    // HTML (`<meta name="csrf-token" …>`, Rails `authenticity_token`): not credentials.
+    const EXACT: &[&str] = &[
+        "dir",
+        "env",
+        "len",
+        "min",
+        "max",
+        "id",
+        "ref",
+        "arn",
+        "at",
+        "csrf",
+        "xsrf",
+        "authenticity",
+    ];
     const PREFIX: &[&str] = &[
         "hash",
         "digest",
@@ -300,6 +411,20 @@ pub(crate) fn generic_key_denied(key: &str) -> bool {
     key_words(key)
         .iter()
         .any(|w| EXACT.contains(&w.as_str()) || PREFIX.iter().any(|p| w.starts_with(p)))
+}
+
+/// A value that spells its own name (`{"setAttr-Token-B0Prime", "setAttr-Token-B0Prime"}`, `#define
+/// SN_setAttr_Token_B0Prime "setAttr-Token-B0Prime"`): a table of names, not a secret. Compared as lower-case
+/// letters and digits, the value is contained in the key.
+pub(crate) fn names_itself(key: &[u8], value: &[u8]) -> bool {
+    let norm = |s: &[u8]| -> Vec<u8> {
+        s.iter()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .map(u8::to_ascii_lowercase)
+            .collect()
+    };
+    let (k, v) = (norm(key), norm(value));
+    !v.is_empty() && k.len() >= v.len() && k.windows(v.len()).any(|w| w == v.as_slice())
 }
 
 /// Lowercase words of an identifier: `dbPasswordHash` → `db`, `password`, `hash`.
@@ -399,6 +524,9 @@ mod tests {
             "tokenStore",
             "password_expires_at",
             "public_key",
+            "csrf-token",
+            "X-XSRF-TOKEN",
+            "authenticity_token",
         ] {
             assert!(generic_key_denied(k), "{k}");
         }
@@ -434,6 +562,27 @@ mod tests {
             "Tr0ub4dor&3xyzQ",
         ] {
             assert!(!is_placeholder(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn entropy_floor_follows_the_alphabet_and_length() {
+        // A random 20-hex value under 3.0 bits (a Pusher app secret) passes a rule asking for 3.0…
+        let v = b"1abdd5d5c6dc585bad9c";
+        assert!(entropy(v) < 3.0);
+        assert!(entropy(v) >= entropy_floor(3.0, v));
+        // …long or rich values keep the rule's floor, and runs stay below any floor.
+        assert!((entropy_floor(3.0, b"a8Kd93jfLq0Zx7Yb2Nc4Vm6Pw1Rt5Su9") - 3.0).abs() < 1e-9);
+        for low in [
+            &b"GR134894112312312312312312312"[..],
+            b"aaaaaaaaaaaaaaaaaaaa",
+            b"ababababababababab",
+        ] {
+            assert!(
+                entropy(low) < entropy_floor(3.0, low),
+                "{}",
+                String::from_utf8_lossy(low)
+            );
         }
     }
 

@@ -10,7 +10,7 @@
 
 use std::fmt::Write as _;
 
-use crate::rules::BUILTIN;
+use crate::rules::{BUILTIN, Pat};
 use crate::sample::{Rng, expand};
 
 /// A generated file: path relative to the corpus root, and contents.
@@ -194,6 +194,18 @@ pub fn generate() -> (Vec<CorpusFile>, String) {
             *line += text.matches('\n').count() + 1;
         };
     for rule in BUILTIN {
+        if matches!(rule.pat, Pat::File(_)) {
+            // A file-name rule: three files named by its example, each flagged at line 1.
+            let mut rng = Rng::from_str_seed(rule.id, 1);
+            for _ in 0..3 {
+                let name = format!("positives/{}", expand(rule.example, &mut rng));
+                let der = expand("MIIKHwIBAzCCCeUGCSqGSIb3DQEHAaCCCdYE$[b:64]", &mut rng);
+                let (mut content, mut line) = (String::new(), 1);
+                add_positive(&mut content, &mut line, rule.id, &der, &name);
+                files.push((name, content));
+            }
+            continue;
+        }
         let name = format!("positives/{}.txt", rule.id);
         let mut text = String::new();
         let mut line = 1;

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use bulwark_types::{RuleDoc, RuleFamily};
 
-use crate::rules::{BUILTIN, Check, RuleDef};
+use crate::rules::{BUILTIN, Check, Pat, RuleDef};
 
 /// One page per built-in rule, in table order.
 #[must_use]
@@ -38,14 +38,27 @@ fn page(r: &RuleDef) -> String {
         title = r.title,
         lower = lower_first(r.title),
     );
-    let kw: Vec<String> = r.keywords.iter().map(|k| format!("`{k}`")).collect();
-    let _ = writeln!(
-        s,
-        "A file is searched only around these keywords (case-insensitive): {}. The secret reported is \
-         the capture group of this regex (the group named `secret` where there is one):\n\n```regex\n{}\n```\n",
-        kw.join(", "),
-        crate::expand_pattern(r.pat)
-    );
+    let file_rule = matches!(r.pat, Pat::File(_));
+    if file_rule {
+        let _ = writeln!(
+            s,
+            "This rule looks at file names, not contents: every non-empty file whose path matches this \
+             regex is reported, at line 1, with the file name as evidence:\n\n```regex\n{}\n```\n",
+            crate::expand_pattern(r.pat)
+        );
+    } else {
+        let kw: Vec<String> = r.keywords.iter().map(|k| format!("`{k}`")).collect();
+        let _ = writeln!(
+            s,
+            "A file is searched only around these keywords (case-insensitive): {}. The secret reported is \
+             the capture group of this regex (the group named `secret` where there is one):\n\n```regex\n{}\n```\n",
+            kw.join(", "),
+            crate::expand_pattern(r.pat)
+        );
+    }
+    if !r.doc.is_empty() {
+        let _ = writeln!(s, "## Format\n\n{}\n", r.doc);
+    }
     if let Some(e) = r.entropy {
         let _ = writeln!(
             s,
@@ -78,8 +91,9 @@ fn page(r: &RuleDef) -> String {
     let _ = write!(
         s,
         "Files under test and fixture folders (`tests/`, `testdata/`, `fixtures/`, `examples/` …) and lockfiles \
-         are skipped unless the secrets config sets `default_allow_paths: false`.\n\n## Example\n\nA line it \
+         are skipped unless the secrets config sets `default_allow_paths: false`.\n\n## Example\n\nA {} it \
          flags (`<N kind>` stands for N random characters of that kind):\n\n```text\n{}\n```\n\n",
+        if file_rule { "path" } else { "line" },
         placeholders(r.example)
     );
     let _ = write!(

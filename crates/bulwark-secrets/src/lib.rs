@@ -78,6 +78,8 @@ struct Compiled {
     re: BytesRegex,
     /// The secret is the first of these groups that took part in the match.
     secret_groups: Vec<usize>,
+    /// (secret group, group it needs): a group named `secret_<g>` counts only when group `g` matched too.
+    conditions: Vec<(usize, usize)>,
     key_group: Option<usize>,
     entropy: Option<f64>,
     generic: bool,
@@ -85,6 +87,8 @@ struct Compiled {
     path: Option<regex::RegexSet>,
     allow_paths: Option<regex::RegexSet>,
     allow_values: Vec<regex::Regex>,
+    /// A file-name rule: `re` is matched against the path, not the contents.
+    file_name: bool,
 }
 
 /// A compiled set of secret rules. Build once, share across threads.
@@ -95,6 +99,8 @@ pub struct Scanner {
     kw_rules: Vec<Vec<usize>>,
     /// Rules without keywords: run on every file.
     always: Vec<usize>,
+    /// File-name rules: matched against each path.
+    file_rules: Vec<usize>,
     allow_paths: Option<regex::RegexSet>,
     allow_values: Vec<regex::Regex>,
     show_secrets: bool,
@@ -109,29 +115,76 @@ pub struct FileScan {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-fn expand_pattern(p: Pat) -> String {
+/// Assignment operators between a key and its value, after optional quotes and spaces: `=`, `:=`, Makefile
+/// `::=`, `:::=` and `?=`, PHP `.=` and `??=`, Ruby `||=`, `=>`, `:`, and the comma of a call
+/// (`System.setProperty("KEY", "value")`, `os.getenv("KEY", "value")`).
+const ASSIGN_OP: &str = r"(?:=>|:{1,3}=|\?\??=|\.=|\|\|?=|=|:|,)";
+const ASSIGN_OP_NO_COMMA: &str = r"(?:=>|:{1,3}=|\?\??=|\.=|\|\|?=|=|:)";
+
+/// An optional string type between a name and its operator: Go `var apiToken string = "…"` (and
+/// `[]byte`), or an annotation after `:` as in TypeScript `apiKey: string = "…"`, Kotlin/Swift `String`,
+/// Python `token: str = "…"`, Rust `API_TOKEN: &'static str = "…"`. Only string types: a free type word
+/// after `:` is ambiguous with a YAML value (`token: abc…`), and the lazy DFA then tracks both counters
+/// at once (the generic rules' memory on a registry tree went from 7 to 13 MB with a free word).
+const TYPE_WORD: &str = r"(?:[ \t]{1,3}(?:string|String|str|\[\]byte)|[ \t]{0,2}:[ \t]{0,2}(?:&(?:'static[ \t]+)?str|[Ss]tring\??|str))?";
+
+/// The vendor's name on a parent, the secret under a child whose name says it is one: a JSON object
+/// (`"Sendbird": { "ApiToken": "…" }`), YAML (`sendbird:` then an indented `api_token: …`, within five
+/// lines), an `appSettings` entry (`<add key="FASTLY_API_TOKEN" value="…" />`), an iOS property list (`<key>SendbirdApiToken</key>` then `<string>…</string>`) and a
+/// Terraform variable's `default` (`variable "sendbird_api_token" { … default = "…" }`, within six lines).
+/// No counted repetitions over free text here (`[^}]{0,300}` cost 8 MB of compiled rules, as each vendor
+/// rule carries this): stars and a few line-sized groups.
+const NESTED: &str = r#"["']?[ \t]*:[ \t]*\{[ \t]*["'][\w.\-]*(?i:key|token|secret|pat|pass|auth|id)[\w.\-]*["'][ \t]*:[ \t]*["']|:[ \t]*\r?\n(?:[ \t]+[\w.\-]+[ \t]*:[^\n]*\r?\n){0,5}?[ \t]+[\w.\-]*(?i:key|token|secret|pat|pass|auth|id)[\w.\-]*[ \t]*:[ \t]*["']?|</key>\s*<string>|["'][ \t]+value[ \t]*=[ \t]*["']|["']?[ \t]*\{(?:[^}\n]*\r?\n){0,6}?[ \t]*default[ \t]*=[ \t]*["']"#;
+
+/// After a key: its closing quote, plain or escaped inside a JSON string (`\"` in a notebook cell), and
+/// the `]` of an index (`config["client_secret"]`, `os.environ["API_TOKEN"]`).
+const KEY_CLOSE: &str = r"(?:\\?[\x22'])?\]?";
+
+pub(crate) fn expand_pattern(p: Pat) -> String {
     let s = match p {
         Pat::Raw(re) => expand_raw(re),
-        // Generic `key = value`: the value must be quoted, or follow `=` and end at a space or line
-        // end, or follow `key:` alone on its line (YAML), or be an XML element's whole text
-        // (`<db_password>…</db_password>`). Code such as `field("x_token", &self.x)` or
-        // `pub Password: PWSTR,` does not match.
+        // A file-name rule: its regex is matched against the path, case-insensitively.
+        Pat::File(re) => format!("(?i){re}"),
+        // Generic `key = value`: the value must be quoted, or follow `=` (or a Makefile `:=`, `::=`,
+        // `:::=`, `?=`) and end at a space, a line end or an escaped `\n` inside a JSON string, or follow
+        // `key:` alone on its line (YAML), or be an XML element's whole text, on one line or on its own
+        // lines (`<db_password>\n  …\n</db_password>`). Code such as `field("x_token", &self.x)` or
+        // `pub Password: PWSTR,` does not match. Only spaces and tabs may separate the key, the operator
+        // and the value: an empty assignment never takes the next line's text (`API_KEY=\nOTHER=`).
+        // An unquoted value may follow `= ` only when the `=` has a space on its left too (`KEY = v`):
+        // `docker run -e API_TOKEN= image:1.0` is an empty variable, then the next argument.
+        // Two forms count only with their context (a secret group named `secret_<g>` needs group `g`):
+        // a call's comma, `setProperty("KEY", "value")`, needs the `("` before the key (a list such as
+        // `"kadmin/passwd", "kadmin/server"` is not an assignment), and a bare quoted value after the
+        // name needs `#define`, fish `set -x` or csh `setenv` before it.
         Pat::Ctx(key, "") => {
             let v = format!("{}{{8,128}}", rules::GENERIC_VALUE);
             format!(
-                r"(?i:{key})[\x22']?\s{{0,3}}(?:(?:=|:=|=>|:)\s{{0,3}}[\x22'\x60](?P<secret>{v})[\x22'\x60]|=\s{{0,3}}(?P<secret2>{v})(?:\s|$)|:[ \t]{{1,3}}(?P<secret3>{v})[ \t]*(?:\x23[^\n]*)?$|>(?P<secret4>{v})</)"
+                r"(?:(?P<def>#[ \t]*define|\bset(?:[ \t]+-[A-Za-z]{{1,3}})?|\bsetenv)[ \t]+|(?P<call>\([ \t]*[\x22']))?(?i:{key}){KEY_CLOSE}{TYPE_WORD}[ \t]{{0,3}}(?:{ASSIGN_OP_NO_COMMA}[ \t]{{0,3}}@?\\?[\x22'\x60](?P<secret>{v})(?:\\[nrt])?\\?[\x22'\x60]|,[ \t]{{0,3}}[\x22'\x60](?P<secret_call>{v})[\x22'\x60]|(?:=|:{{1,3}}=|\?=)(?P<secret2>{v})(?:\s|$|\\[nrt])|[ \t]+(?:=|:{{1,3}}=|\?=)[ \t]{{1,3}}(?P<secret5>{v})(?:\s|$|\\[nrt])|:[ \t]{{1,3}}(?P<secret3>{v})[ \t]*(?:\x23[^\n]*)?$|>\s{{0,40}}(?P<secret4>{v})\s{{0,40}}</|[ \t]+@?[\x22'](?P<secret_def>{v})[\x22'])"
             )
         }
+        // Vendor `key … = value`: the same operators and forms, with the vendor's value format.
+        // Name characters include `:`, the section separator of .NET configuration
+        // (`"Cloudflare:ApiKey": "…"` in `secrets.json`). A Kubernetes `env` entry names the variable on
+        // one line and gives its `value:` on the next.
         Pat::Ctx(key, value) => format!(
-            r"(?i:{key})[\w.\-]{{0,25}}(?:[\x22'\s]{{0,3}}(?:=>|:=|=|:|\|\|?=|\?=|,)[\x22'\s=]{{0,5}}|>)(?P<secret>{value})(?:[\x60'\x22\s;,)\]}}<]|\\[nrt]|$)"
+            r"(?i:{key})[\w.:\-]{{0,25}}{KEY_CLOSE}{TYPE_WORD}(?:[\x22'\x60 \t\\]{{0,4}}(?:{ASSIGN_OP}|\|\|)[\x22'\x60 \t=@\\]{{0,5}}|>\s{{0,40}}|[\x22']?[ \t]*\r?\n[ \t]*(?:-[ \t]*)?value[ \t]*:[ \t]*[\x22']?|{NESTED})(?P<secret>{value})(?:[\x60'\x22\s;,&)\]}}<]|\\[nrt\x22]|$)",
+            key = key
+                .replace(r"[\w.\-]", r"[\w.:\-]")
+                .replace(r"[_.\-]", r"[_.:\-]")
+                .replace(r"[_.-]", r"[_.:-]")
         ),
     };
     expand_raw(&s)
 }
 
+/// `%B`/`%E`: token boundaries that also accept `-` and `_` inside the token. `%P`: a stricter start for
+/// short lowercase prefixes (`ico-`, `aio_`): not after `.` or `/` either, where the "token" is the tail
+/// of a file name, a host or a URL path (`video_box.ico-7a38….png`).
 fn expand_raw(s: &str) -> String {
     s.replace("%B", r"(?:^|[^A-Za-z0-9_\-])")
         .replace("%E", r"(?:[^A-Za-z0-9_\-]|$)")
+        .replace("%P", r"(?:^|[^A-Za-z0-9_\-./])")
 }
 
 fn compile_bytes(rule: &str, pattern: &str) -> Result<BytesRegex, SecretsError> {
@@ -195,12 +248,23 @@ impl Compiled {
             secret_groups.push(usize::from(re.captures_len() > 1));
         }
         let key_group = re.capture_names().position(|n| n == Some("key"));
+        let names: Vec<Option<&str>> = re.capture_names().collect();
+        let conditions = names
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| {
+                let need = (*n)?.strip_prefix("secret_")?;
+                let j = names.iter().position(|m| *m == Some(need))?;
+                Some((i, j))
+            })
+            .collect();
         Ok(Self {
             id: id.to_string(),
             title: title.to_string(),
             severity,
             re,
             secret_groups,
+            conditions,
             key_group,
             entropy,
             generic,
@@ -208,6 +272,7 @@ impl Compiled {
             path: regex_set(id, paths)?,
             allow_paths: None,
             allow_values: Vec::new(),
+            file_name: false,
         })
     }
 }
@@ -222,7 +287,7 @@ impl Scanner {
         let disabled = |id: &str| config.disable_rules.iter().any(|d| d == id);
         for def in BUILTIN.iter().filter(|d| !disabled(d.id)) {
             let paths: Vec<String> = def.path.map(str::to_string).into_iter().collect();
-            let c = Compiled::new(
+            let mut c = Compiled::new(
                 def.id,
                 def.title,
                 def.severity,
@@ -232,7 +297,10 @@ impl Scanner {
                 def.check,
                 &paths,
             )?;
-            keywords.extend(def.keywords.iter().map(|k| ((*k).to_string(), rules.len())));
+            c.file_name = matches!(def.pat, Pat::File(_));
+            for k in def.keywords {
+                keywords.extend(separator_variants(k).into_iter().map(|v| (v, rules.len())));
+            }
             rules.push(c);
         }
         for cr in config.rules.iter().filter(|r| !disabled(&r.id)) {
@@ -285,7 +353,10 @@ impl Scanner {
                 kw_rules.push(vec![r]);
             }
         }
-        let always = (0..rules.len()).filter(|&r| !has_kw[r]).collect();
+        let always = (0..rules.len())
+            .filter(|&r| !has_kw[r] && !rules[r].file_name)
+            .collect();
+        let file_rules = (0..rules.len()).filter(|&r| rules[r].file_name).collect();
         let ac = if distinct.is_empty() {
             None
         } else {
@@ -306,6 +377,7 @@ impl Scanner {
             ac,
             kw_rules,
             always,
+            file_rules,
             allow_paths: regex_set("allow.paths", &allow_paths)?,
             allow_values: regexes("allow.values", &config.allow.values)?,
             show_secrets: config.show_secrets,
@@ -405,7 +477,19 @@ impl Scanner {
             ));
             return out;
         }
-        if content.is_empty() || is_binary(content) || self.is_allowed_path(path) {
+        if content.is_empty() || self.is_allowed_path(path) {
+            return out;
+        }
+        // File-name rules look at the path only, so they also flag binary files (a PKCS#12 key store).
+        for &ri in &self.file_rules {
+            let rule = &self.rules[ri];
+            if rule.re.is_match(path.as_bytes()) && !is_lfs_pointer(content) {
+                let name = path.rsplit('/').next().unwrap_or(path);
+                out.findings
+                    .push(Self::finding(rule, path, name.to_string(), 1, None));
+            }
+        }
+        if is_binary(content) {
             return out;
         }
         let (windows, truncated) = self.windows(path, content);
@@ -424,7 +508,7 @@ impl Scanner {
                 self.run_rule(ri, content, ws, &mut cands);
             }
         }
-        out.findings = self.resolve(path, content, cands);
+        out.findings.extend(self.resolve(path, content, cands));
         out
     }
 
@@ -505,9 +589,20 @@ impl Scanner {
                 if m.end() == e && e < content.len() && content[e] != b'\n' {
                     continue; // cut by the window edge: unsure where the token ends
                 }
-                let Some((ss, se)) = rule.secret_groups.iter().find_map(|&g| locs.get(g)) else {
+                let Some((g, (ss, se))) = rule
+                    .secret_groups
+                    .iter()
+                    .find_map(|&g| locs.get(g).map(|span| (g, span)))
+                else {
                     continue;
                 };
+                if rule
+                    .conditions
+                    .iter()
+                    .any(|&(sg, need)| sg == g && locs.get(need).is_none())
+                {
+                    continue;
+                }
                 if se <= ss {
                     continue;
                 }
@@ -530,19 +625,35 @@ impl Scanner {
         }
     }
 
+    /// A vendor rule's format is itself evidence, so its entropy floor follows the value's length and
+    /// alphabet ([`allow::entropy_floor`]); a generic rule has only a name to go on and keeps its floor.
+    fn entropy_min(rule: &Compiled, min: f64, value: &[u8]) -> f64 {
+        if rule.generic {
+            min
+        } else {
+            allow::entropy_floor(min, value)
+        }
+    }
+
     fn accept(&self, rule: &Compiled, value: &[u8], key: Option<&[u8]>) -> bool {
         let text = String::from_utf8_lossy(value);
         if allow::DOC_EXAMPLES.iter().any(|d| text.contains(d)) || allow::is_placeholder(&text) {
             return false;
         }
-        if rule.entropy.is_some_and(|min| allow::entropy(value) < min) {
+        if rule
+            .entropy
+            .is_some_and(|min| allow::entropy(value) < Self::entropy_min(rule, min, value))
+        {
             return false;
         }
         if rule.generic {
             if !allow::generic_value_ok(&text) {
                 return false;
             }
-            if key.is_some_and(|k| allow::generic_key_denied(&String::from_utf8_lossy(k))) {
+            if key.is_some_and(|k| {
+                allow::generic_key_denied(&String::from_utf8_lossy(k))
+                    || allow::names_itself(k, value)
+            }) {
                 return false;
             }
         }
@@ -603,25 +714,71 @@ impl Scanner {
                 redact(&secret)
             };
             let col = c.start - line_start + 1;
-            findings.push(Finding {
-                kind: FindingKind::Secret,
-                id: rule.id.clone(),
-                name: Some(rule.id.clone()),
-                severity: rule.severity,
-                title: rule.title.clone(),
-                message: format!("{} found in {path}", rule.title),
-                location: Location::file(path).with_line(
-                    u32::try_from(line).unwrap_or(u32::MAX),
-                    Some(u32::try_from(col).unwrap_or(u32::MAX)),
-                ),
-                evidence: Some(evidence),
-                references: Vec::new(),
-                shared_properties: None,
-                properties: BTreeMap::new(),
-            });
+            findings.push(Self::finding(rule, path, evidence, line, Some(col)));
         }
         findings
     }
+
+    fn finding(
+        rule: &Compiled,
+        path: &str,
+        evidence: String,
+        line: usize,
+        col: Option<usize>,
+    ) -> Finding {
+        Finding {
+            kind: FindingKind::Secret,
+            id: rule.id.clone(),
+            name: Some(rule.id.clone()),
+            severity: rule.severity,
+            title: rule.title.clone(),
+            message: format!("{} found in {path}", rule.title),
+            location: Location::file(path).with_line(
+                u32::try_from(line).unwrap_or(u32::MAX),
+                col.map(|c| u32::try_from(c).unwrap_or(u32::MAX)),
+            ),
+            evidence: Some(evidence),
+            references: Vec::new(),
+            shared_properties: None,
+            properties: BTreeMap::new(),
+        }
+    }
+}
+
+/// A keyword and its spellings with the other name separators: `dd_api` also as `dd-api`, `dd.api` and
+/// `dd:api` (`DD_API_KEY`, `dd-api-key`, `dd.api.key` in a `.properties` file, `"Dd:ApiKey"` in .NET
+/// configuration). Only separators between two
+/// alphanumerics are varied, and token prefixes (a keyword that ends in a separator, `ghp_`, `sk_live_`)
+/// stay as written.
+fn separator_variants(k: &str) -> Vec<String> {
+    let b = k.as_bytes();
+    let inner = |i: usize| {
+        matches!(b[i], b'_' | b'-' | b'.' | b':')
+            && i > 0
+            && i + 1 < b.len()
+            && b[i - 1].is_ascii_alphanumeric()
+            && b[i + 1].is_ascii_alphanumeric()
+    };
+    let prefix = b.last().is_some_and(|c| matches!(c, b'_' | b'-' | b'.'));
+    if prefix || !(0..b.len()).any(inner) {
+        return vec![k.to_string()];
+    }
+    let mut out = vec![k.to_string()];
+    for sep in [b'_', b'-', b'.', b':'] {
+        let v: Vec<u8> = (0..b.len())
+            .map(|i| if inner(i) { sep } else { b[i] })
+            .collect();
+        let v = String::from_utf8_lossy(&v).into_owned();
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
+}
+
+/// A Git LFS pointer stands in for a file that is not in the tree: a file-name rule has nothing to flag.
+fn is_lfs_pointer(content: &[u8]) -> bool {
+    content.starts_with(b"version https://git-lfs.github.com/spec/")
 }
 
 /// The redacted form of a secret used in evidence: its first four characters, then `*****`.
@@ -651,4 +808,21 @@ pub fn is_binary(content: &[u8]) -> bool {
     }
     let invalid: usize = head.utf8_chunks().map(|c| c.invalid().len()).sum();
     invalid * 10 > head.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::separator_variants;
+
+    #[test]
+    fn keywords_get_every_separator_spelling() {
+        assert_eq!(
+            separator_variants("dd_api"),
+            ["dd_api", "dd-api", "dd.api", "dd:api"]
+        );
+        assert_eq!(separator_variants("ghp_"), ["ghp_"]);
+        assert_eq!(separator_variants("sk_live_"), ["sk_live_"]);
+        assert_eq!(separator_variants("sm_pat_"), ["sm_pat_"]);
+        assert_eq!(separator_variants("apikey"), ["apikey"]);
+    }
 }

@@ -8,7 +8,8 @@
 //!
 //! Pattern conventions: the secret is capture group 1 (or the group named `secret`). `%B` and `%E` are
 //! token boundaries (`(?:^|[^A-Za-z0-9_-])` and `(?:[^A-Za-z0-9_-]|$)`), used where `\b` would fail because
-//! the token may start or end with `-`. `Pat::Ctx(key, value)` builds "key … = value" for formats that are
+//! the token may start or end with `-`; `%P` is a stricter start for short prefixes (not after `.` or `/`,
+//! where the prefix is inside a file name or URL path). `Pat::Ctx(key, value)` builds "key … = value" for formats that are
 //! only recognisable next to their name (a bare 32-hex string is not a Datadog key). Keywords are
 //! lowercase literals that occur in every match (case-insensitive), so the aho-corasick prefilter can skip
 //! a rule whose keywords are absent. Example templates use `$[class:len]`; see `sample.rs`.
@@ -24,6 +25,9 @@ pub enum Pat {
     Raw(&'static str),
     /// `key` (case-insensitive regex) followed by an assignment and `value` (regex).
     Ctx(&'static str, &'static str),
+    /// A regex on the file's path (case-insensitive): the file itself is the secret, whatever it holds
+    /// (a PKCS#12 key store is binary). The `example` of such a rule is a path template.
+    File(&'static str),
 }
 
 /// Extra checks on a candidate secret.
@@ -54,6 +58,9 @@ pub struct RuleDef {
     pub check: Check,
     /// Only scan paths matching this regex.
     pub path: Option<&'static str>,
+    /// The vendor's published format and where it is documented, and why the pattern is shaped as it is
+    /// (a "Format" section of the rule's page). Empty for rules that predate the field.
+    pub doc: &'static str,
 }
 
 const fn raw(
@@ -75,6 +82,7 @@ const fn raw(
         generic: false,
         check: Check::None,
         path: None,
+        doc: "",
     }
 }
 
@@ -98,10 +106,37 @@ const fn ctx(
         generic: false,
         check: Check::None,
         path: None,
+        doc: "",
+    }
+}
+
+const fn file(
+    id: &'static str,
+    title: &'static str,
+    severity: Severity,
+    path_re: &'static str,
+    example: &'static str,
+) -> RuleDef {
+    RuleDef {
+        id,
+        title,
+        severity,
+        keywords: &[],
+        pat: Pat::File(path_re),
+        entropy: None,
+        example,
+        generic: false,
+        check: Check::None,
+        path: None,
+        doc: "",
     }
 }
 
 impl RuleDef {
+    const fn doc(mut self, d: &'static str) -> Self {
+        self.doc = d;
+        self
+    }
     const fn ent(mut self, e: f64) -> Self {
         self.entropy = Some(e);
         self
@@ -172,6 +207,40 @@ pub const BUILTIN: &[RuleDef] = &[
         &["amzn.mws."],
         r"\b(amzn\.mws\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b",
         "mws_auth_token: amzn.mws.$[x:8]-$[x:4]-$[x:4]-$[x:4]-$[x:12]",
+    ),
+    raw(
+        "aws-bedrock-api-key",
+        "Amazon Bedrock API key (long-term)",
+        Critical,
+        &["absk"],
+        r"\b(ABSK[A-Za-z0-9+/]{109,269}={0,2})%E",
+        "AWS_BEARER_TOKEN_BEDROCK=ABSKQmVkcm9ja0FQSUtleS0$[b:120]",
+    )
+    .ent(3.5)
+    .doc(
+        "A long-term Amazon Bedrock API key is `ABSK` followed by standard base64 (it encodes \
+         `BedrockAPIKey-…`), 113 to 273 characters in all; the SDKs read it from \
+         `AWS_BEARER_TOKEN_BEDROCK` (AWS, *Amazon Bedrock User Guide*, \"How Amazon Bedrock API keys work\", \
+         docs.aws.amazon.com/bedrock/latest/userguide/api-keys-how.html). The prefix and the length \
+         bound make it specific without a key name; the entropy floor drops `ABSK` followed by repeated \
+         filler.",
+    ),
+    raw(
+        "aws-bedrock-short-term-api-key",
+        "Amazon Bedrock API key (short-term)",
+        High,
+        &["bedrock-api-key-"],
+        r"\b(bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t[A-Za-z0-9+/]{20,4000}={0,2})",
+        "AWS_BEARER_TOKEN_BEDROCK=bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t$[b:400]",
+    )
+    .ent(3.5)
+    .doc(
+        "A short-term Amazon Bedrock API key is `bedrock-api-key-` followed by the base64 of a presigned \
+         `bedrock.amazonaws.com/?Action=CallWithBearerToken&…` URL, so it always continues with \
+         `YmVkcm9jay5hbWF6b25hd3MuY29t` (base64 of `bedrock.amazonaws.com`) (AWS, \"Generate Amazon Bedrock \
+         API keys\", docs.aws.amazon.com/bedrock/latest/userguide/api-keys-generate.html; \
+         aws/aws-bedrock-token-generator-js `src/token.ts`). The presigned part must follow: the bare \
+         prefix in documentation is not a key.",
     ),
     raw(
         "google-chat-webhook-url",
@@ -253,8 +322,15 @@ pub const BUILTIN: &[RuleDef] = &[
         "Azure AD client secret",
         High,
         &["q~"],
-        r"%B([A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.\-]{31,34})%E",
+        r"(?:^|[^A-Za-z0-9_~.\-])([A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.\-]{31,34})(?:[^A-Za-z0-9_~.\-]|\.(?:[^A-Za-z0-9_~.\-]|$)|$)",
         "AZURE_CLIENT_SECRET=$[n:3]8Q~$[n:34]",
+    )
+    .doc(
+        "Entra ID (Azure AD) client secrets are three characters, a digit, `Q~`, then 31 to 34 characters of \
+         `[A-Za-z0-9_~.-]` (Microsoft, \"Add and manage application credentials\", \
+         learn.microsoft.com/entra/identity-platform/how-to-add-credentials). Because `~` and `.` belong to \
+         the secret's alphabet, they are not accepted as its boundaries either: a Freenet `USK@…,4~q8Q~…~yk0` \
+         key has a `Q~` run that would otherwise end at the next `~`. A sentence's final `.` still ends it.",
     ),
     ctx(
         "azure-devops-pat",
@@ -330,10 +406,15 @@ pub const BUILTIN: &[RuleDef] = &[
         "yandex-access-key",
         "Yandex Cloud static access key",
         High,
-        &["yandex"],
-        r"yandex[\w.\-]{0,20}",
+        &["yandex", "yc_", "yc.", "yc-", "yctoken", "ycsecret", "yckey", "ycaccess"],
+        r"yandex|\b(?-i:yc|Yc|YC)(?:[_.\-]|(?-i:[A-Z]))",
         r"YC[A-Za-z0-9_\-]{38}",
         "yandex_secret_key = YC$[u:38]",
+    )
+    .doc(
+        "Yandex Cloud static access key secrets are `YC` and 38 base64url characters (Yandex Cloud, \
+         \"Static access keys\", yandex.cloud/en/docs/iam/concepts/authorization/access-key), assigned to a \
+         `yandex…` or `YC_…` name (the `yc` CLI's variables, `YC_TOKEN`).",
     ),
     raw(
         "yandex-iam-token",
@@ -377,6 +458,20 @@ pub const BUILTIN: &[RuleDef] = &[
         &["hrku-"],
         r"\b(HRKU-[A-Za-z0-9_\-]{60})%E",
         "HEROKU_API_KEY=HRKU-$[u:60]",
+    ),
+    raw(
+        "heroku-netrc-api-key",
+        "Heroku API key in a .netrc file",
+        High,
+        &["heroku.com"],
+        r"\bmachine\s+(?:api|git)\.heroku\.com\s+login\s+\S+\s+password\s+((?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|HRKU-[A-Za-z0-9_\-]{60}))%E",
+        "machine api.heroku.com\n  login ops@example.org\n  password $[x:8]-$[x:4]-$[x:4]-$[x:4]-$[x:12]",
+    )
+    .doc(
+        "`heroku login` stores the account's API key as the password of `machine api.heroku.com` (and \
+         `git.heroku.com`) in `~/.netrc` (Heroku Dev Center, \"Heroku CLI Authentication\", \
+         devcenter.heroku.com/articles/authentication). The key is a UUID or an `HRKU-` token; a UUID is \
+         an ID anywhere else, hence this rule instead of the generic `.netrc` one.",
     ),
     ctx(
         "cloudflare-api-token",
@@ -454,7 +549,7 @@ pub const BUILTIN: &[RuleDef] = &[
         "scaleway-secret-key",
         "Scaleway secret key",
         High,
-        &["scw_secret", "scaleway"],
+        &["scw_secret", "scwsecret", "scw-secret", "scw.secret", "scaleway"],
         r"(?:scw|scaleway)[_.-]?secret[_.-]?key",
         UUID,
         "SCW_SECRET_KEY=$[x:8]-$[x:4]-4$[x:3]-a$[x:3]-$[x:12]",
@@ -475,7 +570,8 @@ pub const BUILTIN: &[RuleDef] = &[
         &["ghp_"],
         r"\b(ghp_[A-Za-z0-9]{36})\b",
         "GITHUB_TOKEN=ghp_$[n:36]",
-    ),
+    )
+    .ent(3.0),
     raw(
         "github-fine-grained-pat",
         "GitHub fine-grained personal access token",
@@ -483,7 +579,8 @@ pub const BUILTIN: &[RuleDef] = &[
         &["github_pat_"],
         r"\b(github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})\b",
         "token: github_pat_$[n:22]_$[n:59]",
-    ),
+    )
+    .ent(3.0),
     raw(
         "github-oauth-token",
         "GitHub OAuth access token",
@@ -491,7 +588,8 @@ pub const BUILTIN: &[RuleDef] = &[
         &["gho_"],
         r"\b(gho_[A-Za-z0-9]{36})\b",
         "oauth_token: gho_$[n:36]",
-    ),
+    )
+    .ent(3.0),
     raw(
         "github-app-token",
         "GitHub App token",
@@ -499,7 +597,8 @@ pub const BUILTIN: &[RuleDef] = &[
         &["ghu_", "ghs_"],
         r"\b((?:ghu|ghs)_[A-Za-z0-9]{36})\b",
         "installation_token = \"ghs_$[n:36]\"",
-    ),
+    )
+    .ent(3.0),
     raw(
         "github-refresh-token",
         "GitHub refresh token",
@@ -507,7 +606,8 @@ pub const BUILTIN: &[RuleDef] = &[
         &["ghr_"],
         r"\b(ghr_[A-Za-z0-9]{36,76})\b",
         "refresh_token: ghr_$[n:76]",
-    ),
+    )
+    .ent(3.0),
     // ---- GitLab
     raw(
         "gitlab-pat",
@@ -516,7 +616,8 @@ pub const BUILTIN: &[RuleDef] = &[
         &["glpat-"],
         r"%B(glpat-[A-Za-z0-9_\-]{20}(?:[A-Za-z0-9_\-]{7,300}\.[0-9a-z]{2}\.[0-9a-z]{9})?)%E",
         "GITLAB_TOKEN=glpat-$[u:20]",
-    ),
+    )
+    .ent(3.0),
     raw(
         "gitlab-runner-registration-token",
         "GitLab runner registration token",
@@ -524,14 +625,23 @@ pub const BUILTIN: &[RuleDef] = &[
         &["gr1348941"],
         r"\b(GR1348941[A-Za-z0-9_\-]{20})%E",
         "registration-token: GR1348941$[u:20]",
-    ),
+    )
+    .ent(3.0),
     raw(
         "gitlab-runner-auth-token",
         "GitLab runner authentication token",
         High,
         &["glrt-"],
-        r"%B(glrt-[A-Za-z0-9_\-]{20,})%E",
+        r"%B(glrt-[A-Za-z0-9_\-]{20,}(?:\.[0-9a-z]{9})?)%E",
         "token = \"glrt-$[u:20]\"",
+    )
+    .ent(3.0)
+    .doc(
+        "Runner authentication tokens are `glrt-` and at least 20 characters of `[A-Za-z0-9_-]`; routable \
+         ones (GitLab 16.x+) are `glrt-t<digit>_…` with a `.` and a 9-character suffix (GitLab, \"Token \
+         overview\", docs.gitlab.com/security/tokens/). Like every GitHub and GitLab token rule, it needs a \
+         Shannon entropy of 3 bits per character over the whole token: look-alikes such as \
+         `GR134894112312312312312312312` or `glrt-` followed by one repeated letter are not random.",
     ),
     raw(
         "gitlab-deploy-token",
@@ -540,7 +650,8 @@ pub const BUILTIN: &[RuleDef] = &[
         &["gldt-"],
         r"%B(gldt-[A-Za-z0-9_\-]{20})%E",
         "CI_DEPLOY_PASSWORD=gldt-$[u:20]",
-    ),
+    )
+    .ent(3.0),
     raw(
         "gitlab-pipeline-trigger-token",
         "GitLab pipeline trigger token",
@@ -548,7 +659,8 @@ pub const BUILTIN: &[RuleDef] = &[
         &["glptt-"],
         r"%B(glptt-[a-f0-9]{40})%E",
         "TRIGGER_TOKEN=glptt-$[x:40]",
-    ),
+    )
+    .ent(3.0),
     raw(
         "gitlab-cicd-job-token",
         "GitLab CI/CD job token",
@@ -556,7 +668,8 @@ pub const BUILTIN: &[RuleDef] = &[
         &["glcbt-"],
         r"%B(glcbt-[a-f0-9]{1,5}_[A-Za-z0-9_\-]{20})%E",
         "job_token: glcbt-$[x:2]_$[u:20]",
-    ),
+    )
+    .ent(3.0),
     raw(
         "gitlab-feed-token",
         "GitLab feed token",
@@ -564,7 +677,8 @@ pub const BUILTIN: &[RuleDef] = &[
         &["glft-"],
         r"%B(glft-[A-Za-z0-9_\-]{20})%E",
         "feed_token=glft-$[u:20]",
-    ),
+    )
+    .ent(3.0),
     raw(
         "gitlab-incoming-mail-token",
         "GitLab incoming mail token",
@@ -572,15 +686,17 @@ pub const BUILTIN: &[RuleDef] = &[
         &["glimt-"],
         r"%B(glimt-[a-z0-9]{25})%E",
         "incoming_email_token: glimt-$[a:25]",
-    ),
+    )
+    .ent(3.0),
     raw(
         "gitlab-oauth-app-secret",
         "GitLab OAuth application secret",
         High,
         &["gloas-"],
-        r"%B(gloas-[a-f0-9]{64})%E",
+        r"%B(gloas-[A-Za-z0-9_\-]{64})%E",
         "app_secret: gloas-$[x:64]",
-    ),
+    )
+    .ent(3.0),
     raw(
         "gitlab-scim-token",
         "GitLab SCIM token",
@@ -588,7 +704,8 @@ pub const BUILTIN: &[RuleDef] = &[
         &["glsoat-"],
         r"%B(glsoat-[A-Za-z0-9_\-]{20})%E",
         "scim = glsoat-$[u:20]",
-    ),
+    )
+    .ent(3.0),
     raw(
         "gitlab-feature-flag-token",
         "GitLab feature flag client token",
@@ -596,7 +713,8 @@ pub const BUILTIN: &[RuleDef] = &[
         &["glffct-"],
         r"%B(glffct-[A-Za-z0-9_\-]{20})%E",
         "UNLEASH_TOKEN=glffct-$[u:20]",
-    ),
+    )
+    .ent(3.0),
     raw(
         "gitlab-agent-token",
         "GitLab Kubernetes agent token",
@@ -604,7 +722,8 @@ pub const BUILTIN: &[RuleDef] = &[
         &["glagent-"],
         r"%B(glagent-[A-Za-z0-9_\-]{50})%E",
         "agent_token: glagent-$[u:50]",
-    ),
+    )
+    .ent(3.0),
     // ---- Atlassian / Bitbucket
     raw(
         "atlassian-api-token",
@@ -893,8 +1012,15 @@ pub const BUILTIN: &[RuleDef] = &[
         "Infracost API key",
         Medium,
         &["ico-"],
-        r"\b(ico-[A-Za-z0-9]{32})\b",
+        r"%P(ico-[A-Za-z0-9]{32})\b(?:[^.]|\.[^A-Za-z]|$)",
         "INFRACOST_API_KEY=ico-$[n:32]",
+    )
+    .ent(3.0)
+    .doc(
+        "`ico-` followed by 32 letters and digits (Infracost, \"Authentication\", \
+         infracost.io/docs/integrations/environment_variables, `INFRACOST_API_KEY`). `ico` is also a file \
+         extension: a token right after `.` or `/`, or followed by `.` and a letter, is the tail of a file \
+         name (`video_box.ico-7a38….png`), not a key.",
     ),
     raw(
         "scalingo-token",
@@ -908,9 +1034,14 @@ pub const BUILTIN: &[RuleDef] = &[
         "launchdarkly-access-token",
         "LaunchDarkly access token",
         High,
-        &["api-"],
-        r"\b(api-[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})\b",
+        &["api-", "sdk-", "mob-"],
+        r"\b((?:api|sdk|mob)-[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})\b",
         "LD_ACCESS_TOKEN=api-$[x:8]-$[x:4]-$[x:4]-$[x:4]-$[x:12]",
+    )
+    .doc(
+        "LaunchDarkly API access tokens (`api-`), server-side SDK keys (`sdk-`) and mobile keys (`mob-`) \
+         are the prefix and a UUID (LaunchDarkly, \"Keys\", launchdarkly.com/docs/home/account/\
+         environment/keys). Client-side IDs are bare hex and public.",
     ),
     ctx(
         "codecov-token",
@@ -1035,8 +1166,30 @@ pub const BUILTIN: &[RuleDef] = &[
         "Slack configuration token",
         High,
         &["xoxe."],
-        r"\b(xoxe\.xox[bp]-\d-[A-Z0-9]{163,166})\b",
-        "config_token: xoxe.xoxp-1-$[A:164]",
+        r"\b(xoxe\.xox[bp]-\d-[A-Za-z0-9]{163,166})\b",
+        "config_token: xoxe.xoxp-1-$[n:164]",
+    )
+    .ent(3.5)
+    .doc(
+        "App configuration access tokens are `xoxe.xoxp-1-` or `xoxe.xoxb-1-` followed by 163 to 166 \
+         letters and digits in both cases (Slack, \"Configuration tokens\", \
+         api.slack.com/authentication/config-tokens; issued tokens are base64 text such as `Mi0yLTM0…`). \
+         Earlier versions accepted only upper case and missed every real token.",
+    ),
+    raw(
+        "slack-config-refresh-token",
+        "Slack configuration refresh token",
+        High,
+        &["xoxe-"],
+        r"\b(xoxe-\d-[A-Za-z0-9]{140,160})\b",
+        "SLACK_CONFIG_REFRESH_TOKEN=xoxe-1-$[n:146]",
+    )
+    .ent(3.5)
+    .doc(
+        "The refresh token that comes with an app configuration token is `xoxe-1-` followed by about 146 \
+         letters and digits (Slack, \"Configuration tokens\", api.slack.com/authentication/config-tokens, \
+         `tooling.tokens.rotate`). The length window (140–160) and the entropy floor keep short \
+         `xoxe-1-xxx` placeholders and words out.",
     ),
     raw(
         "slack-legacy-token",
@@ -1068,8 +1221,14 @@ pub const BUILTIN: &[RuleDef] = &[
         High,
         &["discord"],
         r"discord[\w.\-]{0,20}(?:token|secret)",
-        r"[MN][A-Za-z0-9]{23,25}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,38}",
+        r"[MNO][A-Za-z0-9]{23,25}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,38}",
         "DISCORD_BOT_TOKEN=M$[n:25].$[u:6].$[u:38]",
+    )
+    .doc(
+        "A Discord bot token is the base64 of the bot's user ID, a timestamp and an HMAC, joined by `.` \
+         (Discord Developer Portal, \"Authentication\", discord.com/developers/docs/reference#authentication). \
+         The ID is a decimal snowflake, so its base64 starts with `M`, `N` or `O` (the first byte is a digit \
+         `1`–`9`); IDs issued since 2021 start with `O`.",
     ),
     raw(
         "telegram-bot-token",
@@ -1631,7 +1790,7 @@ pub const BUILTIN: &[RuleDef] = &[
         "datadog-api-key",
         "Datadog API key",
         High,
-        &["datadog", "dd_api", "dd-api", "ddapi"],
+        &["datadog", "dd_api", "dd-api", "dd.api", "ddapi"],
         r"(?:datadog|dd)[_.\-]?(?:api)[_.\-]?key",
         r"[a-f0-9]{32}",
         "DD_API_KEY=$[x:32]",
@@ -1759,10 +1918,15 @@ pub const BUILTIN: &[RuleDef] = &[
         Medium,
         &["honeycomb"],
         r"honeycomb[\w.\-]{0,20}key",
-        r"[A-Za-z0-9]{22}|hc[a-z]ik_[a-z0-9]{58}",
+        r"[A-Za-z0-9]{22}|[a-f0-9]{32}|hc[a-z]ik_[a-z0-9]{58}",
         "HONEYCOMB_API_KEY=$[n:22]",
     )
-    .ent(3.3),
+    .ent(3.3)
+    .doc(
+        "Honeycomb environment API keys are 22 letters and digits, ingest keys `hc?ik_` and 58 more, and \
+         Honeycomb Classic keys 32 hex characters (Honeycomb, \"API Keys\", docs.honeycomb.io/\
+         configure/environments/manage-api-keys/).",
+    ),
     ctx(
         "splunk-hec-token",
         "Splunk HEC token",
@@ -1938,6 +2102,462 @@ pub const BUILTIN: &[RuleDef] = &[
         r"\b(A3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5})\b",
         "secret key: A3-$[A:6]-$[A:11]-$[A:5]-$[A:5]-$[A:5]",
     ),
+    // ---- Vendors added from the independent corpus (issue #11): each `doc` names the published format.
+    raw(
+        "adafruit-io-key",
+        "Adafruit IO key",
+        High,
+        &["aio_"],
+        r"%P(aio_[A-Za-z0-9]{28})%E",
+        "ADAFRUIT_IO_KEY=aio_$[n:28]",
+    )
+    .ent(3.5)
+    .doc(
+        "Adafruit IO keys are `aio_` followed by 28 letters and digits, 32 characters in all (Adafruit, \
+         \"Adafruit IO API\", io.adafruit.com/api/docs, header `X-AIO-Key`; trufflehog \
+         `pkg/detectors/adafruitio`). `aio_` also starts Python identifiers (`aio_http_client`): those \
+         have `_` or lower-case words and fail the length, boundary or entropy test.",
+    ),
+    ctx(
+        "adafruit-api-key",
+        "Adafruit API key",
+        High,
+        &["adafruit"],
+        r"adafruit",
+        r"[A-Za-z0-9_\-]{32}",
+        "ADAFRUIT_KEY=$[u:32]",
+    )
+    .ent(3.5)
+    .doc(
+        "A 32-character key of `[A-Za-z0-9_-]` assigned to a name containing `adafruit` (the form of \
+         Adafruit IO keys before the `aio_` prefix; gitleaks `adafruit-api-key`). Only recognisable next \
+         to its name.",
+    ),
+    ctx(
+        "confluent-api-secret",
+        "Confluent Cloud API secret",
+        High,
+        &["confluent"],
+        r"confluent",
+        r"[A-Za-z0-9+/]{64}",
+        "CONFLUENT_CLOUD_API_SECRET=$[b:64]",
+    )
+    .ent(4.0)
+    .doc(
+        "Confluent Cloud API secrets are 64 characters of base64 letters, digits, `+` and `/` (Confluent, \
+         \"Use API Keys to Authenticate to Confluent Cloud\", docs.confluent.io/cloud/current/security/\
+         authenticate/workload-identities/service-accounts/api-keys/overview.html; env \
+         `CONFLUENT_CLOUD_API_SECRET`). Only recognisable next to a `confluent` name.",
+    ),
+    ctx(
+        "confluent-api-key",
+        "Confluent Cloud API key",
+        Medium,
+        &["confluent"],
+        r"confluent",
+        r"[A-Za-z0-9]{16}",
+        "CONFLUENT_CLOUD_API_KEY=$[A:16]",
+    )
+    .doc(
+        "Confluent Cloud API keys (the key half of a key/secret pair) are 16 upper-case letters and digits \
+         (same Confluent page, env `CONFLUENT_CLOUD_API_KEY`); lower case is accepted too. The secret half is \
+         `confluent-api-secret`.",
+    ),
+    ctx(
+        "fastly-api-token",
+        "Fastly API token",
+        High,
+        &["fastly"],
+        r"fastly",
+        r"[A-Za-z0-9_\-]{32}",
+        "FASTLY_API_TOKEN=$[u:32]",
+    )
+    .ent(3.5)
+    .doc(
+        "Fastly API tokens are 32 characters of base64url (Fastly, \"Using API tokens\", \
+         docs.fastly.com/en/guides/using-api-tokens; header `Fastly-Key`, env `FASTLY_API_TOKEN`). Only \
+         recognisable next to a `fastly` name.",
+    ),
+    ctx(
+        "etsy-api-key",
+        "Etsy API key",
+        High,
+        &["etsy"],
+        r"(?-i:ETSY|[Ee]tsy)",
+        r"[A-Za-z0-9]{24}",
+        "ETSY_API_KEY=$[a:24]",
+    )
+    .doc(
+        "Etsy Open API v3 keystrings are 24 lower-case letters and digits (Etsy, \"Authentication\", \
+         developers.etsy.com/documentation/essentials/authentication, header `x-api-key`). The name must \
+         be written `etsy`, `Etsy` or `ETSY`, so that words that merely contain the letters (`SetSysctl`) \
+         are not taken for it.",
+    ),
+    ctx(
+        "looker-client-secret",
+        "Looker API client secret",
+        High,
+        &["looker"],
+        r"looker",
+        r"[A-Za-z0-9]{24}",
+        "LOOKERSDK_CLIENT_SECRET=$[n:24]",
+    )
+    .doc(
+        "Looker API3 credentials: a 24-character client secret of letters and digits (Looker, \"Looker API \
+         authentication\", cloud.google.com/looker/docs/api-auth; env `LOOKERSDK_CLIENT_SECRET`).",
+    ),
+    ctx(
+        "looker-client-id",
+        "Looker API client ID",
+        Low,
+        &["looker"],
+        r"looker",
+        r"[A-Za-z0-9]{20}",
+        "LOOKERSDK_CLIENT_ID=$[n:20]",
+    )
+    .doc(
+        "Looker API3 credentials: a 20-character client ID of letters and digits (same Looker page; env \
+         `LOOKERSDK_CLIENT_ID`). An ID alone does not authenticate, hence the low severity; it is reported \
+         because its secret is usually next to it.",
+    ),
+    raw(
+        "settlemint-token",
+        "SettleMint access token",
+        High,
+        &["sm_pat_", "sm_aat_", "sm_sat_"],
+        r"%P(sm_(?:pat|aat|sat)_[A-Za-z0-9]{16,64})%E",
+        "SETTLEMINT_ACCESS_TOKEN=sm_pat_$[n:16]",
+    )
+    .ent(3.0)
+    .doc(
+        "SettleMint personal, application and service access tokens are `sm_pat_`, `sm_aat_` or `sm_sat_` \
+         followed by at least 16 letters and digits (SettleMint, \"Personal access tokens\" and \"Application \
+         access tokens\", console.settlemint.com/documentation; env `SETTLEMINT_ACCESS_TOKEN`).",
+    ),
+    ctx(
+        "adobe-client-id",
+        "Adobe OAuth client ID",
+        Medium,
+        &["adobe"],
+        r"adobe",
+        r"[a-fA-F0-9]{32}",
+        "ADOBE_CLIENT_ID=$[x:32]",
+    )
+    .doc(
+        "Adobe Developer Console OAuth client IDs (API keys) are 32 hex characters (Adobe, \"OAuth \
+         Server-to-Server credential implementation guide\", developer.adobe.com/developer-console/docs/\
+         guides/authentication/ServerToServerAuthentication/implementation/). Only recognisable next to an \
+         `adobe` name.",
+    ),
+    raw(
+        "adobe-client-secret",
+        "Adobe OAuth client secret",
+        High,
+        &["p8e-"],
+        r"%P(p8e-[A-Za-z0-9]{32})%E",
+        "ADOBE_CLIENT_SECRET=p8e-$[n:32]",
+    )
+    .ent(3.0)
+    .doc(
+        "Adobe Developer Console client secrets are `p8e-` followed by 32 letters and digits (same Adobe \
+         guide, `client_secret`).",
+    ),
+    raw(
+        "sourcegraph-access-token",
+        "Sourcegraph access token",
+        High,
+        &["sgp_"],
+        r"\b(sgp_(?:[a-fA-F0-9]{16}_|local_)?[a-fA-F0-9]{40})\b",
+        "SRC_ACCESS_TOKEN=sgp_$[x:16]_$[x:40]",
+    )
+    .ent(3.0)
+    .doc(
+        "Sourcegraph access tokens are `sgp_`, then the 16-hex instance identifier and `_` (or `local_`), \
+         then 40 hex characters; tokens made before 5.x are `sgp_` and 40 hex (Sourcegraph, \"Access \
+         tokens\", sourcegraph.com/docs/cli/how-tos/creating_an_access_token; env `SRC_ACCESS_TOKEN`). \
+         The entropy floor drops runs such as `sgp_5555555dAAAAA7777777…`.",
+    ),
+    ctx(
+        "sourcegraph-legacy-token",
+        "Sourcegraph access token (unprefixed)",
+        High,
+        &["sourcegraph", "src_access_token"],
+        r"sourcegraph|src[_.\-]?access[_.\-]?token",
+        r"[a-fA-F0-9]{40}",
+        "SRC_ACCESS_TOKEN=$[x:40]",
+    )
+    .doc(
+        "Sourcegraph tokens made before the `sgp_` prefix are 40 hex characters (same Sourcegraph page); \
+         only recognisable next to a `sourcegraph` or `SRC_ACCESS_TOKEN` name.",
+    ),
+    ctx(
+        "squarespace-api-key",
+        "Squarespace API key",
+        High,
+        &["squarespace"],
+        r"squarespace",
+        UUID,
+        "SQUARESPACE_API_KEY=$[x:8]-$[x:4]-$[x:4]-$[x:4]-$[x:12]",
+    )
+    .doc(
+        "Squarespace Commerce API keys are UUIDs, 8-4-4-4-12 hex (Squarespace, \"Authentication\", \
+         developers.squarespace.com/commerce-apis/authentication-and-permissions). A UUID is an ID unless \
+         it is assigned to a `squarespace` name.",
+    ),
+    ctx(
+        "hubspot-api-key",
+        "HubSpot API key (legacy)",
+        High,
+        &["hubspot", "hapikey"],
+        r"hubspot|hapikey",
+        UUID,
+        "HUBSPOT_API_KEY=$[x:8]-$[x:4]-$[x:4]-$[x:4]-$[x:12]",
+    )
+    .doc(
+        "HubSpot's (retired but still accepted by old portals) API keys are UUIDs passed as the `hapikey` \
+         query parameter (HubSpot, \"HubSpot APIs: Authentication methods\", \
+         developers.hubspot.com/docs/api/intro-to-auth). Private app tokens (`pat-na1-…`) are \
+         `hubspot-pat`.",
+    ),
+    raw(
+        "freemius-secret-key",
+        "Freemius secret key",
+        High,
+        &["'secret_key'", "\"secret_key\""],
+        r#"(?i:["']secret_key["'])\s*(?:=>|:)\s*["'](sk_[^\s'"]{29})["']"#,
+        "        'secret_key' => 'sk_$[p:29]',",
+    )
+    .ent(3.0)
+    .doc(
+        "The Freemius WordPress SDK is configured with a PHP array whose `'secret_key'` is `sk_` and 29 \
+         printable characters (Freemius, \"Integrating the Freemius SDK\", \
+         freemius.com/help/documentation/wordpress-sdk/integrating-freemius-sdk/). The quoted key name and \
+         the quoted value are required, in PHP (`=>`) or JSON (`:`) form.",
+    ),
+    raw(
+        "nuget-config-password",
+        "Password in a NuGet config file",
+        High,
+        &["cleartextpassword", "key=\"password\""],
+        r#"(?i)<add\s+key\s*=\s*"(?:ClearText)?Password"\s+value\s*=\s*"([^"]{8,})"\s*/?>"#,
+        "      <add key=\"ClearTextPassword\" value=\"$[p:14]$[d:2]\" />",
+    )
+    .ent(2.0)
+    .doc(
+        "`nuget.config` holds feed credentials in `<packageSourceCredentials>` as `<add key=\"Username\" …/>` \
+         and `<add key=\"ClearTextPassword\" value=\"…\"/>` (or `Password`, DPAPI-encrypted) (Microsoft, \
+         \"nuget.config reference\", learn.microsoft.com/nuget/reference/nuget-config-file). Values that are \
+         environment variables (`%FEED_PASSWORD%`) and the reference's own samples are not reported.",
+    ),
+    raw(
+        "posthog-personal-api-key",
+        "PostHog personal API key",
+        High,
+        &["phx_"],
+        r"\b(phx_[A-Za-z0-9_]{43})%E",
+        "POSTHOG_PERSONAL_API_KEY=phx_$[n:43]",
+    )
+    .ent(3.5)
+    .doc(
+        "PostHog personal API keys are `phx_` and 43 letters, digits or `_` (PostHog, \"Personal API \
+         keys\", posthog.com/docs/api#private-endpoint-authentication; trufflehog `pkg/detectors/posthog`). \
+         Project keys (`phc_`) are public by design and not reported.",
+    ),
+    raw(
+        "telnyx-api-key",
+        "Telnyx API key",
+        High,
+        &["telnyx"],
+        r"\b(KEY[0-9A-Za-z_\-]{55})%E",
+        "TELNYX_API_KEY=KEY$[A:32]_$[n:22]",
+    )
+    .ent(3.5)
+    .doc(
+        "Telnyx API v2 keys are `KEY` and 55 characters of `[0-9A-Za-z_-]` (Telnyx, \"Authentication\", \
+         developers.telnyx.com/docs/overview/authentication; trufflehog `pkg/detectors/telnyx`). `key` is \
+         in too much text to be a prefilter keyword, so the key is looked for within a few KiB of the word \
+         `telnyx`.",
+    ),
+    raw(
+        "maxmind-license-key",
+        "MaxMind license key",
+        High,
+        &["_mmk"],
+        r"\b([A-Za-z0-9]{6}_[A-Za-z0-9]{29}_mmk)\b",
+        "MAXMIND_LICENSE_KEY=$[n:6]_$[n:29]_mmk",
+    )
+    .ent(3.5)
+    .doc(
+        "MaxMind license keys made since 2023 are 6 alphanumerics, `_`, 29 alphanumerics and the suffix \
+         `_mmk` (MaxMind, \"Generating a license key\" and the GeoIP.conf `LicenseKey`, \
+         support.maxmind.com; trufflehog `pkg/detectors/maxmindlicense`).",
+    ),
+    raw(
+        "trello-api-token",
+        "Trello API token (ATTA)",
+        High,
+        &["trello"],
+        r"\b(ATTA[a-f0-9]{64}[A-F0-9]{8})\b",
+        "TRELLO_TOKEN=ATTA$[x:64]$[X:8]",
+    )
+    .ent(3.0)
+    .doc(
+        "Trello user tokens issued since 2023 are `ATTA`, 64 lower-case hex and an 8-character upper-case \
+         hex checksum (Atlassian, \"Trello REST API: API introduction\", developer.atlassian.com/cloud/\
+         trello/guides/rest-api/api-introduction/). Older 64-hex tokens are `trello-token`. The prefix \
+         `atta` is in `attach` and `attack` (about 5,000 hits in a Rust registry tree), so the token is \
+         looked for near the word `trello` instead.",
+    ),
+    raw(
+        "clickhouse-cloud-api-secret",
+        "ClickHouse Cloud API key secret",
+        High,
+        &["4b1d"],
+        r"\b(4b1d[A-Za-z0-9]{38})\b",
+        "CLICKHOUSE_KEY_SECRET=4b1d$[n:38]",
+    )
+    .ent(3.5)
+    .doc(
+        "ClickHouse Cloud API key secrets are `4b1d` and 38 letters and digits (ClickHouse, \"Managing API \
+         keys\", clickhouse.com/docs/cloud/manage/openapi; gitleaks `clickhouse-cloud-api-secret-key`).",
+    ),
+    raw(
+        "resend-api-key",
+        "Resend API key",
+        High,
+        &["resend"],
+        r"\b(re_[0-9A-Za-z]{8}_[0-9A-Za-z]{24})\b",
+        "RESEND_API_KEY=re_$[n:8]_$[n:24]",
+    )
+    .ent(3.5)
+    .doc(
+        "Resend API keys are `re_`, 8 alphanumerics, `_` and 24 alphanumerics (Resend, \"API keys\", \
+         resend.com/docs/dashboard/api-keys/introduction; trufflehog `pkg/detectors/resend`). `re_` is in \
+         countless identifiers (`store_`, `are_`), so the key is looked for near the word `resend`.",
+    ),
+    raw(
+        "openshift-user-token",
+        "OpenShift user token",
+        High,
+        &["sha256~"],
+        r"\b(sha256~[A-Za-z0-9_\-]{43})%E",
+        "oc login --token=sha256~$[u:43] --server=https://api.cluster.internal:6443",
+    )
+    .ent(3.5)
+    .doc(
+        "OpenShift 4.x OAuth access tokens are `sha256~` and 43 base64url characters (Red Hat, \"Managing \
+         OAuth tokens\", docs.openshift.com/container-platform/latest/authentication/\
+         managing-oauth-access-tokens.html; `oc whoami -t`).",
+    ),
+    raw(
+        "openrouter-api-key",
+        "OpenRouter API key",
+        High,
+        &["sk-or-v1-"],
+        r"\b(sk-or-v1-[a-f0-9]{64})\b",
+        "OPENROUTER_API_KEY=sk-or-v1-$[x:64]",
+    )
+    .ent(3.0)
+    .doc(
+        "OpenRouter API keys are `sk-or-v1-` and 64 hex characters (OpenRouter, \"API Keys\", \
+         openrouter.ai/docs/api-reference/authentication).",
+    ),
+    ctx(
+        "deepseek-api-key",
+        "DeepSeek API key",
+        High,
+        &["deepseek"],
+        r"deepseek",
+        r"sk-[a-f0-9]{32}",
+        "DEEPSEEK_API_KEY=sk-$[x:32]",
+    )
+    .doc(
+        "DeepSeek API keys are `sk-` and 32 hex characters (DeepSeek, \"Your First API Call\", \
+         api-docs.deepseek.com). `sk-` and 32 hex is not distinctive alone, so it must be assigned to a \
+         `deepseek` name.",
+    ),
+    raw(
+        "pinecone-api-key",
+        "Pinecone API key",
+        High,
+        &["pcsk_"],
+        r"\b(pcsk_[A-Za-z0-9]{4,8}_[A-Za-z0-9]{50,80})\b",
+        "PINECONE_API_KEY=pcsk_$[n:5]_$[n:63]",
+    )
+    .ent(3.5)
+    .doc(
+        "Pinecone API keys are `pcsk_`, a short key ID, `_` and the secret (Pinecone, \"Authentication\", \
+         docs.pinecone.io/guides/projects/manage-api-keys). Older keys are UUIDs next to a `pinecone` \
+         name and are left to the generic rules.",
+    ),
+    ctx(
+        "meraki-api-key",
+        "Cisco Meraki API key",
+        High,
+        &["meraki"],
+        r"meraki",
+        r"[a-f0-9]{40}",
+        "MERAKI_DASHBOARD_API_KEY=$[x:40]",
+    )
+    .doc(
+        "Meraki Dashboard API keys are 40 hex characters (Cisco Meraki, \"Meraki Dashboard API\", \
+         developer.cisco.com/meraki/api-v1/authorization/; env `MERAKI_DASHBOARD_API_KEY`).",
+    ),
+    ctx(
+        "vultr-api-key",
+        "Vultr API key",
+        High,
+        &["vultr"],
+        r"vultr",
+        r"[A-Z0-9]{36}",
+        "VULTR_API_KEY=$[A:36]",
+    )
+    .doc(
+        "Vultr API keys are 36 upper-case letters and digits (Vultr, \"API\", \
+         www.vultr.com/api/#section/Authentication; env `VULTR_API_KEY`).",
+    ),
+    raw(
+        "intra42-client-secret",
+        "42 Intra API client secret",
+        High,
+        &["s-s4t2"],
+        r"\b(s-s4t2(?:af|ud)-[a-f0-9]{64})\b",
+        "FT_CLIENT_SECRET=s-s4t2af-$[x:64]",
+    )
+    .ent(3.0)
+    .doc(
+        "42 (École 42) Intra OAuth application secrets are `s-s4t2af-` or `s-s4t2ud-` and 64 hex \
+         characters (api.intra.42.fr/apidoc/guides/getting_started; gitleaks `intra42-client-secret`).",
+    ),
+    raw(
+        "elevenlabs-api-key",
+        "ElevenLabs API key",
+        High,
+        &["elevenlabs", "xi-api-key", "xi_api_key"],
+        r"\b(sk_[a-f0-9]{48})\b",
+        "ELEVENLABS_API_KEY=sk_$[x:48]",
+    )
+    .ent(3.0)
+    .doc(
+        "ElevenLabs API keys are `sk_` and 48 hex characters, sent as `xi-api-key` (ElevenLabs, \
+         \"Authentication\", elevenlabs.io/docs/api-reference/authentication). `sk_` is in too many \
+         identifiers (`task_`, `disk_`) to be a prefilter keyword, so the key is looked for near \
+         `elevenlabs` or `xi-api-key`.",
+    ),
+    ctx(
+        "azure-openai-api-key",
+        "Azure OpenAI API key",
+        High,
+        &["openai"],
+        r"azure[_.\-]?openai|openai[_.\-]?azure",
+        r"[a-f0-9]{32}",
+        "AZURE_OPENAI_API_KEY=$[x:32]",
+    )
+    .doc(
+        "Azure OpenAI (Azure AI services) resource keys are 32 hex characters (Microsoft, \"Azure OpenAI \
+         Service REST API reference\", learn.microsoft.com/azure/ai-services/openai/reference, header \
+         `api-key`, env `AZURE_OPENAI_API_KEY`).",
+    ),
     // ---- Private keys and certificates
     raw(
         "private-key-rsa",
@@ -2018,6 +2638,19 @@ pub const BUILTIN: &[RuleDef] = &[
         &["age-secret-key-1"],
         r"\b(AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58})\b",
         "AGE-SECRET-KEY-1$[bech:58]",
+    ),
+    file(
+        "pkcs12-keystore",
+        "PKCS#12 key store file",
+        High,
+        r"(?:^|/)[^/]+\.p(?:12|fx)$",
+        "deploy/certs/$[a:8].p12",
+    )
+    .doc(
+        "A `.p12` or `.pfx` file is a PKCS#12 key store: a private key with its certificate chain, \
+         protected by a password that is often empty or weak (RFC 7292; OpenSSL `openssl pkcs12 -export`). \
+         The file name is the finding, whatever the bytes (they are binary and encrypted). Empty files \
+         and Git LFS pointers are not reported.",
     ),
     // ---- Tokens and credentials in URLs
     raw(
@@ -2166,13 +2799,41 @@ pub const BUILTIN: &[RuleDef] = &[
             "access_key",
             "accesskey",
             "access-key",
+            "api.key",
+            "access.key",
+            "signing_key",
+            "signingkey",
+            "signing-key",
+            "signing.key",
+            "encryption_key",
+            "encryptionkey",
+            "encryption-key",
+            "encryption.key",
+            "master_key",
+            "masterkey",
+            "master-key",
+            "master.key",
+            "license_key",
+            "licensekey",
+            "license-key",
+            "license.key",
         ],
-        r"(?P<key>[\w.\-]{0,25}(?:api[_.\-]?key|api[_.\-]?secret|access[_.\-]?key)[\w.\-]{0,25})",
+        r"(?P<key>[\w.\-]{0,25}(?:api[_.\-]?key|api[_.\-]?secret|access[_.\-]?key|signing[_.\-]?key|encryption[_.\-]?key|master[_.\-]?key|license[_.\-]?key)[\w.\-]{0,25})",
         "",
         "config.api_key = '$[n:30]$[d:2]'",
     )
     .ent(3.5)
-    .generic(),
+    .generic()
+    .doc(
+        "Names of API, access, signing, encryption, master and license keys, in every assignment form: \
+         `=`, `:`, `:=`, Makefile `::=`, `:::=`, `?=`, PHP `.=`, `=>`, a call's comma \
+         (`System.setProperty(\"app.signing.key\", \"…\")`), typed declarations (Go `var k string = …`, \
+         TypeScript/Kotlin/Python/Rust annotations), quotes escaped inside JSON strings and notebooks, a \
+         value ending in an escaped `\\n`, and XML elements on one or several lines. The other scanners' \
+         published rule tests use these forms (gitleaks `cmd/generate/config/utils/generate.go`, \
+         `GenerateSampleSecrets`). Generic keys are not the word `key` alone: it is in too much code to be \
+         a prefilter keyword.",
+    ),
     ctx(
         "generic-secret",
         "Secret assignment",
@@ -2206,4 +2867,19 @@ pub const BUILTIN: &[RuleDef] = &[
     )
     .ent(3.5)
     .generic(),
+    raw(
+        "curl-basic-auth",
+        "Credentials on a curl command line",
+        Medium,
+        &["curl"],
+        r#"\bcurl\b[^\n]{0,300}?[ \t](?:-u|--user)(?:=|[ \t]{1,5})["']?[^\s:"'$]{1,64}:([^\s"'$]{6,128}?)["']?(?:\s|$)"#,
+        "curl -sS -u \"deploy:$[n:16]$[d:2]\" https://nexus.internal/service/rest/v1/status",
+    )
+    .ent(3.0)
+    .generic()
+    .doc(
+        "`curl -u user:password` / `--user user:password` sends HTTP basic credentials (curl(1), \
+         `--user <user:password>`). The password part is reported; variables (`$PASS`) and placeholders \
+         are not.",
+    ),
 ];
