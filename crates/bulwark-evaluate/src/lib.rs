@@ -231,7 +231,7 @@ impl<'a> FindingView<'a> {
     }
 
     fn ids(&self) -> impl Iterator<Item = &str> {
-        std::iter::once(self.finding.id.as_str()).chain(self.aliases.iter().copied())
+        std::iter::once(&*self.finding.id).chain(self.aliases.iter().copied())
     }
 
     pub(crate) fn has_id(&self, id: &str) -> bool {
@@ -484,7 +484,7 @@ pub fn apply(
                         "ignore entry {} expired on {exp}; it no longer suppresses findings{again}",
                         e.describe(&ig.source)
                     ),
-                    Location::file(&ig.source).with_line(line_u32(e.line), None),
+                    Location::file(ig.source.as_str()).with_line(line_u32(e.line), None),
                 ));
             }
         }
@@ -562,7 +562,7 @@ pub fn apply(
                     st.vulnerability,
                     st.status.as_str()
                 ),
-                Location::file(&doc.source),
+                Location::file(doc.source.as_str()),
             ));
         }
     }

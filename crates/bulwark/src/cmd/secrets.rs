@@ -71,7 +71,7 @@ impl<'a> LayerSecrets<'a> {
             return;
         }
         for x in &mut f {
-            x.location.layer = Some(layer.clone());
+            x.location.layer = Some(Box::new(layer.clone()));
         }
         self.found
             .lock()
@@ -224,8 +224,8 @@ impl ManifestSecrets<'_> {
                     bulwark_secrets::redact(&secret)
                 });
                 f.location = Location {
-                    resource: Some(v.resource.clone()),
-                    ..Location::file(&v.path).with_line(v.line, Some(v.column))
+                    resource: Some(v.resource.as_str().into()),
+                    ..Location::file(v.path.as_str()).with_line(v.line, Some(v.column))
                 };
                 let pointer = v.pointer();
                 f.message = format!("found in {} {pointer}", v.resource);
