@@ -9,7 +9,7 @@
 //! let mut report = Report::new(Target { kind: TargetKind::Image, name: "app".into(), image: None });
 //! let mut f = Finding {
 //!     kind: FindingKind::Vulnerability, id: "CVE-2024-0001".into(), name: None,
-//!     severity: Severity::High, title: "t".into(), message: String::new(),
+//!     severity: Severity::High, title: "t".into(), message: "".into(),
 //!     location: Location::file("/var/lib/dpkg/status"), evidence: None, references: vec![],
 //!     properties: Default::default(), shared_properties: None,
 //! };

@@ -44,7 +44,7 @@ fn vuln(id: &str, sev: Severity, p: &Package, props: serde_json::Value) -> Findi
         name: None,
         severity: sev,
         title: format!("{id} in {}", p.name).into(),
-        message: String::new(),
+        message: String::new().into(),
         location: Location::file(if p.package_type.is_os() {
             "/var/lib/dpkg/status"
         } else {
@@ -64,7 +64,7 @@ fn secret(path: &str) -> Finding {
         name: Some("private-key".into()),
         severity: Severity::Critical,
         title: "Private key".into(),
-        message: String::new(),
+        message: String::new().into(),
         location: Location::file(path).with_line(1, None),
         evidence: None,
         references: vec![],

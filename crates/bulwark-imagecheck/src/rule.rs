@@ -53,7 +53,7 @@ impl RuleMeta {
             name: Some(self.name.to_string().into()),
             severity: self.severity,
             title: self.title.to_string().into(),
-            message,
+            message: message.into(),
             location,
             evidence: None,
             references: Vec::new(),

@@ -472,6 +472,7 @@ fn evaluate(parsed: &[Parsed], opts: &ScanOptions) -> K8sScan {
     }
 
     let shared = compliance::RuleProperties::default();
+    let texts = Messages::default();
     // Slice by slice, so that only one slice's per-object results exist beside the findings gathered so far
     // (100,000 Pods make 1.5 million findings, which were held twice).
     for slice in objects.chunks(OBJECTS_PER_SLICE) {
@@ -486,6 +487,7 @@ fn evaluate(parsed: &[Parsed], opts: &ScanOptions) -> K8sScan {
                         .map_or(&[][..], Vec::as_slice),
                     opts,
                     &shared,
+                    &texts,
                 )
             })
             .collect();
@@ -622,6 +624,7 @@ fn check_object(
     rules: &[&'static dyn Rule],
     opts: &ScanOptions,
     shared: &compliance::RuleProperties,
+    texts: &Messages,
 ) -> (Vec<Finding>, Vec<Diagnostic>, Option<WorkloadScore>, usize) {
     let ns = obj
         .namespace
@@ -688,7 +691,11 @@ fn check_object(
     };
     let findings: Vec<Finding> = hits
         .into_iter()
-        .map(|h| finding(obj, &at, h, version, enforce, &exposure, rbac, opts, shared))
+        .map(|h| {
+            let mut f = finding(obj, &at, h, version, enforce, &exposure, rbac, opts, shared);
+            f.message = texts.get(&f.message);
+            f
+        })
         .collect();
     let score = obj.is_workload().then(|| {
         let anchor = obj.doc.node(obj.anchor);
@@ -703,6 +710,24 @@ fn check_object(
         }
     });
     (findings, diags, score, suppressed)
+}
+
+/// Each distinct message once: the Pods of a generated manifest repeat the same dozen texts.
+#[derive(Default)]
+struct Messages(std::sync::Mutex<std::collections::HashSet<Arc<str>>>);
+
+impl Messages {
+    fn get(&self, text: &Arc<str>) -> Arc<str> {
+        let mut set = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(t) = set.get(text) {
+            return Arc::clone(t);
+        }
+        set.insert(Arc::clone(text));
+        Arc::clone(text)
+    }
 }
 
 /// What every finding of one object points at, shared rather than copied into each.
@@ -751,8 +776,6 @@ fn finding(
     if let Some(sa) = service_account {
         properties.insert("serviceAccount".into(), serde_json::json!(sa));
     }
-    // `format!` and the enforcement note leave spare capacity: 1.5 million messages keep only their text.
-    message.shrink_to_fit();
     Finding {
         kind: FindingKind::Misconfiguration,
         // The rule's own static text, borrowed.
@@ -760,7 +783,7 @@ fn finding(
         name: Some(Cow::Borrowed(m.name)),
         severity,
         title: Cow::Borrowed(m.title),
-        message,
+        message: message.into(),
         location: Location {
             path: Some(Arc::clone(&at.path)),
             line: Some(n.line),
@@ -798,7 +821,7 @@ mod sort_tests {
                     name: None,
                     severity: Severity::Low,
                     title: String::new().into(),
-                    message: i.to_string(),
+                    message: i.to_string().into(),
                     location: Location {
                         path: (next() % 4 != 0)
                             .then(|| format!("f{}", next() % 2))

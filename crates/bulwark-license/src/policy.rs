@@ -423,7 +423,7 @@ fn base_finding(
         name: Some(name.to_owned().into()),
         severity,
         title: title.into(),
-        message,
+        message: message.into(),
         location: Location {
             path: p.found_in.clone().map(Into::into),
             layer: p.layer.clone().map(Box::new),
@@ -572,7 +572,7 @@ pub fn evaluate_file(path: &str, licenses: &[String], policy: &Policy) -> Option
             name: Some(name.to_owned().into()),
             severity,
             title: title.into(),
-            message,
+            message: message.into(),
             location: Location {
                 path: Some(path.to_owned().into()),
                 ..Location::default()

@@ -785,7 +785,7 @@ fn finding(
         name: None,
         severity,
         title: title.into(),
-        message,
+        message: message.into(),
         location: location(pkg),
         evidence: None,
         references: vuln.map(|v| v.references.clone()).unwrap_or_default(),

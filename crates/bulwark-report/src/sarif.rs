@@ -333,7 +333,7 @@ mod tests {
             name: None,
             severity,
             title: "t".into(),
-            message: String::new(),
+            message: String::new().into(),
             location: loc,
             evidence: None,
             references: vec![],

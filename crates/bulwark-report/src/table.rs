@@ -757,7 +757,7 @@ mod tests {
             name: None,
             severity,
             title: format!("{id} in {}", p.name).into(),
-            message: String::new(),
+            message: String::new().into(),
             location: Location::default(),
             evidence: None,
             references: Vec::new(),

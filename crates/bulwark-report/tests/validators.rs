@@ -48,7 +48,7 @@ fn vuln(id: &str, severity: Severity, props: &[(&str, &str)], path: Option<&str>
         name: None,
         severity,
         title: format!("{id}: memory corruption in <parser> & \"friends\"").into(),
-        message: String::new(),
+        message: String::new().into(),
         location: Location {
             path: path.map(str::to_owned).map(Into::into),
             ..Location::default()

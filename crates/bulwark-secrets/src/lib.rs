@@ -732,7 +732,7 @@ impl Scanner {
             name: Some(rule.id.clone().into()),
             severity: rule.severity,
             title: rule.title.clone().into(),
-            message: format!("{} found in {path}", rule.title),
+            message: format!("{} found in {path}", rule.title).into(),
             location: Location::file(path).with_line(
                 u32::try_from(line).unwrap_or(u32::MAX),
                 col.map(|c| u32::try_from(c).unwrap_or(u32::MAX)),

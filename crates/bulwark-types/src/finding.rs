@@ -165,9 +165,10 @@ pub struct Finding {
     pub severity: Severity,
     /// One-line title.
     pub title: Cow<'static, str>,
-    /// What is wrong here, specifically.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub message: String,
+    /// What is wrong here, specifically. Shared: the same text for many findings (every Pod of a generated
+    /// manifest) can be one copy.
+    #[serde(default)]
+    pub message: Arc<str>,
     pub location: Location,
     /// The offending value or a redacted excerpt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -366,7 +367,7 @@ mod tests {
             name: None,
             severity: Severity::High,
             title: "t".into(),
-            message: String::new(),
+            message: "".into(),
             location: Location::default(),
             evidence: None,
             references: Vec::new(),
