@@ -411,7 +411,7 @@ mod tests {
     #[test]
     fn a_finding_stays_small() {
         assert!(
-            std::mem::size_of::<Finding>() <= 248,
+            std::mem::size_of::<Finding>() <= 240,
             "{}",
             std::mem::size_of::<Finding>()
         );
