@@ -9,7 +9,7 @@
 //! let mut report = Report::new(Target { kind: TargetKind::Image, name: "app".into(), image: None });
 //! let mut f = Finding {
 //!     kind: FindingKind::Vulnerability, id: "CVE-2024-0001".into(), name: None,
-//!     severity: Severity::High, title: "t".into(), message: String::new(),
+//!     severity: Severity::High, title: "t".into(), message: "".into(),
 //!     location: Location::file("/var/lib/dpkg/status"), evidence: None, references: vec![],
 //!     properties: Default::default(), shared_properties: None,
 //! };
@@ -231,7 +231,7 @@ impl<'a> FindingView<'a> {
     }
 
     fn ids(&self) -> impl Iterator<Item = &str> {
-        std::iter::once(self.finding.id.as_str()).chain(self.aliases.iter().copied())
+        std::iter::once(&*self.finding.id).chain(self.aliases.iter().copied())
     }
 
     pub(crate) fn has_id(&self, id: &str) -> bool {
@@ -484,7 +484,7 @@ pub fn apply(
                         "ignore entry {} expired on {exp}; it no longer suppresses findings{again}",
                         e.describe(&ig.source)
                     ),
-                    Location::file(&ig.source).with_line(line_u32(e.line), None),
+                    Location::file(ig.source.as_str()).with_line(line_u32(e.line), None),
                 ));
             }
         }
@@ -562,7 +562,7 @@ pub fn apply(
                     st.vulnerability,
                     st.status.as_str()
                 ),
-                Location::file(&doc.source),
+                Location::file(doc.source.as_str()),
             ));
         }
     }

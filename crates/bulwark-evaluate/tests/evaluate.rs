@@ -40,11 +40,11 @@ fn vuln(id: &str, sev: Severity, p: &Package, props: serde_json::Value) -> Findi
     }
     Finding {
         kind: FindingKind::Vulnerability,
-        id: id.into(),
+        id: id.to_owned().into(),
         name: None,
         severity: sev,
-        title: format!("{id} in {}", p.name),
-        message: String::new(),
+        title: format!("{id} in {}", p.name).into(),
+        message: String::new().into(),
         location: Location::file(if p.package_type.is_os() {
             "/var/lib/dpkg/status"
         } else {
@@ -64,7 +64,7 @@ fn secret(path: &str) -> Finding {
         name: Some("private-key".into()),
         severity: Severity::Critical,
         title: "Private key".into(),
-        message: String::new(),
+        message: String::new().into(),
         location: Location::file(path).with_line(1, None),
         evidence: None,
         references: vec![],
@@ -203,7 +203,7 @@ fn ignore_file_and_vex_together() {
     let suppressed: Vec<(&str, &str)> = eval
         .suppressed
         .iter()
-        .map(|s| (s.finding.id.as_str(), s.reason.as_str()))
+        .map(|s| (s.finding.id.as_ref(), s.reason.as_str()))
         .collect();
     let vex_src = testdata("openvex.json").display().to_string();
     let ig_src = testdata("bulwarkignore.yaml").display().to_string();
@@ -360,7 +360,7 @@ fn filters() {
     let e = apply(&mut r, &f, None, &[], today());
     // Unfixed: status affected / will-not-fix / fix-deferred. Secrets are not vulnerabilities: kept.
     assert_eq!(
-        r.findings.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
+        r.findings.iter().map(|f| f.id.as_ref()).collect::<Vec<_>>(),
         [
             "CVE-2024-1000",
             "CVE-2021-23337",
@@ -392,7 +392,7 @@ fn filters() {
     };
     apply(&mut r, &f, None, &[], today());
     assert_eq!(
-        r.findings.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
+        r.findings.iter().map(|f| f.id.as_ref()).collect::<Vec<_>>(),
         [
             "CVE-2023-0001",
             "BW-SECRET-0001",
@@ -411,7 +411,7 @@ fn filters() {
     apply(&mut r, &f, None, &[], today());
     // MEDIUM and a library: only CVE-2024-3000 on lodash (the secrets are CRITICAL).
     assert_eq!(
-        r.findings.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
+        r.findings.iter().map(|f| f.id.as_ref()).collect::<Vec<_>>(),
         ["CVE-2024-3000"]
     );
     assert!(!gate(&r, Some(Severity::High)));
@@ -462,7 +462,7 @@ fn ignore_without_expiry_and_purl_with_version() {
     assert_eq!(
         e.suppressed
             .iter()
-            .map(|s| s.finding.id.as_str())
+            .map(|s| s.finding.id.as_ref())
             .collect::<Vec<_>>(),
         ["CVE-2023-0001", "CVE-2023-0002"]
     );

@@ -205,7 +205,7 @@ pub fn check_dockerfile(
     };
     let (df, errors) = parse_lenient(text, &popts);
     let at = |line: u32| Location {
-        path: Some(path.to_string()),
+        path: Some(path.to_string().into()),
         line: Some(line),
         ..Location::default()
     };
@@ -253,7 +253,7 @@ pub fn check_dockerfile_bytes(
                 Diagnostic::warning(
                     "Dockerfile is not valid UTF-8; invalid bytes replaced",
                     Location {
-                        path: Some(path.to_string()),
+                        path: Some(path.to_string().into()),
                         line: Some(line),
                         ..Location::default()
                     },

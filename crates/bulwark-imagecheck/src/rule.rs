@@ -49,11 +49,11 @@ impl RuleMeta {
         }
         Finding {
             kind: self.kind,
-            id: self.id.to_string(),
-            name: Some(self.name.to_string()),
+            id: self.id.to_string().into(),
+            name: Some(self.name.to_string().into()),
             severity: self.severity,
-            title: self.title.to_string(),
-            message,
+            title: self.title.to_string().into(),
+            message: message.into(),
             location,
             evidence: None,
             references: Vec::new(),
@@ -101,15 +101,15 @@ impl ImageCx<'_> {
 
     pub(crate) fn config_location(field: &str) -> Location {
         Location {
-            resource: Some(format!("config.{field}")),
+            resource: Some(format!("config.{field}").into()),
             ..Location::default()
         }
     }
 
     pub(crate) fn file_location(&self, path: &str, layer: usize) -> Location {
         Location {
-            path: Some(format!("/{}", path.trim_start_matches('/'))),
-            layer: self.layers.get(layer).cloned(),
+            path: Some(format!("/{}", path.trim_start_matches('/')).into()),
+            layer: self.layers.get(layer).cloned().map(Box::new),
             ..Location::default()
         }
     }
@@ -143,7 +143,7 @@ impl DfCx<'_> {
     /// A location at the instruction (its first to last line).
     pub(crate) fn at(&self, ins: &Instruction) -> Location {
         Location {
-            path: Some(self.path.to_string()),
+            path: Some(self.path.to_string().into()),
             line: Some(ins.line),
             end_line: (ins.end_line > ins.line).then_some(ins.end_line),
             ..Location::default()
@@ -154,7 +154,7 @@ impl DfCx<'_> {
     pub(crate) fn at_offset(&self, src: &SourceText, offset: usize) -> Location {
         let (line, column) = src.position(offset);
         Location {
-            path: Some(self.path.to_string()),
+            path: Some(self.path.to_string().into()),
             line: Some(line),
             column: Some(column),
             ..Location::default()

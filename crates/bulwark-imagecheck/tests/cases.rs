@@ -84,8 +84,9 @@ fn key(f: &Finding) -> String {
     let base = f
         .location
         .path
-        .clone()
-        .or_else(|| f.location.resource.clone())
+        .as_deref()
+        .or(f.location.resource.as_deref())
+        .map(str::to_owned)
         .unwrap_or_default();
     match &f.location.layer {
         Some(l) => format!("{base}@{}", l.index),

@@ -32,8 +32,12 @@ fn run(name: &str) -> Option<Vec<(String, String)>> {
         f.into_iter()
             .map(|f| {
                 (
-                    f.id,
-                    f.location.path.or(f.location.resource).unwrap_or_default(),
+                    f.id.into_owned(),
+                    f.location
+                        .path
+                        .or(f.location.resource)
+                        .map(|s| s.to_string())
+                        .unwrap_or_default(),
                 )
             })
             .collect(),

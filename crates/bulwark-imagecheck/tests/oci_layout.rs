@@ -93,8 +93,12 @@ fn hand_built_oci_layout() {
             .into_iter()
             .map(|f| {
                 (
-                    f.id,
-                    f.location.path.or(f.location.resource).unwrap_or_default(),
+                    f.id.into_owned(),
+                    f.location
+                        .path
+                        .or(f.location.resource)
+                        .map(|s| s.to_string())
+                        .unwrap_or_default(),
                     f.location.layer.map(|l| l.index),
                 )
             })
@@ -122,7 +126,7 @@ fn hand_built_oci_layout() {
     let access = check_file_access(&fs, &layers, &["/web/html".into(), "/app".into()], 1);
     let mut paths: Vec<String> = access
         .into_iter()
-        .map(|f| f.location.path.unwrap())
+        .map(|f| f.location.path.unwrap().to_string())
         .collect();
     paths.sort();
     assert_eq!(paths, ["/usr/bin/sudo", "/var/cache/apk/APKINDEX.1.tar.gz"]);

@@ -219,7 +219,7 @@ HEALTHCHECK CMD python -c 'print(1)'
     assert!(d.iter().all(|d| d.level != DiagnosticLevel::Error), "{d:?}");
     let mut got: Vec<(&str, u32)> = f
         .iter()
-        .map(|f| (f.id.as_str(), f.location.line.unwrap()))
+        .map(|f| (f.id.as_ref(), f.location.line.unwrap()))
         .collect();
     got.sort_unstable();
     assert_eq!(

@@ -255,7 +255,7 @@ impl Collector<'_> {
                             self.resource
                         ),
                         Location {
-                            resource: Some(self.resource.clone()),
+                            resource: Some(self.resource.clone().into()),
                             ..Location::file(self.path).with_line(line, Some(col))
                         },
                     ));

@@ -10,7 +10,10 @@ fn messages(yaml: &str, rule: &str) -> Vec<String> {
     };
     let r = scan_bytes("t.yaml", yaml.as_bytes(), &opts);
     assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
-    r.findings.into_iter().map(|f| f.message).collect()
+    r.findings
+        .into_iter()
+        .map(|f| f.message.to_string())
+        .collect()
 }
 
 const WEB: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - {name: c, image: x}\n";

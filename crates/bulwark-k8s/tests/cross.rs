@@ -179,7 +179,7 @@ fn scores_rank_hardened_above_privileged() {
     assert_eq!(bad.exposure.len(), 2);
     let hardened = "apiVersion: v1\nkind: Pod\nmetadata: {name: h}\nspec:\n  serviceAccountName: h\n  automountServiceAccountToken: false\n  securityContext:\n    runAsNonRoot: true\n    seccompProfile: {type: RuntimeDefault}\n  containers:\n  - name: c\n    image: h:1@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n    securityContext:\n      allowPrivilegeEscalation: false\n      readOnlyRootFilesystem: true\n      capabilities: {drop: [ALL]}\n    resources:\n      limits: {cpu: 100m, memory: 64Mi}\n      requests: {cpu: 100m, memory: 64Mi}\n    livenessProbe: {tcpSocket: {port: 8080}}\n    readinessProbe: {tcpSocket: {port: 8080}}\n";
     let r = scan_bytes("h.yaml", hardened.as_bytes(), &ScanOptions::default());
-    let ids: Vec<&str> = r.findings.iter().map(|f| f.id.as_str()).collect();
+    let ids: Vec<&str> = r.findings.iter().map(|f| f.id.as_ref()).collect();
     assert_eq!(
         ids,
         ["BW-K8S-0041"],

@@ -124,7 +124,7 @@ fn every_workload_rule_applies_to_custom_workloads() {
                 let r = scan_bytes("case.yaml", t.as_bytes(), &opts);
                 let mut m: BTreeMap<String, usize> = BTreeMap::new();
                 for x in r.findings.iter().filter(|x| workload_rule(&x.id)) {
-                    *m.entry(x.id.clone()).or_default() += 1;
+                    *m.entry(x.id.to_string()).or_default() += 1;
                 }
                 (m, r.diagnostics)
             };

@@ -110,7 +110,7 @@ fn api_versions_follow_the_target() {
     let r = scan_bytes("psp.yaml", psp.as_bytes(), &ScanOptions::default());
     assert_eq!(r.objects, 0);
     assert_eq!(
-        r.findings.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
+        r.findings.iter().map(|f| f.id.as_ref()).collect::<Vec<_>>(),
         ["BW-K8S-0085"]
     );
 }

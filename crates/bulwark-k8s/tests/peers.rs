@@ -42,7 +42,7 @@ fn helm_chart_with_set_and_values() {
         values: vec![extra],
     };
     let r = scan(&[input], &ScanOptions::default()).unwrap();
-    let ids: Vec<&str> = r.findings.iter().map(|f| f.id.as_str()).collect();
+    let ids: Vec<&str> = r.findings.iter().map(|f| f.id.as_ref()).collect();
     assert!(
         ids.contains(&"BW-K8S-0002"),
         "--set privileged=true not applied: {ids:?}"

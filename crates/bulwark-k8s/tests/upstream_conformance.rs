@@ -104,7 +104,7 @@ fn upstream_fixtures() {
                             !wanted.is_empty(),
                             "unknown upstream check {check} ({stem})"
                         );
-                        in_level.iter().any(|x| wanted.contains(&x.id.as_str()))
+                        in_level.iter().any(|x| wanted.contains(&x.id.as_ref()))
                     } else {
                         in_level.is_empty()
                     };

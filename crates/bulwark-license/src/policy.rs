@@ -419,14 +419,14 @@ fn base_finding(
     properties.insert("purl".into(), p.purl.clone().into());
     Finding {
         kind: FindingKind::License,
-        id: id.into(),
-        name: Some(name.into()),
+        id: id.to_owned().into(),
+        name: Some(name.to_owned().into()),
         severity,
-        title,
-        message,
+        title: title.into(),
+        message: message.into(),
         location: Location {
-            path: p.found_in.clone(),
-            layer: p.layer.clone(),
+            path: p.found_in.clone().map(Into::into),
+            layer: p.layer.clone().map(Box::new),
             ..Location::default()
         },
         evidence: None,
@@ -568,13 +568,13 @@ pub fn evaluate_file(path: &str, licenses: &[String], policy: &Policy) -> Option
         &rejected,
         |id, name, severity, title, message| Finding {
             kind: FindingKind::License,
-            id: id.into(),
-            name: Some(name.into()),
+            id: id.to_owned().into(),
+            name: Some(name.to_owned().into()),
             severity,
-            title,
-            message,
+            title: title.into(),
+            message: message.into(),
             location: Location {
-                path: Some(path.to_owned()),
+                path: Some(path.to_owned().into()),
                 ..Location::default()
             },
             evidence: None,
@@ -692,7 +692,7 @@ mod tests {
             .map(|f| {
                 (
                     f.properties["packageName"].as_str().unwrap(),
-                    f.id.as_str(),
+                    f.id.as_ref(),
                     f.severity,
                 )
             })

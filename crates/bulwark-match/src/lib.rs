@@ -655,8 +655,8 @@ pub fn match_packages(
 
 fn location(pkg: &Package) -> Location {
     Location {
-        path: pkg.found_in.clone(),
-        layer: pkg.layer.clone(),
+        path: pkg.found_in.clone().map(Into::into),
+        layer: pkg.layer.clone().map(Box::new),
         ..Location::default()
     }
 }
@@ -781,11 +781,11 @@ fn finding(
     };
     Ok(Finding {
         kind: FindingKind::Vulnerability,
-        id: rule.vuln_id.clone(),
+        id: rule.vuln_id.clone().into(),
         name: None,
         severity,
-        title,
-        message,
+        title: title.into(),
+        message: message.into(),
         location: location(pkg),
         evidence: None,
         references: vuln.map(|v| v.references.clone()).unwrap_or_default(),

@@ -97,7 +97,7 @@ fn by_package(findings: &[Finding]) -> BTreeMap<(String, String), &Finding> {
             (
                 (
                     f.properties["packageName"].as_str().unwrap().to_owned(),
-                    f.id.clone(),
+                    f.id.to_string(),
                 ),
                 f,
             )
@@ -253,11 +253,11 @@ fn bookworm_app_lang_findings_are_all_found() {
                         .unwrap()
                         .eq_ignore_ascii_case(name)
                 })
-                .map(|f| f.id.as_str())
+                .map(|f| f.id.as_ref())
                 .collect();
             assert_eq!(got, want, "{eco} {name}");
             for a in p["advisories"].as_array().unwrap() {
-                let f = result.findings.iter().find(|f| f.id == a["id"]).unwrap();
+                let f = result.findings.iter().find(|f| a["id"] == *f.id).unwrap();
                 assert_eq!(f.properties["aliases"], a["aliases"], "{}", f.id);
             }
         }
@@ -304,7 +304,7 @@ fn alpine314_secdb_fixes_are_found() {
         .map(|f| {
             (
                 f.properties["packageName"].as_str().unwrap().to_owned(),
-                f.id.clone(),
+                f.id.to_string(),
                 f.properties["fixedVersion"].as_str().unwrap().to_owned(),
             )
         })
@@ -555,7 +555,7 @@ fn debian_statuses_become_finding_statuses() {
         .iter()
         .map(|f| {
             (
-                f.id.as_str(),
+                f.id.as_ref(),
                 (
                     f.properties["status"].as_str().unwrap(),
                     f.severity,

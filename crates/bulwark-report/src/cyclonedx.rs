@@ -209,7 +209,7 @@ fn vulnerability(
         v.insert("description".into(), f.title.clone().into());
     }
     if !f.message.is_empty() {
-        v.insert("detail".into(), f.message.clone().into());
+        v.insert("detail".into(), f.message.to_string().into());
     }
     if let Some(fixed) = link::fixed_version(f) {
         v.insert(
@@ -526,7 +526,7 @@ mod tests {
             name: None,
             severity: Severity::High,
             title: "t".into(),
-            message: String::new(),
+            message: String::new().into(),
             location: bulwark_types::Location::default(),
             evidence: None,
             references: vec!["https://example.com/a".into()],

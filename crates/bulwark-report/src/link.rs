@@ -55,7 +55,7 @@ pub(crate) fn package_of(report: &Report, finding: &Finding) -> Option<usize> {
         .copied()
         .find(|&i| {
             let p = &report.packages[i];
-            (loc.path.is_some() && p.found_in == loc.path)
+            (loc.path.is_some() && p.found_in.as_deref() == loc.path.as_deref())
                 || (loc.layer.is_some()
                     && p.layer.as_ref().map(|l| l.index) == loc.layer.as_ref().map(|l| l.index))
         })

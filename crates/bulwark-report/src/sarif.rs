@@ -145,9 +145,9 @@ struct Rule<'a> {
 fn rule_json(r: &Rule<'_>) -> Value {
     let f = r.first;
     let title = if f.title.is_empty() {
-        f.id.clone()
+        f.id.to_string()
     } else {
-        f.title.clone()
+        f.title.to_string()
     };
     let full = if f.message.is_empty() {
         title.clone()
@@ -200,7 +200,7 @@ pub(crate) fn log(report: &Report) -> Value {
     let mut rules: Vec<Rule<'_>> = Vec::new();
     let mut rule_index: HashMap<&str, usize> = HashMap::new();
     for f in &report.findings {
-        let i = *rule_index.entry(f.id.as_str()).or_insert_with(|| {
+        let i = *rule_index.entry(&*f.id).or_insert_with(|| {
             rules.push(Rule {
                 first: f,
                 score: 0.0,
@@ -230,7 +230,7 @@ pub(crate) fn log(report: &Report) -> Value {
             );
             let mut res = Map::new();
             res.insert("ruleId".into(), f.id.clone().into());
-            res.insert("ruleIndex".into(), rule_index[f.id.as_str()].into());
+            res.insert("ruleIndex".into(), rule_index[&*f.id].into());
             res.insert("level".into(), level(f.severity).into());
             res.insert("message".into(), json!({ "text": message(report, f) }));
             res.insert(
@@ -329,11 +329,11 @@ mod tests {
     fn finding(id: &str, severity: Severity, loc: Location) -> Finding {
         Finding {
             kind: FindingKind::Misconfiguration,
-            id: id.into(),
+            id: id.to_owned().into(),
             name: None,
             severity,
             title: "t".into(),
-            message: String::new(),
+            message: String::new().into(),
             location: loc,
             evidence: None,
             references: vec![],

@@ -170,11 +170,11 @@ fn vulnerabilities(out: &mut String, report: &Report, vulns: &[&Finding], o: &Re
             ),
             path: pkg
                 .and_then(|p| p.found_in.clone())
-                .or_else(|| f.location.path.clone())
+                .or_else(|| f.location.path.as_deref().map(str::to_owned))
                 .unwrap_or_default(),
             layer: pkg
                 .and_then(|p| p.layer.as_ref())
-                .or(f.location.layer.as_ref()),
+                .or(f.location.layer.as_deref()),
         };
         classes.entry(class).or_default().push(row);
     }
@@ -246,7 +246,7 @@ fn layer_legend(out: &mut String, layers: &BTreeMap<usize, &LayerRef>, o: &Rende
 /// The title and the specific message, as one cell.
 fn title_and_message(f: &Finding) -> String {
     if f.message.is_empty() {
-        f.title.clone()
+        f.title.to_string()
     } else {
         format!("{}: {}", f.title, f.message)
     }
@@ -272,8 +272,9 @@ fn where_in_image(f: &Finding) -> String {
     let loc = &f.location;
     let mut s = loc
         .resource
-        .clone()
-        .or_else(|| loc.path.clone())
+        .as_deref()
+        .or(loc.path.as_deref())
+        .map(str::to_owned)
         .unwrap_or_default();
     if let Some(l) = &loc.layer {
         if !s.is_empty() {
@@ -323,8 +324,8 @@ fn group_key(report: &Report, f: &Finding) -> String {
     let loc = &f.location;
     let mut key = match (&loc.path, &loc.resource) {
         (Some(p), Some(r)) => format!("{p} [{r}]"),
-        (Some(p), None) => p.clone(),
-        (None, Some(r)) => r.clone(),
+        (Some(p), None) => p.to_string(),
+        (None, Some(r)) => r.to_string(),
         (None, None) => report.target.name.clone(),
     };
     if let Some(l) = &loc.layer {
@@ -439,9 +440,9 @@ fn malware(out: &mut String, findings: &[&Finding], o: &RenderOptions) {
             ];
             if with_layers {
                 if let Some(l) = &f.location.layer {
-                    layers.insert(l.index, l);
+                    layers.insert(l.index, &**l);
                 }
-                cells.push(layer_cell(f.location.layer.as_ref()));
+                cells.push(layer_cell(f.location.layer.as_deref()));
             }
             cells.push(Cell::new(&f.message));
             cells
@@ -752,11 +753,11 @@ mod tests {
         properties.insert("installedVersion".to_owned(), p.version.clone().into());
         Finding {
             kind: FindingKind::Vulnerability,
-            id: id.into(),
+            id: id.to_owned().into(),
             name: None,
             severity,
-            title: format!("{id} in {}", p.name),
-            message: String::new(),
+            title: format!("{id} in {}", p.name).into(),
+            message: String::new().into(),
             location: Location::default(),
             evidence: None,
             references: Vec::new(),

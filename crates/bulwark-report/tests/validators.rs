@@ -44,13 +44,13 @@ fn pkg(
 fn vuln(id: &str, severity: Severity, props: &[(&str, &str)], path: Option<&str>) -> Finding {
     Finding {
         kind: FindingKind::Vulnerability,
-        id: id.into(),
+        id: id.to_owned().into(),
         name: None,
         severity,
-        title: format!("{id}: memory corruption in <parser> & \"friends\""),
-        message: String::new(),
+        title: format!("{id}: memory corruption in <parser> & \"friends\"").into(),
+        message: String::new().into(),
         location: Location {
-            path: path.map(str::to_owned),
+            path: path.map(str::to_owned).map(Into::into),
             ..Location::default()
         },
         evidence: None,
@@ -69,10 +69,10 @@ fn vuln(id: &str, severity: Severity, props: &[(&str, &str)], path: Option<&str>
 fn misconfig(id: &str, name: &str, severity: Severity, location: Location) -> Finding {
     Finding {
         kind: FindingKind::Misconfiguration,
-        id: id.into(),
-        name: Some(name.into()),
+        id: id.to_owned().into(),
+        name: Some(name.to_owned().into()),
         severity,
-        title: format!("{name}: container runs with <privileges> & 'more'"),
+        title: format!("{name}: container runs with <privileges> & 'more'").into(),
         message: "Set securityContext.privileged to false.\u{1b}[31m (escape)".into(),
         location,
         evidence: Some("privileged: true".into()),
@@ -290,7 +290,7 @@ fn image_report() -> Report {
             title: "AWS access key".into(),
             message: "AWS access key id found".into(),
             location: Location {
-                layer: Some(layers[2].clone()),
+                layer: Some(Box::new(layers[2].clone())),
                 ..Location::file("/app/config/.env").with_line(12, Some(5))
             },
             evidence: Some("AKIA****************".into()),

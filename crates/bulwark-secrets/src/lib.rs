@@ -728,11 +728,11 @@ impl Scanner {
     ) -> Finding {
         Finding {
             kind: FindingKind::Secret,
-            id: rule.id.clone(),
-            name: Some(rule.id.clone()),
+            id: rule.id.clone().into(),
+            name: Some(rule.id.clone().into()),
             severity: rule.severity,
-            title: rule.title.clone(),
-            message: format!("{} found in {path}", rule.title),
+            title: rule.title.clone().into(),
+            message: format!("{} found in {path}", rule.title).into(),
             location: Location::file(path).with_line(
                 u32::try_from(line).unwrap_or(u32::MAX),
                 col.map(|c| u32::try_from(c).unwrap_or(u32::MAX)),

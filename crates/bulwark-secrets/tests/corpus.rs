@@ -66,7 +66,7 @@ fn precision_and_recall() {
             .to_string_lossy()
             .replace('\\', "/");
         for f in scanner.scan(&rel, &std::fs::read(p).unwrap()) {
-            let key = (rel.clone(), f.location.line.unwrap(), f.id.clone());
+            let key = (rel.clone(), f.location.line.unwrap(), f.id.to_string());
             if labels.contains(&key) {
                 found.insert(key);
             } else {

@@ -44,7 +44,7 @@ fn every_rule_finds_its_own_example() {
             } else {
                 scanner.scan("config/app.env", format!("{text}\n").as_bytes())
             };
-            let ids: Vec<&str> = findings.iter().map(|f| f.id.as_str()).collect();
+            let ids: Vec<&str> = findings.iter().map(|f| f.id.as_ref()).collect();
             if ids != [r.id] {
                 failures.push(format!("{}: {ids:?} on {text:?}", r.id));
                 break;
@@ -66,7 +66,7 @@ fn ids_at(path: &str, text: &str) -> Vec<String> {
         .get_or_init(|| Scanner::new(Config::default()).unwrap())
         .scan(path, text.as_bytes())
         .into_iter()
-        .map(|f| f.id)
+        .map(|f| f.id.into_owned())
         .collect()
 }
 

@@ -123,8 +123,8 @@ impl ImageFs {
 
     fn location(&self, index: usize, path: &str) -> Location {
         Location {
-            path: Some(format!("/{path}")),
-            layer: self.layers.get(index).cloned(),
+            path: Some(format!("/{path}").into()),
+            layer: self.layers.get(index).cloned().map(Box::new),
             ..Location::default()
         }
     }
@@ -416,8 +416,10 @@ impl ImageFs {
             .get(path.trim_start_matches('/'))
             .map(|n| n.layer);
         let location = Location {
-            path: Some(format!("/{}", path.trim_start_matches('/'))),
-            layer: layer.and_then(|i| self.layers.get(i).cloned()),
+            path: Some(format!("/{}", path.trim_start_matches('/')).into()),
+            layer: layer
+                .and_then(|i| self.layers.get(i).cloned())
+                .map(Box::new),
             ..Location::default()
         };
         self.diagnostics

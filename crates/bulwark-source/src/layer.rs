@@ -385,8 +385,8 @@ fn walk_entries<R: Read>(
     out: &mut LayerContents,
 ) -> io::Result<()> {
     let loc = |path: &str| Location {
-        path: Some(format!("/{path}")),
-        layer: Some(layer.clone()),
+        path: Some(format!("/{path}").into()),
+        layer: Some(Box::new(layer.clone())),
         ..Location::default()
     };
     let mut seen: HashMap<String, usize> = HashMap::new();

@@ -389,7 +389,7 @@ pub fn catalog(fs: &ImageFs, os_packages: &[Package], diags: &mut Vec<Diagnostic
             all.push((p, lock));
         }
         for mut d in out.diags {
-            d.location.layer = fs.layers.get(node.layer).cloned();
+            d.location.layer = fs.layers.get(node.layer).cloned().map(Box::new);
             diags.push(d);
         }
     }

@@ -52,8 +52,8 @@ pub fn catalog(fs: &ImageFs, distro: Option<&Distro>, diags: &mut Vec<Diagnostic
                 diags.push(Diagnostic::error(
                     format!("cannot read the rpm database: {e}"),
                     Location {
-                        path: Some(format!("/{path}")),
-                        layer: l,
+                        path: Some(format!("/{path}").into()),
+                        layer: l.map(Box::new),
                         ..Location::default()
                     },
                 ));

@@ -13,7 +13,7 @@ pub fn score(obj: &Object<'_>, findings: &[Finding]) -> i32 {
     let mut score = 0i32;
     let mut seen: Vec<&str> = Vec::new();
     for f in findings {
-        if seen.contains(&f.id.as_str()) {
+        if seen.contains(&&*f.id) {
             continue;
         }
         seen.push(&f.id);

@@ -71,7 +71,7 @@ impl<'a> LayerSecrets<'a> {
             return;
         }
         for x in &mut f {
-            x.location.layer = Some(layer.clone());
+            x.location.layer = Some(Box::new(layer.clone()));
         }
         self.found
             .lock()
@@ -99,7 +99,7 @@ impl<'a> LayerSecrets<'a> {
                     .insert("removedInLaterLayer".into(), serde_json::Value::Bool(true));
                 f.message = format!("{} (the file is deleted or replaced by a later layer, but still ships in layer {})", f.message, layer.index)
                     .trim_start_matches(' ')
-                    .to_string();
+                    .into();
             }
         }
         found.sort_by(|a, b| {
@@ -224,17 +224,18 @@ impl ManifestSecrets<'_> {
                     bulwark_secrets::redact(&secret)
                 });
                 f.location = Location {
-                    resource: Some(v.resource.clone()),
-                    ..Location::file(&v.path).with_line(v.line, Some(v.column))
+                    resource: Some(v.resource.as_str().into()),
+                    ..Location::file(v.path.as_str()).with_line(v.line, Some(v.column))
                 };
                 let pointer = v.pointer();
-                f.message = format!("found in {} {pointer}", v.resource);
+                let mut message = format!("found in {} {pointer}", v.resource);
                 if v.field.in_secret_object() {
-                    f.message.push_str(
+                    message.push_str(
                         " (a Secret manifest holds its values in clear: base64 is an encoding, not encryption; \
                          keep it out of version control or encrypt it with SOPS, Sealed Secrets or External Secrets)",
                     );
                 }
+                f.message = message.into();
                 let p = &mut f.properties;
                 p.insert("key".into(), v.key.clone().into());
                 p.insert("field".into(), pointer.into());

@@ -90,8 +90,8 @@ pub(crate) fn check(
         let layer_ref = layers.get(layer).cloned();
         if paths.len() > GROUP_THRESHOLD {
             let loc = Location {
-                path: Some(format!("/{top}")),
-                layer: layer_ref,
+                path: Some(format!("/{top}").into()),
+                layer: layer_ref.map(Box::new),
                 ..Location::default()
             };
             let mut f = META.finding(
@@ -115,8 +115,8 @@ pub(crate) fn check(
         } else {
             for p in paths {
                 let loc = Location {
-                    path: Some(format!("/{p}")),
-                    layer: layer_ref.clone(),
+                    path: Some(format!("/{p}").into()),
+                    layer: layer_ref.clone().map(Box::new),
                     ..Location::default()
                 };
                 out.push(META.finding(

@@ -70,8 +70,8 @@ fn check(cx: &ImageCx<'_>, out: &mut Vec<Finding>) {
         let base = rest.split_whitespace().next().unwrap_or("");
         if floating(base) && label != Some(base) {
             let loc = Location {
-                resource: Some(format!("history[{i}]")),
-                layer: layer.and_then(|l| cx.layers.get(l).cloned()),
+                resource: Some(format!("history[{i}]").into()),
+                layer: layer.and_then(|l| cx.layers.get(l).cloned()).map(Box::new),
                 ..Location::default()
             };
             out.push(META.finding(format!("base image {base} is not pinned to a version"), loc));

@@ -58,8 +58,8 @@ fn check(cx: &ImageCx<'_>, out: &mut Vec<Finding>) {
         }
         if let Some(url) = words.find(|w| w.starts_with("http://") || w.starts_with("https://")) {
             let loc = Location {
-                resource: Some(format!("history[{i}]")),
-                layer: layer.and_then(|l| cx.layers.get(l).cloned()),
+                resource: Some(format!("history[{i}]").into()),
+                layer: layer.and_then(|l| cx.layers.get(l).cloned()).map(Box::new),
                 ..Location::default()
             };
             let mut f = META.finding(format!("layer added with ADD from {url}"), loc);
