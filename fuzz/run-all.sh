@@ -24,6 +24,8 @@ for t in "${targets[@]}"; do
   fi
   commit=$(git rev-parse --short=12 HEAD)
   mkdir -p "corpus/$t"
+  # A target that needs a structured seed to get anywhere has a script in seeds/.
+  if [ -x "seeds/$t.sh" ]; then "seeds/$t.sh" "$PWD/corpus/$t"; fi
   log=$(mktemp)
   start=$(date +%s)
   if cargo +nightly fuzz run -O "$t" "corpus/$t" -- -max_total_time="$secs" -rss_limit_mb=2048 \
