@@ -65,7 +65,8 @@ set -e
 echo "./demo.sh: exit 0 in $((SECONDS - t0)) s" >&2
 # The demo convinces: no warning before its first table (feed data problems are one summary line, which says
 # "skipped"), and no escape codes when its output is not a terminal.
-first_table="$(grep -n '┌' "$tmp/demo.log" | head -1 | cut -d: -f1)"
+# `grep -m1`, not `grep | head -1`: under pipefail, head closing the pipe early kills grep with SIGPIPE (exit 141).
+first_table="$(grep -n -m1 '┌' "$tmp/demo.log" | cut -d: -f1)"
 [[ -n "$first_table" ]] || fail "./demo.sh printed no table"
 if head -n "$first_table" "$tmp/demo.log" | grep -i 'warning' | grep -v 'record(s) skipped' >&2; then
     fail "./demo.sh printed warnings before its first table"
