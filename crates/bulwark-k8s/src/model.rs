@@ -473,8 +473,6 @@ pub struct NamespaceInfo {
 #[derive(Debug, Default)]
 pub struct Cluster {
     pub namespaces: HashMap<String, NamespaceInfo>,
-    /// Per namespace: pod selectors of NetworkPolicies (`None` selector = selects nothing parsable).
-    pub network_policies: HashMap<String, Vec<Selector>>,
     /// Per namespace: pod label sets of workloads.
     pub pod_labels: HashMap<String, Vec<Vec<(String, String)>>>,
     /// Exposure of workloads: (namespace, selector) of Services by type, and Ingress backends.

@@ -54,14 +54,6 @@ pub fn gather(objects: &[Object<'_>]) -> Cluster {
                     },
                 );
             }
-            "NetworkPolicy" => {
-                if let Some(sel) = doc.path(o.node, &["spec", "podSelector"]) {
-                    c.network_policies
-                        .entry(ns)
-                        .or_default()
-                        .push(selector(doc, sel, false));
-                }
-            }
             "Service" => {
                 let spec = doc.get(o.node, "spec");
                 let type_ = spec
