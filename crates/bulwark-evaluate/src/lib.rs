@@ -421,28 +421,7 @@ pub fn apply(
         if reason.is_none()
             && let Some(ig) = ignore
         {
-            let mut expired_hits = Vec::new();
-            for (n, e) in ig.entries.iter().enumerate() {
-                if e.matches(&view) {
-                    if e.is_expired(today) {
-                        expired_hits.push(n);
-                    } else {
-                        reason = Some(format!(
-                            "{}:{}: {}",
-                            ig.source,
-                            e.line,
-                            e.reason.as_deref().unwrap_or("ignored")
-                        ));
-                        break;
-                    }
-                }
-            }
-            // Only findings that no other entry suppresses are "reported again".
-            if reason.is_none() {
-                for n in expired_hits {
-                    ignore_hits[n] += 1;
-                }
-            }
+            reason = ignore_reason(ig, &view, today, &mut ignore_hits);
         }
         drop(view);
         if let Some(reason) = reason {
@@ -472,22 +451,7 @@ pub fn apply(
     eval.filtered = before - kept.len();
 
     if let Some(ig) = ignore {
-        for (e, hits) in ig.entries.iter().zip(&ignore_hits) {
-            if let (true, Some(exp)) = (e.is_expired(today), e.expires) {
-                let again = if *hits > 0 {
-                    format!("; {hits} matching finding(s) are reported again")
-                } else {
-                    String::new()
-                };
-                eval.diagnostics.push(Diagnostic::warning(
-                    format!(
-                        "ignore entry {} expired on {exp}; it no longer suppresses findings{again}",
-                        e.describe(&ig.source)
-                    ),
-                    Location::file(ig.source.as_str()).with_line(line_u32(e.line), None),
-                ));
-            }
-        }
+        expired_entries(ig, &ignore_hits, today, &mut eval.diagnostics);
     }
 
     // Only the "does not apply" explanations of VEX statements need every purl of the report.
@@ -570,6 +534,122 @@ pub fn apply(
     report.findings = kept;
     report.diagnostics.extend(eval.diagnostics.iter().cloned());
     eval
+}
+
+/// The ignore entry that suppresses a finding, as the reason `file:line: reason`. Expired entries that match are
+/// counted in `hits` (by entry) when no live entry suppresses the finding: they are "reported again".
+fn ignore_reason(
+    ig: &IgnoreFile,
+    view: &FindingView<'_>,
+    today: Date,
+    hits: &mut [usize],
+) -> Option<String> {
+    let mut expired_hits = Vec::new();
+    for (n, e) in ig.entries.iter().enumerate() {
+        if e.matches(view) {
+            if e.is_expired(today) {
+                expired_hits.push(n);
+            } else {
+                return Some(format!(
+                    "{}:{}: {}",
+                    ig.source,
+                    e.line,
+                    e.reason.as_deref().unwrap_or("ignored")
+                ));
+            }
+        }
+    }
+    for n in expired_hits {
+        hits[n] += 1;
+    }
+    None
+}
+
+/// One warning per expired ignore entry, with how many findings it would have suppressed.
+fn expired_entries(ig: &IgnoreFile, hits: &[usize], today: Date, out: &mut Vec<Diagnostic>) {
+    for (e, hits) in ig.entries.iter().zip(hits) {
+        if let (true, Some(exp)) = (e.is_expired(today), e.expires) {
+            let again = if *hits > 0 {
+                format!("; {hits} matching finding(s) are reported again")
+            } else {
+                String::new()
+            };
+            out.push(Diagnostic::warning(
+                format!(
+                    "ignore entry {} expired on {exp}; it no longer suppresses findings{again}",
+                    e.describe(&ig.source)
+                ),
+                Location::file(ig.source.as_str()).with_line(line_u32(e.line), None),
+            ));
+        }
+    }
+}
+
+/// What [`Judge::judge`] decided for one finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fate {
+    Keep,
+    /// Dropped by the filters.
+    Filtered,
+    /// Suppressed by the ignore file, with the reason (`file:line: reason`).
+    Suppressed(String),
+}
+
+/// The ignore file and the filters of [`apply`], one finding at a time, for findings that are streamed to the
+/// output rather than held in a report (a Kubernetes scan of 100,000 Pods: red team #16). No VEX: statements are
+/// about vulnerabilities, which streamed scans do not produce. Judging a finding twice counts it twice: use a
+/// fresh judge per pass.
+pub struct Judge<'a> {
+    filters: &'a Filters,
+    ignore: Option<&'a IgnoreFile>,
+    today: Date,
+    ignore_hits: Vec<usize>,
+    /// Findings dropped by the filters so far.
+    pub filtered: usize,
+    /// Findings suppressed by the ignore file so far.
+    pub suppressed: usize,
+}
+
+impl<'a> Judge<'a> {
+    #[must_use]
+    pub fn new(filters: &'a Filters, ignore: Option<&'a IgnoreFile>, today: Date) -> Self {
+        Self {
+            filters,
+            ignore,
+            today,
+            ignore_hits: vec![0; ignore.map_or(0, |i| i.entries.len())],
+            filtered: 0,
+            suppressed: 0,
+        }
+    }
+
+    /// Suppressed by the ignore file first (as [`apply`] does: its diagnostics do not depend on the filters),
+    /// then filtered.
+    pub fn judge(&mut self, f: &Finding) -> Fate {
+        let view = FindingView::new(f);
+        if let Some(ig) = self.ignore
+            && let Some(reason) = ignore_reason(ig, &view, self.today, &mut self.ignore_hits)
+        {
+            self.suppressed += 1;
+            return Fate::Suppressed(reason);
+        }
+        if self.filters.keeps(&view) {
+            Fate::Keep
+        } else {
+            self.filtered += 1;
+            Fate::Filtered
+        }
+    }
+
+    /// The warnings [`apply`] would add: expired ignore entries, with the findings they no longer suppress.
+    #[must_use]
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        if let Some(ig) = self.ignore {
+            expired_entries(ig, &self.ignore_hits, self.today, &mut out);
+        }
+        out
+    }
 }
 
 fn line_u32(line: usize) -> u32 {

@@ -223,56 +223,91 @@ pub struct Compliance {
 }
 
 pub(crate) fn summarise(framework: Framework, findings: &[Finding]) -> Compliance {
-    let mut controls: BTreeMap<String, ControlStatus> = BTreeMap::new();
-    for r in RULES {
-        let m = r.meta();
-        let ids: Vec<String> = match framework {
-            Framework::PssBaseline => m
-                .pss
-                .filter(|p| p.level == Level::Baseline)
-                .map(|p| vec![p.control.to_string()])
-                .unwrap_or_default(),
-            Framework::PssRestricted => m
-                .pss
-                .map(|p| vec![p.control.to_string()])
-                .unwrap_or_default(),
-            Framework::Cis => m.cis.iter().map(|s| (*s).to_string()).collect(),
-            Framework::Nsa => m.nsa.iter().map(|s| (*s).to_string()).collect(),
-            Framework::Nist800190 => m.nist.iter().map(|s| (*s).to_string()).collect(),
-            Framework::PciDss => m.pci.iter().map(|s| (*s).to_string()).collect(),
-        };
-        let n = findings
-            .iter()
-            .filter(|f| f.id == m.id)
-            .filter(|f| {
-                // Under pss-baseline, only hits at baseline level count (procMount with user namespaces is
-                // restricted-only).
-                framework != Framework::PssBaseline
-                    || f.property("pss")
-                        .and_then(|p| p.get("level"))
-                        .and_then(|l| l.as_str())
-                        != Some("restricted")
-            })
-            .count();
-        for id in ids {
-            let c = controls.entry(id.clone()).or_insert_with(|| ControlStatus {
-                control: id,
-                rules: Vec::new(),
-                failed: false,
-                findings: 0,
-            });
-            c.rules.push(m.id.to_string());
-            c.findings += n;
-            c.failed |= n > 0;
+    let mut t = ComplianceTally::new(framework);
+    for f in findings {
+        t.add(f);
+    }
+    t.finish()
+}
+
+/// A compliance summary built one finding at a time, for findings that stream past (see
+/// [`crate::Checker::findings`]).
+#[derive(Debug, Clone)]
+pub struct ComplianceTally {
+    framework: Framework,
+    /// Findings per rule id.
+    counts: HashMap<String, usize>,
+}
+
+impl ComplianceTally {
+    #[must_use]
+    pub fn new(framework: Framework) -> Self {
+        Self {
+            framework,
+            counts: HashMap::new(),
         }
     }
-    let controls: Vec<ControlStatus> = controls.into_values().collect();
-    let failed = controls.iter().filter(|c| c.failed).count();
-    Compliance {
-        framework,
-        passed: controls.len() - failed,
-        failed,
-        controls,
+
+    pub fn add(&mut self, f: &Finding) {
+        // Under pss-baseline, only hits at baseline level count (procMount with user namespaces is
+        // restricted-only).
+        if self.framework == Framework::PssBaseline
+            && f.property("pss")
+                .and_then(|p| p.get("level"))
+                .and_then(|l| l.as_str())
+                == Some("restricted")
+        {
+            return;
+        }
+        if let Some(n) = self.counts.get_mut(&*f.id) {
+            *n += 1;
+        } else {
+            self.counts.insert(f.id.to_string(), 1);
+        }
+    }
+
+    #[must_use]
+    pub fn finish(self) -> Compliance {
+        let framework = self.framework;
+        let mut controls: BTreeMap<String, ControlStatus> = BTreeMap::new();
+        for r in RULES {
+            let m = r.meta();
+            let ids: Vec<String> = match framework {
+                Framework::PssBaseline => m
+                    .pss
+                    .filter(|p| p.level == Level::Baseline)
+                    .map(|p| vec![p.control.to_string()])
+                    .unwrap_or_default(),
+                Framework::PssRestricted => m
+                    .pss
+                    .map(|p| vec![p.control.to_string()])
+                    .unwrap_or_default(),
+                Framework::Cis => m.cis.iter().map(|s| (*s).to_string()).collect(),
+                Framework::Nsa => m.nsa.iter().map(|s| (*s).to_string()).collect(),
+                Framework::Nist800190 => m.nist.iter().map(|s| (*s).to_string()).collect(),
+                Framework::PciDss => m.pci.iter().map(|s| (*s).to_string()).collect(),
+            };
+            let n = self.counts.get(m.id).copied().unwrap_or(0);
+            for id in ids {
+                let c = controls.entry(id.clone()).or_insert_with(|| ControlStatus {
+                    control: id,
+                    rules: Vec::new(),
+                    failed: false,
+                    findings: 0,
+                });
+                c.rules.push(m.id.to_string());
+                c.findings += n;
+                c.failed |= n > 0;
+            }
+        }
+        let controls: Vec<ControlStatus> = controls.into_values().collect();
+        let failed = controls.iter().filter(|c| c.failed).count();
+        Compliance {
+            framework,
+            passed: controls.len() - failed,
+            failed,
+            controls,
+        }
     }
 }
 

@@ -16,7 +16,6 @@
 #![forbid(unsafe_code)]
 
 mod compliance;
-pub mod ignore;
 mod input;
 pub mod model;
 pub mod pss;
@@ -34,7 +33,7 @@ use bulwark_types::{Diagnostic, Finding, FindingKind, Location, Severity};
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use compliance::{Compliance, ControlStatus, Framework};
+pub use compliance::{Compliance, ComplianceTally, ControlStatus, Framework};
 pub use input::{Input, find_tool};
 use model::{Cluster, Object, TypeProblem};
 use rule::{Cx, Hit, Rule, RuleMeta};
@@ -69,12 +68,6 @@ pub struct ScanOptions {
     pub only_rules: Vec<String>,
     /// Severity overrides by rule id or name.
     pub severity: HashMap<String, Severity>,
-    /// Entries of an ignore file ([`ignore::parse`]).
-    pub ignores: Vec<ignore::IgnoreEntry>,
-    /// Where the ignore entries came from, for diagnostics.
-    pub ignore_file: Option<String>,
-    /// Today, in days since 1970-01-01, for ignore expiry (tests pin it).
-    pub today: i64,
     /// Collect the values that may hold credentials into [`K8sScan::values`] (see [`values`]).
     pub collect_values: bool,
     /// Run the manifest rules (off when only the values are wanted).
@@ -94,9 +87,6 @@ impl Default for ScanOptions {
             max_file_size: 32 * 1024 * 1024,
             only_rules: Vec::new(),
             severity: HashMap::new(),
-            ignores: Vec::new(),
-            ignore_file: None,
-            today: ignore::today(),
             collect_values: false,
             run_rules: true,
             k8s_version: pss::LATEST,
@@ -286,8 +276,12 @@ fn parse_bytes(path: String, data: &[u8], opts: &ScanOptions) -> Parsed {
 /// Scans manifests. Findings and input problems are data in the result; `Err` only when an input could not be
 /// obtained at all (a missing path, a missing `helm`).
 pub fn scan(inputs: &[Input], opts: &ScanOptions) -> Result<K8sScan, K8sError> {
-    let mut sources = Vec::new();
-    input::expand(inputs, opts.max_file_size, &mut sources)?;
+    let m = load(inputs, opts)?;
+    Ok(evaluate(&m.parsed, opts))
+}
+
+/// `--rules` and `--include` name rules or groups that exist.
+fn check_rule_options(opts: &ScanOptions) -> Result<(), K8sError> {
     for r in &opts.only_rules {
         if rule_by_id_or_name(r).is_none() && !rules::GROUPS.iter().any(|(g, _)| g == r) {
             return Err(K8sError::Option(format!("unknown rule '{r}'")));
@@ -305,11 +299,30 @@ pub fn scan(inputs: &[Input], opts: &ScanOptions) -> Result<K8sScan, K8sError> {
             )));
         }
     }
-    let parsed: Vec<Parsed> = sources
-        .into_par_iter()
-        .map(|s| parse_source(s, opts))
-        .collect();
-    Ok(evaluate(&parsed, opts))
+    Ok(())
+}
+
+/// The rules that run: optional ones (best practices) only when named by `--rules` or included by `--include`.
+fn active_rules(opts: &ScanOptions) -> Vec<&'static dyn Rule> {
+    let named = |list: &[String], r: &dyn Rule| {
+        list.iter().any(|o| {
+            o.eq_ignore_ascii_case(r.meta().id)
+                || o == r.meta().name
+                || rules::group_of(r.meta().id).is_some_and(|g| g == o)
+        })
+    };
+    RULES
+        .iter()
+        .copied()
+        .filter(|r| {
+            opts.run_rules
+                && if opts.only_rules.is_empty() {
+                    rules::group_of(r.meta().id).is_none() || named(&opts.include, *r)
+                } else {
+                    named(&opts.only_rules, *r)
+                }
+        })
+        .collect()
 }
 
 /// Scans one in-memory buffer (the fuzz target's entry point).
@@ -396,147 +409,272 @@ fn unread_pod_spec(
 }
 
 fn evaluate(parsed: &[Parsed], opts: &ScanOptions) -> K8sScan {
-    let mut result = K8sScan {
-        files: parsed.len(),
-        ..K8sScan::default()
-    };
-    result.documents = parsed.iter().map(|p| p.docs.len()).sum();
-    for p in parsed {
-        result.diagnostics.extend(p.diagnostics.iter().cloned());
-    }
-    let mut problems = Vec::new();
-    let objects = collect_objects(parsed, &mut problems, &mut result.diagnostics);
-    // Every object stays (the API-version and dangling-reference rules look at all of them); the count is of the
-    // objects the model checks: known kinds and anything with a pod template.
-    result.objects = objects
-        .iter()
-        .filter(|o| o.known || o.pod.is_some())
-        .count();
-    for (fi, doc, t) in problems {
-        result
-            .diagnostics
-            .push(type_diagnostic(&parsed[fi].path, doc, &t));
-    }
-    let mut cluster = rules::cross::gather(&objects);
-    model::gather_policies(&objects, &mut cluster);
-    for e in opts.ignores.iter().filter(|e| e.expired(opts.today)) {
-        let mut loc = Location::file(
-            opts.ignore_file
-                .clone()
-                .unwrap_or_else(|| "ignore file".into()),
-        );
-        loc.line = Some(e.line);
-        result.diagnostics.push(Diagnostic::warning(
-            format!(
-                "ignore entry for {} has expired; it no longer applies",
-                e.rule
-            ),
-            loc,
-        ));
-    }
-
-    // Rule index by kind.
-    // Optional rules (best practices) run when named by `--rules` or included by `--include`.
-    let named = |list: &[String], r: &dyn Rule| {
-        list.iter().any(|o| {
-            o.eq_ignore_ascii_case(r.meta().id)
-                || o == r.meta().name
-                || rules::group_of(r.meta().id).is_some_and(|g| g == o)
-        })
-    };
-    let active: Vec<&'static dyn Rule> = RULES
-        .iter()
-        .copied()
-        .filter(|r| {
-            opts.run_rules
-                && if opts.only_rules.is_empty() {
-                    rules::group_of(r.meta().id).is_none() || named(&opts.include, *r)
-                } else {
-                    named(&opts.only_rules, *r)
-                }
-        })
-        .collect();
-    // Rule index: by kind, whether the model knows the kind, and whether the object carries a pod template (a
-    // custom resource with one gets every workload rule; kinds the model does not know get `Targets::All` rules).
-    let mut by_kind: HashMap<(&str, bool, bool), Vec<&'static dyn Rule>> = HashMap::new();
-    for o in &objects {
-        by_kind
-            .entry((o.kind.as_str(), o.known, o.pod.is_some()))
-            .or_insert_with(|| {
-                active
-                    .iter()
-                    .copied()
-                    .filter(|r| r.meta().targets.applies(o))
-                    .collect()
-            });
-    }
-
-    let shared = compliance::RuleProperties::default();
-    let texts = Messages::default();
-    // Slice by slice, so that only one slice's per-object results exist beside the findings gathered so far
-    // (100,000 Pods make 1.5 million findings, which were held twice).
-    for slice in objects.chunks(OBJECTS_PER_SLICE) {
-        let per_object: Vec<ObjectResult> = slice
-            .par_iter()
-            .map(|obj| {
-                check_object(
-                    obj,
-                    &cluster,
-                    by_kind
-                        .get(&(obj.kind.as_str(), obj.known, obj.pod.is_some()))
-                        .map_or(&[][..], Vec::as_slice),
-                    opts,
-                    &shared,
-                    &texts,
-                )
-            })
-            .collect();
-        if result.findings.is_empty() {
+    let checker = Checker::new(parsed, opts);
+    let mut stream = checker.findings();
+    let mut findings = Vec::new();
+    while let Some(slice) = stream.next_slice() {
+        if findings.is_empty() {
             // Room for all the findings the first slice's rate predicts: growing by doubling copies the list
             // (1.5 million findings: the old and the new buffer both resident at the peak). Only a hint: when the
             // room cannot be had, the list grows as before.
-            let first: usize = per_object.iter().map(|r| r.0.len()).sum();
-            let _ = result
-                .findings
-                .try_reserve(first.saturating_mul(objects.len()) / slice.len());
+            let _ = findings.try_reserve(stream.expected_total(slice.len()));
         }
-        for (f, d, w, s) in per_object {
-            result.findings.extend(f);
-            result.diagnostics.extend(d);
-            if let Some(w) = w {
-                if let Some(rbac) = cluster.sa_permissions.get(&w.service_account)
-                    && !result.service_accounts.contains_key(&w.service_account)
-                {
-                    result
-                        .service_accounts
-                        .insert(w.service_account.clone(), rbac.clone());
-                }
-                result.workloads.push(w);
-            }
-            result.suppressed += s;
-        }
+        findings.extend(slice);
     }
-    if opts.collect_values {
-        for obj in objects.iter().filter(|o| o.known) {
-            let ignore = ignored_rules(obj);
-            values::collect(obj, &ignore, &mut result.values, &mut result.diagnostics);
-        }
-    }
-    sort_findings(&mut result.findings);
-    result.diagnostics.sort_by(|a, b| {
-        (&a.location.path, a.location.line).cmp(&(&b.location.path, b.location.line))
-    });
-    result.diagnostics.dedup();
+    let mut result = stream.finish();
+    result.findings = findings;
+    result.values = checker.base.values;
     result
 }
 
-/// Objects checked in parallel at a time.
-const OBJECTS_PER_SLICE: usize = 4096;
+/// Parsed manifests, loaded once and checked as many times as the caller needs (a streamed report checks
+/// twice: once for the totals that come before the findings, once to write them).
+pub struct Manifests {
+    parsed: Vec<Parsed>,
+}
 
-/// Sorts findings by file, line, column and rule id, keeping the order of equal ones, as `sort_by` does but
-/// without its scratch copy of half the list (250 MB for 1.5 million findings): indices are sorted, then the
-/// findings are moved along the cycles of that permutation.
-pub fn sort_findings(findings: &mut [Finding]) {
+/// Reads and parses the inputs (files, directories, Helm charts, kustomizations) without checking them.
+pub fn load(inputs: &[Input], opts: &ScanOptions) -> Result<Manifests, K8sError> {
+    let mut sources = Vec::new();
+    input::expand(inputs, opts.max_file_size, &mut sources)?;
+    check_rule_options(opts)?;
+    let parsed: Vec<Parsed> = sources
+        .into_par_iter()
+        .map(|s| parse_source(s, opts))
+        .collect();
+    Ok(Manifests { parsed })
+}
+
+impl Manifests {
+    /// The objects of every document, indexed for the cross-object rules, ready to check.
+    #[must_use]
+    pub fn checker<'a>(&'a self, opts: &'a ScanOptions) -> Checker<'a> {
+        Checker::new(&self.parsed, opts)
+    }
+}
+
+/// Objects and the cluster index built from them. [`Checker::findings`] checks them slice by slice, in report
+/// order, so that a writer can stream the findings instead of holding them all (red team #16: 100,000 Pods
+/// make 1.5 million findings).
+pub struct Checker<'a> {
+    opts: &'a ScanOptions,
+    objects: Vec<Object<'a>>,
+    /// Indices into `objects` in report order: by file name, then position in the file.
+    order: Vec<usize>,
+    cluster: Cluster,
+    /// The rules that apply to each object: an index into `rule_sets`, by object.
+    rules_of: Vec<usize>,
+    rule_sets: Vec<Vec<&'static dyn Rule>>,
+    /// Everything but the per-object results: counts, parse and type diagnostics, values.
+    base: K8sScan,
+    shared: compliance::RuleProperties,
+    texts: Messages,
+}
+
+impl<'a> Checker<'a> {
+    fn new(parsed: &'a [Parsed], opts: &'a ScanOptions) -> Self {
+        let mut result = K8sScan {
+            files: parsed.len(),
+            ..K8sScan::default()
+        };
+        result.documents = parsed.iter().map(|p| p.docs.len()).sum();
+        for p in parsed {
+            result.diagnostics.extend(p.diagnostics.iter().cloned());
+        }
+        let mut problems = Vec::new();
+        let objects = collect_objects(parsed, &mut problems, &mut result.diagnostics);
+        // Every object stays (the API-version and dangling-reference rules look at all of them); the count is of
+        // the objects the model checks: known kinds and anything with a pod template.
+        result.objects = objects
+            .iter()
+            .filter(|o| o.known || o.pod.is_some())
+            .count();
+        for (fi, doc, t) in problems {
+            result
+                .diagnostics
+                .push(type_diagnostic(&parsed[fi].path, doc, &t));
+        }
+        let mut cluster = rules::cross::gather(&objects);
+        model::gather_policies(&objects, &mut cluster);
+        let active = active_rules(opts);
+        // Rule sets: by kind, whether the model knows the kind, and whether the object carries a pod template (a
+        // custom resource with one gets every workload rule; kinds the model does not know get `Targets::All`
+        // rules).
+        let mut rule_sets: Vec<Vec<&'static dyn Rule>> = Vec::new();
+        let rules_of: Vec<usize> = {
+            let mut index: HashMap<(&str, bool, bool), usize> = HashMap::new();
+            objects
+                .iter()
+                .map(|o| {
+                    *index
+                        .entry((o.kind.as_str(), o.known, o.pod.is_some()))
+                        .or_insert_with(|| {
+                            rule_sets.push(
+                                active
+                                    .iter()
+                                    .copied()
+                                    .filter(|r| r.meta().targets.applies(o))
+                                    .collect(),
+                            );
+                            rule_sets.len() - 1
+                        })
+                })
+                .collect()
+        };
+        if opts.collect_values {
+            for obj in objects.iter().filter(|o| o.known) {
+                let ignore = ignored_rules(obj);
+                values::collect(obj, &ignore, &mut result.values, &mut result.diagnostics);
+            }
+        }
+        // Findings sort by file name, then line: objects in that order give their findings in that order (a
+        // finding points inside its own document).
+        let mut order: Vec<usize> = (0..objects.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (oa, ob) = (&objects[a], &objects[b]);
+            oa.path.cmp(ob.path).then_with(|| {
+                oa.doc
+                    .node(oa.anchor)
+                    .line
+                    .cmp(&ob.doc.node(ob.anchor).line)
+            })
+        });
+        Self {
+            opts,
+            rules_of,
+            rule_sets,
+            objects,
+            order,
+            cluster,
+            base: result,
+            shared: compliance::RuleProperties::default(),
+            texts: Messages::default(),
+        }
+    }
+}
+impl<'a> Checker<'a> {
+    /// The values that may hold credentials (when [`ScanOptions::collect_values`] is set).
+    #[must_use]
+    pub fn values(&self) -> &[values::ManifestValue] {
+        &self.base.values
+    }
+
+    /// A pass over every object. Each call checks again from the start.
+    #[must_use]
+    pub fn findings(&self) -> FindingStream<'_, 'a> {
+        let result = K8sScan {
+            files: self.base.files,
+            documents: self.base.documents,
+            objects: self.base.objects,
+            diagnostics: self.base.diagnostics.clone(),
+            ..K8sScan::default()
+        };
+        FindingStream {
+            checker: self,
+            next: 0,
+            result,
+            buffer: Vec::new().into_iter(),
+        }
+    }
+}
+
+/// The findings of a [`Checker`], one slice of objects at a time, in report order (file, line, column, rule).
+/// [`FindingStream::finish`] then gives everything else the pass produced: workloads and their service accounts,
+/// diagnostics, suppressed counts.
+pub struct FindingStream<'c, 'a> {
+    checker: &'c Checker<'a>,
+    /// Position in `checker.order` of the next object to check.
+    next: usize,
+    result: K8sScan,
+    buffer: std::vec::IntoIter<Finding>,
+}
+
+impl FindingStream<'_, '_> {
+    /// The findings of the next slice of objects (checked in parallel), sorted; `None` at the end.
+    pub fn next_slice(&mut self) -> Option<Vec<Finding>> {
+        let c = self.checker;
+        if self.next >= c.order.len() {
+            return None;
+        }
+        let end = (self.next + OBJECTS_PER_SLICE).min(c.order.len());
+        let slice = &c.order[self.next..end];
+        self.next = end;
+        let per_object: Vec<ObjectResult> = slice
+            .par_iter()
+            .map(|&i| {
+                check_object(
+                    &c.objects[i],
+                    &c.cluster,
+                    &c.rule_sets[c.rules_of[i]],
+                    c.opts,
+                    &c.shared,
+                    &c.texts,
+                )
+            })
+            .collect();
+        let mut findings = Vec::with_capacity(per_object.iter().map(|r| r.0.len()).sum());
+        for (f, d, w, s) in per_object {
+            findings.extend(f);
+            self.result.diagnostics.extend(d);
+            if let Some(w) = w {
+                if let Some(rbac) = c.cluster.sa_permissions.get(&w.service_account)
+                    && !self
+                        .result
+                        .service_accounts
+                        .contains_key(&w.service_account)
+                {
+                    self.result
+                        .service_accounts
+                        .insert(w.service_account.clone(), rbac.clone());
+                }
+                self.result.workloads.push(w);
+            }
+            self.result.suppressed += s;
+        }
+        sort_findings(&mut findings);
+        Some(findings)
+    }
+
+    /// How many findings the whole pass will likely give, from a slice's count: a capacity hint.
+    #[must_use]
+    pub fn expected_total(&self, in_first_slice: usize) -> usize {
+        let checked = self.next.max(1);
+        in_first_slice.saturating_mul(self.checker.order.len()) / checked
+    }
+
+    /// Checks what is left, and returns the scan without its findings (those went through the stream) or values
+    /// (see [`Checker::values`]).
+    #[must_use]
+    pub fn finish(mut self) -> K8sScan {
+        for _ in self.by_ref() {}
+        let mut result = self.result;
+        result.diagnostics.sort_by(|a, b| {
+            (&a.location.path, a.location.line).cmp(&(&b.location.path, b.location.line))
+        });
+        result.diagnostics.dedup();
+        result
+    }
+}
+
+impl Iterator for FindingStream<'_, '_> {
+    type Item = Finding;
+
+    fn next(&mut self) -> Option<Finding> {
+        loop {
+            if let Some(f) = self.buffer.next() {
+                return Some(f);
+            }
+            self.buffer = self.next_slice()?.into_iter();
+        }
+    }
+}
+
+/// Objects checked in parallel at a time.
+const OBJECTS_PER_SLICE: usize = 256;
+
+/// Report order: by file, line, column and rule id.
+#[must_use]
+pub fn finding_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
     fn key(f: &Finding) -> (Option<&str>, Option<u32>, Option<u32>) {
         (
             f.location.path.as_deref(),
@@ -544,11 +682,15 @@ pub fn sort_findings(findings: &mut [Finding]) {
             f.location.column,
         )
     }
+    key(a).cmp(&key(b)).then_with(|| a.id.cmp(&b.id))
+}
+
+/// Sorts findings by file, line, column and rule id, keeping the order of equal ones, as `sort_by` does but
+/// without its scratch copy of half the list (250 MB for 1.5 million findings): indices are sorted, then the
+/// findings are moved along the cycles of that permutation.
+pub fn sort_findings(findings: &mut [Finding]) {
     let mut order: Vec<usize> = (0..findings.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (fa, fb) = (&findings[a], &findings[b]);
-        key(fa).cmp(&key(fb)).then_with(|| fa.id.cmp(&fb.id))
-    });
+    order.sort_by(|&a, &b| finding_order(&findings[a], &findings[b]));
     // Position `i` takes the finding at `order[i]`; a done position points at itself.
     for start in 0..order.len() {
         let mut cur = start;
@@ -662,10 +804,6 @@ fn check_object(
         !ignored
             .iter()
             .any(|i| i.eq_ignore_ascii_case(h.rule.id) || i == h.rule.name || i == "all")
-            && !opts
-                .ignores
-                .iter()
-                .any(|e| !e.expired(opts.today) && e.matches(h.rule.id, h.rule.name, &resource))
     });
     let suppressed = before - hits.len();
     let exposure = if obj.is_workload() {

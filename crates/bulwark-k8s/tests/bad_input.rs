@@ -204,31 +204,6 @@ fn flow_closer_at_key_indent_is_accepted_like_kubectl() {
 }
 
 #[test]
-fn ignore_file_with_expiry() {
-    let src = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ops}\nspec:\n  hostPID: true\n  containers:\n  - name: c\n    image: x\n    securityContext: {privileged: true}\n";
-    let ignores = bulwark_k8s::ignore::parse(
-        "BW-K8S-0002 Pod/ops/* exp:2026-12-31 agent\nhost-namespace-sharing Pod/ops/p exp:2026-01-01 expired\n",
-    )
-    .unwrap();
-    let mut o = ScanOptions { ignores, ..opts() };
-    o.today = bulwark_k8s::ignore::parse_date("2026-11-23").unwrap();
-    let r = scan_bytes("i.yaml", src.as_bytes(), &o);
-    assert!(
-        !r.findings.iter().any(|f| f.id == "BW-K8S-0002"),
-        "active entry suppresses"
-    );
-    assert!(
-        r.findings.iter().any(|f| f.id == "BW-K8S-0001"),
-        "expired entry does not"
-    );
-    assert!(
-        r.diagnostics
-            .iter()
-            .any(|d| d.message.contains("expired") && d.location.line == Some(2))
-    );
-}
-
-#[test]
 fn invalid_namespace_labels_evaluate_like_the_admission_controller() {
     // k8s.io/pod-security-admission api/helpers.go (kubernetes/pod-security-admission 8f84a87): ParseLevel returns
     // "restricted" for an invalid level (L99-106) and ParseVersion returns "latest" for anything but `latest` or

@@ -165,13 +165,12 @@ pub(crate) fn scan_config(scanner: &Scanner, image: &Image) -> Vec<Finding> {
 /// Findings point at the manifest file and the line of the value's key, name the object in `resource`, and
 /// carry `key`, `field` and `container` properties. The same secret found again in the same object (the
 /// last-applied-configuration annotation repeats the object) is reported once, at its first place.
-/// `bulwark.dev/ignore` and the ignore file apply; `secrets` there stands for every secret rule.
+/// `bulwark.dev/ignore` applies (`secrets` there stands for every secret rule); the ignore file is applied with
+/// every other finding's (bulwark-evaluate).
 pub(crate) struct ManifestSecrets<'a> {
     /// Built with `show_secrets`: redaction is applied here, after de-duplication on the full value.
     pub(crate) scanner: &'a Scanner,
     pub(crate) show_secrets: bool,
-    pub(crate) ignores: &'a [bulwark_k8s::ignore::IgnoreEntry],
-    pub(crate) today: i64,
 }
 
 impl ManifestSecrets<'_> {
@@ -207,12 +206,7 @@ impl ManifestSecrets<'_> {
                 let ignored = v
                     .ignore
                     .iter()
-                    .any(|i| i.eq_ignore_ascii_case(&f.id) || i == "all" || i == "secrets")
-                    || self.ignores.iter().any(|e| {
-                        !e.expired(self.today)
-                            && (e.matches(&f.id, &f.id, &v.resource)
-                                || e.matches("", "secrets", &v.resource))
-                    });
+                    .any(|i| i.eq_ignore_ascii_case(&f.id) || i == "all" || i == "secrets");
                 if ignored {
                     suppressed += 1;
                     continue;
