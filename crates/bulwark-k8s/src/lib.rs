@@ -689,21 +689,7 @@ pub fn finding_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
 /// without its scratch copy of half the list (250 MB for 1.5 million findings): indices are sorted, then the
 /// findings are moved along the cycles of that permutation.
 pub fn sort_findings(findings: &mut [Finding]) {
-    let mut order: Vec<usize> = (0..findings.len()).collect();
-    order.sort_by(|&a, &b| finding_order(&findings[a], &findings[b]));
-    // Position `i` takes the finding at `order[i]`; a done position points at itself.
-    for start in 0..order.len() {
-        let mut cur = start;
-        while order[cur] != cur {
-            let src = order[cur];
-            order[cur] = cur;
-            if src == start {
-                break;
-            }
-            findings.swap(cur, src);
-            cur = src;
-        }
-    }
+    bulwark_types::sort::stable_sort_by(findings, finding_order);
 }
 
 /// Indents lines made only of `]`, `}` and `,` by two spaces; `None` when there are none.

@@ -15,6 +15,7 @@ mod finding;
 mod package;
 pub mod purl;
 mod rule;
+pub mod sort;
 pub mod text;
 pub mod time;
 pub mod yaml;

@@ -162,6 +162,8 @@ pub fn catalog(fs: &ImageFs, distro: Option<&Distro>, diags: &mut Vec<Diagnostic
     }
     for (path, history) in sources {
         let attribution = attribute(history, &path, diags);
+        // Exactly: growing by doubling holds the old and the new buffer at once.
+        packages.reserve_exact(attribution.len());
         for (entry, attr) in attribution {
             packages.push(to_package(fs, distro, &path, entry, &attr));
         }
