@@ -51,7 +51,7 @@ fn fs_from(files: &serde_json::Value, n_layers: usize) -> (ImageFs, Vec<LayerRef
         .map(|i| LayerRef {
             index: i,
             digest: None,
-            diff_id: Some(format!("sha256:{i:064}")),
+            diff_id: Some(format!("sha256:{i:064}").into()),
             created_by: None,
         })
         .collect();

@@ -64,13 +64,13 @@ fn licenses(p: &Package) -> Option<Value> {
 fn layer_properties(props: &mut Vec<Value>, prefix: &str, layer: &bulwark_types::LayerRef) {
     props.push(prop(&format!("{prefix}:index"), layer.index.to_string()));
     if let Some(d) = &layer.digest {
-        props.push(prop(&format!("{prefix}:digest"), d.clone()));
+        props.push(prop(&format!("{prefix}:digest"), d.to_string()));
     }
     if let Some(d) = &layer.diff_id {
-        props.push(prop(&format!("{prefix}:diffID"), d.clone()));
+        props.push(prop(&format!("{prefix}:diffID"), d.to_string()));
     }
     if let Some(c) = &layer.created_by {
-        props.push(prop(&format!("{prefix}:createdBy"), c.clone()));
+        props.push(prop(&format!("{prefix}:createdBy"), c.to_string()));
     }
 }
 

@@ -18,8 +18,8 @@ use serde_json::{Value, json};
 fn layer(index: usize, created_by: &str) -> LayerRef {
     LayerRef {
         index,
-        digest: Some(format!("sha256:{}", format!("{index:x}b").repeat(32))),
-        diff_id: Some(format!("sha256:{}", format!("{index:x}d").repeat(32))),
+        digest: Some(format!("sha256:{}", format!("{index:x}b").repeat(32)).into()),
+        diff_id: Some(format!("sha256:{}", format!("{index:x}d").repeat(32)).into()),
         created_by: Some(created_by.into()),
     }
 }

@@ -98,9 +98,9 @@ impl Component {
         let index = self.prop(&format!("{prefix}:index"))?.parse().ok()?;
         Some(LayerRef {
             index,
-            digest: self.prop(&format!("{prefix}:digest")).map(String::from),
-            diff_id: self.prop(&format!("{prefix}:diffID")).map(String::from),
-            created_by: self.prop(&format!("{prefix}:createdBy")).map(String::from),
+            digest: self.prop(&format!("{prefix}:digest")).map(Into::into),
+            diff_id: self.prop(&format!("{prefix}:diffID")).map(Into::into),
+            created_by: self.prop(&format!("{prefix}:createdBy")).map(Into::into),
         })
     }
 }

@@ -236,8 +236,8 @@ fn spdx_package(
             .and_then(|i| i.parse().ok())
             .map(|index| LayerRef {
                 index,
-                digest: sp.attribution("bulwark:layer:digest").map(String::from),
-                diff_id: sp.attribution("bulwark:layer:diffID").map(String::from),
+                digest: sp.attribution("bulwark:layer:digest").map(Into::into),
+                diff_id: sp.attribution("bulwark:layer:diffID").map(Into::into),
                 created_by: None,
             });
         if let Some(comment) = sp.comment.as_deref() {
@@ -262,14 +262,14 @@ fn apply_layer_comment(p: &mut Package, comment: &str) {
         intro.and_then(|s| s.strip_prefix("introduced in ")),
         p.layer.as_mut(),
     ) {
-        layer.created_by = described_layer(intro).1;
+        layer.created_by = described_layer(intro).1.map(Into::into);
     }
     if let Some(last) = last
         && let (Some(index), created_by) = described_layer(last)
     {
         p.last_changed_layer = Some(LayerRef {
             index,
-            created_by,
+            created_by: created_by.map(Into::into),
             ..LayerRef::default()
         });
     }

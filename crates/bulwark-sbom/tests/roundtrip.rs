@@ -10,8 +10,8 @@ use bulwark_types::{Distro, LayerRef, Package, PackageType};
 fn layer(index: usize, hex: char, created_by: &str) -> LayerRef {
     LayerRef {
         index,
-        digest: Some(format!("sha256:{}", hex.to_string().repeat(64))),
-        diff_id: Some(format!("sha256:{}0", hex.to_string().repeat(63))),
+        digest: Some(format!("sha256:{}", hex.to_string().repeat(64)).into()),
+        diff_id: Some(format!("sha256:{}0", hex.to_string().repeat(63)).into()),
         created_by: Some(created_by.into()),
     }
 }
@@ -316,14 +316,14 @@ fn spdx_round_trip_keeps_what_spdx_carries() {
             assert_eq!(got.found_in, want.found_in, "{}", want.name);
             // SPDX comments hold the command trimmed (Docker's history often ends in a space).
             let trimmed = want.layer.clone().map(|mut l| {
-                l.created_by = l.created_by.map(|c| c.trim().to_string());
+                l.created_by = l.created_by.map(|c| c.trim().into());
                 l
             });
             assert_eq!(got.layer, trimmed, "{}", want.name);
             assert_eq!(
                 got.last_changed_layer
                     .as_ref()
-                    .map(|l| (l.index, l.created_by.clone())),
+                    .map(|l| (l.index, l.created_by.as_deref().map(str::to_string))),
                 want.last_changed_layer.as_ref().map(|l| (
                     l.index,
                     l.created_by.as_deref().map(|c| c.trim().to_string())

@@ -611,9 +611,9 @@ fn build_layers(
             Layer {
                 info: LayerRef {
                     index,
-                    digest: blob_digest,
-                    diff_id,
-                    created_by: created_by.get(index).cloned().flatten(),
+                    digest: blob_digest.map(Into::into),
+                    diff_id: diff_id.map(Into::into),
+                    created_by: created_by.get(index).cloned().flatten().map(Into::into),
                 },
                 name,
                 verify,

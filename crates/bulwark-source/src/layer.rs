@@ -238,9 +238,10 @@ pub fn read_layer(
 ) -> Result<LayerContents, SourceError> {
     let digest_name = layer
         .digest
-        .clone()
-        .or_else(|| layer.diff_id.clone())
-        .unwrap_or_else(|| "?".into());
+        .as_deref()
+        .or(layer.diff_id.as_deref())
+        .unwrap_or("?")
+        .to_string();
     let layer_err = |message: String, source: Option<io::Error>| SourceError::Layer {
         index: layer.index,
         digest: digest_name.clone(),
@@ -703,9 +704,10 @@ pub fn read_layer_file(
     }
     let digest_name = layer
         .digest
-        .clone()
-        .or_else(|| layer.diff_id.clone())
-        .unwrap_or_else(|| "?".into());
+        .as_deref()
+        .or(layer.diff_id.as_deref())
+        .unwrap_or("?")
+        .to_string();
     let layer_err = |message: String, source: Option<io::Error>| SourceError::Layer {
         index: layer.index,
         digest: digest_name.clone(),
