@@ -5,7 +5,10 @@
 //! The `cel` crate's interpreter has no cost tracker, so [`Expression::compile`] rewrites the parsed
 //! expression before it is ever run:
 //! - every comprehension (`all`, `exists`, `exists_one`, `map`, `filter`) charges **1 unit per
-//!   iteration** through a call wrapped around its loop condition;
+//!   iteration** through a call wrapped around its loop condition; `map` and `filter` are replaced
+//!   by our own function (`@bw_map`), because cel 0.13 copies the growing result list at every step
+//!   (quadratic: a `map` over 5,000 elements took 3.7 s); ours builds it once and charges 1 unit
+//!   per element plus the result's length;
 //! - every `+` and every function that builds a string or a list (`join`, `replace`, `split`,
 //!   `format`, `lowerAscii`, `upperAscii`, `trim`, `substring`, `strings.quote`, `base64.*`, `sort`,
 //!   `flatten`, `distinct`, `slice`, `reverse`, `string`) charges `1 + size/10` units for a
@@ -49,6 +52,7 @@ const MAX_RECURSION: u16 = 64;
 
 const TICK: &str = "@bw_tick";
 const SIZE: &str = "@bw_size";
+const MAP: &str = "@bw_map";
 
 /// Cost limits for one evaluation (see the module docs for what they guarantee).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -380,6 +384,26 @@ fn instrument(e: &mut IdedExpr) -> Result<(), String> {
                 instrument(a)?;
             }
         }
+        Expr::Comprehension(c) if map_parts(c).is_some() => {
+            let (range, var, pred, f) = map_parts(c).expect("checked");
+            let mut args = vec![
+                range.clone(),
+                IdedExpr {
+                    id: 0,
+                    expr: Expr::Ident(var.to_owned()),
+                },
+                pred.clone(),
+                f.clone(),
+            ];
+            for a in &mut args {
+                instrument(a)?;
+            }
+            e.expr = Expr::Call(CallExpr {
+                func_name: MAP.to_owned(),
+                target: None,
+                args,
+            });
+        }
         Expr::Comprehension(c) => {
             let ComprehensionExpr {
                 iter_range,
@@ -447,6 +471,89 @@ fn instrument(e: &mut IdedExpr) -> Result<(), String> {
         *e = wrap(SIZE, inner);
     }
     Ok(())
+}
+
+/// The parts of a `map`/`filter` comprehension as the parser expands them: `(range, var, predicate,
+/// transform)`. cel 0.13 runs them by appending to a copied list at each step (quadratic: 5,000
+/// elements took 3.7 s); `@bw_map` builds the list once.
+fn map_parts(c: &ComprehensionExpr) -> Option<(&IdedExpr, &str, &IdedExpr, &IdedExpr)> {
+    const ACC: &str = "@result";
+    let is_acc = |e: &IdedExpr| matches!(&e.expr, Expr::Ident(n) if n == ACC);
+    let is_true = |e: &IdedExpr| matches!(&e.expr, Expr::Literal(l) if *l == LiteralValue::Boolean(true.into()));
+    if c.accu_var != ACC
+        || c.iter_var2.is_some()
+        || !matches!(&c.accu_init.expr, Expr::List(l) if l.elements.is_empty())
+        || !is_true(&c.loop_cond)
+        || !is_acc(&c.result)
+    {
+        return None;
+    }
+    if let Some(f) = map_append(&c.loop_step) {
+        return Some((&c.iter_range, &c.iter_var, &c.loop_cond, f));
+    }
+    match &c.loop_step.expr {
+        Expr::Call(call)
+            if call.func_name == "_?_:_" && call.args.len() == 3 && is_acc(&call.args[2]) =>
+        {
+            let f = map_append(&call.args[1])?;
+            Some((&c.iter_range, &c.iter_var, &call.args[0], f))
+        }
+        _ => None,
+    }
+}
+
+/// `f` when `e` is `@result + [f]`.
+fn map_append(e: &IdedExpr) -> Option<&IdedExpr> {
+    match &e.expr {
+        Expr::Call(call)
+            if call.func_name == "_+_"
+                && call.target.is_none()
+                && call.args.len() == 2
+                && matches!(&call.args[0].expr, Expr::Ident(n) if n == "@result") =>
+        {
+            match &call.args[1].expr {
+                Expr::List(l) if l.elements.len() == 1 && l.optional_indices.is_empty() => {
+                    Some(&l.elements[0])
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `@bw_map(range, var, predicate, transform)`: `[transform(x) for x in range if predicate(x)]`,
+/// 1 unit per element, plus the size of the result.
+fn map_filter(ftx: &FunctionContext) -> Result<Value, ExecutionError> {
+    let [range, var, pred, f] = ftx.args else {
+        return Err(ftx.error("internal: @bw_map takes 4 arguments"));
+    };
+    let Expr::Ident(var) = &var.expr else {
+        return Err(ftx.error("internal: @bw_map variable"));
+    };
+    let items: Vec<Value> = match Value::resolve(range, ftx.ptx)? {
+        Value::List(l) => l.to_vec(),
+        Value::Map(m) => m.map.keys().map(Value::from).collect(),
+        other => return Err(ftx.error(format!("map/filter over {:?}", other.type_of()))),
+    };
+    let mut out = Vec::new();
+    for item in items {
+        charge(1)?;
+        let mut scope = ftx.ptx.new_inner_scope();
+        scope.add_variable_from_value(var.as_str(), item);
+        match Value::resolve(pred, &scope)? {
+            Value::Bool(true) => out.push(Value::resolve(f, &scope)?),
+            Value::Bool(false) => {}
+            other => {
+                return Err(ftx.error(format!(
+                    "filter predicate gave {:?}, not a bool",
+                    other.type_of()
+                )));
+            }
+        }
+    }
+    charge(out.len() as u64)?;
+    Ok(Value::List(Arc::new(out)))
 }
 
 fn is_opt_index(e: &IdedExpr) -> bool {
@@ -605,6 +712,7 @@ fn root_context() -> &'static Context<'static> {
         let mut ctx = Context::default().with_all();
         ctx.add_function(TICK, tick);
         ctx.add_function(SIZE, sized);
+        ctx.add_function(MAP, map_filter);
         ctx.add_function("replace", replace);
         ctx.add_function("join", join);
         ctx.add_function("lists.range", range);
