@@ -39,6 +39,9 @@
 // Load errors carry file, policy, field and position: they are built once, on the cold path.
 #![allow(clippy::result_large_err)]
 
+/// The `cel` crate this one evaluates with (re-exported so callers use the same version).
+pub use cel;
+
 pub mod engine;
 pub mod kyverno_test;
 mod load;

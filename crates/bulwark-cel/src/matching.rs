@@ -128,7 +128,9 @@ impl MatchResources {
         object: &Json,
         ctx: &EvalContext,
     ) -> Result<bool, String> {
-        if !self.resource_rules.iter().any(|r| r.matches(a)) {
+        // A binding's matchResources without resourceRules narrows nothing by resource (the
+        // policy's own matchConstraints already did).
+        if !self.resource_rules.is_empty() && !self.resource_rules.iter().any(|r| r.matches(a)) {
             return Ok(false);
         }
         if self.exclude_resource_rules.iter().any(|r| r.matches(a)) {

@@ -367,7 +367,7 @@ fn autogen_controllers(
 pub struct EvalContext {
     /// `CREATE` (default), `UPDATE`, `DELETE` or `CONNECT`.
     pub operation: String,
-    /// `request.userInfo` (`{username, groups…}`); empty by default.
+    /// `request.userInfo` (`{username, uid, groups, extra}`); an anonymous empty user by default.
     pub user_info: Json,
     /// `oldObject` (for `UPDATE`).
     pub old_object: Option<Json>,
@@ -385,7 +385,8 @@ impl Default for EvalContext {
     fn default() -> Self {
         Self {
             operation: "CREATE".to_owned(),
-            user_info: json!({}),
+            // The API server always fills these; an offline request has no user.
+            user_info: json!({"username": "", "uid": "", "groups": [], "extra": {}}),
             old_object: None,
             namespaces: HashMap::new(),
             params: Vec::new(),
