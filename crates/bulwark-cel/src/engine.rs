@@ -50,6 +50,14 @@ pub const MAX_EXPRESSION_LEN: usize = 64 * 1024;
 /// Deepest expression nesting accepted by the parser.
 const MAX_RECURSION: u16 = 64;
 
+/// Deepest expression tree accepted (a chain like `1 + 1 + …` or `a.b.c…` is as deep as it is long):
+/// evaluation recurses over the tree, so this bounds the evaluator's stack.
+const MAX_TREE_DEPTH: usize = 200;
+
+/// Stack for the parser thread: ANTLR's recursive descent over a 64 KiB chain of operators needs
+/// more than a default thread's 2 MiB. Only touched pages are committed.
+const PARSER_STACK: usize = 256 * 1024 * 1024;
+
 const TICK: &str = "@bw_tick";
 const SIZE: &str = "@bw_size";
 const MAP: &str = "@bw_map";
@@ -153,20 +161,7 @@ impl Expression {
                 ),
             });
         }
-        let parsed = cel::parser::Parser::new()
-            .enable_optional_syntax(true)
-            .max_recursion_depth(MAX_RECURSION)
-            .parse(source)
-            .map_err(|errs| {
-                let first = errs.errors.first();
-                let (line, col) = first.map_or((1, 0), |e| e.pos);
-                CompileError {
-                    line: usize::try_from(line).unwrap_or(1).max(1),
-                    // The parser's columns are already 1-based (`1 = 2` reports 3 for `=`).
-                    column: usize::try_from(col).unwrap_or(1).max(1),
-                    message: first.map_or_else(|| "syntax error".to_owned(), |e| e.msg.clone()),
-                }
-            })?;
+        let parsed = parse_bounded(source)?;
         let mut ast = parsed;
         instrument(&mut ast).map_err(|message| CompileError {
             line: 1,
@@ -554,6 +549,148 @@ fn map_filter(ftx: &FunctionContext) -> Result<Value, ExecutionError> {
     }
     charge(out.len() as u64)?;
     Ok(Value::List(Arc::new(out)))
+}
+
+/// Parses on a thread with a large stack, then refuses trees deeper than [`MAX_TREE_DEPTH`].
+fn parse_bounded(source: &str) -> Result<IdedExpr, CompileError> {
+    bracket_depth_ok(source)?;
+    let src = source.to_owned();
+    std::thread::Builder::new()
+        .name("cel-parse".to_owned())
+        .stack_size(PARSER_STACK)
+        .spawn(move || {
+            cel::parser::Parser::new()
+                .enable_optional_syntax(true)
+                .max_recursion_depth(MAX_RECURSION)
+                .parse(&src)
+                .map_err(|errs| {
+                    let first = errs.errors.first();
+                    let (line, col) = first.map_or((1, 1), |e| e.pos);
+                    CompileError {
+                        line: usize::try_from(line).unwrap_or(1).max(1),
+                        // The parser's columns are already 1-based (`1 = 2` reports 3 for `=`).
+                        column: usize::try_from(col).unwrap_or(1).max(1),
+                        message: first.map_or_else(|| "syntax error".to_owned(), |e| e.msg.clone()),
+                    }
+                })
+                .and_then(check_depth)
+        })
+        .map_err(|e| CompileError {
+            line: 1,
+            column: 1,
+            message: format!("cannot start the parser: {e}"),
+        })?
+        .join()
+        .map_err(|_| CompileError {
+            line: 1,
+            column: 1,
+            message: "the CEL parser failed on this expression".to_owned(),
+        })?
+}
+
+/// Refuses `(`/`[`/`{` nested deeper than the parser's recursion limit before the parser sees them:
+/// ANTLR's prediction over 20,000 nested `[` took 15 s before failing.
+fn bracket_depth_ok(source: &str) -> Result<(), CompileError> {
+    let (mut depth, mut line, mut column) = (0usize, 1usize, 0usize);
+    let mut chars = source.chars().peekable();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        column += 1;
+        if c == '\n' {
+            line += 1;
+            column = 0;
+        }
+        match quote {
+            Some(q) => {
+                if c == '\\' {
+                    chars.next();
+                    column += 1;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None => match c {
+                '\'' | '"' => quote = Some(c),
+                '(' | '[' | '{' => {
+                    depth += 1;
+                    if depth > usize::from(MAX_RECURSION) {
+                        return Err(CompileError {
+                            line,
+                            column,
+                            message: format!("brackets nest deeper than {MAX_RECURSION} levels"),
+                        });
+                    }
+                }
+                ')' | ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            },
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a tree deeper than [`MAX_TREE_DEPTH`]; runs on the parser thread, whose large stack also
+/// drops a rejected tree (dropping is recursive too).
+fn check_depth(tree: IdedExpr) -> Result<IdedExpr, CompileError> {
+    let depth = tree_depth(&tree);
+    if depth > MAX_TREE_DEPTH {
+        return Err(CompileError {
+            line: 1,
+            column: 1,
+            message: format!(
+                "expression nests {depth} levels deep, over the limit of {MAX_TREE_DEPTH}"
+            ),
+        });
+    }
+    Ok(tree)
+}
+
+/// Depth of the tree, without recursion.
+fn tree_depth(root: &IdedExpr) -> usize {
+    let mut max = 0;
+    let mut stack = vec![(root, 1usize)];
+    while let Some((e, d)) = stack.pop() {
+        max = max.max(d);
+        match &e.expr {
+            Expr::Call(c) => {
+                stack.extend(c.target.as_deref().map(|t| (t, d + 1)));
+                stack.extend(c.args.iter().map(|a| (a, d + 1)));
+            }
+            Expr::Comprehension(c) => {
+                for x in [
+                    &c.iter_range,
+                    &c.accu_init,
+                    &c.loop_cond,
+                    &c.loop_step,
+                    &c.result,
+                ] {
+                    stack.push((x, d + 1));
+                }
+            }
+            Expr::List(l) => stack.extend(l.elements.iter().map(|x| (x, d + 1))),
+            Expr::Map(m) => {
+                for entry in &m.entries {
+                    match &entry.expr {
+                        EntryExpr::MapEntry(me) => {
+                            stack.push((&me.key, d + 1));
+                            stack.push((&me.value, d + 1));
+                        }
+                        EntryExpr::StructField(f) => stack.push((&f.value, d + 1)),
+                    }
+                }
+            }
+            Expr::Struct(st) => {
+                for entry in &st.entries {
+                    if let EntryExpr::StructField(f) = &entry.expr {
+                        stack.push((&f.value, d + 1));
+                    }
+                }
+            }
+            Expr::Select(sel) => stack.push((&sel.operand, d + 1)),
+            Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
+        }
+    }
+    max
 }
 
 fn is_opt_index(e: &IdedExpr) -> bool {

@@ -472,8 +472,26 @@ pub fn evaluate(set: &PolicySet, object: &Json, ctx: &EvalContext) -> Vec<Outcom
         namespace: attrs.namespace.clone().unwrap_or_default(),
         name: attrs.name.clone(),
     };
-    let prepared = Prepared::new(object, &attrs, ctx);
-    let mut pod_view: Option<Option<Prepared>> = None;
+    let prepared = Prepared::new(object, attrs.clone(), ctx);
+    // Kyverno autogen: the pod a controller would create, built once if any policy needs it.
+    let wants_pod = ctx.autogen
+        && attrs.group_is_builtin_controller()
+        && set
+            .policies
+            .iter()
+            .any(|p| p.autogen_controllers.contains(&attrs.kind));
+    let pod = if wants_pod {
+        pod_template(object)
+    } else {
+        None
+    };
+    let pod_view = pod.as_ref().map(|pod| {
+        let pattrs = ResourceAttrs {
+            namespace: attrs.namespace.clone(),
+            ..ResourceAttrs::of(pod, &ctx.operation)
+        };
+        Prepared::new(pod, pattrs, ctx)
+    });
     let mut out = Vec::new();
     for policy in &set.policies {
         let base = Outcome {
@@ -494,18 +512,9 @@ pub fn evaluate(set: &PolicySet, object: &Json, ctx: &EvalContext) -> Vec<Outcom
             && policy.autogen_controllers.iter().any(|c| c == &attrs.kind)
             && attrs.group_is_builtin_controller()
         {
-            let view = pod_view.get_or_insert_with(|| {
-                pod_template(object).map(|pod| {
-                    let pattrs = ResourceAttrs {
-                        namespace: attrs.namespace.clone(),
-                        ..ResourceAttrs::of(&pod, &ctx.operation)
-                    };
-                    Prepared::new(&pod, &pattrs, ctx)
-                })
-            });
             let mut o = base;
             o.autogen = Some(attrs.kind.clone());
-            if let Some(p) = view {
+            if let Some(p) = &pod_view {
                 out.push(run_policy(policy, None, p, ctx, set, o));
             } else {
                 o.result = OutcomeResult::Skip(format!("{} has no pod template", attrs.kind));
@@ -542,48 +551,64 @@ pub fn evaluate(set: &PolicySet, object: &Json, ctx: &EvalContext) -> Vec<Outcom
     out
 }
 
-/// An object bound once for all policies.
-struct Prepared {
+/// An object for all policies: matched by its attributes, bound for CEL only when a policy
+/// matches it (most objects of a manifest set match no policy).
+struct Prepared<'a> {
     attrs: ResourceAttrs,
-    object: Json,
-    scope: crate::engine::Scope<'static>,
+    object: &'a Json,
+    ctx: &'a EvalContext,
+    scope: std::cell::OnceCell<crate::engine::Scope<'static>>,
 }
 
-impl Prepared {
-    fn new(object: &Json, attrs: &ResourceAttrs, ctx: &EvalContext) -> Self {
-        let request = json!({
-            "kind": {"group": attrs.group, "version": attrs.version, "kind": attrs.kind},
-            "resource": {"group": attrs.group, "version": attrs.version, "resource": attrs.resource},
-            "requestKind": {"group": attrs.group, "version": attrs.version, "kind": attrs.kind},
-            "requestResource": {"group": attrs.group, "version": attrs.version, "resource": attrs.resource},
-            "name": attrs.name,
-            "namespace": attrs.namespace.clone().unwrap_or_default(),
-            "operation": ctx.operation,
-            "userInfo": ctx.user_info,
-            "dryRun": false,
-        });
-        let mut scope = crate::engine::Scope::new();
-        let delete = ctx.operation == "DELETE";
-        scope.bind(
-            "object",
-            if delete {
-                cel::Value::Null
-            } else {
-                to_cel(object)
-            },
-        );
-        scope.bind(
-            "oldObject",
-            ctx.old_object.as_ref().map_or(cel::Value::Null, to_cel),
-        );
-        scope.bind("request", to_cel(&request));
-        scope.bind("params", cel::Value::Null);
-        scope.bind("namespaceObject", cel::Value::Null);
+impl<'a> Prepared<'a> {
+    fn new(object: &'a Json, attrs: ResourceAttrs, ctx: &'a EvalContext) -> Self {
         Self {
-            attrs: attrs.clone(),
-            object: object.clone(),
-            scope,
+            attrs,
+            object,
+            ctx,
+            scope: std::cell::OnceCell::new(),
         }
+    }
+
+    fn scope(&self) -> &crate::engine::Scope<'static> {
+        self.scope.get_or_init(|| {
+            let (attrs, ctx) = (&self.attrs, self.ctx);
+            let request = json!({
+                "kind": {"group": attrs.group, "version": attrs.version, "kind": attrs.kind},
+                "resource": {"group": attrs.group, "version": attrs.version, "resource": attrs.resource},
+                "requestKind": {"group": attrs.group, "version": attrs.version, "kind": attrs.kind},
+                "requestResource": {"group": attrs.group, "version": attrs.version, "resource": attrs.resource},
+                "name": attrs.name,
+                "namespace": attrs.namespace.clone().unwrap_or_default(),
+                "operation": ctx.operation,
+                "userInfo": ctx.user_info,
+                "dryRun": false,
+            });
+            let mut scope = crate::engine::Scope::new();
+            let object =
+                if ctx.operation == "DELETE" { cel::Value::Null } else { to_cel(&without_nulls(self.object)) };
+            scope.bind("object", object);
+            scope.bind("oldObject", ctx.old_object.as_ref().map_or(cel::Value::Null, |o| to_cel(&without_nulls(o))));
+            scope.bind("request", to_cel(&request));
+            scope.bind("params", cel::Value::Null);
+            scope.bind("namespaceObject", cel::Value::Null);
+            scope
+        })
+    }
+}
+
+/// The object as the API server stores it: a field set to `null` (`initContainers:` with nothing
+/// after it, common in rendered Helm charts) is absent, so `has()` and `?.` treat it as missing.
+fn without_nulls(v: &Json) -> Json {
+    match v {
+        Json::Object(m) => Json::Object(
+            m.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), without_nulls(v)))
+                .collect(),
+        ),
+        Json::Array(a) => Json::Array(a.iter().map(without_nulls).collect()),
+        other => other.clone(),
     }
 }
 
@@ -616,13 +641,13 @@ fn pod_template(object: &Json) -> Option<Json> {
 fn run_binding(
     policy: &Policy,
     binding: &Binding,
-    p: &Prepared,
+    p: &Prepared<'_>,
     ctx: &EvalContext,
     set: &PolicySet,
     base: Outcome,
 ) -> Vec<Outcome> {
     if let Some(m) = &binding.match_resources {
-        match m.matches(&p.attrs, &p.object, ctx) {
+        match m.matches(&p.attrs, p.object, ctx) {
             Ok(true) => {}
             Ok(false) => {
                 let mut o = base;
@@ -699,12 +724,12 @@ fn needs_cluster(mut o: Outcome, why: &str) -> Outcome {
 fn run_policy(
     policy: &Policy,
     param: Option<&Json>,
-    p: &Prepared,
+    p: &Prepared<'_>,
     ctx: &EvalContext,
     _set: &PolicySet,
     mut o: Outcome,
 ) -> Outcome {
-    match policy.match_constraints.matches(&p.attrs, &p.object, ctx) {
+    match policy.match_constraints.matches(&p.attrs, p.object, ctx) {
         Ok(true) => {}
         Ok(false) => {
             o.result = OutcomeResult::Skip("matchConstraints do not match".to_owned());
@@ -716,7 +741,7 @@ fn run_policy(
     if validator.reads("authorizer") {
         return needs_cluster(o, "the policy calls the authorizer");
     }
-    let mut scope = p.scope.child();
+    let mut scope = p.scope().child();
     if let Some(param) = param {
         o.param = Some(metadata_name(param));
         scope.bind("params", to_cel(param));
