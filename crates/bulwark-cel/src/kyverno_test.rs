@@ -107,6 +107,8 @@ pub struct SuiteResult {
     pub file: PathBuf,
     /// One entry per row and resource.
     pub rows: Vec<RowResult>,
+    /// Unknown fields in the suite's policies.
+    pub warnings: Vec<String>,
 }
 
 impl SuiteResult {
@@ -284,6 +286,7 @@ pub fn run_suite(path: &Path) -> Result<SuiteResult, SuiteError> {
         name,
         file: path.to_path_buf(),
         rows,
+        warnings: set.warnings,
     })
 }
 

@@ -127,7 +127,27 @@ fn document_starts(text: &str) -> Vec<usize> {
     if let Some(p) = pending {
         starts.push(p);
     }
+    // Point at the first line with content (a leading blank line or comment is not the document).
+    let lines: Vec<&str> = text.lines().collect();
+    let ends: Vec<usize> = starts
+        .iter()
+        .skip(1)
+        .map(|n| n - 1)
+        .chain(std::iter::once(lines.len()))
+        .collect();
     starts
+        .iter()
+        .zip(ends)
+        .map(|(&from, to)| {
+            (from..=to)
+                .find(|&n| {
+                    lines
+                        .get(n - 1)
+                        .is_some_and(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+                })
+                .unwrap_or(from)
+        })
+        .collect()
 }
 
 /// Whether lines `from..to` (1-based, `to` exclusive) hold anything but blanks and comments.
@@ -157,7 +177,7 @@ mod tests {
         let text = "# c\na: 1\n---\nb: 2\n---\n---\nkind: List\nitems: [{c: 3}, {d: 4}]\n";
         let docs = parse_documents(text, "x.yaml").unwrap();
         let lines: Vec<usize> = docs.iter().map(|d| d.line).collect();
-        assert_eq!(lines, vec![1, 4, 7, 7]);
+        assert_eq!(lines, vec![2, 4, 7, 7]);
         assert_eq!(docs[3].value, serde_json::json!({"d": 4}));
     }
 

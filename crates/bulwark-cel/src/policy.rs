@@ -179,6 +179,9 @@ pub struct PolicySet {
     pub bindings: Vec<Binding>,
     /// Every other document (candidates for `paramRef`).
     pub objects: Vec<Json>,
+    /// Fields of policies and bindings that no supported version defines (`file:line: kind "name":
+    /// unknown field spec.x`): ignored, as the API server's non-strict decoding would.
+    pub warnings: Vec<String>,
 }
 
 impl PolicySet {
@@ -239,6 +242,7 @@ impl PolicySet {
             }
             ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding") => {
                 let name = metadata_name(&doc.value);
+                self.warn_unknown(&doc, file, kind, &name, BINDING_FIELDS);
                 let spec: BindingSpecDoc = spec_of(&doc, file, kind, &name)?;
                 self.bindings.push(Binding {
                     name,
@@ -256,6 +260,11 @@ impl PolicySet {
             return Ok(());
         };
         let name = metadata_name(&doc.value);
+        let fields = match policy_kind {
+            PolicyKind::KyvernoValidatingPolicy => KYVERNO_FIELDS,
+            PolicyKind::ValidatingAdmissionPolicy => VAP_FIELDS,
+        };
+        self.warn_unknown(&doc, file, policy_kind.name(), &name, fields);
         let spec: PolicySpecDoc = spec_of(&doc, file, policy_kind.name(), &name)?;
         let vspec = ValidatorSpec {
             match_conditions: spec.match_conditions,
@@ -291,6 +300,165 @@ impl PolicySet {
             validator: Arc::new(validator),
         });
         Ok(())
+    }
+}
+
+/// Known fields, as (path, fields) pairs; `[]` in a path stands for every list element.
+type Schema = &'static [(&'static str, &'static [&'static str])];
+
+const SHARED_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "spec.matchConstraints",
+        &[
+            "namespaceSelector",
+            "objectSelector",
+            "resourceRules",
+            "excludeResourceRules",
+            "matchPolicy",
+        ],
+    ),
+    (
+        "spec.matchConstraints.resourceRules[]",
+        &[
+            "apiGroups",
+            "apiVersions",
+            "resources",
+            "operations",
+            "resourceNames",
+            "scope",
+        ],
+    ),
+    (
+        "spec.matchConstraints.excludeResourceRules[]",
+        &[
+            "apiGroups",
+            "apiVersions",
+            "resources",
+            "operations",
+            "resourceNames",
+            "scope",
+        ],
+    ),
+    ("spec.matchConditions[]", &["name", "expression"]),
+    ("spec.variables[]", &["name", "expression"]),
+    (
+        "spec.validations[]",
+        &["expression", "message", "messageExpression", "reason"],
+    ),
+    ("spec.auditAnnotations[]", &["key", "valueExpression"]),
+];
+
+const VAP_FIELDS: Schema = &[
+    ("", &["apiVersion", "kind", "metadata", "spec", "status"]),
+    (
+        "spec",
+        &[
+            "paramKind",
+            "matchConstraints",
+            "validations",
+            "failurePolicy",
+            "auditAnnotations",
+            "matchConditions",
+            "variables",
+        ],
+    ),
+];
+
+const KYVERNO_FIELDS: Schema = &[
+    ("", &["apiVersion", "kind", "metadata", "spec", "status"]),
+    (
+        "spec",
+        &[
+            "matchConstraints",
+            "validations",
+            "failurePolicy",
+            "auditAnnotations",
+            "matchConditions",
+            "variables",
+            "validationActions",
+            "webhookConfiguration",
+            "evaluation",
+            "autogen",
+        ],
+    ),
+];
+
+const BINDING_FIELDS: Schema = &[
+    ("", &["apiVersion", "kind", "metadata", "spec", "status"]),
+    (
+        "spec",
+        &[
+            "policyName",
+            "paramRef",
+            "matchResources",
+            "validationActions",
+        ],
+    ),
+    (
+        "spec.paramRef",
+        &["name", "namespace", "selector", "parameterNotFoundAction"],
+    ),
+    (
+        "spec.matchResources",
+        &[
+            "namespaceSelector",
+            "objectSelector",
+            "resourceRules",
+            "excludeResourceRules",
+            "matchPolicy",
+        ],
+    ),
+];
+
+impl PolicySet {
+    fn warn_unknown(&mut self, doc: &Document, file: &str, kind: &str, name: &str, schema: Schema) {
+        // Policies (not bindings) share the validation fields.
+        let shared: Schema = if std::ptr::eq(schema, BINDING_FIELDS) {
+            &[]
+        } else {
+            SHARED_FIELDS
+        };
+        for (path, known) in schema.iter().chain(shared) {
+            let mut nodes = vec![(String::new(), &doc.value)];
+            for part in path.split('.').filter(|p| !p.is_empty()) {
+                let (key, each) = part.strip_suffix("[]").map_or((part, false), |k| (k, true));
+                let mut next = Vec::new();
+                for (at, n) in nodes {
+                    let Some(v) = n.get(key) else { continue };
+                    let at = if at.is_empty() {
+                        key.to_owned()
+                    } else {
+                        format!("{at}.{key}")
+                    };
+                    if each {
+                        if let Some(list) = v.as_array() {
+                            next.extend(
+                                list.iter()
+                                    .enumerate()
+                                    .map(|(i, x)| (format!("{at}[{i}]"), x)),
+                            );
+                        }
+                    } else {
+                        next.push((at, v));
+                    }
+                }
+                nodes = next;
+            }
+            for (at, n) in nodes {
+                let Some(map) = n.as_object() else { continue };
+                for k in map.keys().filter(|k| !known.contains(&k.as_str())) {
+                    let field = if at.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{at}.{k}")
+                    };
+                    self.warnings.push(format!(
+                        "{file}:{}: {kind} {name:?}: unknown field {field}",
+                        doc.line
+                    ));
+                }
+            }
+        }
     }
 }
 

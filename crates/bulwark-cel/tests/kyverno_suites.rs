@@ -22,6 +22,7 @@ fn every_kyverno_vpol_suite_passes() {
     let mut failures = Vec::new();
     for s in &suites {
         let result = run_suite(s).unwrap_or_else(|e| panic!("{}: {e}", s.display()));
+        assert!(result.warnings.is_empty(), "{:?}", result.warnings);
         let mut seen_rows = std::collections::HashSet::new();
         for r in &result.rows {
             seen_rows.insert(r.row);

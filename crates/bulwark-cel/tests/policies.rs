@@ -483,3 +483,31 @@ fn kyverno_namespace_object_and_autogen() {
     let set = PolicySet::from_yaml(&none, "ns.yaml").unwrap();
     assert!(set.policies[0].autogen_controllers.is_empty());
 }
+
+#[test]
+fn unknown_fields_warn() {
+    let text = BASIC
+        .replace(
+            "  failurePolicy: Fail",
+            "  failurePolicy: Fail\n  failurPolicy: Ignore",
+        )
+        .replace(
+            "  - expression: object.spec.replicas <= 5",
+            "  - expression: object.spec.replicas <= 5\n    mesage: typo",
+        );
+    let set = PolicySet::from_yaml(&text, "typo.yaml").unwrap();
+    assert_eq!(
+        set.warnings,
+        vec![
+            "typo.yaml:2: ValidatingAdmissionPolicy \"demo-policy.example.com\": unknown field spec.failurPolicy",
+            "typo.yaml:2: ValidatingAdmissionPolicy \"demo-policy.example.com\": unknown field spec.validations[0].mesage",
+        ]
+    );
+    // (The 31 kyverno policies use only known fields: tests/kyverno_suites.rs.)
+    assert!(
+        PolicySet::from_yaml(BASIC, "basic.yaml")
+            .unwrap()
+            .warnings
+            .is_empty()
+    );
+}
