@@ -9,11 +9,16 @@
 //!   by our own function (`@bw_map`), because cel 0.13 copies the growing result list at every step
 //!   (quadratic: a `map` over 5,000 elements took 3.7 s); ours builds it once and charges 1 unit
 //!   per element plus the result's length;
-//! - every `+` and every function that builds a string or a list (`join`, `replace`, `split`,
-//!   `format`, `lowerAscii`, `upperAscii`, `trim`, `substring`, `strings.quote`, `base64.*`, `sort`,
-//!   `flatten`, `distinct`, `slice`, `reverse`, `string`) charges `1 + size/10` units for a
-//!   string (as the API server charges 0.1 per character) and `1 + size` for a list or map, once
-//!   its result exists;
+//! - inside a loop (a comprehension's step or a `map`/`filter` body), every `+` and every function
+//!   that builds a string or a list (`format`, `lowerAscii`, `upperAscii`, `trim`, `substring`,
+//!   `split`, `strings.quote`, `base64.*`, `sort`, `flatten`, `distinct`, `slice`, `reverse`,
+//!   `string`, `findAll`) charges `1 + size/10` units for a string (as the API server charges 0.1
+//!   per character) and `1 + size` for a list or map, once its result exists. Outside loops these
+//!   are not charged one by one: without a loop an expression builds at most (its length × the
+//!   largest value bound), and the value of every variable is charged by size when it is bound
+//!   ([`Meter::charge_value`]), which bounds `v2 = v1 + v1` chains. (A charge is a function call,
+//!   and the interpreter converts a value twice across a call, deep-copying a list of containers:
+//!   charging every `+` made the pod-security benchmark several times slower.)
 //! - the three functions whose result can be much larger than their inputs are replaced by our own
 //!   versions that charge the size of the result **before** building it: `replace` (result size
 //!   is known from the match count), `join` (sum of the parts) and `lists.range(n)`.
@@ -163,7 +168,7 @@ impl Expression {
         }
         let parsed = parse_bounded(source)?;
         let mut ast = parsed;
-        instrument(&mut ast).map_err(|message| CompileError {
+        instrument(&mut ast, false).map_err(|message| CompileError {
             line: 1,
             column: 1,
             message,
@@ -272,6 +277,22 @@ impl Meter {
     pub fn used(&self) -> u64 {
         self.used
     }
+
+    /// Charges the size of a value that outlives its expression (a variable): `1 + len/10` for a
+    /// string, `1 + len` for a list or map, against the per-evaluation limit and the deadline.
+    pub fn charge_value(&mut self, v: &Value) -> Result<(), EvalError> {
+        self.used = self.used.saturating_add(size_cost(v));
+        if self.used > self.limits.per_evaluation {
+            return Err(EvalError::CostExceeded {
+                which: "per-evaluation",
+                limit: self.limits.per_evaluation,
+            });
+        }
+        if self.start.elapsed() > self.limits.deadline {
+            return Err(EvalError::Timeout(self.limits.deadline));
+        }
+        Ok(())
+    }
 }
 
 #[derive(Default)]
@@ -356,7 +377,7 @@ const SIZED: &[&str] = &[
 ];
 
 /// Rewrites the tree for metering; refuses constructs the interpreter cannot run (it panics on them).
-fn instrument(e: &mut IdedExpr) -> Result<(), String> {
+fn instrument(e: &mut IdedExpr, in_loop: bool) -> Result<(), String> {
     match &mut e.expr {
         Expr::Unspecified => return Err("unsupported empty expression".to_owned()),
         Expr::Struct(s) => {
@@ -373,10 +394,10 @@ fn instrument(e: &mut IdedExpr) -> Result<(), String> {
                 "_[?_]".clone_into(&mut call.func_name);
             }
             if let Some(t) = call.target.as_deref_mut() {
-                instrument(t)?;
+                instrument(t, in_loop)?;
             }
             for a in &mut call.args {
-                instrument(a)?;
+                instrument(a, in_loop)?;
             }
         }
         Expr::Comprehension(c) if map_parts(c).is_some() => {
@@ -390,8 +411,9 @@ fn instrument(e: &mut IdedExpr) -> Result<(), String> {
                 pred.clone(),
                 f.clone(),
             ];
-            for a in &mut args {
-                instrument(a)?;
+            // The range is evaluated once; the predicate and transform once per element.
+            for (i, a) in args.iter_mut().enumerate() {
+                instrument(a, in_loop || i >= 2)?;
             }
             e.expr = Expr::Call(CallExpr {
                 func_name: MAP.to_owned(),
@@ -408,25 +430,25 @@ fn instrument(e: &mut IdedExpr) -> Result<(), String> {
                 result,
                 ..
             } = &mut **c;
-            instrument(iter_range)?;
-            instrument(accu_init)?;
-            instrument(loop_cond)?;
-            instrument(loop_step)?;
-            instrument(result)?;
+            instrument(iter_range, in_loop)?;
+            instrument(accu_init, in_loop)?;
+            instrument(loop_cond, true)?;
+            instrument(loop_step, true)?;
+            instrument(result, in_loop)?;
             let cond = std::mem::take(loop_cond);
             *loop_cond = wrap(TICK, cond);
         }
         Expr::List(l) => {
             for x in &mut l.elements {
-                instrument(x)?;
+                instrument(x, in_loop)?;
             }
         }
         Expr::Map(m) => {
             for entry in &mut m.entries {
                 match &mut entry.expr {
                     EntryExpr::MapEntry(me) => {
-                        instrument(&mut me.key)?;
-                        instrument(&mut me.value)?;
+                        instrument(&mut me.key, in_loop)?;
+                        instrument(&mut me.value, in_loop)?;
                     }
                     EntryExpr::StructField(_) => {
                         return Err("struct fields are not supported".to_owned());
@@ -434,7 +456,7 @@ fn instrument(e: &mut IdedExpr) -> Result<(), String> {
                 }
             }
         }
-        Expr::Select(s) => instrument(&mut s.operand)?,
+        Expr::Select(s) => instrument(&mut s.operand, in_loop)?,
         Expr::Ident(_) | Expr::Literal(_) => {}
     }
     // Inside an optional chain every later field or index is optional too, as in cel-go:
@@ -459,7 +481,12 @@ fn instrument(e: &mut IdedExpr) -> Result<(), String> {
         }
         _ => {}
     }
-    if let Expr::Call(call) = &e.expr
+    // Only inside a loop: outside one, an expression's `+` and string functions build at most
+    // (source length × largest bound value), and each variable's value is charged by size when it
+    // is bound. The charge is a function call, which makes the interpreter convert the value twice
+    // (a list of containers is copied deep), so it is kept off the straight-line path.
+    if in_loop
+        && let Expr::Call(call) = &e.expr
         && SIZED.contains(&call.func_name.as_str())
     {
         let inner = std::mem::take(e);

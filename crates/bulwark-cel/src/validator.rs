@@ -310,6 +310,12 @@ impl Validator {
         for (name, e) in &self.variables {
             match e.eval(&vscope, &mut meter) {
                 Ok(v) => {
+                    if let Err(error) = meter.charge_value(&v) {
+                        return Evaluation::Error {
+                            field: format!("variables.{name}"),
+                            error,
+                        };
+                    }
                     vars_map.insert(name.clone(), v);
                     vscope = scope.child();
                     vscope.bind("variables", Value::from(vars_map.clone()));

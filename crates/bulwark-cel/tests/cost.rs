@@ -244,3 +244,16 @@ spec:
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn concatenation_inside_a_loop_is_charged_by_size() {
+    // Each iteration builds a new 2 MB string: 100,000 of them would be 200 GB.
+    let (e, took) = run(
+        &[],
+        "lists.range(100000).map(i, object.s + object.s).size() > 0",
+        &json!({"s": "a".repeat(1_000_000)}),
+        Limits::default(),
+    );
+    assert_cost_exceeded(&e, "per-expression");
+    assert!(took < Duration::from_secs(5), "{took:?}");
+}
