@@ -511,3 +511,30 @@ fn unknown_fields_warn() {
             .is_empty()
     );
 }
+
+#[test]
+fn outcomes_serialize_flat() {
+    let set = PolicySet::from_yaml(BASIC, "basic.yaml").unwrap();
+    let ctx = EvalContext {
+        namespaces: namespaces(&[("default", "test")]),
+        ..Default::default()
+    };
+    let out = evaluate(&set, &deployment("default", 6), &ctx);
+    let v = serde_json::to_value(&out[0]).unwrap();
+    assert_eq!(v["result"], "fail");
+    assert_eq!(v["policy"], "demo-policy.example.com");
+    assert_eq!(v["binding"], "demo-binding-test.example.com");
+    assert_eq!(v["actions"], json!(["Deny"]));
+    assert_eq!(v["violations"][0]["index"], 0);
+    assert_eq!(v["resource"]["kind"], "Deployment");
+    let prod = EvalContext {
+        namespaces: namespaces(&[("default", "prod")]),
+        ..Default::default()
+    };
+    let v = serde_json::to_value(&evaluate(&set, &deployment("default", 6), &prod)[0]).unwrap();
+    assert_eq!(v["result"], "skip");
+    assert!(
+        v["reason"].as_str().unwrap().contains("matchResources"),
+        "{v}"
+    );
+}
