@@ -278,6 +278,18 @@ impl Meter {
         self.used
     }
 
+    /// Charges `units` spent elsewhere (a shared variable's cost) against the per-evaluation limit.
+    pub(crate) fn charge_units(&mut self, units: u64) -> Result<(), EvalError> {
+        self.used = self.used.saturating_add(units);
+        if self.used > self.limits.per_evaluation {
+            return Err(EvalError::CostExceeded {
+                which: "per-evaluation",
+                limit: self.limits.per_evaluation,
+            });
+        }
+        Ok(())
+    }
+
     /// Charges the size of a value that outlives its expression (a variable): `1 + len/10` for a
     /// string, `1 + len` for a list or map, against the per-evaluation limit and the deadline.
     pub fn charge_value(&mut self, v: &Value) -> Result<(), EvalError> {

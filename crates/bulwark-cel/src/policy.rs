@@ -726,6 +726,7 @@ struct Prepared<'a> {
     object: &'a Json,
     ctx: &'a EvalContext,
     scope: std::cell::OnceCell<crate::engine::Scope<'static>>,
+    variables: crate::validator::VariableCache,
 }
 
 impl<'a> Prepared<'a> {
@@ -735,6 +736,7 @@ impl<'a> Prepared<'a> {
             object,
             ctx,
             scope: std::cell::OnceCell::new(),
+            variables: crate::validator::VariableCache::default(),
         }
     }
 
@@ -927,7 +929,7 @@ fn run_policy(
             }
         }
     }
-    match validator.evaluate_in(&scope, ctx.limits) {
+    match validator.evaluate_shared(&scope, ctx.limits, &p.variables) {
         Evaluation::NotMatched { condition } => {
             o.result = OutcomeResult::Skip(format!("matchCondition {condition:?} is false"));
         }

@@ -147,7 +147,7 @@ struct Compiled {
 #[derive(Debug, Clone)]
 pub struct Validator {
     match_conditions: Vec<(String, Expression)>,
-    variables: Vec<(String, Expression)>,
+    variables: Vec<(String, Expression, bool)>,
     validations: Vec<Compiled>,
     audit: Vec<(String, Expression)>,
     reads: Vec<String>,
@@ -200,7 +200,17 @@ impl Validator {
                 &v.expression,
             )?;
             note(&e);
-            variables.push((v.name.clone(), e));
+            let mut idents = Vec::new();
+            collect_idents(&e, &mut idents);
+            // Reads only the request (no params, namespace, other variables): its value is the
+            // same for every policy evaluated on one object, and may be shared between them.
+            let shared = !idents.iter().any(|i| {
+                matches!(
+                    i.as_str(),
+                    "variables" | "params" | "namespaceObject" | "authorizer"
+                )
+            });
+            variables.push((v.name.clone(), e, shared));
         }
         let mut validations = Vec::new();
         for (i, v) in spec.validations.iter().enumerate() {
@@ -275,6 +285,18 @@ impl Validator {
     /// `namespaceObject`; `variables` is bound here.
     #[must_use]
     pub fn evaluate_in(&self, scope: &Scope<'_>, limits: Limits) -> Evaluation {
+        self.evaluate_shared(scope, limits, &VariableCache::default())
+    }
+
+    /// [`Validator::evaluate_in`], reusing the values of variables that read only the request
+    /// (`object.spec.containers + …`) from other validators evaluated on the same object. A reused
+    /// value is charged the cost it took to compute, so outcomes do not depend on the order.
+    pub(crate) fn evaluate_shared(
+        &self,
+        scope: &Scope<'_>,
+        limits: Limits,
+        cache: &VariableCache,
+    ) -> Evaluation {
         let mut meter = Meter::new(limits);
         let mut vars_map: HashMap<String, Value> = HashMap::new();
         let mut vscope = scope.child();
@@ -307,8 +329,26 @@ impl Validator {
         // Variables are evaluated in order; one that fails is left unbound and its error is reported
         // only if a validation then fails to evaluate (the API server evaluates them lazily).
         let mut variable_errors: Vec<(String, EvalError)> = Vec::new();
-        for (name, e) in &self.variables {
-            match e.eval(&vscope, &mut meter) {
+        for (name, e, shared) in &self.variables {
+            let cached = if *shared {
+                cache.0.borrow().get(e.source()).cloned()
+            } else {
+                None
+            };
+            let result = if let Some((v, cost)) = cached {
+                meter.charge_units(cost).map(|()| v)
+            } else {
+                let before = meter.used();
+                let r = e.eval(&vscope, &mut meter);
+                if *shared && let Ok(v) = &r {
+                    cache
+                        .0
+                        .borrow_mut()
+                        .insert(e.source().to_owned(), (v.clone(), meter.used() - before));
+                }
+                r
+            };
+            match result {
                 Ok(v) => {
                     if let Err(error) = meter.charge_value(&v) {
                         return Evaluation::Error {
@@ -417,6 +457,10 @@ impl Validator {
         }
     }
 }
+
+/// Values of request-only variables, by expression source, for one object.
+#[derive(Default)]
+pub(crate) struct VariableCache(std::cell::RefCell<HashMap<String, (Value, u64)>>);
 
 impl Bindings {
     /// Binds every variable once (unset ones as `null`), for [`Validator::evaluate_in`].

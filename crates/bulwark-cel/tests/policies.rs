@@ -538,3 +538,72 @@ fn outcomes_serialize_flat() {
         "{v}"
     );
 }
+
+#[test]
+fn shared_variables_do_not_change_outcomes() {
+    // Two policies with the same request-only variable, and one whose variable reads params:
+    // together or alone, the outcomes are the same.
+    let vpol = |name: &str, limit: i64| {
+        format!(
+            r"apiVersion: policies.kyverno.io/v1
+kind: ValidatingPolicy
+metadata: {{name: {name}}}
+spec:
+  matchConstraints:
+    resourceRules: [{{apiGroups: [apps], apiVersions: [v1], operations: [CREATE], resources: [deployments]}}]
+  variables:
+  - {{name: doubled, expression: 'object.spec.replicas * 2'}}
+  validations:
+  - expression: 'variables.doubled <= {limit}'
+"
+        )
+    };
+    let a = vpol("a", 10);
+    let b = vpol("b", 20);
+    let both = PolicySet::from_yaml(&format!("{a}---\n{b}"), "ab.yaml").unwrap();
+    let d = deployment("x", 7);
+    let ctx = EvalContext::default();
+    let together: Vec<OutcomeResult> = evaluate(&both, &d, &ctx)
+        .into_iter()
+        .map(|o| o.result)
+        .collect();
+    let alone: Vec<OutcomeResult> = [a, b]
+        .iter()
+        .map(|t| {
+            evaluate(&PolicySet::from_yaml(t, "one.yaml").unwrap(), &d, &ctx)
+                .remove(0)
+                .result
+        })
+        .collect();
+    assert_eq!(together, vec![OutcomeResult::Fail, OutcomeResult::Pass]);
+    assert_eq!(together, alone);
+
+    // A variable that reads params is computed per parameter object.
+    let text = PARAMS.replace(
+        "  validations:\n  - expression: object.spec.replicas <= params.maxReplicas",
+        "  variables:\n  - {name: max, expression: params.maxReplicas}\n  validations:\n  - expression: object.spec.replicas <= variables.max",
+    );
+    // One binding selecting both ReplicaLimits (3 and 100): two outcomes on the same object.
+    let text = text.replace(
+        "paramRef: {name: replica-limit-test.example.com, namespace: default, parameterNotFoundAction: Deny}",
+        "paramRef: {namespace: default, selector: {}, parameterNotFoundAction: Deny}",
+    );
+    let set = PolicySet::from_yaml(&text, "params.yaml").unwrap();
+    let ctx = EvalContext {
+        namespaces: namespaces(&[("dev", "test")]),
+        ..Default::default()
+    };
+    let out = evaluate(&set, &deployment("dev", 5), &ctx);
+    let per_param: Vec<(Option<&str>, &OutcomeResult)> = out
+        .iter()
+        .filter(|o| o.binding.as_deref() == Some("replicalimit-binding-test.example.com"))
+        .map(|o| (o.param.as_deref(), &o.result))
+        .collect();
+    assert_eq!(
+        per_param,
+        vec![
+            (Some("replica-limit-test.example.com"), &OutcomeResult::Fail),
+            (Some("replica-limit-prod.example.com"), &OutcomeResult::Pass)
+        ]
+    );
+}
