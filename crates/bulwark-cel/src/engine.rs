@@ -30,13 +30,16 @@
 //! charge also checks a wall-clock deadline ([`Limits::deadline`], default 1 s per evaluation).
 //!
 //! What this guarantees: an evaluation stops with [`EvalError::CostExceeded`] or
-//! [`EvalError::Timeout`] after at most `per_evaluation` comprehension iterations, and no string or
-//! list built by `+`, `replace`, `join` or `lists.range` grows past roughly 10× the budget in
-//! characters (100 MB at the default) before the evaluation stops. Operations that take time
-//! without building anything (`==` on two big lists, `in`, `matches` on a long string) are not
-//! charged by size; one of them runs at most once per charged step, so the deadline is overrun by
-//! at most one such operation over the input. The units are close to, but not the same as, the API
-//! server's: a policy that the API server rejects for cost may pass here, and the reverse.
+//! [`EvalError::Timeout`] after at most `per_evaluation` comprehension iterations; no string or list
+//! built inside a loop, by `replace`, `join` or `lists.range`, or bound to a variable grows past
+//! roughly 10× the budget in characters (100 MB at the default) before the evaluation stops; and an
+//! expression without loops builds at most (its length, ≤ 64 KiB, × the largest value bound).
+//! Operations that take time without building anything (`==` on two big lists, `in`, `matches` on
+//! a long string) are not charged by size: inside a loop one runs at most once per charged
+//! iteration, so the deadline is overrun by at most one such operation over the input; outside
+//! loops their number is bounded by the expression's length. The units are close to, but not the
+//! same as, the API server's: a policy that the API server rejects for cost may pass here, and the
+//! reverse.
 
 use std::cell::RefCell;
 use std::fmt;
