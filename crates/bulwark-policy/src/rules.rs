@@ -899,7 +899,7 @@ impl VulnSel {
         ] {
             if n > 0 {
                 out.notes.push(format!(
-                    "{n} vulnerability finding(s) have no {what}; the rule could not select them on it"
+                    "{n} vulnerability finding(s) lack {what}; the rule could not select them on it"
                 ));
             }
         }
@@ -974,8 +974,14 @@ fn run_packages(
 impl FindingsSel {
     fn run(&self, class: FindingClass, subject: &Subject<'_>, ix: &Index<'_>, out: &mut Found) {
         if subject.report.is_none() {
+            let what = match class {
+                FindingClass::Secrets => "secrets",
+                FindingClass::Malware => "malware",
+                FindingClass::Checks => "checks",
+                FindingClass::Kubernetes => "kubernetes",
+            };
             out.skipped
-                .push("findings: the subject has no report".into());
+                .push(format!("{what}: the subject has no report"));
             return;
         }
         out.ran += 1;

@@ -181,6 +181,14 @@ impl<'a> Subject<'a> {
 
     pub(crate) fn info(&self) -> crate::model::SubjectInfo {
         let digest = self.image_digest().map(str::to_string);
+        // An object is the subject even when a report of what it runs comes with it.
+        if let Some(res) = self.object_resource() {
+            return crate::model::SubjectInfo {
+                kind: "kubernetes-object".into(),
+                name: res,
+                digest,
+            };
+        }
         if let Some(r) = self.report {
             let kind = match r.target.kind {
                 TargetKind::Image => "image",
@@ -192,13 +200,6 @@ impl<'a> Subject<'a> {
             return crate::model::SubjectInfo {
                 kind: kind.into(),
                 name: r.target.name.clone(),
-                digest,
-            };
-        }
-        if let Some(res) = self.object_resource() {
-            return crate::model::SubjectInfo {
-                kind: "kubernetes-object".into(),
-                name: res,
                 digest,
             };
         }
