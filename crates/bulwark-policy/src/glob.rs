@@ -16,8 +16,19 @@ pub(crate) struct Glob {
     text: String,
     tokens: Vec<Token>,
     path_mode: bool,
+    fast: Fast,
+}
+
+/// Shapes that need no dynamic programme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Fast {
     /// No metacharacter: compared as a string.
-    literal: bool,
+    Literal,
+    /// `abc*` (`abc**` in path mode): a prefix.
+    Prefix(String),
+    /// `*abc` (`**abc` in path mode): a suffix.
+    Suffix(String),
+    None,
 }
 
 impl Glob {
@@ -42,12 +53,35 @@ impl Glob {
             }
             i += 1;
         }
-        let literal = tokens.iter().all(|t| matches!(t, Token::Lit(_)));
+        let lits = |ts: &[Token]| -> Option<String> {
+            ts.iter()
+                .map(|t| match t {
+                    Token::Lit(c) => Some(*c),
+                    _ => None,
+                })
+                .collect()
+        };
+        let any = |t: &Token| *t == Token::AnyRun || (*t == Token::Star && !path_mode);
+        let fast = if lits(&tokens).is_some() {
+            Fast::Literal
+        } else if let Some((last, rest)) = tokens.split_last()
+            && any(last)
+            && let Some(p) = lits(rest)
+        {
+            Fast::Prefix(p)
+        } else if let Some((first, rest)) = tokens.split_first()
+            && any(first)
+            && let Some(p) = lits(rest)
+        {
+            Fast::Suffix(p)
+        } else {
+            Fast::None
+        };
         Self {
             text: pattern.to_string(),
             tokens,
             path_mode,
-            literal,
+            fast,
         }
     }
 
@@ -59,22 +93,53 @@ impl Glob {
 
     #[must_use]
     pub(crate) fn matches(&self, s: &str) -> bool {
-        if self.literal {
-            return self.text == s;
+        match &self.fast {
+            Fast::Literal => self.text == s,
+            Fast::Prefix(p) => s.starts_with(p.as_str()),
+            Fast::Suffix(p) => s.ends_with(p.as_str()),
+            Fast::None => self.matches_dp(s),
         }
-        let text: Vec<char> = s.chars().collect();
+    }
+
+    /// The dynamic programme; texts up to 128 characters need no allocation (ids, purls, most paths).
+    fn matches_dp(&self, s: &str) -> bool {
+        const STACK: usize = 128;
+        let mut chars_buf = ['\0'; STACK];
+        let heap: Vec<char>;
+        let text: &[char] = if s.len() <= STACK {
+            let mut n = 0;
+            for c in s.chars() {
+                chars_buf[n] = c;
+                n += 1;
+            }
+            &chars_buf[..n]
+        } else {
+            heap = s.chars().collect();
+            &heap
+        };
+        let mut a = [false; STACK + 1];
+        let mut b = [false; STACK + 1];
+        let (mut ha, mut hb);
+        let (reach, next): (&mut [bool], &mut [bool]) = if text.len() <= STACK {
+            (&mut a[..=text.len()], &mut b[..=text.len()])
+        } else {
+            ha = vec![false; text.len() + 1];
+            hb = vec![false; text.len() + 1];
+            (&mut ha[..], &mut hb[..])
+        };
         // reach[j]: the tokens so far can match text[..j].
-        let mut reach = vec![false; text.len() + 1];
         reach[0] = true;
+        let (mut reach, mut next) = (reach, next);
         for t in &self.tokens {
-            let mut next = vec![false; text.len() + 1];
             match *t {
                 Token::Lit(c) => {
+                    next[0] = false;
                     for j in 0..text.len() {
                         next[j + 1] = reach[j] && text[j] == c;
                     }
                 }
                 Token::One => {
+                    next[0] = false;
                     for j in 0..text.len() {
                         next[j + 1] = reach[j] && !(self.path_mode && text[j] == '/');
                     }
@@ -88,7 +153,7 @@ impl Glob {
                     }
                 }
             }
-            reach = next;
+            std::mem::swap(&mut reach, &mut next);
         }
         reach[text.len()]
     }
@@ -126,6 +191,13 @@ mod tests {
         assert!(g("CVE-2024-????", false, "CVE-2024-1234"));
         assert!(!g("CVE-2024-????", false, "CVE-2024-12345"));
         assert!(g("*", true, ""));
+        assert!(g("*", true, "a") && !g("*", true, "a/b") && g("**", true, "a/b"));
+        assert!(g("*.js", false, "a/b.js") && !g("*.js", true, "a/b.js"));
+        assert!(g("a*b?d", false, "axxbcd") && !g("a*b?d", false, "axxbd"));
+        // Long texts take the heap path and agree.
+        let long = "x/".repeat(200) + "end";
+        assert!(g("x/**end", true, &long) && !g("x/*end", true, &long));
+        assert!(g("é?", false, "éé"));
         // No blow-up on hostile patterns.
         let p = "*a".repeat(200);
         let s = "a".repeat(5000) + "b";

@@ -2,6 +2,7 @@
 //! [`Subject`]. The crate README documents the format with a full example.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use bulwark_types::{Finding, FindingKind, Package, Severity};
 use serde::Deserialize;
@@ -863,21 +864,22 @@ impl VulnSel {
                     Some(_) => continue,
                 }
             }
-            let mut msg = format!("{} ({})", f.id, f.severity);
+            let mut msg = String::with_capacity(96);
+            let _ = write!(msg, "{} ({})", f.id, f.severity);
             if let Some(p) = v.package {
-                msg = format!("{msg} in {p}");
+                let _ = write!(msg, " in {p}");
                 if let Some(iv) = prop_str(f, "installedVersion") {
-                    msg = format!("{msg} {iv}");
+                    let _ = write!(msg, " {iv}");
                 }
             }
             if let Some(c) = v.cvss {
-                msg = format!("{msg}, CVSS {c}");
+                let _ = write!(msg, ", CVSS {c}");
             }
             if v.kev == Some(true) {
                 msg.push_str(", in KEV");
             }
             if let Some(fv) = prop_str(f, "fixedVersion") {
-                msg = format!("{msg}, fixed in {fv}");
+                let _ = write!(msg, ", fixed in {fv}");
             }
             let mut h = finding_hit(f, msg);
             if h.purl.is_none() {

@@ -429,3 +429,31 @@ fn engines_get_their_documents_and_exceptions_apply_to_them() {
         Some("pods.rego:3: main: rego_parse_error: unexpected token")
     );
 }
+
+/// The README's examples are a working bundle: they load without errors or warnings.
+#[test]
+fn readme_examples_load() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let blocks: Vec<&str> = readme
+        .split("```yaml\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .collect();
+    assert_eq!(blocks.len(), 3, "rules, mappings, exceptions");
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        tmp.path(),
+        &[
+            ("rules/web.yaml", blocks[0]),
+            ("mappings.yaml", blocks[1]),
+            ("exceptions.yaml", blocks[2]),
+        ],
+    );
+    let b = Bundle::from_dir(tmp.path(), &Limits::default()).unwrap();
+    assert!(b.warnings.is_empty(), "{:?}", b.warnings);
+    assert_eq!(b.rules().count(), 12);
+    assert_eq!(b.mappings.len(), 1);
+    assert_eq!(b.exceptions.len(), 1);
+    assert_eq!(b.default_sets.as_deref(), Some(&["web".to_string()][..]));
+}
