@@ -2,6 +2,7 @@
 //! issue's bar: at most 5 ms per evaluation). Prints the minimum and median of repeated evaluations; the
 //! bundle is loaded once, as every entry point does.
 
+use std::fmt::Write as _;
 use std::time::{Duration, Instant as Clock};
 
 use bulwark_policy::{Bundle, BundleFile, ImageFacts, ImageFile, Instant, Stage, Subject};
@@ -120,7 +121,7 @@ fn finding(kind: FindingKind, id: String, severity: Severity) -> Finding {
         location: Location::default(),
         evidence: None,
         references: vec![],
-        properties: Default::default(),
+        properties: std::collections::BTreeMap::default(),
         shared_properties: None,
     }
 }
@@ -133,7 +134,10 @@ fn rules() -> String {
     let mut n = 0;
     let mut rule = |body: String| {
         n += 1;
-        y += &format!("  - id: rule-{n:02}\n    stages: {{build: fail, release: warn}}\n{body}");
+        let _ = write!(
+            y,
+            "  - id: rule-{n:02}\n    stages: {{build: fail, release: warn}}\n{body}"
+        );
     };
     for (sev, cvss) in [
         ("CRITICAL", 9.0),

@@ -57,7 +57,7 @@ impl LoadOptions {
     pub fn new(cache_dir: impl Into<PathBuf>) -> Self {
         Self {
             cache_dir: cache_dir.into(),
-            git_timeout: Duration::from_secs(120),
+            git_timeout: Duration::from_mins(2),
             limits: Limits::default(),
         }
     }
@@ -237,9 +237,12 @@ fn ignored_pointer(p: &serde_ignored::Path<'_>) -> String {
 
 fn error_pointer(p: &serde_path_to_error::Path) -> String {
     let mut out = String::new();
-    for s in p.iter() {
+    for s in p {
         match s {
-            serde_path_to_error::Segment::Seq { index } => out += &format!("/{index}"),
+            serde_path_to_error::Segment::Seq { index } => {
+                out.push('/');
+                out += &index.to_string();
+            }
             serde_path_to_error::Segment::Map { key } => {
                 out.push('/');
                 out += &escape(key);
@@ -409,7 +412,11 @@ impl Bundle {
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or("bundle");
-        if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
+        let lower = name.to_ascii_lowercase();
+        // Lower-cased above: `.TGZ` counts too.
+        #[allow(clippy::case_sensitive_file_extension_comparisons)]
+        let archive = lower.ends_with(".tar.gz") || lower.ends_with(".tgz");
+        if archive {
             let bytes = read_bounded(path, opts.limits.max_archive_bytes)?;
             let stem = name.trim_end_matches(".tar.gz").trim_end_matches(".tgz");
             return Self::from_tar_gz(&bytes, stem, &opts.limits);
@@ -520,7 +527,11 @@ impl Bundle {
         let mut manifest_seen = false;
         for f in &sorted {
             let lower = f.path.to_ascii_lowercase();
-            if lower.ends_with(".rego") {
+            let ext = std::path::Path::new(&lower)
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or("");
+            if ext == "rego" {
                 let text = String::from_utf8(f.bytes.clone()).map_err(|_| BundleError::Policy {
                     file: f.path.clone(),
                     line: 1,
@@ -538,7 +549,7 @@ impl Bundle {
                 });
                 continue;
             }
-            if !(lower.ends_with(".yaml") || lower.ends_with(".yml")) {
+            if ext != "yaml" && ext != "yml" {
                 continue;
             }
             let is_manifest = lower == "bundle.yaml" || lower == "bundle.yml";
@@ -740,7 +751,7 @@ impl Bundle {
                         line: doc.line,
                         text: lines
                             .get(start..end)
-                            .map(|l| l.concat())
+                            .map(<[&str]>::concat)
                             .unwrap_or_default(),
                         value: Some(doc.value.clone()),
                     });

@@ -258,6 +258,11 @@ pub fn evaluate_with(
         if r.hits.is_empty() {
             continue;
         }
+        if bundle.exceptions.is_empty() {
+            r.hits.sort_unstable();
+            r.hits.dedup();
+            continue;
+        }
         let hits = std::mem::take(&mut r.hits);
         for h in hits {
             let mut accepted = None;
@@ -278,9 +283,9 @@ pub fn evaluate_with(
                 None => r.hits.push(h),
             }
         }
-        r.hits.sort();
+        r.hits.sort_unstable();
         r.hits.dedup();
-        r.excepted.sort();
+        r.excepted.sort_unstable();
         r.excepted.dedup();
         if r.outcome == Outcome::Fail && r.hits.is_empty() {
             r.outcome = Outcome::Pass;

@@ -291,12 +291,11 @@ impl PortRange {
             Some((p, pr)) => (p, Some(pr.to_ascii_lowercase())),
             None => (s.trim(), None),
         };
-        let (lo, hi) = match ports.split_once('-') {
-            Some((a, b)) => (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?),
-            None => {
-                let p = ports.parse().map_err(|_| bad())?;
-                (p, p)
-            }
+        let (lo, hi) = if let Some((a, b)) = ports.split_once('-') {
+            (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?)
+        } else {
+            let p = ports.parse().map_err(|_| bad())?;
+            (p, p)
         };
         if lo > hi {
             return Err(bad());
@@ -602,9 +601,11 @@ pub(crate) struct VulnView<'a> {
     kev: Option<bool>,
     fixed: bool,
     status: Option<&'a str>,
-    package_type: Option<String>,
+    package_type: Option<&'a str>,
     purl: Option<&'a str>,
     package: Option<&'a str>,
+    installed: Option<&'a str>,
+    fixed_version: Option<&'a str>,
     fix_date: Option<Instant>,
     published: Option<Instant>,
     aliases: Vec<&'a str>,
@@ -616,55 +617,71 @@ fn prop_str<'a>(f: &'a Finding, k: &str) -> Option<&'a str> {
         .filter(|s| !s.is_empty())
 }
 
-fn prop_f64(f: &Finding, k: &str) -> Option<f64> {
-    f.property(k).and_then(|v| {
-        v.as_f64()
-            .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
-    })
-}
-
-fn prop_date(f: &Finding, keys: &[&str]) -> Option<Instant> {
-    keys.iter()
-        .find_map(|k| prop_str(f, k))
-        .and_then(|s| Instant::parse(s).ok())
-}
-
 impl<'a> VulnView<'a> {
+    /// One pass over the finding's properties (a dozen keys), rather than a lookup per datum.
     pub(crate) fn new(f: &'a Finding) -> Self {
-        let status = prop_str(f, "status");
-        let fixed_version = prop_str(f, "fixedVersion").is_some();
-        let fixed = match status {
+        let mut v = Self {
+            f,
+            cvss: None,
+            epss: None,
+            epss_pct: None,
+            kev: None,
+            fixed: false,
+            status: None,
+            package_type: None,
+            purl: None,
+            package: None,
+            installed: None,
+            fixed_version: None,
+            fix_date: None,
+            published: None,
+            aliases: Vec::new(),
+        };
+        let num = |x: &serde_json::Value| {
+            x.as_f64()
+                .or_else(|| x.as_str().and_then(|s| s.trim().parse().ok()))
+        };
+        let text = |x: &'a serde_json::Value| x.as_str().filter(|s| !s.is_empty());
+        let date = |x: &serde_json::Value| x.as_str().and_then(|s| Instant::parse(s).ok());
+        let mut pkg_name = None;
+        for (k, x) in f.all_properties() {
+            match k.as_str() {
+                "cvssScore" => v.cvss = num(x),
+                "epss" => v.epss = num(x),
+                "epssPercentile" => v.epss_pct = num(x),
+                "kev" => v.kev = x.as_bool(),
+                "status" => v.status = text(x),
+                "packageType" => v.package_type = text(x),
+                "purl" => v.purl = text(x),
+                "packageName" => v.package = text(x),
+                "pkgName" => pkg_name = text(x),
+                "installedVersion" => v.installed = text(x),
+                "fixedVersion" => v.fixed_version = text(x),
+                "fixDate" | "fixPublished" | "fixedAt" if v.fix_date.is_none() => {
+                    v.fix_date = date(x);
+                }
+                "published" | "publishedDate" if v.published.is_none() => v.published = date(x),
+                "aliases" => {
+                    if let serde_json::Value::Array(a) = x {
+                        v.aliases = a.iter().filter_map(|s| s.as_str()).collect();
+                    }
+                }
+                _ => {}
+            }
+        }
+        v.package = v.package.or(pkg_name);
+        if v.package_type.is_none() {
+            v.package_type = v
+                .purl
+                .and_then(|p| p.strip_prefix("pkg:"))
+                .and_then(|p| p.split('/').next());
+        }
+        v.fixed = match v.status {
             Some("fixed") => true,
             Some("affected" | "will-not-fix" | "fix-deferred" | "end-of-life") => false,
-            _ => fixed_version,
+            _ => v.fixed_version.is_some(),
         };
-        let purl = prop_str(f, "purl");
-        let package_type = prop_str(f, "packageType")
-            .map(str::to_ascii_lowercase)
-            .or_else(|| {
-                purl.and_then(|p| p.strip_prefix("pkg:"))
-                    .and_then(|p| p.split('/').next())
-                    .map(str::to_ascii_lowercase)
-            });
-        let aliases = match f.property("aliases") {
-            Some(serde_json::Value::Array(a)) => a.iter().filter_map(|v| v.as_str()).collect(),
-            _ => Vec::new(),
-        };
-        Self {
-            f,
-            cvss: prop_f64(f, "cvssScore"),
-            epss: prop_f64(f, "epss"),
-            epss_pct: prop_f64(f, "epssPercentile"),
-            kev: f.property("kev").and_then(serde_json::Value::as_bool),
-            fixed,
-            status,
-            package_type,
-            purl,
-            package: prop_str(f, "packageName").or_else(|| prop_str(f, "pkgName")),
-            fix_date: prop_date(f, &["fixDate", "fixPublished", "fixedAt"]),
-            published: prop_date(f, &["published", "publishedDate"]),
-            aliases,
-        }
+        v
     }
 }
 
@@ -678,6 +695,13 @@ fn type_matches(wanted: &str, actual: &str) -> bool {
             other => other,
         }
     }
+    let lower;
+    let actual = if actual.bytes().any(|b| b.is_ascii_uppercase()) {
+        lower = actual.to_ascii_lowercase();
+        lower.as_str()
+    } else {
+        actual
+    };
     wanted == "os" && matches!(canon(actual), "deb" | "rpm" | "apk")
         || wanted == "library" && !matches!(canon(actual), "deb" | "rpm" | "apk")
         || canon(wanted) == canon(actual)
@@ -830,7 +854,6 @@ impl VulnSel {
             if !self.package_types.is_empty()
                 && !v
                     .package_type
-                    .as_deref()
                     .is_some_and(|t| self.package_types.iter().any(|w| type_matches(w, t)))
             {
                 continue;
@@ -868,7 +891,7 @@ impl VulnSel {
             let _ = write!(msg, "{} ({})", f.id, f.severity);
             if let Some(p) = v.package {
                 let _ = write!(msg, " in {p}");
-                if let Some(iv) = prop_str(f, "installedVersion") {
+                if let Some(iv) = v.installed {
                     let _ = write!(msg, " {iv}");
                 }
             }
@@ -878,14 +901,18 @@ impl VulnSel {
             if v.kev == Some(true) {
                 msg.push_str(", in KEV");
             }
-            if let Some(fv) = prop_str(f, "fixedVersion") {
+            if let Some(fv) = v.fixed_version {
                 let _ = write!(msg, ", fixed in {fv}");
             }
-            let mut h = finding_hit(f, msg);
-            if h.purl.is_none() {
-                h.purl = v.purl.map(str::to_string);
-            }
-            out.hits.push(h);
+            out.hits.push(Hit {
+                finding_id: Some(f.id.to_string()),
+                package: v.package.map(str::to_string),
+                purl: v.purl.map(str::to_string),
+                path: f.location.path.as_deref().map(str::to_string),
+                resource: f.location.resource.as_deref().map(str::to_string),
+                field: None,
+                message: msg,
+            });
         }
         for (n, what) in [
             (no_epss, "an EPSS score (`epss`)"),

@@ -36,42 +36,46 @@ fn digits(s: &str) -> Option<i64> {
 
 impl Instant {
     /// `YYYY-MM-DD` (midnight UTC) or RFC 3339 (`2026-12-31T23:59:59Z`, `…+02:00`, fractional seconds ignored).
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let bad = || format!("invalid date or time '{s}' (expected YYYY-MM-DD or RFC 3339)");
-        let s = s.trim();
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let bad = || format!("invalid date or time '{text}' (expected YYYY-MM-DD or RFC 3339)");
+        let s = text.trim();
+        // ASCII only, so that every slice below is on a character boundary.
+        if !s.is_ascii() {
+            return Err(bad());
+        }
         let (date, rest) = if s.len() > 10 {
             let (d, r) = s.split_at(10);
             (d, Some(r))
         } else {
             (s, None)
         };
-        let b = date.as_bytes();
-        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        let bytes = date.as_bytes();
+        if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
             return Err(bad());
         }
-        let (y, m, d) = (
+        let (year, month, day) = (
             digits(&date[0..4]).ok_or_else(bad)?,
             digits(&date[5..7]).ok_or_else(bad)?,
             digits(&date[8..10]).ok_or_else(bad)?,
         );
-        if d < 1 || d > days_in_month(y, m) {
+        if day < 1 || day > days_in_month(year, month) {
             return Err(bad());
         }
-        let mut secs = days_from_civil(y, m, d) * 86_400;
+        let mut secs = days_from_civil(year, month, day) * 86_400;
         if let Some(rest) = rest {
             let rest = rest.strip_prefix(['T', 't', ' ']).ok_or_else(bad)?;
             if rest.len() < 8 || rest.as_bytes()[2] != b':' || rest.as_bytes()[5] != b':' {
                 return Err(bad());
             }
-            let (hh, mm, ss) = (
+            let (hours, minutes, seconds) = (
                 digits(&rest[0..2]).ok_or_else(bad)?,
                 digits(&rest[3..5]).ok_or_else(bad)?,
                 digits(&rest[6..8]).ok_or_else(bad)?,
             );
-            if hh > 23 || mm > 59 || ss > 60 {
+            if hours > 23 || minutes > 59 || seconds > 60 {
                 return Err(bad());
             }
-            secs += hh * 3600 + mm * 60 + ss;
+            secs += hours * 3600 + minutes * 60 + seconds;
             let mut zone = &rest[8..];
             if let Some(frac) = zone.strip_prefix('.') {
                 let n = frac.bytes().take_while(u8::is_ascii_digit).count();
@@ -133,6 +137,8 @@ mod tests {
             "2024-02-29T00:00:00Z"
         );
         for bad in [
+            "2026-12-3é",
+            "2026-12-31Té0:00:00Z",
             "2023-02-29",
             "2026-13-01",
             "2026-1-01",

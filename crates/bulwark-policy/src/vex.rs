@@ -8,6 +8,7 @@
 //! exports the same document.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -85,10 +86,10 @@ pub fn export(bundle: &Bundle, verdict: &Verdict, author: &str) -> Option<Value>
                 ex.id, ex.source, ex.owner
             );
             if let Some(t) = &ex.ticket {
-                notes += &format!(", ticket {t}");
+                let _ = write!(notes, ", ticket {t}");
             }
             if let Some(x) = &ex.expires_text {
-                notes += &format!(", expires {x}");
+                let _ = write!(notes, ", expires {x}");
             }
             st["status_notes"] = json!(notes);
         } else {
@@ -104,8 +105,10 @@ pub fn export(bundle: &Bundle, verdict: &Verdict, author: &str) -> Option<Value>
         )
         .iter()
         .take(16)
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>()
+        .fold(String::new(), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
     );
     Some(json!({
         "@context": CONTEXT,

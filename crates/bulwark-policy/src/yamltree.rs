@@ -165,10 +165,12 @@ mod tests {
 
     #[test]
     fn alias_bombs_are_bounded() {
+        use std::fmt::Write as _;
         let mut t = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..10 {
-            t += &format!(
-                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n",
+            let _ = writeln!(
+                t,
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]",
                 p = i - 1
             );
         }

@@ -332,7 +332,7 @@ fn unknown_fields_warn() {
 struct FakeRego;
 
 impl Engine for FakeRego {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "rego"
     }
     fn accepts(&self, doc: &RawDocument) -> bool {

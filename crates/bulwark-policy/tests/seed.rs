@@ -61,7 +61,7 @@ rules:
       baseLayers: 1
 "#;
 
-const EXCEPTION: &str = r#"apiVersion: policy.bulwark.dev/v1
+const EXCEPTION: &str = r"apiVersion: policy.bulwark.dev/v1
 kind: Exceptions
 exceptions:
   - id: SEC-42-shop-migration
@@ -71,7 +71,7 @@ exceptions:
     owner: team-shop
     ticket: SEC-42
     reason: legacy image, replaced by the rewrite before the end of the year
-"#;
+";
 
 fn report() -> Report {
     let mut r = Report::new(Target {
@@ -105,7 +105,7 @@ fn report() -> Report {
         location: Location::file("/app/settings.py").with_line(3, Some(20)),
         evidence: Some("AKIA****************".into()),
         references: vec![],
-        properties: Default::default(),
+        properties: std::collections::BTreeMap::default(),
         shared_properties: None,
     });
     // A secret the rule does not select.
@@ -119,7 +119,7 @@ fn report() -> Report {
         location: Location::file("/app/.env"),
         evidence: None,
         references: vec![],
-        properties: Default::default(),
+        properties: std::collections::BTreeMap::default(),
         shared_properties: None,
     });
     r
