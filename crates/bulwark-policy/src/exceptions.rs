@@ -6,7 +6,7 @@ use serde::Deserialize;
 use crate::glob::Glob;
 use crate::model::{ExceptionRecord, Hit};
 use crate::rules::Text;
-use crate::subject::{Subject, normalize_reference};
+use crate::subject::{Subject, normalize_pattern, repository_of};
 use crate::time::Instant;
 
 #[derive(Debug, Deserialize)]
@@ -140,13 +140,20 @@ impl ExceptionDef {
     }
 }
 
-/// An image pattern is normalised like a reference unless it is a digest or holds a glob in the registry part.
+/// An image pattern is normalised like a reference (without a default tag) unless it is a digest or starts
+/// with a glob.
 fn image_pattern(s: &str) -> String {
     if s.starts_with("sha256:") || s.starts_with('*') {
         s.to_string()
     } else {
-        normalize_reference(s)
+        normalize_pattern(s)
     }
+}
+
+/// A pattern matches the normalised reference, the reference without tag and digest, or the digest.
+fn image_matches(g: &Glob, image: Option<&str>, digest: Option<&str>) -> bool {
+    image.is_some_and(|i| g.matches(i) || g.matches(repository_of(i)))
+        || digest.is_some_and(|d| g.matches(d))
 }
 
 impl Exception {
@@ -173,9 +180,10 @@ impl Exception {
             && m(&self.purl, hit.purl.as_deref())
             && m(&self.path, hit.path.as_deref())
             && m(&self.resource, hit.resource.as_deref())
-            && self.image.as_ref().is_none_or(|g| {
-                image.is_some_and(|i| g.matches(i)) || digest.is_some_and(|d| g.matches(d))
-            })
+            && self
+                .image
+                .as_ref()
+                .is_none_or(|g| image_matches(g, image, digest))
     }
 
     pub(crate) fn record(&self, matched: usize) -> ExceptionRecord {
@@ -248,10 +256,7 @@ impl Mapping {
     /// namespace glob, and every label.
     pub(crate) fn selects(&self, subject: &Subject<'_>, image: Option<&str>) -> bool {
         let digest = subject.image_digest();
-        (self.images.is_empty()
-            || self.images.iter().any(|g| {
-                image.is_some_and(|i| g.matches(i)) || digest.is_some_and(|d| g.matches(d))
-            }))
+        (self.images.is_empty() || self.images.iter().any(|g| image_matches(g, image, digest)))
             && (self.namespaces.is_empty()
                 || subject
                     .namespace()

@@ -218,6 +218,26 @@ impl<'a> Subject<'a> {
 /// `library/`, a missing tag (without a digest) is `latest`. `registry/repository:tag[@digest]`.
 #[must_use]
 pub fn normalize_reference(r: &str) -> String {
+    normalize(r, true)
+}
+
+/// An image pattern of a mapping or exception, normalised like a reference but without a default tag:
+/// `registry.example.com/web/*` selects every tag of those repositories.
+pub(crate) fn normalize_pattern(r: &str) -> String {
+    normalize(r, false)
+}
+
+/// The reference without its tag and digest (`docker.io/library/alpine`), which tagless patterns match.
+pub(crate) fn repository_of(normalized: &str) -> &str {
+    let no_digest = normalized.split('@').next().unwrap_or(normalized);
+    let last_slash = no_digest.rfind('/').map_or(0, |i| i + 1);
+    match no_digest[last_slash..].rfind(':') {
+        Some(i) => &no_digest[..last_slash + i],
+        None => no_digest,
+    }
+}
+
+fn normalize(r: &str, default_tag: bool) -> String {
     let (name_tag, digest) = match r.split_once('@') {
         Some((n, d)) => (n, Some(d)),
         None => (r, None),
@@ -247,8 +267,8 @@ pub fn normalize_reference(r: &str) -> String {
             out.push(':');
             out.push_str(t);
         }
-        (None, None) => out.push_str(":latest"),
-        (None, Some(_)) => {}
+        (None, None) if default_tag => out.push_str(":latest"),
+        (None, _) => {}
     }
     if let Some(d) = digest {
         out.push('@');
@@ -260,6 +280,21 @@ pub fn normalize_reference(r: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::normalize_reference as n;
+
+    #[test]
+    fn patterns() {
+        use super::{normalize_pattern as p, repository_of};
+        assert_eq!(
+            p("registry.example.com/web/*"),
+            "registry.example.com/web/*"
+        );
+        assert_eq!(p("nginx"), "docker.io/library/nginx");
+        assert_eq!(
+            repository_of("docker.io/library/nginx:1.25@sha256:ab"),
+            "docker.io/library/nginx"
+        );
+        assert_eq!(repository_of("localhost:5000/app"), "localhost:5000/app");
+    }
 
     #[test]
     fn references() {

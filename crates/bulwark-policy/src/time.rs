@@ -100,6 +100,29 @@ impl Instant {
         Ok(Self(secs))
     }
 
+    /// The system clock.
+    #[must_use]
+    pub fn now() -> Instant {
+        Instant(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
+        )
+    }
+
+    /// The evaluation time for an entry point: `given` (the CLI's `--now`), else the environment variable `var`
+    /// (tests pin the clock with it; the CLI is expected to use `BULWARK_NOW`), else the system clock. A value
+    /// that does not parse is an error, never silently the current time.
+    pub fn resolve(given: Option<&str>, var: &str) -> Result<Instant, String> {
+        if let Some(g) = given {
+            return Instant::parse(g);
+        }
+        match std::env::var(var) {
+            Ok(v) if !v.trim().is_empty() => Instant::parse(&v).map_err(|e| format!("{var}: {e}")),
+            _ => Ok(Instant::now()),
+        }
+    }
+
     /// Whole days from `earlier` to `self` (negative when `earlier` is later), rounded down.
     #[must_use]
     pub fn days_since(self, earlier: Instant) -> i64 {
@@ -156,5 +179,13 @@ mod tests {
                 .days_since(d),
             10
         );
+        // --now wins over the environment; an unset variable is the clock.
+        assert_eq!(
+            Instant::resolve(Some("2026-12-31"), "BULWARK_TEST_UNSET_NOW").unwrap(),
+            d
+        );
+        let now = Instant::resolve(None, "BULWARK_TEST_UNSET_NOW").unwrap();
+        assert!(now > Instant::parse("2026-01-01").unwrap());
+        assert!(Instant::resolve(Some("tomorrow"), "X").is_err());
     }
 }
