@@ -28,7 +28,7 @@ fn set(rules: &str) -> String {
     )
 }
 
-fn finding(kind: FindingKind, id: &str, severity: Severity, props: serde_json::Value) -> Finding {
+fn finding(kind: FindingKind, id: &str, severity: Severity, props: &serde_json::Value) -> Finding {
     Finding {
         kind,
         id: id.to_string().into(),
@@ -86,19 +86,19 @@ fn vulnerability_data_present_or_missing() {
                 FindingKind::Vulnerability,
                 "CVE-1",
                 Severity::High,
-                json!({"epss": 0.6, "fixDate": "2026-10-01", "aliases": ["GHSA-aaaa"], "published": "2024-01-01"}),
+                &json!({"epss": 0.6, "fixDate": "2026-10-01", "aliases": ["GHSA-aaaa"], "published": "2024-01-01"}),
             ),
             finding(
                 FindingKind::Vulnerability,
                 "CVE-2",
                 Severity::High,
-                json!({"fixDate": "2026-11-20T00:00:00Z", "published": "2026-06-01"}),
+                &json!({"fixDate": "2026-11-20T00:00:00Z", "published": "2026-06-01"}),
             ),
             finding(
                 FindingKind::Vulnerability,
                 "CVE-3",
                 Severity::High,
-                json!({}),
+                &json!({}),
             ),
         ],
     );
@@ -137,7 +137,7 @@ fn checks_malware_and_info_actions() {
         FindingKind::Misconfiguration,
         "BW-IMG-0001",
         Severity::High,
-        json!({}),
+        &json!({}),
     );
     df.name = Some("image-root-user".into());
     let r = image_report(
@@ -148,19 +148,19 @@ fn checks_malware_and_info_actions() {
                 FindingKind::Misconfiguration,
                 "BW-DF-0003",
                 Severity::Low,
-                json!({}),
+                &json!({}),
             ),
             finding(
                 FindingKind::Misconfiguration,
                 "BW-K8S-0001",
                 Severity::Low,
-                json!({}),
+                &json!({}),
             ),
             finding(
                 FindingKind::Malware,
                 "Eicar-Signature",
                 Severity::Critical,
-                json!({}),
+                &json!({}),
             ),
         ],
     );
@@ -203,7 +203,7 @@ fn mappings_and_exceptions_on_images() {
             FindingKind::Vulnerability,
             "CVE-9",
             Severity::High,
-            json!({}),
+            &json!({}),
         )
     };
     // A tagless pattern selects every tag.
