@@ -2,6 +2,8 @@
 //! byte for byte. Serialised camelCase; every list sorted; no time in it but the evaluation time the caller
 //! gives.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 /// Where in the lifecycle a subject is judged.
@@ -98,28 +100,29 @@ pub enum Outcome {
     Error,
 }
 
-/// What a violation points at: a finding (by id and where), a package, or an object field.
+/// What a violation points at: a finding (by id and where), a package, or an object field. The texts are
+/// shared (`Arc<str>`): one finding selected by many rules is one set of strings.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct Hit {
     /// Finding id (`CVE-2024-1234`, `BW-IMG-0001`, `aws-access-key-id`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub finding_id: Option<String>,
+    pub finding_id: Option<Arc<str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub package: Option<String>,
+    pub package: Option<Arc<str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub purl: Option<String>,
+    pub purl: Option<Arc<str>>,
     /// File path (image-root-relative with a leading `/`, or relative to a scanned directory).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
+    pub path: Option<Arc<str>>,
     /// Kubernetes object `Kind/namespace/name`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resource: Option<String>,
+    pub resource: Option<Arc<str>>,
     /// A field of the subject (`image.config.User`, `spec.containers[0].image`, `signatures`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
+    pub field: Option<Arc<str>>,
     /// What is wrong, in one line.
-    pub message: String,
+    pub message: Arc<str>,
 }
 
 /// One rule's result.

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use bulwark_types::{Finding, FindingKind, Package, Severity};
 use serde::Deserialize;
@@ -606,6 +607,8 @@ pub(crate) struct VulnView<'a> {
     package: Option<&'a str>,
     installed: Option<&'a str>,
     fixed_version: Option<&'a str>,
+    /// The hit this finding makes, built once however many rules select it.
+    hit: std::cell::OnceCell<Hit>,
     fix_date: Option<Instant>,
     published: Option<Instant>,
     aliases: Vec<&'a str>,
@@ -636,6 +639,7 @@ impl<'a> VulnView<'a> {
             fix_date: None,
             published: None,
             aliases: Vec::new(),
+            hit: std::cell::OnceCell::new(),
         };
         let num = |x: &serde_json::Value| {
             x.as_f64()
@@ -685,6 +689,40 @@ impl<'a> VulnView<'a> {
     }
 }
 
+impl VulnView<'_> {
+    fn hit(&self) -> &Hit {
+        self.hit.get_or_init(|| {
+            let f = self.f;
+            let mut msg = String::with_capacity(96);
+            let _ = write!(msg, "{} ({})", f.id, f.severity);
+            if let Some(p) = self.package {
+                let _ = write!(msg, " in {p}");
+                if let Some(iv) = self.installed {
+                    let _ = write!(msg, " {iv}");
+                }
+            }
+            if let Some(c) = self.cvss {
+                let _ = write!(msg, ", CVSS {c}");
+            }
+            if self.kev == Some(true) {
+                msg.push_str(", in KEV");
+            }
+            if let Some(fv) = self.fixed_version {
+                let _ = write!(msg, ", fixed in {fv}");
+            }
+            Hit {
+                finding_id: Some(f.id.as_ref().into()),
+                package: self.package.map(Into::into),
+                purl: self.purl.map(Into::into),
+                path: f.location.path.clone(),
+                resource: f.location.resource.clone(),
+                field: None,
+                message: msg.into(),
+            }
+        })
+    }
+}
+
 /// Which purl types a package type name stands for (`dpkg` = `deb`, `python` = `pypi`, …).
 fn type_matches(wanted: &str, actual: &str) -> bool {
     fn canon(t: &str) -> &str {
@@ -707,15 +745,24 @@ fn type_matches(wanted: &str, actual: &str) -> bool {
         || canon(wanted) == canon(actual)
 }
 
-fn finding_hit(f: &Finding, message: String) -> Hit {
+fn finding_hit(f: &Finding, message: impl Into<Arc<str>>) -> Hit {
     Hit {
-        finding_id: Some(f.id.to_string()),
-        package: prop_str(f, "packageName").map(str::to_string),
-        purl: prop_str(f, "purl").map(str::to_string),
-        path: f.location.path.as_deref().map(str::to_string),
-        resource: f.location.resource.as_deref().map(str::to_string),
+        finding_id: Some(f.id.as_ref().into()),
+        package: prop_str(f, "packageName").map(Into::into),
+        purl: prop_str(f, "purl").map(Into::into),
+        path: f.location.path.clone(),
+        resource: f.location.resource.clone(),
         field: None,
-        message,
+        message: message.into(),
+    }
+}
+
+/// A hit on a field of the subject.
+fn field_hit(field: impl Into<Arc<str>>, message: impl Into<Arc<str>>) -> Hit {
+    Hit {
+        field: Some(field.into()),
+        message: message.into(),
+        ..Hit::default()
     }
 }
 
@@ -887,32 +934,7 @@ impl VulnSel {
                     Some(_) => continue,
                 }
             }
-            let mut msg = String::with_capacity(96);
-            let _ = write!(msg, "{} ({})", f.id, f.severity);
-            if let Some(p) = v.package {
-                let _ = write!(msg, " in {p}");
-                if let Some(iv) = v.installed {
-                    let _ = write!(msg, " {iv}");
-                }
-            }
-            if let Some(c) = v.cvss {
-                let _ = write!(msg, ", CVSS {c}");
-            }
-            if v.kev == Some(true) {
-                msg.push_str(", in KEV");
-            }
-            if let Some(fv) = v.fixed_version {
-                let _ = write!(msg, ", fixed in {fv}");
-            }
-            out.hits.push(Hit {
-                finding_id: Some(f.id.to_string()),
-                package: v.package.map(str::to_string),
-                purl: v.purl.map(str::to_string),
-                path: f.location.path.as_deref().map(str::to_string),
-                resource: f.location.resource.as_deref().map(str::to_string),
-                field: None,
-                message: msg,
-            });
+            out.hits.push(v.hit().clone());
         }
         for (n, what) in [
             (no_epss, "an EPSS score (`epss`)"),
@@ -981,21 +1003,21 @@ fn run_packages(
     for p in &r.packages {
         if let Some(sel) = deny.iter().find(|s| package_matches(s, p)) {
             out.hits.push(Hit {
-                package: Some(p.name.clone()),
-                purl: (!p.purl.is_empty()).then(|| p.purl.clone()),
-                path: p.found_in.clone(),
-                message: format!("package {} {} is denied ({})", p.name, p.version, sel.text),
+                package: Some(p.name.as_str().into()),
+                purl: (!p.purl.is_empty()).then(|| p.purl.as_str().into()),
+                path: p.found_in.as_deref().map(Into::into),
+                message: format!("package {} {} is denied ({})", p.name, p.version, sel.text)
+                    .into(),
                 ..Hit::default()
             });
         }
     }
     for sel in require {
         if !r.packages.iter().any(|p| package_matches(sel, p)) {
-            out.hits.push(Hit {
-                field: Some("packages".into()),
-                message: format!("required package {} is missing", sel.text),
-                ..Hit::default()
-            });
+            out.hits.push(field_hit(
+                "packages",
+                format!("required package {} is missing", sel.text),
+            ));
         }
     }
 }
@@ -1095,15 +1117,14 @@ impl ImageSel {
         if self.non_root_user {
             let user = config.get("User").and_then(|v| v.as_str()).unwrap_or("");
             if is_root(user) {
-                out.hits.push(Hit {
-                    field: Some("image.config.User".into()),
-                    message: if user.is_empty() {
+                out.hits.push(field_hit(
+                    "image.config.User",
+                    if user.is_empty() {
                         "the image sets no user, so it runs as root".into()
                     } else {
                         format!("the image runs as root (User \"{user}\")")
                     },
-                    ..Hit::default()
-                });
+                ));
             }
         }
         let ports: Vec<(u16, String, &str)> = config
@@ -1123,9 +1144,9 @@ impl ImageSel {
                 .as_ref()
                 .is_some_and(|a| !a.iter().any(|r| r.holds(*port, proto)));
             if denied || not_allowed {
-                out.hits.push(Hit {
-                    field: Some(format!("image.config.ExposedPorts[{key}]")),
-                    message: format!(
+                out.hits.push(field_hit(
+                    format!("image.config.ExposedPorts[{key}]"),
+                    format!(
                         "port {key} is {}",
                         if denied {
                             "denied"
@@ -1133,22 +1154,20 @@ impl ImageSel {
                             "not in the allowed ports"
                         }
                     ),
-                    ..Hit::default()
-                });
+                ));
             }
         }
         let labels = config.get("Labels").and_then(|v| v.as_object());
         for (k, g) in &self.required_labels {
             let v = labels.and_then(|l| l.get(k)).and_then(|v| v.as_str());
             if !v.is_some_and(|v| g.matches(v)) {
-                out.hits.push(Hit {
-                    field: Some(format!("image.config.Labels[{k}]")),
-                    message: match v {
+                out.hits.push(field_hit(
+                    format!("image.config.Labels[{k}]"),
+                    match v {
                         None => format!("required label {k} is missing"),
                         Some(v) => format!("label {k}=\"{v}\" does not match \"{}\"", g.as_str()),
                     },
-                    ..Hit::default()
-                });
+                ));
             }
         }
         if let Some(allow) = &self.base_allow {
@@ -1172,12 +1191,10 @@ impl ImageSel {
                     }
                 });
             match base {
-                None => out.hits.push(Hit {
-                    field: Some("image.baseImage".into()),
-                    message: "the base image is unknown, so it cannot be shown to be allowed"
-                        .into(),
-                    ..Hit::default()
-                }),
+                None => out.hits.push(field_hit(
+                    "image.baseImage",
+                    "the base image is unknown, so it cannot be shown to be allowed",
+                )),
                 Some(b) => {
                     let digest = b.split_once('@').map(|(_, d)| d.to_string());
                     let reference = b.split_once('@').map_or(b.as_str(), |(n, _)| n).to_string();
@@ -1191,11 +1208,10 @@ impl ImageSel {
                             || (!full.is_empty() && g.matches(&full))
                     });
                     if !ok {
-                        out.hits.push(Hit {
-                            field: Some("image.baseImage".into()),
-                            message: format!("base image {b} is not in the allowed list"),
-                            ..Hit::default()
-                        });
+                        out.hits.push(field_hit(
+                            "image.baseImage",
+                            format!("base image {b} is not in the allowed list"),
+                        ));
                     }
                 }
             }
@@ -1209,20 +1225,16 @@ impl ImageSel {
                 Some(Ok(c)) => {
                     let age = ix.now.days_since(c);
                     if age > max {
-                        out.hits.push(Hit {
-                            field: Some("image.created".into()),
-                            message: format!(
-                                "the image was created {age} days ago (at most {max})"
-                            ),
-                            ..Hit::default()
-                        });
+                        out.hits.push(field_hit(
+                            "image.created",
+                            format!("the image was created {age} days ago (at most {max})"),
+                        ));
                     }
                 }
-                _ => out.hits.push(Hit {
-                    field: Some("image.created".into()),
-                    message: "the image has no valid creation time, so its age is unknown".into(),
-                    ..Hit::default()
-                }),
+                _ => out.hits.push(field_hit(
+                    "image.created",
+                    "the image has no valid creation time, so its age is unknown",
+                )),
             }
         }
     }
@@ -1242,13 +1254,14 @@ fn run_files(
                 continue;
             }
             out.hits.push(Hit {
-                path: Some(f.path.clone()),
+                path: Some(f.path.as_str().into()),
                 message: format!(
                     "layer {} writes {}, outside {}",
                     f.layer,
                     f.path,
                     allowed.join(", ")
-                ),
+                )
+                .into(),
                 ..Hit::default()
             });
         }
@@ -1311,11 +1324,8 @@ fn run_signatures(req: &[SigSel], subject: &Subject<'_>, out: &mut Found) {
             if let Some(i) = &r.identity {
                 what = format!("{what} by {}", i.as_str());
             }
-            out.hits.push(Hit {
-                field: Some("signatures".into()),
-                message: format!("no verified {what}"),
-                ..Hit::default()
-            });
+            out.hits
+                .push(field_hit("signatures", format!("no verified {what}")));
         }
     }
 }
@@ -1331,24 +1341,22 @@ fn run_database(max: i64, subject: &Subject<'_>, ix: &Index<'_>, out: &mut Found
         Ok(built) => {
             let age = ix.now.days_since(built);
             if age > max {
-                out.hits.push(Hit {
-                    field: Some("vulnerabilityDb.builtAt".into()),
-                    message: format!(
+                out.hits.push(field_hit(
+                    "vulnerabilityDb.builtAt",
+                    format!(
                         "the vulnerability database was built {age} days ago ({}; at most {max})",
                         db.built_at
                     ),
-                    ..Hit::default()
-                });
+                ));
             }
         }
-        Err(_) => out.hits.push(Hit {
-            field: Some("vulnerabilityDb.builtAt".into()),
-            message: format!(
+        Err(_) => out.hits.push(field_hit(
+            "vulnerabilityDb.builtAt",
+            format!(
                 "the vulnerability database build time '{}' is not a date",
                 db.built_at
             ),
-            ..Hit::default()
-        }),
+        )),
     }
 }
 

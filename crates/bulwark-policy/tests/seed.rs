@@ -185,7 +185,7 @@ fn seed_scenario_from_a_git_repository() {
         .map(|r| {
             (
                 r.rule.as_str(),
-                r.hits.iter().map(|h| h.message.clone()).collect(),
+                r.hits.iter().map(|h| h.message.to_string()).collect(),
             )
         })
         .collect();

@@ -107,7 +107,7 @@ fn vulnerability_data_present_or_missing() {
         result(&v, rule)
             .hits
             .iter()
-            .map(|h| h.finding_id.clone().unwrap())
+            .map(|h| h.finding_id.as_deref().unwrap().to_string())
             .collect()
     };
     assert_eq!(ids("epss"), ["CVE-1"]);
@@ -267,5 +267,8 @@ fn a_rule_runs_what_it_can_and_notes_the_rest() {
     };
     let v = bulwark_policy::evaluate(&b, &s, Stage::Deploy, now());
     assert_eq!(v.decision, Decision::Fail);
-    assert_eq!(result(&v, "mixed").hits[0].message, "no verified signature");
+    assert_eq!(
+        &*result(&v, "mixed").hits[0].message,
+        "no verified signature"
+    );
 }
