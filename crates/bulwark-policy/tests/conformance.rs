@@ -69,6 +69,13 @@ fn every_case_gives_its_expected_verdict() {
                 serde_json::to_string_pretty(&expected).unwrap()
             ));
         }
+        // The canonical text other entry points compare with: expected.json read back as a Verdict and
+        // written out again is byte-identical to the evaluated verdict's.
+        let expected_verdict: bulwark_policy::Verdict = serde_json::from_value(expected.clone())
+            .unwrap_or_else(|e| panic!("{name}: expected.json is not a Verdict: {e}"));
+        if got == expected {
+            assert_eq!(expected_verdict.to_json(), verdict.to_json(), "{name}");
+        }
         // Deterministic: a second evaluation is byte-identical.
         assert_eq!(
             bulwark_policy::evaluate(&bundle, &input.subject(), stage, now).to_json(),
