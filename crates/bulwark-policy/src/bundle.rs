@@ -524,7 +524,6 @@ impl Bundle {
         };
         let mut sorted = files;
         sorted.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
-        let mut manifest_seen = false;
         for f in &sorted {
             let lower = f.path.to_ascii_lowercase();
             let ext = std::path::Path::new(&lower)
@@ -553,10 +552,8 @@ impl Bundle {
                 continue;
             }
             let is_manifest = lower == "bundle.yaml" || lower == "bundle.yml";
-            manifest_seen |= is_manifest;
             b.read_yaml(f, is_manifest)?;
         }
-        let _ = manifest_seen;
         b.check()?;
         b.warnings.sort();
         Ok(b)
@@ -712,14 +709,20 @@ impl Bundle {
                     self.info.version = d.version.map(|v| v.0);
                 }
                 (true, other) => {
+                    let message = if other == Some("Bundle") {
+                        "a Bundle manifest belongs in bundle.yaml at the root of the bundle, as its first document"
+                            .to_string()
+                    } else {
+                        format!(
+                            "unknown kind '{}' (expected PolicySet, Exceptions, Mappings or Bundle)",
+                            other.unwrap_or("")
+                        )
+                    };
                     return Err(BundleError::Policy {
                         file: file.into(),
                         line: doc.line_of("/kind"),
                         context: String::new(),
-                        message: format!(
-                            "unknown kind '{}' (expected PolicySet, Exceptions, Mappings or Bundle)",
-                            other.unwrap_or("")
-                        ),
+                        message,
                     });
                 }
                 (false, Some(kind)) => {

@@ -141,9 +141,15 @@ pub(crate) fn load(spec: &str, opts: &LoadOptions) -> Result<Bundle, BundleError
             std::fs::write(tmp.join(".git").join("bulwark-ref"), &reference)
                 .map_err(|e| io(&tmp, e))?;
             let _ = std::fs::remove_dir_all(&dest);
-            std::fs::rename(&tmp, &dest).map_err(|e| io(&dest, e))?;
-            std::fs::write(dest.join(".git").join("bulwark-complete"), b"")
-                .map_err(|e| io(&dest, e))?;
+            if let Err(e) = std::fs::rename(&tmp, &dest) {
+                // Another process may have completed the same commit meanwhile: use its checkout.
+                if !dest.join(".git").join("bulwark-complete").exists() {
+                    return Err(io(&dest, e));
+                }
+            } else {
+                std::fs::write(dest.join(".git").join("bulwark-complete"), b"")
+                    .map_err(|e| io(&dest, e))?;
+            }
         }
         Ok((commit, dest))
     })();
