@@ -1,0 +1,351 @@
+//! Policy as code: bundles, Bulwark lifecycle rules, mappings, exceptions, and the one function every entry
+//! point calls, [`evaluate`]`(bundle, subject, stage, now) -> Verdict`.
+//!
+//! ```
+//! use bulwark_policy::{Bundle, BundleFile, Decision, Instant, Stage, Subject, evaluate};
+//! use bulwark_report::{ImageMetadata, Report, Target, TargetKind};
+//!
+//! let rules = r#"
+//! apiVersion: policy.bulwark.dev/v1
+//! kind: PolicySet
+//! metadata: {name: baseline}
+//! rules:
+//!   - id: no-root-user
+//!     description: containers must not run as root
+//!     stages: {build: warn, release: fail, deploy: fail}
+//!     image: {nonRootUser: true}
+//! "#;
+//! let bundle = Bundle::from_files(
+//!     vec![BundleFile { path: "rules.yaml".into(), bytes: rules.as_bytes().to_vec() }],
+//!     "example",
+//!     None,
+//! )?;
+//! let mut report = Report::new(Target { kind: TargetKind::Image, name: "app:1".into(), image: None });
+//! report.target.image = Some(ImageMetadata {
+//!     config: serde_json::json!({"User": "root"}),
+//!     ..ImageMetadata::default()
+//! });
+//! let now = Instant::parse("2026-12-01")?;
+//! let v = evaluate(&bundle, &Subject::report(&report), Stage::Release, now);
+//! assert_eq!(v.decision, Decision::Fail);
+//! assert_eq!(v.results[0].hits[0].field.as_deref(), Some("image.config.User"));
+//! let v = evaluate(&bundle, &Subject::report(&report), Stage::Build, now);
+//! assert_eq!(v.decision, Decision::Warn);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod bundle;
+mod exceptions;
+mod git;
+mod glob;
+mod model;
+mod rules;
+mod subject;
+mod time;
+pub mod vex;
+mod yamltree;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use bundle::{
+    API_VERSION, Bundle, BundleError, BundleFile, Limits, LoadOptions, PolicySet, RawDocument,
+    Warning, digest,
+};
+pub use exceptions::{Exception, JUSTIFICATIONS, Mapping};
+pub use model::{
+    Action, BundleInfo, DbInfo, Decision, ExceptedHit, ExceptionRecord, Exceptions, Hit, Outcome,
+    RuleResult, Stage, SubjectInfo, Verdict,
+};
+pub use rules::Rule;
+pub use subject::{ImageFacts, ImageFile, Signature, Subject, SubjectData, normalize_reference};
+pub use time::Instant;
+
+/// An engine for the documents the lifecycle evaluator does not read itself (CEL: ValidatingAdmissionPolicy,
+/// Kyverno ValidatingPolicy; Rego: Gatekeeper, conftest). The lead registers them with [`evaluate_with`].
+pub trait Engine: Sync {
+    /// Short name, written in [`RuleResult::engine`] (`cel`, `rego`).
+    fn name(&self) -> &str;
+    /// Whether this engine evaluates `doc`.
+    fn accepts(&self, doc: &RawDocument) -> bool;
+    /// Evaluates the accepted documents against the subject at `stage`. A policy error (compile, budget) is
+    /// an `Err`; it becomes an `error` result (which fails closed).
+    fn evaluate(
+        &self,
+        docs: &[&RawDocument],
+        subject: &Subject<'_>,
+        stage: Stage,
+        now: Instant,
+    ) -> Result<EngineOutput, EngineError>;
+}
+
+/// What an engine returns: its rule results (the exceptions are applied afterwards, here) and notes
+/// (`namespaceObject needs a live cluster`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EngineOutput {
+    pub results: Vec<RuleResult>,
+    pub notes: Vec<String>,
+}
+
+/// An engine's failure, naming the file, line and policy.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {policy}: {message}")]
+pub struct EngineError {
+    pub file: String,
+    pub line: u32,
+    pub policy: String,
+    pub message: String,
+}
+
+/// [`evaluate_with`] without engines: documents for other engines are listed in the notes as not evaluated.
+#[must_use]
+pub fn evaluate(bundle: &Bundle, subject: &Subject<'_>, stage: Stage, now: Instant) -> Verdict {
+    evaluate_with(bundle, subject, stage, now, &[])
+}
+
+/// Evaluates every lifecycle rule of the policy sets mapped to `subject`, and every document an engine
+/// accepts, at `stage`; applies the exceptions valid at `now`; decides.
+#[must_use]
+pub fn evaluate_with(
+    bundle: &Bundle,
+    subject: &Subject<'_>,
+    stage: Stage,
+    now: Instant,
+    engines: &[&dyn Engine],
+) -> Verdict {
+    let ix = rules::Index::new(subject, now);
+    let image = subject.image_reference();
+    let digest = subject.image_digest();
+    let mut notes: BTreeSet<String> = BTreeSet::new();
+
+    // Mappings: the first that selects the subject decides; then `default`; then every set.
+    let all: Vec<String> = bundle.policy_sets.iter().map(|s| s.name.clone()).collect();
+    let selected: Vec<String> = if bundle.mappings.is_empty() {
+        all.clone()
+    } else if let Some(m) = bundle
+        .mappings
+        .iter()
+        .find(|m| m.selects(subject, image.as_deref()))
+    {
+        notes.insert(format!(
+            "mapping '{}' ({}) selected the subject",
+            m.name, m.source
+        ));
+        m.policy_sets.clone()
+    } else if let Some(d) = &bundle.default_sets {
+        notes.insert("no mapping selected the subject: the default policy sets apply".into());
+        d.clone()
+    } else {
+        notes.insert(
+            "no mapping selected the subject and there is no default: every policy set applies"
+                .into(),
+        );
+        all.clone()
+    };
+
+    let mut results = Vec::new();
+    for set in &bundle.policy_sets {
+        let mapped = selected.contains(&set.name);
+        for rule in &set.rules {
+            let base = RuleResult {
+                rule: rule.id.clone(),
+                engine: "lifecycle".into(),
+                policy_set: Some(set.name.clone()),
+                source: Some(rule.source.clone()),
+                description: rule.description.clone(),
+                action: Action::Info,
+                outcome: Outcome::Skip,
+                message: None,
+                hits: Vec::new(),
+                excepted: Vec::new(),
+            };
+            let Some(&action) = rule.stages.get(&stage) else {
+                results.push(RuleResult {
+                    message: Some(format!("not applied at the {stage} stage")),
+                    ..base
+                });
+                continue;
+            };
+            if !mapped {
+                results.push(RuleResult {
+                    action,
+                    message: Some(format!(
+                        "policy set '{}' is not mapped to this subject",
+                        set.name
+                    )),
+                    ..base
+                });
+                continue;
+            }
+            let found = rule.run(subject, &ix);
+            notes.extend(
+                found
+                    .notes
+                    .iter()
+                    .map(|n| format!("rule '{}': {n}", rule.id)),
+            );
+            if found.ran == 0 {
+                results.push(RuleResult {
+                    action,
+                    message: Some(found.skipped.join("; ")),
+                    ..base
+                });
+                continue;
+            }
+            for s in &found.skipped {
+                notes.insert(format!("rule '{}': {s}", rule.id));
+            }
+            results.push(RuleResult {
+                action,
+                outcome: if found.hits.is_empty() {
+                    Outcome::Pass
+                } else {
+                    Outcome::Fail
+                },
+                hits: found.hits,
+                ..base
+            });
+        }
+    }
+
+    // Engines, then the documents none of them took.
+    let mut taken = vec![false; bundle.documents.len()];
+    for engine in engines {
+        let mut docs: Vec<&RawDocument> = Vec::new();
+        for (d, t) in bundle.documents.iter().zip(taken.iter_mut()) {
+            if !*t && engine.accepts(d) {
+                *t = true;
+                docs.push(d);
+            }
+        }
+        if docs.is_empty() {
+            continue;
+        }
+        match engine.evaluate(&docs, subject, stage, now) {
+            Ok(out) => {
+                results.extend(out.results);
+                notes.extend(out.notes);
+            }
+            Err(e) => results.push(RuleResult {
+                rule: e.policy.clone(),
+                engine: engine.name().to_string(),
+                policy_set: None,
+                source: Some(format!("{}:{}", e.file, e.line)),
+                description: String::new(),
+                action: Action::Fail,
+                outcome: Outcome::Error,
+                message: Some(e.to_string()),
+                hits: Vec::new(),
+                excepted: Vec::new(),
+            }),
+        }
+    }
+    let mut left: BTreeMap<&str, usize> = BTreeMap::new();
+    for (d, t) in bundle.documents.iter().zip(&taken) {
+        if !t {
+            *left.entry(d.kind.as_str()).or_default() += 1;
+        }
+    }
+    for (kind, n) in left {
+        notes.insert(format!(
+            "{n} {kind} document(s) not evaluated: no engine for them here"
+        ));
+    }
+
+    // Exceptions: the first valid exception that covers a hit accepts it; expired ones only count.
+    let mut applied = vec![0usize; bundle.exceptions.len()];
+    let mut expired = vec![0usize; bundle.exceptions.len()];
+    for r in &mut results {
+        if r.hits.is_empty() {
+            continue;
+        }
+        if bundle.exceptions.is_empty() {
+            r.hits.sort_unstable();
+            r.hits.dedup();
+            continue;
+        }
+        let hits = std::mem::take(&mut r.hits);
+        for h in hits {
+            let mut accepted = None;
+            for (i, e) in bundle.exceptions.iter().enumerate() {
+                if !e.covers(&r.rule, &h, image.as_deref(), digest) {
+                    continue;
+                }
+                if e.is_expired(now) {
+                    expired[i] += 1;
+                } else {
+                    applied[i] += 1;
+                    accepted = Some(e.id.clone());
+                    break;
+                }
+            }
+            match accepted {
+                Some(exception) => r.excepted.push(ExceptedHit { exception, hit: h }),
+                None => r.hits.push(h),
+            }
+        }
+        r.hits.sort_unstable();
+        r.hits.dedup();
+        r.excepted.sort_unstable();
+        r.excepted.dedup();
+        if r.outcome == Outcome::Fail && r.hits.is_empty() {
+            r.outcome = Outcome::Pass;
+        }
+    }
+    let mut exceptions = Exceptions::default();
+    for (i, e) in bundle.exceptions.iter().enumerate() {
+        if e.is_expired(now) {
+            exceptions.expired.push(e.record(expired[i]));
+        } else if applied[i] > 0 {
+            exceptions.applied.push(e.record(applied[i]));
+        }
+    }
+    exceptions.applied.sort();
+    exceptions.expired.sort();
+
+    results.sort_by(|a, b| {
+        (
+            a.engine.as_str(),
+            a.policy_set.as_deref(),
+            a.rule.as_str(),
+            a.source.as_deref(),
+        )
+            .cmp(&(
+                b.engine.as_str(),
+                b.policy_set.as_deref(),
+                b.rule.as_str(),
+                b.source.as_deref(),
+            ))
+    });
+    let decision = results
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Fail | Outcome::Error))
+        .map(|r| match r.action {
+            Action::Fail => Decision::Fail,
+            Action::Warn => Decision::Warn,
+            Action::Info => Decision::Pass,
+        })
+        .max()
+        .unwrap_or(Decision::Pass);
+    let mut policy_sets = selected;
+    policy_sets.sort();
+    policy_sets.dedup();
+
+    Verdict {
+        decision,
+        stage,
+        evaluated_at: now.to_string(),
+        bundle: bundle.info.clone(),
+        subject: subject.info(),
+        policy_sets,
+        results,
+        exceptions,
+        db: subject
+            .report
+            .and_then(|r| r.vulnerability_db.as_ref())
+            .map(|d| DbInfo {
+                built_at: d.built_at.clone(),
+                sources: d.sources.clone(),
+            }),
+        notes: notes.into_iter().collect(),
+    }
+}
