@@ -29,7 +29,7 @@ pub mod sample;
 
 use std::collections::BTreeMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use bulwark_types::{Diagnostic, Finding, FindingKind, Location, Severity};
 use regex::bytes::{CaptureLocations, Regex as BytesRegex, RegexBuilder};
 
@@ -364,6 +364,7 @@ impl Scanner {
                 AhoCorasickBuilder::new()
                     .ascii_case_insensitive(true)
                     .match_kind(MatchKind::Standard)
+                    .kind(Some(AhoCorasickKind::DFA))
                     .build(&distinct)
                     .map_err(|e| SecretsError::Config(format!("keyword automaton: {e}")))?,
             )
