@@ -859,6 +859,29 @@ pub struct Evaluation {
     pub engine: String,
 }
 
+/// The outcome of one constraint on one object, in the shape the policy crate's results use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Outcome {
+    Pass,
+    Fail,
+    /// Out of scope (`Evaluation::skipped` says why).
+    Skip,
+}
+
+impl Evaluation {
+    /// Pass (in scope, no violation), Fail (violations) or Skip (out of scope).
+    #[must_use]
+    pub fn outcome(&self) -> Outcome {
+        if self.skipped.is_some() {
+            Outcome::Skip
+        } else if self.violations.is_empty() {
+            Outcome::Pass
+        } else {
+            Outcome::Fail
+        }
+    }
+}
+
 /// Templates by constraint kind, and the engines to run them with, in order of preference.
 #[derive(Clone)]
 pub struct Gatekeeper {
@@ -956,13 +979,28 @@ impl Gatekeeper {
             policy: policy.clone(),
             message: m,
         })?;
-        let ns_name = str_at(&review.object, &["metadata", "namespace"]);
+        // An admission request carries the namespace beside the object, whose own metadata may omit it (a
+        // CREATE through a namespaced URL): match on the request's, as the API server would have set it.
+        let req_ns = str_at(&review.request, &["namespace"]);
+        let patched;
+        let matched = if !req_ns.is_empty()
+            && str_at(&review.object, &["metadata", "namespace"]).is_empty()
+            && review.object["metadata"].is_object()
+        {
+            let mut o = review.object.clone();
+            o["metadata"]["namespace"] = json!(req_ns);
+            patched = o;
+            &patched
+        } else {
+            &review.object
+        };
+        let ns_name = str_at(matched, &["metadata", "namespace"]);
         let namespace = if ns_name.is_empty() {
             None
         } else {
             inventory.namespace(ns_name)
         };
-        match constraint.match_.check(&review.object, namespace) {
+        match constraint.match_.check(matched, namespace) {
             Err(message) => return Err(RegoError::Match { policy, message }),
             Ok(Err(reason)) => {
                 return Ok(Evaluation {
@@ -1169,6 +1207,51 @@ mod tests {
     }
 
     #[test]
+    fn an_admission_request_matches_on_its_namespace() {
+        let t = r#"
+apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata: {name: always}
+spec:
+  crd: {spec: {names: {kind: Always}}}
+  targets:
+  - target: admission.k8s.gatekeeper.sh
+    rego: |
+      package always
+      violation[{"msg": input.review.namespace}] { true }
+"#;
+        let mut gk = Gatekeeper::new();
+        gk.load_templates("t.yaml", t).unwrap();
+        let c = constraint_from_value(
+            "c.yaml",
+            &json!({"apiVersion": "constraints.gatekeeper.sh/v1beta1",
+            "kind": "Always", "metadata": {"name": "c"},
+            "spec": {"match": {"namespaceSelector": {"matchLabels": {"env": "prod"}}}}}),
+        )
+        .unwrap();
+        let review = |ns: &str| {
+            json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+            "request": {"operation": "CREATE", "namespace": ns,
+                        "object": {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}}}})
+        };
+        let inv = Inventory::from_objects(&[
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop", "labels": {"env": "prod"}}}),
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "lab", "labels": {"env": "dev"}}}),
+        ])
+        .unwrap();
+        let e = gk.evaluate(&c, &review("shop"), &inv).unwrap();
+        assert_eq!(e.violations[0].msg, "shop");
+        assert_eq!(
+            gk.evaluate(&c, &review("lab"), &inv).unwrap().outcome(),
+            Outcome::Skip
+        );
+        assert!(matches!(
+            gk.evaluate(&c, &review("gone"), &inv),
+            Err(RegoError::Match { .. })
+        ));
+    }
+
+    #[test]
     fn inventory_layout() {
         let inv = Inventory::from_objects(&[
             json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": "fast"}}),
@@ -1244,6 +1327,7 @@ spec:
         let unlabelled = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}});
         let e = gk.evaluate(&c, &unlabelled, &Inventory::new()).unwrap();
         assert_eq!(e.violations.len(), 1);
+        assert_eq!(e.outcome(), Outcome::Fail);
         assert_eq!(e.engine, "Rego");
         assert!(
             gk.evaluate(&c, &pod("a", json!({"x": "y"})), &Inventory::new())

@@ -68,6 +68,12 @@ fn every_gatekeeper_library_suite_passes_with_rego() {
         per_case[per_case.len() - 1]
     );
 
+    let mut slowest: Vec<&AssertionResult> = results.iter().filter(|r| r.assertion == 0).collect();
+    slowest.sort_by_key(|r| std::cmp::Reverse(r.elapsed));
+    for r in slowest.iter().take(3) {
+        eprintln!("  slowest: {} {:?}", key(r), r.elapsed);
+    }
+
     let failed: BTreeMap<String, &AssertionResult> = results
         .iter()
         .filter(|r| !r.passed)
