@@ -47,6 +47,8 @@ pub struct ConstraintTemplate {
     pub parameters_schema: Option<Value>,
     /// Every engine's code, in the order written (the legacy `rego` form becomes one `Rego` entry).
     pub code: Vec<TemplateCode>,
+    /// Fields Gatekeeper does not know, ignored (`unknown field spec.targets[0].regoo (ignored)`).
+    pub warnings: Vec<String>,
     rego: Option<Arc<Program>>,
 }
 
@@ -174,8 +176,17 @@ fn template_from_value(
         )?)),
         None => None,
     };
+    let mut warnings = Vec::new();
+    unknown_fields(&doc["spec"], "spec", &["crd", "targets"], &mut warnings);
+    unknown_fields(
+        target,
+        "spec.targets[0]",
+        &["target", "rego", "libs", "code", "operations"],
+        &mut warnings,
+    );
     let annotations = &doc["metadata"]["annotations"];
     Ok(ConstraintTemplate {
+        warnings,
         kind,
         file: file.to_string(),
         version: annotations
@@ -513,6 +524,17 @@ impl Match {
     }
 }
 
+/// "unknown field" warnings for the keys of `v` (a map at `at`) not in `known`.
+fn unknown_fields(v: &Value, at: &str, known: &[&str], out: &mut Vec<String>) {
+    if let Some(m) = v.as_object() {
+        for k in m.keys() {
+            if !known.contains(&k.as_str()) {
+                out.push(format!("unknown field {at}.{k} (ignored)"));
+            }
+        }
+    }
+}
+
 /// Gatekeeper's `Wildcard`: exact, a `prefix*`, or a `*suffix`.
 fn wildcard(pattern: &str, s: &str) -> bool {
     if let Some(p) = pattern.strip_suffix('*') {
@@ -545,6 +567,8 @@ pub struct Constraint {
     pub enforcement_action: String,
     /// `spec.scopedEnforcementActions` as written, for `enforcementAction: scoped`.
     pub scoped_enforcement_actions: Value,
+    /// Fields Gatekeeper does not know, ignored (`unknown field spec.match.namespace (ignored)`).
+    pub warnings: Vec<String>,
 }
 
 /// Reads every constraint (`constraints.gatekeeper.sh/*`) of a YAML text; other documents are skipped.
@@ -582,7 +606,37 @@ pub fn constraint_from_value(file: &str, doc: &Value) -> Result<Constraint, Rego
         Some(Value::String(s)) => s.clone(),
         Some(_) => return Err(invalid("spec.enforcementAction is not a string".into())),
     };
+    let mut warnings = Vec::new();
+    unknown_fields(
+        &doc["spec"],
+        "spec",
+        &[
+            "match",
+            "parameters",
+            "enforcementAction",
+            "scopedEnforcementActions",
+        ],
+        &mut warnings,
+    );
+    if let Some(m) = doc["spec"].get("match") {
+        unknown_fields(
+            m,
+            "spec.match",
+            &[
+                "kinds",
+                "namespaces",
+                "excludedNamespaces",
+                "labelSelector",
+                "namespaceSelector",
+                "scope",
+                "name",
+                "source",
+            ],
+            &mut warnings,
+        );
+    }
     Ok(Constraint {
+        warnings,
         kind,
         name,
         file: file.to_string(),
@@ -1324,6 +1378,16 @@ spec:
         )
         .unwrap();
         assert_eq!(c.enforcement_action, "deny");
+        assert!(c.warnings.is_empty() && gk.template("T").unwrap().warnings.is_empty());
+        let typo = constraint_from_value("c.yaml", &json!({"apiVersion": "constraints.gatekeeper.sh/v1beta1",
+            "kind": "T", "metadata": {"name": "c"}, "spec": {"match": {"namespace": ["a"]}, "paramaters": {}}})).unwrap();
+        assert_eq!(
+            typo.warnings,
+            [
+                "unknown field spec.paramaters (ignored)",
+                "unknown field spec.match.namespace (ignored)"
+            ]
+        );
         let unlabelled = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}});
         let e = gk.evaluate(&c, &unlabelled, &Inventory::new()).unwrap();
         assert_eq!(e.violations.len(), 1);
