@@ -231,6 +231,32 @@ fn collect(p: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), RegoErr
     Ok(())
 }
 
+/// The inputs of one file as conftest splits them: a Dockerfile (`Dockerfile`, `Containerfile`, `*.dockerfile`,
+/// `Dockerfile.*`) is one input ([`dockerfile_input`]); a `.json` file is one input; anything else is read as
+/// YAML, one input per document. Errors name the file and line.
+pub fn inputs(file: &str, text: &str) -> Result<Vec<Value>, RegoError> {
+    let name = Path::new(file)
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if name == "dockerfile"
+        || name == "containerfile"
+        || name.starts_with("dockerfile.")
+        || name.ends_with(".dockerfile")
+    {
+        return Ok(vec![dockerfile_input(file, text)?]);
+    }
+    if Path::new(&name).extension().is_some_and(|x| x == "json") {
+        let v: Value = serde_json::from_str(text).map_err(|e| RegoError::Syntax {
+            file: file.to_string(),
+            line: Some(e.line()),
+            message: e.to_string(),
+        })?;
+        return Ok(vec![v]);
+    }
+    crate::yaml::documents(file, text)
+}
+
 /// A Dockerfile as conftest hands it to Rego: a list of instructions, each
 /// `{Cmd, SubCmd, Flags, Value, Original, JSON, Stage}`:
 /// - `Cmd`: the keyword in lower case; `SubCmd`: for `ONBUILD`, the wrapped keyword (lower case), and `Value`

@@ -1,7 +1,7 @@
 //! Conftest-style policies, written after the conftest documentation (conftest.dev: "Usage", "Exceptions",
 //! the Dockerfile example), over manifests, a Dockerfile and a Bulwark report.
 
-use bulwark_rego::conftest::{Policies, dockerfile_input};
+use bulwark_rego::conftest::{Policies, dockerfile_input, inputs};
 use bulwark_rego::{Limits, RegoVersion};
 use serde_json::json;
 use std::path::PathBuf;
@@ -276,4 +276,22 @@ deny contains msg if {{
     let out = p.evaluate(&report, "main").unwrap();
     assert_eq!(out.failures.len(), 1);
     assert_eq!(out.failures[0].msg, format!("CVE-2024-0001 is {sev}"));
+}
+
+#[test]
+fn input_files_split_as_conftest_splits_them() {
+    let yaml = inputs("deploy.yaml", "kind: A\n---\nkind: B\n").unwrap();
+    assert_eq!(yaml.len(), 2);
+    assert_eq!(yaml[1]["kind"], "B");
+    assert_eq!(
+        inputs("report.json", "{\"findings\": []}").unwrap().len(),
+        1
+    );
+    let e = inputs("report.json", "{\n\"a\": }")
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("report.json:2:"), "{e}");
+    let df = inputs("build/Dockerfile", "FROM alpine\nRUN true\n").unwrap();
+    assert_eq!(df.len(), 1);
+    assert_eq!(df[0][1]["Cmd"], "run");
 }
