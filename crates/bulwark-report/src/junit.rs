@@ -15,12 +15,14 @@ use crate::{Report, ReportError, link};
 
 /// Escapes text for XML 1.0 attribute values. Characters XML 1.0 cannot carry at all (C0 controls other than
 /// tab, newline and carriage return; U+FFFE, U+FFFF) become U+FFFD.
-pub(crate) fn escape(s: &str) -> String {
+#[must_use]
+pub fn escape(s: &str) -> String {
     escape_with(s, true)
 }
 
 /// Escapes text for XML 1.0 element content, where newlines and tabs can stay as they are.
-pub(crate) fn escape_text(s: &str) -> String {
+#[must_use]
+pub fn escape_text(s: &str) -> String {
     escape_with(s, false)
 }
 

@@ -37,7 +37,7 @@ mod util;
 pub use cyclonedx::render_cyclonedx;
 pub use format::{DEFAULT_WIDTH, Format, MIN_WIDTH, RenderOptions, ReportError, render};
 pub use json::{render_json, render_json_streamed};
-pub use junit::render_junit;
+pub use junit::{escape as xml_escape, escape_text as xml_escape_text, render_junit};
 pub use sarif::render_sarif;
 pub use spdx::render_spdx_json;
 pub use table::{ComplianceControl, ComplianceTable, render_compliance, render_table};

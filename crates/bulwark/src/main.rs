@@ -80,6 +80,11 @@ enum Command {
         #[command(subcommand)]
         command: cmd::db::DbCommand,
     },
+    /// Policy as code: run policy test suites (Kyverno, Gatekeeper).
+    Policy {
+        #[command(subcommand)]
+        command: cmd::policy::PolicyCommand,
+    },
     /// Print the documentation of a rule (`bulwark rule BW-K8S-0001`); `bulwark rule all` lists them.
     Rule(cmd::rule::RuleArgs),
     /// Print the version, the commit it was built from, and the vulnerability DB's age and sources.
@@ -232,6 +237,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
             target: ScanTarget::Sbom(args),
         } => cmd::image::scan_sbom(&args),
         Command::Db { command } => cmd::db::run(&command),
+        Command::Policy { command } => cmd::policy::run(&command),
         Command::Rule(args) => cmd::rule::rule(&args),
         Command::Version(args) => cmd::version::version(&args),
         Command::Man { dir } => write_man_pages(&dir),

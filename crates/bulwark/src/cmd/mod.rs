@@ -7,6 +7,7 @@ pub(crate) mod image;
 pub(crate) mod k8s;
 pub(crate) mod licenses;
 pub(crate) mod malware;
+pub(crate) mod policy;
 pub(crate) mod rule;
 pub(crate) mod secrets;
 pub(crate) mod version;

@@ -1,0 +1,237 @@
+//! `bulwark policy`: policy as code. `policy test` runs other projects' policy test suites: the Kyverno CLI's
+//! `kyverno-test.yaml` (CEL ValidatingPolicies, through bulwark-cel) and Gatekeeper's `suite.yaml` (the
+//! `gator verify` format, through bulwark-rego).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use crate::Outcome;
+
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum PolicyCommand {
+    /// Run every policy test suite under the directories: Kyverno CLI suites (`kyverno-test.yaml`) and
+    /// Gatekeeper suites (`suite.yaml`, as `gator verify` runs them). Exit 0 when every expected result holds,
+    /// 1 otherwise.
+    Test(TestArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct TestArgs {
+    /// Directories (searched recursively, hidden ones included) or suite files.
+    #[arg(required = true)]
+    pub(crate) paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = TestFormat::Table)]
+    pub(crate) format: TestFormat,
+    /// Write to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum TestFormat {
+    Table,
+    Json,
+    Junit,
+}
+
+pub(crate) fn run(cmd: &PolicyCommand) -> Result<Outcome> {
+    match cmd {
+        PolicyCommand::Test(a) => test(a),
+    }
+}
+
+/// One expected result, compared: a Kyverno row for one resource, or one gator assertion.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Row {
+    /// `kyverno` or `gator`.
+    format: &'static str,
+    suite: String,
+    /// Kyverno: the policy; gator: the test.
+    test: String,
+    /// Kyverno: `Kind/resource`; gator: the case, with the assertion's position when a case has several.
+    case: String,
+    expected: String,
+    actual: String,
+    passed: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    message: String,
+}
+
+fn test(a: &TestArgs) -> Result<Outcome> {
+    for p in &a.paths {
+        anyhow::ensure!(p.exists(), "{}: no such file or directory", p.display());
+    }
+    let dirs: Vec<&std::path::Path> = a.paths.iter().map(PathBuf::as_path).collect();
+    let mut rows = Vec::new();
+    let kyverno = bulwark_cel::kyverno_test::find_suites(&dirs)?;
+    for s in &kyverno {
+        let r = bulwark_cel::kyverno_test::run_suite(s)?;
+        let suite = s.display().to_string();
+        rows.extend(r.rows.into_iter().map(|x| Row {
+            format: "kyverno",
+            suite: suite.clone(),
+            test: x.policy,
+            case: format!("{}/{}", x.kind, x.resource),
+            expected: x.expected,
+            actual: x.actual,
+            passed: x.passed,
+            message: x.message,
+        }));
+    }
+    let gator = bulwark_rego::gator::find_suites(&a.paths)?;
+    let runner = bulwark_rego::gator::Runner::default();
+    for s in &gator {
+        let results = runner
+            .run_suite(s)
+            .with_context(|| format!("gator suite {}", s.display()))?;
+        rows.extend(results.into_iter().map(|x| {
+            let expected = match &x.message {
+                Some(m) if !m.is_empty() => format!("violations: {} matching /{m}/", x.expected),
+                _ => format!("violations: {}", x.expected),
+            };
+            let actual = match &x.error {
+                Some(e) => format!("error: {e}"),
+                None if x.skipped => "skipped".to_string(),
+                None => format!("{} matching", x.actual),
+            };
+            Row {
+                format: "gator",
+                suite: x.suite.display().to_string(),
+                test: x.test,
+                case: format!(
+                    "{} (case {}, assertion {})",
+                    x.case,
+                    x.case_index + 1,
+                    x.assertion + 1
+                ),
+                expected,
+                actual,
+                passed: x.passed,
+                message: x.messages.join("; "),
+            }
+        }));
+    }
+    anyhow::ensure!(
+        !kyverno.is_empty() || !gator.is_empty(),
+        "no policy test suites (kyverno-test.yaml or a gator suite.yaml) under {}",
+        a.paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let failed = rows.iter().filter(|r| !r.passed).count();
+    super::image::write_output(a.output.as_deref(), |out| match a.format {
+        TestFormat::Table => table(&rows, kyverno.len(), gator.len(), out),
+        TestFormat::Json => {
+            #[derive(Serialize)]
+            struct Doc<'a> {
+                suites: usize,
+                results: usize,
+                passed: usize,
+                failed: usize,
+                rows: &'a [Row],
+            }
+            serde_json::to_writer_pretty(
+                &mut *out,
+                &Doc {
+                    suites: kyverno.len() + gator.len(),
+                    results: rows.len(),
+                    passed: rows.len() - failed,
+                    failed,
+                    rows: &rows,
+                },
+            )?;
+            writeln!(out)?;
+            Ok(())
+        }
+        TestFormat::Junit => junit(&rows, out),
+    })?;
+    Ok(if failed == 0 {
+        Outcome::Clean
+    } else {
+        Outcome::PolicyFailed
+    })
+}
+
+fn table(rows: &[Row], kyverno: usize, gator: usize, out: &mut dyn Write) -> Result<()> {
+    for r in rows.iter().filter(|r| !r.passed) {
+        writeln!(
+            out,
+            "FAIL {} {}: {} {}: expected {}, got {}{}",
+            r.format,
+            bulwark_types::escape_control(&r.suite),
+            bulwark_types::escape_control(&r.test),
+            bulwark_types::escape_control(&r.case),
+            r.expected,
+            bulwark_types::escape_control(&r.actual),
+            if r.message.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", bulwark_types::escape_control(&r.message))
+            }
+        )?;
+    }
+    let failed = rows.iter().filter(|r| !r.passed).count();
+    writeln!(
+        out,
+        "{} suites ({kyverno} kyverno, {gator} gator), {} results: {} passed, {failed} failed",
+        kyverno + gator,
+        rows.len(),
+        rows.len() - failed
+    )?;
+    Ok(())
+}
+
+/// One `<testsuite>` per suite file, one `<testcase>` per expected result.
+fn junit(rows: &[Row], out: &mut dyn Write) -> Result<()> {
+    use bulwark_report::{xml_escape, xml_escape_text};
+    let failed = rows.iter().filter(|r| !r.passed).count();
+    writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
+    writeln!(
+        out,
+        "<testsuites name=\"bulwark policy test\" tests=\"{}\" failures=\"{failed}\" errors=\"0\" skipped=\"0\" time=\"0\">",
+        rows.len()
+    )?;
+    let mut i = 0;
+    while i < rows.len() {
+        let suite = &rows[i].suite;
+        let n = rows[i..].iter().take_while(|r| &r.suite == suite).count();
+        let group = &rows[i..i + n];
+        writeln!(
+            out,
+            "  <testsuite name=\"{}\" tests=\"{n}\" failures=\"{}\" errors=\"0\" skipped=\"0\" time=\"0\">",
+            xml_escape(suite),
+            group.iter().filter(|r| !r.passed).count()
+        )?;
+        for r in group {
+            let open = format!(
+                "    <testcase classname=\"{}\" name=\"{}\" time=\"0\"",
+                xml_escape(&format!("{}.{}", r.format, r.test)),
+                xml_escape(&r.case)
+            );
+            if r.passed {
+                writeln!(out, "{open}/>")?;
+            } else {
+                writeln!(out, "{open}>")?;
+                writeln!(
+                    out,
+                    "      <failure message=\"{}\" type=\"{}\">{}</failure>",
+                    xml_escape(&format!("expected {}, got {}", r.expected, r.actual)),
+                    r.format,
+                    xml_escape_text(&r.message)
+                )?;
+                writeln!(out, "    </testcase>")?;
+            }
+        }
+        writeln!(out, "  </testsuite>")?;
+        i += n;
+    }
+    writeln!(out, "</testsuites>")?;
+    Ok(())
+}
