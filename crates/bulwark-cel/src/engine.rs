@@ -867,6 +867,13 @@ fn range(ftx: &FunctionContext) -> Result<Value, ExecutionError> {
 /// `opt.orValue(default)`. A receiver that is not an optional is returned as is: Kyverno's results
 /// (`kyverno test`, the pod-security suites) treat `c.securityContext.capabilities.add.orValue([])`
 /// on a present list as that list.
+fn dyn_identity(ftx: &FunctionContext) -> Result<Value, ExecutionError> {
+    if ftx.args.len() != 1 {
+        return Err(ftx.error("dyn takes one argument"));
+    }
+    arg_value(ftx, 0)
+}
+
 fn or_value(ftx: &FunctionContext) -> Result<Value, ExecutionError> {
     let this = ftx
         .this
@@ -896,6 +903,9 @@ fn root_context() -> &'static Context<'static> {
         ctx.add_function("join", join);
         ctx.add_function("lists.range", range);
         ctx.add_function("orValue", or_value);
+        // `dyn(x)`: the standard's type-erasure identity (cel-go has it; cel 0.13 does not). The gatekeeper
+        // library's seccomp and capabilities templates use it.
+        ctx.add_function("dyn", dyn_identity);
         ctx
     })
 }

@@ -232,3 +232,13 @@ fn optional_types() {
         );
     }
 }
+
+/// `dyn(x)` is the identity (the CEL language definition: "dyn … the value as is, typed dyn"), used by the
+/// gatekeeper library to mix types in one map literal.
+#[test]
+fn dyn_is_the_identity() {
+    is("dyn(1)", 1);
+    is_true(r#"dyn("a") == "a""#);
+    is_true(r#"[dyn(1), dyn("x")].size() == 2"#);
+    is_true(r#"{"k": dyn("pod securityContext")}.k == "pod securityContext""#);
+}

@@ -73,6 +73,7 @@
 //! # Ok::<(), bulwark_rego::RegoError>(())
 //! ```
 
+pub mod cel;
 mod compat;
 pub mod conftest;
 mod engine;

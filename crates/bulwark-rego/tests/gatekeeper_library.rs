@@ -156,3 +156,56 @@ fn library_templates_and_constraints_load_without_warnings() {
     assert_eq!(templates, 49);
     assert_eq!(constraints, 75);
 }
+
+/// The same suites with the CEL engine first: the 16 templates that carry `K8sNativeValidation` code (the
+/// fixture README lists them) are evaluated in CEL, the others in Rego, and every assertion still passes.
+#[test]
+fn every_gatekeeper_library_suite_passes_with_cel_where_templates_have_it() {
+    use bulwark_rego::cel::CelEngine;
+    use bulwark_rego::gatekeeper::RegoEngine;
+    use std::sync::Arc;
+    let runner = Runner::new(vec![Arc::new(CelEngine), Arc::new(RegoEngine)]);
+    let results = runner.run(&[library()]).unwrap();
+    assert_eq!(results.len(), 299);
+    let failed: Vec<String> = results
+        .iter()
+        .filter(|r| !r.passed)
+        .map(|r| format!("{} {:?} {:?} {:?}", key(r), r.messages, r.error, r.engine))
+        .collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+    let with_cel: BTreeSet<String> = results
+        .iter()
+        .filter(|r| r.engine == "K8sNativeValidation")
+        .map(|r| {
+            r.suite
+                .parent()
+                .unwrap()
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    let expected: BTreeSet<String> = [
+        "requiredlabels",
+        "allow-privilege-escalation",
+        "apparmor",
+        "capabilities",
+        "forbidden-sysctls",
+        "fsgroup",
+        "host-filesystem",
+        "host-namespaces",
+        "host-network-ports",
+        "host-probes-lifecycle",
+        "host-process",
+        "privileged-containers",
+        "proc-mount",
+        "read-only-root-filesystem",
+        "seccomp",
+        "seccompv2",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    assert_eq!(with_cel, expected);
+}

@@ -29,6 +29,16 @@ pub(crate) struct TestArgs {
     /// Write to this file instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
+    /// Gatekeeper templates: `auto` evaluates a template's CEL code (`K8sNativeValidation`) when it has some and
+    /// its Rego otherwise, as current Gatekeeper does; `rego` uses the Rego code only.
+    #[arg(long, value_enum, default_value_t = GatekeeperEngine::Auto)]
+    pub(crate) gatekeeper_engine: GatekeeperEngine,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum GatekeeperEngine {
+    Auto,
+    Rego,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -60,6 +70,9 @@ struct Row {
     passed: bool,
     #[serde(skip_serializing_if = "String::is_empty")]
     message: String,
+    /// The engine that evaluated a gator case (`Rego`, `K8sNativeValidation`); Kyverno rows are CEL.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    engine: String,
 }
 
 fn test(a: &TestArgs) -> Result<Outcome> {
@@ -81,10 +94,17 @@ fn test(a: &TestArgs) -> Result<Outcome> {
             actual: x.actual,
             passed: x.passed,
             message: x.message,
+            engine: String::new(),
         }));
     }
     let gator = bulwark_rego::gator::find_suites(&a.paths)?;
-    let runner = bulwark_rego::gator::Runner::default();
+    let runner = match a.gatekeeper_engine {
+        GatekeeperEngine::Auto => bulwark_rego::gator::Runner::new(vec![
+            std::sync::Arc::new(bulwark_rego::cel::CelEngine),
+            std::sync::Arc::new(bulwark_rego::gatekeeper::RegoEngine),
+        ]),
+        GatekeeperEngine::Rego => bulwark_rego::gator::Runner::default(),
+    };
     for s in &gator {
         let results = runner
             .run_suite(s)
@@ -113,6 +133,7 @@ fn test(a: &TestArgs) -> Result<Outcome> {
                 actual,
                 passed: x.passed,
                 message: x.messages.join("; "),
+                engine: x.engine,
             }
         }));
     }
