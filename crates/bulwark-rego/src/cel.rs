@@ -25,6 +25,15 @@ const GATEKEEPER_VARIABLES: [(&str, &str); 2] = [
     ),
 ];
 
+/// One entry of the template's `source.variables`, `validations` or `matchConditions`.
+fn parse<T: serde::de::DeserializeOwned>(
+    v: Value,
+    key: &str,
+    invalid: &dyn Fn(String) -> RegoError,
+) -> Result<T, RegoError> {
+    serde_json::from_value(v).map_err(|e| invalid(format!("source.{key}: {e}")))
+}
+
 impl TemplateEngine for CelEngine {
     fn engine(&self) -> &str {
         ENGINE_CEL
@@ -51,13 +60,6 @@ impl TemplateEngine for CelEngine {
                 ))),
             }
         };
-        fn parse<T: serde::de::DeserializeOwned>(
-            v: Value,
-            key: &str,
-            invalid: &dyn Fn(String) -> RegoError,
-        ) -> Result<T, RegoError> {
-            serde_json::from_value(v).map_err(|e| invalid(format!("source.{key}: {e}")))
-        }
         let mut spec = ValidatorSpec {
             variables: GATEKEEPER_VARIABLES
                 .iter()
