@@ -89,6 +89,9 @@ impl<I: Iterator<Item = Finding>> Serialize for Head<'_, I> {
         if let Some(o) = &r.omitted {
             m.serialize_entry("omitted", o)?;
         }
+        if let Some(v) = &r.verdict {
+            m.serialize_entry("verdict", v)?;
+        }
         m.end()
     }
 }
@@ -150,6 +153,7 @@ mod tests {
             suppressed: 2,
             filters: vec!["--severity HIGH".into()],
         });
+        full.verdict = Some(serde_json::json!({"decision": "fail", "results": []}));
         for mut r in [bare, full] {
             for n in [0, 3] {
                 r.findings = (0..n).map(finding).collect();

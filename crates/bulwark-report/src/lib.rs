@@ -73,6 +73,11 @@ pub struct Report {
     /// silently. Absent when nothing was left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub omitted: Option<Omitted>,
+    /// The policy verdict (`--policy`): bulwark-policy's `Verdict`, as it serialises (decision, stage, bundle
+    /// name, version, digest and commit, rule results with the findings they point at, exceptions). Absent
+    /// without a policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<serde_json::Value>,
 }
 
 /// What evaluation left out of a report (`--severity`, `--ignore-unfixed`, `--pkg-types`, VEX, ignore file).
@@ -179,6 +184,7 @@ impl Report {
             vulnerability_db: None,
             license_files: Vec::new(),
             omitted: None,
+            verdict: None,
         }
     }
 

@@ -583,6 +583,9 @@ pub fn render_table(
         out.push('\n');
         findings(&mut out, report, o);
     }
+    if let Some(v) = &report.verdict {
+        verdict(&mut out, v, o);
+    }
     if !report.diagnostics.is_empty() {
         let _ = writeln!(out, "Diagnostics ({}):", report.diagnostics.len());
         for d in &report.diagnostics {
@@ -591,6 +594,75 @@ pub fn render_table(
     }
     w.write_all(out.as_bytes())?;
     Ok(())
+}
+
+/// The policy verdict: decision, bundle, and every rule that did not pass, with what it points at.
+fn verdict(out: &mut String, v: &serde_json::Value, o: &RenderOptions) {
+    let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    let b = &v["bundle"];
+    let mut bundle = s(&b["name"]);
+    if let Some(ver) = b["version"].as_str() {
+        let _ = write!(bundle, " {ver}");
+    }
+    if let Some(c) = b["commit"].as_str() {
+        let _ = write!(bundle, " (commit {})", &c[..c.len().min(12)]);
+    } else {
+        let _ = write!(bundle, " ({})", s(&b["digest"]));
+    }
+    let decision = s(&v["decision"]).to_uppercase();
+    paragraph(
+        out,
+        &format!(
+            "Policy: {decision} at stage {}, bundle {bundle}",
+            s(&v["stage"])
+        ),
+        o.width,
+        2,
+    );
+    for r in v["results"].as_array().into_iter().flatten() {
+        let outcome = s(&r["outcome"]);
+        if outcome == "pass" || outcome == "skip" {
+            continue;
+        }
+        let mut line = format!(
+            "  {} {} ({}): {}",
+            s(&r["action"]).to_uppercase(),
+            s(&r["rule"]),
+            outcome,
+            s(&r["description"])
+        );
+        if let Some(m) = r["message"].as_str() {
+            let _ = write!(line, " {m}");
+        }
+        paragraph(out, &line, o.width, 4);
+        for h in r["hits"].as_array().into_iter().flatten().take(10) {
+            let what: Vec<String> = [
+                "findingId",
+                "package",
+                "path",
+                "resource",
+                "field",
+                "message",
+            ]
+            .iter()
+            .filter_map(|k| h[*k].as_str().map(|x| format!("{k} {x}")))
+            .collect();
+            paragraph(out, &format!("    - {}", what.join(", ")), o.width, 6);
+        }
+    }
+    for e in v["exceptions"]["expired"].as_array().into_iter().flatten() {
+        paragraph(
+            out,
+            &format!(
+                "  expired exception {} (expired {})",
+                s(&e["id"]),
+                s(&e["expires"])
+            ),
+            o.width,
+            4,
+        );
+    }
+    out.push('\n');
 }
 
 fn findings(out: &mut String, report: &Report, o: &RenderOptions) {
