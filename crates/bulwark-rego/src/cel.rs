@@ -3,15 +3,21 @@
 //! template's own: `variables.anyObject` (the object, or on DELETE the old object) and `variables.params` (the
 //! constraint's `spec.parameters`). The constraint is bound as `params`, as Gatekeeper binds it.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use bulwark_cel::{Bindings, Evaluation, Limits, NamedExpression, Validator, ValidatorSpec};
 use serde_json::{Value, json};
 
 use crate::RegoError;
 use crate::gatekeeper::{ENGINE_CEL, EngineInput, RawViolation, TemplateEngine};
 
-/// The CEL engine for Gatekeeper templates that carry `K8sNativeValidation` code.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct CelEngine;
+/// The CEL engine for Gatekeeper templates that carry `K8sNativeValidation` code. Each template's code is
+/// compiled once, on first use, and reused for every object and constraint.
+#[derive(Default)]
+pub struct CelEngine {
+    compiled: Mutex<HashMap<(String, String), Arc<Validator>>>,
+}
 
 /// Gatekeeper's own variables, ahead of the template's (its `k8scel` driver defines them this way).
 const GATEKEEPER_VARIABLES: [(&str, &str); 2] = [
@@ -34,6 +40,47 @@ fn parse<T: serde::de::DeserializeOwned>(
     serde_json::from_value(v).map_err(|e| invalid(format!("source.{key}: {e}")))
 }
 
+/// The template's `K8sNativeValidation` source, with Gatekeeper's variables ahead of its own, compiled.
+fn compile(
+    t: &crate::gatekeeper::ConstraintTemplate,
+    invalid: &dyn Fn(String) -> RegoError,
+) -> Result<Validator, RegoError> {
+    let source = &t
+        .code_for(ENGINE_CEL)
+        .ok_or_else(|| invalid("has no K8sNativeValidation code".into()))?
+        .source;
+    let list = |key: &str| -> Result<Vec<Value>, RegoError> {
+        match source.get(key) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(a)) => Ok(a.clone()),
+            Some(_) => Err(invalid(format!(
+                "K8sNativeValidation source.{key} is not a list"
+            ))),
+        }
+    };
+    let mut spec = ValidatorSpec {
+        variables: GATEKEEPER_VARIABLES
+            .iter()
+            .map(|(name, expression)| NamedExpression {
+                name: (*name).into(),
+                expression: (*expression).into(),
+            })
+            .collect(),
+        ..ValidatorSpec::default()
+    };
+    for v in list("variables")? {
+        spec.variables.push(parse(v, "variables", &invalid)?);
+    }
+    for v in list("validations")? {
+        spec.validations.push(parse(v, "validations", &invalid)?);
+    }
+    for v in list("matchConditions")? {
+        spec.match_conditions
+            .push(parse(v, "matchConditions", &invalid)?);
+    }
+    Validator::new(&spec).map_err(|e| invalid(e.to_string()))
+}
+
 impl TemplateEngine for CelEngine {
     fn engine(&self) -> &str {
         ENGINE_CEL
@@ -47,40 +94,23 @@ impl TemplateEngine for CelEngine {
             policy: policy.clone(),
             message,
         };
-        let source = &t
-            .code_for(ENGINE_CEL)
-            .ok_or_else(|| invalid("has no K8sNativeValidation code".into()))?
-            .source;
-        let list = |key: &str| -> Result<Vec<Value>, RegoError> {
-            match source.get(key) {
-                None | Some(Value::Null) => Ok(Vec::new()),
-                Some(Value::Array(a)) => Ok(a.clone()),
-                Some(_) => Err(invalid(format!(
-                    "K8sNativeValidation source.{key} is not a list"
-                ))),
-            }
+        let key = (t.file.clone(), t.name.clone());
+        let cached = self
+            .compiled
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+            .cloned();
+        let validator = if let Some(v) = cached {
+            v
+        } else {
+            let v = Arc::new(compile(t, &invalid)?);
+            self.compiled
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(key, Arc::clone(&v));
+            v
         };
-        let mut spec = ValidatorSpec {
-            variables: GATEKEEPER_VARIABLES
-                .iter()
-                .map(|(name, expression)| NamedExpression {
-                    name: (*name).into(),
-                    expression: (*expression).into(),
-                })
-                .collect(),
-            ..ValidatorSpec::default()
-        };
-        for v in list("variables")? {
-            spec.variables.push(parse(v, "variables", &invalid)?);
-        }
-        for v in list("validations")? {
-            spec.validations.push(parse(v, "validations", &invalid)?);
-        }
-        for v in list("matchConditions")? {
-            spec.match_conditions
-                .push(parse(v, "matchConditions", &invalid)?);
-        }
-        let validator = Validator::new(&spec).map_err(|e| invalid(e.to_string()))?;
         let review = input.review;
         let field = |k: &str| {
             review

@@ -164,7 +164,7 @@ fn every_gatekeeper_library_suite_passes_with_cel_where_templates_have_it() {
     use bulwark_rego::cel::CelEngine;
     use bulwark_rego::gatekeeper::RegoEngine;
     use std::sync::Arc;
-    let runner = Runner::new(vec![Arc::new(CelEngine), Arc::new(RegoEngine)]);
+    let runner = Runner::new(vec![Arc::new(CelEngine::default()), Arc::new(RegoEngine)]);
     let results = runner.run(&[library()]).unwrap();
     assert_eq!(results.len(), 299);
     let failed: Vec<String> = results

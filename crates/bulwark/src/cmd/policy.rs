@@ -100,7 +100,7 @@ fn test(a: &TestArgs) -> Result<Outcome> {
     let gator = bulwark_rego::gator::find_suites(&a.paths)?;
     let runner = match a.gatekeeper_engine {
         GatekeeperEngine::Auto => bulwark_rego::gator::Runner::new(vec![
-            std::sync::Arc::new(bulwark_rego::cel::CelEngine),
+            std::sync::Arc::new(bulwark_rego::cel::CelEngine::default()),
             std::sync::Arc::new(bulwark_rego::gatekeeper::RegoEngine),
         ]),
         GatekeeperEngine::Rego => bulwark_rego::gator::Runner::default(),
