@@ -50,5 +50,8 @@ fn malformed_cel_code_is_a_clear_error() {
     assert!(e.contains("k8sbad") && e.contains("validations"), "{e}");
     // A runtime error (no such key) is an evaluation error, not a violation or a panic.
     let e = run("        validations:\n        - expression: 'object.spec.nothing.here == 1'\n");
-    assert!(e.contains("k8sbad") && e.contains("evaluation failed"), "{e}");
+    assert!(
+        e.contains("k8sbad") && e.contains("evaluation failed"),
+        "{e}"
+    );
 }
