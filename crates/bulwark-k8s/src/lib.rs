@@ -559,6 +559,15 @@ impl<'a> Checker<'a> {
         &self.base.values
     }
 
+    /// Every object as JSON (see [`yaml::Doc::to_json`]) with its `Kind/namespace/name`, in report order, one at
+    /// a time: what a policy engine judges.
+    pub fn object_values(&self) -> impl Iterator<Item = (String, serde_json::Value)> + '_ {
+        self.order.iter().map(|&i| {
+            let o = &self.objects[i];
+            (o.resource(), o.doc.to_json(o.node))
+        })
+    }
+
     /// A pass over every object. Each call checks again from the start.
     #[must_use]
     pub fn findings(&self) -> FindingStream<'_, 'a> {

@@ -221,6 +221,44 @@ impl Doc {
     pub fn is_null(&self, id: NodeId) -> bool {
         self.kind(id) == Kind::Null
     }
+
+    /// The subtree as JSON, with the Kubernetes (YAML 1.1, sigs.k8s.io/yaml) scalar typing the checks use: what a
+    /// policy engine sees as the object. Aliases are expanded (the parser bounded their expansion); a later
+    /// duplicate key wins, as in Go; a non-finite float is `null`, since JSON has none.
+    #[must_use]
+    pub fn to_json(&self, id: NodeId) -> serde_json::Value {
+        use serde_json::Value;
+        match self.kind(id) {
+            Kind::Null => Value::Null,
+            Kind::Bool => Value::Bool(self.bool(id).unwrap_or(false)),
+            Kind::Int => {
+                let t = self.text(id).unwrap_or("0");
+                match parse_int(t) {
+                    Some(i) => Value::from(i),
+                    None => float(t),
+                }
+            }
+            Kind::Float => float(self.text(id).unwrap_or("0")),
+            Kind::Str => Value::String(self.text(id).unwrap_or("").to_string()),
+            Kind::Seq => Value::Array(self.items(id).iter().map(|&c| self.to_json(c)).collect()),
+            Kind::Map => {
+                let mut m = serde_json::Map::new();
+                for (k, v) in self.entries(id) {
+                    let key = self.text(k).unwrap_or("").to_string();
+                    m.insert(key, self.to_json(v));
+                }
+                Value::Object(m)
+            }
+        }
+    }
+}
+
+fn float(t: &str) -> serde_json::Value {
+    t.replace('_', "")
+        .parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+        .map_or(serde_json::Value::Null, serde_json::Value::Number)
 }
 
 fn parse_int(t: &str) -> Option<i64> {
@@ -502,6 +540,22 @@ mod tests {
         let (mut docs, err) = parse_stream(src, 0, &Limits::default());
         assert!(err.is_none(), "{err:?}");
         docs.remove(0)
+    }
+
+    /// What `kubectl` (sigs.k8s.io/yaml, YAML 1.1) sends to the API server for these scalars: `yes` and `on` are
+    /// booleans, `0x1F` and `010` are integers (octal 8), quoted text stays a string, `.inf` has no JSON form,
+    /// anchors expand, and the later of two duplicate keys wins.
+    #[test]
+    fn to_json_types_scalars_as_kubernetes_does() {
+        let d = one(
+            "a: yes\nb: on\nc: 0x1F\nd: 010\ne: '010'\nf: 1.5\ng: ~\nh: .inf\ni: &x [1, two]\nj: *x\nk: 1\nk: 2\n",
+        );
+        let v = d.to_json(d.root().unwrap());
+        assert_eq!(
+            v,
+            serde_json::json!({"a": true, "b": true, "c": 31, "d": 8, "e": "010", "f": 1.5, "g": null,
+                "h": null, "i": [1, "two"], "j": [1, "two"], "k": 2})
+        );
     }
 
     #[test]

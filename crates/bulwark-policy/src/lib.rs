@@ -112,10 +112,62 @@ pub fn evaluate_with(
     now: Instant,
     engines: &[&dyn Engine],
 ) -> Verdict {
+    let mut notes: BTreeSet<String> = BTreeSet::new();
+    let (selected, mut results) = lifecycle(bundle, subject, stage, now, &mut notes);
+    let docs = engine_documents(bundle, engines, &mut notes);
+    let mut merged = Merged::default();
+    for (engine, docs) in &docs {
+        merged.add(engine.evaluate(docs, subject, stage, now), *engine);
+    }
+    merged.finish(&mut results, &mut notes);
+    decide(bundle, subject, stage, now, selected, results, notes)
+}
+
+/// Evaluates a set of Kubernetes objects (a manifest scan) as one subject: the lifecycle rules over `report`
+/// (the built-in checks' findings on those objects), and every engine document over each object, one object
+/// at a time. A policy's results for all objects become one [`RuleResult`]: it errs when any evaluation errs,
+/// fails when any object violates it (each hit names its object), passes when it matched an object and none
+/// violated it, and is skipped (with the first reason) when it matched none.
+#[must_use]
+pub fn evaluate_objects<I>(
+    bundle: &Bundle,
+    report: &bulwark_report::Report,
+    objects: I,
+    stage: Stage,
+    now: Instant,
+    engines: &[&dyn Engine],
+) -> Verdict
+where
+    I: IntoIterator<Item = serde_json::Value>,
+{
+    let subject = Subject::report(report);
+    let mut notes: BTreeSet<String> = BTreeSet::new();
+    let (selected, mut results) = lifecycle(bundle, &subject, stage, now, &mut notes);
+    let docs = engine_documents(bundle, engines, &mut notes);
+    let mut merged = Merged::default();
+    if !docs.is_empty() {
+        for object in objects {
+            let one = Subject::object(&object);
+            for (engine, docs) in &docs {
+                merged.add(engine.evaluate(docs, &one, stage, now), *engine);
+            }
+        }
+    }
+    merged.finish(&mut results, &mut notes);
+    decide(bundle, &subject, stage, now, selected, results, notes)
+}
+
+/// The lifecycle rules of every policy set, run against the subject: the sets the mappings selected, and one
+/// result per rule.
+fn lifecycle(
+    bundle: &Bundle,
+    subject: &Subject<'_>,
+    stage: Stage,
+    now: Instant,
+    notes: &mut BTreeSet<String>,
+) -> (Vec<String>, Vec<RuleResult>) {
     let ix = rules::Index::new(subject, now);
     let image = subject.image_reference();
-    let digest = subject.image_digest();
-    let mut notes: BTreeSet<String> = BTreeSet::new();
 
     // Mappings: the first that selects the subject decides; then `default`; then every set.
     let all: Vec<String> = bundle.policy_sets.iter().map(|s| s.name.clone()).collect();
@@ -207,9 +259,19 @@ pub fn evaluate_with(
         }
     }
 
-    // Engines, then the documents none of them took.
+    (selected, results)
+}
+
+/// The documents each engine takes (the first engine that accepts a document gets it); the documents none takes
+/// are listed in the notes.
+fn engine_documents<'b, 'e>(
+    bundle: &'b Bundle,
+    engines: &[&'e dyn Engine],
+    notes: &mut BTreeSet<String>,
+) -> Vec<(&'e dyn Engine, Vec<&'b RawDocument>)> {
     let mut taken = vec![false; bundle.documents.len()];
-    for engine in engines {
+    let mut out = Vec::new();
+    for &engine in engines {
         let mut docs: Vec<&RawDocument> = Vec::new();
         for (d, t) in bundle.documents.iter().zip(taken.iter_mut()) {
             if !*t && engine.accepts(d) {
@@ -217,26 +279,8 @@ pub fn evaluate_with(
                 docs.push(d);
             }
         }
-        if docs.is_empty() {
-            continue;
-        }
-        match engine.evaluate(&docs, subject, stage, now) {
-            Ok(out) => {
-                results.extend(out.results);
-                notes.extend(out.notes);
-            }
-            Err(e) => results.push(RuleResult {
-                rule: e.policy.clone(),
-                engine: engine.name().to_string(),
-                policy_set: None,
-                source: Some(format!("{}:{}", e.file, e.line)),
-                description: String::new(),
-                action: Action::Fail,
-                outcome: Outcome::Error,
-                message: Some(e.to_string()),
-                hits: Vec::new(),
-                excepted: Vec::new(),
-            }),
+        if !docs.is_empty() {
+            out.push((engine, docs));
         }
     }
     let mut left: BTreeMap<&str, usize> = BTreeMap::new();
@@ -250,7 +294,91 @@ pub fn evaluate_with(
             "{n} {kind} document(s) not evaluated: no engine for them here"
         ));
     }
+    out
+}
 
+/// Engine results gathered over one or many subjects, one result per (engine, policy set, rule, source).
+#[derive(Default)]
+struct Merged {
+    results: BTreeMap<(String, Option<String>, String, Option<String>), RuleResult>,
+    notes: BTreeSet<String>,
+}
+
+impl Merged {
+    fn add(&mut self, out: Result<EngineOutput, EngineError>, engine: &dyn Engine) {
+        let results = match out {
+            Ok(out) => {
+                self.notes.extend(out.notes);
+                out.results
+            }
+            Err(e) => vec![RuleResult {
+                rule: e.policy.clone(),
+                engine: engine.name().to_string(),
+                policy_set: None,
+                source: Some(format!("{}:{}", e.file, e.line)),
+                description: String::new(),
+                action: Action::Fail,
+                outcome: Outcome::Error,
+                message: Some(e.to_string()),
+                hits: Vec::new(),
+                excepted: Vec::new(),
+            }],
+        };
+        for r in results {
+            let key = (
+                r.engine.clone(),
+                r.policy_set.clone(),
+                r.rule.clone(),
+                r.source.clone(),
+            );
+            match self.results.entry(key) {
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(r);
+                }
+                std::collections::btree_map::Entry::Occupied(mut o) => merge(o.get_mut(), r),
+            }
+        }
+    }
+
+    fn finish(self, results: &mut Vec<RuleResult>, notes: &mut BTreeSet<String>) {
+        results.extend(self.results.into_values());
+        notes.extend(self.notes);
+    }
+}
+
+/// Folds one more subject's result for the same rule into `into`.
+fn merge(into: &mut RuleResult, r: RuleResult) {
+    fn rank(o: Outcome) -> u8 {
+        match o {
+            Outcome::Skip => 0,
+            Outcome::Pass => 1,
+            Outcome::Fail => 2,
+            Outcome::Error => 3,
+        }
+    }
+    if rank(r.outcome) > rank(into.outcome) {
+        if into.outcome == Outcome::Skip {
+            into.action = r.action;
+        }
+        into.outcome = r.outcome;
+        into.message = r.message;
+    }
+    into.hits.extend(r.hits);
+    into.excepted.extend(r.excepted);
+}
+
+/// Applies the exceptions valid at `now` to every result's hits, and decides.
+fn decide(
+    bundle: &Bundle,
+    subject: &Subject<'_>,
+    stage: Stage,
+    now: Instant,
+    selected: Vec<String>,
+    mut results: Vec<RuleResult>,
+    notes: BTreeSet<String>,
+) -> Verdict {
+    let image = subject.image_reference();
+    let digest = subject.image_digest();
     // Exceptions: the first valid exception that covers a hit accepts it; expired ones only count.
     let mut applied = vec![0usize; bundle.exceptions.len()];
     let mut expired = vec![0usize; bundle.exceptions.len()];

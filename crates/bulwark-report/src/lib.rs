@@ -40,7 +40,9 @@ pub use json::{render_json, render_json_streamed};
 pub use junit::{escape as xml_escape, escape_text as xml_escape_text, render_junit};
 pub use sarif::render_sarif;
 pub use spdx::render_spdx_json;
-pub use table::{ComplianceControl, ComplianceTable, render_compliance, render_table};
+pub use table::{
+    ComplianceControl, ComplianceTable, render_compliance, render_table, render_verdict,
+};
 
 /// Version of the JSON report schema.
 pub const SCHEMA_VERSION: u32 = 1;

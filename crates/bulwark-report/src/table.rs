@@ -596,6 +596,14 @@ pub fn render_table(
     Ok(())
 }
 
+/// A policy verdict alone (`bulwark policy eval`), as the table report's "Policy" section shows it.
+#[must_use]
+pub fn render_verdict(v: &serde_json::Value, o: &RenderOptions) -> String {
+    let mut out = String::new();
+    verdict(&mut out, v, o);
+    out
+}
+
 /// The policy verdict: decision, bundle, and every rule that did not pass, with what it points at.
 fn verdict(out: &mut String, v: &serde_json::Value, o: &RenderOptions) {
     let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();

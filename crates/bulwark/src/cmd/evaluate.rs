@@ -30,16 +30,9 @@ pub(crate) struct EvalArgs {
     /// List suppressed findings and why on stderr.
     #[arg(long)]
     pub(crate) show_suppressed: bool,
-    /// Policy bundle: a directory, a `.tar.gz`, or a git repository (`git+file:///path@REF`,
-    /// `git+https://host/repo@REF`). Its verdict goes into the report, and a `fail` exits 1.
-    #[arg(long, value_name = "BUNDLE", env = "BULWARK_POLICY")]
-    pub(crate) policy: Option<String>,
-    /// The lifecycle stage the policy is evaluated at: build, release, deploy, runtime.
-    #[arg(long, value_name = "STAGE", default_value = "build")]
-    pub(crate) stage: bulwark_policy::Stage,
-    /// The time exceptions expire against (RFC 3339 or YYYY-MM-DD) [default: $BULWARK_NOW, else now].
-    #[arg(long, value_name = "TIME")]
-    pub(crate) now: Option<String>,
+    /// `--policy`, `--stage`, `--now`.
+    #[command(flatten)]
+    pub(crate) policy: super::verdict::PolicyFlags,
 }
 
 /// Applies VEX, the ignore file and the filters to the report; returns whether the gate failed. What was left out
@@ -82,32 +75,11 @@ pub(crate) fn evaluate(report: &mut Report, args: &EvalArgs, _quiet: bool) -> Re
         }
     }
     let mut failed = gate(report, args.fail_on);
-    if let Some(source) = &args.policy {
-        failed |= policy(report, source, args)?;
+    if let Some(policy) = super::verdict::Policy::from_flags(&args.policy)? {
+        // bulwark_policy::evaluate_with: the function every entry point calls.
+        let verdict = policy.judge(&bulwark_policy::Subject::report(report));
+        failed |= super::verdict::attach(report, &verdict)?;
     }
-    Ok(failed)
-}
-
-/// Evaluates the bundle over the report with `bulwark_policy::evaluate` (the function every entry point calls)
-/// and stores the verdict in the report; true when the decision is `fail`.
-fn policy(report: &mut Report, source: &str, args: &EvalArgs) -> Result<bool> {
-    let now = bulwark_policy::Instant::resolve(args.now.as_deref(), "BULWARK_NOW")
-        .map_err(|e| anyhow::anyhow!("invalid --now: {e}"))?;
-    let opts =
-        bulwark_policy::LoadOptions::new(bulwark_registry::default_cache_dir().join("policy"));
-    let bundle = bulwark_policy::Bundle::load(source, &opts)
-        .with_context(|| format!("cannot load the policy bundle {source} (--policy)"))?;
-    for w in &bundle.warnings {
-        eprintln!("bulwark: policy {source}: {w}");
-    }
-    let verdict = bulwark_policy::evaluate(
-        &bundle,
-        &bulwark_policy::Subject::report(report),
-        args.stage,
-        now,
-    );
-    let failed = verdict.decision == bulwark_policy::Decision::Fail;
-    report.verdict = Some(serde_json::to_value(&verdict)?);
     Ok(failed)
 }
 

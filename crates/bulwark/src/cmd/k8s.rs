@@ -69,9 +69,40 @@ pub(crate) struct K8sArgs {
     /// Secrets in Secret and ConfigMap data, container env values and annotations.
     #[command(flatten)]
     pub(crate) secrets: super::secrets::SecretArgs,
+    /// `--policy`: the lifecycle rules judge the findings; CEL and Rego policies judge each object.
+    #[command(flatten)]
+    pub(crate) policy: super::verdict::PolicyFlags,
 }
 
 pub(crate) fn scan(args: &K8sArgs) -> anyhow::Result<Outcome> {
+    let policy = super::verdict::Policy::from_flags(&args.policy)?;
+    Ok(run(args, policy.as_ref(), false)?.0)
+}
+
+/// The verdict `bulwark scan k8s PATH --policy …` gives, with the scan's defaults (`bulwark policy eval`).
+pub(crate) fn judge_manifests(
+    policy: &super::verdict::Policy,
+    path: &std::path::Path,
+) -> anyhow::Result<bulwark_policy::Verdict> {
+    #[derive(clap::Parser)]
+    struct Defaults {
+        #[command(flatten)]
+        args: K8sArgs,
+    }
+    let d = <Defaults as clap::Parser>::try_parse_from([
+        std::ffi::OsStr::new("k8s"),
+        path.as_os_str(),
+    ])?;
+    let (_, verdict) = run(&d.args, Some(policy), true)?;
+    verdict.context("no verdict")
+}
+
+/// The scan; with `only_verdict`, stops after judging, before writing anything.
+fn run(
+    args: &K8sArgs,
+    policy: Option<&super::verdict::Policy>,
+    only_verdict: bool,
+) -> anyhow::Result<(Outcome, Option<bulwark_policy::Verdict>)> {
     let version = pss::Version::parse(&args.pss_version).with_context(|| {
         format!(
             "invalid --pss-version '{}' (expected v1.N or latest)",
@@ -170,7 +201,8 @@ pub(crate) fn scan(args: &K8sArgs) -> anyhow::Result<Outcome> {
     // totals that come before and after them in the document are counted in a first pass, and the findings are
     // checked again while they are written. Other formats keep the findings of the first pass.
     let format = args.out.format.unwrap_or(Format::Table);
-    let streamed = format == Format::Json;
+    // With a policy the findings are kept: the lifecycle rules read them all.
+    let streamed = format == Format::Json && policy.is_none();
     let filters = bulwark_evaluate::Filters {
         severities: args.severity.clone(),
         ..bulwark_evaluate::Filters::default()
@@ -211,6 +243,22 @@ pub(crate) fn scan(args: &K8sArgs) -> anyhow::Result<Outcome> {
         });
     }
     let compliance = tally.map(bulwark_k8s::ComplianceTally::finish);
+    let verdict =
+        policy.map(|p| p.judge_objects(&report, checker.object_values().map(|(_, object)| object)));
+    if only_verdict {
+        if let Some(e) = report
+            .diagnostics
+            .iter()
+            .find(|d| d.level == bulwark_types::DiagnosticLevel::Error)
+        {
+            anyhow::bail!("{e}");
+        }
+        return Ok((Outcome::Clean, verdict));
+    }
+    let policy_failed = match &verdict {
+        Some(v) => super::verdict::attach(&mut report, v)?,
+        None => false,
+    };
     if result.objects == 0 && !report.has_errors() {
         let inputs = if name.is_empty() {
             "the input".to_string()
@@ -244,21 +292,22 @@ pub(crate) fn scan(args: &K8sArgs) -> anyhow::Result<Outcome> {
                     #[serde(skip_serializing_if = "Option::is_none")]
                     compliance: Option<&'a bulwark_k8s::Compliance>,
                 }
-                // The second pass: the same findings, judged again by a fresh judge, written as they come.
-                let mut judge = bulwark_evaluate::Judge::new(&filters, ignore.as_ref(), today);
-                let mut stream = checker.findings();
-                let kept = merged(stream.by_ref(), &secret_findings)
-                    .filter(|f| judge.judge(f) == bulwark_evaluate::Fate::Keep);
-                bulwark_report::render_json_streamed(
-                    &report,
-                    kept,
-                    &K8sJson {
-                        workloads: &result.workloads,
-                        service_accounts: &result.service_accounts,
-                        compliance: compliance.as_ref(),
-                    },
-                    out,
-                )?;
+                let extra = K8sJson {
+                    workloads: &result.workloads,
+                    service_accounts: &result.service_accounts,
+                    compliance: compliance.as_ref(),
+                };
+                if streamed {
+                    // The second pass: the same findings, judged again by a fresh judge, written as they come.
+                    let mut judge = bulwark_evaluate::Judge::new(&filters, ignore.as_ref(), today);
+                    let mut stream = checker.findings();
+                    let kept = merged(stream.by_ref(), &secret_findings)
+                        .filter(|f| judge.judge(f) == bulwark_evaluate::Fate::Keep);
+                    bulwark_report::render_json_streamed(&report, kept, &extra, out)?;
+                } else {
+                    let kept = report.findings.iter().cloned();
+                    bulwark_report::render_json_streamed(&report, kept, &extra, out)?;
+                }
             }
             Format::Table => {
                 let options = RenderOptions {
@@ -303,14 +352,17 @@ pub(crate) fn scan(args: &K8sArgs) -> anyhow::Result<Outcome> {
         Ok(())
     })?;
     if report.has_errors() {
-        return Ok(Outcome::Untrusted);
+        return Ok((Outcome::Untrusted, verdict));
     }
     if let Some(t) = args.fail_on
         && (worst.is_some_and(|w| w >= t) || compliance.as_ref().is_some_and(|c| c.failed > 0))
     {
-        return Ok(Outcome::PolicyFailed);
+        return Ok((Outcome::PolicyFailed, verdict));
     }
-    Ok(Outcome::Clean)
+    if policy_failed {
+        return Ok((Outcome::PolicyFailed, verdict));
+    }
+    Ok((Outcome::Clean, verdict))
 }
 
 fn merged<A: Iterator<Item = Finding>>(

@@ -10,5 +10,6 @@ pub(crate) mod malware;
 pub(crate) mod policy;
 pub(crate) mod rule;
 pub(crate) mod secrets;
+pub(crate) mod verdict;
 pub(crate) mod version;
 pub(crate) mod vulns;

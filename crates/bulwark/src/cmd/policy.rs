@@ -16,6 +16,9 @@ pub(crate) enum PolicyCommand {
     /// Gatekeeper suites (`suite.yaml`, as `gator verify` runs them). Exit 0 when every expected result holds,
     /// 1 otherwise.
     Test(TestArgs),
+    /// Judge manifests, Bulwark JSON reports, SBOMs or subject documents against a bundle, with the same
+    /// evaluation as `scan … --policy`. Exit 1 when a verdict is `fail`.
+    Eval(super::verdict::EvalArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -51,6 +54,7 @@ pub(crate) enum TestFormat {
 pub(crate) fn run(cmd: &PolicyCommand) -> Result<Outcome> {
     match cmd {
         PolicyCommand::Test(a) => test(a),
+        PolicyCommand::Eval(a) => super::verdict::eval(a),
     }
 }
 

@@ -1,0 +1,207 @@
+//! The policy glue every entry point shares: loading a bundle, its engines, and the verdict over a report, an
+//! object or a manifest set, all through `bulwark_policy::evaluate_with` / `evaluate_objects`; and `bulwark
+//! policy eval BUNDLE INPUT…`, which judges stored inputs with the same functions.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use bulwark_policy::{Bundle, Decision, Instant, Stage, Subject, SubjectData, Verdict};
+use bulwark_report::{RenderOptions, Report, Target, TargetKind};
+
+use crate::Outcome;
+
+/// `--policy`, `--stage` and `--now`, on every scan command.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct PolicyFlags {
+    /// Policy bundle: a directory, a `.tar.gz`, or a git repository (`git+file:///path@REF`,
+    /// `git+https://host/repo@REF`). Its verdict goes into the report, and a `fail` exits 1.
+    #[arg(long, value_name = "BUNDLE", env = "BULWARK_POLICY")]
+    pub(crate) policy: Option<String>,
+    /// The lifecycle stage the policy is evaluated at: build, release, deploy, runtime.
+    #[arg(long, value_name = "STAGE", default_value = "build")]
+    pub(crate) stage: Stage,
+    /// The time exceptions expire against (RFC 3339 or YYYY-MM-DD) [default: $BULWARK_NOW, else now].
+    #[arg(long, value_name = "TIME")]
+    pub(crate) now: Option<String>,
+}
+
+/// A loaded bundle with its engines, ready to judge many subjects.
+pub(crate) struct Policy {
+    pub(crate) bundle: Bundle,
+    pub(crate) stage: Stage,
+    pub(crate) now: Instant,
+}
+
+impl Policy {
+    /// Loads the bundle named by `--policy` (None without one); its warnings go to stderr.
+    pub(crate) fn from_flags(flags: &PolicyFlags) -> Result<Option<Self>> {
+        let Some(source) = &flags.policy else {
+            return Ok(None);
+        };
+        Self::load(source, flags.stage, flags.now.as_deref()).map(Some)
+    }
+
+    pub(crate) fn load(source: &str, stage: Stage, now: Option<&str>) -> Result<Self> {
+        let now = Instant::resolve(now, "BULWARK_NOW")
+            .map_err(|e| anyhow::anyhow!("invalid --now: {e}"))?;
+        let opts =
+            bulwark_policy::LoadOptions::new(bulwark_registry::default_cache_dir().join("policy"));
+        let bundle = Bundle::load(source, &opts)
+            .with_context(|| format!("cannot load the policy bundle {source}"))?;
+        for w in &bundle.warnings {
+            eprintln!("bulwark: policy {source}: {w}");
+        }
+        Ok(Self { bundle, stage, now })
+    }
+
+    /// The verdict on one subject: a report, an object, or both.
+    pub(crate) fn judge(&self, subject: &Subject<'_>) -> Verdict {
+        bulwark_policy::evaluate_with(&self.bundle, subject, self.stage, self.now, &[])
+    }
+
+    /// The verdict on a manifest set: the lifecycle rules over the report, the engines over each object.
+    pub(crate) fn judge_objects<I>(&self, report: &Report, objects: I) -> Verdict
+    where
+        I: IntoIterator<Item = serde_json::Value>,
+    {
+        bulwark_policy::evaluate_objects(&self.bundle, report, objects, self.stage, self.now, &[])
+    }
+}
+
+/// Stores the verdict in the report; true when it fails.
+pub(crate) fn attach(report: &mut Report, verdict: &Verdict) -> Result<bool> {
+    report.verdict = Some(serde_json::to_value(verdict)?);
+    Ok(verdict.decision == Decision::Fail)
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct EvalArgs {
+    /// The policy bundle (a directory, a `.tar.gz`, or `git+file://…@REF` / `git+https://…@REF`).
+    pub(crate) bundle: String,
+    /// What to judge, each on its own: Kubernetes manifests (YAML or JSON files, or directories of them: judged as
+    /// `bulwark scan k8s` judges them, built-in checks included), a Bulwark JSON report (`scan … -f json`), a
+    /// CycloneDX or SPDX JSON SBOM (its packages; no vulnerability matching: scan the SBOM for that), or a subject
+    /// document (`{"report": …, "object": …, "image": …, "signatures": […]}`).
+    #[arg(required = true)]
+    pub(crate) inputs: Vec<PathBuf>,
+    /// The lifecycle stage: build, release, deploy, runtime.
+    #[arg(long, value_name = "STAGE", default_value = "build")]
+    pub(crate) stage: Stage,
+    /// The time exceptions expire against (RFC 3339 or YYYY-MM-DD) [default: $BULWARK_NOW, else now].
+    #[arg(long, value_name = "TIME")]
+    pub(crate) now: Option<String>,
+    /// Output format: `table`, or `json` (an array with one verdict per input, in order).
+    #[arg(short, long, value_enum, default_value_t = EvalFormat::Table)]
+    pub(crate) format: EvalFormat,
+    /// Write to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum EvalFormat {
+    Table,
+    Json,
+}
+
+/// The largest JSON input `policy eval` reads (manifests are bounded by the Kubernetes loader's own limit).
+const MAX_JSON_INPUT: u64 = 512 << 20;
+
+/// `bulwark policy eval`: exit 1 when any verdict is `fail`.
+pub(crate) fn eval(a: &EvalArgs) -> Result<Outcome> {
+    let policy = Policy::load(&a.bundle, a.stage, a.now.as_deref())?;
+    let mut verdicts = Vec::with_capacity(a.inputs.len());
+    for input in &a.inputs {
+        let v = judge_input(&policy, input)
+            .with_context(|| format!("cannot judge {}", input.display()))?;
+        verdicts.push(v);
+    }
+    super::image::write_output(a.output.as_deref(), |out| {
+        match a.format {
+            EvalFormat::Json => {
+                serde_json::to_writer_pretty(&mut *out, &verdicts)?;
+                writeln!(out)?;
+            }
+            EvalFormat::Table => {
+                let options = RenderOptions {
+                    color: crate::term::color(a.output.is_none()),
+                    ..RenderOptions::for_output(a.output.is_none())
+                };
+                for (input, v) in a.inputs.iter().zip(&verdicts) {
+                    writeln!(out, "{}", input.display())?;
+                    let text = bulwark_report::render_verdict(&serde_json::to_value(v)?, &options);
+                    out.write_all(text.as_bytes())?;
+                }
+            }
+        }
+        Ok(())
+    })?;
+    Ok(if verdicts.iter().any(|v| v.decision == Decision::Fail) {
+        Outcome::PolicyFailed
+    } else {
+        Outcome::Clean
+    })
+}
+
+fn is_yaml(p: &Path) -> bool {
+    p.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+}
+
+/// Judges one input, by what it is.
+fn judge_input(policy: &Policy, input: &Path) -> Result<Verdict> {
+    if input.is_dir() || is_yaml(input) {
+        return super::k8s::judge_manifests(policy, input);
+    }
+    let file = std::fs::File::open(input)?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(file, MAX_JSON_INPUT + 1),
+        &mut bytes,
+    )?;
+    anyhow::ensure!(
+        bytes.len() as u64 <= MAX_JSON_INPUT,
+        "larger than {} MiB",
+        MAX_JSON_INPUT >> 20
+    );
+    let value: serde_json::Value =
+        serde_json::from_slice(&bytes).context("not JSON (manifests must be .yaml or .yml)")?;
+    let Some(map) = value.as_object() else {
+        anyhow::bail!("a JSON object was expected");
+    };
+    if map.contains_key("bomFormat") || map.contains_key("spdxVersion") {
+        let sbom = bulwark_sbom::parse_sbom(&bytes, &input.display().to_string())?;
+        let mut report = Report::new(Target {
+            kind: TargetKind::Sbom,
+            name: sbom
+                .target_name
+                .clone()
+                .unwrap_or_else(|| input.display().to_string()),
+            image: None,
+        });
+        report.os = sbom.distro;
+        report.packages = sbom.packages;
+        report.diagnostics.extend(sbom.diagnostics);
+        return Ok(policy.judge(&Subject::report(&report)));
+    }
+    if map.contains_key("schemaVersion") && map.contains_key("target") {
+        let report: Report =
+            serde_json::from_value(value).context("not a valid Bulwark JSON report")?;
+        return Ok(policy.judge(&Subject::report(&report)));
+    }
+    if map.contains_key("apiVersion") && map.contains_key("kind") {
+        return super::k8s::judge_manifests(policy, input);
+    }
+    if !map.is_empty()
+        && map
+            .keys()
+            .all(|k| matches!(k.as_str(), "report" | "object" | "image" | "signatures"))
+    {
+        let subject: SubjectData =
+            serde_json::from_value(value).context("not a valid subject document")?;
+        return Ok(policy.judge(&subject.subject()));
+    }
+    anyhow::bail!(
+        "not a Kubernetes manifest, a Bulwark JSON report, a CycloneDX or SPDX SBOM, or a subject document"
+    )
+}
