@@ -1,7 +1,8 @@
-//! `scan image --policy`: a security team's bundle in a real git repository (made here with `git`), read by
-//! commit; the verdict is in the report and decides the exit code; an exception with an expiry lets the image
-//! pass until the clock (`--now` / `BULWARK_NOW`) is past it. The image is a shared fixture whose config sets no
-//! `User`, so it runs as root.
+//! The seed scenario of issue #12 through `scan image --policy`: a security team's bundle in a real git
+//! repository (made here with `git`), read by commit, says no container runs as root, no AWS credentials in the
+//! image, no GPL-3.0 package, and only /web/html may be written. The image (a `docker save` archive built here
+//! with `tar`) breaks all four, and the scan fails with exactly those reasons; an exception with an expiry lets
+//! it pass until the clock (`--now` / `BULWARK_NOW`) is past it; every verdict names the commit.
 
 mod common;
 
@@ -36,13 +37,29 @@ rules:
     stages: {build: fail, release: fail}
     image:
       nonRootUser: true
+  - id: no-aws-credentials
+    description: No AWS credentials in the image.
+    stages: {build: fail, release: fail}
+    secrets:
+      ids: [\"aws-*\"]
+  - id: no-gpl3
+    description: No GPL-3.0 package.
+    stages: {build: fail, release: fail}
+    licenses:
+      deny: [GPL-3.0-or-later]
+  - id: only-web-html-writable
+    description: Only /web/html may be written by the application layers.
+    stages: {build: fail, release: fail}
+    files:
+      allowedPaths: [/web/html]
+      baseLayers: 1
 ";
 
 const EXCEPTION: &str = "apiVersion: policy.bulwark.dev/v1
 kind: Exceptions
 exceptions:
   - id: SEC-7-legacy-root
-    rules: [no-root-user]
+    rules: [no-root-user, no-aws-credentials, no-gpl3, only-web-html-writable]
     image: \"sha256:*\"
     expires: 2027-01-31
     owner: team-shop
@@ -50,12 +67,84 @@ exceptions:
     reason: the base image is replaced next sprint
 ";
 
-fn scan(bundle: &str, now: &str, out: &Path) -> (Option<i32>, serde_json::Value) {
-    let image = common::image("alpine314.docker.tar");
+/// A `docker save` archive: a base layer, then an application layer that writes /web/html (allowed), a
+/// GPL-3.0 npm package and AWS credentials under /app (not allowed); the config sets no `User` (root).
+fn seed_image(dir: &Path) -> String {
+    use sha2::Digest;
+    let tar = |root: &Path, out: &Path| {
+        let ok = Command::new("tar")
+            .arg("--sort=name")
+            .arg("--owner=0")
+            .arg("--group=0")
+            .arg("--mtime=2026-01-01")
+            .arg("-C")
+            .arg(root)
+            .arg("-cf")
+            .arg(out)
+            .arg(".")
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    };
+    let write = |p: &Path, text: &str| {
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    let base = dir.join("l0");
+    write(
+        &base.join("etc/os-release"),
+        "ID=alpine\nVERSION_ID=3.19.1\nNAME=\"Alpine Linux\"\n",
+    );
+    write(&base.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
+    let app = dir.join("l1");
+    write(&app.join("web/html/index.html"), "<h1>shop</h1>\n");
+    write(
+        &app.join("app/node_modules/gnu-readline-js/package.json"),
+        r#"{"name": "gnu-readline-js", "version": "1.0.0", "license": "GPL-3.0-only"}"#,
+    );
+    write(
+        &app.join("app/settings.env"),
+        "AWS_ACCESS_KEY_ID=AKIAQYLPMN5HHHFPZAM2\nAWS_SECRET_ACCESS_KEY=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\n",
+    );
+    let stage = dir.join("image");
+    std::fs::create_dir_all(&stage).unwrap();
+    let mut diff_ids = Vec::new();
+    let mut layers = Vec::new();
+    for (i, l) in [&base, &app].iter().enumerate() {
+        let name = format!("layer{i}.tar");
+        tar(l, &stage.join(&name));
+        let d = sha2::Sha256::digest(std::fs::read(stage.join(&name)).unwrap());
+        diff_ids.push(format!("\"sha256:{}\"", hex(&d)));
+        layers.push(format!("\"{name}\""));
+    }
+    let config = format!(
+        r#"{{"architecture":"amd64","os":"linux","created":"2026-11-01T00:00:00Z","config":{{"Cmd":["/app/run"]}},"rootfs":{{"type":"layers","diff_ids":[{}]}}}}"#,
+        diff_ids.join(",")
+    );
+    let cd = hex(&sha2::Sha256::digest(config.as_bytes()));
+    std::fs::write(stage.join(format!("{cd}.json")), &config).unwrap();
+    std::fs::write(
+        stage.join("manifest.json"),
+        format!(
+            r#"[{{"Config":"{cd}.json","RepoTags":["shop/web:1.4"],"Layers":[{}]}}]"#,
+            layers.join(",")
+        ),
+    )
+    .unwrap();
+    let out = dir.join("shop.tar");
+    tar(&stage, &out);
+    out.display().to_string()
+}
+
+fn hex(d: &[u8]) -> String {
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn scan(image: &str, bundle: &str, now: &str, out: &Path) -> (Option<i32>, serde_json::Value) {
     let o = common::bulwark(&[
         "scan",
         "image",
-        &image,
+        image,
         "--no-vulns",
         "--policy",
         bundle,
@@ -74,8 +163,10 @@ fn scan(bundle: &str, now: &str, out: &Path) -> (Option<i32>, serde_json::Value)
 }
 
 #[test]
-fn a_git_bundle_fails_the_root_image_until_an_exception_and_again_after_it_expires() {
+fn a_git_bundle_fails_the_image_for_exactly_its_four_reasons_until_an_exception_and_again_after_it_expires()
+ {
     let dir = tempfile::tempdir().unwrap();
+    let image = seed_image(dir.path());
     let repo = dir.path().join("policies");
     std::fs::create_dir(&repo).unwrap();
     git(&repo, &["init", "-q", "-b", "main"]);
@@ -86,7 +177,7 @@ fn a_git_bundle_fails_the_root_image_until_an_exception_and_again_after_it_expir
     let bundle = format!("git+file://{}@main", repo.display());
     let out = dir.path().join("report.json");
 
-    let (code, v) = scan(&bundle, "2026-12-06", &out);
+    let (code, v) = scan(&image, &bundle, "2026-12-06", &out);
     assert_eq!(code, Some(1));
     let verdict = &v["verdict"];
     assert_eq!(verdict["decision"], "fail");
@@ -99,7 +190,51 @@ fn a_git_bundle_fails_the_root_image_until_an_exception_and_again_after_it_expir
         .filter(|r| r["outcome"] == "fail")
         .map(|r| r["rule"].as_str().unwrap())
         .collect();
-    assert_eq!(failed, ["no-root-user"]);
+    assert_eq!(
+        failed,
+        [
+            "no-aws-credentials",
+            "no-gpl3",
+            "no-root-user",
+            "only-web-html-writable"
+        ],
+        "{verdict}"
+    );
+    // Each reason points at what decided it.
+    let hits = |rule: &str| -> Vec<String> {
+        verdict["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rule"] == rule)
+            .unwrap()["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| {
+                h["package"]
+                    .as_str()
+                    .or(h["path"].as_str())
+                    .or(h["field"].as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect()
+    };
+    assert_eq!(hits("no-root-user"), ["image.config.User"]);
+    assert!(
+        hits("no-aws-credentials")
+            .iter()
+            .all(|p| p == "/app/settings.env")
+    );
+    assert_eq!(hits("no-gpl3"), ["gnu-readline-js"]);
+    assert_eq!(
+        hits("only-web-html-writable"),
+        [
+            "/app/node_modules/gnu-readline-js/package.json",
+            "/app/settings.env"
+        ]
+    );
 
     // The team commits an exception with an expiry: the same image passes, and the verdict names it.
     std::fs::write(repo.join("exceptions.yaml"), EXCEPTION).unwrap();
@@ -109,7 +244,7 @@ fn a_git_bundle_fails_the_root_image_until_an_exception_and_again_after_it_expir
         &["commit", "-q", "-m", "accept root until the rewrite"],
     );
     let second = git(&repo, &["rev-parse", "HEAD"]);
-    let (code, v) = scan(&bundle, "2026-12-06", &out);
+    let (code, v) = scan(&image, &bundle, "2026-12-06", &out);
     assert_eq!(code, Some(0), "{}", v["verdict"]);
     assert_eq!(v["verdict"]["decision"], "pass");
     assert_eq!(v["verdict"]["bundle"]["commit"], second.as_str());
@@ -119,7 +254,7 @@ fn a_git_bundle_fails_the_root_image_until_an_exception_and_again_after_it_expir
     );
 
     // Past the expiry, it fails again, and the exception is reported as expired.
-    let (code, v) = scan(&bundle, "2027-02-01", &out);
+    let (code, v) = scan(&image, &bundle, "2027-02-01", &out);
     assert_eq!(code, Some(1));
     assert_eq!(v["verdict"]["decision"], "fail");
     assert_eq!(
@@ -128,7 +263,6 @@ fn a_git_bundle_fails_the_root_image_until_an_exception_and_again_after_it_expir
     );
 
     // The table says it too.
-    let image = common::image("alpine314.docker.tar");
     let o = common::bulwark(&[
         "scan",
         "image",

@@ -38,7 +38,17 @@ pub(crate) struct EvalArgs {
 /// Applies VEX, the ignore file and the filters to the report; returns whether the gate failed. What was left out
 /// is counted in `report.omitted` (the table's summary says it), not printed on stderr: `--show-suppressed` lists
 /// the suppressed findings there. `_quiet` is kept for the callers' symmetry with the other commands.
-pub(crate) fn evaluate(report: &mut Report, args: &EvalArgs, _quiet: bool) -> Result<bool> {
+pub(crate) fn evaluate(report: &mut Report, args: &EvalArgs, quiet: bool) -> Result<bool> {
+    evaluate_image(report, args, quiet, None)
+}
+
+/// [`evaluate`] with facts about the image that the report does not hold (its file list), for the policy.
+pub(crate) fn evaluate_image(
+    report: &mut Report,
+    args: &EvalArgs,
+    _quiet: bool,
+    facts: Option<&bulwark_policy::ImageFacts>,
+) -> Result<bool> {
     let ignore = if let Some(p) = &args.ignorefile {
         Some(load_ignore(p)?)
     } else {
@@ -77,7 +87,11 @@ pub(crate) fn evaluate(report: &mut Report, args: &EvalArgs, _quiet: bool) -> Re
     let mut failed = gate(report, args.fail_on);
     if let Some(policy) = super::verdict::Policy::from_flags(&args.policy)? {
         // bulwark_policy::evaluate_with: the function every entry point calls.
-        let verdict = policy.judge(&bulwark_policy::Subject::report(report));
+        let subject = bulwark_policy::Subject {
+            image: facts,
+            ..bulwark_policy::Subject::report(report)
+        };
+        let verdict = policy.judge(&subject);
         failed |= super::verdict::attach(report, &verdict)?;
     }
     Ok(failed)

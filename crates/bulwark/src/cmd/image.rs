@@ -174,7 +174,7 @@ pub(crate) struct RootfsArgs {
 
 /// `bulwark sbom`: the inventory as CycloneDX (default), SPDX or Bulwark JSON.
 pub(crate) fn sbom(args: &SbomArgs) -> Result<Outcome> {
-    let mut report = scan_image(&args.image, args.out.quiet, None)?;
+    let (mut report, _) = scan_image(&args.image, args.out.quiet, None)?;
     bulwark_license::annotate(&mut report.packages);
     // `-f table` lists the packages: an SBOM has no findings to show.
     render_report(&report, &args.out, Format::CycloneDx, true)
@@ -182,13 +182,14 @@ pub(crate) fn sbom(args: &SbomArgs) -> Result<Outcome> {
 
 /// `bulwark scan image`: inventory, vulnerabilities, evaluation, gate.
 pub(crate) fn scan_image_cmd(args: &ScanImageArgs) -> Result<Outcome> {
-    let mut report = scan_image(
+    let (mut report, files) = scan_image(
         &args.image,
         args.out.quiet,
         Some(Extra {
             checks: &args.checks,
             secrets: &args.secrets,
             malware: &args.malware,
+            files_for_policy: args.eval.policy.policy.is_some(),
         }),
     )?;
     crate::term::lap("read, catalog and check the image");
@@ -196,7 +197,12 @@ pub(crate) fn scan_image_cmd(args: &ScanImageArgs) -> Result<Outcome> {
     crate::term::lap("licenses");
     super::vulns::match_report(&mut report, &args.vulns)?;
     crate::term::lap("match vulnerabilities");
-    let failed = super::evaluate::evaluate(&mut report, &args.eval, args.out.quiet)?;
+    let facts = files.map(|files| bulwark_policy::ImageFacts {
+        files: Some(files),
+        ..bulwark_policy::ImageFacts::default()
+    });
+    let failed =
+        super::evaluate::evaluate_image(&mut report, &args.eval, args.out.quiet, facts.as_ref())?;
     crate::term::lap("evaluate");
     let outcome = gated(finish(&report, &args.out, Format::Table)?, failed);
     std::mem::forget(report); // see scan_sbom
@@ -294,9 +300,15 @@ struct Extra<'a> {
     checks: &'a ImageCheckArgs,
     secrets: &'a super::secrets::SecretArgs,
     malware: &'a super::malware::MalwareArgs,
+    /// Keep the merged file system's file list for the policy's file-path rules (`--policy`).
+    files_for_policy: bool,
 }
 
-fn scan_image(args: &ImageArgs, quiet: bool, extra: Option<Extra<'_>>) -> Result<Report> {
+fn scan_image(
+    args: &ImageArgs,
+    quiet: bool,
+    extra: Option<Extra<'_>>,
+) -> Result<(Report, Option<Vec<bulwark_policy::ImageFile>>)> {
     let checks = extra.map(|e| e.checks);
     let scanner = match extra {
         Some(e) => e.secrets.scanner()?,
@@ -349,7 +361,7 @@ fn scan_image(args: &ImageArgs, quiet: bool, extra: Option<Extra<'_>>) -> Result
                 image: None,
             });
             fill(&mut report, fs);
-            return Ok(report);
+            return Ok((report, None));
         }
     };
     let wanted = bulwark_catalog::wanted;
@@ -428,8 +440,19 @@ fn scan_image(args: &ImageArgs, quiet: bool, extra: Option<Extra<'_>>) -> Result
                 ));
         }
     }
+    // Every file (not directory) of the merged tree with the layer that last wrote it: what a policy's
+    // `files.allowedPaths` rule judges.
+    let files = extra.filter(|e| e.files_for_policy).map(|_| {
+        fs.nodes()
+            .filter(|(_, n)| !matches!(n.kind, bulwark_source::NodeKind::Dir))
+            .map(|(path, n)| bulwark_policy::ImageFile {
+                path: format!("/{path}"),
+                layer: n.layer,
+            })
+            .collect()
+    });
     fill(&mut report, fs);
-    Ok(report)
+    Ok((report, files))
 }
 
 /// A root filesystem has at least one of the top-level directories every Linux image has (distroless and
