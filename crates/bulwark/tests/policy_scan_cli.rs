@@ -137,7 +137,11 @@ fn seed_image(dir: &Path) -> String {
 }
 
 fn hex(d: &[u8]) -> String {
-    d.iter().map(|b| format!("{b:02x}")).collect()
+    use std::fmt::Write;
+    d.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 fn scan(image: &str, bundle: &str, now: &str, out: &Path) -> (Option<i32>, serde_json::Value) {
