@@ -1,0 +1,272 @@
+//! One verdict everywhere (issue #12): the conformance corpus of bulwark-policy (`testdata/conformance`: bundle,
+//! input, stage, time, and a verdict written by hand) through `bulwark policy eval`, and the same bundle and
+//! input through every entry point that exists (`scan … --policy`, `policy eval`, and the library call the
+//! admission webhook will make), which must give byte-identical verdicts.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use bulwark_policy::{Bundle, Instant, LoadOptions, Stage, Subject, Verdict};
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../bulwark-policy/testdata/conformance")
+}
+
+/// The canonical text of a verdict, whatever wrote it: parsed into `Verdict`, then `Verdict::to_json()`.
+fn canonical(v: &serde_json::Value) -> String {
+    let verdict: Verdict = serde_json::from_value(v.clone()).expect("a verdict");
+    verdict.to_json()
+}
+
+fn run(args: &[&str]) -> (Option<i32>, String) {
+    let o = common::bulwark(args);
+    let code = o.status.code();
+    assert_ne!(
+        code,
+        Some(2),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    (code, String::from_utf8_lossy(&o.stdout).into_owned())
+}
+
+#[test]
+fn policy_eval_gives_every_expected_verdict_of_the_corpus() {
+    let root = corpus();
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(root.join("cases"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 7, "{cases:?}");
+    for dir in cases {
+        let case: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("case.json")).unwrap()).unwrap();
+        let s = |k: &str| case[k].as_str().unwrap().to_string();
+        let bundle = root.join(s("bundle"));
+        let input = root.join(s("input"));
+        let (code, out) = run(&[
+            "policy",
+            "eval",
+            bundle.to_str().unwrap(),
+            input.to_str().unwrap(),
+            "--stage",
+            &s("stage"),
+            "--now",
+            &s("now"),
+            "-f",
+            "json",
+        ]);
+        let got: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let expected: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap())
+                .unwrap();
+        assert_eq!(
+            canonical(&got[0]),
+            canonical(&expected),
+            "{}",
+            dir.display()
+        );
+        let fail = expected["decision"] == "fail";
+        assert_eq!(code, Some(i32::from(fail)), "{}", dir.display());
+    }
+}
+
+/// A bundle of lifecycle rules over what an image scan finds (user, secrets, licenses, packages).
+const IMAGE_RULES: &str = "apiVersion: policy.bulwark.dev/v1
+kind: PolicySet
+metadata: {name: images}
+rules:
+  - id: no-root-user
+    stages: {build: fail}
+    image: {nonRootUser: true}
+  - id: no-musl
+    stages: {build: warn}
+    packages: {deny: [{name: musl}]}
+  - id: no-critical-secrets
+    stages: {build: fail}
+    secrets: {minSeverity: CRITICAL}
+";
+
+#[test]
+fn scan_image_policy_eval_and_the_library_give_byte_identical_verdicts() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("bundle");
+    std::fs::create_dir(&bundle).unwrap();
+    std::fs::write(bundle.join("rules.yaml"), IMAGE_RULES).unwrap();
+    let b = bundle.to_str().unwrap();
+    let image = common::image("alpine314.docker.tar");
+    let now = "2026-12-01T00:00:00Z";
+
+    // 1. scan image --policy.
+    let report_path = dir.path().join("report.json");
+    let r = report_path.to_str().unwrap();
+    let (code, _) = run(&[
+        "scan",
+        "image",
+        &image,
+        "--no-vulns",
+        "--policy",
+        b,
+        "--now",
+        now,
+        "-f",
+        "json",
+        "-o",
+        r,
+    ]);
+    let scanned: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report_path).unwrap()).unwrap();
+    let v_scan = canonical(&scanned["verdict"]);
+    assert_eq!(code, Some(1), "{v_scan}");
+
+    // 2. policy eval over the same scan's report without a policy.
+    let plain_path = dir.path().join("plain.json");
+    let p = plain_path.to_str().unwrap();
+    run(&["scan", "image", &image, "--no-vulns", "-f", "json", "-o", p]);
+    let (code, out) = run(&["policy", "eval", b, p, "--now", now, "-f", "json"]);
+    assert_eq!(code, Some(1));
+    let v_eval = canonical(&serde_json::from_str::<serde_json::Value>(&out).unwrap()[0]);
+
+    // 3. The library call.
+    let report: bulwark_report::Report =
+        serde_json::from_str(&std::fs::read_to_string(&plain_path).unwrap()).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let loaded = Bundle::load(b, &LoadOptions::new(cache.path())).unwrap();
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    let v_lib = bulwark_policy::evaluate_with(
+        &loaded,
+        &Subject::report(&report),
+        Stage::Build,
+        Instant::parse(now).unwrap(),
+        &[],
+    )
+    .to_json();
+
+    assert_eq!(v_scan, v_eval);
+    assert_eq!(v_scan, v_lib);
+    // And it is the verdict the rules give: root fails, musl warns, no secret.
+    let v: serde_json::Value = serde_json::from_str(&v_lib).unwrap();
+    let outcome = |rule: &str| {
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["rule"] == rule)
+            .unwrap()["outcome"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(outcome("no-root-user"), "fail");
+    assert_eq!(outcome("no-musl"), "fail");
+    assert_eq!(outcome("no-critical-secrets"), "pass");
+}
+
+const K8S_RULES: &str = "apiVersion: policy.bulwark.dev/v1
+kind: PolicySet
+metadata: {name: manifests}
+rules:
+  - id: no-privileged
+    stages: {deploy: fail}
+    kubernetes: {rules: [BW-K8S-0005]}
+  - id: pss-restricted
+    stages: {deploy: warn}
+    kubernetes: {controls: ['pss-restricted:*']}
+";
+
+const MANIFESTS: &str = "apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop}
+spec:
+  containers:
+  - name: web
+    image: nginx:1.25
+    securityContext: {privileged: true}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+      - name: api
+        image: registry.example.com/api:2.0
+";
+
+#[test]
+fn scan_k8s_policy_eval_and_the_library_give_byte_identical_verdicts() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("bundle");
+    std::fs::create_dir(&bundle).unwrap();
+    std::fs::write(bundle.join("rules.yaml"), K8S_RULES).unwrap();
+    let b = bundle.to_str().unwrap();
+    let manifests = dir.path().join("app.yaml");
+    std::fs::write(&manifests, MANIFESTS).unwrap();
+    let m = manifests.to_str().unwrap();
+    let now = "2026-12-01T00:00:00Z";
+
+    let out_path = dir.path().join("scan.json");
+    let o = out_path.to_str().unwrap();
+    let (code, _) = run(&[
+        "scan", "k8s", m, "--policy", b, "--stage", "deploy", "--now", now, "-f", "json", "-o", o,
+    ]);
+    assert_eq!(code, Some(1));
+    let scanned: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
+    let v_scan = canonical(&scanned["verdict"]);
+
+    let (code, out) = run(&[
+        "policy", "eval", b, m, "--stage", "deploy", "--now", now, "-f", "json",
+    ]);
+    assert_eq!(code, Some(1));
+    let v_eval = canonical(&serde_json::from_str::<serde_json::Value>(&out).unwrap()[0]);
+    assert_eq!(v_scan, v_eval);
+
+    // The library: the findings of `scan k8s` without a policy, and the objects as the Kubernetes loader reads
+    // them.
+    let plain_path = dir.path().join("plain.json");
+    run(&[
+        "scan",
+        "k8s",
+        m,
+        "-f",
+        "json",
+        "-o",
+        plain_path.to_str().unwrap(),
+    ]);
+    let mut report: bulwark_report::Report =
+        serde_json::from_str(&std::fs::read_to_string(&plain_path).unwrap()).unwrap();
+    report.verdict = None;
+    let opts = bulwark_k8s::ScanOptions::default();
+    let loaded = bulwark_k8s::load(&[bulwark_k8s::Input::Path(manifests.clone())], &opts).unwrap();
+    let checker = loaded.checker(&opts);
+    let cache = tempfile::tempdir().unwrap();
+    let policy = Bundle::load(b, &LoadOptions::new(cache.path())).unwrap();
+    assert!(policy.warnings.is_empty(), "{:?}", policy.warnings);
+    let v_lib = bulwark_policy::evaluate_objects(
+        &policy,
+        &report,
+        checker.object_values().map(|(_, o)| o),
+        Stage::Deploy,
+        Instant::parse(now).unwrap(),
+        &[],
+    )
+    .to_json();
+    assert_eq!(v_scan, v_lib);
+
+    let v: serde_json::Value = serde_json::from_str(&v_lib).unwrap();
+    assert_eq!(v["decision"], "fail");
+    let privileged = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["rule"] == "no-privileged")
+        .unwrap();
+    assert_eq!(privileged["outcome"], "fail");
+    assert_eq!(privileged["hits"][0]["resource"], "Pod/shop/web");
+}
