@@ -170,10 +170,10 @@ metadata: {name: manifests}
 rules:
   - id: no-privileged
     stages: {deploy: fail}
-    kubernetes: {rules: [BW-K8S-0005]}
+    kubernetes: {ids: [BW-K8S-0005]}
   - id: pss-restricted
     stages: {deploy: warn}
-    kubernetes: {controls: ['pss-restricted:*']}
+    kubernetes: {controls: ['pss:restricted']}
 ";
 
 const MANIFESTS: &str = "apiVersion: v1
