@@ -170,7 +170,7 @@ metadata: {name: manifests}
 rules:
   - id: no-privileged
     stages: {deploy: fail}
-    kubernetes: {ids: [BW-K8S-0005]}
+    kubernetes: {ids: [BW-K8S-0002]}
   - id: pss-restricted
     stages: {deploy: warn}
     kubernetes: {controls: ['pss:restricted']}
