@@ -270,3 +270,51 @@ fn scan_k8s_policy_eval_and_the_library_give_byte_identical_verdicts() {
     assert_eq!(privileged["outcome"], "fail");
     assert_eq!(privileged["hits"][0]["resource"], "Pod/shop/web");
 }
+
+/// `policy vex`: the corpus case where the openssl exception (valid through 2026-12-31) accepts CVE-2024-0001
+/// in the image; the expired lodash waiver is not exported. The document is read back by the scanner's own
+/// OpenVEX reader (`--vex`).
+#[test]
+fn policy_vex_exports_the_accepted_vulnerabilities_and_not_the_expired_ones() {
+    let root = corpus();
+    let bundle = root.join("bundles/vulns-excepted");
+    let input = root.join("inputs/image-vulns.json");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("accepted.vex.json");
+    let args = |now: &'static str| {
+        vec![
+            "policy".to_string(),
+            "vex".into(),
+            bundle.display().to_string(),
+            input.display().to_string(),
+            "--now".into(),
+            now.into(),
+            "-o".into(),
+            out.display().to_string(),
+        ]
+    };
+    let a = args("2026-12-01");
+    let (code, _) = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, Some(0));
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(doc["@context"], "https://openvex.dev/ns/v0.2.0");
+    let st = doc["statements"].as_array().unwrap();
+    assert_eq!(st.len(), 1, "{doc}");
+    assert_eq!(st[0]["vulnerability"]["name"], "CVE-2024-0001");
+    assert_eq!(st[0]["status"], "not_affected");
+    assert_eq!(
+        st[0]["products"][0]["subcomponents"][0]["@id"],
+        "pkg:deb/debian/openssl@3.0.11-1"
+    );
+    let vex = bulwark_evaluate::load_vex(&out).expect("the scanner reads it");
+    drop(vex);
+
+    // Past the openssl exception's expiry nothing is accepted: no document, said on stderr, exit 0.
+    std::fs::remove_file(&out).unwrap();
+    let a = args("2027-01-15");
+    let o = common::bulwark(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(o.status.code(), Some(0));
+    assert!(!out.exists());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no VEX document written"));
+}

@@ -19,6 +19,8 @@ pub(crate) enum PolicyCommand {
     /// Judge manifests, Bulwark JSON reports, SBOMs or subject documents against a bundle, with the same
     /// evaluation as `scan … --policy`. Exit 1 when a verdict is `fail`.
     Eval(super::verdict::EvalArgs),
+    /// Export the vulnerabilities a bundle's valid exceptions accept in an input as an OpenVEX document.
+    Vex(super::verdict::VexArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -55,6 +57,7 @@ pub(crate) fn run(cmd: &PolicyCommand) -> Result<Outcome> {
     match cmd {
         PolicyCommand::Test(a) => test(a),
         PolicyCommand::Eval(a) => super::verdict::eval(a),
+        PolicyCommand::Vex(a) => super::verdict::vex(a),
     }
 }
 

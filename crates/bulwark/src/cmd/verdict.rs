@@ -205,3 +205,47 @@ fn judge_input(policy: &Policy, input: &Path) -> Result<Verdict> {
         "not a Kubernetes manifest, a Bulwark JSON report, a CycloneDX or SPDX SBOM, or a subject document"
     )
 }
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct VexArgs {
+    /// The policy bundle whose exceptions are exported.
+    pub(crate) bundle: String,
+    /// What the exceptions were applied to: a Bulwark JSON report, an SBOM or a subject document (as `policy
+    /// eval` reads them).
+    pub(crate) input: PathBuf,
+    /// The lifecycle stage: build, release, deploy, runtime.
+    #[arg(long, value_name = "STAGE", default_value = "build")]
+    pub(crate) stage: Stage,
+    /// The time exceptions expire against (RFC 3339 or YYYY-MM-DD) [default: $BULWARK_NOW, else now]. Expired
+    /// exceptions are not exported.
+    #[arg(long, value_name = "TIME")]
+    pub(crate) now: Option<String>,
+    /// The document's `author`.
+    #[arg(long, default_value = "Bulwark policy exceptions")]
+    pub(crate) author: String,
+    /// Write to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+}
+
+/// `bulwark policy vex`: the vulnerabilities the bundle's valid exceptions accept in the input, as an OpenVEX
+/// document (`not_affected`, with the exception's justification or reason), for `--vex` and other scanners.
+pub(crate) fn vex(a: &VexArgs) -> Result<Outcome> {
+    let policy = Policy::load(&a.bundle, a.stage, a.now.as_deref())?;
+    let verdict = judge_input(&policy, &a.input)
+        .with_context(|| format!("cannot judge {}", a.input.display()))?;
+    let Some(doc) = bulwark_policy::vex::export(&policy.bundle, &verdict, &a.author) else {
+        eprintln!(
+            "bulwark: no valid exception of {} accepts a vulnerability in {}: no VEX document written",
+            a.bundle,
+            a.input.display()
+        );
+        return Ok(Outcome::Clean);
+    };
+    super::image::write_output(a.output.as_deref(), |out| {
+        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        writeln!(out)?;
+        Ok(())
+    })?;
+    Ok(Outcome::Clean)
+}
