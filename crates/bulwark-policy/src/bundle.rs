@@ -290,7 +290,7 @@ fn context_of(doc: &YamlDoc, pointer: &str) -> String {
     }
 }
 
-fn typed<T: DeserializeOwned>(
+pub(crate) fn typed<T: DeserializeOwned>(
     doc: &YamlDoc,
     file: &str,
     warnings: &mut Vec<Warning>,

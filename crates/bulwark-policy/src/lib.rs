@@ -41,6 +41,7 @@ mod glob;
 mod model;
 mod rules;
 mod subject;
+pub mod suite;
 mod time;
 pub mod vex;
 mod yamltree;

@@ -11,6 +11,7 @@
 //! assert!(Severity::High > Severity::Medium);
 //! ```
 
+pub mod files;
 mod finding;
 mod package;
 pub mod purl;

@@ -133,3 +133,93 @@ fn no_suites_is_an_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no policy test suites"));
 }
+
+fn corpus(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../bulwark-policy/testdata/conformance")
+        .join(rel)
+}
+
+/// A Bulwark suite over the conformance corpus's excepted-vulnerabilities bundle. The expectations follow from
+/// the bundle's rules and exceptions: on 2026-12-01 the openssl exception (through 2026-12-31) accepts
+/// CVE-2024-0001 and the lodash waiver (through 2026-11-01) has expired, so KEV warns and the decision is warn;
+/// on 2027-01-15 both have expired and the CRITICAL-with-fix rule fails the build.
+fn bulwark_suite(decision_in_january: &str) -> String {
+    format!(
+        "apiVersion: policy.bulwark.dev/v1
+kind: Test
+metadata: {{name: payments-exceptions}}
+bundle: {bundle}
+tests:
+  - name: december, openssl accepted
+    input: {input}
+    now: 2026-12-01
+    expect:
+      decision: warn
+      results: {{critical-with-fix: pass, known-exploited: fail, likely-exploited-os: pass}}
+      exceptions: {{applied: [openssl-not-reachable], expired: [lodash-old-waiver]}}
+  - name: january, everything expired
+    input: {input}
+    stage: build
+    now: 2027-01-15
+    expect:
+      decision: {decision_in_january}
+      results: {{critical-with-fix: fail}}
+      exceptions: {{applied: [], expired: [lodash-old-waiver, openssl-not-reachable]}}
+",
+        bundle = corpus("bundles/vulns-excepted").display(),
+        input = corpus("inputs/image-vulns.json").display(),
+    )
+}
+
+#[test]
+fn a_bulwark_suite_runs_its_cases_and_reports_each_expectation() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("bulwark-test.yaml");
+    std::fs::write(&suite, bulwark_suite("fail")).unwrap();
+    let junit = dir.path().join("results.xml");
+    let o = common::bulwark(&[
+        "policy",
+        "test",
+        dir.path().to_str().unwrap(),
+        "-f",
+        "junit",
+        "-o",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    common::validate("junit", &junit);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    // 2 decisions + 4 rule outcomes + 4 exception lists.
+    assert!(xml.contains("tests=\"10\" failures=\"0\""), "{xml}");
+    assert!(
+        xml.contains("january, everything expired: rule critical-with-fix"),
+        "{xml}"
+    );
+
+    // A wrong expectation: exit 1, and the table names the case and both sides.
+    std::fs::write(&suite, bulwark_suite("warn")).unwrap();
+    let o = common::bulwark(&["policy", "test", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("january, everything expired: decision: expected warn, got fail"),
+        "{out}"
+    );
+    assert!(
+        out.contains("1 bulwark), 10 results: 9 passed, 1 failed"),
+        "{out}"
+    );
+
+    // A broken suite: exit 2, naming the file and line.
+    std::fs::write(&suite, "apiVersion: policy.bulwark.dev/v1\nkind: Test\nmetadata: {name: x}\nbundle: b\ntests:\n  - name: t\n    input: i.json\n    stage: nowhere\n    expect: {}\n").unwrap();
+    let o = common::bulwark(&["policy", "test", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("bulwark-test.yaml:8"), "{err}");
+}

@@ -144,9 +144,13 @@ fn test(a: &TestArgs) -> Result<Outcome> {
             }
         }));
     }
+    let bulwark = bulwark_types::files::find(&dirs, &bulwark_policy::suite::is_suite)?;
+    for s in &bulwark {
+        rows.extend(bulwark_suite(s)?);
+    }
     anyhow::ensure!(
-        !kyverno.is_empty() || !gator.is_empty(),
-        "no policy test suites (kyverno-test.yaml or a gator suite.yaml) under {}",
+        !kyverno.is_empty() || !gator.is_empty() || !bulwark.is_empty(),
+        "no policy test suites (kyverno-test.yaml, a gator suite.yaml or bulwark-test.yaml) under {}",
         a.paths
             .iter()
             .map(|p| p.display().to_string())
@@ -155,7 +159,7 @@ fn test(a: &TestArgs) -> Result<Outcome> {
     );
     let failed = rows.iter().filter(|r| !r.passed).count();
     super::image::write_output(a.output.as_deref(), |out| match a.format {
-        TestFormat::Table => table(&rows, kyverno.len(), gator.len(), out),
+        TestFormat::Table => table(&rows, [kyverno.len(), gator.len(), bulwark.len()], out),
         TestFormat::Json => {
             #[derive(Serialize)]
             struct Doc<'a> {
@@ -168,7 +172,7 @@ fn test(a: &TestArgs) -> Result<Outcome> {
             serde_json::to_writer_pretty(
                 &mut *out,
                 &Doc {
-                    suites: kyverno.len() + gator.len(),
+                    suites: kyverno.len() + gator.len() + bulwark.len(),
                     results: rows.len(),
                     passed: rows.len() - failed,
                     failed,
@@ -187,7 +191,8 @@ fn test(a: &TestArgs) -> Result<Outcome> {
     })
 }
 
-fn table(rows: &[Row], kyverno: usize, gator: usize, out: &mut dyn Write) -> Result<()> {
+fn table(rows: &[Row], suites: [usize; 3], out: &mut dyn Write) -> Result<()> {
+    let [kyverno, gator, bulwark] = suites;
     for r in rows.iter().filter(|r| !r.passed) {
         writeln!(
             out,
@@ -208,12 +213,70 @@ fn table(rows: &[Row], kyverno: usize, gator: usize, out: &mut dyn Write) -> Res
     let failed = rows.iter().filter(|r| !r.passed).count();
     writeln!(
         out,
-        "{} suites ({kyverno} kyverno, {gator} gator), {} results: {} passed, {failed} failed",
-        kyverno + gator,
+        "{} suites ({kyverno} kyverno, {gator} gator, {bulwark} bulwark), {} results: {} passed, {failed} failed",
+        kyverno + gator + bulwark,
         rows.len(),
         rows.len() - failed
     )?;
     Ok(())
+}
+
+/// A Bulwark suite: each case's input judged as `policy eval` judges it, one row per expectation. An input
+/// that cannot be judged fails its case's rows with the error.
+fn bulwark_suite(path: &std::path::Path) -> Result<Vec<Row>> {
+    let suite = bulwark_policy::suite::Suite::load(path)?;
+    for w in &suite.warnings {
+        eprintln!("bulwark: {w}");
+    }
+    let mut policy =
+        super::verdict::Policy::load(&suite.bundle, bulwark_policy::Stage::Build, None)
+            .with_context(|| format!("{}: the bundle of suite '{}'", path.display(), suite.name))?;
+    let mut rows = Vec::new();
+    for case in &suite.cases {
+        policy.stage = case.stage;
+        policy.now = bulwark_policy::Instant::resolve(case.now.as_deref(), "BULWARK_NOW")
+            .map_err(|e| anyhow::anyhow!("{}: case '{}': now: {e}", path.display(), case.name))?;
+        let row =
+            |what: String, expected: String, actual: String, passed: bool, message: String| Row {
+                format: "bulwark",
+                suite: path.display().to_string(),
+                test: suite.name.clone(),
+                case: format!("{}: {what}", case.name),
+                expected,
+                actual,
+                passed,
+                message,
+                engine: String::new(),
+            };
+        match super::verdict::judge_input(&policy, &case.input) {
+            Ok(v) => rows.extend(case.check(&v).into_iter().map(|r| {
+                let message = if r.passed {
+                    String::new()
+                } else {
+                    v.results
+                        .iter()
+                        .filter(|x| {
+                            matches!(
+                                x.outcome,
+                                bulwark_policy::Outcome::Fail | bulwark_policy::Outcome::Error
+                            )
+                        })
+                        .map(|x| x.rule.clone())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                row(r.what, r.expected, r.actual, r.passed, message)
+            })),
+            Err(e) => rows.push(row(
+                "input".into(),
+                "a verdict".into(),
+                format!("error: {e:#}"),
+                false,
+                case.input.display().to_string(),
+            )),
+        }
+    }
+    Ok(rows)
 }
 
 /// One `<testsuite>` per suite file, one `<testcase>` per expected result.

@@ -149,7 +149,7 @@ fn is_yaml(p: &Path) -> bool {
 }
 
 /// Judges one input, by what it is.
-fn judge_input(policy: &Policy, input: &Path) -> Result<Verdict> {
+pub(crate) fn judge_input(policy: &Policy, input: &Path) -> Result<Verdict> {
     if input.is_dir() || is_yaml(input) {
         return super::k8s::judge_manifests(policy, input);
     }
