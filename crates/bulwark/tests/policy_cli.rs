@@ -121,7 +121,7 @@ fn a_wrong_expectation_fails_and_is_named() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("2 suites (1 kyverno, 1 gator), 5 results: 2 passed, 3 failed"),
+        stdout.contains("2 suites (1 kyverno, 1 gator, 0 bulwark), 5 results: 2 passed, 3 failed"),
         "{stdout}"
     );
 }
