@@ -84,11 +84,14 @@ if [ "${PEERS:-1}" != 0 ]; then
 import json, pathlib, sys
 import yaml
 from regopy import Interpreter
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it
 template = yaml.safe_load(open(sys.argv[1]))
 code = next(c for c in template["spec"]["targets"][0]["code"] if c["engine"] == "Rego")["source"]
 params = yaml.safe_load(open(sys.argv[2]))["spec"].get("parameters", {})
 rego = Interpreter()
-rego.add_module("template.rego", code["rego"])
+# rego-cpp 1.5.2 binds nothing for `c := s[_]` over a partial set (OPA binds each member); the rule is given in
+# the equivalent form `s[c]`, or it would find no violation at all.
+rego.add_module("template.rego", code["rego"].replace("c := input_containers[_]", "input_containers[c]"))
 for i, lib in enumerate(code.get("libs", [])):
     rego.add_module(f"lib{i}.rego", lib)
 objects = violating = 0
@@ -96,7 +99,7 @@ for path in sorted(pathlib.Path(sys.argv[3]).rglob("*")):
     if path.suffix not in (".yaml", ".yml") or not path.is_file():
         continue
     try:
-        docs = list(yaml.safe_load_all(open(path)))
+        docs = list(yaml.load_all(open(path), Loader=Loader))
     except Exception:
         continue
     for doc in docs:
