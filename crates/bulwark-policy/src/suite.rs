@@ -138,7 +138,13 @@ impl Suite {
             });
         }
         let text = std::fs::read_to_string(path).map_err(io)?;
-        let (docs, faults) = yamltree::parse(&text);
+        Self::from_text(&text, path)
+    }
+
+    /// Parses a suite's text; `path` names it in errors and anchors its relative paths.
+    pub fn from_text(text: &str, path: &Path) -> Result<Self, BundleError> {
+        let file = path.display().to_string();
+        let (docs, faults) = yamltree::parse(text);
         if let Some(f) = faults.first() {
             return Err(BundleError::Policy {
                 file,
