@@ -197,3 +197,26 @@ pub(crate) fn not_at_stage(r: RuleResult, stage: Stage) -> RuleResult {
 }
 
 pub(crate) const NO_OBJECT: &str = "the subject has no Kubernetes object";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stage_annotations() {
+        let s = Stages::parse(" deploy, Build ").unwrap();
+        assert!(s.applies(Stage::Deploy) && s.applies(Stage::Build));
+        assert!(!s.applies(Stage::Release));
+        assert!(Stages::default().applies(Stage::Runtime));
+        assert!(Stages::parse("deploy,ship").unwrap_err().contains("ship"));
+        assert!(Stages::parse(" , ").is_err());
+    }
+
+    #[test]
+    fn resources_name_kind_namespace_and_name() {
+        let o = serde_json::json!({"kind": "Pod", "metadata": {"name": "p", "namespace": "a"}});
+        assert_eq!(resource_of(&o), "Pod/a/p");
+        let o = serde_json::json!({"kind": "Namespace", "metadata": {"name": "a"}});
+        assert_eq!(resource_of(&o), "Namespace/a");
+    }
+}

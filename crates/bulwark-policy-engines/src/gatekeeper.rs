@@ -311,3 +311,40 @@ impl Engine for GatekeeperPolicies {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn constraint(spec: &Json) -> Constraint {
+        let doc = serde_json::json!({"apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K8sX",
+            "metadata": {"name": "x"}, "spec": spec});
+        constraint_from_value("c.yaml", &doc).unwrap()
+    }
+
+    #[test]
+    fn enforcement_actions() {
+        let a = |spec: Json| action_of(&constraint(&spec));
+        assert_eq!(a(serde_json::json!({})), Action::Fail);
+        assert_eq!(
+            a(serde_json::json!({"enforcementAction": "warn"})),
+            Action::Warn
+        );
+        assert_eq!(
+            a(serde_json::json!({"enforcementAction": "dryrun"})),
+            Action::Info
+        );
+        assert_eq!(
+            a(serde_json::json!({"enforcementAction": "surprise"})),
+            Action::Fail
+        );
+        // Gatekeeper's scoped form: only the admission enforcement point counts.
+        let scoped = serde_json::json!({"enforcementAction": "scoped", "scopedEnforcementActions": [
+            {"action": "deny", "enforcementPoints": [{"name": "audit.gatekeeper.sh"}]},
+            {"action": "warn", "enforcementPoints": [{"name": "validation.gatekeeper.sh"}]}]});
+        assert_eq!(a(scoped), Action::Warn);
+        let everywhere = serde_json::json!({"enforcementAction": "scoped", "scopedEnforcementActions": [
+            {"action": "deny", "enforcementPoints": [{"name": "*"}]}]});
+        assert_eq!(a(everywhere), Action::Fail);
+    }
+}

@@ -25,6 +25,9 @@ fn suites(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// Hits that name a field.
+static FIELDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// Runs one suite; returns (rows checked, object results checked).
 fn run_suite(test: &Path) -> (usize, usize) {
     let base = test.parent().unwrap();
@@ -87,6 +90,18 @@ fn run_suite(test: &Path) -> (usize, usize) {
                     "{r:?}"
                 );
             }
+            // A pod policy judges a controller through its pod template: the field is under it.
+            let under = match kind {
+                "CronJob" => "spec.jobTemplate.spec.template.spec",
+                "Deployment" => "spec.template.spec",
+                _ => "",
+            };
+            for h in &r.hits {
+                if let Some(f) = &h.field {
+                    assert!(f.starts_with(under), "{}: {f}", test.display());
+                    FIELDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
             checked += 1;
         }
     }
@@ -110,6 +125,8 @@ fn pod_security_suites_match_their_kyverno_test_expectations() {
     // The fixture README's table: 16 pod-security suites, 108 rows, 432 pass + 433 fail object names.
     assert_eq!(rows, 108);
     assert_eq!(objects, 432 + 433);
+    // bulwark-cel names the field a failing expression reads when it reads one path.
+    assert!(FIELDS.load(std::sync::atomic::Ordering::Relaxed) > 0);
 }
 
 #[test]
