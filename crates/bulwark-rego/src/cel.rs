@@ -81,6 +81,29 @@ fn compile(
     Validator::new(&spec).map_err(|e| invalid(e.to_string()))
 }
 
+impl CelEngine {
+    /// Compiles `t`'s `K8sNativeValidation` code now (it is otherwise compiled on first use), so that a
+    /// template whose CEL does not compile is refused when a bundle is loaded rather than on the first object.
+    /// A template without CEL code is left alone.
+    pub fn prepare(&self, t: &crate::gatekeeper::ConstraintTemplate) -> Result<(), RegoError> {
+        if t.code_for(ENGINE_CEL).is_none() {
+            return Ok(());
+        }
+        let policy = format!("ConstraintTemplate {:?}", t.name);
+        let invalid = |message: String| RegoError::Invalid {
+            file: t.file.clone(),
+            policy: policy.clone(),
+            message,
+        };
+        let v = Arc::new(compile(t, &invalid)?);
+        self.compiled
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert((t.file.clone(), t.name.clone()), v);
+        Ok(())
+    }
+}
+
 impl TemplateEngine for CelEngine {
     fn engine(&self) -> &str {
         ENGINE_CEL
