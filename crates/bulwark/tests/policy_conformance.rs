@@ -198,12 +198,57 @@ spec:
         image: registry.example.com/api:2.0
 ";
 
+/// A ValidatingAdmissionPolicy (CEL) that denies Deployments without an `owner` label.
+const VAP: &str = "apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: owner-label}
+spec:
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [apps], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [deployments]}
+  validations:
+  - expression: has(object.metadata.labels) && 'owner' in object.metadata.labels
+    message: deployments need an owner label
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: owner-label}
+spec: {policyName: owner-label, validationActions: [Deny]}
+";
+
+/// A Gatekeeper template (Rego) and constraint that warn about images from outside registry.example.com.
+const GATEKEEPER: &str = r#"apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata: {name: k8sallowedregistry}
+spec:
+  crd: {spec: {names: {kind: K8sAllowedRegistry}}}
+  targets:
+  - target: admission.k8s.gatekeeper.sh
+    rego: |
+      package k8sallowedregistry
+      violation[{"msg": msg}] {
+        c := input.review.object.spec.containers[_]
+        not startswith(c.image, input.parameters.registry)
+        msg := sprintf("image %v is not from %v", [c.image, input.parameters.registry])
+      }
+---
+apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: K8sAllowedRegistry
+metadata: {name: only-example-registry}
+spec:
+  enforcementAction: warn
+  match: {kinds: [{apiGroups: [""], kinds: ["Pod"]}]}
+  parameters: {registry: "registry.example.com/"}
+"#;
+
 #[test]
 fn scan_k8s_policy_eval_and_the_library_give_byte_identical_verdicts() {
     let dir = tempfile::tempdir().unwrap();
     let bundle = dir.path().join("bundle");
     std::fs::create_dir(&bundle).unwrap();
     std::fs::write(bundle.join("rules.yaml"), K8S_RULES).unwrap();
+    std::fs::write(bundle.join("vap.yaml"), VAP).unwrap();
+    std::fs::write(bundle.join("gatekeeper.yaml"), GATEKEEPER).unwrap();
     let b = bundle.to_str().unwrap();
     let manifests = dir.path().join("app.yaml");
     std::fs::write(&manifests, MANIFESTS).unwrap();
@@ -248,13 +293,14 @@ fn scan_k8s_policy_eval_and_the_library_give_byte_identical_verdicts() {
     let cache = tempfile::tempdir().unwrap();
     let policy = Bundle::load(b, &LoadOptions::new(cache.path())).unwrap();
     assert!(policy.warnings.is_empty(), "{:?}", policy.warnings);
+    let engines = bulwark_policy_engines::Engines::new(&policy).unwrap();
     let v_lib = bulwark_policy::evaluate_objects(
         &policy,
         &report,
         checker.object_values().map(|(_, o)| o),
         Stage::Deploy,
         Instant::parse(now).unwrap(),
-        &[],
+        &engines.as_dyn(),
     )
     .to_json();
     assert_eq!(v_scan, v_lib);
@@ -269,6 +315,57 @@ fn scan_k8s_policy_eval_and_the_library_give_byte_identical_verdicts() {
         .unwrap();
     assert_eq!(privileged["outcome"], "fail");
     assert_eq!(privileged["hits"][0]["resource"], "Pod/shop/web");
+    // The CEL policy: the Deployment has no owner label (Deny: fail). The Pod is not a Deployment.
+    let result = |rule: &str| {
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["rule"] == rule)
+            .unwrap_or_else(|| panic!("{rule}: {v}"))
+            .clone()
+    };
+    let owner = result("owner-label");
+    assert_eq!(
+        (&owner["engine"], &owner["action"], &owner["outcome"]),
+        (&"cel".into(), &"fail".into(), &"fail".into())
+    );
+    assert_eq!(owner["hits"].as_array().unwrap().len(), 1);
+    assert_eq!(owner["hits"][0]["resource"], "Deployment/shop/api");
+    // The Gatekeeper constraint (Rego): nginx:1.25 is not from registry.example.com (warn); it matches Pods
+    // only, so the Deployment's registry.example.com image is not judged.
+    let registry = result("only-example-registry");
+    assert_eq!(
+        (&registry["action"], &registry["outcome"]),
+        (&"warn".into(), &"fail".into())
+    );
+    assert_eq!(registry["hits"].as_array().unwrap().len(), 1, "{registry}");
+    assert_eq!(registry["hits"][0]["resource"], "Pod/shop/web");
+    assert!(
+        registry["hits"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nginx:1.25")
+    );
+
+    // A bundle without lifecycle rules: `policy eval` skips the built-in checks (nothing reads their
+    // findings), and the verdict is still the scan's.
+    let cel_only = dir.path().join("cel-only");
+    std::fs::create_dir(&cel_only).unwrap();
+    std::fs::write(cel_only.join("vap.yaml"), VAP).unwrap();
+    let c = cel_only.to_str().unwrap();
+    let (code, _) = run(&[
+        "scan", "k8s", m, "--policy", c, "--stage", "deploy", "--now", now, "-f", "json", "-o", o,
+    ]);
+    assert_eq!(code, Some(1));
+    let scanned: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
+    let (code, out) = run(&[
+        "policy", "eval", c, m, "--stage", "deploy", "--now", now, "-f", "json",
+    ]);
+    assert_eq!(code, Some(1));
+    let evaluated: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(canonical(&scanned["verdict"]), canonical(&evaluated[0]));
 }
 
 /// `policy vex`: the corpus case where the openssl exception (valid through 2026-12-31) accepts CVE-2024-0001

@@ -25,9 +25,10 @@ pub(crate) struct PolicyFlags {
     pub(crate) now: Option<String>,
 }
 
-/// A loaded bundle with its engines, ready to judge many subjects.
+/// A loaded bundle with its engines (every CEL and Rego document compiled once), ready to judge many subjects.
 pub(crate) struct Policy {
     pub(crate) bundle: Bundle,
+    pub(crate) engines: bulwark_policy_engines::Engines,
     pub(crate) stage: Stage,
     pub(crate) now: Instant,
 }
@@ -51,12 +52,28 @@ impl Policy {
         for w in &bundle.warnings {
             eprintln!("bulwark: policy {source}: {w}");
         }
-        Ok(Self { bundle, stage, now })
+        let engines = bulwark_policy_engines::Engines::new(&bundle)
+            .with_context(|| format!("cannot compile the policy bundle {source}"))?;
+        for w in engines.warnings() {
+            eprintln!("bulwark: policy {source}: {w}");
+        }
+        Ok(Self {
+            bundle,
+            engines,
+            stage,
+            now,
+        })
     }
 
     /// The verdict on one subject: a report, an object, or both.
     pub(crate) fn judge(&self, subject: &Subject<'_>) -> Verdict {
-        bulwark_policy::evaluate_with(&self.bundle, subject, self.stage, self.now, &[])
+        bulwark_policy::evaluate_with(
+            &self.bundle,
+            subject,
+            self.stage,
+            self.now,
+            &self.engines.as_dyn(),
+        )
     }
 
     /// The verdict on a manifest set: the lifecycle rules over the report, the engines over each object.
@@ -64,7 +81,14 @@ impl Policy {
     where
         I: IntoIterator<Item = serde_json::Value>,
     {
-        bulwark_policy::evaluate_objects(&self.bundle, report, objects, self.stage, self.now, &[])
+        bulwark_policy::evaluate_objects(
+            &self.bundle,
+            report,
+            objects,
+            self.stage,
+            self.now,
+            &self.engines.as_dyn(),
+        )
     }
 }
 
