@@ -353,15 +353,16 @@ fn scan_k8s_policy_eval_and_the_library_give_byte_identical_verdicts() {
     let cel_only = dir.path().join("cel-only");
     std::fs::create_dir(&cel_only).unwrap();
     std::fs::write(cel_only.join("vap.yaml"), VAP).unwrap();
-    let c = cel_only.to_str().unwrap();
+    let cel_bundle = cel_only.to_str().unwrap();
     let (code, _) = run(&[
-        "scan", "k8s", m, "--policy", c, "--stage", "deploy", "--now", now, "-f", "json", "-o", o,
+        "scan", "k8s", m, "--policy", cel_bundle, "--stage", "deploy", "--now", now, "-f", "json",
+        "-o", o,
     ]);
     assert_eq!(code, Some(1));
     let scanned: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
     let (code, out) = run(&[
-        "policy", "eval", c, m, "--stage", "deploy", "--now", now, "-f", "json",
+        "policy", "eval", cel_bundle, m, "--stage", "deploy", "--now", now, "-f", "json",
     ]);
     assert_eq!(code, Some(1));
     let evaluated: serde_json::Value = serde_json::from_str(&out).unwrap();
