@@ -7,7 +7,9 @@
 //! ```
 //!
 //! Prints the number of policies, files, documents and outcomes, the time to read and parse the
-//! corpus, the time to evaluate, and objects per second (evaluation only).
+//! corpus, the time to evaluate, and objects per second (evaluation only). With
+//! `PSS_BENCH_DUMP=FILE`, also writes every outcome to FILE as one JSON line each (after timing),
+//! to compare two builds' results.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -89,8 +91,14 @@ fn main() {
     let ctx = EvalContext::default();
     let t = Instant::now();
     let (mut pass, mut fail, mut skip, mut error) = (0usize, 0usize, 0usize, 0usize);
+    let mut all = Vec::new();
+    let dump = std::env::var_os("PSS_BENCH_DUMP");
     for o in &objects {
-        for out in evaluate(&set, o, &ctx) {
+        let outcomes = evaluate(&set, o, &ctx);
+        if dump.is_some() {
+            all.extend(outcomes.iter().cloned());
+        }
+        for out in outcomes {
             match out.result {
                 OutcomeResult::Pass => pass += 1,
                 OutcomeResult::Fail => fail += 1,
@@ -108,6 +116,13 @@ fn main() {
         }
     }
     let eval = t.elapsed();
+    if let Some(path) = dump {
+        let lines: Vec<String> = all
+            .iter()
+            .map(|o| serde_json::to_string(o).expect("outcome as JSON"))
+            .collect();
+        std::fs::write(path, lines.join("\n") + "\n").expect("write the dump");
+    }
     println!("outcomes: pass {pass}, fail {fail}, skip {skip}, error {error}");
     println!(
         "evaluate: {:.3} s, {:.0} objects/s ({} objects x {} policies)",

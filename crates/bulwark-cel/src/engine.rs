@@ -1,5 +1,9 @@
 //! The CEL engine: parsing with optional syntax, the Kubernetes libraries, and cost metering.
 //!
+//! Expressions are parsed by the `cel` crate and evaluated by our own evaluator (`interp.rs`) over
+//! shared values, which hands the library functions back to `cel` (see its module docs): `cel
+//! 0.13`'s interpreter deep-copies every map it selects a field of.
+//!
 //! # Cost
 //!
 //! The `cel` crate's interpreter has no cost tracker, so [`Expression::compile`] rewrites the parsed
@@ -16,9 +20,7 @@
 //!   per character) and `1 + size` for a list or map, once its result exists. Outside loops these
 //!   are not charged one by one: without a loop an expression builds at most (its length × the
 //!   largest value bound), and the value of every variable is charged by size when it is bound
-//!   ([`Meter::charge_value`]), which bounds `v2 = v1 + v1` chains. (A charge is a function call,
-//!   and the interpreter converts a value twice across a call, deep-copying a list of containers:
-//!   charging every `+` made the pod-security benchmark several times slower.)
+//!   ([`Meter::charge_value`]), which bounds `v2 = v1 + v1` chains.
 //! - the three functions whose result can be much larger than their inputs are replaced by our own
 //!   versions that charge the size of the result **before** building it: `replace` (result size
 //!   is known from the match count), `join` (sum of the parts) and `lists.range(n)`.
@@ -66,9 +68,13 @@ const MAX_TREE_DEPTH: usize = 200;
 /// more than a default thread's 2 MiB. Only touched pages are committed.
 const PARSER_STACK: usize = 256 * 1024 * 1024;
 
-const TICK: &str = "@bw_tick";
-const SIZE: &str = "@bw_size";
-const MAP: &str = "@bw_map";
+/// Trees up to this depth are evaluated on the caller's stack (a few KiB a level in a debug build);
+/// deeper ones on a thread with [`PARSER_STACK`]. Real policies' expressions are about 15 deep.
+const SHALLOW_TREE: usize = 32;
+
+pub(crate) const TICK: &str = "@bw_tick";
+pub(crate) const SIZE: &str = "@bw_size";
+pub(crate) const MAP: &str = "@bw_map";
 
 /// Cost limits for one evaluation (see the module docs for what they guarantee).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,6 +153,8 @@ impl std::error::Error for EvalError {}
 pub struct Expression {
     source: String,
     ast: Arc<IdedExpr>,
+    /// Depth of the instrumented tree: deep ones are evaluated on a thread with a large stack.
+    depth: usize,
 }
 
 impl Expression {
@@ -178,6 +186,7 @@ impl Expression {
         })?;
         Ok(Self {
             source: source.to_owned(),
+            depth: tree_depth(&ast),
             ast: Arc::new(ast),
         })
     }
@@ -195,39 +204,68 @@ impl Expression {
 
     /// Evaluates in `scope`, charging the meter of the current evaluation (see [`Meter`]).
     pub fn eval(&self, scope: &Scope<'_>, meter: &mut Meter) -> Result<Value, EvalError> {
-        METER.with(|m| {
-            let mut m = m.borrow_mut();
-            m.expr_used = 0;
-            m.expr_limit = meter.limits.per_expression;
-            m.eval_left = meter.limits.per_evaluation.saturating_sub(meter.used);
-            m.eval_limit = meter.limits.per_evaluation;
-            m.deadline = Some(meter.start + meter.limits.deadline);
-            m.deadline_len = meter.limits.deadline;
-            m.stop = None;
-        });
-        let result = Value::resolve(&self.ast, &scope.0);
-        let (used, stop) = METER.with(|m| {
-            let mut m = m.borrow_mut();
-            m.deadline = None;
-            (m.expr_used, m.stop.take())
-        });
+        let limits = meter.limits;
+        let (start, used_before) = (meter.start, meter.used);
+        let run = move || {
+            METER.with(|m| {
+                let mut m = m.borrow_mut();
+                m.expr_used = 0;
+                m.expr_limit = limits.per_expression;
+                m.eval_left = limits.per_evaluation.saturating_sub(used_before);
+                m.eval_limit = limits.per_evaluation;
+                m.deadline = Some(start + limits.deadline);
+                m.deadline_len = limits.deadline;
+                m.stop = None;
+            });
+            let result = crate::interp::eval(&self.ast, scope);
+            let (used, stop) = METER.with(|m| {
+                let mut m = m.borrow_mut();
+                m.deadline = None;
+                (m.expr_used, m.stop.take())
+            });
+            (result.map_err(|e| e.to_string()), used, stop)
+        };
+        // The evaluator recurses over the tree: a tree deeper than any real policy's (up to
+        // `MAX_TREE_DEPTH`) runs on a thread with a large, lazily committed stack, as the parser does.
+        let (result, used, stop) = if self.depth <= SHALLOW_TREE {
+            run()
+        } else {
+            std::thread::scope(|s| {
+                std::thread::Builder::new()
+                    .name("cel-eval".to_owned())
+                    .stack_size(PARSER_STACK)
+                    .spawn_scoped(s, run)
+                    .map_err(|e| format!("cannot start the evaluator: {e}"))
+                    .and_then(|h| {
+                        h.join()
+                            .map_err(|_| "the CEL evaluator failed on this expression".to_owned())
+                    })
+            })
+            .unwrap_or_else(|e| (Err(e), 0, None))
+        };
         meter.used = meter.used.saturating_add(used);
         if let Some(stop) = stop {
             return Err(stop);
         }
-        result.map_err(|e| EvalError::Runtime(e.to_string()))
+        result.map_err(EvalError::Runtime)
     }
 }
 
-/// Variables bound for evaluation. Binding converts a value to the interpreter's representation
-/// once, so bind an object once and evaluate many expressions in the scope (or in child scopes).
-pub struct Scope<'a>(Context<'a>);
+/// Variables bound for evaluation. Binding shares the value (lists and maps are reference-counted):
+/// bind an object once and evaluate many expressions in the scope (or in child scopes).
+pub struct Scope<'a> {
+    parent: Option<&'a Scope<'a>>,
+    vars: Vec<(String, Value)>,
+}
 
 impl Scope<'static> {
     /// An empty scope over the standard and Kubernetes libraries.
     #[must_use]
     pub fn new() -> Self {
-        Scope(root_context().new_inner_scope())
+        Scope {
+            parent: None,
+            vars: Vec::new(),
+        }
     }
 }
 
@@ -240,13 +278,30 @@ impl Default for Scope<'static> {
 impl Scope<'_> {
     /// Binds `name` to `value` in this scope.
     pub fn bind(&mut self, name: &str, value: Value) {
-        self.0.add_variable_from_value(name, value);
+        match self.vars.iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = value,
+            None => self.vars.push((name.to_owned(), value)),
+        }
     }
 
     /// A scope that sees this one's variables and may shadow them.
     #[must_use]
     pub fn child(&self) -> Scope<'_> {
-        Scope(self.0.new_inner_scope())
+        Scope {
+            parent: Some(self),
+            vars: Vec::new(),
+        }
+    }
+
+    /// The value bound to `name` here or in a parent scope.
+    pub(crate) fn get(&self, name: &str) -> Option<&Value> {
+        let mut s = self;
+        loop {
+            if let Some((_, v)) = s.vars.iter().rev().find(|(n, _)| n == name) {
+                return Some(v);
+            }
+            s = s.parent?;
+        }
     }
 }
 
@@ -326,7 +381,7 @@ thread_local! {
 }
 
 /// Charges `units`; an error once a limit is crossed (the reason is kept for [`Expression::eval`]).
-fn charge(units: u64) -> Result<(), ExecutionError> {
+pub(crate) fn charge(units: u64) -> Result<(), ExecutionError> {
     METER.with(|m| {
         let mut m = m.borrow_mut();
         if m.deadline.is_none() {
@@ -360,7 +415,7 @@ fn charge(units: u64) -> Result<(), ExecutionError> {
     })
 }
 
-fn size_cost(v: &Value) -> u64 {
+pub(crate) fn size_cost(v: &Value) -> u64 {
     match v {
         Value::String(s) => 1 + s.len() as u64 / 10,
         Value::Bytes(b) => 1 + b.len() as u64 / 10,
@@ -498,8 +553,7 @@ fn instrument(e: &mut IdedExpr, in_loop: bool) -> Result<(), String> {
     }
     // Only inside a loop: outside one, an expression's `+` and string functions build at most
     // (source length × largest bound value), and each variable's value is charged by size when it
-    // is bound. The charge is a function call, which makes the interpreter convert the value twice
-    // (a list of containers is copied deep), so it is kept off the straight-line path.
+    // is bound.
     if in_loop
         && let Expr::Call(call) = &e.expr
         && SIZED.contains(&call.func_name.as_str())
@@ -892,7 +946,7 @@ fn or_value(ftx: &FunctionContext) -> Result<Value, ExecutionError> {
 
 /// The root context: the standard functions, the Kubernetes libraries, and the metering functions.
 /// Built once per thread; every evaluation adds its variables in a child scope.
-fn root_context() -> &'static Context<'static> {
+pub(crate) fn root_context() -> &'static Context<'static> {
     static ROOT: OnceLock<Context<'static>> = OnceLock::new();
     ROOT.get_or_init(|| {
         let mut ctx = Context::default().with_all();

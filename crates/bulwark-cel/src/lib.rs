@@ -43,6 +43,7 @@
 pub use cel;
 
 pub mod engine;
+mod interp;
 pub mod kyverno_test;
 mod load;
 mod matching;

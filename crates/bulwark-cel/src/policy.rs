@@ -756,9 +756,9 @@ impl<'a> Prepared<'a> {
             });
             let mut scope = crate::engine::Scope::new();
             let object =
-                if ctx.operation == "DELETE" { cel::Value::Null } else { to_cel(&without_nulls(self.object)) };
+                if ctx.operation == "DELETE" { cel::Value::Null } else { cel_without_nulls(self.object) };
             scope.bind("object", object);
-            scope.bind("oldObject", ctx.old_object.as_ref().map_or(cel::Value::Null, |o| to_cel(&without_nulls(o))));
+            scope.bind("oldObject", ctx.old_object.as_ref().map_or(cel::Value::Null, cel_without_nulls));
             scope.bind("request", to_cel(&request));
             scope.bind("params", cel::Value::Null);
             scope.bind("namespaceObject", cel::Value::Null);
@@ -767,18 +767,21 @@ impl<'a> Prepared<'a> {
     }
 }
 
-/// The object as the API server stores it: a field set to `null` (`initContainers:` with nothing
-/// after it, common in rendered Helm charts) is absent, so `has()` and `?.` treat it as missing.
-fn without_nulls(v: &Json) -> Json {
+/// The object as the API server stores it, as a CEL value: a field set to `null` (`initContainers:`
+/// with nothing after it, common in rendered Helm charts) is absent, so `has()` and `?.` treat it
+/// as missing.
+fn cel_without_nulls(v: &Json) -> cel::Value {
     match v {
-        Json::Object(m) => Json::Object(
-            m.iter()
+        Json::Object(m) => {
+            let map: std::collections::HashMap<String, cel::Value> = m
+                .iter()
                 .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k.clone(), without_nulls(v)))
-                .collect(),
-        ),
-        Json::Array(a) => Json::Array(a.iter().map(without_nulls).collect()),
-        other => other.clone(),
+                .map(|(k, v)| (k.clone(), cel_without_nulls(v)))
+                .collect();
+            cel::Value::from(map)
+        }
+        Json::Array(a) => cel::Value::List(Arc::new(a.iter().map(cel_without_nulls).collect())),
+        other => to_cel(other),
     }
 }
 

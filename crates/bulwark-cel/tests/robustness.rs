@@ -84,3 +84,44 @@ fn hostile_policy_files() {
     );
     run("- a\n- b\n---\n&a [*a]\n");
 }
+
+/// The deepest expressions the compiler accepts evaluate without overflowing a default thread's
+/// 2 MiB stack (the evaluator recurses over the tree), in every shape of chain.
+#[test]
+fn deepest_accepted_expressions_fit_a_default_stack() {
+    let shapes: [fn(usize) -> String; 9] = [
+        |n| format!("{}true", "!".repeat(n)),
+        |n| format!("{}1", "-".repeat(n)),
+        |n| vec!["1"; n].join(" + "),
+        |n| vec!["true"; n].join(" && "),
+        |n| vec!["false"; n].join(" || "),
+        |n| format!("{}1", "true ? 1 : ".repeat(n)),
+        |n| format!("{{'a': 1}}{}", ".a".repeat(n)),
+        |n| format!("[1]{}", "[0]".repeat(n)),
+        |n| format!("1{}", ".orValue(2)".repeat(n)),
+    ];
+    for shape in shapes {
+        let n = (1..400)
+            .rev()
+            .find(|&n| Expression::compile(&shape(n)).is_ok())
+            .expect("some depth compiles");
+        assert!(n >= 60, "only {n} levels accepted for {}", shape(2));
+        for depth in [20, 30, 40, n] {
+            let e = Expression::compile(&shape(depth)).unwrap();
+            let v = std::thread::Builder::new()
+                .stack_size(2 * 1024 * 1024)
+                .spawn(move || e.eval(&Scope::new(), &mut Meter::new(Limits::default())))
+                .unwrap()
+                .join()
+                .unwrap_or_else(|_| panic!("{depth} levels of {} panicked", shape(2)));
+            // `[1][0][0]` is a type error past the first index; every other shape has a value.
+            let type_error =
+                matches!(&v, Err(bulwark_cel::EvalError::Runtime(m)) if m == "No such overload");
+            assert!(
+                v.is_ok() || type_error && shape(2).starts_with("[1]"),
+                "{depth} levels of {}: {v:?}",
+                shape(2)
+            );
+        }
+    }
+}
