@@ -126,42 +126,22 @@ pub fn find_suites(dirs: &[&Path]) -> Result<Vec<PathBuf>, SuiteError> {
     for d in dirs {
         if d.is_file() {
             out.push(d.to_path_buf());
-        } else {
-            walk(d, 0, &mut out)?;
+            continue;
         }
+        let named = |p: &Path| {
+            p.file_name()
+                .is_some_and(|n| SUITE_FILE_NAMES.iter().any(|s| n == *s))
+        };
+        out.extend(
+            bulwark_types::files::find(&[d], &named).map_err(|source| SuiteError::Io {
+                path: d.to_path_buf(),
+                source,
+            })?,
+        );
     }
     out.sort();
     out.dedup();
     Ok(out)
-}
-
-fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), SuiteError> {
-    if depth > 32 {
-        return Ok(());
-    }
-    let entries = std::fs::read_dir(dir).map_err(|source| SuiteError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    for entry in entries {
-        let entry = entry.map_err(|source| SuiteError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        let ft = entry.file_type().map_err(|source| SuiteError::Io {
-            path: entry.path(),
-            source,
-        })?;
-        let name = entry.file_name();
-        if ft.is_dir() {
-            if name != ".git" {
-                walk(&entry.path(), depth + 1, out)?;
-            }
-        } else if ft.is_file() && SUITE_FILE_NAMES.iter().any(|n| name == *n) {
-            out.push(entry.path());
-        }
-    }
-    Ok(())
 }
 
 fn read(path: &Path) -> Result<String, SuiteError> {

@@ -8,7 +8,7 @@ use crate::RegoError;
 use crate::engine::{Limits, Module, Program, RegoVersion};
 use serde::Serialize;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The namespace conftest reads by default.
 pub const DEFAULT_NAMESPACE: &str = "main";
@@ -52,9 +52,12 @@ impl Policies {
     /// Every `.rego` file under `dir` (recursively, sorted; `*_test.rego` unit tests included, as conftest does).
     /// Each file is Rego v1 or v0 (see [`RegoVersion::Auto`]).
     pub fn load_dir(dir: &Path, limits: Limits) -> Result<Self, RegoError> {
-        let mut files = Vec::new();
-        collect(dir, &mut files, 0)?;
-        files.sort();
+        let wanted = |p: &Path| p == dir || p.extension().is_some_and(|x| x == "rego");
+        let files =
+            bulwark_types::files::find(&[dir], &wanted).map_err(|source| RegoError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
         let mut sources = Vec::new();
         for f in files {
             let text = std::fs::read_to_string(&f).map_err(|source| RegoError::Io {
@@ -204,31 +207,6 @@ fn messages(rule: &str, v: &Value) -> Vec<Message> {
         Value::Bool(false) | Value::Null => Vec::new(),
         other => vec![one(other)],
     }
-}
-
-fn collect(p: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), RegoError> {
-    let io = |source| RegoError::Io {
-        path: p.to_path_buf(),
-        source,
-    };
-    if std::fs::metadata(p).map_err(io)?.is_file() {
-        out.push(p.to_path_buf());
-        return Ok(());
-    }
-    if depth > 64 {
-        return Ok(());
-    }
-    for e in std::fs::read_dir(p).map_err(io)? {
-        let e = e.map_err(io)?;
-        let path = e.path();
-        let ft = e.file_type().map_err(io)?;
-        if ft.is_dir() {
-            collect(&path, out, depth + 1)?;
-        } else if ft.is_file() && path.extension().is_some_and(|x| x == "rego") {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 /// The inputs of one file as conftest splits them: a Dockerfile (`Dockerfile`, `Containerfile`, `*.dockerfile`,

@@ -87,47 +87,14 @@ fn micros<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
 /// Every suite file under `dirs` (recursively; a file given directly is taken as is), sorted: YAML files whose
 /// `apiVersion` is `test.gatekeeper.sh/…` and `kind` is `Suite`.
 pub fn find_suites(dirs: &[PathBuf]) -> Result<Vec<PathBuf>, RegoError> {
-    let mut out = Vec::new();
-    for d in dirs {
-        walk(d, &mut out, 0)?;
-    }
-    out.sort();
-    out.dedup();
-    Ok(out)
-}
-
-fn walk(p: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), RegoError> {
-    let io = |source| RegoError::Io {
-        path: p.to_path_buf(),
-        source,
+    let roots: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
+    let wanted = |p: &Path| {
+        matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml")) && is_suite(p)
     };
-    let meta = std::fs::metadata(p).map_err(io)?;
-    if meta.is_file() {
-        if is_suite(p) {
-            out.push(p.to_path_buf());
-        }
-        return Ok(());
-    }
-    if depth > 64 {
-        return Ok(());
-    }
-    for e in std::fs::read_dir(p).map_err(io)? {
-        let e = e.map_err(io)?;
-        let path = e.path();
-        let ft = e.file_type().map_err(io)?;
-        if ft.is_dir() {
-            walk(&path, out, depth + 1)?;
-        } else if ft.is_file()
-            && matches!(
-                path.extension().and_then(|x| x.to_str()),
-                Some("yaml" | "yml")
-            )
-            && is_suite(&path)
-        {
-            out.push(path);
-        }
-    }
-    Ok(())
+    bulwark_types::files::find(&roots, &wanted).map_err(|source| RegoError::Io {
+        path: roots.first().map(|r| r.to_path_buf()).unwrap_or_default(),
+        source,
+    })
 }
 
 fn is_suite(p: &Path) -> bool {
