@@ -255,6 +255,25 @@ fn field_of(path: Option<&str>, autogen: Option<&str>) -> Option<String> {
     (!out.is_empty()).then_some(out)
 }
 
+/// `field` cut where it would go below a scalar of `object`: bulwark-cel's hint reads the expression's text and
+/// runs on past a comparison (`object.spec.replicas <= params.max` gives `object.spec.replicas.max`). A missing
+/// step is kept (a field the policy requires and the object lacks is the useful hint).
+fn within(field: String, object: &Json) -> String {
+    let mut at = object;
+    let mut end = 0;
+    for (i, part) in field.split('.').enumerate() {
+        if i > 0 && !(at.is_object() || at.is_array()) {
+            return field[..end].to_string();
+        }
+        end += part.len() + usize::from(i > 0);
+        match at.get(part) {
+            Some(next) => at = next,
+            None => break,
+        }
+    }
+    field
+}
+
 impl Engine for CelPolicies {
     fn name(&self) -> &str {
         ENGINE
@@ -366,7 +385,8 @@ fn aggregate(
                 for v in &o.violations {
                     r.hits.push(Hit {
                         resource: Some(review.resource.as_str().into()),
-                        field: field_of(v.path.as_deref(), o.autogen.as_deref()).map(Into::into),
+                        field: field_of(v.path.as_deref(), o.autogen.as_deref())
+                            .map(|f| within(f, &review.object).into()),
                         message: v.message.as_str().into(),
                         ..Hit::default()
                     });
@@ -414,7 +434,7 @@ fn aggregate(
 
 #[cfg(test)]
 mod tests {
-    use super::field_of;
+    use super::{field_of, within};
 
     #[test]
     fn fields_are_paths_in_the_judged_object() {
@@ -431,6 +451,13 @@ mod tests {
             Some("spec.jobTemplate.spec.template.spec")
         );
         assert_eq!(field_of(Some("params.max"), None), None);
+        let o = serde_json::json!({"spec": {"replicas": 5, "template": {}}});
+        assert_eq!(within("spec.replicas.max".into(), &o), "spec.replicas");
+        assert_eq!(within("spec.replicas".into(), &o), "spec.replicas");
+        assert_eq!(
+            within("spec.template.spec.hostPID".into(), &o),
+            "spec.template.spec.hostPID"
+        );
         assert_eq!(field_of(None, None), None);
     }
 }
