@@ -321,6 +321,91 @@ struct Frame {
 /// Returns the documents that were complete, and the first error, if any.
 #[must_use]
 pub fn parse_stream(src: &str, line_offset: u32, limits: &Limits) -> (Vec<Doc>, Option<YamlError>) {
+    let mut result = parse_stream_once(src, line_offset, limits);
+    // saphyr-parser 0.3.4 refuses a quoted scalar whose continuation lines are indented as much as the mapping
+    // key it belongs to when the key is not the mapping's first (`type: x` then `description: "a⏎ b"` at the
+    // same indentation); go-yaml (kubectl, the API server) and libyaml read it. Such a scalar is read again
+    // with its continuation lines indented one more space, which leaves its value unchanged (a quoted scalar
+    // folds away the leading white space of its lines) and every line number as it was. Bounded: one retry per
+    // refused scalar, at most 64.
+    let mut fixed: Option<String> = None;
+    for _ in 0..64 {
+        let Some(e) = &result.1 else { break };
+        if e.message != QUOTED_INDENT {
+            break;
+        }
+        let text = fixed.as_deref().unwrap_or(src);
+        let Some(next) =
+            indent_quoted_continuations(text, (e.line - line_offset) as usize, e.col as usize)
+        else {
+            break;
+        };
+        result = parse_stream_once(&next, line_offset, limits);
+        fixed = Some(next);
+    }
+    result
+}
+
+/// saphyr-parser's message for a quoted scalar's under-indented continuation line.
+const QUOTED_INDENT: &str = "invalid indentation in quoted scalar";
+
+/// `src` with one more space at the start of every non-blank continuation line of the quoted scalar that starts
+/// at 1-based `line` and `col`; `None` when no quoted scalar starts there or it has no continuation line.
+fn indent_quoted_continuations(src: &str, line: usize, col: usize) -> Option<String> {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        src.match_indices('\n').nth(line - 2)?.0 + 1
+    };
+    let start = line_start + src[line_start..].char_indices().nth(col.checked_sub(1)?)?.0;
+    let quote = src[start..].chars().next()?;
+    if quote != '"' && quote != '\'' {
+        return None;
+    }
+    let bytes = src.as_bytes();
+    let mut i = start + 1;
+    let mut breaks = Vec::new();
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if quote == '"' => i += 1,
+            b'\'' if quote == '\'' && bytes.get(i + 1) == Some(&b'\'') => i += 1,
+            b if b == quote as u8 => break,
+            b'\n' => breaks.push(i + 1),
+            _ => {}
+        }
+        i += 1;
+    }
+    if i >= bytes.len() {
+        return None;
+    }
+    let breaks: Vec<usize> = breaks
+        .into_iter()
+        .filter(|&b| {
+            src[b..]
+                .split('\n')
+                .next()
+                .is_some_and(|l| !l.trim().is_empty())
+        })
+        .collect();
+    if breaks.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(src.len() + breaks.len());
+    let mut last = 0;
+    for b in breaks {
+        out.push_str(&src[last..b]);
+        out.push(' ');
+        last = b;
+    }
+    out.push_str(&src[last..]);
+    Some(out)
+}
+
+fn parse_stream_once(
+    src: &str,
+    line_offset: u32,
+    limits: &Limits,
+) -> (Vec<Doc>, Option<YamlError>) {
     let mut docs = Vec::new();
     let mut b = Builder::new(line_offset, *limits);
     let mut parser = Parser::new_from_str(src);
@@ -540,6 +625,30 @@ mod tests {
         let (mut docs, err) = parse_stream(src, 0, &Limits::default());
         assert!(err.is_none(), "{err:?}");
         docs.remove(0)
+    }
+
+    /// A quoted scalar continued at its key's indentation, after another key of the same mapping: go-yaml and
+    /// libyaml read it (PyYAML gives `{'a': {'type': 'boolean', 'description': 'x is optional, defaults to
+    /// false.'}}`), so must we; lines keep their numbers. gatekeeper-library's httpsonly template has one.
+    #[test]
+    fn quoted_scalar_continued_at_the_key_indentation() {
+        for q in ['"', '\''] {
+            let src = format!(
+                "a:\n  type: boolean\n  description: {q}x is optional, defaults\n  to false.{q}\n  next: 1\n"
+            );
+            let d = one(&src);
+            let v = d.to_json(d.root().unwrap());
+            assert_eq!(
+                v,
+                serde_json::json!({"a": {"type": "boolean",
+                    "description": "x is optional, defaults to false.", "next": 1}})
+            );
+            let next = d.path(d.root().unwrap(), &["a", "next"]).unwrap();
+            assert_eq!(d.line(next), 5);
+        }
+        // An unterminated one is still an error, not a loop.
+        let (_, err) = parse_stream("a:\n  t: 1\n  d: \"x\n  y\n", 0, &Limits::default());
+        assert!(err.is_some());
     }
 
     /// What `kubectl` (sigs.k8s.io/yaml, YAML 1.1) sends to the API server for these scalars: `yes` and `on` are
