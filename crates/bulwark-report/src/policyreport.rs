@@ -91,21 +91,23 @@ struct ObjectRef<'a> {
 
 impl<'a> ObjectRef<'a> {
     fn parse(s: &'a str) -> Option<Self> {
-        let parts: Vec<&str> = s.split('/').collect();
-        let ok = |p: &&str| !p.is_empty();
-        match parts.as_slice() {
-            [kind, name] if ok(kind) && ok(name) => Some(Self {
-                kind,
-                namespace: None,
-                name,
-            }),
-            [kind, ns, name] if ok(kind) && ok(ns) && ok(name) => Some(Self {
-                kind,
-                namespace: Some(ns),
-                name,
-            }),
-            _ => None,
+        let mut parts = s.split('/');
+        let (a, b, c) = (parts.next()?, parts.next()?, parts.next());
+        if parts.next().is_some() || a.is_empty() || b.is_empty() || c == Some("") {
+            return None;
         }
+        Some(match c {
+            Some(name) => Self {
+                kind: a,
+                namespace: Some(b),
+                name,
+            },
+            None => Self {
+                kind: a,
+                namespace: None,
+                name: b,
+            },
+        })
     }
 
     fn scope(&self) -> Scope<'a> {
@@ -127,6 +129,15 @@ impl<'a> ObjectRef<'a> {
     }
 }
 
+/// The report a finding without a verdict goes to: its object's.
+fn finding_scope(f: &Finding) -> Scope<'_> {
+    f.location
+        .resource
+        .as_deref()
+        .and_then(ObjectRef::parse)
+        .map_or(Scope::Cluster, |o| o.scope())
+}
+
 fn severity(s: Severity) -> Option<&'static str> {
     match s {
         Severity::Critical => Some("critical"),
@@ -140,59 +151,68 @@ fn severity(s: Severity) -> Option<&'static str> {
 
 /// Seconds and nanoseconds since the epoch of an RFC 3339 time (`2026-11-23T18:40:05.25Z`, `…+02:00`).
 fn unix_time(ts: &str) -> Option<(i64, i64)> {
-    let b = ts.as_bytes();
+    let bytes = ts.as_bytes();
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let s = ts.get(r)?;
-        if s.bytes().all(|c| c.is_ascii_digit()) {
-            s.parse().ok()
+        let text = ts.get(r)?;
+        if text.bytes().all(|c| c.is_ascii_digit()) {
+            text.parse().ok()
         } else {
             None
         }
     };
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+    if bytes.len() < 20
+        || bytes[4] != b'-'
+        || bytes[7] != b'-'
+        || !matches!(bytes[10], b'T' | b't' | b' ')
+        || bytes[13] != b':'
+        || bytes[16] != b':'
+    {
         return None;
     }
-    if b[13] != b':' || b[16] != b':' {
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
         return None;
     }
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
-        return None;
-    }
-    let mut i = 19;
+    let mut pos = 19;
     let mut nanos = 0i64;
-    if b[i] == b'.' {
-        let start = i + 1;
-        i = start;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
+    if bytes[pos] == b'.' {
+        let start = pos + 1;
+        pos = start;
+        while pos < bytes.len() && bytes[pos].is_ascii_digit() {
+            pos += 1;
         }
-        if i == start {
+        if pos == start {
             return None;
         }
-        let digits = &ts[start..i.min(start + 9)];
+        let digits = &ts[start..pos.min(start + 9)];
         nanos = digits.parse::<i64>().ok()? * 10i64.pow(u32::try_from(9 - digits.len()).ok()?);
     }
-    let offset = match b.get(i..)? {
+    let offset = match bytes.get(pos..)? {
         [b'Z' | b'z'] => 0,
         [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
-            let oh = num(i + 1..i + 3)?;
-            let om = num(i + 4..i + 6)?;
-            let o = oh * 3600 + om * 60;
-            if *sign == b'+' { o } else { -o }
+            let west = num(pos + 1..pos + 3)? * 3600 + num(pos + 4..pos + 6)? * 60;
+            if *sign == b'+' { west } else { -west }
         }
         _ => return None,
     };
     // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if mo <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (mo + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
+    let shifted = if month <= 2 { year - 1 } else { year };
+    let era = shifted.div_euclid(400);
+    let yoe = shifted - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468;
-    Some((days * 86_400 + h * 3600 + mi * 60 + s - offset, nanos))
+    Some((
+        days * 86_400 + hour * 3600 + minute * 60 + second - offset,
+        nanos,
+    ))
 }
 
 fn timestamp(ts: &str) -> Option<Value> {
@@ -276,7 +296,7 @@ fn finding_result(f: &Finding, object: Option<&ObjectRef<'_>>, time: Option<&Val
         props.insert("resource".into(), res.to_string().into());
     }
     if let Some(e) = &f.evidence {
-        props.insert("evidence".into(), e.to_string().into());
+        props.insert("evidence".into(), e.clone().into());
     }
     for (k, v) in f.all_properties() {
         props
@@ -424,61 +444,76 @@ fn verdict_results<'a>(report: &'a Report, v: &'a Value) -> Vec<(Scope<'a>, Valu
 /// Renders `report` as `wgpolicyk8s.io/v1alpha2` reports (see the module docs).
 pub fn render_policyreport(report: &Report, w: &mut dyn Write) -> Result<(), ReportError> {
     let name = report_name(&report.target.name);
-    match &report.verdict {
-        Some(v) => {
-            let mut results = verdict_results(report, v);
-            results.sort_by(|a, b| a.0.cmp(&b.0));
-            let mut groups: Vec<(Scope<'_>, Vec<Value>)> = Vec::new();
-            for (scope, r) in results {
-                match groups.last_mut() {
-                    Some((s, list)) if *s == scope => list.push(r),
-                    _ => groups.push((scope, vec![r])),
-                }
-            }
-            if groups.is_empty() {
-                groups.push((Scope::Cluster, Vec::new()));
-            }
-            for (scope, list) in &groups {
-                let summary = summarise(list.iter().map(|r| verdict::text(r, "result")));
-                document(w, report, &name, scope, &summary, list.iter().cloned())?;
+    if let Some(v) = &report.verdict {
+        let mut results = verdict_results(report, v);
+        results.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut groups: Vec<(Scope<'_>, Vec<Value>)> = Vec::new();
+        for (scope, r) in results {
+            match groups.last_mut() {
+                Some((s, list)) if *s == scope => list.push(r),
+                _ => groups.push((scope, vec![r])),
             }
         }
-        None => {
-            // Scopes per finding, then one document per scope in order, its findings one at a time.
-            let objects: Vec<Option<ObjectRef<'_>>> = report
-                .findings
-                .iter()
-                .map(|f| f.location.resource.as_deref().and_then(ObjectRef::parse))
-                .collect();
-            let mut order: Vec<usize> = (0..report.findings.len()).collect();
-            let scope_of = |i: usize| objects[i].as_ref().map_or(Scope::Cluster, ObjectRef::scope);
-            order.sort_by_key(|&i| scope_of(i));
-            let time = timestamp(&report.created_at);
-            let mut start = 0;
-            if order.is_empty() {
-                document(
-                    w,
-                    report,
-                    &name,
-                    &Scope::Cluster,
-                    &summarise([].into_iter()),
-                    [].into_iter(),
-                )?;
-            }
-            while start < order.len() {
-                let scope = scope_of(order[start]);
-                let end = start
-                    + order[start..]
-                        .iter()
-                        .take_while(|&&i| scope_of(i) == scope)
-                        .count();
-                let summary = summarise(std::iter::repeat_n("fail", end - start));
-                let results = order[start..end].iter().map(|&i| {
-                    finding_result(&report.findings[i], objects[i].as_ref(), time.as_ref())
-                });
-                document(w, report, &name, &scope, &summary, results)?;
-                start = end;
-            }
+        if groups.is_empty() {
+            groups.push((Scope::Cluster, Vec::new()));
+        }
+        for (scope, list) in &groups {
+            let summary = summarise(list.iter().map(|r| verdict::text(r, "result")));
+            document(w, report, &name, scope, &summary, list.iter().cloned())?;
+        }
+    } else {
+        // Each finding's scope as a rank among the distinct scopes, then the findings in scope order by a
+        // counting sort: four bytes per finding, no copy of the findings (red team #16: millions of them).
+        let scope_of = finding_scope;
+        let scopes: Vec<Scope<'_>> = report
+            .findings
+            .iter()
+            .map(scope_of)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let rank: Vec<u32> = report
+            .findings
+            .iter()
+            .map(|f| {
+                let i = scopes.binary_search(&scope_of(f)).unwrap_or_default();
+                u32::try_from(i).unwrap_or(u32::MAX)
+            })
+            .collect();
+        let mut starts = vec![0usize; scopes.len() + 1];
+        for &r in &rank {
+            starts[r as usize + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut next = starts.clone();
+        let mut order = vec![0u32; rank.len()];
+        for (i, &r) in rank.iter().enumerate() {
+            order[next[r as usize]] = u32::try_from(i).unwrap_or(u32::MAX);
+            next[r as usize] += 1;
+        }
+        drop(rank);
+        let time = timestamp(&report.created_at);
+        if scopes.is_empty() {
+            document(
+                w,
+                report,
+                &name,
+                &Scope::Cluster,
+                &summarise(std::iter::empty()),
+                std::iter::empty(),
+            )?;
+        }
+        for (k, scope) in scopes.iter().enumerate() {
+            let members = &order[starts[k]..starts[k + 1]];
+            let summary = summarise(std::iter::repeat_n("fail", members.len()));
+            let results = members.iter().map(|&i| {
+                let f = &report.findings[i as usize];
+                let object = f.location.resource.as_deref().and_then(ObjectRef::parse);
+                finding_result(f, object.as_ref(), time.as_ref())
+            });
+            document(w, report, &name, scope, &summary, results)?;
         }
     }
     Ok(())

@@ -337,17 +337,16 @@ fn policy_properties(v: &Value) -> Value {
 /// A location for one hit: the finding it points at (its file and line) or the hit's own path, else the target;
 /// the Kubernetes object and the subject's field as logical locations.
 fn hit_location(report: &Report, h: &Value, finding: Option<&Finding>) -> Value {
-    let (uri, loc) = match finding {
-        Some(f) => (artifact_uri(report, f), f.location.clone()),
-        None => {
-            let raw = verdict::opt(h, "path").unwrap_or(&report.target.name);
-            let uri = [raw, report.target.name.as_str(), "target"]
-                .into_iter()
-                .map(relative_uri)
-                .find(|u| !u.is_empty())
-                .unwrap_or_default();
-            (uri, Location::default())
-        }
+    let (uri, loc) = if let Some(f) = finding {
+        (artifact_uri(report, f), f.location.clone())
+    } else {
+        let raw = verdict::opt(h, "path").unwrap_or(&report.target.name);
+        let uri = [raw, report.target.name.as_str(), "target"]
+            .into_iter()
+            .map(relative_uri)
+            .find(|u| !u.is_empty())
+            .unwrap_or_default();
+        (uri, Location::default())
     };
     let mut l = physical_location(&uri, &loc);
     let logical: Vec<Value> = [("resource", "resource"), ("field", "property")]
@@ -388,37 +387,36 @@ fn policy_parts<'a>(
             .flatten()
             .map(|f| finding_score(f))
             .reduce(f64::max);
-        let index = match rule_ids.get(&id) {
-            Some(&i) => i,
-            None => {
-                let description = verdict::opt(r, "description").unwrap_or(name);
-                let mut full = description.to_owned();
-                if let Some(src) = verdict::opt(r, "source") {
-                    let _ = write!(full, " ({src})");
-                }
-                let mut props = Map::new();
-                props.insert(
-                    "tags".into(),
-                    json!(["security", "policy", verdict::text(r, "engine")]),
-                );
-                if let Some(s) = worst {
-                    props.insert("security-severity".into(), format!("{s:.1}").into());
-                }
-                rules.push(json!({
-                    "id": id,
-                    "name": name,
-                    "shortDescription": { "text": description },
-                    "fullDescription": { "text": full },
-                    "help": {
-                        "text": format!("Policy rule {name}: {full}"),
-                        "markdown": format!("**Policy rule `{name}`**\n\n{full}\n"),
-                    },
-                    "defaultConfiguration": { "level": policy_level(action) },
-                    "properties": props,
-                }));
-                rule_ids.insert(id.clone(), first_index + rules.len() - 1);
-                first_index + rules.len() - 1
+        let index = if let Some(&i) = rule_ids.get(&id) {
+            i
+        } else {
+            let description = verdict::opt(r, "description").unwrap_or(name);
+            let mut full = description.to_owned();
+            if let Some(src) = verdict::opt(r, "source") {
+                let _ = write!(full, " ({src})");
             }
+            let mut props = Map::new();
+            props.insert(
+                "tags".into(),
+                json!(["security", "policy", verdict::text(r, "engine")]),
+            );
+            if let Some(s) = worst {
+                props.insert("security-severity".into(), format!("{s:.1}").into());
+            }
+            rules.push(json!({
+                "id": id,
+                "name": name,
+                "shortDescription": { "text": description },
+                "fullDescription": { "text": full },
+                "help": {
+                    "text": format!("Policy rule {name}: {full}"),
+                    "markdown": format!("**Policy rule `{name}`**\n\n{full}\n"),
+                },
+                "defaultConfiguration": { "level": policy_level(action) },
+                "properties": props,
+            }));
+            rule_ids.insert(id.clone(), first_index + rules.len() - 1);
+            first_index + rules.len() - 1
         };
         let mut text = format!(
             "Policy rule {name} ({action}) {}: {}",
