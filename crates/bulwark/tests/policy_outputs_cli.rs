@@ -407,3 +407,40 @@ rules:
         r["resources"] == serde_json::json!([{"kind": "ClusterRole", "name": "everything"}])
     }));
 }
+
+/// The Kubernetes corpus (real charts and manifests, several namespaces): every finding of the JSON report is a
+/// result, and the stream passes the schema check.
+#[test]
+fn the_k8s_corpus_as_policy_reports_validates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = common::fixtures().join("k8s-corpus/rendered");
+    let c = corpus.to_str().unwrap();
+    let json = common::json(&["scan", "k8s", "-q", "-f", "json", c]);
+    let path = tmp.path().join("corpus.yaml");
+    let o = common::bulwark(&[
+        "scan",
+        "k8s",
+        "-q",
+        "-f",
+        "policyreport",
+        "-o",
+        path.to_str().unwrap(),
+        c,
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let out = validate("policyreport", &path);
+    let docs: Value = serde_json::from_str(out.trim()).unwrap();
+    let docs = docs.as_array().unwrap();
+    let total: usize = docs
+        .iter()
+        .map(|d| d["results"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(total, json["findings"].as_array().unwrap().len());
+    let namespaced = docs.iter().filter(|d| d["namespace"].is_string()).count();
+    assert!(namespaced >= 2, "{namespaced} namespaces");
+}
