@@ -312,7 +312,11 @@ fn policy_suite(v: &serde_json::Value) -> Suite {
                     ));
                 }
                 ("fail" | "error", _) => {
-                    let mut out = format!("{}: {outcome}: {summary}", action.to_uppercase());
+                    let mut out = if outcome == "error" {
+                        format!("{}: not evaluated: {summary}", action.to_uppercase())
+                    } else {
+                        format!("{}: {summary}", action.to_uppercase())
+                    };
                     for b in &body {
                         let _ = write!(out, "\n{b}");
                     }
@@ -480,8 +484,8 @@ mod tests {
             "<failure message=\"No AWS credentials in the image. (2 violations)\" type=\"fail\">",
             "<error message=\"cost budget exceeded in validations[0].expression\" type=\"error\">",
             "<skipped message=\"not applied at the build stage\"/>",
-            "<system-out>WARN: fail: Pods follow the restricted profile. (3 violations)",
-            "<system-out>INFO: fail: Recorded: images without a healthcheck. (1 violation)",
+            "<system-out>WARN: Pods follow the restricted profile. (3 violations)",
+            "<system-out>INFO: Recorded: images without a healthcheck. (1 violation)",
             "excepted by SEC-9-test-key: ",
         ] {
             assert!(suite.contains(needle), "missing {needle} in\n{suite}");
