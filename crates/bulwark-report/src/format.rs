@@ -14,7 +14,7 @@ pub enum ReportError {
 }
 
 /// An output format. `FromStr` accepts the names `Display` prints (`json`, `table`, `cyclonedx`, `spdx-json`,
-/// `sarif`, `junit`) and a few common aliases.
+/// `sarif`, `junit`, `policyreport`) and a few common aliases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
     Table,
@@ -23,17 +23,20 @@ pub enum Format {
     SpdxJson,
     Sarif,
     Junit,
+    /// `wgpolicyk8s.io/v1alpha2` `PolicyReport`s and a `ClusterPolicyReport`, as YAML for `kubectl apply -f`.
+    PolicyReport,
 }
 
 impl Format {
     /// Every format, in the order `--help` should list them.
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 7] = [
         Self::Table,
         Self::Json,
         Self::CycloneDx,
         Self::SpdxJson,
         Self::Sarif,
         Self::Junit,
+        Self::PolicyReport,
     ];
 
     #[must_use]
@@ -45,6 +48,7 @@ impl Format {
             Self::SpdxJson => "spdx-json",
             Self::Sarif => "sarif",
             Self::Junit => "junit",
+            Self::PolicyReport => "policyreport",
         }
     }
 
@@ -58,6 +62,7 @@ impl Format {
             Self::SpdxJson => "spdx.json",
             Self::Sarif => "sarif",
             Self::Junit => "junit.xml",
+            Self::PolicyReport => "policyreport.yaml",
         }
     }
 }
@@ -78,6 +83,7 @@ impl std::str::FromStr for Format {
             "spdx-json" | "spdx" => Self::SpdxJson,
             "sarif" => Self::Sarif,
             "junit" | "junit-xml" => Self::Junit,
+            "policyreport" | "policy-report" => Self::PolicyReport,
             other => {
                 let names: Vec<&str> = Self::ALL.iter().map(|f| f.as_str()).collect();
                 return Err(format!(
@@ -166,6 +172,7 @@ pub fn render(
         Format::Table => crate::render_table(report, options, w),
         Format::Sarif => crate::render_sarif(report, w),
         Format::Junit => crate::render_junit(report, w),
+        Format::PolicyReport => crate::render_policyreport(report, w),
     }
 }
 

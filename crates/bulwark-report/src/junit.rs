@@ -4,6 +4,8 @@
 //! package has vulnerabilities (one `<failure>` listing them all), plus a failing case per package name for
 //! vulnerabilities that match no installed package. Other kinds: one test case per rule, failing with every
 //! location the rule fired at. So `failures` counts failing cases, and every count attribute matches the cases.
+//! A policy verdict (`--policy`) adds a suite `policy` with one case per rule result (see [`policy_suite`]) and
+//! the decision, stage, bundle, DB and exceptions as the suite's properties.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -47,11 +49,31 @@ fn escape_with(s: &str, attribute: bool) -> String {
     out
 }
 
+#[derive(Default)]
 struct Case {
     classname: String,
     name: String,
     /// `(message, type, body)`.
     failure: Option<(String, String, String)>,
+    /// `(message, type, body)`: the test could not run (a policy engine failed).
+    error: Option<(String, String, String)>,
+    /// Why the case was skipped.
+    skipped: Option<String>,
+    /// Passed, with something to say (a policy rule violated at `warn` or `info`).
+    system_out: Option<String>,
+}
+
+/// One `<testsuite>`: its name, properties beyond the target and tool, and cases.
+struct Suite {
+    name: &'static str,
+    properties: Vec<(String, String)>,
+    cases: Vec<Case>,
+}
+
+impl Suite {
+    fn count(&self, what: fn(&Case) -> bool) -> usize {
+        self.cases.iter().filter(|c| what(c)).count()
+    }
 }
 
 fn kind_suite_name(k: FindingKind) -> &'static str {
@@ -129,12 +151,14 @@ fn vulnerability_cases(report: &Report) -> Vec<Case> {
                 format!("{}@{}", p.name, p.version)
             },
             failure: failure(vulns),
+            ..Case::default()
         })
         .collect();
     cases.extend(unmatched.into_iter().map(|(name, vulns)| Case {
         classname: report.target.name.clone(),
         name,
         failure: failure(&vulns),
+        ..Case::default()
     }));
     cases
 }
@@ -183,20 +207,149 @@ fn rule_cases(report: &Report, kind: FindingKind) -> Vec<Case> {
                     worst.to_string(),
                     body.join("\n"),
                 )),
+                ..Case::default()
             }
         })
         .collect()
 }
 
+/// The verdict's suite: one case per rule result. `pass` is a plain case; `fail` at a `fail` action is a
+/// `<failure>` listing the hits; `error` at a `fail` action is an `<error>` with the engine's message; `skip` is
+/// `<skipped>` with the reason. A violation at a `warn` or `info` action does not fail the decision, so it does
+/// not fail the case either: the case passes with a `<system-out>` line (`WARN: …` or `INFO: …`) and the hits.
+fn policy_suite(v: &serde_json::Value) -> Suite {
+    use crate::verdict::{bundle_label, hit_line, list, opt, results, text};
+    let mut properties = vec![
+        ("policy.decision".to_owned(), text(v, "decision").to_owned()),
+        ("policy.stage".to_owned(), text(v, "stage").to_owned()),
+        ("policy.bundle".to_owned(), bundle_label(v)),
+        (
+            "policy.bundle.digest".to_owned(),
+            text(&v["bundle"], "digest").to_owned(),
+        ),
+    ];
+    for (key, name) in [
+        ("version", "policy.bundle.version"),
+        ("commit", "policy.bundle.commit"),
+    ] {
+        if let Some(x) = opt(&v["bundle"], key) {
+            properties.push((name.to_owned(), x.to_owned()));
+        }
+    }
+    if let Some(x) = opt(v, "evaluatedAt") {
+        properties.push(("policy.evaluatedAt".to_owned(), x.to_owned()));
+    }
+    if let Some(x) = opt(&v["db"], "builtAt") {
+        properties.push(("policy.db.builtAt".to_owned(), x.to_owned()));
+    }
+    for state in ["applied", "expired"] {
+        for e in list(&v["exceptions"], state) {
+            let mut value = format!("{} (owner {}", text(e, "id"), text(e, "owner"));
+            if let Some(x) = opt(e, "expires") {
+                let _ = write!(value, ", expires {x}");
+            }
+            let _ = write!(
+                value,
+                ", matched {}, {})",
+                e["matched"].as_u64().unwrap_or(0),
+                text(e, "source")
+            );
+            properties.push((format!("policy.exception.{state}"), value));
+        }
+    }
+    for n in list(v, "notes")
+        .iter()
+        .filter_map(serde_json::Value::as_str)
+    {
+        properties.push(("policy.note".to_owned(), n.to_owned()));
+    }
+    let cases = results(v)
+        .iter()
+        .map(|r| {
+            let rule = text(r, "rule");
+            let action = text(r, "action");
+            let outcome = text(r, "outcome");
+            let hits = list(r, "hits");
+            let mut body: Vec<String> = Vec::with_capacity(hits.len() + 2);
+            if let Some(m) = opt(r, "message") {
+                body.push(m.to_owned());
+            }
+            body.extend(hits.iter().map(hit_line));
+            for e in list(r, "excepted") {
+                body.push(format!(
+                    "excepted by {}: {}",
+                    text(e, "exception"),
+                    hit_line(e)
+                ));
+            }
+            let summary = {
+                let d = opt(r, "description").unwrap_or(rule);
+                match hits.len() {
+                    0 => d.to_owned(),
+                    1 => format!("{d} (1 violation)"),
+                    n => format!("{d} ({n} violations)"),
+                }
+            };
+            let mut case = Case {
+                classname: format!(
+                    "policy.{}",
+                    opt(r, "policySet").unwrap_or(text(r, "engine"))
+                ),
+                name: rule.to_owned(),
+                ..Case::default()
+            };
+            match (outcome, action) {
+                ("fail", "fail") => {
+                    case.failure = Some((summary, "fail".to_owned(), body.join("\n")));
+                }
+                ("error", "fail") => {
+                    case.error = Some((
+                        opt(r, "message")
+                            .unwrap_or("the rule could not be evaluated")
+                            .to_owned(),
+                        "error".to_owned(),
+                        body.join("\n"),
+                    ));
+                }
+                ("fail" | "error", _) => {
+                    let mut out = if outcome == "error" {
+                        format!("{}: not evaluated: {summary}", action.to_uppercase())
+                    } else {
+                        format!("{}: {summary}", action.to_uppercase())
+                    };
+                    for b in &body {
+                        let _ = write!(out, "\n{b}");
+                    }
+                    case.system_out = Some(out);
+                }
+                ("skip", _) => {
+                    case.skipped = Some(opt(r, "message").unwrap_or("skipped").to_owned());
+                }
+                _ => {}
+            }
+            case
+        })
+        .collect();
+    Suite {
+        name: "policy",
+        properties,
+        cases,
+    }
+}
+
 /// Renders `report` as JUnit XML.
 pub fn render_junit(report: &Report, w: &mut dyn Write) -> Result<(), ReportError> {
-    let mut suites: Vec<(&str, Vec<Case>)> = Vec::new();
+    let mut suites: Vec<Suite> = Vec::new();
     let has_vulns = report
         .findings
         .iter()
         .any(|f| f.kind == FindingKind::Vulnerability);
     if !report.packages.is_empty() || has_vulns {
-        suites.push(("vulnerabilities", vulnerability_cases(report)));
+        suites.push(Suite {
+            name: "vulnerabilities",
+            properties: Vec::new(),
+            cases: vulnerability_cases(report),
+        });
     }
     for kind in [
         FindingKind::Misconfiguration,
@@ -206,65 +359,95 @@ pub fn render_junit(report: &Report, w: &mut dyn Write) -> Result<(), ReportErro
         FindingKind::Policy,
     ] {
         if report.findings.iter().any(|f| f.kind == kind) {
-            suites.push((kind_suite_name(kind), rule_cases(report, kind)));
+            suites.push(Suite {
+                name: kind_suite_name(kind),
+                properties: Vec::new(),
+                cases: rule_cases(report, kind),
+            });
         }
     }
+    if let Some(v) = &report.verdict {
+        suites.push(policy_suite(v));
+    }
     let timestamp: String = report.created_at.chars().take(19).collect();
-    let total_tests: usize = suites.iter().map(|(_, c)| c.len()).sum();
-    let total_failures: usize = suites
-        .iter()
-        .map(|(_, c)| c.iter().filter(|c| c.failure.is_some()).count())
-        .sum();
+    let failed = |c: &Case| c.failure.is_some();
+    let errored = |c: &Case| c.error.is_some();
+    let skipped = |c: &Case| c.skipped.is_some();
+    let total = |what: fn(&Case) -> bool| suites.iter().map(|s| s.count(what)).sum::<usize>();
+    let total_tests: usize = suites.iter().map(|s| s.cases.len()).sum();
 
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         x,
-        "<testsuites name=\"{}\" tests=\"{total_tests}\" failures=\"{total_failures}\" errors=\"0\" skipped=\"0\" time=\"0\">",
-        escape(&format!("{} {}", report.tool.name, report.target.name))
+        "<testsuites name=\"{}\" tests=\"{total_tests}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"0\">",
+        escape(&format!("{} {}", report.tool.name, report.target.name)),
+        total(failed),
+        total(errored),
+        total(skipped)
     );
-    for (name, cases) in &suites {
-        let failures = cases.iter().filter(|c| c.failure.is_some()).count();
+    for suite in &suites {
         let _ = writeln!(
             x,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" time=\"0\" timestamp=\"{}\">",
-            escape(name),
-            cases.len(),
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"0\" timestamp=\"{}\">",
+            escape(suite.name),
+            suite.cases.len(),
+            suite.count(failed),
+            suite.count(errored),
+            suite.count(skipped),
             escape(&timestamp)
         );
         let _ = writeln!(x, "    <properties>");
-        let _ = writeln!(
-            x,
-            "      <property name=\"target\" value=\"{}\"/>",
-            escape(&report.target.name)
-        );
-        let _ = writeln!(
-            x,
-            "      <property name=\"tool\" value=\"{}\"/>",
-            escape(&format!("{} {}", report.tool.name, report.tool.version))
-        );
+        let tool = format!("{} {}", report.tool.name, report.tool.version);
+        let fixed = [
+            ("target", report.target.name.as_str()),
+            ("tool", tool.as_str()),
+        ];
+        let extra = suite
+            .properties
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()));
+        for (name, value) in fixed.into_iter().chain(extra) {
+            let _ = writeln!(
+                x,
+                "      <property name=\"{}\" value=\"{}\"/>",
+                escape(name),
+                escape(value)
+            );
+        }
         let _ = writeln!(x, "    </properties>");
-        for c in cases {
+        for c in &suite.cases {
             let open = format!(
                 "    <testcase classname=\"{}\" name=\"{}\" time=\"0\"",
                 escape(&c.classname),
                 escape(&c.name)
             );
-            match &c.failure {
-                None => {
-                    let _ = writeln!(x, "{open}/>");
-                }
-                Some((message, kind, body)) => {
-                    let _ = writeln!(x, "{open}>");
+            if c.failure.is_none()
+                && c.error.is_none()
+                && c.skipped.is_none()
+                && c.system_out.is_none()
+            {
+                let _ = writeln!(x, "{open}/>");
+                continue;
+            }
+            let _ = writeln!(x, "{open}>");
+            for (tag, what) in [("failure", &c.failure), ("error", &c.error)] {
+                if let Some((message, kind, body)) = what {
                     let _ = writeln!(
                         x,
-                        "      <failure message=\"{}\" type=\"{}\">{}</failure>",
+                        "      <{tag} message=\"{}\" type=\"{}\">{}</{tag}>",
                         escape(message),
                         escape(kind),
                         escape_text(body)
                     );
-                    let _ = writeln!(x, "    </testcase>");
                 }
             }
+            if let Some(reason) = &c.skipped {
+                let _ = writeln!(x, "      <skipped message=\"{}\"/>", escape(reason));
+            }
+            if let Some(out) = &c.system_out {
+                let _ = writeln!(x, "      <system-out>{}</system-out>", escape_text(out));
+            }
+            let _ = writeln!(x, "    </testcase>");
         }
         let _ = writeln!(x, "  </testsuite>");
     }
@@ -276,6 +459,44 @@ pub fn render_junit(report: &Report, w: &mut dyn Write) -> Result<(), ReportErro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One case per rule result: failure, error, skipped, or a pass with a system-out line for violations at
+    /// `warn` and `info`; the counts add up; the verdict's facts are the suite's properties.
+    #[test]
+    fn the_verdict_is_a_policy_suite() {
+        let r = crate::verdict::sample::report();
+        let mut out = Vec::new();
+        render_junit(&r, &mut out).unwrap();
+        let xml = String::from_utf8(out).unwrap();
+        let suite = &xml[xml.find("<testsuite name=\"policy\"").unwrap()..];
+        assert!(
+            suite.starts_with(
+                "<testsuite name=\"policy\" tests=\"8\" failures=\"2\" errors=\"1\" skipped=\"1\""
+            ),
+            "{suite}"
+        );
+        for needle in [
+            "<property name=\"policy.decision\" value=\"fail\"/>",
+            "<property name=\"policy.bundle.commit\" value=\"4b825dc642cb6eb9a060e54bf8d69288fbee4904\"/>",
+            "<property name=\"policy.db.builtAt\" value=\"2026-11-30T06:00:00Z\"/>",
+            "<property name=\"policy.exception.expired\" value=\"SEC-2-legacy (owner team-shop, expires 2026-10-01, matched 2, exceptions.yaml:12)\"/>",
+            "<testcase classname=\"policy.baseline\" name=\"no-malware\" time=\"0\"/>",
+            "<failure message=\"No AWS credentials in the image. (2 violations)\" type=\"fail\">",
+            "<error message=\"cost budget exceeded in validations[0].expression\" type=\"error\">",
+            "<skipped message=\"not applied at the build stage\"/>",
+            "<system-out>WARN: Pods follow the restricted profile. (3 violations)",
+            "<system-out>INFO: Recorded: images without a healthcheck. (1 violation)",
+            "excepted by SEC-9-test-key: ",
+        ] {
+            assert!(suite.contains(needle), "missing {needle} in\n{suite}");
+        }
+        assert!(
+            xml.contains(
+                "<testsuites name=\"bulwark registry.example.com/team/web:1.4.2\" tests=\""
+            )
+        );
+        assert!(xml.contains("errors=\"1\" skipped=\"1\" time=\"0\">"));
+    }
 
     #[test]
     fn escapes_markup_quotes_and_control_characters() {

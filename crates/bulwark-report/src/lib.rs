@@ -28,16 +28,19 @@ mod json;
 mod junit;
 mod layout;
 mod link;
+mod policyreport;
 mod sarif;
 mod spdx;
 mod spdx_license;
 mod table;
 mod util;
+mod verdict;
 
 pub use cyclonedx::render_cyclonedx;
 pub use format::{DEFAULT_WIDTH, Format, MIN_WIDTH, RenderOptions, ReportError, render};
 pub use json::{render_json, render_json_streamed};
 pub use junit::{escape as xml_escape, escape_text as xml_escape_text, render_junit};
+pub use policyreport::render_policyreport;
 pub use sarif::render_sarif;
 pub use spdx::render_spdx_json;
 pub use table::{

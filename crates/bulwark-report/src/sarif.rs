@@ -4,6 +4,14 @@
 //! it; one result per finding. Every result has a relative `artifactLocation.uri`: the finding's path, else the
 //! package's `found_in`, else the resource or the target name. A `region` is written only for a known line, and its
 //! `startLine` is never below 1 (GitHub rejects 0). Diagnostics become `toolExecutionNotifications`.
+//!
+//! A policy verdict (`--policy`) adds: the verdict without its hits in `runs[0].properties["bulwark:policy"]`
+//! (decision, stage, bundle, subject, DB, exceptions applied and expired, notes, every rule's outcome); one result
+//! per rule that failed or erred, its `ruleId` the policy rule's id (`policy/ID` when a finding already uses that
+//! id), its level from the rule's action (fail → `error`, warn → `warning`, info → `note`), its locations the
+//! hits' files (with the line of the finding a hit points at) and Kubernetes objects and fields as logical
+//! locations, its hits in `properties`; a rule per such policy rule in the driver's rules; and on each finding's
+//! result the rules that hit it, in `properties["bulwark:policyRules"]`.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -13,7 +21,7 @@ use bulwark_types::{DiagnosticLevel, Finding, FindingKind, Location, Severity};
 use serde_json::{Map, Value, json};
 
 use crate::util::{fnv1a128, project_url, relative_uri};
-use crate::{Report, ReportError, link};
+use crate::{Report, ReportError, link, verdict};
 
 const SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
@@ -48,7 +56,7 @@ pub(crate) fn level(s: Severity) -> &'static str {
     }
 }
 
-fn kind_tag(k: FindingKind) -> &'static str {
+pub(crate) fn kind_tag(k: FindingKind) -> &'static str {
     match k {
         FindingKind::Vulnerability => "vulnerability",
         FindingKind::Misconfiguration => "misconfiguration",
@@ -215,7 +223,12 @@ fn rules_of(report: &Report) -> (Vec<Rule<'_>>, HashMap<&str, usize>) {
     (rules, rule_index)
 }
 
-fn result_json(report: &Report, f: &Finding, rule_index: &HashMap<&str, usize>) -> Value {
+fn result_json(
+    report: &Report,
+    f: &Finding,
+    rule_index: &HashMap<&str, usize>,
+    policy_rules: Option<&verdict::FindingRules<'_>>,
+) -> Value {
     let uri = artifact_uri(report, f);
     let fingerprint = fnv1a128(
         format!(
@@ -240,19 +253,246 @@ fn result_json(report: &Report, f: &Finding, rule_index: &HashMap<&str, usize>) 
         "partialFingerprints".into(),
         json!({ "bulwarkFinding/v1": format!("{fingerprint:032x}") }),
     );
-    if f.has_properties() {
+    let rules = policy_rules.map(|p| p.rules_of(f)).unwrap_or_default();
+    if f.has_properties() || !rules.is_empty() {
         // With the properties the finding shares with others of its rule (k8s framework mappings).
-        let props: Map<String, Value> = f
+        let mut props: Map<String, Value> = f
             .all_properties()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
+        if !rules.is_empty() {
+            // The policy rules this finding violated (their results are in this run too).
+            props.insert("bulwark:policyRules".into(), json!(rules));
+        }
         res.insert("properties".into(), Value::Object(props));
     }
     Value::Object(res)
 }
 
+/// Most locations one policy result lists (GitHub reads the first; the hits are all in its properties).
+const MAX_POLICY_LOCATIONS: usize = 100;
+
+/// What the verdict adds to the run: a rule and a result per policy rule that failed or erred, the finding →
+/// rule index for the findings' `bulwark:policyRules`, and the verdict's summary for the run's properties.
+struct PolicyParts<'a> {
+    rules: Vec<Value>,
+    results: Vec<Value>,
+    finding_rules: verdict::FindingRules<'a>,
+    properties: Value,
+}
+
+fn policy_level(action: &str) -> &'static str {
+    match action {
+        "fail" => "error",
+        "warn" => "warning",
+        _ => "note",
+    }
+}
+
+/// The verdict without its hits: decision, stage, bundle, subject, DB, exceptions, notes, and every rule's
+/// outcome (the violations are results of the run).
+fn policy_properties(v: &Value) -> Value {
+    let mut p = Map::new();
+    for key in [
+        "decision",
+        "stage",
+        "evaluatedAt",
+        "bundle",
+        "subject",
+        "policySets",
+        "exceptions",
+        "db",
+        "notes",
+    ] {
+        if let Some(x) = v.get(key) {
+            p.insert(key.into(), x.clone());
+        }
+    }
+    let rules: Vec<Value> = verdict::results(v)
+        .iter()
+        .map(|r| {
+            let mut o = Map::new();
+            for key in [
+                "rule",
+                "engine",
+                "policySet",
+                "source",
+                "action",
+                "outcome",
+                "message",
+            ] {
+                if let Some(x) = r.get(key) {
+                    o.insert(key.into(), x.clone());
+                }
+            }
+            o.insert("hits".into(), verdict::list(r, "hits").len().into());
+            o.insert("excepted".into(), verdict::list(r, "excepted").len().into());
+            Value::Object(o)
+        })
+        .collect();
+    p.insert("results".into(), Value::Array(rules));
+    Value::Object(p)
+}
+
+/// A location for one hit: the finding it points at (its file and line) or the hit's own path, else the target;
+/// the Kubernetes object and the subject's field as logical locations.
+fn hit_location(report: &Report, h: &Value, finding: Option<&Finding>) -> Value {
+    let (uri, loc) = if let Some(f) = finding {
+        (artifact_uri(report, f), f.location.clone())
+    } else {
+        let raw = verdict::opt(h, "path").unwrap_or(&report.target.name);
+        let uri = [raw, report.target.name.as_str(), "target"]
+            .into_iter()
+            .map(relative_uri)
+            .find(|u| !u.is_empty())
+            .unwrap_or_default();
+        (uri, Location::default())
+    };
+    let mut l = physical_location(&uri, &loc);
+    let logical: Vec<Value> = [("resource", "resource"), ("field", "property")]
+        .into_iter()
+        .filter_map(|(key, kind)| {
+            verdict::opt(h, key).map(|n| json!({ "fullyQualifiedName": n, "kind": kind }))
+        })
+        .collect();
+    if !logical.is_empty() {
+        l["logicalLocations"] = Value::Array(logical);
+    }
+    l
+}
+
+fn policy_parts<'a>(
+    report: &'a Report,
+    first_index: usize,
+    finding_rule_ids: &HashMap<&str, usize>,
+) -> Option<PolicyParts<'a>> {
+    let v = report.verdict.as_ref()?;
+    let findings = verdict::FindingIndex::new(v, &report.findings);
+    let mut rules: Vec<Value> = Vec::new();
+    let mut rule_ids: HashMap<String, usize> = HashMap::new();
+    let mut results = Vec::new();
+    for r in verdict::results(v).iter().filter(|r| verdict::violated(r)) {
+        let name = verdict::text(r, "rule");
+        // A policy rule named like a finding id (a CVE, a check) gets its own rule entry.
+        let id = if finding_rule_ids.contains_key(name) {
+            format!("policy/{name}")
+        } else {
+            name.to_owned()
+        };
+        let action = verdict::text(r, "action");
+        let hits = verdict::list(r, "hits");
+        let matched: Vec<Option<&Finding>> = hits.iter().map(|h| findings.finding(h)).collect();
+        let worst = matched
+            .iter()
+            .flatten()
+            .map(|f| finding_score(f))
+            .reduce(f64::max);
+        let index = if let Some(&i) = rule_ids.get(&id) {
+            i
+        } else {
+            let description = verdict::opt(r, "description").unwrap_or(name);
+            let mut full = description.to_owned();
+            if let Some(src) = verdict::opt(r, "source") {
+                let _ = write!(full, " ({src})");
+            }
+            let mut props = Map::new();
+            props.insert(
+                "tags".into(),
+                json!(["security", "policy", verdict::text(r, "engine")]),
+            );
+            if let Some(s) = worst {
+                props.insert("security-severity".into(), format!("{s:.1}").into());
+            }
+            rules.push(json!({
+                "id": id,
+                "name": name,
+                "shortDescription": { "text": description },
+                "fullDescription": { "text": full },
+                "help": {
+                    "text": format!("Policy rule {name}: {full}"),
+                    "markdown": format!("**Policy rule `{name}`**\n\n{full}\n"),
+                },
+                "defaultConfiguration": { "level": policy_level(action) },
+                "properties": props,
+            }));
+            rule_ids.insert(id.clone(), first_index + rules.len() - 1);
+            first_index + rules.len() - 1
+        };
+        let mut text = format!(
+            "Policy rule {name} ({action}) {}: {}",
+            if verdict::text(r, "outcome") == "error" {
+                "could not be evaluated"
+            } else {
+                "failed"
+            },
+            verdict::opt(r, "description").unwrap_or(name)
+        );
+        if let Some(m) = verdict::opt(r, "message") {
+            let _ = write!(text, "\n{m}");
+        }
+        for h in hits.iter().take(MAX_POLICY_LOCATIONS) {
+            let _ = write!(text, "\n- {}", verdict::hit_line(h));
+        }
+        if hits.len() > MAX_POLICY_LOCATIONS {
+            let _ = write!(text, "\n… and {} more", hits.len() - MAX_POLICY_LOCATIONS);
+        }
+        let mut locations: Vec<Value> = Vec::new();
+        for (h, f) in hits.iter().zip(&matched) {
+            if locations.len() == MAX_POLICY_LOCATIONS {
+                break;
+            }
+            let l = hit_location(report, h, *f);
+            if !locations.contains(&l) {
+                locations.push(l);
+            }
+        }
+        if locations.is_empty() {
+            locations.push(hit_location(report, &Value::Null, None));
+        }
+        let fingerprint = fnv1a128(
+            format!(
+                "{id}\0{}\0{}\0{}",
+                verdict::text(r, "engine"),
+                verdict::text(r, "policySet"),
+                report.target.name
+            )
+            .as_bytes(),
+        );
+        let mut props = Map::new();
+        for key in ["engine", "policySet", "source", "action", "outcome"] {
+            if let Some(x) = r.get(key) {
+                props.insert(key.into(), x.clone());
+            }
+        }
+        props.insert("hits".into(), Value::Array(hits.to_vec()));
+        if let Some(x) = r.get("excepted") {
+            props.insert("excepted".into(), x.clone());
+        }
+        props.insert("bundle".into(), v["bundle"].clone());
+        results.push(json!({
+            "ruleId": id,
+            "ruleIndex": index,
+            "level": policy_level(action),
+            "message": { "text": text },
+            "locations": locations,
+            "partialFingerprints": { "bulwarkPolicy/v1": format!("{fingerprint:032x}") },
+            "properties": props,
+        }));
+    }
+    Some(PolicyParts {
+        rules,
+        results,
+        finding_rules: verdict::FindingRules::new(v),
+        properties: policy_properties(v),
+    })
+}
+
 /// Everything of the run but its results.
-fn run_parts(report: &Report, rules: &[Rule<'_>]) -> (Value, Value, Value) {
+fn run_parts(
+    report: &Report,
+    rules: &[Rule<'_>],
+    policy: Option<&PolicyParts<'_>>,
+) -> (Value, Value, Value) {
     let notifications: Vec<Value> = report
         .diagnostics
         .iter()
@@ -290,16 +530,21 @@ fn run_parts(report: &Report, rules: &[Rule<'_>]) -> (Value, Value, Value) {
             Value::Array(notifications),
         );
     }
+    let mut driver_rules: Vec<Value> = rules.iter().map(rule_json).collect();
+    let mut properties = json!({
+        "bulwark:target:name": report.target.name,
+        "bulwark:createdAt": report.created_at,
+    });
+    if let Some(p) = policy {
+        driver_rules.extend(p.rules.iter().cloned());
+        properties["bulwark:policy"] = p.properties.clone();
+    }
     let driver = json!({
         "name": report.tool.name,
         "version": report.tool.version,
         "semanticVersion": report.tool.version,
         "informationUri": project_url(),
-        "rules": rules.iter().map(rule_json).collect::<Vec<_>>(),
-    });
-    let properties = json!({
-        "bulwark:target:name": report.target.name,
-        "bulwark:createdAt": report.created_at,
+        "rules": driver_rules,
     });
     (
         json!({ "driver": driver }),
@@ -312,12 +557,21 @@ fn run_parts(report: &Report, rules: &[Rule<'_>]) -> (Value, Value, Value) {
 #[cfg(test)]
 pub(crate) fn log(report: &Report) -> Value {
     let (rules, rule_index) = rules_of(report);
-    let results: Vec<Value> = report
+    let policy = policy_parts(report, rules.len(), &rule_index);
+    let mut results: Vec<Value> = report
         .findings
         .iter()
-        .map(|f| result_json(report, f, &rule_index))
+        .map(|f| {
+            result_json(
+                report,
+                f,
+                &rule_index,
+                policy.as_ref().map(|p| &p.finding_rules),
+            )
+        })
         .collect();
-    let (tool, invocations, properties) = run_parts(report, &rules);
+    results.extend(policy.iter().flat_map(|p| p.results.iter().cloned()));
+    let (tool, invocations, properties) = run_parts(report, &rules, policy.as_ref());
     json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -353,19 +607,23 @@ pub fn render_sarif(report: &Report, w: &mut dyn Write) -> Result<(), ReportErro
     struct Results<'a> {
         report: &'a Report,
         rule_index: &'a HashMap<&'a str, usize>,
+        policy: Option<&'a PolicyParts<'a>>,
     }
     impl serde::Serialize for Results<'_> {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let finding_rules = self.policy.map(|p| &p.finding_rules);
             s.collect_seq(
                 self.report
                     .findings
                     .iter()
-                    .map(|f| result_json(self.report, f, self.rule_index)),
+                    .map(|f| result_json(self.report, f, self.rule_index, finding_rules))
+                    .chain(self.policy.iter().flat_map(|p| p.results.iter().cloned())),
             )
         }
     }
     let (rules, rule_index) = rules_of(report);
-    let (tool, invocations, properties) = run_parts(report, &rules);
+    let policy = policy_parts(report, rules.len(), &rule_index);
+    let (tool, invocations, properties) = run_parts(report, &rules, policy.as_ref());
     let doc = Log {
         schema: SCHEMA,
         runs: [Run {
@@ -375,6 +633,7 @@ pub fn render_sarif(report: &Report, w: &mut dyn Write) -> Result<(), ReportErro
             results: Results {
                 report,
                 rule_index: &rule_index,
+                policy: policy.as_ref(),
             },
             tool,
         }],
@@ -479,6 +738,107 @@ mod tests {
             log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
             "alpine%3A3.19"
         );
+    }
+
+    /// The verdict: its summary in the run's properties, a result per violated rule with the level of its action,
+    /// locations from the findings the hits point at, and the rule names on the findings they hit.
+    #[test]
+    fn the_verdict_becomes_run_properties_results_and_rules() {
+        let r = crate::verdict::sample::report();
+        let log = log(&r);
+        let run = &log["runs"][0];
+        let p = &run["properties"]["bulwark:policy"];
+        assert_eq!(p["decision"], "fail");
+        assert_eq!(p["stage"], "build");
+        assert_eq!(
+            p["bundle"]["commit"],
+            "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+        );
+        assert_eq!(p["db"]["builtAt"], "2026-11-30T06:00:00Z");
+        assert_eq!(p["exceptions"]["expired"][0]["id"], "SEC-2-legacy");
+        assert_eq!(p["results"].as_array().unwrap().len(), 8);
+        let results = run["results"].as_array().unwrap();
+        // 5 findings, then the 6 rules that failed or erred, in the verdict's order.
+        assert_eq!(results.len(), 5 + 6);
+        let policy: Vec<(&str, &str)> = results[5..]
+            .iter()
+            .map(|x| (x["ruleId"].as_str().unwrap(), x["level"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            policy,
+            [
+                ("policy/BW-DF-0002", "warning"),
+                ("critical-fixable", "error"),
+                ("info-only", "note"),
+                ("no-aws-credentials", "error"),
+                ("pod-security", "warning"),
+                ("require-team-label", "error"),
+            ]
+        );
+        let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+        for res in results {
+            let i = usize::try_from(res["ruleIndex"].as_u64().unwrap()).unwrap();
+            assert_eq!(rules[i]["id"], res["ruleId"]);
+        }
+        // The secret hit points at the finding: its file and line.
+        let aws = &results[8];
+        let loc = &aws["locations"][0]["physicalLocation"];
+        assert_eq!(loc["artifactLocation"]["uri"], "app/config/.env");
+        assert_eq!(loc["region"]["startLine"], 12);
+        assert_eq!(
+            aws["locations"][1]["logicalLocations"][0]["fullyQualifiedName"],
+            "image.config.Env"
+        );
+        assert_eq!(
+            aws["properties"]["excepted"][0]["exception"],
+            "SEC-9-test-key"
+        );
+        assert!(
+            aws["message"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("AWS_SECRET_ACCESS_KEY")
+        );
+        // The worst finding a rule's hits point at gives it a security severity; a rule with none has none.
+        let rule = |id: &str| rules.iter().find(|x| x["id"] == id).unwrap();
+        assert_eq!(
+            rule("no-aws-credentials")["properties"]["security-severity"],
+            "9.5"
+        );
+        assert_eq!(
+            rule("require-team-label")["properties"].get("security-severity"),
+            None
+        );
+        // Objects the hits name are logical locations.
+        let pod = &results[9];
+        assert_eq!(
+            pod["locations"][0]["logicalLocations"][0],
+            json!({ "fullyQualifiedName": "Deployment/default/web", "kind": "resource" })
+        );
+        assert_eq!(
+            pod["locations"][0]["physicalLocation"]["region"]["startLine"],
+            7
+        );
+        // The findings name the rules that hit them; the same id in another file was not hit.
+        assert_eq!(
+            results[3]["properties"]["bulwark:policyRules"],
+            json!(["no-aws-credentials"])
+        );
+        assert_eq!(results[4].get("properties"), None);
+        assert_eq!(
+            results[0]["properties"]["bulwark:policyRules"],
+            json!(["critical-fixable"])
+        );
+        assert_eq!(
+            results[1]["properties"]["bulwark:policyRules"],
+            json!(["BW-DF-0002"])
+        );
+        // Streaming writes the same log.
+        let mut streamed = Vec::new();
+        render_sarif(&r, &mut streamed).unwrap();
+        let mut built = serde_json::to_vec_pretty(&log).unwrap();
+        built.push(b'\n');
+        assert_eq!(streamed, built);
     }
 
     #[test]

@@ -339,6 +339,61 @@ fn degenerate_report() -> Report {
     r
 }
 
+/// The image report with a policy verdict written by hand in the shape of bulwark-policy's `Verdict`
+/// (`testdata/verdict.json`: rules failing at each action, an error, a skip, a pass, exceptions, a DB).
+fn policy_report() -> Report {
+    let mut r = image_report();
+    r.verdict = Some(
+        serde_json::from_str(include_str!("../testdata/verdict.json"))
+            .expect("testdata/verdict.json"),
+    );
+    r
+}
+
+/// A `scan k8s`-like report without a verdict: findings on objects in two namespaces, on a namespace-less
+/// object, on cluster-scoped objects, and on no object.
+fn k8s_report() -> Report {
+    let mut r = Report::new(Target {
+        kind: TargetKind::Manifests,
+        name: "deploy/ on: yes".into(),
+        image: None,
+    });
+    r.created_at = "2026-11-23T18:40:05.250Z".into();
+    for (i, resource) in [
+        "Deployment/shop/web",
+        "Deployment/shop/web",
+        "Pod/kube-system/etcd",
+        "Deployment/api",
+        "ClusterRole/admin",
+        "Namespace/shop",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut f = misconfig(
+            &format!("BW-K8S-000{i}"),
+            "privileged-container",
+            [Severity::Critical, Severity::Unknown, Severity::Low][i % 3],
+            Location {
+                resource: Some(resource.into()),
+                ..Location::file("deploy/all.yaml")
+                    .with_line(u32::try_from(i).unwrap() * 10 + 1, Some(3))
+            },
+        );
+        f.properties
+            .insert("frameworks".into(), json!({"cis": ["5.2.1"]}));
+        f.properties.insert("on".into(), json!("no"));
+        r.findings.push(f);
+    }
+    r.findings.push(misconfig(
+        "BW-DF-0002",
+        "root-user",
+        Severity::High,
+        Location::file("Dockerfile").with_line(3, Some(1)),
+    ));
+    r
+}
+
 fn python() -> String {
     std::env::var("BULWARK_PYTHON").unwrap_or_else(|_| "python3".into())
 }
@@ -564,6 +619,98 @@ fn table_lists_everything_without_colour_by_default() {
     assert!(String::from_utf8(coloured).unwrap().contains("\u{1b}["));
 }
 
+#[test]
+fn sarif_with_a_verdict_passes_the_oasis_2_1_0_schema() {
+    let r = policy_report();
+    let (path, text) = render_to("policy", &r, Format::Sarif);
+    validate("validate_sarif.py", &path);
+    let log: Value = serde_json::from_str(&text).unwrap();
+    let run = &log["runs"][0];
+    // The findings, then one result per rule that failed or erred (6 of the verdict's 8).
+    assert_eq!(
+        run["results"].as_array().unwrap().len(),
+        r.findings.len() + 6
+    );
+    assert_eq!(run["properties"]["bulwark:policy"]["decision"], "fail");
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    for res in run["results"].as_array().unwrap() {
+        let idx = usize::try_from(res["ruleIndex"].as_u64().unwrap()).unwrap();
+        assert_eq!(rules[idx]["id"], res["ruleId"]);
+        assert!(
+            !res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
+
+#[test]
+fn junit_with_a_verdict_has_a_policy_suite() {
+    let r = policy_report();
+    let (path, _) = render_to("policy", &r, Format::Junit);
+    let out = validate("validate_junit.py", &path);
+    let counts: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(
+        counts["suites"]["policy"],
+        json!({"tests": 8, "failures": 2, "errors": 1, "skipped": 1}),
+        "{out}"
+    );
+}
+
+#[test]
+fn policyreport_passes_the_v1alpha2_schema() {
+    for (name, r) in reports()
+        .into_iter()
+        .chain([("policy", policy_report()), ("k8s", k8s_report())])
+    {
+        let (path, _) = render_to(name, &r, Format::PolicyReport);
+        let out = validate("validate_policyreport.py", &path);
+        let docs: Value = serde_json::from_str(out.trim()).unwrap();
+        let docs = docs.as_array().unwrap();
+        let results: usize = docs
+            .iter()
+            .map(|d| d["results"].as_array().unwrap().len())
+            .sum();
+        let heads: Vec<(&str, Option<&str>)> = docs
+            .iter()
+            .map(|d| (d["kind"].as_str().unwrap(), d["namespace"].as_str()))
+            .collect();
+        match name {
+            // 8 rule results, pod-security split between the cluster and namespace `default`.
+            "policy" => {
+                assert_eq!(results, 9, "{out}");
+                assert_eq!(
+                    heads,
+                    [
+                        ("ClusterPolicyReport", None),
+                        ("PolicyReport", Some("default"))
+                    ]
+                );
+            }
+            "k8s" => {
+                assert_eq!(results, r.findings.len(), "{out}");
+                assert_eq!(
+                    heads,
+                    [
+                        ("ClusterPolicyReport", None),
+                        ("PolicyReport", None),
+                        ("PolicyReport", Some("kube-system")),
+                        ("PolicyReport", Some("shop")),
+                    ]
+                );
+                // The YAML 1.1 reader got the strings back as strings.
+                assert_eq!(docs[3]["results"][0]["properties"]["on"], "no");
+                assert_eq!(
+                    docs[3]["results"][0]["properties"]["frameworks"],
+                    r#"{"cis":["5.2.1"]}"#
+                );
+            }
+            _ => assert_eq!(results, r.findings.len(), "{name}: {out}"),
+        }
+    }
+}
+
 /// The validators must be able to say no: each gets a copy of a valid output with one spec violation.
 #[test]
 fn validators_reject_broken_documents() {
@@ -605,6 +752,31 @@ fn validators_reject_broken_documents() {
         let (ok, stdout, stderr) = run_validator(script, &path);
         assert!(!ok, "{script} accepted {}:\n{stdout}", path.display());
         assert!(!stderr.is_empty());
+    }
+    let (_, yaml) = render_to("broken-src", &policy_report(), Format::PolicyReport);
+    for (what, broken) in [
+        (
+            "a result outside the enum",
+            yaml.replacen("result: \"warn\"", "result: \"warning\"", 1),
+        ),
+        (
+            "a YAML 1.1 boolean",
+            yaml.replacen("stage: \"build\"", "stage: on", 1),
+        ),
+        (
+            "a summary that does not add up",
+            yaml.replacen("fail: 2", "fail: 3", 1),
+        ),
+        (
+            "a field the CRD lacks",
+            yaml.replacen("scored:", "score:", 1),
+        ),
+    ] {
+        assert_ne!(broken, yaml, "{what}: nothing replaced");
+        let path = dir.join("bad.policyreport.yaml");
+        std::fs::write(&path, broken).unwrap();
+        let (ok, stdout, _) = run_validator("validate_policyreport.py", &path);
+        assert!(!ok, "{what} accepted:\n{stdout}");
     }
     let (_, xml) = render_to("broken-src", &r, Format::Junit);
     let path = dir.join("bad.junit.xml");
