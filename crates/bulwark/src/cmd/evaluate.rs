@@ -30,10 +30,21 @@ pub(crate) struct EvalArgs {
     /// List suppressed findings and why on stderr.
     #[arg(long)]
     pub(crate) show_suppressed: bool,
-    /// Policy bundle: a directory, a `.tar.gz`, or a git repository (`git+file:///path@REF`,
-    /// `git+https://host/repo@REF`). Its verdict goes into the report, and a `fail` exits 1.
+    /// Policy bundle: a directory, a `.tar.gz`, a git repository (`git+file:///path@REF`,
+    /// `git+https://host/repo@REF`), an OCI artifact (`oci://REGISTRY/REPO:TAG` or `@sha256:…`, as `bulwark
+    /// policy push` writes it), or an archive URL pinned by its sha256 (`https://host/b.tar.gz#sha256=HEX`).
+    /// Its verdict goes into the report, and a `fail` exits 1.
     #[arg(long, value_name = "BUNDLE", env = "BULWARK_POLICY")]
     pub(crate) policy: Option<String>,
+    /// PEM public key (ECDSA P-256 or Ed25519) an OCI or HTTPS bundle must be signed with: a cosign-style
+    /// signature tag (`sha256-<digest>.sig`) for OCI, `<URL>.sig` for HTTPS. A bundle that fails is refused.
+    #[arg(long, value_name = "FILE", env = "BULWARK_POLICY_PUBLIC_KEY")]
+    pub(crate) policy_public_key: Option<PathBuf>,
+    /// When the registry or URL of --policy cannot be reached, use the last good cached copy of that bundle
+    /// (verified again); the verdict says so (`bundle.offline`). A bundle that fails verification is still
+    /// refused.
+    #[arg(long)]
+    pub(crate) policy_offline_ok: bool,
     /// The lifecycle stage the policy is evaluated at: build, release, deploy, runtime.
     #[arg(long, value_name = "STAGE", default_value = "build")]
     pub(crate) stage: bulwark_policy::Stage,
@@ -93,12 +104,20 @@ pub(crate) fn evaluate(report: &mut Report, args: &EvalArgs, _quiet: bool) -> Re
 fn policy(report: &mut Report, source: &str, args: &EvalArgs) -> Result<bool> {
     let now = bulwark_policy::Instant::resolve(args.now.as_deref(), "BULWARK_NOW")
         .map_err(|e| anyhow::anyhow!("invalid --now: {e}"))?;
-    let opts =
+    let mut opts =
         bulwark_policy::LoadOptions::new(bulwark_registry::default_cache_dir().join("policy"));
+    opts.public_key = super::policy::load_public_key(args.policy_public_key.as_deref())?;
+    opts.offline_ok = args.policy_offline_ok;
     let bundle = bulwark_policy::Bundle::load(source, &opts)
         .with_context(|| format!("cannot load the policy bundle {source} (--policy)"))?;
     for w in &bundle.warnings {
         eprintln!("bulwark: policy {source}: {w}");
+    }
+    if let Some(off) = &bundle.info.offline {
+        eprintln!(
+            "bulwark: policy {source}: unreachable ({}); using the cached bundle fetched at {} (--policy-offline-ok)",
+            off.reason, off.fetched_at
+        );
     }
     let verdict = bulwark_policy::evaluate(
         &bundle,
