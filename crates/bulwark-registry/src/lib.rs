@@ -19,6 +19,9 @@
 //! # Ok::<(), bulwark_registry::RegistryError>(())
 //! ```
 //!
+//! Pushing ([`Pusher`]): blobs (a `HEAD` skips what the registry has, then one monolithic `POST` + `PUT`
+//! upload) and manifests (`PUT`), over the same transport and auth as pulls.
+//!
 //! Auth: anonymous, basic, and the bearer-token challenge flow; credentials come from
 //! [`PullOptions::username`]/[`PullOptions::password`], else from the Docker config file's
 //! `auths` entries. Credential helpers (`credsStore`, `credHelpers`) are not supported.
