@@ -736,30 +736,29 @@ fn fetch_https(
     let digest = format!("sha256:{sha256}");
     let cached = read_verified(&archive, &digest, opts.limits.max_archive_bytes).ok();
     let cell = std::cell::OnceCell::new();
-    let bytes = match cached {
-        // Pinned by digest: a cached copy is the same bytes; only the signature may need the network.
-        Some(b) => b,
-        None => {
-            let b = http_get(
-                agent(&cell, source, url)?,
-                url,
-                opts.limits.max_archive_bytes,
-            )?
-            .ok_or_else(|| {
-                Failure::Refused(BundleError::Fetch {
-                    source_name: source.display(),
-                    reason: format!("GET {url}: HTTP 404"),
-                })
-            })?;
-            let actual = hex(&Sha256::digest(&b));
-            if actual != sha256 {
-                return Err(refused(
-                    source,
-                    format!("the archive's sha256 is {actual}, not the pinned {sha256}"),
-                ));
-            }
-            b
+    // Pinned by digest: a cached copy is the same bytes; only the signature may need the network.
+    let bytes = if let Some(b) = cached {
+        b
+    } else {
+        let b = http_get(
+            agent(&cell, source, url)?,
+            url,
+            opts.limits.max_archive_bytes,
+        )?
+        .ok_or_else(|| {
+            Failure::Refused(BundleError::Fetch {
+                source_name: source.display(),
+                reason: format!("GET {url}: HTTP 404"),
+            })
+        })?;
+        let actual = hex(&Sha256::digest(&b));
+        if actual != sha256 {
+            return Err(refused(
+                source,
+                format!("the archive's sha256 is {actual}, not the pinned {sha256}"),
+            ));
         }
+        b
     };
     let mut record = LastGood {
         source: source.display(),

@@ -132,8 +132,7 @@ fn push(home: &Path, dir: &Path, reference: &str, key: Option<&Path>) -> String 
         .lines()
         .find_map(|l| l.strip_prefix("pushed:"))
         .and_then(|l| l.trim().rsplit_once('@'))
-        .map(|(_, d)| d.to_owned())
-        .unwrap_or_else(|| panic!("no digest in {stdout}"))
+        .map_or_else(|| panic!("no digest in {stdout}"), |(_, d)| d.to_owned())
 }
 
 fn skopeo_raw(reg: &TestRegistry, repo_tag: &str) -> Vec<u8> {
@@ -204,24 +203,24 @@ fn signed_oci_bundle_push_pull_tamper_and_offline() {
     let raw_path = work.join("manifest.json");
     std::fs::write(&raw_path, &raw).unwrap();
     assert_eq!(format!("sha256:{}", sha256sum(&raw_path)), digest);
-    let m: serde_json::Value = serde_json::from_slice(&raw).unwrap();
+    let man: serde_json::Value = serde_json::from_slice(&raw).unwrap();
     assert_eq!(
-        m["artifactType"],
+        man["artifactType"],
         "application/vnd.bulwark.policy.bundle.v1"
     );
     assert_eq!(
-        m["config"]["mediaType"],
+        man["config"]["mediaType"],
         "application/vnd.oci.empty.v1+json"
     );
     assert_eq!(
-        m["layers"][0]["mediaType"],
+        man["layers"][0]["mediaType"],
         "application/vnd.bulwark.policy.bundle.layer.v1.tar+gzip"
     );
     // The layer is a tar.gz that GNU tar lists.
     let layer = blob_via_skopeo(
         &reg,
         "policies/base:v1",
-        m["layers"][0]["digest"].as_str().unwrap(),
+        man["layers"][0]["digest"].as_str().unwrap(),
         &work,
     );
     std::fs::write(work.join("layer.tar.gz"), &layer).unwrap();
@@ -244,12 +243,12 @@ fn signed_oci_bundle_push_pull_tamper_and_offline() {
         "application/vnd.dev.cosign.simplesigning.v1+json"
     );
     let payload = blob_via_skopeo(&reg, &sig_tag, sl["digest"].as_str().unwrap(), &work);
-    let p: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+    let pay: serde_json::Value = serde_json::from_slice(&payload).unwrap();
     assert_eq!(
-        p["critical"]["image"]["docker-manifest-digest"],
+        pay["critical"]["image"]["docker-manifest-digest"],
         digest.as_str()
     );
-    assert_eq!(p["critical"]["type"], "cosign container image signature");
+    assert_eq!(pay["critical"]["type"], "cosign container image signature");
     std::fs::write(work.join("payload.json"), &payload).unwrap();
     let sig = decode_b64(
         sl["annotations"]["dev.cosignproject.cosign/signature"]
@@ -257,7 +256,7 @@ fn signed_oci_bundle_push_pull_tamper_and_offline() {
             .unwrap(),
         &work,
     );
-    let v = Command::new("openssl")
+    let check = Command::new("openssl")
         .args(["dgst", "-sha256", "-verify"])
         .arg(&public)
         .arg("-signature")
@@ -266,11 +265,11 @@ fn signed_oci_bundle_push_pull_tamper_and_offline() {
         .output()
         .unwrap();
     assert!(
-        v.status.success(),
+        check.status.success(),
         "openssl: {}",
-        String::from_utf8_lossy(&v.stdout)
+        String::from_utf8_lossy(&check.stdout)
     );
-    let v = Command::new("openssl")
+    let check = Command::new("openssl")
         .args(["dgst", "-sha256", "-verify"])
         .arg(&other_public)
         .arg("-signature")
@@ -278,7 +277,7 @@ fn signed_oci_bundle_push_pull_tamper_and_offline() {
         .arg(work.join("payload.json"))
         .output()
         .unwrap();
-    assert!(!v.status.success(), "another key must not verify it");
+    assert!(!check.status.success(), "another key must not verify it");
 
     // Scan with verification: the policy decides (the image runs as root: exit 1), the verdict names the
     // artifact and is not offline.
@@ -286,10 +285,10 @@ fn signed_oci_bundle_push_pull_tamper_and_offline() {
     let (o, report) = scan(&home, &reference, &["--policy-public-key", pk]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let report = report.unwrap();
-    let b = verdict_bundle(&report);
-    assert_eq!(b["artifact"], digest.as_str());
-    assert_eq!(b["name"], "team-baseline");
-    assert!(b.get("offline").is_none());
+    let binfo = verdict_bundle(&report);
+    assert_eq!(binfo["artifact"], digest.as_str());
+    assert_eq!(binfo["name"], "team-baseline");
+    assert!(binfo.get("offline").is_none());
     assert_eq!(report["verdict"]["decision"], "fail");
 
     // `policy pull -o` writes the same files.
@@ -418,19 +417,19 @@ fn signed_oci_bundle_push_pull_tamper_and_offline() {
     );
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let report = report.unwrap();
-    let b = verdict_bundle(&report);
-    assert_eq!(b["artifact"], digest.as_str());
+    let binfo = verdict_bundle(&report);
+    assert_eq!(binfo["artifact"], digest.as_str());
     assert!(
-        b["offline"]["fetchedAt"]
+        binfo["offline"]["fetchedAt"]
             .as_str()
             .is_some_and(|t| t.ends_with('Z')),
-        "{b}"
+        "{binfo}"
     );
     assert!(
-        b["offline"]["reason"]
+        binfo["offline"]["reason"]
             .as_str()
             .is_some_and(|r| !r.is_empty()),
-        "{b}"
+        "{binfo}"
     );
     assert!(
         String::from_utf8_lossy(&o.stderr).contains("using the cached bundle"),
