@@ -50,6 +50,14 @@ pub struct LoadOptions {
     /// Each `git` command is killed after this long.
     pub git_timeout: Duration,
     pub limits: Limits,
+    /// Bundles from a registry or an HTTPS URL must carry a signature that verifies with this key.
+    pub public_key: Option<bulwark_signature::PublicKey>,
+    /// When a registry or URL cannot be reached, use the last good (verified) cached bundle of that source;
+    /// its [`BundleInfo::offline`](crate::BundleInfo::offline) says so. A bundle that fails verification is
+    /// refused even then.
+    pub offline_ok: bool,
+    /// How to reach registries (TLS, credentials).
+    pub registry: bulwark_registry::PushOptions,
 }
 
 impl LoadOptions {
@@ -59,6 +67,9 @@ impl LoadOptions {
             cache_dir: cache_dir.into(),
             git_timeout: Duration::from_mins(2),
             limits: Limits::default(),
+            public_key: None,
+            offline_ok: false,
+            registry: bulwark_registry::PushOptions::default(),
         }
     }
 }
@@ -88,6 +99,12 @@ pub enum BundleError {
     Git(String),
     #[error("{0}")]
     Source(String),
+    /// The bundle could not be fetched from its registry or URL (and no cached copy was allowed).
+    #[error("{source_name}: {reason}")]
+    Fetch { source_name: String, reason: String },
+    /// The bundle failed verification (digest, signature): it is refused, and no cached copy replaces it.
+    #[error("{source_name}: refused: {reason}")]
+    Verify { source_name: String, reason: String },
 }
 
 /// Something the loader accepted but that may be a mistake (an unknown key, a document it does not know).
@@ -395,10 +412,15 @@ fn clean_path(raw: &str) -> Result<String, BundleError> {
 }
 
 impl Bundle {
-    /// Loads `source`: `git+file://…@REF` / `git+https://…@REF`, a `.tar.gz`/`.tgz` file, or a directory.
+    /// Loads `source`: `git+file://…@REF` / `git+https://…@REF`, `oci://REGISTRY/REPO[:TAG|@sha256:…]` (or the
+    /// same reference without `oci://` when no such path exists), `https://…#sha256=HEX`, a `.tar.gz`/`.tgz`
+    /// file, or a directory. Remote bundles are verified and cached as [`crate::remote`] describes.
     pub fn load(source: &str, opts: &LoadOptions) -> Result<Self, BundleError> {
         if let Some(spec) = source.strip_prefix("git+") {
             return crate::git::load(spec, opts);
+        }
+        if let Some(remote) = crate::remote::Source::parse(source)? {
+            return crate::remote::load(&remote, opts);
         }
         let path = Path::new(source);
         let meta = std::fs::metadata(path).map_err(|e| BundleError::Io {
@@ -428,9 +450,7 @@ impl Bundle {
 
     /// Reads a directory (symbolic links and special files are refused; `.git` is skipped).
     pub fn from_dir(dir: &Path, limits: &Limits) -> Result<Self, BundleError> {
-        let mut files = Vec::new();
-        let mut total = 0u64;
-        walk(dir, dir, limits, &mut files, &mut total)?;
+        let files = files_from_dir(dir, limits)?;
         let name = std::fs::canonicalize(dir)
             .ok()
             .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
@@ -440,70 +460,7 @@ impl Bundle {
 
     /// Reads a gzip-compressed tar: regular files and directories only, no path outside the bundle, bounded.
     pub fn from_tar_gz(bytes: &[u8], name: &str, limits: &Limits) -> Result<Self, BundleError> {
-        let io = |e: std::io::Error| BundleError::Io {
-            path: format!("{name}.tar.gz"),
-            source: e,
-        };
-        if bytes.len() as u64 > limits.max_archive_bytes {
-            return Err(BundleError::TooLarge {
-                what: format!("{name}.tar.gz"),
-                limit: limits.max_archive_bytes,
-            });
-        }
-        let gz = flate2::read::GzDecoder::new(bytes);
-        // The tar stream itself is bounded: headers and padding count against the total too.
-        let mut archive = tar::Archive::new(gz.take(limits.max_total_bytes + (1 << 20)));
-        let mut files: Vec<BundleFile> = Vec::new();
-        let mut total = 0u64;
-        for entry in archive.entries().map_err(io)? {
-            let mut entry = entry.map_err(io)?;
-            let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-            let ty = entry.header().entry_type();
-            if ty.is_dir() {
-                continue;
-            }
-            if !(ty.is_file() || ty == tar::EntryType::Continuous) {
-                return Err(BundleError::Unsafe {
-                    path: raw,
-                    reason: format!(
-                        "{ty:?} entries are refused: a bundle holds regular files only"
-                    ),
-                });
-            }
-            let path = clean_path(&raw)?;
-            let size = entry.size();
-            if size > limits.max_file_bytes {
-                return Err(BundleError::TooLarge {
-                    what: path,
-                    limit: limits.max_file_bytes,
-                });
-            }
-            total += size;
-            if total > limits.max_total_bytes {
-                return Err(BundleError::TooLarge {
-                    what: format!("{name}.tar.gz (uncompressed)"),
-                    limit: limits.max_total_bytes,
-                });
-            }
-            if files.len() >= limits.max_files {
-                return Err(BundleError::TooLarge {
-                    what: format!("{name}.tar.gz file count"),
-                    limit: limits.max_files as u64,
-                });
-            }
-            let mut buf = Vec::with_capacity(size as usize);
-            (&mut entry)
-                .take(limits.max_file_bytes + 1)
-                .read_to_end(&mut buf)
-                .map_err(io)?;
-            if files.iter().any(|f| f.path == path) {
-                return Err(BundleError::Unsafe {
-                    path,
-                    reason: "the archive holds this path twice".into(),
-                });
-            }
-            files.push(BundleFile { path, bytes: buf });
-        }
+        let files = files_from_tar_gz(bytes, name, limits)?;
         Self::from_files(files, name, None)
     }
 
@@ -519,6 +476,7 @@ impl Bundle {
                 version: None,
                 digest: digest(&files),
                 commit,
+                ..BundleInfo::default()
             },
             ..Bundle::default()
         };
@@ -820,7 +778,88 @@ impl Bundle {
     }
 }
 
-fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, BundleError> {
+/// The files of a directory, as [`Bundle::from_dir`] reads them (symbolic links and special files refused,
+/// `.git` skipped), in path order.
+pub fn files_from_dir(dir: &Path, limits: &Limits) -> Result<Vec<BundleFile>, BundleError> {
+    let mut files = Vec::new();
+    let mut total = 0u64;
+    walk(dir, dir, limits, &mut files, &mut total)?;
+    Ok(files)
+}
+
+/// The files of a gzip-compressed tar, as [`Bundle::from_tar_gz`] reads them (regular files only, no path
+/// outside the bundle, bounded).
+pub fn files_from_tar_gz(
+    bytes: &[u8],
+    name: &str,
+    limits: &Limits,
+) -> Result<Vec<BundleFile>, BundleError> {
+    let io = |e: std::io::Error| BundleError::Io {
+        path: format!("{name}.tar.gz"),
+        source: e,
+    };
+    if bytes.len() as u64 > limits.max_archive_bytes {
+        return Err(BundleError::TooLarge {
+            what: format!("{name}.tar.gz"),
+            limit: limits.max_archive_bytes,
+        });
+    }
+    let gz = flate2::read::GzDecoder::new(bytes);
+    // The tar stream itself is bounded: headers and padding count against the total too.
+    let mut archive = tar::Archive::new(gz.take(limits.max_total_bytes + (1 << 20)));
+    let mut files: Vec<BundleFile> = Vec::new();
+    let mut total = 0u64;
+    for entry in archive.entries().map_err(io)? {
+        let mut entry = entry.map_err(io)?;
+        let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let ty = entry.header().entry_type();
+        if ty.is_dir() {
+            continue;
+        }
+        if !(ty.is_file() || ty == tar::EntryType::Continuous) {
+            return Err(BundleError::Unsafe {
+                path: raw,
+                reason: format!("{ty:?} entries are refused: a bundle holds regular files only"),
+            });
+        }
+        let path = clean_path(&raw)?;
+        let size = entry.size();
+        if size > limits.max_file_bytes {
+            return Err(BundleError::TooLarge {
+                what: path,
+                limit: limits.max_file_bytes,
+            });
+        }
+        total += size;
+        if total > limits.max_total_bytes {
+            return Err(BundleError::TooLarge {
+                what: format!("{name}.tar.gz (uncompressed)"),
+                limit: limits.max_total_bytes,
+            });
+        }
+        if files.len() >= limits.max_files {
+            return Err(BundleError::TooLarge {
+                what: format!("{name}.tar.gz file count"),
+                limit: limits.max_files as u64,
+            });
+        }
+        let mut buf = Vec::with_capacity(size as usize);
+        (&mut entry)
+            .take(limits.max_file_bytes + 1)
+            .read_to_end(&mut buf)
+            .map_err(io)?;
+        if files.iter().any(|f| f.path == path) {
+            return Err(BundleError::Unsafe {
+                path,
+                reason: "the archive holds this path twice".into(),
+            });
+        }
+        files.push(BundleFile { path, bytes: buf });
+    }
+    Ok(files)
+}
+
+pub(crate) fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, BundleError> {
     let io = |e| BundleError::Io {
         path: path.display().to_string(),
         source: e,

@@ -39,6 +39,7 @@ mod exceptions;
 mod git;
 mod glob;
 mod model;
+pub mod remote;
 mod rules;
 mod subject;
 pub mod suite;
@@ -50,12 +51,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 pub use bundle::{
     API_VERSION, Bundle, BundleError, BundleFile, Limits, LoadOptions, PolicySet, RawDocument,
-    Warning, digest,
+    Warning, digest, files_from_dir, files_from_tar_gz,
 };
 pub use exceptions::{Exception, JUSTIFICATIONS, Mapping};
 pub use model::{
-    Action, BundleInfo, DbInfo, Decision, ExceptedHit, ExceptionRecord, Exceptions, Hit, Outcome,
-    RuleResult, Stage, SubjectInfo, Verdict,
+    Action, BundleInfo, DbInfo, Decision, ExceptedHit, ExceptionRecord, Exceptions, Hit, Offline,
+    Outcome, RuleResult, Stage, SubjectInfo, Verdict,
 };
 pub use rules::Rule;
 pub use subject::{ImageFacts, ImageFile, Signature, Subject, SubjectData, normalize_reference};

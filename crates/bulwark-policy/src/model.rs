@@ -201,6 +201,23 @@ pub struct BundleInfo {
     /// Git commit, when the bundle came from a git repository.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
+    /// For a bundle from a registry or an HTTPS URL: the OCI manifest digest, or the sha256 of the `.tar.gz`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifact: Option<String>,
+    /// Set only when `--policy-offline-ok` used the last good cached copy because the source could not be
+    /// reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offline: Option<Offline>,
+}
+
+/// Why a cached bundle was used instead of a fresh one.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Offline {
+    /// When the cached copy was fetched and verified (RFC 3339, UTC).
+    pub fetched_at: String,
+    /// Why the source could not be reached.
+    pub reason: String,
 }
 
 /// The vulnerability database the report was matched with.

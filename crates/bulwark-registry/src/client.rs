@@ -215,7 +215,20 @@ impl Client {
         &self,
         url: &str,
     ) -> Result<ureq::RequestBuilder<ureq::typestate::WithoutBody>, RegistryError> {
-        let req = self.agent.get(url);
+        self.request_with(false, url)
+    }
+
+    /// A GET (or with `head`, a HEAD) request with the deadline as its overall timeout.
+    fn request_with(
+        &self,
+        head: bool,
+        url: &str,
+    ) -> Result<ureq::RequestBuilder<ureq::typestate::WithoutBody>, RegistryError> {
+        let req = if head {
+            self.agent.head(url)
+        } else {
+            self.agent.get(url)
+        };
         let Some((at, after)) = self.deadline else {
             return Ok(req);
         };
@@ -245,13 +258,38 @@ impl Client {
     /// GETs `url`, answering one 401 challenge (basic or bearer) and retrying. Statuses other
     /// than 401/403 are returned for the caller to map.
     pub(crate) fn get(&mut self, url: &str, accept: &str) -> Result<Response<Body>, RegistryError> {
+        self.send("GET", url, Some(accept), None)
+    }
+
+    /// Sends one request (`GET`, `HEAD`, `POST`, `PUT`), with `body` as `(bytes, content type)`, answering one
+    /// 401 challenge (basic or bearer; a push's challenge asks for `pull,push` scope) and retrying. Statuses
+    /// other than 401/403 are returned for the caller to map.
+    pub(crate) fn send(
+        &mut self,
+        method: &'static str,
+        url: &str,
+        accept: Option<&str>,
+        body: Option<(&[u8], &str)>,
+    ) -> Result<Response<Body>, RegistryError> {
         let mut answered = false;
         loop {
-            let mut req = self.request(url)?.header("Accept", accept);
-            if let Some(a) = &self.authorization {
-                req = req.header("Authorization", a);
-            }
-            let resp = req.call().map_err(|e| self.transport_err(url, e))?;
+            let resp = if method == "GET" || method == "HEAD" {
+                let mut req = self.request_with(method == "HEAD", url)?;
+                if let Some(a) = accept {
+                    req = req.header("Accept", a);
+                }
+                if let Some(a) = &self.authorization {
+                    req = req.header("Authorization", a);
+                }
+                req.call().map_err(|e| match self.transport_err(url, e) {
+                    RegistryError::Transport { url, error, .. } => {
+                        RegistryError::Transport { method, url, error }
+                    }
+                    other => other,
+                })?
+            } else {
+                self.run(method, url, accept, body)?
+            };
             match resp.status().as_u16() {
                 401 if !answered => {
                     answered = true;
@@ -262,7 +300,7 @@ impl Client {
                         .filter_map(|v| v.to_str().ok())
                         .flat_map(parse_challenges)
                         .collect();
-                    self.answer(url, &challenges)?;
+                    self.answer(method, url, &challenges)?;
                 }
                 401 => {
                     let reason = if self.credentials.is_some() {
@@ -271,12 +309,14 @@ impl Client {
                         "the registry requires credentials (use --username/--password or `docker login`)"
                     };
                     return Err(RegistryError::Unauthorized {
+                        method,
                         url: url.to_owned(),
                         reason: format!("{reason}{}", error_detail(resp)),
                     });
                 }
                 403 => {
                     return Err(RegistryError::Unauthorized {
+                        method,
                         url: url.to_owned(),
                         reason: format!("access denied{}", error_detail(resp)),
                     });
@@ -286,14 +326,80 @@ impl Client {
         }
     }
 
-    fn answer(&mut self, url: &str, challenges: &[Challenge]) -> Result<(), RegistryError> {
+    /// A non-GET request through the `http` crate's builder, with the deadline as its overall timeout.
+    fn run(
+        &self,
+        method: &'static str,
+        url: &str,
+        accept: Option<&str>,
+        body: Option<(&[u8], &str)>,
+    ) -> Result<Response<Body>, RegistryError> {
+        let mut builder = ureq::http::Request::builder().method(method).uri(url);
+        if let Some(a) = accept {
+            builder = builder.header("Accept", a);
+        }
+        if let Some(a) = &self.authorization {
+            builder = builder.header("Authorization", a);
+        }
+        let (bytes, content_type): (&[u8], &str) = body.unwrap_or((&[], ""));
+        if !content_type.is_empty() {
+            builder = builder.header("Content-Type", content_type);
+        }
+        let req = builder
+            .body(bytes.to_vec())
+            .map_err(|e| RegistryError::InvalidReference {
+                input: url.to_owned(),
+                reason: e.to_string(),
+            })?;
+        let mut config = self.agent.configure_request(req);
+        if let Some((at, after)) = self.deadline {
+            let left = at.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(RegistryError::Deadline {
+                    url: url.to_owned(),
+                    after,
+                });
+            }
+            config = config.timeout_global(Some(left));
+        }
+        self.agent
+            .run(config.build())
+            .map_err(|e| match (self.deadline, &e) {
+                (Some((_, after)), ureq::Error::Timeout(ureq::Timeout::Global)) => {
+                    RegistryError::Deadline {
+                        url: url.to_owned(),
+                        after,
+                    }
+                }
+                _ => transport(method, url, e),
+            })
+    }
+
+    /// `<base>` joined with a `Location` header (absolute, or a path on the registry).
+    pub(crate) fn resolve_location(&self, location: &str) -> String {
+        if location.starts_with("http://") || location.starts_with("https://") {
+            location.to_owned()
+        } else if location.starts_with('/') {
+            format!("{}{location}", self.base)
+        } else {
+            format!("{}/{location}", self.base)
+        }
+    }
+
+    fn answer(
+        &mut self,
+        method: &'static str,
+        url: &str,
+        challenges: &[Challenge],
+    ) -> Result<(), RegistryError> {
         if let Some(bearer) = challenges.iter().find(|c| c.scheme == "bearer") {
-            let token = self.fetch_token(url, bearer)?;
+            let token = self.fetch_token(method, url, bearer)?;
             self.authorization = Some(format!("Bearer {token}"));
             return Ok(());
         }
         if challenges.iter().any(|c| c.scheme == "basic") {
             let creds = self.credentials.as_ref().ok_or_else(|| RegistryError::Unauthorized {
+                method,
                 url: url.to_owned(),
                 reason: "the registry requires credentials (basic auth; use --username/--password or `docker login`)".to_owned(),
             })?;
@@ -301,6 +407,7 @@ impl Client {
             return Ok(());
         }
         Err(RegistryError::Unauthorized {
+            method,
             url: url.to_owned(),
             reason: format!(
                 "HTTP 401 without a Basic or Bearer challenge (got {:?})",
@@ -314,12 +421,22 @@ impl Client {
 
     /// The token flow of the distribution spec: GET `realm?service=…&scope=…`, with basic
     /// credentials when we have them, and read `token` (or `access_token`).
-    fn fetch_token(&self, url: &str, challenge: &Challenge) -> Result<String, RegistryError> {
+    fn fetch_token(
+        &self,
+        method: &'static str,
+        url: &str,
+        challenge: &Challenge,
+    ) -> Result<String, RegistryError> {
+        let actions = if matches!(method, "GET" | "HEAD") {
+            "pull"
+        } else {
+            "pull,push"
+        };
         let scope = challenge
             .params
             .get("scope")
             .cloned()
-            .unwrap_or_else(|| format!("repository:{}:pull", self.repository));
+            .unwrap_or_else(|| format!("repository:{}:{actions}", self.repository));
         let token_err = |token_url: &str, reason: String| RegistryError::Token {
             url: token_url.to_owned(),
             scope: scope.clone(),
@@ -330,6 +447,7 @@ impl Client {
             .get("realm")
             .filter(|r| r.starts_with("https://") || r.starts_with("http://"))
             .ok_or_else(|| RegistryError::Unauthorized {
+                method,
                 url: url.to_owned(),
                 reason: "Bearer challenge without an http(s) realm".to_owned(),
             })?;

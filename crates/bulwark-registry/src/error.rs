@@ -77,8 +77,12 @@ pub enum RegistryError {
     },
 
     /// The registry refused our credentials, or wants credentials we do not have.
-    #[error("GET {url}: authentication failed: {reason}")]
-    Unauthorized { url: String, reason: String },
+    #[error("{method} {url}: authentication failed: {reason}")]
+    Unauthorized {
+        method: &'static str,
+        url: String,
+        reason: String,
+    },
 
     /// The token endpoint named in a `WWW-Authenticate: Bearer` challenge failed.
     #[error("GET {url} (token for {scope}): {reason}")]

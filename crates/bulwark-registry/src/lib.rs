@@ -19,6 +19,9 @@
 //! # Ok::<(), bulwark_registry::RegistryError>(())
 //! ```
 //!
+//! Pushing ([`Pusher`]): blobs (a `HEAD` skips what the registry has, then one monolithic `POST` + `PUT`
+//! upload) and manifests (`PUT`), over the same transport and auth as pulls.
+//!
 //! Auth: anonymous, basic, and the bearer-token challenge flow; credentials come from
 //! [`PullOptions::username`]/[`PullOptions::password`], else from the Docker config file's
 //! `auths` entries. Credential helpers (`credsStore`, `credHelpers`) are not supported.
@@ -36,6 +39,7 @@ mod digest;
 mod error;
 mod manifest;
 mod platform;
+mod push;
 mod reference;
 
 use std::collections::HashSet;
@@ -54,6 +58,7 @@ pub use manifest::{
     Compression, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, MANIFEST_ACCEPT, OCI_INDEX, OCI_MANIFEST,
 };
 pub use platform::Platform;
+pub use push::{PushOptions, PushedBlob, Pusher};
 pub use reference::{DOCKER_HUB, DOCKER_HUB_API, Reference};
 
 use cache::StoreError;
@@ -238,16 +243,12 @@ pub struct PulledLayer {
 /// Blobs already in the cache are not downloaded again; a tag is always resolved against the
 /// registry (tags move), a digest reference whose manifest is cached makes no request for it.
 pub fn pull(reference: &Reference, opts: &PullOptions) -> Result<PulledImage, RegistryError> {
-    let credentials = match (&opts.username, &opts.password) {
-        (Some(u), p) => Some(Credentials {
-            username: u.clone(),
-            password: p.clone().unwrap_or_default(),
-        }),
-        (None, _) => match opts.docker_config.clone().or_else(docker_config_path) {
-            Some(path) => credentials_from_docker_config(&path, &reference.registry)?,
-            None => None,
-        },
-    };
+    let credentials = resolve_credentials(
+        &reference.registry,
+        opts.username.as_deref(),
+        opts.password.as_deref(),
+        opts.docker_config.as_deref(),
+    )?;
     let client = Client::new(
         reference,
         ClientConfig {
@@ -273,6 +274,28 @@ pub fn pull(reference: &Reference, opts: &PullOptions) -> Result<PulledImage, Re
         puller.cache.evict(max, &puller.keep)?;
     }
     Ok(image)
+}
+
+/// Explicit credentials, else the Docker config file's entry for `registry`.
+pub(crate) fn resolve_credentials(
+    registry: &str,
+    username: Option<&str>,
+    password: Option<&str>,
+    docker_config: Option<&std::path::Path>,
+) -> Result<Option<Credentials>, RegistryError> {
+    Ok(match username {
+        Some(u) => Some(Credentials {
+            username: u.to_owned(),
+            password: password.unwrap_or_default().to_owned(),
+        }),
+        None => match docker_config
+            .map(std::path::Path::to_path_buf)
+            .or_else(docker_config_path)
+        {
+            Some(path) => credentials_from_docker_config(&path, registry)?,
+            None => None,
+        },
+    })
 }
 
 struct Puller<'a> {

@@ -21,6 +21,198 @@ pub(crate) enum PolicyCommand {
     Eval(super::verdict::EvalArgs),
     /// Export the vulnerabilities a bundle's valid exceptions accept in an input as an OpenVEX document.
     Vex(super::verdict::VexArgs),
+    /// Fetch a bundle into the local cache and print its digests and cache path: `oci://REGISTRY/REPO:TAG` (or
+    /// `@sha256:…`), `https://…/b.tar.gz#sha256=HEX`, or `git+file://…@REF` / `git+https://…@REF`. With
+    /// --public-key, an OCI or HTTPS bundle must carry a valid signature. `-o DIR` also writes its files there.
+    Pull(PullArgs),
+    /// Push a bundle (a directory or a `.tar.gz`) to a registry as an OCI artifact
+    /// (`application/vnd.bulwark.policy.bundle.v1`), and with --key sign it the way `cosign sign --key` does
+    /// (a `sha256-<digest>.sig` tag holding a simple-signing payload and its signature).
+    Push(PushArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct PullArgs {
+    /// The bundle source.
+    pub(crate) source: String,
+    /// Write the bundle's files into this directory (created; it must be empty if it exists).
+    #[arg(short, long, value_name = "DIR")]
+    pub(crate) output: Option<PathBuf>,
+    /// PEM public key the bundle must be signed with (ECDSA P-256 or Ed25519).
+    #[arg(long, value_name = "FILE", env = "BULWARK_POLICY_PUBLIC_KEY")]
+    pub(crate) public_key: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) registry: PolicyRegistryArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct PushArgs {
+    /// The bundle: a directory or a `.tar.gz`. It must load (`bulwark scan … --policy` would accept it).
+    pub(crate) bundle: PathBuf,
+    /// Where to push: `oci://REGISTRY/REPO:TAG` (or without `oci://`).
+    pub(crate) reference: String,
+    /// Sign with this private key: PEM PKCS#8 (`openssl genpkey -algorithm EC -pkeyopt
+    /// ec_paramgen_curve:P-256`, or `-algorithm ED25519`), or a SEC1 `EC PRIVATE KEY`; unencrypted.
+    #[arg(long, value_name = "PRIVATE.pem")]
+    pub(crate) key: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) registry: PolicyRegistryArgs,
+}
+
+/// How to reach the registry for `policy pull|push`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct PolicyRegistryArgs {
+    /// Use plain HTTP for the registry (loopback registries use it unless --ca-file is given).
+    #[arg(long)]
+    pub(crate) insecure: bool,
+    /// PEM file of CA certificates to trust for the registry.
+    #[arg(long, env = "BULWARK_CA_FILE")]
+    pub(crate) ca_file: Option<PathBuf>,
+    /// Registry user name (otherwise `~/.docker/config.json`, else anonymous).
+    #[arg(long, env = "BULWARK_USERNAME")]
+    pub(crate) username: Option<String>,
+    /// Registry password or token.
+    #[arg(long, env = "BULWARK_PASSWORD", hide_env_values = true)]
+    pub(crate) password: Option<String>,
+    /// Where bundles are cached [default: <cache>/policy].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) cache_dir: Option<PathBuf>,
+}
+
+impl PolicyRegistryArgs {
+    fn load_options(&self) -> bulwark_policy::LoadOptions {
+        let mut o = bulwark_policy::LoadOptions::new(
+            self.cache_dir
+                .clone()
+                .unwrap_or_else(|| bulwark_registry::default_cache_dir().join("policy")),
+        );
+        o.registry.insecure = self.insecure;
+        o.registry.ca_file.clone_from(&self.ca_file);
+        o.registry.username.clone_from(&self.username);
+        o.registry.password.clone_from(&self.password);
+        o
+    }
+}
+
+/// Reads `--policy-public-key` / `--public-key`.
+pub(crate) fn load_public_key(
+    path: Option<&std::path::Path>,
+) -> Result<Option<bulwark_signature::PublicKey>> {
+    path.map(|p| {
+        let pem = std::fs::read_to_string(p)
+            .with_context(|| format!("cannot read the public key {}", p.display()))?;
+        bulwark_signature::PublicKey::from_pem(&pem, &p.display().to_string())
+            .map_err(anyhow::Error::from)
+    })
+    .transpose()
+}
+
+fn pull(a: &PullArgs) -> Result<Outcome> {
+    let mut opts = a.registry.load_options();
+    opts.public_key = load_public_key(a.public_key.as_deref())?;
+    let (bundle, path) = if let Some(remote) = bulwark_policy::remote::Source::parse(&a.source)
+        .with_context(|| format!("cannot pull {}", a.source))?
+    {
+        let f = bulwark_policy::remote::fetch(&remote, &opts)
+            .with_context(|| format!("cannot pull {}", a.source))?;
+        (f.bundle, f.archive)
+    } else if a.source.starts_with("git+") {
+        anyhow::ensure!(
+            a.public_key.is_none(),
+            "--public-key applies to OCI and HTTPS bundles; a git bundle is pinned by its commit"
+        );
+        let b = bulwark_policy::Bundle::load(&a.source, &opts)
+            .with_context(|| format!("cannot pull {}", a.source))?;
+        let commit = b.info.commit.clone().unwrap_or_default();
+        (b, opts.cache_dir.join("git").join(commit))
+    } else {
+        anyhow::bail!(
+            "{}: not a remote bundle (oci://…, https://…#sha256=…, git+file://…, git+https://…)",
+            a.source
+        );
+    };
+    for w in &bundle.warnings {
+        eprintln!("bulwark: policy {}: {w}", a.source);
+    }
+    if let Some(dir) = &a.output {
+        write_files(&path, dir, &opts)?;
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "bundle:   {}", bundle.info.name)?;
+    writeln!(out, "digest:   {}", bundle.info.digest)?;
+    if let Some(c) = &bundle.info.commit {
+        writeln!(out, "commit:   {c}")?;
+    }
+    if let Some(a) = &bundle.info.artifact {
+        writeln!(out, "artifact: {a}")?;
+    }
+    if opts.public_key.is_some() {
+        writeln!(out, "signature: verified")?;
+    }
+    writeln!(out, "cached:   {}", path.display())?;
+    if let Some(dir) = &a.output {
+        writeln!(out, "written:  {}", dir.display())?;
+    }
+    Ok(Outcome::Clean)
+}
+
+/// Writes the bundle files at `from` (a cached `.tar.gz` or a checkout) into `dir`.
+fn write_files(
+    from: &std::path::Path,
+    dir: &std::path::Path,
+    opts: &bulwark_policy::LoadOptions,
+) -> Result<()> {
+    let files = if from.is_dir() {
+        bulwark_policy::files_from_dir(from, &opts.limits)?
+    } else {
+        let bytes = std::fs::read(from).with_context(|| format!("reading {}", from.display()))?;
+        bulwark_policy::files_from_tar_gz(&bytes, "bundle", &opts.limits)?
+    };
+    if dir.exists() {
+        anyhow::ensure!(
+            dir.is_dir() && std::fs::read_dir(dir)?.next().is_none(),
+            "{}: not an empty directory",
+            dir.display()
+        );
+    }
+    for f in files {
+        // Paths were checked by the reader: relative, no `..`.
+        let p = dir.join(&f.path);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        std::fs::write(&p, &f.bytes).with_context(|| format!("writing {}", p.display()))?;
+    }
+    Ok(())
+}
+
+fn push(a: &PushArgs) -> Result<Outcome> {
+    let opts = a.registry.load_options();
+    let key = a
+        .key
+        .as_deref()
+        .map(|p| {
+            let pem = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read the private key {}", p.display()))?;
+            bulwark_signature::PrivateKey::from_pem(&pem, &p.display().to_string())
+                .map_err(anyhow::Error::from)
+        })
+        .transpose()?;
+    let pushed = bulwark_policy::remote::push(&a.bundle, &a.reference, key.as_ref(), &opts)
+        .with_context(|| format!("cannot push {} to {}", a.bundle.display(), a.reference))?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "pushed:    {}@{}",
+        pushed.reference, pushed.manifest_digest
+    )?;
+    writeln!(out, "bundle:    {}", pushed.bundle_digest)?;
+    writeln!(out, "layer:     {}", pushed.layer_digest)?;
+    if let Some(t) = &pushed.signature_tag {
+        writeln!(out, "signature: {t}")?;
+    }
+    Ok(Outcome::Clean)
 }
 
 #[derive(Debug, clap::Args)]
@@ -58,6 +250,8 @@ pub(crate) fn run(cmd: &PolicyCommand) -> Result<Outcome> {
         PolicyCommand::Test(a) => test(a),
         PolicyCommand::Eval(a) => super::verdict::eval(a),
         PolicyCommand::Vex(a) => super::verdict::vex(a),
+        PolicyCommand::Pull(a) => pull(a),
+        PolicyCommand::Push(a) => push(a),
     }
 }
 
@@ -228,9 +422,13 @@ fn bulwark_suite(path: &std::path::Path) -> Result<Vec<Row>> {
     for w in &suite.warnings {
         eprintln!("bulwark: {w}");
     }
-    let mut policy =
-        super::verdict::Policy::load(&suite.bundle, bulwark_policy::Stage::Build, None)
-            .with_context(|| format!("{}: the bundle of suite '{}'", path.display(), suite.name))?;
+    let mut policy = super::verdict::Policy::load(
+        &suite.bundle,
+        bulwark_policy::Stage::Build,
+        None,
+        &super::verdict::TrustFlags::default(),
+    )
+    .with_context(|| format!("{}: the bundle of suite '{}'", path.display(), suite.name))?;
     let mut rows = Vec::new();
     for case in &suite.cases {
         policy.stage = case.stage;

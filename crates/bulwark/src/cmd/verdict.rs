@@ -13,16 +13,34 @@ use crate::Outcome;
 /// `--policy`, `--stage` and `--now`, on every scan command.
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct PolicyFlags {
-    /// Policy bundle: a directory, a `.tar.gz`, or a git repository (`git+file:///path@REF`,
-    /// `git+https://host/repo@REF`). Its verdict goes into the report, and a `fail` exits 1.
+    /// Policy bundle: a directory, a `.tar.gz`, a git repository (`git+file:///path@REF`,
+    /// `git+https://host/repo@REF`), an OCI artifact (`oci://REGISTRY/REPO:TAG` or `@sha256:…`, as `bulwark
+    /// policy push` writes it), or an archive URL pinned by its sha256 (`https://host/b.tar.gz#sha256=HEX`).
+    /// Its verdict goes into the report, and a `fail` exits 1.
     #[arg(long, value_name = "BUNDLE", env = "BULWARK_POLICY")]
     pub(crate) policy: Option<String>,
+    #[command(flatten)]
+    pub(crate) trust: TrustFlags,
     /// The lifecycle stage the policy is evaluated at: build, release, deploy, runtime.
     #[arg(long, value_name = "STAGE", default_value = "build")]
     pub(crate) stage: Stage,
     /// The time exceptions expire against (RFC 3339 or YYYY-MM-DD) [default: $BULWARK_NOW, else now].
     #[arg(long, value_name = "TIME")]
     pub(crate) now: Option<String>,
+}
+
+/// How a remote bundle is trusted: `--policy-public-key`, `--policy-offline-ok`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub(crate) struct TrustFlags {
+    /// PEM public key (ECDSA P-256 or Ed25519) an OCI or HTTPS bundle must be signed with: a cosign-style
+    /// signature tag (`sha256-<digest>.sig`) for OCI, `<URL>.sig` for HTTPS. A bundle that fails is refused.
+    #[arg(long, value_name = "FILE", env = "BULWARK_POLICY_PUBLIC_KEY")]
+    pub(crate) policy_public_key: Option<PathBuf>,
+    /// When the registry or URL of the bundle cannot be reached, use the last good cached copy of that bundle
+    /// (verified again); the verdict says so (`bundle.offline`). A bundle that fails verification is still
+    /// refused.
+    #[arg(long)]
+    pub(crate) policy_offline_ok: bool,
 }
 
 /// A loaded bundle with its engines (every CEL and Rego document compiled once), ready to judge many subjects.
@@ -39,18 +57,31 @@ impl Policy {
         let Some(source) = &flags.policy else {
             return Ok(None);
         };
-        Self::load(source, flags.stage, flags.now.as_deref()).map(Some)
+        Self::load(source, flags.stage, flags.now.as_deref(), &flags.trust).map(Some)
     }
 
-    pub(crate) fn load(source: &str, stage: Stage, now: Option<&str>) -> Result<Self> {
+    pub(crate) fn load(
+        source: &str,
+        stage: Stage,
+        now: Option<&str>,
+        trust: &TrustFlags,
+    ) -> Result<Self> {
         let now = Instant::resolve(now, "BULWARK_NOW")
             .map_err(|e| anyhow::anyhow!("invalid --now: {e}"))?;
-        let opts =
+        let mut opts =
             bulwark_policy::LoadOptions::new(bulwark_registry::default_cache_dir().join("policy"));
+        opts.public_key = super::policy::load_public_key(trust.policy_public_key.as_deref())?;
+        opts.offline_ok = trust.policy_offline_ok;
         let bundle = Bundle::load(source, &opts)
             .with_context(|| format!("cannot load the policy bundle {source}"))?;
         for w in &bundle.warnings {
             eprintln!("bulwark: policy {source}: {w}");
+        }
+        if let Some(off) = &bundle.info.offline {
+            eprintln!(
+                "bulwark: policy {source}: unreachable ({}); using the cached bundle fetched at {} (--policy-offline-ok)",
+                off.reason, off.fetched_at
+            );
         }
         let engines = bulwark_policy_engines::Engines::new(&bundle)
             .with_context(|| format!("cannot compile the policy bundle {source}"))?;
@@ -114,6 +145,8 @@ pub(crate) struct EvalArgs {
     /// The time exceptions expire against (RFC 3339 or YYYY-MM-DD) [default: $BULWARK_NOW, else now].
     #[arg(long, value_name = "TIME")]
     pub(crate) now: Option<String>,
+    #[command(flatten)]
+    pub(crate) trust: TrustFlags,
     /// Output format: `table`, or `json` (an array with one verdict per input, in order).
     #[arg(short, long, value_enum, default_value_t = EvalFormat::Table)]
     pub(crate) format: EvalFormat,
@@ -133,7 +166,7 @@ const MAX_JSON_INPUT: u64 = 512 << 20;
 
 /// `bulwark policy eval`: exit 1 when any verdict is `fail`.
 pub(crate) fn eval(a: &EvalArgs) -> Result<Outcome> {
-    let policy = Policy::load(&a.bundle, a.stage, a.now.as_deref())?;
+    let policy = Policy::load(&a.bundle, a.stage, a.now.as_deref(), &a.trust)?;
     let mut verdicts = Vec::with_capacity(a.inputs.len());
     for input in &a.inputs {
         let v = judge_input(&policy, input)
@@ -244,6 +277,8 @@ pub(crate) struct VexArgs {
     /// exceptions are not exported.
     #[arg(long, value_name = "TIME")]
     pub(crate) now: Option<String>,
+    #[command(flatten)]
+    pub(crate) trust: TrustFlags,
     /// The document's `author`.
     #[arg(long, default_value = "Bulwark policy exceptions")]
     pub(crate) author: String,
@@ -255,7 +290,7 @@ pub(crate) struct VexArgs {
 /// `bulwark policy vex`: the vulnerabilities the bundle's valid exceptions accept in the input, as an OpenVEX
 /// document (`not_affected`, with the exception's justification or reason), for `--vex` and other scanners.
 pub(crate) fn vex(a: &VexArgs) -> Result<Outcome> {
-    let policy = Policy::load(&a.bundle, a.stage, a.now.as_deref())?;
+    let policy = Policy::load(&a.bundle, a.stage, a.now.as_deref(), &a.trust)?;
     let verdict = judge_input(&policy, &a.input)
         .with_context(|| format!("cannot judge {}", a.input.display()))?;
     let Some(doc) = bulwark_policy::vex::export(&policy.bundle, &verdict, &a.author) else {
