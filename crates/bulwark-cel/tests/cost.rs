@@ -69,7 +69,8 @@ fn nested_all_over_a_big_list_stops_on_the_per_expression_budget() {
         },
     );
     assert_cost_exceeded(&e, "per-expression");
-    assert!(took < Duration::from_secs(20), "{took:?}");
+    // Unbounded, this runs for hours; stopped, well under a minute even in a debug build on a loaded machine.
+    assert!(took < Duration::from_secs(50), "{took:?}");
     let Evaluation::Error { field, error } = e else {
         unreachable!()
     };
@@ -92,7 +93,8 @@ fn nested_map_stops_on_the_budget() {
         },
     );
     assert_cost_exceeded(&e, "per-expression");
-    assert!(took < Duration::from_secs(20), "{took:?}");
+    // Unbounded, this runs for hours; stopped, well under a minute even in a debug build on a loaded machine.
+    assert!(took < Duration::from_secs(50), "{took:?}");
 }
 
 #[test]
