@@ -80,7 +80,8 @@ enum Command {
         #[command(subcommand)]
         command: cmd::db::DbCommand,
     },
-    /// Policy as code: run policy test suites (Kyverno, Gatekeeper).
+    /// Policy as code: evaluate bundles (eval), run test suites (Kyverno, Gatekeeper, Bulwark), pull and push
+    /// bundles, export accepted exceptions as OpenVEX.
     Policy {
         #[command(subcommand)]
         command: cmd::policy::PolicyCommand,

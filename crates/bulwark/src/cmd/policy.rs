@@ -1,6 +1,7 @@
-//! `bulwark policy`: policy as code. `policy test` runs other projects' policy test suites: the Kyverno CLI's
-//! `kyverno-test.yaml` (CEL ValidatingPolicies, through bulwark-cel) and Gatekeeper's `suite.yaml` (the
-//! `gator verify` format, through bulwark-rego).
+//! `bulwark policy`: policy as code. `policy test` runs policy test suites: the Kyverno CLI's `kyverno-test.yaml`
+//! (CEL ValidatingPolicies, through bulwark-cel), Gatekeeper's `suite.yaml` (the `gator verify` format, through
+//! bulwark-rego) and Bulwark's `bulwark-test.yaml` (lifecycle bundles); `policy pull|push` move bundles through
+//! registries and caches. `policy eval` and `policy vex` are in `verdict.rs`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -12,9 +13,9 @@ use crate::Outcome;
 
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum PolicyCommand {
-    /// Run every policy test suite under the directories: Kyverno CLI suites (`kyverno-test.yaml`) and
-    /// Gatekeeper suites (`suite.yaml`, as `gator verify` runs them). Exit 0 when every expected result holds,
-    /// 1 otherwise.
+    /// Run every policy test suite under the directories: Kyverno CLI suites (`kyverno-test.yaml`), Gatekeeper
+    /// suites (`suite.yaml`, as `gator verify` runs them) and Bulwark suites (`bulwark-test.yaml`). Exit 0 when
+    /// every expected result holds, 1 otherwise.
     Test(TestArgs),
     /// Judge manifests, Bulwark JSON reports, SBOMs or subject documents against a bundle, with the same
     /// evaluation as `scan … --policy`. Exit 1 when a verdict is `fail`.
