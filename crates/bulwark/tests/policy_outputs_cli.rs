@@ -444,3 +444,98 @@ fn the_k8s_corpus_as_policy_reports_validates() {
     let namespaced = docs.iter().filter(|d| d["namespace"].is_string()).count();
     assert!(namespaced >= 2, "{namespaced} namespaces");
 }
+
+/// `scan k8s --policy` with a ValidatingAdmissionPolicy: the policy's violations go to the PolicyReport of each
+/// violating object's namespace (the Pod with an owner label is not among them), and the stream validates.
+#[test]
+fn scan_k8s_policy_violations_go_to_the_report_of_their_namespace() {
+    let tmp = tempfile::tempdir().unwrap();
+    let manifests = tmp.path().join("app.yaml");
+    std::fs::write(
+        &manifests,
+        "apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop}
+spec:
+  containers: [{name: web, image: nginx:1.27}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: api, namespace: pay, labels: {owner: pay-team}}
+spec:
+  containers: [{name: api, image: nginx:1.27}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: pay}
+spec:
+  containers: [{name: db, image: postgres:16}]
+",
+    )
+    .unwrap();
+    let bundle = tmp.path().join("bundle");
+    std::fs::create_dir(&bundle).unwrap();
+    std::fs::write(
+        bundle.join("vap.yaml"),
+        "apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: owner-label}
+spec:
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [\"\"], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [pods]}
+  validations:
+  - expression: has(object.metadata.labels) && 'owner' in object.metadata.labels
+    message: pods need an owner label
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: owner-label}
+spec: {policyName: owner-label, validationActions: [Deny]}
+",
+    )
+    .unwrap();
+    let path = tmp.path().join("reports.yaml");
+    let o = common::bulwark(&[
+        "scan",
+        "k8s",
+        "-q",
+        "--policy",
+        bundle.to_str().unwrap(),
+        "--stage",
+        "deploy",
+        "-f",
+        "policyreport",
+        "-o",
+        path.to_str().unwrap(),
+        manifests.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let out = validate("policyreport", &path);
+    let docs: Value = serde_json::from_str(out.trim()).unwrap();
+    let mut violating: Vec<(String, String)> = Vec::new();
+    for d in docs.as_array().unwrap() {
+        let ns = d["namespace"].as_str().unwrap_or("").to_string();
+        for r in d["results"].as_array().into_iter().flatten() {
+            if r["rule"] == "owner-label" && r["result"] == "fail" {
+                for res in r["resources"].as_array().unwrap() {
+                    assert_eq!(res["namespace"].as_str().unwrap_or(""), ns, "{d}");
+                    violating.push((ns.clone(), res["name"].as_str().unwrap().to_string()));
+                }
+            }
+        }
+    }
+    violating.sort();
+    assert_eq!(
+        violating,
+        [
+            ("pay".to_string(), "db".to_string()),
+            ("shop".into(), "web".into())
+        ]
+    );
+}
