@@ -250,7 +250,15 @@ impl Engine for ConftestPolicies {
         // The input: the object under review, else the report's JSON document.
         let review = Review::of(subject);
         let (input, resource) = if let Some(r) = &review {
-            (r.object.clone().into_owned(), Some(r.resource.clone()))
+            // Only a Kubernetes object has a `Kind/namespace/name` (a Dockerfile's instruction list has none).
+            let kubernetes = r
+                .object
+                .get("kind")
+                .is_some_and(serde_json::Value::is_string);
+            (
+                r.object.clone().into_owned(),
+                kubernetes.then(|| r.resource.clone()),
+            )
         } else if let Some(report) = subject.report {
             match serde_json::to_value(report) {
                 Ok(v) => (v, None),

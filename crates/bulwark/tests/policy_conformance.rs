@@ -416,3 +416,49 @@ fn policy_vex_exports_the_accepted_vulnerabilities_and_not_the_expired_ones() {
     assert!(!out.exists());
     assert!(String::from_utf8_lossy(&o.stderr).contains("no VEX document written"));
 }
+
+/// Conftest-style Rego over a Dockerfile (conftest's instruction list: `Cmd` in lower case, `FROM`'s words in
+/// `Value`): an unpinned base image is denied, a pinned one passes.
+#[test]
+fn policy_eval_judges_a_dockerfile_with_conftest_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("bundle");
+    std::fs::create_dir(&bundle).unwrap();
+    std::fs::write(
+        bundle.join("dockerfile.rego"),
+        "package main
+
+deny contains msg if {
+  some i
+  input[i].Cmd == \"from\"
+  image := input[i].Value[0]
+  endswith(image, \":latest\")
+  msg := sprintf(\"base image %s is not pinned\", [image])
+}
+",
+    )
+    .unwrap();
+    let b = bundle.to_str().unwrap();
+    let dockerfile = dir.path().join("Dockerfile");
+    std::fs::write(
+        &dockerfile,
+        "FROM alpine:latest AS build\nRUN apk add curl\nUSER 1000\n",
+    )
+    .unwrap();
+    let d = dockerfile.to_str().unwrap();
+    let (code, out) = run(&["policy", "eval", b, d, "-f", "json"]);
+    assert_eq!(code, Some(1));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[0]["subject"]["kind"], "dockerfile");
+    assert_eq!(v[0]["results"][0]["rule"], "main.deny");
+    assert_eq!(v[0]["results"][0]["outcome"], "fail");
+    assert_eq!(
+        v[0]["results"][0]["hits"][0]["message"],
+        "base image alpine:latest is not pinned"
+    );
+    std::fs::write(&dockerfile, "FROM alpine:3.20\nUSER 1000\n").unwrap();
+    let (code, out) = run(&["policy", "eval", b, d, "-f", "json"]);
+    assert_eq!(code, Some(0));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[0]["results"][0]["outcome"], "pass");
+}

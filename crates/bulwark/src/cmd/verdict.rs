@@ -135,8 +135,9 @@ pub(crate) struct EvalArgs {
     pub(crate) bundle: String,
     /// What to judge, each on its own: Kubernetes manifests (YAML or JSON files, or directories of them: judged as
     /// `bulwark scan k8s` judges them, built-in checks included), a Bulwark JSON report (`scan … -f json`), a
-    /// CycloneDX or SPDX JSON SBOM (its packages; no vulnerability matching: scan the SBOM for that), or a subject
-    /// document (`{"report": …, "object": …, "image": …, "signatures": […]}`).
+    /// CycloneDX or SPDX JSON SBOM (its packages; no vulnerability matching: scan the SBOM for that), a Dockerfile
+    /// (`Dockerfile`, `Containerfile`, `*.dockerfile`: for conftest-style Rego, as conftest parses it), or a
+    /// subject document (`{"report": …, "object": …, "image": …, "signatures": […]}`).
     #[arg(required = true)]
     pub(crate) inputs: Vec<PathBuf>,
     /// The lifecycle stage: build, release, deploy, runtime.
@@ -205,22 +206,38 @@ fn is_yaml(p: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
 }
 
+/// A Dockerfile by its name, as conftest recognises one.
+fn is_dockerfile(p: &Path) -> bool {
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    name == "dockerfile"
+        || name == "containerfile"
+        || name.starts_with("dockerfile.")
+        || name.ends_with(".dockerfile")
+}
+
 /// Judges one input, by what it is.
 pub(crate) fn judge_input(policy: &Policy, input: &Path) -> Result<Verdict> {
     if input.is_dir() || is_yaml(input) {
         return super::k8s::judge_manifests(policy, input);
     }
-    let file = std::fs::File::open(input)?;
-    let mut bytes = Vec::new();
-    std::io::Read::read_to_end(
-        &mut std::io::Read::take(file, MAX_JSON_INPUT + 1),
-        &mut bytes,
-    )?;
-    anyhow::ensure!(
-        bytes.len() as u64 <= MAX_JSON_INPUT,
-        "larger than {} MiB",
-        MAX_JSON_INPUT >> 20
-    );
+    if is_dockerfile(input) {
+        // The instruction list conftest hands its Rego (`input[i].Cmd`, `.Value`…): conftest-style policies judge
+        // it; Kubernetes policies do not match it.
+        let name = input.display().to_string();
+        let text = read_bounded_text(input)?;
+        let instructions = bulwark_rego::conftest::dockerfile_input(&name, &text)?;
+        let mut verdict = policy.judge(&Subject::object(&instructions));
+        verdict.subject = bulwark_policy::SubjectInfo {
+            kind: "dockerfile".into(),
+            name,
+            digest: None,
+        };
+        return Ok(verdict);
+    }
+    let bytes = read_bounded(input)?;
     let value: serde_json::Value =
         serde_json::from_slice(&bytes).context("not JSON (manifests must be .yaml or .yml)")?;
     let Some(map) = value.as_object() else {
@@ -307,4 +324,23 @@ pub(crate) fn vex(a: &VexArgs) -> Result<Outcome> {
         Ok(())
     })?;
     Ok(Outcome::Clean)
+}
+
+fn read_bounded(input: &Path) -> Result<Vec<u8>> {
+    let file = std::fs::File::open(input)?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(file, MAX_JSON_INPUT + 1),
+        &mut bytes,
+    )?;
+    anyhow::ensure!(
+        bytes.len() as u64 <= MAX_JSON_INPUT,
+        "larger than {} MiB",
+        MAX_JSON_INPUT >> 20
+    );
+    Ok(bytes)
+}
+
+fn read_bounded_text(input: &Path) -> Result<String> {
+    String::from_utf8(read_bounded(input)?).context("not UTF-8 text")
 }
