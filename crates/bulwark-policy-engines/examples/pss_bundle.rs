@@ -14,24 +14,20 @@ use bulwark_cel::{EvalContext, PolicySet, parse_documents};
 use bulwark_policy::{Bundle, BundleFile, Decision, Stage, Subject, evaluate_with};
 use bulwark_policy_engines::Engines;
 
+/// Every YAML file under `dir`; with `skip_hidden`, none inside a hidden directory (the policies' `.kyverno-test/`).
 fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>, skip_hidden: bool) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
+    let wanted = |p: &Path| {
+        let in_hidden = p
+            .strip_prefix(dir)
+            .ok()
+            .and_then(Path::parent)
+            .is_some_and(|r| {
+                r.components()
+                    .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+            });
+        p.extension().is_some_and(|x| x == "yaml" || x == "yml") && !(skip_hidden && in_hidden)
     };
-    let mut entries: Vec<_> = entries.flatten().collect();
-    entries.sort_by_key(std::fs::DirEntry::path);
-    for e in entries {
-        let p = e.path();
-        let hidden = e.file_name().to_string_lossy().starts_with('.');
-        let Ok(ft) = e.file_type() else { continue };
-        if ft.is_dir() {
-            if !(skip_hidden && hidden) {
-                yaml_files(&p, out, skip_hidden);
-            }
-        } else if ft.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
-            out.push(p);
-        }
-    }
+    out.extend(bulwark_types::files::find(&[dir], &wanted).unwrap_or_default());
 }
 
 fn main() {

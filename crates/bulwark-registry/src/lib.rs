@@ -243,19 +243,15 @@ pub struct PulledLayer {
 /// Blobs already in the cache are not downloaded again; a tag is always resolved against the
 /// registry (tags move), a digest reference whose manifest is cached makes no request for it.
 pub fn pull(reference: &Reference, opts: &PullOptions) -> Result<PulledImage, RegistryError> {
-    let credentials = resolve_credentials(
-        &reference.registry,
-        opts.username.as_deref(),
-        opts.password.as_deref(),
-        opts.docker_config.as_deref(),
-    )?;
-    let client = Client::new(
+    let client = connect(
         reference,
-        ClientConfig {
+        &Access {
             insecure: opts.insecure,
             ca_file: opts.ca_file.as_deref(),
-            credentials,
-            deadline: opts.deadline.map(|d| (Instant::now() + d, d)),
+            username: opts.username.as_deref(),
+            password: opts.password.as_deref(),
+            docker_config: opts.docker_config.as_deref(),
+            deadline: opts.deadline,
         },
     )?;
     let mut puller = Puller {
@@ -276,8 +272,33 @@ pub fn pull(reference: &Reference, opts: &PullOptions) -> Result<PulledImage, Re
     Ok(image)
 }
 
+/// How to reach a registry, as pulls and pushes are both told.
+pub(crate) struct Access<'a> {
+    pub(crate) insecure: bool,
+    pub(crate) ca_file: Option<&'a std::path::Path>,
+    pub(crate) username: Option<&'a str>,
+    pub(crate) password: Option<&'a str>,
+    pub(crate) docker_config: Option<&'a std::path::Path>,
+    pub(crate) deadline: Option<std::time::Duration>,
+}
+
+/// A client for `reference`'s registry: credentials resolved, TLS set up, the deadline started now.
+pub(crate) fn connect(reference: &Reference, a: &Access<'_>) -> Result<Client, RegistryError> {
+    let credentials =
+        resolve_credentials(&reference.registry, a.username, a.password, a.docker_config)?;
+    Client::new(
+        reference,
+        ClientConfig {
+            insecure: a.insecure,
+            ca_file: a.ca_file,
+            credentials,
+            deadline: a.deadline.map(|d| (Instant::now() + d, d)),
+        },
+    )
+}
+
 /// Explicit credentials, else the Docker config file's entry for `registry`.
-pub(crate) fn resolve_credentials(
+fn resolve_credentials(
     registry: &str,
     username: Option<&str>,
     password: Option<&str>,

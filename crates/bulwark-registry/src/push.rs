@@ -3,10 +3,10 @@
 //! "pushing blobs" and "pushing manifests" sections are what is followed.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::client::{Client, ClientConfig};
-use crate::{Digest, Reference, RegistryError, resolve_credentials};
+use crate::client::Client;
+use crate::{Digest, Reference, RegistryError};
 
 /// How to push. `PushOptions::default()` speaks HTTPS (plain HTTP to loopback), with credentials from the
 /// Docker config file when it has some for the registry.
@@ -113,19 +113,15 @@ fn status_err(
 impl Pusher {
     /// Opens `reference`'s repository (its tag or digest is not used here).
     pub fn new(reference: &Reference, opts: &PushOptions) -> Result<Self, RegistryError> {
-        let credentials = resolve_credentials(
-            &reference.registry,
-            opts.username.as_deref(),
-            opts.password.as_deref(),
-            opts.docker_config.as_deref(),
-        )?;
-        let client = Client::new(
+        let client = crate::connect(
             reference,
-            ClientConfig {
+            &crate::Access {
                 insecure: opts.insecure,
                 ca_file: opts.ca_file.as_deref(),
-                credentials,
-                deadline: opts.deadline.map(|d| (Instant::now() + d, d)),
+                username: opts.username.as_deref(),
+                password: opts.password.as_deref(),
+                docker_config: opts.docker_config.as_deref(),
+                deadline: opts.deadline,
             },
         )?;
         Ok(Self { client })
