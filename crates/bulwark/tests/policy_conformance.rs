@@ -462,3 +462,42 @@ deny contains msg if {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v[0]["results"][0]["outcome"], "pass");
 }
+
+/// Hostile or wrong inputs to `policy eval`: a clear error naming the input, exit 2, no panic.
+#[test]
+fn policy_eval_refuses_what_it_cannot_judge_naming_the_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = corpus().join("bundles/vulns");
+    let b = bundle.to_str().unwrap();
+    let cases: [(&str, &[u8], &str); 5] = [
+        ("broken.json", b"{\"report\": ", "not JSON"),
+        ("list.json", b"[1, 2]", "a JSON object was expected"),
+        (
+            "other.json",
+            b"{\"hello\": 1}",
+            "not a Kubernetes manifest, a Bulwark JSON report",
+        ),
+        (
+            "subject.json",
+            b"{\"report\": {\"schemaVersion\": \"x\"}}",
+            "not a valid subject document",
+        ),
+        ("Dockerfile", b"\xff\xfe\x00FROM", "not UTF-8"),
+    ];
+    for (name, bytes, message) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let o = common::bulwark(&["policy", "eval", b, path.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{name}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(&format!("cannot judge {}", path.display())),
+            "{name}: {err}"
+        );
+        assert!(err.contains(message), "{name}: {err}");
+        assert!(!err.contains("panicked"), "{name}: {err}");
+    }
+    let o = common::bulwark(&["policy", "eval", b, "/nonexistent/report.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent/report.json"));
+}
