@@ -1,0 +1,8 @@
+//! Signing and verification for the release stage (issue #13), compatible with cosign and Sigstore.
+//!
+//! - [`dsse`]: DSSE envelopes (the pre-authentication encoding, signing and verification).
+//!
+//! Keys (PEM public keys, PKCS#8 and cosign's encrypted private keys) live in `bulwark-signature`, which the
+//! vulnerability DB and policy bundles share.
+
+pub mod dsse;
