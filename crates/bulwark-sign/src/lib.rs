@@ -1,8 +1,10 @@
 //! Signing and verification for the release stage (issue #13), compatible with cosign and Sigstore.
 //!
 //! - [`dsse`]: DSSE envelopes (the pre-authentication encoding, signing and verification).
+//! - [`cache`]: the per-digest verification cache (TTL, negative TTL, bounded) for the admission webhook.
 //!
 //! Keys (PEM public keys, PKCS#8 and cosign's encrypted private keys) live in `bulwark-signature`, which the
 //! vulnerability DB and policy bundles share.
 
+pub mod cache;
 pub mod dsse;
