@@ -24,7 +24,7 @@ pub struct CacheConfig {
 impl Default for CacheConfig {
     fn default() -> Self {
         Self {
-            ttl: Duration::from_secs(300),
+            ttl: Duration::from_mins(5),
             negative_ttl: Duration::from_secs(30),
             capacity: 10_000,
         }
@@ -182,7 +182,7 @@ mod tests {
 
     fn cache(capacity: usize) -> VerdictCache<u32> {
         VerdictCache::new(CacheConfig {
-            ttl: Duration::from_secs(60),
+            ttl: Duration::from_mins(1),
             negative_ttl: Duration::from_secs(5),
             capacity,
         })
@@ -199,7 +199,7 @@ mod tests {
         let t6 = t0 + Duration::from_secs(6);
         assert_eq!(c.get_at("good", t6), Cached::Verified(1));
         assert_eq!(c.get_at("bad", t6), Cached::Miss);
-        assert_eq!(c.get_at("good", t0 + Duration::from_secs(60)), Cached::Miss);
+        assert_eq!(c.get_at("good", t0 + Duration::from_mins(1)), Cached::Miss);
         assert_eq!(c.get_at("other", t0), Cached::Miss);
     }
 
