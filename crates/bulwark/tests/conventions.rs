@@ -307,7 +307,7 @@ fn help_names_the_variable_and_hides_secret_values() {
         dir.path(),
         &["scan", "image", "--help"],
         &[
-            ("BULWARK_PASSWORD", "hunter2-secret"),
+            ("BULWARK_REGISTRY_PASSWORD", "hunter2-secret"),
             ("BULWARK_CACHE_DIR", "/srv/blobs"),
         ],
     );
@@ -317,7 +317,7 @@ fn help_names_the_variable_and_hides_secret_values() {
         help.contains("[env: BULWARK_CACHE_DIR=/srv/blobs]"),
         "{help}"
     );
-    assert!(help.contains("[env: BULWARK_PASSWORD]"), "{help}");
+    assert!(help.contains("[env: BULWARK_REGISTRY_PASSWORD]"), "{help}");
     assert!(!help.contains("hunter2"), "{help}");
 }
 
@@ -483,7 +483,7 @@ fn debug_says_where_each_value_came_from_and_masks_passwords() {
     let out = run_in(
         dir.path(),
         &["-v", "scan", "image", &img, "--no-vulns", "-f", "json"],
-        &[("BULWARK_PASSWORD", "hunter2-secret")],
+        &[("BULWARK_REGISTRY_PASSWORD", "hunter2-secret")],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let err = stderr(&out);
@@ -492,7 +492,7 @@ fn debug_says_where_each_value_came_from_and_masks_passwords() {
         "{err}"
     );
     assert!(
-        err.contains("--password = ***** (from environment BULWARK_PASSWORD)"),
+        err.contains("--password = ***** (from environment BULWARK_REGISTRY_PASSWORD)"),
         "{err}"
     );
     assert!(
@@ -734,7 +734,7 @@ fn password_stdin_logs_in_to_a_real_registry() {
                 &image,
             ])
             .current_dir(dir.path())
-            .env_remove("BULWARK_PASSWORD")
+            .env_remove("BULWARK_REGISTRY_PASSWORD")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -61,11 +61,11 @@ pub(crate) struct RegistryArgs {
     #[arg(long, env = "BULWARK_CA_FILE")]
     pub(crate) ca_file: Option<PathBuf>,
     /// Registry user name (otherwise `~/.docker/config.json`, else anonymous).
-    #[arg(long, env = "BULWARK_USERNAME")]
+    #[arg(long, env = "BULWARK_REGISTRY_USERNAME")]
     pub(crate) username: Option<String>,
     /// Registry password or token (prefer --password-stdin: a value on the command line is visible to other
     /// users in the process list).
-    #[arg(long, env = "BULWARK_PASSWORD", hide_env_values = true)]
+    #[arg(long, env = "BULWARK_REGISTRY_PASSWORD", hide_env_values = true)]
     pub(crate) password: Option<String>,
     /// Read the registry password from stdin (`echo "$TOKEN" | bulwark … --username u --password-stdin`), as
     /// `docker login --password-stdin` does; one trailing newline is removed.

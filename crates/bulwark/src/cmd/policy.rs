@@ -70,10 +70,10 @@ pub(crate) struct PolicyRegistryArgs {
     #[arg(long, env = "BULWARK_CA_FILE")]
     pub(crate) ca_file: Option<PathBuf>,
     /// Registry user name (otherwise `~/.docker/config.json`, else anonymous).
-    #[arg(long, env = "BULWARK_USERNAME")]
+    #[arg(long, env = "BULWARK_REGISTRY_USERNAME")]
     pub(crate) username: Option<String>,
     /// Registry password or token.
-    #[arg(long, env = "BULWARK_PASSWORD", hide_env_values = true)]
+    #[arg(long, env = "BULWARK_REGISTRY_PASSWORD", hide_env_values = true)]
     pub(crate) password: Option<String>,
     /// Where bundles are cached [default: <cache>/policy].
     #[arg(long, value_name = "DIR")]
