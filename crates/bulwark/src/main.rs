@@ -86,6 +86,9 @@ enum Command {
         #[command(subcommand)]
         command: cmd::policy::PolicyCommand,
     },
+    /// Run the admission webhook over HTTPS: every Pod and pod controller is judged by a policy bundle, with
+    /// the verdict `bulwark policy eval` gives.
+    Serve(cmd::serve::ServeArgs),
     /// Print the documentation of a rule (`bulwark rule BW-K8S-0001`); `bulwark rule all` lists them.
     Rule(cmd::rule::RuleArgs),
     /// Print the version, the commit it was built from, and the vulnerability DB's age and sources.
@@ -239,6 +242,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         } => cmd::image::scan_sbom(&args),
         Command::Db { command } => cmd::db::run(&command),
         Command::Policy { command } => cmd::policy::run(&command),
+        Command::Serve(args) => cmd::serve::serve(&args),
         Command::Rule(args) => cmd::rule::rule(&args),
         Command::Version(args) => cmd::version::version(&args),
         Command::Man { dir } => write_man_pages(&dir),

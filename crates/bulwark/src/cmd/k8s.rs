@@ -76,7 +76,7 @@ pub(crate) struct K8sArgs {
 
 pub(crate) fn scan(args: &K8sArgs) -> anyhow::Result<Outcome> {
     let policy = super::verdict::Policy::from_flags(&args.policy)?;
-    Ok(run(args, policy.as_ref(), false)?.0)
+    Ok(run(args, Vec::new(), policy.as_ref(), false)?.0)
 }
 
 /// The verdict `bulwark scan k8s PATH --policy …` gives, with the scan's defaults (`bulwark policy eval`).
@@ -84,28 +84,50 @@ pub(crate) fn judge_manifests(
     policy: &super::verdict::Policy,
     path: &std::path::Path,
 ) -> anyhow::Result<bulwark_policy::Verdict> {
+    judge_inputs(policy, vec![Input::Path(path.to_path_buf())])
+}
+
+/// The same verdict for manifests in memory (`name` stands for the file in locations): the admission webhook
+/// judges the object of each request through it, so its verdict is `policy eval`'s.
+pub(crate) fn judge_bytes(
+    policy: &super::verdict::Policy,
+    name: &str,
+    data: Vec<u8>,
+) -> anyhow::Result<bulwark_policy::Verdict> {
+    judge_inputs(
+        policy,
+        vec![Input::Bytes {
+            name: name.to_owned(),
+            data,
+        }],
+    )
+}
+
+fn judge_inputs(
+    policy: &super::verdict::Policy,
+    inputs: Vec<Input>,
+) -> anyhow::Result<bulwark_policy::Verdict> {
     #[derive(clap::Parser)]
     struct Defaults {
         #[command(flatten)]
         args: K8sArgs,
     }
-    let mut d = <Defaults as clap::Parser>::try_parse_from([
-        std::ffi::OsStr::new("k8s"),
-        path.as_os_str(),
-    ])?;
+    let mut d = <Defaults as clap::Parser>::try_parse_from(["k8s", "-"])?;
+    d.args.paths.clear();
     // Only lifecycle rules read the built-in checks' findings: without any, the checks are not run (the verdict
     // is the same, and an admission-style bundle is judged at the speed of its own engines).
     if policy.bundle.policy_sets.iter().all(|s| s.rules.is_empty()) {
         d.args.rules = vec!["secrets".into()];
         d.args.secrets.skip_secrets = true;
     }
-    let (_, verdict) = run(&d.args, Some(policy), true)?;
+    let (_, verdict) = run(&d.args, inputs, Some(policy), true)?;
     verdict.context("no verdict")
 }
 
 /// The scan; with `only_verdict`, stops after judging, before writing anything.
 fn run(
     args: &K8sArgs,
+    extra: Vec<Input>,
     policy: Option<&super::verdict::Policy>,
     only_verdict: bool,
 ) -> anyhow::Result<(Outcome, Option<bulwark_policy::Verdict>)> {
@@ -136,6 +158,15 @@ fn run(
         None => None,
     };
     let mut inputs: Vec<Input> = args.paths.iter().map(|p| Input::Path(p.clone())).collect();
+    let extra_names: Vec<String> = extra
+        .iter()
+        .filter_map(|i| match i {
+            Input::Path(p) => Some(p.display().to_string()),
+            Input::Bytes { name, .. } => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    inputs.extend(extra);
     inputs.extend(args.helm_chart.iter().map(|d| Input::HelmChart {
         dir: d.clone(),
         set: args.set.clone(),
@@ -194,6 +225,7 @@ fn run(
         .paths
         .iter()
         .map(|p| p.display().to_string())
+        .chain(extra_names)
         .chain(args.helm_chart.iter().map(|p| p.display().to_string()))
         .collect::<Vec<_>>()
         .join(" ");

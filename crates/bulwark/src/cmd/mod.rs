@@ -10,6 +10,7 @@ pub(crate) mod malware;
 pub(crate) mod policy;
 pub(crate) mod rule;
 pub(crate) mod secrets;
+pub(crate) mod serve;
 pub(crate) mod verdict;
 pub(crate) mod version;
 pub(crate) mod vulns;

@@ -1,0 +1,244 @@
+//! The `AdmissionReview` wire format (`admission.k8s.io/v1`, and `v1beta1`, which has the same shape): the
+//! request the API server posts and the response it expects. Unknown fields are ignored, as the API server adds
+//! fields over time; a review without `request.uid` cannot be answered and is an HTTP 400.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Group, version and kind (`request.kind`, `request.requestKind`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct GroupVersionKind {
+    #[serde(default)]
+    pub group: String,
+    #[serde(default)]
+    pub version: String,
+    #[serde(default)]
+    pub kind: String,
+}
+
+/// Group, version and resource (`request.resource`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct GroupVersionResource {
+    #[serde(default)]
+    pub group: String,
+    #[serde(default)]
+    pub version: String,
+    #[serde(default)]
+    pub resource: String,
+}
+
+/// `request` of an `AdmissionReview`: what the webhook judges.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Request {
+    #[serde(default)]
+    pub uid: String,
+    #[serde(default)]
+    pub kind: GroupVersionKind,
+    #[serde(default)]
+    pub resource: GroupVersionResource,
+    #[serde(default)]
+    pub sub_resource: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// CREATE, UPDATE, DELETE or CONNECT.
+    #[serde(default)]
+    pub operation: String,
+    #[serde(default)]
+    pub user_info: Value,
+    /// The object as it will be stored (null for DELETE).
+    #[serde(default)]
+    pub object: Value,
+    #[serde(default)]
+    pub old_object: Value,
+    #[serde(default)]
+    pub dry_run: Option<bool>,
+}
+
+impl Request {
+    /// `namespace/name` (or the object's `metadata.name`/`generateName` when the request has no name yet).
+    #[must_use]
+    pub fn display_name(&self) -> String {
+        let meta = self.object.get("metadata");
+        let name = self
+            .name
+            .clone()
+            .filter(|n| !n.is_empty())
+            .or_else(|| {
+                meta.and_then(|m| m.get("name"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })
+            .or_else(|| {
+                meta.and_then(|m| m.get("generateName"))
+                    .and_then(Value::as_str)
+                    .map(|g| format!("{g}*"))
+            })
+            .unwrap_or_default();
+        match self.namespace.as_deref() {
+            Some(ns) if !ns.is_empty() => format!("{ns}/{name}"),
+            _ => name,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Review {
+    #[serde(default)]
+    api_version: String,
+    #[serde(default)]
+    kind: String,
+    request: Option<Request>,
+}
+
+/// A review that cannot be answered (HTTP 400).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReviewError {
+    #[error("the body is not an AdmissionReview: {0}")]
+    Json(String),
+    #[error("kind is {0:?}, expected AdmissionReview")]
+    Kind(String),
+    #[error("apiVersion is {0:?}, expected admission.k8s.io/v1 or admission.k8s.io/v1beta1")]
+    Version(String),
+    #[error("the AdmissionReview has no request")]
+    NoRequest,
+    #[error("the AdmissionReview request has no uid")]
+    NoUid,
+}
+
+/// Parses a posted review; returns its `apiVersion` (echoed in the response) and the request.
+pub fn parse(body: &[u8]) -> Result<(String, Request), ReviewError> {
+    let review: Review =
+        serde_json::from_slice(body).map_err(|e| ReviewError::Json(e.to_string()))?;
+    if review.kind != "AdmissionReview" {
+        return Err(ReviewError::Kind(review.kind));
+    }
+    if !matches!(
+        review.api_version.as_str(),
+        "admission.k8s.io/v1" | "admission.k8s.io/v1beta1"
+    ) {
+        return Err(ReviewError::Version(review.api_version));
+    }
+    let request = review.request.ok_or(ReviewError::NoRequest)?;
+    if request.uid.is_empty() {
+        return Err(ReviewError::NoUid);
+    }
+    Ok((review.api_version, request))
+}
+
+/// The webhook's answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Response {
+    pub allowed: bool,
+    /// Shown by kubectl after "admission webhook … denied the request:".
+    pub message: Option<String>,
+    /// Shown by kubectl as `Warning: …` lines.
+    pub warnings: Vec<String>,
+    /// A JSONPatch (mutating webhooks).
+    pub patch: Option<Value>,
+    /// `auditAnnotations`: recorded by the API server in its audit log (keys `bulwark.dev/…`).
+    pub audit_annotations: std::collections::BTreeMap<String, String>,
+}
+
+/// The response document for `uid`, in the request's `api_version`.
+#[must_use]
+pub fn respond(api_version: &str, uid: &str, r: &Response) -> Value {
+    let mut response = serde_json::json!({ "uid": uid, "allowed": r.allowed });
+    if !r.allowed {
+        response["status"] = serde_json::json!({
+            "code": 403,
+            "reason": "Forbidden",
+            "message": r.message.clone().unwrap_or_else(|| "denied by bulwark".into()),
+        });
+    } else if let Some(m) = &r.message {
+        response["status"] = serde_json::json!({ "code": 200, "message": m });
+    }
+    if !r.warnings.is_empty() {
+        response["warnings"] = serde_json::json!(r.warnings);
+    }
+    if !r.audit_annotations.is_empty() {
+        response["auditAnnotations"] = serde_json::json!(r.audit_annotations);
+    }
+    if let Some(p) = &r.patch {
+        use base64::Engine as _;
+        let bytes = serde_json::to_vec(p).unwrap_or_default();
+        response["patchType"] = "JSONPatch".into();
+        response["patch"] = base64::engine::general_purpose::STANDARD
+            .encode(bytes)
+            .into();
+    }
+    serde_json::json!({
+        "apiVersion": api_version,
+        "kind": "AdmissionReview",
+        "response": response,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_review_and_refuses_unanswerable_ones() {
+        let body = br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"705ab4f5-6393-11e8-b7cc-42010a800002","kind":{"group":"","version":"v1","kind":"Pod"},"resource":{"group":"","version":"v1","resource":"pods"},"namespace":"team-a","operation":"CREATE","object":{"metadata":{"generateName":"web-"}},"dryRun":false,"newField":1}}"#;
+        let (v, r) = parse(body).unwrap();
+        assert_eq!(v, "admission.k8s.io/v1");
+        assert_eq!(r.kind.kind, "Pod");
+        assert_eq!(r.display_name(), "team-a/web-*");
+        assert_eq!(
+            parse(br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"kind":{}}}"#),
+            Err(ReviewError::NoUid)
+        );
+        assert_eq!(
+            parse(br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}"#),
+            Err(ReviewError::NoRequest)
+        );
+        assert!(matches!(parse(b"{"), Err(ReviewError::Json(_))));
+        assert!(matches!(
+            parse(br#"{"apiVersion":"v1","kind":"AdmissionReview","request":{"uid":"1"}}"#),
+            Err(ReviewError::Version(_))
+        ));
+        // Nesting deeper than serde_json's recursion limit is an error, not a stack overflow.
+        let deep = format!(
+            r#"{{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{{"uid":"1","object":{}1{}}}}}"#,
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        assert!(matches!(parse(deep.as_bytes()), Err(ReviewError::Json(_))));
+    }
+
+    #[test]
+    fn responses_have_the_shape_the_api_server_reads() {
+        let deny = respond(
+            "admission.k8s.io/v1",
+            "u1",
+            &Response {
+                allowed: false,
+                message: Some("no".into()),
+                warnings: vec!["w".into()],
+                ..Response::default()
+            },
+        );
+        assert_eq!(deny["response"]["uid"], "u1");
+        assert_eq!(deny["response"]["allowed"], false);
+        assert_eq!(deny["response"]["status"]["code"], 403);
+        assert_eq!(deny["response"]["warnings"][0], "w");
+        let patch = respond(
+            "admission.k8s.io/v1beta1",
+            "u2",
+            &Response {
+                allowed: true,
+                patch: Some(
+                    serde_json::json!([{"op":"replace","path":"/spec/containers/0/image","value":"a@sha256:00"}]),
+                ),
+                ..Response::default()
+            },
+        );
+        assert_eq!(patch["apiVersion"], "admission.k8s.io/v1beta1");
+        assert_eq!(patch["response"]["patchType"], "JSONPatch");
+        assert!(patch["response"].get("status").is_none());
+    }
+}

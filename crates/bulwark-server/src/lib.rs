@@ -1,0 +1,479 @@
+//! `bulwark serve`: the admission webhook (issue #14). This is the only crate with async code: tokio and hyper
+//! serve HTTPS, and every decision runs on tokio's blocking pool through [`Judge`], which the binary implements
+//! with the same policy function the CLI uses. The scanning crates stay synchronous.
+//!
+//! - [`admission`]: the `AdmissionReview` wire format;
+//! - [`tls`]: certificate loading, reloading when the files change, and `--generate-certs`;
+//! - [`metrics`]: Prometheus counters and the latency histogram.
+//!
+//! Routes: `POST /validate` (admission), `GET /healthz`, `GET /readyz`, `GET /metrics`.
+//!
+//! Failure behaviour: a decision that takes longer than [`Config::deadline`] (below the API server's webhook
+//! timeout) is answered by [`Config::on_timeout`] (deny by default: fail closed); requests for exempt namespaces
+//! are allowed before anything else runs, so the server can never block its own recovery or `kube-system`'s. A
+//! body larger than [`Config::max_body_bytes`] is HTTP 413; a body that is not an answerable review is HTTP 400.
+
+pub mod admission;
+pub mod metrics;
+pub mod tls;
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Method, Request as HttpRequest, Response as HttpResponse, StatusCode};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use serde_json::json;
+
+pub use admission::{Request, Response};
+pub use metrics::{Metrics, Outcome};
+pub use tls::TlsFiles;
+
+/// What the server does when no decision arrives within the deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureAction {
+    Deny,
+    Allow,
+}
+
+/// The server's settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub tls: TlsFiles,
+    /// Time allowed for one decision; keep it below the webhook's `timeoutSeconds` (default 8 s of 10 s).
+    pub deadline: Duration,
+    pub on_timeout: FailureAction,
+    /// Namespaces whose requests are allowed without judging.
+    pub exempt_namespaces: Vec<String>,
+    /// Largest accepted request body (an object of etcd's 1.5 MiB limit, twice for UPDATE, as JSON).
+    pub max_body_bytes: usize,
+    /// How often the certificate files are checked for changes.
+    pub reload_every: Duration,
+    /// How long a shutdown waits for requests in flight.
+    pub drain: Duration,
+}
+
+impl Config {
+    #[must_use]
+    pub fn new(listen: SocketAddr, tls: TlsFiles) -> Self {
+        Self {
+            listen,
+            tls,
+            deadline: Duration::from_secs(8),
+            on_timeout: FailureAction::Deny,
+            exempt_namespaces: vec!["kube-system".into(), "kube-public".into()],
+            max_body_bytes: 8 << 20,
+            reload_every: Duration::from_secs(10),
+            drain: Duration::from_secs(25),
+        }
+    }
+}
+
+/// A decision with what the audit log records about it.
+#[derive(Debug, Clone, Default)]
+pub struct Judgement {
+    pub response: Response,
+    /// The bundle that decided (`name@version`), for the audit line.
+    pub policy: String,
+    /// The rules that decided, for the audit line.
+    pub reasons: Vec<String>,
+}
+
+/// The policy decision for one request. Called on tokio's blocking pool: it may block, and it must not panic
+/// (a panic is answered as a denial).
+pub trait Judge: Send + Sync + 'static {
+    fn judge(&self, request: &Request) -> Judgement;
+}
+
+/// A server that could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+struct State {
+    config: Config,
+    judge: Arc<dyn Judge>,
+    metrics: Metrics,
+    ready: AtomicBool,
+}
+
+/// Writes one JSON log line to stderr.
+pub fn log(mut fields: serde_json::Value) {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    if let Some(map) = fields.as_object_mut() {
+        map.insert(
+            "time".into(),
+            bulwark_types::time::rfc3339(i64::try_from(secs).unwrap_or(0)).into(),
+        );
+    }
+    eprintln!("{fields}");
+}
+
+/// Runs the server until SIGTERM or SIGINT, then drains: the blocking entry point for the binary.
+pub fn run(config: Config, judge: Arc<dyn Judge>) -> Result<(), ServerError> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(ServerError::Runtime)?;
+    rt.block_on(serve(config, judge, shutdown_signal()))
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            std::future::pending::<()>().await;
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {},
+            _ = int.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Serves until `shutdown` completes, then stops accepting and waits up to [`Config::drain`] for requests in
+/// flight. Logs `{"event":"listening","address":…}` once bound (port 0 picks a free port).
+pub async fn serve(
+    config: Config,
+    judge: Arc<dyn Judge>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServerError> {
+    let resolver = Arc::new(tls::Reloading::new(config.tls.clone())?);
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls::server_config(resolver.clone())));
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| ServerError::Listen {
+            addr: config.listen,
+            source,
+        })?;
+    let local = listener.local_addr().unwrap_or(config.listen);
+    let state = Arc::new(State {
+        config,
+        judge,
+        metrics: Metrics::default(),
+        ready: AtomicBool::new(true),
+    });
+    log(json!({"level": "info", "event": "listening", "address": local.to_string()}));
+
+    let reload = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(state.config.reload_every);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let r = resolver.clone();
+                match tokio::task::spawn_blocking(move || r.reload_if_changed()).await {
+                    Ok(Ok(true)) => {
+                        state.metrics.tls_reload(true);
+                        log(json!({"level": "info", "event": "tls-reloaded"}));
+                    }
+                    Ok(Err(e)) => {
+                        state.metrics.tls_reload(false);
+                        log(
+                            json!({"level": "error", "event": "tls-reload-failed", "error": e.to_string()}),
+                        );
+                    }
+                    _ => {}
+                }
+            }
+        })
+    };
+
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(10))
+        .max_buf_size(256 << 10);
+    builder.http2().max_header_list_size(64 << 10);
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((tcp, peer)) = accepted else { continue };
+                let acceptor = acceptor.clone();
+                let state = state.clone();
+                let builder = builder.clone();
+                let watcher = graceful.watcher();
+                tokio::spawn(async move {
+                    let tls = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
+                        Ok(Ok(tls)) => tls,
+                        Ok(Err(e)) => {
+                            log(json!({"level": "debug", "event": "tls-handshake-failed", "peer": peer.to_string(), "error": e.to_string()}));
+                            return;
+                        }
+                        Err(_) => return,
+                    };
+                    let service = hyper::service::service_fn(move |req| {
+                        let state = state.clone();
+                        async move { Ok::<_, Infallible>(route(&state, req).await) }
+                    });
+                    let conn = builder.serve_connection(TokioIo::new(tls), service);
+                    let _ = watcher.watch(conn.into_owned()).await;
+                });
+            }
+            () = &mut shutdown => break,
+        }
+    }
+    state.ready.store(false, Ordering::SeqCst);
+    drop(listener);
+    log(json!({"level": "info", "event": "draining"}));
+    let drained = tokio::time::timeout(state.config.drain, graceful.shutdown())
+        .await
+        .is_ok();
+    reload.abort();
+    log(json!({"level": "info", "event": "stopped", "drained": drained}));
+    Ok(())
+}
+
+enum BodyError {
+    TooLarge,
+    Read(hyper::Error),
+}
+
+/// Reads the body up to `limit` bytes. A larger body is read on and discarded up to 4 × `limit` before the
+/// 413 is sent, so that HTTP/2 and HTTP/1.1 clients see the status rather than a reset stream; past that the
+/// connection is dropped.
+async fn read_body(mut body: Incoming, limit: usize) -> Result<Bytes, BodyError> {
+    let mut buf: Vec<u8> = Vec::new();
+    let mut seen: usize = 0;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(BodyError::Read)?;
+        if let Ok(data) = frame.into_data() {
+            seen = seen.saturating_add(data.len());
+            if seen <= limit {
+                buf.extend_from_slice(&data);
+            } else if seen > limit.saturating_mul(4) {
+                return Err(BodyError::TooLarge);
+            }
+        }
+    }
+    if seen > limit {
+        return Err(BodyError::TooLarge);
+    }
+    Ok(Bytes::from(buf))
+}
+
+fn text(status: StatusCode, body: impl Into<Bytes>) -> HttpResponse<Full<Bytes>> {
+    let mut r = HttpResponse::new(Full::new(body.into()));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+async fn route(state: &Arc<State>, req: HttpRequest<Incoming>) -> HttpResponse<Full<Bytes>> {
+    match (req.method(), req.uri().path()) {
+        (&Method::GET, "/healthz") => text(StatusCode::OK, "ok\n"),
+        (&Method::GET, "/readyz") => {
+            if state.ready.load(Ordering::SeqCst) {
+                text(StatusCode::OK, "ok\n")
+            } else {
+                text(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n")
+            }
+        }
+        (&Method::GET, "/metrics") => {
+            let mut r = text(StatusCode::OK, state.metrics.render());
+            r.headers_mut().insert(
+                hyper::header::CONTENT_TYPE,
+                hyper::header::HeaderValue::from_static("text/plain; version=0.0.4"),
+            );
+            r
+        }
+        (&Method::POST, "/validate") => validate(state, req).await,
+        (_, "/validate" | "/healthz" | "/readyz" | "/metrics") => {
+            text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n")
+        }
+        _ => text(StatusCode::NOT_FOUND, "not found\n"),
+    }
+}
+
+fn rejected(
+    state: &State,
+    started: Instant,
+    status: StatusCode,
+    reason: &str,
+) -> HttpResponse<Full<Bytes>> {
+    state
+        .metrics
+        .record(Outcome::Rejected, started.elapsed(), 0);
+    log(
+        json!({"level": "warn", "event": "admission-rejected", "status": status.as_u16(), "reason": reason}),
+    );
+    text(status, format!("{reason}\n"))
+}
+
+async fn validate(state: &Arc<State>, req: HttpRequest<Incoming>) -> HttpResponse<Full<Bytes>> {
+    let started = Instant::now();
+    let limit = state.config.max_body_bytes;
+    let body = match tokio::time::timeout(state.config.deadline, read_body(req.into_body(), limit))
+        .await
+    {
+        Ok(Ok(b)) => b,
+        Ok(Err(BodyError::TooLarge)) => {
+            return rejected(
+                state,
+                started,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("request body larger than {limit} bytes"),
+            );
+        }
+        Ok(Err(BodyError::Read(e))) => {
+            return rejected(
+                state,
+                started,
+                StatusCode::BAD_REQUEST,
+                &format!("cannot read the request body: {e}"),
+            );
+        }
+        Err(_) => {
+            return rejected(
+                state,
+                started,
+                StatusCode::REQUEST_TIMEOUT,
+                "the request body did not arrive within the deadline",
+            );
+        }
+    };
+    // Parsing a multi-megabyte object is CPU work: it runs on the blocking pool, as the decision does.
+    let parsed = tokio::task::spawn_blocking(move || admission::parse(&body)).await;
+    let (api_version, request) = match parsed {
+        Ok(Ok(p)) => p,
+        Ok(Err(e)) => return rejected(state, started, StatusCode::BAD_REQUEST, &e.to_string()),
+        Err(_) => {
+            return rejected(
+                state,
+                started,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error while reading the review",
+            );
+        }
+    };
+    let request = Arc::new(request);
+    let exempt = request
+        .namespace
+        .as_deref()
+        .is_some_and(|ns| state.config.exempt_namespaces.iter().any(|e| e == ns));
+    let (outcome, judgement) = if exempt {
+        let j = Judgement {
+            response: Response {
+                allowed: true,
+                ..Response::default()
+            },
+            policy: String::new(),
+            reasons: vec!["exempt namespace".into()],
+        };
+        (Outcome::Exempt, j)
+    } else {
+        let remaining = state.config.deadline.saturating_sub(started.elapsed());
+        let (st, rq) = (state.clone(), request.clone());
+        let work = tokio::task::spawn_blocking(move || st.judge.judge(&rq));
+        match tokio::time::timeout(remaining, work).await {
+            Ok(Ok(j)) => {
+                let o = if j.response.allowed {
+                    Outcome::Allowed
+                } else {
+                    Outcome::Denied
+                };
+                (o, j)
+            }
+            // A judge that panicked: fail closed.
+            Ok(Err(_)) => (
+                Outcome::Denied,
+                Judgement {
+                    response: Response {
+                        allowed: false,
+                        message: Some("bulwark: internal error while judging the request".into()),
+                        ..Response::default()
+                    },
+                    policy: String::new(),
+                    reasons: vec!["internal error".into()],
+                },
+            ),
+            Err(_) => (Outcome::Timeout, timeout_judgement(&state.config)),
+        }
+    };
+    let elapsed = started.elapsed();
+    state
+        .metrics
+        .record(outcome, elapsed, judgement.response.warnings.len());
+    log(json!({
+        "level": "info",
+        "event": "admission",
+        "uid": request.uid,
+        "kind": request.kind.kind,
+        "object": request.display_name(),
+        "operation": request.operation,
+        "dryRun": request.dry_run.unwrap_or(false),
+        "allowed": judgement.response.allowed,
+        "outcome": outcome.as_str(),
+        "policy": judgement.policy,
+        "reasons": judgement.reasons,
+        "warnings": judgement.response.warnings.len(),
+        "latencyMs": elapsed.as_secs_f64() * 1000.0,
+    }));
+    let doc = admission::respond(&api_version, &request.uid, &judgement.response);
+    let mut r = HttpResponse::new(Full::new(Bytes::from(doc.to_string())));
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+/// The configured answer when no decision arrived within the deadline.
+fn timeout_judgement(config: &Config) -> Judgement {
+    let ms = config.deadline.as_millis();
+    let (allowed, action) = match config.on_timeout {
+        FailureAction::Deny => (false, "denied"),
+        FailureAction::Allow => (true, "allowed"),
+    };
+    Judgement {
+        response: Response {
+            allowed,
+            message: Some(format!(
+                "bulwark: no decision within {ms} ms; {action} by the failure policy (--on-timeout)"
+            )),
+            warnings: if allowed {
+                vec![format!(
+                    "bulwark: no decision within {ms} ms; allowed by the failure policy"
+                )]
+            } else {
+                Vec::new()
+            },
+            ..Response::default()
+        },
+        policy: String::new(),
+        reasons: vec![format!("timeout after {ms} ms")],
+    }
+}
