@@ -7,7 +7,10 @@ with base64 fields; the key is scrypt(password, salt, N, r, p, 32) and the plain
 It uses PyNaCl's SecretBox, hashlib.scrypt and pyca/cryptography, and no Bulwark code.
 
   cosign_key.py decrypt-sign KEY PASSWORD MESSAGE   -> base64 signature of MESSAGE's bytes on stdout
-  cosign_key.py encrypt KIND PASSWORD OUT_KEY OUT_PUB -> a new key (p256|ed25519) in cosign's format
+  cosign_key.py encrypt KIND PASSWORD OUT_KEY OUT_PUB [N] [LABEL]
+                                                     -> a new key (p256|ed25519) in cosign's format (N=32768,
+                                                        label ENCRYPTED SIGSTORE PRIVATE KEY by default)
+  cosign_key.py pkcs8 KIND OUT_KEY OUT_PUB           -> a new unencrypted PKCS#8 key (p256|ed25519|sec1)
   cosign_key.py verify PUB MESSAGE SIGNATURE_B64     -> exit 0 when the signature verifies
 """
 import base64
@@ -54,13 +57,30 @@ def sign(private_key, message):
     return private_key.sign(message)
 
 
-def encrypt(kind, password, out_key, out_pub):
+def write_pub(private_key, out_pub):
+    with open(out_pub, "wb") as f:
+        f.write(
+            private_key.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        )
+
+
+def pkcs8(kind, out_key, out_pub):
+    private_key = ed25519.Ed25519PrivateKey.generate() if kind == "ed25519" else ec.generate_private_key(ec.SECP256R1())
+    fmt = serialization.PrivateFormat.TraditionalOpenSSL if kind == "sec1" else serialization.PrivateFormat.PKCS8
+    with open(out_key, "wb") as f:
+        f.write(private_key.private_bytes(serialization.Encoding.PEM, fmt, serialization.NoEncryption()))
+    write_pub(private_key, out_pub)
+
+
+def encrypt(kind, password, out_key, out_pub, n=32768, label=LABELS[0]):
     private_key = ec.generate_private_key(ec.SECP256R1()) if kind == "p256" else ed25519.Ed25519PrivateKey.generate()
     der = private_key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     salt, nonce = os.urandom(32), os.urandom(24)
-    n, r, p = 32768, 8, 1
+    r, p = 8, 1
     box = nacl.secret.SecretBox(scrypt_key(password, salt, n, r, p))
     ciphertext = box.encrypt(der, nonce).ciphertext  # tag || ciphertext, as Go's secretbox.Seal
     doc = {
@@ -70,15 +90,9 @@ def encrypt(kind, password, out_key, out_pub):
     }
     body = base64.b64encode(json.dumps(doc, separators=(",", ":")).encode()).decode()
     lines = [body[i : i + 64] for i in range(0, len(body), 64)]
-    label = LABELS[0]
     with open(out_key, "w") as f:
         f.write(f"-----BEGIN {label}-----\n" + "\n".join(lines) + f"\n-----END {label}-----\n")
-    with open(out_pub, "wb") as f:
-        f.write(
-            private_key.public_key().public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-        )
+    write_pub(private_key, out_pub)
 
 
 def verify(pub_path, message, sig_b64):
@@ -99,7 +113,11 @@ def main(argv):
         key = decrypt(argv[2], argv[3].encode())
         print(base64.b64encode(sign(key, open(argv[4], "rb").read())).decode())
     elif cmd == "encrypt":
-        encrypt(argv[2], argv[3].encode(), argv[4], argv[5])
+        n = int(argv[6]) if len(argv) > 6 else 32768
+        label = argv[7] if len(argv) > 7 else LABELS[0]
+        encrypt(argv[2], argv[3].encode(), argv[4], argv[5], n, label)
+    elif cmd == "pkcs8":
+        pkcs8(argv[2], argv[3], argv[4])
     elif cmd == "verify":
         verify(argv[2], open(argv[3], "rb").read(), argv[4])
     else:
