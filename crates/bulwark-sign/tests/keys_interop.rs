@@ -11,6 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use base64::Engine as _;
 use bulwark_signature::{KeyKind, KeyPair, PrivateKey, PublicKey};
 
 fn tool() -> PathBuf {
@@ -203,7 +204,6 @@ fn errors_and_debug_never_show_the_password_or_key_bytes() {
     let corrupt = |from: &str, to: &str| {
         let json = bulwark_signature::base64_decode(&enc_body).unwrap();
         let json = String::from_utf8(json).unwrap().replacen(from, to, 1);
-        use base64::Engine as _;
         format!(
             "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n{}\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n",
             base64::engine::general_purpose::STANDARD.encode(json)
