@@ -343,6 +343,8 @@ pub struct ExceptionInfo {
 
 const SEVERITIES: [&str; 6] = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFO", "UNKNOWN"];
 const STAGES: [&str; 4] = ["build", "release", "deploy", "runtime"];
+const ACTIONS: [&str; 3] = ["fail", "warn", "info"];
+const OUTCOMES: [&str; 4] = ["pass", "fail", "skip", "error"];
 
 impl VerdictPredicate {
     #[must_use]
@@ -406,6 +408,17 @@ impl VerdictPredicate {
                     self.verdict.stage
                 ),
             ));
+        }
+        for r in &self.verdict.rules {
+            if !ACTIONS.contains(&r.action.as_str()) || !OUTCOMES.contains(&r.outcome.as_str()) {
+                return Err(invalid(
+                    "verdict",
+                    format!(
+                        "rule {:?} has action {:?} and outcome {:?}; expected one of {ACTIONS:?} and {OUTCOMES:?}",
+                        r.rule, r.action, r.outcome
+                    ),
+                ));
+            }
         }
         if let Some(k) = self
             .scan
