@@ -113,6 +113,16 @@ pub enum DsseError {
     Statement(#[from] StatementError),
 }
 
+/// Base64 as DSSE's envelope.md allows it: standard or URL-safe alphabet, padding optional.
+fn b64(text: &str) -> Option<Vec<u8>> {
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    const URL_SAFE: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::URL_SAFE,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
+    bulwark_signature::base64_decode(text).or_else(|| URL_SAFE.decode(text).ok())
+}
+
 /// `PAE(type, body) = "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body`, lengths as ASCII decimal.
 #[must_use]
 pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
@@ -235,7 +245,7 @@ impl Envelope {
         if self.payload.is_empty() {
             return Ok(Vec::new());
         }
-        bulwark_signature::base64_decode(&self.payload).ok_or(DsseError::PayloadEncoding)
+        b64(&self.payload).ok_or(DsseError::PayloadEncoding)
     }
 
     fn check_type(&self, expected_type: &str) -> Result<(), DsseError> {
@@ -253,7 +263,7 @@ impl Envelope {
     fn try_key(&self, message: &[u8], key: &PublicKey) -> Result<usize, Vec<SignatureFailure>> {
         let mut failures = Vec::new();
         for (index, s) in self.signatures.iter().enumerate() {
-            let reason = match bulwark_signature::base64_decode(&s.sig) {
+            let reason = match b64(&s.sig) {
                 None => "the signature is not base64".to_owned(),
                 Some(sig) => match key.verify(message, &sig, "DSSE envelope") {
                     Ok(()) => return Ok(index),
@@ -421,6 +431,16 @@ mod tests {
         for junk in ["", "[]", "{}", "null", r#"{"payloadType":1}"#] {
             assert!(Envelope::from_json(junk.as_bytes()).is_err(), "{junk}");
         }
+        // envelope.md: "Either standard or URL-safe encoding is allowed."
+        let binary = Envelope::sign("t", &[0xfb, 0xff, 0xfe], &a, "").unwrap();
+        let mut url_safe = binary.clone();
+        url_safe.payload =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([0xfb, 0xff, 0xfe]);
+        assert_eq!(url_safe.payload, "-__-");
+        url_safe.signatures[0].sig = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(STANDARD.decode(&binary.signatures[0].sig).unwrap());
+        assert_eq!(url_safe.verify("t", &pa).unwrap(), [0xfb, 0xff, 0xfe]);
+
         let empty =
             Envelope::from_json(br#"{"payloadType":"t","payload":"","signatures":[]}"#).unwrap();
         assert_eq!(empty.verify("t", &pa), Err(DsseError::NoSignatures));
