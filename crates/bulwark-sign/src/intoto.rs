@@ -54,6 +54,8 @@ pub enum StatementError {
     NotAnObject(&'static str),
     #[error("in-toto statement has _type {0:?}, expected {STATEMENT_V1:?} (or {STATEMENT_V01:?})")]
     Type(String),
+    #[error("in-toto statement has no _type (expected {STATEMENT_V1:?})")]
+    NoType,
     #[error("in-toto statement has no subject")]
     NoSubject,
     #[error("in-toto statement has {0} subjects, above the limit {MAX_SUBJECTS}")]
@@ -117,7 +119,7 @@ impl Statement {
         match value.get("_type").and_then(|t| t.as_str()) {
             Some(STATEMENT_V1 | STATEMENT_V01) => {}
             Some(other) => return Err(StatementError::Type(other.to_owned())),
-            None => return Err(StatementError::Type(String::new())),
+            None => return Err(StatementError::NoType),
         }
         let statement: Self =
             serde_json::from_value(value).map_err(|e| StatementError::Json(e.to_string()))?;
@@ -366,6 +368,8 @@ mod tests {
             ("[]", "not a JSON object (found an array)"),
             ("\"x\"", "not a JSON object (found a string)"),
             ("{", "not valid JSON"),
+            ("{}", "has no _type"),
+            (r#"{"_type":1}"#, "has no _type"),
             (
                 r#"{"_type":"https://in-toto.io/Statement/v2"}"#,
                 "has _type",
