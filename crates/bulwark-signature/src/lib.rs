@@ -9,6 +9,13 @@
 //! ECDSA signatures are ASN.1 DER over SHA-256 of the message (what `cosign sign-blob --key` and `openssl dgst
 //! -sha256 -sign` produce); Ed25519 signs the message itself (`openssl pkeyutl -sign -rawin`). A signature is
 //! accepted raw or base64-encoded (cosign prints base64).
+//!
+//! cosign's own encrypted private keys (`ENCRYPTED SIGSTORE PRIVATE KEY`, scrypt + NaCl secretbox), key
+//! generation and import are in [`cosign_key`]: [`PrivateKey::from_pem_with_password`], [`KeyPair`],
+//! [`PrivateKey::to_encrypted_pem`], [`PrivateKey::public_key`], [`PublicKey::to_pem`].
+
+pub mod cosign_key;
+pub use cosign_key::{COSIGN_PEM_LABEL, KeyPair, SIGSTORE_PEM_LABEL, is_cosign_encrypted};
 
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{
@@ -152,8 +159,15 @@ impl std::fmt::Debug for PrivateKey {
 
 impl PrivateKey {
     /// Parses an unencrypted PEM `PRIVATE KEY` (PKCS#8: ECDSA P-256 or Ed25519) or `EC PRIVATE KEY` (SEC1,
-    /// P-256). Encrypted keys (`ENCRYPTED PRIVATE KEY`, cosign's own format) are refused with a hint.
+    /// P-256). Encrypted keys are refused with a hint: cosign's format needs [`PrivateKey::from_pem_with_password`],
+    /// and PKCS#8 `ENCRYPTED PRIVATE KEY` is not supported.
     pub fn from_pem(pem: &str, source: &str) -> Result<Self, SignatureError> {
+        if is_cosign_encrypted(pem) {
+            return Err(SignatureError::new(
+                source,
+                "this is a cosign encrypted private key: give its password (BULWARK_PASSWORD)",
+            ));
+        }
         if pem.contains("-----BEGIN ENCRYPTED") {
             return Err(SignatureError::new(
                 source,
