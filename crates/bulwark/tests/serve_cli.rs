@@ -93,7 +93,7 @@ impl Server {
             }
         });
         let addr = rx
-            .recv_timeout(Duration::from_secs(60))
+            .recv_timeout(Duration::from_mins(1))
             .unwrap_or_else(|_| panic!("the server did not start: {:?}", log.lock().unwrap()));
         let port = addr.rsplit(':').next().unwrap().parse().unwrap();
         Self {
@@ -202,7 +202,7 @@ fn privileged_pod(ns: &str) -> Value {
         "spec": {"containers": [{"name": "web", "image": "nginx:1.25", "securityContext": {"privileged": true}}]}})
 }
 
-fn deployment(labels: Value) -> Value {
+fn deployment(labels: &Value) -> Value {
     json!({"apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {"name": "api", "namespace": "shop", "labels": labels},
         "spec": {"selector": {"matchLabels": {"app": "api"}}, "template": {"metadata": {"labels": {"app": "api"}},
@@ -255,12 +255,12 @@ fn the_webhook_gives_policy_evals_verdict_on_every_object() {
         ("privileged-pod", privileged_pod("shop"), false),
         (
             "deployment-no-owner",
-            deployment(json!({"app": "api"})),
+            deployment(&json!({"app": "api"})),
             false,
         ),
         (
             "deployment-owner",
-            deployment(json!({"app": "api", "owner": "team-a"})),
+            deployment(&json!({"app": "api", "owner": "team-a"})),
             true,
         ),
         ("restricted-pod", restricted_pod(), true),
