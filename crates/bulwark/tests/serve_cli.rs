@@ -289,7 +289,7 @@ fn the_webhook_gives_policy_evals_verdict_on_every_object() {
         ]);
         assert_eq!(
             out.status.code(),
-            Some(if *allowed { 0 } else { 1 }),
+            Some(i32::from(!*allowed)),
             "{name}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
