@@ -86,6 +86,11 @@ enum Command {
         #[command(subcommand)]
         command: cmd::policy::PolicyCommand,
     },
+    /// Signing keys in cosign's format: generate a pair, or import a PEM private key.
+    Keys {
+        #[command(subcommand)]
+        command: cmd::keys::KeysCommand,
+    },
     /// Run the admission webhook over HTTPS: every Pod and pod controller is judged by a policy bundle, with
     /// the verdict `bulwark policy eval` gives.
     Serve(cmd::serve::ServeArgs),
@@ -243,6 +248,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Db { command } => cmd::db::run(&command),
         Command::Policy { command } => cmd::policy::run(&command),
         Command::Serve(args) => cmd::serve::serve(&args),
+        Command::Keys { command } => cmd::keys::run(&command),
         Command::Rule(args) => cmd::rule::rule(&args),
         Command::Version(args) => cmd::version::version(&args),
         Command::Man { dir } => write_man_pages(&dir),

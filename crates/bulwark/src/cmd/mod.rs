@@ -5,6 +5,7 @@ pub(crate) mod evaluate;
 pub(crate) mod fs;
 pub(crate) mod image;
 pub(crate) mod k8s;
+pub(crate) mod keys;
 pub(crate) mod licenses;
 pub(crate) mod malware;
 pub(crate) mod policy;
