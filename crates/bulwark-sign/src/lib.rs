@@ -1,8 +1,14 @@
 //! Signing and verification for the release stage (issue #13), compatible with cosign and Sigstore.
 //!
 //! - [`dsse`]: DSSE envelopes (the pre-authentication encoding, signing and verification).
+//! - [`bundle`]: Sigstore bundles (v0.1–v0.3): parsing, key-based signing (cosign v3's image signature) and
+//!   verification with a key.
+//! - [`keyless`]: keyless bundles verified offline against a `trusted_root.json` (Fulcio chain, Rekor proofs,
+//!   identity).
 //!
 //! Keys (PEM public keys, PKCS#8 and cosign's encrypted private keys) live in `bulwark-signature`, which the
 //! vulnerability DB and policy bundles share.
 
+pub mod bundle;
 pub mod dsse;
+pub mod keyless;

@@ -1,0 +1,336 @@
+//! Keyless (Fulcio + Rekor) Sigstore bundles, verified offline against a given `trusted_root.json`.
+//!
+//! [`verify`] checks, in this order:
+//! 1. the bundle carries a certificate (not a bare key) and its content's signature verifies with the leaf's key
+//!    (DSSE: over the pre-authentication encoding; message signature: over the artifact, or its digest);
+//! 2. the signature is about `artifact` (the in-toto subject digest, or the message digest);
+//! 3. every Rekor entry is in a log of the root and proven: the signed entry timestamp verifies with the log's key
+//!    and/or the RFC 6962 inclusion proof leads to the root hash of a checkpoint signed by the log; at least one
+//!    entry must carry a signed entry timestamp, whose `integratedTime` is then the signing time;
+//! 4. each entry's canonicalized body names the bundle's signature, digest and certificate;
+//! 5. the leaf was valid at the signing time and chains (signatures and names) to a certificate authority of the
+//!    root whose `validFor` covers that time, every certificate of the chain valid then and a CA;
+//! 6. the leaf has the code-signing extended key usage;
+//! 7. the identity: a subject alternative name (email or URI) and the OIDC issuer (Fulcio extension
+//!    1.3.6.1.4.1.57264.1.8, else 1.1) match the caller's [`Identity`].
+//!
+//! Left out: signed certificate timestamps (SCTs) are not checked against the root's `ctlogs`, and RFC 3161
+//! timestamps are not used as a signing time (a bundle whose only time evidence is a TSA timestamp is refused).
+//! Producing keyless bundles needs the public Sigstore services (an OIDC token, Fulcio, Rekor) and is out of scope.
+
+mod rekor;
+mod root;
+mod x509;
+
+pub use rekor::Proven;
+pub use root::{
+    Authority, Log, MAX_TRUSTED_ROOT_BYTES, TRUSTED_ROOT_MEDIA_TYPE, TRUSTED_ROOT_MEDIA_TYPE_V02,
+    TrustedRoot, ValidFor, parse_rfc3339,
+};
+pub use x509::{OID_FULCIO_ISSUER_V1, OID_FULCIO_ISSUER_V2};
+
+use crate::bundle::{Artifact, Bundle, BundleError, Content, Statement, decode_base64, hash, hex};
+use crate::dsse::{INTOTO_PAYLOAD_TYPE, pae};
+use x509::Cert;
+
+/// Why a keyless bundle was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeylessError {
+    #[error("trusted root: {0}")]
+    TrustedRoot(String),
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    #[error("certificate: {0}")]
+    Certificate(String),
+    #[error("public key: {0}")]
+    Key(String),
+    #[error("certificate chain: {0}")]
+    Chain(String),
+    #[error("signature: {0}")]
+    Signature(String),
+    #[error("the signature is not about the artifact: {0}")]
+    Artifact(String),
+    #[error("transparency log entry {index}: {reason}")]
+    Tlog { index: usize, reason: String },
+    #[error("no signing time: {0}")]
+    NoTime(String),
+    #[error("identity: {0}")]
+    Identity(String),
+}
+
+/// How a subject or issuer must read.
+#[derive(Debug, Clone)]
+pub enum Matcher {
+    Exact(String),
+    /// Unanchored, as cosign's `--certificate-identity-regexp` (write `^…$` to anchor).
+    Regex(regex::Regex),
+}
+
+impl Matcher {
+    #[must_use]
+    pub fn exact(value: &str) -> Self {
+        Self::Exact(value.to_owned())
+    }
+
+    pub fn regex(pattern: &str) -> Result<Self, KeylessError> {
+        regex::Regex::new(pattern)
+            .map(Self::Regex)
+            .map_err(|e| KeylessError::Identity(format!("{pattern:?} is not a valid regex: {e}")))
+    }
+
+    #[must_use]
+    pub fn matches(&self, value: &str) -> bool {
+        match self {
+            Self::Exact(s) => s == value,
+            Self::Regex(r) => r.is_match(value),
+        }
+    }
+}
+
+impl std::fmt::Display for Matcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Exact(s) => write!(f, "{s:?}"),
+            Self::Regex(r) => write!(f, "/{}/", r.as_str()),
+        }
+    }
+}
+
+/// The signer the caller requires: certificate identity (SAN) and OIDC issuer.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub subject: Matcher,
+    pub issuer: Matcher,
+}
+
+impl Identity {
+    /// Exact subject (an email or a URI such as a GitHub workflow) and exact issuer.
+    #[must_use]
+    pub fn exact(subject: &str, issuer: &str) -> Self {
+        Self {
+            subject: Matcher::exact(subject),
+            issuer: Matcher::exact(issuer),
+        }
+    }
+}
+
+/// What a keyless verification established.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// The subject alternative name that matched.
+    pub subject: String,
+    /// The OIDC issuer from the certificate.
+    pub issuer: String,
+    /// The signing time (Unix seconds), from a verified signed entry timestamp.
+    pub integrated_time: i64,
+    /// The Rekor log index of that entry.
+    pub log_index: i64,
+    /// Some entry's inclusion proof and checkpoint verified too.
+    pub inclusion_proof: bool,
+    /// The `uri` of the certificate authority the leaf chains to.
+    pub certificate_authority: String,
+    /// The DSSE payload type and payload (`None` / empty for a message signature).
+    pub payload_type: Option<String>,
+    pub payload: Vec<u8>,
+    pub statement: Option<Statement>,
+}
+
+/// Verifies a keyless bundle offline against `root` (see the module docs for every check).
+pub fn verify(
+    bundle: &Bundle,
+    root: &TrustedRoot,
+    identity: &Identity,
+    artifact: Artifact<'_>,
+) -> Result<Verified, KeylessError> {
+    bundle.version()?;
+    let content = bundle.content()?;
+    let certs = bundle.certificates();
+    let Some(leaf_raw) = certs.first() else {
+        return Err(KeylessError::Certificate(
+            "the bundle carries a public key hint, not a certificate: verify it with a key".into(),
+        ));
+    };
+    let leaf = Cert::from_der(&leaf_raw.raw_bytes.0, "the leaf certificate")?;
+    let key = leaf.key()?;
+
+    // 1 and 2: the signature with the leaf key, about the artifact.
+    let (signature, digest_hex, payload_type, payload, statement) = match content {
+        Content::Dsse(envelope) => {
+            let payload = decode_base64(&envelope.payload)
+                .ok_or_else(|| KeylessError::Signature("the DSSE payload is not base64".into()))?;
+            let message = pae(&envelope.payload_type, &payload);
+            let signature = envelope
+                .signatures
+                .iter()
+                .filter_map(|s| decode_base64(&s.sig))
+                .find(|s| key.verify(&message, s, None))
+                .ok_or_else(|| {
+                    KeylessError::Signature(
+                        "no DSSE signature verifies with the leaf certificate's key".into(),
+                    )
+                })?;
+            let statement = if envelope.payload_type == INTOTO_PAYLOAD_TYPE {
+                let s = Statement::parse(&payload)?;
+                s.require_subject(artifact)
+                    .map_err(|e| KeylessError::Artifact(e.to_string()))?;
+                Some(s)
+            } else {
+                match artifact {
+                    Artifact::Bytes(b) if b == payload.as_slice() => None,
+                    _ => {
+                        return Err(KeylessError::Artifact(format!(
+                            "the DSSE payload type {:?} is not in-toto, so it cannot name the artifact",
+                            envelope.payload_type
+                        )));
+                    }
+                }
+            };
+            let digest = hex(&hash("sha256", &payload).unwrap_or_default());
+            (
+                signature,
+                digest,
+                Some(envelope.payload_type.clone()),
+                payload,
+                statement,
+            )
+        }
+        Content::MessageSignature(m) => {
+            let digest = match artifact {
+                Artifact::Bytes(b) => hash("sha256", b).unwrap_or_default(),
+                Artifact::Digest { algorithm, hex } => {
+                    if algorithm != "sha256" {
+                        return Err(KeylessError::Artifact(format!(
+                            "{algorithm} digests are not supported for message signatures (sha256 is)"
+                        )));
+                    }
+                    decode_hex(hex).ok_or_else(|| {
+                        KeylessError::Artifact(format!("{hex:?} is not a hex SHA-256"))
+                    })?
+                }
+            };
+            if let Some(d) = &m.message_digest
+                && (d.algorithm != "SHA2_256" || d.digest.0 != digest)
+            {
+                return Err(KeylessError::Artifact(
+                    "the bundle's messageDigest is not the artifact's SHA-256".into(),
+                ));
+            }
+            let ok = match artifact {
+                Artifact::Bytes(b) => key.verify(b, &m.signature.0, None),
+                Artifact::Digest { .. } => key.verify_digest(&digest, &m.signature.0),
+            };
+            if !ok {
+                return Err(KeylessError::Signature(
+                    "the message signature does not verify with the leaf certificate's key".into(),
+                ));
+            }
+            (m.signature.0.clone(), hex(&digest), None, Vec::new(), None)
+        }
+    };
+
+    // 3 and 4: the Rekor entries.
+    let entries = &bundle.verification_material.tlog_entries;
+    if entries.is_empty() {
+        return Err(KeylessError::Tlog {
+            index: 0,
+            reason: "the bundle has no transparency log entry".into(),
+        });
+    }
+    let signed = rekor::Signed {
+        content,
+        signature,
+        digest_hex,
+        leaf_der: leaf.der(),
+    };
+    let mut time = None;
+    let mut inclusion_proof = false;
+    for (i, entry) in entries.iter().enumerate() {
+        let proven = rekor::verify_inclusion(i, entry, root)?;
+        rekor::verify_body(i, entry, &signed)?;
+        inclusion_proof |= proven.proof;
+        if proven.promise && time.is_none() {
+            time = Some((entry.integrated_time.0, entry.log_index.0));
+        }
+    }
+    let Some((integrated_time, log_index)) = time else {
+        return Err(KeylessError::NoTime(
+            "no transparency log entry carries a signed entry timestamp (RFC 3161 timestamps are not supported)"
+                .into(),
+        ));
+    };
+
+    // 5: the chain at the signing time.
+    if !leaf.valid_at(integrated_time) {
+        let (from, to) = leaf.validity();
+        return Err(KeylessError::Certificate(format!(
+            "the signing time {integrated_time} is outside the leaf certificate's validity ({from} to {to})"
+        )));
+    }
+    let ca = root
+        .certificate_authorities
+        .iter()
+        .filter(|ca| ca.valid_for.contains(integrated_time))
+        .find(|ca| {
+            let chain = &ca.chain;
+            leaf.issued_by(&chain[0])
+                && chain.windows(2).all(|w| w[0].issued_by(&w[1]))
+                && chain.iter().all(|c| c.is_ca() && c.valid_at(integrated_time))
+        })
+        .ok_or_else(|| {
+            KeylessError::Chain(format!(
+                "the leaf certificate does not chain to a certificate authority of the trusted root valid at {integrated_time}"
+            ))
+        })?;
+
+    // 6: code signing.
+    if !leaf.has_code_signing_eku() {
+        return Err(KeylessError::Certificate(
+            "the leaf certificate lacks the code-signing extended key usage".into(),
+        ));
+    }
+
+    // 7: identity.
+    let sans = leaf.san();
+    let subject = sans
+        .iter()
+        .find(|s| identity.subject.matches(s))
+        .cloned()
+        .ok_or_else(|| {
+            KeylessError::Identity(format!(
+                "no subject alternative name of the certificate ({}) matches {}",
+                sans.join(", "),
+                identity.subject
+            ))
+        })?;
+    let issuer = leaf.fulcio_issuer().ok_or_else(|| {
+        KeylessError::Identity("the certificate has no Fulcio OIDC issuer extension".into())
+    })?;
+    if !identity.issuer.matches(&issuer) {
+        return Err(KeylessError::Identity(format!(
+            "the certificate's issuer {issuer:?} does not match {}",
+            identity.issuer
+        )));
+    }
+
+    Ok(Verified {
+        subject,
+        issuer,
+        integrated_time,
+        log_index,
+        inclusion_proof,
+        certificate_authority: ca.uri.clone(),
+        payload_type,
+        payload,
+        statement,
+    })
+}
+
+fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}

@@ -1,0 +1,331 @@
+//! X.509 for keyless verification: parsing with `x509-parser`, signatures checked with aws-lc-rs (ECDSA P-256 and
+//! P-384 with SHA-256/384/512, RSA PKCS#1 v1.5, Ed25519), the Fulcio chain, EKU, SAN and Fulcio's issuer
+//! extensions.
+
+use aws_lc_rs::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
+use x509_parser::certificate::X509Certificate;
+use x509_parser::extensions::GeneralName;
+use x509_parser::prelude::FromDer;
+use x509_parser::x509::SubjectPublicKeyInfo;
+
+use super::KeylessError;
+
+const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
+const OID_P256: &str = "1.2.840.10045.3.1.7";
+const OID_P384: &str = "1.3.132.0.34";
+const OID_ED25519: &str = "1.3.101.112";
+const OID_RSA: &str = "1.2.840.113549.1.1.1";
+/// Fulcio's OIDC issuer, v1 (the raw string as the extension value).
+pub const OID_FULCIO_ISSUER_V1: &str = "1.3.6.1.4.1.57264.1.1";
+/// Fulcio's OIDC issuer, v2 (a DER UTF8String).
+pub const OID_FULCIO_ISSUER_V2: &str = "1.3.6.1.4.1.57264.1.8";
+
+/// A digest for signature checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Hash {
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl Hash {
+    fn of_signature_algorithm(oid: &str) -> Option<Self> {
+        match oid {
+            // ecdsa-with-SHA256/384/512, sha256/384/512WithRSAEncryption
+            "1.2.840.10045.4.3.2" | "1.2.840.113549.1.1.11" => Some(Self::Sha256),
+            "1.2.840.10045.4.3.3" | "1.2.840.113549.1.1.12" => Some(Self::Sha384),
+            // Ed25519 hashes internally with SHA-512; the value only selects the algorithm.
+            "1.2.840.10045.4.3.4" | "1.2.840.113549.1.1.13" | OID_ED25519 => Some(Self::Sha512),
+            _ => None,
+        }
+    }
+
+    fn aws(self) -> &'static aws_lc_rs::digest::Algorithm {
+        match self {
+            Self::Sha256 => &aws_lc_rs::digest::SHA256,
+            Self::Sha384 => &aws_lc_rs::digest::SHA384,
+            Self::Sha512 => &aws_lc_rs::digest::SHA512,
+        }
+    }
+}
+
+/// A public key from a SubjectPublicKeyInfo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Key {
+    kind: KeyKind,
+    bytes: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyKind {
+    P256,
+    P384,
+    Ed25519,
+    Rsa,
+}
+
+impl Key {
+    /// Parses SPKI DER.
+    pub(crate) fn from_spki_der(der: &[u8]) -> Result<Self, KeylessError> {
+        let (rest, spki) = SubjectPublicKeyInfo::from_der(der)
+            .map_err(|e| KeylessError::Key(format!("not a SubjectPublicKeyInfo: {e}")))?;
+        if !rest.is_empty() {
+            return Err(KeylessError::Key(
+                "trailing bytes after the SubjectPublicKeyInfo".into(),
+            ));
+        }
+        Self::from_spki(&spki)
+    }
+
+    pub(crate) fn from_spki(spki: &SubjectPublicKeyInfo<'_>) -> Result<Self, KeylessError> {
+        let alg = spki.algorithm.algorithm.to_id_string();
+        let bytes = spki.subject_public_key.data.to_vec();
+        let kind = match alg.as_str() {
+            OID_EC_PUBLIC_KEY => {
+                let curve = spki
+                    .algorithm
+                    .parameters
+                    .as_ref()
+                    .and_then(|p| p.as_oid().ok())
+                    .map(|o| o.to_id_string())
+                    .unwrap_or_default();
+                match curve.as_str() {
+                    OID_P256 => KeyKind::P256,
+                    OID_P384 => KeyKind::P384,
+                    other => {
+                        return Err(KeylessError::Key(format!(
+                            "EC curve {other} is not P-256 or P-384"
+                        )));
+                    }
+                }
+            }
+            OID_ED25519 => KeyKind::Ed25519,
+            OID_RSA => KeyKind::Rsa,
+            other => {
+                return Err(KeylessError::Key(format!(
+                    "key algorithm {other} is not supported"
+                )));
+            }
+        };
+        Ok(Self { kind, bytes })
+    }
+
+    /// The digest this key signs with when nothing else says (the curve's own size).
+    fn default_hash(&self) -> Hash {
+        match self.kind {
+            KeyKind::P384 => Hash::Sha384,
+            KeyKind::Ed25519 => Hash::Sha512,
+            KeyKind::P256 | KeyKind::Rsa => Hash::Sha256,
+        }
+    }
+
+    fn algorithm(&self, hash: Hash) -> &'static dyn VerificationAlgorithm {
+        match (self.kind, hash) {
+            (KeyKind::P256, Hash::Sha256) => &signature::ECDSA_P256_SHA256_ASN1,
+            (KeyKind::P256, Hash::Sha384) => &signature::ECDSA_P256_SHA384_ASN1,
+            (KeyKind::P256, Hash::Sha512) => &signature::ECDSA_P256_SHA512_ASN1,
+            (KeyKind::P384, Hash::Sha256) => &signature::ECDSA_P384_SHA256_ASN1,
+            (KeyKind::P384, Hash::Sha384) => &signature::ECDSA_P384_SHA384_ASN1,
+            (KeyKind::P384, Hash::Sha512) => &signature::ECDSA_P384_SHA512_ASN1,
+            (KeyKind::Ed25519, _) => &signature::ED25519,
+            (KeyKind::Rsa, Hash::Sha256) => &signature::RSA_PKCS1_2048_8192_SHA256,
+            (KeyKind::Rsa, Hash::Sha384) => &signature::RSA_PKCS1_2048_8192_SHA384,
+            (KeyKind::Rsa, Hash::Sha512) => &signature::RSA_PKCS1_2048_8192_SHA512,
+        }
+    }
+
+    /// Checks `sig` over `message` with `hash` (or the key's own default).
+    pub(crate) fn verify(&self, message: &[u8], sig: &[u8], hash: Option<Hash>) -> bool {
+        let alg = self.algorithm(hash.unwrap_or_else(|| self.default_hash()));
+        UnparsedPublicKey::new(alg, &self.bytes)
+            .verify(message, sig)
+            .is_ok()
+    }
+
+    /// Checks `sig` over a message known only by its digest (ECDSA and RSA; Ed25519 signs the message itself).
+    pub(crate) fn verify_digest(&self, digest: &[u8], sig: &[u8]) -> bool {
+        if self.kind == KeyKind::Ed25519 {
+            return false;
+        }
+        let hash = match digest.len() {
+            32 => Hash::Sha256,
+            48 => Hash::Sha384,
+            64 => Hash::Sha512,
+            _ => return false,
+        };
+        let Ok(d) = aws_lc_rs::digest::Digest::import_less_safe(digest, hash.aws()) else {
+            return false;
+        };
+        UnparsedPublicKey::new(self.algorithm(hash), &self.bytes)
+            .verify_digest(&d, sig)
+            .is_ok()
+    }
+}
+
+/// A parsed certificate, owning its DER.
+pub(crate) struct Cert {
+    der: Vec<u8>,
+}
+
+impl Cert {
+    pub(crate) fn from_der(der: &[u8], what: &str) -> Result<Self, KeylessError> {
+        let (rest, _) = X509Certificate::from_der(der).map_err(|e| {
+            KeylessError::Certificate(format!("{what} is not an X.509 certificate: {e}"))
+        })?;
+        if !rest.is_empty() {
+            return Err(KeylessError::Certificate(format!(
+                "{what} has trailing bytes after the certificate"
+            )));
+        }
+        Ok(Self { der: der.to_vec() })
+    }
+
+    pub(crate) fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    pub(crate) fn parsed(&self) -> X509Certificate<'_> {
+        X509Certificate::from_der(&self.der)
+            .expect("parsed once in from_der")
+            .1
+    }
+
+    pub(crate) fn key(&self) -> Result<Key, KeylessError> {
+        Key::from_spki(self.parsed().public_key())
+    }
+
+    /// (not before, not after) in Unix seconds.
+    pub(crate) fn validity(&self) -> (i64, i64) {
+        let c = self.parsed();
+        (
+            c.validity().not_before.timestamp(),
+            c.validity().not_after.timestamp(),
+        )
+    }
+
+    pub(crate) fn valid_at(&self, t: i64) -> bool {
+        let (from, to) = self.validity();
+        from <= t && t <= to
+    }
+
+    /// `self` was issued by `issuer`: names match and `issuer`'s key verifies the signature.
+    pub(crate) fn issued_by(&self, issuer: &Cert) -> bool {
+        let child = self.parsed();
+        let parent = issuer.parsed();
+        if child.issuer().as_raw() != parent.subject().as_raw() {
+            return false;
+        }
+        let Some(hash) =
+            Hash::of_signature_algorithm(&child.signature_algorithm.algorithm.to_id_string())
+        else {
+            return false;
+        };
+        let Ok(key) = Key::from_spki(parent.public_key()) else {
+            return false;
+        };
+        key.verify(
+            child.tbs_certificate.as_ref(),
+            &child.signature_value.data,
+            Some(hash),
+        )
+    }
+
+    pub(crate) fn is_ca(&self) -> bool {
+        self.parsed().is_ca()
+    }
+
+    /// The certificate is for code signing (extended key usage `id-kp-codeSigning`).
+    pub(crate) fn has_code_signing_eku(&self) -> bool {
+        matches!(self.parsed().extended_key_usage(), Ok(Some(eku)) if eku.value.code_signing)
+    }
+
+    /// Email and URI subject alternative names.
+    pub(crate) fn san(&self) -> Vec<String> {
+        let cert = self.parsed();
+        let Ok(Some(san)) = cert.subject_alternative_name() else {
+            return Vec::new();
+        };
+        san.value
+            .general_names
+            .iter()
+            .filter_map(|n| match n {
+                GeneralName::RFC822Name(s) | GeneralName::URI(s) => Some((*s).to_owned()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The OIDC issuer Fulcio recorded: extension 1.3.6.1.4.1.57264.1.8 (DER UTF8String), else 1.1 (raw).
+    pub(crate) fn fulcio_issuer(&self) -> Option<String> {
+        let cert = self.parsed();
+        let mut v1 = None;
+        let mut v2 = None;
+        for ext in cert.extensions() {
+            let oid = ext.oid.to_id_string();
+            if oid == OID_FULCIO_ISSUER_V2 {
+                v2 = der_utf8_string(ext.value);
+            } else if oid == OID_FULCIO_ISSUER_V1 {
+                v1 = std::str::from_utf8(ext.value).ok().map(str::to_owned);
+            }
+        }
+        v2.or(v1)
+    }
+}
+
+/// The contents of a DER UTF8String.
+fn der_utf8_string(der: &[u8]) -> Option<String> {
+    let (&tag, rest) = der.split_first()?;
+    if tag != 0x0c {
+        return None;
+    }
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || rest.len() < n {
+            return None;
+        }
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |a, &b| (a << 8) | usize::from(b));
+        (len, &rest[n..])
+    };
+    if rest.len() != len {
+        return None;
+    }
+    String::from_utf8(rest.to_vec()).ok()
+}
+
+/// PEM `CERTIFICATE` blocks → DER (the first one).
+pub(crate) fn pem_certificate_der(pem: &str) -> Option<Vec<u8>> {
+    let body: String = pem
+        .lines()
+        .skip_while(|l| l.trim() != "-----BEGIN CERTIFICATE-----")
+        .skip(1)
+        .take_while(|l| l.trim() != "-----END CERTIFICATE-----")
+        .map(str::trim)
+        .collect();
+    crate::bundle::decode_base64(&body).filter(|d| !d.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_string_extension_values() {
+        assert_eq!(der_utf8_string(b"\x0c\x03abc").as_deref(), Some("abc"));
+        assert_eq!(der_utf8_string(b"\x0c\x04abc"), None);
+        assert_eq!(der_utf8_string(b"\x13\x03abc"), None);
+        assert_eq!(der_utf8_string(b""), None);
+    }
+
+    #[test]
+    fn junk_certificates_and_keys_are_errors() {
+        assert!(Cert::from_der(b"", "leaf").is_err());
+        assert!(Cert::from_der(&[0x30, 0x03, 0x02, 0x01, 0x00], "leaf").is_err());
+        assert!(Key::from_spki_der(b"\x30\x00").is_err());
+        assert!(Key::from_spki_der(b"").is_err());
+    }
+}

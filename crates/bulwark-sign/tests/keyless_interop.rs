@@ -1,0 +1,340 @@
+//! Keyless bundles made offline by sigstore-js against `@sigstore/mock` (its in-process Fulcio CA with a CT log,
+//! and its Rekor), with the trusted root of that instance (tests/reference/node/keyless.js). They verify with ours
+//! against that root and the right identity, and fail against the root of a second instance, with a wrong
+//! identity, and when the Rekor evidence is altered.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use bulwark_sign::bundle::{Artifact, Bundle, decode_base64};
+use bulwark_sign::keyless::{self, Identity, KeylessError, Matcher, TrustedRoot};
+use serde_json::Value;
+
+const SUBJECT: &str = "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main";
+const ISSUER: &str = "https://token.actions.githubusercontent.com";
+
+fn node_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/node")
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    root: Vec<u8>,
+    artifact: Vec<u8>,
+    message: Vec<u8>,
+    dsse: Vec<u8>,
+}
+
+/// One mock Sigstore instance's root and bundles.
+fn make(subject: &str, issuer: &str) -> Fixture {
+    let node = node_dir();
+    assert!(
+        node.join("node_modules/@sigstore/mock").is_dir(),
+        "the sigstore-js packages are not installed in {}: run .ci/install-deps.sh",
+        node.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new("node")
+        .arg(node.join("keyless.js"))
+        .arg("make")
+        .arg(dir.path())
+        .arg(subject)
+        .arg(issuer)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run node ({e}): run .ci/install-deps.sh"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "keyless.js failed: {text}");
+    assert!(text.contains("sigstore-js verified 2 bundles"), "{text}");
+    let read = |name: &str| std::fs::read(dir.path().join(name)).unwrap();
+    Fixture {
+        root: read("trusted_root.json"),
+        artifact: read("artifact.txt"),
+        message: read("message.json"),
+        dsse: read("dsse.json"),
+        _dir: dir,
+    }
+}
+
+fn first() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| make(SUBJECT, ISSUER))
+}
+
+fn second() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| make(SUBJECT, ISSUER))
+}
+
+fn identity() -> Identity {
+    Identity::exact(SUBJECT, ISSUER)
+}
+
+fn root(bytes: &[u8]) -> TrustedRoot {
+    TrustedRoot::from_json(bytes).unwrap()
+}
+
+fn edit(bundle: &[u8], f: impl FnOnce(&mut Value)) -> Bundle {
+    let mut v: Value = serde_json::from_slice(bundle).unwrap();
+    f(&mut v);
+    Bundle::from_json(&serde_json::to_vec(&v).unwrap()).unwrap()
+}
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Flips one bit of a base64 field.
+fn flip(v: &mut Value) {
+    let mut bytes = decode_base64(v.as_str().unwrap()).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    *v = Value::String(b64(&bytes));
+}
+
+#[test]
+fn mock_bundles_verify_against_their_root() {
+    let f = first();
+    let root = root(&f.root);
+    let message = Bundle::from_json(&f.message).unwrap();
+    let v = keyless::verify(&message, &root, &identity(), Artifact::Bytes(&f.artifact)).unwrap();
+    assert_eq!(v.subject, SUBJECT);
+    assert_eq!(v.issuer, ISSUER);
+    assert!(v.inclusion_proof);
+    assert_eq!(v.certificate_authority, "https://fulcio.sigstore.dev");
+    assert!(v.integrated_time > 1_700_000_000);
+
+    // The message signature by digest alone.
+    let digest =
+        bulwark_sign::bundle::hex(&bulwark_sign::bundle::hash("sha256", &f.artifact).unwrap());
+    keyless::verify(
+        &message,
+        &root,
+        &identity(),
+        Artifact::Digest {
+            algorithm: "sha256",
+            hex: &digest,
+        },
+    )
+    .unwrap();
+
+    // The DSSE attestation, bound to the artifact by its subject.
+    let dsse = Bundle::from_json(&f.dsse).unwrap();
+    let v = keyless::verify(&dsse, &root, &identity(), Artifact::Bytes(&f.artifact)).unwrap();
+    assert_eq!(
+        v.statement.unwrap().predicate_type,
+        "https://bulwark.dev/test/v1"
+    );
+    keyless::verify(
+        &dsse,
+        &root,
+        &identity(),
+        Artifact::Digest {
+            algorithm: "sha256",
+            hex: &digest,
+        },
+    )
+    .unwrap();
+
+    // Regex identities, as cosign's --certificate-identity-regexp.
+    let regex = Identity {
+        subject: Matcher::regex(r"^https://github\.com/acme/.+@refs/heads/main$").unwrap(),
+        issuer: Matcher::regex(r"^https://token\.actions\.githubusercontent\.com$").unwrap(),
+    };
+    keyless::verify(&dsse, &root, &regex, Artifact::Bytes(&f.artifact)).unwrap();
+}
+
+#[test]
+fn another_instances_root_is_refused() {
+    let (f, g) = (first(), second());
+    let other = root(&g.root);
+    for bundle in [&f.message, &f.dsse] {
+        let b = Bundle::from_json(bundle).unwrap();
+        let err =
+            keyless::verify(&b, &other, &identity(), Artifact::Bytes(&f.artifact)).unwrap_err();
+        assert!(matches!(err, KeylessError::Tlog { .. }), "{err}");
+        assert!(
+            err.to_string()
+                .contains("not a transparency log of the trusted root"),
+            "{err}"
+        );
+    }
+
+    // The first instance's Rekor with the second instance's CA: the Fulcio chain is what fails.
+    let mut mixed: Value = serde_json::from_slice(&f.root).unwrap();
+    let theirs: Value = serde_json::from_slice(&g.root).unwrap();
+    mixed["certificateAuthorities"] = theirs["certificateAuthorities"].clone();
+    let mixed = root(&serde_json::to_vec(&mixed).unwrap());
+    let b = Bundle::from_json(&f.message).unwrap();
+    let err = keyless::verify(&b, &mixed, &identity(), Artifact::Bytes(&f.artifact)).unwrap_err();
+    assert!(matches!(err, KeylessError::Chain(_)), "{err}");
+
+    // A CA whose validFor ends before the signing time.
+    let mut expired: Value = serde_json::from_slice(&f.root).unwrap();
+    expired["certificateAuthorities"][0]["validFor"]["end"] = "2020-01-01T00:00:00Z".into();
+    let expired = root(&serde_json::to_vec(&expired).unwrap());
+    let err = keyless::verify(&b, &expired, &identity(), Artifact::Bytes(&f.artifact)).unwrap_err();
+    assert!(matches!(err, KeylessError::Chain(_)), "{err}");
+}
+
+#[test]
+fn a_wrong_identity_or_issuer_is_refused() {
+    let f = first();
+    let root = root(&f.root);
+    let b = Bundle::from_json(&f.dsse).unwrap();
+    for id in [
+        Identity::exact(
+            "https://github.com/evil/app/.github/workflows/release.yml@refs/heads/main",
+            ISSUER,
+        ),
+        Identity::exact(SUBJECT, "https://accounts.google.com"),
+        Identity {
+            subject: Matcher::regex("^https://github.com/evil/").unwrap(),
+            issuer: Matcher::exact(ISSUER),
+        },
+    ] {
+        let err = keyless::verify(&b, &root, &id, Artifact::Bytes(&f.artifact)).unwrap_err();
+        assert!(matches!(err, KeylessError::Identity(_)), "{err}");
+    }
+    // A different artifact.
+    let err = keyless::verify(&b, &root, &identity(), Artifact::Bytes(b"other")).unwrap_err();
+    assert!(matches!(err, KeylessError::Artifact(_)), "{err}");
+    let m = Bundle::from_json(&f.message).unwrap();
+    let err = keyless::verify(&m, &root, &identity(), Artifact::Bytes(b"other")).unwrap_err();
+    assert!(matches!(err, KeylessError::Artifact(_)), "{err}");
+}
+
+#[test]
+fn altered_rekor_evidence_is_refused() {
+    let f = first();
+    let root = root(&f.root);
+    let check = |name: &str, bundle: Bundle, want: &str| {
+        let err = keyless::verify(&bundle, &root, &identity(), Artifact::Bytes(&f.artifact))
+            .expect_err(name);
+        assert!(
+            matches!(err, KeylessError::Tlog { .. } | KeylessError::NoTime(_)),
+            "{name}: {err}"
+        );
+        assert!(err.to_string().contains(want), "{name}: {err}");
+    };
+    let entry = "/verificationMaterial/tlogEntries/0";
+    for src in [&f.message, &f.dsse] {
+        check(
+            "root hash",
+            edit(src, |v| {
+                flip(
+                    v.pointer_mut(&format!("{entry}/inclusionProof/rootHash"))
+                        .unwrap(),
+                );
+            }),
+            "checkpoint",
+        );
+        check(
+            "checkpoint signature",
+            edit(src, |v| {
+                let cp = v
+                    .pointer_mut(&format!("{entry}/inclusionProof/checkpoint/envelope"))
+                    .unwrap();
+                let text = cp.as_str().unwrap().to_owned();
+                let (note, sig) = text.rsplit_once(' ').unwrap();
+                let mut bytes = decode_base64(sig.trim_end()).unwrap();
+                let last = bytes.len() - 1;
+                bytes[last] ^= 1;
+                *cp = Value::String(format!("{note} {}\n", b64(&bytes)));
+            }),
+            "no signature verifies",
+        );
+        check(
+            "signed entry timestamp",
+            edit(src, |v| {
+                flip(
+                    v.pointer_mut(&format!("{entry}/inclusionPromise/signedEntryTimestamp"))
+                        .unwrap(),
+                );
+            }),
+            "signed entry timestamp does not verify",
+        );
+        check(
+            "integrated time",
+            edit(src, |v| {
+                let t = v
+                    .pointer(&format!("{entry}/integratedTime"))
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .parse::<i64>()
+                    .unwrap();
+                *v.pointer_mut(&format!("{entry}/integratedTime")).unwrap() =
+                    (t + 1).to_string().into();
+            }),
+            "signed entry timestamp does not verify",
+        );
+        check(
+            "log index",
+            edit(src, |v| {
+                *v.pointer_mut(&format!("{entry}/logIndex")).unwrap() = "1".into();
+            }),
+            "signed entry timestamp does not verify",
+        );
+        check(
+            "body",
+            edit(src, |v| {
+                let body = decode_base64(
+                    v.pointer(&format!("{entry}/canonicalizedBody"))
+                        .unwrap()
+                        .as_str()
+                        .unwrap(),
+                )
+                .unwrap();
+                let mut body = String::from_utf8(body).unwrap();
+                body = body.replacen("\"spec\":{", "\"spec\":{\"x\":1,", 1);
+                *v.pointer_mut(&format!("{entry}/canonicalizedBody"))
+                    .unwrap() = b64(body.as_bytes()).into();
+            }),
+            "does not verify",
+        );
+        check(
+            "no promise: no signing time",
+            edit(src, |v| {
+                v.pointer_mut(entry)
+                    .unwrap()
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("inclusionPromise");
+            }),
+            "no transparency log entry carries a signed entry timestamp",
+        );
+        check(
+            "no entry",
+            edit(src, |v| {
+                v.pointer_mut("/verificationMaterial")
+                    .unwrap()
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("tlogEntries");
+            }),
+            "no transparency log entry",
+        );
+    }
+}
+
+#[test]
+fn a_rekor_entry_of_another_signature_is_refused() {
+    // The message bundle's (valid, signed) Rekor entry moved into the DSSE bundle: everything about the entry
+    // verifies except that its body is about another signature.
+    let f = first();
+    let root = root(&f.root);
+    let msg: Value = serde_json::from_slice(&f.message).unwrap();
+    let swapped = edit(&f.dsse, |v| {
+        v["verificationMaterial"]["tlogEntries"] =
+            msg["verificationMaterial"]["tlogEntries"].clone();
+    });
+    let err =
+        keyless::verify(&swapped, &root, &identity(), Artifact::Bytes(&f.artifact)).unwrap_err();
+    assert!(err.to_string().contains("canonicalizedBody"), "{err}");
+}

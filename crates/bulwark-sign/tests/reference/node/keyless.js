@@ -1,0 +1,166 @@
+#!/usr/bin/env node
+// Keyless Sigstore bundles made offline with @sigstore/mock, the reference for bulwark-sign's keyless_interop.rs.
+//
+//   node keyless.js make OUTDIR SUBJECT ISSUER
+//
+// Starts an in-process Sigstore (the mock's Fulcio CA with its CT log, and its Rekor log; nock intercepts the
+// HTTPS calls so nothing leaves the process), signs with @sigstore/sign exactly as a keyless client does (an
+// ephemeral key, a Fulcio certificate for an OIDC token whose `sub` is SUBJECT and `iss` ISSUER, a Rekor entry),
+// and writes:
+//   OUTDIR/trusted_root.json   the root of that instance (CA, Rekor key, CT log key)
+//   OUTDIR/artifact.txt        an artifact
+//   OUTDIR/message.json        a message-signature bundle over the artifact (hashedrekord entry)
+//   OUTDIR/dsse.json           a DSSE bundle of an in-toto statement whose subject is the artifact (intoto entry)
+// Each bundle is first verified with @sigstore/verify against that root, so a fixture sigstore-js rejects never
+// reaches the Rust tests; the script prints "sigstore-js verified 2 bundles".
+'use strict';
+
+const crypto = require('crypto');
+const fs = require('fs');
+const path = require('path');
+const nock = require('nock');
+const { bundleFromJSON, bundleToJSON } = require('@sigstore/bundle');
+const {
+  fulcioHandler,
+  initializeCA,
+  initializeCTLog,
+  initializeTLog,
+  rekorHandler,
+} = require('@sigstore/mock');
+const { HashAlgorithm, PublicKeyDetails, TrustedRoot } = require('@sigstore/protobuf-specs');
+const {
+  DSSEBundleBuilder,
+  FulcioSigner,
+  MessageSignatureBundleBuilder,
+  RekorWitness,
+} = require('@sigstore/sign');
+const { Verifier, toSignedEntity, toTrustMaterial } = require('@sigstore/verify');
+
+const FULCIO = 'https://fulcio.sigstore.dev';
+const REKOR = 'https://rekor.sigstore.dev';
+
+function serve(base, handler) {
+  nock(base)
+    .persist()
+    .post(handler.path)
+    .reply(async (_, body) => {
+      const req = typeof body === 'string' ? body : JSON.stringify(body);
+      const { statusCode, response, contentType } = await handler.fn(req);
+      return [statusCode, response, { 'Content-Type': contentType || 'text/plain' }];
+    });
+}
+
+// An unsigned JWT: the mock Fulcio reads the claims without checking a signature.
+function token(claims) {
+  const part = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  return `${part({ alg: 'none', typ: 'JWT' })}.${part(claims)}.`;
+}
+
+function trustedRoot(ca, ctlog, tlog) {
+  const start = new Date(Date.now() - 60_000);
+  return TrustedRoot.toJSON({
+    mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
+    certificateAuthorities: [
+      {
+        subject: { commonName: 'sigstore', organization: 'sigstore.mock' },
+        uri: FULCIO,
+        certChain: { certificates: [{ rawBytes: Buffer.from(ca.rootCertificate) }] },
+        validFor: { start },
+      },
+    ],
+    tlogs: [
+      {
+        baseUrl: REKOR,
+        hashAlgorithm: HashAlgorithm.SHA2_256,
+        publicKey: {
+          rawBytes: tlog.publicKey,
+          keyDetails: PublicKeyDetails.PKIX_ECDSA_P256_SHA_256,
+          validFor: { start },
+        },
+        logId: { keyId: crypto.createHash('sha256').update(tlog.publicKey).digest() },
+      },
+    ],
+    ctlogs: [
+      {
+        baseUrl: 'https://ctfe.sigstore.dev',
+        hashAlgorithm: HashAlgorithm.SHA2_256,
+        publicKey: {
+          rawBytes: ctlog.publicKey,
+          keyDetails: PublicKeyDetails.PKIX_ECDSA_P256_SHA_256,
+          validFor: { start },
+        },
+        logId: { keyId: Buffer.from(ctlog.logID) },
+      },
+    ],
+    timestampAuthorities: [],
+  });
+}
+
+async function make(outdir, subject, issuer) {
+  const keys = () => crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const caKeys = keys();
+  const ctlog = await initializeCTLog(caKeys);
+  const ca = await initializeCA(caKeys, ctlog);
+  const tlog = await initializeTLog(REKOR, keys());
+  serve(FULCIO, fulcioHandler(ca));
+  serve(REKOR, rekorHandler(tlog));
+
+  const root = trustedRoot(ca, ctlog, tlog);
+  fs.mkdirSync(outdir, { recursive: true });
+  fs.writeFileSync(path.join(outdir, 'trusted_root.json'), JSON.stringify(root, null, 2));
+
+  const identityProvider = { getToken: async () => token({ sub: subject, iss: issuer }) };
+  const signer = () => new FulcioSigner({ identityProvider, fulcioBaseURL: FULCIO });
+  const artifact = Buffer.from(`bulwark keyless interop ${crypto.randomUUID()}\n`);
+  fs.writeFileSync(path.join(outdir, 'artifact.txt'), artifact);
+
+  const message = await new MessageSignatureBundleBuilder({
+    signer: signer(),
+    witnesses: [new RekorWitness({ rekorBaseURL: REKOR })],
+  }).create({ data: artifact });
+
+  const statement = {
+    _type: 'https://in-toto.io/Statement/v1',
+    subject: [
+      { name: 'artifact.txt', digest: { sha256: crypto.createHash('sha256').update(artifact).digest('hex') } },
+    ],
+    predicateType: 'https://bulwark.dev/test/v1',
+    predicate: { made_by: '@sigstore/mock' },
+  };
+  const dsse = await new DSSEBundleBuilder({
+    signer: signer(),
+    witnesses: [new RekorWitness({ rekorBaseURL: REKOR, entryType: 'intoto' })],
+  }).create({ data: Buffer.from(JSON.stringify(statement)), type: 'application/vnd.in-toto+json' });
+
+  const verifier = new Verifier(toTrustMaterial(TrustedRoot.fromJSON(root)), {
+    tlogThreshold: 1,
+    ctlogThreshold: 1,
+    timestampThreshold: 1,
+  });
+  const policy = { subjectAlternativeName: subject, extensions: { issuer } };
+  verifier.verify(toSignedEntity(message, artifact), policy);
+  verifier.verify(toSignedEntity(dsse), policy);
+
+  fs.writeFileSync(path.join(outdir, 'message.json'), JSON.stringify(bundleToJSON(message), null, 2));
+  fs.writeFileSync(path.join(outdir, 'dsse.json'), JSON.stringify(bundleToJSON(dsse), null, 2));
+  // Round trip through the parser so a malformed bundle fails here too.
+  bundleFromJSON(JSON.parse(fs.readFileSync(path.join(outdir, 'message.json'), 'utf8')));
+  return 'sigstore-js verified 2 bundles';
+}
+
+async function main(argv) {
+  nock.disableNetConnect();
+  const [cmd, ...args] = argv;
+  if (cmd === 'make') {
+    return make(...args);
+  }
+  throw new Error(`unknown command ${cmd}`);
+}
+
+main(process.argv.slice(2)).then(
+  (msg) => console.log(msg),
+  (err) => {
+    console.error(`${err.code || err.name}: ${err.message}`);
+    process.exit(1);
+  },
+);
