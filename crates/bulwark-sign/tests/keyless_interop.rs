@@ -107,6 +107,7 @@ fn mock_bundles_verify_against_their_root() {
     assert_eq!(v.issuer, ISSUER);
     assert!(v.inclusion_proof);
     assert_eq!(v.certificate_authority, "https://fulcio.sigstore.dev");
+    assert_eq!(v.scts, 1);
     assert!(v.integrated_time > 1_700_000_000);
 
     // The message signature by digest alone.
@@ -337,4 +338,79 @@ fn a_rekor_entry_of_another_signature_is_refused() {
     let err =
         keyless::verify(&swapped, &root, &identity(), Artifact::Bytes(&f.artifact)).unwrap_err();
     assert!(err.to_string().contains("canonicalizedBody"), "{err}");
+}
+
+#[test]
+fn the_certificate_must_be_logged_in_a_ct_log_of_the_root() {
+    let (f, g) = (first(), second());
+    let b = Bundle::from_json(&f.dsse).unwrap();
+    // The second instance's CT log: the embedded SCT is from another log.
+    let mut other_ct: Value = serde_json::from_slice(&f.root).unwrap();
+    let theirs: Value = serde_json::from_slice(&g.root).unwrap();
+    other_ct["ctlogs"] = theirs["ctlogs"].clone();
+    let other_ct = root(&serde_json::to_vec(&other_ct).unwrap());
+    let err =
+        keyless::verify(&b, &other_ct, &identity(), Artifact::Bytes(&f.artifact)).unwrap_err();
+    assert!(matches!(err, KeylessError::Certificate(_)), "{err}");
+    assert!(
+        err.to_string().contains("signed certificate timestamp"),
+        "{err}"
+    );
+
+    // The right log, but its key's validity ends before the SCT was issued.
+    let mut expired: Value = serde_json::from_slice(&f.root).unwrap();
+    expired["ctlogs"][0]["publicKey"]["validFor"]["end"] = "2020-01-01T00:00:00Z".into();
+    let expired = root(&serde_json::to_vec(&expired).unwrap());
+    let err = keyless::verify(&b, &expired, &identity(), Artifact::Bytes(&f.artifact)).unwrap_err();
+    assert!(
+        err.to_string().contains("signed certificate timestamp"),
+        "{err}"
+    );
+
+    // A root listing no CT log does not ask for one.
+    let mut none: Value = serde_json::from_slice(&f.root).unwrap();
+    none["ctlogs"] = Value::Array(Vec::new());
+    let v = keyless::verify(
+        &b,
+        &root(&serde_json::to_vec(&none).unwrap()),
+        &identity(),
+        Artifact::Bytes(&f.artifact),
+    )
+    .unwrap();
+    assert_eq!(v.scts, 0);
+}
+
+/// Every truncation and many one-byte changes of a real bundle give a result or an error, never a panic.
+#[test]
+fn mangled_real_bundles_never_panic() {
+    let f = first();
+    let root = root(&f.root);
+    let key = bulwark_signature::PublicKey::from_pem(
+        "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE6ivtORiD4dlE9FI4diggcjCQJMoy\nJnhe6CHbRBlykexkVmS9D6QFH3NgMJHedt3vUnA+V+8Uh+RGULyPJeIzIg==\n-----END PUBLIC KEY-----\n",
+        "k.pem",
+    )
+    .unwrap();
+    let mut accepted = 0;
+    let mut run = |bytes: &[u8]| {
+        if let Ok(b) = Bundle::from_json(bytes) {
+            let _ = b.verify_with_key(&key, Artifact::Bytes(&f.artifact));
+            if keyless::verify(&b, &root, &identity(), Artifact::Bytes(&f.artifact)).is_ok() {
+                accepted += 1;
+            }
+        }
+    };
+    for src in [&f.message, &f.dsse] {
+        for i in 0..src.len() {
+            run(&src[..i]);
+        }
+        for i in (0..src.len()).step_by(5) {
+            for c in [b'0', b'"', b'}', b'A', b'-'] {
+                let mut m = src.clone();
+                m[i] = c;
+                run(&m);
+            }
+        }
+    }
+    // Only changes that keep the meaning (e.g. whitespace, base64 padding-equivalent bytes) may still verify.
+    assert!(accepted < 200, "{accepted} mangled bundles verified");
 }

@@ -10,12 +10,15 @@
 //! 4. each entry's canonicalized body names the bundle's signature, digest and certificate;
 //! 5. the leaf was valid at the signing time and chains (signatures and names) to a certificate authority of the
 //!    root whose `validFor` covers that time, every certificate of the chain valid then and a CA;
-//! 6. the leaf has the code-signing extended key usage;
-//! 7. the identity: a subject alternative name (email or URI) and the OIDC issuer (Fulcio extension
+//! 6. the leaf's embedded signed certificate timestamps: at least one verifies with a CT log of the root (RFC 6962
+//!    `precert_entry`: the TBSCertificate without the SCT extension, the issuer's key hash) — checked when the root
+//!    lists CT logs, as cosign does unless `--insecure-ignore-sct`;
+//! 7. the leaf has the code-signing extended key usage;
+//! 8. the identity: a subject alternative name (email or URI) and the OIDC issuer (Fulcio extension
 //!    1.3.6.1.4.1.57264.1.8, else 1.1) match the caller's [`Identity`].
 //!
-//! Left out: signed certificate timestamps (SCTs) are not checked against the root's `ctlogs`, and RFC 3161
-//! timestamps are not used as a signing time (a bundle whose only time evidence is a TSA timestamp is refused).
+//! Left out: RFC 3161 timestamps are not used as a signing time (a bundle whose only time evidence is a TSA
+//! timestamp, e.g. one with only a Rekor v2 entry, is refused with a clear error).
 //! Producing keyless bundles needs the public Sigstore services (an OIDC token, Fulcio, Rekor) and is out of scope.
 
 mod rekor;
@@ -27,7 +30,7 @@ pub use root::{
     Authority, Log, MAX_TRUSTED_ROOT_BYTES, TRUSTED_ROOT_MEDIA_TYPE, TRUSTED_ROOT_MEDIA_TYPE_V02,
     TrustedRoot, ValidFor, parse_rfc3339,
 };
-pub use x509::{OID_FULCIO_ISSUER_V1, OID_FULCIO_ISSUER_V2};
+pub use x509::{OID_FULCIO_ISSUER_V1, OID_FULCIO_ISSUER_V2, OID_SCT_LIST};
 
 use crate::bundle::{Artifact, Bundle, BundleError, Content, Statement, decode_base64, hash, hex};
 use crate::dsse::{INTOTO_PAYLOAD_TYPE, pae};
@@ -129,6 +132,8 @@ pub struct Verified {
     pub inclusion_proof: bool,
     /// The `uri` of the certificate authority the leaf chains to.
     pub certificate_authority: String,
+    /// Embedded SCTs that verified with a CT log of the root (0 when the root lists no CT log).
+    pub scts: usize,
     /// The DSSE payload type and payload (`None` / empty for a message signature).
     pub payload_type: Option<String>,
     pub payload: Vec<u8>,
@@ -282,6 +287,32 @@ pub fn verify(
             ))
         })?;
 
+    // 5b: the certificate was logged: an embedded SCT verifies with a CT log of the root (when it lists any).
+    let mut scts = 0;
+    if !root.ctlogs.is_empty() {
+        for sct in leaf.embedded_scts(&ca.chain[0])? {
+            let Some(log) = root.ctlogs.iter().find(|l| l.log_id == sct.log_id) else {
+                continue;
+            };
+            let hash = match sct.hash_alg {
+                4 => x509::Hash::Sha256,
+                5 => x509::Hash::Sha384,
+                6 => x509::Hash::Sha512,
+                _ => continue,
+            };
+            let at = i64::try_from(sct.timestamp / 1000).unwrap_or(i64::MAX);
+            if log.valid_for.contains(at) && log.key.verify(&sct.signed, &sct.signature, Some(hash))
+            {
+                scts += 1;
+            }
+        }
+        if scts == 0 {
+            return Err(KeylessError::Certificate(
+                "no signed certificate timestamp of the leaf verifies with a CT log of the trusted root".into(),
+            ));
+        }
+    }
+
     // 6: code signing.
     if !leaf.has_code_signing_eku() {
         return Err(KeylessError::Certificate(
@@ -319,6 +350,7 @@ pub fn verify(
         log_index,
         inclusion_proof,
         certificate_authority: ca.uri.clone(),
+        scts,
         payload_type,
         payload,
         statement,

@@ -272,6 +272,148 @@ impl Cert {
     }
 }
 
+/// The certificate-transparency SCT list extension (RFC 6962 §3.3).
+pub const OID_SCT_LIST: &str = "1.3.6.1.4.1.11129.2.4.2";
+
+/// One embedded SCT, with what it signs.
+pub(crate) struct EmbeddedSct {
+    pub log_id: Vec<u8>,
+    /// Milliseconds since the epoch.
+    pub timestamp: u64,
+    pub hash_alg: u8,
+    pub signature: Vec<u8>,
+    /// The `digitally-signed` input (RFC 6962 §3.2, `precert_entry`).
+    pub signed: Vec<u8>,
+}
+
+impl Cert {
+    /// The SCTs embedded in this (leaf) certificate, each with the bytes its log signed: the precertificate's
+    /// TBSCertificate (this one without the SCT list extension) and the issuer's key hash.
+    pub(crate) fn embedded_scts(&self, issuer: &Cert) -> Result<Vec<EmbeddedSct>, KeylessError> {
+        let cert = self.parsed();
+        let Some(ext) = cert
+            .extensions()
+            .iter()
+            .find(|e| e.oid.to_id_string() == OID_SCT_LIST)
+        else {
+            return Ok(Vec::new());
+        };
+        let x509_parser::extensions::ParsedExtension::SCT(scts) = ext.parsed_extension() else {
+            return Err(KeylessError::Certificate(
+                "the SCT list extension does not parse".into(),
+            ));
+        };
+        let tbs = tbs_without_extension(cert.tbs_certificate.as_ref(), OID_SCT_LIST_DER)
+            .ok_or_else(|| {
+                KeylessError::Certificate("cannot rebuild the precertificate from the leaf".into())
+            })?;
+        let issuer_parsed = issuer.parsed();
+        let issuer_key_hash =
+            crate::bundle::hash("sha256", issuer_parsed.public_key().raw).unwrap_or_default();
+        let tbs_len = u32::try_from(tbs.len())
+            .ok()
+            .filter(|l| *l < 1 << 24)
+            .ok_or_else(|| KeylessError::Certificate("the TBSCertificate is too large".into()))?;
+        Ok(scts
+            .iter()
+            .map(|sct| {
+                let mut signed = Vec::with_capacity(tbs.len() + 64);
+                signed.push(sct.version.0); // v1 = 0
+                signed.push(0); // signature_type: certificate_timestamp
+                signed.extend_from_slice(&sct.timestamp.to_be_bytes());
+                signed.extend_from_slice(&1u16.to_be_bytes()); // entry_type: precert_entry
+                signed.extend_from_slice(&issuer_key_hash);
+                signed.extend_from_slice(&tbs_len.to_be_bytes()[1..]);
+                signed.extend_from_slice(&tbs);
+                let ext_len = u16::try_from(sct.extensions.0.len()).unwrap_or(u16::MAX);
+                signed.extend_from_slice(&ext_len.to_be_bytes());
+                signed.extend_from_slice(sct.extensions.0);
+                EmbeddedSct {
+                    log_id: sct.id.key_id.to_vec(),
+                    timestamp: sct.timestamp,
+                    hash_alg: sct.signature.hash_alg_id,
+                    signature: sct.signature.data.to_vec(),
+                    signed,
+                }
+            })
+            .collect())
+    }
+}
+
+/// The DER of the SCT list OID's value bytes.
+const OID_SCT_LIST_DER: &[u8] = &[0x2b, 0x06, 0x01, 0x04, 0x01, 0xd6, 0x79, 0x02, 0x04, 0x02];
+
+/// One DER element: (tag, header + contents, contents, rest).
+type DerElement<'a> = (u8, &'a [u8], &'a [u8], &'a [u8]);
+
+fn der_element(input: &[u8]) -> Option<DerElement<'_>> {
+    let (&tag, rest) = input.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (len, header, rest) = if first < 0x80 {
+        (usize::from(first), 2, rest)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || rest.len() < n {
+            return None;
+        }
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |a, &b| (a << 8) | usize::from(b));
+        (len, 2 + n, &rest[n..])
+    };
+    if rest.len() < len {
+        return None;
+    }
+    Some((tag, &input[..header + len], &rest[..len], &rest[len..]))
+}
+
+fn der_wrap(tag: u8, contents: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = contents.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+    out.extend_from_slice(contents);
+    out
+}
+
+/// A TBSCertificate re-encoded without the extension whose OID (value bytes) is `oid`.
+fn tbs_without_extension(tbs: &[u8], oid: &[u8]) -> Option<Vec<u8>> {
+    let (0x30, _, mut fields, []) = der_element(tbs)? else {
+        return None;
+    };
+    let mut out = Vec::with_capacity(tbs.len());
+    while !fields.is_empty() {
+        let (tag, whole, contents, rest) = der_element(fields)?;
+        if tag == 0xa3 {
+            let (0x30, _, mut exts, []) = der_element(contents)? else {
+                return None;
+            };
+            let mut kept = Vec::with_capacity(exts.len());
+            while !exts.is_empty() {
+                let (_, ext_whole, ext, ext_rest) = der_element(exts)?;
+                let (0x06, _, ext_oid, _) = der_element(ext)? else {
+                    return None;
+                };
+                if ext_oid != oid {
+                    kept.extend_from_slice(ext_whole);
+                }
+                exts = ext_rest;
+            }
+            out.extend_from_slice(&der_wrap(0xa3, &der_wrap(0x30, &kept)));
+        } else {
+            out.extend_from_slice(whole);
+        }
+        fields = rest;
+    }
+    Some(der_wrap(0x30, &out))
+}
+
 /// The contents of a DER UTF8String.
 fn der_utf8_string(der: &[u8]) -> Option<String> {
     let (&tag, rest) = der.split_first()?;
@@ -319,6 +461,20 @@ mod tests {
         assert_eq!(der_utf8_string(b"\x0c\x04abc"), None);
         assert_eq!(der_utf8_string(b"\x13\x03abc"), None);
         assert_eq!(der_utf8_string(b""), None);
+    }
+
+    #[test]
+    fn der_lengths_round_trip() {
+        for n in [0usize, 1, 127, 128, 255, 256, 70_000] {
+            let contents = vec![7u8; n];
+            let wrapped = der_wrap(0x04, &contents);
+            let (tag, whole, inner, rest) = der_element(&wrapped).unwrap();
+            assert_eq!(
+                (tag, whole.len(), inner, rest),
+                (0x04, wrapped.len(), &contents[..], &[][..])
+            );
+        }
+        assert!(tbs_without_extension(b"\x30\x05\x02\x01", OID_SCT_LIST_DER).is_none());
     }
 
     #[test]
