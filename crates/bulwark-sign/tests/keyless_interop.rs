@@ -24,6 +24,7 @@ struct Fixture {
     artifact: Vec<u8>,
     message: Vec<u8>,
     dsse: Vec<u8>,
+    stamped: Vec<u8>,
 }
 
 /// One mock Sigstore instance's root and bundles.
@@ -49,13 +50,14 @@ fn make(subject: &str, issuer: &str) -> Fixture {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.status.success(), "keyless.js failed: {text}");
-    assert!(text.contains("sigstore-js verified 2 bundles"), "{text}");
+    assert!(text.contains("sigstore-js verified 3 bundles"), "{text}");
     let read = |name: &str| std::fs::read(dir.path().join(name)).unwrap();
     Fixture {
         root: read("trusted_root.json"),
         artifact: read("artifact.txt"),
         message: read("message.json"),
         dsse: read("dsse.json"),
+        stamped: read("stamped.json"),
         _dir: dir,
     }
 }
@@ -108,7 +110,8 @@ fn mock_bundles_verify_against_their_root() {
     assert!(v.inclusion_proof);
     assert_eq!(v.certificate_authority, "https://fulcio.sigstore.dev");
     assert_eq!(v.scts, 1);
-    assert!(v.integrated_time > 1_700_000_000);
+    assert!(v.signing_time > 1_700_000_000);
+    assert_eq!(v.rfc3161_timestamps, 0);
 
     // The message signature by digest alone.
     let digest =
@@ -308,7 +311,7 @@ fn altered_rekor_evidence_is_refused() {
                     .unwrap()
                     .remove("inclusionPromise");
             }),
-            "no transparency log entry carries a signed entry timestamp",
+            "neither a signed entry timestamp nor an RFC 3161 timestamp",
         );
         check(
             "no entry",
@@ -413,4 +416,75 @@ fn mangled_real_bundles_never_panic() {
     }
     // Only changes that keep the meaning (e.g. whitespace, base64 padding-equivalent bytes) may still verify.
     assert!(accepted < 200, "{accepted} mangled bundles verified");
+}
+
+/// A bundle whose time comes from an RFC 3161 timestamp: without its SET it still verifies (inclusion proof for the
+/// entry, the timestamp for the time), and fails when the timestamp is altered or from another authority.
+#[test]
+fn rfc3161_timestamps_vouch_for_the_signing_time() {
+    let (f, g) = (first(), second());
+    let root_a = root(&f.root);
+    let art = Artifact::Bytes(&f.artifact);
+    let stamped = Bundle::from_json(&f.stamped).unwrap();
+    let v = keyless::verify(&stamped, &root_a, &identity(), art).unwrap();
+    assert_eq!(v.rfc3161_timestamps, 1);
+
+    let entry = "/verificationMaterial/tlogEntries/0";
+    let stamp =
+        "/verificationMaterial/timestampVerificationData/rfc3161Timestamps/0/signedTimestamp";
+    let no_set = |v: &mut Value| {
+        v.pointer_mut(entry)
+            .unwrap()
+            .as_object_mut()
+            .unwrap()
+            .remove("inclusionPromise");
+    };
+    let only_tsa = edit(&f.stamped, no_set);
+    let v = keyless::verify(&only_tsa, &root_a, &identity(), art).unwrap();
+    assert!(v.inclusion_proof);
+    assert_eq!(v.rfc3161_timestamps, 1);
+
+    // The signature inside the token altered.
+    let err = keyless::verify(
+        &edit(&f.stamped, |v| {
+            no_set(v);
+            flip(v.pointer_mut(stamp).unwrap());
+        }),
+        &root_a,
+        &identity(),
+        art,
+    )
+    .unwrap_err();
+    assert!(matches!(err, KeylessError::Timestamp { .. }), "{err}");
+
+    // A genuine timestamp over another signature: the second instance's, with both authorities trusted.
+    let mut both: Value = serde_json::from_slice(&f.root).unwrap();
+    let theirs: Value = serde_json::from_slice(&g.root).unwrap();
+    both["timestampAuthorities"].as_array_mut().unwrap().extend(
+        theirs["timestampAuthorities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .cloned(),
+    );
+    let both = root(&serde_json::to_vec(&both).unwrap());
+    let other: Value = serde_json::from_slice(&g.stamped).unwrap();
+    let borrowed = edit(&f.stamped, |v| {
+        no_set(v);
+        *v.pointer_mut(stamp).unwrap() = other.pointer(stamp).unwrap().clone();
+    });
+    let err = keyless::verify(&borrowed, &both, &identity(), art).unwrap_err();
+    assert!(err.to_string().contains("message imprint"), "{err}");
+    keyless::verify(&only_tsa, &both, &identity(), art).unwrap();
+
+    // Another instance's timestamp authority.
+    let mut other_tsa: Value = serde_json::from_slice(&f.root).unwrap();
+    other_tsa["timestampAuthorities"] = theirs["timestampAuthorities"].clone();
+    let other_tsa = root(&serde_json::to_vec(&other_tsa).unwrap());
+    let err = keyless::verify(&only_tsa, &other_tsa, &identity(), art).unwrap_err();
+    assert!(matches!(err, KeylessError::Timestamp { .. }), "{err}");
+    assert!(err.to_string().contains("no timestamp authority"), "{err}");
+    // ...which also fails with the SET present: every timestamp must verify.
+    let err = keyless::verify(&stamped, &other_tsa, &identity(), art).unwrap_err();
+    assert!(matches!(err, KeylessError::Timestamp { .. }), "{err}");
 }

@@ -4,11 +4,13 @@
 //! 1. the bundle carries a certificate (not a bare key) and its content's signature verifies with the leaf's key
 //!    (DSSE: over the pre-authentication encoding; message signature: over the artifact, or its digest);
 //! 2. the signature is about `artifact` (the in-toto subject digest, or the message digest);
-//! 3. every Rekor entry is in a log of the root and proven: the signed entry timestamp verifies with the log's key
-//!    and/or the RFC 6962 inclusion proof leads to the root hash of a checkpoint signed by the log; at least one
-//!    entry must carry a signed entry timestamp, whose `integratedTime` is then the signing time;
+//! 3. every Rekor entry is in a log of the root and proven: the signed entry timestamp (SET) verifies with the
+//!    log's key and/or the RFC 6962 inclusion proof leads to the root hash of a checkpoint signed by the log; every
+//!    RFC 3161 timestamp verifies with a timestamp authority of the root (CMS signature, TSTInfo digest, message
+//!    imprint = digest of the bundle's signature, time-stamping EKU, chain). The signing times are the SETs'
+//!    `integratedTime` and the timestamps' `genTime` (an inclusion proof alone signs no time); there must be one;
 //! 4. each entry's canonicalized body names the bundle's signature, digest and certificate;
-//! 5. the leaf was valid at the signing time and chains (signatures and names) to a certificate authority of the
+//! 5. the leaf was valid at every signing time and chains (signatures and names) to a certificate authority of the
 //!    root whose `validFor` covers that time, every certificate of the chain valid then and a CA;
 //! 6. the leaf's embedded signed certificate timestamps: at least one verifies with a CT log of the root (RFC 6962
 //!    `precert_entry`: the TBSCertificate without the SCT extension, the issuer's key hash) — checked when the root
@@ -17,12 +19,12 @@
 //! 8. the identity: a subject alternative name (email or URI) and the OIDC issuer (Fulcio extension
 //!    1.3.6.1.4.1.57264.1.8, else 1.1) match the caller's [`Identity`].
 //!
-//! Left out: RFC 3161 timestamps are not used as a signing time (a bundle whose only time evidence is a TSA
-//! timestamp, e.g. one with only a Rekor v2 entry, is refused with a clear error).
+//! Left out: Rekor v2 entry bodies (`hashedrekord`/`dsse` 0.0.2) are refused as unsupported.
 //! Producing keyless bundles needs the public Sigstore services (an OIDC token, Fulcio, Rekor) and is out of scope.
 
 mod rekor;
 mod root;
+mod tsa;
 mod x509;
 
 pub use rekor::Proven;
@@ -55,6 +57,8 @@ pub enum KeylessError {
     Artifact(String),
     #[error("transparency log entry {index}: {reason}")]
     Tlog { index: usize, reason: String },
+    #[error("RFC 3161 timestamp {index}: {reason}")]
+    Timestamp { index: usize, reason: String },
     #[error("no signing time: {0}")]
     NoTime(String),
     #[error("identity: {0}")]
@@ -124,10 +128,13 @@ pub struct Verified {
     pub subject: String,
     /// The OIDC issuer from the certificate.
     pub issuer: String,
-    /// The signing time (Unix seconds), from a verified signed entry timestamp.
-    pub integrated_time: i64,
-    /// The Rekor log index of that entry.
+    /// The signing time (Unix seconds): the first verified signed entry timestamp's `integratedTime`, else the
+    /// first RFC 3161 timestamp's `genTime`.
+    pub signing_time: i64,
+    /// The Rekor log index of the first entry.
     pub log_index: i64,
+    /// RFC 3161 timestamps that verified.
+    pub rfc3161_timestamps: usize,
     /// Some entry's inclusion proof and checkpoint verified too.
     pub inclusion_proof: bool,
     /// The `uri` of the certificate authority the leaf chains to.
@@ -247,45 +254,65 @@ pub fn verify(
         digest_hex,
         leaf_der: leaf.der(),
     };
-    let mut time = None;
+    let mut times = Vec::new();
     let mut inclusion_proof = false;
     for (i, entry) in entries.iter().enumerate() {
         let proven = rekor::verify_inclusion(i, entry, root)?;
         rekor::verify_body(i, entry, &signed)?;
         inclusion_proof |= proven.proof;
-        if proven.promise && time.is_none() {
-            time = Some((entry.integrated_time.0, entry.log_index.0));
+        if proven.promise {
+            times.push(entry.integrated_time.0);
         }
     }
-    let Some((integrated_time, log_index)) = time else {
+    let log_index = entries[0].log_index.0;
+
+    // 3b: RFC 3161 timestamps over the signature.
+    let stamps = bundle
+        .verification_material
+        .timestamp_verification_data
+        .as_ref()
+        .map_or(&[][..], |t| t.rfc3161_timestamps.as_slice());
+    for (i, stamp) in stamps.iter().enumerate() {
+        times.push(tsa::verify(
+            i,
+            &stamp.signed_timestamp.0,
+            &signed.signature,
+            root,
+        )?);
+    }
+    let Some(&signing_time) = times.first() else {
         return Err(KeylessError::NoTime(
-            "no transparency log entry carries a signed entry timestamp (RFC 3161 timestamps are not supported)"
-                .into(),
+            "neither a signed entry timestamp nor an RFC 3161 timestamp vouches for the signing time".into(),
         ));
     };
 
-    // 5: the chain at the signing time.
-    if !leaf.valid_at(integrated_time) {
-        let (from, to) = leaf.validity();
-        return Err(KeylessError::Certificate(format!(
-            "the signing time {integrated_time} is outside the leaf certificate's validity ({from} to {to})"
-        )));
+    // 5: the chain at every signing time.
+    let mut ca = None;
+    for &t in &times {
+        if !leaf.valid_at(t) {
+            let (from, to) = leaf.validity();
+            return Err(KeylessError::Certificate(format!(
+                "the signing time {t} is outside the leaf certificate's validity ({from} to {to})"
+            )));
+        }
+        let found = root
+            .certificate_authorities
+            .iter()
+            .filter(|ca| ca.valid_for.contains(t))
+            .find(|ca| {
+                let chain = &ca.chain;
+                leaf.issued_by(&chain[0])
+                    && chain.windows(2).all(|w| w[0].issued_by(&w[1]))
+                    && chain.iter().all(|c| c.is_ca() && c.valid_at(t))
+            })
+            .ok_or_else(|| {
+                KeylessError::Chain(format!(
+                    "the leaf certificate does not chain to a certificate authority of the trusted root valid at {t}"
+                ))
+            })?;
+        ca.get_or_insert(found);
     }
-    let ca = root
-        .certificate_authorities
-        .iter()
-        .filter(|ca| ca.valid_for.contains(integrated_time))
-        .find(|ca| {
-            let chain = &ca.chain;
-            leaf.issued_by(&chain[0])
-                && chain.windows(2).all(|w| w[0].issued_by(&w[1]))
-                && chain.iter().all(|c| c.is_ca() && c.valid_at(integrated_time))
-        })
-        .ok_or_else(|| {
-            KeylessError::Chain(format!(
-                "the leaf certificate does not chain to a certificate authority of the trusted root valid at {integrated_time}"
-            ))
-        })?;
+    let ca = ca.expect("at least one time");
 
     // 5b: the certificate was logged: an embedded SCT verifies with a CT log of the root (when it lists any).
     let mut scts = 0;
@@ -346,8 +373,9 @@ pub fn verify(
     Ok(Verified {
         subject,
         issuer,
-        integrated_time,
+        signing_time,
         log_index,
+        rfc3161_timestamps: stamps.len(),
         inclusion_proof,
         certificate_authority: ca.uri.clone(),
         scts,

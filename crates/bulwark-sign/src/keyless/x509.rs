@@ -239,6 +239,11 @@ impl Cert {
         matches!(self.parsed().extended_key_usage(), Ok(Some(eku)) if eku.value.code_signing)
     }
 
+    /// The certificate is for time stamping (extended key usage `id-kp-timeStamping`).
+    pub(crate) fn has_time_stamping_eku(&self) -> bool {
+        matches!(self.parsed().extended_key_usage(), Ok(Some(eku)) if eku.value.time_stamping)
+    }
+
     /// Email and URI subject alternative names.
     pub(crate) fn san(&self) -> Vec<String> {
         let cert = self.parsed();
@@ -344,9 +349,9 @@ impl Cert {
 const OID_SCT_LIST_DER: &[u8] = &[0x2b, 0x06, 0x01, 0x04, 0x01, 0xd6, 0x79, 0x02, 0x04, 0x02];
 
 /// One DER element: (tag, header + contents, contents, rest).
-type DerElement<'a> = (u8, &'a [u8], &'a [u8], &'a [u8]);
+pub(crate) type DerElement<'a> = (u8, &'a [u8], &'a [u8], &'a [u8]);
 
-fn der_element(input: &[u8]) -> Option<DerElement<'_>> {
+pub(crate) fn der_element(input: &[u8]) -> Option<DerElement<'_>> {
     let (&tag, rest) = input.split_first()?;
     let (&first, rest) = rest.split_first()?;
     let (len, header, rest) = if first < 0x80 {

@@ -3,16 +3,17 @@
 //
 //   node keyless.js make OUTDIR SUBJECT ISSUER
 //
-// Starts an in-process Sigstore (the mock's Fulcio CA with its CT log, and its Rekor log; nock intercepts the
-// HTTPS calls so nothing leaves the process), signs with @sigstore/sign exactly as a keyless client does (an
-// ephemeral key, a Fulcio certificate for an OIDC token whose `sub` is SUBJECT and `iss` ISSUER, a Rekor entry),
-// and writes:
-//   OUTDIR/trusted_root.json   the root of that instance (CA, Rekor key, CT log key)
+// Starts an in-process Sigstore (the mock's Fulcio CA with its CT log, its Rekor log and its timestamp
+// authority; nock intercepts the HTTPS calls, so nothing leaves the process), signs with @sigstore/sign exactly as
+// a keyless client does (an ephemeral key, a Fulcio certificate for an OIDC token whose `sub` is SUBJECT and `iss`
+// ISSUER, a Rekor entry), and writes:
+//   OUTDIR/trusted_root.json   the root of that instance (CA, Rekor key, CT log key, timestamp authority)
 //   OUTDIR/artifact.txt        an artifact
 //   OUTDIR/message.json        a message-signature bundle over the artifact (hashedrekord entry)
 //   OUTDIR/dsse.json           a DSSE bundle of an in-toto statement whose subject is the artifact (intoto entry)
+//   OUTDIR/stamped.json        the same with an RFC 3161 timestamp from the mock's timestamp authority too
 // Each bundle is first verified with @sigstore/verify against that root, so a fixture sigstore-js rejects never
-// reaches the Rust tests; the script prints "sigstore-js verified 2 bundles".
+// reaches the Rust tests; the script prints "sigstore-js verified 3 bundles".
 'use strict';
 
 const crypto = require('crypto');
@@ -25,7 +26,9 @@ const {
   initializeCA,
   initializeCTLog,
   initializeTLog,
+  initializeTSA,
   rekorHandler,
+  tsaHandler,
 } = require('@sigstore/mock');
 const { HashAlgorithm, PublicKeyDetails, TrustedRoot } = require('@sigstore/protobuf-specs');
 const {
@@ -33,11 +36,13 @@ const {
   FulcioSigner,
   MessageSignatureBundleBuilder,
   RekorWitness,
+  TSAWitness,
 } = require('@sigstore/sign');
 const { Verifier, toSignedEntity, toTrustMaterial } = require('@sigstore/verify');
 
 const FULCIO = 'https://fulcio.sigstore.dev';
 const REKOR = 'https://rekor.sigstore.dev';
+const TSA = 'https://timestamp.sigstore.dev';
 
 function serve(base, handler) {
   nock(base)
@@ -56,7 +61,7 @@ function token(claims) {
   return `${part({ alg: 'none', typ: 'JWT' })}.${part(claims)}.`;
 }
 
-function trustedRoot(ca, ctlog, tlog) {
+function trustedRoot(ca, ctlog, tlog, tsa) {
   const start = new Date(Date.now() - 60_000);
   return TrustedRoot.toJSON({
     mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
@@ -92,7 +97,16 @@ function trustedRoot(ca, ctlog, tlog) {
         logId: { keyId: Buffer.from(ctlog.logID) },
       },
     ],
-    timestampAuthorities: [],
+    timestampAuthorities: [
+      {
+        subject: { commonName: 'tsa', organization: 'sigstore.mock' },
+        uri: TSA,
+        certChain: {
+          certificates: [{ rawBytes: Buffer.from(tsa.intCertificate) }, { rawBytes: Buffer.from(tsa.rootCertificate) }],
+        },
+        validFor: { start },
+      },
+    ],
   });
 }
 
@@ -102,10 +116,12 @@ async function make(outdir, subject, issuer) {
   const ctlog = await initializeCTLog(caKeys);
   const ca = await initializeCA(caKeys, ctlog);
   const tlog = await initializeTLog(REKOR, keys());
+  const tsa = await initializeTSA(keys());
   serve(FULCIO, fulcioHandler(ca));
   serve(REKOR, rekorHandler(tlog));
+  serve(TSA, tsaHandler(tsa));
 
-  const root = trustedRoot(ca, ctlog, tlog);
+  const root = trustedRoot(ca, ctlog, tlog, tsa);
   fs.mkdirSync(outdir, { recursive: true });
   fs.writeFileSync(path.join(outdir, 'trusted_root.json'), JSON.stringify(root, null, 2));
 
@@ -132,6 +148,12 @@ async function make(outdir, subject, issuer) {
     witnesses: [new RekorWitness({ rekorBaseURL: REKOR, entryType: 'intoto' })],
   }).create({ data: Buffer.from(JSON.stringify(statement)), type: 'application/vnd.in-toto+json' });
 
+  // A DSSE bundle with a Rekor entry and an RFC 3161 timestamp.
+  const stamped = await new DSSEBundleBuilder({
+    signer: signer(),
+    witnesses: [new RekorWitness({ rekorBaseURL: REKOR, entryType: 'intoto' }), new TSAWitness({ tsaBaseURL: TSA })],
+  }).create({ data: Buffer.from(JSON.stringify(statement)), type: 'application/vnd.in-toto+json' });
+
   const verifier = new Verifier(toTrustMaterial(TrustedRoot.fromJSON(root)), {
     tlogThreshold: 1,
     ctlogThreshold: 1,
@@ -140,12 +162,14 @@ async function make(outdir, subject, issuer) {
   const policy = { subjectAlternativeName: subject, extensions: { issuer } };
   verifier.verify(toSignedEntity(message, artifact), policy);
   verifier.verify(toSignedEntity(dsse), policy);
+  verifier.verify(toSignedEntity(stamped), policy);
 
   fs.writeFileSync(path.join(outdir, 'message.json'), JSON.stringify(bundleToJSON(message), null, 2));
   fs.writeFileSync(path.join(outdir, 'dsse.json'), JSON.stringify(bundleToJSON(dsse), null, 2));
+  fs.writeFileSync(path.join(outdir, 'stamped.json'), JSON.stringify(bundleToJSON(stamped), null, 2));
   // Round trip through the parser so a malformed bundle fails here too.
   bundleFromJSON(JSON.parse(fs.readFileSync(path.join(outdir, 'message.json'), 'utf8')));
-  return 'sigstore-js verified 2 bundles';
+  return 'sigstore-js verified 3 bundles';
 }
 
 async function main(argv) {
