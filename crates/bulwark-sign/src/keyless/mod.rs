@@ -5,10 +5,11 @@
 //!    (DSSE: over the pre-authentication encoding; message signature: over the artifact, or its digest);
 //! 2. the signature is about `artifact` (the in-toto subject digest, or the message digest);
 //! 3. every Rekor entry is in a log of the root and proven: the signed entry timestamp (SET) verifies with the
-//!    log's key and/or the RFC 6962 inclusion proof leads to the root hash of a checkpoint signed by the log; every
-//!    RFC 3161 timestamp verifies with a timestamp authority of the root (CMS signature, TSTInfo digest, message
-//!    imprint = digest of the bundle's signature, time-stamping EKU, chain). The signing times are the SETs'
-//!    `integratedTime` and the timestamps' `genTime` (an inclusion proof alone signs no time); there must be one;
+//!    log's key and/or the RFC 6962 inclusion proof leads to the root hash of a checkpoint signed by the log. An
+//!    RFC 3161 timestamp counts when it verifies with a timestamp authority of the root (CMS signature, TSTInfo
+//!    digest, message imprint = digest of the bundle's signature, time-stamping EKU, chain); one that does not is
+//!    skipped, as sigstore-go (cosign) does. The signing times are the SETs' `integratedTime` and the verified
+//!    timestamps' `genTime` (an inclusion proof alone signs no time); there must be one;
 //! 4. each entry's canonicalized body names the bundle's signature, digest and certificate;
 //! 5. the leaf was valid at every signing time and chains (signatures and names) to a certificate authority of the
 //!    root whose `validFor` covers that time, every certificate of the chain valid then and a CA;
@@ -227,10 +228,10 @@ pub fn verify(
                     "the bundle's messageDigest is not the artifact's SHA-256".into(),
                 ));
             }
-            let ok = match artifact {
-                Artifact::Bytes(b) => key.verify(b, &m.signature.0, None),
-                Artifact::Digest { .. } => key.verify_digest(&digest, &m.signature.0),
-            };
+            // The signature is over the artifact hashed with the message digest's algorithm (SHA-256), whatever
+            // the curve: check it against that digest (Ed25519 signs the bytes themselves).
+            let ok = key.verify_digest(&digest, &m.signature.0)
+                || matches!(artifact, Artifact::Bytes(b) if key.verify(b, &m.signature.0, None));
             if !ok {
                 return Err(KeylessError::Signature(
                     "the message signature does not verify with the leaf certificate's key".into(),
@@ -272,18 +273,27 @@ pub fn verify(
         .timestamp_verification_data
         .as_ref()
         .map_or(&[][..], |t| t.rfc3161_timestamps.as_slice());
+    // As sigstore-go (cosign): a timestamp that does not verify (e.g. from an authority the root does not list)
+    // counts for nothing, but is no error by itself.
+    let mut stamp_errors = Vec::new();
+    let mut rfc3161_timestamps = 0;
     for (i, stamp) in stamps.iter().enumerate() {
-        times.push(tsa::verify(
-            i,
-            &stamp.signed_timestamp.0,
-            &signed.signature,
-            root,
-        )?);
+        match tsa::verify(i, &stamp.signed_timestamp.0, &signed.signature, root) {
+            Ok(t) => {
+                times.push(t);
+                rfc3161_timestamps += 1;
+            }
+            Err(e) => stamp_errors.push(e.to_string()),
+        }
     }
     let Some(&signing_time) = times.first() else {
-        return Err(KeylessError::NoTime(
-            "neither a signed entry timestamp nor an RFC 3161 timestamp vouches for the signing time".into(),
-        ));
+        let mut reason =
+            "neither a signed entry timestamp nor an RFC 3161 timestamp vouches for the signing time".to_owned();
+        for e in &stamp_errors {
+            reason.push_str("; ");
+            reason.push_str(e);
+        }
+        return Err(KeylessError::NoTime(reason));
     };
 
     // 5: the chain at every signing time.
@@ -375,7 +385,7 @@ pub fn verify(
         issuer,
         signing_time,
         log_index,
-        rfc3161_timestamps: stamps.len(),
+        rfc3161_timestamps,
         inclusion_proof,
         certificate_authority: ca.uri.clone(),
         scts,

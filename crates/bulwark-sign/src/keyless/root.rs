@@ -178,8 +178,9 @@ impl TrustedRoot {
                 .enumerate()
                 .map(|(i, l)| {
                     let at = |e: String| KeylessError::TrustedRoot(format!("{what}[{i}]: {e}"));
-                    let key = Key::from_spki_der(&l.public_key.raw_bytes.0)
-                        .map_err(|e| at(e.to_string()))?;
+                    let key =
+                        Key::from_root_key(&l.public_key.raw_bytes.0, &l.public_key.key_details)
+                            .map_err(|e| at(e.to_string()))?;
                     if l.log_id.key_id.0.is_empty() {
                         return Err(at("logId.keyId is empty".into()));
                     }

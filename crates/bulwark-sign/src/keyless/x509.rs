@@ -77,6 +77,28 @@ impl Key {
         Self::from_spki(&spki)
     }
 
+    /// A trusted root's key: SPKI DER, or for `PKCS1_RSA_*` key details a bare PKCS#1 `RSAPublicKey` (as the
+    /// Sigstore staging root lists one CT log key).
+    pub(crate) fn from_root_key(der: &[u8], key_details: &str) -> Result<Self, KeylessError> {
+        if key_details.starts_with("PKCS1_RSA")
+            && der.first() == Some(&0x30)
+            && Self::from_spki_der(der).is_err()
+        {
+            let (rest, _) = x509_parser::der_parser::parse_der(der)
+                .map_err(|e| KeylessError::Key(format!("not a PKCS#1 RSA public key: {e}")))?;
+            if !rest.is_empty() {
+                return Err(KeylessError::Key(
+                    "trailing bytes after the RSA public key".into(),
+                ));
+            }
+            return Ok(Self {
+                kind: KeyKind::Rsa,
+                bytes: der.to_vec(),
+            });
+        }
+        Self::from_spki_der(der)
+    }
+
     pub(crate) fn from_spki(spki: &SubjectPublicKeyInfo<'_>) -> Result<Self, KeylessError> {
         let alg = spki.algorithm.algorithm.to_id_string();
         let bytes = spki.subject_public_key.data.to_vec();
@@ -134,12 +156,27 @@ impl Key {
         }
     }
 
-    /// Checks `sig` over `message` with `hash` (or the key's own default).
+    /// Checks `sig` over `message` with `hash`. Without one, ECDSA tries the curve's own digest first, then the
+    /// other SHA-2 sizes: Sigstore clients sign with SHA-256 even with P-384 keys (sigstore-python's P-384 leaves),
+    /// and the signature only verifies under the digest it was made with.
     pub(crate) fn verify(&self, message: &[u8], sig: &[u8], hash: Option<Hash>) -> bool {
-        let alg = self.algorithm(hash.unwrap_or_else(|| self.default_hash()));
-        UnparsedPublicKey::new(alg, &self.bytes)
-            .verify(message, sig)
-            .is_ok()
+        let check = |h: Hash| {
+            UnparsedPublicKey::new(self.algorithm(h), &self.bytes)
+                .verify(message, sig)
+                .is_ok()
+        };
+        match (hash, self.kind) {
+            (Some(h), _) => check(h),
+            (None, KeyKind::P256 | KeyKind::P384) => {
+                let first = self.default_hash();
+                check(first)
+                    || [Hash::Sha256, Hash::Sha384, Hash::Sha512]
+                        .into_iter()
+                        .filter(|h| *h != first)
+                        .any(check)
+            }
+            (None, _) => check(self.default_hash()),
+        }
     }
 
     /// Checks `sig` over a message known only by its digest (ECDSA and RSA; Ed25519 signs the message itself).
@@ -466,6 +503,65 @@ mod tests {
         assert_eq!(der_utf8_string(b"\x0c\x04abc"), None);
         assert_eq!(der_utf8_string(b"\x13\x03abc"), None);
         assert_eq!(der_utf8_string(b""), None);
+    }
+
+    /// A P-384 key signing a SHA-256 digest (sigstore-python's P-384 leaves do): made by `openssl`, checked by
+    /// `verify` without a hash and by `verify_digest`.
+    #[test]
+    fn p384_keys_with_sha256_signatures_verify() {
+        use std::process::Command;
+        let dir = tempfile::tempdir().unwrap();
+        let path = |n: &str| dir.path().join(n).to_string_lossy().into_owned();
+        std::fs::write(path("msg"), b"signed with P-384 over SHA-256").unwrap();
+        for args in [
+            vec![
+                "ecparam",
+                "-name",
+                "secp384r1",
+                "-genkey",
+                "-noout",
+                "-out",
+                &path("key.pem"),
+            ],
+            vec![
+                "ec",
+                "-in",
+                &path("key.pem"),
+                "-pubout",
+                "-outform",
+                "DER",
+                "-out",
+                &path("pub.der"),
+            ],
+            vec![
+                "dgst",
+                "-sha256",
+                "-sign",
+                &path("key.pem"),
+                "-out",
+                &path("sig"),
+                &path("msg"),
+            ],
+        ] {
+            let out = Command::new("openssl")
+                .args(&args)
+                .output()
+                .unwrap_or_else(|e| panic!("cannot run openssl ({e}): run .ci/install-deps.sh"));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let key = Key::from_spki_der(&std::fs::read(path("pub.der")).unwrap()).unwrap();
+        let msg = std::fs::read(path("msg")).unwrap();
+        let sig = std::fs::read(path("sig")).unwrap();
+        assert!(key.verify(&msg, &sig, None));
+        assert!(key.verify(&msg, &sig, Some(Hash::Sha256)));
+        assert!(!key.verify(&msg, &sig, Some(Hash::Sha384)));
+        let digest = crate::bundle::hash("sha256", &msg).unwrap();
+        assert!(key.verify_digest(&digest, &sig));
+        assert!(!key.verify(b"another message", &sig, None));
     }
 
     #[test]
