@@ -21,8 +21,10 @@ fn key() -> &'static bulwark_signature::PublicKey {
 fn root() -> &'static TrustedRoot {
     static R: OnceLock<TrustedRoot> = OnceLock::new();
     R.get_or_init(|| {
-        TrustedRoot::from_json(br#"{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1"}"#)
-            .unwrap()
+        TrustedRoot::from_json(
+            br#"{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1"}"#,
+        )
+        .unwrap()
     })
 }
 
@@ -34,5 +36,10 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let digest = "sha256:4ae0b4bd4d6bfd6d7a8bdd8d1f9d8c2c1f2d5b5a7a3c8a5b6d8e1f2a3b4c5d6e";
     let _ = bundle.verify_image_signature(key(), digest);
     let _ = bundle.verify_with_key(key(), Artifact::Bytes(data));
-    let _ = keyless::verify(&bundle, root(), &Identity::exact("a@b.c", "https://issuer"), Artifact::Bytes(data));
+    let _ = keyless::verify(
+        &bundle,
+        root(),
+        &Identity::exact("a@b.c", "https://issuer"),
+        Artifact::Bytes(data),
+    );
 });
