@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use bulwark_sign::bundle::{self, Artifact, Bundle, COSIGN_SIGN_PREDICATE_TYPE, MEDIA_TYPE_V03};
+use bulwark_sign::keyless::{self, KeylessError, TrustedRoot};
 use bulwark_signature::{PrivateKey, PublicKey};
 
 fn node_dir() -> PathBuf {
@@ -246,4 +247,88 @@ fn sigstore_js_key_bundles_verify_with_ours() {
     );
     let other = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
     assert!(theirs.verify_image_signature(&keys.public, other).is_err());
+}
+
+/// `cosign sign --key` uploads to Rekor by default: key bundles with a Rekor entry, made by sigstore-js against an
+/// in-process @sigstore/mock Rekor, verify with ours with the log's trusted root (`keyless::verify_with_key_and_log`),
+/// and fail with another log's root, another key or altered log evidence.
+#[test]
+fn sigstore_js_logged_key_bundles_verify_with_ours_and_their_log() {
+    let keys = Keys::generate();
+    let artifact = b"an artifact whose signature went to Rekor\n";
+    let artifact_path = keys.write("artifact.txt", artifact);
+    let run = |out: &str| {
+        let (ok, text) = keybundle(&[
+            "sign-logged",
+            &keys.path("key.pem"),
+            &keys.path("pub.pem"),
+            &artifact_path,
+            &keys.path(out),
+        ]);
+        assert!(
+            ok && text.contains("sigstore-js verified 2 logged bundles"),
+            "{text}"
+        );
+        let read = |name: &str| std::fs::read(keys.dir.path().join(out).join(name)).unwrap();
+        (
+            read("trusted_root.json"),
+            read("message.json"),
+            read("dsse.json"),
+        )
+    };
+    let (root_json, message, dsse) = run("logged");
+    let (other_root_json, _, _) = run("other");
+    let root = TrustedRoot::from_json(&root_json).unwrap();
+    let other_root = TrustedRoot::from_json(&other_root_json).unwrap();
+    let art = Artifact::Bytes(artifact);
+
+    for json in [&message, &dsse] {
+        let b = Bundle::from_json(json).unwrap();
+        let logged = keyless::verify_with_key_and_log(&b, &keys.public, &root, art).unwrap();
+        assert!(logged.integrated_time.is_some());
+        // Without the log, the key alone (cosign --insecure-ignore-tlog).
+        b.verify_with_key(&keys.public, art).unwrap();
+
+        let err = keyless::verify_with_key_and_log(&b, &keys.public, &other_root, art).unwrap_err();
+        assert!(matches!(err, KeylessError::Tlog { .. }), "{err}");
+        let stranger = Keys::generate();
+        assert!(keyless::verify_with_key_and_log(&b, &stranger.public, &root, art).is_err());
+
+        let mut v: serde_json::Value = serde_json::from_slice(json).unwrap();
+        let set = v
+            .pointer_mut(
+                "/verificationMaterial/tlogEntries/0/inclusionPromise/signedEntryTimestamp",
+            )
+            .unwrap();
+        let mut bytes = bundle::decode_base64(set.as_str().unwrap()).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        *set = bulwark_sign_b64(&bytes).into();
+        let tampered = Bundle::from_json(&serde_json::to_vec(&v).unwrap()).unwrap();
+        let err =
+            keyless::verify_with_key_and_log(&tampered, &keys.public, &root, art).unwrap_err();
+        assert!(err.to_string().contains("signed entry timestamp"), "{err}");
+    }
+
+    // The message bundle's entry in the DSSE bundle: the body is about another signature.
+    let msg: serde_json::Value = serde_json::from_slice(&message).unwrap();
+    let mut v: serde_json::Value = serde_json::from_slice(&dsse).unwrap();
+    v["verificationMaterial"]["tlogEntries"] = msg["verificationMaterial"]["tlogEntries"].clone();
+    let swapped = Bundle::from_json(&serde_json::to_vec(&v).unwrap()).unwrap();
+    let err = keyless::verify_with_key_and_log(&swapped, &keys.public, &root, art).unwrap_err();
+    assert!(err.to_string().contains("canonicalizedBody"), "{err}");
+
+    // Our offline bundles have no entry: refused in this mode, with the reason.
+    let ours = bundle::image_signature(DIGEST, &keys.private, Some(&keys.hint)).unwrap();
+    let err = keyless::verify_with_key_and_log(
+        &ours,
+        &keys.public,
+        &root,
+        Artifact::from_oci_digest(DIGEST).unwrap(),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("no transparency log entry"),
+        "{err}"
+    );
 }

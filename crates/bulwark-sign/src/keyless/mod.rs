@@ -253,7 +253,7 @@ pub fn verify(
         content,
         signature,
         digest_hex,
-        leaf_der: leaf.der(),
+        verifier: rekor::Verifier::Certificate(leaf.der()),
     };
     let mut times = Vec::new();
     let mut inclusion_proof = false;
@@ -403,4 +403,87 @@ fn decode_hex(text: &str) -> Option<Vec<u8>> {
         .step_by(2)
         .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
         .collect()
+}
+
+/// What [`verify_with_key_and_log`] established.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyLogged {
+    /// The key-based verification ([`Bundle::verify_with_key`]).
+    pub verified: crate::bundle::KeyVerified,
+    /// The earliest verified signed entry timestamp, if any entry has one.
+    pub integrated_time: Option<i64>,
+    /// The Rekor log index of the first entry.
+    pub log_index: i64,
+}
+
+/// A key-based bundle with its transparency-log evidence, as `cosign verify --key K` checks by default (without
+/// `--insecure-ignore-tlog`): [`Bundle::verify_with_key`], then at least one Rekor entry, every entry in a log of
+/// `root` and proven (SET and/or inclusion proof with its checkpoint), its body naming this signature, digest and
+/// key. A key has no validity period, so no signing time is required.
+pub fn verify_with_key_and_log(
+    bundle: &Bundle,
+    key: &bulwark_signature::PublicKey,
+    root: &TrustedRoot,
+    artifact: Artifact<'_>,
+) -> Result<KeyLogged, KeylessError> {
+    let verified = bundle.verify_with_key(key, artifact)?;
+    let content = bundle.content()?;
+    let (signature, digest_hex) = match content {
+        Content::Dsse(_) => (
+            bundle.signature_bytes()?,
+            hex(&hash("sha256", &verified.payload).unwrap_or_default()),
+        ),
+        Content::MessageSignature(m) => {
+            let digest = match &m.message_digest {
+                Some(d) => d.digest.0.clone(),
+                None => match artifact {
+                    Artifact::Bytes(b) => hash("sha256", b).unwrap_or_default(),
+                    Artifact::Digest { hex, .. } => decode_hex(hex).unwrap_or_default(),
+                },
+            };
+            (m.signature.0.clone(), hex(&digest))
+        }
+    };
+    // The DSSE signature the key verified: the body must name that one.
+    let signature = match content {
+        Content::Dsse(envelope) => {
+            let message = pae(&envelope.payload_type, &verified.payload);
+            envelope
+                .signatures
+                .iter()
+                .filter_map(|s| decode_base64(&s.sig))
+                .find(|s| key.verify(&message, s, "DSSE envelope").is_ok())
+                .unwrap_or(signature)
+        }
+        Content::MessageSignature(_) => signature,
+    };
+    let entries = &bundle.verification_material.tlog_entries;
+    if entries.is_empty() {
+        return Err(KeylessError::Tlog {
+            index: 0,
+            reason:
+                "the bundle has no transparency log entry (it was signed without a Rekor upload)"
+                    .into(),
+        });
+    }
+    let signed = rekor::Signed {
+        content,
+        signature,
+        digest_hex,
+        verifier: rekor::Verifier::Key(key),
+    };
+    let mut integrated_time: Option<i64> = None;
+    for (i, entry) in entries.iter().enumerate() {
+        let proven = rekor::verify_inclusion(i, entry, root)?;
+        rekor::verify_body(i, entry, &signed)?;
+        if proven.promise {
+            let t = entry.integrated_time.0;
+            integrated_time = Some(integrated_time.map_or(t, |e| e.min(t)));
+        }
+    }
+    Ok(KeyLogged {
+        verified,
+        integrated_time,
+        log_index: entries[0].log_index.0,
+    })
 }

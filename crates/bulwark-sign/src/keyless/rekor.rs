@@ -220,11 +220,40 @@ pub(crate) struct Signed<'a> {
     pub signature: Vec<u8>,
     /// The signed artifact's SHA-256 (message signature) or the DSSE payload's SHA-256.
     pub digest_hex: String,
-    /// The leaf certificate DER, which the body names as its verifier.
-    pub leaf_der: &'a [u8],
+    /// Who the body must name as its verifier.
+    pub verifier: Verifier<'a>,
 }
 
-/// The canonicalized body is about this bundle: same kind/version, same signature, same digest, same certificate.
+/// The verifier a Rekor body names (base64 of a PEM).
+pub(crate) enum Verifier<'a> {
+    /// The leaf certificate (DER).
+    Certificate(&'a [u8]),
+    /// A public key.
+    Key(&'a bulwark_signature::PublicKey),
+}
+
+impl Verifier<'_> {
+    fn matches(&self, b64_pem: Option<String>) -> bool {
+        let Some(pem) = b64_pem
+            .and_then(|b| decode_base64(&b))
+            .and_then(|pem| String::from_utf8(pem).ok())
+        else {
+            return false;
+        };
+        match self {
+            Self::Certificate(der) => {
+                super::x509::pem_certificate_der(&pem).is_some_and(|d| d == *der)
+            }
+            // Parsed under the expected key's name, equal means the same algorithm and key bytes.
+            Self::Key(key) => {
+                bulwark_signature::PublicKey::from_pem(&pem, &key.source).is_ok_and(|k| k == **key)
+            }
+        }
+    }
+}
+
+/// The canonicalized body is about this bundle: same kind/version, same signature, same digest, same certificate
+/// or key.
 pub(crate) fn verify_body(
     index: usize,
     entry: &TransparencyLogEntry,
@@ -248,13 +277,7 @@ pub(crate) fn verify_body(
         )));
     }
     let spec = body.get("spec").ok_or_else(|| err("no spec"))?;
-    let same_cert = |b64_pem: Option<String>| -> bool {
-        b64_pem
-            .and_then(|b| decode_base64(&b))
-            .and_then(|pem| String::from_utf8(pem).ok())
-            .and_then(|pem| super::x509::pem_certificate_der(&pem))
-            .is_some_and(|der| der == signed.leaf_der)
-    };
+    let same_cert = |b64_pem: Option<String>| signed.verifier.matches(b64_pem);
     match (kind.as_str(), version.as_str(), signed.content) {
         ("hashedrekord", "0.0.1", Content::MessageSignature(_)) => {
             let sig = text(spec, &["signature", "content"]).and_then(|s| decode_base64(&s));
@@ -268,7 +291,7 @@ pub(crate) fn verify_body(
                 return Err(err("the artifact digest differs from the bundle's"));
             }
             if !same_cert(text(spec, &["signature", "publicKey", "content"])) {
-                return Err(err("the entry is for another certificate"));
+                return Err(err("the entry is for another certificate or key"));
             }
         }
         ("dsse", "0.0.1", Content::Dsse(_)) => {
@@ -287,7 +310,7 @@ pub(crate) fn verify_body(
                 return Err(err("the DSSE payload digest differs from the bundle's"));
             }
             if !same_cert(text(&sigs[0], &["verifier"])) {
-                return Err(err("the entry is for another certificate"));
+                return Err(err("the entry is for another certificate or key"));
             }
         }
         ("intoto", "0.0.2", Content::Dsse(_)) => {
@@ -311,7 +334,7 @@ pub(crate) fn verify_body(
                 return Err(err("the DSSE payload digest differs from the bundle's"));
             }
             if !same_cert(text(&sigs[0], &["publicKey"])) {
-                return Err(err("the entry is for another certificate"));
+                return Err(err("the entry is for another certificate or key"));
             }
         }
         (k, v, _) => {

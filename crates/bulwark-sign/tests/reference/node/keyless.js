@@ -10,16 +10,19 @@
 //   OUTDIR/trusted_root.json   the root of that instance (CA, Rekor key, CT log key, timestamp authority)
 //   OUTDIR/artifact.txt        an artifact
 //   OUTDIR/message.json        a message-signature bundle over the artifact (hashedrekord entry)
-//   OUTDIR/dsse.json           a DSSE bundle of an in-toto statement whose subject is the artifact (intoto entry)
-//   OUTDIR/stamped.json        the same with an RFC 3161 timestamp from the mock's timestamp authority too
+//   OUTDIR/dsse.json           a DSSE bundle of an in-toto statement whose subject is the artifact (dsse entry, in
+//                              the canonical form a real Rekor logs, see mockrekor.js)
+//   OUTDIR/intoto.json         the same statement logged as an intoto entry
+//   OUTDIR/stamped.json        the same with an intoto entry and an RFC 3161 timestamp from the mock's authority
 // Each bundle is first verified with @sigstore/verify against that root, so a fixture sigstore-js rejects never
-// reaches the Rust tests; the script prints "sigstore-js verified 3 bundles".
+// reaches the Rust tests; the script prints "sigstore-js verified 4 bundles".
 'use strict';
 
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const nock = require('nock');
+const { canonicalRekorHandler, logEntry, serve } = require('./mockrekor');
 const { bundleFromJSON, bundleToJSON } = require('@sigstore/bundle');
 const {
   fulcioHandler,
@@ -27,10 +30,9 @@ const {
   initializeCTLog,
   initializeTLog,
   initializeTSA,
-  rekorHandler,
   tsaHandler,
 } = require('@sigstore/mock');
-const { HashAlgorithm, PublicKeyDetails, TrustedRoot } = require('@sigstore/protobuf-specs');
+const { TrustedRoot } = require('@sigstore/protobuf-specs');
 const {
   DSSEBundleBuilder,
   FulcioSigner,
@@ -43,17 +45,6 @@ const { Verifier, toSignedEntity, toTrustMaterial } = require('@sigstore/verify'
 const FULCIO = 'https://fulcio.sigstore.dev';
 const REKOR = 'https://rekor.sigstore.dev';
 const TSA = 'https://timestamp.sigstore.dev';
-
-function serve(base, handler) {
-  nock(base)
-    .persist()
-    .post(handler.path)
-    .reply(async (_, body) => {
-      const req = typeof body === 'string' ? body : JSON.stringify(body);
-      const { statusCode, response, contentType } = await handler.fn(req);
-      return [statusCode, response, { 'Content-Type': contentType || 'text/plain' }];
-    });
-}
 
 // An unsigned JWT: the mock Fulcio reads the claims without checking a signature.
 function token(claims) {
@@ -73,30 +64,8 @@ function trustedRoot(ca, ctlog, tlog, tsa) {
         validFor: { start },
       },
     ],
-    tlogs: [
-      {
-        baseUrl: REKOR,
-        hashAlgorithm: HashAlgorithm.SHA2_256,
-        publicKey: {
-          rawBytes: tlog.publicKey,
-          keyDetails: PublicKeyDetails.PKIX_ECDSA_P256_SHA_256,
-          validFor: { start },
-        },
-        logId: { keyId: crypto.createHash('sha256').update(tlog.publicKey).digest() },
-      },
-    ],
-    ctlogs: [
-      {
-        baseUrl: 'https://ctfe.sigstore.dev',
-        hashAlgorithm: HashAlgorithm.SHA2_256,
-        publicKey: {
-          rawBytes: ctlog.publicKey,
-          keyDetails: PublicKeyDetails.PKIX_ECDSA_P256_SHA_256,
-          validFor: { start },
-        },
-        logId: { keyId: Buffer.from(ctlog.logID) },
-      },
-    ],
+    tlogs: [logEntry(REKOR, tlog.publicKey, crypto.createHash('sha256').update(tlog.publicKey).digest(), start)],
+    ctlogs: [logEntry('https://ctfe.sigstore.dev', ctlog.publicKey, Buffer.from(ctlog.logID), start)],
     timestampAuthorities: [
       {
         subject: { commonName: 'tsa', organization: 'sigstore.mock' },
@@ -118,7 +87,7 @@ async function make(outdir, subject, issuer) {
   const tlog = await initializeTLog(REKOR, keys());
   const tsa = await initializeTSA(keys());
   serve(FULCIO, fulcioHandler(ca));
-  serve(REKOR, rekorHandler(tlog));
+  serve(REKOR, canonicalRekorHandler(tlog));
   serve(TSA, tsaHandler(tsa));
 
   const root = trustedRoot(ca, ctlog, tlog, tsa);
@@ -145,6 +114,10 @@ async function make(outdir, subject, issuer) {
   };
   const dsse = await new DSSEBundleBuilder({
     signer: signer(),
+    witnesses: [new RekorWitness({ rekorBaseURL: REKOR, entryType: 'dsse' })],
+  }).create({ data: Buffer.from(JSON.stringify(statement)), type: 'application/vnd.in-toto+json' });
+  const intoto = await new DSSEBundleBuilder({
+    signer: signer(),
     witnesses: [new RekorWitness({ rekorBaseURL: REKOR, entryType: 'intoto' })],
   }).create({ data: Buffer.from(JSON.stringify(statement)), type: 'application/vnd.in-toto+json' });
 
@@ -162,14 +135,16 @@ async function make(outdir, subject, issuer) {
   const policy = { subjectAlternativeName: subject, extensions: { issuer } };
   verifier.verify(toSignedEntity(message, artifact), policy);
   verifier.verify(toSignedEntity(dsse), policy);
+  verifier.verify(toSignedEntity(intoto), policy);
   verifier.verify(toSignedEntity(stamped), policy);
 
   fs.writeFileSync(path.join(outdir, 'message.json'), JSON.stringify(bundleToJSON(message), null, 2));
   fs.writeFileSync(path.join(outdir, 'dsse.json'), JSON.stringify(bundleToJSON(dsse), null, 2));
+  fs.writeFileSync(path.join(outdir, 'intoto.json'), JSON.stringify(bundleToJSON(intoto), null, 2));
   fs.writeFileSync(path.join(outdir, 'stamped.json'), JSON.stringify(bundleToJSON(stamped), null, 2));
   // Round trip through the parser so a malformed bundle fails here too.
   bundleFromJSON(JSON.parse(fs.readFileSync(path.join(outdir, 'message.json'), 'utf8')));
-  return 'sigstore-js verified 3 bundles';
+  return 'sigstore-js verified 4 bundles';
 }
 
 async function main(argv) {
