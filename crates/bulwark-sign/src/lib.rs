@@ -4,13 +4,19 @@
 //! - [`intoto`]: in-toto Statement v1 (build, strict parse, subject check).
 //! - [`predicate`]: cosign's vuln predicate, CycloneDX and SPDX SBOMs, and Bulwark's verdict predicate.
 //! - [`simplesigning`]: cosign's image signature payload.
+//! - [`bundle`]: Sigstore bundles (v0.1–v0.3): parsing, key-based signing (cosign v3's image signature) and
+//!   verification with a key.
+//! - [`keyless`]: keyless bundles verified offline against a `trusted_root.json` (Fulcio chain, Rekor proofs,
+//!   identity).
 //! - [`cache`]: the per-digest verification cache (TTL, negative TTL, bounded) for the admission webhook.
 //!
 //! Keys (PEM public keys, PKCS#8 and cosign's encrypted private keys) live in `bulwark-signature`, which the
 //! vulnerability DB and policy bundles share.
 
+pub mod bundle;
 pub mod cache;
 pub mod dsse;
 pub mod intoto;
+pub mod keyless;
 pub mod predicate;
 pub mod simplesigning;
