@@ -32,6 +32,7 @@
 //! TLS). `ca_file` (or else `SSL_CERT_FILE`) *replaces* the built-in roots with the
 //! certificates of a PEM bundle.
 
+mod artifact;
 mod auth;
 mod cache;
 mod client;
@@ -58,7 +59,15 @@ pub use manifest::{
     Compression, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, MANIFEST_ACCEPT, OCI_INDEX, OCI_MANIFEST,
 };
 pub use platform::Platform;
-pub use push::{PushOptions, PushedBlob, Pusher};
+pub use artifact::{
+    MAX_REFERRERS, MAX_TAGS, OciDescriptor, OciIndex, ReferrerFields, TAG_PAGE_SIZE, TagPage,
+    parse_link_next, parse_referrer_fields, parse_referrers_index, parse_tag_page, referrers_tag,
+    valid_tag,
+};
+pub use push::{
+    CHUNK_SIZE, CHUNKED_THRESHOLD, PushOptions, PushedBlob, PushedReferrer, Pusher, RawManifest,
+    Referrers, ReferrersSource,
+};
 pub use reference::{DOCKER_HUB, DOCKER_HUB_API, Reference};
 
 use cache::StoreError;
