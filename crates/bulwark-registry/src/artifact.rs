@@ -169,13 +169,15 @@ pub fn parse_tag_page(bytes: &[u8], limit: usize) -> Result<TagPage, String> {
         #[serde(default)]
         tags: Option<Vec<serde::de::IgnoredAny>>,
     }
-    let shape: Shape =
-        serde_json::from_slice(bytes).map_err(|e| format!("not a tag list: {e}"))?;
+    let shape: Shape = serde_json::from_slice(bytes).map_err(|e| format!("not a tag list: {e}"))?;
     let n = shape.tags.map_or(0, |t| t.len());
     if n > limit {
-        return Err(format!("{n} tags in one page, more than the limit of {limit}"));
+        return Err(format!(
+            "{n} tags in one page, more than the limit of {limit}"
+        ));
     }
-    let page: TagPage = serde_json::from_slice(bytes).map_err(|e| format!("not a tag list: {e}"))?;
+    let page: TagPage =
+        serde_json::from_slice(bytes).map_err(|e| format!("not a tag list: {e}"))?;
     if let Some(bad) = page.tags.iter().find(|t| !valid_tag(t)) {
         let shown: String = bad.chars().take(80).collect();
         return Err(format!("invalid tag name {shown:?}"));
@@ -206,7 +208,7 @@ pub fn parse_link_next(header: &str) -> Option<String> {
         let target = &rest[start + 1..end];
         let after = &rest[end + 1..];
         // The parameters run to the next link (`, <`) or the end.
-        let params_end = after.find(",").unwrap_or(after.len());
+        let params_end = after.find(',').unwrap_or(after.len());
         let params = &after[..params_end];
         let is_next = params.split(';').any(|p| {
             let p = p.trim();
@@ -240,7 +242,7 @@ mod tests {
             Some("/v2/a/tags/list?last=t9&n=10")
         );
         assert_eq!(
-            parse_link_next(r#"<https://r.example/v2/a/tags/list?n=2&last=b>;rel=next"#).as_deref(),
+            parse_link_next("<https://r.example/v2/a/tags/list?n=2&last=b>;rel=next").as_deref(),
             Some("https://r.example/v2/a/tags/list?n=2&last=b")
         );
         assert_eq!(
@@ -256,9 +258,22 @@ mod tests {
     fn tag_pages() {
         let p = parse_tag_page(br#"{"name":"a","tags":["v1","latest"]}"#, 10).unwrap();
         assert_eq!(p.tags, ["v1", "latest"]);
-        assert!(parse_tag_page(br#"{"name":"a","tags":null}"#, 10).unwrap().tags.is_empty());
-        assert!(parse_tag_page(br#"{"name":"a","tags":["a","b","c"]}"#, 2).unwrap_err().contains("limit of 2"));
-        assert!(parse_tag_page(br#"{"name":"a","tags":["../x"]}"#, 2).unwrap_err().contains("invalid tag"));
+        assert!(
+            parse_tag_page(br#"{"name":"a","tags":null}"#, 10)
+                .unwrap()
+                .tags
+                .is_empty()
+        );
+        assert!(
+            parse_tag_page(br#"{"name":"a","tags":["a","b","c"]}"#, 2)
+                .unwrap_err()
+                .contains("limit of 2")
+        );
+        assert!(
+            parse_tag_page(br#"{"name":"a","tags":["../x"]}"#, 2)
+                .unwrap_err()
+                .contains("invalid tag")
+        );
         assert!(parse_tag_page(b"{\"tags\":[", 2).is_err());
     }
 
@@ -271,14 +286,22 @@ mod tests {
         let idx = parse_referrers_index(ok.as_bytes()).unwrap();
         assert_eq!(idx.manifests[0].artifact_type.as_deref(), Some("t"));
         let docker = ok.replace(OCI_INDEX, crate::DOCKER_MANIFEST_LIST);
-        assert!(parse_referrers_index(docker.as_bytes()).unwrap_err().contains("not an OCI image index"));
+        assert!(
+            parse_referrers_index(docker.as_bytes())
+                .unwrap_err()
+                .contains("not an OCI image index")
+        );
         let bad_digest = ok.replace(&d, "sha256:zz");
         assert!(parse_referrers_index(bad_digest.as_bytes()).is_err());
         let many = format!(
             r#"{{"schemaVersion":2,"manifests":[{}]}}"#,
             vec!["{}"; MAX_REFERRERS + 1].join(",")
         );
-        assert!(parse_referrers_index(many.as_bytes()).unwrap_err().contains("more than the limit"));
+        assert!(
+            parse_referrers_index(many.as_bytes())
+                .unwrap_err()
+                .contains("more than the limit")
+        );
     }
 
     #[test]

@@ -49,6 +49,11 @@ use std::io::Read as _;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+pub use artifact::{
+    MAX_REFERRERS, MAX_TAGS, OciDescriptor, OciIndex, ReferrerFields, TAG_PAGE_SIZE, TagPage,
+    parse_link_next, parse_referrer_fields, parse_referrers_index, parse_tag_page, referrers_tag,
+    valid_tag,
+};
 pub use auth::{
     Challenge, Credentials, credentials_from_docker_config, docker_config_path, parse_challenges,
 };
@@ -59,11 +64,6 @@ pub use manifest::{
     Compression, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, MANIFEST_ACCEPT, OCI_INDEX, OCI_MANIFEST,
 };
 pub use platform::Platform;
-pub use artifact::{
-    MAX_REFERRERS, MAX_TAGS, OciDescriptor, OciIndex, ReferrerFields, TAG_PAGE_SIZE, TagPage,
-    parse_link_next, parse_referrer_fields, parse_referrers_index, parse_tag_page, referrers_tag,
-    valid_tag,
-};
 pub use push::{
     CHUNK_SIZE, CHUNKED_THRESHOLD, PushOptions, PushedBlob, PushedReferrer, Pusher, RawManifest,
     Referrers, ReferrersSource,

@@ -408,7 +408,12 @@ impl Pusher {
         let resp = self
             .client
             .check_status(&url, &format!("blob {digest}"), resp)?;
-        let bytes = match resp.into_body().into_with_config().limit(size).read_to_vec() {
+        let bytes = match resp
+            .into_body()
+            .into_with_config()
+            .limit(size)
+            .read_to_vec()
+        {
             Ok(b) => b,
             Err(ureq::Error::BodyExceedsLimit(_)) => {
                 return Err(RegistryError::SizeMismatch {
@@ -447,7 +452,12 @@ impl Pusher {
         limit: u64,
         resp: ureq::http::Response<ureq::Body>,
     ) -> Result<Vec<u8>, RegistryError> {
-        match resp.into_body().into_with_config().limit(limit).read_to_vec() {
+        match resp
+            .into_body()
+            .into_with_config()
+            .limit(limit)
+            .read_to_vec()
+        {
             Ok(b) => Ok(b),
             Err(ureq::Error::BodyExceedsLimit(_)) => Err(RegistryError::TooLarge {
                 url: url.to_owned(),
@@ -463,9 +473,7 @@ impl Pusher {
     fn next_url(&self, from: &str, link: &str) -> Result<String, RegistryError> {
         let next = self.client.resolve_location(link);
         let base = self.client.base();
-        if next.len() > base.len()
-            && next.starts_with(base)
-            && next.as_bytes()[base.len()] == b'/'
+        if next.len() > base.len() && next.starts_with(base) && next.as_bytes()[base.len()] == b'/'
         {
             Ok(next)
         } else {
@@ -488,9 +496,7 @@ impl Pusher {
         max_tags: usize,
     ) -> Result<Vec<String>, RegistryError> {
         let page_size = page_size.clamp(1, 10_000);
-        let first = self
-            .client
-            .api_url(&format!("tags/list?n={page_size}"));
+        let first = self.client.api_url(&format!("tags/list?n={page_size}"));
         let mut url = first.clone();
         let mut tags: Vec<String> = Vec::new();
         for _ in 0..crate::artifact::MAX_PAGES {
@@ -549,7 +555,10 @@ impl Pusher {
             let resp = self.client.get(&url, crate::OCI_INDEX)?;
             let status = resp.status().as_u16();
             let content_type = header(&resp, "content-type").unwrap_or_default();
-            if page == 0 && (matches!(status, 400 | 404 | 406) || (status == 200 && !content_type.starts_with(crate::OCI_INDEX))) {
+            if page == 0
+                && (matches!(status, 400 | 404 | 406)
+                    || (status == 200 && !content_type.starts_with(crate::OCI_INDEX)))
+            {
                 source = ReferrersSource::TagSchema;
                 break;
             }
@@ -560,7 +569,7 @@ impl Pusher {
                 .is_some_and(|h| h.split(',').any(|f| f.trim() == "artifactType"));
             let link = header(&resp, "link");
             let body = self.read_body(&url, "referrers list", crate::MAX_MANIFEST_BYTES, resp)?;
-            let index = self.parse_index(&url, &body)?;
+            let index = Self::parse_index(&url, &body)?;
             out.extend(index.manifests.into_iter().filter(|d| {
                 filtered || artifact_type.is_none() || d.artifact_type.as_deref() == artifact_type
             }));
@@ -596,7 +605,7 @@ impl Pusher {
             });
         };
         let tag_url = self.client.url("manifests", &tag);
-        let index = self.parse_index(&tag_url, &raw.bytes)?;
+        let index = Self::parse_index(&tag_url, &raw.bytes)?;
         Ok(Referrers {
             manifests: index
                 .manifests
@@ -607,7 +616,7 @@ impl Pusher {
         })
     }
 
-    fn parse_index(&self, url: &str, body: &[u8]) -> Result<crate::OciIndex, RegistryError> {
+    fn parse_index(url: &str, body: &[u8]) -> Result<crate::OciIndex, RegistryError> {
         crate::artifact::parse_referrers_index(body).map_err(|reason| {
             if reason.contains("more than the limit") {
                 RegistryError::TooManyEntries {
@@ -670,9 +679,13 @@ impl Pusher {
         let tag_url = self.client.url("manifests", &tag);
         let mut index = match self.get_manifest(&tag, crate::OCI_INDEX)? {
             None => crate::OciIndex::empty(),
-            Some(raw) => self.parse_index(&tag_url, &raw.bytes)?,
+            Some(raw) => Self::parse_index(&tag_url, &raw.bytes)?,
         };
-        if index.manifests.iter().any(|d| d.digest == digest.to_string()) {
+        if index
+            .manifests
+            .iter()
+            .any(|d| d.digest == digest.to_string())
+        {
             return Ok(pushed);
         }
         if index.manifests.len() >= crate::MAX_REFERRERS {
@@ -682,7 +695,7 @@ impl Pusher {
                 limit: crate::MAX_REFERRERS,
             });
         }
-        index.media_type = crate::OCI_INDEX.to_owned();
+        crate::OCI_INDEX.clone_into(&mut index.media_type);
         index.manifests.push(crate::OciDescriptor {
             media_type: fields
                 .media_type

@@ -248,8 +248,7 @@ pub fn parse_tag_manifest(bytes: &[u8], media_type: &str) -> Result<TagManifest,
         #[serde(default)]
         layers: Vec<OciDescriptor>,
     }
-    let shape: Shape =
-        serde_json::from_slice(bytes).map_err(|e| format!("not a manifest: {e}"))?;
+    let shape: Shape = serde_json::from_slice(bytes).map_err(|e| format!("not a manifest: {e}"))?;
     if shape.schema_version != Some(2) {
         return Err(format!(
             "not an image manifest: schemaVersion {:?}, expected 2",
@@ -301,7 +300,11 @@ struct ImageManifest<'a> {
 
 /// The manifest bytes of a `.sig`/`.att` tag.
 #[must_use]
-pub fn tag_manifest_bytes(media_type: &str, config: &OciDescriptor, layers: &[OciDescriptor]) -> Vec<u8> {
+pub fn tag_manifest_bytes(
+    media_type: &str,
+    config: &OciDescriptor,
+    layers: &[OciDescriptor],
+) -> Vec<u8> {
     serde_json::to_vec(&ImageManifest {
         schema_version: 2,
         media_type,
@@ -433,8 +436,7 @@ pub fn parse_bundle_referrer(bytes: &[u8]) -> Result<ParsedReferrer, String> {
         #[serde(default)]
         annotations: BTreeMap<String, String>,
     }
-    let shape: Shape =
-        serde_json::from_slice(bytes).map_err(|e| format!("not a manifest: {e}"))?;
+    let shape: Shape = serde_json::from_slice(bytes).map_err(|e| format!("not a manifest: {e}"))?;
     if shape.schema_version != Some(2) {
         return Err("not an image manifest: schemaVersion is not 2".to_owned());
     }
@@ -445,10 +447,7 @@ pub fn parse_bundle_referrer(bytes: &[u8]) -> Result<ParsedReferrer, String> {
     if kind != BUNDLE_MEDIA_TYPE {
         return Err(format!("artifactType {kind:?}, not a Sigstore bundle"));
     }
-    let subject = shape
-        .subject
-        .ok_or_else(|| "no subject".to_owned())?
-        .digest;
+    let subject = shape.subject.ok_or_else(|| "no subject".to_owned())?.digest;
     Digest::parse(&subject).map_err(|e| format!("subject: {e}"))?;
     if shape.layers.len() != 1 {
         return Err(format!(
@@ -456,8 +455,8 @@ pub fn parse_bundle_referrer(bytes: &[u8]) -> Result<ParsedReferrer, String> {
             shape.layers.len()
         ));
     }
-    let layer: OciDescriptor = serde_json::from_value(shape.layers[0].clone())
-        .map_err(|e| format!("layer: {e}"))?;
+    let layer: OciDescriptor =
+        serde_json::from_value(shape.layers[0].clone()).map_err(|e| format!("layer: {e}"))?;
     if layer.media_type != BUNDLE_MEDIA_TYPE {
         return Err(format!(
             "layer media type {:?}, not a Sigstore bundle",
@@ -478,7 +477,7 @@ pub fn rfc3339_utc(unix: u64) -> String {
     let days = unix / 86_400;
     let secs = unix % 86_400;
     // Howard Hinnant's civil_from_days.
-    let z = days as i64 + 719_468;
+    let z = i64::try_from(days).unwrap_or(0) + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
@@ -525,10 +524,7 @@ impl Store {
     /// and size as the registry serves them.
     pub fn resolve(&mut self, reference: &Reference) -> Result<Target, OciError> {
         let target = reference.manifest_target().to_owned();
-        let what = format!(
-            "{}/{}@{target}",
-            reference.registry, reference.repository
-        );
+        let what = format!("{}/{}@{target}", reference.registry, reference.repository);
         let raw = self
             .pusher
             .get_manifest(&target, bulwark_registry::MANIFEST_ACCEPT)
@@ -724,9 +720,10 @@ impl Store {
         predicate_type: &str,
     ) -> Result<Written, OciError> {
         let mut layer = OciDescriptor::of(DSSE_MEDIA_TYPE, envelope_json);
-        layer
-            .annotations
-            .insert(PREDICATE_TYPE_ANNOTATION.to_owned(), predicate_type.to_owned());
+        layer.annotations.insert(
+            PREDICATE_TYPE_ANNOTATION.to_owned(),
+            predicate_type.to_owned(),
+        );
         layer
             .annotations
             .insert(SIGNATURE_ANNOTATION.to_owned(), String::new());
@@ -736,7 +733,13 @@ impl Store {
                 && old.media_type == new.media_type
                 && old.annotations == new.annotations
         };
-        self.append(target, &target.attestation_tag(), envelope_json, layer, &is_dupe)
+        self.append(
+            target,
+            &target.attestation_tag(),
+            envelope_json,
+            layer,
+            &is_dupe,
+        )
     }
 
     /// Writes a Sigstore bundle as an OCI 1.1 referrer of the image, as cosign v3 does: the empty config
@@ -771,7 +774,12 @@ impl Store {
         let content = match serde_json::from_slice::<serde_json::Value>(bundle_json) {
             Ok(v) if v.get("messageSignature").is_some() => "message-signature",
             Ok(v) if v.get("dsseEnvelope").is_some() => "dsse-envelope",
-            Ok(_) => return Err(layout(&what, "the bundle has neither dsseEnvelope nor messageSignature")),
+            Ok(_) => {
+                return Err(layout(
+                    &what,
+                    "the bundle has neither dsseEnvelope nor messageSignature",
+                ));
+            }
             Err(e) => return Err(layout(&what, format!("the bundle is not JSON: {e}"))),
         };
         let annotations = BTreeMap::from([
@@ -784,7 +792,8 @@ impl Store {
         ]);
         self.pusher.push_blob(EMPTY_CONFIG).map_err(reg(&what))?;
         self.pusher.push_blob(bundle_json).map_err(reg(&what))?;
-        let manifest = bundle_referrer_manifest_bytes(&target.descriptor(), bundle_json, &annotations);
+        let manifest =
+            bundle_referrer_manifest_bytes(&target.descriptor(), bundle_json, &annotations);
         let pushed = self
             .pusher
             .push_referrer(OCI_MANIFEST, &manifest)
@@ -802,7 +811,10 @@ impl Store {
     /// second (filtered on the bundle `artifactType`), then each referrer manifest and its bundle, all checked
     /// against their digests. A listed referrer whose manifest is missing, names another subject, or is not a
     /// bundle referrer is an error naming it. At most [`MAX_BUNDLE_REFERRERS`].
-    pub fn read_bundle_referrers(&mut self, target: &Target) -> Result<Vec<BundleReferrer>, OciError> {
+    pub fn read_bundle_referrers(
+        &mut self,
+        target: &Target,
+    ) -> Result<Vec<BundleReferrer>, OciError> {
         let what = format!(
             "{}/{} referrers of {}",
             target.reference.registry, target.reference.repository, target.digest
@@ -830,7 +842,12 @@ impl Store {
                 .pusher
                 .get_manifest(&desc.digest, OCI_MANIFEST)
                 .map_err(reg(&m_what))?
-                .ok_or_else(|| layout(&m_what, "listed as a referrer, but the registry has no such manifest"))?;
+                .ok_or_else(|| {
+                    layout(
+                        &m_what,
+                        "listed as a referrer, but the registry has no such manifest",
+                    )
+                })?;
             let parsed = parse_bundle_referrer(&raw.bytes).map_err(|r| layout(&m_what, r))?;
             if parsed.subject != target.digest.to_string() {
                 return Err(layout(
@@ -847,7 +864,10 @@ impl Store {
             out.push(BundleReferrer {
                 manifest_digest: raw.digest.to_string(),
                 bundle,
-                predicate_type: parsed.annotations.get(BUNDLE_PREDICATE_TYPE_ANNOTATION).cloned(),
+                predicate_type: parsed
+                    .annotations
+                    .get(BUNDLE_PREDICATE_TYPE_ANNOTATION)
+                    .cloned(),
                 content: parsed.annotations.get(BUNDLE_CONTENT_ANNOTATION).cloned(),
                 created: parsed.annotations.get(CREATED_ANNOTATION).cloned(),
                 annotations: parsed.annotations,
@@ -898,10 +918,24 @@ mod tests {
                 vec![layer.as_str(); n].join(",")
             )
         };
-        assert_eq!(parse_tag_manifest(m(2).as_bytes(), "").unwrap().layers.len(), 2);
-        assert!(parse_tag_manifest(m(MAX_LAYERS + 1).as_bytes(), "").unwrap_err().contains("cosign's own"));
+        assert_eq!(
+            parse_tag_manifest(m(2).as_bytes(), "")
+                .unwrap()
+                .layers
+                .len(),
+            2
+        );
+        assert!(
+            parse_tag_manifest(m(MAX_LAYERS + 1).as_bytes(), "")
+                .unwrap_err()
+                .contains("cosign's own")
+        );
         let s = m(1);
-        assert!(parse_tag_manifest(&s.as_bytes()[..s.len() / 2], "").unwrap_err().contains("not a manifest"));
+        assert!(
+            parse_tag_manifest(&s.as_bytes()[..s.len() / 2], "")
+                .unwrap_err()
+                .contains("not a manifest")
+        );
         assert!(parse_tag_manifest(br#"{"schemaVersion":2,"manifests":[]}"#, "").is_err());
         assert!(parse_tag_manifest(s.replace(&d, "sha256:00").as_bytes(), "").is_err());
     }
