@@ -19,8 +19,11 @@
 //! # Ok::<(), bulwark_registry::RegistryError>(())
 //! ```
 //!
-//! Pushing ([`Pusher`]): blobs (a `HEAD` skips what the registry has, then one monolithic `POST` + `PUT`
-//! upload) and manifests (`PUT`), over the same transport and auth as pulls.
+//! Pushing ([`Pusher`]): blobs (a `HEAD` skips what the registry has, then a monolithic `POST` + `PUT` upload,
+//! or a chunked one above [`CHUNKED_THRESHOLD`]) and manifests (`PUT`), over the same transport and auth as
+//! pulls; and what signing needs to read back: raw manifests, blobs, the tag listing (with `Link`
+//! pagination) and the OCI 1.1 referrers API with its tag-schema fallback ([`Pusher::referrers`],
+//! [`Pusher::push_referrer`]).
 //!
 //! Auth: anonymous, basic, and the bearer-token challenge flow; credentials come from
 //! [`PullOptions::username`]/[`PullOptions::password`], else from the Docker config file's

@@ -1,6 +1,8 @@
-//! Pushing to a registry: blobs (`HEAD` to skip what is there, then a monolithic `POST` + `PUT` upload) and
-//! manifests (`PUT`), with the same TLS, credentials and token handling as pulls. The distribution spec's
-//! "pushing blobs" and "pushing manifests" sections are what is followed.
+//! Pushing to a registry: blobs (`HEAD` to skip what is there, then a monolithic `POST` + `PUT` upload, or
+//! `POST`, `PATCH`es and `PUT` for a chunked one) and manifests (`PUT`), with the same TLS, credentials and token
+//! handling as pulls; and the reads signing needs (raw manifests, blobs, tags, referrers). The distribution
+//! spec's "pushing blobs", "pushing manifests", "listing tags" and "listing referrers" sections are what is
+//! followed.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -51,7 +53,8 @@ impl std::fmt::Debug for PushOptions {
     }
 }
 
-/// A connection to one repository for pushing.
+/// A connection to one repository for pushing, and for reading back what pushes need (manifests, blobs, tags,
+/// referrers).
 pub struct Pusher {
     client: Client,
 }
