@@ -27,6 +27,9 @@ pub const SIMPLE_SIGNING_MEDIA_TYPE: &str = "application/vnd.dev.cosign.simplesi
 pub const DSSE_MEDIA_TYPE: &str = "application/vnd.dsse.envelope.v1+json";
 /// Media type and `artifactType` of a Sigstore bundle v0.3 (sigstore-go `MediaTypeString("0.3")`).
 pub const BUNDLE_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+/// What every Sigstore bundle media type starts with (`…bundle+json;version=0.1`, `…bundle.v0.3+json`); cosign's
+/// reader (`pkg/oci/remote/signatures.go`, `Bundle`) accepts a layer whose media type has this prefix.
+pub const BUNDLE_MEDIA_TYPE_PREFIX: &str = "application/vnd.dev.sigstore.bundle";
 /// Config media type of cosign's `.sig`/`.att` manifests (go-containerregistry `types.OCIConfigJSON`).
 pub const OCI_CONFIG_MEDIA_TYPE: &str = "application/vnd.oci.image.config.v1+json";
 /// Config media type of a referrer (the OCI image spec's empty descriptor).
@@ -419,8 +422,8 @@ pub struct ParsedReferrer {
     pub annotations: BTreeMap<String, String>,
 }
 
-/// Parses a bundle referrer manifest: an OCI image manifest with a `subject`, `artifactType` (or config
-/// media type) the bundle type, and exactly one layer of the bundle media type.
+/// Parses a bundle referrer manifest: an OCI image manifest with a `subject`, an `artifactType` (or config
+/// media type) and exactly one layer whose media types are Sigstore bundle types ([`BUNDLE_MEDIA_TYPE_PREFIX`]).
 pub fn parse_bundle_referrer(bytes: &[u8]) -> Result<ParsedReferrer, String> {
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
@@ -444,7 +447,7 @@ pub fn parse_bundle_referrer(bytes: &[u8]) -> Result<ParsedReferrer, String> {
         .artifact_type
         .as_deref()
         .unwrap_or(&shape.config.media_type);
-    if kind != BUNDLE_MEDIA_TYPE {
+    if !kind.starts_with(BUNDLE_MEDIA_TYPE_PREFIX) {
         return Err(format!("artifactType {kind:?}, not a Sigstore bundle"));
     }
     let subject = shape.subject.ok_or_else(|| "no subject".to_owned())?.digest;
@@ -457,7 +460,7 @@ pub fn parse_bundle_referrer(bytes: &[u8]) -> Result<ParsedReferrer, String> {
     }
     let layer: OciDescriptor =
         serde_json::from_value(shape.layers[0].clone()).map_err(|e| format!("layer: {e}"))?;
-    if layer.media_type != BUNDLE_MEDIA_TYPE {
+    if !layer.media_type.starts_with(BUNDLE_MEDIA_TYPE_PREFIX) {
         return Err(format!(
             "layer media type {:?}, not a Sigstore bundle",
             layer.media_type
@@ -807,74 +810,124 @@ impl Store {
         })
     }
 
-    /// The Sigstore bundles that refer to the image: the referrers API first, the `sha256-<hex>` index
-    /// second (filtered on the bundle `artifactType`), then each referrer manifest and its bundle, all checked
-    /// against their digests. A listed referrer whose manifest is missing, names another subject, or is not a
-    /// bundle referrer is an error naming it. At most [`MAX_BUNDLE_REFERRERS`].
+    /// The Sigstore bundles that refer to the image: the referrers API first, the `sha256-<hex>` index second,
+    /// keeping the entries whose `artifactType` is a Sigstore bundle type, then each referrer manifest and its
+    /// bundle, all checked against their digests. Strict: a listed bundle referrer whose manifest is missing,
+    /// names another subject, or is not a bundle referrer is an error naming it (see
+    /// [`Store::scan_bundle_referrers`] for cosign's lenient reading). At most [`MAX_BUNDLE_REFERRERS`].
     pub fn read_bundle_referrers(
         &mut self,
         target: &Target,
     ) -> Result<Vec<BundleReferrer>, OciError> {
+        let scan = self.scan_bundle_referrers(target)?;
+        match scan.rejected.into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(scan.bundles),
+        }
+    }
+
+    /// [`Store::read_bundle_referrers`], reading as cosign's `GetBundles` does: a listed referrer that cannot be
+    /// read as a bundle is set aside (in [`BundleScan::rejected`], with the reason) rather than failing the
+    /// others. The listing itself (registry errors, an oversized or malformed referrers index, more than
+    /// [`MAX_BUNDLE_REFERRERS`]) is still an error.
+    pub fn scan_bundle_referrers(&mut self, target: &Target) -> Result<BundleScan, OciError> {
         let what = format!(
             "{}/{} referrers of {}",
             target.reference.registry, target.reference.repository, target.digest
         );
         let list = self
             .pusher
-            .referrers(&target.digest, Some(BUNDLE_MEDIA_TYPE))
+            .referrers(&target.digest, None)
             .map_err(reg(&what))?;
-        if list.manifests.len() > MAX_BUNDLE_REFERRERS {
+        let listed: Vec<OciDescriptor> = list
+            .manifests
+            .into_iter()
+            .filter(|d| {
+                d.artifact_type
+                    .as_deref()
+                    .is_some_and(|t| t.starts_with(BUNDLE_MEDIA_TYPE_PREFIX))
+            })
+            .collect();
+        if listed.len() > MAX_BUNDLE_REFERRERS {
             return Err(layout(
                 &what,
                 format!(
                     "{} bundle referrers, more than the limit of {MAX_BUNDLE_REFERRERS}",
-                    list.manifests.len()
+                    listed.len()
                 ),
             ));
         }
-        let mut out = Vec::with_capacity(list.manifests.len());
-        for desc in list.manifests {
-            let m_what = format!(
-                "{}/{}@{}",
-                target.reference.registry, target.reference.repository, desc.digest
-            );
-            let raw = self
-                .pusher
-                .get_manifest(&desc.digest, OCI_MANIFEST)
-                .map_err(reg(&m_what))?
-                .ok_or_else(|| {
-                    layout(
-                        &m_what,
-                        "listed as a referrer, but the registry has no such manifest",
-                    )
-                })?;
-            let parsed = parse_bundle_referrer(&raw.bytes).map_err(|r| layout(&m_what, r))?;
-            if parsed.subject != target.digest.to_string() {
-                return Err(layout(
-                    &m_what,
-                    format!("its subject is {}, not {}", parsed.subject, target.digest),
-                ));
+        let mut scan = BundleScan::default();
+        for desc in listed {
+            match self.bundle_referrer(target, &desc) {
+                Ok(b) => scan.bundles.push(b),
+                Err(e) => scan.rejected.push(e),
             }
-            let layer_digest = Digest::parse(&parsed.layer.digest).map_err(reg(&m_what))?;
-            let l_what = format!("{m_what} layer {layer_digest}");
-            let bundle = self
-                .pusher
-                .get_blob(&layer_digest, parsed.layer.size, MAX_ENVELOPE_BYTES)
-                .map_err(reg(&l_what))?;
-            out.push(BundleReferrer {
-                manifest_digest: raw.digest.to_string(),
-                bundle,
-                predicate_type: parsed
-                    .annotations
-                    .get(BUNDLE_PREDICATE_TYPE_ANNOTATION)
-                    .cloned(),
-                content: parsed.annotations.get(BUNDLE_CONTENT_ANNOTATION).cloned(),
-                created: parsed.annotations.get(CREATED_ANNOTATION).cloned(),
-                annotations: parsed.annotations,
-            });
         }
-        Ok(out)
+        Ok(scan)
     }
+
+    fn bundle_referrer(
+        &mut self,
+        target: &Target,
+        desc: &OciDescriptor,
+    ) -> Result<BundleReferrer, OciError> {
+        let m_what = format!(
+            "{}/{}@{}",
+            target.reference.registry, target.reference.repository, desc.digest
+        );
+        let raw = self
+            .pusher
+            .get_manifest(&desc.digest, OCI_MANIFEST)
+            .map_err(reg(&m_what))?
+            .ok_or_else(|| {
+                layout(
+                    &m_what,
+                    "listed as a referrer, but the registry has no such manifest",
+                )
+            })?;
+        let parsed = parse_bundle_referrer(&raw.bytes).map_err(|r| layout(&m_what, r))?;
+        if parsed.subject != target.digest.to_string() {
+            return Err(layout(
+                &m_what,
+                format!("its subject is {}, not {}", parsed.subject, target.digest),
+            ));
+        }
+        let layer_digest = Digest::parse(&parsed.layer.digest).map_err(reg(&m_what))?;
+        let l_what = format!("{m_what} layer {layer_digest}");
+        if parsed.layer.size > MAX_ENVELOPE_BYTES {
+            return Err(layout(
+                &l_what,
+                format!(
+                    "{} bytes, more than the {MAX_ENVELOPE_BYTES}-byte limit",
+                    parsed.layer.size
+                ),
+            ));
+        }
+        let bundle = self
+            .pusher
+            .get_blob(&layer_digest, parsed.layer.size, MAX_ENVELOPE_BYTES)
+            .map_err(reg(&l_what))?;
+        Ok(BundleReferrer {
+            manifest_digest: raw.digest.to_string(),
+            bundle,
+            predicate_type: parsed
+                .annotations
+                .get(BUNDLE_PREDICATE_TYPE_ANNOTATION)
+                .cloned(),
+            content: parsed.annotations.get(BUNDLE_CONTENT_ANNOTATION).cloned(),
+            created: parsed.annotations.get(CREATED_ANNOTATION).cloned(),
+            annotations: parsed.annotations,
+        })
+    }
+}
+
+/// What [`Store::scan_bundle_referrers`] found.
+#[derive(Debug, Default)]
+pub struct BundleScan {
+    pub bundles: Vec<BundleReferrer>,
+    /// Listed bundle referrers that could not be read, each error naming the referrer.
+    pub rejected: Vec<OciError>,
 }
 
 #[cfg(test)]

@@ -530,6 +530,38 @@ fn hostile_signature_tags_and_referrers_are_clear_errors() {
         store.read_bundle_referrers(&target).unwrap_err(),
         &[&d, "its subject is"],
     );
+    // Read as cosign reads (GetBundles skips what is not a bundle): the good referrer written next to it is
+    // found, the bad one is set aside with its reason, and a referrer of another artifactType is not fetched.
+    let good = store
+        .write_bundle_referrer(&target, bundle, "https://sigstore.dev/cosign/sign/v1")
+        .unwrap();
+    let sbom = format!(
+        r#"{{"schemaVersion":2,"mediaType":"{OCI_MANIFEST}","artifactType":"application/spdx+json","config":{{"mediaType":"application/vnd.oci.empty.v1+json","size":2,"digest":"{}"}},"layers":[],"subject":{{"mediaType":"{OCI_MANIFEST}","size":{},"digest":"{}"}}}}"#,
+        digest_of(b"{}"),
+        target.size,
+        target.digest
+    );
+    store
+        .pusher()
+        .push_referrer(OCI_MANIFEST, sbom.as_bytes())
+        .unwrap();
+    let sbom_digest = digest_of(sbom.as_bytes());
+    let scan = store.scan_bundle_referrers(&target).unwrap();
+    assert_eq!(scan.bundles.len(), 1);
+    assert_eq!(
+        scan.bundles[0].manifest_digest,
+        good.manifest_digest.to_string()
+    );
+    assert_eq!(scan.rejected.len(), 1);
+    expect(
+        scan.rejected.into_iter().next().unwrap(),
+        &[&d, "its subject is"],
+    );
+    assert_eq!(
+        fake.count(&format!("/manifests/{sbom_digest}")),
+        1,
+        "only its PUT"
+    );
 }
 
 #[test]
