@@ -92,6 +92,24 @@ fn chunked_upload_reads_back_byte_for_byte() {
     assert_eq!(raw, m);
     // A second chunked push is a HEAD only.
     assert!(!p.push_blob_chunked(&blob, 16 * 1024).unwrap().uploaded);
+
+    // push_blob goes chunked above CHUNKED_THRESHOLD: 16 MiB + 1 byte is 3 PATCHes of at most 8 MiB.
+    let big: Vec<u8> = (0..bulwark_registry::CHUNKED_THRESHOLD + 1)
+        .map(|i| (i % 253) as u8)
+        .collect();
+    let pushed = p.push_blob(&big).unwrap();
+    assert_eq!(pushed.digest.to_string(), digest_of(&big));
+    let log = std::fs::read_to_string(reg.workdir.join("registry.log")).unwrap();
+    let patches = log
+        .lines()
+        .filter(|l| l.contains("\"PATCH /v2/chunks/art/blobs/uploads/") && l.contains("\" 202 "))
+        .count();
+    assert_eq!(patches, 7 + 3, "{log}");
+    assert_eq!(
+        p.get_blob(&pushed.digest, big.len() as u64, 1 << 30)
+            .unwrap(),
+        big
+    );
 }
 
 #[test]
