@@ -94,7 +94,7 @@ fn chunked_upload_reads_back_byte_for_byte() {
     assert!(!p.push_blob_chunked(&blob, 16 * 1024).unwrap().uploaded);
 
     // push_blob goes chunked above CHUNKED_THRESHOLD: 16 MiB + 1 byte is 3 PATCHes of at most 8 MiB.
-    let big: Vec<u8> = (0..bulwark_registry::CHUNKED_THRESHOLD + 1)
+    let big: Vec<u8> = (0..=bulwark_registry::CHUNKED_THRESHOLD)
         .map(|i| (i % 253) as u8)
         .collect();
     let pushed = p.push_blob(&big).unwrap();
