@@ -330,9 +330,13 @@ struct SigConfig {
     history: Vec<serde_json::Value>,
     #[serde(default)]
     os: String,
+    #[serde(default)]
     rootfs: RootFs,
     #[serde(default = "empty_object")]
     config: serde_json::Value,
+    /// Fields another writer put there (`author`, `variant`…), kept when appending.
+    #[serde(flatten)]
+    extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -341,6 +345,15 @@ struct RootFs {
     kind: String,
     #[serde(default)]
     diff_ids: Vec<String>,
+}
+
+impl Default for RootFs {
+    fn default() -> Self {
+        Self {
+            kind: "layers".to_owned(),
+            diff_ids: Vec::new(),
+        }
+    }
 }
 
 fn zero_time() -> String {
@@ -362,11 +375,9 @@ pub fn tag_config_bytes(base: Option<&[u8]>, new_diff_ids: &[String]) -> Result<
             created: zero_time(),
             history: Vec::new(),
             os: String::new(),
-            rootfs: RootFs {
-                kind: "layers".to_owned(),
-                diff_ids: Vec::new(),
-            },
+            rootfs: RootFs::default(),
             config: empty_object(),
+            extra: serde_json::Map::new(),
         },
     };
     for d in new_diff_ids {
@@ -633,8 +644,13 @@ impl Store {
                 ));
             }
         }
-        let (media_type, base_config, mut layers) = match existing {
-            None => (OCI_MANIFEST.to_owned(), None, Vec::new()),
+        let (media_type, config_media_type, base_config, mut layers) = match existing {
+            None => (
+                OCI_MANIFEST.to_owned(),
+                OCI_CONFIG_MEDIA_TYPE.to_owned(),
+                None,
+                Vec::new(),
+            ),
             Some((manifest, _)) => {
                 let config_what = format!("{what} config {}", manifest.config.digest);
                 let digest = Digest::parse(&manifest.config.digest).map_err(reg(&config_what))?;
@@ -642,7 +658,13 @@ impl Store {
                     .pusher
                     .get_blob(&digest, manifest.config.size, MAX_CONFIG_BYTES)
                     .map_err(reg(&config_what))?;
-                (manifest.media_type, Some(bytes), manifest.layers)
+                // A Docker-typed `.sig` (cosign with COSIGN_DOCKER_MEDIA_TYPES) keeps its Docker config type.
+                (
+                    manifest.media_type,
+                    manifest.config.media_type,
+                    Some(bytes),
+                    manifest.layers,
+                )
             }
         };
         let config = tag_config_bytes(base_config.as_deref(), std::slice::from_ref(&layer.digest))
@@ -651,7 +673,7 @@ impl Store {
         debug_assert_eq!(pushed.digest.to_string(), layer.digest);
         self.pusher.push_blob(&config).map_err(reg(&what))?;
         layers.push(layer);
-        let config_desc = OciDescriptor::of(OCI_CONFIG_MEDIA_TYPE, &config);
+        let config_desc = OciDescriptor::of(&config_media_type, &config);
         let manifest = tag_manifest_bytes(&media_type, &config_desc, &layers);
         let digest = self
             .pusher
@@ -959,6 +981,15 @@ mod tests {
         assert_eq!(v["rootfs"]["diff_ids"], serde_json::json!([d1, d2]));
         assert_eq!(v["history"].as_array().unwrap().len(), 2);
         assert!(tag_config_bytes(Some(b"[]"), &[]).is_err());
+        // Fields we do not model survive an append.
+        let other = tag_config_bytes(
+            Some(br#"{"variant":"v8","rootfs":{"type":"layers"}}"#),
+            std::slice::from_ref(&d1),
+        )
+        .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&other).unwrap();
+        assert_eq!(v["variant"], "v8");
+        assert_eq!(v["rootfs"]["diff_ids"], serde_json::json!([d1]));
     }
 
     #[test]
