@@ -399,3 +399,48 @@ fn hostile_manifests_indexes_and_blobs_are_clear_errors() {
     let e = p.get_blob(&d, 8, 4).unwrap_err();
     assert!(matches!(e, RegistryError::TooLarge { .. }), "{e}");
 }
+
+#[test]
+fn tags_and_referrers_behind_bearer_tokens() {
+    let work = temp_dir("artifacts-token");
+    let server = support::TokenServer::start(&work, Some(("tok-user", "tok-pass")));
+    let reg = TestRegistry::start("token", &work, &[&server.url], None);
+    let reference: Reference = format!("{}/tok/art:v1", reg.host).parse().unwrap();
+    let opts = PushOptions {
+        username: Some("tok-user".into()),
+        password: Some("tok-pass".into()),
+        docker_config: Some(work.join("none.json")),
+        ..PushOptions::default()
+    };
+    let mut p = Pusher::new(&reference, &opts).unwrap();
+    // A GET first (pull scope), then PUTs (the 401 asks again, for pull,push).
+    assert!(p.get_manifest("v1", OCI_MANIFEST).unwrap().is_none());
+    let config = p.push_blob(b"{}").unwrap().digest.to_string();
+    let subject = artifact(&config, &config, 2, None);
+    let subject_digest = p.push_manifest("v1", OCI_MANIFEST, &subject).unwrap();
+    let m = artifact(
+        &config,
+        &config,
+        2,
+        Some((&subject_digest.to_string(), subject.len() as u64)),
+    );
+    assert!(p.push_referrer(OCI_MANIFEST, &m).unwrap().fallback_updated);
+    let found = p.referrers(&subject_digest, None).unwrap();
+    assert_eq!(found.manifests.len(), 1);
+    let mut tags = p.list_tags(100, 100).unwrap();
+    tags.sort();
+    assert_eq!(
+        tags,
+        vec![format!("sha256-{}", subject_digest.hex()), "v1".to_owned()]
+    );
+    // Without credentials the token server refuses, and we say so.
+    let anonymous = PushOptions {
+        docker_config: Some(work.join("none.json")),
+        ..PushOptions::default()
+    };
+    let e = Pusher::new(&reference, &anonymous)
+        .unwrap()
+        .list_tags(100, 100)
+        .unwrap_err();
+    assert!(matches!(e, RegistryError::Token { .. }), "{e}");
+}
