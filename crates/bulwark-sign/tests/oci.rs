@@ -5,7 +5,9 @@
 //!
 //! The referrers API path, and hostile registries (truncated or oversized `.sig` manifests, a layer that does
 //! not match its digest, a 100k-entry fallback index), use the loopback registry of our own in
-//! `crates/bulwark-registry/tests/support/fake.rs`.
+//! `crates/bulwark-registry/tests/support/fake.rs`: the real registry cannot serve them (it validates manifests
+//! on `PUT`, checks blob digests, and refuses a manifest over 4 MiB with `MANIFEST_INVALID: http: request body
+//! too large`, observed with Debian's 2.8.2), so only a hostile or broken registry would.
 //!
 //! Needs `apt-get install -y docker-registry skopeo apache2-utils openssl`.
 
