@@ -308,13 +308,13 @@ impl Pusher {
         for chunk in bytes.chunks(chunk_size) {
             let end = offset + chunk.len() - 1;
             let range = format!("{offset}-{end}");
-            let length = chunk.len().to_string();
             let resp = self.client.send_with_headers(
                 "PATCH",
                 &location,
                 None,
                 Some((chunk, "application/octet-stream")),
-                &[("Content-Range", &range), ("Content-Length", &length)],
+                // ureq sets Content-Length from the body.
+                &[("Content-Range", &range)],
             )?;
             if resp.status().as_u16() != 202 {
                 return Err(status_err("PATCH", &location, resp));
