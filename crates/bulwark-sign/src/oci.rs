@@ -67,6 +67,9 @@ pub const MAX_PAYLOAD_BYTES: u64 = 1024 * 1024;
 pub const MAX_ENVELOPE_BYTES: u64 = 32 * 1024 * 1024;
 /// A `.sig`/`.att` config blob larger than this is refused (cosign's is a few hundred bytes per layer).
 pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+/// The layers of one `.sig`/`.att` manifest may declare at most this many bytes in all (checked before any
+/// layer is downloaded).
+pub const MAX_TOTAL_LAYER_BYTES: u64 = 128 * 1024 * 1024;
 /// An image with more bundle referrers than this is refused.
 pub const MAX_BUNDLE_REFERRERS: usize = 256;
 
@@ -576,6 +579,18 @@ impl Store {
         let Some((manifest, _)) = self.read_tag(&what, tag)? else {
             return Ok(Vec::new());
         };
+        let total: u64 = manifest
+            .layers
+            .iter()
+            .fold(0u64, |t, l| t.saturating_add(l.size));
+        if total > MAX_TOTAL_LAYER_BYTES {
+            return Err(layout(
+                &what,
+                format!(
+                    "its layers declare {total} bytes in all, more than the {MAX_TOTAL_LAYER_BYTES}-byte limit"
+                ),
+            ));
+        }
         let mut out = Vec::with_capacity(manifest.layers.len());
         for layer in manifest.layers {
             let digest = Digest::parse(&layer.digest).map_err(reg(&what))?;

@@ -483,6 +483,17 @@ fn hostile_signature_tags_and_referrers_are_clear_errors() {
         store.read_signatures(&target).unwrap_err(),
         &["more than the 1048576-byte limit"],
     );
+    // Many layers, each under the limit, that add up to more than we read for one tag.
+    let heavy: Vec<(String, usize)> = (0..200).map(|_| (digest_of(&payload), 1 << 20)).collect();
+    fake.put_manifest(
+        Some(&target.signature_tag()),
+        OCI_MANIFEST,
+        &sig_manifest(&heavy),
+    );
+    expect(
+        store.read_signatures(&target).unwrap_err(),
+        &["declare 209715200 bytes in all"],
+    );
     // Appending to a .sig tag that holds an index is refused, not overwritten.
     fake.put_manifest(
         Some(&target.signature_tag()),
