@@ -444,3 +444,37 @@ fn tags_and_referrers_behind_bearer_tokens() {
         .unwrap_err();
     assert!(matches!(e, RegistryError::Token { .. }), "{e}");
 }
+
+/// 10,000 tags on the real registry. Pushing 10,000 manifests would take minutes, so the tags are written into
+/// the registry's filesystem storage (`_manifests/tags/<tag>/current/link`, what `docker-registry` lists),
+/// next to one pushed manifest they all point at. Debian's 2.8.2 answers the listing in one page whatever `n`
+/// says: the bound applies to that page before its tags are built.
+#[test]
+fn ten_thousand_tags_on_docker_registry_are_bounded() {
+    let work = temp_dir("many-tags");
+    let reg = TestRegistry::start("plain", &work.join("reg"), &[], None);
+    let mut p = pusher(&reg.host, "many/tags");
+    let config = p.push_blob(b"{}").unwrap().digest.to_string();
+    let m = artifact(&config, &config, 2, None);
+    let digest = p.push_manifest("t00000", OCI_MANIFEST, &m).unwrap();
+    let tags_dir = reg
+        .storage()
+        .join("docker/registry/v2/repositories/many/tags/_manifests/tags");
+    assert!(
+        tags_dir.join("t00000/current/link").exists(),
+        "storage layout changed"
+    );
+    for i in 1..10_000 {
+        let d = tags_dir.join(format!("t{i:05}/current"));
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("link"), digest.to_string()).unwrap();
+    }
+    let tags = p.list_tags(1000, 10_000).unwrap();
+    assert_eq!(tags.len(), 10_000);
+    let e = p.list_tags(1000, 9_999).unwrap_err();
+    assert!(
+        matches!(e, RegistryError::TooManyEntries { limit: 9_999, .. }),
+        "{e}"
+    );
+    assert!(e.to_string().contains("/v2/many/tags/tags/list"), "{e}");
+}
