@@ -4,6 +4,7 @@
 //! spec's "pushing blobs", "pushing manifests", "listing tags" and "listing referrers" sections are what is
 //! followed.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -489,8 +490,12 @@ impl Pusher {
         }
     }
 
-    /// Every tag of the repository (`GET /v2/<name>/tags/list?n=<page_size>`, following `Link: <…>;
-    /// rel="next"`), in the registry's order. More than `max_tags` tags is an error
+    /// Every tag of the repository (`GET /v2/<name>/tags/list?n=<page_size>`), in the registry's order, each
+    /// once. Pages are followed through `Link: <…>; rel="next"` (only to this registry); from a registry that
+    /// sends no `Link`, a full page (exactly `page_size` tags) is followed by `?n=<page_size>&last=<its last
+    /// tag>`, as the
+    /// distribution spec allows registries to paginate without it; a page that adds no new tag ends the listing
+    /// (a registry that ignores `last`). More than `max_tags` tags, in all or in one page, is an error
     /// ([`RegistryError::TooManyEntries`]), so memory stays bounded whatever the registry sends; each page is at
     /// most [`crate::MAX_MANIFEST_BYTES`].
     pub fn list_tags(
@@ -500,32 +505,58 @@ impl Pusher {
     ) -> Result<Vec<String>, RegistryError> {
         let page_size = page_size.clamp(1, 10_000);
         let first = self.client.api_url(&format!("tags/list?n={page_size}"));
+        let too_many = |url: &str| RegistryError::TooManyEntries {
+            url: url.to_owned(),
+            what: "tag list".to_owned(),
+            limit: max_tags,
+        };
         let mut url = first.clone();
         let mut tags: Vec<String> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        // A registry that pages with `Link` says so on every page but the last.
+        let mut uses_link = false;
         for _ in 0..crate::artifact::MAX_PAGES {
             let resp = self.client.get(&url, "application/json")?;
             let resp = self.client.check_status(&url, "tag list", resp)?;
             let link = header(&resp, "link");
             let body = self.read_body(&url, "tag list page", crate::MAX_MANIFEST_BYTES, resp)?;
-            let page = crate::artifact::parse_tag_page(&body, max_tags - tags.len().min(max_tags))
-                .map_err(|reason| {
-                    if reason.contains("more than the limit") {
-                        RegistryError::TooManyEntries {
-                            url: first.clone(),
-                            what: "tag list".to_owned(),
-                            limit: max_tags,
-                        }
-                    } else {
-                        RegistryError::InvalidManifest {
-                            url: url.clone(),
-                            reason,
-                        }
+            let page = crate::artifact::parse_tag_page(&body, max_tags).map_err(|reason| {
+                if reason.contains("more than the limit") {
+                    too_many(&first)
+                } else {
+                    RegistryError::InvalidManifest {
+                        url: url.clone(),
+                        reason,
                     }
-                })?;
-            let empty = page.tags.is_empty();
-            tags.extend(page.tags);
-            match link.as_deref().and_then(crate::artifact::parse_link_next) {
-                Some(next) if !empty => url = self.next_url(&url, &next)?,
+                }
+            })?;
+            let full = page.tags.len() == page_size;
+            let last = page.tags.last().cloned();
+            let before = tags.len();
+            for t in page.tags {
+                if seen.insert(t.clone()) {
+                    tags.push(t);
+                }
+            }
+            if tags.len() > max_tags {
+                return Err(too_many(&first));
+            }
+            if tags.len() == before {
+                return Ok(tags);
+            }
+            match (
+                link.as_deref().and_then(crate::artifact::parse_link_next),
+                last,
+            ) {
+                (Some(next), _) => {
+                    uses_link = true;
+                    url = self.next_url(&url, &next)?;
+                }
+                (None, Some(last)) if full && !uses_link => {
+                    url = self
+                        .client
+                        .api_url(&format!("tags/list?n={page_size}&last={last}"));
+                }
                 _ => return Ok(tags),
             }
         }

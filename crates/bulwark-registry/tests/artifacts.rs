@@ -289,6 +289,14 @@ fn ten_thousand_tags_are_paged_and_bounded() {
             .contains("tag list has more than 9999 entries"),
         "{e}"
     );
+    // Without Link headers, full pages are followed with `last`: 10 pages, then an empty one.
+    fake.lock().no_tag_link = true;
+    let before = fake.count("/tags/list");
+    let before_last = fake.count("/tags/list?n=1000&last=t08999");
+    assert_eq!(p.list_tags(1000, 10_000).unwrap(), tags);
+    assert_eq!(fake.count("/tags/list") - before, 11);
+    assert_eq!(fake.count("/tags/list?n=1000&last=t08999") - before_last, 1);
+    fake.lock().no_tag_link = false;
     // A registry that ignores `n` and sends 10,000 tags in one page: refused on that page.
     fake.lock().max_tag_page = usize::MAX;
     let e = p.list_tags(100, 5_000).unwrap_err();

@@ -38,6 +38,8 @@ pub struct FakeState {
     pub referrers_api: bool,
     /// Largest page the tag listing returns whatever `n` says.
     pub max_tag_page: usize,
+    /// Leave the `Link` header out of tag pages (clients must then page with `last`).
+    pub no_tag_link: bool,
     /// `path` (without the query) → fixed answer, checked before anything else.
     pub overrides: HashMap<String, Canned>,
     /// `METHOD path?query` of every request, in order.
@@ -388,7 +390,10 @@ fn route(
             .collect();
         let more = page.last().is_some_and(|l| s.tags.keys().any(|t| t > *l));
         let mut h = vec![("Content-Type", "application/json".to_owned())];
-        if more && let Some(l) = page.last() {
+        if more
+            && !s.no_tag_link
+            && let Some(l) = page.last()
+        {
             h.push((
                 "Link",
                 format!("</v2/{name}/tags/list?n={n}&last={l}>; rel=\"next\""),
