@@ -271,6 +271,18 @@ impl Client {
         accept: Option<&str>,
         body: Option<(&[u8], &str)>,
     ) -> Result<Response<Body>, RegistryError> {
+        self.send_with_headers(method, url, accept, body, &[])
+    }
+
+    /// [`Client::send`] with extra request headers (`Content-Range` of a chunk upload).
+    pub(crate) fn send_with_headers(
+        &mut self,
+        method: &'static str,
+        url: &str,
+        accept: Option<&str>,
+        body: Option<(&[u8], &str)>,
+        headers: &[(&str, &str)],
+    ) -> Result<Response<Body>, RegistryError> {
         let mut answered = false;
         loop {
             let resp = if method == "GET" || method == "HEAD" {
@@ -288,7 +300,7 @@ impl Client {
                     other => other,
                 })?
             } else {
-                self.run(method, url, accept, body)?
+                self.run(method, url, accept, body, headers)?
             };
             match resp.status().as_u16() {
                 401 if !answered => {
@@ -333,10 +345,14 @@ impl Client {
         url: &str,
         accept: Option<&str>,
         body: Option<(&[u8], &str)>,
+        headers: &[(&str, &str)],
     ) -> Result<Response<Body>, RegistryError> {
         let mut builder = ureq::http::Request::builder().method(method).uri(url);
         if let Some(a) = accept {
             builder = builder.header("Accept", a);
+        }
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
         }
         if let Some(a) = &self.authorization {
             builder = builder.header("Authorization", a);
@@ -373,6 +389,16 @@ impl Client {
                 }
                 _ => transport(method, url, e),
             })
+    }
+
+    /// `<base>/v2/<repository>/<rest>` (`tags/list?n=…`, `referrers/<digest>`).
+    pub(crate) fn api_url(&self, rest: &str) -> String {
+        format!("{}/v2/{}/{rest}", self.base, self.repository)
+    }
+
+    /// `scheme://host` of the registry.
+    pub(crate) fn base(&self) -> &str {
+        &self.base
     }
 
     /// `<base>` joined with a `Location` header (absolute, or a path on the registry).

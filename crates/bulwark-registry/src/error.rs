@@ -122,6 +122,14 @@ pub enum RegistryError {
         limit: u64,
     },
 
+    /// A listing (tags, referrers, an index's entries) has more entries than we are willing to hold.
+    #[error("{url}: {what} has more than {limit} entries; refusing it")]
+    TooManyEntries {
+        url: String,
+        what: String,
+        limit: usize,
+    },
+
     /// A manifest or index is not valid JSON of the expected shape.
     #[error("{url}: invalid manifest: {reason}")]
     InvalidManifest { url: String, reason: String },

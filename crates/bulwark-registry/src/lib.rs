@@ -19,8 +19,11 @@
 //! # Ok::<(), bulwark_registry::RegistryError>(())
 //! ```
 //!
-//! Pushing ([`Pusher`]): blobs (a `HEAD` skips what the registry has, then one monolithic `POST` + `PUT`
-//! upload) and manifests (`PUT`), over the same transport and auth as pulls.
+//! Pushing ([`Pusher`]): blobs (a `HEAD` skips what the registry has, then a monolithic `POST` + `PUT` upload,
+//! or a chunked one above [`CHUNKED_THRESHOLD`]) and manifests (`PUT`), over the same transport and auth as
+//! pulls; and what signing needs to read back: raw manifests, blobs, the tag listing (with `Link`
+//! pagination) and the OCI 1.1 referrers API with its tag-schema fallback ([`Pusher::referrers`],
+//! [`Pusher::push_referrer`]).
 //!
 //! Auth: anonymous, basic, and the bearer-token challenge flow; credentials come from
 //! [`PullOptions::username`]/[`PullOptions::password`], else from the Docker config file's
@@ -32,6 +35,7 @@
 //! TLS). `ca_file` (or else `SSL_CERT_FILE`) *replaces* the built-in roots with the
 //! certificates of a PEM bundle.
 
+mod artifact;
 mod auth;
 mod cache;
 mod client;
@@ -48,6 +52,11 @@ use std::io::Read as _;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+pub use artifact::{
+    MAX_REFERRERS, MAX_TAGS, OciDescriptor, OciIndex, ReferrerFields, TAG_PAGE_SIZE, TagPage,
+    parse_link_next, parse_referrer_fields, parse_referrers_index, parse_tag_page, referrers_tag,
+    valid_tag,
+};
 pub use auth::{
     Challenge, Credentials, credentials_from_docker_config, docker_config_path, parse_challenges,
 };
@@ -58,7 +67,10 @@ pub use manifest::{
     Compression, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, MANIFEST_ACCEPT, OCI_INDEX, OCI_MANIFEST,
 };
 pub use platform::Platform;
-pub use push::{PushOptions, PushedBlob, Pusher};
+pub use push::{
+    CHUNK_SIZE, CHUNKED_THRESHOLD, PushOptions, PushedBlob, PushedReferrer, Pusher, RawManifest,
+    Referrers, ReferrersSource,
+};
 pub use reference::{DOCKER_HUB, DOCKER_HUB_API, Reference};
 
 use cache::StoreError;

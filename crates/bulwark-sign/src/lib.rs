@@ -8,6 +8,7 @@
 //!   verification with a key.
 //! - [`keyless`]: keyless bundles verified offline against a `trusted_root.json` (Fulcio chain, Rekor proofs,
 //!   identity).
+//! - [`oci`]: cosign's `.sig`/`.att` tag layout and OCI 1.1 bundle referrers on a registry, read and write.
 //! - [`cache`]: the per-digest verification cache (TTL, negative TTL, bounded) for the admission webhook.
 //!
 //! Keys (PEM public keys, PKCS#8 and cosign's encrypted private keys) live in `bulwark-signature`, which the
@@ -18,5 +19,6 @@ pub mod cache;
 pub mod dsse;
 pub mod intoto;
 pub mod keyless;
+pub mod oci;
 pub mod predicate;
 pub mod simplesigning;

@@ -5,6 +5,8 @@
 //! (paths are resolved from this file's crate folder, so they work from any `crates/*`).
 #![allow(dead_code, unreachable_pub)] // each test binary uses a different part
 
+pub mod fake;
+
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
