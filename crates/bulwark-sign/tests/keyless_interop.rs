@@ -427,7 +427,9 @@ fn mangled_real_bundles_never_panic() {
             for c in [b'0', b'"', b'}', b'A', b'-'] {
                 let mut m = src.clone();
                 m[i] = c;
-                if m != *src && verifies(&m) {
+                // protobuf's JSON mapping reads bytes in either base64 alphabet: `+`→`-` is the same value.
+                let same_value = src[i] == b'+' && c == b'-';
+                if m != *src && !same_value && verifies(&m) {
                     let lo = i.saturating_sub(30);
                     assert!(
                         harmless(src, i),
