@@ -60,6 +60,16 @@ pub enum Action {
     Fail,
 }
 
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Action::Info => "info",
+            Action::Warn => "warn",
+            Action::Fail => "fail",
+        })
+    }
+}
+
 impl std::str::FromStr for Action {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {

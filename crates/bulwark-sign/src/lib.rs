@@ -9,6 +9,7 @@
 //! - [`keyless`]: keyless bundles verified offline against a `trusted_root.json` (Fulcio chain, Rekor proofs,
 //!   identity).
 //! - [`oci`]: cosign's `.sig`/`.att` tag layout and OCI 1.1 bundle referrers on a registry, read and write.
+//! - [`verify`]: an image's signatures and attestations in both layouts, checked with a key against requirements.
 //! - [`cache`]: the per-digest verification cache (TTL, negative TTL, bounded) for the admission webhook.
 //!
 //! Keys (PEM public keys, PKCS#8 and cosign's encrypted private keys) live in `bulwark-signature`, which the
@@ -22,3 +23,4 @@ pub mod keyless;
 pub mod oci;
 pub mod predicate;
 pub mod simplesigning;
+pub mod verify;

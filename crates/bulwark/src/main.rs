@@ -86,6 +86,12 @@ enum Command {
         #[command(subcommand)]
         command: cmd::policy::PolicyCommand,
     },
+    /// Sign an image in a registry (cosign's formats: the `.sig` tag and a Sigstore bundle referrer).
+    Sign(cmd::sign::SignArgs),
+    /// Attest an image: an in-toto statement (vuln, cyclonedx, spdx or verdict) in DSSE, in both layouts.
+    Attest(cmd::sign::AttestArgs),
+    /// Verify an image's signature and, with --type, an attestation and its content. Exit 1 when it fails.
+    Verify(cmd::sign::VerifyArgs),
     /// Signing keys in cosign's format: generate a pair, or import a PEM private key.
     Keys {
         #[command(subcommand)]
@@ -249,6 +255,9 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Policy { command } => cmd::policy::run(&command),
         Command::Serve(args) => cmd::serve::serve(&args),
         Command::Keys { command } => cmd::keys::run(&command),
+        Command::Sign(args) => cmd::sign::sign(&args),
+        Command::Attest(args) => cmd::sign::attest(&args),
+        Command::Verify(args) => cmd::sign::verify(&args),
         Command::Rule(args) => cmd::rule::rule(&args),
         Command::Version(args) => cmd::version::version(&args),
         Command::Man { dir } => write_man_pages(&dir),

@@ -138,6 +138,8 @@ pub(crate) struct ScanImageArgs {
     #[command(flatten)]
     pub(crate) eval: super::evaluate::EvalArgs,
     #[command(flatten)]
+    pub(crate) release: super::sign::ReleaseFlags,
+    #[command(flatten)]
     pub(crate) out: OutputArgs,
 }
 
@@ -206,6 +208,28 @@ pub(crate) fn scan_image_cmd(args: &ScanImageArgs) -> Result<Outcome> {
         super::evaluate::evaluate_image(&mut report, &args.eval, args.out.quiet, facts.as_ref())?;
     crate::term::lap("evaluate");
     let outcome = gated(finish(&report, &args.out, Format::Table)?, failed);
+    // The release gate: only an image whose verdict passes (and whose report is trustworthy) is signed.
+    if args.release.sign {
+        if outcome == Outcome::Clean {
+            let r = &args.image.registry;
+            let flags = super::sign::RegistryFlags {
+                insecure: r.insecure,
+                ca_file: r.ca_file.clone(),
+                username: r.username.clone(),
+                password: r.password.clone(),
+            };
+            let image = args
+                .image
+                .image
+                .strip_prefix("registry:")
+                .unwrap_or(&args.image.image);
+            super::sign::release(&args.release, &flags, image, &report)?;
+        } else if !args.out.quiet {
+            eprintln!(
+                "bulwark: the verdict did not pass: the image is not signed and nothing was pushed"
+            );
+        }
+    }
     std::mem::forget(report); // see scan_sbom
     Ok(outcome)
 }

@@ -123,9 +123,13 @@ fn write_file(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
 const MAX_KEY_FILE: u64 = 256 << 10;
 
 fn read_key_file(path: &Path) -> Result<String> {
-    let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     if meta.len() > MAX_KEY_FILE {
-        bail!("{}: larger than {MAX_KEY_FILE} bytes; not a key file", path.display());
+        bail!(
+            "{}: larger than {MAX_KEY_FILE} bytes; not a key file",
+            path.display()
+        );
     }
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
 }
@@ -160,7 +164,11 @@ pub(crate) fn load_private(path: &Path) -> Result<PrivateKey> {
     let source = path.display().to_string();
     if bulwark_signature::is_cosign_encrypted(&text) {
         let pw = password(false)?;
-        Ok(PrivateKey::from_pem_with_password(&text, pw.as_bytes(), &source)?)
+        Ok(PrivateKey::from_pem_with_password(
+            &text,
+            pw.as_bytes(),
+            &source,
+        )?)
     } else {
         Ok(PrivateKey::from_pem(&text, &source)?)
     }

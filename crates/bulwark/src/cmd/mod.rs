@@ -12,6 +12,7 @@ pub(crate) mod policy;
 pub(crate) mod rule;
 pub(crate) mod secrets;
 pub(crate) mod serve;
+pub(crate) mod sign;
 pub(crate) mod verdict;
 pub(crate) mod version;
 pub(crate) mod vulns;

@@ -1,0 +1,390 @@
+//! Verification of an image: its signatures and attestations in both layouts (cosign's `.sig`/`.att` tags and
+//! OCI 1.1 Sigstore bundle referrers), checked with a public key, then the attestation's content against
+//! [`Requirements`] (predicate type, age, verdict, DB age, bundle). `bulwark verify` and the admission webhook
+//! call [`verify`]; the webhook puts a [`crate::cache::VerdictCache`] in front of it.
+//!
+//! Fails closed: anything that cannot be read or does not verify is a reason, never a pass. A signature found in
+//! either layout is enough; an attestation must be of the required type, verify, name the image's digest in its
+//! subject and satisfy every requirement.
+
+use std::time::Duration;
+
+use bulwark_signature::PublicKey;
+use serde::Serialize;
+
+use crate::bundle::{self, Artifact, Bundle};
+use crate::dsse::Envelope;
+use crate::intoto::Statement;
+use crate::oci::{OciError, Store, Target};
+use crate::predicate::{self, Decision, VerdictPredicate, VulnPredicate};
+use crate::simplesigning::SimpleSigning;
+
+/// What the attestation must say.
+#[derive(Debug, Clone, Default)]
+pub struct Requirements {
+    /// An attestation of this predicate type must verify (`None`: signatures only).
+    pub predicate_type: Option<String>,
+    /// The attestation must be at most this old (its time: the verdict's `time`, the vuln predicate's
+    /// `scanFinishedOn`).
+    pub max_age: Option<Duration>,
+    /// The verdict's vulnerability DB must have been built at most this long before the attestation's time.
+    pub max_db_age: Option<Duration>,
+    /// The verdict's policy bundle must have this name.
+    pub bundle_name: Option<String>,
+    /// The verdict's policy bundle version must be at least this (SemVer order).
+    pub min_bundle_version: Option<String>,
+}
+
+/// Where a signature or attestation was found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Found {
+    /// `tag` (cosign's `.sig`/`.att`) or `referrer` (an OCI 1.1 Sigstore bundle).
+    pub layout: &'static str,
+    /// The tag, or the referrer manifest's digest.
+    pub location: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predicate_type: Option<String>,
+    /// The attestation's time (RFC 3339), when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+}
+
+/// What verified.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verified {
+    pub image: String,
+    pub digest: String,
+    pub key: String,
+    pub signatures: Vec<Found>,
+    pub attestations: Vec<Found>,
+    /// The newest verified verdict attestation's predicate, when one was required.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<VerdictPredicate>,
+    /// What was found and set aside (a signature by another key, a stale attestation next to a fresh one).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// Why an image is refused (exit 1), or why it could not be checked (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("verification failed for {image}@{digest}:\n  {}", reasons.join("\n  "))]
+    Failed {
+        image: String,
+        digest: String,
+        reasons: Vec<String>,
+    },
+    #[error(transparent)]
+    Registry(#[from] OciError),
+}
+
+/// Verifies the image `target` (read through `store`) with `key` against `req`, at `now` (Unix seconds).
+pub fn verify(
+    store: &mut Store,
+    target: &Target,
+    key: &PublicKey,
+    req: &Requirements,
+    now: i64,
+) -> Result<Verified, VerifyError> {
+    let digest = target.digest.to_string();
+    let image = format!(
+        "{}/{}",
+        target.reference.registry, target.reference.repository
+    );
+    let mut reasons = Vec::new();
+    let mut notes = Vec::new();
+    let mut signatures = Vec::new();
+
+    // Signatures, tag layout.
+    let sig_tag = target.signature_tag();
+    let layers = store.read_signatures(target)?;
+    for (i, l) in layers.iter().enumerate() {
+        let checked = key
+            .verify(&l.payload, l.signature.as_bytes(), "signature")
+            .map_err(|e| e.reason)
+            .and_then(|()| {
+                SimpleSigning::parse_for(&l.payload, &digest)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            });
+        match checked {
+            Ok(()) => signatures.push(Found {
+                layout: "tag",
+                location: sig_tag.clone(),
+                predicate_type: None,
+                time: None,
+            }),
+            Err(e) => notes.push(format!("{sig_tag} layer {i}: {e}")),
+        }
+    }
+
+    // Referrers: image signatures (cosign v3) and attestations.
+    let scan = store.scan_bundle_referrers(target)?;
+    for r in &scan.rejected {
+        notes.push(format!("unreadable referrer: {r}"));
+    }
+    let mut attestations: Vec<(Found, Statement)> = Vec::new();
+    let artifact = Artifact::from_oci_digest(&digest);
+    for r in &scan.bundles {
+        let parsed = match Bundle::from_json(&r.bundle) {
+            Ok(b) => b,
+            Err(e) => {
+                notes.push(format!("referrer {}: {e}", r.manifest_digest));
+                continue;
+            }
+        };
+        let is_sign = r.predicate_type.as_deref() == Some(bundle::COSIGN_SIGN_PREDICATE_TYPE);
+        if is_sign {
+            match parsed.verify_image_signature(key, &digest) {
+                Ok(_) => signatures.push(Found {
+                    layout: "referrer",
+                    location: r.manifest_digest.clone(),
+                    predicate_type: r.predicate_type.clone(),
+                    time: None,
+                }),
+                Err(e) => notes.push(format!("referrer {}: {e}", r.manifest_digest)),
+            }
+            continue;
+        }
+        let Some(artifact) = artifact else { continue };
+        match parsed.verify_with_key(key, artifact) {
+            Ok(v) => match Statement::parse(&v.payload) {
+                Ok(st) => attestations.push((
+                    Found {
+                        layout: "referrer",
+                        location: r.manifest_digest.clone(),
+                        predicate_type: Some(st.predicate_type.clone()),
+                        time: None,
+                    },
+                    st,
+                )),
+                Err(e) => notes.push(format!("referrer {}: {e}", r.manifest_digest)),
+            },
+            Err(e) => notes.push(format!("referrer {}: {e}", r.manifest_digest)),
+        }
+    }
+    if signatures.is_empty() {
+        reasons.push(if layers.is_empty() && scan.bundles.is_empty() {
+            format!("no signature: neither the tag {sig_tag} nor a Sigstore bundle referrer exists")
+        } else {
+            format!("no signature verifies with {}", key.source)
+        });
+    }
+
+    // Attestations, tag layout.
+    let mut verdict = None;
+    if let Some(want) = &req.predicate_type {
+        let att_tag = target.attestation_tag();
+        for (i, l) in store.read_attestations(target)?.iter().enumerate() {
+            let checked = Envelope::from_json(&l.payload)
+                .map_err(|e| e.to_string())
+                .and_then(|env| env.verify_statement(key).map_err(|e| e.to_string()));
+            match checked {
+                Ok(st) => attestations.push((
+                    Found {
+                        layout: "tag",
+                        location: att_tag.clone(),
+                        predicate_type: Some(st.predicate_type.clone()),
+                        time: None,
+                    },
+                    st,
+                )),
+                Err(e) => notes.push(format!("{att_tag} layer {i}: {e}")),
+            }
+        }
+        match judge_attestations(&mut attestations, want, &digest, req, now) {
+            Ok(v) => verdict = v,
+            Err(reason) => reasons.push(reason),
+        }
+    }
+
+    if !reasons.is_empty() {
+        reasons.extend(notes.into_iter().map(|n| format!("(set aside) {n}")));
+        return Err(VerifyError::Failed {
+            image,
+            digest,
+            reasons,
+        });
+    }
+    Ok(Verified {
+        image,
+        digest,
+        key: key.source.clone(),
+        signatures,
+        attestations: attestations
+            .into_iter()
+            .filter(|(f, _)| f.predicate_type.as_deref() == req.predicate_type.as_deref())
+            .map(|(f, _)| f)
+            .collect(),
+        verdict,
+        notes,
+    })
+}
+
+/// Picks the newest attestation of type `want` that names `digest` and meets `req`: `Ok` with the verdict
+/// predicate for a verdict attestation (`None` for other types), or the reason none qualifies.
+fn judge_attestations(
+    attestations: &mut [(Found, Statement)],
+    want: &str,
+    digest: &str,
+    req: &Requirements,
+    now: i64,
+) -> Result<Option<VerdictPredicate>, String> {
+    let mut why: Vec<String> = Vec::new();
+    let mut best: Option<(i64, Option<VerdictPredicate>)> = None;
+    let mut any_of_type = false;
+    for (found, st) in attestations.iter_mut() {
+        if st.predicate_type != want {
+            continue;
+        }
+        any_of_type = true;
+        let at = format!("{} {}", found.layout, found.location);
+        if let Err(e) = st.check_subject(digest) {
+            why.push(format!("{at}: {e}"));
+            continue;
+        }
+        let (time, verdict) = match content(st) {
+            Ok(c) => c,
+            Err(e) => {
+                why.push(format!("{at}: {e}"));
+                continue;
+            }
+        };
+        found.time = time.map(rfc3339);
+        match check(req, time, verdict.as_ref(), now) {
+            Ok(()) => {
+                let t = time.unwrap_or(i64::MIN);
+                if best.as_ref().is_none_or(|(bt, _)| t > *bt) {
+                    best = Some((t, verdict));
+                }
+            }
+            Err(e) => why.push(format!("{at}: {e}")),
+        }
+    }
+    match best {
+        Some((_, v)) => Ok(v),
+        None if !any_of_type => Err(format!(
+            "no verified attestation of type {want} (looked at the .att tag and the referrers)"
+        )),
+        None => Err(why.join("; ")),
+    }
+}
+
+/// The attestation's time and, for a verdict, its predicate.
+fn content(st: &Statement) -> Result<(Option<i64>, Option<VerdictPredicate>), String> {
+    match st.predicate_type.as_str() {
+        predicate::VERDICT_V1 => {
+            let v = VerdictPredicate::from_statement(st).map_err(|e| e.to_string())?;
+            Ok((v.time_unix(), Some(v)))
+        }
+        predicate::VULN_V1 => {
+            let v = VulnPredicate::from_value(&st.predicate).map_err(|e| e.to_string())?;
+            Ok((
+                predicate::rfc3339_to_unix(&v.metadata.scan_finished_on),
+                None,
+            ))
+        }
+        predicate::CYCLONEDX => Ok((
+            st.predicate["metadata"]["timestamp"]
+                .as_str()
+                .and_then(predicate::rfc3339_to_unix),
+            None,
+        )),
+        predicate::SPDX => Ok((
+            st.predicate["creationInfo"]["created"]
+                .as_str()
+                .and_then(predicate::rfc3339_to_unix),
+            None,
+        )),
+        _ => Ok((None, None)),
+    }
+}
+
+fn age(d: Duration) -> String {
+    let s = d.as_secs();
+    if s.is_multiple_of(86_400) {
+        format!("{}d", s / 86_400)
+    } else if s.is_multiple_of(3600) {
+        format!("{}h", s / 3600)
+    } else {
+        format!("{s}s")
+    }
+}
+
+fn check(
+    req: &Requirements,
+    time: Option<i64>,
+    verdict: Option<&VerdictPredicate>,
+    now: i64,
+) -> Result<(), String> {
+    if let Some(max) = req.max_age {
+        let Some(t) = time else {
+            return Err("the attestation has no time, so --max-age cannot be met".into());
+        };
+        let old = now.saturating_sub(t);
+        if old > i64::try_from(max.as_secs()).unwrap_or(i64::MAX) {
+            return Err(format!(
+                "made at {}, older than --max-age {}",
+                rfc3339(t),
+                age(max)
+            ));
+        }
+    }
+    let Some(v) = verdict else {
+        return Ok(());
+    };
+    if v.verdict.decision == Decision::Fail {
+        let rules: Vec<&str> = v
+            .verdict
+            .rules
+            .iter()
+            .filter(|r| r.action == "fail")
+            .map(|r| r.rule.as_str())
+            .collect();
+        return Err(format!(
+            "the attested verdict is fail (policy {}, rules: {})",
+            v.bundle.name,
+            rules.join(", ")
+        ));
+    }
+    if let Some(max) = req.max_db_age {
+        let Some(built) = v.db_built_unix() else {
+            return Err(
+                "the verdict names no vulnerability DB, so the DB age cannot be met".into(),
+            );
+        };
+        let at = v.time_unix().unwrap_or(now);
+        if at.saturating_sub(built) > i64::try_from(max.as_secs()).unwrap_or(i64::MAX) {
+            return Err(format!(
+                "the DB was built at {}, more than {} before the scan",
+                rfc3339(built),
+                age(max)
+            ));
+        }
+    }
+    if let Some(name) = &req.bundle_name
+        && &v.bundle.name != name
+    {
+        return Err(format!(
+            "the verdict is from policy bundle {:?}, not {name:?}",
+            v.bundle.name
+        ));
+    }
+    if let Some(min) = &req.min_bundle_version {
+        let have = v.bundle.version.as_deref().unwrap_or("");
+        let ok = bulwark_version::compare(bulwark_version::Scheme::Semver, have, min)
+            .is_ok_and(|o| o != std::cmp::Ordering::Less);
+        if !ok {
+            return Err(format!(
+                "the verdict's bundle version {have:?} is below the required {min}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn rfc3339(t: i64) -> String {
+    crate::oci::rfc3339_utc(u64::try_from(t).unwrap_or(0))
+}
