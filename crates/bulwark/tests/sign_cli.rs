@@ -11,6 +11,8 @@ mod common;
 mod support;
 
 use std::collections::BTreeMap;
+
+use base64::Engine as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -102,7 +104,7 @@ impl Env {
         assert!(err.contains(why), "{args:?}: expected {why:?} in {err}");
     }
 
-    fn skopeo_raw(&self, reference: &str) -> serde_json::Value {
+    fn skopeo_raw(reference: &str) -> serde_json::Value {
         let out = Command::new("skopeo")
             .args(["inspect", "--raw", "--tls-verify=false"])
             .arg(format!("docker://{reference}"))
@@ -262,14 +264,14 @@ fn seed_flow_only_a_passing_image_is_signed_and_attested() {
     );
 
     // skopeo reads what was pushed: cosign's tag layout, and the referrers fallback index.
-    let sig = env.skopeo_raw(&tag_of(&good, &digest, "sig"));
+    let sig = Env::skopeo_raw(&tag_of(&good, &digest, "sig"));
     let layer = &sig["layers"][0];
     assert_eq!(
         layer["mediaType"],
         "application/vnd.dev.cosign.simplesigning.v1+json"
     );
     assert!(layer["annotations"]["dev.cosignproject.cosign/signature"].is_string());
-    let att = env.skopeo_raw(&tag_of(&good, &digest, "att"));
+    let att = Env::skopeo_raw(&tag_of(&good, &digest, "att"));
     let types: Vec<&str> = att["layers"]
         .as_array()
         .unwrap()
@@ -283,7 +285,7 @@ fn seed_flow_only_a_passing_image_is_signed_and_attested() {
             "https://cosign.sigstore.dev/attestation/vuln/v1"
         ]
     );
-    let index = env.skopeo_raw(&format!(
+    let index = Env::skopeo_raw(&format!(
         "{}:{}",
         good.rsplit_once(':').unwrap().0,
         digest.replace(':', "-")
@@ -447,7 +449,6 @@ fn every_listed_tampering_is_refused_with_its_reason() {
     // The payload is changed after signing; the signature stays.
     let forged = statement.to_json();
     let forged = String::from_utf8(forged).unwrap().replace("false", "true ");
-    use base64::Engine as _;
     env_json["payload"] = base64::engine::general_purpose::STANDARD
         .encode(forged)
         .into();
