@@ -16,7 +16,11 @@ use bulwark_sign::verify::{Requirements, Verified, verify};
 
 fn pct(v: &mut [Duration], p: f64) -> Duration {
     v.sort();
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
     let i = ((v.len() as f64 - 1.0) * p).round() as usize;
     v[i]
 }
@@ -68,7 +72,11 @@ fn main() {
     show("cold (reused connection)", &mut reused);
 
     let cache: VerdictCache<std::sync::Arc<Verified>> = VerdictCache::new(CacheConfig::default());
-    let digest = store.resolve(&reference).expect("resolve").digest.to_string();
+    let digest = store
+        .resolve(&reference)
+        .expect("resolve")
+        .digest
+        .to_string();
     let key_id = format!("{digest}|{}", key.source);
     cache.put(&key_id, Ok(std::sync::Arc::new(once(&mut store))));
     let mut warm = Vec::with_capacity(n * 100);

@@ -574,6 +574,7 @@ impl Store {
         target: &Target,
         tag: &str,
         limit: u64,
+        keep: &dyn Fn(&OciDescriptor) -> bool,
     ) -> Result<Vec<SignatureLayer>, OciError> {
         let what = target.name(tag);
         let Some((manifest, _)) = self.read_tag(&what, tag)? else {
@@ -593,6 +594,9 @@ impl Store {
         }
         let mut out = Vec::with_capacity(manifest.layers.len());
         for layer in manifest.layers {
+            if !keep(&layer) {
+                continue;
+            }
             let digest = Digest::parse(&layer.digest).map_err(reg(&what))?;
             let layer_what = format!("{what} layer {digest}");
             if layer.size > limit {
@@ -623,12 +627,34 @@ impl Store {
     /// The layers under `sha256-<hex>.sig` (none when the tag does not exist), each payload read and checked
     /// against its digest. Layers of any media type are returned; the verifier decides.
     pub fn read_signatures(&mut self, target: &Target) -> Result<Vec<SignatureLayer>, OciError> {
-        self.read_layers(target, &target.signature_tag(), MAX_PAYLOAD_BYTES)
+        self.read_layers(target, &target.signature_tag(), MAX_PAYLOAD_BYTES, &|_| {
+            true
+        })
     }
 
     /// The layers under `sha256-<hex>.att` (DSSE envelopes), as [`Store::read_signatures`].
     pub fn read_attestations(&mut self, target: &Target) -> Result<Vec<SignatureLayer>, OciError> {
-        self.read_layers(target, &target.attestation_tag(), MAX_ENVELOPE_BYTES)
+        self.read_layers(
+            target,
+            &target.attestation_tag(),
+            MAX_ENVELOPE_BYTES,
+            &|_| true,
+        )
+    }
+
+    /// [`Store::read_attestations`], downloading only the layers whose `predicateType` annotation is
+    /// `predicate_type` (a layer without the annotation is read: the envelope itself says its type).
+    pub fn read_attestations_of(
+        &mut self,
+        target: &Target,
+        predicate_type: &str,
+    ) -> Result<Vec<SignatureLayer>, OciError> {
+        let keep = |l: &OciDescriptor| {
+            l.annotations
+                .get(PREDICATE_TYPE_ANNOTATION)
+                .is_none_or(|t| t == predicate_type)
+        };
+        self.read_layers(target, &target.attestation_tag(), MAX_ENVELOPE_BYTES, &keep)
     }
 
     /// Appends one layer to the manifest under `tag`, unless `is_dupe` finds it there.
@@ -868,6 +894,18 @@ impl Store {
     /// others. The listing itself (registry errors, an oversized or malformed referrers index, more than
     /// [`MAX_BUNDLE_REFERRERS`]) is still an error.
     pub fn scan_bundle_referrers(&mut self, target: &Target) -> Result<BundleScan, OciError> {
+        self.scan_bundle_referrers_of(target, &|_| true)
+    }
+
+    /// [`Store::scan_bundle_referrers`], downloading only the bundles whose predicate type `wanted` accepts:
+    /// judged from the listing's annotations when it has them (the referrers API and Bulwark's fallback index
+    /// do), else from the referrer manifest's, before the bundle blob is read. `wanted(None)` decides for a
+    /// referrer that names no predicate type.
+    pub fn scan_bundle_referrers_of(
+        &mut self,
+        target: &Target,
+        wanted: &dyn Fn(Option<&str>) -> bool,
+    ) -> Result<BundleScan, OciError> {
         let what = format!(
             "{}/{} referrers of {}",
             target.reference.registry, target.reference.repository, target.digest
@@ -884,6 +922,11 @@ impl Store {
                     .as_deref()
                     .is_some_and(|t| t.starts_with(BUNDLE_MEDIA_TYPE_PREFIX))
             })
+            .filter(|d| {
+                d.annotations
+                    .get(BUNDLE_PREDICATE_TYPE_ANNOTATION)
+                    .is_none_or(|t| wanted(Some(t)))
+            })
             .collect();
         if listed.len() > MAX_BUNDLE_REFERRERS {
             return Err(layout(
@@ -896,8 +939,9 @@ impl Store {
         }
         let mut scan = BundleScan::default();
         for desc in listed {
-            match self.bundle_referrer(target, &desc) {
-                Ok(b) => scan.bundles.push(b),
+            match self.bundle_referrer(target, &desc, wanted) {
+                Ok(Some(b)) => scan.bundles.push(b),
+                Ok(None) => {}
                 Err(e) => scan.rejected.push(e),
             }
         }
@@ -908,7 +952,8 @@ impl Store {
         &mut self,
         target: &Target,
         desc: &OciDescriptor,
-    ) -> Result<BundleReferrer, OciError> {
+        wanted: &dyn Fn(Option<&str>) -> bool,
+    ) -> Result<Option<BundleReferrer>, OciError> {
         let m_what = format!(
             "{}/{}@{}",
             target.reference.registry, target.reference.repository, desc.digest
@@ -930,6 +975,14 @@ impl Store {
                 format!("its subject is {}, not {}", parsed.subject, target.digest),
             ));
         }
+        if !wanted(
+            parsed
+                .annotations
+                .get(BUNDLE_PREDICATE_TYPE_ANNOTATION)
+                .map(String::as_str),
+        ) {
+            return Ok(None);
+        }
         let layer_digest = Digest::parse(&parsed.layer.digest).map_err(reg(&m_what))?;
         let l_what = format!("{m_what} layer {layer_digest}");
         if parsed.layer.size > MAX_ENVELOPE_BYTES {
@@ -945,7 +998,7 @@ impl Store {
             .pusher
             .get_blob(&layer_digest, parsed.layer.size, MAX_ENVELOPE_BYTES)
             .map_err(reg(&l_what))?;
-        Ok(BundleReferrer {
+        Ok(Some(BundleReferrer {
             manifest_digest: raw.digest.to_string(),
             bundle,
             predicate_type: parsed
@@ -955,7 +1008,7 @@ impl Store {
             content: parsed.annotations.get(BUNDLE_CONTENT_ANNOTATION).cloned(),
             created: parsed.annotations.get(CREATED_ANNOTATION).cloned(),
             annotations: parsed.annotations,
-        })
+        }))
     }
 }
 

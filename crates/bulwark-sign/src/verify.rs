@@ -121,7 +121,13 @@ pub fn verify(
     }
 
     // Referrers: image signatures (cosign v3) and attestations.
-    let scan = store.scan_bundle_referrers(target)?;
+    // Only the bundles verification can use are downloaded: image signatures and the required attestation type.
+    let wanted = |t: Option<&str>| {
+        t.is_none_or(|t| {
+            t == bundle::COSIGN_SIGN_PREDICATE_TYPE || req.predicate_type.as_deref() == Some(t)
+        })
+    };
+    let scan = store.scan_bundle_referrers_of(target, &wanted)?;
     for r in &scan.rejected {
         notes.push(format!("unreadable referrer: {r}"));
     }
@@ -177,7 +183,7 @@ pub fn verify(
     let mut verdict = None;
     if let Some(want) = &req.predicate_type {
         let att_tag = target.attestation_tag();
-        for (i, l) in store.read_attestations(target)?.iter().enumerate() {
+        for (i, l) in store.read_attestations_of(target, want)?.iter().enumerate() {
             let checked = Envelope::from_json(&l.payload)
                 .map_err(|e| e.to_string())
                 .and_then(|env| env.verify_statement(key).map_err(|e| e.to_string()));

@@ -298,7 +298,19 @@ fn vuln_predicate(report: &Report) -> predicate::VulnPredicate {
                 uri: db.map(|d| d.path.clone()).unwrap_or_default(),
                 version: db.map(|d| d.built_at.clone()).unwrap_or_default(),
             },
-            result: serde_json::to_value(report).unwrap_or_default(),
+            // The scan's vulnerability findings with what identifies the target and the DB: the packages
+            // belong in the SBOM attestations, and a full report would make every verification download it.
+            result: serde_json::json!({
+                "schemaVersion": report.schema_version,
+                "target": report.target.name,
+                "os": report.os,
+                "vulnerabilityDb": report.vulnerability_db,
+                "findings": report
+                    .findings
+                    .iter()
+                    .filter(|f| f.kind == bulwark_types::FindingKind::Vulnerability)
+                    .collect::<Vec<_>>(),
+            }),
         },
         metadata: predicate::VulnMetadata {
             scan_started_on: report.created_at.clone(),
