@@ -415,7 +415,9 @@ impl Client {
         let first = self.trusted.root_version();
         let mut rotated = false;
         for _ in 0..limits.max_root_rotations {
-            let next = self.trusted.root_version() + 1;
+            let Some(next) = self.trusted.root_version().checked_add(1) else {
+                break;
+            };
             let url = format!("{}/{next}.root.json", self.repo.metadata_url);
             let Got::Found(bytes) =
                 self.get(&url, limits.max_root_bytes, "the default maximum for root")?

@@ -167,7 +167,9 @@ impl TrustedSet {
     /// recovery from a fast-forward attack).
     pub fn update_root(&mut self, bytes: &[u8]) -> Result<bool, TufError> {
         let cur = &self.root.signed;
-        let next = cur.version + 1;
+        let next = cur.version.checked_add(1).ok_or_else(|| {
+            TufError::meta(format!("root v{}", cur.version), "no version can follow it")
+        })?;
         let what = format!("root v{next}");
         let env = parse(&what, bytes)?;
         let r: Root = metadata::typed(&env.signed, "root").map_err(|e| TufError::meta(&what, e))?;

@@ -1,12 +1,18 @@
 //! The client against repositories published by python-tuf (the reference implementation) and served on
-//! 127.0.0.1: a good update, then each attack the specification's client workflow must refuse.
+//! 127.0.0.1: a good update, then each attack the specification's client workflow must refuse. python-tuf's
+//! own client (`ngclient`) is run on the same repository at the same points and must reach the same verdict.
 
 mod support;
 
 use std::path::Path;
 
 use bulwark_tuf::{Client, Repository, TufError};
-use support::{Repo, Server};
+use support::{Repo, Server, python_client};
+
+/// python-tuf's client, with its trusted metadata in `cache/python`.
+fn python(server: &Server, repo: &Repo, cache: &Path, target: &str) -> Result<Vec<u8>, String> {
+    python_client(server, &repo.root(), &cache.join("python"), target)
+}
 
 fn client(server: &Server, cache: &Path, root: Option<&Path>) -> Client {
     let (repo, _) = Repository::parse(&server.url()).unwrap();
@@ -46,6 +52,10 @@ fn good_update_with_consistent_snapshots_and_a_delegation() {
     let t = c.find_target("baseline.tar.gz").unwrap();
     assert_eq!(t.role, "policies", "listed by the delegated role");
     assert_eq!(fetch(&mut c, "baseline.tar.gz").unwrap(), b"bundle one");
+    assert_eq!(
+        python(&server, &repo, cache.path(), "baseline.tar.gz").unwrap(),
+        b"bundle one"
+    );
     // Consistent snapshots: the target URL is HASH.NAME.
     assert!(
         c.target_url(&t)
@@ -77,6 +87,10 @@ fn good_update_with_consistent_snapshots_and_a_delegation() {
     assert_eq!((v.root, v.timestamp, v.snapshot, v.targets), (1, 2, 2, 2));
     assert_eq!(fetch(&mut c, "db/bulwark.db").unwrap(), b"db two");
     assert_eq!(fetch(&mut c, "baseline.tar.gz").unwrap(), b"bundle two");
+    assert_eq!(
+        python(&server, &repo, cache.path(), "db/bulwark.db").unwrap(),
+        b"db two"
+    );
 }
 
 #[test]
@@ -102,10 +116,13 @@ fn rollback_to_an_older_timestamp_is_refused() {
     client(&server, cache.path(), Some(&repo.root()))
         .refresh()
         .unwrap();
+    assert_eq!(python(&server, &repo, cache.path(), "a").unwrap(), b"two");
     // The attacker serves the older (still valid, correctly signed) timestamp.
     std::fs::write(repo.metadata("timestamp.json"), old_ts).unwrap();
     let e = refresh_err(&server, cache.path(), None);
     assert_eq!(e, "timestamp version 1 is older than the trusted version 2");
+    let py = python(&server, &repo, cache.path(), "a").unwrap_err();
+    assert!(py.starts_with("BadVersionNumberError"), "{py}");
 }
 
 #[test]
@@ -117,6 +134,7 @@ fn rollback_to_an_older_snapshot_is_refused() {
     client(&server, cache.path(), Some(&repo.root()))
         .refresh()
         .unwrap();
+    python(&server, &repo, cache.path(), "a").unwrap();
     // A new timestamp (the timestamp key is online, so the likeliest to leak) naming snapshot version 1.
     repo.cmd("timestamp", &["--snapshot-version", "1"]);
     let e = refresh_err(&server, cache.path(), None);
@@ -124,6 +142,8 @@ fn rollback_to_an_older_snapshot_is_refused() {
         e,
         "snapshot version 1 is older than the trusted version 2 (listed in timestamp v3)"
     );
+    let py = python(&server, &repo, cache.path(), "a").unwrap_err();
+    assert!(py.starts_with("BadVersionNumberError"), "{py}");
 }
 
 #[test]
@@ -137,12 +157,15 @@ fn rollback_of_targets_inside_a_new_snapshot_is_refused() {
     client(&server, cache.path(), Some(&repo.root()))
         .refresh()
         .unwrap();
+    python(&server, &repo, cache.path(), "a").unwrap();
     repo.cmd("snapshot", &["--targets-version", "1"]);
     let e = refresh_err(&server, cache.path(), None);
     assert_eq!(
         e,
         "targets version 1 is older than the trusted version 2 (listed in snapshot v3)"
     );
+    let py = python(&server, &repo, cache.path(), "a").unwrap_err();
+    assert!(py.starts_with("BadVersionNumberError"), "{py}");
 }
 
 #[test]
@@ -161,6 +184,8 @@ fn an_expired_timestamp_is_refused() {
             ts["signed"]["expires"].as_str().unwrap()
         )
     );
+    let py = python(&server, &repo, cache.path(), "a").unwrap_err();
+    assert!(py.starts_with("ExpiredMetadataError"), "{py}");
 }
 
 #[test]
@@ -171,6 +196,7 @@ fn a_root_rotation_signed_under_threshold_is_refused() {
     client(&server, cache.path(), Some(&repo.root()))
         .refresh()
         .unwrap();
+    python(&server, &repo, cache.path(), "a").unwrap();
     // Root v1 needs 2 of {root1, root2}; v2 replaces root2 by root3 and is signed by root1 and root3 only.
     repo.cmd(
         "rotate-root",
@@ -178,6 +204,8 @@ fn a_root_rotation_signed_under_threshold_is_refused() {
     );
     let e = refresh_err(&server, cache.path(), None);
     assert_eq!(e, "root v2 is signed by 1 of 2 required keys of root v1");
+    let py = python(&server, &repo, cache.path(), "a").unwrap_err();
+    assert!(py.starts_with("UnsignedMetadataError"), "{py}");
     // And signed by the old keys but not by its own new key.
     let repo = Repo::init(&[("a", b"one")], &[]);
     let server = Server::start(&repo.served());
@@ -191,6 +219,8 @@ fn a_root_rotation_signed_under_threshold_is_refused() {
         e,
         "root v2 is signed by 1 of 2 required keys of root v2 (its own)"
     );
+    let py = python(&server, &repo, cache.path(), "a").unwrap_err();
+    assert!(py.starts_with("UnsignedMetadataError"), "{py}");
 }
 
 #[test]
@@ -201,12 +231,14 @@ fn good_root_rotations_are_followed_and_persisted() {
     client(&server, cache.path(), Some(&repo.root()))
         .refresh()
         .unwrap();
+    python(&server, &repo, cache.path(), "a").unwrap();
     repo.cmd("rotate-root", &["--replace", "root2=root3"]);
     repo.cmd("rotate-root", &["--replace", "root1=root4"]);
     repo.publish(&[("a", b"two")]);
     let mut c = client(&server, cache.path(), None);
     assert_eq!(c.refresh().unwrap().root, 3);
     assert_eq!(fetch(&mut c, "a").unwrap(), b"two");
+    assert_eq!(python(&server, &repo, cache.path(), "a").unwrap(), b"two");
     // The bootstrap root v1 given again does not replace the trusted v3.
     let c = client(&server, cache.path(), Some(&repo.root()));
     assert_eq!(c.trusted().root_version(), 3);
@@ -223,6 +255,8 @@ fn a_target_that_does_not_match_its_metadata_is_refused() {
     let e = fetch(&mut c, "db/bulwark.db").unwrap_err().to_string();
     assert!(e.starts_with("target db/bulwark.db: its sha256 is "), "{e}");
     assert!(e.contains("but targets lists"), "{e}");
+    let py = python(&server, &repo, cache.path(), "db/bulwark.db").unwrap_err();
+    assert!(py.starts_with("LengthOrHashMismatchError"), "{py}");
     std::fs::write(&file, b"the real DB and more").unwrap();
     let e = fetch(&mut c, "db/bulwark.db").unwrap_err().to_string();
     assert!(
@@ -248,6 +282,8 @@ fn metadata_longer_than_its_signed_length_is_refused() {
         )),
         "{e}"
     );
+    let py = python(&server, &repo, cache.path(), "a").unwrap_err();
+    assert!(py.starts_with("DownloadLengthMismatchError"), "{py}");
 }
 
 #[test]

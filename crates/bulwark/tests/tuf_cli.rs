@@ -16,6 +16,10 @@ use std::process::{Command, Output};
 use support::{Repo, Server};
 
 fn bw(home: &Path, args: &[&str]) -> Output {
+    bw_env(home, args, &[])
+}
+
+fn bw_env(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_bulwark"))
         .args(args)
         .env("XDG_CACHE_HOME", home.join("cache"))
@@ -23,6 +27,7 @@ fn bw(home: &Path, args: &[&str]) -> Output {
         .env_remove("BULWARK_DB_REPOSITORY")
         .env_remove("BULWARK_POLICY")
         .env_remove("BULWARK_POLICY_PUBLIC_KEY")
+        .envs(env.iter().copied())
         .output()
         .expect("run bulwark")
 }
@@ -204,6 +209,62 @@ fn db_update_from_a_tuf_repository_and_every_refusal_keeps_the_previous_db() {
         "root v3 is signed by 1 of 2 required keys of root v2",
     );
     db_still_usable(home, &dest, &sha2);
+}
+
+#[test]
+fn a_scan_fetches_a_missing_db_from_the_tuf_repository_whose_root_it_trusts() {
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    let (db, gz) = built_db(home, "one", &["--secdb", &testdata("alpine-secdb")]);
+    let repo = Repo::init(&[("bulwark.db.gz", &gz)], &[]);
+    let server = Server::start(&repo.served());
+    let url = server.url();
+    // The default DB path (under XDG_CACHE_HOME): `db update` trusts the root once.
+    let o = bw(
+        home,
+        &[
+            "db",
+            "update",
+            "-q",
+            "--db-repository",
+            &url,
+            "--tuf-root",
+            repo.root().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let dest = home.join("cache/bulwark/db/bulwark.db");
+    assert_eq!(sha256sum(&dest), sha256sum(&db));
+    std::fs::remove_file(&dest).unwrap();
+    // A scan with the TUF repository as its DB source fetches the missing DB through it.
+    let image = common::image("alpine314.docker.tar");
+    let o = bw_env(
+        home,
+        &["scan", "image", &image, "-f", "json"],
+        &[("BULWARK_DB_REPOSITORY", &url)],
+    );
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains(&format!("downloading the vulnerability DB from {url}")),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("installed the vulnerability DB at"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(sha256sum(&dest), sha256sum(&db));
+    // An expired timestamp: the scan's fetch fails with the reason (and the scan exits 2).
+    std::fs::remove_file(&dest).unwrap();
+    repo.cmd("timestamp", &["--expires-days", "-1"]);
+    let o = bw_env(
+        home,
+        &["scan", "image", &image, "-f", "json"],
+        &[("BULWARK_DB_REPOSITORY", &url)],
+    );
+    expect_refused(&o, "timestamp v2 expired at ");
 }
 
 const RULES: &str = "apiVersion: policy.bulwark.dev/v1

@@ -189,3 +189,31 @@ impl Server {
         format!("tuf+http://127.0.0.1:{}", self.port)
     }
 }
+
+/// python-tuf's own client (`ngclient.py`) on the same repository: the downloaded target, or python-tuf's
+/// error (`ExceptionClass: message`). Its trusted metadata lives in `cache`.
+pub fn python_client(
+    server: &Server,
+    root: &Path,
+    cache: &Path,
+    target: &str,
+) -> Result<Vec<u8>, String> {
+    let out = cache.join("python-target.out");
+    let _ = std::fs::remove_file(&out);
+    let base = format!("http://127.0.0.1:{}", server.port);
+    let o = Command::new("python3")
+        .arg(script().with_file_name("ngclient.py"))
+        .arg(format!("{base}/metadata"))
+        .arg(format!("{base}/targets"))
+        .arg(root)
+        .arg(cache)
+        .arg(target)
+        .arg(&out)
+        .output()
+        .expect("run python3");
+    match o.status.code() {
+        Some(0) => Ok(std::fs::read(&out).expect("python-tuf's download")),
+        Some(1) => Err(String::from_utf8_lossy(&o.stdout).trim().to_owned()),
+        _ => panic!("ngclient.py: {}", String::from_utf8_lossy(&o.stderr)),
+    }
+}

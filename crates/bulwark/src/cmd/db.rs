@@ -269,6 +269,11 @@ impl DbScanArgs {
                         self.db_repository
                     )
                 })?;
+            eprintln!(
+                "bulwark: installed the vulnerability DB at {} ({:.1} MiB)",
+                report.path.display(),
+                mib(report.bytes)
+            );
             return Ok(Some(report));
         }
         let key = match load_key(self.db_public_key.as_deref())? {
