@@ -458,8 +458,11 @@ fn update(a: &UpdateArgs) -> Result<Outcome> {
             .with_context(|| format!("failed to update {}", dest.display()))?
     } else if let Some(url) = a.oci.as_deref().filter(|r| r.starts_with("tuf+")) {
         anyhow::ensure!(
-            a.public_key.is_none() && a.signature.is_none() && !a.allow_unsigned,
-            "--public-key, --signature and --allow-unsigned do not apply to a TUF repository: its root.json \
+            a.public_key.is_none()
+                && a.signature.is_none()
+                && a.sha256.is_none()
+                && !a.allow_unsigned,
+            "--public-key, --signature, --sha256 and --allow-unsigned do not apply to a TUF repository: its root.json \
              (--tuf-root) is the trust anchor"
         );
         if !a.quiet {
