@@ -312,3 +312,24 @@ fn duplicate_keys_and_non_canonical_numbers_are_clear_errors() {
     let e = refresh_err(&server, cache.path(), Some(&repo.root()));
     assert!(e.starts_with("timestamp: not valid JSON: EOF"), "{e}");
 }
+
+#[test]
+fn a_repository_copied_to_disk_is_read_through_a_file_url() {
+    let repo = Repo::init(&[("db/bulwark.db", b"db one")], &[]);
+    let cache = tempfile::tempdir().unwrap();
+    let url = format!("tuf+file://{}#db/bulwark.db", repo.served().display());
+    let (r, target) = Repository::parse(&url).unwrap();
+    let mut c = Client::open(r, cache.path(), Some(&repo.root())).unwrap();
+    assert_eq!(
+        fetch(&mut c, target.as_deref().unwrap()).unwrap(),
+        b"db one"
+    );
+    // The same checks apply: an expired timestamp is refused.
+    repo.cmd("timestamp", &["--expires-days", "-1"]);
+    let (r, _) = Repository::parse(&url).unwrap();
+    let e = Client::open(r, cache.path(), None)
+        .unwrap()
+        .refresh()
+        .unwrap_err();
+    assert!(e.to_string().starts_with("timestamp v2 expired at "), "{e}");
+}
