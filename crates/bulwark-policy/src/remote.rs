@@ -70,6 +70,14 @@ pub enum Source {
     Oci { reference: Reference, text: String },
     /// An archive behind a URL, pinned by its sha256 (lower-case hex).
     Https { url: String, sha256: String },
+    /// A target of a TUF repository, `tuf+https://HOST/PATH#TARGET` (bulwark-tuf): `url` without the
+    /// fragment; `root` is the root.json trusted on first use (then the trusted metadata in
+    /// `<cache>/tuf/` is used, and root rotations are followed from it).
+    Tuf {
+        url: String,
+        target: String,
+        root: Option<PathBuf>,
+    },
 }
 
 fn is_loopback_url(url: &str) -> bool {
@@ -95,6 +103,18 @@ impl Source {
     /// existing path; `None` for everything else (a local path).
     pub fn parse(source: &str) -> Result<Option<Self>, BundleError> {
         let bad = |why: String| BundleError::Source(format!("{source}: {why}"));
+        if source.starts_with("tuf+") {
+            let (repo, target) = bulwark_tuf::Repository::parse(source)
+                .map_err(|e| BundleError::Source(e.to_string()))?;
+            let target = target.ok_or_else(|| {
+                bad("name the bundle's target after '#': tuf+https://HOST/PATH#TARGET".into())
+            })?;
+            return Ok(Some(Self::Tuf {
+                url: repo.url,
+                target,
+                root: None,
+            }));
+        }
         if let Some(text) = source.strip_prefix("oci://") {
             let reference: Reference = text
                 .parse()
@@ -156,6 +176,7 @@ impl Source {
         match self {
             Self::Oci { text, .. } => format!("oci://{text}"),
             Self::Https { url, sha256 } => format!("{url}#sha256={sha256}"),
+            Self::Tuf { url, target, .. } => format!("{url}#{target}"),
         }
     }
 
@@ -166,6 +187,7 @@ impl Source {
                 reference.repository.rsplit('/').next().unwrap_or("bundle")
             }
             Self::Https { url, .. } => url.rsplit('/').next().unwrap_or("bundle"),
+            Self::Tuf { target, .. } => target.rsplit('/').next().unwrap_or("bundle"),
         };
         let n = last.trim_end_matches(".tar.gz").trim_end_matches(".tgz");
         if n.is_empty() {
@@ -474,6 +496,7 @@ pub fn fetch(source: &Source, opts: &LoadOptions) -> Result<Fetched, BundleError
     let fresh = match source {
         Source::Oci { reference, .. } => fetch_oci(source, reference, opts),
         Source::Https { url, sha256 } => fetch_https(source, url, sha256, opts),
+        Source::Tuf { url, target, root } => fetch_tuf(source, url, target, root.as_deref(), opts),
     };
     match fresh {
         Ok(f) => Ok(f),
@@ -792,6 +815,57 @@ fn fetch_https(
     Ok(Fetched { bundle, archive })
 }
 
+/// A bundle that is a TUF target: the repository's metadata is refreshed (bulwark-tuf), the target downloaded
+/// within its signed length and checked against its hashes. The archive is cached as HTTPS archives are.
+fn fetch_tuf(
+    source: &Source,
+    url: &str,
+    target: &str,
+    root: Option<&Path>,
+    opts: &LoadOptions,
+) -> Result<Fetched, Failure> {
+    if opts.public_key.is_some() {
+        return Err(Failure::Refused(BundleError::Source(format!(
+            "{}: a public key does not apply to a TUF repository: its root.json (--tuf-root) is the trust anchor",
+            source.display()
+        ))));
+    }
+    let tuf = |e: bulwark_tuf::TufError| {
+        if e.is_unreachable() {
+            Failure::Unreachable(e.to_string())
+        } else {
+            refused(source, e.to_string())
+        }
+    };
+    let (repo, _) = bulwark_tuf::Repository::parse(url).map_err(tuf)?;
+    let mut client =
+        bulwark_tuf::Client::open(repo, &opts.cache_dir.join("tuf"), root).map_err(tuf)?;
+    client.refresh().map_err(tuf)?;
+    let found = client.find_target(target).map_err(tuf)?;
+    let mut bytes = Vec::new();
+    client
+        .download_target(&found, &mut bytes, opts.limits.max_archive_bytes)
+        .map_err(tuf)?;
+    let sha256 = hex(&Sha256::digest(&bytes));
+    let digest = format!("sha256:{sha256}");
+    let mut bundle = Bundle::from_tar_gz(&bytes, &source.name(), &opts.limits)?;
+    bundle.info.artifact = Some(digest.clone());
+    let archive = opts
+        .cache_dir
+        .join("https")
+        .join(format!("{sha256}.tar.gz"));
+    write_atomic(&archive, &bytes)?;
+    let record = LastGood {
+        source: source.display(),
+        artifact: digest,
+        fetched_at: crate::Instant::now().to_string(),
+        payload: None,
+        signature: None,
+    };
+    write_last_good(&opts.cache_dir, source, &record)?;
+    Ok(Fetched { bundle, archive })
+}
+
 /// The last good copy of `source`, re-verified from the cache.
 fn offline(source: &Source, opts: &LoadOptions, reason: &str) -> Result<Fetched, BundleError> {
     let none = |why: String| BundleError::Fetch {
@@ -828,7 +902,8 @@ fn offline(source: &Source, opts: &LoadOptions, reason: &str) -> Result<Fetched,
                 read_verified(&path, &layer.digest, opts.limits.max_archive_bytes).map_err(bad)?;
             (bytes, path)
         }
-        Source::Https { sha256, .. } => {
+        Source::Https { .. } | Source::Tuf { .. } => {
+            let sha256 = record.artifact.strip_prefix("sha256:").unwrap_or_default();
             let path = opts
                 .cache_dir
                 .join("https")

@@ -64,6 +64,10 @@ pub enum Error {
     #[error("failed to download {url}: {reason}")]
     Download { url: String, reason: String },
     #[error(
+        "update from the TUF repository {repository} failed: {reason}; the previous database is kept"
+    )]
+    Tuf { repository: String, reason: String },
+    #[error(
         "digest mismatch for {url}: expected sha256:{expected}, got sha256:{actual}; refusing it, the previous database is kept"
     )]
     Digest {

@@ -44,10 +44,10 @@ pub use namespace::{distro_namespace, normalize_name, osv_namespace};
 pub use signature::{BUILTIN_PUBLIC_KEY_PEM, PublicKey};
 pub use store::{DEFAULT_WARN_AGE, DbMeta, SCHEMA_VERSION, SourceInfo, VulnDb};
 pub use update::{
-    DEFAULT_DB_REPOSITORY, FeedUrl, Freshness, Install, Progress, RECHECK_INTERVAL,
-    UPDATE_INTERVAL, UpdateReport, Verification, default_feeds, freshness, install_file,
-    local_path, parse_digest, sha256_file, update_from_feeds, update_from_url,
-    update_from_url_with,
+    DEFAULT_DB_REPOSITORY, DEFAULT_TUF_TARGET, FeedUrl, Freshness, Install, Progress,
+    RECHECK_INTERVAL, UPDATE_INTERVAL, UpdateReport, Verification, default_feeds, freshness,
+    install_file, local_path, parse_digest, sha256_file, update_from_feeds, update_from_tuf,
+    update_from_url, update_from_url_with,
 };
 
 /// The DB path when none is given: `$BULWARK_DB`, else `$XDG_CACHE_HOME/bulwark/db/bulwark.db`, else

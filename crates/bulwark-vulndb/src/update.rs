@@ -662,6 +662,98 @@ fn read_signature(agent: &Agent, url: &str, given: Option<&str>) -> Result<Vec<u
     }
 }
 
+/// The DB's target name in a TUF repository when the URL names none (`tuf+https://HOST/PATH#TARGET`).
+pub const DEFAULT_TUF_TARGET: &str = "bulwark.db.gz";
+
+/// `db update --db-repository tuf+https://HOST/PATH[#TARGET] [--tuf-root ROOT.json]`: refreshes the
+/// repository's trusted metadata (kept in `<DB dir>/tuf/<repository>/`, see bulwark-tuf), downloads the DB
+/// target (default [`DEFAULT_TUF_TARGET`]; plain or gzip) within its signed length, checks its hashes, and
+/// installs it as [`install_file`] does. Any TUF refusal (rollback, freeze, bad signatures, a target that does
+/// not match) leaves `dest` untouched.
+pub fn update_from_tuf(
+    url: &str,
+    root: Option<&Path>,
+    dest: &Path,
+    progress: Option<Progress<'_>>,
+) -> Result<UpdateReport, Error> {
+    let tuf_err = |e: bulwark_tuf::TufError| Error::Tuf {
+        repository: url.to_owned(),
+        reason: e.to_string(),
+    };
+    let (repo, target) = bulwark_tuf::Repository::parse(url).map_err(tuf_err)?;
+    let target = target.unwrap_or_else(|| DEFAULT_TUF_TARGET.to_owned());
+    let dir = dest
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_owned();
+    let mut client = bulwark_tuf::Client::open(repo, &dir.join("tuf"), root).map_err(tuf_err)?;
+    client.refresh().map_err(tuf_err)?;
+    let found = client.find_target(&target).map_err(tuf_err)?;
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    crate::atomic::sweep_stale(dest);
+    let download = crate::atomic::download_path(dest);
+    let result = (|| {
+        let mut file = crate::atomic::create_locked(&download).map_err(|e| Error::io(dest, e))?;
+        let shown = client.target_url(&found);
+        let mut w = ProgressWriter {
+            inner: &mut file,
+            done: 0,
+            total: found.info.length,
+            name: &shown,
+            progress,
+        };
+        client
+            .download_target(&found, &mut w, MAX_DB_BYTES)
+            .map_err(tuf_err)?;
+        file.flush().map_err(|e| Error::io(dest, e))?;
+        let mut magic = [0u8; 2];
+        let gzip = crate::atomic::open_regular(&download)
+            .ok()
+            .and_then(|mut f| f.read_exact(&mut magic).ok())
+            .is_some()
+            && magic == [0x1f, 0x8b];
+        let sha256 = match found.sha256() {
+            Some(h) => h.to_owned(),
+            None => sha256_file(&download)?,
+        };
+        install_file(
+            &download,
+            &Install {
+                name: &format!("{url} (target {target})"),
+                sha256: &sha256,
+                gzip,
+                signature: None,
+            },
+            dest,
+        )
+    })();
+    let _ = std::fs::remove_file(&download);
+    result
+}
+
+struct ProgressWriter<'a, 'p> {
+    inner: &'a mut std::fs::File,
+    done: u64,
+    total: u64,
+    name: &'a str,
+    progress: Option<Progress<'p>>,
+}
+
+impl Write for ProgressWriter<'_, '_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.done += n as u64;
+        if let Some(p) = self.progress {
+            p(self.name, self.done, Some(self.total));
+        }
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// One feed to download for [`update_from_feeds`].
 #[derive(Debug, Clone)]
 pub struct FeedUrl {

@@ -105,6 +105,11 @@ pub(crate) struct UpdateArgs {
     /// Install an OCI artifact that carries no signature (a mirror you trust by other means).
     #[arg(long)]
     pub(crate) allow_unsigned: bool,
+    /// The TUF repository's root.json to trust when --db-repository is `tuf+https://HOST/PATH[#TARGET]`
+    /// (metadata at PATH/metadata/, the DB target, default `bulwark.db.gz`, at PATH/targets/). Needed once:
+    /// the trusted metadata is kept in <DB dir>/tuf/ and root rotations are followed from there.
+    #[arg(long, value_name = "ROOT.json")]
+    pub(crate) tuf_root: Option<PathBuf>,
     /// The signature (file or URL; raw or base64, as `cosign sign-blob` prints it) [default: <URL>.sig, or
     /// the artifact layer's `dev.bulwark.signature` annotation].
     #[arg(long, value_name = "FILE|URL")]
@@ -251,14 +256,30 @@ impl DbScanArgs {
                 format!("the cached one is {} old", human_age(age))
             }
         };
-        let key = match load_key(self.db_public_key.as_deref())? {
-            Some(k) => k,
-            None => bulwark_vulndb::PublicKey::builtin(),
-        };
         eprintln!(
             "bulwark: downloading the vulnerability DB from {} ({why})",
             self.db_repository
         );
+        if self.db_repository.starts_with("tuf+") {
+            // The trusted root was given once to `db update --tuf-root`; it is kept beside the DB.
+            let report = bulwark_vulndb::update_from_tuf(&self.db_repository, None, &dest, None)
+                .with_context(|| {
+                    format!(
+                        "failed to fetch the vulnerability DB from {}",
+                        self.db_repository
+                    )
+                })?;
+            eprintln!(
+                "bulwark: installed the vulnerability DB at {} ({:.1} MiB)",
+                report.path.display(),
+                mib(report.bytes)
+            );
+            return Ok(Some(report));
+        }
+        let key = match load_key(self.db_public_key.as_deref())? {
+            Some(k) => k,
+            None => bulwark_vulndb::PublicKey::builtin(),
+        };
         let scratch = scratch_cache(&dest);
         let opts = bulwark_registry::PullOptions {
             cache_dir: scratch.clone(),
@@ -435,7 +456,25 @@ fn update(a: &UpdateArgs) -> Result<Outcome> {
         }
         bulwark_vulndb::update_from_feeds(&feeds, &dest, progress)
             .with_context(|| format!("failed to update {}", dest.display()))?
+    } else if let Some(url) = a.oci.as_deref().filter(|r| r.starts_with("tuf+")) {
+        anyhow::ensure!(
+            a.public_key.is_none()
+                && a.signature.is_none()
+                && a.sha256.is_none()
+                && !a.allow_unsigned,
+            "--public-key, --signature, --sha256 and --allow-unsigned do not apply to a TUF repository: its root.json \
+             (--tuf-root) is the trust anchor"
+        );
+        if !a.quiet {
+            eprintln!("updating from {url} → {}", dest.display());
+        }
+        bulwark_vulndb::update_from_tuf(url, a.tuf_root.as_deref(), &dest, progress)
+            .with_context(|| format!("failed to update {}", dest.display()))?
     } else {
+        anyhow::ensure!(
+            a.tuf_root.is_none(),
+            "--tuf-root needs a TUF repository: --db-repository tuf+https://HOST/PATH[#TARGET]"
+        );
         // Plain `db update`: the OCI repository (the project's by default), always signed unless the user
         // explicitly trusts an unsigned mirror.
         let reference = a

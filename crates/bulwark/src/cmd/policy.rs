@@ -23,7 +23,8 @@ pub(crate) enum PolicyCommand {
     /// Export the vulnerabilities a bundle's valid exceptions accept in an input as an OpenVEX document.
     Vex(super::verdict::VexArgs),
     /// Fetch a bundle into the local cache and print its digests and cache path: `oci://REGISTRY/REPO:TAG` (or
-    /// `@sha256:…`), `https://…/b.tar.gz#sha256=HEX`, or `git+file://…@REF` / `git+https://…@REF`. With
+    /// `@sha256:…`), `https://…/b.tar.gz#sha256=HEX`, a TUF target `tuf+https://HOST/PATH#TARGET` (with --tuf-root the first
+    /// time), or `git+file://…@REF` / `git+https://…@REF`. With
     /// --public-key, an OCI or HTTPS bundle must carry a valid signature. `-o DIR` also writes its files there.
     Pull(PullArgs),
     /// Push a bundle (a directory or a `.tar.gz`) to a registry as an OCI artifact
@@ -42,6 +43,10 @@ pub(crate) struct PullArgs {
     /// PEM public key the bundle must be signed with (ECDSA P-256 or Ed25519).
     #[arg(long, value_name = "FILE", env = "BULWARK_POLICY_PUBLIC_KEY")]
     pub(crate) public_key: Option<PathBuf>,
+    /// For `tuf+https://HOST/PATH#TARGET`: the TUF repository's root.json to trust. Needed once: the trusted
+    /// metadata is kept in the cache (<cache>/tuf/), where later pulls and `--policy` find it.
+    #[arg(long, value_name = "ROOT.json")]
+    pub(crate) tuf_root: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) registry: PolicyRegistryArgs,
 }
@@ -111,9 +116,16 @@ pub(crate) fn load_public_key(
 fn pull(a: &PullArgs) -> Result<Outcome> {
     let mut opts = a.registry.load_options();
     opts.public_key = load_public_key(a.public_key.as_deref())?;
-    let (bundle, path) = if let Some(remote) = bulwark_policy::remote::Source::parse(&a.source)
+    let (bundle, path) = if let Some(mut remote) = bulwark_policy::remote::Source::parse(&a.source)
         .with_context(|| format!("cannot pull {}", a.source))?
     {
+        match &mut remote {
+            bulwark_policy::remote::Source::Tuf { root, .. } => root.clone_from(&a.tuf_root),
+            _ => anyhow::ensure!(
+                a.tuf_root.is_none(),
+                "--tuf-root applies to TUF repositories (tuf+https://HOST/PATH#TARGET)"
+            ),
+        }
         let f = bulwark_policy::remote::fetch(&remote, &opts)
             .with_context(|| format!("cannot pull {}", a.source))?;
         (f.bundle, f.archive)
