@@ -1,9 +1,10 @@
 //! Verification timing for `bench/verify.sh`: an image signed and attested in a registry, verified
 //! (signature + verdict attestation) N times cold and N times warm.
 //!
-//! - cold, new connection: connect, resolve the tag, read both layouts, verify everything (a webhook's first
-//!   sight of a digest on a fresh process);
+//! - cold, new connection: connect, resolve the tag, read the tag layout (the referrers only when it does not
+//!   satisfy), verify (a webhook's first sight of a digest on a fresh process);
 //! - cold, reused connection: the same on one registry connection (a running webhook);
+//! - cold, exhaustive: both layouts read and verified every time (`bulwark verify`);
 //! - warm: the per-digest cache answering.
 //!
 //! `cargo run --release -p bulwark-sign --example verify_bench -- REF PUBLIC.pem [N]`
@@ -48,9 +49,17 @@ fn main() {
     let opts = bulwark_registry::PushOptions::default();
     let now = 2_000_000_000;
 
+    let exhaustive = Requirements {
+        exhaustive: true,
+        ..req.clone()
+    };
     let once = |store: &mut Store| -> Verified {
         let target = store.resolve(&reference).expect("resolve");
         verify(store, &target, &key, &req, now).expect("verified")
+    };
+    let all = |store: &mut Store| -> Verified {
+        let target = store.resolve(&reference).expect("resolve");
+        verify(store, &target, &key, &exhaustive, now).expect("verified")
     };
 
     let mut fresh = Vec::with_capacity(n);
@@ -70,6 +79,13 @@ fn main() {
         reused.push(t.elapsed());
     }
     show("cold (reused connection)", &mut reused);
+    let mut both = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        std::hint::black_box(all(&mut store));
+        both.push(t.elapsed());
+    }
+    show("cold (reused connection, both layouts)", &mut both);
 
     let cache: VerdictCache<std::sync::Arc<Verified>> = VerdictCache::new(CacheConfig::default());
     let digest = store

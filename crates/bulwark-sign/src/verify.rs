@@ -33,6 +33,9 @@ pub struct Requirements {
     pub bundle_name: Option<String>,
     /// The verdict's policy bundle version must be at least this (SemVer order).
     pub min_bundle_version: Option<String>,
+    /// Read both layouts even when the tag layout already satisfies the requirements (`bulwark verify` does,
+    /// to print everything; the admission webhook does not, to answer sooner).
+    pub exhaustive: bool,
 }
 
 /// Where a signature or attestation was found.
@@ -120,6 +123,35 @@ pub fn verify(
         }
     }
 
+    // Attestations, tag layout.
+    let mut attestations: Vec<(Found, Statement)> = Vec::new();
+    if let Some(want) = &req.predicate_type {
+        let att_tag = target.attestation_tag();
+        for (i, l) in store.read_attestations_of(target, want)?.iter().enumerate() {
+            let checked = Envelope::from_json(&l.payload)
+                .map_err(|e| e.to_string())
+                .and_then(|env| env.verify_statement(key).map_err(|e| e.to_string()));
+            match checked {
+                Ok(st) => attestations.push((
+                    Found {
+                        layout: "tag",
+                        location: att_tag.clone(),
+                        predicate_type: Some(st.predicate_type.clone()),
+                        time: None,
+                    },
+                    st,
+                )),
+                Err(e) => notes.push(format!("{att_tag} layer {i}: {e}")),
+            }
+        }
+    }
+    let judge = |attestations: &mut [(Found, Statement)]| {
+        req.predicate_type
+            .as_deref()
+            .map(|want| judge_attestations(attestations, want, &digest, req, now))
+    };
+    let mut judged = judge(&mut attestations);
+
     // Referrers: image signatures (cosign v3) and attestations.
     // Only the bundles verification can use are downloaded: image signatures and the required attestation type.
     let wanted = |t: Option<&str>| {
@@ -127,11 +159,17 @@ pub fn verify(
             t == bundle::COSIGN_SIGN_PREDICATE_TYPE || req.predicate_type.as_deref() == Some(t)
         })
     };
-    let scan = store.scan_bundle_referrers_of(target, &wanted)?;
+    // The tag layout is enough when it holds a good signature and the required attestation; the referrers are
+    // read otherwise, or when `exhaustive` asks for everything.
+    let satisfied = !signatures.is_empty() && !matches!(judged, Some(Err(_)));
+    let scan = if satisfied && !req.exhaustive {
+        crate::oci::BundleScan::default()
+    } else {
+        store.scan_bundle_referrers_of(target, &wanted)?
+    };
     for r in &scan.rejected {
         notes.push(format!("unreadable referrer: {r}"));
     }
-    let mut attestations: Vec<(Found, Statement)> = Vec::new();
     let artifact = Artifact::from_oci_digest(&digest);
     for r in &scan.bundles {
         let parsed = match Bundle::from_json(&r.bundle) {
@@ -171,6 +209,9 @@ pub fn verify(
             Err(e) => notes.push(format!("referrer {}: {e}", r.manifest_digest)),
         }
     }
+    if !scan.bundles.is_empty() {
+        judged = judge(&mut attestations);
+    }
     if signatures.is_empty() {
         reasons.push(if layers.is_empty() && scan.bundles.is_empty() {
             format!("no signature: neither the tag {sig_tag} nor a Sigstore bundle referrer exists")
@@ -179,31 +220,11 @@ pub fn verify(
         });
     }
 
-    // Attestations, tag layout.
     let mut verdict = None;
-    if let Some(want) = &req.predicate_type {
-        let att_tag = target.attestation_tag();
-        for (i, l) in store.read_attestations_of(target, want)?.iter().enumerate() {
-            let checked = Envelope::from_json(&l.payload)
-                .map_err(|e| e.to_string())
-                .and_then(|env| env.verify_statement(key).map_err(|e| e.to_string()));
-            match checked {
-                Ok(st) => attestations.push((
-                    Found {
-                        layout: "tag",
-                        location: att_tag.clone(),
-                        predicate_type: Some(st.predicate_type.clone()),
-                        time: None,
-                    },
-                    st,
-                )),
-                Err(e) => notes.push(format!("{att_tag} layer {i}: {e}")),
-            }
-        }
-        match judge_attestations(&mut attestations, want, &digest, req, now) {
-            Ok(v) => verdict = v,
-            Err(reason) => reasons.push(reason),
-        }
+    match judged {
+        Some(Ok(v)) => verdict = v,
+        Some(Err(reason)) => reasons.push(reason),
+        None => {}
     }
 
     if !reasons.is_empty() {
@@ -229,8 +250,8 @@ pub fn verify(
     })
 }
 
-/// Picks the newest attestation of type `want` that names `digest` and meets `req`: `Ok` with the verdict
-/// predicate for a verdict attestation (`None` for other types), or the reason none qualifies.
+/// Takes the newest verified attestation of type `want` that names `digest` and checks it against `req`: `Ok`
+/// with the verdict predicate for a verdict attestation (`None` for other types), or the reason it fails.
 fn judge_attestations(
     attestations: &mut [(Found, Statement)],
     want: &str,
@@ -239,7 +260,8 @@ fn judge_attestations(
     now: i64,
 ) -> Result<Option<VerdictPredicate>, String> {
     let mut why: Vec<String> = Vec::new();
-    let mut best: Option<(i64, Option<VerdictPredicate>)> = None;
+    // The newest attestation about this digest decides: a later `fail` verdict is not outvoted by an older pass.
+    let mut newest: Option<(i64, String, Option<i64>, Option<VerdictPredicate>)> = None;
     let mut any_of_type = false;
     for (found, st) in attestations.iter_mut() {
         if st.predicate_type != want {
@@ -259,18 +281,16 @@ fn judge_attestations(
             }
         };
         found.time = time.map(rfc3339);
-        match check(req, time, verdict.as_ref(), now) {
-            Ok(()) => {
-                let t = time.unwrap_or(i64::MIN);
-                if best.as_ref().is_none_or(|(bt, _)| t > *bt) {
-                    best = Some((t, verdict));
-                }
-            }
-            Err(e) => why.push(format!("{at}: {e}")),
+        let t = time.unwrap_or(i64::MIN);
+        if newest.as_ref().is_none_or(|(nt, ..)| t > *nt) {
+            newest = Some((t, at, time, verdict));
         }
     }
-    match best {
-        Some((_, v)) => Ok(v),
+    match newest {
+        Some((_, at, time, verdict)) => match check(req, time, verdict.as_ref(), now) {
+            Ok(()) => Ok(verdict),
+            Err(e) => Err(format!("{at}: {e}")),
+        },
         None if !any_of_type => Err(format!(
             "no verified attestation of type {want} (looked at the .att tag and the referrers)"
         )),

@@ -447,6 +447,7 @@ pub(crate) fn verify(a: &VerifyArgs) -> Result<Outcome> {
         max_db_age: a.max_db_age,
         bundle_name: None,
         min_bundle_version: a.min_bundle_version.clone(),
+        exhaustive: true,
     };
     if let Some(source) = &a.policy {
         let policy = super::verdict::Policy::load(
