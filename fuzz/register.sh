@@ -18,6 +18,9 @@ cargo-fuzz = true
 libfuzzer-sys = "0.4.13"
 # tar_headers compares the layer reader's header walker with the tar crate it guards.
 tar = { version = "0.4.46", default-features = false }
+# JSON inputs built by targets (policy_suite, the signing targets), and base64 for sign_dsse / sign_keys.
+serde_json = "1"
+base64 = "0.23"
 TOML
 for c in ../crates/*/; do
   n=$(basename "$c")
