@@ -48,7 +48,7 @@ export BULWARK_PASSWORD=bench
 "$bulwark" scan image "$ref" --no-vulns --policy "$OUT/bundle" --stage release --sign --attest --key cosign.key \
   -q -f json -o report.json
 
-echo "== library: $N verifications per mode (signature + verdict attestation, both layouts)"
+echo "== library: $N verifications per mode (signature + verdict attestation; tag layout first, then both layouts)"
 "$target/examples/verify_bench" "$ref" cosign.pub "$N" | tee "$OUT/library.txt"
 
 echo "== bulwark verify --type verdict, end to end (process start included), median of $RUNS"
@@ -59,3 +59,15 @@ done | sort -n | awk '{a[NR]=$1} END {printf "bulwark verify: median %.1f ms\n",
 
 cold=$(sed -n 's/^cold (reused connection): .*p50=\([0-9.]*\) ms.*/\1/p' "$OUT/library.txt")
 awk -v c="$cold" 'BEGIN {printf "ratio vs Ratify (965 ms, one signature): %.0fx faster; vs Kyverno (21 s / 40 verifications = 525 ms each): %.0fx faster\n", 965/c, 525/c}' | tee -a "$OUT/library.txt"
+
+echo "== side by side: one key-based Sigstore bundle (DSSE in-toto statement, made by sigstore-js) verified in memory"
+node=$here/crates/bulwark-sign/tests/reference/node
+[ -d "$node/node_modules/@sigstore/verify" ] || npm ci --silent --no-audit --no-fund --prefix "$node" >/dev/null
+node "$node/keybundle.js" genkey "$OUT" >/dev/null
+printf '{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"app","digest":{"sha256":"%s"}}],"predicateType":"https://bulwark.dev/attestation/verdict/v1","predicate":{}}' \
+  "$(printf x | sha256sum | cut -d' ' -f1)" >"$OUT/statement.json"
+node "$node/keybundle.js" sign-dsse "$OUT/key.pem" "$OUT/pub.pem" "$OUT/statement.json" application/vnd.in-toto+json \
+  "$OUT/bundle.json" >/dev/null
+"$target/examples/verify_bench" --bundle "$OUT/bundle.json" "$OUT/pub.pem" 2000 | tee "$OUT/side.txt"
+node "$here/bench/verify-sigstore-js.js" "$OUT/bundle.json" "$OUT/pub.pem" 2000 | tee -a "$OUT/side.txt"
+awk '/p50=/ {match($0, /p50=[0-9.]+/); v[NR]=substr($0, RSTART+4, RLENGTH-4)} END {printf "ratio sigstore-js / bulwark (p50): %.1fx\n", v[2]/v[1]}' "$OUT/side.txt" | tee -a "$OUT/side.txt"

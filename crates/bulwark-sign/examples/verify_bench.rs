@@ -8,6 +8,9 @@
 //! - warm: the per-digest cache answering.
 //!
 //! `cargo run --release -p bulwark-sign --example verify_bench -- REF PUBLIC.pem [N]`
+//!
+//! With `--bundle BUNDLE.json PUBLIC.pem [N]`: one key-based Sigstore bundle verified N times in memory (parse +
+//! DSSE signature + statement), the same work as `bench/verify-sigstore-js.js` does with sigstore-js.
 
 use std::time::{Duration, Instant};
 
@@ -36,8 +39,31 @@ fn show(name: &str, v: &mut [Duration]) {
     );
 }
 
+fn bundle_only(args: &[String]) {
+    let text = std::fs::read(&args[2]).expect("bundle");
+    let pem = std::fs::read_to_string(&args[3]).expect("public key");
+    let key = bulwark_signature::PublicKey::from_pem(&pem, &args[3]).expect("key");
+    let n: usize = args.get(4).map_or(1000, |s| s.parse().expect("N"));
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        let b = bulwark_sign::bundle::Bundle::from_json(&text).expect("bundle");
+        let content = b.content().expect("content");
+        let bulwark_sign::bundle::Content::Dsse(env) = content else {
+            panic!("not a DSSE bundle")
+        };
+        std::hint::black_box(env.verify(&env.payload_type, &key).expect("verified"));
+        times.push(t.elapsed());
+    }
+    show("bulwark-sign bundle verify", &mut times);
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--bundle") {
+        bundle_only(&args);
+        return;
+    }
     let reference: bulwark_registry::Reference = args[1].parse().expect("reference");
     let pem = std::fs::read_to_string(&args[2]).expect("public key");
     let key = bulwark_signature::PublicKey::from_pem(&pem, &args[2]).expect("key");
