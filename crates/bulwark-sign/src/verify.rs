@@ -414,3 +414,104 @@ fn check(
 fn rfc3339(t: i64) -> String {
     crate::oci::rfc3339_utc(u64::try_from(t).unwrap_or(0))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A verdict predicate made at 2026-12-06T15:45:00Z (1796571900) with a DB built `db_days` before.
+    fn verdict(decision: &str, version: &str, db_built: &str) -> VerdictPredicate {
+        VerdictPredicate::from_value(&serde_json::json!({
+            "scanner": {"name": "bulwark", "version": "0.1.0"},
+            "subject": {"kind": "image", "name": "r/app:1", "digest": format!("sha256:{}", "a".repeat(64))},
+            "scan": {"createdAt": "2026-12-06T15:44:00Z", "packages": 3, "findings": 1, "severities": {"HIGH": 1}},
+            "db": {"builtAt": db_built},
+            "bundle": {"name": "release", "version": version, "digest": format!("sha256:{}", "b".repeat(64))},
+            "verdict": {"decision": decision, "stage": "release", "evaluatedAt": "2026-12-06T15:44:30Z",
+                "rules": [{"rule": "no-critical", "engine": "lifecycle", "action": "fail", "outcome": "fail",
+                           "findingIds": ["CVE-2024-1"]}],
+                "exceptions": []},
+            "time": "2026-12-06T15:45:00Z"
+        }))
+        .unwrap()
+    }
+
+    const MADE: i64 = 1_796_571_900;
+    const DAY: u64 = 86_400;
+
+    #[test]
+    fn requirements_on_the_attested_verdict() {
+        let fresh = verdict("pass", "1.4.0", "2026-12-05T15:45:00Z");
+        let time = fresh.time_unix();
+        assert_eq!(time, Some(MADE));
+        let none = Requirements::default();
+        assert_eq!(check(&none, time, Some(&fresh), MADE), Ok(()));
+
+        // Age of the attestation: 2 days later, a 1-day limit refuses it, a 3-day one accepts it.
+        let age = |d: u64| Requirements {
+            max_age: Some(Duration::from_secs(d * DAY)),
+            ..Requirements::default()
+        };
+        let later = MADE + 2 * 86_400;
+        assert!(
+            check(&age(1), time, Some(&fresh), later)
+                .unwrap_err()
+                .contains("older than --max-age 1d")
+        );
+        assert_eq!(check(&age(3), time, Some(&fresh), later), Ok(()));
+        assert!(
+            check(&age(3), None, None, later)
+                .unwrap_err()
+                .contains("no time")
+        );
+
+        // DB age at the scan: built 1 day before; 2 days allowed passes, 12 hours refused.
+        let db = |secs: u64| Requirements {
+            max_db_age: Some(Duration::from_secs(secs)),
+            ..Requirements::default()
+        };
+        assert_eq!(check(&db(2 * DAY), time, Some(&fresh), MADE), Ok(()));
+        let e = check(&db(DAY / 2), time, Some(&fresh), MADE).unwrap_err();
+        assert!(
+            e.contains("the DB was built at 2026-12-05T15:45:00Z, more than 12h"),
+            "{e}"
+        );
+
+        // Bundle version in SemVer order (1.10.0 > 1.4.0), and its name.
+        let min = |v: &str| Requirements {
+            min_bundle_version: Some(v.into()),
+            ..Requirements::default()
+        };
+        assert_eq!(check(&min("1.4.0"), time, Some(&fresh), MADE), Ok(()));
+        assert_eq!(check(&min("1.3.9"), time, Some(&fresh), MADE), Ok(()));
+        let e = check(&min("1.10.0"), time, Some(&fresh), MADE).unwrap_err();
+        assert!(e.contains("\"1.4.0\" is below the required 1.10.0"), "{e}");
+        let named = Requirements {
+            bundle_name: Some("other".into()),
+            ..Requirements::default()
+        };
+        assert!(
+            check(&named, time, Some(&fresh), MADE)
+                .unwrap_err()
+                .contains("not \"other\"")
+        );
+
+        // A fail verdict is refused whatever else holds, naming the deciding rule.
+        let failed = verdict("fail", "1.4.0", "2026-12-05T15:45:00Z");
+        let e = check(&none, time, Some(&failed), MADE).unwrap_err();
+        assert_eq!(
+            e,
+            "the attested verdict is fail (policy release, rules: no-critical)"
+        );
+        // warn is not fail.
+        assert_eq!(
+            check(
+                &none,
+                time,
+                Some(&verdict("warn", "1.4.0", "2026-12-05T15:45:00Z")),
+                MADE
+            ),
+            Ok(())
+        );
+    }
+}
