@@ -9,6 +9,9 @@
 
 mod common;
 
+#[path = "../../bulwark-registry/tests/support/mod.rs"]
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -506,4 +509,127 @@ fn a_replaced_certificate_is_served_without_a_restart() {
             .iter()
             .any(|l| l.contains("tls-reloaded"))
     );
+}
+
+/// A pod running `image` in namespace `shop`, restricted enough that only signatures decide.
+fn pod_running(image: &str) -> Value {
+    let mut pod = restricted_pod();
+    pod["spec"]["containers"][0]["image"] = image.into();
+    pod
+}
+
+#[test]
+fn unsigned_images_are_refused_and_signed_ones_admitted() {
+    let dir = tempfile::tempdir().unwrap();
+    let registry = support::TestRegistry::start("plain", &dir.path().join("registry"), &[], None);
+    let policy = dir.path().join("policy.json");
+    std::fs::write(
+        &policy,
+        r#"{"default":[{"type":"insecureAcceptAnything"}]}"#,
+    )
+    .unwrap();
+    let push = |repo: &str| {
+        let reference = format!("{}/{repo}:1", registry.host);
+        let out = Command::new("skopeo")
+            .arg("--policy")
+            .arg(&policy)
+            .args(["copy", "-q", "--dest-tls-verify=false"])
+            .arg(format!(
+                "docker-archive:{}",
+                support::fixtures()
+                    .join("alpine314-mini.docker.tar")
+                    .display()
+            ))
+            .arg(format!("docker://{reference}"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        reference
+    };
+    let signed = push("signed");
+    let unsigned = push("unsigned");
+    let keys = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+            .args(args)
+            .current_dir(dir.path())
+            .env("BULWARK_PASSWORD", "pw")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    keys(&["keys", "generate"]);
+    keys(&["sign", &signed, "--key", "cosign.key"]);
+    let public = dir.path().join("cosign.pub");
+
+    let server = Server::start(dir.path(), &["--verify-key", public.to_str().unwrap()]);
+    let r = server.review(&review("s", &pod_running(&signed), "CREATE"));
+    assert_eq!(r["allowed"], true, "{r}");
+    let r = server.review(&review("u", &pod_running(&unsigned), "CREATE"));
+    assert_eq!(r["allowed"], false, "{r}");
+    let message = r["status"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!(
+            "[image-signature] {unsigned} (spec.containers[0].image): no signature"
+        )),
+        "{message}"
+    );
+    // A Deployment's pod template is checked before any pod exists.
+    let mut deploy = deployment(&json!({"app": "api", "owner": "team-a"}));
+    deploy["spec"]["template"]["spec"]["containers"][0]["image"] = unsigned.clone().into();
+    let r = server.review(&review("d", &deploy, "CREATE"));
+    assert_eq!(r["allowed"], false, "{r}");
+    assert!(
+        r["status"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("spec.template.spec.containers[0].image"),
+        "{r}"
+    );
+    drop(server);
+
+    // A registry that accepts connections and never answers: the answer comes at the deadline, fail closed.
+    let stalled = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = stalled.local_addr().unwrap().port();
+    let dir2 = tempfile::tempdir().unwrap();
+    std::fs::copy(&public, dir2.path().join("cosign.pub")).unwrap();
+    let server = Server::start(
+        dir2.path(),
+        &[
+            "--verify-key",
+            dir2.path().join("cosign.pub").to_str().unwrap(),
+            "--deadline",
+            "1s",
+        ],
+    );
+    let started = Instant::now();
+    let r = server.review(&review(
+        "t",
+        &pod_running(&format!("127.0.0.1:{port}/app:1")),
+        "CREATE",
+    ));
+    let took = started.elapsed();
+    assert_eq!(r["allowed"], false, "{r}");
+    assert!(
+        r["status"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no decision within 1000 ms"),
+        "{r}"
+    );
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    // Exempt namespaces are answered whatever the registry does.
+    let mut pod = pod_running(&format!("127.0.0.1:{port}/app:1"));
+    pod["metadata"]["namespace"] = "kube-system".into();
+    let started = Instant::now();
+    assert_eq!(server.review(&review("k", &pod, "CREATE"))["allowed"], true);
+    assert!(started.elapsed() < Duration::from_secs(1));
+    drop(stalled);
 }

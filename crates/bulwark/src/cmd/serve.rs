@@ -81,6 +81,144 @@ pub(crate) struct ServeArgs {
     /// Largest request body accepted, in MiB (larger ones are HTTP 413).
     #[arg(long, value_name = "MIB", default_value_t = 8)]
     pub(crate) max_body_mib: usize,
+    #[command(flatten)]
+    pub(crate) images: ImageFlags,
+}
+
+/// Signature (and attestation) requirements on every image a workload runs.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ImageFlags {
+    /// Every container image must be signed with this key (a PEM public key, `cosign.pub`), in cosign's tag
+    /// layout or as a Sigstore bundle referrer. Unsigned images are refused (in enforce mode).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) verify_key: Option<PathBuf>,
+    /// Also require a verified attestation of this type (vuln, cyclonedx, spdx, verdict; a verdict must not be
+    /// fail).
+    #[arg(long, value_name = "TYPE", requires = "verify_key", value_parser = parse_kind)]
+    pub(crate) require_attestation: Option<bulwark_sign::predicate::PredicateKind>,
+    /// The attestation must be at most this old (`36h`, `7d`).
+    #[arg(long, value_name = "AGE", requires = "require_attestation", value_parser = super::db::parse_age)]
+    pub(crate) attestation_max_age: Option<Duration>,
+    /// How long a verified image reference is trusted before it is checked again (refusals: a tenth of it).
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub(crate) verify_cache_ttl: Duration,
+    #[command(flatten)]
+    pub(crate) registry: super::sign::RegistryFlags,
+}
+
+fn parse_kind(s: &str) -> Result<bulwark_sign::predicate::PredicateKind, String> {
+    bulwark_sign::predicate::PredicateKind::parse(s)
+        .ok_or_else(|| format!("'{s}' is not vuln, cyclonedx, spdx or verdict"))
+}
+
+/// Verifies the images of admitted workloads through `bulwark_sign::verify`, with a per-reference cache: a
+/// verified or refused reference is answered from memory until its entry expires; a registry error is not cached
+/// (the next request tries again), and fails closed.
+pub(crate) struct ImageVerifier {
+    key: bulwark_signature::PublicKey,
+    requirements: bulwark_sign::verify::Requirements,
+    options: bulwark_registry::PushOptions,
+    cache: bulwark_sign::cache::VerdictCache<Arc<bulwark_sign::verify::Verified>>,
+}
+
+impl ImageVerifier {
+    fn new(flags: &ImageFlags) -> Result<Option<Self>> {
+        let Some(key) = &flags.verify_key else {
+            return Ok(None);
+        };
+        Ok(Some(Self {
+            key: super::keys::load_public(key)?,
+            requirements: bulwark_sign::verify::Requirements {
+                predicate_type: flags
+                    .require_attestation
+                    .map(|k| k.predicate_type().to_owned()),
+                max_age: flags.attestation_max_age,
+                ..bulwark_sign::verify::Requirements::default()
+            },
+            options: flags.registry.options(),
+            cache: bulwark_sign::cache::VerdictCache::new(bulwark_sign::cache::CacheConfig {
+                ttl: flags.verify_cache_ttl,
+                negative_ttl: flags.verify_cache_ttl / 10,
+                capacity: 10_000,
+            }),
+        }))
+    }
+
+    /// `Ok` when `image` verifies, else the reason.
+    fn check(&self, image: &str) -> Result<(), String> {
+        use bulwark_sign::cache::Cached;
+        match self.cache.get(image) {
+            Cached::Verified(_) => return Ok(()),
+            Cached::Refused(r) => return Err(r),
+            Cached::Miss => {}
+        }
+        let reference: bulwark_registry::Reference = image
+            .parse()
+            .map_err(|e| format!("not an image reference: {e}"))?;
+        let result = (|| {
+            let mut store = bulwark_sign::oci::Store::connect(&reference, &self.options)?;
+            let target = store.resolve(&reference)?;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+            Ok::<_, bulwark_sign::verify::VerifyError>(bulwark_sign::verify::verify(
+                &mut store,
+                &target,
+                &self.key,
+                &self.requirements,
+                now,
+            ))
+        })();
+        match result {
+            Ok(Ok(v)) => {
+                self.cache.put(image, Ok(Arc::new(v)));
+                Ok(())
+            }
+            Ok(Err(bulwark_sign::verify::VerifyError::Failed { reasons, .. })) => {
+                let why = reasons
+                    .into_iter()
+                    .filter(|r| !r.starts_with("(set aside)"))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                self.cache.put(image, Err(why.clone()));
+                Err(why)
+            }
+            Ok(Err(e)) | Err(e) => Err(format!("cannot verify: {e}")),
+        }
+    }
+}
+
+/// The container images of a Pod or of any object with a pod template (controllers, CronJobs, custom
+/// workloads), with the field each is at.
+fn images(object: &serde_json::Value) -> Vec<(String, String)> {
+    let spec_paths: [(&str, &[&str]); 3] = [
+        ("spec", &["spec"]),
+        ("spec.template.spec", &["spec", "template", "spec"]),
+        (
+            "spec.jobTemplate.spec.template.spec",
+            &["spec", "jobTemplate", "spec", "template", "spec"],
+        ),
+    ];
+    let mut out = Vec::new();
+    for (prefix, path) in spec_paths {
+        let Some(spec) = path.iter().try_fold(object, |v, k| v.get(k)) else {
+            continue;
+        };
+        for list in ["initContainers", "containers", "ephemeralContainers"] {
+            for (i, c) in spec
+                .get(list)
+                .and_then(serde_json::Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                if let Some(image) = c.get("image").and_then(serde_json::Value::as_str) {
+                    out.push((format!("{prefix}.{list}[{i}].image"), image.to_owned()));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// `8s`, `500ms`, `2m`.
@@ -106,10 +244,15 @@ pub(crate) struct PolicyJudge {
     pub(crate) policy: super::verdict::Policy,
     pub(crate) mode: Mode,
     label: String,
+    images: Option<ImageVerifier>,
 }
 
 impl PolicyJudge {
-    pub(crate) fn new(policy: super::verdict::Policy, mode: Mode) -> Self {
+    pub(crate) fn new(
+        policy: super::verdict::Policy,
+        mode: Mode,
+        images: Option<ImageVerifier>,
+    ) -> Self {
         let info = &policy.bundle.info;
         let label = match &info.version {
             Some(v) => format!("{}@{v}", info.name),
@@ -119,6 +262,7 @@ impl PolicyJudge {
             policy,
             mode,
             label,
+            images,
         }
     }
 
@@ -218,15 +362,26 @@ impl Judge for PolicyJudge {
                 };
             }
         };
-        let failures = violations(&verdict, Action::Fail);
+        let mut failures = violations(&verdict, Action::Fail);
         let warnings = violations(&verdict, Action::Warn);
-        let reasons: Vec<String> = verdict
+        let mut reasons: Vec<String> = verdict
             .results
             .iter()
             .filter(|r| matches!(r.outcome, RuleOutcome::Fail | RuleOutcome::Error))
             .map(|r| r.rule.clone())
             .collect();
-        let denied = verdict.decision == Decision::Fail && self.mode == Mode::Enforce;
+        // Signatures: every image the workload runs, through the per-reference cache.
+        let mut unsigned = false;
+        if let Some(verifier) = &self.images {
+            for (field, image) in images(&request.object) {
+                if let Err(why) = verifier.check(&image) {
+                    unsigned = true;
+                    failures.push(format!("[image-signature] {image} ({field}): {why}"));
+                    reasons.push(format!("image-signature:{image}"));
+                }
+            }
+        }
+        let denied = (verdict.decision == Decision::Fail || unsigned) && self.mode == Mode::Enforce;
         let annotations = std::collections::BTreeMap::from([
             (
                 "bulwark.dev/decision".to_owned(),
@@ -316,7 +471,8 @@ pub(crate) fn serve(a: &ServeArgs) -> Result<Outcome> {
         _ => anyhow::bail!("give --tls-cert and --tls-key, or --generate-certs DIR"),
     };
     let policy = super::verdict::Policy::load(&a.policy, a.stage, None, &a.trust)?;
-    let judge = PolicyJudge::new(policy, a.mode);
+    let images = ImageVerifier::new(&a.images)?;
+    let judge = PolicyJudge::new(policy, a.mode, images);
     let mut config = bulwark_server::Config::new(a.listen, tls);
     config.deadline = a.deadline;
     config.on_timeout = match a.on_timeout {

@@ -34,7 +34,7 @@ pub(crate) struct RegistryFlags {
 }
 
 impl RegistryFlags {
-    fn options(&self) -> PushOptions {
+    pub(crate) fn options(&self) -> PushOptions {
         PushOptions {
             insecure: self.insecure,
             ca_file: self.ca_file.clone(),
