@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::bundle::{self, Artifact, Bundle};
 use crate::dsse::Envelope;
 use crate::intoto::Statement;
+use crate::keyless::{self, Identity, TrustedRoot};
 use crate::oci::{OciError, Store, Target};
 use crate::predicate::{self, Decision, VerdictPredicate, VulnPredicate};
 use crate::simplesigning::SimpleSigning;
@@ -83,6 +84,31 @@ pub enum VerifyError {
     Registry(#[from] OciError),
 }
 
+/// Who must have signed.
+pub enum Trust<'a> {
+    /// A public key (`cosign verify --key`): both layouts.
+    Key(&'a PublicKey),
+    /// Keyless: a Fulcio certificate for `identity`, chained to `root`, logged in its Rekor (`cosign verify
+    /// --certificate-identity … --certificate-oidc-issuer …` with a trusted root). Sigstore bundle referrers only:
+    /// cosign v2's keyless tag layout (certificate and Rekor bundle in annotations) is not read.
+    Keyless {
+        root: &'a TrustedRoot,
+        identity: &'a Identity,
+    },
+}
+
+impl Trust<'_> {
+    fn describe(&self) -> String {
+        match self {
+            Trust::Key(k) => k.source.clone(),
+            Trust::Keyless { identity, .. } => format!(
+                "keyless identity {} from {}",
+                identity.subject, identity.issuer
+            ),
+        }
+    }
+}
+
 /// Verifies the image `target` (read through `store`) with `key` against `req`, at `now` (Unix seconds).
 pub fn verify(
     store: &mut Store,
@@ -91,6 +117,18 @@ pub fn verify(
     req: &Requirements,
     now: i64,
 ) -> Result<Verified, VerifyError> {
+    verify_with(store, target, &Trust::Key(key), req, now)
+}
+
+/// [`verify`] with a key or a keyless identity.
+pub fn verify_with(
+    store: &mut Store,
+    target: &Target,
+    trust: &Trust<'_>,
+    req: &Requirements,
+    now: i64,
+) -> Result<Verified, VerifyError> {
+    const KEYLESS_TAGS: &str = "a keyless signature in cosign's tag layout is not read; keyless signatures are verified as Sigstore bundle referrers";
     let digest = target.digest.to_string();
     let image = format!(
         "{}/{}",
@@ -104,14 +142,17 @@ pub fn verify(
     let sig_tag = target.signature_tag();
     let layers = store.read_signatures(target)?;
     for (i, l) in layers.iter().enumerate() {
-        let checked = key
-            .verify(&l.payload, l.signature.as_bytes(), "signature")
-            .map_err(|e| e.reason)
-            .and_then(|()| {
-                SimpleSigning::parse_for(&l.payload, &digest)
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
-            });
+        let checked = match trust {
+            Trust::Key(key) => key
+                .verify(&l.payload, l.signature.as_bytes(), "signature")
+                .map_err(|e| e.reason),
+            Trust::Keyless { .. } => Err(KEYLESS_TAGS.to_owned()),
+        }
+        .and_then(|()| {
+            SimpleSigning::parse_for(&l.payload, &digest)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        });
         match checked {
             Ok(()) => signatures.push(Found {
                 layout: "tag",
@@ -130,7 +171,10 @@ pub fn verify(
         for (i, l) in store.read_attestations_of(target, want)?.iter().enumerate() {
             let checked = Envelope::from_json(&l.payload)
                 .map_err(|e| e.to_string())
-                .and_then(|env| env.verify_statement(key).map_err(|e| e.to_string()));
+                .and_then(|env| match trust {
+                    Trust::Key(key) => env.verify_statement(key).map_err(|e| e.to_string()),
+                    Trust::Keyless { .. } => Err(KEYLESS_TAGS.to_owned()),
+                });
             match checked {
                 Ok(st) => attestations.push((
                     Found {
@@ -181,8 +225,29 @@ pub fn verify(
         };
         let is_sign = r.predicate_type.as_deref() == Some(bundle::COSIGN_SIGN_PREDICATE_TYPE);
         if is_sign {
-            match parsed.verify_image_signature(key, &digest) {
-                Ok(_) => signatures.push(Found {
+            let checked = match trust {
+                Trust::Key(key) => parsed
+                    .verify_image_signature(key, &digest)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
+                Trust::Keyless { root, identity } => match artifact {
+                    None => Err("the digest is not <algorithm>:<hex>".to_owned()),
+                    Some(a) => keyless::verify(&parsed, root, identity, a)
+                        .map_err(|e| e.to_string())
+                        .and_then(|v| {
+                            let t = v.statement.as_ref().map(|s| s.predicate_type.as_str());
+                            if t == Some(bundle::COSIGN_SIGN_PREDICATE_TYPE) {
+                                Ok(())
+                            } else {
+                                Err(format!(
+                                    "the statement's predicateType is {t:?}, not an image signature"
+                                ))
+                            }
+                        }),
+                },
+            };
+            match checked {
+                Ok(()) => signatures.push(Found {
                     layout: "referrer",
                     location: r.manifest_digest.clone(),
                     predicate_type: r.predicate_type.clone(),
@@ -193,8 +258,17 @@ pub fn verify(
             continue;
         }
         let Some(artifact) = artifact else { continue };
-        match parsed.verify_with_key(key, artifact) {
-            Ok(v) => match Statement::parse(&v.payload) {
+        let payload = match trust {
+            Trust::Key(key) => parsed
+                .verify_with_key(key, artifact)
+                .map(|v| v.payload)
+                .map_err(|e| e.to_string()),
+            Trust::Keyless { root, identity } => keyless::verify(&parsed, root, identity, artifact)
+                .map(|v| v.payload)
+                .map_err(|e| e.to_string()),
+        };
+        match payload {
+            Ok(payload) => match Statement::parse(&payload) {
                 Ok(st) => attestations.push((
                     Found {
                         layout: "referrer",
@@ -216,7 +290,7 @@ pub fn verify(
         reasons.push(if layers.is_empty() && scan.bundles.is_empty() {
             format!("no signature: neither the tag {sig_tag} nor a Sigstore bundle referrer exists")
         } else {
-            format!("no signature verifies with {}", key.source)
+            format!("no signature verifies with {}", trust.describe())
         });
     }
 
@@ -238,7 +312,7 @@ pub fn verify(
     Ok(Verified {
         image,
         digest,
-        key: key.source.clone(),
+        key: trust.describe(),
         signatures,
         attestations: attestations
             .into_iter()

@@ -477,3 +477,125 @@ fn every_listed_tampering_is_refused_with_its_reason() {
     let out = env.bulwark(&["verify", "127.0.0.1:9/app:1", "--key", "cosign.pub"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
 }
+
+/// `node keyless.js image DIR SUBJECT ISSUER HEX` (sigstore-js with @sigstore/mock: its own Fulcio CA, CT log
+/// and Rekor, in process): a keyless cosign v3 image signature bundle and the trusted root of that instance.
+fn keyless_bundle(dir: &Path, subject: &str, issuer: &str, hex: &str) -> (Vec<u8>, PathBuf) {
+    let node = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bulwark-sign/tests/reference/node");
+    assert!(
+        node.join("node_modules/@sigstore/mock").is_dir(),
+        "the sigstore-js packages are missing in {}: run .ci/install-deps.sh",
+        node.display()
+    );
+    let out = Command::new("node")
+        .arg(node.join("keyless.js"))
+        .arg("image")
+        .arg(dir)
+        .args([subject, issuer, hex])
+        .output()
+        .expect("node: run .ci/install-deps.sh");
+    assert!(
+        out.status.success(),
+        "keyless.js: {}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    (
+        std::fs::read(dir.join("image.json")).unwrap(),
+        dir.join("trusted_root.json"),
+    )
+}
+
+#[test]
+fn keyless_image_signatures_verify_against_the_trusted_root_only() {
+    let env = Env::new("keyless");
+    let image = env.push(&bookworm(), "keyless");
+    let reference: bulwark_registry::Reference = image.parse().unwrap();
+    let mut store =
+        bulwark_sign::oci::Store::connect(&reference, &bulwark_registry::PushOptions::default())
+            .unwrap();
+    let target = store.resolve(&reference).unwrap();
+    let hex = target
+        .digest
+        .to_string()
+        .trim_start_matches("sha256:")
+        .to_owned();
+    let (subject, issuer) = ("release@example.com", "https://issuer.example.com");
+    let ours = env.dir.join("ours");
+    let (bundle, root) = keyless_bundle(&ours, subject, issuer, &hex);
+    store
+        .write_bundle_referrer(
+            &target,
+            &bundle,
+            bulwark_sign::bundle::COSIGN_SIGN_PREDICATE_TYPE,
+        )
+        .unwrap();
+    let root = root.to_str().unwrap();
+
+    let ok = env.ok(&[
+        "verify",
+        &image,
+        "--trusted-root",
+        root,
+        "--certificate-identity",
+        subject,
+        "--certificate-oidc-issuer",
+        issuer,
+    ]);
+    assert!(ok.contains("keyless identity \"release@example.com\""), "{ok}");
+    env.ok(&[
+        "verify",
+        &image,
+        "--trusted-root",
+        root,
+        "--certificate-identity-regexp",
+        "^release@",
+        "--certificate-oidc-issuer",
+        issuer,
+    ]);
+    env.refused(
+        &[
+            "verify",
+            &image,
+            "--trusted-root",
+            root,
+            "--certificate-identity",
+            "someone@example.com",
+            "--certificate-oidc-issuer",
+            issuer,
+        ],
+        "no signature verifies with keyless identity",
+    );
+    env.refused(
+        &[
+            "verify",
+            &image,
+            "--trusted-root",
+            root,
+            "--certificate-identity",
+            subject,
+            "--certificate-oidc-issuer",
+            "https://other.example.com",
+        ],
+        "no signature verifies",
+    );
+    // Another Sigstore instance's root (its own CA and logs) does not vouch for this signature.
+    let theirs = env.dir.join("theirs");
+    let (_, other_root) = keyless_bundle(&theirs, subject, issuer, &hex);
+    env.refused(
+        &[
+            "verify",
+            &image,
+            "--trusted-root",
+            other_root.to_str().unwrap(),
+            "--certificate-identity",
+            subject,
+            "--certificate-oidc-issuer",
+            issuer,
+        ],
+        "no signature verifies",
+    );
+    // The identity flags are required with a trusted root.
+    let out = env.bulwark(&["verify", &image, "--trusted-root", root]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}

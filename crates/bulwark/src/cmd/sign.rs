@@ -112,8 +112,49 @@ pub(crate) struct VerifyArgs {
     /// The image in a registry.
     pub(crate) image: String,
     /// Public key (PEM, `cosign.pub`).
-    #[arg(long, value_name = "FILE")]
-    pub(crate) key: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "trusted_root")]
+    pub(crate) key: Option<PathBuf>,
+    /// Keyless: a Sigstore `trusted_root.json` (Fulcio CAs, Rekor and CT log keys, timestamp authorities); the
+    /// signature must be a Sigstore bundle referrer whose certificate matches the identity flags. Offline.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "key",
+        requires = "issuer_flag"
+    )]
+    pub(crate) trusted_root: Option<PathBuf>,
+    /// Keyless: the certificate's identity (an email or a URI such as a workflow), exactly.
+    #[arg(
+        long,
+        value_name = "SAN",
+        group = "identity_flag",
+        requires = "trusted_root"
+    )]
+    pub(crate) certificate_identity: Option<String>,
+    /// Keyless: the certificate's identity, by a regular expression (unanchored, as cosign's).
+    #[arg(
+        long,
+        value_name = "REGEX",
+        group = "identity_flag",
+        requires = "trusted_root"
+    )]
+    pub(crate) certificate_identity_regexp: Option<String>,
+    /// Keyless: the OIDC issuer in the certificate, exactly.
+    #[arg(
+        long,
+        value_name = "URL",
+        group = "issuer_flag",
+        requires = "trusted_root"
+    )]
+    pub(crate) certificate_oidc_issuer: Option<String>,
+    /// Keyless: the OIDC issuer, by a regular expression.
+    #[arg(
+        long,
+        value_name = "REGEX",
+        group = "issuer_flag",
+        requires = "trusted_root"
+    )]
+    pub(crate) certificate_oidc_issuer_regexp: Option<String>,
     /// Also require a verified attestation of this type: vuln, cyclonedx, spdx or verdict. A verdict
     /// attestation must not say fail.
     #[arg(long = "type", value_name = "TYPE", value_parser = parse_kind)]
@@ -439,8 +480,50 @@ pub(crate) fn attest(a: &AttestArgs) -> Result<Outcome> {
     Ok(Outcome::Clean)
 }
 
+fn identity(a: &VerifyArgs) -> Result<bulwark_sign::keyless::Identity> {
+    use bulwark_sign::keyless::Matcher;
+    let m = |exact: &Option<String>, re: &Option<String>, what: &str| -> Result<Matcher> {
+        match (exact, re) {
+            (Some(e), _) => Ok(Matcher::exact(e)),
+            (None, Some(r)) => Ok(Matcher::regex(r)?),
+            (None, None) => bail!(
+                "keyless verification needs --certificate-{what} or --certificate-{what}-regexp"
+            ),
+        }
+    };
+    Ok(bulwark_sign::keyless::Identity {
+        subject: m(
+            &a.certificate_identity,
+            &a.certificate_identity_regexp,
+            "identity",
+        )?,
+        issuer: m(
+            &a.certificate_oidc_issuer,
+            &a.certificate_oidc_issuer_regexp,
+            "oidc-issuer",
+        )?,
+    })
+}
+
 pub(crate) fn verify(a: &VerifyArgs) -> Result<Outcome> {
-    let key = super::keys::load_public(&a.key)?;
+    let key = a.key.as_deref().map(super::keys::load_public).transpose()?;
+    let keyless = match &a.trusted_root {
+        Some(path) => {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let root = bulwark_sign::keyless::TrustedRoot::from_json(&bytes)
+                .with_context(|| format!("{}", path.display()))?;
+            Some((root, identity(a)?))
+        }
+        None => None,
+    };
+    let trust = match (&key, &keyless) {
+        (Some(k), _) => bulwark_sign::verify::Trust::Key(k),
+        (None, Some((root, identity))) => bulwark_sign::verify::Trust::Keyless { root, identity },
+        (None, None) => {
+            bail!("give --key, or --trusted-root with the certificate identity and issuer")
+        }
+    };
     let mut req = bulwark_sign::verify::Requirements {
         predicate_type: a.kind.map(|k| k.predicate_type().to_owned()),
         max_age: a.max_age,
@@ -466,7 +549,7 @@ pub(crate) fn verify(a: &VerifyArgs) -> Result<Outcome> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-    match bulwark_sign::verify::verify(&mut store, &target, &key, &req, now) {
+    match bulwark_sign::verify::verify_with(&mut store, &target, &trust, &req, now) {
         Ok(v) => {
             if a.format == "json" {
                 println!("{}", serde_json::to_string_pretty(&v)?);

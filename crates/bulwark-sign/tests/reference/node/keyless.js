@@ -2,6 +2,7 @@
 // Keyless Sigstore bundles made offline with @sigstore/mock, the reference for bulwark-sign's keyless_interop.rs.
 //
 //   node keyless.js make OUTDIR SUBJECT ISSUER
+//   node keyless.js image OUTDIR SUBJECT ISSUER SHA256_HEX
 //
 // Starts an in-process Sigstore (the mock's Fulcio CA with its CT log, its Rekor log and its timestamp
 // authority; nock intercepts the HTTPS calls, so nothing leaves the process), signs with @sigstore/sign exactly as
@@ -16,6 +17,9 @@
 //   OUTDIR/stamped.json        the same with an intoto entry and an RFC 3161 timestamp from the mock's authority
 // Each bundle is first verified with @sigstore/verify against that root, so a fixture sigstore-js rejects never
 // reaches the Rust tests; the script prints "sigstore-js verified 4 bundles".
+// `image` writes OUTDIR/trusted_root.json and OUTDIR/image.json: a keyless cosign v3 image signature (a DSSE
+// in-toto statement, predicate type https://sigstore.dev/cosign/sign/v1, subject = the manifest digest
+// SHA256_HEX, as cosign's signDigestBundle writes it), verified by sigstore-js first.
 'use strict';
 
 const crypto = require('crypto');
@@ -147,11 +151,47 @@ async function make(outdir, subject, issuer) {
   return 'sigstore-js verified 4 bundles';
 }
 
+async function image(outdir, subject, issuer, hex) {
+  const keys = () => crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const caKeys = keys();
+  const ctlog = await initializeCTLog(caKeys);
+  const ca = await initializeCA(caKeys, ctlog);
+  const tlog = await initializeTLog(REKOR, keys());
+  const tsa = await initializeTSA(keys());
+  serve(FULCIO, fulcioHandler(ca));
+  serve(REKOR, canonicalRekorHandler(tlog));
+  const root = trustedRoot(ca, ctlog, tlog, tsa);
+  fs.mkdirSync(outdir, { recursive: true });
+  fs.writeFileSync(path.join(outdir, 'trusted_root.json'), JSON.stringify(root, null, 2));
+  const identityProvider = { getToken: async () => token({ sub: subject, iss: issuer }) };
+  const statement = {
+    _type: 'https://in-toto.io/Statement/v1',
+    subject: [{ digest: { sha256: hex }, annotations: {} }],
+    predicateType: 'https://sigstore.dev/cosign/sign/v1',
+    predicate: {},
+  };
+  const bundle = await new DSSEBundleBuilder({
+    signer: new FulcioSigner({ identityProvider, fulcioBaseURL: FULCIO }),
+    witnesses: [new RekorWitness({ rekorBaseURL: REKOR, entryType: 'dsse' })],
+  }).create({ data: Buffer.from(JSON.stringify(statement)), type: 'application/vnd.in-toto+json' });
+  const verifier = new Verifier(toTrustMaterial(TrustedRoot.fromJSON(root)), {
+    tlogThreshold: 1,
+    ctlogThreshold: 1,
+    timestampThreshold: 0,
+  });
+  verifier.verify(toSignedEntity(bundle), { subjectAlternativeName: subject, extensions: { issuer } });
+  fs.writeFileSync(path.join(outdir, 'image.json'), JSON.stringify(bundleToJSON(bundle)));
+  return 'sigstore-js verified the image bundle';
+}
+
 async function main(argv) {
   nock.disableNetConnect();
   const [cmd, ...args] = argv;
   if (cmd === 'make') {
     return make(...args);
+  }
+  if (cmd === 'image') {
+    return image(...args);
   }
   throw new Error(`unknown command ${cmd}`);
 }
