@@ -542,7 +542,10 @@ fn keyless_image_signatures_verify_against_the_trusted_root_only() {
         "--certificate-oidc-issuer",
         issuer,
     ]);
-    assert!(ok.contains("keyless identity \"release@example.com\""), "{ok}");
+    assert!(
+        ok.contains("keyless identity \"release@example.com\""),
+        "{ok}"
+    );
     env.ok(&[
         "verify",
         &image,
