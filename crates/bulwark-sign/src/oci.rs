@@ -491,24 +491,7 @@ pub fn parse_bundle_referrer(bytes: &[u8]) -> Result<ParsedReferrer, String> {
 /// `YYYY-MM-DDTHH:MM:SSZ` for a Unix time (Go's `time.RFC3339` in UTC, as cosign writes `created`).
 #[must_use]
 pub fn rfc3339_utc(unix: u64) -> String {
-    let days = unix / 86_400;
-    let secs = unix % 86_400;
-    // Howard Hinnant's civil_from_days.
-    let z = i64::try_from(days).unwrap_or(0) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        (secs / 60) % 60,
-        secs % 60
-    )
+    bulwark_types::time::rfc3339(i64::try_from(unix).unwrap_or(i64::MAX))
 }
 
 /// A connection to the image's repository, where both layouts are read and written.
