@@ -438,10 +438,16 @@ pub fn load(inputs: &[Input], opts: &ScanOptions) -> Result<Manifests, K8sError>
     let mut sources = Vec::new();
     input::expand(inputs, opts.max_file_size, &mut sources)?;
     check_rule_options(opts)?;
-    let parsed: Vec<Parsed> = sources
-        .into_par_iter()
-        .map(|s| parse_source(s, opts))
-        .collect();
+    // One source (an admission request, a single file) is parsed on the calling thread: handing it to the
+    // pool and waiting costs two context switches, more than parsing a small object.
+    let parsed: Vec<Parsed> = if sources.len() == 1 {
+        sources.into_iter().map(|s| parse_source(s, opts)).collect()
+    } else {
+        sources
+            .into_par_iter()
+            .map(|s| parse_source(s, opts))
+            .collect()
+    };
     Ok(Manifests { parsed })
 }
 
@@ -608,19 +614,22 @@ impl FindingStream<'_, '_> {
         let end = (self.next + OBJECTS_PER_SLICE).min(c.order.len());
         let slice = &c.order[self.next..end];
         self.next = end;
-        let per_object: Vec<ObjectResult> = slice
-            .par_iter()
-            .map(|&i| {
-                check_object(
-                    &c.objects[i],
-                    &c.cluster,
-                    &c.rule_sets[c.rules_of[i]],
-                    c.opts,
-                    &c.shared,
-                    &c.texts,
-                )
-            })
-            .collect();
+        let check = |&i: &usize| {
+            check_object(
+                &c.objects[i],
+                &c.cluster,
+                &c.rule_sets[c.rules_of[i]],
+                c.opts,
+                &c.shared,
+                &c.texts,
+            )
+        };
+        // A single object (an admission request) is checked on the calling thread, without a pool hand-off.
+        let per_object: Vec<ObjectResult> = if slice.len() == 1 {
+            slice.iter().map(check).collect()
+        } else {
+            slice.par_iter().map(check).collect()
+        };
         let mut findings = Vec::with_capacity(per_object.iter().map(|r| r.0.len()).sum());
         for (f, d, w, s) in per_object {
             findings.extend(f);

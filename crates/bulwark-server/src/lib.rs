@@ -123,7 +123,10 @@ pub fn log(mut fields: serde_json::Value) {
             bulwark_types::time::rfc3339(i64::try_from(secs).unwrap_or(0)).into(),
         );
     }
-    eprintln!("{fields}");
+    // One write per line: `eprintln!` would format into unbuffered stderr, a system call per fragment.
+    let mut line = fields.to_string();
+    line.push('\n');
+    let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), line.as_bytes());
 }
 
 /// Runs the server until SIGTERM or SIGINT, then drains: the blocking entry point for the binary.

@@ -76,7 +76,9 @@ pub(crate) struct K8sArgs {
 
 pub(crate) fn scan(args: &K8sArgs) -> anyhow::Result<Outcome> {
     let policy = super::verdict::Policy::from_flags(&args.policy)?;
-    Ok(run(args, Vec::new(), policy.as_ref(), false)?.0)
+    Ok(Prepared::new(Args::Borrowed(args))?
+        .run(Vec::new(), policy.as_ref(), false)?
+        .0)
 }
 
 /// The verdict `bulwark scan k8s PATH --policy …` gives, with the scan's defaults (`bulwark policy eval`).
@@ -107,6 +109,30 @@ fn judge_inputs(
     policy: &super::verdict::Policy,
     inputs: Vec<Input>,
 ) -> anyhow::Result<bulwark_policy::Verdict> {
+    let prepared = prepared(policy)?;
+    let (_, verdict) = prepared.run(inputs, Some(policy), true)?;
+    verdict.context("no verdict")
+}
+
+/// The policy's prepared scan, made at the first call (one thread makes it; the others wait for it). The
+/// webhook calls this at start, so no request pays for it and a bad option stops the server, not a request.
+pub(crate) fn prepared(policy: &super::verdict::Policy) -> anyhow::Result<&Prepared<'static>> {
+    if let Some(p) = policy.k8s.get() {
+        return Ok(p);
+    }
+    let _one = policy
+        .k8s_init
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(p) = policy.k8s.get() {
+        return Ok(p);
+    }
+    let p = Prepared::new(Args::Owned(Box::new(judge_defaults(policy)?)))?;
+    Ok(policy.k8s.get_or_init(|| p))
+}
+
+/// The arguments of `bulwark scan k8s -` with its defaults, as `policy eval` and the webhook judge with them.
+fn judge_defaults(policy: &super::verdict::Policy) -> anyhow::Result<K8sArgs> {
     #[derive(clap::Parser)]
     struct Defaults {
         #[command(flatten)]
@@ -120,287 +146,341 @@ fn judge_inputs(
         d.args.rules = vec!["secrets".into()];
         d.args.secrets.skip_secrets = true;
     }
-    let (_, verdict) = run(&d.args, inputs, Some(policy), true)?;
-    verdict.context("no verdict")
+    Ok(d.args)
 }
 
-/// The scan; with `only_verdict`, stops after judging, before writing anything.
-fn run(
-    args: &K8sArgs,
-    extra: Vec<Input>,
-    policy: Option<&super::verdict::Policy>,
-    only_verdict: bool,
-) -> anyhow::Result<(Outcome, Option<bulwark_policy::Verdict>)> {
-    let version = pss::Version::parse(&args.pss_version).with_context(|| {
-        format!(
-            "invalid --pss-version '{}' (expected v1.N or latest)",
-            args.pss_version
-        )
-    })?;
-    // `v1.30.2` names a patch release; API availability only changes with the minor version.
-    let k8s_version = {
-        let v = args.k8s_version.trim();
-        let minor_only = match v.match_indices('.').nth(1) {
-            Some((i, _)) => &v[..i],
-            None => v,
-        };
-        pss::Version::parse(minor_only).with_context(|| {
+/// What a scan needs before it reads any input: the parsed options, the ignore file and the compiled secret
+/// rules. Built once per command; the admission webhook keeps one for its lifetime (in the policy), so a
+/// request does not compile a regex.
+pub(crate) struct Prepared<'a> {
+    args: Args<'a>,
+    framework: Option<Framework>,
+    ignore: Option<bulwark_evaluate::IgnoreFile>,
+    opts: ScanOptions,
+    scanner: Option<bulwark_secrets::Scanner>,
+}
+
+/// The arguments a [`Prepared`] scan runs with: the command's own, or the judge's defaults it keeps.
+pub(crate) enum Args<'a> {
+    Owned(Box<K8sArgs>),
+    Borrowed(&'a K8sArgs),
+}
+
+impl std::ops::Deref for Args<'_> {
+    type Target = K8sArgs;
+
+    fn deref(&self) -> &K8sArgs {
+        match self {
+            Args::Owned(a) => a,
+            Args::Borrowed(a) => a,
+        }
+    }
+}
+
+impl<'a> Prepared<'a> {
+    fn new(args: Args<'a>) -> anyhow::Result<Self> {
+        let version = pss::Version::parse(&args.pss_version).with_context(|| {
             format!(
-                "invalid --k8s-version '{}' (expected v1.N, v1.N.P or latest)",
-                args.k8s_version
+                "invalid --pss-version '{}' (expected v1.N or latest)",
+                args.pss_version
             )
-        })?
-    };
-    let framework = match &args.compliance {
-        Some(f) => Some(Framework::parse(f).with_context(|| {
-            format!("unknown --compliance '{f}' (expected pss-baseline, pss-restricted, cis, nsa, nist-800-190 or pci-dss)")
-        })?),
-        None => None,
-    };
-    let mut inputs: Vec<Input> = args.paths.iter().map(|p| Input::Path(p.clone())).collect();
-    let extra_names: Vec<String> = extra
-        .iter()
-        .filter_map(|i| match i {
-            Input::Path(p) => Some(p.display().to_string()),
-            Input::Bytes { name, .. } => Some(name.clone()),
-            _ => None,
-        })
-        .collect();
-    inputs.extend(extra);
-    inputs.extend(args.helm_chart.iter().map(|d| Input::HelmChart {
-        dir: d.clone(),
-        set: args.set.clone(),
-        values: args.values.clone(),
-    }));
-    inputs.extend(args.kustomize.iter().map(|d| Input::Kustomize(d.clone())));
-    let ignore_path = args.ignore_file.clone().or_else(|| {
-        let d = std::path::Path::new(".bulwarkignore.yaml");
-        d.is_file().then(|| d.to_path_buf())
-    });
-    let ignore = match &ignore_path {
-        Some(p) => Some(bulwark_evaluate::load_ignore(p)?),
-        None => None,
-    };
-    // `--rules` without `secrets` means the listed manifest rules only.
-    let secrets_wanted = args.rules.is_empty() || args.rules.iter().any(|r| r == "secrets");
-    let only_rules: Vec<String> = args
-        .rules
-        .iter()
-        .filter(|r| *r != "secrets")
-        .cloned()
-        .collect();
-    let secret_config = if secrets_wanted {
-        args.secrets.config()?
-    } else {
-        None
-    };
-    let opts = ScanOptions {
-        pss_version: version,
-        // `--rules secrets` alone: no manifest rule runs.
-        run_rules: args.rules.is_empty() || !only_rules.is_empty(),
-        only_rules,
-        k8s_version,
-        include: args.include.clone(),
-        collect_values: secret_config.is_some(),
-        ..ScanOptions::default()
-    };
-    let manifests = bulwark_k8s::load(&inputs, &opts)?;
-    let checker = manifests.checker(&opts);
-    // Secret findings are few: found up front, sorted, and merged into the rule findings as they stream.
-    let mut secret_findings = Vec::new();
-    let mut secrets_suppressed = 0;
-    if let Some(mut config) = secret_config {
-        // Redaction happens after de-duplication, on the full value (`ManifestSecrets`).
-        config.show_secrets = true;
-        let scanner = bulwark_secrets::Scanner::new(config)?;
-        let ms = super::secrets::ManifestSecrets {
-            scanner: &scanner,
-            show_secrets: args.secrets.show_secrets,
+        })?;
+        // `v1.30.2` names a patch release; API availability only changes with the minor version.
+        let k8s_version = {
+            let v = args.k8s_version.trim();
+            let minor_only = match v.match_indices('.').nth(1) {
+                Some((i, _)) => &v[..i],
+                None => v,
+            };
+            pss::Version::parse(minor_only).with_context(|| {
+                format!(
+                    "invalid --k8s-version '{}' (expected v1.N, v1.N.P or latest)",
+                    args.k8s_version
+                )
+            })?
         };
-        (secret_findings, secrets_suppressed) = ms.scan(checker.values());
-        bulwark_k8s::sort_findings(&mut secret_findings);
+        let framework = match &args.compliance {
+            Some(f) => Some(Framework::parse(f).with_context(|| {
+                format!("unknown --compliance '{f}' (expected pss-baseline, pss-restricted, cis, nsa, nist-800-190 or pci-dss)")
+            })?),
+            None => None,
+        };
+        let ignore_path = args.ignore_file.clone().or_else(|| {
+            let d = std::path::Path::new(".bulwarkignore.yaml");
+            d.is_file().then(|| d.to_path_buf())
+        });
+        let ignore = match &ignore_path {
+            Some(p) => Some(bulwark_evaluate::load_ignore(p)?),
+            None => None,
+        };
+        // `--rules` without `secrets` means the listed manifest rules only.
+        let secrets_wanted = args.rules.is_empty() || args.rules.iter().any(|r| r == "secrets");
+        let only_rules: Vec<String> = args
+            .rules
+            .iter()
+            .filter(|r| *r != "secrets")
+            .cloned()
+            .collect();
+        let secret_config = if secrets_wanted {
+            args.secrets.config()?
+        } else {
+            None
+        };
+        let opts = ScanOptions {
+            pss_version: version,
+            // `--rules secrets` alone: no manifest rule runs.
+            run_rules: args.rules.is_empty() || !only_rules.is_empty(),
+            only_rules,
+            k8s_version,
+            include: args.include.clone(),
+            collect_values: secret_config.is_some(),
+            ..ScanOptions::default()
+        };
+        let scanner = match secret_config {
+            Some(mut config) => {
+                // Redaction happens after de-duplication, on the full value (`ManifestSecrets`).
+                config.show_secrets = true;
+                Some(bulwark_secrets::Scanner::new(config)?)
+            }
+            None => None,
+        };
+        Ok(Self {
+            args,
+            framework,
+            ignore,
+            opts,
+            scanner,
+        })
     }
 
-    let name = args
-        .paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .chain(extra_names)
-        .chain(args.helm_chart.iter().map(|p| p.display().to_string()))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let mut report = Report::new(Target {
-        kind: TargetKind::Manifests,
-        name: name.clone(),
-        image: None,
-    });
-    // The ignore file and the severity filter are the ones every scan uses (bulwark-evaluate), one finding at a
-    // time: the JSON report streams its findings (red team #16: 100,000 Pods make 1.5 million of them), so the
-    // totals that come before and after them in the document are counted in a first pass, and the findings are
-    // checked again while they are written. Other formats keep the findings of the first pass.
-    let format = args.out.format.unwrap_or(Format::Table);
-    // With a policy the findings are kept: the lifecycle rules read them all.
-    let streamed = format == Format::Json && policy.is_none();
-    let filters = bulwark_evaluate::Filters {
-        severities: args.severity.clone(),
-        ..bulwark_evaluate::Filters::default()
-    };
-    let today = bulwark_evaluate::Date::today_utc();
-    let mut judge = bulwark_evaluate::Judge::new(&filters, ignore.as_ref(), today);
-    let mut tally = framework.map(bulwark_k8s::ComplianceTally::new);
-    let mut worst: Option<Severity> = None;
-    let mut stream = checker.findings();
-    for f in merged(stream.by_ref(), &secret_findings) {
-        if judge.judge(&f) != bulwark_evaluate::Fate::Keep {
-            continue;
-        }
-        worst = worst.max(Some(f.severity));
-        if let Some(t) = &mut tally {
-            t.add(&f);
-        }
-        if !streamed {
-            report.findings.push(f);
-        }
-    }
-    let mut result = stream.finish();
-    result.suppressed += secrets_suppressed + judge.suppressed;
-    report.diagnostics.clone_from(&result.diagnostics);
-    report.diagnostics.extend(judge.diagnostics());
-    if judge.filtered > 0 {
-        report.omitted = Some(bulwark_report::Omitted {
-            filtered: judge.filtered,
-            suppressed: judge.suppressed,
-            filters: vec![format!(
-                "--severity {}",
-                args.severity
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(",")
-            )],
-        });
-    }
-    let compliance = tally.map(bulwark_k8s::ComplianceTally::finish);
-    let verdict =
-        policy.map(|p| p.judge_objects(&report, checker.object_values().map(|(_, object)| object)));
-    if only_verdict {
-        if let Some(e) = report
-            .diagnostics
+    /// The scan; with `only_verdict`, stops after judging, before writing anything.
+    fn run(
+        &self,
+        extra: Vec<Input>,
+        policy: Option<&super::verdict::Policy>,
+        only_verdict: bool,
+    ) -> anyhow::Result<(Outcome, Option<bulwark_policy::Verdict>)> {
+        let Self {
+            args,
+            framework,
+            ignore,
+            opts,
+            scanner,
+        } = self;
+        let framework = *framework;
+        let ignore = ignore.as_ref();
+        let args: &K8sArgs = args;
+        let mut inputs: Vec<Input> = args.paths.iter().map(|p| Input::Path(p.clone())).collect();
+        let extra_names: Vec<String> = extra
             .iter()
-            .find(|d| d.level == bulwark_types::DiagnosticLevel::Error)
-        {
-            anyhow::bail!("{e}");
+            .filter_map(|i| match i {
+                Input::Path(p) => Some(p.display().to_string()),
+                Input::Bytes { name, .. } => Some(name.clone()),
+                _ => None,
+            })
+            .collect();
+        inputs.extend(extra);
+        inputs.extend(args.helm_chart.iter().map(|d| Input::HelmChart {
+            dir: d.clone(),
+            set: args.set.clone(),
+            values: args.values.clone(),
+        }));
+        inputs.extend(args.kustomize.iter().map(|d| Input::Kustomize(d.clone())));
+        let manifests = bulwark_k8s::load(&inputs, opts)?;
+        let checker = manifests.checker(opts);
+        // Secret findings are few: found up front, sorted, and merged into the rule findings as they stream.
+        let mut secret_findings = Vec::new();
+        let mut secrets_suppressed = 0;
+        if let Some(scanner) = scanner {
+            let ms = super::secrets::ManifestSecrets {
+                scanner,
+                show_secrets: args.secrets.show_secrets,
+            };
+            (secret_findings, secrets_suppressed) = ms.scan(checker.values());
+            bulwark_k8s::sort_findings(&mut secret_findings);
         }
-        return Ok((Outcome::Clean, verdict));
-    }
-    let policy_failed = match &verdict {
-        Some(v) => super::verdict::attach(&mut report, v)?,
-        None => false,
-    };
-    if result.objects == 0 && !report.has_errors() {
-        let inputs = if name.is_empty() {
-            "the input".to_string()
-        } else {
-            name.clone()
+
+        let name = args
+            .paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .chain(extra_names)
+            .chain(args.helm_chart.iter().map(|p| p.display().to_string()))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut report = Report::new(Target {
+            kind: TargetKind::Manifests,
+            name: name.clone(),
+            image: None,
+        });
+        // The ignore file and the severity filter are the ones every scan uses (bulwark-evaluate), one finding at a
+        // time: the JSON report streams its findings (red team #16: 100,000 Pods make 1.5 million of them), so the
+        // totals that come before and after them in the document are counted in a first pass, and the findings are
+        // checked again while they are written. Other formats keep the findings of the first pass.
+        let format = args.out.format.unwrap_or(Format::Table);
+        // With a policy the findings are kept: the lifecycle rules read them all.
+        let streamed = format == Format::Json && policy.is_none();
+        let filters = bulwark_evaluate::Filters {
+            severities: args.severity.clone(),
+            ..bulwark_evaluate::Filters::default()
         };
-        report.diagnostics.push(bulwark_types::Diagnostic::error(
+        let today = bulwark_evaluate::Date::today_utc();
+        let mut judge = bulwark_evaluate::Judge::new(&filters, ignore, today);
+        let mut tally = framework.map(bulwark_k8s::ComplianceTally::new);
+        let mut worst: Option<Severity> = None;
+        let mut stream = checker.findings();
+        for f in merged(stream.by_ref(), &secret_findings) {
+            if judge.judge(&f) != bulwark_evaluate::Fate::Keep {
+                continue;
+            }
+            worst = worst.max(Some(f.severity));
+            if let Some(t) = &mut tally {
+                t.add(&f);
+            }
+            if !streamed {
+                report.findings.push(f);
+            }
+        }
+        let mut result = stream.finish();
+        result.suppressed += secrets_suppressed + judge.suppressed;
+        report.diagnostics.clone_from(&result.diagnostics);
+        report.diagnostics.extend(judge.diagnostics());
+        if judge.filtered > 0 {
+            report.omitted = Some(bulwark_report::Omitted {
+                filtered: judge.filtered,
+                suppressed: judge.suppressed,
+                filters: vec![format!(
+                    "--severity {}",
+                    args.severity
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )],
+            });
+        }
+        let compliance = tally.map(bulwark_k8s::ComplianceTally::finish);
+        let verdict = policy
+            .map(|p| p.judge_objects(&report, checker.object_values().map(|(_, object)| object)));
+        if only_verdict {
+            if let Some(e) = report
+                .diagnostics
+                .iter()
+                .find(|d| d.level == bulwark_types::DiagnosticLevel::Error)
+            {
+                anyhow::bail!("{e}");
+            }
+            return Ok((Outcome::Clean, verdict));
+        }
+        let policy_failed = match &verdict {
+            Some(v) => super::verdict::attach(&mut report, v)?,
+            None => false,
+        };
+        if result.objects == 0 && !report.has_errors() {
+            let inputs = if name.is_empty() {
+                "the input".to_string()
+            } else {
+                name.clone()
+            };
+            report.diagnostics.push(bulwark_types::Diagnostic::error(
             format!(
                 "no Kubernetes objects found in {inputs} ({} files, {} YAML documents read); nothing was checked",
                 result.files, result.documents
             ),
             bulwark_types::Location::default(),
         ));
-    }
+        }
 
-    if !args.out.quiet && format != Format::Table {
-        for d in &report.diagnostics {
-            eprintln!("bulwark: {d}");
-        }
-    }
-    super::image::write_output(args.out.output.as_deref(), |out| {
-        match format {
-            // The JSON report gains the workload scores, the RBAC reach of their service accounts and the
-            // compliance summary as top-level keys. Written as a stream: no copy of the report as a JSON tree.
-            Format::Json => {
-                #[derive(serde::Serialize)]
-                #[serde(rename_all = "camelCase")]
-                struct K8sJson<'a> {
-                    workloads: &'a [bulwark_k8s::WorkloadScore],
-                    service_accounts: &'a std::collections::BTreeMap<String, Vec<String>>,
-                    #[serde(skip_serializing_if = "Option::is_none")]
-                    compliance: Option<&'a bulwark_k8s::Compliance>,
-                }
-                let extra = K8sJson {
-                    workloads: &result.workloads,
-                    service_accounts: &result.service_accounts,
-                    compliance: compliance.as_ref(),
-                };
-                if streamed {
-                    // The second pass: the same findings, judged again by a fresh judge, written as they come.
-                    let mut judge = bulwark_evaluate::Judge::new(&filters, ignore.as_ref(), today);
-                    let mut stream = checker.findings();
-                    let kept = merged(stream.by_ref(), &secret_findings)
-                        .filter(|f| judge.judge(f) == bulwark_evaluate::Fate::Keep);
-                    bulwark_report::render_json_streamed(&report, kept, &extra, out)?;
-                } else {
-                    let kept = report.findings.iter().cloned();
-                    bulwark_report::render_json_streamed(&report, kept, &extra, out)?;
-                }
+        if !args.out.quiet && format != Format::Table {
+            for d in &report.diagnostics {
+                eprintln!("bulwark: {d}");
             }
-            Format::Table => {
-                let options = RenderOptions {
-                    color: crate::term::color(args.out.output.is_none()),
-                    ..RenderOptions::for_output(args.out.output.is_none())
-                };
-                bulwark_report::render(format, &report, &options, out)?;
-                if let Some(c) = &compliance {
-                    let table = bulwark_report::ComplianceTable {
-                        framework: c.framework.display_name().to_owned(),
-                        controls: c
-                            .controls
-                            .iter()
-                            .map(|ctl| bulwark_report::ComplianceControl {
-                                id: ctl.control.clone(),
-                                title: c
-                                    .framework
-                                    .control_title(&ctl.control)
-                                    .unwrap_or_default()
-                                    .to_owned(),
-                                failed: ctl.failed,
-                                findings: ctl.findings,
-                                rules: ctl.rules.clone(),
-                            })
-                            .collect(),
+        }
+        super::image::write_output(args.out.output.as_deref(), |out| {
+            match format {
+                // The JSON report gains the workload scores, the RBAC reach of their service accounts and the
+                // compliance summary as top-level keys. Written as a stream: no copy of the report as a JSON tree.
+                Format::Json => {
+                    #[derive(serde::Serialize)]
+                    #[serde(rename_all = "camelCase")]
+                    struct K8sJson<'a> {
+                        workloads: &'a [bulwark_k8s::WorkloadScore],
+                        service_accounts: &'a std::collections::BTreeMap<String, Vec<String>>,
+                        #[serde(skip_serializing_if = "Option::is_none")]
+                        compliance: Option<&'a bulwark_k8s::Compliance>,
+                    }
+                    let extra = K8sJson {
+                        workloads: &result.workloads,
+                        service_accounts: &result.service_accounts,
+                        compliance: compliance.as_ref(),
                     };
-                    writeln!(out)?;
-                    bulwark_report::render_compliance(&table, &options, out)?;
+                    if streamed {
+                        // The second pass: the same findings, judged again by a fresh judge, written as they come.
+                        let mut judge = bulwark_evaluate::Judge::new(&filters, ignore, today);
+                        let mut stream = checker.findings();
+                        let kept = merged(stream.by_ref(), &secret_findings)
+                            .filter(|f| judge.judge(f) == bulwark_evaluate::Fate::Keep);
+                        bulwark_report::render_json_streamed(&report, kept, &extra, out)?;
+                    } else {
+                        let kept = report.findings.iter().cloned();
+                        bulwark_report::render_json_streamed(&report, kept, &extra, out)?;
+                    }
                 }
-                writeln!(
-                    out,
-                    "\n{} files, {} documents, {} objects, {} workloads; {} suppressed",
-                    result.files,
-                    result.documents,
-                    result.objects,
-                    result.workloads.len(),
-                    result.suppressed
-                )?;
+                Format::Table => {
+                    let options = RenderOptions {
+                        color: crate::term::color(args.out.output.is_none()),
+                        ..RenderOptions::for_output(args.out.output.is_none())
+                    };
+                    bulwark_report::render(format, &report, &options, out)?;
+                    if let Some(c) = &compliance {
+                        let table = bulwark_report::ComplianceTable {
+                            framework: c.framework.display_name().to_owned(),
+                            controls: c
+                                .controls
+                                .iter()
+                                .map(|ctl| bulwark_report::ComplianceControl {
+                                    id: ctl.control.clone(),
+                                    title: c
+                                        .framework
+                                        .control_title(&ctl.control)
+                                        .unwrap_or_default()
+                                        .to_owned(),
+                                    failed: ctl.failed,
+                                    findings: ctl.findings,
+                                    rules: ctl.rules.clone(),
+                                })
+                                .collect(),
+                        };
+                        writeln!(out)?;
+                        bulwark_report::render_compliance(&table, &options, out)?;
+                    }
+                    writeln!(
+                        out,
+                        "\n{} files, {} documents, {} objects, {} workloads; {} suppressed",
+                        result.files,
+                        result.documents,
+                        result.objects,
+                        result.workloads.len(),
+                        result.suppressed
+                    )?;
+                }
+                other => bulwark_report::render(other, &report, &RenderOptions::default(), out)?,
             }
-            other => bulwark_report::render(other, &report, &RenderOptions::default(), out)?,
+            Ok(())
+        })?;
+        if report.has_errors() {
+            return Ok((Outcome::Untrusted, verdict));
         }
-        Ok(())
-    })?;
-    if report.has_errors() {
-        return Ok((Outcome::Untrusted, verdict));
+        if let Some(t) = args.fail_on
+            && (worst.is_some_and(|w| w >= t) || compliance.as_ref().is_some_and(|c| c.failed > 0))
+        {
+            return Ok((Outcome::PolicyFailed, verdict));
+        }
+        if policy_failed {
+            return Ok((Outcome::PolicyFailed, verdict));
+        }
+        Ok((Outcome::Clean, verdict))
     }
-    if let Some(t) = args.fail_on
-        && (worst.is_some_and(|w| w >= t) || compliance.as_ref().is_some_and(|c| c.failed > 0))
-    {
-        return Ok((Outcome::PolicyFailed, verdict));
-    }
-    if policy_failed {
-        return Ok((Outcome::PolicyFailed, verdict));
-    }
-    Ok((Outcome::Clean, verdict))
 }
 
 fn merged<A: Iterator<Item = Finding>>(

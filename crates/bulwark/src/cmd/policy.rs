@@ -447,6 +447,7 @@ fn bulwark_suite(path: &std::path::Path) -> Result<Vec<Row>> {
         policy.stage = case.stage;
         policy.now = bulwark_policy::Instant::resolve(case.now.as_deref(), "BULWARK_NOW")
             .map_err(|e| anyhow::anyhow!("{}: case '{}': now: {e}", path.display(), case.name))?;
+        policy.live_clock = false;
         let row =
             |what: String, expected: String, actual: String, passed: bool, message: String| Row {
                 format: "bulwark",

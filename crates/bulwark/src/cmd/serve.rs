@@ -471,6 +471,7 @@ pub(crate) fn serve(a: &ServeArgs) -> Result<Outcome> {
         _ => anyhow::bail!("give --tls-cert and --tls-key, or --generate-certs DIR"),
     };
     let policy = super::verdict::Policy::load(&a.policy, a.stage, None, &a.trust)?;
+    super::k8s::prepared(&policy)?;
     let images = ImageVerifier::new(&a.images)?;
     let judge = PolicyJudge::new(policy, a.mode, images);
     let mut config = bulwark_server::Config::new(a.listen, tls);

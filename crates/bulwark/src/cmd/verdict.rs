@@ -49,6 +49,12 @@ pub(crate) struct Policy {
     pub(crate) engines: bulwark_policy_engines::Engines,
     pub(crate) stage: Stage,
     pub(crate) now: Instant,
+    /// Without `--now` or `$BULWARK_NOW`, every judgement reads the clock: a server that runs for weeks sees an
+    /// exception stop applying at the moment it expires, as a CI job started then would.
+    pub(crate) live_clock: bool,
+    /// `scan k8s`'s options and compiled secret rules, prepared at the first judgement of an object and kept.
+    pub(crate) k8s: std::sync::OnceLock<super::k8s::Prepared<'static>>,
+    pub(crate) k8s_init: std::sync::Mutex<()>,
 }
 
 impl Policy {
@@ -66,6 +72,8 @@ impl Policy {
         now: Option<&str>,
         trust: &TrustFlags,
     ) -> Result<Self> {
+        let live_clock =
+            now.is_none() && std::env::var("BULWARK_NOW").map_or(true, |v| v.trim().is_empty());
         let now = Instant::resolve(now, "BULWARK_NOW")
             .map_err(|e| anyhow::anyhow!("invalid --now: {e}"))?;
         let mut opts =
@@ -93,7 +101,19 @@ impl Policy {
             engines,
             stage,
             now,
+            live_clock,
+            k8s: std::sync::OnceLock::new(),
+            k8s_init: std::sync::Mutex::new(()),
         })
+    }
+
+    /// The time exceptions expire against.
+    pub(crate) fn now(&self) -> Instant {
+        if self.live_clock {
+            Instant::now()
+        } else {
+            self.now
+        }
     }
 
     /// The verdict on one subject: a report, an object, or both.
@@ -102,7 +122,7 @@ impl Policy {
             &self.bundle,
             subject,
             self.stage,
-            self.now,
+            self.now(),
             &self.engines.as_dyn(),
         )
     }
@@ -117,7 +137,7 @@ impl Policy {
             report,
             objects,
             self.stage,
-            self.now,
+            self.now(),
             &self.engines.as_dyn(),
         )
     }
