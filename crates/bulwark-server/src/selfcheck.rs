@@ -15,7 +15,8 @@
 //! - `sideEffects` is `None` or `NoneOnDryRun`; `admissionReviewVersions` contains `v1`;
 //! - the path is `/validate` (validating) or `/mutate` (mutating), and the service is in the server's namespace;
 //! - the rules cover CREATE and UPDATE of Pods and every pod controller (Deployment, StatefulSet, DaemonSet,
-//!   ReplicaSet, ReplicationController, Job, CronJob).
+//!   ReplicaSet, ReplicationController, Job, CronJob), and UPDATE of `pods/ephemeralcontainers` (`kubectl debug`
+//!   adds containers to a running Pod through it).
 //!
 //! Pure: files are read by the caller; this module parses bytes and returns problems.
 
@@ -278,11 +279,13 @@ fn check_webhook(c: &mut Ctx<'_>, w: &Value, mutating: bool, injected: bool, exp
             let any = |field: &str, want: &str| {
                 strings(r.get(field))
                     .iter()
-                    .any(|s| *s == want || *s == "*" || (field == "resources" && *s == "*/*"))
+                    .any(|s| *s == want || *s == "*")
             };
             any("apiGroups", group)
                 && any("apiVersions", "v1")
-                && any("resources", resource)
+                && strings(r.get("resources"))
+                    .iter()
+                    .any(|s| resource_matches(s, resource))
                 && any("operations", op)
         })
     };
@@ -481,6 +484,33 @@ fn check_webhook(c: &mut Ctx<'_>, w: &Value, mutating: bool, injected: bool, exp
             "add rules for CREATE and UPDATE of pods, replicationcontrollers (\"\"), deployments, statefulsets, daemonsets, replicasets (apps) and jobs, cronjobs (batch), apiVersions [v1]",
         );
     }
+    if !covers("", "pods/ephemeralcontainers", "UPDATE") {
+        c.problem(
+            "rules",
+            "do not cover UPDATE of pods/ephemeralcontainers: `kubectl debug` adds a container with any image to a running Pod unchecked".into(),
+            "add pods/ephemeralcontainers to the resources of the pods rule (operations UPDATE)",
+        );
+    }
+}
+
+/// Whether a rule's `resources` entry matches `want` (`pods`, `pods/ephemeralcontainers`), with the API
+/// server's wildcards: `*` is every resource but no subresource, `pods/*` every subresource of pods, `*/scale`
+/// that subresource of every resource, `*/*` everything.
+fn resource_matches(entry: &str, want: &str) -> bool {
+    let (eres, esub) = entry
+        .split_once('/')
+        .map_or((entry, None), |(r, s)| (r, Some(s)));
+    let (res, sub) = want
+        .split_once('/')
+        .map_or((want, None), |(r, s)| (r, Some(s)));
+    let res_ok = eres == "*" || eres == res;
+    res_ok
+        && match (esub, sub) {
+            (None, None) | (Some("*"), Some(_)) => true,
+            (Some("*"), None) => eres == "*",
+            (Some(e), Some(s)) => e == s,
+            _ => false,
+        }
 }
 
 fn human(d: Duration) -> String {
@@ -632,7 +662,7 @@ mod tests {
                      "values": ["kube-system", "kube-public", "bulwark"]}]},
                 "rules": [
                     {"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CREATE", "UPDATE"],
-                     "resources": ["pods", "replicationcontrollers"]},
+                     "resources": ["pods", "pods/ephemeralcontainers", "replicationcontrollers"]},
                     {"apiGroups": ["apps"], "apiVersions": ["v1"], "operations": ["CREATE", "UPDATE"],
                      "resources": ["deployments", "statefulsets", "daemonsets", "replicasets"]},
                     {"apiGroups": ["batch"], "apiVersions": ["v1"], "operations": ["*"],
@@ -712,7 +742,7 @@ mod tests {
             "/webhooks/0/rules",
             json!([{"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CONNECT"], "resources": ["pods/exec"]}]),
         );
-        assert_eq!(fields(&d), ["rules"]);
+        assert_eq!(fields(&d), ["rules", "rules"]);
         // Absent means Fail.
         let mut d = good();
         d["webhooks"][0]
@@ -856,9 +886,36 @@ mod tests {
         set(
             &mut m,
             "/webhooks/0/rules",
-            json!([{"apiGroups": ["*"], "apiVersions": ["*"], "operations": ["*"], "resources": ["*"]}]),
+            json!([{"apiGroups": ["*"], "apiVersions": ["*"], "operations": ["*"], "resources": ["*/*"]}]),
         );
         assert!(fields(&m).is_empty());
+    }
+
+    #[test]
+    fn resource_wildcards_follow_the_api_server() {
+        assert!(resource_matches("pods", "pods"));
+        assert!(resource_matches("*", "pods"));
+        assert!(!resource_matches("*", "pods/ephemeralcontainers"));
+        assert!(resource_matches("*/*", "pods"));
+        assert!(resource_matches("*/*", "pods/ephemeralcontainers"));
+        assert!(resource_matches("pods/*", "pods/ephemeralcontainers"));
+        assert!(!resource_matches("pods/*", "pods"));
+        assert!(resource_matches(
+            "*/ephemeralcontainers",
+            "pods/ephemeralcontainers"
+        ));
+        assert!(!resource_matches("pods/exec", "pods/ephemeralcontainers"));
+        assert!(!resource_matches("pods", "pods/ephemeralcontainers"));
+        // Without the subresource, `kubectl debug` is unchecked.
+        let mut d = good();
+        set(
+            &mut d,
+            "/webhooks/0/rules/0/resources",
+            json!(["pods", "replicationcontrollers"]),
+        );
+        let p = without_ca(run(&d, &expect()));
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].message.contains("pods/ephemeralcontainers"));
     }
 
     #[test]

@@ -78,12 +78,15 @@ namespaceSelector:
     {{- end }}
 {{- end }}
 
-{{/* Pods and every pod controller: the pod template is judged, so a bad Deployment is refused at once. */}}
+{{/*
+Pods and every pod controller: the pod template is judged, so a bad Deployment is refused at once.
+pods/ephemeralcontainers is the subresource `kubectl debug` adds containers through (the review carries the Pod).
+*/}}
 {{- define "bulwark.workloadRules" -}}
 - apiGroups: [""]
   apiVersions: ["v1"]
   operations: ["CREATE", "UPDATE"]
-  resources: ["pods", "replicationcontrollers"]
+  resources: ["pods", "pods/ephemeralcontainers", "replicationcontrollers"]
   scope: Namespaced
 - apiGroups: ["apps"]
   apiVersions: ["v1"]
