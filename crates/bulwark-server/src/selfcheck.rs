@@ -1011,6 +1011,40 @@ mod tests {
         ));
     }
 
+    /// What the fuzz target does, over every truncation and many one-byte edits of a real configuration:
+    /// an error or problems, never a panic.
+    #[test]
+    fn damaged_configurations_are_errors_or_problems() {
+        let mut doc = good();
+        set(
+            &mut doc,
+            "/webhooks/0/clientConfig/caBundle",
+            json!("LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg=="),
+        );
+        let text = serde_yaml::to_string(&doc).unwrap();
+        let bytes = text.as_bytes();
+        let mut inputs: Vec<Vec<u8>> = (0..bytes.len()).map(|i| bytes[..i].to_vec()).collect();
+        for i in (0..bytes.len()).step_by(3) {
+            for b in [b'[', b'{', b':', b'-', b'\n', b'"', b'*', b'&', b'0', 0xff] {
+                let mut v = bytes.to_vec();
+                v[i] = b;
+                inputs.push(v);
+            }
+        }
+        let mut checked = 0;
+        for input in &inputs {
+            if let Ok(docs) = parse("d.yaml", input) {
+                let mut r = Report::default();
+                check("d.yaml", &docs, &expect(), &mut r);
+                checked += usize::from(r.configurations > 0);
+                for p in &r.problems {
+                    assert!(p.to_string().starts_with("d.yaml: "));
+                }
+            }
+        }
+        assert!(checked > inputs.len() / 4, "{checked} of {}", inputs.len());
+    }
+
     #[test]
     fn empty_configurations_and_other_kinds() {
         let mut r = Report::default();
