@@ -419,6 +419,24 @@ fn self_check_passes_on_the_rendered_webhooks_and_names_each_broken_field() {
             assert!(fixes.iter().all(|f| l.contains(f)), "case {i}: {l}");
         }
     }
+    // The certificate of `--generate-certs DIR` (DIR/tls.crt) is the server's too.
+    let generated = dir.path().join("generated");
+    std::fs::create_dir_all(&generated).unwrap();
+    std::fs::copy(&crt, generated.join("tls.crt")).unwrap();
+    let gen_flags = [
+        "--namespace",
+        "bulwark",
+        "--generate-certs",
+        generated.to_str().unwrap(),
+    ];
+    let (code, stdout, stderr) = self_check(&[&good], &gen_flags);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    let (code, stdout, _) = self_check(&[&dir.path().join("broken3.yaml")], &gen_flags);
+    assert_eq!(code, Some(1));
+    assert!(
+        stdout.contains("clientConfig.caBundle: does not verify"),
+        "{stdout}"
+    );
     // The deadline is the server's: 10 s is not enough for a 9.5 s deadline.
     let mut slow = server.to_vec();
     slow[3] = "9500ms";
