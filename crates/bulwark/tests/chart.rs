@@ -132,6 +132,28 @@ fn helm_lint_passes_with_default_and_cert_manager_values() {
         let out = helm(&["lint", "deploy/helm/bulwark", "--set", bad]);
         assert!(!out.status.success(), "{bad} passed helm lint");
     }
+    // The templates refuse what --self-check would: no room for the server's deadline (helm 4's lint only
+    // reports a template's `fail` as INFO, so this is `helm template`).
+    for bad in [
+        &["webhook.timeoutSeconds=8"][..],
+        &["server.deadline=9500ms"][..],
+        &[
+            "mutatingWebhook.enabled=true",
+            "mutatingWebhook.timeoutSeconds=5",
+        ][..],
+    ] {
+        let mut args = vec!["template", "bulwark", "deploy/helm/bulwark"];
+        for s in bad {
+            args.extend(["--set", s]);
+        }
+        let out = helm(&args);
+        assert!(!out.status.success(), "{bad:?} rendered");
+        assert!(
+            text(&out.stderr).contains("must be at least server.deadline"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
 }
 
 #[test]

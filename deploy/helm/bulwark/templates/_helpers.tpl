@@ -110,3 +110,28 @@ annotations:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end }}
+
+{{/*
+Refuses a webhook timeout that does not leave the server's deadline 1 s to answer in (the rule `bulwark serve
+--self-check` checks): the API server would give up first and apply failurePolicy instead of the decision.
+*/}}
+{{- define "bulwark.checkTimeouts" -}}
+{{- $d := toString .Values.server.deadline }}
+{{- $ms := 0 }}
+{{- if hasSuffix "ms" $d }}
+{{- $ms = trimSuffix "ms" $d | int }}
+{{- else if hasSuffix "s" $d }}
+{{- $ms = mul (trimSuffix "s" $d | int) 1000 }}
+{{- else if hasSuffix "m" $d }}
+{{- $ms = mul (trimSuffix "m" $d | int) 60000 }}
+{{- end }}
+{{- $timeouts := dict "webhook.timeoutSeconds" .Values.webhook.timeoutSeconds }}
+{{- if .Values.mutatingWebhook.enabled }}
+{{- $_ := set $timeouts "mutatingWebhook.timeoutSeconds" .Values.mutatingWebhook.timeoutSeconds }}
+{{- end }}
+{{- range $name, $t := $timeouts }}
+{{- if lt (mul (int $t) 1000) (add $ms 1000) }}
+{{- fail (printf "%s (%vs) must be at least server.deadline (%s) plus 1s" $name $t $d) }}
+{{- end }}
+{{- end }}
+{{- end }}
