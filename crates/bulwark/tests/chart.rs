@@ -481,6 +481,74 @@ fn self_check_passes_on_the_rendered_webhooks_and_names_each_broken_field() {
     );
 }
 
+/// The rendered container's arguments with the chart's mount paths moved under `etc`.
+fn rendered_args(docs: &[Value], etc: &Path) -> Vec<String> {
+    let container = &find(docs, "Deployment")["spec"]["template"]["spec"]["containers"][0];
+    container["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let a = a.as_str().unwrap();
+            if a.starts_with("--listen=") {
+                "--listen=127.0.0.1:0".to_owned()
+            } else {
+                a.replace("/etc/bulwark/", &format!("{}/", etc.display()))
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn every_rendered_server_passes_the_self_check_of_its_own_webhooks() {
+    // The server as the chart configures it (its exact arguments, so every flag the chart writes is one
+    // `bulwark serve` accepts, its deadline, its certificate, POD_NAMESPACE) checks the webhooks the same
+    // render holds.
+    for sets in [
+        &[][..],
+        &["mutatingWebhook.enabled=true", "webhook.podConnect=true"][..],
+        &[
+            "verifyKey.enabled=true",
+            "verifyKey.secret=cosign",
+            "verifyKey.requireAttestation=verdict",
+            "policy.oci=oci://registry.example/policies:1",
+            "policy.publicKeySecret=policy-key",
+            "server.exemptNamespaces={ops}",
+            "server.mode=warn",
+        ][..],
+        &["server.deadline=4500ms", "webhook.timeoutSeconds=6"][..],
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let yaml = render(sets);
+        let docs = documents(&yaml);
+        let etc = dir.path().join("etc");
+        std::fs::create_dir_all(etc.join("tls")).unwrap();
+        rendered_certs(&docs, &etc.join("tls"));
+        let file = dir.path().join("rendered.yaml");
+        std::fs::write(&file, &yaml).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+            .args(rendered_args(&docs, &etc))
+            .arg("--self-check")
+            .arg("--webhook-config")
+            .arg(&file)
+            .env("POD_NAMESPACE", "bulwark")
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{sets:?}: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains("namespace bulwark, certificate "),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+}
+
 #[test]
 fn self_check_refuses_unreadable_input_with_exit_2() {
     let dir = tempfile::tempdir().unwrap();
@@ -611,20 +679,7 @@ fn start_as_rendered(docs: &[Value], root: &Path) -> Server {
     for (name, content) in find(docs, "ConfigMap")["data"].as_object().unwrap() {
         std::fs::write(policy.join(name), content.as_str().unwrap()).unwrap();
     }
-    let container = &find(docs, "Deployment")["spec"]["template"]["spec"]["containers"][0];
-    let args: Vec<String> = container["args"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| {
-            let a = a.as_str().unwrap();
-            if a.starts_with("--listen=") {
-                "--listen=127.0.0.1:0".to_owned()
-            } else {
-                a.replace("/etc/bulwark/", &format!("{}/", etc.display()))
-            }
-        })
-        .collect();
+    let args = rendered_args(docs, &etc);
     let mut child = Command::new(env!("CARGO_BIN_EXE_bulwark"))
         .args(&args)
         .env("POD_NAMESPACE", "bulwark")
