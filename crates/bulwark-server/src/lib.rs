@@ -15,6 +15,7 @@
 
 pub mod admission;
 pub mod metrics;
+pub mod selfcheck;
 pub mod tls;
 
 use std::convert::Infallible;

@@ -11,6 +11,7 @@ pub(crate) mod malware;
 pub(crate) mod policy;
 pub(crate) mod rule;
 pub(crate) mod secrets;
+pub(crate) mod selfcheck;
 pub(crate) mod serve;
 pub(crate) mod sign;
 pub(crate) mod verdict;

@@ -33,7 +33,14 @@ pub(crate) enum OnTimeout {
 #[derive(Debug, clap::Args)]
 pub(crate) struct ServeArgs {
     /// The policy bundle every request is judged by (the sources `--policy` takes on scans).
-    #[arg(long, value_name = "BUNDLE", env = "BULWARK_POLICY")]
+    #[arg(
+        long,
+        value_name = "BUNDLE",
+        env = "BULWARK_POLICY",
+        required = false,
+        required_unless_present = "self_check",
+        default_value_if("self_check", clap::builder::ArgPredicate::IsPresent, "")
+    )]
     pub(crate) policy: String,
     #[command(flatten)]
     pub(crate) trust: super::verdict::TrustFlags,
@@ -83,6 +90,8 @@ pub(crate) struct ServeArgs {
     pub(crate) max_body_mib: usize,
     #[command(flatten)]
     pub(crate) images: ImageFlags,
+    #[command(flatten)]
+    pub(crate) self_check: super::selfcheck::SelfCheckArgs,
 }
 
 /// Signature (and attestation) requirements on every image a workload runs.
@@ -442,6 +451,9 @@ fn default_hosts(ns: &str) -> Vec<String> {
 }
 
 pub(crate) fn serve(a: &ServeArgs) -> Result<Outcome> {
+    if a.self_check.self_check {
+        return super::selfcheck::run(a);
+    }
     let own_ns = std::env::var("POD_NAMESPACE")
         .ok()
         .filter(|s| !s.is_empty());
