@@ -262,50 +262,6 @@ impl ImageVerifier {
     }
 }
 
-/// A container image of a workload: where it is (as people write it, and as a JSON pointer) and its reference.
-struct ImageAt {
-    field: String,
-    pointer: String,
-    image: String,
-}
-
-/// The container images of a Pod or of any object with a pod template (controllers, CronJobs, custom
-/// workloads), with the field each is at.
-fn images(object: &serde_json::Value) -> Vec<ImageAt> {
-    let spec_paths: [(&str, &[&str]); 3] = [
-        ("spec", &["spec"]),
-        ("spec.template.spec", &["spec", "template", "spec"]),
-        (
-            "spec.jobTemplate.spec.template.spec",
-            &["spec", "jobTemplate", "spec", "template", "spec"],
-        ),
-    ];
-    let mut out = Vec::new();
-    for (prefix, path) in spec_paths {
-        let Some(spec) = path.iter().try_fold(object, |v, k| v.get(k)) else {
-            continue;
-        };
-        for list in ["initContainers", "containers", "ephemeralContainers"] {
-            for (i, c) in spec
-                .get(list)
-                .and_then(serde_json::Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
-                if let Some(image) = c.get("image").and_then(serde_json::Value::as_str) {
-                    out.push(ImageAt {
-                        field: format!("{prefix}.{list}[{i}].image"),
-                        pointer: format!("/{}/{list}/{i}/image", path.join("/")),
-                        image: image.to_owned(),
-                    });
-                }
-            }
-        }
-    }
-    out
-}
-
 /// `8s`, `500ms`, `2m`.
 fn parse_duration(s: &str) -> Result<Duration, String> {
     let t = s.trim();
@@ -450,7 +406,7 @@ impl PolicyJudge {
             String,
             Result<Arc<bulwark_sign::verify::Verified>, String>,
         > = std::collections::HashMap::new();
-        for at in images(&request.object) {
+        for at in bulwark_server::admission::container_images(&request.object) {
             let result = if let Some(r) = seen.get(&at.image) {
                 r.clone()
             } else {
