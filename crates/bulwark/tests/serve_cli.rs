@@ -881,6 +881,12 @@ fn mutation_pins_each_verified_tag_to_the_digest_that_was_verified() {
     );
     // The second time both images are answered from the cache.
     server.post("/mutate", &review("pod-again", &pod, "CREATE"));
+    // Server-side latency (the audit line's latencyMs), cold (two verifications against the local registry) and
+    // warm (both from the cache); printed with --nocapture for the record, not asserted (shared machines).
+    for uid in ["pod", "pod-again"] {
+        let line = &audit_lines(&server, uid)[0];
+        eprintln!("/mutate {uid}: {} ms", line["latencyMs"]);
+    }
     let m = metrics();
     assert_eq!(metric(&m, "bulwark_verification_cache_hits_total"), "2");
     assert_eq!(metric(&m, "bulwark_verification_cache_misses_total"), "6");
@@ -1238,6 +1244,30 @@ fn a_config_file_alone_starts_the_same_server_as_the_flags() {
         stderr.contains("bad.yaml") && stderr.contains("deny-exec"),
         "{stderr}"
     );
+    // `mutate` without a verify key is refused whether it comes from the file or the command line.
+    let lone = dir.path().join("lone.yaml");
+    std::fs::write(
+        &lone,
+        format!(
+            "serve:\n  policy: {}\n  generate-certs: {}\n  mutate: true\n",
+            dir.path().join("bundle").display(),
+            dir.path().join("certs-lone").display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+        .arg(&lone)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--verify-key"), "{stderr}");
+    let out = common::bulwark(&["serve", "--policy", "x", "--mutate"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--verify-key"), "{stderr}");
 }
 
 #[test]

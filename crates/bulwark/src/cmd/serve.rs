@@ -710,6 +710,10 @@ pub(crate) fn serve(a: &ServeArgs) -> Result<Outcome> {
     };
     let policy = super::verdict::Policy::load(source, a.stage, None, &a.trust)?;
     let images = ImageVerifier::new(&a.images)?;
+    // clap checks `requires` on the command line only; a config file can set `mutate` alone.
+    if a.images.mutate && images.is_none() {
+        anyhow::bail!("--mutate pins verified digests: it needs --verify-key");
+    }
     let mut judge = PolicyJudge::new(policy, a.mode, images);
     judge.verify_mode = a.images.verify_mode;
     judge.connect = ConnectRules::new(&a.connect);
