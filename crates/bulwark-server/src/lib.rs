@@ -360,13 +360,26 @@ async fn route(state: &Arc<State>, req: HttpRequest<Incoming>) -> HttpResponse<F
             review(state, req, Webhook::Mutating).await
         }
         (_, "/validate" | "/healthz" | "/readyz" | "/metrics") => {
+            discard_body(state, req).await;
             text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n")
         }
         (_, "/mutate") if state.config.mutate => {
+            discard_body(state, req).await;
             text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n")
         }
-        _ => text(StatusCode::NOT_FOUND, "not found\n"),
+        _ => {
+            discard_body(state, req).await;
+            text(StatusCode::NOT_FOUND, "not found\n")
+        }
     }
+}
+
+/// Reads and drops the body of a request answered without it (404, 405), within the body limit and the
+/// deadline, so that an HTTP/2 client (the API server posting to a route that is not served) sees the status
+/// rather than a reset stream.
+async fn discard_body(state: &State, req: HttpRequest<Incoming>) {
+    let limit = state.config.max_body_bytes;
+    let _ = tokio::time::timeout(state.config.deadline, read_body(req.into_body(), limit)).await;
 }
 
 fn rejected(

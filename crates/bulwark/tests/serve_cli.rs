@@ -835,6 +835,8 @@ fn mutation_pins_each_verified_tag_to_the_digest_that_was_verified() {
     let public = signing.public();
 
     let server = Server::start(dir.path(), &["--verify-key", &public, "--mutate"]);
+    assert_eq!(server.curl("POST", "/mutate", Some(b"{")).0, 400);
+    assert_eq!(server.curl("GET", "/mutate", None).0, 405);
     // A Pod with the image in a container, an init container and an ephemeral container.
     let mut pod = pod_running(&app);
     pod["spec"]["initContainers"] = json!([{"name": "init", "image": helper}]);
@@ -1035,7 +1037,7 @@ fn exec_attach_and_port_forward_are_refused_when_asked() {
         let r = server.review(&connect(sub, sub, "shop", &["dev"]));
         assert_eq!(r["allowed"], true, "{sub}: {r}");
     }
-    assert_eq!(server.curl("GET", "/mutate", None).0, 404);
+    assert_eq!(server.curl("POST", "/mutate", Some(b"{}")).0, 404);
     drop(server);
 
     let dir = tempfile::tempdir().unwrap();
