@@ -177,6 +177,56 @@ pub fn respond(api_version: &str, uid: &str, r: &Response) -> Value {
     })
 }
 
+/// A container image of a workload: where it is (as people write it, and as an RFC 6901 JSON pointer for a
+/// patch) and its reference as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerImage {
+    /// `spec.template.spec.containers[0].image`
+    pub field: String,
+    /// `/spec/template/spec/containers/0/image`
+    pub pointer: String,
+    pub image: String,
+}
+
+/// Pod specs of the objects admission judges: a Pod's `spec`, every pod controller's and custom workload's
+/// `spec.template.spec`, a CronJob's `spec.jobTemplate.spec.template.spec`.
+const POD_SPECS: [&[&str]; 3] = [
+    &["spec"],
+    &["spec", "template", "spec"],
+    &["spec", "jobTemplate", "spec", "template", "spec"],
+];
+
+/// Every container image of a Pod or of an object with a pod template: init, regular and ephemeral containers.
+/// Entries without a string `image` are skipped; the keys are fixed names and indices, so the pointers need no
+/// escaping.
+#[must_use]
+pub fn container_images(object: &Value) -> Vec<ContainerImage> {
+    let mut out = Vec::new();
+    for path in POD_SPECS {
+        let Some(spec) = path.iter().try_fold(object, |v, k| v.get(k)) else {
+            continue;
+        };
+        for list in ["initContainers", "containers", "ephemeralContainers"] {
+            for (i, c) in spec
+                .get(list)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                if let Some(image) = c.get("image").and_then(Value::as_str) {
+                    out.push(ContainerImage {
+                        field: format!("{}.{list}[{i}].image", path.join(".")),
+                        pointer: format!("/{}/{list}/{i}/image", path.join("/")),
+                        image: image.to_owned(),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,6 +258,37 @@ mod tests {
             "]".repeat(100_000)
         );
         assert!(matches!(parse(deep.as_bytes()), Err(ReviewError::Json(_))));
+    }
+
+    #[test]
+    fn container_images_of_pods_controllers_and_cronjobs() {
+        let cron = serde_json::json!({"kind": "CronJob", "spec": {"jobTemplate": {"spec": {"template": {"spec": {
+            "initContainers": [{"name": "i", "image": "a:1"}, {"name": "no-image"}],
+            "containers": [{"name": "c", "image": "b@sha256:00"}, {"name": "n", "image": 7}]}}}}}});
+        let found = container_images(&cron);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(
+            found[0].field,
+            "spec.jobTemplate.spec.template.spec.initContainers[0].image"
+        );
+        assert_eq!(
+            found[0].pointer,
+            "/spec/jobTemplate/spec/template/spec/initContainers/0/image"
+        );
+        assert_eq!(found[1].image, "b@sha256:00");
+        // The pointer names the field: following it in the object finds the image.
+        for f in &found {
+            assert_eq!(
+                cron.pointer(&f.pointer).and_then(Value::as_str),
+                Some(f.image.as_str())
+            );
+        }
+        let pod = serde_json::json!({"spec": {"ephemeralContainers": [{"image": "x"}], "containers": "not a list"}});
+        assert_eq!(
+            container_images(&pod)[0].pointer,
+            "/spec/ephemeralContainers/0/image"
+        );
+        assert!(container_images(&serde_json::json!([1, {"spec": null}])).is_empty());
     }
 
     #[test]

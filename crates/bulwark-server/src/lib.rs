@@ -6,7 +6,8 @@
 //! - [`tls`]: certificate loading, reloading when the files change, and `--generate-certs`;
 //! - [`metrics`]: Prometheus counters and the latency histogram.
 //!
-//! Routes: `POST /validate` (admission), `GET /healthz`, `GET /readyz`, `GET /metrics`.
+//! Routes: `POST /validate` (validating admission), `POST /mutate` (mutating admission, when
+//! [`Config::mutate`] is set), `GET /healthz`, `GET /readyz`, `GET /metrics`.
 //!
 //! Failure behaviour: a decision that takes longer than [`Config::deadline`] (below the API server's webhook
 //! timeout) is answered by [`Config::on_timeout`] (deny by default: fail closed); requests for exempt namespaces
@@ -58,6 +59,8 @@ pub struct Config {
     pub reload_every: Duration,
     /// How long a shutdown waits for requests in flight.
     pub drain: Duration,
+    /// Serve `POST /mutate` (the mutating webhook); without it the route is 404.
+    pub mutate: bool,
 }
 
 impl Config {
@@ -72,6 +75,7 @@ impl Config {
             max_body_bytes: 8 << 20,
             reload_every: Duration::from_secs(10),
             drain: Duration::from_secs(25),
+            mutate: false,
         }
     }
 }
@@ -84,12 +88,49 @@ pub struct Judgement {
     pub policy: String,
     /// The rules that decided, for the audit line.
     pub reasons: Vec<String>,
+    /// Image verifications answered from the verifier's cache, and those that had to reach the registry
+    /// (`/metrics` reports the hit rate).
+    pub cache_hits: u64,
+    pub cache_misses: u64,
+}
+
+/// Which webhook a request came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Webhook {
+    /// `POST /validate`
+    Validating,
+    /// `POST /mutate`
+    Mutating,
+}
+
+impl Webhook {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Validating => "validate",
+            Self::Mutating => "mutate",
+        }
+    }
 }
 
 /// The policy decision for one request. Called on tokio's blocking pool: it may block, and it must not panic
 /// (a panic is answered as a denial).
 pub trait Judge: Send + Sync + 'static {
+    /// The validating webhook's answer (`POST /validate`).
     fn judge(&self, request: &Request) -> Judgement;
+
+    /// The mutating webhook's answer (`POST /mutate`): may carry a JSONPatch in `response.patch`. The default
+    /// admits without a patch.
+    fn mutate(&self, request: &Request) -> Judgement {
+        let _ = request;
+        Judgement {
+            response: Response {
+                allowed: true,
+                ..Response::default()
+            },
+            ..Judgement::default()
+        }
+    }
 }
 
 /// A server that could not start.
@@ -136,7 +177,11 @@ pub fn run(config: Config, judge: Arc<dyn Judge>) -> Result<(), ServerError> {
         .enable_all()
         .build()
         .map_err(ServerError::Runtime)?;
-    rt.block_on(serve(config, judge, shutdown_signal()))
+    let result = rt.block_on(serve(config, judge, shutdown_signal()));
+    // A decision still blocked on a stalled registry after the drain has been answered (by the deadline) and
+    // must not hold the exit: blocking threads are left behind after a second.
+    rt.shutdown_timeout(Duration::from_secs(1));
+    result
 }
 
 async fn shutdown_signal() {
@@ -314,12 +359,31 @@ async fn route(state: &Arc<State>, req: HttpRequest<Incoming>) -> HttpResponse<F
             );
             r
         }
-        (&Method::POST, "/validate") => validate(state, req).await,
+        (&Method::POST, "/validate") => review(state, req, Webhook::Validating).await,
+        (&Method::POST, "/mutate") if state.config.mutate => {
+            review(state, req, Webhook::Mutating).await
+        }
         (_, "/validate" | "/healthz" | "/readyz" | "/metrics") => {
+            discard_body(state, req).await;
             text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n")
         }
-        _ => text(StatusCode::NOT_FOUND, "not found\n"),
+        (_, "/mutate") if state.config.mutate => {
+            discard_body(state, req).await;
+            text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n")
+        }
+        _ => {
+            discard_body(state, req).await;
+            text(StatusCode::NOT_FOUND, "not found\n")
+        }
     }
+}
+
+/// Reads and drops the body of a request answered without it (404, 405), within the body limit and the
+/// deadline, so that an HTTP/2 client (the API server posting to a route that is not served) sees the status
+/// rather than a reset stream.
+async fn discard_body(state: &State, req: HttpRequest<Incoming>) {
+    let limit = state.config.max_body_bytes;
+    let _ = tokio::time::timeout(state.config.deadline, read_body(req.into_body(), limit)).await;
 }
 
 fn rejected(
@@ -337,7 +401,11 @@ fn rejected(
     text(status, format!("{reason}\n"))
 }
 
-async fn validate(state: &Arc<State>, req: HttpRequest<Incoming>) -> HttpResponse<Full<Bytes>> {
+async fn review(
+    state: &Arc<State>,
+    req: HttpRequest<Incoming>,
+    webhook: Webhook,
+) -> HttpResponse<Full<Bytes>> {
     let started = Instant::now();
     let limit = state.config.max_body_bytes;
     let body = match tokio::time::timeout(state.config.deadline, read_body(req.into_body(), limit))
@@ -396,12 +464,16 @@ async fn validate(state: &Arc<State>, req: HttpRequest<Incoming>) -> HttpRespons
             },
             policy: String::new(),
             reasons: vec!["exempt namespace".into()],
+            ..Judgement::default()
         };
         (Outcome::Exempt, j)
     } else {
         let remaining = state.config.deadline.saturating_sub(started.elapsed());
         let (st, rq) = (state.clone(), request.clone());
-        let work = tokio::task::spawn_blocking(move || st.judge.judge(&rq));
+        let work = tokio::task::spawn_blocking(move || match webhook {
+            Webhook::Validating => st.judge.judge(&rq),
+            Webhook::Mutating => st.judge.mutate(&rq),
+        });
         match tokio::time::timeout(remaining, work).await {
             Ok(Ok(j)) => {
                 let o = if j.response.allowed {
@@ -422,28 +494,42 @@ async fn validate(state: &Arc<State>, req: HttpRequest<Incoming>) -> HttpRespons
                     },
                     policy: String::new(),
                     reasons: vec!["internal error".into()],
+                    ..Judgement::default()
                 },
             ),
             Err(_) => (Outcome::Timeout, timeout_judgement(&state.config)),
         }
     };
     let elapsed = started.elapsed();
+    let dry_run = request.dry_run.unwrap_or(false);
     state
         .metrics
         .record(outcome, elapsed, judgement.response.warnings.len());
+    state.metrics.decision(
+        webhook,
+        &judgement.policy,
+        outcome,
+        dry_run,
+        judgement.response.patch.is_some(),
+    );
+    state
+        .metrics
+        .cache_counts(judgement.cache_hits, judgement.cache_misses);
     log(json!({
         "level": "info",
         "event": "admission",
+        "webhook": webhook.as_str(),
         "uid": request.uid,
         "kind": request.kind.kind,
         "object": request.display_name(),
         "operation": request.operation,
-        "dryRun": request.dry_run.unwrap_or(false),
+        "dryRun": dry_run,
         "allowed": judgement.response.allowed,
         "outcome": outcome.as_str(),
         "policy": judgement.policy,
         "reasons": judgement.reasons,
         "warnings": judgement.response.warnings.len(),
+        "patched": judgement.response.patch.as_ref().and_then(serde_json::Value::as_array).map_or(0, Vec::len),
         "latencyMs": elapsed.as_secs_f64() * 1000.0,
     }));
     let doc = admission::respond(&api_version, &request.uid, &judgement.response);
@@ -479,5 +565,6 @@ fn timeout_judgement(config: &Config) -> Judgement {
         },
         policy: String::new(),
         reasons: vec![format!("timeout after {ms} ms")],
+        ..Judgement::default()
     }
 }

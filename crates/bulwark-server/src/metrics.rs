@@ -1,9 +1,17 @@
 //! Prometheus metrics in the text exposition format (version 0.0.4), kept with atomics so that recording a
 //! request costs a few nanoseconds and never blocks.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+use crate::Webhook;
+
+/// Distinct `policy` label values kept; more (a server never judges by more than one bundle today) are
+/// counted under `policy="other"`, so that the exposition stays bounded.
+const MAX_POLICIES: usize = 32;
 
 /// Upper bounds of the latency histogram, in seconds.
 const BUCKETS: [f64; 14] = [
@@ -57,6 +65,17 @@ pub struct Metrics {
     cache_misses: AtomicU64,
     tls_reloads: AtomicU64,
     tls_reload_failures: AtomicU64,
+    dry_runs: AtomicU64,
+    patched: AtomicU64,
+    /// Decisions by (webhook, policy, outcome).
+    decisions: Mutex<BTreeMap<(&'static str, String, &'static str), u64>>,
+}
+
+/// A label value with `\`, `"` and newlines escaped (the text format's rules).
+fn label(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 impl Metrics {
@@ -78,6 +97,48 @@ impl Metrics {
         if warnings > 0 {
             self.warnings.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    /// Records who decided a request: the webhook, the policy (bundle `name@version`; empty when none did,
+    /// e.g. exempt namespaces) and the outcome; whether it was a dry run and whether it carried a patch.
+    pub fn decision(
+        &self,
+        webhook: Webhook,
+        policy: &str,
+        outcome: Outcome,
+        dry_run: bool,
+        patched: bool,
+    ) {
+        if dry_run {
+            self.dry_runs.fetch_add(1, Ordering::Relaxed);
+        }
+        if patched {
+            self.patched.fetch_add(1, Ordering::Relaxed);
+        }
+        let policy = if policy.is_empty() { "none" } else { policy };
+        let mut map = self
+            .decisions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let known = map.keys().any(|(_, p, _)| p == policy);
+        let distinct = map
+            .keys()
+            .map(|(_, p, _)| p.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        let policy = if known || distinct < MAX_POLICIES {
+            policy.to_owned()
+        } else {
+            "other".to_owned()
+        };
+        *map.entry((webhook.as_str(), policy, outcome.as_str()))
+            .or_insert(0) += 1;
+    }
+
+    /// Adds the image-verification cache hits and misses of one decision.
+    pub fn cache_counts(&self, hits: u64, misses: u64) {
+        self.cache_hits.fetch_add(hits, Ordering::Relaxed);
+        self.cache_misses.fetch_add(misses, Ordering::Relaxed);
     }
 
     pub fn cache(&self, hit: bool) {
@@ -146,6 +207,16 @@ impl Metrics {
                 &self.cache_misses,
             ),
             (
+                "bulwark_admission_dry_run_total",
+                "Requests with dryRun: true (judged the same way, without writing the verification cache).",
+                &self.dry_runs,
+            ),
+            (
+                "bulwark_admission_patched_total",
+                "Mutating answers that carried a JSONPatch (image tags pinned to verified digests).",
+                &self.patched,
+            ),
+            (
                 "bulwark_tls_reloads_total",
                 "Certificate reloads after the files changed.",
                 &self.tls_reloads,
@@ -160,6 +231,31 @@ impl Metrics {
                 s,
                 "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
                 load(a)
+            );
+        }
+        let (hits, misses) = (load(&self.cache_hits), load(&self.cache_misses));
+        s.push_str("# HELP bulwark_verification_cache_hit_ratio Share of image verifications answered from the cache (0 before any).\n");
+        s.push_str("# TYPE bulwark_verification_cache_hit_ratio gauge\n");
+        #[allow(clippy::cast_precision_loss)]
+        let ratio = if hits + misses == 0 {
+            0.0
+        } else {
+            hits as f64 / (hits + misses) as f64
+        };
+        let _ = writeln!(s, "bulwark_verification_cache_hit_ratio {ratio}");
+        s.push_str(
+            "# HELP bulwark_admission_decisions_total Decisions by webhook, policy and outcome.\n",
+        );
+        s.push_str("# TYPE bulwark_admission_decisions_total counter\n");
+        let map = self
+            .decisions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for ((webhook, policy, outcome), n) in map.iter() {
+            let _ = writeln!(
+                s,
+                "bulwark_admission_decisions_total{{webhook=\"{webhook}\",policy=\"{}\",outcome=\"{outcome}\"}} {n}",
+                label(policy)
             );
         }
         s
@@ -198,5 +294,42 @@ mod tests {
             "{t}"
         );
         assert!(t.contains("bulwark_admission_warned_total 1\n"), "{t}");
+    }
+
+    #[test]
+    fn decisions_by_policy_and_the_cache_hit_ratio() {
+        let m = Metrics::default();
+        m.decision(Webhook::Validating, "base@1", Outcome::Denied, false, false);
+        m.decision(Webhook::Validating, "base@1", Outcome::Denied, true, false);
+        m.decision(Webhook::Mutating, "base@1", Outcome::Allowed, false, true);
+        m.decision(Webhook::Validating, "", Outcome::Exempt, false, false);
+        m.decision(Webhook::Validating, "a\"b", Outcome::Allowed, false, false);
+        m.cache_counts(3, 1);
+        let t = m.render();
+        for line in [
+            "bulwark_admission_decisions_total{webhook=\"validate\",policy=\"base@1\",outcome=\"denied\"} 2\n",
+            "bulwark_admission_decisions_total{webhook=\"mutate\",policy=\"base@1\",outcome=\"allowed\"} 1\n",
+            "bulwark_admission_decisions_total{webhook=\"validate\",policy=\"none\",outcome=\"exempt\"} 1\n",
+            "bulwark_admission_decisions_total{webhook=\"validate\",policy=\"a\\\"b\",outcome=\"allowed\"} 1\n",
+            "bulwark_admission_dry_run_total 1\n",
+            "bulwark_admission_patched_total 1\n",
+            "bulwark_verification_cache_hits_total 3\n",
+            "bulwark_verification_cache_misses_total 1\n",
+            "bulwark_verification_cache_hit_ratio 0.75\n",
+        ] {
+            assert!(t.contains(line), "{line}\n{t}");
+        }
+        // The policy label is bounded.
+        for i in 0..100 {
+            m.decision(
+                Webhook::Validating,
+                &format!("p{i}"),
+                Outcome::Allowed,
+                false,
+                false,
+            );
+        }
+        assert!(m.render().contains("policy=\"other\""));
+        assert!(m.render().lines().count() < 200);
     }
 }

@@ -5,7 +5,9 @@
 //! `warnings`, `auditAnnotations`).
 //!
 //! The same-verdict test judges each object with `bulwark policy eval` too and compares the decision and every
-//! failing rule with its hits to the webhook's `bulwark.dev/verdict` audit annotation.
+//! failing rule with its hits to the webhook's `bulwark.dev/verdict` audit annotation. The mutation test applies
+//! the webhook's JSONPatch with `kubectl patch --local` and compares the pinned digest with what `skopeo
+//! inspect` reports; CONNECT reviews have the shape the API server sends for `kubectl exec|attach|port-forward`.
 
 mod common;
 
@@ -67,15 +69,26 @@ struct Server {
 impl Server {
     fn start(dir: &Path, extra: &[&str]) -> Self {
         let certs = dir.join("certs");
+        let mut args: Vec<std::ffi::OsString> = vec![
+            "serve".into(),
+            "--policy".into(),
+            bundle(dir).into(),
+            "--generate-certs".into(),
+            certs.clone().into(),
+            "--listen".into(),
+            "127.0.0.1:0".into(),
+        ];
+        args.extend(extra.iter().map(Into::into));
+        Self::spawn(&args, certs, dir)
+    }
+
+    /// `bulwark ARGS` run in `cwd`, serving the certificates in `certs`.
+    fn spawn(args: &[std::ffi::OsString], certs: PathBuf, cwd: &Path) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_bulwark"))
-            .arg("serve")
-            .arg("--policy")
-            .arg(bundle(dir))
-            .arg("--generate-certs")
-            .arg(&certs)
-            .args(["--listen", "127.0.0.1:0"])
-            .args(extra)
+            .args(args)
+            .current_dir(cwd)
             .env_remove("POD_NAMESPACE")
+            .env_remove("BULWARK_CONFIG")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -152,7 +165,12 @@ impl Server {
     }
 
     fn review(&self, review: &Value) -> Value {
-        let (status, body) = self.curl("POST", "/validate", Some(review.to_string().as_bytes()));
+        self.post("/validate", review)
+    }
+
+    /// The `response` of a review posted to `path` (`/validate` or `/mutate`).
+    fn post(&self, path: &str, review: &Value) -> Value {
+        let (status, body) = self.curl("POST", path, Some(review.to_string().as_bytes()));
         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
         let v: Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(v["kind"], "AdmissionReview");
@@ -163,6 +181,9 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
@@ -339,14 +360,10 @@ fn the_webhook_gives_policy_evals_verdict_on_every_object() {
         "{metrics}"
     );
     // One audit line per decision.
-    let decisions = server
-        .log
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|l| l.contains("\"event\":\"admission\""))
-        .count();
-    assert_eq!(decisions, 5);
+    for i in 0..4 {
+        assert_eq!(audit_lines(&server, &format!("uid-{i}")).len(), 1);
+    }
+    assert_eq!(audit_lines(&server, "uid-w").len(), 1);
 }
 
 #[test]
@@ -632,4 +649,688 @@ fn unsigned_images_are_refused_and_signed_ones_admitted() {
     assert_eq!(server.review(&review("k", &pod, "CREATE"))["allowed"], true);
     assert!(started.elapsed() < Duration::from_secs(1));
     drop(stalled);
+}
+
+/// A local `docker-registry` with images pushed by skopeo, and a cosign key pair made by `bulwark keys
+/// generate` in `dir` (its `cosign.pub` is the verify key).
+struct Signing {
+    registry: support::TestRegistry,
+    dir: PathBuf,
+    policy: PathBuf,
+}
+
+impl Signing {
+    fn start(dir: &Path) -> Self {
+        support::require_tools();
+        let registry = support::TestRegistry::start("plain", &dir.join("registry"), &[], None);
+        let policy = dir.join("policy.json");
+        std::fs::write(
+            &policy,
+            r#"{"default":[{"type":"insecureAcceptAnything"}]}"#,
+        )
+        .unwrap();
+        let s = Self {
+            registry,
+            dir: dir.to_owned(),
+            policy,
+        };
+        s.bulwark(&["keys", "generate"]);
+        s
+    }
+
+    fn bulwark(&self, args: &[&str]) {
+        let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+            .args(args)
+            .current_dir(&self.dir)
+            .env("BULWARK_PASSWORD", "pw")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Pushes the fixture `archive` as `repo_tag`; returns the reference.
+    fn push(&self, archive: &str, repo_tag: &str) -> String {
+        let reference = format!("{}/{repo_tag}", self.registry.host);
+        let out = Command::new("skopeo")
+            .arg("--policy")
+            .arg(&self.policy)
+            .args(["copy", "-q", "--dest-tls-verify=false"])
+            .arg(format!(
+                "docker-archive:{}",
+                support::fixtures().join(archive).display()
+            ))
+            .arg(format!("docker://{reference}"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        reference
+    }
+
+    fn sign(&self, reference: &str) {
+        self.bulwark(&["sign", reference, "--key", "cosign.key"]);
+    }
+
+    /// The manifest digest the registry serves for `reference`, as skopeo reports it (independent truth).
+    fn digest(&self, reference: &str) -> String {
+        assert!(reference.starts_with(&self.registry.host), "{reference}");
+        let out = Command::new("skopeo")
+            .args(["inspect", "--tls-verify=false", "--format", "{{.Digest}}"])
+            .arg(format!("docker://{reference}"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let d = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+        assert!(d.starts_with("sha256:") && d.len() == 71, "{d}");
+        d
+    }
+
+    fn public(&self) -> String {
+        self.dir.join("cosign.pub").to_str().unwrap().to_owned()
+    }
+}
+
+/// The JSONPatch of a mutating response, base64-decoded.
+fn patch_of(response: &Value) -> Value {
+    use base64::Engine as _;
+    assert_eq!(response["patchType"], "JSONPatch", "{response}");
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(response["patch"].as_str().unwrap())
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+/// `kubectl` from `.ci/install-deps.sh` (never skipped: the test fails without it).
+fn kubectl() -> PathBuf {
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let path = home.join(".cache/bulwark-peers/bin/kubectl");
+    assert!(
+        path.is_file(),
+        "kubectl is missing at {}: run .ci/install-deps.sh",
+        path.display()
+    );
+    path
+}
+
+/// `object` with `patch` applied by kubectl (`kubectl patch --local --type json`, the JSONPatch code the API
+/// server uses), not by our own code.
+fn kubectl_apply(dir: &Path, object: &Value, patch: &Value) -> Value {
+    let file = dir.join("object.json");
+    std::fs::write(&file, object.to_string()).unwrap();
+    let out = Command::new(kubectl())
+        .args(["patch", "--local", "--type", "json", "-o", "json", "-f"])
+        .arg(&file)
+        .arg("-p")
+        .arg(patch.to_string())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "kubectl patch: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The value of an unlabelled sample (or of the exact `name{labels}`) in a Prometheus exposition, as written.
+fn metric<'a>(text: &'a str, name: &str) -> &'a str {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("no {name} in\n{text}"))
+}
+
+/// The audit lines (`"event":"admission"`) of requests with `uid`. The line is written before the response, but
+/// the thread that reads the server's stderr may not have seen it yet: wait (5 s at most) for one.
+fn audit_lines(server: &Server, uid: &str) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let lines: Vec<Value> = server
+            .log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|v| v["event"] == "admission" && v["uid"] == uid)
+            .collect();
+        if !lines.is_empty() || Instant::now() > deadline {
+            return lines;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn cronjob(image: &str) -> Value {
+    json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "nightly", "namespace": "shop"},
+        "spec": {"schedule": "0 3 * * *", "jobTemplate": {"spec": {"template": {"spec": {
+            "restartPolicy": "OnFailure",
+            "securityContext": {"runAsNonRoot": true, "seccompProfile": {"type": "RuntimeDefault"}},
+            "containers": [{"name": "job", "image": image,
+                "securityContext": {"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}}}]}}}}}})
+}
+
+#[test]
+fn mutation_pins_each_verified_tag_to_the_digest_that_was_verified() {
+    let dir = tempfile::tempdir().unwrap();
+    let signing = Signing::start(dir.path());
+    let app = signing.push("alpine314-mini.docker.tar", "app:1");
+    let helper = signing.push("alpine314-mini.docker.tar", "helper:1");
+    let unsigned = signing.push("alpine314-mini.docker.tar", "unsigned:1");
+    signing.sign(&app);
+    signing.sign(&helper);
+    let digest = signing.digest(&app);
+    assert_eq!(signing.digest(&helper), digest);
+    let public = signing.public();
+
+    let server = Server::start(dir.path(), &["--verify-key", &public, "--mutate"]);
+    assert_eq!(server.curl("POST", "/mutate", Some(b"{")).0, 400);
+    assert_eq!(server.curl("GET", "/mutate", None).0, 405);
+    // A Pod with the image in a container, an init container and an ephemeral container.
+    let mut pod = pod_running(&app);
+    pod["spec"]["initContainers"] = json!([{"name": "init", "image": helper}]);
+    pod["spec"]["ephemeralContainers"] = json!([{"name": "debug", "image": app}]);
+
+    // Dry runs first: the same answer, and no cache write (every dry run reaches the registry again).
+    for uid in ["dry-1", "dry-2"] {
+        let mut dry = review(uid, &pod, "CREATE");
+        dry["request"]["dryRun"] = true.into();
+        let r = server.post("/mutate", &dry);
+        assert_eq!(r["allowed"], true, "{r}");
+        assert_eq!(patch_of(&r).as_array().unwrap().len(), 3, "{r}");
+        let lines = audit_lines(&server, uid);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert_eq!(lines[0]["dryRun"], true, "{lines:?}");
+        assert_eq!(lines[0]["webhook"], "mutate", "{lines:?}");
+        assert_eq!(lines[0]["patched"], 3, "{lines:?}");
+    }
+    let metrics = || String::from_utf8(server.curl("GET", "/metrics", None).1).unwrap();
+    let m = metrics();
+    assert_eq!(metric(&m, "bulwark_verification_cache_hits_total"), "0");
+    assert_eq!(metric(&m, "bulwark_verification_cache_misses_total"), "4");
+    assert_eq!(metric(&m, "bulwark_admission_dry_run_total"), "2");
+
+    let r = server.post("/mutate", &review("pod", &pod, "CREATE"));
+    assert_eq!(r["allowed"], true, "{r}");
+    let patch = patch_of(&r);
+    for op in patch.as_array().unwrap() {
+        assert_eq!(op["op"], "replace", "{patch}");
+    }
+    let patched = kubectl_apply(dir.path(), &pod, &patch);
+    assert_eq!(
+        patched["spec"]["containers"][0]["image"],
+        format!("{app}@{digest}"),
+        "{patched}"
+    );
+    assert_eq!(
+        patched["spec"]["initContainers"][0]["image"],
+        format!("{helper}@{digest}")
+    );
+    assert_eq!(
+        patched["spec"]["ephemeralContainers"][0]["image"],
+        format!("{app}@{digest}")
+    );
+    // The second time both images are answered from the cache.
+    server.post("/mutate", &review("pod-again", &pod, "CREATE"));
+    // Server-side latency (the audit line's latencyMs), cold (two verifications against the local registry) and
+    // warm (both from the cache); printed with --nocapture for the record, not asserted (shared machines).
+    for uid in ["pod", "pod-again"] {
+        let line = &audit_lines(&server, uid)[0];
+        eprintln!("/mutate {uid}: {} ms", line["latencyMs"]);
+    }
+    let m = metrics();
+    assert_eq!(metric(&m, "bulwark_verification_cache_hits_total"), "2");
+    assert_eq!(metric(&m, "bulwark_verification_cache_misses_total"), "6");
+    assert_eq!(metric(&m, "bulwark_verification_cache_hit_ratio"), "0.25");
+
+    // Controllers: the pod template, and a CronJob's job template.
+    let mut deploy = deployment(&json!({"app": "api", "owner": "team-a"}));
+    deploy["spec"]["template"]["spec"]["containers"][0]["image"] = app.clone().into();
+    let r = server.post("/mutate", &review("deploy", &deploy, "CREATE"));
+    let patched = kubectl_apply(dir.path(), &deploy, &patch_of(&r));
+    assert_eq!(
+        patched["spec"]["template"]["spec"]["containers"][0]["image"],
+        format!("{app}@{digest}")
+    );
+    let job = cronjob(&app);
+    let r = server.post("/mutate", &review("cron", &job, "CREATE"));
+    assert_eq!(
+        patch_of(&r),
+        json!([{"op": "replace", "path": "/spec/jobTemplate/spec/template/spec/containers/0/image",
+            "value": format!("{app}@{digest}")}])
+    );
+    // The validating webhook admits the pinned object (signed, verified by its digest).
+    let pinned = kubectl_apply(dir.path(), &job, &patch_of(&r));
+    assert_eq!(
+        server.review(&review("cron-pinned", &pinned, "CREATE"))["allowed"],
+        true
+    );
+
+    // Already pinned references are verified as they are and left alone.
+    let repo = app.trim_end_matches(":1");
+    for image in [format!("{repo}@{digest}"), format!("{app}@{digest}")] {
+        let r = server.post("/mutate", &review("pinned", &pod_running(&image), "CREATE"));
+        assert_eq!(r["allowed"], true, "{r}");
+        assert!(r.get("patch").is_none(), "{r}");
+    }
+
+    // An unsigned image: no patch, and the mutating webhook refuses it.
+    let r = server.post(
+        "/mutate",
+        &review("unsigned", &pod_running(&unsigned), "CREATE"),
+    );
+    assert_eq!(r["allowed"], false, "{r}");
+    assert!(r.get("patch").is_none(), "{r}");
+    assert!(
+        r["status"]["message"].as_str().unwrap().contains(&format!(
+            "[image-signature] {unsigned} (spec.containers[0].image)"
+        )),
+        "{r}"
+    );
+
+    // The tag is re-pushed to another (unsigned) image: within --verify-cache-ttl the answer is the digest that
+    // was verified, not what the tag names now.
+    signing.push("bookworm-app-mini.docker.tar", "app:1");
+    let moved = signing.digest(&app);
+    assert_ne!(moved, digest);
+    let r = server.post("/mutate", &review("moved", &pod_running(&app), "CREATE"));
+    assert_eq!(r["allowed"], true, "{r}");
+    assert_eq!(
+        patch_of(&r)[0]["value"],
+        format!("{app}@{digest}"),
+        "the verified digest, not {moved}"
+    );
+    let m = metrics();
+    assert!(m.contains("bulwark_admission_patched_total 7\n"), "{m}");
+    assert!(
+        m.contains("bulwark_admission_decisions_total{webhook=\"mutate\",policy=\"bundle\",outcome=\"denied\"} 1\n"),
+        "{m}"
+    );
+    drop(server);
+
+    // A server with a fresh cache resolves the tag again: the new digest is unsigned, refused.
+    let dir2 = tempfile::tempdir().unwrap();
+    let server = Server::start(dir2.path(), &["--verify-key", &public, "--mutate"]);
+    let r = server.post("/mutate", &review("moved-2", &pod_running(&app), "CREATE"));
+    assert_eq!(r["allowed"], false, "{r}");
+    assert!(r.get("patch").is_none(), "{r}");
+    drop(server);
+
+    // --verify-mode warn: admitted with a warning and without a patch.
+    let dir3 = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir3.path(),
+        &["--verify-key", &public, "--mutate", "--verify-mode", "warn"],
+    );
+    for path in ["/mutate", "/validate"] {
+        let r = server.post(path, &review("warned", &pod_running(&unsigned), "CREATE"));
+        assert_eq!(r["allowed"], true, "{path}: {r}");
+        assert!(r.get("patch").is_none(), "{path}: {r}");
+        assert!(
+            r["warnings"][0]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("[image-signature] {unsigned}")),
+            "{path}: {r}"
+        );
+    }
+}
+
+/// A CONNECT review as the API server sends it for `kubectl exec|attach|port-forward` (admission.k8s.io/v1:
+/// `kind` is the options kind, `resource` is pods with `subResource`, `object` is the options object).
+fn connect(uid: &str, sub: &str, ns: &str, groups: &[&str]) -> Value {
+    let (kind, object) = match sub {
+        "exec" => (
+            "PodExecOptions",
+            json!({"kind": "PodExecOptions", "apiVersion": "v1", "stdin": true, "stdout": true, "tty": true,
+                "container": "web", "command": ["sh"]}),
+        ),
+        "attach" => (
+            "PodAttachOptions",
+            json!({"kind": "PodAttachOptions", "apiVersion": "v1", "stdin": true, "stdout": true, "tty": true,
+                "container": "web"}),
+        ),
+        _ => (
+            "PodPortForwardOptions",
+            json!({"kind": "PodPortForwardOptions", "apiVersion": "v1", "ports": [8080]}),
+        ),
+    };
+    let gvk = json!({"group": "", "version": "v1", "kind": kind});
+    let gvr = json!({"group": "", "version": "v1", "resource": "pods"});
+    json!({
+        "apiVersion": "admission.k8s.io/v1",
+        "kind": "AdmissionReview",
+        "request": {
+            "uid": uid,
+            "kind": gvk, "requestKind": gvk,
+            "resource": gvr, "requestResource": gvr,
+            "subResource": sub, "requestSubResource": sub,
+            "name": "web",
+            "namespace": ns,
+            "operation": "CONNECT",
+            "userInfo": {"username": "alice", "groups": groups},
+            "object": object,
+            "oldObject": null,
+            "dryRun": false,
+            "options": null,
+        }
+    })
+}
+
+#[test]
+fn exec_attach_and_port_forward_are_refused_when_asked() {
+    // Without --deny-connect, CONNECT requests are admitted (and there is no /mutate).
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    for sub in ["exec", "attach", "portforward"] {
+        let r = server.review(&connect(sub, sub, "shop", &["dev"]));
+        assert_eq!(r["allowed"], true, "{sub}: {r}");
+    }
+    assert_eq!(server.curl("POST", "/mutate", Some(b"{}")).0, 404);
+    drop(server);
+
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir.path(),
+        &[
+            "--deny-connect",
+            "exec",
+            "--deny-connect",
+            "portforward",
+            "--connect-allow-group",
+            "sre",
+        ],
+    );
+    let r = server.review(&connect("e", "exec", "shop", &["dev"]));
+    assert_eq!(r["allowed"], false, "{r}");
+    assert_eq!(r["status"]["code"], 403);
+    let message = r["status"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("PodExecOptions shop/web was refused by policy bundle"),
+        "{message}"
+    );
+    assert!(
+        message.contains("[deny-pods-exec] alice may not exec into pod shop/web (pods/exec)"),
+        "{message}"
+    );
+    assert!(message.contains("sre"), "{message}");
+    assert_eq!(
+        audit_lines(&server, "e")[0]["reasons"],
+        json!(["deny-pods-exec"])
+    );
+    let r = server.review(&connect("p", "portforward", "shop", &["dev"]));
+    assert_eq!(r["allowed"], false, "{r}");
+    assert!(
+        r["status"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("[deny-pods-portforward]")
+    );
+    // attach was not asked for; the break-glass group may exec; kube-system is exempt.
+    assert_eq!(
+        server.review(&connect("a", "attach", "shop", &["dev"]))["allowed"],
+        true
+    );
+    assert_eq!(
+        server.review(&connect("g", "exec", "shop", &["dev", "sre"]))["allowed"],
+        true
+    );
+    assert_eq!(
+        server.review(&connect("k", "exec", "kube-system", &["dev"]))["allowed"],
+        true
+    );
+    drop(server);
+
+    // Scoped to namespaces; in warn mode a refusal becomes a warning.
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir.path(),
+        &[
+            "--deny-connect",
+            "exec",
+            "--connect-namespace",
+            "prod",
+            "--mode",
+            "warn",
+        ],
+    );
+    let r = server.review(&connect("s", "exec", "shop", &[]));
+    assert_eq!(r["allowed"], true, "{r}");
+    assert!(r.get("warnings").is_none(), "{r}");
+    let r = server.review(&connect("w", "exec", "prod", &[]));
+    assert_eq!(r["allowed"], true, "{r}");
+    assert!(
+        r["warnings"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("[deny-pods-exec]"),
+        "{r}"
+    );
+}
+
+#[test]
+fn rules_at_info_are_audited_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = dir.path().join("info-bundle");
+    std::fs::create_dir_all(&b).unwrap();
+    std::fs::write(
+        b.join("rules.yaml"),
+        RULES.replace("stages: {deploy: fail}", "stages: {deploy: info}"),
+    )
+    .unwrap();
+    let certs = dir.path().join("certs");
+    let args: Vec<std::ffi::OsString> = vec![
+        "serve".into(),
+        "--policy".into(),
+        b.into(),
+        "--generate-certs".into(),
+        certs.clone().into(),
+        "--listen".into(),
+        "127.0.0.1:0".into(),
+    ];
+    let server = Server::spawn(&args, certs, dir.path());
+    let r = server.review(&review("i", &privileged_pod("shop"), "CREATE"));
+    assert_eq!(r["allowed"], true, "{r}");
+    // The warn rule still warns; the info rule is not shown to the user…
+    let warnings = r["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .all(|w| !w.as_str().unwrap().starts_with("[no-privileged]")),
+        "{r}"
+    );
+    // …but it is in the audit line.
+    let line = &audit_lines(&server, "i")[0];
+    assert!(
+        line["reasons"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("no-privileged")),
+        "{line}"
+    );
+}
+
+#[test]
+fn a_config_file_alone_starts_the_same_server_as_the_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let flags = [
+        "--mode",
+        "warn",
+        "--exempt-namespace",
+        "ops",
+        "--deny-connect",
+        "exec",
+        "--deadline",
+        "3s",
+    ];
+    let by_flags = Server::start(dir.path(), &flags);
+    let certs = dir.path().join("certs-config");
+    let config = dir.path().join("serve.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "serve:\n  policy: {}\n  generate-certs: {}\n  listen: 127.0.0.1:0\n  mode: warn\n  \
+             exempt-namespace: [ops]\n  deny-connect: [exec]\n  deadline: 3s\n",
+            dir.path().join("bundle").display(),
+            certs.display()
+        ),
+    )
+    .unwrap();
+    let by_file = Server::spawn(
+        &["serve".into(), "--config".into(), config.clone().into()],
+        certs,
+        dir.path(),
+    );
+    let reviews = [
+        review("1", &privileged_pod("shop"), "CREATE"),
+        review("2", &privileged_pod("ops"), "CREATE"),
+        review("3", &deployment(&json!({"app": "api"})), "CREATE"),
+        connect("4", "exec", "shop", &[]),
+    ];
+    for r in &reviews {
+        let a = by_flags.review(r);
+        let b = by_file.review(r);
+        assert_eq!(a, b);
+        assert_eq!(a["allowed"], true, "{a}");
+    }
+    // Warn mode and the exec refusal came from the file.
+    assert!(
+        by_file.review(&reviews[3])["warnings"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("[deny-pods-exec]")
+    );
+    drop(by_file);
+
+    // The command line wins over the file.
+    let certs = dir.path().join("certs-enforce");
+    let enforce = Server::spawn(
+        &[
+            "serve".into(),
+            "--config".into(),
+            config.clone().into(),
+            "--mode".into(),
+            "enforce".into(),
+            "--generate-certs".into(),
+            certs.clone().into(),
+        ],
+        certs,
+        dir.path(),
+    );
+    assert_eq!(enforce.review(&reviews[0])["allowed"], false);
+    drop(enforce);
+
+    // An unknown key is an error naming the key and the file; nothing starts.
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "serve:\n  policy: x\n  deny-exec: true\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args(["serve", "--config"])
+        .arg(&bad)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bad.yaml") && stderr.contains("deny-exec"),
+        "{stderr}"
+    );
+    // `mutate` without a verify key is refused whether it comes from the file or the command line.
+    let lone = dir.path().join("lone.yaml");
+    std::fs::write(
+        &lone,
+        format!(
+            "serve:\n  policy: {}\n  generate-certs: {}\n  mutate: true\n",
+            dir.path().join("bundle").display(),
+            dir.path().join("certs-lone").display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+        .arg(&lone)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--verify-key"), "{stderr}");
+    let out = common::bulwark(&["serve", "--policy", "x", "--mutate"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--verify-key"), "{stderr}");
+}
+
+#[test]
+fn sigterm_drains_a_request_in_flight_and_exits_zero() {
+    // A registry that accepts connections and never answers: the decision waits until the deadline.
+    let stalled = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = stalled.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let signing_dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args(["keys", "generate"])
+        .current_dir(signing_dir.path())
+        .env("BULWARK_PASSWORD", "pw")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let public = signing_dir.path().join("cosign.pub");
+    let mut server = Server::start(
+        dir.path(),
+        &["--verify-key", public.to_str().unwrap(), "--deadline", "3s"],
+    );
+    let pod = pod_running(&format!("127.0.0.1:{port}/app:1"));
+    let started = Instant::now();
+    // The registry connection is held open (never answered) until the end of the test.
+    let (answer, _held) = std::thread::scope(|scope| {
+        let pending = scope.spawn(|| server.review(&review("slow", &pod, "CREATE")));
+        // The request is in flight (its connection reached the stalled registry) when SIGTERM arrives.
+        let (conn, _) = stalled.accept().unwrap();
+        let status = Command::new("kill")
+            .args(["-TERM", &server.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        (pending.join().unwrap(), conn)
+    });
+    assert_eq!(answer["allowed"], false, "{answer}");
+    assert!(
+        answer["status"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no decision within 3000 ms"),
+        "{answer}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(s) = server.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "the server did not exit");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0));
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let log = server.log.lock().unwrap().clone();
+    let events: Vec<String> = log
+        .iter()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter_map(|v| Some(format!("{}:{}", v["event"].as_str()?, v["drained"])))
+        .collect();
+    let draining = events.iter().position(|e| e.starts_with("draining:"));
+    let decided = events.iter().position(|e| e.starts_with("admission:"));
+    assert!(draining.is_some() && decided > draining, "{events:?}");
+    assert!(events.contains(&"stopped:true".to_owned()), "{events:?}");
 }

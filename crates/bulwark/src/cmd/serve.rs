@@ -13,8 +13,9 @@ use bulwark_server::{Judge, Judgement, Request, Response};
 
 use crate::Outcome;
 
-/// What a failing verdict does to the request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// What a failing verdict does to the request. The modes are ordered from strict to lenient; when two apply
+/// (the global `--mode` and a requirement's own, or a rule's stage action), the more lenient one wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
 pub(crate) enum Mode {
     /// Deny the request (the API server refuses the object).
     Enforce,
@@ -22,6 +23,27 @@ pub(crate) enum Mode {
     Warn,
     /// Admit it silently; the violations are in the audit log only.
     Audit,
+}
+
+/// A subresource reached with CONNECT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Connect {
+    /// `kubectl exec` (pods/exec, PodExecOptions).
+    Exec,
+    /// `kubectl attach` (pods/attach, PodAttachOptions).
+    Attach,
+    /// `kubectl port-forward` (pods/portforward, PodPortForwardOptions).
+    Portforward,
+}
+
+impl Connect {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Exec => "exec",
+            Self::Attach => "attach",
+            Self::Portforward => "portforward",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -32,16 +54,10 @@ pub(crate) enum OnTimeout {
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct ServeArgs {
-    /// The policy bundle every request is judged by (the sources `--policy` takes on scans).
-    #[arg(
-        long,
-        value_name = "BUNDLE",
-        env = "BULWARK_POLICY",
-        required = false,
-        required_unless_present = "self_check",
-        default_value_if("self_check", clap::builder::ArgPredicate::IsPresent, "")
-    )]
-    pub(crate) policy: String,
+    /// The policy bundle every request is judged by (the sources `--policy` takes on scans); required, here or
+    /// as `policy:` in the config file.
+    #[arg(long, value_name = "BUNDLE", env = "BULWARK_POLICY")]
+    pub(crate) policy: Option<String>,
     #[command(flatten)]
     pub(crate) trust: super::verdict::TrustFlags,
     /// The lifecycle stage the rules are evaluated at.
@@ -92,6 +108,28 @@ pub(crate) struct ServeArgs {
     pub(crate) images: ImageFlags,
     #[command(flatten)]
     pub(crate) self_check: super::selfcheck::SelfCheckArgs,
+    #[command(flatten)]
+    pub(crate) connect: ConnectFlags,
+}
+
+/// CONNECT requests (`kubectl exec`, `attach`, `port-forward`): opt-in refusals. The webhook configuration must
+/// send them (`operations: [CONNECT]` on `pods/exec`, `pods/attach`, `pods/portforward`).
+#[derive(Debug, clap::Args)]
+pub(crate) struct ConnectFlags {
+    /// Refuse this CONNECT subresource of pods (repeatable: exec, attach, portforward); the denial names the
+    /// rule `deny-pods-<subresource>`. The global --mode applies (warn admits with a warning).
+    #[arg(long = "deny-connect", value_enum, value_name = "SUBRESOURCE")]
+    pub(crate) deny: Vec<Connect>,
+    /// Refuse them only in these namespaces (repeatable) [default: every namespace not exempt].
+    #[arg(
+        long = "connect-namespace",
+        value_name = "NAMESPACE",
+        requires = "deny"
+    )]
+    pub(crate) namespaces: Vec<String>,
+    /// Users in this group may still exec, attach and port-forward (repeatable; a break-glass group).
+    #[arg(long = "connect-allow-group", value_name = "GROUP", requires = "deny")]
+    pub(crate) allow_groups: Vec<String>,
 }
 
 /// Signature (and attestation) requirements on every image a workload runs.
@@ -109,8 +147,18 @@ pub(crate) struct ImageFlags {
     #[arg(long, value_name = "AGE", requires = "require_attestation", value_parser = super::db::parse_age)]
     pub(crate) attestation_max_age: Option<Duration>,
     /// How long a verified image reference is trusted before it is checked again (refusals: a tenth of it).
+    /// Within it, a tag is answered (and pinned by --mutate) from the digest that was verified.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
     pub(crate) verify_cache_ttl: Duration,
+    /// What an image that fails verification does, under the global --mode (the more lenient wins): enforce,
+    /// warn or audit; lets signatures be rolled out in warn mode while the bundle's rules are enforced.
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = Mode::Enforce, requires = "verify_key")]
+    pub(crate) verify_mode: Mode,
+    /// Serve the mutating webhook `POST /mutate`: pins each verified image tag to the digest that was verified
+    /// (`repo:tag` → `repo:tag@sha256:…`) with a JSONPatch; an image that fails verification gets no patch and
+    /// is refused in enforce mode.
+    #[arg(long, requires = "verify_key")]
+    pub(crate) mutate: bool,
     #[command(flatten)]
     pub(crate) registry: super::sign::RegistryFlags,
 }
@@ -153,14 +201,28 @@ impl ImageVerifier {
         }))
     }
 
-    /// `Ok` when `image` verifies, else the reason.
-    fn check(&self, image: &str) -> Result<(), String> {
+    /// What verified `image` (its `digest` is the one the tag resolved to, once), else the reason; and whether
+    /// the answer came from the cache. The tag is resolved once and that digest is verified, so what is pinned
+    /// is what was verified. A dry run reads the cache but never writes it: it changes no later answer.
+    fn check(
+        &self,
+        image: &str,
+        dry_run: bool,
+    ) -> (Result<Arc<bulwark_sign::verify::Verified>, String>, bool) {
         use bulwark_sign::cache::Cached;
         match self.cache.get(image) {
-            Cached::Verified(_) => return Ok(()),
-            Cached::Refused(r) => return Err(r),
+            Cached::Verified(v) => return (Ok(v), true),
+            Cached::Refused(r) => return (Err(r), true),
             Cached::Miss => {}
         }
+        (self.verify(image, dry_run), false)
+    }
+
+    fn verify(
+        &self,
+        image: &str,
+        dry_run: bool,
+    ) -> Result<Arc<bulwark_sign::verify::Verified>, String> {
         let reference: bulwark_registry::Reference = image
             .parse()
             .map_err(|e| format!("not an image reference: {e}"))?;
@@ -180,8 +242,11 @@ impl ImageVerifier {
         })();
         match result {
             Ok(Ok(v)) => {
-                self.cache.put(image, Ok(Arc::new(v)));
-                Ok(())
+                let v = Arc::new(v);
+                if !dry_run {
+                    self.cache.put(image, Ok(v.clone()));
+                }
+                Ok(v)
             }
             Ok(Err(bulwark_sign::verify::VerifyError::Failed { reasons, .. })) => {
                 let why = reasons
@@ -189,45 +254,14 @@ impl ImageVerifier {
                     .filter(|r| !r.starts_with("(set aside)"))
                     .collect::<Vec<_>>()
                     .join("; ");
-                self.cache.put(image, Err(why.clone()));
+                if !dry_run {
+                    self.cache.put(image, Err(why.clone()));
+                }
                 Err(why)
             }
             Ok(Err(e)) | Err(e) => Err(format!("cannot verify: {e}")),
         }
     }
-}
-
-/// The container images of a Pod or of any object with a pod template (controllers, CronJobs, custom
-/// workloads), with the field each is at.
-fn images(object: &serde_json::Value) -> Vec<(String, String)> {
-    let spec_paths: [(&str, &[&str]); 3] = [
-        ("spec", &["spec"]),
-        ("spec.template.spec", &["spec", "template", "spec"]),
-        (
-            "spec.jobTemplate.spec.template.spec",
-            &["spec", "jobTemplate", "spec", "template", "spec"],
-        ),
-    ];
-    let mut out = Vec::new();
-    for (prefix, path) in spec_paths {
-        let Some(spec) = path.iter().try_fold(object, |v, k| v.get(k)) else {
-            continue;
-        };
-        for list in ["initContainers", "containers", "ephemeralContainers"] {
-            for (i, c) in spec
-                .get(list)
-                .and_then(serde_json::Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
-                if let Some(image) = c.get("image").and_then(serde_json::Value::as_str) {
-                    out.push((format!("{prefix}.{list}[{i}].image"), image.to_owned()));
-                }
-            }
-        }
-    }
-    out
 }
 
 /// `8s`, `500ms`, `2m`.
@@ -248,12 +282,96 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     })
 }
 
+/// Who may exec, attach and port-forward (from [`ConnectFlags`]).
+#[derive(Debug, Default)]
+pub(crate) struct ConnectRules {
+    deny: Vec<Connect>,
+    namespaces: Vec<String>,
+    allow_groups: Vec<String>,
+}
+
+impl ConnectRules {
+    fn new(flags: &ConnectFlags) -> Self {
+        Self {
+            deny: flags.deny.clone(),
+            namespaces: flags.namespaces.clone(),
+            allow_groups: flags.allow_groups.clone(),
+        }
+    }
+
+    /// The violation (`[rule] why — fix`) when `request` is a CONNECT these rules refuse.
+    fn violation(&self, request: &Request) -> Option<(String, String)> {
+        if request.operation != "CONNECT" || request.resource.resource != "pods" {
+            return None;
+        }
+        let sub = request.sub_resource.as_deref()?;
+        let what = *self.deny.iter().find(|c| c.as_str() == sub)?;
+        let ns = request.namespace.as_deref().unwrap_or_default();
+        if !self.namespaces.is_empty() && !self.namespaces.iter().any(|n| n == ns) {
+            return None;
+        }
+        let groups = request
+            .user_info
+            .get("groups")
+            .and_then(serde_json::Value::as_array);
+        if groups.into_iter().flatten().any(|g| {
+            g.as_str()
+                .is_some_and(|g| self.allow_groups.iter().any(|a| a == g))
+        }) {
+            return None;
+        }
+        let rule = format!("deny-pods-{}", what.as_str());
+        let user = request
+            .user_info
+            .get("username")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("the user");
+        let fix = if self.allow_groups.is_empty() {
+            "debug with logs, metrics or an ephemeral debug container instead".to_owned()
+        } else {
+            format!(
+                "ask for membership of {} (break-glass), or debug with logs instead",
+                self.allow_groups.join(", ")
+            )
+        };
+        let name = request.name.as_deref().unwrap_or_default();
+        Some((
+            rule.clone(),
+            format!(
+                "[{rule}] {user} may not {} pod {ns}/{name} (pods/{sub}) — {fix}",
+                match what {
+                    Connect::Exec => "exec into",
+                    Connect::Attach => "attach to",
+                    Connect::Portforward => "port-forward to",
+                }
+            ),
+        ))
+    }
+}
+
 /// The judge: the bundle's verdict on the request's object, turned into an answer by the mode.
+///
+/// Modes: each rule of the bundle carries its action for the stage (`stages: {deploy: fail|warn|info}`): fail
+/// denies (enforce), warn admits with a warning, info admits and is recorded in the audit line only (audit).
+/// The image-signature requirement has `--verify-mode`. The global `--mode` is an override towards leniency:
+/// warn turns every denial into warnings, audit into audit-log reasons only.
 pub(crate) struct PolicyJudge {
     pub(crate) policy: super::verdict::Policy,
     pub(crate) mode: Mode,
     label: String,
     images: Option<ImageVerifier>,
+    verify_mode: Mode,
+    connect: ConnectRules,
+}
+
+/// Image verification of one request: the violations and the patch to the verified digests.
+#[derive(Default)]
+struct ImageCheck {
+    failures: Vec<String>,
+    reasons: Vec<String>,
+    patch: Vec<serde_json::Value>,
+    hits: u64,
+    misses: u64,
 }
 
 impl PolicyJudge {
@@ -272,7 +390,57 @@ impl PolicyJudge {
             mode,
             label,
             images,
+            verify_mode: Mode::Enforce,
+            connect: ConnectRules::default(),
         }
+    }
+
+    /// Every image of the request's object through the verifier (each distinct reference once); the patch
+    /// pins each verified tag to the digest that was verified. Already-pinned references are verified as they
+    /// are and left alone.
+    fn check_images(&self, request: &Request) -> ImageCheck {
+        let mut out = ImageCheck::default();
+        let Some(verifier) = &self.images else {
+            return out;
+        };
+        let dry_run = request.dry_run.unwrap_or(false);
+        let mut seen: std::collections::HashMap<
+            String,
+            Result<Arc<bulwark_sign::verify::Verified>, String>,
+        > = std::collections::HashMap::new();
+        for at in bulwark_server::admission::container_images(&request.object) {
+            let result = if let Some(r) = seen.get(&at.image) {
+                r.clone()
+            } else {
+                let (r, hit) = verifier.check(&at.image, dry_run);
+                if hit {
+                    out.hits += 1;
+                } else {
+                    out.misses += 1;
+                }
+                seen.insert(at.image.clone(), r.clone());
+                r
+            };
+            match result {
+                Ok(v) => {
+                    if !at.image.contains('@') {
+                        out.patch.push(serde_json::json!({
+                            "op": "replace",
+                            "path": at.pointer,
+                            "value": format!("{}@{}", at.image, v.digest),
+                        }));
+                    }
+                }
+                Err(why) => {
+                    out.failures.push(format!(
+                        "[image-signature] {} ({}): {why}",
+                        at.image, at.field
+                    ));
+                    out.reasons.push(format!("image-signature:{}", at.image));
+                }
+            }
+        }
+        out
     }
 
     /// The verdict on one admission request's object (None when there is no object: DELETE).
@@ -344,20 +512,35 @@ fn violations(verdict: &Verdict, action: Action) -> Vec<String> {
     out
 }
 
+impl PolicyJudge {
+    fn answer_without_object(&self) -> Judgement {
+        Judgement {
+            response: Response {
+                allowed: true,
+                ..Response::default()
+            },
+            policy: self.label.clone(),
+            reasons: vec!["no object".into()],
+            ..Judgement::default()
+        }
+    }
+
+    fn refused(&self, request: &Request, stage: &str, failures: &[String]) -> String {
+        format!(
+            "{} {} was refused by policy {} (stage {stage}):\n{}",
+            request.kind.kind,
+            request.display_name(),
+            self.label,
+            failures.join("\n")
+        )
+    }
+}
+
 impl Judge for PolicyJudge {
     fn judge(&self, request: &Request) -> Judgement {
         let verdict = match self.verdict(request) {
             Ok(Some(v)) => v,
-            Ok(None) => {
-                return Judgement {
-                    response: Response {
-                        allowed: true,
-                        ..Response::default()
-                    },
-                    policy: self.label.clone(),
-                    reasons: vec!["no object".into()],
-                };
-            }
+            Ok(None) => return self.answer_without_object(),
             Err(e) => {
                 // Fail closed: an object the policy cannot judge is not admitted.
                 return Judgement {
@@ -368,29 +551,38 @@ impl Judge for PolicyJudge {
                     },
                     policy: self.label.clone(),
                     reasons: vec!["error".into()],
+                    ..Judgement::default()
                 };
             }
         };
         let mut failures = violations(&verdict, Action::Fail);
-        let warnings = violations(&verdict, Action::Warn);
+        let mut warnings = violations(&verdict, Action::Warn);
         let mut reasons: Vec<String> = verdict
             .results
             .iter()
             .filter(|r| matches!(r.outcome, RuleOutcome::Fail | RuleOutcome::Error))
             .map(|r| r.rule.clone())
             .collect();
-        // Signatures: every image the workload runs, through the per-reference cache.
-        let mut unsigned = false;
-        if let Some(verifier) = &self.images {
-            for (field, image) in images(&request.object) {
-                if let Err(why) = verifier.check(&image) {
-                    unsigned = true;
-                    failures.push(format!("[image-signature] {image} ({field}): {why}"));
-                    reasons.push(format!("image-signature:{image}"));
-                }
-            }
+        let mut deny = verdict.decision == Decision::Fail;
+        // CONNECT (exec, attach, port-forward): the opt-in refusals.
+        if let Some((rule, why)) = self.connect.violation(request) {
+            failures.push(why);
+            reasons.push(rule);
+            deny = true;
         }
-        let denied = (verdict.decision == Decision::Fail || unsigned) && self.mode == Mode::Enforce;
+        // Signatures: every image the workload runs, through the per-reference cache.
+        let checked = self.check_images(request);
+        reasons.extend(checked.reasons);
+        match self.verify_mode {
+            _ if checked.failures.is_empty() => {}
+            Mode::Enforce => {
+                failures.extend(checked.failures);
+                deny = true;
+            }
+            Mode::Warn => warnings.extend(checked.failures),
+            Mode::Audit => {}
+        }
+        let denied = deny && self.mode == Mode::Enforce;
         let annotations = std::collections::BTreeMap::from([
             (
                 "bulwark.dev/decision".to_owned(),
@@ -404,14 +596,7 @@ impl Judge for PolicyJudge {
         let response = if denied {
             Response {
                 allowed: false,
-                message: Some(format!(
-                    "{} {} was refused by policy {} (stage {}):\n{}",
-                    request.kind.kind,
-                    request.display_name(),
-                    self.label,
-                    verdict.stage,
-                    failures.join("\n")
-                )),
+                message: Some(self.refused(request, &verdict.stage.to_string(), &failures)),
                 warnings,
                 patch: None,
                 audit_annotations: annotations,
@@ -436,6 +621,49 @@ impl Judge for PolicyJudge {
             response,
             policy: self.label.clone(),
             reasons,
+            cache_hits: checked.hits,
+            cache_misses: checked.misses,
+        }
+    }
+
+    /// The mutating webhook: only image pinning. The API server runs mutating webhooks before validating
+    /// ones, so `/validate` then judges the pinned object with the whole bundle.
+    fn mutate(&self, request: &Request) -> Judgement {
+        if request.object.is_null() || request.operation == "CONNECT" {
+            return self.answer_without_object();
+        }
+        let checked = self.check_images(request);
+        let mode = self.mode.max(self.verify_mode);
+        let refused = !checked.failures.is_empty() && mode == Mode::Enforce;
+        let response = if refused {
+            Response {
+                allowed: false,
+                message: Some(self.refused(
+                    request,
+                    &self.policy.stage.to_string(),
+                    &checked.failures,
+                )),
+                ..Response::default()
+            }
+        } else {
+            Response {
+                allowed: true,
+                warnings: if mode == Mode::Warn {
+                    checked.failures
+                } else {
+                    Vec::new()
+                },
+                patch: (!checked.patch.is_empty())
+                    .then_some(serde_json::Value::Array(checked.patch)),
+                ..Response::default()
+            }
+        };
+        Judgement {
+            response,
+            policy: self.label.clone(),
+            reasons: checked.reasons,
+            cache_hits: checked.hits,
+            cache_misses: checked.misses,
         }
     }
 }
@@ -482,10 +710,19 @@ pub(crate) fn serve(a: &ServeArgs) -> Result<Outcome> {
         }
         _ => anyhow::bail!("give --tls-cert and --tls-key, or --generate-certs DIR"),
     };
-    let policy = super::verdict::Policy::load(&a.policy, a.stage, None, &a.trust)?;
+    let Some(source) = &a.policy else {
+        anyhow::bail!("give the policy bundle: --policy BUNDLE, or `policy:` in the config file");
+    };
+    let policy = super::verdict::Policy::load(source, a.stage, None, &a.trust)?;
     super::k8s::prepared(&policy)?;
     let images = ImageVerifier::new(&a.images)?;
-    let judge = PolicyJudge::new(policy, a.mode, images);
+    // clap checks `requires` on the command line only; a config file can set `mutate` alone.
+    if a.images.mutate && images.is_none() {
+        anyhow::bail!("--mutate pins verified digests: it needs --verify-key");
+    }
+    let mut judge = PolicyJudge::new(policy, a.mode, images);
+    judge.verify_mode = a.images.verify_mode;
+    judge.connect = ConnectRules::new(&a.connect);
     let mut config = bulwark_server::Config::new(a.listen, tls);
     config.deadline = a.deadline;
     config.on_timeout = match a.on_timeout {
@@ -502,6 +739,7 @@ pub(crate) fn serve(a: &ServeArgs) -> Result<Outcome> {
     }
     config.max_body_bytes = a.max_body_mib.saturating_mul(1 << 20);
     config.reload_every = a.tls_reload.max(Duration::from_millis(100));
+    config.mutate = a.images.mutate;
     bulwark_server::run(config, Arc::new(judge)).context("bulwark serve")?;
     Ok(Outcome::Clean)
 }
