@@ -120,6 +120,25 @@ impl Server {
         }
     }
 
+    /// The number of audit lines (`{"event":"admission"}`) logged, once it reaches `expected` or after 10 s (the
+    /// log is read from the server's stderr by another thread).
+    fn audited(&self, expected: usize) -> usize {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let n = self
+                .log
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|l| l.contains("\"event\":\"admission\""))
+                .count();
+            if n >= expected || Instant::now() > deadline {
+                return n;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     fn url(&self, path: &str) -> String {
         format!("https://127.0.0.1:{}{path}", self.port)
     }
@@ -421,6 +440,9 @@ fn canonical(v: &Value) -> String {
     verdict.to_json()
 }
 
+/// Objects to judge by (bundle, stage, now): (what, object, hand-written verdict).
+type Groups = BTreeMap<(PathBuf, String, String), Vec<(String, Value, Option<Value>)>>;
+
 struct Case {
     name: String,
     root: PathBuf,
@@ -511,8 +533,7 @@ fn every_object_of_the_conformance_corpus_gets_policy_evals_verdict_from_the_web
     all.extend(admission);
 
     // One server per (bundle, stage, now).
-    let mut groups: BTreeMap<(PathBuf, String, String), Vec<(String, Value, Option<Value>)>> =
-        BTreeMap::new();
+    let mut groups: Groups = BTreeMap::new();
     for (i, c) in all.iter().enumerate() {
         for (j, o) in c.objects.iter().enumerate() {
             // The hand-written verdict of a one-object case is the webhook's too.
@@ -578,14 +599,7 @@ fn every_object_of_the_conformance_corpus_gets_policy_evals_verdict_from_the_web
             judged += 1;
         }
         // One audit line per request.
-        let audited = server
-            .log
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|l| l.contains("\"event\":\"admission\""))
-            .count();
-        assert_eq!(audited, 2 * objects.len());
+        assert_eq!(server.audited(2 * objects.len()), 2 * objects.len());
     }
     assert_eq!(judged, 2 + 4, "the corpus' objects");
     // The three decisions are all reached, so the comparison can tell them apart.
@@ -812,17 +826,41 @@ fn real_objects_from_kubectl_and_rendered_charts_over_curl_and_a_rust_client() {
     let values: Vec<Value> = objects.iter().map(|(_, o)| o.clone()).collect();
     let files = object_files(&tmp.path().join("objects"), "o", &values);
     let now = "2026-12-01T00:00:00Z";
-    let evals = policy_eval(tmp.path(), &bundle, "deploy", now, &files);
+    let reviews: Vec<Value> = (0..objects.len())
+        .map(|i| review(&format!("real-{i}"), &objects[i].1, "CREATE", None))
+        .collect();
+    // policy eval, curl and the Rust client run side by side (the server judges concurrent requests).
+    let timed = |f: &dyn Fn() -> Vec<Value>| {
+        let t = Instant::now();
+        let v = f();
+        (v, t.elapsed())
+    };
+    let ((evals, eval_took), (curled, curl_took), (rusted, rust_took)) = std::thread::scope(|s| {
+        let e = s.spawn(|| timed(&|| policy_eval(tmp.path(), &bundle, "deploy", now, &files)));
+        let c = s.spawn(|| timed(&|| reviews.iter().map(|r| server.curl(r)).collect()));
+        let r = s.spawn(|| {
+            timed(&|| {
+                reviews
+                    .iter()
+                    .map(|r| {
+                        let (status, body) = post(&agent, server.port, r)
+                            .unwrap_or_else(|e| panic!("{}: {e}", r["request"]["uid"]));
+                        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+                        response_of(r, &body)
+                    })
+                    .collect()
+            })
+        });
+        (e.join().unwrap(), c.join().unwrap(), r.join().unwrap())
+    });
 
     let (mut denied, mut warned, mut clean, mut exempt) = (0, 0, 0, 0);
     let mut kinds = BTreeSet::new();
-    for (i, ((what, object), eval)) in objects.iter().zip(&evals).enumerate() {
-        let r = review(&format!("real-{i}"), object, "CREATE", None);
-        let by_curl = server.curl(&r);
-        let (status, body) =
-            post(&agent, server.port, &r).unwrap_or_else(|e| panic!("{what}: {e}"));
-        assert_eq!(status, 200, "{what}: {}", String::from_utf8_lossy(&body));
-        let by_rust = response_of(&r, &body);
+    for (((what, object), eval), (by_curl, by_rust)) in objects
+        .iter()
+        .zip(&evals)
+        .zip(curled.into_iter().zip(rusted))
+    {
         // Two clients, one answer.
         assert_eq!(by_curl, by_rust, "{what}");
         let ns = object["metadata"]["namespace"].as_str().unwrap();
@@ -865,7 +903,8 @@ fn real_objects_from_kubectl_and_rendered_charts_over_curl_and_a_rust_client() {
         kinds.insert(object["kind"].as_str().unwrap().to_owned());
     }
     eprintln!(
-        "{} objects ({from_kubectl} from kubectl): {denied} denied, {warned} with warnings, {clean} clean, {exempt} exempt",
+        "{} objects ({from_kubectl} from kubectl): {denied} denied, {warned} with warnings, {clean} clean, {exempt} exempt; \
+         policy eval {eval_took:?}, curl {curl_took:?}, Rust client {rust_took:?}",
         objects.len()
     );
     // The assertions can fail both ways: some objects are refused, some admitted with warnings, some clean.
@@ -883,19 +922,21 @@ struct Answer {
     replica: usize,
     retried: bool,
     allowed: bool,
+    /// What the failed attempts met (refused connection, reset of a request in flight…).
+    errors: Vec<String>,
 }
 
 #[test]
 fn killing_a_replica_mid_stream_loses_no_request() {
     const THREADS: usize = 4;
-    const PER_THREAD: usize = 60;
+    const PER_THREAD: usize = 40;
     let tmp = tempfile::tempdir().unwrap();
     let bundle = rules_bundle(tmp.path());
     let certs = tmp.path().join("certs");
     // Two replicas of one Deployment: same bundle, same certificate (the second reuses what the first wrote).
-    let a = Server::start(&bundle, &certs, &[], &[]);
-    let b = Server::start(&bundle, &certs, &[], &[]);
-    let ports = [a.port, b.port];
+    let doomed = Server::start(&bundle, &certs, &[], &[]);
+    let survivor = Server::start(&bundle, &certs, &[], &[]);
+    let ports = [doomed.port, survivor.port];
     let ca = certs.join("ca.crt");
     let done = Arc::new(AtomicUsize::new(0));
     let killed = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -903,7 +944,7 @@ fn killing_a_replica_mid_stream_loses_no_request() {
     let privileged_pod = |i: usize| {
         json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": format!("p{i}"), "namespace": "shop"},
             "spec": {"containers": [{"name": "app", "image": "registry.example.com/app:1",
-                "securityContext": {"privileged": i % 3 == 0}}]}})
+                "securityContext": {"privileged": i.is_multiple_of(3)}}]}})
     };
     let answers: Vec<Answer> = std::thread::scope(|s| {
         let mut handles = Vec::new();
@@ -916,28 +957,33 @@ fn killing_a_replica_mid_stream_loses_no_request() {
                 for i in 0..PER_THREAD {
                     let n = t * PER_THREAD + i;
                     let uid = format!("stream-{n}");
-                    let r = review(&uid, &privileged_pod(n), "CREATE", None);
+                    let rev = review(&uid, &privileged_pod(n), "CREATE", None);
                     // Round robin over the Service's two endpoints; a failed connection is tried on the other.
                     let first = n % 2;
                     let mut answered = None;
                     let deadline = Instant::now() + Duration::from_secs(20);
                     let mut attempt = 0;
+                    let mut errors = Vec::new();
                     while answered.is_none() {
                         let replica = (first + attempt) % 2;
-                        match post(&agents[replica], ports[replica], &r) {
-                            Ok((200, body)) => answered = Some((replica, response_of(&r, &body))),
+                        match post(&agents[replica], ports[replica], &rev) {
+                            Ok((200, body)) => answered = Some((replica, response_of(&rev, &body))),
                             Ok((status, body)) => {
                                 panic!("{uid}: HTTP {status}: {}", String::from_utf8_lossy(&body))
                             }
-                            Err(e) => {
+                            Err(err) => {
                                 assert!(
                                     killed.load(Ordering::SeqCst),
-                                    "{uid}: replica {replica} failed before any was killed: {e}"
+                                    "{uid}: replica {replica} failed before any was killed: {err}"
                                 );
                                 assert!(
                                     Instant::now() < deadline,
-                                    "{uid}: no replica answered: {e}"
+                                    "{uid}: no replica answered: {err}"
                                 );
+                                errors.push(match &err {
+                                    ureq::Error::Io(io) => format!("{:?}", io.kind()),
+                                    other => other.to_string(),
+                                });
                                 attempt += 1;
                             }
                         }
@@ -948,6 +994,7 @@ fn killing_a_replica_mid_stream_loses_no_request() {
                         replica,
                         retried: attempt > 0,
                         allowed: response["allowed"].as_bool().unwrap(),
+                        errors,
                     });
                     done.fetch_add(1, Ordering::SeqCst);
                 }
@@ -959,9 +1006,9 @@ fn killing_a_replica_mid_stream_loses_no_request() {
             std::thread::sleep(Duration::from_millis(5));
         }
         killed.store(true, Ordering::SeqCst);
-        let mut a = a;
-        a.child.kill().unwrap();
-        a.child.wait().unwrap();
+        let mut doomed = doomed;
+        doomed.child.kill().unwrap();
+        doomed.child.wait().unwrap();
         let at = done.load(Ordering::SeqCst);
         let answers: Vec<Answer> = handles
             .into_iter()
@@ -977,7 +1024,7 @@ fn killing_a_replica_mid_stream_loses_no_request() {
     assert_eq!(uids.len(), answers.len(), "a review answered twice");
     for a in &answers {
         let n: usize = a.uid.strip_prefix("stream-").unwrap().parse().unwrap();
-        assert_eq!(a.allowed, n % 3 != 0, "{}", a.uid);
+        assert_eq!(a.allowed, !n.is_multiple_of(3), "{}", a.uid);
     }
     let by = |r: usize| answers.iter().filter(|a| a.replica == r).count();
     let retried = answers.iter().filter(|a| a.retried).count();
@@ -987,13 +1034,19 @@ fn killing_a_replica_mid_stream_loses_no_request() {
         by(0),
         by(1)
     );
+    let mut met = BTreeMap::<&str, usize>::new();
+    for e in answers.iter().flat_map(|a| &a.errors) {
+        *met.entry(e.as_str()).or_default() += 1;
+    }
+    eprintln!("failed attempts, by error: {met:?}");
     // Both replicas served; the kill happened mid-stream (some reviews meant for replica 0 went to replica 1).
-    assert!(by(0) >= THREADS * PER_THREAD / 6, "{}", by(0));
+    assert!(by(0) >= THREADS * PER_THREAD / 10, "{}", by(0));
     assert!(retried >= 1, "no request met the dead replica");
     assert!(answers.iter().all(|a| !a.retried || a.replica == 1));
     // The surviving replica decided each review it answered once (one audit line per uid).
+    assert_eq!(survivor.audited(by(1)), by(1));
     let mut seen = BTreeMap::<String, usize>::new();
-    for l in b.log.lock().unwrap().iter() {
+    for l in survivor.log.lock().unwrap().iter() {
         if let Ok(v) = serde_json::from_str::<Value>(l)
             && v["event"] == "admission"
         {
