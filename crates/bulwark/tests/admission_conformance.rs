@@ -1,0 +1,1060 @@
+//! The admission webhook gives CI's verdict (issue #14, "Must be true"): `bulwark serve` started as processes on
+//! 127.0.0.1 with the certificates it generates, spoken to over TLS by `curl` and by a Rust client (ureq +
+//! rustls, trusting only the generated `ca.crt`), with `admission.k8s.io/v1` AdmissionReviews around:
+//!
+//! 1. every Kubernetes object of the conformance corpus (`bulwark-policy/testdata/conformance`: the `cases/` that
+//!    carry an object, and `admission/cases/`, whose bundle has a rule for each engine: built-in checks through
+//!    lifecycle rules, a ValidatingAdmissionPolicy, a Kyverno ValidatingPolicy, a Gatekeeper template and
+//!    constraint), each judged with the case's bundle, stage and time (`BULWARK_NOW`, which `bulwark serve`
+//!    reads as every entry point does); the `admission/` expectations are written by hand;
+//! 2. the objects the real `kubectl create … --dry-run=client -o json` writes (offline), and every Pod and pod
+//!    controller of the charts rendered in `../shared/fixtures/k8s-corpus/rendered`;
+//! 3. a stream of reviews over two replicas, one of them killed with SIGKILL mid-stream.
+//!
+//! The webhook's answer (`allowed`, `status`, `warnings`) and its `bulwark.dev/verdict` audit annotation are
+//! compared with `bulwark policy eval` on the same object alone, and with truths that do not come from our code
+//! (the hand-written corpus verdicts; a container with `privileged: true` is what the privileged rule refuses;
+//! the Pod Security Standards' restricted profile requires `allowPrivilegeEscalation: false` on every container).
+//!
+//! There is no kube-apiserver on this machine. These are contract tests: they post what the API server posts and
+//! read what it reads. The API server's own behaviours are covered only by these contracts, not by running it:
+//! - `timeoutSeconds`: the server answers within `--deadline` (serve_cli.rs, stalled registry); the API server
+//!   cutting the call at its timeout is not exercised;
+//! - `failurePolicy`: what the API server does when the webhook cannot be reached or answers an error (Fail
+//!   rejects, Ignore admits) is not exercised; we test that the webhook fails closed itself (deny on deadline,
+//!   on an object it cannot judge) and never answers with a malformed review;
+//! - retries and endpoints: the API server calls the Service, which spreads calls over the ready endpoints; a
+//!   call to a dead endpoint is tried on another. The replica test below plays that part with its own client;
+//! - `reinvocationPolicy` (mutating webhooks called again after later mutations), `matchPolicy`,
+//!   `namespaceSelector`/`objectSelector`, `sideEffects` with `dryRun`, and `matchConditions` are API-server-side
+//!   filters; requests are posted here as if they had matched;
+//! - the object the API server sends is after defaulting and mutation; the objects here are as `kubectl` and
+//!   `helm template` write them (namespace filled in as the API server does for namespaced objects).
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../bulwark-policy/testdata/conformance")
+}
+
+fn kubectl() -> PathBuf {
+    let home = std::env::var_os("HOME").expect("HOME");
+    let k = Path::new(&home).join(".cache/bulwark-peers/bin/kubectl");
+    assert!(
+        k.is_file(),
+        "{} is missing: run .ci/install-deps.sh",
+        k.display()
+    );
+    k
+}
+
+fn require_curl() {
+    let ok = Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(ok, "curl is missing: run .ci/install-deps.sh");
+}
+
+/// One `bulwark serve` process.
+struct Server {
+    child: Child,
+    port: u16,
+    certs: PathBuf,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    /// Starts `bulwark serve --policy BUNDLE --generate-certs CERTS` on a free loopback port (the certificates
+    /// are written by the first server and reused by the next ones given the same directory).
+    fn start(bundle: &Path, certs: &Path, extra: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_bulwark"));
+        cmd.arg("serve")
+            .arg("--policy")
+            .arg(bundle)
+            .arg("--generate-certs")
+            .arg(certs)
+            .args(["--listen", "127.0.0.1:0"])
+            .args(extra)
+            .env_remove("POD_NAMESPACE")
+            .env_remove("BULWARK_NOW")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start bulwark serve");
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Ok(v) = serde_json::from_str::<Value>(&line)
+                    && v["event"] == "listening"
+                {
+                    let _ = tx.send(v["address"].as_str().unwrap_or_default().to_owned());
+                }
+                sink.lock().unwrap().push(line);
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_mins(1))
+            .unwrap_or_else(|_| panic!("the server did not start: {:?}", log.lock().unwrap()));
+        let port = addr.rsplit(':').next().unwrap().parse().unwrap();
+        Self {
+            child,
+            port,
+            certs: certs.to_path_buf(),
+            log,
+        }
+    }
+
+    /// The number of audit lines (`{"event":"admission"}`) logged, once it reaches `expected` or after 10 s (the
+    /// log is read from the server's stderr by another thread).
+    fn audited(&self, expected: usize) -> usize {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let n = self
+                .log
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|l| l.contains("\"event\":\"admission\""))
+                .count();
+            if n >= expected || Instant::now() > deadline {
+                return n;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("https://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// POST /validate with `curl`, trusting the generated CA: the response of the review.
+    fn curl(&self, review: &Value) -> Value {
+        let mut child = Command::new("curl")
+            .args(["-sS", "--max-time", "30", "-o", "-", "-w", "\n%{http_code}"])
+            .arg("--cacert")
+            .arg(self.certs.join("ca.crt"))
+            .args(["-X", "POST", "-H", "Content-Type: application/json"])
+            .args(["--data-binary", "@-"])
+            .arg(self.url("/validate"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("curl: run .ci/install-deps.sh");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(review.to_string().as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "curl: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let cut = out.stdout.iter().rposition(|&b| b == b'\n').unwrap();
+        let status = String::from_utf8_lossy(&out.stdout[cut + 1..]).into_owned();
+        let body = &out.stdout[..cut];
+        assert_eq!(status, "200", "{}", String::from_utf8_lossy(body));
+        response_of(review, body)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Already reaped (the replica test kills one): its pid may belong to another process now.
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The `response` of an AdmissionReview answer, checked to be one for `review`.
+fn response_of(review: &Value, body: &[u8]) -> Value {
+    let v: Value = serde_json::from_slice(body)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(body)));
+    assert_eq!(v["apiVersion"], "admission.k8s.io/v1", "{v}");
+    assert_eq!(v["kind"], "AdmissionReview", "{v}");
+    assert_eq!(v["response"]["uid"], review["request"]["uid"], "{v}");
+    v["response"].clone()
+}
+
+/// A Rust HTTPS client (ureq over rustls) that trusts only the CA in `ca` (no system roots, no proxy).
+fn rust_client(ca: &Path) -> ureq::Agent {
+    use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, TlsProvider};
+    let pem = std::fs::read(ca).unwrap();
+    let certs: Vec<Certificate<'static>> = ureq::tls::parse_pem(&pem)
+        .filter_map(|item| match item.unwrap() {
+            PemItem::Certificate(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(certs.len(), 1, "{}", ca.display());
+    let tls = TlsConfig::builder()
+        .provider(TlsProvider::Rustls)
+        .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+        .root_certs(RootCerts::new_with_certs(&certs))
+        .build();
+    ureq::Agent::config_builder()
+        .tls_config(tls)
+        .http_status_as_error(false)
+        .proxy(None)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into()
+}
+
+/// POST /validate with the Rust client: (HTTP status, body), or the transport error.
+fn post(agent: &ureq::Agent, port: u16, review: &Value) -> Result<(u16, Vec<u8>), ureq::Error> {
+    let mut resp = agent
+        .post(format!("https://127.0.0.1:{port}/validate"))
+        .header("Content-Type", "application/json")
+        .send(review.to_string().as_bytes())?;
+    let status = resp.status().as_u16();
+    let body = resp
+        .body_mut()
+        .with_config()
+        .limit(64 << 20)
+        .read_to_vec()?;
+    Ok((status, body))
+}
+
+/// An AdmissionReview as the API server sends it for `object` (`oldObject` on UPDATE).
+fn review(uid: &str, object: &Value, operation: &str, old: Option<&Value>) -> Value {
+    let kind = object["kind"].as_str().unwrap_or_default();
+    let api = object["apiVersion"].as_str().unwrap_or("v1");
+    let (group, version) = api.split_once('/').unwrap_or(("", api));
+    let plural = {
+        let k = kind.to_lowercase();
+        if k.ends_with('s') {
+            format!("{k}es")
+        } else {
+            format!("{k}s")
+        }
+    };
+    json!({
+        "apiVersion": "admission.k8s.io/v1",
+        "kind": "AdmissionReview",
+        "request": {
+            "uid": uid,
+            "kind": {"group": group, "version": version, "kind": kind},
+            "resource": {"group": group, "version": version, "resource": plural},
+            "requestKind": {"group": group, "version": version, "kind": kind},
+            "requestResource": {"group": group, "version": version, "resource": plural},
+            "name": object["metadata"]["name"],
+            "namespace": object["metadata"]["namespace"],
+            "operation": operation,
+            "userInfo": {"username": "kubernetes-admin", "groups": ["system:masters", "system:authenticated"]},
+            "object": object,
+            "oldObject": old.cloned().unwrap_or(Value::Null),
+            "dryRun": false,
+            "options": {"apiVersion": "meta.k8s.io/v1", "kind": if operation == "UPDATE" { "UpdateOptions" } else { "CreateOptions" }},
+        }
+    })
+}
+
+/// The projection of a full verdict (`policy eval -f json`, or a corpus `expected.json`) that the webhook's
+/// `bulwark.dev/verdict` annotation carries: decision, stage, bundle, and every failing or erring rule with
+/// its hits' resource, field and message.
+fn projection(verdict: &Value) -> Value {
+    let results: Vec<Value> = verdict["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["outcome"] == "fail" || r["outcome"] == "error")
+        .map(|r| {
+            let hits: Vec<Value> = r["hits"]
+                .as_array()
+                .map(|h| {
+                    h.iter()
+                        .map(|h| json!({"resource": h["resource"], "field": h["field"], "message": h["message"]}))
+                        .collect()
+                })
+                .unwrap_or_default();
+            json!({"rule": r["rule"], "engine": r["engine"], "action": r["action"], "outcome": r["outcome"], "hits": hits})
+        })
+        .collect();
+    json!({
+        "decision": verdict["decision"],
+        "stage": verdict["stage"],
+        "bundle": {"name": verdict["bundle"]["name"], "version": verdict["bundle"]["version"], "digest": verdict["bundle"]["digest"]},
+        "results": results,
+    })
+}
+
+/// `bulwark policy eval BUNDLE FILE… --stage STAGE --now NOW -f json` in `cwd`: one verdict per file.
+fn policy_eval(cwd: &Path, bundle: &Path, stage: &str, now: &str, files: &[PathBuf]) -> Vec<Value> {
+    let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .current_dir(cwd)
+        .args(["policy", "eval"])
+        .arg(bundle)
+        .args(files)
+        .args(["--stage", stage, "--now", now, "-f", "json"])
+        .env_remove("BULWARK_NOW")
+        .output()
+        .expect("run bulwark");
+    let v: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "policy eval exited {:?} ({e}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let any_fail = v.iter().any(|v| v["decision"] == "fail");
+    assert_eq!(out.status.code(), Some(i32::from(any_fail)));
+    assert_eq!(v.len(), files.len());
+    v
+}
+
+/// Writes each object to its own JSON file in `dir` (what `policy eval` reads as "the object alone").
+fn object_files(dir: &Path, prefix: &str, objects: &[Value]) -> Vec<PathBuf> {
+    std::fs::create_dir_all(dir).unwrap();
+    objects
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let p = dir.join(format!("{prefix}-{i:04}.json"));
+            std::fs::write(&p, serde_json::to_vec_pretty(o).unwrap()).unwrap();
+            p
+        })
+        .collect()
+}
+
+/// The failing or erring rules of a verdict at `action`, with their number of answer lines (one per hit, or
+/// one when there is none).
+fn violated(verdict: &Value, action: &str) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for r in verdict["results"].as_array().unwrap() {
+        if r["action"] == action && (r["outcome"] == "fail" || r["outcome"] == "error") {
+            let n = r["hits"].as_array().map_or(0, Vec::len).max(1);
+            *out.entry(r["rule"].as_str().unwrap().to_owned())
+                .or_default() += n;
+        }
+    }
+    out
+}
+
+/// `[rule] …` lines counted by rule.
+fn lines_by_rule<'a>(lines: impl Iterator<Item = &'a str>) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for l in lines {
+        let rule = l
+            .strip_prefix('[')
+            .and_then(|r| r.split_once(']'))
+            .map_or_else(|| panic!("not a `[rule] …` line: {l}"), |(r, _)| r);
+        *out.entry(rule.to_owned()).or_default() += 1;
+    }
+    out
+}
+
+/// The webhook's answer on one object (enforce mode) against `policy eval`'s verdict on it alone.
+fn assert_same_verdict(what: &str, response: &Value, eval: &Value) {
+    let annotated: Value = serde_json::from_str(
+        response["auditAnnotations"]["bulwark.dev/verdict"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{what}: no verdict annotation: {response}")),
+    )
+    .unwrap();
+    assert_eq!(
+        annotated,
+        projection(eval),
+        "{what}: the webhook's verdict is not policy eval's"
+    );
+    assert_eq!(
+        response["auditAnnotations"]["bulwark.dev/decision"], eval["decision"],
+        "{what}"
+    );
+    let fail = eval["decision"] == "fail";
+    assert_eq!(response["allowed"], !fail, "{what}: {response}");
+    // Warnings: one line per hit of every rule that failed at warn (what kubectl prints).
+    let warnings: Vec<&str> = response["warnings"]
+        .as_array()
+        .map(|w| w.iter().map(|w| w.as_str().unwrap()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        lines_by_rule(warnings.iter().copied()),
+        violated(eval, "warn"),
+        "{what}: warnings {warnings:?}"
+    );
+    if fail {
+        assert_eq!(response["status"]["code"], 403, "{what}: {response}");
+        let message = response["status"]["message"].as_str().unwrap();
+        let lines = message.lines().skip(1);
+        assert_eq!(
+            lines_by_rule(lines),
+            violated(eval, "fail"),
+            "{what}: {message}"
+        );
+        for r in eval["results"].as_array().unwrap() {
+            if r["action"] == "fail" && r["outcome"] == "fail" {
+                for h in r["hits"].as_array().unwrap() {
+                    assert!(
+                        message.contains(h["message"].as_str().unwrap()),
+                        "{what}: {message}"
+                    );
+                }
+            }
+        }
+    } else {
+        assert!(
+            response
+                .get("status")
+                .is_none_or(|s| s.get("message").is_none()),
+            "{what}: {response}"
+        );
+    }
+}
+
+/// The canonical text of a verdict (`Verdict::to_json()` after a round trip), as the corpus compares them.
+fn canonical(v: &Value) -> String {
+    let verdict: bulwark_policy::Verdict = serde_json::from_value(v.clone()).expect("a verdict");
+    verdict.to_json()
+}
+
+/// Objects to judge by (bundle, stage, now): (what, object, hand-written verdict).
+type Groups = BTreeMap<(PathBuf, String, String), Vec<(String, Value, Option<Value>)>>;
+
+struct Case {
+    name: String,
+    root: PathBuf,
+    bundle: PathBuf,
+    input: String,
+    stage: String,
+    now: String,
+    objects: Vec<Value>,
+}
+
+/// The corpus cases with Kubernetes objects: the subject documents' `object`, or the bare objects (a `List`'s
+/// items) of `admission/`.
+fn cases(root: &Path) -> Vec<Case> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root.join("cases"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    dirs.sort();
+    let mut out = Vec::new();
+    for dir in dirs {
+        let case: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("case.json")).unwrap()).unwrap();
+        let s = |k: &str| case[k].as_str().unwrap().to_owned();
+        let input: Value =
+            serde_json::from_str(&std::fs::read_to_string(root.join(s("input"))).unwrap()).unwrap();
+        let objects = if let Some(o) = input.get("object") {
+            vec![o.clone()]
+        } else if input["kind"] == "List" {
+            input["items"].as_array().unwrap().clone()
+        } else if input.get("apiVersion").is_some() && input.get("kind").is_some() {
+            vec![input.clone()]
+        } else {
+            Vec::new()
+        };
+        if objects.is_empty() {
+            continue;
+        }
+        out.push(Case {
+            name: dir.file_name().unwrap().to_string_lossy().into_owned(),
+            root: root.to_path_buf(),
+            bundle: root.join(s("bundle")),
+            input: s("input"),
+            stage: s("stage"),
+            now: s("now"),
+            objects,
+        });
+    }
+    out
+}
+
+#[test]
+fn every_object_of_the_conformance_corpus_gets_policy_evals_verdict_from_the_webhook() {
+    require_curl();
+    let tmp = tempfile::tempdir().unwrap();
+    let root = corpus();
+    let mut all = cases(&root);
+    let admission = cases(&root.join("admission"));
+    assert_eq!(
+        admission
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>(),
+        ["deployment-clean", "deployments-list", "pod-host-access"]
+    );
+    // The hand-written verdicts of `admission/`: policy eval on each input gives them (the input as written,
+    // a List judged as one manifest set).
+    for c in &admission {
+        let got = &policy_eval(
+            &c.root,
+            &c.bundle,
+            &c.stage,
+            &c.now,
+            &[PathBuf::from(&c.input)],
+        )[0];
+        let expected: Value = serde_json::from_str(
+            &std::fs::read_to_string(c.root.join("cases").join(&c.name).join("expected.json"))
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(canonical(got), canonical(&expected), "admission/{}", c.name);
+    }
+    let k8s = all.len();
+    assert!(
+        all.iter().any(|c| c.name == "k8s-object-deploy"),
+        "{:?}",
+        all.iter().map(|c| &c.name).collect::<Vec<_>>()
+    );
+    all.extend(admission);
+
+    // One server per (bundle, stage, now).
+    let mut groups: Groups = BTreeMap::new();
+    for (i, c) in all.iter().enumerate() {
+        for (j, o) in c.objects.iter().enumerate() {
+            // The hand-written verdict of a one-object case is the webhook's too.
+            let expected = (i >= k8s && c.objects.len() == 1).then(|| {
+                serde_json::from_str::<Value>(
+                    &std::fs::read_to_string(
+                        c.root.join("cases").join(&c.name).join("expected.json"),
+                    )
+                    .unwrap(),
+                )
+                .unwrap()
+            });
+            groups
+                .entry((c.bundle.clone(), c.stage.clone(), c.now.clone()))
+                .or_default()
+                .push((format!("{}[{j}]", c.name), o.clone(), expected));
+        }
+    }
+    assert!(groups.len() >= 2, "{:?}", groups.keys());
+    let mut judged = 0;
+    let mut decisions = BTreeSet::new();
+    for (g, ((bundle, stage, now), objects)) in groups.iter().enumerate() {
+        let server = Server::start(
+            bundle,
+            &tmp.path().join(format!("certs-{g}")),
+            &["--stage", stage.as_str()],
+            &[("BULWARK_NOW", now.as_str())],
+        );
+        let values: Vec<Value> = objects.iter().map(|(_, o, _)| o.clone()).collect();
+        let files = object_files(&tmp.path().join(format!("objects-{g}")), "o", &values);
+        let evals = policy_eval(tmp.path(), bundle, stage, now, &files);
+        for (k, ((what, object, expected), eval)) in objects.iter().zip(&evals).enumerate() {
+            let response = server.curl(&review(&format!("corpus-{g}-{k}"), object, "CREATE", None));
+            assert_same_verdict(what, &response, eval);
+            if let Some(expected) = expected {
+                let annotated: Value = serde_json::from_str(
+                    response["auditAnnotations"]["bulwark.dev/verdict"]
+                        .as_str()
+                        .unwrap(),
+                )
+                .unwrap();
+                assert_eq!(
+                    annotated,
+                    projection(expected),
+                    "{what}: the hand-written verdict"
+                );
+            }
+            // UPDATE, with the object before the change as oldObject: the same answer.
+            let mut old = object.clone();
+            old["metadata"]["labels"]["bulwark-test/revision"] = json!("1");
+            let updated = server.curl(&review(
+                &format!("corpus-{g}-{k}-update"),
+                object,
+                "UPDATE",
+                Some(&old),
+            ));
+            assert_eq!(
+                updated["auditAnnotations"], response["auditAnnotations"],
+                "{what}: UPDATE"
+            );
+            assert_eq!(updated["allowed"], response["allowed"], "{what}: UPDATE");
+            decisions.insert(eval["decision"].as_str().unwrap().to_owned());
+            judged += 1;
+        }
+        // One audit line per request.
+        assert_eq!(server.audited(2 * objects.len()), 2 * objects.len());
+    }
+    assert_eq!(judged, 2 + 4, "the corpus' objects");
+    // The three decisions are all reached, so the comparison can tell them apart.
+    assert_eq!(
+        decisions.into_iter().collect::<Vec<_>>(),
+        ["fail", "pass", "warn"]
+    );
+}
+
+/// Lifecycle rules over the built-in checks that real workloads violate: privileged containers refused, the
+/// Pod Security Standards' restricted profile warned about.
+const RULES: &str = "apiVersion: policy.bulwark.dev/v1
+kind: PolicySet
+metadata: {name: workloads}
+rules:
+  - id: no-privileged
+    description: Containers must not run privileged.
+    stages: {deploy: fail}
+    kubernetes: {ids: [BW-K8S-0002]}
+  - id: pss-restricted
+    description: Workloads follow the restricted Pod Security Standard.
+    stages: {deploy: warn}
+    kubernetes: {controls: ['pss:restricted']}
+";
+
+fn rules_bundle(dir: &Path) -> PathBuf {
+    let b = dir.join("bundle");
+    std::fs::create_dir_all(&b).unwrap();
+    std::fs::write(b.join("rules.yaml"), RULES).unwrap();
+    b
+}
+
+/// The kinds whose pod template (or own spec) the webhook judges.
+const WORKLOADS: [&str; 8] = [
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "Job",
+    "CronJob",
+];
+
+/// The pod spec of a workload: its own, its template's, or its job template's.
+fn pod_spec(object: &Value) -> &Value {
+    match object["kind"].as_str() {
+        Some("Pod") => &object["spec"],
+        Some("CronJob") => &object["spec"]["jobTemplate"]["spec"]["template"]["spec"],
+        _ => &object["spec"]["template"]["spec"],
+    }
+}
+
+fn containers(object: &Value) -> Vec<&Value> {
+    let spec = pod_spec(object);
+    ["initContainers", "containers", "ephemeralContainers"]
+        .iter()
+        .filter_map(|k| spec[k].as_array())
+        .flatten()
+        .collect()
+}
+
+/// Independent truth for the fail rule: some container sets `securityContext.privileged: true`.
+fn privileged(object: &Value) -> bool {
+    containers(object)
+        .iter()
+        .any(|c| c["securityContext"]["privileged"] == true)
+}
+
+/// Independent truth for the restricted profile: its "Privilege Escalation" control requires every container
+/// to set `allowPrivilegeEscalation: false` (kubernetes.io Pod Security Standards, restricted, since v1.8).
+fn escalation_allowed(object: &Value) -> bool {
+    containers(object)
+        .iter()
+        .any(|c| c["securityContext"]["allowPrivilegeEscalation"] != false)
+}
+
+/// `kubectl … --dry-run=client -o json`, offline.
+fn kubectl_json(args: &[&str], stdin: Option<&[u8]>) -> Value {
+    let mut child = Command::new(kubectl())
+        .args(args)
+        .env("KUBECONFIG", "/dev/null")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kubectl: run .ci/install-deps.sh");
+    {
+        let mut i = child.stdin.take().unwrap();
+        if let Some(b) = stdin {
+            i.write_all(b).unwrap();
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "kubectl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Objects the real `kubectl create` writes: a Deployment, a Job, a CronJob, and a Deployment made privileged
+/// with `kubectl patch --local`.
+fn kubectl_objects() -> Vec<(String, Value)> {
+    let create = |args: &[&str]| {
+        // The flags ahead of the arguments: what follows `--` is the container's command.
+        let mut a = vec!["create", "--dry-run=client", "-o", "json", "-n", "shop"];
+        a.extend_from_slice(args);
+        kubectl_json(&a, None)
+    };
+    let web = create(&[
+        "deployment",
+        "web",
+        "--image=registry.example.com/web:1.4",
+        "--replicas=3",
+        "--port=8080",
+    ]);
+    let job = create(&[
+        "job",
+        "migrate",
+        "--image=registry.example.com/migrate:2",
+        "--",
+        "migrate",
+        "up",
+    ]);
+    let cron = create(&[
+        "cronjob",
+        "backup",
+        "--image=registry.example.com/backup:1",
+        "--schedule=0 3 * * *",
+    ]);
+    let plain = create(&[
+        "deployment",
+        "node-agent",
+        "--image=registry.example.com/agent:5",
+    ]);
+    let patched = kubectl_json(
+        &[
+            "patch",
+            "--local",
+            "-f",
+            "-",
+            "--type=json",
+            "-p",
+            r#"[{"op":"add","path":"/spec/template/spec/containers/0/securityContext","value":{"privileged":true}}]"#,
+            "-o",
+            "json",
+        ],
+        Some(plain.to_string().as_bytes()),
+    );
+    assert!(privileged(&patched), "{patched}");
+    vec![
+        ("kubectl create deployment web".into(), web),
+        ("kubectl create job migrate".into(), job),
+        ("kubectl create cronjob backup".into(), cron),
+        (
+            "kubectl create deployment node-agent + patch privileged".into(),
+            patched,
+        ),
+    ]
+}
+
+/// Every Pod and pod controller of the rendered charts, with the namespace the API server would fill in.
+fn chart_objects() -> Vec<(String, Value)> {
+    use serde::Deserialize as _;
+    let root = common::fixtures().join("k8s-corpus/rendered");
+    let mut files = Vec::new();
+    let mut stack = vec![root.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for (i, doc) in serde_yaml::Deserializer::from_str(&text).enumerate() {
+            let v = Value::deserialize(doc)
+                .unwrap_or_else(|e| panic!("{} document {i}: {e}", f.display()));
+            if !v["kind"].as_str().is_some_and(|k| WORKLOADS.contains(&k)) {
+                continue;
+            }
+            let mut v = v;
+            if v["metadata"]["namespace"]
+                .as_str()
+                .is_none_or(str::is_empty)
+            {
+                v["metadata"]["namespace"] = json!("default");
+            }
+            let name = format!(
+                "{} {}/{}",
+                f.strip_prefix(&root).unwrap().display(),
+                v["kind"].as_str().unwrap(),
+                v["metadata"]["name"].as_str().unwrap_or("?")
+            );
+            out.push((name, v));
+        }
+    }
+    out
+}
+
+#[test]
+fn real_objects_from_kubectl_and_rendered_charts_over_curl_and_a_rust_client() {
+    require_curl();
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = rules_bundle(tmp.path());
+    let mut objects = kubectl_objects();
+    let from_kubectl = objects.len();
+    objects.extend(chart_objects());
+    assert!(
+        objects.len() - from_kubectl >= 250,
+        "the rendered charts hold ~300 workloads: {}",
+        objects.len() - from_kubectl
+    );
+    let server = Server::start(&bundle, &tmp.path().join("certs"), &[], &[]);
+    let agent = rust_client(&server.certs.join("ca.crt"));
+    let values: Vec<Value> = objects.iter().map(|(_, o)| o.clone()).collect();
+    let files = object_files(&tmp.path().join("objects"), "o", &values);
+    let now = "2026-12-01T00:00:00Z";
+    let reviews: Vec<Value> = (0..objects.len())
+        .map(|i| review(&format!("real-{i}"), &objects[i].1, "CREATE", None))
+        .collect();
+    // policy eval, curl and the Rust client run side by side (the server judges concurrent requests).
+    let timed = |f: &dyn Fn() -> Vec<Value>| {
+        let t = Instant::now();
+        let v = f();
+        (v, t.elapsed())
+    };
+    let ((evals, eval_took), (curled, curl_took), (rusted, rust_took)) = std::thread::scope(|s| {
+        let e = s.spawn(|| timed(&|| policy_eval(tmp.path(), &bundle, "deploy", now, &files)));
+        let c = s.spawn(|| timed(&|| reviews.iter().map(|r| server.curl(r)).collect()));
+        let r = s.spawn(|| {
+            timed(&|| {
+                reviews
+                    .iter()
+                    .map(|r| {
+                        let (status, body) = post(&agent, server.port, r)
+                            .unwrap_or_else(|e| panic!("{}: {e}", r["request"]["uid"]));
+                        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+                        response_of(r, &body)
+                    })
+                    .collect()
+            })
+        });
+        (e.join().unwrap(), c.join().unwrap(), r.join().unwrap())
+    });
+
+    let (mut denied, mut warned, mut clean, mut exempt) = (0, 0, 0, 0);
+    let mut kinds = BTreeSet::new();
+    for (((what, object), eval), (by_curl, by_rust)) in objects
+        .iter()
+        .zip(&evals)
+        .zip(curled.into_iter().zip(rusted))
+    {
+        // Two clients, one answer.
+        assert_eq!(by_curl, by_rust, "{what}");
+        let ns = object["metadata"]["namespace"].as_str().unwrap();
+        if ns == "kube-system" || ns == "kube-public" {
+            // Exempt by default: admitted unjudged, so the server never blocks its own recovery.
+            assert_eq!(by_curl["allowed"], true, "{what}");
+            assert!(
+                by_curl.get("auditAnnotations").is_none(),
+                "{what}: {by_curl}"
+            );
+            exempt += 1;
+            continue;
+        }
+        assert_same_verdict(what, &by_curl, eval);
+        // The truths from outside our code.
+        assert_eq!(by_curl["allowed"], !privileged(object), "{what}: {by_curl}");
+        let warnings: Vec<&str> = by_curl["warnings"]
+            .as_array()
+            .map(|w| w.iter().map(|w| w.as_str().unwrap()).collect())
+            .unwrap_or_default();
+        if escalation_allowed(object) {
+            assert!(
+                warnings.iter().any(|w| w.starts_with("[pss-restricted]")),
+                "{what}: allowPrivilegeEscalation is not false, yet no restricted-profile warning: {by_curl}"
+            );
+        }
+        if privileged(object) {
+            let message = by_curl["status"]["message"].as_str().unwrap();
+            assert!(
+                message.contains("[no-privileged]") && message.contains("runs privileged"),
+                "{what}: {message}"
+            );
+            denied += 1;
+        }
+        if !warnings.is_empty() {
+            warned += 1;
+        } else if by_curl["allowed"] == true {
+            clean += 1;
+        }
+        kinds.insert(object["kind"].as_str().unwrap().to_owned());
+    }
+    eprintln!(
+        "{} objects ({from_kubectl} from kubectl): {denied} denied, {warned} with warnings, {clean} clean, {exempt} exempt; \
+         policy eval {eval_took:?}, curl {curl_took:?}, Rust client {rust_took:?}",
+        objects.len()
+    );
+    // The assertions can fail both ways: some objects are refused, some admitted with warnings, some clean.
+    assert!(denied >= 2, "{denied}");
+    assert!(warned > denied, "{warned}");
+    assert!(clean >= 1, "every object was refused or warned about");
+    for k in ["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"] {
+        assert!(kinds.contains(k), "{kinds:?}");
+    }
+}
+
+/// What one review of the stream got: the replica that answered, whether it had to be retried, and the answer.
+struct Answer {
+    uid: String,
+    replica: usize,
+    retried: bool,
+    allowed: bool,
+    /// What the failed attempts met (refused connection, reset of a request in flight…).
+    errors: Vec<String>,
+}
+
+#[test]
+fn killing_a_replica_mid_stream_loses_no_request() {
+    const THREADS: usize = 4;
+    const PER_THREAD: usize = 40;
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = rules_bundle(tmp.path());
+    let certs = tmp.path().join("certs");
+    // Two replicas of one Deployment: same bundle, same certificate (the second reuses what the first wrote).
+    let doomed = Server::start(&bundle, &certs, &[], &[]);
+    let survivor = Server::start(&bundle, &certs, &[], &[]);
+    let ports = [doomed.port, survivor.port];
+    let ca = certs.join("ca.crt");
+    let done = Arc::new(AtomicUsize::new(0));
+    let killed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+
+    let privileged_pod = |i: usize| {
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": format!("p{i}"), "namespace": "shop"},
+            "spec": {"containers": [{"name": "app", "image": "registry.example.com/app:1",
+                "securityContext": {"privileged": i.is_multiple_of(3)}}]}})
+    };
+    let answers: Vec<Answer> = std::thread::scope(|s| {
+        let mut handles = Vec::new();
+        for t in 0..THREADS {
+            let (ca, done, killed) = (&ca, done.clone(), killed.clone());
+            handles.push(s.spawn(move || {
+                // One client per replica: connections are kept alive, as the API server keeps them.
+                let agents = [rust_client(ca), rust_client(ca)];
+                let mut out = Vec::new();
+                for i in 0..PER_THREAD {
+                    let n = t * PER_THREAD + i;
+                    let uid = format!("stream-{n}");
+                    let rev = review(&uid, &privileged_pod(n), "CREATE", None);
+                    // Round robin over the Service's two endpoints; a failed connection is tried on the other.
+                    let first = n % 2;
+                    let mut answered = None;
+                    let deadline = Instant::now() + Duration::from_secs(20);
+                    let mut attempt = 0;
+                    let mut errors = Vec::new();
+                    while answered.is_none() {
+                        let replica = (first + attempt) % 2;
+                        match post(&agents[replica], ports[replica], &rev) {
+                            Ok((200, body)) => answered = Some((replica, response_of(&rev, &body))),
+                            Ok((status, body)) => {
+                                panic!("{uid}: HTTP {status}: {}", String::from_utf8_lossy(&body))
+                            }
+                            Err(err) => {
+                                assert!(
+                                    killed.load(Ordering::SeqCst),
+                                    "{uid}: replica {replica} failed before any was killed: {err}"
+                                );
+                                assert!(
+                                    Instant::now() < deadline,
+                                    "{uid}: no replica answered: {err}"
+                                );
+                                errors.push(match &err {
+                                    ureq::Error::Io(io) => format!("{:?}", io.kind()),
+                                    other => other.to_string(),
+                                });
+                                attempt += 1;
+                            }
+                        }
+                    }
+                    let (replica, response) = answered.unwrap();
+                    out.push(Answer {
+                        uid,
+                        replica,
+                        retried: attempt > 0,
+                        allowed: response["allowed"].as_bool().unwrap(),
+                        errors,
+                    });
+                    done.fetch_add(1, Ordering::SeqCst);
+                }
+                out
+            }));
+        }
+        // Kill replica 0 with SIGKILL once a third of the stream is answered.
+        while done.load(Ordering::SeqCst) < THREADS * PER_THREAD / 3 {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        killed.store(true, Ordering::SeqCst);
+        let mut doomed = doomed;
+        doomed.child.kill().unwrap();
+        doomed.child.wait().unwrap();
+        let at = done.load(Ordering::SeqCst);
+        let answers: Vec<Answer> = handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect();
+        eprintln!("replica 0 killed after {at} answers");
+        answers
+    });
+
+    // Every request answered once, correctly.
+    assert_eq!(answers.len(), THREADS * PER_THREAD);
+    let uids: BTreeSet<&str> = answers.iter().map(|a| a.uid.as_str()).collect();
+    assert_eq!(uids.len(), answers.len(), "a review answered twice");
+    for a in &answers {
+        let n: usize = a.uid.strip_prefix("stream-").unwrap().parse().unwrap();
+        assert_eq!(a.allowed, !n.is_multiple_of(3), "{}", a.uid);
+    }
+    let by = |r: usize| answers.iter().filter(|a| a.replica == r).count();
+    let retried = answers.iter().filter(|a| a.retried).count();
+    eprintln!(
+        "{} reviews: {} answered by replica 0, {} by replica 1, {retried} retried on replica 1",
+        answers.len(),
+        by(0),
+        by(1)
+    );
+    let mut met = BTreeMap::<&str, usize>::new();
+    for e in answers.iter().flat_map(|a| &a.errors) {
+        *met.entry(e.as_str()).or_default() += 1;
+    }
+    eprintln!("failed attempts, by error: {met:?}");
+    // Both replicas served; the kill happened mid-stream (some reviews meant for replica 0 went to replica 1).
+    assert!(by(0) >= THREADS * PER_THREAD / 10, "{}", by(0));
+    assert!(retried >= 1, "no request met the dead replica");
+    assert!(answers.iter().all(|a| !a.retried || a.replica == 1));
+    // The surviving replica decided each review it answered once (one audit line per uid).
+    assert_eq!(survivor.audited(by(1)), by(1));
+    let mut seen = BTreeMap::<String, usize>::new();
+    for l in survivor.log.lock().unwrap().iter() {
+        if let Ok(v) = serde_json::from_str::<Value>(l)
+            && v["event"] == "admission"
+        {
+            *seen
+                .entry(v["uid"].as_str().unwrap().to_owned())
+                .or_default() += 1;
+        }
+    }
+    assert!(seen.values().all(|&n| n == 1), "{seen:?}");
+    assert_eq!(seen.len(), by(1));
+}
