@@ -127,7 +127,8 @@ pub fn evaluate_with(
 
 /// Evaluates a set of Kubernetes objects (a manifest scan) as one subject: the lifecycle rules over `report`
 /// (the built-in checks' findings on those objects), and every engine document over each object, one object
-/// at a time. A policy's results for all objects become one [`RuleResult`]: it errs when any evaluation errs,
+/// at a time. A single object (or `AdmissionReview`) is also what mappings and exceptions select by namespace
+/// and labels; with several, the defaults apply. A policy's results for all objects become one [`RuleResult`]: it errs when any evaluation errs,
 /// fails when any object violates it (each hit names its object), passes when it matched an object and none
 /// violated it, and is skipped (with the first reason) when it matched none.
 #[must_use]
@@ -142,21 +143,30 @@ pub fn evaluate_objects<I>(
 where
     I: IntoIterator<Item = serde_json::Value>,
 {
-    let subject = Subject::report(report);
+    let objects: Vec<serde_json::Value> = objects.into_iter().collect();
+    // One object (an admission request, a single manifest) is the subject with the report: mappings and
+    // exceptions select it by its namespace and labels, as they would a subject document holding both.
+    let mut subject = Subject::report(report);
+    if let [one] = objects.as_slice() {
+        subject.object = Some(one);
+    }
     let mut notes: BTreeSet<String> = BTreeSet::new();
     let (selected, mut results) = lifecycle(bundle, &subject, stage, now, &mut notes);
     let docs = engine_documents(bundle, engines, &mut notes);
     let mut merged = Merged::default();
     if !docs.is_empty() {
-        for object in objects {
-            let one = Subject::object(&object);
+        for object in &objects {
+            let one = Subject::object(object);
             for (engine, docs) in &docs {
                 merged.add(engine.evaluate(docs, &one, stage, now), *engine);
             }
         }
     }
     merged.finish(&mut results, &mut notes);
-    decide(bundle, &subject, stage, now, selected, results, notes)
+    let mut verdict = decide(bundle, &subject, stage, now, selected, results, notes);
+    // The subject is still the manifest set the report names, even when it holds one object.
+    verdict.subject = Subject::report(report).info();
+    verdict
 }
 
 /// The lifecycle rules of every policy set, run against the subject: the sets the mappings selected, and one

@@ -154,21 +154,48 @@ impl<'a> Subject<'a> {
 
     #[must_use]
     pub fn namespace(&self) -> Option<&'a str> {
-        self.object
+        self.kube_object()
             .and_then(|o| str_at(o, &["metadata", "namespace"]))
+            .or_else(|| {
+                self.review_request()
+                    .and_then(|r| str_at(r, &["namespace"]))
+            })
+            .filter(|ns| !ns.is_empty())
             .or_else(|| self.image.and_then(|i| i.namespace.as_deref()))
     }
 
     /// The object's labels.
     #[must_use]
     pub fn labels(&self) -> Option<&'a serde_json::Map<String, serde_json::Value>> {
-        self.object?.get("metadata")?.get("labels")?.as_object()
+        self.kube_object()?
+            .get("metadata")?
+            .get("labels")?
+            .as_object()
+    }
+
+    /// The `request` of an `admission.k8s.io` `AdmissionReview` subject.
+    fn review_request(&self) -> Option<&'a serde_json::Value> {
+        let o = self.object?;
+        let is_review = str_at(o, &["kind"]) == Some("AdmissionReview")
+            && str_at(o, &["apiVersion"]).is_some_and(|a| a.starts_with("admission.k8s.io/"));
+        if is_review { o.get("request") } else { None }
+    }
+
+    /// The Kubernetes object: the object itself, or a review's object (its old object on DELETE).
+    fn kube_object(&self) -> Option<&'a serde_json::Value> {
+        match self.review_request() {
+            Some(r) => r
+                .get("object")
+                .filter(|v| !v.is_null())
+                .or_else(|| r.get("oldObject").filter(|v| !v.is_null())),
+            None => self.object,
+        }
     }
 
     /// `Kind/namespace/name` (or `Kind/name`) of the object.
     #[must_use]
     pub fn object_resource(&self) -> Option<String> {
-        let o = self.object?;
+        let o = self.kube_object()?;
         let kind = str_at(o, &["kind"]).unwrap_or("Object");
         let name = str_at(o, &["metadata", "name"])
             .or_else(|| str_at(o, &["metadata", "generateName"]))

@@ -1058,3 +1058,125 @@ fn killing_a_replica_mid_stream_loses_no_request() {
     assert!(seen.values().all(|&n| n == 1), "{seen:?}");
     assert_eq!(seen.len(), by(1));
 }
+
+/// Mappings select policy sets by the object's namespace; the production set denies what the default set
+/// only warns about.
+const MAPPED_RULES: &str = "apiVersion: policy.bulwark.dev/v1
+kind: PolicySet
+metadata: {name: production}
+rules:
+  - id: no-privileged
+    stages: {deploy: fail}
+    kubernetes: {ids: [BW-K8S-0002]}
+---
+apiVersion: policy.bulwark.dev/v1
+kind: PolicySet
+metadata: {name: baseline}
+rules:
+  - id: no-privileged-warn
+    stages: {deploy: warn}
+    kubernetes: {ids: [BW-K8S-0002]}
+---
+apiVersion: policy.bulwark.dev/v1
+kind: Mappings
+mappings:
+  - name: production
+    namespaces: ['prod-*']
+    policySets: [production]
+default: [baseline]
+";
+
+/// A ValidatingAdmissionPolicy that reads `oldObject`: only an UPDATE can violate it.
+const NO_SCALE_DOWN: &str = "apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: no-scale-down}
+spec:
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [apps], apiVersions: [v1], operations: [UPDATE], resources: [deployments]}
+  validations:
+  - expression: object.spec.replicas >= oldObject.spec.replicas
+    message: replicas may not decrease
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: no-scale-down}
+spec: {policyName: no-scale-down, validationActions: [Deny]}
+";
+
+/// The webhook judges the request, not only its object: an UPDATE's `oldObject` reaches the VAP, and the
+/// object's namespace selects the mapped policy sets. The expected answers are read off the bundle above;
+/// `bulwark policy eval` on the same AdmissionReview file must give the webhook's verdict.
+#[test]
+fn updates_and_namespace_mappings_are_judged_as_policy_eval_judges_the_review() {
+    require_curl();
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("bundle");
+    std::fs::create_dir_all(&bundle).unwrap();
+    std::fs::write(bundle.join("rules.yaml"), MAPPED_RULES).unwrap();
+    std::fs::write(bundle.join("vap.yaml"), NO_SCALE_DOWN).unwrap();
+    let now = "2026-12-01T00:00:00Z";
+    let server = Server::start(
+        &bundle,
+        &dir.path().join("certs"),
+        &[],
+        &[("BULWARK_NOW", now)],
+    );
+    let pod = |ns: &str| {
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": ns},
+               "spec": {"containers": [{"name": "c", "image": "nginx:1.27", "securityContext": {"privileged": true}}]}})
+    };
+    let deploy = |replicas: u32| {
+        json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "dev"},
+               "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": "web"}},
+                        "template": {"metadata": {"labels": {"app": "web"}},
+                                     "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}}}})
+    };
+    // (what, review, allowed, the rule that must be named in the denial or the warnings)
+    let cases = [
+        (
+            "privileged pod in prod-eu",
+            review("m1", &pod("prod-eu"), "CREATE", None),
+            false,
+            "no-privileged",
+        ),
+        (
+            "privileged pod in dev",
+            review("m2", &pod("dev"), "CREATE", None),
+            true,
+            "no-privileged-warn",
+        ),
+        (
+            "scale down 5 -> 1",
+            review("u1", &deploy(1), "UPDATE", Some(&deploy(5))),
+            false,
+            "no-scale-down",
+        ),
+        (
+            "scale up 1 -> 5",
+            review("u2", &deploy(5), "UPDATE", Some(&deploy(1))),
+            true,
+            "",
+        ),
+        (
+            "create with 1 replica",
+            review("u3", &deploy(1), "CREATE", None),
+            true,
+            "",
+        ),
+    ];
+    for (i, (what, review, allowed, rule)) in cases.iter().enumerate() {
+        let response = server.curl(review);
+        assert_eq!(response["allowed"], *allowed, "{what}: {response}");
+        let text = format!("{} {}", response["status"]["message"], response["warnings"]);
+        if rule.is_empty() {
+            assert!(!text.contains('['), "{what}: {response}");
+        } else {
+            assert!(text.contains(&format!("[{rule}]")), "{what}: {response}");
+        }
+        let file = dir.path().join(format!("review-{i}.json"));
+        std::fs::write(&file, review.to_string()).unwrap();
+        let eval = policy_eval(dir.path(), &bundle, "deploy", now, &[file]);
+        assert_same_verdict(what, &response, &eval[0]);
+    }
+}

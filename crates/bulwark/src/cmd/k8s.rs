@@ -77,7 +77,7 @@ pub(crate) struct K8sArgs {
 pub(crate) fn scan(args: &K8sArgs) -> anyhow::Result<Outcome> {
     let policy = super::verdict::Policy::from_flags(&args.policy)?;
     Ok(Prepared::new(Args::Borrowed(args))?
-        .run(Vec::new(), policy.as_ref(), false)?
+        .run(Vec::new(), policy.as_ref(), false, None)?
         .0)
 }
 
@@ -89,29 +89,48 @@ pub(crate) fn judge_manifests(
     judge_inputs(policy, vec![Input::Path(path.to_path_buf())])
 }
 
-/// The same verdict for manifests in memory (`name` stands for the file in locations): the admission webhook
-/// judges the object of each request through it, so its verdict is `policy eval`'s.
-pub(crate) fn judge_bytes(
-    policy: &super::verdict::Policy,
-    name: &str,
-    data: Vec<u8>,
-) -> anyhow::Result<bulwark_policy::Verdict> {
-    judge_inputs(
-        policy,
-        vec![Input::Bytes {
-            name: name.to_owned(),
-            data,
-        }],
-    )
-}
-
 fn judge_inputs(
     policy: &super::verdict::Policy,
     inputs: Vec<Input>,
 ) -> anyhow::Result<bulwark_policy::Verdict> {
-    let prepared = prepared(policy)?;
-    let (_, verdict) = prepared.run(inputs, Some(policy), true)?;
+    let (_, verdict) = prepared(policy)?.run(inputs, Some(policy), true, None)?;
     verdict.context("no verdict")
+}
+
+/// The verdict on an admission request (`admission.k8s.io` `AdmissionReview`), for `bulwark policy eval` on a
+/// review file and for every request of the webhook: the built-in checks and the lifecycle rules judge the
+/// object the request would store; the policy engines judge the request itself (operation, oldObject,
+/// userInfo), as the API server hands it to ValidatingAdmissionPolicies, Kyverno and Gatekeeper. A DELETE stores
+/// nothing: only the engines judge it.
+pub(crate) fn judge_review(
+    policy: &super::verdict::Policy,
+    name: &str,
+    review: &serde_json::Value,
+) -> anyhow::Result<bulwark_policy::Verdict> {
+    let request = review
+        .get("request")
+        .filter(|r| r.is_object())
+        .context("the AdmissionReview has no request")?;
+    let Some(object) = request.get("object").filter(|o| !o.is_null()) else {
+        let mut verdict = policy.judge(&bulwark_policy::Subject::object(review));
+        verdict.subject.name = name.to_owned();
+        return Ok(verdict);
+    };
+    let data = serde_json::to_vec(object)?;
+    let inputs = vec![Input::Bytes {
+        name: name.to_owned(),
+        data,
+    }];
+    let (_, verdict) = prepared(policy)?.run(inputs, Some(policy), true, Some(review))?;
+    verdict.context("no verdict")
+}
+
+/// Whether a JSON document is an `admission.k8s.io` `AdmissionReview`.
+pub(crate) fn is_review(v: &serde_json::Value) -> bool {
+    v.get("kind").and_then(serde_json::Value::as_str) == Some("AdmissionReview")
+        && v.get("apiVersion")
+            .and_then(serde_json::Value::as_str)
+            .is_some_and(|a| a.starts_with("admission.k8s.io/"))
 }
 
 /// The policy's prepared scan, made at the first call (one thread makes it; the others wait for it). The
@@ -259,6 +278,7 @@ impl<'a> Prepared<'a> {
         extra: Vec<Input>,
         policy: Option<&super::verdict::Policy>,
         only_verdict: bool,
+        review: Option<&serde_json::Value>,
     ) -> anyhow::Result<(Outcome, Option<bulwark_policy::Verdict>)> {
         let Self {
             args,
@@ -360,8 +380,11 @@ impl<'a> Prepared<'a> {
             });
         }
         let compliance = tally.map(bulwark_k8s::ComplianceTally::finish);
-        let verdict = policy
-            .map(|p| p.judge_objects(&report, checker.object_values().map(|(_, object)| object)));
+        // An admission request: the engines judge the request itself (operation, oldObject, userInfo).
+        let verdict = policy.map(|p| match review {
+            Some(r) => p.judge_objects(&report, std::iter::once(r.clone())),
+            None => p.judge_objects(&report, checker.object_values().map(|(_, object)| object)),
+        });
         if only_verdict {
             if let Some(e) = report
                 .diagnostics

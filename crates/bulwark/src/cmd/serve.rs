@@ -1,6 +1,6 @@
 //! `bulwark serve`: the admission webhook. The server (bulwark-server) handles HTTPS, deadlines, exemptions,
 //! metrics and the audit log; the decision is [`PolicyJudge`], which judges each request's object through
-//! `k8s::judge_bytes`, the function `bulwark policy eval` uses, so the webhook and CI give the same verdict.
+//! `k8s::judge_review`, the function `bulwark policy eval` uses on an AdmissionReview, so the webhook and CI give the same verdict.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -444,14 +444,41 @@ impl PolicyJudge {
     }
 
     /// The verdict on one admission request's object (None when there is no object: DELETE).
+    /// `k8s::judge_review`, the function `bulwark policy eval` calls on an AdmissionReview file, on the review
+    /// the API server sent (None when it carries no object at all).
     pub(crate) fn verdict(&self, request: &Request) -> Result<Option<Verdict>> {
-        if request.object.is_null() {
+        if request.object.is_null() && request.old_object.is_null() {
             return Ok(None);
         }
-        let data = serde_json::to_vec(&request.object)?;
         let name = format!("admission:{}", request.display_name());
-        super::k8s::judge_bytes(&self.policy, &name, data).map(Some)
+        super::k8s::judge_review(&self.policy, &name, &review_of(request)).map(Some)
     }
+}
+
+/// The `AdmissionReview` around a request, as the engines read it (`request.operation`, `oldObject`…).
+fn review_of(r: &Request) -> serde_json::Value {
+    let mut request = serde_json::json!({
+        "uid": r.uid,
+        "kind": {"group": r.kind.group, "version": r.kind.version, "kind": r.kind.kind},
+        "resource": {"group": r.resource.group, "version": r.resource.version, "resource": r.resource.resource},
+        "operation": r.operation,
+        "userInfo": r.user_info,
+        "object": r.object,
+        "oldObject": r.old_object,
+    });
+    for (key, value) in [
+        ("subResource", r.sub_resource.as_deref()),
+        ("name", r.name.as_deref()),
+        ("namespace", r.namespace.as_deref()),
+    ] {
+        if let Some(v) = value {
+            request[key] = v.into();
+        }
+    }
+    if let Some(d) = r.dry_run {
+        request["dryRun"] = d.into();
+    }
+    serde_json::json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": request})
 }
 
 /// The verdict as the audit annotation `bulwark.dev/verdict` carries it: the decision, the bundle, and every

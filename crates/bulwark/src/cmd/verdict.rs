@@ -283,6 +283,9 @@ pub(crate) fn judge_input(policy: &Policy, input: &Path) -> Result<Verdict> {
             serde_json::from_value(value).context("not a valid Bulwark JSON report")?;
         return Ok(policy.judge(&Subject::report(&report)));
     }
+    if super::k8s::is_review(&value) {
+        return super::k8s::judge_review(policy, &input.display().to_string(), &value);
+    }
     if map.contains_key("apiVersion") && map.contains_key("kind") {
         return super::k8s::judge_manifests(policy, input);
     }
