@@ -640,6 +640,24 @@ fn expressions(spec: &Json) -> Vec<String> {
     out
 }
 
+/// Kyverno's autogen rewrite (`pkg/cel/autogen/replacement.go`): every `from` becomes `to`, except where `from`
+/// is followed by `.namespace` (a pod template has no namespace of its own; the controller's is the pod's).
+fn autogen_replace(text: &str, from: &str, to: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(from) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + from.len()..];
+        let protected = after
+            .strip_prefix(".namespace")
+            .is_some_and(|n| !n.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_'));
+        out.push_str(if protected { from } else { to });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
 fn export_kyverno(cx: &mut Ctx<'_>) -> Result<(), EngineError> {
     let bundle = cx.bundle;
     for doc in bundle
@@ -717,6 +735,26 @@ fn export_kyverno(cx: &mut Ctx<'_>) -> Result<(), EngineError> {
                 a.extend(conds);
             }
         }
+        let operations: Vec<Json> = {
+            let mut ops: BTreeSet<String> = BTreeSet::new();
+            for r in s["matchConstraints"]["resourceRules"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                for o in r["operations"].as_array().into_iter().flatten() {
+                    if let Some(o) = o.as_str() {
+                        ops.insert(o.to_string());
+                    }
+                }
+            }
+            if ops.is_empty() {
+                ops.extend(["CREATE".to_string(), "UPDATE".to_string()]);
+            }
+            ops.into_iter().map(Json::String).collect()
+        };
+        let mut pod_spec = s.clone();
+        pod_spec.remove("matchConstraints");
         let actions = spec
             .get("validationActions")
             .and_then(Json::as_array)
@@ -734,17 +772,67 @@ fn export_kyverno(cx: &mut Ctx<'_>) -> Result<(), EngineError> {
             "apiVersion": "admissionregistration.k8s.io/v1",
             "kind": "ValidatingAdmissionPolicyBinding",
             "metadata": cx.metadata(&format!("{vap_name}-binding"), &source, &[]),
-            "spec": {"policyName": vap_name, "validationActions": actions},
+            "spec": {"policyName": vap_name, "validationActions": actions.clone()},
         });
         cx.push(binding, &source)?;
-        if !autogen.is_empty() {
-            cx.skip(
-                format!("{what}, pod controllers"),
-                format!(
-                    "exported for Pods only: the webhook also judges the pod templates of {} (Kyverno autogen), which a ValidatingAdmissionPolicy cannot rebind (Kyverno refuses to generate one at all while autogen is on); their Pods are still judged when the controller creates them",
-                    autogen.join(", ")
+        // Kyverno autogen, as Kyverno's engine applies it (`pkg/cel/autogen`): the same policy over the pod
+        // templates of the controllers, with `object.spec` / `object.metadata` (and `oldObject.…`) rewritten to
+        // the template's (`metadata.namespace` stays the controller's).
+        for (suffix, group) in [("autogen", false), ("autogen-cronjobs", true)] {
+            let mut rules = Vec::new();
+            for (api_group, resources) in [
+                (
+                    "apps",
+                    &["DaemonSet", "Deployment", "ReplicaSet", "StatefulSet"][..],
                 ),
-            );
+                ("batch", &["Job", "CronJob"][..]),
+            ] {
+                let res: Vec<String> = resources
+                    .iter()
+                    .filter(|k| (**k == "CronJob") == group && autogen.iter().any(|a| a == *k))
+                    .map(|k| format!("{}s", k.to_ascii_lowercase()))
+                    .collect();
+                if !res.is_empty() {
+                    rules.push(json!({"apiGroups": [api_group], "apiVersions": ["*"],
+                        "operations": operations.clone(), "resources": res}));
+                }
+            }
+            if rules.is_empty() {
+                continue;
+            }
+            let (spec_to, meta_to) = if group {
+                (
+                    "spec.jobTemplate.spec.template.spec",
+                    "spec.jobTemplate.spec.template.metadata",
+                )
+            } else {
+                ("spec.template.spec", "spec.template.metadata")
+            };
+            let mut text = Json::Object(pod_spec.clone()).to_string();
+            for (from, to) in [("spec", spec_to), ("metadata", meta_to)] {
+                for root in ["object.", "oldObject."] {
+                    text = autogen_replace(&text, &format!("{root}{from}"), &format!("{root}{to}"));
+                }
+            }
+            let Ok(Json::Object(mut spec)) = serde_json::from_str::<Json>(&text) else {
+                continue;
+            };
+            spec.insert("matchConstraints".into(), json!({"resourceRules": rules}));
+            let ag_name = prefixed(&format!("vpol-{suffix}-{name}"));
+            let vap = json!({
+                "apiVersion": "admissionregistration.k8s.io/v1",
+                "kind": "ValidatingAdmissionPolicy",
+                "metadata": cx.metadata(&ag_name, &source, &[("bulwark.dev/kyverno-policy", name.as_str()), ("bulwark.dev/kyverno-autogen", suffix)]),
+                "spec": spec,
+            });
+            cx.push(vap, &source)?;
+            let binding = json!({
+                "apiVersion": "admissionregistration.k8s.io/v1",
+                "kind": "ValidatingAdmissionPolicyBinding",
+                "metadata": cx.metadata(&format!("{ag_name}-binding"), &source, &[]),
+                "spec": {"policyName": ag_name, "validationActions": actions.clone()},
+            });
+            cx.push(binding, &source)?;
         }
     }
     Ok(())
@@ -1151,30 +1239,34 @@ fn export_lifecycle(cx: &mut Ctx<'_>) -> Result<(), EngineError> {
                 );
                 continue;
             }
+            // One line per rule: what of it is left out, and why.
+            let mut reasons = Vec::new();
             if !others.is_empty() {
-                let reasons: BTreeSet<&str> = others.iter().map(|k| selector_reason(k)).collect();
-                cx.skip(
-                    what.clone(),
-                    format!(
-                        "its {} selector(s) not exported: {}",
-                        others.join(", "),
-                        reasons.into_iter().collect::<Vec<_>>().join("; ")
-                    ),
-                );
+                let why: BTreeSet<&str> = others.iter().map(|k| selector_reason(k)).collect();
+                reasons.push(format!(
+                    "its {} selector(s): {}",
+                    others.join(", "),
+                    why.into_iter().collect::<Vec<_>>().join("; ")
+                ));
             }
             if !missing.is_empty() {
-                cx.skip(
-                    what.clone(),
-                    format!(
-                        "selected Kubernetes checks without a CEL form here (they read other objects, RBAC or non-pod kinds, or are not written yet): {}",
-                        missing.join(", ")
-                    ),
-                );
+                reasons.push(format!(
+                    "selected Kubernetes checks without a CEL form here (they read other objects, RBAC or non-pod kinds, or are not written yet): {}",
+                    missing.join(", ")
+                ));
+            }
+            if validations.is_empty() && missing.is_empty() {
+                reasons.push("its kubernetes selector selects no check".into());
+            }
+            if !reasons.is_empty() {
+                let lead = if validations.is_empty() {
+                    String::new()
+                } else {
+                    format!("partly exported ({}); not exported: ", checks.join(", "))
+                };
+                cx.skip(what, format!("{lead}{}", reasons.join("; ")));
             }
             if validations.is_empty() {
-                if missing.is_empty() {
-                    cx.skip(what, "its kubernetes selector selects no check");
-                }
                 continue;
             }
             exported_any = true;
