@@ -801,3 +801,86 @@ fn kyverno_library_export_judges_the_suites_objects_like_the_bundle() {
         "only {judged} failures: the suites' bad objects were not judged"
     );
 }
+
+/// Exceptions: a resource-only exception without expiry becomes a match condition (the export admits what the
+/// bundle accepts); one with an expiry cannot be expressed, is listed, and the export denies what it accepts
+/// (the documented fail-closed difference); an expired one accepts nothing on either side.
+#[test]
+fn exceptions_become_match_conditions_or_are_listed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = tmp.path().join("bundle");
+    write(
+        &bundle,
+        &[
+            ("rules/pss.yaml", PSS_BASELINE),
+            (
+                "exceptions.yaml",
+                r#"apiVersion: policy.bulwark.dev/v1
+kind: Exceptions
+exceptions:
+  - id: legacy-namespace
+    rules: [pss-baseline]
+    resource: "Pod/legacy-*/*"
+    owner: team-legacy
+    reason: migrated by the rewrite
+  - id: temporary
+    rules: [pss-baseline]
+    resource: "Pod/prod/temp-?"
+    expires: 2027-01-31
+    owner: team-web
+    reason: debugging pod
+  - id: long-gone
+    resource: "Pod/prod/*"
+    expires: 2026-01-01
+    owner: team-web
+    reason: old
+"#,
+            ),
+        ],
+    );
+    let out_dir = tmp.path().join("exported");
+    let (code, yaml, stderr) = export(&bundle, &out_dir, &["--now", "2026-12-01"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        yaml.contains("name: bulwark-exception-legacy-namespace\n"),
+        "{yaml}"
+    );
+    let listed: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("bulwark: not exported: exception"))
+        .collect();
+    assert_eq!(listed.len(), 1, "{stderr}");
+    assert!(
+        listed[0].contains("exception 'temporary' (exceptions.yaml:"),
+        "{stderr}"
+    );
+    assert!(listed[0].contains("expires 2027-01-31"), "{stderr}");
+    let pod = |ns: &str, name: &str| {
+        let p = tmp.path().join(format!("{ns}-{name}.yaml"));
+        std::fs::write(
+            &p,
+            format!(
+                "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: {ns}}}\nspec:\n  containers:\n  - name: c\n    image: nginx\n    securityContext: {{privileged: true}}\n"
+            ),
+        )
+        .unwrap();
+        p
+    };
+    let files = [
+        pod("legacy-a", "web"),
+        pod("prod", "temp-1"),
+        pod("prod", "web"),
+        pod("legacyx", "web"),
+    ];
+    let exported = eval(&out_dir, &files);
+    let original = eval(&bundle, &files);
+    let decisions = |vs: &[Value]| -> Vec<String> {
+        vs.iter()
+            .map(|v| v["decision"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // legacy-a/web: excepted by both; prod/temp-1: excepted by the bundle only (the listed exception);
+    // prod/web: the expired exception accepts nothing; legacyx/web: outside `legacy-*`.
+    assert_eq!(decisions(&original), ["pass", "pass", "fail", "fail"]);
+    assert_eq!(decisions(&exported), ["pass", "fail", "fail", "fail"]);
+}
