@@ -377,8 +377,8 @@ fn controller_templates_are_judged_like_pods() {
     );
 }
 
-/// The corpus's raw manifests (badPods, kubernetes-goat, the examples…), a directory at a time: the objects the
-/// export denies are the objects the bundle denies.
+/// The corpus's raw manifests (badPods, kubernetes-goat, the examples…) and rendered charts (bitnami, istio,
+/// ingress-nginx), a directory at a time: the objects the export denies are the objects the bundle denies.
 #[test]
 fn corpus_objects_denied_by_the_export_are_those_the_bundle_denies() {
     let tmp = tempfile::tempdir().unwrap();
@@ -393,14 +393,18 @@ fn corpus_objects_denied_by_the_export_are_those_the_bundle_denies() {
     let out_dir = tmp.path().join("exported");
     let (code, _, stderr) = export(&bundle, &out_dir, &["--exempt-namespace", ""]);
     assert_eq!(code, Some(0), "{stderr}");
-    let raw = fixtures().join("k8s-corpus").join("raw");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&raw)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for part in ["raw", "rendered"] {
+        let root = fixtures().join("k8s-corpus").join(part);
+        dirs.extend(
+            std::fs::read_dir(&root)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.is_dir()),
+        );
+    }
     dirs.sort();
-    assert!(dirs.len() >= 8, "{dirs:?}");
+    assert!(dirs.len() >= 11, "{dirs:?}");
     let exported = eval(&out_dir, &dirs);
     let original = eval(&bundle, &dirs);
     let mut total = 0;
