@@ -892,3 +892,79 @@ exceptions:
     assert_eq!(decisions(&original), ["pass", "pass", "fail", "fail"]);
     assert_eq!(decisions(&exported), ["pass", "fail", "fail", "fail"]);
 }
+
+/// A bundle VAP with `paramKind` (kubernetes.io's ReplicaLimit example): exported with its binding (renamed,
+/// `policyName` following) and its parameter object (name kept: the binding's `paramRef` names it); the export
+/// denies the Deployment the bundle denies and admits the one it admits.
+#[test]
+fn bundle_vaps_keep_their_bindings_and_parameter_objects() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = tmp.path().join("bundle");
+    write(
+        &bundle,
+        &[(
+            "vap/replicalimit.yaml",
+            r#"apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: replicalimit-policy.example.com
+  annotations: {policy.bulwark.dev/stages: "deploy,runtime"}
+spec:
+  failurePolicy: Fail
+  paramKind: {apiVersion: rules.example.com/v1, kind: ReplicaLimit}
+  matchConstraints:
+    resourceRules: [{apiGroups: [apps], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [deployments]}]
+  validations:
+  - expression: "object.spec.replicas <= params.maxReplicas"
+    reason: Invalid
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: replicalimit-binding-test.example.com}
+spec:
+  policyName: replicalimit-policy.example.com
+  validationActions: [Deny]
+  paramRef: {name: replica-limit-test.example.com, namespace: default, parameterNotFoundAction: Deny}
+---
+apiVersion: rules.example.com/v1
+kind: ReplicaLimit
+metadata: {name: replica-limit-test.example.com, namespace: default}
+maxReplicas: 3
+"#,
+        )],
+    );
+    let out_dir = tmp.path().join("exported");
+    let (code, yaml, stderr) = export(&bundle, &out_dir, &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        yaml.contains("  name: bulwark-replicalimit-policy.example.com\n"),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("  policyName: bulwark-replicalimit-policy.example.com\n"),
+        "{yaml}"
+    );
+    assert!(yaml.contains("kind: ReplicaLimit\n"), "{yaml}");
+    assert!(
+        yaml.contains("  name: replica-limit-test.example.com\n"),
+        "{yaml}"
+    );
+    // The stage annotation is resolved, not exported.
+    assert!(!yaml.contains("policy.bulwark.dev/stages"), "{yaml}");
+    let deploy = |name: &str, replicas: u32| {
+        let p = tmp.path().join(format!("{name}.yaml"));
+        std::fs::write(&p, format!("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}, namespace: default}}\nspec: {{replicas: {replicas}, selector: {{matchLabels: {{a: b}}}}, template: {{metadata: {{labels: {{a: b}}}}, spec: {{containers: [{{name: c, image: nginx}}]}}}}}}\n")).unwrap();
+        p
+    };
+    let files = [deploy("big", 5), deploy("small", 2)];
+    let d = |vs: Vec<Value>| -> Vec<String> {
+        vs.iter()
+            .map(|v| v["decision"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(d(eval(&bundle, &files)), ["fail", "pass"]);
+    assert_eq!(d(eval(&out_dir, &files)), ["fail", "pass"]);
+    // At the build stage the policy does not apply: nothing to export.
+    let (code, _, stderr) = export(&bundle, &tmp.path().join("build"), &["--stage", "build"]);
+    assert_eq!(code, Some(2), "{stderr}");
+}
