@@ -1332,6 +1332,65 @@ mod tests {
         );
     }
 
+    /// The export of a bundle with every PSS check loads back in bulwark-cel, one policy and one binding per
+    /// rule, one validation per check (the expressions compile).
+    #[test]
+    fn export_loads_back_in_bulwark_cel() {
+        let rules = r#"apiVersion: policy.bulwark.dev/v1
+kind: PolicySet
+metadata: {name: pss}
+rules:
+  - id: baseline
+    stages: {deploy: fail}
+    kubernetes: {controls: ["pss:baseline"]}
+  - id: restricted
+    stages: {deploy: warn}
+    kubernetes: {controls: ["pss:restricted"]}
+"#;
+        let bundle = Bundle::from_files(
+            vec![bulwark_policy::BundleFile {
+                path: "rules.yaml".into(),
+                bytes: rules.as_bytes().to_vec(),
+            }],
+            "t",
+            None,
+        )
+        .unwrap();
+        let out = export(
+            &bundle,
+            &ExportOptions {
+                stage: Stage::Deploy,
+                now: Instant(1_798_675_200),
+                exempt_namespaces: vec!["kube-system".into()],
+            },
+        )
+        .unwrap();
+        assert!(out.skipped.is_empty(), "{:?}", out.skipped);
+        let set = bulwark_cel::PolicySet::from_yaml(&out.to_yaml(), "export.yaml").unwrap();
+        assert_eq!(set.policies.len(), 2);
+        assert_eq!(set.bindings.len(), 2);
+        // 12 baseline checks; 6 restricted checks (capabilities in two validations) and `/proc Mount Type` at its
+        // restricted level (user-namespace pods).
+        let n: Vec<usize> = set
+            .policies
+            .iter()
+            .map(|p| {
+                out.objects
+                    .iter()
+                    .find(|o| o["metadata"]["name"] == p.name.as_str())
+                    .unwrap()["spec"]["validations"]
+                    .as_array()
+                    .unwrap()
+                    .len()
+            })
+            .collect();
+        assert_eq!(n, [12, 8]);
+        assert_eq!(
+            set.bindings[1].validation_actions,
+            [bulwark_cel::Action::Warn]
+        );
+    }
+
     #[test]
     fn names_and_globs() {
         assert_eq!(prefixed("No_Root"), "bulwark-no-root");
