@@ -1216,7 +1216,11 @@ fn export_lifecycle(cx: &mut Ctx<'_>) -> Result<(), EngineError> {
                         checks.push(meta.id);
                         let pss = meta
                             .pss
-                            .map(|p| format!(", PSS {} \"{}\"", p.level, p.control))
+                            .map(|p| {
+                                // `/proc Mount Type` selected only at its restricted level (user namespaces).
+                                let level = if own { p.level } else { Level::Restricted };
+                                format!(", PSS {level} \"{}\"", p.control)
+                            })
                             .unwrap_or_default();
                         for (expr, requires) in vs {
                             validations.push(json!({
