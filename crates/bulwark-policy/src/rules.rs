@@ -1445,6 +1445,81 @@ fn run_database(max: i64, subject: &Subject<'_>, ix: &Index<'_>, out: &mut Found
 mod tests {
     use super::*;
 
+    /// `kubernetes_selects` answers for a check's metadata what the selector answers for its findings.
+    #[test]
+    fn kubernetes_selects_like_over_findings() {
+        let rules = r#"apiVersion: policy.bulwark.dev/v1
+kind: PolicySet
+metadata: {name: s}
+rules:
+  - id: pss
+    stages: {deploy: fail}
+    kubernetes: {controls: ["pss:baseline"]}
+  - id: control
+    stages: {deploy: fail}
+    kubernetes: {controls: ["pss:Host*", "cis:5.2.9"]}
+  - id: named
+    stages: {deploy: fail}
+    kubernetes: {ids: [privileged-container, "BW-K8S-001?"], minSeverity: HIGH}
+  - id: paths
+    stages: {deploy: fail}
+    kubernetes: {paths: ["k8s/**"]}
+  - id: image
+    stages: {deploy: fail}
+    image: {nonRootUser: true}
+"#;
+        let bundle = crate::Bundle::from_files(
+            vec![crate::BundleFile {
+                path: "r.yaml".into(),
+                bytes: rules.as_bytes().to_vec(),
+            }],
+            "t",
+            None,
+        )
+        .unwrap();
+        let r = |id: &str| {
+            bundle.policy_sets[0]
+                .rules
+                .iter()
+                .find(|r| r.id == id)
+                .unwrap()
+        };
+        let privileged = CheckFacts {
+            id: "BW-K8S-0002",
+            name: "privileged-container",
+            severity: Severity::Critical,
+            pss: Some(("baseline", "Privileged Containers")),
+            frameworks: &[("cis", &["5.2.2"])],
+        };
+        let host_pid = CheckFacts {
+            id: "BW-K8S-0001",
+            name: "host-namespace-sharing",
+            severity: Severity::High,
+            pss: Some(("baseline", "Host Namespaces")),
+            frameworks: &[("cis", &["5.2.3", "5.2.4"])],
+        };
+        let non_root = CheckFacts {
+            id: "BW-K8S-0015",
+            name: "run-as-root-allowed",
+            severity: Severity::Medium,
+            pss: Some(("restricted", "Running as Non-root")),
+            frameworks: &[("cis", &["5.2.6"])],
+        };
+        assert_eq!(r("pss").kubernetes_selects(&privileged), Some(true));
+        assert_eq!(r("pss").kubernetes_selects(&non_root), Some(false));
+        assert_eq!(r("control").kubernetes_selects(&host_pid), Some(true));
+        assert_eq!(r("control").kubernetes_selects(&privileged), Some(false));
+        assert_eq!(r("named").kubernetes_selects(&privileged), Some(true));
+        // `BW-K8S-001?` is 0010-0019, not 0001.
+        assert_eq!(r("named").kubernetes_selects(&host_pid), Some(false));
+        // BW-K8S-0015 matches the id glob but is below minSeverity.
+        assert_eq!(r("named").kubernetes_selects(&non_root), Some(false));
+        assert_eq!(r("paths").kubernetes_selects(&privileged), None);
+        assert_eq!(r("image").kubernetes_selects(&privileged), None);
+        assert_eq!(r("image").selector_kinds(), ["image"]);
+        assert_eq!(r("pss").selector_kinds(), ["kubernetes"]);
+    }
+
     #[test]
     fn ranges_follow_the_scheme() {
         use bulwark_version::Scheme;
