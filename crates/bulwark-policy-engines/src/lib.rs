@@ -46,6 +46,7 @@ mod cel;
 mod common;
 mod conftest;
 mod gatekeeper;
+pub mod vap_export;
 
 use bulwark_policy::{Bundle, Engine, EngineError, Instant, Stage, Subject, Verdict};
 

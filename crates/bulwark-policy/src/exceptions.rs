@@ -157,6 +157,22 @@ fn image_matches(g: &Glob, image: Option<&str>, digest: Option<&str>) -> bool {
 }
 
 impl Exception {
+    /// The `resource:` glob when it is the exception's only selector (no finding, purl, path or image): such an
+    /// exception accepts whole objects, which an exporter can express as a condition on `Kind/namespace/name`.
+    #[must_use]
+    pub fn resource_only(&self) -> Option<&str> {
+        match (
+            &self.finding,
+            &self.purl,
+            &self.path,
+            &self.image,
+            &self.resource,
+        ) {
+            (None, None, None, None, Some(r)) => Some(r.as_str()),
+            _ => None,
+        }
+    }
+
     #[must_use]
     pub fn is_expired(&self, now: Instant) -> bool {
         self.expires.is_some_and(|e| now >= e)

@@ -58,7 +58,7 @@ pub use model::{
     Action, BundleInfo, DbInfo, Decision, ExceptedHit, ExceptionRecord, Exceptions, Hit, Offline,
     Outcome, RuleResult, Stage, SubjectInfo, Verdict,
 };
-pub use rules::Rule;
+pub use rules::{CheckFacts, Rule};
 pub use subject::{ImageFacts, ImageFile, Signature, Subject, SubjectData, normalize_reference};
 pub use time::Instant;
 

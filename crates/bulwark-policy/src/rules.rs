@@ -805,6 +805,87 @@ fn severity_ok(s: Severity, list: &[Severity], min: Option<Severity>) -> bool {
     (list.is_empty() || list.contains(&s)) && min.is_none_or(|m| s >= m)
 }
 
+/// A description of one Kubernetes check, for [`Rule::kubernetes_selects`]: what a finding of that check carries.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckFacts<'a> {
+    /// `BW-K8S-0002`.
+    pub id: &'a str,
+    /// `privileged-container`.
+    pub name: &'a str,
+    pub severity: Severity,
+    /// The PSS `(level, control)` of the finding (`("baseline", "Privileged Containers")`).
+    pub pss: Option<(&'a str, &'a str)>,
+    /// `frameworks` property: framework → control ids (`("cis", ["5.2.2"])`).
+    pub frameworks: &'a [(&'a str, &'a [&'a str])],
+}
+
+impl Rule {
+    /// The selector families of the rule, as the YAML names them (`vulnerabilities`, `kubernetes`, …), in
+    /// their order in the rule. For exporters, which must say what they leave out.
+    #[must_use]
+    pub fn selector_kinds(&self) -> Vec<&'static str> {
+        self.selectors
+            .iter()
+            .map(|s| match s {
+                Selector::Vulns(_) => "vulnerabilities",
+                Selector::Packages(..) => "packages",
+                Selector::Licenses(_) => "licenses",
+                Selector::Findings(FindingClass::Secrets, _) => "secrets",
+                Selector::Findings(FindingClass::Malware, _) => "malware",
+                Selector::Findings(FindingClass::Checks, _) => "checks",
+                Selector::Findings(FindingClass::Kubernetes, _) => "kubernetes",
+                Selector::Image(_) => "image",
+                Selector::Files(..) => "files",
+                Selector::Signatures(_) => "signatures",
+                Selector::Database(_) => "database",
+            })
+            .collect()
+    }
+
+    /// Whether the rule's `kubernetes:` selector selects a finding of the check described by `facts` (ids or
+    /// names, `minSeverity`, `controls`, exactly as it does over a report). `None` when the rule has no
+    /// `kubernetes:` selector, or when it has `paths:` (a file path, which an admission request does not have).
+    #[must_use]
+    pub fn kubernetes_selects(&self, facts: &CheckFacts<'_>) -> Option<bool> {
+        let sel = self.selectors.iter().find_map(|s| match s {
+            Selector::Findings(FindingClass::Kubernetes, sel) => Some(sel),
+            _ => None,
+        })?;
+        if !sel.paths.is_empty() {
+            return None;
+        }
+        if sel.min_severity.is_some_and(|m| facts.severity < m) {
+            return Some(false);
+        }
+        if !sel.ids.is_empty()
+            && !sel
+                .ids
+                .iter()
+                .any(|g| g.matches(facts.id) || g.matches(facts.name))
+        {
+            return Some(false);
+        }
+        if !sel.controls.is_empty()
+            && !sel.controls.iter().any(|(fw, g)| {
+                if fw == "pss" {
+                    facts
+                        .pss
+                        .is_some_and(|(level, control)| g.matches(level) || g.matches(control))
+                } else {
+                    facts
+                        .frameworks
+                        .iter()
+                        .filter(|(f, _)| f == fw)
+                        .any(|(_, cs)| cs.iter().any(|c| g.matches(c)))
+                }
+            })
+        {
+            return Some(false);
+        }
+        Some(true)
+    }
+}
+
 impl Rule {
     /// Every selector's hits over the subject.
     pub(crate) fn run(&self, subject: &Subject<'_>, ix: &Index<'_>) -> Found {
@@ -1363,6 +1444,81 @@ fn run_database(max: i64, subject: &Subject<'_>, ix: &Index<'_>, out: &mut Found
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `kubernetes_selects` answers for a check's metadata what the selector answers for its findings.
+    #[test]
+    fn kubernetes_selects_like_over_findings() {
+        let rules = r#"apiVersion: policy.bulwark.dev/v1
+kind: PolicySet
+metadata: {name: s}
+rules:
+  - id: pss
+    stages: {deploy: fail}
+    kubernetes: {controls: ["pss:baseline"]}
+  - id: control
+    stages: {deploy: fail}
+    kubernetes: {controls: ["pss:Host*", "cis:5.2.9"]}
+  - id: named
+    stages: {deploy: fail}
+    kubernetes: {ids: [privileged-container, "BW-K8S-001?"], minSeverity: HIGH}
+  - id: paths
+    stages: {deploy: fail}
+    kubernetes: {paths: ["k8s/**"]}
+  - id: image
+    stages: {deploy: fail}
+    image: {nonRootUser: true}
+"#;
+        let bundle = crate::Bundle::from_files(
+            vec![crate::BundleFile {
+                path: "r.yaml".into(),
+                bytes: rules.as_bytes().to_vec(),
+            }],
+            "t",
+            None,
+        )
+        .unwrap();
+        let r = |id: &str| {
+            bundle.policy_sets[0]
+                .rules
+                .iter()
+                .find(|r| r.id == id)
+                .unwrap()
+        };
+        let privileged = CheckFacts {
+            id: "BW-K8S-0002",
+            name: "privileged-container",
+            severity: Severity::Critical,
+            pss: Some(("baseline", "Privileged Containers")),
+            frameworks: &[("cis", &["5.2.2"])],
+        };
+        let host_pid = CheckFacts {
+            id: "BW-K8S-0001",
+            name: "host-namespace-sharing",
+            severity: Severity::High,
+            pss: Some(("baseline", "Host Namespaces")),
+            frameworks: &[("cis", &["5.2.3", "5.2.4"])],
+        };
+        let non_root = CheckFacts {
+            id: "BW-K8S-0015",
+            name: "run-as-root-allowed",
+            severity: Severity::Medium,
+            pss: Some(("restricted", "Running as Non-root")),
+            frameworks: &[("cis", &["5.2.6"])],
+        };
+        assert_eq!(r("pss").kubernetes_selects(&privileged), Some(true));
+        assert_eq!(r("pss").kubernetes_selects(&non_root), Some(false));
+        assert_eq!(r("control").kubernetes_selects(&host_pid), Some(true));
+        assert_eq!(r("control").kubernetes_selects(&privileged), Some(false));
+        assert_eq!(r("named").kubernetes_selects(&privileged), Some(true));
+        // `BW-K8S-001?` is 0010-0019, not 0001.
+        assert_eq!(r("named").kubernetes_selects(&host_pid), Some(false));
+        // BW-K8S-0015 matches the id glob but is below minSeverity.
+        assert_eq!(r("named").kubernetes_selects(&non_root), Some(false));
+        assert_eq!(r("paths").kubernetes_selects(&privileged), None);
+        assert_eq!(r("image").kubernetes_selects(&privileged), None);
+        assert_eq!(r("image").selector_kinds(), ["image"]);
+        assert_eq!(r("pss").selector_kinds(), ["kubernetes"]);
+    }
 
     #[test]
     fn ranges_follow_the_scheme() {

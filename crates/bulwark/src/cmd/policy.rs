@@ -31,6 +31,33 @@ pub(crate) enum PolicyCommand {
     /// (`application/vnd.bulwark.policy.bundle.v1`), and with --key sign it the way `cosign sign --key` does
     /// (a `sha256-<digest>.sig` tag holding a simple-signing payload and its signature).
     Push(PushArgs),
+    /// Write the CEL-expressible parts of a bundle at a stage as Kubernetes ValidatingAdmissionPolicy +
+    /// ValidatingAdmissionPolicyBinding objects (admissionregistration.k8s.io/v1): a backstop the API server
+    /// enforces while the webhook is down. Exported: the bundle's own ValidatingAdmissionPolicies, Kyverno
+    /// ValidatingPolicies (as Kyverno converts them), and lifecycle rules selecting Pod Security Standards checks.
+    /// Everything else is listed on stderr and in the output's comment header. Exit 0 when something was
+    /// exported, 2 otherwise. See docs/export-vap.md.
+    ExportVap(ExportVapArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ExportVapArgs {
+    /// The policy bundle (a directory, a `.tar.gz`, `git+…@REF`, `oci://…`, or a pinned HTTPS archive).
+    pub(crate) bundle: String,
+    /// Write the YAML to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    /// The stage whose actions are exported (fail -> Deny, warn -> Warn, info -> Audit).
+    #[arg(long, value_name = "STAGE", default_value = "deploy")]
+    pub(crate) stage: bulwark_policy::Stage,
+    /// The time exceptions expire against (RFC 3339 or YYYY-MM-DD) [default: $BULWARK_NOW, else now].
+    #[arg(long, value_name = "TIME")]
+    pub(crate) now: Option<String>,
+    /// Namespaces the generated policies never judge (as `bulwark serve` exempts them), repeatable; `--exempt-namespace ''` for none.
+    #[arg(long = "exempt-namespace", value_name = "NS", default_values_t = ["kube-system".to_string(), "kube-public".to_string()])]
+    pub(crate) exempt_namespaces: Vec<String>,
+    #[command(flatten)]
+    pub(crate) trust: super::verdict::TrustFlags,
 }
 
 #[derive(Debug, clap::Args)]
@@ -265,7 +292,46 @@ pub(crate) fn run(cmd: &PolicyCommand) -> Result<Outcome> {
         PolicyCommand::Vex(a) => super::verdict::vex(a),
         PolicyCommand::Pull(a) => pull(a),
         PolicyCommand::Push(a) => push(a),
+        PolicyCommand::ExportVap(a) => export_vap(a),
     }
+}
+
+/// `bulwark policy export-vap`.
+fn export_vap(a: &ExportVapArgs) -> Result<Outcome> {
+    // Loading compiles the engines too: a bundle that does not compile is refused here as everywhere.
+    let policy = super::verdict::Policy::load(&a.bundle, a.stage, a.now.as_deref(), &a.trust)?;
+    let opts = bulwark_policy_engines::vap_export::ExportOptions {
+        stage: a.stage,
+        now: policy.now,
+        exempt_namespaces: a
+            .exempt_namespaces
+            .iter()
+            .filter(|n| !n.is_empty())
+            .cloned()
+            .collect(),
+    };
+    let export = bulwark_policy_engines::vap_export::export(&policy.bundle, &opts)
+        .with_context(|| format!("cannot export the policy bundle {}", a.bundle))?;
+    for s in &export.skipped {
+        eprintln!("bulwark: not exported: {s}");
+    }
+    anyhow::ensure!(
+        export.policies() > 0,
+        "nothing in the policy bundle {} can be exported as a ValidatingAdmissionPolicy at the {} stage",
+        a.bundle,
+        a.stage
+    );
+    super::image::write_output(a.output.as_deref(), |out| {
+        out.write_all(export.to_yaml().as_bytes())?;
+        Ok(())
+    })?;
+    eprintln!(
+        "bulwark: exported {} ValidatingAdmissionPolicy object(s), {} object(s) in all; {} part(s) not exported",
+        export.policies(),
+        export.objects.len(),
+        export.skipped.len()
+    );
+    Ok(Outcome::Clean)
 }
 
 /// One expected result, compared: a Kyverno row for one resource, or one gator assertion.
