@@ -113,7 +113,7 @@ pub(crate) fn judge_review(
         .context("the AdmissionReview has no request")?;
     let Some(object) = request.get("object").filter(|o| !o.is_null()) else {
         let mut verdict = policy.judge(&bulwark_policy::Subject::object(review));
-        verdict.subject.name = name.to_owned();
+        name.clone_into(&mut verdict.subject.name);
         return Ok(verdict);
     };
     let data = serde_json::to_vec(object)?;
