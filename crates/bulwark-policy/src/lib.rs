@@ -143,6 +143,24 @@ pub fn evaluate_objects<I>(
 where
     I: IntoIterator<Item = serde_json::Value>,
 {
+    evaluate_objects_with(bundle, report, objects, None, stage, now, engines)
+}
+
+/// [`evaluate_objects`] with the verified signatures of what the objects run (the admission webhook looks them
+/// up, through its per-image cache): `signatures:` rules judge them.
+#[must_use]
+pub fn evaluate_objects_with<I>(
+    bundle: &Bundle,
+    report: &bulwark_report::Report,
+    objects: I,
+    signatures: Option<&[Signature]>,
+    stage: Stage,
+    now: Instant,
+    engines: &[&dyn Engine],
+) -> Verdict
+where
+    I: IntoIterator<Item = serde_json::Value>,
+{
     let objects: Vec<serde_json::Value> = objects.into_iter().collect();
     // One object (an admission request, a single manifest) is the subject with the report: mappings and
     // exceptions select it by its namespace and labels, as they would a subject document holding both.
@@ -150,6 +168,7 @@ where
     if let [one] = objects.as_slice() {
         subject.object = Some(one);
     }
+    subject.signatures = signatures;
     let mut notes: BTreeSet<String> = BTreeSet::new();
     let (selected, mut results) = lifecycle(bundle, &subject, stage, now, &mut notes);
     let docs = engine_documents(bundle, engines, &mut notes);

@@ -612,6 +612,49 @@ fn unsigned_images_are_refused_and_signed_ones_admitted() {
     );
     drop(server);
 
+    // The bundle's own `signatures:` rule judges what the verifier found (the flag's gate only audits here):
+    // the unsigned image fails the rule, the signed one passes it, an object without images is not judged by it.
+    let dir3 = tempfile::tempdir().unwrap();
+    let b3 = dir3.path().join("bundle");
+    std::fs::create_dir_all(&b3).unwrap();
+    std::fs::write(
+        b3.join("rules.yaml"),
+        "apiVersion: policy.bulwark.dev/v1\nkind: PolicySet\nmetadata: {name: supply-chain}\nrules:\n  \
+         - id: signed-images\n    stages: {deploy: fail}\n    signatures:\n      required:\n        \
+         - kind: signature\n",
+    )
+    .unwrap();
+    let certs3 = dir3.path().join("certs");
+    let args: Vec<std::ffi::OsString> = vec![
+        "serve".into(),
+        "--policy".into(),
+        b3.into(),
+        "--generate-certs".into(),
+        certs3.clone().into(),
+        "--listen".into(),
+        "127.0.0.1:0".into(),
+        "--verify-key".into(),
+        public.clone().into(),
+        "--verify-mode".into(),
+        "audit".into(),
+    ];
+    let server = Server::spawn(&args, certs3, dir3.path());
+    let r = server.review(&review("rs", &pod_running(&signed), "CREATE"));
+    assert_eq!(r["allowed"], true, "{r}");
+    assert_eq!(r["auditAnnotations"]["bulwark.dev/decision"], "pass", "{r}");
+    let r = server.review(&review("ru", &pod_running(&unsigned), "CREATE"));
+    assert_eq!(r["allowed"], false, "{r}");
+    let message = r["status"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("[signed-images] no verified signature"),
+        "{message}"
+    );
+    let config_map = json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "c", "namespace": "shop"}, "data": {"k": "v"}});
+    let r = server.review(&review("rc", &config_map, "CREATE"));
+    assert_eq!(r["allowed"], true, "{r}");
+    drop(server);
+
     // A registry that accepts connections and never answers: the answer comes at the deadline, fail closed.
     let stalled = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = stalled.local_addr().unwrap().port();

@@ -106,13 +106,16 @@ pub(crate) fn judge_review(
     policy: &super::verdict::Policy,
     name: &str,
     review: &serde_json::Value,
+    signatures: Option<&[bulwark_policy::Signature]>,
 ) -> anyhow::Result<bulwark_policy::Verdict> {
     let request = review
         .get("request")
         .filter(|r| r.is_object())
         .context("the AdmissionReview has no request")?;
     let Some(object) = request.get("object").filter(|o| !o.is_null()) else {
-        let mut verdict = policy.judge(&bulwark_policy::Subject::object(review));
+        let mut subject = bulwark_policy::Subject::object(review);
+        subject.signatures = signatures;
+        let mut verdict = policy.judge(&subject);
         name.clone_into(&mut verdict.subject.name);
         return Ok(verdict);
     };
@@ -121,7 +124,8 @@ pub(crate) fn judge_review(
         name: name.to_owned(),
         data,
     }];
-    let (_, verdict) = prepared(policy)?.run(inputs, Some(policy), true, Some(review))?;
+    let (_, verdict) =
+        prepared(policy)?.run(inputs, Some(policy), true, Some((review, signatures)))?;
     verdict.context("no verdict")
 }
 
@@ -278,7 +282,7 @@ impl<'a> Prepared<'a> {
         extra: Vec<Input>,
         policy: Option<&super::verdict::Policy>,
         only_verdict: bool,
-        review: Option<&serde_json::Value>,
+        review: Option<(&serde_json::Value, Option<&[bulwark_policy::Signature]>)>,
     ) -> anyhow::Result<(Outcome, Option<bulwark_policy::Verdict>)> {
         let Self {
             args,
@@ -382,8 +386,14 @@ impl<'a> Prepared<'a> {
         let compliance = tally.map(bulwark_k8s::ComplianceTally::finish);
         // An admission request: the engines judge the request itself (operation, oldObject, userInfo).
         let verdict = policy.map(|p| match review {
-            Some(r) => p.judge_objects(&report, std::iter::once(r.clone())),
-            None => p.judge_objects(&report, checker.object_values().map(|(_, object)| object)),
+            Some((r, signatures)) => {
+                p.judge_objects(&report, std::iter::once(r.clone()), signatures)
+            }
+            None => p.judge_objects(
+                &report,
+                checker.object_values().map(|(_, object)| object),
+                None,
+            ),
         });
         if only_verdict {
             if let Some(e) = report

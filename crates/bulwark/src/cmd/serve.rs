@@ -365,8 +365,35 @@ pub(crate) struct PolicyJudge {
 }
 
 /// Image verification of one request: the violations and the patch to the verified digests.
+/// A verified image's signatures and attestations as the policy's `signatures:` rules read them (identity: the
+/// key that verified them).
+fn verified_signatures(v: &bulwark_sign::verify::Verified) -> Vec<bulwark_policy::Signature> {
+    let mut out: Vec<bulwark_policy::Signature> = Vec::new();
+    let found = v.signatures.iter().map(|_| ("signature", None)).chain(
+        v.attestations
+            .iter()
+            .map(|a| ("attestation", a.predicate_type.clone())),
+    );
+    for (kind, predicate_type) in found {
+        let s = bulwark_policy::Signature {
+            kind: kind.to_owned(),
+            predicate_type,
+            identity: Some(v.key.clone()),
+            issuer: None,
+            verified: true,
+        };
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out
+}
+
 #[derive(Default)]
 struct ImageCheck {
+    /// What every image of the object carries, verified (the intersection over its images), for the bundle's
+    /// `signatures:` rules; None when nothing was looked up (no `--verify-key`, or no image).
+    signatures: Option<Vec<bulwark_policy::Signature>>,
     failures: Vec<String>,
     reasons: Vec<String>,
     patch: Vec<serde_json::Value>,
@@ -421,6 +448,17 @@ impl PolicyJudge {
                 seen.insert(at.image.clone(), r.clone());
                 r
             };
+            let carried: Vec<bulwark_policy::Signature> = match &result {
+                Ok(v) => verified_signatures(v),
+                Err(_) => Vec::new(),
+            };
+            out.signatures = Some(match out.signatures.take() {
+                None => carried,
+                Some(mut common) => {
+                    common.retain(|s| carried.contains(s));
+                    common
+                }
+            });
             match result {
                 Ok(v) => {
                     if !at.image.contains('@') {
@@ -446,12 +484,16 @@ impl PolicyJudge {
     /// The verdict on one admission request's object (None when there is no object: DELETE).
     /// `k8s::judge_review`, the function `bulwark policy eval` calls on an AdmissionReview file, on the review
     /// the API server sent (None when it carries no object at all).
-    pub(crate) fn verdict(&self, request: &Request) -> Result<Option<Verdict>> {
+    pub(crate) fn verdict(
+        &self,
+        request: &Request,
+        signatures: Option<&[bulwark_policy::Signature]>,
+    ) -> Result<Option<Verdict>> {
         if request.object.is_null() && request.old_object.is_null() {
             return Ok(None);
         }
         let name = format!("admission:{}", request.display_name());
-        super::k8s::judge_review(&self.policy, &name, &review_of(request)).map(Some)
+        super::k8s::judge_review(&self.policy, &name, &review_of(request), signatures).map(Some)
     }
 }
 
@@ -565,7 +607,10 @@ impl PolicyJudge {
 
 impl Judge for PolicyJudge {
     fn judge(&self, request: &Request) -> Judgement {
-        let verdict = match self.verdict(request) {
+        // Signatures first: every image the workload runs, through the per-reference cache; what they carry is
+        // part of the subject the bundle's `signatures:` rules judge.
+        let checked = self.check_images(request);
+        let verdict = match self.verdict(request, checked.signatures.as_deref()) {
             Ok(Some(v)) => v,
             Ok(None) => return self.answer_without_object(),
             Err(e) => {
@@ -597,8 +642,6 @@ impl Judge for PolicyJudge {
             reasons.push(rule);
             deny = true;
         }
-        // Signatures: every image the workload runs, through the per-reference cache.
-        let checked = self.check_images(request);
         reasons.extend(checked.reasons);
         match self.verify_mode {
             _ if checked.failures.is_empty() => {}

@@ -128,14 +128,20 @@ impl Policy {
     }
 
     /// The verdict on a manifest set: the lifecycle rules over the report, the engines over each object.
-    pub(crate) fn judge_objects<I>(&self, report: &Report, objects: I) -> Verdict
+    pub(crate) fn judge_objects<I>(
+        &self,
+        report: &Report,
+        objects: I,
+        signatures: Option<&[bulwark_policy::Signature]>,
+    ) -> Verdict
     where
         I: IntoIterator<Item = serde_json::Value>,
     {
-        bulwark_policy::evaluate_objects(
+        bulwark_policy::evaluate_objects_with(
             &self.bundle,
             report,
             objects,
+            signatures,
             self.stage,
             self.now(),
             &self.engines.as_dyn(),
@@ -284,7 +290,7 @@ pub(crate) fn judge_input(policy: &Policy, input: &Path) -> Result<Verdict> {
         return Ok(policy.judge(&Subject::report(&report)));
     }
     if super::k8s::is_review(&value) {
-        return super::k8s::judge_review(policy, &input.display().to_string(), &value);
+        return super::k8s::judge_review(policy, &input.display().to_string(), &value, None);
     }
     if map.contains_key("apiVersion") && map.contains_key("kind") {
         return super::k8s::judge_manifests(policy, input);
