@@ -606,6 +606,20 @@ impl PolicyJudge {
 }
 
 impl Judge for PolicyJudge {
+    fn answers_from_memory(&self, request: &Request) -> bool {
+        let Some(verifier) = &self.images else {
+            return true;
+        };
+        bulwark_server::admission::container_images(&request.object)
+            .iter()
+            .all(|at| {
+                !matches!(
+                    verifier.cache.get(&at.image),
+                    bulwark_sign::cache::Cached::Miss
+                )
+            })
+    }
+
     fn judge(&self, request: &Request) -> Judgement {
         // Signatures first: every image the workload runs, through the per-reference cache; what they carry is
         // part of the subject the bundle's `signatures:` rules judge.
