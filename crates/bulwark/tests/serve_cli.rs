@@ -655,6 +655,84 @@ fn unsigned_images_are_refused_and_signed_ones_admitted() {
     assert_eq!(r["allowed"], true, "{r}");
     drop(server);
 
+    // Verdict attestations (`--require-attestation verdict`): a signed image whose attested verdict passes is
+    // admitted; a signed image whose attested verdict fails is refused, naming the verdict.
+    let failing = push("failing");
+    keys(&["sign", &failing, "--key", "cosign.key"]);
+    let bundle_file = |name: &str, text: &str| {
+        let b = dir.path().join(name);
+        std::fs::create_dir_all(&b).unwrap();
+        std::fs::write(b.join("rules.yaml"), text).unwrap();
+        b.to_str().unwrap().to_owned()
+    };
+    let lenient = bundle_file(
+        "lenient",
+        "apiVersion: policy.bulwark.dev/v1\nkind: PolicySet\nmetadata: {name: lenient}\nrules:\n  \
+         - id: no-aws-credentials\n    stages: {release: fail}\n    secrets: {ids: [\"aws-*\"]}\n",
+    );
+    let strict = bundle_file(
+        "strict",
+        "apiVersion: policy.bulwark.dev/v1\nkind: PolicySet\nmetadata: {name: strict}\nrules:\n  \
+         - id: no-root-user\n    stages: {release: fail}\n    image: {nonRootUser: true}\n",
+    );
+    let scan = |image: &str, bundle: &str, out: &str| {
+        Command::new(env!("CARGO_BIN_EXE_bulwark"))
+            .args(["scan", "image", image, "--no-vulns", "--policy", bundle])
+            .args(["--stage", "release", "-f", "json", "-o", out])
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(scan(&signed, &lenient, "pass.json"), Some(0));
+    assert_eq!(scan(&failing, &strict, "fail.json"), Some(1));
+    keys(&[
+        "attest",
+        &signed,
+        "--key",
+        "cosign.key",
+        "--type",
+        "verdict",
+        "--predicate",
+        "pass.json",
+    ]);
+    keys(&[
+        "attest",
+        &failing,
+        "--key",
+        "cosign.key",
+        "--type",
+        "verdict",
+        "--predicate",
+        "fail.json",
+    ]);
+    let dir4 = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir4.path(),
+        &[
+            "--verify-key",
+            public.to_str().unwrap(),
+            "--require-attestation",
+            "verdict",
+        ],
+    );
+    let r = server.review(&review("vp", &pod_running(&signed), "CREATE"));
+    assert_eq!(r["allowed"], true, "{r}");
+    let r = server.review(&review("vf", &pod_running(&failing), "CREATE"));
+    assert_eq!(r["allowed"], false, "{r}");
+    let message = r["status"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("the attested verdict is fail (policy strict, rules: no-root-user)"),
+        "{message}"
+    );
+    // Signed without any verdict attestation: refused too.
+    let bare = push("bare");
+    keys(&["sign", &bare, "--key", "cosign.key"]);
+    let r = server.review(&review("vb", &pod_running(&bare), "CREATE"));
+    assert_eq!(r["allowed"], false, "{r}");
+    drop(server);
+
     // A registry that accepts connections and never answers: the answer comes at the deadline, fail closed.
     let stalled = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = stalled.local_addr().unwrap().port();
