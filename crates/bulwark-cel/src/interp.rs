@@ -32,10 +32,14 @@ type Result<T> = std::result::Result<T, ExecutionError>;
 pub(crate) fn eval(e: &IdedExpr, scope: &Scope<'_>) -> Result<Value> {
     match &e.expr {
         Expr::Literal(l) => Value::try_from(l.to_val().as_ref()),
-        Expr::Ident(name) => scope
-            .get(name)
-            .cloned()
-            .ok_or_else(|| ExecutionError::UndeclaredReference(Arc::new(name.clone()))),
+        Expr::Ident(name) => match scope.get(name) {
+            Some(Value::Opaque(o)) if o.downcast_ref::<Failed>().is_some() => Err(o
+                .downcast_ref::<Failed>()
+                .map(|f| f.0.clone())
+                .unwrap_or(ExecutionError::NoSuchOverload)),
+            Some(v) => Ok(v.clone()),
+            None => Err(ExecutionError::UndeclaredReference(Arc::new(name.clone()))),
+        },
         Expr::Select(s) => {
             let left = eval(&s.operand, scope)?;
             match &left {
@@ -113,7 +117,13 @@ pub(crate) fn eval(e: &IdedExpr, scope: &Scope<'_>) -> Result<Value> {
                     break;
                 }
                 inner.bind(&c.iter_var, item);
-                let accu = eval(&c.loop_step, &inner)?;
+                // An error is a value in CEL: the accumulator holds it and the loop goes on, so that `all`
+                // ends false (and `exists` true) when a later element decides it (`false && error` is
+                // false); the error surfaces only if nothing absorbs it.
+                let accu = match eval(&c.loop_step, &inner) {
+                    Ok(v) => v,
+                    Err(e) => Value::Opaque(Arc::new(Failed(e))),
+                };
                 inner.bind(&c.accu_var, accu);
             }
             eval(&c.result, &inner)
@@ -123,6 +133,24 @@ pub(crate) fn eval(e: &IdedExpr, scope: &Scope<'_>) -> Result<Value> {
             "eval",
             "unsupported expression",
         )),
+    }
+}
+
+/// A comprehension's accumulator holding an error (see `Expr::Comprehension`); reading it is the error.
+#[derive(Debug)]
+struct Failed(ExecutionError);
+
+impl PartialEq for Failed {
+    fn eq(&self, _: &Self) -> bool {
+        false
+    }
+}
+
+impl Eq for Failed {}
+
+impl cel::objects::Opaque for Failed {
+    fn runtime_type_name(&self) -> &str {
+        "bulwark.cel.error"
     }
 }
 
@@ -606,6 +634,36 @@ mod tests {
         scope.bind("params", Value::Null);
         let ours = eval(expr.ast(), &scope);
         (ours, theirs)
+    }
+
+    /// The CEL specification (and cel-go, which the API server runs): errors inside `all` and `exists` are
+    /// absorbed by a deciding element: `all` is false when any element is false, `exists` true when any is
+    /// true, whatever errors the others raise; otherwise the error stands.
+    #[test]
+    fn comprehensions_absorb_errors_as_the_cel_spec_says() {
+        let ours = |src: &str| {
+            let expr = crate::engine::Expression::compile(src).unwrap();
+            eval(expr.ast(), &Scope::new())
+        };
+        assert_eq!(
+            ours("[1, 2].all(x, x == 1 && [][0])").unwrap(),
+            Value::Bool(false)
+        );
+        assert_eq!(
+            ours("[2, 1].all(x, x == 1 && [][0])").unwrap(),
+            Value::Bool(false)
+        );
+        assert_eq!(
+            ours("[1, 2].exists(x, x == 2 || [][0])").unwrap(),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            ours("[0, 1, 'a'].all(x, x > 0)").unwrap(),
+            Value::Bool(false)
+        );
+        assert!(ours("[1, 'a'].all(x, x > 0)").is_err());
+        assert!(ours("[1, 2].all(x, [][0])").is_err());
+        assert!(ours("[1, 'a'].exists(x, x > 5)").is_err());
     }
 
     #[test]
