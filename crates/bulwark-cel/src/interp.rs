@@ -33,10 +33,10 @@ pub(crate) fn eval(e: &IdedExpr, scope: &Scope<'_>) -> Result<Value> {
     match &e.expr {
         Expr::Literal(l) => Value::try_from(l.to_val().as_ref()),
         Expr::Ident(name) => match scope.get(name) {
-            Some(Value::Opaque(o)) if o.downcast_ref::<Failed>().is_some() => Err(o
-                .downcast_ref::<Failed>()
-                .map(|f| f.0.clone())
-                .unwrap_or(ExecutionError::NoSuchOverload)),
+            Some(Value::Opaque(o)) => match o.downcast_ref::<Failed>() {
+                Some(failed) => Err(failed.0.clone()),
+                None => Ok(Value::Opaque(o.clone())),
+            },
             Some(v) => Ok(v.clone()),
             None => Err(ExecutionError::UndeclaredReference(Arc::new(name.clone()))),
         },
@@ -149,6 +149,7 @@ impl PartialEq for Failed {
 impl Eq for Failed {}
 
 impl cel::objects::Opaque for Failed {
+    #[allow(clippy::unnecessary_literal_bound)] // the trait's signature
     fn runtime_type_name(&self) -> &str {
         "bulwark.cel.error"
     }
