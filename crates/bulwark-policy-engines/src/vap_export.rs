@@ -913,21 +913,8 @@ fn list(items: &[&str]) -> String {
 /// version, mirroring the check's code (crates/bulwark-k8s/src/rules/<name>/mod.rs). `levels` are the PSS levels
 /// whose hits the rule selects (only `/proc Mount Type` reports at two levels). `None`: no CEL form written.
 fn pss_validations(id: &str, levels: (bool, bool)) -> Option<Vec<(String, &'static str)>> {
-    const BASELINE_CAPS: &[&str] = &[
-        "AUDIT_WRITE",
-        "CHOWN",
-        "DAC_OVERRIDE",
-        "FOWNER",
-        "FSETID",
-        "KILL",
-        "MKNOD",
-        "NET_BIND_SERVICE",
-        "SETFCAP",
-        "SETGID",
-        "SETPCAP",
-        "SETUID",
-        "SYS_CHROOT",
-    ];
+    // The same list the checks use, so the exported CEL cannot drift from them.
+    const BASELINE_CAPS: &[&str] = bulwark_k8s::rules::BASELINE_CAPABILITIES;
     let v = match id {
         // host_namespace_sharing
         "BW-K8S-0001" => vec![

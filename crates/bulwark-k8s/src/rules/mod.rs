@@ -5,6 +5,8 @@ pub mod cross;
 pub mod score;
 pub(crate) mod util;
 
+pub use util::BASELINE_CAPABILITIES;
+
 mod capabilities_not_dropped;
 mod cluster_admin_broad_binding;
 mod custom_selinux_options;

@@ -78,7 +78,7 @@ pub(crate) fn missing_resources(cx: &mut Cx<'_, '_>, section: &str, noun: &str) 
 
 /// Capabilities the Pod Security Standards baseline lets a container add (`check_capabilities_baseline.go`); any
 /// other is "beyond the default set". Shared by `non-default-capabilities` and the SCC rules.
-pub(crate) const BASELINE_CAPABILITIES: &[&str] = &[
+pub const BASELINE_CAPABILITIES: &[&str] = &[
     "AUDIT_WRITE",
     "CHOWN",
     "DAC_OVERRIDE",
