@@ -14,6 +14,12 @@ pub enum Input {
     Stdin,
     /// In-memory bytes, named for locations (tests, fuzzing, embedding).
     Bytes { name: String, data: Vec<u8> },
+    /// One object already parsed from JSON (an admission request's): checked as the compact JSON `serde_json`
+    /// prints for it would be, without printing and parsing it again (`yaml::from_json`).
+    Json {
+        name: String,
+        value: std::sync::Arc<serde_json::Value>,
+    },
     /// A Helm chart directory, rendered with `helm template`.
     HelmChart {
         dir: PathBuf,
@@ -31,6 +37,10 @@ pub(crate) enum Source {
     Bytes {
         name: String,
         data: Vec<u8>,
+    },
+    Json {
+        name: String,
+        value: std::sync::Arc<serde_json::Value>,
     },
     /// Something found by a walk that is not read, with the warning saying why.
     Skipped {
@@ -54,6 +64,10 @@ pub(crate) fn expand(
             Input::Bytes { name, data } => out.push(Source::Bytes {
                 name: name.clone(),
                 data: data.clone(),
+            }),
+            Input::Json { name, value } => out.push(Source::Json {
+                name: name.clone(),
+                value: value.clone(),
             }),
             Input::HelmChart { dir, set, values } => out.push(helm(dir, set, values)?),
             Input::Kustomize(dir) => out.push(kustomize(dir)?),

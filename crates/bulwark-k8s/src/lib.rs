@@ -203,6 +203,24 @@ fn parse_source(src: input::Source, opts: &ScanOptions) -> Parsed {
             };
         }
         input::Source::Bytes { name, data } => (name, data),
+        input::Source::Json { name, value } => {
+            let mut diagnostics = Vec::new();
+            let docs = match yaml::from_json(&value, &opts.limits) {
+                Ok(doc) => vec![doc],
+                Err(e) => {
+                    diagnostics.push(Diagnostic::error(
+                        format!("invalid YAML: {}", e.message),
+                        Location::file(name.as_str()).with_line(e.line, Some(e.col)),
+                    ));
+                    Vec::new()
+                }
+            };
+            return Parsed {
+                path: name,
+                docs,
+                diagnostics,
+            };
+        }
     };
     parse_bytes(path, &data, opts)
 }

@@ -593,6 +593,150 @@ impl Builder {
     }
 }
 
+/// A document built from JSON already parsed (an admission request's object), without printing it and reading it
+/// back: the same nodes, kinds, text and positions [`parse_stream`] gives for the compact JSON `serde_json` prints
+/// for `value` (one line; each node's column is where it starts in that text), so every check, finding and
+/// location is the same as for those bytes. A differential test holds it to that over the Kubernetes corpus.
+/// The limits on depth and nodes apply (there are no aliases).
+pub fn from_json(value: &serde_json::Value, limits: &Limits) -> Result<Doc, YamlError> {
+    let mut j = JsonBuilder {
+        doc: Doc::default(),
+        limits: *limits,
+        col: 0,
+        depth: 0,
+    };
+    let root = j.node(value)?;
+    j.doc.root = Some(root);
+    Ok(j.doc)
+}
+
+struct JsonBuilder {
+    doc: Doc,
+    limits: Limits,
+    /// Characters printed so far on the (only) line: the 0-based column of the next node.
+    col: u32,
+    depth: usize,
+}
+
+/// Characters `serde_json` prints for a string, quotes included (it escapes `"`, `\\` and control characters).
+fn printed_len(s: &str) -> u32 {
+    let mut n: u32 = 2;
+    for c in s.chars() {
+        n = n.saturating_add(match c {
+            '"' | '\\' | '\u{8}' | '\u{c}' | '\n' | '\r' | '\t' => 2,
+            c if (c as u32) < 0x20 => 6,
+            _ => 1,
+        });
+    }
+    n
+}
+
+impl JsonBuilder {
+    fn error(&self, message: String) -> YamlError {
+        YamlError {
+            line: 1,
+            col: self.col + 1,
+            message,
+        }
+    }
+
+    fn push(&mut self, kind: Kind, text: &str) -> Result<NodeId, YamlError> {
+        if self.doc.nodes.len() >= self.limits.max_nodes {
+            return Err(self.error(format!(
+                "document has more than {} nodes",
+                self.limits.max_nodes
+            )));
+        }
+        let start = self.doc.text.len() as u32;
+        self.doc.text.push_str(text);
+        let id = self.doc.nodes.len() as NodeId;
+        self.doc.nodes.push(Node {
+            kind,
+            line: 1,
+            col: self.col + 1,
+            start,
+            end: self.doc.text.len() as u32,
+            size: 1,
+        });
+        Ok(id)
+    }
+
+    fn scalar(&mut self, kind: Kind, text: &str, printed: u32) -> Result<NodeId, YamlError> {
+        let id = self.push(kind, text)?;
+        self.col = self.col.saturating_add(printed);
+        Ok(id)
+    }
+
+    fn node(&mut self, value: &serde_json::Value) -> Result<NodeId, YamlError> {
+        use serde_json::Value;
+        match value {
+            Value::Null => self.scalar(Kind::Null, "null", 4),
+            Value::Bool(true) => self.scalar(Kind::Bool, "true", 4),
+            Value::Bool(false) => self.scalar(Kind::Bool, "false", 5),
+            Value::Number(n) => {
+                let t = n.to_string();
+                // A plain scalar: typed as the YAML reader types it (a u64 over i64's range is a float there).
+                self.scalar(resolve_plain(&t), &t, t.chars().count() as u32)
+            }
+            Value::String(s) => self.scalar(Kind::Str, s, printed_len(s)),
+            Value::Array(items) => {
+                let id = self.open(Kind::Seq)?;
+                let mut kids = Vec::with_capacity(items.len());
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        self.col += 1; // ','
+                    }
+                    kids.push(self.node(v)?);
+                }
+                self.close(id, &kids);
+                Ok(id)
+            }
+            Value::Object(map) => {
+                let id = self.open(Kind::Map)?;
+                let mut kids = Vec::with_capacity(map.len() * 2);
+                for (i, (k, v)) in map.iter().enumerate() {
+                    if i > 0 {
+                        self.col += 1; // ','
+                    }
+                    kids.push(self.scalar(Kind::Str, k, printed_len(k))?);
+                    self.col += 1; // ':'
+                    kids.push(self.node(v)?);
+                }
+                self.close(id, &kids);
+                Ok(id)
+            }
+        }
+    }
+
+    fn open(&mut self, kind: Kind) -> Result<NodeId, YamlError> {
+        if self.depth >= self.limits.max_depth {
+            return Err(self.error(format!(
+                "nesting deeper than {} levels",
+                self.limits.max_depth
+            )));
+        }
+        self.depth += 1;
+        let id = self.push(kind, "")?;
+        self.col += 1; // '{' or '['
+        Ok(id)
+    }
+
+    fn close(&mut self, id: NodeId, kids: &[NodeId]) {
+        self.depth -= 1;
+        self.col += 1; // '}' or ']'
+        let start = self.doc.children.len() as u32;
+        let mut size: u64 = 1;
+        for &c in kids {
+            size = size.saturating_add(self.doc.nodes[c as usize].size);
+        }
+        self.doc.children.extend_from_slice(kids);
+        let n = &mut self.doc.nodes[id as usize];
+        n.start = start;
+        n.end = self.doc.children.len() as u32;
+        n.size = size;
+    }
+}
+
 /// Splits a file into document chunks at lines that start with `---`, so that one broken document does not hide
 /// the documents after it. Returns `(chunk, line offset)` pairs.
 #[must_use]

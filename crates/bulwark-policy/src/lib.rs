@@ -149,7 +149,7 @@ where
 /// [`evaluate_objects`] with the verified signatures of what the objects run (the admission webhook looks them
 /// up, through its per-image cache): `signatures:` rules judge them.
 #[must_use]
-pub fn evaluate_objects_with<I>(
+pub fn evaluate_objects_with<I, V>(
     bundle: &Bundle,
     report: &bulwark_report::Report,
     objects: I,
@@ -159,14 +159,15 @@ pub fn evaluate_objects_with<I>(
     engines: &[&dyn Engine],
 ) -> Verdict
 where
-    I: IntoIterator<Item = serde_json::Value>,
+    I: IntoIterator<Item = V>,
+    V: std::borrow::Borrow<serde_json::Value>,
 {
-    let objects: Vec<serde_json::Value> = objects.into_iter().collect();
+    let objects: Vec<V> = objects.into_iter().collect();
     // One object (an admission request, a single manifest) is the subject with the report: mappings and
     // exceptions select it by its namespace and labels, as they would a subject document holding both.
     let mut subject = Subject::report(report);
     if let [one] = objects.as_slice() {
-        subject.object = Some(one);
+        subject.object = Some(one.borrow());
     }
     subject.signatures = signatures;
     let mut notes: BTreeSet<String> = BTreeSet::new();
@@ -175,7 +176,7 @@ where
     let mut merged = Merged::default();
     if !docs.is_empty() {
         for object in &objects {
-            let one = Subject::object(object);
+            let one = Subject::object(object.borrow());
             for (engine, docs) in &docs {
                 merged.add(engine.evaluate(docs, &one, stage, now), *engine);
             }

@@ -162,7 +162,8 @@ struct State {
     ready: AtomicBool,
 }
 
-/// Writes one JSON log line to stderr.
+/// Writes one JSON log line to stderr, through the log thread: a request never waits on stderr (a slow or
+/// stalled log reader must not hold admission decisions), and lines written together leave in one system call.
 pub fn log(mut fields: serde_json::Value) {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -173,10 +174,106 @@ pub fn log(mut fields: serde_json::Value) {
             bulwark_types::time::rfc3339(i64::try_from(secs).unwrap_or(0)).into(),
         );
     }
-    // One write per line: `eprintln!` would format into unbuffered stderr, a system call per fragment.
     let mut line = fields.to_string();
     line.push('\n');
-    let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), line.as_bytes());
+    logger::send(line);
+}
+
+/// The log thread: one writer to stderr behind a bounded queue.
+mod logger {
+    use std::io::Write as _;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+    use std::sync::{Mutex, OnceLock};
+    use std::time::Duration;
+
+    /// Lines waiting at most; past it lines are dropped and counted (a log line saying how many follows), so
+    /// memory stays bounded when stderr is not read.
+    const QUEUE: usize = 65_536;
+
+    enum Msg {
+        Line(String),
+        Flush(SyncSender<()>),
+    }
+
+    static QUEUE_TX: OnceLock<Mutex<SyncSender<Msg>>> = OnceLock::new();
+    static DROPPED: AtomicU64 = AtomicU64::new(0);
+
+    fn sender() -> SyncSender<Msg> {
+        QUEUE_TX
+            .get_or_init(|| {
+                let (tx, rx) = sync_channel(QUEUE);
+                std::thread::Builder::new()
+                    .name("bulwark-log".into())
+                    .spawn(move || write_loop(&rx))
+                    .expect("spawn the log thread");
+                Mutex::new(tx)
+            })
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    thread_local! {
+        static TX: SyncSender<Msg> = sender();
+    }
+
+    pub(super) fn send(line: String) {
+        TX.with(|tx| match tx.try_send(Msg::Line(line)) {
+            Ok(()) | Err(TrySendError::Disconnected(Msg::Flush(_))) => {}
+            Err(TrySendError::Full(_)) => {
+                DROPPED.fetch_add(1, Ordering::Relaxed);
+            }
+            // The log thread died (it cannot, short of a write panic): write directly.
+            Err(TrySendError::Disconnected(Msg::Line(l))) => {
+                let _ = std::io::stderr().lock().write_all(l.as_bytes());
+            }
+        });
+    }
+
+    /// Waits (at most `timeout`) until every line sent before the call is written.
+    pub(super) fn flush(timeout: Duration) {
+        let (ack, done) = sync_channel(1);
+        if TX.with(|tx| tx.send(Msg::Flush(ack))).is_ok() {
+            let _ = done.recv_timeout(timeout);
+        }
+    }
+
+    fn write_loop(rx: &Receiver<Msg>) {
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stderr());
+        while let Ok(first) = rx.recv() {
+            let mut acks = Vec::new();
+            let mut next = Some(first);
+            // Everything already queued goes out in one write.
+            while let Some(msg) = next {
+                match msg {
+                    Msg::Line(l) => {
+                        let _ = out.write_all(l.as_bytes());
+                    }
+                    Msg::Flush(ack) => acks.push(ack),
+                }
+                next = rx.try_recv().ok();
+            }
+            let dropped = DROPPED.swap(0, Ordering::Relaxed);
+            if dropped > 0 {
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    serde_json::json!({"level": "warn", "event": "log_lines_dropped", "count": dropped,
+                        "reason": "stderr was not read fast enough"})
+                );
+            }
+            let _ = out.flush();
+            for a in acks {
+                let _ = a.send(());
+            }
+        }
+    }
+}
+
+/// Writes every log line sent so far (waits at most a second): call before the process exits.
+pub fn flush_logs() {
+    logger::flush(Duration::from_secs(1));
 }
 
 /// Runs the server until SIGTERM or SIGINT, then drains: the blocking entry point for the binary.
@@ -189,6 +286,7 @@ pub fn run(config: Config, judge: Arc<dyn Judge>) -> Result<(), ServerError> {
     // A decision still blocked on a stalled registry after the drain has been answered (by the deadline) and
     // must not hold the exit: blocking threads are left behind after a second.
     rt.shutdown_timeout(Duration::from_secs(1));
+    flush_logs();
     result
 }
 

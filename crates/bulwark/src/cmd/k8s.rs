@@ -119,10 +119,9 @@ pub(crate) fn judge_review(
         name.clone_into(&mut verdict.subject.name);
         return Ok(verdict);
     };
-    let data = serde_json::to_vec(object)?;
-    let inputs = vec![Input::Bytes {
+    let inputs = vec![Input::Json {
         name: name.to_owned(),
-        data,
+        value: std::sync::Arc::new(object.clone()),
     }];
     let (_, verdict) =
         prepared(policy)?.run(inputs, Some(policy), true, Some((review, signatures)))?;
@@ -299,7 +298,7 @@ impl<'a> Prepared<'a> {
             .iter()
             .filter_map(|i| match i {
                 Input::Path(p) => Some(p.display().to_string()),
-                Input::Bytes { name, .. } => Some(name.clone()),
+                Input::Bytes { name, .. } | Input::Json { name, .. } => Some(name.clone()),
                 _ => None,
             })
             .collect();
@@ -386,9 +385,7 @@ impl<'a> Prepared<'a> {
         let compliance = tally.map(bulwark_k8s::ComplianceTally::finish);
         // An admission request: the engines judge the request itself (operation, oldObject, userInfo).
         let verdict = policy.map(|p| match review {
-            Some((r, signatures)) => {
-                p.judge_objects(&report, std::iter::once(r.clone()), signatures)
-            }
+            Some((r, signatures)) => p.judge_objects(&report, std::iter::once(r), signatures),
             None => p.judge_objects(
                 &report,
                 checker.object_values().map(|(_, object)| object),

@@ -128,14 +128,15 @@ impl Policy {
     }
 
     /// The verdict on a manifest set: the lifecycle rules over the report, the engines over each object.
-    pub(crate) fn judge_objects<I>(
+    pub(crate) fn judge_objects<I, V>(
         &self,
         report: &Report,
         objects: I,
         signatures: Option<&[bulwark_policy::Signature]>,
     ) -> Verdict
     where
-        I: IntoIterator<Item = serde_json::Value>,
+        I: IntoIterator<Item = V>,
+        V: std::borrow::Borrow<serde_json::Value>,
     {
         bulwark_policy::evaluate_objects_with(
             &self.bundle,
