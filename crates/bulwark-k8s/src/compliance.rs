@@ -34,6 +34,7 @@ static BUILT: std::sync::LazyLock<RwLock<Built>> = std::sync::LazyLock::new(RwLo
 impl RuleProperties {
     /// The shared properties of a finding of `m` at PSS `level` (its control's level, or the hit's), `None`
     /// when the rule maps to nothing.
+    #[allow(clippy::unused_self)] // a handle on the process-wide cache, kept where the checker passes it
     pub(crate) fn get(
         &self,
         m: &RuleMeta,
