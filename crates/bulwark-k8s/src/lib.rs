@@ -571,7 +571,7 @@ impl<'a> Checker<'a> {
             order,
             cluster,
             base: result,
-            shared: compliance::RuleProperties::default(),
+            shared: compliance::RuleProperties,
             texts: Messages::default(),
         }
     }
