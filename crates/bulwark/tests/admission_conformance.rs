@@ -33,12 +33,14 @@
 
 mod common;
 
+use common::server::Server;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -66,135 +68,32 @@ fn require_curl() {
     assert!(ok, "curl is missing: run .ci/install-deps.sh");
 }
 
-/// One `bulwark serve` process.
-struct Server {
-    child: Child,
-    port: u16,
-    certs: PathBuf,
-    log: Arc<Mutex<Vec<String>>>,
-}
-
 impl Server {
     /// Starts `bulwark serve --policy BUNDLE --generate-certs CERTS` on a free loopback port (the certificates
     /// are written by the first server and reused by the next ones given the same directory).
     fn start(bundle: &Path, certs: &Path, extra: &[&str], env: &[(&str, &str)]) -> Self {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_bulwark"));
-        cmd.arg("serve")
-            .arg("--policy")
-            .arg(bundle)
-            .arg("--generate-certs")
-            .arg(certs)
-            .args(["--listen", "127.0.0.1:0"])
-            .args(extra)
-            .env_remove("POD_NAMESPACE")
-            .env_remove("BULWARK_NOW")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
+        let mut args: Vec<std::ffi::OsString> = vec![
+            "serve".into(),
+            "--policy".into(),
+            bundle.into(),
+            "--generate-certs".into(),
+            certs.into(),
+            "--listen".into(),
+            "127.0.0.1:0".into(),
+        ];
+        args.extend(extra.iter().map(Into::into));
+        let mut cmd = Self::command(&args, Path::new("."));
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let mut child = cmd.spawn().expect("start bulwark serve");
-        let stderr = child.stderr.take().unwrap();
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Ok(v) = serde_json::from_str::<Value>(&line)
-                    && v["event"] == "listening"
-                {
-                    let _ = tx.send(v["address"].as_str().unwrap_or_default().to_owned());
-                }
-                sink.lock().unwrap().push(line);
-            }
-        });
-        let addr = rx
-            .recv_timeout(Duration::from_mins(1))
-            .unwrap_or_else(|_| panic!("the server did not start: {:?}", log.lock().unwrap()));
-        let port = addr.rsplit(':').next().unwrap().parse().unwrap();
-        Self {
-            child,
-            port,
-            certs: certs.to_path_buf(),
-            log,
-        }
-    }
-
-    /// The number of audit lines (`{"event":"admission"}`) logged, once it reaches `expected` or after 10 s (the
-    /// log is read from the server's stderr by another thread).
-    fn audited(&self, expected: usize) -> usize {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let n = self
-                .log
-                .lock()
-                .unwrap()
-                .iter()
-                .filter(|l| l.contains("\"event\":\"admission\""))
-                .count();
-            if n >= expected || Instant::now() > deadline {
-                return n;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("https://127.0.0.1:{}{path}", self.port)
+        Self::spawn(cmd, certs.to_path_buf())
     }
 
     /// POST /validate with `curl`, trusting the generated CA: the response of the review.
-    fn curl(&self, review: &Value) -> Value {
-        let mut child = Command::new("curl")
-            .args(["-sS", "--max-time", "30", "-o", "-", "-w", "\n%{http_code}"])
-            .arg("--cacert")
-            .arg(self.certs.join("ca.crt"))
-            .args(["-X", "POST", "-H", "Content-Type: application/json"])
-            .args(["--data-binary", "@-"])
-            .arg(self.url("/validate"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("curl: run .ci/install-deps.sh");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(review.to_string().as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "curl: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let cut = out.stdout.iter().rposition(|&b| b == b'\n').unwrap();
-        let status = String::from_utf8_lossy(&out.stdout[cut + 1..]).into_owned();
-        let body = &out.stdout[..cut];
-        assert_eq!(status, "200", "{}", String::from_utf8_lossy(body));
-        response_of(review, body)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        // Already reaped (the replica test kills one): its pid may belong to another process now.
-        if let Ok(Some(_)) = self.child.try_wait() {
-            return;
-        }
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+    fn curl_review(&self, review: &Value) -> Value {
+        let (status, body) = self.curl("POST", "/validate", Some(review.to_string().as_bytes()));
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        response_of(review, &body)
     }
 }
 
@@ -566,7 +465,8 @@ fn every_object_of_the_conformance_corpus_gets_policy_evals_verdict_from_the_web
         let files = object_files(&tmp.path().join(format!("objects-{g}")), "o", &values);
         let evals = policy_eval(tmp.path(), bundle, stage, now, &files);
         for (k, ((what, object, expected), eval)) in objects.iter().zip(&evals).enumerate() {
-            let response = server.curl(&review(&format!("corpus-{g}-{k}"), object, "CREATE", None));
+            let response =
+                server.curl_review(&review(&format!("corpus-{g}-{k}"), object, "CREATE", None));
             assert_same_verdict(what, &response, eval);
             if let Some(expected) = expected {
                 let annotated: Value = serde_json::from_str(
@@ -584,7 +484,7 @@ fn every_object_of_the_conformance_corpus_gets_policy_evals_verdict_from_the_web
             // UPDATE, with the object before the change as oldObject: the same answer.
             let mut old = object.clone();
             old["metadata"]["labels"]["bulwark-test/revision"] = json!("1");
-            let updated = server.curl(&review(
+            let updated = server.curl_review(&review(
                 &format!("corpus-{g}-{k}-update"),
                 object,
                 "UPDATE",
@@ -837,7 +737,7 @@ fn real_objects_from_kubectl_and_rendered_charts_over_curl_and_a_rust_client() {
     };
     let ((evals, eval_took), (curled, curl_took), (rusted, rust_took)) = std::thread::scope(|s| {
         let e = s.spawn(|| timed(&|| policy_eval(tmp.path(), &bundle, "deploy", now, &files)));
-        let c = s.spawn(|| timed(&|| reviews.iter().map(|r| server.curl(r)).collect()));
+        let c = s.spawn(|| timed(&|| reviews.iter().map(|r| server.curl_review(r)).collect()));
         let r = s.spawn(|| {
             timed(&|| {
                 reviews
@@ -1166,7 +1066,7 @@ fn updates_and_namespace_mappings_are_judged_as_policy_eval_judges_the_review() 
         ),
     ];
     for (i, (what, review, allowed, rule)) in cases.iter().enumerate() {
-        let response = server.curl(review);
+        let response = server.curl_review(review);
         assert_eq!(response["allowed"], *allowed, "{what}: {response}");
         let text = format!("{} {}", response["status"]["message"], response["warnings"]);
         if rule.is_empty() {

@@ -10,10 +10,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
+use common::server::Server;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
 
 use base64::Engine as _;
 use serde_json::{Value, json};
@@ -645,28 +645,6 @@ fn kubectl_decodes_every_rendered_object() {
     );
 }
 
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Starts `bulwark serve` with the rendered container's arguments, its files laid out under `root` where the
 /// chart mounts them (the Secret, the ConfigMap's files by subPath), listening on 127.0.0.1.
 fn start_as_rendered(docs: &[Value], root: &Path) -> Server {
@@ -680,38 +658,11 @@ fn start_as_rendered(docs: &[Value], root: &Path) -> Server {
         std::fs::write(policy.join(name), content.as_str().unwrap()).unwrap();
     }
     let args = rendered_args(docs, &etc);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bulwark"))
-        .args(&args)
-        .env("POD_NAMESPACE", "bulwark")
-        .env("XDG_CACHE_HOME", root.join("cache"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start bulwark serve");
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut seen = Vec::new();
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Ok(v) = serde_json::from_str::<Value>(&line)
-                && v["event"] == "listening"
-            {
-                let addr = v["address"].as_str().unwrap_or_default().to_owned();
-                let _ = tx.send(Ok(addr));
-            }
-            seen.push(line);
-        }
-        let _ = tx.send(Err(seen.join("\n")));
-    });
-    let addr = match rx.recv_timeout(Duration::from_mins(1)) {
-        Ok(Ok(a)) => a,
-        Ok(Err(log)) => panic!("the server did not start with {args:?}:\n{log}"),
-        Err(e) => panic!("the server did not start within a minute: {e}"),
-    };
-    Server {
-        child,
-        port: addr.rsplit(':').next().unwrap().parse().unwrap(),
-    }
+    let args: Vec<std::ffi::OsString> = args.iter().map(Into::into).collect();
+    let mut cmd = Server::command(&args, Path::new("."));
+    cmd.env("POD_NAMESPACE", "bulwark")
+        .env("XDG_CACHE_HOME", root.join("cache"));
+    Server::spawn(cmd, tls)
 }
 
 fn review(uid: &str, object: &Value) -> Value {

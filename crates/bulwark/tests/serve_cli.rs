@@ -11,12 +11,13 @@
 
 mod common;
 
+use common::server::Server;
+
 #[path = "../../bulwark-registry/tests/support/mod.rs"]
 mod support;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -59,13 +60,6 @@ fn bundle(dir: &Path) -> PathBuf {
     b
 }
 
-struct Server {
-    child: Child,
-    port: u16,
-    certs: PathBuf,
-    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
-}
-
 impl Server {
     fn start(dir: &Path, extra: &[&str]) -> Self {
         let certs = dir.join("certs");
@@ -79,89 +73,12 @@ impl Server {
             "127.0.0.1:0".into(),
         ];
         args.extend(extra.iter().map(Into::into));
-        Self::spawn(&args, certs, dir)
+        Self::with_args(&args, certs, dir)
     }
 
     /// `bulwark ARGS` run in `cwd`, serving the certificates in `certs`.
-    fn spawn(args: &[std::ffi::OsString], certs: PathBuf, cwd: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_bulwark"))
-            .args(args)
-            .current_dir(cwd)
-            .env_remove("POD_NAMESPACE")
-            .env_remove("BULWARK_CONFIG")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start bulwark serve");
-        let stderr = child.stderr.take().unwrap();
-        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Ok(v) = serde_json::from_str::<Value>(&line)
-                    && v["event"] == "listening"
-                {
-                    let addr = v["address"].as_str().unwrap_or_default().to_owned();
-                    let _ = tx.send(addr);
-                }
-                sink.lock().unwrap().push(line);
-            }
-        });
-        let addr = rx
-            .recv_timeout(Duration::from_mins(1))
-            .unwrap_or_else(|_| panic!("the server did not start: {:?}", log.lock().unwrap()));
-        let port = addr.rsplit(':').next().unwrap().parse().unwrap();
-        Self {
-            child,
-            port,
-            certs,
-            log,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("https://127.0.0.1:{}{path}", self.port)
-    }
-
-    /// `curl` with the generated CA: (HTTP status, body).
-    fn curl(&self, method: &str, path: &str, body: Option<&[u8]>) -> (u16, Vec<u8>) {
-        let mut cmd = Command::new("curl");
-        cmd.args(["-sS", "--max-time", "30", "-o", "-", "-w", "\n%{http_code}"])
-            .arg("--cacert")
-            .arg(self.certs.join("ca.crt"))
-            .args(["-X", method, "-H", "Content-Type: application/json"]);
-        if body.is_some() {
-            cmd.args(["--data-binary", "@-"]);
-        }
-        let mut child = cmd
-            .arg(self.url(path))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("curl");
-        {
-            use std::io::Write as _;
-            let mut stdin = child.stdin.take().unwrap();
-            if let Some(b) = body {
-                // The server may answer (413) before reading everything: a broken pipe is fine.
-                let _ = stdin.write_all(b);
-            }
-        }
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "curl {path}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let text = out.stdout;
-        let cut = text.iter().rposition(|&b| b == b'\n').unwrap();
-        let status = std::str::from_utf8(&text[cut + 1..])
-            .unwrap()
-            .parse()
-            .unwrap();
-        (status, text[..cut].to_vec())
+    fn with_args(args: &[std::ffi::OsString], certs: PathBuf, cwd: &Path) -> Self {
+        Self::spawn(Self::command(args, cwd), certs)
     }
 
     fn review(&self, review: &Value) -> Value {
@@ -176,26 +93,6 @@ impl Server {
         assert_eq!(v["kind"], "AdmissionReview");
         assert_eq!(v["response"]["uid"], review["request"]["uid"]);
         v["response"].clone()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(Some(_)) = self.child.try_wait() {
-            return;
-        }
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -638,7 +535,7 @@ fn unsigned_images_are_refused_and_signed_ones_admitted() {
         "--verify-mode".into(),
         "audit".into(),
     ];
-    let server = Server::spawn(&args, certs3, dir3.path());
+    let server = Server::with_args(&args, certs3, dir3.path());
     let r = server.review(&review("rs", &pod_running(&signed), "CREATE"));
     assert_eq!(r["allowed"], true, "{r}");
     assert_eq!(r["auditAnnotations"]["bulwark.dev/decision"], "pass", "{r}");
@@ -1260,7 +1157,7 @@ fn rules_at_info_are_audited_only() {
         "--listen".into(),
         "127.0.0.1:0".into(),
     ];
-    let server = Server::spawn(&args, certs, dir.path());
+    let server = Server::with_args(&args, certs, dir.path());
     let r = server.review(&review("i", &privileged_pod("shop"), "CREATE"));
     assert_eq!(r["allowed"], true, "{r}");
     // The warn rule still warns; the info rule is not shown to the user…
@@ -1308,7 +1205,7 @@ fn a_config_file_alone_starts_the_same_server_as_the_flags() {
         ),
     )
     .unwrap();
-    let by_file = Server::spawn(
+    let by_file = Server::with_args(
         &["serve".into(), "--config".into(), config.clone().into()],
         certs,
         dir.path(),
@@ -1336,7 +1233,7 @@ fn a_config_file_alone_starts_the_same_server_as_the_flags() {
 
     // The command line wins over the file.
     let certs = dir.path().join("certs-enforce");
-    let enforce = Server::spawn(
+    let enforce = Server::with_args(
         &[
             "serve".into(),
             "--config".into(),
