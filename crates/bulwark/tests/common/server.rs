@@ -86,6 +86,11 @@ impl Server {
         }
     }
 
+    /// Whether the process is still running (not exited, not killed).
+    pub fn child_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("https://127.0.0.1:{}{path}", self.port)
     }
