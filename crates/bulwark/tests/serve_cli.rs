@@ -487,6 +487,145 @@ fn oversized_headers_get_431_quickly_and_the_server_keeps_answering() {
     assert_eq!(r["allowed"], false, "{r}");
 }
 
+/// Malformed AdmissionReview files (issue #14, "Bad input"), judged by `bulwark policy eval` and posted to the
+/// webhook, byte for byte: the CLI exits 2 with an error naming the file and the field, never a panic; the
+/// webhook answers 400 with the same reason (both read reviews with `bulwark_server::admission::parse`).
+/// `admission.k8s.io/v1beta1` has the same shape as v1 and the API server still sends it to webhooks that list
+/// it in `admissionReviewVersions`: both accept it, give the same verdict, and the webhook answers in v1beta1.
+#[test]
+fn malformed_review_files_are_refused_alike_by_policy_eval_and_the_webhook() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let pod = privileged_pod("shop");
+    let with = |f: &dyn Fn(&mut Value)| {
+        let mut r = review("m-1", &pod, "CREATE");
+        f(&mut r);
+        r.to_string()
+    };
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "no-request",
+            with(&|r| {
+                r.as_object_mut().unwrap().remove("request");
+            }),
+            "the AdmissionReview has no request",
+        ),
+        (
+            "request-string",
+            with(&|r| r["request"] = json!("pod")),
+            "request is a string, expected an object",
+        ),
+        (
+            "object-string",
+            with(&|r| r["request"]["object"] = json!("a pod")),
+            "request.object is a string",
+        ),
+        (
+            "object-array",
+            with(&|r| r["request"]["object"] = json!([pod.clone()])),
+            "request.object is an array",
+        ),
+        (
+            "no-uid",
+            with(&|r| {
+                r["request"].as_object_mut().unwrap().remove("uid");
+            }),
+            "has no uid (request.uid)",
+        ),
+        (
+            "uid-number",
+            with(&|r| r["request"]["uid"] = json!(7)),
+            "request.uid is a number",
+        ),
+        (
+            "v2",
+            with(&|r| r["apiVersion"] = json!("admission.k8s.io/v2")),
+            "apiVersion is \"admission.k8s.io/v2\", expected admission.k8s.io/v1 or admission.k8s.io/v1beta1",
+        ),
+        (
+            "core-v1",
+            with(&|r| r["apiVersion"] = json!("v1")),
+            "apiVersion is \"v1\"",
+        ),
+    ];
+    let bundle = dir.path().join("bundle");
+    let eval = |file: &Path| {
+        common::output_within(
+            {
+                let mut c = Command::new(env!("CARGO_BIN_EXE_bulwark"));
+                c.args(["policy", "eval"])
+                    .arg(&bundle)
+                    .arg(file)
+                    .args(["--stage", "deploy", "-f", "json"]);
+                c
+            },
+            Duration::from_mins(1),
+        )
+    };
+    for (name, body, reason) in &cases {
+        let file = dir.path().join(format!("{name}.json"));
+        std::fs::write(&file, body).unwrap();
+        let out = eval(&file);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{name}.json")) && stderr.contains(reason),
+            "{name}: {stderr}"
+        );
+        let (status, text) = server.curl("POST", "/validate", Some(body.as_bytes()));
+        let text = String::from_utf8_lossy(&text);
+        assert_eq!(status, 400, "{name}: {text}");
+        assert!(text.contains(reason), "{name}: {text}");
+    }
+    // Truncated JSON: a parse error with its position from both.
+    let whole = with(&|_| {});
+    let truncated = &whole[..whole.len() / 2];
+    let file = dir.path().join("truncated.json");
+    std::fs::write(&file, truncated).unwrap();
+    let out = eval(&file);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("truncated.json") && stderr.contains("EOF while parsing"),
+        "{stderr}"
+    );
+    let (status, text) = server.curl("POST", "/validate", Some(truncated.as_bytes()));
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&text));
+    assert!(String::from_utf8_lossy(&text).contains("EOF while parsing"));
+
+    // v1beta1: accepted by both, the same verdict (the privileged pod is refused by no-privileged).
+    let beta = with(&|r| r["apiVersion"] = json!("admission.k8s.io/v1beta1"));
+    let file = dir.path().join("v1beta1.json");
+    std::fs::write(&file, &beta).unwrap();
+    let out = eval(&file);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let verdicts: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let (status, text) = server.curl("POST", "/validate", Some(beta.as_bytes()));
+    assert_eq!(status, 200);
+    let answer: Value = serde_json::from_slice(&text).unwrap();
+    assert_eq!(answer["apiVersion"], "admission.k8s.io/v1beta1");
+    assert_eq!(answer["response"]["uid"], "m-1");
+    assert_eq!(answer["response"]["allowed"], false);
+    let annotated: Value = serde_json::from_str(
+        answer["response"]["auditAnnotations"]["bulwark.dev/verdict"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(annotated["decision"], "fail");
+    assert_eq!(
+        projection(&verdicts[0])["results"],
+        annotated["results"],
+        "policy eval and the webhook disagree on the v1beta1 review"
+    );
+}
+
 #[test]
 fn a_replaced_certificate_is_served_without_a_restart() {
     let dir = tempfile::tempdir().unwrap();
