@@ -168,7 +168,7 @@ fn wrong_field(body: &[u8]) -> Option<ReviewError> {
             "a boolean" => x.is_boolean(),
             _ => x.is_object(),
         };
-        if !ok && !(nullable && x.is_null()) {
+        if !(ok || (nullable && x.is_null())) {
             return Some(wrong(field, x, expected));
         }
     }
