@@ -55,7 +55,7 @@ pub struct Config {
     pub exempt_namespaces: Vec<String>,
     /// Largest accepted request body (an object of etcd's 1.5 MiB limit, twice for UPDATE, as JSON).
     pub max_body_bytes: usize,
-    /// How often the certificate files are checked for changes.
+    /// How often the certificate files (and, through [`Judge::reload`], the policy) are checked for changes.
     pub reload_every: Duration,
     /// How long a shutdown waits for requests in flight.
     pub drain: Duration,
@@ -125,6 +125,15 @@ pub trait Judge: Send + Sync + 'static {
     fn answers_from_memory(&self, request: &Request) -> bool {
         let _ = request;
         false
+    }
+
+    /// Reloads the policy when its source changed: called every [`Config::reload_every`] on the blocking pool,
+    /// after the certificate check. `Ok(Some(what))` after a reload (`what` names the new policy, for the log),
+    /// `Ok(None)` when nothing changed, `Err(why)` when the changed source is refused: the policy in use stays,
+    /// as a bad certificate pair leaves the old certificate, and the same refused content is not reported again.
+    /// The default never reloads.
+    fn reload(&self) -> Result<Option<String>, String> {
+        Ok(None)
     }
 
     /// The mutating webhook's answer (`POST /mutate`): may carry a JSONPatch in `response.patch`. The default
@@ -256,6 +265,18 @@ pub async fn serve(
                         log(
                             json!({"level": "error", "event": "tls-reload-failed", "error": e.to_string()}),
                         );
+                    }
+                    _ => {}
+                }
+                let st = state.clone();
+                match tokio::task::spawn_blocking(move || st.judge.reload()).await {
+                    Ok(Ok(Some(policy))) => {
+                        state.metrics.policy_reload(true);
+                        log(json!({"level": "info", "event": "policy-reloaded", "policy": policy}));
+                    }
+                    Ok(Err(e)) => {
+                        state.metrics.policy_reload(false);
+                        log(json!({"level": "error", "event": "policy-reload-failed", "error": e}));
                     }
                     _ => {}
                 }

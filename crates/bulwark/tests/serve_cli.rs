@@ -702,6 +702,125 @@ fn a_replaced_certificate_is_served_without_a_restart() {
     );
 }
 
+/// A policy bundle mounted from a ConfigMap (issue #14, installation): `bulwark serve --policy DIR` on a
+/// directory laid out exactly as the kubelet's atomic writer lays out a ConfigMap volume
+/// (`common::server::kubelet_project`: `..data` → `..<timestamp>` with the files, one `<key>` → `..data/<key>`
+/// link per key, updates by renaming a new `..data` over the old) serves the keys as the bundle, and picks up
+/// each atomic swap without a restart: a changed rule is in force after the reload tick (`policy-reloaded` in
+/// the log, `bulwark_policy_reloads_total`); a broken update is refused, once (`policy-reload-failed`,
+/// `bulwark_policy_reload_failures_total`), and the previous bundle keeps answering, as a broken certificate
+/// pair leaves the previous certificate; the next good update is picked up.
+#[test]
+fn a_bundle_mounted_from_a_configmap_is_reloaded_on_each_atomic_swap() {
+    let dir = tempfile::tempdir().unwrap();
+    let volume = dir.path().join("policy");
+    let warn = RULES.replace("stages: {deploy: fail}", "stages: {deploy: warn}");
+    common::server::kubelet_project(&volume, &[("rules.yaml", RULES), ("vap.yaml", VAP)], 1);
+    let certs = dir.path().join("certs");
+    let args: Vec<std::ffi::OsString> = vec![
+        "serve".into(),
+        "--policy".into(),
+        volume.clone().into(),
+        "--generate-certs".into(),
+        certs.clone().into(),
+        "--listen".into(),
+        "127.0.0.1:0".into(),
+        "--tls-reload".into(),
+        "200ms".into(),
+    ];
+    let server = Server::with_args(&args, certs, dir.path());
+    let pod = privileged_pod("shop");
+    let mut n = 0;
+    let mut ask = || {
+        n += 1;
+        server.review(&review(&format!("cm-{n}"), &pod, "CREATE"))
+    };
+    let r = ask();
+    assert_eq!(r["allowed"], false, "{r}");
+    assert!(
+        r["status"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("[no-privileged]"),
+        "{r}"
+    );
+    let events = |event: &str| {
+        server
+            .lines()
+            .iter()
+            .filter(|l| l.contains(&format!("\"event\":\"{event}\"")))
+            .count()
+    };
+    let wait_for = |event: &str, count: usize| {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while events(event) < count {
+            assert!(
+                Instant::now() < deadline,
+                "no {event} #{count}: {:?}",
+                server.lines()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let metrics = || String::from_utf8(server.curl("GET", "/metrics", None).1).unwrap();
+
+    // The rule turns to warn; the VAP key is removed.
+    common::server::kubelet_project(&volume, &[("rules.yaml", &warn)], 2);
+    wait_for("policy-reloaded", 1);
+    let r = ask();
+    assert_eq!(r["allowed"], true, "{r}");
+    assert!(
+        r["warnings"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("[no-privileged]"),
+        "{r}"
+    );
+    assert!(metrics().contains("\nbulwark_policy_reloads_total 1\n"));
+
+    // A broken update: refused once, the previous bundle keeps answering.
+    common::server::kubelet_project(
+        &volume,
+        &[(
+            "rules.yaml",
+            "apiVersion: policy.bulwark.dev/v1\nkind: PolicySet\nrules: [\n",
+        )],
+        3,
+    );
+    wait_for("policy-reload-failed", 1);
+    let failed = server
+        .lines()
+        .into_iter()
+        .find(|l| l.contains("policy-reload-failed"))
+        .unwrap();
+    assert!(failed.contains("rules.yaml"), "{failed}");
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(events("policy-reload-failed"), 1, "reported once");
+    let r = ask();
+    assert_eq!(r["allowed"], true, "{r}");
+    let m = metrics();
+    assert!(
+        m.contains("\nbulwark_policy_reload_failures_total 1\n"),
+        "{m}"
+    );
+    assert!(m.contains("\nbulwark_policy_reloads_total 1\n"), "{m}");
+
+    // The next good update is picked up.
+    common::server::kubelet_project(&volume, &[("rules.yaml", RULES), ("vap.yaml", VAP)], 4);
+    wait_for("policy-reloaded", 2);
+    assert_eq!(ask()["allowed"], false);
+    // Every audit line names the bundle that decided (the mount's name).
+    assert!(
+        server
+            .lines()
+            .iter()
+            .filter(|l| l.contains("\"event\":\"admission\""))
+            .all(|l| l.contains("\"policy\":\"policy")),
+        "{:?}",
+        server.lines()
+    );
+}
+
 /// A pod running `image` in namespace `shop`, restricted enough that only signatures decide.
 fn pod_running(image: &str) -> Value {
     let mut pod = restricted_pod();
