@@ -98,7 +98,8 @@ pub(crate) struct ServeArgs {
     /// the server's own].
     #[arg(long = "exempt-namespace", value_name = "NAMESPACE")]
     pub(crate) exempt_namespaces: Vec<String>,
-    /// How often the certificate files are checked for changes (cert-manager renewals are picked up).
+    /// How often the certificate files, and a policy bundle directory (a ConfigMap volume), are checked for
+    /// changes (cert-manager renewals and ConfigMap updates are picked up; a bad new one keeps the old).
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub(crate) tls_reload: Duration,
     /// Largest request body accepted, in MiB (larger ones are HTTP 413).
