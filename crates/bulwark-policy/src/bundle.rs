@@ -448,7 +448,9 @@ impl Bundle {
         )))
     }
 
-    /// Reads a directory (symbolic links and special files are refused; `.git` is skipped).
+    /// Reads a directory as [`files_from_dir`] does: symbolic links are followed inside it (a Kubernetes
+    /// ConfigMap volume reads as its keys) and refused when they escape it; special files are refused; `.git`
+    /// is skipped.
     pub fn from_dir(dir: &Path, limits: &Limits) -> Result<Self, BundleError> {
         let files = files_from_dir(dir, limits)?;
         let name = std::fs::canonicalize(dir)
@@ -778,13 +780,52 @@ impl Bundle {
     }
 }
 
-/// The files of a directory, as [`Bundle::from_dir`] reads them (symbolic links and special files refused,
-/// `.git` skipped), in path order.
+/// The files of a directory, as [`Bundle::from_dir`] reads them, in path order: regular files, `.git` skipped,
+/// special files refused. A symbolic link is followed when it resolves inside the directory (its files are
+/// listed under the link's name) and refused, naming it, when it escapes or loops.
+///
+/// Kubernetes ConfigMap and Secret volumes are read as the kubelet writes them (its atomic writer,
+/// `pkg/volume/util/atomic_writer.go`): the files of one version are in a hidden `..<timestamp>` directory,
+/// `..data` is a symbolic link to it (swapped atomically, by a rename, on update), and each key is a
+/// symbolic link `<key>` → `..data/<key>`. Entries whose names start with `..` are the writer's own and are not
+/// listed; `..data` is resolved once, at the start, so one load reads one version even when it is swapped
+/// during the load (a key link whose file is not in that version is skipped: the writer links a new key
+/// before the swap and unlinks a removed one after it).
 pub fn files_from_dir(dir: &Path, limits: &Limits) -> Result<Vec<BundleFile>, BundleError> {
-    let mut files = Vec::new();
-    let mut total = 0u64;
-    walk(dir, dir, limits, &mut files, &mut total)?;
-    Ok(files)
+    let io = |p: &Path, e| BundleError::Io {
+        path: p.display().to_string(),
+        source: e,
+    };
+    let root = std::fs::canonicalize(dir).map_err(|e| io(dir, e))?;
+    let link = dir.join("..data");
+    let data = match std::fs::symlink_metadata(&link) {
+        Ok(m) if m.file_type().is_symlink() => {
+            let target = std::fs::canonicalize(&link).map_err(|e| io(&link, e))?;
+            if !target.starts_with(&root) || !target.is_dir() {
+                return Err(BundleError::Unsafe {
+                    path: "..data".into(),
+                    reason: format!(
+                        "symbolic link to {} is not a directory inside the bundle directory",
+                        target.display()
+                    ),
+                });
+            }
+            Some(target)
+        }
+        _ => None,
+    };
+    let mut w = Walk {
+        root,
+        data,
+        limits,
+        shown: dir.display().to_string(),
+        files: Vec::new(),
+        total: 0,
+        stack: Vec::new(),
+    };
+    let start = w.root.clone();
+    w.walk(&start, "")?;
+    Ok(w.files)
 }
 
 /// The files of a gzip-compressed tar, as [`Bundle::from_tar_gz`] reads them (regular files only, no path
@@ -876,62 +917,153 @@ pub(crate) fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, BundleError
     Ok(buf)
 }
 
-fn walk(
-    root: &Path,
-    dir: &Path,
-    limits: &Limits,
-    out: &mut Vec<BundleFile>,
-    total: &mut u64,
-) -> Result<(), BundleError> {
-    let io = |p: &Path, e| BundleError::Io {
-        path: p.display().to_string(),
-        source: e,
-    };
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .map_err(|e| io(dir, e))?
-        .collect::<Result<_, _>>()
-        .map_err(|e| io(dir, e))?;
-    entries.sort_by_key(std::fs::DirEntry::file_name);
-    for e in entries {
-        let p = e.path();
-        let name = e.file_name();
-        if name == ".git" {
-            continue;
+/// The state of one directory walk ([`files_from_dir`]).
+struct Walk<'a> {
+    /// The directory, canonical: every symbolic link must resolve inside it.
+    root: PathBuf,
+    /// `..data` resolved (a kubelet-written volume).
+    data: Option<PathBuf>,
+    limits: &'a Limits,
+    /// The directory as the user gave it, for messages.
+    shown: String,
+    files: Vec<BundleFile>,
+    total: u64,
+    /// The canonical directories being walked (a link to one of them is a loop).
+    stack: Vec<PathBuf>,
+}
+
+impl Walk<'_> {
+    fn walk(&mut self, dir: &Path, rel_dir: &str) -> Result<(), BundleError> {
+        let io = |p: &Path, e| BundleError::Io {
+            path: p.display().to_string(),
+            source: e,
+        };
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .map_err(|e| io(dir, e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| io(dir, e))?;
+        entries.sort_by_key(std::fs::DirEntry::file_name);
+        self.stack.push(dir.to_path_buf());
+        for e in entries {
+            let p = e.path();
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            // `..data`, `..<timestamp>`, `..data_tmp`: the kubelet's atomic writer's own entries.
+            if name == ".git" || name.starts_with("..") {
+                continue;
+            }
+            let rel = if rel_dir.is_empty() {
+                name.into_owned()
+            } else {
+                format!("{rel_dir}/{name}")
+            };
+            let ty = e.file_type().map_err(|err| io(&p, err))?;
+            if ty.is_dir() {
+                self.walk(&p, &rel)?;
+            } else if ty.is_file() {
+                self.file(&p, &rel)?;
+            } else if ty.is_symlink() {
+                self.link(&p, &rel)?;
+            } else {
+                return Err(BundleError::Unsafe {
+                    path: rel,
+                    reason: "special files are refused: a bundle holds regular files and directories only"
+                        .into(),
+                });
+            }
         }
-        let ty = e.file_type().map_err(|err| io(&p, err))?;
-        let rel = p
-            .strip_prefix(root)
-            .unwrap_or(&p)
-            .to_string_lossy()
-            .replace('\\', "/");
-        if ty.is_dir() {
-            walk(root, &p, limits, out, total)?;
-        } else if ty.is_file() {
-            let bytes = read_bounded(&p, limits.max_file_bytes)?;
-            *total += bytes.len() as u64;
-            if *total > limits.max_total_bytes {
-                return Err(BundleError::TooLarge {
-                    what: format!("{} (all files)", root.display()),
-                    limit: limits.max_total_bytes,
+        self.stack.pop();
+        Ok(())
+    }
+
+    /// Follows a symbolic link that stays inside the directory.
+    fn link(&mut self, p: &Path, rel: &str) -> Result<(), BundleError> {
+        let io = |e| BundleError::Io {
+            path: p.display().to_string(),
+            source: e,
+        };
+        let target = std::fs::read_link(p).map_err(io)?;
+        // A key of a kubelet volume: read it from the version `..data` named at the start.
+        let via_data = match (&self.data, target.strip_prefix("..data")) {
+            (Some(data), Ok(rest)) if p.parent() == Some(self.root.as_path()) => {
+                Some(data.join(rest))
+            }
+            _ => None,
+        };
+        let escapes = || BundleError::Unsafe {
+            path: rel.to_owned(),
+            reason: format!(
+                "symbolic link to {} escapes the bundle directory {}",
+                target.display(),
+                self.shown
+            ),
+        };
+        // Lexically first, so a dangling link out of the directory is named as the escape it is.
+        let mut lexical = p.parent().map(Path::to_path_buf).unwrap_or_default();
+        for c in target.components() {
+            match c {
+                std::path::Component::ParentDir => {
+                    lexical.pop();
+                }
+                std::path::Component::CurDir => {}
+                std::path::Component::Normal(n) => lexical.push(n),
+                std::path::Component::RootDir | std::path::Component::Prefix(_) => {
+                    lexical = PathBuf::from(c.as_os_str());
+                }
+            }
+        }
+        if !lexical.starts_with(&self.root) {
+            return Err(escapes());
+        }
+        if let Some(v) = &via_data
+            && std::fs::symlink_metadata(v).is_err()
+        {
+            // Not in this version: the writer links a new key before the swap and unlinks a removed one
+            // after it.
+            return Ok(());
+        }
+        let resolved = std::fs::canonicalize(via_data.as_deref().unwrap_or(p)).map_err(io)?;
+        if !resolved.starts_with(&self.root) {
+            return Err(escapes());
+        }
+        let meta = std::fs::metadata(&resolved).map_err(io)?;
+        if meta.is_dir() {
+            if self.stack.iter().any(|d| d.starts_with(&resolved)) {
+                return Err(BundleError::Unsafe {
+                    path: rel.to_owned(),
+                    reason: format!("symbolic link to {} makes a loop", target.display()),
                 });
             }
-            if out.len() >= limits.max_files {
-                return Err(BundleError::TooLarge {
-                    what: format!("{} file count", root.display()),
-                    limit: limits.max_files as u64,
-                });
-            }
-            out.push(BundleFile {
-                path: clean_path(&rel)?,
-                bytes,
-            });
+            self.walk(&resolved, rel)
+        } else if meta.is_file() {
+            self.file(&resolved, rel)
         } else {
-            return Err(BundleError::Unsafe {
-                path: rel,
-                reason: "symbolic links and special files are refused: a bundle holds regular files only"
-                    .into(),
-            });
+            Err(BundleError::Unsafe {
+                path: rel.to_owned(),
+                reason: "symbolic link to a special file: a bundle holds regular files only".into(),
+            })
         }
     }
-    Ok(())
+
+    fn file(&mut self, p: &Path, rel: &str) -> Result<(), BundleError> {
+        let bytes = read_bounded(p, self.limits.max_file_bytes)?;
+        self.total += bytes.len() as u64;
+        if self.total > self.limits.max_total_bytes {
+            return Err(BundleError::TooLarge {
+                what: format!("{} (all files)", self.shown),
+                limit: self.limits.max_total_bytes,
+            });
+        }
+        if self.files.len() >= self.limits.max_files {
+            return Err(BundleError::TooLarge {
+                what: format!("{} file count", self.shown),
+                limit: self.limits.max_files as u64,
+            });
+        }
+        self.files.push(BundleFile {
+            path: clean_path(rel)?,
+            bytes,
+        });
+        Ok(())
+    }
 }

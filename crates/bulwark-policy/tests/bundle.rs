@@ -203,14 +203,141 @@ fn hostile_archives_are_refused() {
 
 #[cfg(unix)]
 #[test]
-fn symlinks_in_a_directory_are_refused() {
+fn symlinks_escaping_a_directory_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
-    write(tmp.path(), &[("rules.yaml", SET)]);
+    write(tmp.path(), &[("rules.yaml", SET), ("sub/x.txt", "x")]);
     std::os::unix::fs::symlink("/etc/passwd", tmp.path().join("passwd.yaml")).unwrap();
     let e = Bundle::from_dir(tmp.path(), &Limits::default())
         .unwrap_err()
         .to_string();
-    assert!(e.starts_with("passwd.yaml: symbolic links"), "{e}");
+    assert!(
+        e.starts_with("passwd.yaml: symbolic link to /etc/passwd escapes the bundle directory"),
+        "{e}"
+    );
+    std::fs::remove_file(tmp.path().join("passwd.yaml")).unwrap();
+    // Relative escapes too, and a link back up the tree is a loop, not an endless walk.
+    std::os::unix::fs::symlink("../../etc", tmp.path().join("sub/etc")).unwrap();
+    let e = Bundle::from_dir(tmp.path(), &Limits::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("sub/etc: symbolic link to ../../etc escapes"),
+        "{e}"
+    );
+    std::fs::remove_file(tmp.path().join("sub/etc")).unwrap();
+    std::os::unix::fs::symlink("..", tmp.path().join("sub/up")).unwrap();
+    let e = Bundle::from_dir(tmp.path(), &Limits::default())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(e, "sub/up: symbolic link to .. makes a loop");
+    std::fs::remove_file(tmp.path().join("sub/up")).unwrap();
+    // A link that stays inside is followed, under its own name.
+    std::os::unix::fs::symlink("sub", tmp.path().join("alias")).unwrap();
+    let files = bulwark_policy::files_from_dir(tmp.path(), &Limits::default()).unwrap();
+    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, ["alias/x.txt", "rules.yaml", "sub/x.txt"]);
+}
+
+/// Projects `files` into `dir` as the kubelet's atomic writer projects a ConfigMap volume
+/// (kubernetes `pkg/volume/util/atomic_writer.go`, `AtomicWriter.Write`, steps 5–11): the files go into a new
+/// hidden `..<UTC yyyy_mm_dd_hh_mm_ss>.<random>` directory (mode 0755, files 0644); each new key's first path
+/// element gets a link `<element>` → `..data/<element>`; a link `..data_tmp` → the new directory is renamed
+/// over `..data` (the atomic swap); links of keys no longer present are removed; the previous directory is
+/// removed. `version` makes the timestamp unique.
+#[cfg(unix)]
+fn kubelet_project(dir: &Path, files: &[(&str, &str)], version: u32) {
+    use std::os::unix::fs::{PermissionsExt as _, symlink};
+    let old = std::fs::read_link(dir.join("..data")).ok();
+    let name = format!(
+        "..2026_12_06_21_00_{version:02}.{}",
+        3_141_592_000 + version
+    );
+    let ts = dir.join(&name);
+    std::fs::create_dir(&ts).unwrap();
+    std::fs::set_permissions(&ts, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut keys = std::collections::BTreeSet::new();
+    for (path, text) in files {
+        let p = ts.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        keys.insert(path.split('/').next().unwrap().to_owned());
+    }
+    for k in &keys {
+        if std::fs::read_link(dir.join(k)).is_err() {
+            symlink(Path::new("..data").join(k), dir.join(k)).unwrap();
+        }
+    }
+    symlink(&name, dir.join("..data_tmp")).unwrap();
+    std::fs::rename(dir.join("..data_tmp"), dir.join("..data")).unwrap();
+    if let Some(old) = old {
+        for e in std::fs::read_dir(dir.join(&old)).unwrap() {
+            let k = e.unwrap().file_name().to_string_lossy().into_owned();
+            if !keys.contains(&k) {
+                std::fs::remove_file(dir.join(&k)).unwrap();
+            }
+        }
+        std::fs::remove_dir_all(dir.join(old)).unwrap();
+    }
+}
+
+/// A bundle mounted from a ConfigMap reads as its keys, with the digest of the same files in a plain
+/// directory; an update (the atomic `..data` swap) reads as the new version only.
+#[cfg(unix)]
+#[test]
+fn a_configmap_volume_reads_as_its_keys_across_updates() {
+    let plain_digest = |files: &[(&str, &str)]| {
+        let tmp = tempfile::tempdir().unwrap();
+        write(tmp.path(), files);
+        Bundle::from_dir(tmp.path(), &Limits::default())
+            .unwrap()
+            .info
+            .digest
+    };
+    let volume = tempfile::tempdir().unwrap();
+    let v1: &[(&str, &str)] = &[("rules.yaml", SET), ("engines/vap.yaml", VAP)];
+    kubelet_project(volume.path(), v1, 1);
+    let files = bulwark_policy::files_from_dir(volume.path(), &Limits::default()).unwrap();
+    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, ["engines/vap.yaml", "rules.yaml"]);
+    let b = Bundle::from_dir(volume.path(), &Limits::default()).unwrap();
+    assert_eq!(b.info.digest, plain_digest(v1));
+    assert_eq!(b.documents.len(), 2, "{:?}", b.documents);
+
+    // An update removes a key and changes another.
+    let set2 = SET.replace("CRITICAL", "HIGH");
+    let v2: &[(&str, &str)] = &[("rules.yaml", &set2)];
+    kubelet_project(volume.path(), v2, 2);
+    assert!(!volume.path().join("engines").exists());
+    let b = Bundle::from_dir(volume.path(), &Limits::default()).unwrap();
+    assert_eq!(b.info.digest, plain_digest(v2));
+    assert!(b.documents.is_empty());
+
+    // Between the writer's steps 7 and 9 a new key is linked but not yet in `..data`: the load reads the
+    // current version without it.
+    std::os::unix::fs::symlink("..data/later.yaml", volume.path().join("later.yaml")).unwrap();
+    let b = Bundle::from_dir(volume.path(), &Limits::default()).unwrap();
+    assert_eq!(b.info.digest, plain_digest(v2));
+
+    // A key of the volume that links outside it is refused, naming it.
+    std::fs::remove_file(volume.path().join("later.yaml")).unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", volume.path().join("host.yaml")).unwrap();
+    let e = Bundle::from_dir(volume.path(), &Limits::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("host.yaml: symbolic link to /etc/hostname escapes"),
+        "{e}"
+    );
+    std::fs::remove_file(volume.path().join("host.yaml")).unwrap();
+    // So is a `..data` that points outside.
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::remove_file(volume.path().join("..data")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), volume.path().join("..data")).unwrap();
+    let e = Bundle::from_dir(volume.path(), &Limits::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("..data: symbolic link to "), "{e}");
 }
 
 fn load_one(name: &str, text: &str) -> Result<Bundle, BundleError> {

@@ -1,6 +1,8 @@
 //! The `AdmissionReview` wire format (`admission.k8s.io/v1`, and `v1beta1`, which has the same shape): the
 //! request the API server posts and the response it expects. Unknown fields are ignored, as the API server adds
-//! fields over time; a review without `request.uid` cannot be answered and is an HTTP 400.
+//! fields over time; a review without `request.uid`, or whose `request.object` is not an object, cannot be
+//! answered and is an HTTP 400. `bulwark policy eval` reads an AdmissionReview file through [`parse`] too, so a
+//! file the webhook would refuse is refused (exit 2) with the same message.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -105,14 +107,78 @@ pub enum ReviewError {
     Version(String),
     #[error("the AdmissionReview has no request")]
     NoRequest,
-    #[error("the AdmissionReview request has no uid")]
+    #[error("the AdmissionReview request has no uid (request.uid)")]
     NoUid,
+    /// A field of the request has the wrong JSON type (`request`, `request.object`, `request.oldObject`…):
+    /// the field and what it is.
+    #[error("{field} is {found}, expected {expected}")]
+    Field {
+        field: &'static str,
+        found: &'static str,
+        expected: &'static str,
+    },
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The field that made a body of valid JSON fail to read as a review, for the error message (only on that
+/// error path: a review that reads is not parsed twice).
+fn wrong_field(body: &[u8]) -> Option<ReviewError> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    let wrong = |field, v: &Value, expected| ReviewError::Field {
+        field,
+        found: json_type(v),
+        expected,
+    };
+    let Some(review) = v.as_object() else {
+        return Some(wrong("the body", &v, "an AdmissionReview object"));
+    };
+    for (key, field) in [("apiVersion", "apiVersion"), ("kind", "kind")] {
+        if let Some(x) = review.get(key).filter(|x| !x.is_string()) {
+            return Some(wrong(field, x, "a string"));
+        }
+    }
+    let request = review.get("request")?;
+    let Some(request) = request.as_object() else {
+        return Some(wrong("request", request, "an object"));
+    };
+    // (key, field, expected, null allowed): the fields `Request` reads with a type.
+    for (key, field, expected, nullable) in [
+        ("uid", "request.uid", "a string", false),
+        ("operation", "request.operation", "a string", false),
+        ("name", "request.name", "a string", true),
+        ("namespace", "request.namespace", "a string", true),
+        ("subResource", "request.subResource", "a string", true),
+        ("dryRun", "request.dryRun", "a boolean", true),
+        ("kind", "request.kind", "an object", false),
+        ("resource", "request.resource", "an object", false),
+    ] {
+        let Some(x) = request.get(key) else { continue };
+        let ok = match expected {
+            "a string" => x.is_string(),
+            "a boolean" => x.is_boolean(),
+            _ => x.is_object(),
+        };
+        if !(ok || (nullable && x.is_null())) {
+            return Some(wrong(field, x, expected));
+        }
+    }
+    None
 }
 
 /// Parses a posted review; returns its `apiVersion` (echoed in the response) and the request.
 pub fn parse(body: &[u8]) -> Result<(String, Request), ReviewError> {
-    let review: Review =
-        serde_json::from_slice(body).map_err(|e| ReviewError::Json(e.to_string()))?;
+    let review: Review = serde_json::from_slice(body)
+        .map_err(|e| wrong_field(body).unwrap_or_else(|| ReviewError::Json(e.to_string())))?;
     if review.kind != "AdmissionReview" {
         return Err(ReviewError::Kind(review.kind));
     }
@@ -125,6 +191,19 @@ pub fn parse(body: &[u8]) -> Result<(String, Request), ReviewError> {
     let request = review.request.ok_or(ReviewError::NoRequest)?;
     if request.uid.is_empty() {
         return Err(ReviewError::NoUid);
+    }
+    // The object the request stores (and the one it replaces): null for DELETE and CONNECT, else an object.
+    for (field, v) in [
+        ("request.object", &request.object),
+        ("request.oldObject", &request.old_object),
+    ] {
+        if !(v.is_null() || v.is_object()) {
+            return Err(ReviewError::Field {
+                field,
+                found: json_type(v),
+                expected: "an object (or null)",
+            });
+        }
     }
     Ok((review.api_version, request))
 }
@@ -247,6 +326,40 @@ mod tests {
             Err(ReviewError::NoRequest)
         );
         assert!(matches!(parse(b"{"), Err(ReviewError::Json(_))));
+        // A wrong type names the field (the API server never sends these; a hand-written file may).
+        let field = |body: &str| match parse(body.as_bytes()) {
+            Err(ReviewError::Field { field, found, .. }) => format!("{field}: {found}"),
+            other => format!("{other:?}"),
+        };
+        let v1 = r#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","#;
+        assert_eq!(
+            field(&format!(r#"{v1}"request":"x"}}"#)),
+            "request: a string"
+        );
+        assert_eq!(
+            field(&format!(r#"{v1}"request":{{"uid":7}}}}"#)),
+            "request.uid: a number"
+        );
+        assert_eq!(
+            field(&format!(r#"{v1}"request":{{"uid":"u","object":"pod"}}}}"#)),
+            "request.object: a string"
+        );
+        assert_eq!(
+            field(&format!(
+                r#"{v1}"request":{{"uid":"u","object":{{}},"oldObject":[1]}}}}"#
+            )),
+            "request.oldObject: an array"
+        );
+        assert_eq!(
+            field(&format!(r#"{v1}"request":{{"uid":"u","kind":"Pod"}}}}"#)),
+            "request.kind: a string"
+        );
+        assert_eq!(field("[1]"), "the body: an array");
+        // null where the API server may send null (DELETE's object, an unset name) is fine.
+        assert!(
+            parse(format!(r#"{v1}"request":{{"uid":"u","name":null,"object":null}}}}"#).as_bytes())
+                .is_ok()
+        );
         assert!(matches!(
             parse(br#"{"apiVersion":"v1","kind":"AdmissionReview","request":{"uid":"1"}}"#),
             Err(ReviewError::Version(_))

@@ -55,7 +55,7 @@ pub struct Config {
     pub exempt_namespaces: Vec<String>,
     /// Largest accepted request body (an object of etcd's 1.5 MiB limit, twice for UPDATE, as JSON).
     pub max_body_bytes: usize,
-    /// How often the certificate files are checked for changes.
+    /// How often the certificate files (and, through [`Judge::reload`], the policy) are checked for changes.
     pub reload_every: Duration,
     /// How long a shutdown waits for requests in flight.
     pub drain: Duration,
@@ -125,6 +125,15 @@ pub trait Judge: Send + Sync + 'static {
     fn answers_from_memory(&self, request: &Request) -> bool {
         let _ = request;
         false
+    }
+
+    /// Reloads the policy when its source changed: called every [`Config::reload_every`] on the blocking pool,
+    /// after the certificate check. `Ok(Some(what))` after a reload (`what` names the new policy, for the log),
+    /// `Ok(None)` when nothing changed, `Err(why)` when the changed source is refused: the policy in use stays,
+    /// as a bad certificate pair leaves the old certificate, and the same refused content is not reported again.
+    /// The default never reloads.
+    fn reload(&self) -> Result<Option<String>, String> {
+        Ok(None)
     }
 
     /// The mutating webhook's answer (`POST /mutate`): may carry a JSONPatch in `response.patch`. The default
@@ -357,18 +366,34 @@ pub async fn serve(
                     }
                     _ => {}
                 }
+                let st = state.clone();
+                match tokio::task::spawn_blocking(move || st.judge.reload()).await {
+                    Ok(Ok(Some(policy))) => {
+                        state.metrics.policy_reload(true);
+                        log(json!({"level": "info", "event": "policy-reloaded", "policy": policy}));
+                    }
+                    Ok(Err(e)) => {
+                        state.metrics.policy_reload(false);
+                        log(json!({"level": "error", "event": "policy-reload-failed", "error": e}));
+                    }
+                    _ => {}
+                }
             }
         })
     };
 
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    // Header limits (a request head past them is answered 431 before any routing): see [`H1_MAX_HEAD_BYTES`]
+    // and [`H2_MAX_HEADER_LIST_BYTES`].
     builder
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(Duration::from_secs(10))
-        .max_buf_size(256 << 10);
-    builder.http2().max_header_list_size(64 << 10);
+        .max_buf_size(H1_MAX_HEAD_BYTES);
+    builder
+        .http2()
+        .max_header_list_size(H2_MAX_HEADER_LIST_BYTES);
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -408,6 +433,24 @@ pub async fn serve(
     log(json!({"level": "info", "event": "stopped", "drained": drained}));
     Ok(())
 }
+
+/// HTTP/1.1: the largest request head (request line and header fields) accepted, in bytes, as the size of
+/// hyper's read buffer per connection (`max_buf_size`; hyper's default is about 400 KiB). A head still
+/// incomplete when the buffer is full is answered `431 Request Header Fields Too Large` and the connection
+/// closed: one 1 MiB header is refused after 256 KiB have been read. The API server sends well under 1 KiB.
+/// (hyper's own `max_header_size` would be a tighter bound on a complete head, but hyper-util 0.1.21's
+/// `auto` builder, which serves HTTP/1.1 and HTTP/2 on one port, does not expose it.)
+///
+/// More than 100 header fields is a 431 as soon as the 101st is parsed: hyper's default `max_headers`, left as
+/// it is, because setting it moves the parser's header array from the stack to the heap (an allocation per
+/// request). A head that arrives too slowly is cut after 10 s (`header_read_timeout`).
+pub const H1_MAX_HEAD_BYTES: usize = 256 << 10;
+
+/// HTTP/2: `SETTINGS_MAX_HEADER_LIST_SIZE`, 64 KiB. A larger header list (RFC 9113 §6.5.2 counts each field as
+/// name + value + 32 bytes, so 10,000 small fields are over it too) is answered 431 and its stream reset
+/// (`REFUSED_STREAM`) by h2; a header block that keeps growing past it in CONTINUATION frames ends the
+/// connection (`GOAWAY COMPRESSION_ERROR`), so the HPACK decoder is bounded as well.
+pub const H2_MAX_HEADER_LIST_BYTES: u32 = 64 << 10;
 
 enum BodyError {
     TooLarge,

@@ -65,6 +65,8 @@ pub struct Metrics {
     cache_misses: AtomicU64,
     tls_reloads: AtomicU64,
     tls_reload_failures: AtomicU64,
+    policy_reloads: AtomicU64,
+    policy_reload_failures: AtomicU64,
     dry_runs: AtomicU64,
     patched: AtomicU64,
     /// Decisions by (webhook, policy, outcome).
@@ -157,6 +159,15 @@ impl Metrics {
         }
     }
 
+    /// A policy reload ([`crate::Judge::reload`]): done, or refused (the previous policy stays in use).
+    pub fn policy_reload(&self, ok: bool) {
+        if ok {
+            self.policy_reloads.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.policy_reload_failures.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     /// The text exposition.
     #[must_use]
     pub fn render(&self) -> String {
@@ -225,6 +236,16 @@ impl Metrics {
                 "bulwark_tls_reload_failures_total",
                 "Certificate reloads that failed (the previous certificate stays in use).",
                 &self.tls_reload_failures,
+            ),
+            (
+                "bulwark_policy_reloads_total",
+                "Policy bundle reloads after its files changed.",
+                &self.policy_reloads,
+            ),
+            (
+                "bulwark_policy_reload_failures_total",
+                "Changed policy bundles that were refused (the previous bundle stays in use).",
+                &self.policy_reload_failures,
             ),
         ] {
             let _ = writeln!(

@@ -9,7 +9,7 @@
 //!    reads as every entry point does); the `admission/` expectations are written by hand;
 //! 2. the objects the real `kubectl create … --dry-run=client -o json` writes (offline), and every Pod and pod
 //!    controller of the charts rendered in `../shared/fixtures/k8s-corpus/rendered`;
-//! 3. a stream of reviews over two replicas, one of them killed with SIGKILL mid-stream.
+//! 3. 32 client threads posting reviews over two replicas for 6 s, one replica killed with SIGKILL under load.
 //!
 //! The webhook's answer (`allowed`, `status`, `warnings`) and its `bulwark.dev/verdict` audit annotation are
 //! compared with `bulwark policy eval` on the same object alone, and with truths that do not come from our code
@@ -23,8 +23,10 @@
 //! - `failurePolicy`: what the API server does when the webhook cannot be reached or answers an error (Fail
 //!   rejects, Ignore admits) is not exercised; we test that the webhook fails closed itself (deny on deadline,
 //!   on an object it cannot judge) and never answers with a malformed review;
-//! - retries and endpoints: the API server calls the Service, which spreads calls over the ready endpoints; a
-//!   call to a dead endpoint is tried on another. The replica test below plays that part with its own client;
+//! - retries and endpoints: the API server calls the Service (kube-proxy picks a ready endpoint per connection)
+//!   once per request, without retrying a refused or reset POST; `failurePolicy: Fail` then rejects the API
+//!   request and its author (a controller's work queue, a CD tool) sends it again. The replica test's client
+//!   plays that loop by re-sending a failed attempt to the other replica (see the test's documentation);
 //! - `reinvocationPolicy` (mutating webhooks called again after later mutations), `matchPolicy`,
 //!   `namespaceSelector`/`objectSelector`, `sideEffects` with `dryRun`, and `matchConditions` are API-server-side
 //!   filters; requests are posted here as if they had matched;
@@ -33,12 +35,14 @@
 
 mod common;
 
+use common::server::Server;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -66,135 +70,32 @@ fn require_curl() {
     assert!(ok, "curl is missing: run .ci/install-deps.sh");
 }
 
-/// One `bulwark serve` process.
-struct Server {
-    child: Child,
-    port: u16,
-    certs: PathBuf,
-    log: Arc<Mutex<Vec<String>>>,
-}
-
 impl Server {
     /// Starts `bulwark serve --policy BUNDLE --generate-certs CERTS` on a free loopback port (the certificates
     /// are written by the first server and reused by the next ones given the same directory).
     fn start(bundle: &Path, certs: &Path, extra: &[&str], env: &[(&str, &str)]) -> Self {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_bulwark"));
-        cmd.arg("serve")
-            .arg("--policy")
-            .arg(bundle)
-            .arg("--generate-certs")
-            .arg(certs)
-            .args(["--listen", "127.0.0.1:0"])
-            .args(extra)
-            .env_remove("POD_NAMESPACE")
-            .env_remove("BULWARK_NOW")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
+        let mut args: Vec<std::ffi::OsString> = vec![
+            "serve".into(),
+            "--policy".into(),
+            bundle.into(),
+            "--generate-certs".into(),
+            certs.into(),
+            "--listen".into(),
+            "127.0.0.1:0".into(),
+        ];
+        args.extend(extra.iter().map(Into::into));
+        let mut cmd = Self::command(&args, Path::new("."));
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let mut child = cmd.spawn().expect("start bulwark serve");
-        let stderr = child.stderr.take().unwrap();
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Ok(v) = serde_json::from_str::<Value>(&line)
-                    && v["event"] == "listening"
-                {
-                    let _ = tx.send(v["address"].as_str().unwrap_or_default().to_owned());
-                }
-                sink.lock().unwrap().push(line);
-            }
-        });
-        let addr = rx
-            .recv_timeout(Duration::from_mins(1))
-            .unwrap_or_else(|_| panic!("the server did not start: {:?}", log.lock().unwrap()));
-        let port = addr.rsplit(':').next().unwrap().parse().unwrap();
-        Self {
-            child,
-            port,
-            certs: certs.to_path_buf(),
-            log,
-        }
-    }
-
-    /// The number of audit lines (`{"event":"admission"}`) logged, once it reaches `expected` or after 10 s (the
-    /// log is read from the server's stderr by another thread).
-    fn audited(&self, expected: usize) -> usize {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let n = self
-                .log
-                .lock()
-                .unwrap()
-                .iter()
-                .filter(|l| l.contains("\"event\":\"admission\""))
-                .count();
-            if n >= expected || Instant::now() > deadline {
-                return n;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("https://127.0.0.1:{}{path}", self.port)
+        Self::spawn(cmd, certs.to_path_buf())
     }
 
     /// POST /validate with `curl`, trusting the generated CA: the response of the review.
-    fn curl(&self, review: &Value) -> Value {
-        let mut child = Command::new("curl")
-            .args(["-sS", "--max-time", "30", "-o", "-", "-w", "\n%{http_code}"])
-            .arg("--cacert")
-            .arg(self.certs.join("ca.crt"))
-            .args(["-X", "POST", "-H", "Content-Type: application/json"])
-            .args(["--data-binary", "@-"])
-            .arg(self.url("/validate"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("curl: run .ci/install-deps.sh");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(review.to_string().as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "curl: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let cut = out.stdout.iter().rposition(|&b| b == b'\n').unwrap();
-        let status = String::from_utf8_lossy(&out.stdout[cut + 1..]).into_owned();
-        let body = &out.stdout[..cut];
-        assert_eq!(status, "200", "{}", String::from_utf8_lossy(body));
-        response_of(review, body)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        // Already reaped (the replica test kills one): its pid may belong to another process now.
-        if let Ok(Some(_)) = self.child.try_wait() {
-            return;
-        }
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+    fn curl_review(&self, review: &Value) -> Value {
+        let (status, body) = self.curl("POST", "/validate", Some(review.to_string().as_bytes()));
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        response_of(review, &body)
     }
 }
 
@@ -566,7 +467,8 @@ fn every_object_of_the_conformance_corpus_gets_policy_evals_verdict_from_the_web
         let files = object_files(&tmp.path().join(format!("objects-{g}")), "o", &values);
         let evals = policy_eval(tmp.path(), bundle, stage, now, &files);
         for (k, ((what, object, expected), eval)) in objects.iter().zip(&evals).enumerate() {
-            let response = server.curl(&review(&format!("corpus-{g}-{k}"), object, "CREATE", None));
+            let response =
+                server.curl_review(&review(&format!("corpus-{g}-{k}"), object, "CREATE", None));
             assert_same_verdict(what, &response, eval);
             if let Some(expected) = expected {
                 let annotated: Value = serde_json::from_str(
@@ -584,7 +486,7 @@ fn every_object_of_the_conformance_corpus_gets_policy_evals_verdict_from_the_web
             // UPDATE, with the object before the change as oldObject: the same answer.
             let mut old = object.clone();
             old["metadata"]["labels"]["bulwark-test/revision"] = json!("1");
-            let updated = server.curl(&review(
+            let updated = server.curl_review(&review(
                 &format!("corpus-{g}-{k}-update"),
                 object,
                 "UPDATE",
@@ -837,7 +739,7 @@ fn real_objects_from_kubectl_and_rendered_charts_over_curl_and_a_rust_client() {
     };
     let ((evals, eval_took), (curled, curl_took), (rusted, rust_took)) = std::thread::scope(|s| {
         let e = s.spawn(|| timed(&|| policy_eval(tmp.path(), &bundle, "deploy", now, &files)));
-        let c = s.spawn(|| timed(&|| reviews.iter().map(|r| server.curl(r)).collect()));
+        let c = s.spawn(|| timed(&|| reviews.iter().map(|r| server.curl_review(r)).collect()));
         let r = s.spawn(|| {
             timed(&|| {
                 reviews
@@ -922,14 +824,38 @@ struct Answer {
     replica: usize,
     retried: bool,
     allowed: bool,
+    /// Sent after replica 0 was killed (its first attempt started after the kill).
+    after_kill: bool,
     /// What the failed attempts met (refused connection, reset of a request in flight…).
     errors: Vec<String>,
 }
 
+/// Killing a replica under load loses no request (issue #14, "Fail-closed without wedging"): two replicas of
+/// one Deployment (same bundle, same certificate), 32 client threads posting reviews as fast as they are
+/// answered for 6 s, replica 0 killed with SIGKILL 2 s in, with requests in flight. Every review gets exactly
+/// one valid answer (counted by uid), the right one, and the surviving replica judged each one it answered
+/// once.
+///
+/// What the client stands for. The API server calls a webhook's Service; kube-proxy picks one ready endpoint
+/// per new connection, and the API server keeps connections alive. The call is one POST
+/// (`client.Post().Body(request).Do(ctx)` in `k8s.io/apiserver/pkg/admission/plugin/webhook/validating/
+/// dispatcher.go`): client-go retries a POST only on a `Retry-After` answer, not on a refused or reset
+/// connection, so a call in flight on a killed replica, or a new connection sent to it before its endpoint
+/// is removed, fails, and `failurePolicy` decides — `Fail` (the chart's setting) rejects the API request
+/// ("failed calling webhook …"; https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/#failure-policy).
+/// The request is then sent again by its author — a controller's work queue requeues it with backoff, a CD
+/// tool or `kubectl` re-applies — and the new connection reaches the live endpoint. This test's client
+/// plays that whole loop at once: a failed attempt (connection refused, reset, or closed mid-request) is
+/// sent again, at once, to the other replica. Covered only by this contract (no API server here): the
+/// endpoint removal delay (EndpointSlice update after the pod is gone or unready), kube-proxy's choice, the
+/// API server's `timeoutSeconds` (10 s by default; the chart's is checked by `--self-check`), and Go's HTTP/2
+/// transport re-sending a request the server had not processed when it announced GOAWAY (a graceful
+/// shutdown; serve_cli.rs tests the drain). Nothing here is an HTTP/2 client: ureq speaks HTTP/1.1.
 #[test]
 fn killing_a_replica_mid_stream_loses_no_request() {
-    const THREADS: usize = 4;
-    const PER_THREAD: usize = 40;
+    const THREADS: usize = 32;
+    const LOAD: Duration = Duration::from_secs(6);
+    const KILL_AT: Duration = Duration::from_secs(2);
     let tmp = tempfile::tempdir().unwrap();
     let bundle = rules_bundle(tmp.path());
     let certs = tmp.path().join("certs");
@@ -938,32 +864,44 @@ fn killing_a_replica_mid_stream_loses_no_request() {
     let survivor = Server::start(&bundle, &certs, &[], &[]);
     let ports = [doomed.port, survivor.port];
     let ca = certs.join("ca.crt");
-    let done = Arc::new(AtomicUsize::new(0));
     let killed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let issued = Arc::new(AtomicUsize::new(0));
+    let in_flight_at_kill = Arc::new(AtomicUsize::new(0));
+    let in_flight = Arc::new(AtomicUsize::new(0));
 
     let privileged_pod = |i: usize| {
         json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": format!("p{i}"), "namespace": "shop"},
             "spec": {"containers": [{"name": "app", "image": "registry.example.com/app:1",
                 "securityContext": {"privileged": i.is_multiple_of(3)}}]}})
     };
+    let started = Instant::now();
     let answers: Vec<Answer> = std::thread::scope(|s| {
         let mut handles = Vec::new();
         for t in 0..THREADS {
-            let (ca, done, killed) = (&ca, done.clone(), killed.clone());
+            let (ca, killed, stop, issued, in_flight) = (
+                &ca,
+                killed.clone(),
+                stop.clone(),
+                issued.clone(),
+                in_flight.clone(),
+            );
             handles.push(s.spawn(move || {
                 // One client per replica: connections are kept alive, as the API server keeps them.
                 let agents = [rust_client(ca), rust_client(ca)];
                 let mut out = Vec::new();
-                for i in 0..PER_THREAD {
-                    let n = t * PER_THREAD + i;
+                let mut i = 0;
+                while !stop.load(Ordering::SeqCst) {
+                    let n = issued.fetch_add(1, Ordering::SeqCst);
                     let uid = format!("stream-{n}");
                     let rev = review(&uid, &privileged_pod(n), "CREATE", None);
-                    // Round robin over the Service's two endpoints; a failed connection is tried on the other.
-                    let first = n % 2;
-                    let mut answered = None;
+                    // Spread over the Service's two endpoints; a failed attempt is sent again to the other.
+                    let first = (t + i) % 2;
+                    i += 1;
+                    let after_kill = killed.load(Ordering::SeqCst);
                     let deadline = Instant::now() + Duration::from_secs(20);
-                    let mut attempt = 0;
-                    let mut errors = Vec::new();
+                    let (mut attempt, mut errors, mut answered) = (0, Vec::new(), None);
+                    in_flight.fetch_add(1, Ordering::SeqCst);
                     while answered.is_none() {
                         let replica = (first + attempt) % 2;
                         match post(&agents[replica], ports[replica], &rev) {
@@ -988,38 +926,45 @@ fn killing_a_replica_mid_stream_loses_no_request() {
                             }
                         }
                     }
+                    in_flight.fetch_sub(1, Ordering::SeqCst);
                     let (replica, response) = answered.unwrap();
                     out.push(Answer {
                         uid,
                         replica,
                         retried: attempt > 0,
                         allowed: response["allowed"].as_bool().unwrap(),
+                        after_kill,
                         errors,
                     });
-                    done.fetch_add(1, Ordering::SeqCst);
                 }
                 out
             }));
         }
-        // Kill replica 0 with SIGKILL once a third of the stream is answered.
-        while done.load(Ordering::SeqCst) < THREADS * PER_THREAD / 3 {
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        // SIGKILL replica 0 under load, then keep the load on the survivor until the end.
+        std::thread::sleep(KILL_AT);
         killed.store(true, Ordering::SeqCst);
+        in_flight_at_kill.store(in_flight.load(Ordering::SeqCst), Ordering::SeqCst);
         let mut doomed = doomed;
         doomed.child.kill().unwrap();
         doomed.child.wait().unwrap();
-        let at = done.load(Ordering::SeqCst);
+        let at = issued.load(Ordering::SeqCst);
+        std::thread::sleep(LOAD.saturating_sub(started.elapsed()));
+        stop.store(true, Ordering::SeqCst);
         let answers: Vec<Answer> = handles
             .into_iter()
             .flat_map(|h| h.join().unwrap())
             .collect();
-        eprintln!("replica 0 killed after {at} answers");
+        eprintln!(
+            "replica 0 killed after {at} reviews were issued, {} in flight",
+            in_flight_at_kill.load(Ordering::SeqCst)
+        );
         answers
     });
+    let took = started.elapsed();
 
-    // Every request answered once, correctly.
-    assert_eq!(answers.len(), THREADS * PER_THREAD);
+    // Every review issued got exactly one answer, the right one.
+    let issued = issued.load(Ordering::SeqCst);
+    assert_eq!(answers.len(), issued, "reviews issued and answered");
     let uids: BTreeSet<&str> = answers.iter().map(|a| a.uid.as_str()).collect();
     assert_eq!(uids.len(), answers.len(), "a review answered twice");
     for a in &answers {
@@ -1028,8 +973,11 @@ fn killing_a_replica_mid_stream_loses_no_request() {
     }
     let by = |r: usize| answers.iter().filter(|a| a.replica == r).count();
     let retried = answers.iter().filter(|a| a.retried).count();
+    #[allow(clippy::cast_precision_loss)]
+    let rate = answers.len() as f64 / took.as_secs_f64();
     eprintln!(
-        "{} reviews: {} answered by replica 0, {} by replica 1, {retried} retried on replica 1",
+        "{} reviews from {THREADS} threads in {took:.1?} ({rate:.0}/s): {} answered by replica 0, {} by replica 1, \
+         {retried} retried on replica 1",
         answers.len(),
         by(0),
         by(1)
@@ -1039,15 +987,24 @@ fn killing_a_replica_mid_stream_loses_no_request() {
         *met.entry(e.as_str()).or_default() += 1;
     }
     eprintln!("failed attempts, by error: {met:?}");
-    // Both replicas served; the kill happened mid-stream (some reviews meant for replica 0 went to replica 1).
-    assert!(by(0) >= THREADS * PER_THREAD / 10, "{}", by(0));
+    // Real load: both replicas served under it, and requests were in flight at the kill.
+    assert!(by(0) >= 100, "replica 0 answered only {}", by(0));
+    assert!(
+        answers.iter().filter(|a| a.after_kill).count() >= 100,
+        "too little load after the kill"
+    );
     assert!(retried >= 1, "no request met the dead replica");
-    assert!(answers.iter().all(|a| !a.retried || a.replica == 1));
+    // Only the survivor answers a retried review or one sent after the kill.
+    assert!(
+        answers
+            .iter()
+            .all(|a| (!a.retried && !a.after_kill) || a.replica == 1)
+    );
     // The surviving replica decided each review it answered once (one audit line per uid).
     assert_eq!(survivor.audited(by(1)), by(1));
     let mut seen = BTreeMap::<String, usize>::new();
-    for l in survivor.log.lock().unwrap().iter() {
-        if let Ok(v) = serde_json::from_str::<Value>(l)
+    for l in survivor.lines() {
+        if let Ok(v) = serde_json::from_str::<Value>(&l)
             && v["event"] == "admission"
         {
             *seen
@@ -1166,7 +1123,7 @@ fn updates_and_namespace_mappings_are_judged_as_policy_eval_judges_the_review() 
         ),
     ];
     for (i, (what, review, allowed, rule)) in cases.iter().enumerate() {
-        let response = server.curl(review);
+        let response = server.curl_review(review);
         assert_eq!(response["allowed"], *allowed, "{what}: {response}");
         let text = format!("{} {}", response["status"]["message"], response["warnings"]);
         if rule.is_empty() {

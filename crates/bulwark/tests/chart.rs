@@ -10,10 +10,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
+use common::server::Server;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
 
 use base64::Engine as _;
 use serde_json::{Value, json};
@@ -195,6 +195,26 @@ fn the_chart_renders_what_the_issue_asks_for() {
             .iter()
             .any(|e| e["name"] == "POD_NAMESPACE"
                 && e["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.namespace")
+    );
+    // The policy ConfigMap is mounted whole (it updates in place) where `--policy` reads it, every key of it.
+    let (mount, items) = policy_volume(&docs);
+    assert!(
+        pod["containers"][0]["args"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(format!("--policy={mount}"))),
+        "{mount}"
+    );
+    let keys: Vec<&String> = find(&docs, "ConfigMap")["data"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(items.iter().map(|(k, _)| k).collect::<Vec<_>>(), keys);
+    assert!(
+        deploy["spec"]["template"]["metadata"]["annotations"]
+            .get("checksum/policy")
+            .is_none()
     );
     // The least privilege: no rules, no token.
     assert_eq!(find(&docs, "ClusterRole")["rules"], json!([]));
@@ -481,6 +501,38 @@ fn self_check_passes_on_the_rendered_webhooks_and_names_each_broken_field() {
     );
 }
 
+/// Where the Deployment mounts the policy ConfigMap volume, and its items (key, path). The whole volume is
+/// mounted, never by `subPath`: a subPath mount is not updated when the ConfigMap changes, the volume is.
+fn policy_volume(docs: &[Value]) -> (String, Vec<(String, String)>) {
+    let pod = &find(docs, "Deployment")["spec"]["template"]["spec"];
+    let mounts: Vec<&Value> = pod["containers"][0]["volumeMounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["name"] == "policy")
+        .collect();
+    assert_eq!(mounts.len(), 1, "{mounts:?}");
+    assert!(mounts[0].get("subPath").is_none(), "{:?}", mounts[0]);
+    let volume = pod["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "policy")
+        .unwrap();
+    let items = volume["configMap"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["key"].as_str().unwrap().to_owned(),
+                i["path"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    (mounts[0]["mountPath"].as_str().unwrap().to_owned(), items)
+}
+
 /// The rendered container's arguments with the chart's mount paths moved under `etc`.
 fn rendered_args(docs: &[Value], etc: &Path) -> Vec<String> {
     let container = &find(docs, "Deployment")["spec"]["template"]["spec"]["containers"][0];
@@ -645,73 +697,28 @@ fn kubectl_decodes_every_rendered_object() {
     );
 }
 
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Starts `bulwark serve` with the rendered container's arguments, its files laid out under `root` where the
-/// chart mounts them (the Secret, the ConfigMap's files by subPath), listening on 127.0.0.1.
+/// chart mounts them (the Secret; the ConfigMap's items as the kubelet projects a ConfigMap volume, with its
+/// `..data` link), listening on 127.0.0.1.
 fn start_as_rendered(docs: &[Value], root: &Path) -> Server {
     let etc = root.join("etc");
     let tls = etc.join("tls");
     std::fs::create_dir_all(&tls).unwrap();
     rendered_certs(docs, &tls);
-    let policy = etc.join("policy");
-    std::fs::create_dir_all(&policy).unwrap();
-    for (name, content) in find(docs, "ConfigMap")["data"].as_object().unwrap() {
-        std::fs::write(policy.join(name), content.as_str().unwrap()).unwrap();
-    }
+    let (mount, items) = policy_volume(docs);
+    let policy = etc.join(mount.strip_prefix("/etc/bulwark/").unwrap());
+    let data = &find(docs, "ConfigMap")["data"];
+    let files: Vec<(&str, &str)> = items
+        .iter()
+        .map(|(key, path)| (path.as_str(), data[key].as_str().unwrap()))
+        .collect();
+    common::server::kubelet_project(&policy, &files, 1);
     let args = rendered_args(docs, &etc);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bulwark"))
-        .args(&args)
-        .env("POD_NAMESPACE", "bulwark")
-        .env("XDG_CACHE_HOME", root.join("cache"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start bulwark serve");
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut seen = Vec::new();
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Ok(v) = serde_json::from_str::<Value>(&line)
-                && v["event"] == "listening"
-            {
-                let addr = v["address"].as_str().unwrap_or_default().to_owned();
-                let _ = tx.send(Ok(addr));
-            }
-            seen.push(line);
-        }
-        let _ = tx.send(Err(seen.join("\n")));
-    });
-    let addr = match rx.recv_timeout(Duration::from_mins(1)) {
-        Ok(Ok(a)) => a,
-        Ok(Err(log)) => panic!("the server did not start with {args:?}:\n{log}"),
-        Err(e) => panic!("the server did not start within a minute: {e}"),
-    };
-    Server {
-        child,
-        port: addr.rsplit(':').next().unwrap().parse().unwrap(),
-    }
+    let args: Vec<std::ffi::OsString> = args.iter().map(Into::into).collect();
+    let mut cmd = Server::command(&args, Path::new("."));
+    cmd.env("POD_NAMESPACE", "bulwark")
+        .env("XDG_CACHE_HOME", root.join("cache"));
+    Server::spawn(cmd, tls)
 }
 
 fn review(uid: &str, object: &Value) -> Value {

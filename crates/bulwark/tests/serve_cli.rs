@@ -11,12 +11,14 @@
 
 mod common;
 
+use common::server::Server;
+
 #[path = "../../bulwark-registry/tests/support/mod.rs"]
 mod support;
 
-use std::io::{BufRead, BufReader};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -59,13 +61,6 @@ fn bundle(dir: &Path) -> PathBuf {
     b
 }
 
-struct Server {
-    child: Child,
-    port: u16,
-    certs: PathBuf,
-    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
-}
-
 impl Server {
     fn start(dir: &Path, extra: &[&str]) -> Self {
         let certs = dir.join("certs");
@@ -79,89 +74,12 @@ impl Server {
             "127.0.0.1:0".into(),
         ];
         args.extend(extra.iter().map(Into::into));
-        Self::spawn(&args, certs, dir)
+        Self::with_args(&args, certs, dir)
     }
 
     /// `bulwark ARGS` run in `cwd`, serving the certificates in `certs`.
-    fn spawn(args: &[std::ffi::OsString], certs: PathBuf, cwd: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_bulwark"))
-            .args(args)
-            .current_dir(cwd)
-            .env_remove("POD_NAMESPACE")
-            .env_remove("BULWARK_CONFIG")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start bulwark serve");
-        let stderr = child.stderr.take().unwrap();
-        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Ok(v) = serde_json::from_str::<Value>(&line)
-                    && v["event"] == "listening"
-                {
-                    let addr = v["address"].as_str().unwrap_or_default().to_owned();
-                    let _ = tx.send(addr);
-                }
-                sink.lock().unwrap().push(line);
-            }
-        });
-        let addr = rx
-            .recv_timeout(Duration::from_mins(1))
-            .unwrap_or_else(|_| panic!("the server did not start: {:?}", log.lock().unwrap()));
-        let port = addr.rsplit(':').next().unwrap().parse().unwrap();
-        Self {
-            child,
-            port,
-            certs,
-            log,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("https://127.0.0.1:{}{path}", self.port)
-    }
-
-    /// `curl` with the generated CA: (HTTP status, body).
-    fn curl(&self, method: &str, path: &str, body: Option<&[u8]>) -> (u16, Vec<u8>) {
-        let mut cmd = Command::new("curl");
-        cmd.args(["-sS", "--max-time", "30", "-o", "-", "-w", "\n%{http_code}"])
-            .arg("--cacert")
-            .arg(self.certs.join("ca.crt"))
-            .args(["-X", method, "-H", "Content-Type: application/json"]);
-        if body.is_some() {
-            cmd.args(["--data-binary", "@-"]);
-        }
-        let mut child = cmd
-            .arg(self.url(path))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("curl");
-        {
-            use std::io::Write as _;
-            let mut stdin = child.stdin.take().unwrap();
-            if let Some(b) = body {
-                // The server may answer (413) before reading everything: a broken pipe is fine.
-                let _ = stdin.write_all(b);
-            }
-        }
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "curl {path}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let text = out.stdout;
-        let cut = text.iter().rposition(|&b| b == b'\n').unwrap();
-        let status = std::str::from_utf8(&text[cut + 1..])
-            .unwrap()
-            .parse()
-            .unwrap();
-        (status, text[..cut].to_vec())
+    fn with_args(args: &[std::ffi::OsString], certs: PathBuf, cwd: &Path) -> Self {
+        Self::spawn(Self::command(args, cwd), certs)
     }
 
     fn review(&self, review: &Value) -> Value {
@@ -176,26 +94,6 @@ impl Server {
         assert_eq!(v["kind"], "AdmissionReview");
         assert_eq!(v["response"]["uid"], review["request"]["uid"]);
         v["response"].clone()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(Some(_)) = self.child.try_wait() {
-            return;
-        }
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -452,6 +350,287 @@ fn hostile_requests_get_an_http_error_or_a_valid_review_never_a_hang() {
     assert_eq!(server.curl("GET", "/healthz", None).0, 200);
 }
 
+/// What a raw HTTP/1.1 client over TLS met after sending `head`: the status the server answered with (when an
+/// answer arrived before the connection ended) and how the connection ended. The head is written 16 KiB at a
+/// time with a read between writes, as a client that stops sending once it is answered; a connection that is
+/// neither answered nor closed within `bound` fails the test (a hang).
+fn send_head(server: &Server, head: &[u8], bound: Duration) -> (Option<u16>, String) {
+    use std::io::{ErrorKind, Read as _, Write as _};
+    let started = Instant::now();
+    let mut tls = server.tls(Duration::from_millis(50));
+    let (mut sent, mut got) = (0, Vec::new());
+    let end = loop {
+        assert!(
+            started.elapsed() < bound,
+            "neither answered nor closed within {bound:?}: sent {sent} of {} bytes, got {:?}",
+            head.len(),
+            String::from_utf8_lossy(&got)
+        );
+        if sent < head.len() {
+            let n = (head.len() - sent).min(16 << 10);
+            match tls.write(&head[sent..sent + n]) {
+                Ok(w) => sent += w,
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                // The server closed while the client was still sending: stop sending, read what it said.
+                Err(_) => sent = head.len(),
+            }
+        }
+        let mut buf = [0u8; 4096];
+        match tls.read(&mut buf) {
+            Ok(0) => break "closed".to_owned(),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(e) => break format!("closed ({:?})", e.kind()),
+        }
+    };
+    let status = got
+        .strip_prefix(b"HTTP/1.1 ")
+        .and_then(|r| std::str::from_utf8(r.get(..3)?).ok()?.parse().ok());
+    (status, end)
+}
+
+/// Oversized request heads (issue #14, "Bad input"): one 1 MiB header, and 10,000 small headers, posted to
+/// /validate by a raw rustls client (HTTP/1.1) are answered 431 within seconds, before any routing; a
+/// megabyte of headers and 10,000 headers sent by curl (`-H @file`, HTTP/2 and HTTP/1.1) get a 431 or, over
+/// HTTP/2 when the header block grows past the advertised list size, a refused connection, at once. The
+/// server neither hangs nor crashes, and keeps answering. The limits are `bulwark_server::H1_MAX_HEAD_BYTES` (256 KiB), `H2_MAX_HEADER_LIST_BYTES` (64 KiB) and hyper's 100
+/// header fields.
+#[test]
+fn oversized_headers_get_431_quickly_and_the_server_keeps_answering() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(dir.path(), &[]);
+    let body = review("h", &restricted_pod(), "CREATE").to_string();
+    let head = |extra: &str| {
+        format!(
+            "POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n{extra}\
+             Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes()
+    };
+    let big = format!("X-Big: {}\r\n", "a".repeat(1 << 20));
+    let many: String = (0..10_000).fold(String::new(), |mut s, i| {
+        let _ = write!(s, "X-H{i}: v\r\n");
+        s
+    });
+    let bound = Duration::from_secs(5);
+    for (what, extra) in [("one 1 MiB header", &big), ("10,000 headers", &many)] {
+        let started = Instant::now();
+        let (status, end) = send_head(&server, &head(extra), bound);
+        let took = started.elapsed();
+        eprintln!("rustls client, {what}: status {status:?}, connection {end}, {took:?}");
+        // hyper answers 431 and closes; the answer is read before the close (Linux keeps received data
+        // readable after a reset).
+        assert_eq!(status, Some(431), "{what}: {end}");
+        assert!(took < bound, "{what}: {took:?}");
+    }
+    // Control: the same head without the extra headers is answered by the webhook on the same client.
+    let (status, _) = send_head(&server, &head("Connection: close\r\n"), bound);
+    assert_eq!(status, Some(200));
+
+    // curl, HTTP/2 (ALPN h2) and HTTP/1.1, reading the headers from a file as `-H @file` does. curl refuses to
+    // send a single 1 MiB header line itself ("Out of memory", its own bound), so its megabyte is 16 headers
+    // of 64,000 bytes.
+    let wide: String = (0..16).fold(String::new(), |mut s, i| {
+        let _ = write!(s, "X-Big{i}: {}\r\n", "a".repeat(64_000));
+        s
+    });
+    for (what, lines) in [
+        ("16 headers of 64,000 bytes", &wide),
+        ("10,000 headers", &many),
+    ] {
+        let file = dir.path().join("headers.txt");
+        std::fs::write(&file, lines.replace("\r\n", "\n")).unwrap();
+        for proto in ["--http2", "--http1.1"] {
+            let started = Instant::now();
+            let out = common::output_within(
+                {
+                    let mut c = Command::new("curl");
+                    c.args([
+                        "-sS",
+                        "--max-time",
+                        "10",
+                        proto,
+                        "-o",
+                        "/dev/null",
+                        "-w",
+                        "%{http_code}",
+                    ])
+                    .arg("--cacert")
+                    .arg(server.certs.join("ca.crt"))
+                    .arg("-H")
+                    .arg(format!("@{}", file.display()))
+                    .args(["-H", "Content-Type: application/json", "--data-binary"])
+                    .arg(&body)
+                    .arg(server.url("/validate"));
+                    c
+                },
+                Duration::from_secs(20),
+            );
+            let took = started.elapsed();
+            let code = String::from_utf8_lossy(&out.stdout).into_owned();
+            let err = String::from_utf8_lossy(&out.stderr).into_owned();
+            eprintln!(
+                "curl {proto}, {what}: exit {:?}, HTTP {code}, {took:?} {}",
+                out.status.code(),
+                err.trim()
+            );
+            // Never a timeout (curl's exit 28) or a slow answer; when curl got an answer, it is 431 (or 400).
+            assert_ne!(out.status.code(), Some(28), "{proto} {what}: {err}");
+            assert!(took < bound, "{proto} {what}: {took:?}");
+            assert!(
+                matches!(code.as_str(), "431" | "400") || (code == "000" && !out.status.success()),
+                "{proto} {what}: HTTP {code}, {err}"
+            );
+        }
+    }
+
+    // The server is still up and judging.
+    assert!(server.child_running(), "the server exited");
+    assert_eq!(server.curl("GET", "/healthz", None).0, 200);
+    let r = server.review(&review("after", &privileged_pod("shop"), "CREATE"));
+    assert_eq!(r["allowed"], false, "{r}");
+}
+
+/// Malformed AdmissionReview files (issue #14, "Bad input"), judged by `bulwark policy eval` and posted to the
+/// webhook, byte for byte: the CLI exits 2 with an error naming the file and the field, never a panic; the
+/// webhook answers 400 with the same reason (both read reviews with `bulwark_server::admission::parse`).
+/// `admission.k8s.io/v1beta1` has the same shape as v1 and the API server still sends it to webhooks that list
+/// it in `admissionReviewVersions`: both accept it, give the same verdict, and the webhook answers in v1beta1.
+#[test]
+fn malformed_review_files_are_refused_alike_by_policy_eval_and_the_webhook() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let pod = privileged_pod("shop");
+    let with = |f: &dyn Fn(&mut Value)| {
+        let mut r = review("m-1", &pod, "CREATE");
+        f(&mut r);
+        r.to_string()
+    };
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "no-request",
+            with(&|r| {
+                r.as_object_mut().unwrap().remove("request");
+            }),
+            "the AdmissionReview has no request",
+        ),
+        (
+            "request-string",
+            with(&|r| r["request"] = json!("pod")),
+            "request is a string, expected an object",
+        ),
+        (
+            "object-string",
+            with(&|r| r["request"]["object"] = json!("a pod")),
+            "request.object is a string",
+        ),
+        (
+            "object-array",
+            with(&|r| r["request"]["object"] = json!([pod.clone()])),
+            "request.object is an array",
+        ),
+        (
+            "no-uid",
+            with(&|r| {
+                r["request"].as_object_mut().unwrap().remove("uid");
+            }),
+            "has no uid (request.uid)",
+        ),
+        (
+            "uid-number",
+            with(&|r| r["request"]["uid"] = json!(7)),
+            "request.uid is a number",
+        ),
+        (
+            "v2",
+            with(&|r| r["apiVersion"] = json!("admission.k8s.io/v2")),
+            "apiVersion is \"admission.k8s.io/v2\", expected admission.k8s.io/v1 or admission.k8s.io/v1beta1",
+        ),
+        (
+            "core-v1",
+            with(&|r| r["apiVersion"] = json!("v1")),
+            "apiVersion is \"v1\"",
+        ),
+    ];
+    let bundle = dir.path().join("bundle");
+    let eval = |file: &Path| {
+        common::output_within(
+            {
+                let mut c = Command::new(env!("CARGO_BIN_EXE_bulwark"));
+                c.args(["policy", "eval"])
+                    .arg(&bundle)
+                    .arg(file)
+                    .args(["--stage", "deploy", "-f", "json"]);
+                c
+            },
+            Duration::from_mins(1),
+        )
+    };
+    for (name, body, reason) in &cases {
+        let file = dir.path().join(format!("{name}.json"));
+        std::fs::write(&file, body).unwrap();
+        let out = eval(&file);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{name}.json")) && stderr.contains(reason),
+            "{name}: {stderr}"
+        );
+        let (status, text) = server.curl("POST", "/validate", Some(body.as_bytes()));
+        let text = String::from_utf8_lossy(&text);
+        assert_eq!(status, 400, "{name}: {text}");
+        assert!(text.contains(reason), "{name}: {text}");
+    }
+    // Truncated JSON: a parse error with its position from both.
+    let whole = with(&|_| {});
+    let truncated = &whole[..whole.len() / 2];
+    let file = dir.path().join("truncated.json");
+    std::fs::write(&file, truncated).unwrap();
+    let out = eval(&file);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("truncated.json") && stderr.contains("EOF while parsing"),
+        "{stderr}"
+    );
+    let (status, text) = server.curl("POST", "/validate", Some(truncated.as_bytes()));
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&text));
+    assert!(String::from_utf8_lossy(&text).contains("EOF while parsing"));
+
+    // v1beta1: accepted by both, the same verdict (the privileged pod is refused by no-privileged).
+    let beta = with(&|r| r["apiVersion"] = json!("admission.k8s.io/v1beta1"));
+    let file = dir.path().join("v1beta1.json");
+    std::fs::write(&file, &beta).unwrap();
+    let out = eval(&file);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let verdicts: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let (status, text) = server.curl("POST", "/validate", Some(beta.as_bytes()));
+    assert_eq!(status, 200);
+    let answer: Value = serde_json::from_slice(&text).unwrap();
+    assert_eq!(answer["apiVersion"], "admission.k8s.io/v1beta1");
+    assert_eq!(answer["response"]["uid"], "m-1");
+    assert_eq!(answer["response"]["allowed"], false);
+    let annotated: Value = serde_json::from_str(
+        answer["response"]["auditAnnotations"]["bulwark.dev/verdict"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(annotated["decision"], "fail");
+    assert_eq!(
+        projection(&verdicts[0])["results"],
+        annotated["results"],
+        "policy eval and the webhook disagree on the v1beta1 review"
+    );
+}
+
 #[test]
 fn a_replaced_certificate_is_served_without_a_restart() {
     let dir = tempfile::tempdir().unwrap();
@@ -525,6 +704,125 @@ fn a_replaced_certificate_is_served_without_a_restart() {
             .unwrap()
             .iter()
             .any(|l| l.contains("tls-reloaded"))
+    );
+}
+
+/// A policy bundle mounted from a ConfigMap (issue #14, installation): `bulwark serve --policy DIR` on a
+/// directory laid out exactly as the kubelet's atomic writer lays out a ConfigMap volume
+/// (`common::server::kubelet_project`: `..data` → `..<timestamp>` with the files, one `<key>` → `..data/<key>`
+/// link per key, updates by renaming a new `..data` over the old) serves the keys as the bundle, and picks up
+/// each atomic swap without a restart: a changed rule is in force after the reload tick (`policy-reloaded` in
+/// the log, `bulwark_policy_reloads_total`); a broken update is refused, once (`policy-reload-failed`,
+/// `bulwark_policy_reload_failures_total`), and the previous bundle keeps answering, as a broken certificate
+/// pair leaves the previous certificate; the next good update is picked up.
+#[test]
+fn a_bundle_mounted_from_a_configmap_is_reloaded_on_each_atomic_swap() {
+    let dir = tempfile::tempdir().unwrap();
+    let volume = dir.path().join("policy");
+    let warn = RULES.replace("stages: {deploy: fail}", "stages: {deploy: warn}");
+    common::server::kubelet_project(&volume, &[("rules.yaml", RULES), ("vap.yaml", VAP)], 1);
+    let certs = dir.path().join("certs");
+    let args: Vec<std::ffi::OsString> = vec![
+        "serve".into(),
+        "--policy".into(),
+        volume.clone().into(),
+        "--generate-certs".into(),
+        certs.clone().into(),
+        "--listen".into(),
+        "127.0.0.1:0".into(),
+        "--tls-reload".into(),
+        "200ms".into(),
+    ];
+    let server = Server::with_args(&args, certs, dir.path());
+    let pod = privileged_pod("shop");
+    let mut n = 0;
+    let mut ask = || {
+        n += 1;
+        server.review(&review(&format!("cm-{n}"), &pod, "CREATE"))
+    };
+    let r = ask();
+    assert_eq!(r["allowed"], false, "{r}");
+    assert!(
+        r["status"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("[no-privileged]"),
+        "{r}"
+    );
+    let events = |event: &str| {
+        server
+            .lines()
+            .iter()
+            .filter(|l| l.contains(&format!("\"event\":\"{event}\"")))
+            .count()
+    };
+    let wait_for = |event: &str, count: usize| {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while events(event) < count {
+            assert!(
+                Instant::now() < deadline,
+                "no {event} #{count}: {:?}",
+                server.lines()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let metrics = || String::from_utf8(server.curl("GET", "/metrics", None).1).unwrap();
+
+    // The rule turns to warn; the VAP key is removed.
+    common::server::kubelet_project(&volume, &[("rules.yaml", &warn)], 2);
+    wait_for("policy-reloaded", 1);
+    let r = ask();
+    assert_eq!(r["allowed"], true, "{r}");
+    assert!(
+        r["warnings"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("[no-privileged]"),
+        "{r}"
+    );
+    assert!(metrics().contains("\nbulwark_policy_reloads_total 1\n"));
+
+    // A broken update: refused once, the previous bundle keeps answering.
+    common::server::kubelet_project(
+        &volume,
+        &[(
+            "rules.yaml",
+            "apiVersion: policy.bulwark.dev/v1\nkind: PolicySet\nrules: [\n",
+        )],
+        3,
+    );
+    wait_for("policy-reload-failed", 1);
+    let failed = server
+        .lines()
+        .into_iter()
+        .find(|l| l.contains("policy-reload-failed"))
+        .unwrap();
+    assert!(failed.contains("rules.yaml"), "{failed}");
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(events("policy-reload-failed"), 1, "reported once");
+    let r = ask();
+    assert_eq!(r["allowed"], true, "{r}");
+    let m = metrics();
+    assert!(
+        m.contains("\nbulwark_policy_reload_failures_total 1\n"),
+        "{m}"
+    );
+    assert!(m.contains("\nbulwark_policy_reloads_total 1\n"), "{m}");
+
+    // The next good update is picked up.
+    common::server::kubelet_project(&volume, &[("rules.yaml", RULES), ("vap.yaml", VAP)], 4);
+    wait_for("policy-reloaded", 2);
+    assert_eq!(ask()["allowed"], false);
+    // Every audit line names the bundle that decided (the mount's name).
+    assert!(
+        server
+            .lines()
+            .iter()
+            .filter(|l| l.contains("\"event\":\"admission\""))
+            .all(|l| l.contains("\"policy\":\"policy")),
+        "{:?}",
+        server.lines()
     );
 }
 
@@ -638,7 +936,7 @@ fn unsigned_images_are_refused_and_signed_ones_admitted() {
         "--verify-mode".into(),
         "audit".into(),
     ];
-    let server = Server::spawn(&args, certs3, dir3.path());
+    let server = Server::with_args(&args, certs3, dir3.path());
     let r = server.review(&review("rs", &pod_running(&signed), "CREATE"));
     assert_eq!(r["allowed"], true, "{r}");
     assert_eq!(r["auditAnnotations"]["bulwark.dev/decision"], "pass", "{r}");
@@ -1260,7 +1558,7 @@ fn rules_at_info_are_audited_only() {
         "--listen".into(),
         "127.0.0.1:0".into(),
     ];
-    let server = Server::spawn(&args, certs, dir.path());
+    let server = Server::with_args(&args, certs, dir.path());
     let r = server.review(&review("i", &privileged_pod("shop"), "CREATE"));
     assert_eq!(r["allowed"], true, "{r}");
     // The warn rule still warns; the info rule is not shown to the user…
@@ -1308,7 +1606,7 @@ fn a_config_file_alone_starts_the_same_server_as_the_flags() {
         ),
     )
     .unwrap();
-    let by_file = Server::spawn(
+    let by_file = Server::with_args(
         &["serve".into(), "--config".into(), config.clone().into()],
         certs,
         dir.path(),
@@ -1336,7 +1634,7 @@ fn a_config_file_alone_starts_the_same_server_as_the_flags() {
 
     // The command line wins over the file.
     let certs = dir.path().join("certs-enforce");
-    let enforce = Server::spawn(
+    let enforce = Server::with_args(
         &[
             "serve".into(),
             "--config".into(),

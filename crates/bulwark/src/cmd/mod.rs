@@ -13,6 +13,7 @@ pub(crate) mod rule;
 pub(crate) mod secrets;
 pub(crate) mod selfcheck;
 pub(crate) mod serve;
+pub(crate) mod serve_reload;
 pub(crate) mod sign;
 pub(crate) mod verdict;
 pub(crate) mod version;

@@ -98,7 +98,8 @@ pub(crate) struct ServeArgs {
     /// the server's own].
     #[arg(long = "exempt-namespace", value_name = "NAMESPACE")]
     pub(crate) exempt_namespaces: Vec<String>,
-    /// How often the certificate files are checked for changes (cert-manager renewals are picked up).
+    /// How often the certificate files, and a policy bundle directory (a ConfigMap volume), are checked for
+    /// changes (cert-manager renewals and ConfigMap updates are picked up; a bad new one keeps the old).
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub(crate) tls_reload: Duration,
     /// Largest request body accepted, in MiB (larger ones are HTTP 413).
@@ -283,7 +284,7 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 }
 
 /// Who may exec, attach and port-forward (from [`ConnectFlags`]).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct ConnectRules {
     deny: Vec<Connect>,
     namespaces: Vec<String>,
@@ -359,7 +360,7 @@ pub(crate) struct PolicyJudge {
     pub(crate) policy: super::verdict::Policy,
     pub(crate) mode: Mode,
     label: String,
-    images: Option<ImageVerifier>,
+    images: Option<Arc<ImageVerifier>>,
     verify_mode: Mode,
     connect: ConnectRules,
 }
@@ -405,7 +406,7 @@ impl PolicyJudge {
     pub(crate) fn new(
         policy: super::verdict::Policy,
         mode: Mode,
-        images: Option<ImageVerifier>,
+        images: Option<Arc<ImageVerifier>>,
     ) -> Self {
         let info = &policy.bundle.info;
         let label = match &info.version {
@@ -799,14 +800,21 @@ pub(crate) fn serve(a: &ServeArgs) -> Result<Outcome> {
     };
     let policy = super::verdict::Policy::load(source, a.stage, None, &a.trust)?;
     super::k8s::prepared(&policy)?;
-    let images = ImageVerifier::new(&a.images)?;
+    let images = ImageVerifier::new(&a.images)?.map(Arc::new);
     // clap checks `requires` on the command line only; a config file can set `mutate` alone.
     if a.images.mutate && images.is_none() {
         anyhow::bail!("--mutate pins verified digests: it needs --verify-key");
     }
-    let mut judge = PolicyJudge::new(policy, a.mode, images);
-    judge.verify_mode = a.images.verify_mode;
-    judge.connect = ConnectRules::new(&a.connect);
+    // A bundle directory is reloaded when it changes (serve_reload.rs): every judge is made the same way.
+    let (mode, verify_mode, connect) =
+        (a.mode, a.images.verify_mode, ConnectRules::new(&a.connect));
+    let make = move |policy| {
+        let mut judge = PolicyJudge::new(policy, mode, images.clone());
+        judge.verify_mode = verify_mode;
+        judge.connect = connect.clone();
+        judge
+    };
+    let judge = make(policy);
     let mut config = bulwark_server::Config::new(a.listen, tls);
     config.deadline = a.deadline;
     config.on_timeout = match a.on_timeout {
@@ -824,7 +832,8 @@ pub(crate) fn serve(a: &ServeArgs) -> Result<Outcome> {
     config.max_body_bytes = a.max_body_mib.saturating_mul(1 << 20);
     config.reload_every = a.tls_reload.max(Duration::from_millis(100));
     config.mutate = a.images.mutate;
-    bulwark_server::run(config, Arc::new(judge)).context("bulwark serve")?;
+    let judge = super::serve_reload::judge(source, a.stage, &a.trust, judge, make);
+    bulwark_server::run(config, judge).context("bulwark serve")?;
     Ok(Outcome::Clean)
 }
 

@@ -290,6 +290,10 @@ pub(crate) fn judge_input(policy: &Policy, input: &Path) -> Result<Verdict> {
             serde_json::from_value(value).context("not a valid Bulwark JSON report")?;
         return Ok(policy.judge(&Subject::report(&report)));
     }
+    if map.get("kind").and_then(serde_json::Value::as_str) == Some("AdmissionReview") {
+        // The webhook's reader: a review it would refuse (HTTP 400) is refused here with the same message.
+        bulwark_server::admission::parse(&bytes).map_err(anyhow::Error::msg)?;
+    }
     if super::k8s::is_review(&value) {
         return super::k8s::judge_review(policy, &input.display().to_string(), &value, None);
     }

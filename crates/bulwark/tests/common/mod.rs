@@ -98,6 +98,7 @@ pub fn validate(kind: &str, file: &Path) {
     );
 }
 pub mod oci;
+pub mod server;
 
 /// Runs a prepared command (arguments, directory, environment and stdin set by the caller) with its output
 /// captured, draining both pipes while it runs so a large report cannot block it. A run still going at

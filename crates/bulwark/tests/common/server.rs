@@ -1,0 +1,252 @@
+//! One harness for the tests that run `bulwark serve` as a process (serve_cli.rs, admission_conformance.rs,
+//! chart.rs): start it on 127.0.0.1:0, read the listening address from its JSON log, speak to it over TLS
+//! (`curl`, or a rustls client for raw bytes), and stop it when the test ends, even on panic (Drop: SIGTERM,
+//! then SIGKILL after 10 s).
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// One `bulwark serve` process.
+pub struct Server {
+    pub child: Child,
+    pub port: u16,
+    /// The directory of the served certificates; `curl` trusts its `ca.crt`.
+    pub certs: PathBuf,
+    /// Every line the server wrote to stderr so far (read by another thread).
+    pub log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    /// `bulwark ARGS` in `cwd` with `POD_NAMESPACE`, `BULWARK_CONFIG` and `BULWARK_NOW` removed from the
+    /// environment: the command [`Server::spawn`] takes, to which a test adds its own environment.
+    pub fn command(args: &[std::ffi::OsString], cwd: &Path) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_bulwark"));
+        cmd.args(args)
+            .current_dir(cwd)
+            .env_remove("POD_NAMESPACE")
+            .env_remove("BULWARK_CONFIG")
+            .env_remove("BULWARK_NOW");
+        cmd
+    }
+
+    /// Starts a prepared `bulwark serve` command (stdout discarded, stderr read as the JSON log) and waits up to
+    /// a minute for its `{"event":"listening"}` line; a server that exits first fails the test with its log.
+    pub fn spawn(mut cmd: Command, certs: PathBuf) -> Self {
+        let what = format!("{cmd:?}");
+        let mut child = cmd
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start bulwark serve");
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Ok(v) = serde_json::from_str::<Value>(&line)
+                    && v["event"] == "listening"
+                {
+                    let _ = tx.send(Some(v["address"].as_str().unwrap_or_default().to_owned()));
+                }
+                sink.lock().unwrap().push(line);
+            }
+            let _ = tx.send(None);
+        });
+        let addr = match rx.recv_timeout(Duration::from_mins(1)) {
+            Ok(Some(addr)) => addr,
+            Ok(None) => {
+                let _ = child.wait();
+                panic!(
+                    "the server exited before listening ({what}):\n{}",
+                    log.lock().unwrap().join("\n")
+                )
+            }
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "the server did not start within a minute ({what}): {:?}",
+                    log.lock().unwrap()
+                )
+            }
+        };
+        let port = addr.rsplit(':').next().unwrap().parse().unwrap();
+        Self {
+            child,
+            port,
+            certs,
+            log,
+        }
+    }
+
+    /// Whether the process is still running (not exited, not killed).
+    pub fn child_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("https://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// A copy of the log lines so far.
+    pub fn lines(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// The number of audit lines (`{"event":"admission"}`) logged, once it reaches `expected` or after 10 s.
+    pub fn audited(&self, expected: usize) -> usize {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let n = self
+                .log
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|l| l.contains("\"event\":\"admission\""))
+                .count();
+            if n >= expected || Instant::now() > deadline {
+                return n;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// `curl -X METHOD` with the generated CA (`certs/ca.crt`): (HTTP status, body). A curl failure (no
+    /// answer) fails the test.
+    pub fn curl(&self, method: &str, path: &str, body: Option<&[u8]>) -> (u16, Vec<u8>) {
+        let mut cmd = Command::new("curl");
+        cmd.args(["-sS", "--max-time", "30", "-o", "-", "-w", "\n%{http_code}"])
+            .arg("--cacert")
+            .arg(self.certs.join("ca.crt"))
+            .args(["-X", method, "-H", "Content-Type: application/json"]);
+        if body.is_some() {
+            cmd.args(["--data-binary", "@-"]);
+        }
+        let mut child = cmd
+            .arg(self.url(path))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("curl is missing: run .ci/install-deps.sh");
+        {
+            let mut stdin = child.stdin.take().unwrap();
+            if let Some(b) = body {
+                // The server may answer (413) before reading everything: a broken pipe is fine.
+                let _ = stdin.write_all(b);
+            }
+        }
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "curl {path}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = out.stdout;
+        let cut = text.iter().rposition(|&b| b == b'\n').unwrap();
+        let status = std::str::from_utf8(&text[cut + 1..])
+            .unwrap()
+            .parse()
+            .unwrap();
+        (status, text[..cut].to_vec())
+    }
+
+    /// A TLS connection to the server from a rustls client that trusts only `certs/ca.crt`, with `timeout` on
+    /// every read and write: for requests no HTTP client library would send.
+    pub fn tls(
+        &self,
+        timeout: Duration,
+    ) -> rustls::StreamOwned<rustls::ClientConnection, TcpStream> {
+        let pem = std::fs::read(self.certs.join("ca.crt")).unwrap();
+        let mut roots = rustls::RootCertStore::empty();
+        for item in rustls::pki_types::pem::PemObject::pem_slice_iter(&pem) {
+            let cert: rustls::pki_types::CertificateDer<'static> = item.unwrap();
+            roots.add(cert).unwrap();
+        }
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let mut config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
+        let conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+        let tcp = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        tcp.set_read_timeout(Some(timeout)).unwrap();
+        tcp.set_write_timeout(Some(timeout)).unwrap();
+        rustls::StreamOwned::new(conn, tcp)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Already reaped (a test killed it): its pid may belong to another process now.
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Projects `files` into `dir` as the kubelet's atomic writer projects a ConfigMap volume (kubernetes
+/// `pkg/volume/util/atomic_writer.go`, `AtomicWriter.Write`, steps 5–11): the files go into a new hidden
+/// `..<UTC yyyy_mm_dd_hh_mm_ss>.<random>` directory (mode 0755, files 0644); each new key's first path element
+/// gets a link `<element>` → `..data/<element>`; a link `..data_tmp` → the new directory is renamed over
+/// `..data` (the atomic swap); the links of keys no longer present are removed; the previous directory is
+/// removed. `version` makes the directory name unique.
+#[cfg(unix)]
+pub fn kubelet_project(dir: &Path, files: &[(&str, &str)], version: u32) {
+    use std::os::unix::fs::{PermissionsExt as _, symlink};
+    std::fs::create_dir_all(dir).unwrap();
+    let old = std::fs::read_link(dir.join("..data")).ok();
+    let name = format!(
+        "..2026_12_06_21_00_{version:02}.{}",
+        2_718_281_000 + version
+    );
+    let ts = dir.join(&name);
+    std::fs::create_dir(&ts).unwrap();
+    std::fs::set_permissions(&ts, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut keys = std::collections::BTreeSet::new();
+    for (path, text) in files {
+        let p = ts.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        keys.insert(path.split('/').next().unwrap().to_owned());
+    }
+    for k in &keys {
+        if std::fs::read_link(dir.join(k)).is_err() {
+            symlink(Path::new("..data").join(k), dir.join(k)).unwrap();
+        }
+    }
+    symlink(&name, dir.join("..data_tmp")).unwrap();
+    std::fs::rename(dir.join("..data_tmp"), dir.join("..data")).unwrap();
+    if let Some(old) = old {
+        for e in std::fs::read_dir(dir.join(&old)).unwrap() {
+            let k = e.unwrap().file_name().to_string_lossy().into_owned();
+            if !keys.contains(&k) {
+                std::fs::remove_file(dir.join(&k)).unwrap();
+            }
+        }
+        std::fs::remove_dir_all(dir.join(old)).unwrap();
+    }
+}
