@@ -343,6 +343,46 @@ fn active_rules(opts: &ScanOptions) -> Vec<&'static dyn Rule> {
         .collect()
 }
 
+/// The findings the rules that run with `opts` can give, one per rule and PSS level it can report at, with
+/// the rule's id, name, kind and shared properties (`pss`, `frameworks`) but no object: what a policy's
+/// findings selectors can tell apart before a scan. The admission webhook runs only the rules some selector of
+/// its bundle could select (`Bundle::may_select`), since no other finding can change its verdict.
+#[must_use]
+pub fn rule_templates(opts: &ScanOptions) -> Vec<Finding> {
+    let shared = compliance::RuleProperties;
+    let mut out = Vec::new();
+    for r in active_rules(opts) {
+        let m = r.meta();
+        let levels: Vec<Option<pss::Level>> = match m.pss {
+            Some(_) => [
+                pss::Level::Privileged,
+                pss::Level::Baseline,
+                pss::Level::Restricted,
+            ]
+            .into_iter()
+            .map(Some)
+            .collect(),
+            None => vec![None],
+        };
+        for level in levels {
+            out.push(Finding {
+                kind: FindingKind::Misconfiguration,
+                id: Cow::Borrowed(m.id),
+                name: Some(Cow::Borrowed(m.name)),
+                severity: m.severity,
+                title: Cow::Borrowed(m.title),
+                message: Arc::from(""),
+                location: Location::default(),
+                evidence: None,
+                references: Vec::new(),
+                properties: BTreeMap::new(),
+                shared_properties: shared.get(m, level, opts.pss_version),
+            });
+        }
+    }
+    out
+}
+
 /// Scans one in-memory buffer (the fuzz target's entry point).
 #[must_use]
 pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> K8sScan {

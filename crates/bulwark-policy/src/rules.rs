@@ -1103,6 +1103,42 @@ fn run_packages(
     }
 }
 
+impl Rule {
+    /// Whether one of this rule's findings selectors could select `f` (its kind, id or name, and controls;
+    /// severity and paths, which depend on the hit, are not looked at): a finding no rule may select cannot
+    /// change a verdict.
+    #[must_use]
+    pub fn may_select(&self, f: &Finding) -> bool {
+        self.selectors.iter().any(|s| match s {
+            Selector::Findings(class, sel) => {
+                let kind_ok = match class {
+                    FindingClass::Secrets => f.kind == FindingKind::Secret,
+                    FindingClass::Malware => f.kind == FindingKind::Malware,
+                    FindingClass::Checks | FindingClass::Kubernetes => {
+                        matches!(f.kind, FindingKind::Misconfiguration | FindingKind::Policy)
+                    }
+                };
+                kind_ok
+                    && (sel.ids.is_empty()
+                        || sel.ids.iter().any(|g| {
+                            g.matches(&f.id) || f.name.as_deref().is_some_and(|n| g.matches(n))
+                        }))
+                    && (sel.controls.is_empty()
+                        || sel.controls.iter().any(|(fw, g)| has_control(f, fw, g)))
+            }
+            _ => false,
+        })
+    }
+
+    /// Whether this rule reads secret findings.
+    #[must_use]
+    pub fn reads_secrets(&self) -> bool {
+        self.selectors
+            .iter()
+            .any(|s| matches!(s, Selector::Findings(FindingClass::Secrets, _)))
+    }
+}
+
 impl FindingsSel {
     fn run(&self, class: FindingClass, subject: &Subject<'_>, ix: &Index<'_>, out: &mut Found) {
         if subject.report.is_none() {

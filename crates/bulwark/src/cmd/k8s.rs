@@ -162,11 +162,40 @@ fn judge_defaults(policy: &super::verdict::Policy) -> anyhow::Result<K8sArgs> {
     }
     let mut d = <Defaults as clap::Parser>::try_parse_from(["k8s", "-"])?;
     d.args.paths.clear();
-    // Only lifecycle rules read the built-in checks' findings: without any, the checks are not run (the verdict
-    // is the same, and an admission-style bundle is judged at the speed of its own engines).
-    if policy.bundle.policy_sets.iter().all(|s| s.rules.is_empty()) {
+    // Only lifecycle rules read the built-in checks' findings, through their findings selectors: a check none
+    // of them could select cannot change the verdict, so only the checks some selector could select run (none
+    // without lifecycle rules: an admission-style bundle is judged at the speed of its own engines). Secrets
+    // are scanned only for a rule that reads them.
+    let rules: Vec<&bulwark_policy::Rule> = policy
+        .bundle
+        .policy_sets
+        .iter()
+        .flat_map(|s| &s.rules)
+        .collect();
+    let mut opts = ScanOptions {
+        include: d.args.include.clone(),
+        ..ScanOptions::default()
+    };
+    // A bad version is refused when the scan is prepared.
+    if let Some(v) = pss::Version::parse(&d.args.pss_version) {
+        opts.pss_version = v;
+    }
+    let templates = bulwark_k8s::rule_templates(&opts);
+    let mut needed: Vec<String> = templates
+        .iter()
+        .filter(|f| rules.iter().any(|r| r.may_select(f)))
+        .map(|f| f.id.to_string())
+        .collect();
+    needed.dedup();
+    let secrets = rules.iter().any(|r| r.reads_secrets());
+    if needed.is_empty() {
         d.args.rules = vec!["secrets".into()];
-        d.args.secrets.skip_secrets = true;
+        d.args.secrets.skip_secrets = !secrets;
+    } else {
+        d.args.rules = needed;
+        if secrets {
+            d.args.rules.push("secrets".into());
+        }
     }
     Ok(d.args)
 }
