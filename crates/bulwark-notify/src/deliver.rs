@@ -707,8 +707,15 @@ fn jql_string(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
+/// RFC 3986 unreserved characters stay as they are; everything else is percent-encoded.
+const COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
 fn query_escape(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+    percent_encoding::utf8_percent_encode(s, COMPONENT).to_string()
 }
 
 fn excerpt(body: &str) -> String {
@@ -733,8 +740,37 @@ fn read_bounded(body: &mut Body) -> String {
     String::from_utf8_lossy(&buf).into_owned()
 }
 
+/// Whether `e` (or an error it wraps) is a certificate or TLS-compatibility refusal: the configuration must
+/// change (trust, name, versions), so trying again later does not help.
+pub(crate) fn is_tls_refusal(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        let rustls_err = err.downcast_ref::<rustls::Error>().or_else(|| {
+            err.downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        });
+        if let Some(r) = rustls_err
+            && matches!(
+                r,
+                rustls::Error::InvalidCertificate(_)
+                    | rustls::Error::NoCertificatesPresented
+                    | rustls::Error::PeerIncompatible(_)
+                    | rustls::Error::UnsupportedNameType
+            )
+        {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
+}
+
 fn classify_transport(method: &str, url: &str, e: &ureq::Error) -> Transport {
     let what = format!("{method} {}", redact(url));
+    if is_tls_refusal(e) || matches!(e, ureq::Error::Rustls(r) if is_tls_refusal(r)) {
+        return Transport::Fail(format!("{what}: {e}"));
+    }
     match e {
         ureq::Error::BadUri(_)
         | ureq::Error::Http(_)

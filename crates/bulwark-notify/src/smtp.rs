@@ -136,9 +136,13 @@ pub(crate) fn send(
         Ok(_) => Outcome::Delivered,
         Err(err) => {
             let what = format!("SMTP {}:{}: {err}", e.host, e.port());
-            if err.is_transient()
-                || err.is_timeout()
-                || (!err.is_permanent() && !err.is_client() && !err.is_tls())
+            // A refused certificate, a missing STARTTLS and SMTP 5xx need a person; 4xx, timeouts and
+            // broken connections may heal.
+            let refused = crate::deliver::is_tls_refusal(&err);
+            if !refused
+                && (err.is_transient()
+                    || err.is_timeout()
+                    || (!err.is_permanent() && !err.is_client() && !err.is_tls()))
             {
                 Outcome::Retry {
                     after: backoff(base_backoff, attempt),
