@@ -16,6 +16,9 @@ pub const SLACK_MAX_BLOCKS: usize = 50;
 pub const SLACK_MAX_SECTION_CHARS: usize = 3000;
 /// Slack: a header block's `plain_text` holds at most 150 characters.
 pub const SLACK_MAX_HEADER_CHARS: usize = 150;
+/// Slack: the text of all blocks together. Not in Block Kit's reference, but Slack answers
+/// `msg_blocks_too_long` from about 13,000 characters (slackapi/bolt-js#2509); we stay under 12,000.
+pub const SLACK_MAX_TOTAL_CHARS: usize = 12_000;
 /// Teams: a message is at most ~28 KB; events stop being added past this many bytes of card.
 pub const TEAMS_MAX_CARD_BYTES: usize = 20_000;
 /// Teams: at most this many events are listed on a card.
@@ -175,7 +178,8 @@ impl<'s> Templates<'s> {
     fn new(c: &'s ChannelConfig) -> Result<Self, ConfigError> {
         let channel = c.label();
         let mut env = minijinja::Environment::new();
-        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        // A misspelt name is an error, not an empty string; `{% if e.layer %}` on an absent field is false.
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::SemiStrict);
         env.set_fuel(Some(TEMPLATE_FUEL));
         let syntax = minijinja::syntax::SyntaxConfig::builder()
             .trim_blocks(true)
@@ -395,21 +399,32 @@ fn slack(message: &Message, title: &str, text: &str) -> Value {
     let mut header = one_line(title);
     truncate_chars(&mut header, SLACK_MAX_HEADER_CHARS);
     let mut summary = mrkdwn_escape(text.trim());
+    // The summary gets at most a quarter of the budget; the events need the rest.
     truncate_chars(&mut summary, SLACK_MAX_SECTION_CHARS);
     let section =
         |text: String| json!({"type": "section", "text": {"type": "mrkdwn", "text": text}});
+    // Two budgets: 50 blocks (one kept for "… and N more") and the text of all blocks together.
+    let mut used = header.chars().count() + summary.chars().count();
     let mut blocks = vec![
         json!({"type": "header", "text": {"type": "plain_text", "text": header, "emoji": true}}),
         section(summary),
         json!({"type": "divider"}),
     ];
     let n = message.events.len();
-    let room = SLACK_MAX_BLOCKS - blocks.len();
-    let shown = if n <= room { n } else { room - 1 };
-    for e in &message.events[..shown] {
+    let mut shown = 0;
+    for (i, e) in message.events.iter().enumerate() {
         let mut t = slack_event(e);
         truncate_chars(&mut t, SLACK_MAX_SECTION_CHARS);
+        let len = t.chars().count();
+        let last = i + 1 == n;
+        let blocks_left = SLACK_MAX_BLOCKS - blocks.len() - usize::from(!last);
+        let chars_left = SLACK_MAX_TOTAL_CHARS.saturating_sub(used + if last { 0 } else { 40 });
+        if blocks_left == 0 || len > chars_left {
+            break;
+        }
+        used += len;
         blocks.push(section(t));
+        shown += 1;
     }
     if shown < n {
         blocks.push(json!({"type": "context", "elements": [
@@ -728,6 +743,26 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("channel \"s\""), "{err}");
+    }
+
+    #[test]
+    fn default_templates_render_events_without_optional_fields_on_every_channel() {
+        let mut e = event(
+            "platform",
+            EventKind::Fixed,
+            "CVE-1",
+            Severity::Unknown,
+            "sha256:a",
+        );
+        e.layer = None;
+        e.fixed_version = None;
+        e.placements.clear();
+        e.image.reference = String::new();
+        let m = batch(vec![e]);
+        let yaml = b"channels:\n  - {type: webhook, url: 'https://h/'}\n  - {type: slack, webhook_url: 'https://h/'}\n  - {type: teams, webhook_url: 'https://h/'}\n  - {type: jira, url: 'https://h/', project: P, token: t}\n  - {type: email, host: h, from: a@b.c, to: [d@e.f]}\n  - {type: falco, hostname: n}\n";
+        for c in crate::parse_channels(yaml, "t.yaml").unwrap() {
+            render(&c, &m[0]).unwrap_or_else(|err| panic!("{}: {err}", c.label()));
+        }
     }
 
     #[test]

@@ -122,7 +122,8 @@ fn cloudevents_webhook_is_valid_against_the_spec_schema_and_carries_auth_from_en
 
 // ---------------------------------------------------------------------------------------------------------
 // Slack (contract: https://api.slack.com/reference/block-kit/blocks — 50 blocks per message, section text
-// up to 3000 characters, header plain_text up to 150; incoming webhooks answer 200 "ok")
+// up to 3000 characters, header plain_text up to 150; incoming webhooks answer 200 "ok"; and an undocumented
+// total near 13,000 characters of block text, slackapi/bolt-js#2509)
 
 fn check_slack_shape(body: &Value) {
     assert!(
@@ -131,7 +132,9 @@ fn check_slack_shape(body: &Value) {
     );
     let blocks = body["blocks"].as_array().expect("blocks");
     assert!(blocks.len() <= 50, "{} blocks", blocks.len());
+    let mut total = 0;
     for b in blocks {
+        total += b["text"]["text"].as_str().map_or(0, |t| t.chars().count());
         match b["type"].as_str().unwrap() {
             "header" => {
                 assert_eq!(b["text"]["type"], "plain_text");
@@ -155,6 +158,7 @@ fn check_slack_shape(body: &Value) {
             other => panic!("unexpected block type {other}"),
         }
     }
+    assert!(total <= 12_000, "{total} characters of block text");
 }
 
 #[test]
@@ -172,9 +176,13 @@ fn slack_message_keeps_to_block_kit_limits() {
     };
     check_slack_shape(body);
     let blocks = body["blocks"].as_array().unwrap();
-    assert_eq!(blocks.len(), 50);
-    // header, summary, divider, 46 events, "… and 74 more".
-    assert_eq!(blocks[49]["elements"][0]["text"], "… and 74 more");
+    // The character budget binds first: header, summary, divider, k events, "… and 120-k more".
+    let k = blocks.len() - 4;
+    assert!(k > 5 && blocks.len() < 50, "{} blocks", blocks.len());
+    assert_eq!(
+        blocks.last().unwrap()["elements"][0]["text"],
+        format!("… and {} more", 120 - k)
+    );
     assert!(
         blocks[1]["text"]["text"]
             .as_str()
@@ -182,6 +190,28 @@ fn slack_message_keeps_to_block_kit_limits() {
             .contains("120 new, 0 fixed (30 CRITICAL, 30 HIGH, 30 MEDIUM, 30 LOW)")
     );
     assert!(blocks[3]["text"]["text"].as_str().unwrap().ends_with('…'));
+    assert_eq!(
+        blocks[3]["text"]["text"].as_str().unwrap().chars().count(),
+        3000
+    );
+
+    // Short events: the 50-block limit binds: header, summary, divider, 46 events, "… and 74 more".
+    let mut short = message(120);
+    for e in &mut short.events {
+        e.layer = None;
+        e.placements.clear();
+        e.rule = "ns".into();
+    }
+    let Payload::Json {
+        body: short_body, ..
+    } = render(&ch, &short).unwrap()
+    else {
+        panic!()
+    };
+    check_slack_shape(&short_body);
+    let blocks = short_body["blocks"].as_array().unwrap();
+    assert_eq!(blocks.len(), 50);
+    assert_eq!(blocks[49]["elements"][0]["text"], "… and 74 more");
 
     let n = notifier(env(&[("SLACK_URL", &sink.url("/services/T000/B000/XXXX"))]));
     assert_eq!(n.deliver(&ch, &payload, 0), Outcome::Delivered);
