@@ -420,6 +420,17 @@ fn server_errors_back_off_exponentially_and_client_errors_fail() {
         matches!(n.deliver(&ch, &p, 0), Outcome::Failed { .. }),
         "413 is permanent"
     );
+    // A redirect is not followed (it could carry the Authorization header elsewhere) and not retried.
+    sink.script(
+        "POST",
+        "/",
+        vec![Reply::status(302).header("Location", "http://198.51.100.1/elsewhere")],
+    );
+    let Outcome::Failed { error } = n.deliver(&ch, &p, 0) else {
+        panic!()
+    };
+    assert!(error.contains("HTTP 302"), "{error}");
+    assert!(sink.requests().iter().all(|r| r.path() == "/hook"));
 }
 
 #[test]
