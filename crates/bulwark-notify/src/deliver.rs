@@ -823,6 +823,12 @@ mod tests {
     }
 
     #[test]
+    fn one_notifier_serves_every_thread() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<Notifier>();
+    }
+
+    #[test]
     fn urls_are_redacted_in_messages() {
         assert_eq!(
             redact("https://hooks.slack.com/services/T0/B0/secret"),

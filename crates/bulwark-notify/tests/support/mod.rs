@@ -345,6 +345,8 @@ pub fn jsonschema_validate(
 /// certificate and key; every accepted message becomes `<dir>/msg-<n>.json`.
 pub struct SmtpSink {
     child: Child,
+    /// Held open: the server stops at EOF, so it cannot outlive a test process that was killed.
+    _stdin: std::process::ChildStdin,
     pub port: u16,
     pub dir: tempfile::TempDir,
 }
@@ -360,10 +362,12 @@ impl SmtpSink {
             cmd.arg("--tls-cert").arg(cert).arg("--tls-key").arg(key);
         }
         let mut child = cmd
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn python3");
+        let stdin = child.stdin.take().unwrap();
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
@@ -387,7 +391,12 @@ impl SmtpSink {
             );
             panic!("smtp_sink.py did not start: {line:?} {err}");
         };
-        Self { child, port, dir }
+        Self {
+            child,
+            _stdin: stdin,
+            port,
+            dir,
+        }
     }
 
     /// The messages received so far, in arrival order.

@@ -62,6 +62,15 @@ def factory():
 
 
 server = loop.run_until_complete(loop.create_server(factory, sock=sock))
+
+
+def on_stdin():
+    # The test holds our stdin: when it ends (even killed), EOF stops the server.
+    if not os.read(sys.stdin.fileno(), 4096):
+        loop.stop()
+
+
+loop.add_reader(sys.stdin.fileno(), on_stdin)
 print(f"PORT {sock.getsockname()[1]}", flush=True)
 try:
     loop.run_forever()
