@@ -766,6 +766,39 @@ mod tests {
     }
 
     #[test]
+    fn payloads_and_messages_round_trip_through_json_for_the_queue() {
+        let m = batch(vec![
+            event(
+                "platform",
+                EventKind::New,
+                "CVE-1",
+                Severity::High,
+                "sha256:a",
+            ),
+            event(
+                "platform",
+                EventKind::Fixed,
+                "CVE-2",
+                Severity::Low,
+                "sha256:b",
+            ),
+        ]);
+        let back: Message = serde_json::from_str(&serde_json::to_string(&m[0]).unwrap()).unwrap();
+        assert_eq!(back, m[0]);
+        let yaml = b"channels:\n  - {type: webhook, url: 'https://h/'}\n  - {type: jira, url: 'https://h/', project: P, token: t}\n  - {type: email, host: h, from: a@b.c, to: [d@e.f]}\n  - {type: falco, hostname: n}\n";
+        for c in crate::parse_channels(yaml, "t.yaml").unwrap() {
+            let p = render(&c, &m[0]).unwrap();
+            let json = serde_json::to_string(&p).unwrap();
+            assert_eq!(
+                serde_json::from_str::<Payload>(&json).unwrap(),
+                p,
+                "{}",
+                c.label()
+            );
+        }
+    }
+
+    #[test]
     fn truncation_keeps_char_boundaries() {
         let mut s = "é".repeat(10);
         truncate_chars(&mut s, 4);
