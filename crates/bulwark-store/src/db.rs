@@ -184,7 +184,28 @@ impl Exec for SqliteTx<'_> {
     }
 }
 
-pub(crate) struct PgTx<'a>(pub(crate) postgres::Transaction<'a>);
+/// Prepared statements of one PostgreSQL connection, by SQL text (statements outlive transactions).
+pub(crate) type PgCache = std::collections::HashMap<String, postgres::Statement>;
+const PG_CACHE_MAX: usize = 256;
+
+pub(crate) struct PgTx<'a> {
+    pub(crate) tx: postgres::Transaction<'a>,
+    pub(crate) cache: &'a mut PgCache,
+}
+
+impl PgTx<'_> {
+    fn statement(&mut self, sql: &str) -> Result<postgres::Statement, Raw> {
+        if let Some(st) = self.cache.get(sql) {
+            return Ok(st.clone());
+        }
+        let st = self.tx.prepare(sql)?;
+        if self.cache.len() >= PG_CACHE_MAX {
+            self.cache.clear();
+        }
+        self.cache.insert(sql.to_owned(), st.clone());
+        Ok(st)
+    }
+}
 
 fn pg_params(params: &[P]) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
     params
@@ -204,11 +225,13 @@ impl Exec for PgTx<'_> {
         true
     }
     fn exec(&mut self, sql: &str, params: &[P]) -> Result<u64, Raw> {
-        Ok(self.0.execute(sql, &pg_params(params))?)
+        let st = self.statement(sql)?;
+        Ok(self.tx.execute(&st, &pg_params(params))?)
     }
     fn query(&mut self, sql: &str, params: &[P]) -> Result<Vec<Row>, Raw> {
         use postgres::types::Type;
-        let rows = self.0.query(sql, &pg_params(params))?;
+        let st = self.statement(sql)?;
+        let rows = self.tx.query(&st, &pg_params(params))?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let mut cells = Vec::with_capacity(r.len());
@@ -237,7 +260,7 @@ impl Exec for PgTx<'_> {
         Ok(out)
     }
     fn batch(&mut self, sql: &str) -> Result<(), Raw> {
-        Ok(self.0.batch_execute(sql)?)
+        Ok(self.tx.batch_execute(sql)?)
     }
 }
 

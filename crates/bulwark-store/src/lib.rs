@@ -162,7 +162,7 @@ pub enum Backend {
 
 enum Conn {
     Sqlite(rusqlite::Connection),
-    Pg(postgres::Client),
+    Pg(postgres::Client, db::PgCache),
 }
 
 /// One connection to a store. Every method is one transaction. `Store` is `Send + Sync` (the connection sits
@@ -245,8 +245,10 @@ impl Store {
                 message: format!("cannot use WAL (journal mode {mode})"),
             });
         }
-        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
-            .map_err(fail)?;
+        conn.execute_batch(
+            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
+        )
+        .map_err(fail)?;
         let store = Self {
             conn: Mutex::new(Conn::Sqlite(conn)),
             location: shown,
@@ -272,7 +274,7 @@ impl Store {
             .connect(postgres::NoTls)
             .map_err(|e| fail(pg_message(&e)))?;
         let store = Self {
-            conn: Mutex::new(Conn::Pg(client)),
+            conn: Mutex::new(Conn::Pg(client, db::PgCache::new())),
             location: shown,
             backend: Backend::Postgres,
         };
@@ -363,10 +365,13 @@ impl Store {
                 tx.0.commit()?;
                 Ok(r)
             })(),
-            Conn::Pg(c) => (|| {
-                let mut tx = PgTx(c.transaction()?);
+            Conn::Pg(c, cache) => (|| {
+                let mut tx = PgTx {
+                    tx: c.transaction()?,
+                    cache,
+                };
                 let r = f(&mut tx)?;
-                tx.0.commit()?;
+                tx.tx.commit()?;
                 Ok(r)
             })(),
         };
@@ -385,10 +390,13 @@ impl Store {
                 tx.0.commit()?;
                 Ok(r)
             })(),
-            Conn::Pg(c) => (|| {
-                let mut tx = PgTx(c.transaction()?);
+            Conn::Pg(c, cache) => (|| {
+                let mut tx = PgTx {
+                    tx: c.transaction()?,
+                    cache,
+                };
                 let r = f(&mut tx)?;
-                tx.0.commit()?;
+                tx.tx.commit()?;
                 Ok(r)
             })(),
         };

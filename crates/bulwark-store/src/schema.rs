@@ -53,7 +53,6 @@ CREATE TABLE packages (
     layer_created_by TEXT,
     PRIMARY KEY (digest, idx)
 );
-CREATE INDEX packages_purl ON packages(purl);
 CREATE INDEX packages_name ON packages(package_type, name);
 CREATE TABLE findings (
     id {id},
