@@ -8,8 +8,9 @@ use bulwark_types::Severity;
 
 use crate::db::{Exec, P, Raw, Row, values_list};
 use crate::types::{
-    CveQuery, CveRow, Diff, Finding, FindingRow, Image, Job, Notification, NotificationState,
-    PackageRow, Placement, PlacementFilter, PlacementRecord, VerdictRecord, Workload,
+    CveQuery, CveRow, Diff, Finding, FindingRow, Image, Job, JobCounts, Notification,
+    NotificationState, PackageRow, Placement, PlacementFilter, PlacementRecord, VerdictRecord,
+    Workload,
 };
 use crate::{Error, Result, Store};
 
@@ -873,11 +874,43 @@ impl Store {
         })
     }
 
-    /// Jobs of `db_version` not done yet.
+    /// Gives up on a claimed job (state `failed`, not claimed again), recording `error`. Returns `false` when
+    /// `worker` no longer holds it.
+    pub fn fail_job(&self, id: i64, worker: &str, now: i64, error: &str) -> Result<bool> {
+        self.write(|tx| {
+            Ok(tx.exec(
+                "UPDATE jobs SET state = 'failed', done_at = $1, last_error = $2, lease_owner = NULL, \
+                 lease_until = NULL WHERE id = $3 AND lease_owner = $4 AND state = 'running'",
+                &[now.into(), error.into(), id.into(), worker.into()],
+            )? == 1)
+        })
+    }
+
+    /// Jobs of `db_version` by state.
+    pub fn job_counts(&self, db_version: &str) -> Result<JobCounts> {
+        self.read(|tx| {
+            let mut c = JobCounts::default();
+            for r in tx.query(
+                "SELECT state, COUNT(*) FROM jobs WHERE db_version = $1 GROUP BY state",
+                &[db_version.into()],
+            )? {
+                let n = r.i(1)?;
+                match r.t(0)?.as_str() {
+                    "pending" => c.pending = n,
+                    "running" => c.running = n,
+                    "done" => c.done = n,
+                    _ => c.failed = n,
+                }
+            }
+            Ok(c)
+        })
+    }
+
+    /// Jobs of `db_version` still to do (pending or running; failed ones are not counted).
     pub fn jobs_remaining(&self, db_version: &str) -> Result<i64> {
         self.read(|tx| {
             tx.query(
-                "SELECT COUNT(*) FROM jobs WHERE db_version = $1 AND state <> 'done'",
+                "SELECT COUNT(*) FROM jobs WHERE db_version = $1 AND state IN ('pending', 'running')",
                 &[db_version.into()],
             )?
             .first()

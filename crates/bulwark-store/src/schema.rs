@@ -128,12 +128,13 @@ CREATE TABLE jobs (
     id {id},
     db_version TEXT NOT NULL,
     digest TEXT NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'done')),
+    state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'done', 'failed')),
     attempts {int} NOT NULL DEFAULT 0,
     lease_owner TEXT,
     lease_until {int},
     created_at {int} NOT NULL,
     done_at {int},
+    last_error TEXT,
     UNIQUE (db_version, digest)
 );
 CREATE INDEX jobs_state ON jobs(state, id);

@@ -223,6 +223,15 @@ pub struct Job {
     pub lease_until: i64,
 }
 
+/// Jobs of one DB version by state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobCounts {
+    pub pending: i64,
+    pub running: i64,
+    pub done: i64,
+    pub failed: i64,
+}
+
 /// The filters of `bulwark get cve`. `None` fields do not filter.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CveQuery {

@@ -568,6 +568,24 @@ fn jobs_lease_expiry(db: &TestDb) {
     }
     assert_eq!(s.jobs_remaining("v1").unwrap(), 0);
     assert_eq!(s.jobs_remaining("v2").unwrap(), 0);
+    // A job that cannot be done is failed once and not handed out again.
+    s.create_jobs("v2", &digests[..2], 200).unwrap();
+    let j = s.claim_jobs("a", 200, 30, 1).unwrap();
+    assert!(
+        s.fail_job(j[0].id, "a", 201, "stored SBOM does not parse")
+            .unwrap()
+    );
+    assert!(!s.fail_job(j[0].id, "a", 202, "again").unwrap());
+    assert!(
+        s.claim_jobs("b", 10_000, 30, 10)
+            .unwrap()
+            .iter()
+            .all(|k| k.id != j[0].id)
+    );
+    let c = s.job_counts("v2").unwrap();
+    assert_eq!((c.pending, c.running, c.done, c.failed), (0, 1, 0, 1));
+    assert_eq!(s.jobs_remaining("v2").unwrap(), 1);
+    assert_eq!(s.job_counts("v1").unwrap().done, 5);
 }
 
 fn cve_query_filters(db: &TestDb) {
