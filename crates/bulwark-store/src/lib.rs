@@ -77,6 +77,11 @@ pub enum Error {
         found: i64,
         supported: i64,
     },
+    #[error(
+        "{location} is not a bulwark store: it has tables ({tables}) but no schema_migrations; \
+         use an empty database or file"
+    )]
+    NotAStore { location: String, tables: String },
     #[error("image {digest} is not in store {location}")]
     UnknownImage { location: String, digest: String },
     #[error("invalid image digest '{0}': expected sha256:<64 hex digits> (or sha384/sha512)")]
@@ -296,6 +301,21 @@ impl Store {
             match step {
                 schema::Step::Applied => {}
                 schema::Step::UpToDate => return Ok(()),
+                schema::Step::Foreign(tables) => {
+                    let mut shown = tables
+                        .iter()
+                        .take(5)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    if tables.len() > 5 {
+                        shown.push_str(", …");
+                    }
+                    return Err(Error::NotAStore {
+                        location: self.location.clone(),
+                        tables: shown,
+                    });
+                }
                 schema::Step::TooNew(found) => {
                     return Err(Error::SchemaTooNew {
                         location: self.location.clone(),

@@ -165,11 +165,27 @@ pub(crate) enum Step {
     UpToDate,
     /// The store is newer than this binary.
     TooNew(i64),
+    /// The database has tables but no `schema_migrations`: it is not a store (the vulnerability DB, another
+    /// application's database). Never migrate it.
+    Foreign(Vec<String>),
 }
 
 /// Inside an exclusive transaction (SQLite `BEGIN IMMEDIATE`; PostgreSQL with an advisory transaction lock
 /// taken by the caller): apply the next missing migration, if any.
 pub(crate) fn step(tx: &mut dyn Exec, now: i64) -> Result<Step, Raw> {
+    let tables_sql = if tx.is_pg() {
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name"
+    } else {
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+    };
+    let tables: Vec<String> = tx
+        .query(tables_sql, &[])?
+        .iter()
+        .map(|r| r.t(0))
+        .collect::<Result<_, _>>()?;
+    if !tables.is_empty() && !tables.iter().any(|t| t == "schema_migrations") {
+        return Ok(Step::Foreign(tables));
+    }
     tx.batch(&render(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version {int} PRIMARY KEY, name TEXT NOT NULL, applied_at {int} NOT NULL)",
         tx.is_pg(),

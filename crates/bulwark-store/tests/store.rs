@@ -41,6 +41,7 @@ both!(
     workers_in_two_processes_share_jobs,
     concurrent_open_migrates_once,
     newer_schema_is_refused,
+    foreign_database_is_refused,
     killed_writer_leaves_a_consistent_store,
 );
 
@@ -1013,6 +1014,49 @@ fn newer_schema_is_refused(db: &TestDb) {
             .contains("schema version 999, newer than this bulwark supports"),
         "{e}"
     );
+}
+
+fn foreign_database_is_refused(db: &TestDb) {
+    let create = "CREATE TABLE advisories (id TEXT PRIMARY KEY); CREATE TABLE images (x TEXT)";
+    if let Some(path) = db.location.strip_prefix("sqlite:") {
+        rusqlite::Connection::open(path)
+            .unwrap()
+            .execute_batch(create)
+            .unwrap();
+    } else {
+        ::postgres::Client::connect(&db.location, ::postgres::NoTls)
+            .unwrap()
+            .batch_execute(create)
+            .unwrap();
+    }
+    let e = Store::open(&db.location).unwrap_err();
+    assert!(matches!(e, Error::NotAStore { .. }), "{e}");
+    assert!(
+        e.to_string()
+            .contains("is not a bulwark store: it has tables (advisories, images)"),
+        "{e}"
+    );
+    // Nothing was created in it.
+    let n: i64 = if let Some(path) = db.location.strip_prefix("sqlite:") {
+        rusqlite::Connection::open(path)
+            .unwrap()
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    } else {
+        ::postgres::Client::connect(&db.location, ::postgres::NoTls)
+            .unwrap()
+            .query_one(
+                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'",
+                &[],
+            )
+            .unwrap()
+            .get(0)
+    };
+    assert_eq!(n, 2);
 }
 
 const CRASH_DIGESTS: u32 = 20;
