@@ -1121,6 +1121,10 @@ fn killed_writer_leaves_a_consistent_store(db: &TestDb) {
     assert!(flips <= 1, "applies happen in digest order: {states:?}");
     // Notifications: n0..nK without a gap, each payload whole.
     let notes = s.notifications(None).unwrap();
+    eprintln!(
+        "killed after {} notifications; digests in state A: {states:?}",
+        notes.len()
+    );
     assert!(notes.len() >= 3);
     for (i, n) in notes.iter().enumerate() {
         assert_eq!(n.dedupe_key, format!("n{i}"));

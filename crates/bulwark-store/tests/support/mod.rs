@@ -124,6 +124,7 @@ impl PgServer {
              -c shared_buffers=32MB > {log} 2>&1 &\n\
              pg=$!\n\
              while kill -0 {parent} 2>/dev/null && kill -0 $pg 2>/dev/null && [ ! -e {dir}/stop ]; do sleep 0.3; done\n\
+             if kill -0 {parent} 2>/dev/null && [ ! -e {dir}/stop ]; then exit 1; fi  # died alone: keep its log\n\
              {run_as}{pg_ctl} stop -D {data} -m immediate -w >/dev/null 2>&1\n\
              wait $pg\n\
              rm -rf {dir}\n",
@@ -142,7 +143,7 @@ impl PgServer {
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn sh");
-        let server = Self {
+        let mut server = Self {
             dir,
             watchdog,
             stopped: false,
@@ -151,16 +152,17 @@ impl PgServer {
         server
     }
 
-    fn wait_ready(&self) {
+    fn wait_ready(&mut self) {
         let deadline = Instant::now() + Duration::from_mins(1);
         loop {
             match postgres::Client::connect(&self.url("postgres"), postgres::NoTls) {
                 Ok(_) => return,
                 Err(e) => {
-                    if Instant::now() > deadline {
+                    let exited = matches!(self.watchdog.try_wait(), Ok(Some(_)));
+                    if exited || Instant::now() > deadline {
                         let log = std::fs::read_to_string(self.dir.join("server.log"))
                             .unwrap_or_default();
-                        panic!("PostgreSQL did not start in 60 s: {e}\n{log}");
+                        panic!("PostgreSQL did not start (server log follows): {e}\n{log}");
                     }
                     std::thread::sleep(Duration::from_millis(100));
                 }
