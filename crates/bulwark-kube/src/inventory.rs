@@ -157,11 +157,11 @@ impl Inventory {
             let mut items = Vec::new();
             let mut cont: Option<String> = None;
             loop {
-                let mut q = format!("{path}?limit={}", self.opts.page_size);
-                if let Some(c) = &cont {
-                    q.push_str("&continue=");
-                    q.push_str(&enc(c));
-                }
+                // As kubectl sends them (tests/fixtures/kubectl-requests.txt): parameters in Go's sorted order.
+                let q = match &cont {
+                    Some(c) => format!("{path}?continue={}&limit={}", enc(c), self.opts.page_size),
+                    None => format!("{path}?limit={}", self.opts.page_size),
+                };
                 let page = match self.client.get_json(&q) {
                     Ok(p) => p,
                     Err(e) if e.is_gone() && cont.is_some() => {

@@ -15,8 +15,9 @@ use bulwark_kube::{
 };
 use serde_json::json;
 use support::apiserver::{
-    ApiServer, Auth, Cluster, End, Reply, bearer, bookmark, event, fixture, status, tls, with_rv,
+    ApiServer, Auth, Cluster, End, Reply, bearer, bookmark, event, fixture, status, with_rv,
 };
+use support::tls::tls;
 
 const A: &str = "sha256:a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
 const B: &str = "sha256:b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2";
@@ -78,7 +79,7 @@ fn list_pages_restarts_on_410_and_names_workloads() {
     let t = tls(&[]);
     let mut cluster = Cluster::recorded();
     cluster.gone_on_continue = 1;
-    let server = ApiServer::start(Some(&t), bearer("s3cret"), cluster.handler());
+    let server = ApiServer::start(Some(t.server.clone()), bearer("s3cret"), cluster.handler());
     let d = tempfile::tempdir().unwrap();
     let cfg = kubeconfig(
         d.path(),
@@ -132,9 +133,9 @@ fn list_pages_restarts_on_410_and_names_workloads() {
         pods,
         vec![
             "/api/v1/pods?limit=500",
-            "/api/v1/pods?limit=500&continue=page-1",
+            "/api/v1/pods?continue=page-1&limit=500",
             "/api/v1/pods?limit=500",
-            "/api/v1/pods?limit=500&continue=page-1",
+            "/api/v1/pods?continue=page-1&limit=500",
         ]
     );
     assert!(
@@ -271,7 +272,11 @@ fn watch_follows_events_bookmarks_drops_and_relists_on_410() {
 #[test]
 fn client_certificate_from_files_relative_to_the_kubeconfig() {
     let t = tls(&[]);
-    let server = ApiServer::start(Some(&t), Auth::ClientCert, Cluster::recorded().handler());
+    let server = ApiServer::start(
+        Some(t.server.clone()),
+        Auth::ClientCert,
+        Cluster::recorded().handler(),
+    );
     let d = tempfile::tempdir().unwrap();
     std::fs::create_dir(d.path().join("certs")).unwrap();
     std::fs::write(d.path().join("certs/me.crt"), &t.client_cert_pem).unwrap();
@@ -323,7 +328,7 @@ fn in_cluster_token_is_reread_when_it_rotates() {
         unreachable!()
     };
     let current = current.clone();
-    let server = ApiServer::start(Some(&t), auth, Cluster::recorded().handler());
+    let server = ApiServer::start(Some(t.server.clone()), auth, Cluster::recorded().handler());
     let d = tempfile::tempdir().unwrap();
     std::fs::write(d.path().join("token"), "token-1\n").unwrap();
     std::fs::write(d.path().join("ca.crt"), &t.ca_pem).unwrap();
