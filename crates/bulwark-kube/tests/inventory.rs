@@ -17,7 +17,7 @@ use serde_json::json;
 use support::apiserver::{
     ApiServer, Auth, Cluster, End, Reply, bearer, bookmark, event, fixture, status, with_rv,
 };
-use support::tls::tls;
+use support::tls::{tls, tls_for};
 
 const A: &str = "sha256:a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
 const B: &str = "sha256:b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2";
@@ -453,4 +453,56 @@ fn bad_answers_are_clear_errors() {
     .unwrap_err();
     assert!(e.to_string().contains("timed out"), "{e}");
     assert!(start.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn tls_server_name_and_insecure_skip_verify() {
+    // The server's certificate names only kubernetes.default.svc, as an API server's often does.
+    let t = tls_for(&["kubernetes.default.svc"], false);
+    let server = ApiServer::start(
+        Some(t.server.clone()),
+        bearer("s3cret"),
+        Cluster::recorded().handler(),
+    );
+    let d = tempfile::tempdir().unwrap();
+    let cfg = kubeconfig(
+        d.path(),
+        &server.url,
+        Some(&t.ca_pem),
+        "    token: s3cret\n",
+    );
+    let e = inventory(&cfg, ClientOptions::default())
+        .unwrap()
+        .list()
+        .unwrap_err();
+    assert!(e.to_string().contains("TLS"), "{e}");
+
+    let text = std::fs::read_to_string(&cfg).unwrap().replace(
+        "    certificate-authority-data:",
+        "    tls-server-name: kubernetes.default.svc\n    certificate-authority-data:",
+    );
+    std::fs::write(&cfg, text).unwrap();
+    assert_eq!(
+        inventory(&cfg, ClientOptions::default())
+            .unwrap()
+            .list()
+            .unwrap()
+            .len(),
+        4
+    );
+
+    // insecure-skip-tls-verify: no CA, no name check.
+    let text = format!(
+        "clusters:\n- name: c\n  cluster:\n    server: {}\n    insecure-skip-tls-verify: true\ncontexts:\n- name: x\n  context: {{cluster: c, user: u}}\ncurrent-context: x\nusers:\n- name: u\n  user: {{token: s3cret}}\n",
+        server.url
+    );
+    std::fs::write(&cfg, text).unwrap();
+    assert_eq!(
+        inventory(&cfg, ClientOptions::default())
+            .unwrap()
+            .list()
+            .unwrap()
+            .len(),
+        4
+    );
 }

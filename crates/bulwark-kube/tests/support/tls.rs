@@ -12,6 +12,11 @@ pub struct Tls {
 
 /// A CA, a server certificate for 127.0.0.1 (and `names`), and a client certificate signed by the CA.
 pub fn tls(names: &[&str]) -> Tls {
+    tls_for(names, true)
+}
+
+/// As [`tls`]; without `ip`, the server certificate does not name 127.0.0.1.
+pub fn tls_for(names: &[&str], ip: bool) -> Tls {
     use rcgen::{
         BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose,
     };
@@ -23,7 +28,11 @@ pub fn tls(names: &[&str]) -> Tls {
     ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
     let ca_cert = ca.self_signed(&ca_key).unwrap();
     let issuer = Issuer::from_params(&ca, &ca_key);
-    let mut sans = vec!["127.0.0.1".to_owned()];
+    let mut sans = if ip {
+        vec!["127.0.0.1".to_owned()]
+    } else {
+        Vec::new()
+    };
     sans.extend(names.iter().map(|s| (*s).to_owned()));
     let skey = KeyPair::generate().unwrap();
     let server = CertificateParams::new(sans)
