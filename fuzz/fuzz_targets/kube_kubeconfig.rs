@@ -12,13 +12,17 @@ use std::path::Path;
 use bulwark_kube::Kubeconfig;
 
 fn names_a_file(data: &[u8]) -> bool {
-    [&b"certificate-authority"[..], b"client-certificate", b"client-key"]
-        .iter()
-        .any(|k| {
-            data.windows(k.len())
-                .enumerate()
-                .any(|(i, w)| w == *k && !data[i + k.len()..].starts_with(b"-data"))
-        })
+    [
+        &b"certificate-authority"[..],
+        b"client-certificate",
+        b"client-key",
+    ]
+    .iter()
+    .any(|k| {
+        data.windows(k.len())
+            .enumerate()
+            .any(|(i, w)| w == *k && !data[i + k.len()..].starts_with(b"-data"))
+    })
 }
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {

@@ -149,12 +149,16 @@ impl Inventory {
         }
     }
 
-    /// Every item of a list, page by page; restarts from the first page when a continue token has expired.
-    /// Returns the items and the list's resourceVersion.
-    fn list_all(&mut self, path: &str) -> Result<(Vec<Value>, Option<String>), KubeError> {
+    /// Every item of a list, page by page, handed to `each` as it arrives (a page at a time in memory);
+    /// restarts from the first page when a continue token has expired, calling `each(None)` first so that the
+    /// caller drops what it had. Returns the list's resourceVersion.
+    fn list_each(
+        &mut self,
+        path: &str,
+        each: &mut dyn FnMut(&mut Self, Option<&Value>) -> Result<(), KubeError>,
+    ) -> Result<Option<String>, KubeError> {
         let mut restarts = 0;
         'restart: loop {
-            let mut items = Vec::new();
             let mut cont: Option<String> = None;
             loop {
                 // As kubectl sends them (tests/fixtures/kubectl-requests.txt): parameters in Go's sorted order.
@@ -170,24 +174,28 @@ impl Inventory {
                         if restarts > self.opts.max_list_restarts {
                             return Err(e);
                         }
+                        each(self, None)?;
                         continue 'restart;
                     }
                     Err(e) => return Err(e),
                 };
                 self.stats.pages += 1;
                 let url = self.client.url(&q);
-                let Some(list) = page.get("items").and_then(Value::as_array) else {
-                    if page.get("items").is_some_and(Value::is_null) {
-                        // Go encodes an empty slice as null in some versions.
-                    } else {
+                match page.get("items") {
+                    Some(Value::Array(items)) => {
+                        for item in items {
+                            each(self, Some(item))?;
+                        }
+                    }
+                    // Go encodes an empty slice as null in some versions.
+                    Some(Value::Null) => {}
+                    _ => {
                         return Err(KubeError::Protocol {
                             url,
                             reason: "list has no \"items\" array".to_owned(),
                         });
                     }
-                    return Ok((items, rv_of(&page)));
-                };
-                items.extend(list.iter().cloned());
+                }
                 let next = page
                     .pointer("/metadata/continue")
                     .and_then(Value::as_str)
@@ -201,7 +209,7 @@ impl Inventory {
                         });
                     }
                     Some(n) => cont = Some(n),
-                    None => return Ok((items, rv_of(&page))),
+                    None => return Ok(rv_of(&page)),
                 }
             }
         }
@@ -225,17 +233,26 @@ impl Inventory {
                 }
                 Err(e) => return Err(e),
             },
-            None => match self.list_all("/api/v1/namespaces") {
-                Ok((items, _)) => items,
-                Err(KubeError::Status { status: 403, .. }) => {
-                    self.warn(
+            None => {
+                let mut items = Vec::new();
+                match self.list_each("/api/v1/namespaces", &mut |_, item| {
+                    match item {
+                        None => items.clear(),
+                        Some(ns) => items.push(ns.clone()),
+                    }
+                    Ok(())
+                }) {
+                    Ok(_) => items,
+                    Err(KubeError::Status { status: 403, .. }) => {
+                        self.warn(
                         "no permission to list namespaces; environments come from the environments file only"
                             .to_owned(),
                     );
-                    Vec::new()
+                        Vec::new()
+                    }
+                    Err(e) => return Err(e),
                 }
-                Err(e) => return Err(e),
-            },
+            }
         };
         let mut fresh = BTreeMap::new();
         for o in &objects {
@@ -280,13 +297,21 @@ impl Inventory {
     pub fn list(&mut self) -> Result<Vec<Placement>, KubeError> {
         self.refresh_namespaces()?;
         let path = self.pods_path();
-        let (pods, rv) = self.list_all(&path)?;
-        self.stats.lists += 1;
         self.pods.clear();
         self.placements.clear();
-        for pod in &pods {
-            self.apply_pod(pod, false)?;
-        }
+        let rv = self.list_each(&path, &mut |inv, item| {
+            match item {
+                Some(pod) => {
+                    inv.apply_pod(pod, false)?;
+                }
+                None => {
+                    inv.pods.clear();
+                    inv.placements.clear();
+                }
+            }
+            Ok(())
+        })?;
+        self.stats.lists += 1;
         self.resource_version = rv;
         Ok(self.placements())
     }

@@ -506,3 +506,74 @@ fn tls_server_name_and_insecure_skip_verify() {
         4
     );
 }
+
+#[test]
+fn one_namespace_finished_pods_and_relabelled_namespaces() {
+    let mut cluster = Cluster::recorded();
+    let namespaces = cluster.namespaces.clone();
+    cluster.watches.push(Box::new(move |r| {
+        assert_eq!(r.path(), "/api/v1/namespaces/production/pods");
+        // Between this watch and the next, production is relabelled as `prod-eu`.
+        let mut ns = namespaces.lock().unwrap();
+        for n in ns.iter_mut() {
+            if n["metadata"]["name"] == "production" {
+                n["metadata"]["labels"]["bulwark.dev/environment"] = json!("prod-eu");
+            }
+        }
+        let mut done = fixture("pod-nightly.json");
+        done["status"]["phase"] = json!("Succeeded");
+        Reply::Stream(vec![event("MODIFIED", with_rv(done, "301"))], End::Clean)
+    }));
+    let server = ApiServer::start(None, Auth::None, cluster.handler());
+    let d = tempfile::tempdir().unwrap();
+    let cfg = kubeconfig(d.path(), &server.url, None, "    {}\n");
+    let cfg = Kubeconfig::load(Some(&cfg), None, None)
+        .unwrap()
+        .resolve(None)
+        .unwrap();
+    let mut inv = Inventory::new(
+        Client::new(cfg, ClientOptions::default()).unwrap(),
+        InventoryOptions {
+            namespace: Some("production".to_owned()),
+            ..InventoryOptions::default()
+        },
+    );
+    let mut seen = Vec::new();
+    inv.watch(Some(Instant::now() + Duration::from_secs(20)), &mut |c| {
+        seen.push(match &c {
+            Change::Resync { placements, .. } => format!(
+                "resync {}",
+                placements
+                    .iter()
+                    .map(|p| p.workload_name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            Change::Upsert { placement } => format!(
+                "upsert {} {}",
+                placement.workload_name,
+                placement.environment.as_deref().unwrap_or("-")
+            ),
+            Change::Remove { key } => format!("remove {}", key.workload_name),
+        });
+        if seen.len() == 3 {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    })
+    .unwrap();
+    assert_eq!(
+        seen,
+        vec![
+            "resync nightly,search",
+            "remove nightly",
+            "upsert search prod-eu"
+        ]
+    );
+    assert!(
+        server
+            .targets()
+            .contains(&"/api/v1/namespaces/production".to_owned())
+    );
+}

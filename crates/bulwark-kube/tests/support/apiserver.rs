@@ -333,6 +333,8 @@ pub fn with_rv(mut obj: Value, rv: &str) -> Value {
 /// continue token; `watch` answers watch requests in order (the last one repeats).
 pub struct Cluster {
     pub pods: Vec<Value>,
+    /// The namespaces served; a test may relabel them while a watch runs.
+    pub namespaces: Arc<Mutex<Vec<Value>>>,
     pub gone_on_continue: usize,
     pub watches: Vec<Box<dyn FnMut(&Req) -> Reply + Send>>,
     watch_calls: usize,
@@ -351,6 +353,16 @@ impl Cluster {
             .iter()
             .map(|f| fixture(f))
             .collect(),
+            namespaces: Arc::new(Mutex::new(
+                [
+                    "ns-staging.json",
+                    "ns-production.json",
+                    "ns-jx-acme-web-pr-7.json",
+                ]
+                .iter()
+                .map(|f| fixture(f))
+                .collect(),
+            )),
             gone_on_continue: 0,
             watches: Vec::new(),
             watch_calls: 0,
@@ -377,18 +389,37 @@ impl Cluster {
                 200,
                 list(
                     "NamespaceList",
-                    [
-                        "ns-staging.json",
-                        "ns-production.json",
-                        "ns-jx-acme-web-pr-7.json",
-                    ]
-                    .iter()
-                    .map(|f| fixture(f))
-                    .collect(),
+                    self.namespaces.lock().unwrap().clone(),
                     "150",
                     None,
                 ),
             ),
+            p if p.starts_with("/api/v1/namespaces/") && !p[19..].contains('/') => {
+                let name = &p[19..];
+                match self
+                    .namespaces
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .find(|n| n["metadata"]["name"] == json!(name))
+                {
+                    Some(n) => Reply::Json(200, n.clone()),
+                    None => Reply::Json(
+                        404,
+                        status(404, "NotFound", &format!("namespaces \"{name}\" not found")),
+                    ),
+                }
+            }
+            p if p.starts_with("/api/v1/namespaces/") && p.ends_with("/pods") => {
+                let ns = p[19..].trim_end_matches("/pods");
+                let items: Vec<Value> = self
+                    .pods
+                    .iter()
+                    .filter(|x| x["metadata"]["namespace"] == json!(ns))
+                    .cloned()
+                    .collect();
+                Reply::Json(200, list("PodList", items, "300", None))
+            }
             "/api/v1/pods" => {
                 self.list_calls += 1;
                 let cont = req.query("continue");
