@@ -93,6 +93,9 @@ pub struct Inventory {
 
 const MAX_OWNER_CACHE: usize = 100_000;
 
+/// What [`Inventory::list_each`] hands each item to (`None`: the list restarted; drop what you had).
+type ListItem<'a> = dyn FnMut(&mut Inventory, Option<&Value>) -> Result<(), KubeError> + 'a;
+
 /// Everything but RFC 3986's unreserved characters, as Go's `url.QueryEscape` (client-go) escapes.
 const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
@@ -155,7 +158,7 @@ impl Inventory {
     fn list_each(
         &mut self,
         path: &str,
-        each: &mut dyn FnMut(&mut Self, Option<&Value>) -> Result<(), KubeError>,
+        each: &mut ListItem<'_>,
     ) -> Result<Option<String>, KubeError> {
         let mut restarts = 0;
         'restart: loop {
@@ -217,8 +220,8 @@ impl Inventory {
 
     /// Reads namespaces and their environments; returns the namespaces whose environment changed.
     fn refresh_namespaces(&mut self) -> Result<Vec<String>, KubeError> {
-        let objects = match self.opts.namespace.clone() {
-            Some(ns) => match self
+        let objects = if let Some(ns) = self.opts.namespace.clone() {
+            match self
                 .client
                 .get_json(&format!("/api/v1/namespaces/{}", enc(&ns)))
             {
@@ -232,8 +235,9 @@ impl Inventory {
                     vec![serde_json::json!({"metadata": {"name": ns}})]
                 }
                 Err(e) => return Err(e),
-            },
-            None => {
+            }
+        } else {
+            {
                 let mut items = Vec::new();
                 match self.list_each("/api/v1/namespaces", &mut |_, item| {
                     match item {
@@ -300,14 +304,11 @@ impl Inventory {
         self.pods.clear();
         self.placements.clear();
         let rv = self.list_each(&path, &mut |inv, item| {
-            match item {
-                Some(pod) => {
-                    inv.apply_pod(pod, false)?;
-                }
-                None => {
-                    inv.pods.clear();
-                    inv.placements.clear();
-                }
+            if let Some(pod) = item {
+                inv.apply_pod(pod, false)?;
+            } else {
+                inv.pods.clear();
+                inv.placements.clear();
             }
             Ok(())
         })?;
