@@ -434,6 +434,14 @@ fn status_error(url: &str, status: u16, resp: ureq::http::Response<ureq::Body>) 
     }
 }
 
+/// An I/O error from a body read in words (ureq's error inside it, described once).
+pub(crate) fn describe_io(io: &std::io::Error) -> String {
+    if let Some(inner) = io.get_ref().and_then(|i| i.downcast_ref::<ureq::Error>()) {
+        return describe(inner);
+    }
+    io.to_string()
+}
+
 /// ureq's error in words.
 pub(crate) fn describe(e: &ureq::Error) -> String {
     match e {

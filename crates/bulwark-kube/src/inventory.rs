@@ -520,7 +520,10 @@ impl Inventory {
                             return Err(KubeError::Transport {
                                 method: "GET",
                                 url,
-                                reason: format!("watch stream broke: {e}"),
+                                reason: format!(
+                                    "watch stream broke: {}",
+                                    crate::client::describe_io(&e)
+                                ),
                             });
                         }
                         std::thread::sleep(self.backoff(failures));

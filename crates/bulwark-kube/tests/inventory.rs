@@ -376,6 +376,45 @@ fn exec_plugin_token_and_timeout() {
         4
     );
 
+    // A plugin that answers with a client certificate instead of a token (mutual TLS).
+    let t = tls(&[]);
+    let mtls = ApiServer::start(
+        Some(t.server.clone()),
+        Auth::ClientCert,
+        Cluster::recorded().handler(),
+    );
+    let cred = json!({"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential",
+        "status": {"clientCertificateData": t.client_cert_pem, "clientKeyData": t.client_key_pem}});
+    std::fs::write(d.path().join("cred.json"), cred.to_string()).unwrap();
+    std::fs::write(&plugin, "#!/bin/sh\ncat \"$(dirname \"$0\")/cred.json\"\n").unwrap();
+    let cfg = kubeconfig(
+        d.path(),
+        &mtls.url,
+        Some(&t.ca_pem),
+        "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: ./cred.sh\n",
+    );
+    assert_eq!(
+        inventory(&cfg, ClientOptions::default())
+            .unwrap()
+            .list()
+            .unwrap()
+            .len(),
+        4
+    );
+    assert!(mtls.requests().iter().all(|r| r.client_cert));
+
+    // Output that is not an ExecCredential.
+    std::fs::write(&plugin, "#!/bin/sh\necho '{\"kind\":\"Pod\"}'\n").unwrap();
+    let e = inventory(&cfg, ClientOptions::default())
+        .err()
+        .expect("refused");
+    assert!(e.to_string().contains("not an ExecCredential"), "{e}");
+
+    std::fs::write(
+        &plugin,
+        "#!/bin/sh\n[ \"$1\" = slow ] && sleep 30\necho '{}'\n",
+    )
+    .unwrap();
     let slow = format!("{user}      args: [slow]\n");
     let cfg = kubeconfig(d.path(), &server.url, None, &slow);
     let start = Instant::now();
@@ -433,6 +472,41 @@ fn bad_answers_are_clear_errors() {
             .contains("line 1: watch event has no \"object\""),
         "{e}"
     );
+
+    // A watch that sends its headers and then nothing: abandoned after the idle timeout, re-opened, and after
+    // `max_watch_failures` in a row, an error.
+    let mut cluster = Cluster::recorded();
+    cluster
+        .watches
+        .push(Box::new(|_| Reply::Stall(Duration::from_secs(30))));
+    let server = ApiServer::start(None, Auth::None, cluster.handler());
+    let cfg = kubeconfig(d.path(), &server.url, None, "    {}\n");
+    let kc = Kubeconfig::load(Some(&cfg), None, None)
+        .unwrap()
+        .resolve(None)
+        .unwrap();
+    let opts = ClientOptions {
+        watch_idle_timeout: Duration::from_millis(500),
+        ..ClientOptions::default()
+    };
+    let mut inv = Inventory::new(
+        Client::new(kc, opts).unwrap(),
+        InventoryOptions {
+            max_watch_failures: Some(2),
+            backoff: Duration::from_millis(10),
+            ..InventoryOptions::default()
+        },
+    );
+    let start = Instant::now();
+    let e = inv
+        .watch(None, &mut |_| ControlFlow::Continue(()))
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("watch stream broke") && e.to_string().contains("timed out"),
+        "{e}"
+    );
+    assert!(start.elapsed() < Duration::from_secs(10));
+    assert_eq!(inv.stats().watches, 2);
 
     let server = ApiServer::start(
         None,
