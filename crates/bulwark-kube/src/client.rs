@@ -501,14 +501,18 @@ fn run_exec(e: &ExecConfig, server: &str, timeout: Duration) -> Result<ExecResul
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|err| fail(format!("cannot run: {err}")))?;
+    // Readers on threads, answering through channels: a background process of the plugin that keeps the
+    // pipe open cannot make us wait past the timeout.
     let pipe = |r: Option<Box<dyn Read + Send>>, max: u64| {
+        let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut buf = Vec::new();
             if let Some(r) = r {
                 let _ = r.take(max + 1).read_to_end(&mut buf);
             }
-            buf
-        })
+            let _ = tx.send(buf);
+        });
+        rx
     };
     let out = pipe(
         child
@@ -540,8 +544,15 @@ fn run_exec(e: &ExecConfig, server: &str, timeout: Duration) -> Result<ExecResul
             Err(err) => return Err(fail(err.to_string())),
         }
     };
-    let stdout = out.join().unwrap_or_default();
-    let stderr = err.join().unwrap_or_default();
+    let left = timeout
+        .saturating_sub(start.elapsed())
+        .max(Duration::from_millis(100));
+    let stdout = out.recv_timeout(left).map_err(|_| {
+        fail("exited, but its output stayed open (a background process holds it)".to_owned())
+    })?;
+    let stderr = err
+        .recv_timeout(Duration::from_millis(100))
+        .unwrap_or_default();
     if !status.success() {
         let msg = String::from_utf8_lossy(&stderr[..stderr.len().min(300)])
             .trim()
