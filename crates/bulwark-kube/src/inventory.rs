@@ -303,6 +303,9 @@ impl Inventory {
         let path = self.pods_path();
         self.pods.clear();
         self.placements.clear();
+        // Until this list completes, the state is partial: a failed list leaves no resourceVersion, so that
+        // the next `watch` lists again instead of reporting half a cluster.
+        self.resource_version = None;
         let rv = self.list_each(&path, &mut |inv, item| {
             if let Some(pod) = item {
                 inv.apply_pod(pod, false)?;
@@ -456,7 +459,7 @@ impl Inventory {
         deadline: Option<Instant>,
         sink: &mut dyn FnMut(Change) -> ControlFlow<()>,
     ) -> Result<(), KubeError> {
-        if self.resource_version.is_none() || self.stats.lists == 0 {
+        if self.resource_version.is_none() {
             if self.resync(sink)?.is_break() {
                 return Ok(());
             }
@@ -479,10 +482,10 @@ impl Inventory {
             });
             let secs = timeout.as_secs_f64().ceil().max(1.0) as u64;
             let Some(rv) = self.resource_version.clone() else {
-                if self.resync(sink)?.is_break() {
-                    return Ok(());
-                }
-                continue;
+                return Err(KubeError::Protocol {
+                    url: self.client.url(&self.pods_path()),
+                    reason: "the pod list has no metadata.resourceVersion to watch from".to_owned(),
+                });
             };
             let q = format!(
                 "{}?allowWatchBookmarks=true&resourceVersion={}&timeoutSeconds={secs}&watch=true",
