@@ -336,6 +336,8 @@ pub struct Cluster {
     /// The namespaces served; a test may relabel them while a watch runs.
     pub namespaces: Arc<Mutex<Vec<Value>>>,
     pub gone_on_continue: usize,
+    /// Largest page served, whatever `limit` asks.
+    pub page_cap: usize,
     pub watches: Vec<Box<dyn FnMut(&Req) -> Reply + Send>>,
     watch_calls: usize,
     list_calls: usize,
@@ -364,6 +366,7 @@ impl Cluster {
                 .collect(),
             )),
             gone_on_continue: 0,
+            page_cap: 2,
             watches: Vec::new(),
             watch_calls: 0,
             list_calls: 0,
@@ -442,7 +445,7 @@ impl Cluster {
                     .query("limit")
                     .and_then(|l| l.parse().ok())
                     .unwrap_or(500)
-                    .min(2);
+                    .min(self.page_cap);
                 let items: Vec<Value> = self
                     .pods
                     .iter()
