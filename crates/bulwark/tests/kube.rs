@@ -31,7 +31,10 @@ fn environments(dir: &Path) -> PathBuf {
 
 fn bulwark(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_bulwark"));
-    c.args(args).env_remove("KUBECONFIG");
+    c.args(args)
+        .env_remove("KUBECONFIG")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env_remove("KUBERNETES_SERVICE_PORT");
     for (k, v) in env {
         c.env(k, v);
     }
@@ -237,4 +240,80 @@ fn bad_configuration_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("HTTP 401"), "{err}");
+}
+
+#[test]
+fn in_cluster_with_the_service_account_over_https() {
+    use rustls::pki_types::pem::PemObject as _;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    // The serving certificate and its CA, made by `bulwark serve --generate-certs`'s code.
+    let d = tempfile::tempdir().unwrap();
+    let g =
+        bulwark_server::tls::generate(&d.path().join("tls"), &["127.0.0.1".to_owned()], 1).unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let server_cfg = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![CertificateDer::from_pem_file(&g.cert).unwrap()],
+            PrivateKeyDer::from_pem_file(&g.key).unwrap(),
+        )
+        .unwrap();
+    let server = ApiServer::start(
+        Some(std::sync::Arc::new(server_cfg)),
+        bearer("sa-token"),
+        Cluster::recorded().handler(),
+    );
+    let sa = d.path().join("sa");
+    std::fs::create_dir(&sa).unwrap();
+    std::fs::write(sa.join("token"), "sa-token\n").unwrap();
+    std::fs::copy(&g.ca, sa.join("ca.crt")).unwrap();
+    std::fs::write(sa.join("namespace"), "bulwark").unwrap();
+    let port = server.addr.port().to_string();
+    let env = [
+        ("KUBERNETES_SERVICE_HOST", "127.0.0.1"),
+        ("KUBERNETES_SERVICE_PORT", port.as_str()),
+    ];
+    let sa_arg = sa.to_str().unwrap();
+    let out = bulwark(
+        &[
+            "kube",
+            "inventory",
+            "--in-cluster",
+            "--service-account-dir",
+            sa_arg,
+            "-o",
+            "json",
+        ],
+        &env,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 4);
+    assert_eq!(v[0]["cluster"], "in-cluster");
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|r| r.authorization.as_deref() == Some("Bearer sa-token"))
+    );
+
+    // Outside a pod: a clear error.
+    let out = bulwark(
+        &[
+            "kube",
+            "inventory",
+            "--in-cluster",
+            "--service-account-dir",
+            sa_arg,
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("KUBERNETES_SERVICE_HOST"));
 }
