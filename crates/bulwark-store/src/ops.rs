@@ -1,0 +1,1054 @@
+//! The operations, written once against `Exec`.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::io::{Read as _, Write as _};
+
+use bulwark_types::Severity;
+
+use crate::db::{Exec, P, Raw, Row, values_list};
+use crate::types::{
+    CveQuery, CveRow, Diff, Finding, FindingRow, Image, Job, JobCounts, Notification,
+    NotificationState, PackageRow, Placement, PlacementFilter, PlacementRecord, VerdictRecord,
+    Workload,
+};
+use crate::{Error, Result, Store};
+
+/// Largest SBOM accepted, uncompressed.
+pub const MAX_SBOM_BYTES: usize = 256 << 20;
+/// Columns and rows per multi-row package insert (2,000 parameters: under SQLite's 32,766 and PostgreSQL's
+/// 65,535).
+const COLS: usize = 10;
+const CHUNK: usize = 200;
+
+/// Largest notification payload accepted.
+pub const MAX_PAYLOAD_BYTES: usize = 4 << 20;
+
+const FINDING_COLS: &str = "id, digest, vuln_id, purl, package_name, package_version, severity, fixed_version, \
+     layer_index, layer_digest, layer_created_by, first_seen, last_seen, fixed_at, db_version, fixed_db_version, \
+     owner_team, owner_rule";
+
+fn finding_from(r: &Row, base: usize) -> Result<Finding, Raw> {
+    let sev: String = r.t(base + 6)?;
+    Ok(Finding {
+        id: r.i(base)?,
+        digest: r.t(base + 1)?,
+        vuln_id: r.t(base + 2)?,
+        purl: r.t(base + 3)?,
+        package_name: r.t(base + 4)?,
+        package_version: r.t(base + 5)?,
+        severity: sev.parse().unwrap_or(Severity::Unknown),
+        fixed_version: r.ot(base + 7)?,
+        layer_index: r.oi(base + 8)?,
+        layer_digest: r.ot(base + 9)?,
+        layer_created_by: r.ot(base + 10)?,
+        first_seen: r.i(base + 11)?,
+        last_seen: r.i(base + 12)?,
+        fixed_at: r.oi(base + 13)?,
+        db_version: r.t(base + 14)?,
+        fixed_db_version: r.ot(base + 15)?,
+        owner_team: r.ot(base + 16)?,
+        owner_rule: r.ot(base + 17)?,
+    })
+}
+
+const NOTIF_COLS: &str = "id, team, channel, dedupe_key, payload, state, attempts, next_attempt_at, lease_owner, \
+     lease_until, created_at, delivered_at, last_error";
+
+fn notification_from(r: &Row) -> Result<Notification, Raw> {
+    let state = r.t(5)?;
+    Ok(Notification {
+        id: r.i(0)?,
+        team: r.t(1)?,
+        channel: r.t(2)?,
+        dedupe_key: r.t(3)?,
+        payload: r.t(4)?,
+        state: NotificationState::parse(&state)
+            .ok_or_else(|| Raw::Other(format!("unknown notification state '{state}'")))?,
+        attempts: r.i(6)?,
+        next_attempt_at: r.i(7)?,
+        lease_owner: r.ot(8)?,
+        lease_until: r.oi(9)?,
+        created_at: r.i(10)?,
+        delivered_at: r.oi(11)?,
+        last_error: r.ot(12)?,
+    })
+}
+
+const PLACEMENT_COLS: &str = "id, cluster, environment, namespace, workload_kind, workload_name, container, digest, \
+     image_ref, first_seen, last_seen, removed_at";
+
+fn placement_from(r: &Row) -> Result<PlacementRecord, Raw> {
+    Ok(PlacementRecord {
+        id: r.i(0)?,
+        placement: Placement {
+            cluster: r.t(1)?,
+            environment: r.ot(2)?,
+            namespace: r.t(3)?,
+            workload_kind: r.t(4)?,
+            workload_name: r.t(5)?,
+            container: r.t(6)?,
+            digest: r.t(7)?,
+            image_ref: r.ot(8)?,
+        },
+        first_seen: r.i(9)?,
+        last_seen: r.i(10)?,
+        removed_at: r.oi(11)?,
+    })
+}
+
+/// `sha256:` + 64 lowercase hex (or sha384 / sha512 with their lengths).
+#[must_use]
+pub fn valid_digest(d: &str) -> bool {
+    let Some((algo, hex)) = d.split_once(':') else {
+        return false;
+    };
+    let len = match algo {
+        "sha256" => 64,
+        "sha384" => 96,
+        "sha512" => 128,
+        _ => return false,
+    };
+    hex.len() == len
+        && hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+fn check_digest(d: &str) -> Result<()> {
+    if valid_digest(d) {
+        Ok(())
+    } else {
+        Err(Error::InvalidDigest(d.chars().take(200).collect()))
+    }
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    // Writing into a Vec cannot fail.
+    let _ = enc.write_all(bytes);
+    enc.finish().unwrap_or_default()
+}
+
+fn lock_image(tx: &mut dyn Exec, digest: &str) -> Result<bool, Raw> {
+    let sql = if tx.is_pg() {
+        "SELECT digest FROM images WHERE digest = $1 FOR UPDATE"
+    } else {
+        "SELECT digest FROM images WHERE digest = $1"
+    };
+    Ok(!tx.query(sql, &[digest.into()])?.is_empty())
+}
+
+fn upsert_refs(tx: &mut dyn Exec, digest: &str, refs: &[String], now: i64) -> Result<(), Raw> {
+    for r in refs {
+        tx.exec(
+            "INSERT INTO image_refs (digest, reference, first_seen, last_seen) VALUES ($1, $2, $3, $3) \
+             ON CONFLICT (digest, reference) DO UPDATE SET last_seen = excluded.last_seen",
+            &[digest.into(), r.into(), now.into()],
+        )?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Stores (or replaces) an image's SBOM, as given (kept gzip-compressed), and its packages; adds `refs` to
+    /// the references seen for it. Findings are left alone (`apply_findings` owns them).
+    pub fn put_image(
+        &self,
+        digest: &str,
+        refs: &[String],
+        sbom: &[u8],
+        packages: &[PackageRow],
+        now: i64,
+    ) -> Result<()> {
+        check_digest(digest)?;
+        if sbom.len() > MAX_SBOM_BYTES {
+            return Err(Error::Invalid {
+                location: self.location.clone(),
+                message: format!(
+                    "SBOM of {digest} is {} bytes, over the {MAX_SBOM_BYTES}-byte limit",
+                    sbom.len()
+                ),
+            });
+        }
+        let gz = gzip(sbom);
+        self.write(|tx| {
+            tx.exec(
+                "INSERT INTO images (digest, sbom, sbom_encoding, sbom_size, package_count, first_seen, last_seen) \
+                 VALUES ($1, $2, 'gzip', $3, $4, $5, $5) ON CONFLICT (digest) DO UPDATE SET sbom = excluded.sbom, \
+                 sbom_encoding = excluded.sbom_encoding, sbom_size = excluded.sbom_size, \
+                 package_count = excluded.package_count, last_seen = excluded.last_seen",
+                &[
+                    digest.into(),
+                    P::B(Some(gz)),
+                    (sbom.len() as i64).into(),
+                    (packages.len() as i64).into(),
+                    now.into(),
+                ],
+            )?;
+            upsert_refs(tx, digest, refs, now)?;
+            tx.exec("DELETE FROM packages WHERE digest = $1", &[digest.into()])?;
+            for (c, chunk) in packages.chunks(CHUNK).enumerate() {
+                let sql = format!(
+                    "INSERT INTO packages (digest, idx, name, version, package_type, ecosystem, purl, layer_index, \
+                     layer_digest, layer_created_by) VALUES {}",
+                    values_list(chunk.len(), COLS)
+                );
+                let mut params = Vec::with_capacity(chunk.len() * COLS);
+                for (i, p) in chunk.iter().enumerate() {
+                    params.extend([
+                        digest.into(),
+                        ((c * CHUNK + i) as i64).into(),
+                        P::from(&p.name),
+                        P::from(&p.version),
+                        P::from(&p.package_type),
+                        P::from(&p.ecosystem),
+                        P::from(&p.purl),
+                        P::I(p.layer_index),
+                        P::from(&p.layer_digest),
+                        P::from(&p.layer_created_by),
+                    ]);
+                }
+                tx.exec(&sql, &params)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Records references seen for a digest (an admission event, a watch), creating an image without SBOM if
+    /// the digest is new.
+    pub fn add_image_refs(&self, digest: &str, refs: &[String], now: i64) -> Result<()> {
+        check_digest(digest)?;
+        self.write(|tx| {
+            tx.exec(
+                "INSERT INTO images (digest, first_seen, last_seen) VALUES ($1, $2, $2) \
+                 ON CONFLICT (digest) DO UPDATE SET last_seen = excluded.last_seen",
+                &[digest.into(), now.into()],
+            )?;
+            upsert_refs(tx, digest, refs, now)
+        })
+    }
+
+    fn images_where(&self, filter: Option<&str>) -> Result<Vec<Image>> {
+        self.read(|tx| {
+            let (sql, params): (String, Vec<P>) = match filter {
+                Some(d) => (
+                    "SELECT digest, package_count, sbom_encoding, db_version, matched_at, first_seen, last_seen \
+                     FROM images WHERE digest = $1"
+                        .to_owned(),
+                    vec![d.into()],
+                ),
+                None => (
+                    "SELECT digest, package_count, sbom_encoding, db_version, matched_at, first_seen, last_seen \
+                     FROM images ORDER BY digest"
+                        .to_owned(),
+                    vec![],
+                ),
+            };
+            let mut images = Vec::new();
+            for r in tx.query(&sql, &params)? {
+                images.push(Image {
+                    digest: r.t(0)?,
+                    references: Vec::new(),
+                    package_count: r.i(1)?,
+                    has_sbom: r.ot(2)?.is_some(),
+                    db_version: r.ot(3)?,
+                    matched_at: r.oi(4)?,
+                    first_seen: r.i(5)?,
+                    last_seen: r.i(6)?,
+                });
+            }
+            let refs_sql = if filter.is_some() {
+                "SELECT digest, reference FROM image_refs WHERE digest = $1 ORDER BY digest, reference"
+            } else {
+                "SELECT digest, reference FROM image_refs ORDER BY digest, reference"
+            };
+            let mut refs: HashMap<String, Vec<String>> = HashMap::new();
+            for r in tx.query(refs_sql, &params)? {
+                refs.entry(r.t(0)?).or_default().push(r.t(1)?);
+            }
+            for i in &mut images {
+                i.references = refs.remove(&i.digest).unwrap_or_default();
+            }
+            Ok(images)
+        })
+    }
+
+    /// Every stored image, by digest.
+    pub fn images(&self) -> Result<Vec<Image>> {
+        self.images_where(None)
+    }
+
+    /// One image, or `None`.
+    pub fn image(&self, digest: &str) -> Result<Option<Image>> {
+        Ok(self.images_where(Some(digest))?.pop())
+    }
+
+    /// The digests of the images that have an SBOM (what a re-match covers).
+    pub fn digests_with_sbom(&self) -> Result<Vec<String>> {
+        self.read(|tx| {
+            tx.query(
+                "SELECT digest FROM images WHERE sbom IS NOT NULL ORDER BY digest",
+                &[],
+            )?
+            .iter()
+            .map(|r| r.t(0))
+            .collect()
+        })
+    }
+
+    /// The SBOM bytes as stored by `put_image`, or `None`.
+    pub fn sbom(&self, digest: &str) -> Result<Option<Vec<u8>>> {
+        let row = self.read(|tx| {
+            Ok(tx
+                .query(
+                    "SELECT sbom, sbom_encoding FROM images WHERE digest = $1",
+                    &[digest.into()],
+                )?
+                .pop())
+        })?;
+        let Some(row) = row else { return Ok(None) };
+        let (Some(bytes), enc) = (
+            row.ob(0).map_err(|e| self.wrap(e))?,
+            row.ot(1).map_err(|e| self.wrap(e))?,
+        ) else {
+            return Ok(None);
+        };
+        match enc.as_deref() {
+            Some("gzip") => {
+                let mut out = Vec::new();
+                flate2::read::GzDecoder::new(&bytes[..])
+                    .take(MAX_SBOM_BYTES as u64 + 1)
+                    .read_to_end(&mut out)
+                    .map_err(|e| Error::Invalid {
+                        location: self.location.clone(),
+                        message: format!("stored SBOM of {digest} does not decompress: {e}"),
+                    })?;
+                Ok(Some(out))
+            }
+            None | Some("identity") => Ok(Some(bytes)),
+            Some(other) => Err(Error::Invalid {
+                location: self.location.clone(),
+                message: format!("stored SBOM of {digest} has unknown encoding '{other}'"),
+            }),
+        }
+    }
+
+    /// The packages of an image, in the order given to `put_image`.
+    pub fn packages(&self, digest: &str) -> Result<Vec<PackageRow>> {
+        self.read(|tx| {
+            tx.query(
+                "SELECT name, version, package_type, ecosystem, purl, layer_index, layer_digest, layer_created_by \
+                 FROM packages WHERE digest = $1 ORDER BY idx",
+                &[digest.into()],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(PackageRow {
+                    name: r.t(0)?,
+                    version: r.t(1)?,
+                    package_type: r.t(2)?,
+                    ecosystem: r.ot(3)?,
+                    purl: r.t(4)?,
+                    layer_index: r.oi(5)?,
+                    layer_digest: r.ot(6)?,
+                    layer_created_by: r.ot(7)?,
+                })
+            })
+            .collect()
+        })
+    }
+
+    /// Records one match result of `digest` against DB `db_version`, in one transaction, compared with the
+    /// digest's open findings:
+    /// - a (vulnerability, purl) not open before is **new**: a new finding with `first_seen = last_seen = now`
+    ///   (also when an earlier episode was fixed: a reappearance is new again, the old episode stays fixed);
+    /// - one open before and given again is **still open**: `last_seen = now`, severity / fixed version / layer
+    ///   updated, owner updated when given;
+    /// - one open before and not given is **fixed**: `fixed_at = now`.
+    ///
+    /// Re-applying the same rows (a retry after a crash) finds nothing new and fixes nothing. Duplicate keys in
+    /// `rows` count once (the last wins).
+    pub fn apply_findings(
+        &self,
+        digest: &str,
+        db_version: &str,
+        now: i64,
+        rows: &[FindingRow],
+    ) -> Result<Diff> {
+        check_digest(digest)?;
+        let location = self.location.clone();
+        self.write(|tx| {
+            if !lock_image(tx, digest)? {
+                return Err(Raw::Err(Box::new(Error::UnknownImage { location, digest: digest.to_owned() })));
+            }
+            let mut open: HashMap<(String, String), Finding> = HashMap::new();
+            for r in tx.query(
+                &format!("SELECT {FINDING_COLS} FROM findings WHERE digest = $1 AND fixed_at IS NULL"),
+                &[digest.into()],
+            )? {
+                let f = finding_from(&r, 0)?;
+                open.insert((f.vuln_id.clone(), f.purl.clone()), f);
+            }
+            let mut given: HashMap<(&str, &str), &FindingRow> = HashMap::with_capacity(rows.len());
+            let mut order = Vec::with_capacity(rows.len());
+            for r in rows {
+                let k = (r.vuln_id.as_str(), r.purl.as_str());
+                if given.insert(k, r).is_none() {
+                    order.push(k);
+                }
+            }
+            let mut diff = Diff::default();
+            // Fixed first, so the bulk last_seen update below leaves their last_seen alone.
+            let mut fixed_ids: Vec<(String, String)> =
+                open.keys().filter(|(v, p)| !given.contains_key(&(v.as_str(), p.as_str()))).cloned().collect();
+            fixed_ids.sort();
+            for k in fixed_ids {
+                if let Some(mut f) = open.remove(&k) {
+                    tx.exec(
+                        "UPDATE findings SET fixed_at = $1, fixed_db_version = $2 WHERE id = $3",
+                        &[now.into(), db_version.into(), f.id.into()],
+                    )?;
+                    f.fixed_at = Some(now);
+                    f.fixed_db_version = Some(db_version.to_owned());
+                    diff.fixed.push(f);
+                }
+            }
+            tx.exec(
+                "UPDATE findings SET last_seen = $1 WHERE digest = $2 AND fixed_at IS NULL",
+                &[now.into(), digest.into()],
+            )?;
+            for k in order {
+                let r = given[&k];
+                if let Some(f) = open.get(&(r.vuln_id.clone(), r.purl.clone())) {
+                    diff.still_open += 1;
+                    let changed = f.severity != r.severity
+                        || f.fixed_version != r.fixed_version
+                        || f.layer_index != r.layer_index
+                        || f.layer_digest != r.layer_digest
+                        || f.layer_created_by != r.layer_created_by
+                        || (r.owner_team.is_some() && (f.owner_team != r.owner_team || f.owner_rule != r.owner_rule));
+                    if changed {
+                        tx.exec(
+                            "UPDATE findings SET severity = $1, severity_rank = $2, fixed_version = $3, \
+                             layer_index = $4, layer_digest = $5, layer_created_by = $6, \
+                             owner_team = COALESCE($7, owner_team), owner_rule = COALESCE($8, owner_rule) WHERE id = $9",
+                            &[
+                                r.severity.as_str().into(),
+                                (r.severity as i64).into(),
+                                P::from(&r.fixed_version),
+                                P::I(r.layer_index),
+                                P::from(&r.layer_digest),
+                                P::from(&r.layer_created_by),
+                                P::from(&r.owner_team),
+                                P::from(&r.owner_rule),
+                                f.id.into(),
+                            ],
+                        )?;
+                    }
+                    continue;
+                }
+                let id = tx
+                    .query(
+                        "INSERT INTO findings (digest, vuln_id, purl, package_name, package_version, severity, \
+                         severity_rank, fixed_version, layer_index, layer_digest, layer_created_by, first_seen, \
+                         last_seen, db_version, owner_team, owner_rule) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15) RETURNING id",
+                        &[
+                            digest.into(),
+                            P::from(&r.vuln_id),
+                            P::from(&r.purl),
+                            P::from(&r.package_name),
+                            P::from(&r.package_version),
+                            r.severity.as_str().into(),
+                            (r.severity as i64).into(),
+                            P::from(&r.fixed_version),
+                            P::I(r.layer_index),
+                            P::from(&r.layer_digest),
+                            P::from(&r.layer_created_by),
+                            now.into(),
+                            db_version.into(),
+                            P::from(&r.owner_team),
+                            P::from(&r.owner_rule),
+                        ],
+                    )?
+                    .first()
+                    .ok_or_else(|| Raw::Other("INSERT … RETURNING id returned no row".into()))?
+                    .i(0)?;
+                diff.new.push(Finding {
+                    id,
+                    digest: digest.to_owned(),
+                    vuln_id: r.vuln_id.clone(),
+                    purl: r.purl.clone(),
+                    package_name: r.package_name.clone(),
+                    package_version: r.package_version.clone(),
+                    severity: r.severity,
+                    fixed_version: r.fixed_version.clone(),
+                    layer_index: r.layer_index,
+                    layer_digest: r.layer_digest.clone(),
+                    layer_created_by: r.layer_created_by.clone(),
+                    first_seen: now,
+                    last_seen: now,
+                    fixed_at: None,
+                    db_version: db_version.to_owned(),
+                    fixed_db_version: None,
+                    owner_team: r.owner_team.clone(),
+                    owner_rule: r.owner_rule.clone(),
+                });
+            }
+            tx.exec(
+                "UPDATE images SET db_version = $1, matched_at = $2 WHERE digest = $3",
+                &[db_version.into(), now.into(), digest.into()],
+            )?;
+            Ok(diff)
+        })
+    }
+
+    /// The findings of a digest (open only, or every episode), oldest first.
+    pub fn findings(&self, digest: &str, open_only: bool) -> Result<Vec<Finding>> {
+        let cond = if open_only {
+            " AND fixed_at IS NULL"
+        } else {
+            ""
+        };
+        self.read(|tx| {
+            tx.query(
+                &format!("SELECT {FINDING_COLS} FROM findings WHERE digest = $1{cond} ORDER BY id"),
+                &[digest.into()],
+            )?
+            .iter()
+            .map(|r| finding_from(r, 0))
+            .collect()
+        })
+    }
+
+    /// Sets the owner team and the routing rule that chose it. Returns whether the finding exists.
+    pub fn set_owner(
+        &self,
+        finding_id: i64,
+        team: Option<&str>,
+        rule: Option<&str>,
+    ) -> Result<bool> {
+        self.write(|tx| {
+            Ok(tx.exec(
+                "UPDATE findings SET owner_team = $1, owner_rule = $2 WHERE id = $3",
+                &[team.into(), rule.into(), finding_id.into()],
+            )? == 1)
+        })
+    }
+
+    /// Records that `p.digest` runs at `p`'s key (cluster, namespace, kind, name, container), seen at `now`.
+    /// A removed placement seen again comes back; a workload moved to another digest starts a new
+    /// `first_seen`.
+    pub fn upsert_placement(&self, p: &Placement, now: i64) -> Result<()> {
+        check_digest(&p.digest)?;
+        self.write(|tx| {
+            tx.exec(
+                "INSERT INTO placements (cluster, environment, namespace, workload_kind, workload_name, container, \
+                 digest, image_ref, first_seen, last_seen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+                 ON CONFLICT (cluster, namespace, workload_kind, workload_name, container) DO UPDATE SET \
+                 first_seen = CASE WHEN placements.digest = excluded.digest AND placements.removed_at IS NULL \
+                 THEN placements.first_seen ELSE excluded.first_seen END, \
+                 environment = excluded.environment, digest = excluded.digest, image_ref = excluded.image_ref, \
+                 last_seen = excluded.last_seen, removed_at = NULL",
+                &[
+                    P::from(&p.cluster),
+                    P::from(&p.environment),
+                    P::from(&p.namespace),
+                    P::from(&p.workload_kind),
+                    P::from(&p.workload_name),
+                    P::from(&p.container),
+                    P::from(&p.digest),
+                    P::from(&p.image_ref),
+                    now.into(),
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// After a full re-list of `cluster`: marks removed (at `now`) every placement of that cluster not seen
+    /// since `since`. Returns how many.
+    pub fn remove_placements_not_seen_since(
+        &self,
+        cluster: &str,
+        since: i64,
+        now: i64,
+    ) -> Result<u64> {
+        self.write(|tx| {
+            tx.exec(
+                "UPDATE placements SET removed_at = $1 WHERE cluster = $2 AND last_seen < $3 AND removed_at IS NULL",
+                &[now.into(), cluster.into(), since.into()],
+            )
+        })
+    }
+
+    /// Marks one placement removed (a watch DELETED event). Returns whether it was present.
+    pub fn remove_placement(
+        &self,
+        cluster: &str,
+        namespace: &str,
+        kind: &str,
+        name: &str,
+        container: &str,
+        now: i64,
+    ) -> Result<bool> {
+        self.write(|tx| {
+            Ok(tx.exec(
+                "UPDATE placements SET removed_at = $1 WHERE cluster = $2 AND namespace = $3 AND workload_kind = $4 \
+                 AND workload_name = $5 AND container = $6 AND removed_at IS NULL",
+                &[now.into(), cluster.into(), namespace.into(), kind.into(), name.into(), container.into()],
+            )? == 1)
+        })
+    }
+
+    /// Placements matching `f`, by cluster, namespace, kind, name, container.
+    pub fn placements(&self, f: &PlacementFilter) -> Result<Vec<PlacementRecord>> {
+        let mut sql = format!("SELECT {PLACEMENT_COLS} FROM placements WHERE 1 = 1");
+        let mut params: Vec<P> = Vec::new();
+        for (col, v) in [
+            ("cluster", &f.cluster),
+            ("environment", &f.environment),
+            ("namespace", &f.namespace),
+            ("digest", &f.digest),
+        ] {
+            if let Some(v) = v {
+                params.push(v.into());
+                let _ = write!(sql, " AND {col} = ${}", params.len());
+            }
+        }
+        if !f.include_removed {
+            sql.push_str(" AND removed_at IS NULL");
+        }
+        sql.push_str(" ORDER BY cluster, namespace, workload_kind, workload_name, container");
+        self.read(|tx| {
+            tx.query(&sql, &params)?
+                .iter()
+                .map(placement_from)
+                .collect()
+        })
+    }
+
+    /// Stores a verdict; returns its id.
+    pub fn put_verdict(&self, v: &VerdictRecord) -> Result<i64> {
+        self.write(|tx| {
+            tx.query(
+                "INSERT INTO verdicts (digest, workload, decision, bundle_name, bundle_version, bundle_digest, \
+                 db_version, verdict_json, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                &[
+                    P::from(&v.digest),
+                    P::from(&v.workload),
+                    P::from(&v.decision),
+                    P::from(&v.bundle_name),
+                    P::from(&v.bundle_version),
+                    P::from(&v.bundle_digest),
+                    P::from(&v.db_version),
+                    P::from(&v.verdict_json),
+                    v.created_at.into(),
+                ],
+            )?
+            .first()
+            .ok_or_else(|| Raw::Other("INSERT … RETURNING id returned no row".into()))?
+            .i(0)
+        })
+    }
+
+    /// The latest verdict on `digest` for `workload` (`None`: the image's own verdict).
+    pub fn latest_verdict(
+        &self,
+        digest: &str,
+        workload: Option<&str>,
+    ) -> Result<Option<VerdictRecord>> {
+        let (cond, params): (&str, Vec<P>) = match workload {
+            Some(w) => ("workload = $2", vec![digest.into(), w.into()]),
+            None => ("workload IS NULL", vec![digest.into()]),
+        };
+        self.read(|tx| {
+            let rows = tx.query(
+                &format!(
+                    "SELECT digest, workload, decision, bundle_name, bundle_version, bundle_digest, db_version, \
+                     verdict_json, created_at FROM verdicts WHERE digest = $1 AND {cond} \
+                     ORDER BY created_at DESC, id DESC LIMIT 1"
+                ),
+                &params,
+            )?;
+            rows.first()
+                .map(|r| {
+                    Ok(VerdictRecord {
+                        digest: r.t(0)?,
+                        workload: r.ot(1)?,
+                        decision: r.t(2)?,
+                        bundle_name: r.ot(3)?,
+                        bundle_version: r.ot(4)?,
+                        bundle_digest: r.ot(5)?,
+                        db_version: r.ot(6)?,
+                        verdict_json: r.t(7)?,
+                        created_at: r.i(8)?,
+                    })
+                })
+                .transpose()
+        })
+    }
+
+    /// Queues a notification, due at `now`. Returns `false` (and changes nothing) when `dedupe_key` is already
+    /// queued or delivered: enqueueing is idempotent.
+    pub fn enqueue(
+        &self,
+        team: &str,
+        channel: &str,
+        dedupe_key: &str,
+        payload: &str,
+        now: i64,
+    ) -> Result<bool> {
+        if payload.len() > MAX_PAYLOAD_BYTES {
+            return Err(Error::Invalid {
+                location: self.location.clone(),
+                message: format!(
+                    "notification {dedupe_key}: payload of {} bytes is over the {MAX_PAYLOAD_BYTES}-byte limit",
+                    payload.len()
+                ),
+            });
+        }
+        self.write(|tx| {
+            Ok(tx.exec(
+                "INSERT INTO notifications (team, channel, dedupe_key, payload, state, attempts, next_attempt_at, \
+                 created_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5) ON CONFLICT (dedupe_key) DO NOTHING",
+                &[team.into(), channel.into(), dedupe_key.into(), payload.into(), now.into()],
+            )? == 1)
+        })
+    }
+
+    /// Claims up to `limit` due notifications for `worker` until `now + lease_secs`: pending ones whose
+    /// `next_attempt_at` has come, and delivering ones whose lease expired (a crashed worker). Two workers never
+    /// get the same notification under a live lease (PostgreSQL `FOR UPDATE SKIP LOCKED`; SQLite
+    /// `BEGIN IMMEDIATE`).
+    pub fn claim_notifications(
+        &self,
+        worker: &str,
+        now: i64,
+        lease_secs: i64,
+        limit: u32,
+    ) -> Result<Vec<Notification>> {
+        self.write(|tx| {
+            let skip = if tx.is_pg() { " FOR UPDATE SKIP LOCKED" } else { "" };
+            let mut v: Vec<Notification> = tx
+                .query(
+                    &format!(
+                        "UPDATE notifications SET state = 'delivering', lease_owner = $1, lease_until = $2, \
+                         attempts = attempts + 1 WHERE id IN (SELECT id FROM notifications WHERE \
+                         (state = 'pending' AND next_attempt_at <= $3) OR (state = 'delivering' AND lease_until <= $3) \
+                         ORDER BY next_attempt_at, id LIMIT $4{skip}) RETURNING {NOTIF_COLS}"
+                    ),
+                    &[worker.into(), (now + lease_secs).into(), now.into(), i64::from(limit).into()],
+                )?
+                .iter()
+                .map(notification_from)
+                .collect::<Result<_, _>>()?;
+            v.sort_by_key(|n| (n.next_attempt_at, n.id));
+            Ok(v)
+        })
+    }
+
+    /// Marks a claimed notification delivered. Returns `false` when `worker` no longer holds it (its lease
+    /// expired and another worker claimed it): the caller then knows it may have been sent twice, and the
+    /// dedupe key it sent lets the receiver drop the copy.
+    pub fn mark_delivered(&self, id: i64, worker: &str, now: i64) -> Result<bool> {
+        self.write(|tx| {
+            Ok(tx.exec(
+                "UPDATE notifications SET state = 'delivered', delivered_at = $1, lease_owner = NULL, \
+                 lease_until = NULL WHERE id = $2 AND lease_owner = $3 AND state = 'delivering'",
+                &[now.into(), id.into(), worker.into()],
+            )? == 1)
+        })
+    }
+
+    /// Puts a claimed notification back to pending, due at `at` (backoff, 429 `Retry-After`), recording `error`.
+    pub fn retry_at(&self, id: i64, worker: &str, at: i64, error: &str) -> Result<bool> {
+        self.write(|tx| {
+            Ok(tx.exec(
+                "UPDATE notifications SET state = 'pending', next_attempt_at = $1, last_error = $2, \
+                 lease_owner = NULL, lease_until = NULL WHERE id = $3 AND lease_owner = $4 AND state = 'delivering'",
+                &[at.into(), error.into(), id.into(), worker.into()],
+            )? == 1)
+        })
+    }
+
+    /// Gives up on a claimed notification (state `failed`), recording `error`.
+    pub fn fail(&self, id: i64, worker: &str, error: &str) -> Result<bool> {
+        self.write(|tx| {
+            Ok(tx.exec(
+                "UPDATE notifications SET state = 'failed', last_error = $1, lease_owner = NULL, lease_until = NULL \
+                 WHERE id = $2 AND lease_owner = $3 AND state = 'delivering'",
+                &[error.into(), id.into(), worker.into()],
+            )? == 1)
+        })
+    }
+
+    /// Notifications, optionally in one state, by id.
+    pub fn notifications(&self, state: Option<NotificationState>) -> Result<Vec<Notification>> {
+        let (cond, params): (&str, Vec<P>) = match state {
+            Some(s) => (" WHERE state = $1", vec![s.as_str().into()]),
+            None => ("", vec![]),
+        };
+        self.read(|tx| {
+            tx.query(
+                &format!("SELECT {NOTIF_COLS} FROM notifications{cond} ORDER BY id"),
+                &params,
+            )?
+            .iter()
+            .map(notification_from)
+            .collect()
+        })
+    }
+
+    /// Creates a re-matching job per digest for `db_version` (existing ones are kept). Returns how many were
+    /// created.
+    pub fn create_jobs(&self, db_version: &str, digests: &[String], now: i64) -> Result<u64> {
+        self.write(|tx| {
+            let mut n = 0;
+            for chunk in digests.chunks(500) {
+                let mut sql = String::from(
+                    "INSERT INTO jobs (db_version, digest, state, created_at) VALUES ",
+                );
+                let mut params: Vec<P> = vec![db_version.into(), now.into()];
+                for (i, d) in chunk.iter().enumerate() {
+                    if i > 0 {
+                        sql.push(',');
+                    }
+                    params.push(d.into());
+                    let _ = write!(sql, "($1, ${}, 'pending', $2)", params.len());
+                }
+                sql.push_str(" ON CONFLICT (db_version, digest) DO NOTHING");
+                n += tx.exec(&sql, &params)?;
+            }
+            Ok(n)
+        })
+    }
+
+    /// Claims up to `limit` jobs for `worker` until `now + lease_secs`: pending ones, and running ones whose
+    /// lease expired (a crashed worker). Oldest first.
+    pub fn claim_jobs(
+        &self,
+        worker: &str,
+        now: i64,
+        lease_secs: i64,
+        limit: u32,
+    ) -> Result<Vec<Job>> {
+        self.write(|tx| {
+            let skip = if tx.is_pg() { " FOR UPDATE SKIP LOCKED" } else { "" };
+            let mut v: Vec<Job> = tx
+                .query(
+                    &format!(
+                        "UPDATE jobs SET state = 'running', lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
+                         WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' OR (state = 'running' AND \
+                         lease_until <= $3) ORDER BY id LIMIT $4{skip}) \
+                         RETURNING id, db_version, digest, attempts, lease_until"
+                    ),
+                    &[worker.into(), (now + lease_secs).into(), now.into(), i64::from(limit).into()],
+                )?
+                .iter()
+                .map(|r| {
+                    Ok(Job {
+                        id: r.i(0)?,
+                        db_version: r.t(1)?,
+                        digest: r.t(2)?,
+                        attempts: r.i(3)?,
+                        lease_until: r.i(4)?,
+                    })
+                })
+                .collect::<Result<_, Raw>>()?;
+            v.sort_by_key(|j| j.id);
+            Ok(v)
+        })
+    }
+
+    /// Marks a claimed job done. Returns `false` when `worker` no longer holds it (lease expired and re-claimed;
+    /// `apply_findings` being idempotent, the double work is harmless).
+    pub fn complete_job(&self, id: i64, worker: &str, now: i64) -> Result<bool> {
+        self.write(|tx| {
+            Ok(tx.exec(
+                "UPDATE jobs SET state = 'done', done_at = $1, lease_owner = NULL, lease_until = NULL \
+                 WHERE id = $2 AND lease_owner = $3 AND state = 'running'",
+                &[now.into(), id.into(), worker.into()],
+            )? == 1)
+        })
+    }
+
+    /// Gives up on a claimed job (state `failed`, not claimed again), recording `error`. Returns `false` when
+    /// `worker` no longer holds it.
+    pub fn fail_job(&self, id: i64, worker: &str, now: i64, error: &str) -> Result<bool> {
+        self.write(|tx| {
+            Ok(tx.exec(
+                "UPDATE jobs SET state = 'failed', done_at = $1, last_error = $2, lease_owner = NULL, \
+                 lease_until = NULL WHERE id = $3 AND lease_owner = $4 AND state = 'running'",
+                &[now.into(), error.into(), id.into(), worker.into()],
+            )? == 1)
+        })
+    }
+
+    /// Jobs of `db_version` by state.
+    pub fn job_counts(&self, db_version: &str) -> Result<JobCounts> {
+        self.read(|tx| {
+            let mut c = JobCounts::default();
+            for r in tx.query(
+                "SELECT state, COUNT(*) FROM jobs WHERE db_version = $1 GROUP BY state",
+                &[db_version.into()],
+            )? {
+                let n = r.i(1)?;
+                match r.t(0)?.as_str() {
+                    "pending" => c.pending = n,
+                    "running" => c.running = n,
+                    "done" => c.done = n,
+                    _ => c.failed = n,
+                }
+            }
+            Ok(c)
+        })
+    }
+
+    /// Jobs of `db_version` still to do (pending or running; failed ones are not counted).
+    pub fn jobs_remaining(&self, db_version: &str) -> Result<i64> {
+        self.read(|tx| {
+            tx.query(
+                "SELECT COUNT(*) FROM jobs WHERE db_version = $1 AND state IN ('pending', 'running')",
+                &[db_version.into()],
+            )?
+            .first()
+            .map_or(Ok(0), |r| r.i(0))
+        })
+    }
+
+    /// A value of the `meta` table.
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        self.read(|tx| {
+            tx.query("SELECT value FROM meta WHERE key = $1", &[key.into()])?
+                .first()
+                .map(|r| r.t(0))
+                .transpose()
+        })
+    }
+
+    /// Sets a value of the `meta` table.
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.exec(
+                "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                &[key.into(), value.into()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// `bulwark get cve`: findings with their images' references and the workloads running them, filtered by
+    /// `q`; most severe first, then by vulnerability id and digest. With a placement filter (environment,
+    /// namespace, cluster), only findings of digests running there are listed, with those workloads only.
+    pub fn cves(&self, q: &CveQuery) -> Result<Vec<CveRow>> {
+        let placement_filter =
+            q.environment.is_some() || q.namespace.is_some() || q.cluster.is_some();
+        let cols: String = FINDING_COLS
+            .split(", ")
+            .map(|c| format!("f.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut sql = format!(
+            "SELECT {cols}, p.cluster, p.environment, p.namespace, p.workload_kind, p.workload_name, p.container \
+             FROM findings f {} placements p ON p.digest = f.digest AND p.removed_at IS NULL WHERE 1 = 1",
+            if placement_filter {
+                "JOIN"
+            } else {
+                "LEFT JOIN"
+            }
+        );
+        let mut params: Vec<P> = Vec::new();
+        let mut push = |sql: &mut String, cond: &str, v: P| {
+            params.push(v);
+            sql.push_str(&cond.replace("$?", &format!("${}", params.len())));
+        };
+        if !q.include_fixed {
+            sql.push_str(" AND f.fixed_at IS NULL");
+        }
+        if let Some(s) = q.min_severity {
+            push(&mut sql, " AND f.severity_rank >= $?", (s as i64).into());
+        }
+        if let Some(t) = q.new_since {
+            push(&mut sql, " AND f.first_seen >= $?", t.into());
+        }
+        if let Some(t) = &q.owner_team {
+            push(&mut sql, " AND f.owner_team = $?", t.into());
+        }
+        if let Some(v) = &q.environment {
+            push(&mut sql, " AND p.environment = $?", v.into());
+        }
+        if let Some(v) = &q.namespace {
+            push(&mut sql, " AND p.namespace = $?", v.into());
+        }
+        if let Some(v) = &q.cluster {
+            push(&mut sql, " AND p.cluster = $?", v.into());
+        }
+        if let Some(v) = &q.image {
+            push(
+                &mut sql,
+                " AND (f.digest = $? OR f.digest IN (SELECT digest FROM image_refs WHERE reference = $?))",
+                v.into(),
+            );
+        }
+        sql.push_str(
+            " ORDER BY f.severity_rank DESC, f.vuln_id, f.digest, f.purl, f.id, p.cluster, p.namespace, \
+             p.workload_kind, p.workload_name, p.container",
+        );
+        let mark = q.mark_new_since.or(q.new_since);
+        self.read(|tx| {
+            let mut out: Vec<CveRow> = Vec::new();
+            let mut refs: HashMap<String, Vec<String>> = HashMap::new();
+            for r in tx.query(&sql, &params)? {
+                let id = r.i(0)?;
+                if out.last().is_none_or(|row| row.finding.id != id) {
+                    let finding = finding_from(&r, 0)?;
+                    if !refs.contains_key(&finding.digest) {
+                        let list = tx
+                            .query(
+                                "SELECT reference FROM image_refs WHERE digest = $1 ORDER BY reference",
+                                &[P::from(&finding.digest)],
+                            )?
+                            .iter()
+                            .map(|r| r.t(0))
+                            .collect::<Result<Vec<_>, _>>()?;
+                        refs.insert(finding.digest.clone(), list);
+                    }
+                    out.push(CveRow {
+                        image_refs: refs[&finding.digest].clone(),
+                        is_new: mark.is_some_and(|t| finding.first_seen >= t),
+                        finding,
+                        workloads: Vec::new(),
+                    });
+                }
+                let b = 18;
+                if let (Some(cluster), Some(row)) = (r.ot(b)?, out.last_mut()) {
+                    row.workloads.push(Workload {
+                        cluster,
+                        environment: r.ot(b + 1)?,
+                        namespace: r.t(b + 2)?,
+                        kind: r.t(b + 3)?,
+                        name: r.t(b + 4)?,
+                        container: r.t(b + 5)?,
+                    });
+                }
+            }
+            Ok(out)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digests() {
+        assert!(valid_digest(&format!("sha256:{}", "0a".repeat(32))));
+        assert!(!valid_digest(&format!("sha256:{}", "0A".repeat(32))));
+        assert!(!valid_digest("sha256:abc"));
+        assert!(!valid_digest("md5:00"));
+        assert!(!valid_digest("nocolon"));
+    }
+}
