@@ -179,7 +179,7 @@ fn subject(kind: RuleKind, cx: &FindingContext<'_>) -> String {
         RuleKind::CreatedBy => {
             let cmd = layer.created_by.unwrap_or("");
             let short: String = cmd.chars().take(60).collect();
-            let ell = if short.len() < cmd.len() { "…" } else { "" };
+            let ell = if cmd.chars().count() > 60 { "…" } else { "" };
             format!("layer {} (created by \"{short}{ell}\")", layer.index)
         }
         RuleKind::BaseImage => {
