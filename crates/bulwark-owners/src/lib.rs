@@ -21,6 +21,8 @@
 //!
 //! Pure and synchronous: the only I/O is [`load`] reading the file.
 
+#[doc(hidden)]
+pub mod fuzz;
 mod glob;
 mod load;
 mod model;

@@ -96,9 +96,11 @@ pub fn parse_bytes(bytes: &[u8], file: &str) -> Result<Ownership, Error> {
     for (chunk, offset) in split_documents(text) {
         let (parsed, err) = parse_stream(chunk, offset, &LIMITS);
         if let Some(e) = err {
+            // The parser reports an error at the end of the input on the line after the last one.
+            let last = text.split('\n').count() as u32;
             return fail(
                 cx,
-                e.line.max(1),
+                e.line.clamp(1, last),
                 format!("YAML syntax error: {}", e.message),
             );
         }
