@@ -290,7 +290,8 @@ fn write_table(out: &mut impl std::io::Write, rows: &[Routed<'_>]) -> std::io::R
         .map(|r| {
             [
                 r.finding.unwrap_or("-").to_string(),
-                r.purl.unwrap_or("-").to_string(),
+                // Qualifiers (`?arch=…&distro=…`) make the column unreadable; JSON has the whole purl.
+                r.purl.map_or("-", |p| p.split(['?', '#']).next().unwrap_or(p)).to_string(),
                 r.layer.map_or("-".into(), |l| l.to_string()),
                 r.team.clone().unwrap_or_else(|| "(none)".into()),
                 r.rule.as_ref().map_or("-".into(), ToString::to_string),
