@@ -97,6 +97,11 @@ enum Command {
         #[command(subcommand)]
         command: cmd::keys::KeysCommand,
     },
+    /// Ownership: check an owners.yaml, or route a report's findings to the teams that own them.
+    Owners {
+        #[command(subcommand)]
+        command: cmd::owners::OwnersCommand,
+    },
     /// Run the admission webhook over HTTPS: every Pod and pod controller is judged by a policy bundle, with
     /// the verdict `bulwark policy eval` gives.
     Serve(cmd::serve::ServeArgs),
@@ -253,6 +258,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         } => cmd::image::scan_sbom(&args),
         Command::Db { command } => cmd::db::run(&command),
         Command::Policy { command } => cmd::policy::run(&command),
+        Command::Owners { command } => cmd::owners::run(&command),
         Command::Serve(args) => cmd::serve::serve(&args),
         Command::Keys { command } => cmd::keys::run(&command),
         Command::Sign(args) => cmd::sign::sign(&args),

@@ -8,6 +8,7 @@ pub(crate) mod k8s;
 pub(crate) mod keys;
 pub(crate) mod licenses;
 pub(crate) mod malware;
+pub(crate) mod owners;
 pub(crate) mod policy;
 pub(crate) mod rule;
 pub(crate) mod secrets;
