@@ -86,6 +86,11 @@ enum Command {
         #[command(subcommand)]
         command: cmd::policy::PolicyCommand,
     },
+    /// What runs in a cluster, from the Kubernetes API: `inventory` (one list) and `watch` (changes as JSON lines).
+    Kube {
+        #[command(subcommand)]
+        command: cmd::kube::KubeCommand,
+    },
     /// Sign an image in a registry (cosign's formats: the `.sig` tag and a Sigstore bundle referrer).
     Sign(cmd::sign::SignArgs),
     /// Attest an image: an in-toto statement (vuln, cyclonedx, spdx or verdict) in DSSE, in both layouts.
@@ -259,6 +264,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Db { command } => cmd::db::run(&command),
         Command::Policy { command } => cmd::policy::run(&command),
         Command::Owners { command } => cmd::owners::run(&command),
+        Command::Kube { command } => cmd::kube::run(&command),
         Command::Serve(args) => cmd::serve::serve(&args),
         Command::Keys { command } => cmd::keys::run(&command),
         Command::Sign(args) => cmd::sign::sign(&args),

@@ -6,6 +6,7 @@ pub(crate) mod fs;
 pub(crate) mod image;
 pub(crate) mod k8s;
 pub(crate) mod keys;
+pub(crate) mod kube;
 pub(crate) mod licenses;
 pub(crate) mod malware;
 pub(crate) mod owners;
