@@ -1,5 +1,6 @@
 //! The operations, written once against `Exec`.
 
+use crate::{Change, ChangeKind};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{Read as _, Write as _};
@@ -399,6 +400,15 @@ impl Store {
                 }
             }
             let mut diff = Diff::default();
+            // An image never matched before gets its first findings as a baseline: they are recorded as changes
+            // but were judged when the image was pushed or admitted, so no cycle notifies them.
+            let baseline = tx
+                .query("SELECT db_version FROM images WHERE digest = $1", &[digest.into()])?
+                .first()
+                .map(|r| r.ot(0))
+                .transpose()?
+                .flatten()
+                .is_none();
             // Fixed first, so the bulk last_seen update below leaves their last_seen alone.
             let mut fixed_ids: Vec<(String, String)> =
                 open.keys().filter(|(v, p)| !given.contains_key(&(v.as_str(), p.as_str()))).cloned().collect();
@@ -496,11 +506,56 @@ impl Store {
                     owner_rule: r.owner_rule.clone(),
                 });
             }
+            for (kind, list) in [("new", &diff.new), ("fixed", &diff.fixed)] {
+                for f in list {
+                    tx.exec(
+                        "INSERT INTO changes (db_version, digest, finding_id, kind, baseline, at) \
+                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (finding_id, kind) DO NOTHING",
+                        &[
+                            db_version.into(),
+                            digest.into(),
+                            f.id.into(),
+                            kind.into(),
+                            i64::from(baseline).into(),
+                            now.into(),
+                        ],
+                    )?;
+                }
+            }
             tx.exec(
                 "UPDATE images SET db_version = $1, matched_at = $2 WHERE digest = $3",
                 &[db_version.into(), now.into(), digest.into()],
             )?;
             Ok(diff)
+        })
+    }
+
+    /// What the applies against DB `db_version` opened and fixed, baselines (an image's first match) left out:
+    /// the changes a cycle notifies, in the order they were recorded. Each finding is as stored now.
+    pub fn changes(&self, db_version: &str) -> Result<Vec<Change>> {
+        self.read(|tx| {
+            let cols = FINDING_COLS
+                .split(", ")
+                .map(|c| format!("f.{}", c.trim()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            tx.query(
+                &format!(
+                    "SELECT c.kind, c.at, {cols} FROM changes c JOIN findings f ON f.id = c.finding_id \
+                     WHERE c.db_version = $1 AND c.baseline = 0 ORDER BY c.id"
+                ),
+                &[db_version.into()],
+            )?
+            .iter()
+            .map(|r| {
+                let kind: String = r.t(0)?;
+                Ok(Change {
+                    kind: if kind == "fixed" { ChangeKind::Fixed } else { ChangeKind::New },
+                    at: r.i(1)?,
+                    finding: finding_from(r, 2)?,
+                })
+            })
+            .collect()
         })
     }
 
