@@ -32,6 +32,20 @@ pub struct LayerContext<'a> {
     pub in_base: Option<bool>,
 }
 
+impl<'a> LayerContext<'a> {
+    /// The context of a package's layer (`Package::layer`, `Finding::location.layer`); `base_layers` is how
+    /// many bottom layers belong to the base image, when known.
+    #[must_use]
+    pub fn of(layer: &'a bulwark_types::LayerRef, base_layers: Option<usize>) -> Self {
+        Self {
+            index: layer.index,
+            digest: layer.digest.as_deref(),
+            created_by: layer.created_by.as_deref(),
+            in_base: base_layers.map(|n| layer.index < n),
+        }
+    }
+}
+
 /// The image the finding is in.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ImageContext<'a> {

@@ -398,8 +398,9 @@ fn workload_flags_namespace_labels_and_owner_annotation() {
         "--namespace",
         "shop-eu",
         "--labels",
-        "app=search",
-        "tier=web",
+        "tier=web,app=search",
+        "--labels",
+        "other=x",
     ]);
     assert_eq!(teams(&v), BTreeSet::from(["search".to_string()]));
     let v = route_json(&[

@@ -51,12 +51,13 @@ pub(crate) struct RouteArgs {
     /// Namespace the image runs in, for `namespace:` rules.
     #[arg(long, value_name = "NAMESPACE")]
     pub(crate) namespace: Option<String>,
-    /// A label of the workload, `key=value`, for `labels:` rules and `bulwark.dev/owner`; repeatable.
-    #[arg(long = "labels", value_name = "KEY=VALUE", value_parser = key_value, num_args = 1..)]
-    pub(crate) labels: Vec<(String, String)>,
-    /// An annotation of the workload, `key=value`, for `annotations:` rules and `bulwark.dev/owner`;
+    /// Labels of the workload, `key=value[,key=value…]`, for `labels:` rules and `bulwark.dev/owner`;
     /// repeatable.
-    #[arg(long = "annotations", value_name = "KEY=VALUE", value_parser = key_value, num_args = 1..)]
+    #[arg(long = "labels", value_name = "KEY=VALUE", value_parser = key_value, value_delimiter = ',')]
+    pub(crate) labels: Vec<(String, String)>,
+    /// Annotations of the workload, `key=value[,key=value…]`, for `annotations:` rules and
+    /// `bulwark.dev/owner`; repeatable.
+    #[arg(long = "annotations", value_name = "KEY=VALUE", value_parser = key_value, value_delimiter = ',')]
     pub(crate) annotations: Vec<(String, String)>,
     /// The image reference it runs as, for `registry:` rules [default: the report's target name].
     #[arg(long, value_name = "REF")]
@@ -249,16 +250,12 @@ fn layer_cx<'a>(
     layers: &'a [LayerRef],
     base_layers: Option<usize>,
 ) -> LayerContext<'a> {
-    LayerContext {
-        index: l.index,
-        digest: l.digest.as_deref(),
-        // The package's layer reference may omit the command; the image's layer list has it.
-        created_by: l
-            .created_by
-            .as_deref()
-            .or_else(|| layers.get(l.index).and_then(|x| x.created_by.as_deref())),
-        in_base: base_layers.map(|n| l.index < n),
+    let mut cx = LayerContext::of(l, base_layers);
+    // The package's layer reference may omit the command; the image's layer list has it.
+    if cx.created_by.is_none() {
+        cx.created_by = layers.get(l.index).and_then(|x| x.created_by.as_deref());
     }
+    cx
 }
 
 fn row<'a>(
@@ -291,7 +288,9 @@ fn write_table(out: &mut impl std::io::Write, rows: &[Routed<'_>]) -> std::io::R
             [
                 r.finding.unwrap_or("-").to_string(),
                 // Qualifiers (`?arch=…&distro=…`) make the column unreadable; JSON has the whole purl.
-                r.purl.map_or("-", |p| p.split(['?', '#']).next().unwrap_or(p)).to_string(),
+                r.purl
+                    .map_or("-", |p| p.split(['?', '#']).next().unwrap_or(p))
+                    .to_string(),
                 r.layer.map_or("-".into(), |l| l.to_string()),
                 r.team.clone().unwrap_or_else(|| "(none)".into()),
                 r.rule.as_ref().map_or("-".into(), ToString::to_string),
