@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use bulwark_notify::{ChannelConfig, Event, EventKind, ImageRef, LayerInfo, Message, Notifier, Outcome};
+use bulwark_notify::{
+    ChannelConfig, Event, EventKind, ImageRef, LayerInfo, Message, Notifier, Outcome,
+};
 use bulwark_owners::{FindingContext, ImageContext, LayerContext, Ownership, WorkloadContext};
 use bulwark_store::{ChangeKind, Diff, FindingRow, PlacementFilter, Store};
 use bulwark_types::{Finding, LayerRef};
@@ -191,7 +193,9 @@ pub fn notify_cycle(
     let mut events = Vec::new();
     for c in changes {
         let f = c.finding;
-        let Some(team) = f.owner_team.clone() else { continue };
+        let Some(team) = f.owner_team.clone() else {
+            continue;
+        };
         if !placements_of.contains_key(&f.digest) {
             let list = store
                 .placements(&PlacementFilter {
@@ -335,7 +339,10 @@ pub fn deliver_due(
                     report.delivered += 1;
                 }
                 Outcome::Retry { after, reason } => {
-                    let at = now() + i64::try_from(after.as_secs()).unwrap_or(i64::MAX / 2).max(1);
+                    let at = now()
+                        + i64::try_from(after.as_secs())
+                            .unwrap_or(i64::MAX / 2)
+                            .max(1);
                     store.retry_at(n.id, worker, at, &reason)?;
                     report.retried += 1;
                     report.problems.push(format!("{place}: retry: {reason}"));

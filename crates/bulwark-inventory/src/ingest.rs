@@ -55,6 +55,9 @@ pub fn db_version(db: &bulwark_vulndb::VulnDb) -> Result<String, Error> {
         }
         h.update(&buf[..n]);
     }
-    let hex: String = h.finalize()[..6].iter().map(|b| format!("{b:02x}")).collect();
+    let hex: String = h.finalize()[..6]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     Ok(format!("db-{}-{hex}", db.meta().built_at))
 }

@@ -998,6 +998,9 @@ impl Store {
     /// `q`; most severe first, then by vulnerability id and digest. With a placement filter (environment,
     /// namespace, cluster), only findings of digests running there are listed, with those workloads only.
     pub fn cves(&self, q: &CveQuery) -> Result<Vec<CveRow>> {
+        /// 1 when the finding was opened by its image's first match (see `changes`).
+        const BASELINE: &str = "(SELECT COUNT(*) FROM changes c WHERE c.finding_id = f.id AND c.kind = 'new' \
+                                AND c.baseline = 1)";
         let placement_filter =
             q.environment.is_some() || q.namespace.is_some() || q.cluster.is_some();
         let cols: String = FINDING_COLS
@@ -1006,8 +1009,8 @@ impl Store {
             .collect::<Vec<_>>()
             .join(", ");
         let mut sql = format!(
-            "SELECT {cols}, p.cluster, p.environment, p.namespace, p.workload_kind, p.workload_name, p.container \
-             FROM findings f {} placements p ON p.digest = f.digest AND p.removed_at IS NULL WHERE 1 = 1",
+            "SELECT {cols}, p.cluster, p.environment, p.namespace, p.workload_kind, p.workload_name, p.container, \
+             {BASELINE} FROM findings f {} placements p ON p.digest = f.digest AND p.removed_at IS NULL WHERE 1 = 1",
             if placement_filter {
                 "JOIN"
             } else {
@@ -1026,7 +1029,11 @@ impl Store {
             push(&mut sql, " AND f.severity_rank >= $?", (s as i64).into());
         }
         if let Some(t) = q.new_since {
-            push(&mut sql, " AND f.first_seen >= $?", t.into());
+            push(
+                &mut sql,
+                &format!(" AND f.first_seen >= $? AND {BASELINE} = 0"),
+                t.into(),
+            );
         }
         if let Some(t) = &q.owner_team {
             push(&mut sql, " AND f.owner_team = $?", t.into());
@@ -1072,7 +1079,10 @@ impl Store {
                     }
                     out.push(CveRow {
                         image_refs: refs[&finding.digest].clone(),
-                        is_new: mark.is_some_and(|t| finding.first_seen >= t),
+                        // New: first seen since the mark, and not part of the image's baseline (its
+                        // first match, when it was pushed or admitted).
+                        is_new: mark.is_some_and(|t| finding.first_seen >= t)
+                            && r.i(24)? == 0,
                         finding,
                         workloads: Vec::new(),
                     });

@@ -102,6 +102,16 @@ enum Command {
         #[command(subcommand)]
         command: cmd::keys::KeysCommand,
     },
+    /// The run stage's inventory: push SBOMs, record where images run, re-match on DB updates, notify owners.
+    Inventory {
+        #[command(subcommand)]
+        command: cmd::inventory::InventoryCommand,
+    },
+    /// Query the inventory: `get cve` lists vulnerabilities in what runs, with new markers.
+    Get {
+        #[command(subcommand)]
+        command: cmd::inventory::GetCommand,
+    },
     /// Ownership: check an owners.yaml, or route a report's findings to the teams that own them.
     Owners {
         #[command(subcommand)]
@@ -264,6 +274,8 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Db { command } => cmd::db::run(&command),
         Command::Policy { command } => cmd::policy::run(&command),
         Command::Owners { command } => cmd::owners::run(&command),
+        Command::Inventory { command } => cmd::inventory::run(&command),
+        Command::Get { command } => cmd::inventory::get(&command),
         Command::Kube { command } => cmd::kube::run(&command),
         Command::Serve(args) => cmd::serve::serve(&args),
         Command::Keys { command } => cmd::keys::run(&command),

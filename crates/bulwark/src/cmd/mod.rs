@@ -4,6 +4,7 @@ pub(crate) mod db;
 pub(crate) mod evaluate;
 pub(crate) mod fs;
 pub(crate) mod image;
+pub(crate) mod inventory;
 pub(crate) mod k8s;
 pub(crate) mod keys;
 pub(crate) mod kube;
