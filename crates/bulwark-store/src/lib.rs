@@ -49,9 +49,9 @@ use db::{Exec, PgTx, Raw, SqliteTx};
 pub use ops::{MAX_PAYLOAD_BYTES, MAX_SBOM_BYTES, valid_digest};
 pub use schema::SCHEMA_VERSION;
 pub use types::{
-    CveQuery, CveRow, Diff, Finding, FindingRow, Image, Job, JobCounts, Notification,
-    NotificationState, PackageRow, Placement, PlacementFilter, PlacementRecord, VerdictRecord,
-    Workload,
+    Change, ChangeKind, CveQuery, CveRow, Diff, Finding, FindingRow, Image, Job, JobCounts,
+    Notification, NotificationState, PackageRow, Placement, PlacementFilter, PlacementRecord,
+    VerdictRecord, Workload,
 };
 
 /// Errors name the store (its path, or its URL without password) and what failed.

@@ -1,5 +1,6 @@
 //! The operations, written once against `Exec`.
 
+use crate::{Change, ChangeKind};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{Read as _, Write as _};
@@ -399,6 +400,15 @@ impl Store {
                 }
             }
             let mut diff = Diff::default();
+            // An image never matched before gets its first findings as a baseline: they are recorded as changes
+            // but were judged when the image was pushed or admitted, so no cycle notifies them.
+            let baseline = tx
+                .query("SELECT db_version FROM images WHERE digest = $1", &[digest.into()])?
+                .first()
+                .map(|r| r.ot(0))
+                .transpose()?
+                .flatten()
+                .is_none();
             // Fixed first, so the bulk last_seen update below leaves their last_seen alone.
             let mut fixed_ids: Vec<(String, String)> =
                 open.keys().filter(|(v, p)| !given.contains_key(&(v.as_str(), p.as_str()))).cloned().collect();
@@ -496,11 +506,56 @@ impl Store {
                     owner_rule: r.owner_rule.clone(),
                 });
             }
+            for (kind, list) in [("new", &diff.new), ("fixed", &diff.fixed)] {
+                for f in list {
+                    tx.exec(
+                        "INSERT INTO changes (db_version, digest, finding_id, kind, baseline, at) \
+                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (finding_id, kind) DO NOTHING",
+                        &[
+                            db_version.into(),
+                            digest.into(),
+                            f.id.into(),
+                            kind.into(),
+                            i64::from(baseline).into(),
+                            now.into(),
+                        ],
+                    )?;
+                }
+            }
             tx.exec(
                 "UPDATE images SET db_version = $1, matched_at = $2 WHERE digest = $3",
                 &[db_version.into(), now.into(), digest.into()],
             )?;
             Ok(diff)
+        })
+    }
+
+    /// What the applies against DB `db_version` opened and fixed, baselines (an image's first match) left out:
+    /// the changes a cycle notifies, in the order they were recorded. Each finding is as stored now.
+    pub fn changes(&self, db_version: &str) -> Result<Vec<Change>> {
+        self.read(|tx| {
+            let cols = FINDING_COLS
+                .split(", ")
+                .map(|c| format!("f.{}", c.trim()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            tx.query(
+                &format!(
+                    "SELECT c.kind, c.at, {cols} FROM changes c JOIN findings f ON f.id = c.finding_id \
+                     WHERE c.db_version = $1 AND c.baseline = 0 ORDER BY c.id"
+                ),
+                &[db_version.into()],
+            )?
+            .iter()
+            .map(|r| {
+                let kind: String = r.t(0)?;
+                Ok(Change {
+                    kind: if kind == "fixed" { ChangeKind::Fixed } else { ChangeKind::New },
+                    at: r.i(1)?,
+                    finding: finding_from(r, 2)?,
+                })
+            })
+            .collect()
         })
     }
 
@@ -943,6 +998,9 @@ impl Store {
     /// `q`; most severe first, then by vulnerability id and digest. With a placement filter (environment,
     /// namespace, cluster), only findings of digests running there are listed, with those workloads only.
     pub fn cves(&self, q: &CveQuery) -> Result<Vec<CveRow>> {
+        /// 1 when the finding was opened by its image's first match (see `changes`).
+        const BASELINE: &str = "(SELECT COUNT(*) FROM changes c WHERE c.finding_id = f.id AND c.kind = 'new' \
+                                AND c.baseline = 1)";
         let placement_filter =
             q.environment.is_some() || q.namespace.is_some() || q.cluster.is_some();
         let cols: String = FINDING_COLS
@@ -951,8 +1009,8 @@ impl Store {
             .collect::<Vec<_>>()
             .join(", ");
         let mut sql = format!(
-            "SELECT {cols}, p.cluster, p.environment, p.namespace, p.workload_kind, p.workload_name, p.container \
-             FROM findings f {} placements p ON p.digest = f.digest AND p.removed_at IS NULL WHERE 1 = 1",
+            "SELECT {cols}, p.cluster, p.environment, p.namespace, p.workload_kind, p.workload_name, p.container, \
+             {BASELINE} FROM findings f {} placements p ON p.digest = f.digest AND p.removed_at IS NULL WHERE 1 = 1",
             if placement_filter {
                 "JOIN"
             } else {
@@ -971,7 +1029,11 @@ impl Store {
             push(&mut sql, " AND f.severity_rank >= $?", (s as i64).into());
         }
         if let Some(t) = q.new_since {
-            push(&mut sql, " AND f.first_seen >= $?", t.into());
+            push(
+                &mut sql,
+                &format!(" AND f.first_seen >= $? AND {BASELINE} = 0"),
+                t.into(),
+            );
         }
         if let Some(t) = &q.owner_team {
             push(&mut sql, " AND f.owner_team = $?", t.into());
@@ -1017,7 +1079,10 @@ impl Store {
                     }
                     out.push(CveRow {
                         image_refs: refs[&finding.digest].clone(),
-                        is_new: mark.is_some_and(|t| finding.first_seen >= t),
+                        // New: first seen since the mark, and not part of the image's baseline (its
+                        // first match, when it was pushed or admitted).
+                        is_new: mark.is_some_and(|t| finding.first_seen >= t)
+                            && r.i(24)? == 0,
                         finding,
                         workloads: Vec::new(),
                     });

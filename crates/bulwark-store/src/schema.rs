@@ -11,12 +11,13 @@ pub(crate) struct Migration {
 }
 
 /// The schema version this binary writes and understands.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "inventory, findings, placements, verdicts, notifications, jobs",
-    sql: r"
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "inventory, findings, placements, verdicts, notifications, jobs",
+        sql: r"
 CREATE TABLE meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -139,7 +140,25 @@ CREATE TABLE jobs (
 );
 CREATE INDEX jobs_state ON jobs(state, id);
 ",
-}];
+    },
+    Migration {
+        version: 2,
+        name: "changes: the findings each apply opened or fixed, for the cycle's notifications",
+        sql: r"
+CREATE TABLE changes (
+    id {id},
+    db_version TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    finding_id {int} NOT NULL REFERENCES findings(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('new', 'fixed')),
+    baseline {int} NOT NULL,
+    at {int} NOT NULL,
+    UNIQUE (finding_id, kind)
+);
+CREATE INDEX changes_version ON changes(db_version, baseline);
+",
+    },
+];
 
 /// The migration text for one back end.
 pub(crate) fn render(sql: &str, pg: bool) -> String {

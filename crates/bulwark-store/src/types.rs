@@ -272,3 +272,20 @@ pub struct CveRow {
     pub workloads: Vec<Workload>,
     pub is_new: bool,
 }
+
+/// Whether an apply opened or fixed a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    New,
+    Fixed,
+}
+
+/// A finding an apply opened or fixed (see `Store::changes`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub kind: ChangeKind,
+    /// When the apply recorded it.
+    pub at: i64,
+    pub finding: Finding,
+}

@@ -102,6 +102,21 @@ enum Command {
         #[command(subcommand)]
         command: cmd::keys::KeysCommand,
     },
+    /// The run stage's inventory: push SBOMs, record where images run, re-match on DB updates, notify owners.
+    Inventory {
+        #[command(subcommand)]
+        command: cmd::inventory::InventoryCommand,
+    },
+    /// Query the inventory: `get cve` lists vulnerabilities in what runs, with new markers.
+    Get {
+        #[command(subcommand)]
+        command: cmd::inventory::GetCommand,
+    },
+    /// Ownership: check an owners.yaml, or route a report's findings to the teams that own them.
+    Owners {
+        #[command(subcommand)]
+        command: cmd::owners::OwnersCommand,
+    },
     /// Run the admission webhook over HTTPS: every Pod and pod controller is judged by a policy bundle, with
     /// the verdict `bulwark policy eval` gives.
     Serve(cmd::serve::ServeArgs),
@@ -258,6 +273,9 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         } => cmd::image::scan_sbom(&args),
         Command::Db { command } => cmd::db::run(&command),
         Command::Policy { command } => cmd::policy::run(&command),
+        Command::Owners { command } => cmd::owners::run(&command),
+        Command::Inventory { command } => cmd::inventory::run(&command),
+        Command::Get { command } => cmd::inventory::get(&command),
         Command::Kube { command } => cmd::kube::run(&command),
         Command::Serve(args) => cmd::serve::serve(&args),
         Command::Keys { command } => cmd::keys::run(&command),

@@ -1,0 +1,361 @@
+//! The run stage from the command line, one pass each, on the store the server uses: `bulwark inventory push`
+//! (an image's SBOM, as CI sends it), `place` (where images run, as `bulwark kube inventory -o json` lists it),
+//! `rescan` (re-match every stored SBOM against the DB and queue the cycle's notifications), `notify` (deliver
+//! what is due), and `bulwark get cve|images|workloads|findings` (the `jx get cve` analogue).
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use bulwark_store::{CveQuery, Placement, PlacementFilter, Store};
+use bulwark_types::Severity;
+
+use crate::Outcome;
+
+/// Largest SBOM or placement list read.
+const MAX_INPUT: u64 = 256 << 20;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct StoreArg {
+    /// The store: a SQLite file (`sqlite:PATH` or a path) or `postgres://…`.
+    #[arg(long, value_name = "URL", env = "BULWARK_STORE")]
+    pub(crate) store: String,
+}
+
+impl StoreArg {
+    fn open(&self) -> Result<Store> {
+        Store::open(&self.store).with_context(|| format!("cannot open the store {}", self.store))
+    }
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum InventoryCommand {
+    /// Store an image's SBOM (CycloneDX or SPDX JSON, or a Bulwark JSON report) for its digest; with --db, match
+    /// it at once (its baseline: the findings it was shipped with are not notified later).
+    Push(PushArgs),
+    /// Record where images run: the JSON `bulwark kube inventory -o json` prints (a list of placements).
+    Place(PlaceArgs),
+    /// Re-match every stored SBOM against the DB (jobs shared with other replicas through the store), record
+    /// new and fixed findings routed to their owners, and queue the cycle's notifications once every job is
+    /// done. Prints a JSON summary.
+    Rescan(RescanArgs),
+    /// Deliver the notifications that are due, and record each outcome (delivered, retry at, failed).
+    Notify(NotifyArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct PushArgs {
+    #[command(flatten)]
+    pub(crate) store: StoreArg,
+    /// The image's manifest digest (`sha256:…`).
+    #[arg(long, value_name = "DIGEST")]
+    pub(crate) digest: String,
+    /// A reference it is known by (`registry.example/app:1.2`); repeatable.
+    #[arg(long = "ref", value_name = "REF")]
+    pub(crate) refs: Vec<String>,
+    /// Match it now against this DB (its baseline).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) db: Option<PathBuf>,
+    /// owners.yaml, to route the baseline's findings.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) owners: Option<PathBuf>,
+    /// The SBOM file.
+    #[arg(value_name = "SBOM")]
+    pub(crate) sbom: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct PlaceArgs {
+    #[command(flatten)]
+    pub(crate) store: StoreArg,
+    /// The placements file (`bulwark kube inventory -o json`).
+    #[arg(value_name = "PLACEMENTS_JSON")]
+    pub(crate) file: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct RescanArgs {
+    #[command(flatten)]
+    pub(crate) store: StoreArg,
+    #[command(flatten)]
+    pub(crate) db: super::db::DbPath,
+    /// owners.yaml: routes findings to teams, and holds the teams' channels.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) owners: Option<PathBuf>,
+    /// This worker's name in job leases [default: host name and process id].
+    #[arg(long, value_name = "NAME")]
+    pub(crate) worker: Option<String>,
+    /// How long a claimed job stays this worker's before another may take it over.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub(crate) lease: i64,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct NotifyArgs {
+    #[command(flatten)]
+    pub(crate) store: StoreArg,
+    /// owners.yaml with the teams' channels.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) owners: PathBuf,
+    /// This worker's name in leases [default: host name and process id].
+    #[arg(long, value_name = "NAME")]
+    pub(crate) worker: Option<String>,
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    pub(crate) lease: i64,
+}
+
+fn worker(name: Option<&String>) -> String {
+    name.cloned().unwrap_or_else(|| {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_owned())
+            .unwrap_or_else(|_| "host".into());
+        format!("{host}:{}", std::process::id())
+    })
+}
+
+fn read_bounded(path: &PathBuf) -> Result<Vec<u8>> {
+    let f = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut data = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_INPUT + 1), &mut data)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if data.len() as u64 > MAX_INPUT {
+        bail!("{} is larger than {MAX_INPUT} bytes", path.display());
+    }
+    Ok(data)
+}
+
+fn owners(path: Option<&PathBuf>) -> Result<Option<bulwark_owners::Ownership>> {
+    path.map(|p| bulwark_owners::load(p).map_err(anyhow::Error::from))
+        .transpose()
+}
+
+fn open_db(path: &std::path::Path) -> Result<bulwark_vulndb::VulnDb> {
+    bulwark_vulndb::VulnDb::open(path)
+        .with_context(|| format!("cannot open the vulnerability DB {}", path.display()))
+}
+
+pub(crate) fn run(cmd: &InventoryCommand) -> Result<Outcome> {
+    match cmd {
+        InventoryCommand::Push(a) => push(a),
+        InventoryCommand::Place(a) => place(a),
+        InventoryCommand::Rescan(a) => rescan(a),
+        InventoryCommand::Notify(a) => notify(a),
+    }
+}
+
+fn push(a: &PushArgs) -> Result<Outcome> {
+    let store = a.store.open()?;
+    let data = read_bounded(&a.sbom)?;
+    let now = bulwark_inventory::now();
+    let name = a.sbom.display().to_string();
+    let got = bulwark_inventory::ingest_sbom(&store, &a.digest, &a.refs, &data, &name, now)?;
+    let mut summary = serde_json::to_value(&got)?;
+    if let Some(db_path) = &a.db {
+        let db = open_db(db_path)?;
+        let version = bulwark_inventory::db_version(&db)?;
+        let owners = owners(a.owners.as_ref())?;
+        let diff =
+            bulwark_inventory::rematch_one(&store, &db, owners.as_ref(), &a.digest, &version, now)?;
+        summary["dbVersion"] = version.into();
+        summary["findings"] = (diff.new.len() + diff.still_open).into();
+    }
+    println!("{summary}");
+    Ok(Outcome::Clean)
+}
+
+fn place(a: &PlaceArgs) -> Result<Outcome> {
+    let store = a.store.open()?;
+    let data = read_bounded(&a.file)?;
+    let list: Vec<bulwark_kube::Placement> = serde_json::from_slice(&data).with_context(|| {
+        format!(
+            "{}: not a placement list (`bulwark kube inventory -o json`)",
+            a.file.display()
+        )
+    })?;
+    let now = bulwark_inventory::now();
+    let (mut stored, mut skipped) = (0, 0);
+    for p in list {
+        // A container not started yet has no digest: nothing to match it by.
+        let Some(digest) = p.digest.clone() else {
+            skipped += 1;
+            continue;
+        };
+        store.upsert_placement(
+            &Placement {
+                cluster: p.cluster,
+                environment: p.environment,
+                namespace: p.namespace,
+                workload_kind: p.workload_kind,
+                workload_name: p.workload_name,
+                container: p.container,
+                digest,
+                image_ref: Some(p.image),
+            },
+            now,
+        )?;
+        stored += 1;
+    }
+    println!(
+        "{}",
+        serde_json::json!({"stored": stored, "skippedWithoutDigest": skipped})
+    );
+    Ok(Outcome::Clean)
+}
+
+fn rescan(a: &RescanArgs) -> Result<Outcome> {
+    let store = a.store.open()?;
+    let db = open_db(&a.db.path())?;
+    let version = bulwark_inventory::db_version(&db)?;
+    let owners = owners(a.owners.as_ref())?;
+    let report = bulwark_inventory::rescan(
+        &store,
+        &db,
+        &version,
+        owners.as_ref(),
+        &worker(a.worker.as_ref()),
+        a.lease,
+        &bulwark_inventory::now,
+    )?;
+    println!("{}", serde_json::to_string(&report)?);
+    Ok(if report.jobs_failed > 0 {
+        Outcome::Untrusted
+    } else {
+        Outcome::Clean
+    })
+}
+
+fn notify(a: &NotifyArgs) -> Result<Outcome> {
+    let store = a.store.open()?;
+    let owners = bulwark_owners::load(&a.owners)?;
+    let notifier = bulwark_notify::Notifier::new();
+    let report = bulwark_inventory::deliver_due(
+        &store,
+        &notifier,
+        &owners,
+        &worker(a.worker.as_ref()),
+        a.lease,
+        &bulwark_inventory::now,
+    )?;
+    println!("{}", serde_json::to_string(&report)?);
+    Ok(if report.failed > 0 {
+        Outcome::Untrusted
+    } else {
+        Outcome::Clean
+    })
+}
+
+// ---------------------------------------------------------------------------------------------- bulwark get
+
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum GetCommand {
+    /// Vulnerabilities in what runs (or was pushed), with the workloads running them and "new" markers.
+    Cve(CveArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum GetFormat {
+    Table,
+    Json,
+    Yaml,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct CveArgs {
+    #[command(flatten)]
+    pub(crate) store: StoreArg,
+    /// Only images running in this environment (`staging`, `production`, a preview).
+    #[arg(long, value_name = "ENV")]
+    pub(crate) environment: Option<String>,
+    #[arg(long, value_name = "NAMESPACE")]
+    pub(crate) namespace: Option<String>,
+    #[arg(long, value_name = "CLUSTER")]
+    pub(crate) cluster: Option<String>,
+    /// An image reference as recorded, or a digest.
+    #[arg(long, value_name = "REF")]
+    pub(crate) image: Option<String>,
+    /// Only findings owned by this team.
+    #[arg(long, value_name = "TEAM")]
+    pub(crate) owner: Option<String>,
+    /// Severities to list (comma-separated); the lowest one given is the floor.
+    #[arg(long, value_delimiter = ',', value_name = "SEVERITY")]
+    pub(crate) severity: Vec<Severity>,
+    /// Only findings first seen within this age (`24h`, `7d`); findings within it are marked new.
+    #[arg(long, value_parser = super::db::parse_age, value_name = "AGE")]
+    pub(crate) new_since: Option<std::time::Duration>,
+    /// Also list fixed findings.
+    #[arg(long)]
+    pub(crate) include_fixed: bool,
+    #[arg(long = "format", short = 'o', value_enum, default_value_t = GetFormat::Table)]
+    pub(crate) format: GetFormat,
+}
+
+pub(crate) fn get(cmd: &GetCommand) -> Result<Outcome> {
+    match cmd {
+        GetCommand::Cve(a) => get_cve(a),
+    }
+}
+
+fn get_cve(a: &CveArgs) -> Result<Outcome> {
+    let store = a.store.open()?;
+    let now = bulwark_inventory::now();
+    let since = a
+        .new_since
+        .map(|d| now - i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2));
+    let q = CveQuery {
+        environment: a.environment.clone(),
+        namespace: a.namespace.clone(),
+        cluster: a.cluster.clone(),
+        image: a.image.clone(),
+        min_severity: a.severity.iter().min().copied(),
+        new_since: since,
+        owner_team: a.owner.clone(),
+        include_fixed: a.include_fixed,
+        // Without --new-since, "new" means first seen in the last day.
+        mark_new_since: Some(since.unwrap_or(now - 86_400)),
+    };
+    let rows = store.cves(&q)?;
+    let mut out = std::io::stdout().lock();
+    match a.format {
+        GetFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &rows)?;
+            writeln!(out)?;
+        }
+        GetFormat::Yaml => {
+            out.write_all(serde_yaml::to_string(&rows)?.as_bytes())?;
+        }
+        GetFormat::Table => {
+            let esc = |s: &str| bulwark_types::escape_control(s).into_owned();
+            writeln!(
+                out,
+                "{:<5} {:<20} {:<9} {:<28} {:<20} {:<40} WORKLOADS",
+                "NEW", "VULNERABILITY", "SEVERITY", "PACKAGE", "FIXED", "IMAGE"
+            )?;
+            for r in &rows {
+                let f = &r.finding;
+                let image = r
+                    .image_refs
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| f.digest.clone());
+                let workloads: Vec<String> = r
+                    .workloads
+                    .iter()
+                    .map(|w| format!("{}/{}/{}", w.namespace, w.kind, w.name))
+                    .collect();
+                writeln!(
+                    out,
+                    "{:<5} {:<20} {:<9} {:<28} {:<20} {:<40} {}",
+                    if r.is_new { "new" } else { "" },
+                    esc(&f.vuln_id),
+                    f.severity.as_str(),
+                    esc(&format!("{} {}", f.package_name, f.package_version)),
+                    esc(f.fixed_version.as_deref().unwrap_or("-")),
+                    esc(&image),
+                    esc(&workloads.join(", "))
+                )?;
+            }
+        }
+    }
+    let _ = PlacementFilter::default();
+    Ok(Outcome::Clean)
+}
