@@ -480,6 +480,7 @@ impl Cx {
             line,
             kind,
             pattern,
+            spec: Rule::compute_specificity(kind, &matcher),
             matcher,
         })
     }
