@@ -498,11 +498,18 @@ impl Cx {
     fn matcher(&mut self, doc: &Doc, kind: RuleKind, v: NodeId) -> Option<(String, Matcher)> {
         let line = doc.line(v);
         if matches!(kind, RuleKind::Labels | RuleKind::Annotations) {
-            if doc.kind(v) != Kind::Map || doc.entries(v).next().is_none() {
+            if doc.kind(v) != Kind::Map {
                 let found = doc.kind(v).describe();
                 self.problem(
                     line,
-                    format!("{kind} must be a non-empty mapping of key: value, found {found}"),
+                    format!("{kind} must be a mapping of key: value, found {found}"),
+                );
+                return None;
+            }
+            if doc.entries(v).next().is_none() {
+                self.problem(
+                    line,
+                    format!("{kind} is empty: give at least one key: value"),
                 );
                 return None;
             }

@@ -382,6 +382,30 @@ fn load_errors_name_file_and_line() {
             "owners.yaml:2: a channel must be a mapping (its `type:` and settings), found a string",
         ),
         (
+            "teams:\n  platform: {}\n  payments: {}\nrules:\n  - {team: platform, labels: {a: '1', b: x*}}\n  - {team: payments, labels: {b: x*, a: '1'}}\n",
+            "owners.yaml:6: rule conflicts with owners.yaml:5: both match labels \"a=1,b=x*\" but name different teams (\"platform\" and \"payments\")",
+        ),
+        (
+            "teams:\n  platform: {}\n  payments: {}\nrules:\n  - {team: platform, registry: 'nginx'}\n  - {team: payments, registry: 'docker.io/library/nginx'}\n",
+            "owners.yaml:6: rule conflicts with owners.yaml:5: both match registry \"docker.io/library/nginx\" but name different teams (\"platform\" and \"payments\")",
+        ),
+        (
+            "teams:\n  platform: {}\nrules:\n  - {team: platform, labels: {}}\n",
+            "owners.yaml:4: labels is empty: give at least one key: value",
+        ),
+        (
+            "teams:\n  platform: {}\nrules:\n  - {team: platform, baseImage: 'debian@sha256:ab'}\n",
+            "owners.yaml:4: bad baseImage pattern \"debian@sha256:ab\": give either a digest (sha256:…) or a repository, not both",
+        ),
+        (
+            "teams:\n  platform: {}\n  two words: {}\n",
+            "owners.yaml:3: team name \"two words\" holds white space",
+        ),
+        (
+            "teams:\n  platform: {}\nrules:\n  - {team: platform, annotations: [a]}\n",
+            "owners.yaml:4: annotations must be a mapping of key: value, found a list",
+        ),
+        (
             "teams: {}\ndefaultTeam: x\n",
             "owners.yaml:2: defaultTeam \"x\" is not defined under teams",
         ),
