@@ -367,7 +367,7 @@ fn load_errors_name_file_and_line() {
         ),
         (
             "teams:\n  platform: {}\nrules:\n  - team: platform\n    purl: [unclosed\n",
-            "owners.yaml:6: YAML syntax error: while parsing a flow sequence, expected ',' or ']'",
+            "owners.yaml:6: invalid YAML: while parsing a flow sequence, expected ',' or ']'",
         ),
         (
             "teems: {}\n",
@@ -429,6 +429,23 @@ fn load_errors_name_file_and_line() {
     assert_eq!(
         load_err(&deep),
         "owners.yaml:1: owners file nests collections more than 32 levels deep; not parsed"
+    );
+}
+
+#[test]
+fn alias_bombs_are_refused_with_a_line() {
+    let mut y = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..9 {
+        y.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n",
+            p = i - 1
+        ));
+    }
+    y.push_str("teams:\n  platform: {channels: [{type: webhook, bomb: *a8}]}\n");
+    let err = load_err(&y);
+    assert_eq!(
+        err,
+        "owners.yaml:6: invalid YAML: aliases expand to more than 300000 nodes (a YAML alias bomb?)"
     );
 }
 

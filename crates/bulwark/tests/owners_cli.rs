@@ -502,7 +502,7 @@ fn check_reports_problems_with_file_and_line() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(
-        err.starts_with(&format!("{syntax}:5: YAML syntax error: ")),
+        err.starts_with(&format!("{syntax}:5: invalid YAML: ")),
         "{err}"
     );
 
