@@ -1,6 +1,7 @@
 //! Specificity, conflicts and the exact text of every load error.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use super::*;
 
@@ -436,10 +437,8 @@ fn load_errors_name_file_and_line() {
 fn alias_bombs_are_refused_with_a_line() {
     let mut y = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
     for i in 1..9 {
-        y.push_str(&format!(
-            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n",
-            p = i - 1
-        ));
+        let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+        writeln!(y, "a{i}: &a{i} [{refs}]").unwrap();
     }
     y.push_str("teams:\n  platform: {channels: [{type: webhook, bomb: *a8}]}\n");
     let err = load_err(&y);
