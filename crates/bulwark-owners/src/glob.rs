@@ -20,6 +20,59 @@ enum Token {
 pub(crate) struct Glob {
     tokens: Vec<Token>,
     path_mode: bool,
+    fast: Fast,
+    /// The literal text before the first wildcard and after the last: a cheap test that rejects most
+    /// non-matching texts before the general matcher runs.
+    head: String,
+    tail: String,
+}
+
+/// The shapes nearly every real pattern has, matched with one string comparison.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Fast {
+    /// No wildcard.
+    Literal(String),
+    /// `abc*` (`abc**` in path mode).
+    Prefix(String),
+    /// `*abc` (`**abc` in path mode).
+    Suffix(String),
+    /// `*abc*` (`**abc**` in path mode).
+    Contains(String),
+    None,
+}
+
+impl Fast {
+    fn of(tokens: &[Token], path_mode: bool) -> Self {
+        // The wildcard that matches any run here: `*` outside path mode, `**` in it.
+        let any = |t: &Token| {
+            if path_mode {
+                *t == Token::AnyRun
+            } else {
+                matches!(t, Token::Star | Token::AnyRun)
+            }
+        };
+        let lits = |ts: &[Token]| -> Option<String> {
+            ts.iter()
+                .map(|t| match t {
+                    Token::Lit(c) => Some(*c),
+                    _ => None,
+                })
+                .collect()
+        };
+        let n = tokens.len();
+        if let Some(l) = lits(tokens) {
+            return Fast::Literal(l);
+        }
+        let lead = n > 0 && any(&tokens[0]);
+        let trail = n > 1 && any(&tokens[n - 1]);
+        let inner = |a: usize, b: usize| lits(&tokens[a..b]);
+        match (lead, trail) {
+            (true, true) => inner(1, n - 1).map_or(Fast::None, Fast::Contains),
+            (true, false) => inner(1, n).map_or(Fast::None, Fast::Suffix),
+            (false, true) => inner(0, n - 1).map_or(Fast::None, Fast::Prefix),
+            (false, false) => Fast::None,
+        }
+    }
 }
 
 /// Longest pattern accepted: owners.yaml patterns are short; this bounds matching cost.
@@ -67,7 +120,26 @@ impl Glob {
                 c => tokens.push(Token::Lit(c)),
             }
         }
-        Ok(Self { tokens, path_mode })
+        let fast = Fast::of(&tokens, path_mode);
+        let lit = |t: &Token| match t {
+            Token::Lit(c) => Some(*c),
+            _ => None,
+        };
+        let head: String = tokens.iter().map_while(lit).collect();
+        let mut tail: Vec<char> = tokens.iter().rev().map_while(lit).collect();
+        tail.reverse();
+        let tail = if head.chars().count() == tokens.len() {
+            String::new()
+        } else {
+            tail.into_iter().collect()
+        };
+        Ok(Self {
+            tokens,
+            path_mode,
+            fast,
+            head,
+            tail,
+        })
     }
 
     /// Number of literal characters: more is more specific.
@@ -84,6 +156,19 @@ impl Glob {
     }
 
     pub(crate) fn matches(&self, text: &str) -> bool {
+        match &self.fast {
+            Fast::Literal(l) => return text == l,
+            Fast::Prefix(l) => return text.starts_with(l.as_str()),
+            Fast::Suffix(l) => return text.ends_with(l.as_str()),
+            Fast::Contains(l) => return text.contains(l.as_str()),
+            Fast::None => {}
+        }
+        if !text.starts_with(self.head.as_str())
+            || !text.ends_with(self.tail.as_str())
+            || text.len() < self.head.len() + self.tail.len()
+        {
+            return false;
+        }
         if self.path_mode {
             self.matches_path(text)
         } else {
@@ -135,9 +220,13 @@ impl Glob {
                 .all(|t| matches!(t, Token::Star | Token::AnyRun))
     }
 
-    /// Path mode: the set of pattern positions reachable after each character (an NFA simulation).
+    /// Path mode: the set of pattern positions reachable after each character (an NFA simulation), as a
+    /// bit set when the pattern has fewer than 128 tokens (no allocation), else as vectors.
     fn matches_path(&self, text: &str) -> bool {
         let p = &self.tokens;
+        if p.len() < 128 {
+            return matches_path_bits(p, text);
+        }
         let n = p.len();
         let mut cur = vec![false; n + 1];
         let mut next = vec![false; n + 1];
@@ -147,27 +236,13 @@ impl Glob {
             next.fill(false);
             let mut any = false;
             for i in 0..n {
-                if !cur[i] {
-                    continue;
-                }
-                match p[i] {
-                    Token::Lit(l) if l == c => {
-                        next[i + 1] = true;
-                        any = true;
-                    }
-                    Token::One if c != '/' => {
-                        next[i + 1] = true;
-                        any = true;
-                    }
-                    Token::Star if c != '/' => {
-                        next[i] = true;
-                        any = true;
-                    }
-                    Token::AnyRun => {
-                        next[i] = true;
-                        any = true;
-                    }
-                    _ => {}
+                if cur[i] && step(p[i], c) {
+                    next[if matches!(p[i], Token::Lit(_) | Token::One) {
+                        i + 1
+                    } else {
+                        i
+                    }] = true;
+                    any = true;
                 }
             }
             if !any {
@@ -178,6 +253,46 @@ impl Glob {
         }
         cur[n]
     }
+}
+
+/// Whether token `t` consumes character `c` (path mode).
+fn step(t: Token, c: char) -> bool {
+    match t {
+        Token::Lit(l) => l == c,
+        Token::One | Token::Star => c != '/',
+        Token::AnyRun => true,
+    }
+}
+
+fn matches_path_bits(p: &[Token], text: &str) -> bool {
+    let n = p.len();
+    let close = |mut set: u128| {
+        for (i, t) in p.iter().enumerate() {
+            if set & (1 << i) != 0 && matches!(t, Token::Star | Token::AnyRun) {
+                set |= 1 << (i + 1);
+            }
+        }
+        set
+    };
+    let mut cur = close(1);
+    for c in text.chars() {
+        let mut next = 0u128;
+        for (i, &t) in p.iter().enumerate() {
+            if cur & (1 << i) != 0 && step(t, c) {
+                next |= 1
+                    << if matches!(t, Token::Lit(_) | Token::One) {
+                        i + 1
+                    } else {
+                        i
+                    };
+            }
+        }
+        if next == 0 {
+            return false;
+        }
+        cur = close(next);
+    }
+    cur & (1 << n) != 0
 }
 
 /// Length of the UTF-8 character that starts with `b` (1 for a stray continuation byte, which a `&str` never

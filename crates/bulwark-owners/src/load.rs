@@ -16,8 +16,9 @@ pub const MAX_RULES: usize = 20_000;
 const MAX_DEPTH: usize = 32;
 const LIMITS: Limits = Limits {
     max_depth: MAX_DEPTH,
-    max_nodes: 500_000,
-    max_expanded_nodes: 1_000_000,
+    max_nodes: 300_000,
+    // Aliases in channel configurations are expanded into JSON: this bounds the memory (a few tens of MB).
+    max_expanded_nodes: 300_000,
 };
 
 const TOP_KEYS: &[&str] = &["teams", "rules", "defaultTeam"];
@@ -101,7 +102,7 @@ pub fn parse_bytes(bytes: &[u8], file: &str) -> Result<Ownership, Error> {
             return fail(
                 cx,
                 e.line.clamp(1, last),
-                format!("YAML syntax error: {}", e.message),
+                format!("invalid YAML: {}", e.message),
             );
         }
         docs.extend(
@@ -480,6 +481,7 @@ impl Cx {
             line,
             kind,
             pattern,
+            spec: Rule::compute_specificity(kind, &matcher),
             matcher,
         })
     }
@@ -497,11 +499,18 @@ impl Cx {
     fn matcher(&mut self, doc: &Doc, kind: RuleKind, v: NodeId) -> Option<(String, Matcher)> {
         let line = doc.line(v);
         if matches!(kind, RuleKind::Labels | RuleKind::Annotations) {
-            if doc.kind(v) != Kind::Map || doc.entries(v).next().is_none() {
+            if doc.kind(v) != Kind::Map {
                 let found = doc.kind(v).describe();
                 self.problem(
                     line,
-                    format!("{kind} must be a non-empty mapping of key: value, found {found}"),
+                    format!("{kind} must be a mapping of key: value, found {found}"),
+                );
+                return None;
+            }
+            if doc.entries(v).next().is_none() {
+                self.problem(
+                    line,
+                    format!("{kind} is empty: give at least one key: value"),
                 );
                 return None;
             }

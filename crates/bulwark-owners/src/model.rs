@@ -139,6 +139,8 @@ pub struct Rule {
     /// The pattern as written (selectors: `k=v,k2=v2`, keys sorted).
     pub pattern: String,
     pub(crate) matcher: Matcher,
+    /// Computed once when loading: routing compares it for every matching rule.
+    pub(crate) spec: Specificity,
 }
 
 #[derive(Debug, Clone)]
@@ -163,7 +165,11 @@ pub(crate) enum Matcher {
 impl Rule {
     #[must_use]
     pub fn specificity(&self) -> Specificity {
-        let (detail, globs): (u32, Vec<&Glob>) = match &self.matcher {
+        self.spec
+    }
+
+    pub(crate) fn compute_specificity(kind: RuleKind, matcher: &Matcher) -> Specificity {
+        let (detail, globs): (u32, Vec<&Glob>) = match matcher {
             Matcher::Purl { glob, .. }
             | Matcher::CreatedBy(glob)
             | Matcher::Registry(glob)
@@ -174,12 +180,12 @@ impl Rule {
                 (pairs.len() as u32, pairs.iter().map(|(_, g)| g).collect())
             }
         };
-        let key_literals: u32 = match &self.matcher {
+        let key_literals: u32 = match matcher {
             Matcher::Selector(pairs) => pairs.iter().map(|(k, _)| k.chars().count() as u32).sum(),
             _ => 0,
         };
         Specificity {
-            rank: self.kind.rank(),
+            rank: kind.rank(),
             detail,
             literals: key_literals + globs.iter().map(|g| g.literals()).sum::<u32>(),
             exactness: u32::MAX - globs.iter().map(|g| g.wildcards()).sum::<u32>(),

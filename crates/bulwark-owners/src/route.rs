@@ -103,10 +103,11 @@ pub fn route(ownership: &Ownership, cx: &FindingContext<'_>) -> Option<Route> {
         ));
     }
 
+    let refs = Refs::of(cx);
     let mut matched: Vec<(Specificity, &Rule)> = ownership
         .rules
         .iter()
-        .filter(|r| matches(r, cx))
+        .filter(|r| matches(r, cx, &refs))
         .map(|r| (r.specificity(), r))
         .collect();
     // Most specific first; equal ones in file order (the sort is stable).
@@ -208,15 +209,38 @@ fn subject(kind: RuleKind, cx: &FindingContext<'_>) -> String {
     }
 }
 
-fn matches(rule: &Rule, cx: &FindingContext<'_>) -> bool {
+/// The context's references, parsed once per route rather than once per rule.
+struct Refs {
+    purl: Option<String>,
+    image_repo: Option<String>,
+    base: Option<Reference>,
+    base_name_tag: Option<String>,
+}
+
+impl Refs {
+    fn of(cx: &FindingContext<'_>) -> Self {
+        let base = cx.image.base_name.map(Reference::parse);
+        Self {
+            purl: cx.purl.map(|p| purl_without_version(p).to_string()),
+            image_repo: cx.image.reference.map(|r| Reference::parse(r).repo),
+            base_name_tag: base
+                .as_ref()
+                .filter(|b| b.tag.is_some())
+                .map(Reference::with_tag),
+            base,
+        }
+    }
+}
+
+fn matches(rule: &Rule, cx: &FindingContext<'_>, refs: &Refs) -> bool {
     match &rule.matcher {
-        Matcher::Purl { glob, with_version } => cx.purl.is_some_and(|p| {
+        Matcher::Purl { glob, with_version } => {
             if *with_version {
-                glob.matches(p)
+                cx.purl.is_some_and(|p| glob.matches(p))
             } else {
-                glob.matches(purl_without_version(p))
+                refs.purl.as_deref().is_some_and(|p| glob.matches(p))
             }
-        }),
+        }
         Matcher::CreatedBy(g) => cx
             .layer
             .and_then(|l| l.created_by)
@@ -224,27 +248,23 @@ fn matches(rule: &Rule, cx: &FindingContext<'_>) -> bool {
         Matcher::BaseDigest(g) => {
             in_base(cx)
                 && (cx.image.base_digest.is_some_and(|d| g.matches(d))
-                    || cx
-                        .image
-                        .base_name
-                        .and_then(|n| Reference::parse(n).digest)
-                        .is_some_and(|d| g.matches(&d)))
+                    || refs
+                        .base
+                        .as_ref()
+                        .and_then(|b| b.digest.as_deref())
+                        .is_some_and(|d| g.matches(d)))
         }
         Matcher::BaseName { glob, with_tag } => {
             in_base(cx)
-                && cx.image.base_name.is_some_and(|n| {
-                    let r = Reference::parse(n);
-                    if *with_tag {
-                        r.tag.is_some() && glob.matches(&r.with_tag())
-                    } else {
-                        glob.matches(&r.repo)
-                    }
-                })
+                && if *with_tag {
+                    refs.base_name_tag
+                        .as_deref()
+                        .is_some_and(|n| glob.matches(n))
+                } else {
+                    refs.base.as_ref().is_some_and(|b| glob.matches(&b.repo))
+                }
         }
-        Matcher::Registry(g) => cx
-            .image
-            .reference
-            .is_some_and(|r| g.matches(&Reference::parse(r).repo)),
+        Matcher::Registry(g) => refs.image_repo.as_deref().is_some_and(|r| g.matches(r)),
         Matcher::Selector(pairs) => {
             let map = if rule.kind == RuleKind::Labels {
                 cx.workload.labels

@@ -1,6 +1,7 @@
 //! Specificity, conflicts and the exact text of every load error.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use super::*;
 
@@ -367,7 +368,7 @@ fn load_errors_name_file_and_line() {
         ),
         (
             "teams:\n  platform: {}\nrules:\n  - team: platform\n    purl: [unclosed\n",
-            "owners.yaml:6: YAML syntax error: while parsing a flow sequence, expected ',' or ']'",
+            "owners.yaml:6: invalid YAML: while parsing a flow sequence, expected ',' or ']'",
         ),
         (
             "teems: {}\n",
@@ -380,6 +381,30 @@ fn load_errors_name_file_and_line() {
         (
             "teams:\n  platform: {channels: [slack]}\n",
             "owners.yaml:2: a channel must be a mapping (its `type:` and settings), found a string",
+        ),
+        (
+            "teams:\n  platform: {}\n  payments: {}\nrules:\n  - {team: platform, labels: {a: '1', b: x*}}\n  - {team: payments, labels: {b: x*, a: '1'}}\n",
+            "owners.yaml:6: rule conflicts with owners.yaml:5: both match labels \"a=1,b=x*\" but name different teams (\"platform\" and \"payments\")",
+        ),
+        (
+            "teams:\n  platform: {}\n  payments: {}\nrules:\n  - {team: platform, registry: 'nginx'}\n  - {team: payments, registry: 'docker.io/library/nginx'}\n",
+            "owners.yaml:6: rule conflicts with owners.yaml:5: both match registry \"docker.io/library/nginx\" but name different teams (\"platform\" and \"payments\")",
+        ),
+        (
+            "teams:\n  platform: {}\nrules:\n  - {team: platform, labels: {}}\n",
+            "owners.yaml:4: labels is empty: give at least one key: value",
+        ),
+        (
+            "teams:\n  platform: {}\nrules:\n  - {team: platform, baseImage: 'debian@sha256:ab'}\n",
+            "owners.yaml:4: bad baseImage pattern \"debian@sha256:ab\": give either a digest (sha256:…) or a repository, not both",
+        ),
+        (
+            "teams:\n  platform: {}\n  two words: {}\n",
+            "owners.yaml:3: team name \"two words\" holds white space",
+        ),
+        (
+            "teams:\n  platform: {}\nrules:\n  - {team: platform, annotations: [a]}\n",
+            "owners.yaml:4: annotations must be a mapping of key: value, found a list",
         ),
         (
             "teams: {}\ndefaultTeam: x\n",
@@ -405,6 +430,21 @@ fn load_errors_name_file_and_line() {
     assert_eq!(
         load_err(&deep),
         "owners.yaml:1: owners file nests collections more than 32 levels deep; not parsed"
+    );
+}
+
+#[test]
+fn alias_bombs_are_refused_with_a_line() {
+    let mut y = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..9 {
+        let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+        writeln!(y, "a{i}: &a{i} [{refs}]").unwrap();
+    }
+    y.push_str("teams:\n  platform: {channels: [{type: webhook, bomb: *a8}]}\n");
+    let err = load_err(&y);
+    assert_eq!(
+        err,
+        "owners.yaml:6: invalid YAML: aliases expand to more than 300000 nodes (a YAML alias bomb?)"
     );
 }
 

@@ -460,6 +460,21 @@ fn check_reports_problems_with_file_and_line() {
         format!("{good}: valid (2 teams, 2 rules)\n")
     );
 
+    // A rule repeated for the same team is a warning: still valid.
+    let repeated = write(
+        dir.path(),
+        "repeated.yaml",
+        "teams:\n  platform: {}\nrules:\n  - {team: platform, namespace: infra}\n  - {team: platform, namespace: infra}\n",
+    );
+    let out = bulwark(&["owners", "check", &repeated]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        format!(
+            "{repeated}:5: rule repeats {repeated}:4 (namespace \"infra\" for team \"platform\") (warning)\n"
+        )
+    );
+
     let bad = write(
         dir.path(),
         "bad.yaml",
@@ -487,7 +502,7 @@ fn check_reports_problems_with_file_and_line() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(
-        err.starts_with(&format!("{syntax}:5: YAML syntax error: ")),
+        err.starts_with(&format!("{syntax}:5: invalid YAML: ")),
         "{err}"
     );
 

@@ -59,7 +59,8 @@ pub(crate) struct RouteArgs {
     /// `bulwark.dev/owner`; repeatable.
     #[arg(long = "annotations", value_name = "KEY=VALUE", value_parser = key_value, value_delimiter = ',')]
     pub(crate) annotations: Vec<(String, String)>,
-    /// The image reference it runs as, for `registry:` rules [default: the report's target name].
+    /// The image reference it runs as, for `registry:` rules [default: the report's target, for an image
+    /// scan].
     #[arg(long, value_name = "REF")]
     pub(crate) image: Option<String>,
     /// The base image (`debian:bookworm`, `name@sha256:…` or `sha256:…`) [default: the image's
@@ -168,7 +169,11 @@ fn route_report(args: &RouteArgs) -> Result<Outcome> {
         purl: None,
         layer: None,
         image: ImageContext {
-            reference: Some(args.image.as_deref().unwrap_or(&report.target.name)),
+            // A directory or SBOM scan names a path, not an image.
+            reference: args.image.as_deref().or_else(|| {
+                (report.target.kind == bulwark_report::TargetKind::Image)
+                    .then_some(report.target.name.as_str())
+            }),
             digest: image.and_then(|i| i.manifest_digest.as_deref()),
             base_name: base_name.as_deref(),
             base_digest: base_digest.as_deref(),
