@@ -165,7 +165,7 @@ fn finding_row(f: &Finding) -> FindingRow {
         package_version: prop(f, "installedVersion").unwrap_or_default().to_owned(),
         severity: f.severity,
         fixed_version: prop(f, "fixedVersion").map(str::to_owned),
-        layer_index: layer.map(|l| l.index as i64),
+        layer_index: layer.map(|l| i64::try_from(l.index).unwrap_or(i64::MAX)),
         layer_digest: layer.and_then(|l| l.digest.as_deref().map(str::to_owned)),
         layer_created_by: layer.and_then(|l| l.created_by.as_deref().map(str::to_owned)),
         owner_team: None,

@@ -1,5 +1,6 @@
 //! What enters the inventory: SBOMs per digest, and the DB version that matches them.
 
+use std::fmt::Write as _;
 use std::io::Read as _;
 
 use bulwark_store::{PackageRow, Store};
@@ -55,9 +56,9 @@ pub fn db_version(db: &bulwark_vulndb::VulnDb) -> Result<String, Error> {
         }
         h.update(&buf[..n]);
     }
-    let hex: String = h.finalize()[..6]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hex = h.finalize()[..6].iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    });
     Ok(format!("db-{}-{hex}", db.meta().built_at))
 }

@@ -132,7 +132,9 @@ fn ok(args: &[&str]) -> serde_json::Value {
 
 /// The feeds: v1 is Debian's tracker data for the fixture; v2 adds a CVE for `dash` (in the base layer, both
 /// images) and a PyPI advisory for `requests` (only in the payments image's app layer).
-fn feeds(dir: &Path) -> (Vec<(&'static str, PathBuf)>, Vec<(&'static str, PathBuf)>) {
+type Feeds = Vec<(&'static str, PathBuf)>;
+
+fn feeds(dir: &Path) -> (Feeds, Feeds) {
     let tracker = common::vulndb_testdata("debian/bookworm-app-tracker.json");
     let mut t: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&tracker).unwrap()).unwrap();

@@ -7,7 +7,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use bulwark_store::{CveQuery, Placement, PlacementFilter, Store};
+use bulwark_store::{CveQuery, Placement, Store};
 use bulwark_types::Severity;
 
 use crate::Outcome;
@@ -107,8 +107,7 @@ pub(crate) struct NotifyArgs {
 fn worker(name: Option<&String>) -> String {
     name.cloned().unwrap_or_else(|| {
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .map(|h| h.trim().to_owned())
-            .unwrap_or_else(|_| "host".into());
+            .map_or_else(|_| "host".into(), |h| h.trim().to_owned());
         format!("{host}:{}", std::process::id())
     })
 }
@@ -356,6 +355,5 @@ fn get_cve(a: &CveArgs) -> Result<Outcome> {
             }
         }
     }
-    let _ = PlacementFilter::default();
     Ok(Outcome::Clean)
 }
