@@ -100,6 +100,7 @@ pub(crate) struct NotifyArgs {
     /// This worker's name in leases [default: host name and process id].
     #[arg(long, value_name = "NAME")]
     pub(crate) worker: Option<String>,
+    /// How long a claimed notification stays this worker's before another may send it.
     #[arg(long, value_name = "SECONDS", default_value_t = 120)]
     pub(crate) lease: i64,
 }
@@ -265,8 +266,10 @@ pub(crate) struct CveArgs {
     /// Only images running in this environment (`staging`, `production`, a preview).
     #[arg(long, value_name = "ENV")]
     pub(crate) environment: Option<String>,
+    /// Only images running in this namespace.
     #[arg(long, value_name = "NAMESPACE")]
     pub(crate) namespace: Option<String>,
+    /// Only images running in this cluster (as the inventory names it).
     #[arg(long, value_name = "CLUSTER")]
     pub(crate) cluster: Option<String>,
     /// An image reference as recorded, or a digest.
@@ -284,6 +287,7 @@ pub(crate) struct CveArgs {
     /// Also list fixed findings.
     #[arg(long)]
     pub(crate) include_fixed: bool,
+    /// Output format.
     #[arg(long = "format", short = 'o', value_enum, default_value_t = GetFormat::Table)]
     pub(crate) format: GetFormat,
 }
