@@ -97,6 +97,7 @@ pub fn validate(kind: &str, file: &Path) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+pub mod inventory;
 pub mod oci;
 pub mod server;
 
