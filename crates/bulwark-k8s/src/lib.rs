@@ -321,24 +321,35 @@ fn check_rule_options(opts: &ScanOptions) -> Result<(), K8sError> {
 }
 
 /// The rules that run: optional ones (best practices) only when named by `--rules` or included by `--include`.
+/// Names are matched through a set (ids case-insensitively, names, groups), so a long `--rules` list (the
+/// admission webhook passes the checks its bundle can select) costs one lookup per rule and name kind.
 fn active_rules(opts: &ScanOptions) -> Vec<&'static dyn Rule> {
-    let named = |list: &[String], r: &dyn Rule| {
-        list.iter().any(|o| {
-            o.eq_ignore_ascii_case(r.meta().id)
-                || o == r.meta().name
-                || rules::group_of(r.meta().id).is_some_and(|g| g == o)
-        })
+    if !opts.run_rules {
+        return Vec::new();
+    }
+    let set = |list: &[String]| -> std::collections::HashSet<String> {
+        list.iter()
+            .map(|o| o.to_ascii_lowercase())
+            .chain(list.iter().cloned())
+            .collect()
     };
+    let named = |set: &std::collections::HashSet<String>, r: &dyn Rule, group: Option<&str>| {
+        let m = r.meta();
+        set.contains(&m.id.to_ascii_lowercase())
+            || set.contains(m.name)
+            || group.is_some_and(|g| set.contains(g))
+    };
+    let (only, include) = (set(&opts.only_rules), set(&opts.include));
     RULES
         .iter()
         .copied()
         .filter(|r| {
-            opts.run_rules
-                && if opts.only_rules.is_empty() {
-                    rules::group_of(r.meta().id).is_none() || named(&opts.include, *r)
-                } else {
-                    named(&opts.only_rules, *r)
-                }
+            let group = rules::group_of(r.meta().id);
+            if opts.only_rules.is_empty() {
+                group.is_none() || named(&include, *r, group)
+            } else {
+                named(&only, *r, group)
+            }
         })
         .collect()
 }

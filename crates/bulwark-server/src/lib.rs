@@ -185,97 +185,113 @@ pub fn log(mut fields: serde_json::Value) {
     }
     let mut line = fields.to_string();
     line.push('\n');
-    logger::send(line);
+    logger::send(&line);
 }
 
-/// The log thread: one writer to stderr behind a bounded queue.
+/// The log thread: one writer to stderr behind a bounded buffer. A request appends its line under a mutex (no
+/// system call); the thread writes what has gathered, then pauses a millisecond, so a busy server makes at most
+/// about a thousand writes and wake-ups a second whatever its request rate.
 mod logger {
     use std::io::Write as _;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
-    use std::sync::{Mutex, OnceLock};
-    use std::time::Duration;
+    use std::sync::{Condvar, Mutex, OnceLock, PoisonError};
+    use std::time::{Duration, Instant};
 
-    /// Lines waiting at most; past it lines are dropped and counted (a log line saying how many follows), so
-    /// memory stays bounded when stderr is not read.
-    const QUEUE: usize = 65_536;
+    /// Bytes waiting at most; past it lines are dropped and counted (a log line says how many), so memory stays
+    /// bounded when stderr is not read.
+    const CAP: usize = 8 << 20;
 
-    enum Msg {
-        Line(String),
-        Flush(SyncSender<()>),
+    #[derive(Default)]
+    struct Buf {
+        data: Vec<u8>,
+        dropped: u64,
+        /// The thread holds a batch it has not finished writing.
+        writing: bool,
     }
 
-    static QUEUE_TX: OnceLock<Mutex<SyncSender<Msg>>> = OnceLock::new();
-    static DROPPED: AtomicU64 = AtomicU64::new(0);
-
-    fn sender() -> SyncSender<Msg> {
-        QUEUE_TX
-            .get_or_init(|| {
-                let (tx, rx) = sync_channel(QUEUE);
-                std::thread::Builder::new()
-                    .name("bulwark-log".into())
-                    .spawn(move || write_loop(&rx))
-                    .expect("spawn the log thread");
-                Mutex::new(tx)
-            })
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+    struct Shared {
+        buf: Mutex<Buf>,
+        wake: Condvar,
     }
 
-    thread_local! {
-        static TX: SyncSender<Msg> = sender();
+    fn shared() -> &'static Shared {
+        static S: OnceLock<&'static Shared> = OnceLock::new();
+        S.get_or_init(|| {
+            let s: &'static Shared = Box::leak(Box::new(Shared {
+                buf: Mutex::new(Buf::default()),
+                wake: Condvar::new(),
+            }));
+            // Without the thread (spawn failed), lines wait in the buffer until `flush` writes them.
+            let _ = std::thread::Builder::new()
+                .name("bulwark-log".into())
+                .spawn(move || write_loop(s));
+            s
+        })
     }
 
-    pub(super) fn send(line: String) {
-        TX.with(|tx| match tx.try_send(Msg::Line(line)) {
-            Ok(()) | Err(TrySendError::Disconnected(Msg::Flush(_))) => {}
-            Err(TrySendError::Full(_)) => {
-                DROPPED.fetch_add(1, Ordering::Relaxed);
-            }
-            // The log thread died (it cannot, short of a write panic): write directly.
-            Err(TrySendError::Disconnected(Msg::Line(l))) => {
-                let _ = std::io::stderr().lock().write_all(l.as_bytes());
-            }
-        });
+    pub(super) fn send(line: &str) {
+        let s = shared();
+        let mut b = s.buf.lock().unwrap_or_else(PoisonError::into_inner);
+        if b.data.len() + line.len() > CAP {
+            b.dropped += 1;
+            return;
+        }
+        let was_empty = b.data.is_empty();
+        b.data.extend_from_slice(line.as_bytes());
+        drop(b);
+        if was_empty {
+            s.wake.notify_one();
+        }
     }
 
     /// Waits (at most `timeout`) until every line sent before the call is written.
     pub(super) fn flush(timeout: Duration) {
-        let (ack, done) = sync_channel(1);
-        if TX.with(|tx| tx.send(Msg::Flush(ack))).is_ok() {
-            let _ = done.recv_timeout(timeout);
+        let s = shared();
+        let end = Instant::now() + timeout;
+        loop {
+            let b = s.buf.lock().unwrap_or_else(PoisonError::into_inner);
+            if b.data.is_empty() && !b.writing {
+                return;
+            }
+            drop(b);
+            s.wake.notify_one();
+            if Instant::now() >= end {
+                // The thread is gone or stuck: write what is left from here.
+                let mut b = s.buf.lock().unwrap_or_else(PoisonError::into_inner);
+                let data = std::mem::take(&mut b.data);
+                drop(b);
+                let _ = std::io::stderr().lock().write_all(&data);
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(1));
         }
     }
 
-    fn write_loop(rx: &Receiver<Msg>) {
-        let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stderr());
-        while let Ok(first) = rx.recv() {
-            let mut acks = Vec::new();
-            let mut next = Some(first);
-            // Everything already queued goes out in one write.
-            while let Some(msg) = next {
-                match msg {
-                    Msg::Line(l) => {
-                        let _ = out.write_all(l.as_bytes());
-                    }
-                    Msg::Flush(ack) => acks.push(ack),
-                }
-                next = rx.try_recv().ok();
+    fn write_loop(s: &Shared) {
+        let mut spare = Vec::new();
+        loop {
+            let mut b = s.buf.lock().unwrap_or_else(PoisonError::into_inner);
+            while b.data.is_empty() && b.dropped == 0 {
+                b = s.wake.wait(b).unwrap_or_else(PoisonError::into_inner);
             }
-            let dropped = DROPPED.swap(0, Ordering::Relaxed);
+            std::mem::swap(&mut b.data, &mut spare);
+            let dropped = std::mem::take(&mut b.dropped);
+            b.writing = true;
+            drop(b);
             if dropped > 0 {
-                let _ = writeln!(
-                    out,
-                    "{}",
-                    serde_json::json!({"level": "warn", "event": "log_lines_dropped", "count": dropped,
-                        "reason": "stderr was not read fast enough"})
+                spare.extend_from_slice(
+                    format!(
+                        "{}\n",
+                        serde_json::json!({"level": "warn", "event": "log_lines_dropped", "count": dropped,
+                            "reason": "stderr was not read fast enough"})
+                    )
+                    .as_bytes(),
                 );
             }
-            let _ = out.flush();
-            for a in acks {
-                let _ = a.send(());
-            }
+            let _ = std::io::stderr().lock().write_all(&spare);
+            spare.clear();
+            s.buf.lock().unwrap_or_else(PoisonError::into_inner).writing = false;
+            // Let lines gather: one write per millisecond at most.
+            std::thread::sleep(Duration::from_millis(1));
         }
     }
 }
