@@ -323,7 +323,34 @@ fn check_rule_options(opts: &ScanOptions) -> Result<(), K8sError> {
 /// The rules that run: optional ones (best practices) only when named by `--rules` or included by `--include`.
 /// Names are matched through a set (ids case-insensitively, names, groups), so a long `--rules` list (the
 /// admission webhook passes the checks its bundle can select) costs one lookup per rule and name kind.
-fn active_rules(opts: &ScanOptions) -> Vec<&'static dyn Rule> {
+fn active_rules(opts: &ScanOptions) -> Arc<[&'static dyn Rule]> {
+    type Key = (bool, Vec<String>, Vec<String>);
+    // The last answer, kept: a server judges every request with the same options.
+    static LAST: std::sync::Mutex<Option<(Key, Arc<[&'static dyn Rule]>)>> =
+        std::sync::Mutex::new(None);
+    let mut last = LAST
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(((run, only, include), rules)) = last.as_ref()
+        && *run == opts.run_rules
+        && *only == opts.only_rules
+        && *include == opts.include
+    {
+        return Arc::clone(rules);
+    }
+    let rules: Arc<[&'static dyn Rule]> = compute_active_rules(opts).into();
+    *last = Some((
+        (
+            opts.run_rules,
+            opts.only_rules.clone(),
+            opts.include.clone(),
+        ),
+        Arc::clone(&rules),
+    ));
+    rules
+}
+
+fn compute_active_rules(opts: &ScanOptions) -> Vec<&'static dyn Rule> {
     if !opts.run_rules {
         return Vec::new();
     }
@@ -362,7 +389,7 @@ fn active_rules(opts: &ScanOptions) -> Vec<&'static dyn Rule> {
 pub fn rule_templates(opts: &ScanOptions) -> Vec<Finding> {
     let shared = compliance::RuleProperties;
     let mut out = Vec::new();
-    for r in active_rules(opts) {
+    for r in active_rules(opts).iter() {
         let m = r.meta();
         let levels: Vec<Option<pss::Level>> = match m.pss {
             Some(_) => [
