@@ -325,9 +325,9 @@ fn check_rule_options(opts: &ScanOptions) -> Result<(), K8sError> {
 /// admission webhook passes the checks its bundle can select) costs one lookup per rule and name kind.
 fn active_rules(opts: &ScanOptions) -> Arc<[&'static dyn Rule]> {
     type Key = (bool, Vec<String>, Vec<String>);
+    type Last = Option<(Key, Arc<[&'static dyn Rule]>)>;
     // The last answer, kept: a server judges every request with the same options.
-    static LAST: std::sync::Mutex<Option<(Key, Arc<[&'static dyn Rule]>)>> =
-        std::sync::Mutex::new(None);
+    static LAST: std::sync::Mutex<Last> = std::sync::Mutex::new(None);
     let mut last = LAST
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
