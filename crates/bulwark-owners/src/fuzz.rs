@@ -105,6 +105,9 @@ mod tests {
                     \x20 - {team: sre, labels: {app: checkout, tier: 'w?b'}}\n  - {team: sre, annotations: {team: x}}\n  - {team: sre, namespace: 'shop-*'}\n";
         let bytes = full.as_bytes();
         super::parse_and_route(bytes);
+        // Found by the fuzzer: a lone key with no value and no newline was reported on line 2.
+        super::parse_and_route(b"? ");
+        super::parse_and_route(b"teams:\n  a:");
         for end in 0..bytes.len() {
             super::parse_and_route(&bytes[..end]);
         }

@@ -64,6 +64,9 @@ pub fn parse_bytes(bytes: &[u8], file: &str) -> Result<Ownership, Error> {
         problems: Vec::new(),
         warnings: Vec::new(),
     };
+    // The parser places some nodes (an empty value at the end of the input) and some errors on the line after
+    // the last one: every reported line is kept inside the file.
+    let last = bytes.split(|&b| b == b'\n').count() as u32;
     let fail = |cx: Cx, line: u32, message: String| {
         let mut p = cx.problems;
         p.push(Problem {
@@ -71,7 +74,7 @@ pub fn parse_bytes(bytes: &[u8], file: &str) -> Result<Ownership, Error> {
             line,
             message,
         });
-        Err(Error::Invalid(p))
+        Err(Error::Invalid(inside(p, last)))
     };
     if bytes.len() > MAX_FILE {
         return fail(
@@ -97,13 +100,7 @@ pub fn parse_bytes(bytes: &[u8], file: &str) -> Result<Ownership, Error> {
     for (chunk, offset) in split_documents(text) {
         let (parsed, err) = parse_stream(chunk, offset, &LIMITS);
         if let Some(e) = err {
-            // The parser reports an error at the end of the input on the line after the last one.
-            let last = text.split('\n').count() as u32;
-            return fail(
-                cx,
-                e.line.clamp(1, last),
-                format!("invalid YAML: {}", e.message),
-            );
+            return fail(cx, e.line, format!("invalid YAML: {}", e.message));
         }
         docs.extend(
             parsed
@@ -189,15 +186,22 @@ pub fn parse_bytes(bytes: &[u8], file: &str) -> Result<Ownership, Error> {
     cx.conflicts(&rules);
     if !cx.problems.is_empty() {
         cx.problems.sort_by_key(|p| p.line);
-        return Err(Error::Invalid(cx.problems));
+        return Err(Error::Invalid(inside(cx.problems, last)));
     }
     Ok(Ownership {
         file: cx.file,
         teams,
         rules,
         default_team,
-        warnings: cx.warnings,
+        warnings: inside(cx.warnings, last),
     })
+}
+
+fn inside(mut problems: Vec<Problem>, last: u32) -> Vec<Problem> {
+    for p in &mut problems {
+        p.line = p.line.clamp(1, last);
+    }
+    problems
 }
 
 struct Cx {

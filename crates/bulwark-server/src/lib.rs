@@ -15,7 +15,11 @@
 //! body larger than [`Config::max_body_bytes`] is HTTP 413; a body that is not an answerable review is HTTP 400.
 
 pub mod admission;
+pub mod api;
+pub mod feeds;
+pub mod loops;
 pub mod metrics;
+pub mod run;
 pub mod selfcheck;
 pub mod tls;
 
@@ -34,6 +38,7 @@ use serde_json::json;
 
 pub use admission::{Request, Response};
 pub use metrics::{Metrics, Outcome};
+pub use run::RunStage;
 pub use tls::TlsFiles;
 
 /// What the server does when no decision arrives within the deadline.
@@ -61,6 +66,8 @@ pub struct Config {
     pub drain: Duration,
     /// Serve `POST /mutate` (the mutating webhook); without it the route is 404.
     pub mutate: bool,
+    /// The run stage (REST API and inventory loops), when the server has a store; without it `/api/v1` is 404.
+    pub run: Option<RunStage>,
 }
 
 impl Config {
@@ -76,6 +83,7 @@ impl Config {
             reload_every: Duration::from_secs(10),
             drain: Duration::from_secs(25),
             mutate: false,
+            run: None,
         }
     }
 }
@@ -398,6 +406,9 @@ pub async fn serve(
         })
     };
 
+    let mut loops = loops::spawn(&state);
+    loops.extend(feeds::spawn(&state));
+
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     // Header limits (a request head past them is answered 431 before any routing): see [`H1_MAX_HEAD_BYTES`]
@@ -446,6 +457,9 @@ pub async fn serve(
         .await
         .is_ok();
     reload.abort();
+    for l in loops {
+        l.abort();
+    }
     log(json!({"level": "info", "event": "stopped", "drained": drained}));
     Ok(())
 }
@@ -496,7 +510,7 @@ async fn read_body(mut body: Incoming, limit: usize) -> Result<Bytes, BodyError>
     Ok(Bytes::from(buf))
 }
 
-fn text(status: StatusCode, body: impl Into<Bytes>) -> HttpResponse<Full<Bytes>> {
+pub(crate) fn text(status: StatusCode, body: impl Into<Bytes>) -> HttpResponse<Full<Bytes>> {
     let mut r = HttpResponse::new(Full::new(body.into()));
     *r.status_mut() = status;
     r.headers_mut().insert(
@@ -524,6 +538,7 @@ async fn route(state: &Arc<State>, req: HttpRequest<Incoming>) -> HttpResponse<F
             );
             r
         }
+        (_, p) if p == "/api/v1" || p.starts_with("/api/v1/") => api::route(state, req).await,
         (&Method::POST, "/validate") => review(state, req, Webhook::Validating).await,
         (&Method::POST, "/mutate") if state.config.mutate => {
             review(state, req, Webhook::Mutating).await
@@ -546,7 +561,7 @@ async fn route(state: &Arc<State>, req: HttpRequest<Incoming>) -> HttpResponse<F
 /// Reads and drops the body of a request answered without it (404, 405), within the body limit and the
 /// deadline, so that an HTTP/2 client (the API server posting to a route that is not served) sees the status
 /// rather than a reset stream.
-async fn discard_body(state: &State, req: HttpRequest<Incoming>) {
+pub(crate) async fn discard_body(state: &State, req: HttpRequest<Incoming>) {
     let limit = state.config.max_body_bytes;
     let _ = tokio::time::timeout(state.config.deadline, read_body(req.into_body(), limit)).await;
 }

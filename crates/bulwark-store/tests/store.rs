@@ -788,16 +788,25 @@ fn concurrent_workers_share_jobs_exactly_once(db: &TestDb) {
     assert_eq!(s.create_jobs("v1", &digests, 1).unwrap(), N_JOBS as u64);
     let done = Arc::new(Mutex::new(Vec::new()));
     let barrier = Arc::new(Barrier::new(2));
+    // Both workers hold a claimed batch at the same time before either completes anything: the second claim
+    // must skip the first one's leased jobs. (Without this rendezvous SQLite's busy handler could let one
+    // worker take all 1,000 while the other slept, and the test would prove nothing about sharing.)
+    let claimed = Arc::new(Barrier::new(2));
     let handles: Vec<_> = ["w1", "w2"]
         .into_iter()
         .map(|w| {
             let store = db.open();
-            let (done, barrier) = (done.clone(), barrier.clone());
+            let (done, barrier, claimed) = (done.clone(), barrier.clone(), claimed.clone());
             std::thread::spawn(move || {
                 barrier.wait();
                 let mut mine = 0;
+                let mut first = true;
                 loop {
                     let jobs = store.claim_jobs(w, 10, 3600, 7).unwrap();
+                    if std::mem::take(&mut first) {
+                        claimed.wait();
+                        assert_eq!(jobs.len(), 7, "{w}'s first claim");
+                    }
                     if jobs.is_empty() {
                         break;
                     }
@@ -843,15 +852,22 @@ fn concurrent_workers_share_notifications_exactly_once(db: &TestDb) {
     }
     let done = Arc::new(Mutex::new(Vec::new()));
     let barrier = Arc::new(Barrier::new(2));
+    let claimed = Arc::new(Barrier::new(2));
     let handles: Vec<_> = ["n1", "n2"]
         .into_iter()
         .map(|w| {
             let store = db.open();
-            let (done, barrier) = (done.clone(), barrier.clone());
+            let (done, barrier, claimed) = (done.clone(), barrier.clone(), claimed.clone());
             std::thread::spawn(move || {
                 barrier.wait();
+                let mut first = true;
                 loop {
                     let batch = store.claim_notifications(w, 10, 3600, 9).unwrap();
+                    if std::mem::take(&mut first) {
+                        // Both hold a batch at once (see the jobs test).
+                        claimed.wait();
+                        assert_eq!(batch.len(), 9, "{w}'s first claim");
+                    }
                     if batch.is_empty() {
                         break;
                     }

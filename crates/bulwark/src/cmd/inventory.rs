@@ -105,7 +105,7 @@ pub(crate) struct NotifyArgs {
     pub(crate) lease: i64,
 }
 
-fn worker(name: Option<&String>) -> String {
+pub(crate) fn worker(name: Option<&String>) -> String {
     name.cloned().unwrap_or_else(|| {
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
             .map_or_else(|_| "host".into(), |h| h.trim().to_owned());

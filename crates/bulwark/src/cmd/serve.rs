@@ -111,6 +111,19 @@ pub(crate) struct ServeArgs {
     pub(crate) self_check: super::selfcheck::SelfCheckArgs,
     #[command(flatten)]
     pub(crate) connect: ConnectFlags,
+    /// The run stage: keep an inventory in this store (a SQLite file, `sqlite:PATH` or a path, or
+    /// `postgres://…` for several replicas), serve the REST API under /api/v1 and run the inventory loops.
+    #[arg(long, value_name = "URL", env = "BULWARK_STORE")]
+    pub(crate) store: Option<String>,
+    /// This replica's name in job and notification leases [default: host name and process id].
+    #[arg(long, value_name = "NAME", requires = "store")]
+    pub(crate) worker: Option<String>,
+    #[command(flatten)]
+    pub(crate) api: super::serve_api::ApiFlags,
+    #[command(flatten)]
+    pub(crate) loops: super::serve_loops::LoopFlags,
+    #[command(flatten)]
+    pub(crate) feeds: super::serve_feeds::FeedFlags,
 }
 
 /// CONNECT requests (`kubectl exec`, `attach`, `port-forward`): opt-in refusals. The webhook configuration must
@@ -832,6 +845,15 @@ pub(crate) fn serve(a: &ServeArgs) -> Result<Outcome> {
     config.max_body_bytes = a.max_body_mib.saturating_mul(1 << 20);
     config.reload_every = a.tls_reload.max(Duration::from_millis(100));
     config.mutate = a.images.mutate;
+    if let Some(store) = &a.store {
+        config.run = Some(bulwark_server::RunStage {
+            store: store.clone(),
+            worker: super::inventory::worker(a.worker.as_ref()),
+            api: a.api.config()?,
+            loops: a.loops.config()?,
+            feeds: a.feeds.config()?,
+        });
+    }
     let judge = super::serve_reload::judge(source, a.stage, &a.trust, judge, make);
     bulwark_server::run(config, judge).context("bulwark serve")?;
     Ok(Outcome::Clean)
