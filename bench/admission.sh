@@ -18,6 +18,9 @@
 #
 # Usage: bench/admission.sh   [WARM_CONNS=500 WARM_DELAY_MS=90 WARM_SECS=60 MAX_SECS=20 COLD_CONNS=1 COLD_SECS=20
 #                              SOAK_SECS=600 SOAK_RATE=500 OUT=/tmp/bulwark-bench-admission]
+#                             [SERVER_CPUS=0 WRK_CPUS=1]: pin the server and the load generator to their own CPUs
+#                              (`taskset -c`); the server then has one core, and the API server's place is taken
+#                              by wrk on the other, as it would be on another machine. Unset: both share every CPU.
 # Needs: wrk, docker-registry, skopeo, curl (`apt-get install wrk`; the rest from .ci/install-deps.sh).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,6 +33,12 @@ COLD_CONNS=${COLD_CONNS:-1}
 COLD_SECS=${COLD_SECS:-20}
 SOAK_SECS=${SOAK_SECS:-600}
 SOAK_RATE=${SOAK_RATE:-500}
+SERVER_CPUS=${SERVER_CPUS:-}
+WRK_CPUS=${WRK_CPUS:-}
+on_cpus() { local cpus=$1; shift; if [ -n "$cpus" ]; then taskset -c "$cpus" "$@"; else "$@"; fi; }
+# wrk's threads: one per CPU it may use.
+wrk_threads=2
+[ -n "$WRK_CPUS" ] && wrk_threads=$(taskset -c "$WRK_CPUS" nproc)
 command -v wrk >/dev/null || { echo "bench/admission.sh needs wrk: apt-get install wrk" >&2; exit 2; }
 rm -rf "$OUT" && mkdir -p "$OUT"
 script=$here/crates/bulwark-registry/tests/support/registry.sh
@@ -139,7 +148,7 @@ PY
 # start_server NAME EXTRA-ARGS…: prints the port.
 start_server() {
   local name=$1; shift
-  "$bulwark" serve --policy "$OUT/bundle" --generate-certs "$OUT/certs" --listen 127.0.0.1:0 \
+  on_cpus "$SERVER_CPUS" "$bulwark" serve --policy "$OUT/bundle" --generate-certs "$OUT/certs" --listen 127.0.0.1:0 \
     --verify-key "$OUT/cosign.pub" "$@" >"$OUT/$name.log" 2>"$OUT/$name.err" &
   pids+=($!)
   echo $! >"$OUT/$name.pid"
@@ -181,18 +190,18 @@ PY
 echo "== warm: $WARM_CONNS connections, one review each every ${WARM_DELAY_MS} ms, ${WARM_SECS}s, verification cache warm"
 port=$(start_server warm --deadline 8s)
 echo -n "answers (allowed per review 0..7): "; check_answers "$port"
-WRK_DELAY_MS=$WARM_DELAY_MS wrk -t2 -c"$WARM_CONNS" -d"${WARM_SECS}s" --timeout 10s --latency -s reviews.lua \
+WRK_DELAY_MS=$WARM_DELAY_MS on_cpus "$WRK_CPUS" wrk -t"$wrk_threads" -c"$WARM_CONNS" -d"${WARM_SECS}s" --timeout 10s --latency -s reviews.lua \
   "https://127.0.0.1:$port" >warm.txt
 report warm warm.txt | tee summary.txt
 echo "== max: $WARM_CONNS connections, no pause (closed loop), ${MAX_SECS}s"
-wrk -t2 -c"$WARM_CONNS" -d"${MAX_SECS}s" --timeout 10s --latency -s reviews.lua "https://127.0.0.1:$port" >max.txt
+on_cpus "$WRK_CPUS" wrk -t"$wrk_threads" -c"$WARM_CONNS" -d"${MAX_SECS}s" --timeout 10s --latency -s reviews.lua "https://127.0.0.1:$port" >max.txt
 report max max.txt | tee -a summary.txt
 echo "server peak RSS: $(( $(hwm_kib "$(cat warm.pid)") / 1024 )) MiB" | tee -a summary.txt
 kill "$(cat warm.pid)"
 
 echo "== cold: every request verifies the signature against the registry, $COLD_CONNS connections, ${COLD_SECS}s"
 port=$(start_server cold --verify-cache-ttl 0s)
-wrk -t"$(( COLD_CONNS < 2 ? 1 : 2 ))" -c"$COLD_CONNS" -d"${COLD_SECS}s" --timeout 10s --latency -s reviews.lua "https://127.0.0.1:$port" >cold.txt
+on_cpus "$WRK_CPUS" wrk -t"$(( COLD_CONNS < wrk_threads ? COLD_CONNS : wrk_threads ))" -c"$COLD_CONNS" -d"${COLD_SECS}s" --timeout 10s --latency -s reviews.lua "https://127.0.0.1:$port" >cold.txt
 report cold cold.txt | tee -a summary.txt
 kill "$(cat cold.pid)"
 
@@ -202,7 +211,7 @@ if [ "$SOAK_SECS" -gt 0 ]; then
   echo "== soak: ${SOAK_SECS}s at ~$SOAK_RATE req/s ($conns connections, ${delay} ms between requests), RSS every 10 s"
   port=$(start_server soak)
   pid=$(cat soak.pid)
-  WRK_DELAY_MS=$delay wrk -t1 -c$conns -d"${SOAK_SECS}s" --timeout 10s --latency -s reviews.lua \
+  WRK_DELAY_MS=$delay on_cpus "$WRK_CPUS" wrk -t1 -c$conns -d"${SOAK_SECS}s" --timeout 10s --latency -s reviews.lua \
     "https://127.0.0.1:$port" >soak.txt &
   wrk_pid=$!
   : >rss.txt

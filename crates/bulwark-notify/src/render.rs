@@ -255,6 +255,12 @@ pub(crate) fn check_templates(c: &ChannelConfig) -> Result<(), ConfigError> {
 /// Errors are template errors naming the channel.
 pub fn render(channel: &ChannelConfig, message: &Message) -> Result<Payload, ConfigError> {
     let t = Templates::new(channel)?;
+    // Jira and Falco render each event on its own.
+    let single = |e| SingleView {
+        team: &message.team,
+        dedupe_key: &message.dedupe_key,
+        event: EventView::new(e),
+    };
     let msg_view = || MessageView {
         team: &message.team,
         summary: &message.summary,
@@ -264,22 +270,18 @@ pub fn render(channel: &ChannelConfig, message: &Message) -> Result<Payload, Con
     };
     match &channel.kind {
         ChannelKind::Webhook(w) => Ok(cloudevent(w, message)),
-        ChannelKind::Slack(_) => {
+        ChannelKind::Slack(_) | ChannelKind::Teams(_) => {
             let view = msg_view();
             let title = t.render("title", &view)?;
             let text = t.render("text", &view)?;
+            let body = if matches!(channel.kind, ChannelKind::Slack(_)) {
+                slack(message, &title, &text)
+            } else {
+                teams(message, &title, &text)
+            };
             Ok(Payload::Json {
                 content_type: "application/json".into(),
-                body: slack(message, &title, &text),
-            })
-        }
-        ChannelKind::Teams(_) => {
-            let view = msg_view();
-            let title = t.render("title", &view)?;
-            let text = t.render("text", &view)?;
-            Ok(Payload::Json {
-                content_type: "application/json".into(),
-                body: teams(message, &title, &text),
+                body,
             })
         }
         ChannelKind::Email(_) => {
@@ -301,11 +303,7 @@ pub fn render(channel: &ChannelConfig, message: &Message) -> Result<Payload, Con
         ChannelKind::Jira(_) => {
             let mut items = Vec::with_capacity(message.events.len());
             for e in &message.events {
-                let view = SingleView {
-                    team: &message.team,
-                    dedupe_key: &message.dedupe_key,
-                    event: EventView::new(e),
-                };
+                let view = single(e);
                 let mut summary = one_line(&t.render("title", &view)?);
                 truncate_chars(&mut summary, JIRA_MAX_SUMMARY_CHARS);
                 items.push(JiraItem {
@@ -320,11 +318,7 @@ pub fn render(channel: &ChannelConfig, message: &Message) -> Result<Payload, Con
         ChannelKind::Falco(f) => {
             let mut lines = Vec::with_capacity(message.events.len());
             for e in &message.events {
-                let view = SingleView {
-                    team: &message.team,
-                    dedupe_key: &message.dedupe_key,
-                    event: EventView::new(e),
-                };
+                let view = single(e);
                 let text = one_line(&t.render("title", &view)?);
                 lines.push(falco_line(f, e, &text));
             }
