@@ -148,7 +148,7 @@ PY
 # start_server NAME EXTRA-ARGS…: prints the port.
 start_server() {
   local name=$1; shift
-  on_cpus "$SERVER_CPUS" "$bulwark" serve --policy "$OUT/bundle" --generate-certs "$OUT/certs" --listen 127.0.0.1:0 \
+  ${SERVER_CPUS:+taskset -c "$SERVER_CPUS"} "$bulwark" serve --policy "$OUT/bundle" --generate-certs "$OUT/certs" --listen 127.0.0.1:0 \
     --verify-key "$OUT/cosign.pub" "$@" >"$OUT/$name.log" 2>"$OUT/$name.err" &
   pids+=($!)
   echo $! >"$OUT/$name.pid"
