@@ -226,9 +226,13 @@ fn seed_scenario(store: &str) {
     let smtp = SmtpSink::start(Some((&cert, &key)));
     let owners = dir.join("owners.yaml");
     std::fs::write(&owners, owners_all_channels(&http, smtp.port, &ca)).unwrap();
-    let d = dbs(dir);
-    let (v1, v2, v3) = (version_of(&d.v1), version_of(&d.v2), version_of(&d.v3));
-    install(&d.v1, &d.current);
+    let dbf = dbs(dir);
+    let (v1, v2, v3) = (
+        version_of(&dbf.v1),
+        version_of(&dbf.v2),
+        version_of(&dbf.v3),
+    );
+    install(&dbf.v1, &dbf.current);
 
     // Pushed without a DB (as through the API): the server matches them, as their baseline.
     let (sbom_a, sbom_b) = sboms(dir);
@@ -258,7 +262,7 @@ fn seed_scenario(store: &str) {
     ]);
     assert_eq!(got["stored"], 4);
 
-    let server = serve(dir, "r1", store, &d.current, &owners, 120);
+    let server = serve(dir, "r1", store, &dbf.current, &owners, 120);
     let s = bulwark_store::Store::open(store).unwrap();
     wait_until("the baseline on v1", Duration::from_mins(2), || {
         matched(&s, &v1) == 2 && completed(&server, &v1)
@@ -271,7 +275,7 @@ fn seed_scenario(store: &str) {
     );
 
     // The DB update.
-    install(&d.v2, &d.current);
+    install(&dbf.v2, &dbf.current);
     wait_until(
         "both teams' messages on every channel",
         Duration::from_mins(2),
@@ -345,10 +349,12 @@ fn seed_scenario(store: &str) {
     for b in slack_p.iter().chain(&slack_pay) {
         check_slack(b);
     }
-    let t = slack_p[0].to_string();
+    let slack_text = slack_p[0].to_string();
     assert!(
-        t.contains("CVE-2099-0001") && t.contains("payments-api") && t.contains("search-api"),
-        "{t}"
+        slack_text.contains("CVE-2099-0001")
+            && slack_text.contains("payments-api")
+            && slack_text.contains("search-api"),
+        "{slack_text}"
     );
 
     // Jira: an issue per finding (dash in both images for platform, requests for payments), each looked up
@@ -425,17 +431,17 @@ fn seed_scenario(store: &str) {
 
     // A half-written DB file, then one with a corrupt page: refused and logged; nothing changes.
     let before = findings(store);
-    let good = std::fs::read(&d.v3).unwrap();
+    let good = std::fs::read(&dbf.v3).unwrap();
     let refused = || events(&server, "rescan-failed").len();
     let r0 = refused();
-    install_bytes(&good[..good.len() / 2], &d.current);
+    install_bytes(&good[..good.len() / 2], &dbf.current);
     wait_until("the truncated DB refused", Duration::from_secs(30), || {
         refused() > r0
     });
     let mut bad = good.clone();
     let mid = (bad.len() / 2) & !4095;
     bad[mid..mid + 4096].fill(0xA5);
-    install_bytes(&bad, &d.current);
+    install_bytes(&bad, &dbf.current);
     wait_until("the corrupt DB refused", Duration::from_secs(30), || {
         refused() > r0 + 1
     });
@@ -447,7 +453,7 @@ fn seed_scenario(store: &str) {
     assert_eq!(received(&http, &smtp), counts);
 
     // The third DB: a new version that changes nothing sends nothing.
-    install(&d.v3, &d.current);
+    install(&dbf.v3, &dbf.current);
     wait_until("the cycle on v3", Duration::from_mins(2), || {
         completed(&server, &v3)
     });
@@ -501,18 +507,26 @@ fn digest(i: usize) -> String {
 }
 
 /// Stores `n` images (payments and search alternately, the fixture's two SBOMs) without matching them.
-fn fill(store: &str, dir: &Path, n: usize) {
-    let (a, b) = sboms(dir);
-    let (a, b) = (std::fs::read(a).unwrap(), std::fs::read(b).unwrap());
-    let s = bulwark_store::Store::open(store).unwrap();
-    for i in 0..n {
-        let (r, sbom) = if i % 2 == 0 {
-            (format!("registry.example/payments/api{i}:1"), &a)
+fn fill(store: &str, dir: &Path, count: usize) {
+    let (pay, search) = sboms(dir);
+    let pay = std::fs::read(pay).unwrap();
+    let search = std::fs::read(search).unwrap();
+    let st = bulwark_store::Store::open(store).unwrap();
+    for i in 0..count {
+        let (reference, sbom) = if i % 2 == 0 {
+            (format!("registry.example/payments/api{i}:1"), &pay)
         } else {
-            (format!("registry.example/search/api{i}:1"), &b)
+            (format!("registry.example/search/api{i}:1"), &search)
         };
-        bulwark_inventory::ingest_sbom(&s, &digest(i), &[r], sbom, "sbom.json", 1_700_000_000)
-            .unwrap();
+        bulwark_inventory::ingest_sbom(
+            &st,
+            &digest(i),
+            &[reference],
+            sbom,
+            "sbom.json",
+            1_700_000_000,
+        )
+        .unwrap();
     }
 }
 
@@ -577,7 +591,7 @@ fn two_replicas_on_one_postgresql_share_the_rematching_and_send_once() {
         .collect();
     assert_eq!(
         got,
-        [("done".to_owned(), 1, N as i64)],
+        [("done".to_owned(), 1, i64::try_from(N).unwrap())],
         "every job done once"
     );
     // Who did them: each replica's rescan lines.

@@ -6,6 +6,7 @@
 #[path = "../../../bulwark-notify/tests/support/mod.rs"]
 pub mod notify;
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 pub use notify::{HttpSink, Recorded, SmtpSink, tls_files};
@@ -23,7 +24,8 @@ pub fn owners_all_channels(http: &HttpSink, smtp_port: u16, ca: &Path) -> String
         ("payments", "PAY"),
         ("search", "SRCH"),
     ] {
-        y.push_str(&format!(
+        let _ = write!(
+            y,
             "  {team}:\n    channels:\n\
              \x20     - {{type: webhook, url: \"{hook}\"}}\n\
              \x20     - {{type: slack, webhook_url: \"{slack}\"}}\n\
@@ -34,7 +36,7 @@ pub fn owners_all_channels(http: &HttpSink, smtp_port: u16, ca: &Path) -> String
             slack = http.url(&format!("/services/{team}")),
             jira = http.url(&format!("/jira/{team}")),
             ca = ca.display(),
-        ));
+        );
     }
     y.push_str(
         "rules:\n  - team: platform\n    createdBy: \"debootstrap *\"\n  - team: payments\n    registry: registry.example/payments/**\n  - team: search\n    registry: registry.example/search/**\n",
