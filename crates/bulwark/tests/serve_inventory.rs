@@ -88,6 +88,18 @@ fn version_of(db: &Path) -> String {
 
 /// `bulwark serve --store` with the loops ticking every 200 ms.
 fn serve(dir: &Path, worker: &str, store: &str, db: &Path, owners: &Path, lease: u32) -> Server {
+    serve_with(dir, worker, store, db, owners, lease, &[])
+}
+
+fn serve_with(
+    dir: &Path,
+    worker: &str,
+    store: &str,
+    db: &Path,
+    owners: &Path,
+    lease: u32,
+    extra: &[&str],
+) -> Server {
     let bundle = dir.join("bundle");
     std::fs::create_dir_all(&bundle).unwrap();
     std::fs::write(bundle.join("rules.yaml"), RULES).unwrap();
@@ -115,6 +127,8 @@ fn serve(dir: &Path, worker: &str, store: &str, db: &Path, owners: &Path, lease:
         "--lease".into(),
         lease.to_string().into(),
     ];
+    let mut args = args;
+    args.extend(extra.iter().map(Into::into));
     Server::spawn(Server::command(&args, dir), certs)
 }
 
@@ -735,4 +749,93 @@ fn kill_9_while_rematching_and_while_delivering_loses_nothing_and_sends_each_key
     assert!(posts(&http, "/search").is_empty());
     check_cloudevents(&posts(&http, "/"));
     assert!(!events(&third, "delivery").is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------- db update
+
+#[test]
+fn the_server_fetches_db_updates_itself_and_a_failed_update_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let store = format!("sqlite:{}", dir.join("store.db").display());
+    let http = HttpSink::start();
+    let owners = dir.join("owners.yaml");
+    std::fs::write(&owners, owners_yaml(sink_port(&http))).unwrap();
+    let dbf = dbs(dir);
+    let v2 = version_of(&dbf.v2);
+    install(&dbf.v1, &dbf.current);
+    // The baseline is taken at push time, on v1.
+    let (sbom_a, sbom_b) = sboms(dir);
+    for (digest, r, sbom) in [
+        (DIGEST_A, "registry.example/payments/api:1", &sbom_a),
+        (DIGEST_B, "registry.example/search/api:1", &sbom_b),
+    ] {
+        ok(&[
+            "inventory",
+            "push",
+            "--store",
+            &store,
+            "--digest",
+            digest,
+            "--ref",
+            r,
+            "--db",
+            &dbf.v1.display().to_string(),
+            "--owners",
+            &owners.display().to_string(),
+            &sbom.display().to_string(),
+        ]);
+    }
+
+    // A source that does not exist: logged, the DB file left as it was, nothing matched or sent.
+    let missing = format!("file://{}", dir.join("missing.db").display());
+    let failing = serve_with(
+        dir,
+        "f1",
+        &store,
+        &dbf.current,
+        &owners,
+        60,
+        &["--db-repository", &missing, "--db-update-every", "300ms"],
+    );
+    wait_until("the failed update logged", Duration::from_secs(30), || {
+        !events(&failing, "db-update-failed").is_empty()
+    });
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(
+        std::fs::read(&dbf.current).unwrap(),
+        std::fs::read(&dbf.v1).unwrap(),
+        "the DB file is untouched"
+    );
+    assert!(http.requests().is_empty());
+    drop(failing);
+
+    // The v2 DB as the source (a path goes to `db update --url`): installed, re-matched, sent.
+    let server = serve_with(
+        dir,
+        "u1",
+        &store,
+        &dbf.current,
+        &owners,
+        60,
+        &[
+            "--db-repository",
+            &dbf.v2.display().to_string(),
+            "--db-update-every",
+            "300ms",
+        ],
+    );
+    wait_until("the update's messages", Duration::from_mins(2), || {
+        posts(&http, "/platform").len() == 1 && posts(&http, "/payments").len() == 1
+    });
+    assert_eq!(
+        std::fs::read(&dbf.current).unwrap(),
+        std::fs::read(&dbf.v2).unwrap()
+    );
+    assert!(completed(&server, &v2));
+    // The same source again and again: no new update, nothing more sent.
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(events(&server, "db-updated").len(), 1);
+    assert_eq!(posts(&http, "/").len(), 2);
+    assert!(posts(&http, "/search").is_empty());
 }

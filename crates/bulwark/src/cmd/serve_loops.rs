@@ -59,7 +59,7 @@ impl LoopFlags {
 /// The server's DB update: `bulwark db update` itself (the same flags, environment and checks: digests,
 /// signatures, TUF), run in-process on the loop's schedule; an http(s)/file URL or a path goes to `--url`,
 /// anything else (`REGISTRY/REPO:TAG`, `tuf+https://…`) to `--db-repository`. The arguments are checked here, at
-/// start-up. A new file is reported when the DB file changed (the rescan loop reads its version).
+/// start-up. An update is reported when the DB file's content changed (the rescan loop then reads its version).
 fn db_update(source: &str, dest: &std::path::Path) -> Result<bulwark_server::loops::DbUpdate> {
     #[derive(clap::Parser)]
     struct Update {
@@ -83,15 +83,8 @@ fn db_update(source: &str, dest: &std::path::Path) -> Result<bulwark_server::loo
         .map_err(|e| anyhow::anyhow!("--db-repository {source}: {e}"))?;
     let cmd = super::db::DbCommand::Update(Box::new(parsed.args));
     let dest = dest.to_owned();
-    let stamp = move || {
-        std::fs::metadata(&dest).ok().map(|m| {
-            (
-                m.len(),
-                m.modified().ok(),
-                std::os::unix::fs::MetadataExt::ino(&m),
-            )
-        })
-    };
+    // What changed is the content: a source that serves the same DB again installs a new file but no update.
+    let stamp = move || bulwark_vulndb::sha256_file(&dest).ok();
     let source = source.to_owned();
     Ok(Arc::new(move || {
         let before = stamp();
