@@ -838,4 +838,24 @@ fn the_server_fetches_db_updates_itself_and_a_failed_update_changes_nothing() {
     assert_eq!(events(&server, "db-updated").len(), 1);
     assert_eq!(posts(&http, "/").len(), 2);
     assert!(posts(&http, "/search").is_empty());
+
+    // A broken owners.yaml replacing the good one: refused with its line, the previous one kept.
+    let tmp_owners = dir.join("owners.tmp");
+    std::fs::write(&tmp_owners, "teams:\n  platform: [\n").unwrap();
+    std::fs::rename(&tmp_owners, &owners).unwrap();
+    wait_until(
+        "the bad owners.yaml refused",
+        Duration::from_secs(30),
+        || !events(&server, "owners-reload-failed").is_empty(),
+    );
+    let e = &events(&server, "owners-reload-failed")[0];
+    assert_eq!(e["keeping"], "the previous owners.yaml", "{e}");
+    assert!(e["error"].as_str().unwrap().contains("owners.yaml"), "{e}");
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(
+        events(&server, "owners-reload-failed").len(),
+        1,
+        "logged once"
+    );
+    assert!(events(&server, "rescan-failed").is_empty());
 }
