@@ -279,6 +279,9 @@ impl Metrics {
                 label(policy)
             );
         }
+        drop(map);
+        // The run stage's loops, when the server runs them.
+        crate::loops::render_metrics(&mut s);
         s
     }
 }

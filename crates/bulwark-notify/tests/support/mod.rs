@@ -288,13 +288,14 @@ pub fn python3() -> Command {
     Command::new("python3")
 }
 
+/// This directory, also when another crate's tests include this module (`#[path]`; crates are siblings).
 fn support_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../bulwark-notify/tests/support")
 }
 
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
+        .join("../bulwark-notify/tests/fixtures")
         .join(name)
 }
 

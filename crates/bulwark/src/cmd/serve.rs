@@ -279,7 +279,7 @@ impl ImageVerifier {
 }
 
 /// `8s`, `500ms`, `2m`.
-fn parse_duration(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     let t = s.trim();
     if let Some(ms) = t.strip_suffix("ms") {
         return ms
