@@ -151,6 +151,67 @@ fn upsert_refs(tx: &mut dyn Exec, digest: &str, refs: &[String], now: i64) -> Re
     Ok(())
 }
 
+/// A table whose rows are claimed with a lease (jobs, notifications): due rows, and rows whose holder's lease
+/// expired (a crashed worker), go to one worker at a time.
+struct Lease {
+    table: &'static str,
+    /// The state of a claimed row.
+    held: &'static str,
+    /// Which unclaimed rows are due (`$3` is now).
+    due: &'static str,
+    order: &'static str,
+    returning: &'static str,
+}
+
+const JOB_LEASE: Lease = Lease {
+    table: "jobs",
+    held: "running",
+    due: "state = 'pending'",
+    order: "id",
+    returning: "id, db_version, digest, attempts, lease_until",
+};
+
+const NOTIFICATION_LEASE: Lease = Lease {
+    table: "notifications",
+    held: "delivering",
+    due: "state = 'pending' AND next_attempt_at <= $3",
+    order: "next_attempt_at, id",
+    returning: NOTIF_COLS,
+};
+
+/// Claims up to `limit` rows of `lease.table` for `worker` until `now + lease_secs`, in one statement: on
+/// PostgreSQL `FOR UPDATE SKIP LOCKED` lets workers take disjoint batches without waiting; on SQLite the write
+/// transaction (`BEGIN IMMEDIATE`) serialises claims. Rows come back in no particular order.
+fn claim(
+    tx: &mut dyn Exec,
+    lease: &Lease,
+    worker: &str,
+    now: i64,
+    lease_secs: i64,
+    limit: u32,
+) -> Result<Vec<Row>, Raw> {
+    let skip = if tx.is_pg() {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
+    let Lease {
+        table,
+        held,
+        due,
+        order,
+        returning,
+    } = lease;
+    tx.query(
+        &format!(
+            "UPDATE {table} SET state = '{held}', lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
+             WHERE id IN (SELECT id FROM {table} WHERE ({due}) OR (state = '{held}' AND lease_until <= $3) \
+             ORDER BY {order} LIMIT $4{skip}) RETURNING {returning}"
+        ),
+        &[worker.into(), (now + lease_secs).into(), now.into(), i64::from(limit).into()],
+    )
+}
+
 impl Store {
     /// Stores (or replaces) an image's SBOM, as given (kept gzip-compressed), and its packages; adds `refs` to
     /// the references seen for it. Findings are left alone (`apply_findings` owns them).
@@ -785,20 +846,11 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<Notification>> {
         self.write(|tx| {
-            let skip = if tx.is_pg() { " FOR UPDATE SKIP LOCKED" } else { "" };
-            let mut v: Vec<Notification> = tx
-                .query(
-                    &format!(
-                        "UPDATE notifications SET state = 'delivering', lease_owner = $1, lease_until = $2, \
-                         attempts = attempts + 1 WHERE id IN (SELECT id FROM notifications WHERE \
-                         (state = 'pending' AND next_attempt_at <= $3) OR (state = 'delivering' AND lease_until <= $3) \
-                         ORDER BY next_attempt_at, id LIMIT $4{skip}) RETURNING {NOTIF_COLS}"
-                    ),
-                    &[worker.into(), (now + lease_secs).into(), now.into(), i64::from(limit).into()],
-                )?
-                .iter()
-                .map(notification_from)
-                .collect::<Result<_, _>>()?;
+            let mut v: Vec<Notification> =
+                claim(tx, &NOTIFICATION_LEASE, worker, now, lease_secs, limit)?
+                    .iter()
+                    .map(notification_from)
+                    .collect::<Result<_, _>>()?;
             v.sort_by_key(|n| (n.next_attempt_at, n.id));
             Ok(v)
         })
@@ -890,17 +942,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<Job>> {
         self.write(|tx| {
-            let skip = if tx.is_pg() { " FOR UPDATE SKIP LOCKED" } else { "" };
-            let mut v: Vec<Job> = tx
-                .query(
-                    &format!(
-                        "UPDATE jobs SET state = 'running', lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
-                         WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' OR (state = 'running' AND \
-                         lease_until <= $3) ORDER BY id LIMIT $4{skip}) \
-                         RETURNING id, db_version, digest, attempts, lease_until"
-                    ),
-                    &[worker.into(), (now + lease_secs).into(), now.into(), i64::from(limit).into()],
-                )?
+            let mut v: Vec<Job> = claim(tx, &JOB_LEASE, worker, now, lease_secs, limit)?
                 .iter()
                 .map(|r| {
                     Ok(Job {
