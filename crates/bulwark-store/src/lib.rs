@@ -169,7 +169,8 @@ pub enum Backend {
 /// What a transaction may do, which decides how SQLite begins it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Behavior {
-    /// Reads only: SQLite `BEGIN DEFERRED` (a snapshot, no lock taken).
+    /// Reads only: SQLite `BEGIN DEFERRED` (a snapshot, no lock taken); PostgreSQL statements without
+    /// `BEGIN` (autocommit).
     Read,
     /// Writes: SQLite `BEGIN IMMEDIATE` (the write lock up front).
     Write,
@@ -389,8 +390,9 @@ impl Store {
         self.transaction(Behavior::Write, f)
     }
 
-    /// Runs `f` in one read transaction (a consistent snapshot on SQLite; statement-level on PostgreSQL
-    /// `READ COMMITTED`, which is enough for the single queries it serves).
+    /// Runs `f` as a read: one transaction on SQLite (a consistent snapshot); on PostgreSQL each statement by
+    /// itself, which under `READ COMMITTED` sees what a transaction's statement would (a snapshot per
+    /// statement), and is enough for the single queries reads serve.
     pub(crate) fn read<R>(&self, f: impl FnOnce(&mut dyn Exec) -> Result<R, Raw>) -> Result<R> {
         self.transaction(Behavior::Read, f)
     }
@@ -414,14 +416,18 @@ impl Store {
                 tx.0.commit()?;
                 Ok(r)
             })(),
-            // PostgreSQL takes row locks as statements need them (`FOR UPDATE`), so both kinds begin alike.
             Conn::Pg(c, cache) => (|| {
-                let mut tx = PgTx {
-                    tx: c.transaction()?,
+                if behavior == Behavior::Read {
+                    // Under READ COMMITTED each statement sees its own snapshot, in a transaction or not: a read
+                    // runs without BEGIN and COMMIT, two round trips fewer.
+                    return f(&mut PgTx { client: c, cache });
+                }
+                let mut tx = c.transaction()?;
+                let r = f(&mut PgTx {
+                    client: &mut tx,
                     cache,
-                };
-                let r = f(&mut tx)?;
-                tx.tx.commit()?;
+                })?;
+                tx.commit()?;
                 Ok(r)
             })(),
         };
