@@ -1,12 +1,13 @@
 //! Re-matching cycles and their notifications.
 
 use std::collections::BTreeMap;
+use std::sync::mpsc;
 
 use bulwark_notify::{
     ChannelConfig, Event, EventKind, ImageRef, LayerInfo, Message, Notifier, Outcome,
 };
 use bulwark_owners::{FindingContext, ImageContext, LayerContext, Ownership, WorkloadContext};
-use bulwark_store::{ChangeKind, Diff, FindingRow, PlacementFilter, Store};
+use bulwark_store::{ChangeKind, Diff, FindingRow, Job, PlacementFilter, Store};
 use bulwark_types::{Finding, LayerRef};
 use serde::Serialize;
 
@@ -49,33 +50,96 @@ pub fn rescan(
     };
     let digests = store.digests_with_sbom()?;
     store.create_jobs(db_version, &digests, now())?;
-    loop {
-        let jobs = store.claim_jobs(worker, now(), lease_secs, 8)?;
-        if jobs.is_empty() {
-            break;
-        }
-        for job in jobs {
-            match rematch_one(store, db, owners, &job.digest, &job.db_version, now()) {
-                Ok(diff) => {
-                    report.new += diff.new.len();
-                    report.fixed += diff.fixed.len();
-                    store.complete_job(job.id, worker, now())?;
-                    report.jobs_done += 1;
-                }
-                Err(Error::Store(e)) => return Err(Error::Store(e)),
-                Err(e) => {
-                    store.fail_job(job.id, worker, now(), &e.to_string())?;
-                    report.jobs_failed += 1;
-                }
-            }
-        }
-    }
+    // Matching is CPU work on this thread (the DB connection stays here); recording a result is store work
+    // (round trips to PostgreSQL, page writes on SQLite). A second thread records job k while this one matches
+    // job k + 1, so the two overlap instead of adding up.
+    let (to_recorder, matched) = mpsc::sync_channel::<Matched>(4);
+    let (claimed, recorded) = std::thread::scope(|s| {
+        let recorder = s.spawn(move || record(store, worker, &matched));
+        let claimed = match_jobs(store, db, owners, worker, lease_secs, now, &to_recorder);
+        drop(to_recorder);
+        let recorded = recorder
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (claimed, recorded)
+    });
+    // A store error on either side ends the pass; jobs left claimed are taken over when their lease expires.
+    let tally = recorded?;
+    claimed?;
+    report.jobs_done = tally.done;
+    report.jobs_failed = tally.failed;
+    report.new = tally.new;
+    report.fixed = tally.fixed;
     let counts = store.job_counts(db_version)?;
     if counts.pending == 0 && counts.running == 0 {
         report.complete = true;
         report.queued = notify_cycle(store, db_version, owners, now())?;
     }
     Ok(report)
+}
+
+/// A matched job on its way to the recorder: its findings, or why it could not be matched.
+struct Matched {
+    job: Job,
+    rows: Result<Vec<FindingRow>, Error>,
+    at: i64,
+}
+
+#[derive(Default)]
+struct Tally {
+    done: usize,
+    failed: usize,
+    new: usize,
+    fixed: usize,
+}
+
+/// Claims jobs until none is left and matches each, handing the results to the recorder. Stops at the first
+/// store error, or when the recorder has stopped (its error is the pass's).
+fn match_jobs(
+    store: &Store,
+    db: &bulwark_vulndb::VulnDb,
+    owners: Option<&Ownership>,
+    worker: &str,
+    lease_secs: i64,
+    now: &dyn Fn() -> i64,
+    to_recorder: &mpsc::SyncSender<Matched>,
+) -> Result<(), Error> {
+    loop {
+        let jobs = store.claim_jobs(worker, now(), lease_secs, 8)?;
+        if jobs.is_empty() {
+            return Ok(());
+        }
+        for job in jobs {
+            let rows = match finding_rows(store, db, owners, &job.digest) {
+                Err(Error::Store(e)) => return Err(Error::Store(e)),
+                other => other,
+            };
+            let at = now();
+            if to_recorder.send(Matched { job, rows, at }).is_err() {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Records each matched job's findings and marks it done in one transaction, or marks it failed.
+fn record(store: &Store, worker: &str, matched: &mpsc::Receiver<Matched>) -> Result<Tally, Error> {
+    let mut tally = Tally::default();
+    for m in matched {
+        match m.rows {
+            Ok(rows) => {
+                let (diff, _) = store.apply_job_findings(&m.job, worker, m.at, &rows)?;
+                tally.new += diff.new.len();
+                tally.fixed += diff.fixed.len();
+                tally.done += 1;
+            }
+            Err(e) => {
+                store.fail_job(m.job.id, worker, m.at, &e.to_string())?;
+                tally.failed += 1;
+            }
+        }
+    }
+    Ok(tally)
 }
 
 /// Matches the stored SBOM of `digest` against `db` and records the result (new, still open, fixed), each
@@ -88,6 +152,17 @@ pub fn rematch_one(
     db_version: &str,
     now: i64,
 ) -> Result<Diff, Error> {
+    let rows = finding_rows(store, db, owners, digest)?;
+    Ok(store.apply_findings(digest, db_version, now, &rows)?)
+}
+
+/// The findings of the stored SBOM of `digest` against `db`, each routed to its owner.
+fn finding_rows(
+    store: &Store,
+    db: &bulwark_vulndb::VulnDb,
+    owners: Option<&Ownership>,
+    digest: &str,
+) -> Result<Vec<FindingRow>, Error> {
     let sbom = store.sbom(digest)?.ok_or_else(|| Error::NoSbom {
         digest: digest.to_owned(),
     })?;
@@ -149,7 +224,7 @@ pub fn rematch_one(
             row
         })
         .collect();
-    Ok(store.apply_findings(digest, db_version, now, &rows)?)
+    Ok(rows)
 }
 
 fn prop<'a>(f: &'a Finding, key: &str) -> Option<&'a str> {

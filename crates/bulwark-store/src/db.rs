@@ -9,6 +9,9 @@ pub(crate) enum P {
     I(Option<i64>),
     T(Option<String>),
     B(Option<Vec<u8>>),
+    /// Arrays, PostgreSQL only (the columns of [`Exec::bulk`]).
+    IA(Vec<Option<i64>>),
+    TA(Vec<Option<String>>),
 }
 
 impl From<i64> for P {
@@ -123,12 +126,69 @@ impl From<postgres::Error> for Raw {
     }
 }
 
+/// One column of a [`Exec::bulk`] statement: a value per row.
+#[derive(Debug, Clone)]
+pub(crate) enum Col {
+    I(Vec<Option<i64>>),
+    T(Vec<Option<String>>),
+}
+
+impl Col {
+    fn len(&self) -> usize {
+        match self {
+            Col::I(v) => v.len(),
+            Col::T(v) => v.len(),
+        }
+    }
+    fn at(&self, i: usize) -> P {
+        match self {
+            Col::I(v) => P::I(v[i]),
+            Col::T(v) => P::T(v[i].clone()),
+        }
+    }
+    fn array(&self) -> P {
+        match self {
+            Col::I(v) => P::IA(v.clone()),
+            Col::T(v) => P::TA(v.clone()),
+        }
+    }
+}
+
 /// What every operation is written against: one open transaction on either back end.
 pub(crate) trait Exec {
     fn is_pg(&self) -> bool;
     fn exec(&mut self, sql: &str, params: &[P]) -> Result<u64, Raw>;
     fn query(&mut self, sql: &str, params: &[P]) -> Result<Vec<Row>, Raw>;
     fn batch(&mut self, sql: &str) -> Result<(), Raw>;
+
+    /// One statement over many rows, in one round trip on PostgreSQL: `unnest` is run once with `scalars` as
+    /// `$1…$n` and each column as an array (`$n+1…`, for `unnest($n+1::bigint[], …)`). On SQLite, which is in
+    /// process, `per_row` is run once per row through its cached prepared statement, with `scalars` and then
+    /// the row's value of each column. Returns the rows of a `RETURNING` clause, in no promised order.
+    fn bulk(
+        &mut self,
+        per_row: &str,
+        unnest: &str,
+        scalars: &[P],
+        cols: &[Col],
+    ) -> Result<Vec<Row>, Raw> {
+        let rows = cols.first().map_or(0, Col::len);
+        if rows == 0 {
+            return Ok(Vec::new());
+        }
+        let mut params = scalars.to_vec();
+        if self.is_pg() {
+            params.extend(cols.iter().map(Col::array));
+            return self.query(unnest, &params);
+        }
+        let mut out = Vec::new();
+        for i in 0..rows {
+            params.truncate(scalars.len());
+            params.extend(cols.iter().map(|c| c.at(i)));
+            out.extend(self.query(per_row, &params)?);
+        }
+        Ok(out)
+    }
 }
 
 /// `$1` → `?1` for SQLite. Our SQL never has `$` inside string literals.
@@ -144,6 +204,11 @@ impl rusqlite::ToSql for P {
             P::T(Some(v)) => ToSqlOutput::Borrowed(ValueRef::Text(v.as_bytes())),
             P::B(Some(v)) => ToSqlOutput::Borrowed(ValueRef::Blob(v)),
             P::I(None) | P::T(None) | P::B(None) => ToSqlOutput::Owned(Value::Null),
+            P::IA(_) | P::TA(_) => {
+                return Err(rusqlite::Error::ToSqlConversionFailure(
+                    "arrays are for PostgreSQL only".into(),
+                ));
+            }
         })
     }
 }
@@ -188,17 +253,19 @@ impl Exec for SqliteTx<'_> {
 pub(crate) type PgCache = std::collections::HashMap<String, postgres::Statement>;
 const PG_CACHE_MAX: usize = 256;
 
-pub(crate) struct PgTx<'a> {
-    pub(crate) tx: postgres::Transaction<'a>,
+/// Statements on a PostgreSQL connection: in a transaction (`G` = `postgres::Transaction`), or each committed
+/// by itself (`postgres::Client`).
+pub(crate) struct PgTx<'a, G> {
+    pub(crate) client: &'a mut G,
     pub(crate) cache: &'a mut PgCache,
 }
 
-impl PgTx<'_> {
+impl<G: postgres::GenericClient> PgTx<'_, G> {
     fn statement(&mut self, sql: &str) -> Result<postgres::Statement, Raw> {
         if let Some(st) = self.cache.get(sql) {
             return Ok(st.clone());
         }
-        let st = self.tx.prepare(sql)?;
+        let st = self.client.prepare(sql)?;
         if self.cache.len() >= PG_CACHE_MAX {
             self.cache.clear();
         }
@@ -215,23 +282,25 @@ fn pg_params(params: &[P]) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
                 P::I(v) => v,
                 P::T(v) => v,
                 P::B(v) => v,
+                P::IA(v) => v,
+                P::TA(v) => v,
             }
         })
         .collect()
 }
 
-impl Exec for PgTx<'_> {
+impl<G: postgres::GenericClient> Exec for PgTx<'_, G> {
     fn is_pg(&self) -> bool {
         true
     }
     fn exec(&mut self, sql: &str, params: &[P]) -> Result<u64, Raw> {
         let st = self.statement(sql)?;
-        Ok(self.tx.execute(&st, &pg_params(params))?)
+        Ok(self.client.execute(&st, &pg_params(params))?)
     }
     fn query(&mut self, sql: &str, params: &[P]) -> Result<Vec<Row>, Raw> {
         use postgres::types::Type;
         let st = self.statement(sql)?;
-        let rows = self.tx.query(&st, &pg_params(params))?;
+        let rows = self.client.query(&st, &pg_params(params))?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let mut cells = Vec::with_capacity(r.len());
@@ -260,7 +329,7 @@ impl Exec for PgTx<'_> {
         Ok(out)
     }
     fn batch(&mut self, sql: &str) -> Result<(), Raw> {
-        Ok(self.tx.batch_execute(sql)?)
+        Ok(self.client.batch_execute(sql)?)
     }
 }
 

@@ -166,6 +166,16 @@ pub enum Backend {
     Postgres,
 }
 
+/// What a transaction may do, which decides how SQLite begins it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Behavior {
+    /// Reads only: SQLite `BEGIN DEFERRED` (a snapshot, no lock taken); PostgreSQL statements without
+    /// `BEGIN` (autocommit).
+    Read,
+    /// Writes: SQLite `BEGIN IMMEDIATE` (the write lock up front).
+    Write,
+}
+
 enum Conn {
     Sqlite(rusqlite::Connection),
     Pg(postgres::Client, db::PgCache),
@@ -377,47 +387,47 @@ impl Store {
     /// Runs `f` in one write transaction (SQLite `BEGIN IMMEDIATE`: writers queue up front, never deadlock
     /// half-way). Rolled back if `f` fails.
     pub(crate) fn write<R>(&self, f: impl FnOnce(&mut dyn Exec) -> Result<R, Raw>) -> Result<R> {
-        let mut guard = self.lock();
-        let r: Result<R, Raw> = match &mut *guard {
-            Conn::Sqlite(c) => (|| {
-                let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-                let mut tx = SqliteTx(tx);
-                let r = f(&mut tx)?;
-                tx.0.commit()?;
-                Ok(r)
-            })(),
-            Conn::Pg(c, cache) => (|| {
-                let mut tx = PgTx {
-                    tx: c.transaction()?,
-                    cache,
-                };
-                let r = f(&mut tx)?;
-                tx.tx.commit()?;
-                Ok(r)
-            })(),
-        };
-        r.map_err(|e| self.wrap(e))
+        self.transaction(Behavior::Write, f)
     }
 
-    /// Runs `f` in one read transaction (a consistent snapshot on SQLite; statement-level on PostgreSQL
-    /// `READ COMMITTED`, which is enough for the single queries it serves).
+    /// Runs `f` as a read: one transaction on SQLite (a consistent snapshot); on PostgreSQL each statement by
+    /// itself, which under `READ COMMITTED` sees what a transaction's statement would (a snapshot per
+    /// statement), and is enough for the single queries reads serve.
     pub(crate) fn read<R>(&self, f: impl FnOnce(&mut dyn Exec) -> Result<R, Raw>) -> Result<R> {
+        self.transaction(Behavior::Read, f)
+    }
+
+    /// Runs `f` in one transaction of the given kind, committed if `f` succeeds and rolled back (dropped)
+    /// otherwise.
+    fn transaction<R>(
+        &self,
+        behavior: Behavior,
+        f: impl FnOnce(&mut dyn Exec) -> Result<R, Raw>,
+    ) -> Result<R> {
         let mut guard = self.lock();
         let r: Result<R, Raw> = match &mut *guard {
             Conn::Sqlite(c) => (|| {
-                let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Deferred)?;
+                let tx = c.transaction_with_behavior(match behavior {
+                    Behavior::Read => rusqlite::TransactionBehavior::Deferred,
+                    Behavior::Write => rusqlite::TransactionBehavior::Immediate,
+                })?;
                 let mut tx = SqliteTx(tx);
                 let r = f(&mut tx)?;
                 tx.0.commit()?;
                 Ok(r)
             })(),
             Conn::Pg(c, cache) => (|| {
-                let mut tx = PgTx {
-                    tx: c.transaction()?,
+                if behavior == Behavior::Read {
+                    // Under READ COMMITTED each statement sees its own snapshot, in a transaction or not: a read
+                    // runs without BEGIN and COMMIT, two round trips fewer.
+                    return f(&mut PgTx { client: c, cache });
+                }
+                let mut tx = c.transaction()?;
+                let r = f(&mut PgTx {
+                    client: &mut tx,
                     cache,
-                };
-                let r = f(&mut tx)?;
-                tx.tx.commit()?;
+                })?;
+                tx.commit()?;
                 Ok(r)
             })(),
         };

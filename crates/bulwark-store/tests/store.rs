@@ -35,6 +35,8 @@ both!(
     verdicts_latest,
     queue_is_idempotent_and_leases_expire,
     jobs_lease_expiry,
+    a_job_is_applied_and_completed_at_once,
+    many_findings_change_in_one_apply,
     cve_query_filters,
     concurrent_workers_share_jobs_exactly_once,
     concurrent_workers_share_notifications_exactly_once,
@@ -533,6 +535,98 @@ fn queue_is_idempotent_and_leases_expire(db: &TestDb) {
     assert!(!s.enqueue("platform", "slack", "k1", "{}", 500).unwrap());
     let big = "x".repeat(bulwark_store::MAX_PAYLOAD_BYTES + 1);
     assert!(s.enqueue("t", "c", "big", &big, 1).is_err());
+}
+
+fn a_job_is_applied_and_completed_at_once(db: &TestDb) {
+    let s = db.open();
+    let d = digest(1);
+    s.put_image(&d, &[], b"{}", &[], 1).unwrap();
+    s.create_jobs("v1", std::slice::from_ref(&d), 100).unwrap();
+    let job = s.claim_jobs("a", 100, 30, 1).unwrap().remove(0);
+    let rows = [finding("CVE-1", "a", Severity::High)];
+    let (diff, held) = s.apply_job_findings(&job, "a", 110, &rows).unwrap();
+    assert!(held);
+    assert_eq!(keys(&diff.new), set(&["CVE-1 a"]));
+    let c = s.job_counts("v1").unwrap();
+    assert_eq!((c.pending, c.running, c.done), (0, 0, 1));
+    // A worker whose lease expired and was taken over still records (idempotently) but does not complete.
+    s.create_jobs("v2", std::slice::from_ref(&d), 200).unwrap();
+    let lost = s.claim_jobs("a", 200, 30, 1).unwrap().remove(0);
+    let taken = s.claim_jobs("b", 230, 30, 1).unwrap().remove(0);
+    assert_eq!(lost.id, taken.id);
+    let (diff, held) = s.apply_job_findings(&lost, "a", 231, &rows).unwrap();
+    assert!(!held && diff.new.is_empty() && diff.still_open == 1);
+    assert_eq!(s.job_counts("v2").unwrap().running, 1);
+    let (_, held) = s.apply_job_findings(&taken, "b", 232, &rows).unwrap();
+    assert!(held);
+    assert_eq!(s.job_counts("v2").unwrap().done, 1);
+    // An unknown digest fails the transaction: the job is not completed either.
+    s.create_jobs("v3", &[digest(9)], 300).unwrap();
+    let ghost = s.claim_jobs("a", 300, 30, 1).unwrap().remove(0);
+    let e = s.apply_job_findings(&ghost, "a", 301, &rows).unwrap_err();
+    assert!(matches!(e, Error::UnknownImage { .. }), "{e}");
+    assert_eq!(s.job_counts("v3").unwrap().running, 1);
+}
+
+/// Hundreds of findings opened, changed and fixed in one apply each (one statement per kind on PostgreSQL):
+/// every row gets its own values, and ids come back to the right keys.
+fn many_findings_change_in_one_apply(db: &TestDb) {
+    let s = db.open();
+    let d = digest(1);
+    s.put_image(&d, &[], b"{}", &[], 1).unwrap();
+    let rows = |n: usize, sev: Severity, fix: &str| -> Vec<FindingRow> {
+        (0..n)
+            .map(|i| {
+                let mut r = finding(&format!("CVE-{i}"), &format!("p{i}"), sev);
+                r.fixed_version = Some(format!("{fix}.{i}"));
+                r.layer_index = Some(i64::try_from(i % 3).unwrap());
+                r.layer_created_by = (i % 2 == 0).then(|| format!("RUN step {i}"));
+                r
+            })
+            .collect()
+    };
+    let first = s
+        .apply_findings(&d, "v1", 100, &rows(300, Severity::Low, "1"))
+        .unwrap();
+    assert_eq!(first.new.len(), 300);
+    for f in &first.new {
+        let i: usize = f.vuln_id[4..].parse().unwrap();
+        assert_eq!(f.purl, format!("pkg:deb/debian/p{i}@1.0"), "{f:?}");
+    }
+    let stored = s.findings(&d, true).unwrap();
+    for f in &first.new {
+        let g = stored.iter().find(|g| g.id == f.id).unwrap();
+        assert_eq!(g, f, "the id returned is the stored row's");
+    }
+    // The first 200 change severity and fix; 200..300 are fixed; 300..350 are new.
+    let mut next = rows(350, Severity::Critical, "2");
+    next.drain(200..300);
+    let second = s.apply_findings(&d, "v2", 200, &next).unwrap();
+    assert_eq!(
+        (second.new.len(), second.fixed.len(), second.still_open),
+        (50, 100, 200)
+    );
+    let open = s.findings(&d, true).unwrap();
+    assert_eq!(open.len(), 250);
+    for f in &open {
+        let i: usize = f.vuln_id[4..].parse().unwrap();
+        assert_eq!(f.severity, Severity::Critical);
+        assert_eq!(f.fixed_version, Some(format!("2.{i}")));
+        assert_eq!(f.layer_index, Some(i64::try_from(i % 3).unwrap()));
+        assert_eq!(f.last_seen, 200);
+        assert_eq!(f.first_seen, if i < 200 { 100 } else { 200 });
+    }
+    let all = s.findings(&d, false).unwrap();
+    for f in all.iter().filter(|f| f.fixed_at.is_some()) {
+        let i: usize = f.vuln_id[4..].parse().unwrap();
+        assert!((200..300).contains(&i));
+        assert_eq!(
+            (f.last_seen, f.fixed_at, f.fixed_db_version.as_deref()),
+            (100, Some(200), Some("v2"))
+        );
+    }
+    assert_eq!(s.changes("v2").unwrap().len(), 150);
+    assert!(s.check().unwrap().is_empty());
 }
 
 fn jobs_lease_expiry(db: &TestDb) {
