@@ -38,6 +38,7 @@
 
 mod db;
 mod ops;
+mod query;
 mod schema;
 mod types;
 
@@ -47,6 +48,10 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use db::{Exec, PgTx, Raw, SqliteTx};
 
 pub use ops::{MAX_PAYLOAD_BYTES, MAX_SBOM_BYTES, valid_digest};
+pub use query::{
+    FindingKey, FindingQuery, ImageDetail, ImageSummary, SeverityCounts, WorkloadKey,
+    WorkloadQuery, WorkloadRow,
+};
 pub use schema::SCHEMA_VERSION;
 pub use types::{
     Change, ChangeKind, CveQuery, CveRow, Diff, Finding, FindingRow, Image, Job, JobCounts,

@@ -107,7 +107,13 @@ enum Command {
         #[command(subcommand)]
         command: cmd::inventory::InventoryCommand,
     },
-    /// Query the inventory: `get cve` lists vulnerabilities in what runs, with new markers.
+    /// Send reports to a server's inventory: `report push` sends an image's SBOM from CI (REST API, token).
+    Report {
+        #[command(subcommand)]
+        command: cmd::report::ReportCommand,
+    },
+    /// Query the inventory: `get cve` lists vulnerabilities in what runs, with new markers; `get images`,
+    /// `get workloads` and `get findings --owner TEAM` list the rest.
     Get {
         #[command(subcommand)]
         command: cmd::inventory::GetCommand,
@@ -276,6 +282,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Owners { command } => cmd::owners::run(&command),
         Command::Inventory { command } => cmd::inventory::run(&command),
         Command::Get { command } => cmd::inventory::get(&command),
+        Command::Report { command } => cmd::report::run(&command),
         Command::Kube { command } => cmd::kube::run(&command),
         Command::Serve(args) => cmd::serve::serve(&args),
         Command::Keys { command } => cmd::keys::run(&command),

@@ -250,6 +250,60 @@ fn notify(a: &NotifyArgs) -> Result<Outcome> {
 pub(crate) enum GetCommand {
     /// Vulnerabilities in what runs (or was pushed), with the workloads running them and "new" markers.
     Cve(CveArgs),
+    /// Stored images: references, package count, open findings by severity, where each runs.
+    Images(ImagesArgs),
+    /// Containers of workloads running now, with the open findings of the image each runs.
+    Workloads(WorkloadsArgs),
+    /// Findings with their history (first seen, last seen, fixed at) and the team and rule that own them.
+    Findings(FindingsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ImagesArgs {
+    #[command(flatten)]
+    pub(crate) store: StoreArg,
+    /// Output format.
+    #[arg(long = "format", short = 'o', value_enum, default_value_t = GetFormat::Table)]
+    pub(crate) format: GetFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct WorkloadsArgs {
+    #[command(flatten)]
+    pub(crate) store: StoreArg,
+    /// Only this cluster (as the inventory names it).
+    #[arg(long, value_name = "CLUSTER")]
+    pub(crate) cluster: Option<String>,
+    /// Only this environment.
+    #[arg(long, value_name = "ENV")]
+    pub(crate) environment: Option<String>,
+    /// Only this namespace.
+    #[arg(long, value_name = "NAMESPACE")]
+    pub(crate) namespace: Option<String>,
+    /// Output format.
+    #[arg(long = "format", short = 'o', value_enum, default_value_t = GetFormat::Table)]
+    pub(crate) format: GetFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct FindingsArgs {
+    #[command(flatten)]
+    pub(crate) store: StoreArg,
+    /// Only findings routed to this team.
+    #[arg(long, value_name = "TEAM")]
+    pub(crate) owner: Option<String>,
+    /// Only findings of this image (a digest).
+    #[arg(long, value_name = "DIGEST")]
+    pub(crate) digest: Option<String>,
+    /// Severities to list (comma-separated); the lowest one given is the floor.
+    #[arg(long, value_delimiter = ',', value_name = "SEVERITY")]
+    pub(crate) severity: Vec<Severity>,
+    /// Also list fixed findings.
+    #[arg(long)]
+    pub(crate) include_fixed: bool,
+    /// Output format.
+    #[arg(long = "format", short = 'o', value_enum, default_value_t = GetFormat::Table)]
+    pub(crate) format: GetFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -295,7 +349,143 @@ pub(crate) struct CveArgs {
 pub(crate) fn get(cmd: &GetCommand) -> Result<Outcome> {
     match cmd {
         GetCommand::Cve(a) => get_cve(a),
+        GetCommand::Images(a) => get_images(a),
+        GetCommand::Workloads(a) => get_workloads(a),
+        GetCommand::Findings(a) => get_findings(a),
     }
+}
+
+/// Writes `rows` as JSON or YAML; `None` for a table (the caller prints it).
+fn structured<T: serde::Serialize>(
+    out: &mut impl std::io::Write,
+    format: GetFormat,
+    rows: &T,
+) -> Result<bool> {
+    match format {
+        GetFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, rows)?;
+            writeln!(out)?;
+            Ok(true)
+        }
+        GetFormat::Yaml => {
+            out.write_all(serde_yaml::to_string(rows)?.as_bytes())?;
+            Ok(true)
+        }
+        GetFormat::Table => Ok(false),
+    }
+}
+
+fn esc(s: &str) -> String {
+    bulwark_types::escape_control(s).into_owned()
+}
+
+/// `C/H/M/L` counts of open findings, as a table cell.
+fn counts_cell(c: &bulwark_store::SeverityCounts) -> String {
+    format!("{}/{}/{}/{}", c.critical, c.high, c.medium, c.low)
+}
+
+/// The same rows as `GET /api/v1/images`, every page.
+fn get_images(a: &ImagesArgs) -> Result<Outcome> {
+    let store = a.store.open()?;
+    let rows = store.image_summaries(None, None)?;
+    let mut out = std::io::stdout().lock();
+    if structured(&mut out, a.format, &rows)? {
+        return Ok(Outcome::Clean);
+    }
+    writeln!(
+        out,
+        "{:<71} {:>8} {:<15} {:<40} WORKLOADS",
+        "DIGEST", "PACKAGES", "C/H/M/L", "REFERENCES"
+    )?;
+    for r in &rows {
+        let workloads: Vec<String> = r
+            .workloads
+            .iter()
+            .map(|w| format!("{}/{}/{}", w.namespace, w.kind, w.name))
+            .collect();
+        writeln!(
+            out,
+            "{:<71} {:>8} {:<15} {:<40} {}",
+            esc(&r.digest),
+            r.package_count,
+            counts_cell(&r.findings),
+            esc(&r.references.join(", ")),
+            esc(&workloads.join(", "))
+        )?;
+    }
+    Ok(Outcome::Clean)
+}
+
+/// The same rows as `GET /api/v1/workloads`, every page.
+fn get_workloads(a: &WorkloadsArgs) -> Result<Outcome> {
+    let store = a.store.open()?;
+    let q = bulwark_store::WorkloadQuery {
+        cluster: a.cluster.clone(),
+        environment: a.environment.clone(),
+        namespace: a.namespace.clone(),
+    };
+    let rows = store.workload_rows(&q, None, None)?;
+    let mut out = std::io::stdout().lock();
+    if structured(&mut out, a.format, &rows)? {
+        return Ok(Outcome::Clean);
+    }
+    writeln!(
+        out,
+        "{:<16} {:<12} {:<20} {:<40} {:<16} {:<15} IMAGE",
+        "CLUSTER", "ENVIRONMENT", "NAMESPACE", "WORKLOAD", "CONTAINER", "C/H/M/L"
+    )?;
+    for r in &rows {
+        writeln!(
+            out,
+            "{:<16} {:<12} {:<20} {:<40} {:<16} {:<15} {}",
+            esc(&r.cluster),
+            esc(r.environment.as_deref().unwrap_or("-")),
+            esc(&r.namespace),
+            esc(&format!("{}/{}", r.kind, r.name)),
+            esc(&r.container),
+            counts_cell(&r.findings),
+            esc(r.image_ref.as_deref().unwrap_or(&r.digest))
+        )?;
+    }
+    Ok(Outcome::Clean)
+}
+
+/// The same rows as `GET /api/v1/findings`, every page.
+fn get_findings(a: &FindingsArgs) -> Result<Outcome> {
+    let store = a.store.open()?;
+    let q = bulwark_store::FindingQuery {
+        owner_team: a.owner.clone(),
+        digest: a.digest.clone(),
+        min_severity: a.severity.iter().min().copied(),
+        include_fixed: a.include_fixed,
+    };
+    let rows = store.finding_rows(&q, None, None)?;
+    let mut out = std::io::stdout().lock();
+    if structured(&mut out, a.format, &rows)? {
+        return Ok(Outcome::Clean);
+    }
+    writeln!(
+        out,
+        "{:<20} {:<9} {:<28} {:<16} {:<20} {:<20} {:<10} IMAGE",
+        "VULNERABILITY", "SEVERITY", "PACKAGE", "OWNER", "FIRST SEEN", "FIXED AT", "LAYER"
+    )?;
+    for f in &rows {
+        let time = |t: i64| bulwark_types::time::rfc3339(t);
+        writeln!(
+            out,
+            "{:<20} {:<9} {:<28} {:<16} {:<20} {:<20} {:<10} {}",
+            esc(&f.vuln_id),
+            f.severity.as_str(),
+            esc(&format!("{} {}", f.package_name, f.package_version)),
+            esc(f.owner_team.as_deref().unwrap_or("-")),
+            time(f.first_seen),
+            f.fixed_at.map_or_else(|| "-".to_owned(), time),
+            f.layer_index
+                .map_or_else(|| "-".to_owned(), |i| i.to_string()),
+            esc(&f.digest)
+        )?;
+    }
+    Ok(Outcome::Clean)
 }
 
 fn get_cve(a: &CveArgs) -> Result<Outcome> {

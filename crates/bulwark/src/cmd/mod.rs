@@ -12,6 +12,7 @@ pub(crate) mod licenses;
 pub(crate) mod malware;
 pub(crate) mod owners;
 pub(crate) mod policy;
+pub(crate) mod report;
 pub(crate) mod rule;
 pub(crate) mod secrets;
 pub(crate) mod selfcheck;

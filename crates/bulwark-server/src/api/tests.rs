@@ -1,0 +1,318 @@
+//! The API's core without HTTP: the route table against the document, roles, and bad input leaving the store
+//! as it was.
+
+use std::collections::BTreeSet;
+
+use super::*;
+
+const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+fn tokens() -> Tokens {
+    Tokens::parse(
+        b"tokens:\n  - {name: r, role: read, token: read-token-0123456789}\n  - {name: p, role: push, token: push-token-0123456789}\n  - {name: a, role: admin, token: admin-token-0123456789}\n",
+        "t.yaml",
+    )
+    .unwrap()
+}
+
+fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&format!("sqlite:{}", dir.path().join("s.db").display())).unwrap();
+    (dir, s)
+}
+
+fn call(
+    store: &Store,
+    method: &str,
+    target: &str,
+    token: Option<&str>,
+    body: &[u8],
+) -> ApiResponse {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let auth = token.map(|t| format!("Bearer {t}"));
+    handle(
+        store,
+        Some(&tokens()),
+        &ApiRequest {
+            method,
+            path,
+            query,
+            authorization: auth.as_deref().map(str::as_bytes),
+            body,
+        },
+        1_800_000_000,
+    )
+}
+
+fn body(r: &ApiResponse) -> Value {
+    serde_json::from_slice(&r.body).unwrap()
+}
+
+#[test]
+fn every_route_is_documented_and_every_documented_operation_is_routed() {
+    let doc: Value = serde_json::from_str(OPENAPI).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let public = op.get("security").is_some_and(|s| s == &json!([]));
+            documented.insert((method.to_uppercase(), path.clone(), public));
+        }
+    }
+    let routed: BTreeSet<(String, String, bool)> = ROUTES
+        .iter()
+        .map(|r| {
+            (
+                r.method.to_owned(),
+                r.path.to_owned(),
+                r.need == Need::Public,
+            )
+        })
+        .collect();
+    assert_eq!(documented, routed);
+}
+
+#[test]
+fn roles() {
+    let (_d, s) = store();
+    // (method, target, body, the roles that may: read, push, admin)
+    let sbom = br#"{"bomFormat":"CycloneDX","specVersion":"1.5","components":[]}"#;
+    let cases: &[(&str, String, &[u8], [bool; 3])] = &[
+        ("GET", "/api/v1/cves".into(), b"", [true, false, true]),
+        ("GET", "/api/v1/images".into(), b"", [true, false, true]),
+        (
+            "GET",
+            format!("/api/v1/images/{DIGEST}"),
+            b"",
+            [true, false, true],
+        ),
+        ("GET", "/api/v1/workloads".into(), b"", [true, false, true]),
+        (
+            "GET",
+            "/api/v1/findings?owner=payments".into(),
+            b"",
+            [true, false, true],
+        ),
+        (
+            "POST",
+            format!("/api/v1/reports?digest={DIGEST}"),
+            sbom,
+            [false, true, true],
+        ),
+        (
+            "POST",
+            "/api/v1/placements".into(),
+            b"[]",
+            [false, false, true],
+        ),
+    ];
+    for (method, target, b, may) in cases {
+        for (token, allowed) in [
+            "read-token-0123456789",
+            "push-token-0123456789",
+            "admin-token-0123456789",
+        ]
+        .iter()
+        .zip(may)
+        {
+            let r = call(&s, method, target, Some(token), b);
+            if *allowed {
+                // The image is unknown until the first push.
+                assert!(
+                    matches!(r.status, 200 | 201 | 404),
+                    "{method} {target} {token}: {}",
+                    r.status
+                );
+            } else {
+                assert_eq!(r.status, 403, "{method} {target} {token}");
+                assert_eq!(body(&r)["status"], 403);
+            }
+        }
+        let none = call(&s, method, target, None, b);
+        assert_eq!(none.status, 401, "{method} {target}");
+        assert!(
+            none.headers
+                .iter()
+                .any(|(k, v)| *k == "www-authenticate" && v.starts_with("Bearer"))
+        );
+        let wrong = call(&s, method, target, Some("not-a-token-0123456789"), b);
+        assert_eq!(wrong.status, 401);
+        assert!(
+            wrong
+                .headers
+                .iter()
+                .any(|(_, v)| v.contains("invalid_token"))
+        );
+    }
+    // No token file: everything but the document is refused.
+    let req = |path| ApiRequest {
+        method: "GET",
+        path,
+        query: "",
+        authorization: Some(b"Bearer read-token-0123456789"),
+        body: b"",
+    };
+    assert_eq!(handle(&s, None, &req("/api/v1/images"), 0).status, 401);
+    assert_eq!(
+        handle(&s, None, &req("/api/v1/openapi.json"), 0).status,
+        200
+    );
+    assert_eq!(
+        call(
+            &s,
+            "GET",
+            "/api/v1/nope",
+            Some("read-token-0123456789"),
+            b""
+        )
+        .status,
+        404
+    );
+    let r = call(
+        &s,
+        "DELETE",
+        "/api/v1/images",
+        Some("admin-token-0123456789"),
+        b"",
+    );
+    assert_eq!(r.status, 405);
+    assert!(r.headers.contains(&("allow", "GET".into())));
+}
+
+#[test]
+fn bad_pushes_store_nothing() {
+    let (_d, s) = store();
+    let admin = Some("admin-token-0123456789");
+    let cases: &[(String, &[u8], &str)] = &[
+        (
+            format!("/api/v1/reports?digest={DIGEST}"),
+            br#"{"bomFormat":"CycloneDX","components":[{"#,
+            "line",
+        ),
+        (format!("/api/v1/reports?digest={DIGEST}"), b"", "empty"),
+        (
+            format!("/api/v1/reports?digest={DIGEST}"),
+            br#"{"hello":1}"#,
+            "neither a CycloneDX",
+        ),
+        ("/api/v1/reports".into(), b"{}", "`digest` is required"),
+        (
+            "/api/v1/reports?digest=sha256:abc".into(),
+            b"{}",
+            "`digest`",
+        ),
+        (
+            format!("/api/v1/reports?digest={}", DIGEST.to_uppercase()),
+            b"{}",
+            "`digest`",
+        ),
+        (
+            format!("/api/v1/reports?digest={DIGEST}&colour=red"),
+            b"{}",
+            "unknown query parameter `colour`",
+        ),
+    ];
+    for (target, b, what) in cases {
+        let r = call(&s, "POST", target, admin, b);
+        assert_eq!(r.status, 400, "{target}");
+        let v = body(&r);
+        assert!(v["error"].as_str().unwrap().contains(what), "{target}: {v}");
+        assert_eq!(v["status"], 400);
+    }
+    // Truncated JSON: the end of input is where the SBOM stops, line 1, its last column.
+    let v = body(&call(&s, "POST", &cases[0].0, admin, cases[0].1));
+    assert_eq!(
+        (v["line"].as_u64(), v["column"].as_u64()),
+        (Some(1), Some(cases[0].1.len() as u64)),
+        "{v}"
+    );
+    assert!(s.images().unwrap().is_empty());
+    // A placement list with one bad digest stores none of it.
+    let good = json!({"cluster":"c","environment":null,"namespace":"n","workload_kind":"Deployment","workload_name":"w",
+        "container":"app","container_type":"app","image":"x:1","image_id":null,"digest":DIGEST,"labels":{},"annotations":{}});
+    let mut bad = good.clone();
+    bad["digest"] = "sha256:nope".into();
+    let r = call(
+        &s,
+        "POST",
+        "/api/v1/placements",
+        admin,
+        json!([good, bad]).to_string().as_bytes(),
+    );
+    assert_eq!(r.status, 400);
+    assert_eq!(body(&r)["pointer"], "/1/digest");
+    assert!(
+        s.placements(&bulwark_store::PlacementFilter::default())
+            .unwrap()
+            .is_empty()
+    );
+    let r = call(
+        &s,
+        "POST",
+        "/api/v1/placements",
+        admin,
+        json!([good]).to_string().as_bytes(),
+    );
+    assert_eq!((r.status, body(&r)["stored"].as_u64()), (200, Some(1)));
+}
+
+#[test]
+fn query_errors_name_the_parameter() {
+    let (_d, s) = store();
+    let read = Some("read-token-0123456789");
+    for (target, param) in [
+        ("/api/v1/cves?severity=urgent", "severity"),
+        ("/api/v1/cves?newSince=yesterday", "newSince"),
+        ("/api/v1/images?limit=0", "limit"),
+        ("/api/v1/images?limit=5001", "limit"),
+        ("/api/v1/images?continue=%%%", "continue"),
+        ("/api/v1/images?continue=eyJ3b3JrbG9hZHMiOjF9", "continue"),
+        ("/api/v1/findings?includeFixed=maybe", "includeFixed"),
+        ("/api/v1/workloads?namespace=a&namespace=b", "namespace"),
+    ] {
+        let r = call(&s, "GET", target, read, b"");
+        assert_eq!(r.status, 400, "{target}");
+        assert_eq!(body(&r)["parameter"], param, "{target}");
+    }
+    let r = call(&s, "GET", "/api/v1/images/sha256:zz", read, b"");
+    assert_eq!(r.status, 400);
+    let r = call(
+        &s,
+        "GET",
+        &format!("/api/v1/images/{}", DIGEST.replace(':', "%3A")),
+        read,
+        b"",
+    );
+    assert_eq!(r.status, 404);
+    assert!(body(&r)["error"].as_str().unwrap().contains(DIGEST));
+}
+
+#[test]
+fn images_page_by_digest() {
+    let (_d, s) = store();
+    let digests: Vec<String> = (0..5)
+        .map(|i| format!("sha256:{}", format!("{i:x}").repeat(64)))
+        .collect();
+    for d in &digests {
+        s.put_image(d, &[], b"{}", &[], 1).unwrap();
+    }
+    let mut seen = Vec::new();
+    let mut target = "/api/v1/images?limit=2".to_owned();
+    loop {
+        let v = body(&call(
+            &s,
+            "GET",
+            &target,
+            Some("read-token-0123456789"),
+            b"",
+        ));
+        for i in v["items"].as_array().unwrap() {
+            seen.push(i["digest"].as_str().unwrap().to_owned());
+        }
+        match v["continue"].as_str() {
+            Some(c) => target = format!("/api/v1/images?limit=2&continue={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, digests);
+}

@@ -1,0 +1,238 @@
+//! `bulwark report push`: CI sends an image's SBOM to a server's inventory (`POST /api/v1/reports`), with a
+//! bearer token of role push (or admin). Exit 0 when the server stored it (2xx), 2 with the server's error
+//! otherwise.
+
+use std::fmt::Write as _;
+use std::io::Read as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use ureq::tls::{PemItem, RootCerts, TlsConfig, TlsProvider};
+
+use crate::Outcome;
+
+/// Largest SBOM sent (the server's own limit, 64 MiB by default, may be lower: it answers 413).
+const MAX_SBOM: u64 = 256 << 20;
+/// Largest answer read back.
+const MAX_ANSWER: u64 = 1 << 20;
+
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum ReportCommand {
+    /// Send an image's SBOM (CycloneDX or SPDX JSON, or a Bulwark JSON report) to a server's inventory
+    /// (`POST /api/v1/reports`), as CI does after a build. The token comes from --token-file, else from the
+    /// environment variable BULWARK_TOKEN. Exit 0 when stored, 2 with the server's error otherwise.
+    Push(PushArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct PushArgs {
+    /// The server: `https://HOST:PORT` (plain `http://` only to a loopback address).
+    #[arg(long, value_name = "URL")]
+    pub(crate) server: String,
+    /// A file holding the API token (role push or admin); without it, $BULWARK_TOKEN.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) token_file: Option<PathBuf>,
+    /// The image's manifest digest (`sha256:…`).
+    #[arg(long, value_name = "DIGEST")]
+    pub(crate) digest: String,
+    /// A reference the image is known by (`registry.example/app:1.2`); repeatable.
+    #[arg(long = "ref", value_name = "REF")]
+    pub(crate) refs: Vec<String>,
+    /// PEM certificates to trust for the server (its CA), instead of the public web roots.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ca_file: Option<PathBuf>,
+    /// Give up when the server has not answered within this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub(crate) timeout_secs: u64,
+    /// The SBOM file (`-` for standard input).
+    #[arg(value_name = "SBOM")]
+    pub(crate) sbom: PathBuf,
+}
+
+pub(crate) fn run(cmd: &ReportCommand) -> Result<Outcome> {
+    match cmd {
+        ReportCommand::Push(a) => push(a),
+    }
+}
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters stay).
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[');
+    host == "localhost" || host.starts_with("127.") || host.starts_with("::1]") || host == "::1"
+}
+
+/// The URL of `POST /api/v1/reports` on `server`, refusing a plain-HTTP server that is not on loopback (the
+/// token would travel in clear).
+fn reports_url(server: &str, digest: &str, refs: &[String]) -> Result<String> {
+    let base = server.trim().trim_end_matches('/');
+    let (scheme, rest) = base
+        .split_once("://")
+        .with_context(|| format!("--server {base}: expected https://HOST:PORT"))?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let hostname = if host.starts_with('[') {
+        host
+    } else {
+        host.rsplit_once(':').map_or(host, |(h, _)| h)
+    };
+    match scheme {
+        "https" => {}
+        "http" if is_loopback(hostname) => {}
+        "http" => bail!(
+            "--server {base}: refusing to send the token over plain HTTP to a host that is not loopback; use https://"
+        ),
+        other => bail!("--server {base}: unsupported scheme '{other}' (use https://)"),
+    }
+    if host.is_empty() {
+        bail!("--server {base}: no host");
+    }
+    let mut url = format!("{base}/api/v1/reports?digest={}", encode(digest));
+    for r in refs {
+        url.push_str("&ref=");
+        url.push_str(&encode(r));
+    }
+    Ok(url)
+}
+
+fn token(a: &PushArgs) -> Result<String> {
+    let raw = match &a.token_file {
+        Some(f) => std::fs::read_to_string(f)
+            .with_context(|| format!("cannot read the token file {}", f.display()))?,
+        None => std::env::var("BULWARK_TOKEN").map_err(|_| {
+            anyhow::anyhow!("no API token: give --token-file FILE or set BULWARK_TOKEN")
+        })?,
+    };
+    let t = raw.trim().to_owned();
+    if t.is_empty() {
+        bail!("the API token is empty");
+    }
+    if !t.bytes().all(|b| b.is_ascii_graphic()) {
+        bail!("the API token holds spaces or characters that cannot be sent in a header");
+    }
+    Ok(t)
+}
+
+fn read_sbom(path: &PathBuf) -> Result<Vec<u8>> {
+    let mut data = Vec::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin()
+            .lock()
+            .take(MAX_SBOM + 1)
+            .read_to_end(&mut data)
+            .context("cannot read the SBOM from standard input")?;
+    } else {
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_SBOM + 1).read_to_end(&mut data))
+            .with_context(|| format!("cannot read {}", path.display()))?;
+    }
+    if data.len() as u64 > MAX_SBOM {
+        bail!("{} is larger than {MAX_SBOM} bytes", path.display());
+    }
+    Ok(data)
+}
+
+fn agent(a: &PushArgs) -> Result<ureq::Agent> {
+    let mut tls = TlsConfig::builder()
+        .provider(TlsProvider::Rustls)
+        .unversioned_rustls_crypto_provider(
+            Arc::new(rustls::crypto::aws_lc_rs::default_provider()),
+        );
+    if let Some(ca) = &a.ca_file {
+        let pem = std::fs::read(ca).with_context(|| format!("cannot read {}", ca.display()))?;
+        let mut certs = Vec::new();
+        for item in ureq::tls::parse_pem(&pem) {
+            match item {
+                Ok(PemItem::Certificate(c)) => certs.push(c),
+                Ok(_) => {}
+                Err(e) => bail!("{}: {e}", ca.display()),
+            }
+        }
+        if certs.is_empty() {
+            bail!("{}: no PEM certificate found", ca.display());
+        }
+        tls = tls.root_certs(RootCerts::new_with_certs(&certs));
+    } else {
+        tls = tls.root_certs(RootCerts::WebPki);
+    }
+    let t = Duration::from_secs(a.timeout_secs.max(1));
+    Ok(ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .user_agent(concat!("bulwark/", env!("CARGO_PKG_VERSION")))
+        .tls_config(tls.build())
+        .max_redirects(0)
+        .timeout_global(Some(t))
+        .timeout_connect(Some(t.min(Duration::from_secs(30))))
+        .build()
+        .new_agent())
+}
+
+fn push(a: &PushArgs) -> Result<Outcome> {
+    if !bulwark_store::valid_digest(&a.digest) {
+        bail!(
+            "--digest {}: expected sha256:<64 lowercase hex digits> (or sha384/sha512)",
+            a.digest
+        );
+    }
+    let url = reports_url(&a.server, &a.digest, &a.refs)?;
+    let token = token(a)?;
+    let body = read_sbom(&a.sbom)?;
+    let agent = agent(a)?;
+    let resp = agent
+        .post(&url)
+        .header("authorization", &format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .send(&body[..])
+        .map_err(|e| anyhow::anyhow!("cannot reach {}: {e}", a.server.trim()))?;
+    let status = resp.status().as_u16();
+    let mut text = String::new();
+    resp.into_body()
+        .into_reader()
+        .take(MAX_ANSWER)
+        .read_to_string(&mut text)
+        .with_context(|| format!("cannot read the answer of {}", a.server.trim()))?;
+    if (200..300).contains(&status) {
+        println!("{}", text.trim_end());
+        return Ok(Outcome::Clean);
+    }
+    let why = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v["error"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| text.trim().chars().take(2000).collect());
+    bail!("{} answered {status}: {why}", a.server.trim());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        let d = format!("sha256:{}", "a".repeat(64));
+        assert_eq!(
+            reports_url("https://h:8443/", &d, &["r.example/app:1".into()]).unwrap(),
+            format!(
+                "https://h:8443/api/v1/reports?digest=sha256%3A{}&ref=r.example%2Fapp%3A1",
+                "a".repeat(64)
+            )
+        );
+        assert!(reports_url("http://127.0.0.1:8443", &d, &[]).is_ok());
+        assert!(reports_url("http://[::1]:8443", &d, &[]).is_ok());
+        assert!(reports_url("http://bulwark.example:8443", &d, &[]).is_err());
+        assert!(reports_url("ftp://h", &d, &[]).is_err());
+        assert!(reports_url("h:8443", &d, &[]).is_err());
+    }
+}
