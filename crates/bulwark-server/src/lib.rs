@@ -531,7 +531,10 @@ async fn route(state: &Arc<State>, req: HttpRequest<Incoming>) -> HttpResponse<F
             }
         }
         (&Method::GET, "/metrics") => {
-            let mut r = text(StatusCode::OK, state.metrics.render());
+            let mut r = text(
+                StatusCode::OK,
+                state.metrics.render() + &feeds::metrics(state),
+            );
             r.headers_mut().insert(
                 hyper::header::CONTENT_TYPE,
                 hyper::header::HeaderValue::from_static("text/plain; version=0.0.4"),
@@ -718,6 +721,7 @@ async fn review(
     state
         .metrics
         .cache_counts(judgement.cache_hits, judgement.cache_misses);
+    feeds::admitted(state, webhook, &request, judgement.response.allowed);
     log(json!({
         "level": "info",
         "event": "admission",

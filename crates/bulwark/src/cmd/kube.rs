@@ -10,7 +10,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
-use bulwark_kube::{Client, ClientOptions, Environments, Inventory, InventoryOptions, Kubeconfig};
+use bulwark_kube::{
+    Client, ClientOptions, ClusterConfig, Environments, Inventory, InventoryOptions, Kubeconfig,
+};
 
 use crate::Outcome;
 
@@ -30,28 +32,26 @@ pub(crate) enum KubeFormat {
     Json,
 }
 
+/// How to reach a cluster and how to name what runs there: the flags `bulwark kube` and `bulwark serve` share.
 #[derive(Debug, clap::Args)]
-pub(crate) struct ConnectArgs {
+pub(crate) struct KubeFlags {
     /// The kubeconfig file [default: $KUBECONFIG (`:`-separated, merged as kubectl merges it), else
-    /// ~/.kube/config].
+    /// ~/.kube/config]. `bulwark serve` watches a cluster only when given this or --in-cluster.
     #[arg(long, value_name = "FILE")]
-    kubeconfig: Option<PathBuf>,
+    pub(crate) kubeconfig: Option<PathBuf>,
     /// The kubeconfig context [default: its current-context].
     #[arg(long, value_name = "NAME")]
     context: Option<String>,
     /// Use the pod's service account (KUBERNETES_SERVICE_HOST/PORT and
     /// /var/run/secrets/kubernetes.io/serviceaccount) instead of a kubeconfig.
     #[arg(long, conflicts_with_all = ["kubeconfig", "context"])]
-    in_cluster: bool,
+    pub(crate) in_cluster: bool,
     /// The service account directory read with --in-cluster.
     #[arg(long, value_name = "DIR", hide = true, default_value = bulwark_kube::config::SERVICE_ACCOUNT_DIR)]
     service_account_dir: PathBuf,
-    /// Only this namespace [default: all namespaces].
-    #[arg(long, short = 'n', value_name = "NAME")]
-    namespace: Option<String>,
     /// The cluster name written in placements [default: the kubeconfig's cluster name, or `in-cluster`].
     #[arg(long, value_name = "NAME")]
-    cluster: Option<String>,
+    pub(crate) cluster: Option<String>,
     /// Namespace globs to environments (YAML: `label:` and `namespaces: [{match: "jx-*-pr-*", environment:
     /// preview}]`); a namespace's label comes first.
     #[arg(long, value_name = "FILE")]
@@ -62,10 +62,52 @@ pub(crate) struct ConnectArgs {
     environment_label: Option<String>,
     /// Time allowed for each API request (not a watch), e.g. 30s.
     #[arg(long, value_name = "DURATION", default_value = "1m", value_parser = crate::term::parse_duration)]
-    request_timeout: Duration,
+    pub(crate) request_timeout: Duration,
     /// Items per list page (`limit`).
     #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
-    page_size: u32,
+    pub(crate) page_size: u32,
+}
+
+impl KubeFlags {
+    /// The cluster to reach: the in-cluster service account, or a kubeconfig context.
+    pub(crate) fn cluster_config(&self) -> Result<ClusterConfig> {
+        Ok(if self.in_cluster {
+            bulwark_kube::config::in_cluster(
+                std::env::var("KUBERNETES_SERVICE_HOST").ok().as_deref(),
+                std::env::var("KUBERNETES_SERVICE_PORT").ok().as_deref(),
+                &self.service_account_dir,
+            )?
+        } else {
+            let home = std::env::var_os("HOME").map(PathBuf::from);
+            Kubeconfig::load(
+                self.kubeconfig.as_deref(),
+                std::env::var("KUBECONFIG").ok().as_deref(),
+                home.as_deref(),
+            )?
+            .resolve(self.context.as_deref())?
+        })
+    }
+
+    /// The environments file (if any) with --environment-label applied.
+    pub(crate) fn environments(&self) -> Result<Environments> {
+        let mut environments = match &self.environments {
+            Some(p) => Environments::load(p)?,
+            None => Environments::default(),
+        };
+        if let Some(l) = &self.environment_label {
+            environments.label.clone_from(l);
+        }
+        Ok(environments)
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ConnectArgs {
+    #[command(flatten)]
+    kube: KubeFlags,
+    /// Only this namespace [default: all namespaces].
+    #[arg(long, short = 'n', value_name = "NAME")]
+    namespace: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -100,36 +142,16 @@ pub(crate) fn run(cmd: &KubeCommand) -> Result<Outcome> {
 }
 
 fn connect(a: &ConnectArgs, opts: ClientOptions, watch: bool) -> Result<Inventory> {
-    let cfg = if a.in_cluster {
-        bulwark_kube::config::in_cluster(
-            std::env::var("KUBERNETES_SERVICE_HOST").ok().as_deref(),
-            std::env::var("KUBERNETES_SERVICE_PORT").ok().as_deref(),
-            &a.service_account_dir,
-        )?
-    } else {
-        let home = std::env::var_os("HOME").map(PathBuf::from);
-        Kubeconfig::load(
-            a.kubeconfig.as_deref(),
-            std::env::var("KUBECONFIG").ok().as_deref(),
-            home.as_deref(),
-        )?
-        .resolve(a.context.as_deref())?
-    };
-    let mut environments = match &a.environments {
-        Some(p) => Environments::load(p)?,
-        None => Environments::default(),
-    };
-    if let Some(l) = &a.environment_label {
-        environments.label.clone_from(l);
-    }
+    let cfg = a.kube.cluster_config()?;
+    let environments = a.kube.environments()?;
     let client = Client::new(cfg, opts).context("cannot set up the Kubernetes client")?;
     Ok(Inventory::new(
         client,
         InventoryOptions {
-            cluster: a.cluster.clone(),
+            cluster: a.kube.cluster.clone(),
             namespace: a.namespace.clone(),
             environments,
-            page_size: a.page_size,
+            page_size: a.kube.page_size,
             max_watch_failures: if watch { Some(10) } else { Some(1) },
             ..InventoryOptions::default()
         },
@@ -138,7 +160,7 @@ fn connect(a: &ConnectArgs, opts: ClientOptions, watch: bool) -> Result<Inventor
 
 fn inventory(a: &InventoryArgs) -> Result<Outcome> {
     let opts = ClientOptions {
-        request_timeout: a.connect.request_timeout,
+        request_timeout: a.connect.kube.request_timeout,
         ..ClientOptions::default()
     };
     let mut inv = connect(&a.connect, opts, false)?;
@@ -209,7 +231,7 @@ fn inventory(a: &InventoryArgs) -> Result<Outcome> {
 
 fn watch(a: &WatchArgs) -> Result<Outcome> {
     let opts = ClientOptions {
-        request_timeout: a.connect.request_timeout,
+        request_timeout: a.connect.kube.request_timeout,
         watch_timeout: a.watch_timeout.max(Duration::from_secs(1)),
         watch_idle_timeout: a.watch_timeout.max(Duration::from_secs(1)) + Duration::from_secs(30),
         ..ClientOptions::default()
