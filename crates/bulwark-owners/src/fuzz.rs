@@ -11,7 +11,7 @@ use crate::{
 /// inside the file and every route names a defined team and a rule line.
 #[doc(hidden)]
 pub fn parse_and_route(data: &[u8]) {
-    let lines = data.split(|&b| b == b'\n').count() as u32;
+    let lines = crate::load::yaml_lines(data);
     let o = match parse_bytes(data, "fuzz.yaml") {
         Ok(o) => o,
         Err(Error::Invalid(problems)) => {
@@ -108,6 +108,9 @@ mod tests {
         // Found by the fuzzer: a lone key with no value and no newline was reported on line 2.
         super::parse_and_route(b"? ");
         super::parse_and_route(b"teams:\n  a:");
+        // Lone CRs are line breaks to YAML: the error on line 3 of `\r\r-4` is inside the file.
+        super::parse_and_route(b"\r\r-4");
+        assert_eq!(crate::load::yaml_lines(b"a\r\nb\rc\nd"), 4);
         for end in 0..bytes.len() {
             super::parse_and_route(&bytes[..end]);
         }

@@ -66,7 +66,7 @@ pub fn parse_bytes(bytes: &[u8], file: &str) -> Result<Ownership, Error> {
     };
     // The parser places some nodes (an empty value at the end of the input) and some errors on the line after
     // the last one: every reported line is kept inside the file.
-    let last = bytes.split(|&b| b == b'\n').count() as u32;
+    let last = yaml_lines(bytes);
     let fail = |cx: Cx, line: u32, message: String| {
         let mut p = cx.problems;
         p.push(Problem {
@@ -92,8 +92,8 @@ pub fn parse_bytes(bytes: &[u8], file: &str) -> Result<Ownership, Error> {
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
-            let line = bytes[..e.valid_up_to()].split(|&b| b == b'\n').count();
-            return fail(cx, line as u32, format!("is not UTF-8: {e}"));
+            let line = yaml_lines(&bytes[..e.valid_up_to()]);
+            return fail(cx, line, format!("is not UTF-8: {e}"));
         }
     };
     let mut docs = Vec::new();
@@ -195,6 +195,18 @@ pub fn parse_bytes(bytes: &[u8], file: &str) -> Result<Ownership, Error> {
         default_team,
         warnings: inside(cx.warnings, last),
     })
+}
+
+/// The number of lines in `bytes` as YAML counts them (§5.4: a line break is CR LF, LF, or a lone CR), so that a
+/// problem the parser places on line 3 of `\r\r-4` is inside the file.
+pub(crate) fn yaml_lines(bytes: &[u8]) -> u32 {
+    let mut n: u32 = 1;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+            n = n.saturating_add(1);
+        }
+    }
+    n
 }
 
 fn inside(mut problems: Vec<Problem>, last: u32) -> Vec<Problem> {
