@@ -603,27 +603,7 @@ impl Store {
 
     /// The packages of an image, in the order given to `put_image`.
     pub fn packages(&self, digest: &str) -> Result<Vec<PackageRow>> {
-        self.read(|tx| {
-            tx.query(
-                "SELECT name, version, package_type, ecosystem, purl, layer_index, layer_digest, layer_created_by \
-                 FROM packages WHERE digest = $1 ORDER BY idx",
-                &[digest.into()],
-            )?
-            .iter()
-            .map(|r| {
-                Ok(PackageRow {
-                    name: r.t(0)?,
-                    version: r.t(1)?,
-                    package_type: r.t(2)?,
-                    ecosystem: r.ot(3)?,
-                    purl: r.t(4)?,
-                    layer_index: r.oi(5)?,
-                    layer_digest: r.ot(6)?,
-                    layer_created_by: r.ot(7)?,
-                })
-            })
-            .collect()
-        })
+        self.read(|tx| packages_of(tx, digest))
     }
 
     /// Records one match result of `digest` against DB `db_version`, in one transaction, compared with the
@@ -1213,6 +1193,30 @@ impl Store {
             Ok(out)
         })
     }
+}
+
+/// The packages of `digest`, in the order given to `put_image` (`Store::packages`, and `image_detail` inside its
+/// own transaction).
+pub(crate) fn packages_of(tx: &mut dyn Exec, digest: &str) -> Result<Vec<PackageRow>, Raw> {
+    tx.query(
+        "SELECT name, version, package_type, ecosystem, purl, layer_index, layer_digest, layer_created_by \
+         FROM packages WHERE digest = $1 ORDER BY idx",
+        &[digest.into()],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(PackageRow {
+            name: r.t(0)?,
+            version: r.t(1)?,
+            package_type: r.t(2)?,
+            ecosystem: r.ot(3)?,
+            purl: r.t(4)?,
+            layer_index: r.oi(5)?,
+            layer_digest: r.ot(6)?,
+            layer_created_by: r.ot(7)?,
+        })
+    })
+    .collect()
 }
 
 #[cfg(test)]

@@ -245,26 +245,7 @@ impl Store {
             let Some(summary) = summaries(tx, None, Some(digest), Some(1))?.pop() else {
                 return Ok(None);
             };
-            let packages = tx
-                .query(
-                    "SELECT name, version, package_type, ecosystem, purl, layer_index, layer_digest, \
-                     layer_created_by FROM packages WHERE digest = $1 ORDER BY idx",
-                    &[digest.into()],
-                )?
-                .iter()
-                .map(|r| {
-                    Ok(PackageRow {
-                        name: r.t(0)?,
-                        version: r.t(1)?,
-                        package_type: r.t(2)?,
-                        ecosystem: r.ot(3)?,
-                        purl: r.t(4)?,
-                        layer_index: r.oi(5)?,
-                        layer_digest: r.ot(6)?,
-                        layer_created_by: r.ot(7)?,
-                    })
-                })
-                .collect::<Result<Vec<_>, Raw>>()?;
+            let packages = crate::ops::packages_of(tx, digest)?;
             let open_findings = tx
                 .query(
                     &format!(
