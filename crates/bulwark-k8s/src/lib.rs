@@ -298,8 +298,26 @@ pub fn scan(inputs: &[Input], opts: &ScanOptions) -> Result<K8sScan, K8sError> {
     Ok(evaluate(&m.parsed, opts))
 }
 
-/// `--rules` and `--include` name rules or groups that exist.
+/// `--rules` and `--include` name rules or groups that exist. The last lists found valid are kept: a server
+/// checks the same options on every request, and each name is a search through every rule.
 fn check_rule_options(opts: &ScanOptions) -> Result<(), K8sError> {
+    type Checked = Option<(Vec<String>, Vec<String>)>;
+    static LAST_VALID: std::sync::Mutex<Checked> = std::sync::Mutex::new(None);
+    let mut last = LAST_VALID
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if last
+        .as_ref()
+        .is_some_and(|(only, include)| *only == opts.only_rules && *include == opts.include)
+    {
+        return Ok(());
+    }
+    check_rule_names(opts)?;
+    *last = Some((opts.only_rules.clone(), opts.include.clone()));
+    Ok(())
+}
+
+fn check_rule_names(opts: &ScanOptions) -> Result<(), K8sError> {
     for r in &opts.only_rules {
         if rule_by_id_or_name(r).is_none() && !rules::GROUPS.iter().any(|(g, _)| g == r) {
             return Err(K8sError::Option(format!("unknown rule '{r}'")));
