@@ -712,28 +712,41 @@ impl Store {
     /// A removed placement seen again comes back; a workload moved to another digest starts a new
     /// `first_seen`.
     pub fn upsert_placement(&self, p: &Placement, now: i64) -> Result<()> {
-        check_digest(&p.digest)?;
+        self.upsert_placements(std::slice::from_ref(p), now)
+    }
+
+    /// [`Store::upsert_placement`] for every placement of `ps`, in one transaction: all are recorded or none
+    /// (a digest that is not `sha256:<hex>` refuses the whole list before anything is written).
+    pub fn upsert_placements(&self, ps: &[Placement], now: i64) -> Result<()> {
+        for p in ps {
+            check_digest(&p.digest)?;
+        }
+        if ps.is_empty() {
+            return Ok(());
+        }
         self.write(|tx| {
-            tx.exec(
-                "INSERT INTO placements (cluster, environment, namespace, workload_kind, workload_name, container, \
-                 digest, image_ref, first_seen, last_seen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
-                 ON CONFLICT (cluster, namespace, workload_kind, workload_name, container) DO UPDATE SET \
-                 first_seen = CASE WHEN placements.digest = excluded.digest AND placements.removed_at IS NULL \
-                 THEN placements.first_seen ELSE excluded.first_seen END, \
-                 environment = excluded.environment, digest = excluded.digest, image_ref = excluded.image_ref, \
-                 last_seen = excluded.last_seen, removed_at = NULL",
-                &[
-                    P::from(&p.cluster),
-                    P::from(&p.environment),
-                    P::from(&p.namespace),
-                    P::from(&p.workload_kind),
-                    P::from(&p.workload_name),
-                    P::from(&p.container),
-                    P::from(&p.digest),
-                    P::from(&p.image_ref),
-                    now.into(),
-                ],
-            )?;
+            for p in ps {
+                tx.exec(
+                    "INSERT INTO placements (cluster, environment, namespace, workload_kind, workload_name, \
+                     container, digest, image_ref, first_seen, last_seen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+                     $9, $9) ON CONFLICT (cluster, namespace, workload_kind, workload_name, container) DO UPDATE \
+                     SET first_seen = CASE WHEN placements.digest = excluded.digest AND placements.removed_at IS \
+                     NULL THEN placements.first_seen ELSE excluded.first_seen END, \
+                     environment = excluded.environment, digest = excluded.digest, image_ref = excluded.image_ref, \
+                     last_seen = excluded.last_seen, removed_at = NULL",
+                    &[
+                        P::from(&p.cluster),
+                        P::from(&p.environment),
+                        P::from(&p.namespace),
+                        P::from(&p.workload_kind),
+                        P::from(&p.workload_name),
+                        P::from(&p.container),
+                        P::from(&p.digest),
+                        P::from(&p.image_ref),
+                        now.into(),
+                    ],
+                )?;
+            }
             Ok(())
         })
     }

@@ -418,6 +418,35 @@ fn placements_upsert_and_removal(db: &TestDb) {
         .upsert_placement(&placement("a", "b", "c", "latest"), 1)
         .unwrap_err();
     assert!(matches!(e, Error::InvalidDigest(_)));
+    // A list is recorded whole or not at all: one bad digest and the good entry before it is not written.
+    let only_new = |s: &Store| {
+        s.placements(&PlacementFilter {
+            namespace: Some("batch".into()),
+            ..Default::default()
+        })
+        .unwrap()
+        .len()
+    };
+    let e = s
+        .upsert_placements(
+            &[
+                placement("batch", "staging", "one", &d1),
+                placement("batch", "staging", "two", "sha256:nothex"),
+            ],
+            700,
+        )
+        .unwrap_err();
+    assert!(matches!(e, Error::InvalidDigest(_)));
+    assert_eq!(only_new(&s), 0);
+    s.upsert_placements(
+        &[
+            placement("batch", "staging", "one", &d1),
+            placement("batch", "staging", "two", &d2),
+        ],
+        701,
+    )
+    .unwrap();
+    assert_eq!(only_new(&s), 2);
 }
 
 fn verdicts_latest(db: &TestDb) {

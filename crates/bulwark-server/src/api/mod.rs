@@ -961,11 +961,10 @@ fn placements(store: &Store, req: &ApiRequest<'_>, now: i64) -> Result<ApiRespon
             image_ref: Some(p.image),
         });
     }
-    for r in &rows {
-        store
-            .upsert_placement(r, now)
-            .map_err(|e| store_error(&e))?;
-    }
+    // One transaction: the whole list is recorded, or nothing.
+    store
+        .upsert_placements(&rows, now)
+        .map_err(|e| store_error(&e))?;
     Ok(ApiResponse::json(
         200,
         &json!({"stored": rows.len(), "skippedWithoutDigest": skipped}),

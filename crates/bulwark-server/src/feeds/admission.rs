@@ -235,9 +235,7 @@ fn write_batch(
     };
     let now = super::now();
     let ps = placements(batch, &target.cluster, &target.environments);
-    for p in &ps {
-        s.upsert_placement(p, now)?;
-    }
+    s.upsert_placements(&ps, now)?;
     Ok(ps.len())
 }
 

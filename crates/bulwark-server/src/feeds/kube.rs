@@ -298,9 +298,8 @@ impl Mirror {
                 if repeat && !self.dirty && chosen == self.written {
                     return Ok(());
                 }
-                for p in chosen.values() {
-                    store.upsert_placement(p, now)?;
-                }
+                let list: Vec<Placement> = chosen.values().cloned().collect();
+                store.upsert_placements(&list, now)?;
                 let mut removed =
                     store.remove_placements_not_seen_since(&self.cluster, now, now)?;
                 for (ns, kind, name, container) in
