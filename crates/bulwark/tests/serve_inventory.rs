@@ -192,14 +192,17 @@ fn cluster() -> Value {
     serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap()
 }
 
-/// The local API server replaying the recorded cluster: the namespace list, the pod list (held until `go` is
-/// set, at most a minute: the pods start after admission), each ReplicaSet by name, then a watch stream that
-/// sends a BOOKMARK and ends (the timeout the client asked for), and watches that stay quiet after it.
-fn api_server(go: Arc<AtomicBool>) -> ApiServer {
-    let c = cluster();
-    let items = |k: &str| c[k].as_array().unwrap().clone();
-    let (namespaces, pods, replicasets) =
-        (items("namespaces"), items("pods"), items("replicasets"));
+/// The local API server replaying a recorded cluster (`cluster()`, or one a test adds to): the namespace list,
+/// the pod list (held until `go` is set, at most a minute: the pods start after admission), each ReplicaSet
+/// and Job by name, then a watch stream that sends a BOOKMARK and ends (the timeout the client asked for), and
+/// watches that stay quiet after it.
+fn api_server(cluster: &Value, go: Arc<AtomicBool>) -> ApiServer {
+    let items = |k: &str| cluster[k].as_array().cloned().unwrap_or_default();
+    let (namespaces, pods) = (items("namespaces"), items("pods"));
+    let owners: Vec<(&str, Vec<Value>)> = vec![
+        ("/apis/apps/v1/namespaces/", items("replicasets")),
+        ("/apis/batch/v1/namespaces/", items("jobs")),
+    ];
     let mut watches = 0;
     let handler: apiserver::Handler = Box::new(move |r| {
         if r.query("watch").is_some() {
@@ -222,16 +225,17 @@ fn api_server(go: Arc<AtomicBool>) -> ApiServer {
                 Reply::Json(200, list("PodList", pods.clone(), "300", None))
             }
             p => {
-                let found = p
-                    .strip_prefix("/apis/apps/v1/namespaces/")
-                    .and_then(|rest| {
-                        let (ns, name) = rest.split_once("/replicasets/")?;
-                        replicasets.iter().find(|rs| {
-                            rs["metadata"]["namespace"] == ns && rs["metadata"]["name"] == name
-                        })
-                    });
+                // `/apis/GROUP/v1/namespaces/NS/RESOURCE/NAME`
+                let found = owners.iter().find_map(|(prefix, objects)| {
+                    let rest = p.strip_prefix(prefix)?;
+                    let (ns, rest) = rest.split_once('/')?;
+                    let name = rest.split_once('/')?.1;
+                    objects
+                        .iter()
+                        .find(|o| o["metadata"]["namespace"] == ns && o["metadata"]["name"] == name)
+                });
                 match found {
-                    Some(rs) => Reply::Json(200, rs.clone()),
+                    Some(o) => Reply::Json(200, o.clone()),
                     None => Reply::Json(
                         404,
                         apiserver::status(404, "NotFound", &format!("{p} not found")),
@@ -360,7 +364,7 @@ fn seed_scenario(store: &str) {
     // 2. The server runs the webhook and watches the recorded cluster (no environments file: the environments
     //    are the namespaces' labels, which only the watch reads).
     let go = Arc::new(AtomicBool::new(false));
-    let api = api_server(go.clone());
+    let api = api_server(&cluster(), go.clone());
     let kcfg = kubeconfig(dir, &api.url, "seed", "s3cret");
     let server = serve_with(
         dir,
@@ -583,6 +587,119 @@ fn seed_scenario_through_the_server_on_sqlite() {
 fn seed_scenario_through_the_server_on_postgresql() {
     let db = pg::TestDb::postgres();
     seed_scenario(&db.location);
+}
+
+// ------------------------------------------------------------------------- admission and watch together
+
+/// `bulwark serve --store STORE` on the recorded cluster (the pod list not held) and its webhook: the server
+/// and the local API server.
+fn watching(dir: &Path, store: &str, cluster: &Value) -> (Server, ApiServer) {
+    let api = api_server(cluster, Arc::new(AtomicBool::new(true)));
+    let kcfg = kubeconfig(dir, &api.url, "seed", "s3cret");
+    let server = Server::with_store(
+        dir,
+        "certs",
+        store,
+        &["--kubeconfig", kcfg.to_str().unwrap()],
+    );
+    (server, api)
+}
+
+/// Waits (at most 30 s) until the admission feed has written `n` placements.
+fn admission_written(server: &Server, n: u64) {
+    wait_until(
+        "the admission feed's write",
+        Duration::from_secs(30),
+        || server.metric("bulwark_feed_admission_placements_written_total") >= n,
+    );
+}
+
+/// A Deployment admitted again after the watch has placed it (`kubectl rollout restart`: an UPDATE with the same
+/// digest) keeps the environment its namespace's label gives. A review carries no namespace labels; before the
+/// fix the admission feed wrote `environment: null` over the watch's `staging`, and the watch did not repair it
+/// (the new pod's event matched the row it believed written), so `get cve --environment staging` and the
+/// messages left the workload out until the next re-list.
+fn readmission(store: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let (server, _api) = watching(tmp.path(), store, &cluster());
+    wait_for_placements(&server, store, &expected_placements(true), 60);
+    let old = cluster()["deployments"][0].clone();
+    let mut restarted = old.clone();
+    restarted["spec"]["template"]["metadata"]["annotations"] =
+        serde_json::json!({"kubectl.kubernetes.io/restartedAt": "2026-12-07T04:00:00Z"});
+    let mut r = review("restart", &restarted, false);
+    r["request"]["operation"] = "UPDATE".into();
+    r["request"]["oldObject"] = old;
+    assert!(server.allowed(&r));
+    admission_written(&server, 1);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(placements(store), expected_placements(true));
+}
+
+#[test]
+fn a_deployment_admitted_again_keeps_the_environment_of_its_namespace_label_on_sqlite() {
+    let db = pg::TestDb::sqlite();
+    readmission(&db.location);
+}
+
+#[test]
+fn a_deployment_admitted_again_keeps_the_environment_of_its_namespace_label_on_postgresql() {
+    let db = pg::TestDb::postgres();
+    readmission(&db.location);
+}
+
+/// DEFECT (bulwark-server feeds): the pod of a CronJob's Job is placed twice. The admission feed can only name
+/// the pod's owner, `Job/nightly-29430180` (the Job's own owner needs an API read); the watch reads the Job and
+/// names `CronJob/nightly`. Two rows for one container, and the Job's row outlives the pod: the watch removes
+/// only its own row when the pod goes, and the admission row stays live until the next re-list, so
+/// `get workloads` lists a finished Job and its findings route as running. A fix wants the Job's owner at
+/// admission (a cache of Jobs admitted with a CronJob owner, or the watch removing admission rows it
+/// supersedes): more than a few lines of admission.rs or kube.rs.
+#[test]
+#[ignore = "defect: a CronJob's pod is placed as Job by admission and as CronJob by the watch (see the doc comment)"]
+fn a_cronjob_pod_admitted_and_watched_is_one_placement() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = format!("sqlite:{}", tmp.path().join("store.db").display());
+    let image = format!("{PAYMENTS_REF}@{DIGEST_A}");
+    // The CronJob controller's Job (`<cronjob>-<minutes>`, controller owner the CronJob) and the Job
+    // controller's pod (controller owner the Job), in the shape of bulwark-kube's recorded job-nightly.json.
+    let job = serde_json::json!({"apiVersion": "batch/v1", "kind": "Job",
+        "metadata": {"name": "nightly-29430180", "namespace": "shop", "uid": "job-nightly",
+            "ownerReferences": [{"apiVersion": "batch/v1", "kind": "CronJob", "name": "nightly",
+                "uid": "cj-nightly", "controller": true, "blockOwnerDeletion": true}]},
+        "spec": {"template": {"spec": {"containers": [{"name": "report", "image": image}],
+            "restartPolicy": "OnFailure"}}}});
+    let pod = |named: bool| {
+        let mut p = serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"namespace": "shop", "generateName": "nightly-29430180-",
+                "labels": {"batch.kubernetes.io/job-name": "nightly-29430180", "job-name": "nightly-29430180"},
+                "ownerReferences": [{"apiVersion": "batch/v1", "kind": "Job", "name": "nightly-29430180",
+                    "uid": "job-nightly", "controller": true, "blockOwnerDeletion": true}]},
+            "spec": {"containers": [{"name": "report", "image": image}], "restartPolicy": "OnFailure"}});
+        if named {
+            p["metadata"]["name"] = "nightly-29430180-4jx9m".into();
+            p["metadata"]["resourceVersion"] = "250".into();
+            p["status"] = serde_json::json!({"phase": "Running", "containerStatuses": [{"name": "report",
+                "image": image, "imageID": format!("registry.example/payments/api@{DIGEST_A}"),
+                "ready": true, "restartCount": 0, "started": true,
+                "state": {"running": {"startedAt": "2026-12-07T03:00:00Z"}}}]});
+        }
+        p
+    };
+    let mut c = cluster();
+    c["jobs"] = serde_json::json!([job]);
+    c["pods"].as_array_mut().unwrap().push(pod(true));
+    let (server, _api) = watching(tmp.path(), &store, &c);
+    let mut want = expected_placements(true);
+    want.push(format!(
+        "seed production shop CronJob/nightly report {image}"
+    ));
+    want.sort();
+    wait_for_placements(&server, &store, &want, 60);
+    assert!(server.allowed(&review("nightly", &pod(false), false)));
+    admission_written(&server, 1);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(placements(&store), want);
 }
 
 // ---------------------------------------------------------------------------------------------- many SBOMs
