@@ -32,6 +32,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use apiserver::{ApiServer, Cluster, End, Reply, bearer, bookmark, event, fixture, with_rv};
+use common::inventory::{placement_lines, wait_for_placements};
 use common::server::{Server, kubeconfig, review};
 use serde_json::{Value, json};
 
@@ -51,43 +52,17 @@ fn environments(dir: &Path) -> PathBuf {
     p
 }
 
-/// The store's live placements as `cluster environment namespace kind/name container digest-byte`.
+/// The store's live placements, each with its digest's first byte.
 fn placements(store: &str) -> Vec<String> {
-    let s = bulwark_store::Store::open(store).unwrap();
-    s.placements(&bulwark_store::PlacementFilter::default())
-        .unwrap()
-        .into_iter()
-        .map(|r| {
-            let p = r.placement;
-            format!(
-                "{} {} {} {}/{} {} {}",
-                p.cluster,
-                p.environment.as_deref().unwrap_or("-"),
-                p.namespace,
-                p.workload_kind,
-                p.workload_name,
-                p.container,
-                &p.digest[7..9]
-            )
-        })
-        .collect()
+    placement_lines(store, digest_byte)
 }
 
-/// Waits (at most `secs`) until the placements are `want`; fails with what they are and the server's log.
+fn digest_byte(p: &bulwark_store::Placement) -> String {
+    p.digest[7..9].to_owned()
+}
+
 fn wait_for(server: &Server, store: &str, want: &[&str], secs: u64) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        let got = placements(store);
-        if got == want {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "placements after {secs}s:\n{got:#?}\nexpected:\n{want:#?}\nserver log:\n{}",
-            server.lines().join("\n")
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_for_placements(server, store, digest_byte, want, secs);
 }
 
 // ------------------------------------------------------------------------------------------ the watch feed

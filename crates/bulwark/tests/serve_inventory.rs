@@ -39,7 +39,8 @@ use std::time::{Duration, Instant};
 use apiserver::{ApiServer, End, Reply, bearer, bookmark, list};
 use common::inventory::{
     DIGEST_A, DIGEST_B, PAYMENTS_REF, PAYMENTS_WORKLOAD, SEARCH_REF, SEARCH_WORKLOAD, build_db,
-    check_new_in_staging, check_routing, feeds, ok, owners_yaml, sboms,
+    check_new_in_staging, check_routing, feeds, ok, owners_yaml, placement_lines, sboms,
+    wait_for_placements,
 };
 use common::server::{Server, kubeconfig, review};
 use receivers::{
@@ -247,46 +248,17 @@ fn api_server(cluster: &Value, go: Arc<AtomicBool>) -> ApiServer {
     ApiServer::start(None, bearer("s3cret"), handler)
 }
 
-/// The store's live placements as `cluster environment namespace kind/name container image`, sorted.
+/// The store's live placements, each with its image reference.
 fn placements(store: &str) -> Vec<String> {
-    let s = bulwark_store::Store::open(store).unwrap();
-    let mut v: Vec<String> = s
-        .placements(&bulwark_store::PlacementFilter::default())
-        .unwrap()
-        .into_iter()
-        .map(|r| {
-            let p = r.placement;
-            format!(
-                "{} {} {} {}/{} {} {}",
-                p.cluster,
-                p.environment.as_deref().unwrap_or("-"),
-                p.namespace,
-                p.workload_kind,
-                p.workload_name,
-                p.container,
-                p.image_ref.as_deref().unwrap_or("-"),
-            )
-        })
-        .collect();
-    v.sort();
-    v
+    placement_lines(store, image_ref)
 }
 
-/// Waits (at most `secs`) until the placements are `want`.
-fn wait_for_placements(server: &Server, store: &str, want: &[String], secs: u64) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        let got = placements(store);
-        if got == want {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "placements after {secs}s:\n{got:#?}\nexpected:\n{want:#?}\nserver log:\n{}",
-            server.lines().join("\n")
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+fn image_ref(p: &bulwark_store::Placement) -> String {
+    p.image_ref.clone().unwrap_or_default()
+}
+
+fn wait_for(server: &Server, store: &str, want: &[String], secs: u64) {
+    wait_for_placements(server, store, image_ref, want, secs);
 }
 
 /// Where the images run, from the recording: (environment label, namespace, workload, image).
@@ -388,7 +360,7 @@ fn seed_scenario(store: &str) {
             "{d}"
         );
     }
-    wait_for_placements(&server, store, &expected_placements(false), 30);
+    wait_for(&server, store, &expected_placements(false), 30);
     assert_eq!(
         server.metric("bulwark_feed_admission_placements_written_total"),
         4
@@ -396,7 +368,7 @@ fn seed_scenario(store: &str) {
     //    Their pods start; the watch lists them, follows each pod to its ReplicaSet and Deployment, and the
     //    labels give the environments: the same four rows, now in staging and production.
     go.store(true, Ordering::SeqCst);
-    wait_for_placements(&server, store, &expected_placements(true), 60);
+    wait_for(&server, store, &expected_placements(true), 60);
     assert_eq!(server.metric("bulwark_feed_kube_placements"), 4);
     let resync = &server.events("kube-watch-resync")[0];
     assert_eq!(
@@ -622,7 +594,7 @@ fn admission_written(server: &Server, n: u64) {
 fn readmission(store: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let (server, _api) = watching(tmp.path(), store, &cluster());
-    wait_for_placements(&server, store, &expected_placements(true), 60);
+    wait_for(&server, store, &expected_placements(true), 60);
     let old = cluster()["deployments"][0].clone();
     let mut restarted = old.clone();
     restarted["spec"]["template"]["metadata"]["annotations"] =
@@ -695,7 +667,7 @@ fn a_cronjob_pod_admitted_and_watched_is_one_placement() {
         "seed production shop CronJob/nightly report {image}"
     ));
     want.sort();
-    wait_for_placements(&server, &store, &want, 60);
+    wait_for(&server, &store, &want, 60);
     assert!(server.allowed(&review("nightly", &pod(false), false)));
     admission_written(&server, 1);
     std::thread::sleep(Duration::from_secs(2));

@@ -333,3 +333,56 @@ pub fn build_db(path: &Path, feeds: &[(&str, PathBuf)]) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The store's live placements as `cluster environment namespace kind/name container TAIL` (`-` for no
+/// environment), TAIL being `tail` of the placement (its digest, its image), sorted.
+pub fn placement_lines(store: &str, tail: fn(&bulwark_store::Placement) -> String) -> Vec<String> {
+    let s = bulwark_store::Store::open(store).unwrap();
+    let mut v: Vec<String> = s
+        .placements(&bulwark_store::PlacementFilter::default())
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            let p = r.placement;
+            format!(
+                "{} {} {} {}/{} {} {}",
+                p.cluster,
+                p.environment.as_deref().unwrap_or("-"),
+                p.namespace,
+                p.workload_kind,
+                p.workload_name,
+                p.container,
+                tail(&p)
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Waits (at most `secs`) until [`placement_lines`] are `want`; fails with what they are and the server's log.
+pub fn wait_for_placements<W: AsRef<str> + std::fmt::Debug>(
+    server: &super::server::Server,
+    store: &str,
+    tail: fn(&bulwark_store::Placement) -> String,
+    want: &[W],
+    secs: u64,
+) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        let got = placement_lines(store, tail);
+        if got
+            .iter()
+            .map(String::as_str)
+            .eq(want.iter().map(AsRef::as_ref))
+        {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "placements after {secs}s:\n{got:#?}\nexpected:\n{want:#?}\nserver log:\n{}",
+            server.lines().join("\n")
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
