@@ -440,8 +440,12 @@ fn seed_scenario(store: &str) {
         "dash in both images, requests in payments; 2 teams × 4 channels: {l}"
     );
 
-    // 5. Who gets what, on the CloudEvents webhook (valid against the spec's schema), on Slack (Block Kit's
-    //    documented shape) and by e-mail (over STARTTLS): the same expectations as the CLI's cycle.
+    // 4. `bulwark get cve --environment staging`: both, with "new" markers.
+    check_new_in_staging(store);
+
+    // 5./6. Who gets what, through the real receivers: on the CloudEvents webhook (valid against the spec's
+    //    schema), on Slack (Block Kit's documented shape) and by e-mail (over STARTTLS), the same expectations
+    //    as the CLI's cycle.
     let text = |prefix: &str, team: &str| -> Vec<String> {
         posts(&http, &format!("{prefix}{team}"))
             .iter()
@@ -468,7 +472,7 @@ fn seed_scenario(store: &str) {
             .collect()
     });
 
-    // Jira: an issue per finding (dash in both images for platform, requests for payments), each looked up
+    //    Jira: an issue per finding (dash in both images for platform, requests for payments), each looked up
     // by its fingerprint label first.
     let issues = |team: &str| posts(&http, &format!("/jira/{team}/rest/api/2/issue"));
     let (ip, ipay) = (issues("platform"), issues("payments"));
@@ -486,8 +490,6 @@ fn seed_scenario(store: &str) {
         .count();
     assert_eq!(searches, 3);
 
-    // 4. `bulwark get cve --environment staging`: both, with "new" markers.
-    check_new_in_staging(store);
     let counts = received(&http, &smtp);
 
     // A half-written DB file, then one with a corrupt page: refused and logged; nothing changes.
@@ -513,7 +515,7 @@ fn seed_scenario(store: &str) {
     assert_eq!(findings(store), before, "the inventory is untouched");
     assert_eq!(received(&http, &smtp), counts);
 
-    // The third DB: a new version that changes nothing sends nothing.
+    // 7. The third DB: a new version that changes nothing sends nothing.
     install(&dbf.v3, &dbf.current);
     wait_until("the cycle on v3", Duration::from_mins(2), || {
         completed(&server, &v3)
