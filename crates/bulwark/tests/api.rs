@@ -32,18 +32,6 @@ const READ: &str = "read-token-5d41402abc4b2a76b9719d911017c592";
 const PUSH: &str = "push-token-7d793037a0760186574b0282f2f435e7";
 const ADMIN: &str = "admin-token-9e107d9d372bb6826bd81d3542a419d6";
 
-fn bundle(dir: &Path) -> PathBuf {
-    let b = dir.join("bundle");
-    std::fs::create_dir_all(&b).unwrap();
-    std::fs::write(
-        b.join("rules.yaml"),
-        "apiVersion: policy.bulwark.dev/v1\nkind: PolicySet\nmetadata: {name: api}\nrules:\n  - id: no-privileged\n    \
-         stages: {deploy: fail}\n    kubernetes: {ids: [BW-K8S-0002]}\n",
-    )
-    .unwrap();
-    b
-}
-
 /// The token file: the push token by its SHA-256 (hashed here with sha2, as `sha256sum` would), the others in
 /// plain text.
 fn tokens_file(dir: &Path) -> PathBuf {
@@ -66,20 +54,7 @@ fn tokens_file(dir: &Path) -> PathBuf {
 }
 
 fn serve(dir: &Path, store: &str, extra: &[&str]) -> Server {
-    let certs = dir.join("certs");
-    let mut args: Vec<std::ffi::OsString> = vec![
-        "serve".into(),
-        "--policy".into(),
-        bundle(dir).into(),
-        "--generate-certs".into(),
-        certs.clone().into(),
-        "--listen".into(),
-        "127.0.0.1:0".into(),
-        "--store".into(),
-        store.into(),
-    ];
-    args.extend(extra.iter().map(Into::into));
-    Server::spawn(Server::command(&args, dir), certs)
+    Server::with_store(dir, "certs", store, extra)
 }
 
 /// An answer: status, headers (lowercase names) and body.
@@ -601,22 +576,14 @@ fn a_bad_token_file_stops_the_server_with_its_line() {
         "tokens:\n  - name: ci\n    role: pusher\n    token: 0123456789abcdef0123\n",
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
-        .args(["serve", "--policy"])
-        .arg(bundle(tmp.path()))
-        .arg("--generate-certs")
-        .arg(tmp.path().join("certs"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--store",
-            &db.location,
-            "--api-tokens",
-        ])
-        .arg(&f)
-        .env_remove("BULWARK_CONFIG")
-        .output()
-        .unwrap();
+    let tokens = f.display().to_string();
+    let (mut cmd, _) = Server::store_command(
+        tmp.path(),
+        "certs",
+        &db.location,
+        &["--api-tokens", &tokens],
+    );
+    let out = cmd.output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -32,29 +32,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use apiserver::{ApiServer, Cluster, End, Reply, bearer, bookmark, event, fixture, with_rv};
-use common::server::Server;
+use common::inventory::{placement_lines, wait_for_placements};
+use common::server::{Server, kubeconfig, review};
 use serde_json::{Value, json};
-
-const RULES: &str = "apiVersion: policy.bulwark.dev/v1
-kind: PolicySet
-metadata: {name: feeds}
-rules:
-  - id: no-privileged
-    stages: {deploy: fail}
-    kubernetes: {ids: [BW-K8S-0002]}
-";
 
 fn digest(byte: &str) -> String {
     format!("sha256:{}", byte.repeat(32))
-}
-
-fn kubeconfig(dir: &Path, server: &str) -> PathBuf {
-    let text = format!(
-        "apiVersion: v1\nkind: Config\ncurrent-context: test\nclusters:\n- name: recorded\n  cluster:\n    server: {server}\ncontexts:\n- name: test\n  context:\n    cluster: recorded\n    user: me\nusers:\n- name: me\n  user:\n    token: s3cret\n"
-    );
-    let p = dir.join("kubeconfig");
-    std::fs::write(&p, text).unwrap();
-    p
 }
 
 /// Previews by glob (their namespaces carry no label); staging and production by name, for admission, which
@@ -69,81 +52,17 @@ fn environments(dir: &Path) -> PathBuf {
     p
 }
 
-/// `bulwark serve --store STORE ARGS` on 127.0.0.1:0 with generated certificates.
-fn serve(dir: &Path, store: &str, extra: &[&str]) -> Server {
-    let bundle = dir.join("bundle");
-    std::fs::create_dir_all(&bundle).unwrap();
-    std::fs::write(bundle.join("rules.yaml"), RULES).unwrap();
-    let certs = dir.join("certs");
-    let mut args: Vec<std::ffi::OsString> = vec![
-        "serve".into(),
-        "--policy".into(),
-        bundle.into(),
-        "--generate-certs".into(),
-        certs.clone().into(),
-        "--listen".into(),
-        "127.0.0.1:0".into(),
-        "--store".into(),
-        store.into(),
-    ];
-    args.extend(extra.iter().map(Into::into));
-    let mut cmd = Server::command(&args, dir);
-    cmd.env_remove("KUBECONFIG")
-        .env_remove("KUBERNETES_SERVICE_HOST")
-        .env_remove("KUBERNETES_SERVICE_PORT")
-        .env_remove("BULWARK_STORE");
-    Server::spawn(cmd, certs)
-}
-
-/// The store's live placements as `cluster environment namespace kind/name container digest-byte`.
+/// The store's live placements, each with its digest's first byte.
 fn placements(store: &str) -> Vec<String> {
-    let s = bulwark_store::Store::open(store).unwrap();
-    s.placements(&bulwark_store::PlacementFilter::default())
-        .unwrap()
-        .into_iter()
-        .map(|r| {
-            let p = r.placement;
-            format!(
-                "{} {} {} {}/{} {} {}",
-                p.cluster,
-                p.environment.as_deref().unwrap_or("-"),
-                p.namespace,
-                p.workload_kind,
-                p.workload_name,
-                p.container,
-                &p.digest[7..9]
-            )
-        })
-        .collect()
+    placement_lines(store, digest_byte)
 }
 
-/// Waits (at most `secs`) until the placements are `want`; fails with what they are and the server's log.
+fn digest_byte(p: &bulwark_store::Placement) -> String {
+    p.digest[7..9].to_owned()
+}
+
 fn wait_for(server: &Server, store: &str, want: &[&str], secs: u64) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        let got = placements(store);
-        if got == want {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "placements after {secs}s:\n{got:#?}\nexpected:\n{want:#?}\nserver log:\n{}",
-            server.lines().join("\n")
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// The value of an unlabelled sample in the server's /metrics.
-fn metric(server: &Server, name: &str) -> u64 {
-    let (status, body) = server.curl("GET", "/metrics", None);
-    assert_eq!(status, 200);
-    let text = String::from_utf8(body).unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name} ")))
-        .unwrap_or_else(|| panic!("{name} not in /metrics:\n{text}"))
-        .parse()
-        .unwrap()
+    wait_for_placements(server, store, digest_byte, want, secs);
 }
 
 // ------------------------------------------------------------------------------------------ the watch feed
@@ -227,10 +146,11 @@ fn watch_feed(store: &str) {
         }
     });
     let api = ApiServer::start(None, bearer("s3cret"), handler);
-    let cfg = kubeconfig(d.path(), &api.url);
+    let cfg = kubeconfig(d.path(), &api.url, "recorded", "s3cret");
     let envs = environments(d.path());
-    let server = serve(
+    let server = Server::with_store(
         d.path(),
+        "certs",
         store,
         &[
             "--kubeconfig",
@@ -313,9 +233,9 @@ fn watch_feed(store: &str) {
     assert_eq!(resyncs.len(), 2, "{resyncs:?}");
     assert_eq!(resyncs[1]["relist"], true);
     assert_eq!(resyncs[1]["removed"], 1, "{resyncs:?}");
-    assert_eq!(metric(&server, "bulwark_feed_kube_resyncs_total"), 2);
-    assert_eq!(metric(&server, "bulwark_feed_kube_removes_total"), 1);
-    assert_eq!(metric(&server, "bulwark_feed_kube_placements"), 2);
+    assert_eq!(server.metric("bulwark_feed_kube_resyncs_total"), 2);
+    assert_eq!(server.metric("bulwark_feed_kube_removes_total"), 1);
+    assert_eq!(server.metric("bulwark_feed_kube_placements"), 2);
 }
 
 #[test]
@@ -331,30 +251,6 @@ fn watch_feed_on_postgresql() {
 }
 
 // -------------------------------------------------------------------------------------- the admission feed
-
-/// An AdmissionReview as the API server sends it for `object`.
-fn review(uid: &str, object: &Value, dry_run: bool) -> Value {
-    let kind = object["kind"].as_str().unwrap_or_default();
-    let api = object["apiVersion"].as_str().unwrap_or("v1");
-    let (group, version) = api.split_once('/').unwrap_or(("", api));
-    json!({
-        "apiVersion": "admission.k8s.io/v1",
-        "kind": "AdmissionReview",
-        "request": {
-            "uid": uid,
-            "kind": {"group": group, "version": version, "kind": kind},
-            "resource": {"group": group, "version": version, "resource": format!("{}s", kind.to_lowercase())},
-            // A controller's pod has only generateName at admission: no name.
-            "name": object["metadata"]["name"],
-            "namespace": object["metadata"]["namespace"],
-            "operation": "CREATE",
-            "userInfo": {"username": "system:serviceaccount:kube-system:replicaset-controller"},
-            "object": object,
-            "oldObject": null,
-            "dryRun": dry_run,
-        }
-    })
-}
 
 /// A recorded pod as its controller creates it: no name yet, no status, the image pinned to `digest`.
 fn created_pod(file: &str, digest: &str) -> Value {
@@ -378,19 +274,12 @@ fn created_pod(file: &str, digest: &str) -> Value {
     p
 }
 
-fn allowed(server: &Server, review: &Value) -> bool {
-    let (status, body) = server.curl("POST", "/validate", Some(review.to_string().as_bytes()));
-    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
-    let v: Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(v["response"]["uid"], review["request"]["uid"]);
-    v["response"]["allowed"].as_bool().unwrap()
-}
-
 fn admission_feed(store: &str) {
     let d = tempfile::tempdir().unwrap();
     let envs = environments(d.path());
-    let server = serve(
+    let server = Server::with_store(
         d.path(),
+        "certs",
         store,
         &[
             "--cluster",
@@ -402,22 +291,22 @@ fn admission_feed(store: &str) {
     // Not placements: a privileged pod (denied), a dry run, a pod whose image has only a tag.
     let mut privileged = created_pod("pod-payments.json", &digest("f6"));
     privileged["spec"]["containers"][0]["securityContext"] = json!({"privileged": true});
-    assert!(!allowed(&server, &review("u-1", &privileged, false)));
+    assert!(!server.allowed(&review("u-1", &privileged, false)));
     let dry = created_pod("pod-search.json", &digest("f7"));
-    assert!(allowed(&server, &review("u-2", &dry, true)));
+    assert!(server.allowed(&review("u-2", &dry, true)));
     let mut tagged = created_pod("pod-search.json", &digest("f8"));
     tagged["spec"]["containers"][0]["image"] = json!("ghcr.io/acme/search:2.0");
-    assert!(allowed(&server, &review("u-3", &tagged, false)));
+    assert!(server.allowed(&review("u-3", &tagged, false)));
     // Placements: the payments pod in staging, the search Deployment in production (both as the watch names
     // their workloads), and the nightly Job's pod, which only the watch can follow to its CronJob.
     let payments = created_pod("pod-payments.json", &digest("a1"));
-    assert!(allowed(&server, &review("u-4", &payments, false)));
+    assert!(server.allowed(&review("u-4", &payments, false)));
     let mut search = fixture("deploy-search.json");
     search["spec"]["template"]["spec"]["containers"][0]["image"] =
         json!(format!("ghcr.io/acme/search@{}", digest("b2")));
-    assert!(allowed(&server, &review("u-5", &search, false)));
+    assert!(server.allowed(&review("u-5", &search, false)));
     let nightly = created_pod("pod-nightly.json", &digest("c3"));
-    assert!(allowed(&server, &review("u-6", &nightly, false)));
+    assert!(server.allowed(&review("u-6", &nightly, false)));
     wait_for(
         &server,
         store,
@@ -429,17 +318,14 @@ fn admission_feed(store: &str) {
         30,
     );
     assert_eq!(
-        metric(&server, "bulwark_feed_admission_placements_written_total"),
+        server.metric("bulwark_feed_admission_placements_written_total"),
         3
     );
     assert_eq!(
-        metric(
-            &server,
-            "bulwark_feed_admission_containers_without_digest_total"
-        ),
+        server.metric("bulwark_feed_admission_containers_without_digest_total"),
         1
     );
-    assert_eq!(metric(&server, "bulwark_feed_admission_dropped_total"), 0);
+    assert_eq!(server.metric("bulwark_feed_admission_dropped_total"), 0);
 }
 
 #[test]
@@ -568,8 +454,9 @@ impl Lock {
 
 fn flood_with_the_store_locked(store: &str) {
     let d = tempfile::tempdir().unwrap();
-    let server = serve(
+    let server = Server::with_store(
         d.path(),
+        "certs",
         store,
         &["--cluster", "kind-test", "--admission-queue", "8"],
     );
@@ -584,12 +471,12 @@ fn flood_with_the_store_locked(store: &str) {
     let before = burst(&server, "before", 50);
     // The writer has caught up (the queue of 8 may have overflowed during that burst too).
     caught_up(&server);
-    let dropped_before = metric(&server, "bulwark_feed_admission_dropped_total");
+    let dropped_before = server.metric("bulwark_feed_admission_dropped_total");
 
     let lock = Lock::take(store);
     let during = burst(&server, "during", 100);
-    let dropped = metric(&server, "bulwark_feed_admission_dropped_total") - dropped_before;
-    let written_during = metric(&server, "bulwark_feed_admission_placements_written_total");
+    let dropped = server.metric("bulwark_feed_admission_dropped_total") - dropped_before;
+    let written_during = server.metric("bulwark_feed_admission_placements_written_total");
     lock.release();
 
     let p50 = |v: &[Duration]| v[v.len() / 2];
@@ -612,8 +499,8 @@ fn flood_with_the_store_locked(store: &str) {
     assert!(dropped >= 400 - 8 - 256, "dropped {dropped}");
     // Once the lock goes, what waited is written.
     caught_up(&server);
-    assert!(metric(&server, "bulwark_feed_admission_placements_written_total") > written_during);
-    assert_eq!(metric(&server, "bulwark_feed_admission_lost_total"), 0);
+    assert!(server.metric("bulwark_feed_admission_placements_written_total") > written_during);
+    assert_eq!(server.metric("bulwark_feed_admission_lost_total"), 0);
     assert_eq!(
         placements(store)
             .iter()
@@ -627,8 +514,8 @@ fn flood_with_the_store_locked(store: &str) {
 fn caught_up(server: &Server) {
     let deadline = Instant::now() + Duration::from_mins(1);
     loop {
-        let written = metric(server, "bulwark_feed_admission_placements_written_total");
-        let queued = metric(server, "bulwark_feed_admission_queued_total");
+        let written = server.metric("bulwark_feed_admission_placements_written_total");
+        let queued = server.metric("bulwark_feed_admission_queued_total");
         if written == queued {
             return;
         }

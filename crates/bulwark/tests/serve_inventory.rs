@@ -1,11 +1,16 @@
 //! The run stage's loops inside `bulwark serve --store` (issue #15), with real receivers on loopback:
 //!
 //! - the seed scenario through a running server, on SQLite and on a real PostgreSQL: SBOMs pushed with `bulwark
-//!   inventory push` (no DB: the server matches their baseline), placements with `inventory place`; the
-//!   server's DB file replaced by a rename with the v2 DB → "platform" gets exactly one message naming both
-//!   images and their workloads, "payments" one, "search" none, on a CloudEvents webhook, Slack, Jira and
-//!   SMTP (aiosmtpd, STARTTLS); a truncated DB file and one with a corrupt page are refused and leave the
-//!   findings as they were; a third DB that changes nothing sends nothing;
+//!   inventory push` (no DB: the server matches their baseline); the images' Deployments admitted through the
+//!   server's validating webhook (AdmissionReviews over TLS) into `staging` and `production` namespaces, then
+//!   their pods listed and watched by the server (`--kubeconfig`) from a local API server replaying the
+//!   recorded cluster of `tests/seed_cluster` (pods → ReplicaSets → Deployments; the namespaces' labels give
+//!   the environments): admission and watch name the same four placements; the server's DB file replaced by a
+//!   rename with the v2 DB → `get cve --environment staging` marks both new, and "platform" gets exactly one
+//!   message naming both images and their workloads, "payments" one, "search" none, on a CloudEvents webhook,
+//!   Slack, Jira and SMTP (aiosmtpd, STARTTLS), checked by the scenario's one checker
+//!   (`common/inventory.rs`, shared with inventory_cycle.rs); a truncated DB file and one with a corrupt page
+//!   are refused and leave the findings as they were; a third DB that changes nothing sends nothing;
 //! - two replicas on one PostgreSQL re-match 200 SBOMs: every job done once (the jobs table: one attempt
 //!   each), both replicas did some (their `rescan` log lines), each notification delivered once;
 //! - `kill -9` of the server while it re-matches, and again while a receiver holds a delivery: after restarts
@@ -20,29 +25,29 @@ mod common;
 #[path = "common/receivers.rs"]
 mod receivers;
 
+#[path = "../../bulwark-kube/tests/support/apiserver.rs"]
+mod apiserver;
 #[path = "../../bulwark-store/tests/support/mod.rs"]
 mod pg;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::inventory::{DIGEST_A, DIGEST_B, build_db, feeds, ok, owners_yaml, sboms};
-use common::server::Server;
+use apiserver::{ApiServer, End, Reply, bearer, bookmark, list};
+use common::inventory::{
+    DIGEST_A, DIGEST_B, PAYMENTS_REF, PAYMENTS_WORKLOAD, SEARCH_REF, SEARCH_WORKLOAD, build_db,
+    check_new_in_staging, check_routing, feeds, ok, owners_yaml, placement_lines, sboms,
+    wait_for_placements,
+};
+use common::server::{Server, kubeconfig, review};
 use receivers::{
     HttpSink, SmtpSink, check_cloudevents, check_jira_issue, check_slack, owners_all_channels,
     posts, tls_files,
 };
 use serde_json::Value;
-
-const RULES: &str = "apiVersion: policy.bulwark.dev/v1
-kind: PolicySet
-metadata: {name: run}
-rules:
-  - id: no-privileged
-    stages: {deploy: fail}
-    kubernetes: {ids: [BW-K8S-0002]}
-";
 
 struct Dbs {
     v1: PathBuf,
@@ -100,36 +105,27 @@ fn serve_with(
     lease: u32,
     extra: &[&str],
 ) -> Server {
-    let bundle = dir.join("bundle");
-    std::fs::create_dir_all(&bundle).unwrap();
-    std::fs::write(bundle.join("rules.yaml"), RULES).unwrap();
-    let certs = dir.join(format!("certs-{worker}"));
-    let args: Vec<std::ffi::OsString> = vec![
-        "serve".into(),
-        "--policy".into(),
-        bundle.into(),
-        "--generate-certs".into(),
-        certs.clone().into(),
-        "--listen".into(),
-        "127.0.0.1:0".into(),
-        "--store".into(),
-        store.into(),
-        "--worker".into(),
-        worker.into(),
-        "--vuln-db".into(),
-        db.into(),
-        "--owners".into(),
-        owners.into(),
-        "--rescan-every".into(),
-        "200ms".into(),
-        "--deliver-every".into(),
-        "200ms".into(),
-        "--lease".into(),
-        lease.to_string().into(),
+    let (db, owners, lease) = (
+        db.display().to_string(),
+        owners.display().to_string(),
+        lease.to_string(),
+    );
+    let mut args = vec![
+        "--worker",
+        worker,
+        "--vuln-db",
+        &db,
+        "--owners",
+        &owners,
+        "--rescan-every",
+        "200ms",
+        "--deliver-every",
+        "200ms",
+        "--lease",
+        &lease,
     ];
-    let mut args = args;
-    args.extend(extra.iter().map(Into::into));
-    Server::spawn(Server::command(&args, dir), certs)
+    args.extend(extra);
+    Server::with_store(dir, &format!("certs-{worker}"), store, &args)
 }
 
 fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
@@ -145,12 +141,7 @@ fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
 
 /// The server's log lines of one event.
 fn events(server: &Server, event: &str) -> Vec<Value> {
-    server
-        .lines()
-        .iter()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v["event"] == event)
-        .collect()
+    server.events(event)
 }
 
 fn completed(server: &Server, version: &str) -> bool {
@@ -195,28 +186,101 @@ fn findings(store: &str) -> Vec<String> {
     v
 }
 
-fn placements(dir: &Path) -> PathBuf {
-    let place = |env: &str, ns: &str, name: &str, digest: &str, image: &str| {
-        serde_json::json!({
-            "cluster": "kind-test", "environment": env, "namespace": ns, "workload_kind": "Deployment",
-            "workload_name": name, "container": "app", "container_type": "app", "image": image,
-            "image_id": format!("{}@{digest}", image.split(':').next().unwrap()), "digest": digest,
-            "labels": {}, "annotations": {}
-        })
-    };
-    let (pa, sa) = (
-        "registry.example/payments/api:1",
-        "registry.example/search/api:1",
-    );
-    let list = serde_json::json!([
-        place("staging", "shop-staging", "payments-api", DIGEST_A, pa),
-        place("production", "shop", "payments-api", DIGEST_A, pa),
-        place("staging", "search-staging", "search-api", DIGEST_B, sa),
-        place("production", "search", "search-api", DIGEST_B, sa),
-    ]);
-    let p = dir.join("placements.json");
-    std::fs::write(&p, serde_json::to_vec(&list).unwrap()).unwrap();
-    p
+/// The recorded cluster (`tests/seed_cluster/cluster.json`, see its README): namespaces, the Deployments, their
+/// ReplicaSets and pods.
+fn cluster() -> Value {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/seed_cluster/cluster.json");
+    serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap()
+}
+
+/// The local API server replaying a recorded cluster (`cluster()`, or one a test adds to): the namespace list,
+/// the pod list (held until `go` is set, at most a minute: the pods start after admission), each ReplicaSet
+/// and Job by name, then a watch stream that sends a BOOKMARK and ends (the timeout the client asked for), and
+/// watches that stay quiet after it.
+fn api_server(cluster: &Value, go: Arc<AtomicBool>) -> ApiServer {
+    let items = |k: &str| cluster[k].as_array().cloned().unwrap_or_default();
+    let (namespaces, pods) = (items("namespaces"), items("pods"));
+    let owners: Vec<(&str, Vec<Value>)> = vec![
+        ("/apis/apps/v1/namespaces/", items("replicasets")),
+        ("/apis/batch/v1/namespaces/", items("jobs")),
+    ];
+    let mut watches = 0;
+    let handler: apiserver::Handler = Box::new(move |r| {
+        if r.query("watch").is_some() {
+            watches += 1;
+            return if watches == 1 {
+                Reply::Stream(vec![bookmark("310")], End::Clean)
+            } else {
+                Reply::Stall(Duration::from_secs(30))
+            };
+        }
+        match r.path() {
+            "/api/v1/namespaces" => {
+                Reply::Json(200, list("NamespaceList", namespaces.clone(), "150", None))
+            }
+            "/api/v1/pods" => {
+                let until = Instant::now() + Duration::from_mins(1);
+                while !go.load(Ordering::SeqCst) && Instant::now() < until {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Reply::Json(200, list("PodList", pods.clone(), "300", None))
+            }
+            p => {
+                // `/apis/GROUP/v1/namespaces/NS/RESOURCE/NAME`
+                let found = owners.iter().find_map(|(prefix, objects)| {
+                    let rest = p.strip_prefix(prefix)?;
+                    let (ns, rest) = rest.split_once('/')?;
+                    let name = rest.split_once('/')?.1;
+                    objects
+                        .iter()
+                        .find(|o| o["metadata"]["namespace"] == ns && o["metadata"]["name"] == name)
+                });
+                match found {
+                    Some(o) => Reply::Json(200, o.clone()),
+                    None => Reply::Json(
+                        404,
+                        apiserver::status(404, "NotFound", &format!("{p} not found")),
+                    ),
+                }
+            }
+        }
+    });
+    ApiServer::start(None, bearer("s3cret"), handler)
+}
+
+/// The store's live placements, each with its image reference.
+fn placements(store: &str) -> Vec<String> {
+    placement_lines(store, image_ref)
+}
+
+fn image_ref(p: &bulwark_store::Placement) -> String {
+    p.image_ref.clone().unwrap_or_default()
+}
+
+fn wait_for(server: &Server, store: &str, want: &[String], secs: u64) {
+    wait_for_placements(server, store, image_ref, want, secs);
+}
+
+/// Where the images run, from the recording: (environment label, namespace, workload, image).
+fn expected_placements(with_environment: bool) -> Vec<String> {
+    let pa = format!("{PAYMENTS_REF}@{DIGEST_A}");
+    let sa = format!("{SEARCH_REF}@{DIGEST_B}");
+    let mut v: Vec<String> = [
+        ("staging", "shop-staging", PAYMENTS_WORKLOAD, &pa),
+        ("production", "shop", PAYMENTS_WORKLOAD, &pa),
+        ("staging", "search-staging", SEARCH_WORKLOAD, &sa),
+        ("production", "search", SEARCH_WORKLOAD, &sa),
+    ]
+    .iter()
+    .map(|(env, ns, w, image)| {
+        format!(
+            "seed {} {ns} Deployment/{w} api {image}",
+            if with_environment { env } else { "-" }
+        )
+    })
+    .collect();
+    v.sort();
+    v
 }
 
 /// How many requests and mails the receivers hold: (webhook, slack, jira, smtp).
@@ -248,11 +312,12 @@ fn seed_scenario(store: &str) {
     );
     install(&dbf.v1, &dbf.current);
 
-    // Pushed without a DB (as through the API): the server matches them, as their baseline.
+    // 1. Two images sharing the base layer (platform's), their app layers payments' and search's: pushed
+    //    without a DB (as through the API), the server matches them, as their baseline.
     let (sbom_a, sbom_b) = sboms(dir);
     for (digest, r, sbom) in [
-        (DIGEST_A, "registry.example/payments/api:1", &sbom_a),
-        (DIGEST_B, "registry.example/search/api:1", &sbom_b),
+        (DIGEST_A, PAYMENTS_REF, &sbom_a),
+        (DIGEST_B, SEARCH_REF, &sbom_b),
     ] {
         let got = ok(&[
             "inventory",
@@ -267,16 +332,70 @@ fn seed_scenario(store: &str) {
         ]);
         assert!(got["packages"].as_u64().unwrap() > 80, "{got}");
     }
-    let got = ok(&[
-        "inventory",
-        "place",
-        "--store",
-        store,
-        &placements(dir).display().to_string(),
-    ]);
-    assert_eq!(got["stored"], 4);
 
-    let server = serve(dir, "r1", store, &dbf.current, &owners, 120);
+    // 2. The server runs the webhook and watches the recorded cluster (no environments file: the environments
+    //    are the namespaces' labels, which only the watch reads).
+    let go = Arc::new(AtomicBool::new(false));
+    let api = api_server(&cluster(), go.clone());
+    let kcfg = kubeconfig(dir, &api.url, "seed", "s3cret");
+    let server = serve_with(
+        dir,
+        "r1",
+        store,
+        &dbf.current,
+        &owners,
+        120,
+        &["--kubeconfig", kcfg.to_str().unwrap()],
+    );
+    //    The Deployments are admitted: each is a placement of the kubeconfig's cluster, under the workload the
+    //    watch will name, in no environment yet (a review carries no namespace labels).
+    for (i, d) in cluster()["deployments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
+        assert!(
+            server.allowed(&review(&format!("deploy-{i}"), d, false)),
+            "{d}"
+        );
+    }
+    wait_for(&server, store, &expected_placements(false), 30);
+    assert_eq!(
+        server.metric("bulwark_feed_admission_placements_written_total"),
+        4
+    );
+    //    Their pods start; the watch lists them, follows each pod to its ReplicaSet and Deployment, and the
+    //    labels give the environments: the same four rows, now in staging and production.
+    go.store(true, Ordering::SeqCst);
+    wait_for(&server, store, &expected_placements(true), 60);
+    assert_eq!(server.metric("bulwark_feed_kube_placements"), 4);
+    let resync = &server.events("kube-watch-resync")[0];
+    assert_eq!(
+        (resync["placements"].as_u64(), resync["removed"].as_u64()),
+        (Some(4), Some(0)),
+        "{resync}"
+    );
+    let owners_read: Vec<String> = api
+        .targets()
+        .into_iter()
+        .filter(|t| t.contains("/replicasets/"))
+        .collect();
+    assert_eq!(
+        owners_read.len(),
+        4,
+        "each pod's ReplicaSet read once: {owners_read:?}"
+    );
+    // The watch went on from the list's resourceVersion, asking for bookmarks.
+    wait_until("the watch", Duration::from_secs(30), || {
+        api.targets().iter().any(|t| {
+            t.starts_with("/api/v1/pods?")
+                && t.contains("watch=true")
+                && t.contains("resourceVersion=300")
+                && t.contains("allowWatchBookmarks=true")
+        })
+    });
+
     let s = bulwark_store::Store::open(store).unwrap();
     wait_until("the baseline on v1", Duration::from_mins(2), || {
         matched(&s, &v1) == 2 && completed(&server, &v1)
@@ -288,7 +407,7 @@ fn seed_scenario(store: &str) {
         "a baseline notifies nothing"
     );
 
-    // The DB update.
+    // 3. The DB update: a CVE in the base layer's dash, an advisory for the payments layer's requests.
     install(&dbf.v2, &dbf.current);
     wait_until(
         "both teams' messages on every channel",
@@ -321,57 +440,39 @@ fn seed_scenario(store: &str) {
         "dash in both images, requests in payments; 2 teams × 4 channels: {l}"
     );
 
-    // CloudEvents: one per team with a change, valid against the spec's schema.
-    let hooks = posts(&http, "/hook/");
-    assert_eq!(hooks.len(), 2, "one message per team");
-    check_cloudevents(&hooks);
-    let by_team = |prefix: &str, team: &str| -> Vec<Value> {
+    // 4. `bulwark get cve --environment staging`: both, with "new" markers.
+    check_new_in_staging(store);
+
+    // 5./6. Who gets what, through the real receivers: on the CloudEvents webhook (valid against the spec's
+    //    schema), on Slack (Block Kit's documented shape) and by e-mail (over STARTTLS), the same expectations
+    //    as the CLI's cycle.
+    let text = |prefix: &str, team: &str| -> Vec<String> {
         posts(&http, &format!("{prefix}{team}"))
             .iter()
-            .map(receivers::Recorded::json)
+            .map(|r| r.json().to_string())
             .collect()
     };
-    let platform = by_team("/hook/", "platform");
-    let payments = by_team("/hook/", "payments");
-    assert_eq!((platform.len(), payments.len()), (1, 1));
-    assert!(by_team("/hook/", "search").is_empty(), "search gets none");
-    let text = platform[0].to_string();
-    for want in [
-        DIGEST_A,
-        DIGEST_B,
-        "payments-api",
-        "search-api",
-        "CVE-2099-0001",
-    ] {
-        assert!(
-            text.contains(want),
-            "platform's message names {want}: {text}"
-        );
+    check_cloudevents(&posts(&http, "/hook/"));
+    check_routing("webhook", |team| text("/hook/", team));
+    for r in posts(&http, "/services/") {
+        check_slack(&r.json());
     }
-    assert!(!text.contains("PYSEC-2099-1"), "{text}");
-    let text = payments[0].to_string();
-    assert!(
-        text.contains("PYSEC-2099-1") && !text.contains("CVE-2099-0001"),
-        "{text}"
-    );
-
-    // Slack: one message per team, Block Kit's documented shape.
-    let slack_p = by_team("/services/", "platform");
-    let slack_pay = by_team("/services/", "payments");
-    assert_eq!((slack_p.len(), slack_pay.len()), (1, 1));
-    assert!(by_team("/services/", "search").is_empty());
-    for b in slack_p.iter().chain(&slack_pay) {
-        check_slack(b);
+    check_routing("slack", |team| text("/services/", team));
+    let mails = smtp.messages();
+    for m in &mails {
+        assert_eq!(m["tls"], true, "STARTTLS: {m}");
+        assert_eq!(m["rcpt_tos"].as_array().map(Vec::len), Some(1), "{m}");
     }
-    let slack_text = slack_p[0].to_string();
-    assert!(
-        slack_text.contains("CVE-2099-0001")
-            && slack_text.contains("payments-api")
-            && slack_text.contains("search-api"),
-        "{slack_text}"
-    );
+    check_routing("email", |team| {
+        mails
+            .iter()
+            .filter(|m| m["rcpt_tos"][0] == format!("{team}@example.com").as_str())
+            // Quoted-printable soft line breaks undone.
+            .map(|m| m["data"].as_str().unwrap().replace("=\r\n", ""))
+            .collect()
+    });
 
-    // Jira: an issue per finding (dash in both images for platform, requests for payments), each looked up
+    //    Jira: an issue per finding (dash in both images for platform, requests for payments), each looked up
     // by its fingerprint label first.
     let issues = |team: &str| posts(&http, &format!("/jira/{team}/rest/api/2/issue"));
     let (ip, ipay) = (issues("platform"), issues("payments"));
@@ -389,58 +490,6 @@ fn seed_scenario(store: &str) {
         .count();
     assert_eq!(searches, 3);
 
-    // E-mail: one per team, over STARTTLS.
-    let mails = smtp.messages();
-    assert_eq!(mails.len(), 2, "{mails:?}");
-    let mut to: Vec<String> = mails
-        .iter()
-        .map(|m| m["rcpt_tos"][0].as_str().unwrap().to_owned())
-        .collect();
-    to.sort();
-    assert_eq!(to, ["payments@example.com", "platform@example.com"]);
-    for m in &mails {
-        assert_eq!(m["tls"], true, "STARTTLS");
-        let body = m["data"].as_str().unwrap().replace("=\r\n", "");
-        let want = if m["rcpt_tos"][0] == "platform@example.com" {
-            "CVE-2099-0001"
-        } else {
-            "PYSEC-2099-1"
-        };
-        assert!(body.contains(want), "{body}");
-    }
-
-    // `bulwark get cve --environment staging`: both new findings, marked new.
-    let rows = ok(&[
-        "get",
-        "cve",
-        "--store",
-        store,
-        "--environment",
-        "staging",
-        "-o",
-        "json",
-    ]);
-    let mut new: Vec<(String, String)> = rows
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["is_new"] == true)
-        .map(|r| {
-            (
-                r["vuln_id"].as_str().unwrap().to_owned(),
-                r["digest"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
-    new.sort();
-    assert_eq!(
-        new,
-        [
-            ("CVE-2099-0001".to_owned(), DIGEST_A.to_owned()),
-            ("CVE-2099-0001".to_owned(), DIGEST_B.to_owned()),
-            ("PYSEC-2099-1".to_owned(), DIGEST_A.to_owned()),
-        ]
-    );
     let counts = received(&http, &smtp);
 
     // A half-written DB file, then one with a corrupt page: refused and logged; nothing changes.
@@ -466,7 +515,7 @@ fn seed_scenario(store: &str) {
     assert_eq!(findings(store), before, "the inventory is untouched");
     assert_eq!(received(&http, &smtp), counts);
 
-    // The third DB: a new version that changes nothing sends nothing.
+    // 7. The third DB: a new version that changes nothing sends nothing.
     install(&dbf.v3, &dbf.current);
     wait_until("the cycle on v3", Duration::from_mins(2), || {
         completed(&server, &v3)
@@ -512,6 +561,119 @@ fn seed_scenario_through_the_server_on_sqlite() {
 fn seed_scenario_through_the_server_on_postgresql() {
     let db = pg::TestDb::postgres();
     seed_scenario(&db.location);
+}
+
+// ------------------------------------------------------------------------- admission and watch together
+
+/// `bulwark serve --store STORE` on the recorded cluster (the pod list not held) and its webhook: the server
+/// and the local API server.
+fn watching(dir: &Path, store: &str, cluster: &Value) -> (Server, ApiServer) {
+    let api = api_server(cluster, Arc::new(AtomicBool::new(true)));
+    let kcfg = kubeconfig(dir, &api.url, "seed", "s3cret");
+    let server = Server::with_store(
+        dir,
+        "certs",
+        store,
+        &["--kubeconfig", kcfg.to_str().unwrap()],
+    );
+    (server, api)
+}
+
+/// Waits (at most 30 s) until the admission feed has written `n` placements.
+fn admission_written(server: &Server, n: u64) {
+    wait_until(
+        "the admission feed's write",
+        Duration::from_secs(30),
+        || server.metric("bulwark_feed_admission_placements_written_total") >= n,
+    );
+}
+
+/// A Deployment admitted again after the watch has placed it (`kubectl rollout restart`: an UPDATE with the same
+/// digest) keeps the environment its namespace's label gives. A review carries no namespace labels; before the
+/// fix the admission feed wrote `environment: null` over the watch's `staging`, and the watch did not repair it
+/// (the new pod's event matched the row it believed written), so `get cve --environment staging` and the
+/// messages left the workload out until the next re-list.
+fn readmission(store: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let (server, _api) = watching(tmp.path(), store, &cluster());
+    wait_for(&server, store, &expected_placements(true), 60);
+    let old = cluster()["deployments"][0].clone();
+    let mut restarted = old.clone();
+    restarted["spec"]["template"]["metadata"]["annotations"] =
+        serde_json::json!({"kubectl.kubernetes.io/restartedAt": "2026-12-07T04:00:00Z"});
+    let mut r = review("restart", &restarted, false);
+    r["request"]["operation"] = "UPDATE".into();
+    r["request"]["oldObject"] = old;
+    assert!(server.allowed(&r));
+    admission_written(&server, 1);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(placements(store), expected_placements(true));
+}
+
+#[test]
+fn a_deployment_admitted_again_keeps_the_environment_of_its_namespace_label_on_sqlite() {
+    let db = pg::TestDb::sqlite();
+    readmission(&db.location);
+}
+
+#[test]
+fn a_deployment_admitted_again_keeps_the_environment_of_its_namespace_label_on_postgresql() {
+    let db = pg::TestDb::postgres();
+    readmission(&db.location);
+}
+
+/// DEFECT (bulwark-server feeds): the pod of a CronJob's Job is placed twice. The admission feed can only name
+/// the pod's owner, `Job/nightly-29430180` (the Job's own owner needs an API read); the watch reads the Job and
+/// names `CronJob/nightly`. Two rows for one container, and the Job's row outlives the pod: the watch removes
+/// only its own row when the pod goes, and the admission row stays live until the next re-list, so
+/// `get workloads` lists a finished Job and its findings route as running. A fix wants the Job's owner at
+/// admission (a cache of Jobs admitted with a CronJob owner, or the watch removing admission rows it
+/// supersedes): more than a few lines of admission.rs or kube.rs.
+#[test]
+#[ignore = "defect: a CronJob's pod is placed as Job by admission and as CronJob by the watch (see the doc comment)"]
+fn a_cronjob_pod_admitted_and_watched_is_one_placement() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = format!("sqlite:{}", tmp.path().join("store.db").display());
+    let image = format!("{PAYMENTS_REF}@{DIGEST_A}");
+    // The CronJob controller's Job (`<cronjob>-<minutes>`, controller owner the CronJob) and the Job
+    // controller's pod (controller owner the Job), in the shape of bulwark-kube's recorded job-nightly.json.
+    let job = serde_json::json!({"apiVersion": "batch/v1", "kind": "Job",
+        "metadata": {"name": "nightly-29430180", "namespace": "shop", "uid": "job-nightly",
+            "ownerReferences": [{"apiVersion": "batch/v1", "kind": "CronJob", "name": "nightly",
+                "uid": "cj-nightly", "controller": true, "blockOwnerDeletion": true}]},
+        "spec": {"template": {"spec": {"containers": [{"name": "report", "image": image}],
+            "restartPolicy": "OnFailure"}}}});
+    let pod = |named: bool| {
+        let mut p = serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"namespace": "shop", "generateName": "nightly-29430180-",
+                "labels": {"batch.kubernetes.io/job-name": "nightly-29430180", "job-name": "nightly-29430180"},
+                "ownerReferences": [{"apiVersion": "batch/v1", "kind": "Job", "name": "nightly-29430180",
+                    "uid": "job-nightly", "controller": true, "blockOwnerDeletion": true}]},
+            "spec": {"containers": [{"name": "report", "image": image}], "restartPolicy": "OnFailure"}});
+        if named {
+            p["metadata"]["name"] = "nightly-29430180-4jx9m".into();
+            p["metadata"]["resourceVersion"] = "250".into();
+            p["status"] = serde_json::json!({"phase": "Running", "containerStatuses": [{"name": "report",
+                "image": image, "imageID": format!("registry.example/payments/api@{DIGEST_A}"),
+                "ready": true, "restartCount": 0, "started": true,
+                "state": {"running": {"startedAt": "2026-12-07T03:00:00Z"}}}]});
+        }
+        p
+    };
+    let mut c = cluster();
+    c["jobs"] = serde_json::json!([job]);
+    c["pods"].as_array_mut().unwrap().push(pod(true));
+    let (server, _api) = watching(tmp.path(), &store, &c);
+    let mut want = expected_placements(true);
+    want.push(format!(
+        "seed production shop CronJob/nightly report {image}"
+    ));
+    want.sort();
+    wait_for(&server, &store, &want, 60);
+    assert!(server.allowed(&review("nightly", &pod(false), false)));
+    admission_written(&server, 1);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(placements(&store), want);
 }
 
 // ---------------------------------------------------------------------------------------------- many SBOMs

@@ -5,7 +5,8 @@
 //! Pod's ReplicaSet owner is named `<deployment>-<pod-template-hash>` by the Deployment controller, so a
 //! ReplicaSet owner whose name ends in the pod's `pod-template-hash` label is read as that Deployment; a
 //! ReplicaSet or Job object is attributed to its controller (a Deployment, a CronJob). The environment comes
-//! from the environments file by namespace (a review carries no namespace labels).
+//! from the environments file by namespace (a review carries no namespace labels), else from the namespace's
+//! live placements (the watch's, from the labels), so that a re-admission does not write it away.
 //!
 //! The writer task drains the queue in batches of up to [`BATCH`] and writes each batch on the blocking pool
 //! with one `Store` kept between batches; a failed batch is retried twice (1 s, 2 s later) with a new
@@ -234,7 +235,25 @@ fn write_batch(
         None => store.insert(Store::open(&target.location)?),
     };
     let now = super::now();
-    let ps = placements(batch, &target.cluster, &target.environments);
+    let mut ps = placements(batch, &target.cluster, &target.environments);
+    // Where the file names no environment, the namespace's live placements may know it (the watch reads the
+    // namespace's labels): kept, not written away by a re-admission.
+    let mut known: BTreeMap<String, Option<String>> = BTreeMap::new();
+    for p in ps.iter_mut().filter(|p| p.environment.is_none()) {
+        if !known.contains_key(&p.namespace) {
+            let f = bulwark_store::PlacementFilter {
+                cluster: Some(target.cluster.clone()),
+                namespace: Some(p.namespace.clone()),
+                ..bulwark_store::PlacementFilter::default()
+            };
+            let env = s
+                .placements(&f)?
+                .into_iter()
+                .find_map(|r| r.placement.environment);
+            known.insert(p.namespace.clone(), env);
+        }
+        p.environment.clone_from(&known[&p.namespace]);
+    }
     s.upsert_placements(&ps, now)?;
     Ok(ps.len())
 }

@@ -1,5 +1,7 @@
-//! The run stage's test setting: a webhook sink on loopback, the DB feeds before and after an update, and
-//! helpers to run `bulwark inventory` (used by inventory_cycle.rs and inventory_crash.rs).
+//! The run stage's test setting: a webhook sink on loopback, the DB feeds before and after an update, helpers
+//! to run `bulwark inventory` (used by inventory_cycle.rs and inventory_crash.rs), and the seed scenario's
+//! expectations in one place ([`check_routing`], [`check_new_in_staging`]), checked by inventory_cycle.rs (CLI
+//! passes) and serve_inventory.rs (a running server, admission and the Kubernetes watch).
 
 use std::io::{BufRead as _, BufReader, Read as _};
 use std::path::{Path, PathBuf};
@@ -11,6 +13,118 @@ pub const DIGEST_A: &str =
     "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 pub const DIGEST_B: &str =
     "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+/// The images' references: the registry path routes each app layer to its team.
+pub const PAYMENTS_REF: &str = "registry.example/payments/api:1";
+pub const SEARCH_REF: &str = "registry.example/search/api:1";
+/// The workloads that run them (in `staging` and `production` namespaces).
+pub const PAYMENTS_WORKLOAD: &str = "payments-api";
+pub const SEARCH_WORKLOAD: &str = "search-api";
+/// What the DB update adds (see [`feeds`]): a CVE for `dash` in the shared base layer, and a PyPI advisory for
+/// `requests`, which only the payments image's `pip install` layer holds.
+pub const CVE_BASE: &str = "CVE-2099-0001";
+pub const ADVISORY_APP: &str = "PYSEC-2099-1";
+
+/// Who gets what after the DB update, on one channel: `messages(team)` is the text of each message `team` got
+/// there. "platform" gets exactly one, naming both images (digests), both workloads and the base layer's CVE
+/// but not the app layer's advisory; "payments" one, with the advisory and its image and not the CVE; "search"
+/// none (its app layer has nothing new, and the base layer is not its).
+pub fn check_routing(channel: &str, messages: impl Fn(&str) -> Vec<String>) {
+    let platform = messages("platform");
+    assert_eq!(
+        platform.len(),
+        1,
+        "{channel}: platform gets one message: {platform:#?}"
+    );
+    for want in [
+        DIGEST_A,
+        DIGEST_B,
+        PAYMENTS_WORKLOAD,
+        SEARCH_WORKLOAD,
+        CVE_BASE,
+    ] {
+        assert!(
+            platform[0].contains(want),
+            "{channel}: platform's message names {want}: {}",
+            platform[0]
+        );
+    }
+    assert!(
+        !platform[0].contains(ADVISORY_APP),
+        "{channel}: the app layer's advisory is not platform's: {}",
+        platform[0]
+    );
+    let payments = messages("payments");
+    assert_eq!(
+        payments.len(),
+        1,
+        "{channel}: payments gets one message: {payments:#?}"
+    );
+    for want in [ADVISORY_APP, DIGEST_A, PAYMENTS_WORKLOAD] {
+        assert!(
+            payments[0].contains(want),
+            "{channel}: payments' message names {want}: {}",
+            payments[0]
+        );
+    }
+    assert!(
+        !payments[0].contains(CVE_BASE) && !payments[0].contains(DIGEST_B),
+        "{channel}: payments' message is about its own layer and image only: {}",
+        payments[0]
+    );
+    assert_eq!(
+        messages("search"),
+        Vec::<String>::new(),
+        "{channel}: search gets none"
+    );
+}
+
+/// `bulwark get cve --store STORE --environment staging -o json`: the update's three findings (the CVE in both
+/// images, the advisory in payments) are marked new and nothing else is; the baseline's findings are listed
+/// unmarked; every workload listed runs in a staging namespace.
+pub fn check_new_in_staging(store: &str) {
+    let cves = ok(&[
+        "get",
+        "cve",
+        "--store",
+        store,
+        "--environment",
+        "staging",
+        "-o",
+        "json",
+    ]);
+    let rows = cves.as_array().unwrap();
+    let mut new: Vec<(String, String)> = rows
+        .iter()
+        .filter(|r| r["is_new"] == true)
+        .map(|r| {
+            (
+                r["vuln_id"].as_str().unwrap().to_owned(),
+                r["digest"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    new.sort();
+    assert_eq!(
+        new,
+        [
+            (CVE_BASE.to_owned(), DIGEST_A.to_owned()),
+            (CVE_BASE.to_owned(), DIGEST_B.to_owned()),
+            (ADVISORY_APP.to_owned(), DIGEST_A.to_owned()),
+        ],
+        "the update's findings, and only those, are new"
+    );
+    assert!(rows.len() > 3, "the baseline's findings are listed too");
+    let namespaces: Vec<&str> = rows
+        .iter()
+        .flat_map(|r| r["workloads"].as_array().unwrap())
+        .map(|w| w["namespace"].as_str().unwrap())
+        .collect();
+    assert!(
+        !namespaces.is_empty() && namespaces.iter().all(|ns| ns.ends_with("staging")),
+        "only staging workloads: {namespaces:?}"
+    );
+}
 
 /// owners.yaml for the seed scenario: the base layer (debootstrap) is platform's, app layers are payments' or
 /// search's by registry path; each team has a webhook channel on the sink.
@@ -218,4 +332,57 @@ pub fn build_db(path: &Path, feeds: &[(&str, PathBuf)]) {
         "db build: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The store's live placements as `cluster environment namespace kind/name container TAIL` (`-` for no
+/// environment), TAIL being `tail` of the placement (its digest, its image), sorted.
+pub fn placement_lines(store: &str, tail: fn(&bulwark_store::Placement) -> String) -> Vec<String> {
+    let s = bulwark_store::Store::open(store).unwrap();
+    let mut v: Vec<String> = s
+        .placements(&bulwark_store::PlacementFilter::default())
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            let p = r.placement;
+            format!(
+                "{} {} {} {}/{} {} {}",
+                p.cluster,
+                p.environment.as_deref().unwrap_or("-"),
+                p.namespace,
+                p.workload_kind,
+                p.workload_name,
+                p.container,
+                tail(&p)
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Waits (at most `secs`) until [`placement_lines`] are `want`; fails with what they are and the server's log.
+pub fn wait_for_placements<W: AsRef<str> + std::fmt::Debug>(
+    server: &super::server::Server,
+    store: &str,
+    tail: fn(&bulwark_store::Placement) -> String,
+    want: &[W],
+    secs: u64,
+) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        let got = placement_lines(store, tail);
+        if got
+            .iter()
+            .map(String::as_str)
+            .eq(want.iter().map(AsRef::as_ref))
+        {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "placements after {secs}s:\n{got:#?}\nexpected:\n{want:#?}\nserver log:\n{}",
+            server.lines().join("\n")
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }

@@ -1,7 +1,8 @@
 //! One harness for the tests that run `bulwark serve` as a process (serve_cli.rs, admission_conformance.rs,
-//! chart.rs): start it on 127.0.0.1:0, read the listening address from its JSON log, speak to it over TLS
-//! (`curl`, or a rustls client for raw bytes), and stop it when the test ends, even on panic (Drop: SIGTERM,
-//! then SIGKILL after 10 s).
+//! chart.rs, api.rs, serve_feeds.rs, serve_inventory.rs): start it on 127.0.0.1:0, read the listening address
+//! from its JSON log, speak to it over TLS (`curl`, or a rustls client for raw bytes), and stop it when the test
+//! ends, even on panic (Drop: SIGTERM, then SIGKILL after 10 s). [`Server::with_store`] is the run stage's
+//! start-up (`serve --store`), [`review`] an AdmissionReview as the API server sends it.
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::TcpStream;
@@ -10,7 +11,17 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{Value, json};
+
+/// The policy bundle of the run-stage tests: privileged pods are denied at deploy, everything else allowed.
+pub const DENY_PRIVILEGED: &str = "apiVersion: policy.bulwark.dev/v1
+kind: PolicySet
+metadata: {name: run}
+rules:
+  - id: no-privileged
+    stages: {deploy: fail}
+    kubernetes: {ids: [BW-K8S-0002]}
+";
 
 /// One `bulwark serve` process.
 pub struct Server {
@@ -84,6 +95,77 @@ impl Server {
             certs,
             log,
         }
+    }
+
+    /// `bulwark serve --policy DIR/bundle --generate-certs DIR/CERTS --listen 127.0.0.1:0 --store STORE EXTRA…`
+    /// run in `dir`, the bundle being [`DENY_PRIVILEGED`], with no Kubernetes or store settings taken from the
+    /// test's environment (`KUBECONFIG`, `KUBERNETES_SERVICE_*`, `BULWARK_STORE`): the command, and the
+    /// certificate directory [`Server::spawn`] takes with it.
+    pub fn store_command(
+        dir: &Path,
+        certs: &str,
+        store: &str,
+        extra: &[&str],
+    ) -> (Command, PathBuf) {
+        let bundle = dir.join("bundle");
+        std::fs::create_dir_all(&bundle).unwrap();
+        std::fs::write(bundle.join("rules.yaml"), DENY_PRIVILEGED).unwrap();
+        let certs = dir.join(certs);
+        let mut args: Vec<std::ffi::OsString> = vec![
+            "serve".into(),
+            "--policy".into(),
+            bundle.into(),
+            "--generate-certs".into(),
+            certs.clone().into(),
+            "--listen".into(),
+            "127.0.0.1:0".into(),
+            "--store".into(),
+            store.into(),
+        ];
+        args.extend(extra.iter().map(Into::into));
+        let mut cmd = Self::command(&args, dir);
+        cmd.env_remove("KUBECONFIG")
+            .env_remove("KUBERNETES_SERVICE_HOST")
+            .env_remove("KUBERNETES_SERVICE_PORT")
+            .env_remove("BULWARK_STORE");
+        (cmd, certs)
+    }
+
+    /// [`Server::store_command`], started and listening.
+    pub fn with_store(dir: &Path, certs: &str, store: &str, extra: &[&str]) -> Self {
+        let (cmd, certs) = Self::store_command(dir, certs, store, extra);
+        Self::spawn(cmd, certs)
+    }
+
+    /// The log lines of one event (`{"event": EVENT, …}`) so far, parsed.
+    pub fn events(&self, event: &str) -> Vec<Value> {
+        self.lines()
+            .iter()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|v| v["event"] == event)
+            .collect()
+    }
+
+    /// The value of an unlabelled sample in the server's `/metrics`.
+    pub fn metric(&self, name: &str) -> u64 {
+        let (status, body) = self.curl("GET", "/metrics", None);
+        assert_eq!(status, 200);
+        let text = String::from_utf8(body).unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("{name} not in /metrics:\n{text}"))
+            .parse()
+            .unwrap()
+    }
+
+    /// Posts an AdmissionReview to the validating webhook: whether it was allowed (the answer is a 200
+    /// AdmissionReview for the same uid, or the test fails).
+    pub fn allowed(&self, review: &Value) -> bool {
+        let (status, body) = self.curl("POST", "/validate", Some(review.to_string().as_bytes()));
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["response"]["uid"], review["request"]["uid"]);
+        v["response"]["allowed"].as_bool().unwrap()
     }
 
     /// Whether the process is still running (not exited, not killed).
@@ -184,6 +266,42 @@ impl Server {
         tcp.set_write_timeout(Some(timeout)).unwrap();
         rustls::StreamOwned::new(conn, tcp)
     }
+}
+
+/// An AdmissionReview (admission.k8s.io/v1) for a CREATE of `object` as the API server sends it on behalf of
+/// a controller: kind and resource from the object's apiVersion and kind, its name (none for a pod made from
+/// generateName) and namespace.
+pub fn review(uid: &str, object: &Value, dry_run: bool) -> Value {
+    let kind = object["kind"].as_str().unwrap_or_default();
+    let api = object["apiVersion"].as_str().unwrap_or("v1");
+    let (group, version) = api.split_once('/').unwrap_or(("", api));
+    json!({
+        "apiVersion": "admission.k8s.io/v1",
+        "kind": "AdmissionReview",
+        "request": {
+            "uid": uid,
+            "kind": {"group": group, "version": version, "kind": kind},
+            "resource": {"group": group, "version": version, "resource": format!("{}s", kind.to_lowercase())},
+            "name": object["metadata"]["name"],
+            "namespace": object["metadata"]["namespace"],
+            "operation": "CREATE",
+            "userInfo": {"username": "system:serviceaccount:kube-system:replicaset-controller"},
+            "object": object,
+            "oldObject": null,
+            "dryRun": dry_run,
+        }
+    })
+}
+
+/// A kubeconfig at `DIR/kubeconfig` whose current context reaches `server` (a local API server) as cluster
+/// `cluster`, with a bearer token.
+pub fn kubeconfig(dir: &Path, server: &str, cluster: &str, token: &str) -> PathBuf {
+    let text = format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: test\nclusters:\n- name: {cluster}\n  cluster:\n    server: {server}\ncontexts:\n- name: test\n  context:\n    cluster: {cluster}\n    user: me\nusers:\n- name: me\n  user:\n    token: {token}\n"
+    );
+    let p = dir.join("kubeconfig");
+    std::fs::write(&p, text).unwrap();
+    p
 }
 
 impl Drop for Server {
