@@ -622,15 +622,11 @@ fn a_deployment_admitted_again_keeps_the_environment_of_its_namespace_label_on_p
     readmission(&db.location);
 }
 
-/// DEFECT (bulwark-server feeds): the pod of a CronJob's Job is placed twice. The admission feed can only name
-/// the pod's owner, `Job/nightly-29430180` (the Job's own owner needs an API read); the watch reads the Job and
-/// names `CronJob/nightly`. Two rows for one container, and the Job's row outlives the pod: the watch removes
-/// only its own row when the pod goes, and the admission row stays live until the next re-list, so
-/// `get workloads` lists a finished Job and its findings route as running. A fix wants the Job's owner at
-/// admission (a cache of Jobs admitted with a CronJob owner, or the watch removing admission rows it
-/// supersedes): more than a few lines of admission.rs or kube.rs.
+/// The pod of a CronJob's Job is one placement, `CronJob/nightly`, as the watch names it. The pod's review can
+/// only name its owner, `Job/nightly-29430180`, so the admission feed leaves a Job's pods to the Job's own
+/// review (which names the CronJob). Before, the pod's review added a `Job/…` row beside the watch's, and it
+/// outlived the pod until the next re-list.
 #[test]
-#[ignore = "defect: a CronJob's pod is placed as Job by admission and as CronJob by the watch (see the doc comment)"]
 fn a_cronjob_pod_admitted_and_watched_is_one_placement() {
     let tmp = tempfile::tempdir().unwrap();
     let store = format!("sqlite:{}", tmp.path().join("store.db").display());
@@ -670,9 +666,15 @@ fn a_cronjob_pod_admitted_and_watched_is_one_placement() {
     ));
     want.sort();
     wait_for(&server, &store, &want, 60);
-    assert!(server.allowed(&review("nightly", &pod(false), false)));
+    // The Job's review records the CronJob (the row the watch wrote); its pod's review records nothing.
+    assert!(server.allowed(&review("nightly-29430180", &job, false)));
     admission_written(&server, 1);
+    assert!(server.allowed(&review("nightly", &pod(false), false)));
     std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        server.metric("bulwark_feed_admission_placements_written_total"),
+        1
+    );
     assert_eq!(placements(&store), want);
 }
 

@@ -92,6 +92,10 @@ fn workload(kind: &str, name: &str, object: &Value) -> Option<(String, String)> 
                 _ => ("ReplicaSet", rs),
             }
         }
+        // A Job's pod: the Job's own review records the workload (as the CronJob when one owns the Job, which
+        // the pod cannot tell); recording the pod too would leave a `Job/<cronjob>-<minutes>` row beside the
+        // watch's `CronJob/<name>`.
+        ("Pod", Some(("Job", _))) => return None,
         ("Pod", Some(owner)) => owner,
         ("ReplicaSet", Some(("Deployment", d))) => ("Deployment", d),
         ("Job", Some(("CronJob", c))) => ("CronJob", c),
@@ -369,6 +373,11 @@ mod tests {
             "spec": {"template": {"spec": {"containers": [{"name": "report", "image": format!("x@{D}")}]}}}});
         let a = admitted(&request("Job", "CREATE", job), &n).unwrap();
         assert_eq!(a.workload_kind, "CronJob");
+        // The Job's pod: left to the Job's review (the pod cannot tell that a CronJob owns its Job).
+        let job_pod = json!({"metadata": {"generateName": "nightly-29430180-", "namespace": "production",
+            "ownerReferences": [{"kind": "Job", "name": "nightly-29430180", "controller": true}]},
+            "spec": {"containers": [{"name": "report", "image": format!("x@{D}")}]}});
+        assert!(admitted(&request("Pod", "CREATE", job_pod), &n).is_none());
 
         // A ReplicaSet owner without the Deployment's hash label stays a ReplicaSet.
         let pod = json!({"metadata": {"name": "x", "namespace": "a",
