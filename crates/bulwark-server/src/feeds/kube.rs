@@ -300,6 +300,7 @@ impl Mirror {
                 }
                 for p in chosen.values() {
                     store.upsert_placement(p, now)?;
+                    handle.want_sbom(&p.digest, p.image_ref.as_deref());
                 }
                 let mut removed =
                     store.remove_placements_not_seen_since(&self.cluster, now, now)?;
@@ -360,6 +361,7 @@ impl Mirror {
         match self.choose(key) {
             Some(p) if self.written.get(key) != Some(&p) => {
                 store.upsert_placement(&p, now)?;
+                handle.want_sbom(&p.digest, p.image_ref.as_deref());
                 self.written.insert(key.clone(), p);
                 c.kube_upserts.fetch_add(1, Ordering::Relaxed);
             }
