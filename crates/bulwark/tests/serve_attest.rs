@@ -149,6 +149,47 @@ fn cyclonedx_packages(path: &Path) -> BTreeSet<(String, String, String)> {
     out
 }
 
+/// (name, version, purl) of every package with a purl in an SPDX 2.3 JSON document, except what the document
+/// describes (the image itself: `documentDescribes`, or a DESCRIBES relationship of `SPDXRef-DOCUMENT`).
+fn spdx_packages(path: &Path) -> BTreeSet<(String, String, String)> {
+    let doc: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    assert!(doc["spdxVersion"].as_str().unwrap().starts_with("SPDX-2."));
+    let mut described: BTreeSet<&str> = doc["documentDescribes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    for r in doc["relationships"].as_array().into_iter().flatten() {
+        if r["spdxElementId"] == "SPDXRef-DOCUMENT" && r["relationshipType"] == "DESCRIBES" {
+            described.extend(r["relatedSpdxElement"].as_str());
+        }
+    }
+    assert!(!described.is_empty(), "the document describes the image");
+    doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| {
+            !p["SPDXID"]
+                .as_str()
+                .is_some_and(|id| described.contains(id))
+        })
+        .filter_map(|p| {
+            let purl = p["externalRefs"]
+                .as_array()?
+                .iter()
+                .find(|r| r["referenceType"] == "purl")?["referenceLocator"]
+                .as_str()?;
+            Some((
+                p["name"].as_str()?.to_owned(),
+                p["versionInfo"].as_str().unwrap_or_default().to_owned(),
+                purl.to_owned(),
+            ))
+        })
+        .collect()
+}
+
 fn stored_packages(store: &str, digest: &str) -> BTreeSet<(String, String, String)> {
     let s = bulwark_store::Store::open(store).unwrap();
     s.packages(digest)
@@ -156,6 +197,16 @@ fn stored_packages(store: &str, digest: &str) -> BTreeSet<(String, String, Strin
         .into_iter()
         .map(|p| (p.name, p.version, p.purl))
         .collect()
+}
+
+/// `got == want`, showing only the differences when not.
+fn same(got: &BTreeSet<(String, String, String)>, want: &BTreeSet<(String, String, String)>) {
+    let extra: Vec<_> = got.difference(want).collect();
+    let missing: Vec<_> = want.difference(got).collect();
+    assert!(
+        extra.is_empty() && missing.is_empty(),
+        "stored but not listed: {extra:?}\nlisted but not stored: {missing:?}"
+    );
 }
 
 fn has_sbom(store: &str, digest: &str) -> bool {
@@ -268,7 +319,7 @@ fn attested_sboms_are_pulled_verified_and_refused_when_they_do_not_verify() {
     assert_eq!(line["digest"], good_d.as_str());
     assert_eq!(line["kind"], "cyclonedx");
     assert_eq!(line["packages"], truth.len());
-    assert_eq!(stored_packages(&one, &good_d), truth);
+    same(&stored_packages(&one, &good_d), &truth);
     // Any of several keys may have signed it.
     let two = env.store("two.db");
     env.ok(&[
@@ -282,7 +333,7 @@ fn attested_sboms_are_pulled_verified_and_refused_when_they_do_not_verify() {
         "--store",
         &two,
     ]);
-    assert_eq!(stored_packages(&two, &good_d), truth);
+    same(&stored_packages(&two, &good_d), &truth);
 
     // (c) Another key's attestation, and none at all: exit 1, nothing stored, the reason printed.
     for (image, digest, why) in [
@@ -434,7 +485,7 @@ fn attested_sboms_are_pulled_verified_and_refused_when_they_do_not_verify() {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
-    assert_eq!(stored_packages(&store, &good_d), truth);
+    same(&stored_packages(&store, &good_d), &truth);
     assert!(!has_sbom(&store, &other_d) && !has_sbom(&store, &bare_d));
     let other_lines = refusals(&server, &other_d);
     let e = other_lines[0]["error"].as_str().unwrap();
@@ -458,7 +509,10 @@ fn attested_sboms_are_pulled_verified_and_refused_when_they_do_not_verify() {
         .into_iter()
         .map(|r| r.placement.digest)
         .collect();
-    assert_eq!(placed, BTreeSet::from([good_d.clone(), other_d, bare_d]));
+    assert_eq!(
+        placed,
+        BTreeSet::from([good_d.clone(), other_d, bare_d.clone()])
+    );
     // A second admission of the same digest is not fetched again.
     let before = server
         .lines()
@@ -477,4 +531,34 @@ fn attested_sboms_are_pulled_verified_and_refused_when_they_do_not_verify() {
         .filter(|l| l.contains("sbom-attestation-ingested"))
         .count();
     assert_eq!(after, 1);
+    drop(server);
+
+    // SPDX: the image that had no attestation gets one; `--type spdx` reads it.
+    env.ok(&["sbom", &bare, "-f", "spdx-json", "-o", "bare.spdx.json"]);
+    env.ok(&[
+        "attest",
+        &bare,
+        "--key",
+        "cosign.key",
+        "--type",
+        "spdx",
+        "--predicate",
+        "bare.spdx.json",
+    ]);
+    let truth = spdx_packages(&env.dir.join("bare.spdx.json"));
+    assert!(!truth.is_empty());
+    let out = env.ok(&[
+        "inventory",
+        "pull",
+        &bare,
+        "--type",
+        "spdx",
+        "--verify-key",
+        "cosign.pub",
+        "--store",
+        &one,
+    ]);
+    let line: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(line["kind"], "spdx");
+    same(&stored_packages(&one, &bare_d), &truth);
 }
