@@ -5,11 +5,14 @@
 //!   CycloneDX document of `bulwark sbom IMAGE` lists (compared as sets of name, version and purl read from that
 //!   document with serde_json);
 //! - (b) `bulwark serve --store … --sbom-from-registry` given an AdmissionReview naming the image by digest
-//!   stores its SBOM afterwards, off the request path;
+//!   stores its SBOM afterwards, off the request path, and the server's rescan loop then matches it (a CVE
+//!   and an advisory the test's DB defines for two of the image's packages);
 //! - (c) an image attested with another key, and one not attested, get no SBOM, and the reason is logged by
 //!   the server (`sbom-attestation-refused`) and printed by the one-shot pull (exit 1);
 //! - (d) a tampered attestation (the payload changed after signing) and a well-signed one naming another digest
-//!   are refused.
+//!   are refused;
+//! - an SPDX attestation is read with `--type spdx` (packages compared with the SPDX document's, the image it
+//!   describes left out).
 
 mod common;
 
@@ -443,13 +446,27 @@ fn attested_sboms_are_pulled_verified_and_refused_when_they_do_not_verify() {
     );
     assert!(!has_sbom(&fresh, &good_d));
 
-    // (b) The server: admitted pods' digests get their SBOMs from the registry; (c) the others are refused
-    // with a log line and retried.
+    // (b) The server: admitted pods' digests get their SBOMs from the registry, and the rescan loop matches
+    // them against the DB; (c) the others are refused with a log line and retried. The DB (the inventory tests'
+    // feeds) has CVE-2099-0001 for Debian's dash 0.5.12-2 and PYSEC-2099-1 for PyPI requests < 2.20.0; the
+    // bookworm image lists dash 0.5.12-2 and requests 2.19.0.
+    assert!(truth.iter().any(|(n, v, _)| n == "dash" && v == "0.5.12-2"));
+    assert!(
+        truth
+            .iter()
+            .any(|(n, v, _)| n == "requests" && v == "2.19.0")
+    );
+    let db = env.dir.join("vuln.db");
+    common::inventory::build_db(&db, &common::inventory::feeds(&env.dir).1);
     let store = env.store("served.db");
     let server = serve(
         &env.dir,
         &store,
         &[
+            "--vuln-db",
+            db.to_str().unwrap(),
+            "--rescan-every",
+            "200ms",
             "--sbom-from-registry",
             "--sbom-key",
             "cosign.pub",
@@ -470,9 +487,19 @@ fn attested_sboms_are_pulled_verified_and_refused_when_they_do_not_verify() {
         let v: Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(v["response"]["allowed"], true, "{v}");
     }
+    let findings = |digest: &str| -> BTreeSet<String> {
+        bulwark_store::Store::open(&store)
+            .unwrap()
+            .findings(digest, true)
+            .unwrap()
+            .into_iter()
+            .map(|f| f.vuln_id)
+            .collect()
+    };
     let deadline = Instant::now() + Duration::from_mins(1);
     loop {
-        let done = has_sbom(&store, &good_d)
+        let done = findings(&good_d).contains("PYSEC-2099-1")
+            && has_sbom(&store, &good_d)
             && refusals(&server, &other_d).len() >= 2
             && refusals(&server, &bare_d).len() >= 2;
         if done {
@@ -486,7 +513,12 @@ fn attested_sboms_are_pulled_verified_and_refused_when_they_do_not_verify() {
         std::thread::sleep(Duration::from_millis(200));
     }
     same(&stored_packages(&store, &good_d), &truth);
+    assert!(findings(&good_d).is_superset(&BTreeSet::from([
+        "CVE-2099-0001".to_owned(),
+        "PYSEC-2099-1".to_owned()
+    ])));
     assert!(!has_sbom(&store, &other_d) && !has_sbom(&store, &bare_d));
+    assert!(findings(&other_d).is_empty() && findings(&bare_d).is_empty());
     let other_lines = refusals(&server, &other_d);
     let e = other_lines[0]["error"].as_str().unwrap();
     assert!(
