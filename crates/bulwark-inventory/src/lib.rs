@@ -10,9 +10,11 @@
 //! The server runs these on its loops (spawn_blocking); the CLI runs one pass of each (`bulwark inventory`,
 //! `bulwark rescan`, `bulwark notify`, `bulwark get cve`).
 
+pub mod attest;
 mod cycle;
 mod ingest;
 
+pub use attest::{AttestError, Pulled, SbomTrust, pull_sbom};
 pub use cycle::{CycleReport, DeliveryReport, deliver_due, notify_cycle, rematch_one, rescan};
 pub use ingest::{Ingested, db_version, ingest_sbom};
 

@@ -233,7 +233,7 @@ fn write_batch(
     store: &mut Option<Store>,
     target: &Target,
     batch: &[Admitted],
-) -> Result<usize, bulwark_store::Error> {
+) -> Result<Vec<Placement>, bulwark_store::Error> {
     let s = match store {
         Some(s) => s,
         None => store.insert(Store::open(&target.location)?),
@@ -259,7 +259,7 @@ fn write_batch(
         p.environment.clone_from(&known[&p.namespace]);
     }
     s.upsert_placements(&ps, now)?;
-    Ok(ps.len())
+    Ok(ps)
 }
 
 /// Drains the admission queue into the store until the queue closes.
@@ -295,9 +295,13 @@ pub(crate) async fn writer(mut rx: mpsc::Receiver<Admitted>, target: Target, han
             };
             batch = b;
             match result {
-                Ok(n) => {
+                Ok(written) => {
                     store = st;
-                    c.admission_written.fetch_add(n as u64, Ordering::Relaxed);
+                    c.admission_written
+                        .fetch_add(written.len() as u64, Ordering::Relaxed);
+                    for p in &written {
+                        handle.want_sbom(&p.digest, p.image_ref.as_deref());
+                    }
                     break;
                 }
                 Err(e) => {

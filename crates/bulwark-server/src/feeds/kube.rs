@@ -300,6 +300,9 @@ impl Mirror {
                 }
                 let list: Vec<Placement> = chosen.values().cloned().collect();
                 store.upsert_placements(&list, now)?;
+                for p in &list {
+                    handle.want_sbom(&p.digest, p.image_ref.as_deref());
+                }
                 let mut removed =
                     store.remove_placements_not_seen_since(&self.cluster, now, now)?;
                 for (ns, kind, name, container) in
@@ -359,6 +362,7 @@ impl Mirror {
         match self.choose(key) {
             Some(p) if self.written.get(key) != Some(&p) => {
                 store.upsert_placement(&p, now)?;
+                handle.want_sbom(&p.digest, p.image_ref.as_deref());
                 self.written.insert(key.clone(), p);
                 c.kube_upserts.fetch_add(1, Ordering::Relaxed);
             }
@@ -459,5 +463,51 @@ mod tests {
         .unwrap();
         assert_eq!(h.counters().kube_resyncs.load(Ordering::Relaxed), 2);
         assert_eq!(rows(&s), ["Deployment/web b2"]);
+    }
+
+    #[test]
+    fn every_digest_written_is_offered_once_to_the_sbom_feed() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&format!("sqlite:{}", dir.path().join("s.db").display())).unwrap();
+        let h = FeedHandle::default();
+        let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+        *h.0.sbom_tx.write().unwrap() = Some(tx);
+        let mut m = Mirror::new("c".into());
+        m.apply(
+            &s,
+            Change::Resync {
+                cluster: "c".into(),
+                placements: vec![placement("web", "a1"), placement("api", "c3")],
+            },
+            &h,
+        )
+        .unwrap();
+        m.apply(
+            &s,
+            Change::Upsert {
+                placement: placement("web", "b2"),
+            },
+            &h,
+        )
+        .unwrap();
+        let old = placement("web", "a1");
+        m.apply(&s, Change::Remove { key: old.key() }, &h).unwrap();
+        // The same digests again (a second replica's re-list, a restart of the watch): not offered twice.
+        m.apply(
+            &s,
+            Change::Resync {
+                cluster: "c".into(),
+                placements: vec![placement("web", "b2"), placement("api", "c3")],
+            },
+            &h,
+        )
+        .unwrap();
+        let mut got = Vec::new();
+        while let Ok(w) = rx.try_recv() {
+            got.push(format!("{} {}", w.image, &w.digest[7..9]));
+        }
+        got.sort();
+        assert_eq!(got, ["r/api:1 c3", "r/web:1 a1", "r/web:1 b2"]);
+        assert_eq!(h.counters().sbom_queued.load(Ordering::Relaxed), 3);
     }
 }

@@ -9,6 +9,8 @@
 //! - [`kube`]: on a thread of its own, `bulwark_kube::Inventory` lists and watches the cluster's pods (paged
 //!   lists, bookmarks, 410 re-lists, reconnects with backoff); each re-list replaces the cluster's placements in
 //!   the store, each upsert and removal is written as it comes.
+//! - [`attest`] (with `--sbom-from-registry`): every digest either feed writes that has no stored SBOM gets its
+//!   SBOM attestation fetched from the registry, verified and ingested, off the request path, with retries.
 //!
 //! Every replica runs both feeds and writes what it sees: upserts are idempotent (same key, same digest, the
 //! newer `last_seen`), a re-list's replacement only marks removed what no longer runs, and every replica
@@ -16,11 +18,13 @@
 //! election: it would add a lease for work that costs one row write per pod change.
 
 pub mod admission;
+pub mod attest;
 pub mod kube;
 
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use bulwark_kube::{ClientOptions, ClusterConfig, Environments};
 use tokio::sync::mpsc;
@@ -39,6 +43,8 @@ pub struct FeedsConfig {
     pub kube: Option<KubeWatch>,
     /// Admission events waiting to be written at most; more are dropped and counted.
     pub queue: usize,
+    /// SBOM attestations from the registry for what the feeds write (`--sbom-from-registry`).
+    pub sbom: Option<attest::SbomFeed>,
     /// The running feeds' queue and counters (shared by clones of the config).
     pub(crate) handle: FeedHandle,
 }
@@ -50,6 +56,7 @@ impl Default for FeedsConfig {
             environments: Environments::default(),
             kube: None,
             queue: DEFAULT_QUEUE,
+            sbom: None,
             handle: FeedHandle::default(),
         }
     }
@@ -88,6 +95,9 @@ pub(crate) struct FeedHandle(Arc<Shared>);
 #[derive(Default)]
 struct Shared {
     tx: RwLock<Option<mpsc::Sender<admission::Admitted>>>,
+    sbom_tx: RwLock<Option<mpsc::Sender<attest::Wanted>>>,
+    /// Digests queued, waiting for a retry, or done by the SBOM feed (at most [`attest::MAX_KNOWN`]).
+    sbom_known: Mutex<HashSet<String>>,
     counters: Counters,
 }
 
@@ -111,11 +121,65 @@ pub(crate) struct Counters {
     pub(crate) kube_errors: AtomicU64,
     pub(crate) kube_store_errors: AtomicU64,
     pub(crate) kube_placements: AtomicU64,
+    pub(crate) sbom_queued: AtomicU64,
+    pub(crate) sbom_dropped: AtomicU64,
+    pub(crate) sbom_already: AtomicU64,
+    pub(crate) sbom_ingested: AtomicU64,
+    pub(crate) sbom_failures: AtomicU64,
+    pub(crate) sbom_given_up: AtomicU64,
 }
 
 impl FeedHandle {
     pub(crate) fn counters(&self) -> &Counters {
         &self.0.counters
+    }
+
+    /// Offers a digest the feeds wrote to the SBOM feed (when it runs): once per digest until it is given up;
+    /// never waits (a full queue drops it, and a later sighting offers it again).
+    pub(crate) fn want_sbom(&self, digest: &str, image: Option<&str>) {
+        let guard = self
+            .0
+            .sbom_tx
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        let Some(tx) = guard.as_ref() else { return };
+        let Some(image) = image.filter(|i| !i.is_empty()) else {
+            return;
+        };
+        {
+            let mut known = self
+                .0
+                .sbom_known
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if known.contains(digest) {
+                return;
+            }
+            if known.len() >= attest::MAX_KNOWN {
+                known.clear();
+            }
+            known.insert(digest.to_owned());
+        }
+        let c = &self.0.counters;
+        let wanted = attest::Wanted {
+            digest: digest.to_owned(),
+            image: image.to_owned(),
+        };
+        if tx.try_send(wanted).is_ok() {
+            c.sbom_queued.fetch_add(1, Ordering::Relaxed);
+        } else {
+            c.sbom_dropped.fetch_add(1, Ordering::Relaxed);
+            self.forget_sbom(digest);
+        }
+    }
+
+    /// Lets a later sighting of `digest` offer it again.
+    pub(crate) fn forget_sbom(&self, digest: &str) {
+        self.0
+            .sbom_known
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(digest);
     }
 
     /// Offers an answered review to the admission feed: only atomics, a few string copies and `try_send`.
@@ -161,7 +225,22 @@ pub(crate) fn spawn(state: &Arc<State>) -> Vec<tokio::task::JoinHandle<()>> {
         .tx
         .write()
         .unwrap_or_else(PoisonError::into_inner) = Some(tx);
-    let mut tasks = vec![tokio::spawn(admission::writer(
+    let mut tasks = Vec::new();
+    if let Some(sbom) = &f.sbom {
+        let (stx, srx) = mpsc::channel(sbom.queue.max(1));
+        *f.handle
+            .0
+            .sbom_tx
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Some(stx);
+        tasks.push(tokio::spawn(attest::worker(
+            srx,
+            sbom.clone(),
+            run.store.clone(),
+            f.handle.clone(),
+        )));
+    }
+    tasks.push(tokio::spawn(admission::writer(
         rx,
         admission::Target {
             location: run.store.clone(),
@@ -169,7 +248,7 @@ pub(crate) fn spawn(state: &Arc<State>) -> Vec<tokio::task::JoinHandle<()>> {
             environments: f.environments.clone(),
         },
         f.handle.clone(),
-    ))];
+    )));
     if let Some(k) = &f.kube {
         tasks.push(tokio::spawn(kube::supervise(
             k.clone(),
@@ -264,6 +343,42 @@ pub(crate) fn metrics(state: &State) -> String {
             "gauge",
             "Placements of the watched cluster, as last written.",
             get(&c.kube_placements),
+        ),
+        (
+            "bulwark_feed_sbom_queued_total",
+            "counter",
+            "Digests queued for their SBOM attestation (--sbom-from-registry).",
+            get(&c.sbom_queued),
+        ),
+        (
+            "bulwark_feed_sbom_dropped_total",
+            "counter",
+            "Digests dropped because the SBOM feed's queue was full (offered again when next seen).",
+            get(&c.sbom_dropped),
+        ),
+        (
+            "bulwark_feed_sbom_already_stored_total",
+            "counter",
+            "Queued digests that already had an SBOM in the store.",
+            get(&c.sbom_already),
+        ),
+        (
+            "bulwark_feed_sbom_ingested_total",
+            "counter",
+            "SBOMs read from verified registry attestations and stored.",
+            get(&c.sbom_ingested),
+        ),
+        (
+            "bulwark_feed_sbom_failures_total",
+            "counter",
+            "Attempts that stored no SBOM: no attestation, one that does not verify, a registry or store error.",
+            get(&c.sbom_failures),
+        ),
+        (
+            "bulwark_feed_sbom_given_up_total",
+            "counter",
+            "Digests given up after their last retry.",
+            get(&c.sbom_given_up),
         ),
     ] {
         let _ = writeln!(

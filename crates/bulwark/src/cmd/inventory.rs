@@ -41,6 +41,66 @@ pub(crate) enum InventoryCommand {
     Rescan(RescanArgs),
     /// Deliver the notifications that are due, and record each outcome (delivered, retry at, failed).
     Notify(NotifyArgs),
+    /// Store images' SBOMs from their registry attestations (CycloneDX, else SPDX; cosign's `.att` tag or a
+    /// Sigstore bundle referrer), each verified first: an attestation that does not verify with --verify-key
+    /// (or the keyless identity), or that names another digest, stores nothing (exit 1, with every reason).
+    /// Prints a JSON line per stored SBOM.
+    Pull(PullArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct PullArgs {
+    #[command(flatten)]
+    pub(crate) store: StoreArg,
+    /// The images in a registry (REGISTRY/REPO:TAG or REGISTRY/REPO@sha256:…; a tag is resolved once).
+    #[arg(value_name = "IMAGE", required = true)]
+    pub(crate) images: Vec<String>,
+    /// A public key (PEM, `cosign.pub`) the attestation may be signed with; repeatable.
+    #[arg(
+        long = "verify-key",
+        value_name = "FILE",
+        required_unless_present = "trusted_root"
+    )]
+    pub(crate) verify_keys: Vec<PathBuf>,
+    /// Keyless: a Sigstore `trusted_root.json`; the attestation must be a Sigstore bundle referrer whose
+    /// certificate matches the identity flags (as `bulwark verify --trusted-root`).
+    #[arg(long, value_name = "FILE", conflicts_with = "verify_keys")]
+    pub(crate) trusted_root: Option<PathBuf>,
+    /// Keyless: the certificate's identity, exactly.
+    #[arg(long, value_name = "SAN", requires = "trusted_root")]
+    pub(crate) certificate_identity: Option<String>,
+    /// Keyless: the certificate's identity, by a regular expression.
+    #[arg(
+        long,
+        value_name = "REGEX",
+        requires = "trusted_root",
+        conflicts_with = "certificate_identity"
+    )]
+    pub(crate) certificate_identity_regexp: Option<String>,
+    /// Keyless: the OIDC issuer in the certificate, exactly.
+    #[arg(long, value_name = "URL", requires = "trusted_root")]
+    pub(crate) certificate_oidc_issuer: Option<String>,
+    /// Keyless: the OIDC issuer, by a regular expression.
+    #[arg(
+        long,
+        value_name = "REGEX",
+        requires = "trusted_root",
+        conflicts_with = "certificate_oidc_issuer"
+    )]
+    pub(crate) certificate_oidc_issuer_regexp: Option<String>,
+    /// The attestation types to read, in order of preference (cyclonedx, spdx) [default: both].
+    #[arg(long = "type", value_name = "TYPE", value_parser = parse_sbom_kind)]
+    pub(crate) kinds: Vec<bulwark_sign::predicate::PredicateKind>,
+    #[command(flatten)]
+    pub(crate) registry: super::sign::RegistryFlags,
+}
+
+fn parse_sbom_kind(s: &str) -> Result<bulwark_sign::predicate::PredicateKind, String> {
+    use bulwark_sign::predicate::PredicateKind;
+    match PredicateKind::parse(s) {
+        Some(k @ (PredicateKind::CycloneDx | PredicateKind::Spdx)) => Ok(k),
+        _ => Err(format!("'{s}' is not cyclonedx or spdx")),
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -140,7 +200,94 @@ pub(crate) fn run(cmd: &InventoryCommand) -> Result<Outcome> {
         InventoryCommand::Place(a) => place(a),
         InventoryCommand::Rescan(a) => rescan(a),
         InventoryCommand::Notify(a) => notify(a),
+        InventoryCommand::Pull(a) => pull(a),
     }
+}
+
+fn pull_trust(a: &PullArgs) -> Result<bulwark_inventory::SbomTrust> {
+    use bulwark_sign::keyless::{Identity, Matcher, TrustedRoot};
+    let Some(path) = &a.trusted_root else {
+        let keys = a
+            .verify_keys
+            .iter()
+            .map(|p| super::keys::load_public(p))
+            .collect::<Result<Vec<_>>>()?;
+        return Ok(bulwark_inventory::SbomTrust::Keys(keys));
+    };
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let root = TrustedRoot::from_json(&bytes).with_context(|| format!("{}", path.display()))?;
+    let m = |exact: &Option<String>, re: &Option<String>, what: &str| -> Result<Matcher> {
+        match (exact, re) {
+            (Some(e), _) => Ok(Matcher::exact(e)),
+            (None, Some(r)) => Ok(Matcher::regex(r)?),
+            (None, None) => bail!(
+                "keyless verification needs --certificate-{what} or --certificate-{what}-regexp"
+            ),
+        }
+    };
+    Ok(bulwark_inventory::SbomTrust::Keyless {
+        root: std::sync::Arc::new(root),
+        identity: Identity {
+            subject: m(
+                &a.certificate_identity,
+                &a.certificate_identity_regexp,
+                "identity",
+            )?,
+            issuer: m(
+                &a.certificate_oidc_issuer,
+                &a.certificate_oidc_issuer_regexp,
+                "oidc-issuer",
+            )?,
+        },
+    })
+}
+
+fn pull(a: &PullArgs) -> Result<Outcome> {
+    let trust = pull_trust(a)?;
+    let kinds = if a.kinds.is_empty() {
+        bulwark_inventory::attest::SBOM_KINDS.to_vec()
+    } else {
+        a.kinds.clone()
+    };
+    let store = a.store.open()?;
+    let options = a.registry.options();
+    let (mut refused, mut failed) = (0usize, 0usize);
+    for image in &a.images {
+        let result = bulwark_inventory::attest::reference(image, None).and_then(|r| {
+            bulwark_inventory::pull_sbom(
+                &store,
+                &r,
+                &options,
+                &trust,
+                &kinds,
+                bulwark_inventory::now(),
+            )
+        });
+        match result {
+            Ok(p) => {
+                for s in &p.set_aside {
+                    eprintln!("bulwark: {image}: set aside: {s}");
+                }
+                println!("{}", serde_json::to_string(&p)?);
+            }
+            Err(e) if e.is_refusal() => {
+                refused += 1;
+                eprintln!("bulwark: {e}");
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("bulwark: error: {:#}", anyhow::Error::from(e));
+            }
+        }
+    }
+    if failed > 0 {
+        bail!("{failed} of {} images could not be read", a.images.len());
+    }
+    Ok(if refused > 0 {
+        Outcome::PolicyFailed
+    } else {
+        Outcome::Clean
+    })
 }
 
 fn push(a: &PushArgs) -> Result<Outcome> {

@@ -851,7 +851,7 @@ pub(crate) fn serve(a: &ServeArgs) -> Result<Outcome> {
             worker: super::inventory::worker(a.worker.as_ref()),
             api: a.api.config()?,
             loops: a.loops.config()?,
-            feeds: a.feeds.config()?,
+            feeds: a.feeds.config(&a.images)?,
         });
     }
     let judge = super::serve_reload::judge(source, a.stage, &a.trust, judge, make);
