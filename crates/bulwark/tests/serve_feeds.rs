@@ -298,7 +298,8 @@ fn admission_feed(store: &str) {
     tagged["spec"]["containers"][0]["image"] = json!("ghcr.io/acme/search:2.0");
     assert!(server.allowed(&review("u-3", &tagged, false)));
     // Placements: the payments pod in staging, the search Deployment in production (both as the watch names
-    // their workloads), and the nightly Job's pod, which only the watch can follow to its CronJob.
+    // their workloads), and the pod of a Job no CronJob made. Not a placement: the pod of the nightly
+    // CronJob's Job, which only the Job's own review and the watch can name (`CronJob/nightly`).
     let payments = created_pod("pod-payments.json", &digest("a1"));
     assert!(server.allowed(&review("u-4", &payments, false)));
     let mut search = fixture("deploy-search.json");
@@ -307,12 +308,16 @@ fn admission_feed(store: &str) {
     assert!(server.allowed(&review("u-5", &search, false)));
     let nightly = created_pod("pod-nightly.json", &digest("c3"));
     assert!(server.allowed(&review("u-6", &nightly, false)));
+    let mut migrate = created_pod("pod-nightly.json", &digest("d4"));
+    migrate["metadata"]["generateName"] = json!("migrate-schema-");
+    migrate["metadata"]["ownerReferences"][0]["name"] = json!("migrate-schema");
+    assert!(server.allowed(&review("u-7", &migrate, false)));
     wait_for(
         &server,
         store,
         &[
             "kind-test production production Deployment/search search b2",
-            "kind-test production production Job/nightly-29430180 nightly-29430180 c3",
+            "kind-test production production Job/migrate-schema nightly-29430180 d4",
             "kind-test staging staging Deployment/payments payments a1",
         ],
         30,

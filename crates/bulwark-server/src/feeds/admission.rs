@@ -78,6 +78,13 @@ fn controller_of(object: &Value) -> Option<(&str, &str)> {
     Some((r.get("kind")?.as_str()?, r.get("name")?.as_str()?))
 }
 
+/// Whether `name` is a Job name the CronJob controller makes: `<cronjob>-<scheduled time in minutes>`.
+fn cronjob_job_name(name: &str) -> bool {
+    name.rsplit_once('-').is_some_and(|(base, minutes)| {
+        !base.is_empty() && minutes.len() >= 8 && minutes.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
 /// The workload an admitted object belongs to, named as the watch names it.
 fn workload(kind: &str, name: &str, object: &Value) -> Option<(String, String)> {
     let owner = controller_of(object);
@@ -92,10 +99,11 @@ fn workload(kind: &str, name: &str, object: &Value) -> Option<(String, String)> 
                 _ => ("ReplicaSet", rs),
             }
         }
-        // A Job's pod: the Job's own review records the workload (as the CronJob when one owns the Job, which
-        // the pod cannot tell); recording the pod too would leave a `Job/<cronjob>-<minutes>` row beside the
-        // watch's `CronJob/<name>`.
-        ("Pod", Some(("Job", _))) => return None,
+        // The pod of a CronJob's Job (the controller names it `<cronjob>-<scheduled minute>`, 8 digits or
+        // more): the pod cannot tell the CronJob, so it is left to the Job's own review and to the watch, which
+        // both name `CronJob/<name>`; recording it would leave a `Job/…` row beside theirs, live until the next
+        // re-list. Any other Job's pod is that Job.
+        ("Pod", Some(("Job", j))) if cronjob_job_name(j) => return None,
         ("Pod", Some(owner)) => owner,
         ("ReplicaSet", Some(("Deployment", d))) => ("Deployment", d),
         ("Job", Some(("CronJob", c))) => ("CronJob", c),
@@ -377,11 +385,23 @@ mod tests {
             "spec": {"template": {"spec": {"containers": [{"name": "report", "image": format!("x@{D}")}]}}}});
         let a = admitted(&request("Job", "CREATE", job), &n).unwrap();
         assert_eq!(a.workload_kind, "CronJob");
-        // The Job's pod: left to the Job's review (the pod cannot tell that a CronJob owns its Job).
+        // A CronJob's Job's pod: left to the Job's review (the pod cannot tell that a CronJob owns its Job).
         let job_pod = json!({"metadata": {"generateName": "nightly-29430180-", "namespace": "production",
             "ownerReferences": [{"kind": "Job", "name": "nightly-29430180", "controller": true}]},
             "spec": {"containers": [{"name": "report", "image": format!("x@{D}")}]}});
         assert!(admitted(&request("Pod", "CREATE", job_pod), &n).is_none());
+        // Any other Job's pod is that Job.
+        let migrate_pod = json!({"metadata": {"generateName": "migrate-schema-", "namespace": "production",
+            "ownerReferences": [{"kind": "Job", "name": "migrate-schema", "controller": true}]},
+            "spec": {"containers": [{"name": "migrate", "image": format!("x@{D}")}]}});
+        let a = admitted(&request("Pod", "CREATE", migrate_pod), &n).unwrap();
+        assert_eq!(
+            (a.workload_kind.as_str(), a.workload_name.as_str()),
+            ("Job", "migrate-schema")
+        );
+        assert!(!cronjob_job_name("backup-2026"));
+        assert!(!cronjob_job_name("-29430180"));
+        assert!(cronjob_job_name("a-b-29430180"));
 
         // A ReplicaSet owner without the Deployment's hash label stays a ReplicaSet.
         let pod = json!({"metadata": {"name": "x", "namespace": "a",
