@@ -128,8 +128,7 @@ pub fn rescan(
 /// The plan of DB `db_version`'s cycle. Each image's findings reflect the DB it was last matched against (its
 /// base); the delta from that DB to this one is computed from the digest kept of each DB in the store
 /// ([`DbDigest`]). An image is matched when its base is unknown (never matched, or no digest kept), when the
-/// delta from its base is unusable (the namespace list changed) or too large (more than half of the package
-/// names), or when one of its packages or open findings' vulnerabilities is in the delta; otherwise it is
+/// delta from its base is too large (more than half of the package names), or when one of its packages or open findings' vulnerabilities is in the delta; otherwise it is
 /// carried forward. The mode is `incremental` when any image could be judged by a delta.
 fn plan(store: &Store, db: &bulwark_vulndb::VulnDb, db_version: &str) -> Result<CyclePlan, Error> {
     let images = store.image_versions()?;
@@ -148,10 +147,10 @@ fn plan(store: &Store, db: &bulwark_vulndb::VulnDb, db_version: &str) -> Result<
                 .db_digest(base)?
                 .and_then(|b| DbDigest::from_bytes(&b))
                 .map(|old| old.delta(new))
+                // A namespace added or dropped needs no full re-match: which namespaces exist only decides
+                // whether a package is looked up at all, and every rule of such a namespace is in the delta.
                 .filter(|d| {
-                    !d.namespaces_changed
-                        && d.packages.len() * DELTA_MAX_SHARE.1
-                            <= d.package_total * DELTA_MAX_SHARE.0
+                    d.packages.len() * DELTA_MAX_SHARE.1 <= d.package_total * DELTA_MAX_SHARE.0
                 }),
             None => None,
         };

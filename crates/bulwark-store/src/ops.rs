@@ -1155,6 +1155,12 @@ impl Store {
         })
     }
 
+    /// Drops every kept DB digest: the next cycle has no delta to go by and re-matches every image (a full
+    /// re-match on demand, e.g. after a matcher change the DB delta cannot show). Returns how many were dropped.
+    pub fn forget_db_digests(&self) -> Result<u64> {
+        self.write(|tx| tx.exec("DELETE FROM db_digests", &[]))
+    }
+
     /// The cycle planned for `db_version`, if any.
     pub fn cycle(&self, db_version: &str) -> Result<Option<Cycle>> {
         self.read(|tx| {

@@ -31,8 +31,8 @@ pub struct DbDigest {
 /// What differs between two digests: the keys whose hash differs or that one side lacks.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Delta {
-    /// The namespace list changed: which namespace a package is looked up in may differ, so nothing short of a
-    /// full re-match is safe.
+    /// The namespace list changed (informative: the rules of an added or dropped namespace are in
+    /// `packages`).
     pub namespaces_changed: bool,
     pub packages: HashSet<u64>,
     pub vulns: HashSet<u64>,

@@ -1,0 +1,262 @@
+//! Incremental re-matching against its truth, a full re-match: two stores hold the same two images (the
+//! fixture image, with a pip layer, and one with only its Debian packages); one follows a series of DB updates
+//! incrementally, the other is made to re-match in full at each (its kept DB digests dropped first). After each
+//! update both must hold identical findings (every episode, with its times and versions), identical image
+//! bookkeeping and identical queued notifications, on SQLite and on a real PostgreSQL. The updates, built with
+//! `bulwark db build` from feeds written here:
+//! - (a) an advisory for `requests` (only the pip layer of image A has it) is added;
+//! - (b) it is withdrawn (A's finding is fixed);
+//! - (c1) only the EPSS score of a CVE open in both images changes;
+//! - (c2) only the Debian urgency (severity) of that CVE changes;
+//! - (d) nothing changes (the same feeds built again).
+//!
+//! Which images the incremental cycle must match is known from the feeds: (a) and (b) touch A only, (c1) and
+//! (c2) both, (d) none.
+
+mod common;
+
+#[path = "../../bulwark-store/tests/support/mod.rs"]
+mod pg;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use bulwark_store::Store;
+use common::inventory::{DIGEST_A, DIGEST_B, build_db, owners_yaml, sboms};
+
+/// The Debian tracker with CVE-2099-0001 open in `dash` (every image has it) at `urgency`.
+fn tracker(dir: &Path, urgency: &str) -> PathBuf {
+    let base = common::vulndb_testdata("debian/bookworm-app-tracker.json");
+    let mut t: serde_json::Value = serde_json::from_slice(&std::fs::read(base).unwrap()).unwrap();
+    t["dash"] = serde_json::json!({
+        "CVE-2099-0001": {
+            "description": "test CVE in dash",
+            "releases": {"bookworm": {"status": "open", "urgency": urgency, "repositories": {"bookworm": "0.5.12-2"}}},
+            "scope": "local"
+        }
+    });
+    let p = dir.join(format!("tracker-{urgency}.json"));
+    std::fs::write(&p, serde_json::to_vec(&t).unwrap()).unwrap();
+    p
+}
+
+fn epss(dir: &Path, score: &str) -> PathBuf {
+    let p = dir.join(format!("epss-{score}.csv"));
+    std::fs::write(
+        &p,
+        format!(
+            "#model_version:v2025.03.14,score_date:2026-11-20T00:00:00+0000\ncve,epss,percentile\nCVE-2099-0001,{score},0.5\n"
+        ),
+    )
+    .unwrap();
+    p
+}
+
+fn osv_requests(dir: &Path) -> PathBuf {
+    let osv = dir.join("osv");
+    std::fs::create_dir_all(&osv).unwrap();
+    std::fs::write(
+        osv.join("PYSEC-2099-1.json"),
+        serde_json::to_vec(&serde_json::json!({
+            "id": "PYSEC-2099-1",
+            "modified": "2099-01-01T00:00:00Z",
+            "summary": "test advisory for requests",
+            "affected": [{
+                "package": {"ecosystem": "PyPI", "name": "requests"},
+                "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.20.0"}]}]
+            }]
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    osv
+}
+
+/// Everything a re-match decides, in a comparable form: per image its version and match time, every finding
+/// episode (ids left out: each store numbers its own), the changes, and the queued notifications.
+fn snapshot(s: &Store, versions: &[String]) -> String {
+    let mut out = String::new();
+    for d in [DIGEST_A, DIGEST_B] {
+        let i = s.image(d).unwrap().unwrap();
+        let _ = writeln!(out, "image {d} {:?} {:?}", i.db_version, i.matched_at);
+        let mut fs: Vec<String> = s
+            .findings(d, false)
+            .unwrap()
+            .into_iter()
+            .map(|mut f| {
+                f.id = 0;
+                format!("{f:?}")
+            })
+            .collect();
+        fs.sort();
+        for f in fs {
+            let _ = writeln!(out, "  {f}");
+        }
+    }
+    for v in versions {
+        let mut cs: Vec<String> = s
+            .changes(v)
+            .unwrap()
+            .into_iter()
+            .map(|mut c| {
+                c.finding.id = 0;
+                format!("{:?} {} {:?}", c.kind, c.at, c.finding)
+            })
+            .collect();
+        cs.sort();
+        let _ = writeln!(out, "changes {v}: {cs:?}");
+    }
+    let mut ns: Vec<String> = s
+        .notifications(None)
+        .unwrap()
+        .into_iter()
+        .map(|n| format!("{} {} {} {}", n.team, n.channel, n.dedupe_key, n.payload))
+        .collect();
+    ns.sort();
+    for n in ns {
+        let _ = writeln!(out, "notification {n}");
+    }
+    out
+}
+
+fn scenario(inc_location: &str, full_location: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let (high, low) = (tracker(dir, "high"), tracker(dir, "low"));
+    let (e1, e9) = (epss(dir, "0.10000"), epss(dir, "0.90000"));
+    let osv = osv_requests(dir);
+    let steps: Vec<(&str, Vec<(&str, PathBuf)>)> = vec![
+        (
+            "baseline",
+            vec![("--debian", high.clone()), ("--epss", e1.clone())],
+        ),
+        (
+            "a: add",
+            vec![
+                ("--debian", high.clone()),
+                ("--epss", e1.clone()),
+                ("--osv", osv),
+            ],
+        ),
+        (
+            "b: withdraw",
+            vec![("--debian", high.clone()), ("--epss", e1)],
+        ),
+        ("c1: epss", vec![("--debian", high), ("--epss", e9.clone())]),
+        (
+            "c2: severity",
+            vec![("--debian", low.clone()), ("--epss", e9.clone())],
+        ),
+        ("d: nothing", vec![("--debian", low), ("--epss", e9)]),
+    ];
+    // (mode, images matched, images carried) the incremental store must report.
+    let expected = [
+        ("full", 2, 0),
+        ("incremental", 1, 1),
+        ("incremental", 1, 1),
+        ("incremental", 2, 0),
+        ("incremental", 2, 0),
+        ("incremental", 0, 2),
+    ];
+    let mut dbs = Vec::new();
+    for (i, (_, feeds)) in steps.iter().enumerate() {
+        if i > 0 {
+            // Versions are named by build time (seconds): one a second.
+            std::thread::sleep(std::time::Duration::from_millis(1100));
+        }
+        let p = dir.join(format!("v{i}.db"));
+        build_db(&p, feeds);
+        dbs.push(p);
+    }
+
+    let owners = bulwark_owners::parse_bytes(owners_yaml(9).as_bytes(), "owners.yaml").unwrap();
+    let (sbom_a, sbom_b) = sboms(dir);
+    let inc = Store::open(inc_location).unwrap();
+    let full = Store::open(full_location).unwrap();
+    for s in [&inc, &full] {
+        for (d, r, sbom) in [
+            (DIGEST_A, "registry.example/payments/api:1", &sbom_a),
+            (DIGEST_B, "registry.example/search/api:1", &sbom_b),
+        ] {
+            let bytes = std::fs::read(sbom).unwrap();
+            bulwark_inventory::ingest_sbom(s, d, &[r.to_owned()], &bytes, "sbom", 1000).unwrap();
+        }
+    }
+    let mut versions = Vec::new();
+    for (i, db) in dbs.iter().enumerate() {
+        let step = steps[i].0;
+        let db = bulwark_vulndb::VulnDb::open(db).unwrap();
+        let version = bulwark_inventory::db_version(&db).unwrap();
+        versions.push(version.clone());
+        let at = 2000 + 100 * i64::try_from(i).unwrap();
+        let now = move || at;
+        assert!(full.forget_db_digests().is_ok());
+        let rf =
+            bulwark_inventory::rescan(&full, &db, &version, Some(&owners), "w", 60, &now).unwrap();
+        let ri =
+            bulwark_inventory::rescan(&inc, &db, &version, Some(&owners), "w", 60, &now).unwrap();
+        assert!(rf.complete && ri.complete, "{step}: {rf:?} {ri:?}");
+        assert_eq!(
+            (rf.mode.as_str(), rf.images_matched, rf.images_carried),
+            ("full", 2, 0),
+            "{step}: the store without digests re-matches in full"
+        );
+        let (mode, matched, carried) = expected[i];
+        assert_eq!(
+            (ri.mode.as_str(), ri.images_matched, ri.images_carried),
+            (mode, matched, carried),
+            "{step}: {ri:?}"
+        );
+        assert_eq!(ri.jobs_done, matched, "{step}");
+        assert_eq!(
+            (ri.new, ri.fixed, ri.queued),
+            (rf.new, rf.fixed, rf.queued),
+            "{step}"
+        );
+        let (si, sf) = (snapshot(&inc, &versions), snapshot(&full, &versions));
+        assert_eq!(si, sf, "{step}: incremental and full re-matches differ");
+        // The scenario's own truth, so that the comparison is not between two equally wrong stores.
+        let open_a = |id: &str| {
+            inc.findings(DIGEST_A, true)
+                .unwrap()
+                .into_iter()
+                .find(|f| f.vuln_id == id)
+        };
+        match step {
+            "a: add" => {
+                assert!(open_a("PYSEC-2099-1").is_some(), "{step}");
+                assert_eq!((ri.new, ri.fixed), (1, 0), "{step}");
+                assert!(ri.queued > 0, "{step}: payments is told");
+            }
+            "b: withdraw" => {
+                assert!(open_a("PYSEC-2099-1").is_none(), "{step}");
+                assert_eq!((ri.new, ri.fixed), (0, 1), "{step}");
+                assert!(ri.queued > 0, "{step}: the fix is notified");
+            }
+            "c2: severity" => {
+                let f = open_a("CVE-2099-0001").expect("dash CVE open");
+                assert_eq!(f.severity, bulwark_types::Severity::Low, "{step}");
+                assert_eq!((ri.new, ri.fixed, ri.queued), (0, 0, 0), "{step}");
+            }
+            "c1: epss" | "d: nothing" => {
+                assert_eq!((ri.new, ri.fixed, ri.queued), (0, 0, 0), "{step}");
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn incremental_equals_full_on_sqlite() {
+    let tmp = tempfile::tempdir().unwrap();
+    scenario(
+        &format!("sqlite:{}", tmp.path().join("inc.db").display()),
+        &format!("sqlite:{}", tmp.path().join("full.db").display()),
+    );
+}
+
+#[test]
+fn incremental_equals_full_on_postgresql() {
+    let (a, b) = (pg::TestDb::postgres(), pg::TestDb::postgres());
+    scenario(&a.location, &b.location);
+}
