@@ -260,3 +260,96 @@ fn incremental_equals_full_on_postgresql() {
     let (a, b) = (pg::TestDb::postgres(), pg::TestDb::postgres());
     scenario(&a.location, &b.location);
 }
+
+/// A version superseded half-way is never notified alone, and what its done jobs recorded goes out with the
+/// version that superseded it: without that, a finding it opened would stay open in the newer version (no change
+/// there) and nobody would ever hear of it.
+fn superseded(location: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let high = tracker(dir, "high");
+    let osv = osv_requests(dir);
+    let (v1, v2, v3) = (dir.join("v1.db"), dir.join("v2.db"), dir.join("v3.db"));
+    build_db(&v1, &[("--debian", high.clone())]);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    build_db(&v2, &[("--debian", high.clone()), ("--osv", osv.clone())]);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    build_db(&v3, &[("--debian", high), ("--osv", osv)]);
+    let owners = bulwark_owners::parse_bytes(owners_yaml(9).as_bytes(), "owners.yaml").unwrap();
+    let (sbom_a, sbom_b) = sboms(dir);
+    let s = Store::open(location).unwrap();
+    for (d, r, sbom) in [
+        (DIGEST_A, "registry.example/payments/api:1", &sbom_a),
+        (DIGEST_B, "registry.example/search/api:1", &sbom_b),
+    ] {
+        let bytes = std::fs::read(sbom).unwrap();
+        bulwark_inventory::ingest_sbom(&s, d, &[r.to_owned()], &bytes, "sbom", 1000).unwrap();
+    }
+    let open = |p: &Path| {
+        let db = bulwark_vulndb::VulnDb::open(p).unwrap();
+        let v = bulwark_inventory::db_version(&db).unwrap();
+        (db, v)
+    };
+    let ((db1, ver1), (db2, ver2), (db3, ver3)) = (open(&v1), open(&v2), open(&v3));
+    let r = bulwark_inventory::rescan(&s, &db1, &ver1, Some(&owners), "w", 60, &|| 2000).unwrap();
+    assert!(r.complete && r.queued == 0, "{r:?}");
+    // v2's cycle is planned and one of its two jobs done (A: PYSEC-2099-1 opens) when v3 arrives.
+    let plan = bulwark_store::CyclePlan {
+        db_version: ver2.clone(),
+        built_at: i64::try_from(db2.meta().built_at).unwrap(),
+        mode: "full".into(),
+        jobs: vec![DIGEST_A.into(), DIGEST_B.into()],
+        ..bulwark_store::CyclePlan::default()
+    };
+    assert!(s.plan_cycle(&plan, 2100).unwrap());
+    let job = s.claim_jobs("w2", &ver2, 2100, 60, 1).unwrap().remove(0);
+    assert_eq!(job.digest, DIGEST_A);
+    let diff =
+        bulwark_inventory::rematch_one(&s, &db2, Some(&owners), DIGEST_A, &ver2, 2110).unwrap();
+    assert_eq!(diff.new.len(), 1);
+    assert!(s.complete_job(job.id, "w2", 2110).unwrap());
+
+    let r3 = bulwark_inventory::rescan(&s, &db3, &ver3, Some(&owners), "w", 60, &|| 2200).unwrap();
+    assert!(r3.complete, "{r3:?}");
+    assert_eq!(
+        s.cycle(&ver2).unwrap().unwrap().superseded_by.as_deref(),
+        Some(ver3.as_str())
+    );
+    assert_eq!(
+        (r3.new, r3.fixed),
+        (0, 0),
+        "A's finding is already open: no change in v3 itself"
+    );
+    assert_eq!(
+        r3.queued, 1,
+        "v2's change goes out with v3: one message to payments: {r3:?}"
+    );
+    let queued = s.notifications(None).unwrap();
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].team, "payments");
+    assert!(
+        queued[0].payload.contains("PYSEC-2099-1"),
+        "{}",
+        queued[0].payload
+    );
+    // A late v2 worker finds its cycle superseded: nothing claimed, nothing queued.
+    let r2 = bulwark_inventory::rescan(&s, &db2, &ver2, Some(&owners), "w2", 60, &|| 2300).unwrap();
+    assert_eq!(r2.superseded_by.as_deref(), Some(ver3.as_str()));
+    assert!(
+        !r2.complete && r2.jobs_done == 0 && r2.queued == 0,
+        "{r2:?}"
+    );
+    assert_eq!(s.notifications(None).unwrap().len(), 1);
+}
+
+#[test]
+fn superseded_version_is_notified_with_the_newer_on_sqlite() {
+    let tmp = tempfile::tempdir().unwrap();
+    superseded(&format!("sqlite:{}", tmp.path().join("s.db").display()));
+}
+
+#[test]
+fn superseded_version_is_notified_with_the_newer_on_postgresql() {
+    let db = pg::TestDb::postgres();
+    superseded(&db.location);
+}
