@@ -193,7 +193,9 @@ fn plan(store: &Store, db: &bulwark_vulndb::VulnDb, db_version: &str) -> Result<
     };
     for (d, base) in images {
         match base {
-            Some(b) if b == db_version => {}
+            // Already matched against this very DB (pushed with it): nothing to redo, only the bookkeeping a
+            // job would do.
+            Some(b) if b == db_version => plan.carried.push((d, b)),
             Some(b) if judged.contains(&d) && !touched.contains(&d) => {
                 plan.carried.push((d, b));
             }
