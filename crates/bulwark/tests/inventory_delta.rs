@@ -8,10 +8,11 @@
 //! - (b) it is withdrawn (A's finding is fixed);
 //! - (c1) only the EPSS score of a CVE open in both images changes;
 //! - (c2) only the Debian urgency (severity) of that CVE changes;
-//! - (d) nothing changes (the same feeds built again).
+//! - (d) nothing changes (the same feeds built again);
+//! - (e) every Debian rule is gone (more than half the package names changed: a full re-match).
 //!
 //! Which images the incremental cycle must match is known from the feeds: (a) and (b) touch A only, (c1) and
-//! (c2) both, (d) none.
+//! (c2) both, (d) none, and (e) is past the delta threshold.
 
 mod common;
 
@@ -148,6 +149,8 @@ fn scenario(inc_location: &str, full_location: &str) {
             vec![("--debian", low.clone()), ("--epss", e9.clone())],
         ),
         ("d: nothing", vec![("--debian", low), ("--epss", e9)]),
+        // Every Debian rule gone, one PyPI advisory left: more than half the package names changed.
+        ("e: most changed", vec![("--osv", osv_requests(dir))]),
     ];
     // (mode, images matched, images carried) the incremental store must report.
     let expected = [
@@ -157,6 +160,7 @@ fn scenario(inc_location: &str, full_location: &str) {
         ("incremental", 2, 0),
         ("incremental", 2, 0),
         ("incremental", 0, 2),
+        ("full", 2, 0),
     ];
     let mut dbs = Vec::new();
     for (i, (_, feeds)) in steps.iter().enumerate() {
@@ -237,6 +241,10 @@ fn scenario(inc_location: &str, full_location: &str) {
                 let f = open_a("CVE-2099-0001").expect("dash CVE open");
                 assert_eq!(f.severity, bulwark_types::Severity::Low, "{step}");
                 assert_eq!((ri.new, ri.fixed, ri.queued), (0, 0, 0), "{step}");
+            }
+            "e: most changed" => {
+                assert!(open_a("CVE-2099-0001").is_none(), "{step}");
+                assert!(ri.fixed > 1 && ri.queued > 0, "{step}");
             }
             "c1: epss" | "d: nothing" => {
                 assert_eq!((ri.new, ri.fixed, ri.queued), (0, 0, 0), "{step}");
