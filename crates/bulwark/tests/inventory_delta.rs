@@ -6,13 +6,14 @@
 //! `bulwark db build` from feeds written here:
 //! - (a) an advisory for `requests` (only the pip layer of image A has it) is added;
 //! - (b) it is withdrawn (A's finding is fixed);
+//! - (a2) a CVE for the Debian source package `cyrus-sasl2` is added (both images hold its binaries);
 //! - (c1) only the EPSS score of a CVE open in both images changes;
 //! - (c2) only the Debian urgency (severity) of that CVE changes;
 //! - (d) nothing changes (the same feeds built again);
 //! - (e) every Debian rule is gone (more than half the package names changed: a full re-match).
 //!
-//! Which images the incremental cycle must match is known from the feeds: (a) and (b) touch A only, (c1) and
-//! (c2) both, (d) none, and (e) is past the delta threshold.
+//! Which images the incremental cycle must match is known from the feeds: (a) and (b) touch A only, (a2), (c1)
+//! and (c2) both, (d) none, and (e) is past the delta threshold.
 
 mod common;
 
@@ -25,8 +26,10 @@ use std::path::{Path, PathBuf};
 use bulwark_store::Store;
 use common::inventory::{DIGEST_A, DIGEST_B, build_db, owners_yaml, sboms};
 
-/// The Debian tracker with CVE-2099-0001 open in `dash` (every image has it) at `urgency`.
-fn tracker(dir: &Path, urgency: &str) -> PathBuf {
+/// The Debian tracker with CVE-2099-0001 open in `dash` (every image has it) at `urgency`, and with `sasl`,
+/// CVE-2099-0002 open in the source package `cyrus-sasl2`, whose binary packages (`libsasl2-2`, …) every image
+/// has: the stored packages name only the binaries, the source is in their purls' `upstream` qualifier.
+fn tracker(dir: &Path, urgency: &str, sasl: bool) -> PathBuf {
     let base = common::vulndb_testdata("debian/bookworm-app-tracker.json");
     let mut t: serde_json::Value = serde_json::from_slice(&std::fs::read(base).unwrap()).unwrap();
     t["dash"] = serde_json::json!({
@@ -36,7 +39,14 @@ fn tracker(dir: &Path, urgency: &str) -> PathBuf {
             "scope": "local"
         }
     });
-    let p = dir.join(format!("tracker-{urgency}.json"));
+    if sasl {
+        t["cyrus-sasl2"]["CVE-2099-0002"] = serde_json::json!({
+            "description": "test CVE in cyrus-sasl2",
+            "releases": {"bookworm": {"status": "open", "urgency": "medium", "repositories": {"bookworm": "2.1.28+dfsg-10"}}},
+            "scope": "local"
+        });
+    }
+    let p = dir.join(format!("tracker-{urgency}-{sasl}.json"));
     std::fs::write(&p, serde_json::to_vec(&t).unwrap()).unwrap();
     p
 }
@@ -123,7 +133,8 @@ fn snapshot(s: &Store, versions: &[String]) -> String {
 fn scenario(inc_location: &str, full_location: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let (high, low) = (tracker(dir, "high"), tracker(dir, "low"));
+    let (high, low) = (tracker(dir, "high", false), tracker(dir, "low", true));
+    let high_sasl = tracker(dir, "high", true);
     let (e1, e9) = (epss(dir, "0.10000"), epss(dir, "0.90000"));
     let osv = osv_requests(dir);
     let steps: Vec<(&str, Vec<(&str, PathBuf)>)> = vec![
@@ -141,9 +152,16 @@ fn scenario(inc_location: &str, full_location: &str) {
         ),
         (
             "b: withdraw",
-            vec![("--debian", high.clone()), ("--epss", e1)],
+            vec![("--debian", high), ("--epss", e1.clone())],
         ),
-        ("c1: epss", vec![("--debian", high), ("--epss", e9.clone())]),
+        (
+            "a2: source package",
+            vec![("--debian", high_sasl.clone()), ("--epss", e1)],
+        ),
+        (
+            "c1: epss",
+            vec![("--debian", high_sasl), ("--epss", e9.clone())],
+        ),
         (
             "c2: severity",
             vec![("--debian", low.clone()), ("--epss", e9.clone())],
@@ -157,6 +175,7 @@ fn scenario(inc_location: &str, full_location: &str) {
         ("full", 2, 0),
         ("incremental", 1, 1),
         ("incremental", 1, 1),
+        ("incremental", 2, 0),
         ("incremental", 2, 0),
         ("incremental", 2, 0),
         ("incremental", 0, 2),
@@ -237,6 +256,10 @@ fn scenario(inc_location: &str, full_location: &str) {
                 assert_eq!((ri.new, ri.fixed), (0, 1), "{step}");
                 assert!(ri.queued > 0, "{step}: the fix is notified");
             }
+            "a2: source package" => {
+                assert!(open_a("CVE-2099-0002").is_some(), "{step}");
+                assert!(ri.new >= 2, "{step}: in both images");
+            }
             "c2: severity" => {
                 let f = open_a("CVE-2099-0001").expect("dash CVE open");
                 assert_eq!(f.severity, bulwark_types::Severity::Low, "{step}");
@@ -275,7 +298,7 @@ fn incremental_equals_full_on_postgresql() {
 fn superseded(location: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let high = tracker(dir, "high");
+    let high = tracker(dir, "high", false);
     let osv = osv_requests(dir);
     let (v1, v2, v3) = (dir.join("v1.db"), dir.join("v2.db"), dir.join("v3.db"));
     build_db(&v1, &[("--debian", high.clone())]);
