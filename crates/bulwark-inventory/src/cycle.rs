@@ -215,6 +215,7 @@ fn lookup_names<'a>(name: &'a str, purl: &'a str) -> impl Iterator<Item = &'a st
         .into_iter()
         .flat_map(|q| q.split('&'))
         .filter_map(|kv| kv.strip_prefix("upstream="))
+        .filter(|v| !v.is_empty())
         .flat_map(|v| {
             // `%40` is `@` percent-encoded.
             let v = v.split("%40").next().unwrap_or(v);
@@ -591,4 +592,35 @@ pub fn deliver_due(
         }
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lookup_names;
+
+    fn names(name: &str, purl: &str) -> Vec<String> {
+        lookup_names(name, purl).map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn lookup_names_include_the_source_package() {
+        // purl spec: qualifier values are percent-encoded; `upstream` is the source package, with a version
+        // (`@`) for deb as bulwark-sbom writes it.
+        let deb = names(
+            "libsasl2-2",
+            "pkg:deb/debian/libsasl2-2@2.1.28%2Bdfsg-10?arch=amd64&upstream=cyrus-sasl2%402.1.28%2Bdfsg-10&distro=debian-12",
+        );
+        assert!(deb.contains(&"libsasl2-2".to_owned()));
+        assert!(deb.contains(&"cyrus-sasl2".to_owned()), "{deb:?}");
+        let rpm = names(
+            "openssl-libs",
+            "pkg:rpm/almalinux/openssl-libs@3.0.7-27.el9?arch=x86_64&upstream=openssl-3.0.7-27.el9.src.rpm",
+        );
+        assert!(rpm.contains(&"openssl".to_owned()), "{rpm:?}");
+        assert_eq!(
+            names("requests", "pkg:pypi/requests@2.19.0"),
+            vec!["requests"]
+        );
+        assert_eq!(names("x", "pkg:deb/debian/x@1?upstream="), vec!["x"]);
+    }
 }
