@@ -165,7 +165,9 @@ fn plan(store: &Store, db: &bulwark_vulndb::VulnDb, db_version: &str) -> Result<
         for (d, name, purl) in store.package_names()? {
             if let Some(delta) = base_of.get(d.as_str())
                 && !touched.contains(&d)
-                && lookup_names(&name, &purl).any(|n| delta.touches_package(n))
+                && lookup_names(&name, &purl)
+                    .iter()
+                    .any(|n| delta.touches_package(n))
             {
                 touched.insert(d);
             }
@@ -206,25 +208,49 @@ fn plan(store: &Store, db: &bulwark_vulndb::VulnDb, db_version: &str) -> Result<
 }
 
 /// Every name the matcher may look a stored package up under, loosely (more is harmless): its name, and its
-/// source package from the purl's `upstream` qualifier (`name`, `name@version`, or a source RPM file name, of
-/// which each `-`-separated prefix is taken).
-fn lookup_names<'a>(name: &'a str, purl: &'a str) -> impl Iterator<Item = &'a str> {
-    let upstream = purl
+/// source package from the purl's `upstream` qualifier (percent-decoded; `name`, `name@version`, or a source
+/// RPM file name, of which each `-`-separated prefix is taken).
+fn lookup_names(name: &str, purl: &str) -> Vec<String> {
+    let mut out = vec![name.to_owned()];
+    let query = purl
         .split_once('?')
-        .map(|(_, q)| q.split('#').next().unwrap_or(""))
-        .into_iter()
-        .flat_map(|q| q.split('&'))
+        .map_or("", |(_, q)| q.split('#').next().unwrap_or(""));
+    for v in query
+        .split('&')
         .filter_map(|kv| kv.strip_prefix("upstream="))
-        .filter(|v| !v.is_empty())
-        .flat_map(|v| {
-            // `%40` is `@` percent-encoded.
-            let v = v.split("%40").next().unwrap_or(v);
-            let v = v.split('@').next().unwrap_or(v);
-            v.match_indices('-')
-                .map(move |(i, _)| &v[..i])
-                .chain(std::iter::once(v))
-        });
-    std::iter::once(name).chain(upstream)
+    {
+        let v = percent_decode(v);
+        let v = v.split('@').next().unwrap_or("");
+        if v.is_empty() {
+            continue;
+        }
+        out.extend(v.match_indices('-').map(|(i, _)| v[..i].to_owned()));
+        out.push(v.to_owned());
+    }
+    out
+}
+
+/// `%XX` escapes decoded (a malformed one is kept as written; bytes that are not UTF-8 become U+FFFD).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| char::from(c).to_digit(16);
+        if b[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                b.get(i + 1).copied().and_then(hex),
+                b.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A matched job on its way to the recorder: its findings, or why it could not be matched.
@@ -599,7 +625,7 @@ mod tests {
     use super::lookup_names;
 
     fn names(name: &str, purl: &str) -> Vec<String> {
-        lookup_names(name, purl).map(str::to_owned).collect()
+        lookup_names(name, purl)
     }
 
     #[test]
@@ -622,5 +648,12 @@ mod tests {
             vec!["requests"]
         );
         assert_eq!(names("x", "pkg:deb/debian/x@1?upstream="), vec!["x"]);
+        let plus = names(
+            "libxml++2.6-2v5",
+            "pkg:deb/debian/libxml++2.6-2v5@2.40?upstream=libxml%2B%2B2.6%402.40",
+        );
+        assert!(plus.contains(&"libxml++2.6".to_owned()), "{plus:?}");
+        assert_eq!(super::percent_decode("a%2"), "a%2");
+        assert_eq!(super::percent_decode("%zz%41"), "%zzA");
     }
 }
