@@ -180,6 +180,8 @@ fn plan(store: &Store, db: &bulwark_vulndb::VulnDb, db_version: &str) -> Result<
             }
         }
     }
+    // An image with another version's job running may be rewritten by it: matched, not carried.
+    touched.extend(store.running_job_digests(db_version)?);
     let judged: HashSet<String> = base_of.keys().map(|d| (*d).to_owned()).collect();
     let mut plan = CyclePlan {
         db_version: db_version.to_owned(),
@@ -197,7 +199,7 @@ fn plan(store: &Store, db: &bulwark_vulndb::VulnDb, db_version: &str) -> Result<
         match base {
             // Already matched against this very DB (pushed with it): nothing to redo, only the bookkeeping a
             // job would do.
-            Some(b) if b == db_version => plan.carried.push((d, b)),
+            Some(b) if b == db_version && !touched.contains(&d) => plan.carried.push((d, b)),
             Some(b) if judged.contains(&d) && !touched.contains(&d) => {
                 plan.carried.push((d, b));
             }

@@ -682,7 +682,8 @@ impl Store {
     /// [`Store::apply_findings`] and [`Store::complete_job`] in one transaction, so a re-matching job costs one
     /// commit: the job's findings are recorded and the job marked done together. The `bool` is `false` when
     /// `worker` no longer holds the job (its lease expired and another worker took it over); the findings are
-    /// recorded all the same, an apply being idempotent.
+    /// recorded all the same, an apply being idempotent. A job whose version was superseded (see
+    /// [`Store::plan_cycle`]) records nothing and is failed: `(empty diff, false)`.
     pub fn apply_job_findings(
         &self,
         job: &Job,
@@ -692,6 +693,23 @@ impl Store {
     ) -> Result<(Diff, bool)> {
         check_digest(&job.digest)?;
         self.write(|tx| {
+            // A job of a superseded version records nothing: the newer version's plan re-matches its image, and a
+            // late write of the older DB's findings would undo that. The job is failed, saying why.
+            if let Some(by) = tx
+                .query(
+                    "SELECT superseded_by FROM cycles WHERE db_version = $1 AND superseded_by IS NOT NULL",
+                    &[job.db_version.as_str().into()],
+                )?
+                .first()
+            {
+                let by: String = by.t(0)?;
+                tx.exec(
+                    "UPDATE jobs SET state = 'failed', done_at = $1, last_error = $2, lease_owner = NULL, \
+                     lease_until = NULL WHERE id = $3 AND state = 'running'",
+                    &[now.into(), format!("superseded by {by}").into(), job.id.into()],
+                )?;
+                return Ok((Diff::default(), false));
+            }
             let diff = apply(tx, &self.location, &job.digest, &job.db_version, now, rows)?;
             let held = complete(tx, job.id, worker, now)?;
             Ok((diff, held))
@@ -1159,6 +1177,20 @@ impl Store {
     /// re-match on demand, e.g. after a matcher change the DB delta cannot show). Returns how many were dropped.
     pub fn forget_db_digests(&self) -> Result<u64> {
         self.write(|tx| tx.exec("DELETE FROM db_digests", &[]))
+    }
+
+    /// Digests with a job running for a DB version other than `db_version` (a plan matches them rather than
+    /// carry them: their image may be about to change).
+    pub fn running_job_digests(&self, db_version: &str) -> Result<Vec<String>> {
+        self.read(|tx| {
+            tx.query(
+                "SELECT DISTINCT digest FROM jobs WHERE state = 'running' AND db_version <> $1",
+                &[db_version.into()],
+            )?
+            .iter()
+            .map(|r| r.t(0))
+            .collect()
+        })
     }
 
     /// The cycle planned for `db_version`, if any.

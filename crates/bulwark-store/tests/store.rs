@@ -1499,6 +1499,24 @@ fn a_newer_version_supersedes_an_older_one(db: &TestDb) {
         4,
         "B untouched by the older arrival"
     );
+    // A's running job finishes late: it records nothing (B re-matches the image) and is failed, saying why.
+    assert_eq!(
+        s.running_job_digests(VB).unwrap(),
+        vec![held[1].digest.clone()]
+    );
+    let (diff, kept) = s
+        .apply_job_findings(
+            &held[1],
+            "wa",
+            130,
+            &[finding("CVE-9", "z", Severity::High)],
+        )
+        .unwrap();
+    assert!(!kept && diff.new.is_empty());
+    assert!(s.findings(&held[1].digest, false).unwrap().is_empty());
+    assert_eq!(s.image(&held[1].digest).unwrap().unwrap().db_version, None);
+    let c = s.job_counts(VA).unwrap();
+    assert_eq!((c.running, c.failed), (0, 1));
 }
 
 fn carried_images_move_to_the_new_version(db: &TestDb) {
