@@ -5,7 +5,9 @@
 # "pip install" layer) are pushed to the store and matched once (their baseline); then a DB update (the same
 # feeds plus one advisory that hits every image) is re-matched with `bulwark inventory rescan`, and the cycle's
 # notifications delivered to a webhook on loopback with `bulwark inventory notify`. Timed: the re-match, and
-# update → notifications out. Peak RSS of the re-match. Both back ends: SQLite (a file) and PostgreSQL (Debian's
+# update → notifications out. Then a second update (one more advisory, for a package only every 20th image has,
+# about 5%) is re-matched incrementally: its time (`rematch2_s`) and the images it matched are printed beside the
+# first one's. Peak RSS of the re-match. Both back ends: SQLite (a file) and PostgreSQL (Debian's
 # server, initdb in a temp dir, unix socket; run as root, the server runs as `postgres`).
 # Targets: re-match ≤ 10 s, notifications out ≤ 30 s after the update, peak RSS ≤ 300 MB, on 2 cores.
 # Anchors (their schedules; not runnable here): StackRox re-checks every 4 h, Clair's notifier polls every 6 h,
@@ -41,9 +43,12 @@ import json, os, sys
 out, n, per = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 pk = json.load(open(f"{out}/p.json"))
 common = {"type": "python", "name": "zz-bench-common", "version": "1.0.0", "purl": "pkg:pypi/zz-bench-common@1.0.0"}
+rare = {"type": "python", "name": "zz-bench-rare", "version": "1.0.0", "purl": "pkg:pypi/zz-bench-rare@1.0.0"}
 os.makedirs(f"{out}/sboms", exist_ok=True)
 for i in range(n):
     chunk = pk[(i * per) % len(pk):][:per - 1] + [common]
+    if i % 20 == 0:
+        chunk = chunk[:-2] + [rare, common]
     comps = [{"type": "operating-system", "bom-ref": "os", "name": "debian", "version": "12"}]
     for j, p in enumerate(chunk):
         props = [{"name": "bulwark:package:type", "value": p["type"]}]
@@ -59,6 +64,11 @@ json.dump({"id": "PYSEC-2099-9", "modified": "2099-01-01T00:00:00Z", "summary": 
            "affected": [{"package": {"ecosystem": "PyPI", "name": "zz-bench-common"},
                          "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.0.1"}]}]}]},
           open(f"{out}/osv-extra/PYSEC-2099-9.json", "w"))
+os.makedirs(f"{out}/osv-extra2", exist_ok=True)
+json.dump({"id": "PYSEC-2099-10", "modified": "2099-01-02T00:00:00Z", "summary": "bench advisory, 5% of images",
+           "affected": [{"package": {"ecosystem": "PyPI", "name": "zz-bench-rare"},
+                         "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.0.1"}]}]}]},
+          open(f"{out}/osv-extra2/PYSEC-2099-10.json", "w"))
 PY
 # v2 = v1's feeds (as vulndb_bench builds them) + the extra advisory.
 td=crates/bulwark-vulndb/testdata
@@ -67,6 +77,14 @@ td=crates/bulwark-vulndb/testdata
   --osv "$FIXTURES/vulndata/osv/crates.io-all.zip" --osv "$FIXTURES/vulndata/osv/AlmaLinux-all.zip" \
   --osv "$td/osv-npm" --secdb "$FIXTURES/vulndata/alpine-secdb" --secdb "$td/alpine-secdb" \
   --debian "$td/debian/bookworm-app-tracker.json" --osv "$OUT/osv-extra"
+# v3 = v2 + one advisory for a package in every 20th image (built a second later: versions are named by build
+# time, and the newer one must be newer).
+sleep 1
+"$T/bulwark" db build -q -o "$OUT/v3.db" \
+  --osv "$FIXTURES/vulndata/osv/PyPI-all.zip" --osv "$FIXTURES/vulndata/osv/Go-all.zip" \
+  --osv "$FIXTURES/vulndata/osv/crates.io-all.zip" --osv "$FIXTURES/vulndata/osv/AlmaLinux-all.zip" \
+  --osv "$td/osv-npm" --secdb "$FIXTURES/vulndata/alpine-secdb" --secdb "$td/alpine-secdb" \
+  --debian "$td/debian/bookworm-app-tracker.json" --osv "$OUT/osv-extra" --osv "$OUT/osv-extra2"
 
 # A webhook receiver on loopback (200 to every POST).
 python3 -c '
@@ -105,7 +123,8 @@ store_for() {
   esac
 }
 
-printf '%-9s %6s %9s %11s %10s %15s %21s %8s\n' backend images packages baseline_s rematch_s rematch_rss_MB update_to_notified_s vs_4h
+printf '%-9s %6s %9s %11s %10s %15s %21s %8s %10s %9s %9s\n' backend images packages baseline_s rematch_s rematch_rss_MB \
+  update_to_notified_s vs_4h rematch2_s matched2 mode2
 for backend in $BACKENDS; do
   store=$(store_for "$backend")
   for i in $(seq 0 $((N - 1))); do
@@ -126,6 +145,15 @@ for backend in $BACKENDS; do
   python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["delivered"] >= 1 and r["failed"] == 0, r' \
     "$OUT/notify.json"
   total=$(python3 -c "print(f'{$end-$start:.1f}')")
-  printf '%-9s %6d %9d %11s %10s %15d %21s %8s\n' "$backend" "$N" $((N * PACKAGES)) "$base_s" "$re_s" \
-    $((re_kb / 1024)) "$total" "$(python3 -c "print(f'{4*3600/$total:.0f}x')")"
+  # The second update: incremental, only the images holding zz-bench-rare are matched.
+  /usr/bin/time -f '%e %M' -o "$OUT/time" "$T/bulwark" inventory rescan --store "$store" --db "$OUT/v3.db" \
+    --owners "$OUT/owners.yaml" >"$OUT/update2.json"
+  read -r re2_s _ <"$OUT/time"
+  read -r matched2 mode2 < <(python3 -c '
+import json,sys
+r=json.load(open(sys.argv[1])); want=(int(sys.argv[2]) + 19) // 20
+assert r["complete"] and r["new"] >= want and r["imagesMatched"] == want, r
+print(r["imagesMatched"], r["mode"])' "$OUT/update2.json" "$N")
+  printf '%-9s %6d %9d %11s %10s %15d %21s %8s %10s %9s %9s\n' "$backend" "$N" $((N * PACKAGES)) "$base_s" "$re_s" \
+    $((re_kb / 1024)) "$total" "$(python3 -c "print(f'{4*3600/$total:.0f}x')")" "$re2_s" "$matched2" "$mode2"
 done

@@ -1,14 +1,15 @@
 //! Re-matching cycles and their notifications.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::mpsc;
 
 use bulwark_notify::{
     ChannelConfig, Event, EventKind, ImageRef, LayerInfo, Message, Notifier, Outcome,
 };
 use bulwark_owners::{FindingContext, ImageContext, LayerContext, Ownership, WorkloadContext};
-use bulwark_store::{ChangeKind, Diff, FindingRow, Job, PlacementFilter, Store};
+use bulwark_store::{ChangeKind, CyclePlan, Diff, FindingRow, Job, PlacementFilter, Store};
 use bulwark_types::{Finding, LayerRef};
+use bulwark_vulndb::{DbDigest, Delta};
 use serde::Serialize;
 
 use crate::Error;
@@ -28,11 +29,23 @@ pub struct CycleReport {
     pub complete: bool,
     /// Notifications queued by this pass (0 when another replica queued them first).
     pub queued: usize,
+    /// How the version's cycle was planned (by whichever replica planned it): `incremental` (only images the
+    /// DB delta touches are matched, the others carried) or `full`.
+    pub mode: String,
+    /// Images the cycle's plan matched (jobs) and carried forward unchanged.
+    pub images_matched: usize,
+    pub images_carried: usize,
+    /// A newer DB version superseded this one before it completed: its jobs are gone and it is not notified.
+    pub superseded_by: Option<String>,
 }
 
-/// One re-matching pass over the store for DB `db_version`: makes a job per stored SBOM (once per version,
-/// whoever comes first), does jobs until none is left to claim, and when every job of the version is done,
-/// queues the version's notifications. Safe to run on several replicas at once: each job is done by one of
+/// Above this share of the new DB's package names changed, a delta is not worth it: the cycle matches in full.
+const DELTA_MAX_SHARE: (usize, usize) = (1, 2);
+
+/// One re-matching pass over the store for DB `db_version`: plans the version's cycle (once per version,
+/// whoever comes first; [`plan`]): a job per stored SBOM the DB delta touches, or per stored SBOM when the
+/// delta is unknown or too large, the other images' findings carried forward; does jobs of this version until
+/// none is left to claim, and when every job of the version is done, queues the version's notifications. Safe to run on several replicas at once: each job is done by one of
 /// them (a crashed worker's lease expires and another takes the job over), and the notifications are
 /// queued once (dedupe keys).
 pub fn rescan(
@@ -48,15 +61,45 @@ pub fn rescan(
         db_version: db_version.to_owned(),
         ..CycleReport::default()
     };
-    let digests = store.digests_with_sbom()?;
-    store.create_jobs(db_version, &digests, now())?;
+    if store.cycle(db_version)?.is_none() {
+        let plan = plan(store, db, db_version)?;
+        store.plan_cycle(&plan, now())?;
+    } else {
+        // Images stored since the plan, never matched: their first match (a baseline).
+        let unmatched: Vec<String> = store
+            .image_versions()?
+            .into_iter()
+            .filter(|(_, v)| v.is_none())
+            .map(|(d, _)| d)
+            .collect();
+        if !unmatched.is_empty() {
+            store.create_jobs(db_version, &unmatched, now())?;
+        }
+    }
+    let cycle = store.cycle(db_version)?.unwrap_or_default();
+    report.mode.clone_from(&cycle.mode);
+    report.images_matched = usize::try_from(cycle.matched).unwrap_or(0);
+    report.images_carried = usize::try_from(cycle.carried).unwrap_or(0);
+    report.superseded_by.clone_from(&cycle.superseded_by);
+    if report.superseded_by.is_some() {
+        return Ok(report);
+    }
     // Matching is CPU work on this thread (the DB connection stays here); recording a result is store work
     // (round trips to PostgreSQL, page writes on SQLite). A second thread records job k while this one matches
     // job k + 1, so the two overlap instead of adding up.
     let (to_recorder, matched) = mpsc::sync_channel::<Matched>(4);
     let (claimed, recorded) = std::thread::scope(|s| {
         let recorder = s.spawn(move || record(store, worker, &matched));
-        let claimed = match_jobs(store, db, owners, worker, lease_secs, now, &to_recorder);
+        let claimed = match_jobs(
+            store,
+            db,
+            db_version,
+            owners,
+            worker,
+            lease_secs,
+            now,
+            &to_recorder,
+        );
         drop(to_recorder);
         let recorded = recorder
             .join()
@@ -71,11 +114,145 @@ pub fn rescan(
     report.new = tally.new;
     report.fixed = tally.fixed;
     let counts = store.job_counts(db_version)?;
-    if counts.pending == 0 && counts.running == 0 {
+    // Superseded while this pass ran: the newer version's cycle notifies this one's changes.
+    let superseded = store
+        .cycle(db_version)?
+        .is_some_and(|c| c.superseded_by.is_some());
+    if counts.pending == 0 && counts.running == 0 && !superseded {
         report.complete = true;
         report.queued = notify_cycle(store, db_version, owners, now())?;
     }
     Ok(report)
+}
+
+/// The plan of DB `db_version`'s cycle. Each image's findings reflect the DB it was last matched against (its
+/// base); the delta from that DB to this one is computed from the digest kept of each DB in the store
+/// ([`DbDigest`]). An image is matched when its base is unknown (never matched, or no digest kept), when the
+/// delta from its base is too large (more than half of the package names), or when one of its packages or open findings' vulnerabilities is in the delta; otherwise it is
+/// carried forward. The mode is `incremental` when any image could be judged by a delta.
+fn plan(store: &Store, db: &bulwark_vulndb::VulnDb, db_version: &str) -> Result<CyclePlan, Error> {
+    let images = store.image_versions()?;
+    // A DB that cannot be read whole cannot be diffed: every image is matched (and a broken DB fails there).
+    let digest = db.digest().ok();
+    let mut deltas: HashMap<String, Option<Delta>> = HashMap::new();
+    for (_, base) in &images {
+        let Some(base) = base.as_deref().filter(|b| *b != db_version) else {
+            continue;
+        };
+        if deltas.contains_key(base) {
+            continue;
+        }
+        let delta = match &digest {
+            Some(new) => store
+                .db_digest(base)?
+                .and_then(|b| DbDigest::from_bytes(&b))
+                .map(|old| old.delta(new))
+                // A namespace added or dropped needs no full re-match: which namespaces exist only decides
+                // whether a package is looked up at all, and every rule of such a namespace is in the delta.
+                .filter(|d| {
+                    d.packages.len() * DELTA_MAX_SHARE.1 <= d.package_total * DELTA_MAX_SHARE.0
+                }),
+            None => None,
+        };
+        deltas.insert(base.to_owned(), delta);
+    }
+    let base_of: HashMap<&str, &Delta> = images
+        .iter()
+        .filter_map(|(d, b)| Some((d.as_str(), deltas.get(b.as_deref()?)?.as_ref()?)))
+        .collect();
+    let mut touched: HashSet<String> = HashSet::new();
+    if !base_of.is_empty() {
+        for (d, name, purl) in store.package_names()? {
+            if let Some(delta) = base_of.get(d.as_str())
+                && !touched.contains(&d)
+                && lookup_names(&name, &purl)
+                    .iter()
+                    .any(|n| delta.touches_package(n))
+            {
+                touched.insert(d);
+            }
+        }
+        for (d, vuln) in store.open_vuln_ids()? {
+            if let Some(delta) = base_of.get(d.as_str())
+                && delta.touches_vuln(&vuln)
+            {
+                touched.insert(d);
+            }
+        }
+    }
+    // An image with another version's job running may be rewritten by it: matched, not carried.
+    touched.extend(store.running_job_digests(db_version)?);
+    let judged: HashSet<String> = base_of.keys().map(|d| (*d).to_owned()).collect();
+    let mut plan = CyclePlan {
+        db_version: db_version.to_owned(),
+        built_at: i64::try_from(db.meta().built_at).unwrap_or(i64::MAX),
+        mode: if judged.is_empty() {
+            "full"
+        } else {
+            "incremental"
+        }
+        .to_owned(),
+        digest: digest.map(|d| d.to_bytes()),
+        ..CyclePlan::default()
+    };
+    for (d, base) in images {
+        match base {
+            // Already matched against this very DB (pushed with it): nothing to redo, only the bookkeeping a
+            // job would do.
+            Some(b) if b == db_version && !touched.contains(&d) => plan.carried.push((d, b)),
+            Some(b) if judged.contains(&d) && !touched.contains(&d) => {
+                plan.carried.push((d, b));
+            }
+            _ => plan.jobs.push(d),
+        }
+    }
+    Ok(plan)
+}
+
+/// Every name the matcher may look a stored package up under, loosely (more is harmless): its name, and its
+/// source package from the purl's `upstream` qualifier (percent-decoded; `name`, `name@version`, or a source
+/// RPM file name, of which each `-`-separated prefix is taken).
+fn lookup_names(name: &str, purl: &str) -> Vec<String> {
+    let mut out = vec![name.to_owned()];
+    let query = purl
+        .split_once('?')
+        .map_or("", |(_, q)| q.split('#').next().unwrap_or(""));
+    for v in query
+        .split('&')
+        .filter_map(|kv| kv.strip_prefix("upstream="))
+    {
+        let v = percent_decode(v);
+        let v = v.split('@').next().unwrap_or("");
+        if v.is_empty() {
+            continue;
+        }
+        out.extend(v.match_indices('-').map(|(i, _)| v[..i].to_owned()));
+        out.push(v.to_owned());
+    }
+    out
+}
+
+/// `%XX` escapes decoded (a malformed one is kept as written; bytes that are not UTF-8 become U+FFFD).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| char::from(c).to_digit(16);
+        if b[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                b.get(i + 1).copied().and_then(hex),
+                b.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A matched job on its way to the recorder: its findings, or why it could not be matched.
@@ -95,9 +272,11 @@ struct Tally {
 
 /// Claims jobs until none is left and matches each, handing the results to the recorder. Stops at the first
 /// store error, or when the recorder has stopped (its error is the pass's).
+#[allow(clippy::too_many_arguments)]
 fn match_jobs(
     store: &Store,
     db: &bulwark_vulndb::VulnDb,
+    db_version: &str,
     owners: Option<&Ownership>,
     worker: &str,
     lease_secs: i64,
@@ -105,7 +284,7 @@ fn match_jobs(
     to_recorder: &mpsc::SyncSender<Matched>,
 ) -> Result<(), Error> {
     loop {
-        let jobs = store.claim_jobs(worker, now(), lease_secs, 8)?;
+        let jobs = store.claim_jobs(worker, db_version, now(), lease_secs, 8)?;
         if jobs.is_empty() {
             return Ok(());
         }
@@ -248,7 +427,8 @@ fn finding_row(f: &Finding) -> FindingRow {
     }
 }
 
-/// Queues the notifications of DB `db_version`: its changes (baselines left out) as events, one message per
+/// Queues the notifications of DB `db_version`: its changes and those of the versions it superseded
+/// (baselines left out) as events, one message per
 /// team, once per channel of the team (`owners.yaml`), keyed `<message dedupe key>:<channel>` so a second call
 /// queues nothing. Findings no rule routed go nowhere (give `owners.yaml` a `defaultTeam`). Returns how many were
 /// queued.
@@ -259,7 +439,12 @@ pub fn notify_cycle(
     now: i64,
 ) -> Result<usize, Error> {
     let Some(owners) = owners else { return Ok(0) };
-    let changes = store.changes(db_version)?;
+    // The changes of versions this one superseded were never notified: they go out with this version's.
+    let mut changes = Vec::new();
+    for v in store.superseded_versions(db_version)? {
+        changes.extend(store.changes(&v)?);
+    }
+    changes.extend(store.changes(db_version)?);
     if changes.is_empty() {
         return Ok(0);
     }
@@ -435,4 +620,42 @@ pub fn deliver_due(
         }
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lookup_names;
+
+    fn names(name: &str, purl: &str) -> Vec<String> {
+        lookup_names(name, purl)
+    }
+
+    #[test]
+    fn lookup_names_include_the_source_package() {
+        // purl spec: qualifier values are percent-encoded; `upstream` is the source package, with a version
+        // (`@`) for deb as bulwark-sbom writes it.
+        let deb = names(
+            "libsasl2-2",
+            "pkg:deb/debian/libsasl2-2@2.1.28%2Bdfsg-10?arch=amd64&upstream=cyrus-sasl2%402.1.28%2Bdfsg-10&distro=debian-12",
+        );
+        assert!(deb.contains(&"libsasl2-2".to_owned()));
+        assert!(deb.contains(&"cyrus-sasl2".to_owned()), "{deb:?}");
+        let rpm = names(
+            "openssl-libs",
+            "pkg:rpm/almalinux/openssl-libs@3.0.7-27.el9?arch=x86_64&upstream=openssl-3.0.7-27.el9.src.rpm",
+        );
+        assert!(rpm.contains(&"openssl".to_owned()), "{rpm:?}");
+        assert_eq!(
+            names("requests", "pkg:pypi/requests@2.19.0"),
+            vec!["requests"]
+        );
+        assert_eq!(names("x", "pkg:deb/debian/x@1?upstream="), vec!["x"]);
+        let plus = names(
+            "libxml++2.6-2v5",
+            "pkg:deb/debian/libxml++2.6-2v5@2.40?upstream=libxml%2B%2B2.6%402.40",
+        );
+        assert!(plus.contains(&"libxml++2.6".to_owned()), "{plus:?}");
+        assert_eq!(super::percent_decode("a%2"), "a%2");
+        assert_eq!(super::percent_decode("%zz%41"), "%zzA");
+    }
 }

@@ -401,7 +401,12 @@ impl Rescanner {
                 return Ok(true);
             }
             let with_sbom = i64::try_from(store.digests_with_sbom()?.len()).unwrap_or(i64::MAX);
-            Ok(with_sbom > c.pending + c.running + c.done + c.failed)
+            Ok(with_sbom
+                > c.pending
+                    + c.running
+                    + c.done
+                    + c.failed
+                    + store.cycle(&version)?.map_or(0, |c| c.carried))
         })();
         match needed {
             Ok(false) => return,

@@ -137,7 +137,9 @@ fn main() {
             .expect("create_jobs");
         let (mut new, mut fixed) = (0, 0);
         loop {
-            let jobs = store.claim_jobs("bench", 10, 600, 50).expect("claim_jobs");
+            let jobs = store
+                .claim_jobs("bench", &version, 10, 600, 50)
+                .expect("claim_jobs");
             if jobs.is_empty() {
                 break;
             }

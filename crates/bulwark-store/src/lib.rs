@@ -47,16 +47,16 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use db::{Exec, PgTx, Raw, SqliteTx};
 
-pub use ops::{MAX_PAYLOAD_BYTES, MAX_SBOM_BYTES, valid_digest};
+pub use ops::{MAX_PAYLOAD_BYTES, MAX_SBOM_BYTES, valid_digest, version_built_at};
 pub use query::{
     FindingKey, FindingQuery, ImageDetail, ImageSummary, SeverityCounts, WorkloadKey,
     WorkloadQuery, WorkloadRow,
 };
 pub use schema::SCHEMA_VERSION;
 pub use types::{
-    Change, ChangeKind, CveQuery, CveRow, Diff, Finding, FindingRow, Image, Job, JobCounts,
-    Notification, NotificationState, PackageRow, Placement, PlacementFilter, PlacementRecord,
-    VerdictRecord, Workload,
+    Change, ChangeKind, CveQuery, CveRow, Cycle, CyclePlan, Diff, Finding, FindingRow, Image, Job,
+    JobCounts, Notification, NotificationState, PackageRow, Placement, PlacementFilter,
+    PlacementRecord, VerdictRecord, Workload,
 };
 
 /// Errors name the store (its path, or its URL without password) and what failed.

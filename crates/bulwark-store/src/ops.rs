@@ -9,9 +9,9 @@ use bulwark_types::Severity;
 
 use crate::db::{Col, Exec, P, Raw, Row, values_list};
 use crate::types::{
-    CveQuery, CveRow, Diff, Finding, FindingRow, Image, Job, JobCounts, Notification,
-    NotificationState, PackageRow, Placement, PlacementFilter, PlacementRecord, VerdictRecord,
-    Workload,
+    CveQuery, CveRow, Cycle, CyclePlan, Diff, Finding, FindingRow, Image, Job, JobCounts,
+    Notification, NotificationState, PackageRow, Placement, PlacementFilter, PlacementRecord,
+    VerdictRecord, Workload,
 };
 use crate::{Error, Result, Store};
 
@@ -176,6 +176,7 @@ const NOTIFICATION_LEASE: Lease = Lease {
 fn claim(
     tx: &mut dyn Exec,
     lease: &Lease,
+    scope: Option<(&str, P)>,
     worker: &str,
     now: i64,
     lease_secs: i64,
@@ -193,14 +194,65 @@ fn claim(
         order,
         returning,
     } = lease;
+    let mut params: Vec<P> = vec![
+        worker.into(),
+        (now + lease_secs).into(),
+        now.into(),
+        i64::from(limit).into(),
+    ];
+    // `scope` narrows the rows to one value of a column (`$5`), e.g. the jobs of one DB version.
+    let scoped = match scope {
+        Some((column, value)) => {
+            params.push(value);
+            format!(" AND {column} = $5")
+        }
+        None => String::new(),
+    };
     tx.query(
         &format!(
             "UPDATE {table} SET state = '{held}', lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
-             WHERE id IN (SELECT id FROM {table} WHERE ({due}) OR (state = '{held}' AND lease_until <= $3) \
+             WHERE id IN (SELECT id FROM {table} WHERE (({due}) OR (state = '{held}' AND lease_until <= $3)){scoped} \
              ORDER BY {order} LIMIT $4{skip}) RETURNING {returning}"
         ),
-        &[worker.into(), (now + lease_secs).into(), now.into(), i64::from(limit).into()],
+        &params,
     )
+}
+
+/// Inserts a pending job per digest for `db_version` (existing ones kept). Returns how many were created.
+fn insert_jobs(
+    tx: &mut dyn Exec,
+    db_version: &str,
+    digests: &[String],
+    now: i64,
+) -> Result<u64, Raw> {
+    let mut n = 0;
+    for chunk in digests.chunks(500) {
+        let mut sql =
+            String::from("INSERT INTO jobs (db_version, digest, state, created_at) VALUES ");
+        let mut params: Vec<P> = vec![db_version.into(), now.into()];
+        for (i, d) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(',');
+            }
+            params.push(d.into());
+            let _ = write!(sql, "($1, ${}, 'pending', $2)", params.len());
+        }
+        sql.push_str(" ON CONFLICT (db_version, digest) DO NOTHING");
+        n += tx.exec(&sql, &params)?;
+    }
+    Ok(n)
+}
+
+/// The build time in a DB version name, `db-<built_at, 10 digits>-<hex>` (`bulwark_inventory::db_version`):
+/// which of two versions is newer is decided by it, not by which arrived last. `None` for other names.
+#[must_use]
+pub fn version_built_at(version: &str) -> Option<i64> {
+    let rest = version.strip_prefix("db-")?;
+    let (at, hex) = rest.split_once('-')?;
+    if at.len() != 10 || !at.bytes().all(|b| b.is_ascii_digit()) || hex.is_empty() {
+        return None;
+    }
+    at.parse().ok()
 }
 
 /// Marks job `id` done if `worker` still holds it.
@@ -630,7 +682,8 @@ impl Store {
     /// [`Store::apply_findings`] and [`Store::complete_job`] in one transaction, so a re-matching job costs one
     /// commit: the job's findings are recorded and the job marked done together. The `bool` is `false` when
     /// `worker` no longer holds the job (its lease expired and another worker took it over); the findings are
-    /// recorded all the same, an apply being idempotent.
+    /// recorded all the same, an apply being idempotent. A job whose version was superseded (see
+    /// [`Store::plan_cycle`]) records nothing and is failed: `(empty diff, false)`.
     pub fn apply_job_findings(
         &self,
         job: &Job,
@@ -640,6 +693,23 @@ impl Store {
     ) -> Result<(Diff, bool)> {
         check_digest(&job.digest)?;
         self.write(|tx| {
+            // A job of a superseded version records nothing: the newer version's plan re-matches its image, and a
+            // late write of the older DB's findings would undo that. The job is failed, saying why.
+            if let Some(by) = tx
+                .query(
+                    "SELECT superseded_by FROM cycles WHERE db_version = $1 AND superseded_by IS NOT NULL",
+                    &[job.db_version.as_str().into()],
+                )?
+                .first()
+            {
+                let by: String = by.t(0)?;
+                tx.exec(
+                    "UPDATE jobs SET state = 'failed', done_at = $1, last_error = $2, lease_owner = NULL, \
+                     lease_until = NULL WHERE id = $3 AND state = 'running'",
+                    &[now.into(), format!("superseded by {by}").into(), job.id.into()],
+                )?;
+                return Ok((Diff::default(), false));
+            }
             let diff = apply(tx, &self.location, &job.digest, &job.db_version, now, rows)?;
             let held = complete(tx, job.id, worker, now)?;
             Ok((diff, held))
@@ -914,11 +984,18 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<Notification>> {
         self.write(|tx| {
-            let mut v: Vec<Notification> =
-                claim(tx, &NOTIFICATION_LEASE, worker, now, lease_secs, limit)?
-                    .iter()
-                    .map(notification_from)
-                    .collect::<Result<_, _>>()?;
+            let mut v: Vec<Notification> = claim(
+                tx,
+                &NOTIFICATION_LEASE,
+                None,
+                worker,
+                now,
+                lease_secs,
+                limit,
+            )?
+            .iter()
+            .map(notification_from)
+            .collect::<Result<_, _>>()?;
             v.sort_by_key(|n| (n.next_attempt_at, n.id));
             Ok(v)
         })
@@ -979,38 +1056,257 @@ impl Store {
     /// Creates a re-matching job per digest for `db_version` (existing ones are kept). Returns how many were
     /// created.
     pub fn create_jobs(&self, db_version: &str, digests: &[String], now: i64) -> Result<u64> {
+        self.write(|tx| insert_jobs(tx, db_version, digests, now))
+    }
+
+    /// Records the plan of DB `plan.db_version`'s re-matching cycle, once per version whoever comes first, in
+    /// one transaction:
+    /// - when a newer version (by build time) already has a cycle, this one is recorded as superseded by it
+    ///   and nothing else happens;
+    /// - pending jobs of older versions (by the build time in their name, see [`version_built_at`]) are
+    ///   deleted and their cycles marked superseded by this one: their images are in this plan, so no job
+    ///   waits forever, and a superseded cycle is never notified on its own;
+    /// - a job per `plan.jobs` digest;
+    /// - each carried digest still at its base version moves to this version as a match would (open findings'
+    ///   `last_seen` and the image's `matched_at` set to `now`) without a job: its findings are unchanged;
+    /// - the DB digest is kept, and digests no image refers to any more are dropped.
+    ///
+    /// Returns `false` when the version already had a plan or a newer version supersedes it.
+    pub fn plan_cycle(&self, plan: &CyclePlan, now: i64) -> Result<bool> {
         self.write(|tx| {
-            let mut n = 0;
-            for chunk in digests.chunks(500) {
-                let mut sql = String::from(
-                    "INSERT INTO jobs (db_version, digest, state, created_at) VALUES ",
-                );
-                let mut params: Vec<P> = vec![db_version.into(), now.into()];
-                for (i, d) in chunk.iter().enumerate() {
-                    if i > 0 {
-                        sql.push(',');
-                    }
-                    params.push(d.into());
-                    let _ = write!(sql, "($1, ${}, 'pending', $2)", params.len());
-                }
-                sql.push_str(" ON CONFLICT (db_version, digest) DO NOTHING");
-                n += tx.exec(&sql, &params)?;
+            let v = plan.db_version.as_str();
+            let newer = tx
+                .query(
+                    "SELECT db_version FROM cycles WHERE built_at > $1 AND superseded_by IS NULL \
+                     ORDER BY built_at DESC LIMIT 1",
+                    &[plan.built_at.into()],
+                )?
+                .first()
+                .map(|r| r.t(0))
+                .transpose()?;
+            let mode = plan.mode.as_str();
+            let (matched, carried) = (
+                i64::try_from(plan.jobs.len()).unwrap_or(i64::MAX),
+                i64::try_from(plan.carried.len()).unwrap_or(i64::MAX),
+            );
+            if let Some(newer) = newer {
+                tx.exec(
+                    "INSERT INTO cycles (db_version, built_at, mode, matched, carried, superseded_by, created_at) \
+                     VALUES ($1, $2, $3, 0, 0, $4, $5) ON CONFLICT (db_version) DO NOTHING",
+                    &[v.into(), plan.built_at.into(), mode.into(), newer.into(), now.into()],
+                )?;
+                return Ok(false);
             }
-            Ok(n)
+            if tx.exec(
+                "INSERT INTO cycles (db_version, built_at, mode, matched, carried, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (db_version) DO NOTHING",
+                &[v.into(), plan.built_at.into(), mode.into(), matched.into(), carried.into(), now.into()],
+            )? == 0
+            {
+                return Ok(false);
+            }
+            let open: Vec<String> = tx
+                .query(
+                    "SELECT DISTINCT db_version FROM jobs WHERE state IN ('pending', 'running') AND db_version <> $1",
+                    &[v.into()],
+                )?
+                .iter()
+                .map(|r| r.t(0))
+                .collect::<Result<_, _>>()?;
+            for old in open {
+                let Some(at) = version_built_at(&old).filter(|at| *at < plan.built_at) else {
+                    continue;
+                };
+                tx.exec(
+                    "DELETE FROM jobs WHERE db_version = $1 AND state = 'pending'",
+                    &[old.as_str().into()],
+                )?;
+                tx.exec(
+                    "INSERT INTO cycles (db_version, built_at, mode, matched, carried, superseded_by, created_at) \
+                     VALUES ($1, $2, 'full', 0, 0, $3, $4) \
+                     ON CONFLICT (db_version) DO UPDATE SET superseded_by = excluded.superseded_by",
+                    &[old.as_str().into(), at.into(), v.into(), now.into()],
+                )?;
+            }
+            insert_jobs(tx, v, &plan.jobs, now)?;
+            let mut by_base: HashMap<&str, Vec<&str>> = HashMap::new();
+            for (digest, base) in &plan.carried {
+                by_base.entry(base.as_str()).or_default().push(digest.as_str());
+            }
+            for (base, digests) in by_base {
+                for chunk in digests.chunks(500) {
+                    let mut params: Vec<P> = vec![now.into(), base.into(), v.into()];
+                    let mut list = String::new();
+                    for d in chunk {
+                        params.push((*d).into());
+                        let _ = write!(list, "{}${}", if list.is_empty() { "" } else { "," }, params.len());
+                    }
+                    // The image's version is the guard: one a job of another version moved meanwhile stays.
+                    let moved: Vec<String> = tx
+                        .query(
+                            &format!(
+                                "UPDATE images SET db_version = $3, matched_at = $1 \
+                                 WHERE db_version = $2 AND digest IN ({list}) RETURNING digest"
+                            ),
+                            &params,
+                        )?
+                        .iter()
+                        .map(|r| r.t(0))
+                        .collect::<Result<_, _>>()?;
+                    if moved.is_empty() {
+                        continue;
+                    }
+                    let mut params: Vec<P> = vec![now.into()];
+                    let mut list = String::new();
+                    for d in moved {
+                        params.push(d.into());
+                        let _ = write!(list, "{}${}", if list.is_empty() { "" } else { "," }, params.len());
+                    }
+                    tx.exec(
+                        &format!(
+                            "UPDATE findings SET last_seen = $1 WHERE fixed_at IS NULL AND digest IN ({list})"
+                        ),
+                        &params,
+                    )?;
+                }
+            }
+            if let Some(digest) = &plan.digest {
+                tx.exec(
+                    "INSERT INTO db_digests (db_version, digest, created_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (db_version) DO NOTHING",
+                    &[v.into(), P::B(Some(digest.clone())), now.into()],
+                )?;
+            }
+            tx.exec(
+                "DELETE FROM db_digests WHERE db_version <> $1 AND db_version NOT IN \
+                 (SELECT db_version FROM images WHERE db_version IS NOT NULL)",
+                &[v.into()],
+            )?;
+            Ok(true)
         })
     }
 
-    /// Claims up to `limit` jobs for `worker` until `now + lease_secs`: pending ones, and running ones whose
-    /// lease expired (a crashed worker). Oldest first.
+    /// Drops every kept DB digest: the next cycle has no delta to go by and re-matches every image (a full
+    /// re-match on demand, e.g. after a matcher change the DB delta cannot show). Returns how many were dropped.
+    pub fn forget_db_digests(&self) -> Result<u64> {
+        self.write(|tx| tx.exec("DELETE FROM db_digests", &[]))
+    }
+
+    /// Digests with a job running for a DB version other than `db_version` (a plan matches them rather than
+    /// carry them: their image may be about to change).
+    pub fn running_job_digests(&self, db_version: &str) -> Result<Vec<String>> {
+        self.read(|tx| {
+            tx.query(
+                "SELECT DISTINCT digest FROM jobs WHERE state = 'running' AND db_version <> $1",
+                &[db_version.into()],
+            )?
+            .iter()
+            .map(|r| r.t(0))
+            .collect()
+        })
+    }
+
+    /// The cycle planned for `db_version`, if any.
+    pub fn cycle(&self, db_version: &str) -> Result<Option<Cycle>> {
+        self.read(|tx| {
+            tx.query(
+                "SELECT db_version, built_at, mode, matched, carried, superseded_by FROM cycles WHERE db_version = $1",
+                &[db_version.into()],
+            )?
+            .first()
+            .map(|r| {
+                Ok(Cycle {
+                    db_version: r.t(0)?,
+                    built_at: r.i(1)?,
+                    mode: r.t(2)?,
+                    matched: r.i(3)?,
+                    carried: r.i(4)?,
+                    superseded_by: r.ot(5)?,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    /// The versions `db_version` superseded (their changes are notified with its own).
+    pub fn superseded_versions(&self, db_version: &str) -> Result<Vec<String>> {
+        self.read(|tx| {
+            tx.query(
+                "SELECT db_version FROM cycles WHERE superseded_by = $1 ORDER BY built_at, db_version",
+                &[db_version.into()],
+            )?
+            .iter()
+            .map(|r| r.t(0))
+            .collect()
+        })
+    }
+
+    /// The DB digest kept for `db_version` by [`Store::plan_cycle`].
+    pub fn db_digest(&self, db_version: &str) -> Result<Option<Vec<u8>>> {
+        self.read(|tx| {
+            Ok(tx
+                .query(
+                    "SELECT digest FROM db_digests WHERE db_version = $1",
+                    &[db_version.into()],
+                )?
+                .first()
+                .map(|r| r.ob(0))
+                .transpose()?
+                .flatten())
+        })
+    }
+
+    /// Every image with an SBOM and the DB version it was last matched against (`None`: never matched), by
+    /// digest.
+    pub fn image_versions(&self) -> Result<Vec<(String, Option<String>)>> {
+        self.read(|tx| {
+            tx.query(
+                "SELECT digest, db_version FROM images WHERE sbom IS NOT NULL ORDER BY digest",
+                &[],
+            )?
+            .iter()
+            .map(|r| Ok((r.t(0)?, r.ot(1)?)))
+            .collect()
+        })
+    }
+
+    /// Every stored package as `(digest, name, purl)` (the purl carries the source package, `upstream=`).
+    pub fn package_names(&self) -> Result<Vec<(String, String, String)>> {
+        self.read(|tx| {
+            tx.query("SELECT digest, name, purl FROM packages", &[])?
+                .iter()
+                .map(|r| Ok((r.t(0)?, r.t(1)?, r.t(2)?)))
+                .collect()
+        })
+    }
+
+    /// The vulnerability ids of every open finding, as `(digest, vuln_id)`.
+    pub fn open_vuln_ids(&self) -> Result<Vec<(String, String)>> {
+        self.read(|tx| {
+            tx.query(
+                "SELECT DISTINCT digest, vuln_id FROM findings WHERE fixed_at IS NULL",
+                &[],
+            )?
+            .iter()
+            .map(|r| Ok((r.t(0)?, r.t(1)?)))
+            .collect()
+        })
+    }
+
+    /// Claims up to `limit` jobs of DB `db_version` for `worker` until `now + lease_secs`: pending ones, and
+    /// running ones whose lease expired (a crashed worker). Oldest first. Only `db_version`'s: a worker
+    /// matches with the DB it loaded, and its findings are recorded under that version.
     pub fn claim_jobs(
         &self,
         worker: &str,
+        db_version: &str,
         now: i64,
         lease_secs: i64,
         limit: u32,
     ) -> Result<Vec<Job>> {
         self.write(|tx| {
-            let mut v: Vec<Job> = claim(tx, &JOB_LEASE, worker, now, lease_secs, limit)?
+            let scope = Some(("db_version", P::from(db_version)));
+            let mut v: Vec<Job> = claim(tx, &JOB_LEASE, scope, worker, now, lease_secs, limit)?
                 .iter()
                 .map(|r| {
                     Ok(Job {

@@ -13,7 +13,7 @@ pub(crate) struct Migration {
 }
 
 /// The schema version this binary writes and understands.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -171,6 +171,30 @@ CREATE INDEX changes_version ON changes(db_version, baseline);
         // findings. Applies to pages written from now on (`VACUUM FULL findings` rewrites older ones).
         sql: "ALTER TABLE findings SET (fillfactor = 50);",
         postgres_only: true,
+    },
+    Migration {
+        version: 4,
+        name: "cycles: one row per DB version's re-matching plan (mode, supersession); db_digests: the digest of each DB an image was last matched against",
+        // A superseded version's pending jobs are deleted rather than given a new state: the jobs table's
+        // CHECK constraint cannot be altered on SQLite without rebuilding the table, and the cycle row says
+        // what happened (`superseded_by`).
+        sql: r"
+CREATE TABLE cycles (
+    db_version TEXT PRIMARY KEY,
+    built_at {int} NOT NULL,
+    mode TEXT NOT NULL CHECK (mode IN ('incremental', 'full')),
+    matched {int} NOT NULL,
+    carried {int} NOT NULL,
+    superseded_by TEXT,
+    created_at {int} NOT NULL
+);
+CREATE TABLE db_digests (
+    db_version TEXT PRIMARY KEY,
+    digest {blob} NOT NULL,
+    created_at {int} NOT NULL
+);
+",
+        postgres_only: false,
     },
 ];
 

@@ -223,6 +223,36 @@ pub struct Job {
     pub lease_until: i64,
 }
 
+/// How a DB version's re-matching was planned ([`crate::Store::plan_cycle`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CyclePlan {
+    pub db_version: String,
+    /// The DB's build time: decides which of two versions is newer.
+    pub built_at: i64,
+    /// `incremental` (some images carried, or matched because the delta touches them) or `full`.
+    pub mode: String,
+    /// Digests to re-match, as jobs.
+    pub jobs: Vec<String>,
+    /// Digests whose findings carry forward unchanged: `(digest, the DB version they were last matched
+    /// against)`; carried only if still at that version.
+    pub carried: Vec<(String, String)>,
+    /// The new DB's digest (`bulwark_vulndb::DbDigest::to_bytes`), kept for the next delta.
+    pub digest: Option<Vec<u8>>,
+}
+
+/// A planned cycle.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cycle {
+    pub db_version: String,
+    pub built_at: i64,
+    pub mode: String,
+    pub matched: i64,
+    pub carried: i64,
+    /// The newer version that superseded this one before it completed (its pending jobs were deleted and it
+    /// is never notified; its recorded changes are notified with the newer version's).
+    pub superseded_by: Option<String>,
+}
+
 /// Jobs of one DB version by state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobCounts {

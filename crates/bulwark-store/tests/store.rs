@@ -10,8 +10,8 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Barrier, Mutex};
 
 use bulwark_store::{
-    CveQuery, Error, FindingRow, NotificationState, PackageRow, Placement, PlacementFilter, Store,
-    VerdictRecord,
+    CveQuery, CyclePlan, Error, FindingRow, NotificationState, PackageRow, Placement,
+    PlacementFilter, Store, VerdictRecord,
 };
 use bulwark_types::Severity;
 use support::TestDb;
@@ -46,6 +46,10 @@ both!(
     newer_schema_is_refused,
     foreign_database_is_refused,
     killed_writer_leaves_a_consistent_store,
+    claims_are_bounded_to_the_worker_db_version,
+    two_workers_on_two_versions_each_do_their_own,
+    a_newer_version_supersedes_an_older_one,
+    carried_images_move_to_the_new_version,
 );
 
 fn digest(n: u32) -> String {
@@ -571,7 +575,7 @@ fn a_job_is_applied_and_completed_at_once(db: &TestDb) {
     let d = digest(1);
     s.put_image(&d, &[], b"{}", &[], 1).unwrap();
     s.create_jobs("v1", std::slice::from_ref(&d), 100).unwrap();
-    let job = s.claim_jobs("a", 100, 30, 1).unwrap().remove(0);
+    let job = s.claim_jobs("a", "v1", 100, 30, 1).unwrap().remove(0);
     let rows = [finding("CVE-1", "a", Severity::High)];
     let (diff, held) = s.apply_job_findings(&job, "a", 110, &rows).unwrap();
     assert!(held);
@@ -580,8 +584,8 @@ fn a_job_is_applied_and_completed_at_once(db: &TestDb) {
     assert_eq!((c.pending, c.running, c.done), (0, 0, 1));
     // A worker whose lease expired and was taken over still records (idempotently) but does not complete.
     s.create_jobs("v2", std::slice::from_ref(&d), 200).unwrap();
-    let lost = s.claim_jobs("a", 200, 30, 1).unwrap().remove(0);
-    let taken = s.claim_jobs("b", 230, 30, 1).unwrap().remove(0);
+    let lost = s.claim_jobs("a", "v2", 200, 30, 1).unwrap().remove(0);
+    let taken = s.claim_jobs("b", "v2", 230, 30, 1).unwrap().remove(0);
     assert_eq!(lost.id, taken.id);
     let (diff, held) = s.apply_job_findings(&lost, "a", 231, &rows).unwrap();
     assert!(!held && diff.new.is_empty() && diff.still_open == 1);
@@ -591,7 +595,7 @@ fn a_job_is_applied_and_completed_at_once(db: &TestDb) {
     assert_eq!(s.job_counts("v2").unwrap().done, 1);
     // An unknown digest fails the transaction: the job is not completed either.
     s.create_jobs("v3", &[digest(9)], 300).unwrap();
-    let ghost = s.claim_jobs("a", 300, 30, 1).unwrap().remove(0);
+    let ghost = s.claim_jobs("a", "v3", 300, 30, 1).unwrap().remove(0);
     let e = s.apply_job_findings(&ghost, "a", 301, &rows).unwrap_err();
     assert!(matches!(e, Error::UnknownImage { .. }), "{e}");
     assert_eq!(s.job_counts("v3").unwrap().running, 1);
@@ -664,20 +668,20 @@ fn jobs_lease_expiry(db: &TestDb) {
     assert_eq!(s.create_jobs("v1", &digests, 100).unwrap(), 5);
     assert_eq!(s.create_jobs("v1", &digests, 101).unwrap(), 0, "idempotent");
     assert_eq!(s.jobs_remaining("v1").unwrap(), 5);
-    let a = s.claim_jobs("a", 100, 30, 3).unwrap();
+    let a = s.claim_jobs("a", "v1", 100, 30, 3).unwrap();
     assert_eq!(
         a.iter().map(|j| j.digest.clone()).collect::<Vec<_>>(),
         digests[..3].to_vec()
     );
-    let b = s.claim_jobs("b", 100, 30, 10).unwrap();
+    let b = s.claim_jobs("b", "v1", 100, 30, 10).unwrap();
     assert_eq!(b.len(), 2);
     for j in &b {
         assert!(s.complete_job(j.id, "b", 101).unwrap());
     }
     assert_eq!(s.jobs_remaining("v1").unwrap(), 3);
-    assert!(s.claim_jobs("b", 129, 30, 10).unwrap().is_empty());
+    assert!(s.claim_jobs("b", "v1", 129, 30, 10).unwrap().is_empty());
     // a died: at 130 its three jobs are claimable again.
-    let again = s.claim_jobs("b", 130, 30, 10).unwrap();
+    let again = s.claim_jobs("b", "v1", 130, 30, 10).unwrap();
     assert_eq!(again.len(), 3);
     assert!(
         again
@@ -695,14 +699,14 @@ fn jobs_lease_expiry(db: &TestDb) {
     assert_eq!(s.jobs_remaining("v2").unwrap(), 0);
     // A job that cannot be done is failed once and not handed out again.
     s.create_jobs("v2", &digests[..2], 200).unwrap();
-    let j = s.claim_jobs("a", 200, 30, 1).unwrap();
+    let j = s.claim_jobs("a", "v2", 200, 30, 1).unwrap();
     assert!(
         s.fail_job(j[0].id, "a", 201, "stored SBOM does not parse")
             .unwrap()
     );
     assert!(!s.fail_job(j[0].id, "a", 202, "again").unwrap());
     assert!(
-        s.claim_jobs("b", 10_000, 30, 10)
+        s.claim_jobs("b", "v2", 10_000, 30, 10)
             .unwrap()
             .iter()
             .all(|k| k.id != j[0].id)
@@ -925,7 +929,7 @@ fn concurrent_workers_share_jobs_exactly_once(db: &TestDb) {
                 let mut mine = 0;
                 let mut first = true;
                 loop {
-                    let jobs = store.claim_jobs(w, 10, 3600, 7).unwrap();
+                    let jobs = store.claim_jobs(w, "v1", 10, 3600, 7).unwrap();
                     if std::mem::take(&mut first) {
                         claimed.wait();
                         assert_eq!(jobs.len(), 7, "{w}'s first claim");
@@ -1028,7 +1032,7 @@ fn child_entry() {
         "claim" => {
             let me = format!("p{}", std::process::id());
             loop {
-                let jobs = s.claim_jobs(&me, 10, 3600, 5).unwrap();
+                let jobs = s.claim_jobs(&me, "v1", 10, 3600, 5).unwrap();
                 if jobs.is_empty() {
                     break;
                 }
@@ -1387,4 +1391,235 @@ fn postgres_url_with_socket_path_opens() {
     let s = Store::open(&format!("postgresql://postgres@{enc}/{db}")).unwrap();
     assert_eq!(s.backend(), bulwark_store::Backend::Postgres);
     assert_eq!(s.schema_version().unwrap(), bulwark_store::SCHEMA_VERSION);
+}
+
+const VA: &str = "db-1700000000-aaaa";
+const VB: &str = "db-1700000100-bbbb";
+/// Older than `VA` by build time, though it may arrive last.
+const V_OLD: &str = "db-1699999999-0000";
+
+fn plan(version: &str, jobs: &[String], carried: &[(String, String)]) -> CyclePlan {
+    CyclePlan {
+        db_version: version.into(),
+        built_at: bulwark_store::version_built_at(version).unwrap(),
+        mode: "full".into(),
+        jobs: jobs.to_vec(),
+        carried: carried.to_vec(),
+        digest: None,
+    }
+}
+
+#[test]
+fn version_build_time_is_read_from_the_name() {
+    assert_eq!(bulwark_store::version_built_at(VA), Some(1_700_000_000));
+    assert_eq!(bulwark_store::version_built_at("v1"), None);
+    assert_eq!(bulwark_store::version_built_at("db-17000-aa"), None);
+    assert_eq!(bulwark_store::version_built_at("db-1700000000-"), None);
+}
+
+fn claims_are_bounded_to_the_worker_db_version(db: &TestDb) {
+    let s = db.open();
+    let digests: Vec<String> = (0..4).map(digest).collect();
+    s.create_jobs(VA, &digests, 100).unwrap();
+    s.create_jobs(VB, &digests[..2], 100).unwrap();
+    // A worker that loaded B gets B's jobs only, though A's are older.
+    let b = s.claim_jobs("wb", VB, 100, 30, 10).unwrap();
+    assert_eq!(b.len(), 2);
+    assert!(b.iter().all(|j| j.db_version == VB));
+    let a = s.claim_jobs("wa", VA, 100, 30, 10).unwrap();
+    assert_eq!(a.len(), 4);
+    assert!(a.iter().all(|j| j.db_version == VA));
+    // Expired leases too are taken over only by a worker of the same version.
+    assert!(
+        s.claim_jobs("wc", "db-1800000000-cc", 1000, 30, 10)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(s.claim_jobs("wc", VA, 1000, 30, 10).unwrap().len(), 4);
+}
+
+fn two_workers_on_two_versions_each_do_their_own(db: &TestDb) {
+    let s = db.open();
+    let digests: Vec<String> = (0..60).map(digest).collect();
+    s.create_jobs(VA, &digests, 1).unwrap();
+    s.create_jobs(VB, &digests, 1).unwrap();
+    let done = Arc::new(Mutex::new(Vec::new()));
+    let barrier = Arc::new(Barrier::new(2));
+    let handles: Vec<_> = [("wa", VA), ("wb", VB)]
+        .into_iter()
+        .map(|(w, v)| {
+            let store = db.open();
+            let (done, barrier) = (done.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                loop {
+                    let jobs = store.claim_jobs(w, v, 10, 3600, 7).unwrap();
+                    if jobs.is_empty() {
+                        break;
+                    }
+                    for j in jobs {
+                        assert!(store.complete_job(j.id, w, 11).unwrap());
+                        done.lock().unwrap().push((v, j.db_version, j.digest));
+                    }
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let done = done.lock().unwrap();
+    assert_eq!(done.len(), 120);
+    assert!(
+        done.iter().all(|(v, jv, _)| *v == jv.as_str()),
+        "a worker did another version's job"
+    );
+    for v in [VA, VB] {
+        let of_v: HashSet<&String> = done
+            .iter()
+            .filter(|(w, ..)| *w == v)
+            .map(|(.., d)| d)
+            .collect();
+        assert_eq!(of_v.len(), 60, "{v}: every digest once");
+        assert_eq!(s.job_counts(v).unwrap().done, 60);
+    }
+}
+
+fn a_newer_version_supersedes_an_older_one(db: &TestDb) {
+    let s = db.open();
+    let digests: Vec<String> = (0..4).map(digest).collect();
+    for d in &digests {
+        s.put_image(d, &[], b"{}", &[], 1).unwrap();
+    }
+    assert!(s.plan_cycle(&plan(VA, &digests, &[]), 100).unwrap());
+    assert!(
+        !s.plan_cycle(&plan(VA, &digests, &[]), 101).unwrap(),
+        "once per version"
+    );
+    let held = s.claim_jobs("wa", VA, 100, 30, 2).unwrap();
+    assert!(s.complete_job(held[0].id, "wa", 101).unwrap());
+    // B arrives with two of A's jobs pending and one running.
+    assert!(s.plan_cycle(&plan(VB, &digests, &[]), 110).unwrap());
+    let a = s.cycle(VA).unwrap().unwrap();
+    assert_eq!(a.superseded_by.as_deref(), Some(VB));
+    assert_eq!(s.superseded_versions(VB).unwrap(), vec![VA.to_owned()]);
+    let c = s.job_counts(VA).unwrap();
+    assert_eq!(
+        (c.pending, c.running, c.done),
+        (0, 1, 1),
+        "pending ones deleted, the running one left to finish"
+    );
+    assert!(s.claim_jobs("wa", VA, 110, 30, 10).unwrap().is_empty());
+    assert_eq!(s.job_counts(VB).unwrap().pending, 4);
+    let b = s.cycle(VB).unwrap().unwrap();
+    assert_eq!((b.matched, b.carried, b.superseded_by), (4, 0, None));
+    // A version older by build time arriving after B makes no jobs and is superseded at once.
+    assert!(!s.plan_cycle(&plan(V_OLD, &digests, &[]), 120).unwrap());
+    assert_eq!(
+        s.cycle(V_OLD).unwrap().unwrap().superseded_by.as_deref(),
+        Some(VB)
+    );
+    assert_eq!(
+        s.job_counts(V_OLD).unwrap(),
+        bulwark_store::JobCounts::default()
+    );
+    assert_eq!(
+        s.job_counts(VB).unwrap().pending,
+        4,
+        "B untouched by the older arrival"
+    );
+    // A's running job finishes late: it records nothing (B re-matches the image) and is failed, saying why.
+    assert_eq!(
+        s.running_job_digests(VB).unwrap(),
+        vec![held[1].digest.clone()]
+    );
+    let (diff, kept) = s
+        .apply_job_findings(
+            &held[1],
+            "wa",
+            130,
+            &[finding("CVE-9", "z", Severity::High)],
+        )
+        .unwrap();
+    assert!(!kept && diff.new.is_empty());
+    assert!(s.findings(&held[1].digest, false).unwrap().is_empty());
+    assert_eq!(s.image(&held[1].digest).unwrap().unwrap().db_version, None);
+    let c = s.job_counts(VA).unwrap();
+    assert_eq!((c.running, c.failed), (0, 1));
+}
+
+fn carried_images_move_to_the_new_version(db: &TestDb) {
+    let s = db.open();
+    let (d1, d2, d3) = (digest(1), digest(2), digest(3));
+    for d in [&d1, &d2, &d3] {
+        s.put_image(d, &[], b"{}", &[], 1).unwrap();
+    }
+    s.apply_findings(
+        &d1,
+        VA,
+        100,
+        &[
+            finding("CVE-1", "a", Severity::High),
+            finding("CVE-2", "b", Severity::Low),
+        ],
+    )
+    .unwrap();
+    s.apply_findings(&d1, VA, 150, &[finding("CVE-1", "a", Severity::High)])
+        .unwrap(); // CVE-2 fixed at 150
+    s.apply_findings(&d2, VA, 100, &[finding("CVE-3", "c", Severity::High)])
+        .unwrap();
+    let mut p = plan(
+        VB,
+        std::slice::from_ref(&d2),
+        &[(d1.clone(), VA.into()), (d3.clone(), VA.into())],
+    );
+    p.mode = "incremental".into();
+    p.digest = Some(b"digest of B".to_vec());
+    assert!(s.plan_cycle(&p, 200).unwrap());
+    let i1 = s.image(&d1).unwrap().unwrap();
+    assert_eq!(
+        (i1.db_version.as_deref(), i1.matched_at),
+        (Some(VB), Some(200))
+    );
+    let f1 = s.findings(&d1, false).unwrap();
+    let open: Vec<_> = f1.iter().filter(|f| f.fixed_at.is_none()).collect();
+    let fixed: Vec<_> = f1.iter().filter(|f| f.fixed_at.is_some()).collect();
+    assert_eq!((open.len(), fixed.len()), (1, 1));
+    assert_eq!((open[0].first_seen, open[0].last_seen), (100, 200));
+    assert_eq!(
+        fixed[0].last_seen, 100,
+        "a fixed finding keeps its last sighting"
+    );
+    // d3 was never matched (not at base A): it stays unmatched. d2 waits for its job.
+    assert_eq!(s.image(&d3).unwrap().unwrap().db_version, None);
+    assert_eq!(
+        s.image(&d2).unwrap().unwrap().db_version.as_deref(),
+        Some(VA)
+    );
+    assert_eq!(s.findings(&d2, true).unwrap()[0].last_seen, 100);
+    assert!(
+        s.changes(VB).unwrap().is_empty(),
+        "carrying records no change"
+    );
+    let c = s.cycle(VB).unwrap().unwrap();
+    assert_eq!(
+        (c.mode.as_str(), c.matched, c.carried),
+        ("incremental", 1, 2)
+    );
+    assert_eq!(
+        s.db_digest(VB).unwrap().as_deref(),
+        Some(b"digest of B".as_slice())
+    );
+    // A's digest went with the last image at A (none was kept for it here; a kept one is dropped).
+    let job = s.claim_jobs("w", VB, 200, 30, 1).unwrap().remove(0);
+    s.apply_job_findings(&job, "w", 210, &[]).unwrap();
+    let mut p = plan(
+        "db-1700000200-cccc",
+        &[],
+        &[(d1.clone(), VB.into()), (d2.clone(), VB.into())],
+    );
+    p.digest = Some(b"digest of C".to_vec());
+    assert!(s.plan_cycle(&p, 300).unwrap());
+    assert_eq!(s.db_digest(VB).unwrap(), None, "no image is at B any more");
+    assert!(s.db_digest("db-1700000200-cccc").unwrap().is_some());
 }

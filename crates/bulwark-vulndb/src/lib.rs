@@ -26,6 +26,7 @@
 
 mod atomic;
 mod builder;
+pub mod digest;
 mod error;
 pub mod feeds;
 pub mod model;
@@ -38,6 +39,7 @@ pub mod update;
 use std::path::PathBuf;
 
 pub use builder::{BuildOptions, BuildReport, FeedInput, FeedKind, build, read_feed};
+pub use digest::{DbDigest, Delta};
 pub use error::Error;
 pub use model::{AffectedRecord, Cvss, Enrichment, Kev, RatedSeverity, Status, Vuln};
 pub use namespace::{distro_namespace, normalize_name, osv_namespace};

@@ -473,6 +473,18 @@ impl VulnDb {
         rows.collect::<Result<_, _>>().map_err(|e| self.corrupt(e))
     }
 
+    /// The digest of this DB's contents ([`crate::DbDigest`]), for the delta to another DB. Reads every row
+    /// (the whole DB, as [`VulnDb::verify`] does), so the per-statement step budget is lifted while it runs.
+    pub fn digest(&self) -> Result<crate::DbDigest, Error> {
+        self.conn
+            .progress_handler(0, None::<fn() -> bool>)
+            .map_err(|e| self.corrupt(e))?;
+        let result = crate::digest::DbDigest::of_connection(&self.conn);
+        self.start();
+        step_budget(&self.conn, &self.steps).map_err(|e| self.corrupt(e))?;
+        result.map_err(|e| crate::digest::corrupt(&self.path, &e))
+    }
+
     /// SQLite's full integrity check (reads every page; used after a download, not on every scan).
     pub fn verify(&self) -> Result<(), Error> {
         // The check visits every row of every table and index: on the full DB that is more work than one lookup's
