@@ -12,6 +12,7 @@ use bulwark_types::{Finding, LayerRef};
 use serde::Serialize;
 
 use crate::Error;
+use crate::verdict::{Judge, Judgement, Rematched};
 
 /// What one [`rescan`] pass did.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -28,13 +29,19 @@ pub struct CycleReport {
     pub complete: bool,
     /// Notifications queued by this pass (0 when another replica queued them first).
     pub queued: usize,
+    /// Verdicts this worker's jobs recorded (with a policy), and how many of them changed the image's decision
+    /// from its previous verdict (pass → fail, fail → pass…).
+    pub verdicts: usize,
+    pub decisions_changed: usize,
 }
 
 /// One re-matching pass over the store for DB `db_version`: makes a job per stored SBOM (once per version,
 /// whoever comes first), does jobs until none is left to claim, and when every job of the version is done,
 /// queues the version's notifications. Safe to run on several replicas at once: each job is done by one of
 /// them (a crashed worker's lease expires and another takes the job over), and the notifications are
-/// queued once (dedupe keys).
+/// queued once (dedupe keys). With `judge` (the binary's policy function), every re-matched image also gets a
+/// verdict, recorded once per digest, DB version and bundle.
+#[allow(clippy::too_many_arguments)]
 pub fn rescan(
     store: &Store,
     db: &bulwark_vulndb::VulnDb,
@@ -43,6 +50,7 @@ pub fn rescan(
     worker: &str,
     lease_secs: i64,
     now: &dyn Fn() -> i64,
+    judge: Option<&Judge<'_>>,
 ) -> Result<CycleReport, Error> {
     let mut report = CycleReport {
         db_version: db_version.to_owned(),
@@ -56,7 +64,16 @@ pub fn rescan(
     let (to_recorder, matched) = mpsc::sync_channel::<Matched>(4);
     let (claimed, recorded) = std::thread::scope(|s| {
         let recorder = s.spawn(move || record(store, worker, &matched));
-        let claimed = match_jobs(store, db, owners, worker, lease_secs, now, &to_recorder);
+        let claimed = match_jobs(
+            store,
+            db,
+            owners,
+            worker,
+            lease_secs,
+            now,
+            &to_recorder,
+            judge,
+        );
         drop(to_recorder);
         let recorded = recorder
             .join()
@@ -70,6 +87,8 @@ pub fn rescan(
     report.jobs_failed = tally.failed;
     report.new = tally.new;
     report.fixed = tally.fixed;
+    report.verdicts = tally.verdicts;
+    report.decisions_changed = tally.decisions_changed;
     let counts = store.job_counts(db_version)?;
     if counts.pending == 0 && counts.running == 0 {
         report.complete = true;
@@ -78,10 +97,10 @@ pub fn rescan(
     Ok(report)
 }
 
-/// A matched job on its way to the recorder: its findings, or why it could not be matched.
+/// A matched job on its way to the recorder: its findings and verdict, or why it could not be matched.
 struct Matched {
     job: Job,
-    rows: Result<Vec<FindingRow>, Error>,
+    rows: Result<(Vec<FindingRow>, Option<Judgement>), Error>,
     at: i64,
 }
 
@@ -91,10 +110,13 @@ struct Tally {
     failed: usize,
     new: usize,
     fixed: usize,
+    verdicts: usize,
+    decisions_changed: usize,
 }
 
 /// Claims jobs until none is left and matches each, handing the results to the recorder. Stops at the first
 /// store error, or when the recorder has stopped (its error is the pass's).
+#[allow(clippy::too_many_arguments)]
 fn match_jobs(
     store: &Store,
     db: &bulwark_vulndb::VulnDb,
@@ -103,6 +125,7 @@ fn match_jobs(
     lease_secs: i64,
     now: &dyn Fn() -> i64,
     to_recorder: &mpsc::SyncSender<Matched>,
+    judge: Option<&Judge<'_>>,
 ) -> Result<(), Error> {
     loop {
         let jobs = store.claim_jobs(worker, now(), lease_secs, 8)?;
@@ -110,7 +133,7 @@ fn match_jobs(
             return Ok(());
         }
         for job in jobs {
-            let rows = match finding_rows(store, db, owners, &job.digest) {
+            let rows = match finding_rows(store, db, owners, judge, &job.digest) {
                 Err(Error::Store(e)) => return Err(Error::Store(e)),
                 other => other,
             };
@@ -122,12 +145,25 @@ fn match_jobs(
     }
 }
 
-/// Records each matched job's findings and marks it done in one transaction, or marks it failed.
+/// Records each matched job's verdict (once: a re-run of the job writes no second one), then its findings and
+/// marks it done in one transaction; or marks it failed. The verdict goes first so that a crash between the two
+/// leaves the job to be done again, not a done job without its verdict.
 fn record(store: &Store, worker: &str, matched: &mpsc::Receiver<Matched>) -> Result<Tally, Error> {
     let mut tally = Tally::default();
     for m in matched {
         match m.rows {
-            Ok(rows) => {
+            Ok((rows, judgement)) => {
+                if let Some(j) = judgement {
+                    let decision = j.decision.clone();
+                    let (written, previous) =
+                        store.record_verdict(&verdict_record(&m.job, j, m.at))?;
+                    if written {
+                        tally.verdicts += 1;
+                        if previous.is_some_and(|p| p != decision) {
+                            tally.decisions_changed += 1;
+                        }
+                    }
+                }
                 let (diff, _) = store.apply_job_findings(&m.job, worker, m.at, &rows)?;
                 tally.new += diff.new.len();
                 tally.fixed += diff.fixed.len();
@@ -152,17 +188,33 @@ pub fn rematch_one(
     db_version: &str,
     now: i64,
 ) -> Result<Diff, Error> {
-    let rows = finding_rows(store, db, owners, digest)?;
+    let (rows, _) = finding_rows(store, db, owners, None, digest)?;
     Ok(store.apply_findings(digest, db_version, now, &rows)?)
 }
 
-/// The findings of the stored SBOM of `digest` against `db`, each routed to its owner.
+fn verdict_record(job: &Job, j: Judgement, at: i64) -> bulwark_store::VerdictRecord {
+    bulwark_store::VerdictRecord {
+        digest: job.digest.clone(),
+        workload: None,
+        decision: j.decision,
+        bundle_name: j.bundle_name,
+        bundle_version: j.bundle_version,
+        bundle_digest: j.bundle_digest,
+        db_version: Some(job.db_version.clone()),
+        verdict_json: j.verdict_json,
+        created_at: at,
+    }
+}
+
+/// The findings of the stored SBOM of `digest` against `db`, each routed to its owner; and with `judge`, the
+/// policy's verdict on the image (the report the binary builds from the same SBOM and match result).
 fn finding_rows(
     store: &Store,
     db: &bulwark_vulndb::VulnDb,
     owners: Option<&Ownership>,
+    judge: Option<&Judge<'_>>,
     digest: &str,
-) -> Result<Vec<FindingRow>, Error> {
+) -> Result<(Vec<FindingRow>, Option<Judgement>), Error> {
     let sbom = store.sbom(digest)?.ok_or_else(|| Error::NoSbom {
         digest: digest.to_owned(),
     })?;
@@ -177,6 +229,20 @@ fn finding_rows(
         digest: digest.to_owned(),
         source,
     })?;
+    let judgement = judge
+        .map(|j| {
+            j(&Rematched {
+                digest,
+                sbom: &parsed,
+                matched: &result,
+                db,
+            })
+            .map_err(|message| Error::Judge {
+                digest: digest.to_owned(),
+                message,
+            })
+        })
+        .transpose()?;
     let image = store.image(digest)?;
     let reference = image.as_ref().and_then(|i| i.references.first().cloned());
     // Where it runs decides a route only when every placement agrees (one namespace).
@@ -224,7 +290,7 @@ fn finding_rows(
             row
         })
         .collect();
-    Ok(rows)
+    Ok((rows, judgement))
 }
 
 fn prop<'a>(f: &'a Finding, key: &str) -> Option<&'a str> {

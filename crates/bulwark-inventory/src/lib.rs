@@ -12,9 +12,11 @@
 
 mod cycle;
 mod ingest;
+mod verdict;
 
 pub use cycle::{CycleReport, DeliveryReport, deliver_due, notify_cycle, rematch_one, rescan};
 pub use ingest::{Ingested, db_version, ingest_sbom};
+pub use verdict::{Judge, Judgement, Rematched};
 
 /// Why a pass could not run. A finding is never an error.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +31,8 @@ pub enum Error {
         #[source]
         source: bulwark_match::MatchError,
     },
+    #[error("judging {digest}: {message}")]
+    Judge { digest: String, message: String },
     #[error("{digest} has no stored SBOM")]
     NoSbom { digest: String },
     #[error("cannot read the vulnerability DB {path}: {source}")]

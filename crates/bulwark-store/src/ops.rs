@@ -824,6 +824,52 @@ impl Store {
         })
     }
 
+    /// Records an image's own verdict (`workload` must be `None`) from a re-match, once: when a verdict on the
+    /// same digest, DB version and bundle digest is already stored (a re-run of the job), nothing is written.
+    /// Returns whether it was written, and the decision of the image's latest verdict before it (`None`: none
+    /// was stored), in one transaction.
+    pub fn record_verdict(&self, v: &VerdictRecord) -> Result<(bool, Option<String>)> {
+        self.write(|tx| {
+            let same = tx.query(
+                "SELECT id FROM verdicts WHERE digest = $1 AND workload IS NULL \
+                 AND COALESCE(db_version, '') = COALESCE($2, '') \
+                 AND COALESCE(bundle_digest, '') = COALESCE($3, '') LIMIT 1",
+                &[
+                    P::from(&v.digest),
+                    P::from(&v.db_version),
+                    P::from(&v.bundle_digest),
+                ],
+            )?;
+            let previous = tx
+                .query(
+                    "SELECT decision FROM verdicts WHERE digest = $1 AND workload IS NULL \
+                     ORDER BY created_at DESC, id DESC LIMIT 1",
+                    &[P::from(&v.digest)],
+                )?
+                .first()
+                .map(|r| r.t(0))
+                .transpose()?;
+            if !same.is_empty() {
+                return Ok((false, previous));
+            }
+            tx.query(
+                "INSERT INTO verdicts (digest, workload, decision, bundle_name, bundle_version, bundle_digest, \
+                 db_version, verdict_json, created_at) VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                &[
+                    P::from(&v.digest),
+                    P::from(&v.decision),
+                    P::from(&v.bundle_name),
+                    P::from(&v.bundle_version),
+                    P::from(&v.bundle_digest),
+                    P::from(&v.db_version),
+                    P::from(&v.verdict_json),
+                    v.created_at.into(),
+                ],
+            )?;
+            Ok((true, previous))
+        })
+    }
+
     /// The latest verdict on `digest` for `workload` (`None`: the image's own verdict).
     pub fn latest_verdict(
         &self,
