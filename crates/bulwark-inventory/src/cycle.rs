@@ -229,20 +229,6 @@ fn finding_rows(
         digest: digest.to_owned(),
         source,
     })?;
-    let judgement = judge
-        .map(|j| {
-            j(&Rematched {
-                digest,
-                sbom: &parsed,
-                matched: &result,
-                db,
-            })
-            .map_err(|message| Error::Judge {
-                digest: digest.to_owned(),
-                message,
-            })
-        })
-        .transpose()?;
     let image = store.image(digest)?;
     let reference = image.as_ref().and_then(|i| i.references.first().cloned());
     // Where it runs decides a route only when every placement agrees (one namespace).
@@ -290,6 +276,21 @@ fn finding_rows(
             row
         })
         .collect();
+    // The SBOM and the match result go to the policy function whole (no copy of thousands of packages).
+    let judgement = judge
+        .map(|j| {
+            j(Rematched {
+                digest,
+                sbom: parsed,
+                matched: result,
+                db,
+            })
+            .map_err(|message| Error::Judge {
+                digest: digest.to_owned(),
+                message,
+            })
+        })
+        .transpose()?;
     Ok((rows, judgement))
 }
 

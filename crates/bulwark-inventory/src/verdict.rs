@@ -6,14 +6,15 @@ use bulwark_match::MatchResult;
 use bulwark_sbom::Sbom;
 use bulwark_vulndb::VulnDb;
 
-/// What a re-match has for one image: its stored SBOM as parsed, and what matching it against the DB found.
+/// What a re-match has for one image, handed over whole once its findings are routed: its stored SBOM as
+/// parsed, and what matching it against the DB found.
 pub struct Rematched<'a> {
     /// The image's manifest digest.
     pub digest: &'a str,
     /// The stored SBOM, parsed (its `target_name`, packages, distro and diagnostics).
-    pub sbom: &'a Sbom,
-    /// The matcher's findings and diagnostics, before any routing.
-    pub matched: &'a MatchResult,
+    pub sbom: Sbom,
+    /// The matcher's findings and diagnostics.
+    pub matched: MatchResult,
     pub db: &'a VulnDb,
 }
 
@@ -31,4 +32,4 @@ pub struct Judgement {
 
 /// The policy function passed in by the binary. An `Err` (the report could not be built) fails the image's job
 /// with that message, as a match error does.
-pub type Judge<'a> = dyn Fn(&Rematched<'_>) -> Result<Judgement, String> + Sync + 'a;
+pub type Judge<'a> = dyn Fn(Rematched<'_>) -> Result<Judgement, String> + Sync + 'a;

@@ -38,7 +38,7 @@ pub type DbUpdate = Arc<dyn Fn() -> Result<Option<String>, String> + Send + Sync
 /// The policy function of the binary (`Policy::judge`, the one the CLI and the webhook call), judging each
 /// re-matched image; its verdict is stored with the job (see `bulwark_inventory::Judge`).
 pub type RescanJudge = Arc<
-    dyn Fn(&bulwark_inventory::Rematched<'_>) -> Result<bulwark_inventory::Judgement, String>
+    dyn Fn(bulwark_inventory::Rematched<'_>) -> Result<bulwark_inventory::Judgement, String>
         + Send
         + Sync,
 >;

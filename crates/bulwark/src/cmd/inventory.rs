@@ -115,19 +115,18 @@ pub(crate) struct RescanArgs {
 pub(crate) fn rescan_judge(
     policy: super::verdict::Policy,
     db_path: PathBuf,
-) -> impl Fn(&bulwark_inventory::Rematched<'_>) -> Result<bulwark_inventory::Judgement, String>
+) -> impl Fn(bulwark_inventory::Rematched<'_>) -> Result<bulwark_inventory::Judgement, String>
 + Send
 + Sync
 + 'static {
     let licenses = super::licenses::LicenseArgs::default();
     move |m| {
-        let mut report = super::image::sbom_report(m.sbom.clone(), || m.digest.to_owned());
+        let digest = m.digest;
+        let mut report = super::image::sbom_report(m.sbom, || digest.to_owned());
         super::licenses::apply(&mut report, &licenses).map_err(|e| format!("{e:#}"))?;
         report.vulnerability_db = Some(super::vulns::db_info(m.db, &db_path));
-        report.findings.extend(m.matched.findings.iter().cloned());
-        report
-            .diagnostics
-            .extend(m.matched.diagnostics.iter().cloned());
+        report.findings.extend(m.matched.findings);
+        report.diagnostics.extend(m.matched.diagnostics);
         bulwark_evaluate::apply(
             &mut report,
             &bulwark_evaluate::Filters::default(),
