@@ -145,26 +145,34 @@ fn match_jobs(
     }
 }
 
-/// Records each matched job's verdict (once: a re-run of the job writes no second one), then its findings and
-/// marks it done in one transaction; or marks it failed. The verdict goes first so that a crash between the two
-/// leaves the job to be done again, not a done job without its verdict.
+/// Records each matched job's findings and verdict (once: a re-run of the job writes no second one) and marks it
+/// done, in one transaction; or marks it failed.
 fn record(store: &Store, worker: &str, matched: &mpsc::Receiver<Matched>) -> Result<Tally, Error> {
     let mut tally = Tally::default();
     for m in matched {
         match m.rows {
             Ok((rows, judgement)) => {
-                if let Some(j) = judgement {
-                    let decision = j.decision.clone();
-                    let (written, previous) =
-                        store.record_verdict(&verdict_record(&m.job, j, m.at))?;
-                    if written {
-                        tally.verdicts += 1;
-                        if previous.is_some_and(|p| p != decision) {
-                            tally.decisions_changed += 1;
+                let diff = match judgement {
+                    Some(j) => {
+                        let decision = j.decision.clone();
+                        let (diff, _, (written, previous)) = store
+                            .apply_job_findings_with_verdict(
+                                &m.job,
+                                worker,
+                                m.at,
+                                &rows,
+                                &verdict_record(&m.job, j, m.at),
+                            )?;
+                        if written {
+                            tally.verdicts += 1;
+                            if previous.is_some_and(|p| p != decision) {
+                                tally.decisions_changed += 1;
+                            }
                         }
+                        diff
                     }
-                }
-                let (diff, _) = store.apply_job_findings(&m.job, worker, m.at, &rows)?;
+                    None => store.apply_job_findings(&m.job, worker, m.at, &rows)?.0,
+                };
                 tally.new += diff.new.len();
                 tally.fixed += diff.fixed.len();
                 tally.done += 1;

@@ -20,7 +20,8 @@ macro_rules! both {
 
 both!(
     record_verdict_is_once_per_version_and_bundle,
-    images_show_their_latest_verdict
+    images_show_their_latest_verdict,
+    a_job_records_findings_completion_and_verdict_at_once,
 );
 
 fn digest(n: u32) -> String {
@@ -135,4 +136,52 @@ fn images_show_their_latest_verdict(db: &TestDb) {
         s.image_detail(&digest(2)).unwrap().unwrap().summary.verdict,
         None
     );
+}
+
+fn a_job_records_findings_completion_and_verdict_at_once(db: &TestDb) {
+    let s = db.open();
+    let d = digest(1);
+    let sbom = br#"{"bomFormat":"CycloneDX","specVersion":"1.5","components":[]}"#;
+    s.put_image(&d, &[], sbom, &[], 5).unwrap();
+    s.create_jobs("v1", std::slice::from_ref(&d), 10).unwrap();
+    let job = s.claim_jobs("w1", 10, 60, 8).unwrap().pop().unwrap();
+    let row = bulwark_store::FindingRow {
+        vuln_id: "CVE-2099-0001".into(),
+        purl: "pkg:deb/debian/dash@0.5.12-2".into(),
+        package_name: "dash".into(),
+        package_version: "0.5.12-2".into(),
+        severity: bulwark_types::Severity::High,
+        fixed_version: None,
+        layer_index: None,
+        layer_digest: None,
+        layer_created_by: None,
+        owner_team: None,
+        owner_rule: None,
+    };
+    let v = verdict(&d, "fail", "v1", Some(&digest(100)), 20);
+    let (diff, held, recorded) = s
+        .apply_job_findings_with_verdict(&job, "w1", 20, std::slice::from_ref(&row), &v)
+        .unwrap();
+    assert_eq!((diff.new.len(), held, recorded), (1, true, (true, None)));
+    assert_eq!(s.job_counts("v1").unwrap().done, 1);
+    assert_eq!(s.latest_verdict(&d, None).unwrap(), Some(v.clone()));
+    // The job done again (a worker whose lease had expired): nothing new, no second verdict.
+    let (diff, _, recorded) = s
+        .apply_job_findings_with_verdict(
+            &job,
+            "w1",
+            30,
+            &[row],
+            &verdict(&d, "fail", "v1", Some(&digest(100)), 30),
+        )
+        .unwrap();
+    assert_eq!(
+        (diff.new.len(), recorded),
+        (0, (false, Some("fail".to_owned())))
+    );
+    assert_eq!(s.latest_verdict(&d, None).unwrap(), Some(v));
+    // A verdict for an invalid digest is refused before anything is written.
+    let mut bad = verdict("not-a-digest", "pass", "v1", None, 40);
+    bad.digest = "not-a-digest".into();
+    assert!(s.record_verdict(&bad).is_err());
 }

@@ -374,3 +374,48 @@ fn scan_sbom_inventory_rescan_and_the_server_give_one_verdict() {
     assert_eq!(detail["verdict"]["db_version"], v2_version.as_str());
     assert_eq!(detail["verdict"]["bundle_name"], "run-verdicts");
 }
+
+/// A bundle that does not load stops `inventory rescan --policy` before any job exists: exit 2, the bundle named,
+/// nothing re-matched and no verdict written.
+#[test]
+fn a_bad_bundle_stops_the_rescan_before_it_starts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let (v1, _) = dbs(dir);
+    let (sbom, _) = sboms(dir);
+    let sqlite = pg::TestDb::sqlite();
+    let store = sqlite.location.as_str();
+    push(dir, store, &sbom);
+    let bad = dir.join("bad-bundle");
+    std::fs::create_dir_all(&bad).unwrap();
+    std::fs::write(
+        bad.join("rules.yaml"),
+        "kind: PolicySet\nrules: [ {id: x, stages: ",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args([
+            "inventory",
+            "rescan",
+            "--store",
+            store,
+            "--db",
+            v1.to_str().unwrap(),
+            "--policy",
+            bad.to_str().unwrap(),
+        ])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad-bundle"), "{err}");
+    let s = sqlite.open();
+    assert_eq!(s.job_counts(&version_of(&v1)).unwrap().done, 0);
+    assert_eq!(s.latest_verdict(DIGEST_A, None).unwrap(), None);
+    assert_eq!(
+        s.image(DIGEST_A).unwrap().unwrap().db_version,
+        None,
+        "not matched"
+    );
+}
