@@ -13,6 +13,7 @@ use bulwark_vulndb::{DbDigest, Delta};
 use serde::Serialize;
 
 use crate::Error;
+use crate::verdict::{Judge, Judgement, Rematched};
 
 /// What one [`rescan`] pass did.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -37,6 +38,10 @@ pub struct CycleReport {
     pub images_carried: usize,
     /// A newer DB version superseded this one before it completed: its jobs are gone and it is not notified.
     pub superseded_by: Option<String>,
+    /// Verdicts this worker's jobs recorded (with a policy), and how many of them changed the image's decision
+    /// from its previous verdict (pass → fail, fail → pass…).
+    pub verdicts: usize,
+    pub decisions_changed: usize,
 }
 
 /// Above this share of the new DB's package names changed, a delta is not worth it: the cycle matches in full.
@@ -47,7 +52,9 @@ const DELTA_MAX_SHARE: (usize, usize) = (1, 2);
 /// delta is unknown or too large, the other images' findings carried forward; does jobs of this version until
 /// none is left to claim, and when every job of the version is done, queues the version's notifications. Safe to run on several replicas at once: each job is done by one of
 /// them (a crashed worker's lease expires and another takes the job over), and the notifications are
-/// queued once (dedupe keys).
+/// queued once (dedupe keys). With `judge` (the binary's policy function), every re-matched image also gets a
+/// verdict, recorded once per digest, DB version and bundle.
+#[allow(clippy::too_many_arguments)]
 pub fn rescan(
     store: &Store,
     db: &bulwark_vulndb::VulnDb,
@@ -56,6 +63,7 @@ pub fn rescan(
     worker: &str,
     lease_secs: i64,
     now: &dyn Fn() -> i64,
+    judge: Option<&Judge<'_>>,
 ) -> Result<CycleReport, Error> {
     let mut report = CycleReport {
         db_version: db_version.to_owned(),
@@ -99,6 +107,7 @@ pub fn rescan(
             lease_secs,
             now,
             &to_recorder,
+            judge,
         );
         drop(to_recorder);
         let recorded = recorder
@@ -113,6 +122,8 @@ pub fn rescan(
     report.jobs_failed = tally.failed;
     report.new = tally.new;
     report.fixed = tally.fixed;
+    report.verdicts = tally.verdicts;
+    report.decisions_changed = tally.decisions_changed;
     let counts = store.job_counts(db_version)?;
     // Superseded while this pass ran: the newer version's cycle notifies this one's changes.
     let superseded = store
@@ -255,10 +266,10 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// A matched job on its way to the recorder: its findings, or why it could not be matched.
+/// A matched job on its way to the recorder: its findings and verdict, or why it could not be matched.
 struct Matched {
     job: Job,
-    rows: Result<Vec<FindingRow>, Error>,
+    rows: Result<(Vec<FindingRow>, Option<Judgement>), Error>,
     at: i64,
 }
 
@@ -268,6 +279,8 @@ struct Tally {
     failed: usize,
     new: usize,
     fixed: usize,
+    verdicts: usize,
+    decisions_changed: usize,
 }
 
 /// Claims jobs until none is left and matches each, handing the results to the recorder. Stops at the first
@@ -282,6 +295,7 @@ fn match_jobs(
     lease_secs: i64,
     now: &dyn Fn() -> i64,
     to_recorder: &mpsc::SyncSender<Matched>,
+    judge: Option<&Judge<'_>>,
 ) -> Result<(), Error> {
     loop {
         let jobs = store.claim_jobs(worker, db_version, now(), lease_secs, 8)?;
@@ -289,7 +303,7 @@ fn match_jobs(
             return Ok(());
         }
         for job in jobs {
-            let rows = match finding_rows(store, db, owners, &job.digest) {
+            let rows = match finding_rows(store, db, owners, judge, &job.digest) {
                 Err(Error::Store(e)) => return Err(Error::Store(e)),
                 other => other,
             };
@@ -301,13 +315,34 @@ fn match_jobs(
     }
 }
 
-/// Records each matched job's findings and marks it done in one transaction, or marks it failed.
+/// Records each matched job's findings and verdict (once: a re-run of the job writes no second one) and marks it
+/// done, in one transaction; or marks it failed.
 fn record(store: &Store, worker: &str, matched: &mpsc::Receiver<Matched>) -> Result<Tally, Error> {
     let mut tally = Tally::default();
     for m in matched {
         match m.rows {
-            Ok(rows) => {
-                let (diff, _) = store.apply_job_findings(&m.job, worker, m.at, &rows)?;
+            Ok((rows, judgement)) => {
+                let diff = match judgement {
+                    Some(j) => {
+                        let decision = j.decision.clone();
+                        let (diff, _, (written, previous)) = store
+                            .apply_job_findings_with_verdict(
+                                &m.job,
+                                worker,
+                                m.at,
+                                &rows,
+                                &verdict_record(&m.job, j, m.at),
+                            )?;
+                        if written {
+                            tally.verdicts += 1;
+                            if previous.is_some_and(|p| p != decision) {
+                                tally.decisions_changed += 1;
+                            }
+                        }
+                        diff
+                    }
+                    None => store.apply_job_findings(&m.job, worker, m.at, &rows)?.0,
+                };
                 tally.new += diff.new.len();
                 tally.fixed += diff.fixed.len();
                 tally.done += 1;
@@ -331,17 +366,33 @@ pub fn rematch_one(
     db_version: &str,
     now: i64,
 ) -> Result<Diff, Error> {
-    let rows = finding_rows(store, db, owners, digest)?;
+    let (rows, _) = finding_rows(store, db, owners, None, digest)?;
     Ok(store.apply_findings(digest, db_version, now, &rows)?)
 }
 
-/// The findings of the stored SBOM of `digest` against `db`, each routed to its owner.
+fn verdict_record(job: &Job, j: Judgement, at: i64) -> bulwark_store::VerdictRecord {
+    bulwark_store::VerdictRecord {
+        digest: job.digest.clone(),
+        workload: None,
+        decision: j.decision,
+        bundle_name: j.bundle_name,
+        bundle_version: j.bundle_version,
+        bundle_digest: j.bundle_digest,
+        db_version: Some(job.db_version.clone()),
+        verdict_json: j.verdict_json,
+        created_at: at,
+    }
+}
+
+/// The findings of the stored SBOM of `digest` against `db`, each routed to its owner; and with `judge`, the
+/// policy's verdict on the image (the report the binary builds from the same SBOM and match result).
 fn finding_rows(
     store: &Store,
     db: &bulwark_vulndb::VulnDb,
     owners: Option<&Ownership>,
+    judge: Option<&Judge<'_>>,
     digest: &str,
-) -> Result<Vec<FindingRow>, Error> {
+) -> Result<(Vec<FindingRow>, Option<Judgement>), Error> {
     let sbom = store.sbom(digest)?.ok_or_else(|| Error::NoSbom {
         digest: digest.to_owned(),
     })?;
@@ -403,7 +454,22 @@ fn finding_rows(
             row
         })
         .collect();
-    Ok(rows)
+    // The SBOM and the match result go to the policy function whole (no copy of thousands of packages).
+    let judgement = judge
+        .map(|j| {
+            j(Rematched {
+                digest,
+                sbom: parsed,
+                matched: result,
+                db,
+            })
+            .map_err(|message| Error::Judge {
+                digest: digest.to_owned(),
+                message,
+            })
+        })
+        .transpose()?;
+    Ok((rows, judgement))
 }
 
 fn prop<'a>(f: &'a Finding, key: &str) -> Option<&'a str> {

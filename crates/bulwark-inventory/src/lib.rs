@@ -13,10 +13,12 @@
 pub mod attest;
 mod cycle;
 mod ingest;
+mod verdict;
 
 pub use attest::{AttestError, Pulled, SbomTrust, pull_sbom};
 pub use cycle::{CycleReport, DeliveryReport, deliver_due, notify_cycle, rematch_one, rescan};
 pub use ingest::{Ingested, db_version, ingest_sbom};
+pub use verdict::{Judge, Judgement, Rematched};
 
 /// Why a pass could not run. A finding is never an error.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +33,8 @@ pub enum Error {
         #[source]
         source: bulwark_match::MatchError,
     },
+    #[error("judging {digest}: {message}")]
+    Judge { digest: String, message: String },
     #[error("{digest} has no stored SBOM")]
     NoSbom { digest: String },
     #[error("cannot read the vulnerability DB {path}: {source}")]

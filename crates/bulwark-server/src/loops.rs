@@ -6,7 +6,8 @@
 //!   shares the jobs through the store's leases and queues the cycle's notifications once every job is done. A
 //!   DB file replaced by a rename is picked up on the next tick; a file that cannot be opened or fails SQLite's
 //!   integrity check is logged (`rescan-failed`) and leaves the inventory as it is (the previous good DB stays in
-//!   use for unfinished work).
+//!   use for unfinished work). With [`LoopsConfig::judge`] (the binary's policy function) every re-matched image
+//!   also gets a verdict, stored once per digest, DB version and bundle digest.
 //! - **delivery** (every [`LoopsConfig::deliver_every`], and at once when a cycle queued something):
 //!   `bulwark_inventory::deliver_due` under this replica's worker name.
 //! - **db update** (optional, every [`LoopsConfig::db_update_every`]): the binary's [`DbUpdate`] fetches a new DB
@@ -34,6 +35,14 @@ use crate::{State, log};
 /// `Err(why)` when the update failed (the DB file is left as it was). Called on the blocking pool.
 pub type DbUpdate = Arc<dyn Fn() -> Result<Option<String>, String> + Send + Sync>;
 
+/// The policy function of the binary (`Policy::judge`, the one the CLI and the webhook call), judging each
+/// re-matched image; its verdict is stored with the job (see `bulwark_inventory::Judge`).
+pub type RescanJudge = Arc<
+    dyn Fn(bulwark_inventory::Rematched<'_>) -> Result<bulwark_inventory::Judgement, String>
+        + Send
+        + Sync,
+>;
+
 /// The loops' settings.
 #[derive(Clone)]
 pub struct LoopsConfig {
@@ -48,6 +57,8 @@ pub struct LoopsConfig {
     /// Fetches DB updates inside the server, every [`LoopsConfig::db_update_every`].
     pub db_update: Option<DbUpdate>,
     pub db_update_every: Duration,
+    /// Judges every re-matched image (a verdict per digest, DB version and bundle); `None`: no verdicts.
+    pub judge: Option<RescanJudge>,
 }
 
 impl Default for LoopsConfig {
@@ -60,6 +71,7 @@ impl Default for LoopsConfig {
             lease_secs: 120,
             db_update: None,
             db_update_every: Duration::from_hours(1),
+            judge: None,
         }
     }
 }
@@ -74,6 +86,7 @@ impl std::fmt::Debug for LoopsConfig {
             .field("lease_secs", &self.lease_secs)
             .field("db_update", &self.db_update.is_some())
             .field("db_update_every", &self.db_update_every)
+            .field("judge", &self.judge.is_some())
             .finish()
     }
 }
@@ -105,6 +118,7 @@ pub(crate) fn spawn(state: &Arc<State>) -> Vec<tokio::task::JoinHandle<()>> {
         done: None,
         last_error: None,
         wake_delivery: wake_delivery.clone(),
+        judge: cfg.judge.clone(),
     }));
     handles.push(tokio::spawn(every(
         cfg.rescan_every,
@@ -309,6 +323,7 @@ struct Rescanner {
     done: Option<String>,
     last_error: Option<String>,
     wake_delivery: Arc<Notify>,
+    judge: Option<RescanJudge>,
 }
 
 /// Opens a DB file and checks every page (a half-written or corrupt file is refused before any job exists for
@@ -426,6 +441,9 @@ impl Rescanner {
             &self.worker,
             self.lease_secs,
             &bulwark_inventory::now,
+            self.judge
+                .as_deref()
+                .map(|j| j as &bulwark_inventory::Judge<'_>),
         );
         let seconds = started.elapsed().as_secs_f64();
         match result {
@@ -448,6 +466,7 @@ impl Rescanner {
                         json!({"level": "info", "event": "rescan", "dbVersion": version,
                         "worker": self.worker, "jobsDone": r.jobs_done, "jobsFailed": r.jobs_failed,
                         "new": r.new, "fixed": r.fixed, "complete": r.complete, "queued": r.queued,
+                        "verdicts": r.verdicts, "decisionsChanged": r.decisions_changed,
                         "seconds": seconds}),
                     );
                 }

@@ -49,8 +49,8 @@ use db::{Exec, PgTx, Raw, SqliteTx};
 
 pub use ops::{MAX_PAYLOAD_BYTES, MAX_SBOM_BYTES, valid_digest, version_built_at};
 pub use query::{
-    FindingKey, FindingQuery, ImageDetail, ImageSummary, SeverityCounts, WorkloadKey,
-    WorkloadQuery, WorkloadRow,
+    FindingKey, FindingQuery, ImageDetail, ImageSummary, SeverityCounts, VerdictSummary,
+    WorkloadKey, WorkloadQuery, WorkloadRow,
 };
 pub use schema::SCHEMA_VERSION;
 pub use types::{

@@ -469,6 +469,47 @@ fn apply(
     Ok(diff)
 }
 
+/// [`Store::record_verdict`] inside the caller's transaction.
+fn record_verdict_in(tx: &mut dyn Exec, v: &VerdictRecord) -> Result<(bool, Option<String>), Raw> {
+    let same = tx.query(
+        "SELECT id FROM verdicts WHERE digest = $1 AND workload IS NULL \
+         AND COALESCE(db_version, '') = COALESCE($2, '') \
+         AND COALESCE(bundle_digest, '') = COALESCE($3, '') LIMIT 1",
+        &[
+            P::from(&v.digest),
+            P::from(&v.db_version),
+            P::from(&v.bundle_digest),
+        ],
+    )?;
+    let previous = tx
+        .query(
+            "SELECT decision FROM verdicts WHERE digest = $1 AND workload IS NULL \
+             ORDER BY created_at DESC, id DESC LIMIT 1",
+            &[P::from(&v.digest)],
+        )?
+        .first()
+        .map(|r| r.t(0))
+        .transpose()?;
+    if !same.is_empty() {
+        return Ok((false, previous));
+    }
+    tx.query(
+        "INSERT INTO verdicts (digest, workload, decision, bundle_name, bundle_version, bundle_digest, \
+         db_version, verdict_json, created_at) VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        &[
+            P::from(&v.digest),
+            P::from(&v.decision),
+            P::from(&v.bundle_name),
+            P::from(&v.bundle_version),
+            P::from(&v.bundle_digest),
+            P::from(&v.db_version),
+            P::from(&v.verdict_json),
+            v.created_at.into(),
+        ],
+    )?;
+    Ok((true, previous))
+}
+
 impl Store {
     /// Stores (or replaces) an image's SBOM, as given (kept gzip-compressed), and its packages; adds `refs` to
     /// the references seen for it. Findings are left alone (`apply_findings` owns them).
@@ -904,6 +945,34 @@ impl Store {
             .first()
             .ok_or_else(|| Raw::Other("INSERT … RETURNING id returned no row".into()))?
             .i(0)
+        })
+    }
+
+    /// Records an image's own verdict (its `workload` is ignored: stored as `None`) from a re-match, once: when a
+    /// verdict on the same digest, DB version and bundle digest is already stored (a re-run of the job), nothing
+    /// is written. Returns whether it was written, and the decision of the image's latest verdict before it
+    /// (`None`: none was stored), in one transaction.
+    pub fn record_verdict(&self, v: &VerdictRecord) -> Result<(bool, Option<String>)> {
+        check_digest(&v.digest)?;
+        self.write(|tx| record_verdict_in(tx, v))
+    }
+
+    /// [`Store::apply_job_findings`] and [`Store::record_verdict`] in one transaction (one commit per job): the
+    /// job's findings, its completion and the image's verdict are recorded together or not at all.
+    pub fn apply_job_findings_with_verdict(
+        &self,
+        job: &Job,
+        worker: &str,
+        now: i64,
+        rows: &[FindingRow],
+        verdict: &VerdictRecord,
+    ) -> Result<(Diff, bool, (bool, Option<String>))> {
+        check_digest(&job.digest)?;
+        self.write(|tx| {
+            let recorded = record_verdict_in(tx, verdict)?;
+            let diff = apply(tx, &self.location, &job.digest, &job.db_version, now, rows)?;
+            let held = complete(tx, job.id, worker, now)?;
+            Ok((diff, held, recorded))
         })
     }
 

@@ -55,6 +55,22 @@ pub struct ImageSummary {
     pub findings: SeverityCounts,
     /// Where it runs now (placements not removed), sorted.
     pub workloads: Vec<Workload>,
+    /// Its latest policy verdict (the image's own, as the re-match recorded it); `None`: never judged.
+    #[serde(default)]
+    pub verdict: Option<VerdictSummary>,
+}
+
+/// The latest verdict on an image, in brief (the full verdict is in the `verdicts` table).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerdictSummary {
+    /// `pass`, `warn` or `fail`.
+    pub decision: String,
+    pub bundle_name: Option<String>,
+    pub bundle_version: Option<String>,
+    pub bundle_digest: Option<String>,
+    /// The DB version of the findings it judged.
+    pub db_version: Option<String>,
+    pub created_at: i64,
 }
 
 /// One image in full (`GET /api/v1/images/{digest}`): the summary, its packages and its open findings.
@@ -421,6 +437,7 @@ fn summaries(
             last_seen: r.i(6)?,
             findings: SeverityCounts::default(),
             workloads: Vec::new(),
+            verdict: None,
         });
     }
     let (Some(first), Some(last)) = (images.first(), images.last()) else {
@@ -453,7 +470,29 @@ fn summaries(
             container: r.t(6)?,
         });
     }
+    // The latest image verdict of each digest of the page.
+    let mut verdicts: HashMap<String, VerdictSummary> = HashMap::new();
+    for r in tx.query(
+        "SELECT digest, decision, bundle_name, bundle_version, bundle_digest, db_version, created_at FROM \
+         (SELECT digest, decision, bundle_name, bundle_version, bundle_digest, db_version, created_at, \
+         ROW_NUMBER() OVER (PARTITION BY digest ORDER BY created_at DESC, id DESC) AS n FROM verdicts \
+         WHERE workload IS NULL AND digest >= $1 AND digest <= $2) latest WHERE n = 1",
+        &range,
+    )? {
+        verdicts.insert(
+            r.t(0)?,
+            VerdictSummary {
+                decision: r.t(1)?,
+                bundle_name: r.ot(2)?,
+                bundle_version: r.ot(3)?,
+                bundle_digest: r.ot(4)?,
+                db_version: r.ot(5)?,
+                created_at: r.i(6)?,
+            },
+        );
+    }
     for i in &mut images {
+        i.verdict = verdicts.remove(&i.digest);
         i.references = refs.remove(&i.digest).unwrap_or_default();
         i.findings = counts.remove(&i.digest).unwrap_or_default();
         i.workloads = workloads.remove(&i.digest).unwrap_or_default();

@@ -215,9 +215,10 @@ fn scenario(inc_location: &str, full_location: &str) {
         let now = move || at;
         assert!(full.forget_db_digests().is_ok());
         let rf =
-            bulwark_inventory::rescan(&full, &db, &version, Some(&owners), "w", 60, &now).unwrap();
-        let ri =
-            bulwark_inventory::rescan(&inc, &db, &version, Some(&owners), "w", 60, &now).unwrap();
+            bulwark_inventory::rescan(&full, &db, &version, Some(&owners), "w", 60, &now, None)
+                .unwrap();
+        let ri = bulwark_inventory::rescan(&inc, &db, &version, Some(&owners), "w", 60, &now, None)
+            .unwrap();
         assert!(rf.complete && ri.complete, "{step}: {rf:?} {ri:?}");
         assert_eq!(
             (rf.mode.as_str(), rf.images_matched, rf.images_carried),
@@ -322,7 +323,8 @@ fn superseded(location: &str) {
         (db, v)
     };
     let ((db1, ver1), (db2, ver2), (db3, ver3)) = (open(&v1), open(&v2), open(&v3));
-    let r = bulwark_inventory::rescan(&s, &db1, &ver1, Some(&owners), "w", 60, &|| 2000).unwrap();
+    let r =
+        bulwark_inventory::rescan(&s, &db1, &ver1, Some(&owners), "w", 60, &|| 2000, None).unwrap();
     assert!(r.complete && r.queued == 0, "{r:?}");
     // v2's cycle is planned and one of its two jobs done (A: PYSEC-2099-1 opens) when v3 arrives.
     let plan = bulwark_store::CyclePlan {
@@ -340,7 +342,8 @@ fn superseded(location: &str) {
     assert_eq!(diff.new.len(), 1);
     assert!(s.complete_job(job.id, "w2", 2110).unwrap());
 
-    let r3 = bulwark_inventory::rescan(&s, &db3, &ver3, Some(&owners), "w", 60, &|| 2200).unwrap();
+    let r3 =
+        bulwark_inventory::rescan(&s, &db3, &ver3, Some(&owners), "w", 60, &|| 2200, None).unwrap();
     assert!(r3.complete, "{r3:?}");
     assert_eq!(
         s.cycle(&ver2).unwrap().unwrap().superseded_by.as_deref(),
@@ -364,7 +367,8 @@ fn superseded(location: &str) {
         queued[0].payload
     );
     // A late v2 worker finds its cycle superseded: nothing claimed, nothing queued.
-    let r2 = bulwark_inventory::rescan(&s, &db2, &ver2, Some(&owners), "w2", 60, &|| 2300).unwrap();
+    let r2 = bulwark_inventory::rescan(&s, &db2, &ver2, Some(&owners), "w2", 60, &|| 2300, None)
+        .unwrap();
     assert_eq!(r2.superseded_by.as_deref(), Some(ver3.as_str()));
     assert!(
         !r2.complete && r2.jobs_done == 0 && r2.queued == 0,

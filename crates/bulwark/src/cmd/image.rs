@@ -238,17 +238,7 @@ pub(crate) fn scan_image_cmd(args: &ScanImageArgs) -> Result<Outcome> {
 pub(crate) fn scan_sbom(args: &ScanSbomArgs) -> Result<Outcome> {
     // The error names the file and says it was the SBOM.
     let sbom = bulwark_sbom::read_sbom(&args.sbom)?;
-    let mut report = Report::new(Target {
-        kind: TargetKind::Sbom,
-        name: sbom
-            .target_name
-            .clone()
-            .unwrap_or_else(|| args.sbom.display().to_string()),
-        image: None,
-    });
-    report.os = sbom.distro;
-    report.packages = sbom.packages;
-    report.diagnostics.extend(sbom.diagnostics);
+    let mut report = sbom_report(sbom, || args.sbom.display().to_string());
     super::licenses::apply(&mut report, &args.licenses)?;
     super::vulns::match_report(&mut report, &args.vulns)?;
     let failed = super::evaluate::evaluate(&mut report, &args.eval, args.out.quiet)?;
@@ -256,6 +246,21 @@ pub(crate) fn scan_sbom(args: &ScanSbomArgs) -> Result<Outcome> {
     // Freeing thousands of findings just before the process exits costs a tenth of the scan.
     std::mem::forget(report);
     Ok(outcome)
+}
+
+/// The report of an SBOM before matching: named by what the SBOM describes (else `fallback`), with its packages,
+/// distro and diagnostics. `scan sbom` and the re-match's verdicts (`inventory rescan`, `serve --store`) build it
+/// here.
+pub(crate) fn sbom_report(sbom: bulwark_sbom::Sbom, fallback: impl FnOnce() -> String) -> Report {
+    let mut report = Report::new(Target {
+        kind: TargetKind::Sbom,
+        name: sbom.target_name.unwrap_or_else(fallback),
+        image: None,
+    });
+    report.os = sbom.distro;
+    report.packages = sbom.packages;
+    report.diagnostics.extend(sbom.diagnostics);
+    report
 }
 
 /// An untrustworthy result (2) wins over a failed gate (1).

@@ -148,6 +148,62 @@ pub(crate) struct RescanArgs {
     /// How long a claimed job stays this worker's before another may take it over.
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     pub(crate) lease: i64,
+    /// Judge every re-matched image with this policy bundle (the sources `--policy` takes on scans) and store
+    /// its verdict: the one `bulwark scan sbom SBOM --db DB --policy BUNDLE` gives on the stored SBOM.
+    #[arg(long, value_name = "BUNDLE")]
+    pub(crate) policy: Option<String>,
+    #[command(flatten)]
+    pub(crate) trust: super::verdict::TrustFlags,
+    /// The lifecycle stage the re-match's verdicts are evaluated at.
+    #[arg(
+        long,
+        value_name = "STAGE",
+        default_value = "runtime",
+        requires = "policy"
+    )]
+    pub(crate) stage: bulwark_policy::Stage,
+    /// The time exceptions expire against (RFC 3339 or YYYY-MM-DD) [default: $BULWARK_NOW, else now].
+    #[arg(long, value_name = "TIME", requires = "policy")]
+    pub(crate) now: Option<String>,
+}
+
+/// The re-match's policy function: for each re-matched image, the report `bulwark scan sbom SBOM --db DB
+/// --policy BUNDLE` builds (the same target — named by the SBOM's subject, else by the digest where the CLI
+/// names the file —, packages, distro, the DB's identity, the matcher's findings and diagnostics, the same
+/// evaluate step with no filters, ignore file or VEX), judged by `Policy::judge`, the function every entry point
+/// calls.
+pub(crate) fn rescan_judge(
+    policy: super::verdict::Policy,
+    db_path: PathBuf,
+) -> impl Fn(bulwark_inventory::Rematched<'_>) -> Result<bulwark_inventory::Judgement, String>
++ Send
++ Sync
++ 'static {
+    let licenses = super::licenses::LicenseArgs::default();
+    move |m| {
+        let digest = m.digest;
+        let mut report = super::image::sbom_report(m.sbom, || digest.to_owned());
+        super::licenses::apply(&mut report, &licenses).map_err(|e| format!("{e:#}"))?;
+        report.vulnerability_db = Some(super::vulns::db_info(m.db, &db_path));
+        report.findings.extend(m.matched.findings);
+        report.diagnostics.extend(m.matched.diagnostics);
+        bulwark_evaluate::apply(
+            &mut report,
+            &bulwark_evaluate::Filters::default(),
+            None,
+            &[],
+            bulwark_evaluate::Date::today_utc(),
+        );
+        let verdict = policy.judge(&bulwark_policy::Subject::report(&report));
+        let info = &verdict.bundle;
+        Ok(bulwark_inventory::Judgement {
+            decision: verdict.decision.to_string(),
+            bundle_name: Some(info.name.clone()),
+            bundle_version: info.version.clone(),
+            bundle_digest: Some(info.digest.clone()),
+            verdict_json: verdict.to_json(),
+        })
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -354,6 +410,13 @@ fn rescan(a: &RescanArgs) -> Result<Outcome> {
     let db = open_db(&a.db.path())?;
     let version = bulwark_inventory::db_version(&db)?;
     let owners = owners(a.owners.as_ref())?;
+    let judge = match &a.policy {
+        Some(source) => Some(rescan_judge(
+            super::verdict::Policy::load(source, a.stage, a.now.as_deref(), &a.trust)?,
+            a.db.path(),
+        )),
+        None => None,
+    };
     let report = bulwark_inventory::rescan(
         &store,
         &db,
@@ -362,6 +425,7 @@ fn rescan(a: &RescanArgs) -> Result<Outcome> {
         &worker(a.worker.as_ref()),
         a.lease,
         &bulwark_inventory::now,
+        judge.as_ref().map(|j| j as &bulwark_inventory::Judge<'_>),
     )?;
     println!("{}", serde_json::to_string(&report)?);
     Ok(if report.jobs_failed > 0 {
@@ -397,7 +461,7 @@ fn notify(a: &NotifyArgs) -> Result<Outcome> {
 pub(crate) enum GetCommand {
     /// Vulnerabilities in what runs (or was pushed), with the workloads running them and "new" markers.
     Cve(CveArgs),
-    /// Stored images: references, package count, open findings by severity, where each runs.
+    /// Stored images: references, package count, open findings by severity, the latest verdict, where each runs.
     Images(ImagesArgs),
     /// Containers of workloads running now, with the open findings of the image each runs.
     Workloads(WorkloadsArgs),
@@ -526,6 +590,14 @@ fn esc(s: &str) -> String {
     bulwark_types::escape_control(s).into_owned()
 }
 
+/// A stored decision as a table cell: one of the three words, anything else (a store written by hand) `?`.
+fn esc_decision(d: &str) -> &str {
+    match d {
+        "pass" | "warn" | "fail" => d,
+        _ => "?",
+    }
+}
+
 /// `C/H/M/L` counts of open findings, as a table cell.
 fn counts_cell(c: &bulwark_store::SeverityCounts) -> String {
     format!("{}/{}/{}/{}", c.critical, c.high, c.medium, c.low)
@@ -541,8 +613,8 @@ fn get_images(a: &ImagesArgs) -> Result<Outcome> {
     }
     writeln!(
         out,
-        "{:<71} {:>8} {:<15} {:<40} WORKLOADS",
-        "DIGEST", "PACKAGES", "C/H/M/L", "REFERENCES"
+        "{:<71} {:>8} {:<15} {:<7} {:<40} WORKLOADS",
+        "DIGEST", "PACKAGES", "C/H/M/L", "VERDICT", "REFERENCES"
     )?;
     for r in &rows {
         let workloads: Vec<String> = r
@@ -552,10 +624,13 @@ fn get_images(a: &ImagesArgs) -> Result<Outcome> {
             .collect();
         writeln!(
             out,
-            "{:<71} {:>8} {:<15} {:<40} {}",
+            "{:<71} {:>8} {:<15} {:<7} {:<40} {}",
             esc(&r.digest),
             r.package_count,
             counts_cell(&r.findings),
+            r.verdict
+                .as_ref()
+                .map_or("-", |v| esc_decision(&v.decision)),
             esc(&r.references.join(", ")),
             esc(&workloads.join(", "))
         )?;

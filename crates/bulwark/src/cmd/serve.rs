@@ -850,7 +850,7 @@ pub(crate) fn serve(a: &ServeArgs) -> Result<Outcome> {
             store: store.clone(),
             worker: super::inventory::worker(a.worker.as_ref()),
             api: a.api.config()?,
-            loops: a.loops.config()?,
+            loops: a.loops.config(Some((source.as_str(), &a.trust)))?,
             feeds: a.feeds.config(&a.images)?,
         });
     }

@@ -32,10 +32,25 @@ pub(crate) struct LoopFlags {
     /// How often --db-repository is checked.
     #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = super::serve::parse_duration, requires = "db_repository")]
     pub(crate) db_update_every: Duration,
+    /// The stage every re-matched image is judged at by the --policy bundle (its verdict is stored: the one
+    /// `bulwark inventory rescan --policy` and `bulwark scan sbom --policy --stage` give).
+    #[arg(
+        long,
+        value_name = "STAGE",
+        default_value = "runtime",
+        requires = "store"
+    )]
+    pub(crate) rescan_stage: Option<bulwark_policy::Stage>,
 }
 
 impl LoopFlags {
-    pub(crate) fn config(&self) -> Result<bulwark_server::loops::LoopsConfig> {
+    /// The loops' settings; `policy` (serve's `--policy` and its trust flags) judges every re-matched image at
+    /// `--rescan-stage`, loaded here once (a bundle directory that changes later is reloaded for admission, not
+    /// yet for the re-match).
+    pub(crate) fn config(
+        &self,
+        policy: Option<(&str, &super::verdict::TrustFlags)>,
+    ) -> Result<bulwark_server::loops::LoopsConfig> {
         let vuln_db = self
             .vuln_db
             .clone()
@@ -43,6 +58,15 @@ impl LoopFlags {
         let db_update = match &self.db_repository {
             Some(source) => Some(db_update(source, &vuln_db)?),
             None => None,
+        };
+        let judge = match (policy, self.rescan_stage) {
+            (Some((source, trust)), Some(stage)) => {
+                let policy = super::verdict::Policy::load(source, stage, None, trust)?;
+                let judge: bulwark_server::loops::RescanJudge =
+                    Arc::new(super::inventory::rescan_judge(policy, vuln_db.clone()));
+                Some(judge)
+            }
+            _ => None,
         };
         Ok(bulwark_server::loops::LoopsConfig {
             vuln_db,
@@ -52,6 +76,7 @@ impl LoopFlags {
             lease_secs: self.lease,
             db_update,
             db_update_every: self.db_update_every,
+            judge,
         })
     }
 }

@@ -9,6 +9,28 @@ use bulwark_types::{Diagnostic, Location};
 
 use super::db::DbScanArgs;
 
+/// The DB's identity as a report carries it (the re-match's verdicts build the same).
+pub(crate) fn db_info(db: &bulwark_vulndb::VulnDb, path: &std::path::Path) -> VulnDbInfo {
+    let meta = db.meta();
+    VulnDbInfo {
+        path: path.display().to_string(),
+        built_at: bulwark_vulndb::time::rfc3339(meta.built_at),
+        age_days: meta.age(SystemTime::now()).as_secs() / 86_400,
+        sources: meta
+            .sources
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} ({}, {} records)",
+                    s.name,
+                    s.date.as_deref().unwrap_or("undated"),
+                    s.records
+                )
+            })
+            .collect(),
+    }
+}
+
 /// Matches the report's packages against the DB and appends findings, diagnostics and the DB's identity. A
 /// missing or stale DB is fetched first ([`DbScanArgs::auto_update`]); a failed fetch with a cached DB is a
 /// warning, and no DB at all is an error-level diagnostic naming the ways to get one (the result cannot be
@@ -45,24 +67,7 @@ pub(crate) fn match_report(report: &mut Report, args: &DbScanArgs) -> Result<()>
         return Ok(());
     }
     let db = args.open()?;
-    let meta = db.meta();
-    report.vulnerability_db = Some(VulnDbInfo {
-        path: path.display().to_string(),
-        built_at: bulwark_vulndb::time::rfc3339(meta.built_at),
-        age_days: meta.age(SystemTime::now()).as_secs() / 86_400,
-        sources: meta
-            .sources
-            .iter()
-            .map(|s| {
-                format!(
-                    "{} ({}, {} records)",
-                    s.name,
-                    s.date.as_deref().unwrap_or("undated"),
-                    s.records
-                )
-            })
-            .collect(),
-    });
+    report.vulnerability_db = Some(db_info(&db, &path));
     let result = bulwark_match::match_packages(
         &db,
         &report.packages,
