@@ -70,6 +70,7 @@ pub fn rescan(
         ..CycleReport::default()
     };
     if store.cycle(db_version)?.is_none() {
+        report.queued += catch_up(store, db, owners, now())?;
         let plan = plan(store, db, db_version)?;
         store.plan_cycle(&plan, now())?;
     } else {
@@ -131,7 +132,7 @@ pub fn rescan(
         .is_some_and(|c| c.superseded_by.is_some());
     if counts.pending == 0 && counts.running == 0 && !superseded {
         report.complete = true;
-        report.queued = notify_cycle(store, db_version, owners, now())?;
+        report.queued += notify_cycle(store, db_version, owners, now())?;
     }
     Ok(report)
 }
@@ -264,6 +265,29 @@ fn percent_decode(s: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Before a new version is planned: the previous version, if all its jobs are done, is notified. A process that
+/// died between that version's last job and its `notify_cycle` left its changes unqueued, and the new plan does
+/// not supersede a version with no open job, so nothing else would ever send them. Queuing is idempotent (the
+/// dedupe key is the team and the findings' fingerprints, and queued rows are kept), so a version notified
+/// already queues nothing. A previous version with jobs still open is superseded by the plan instead, and its
+/// changes go out with the new version's.
+fn catch_up(
+    store: &Store,
+    db: &bulwark_vulndb::VulnDb,
+    owners: Option<&Ownership>,
+    now: i64,
+) -> Result<usize, Error> {
+    let built_at = i64::try_from(db.meta().built_at).unwrap_or(i64::MAX);
+    let Some(previous) = store.previous_cycle(built_at)? else {
+        return Ok(0);
+    };
+    let counts = store.job_counts(&previous)?;
+    if counts.pending > 0 || counts.running > 0 {
+        return Ok(0);
+    }
+    notify_cycle(store, &previous, owners, now)
 }
 
 /// A matched job on its way to the recorder: its findings and verdict, or why it could not be matched.

@@ -1297,6 +1297,21 @@ impl Store {
         })
     }
 
+    /// The newest version planned before `built_at` (by build time) that no other version superseded: the
+    /// cycle a new version follows.
+    pub fn previous_cycle(&self, built_at: i64) -> Result<Option<String>> {
+        self.read(|tx| {
+            tx.query(
+                "SELECT db_version FROM cycles WHERE built_at < $1 AND superseded_by IS NULL \
+                 ORDER BY built_at DESC, db_version DESC LIMIT 1",
+                &[built_at.into()],
+            )?
+            .first()
+            .map(|r| r.t(0))
+            .transpose()
+        })
+    }
+
     /// The versions `db_version` superseded (their changes are notified with its own).
     pub fn superseded_versions(&self, db_version: &str) -> Result<Vec<String>> {
         self.read(|tx| {

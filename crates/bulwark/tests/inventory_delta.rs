@@ -377,6 +377,99 @@ fn superseded(location: &str) {
     assert_eq!(s.notifications(None).unwrap().len(), 1);
 }
 
+/// A version whose jobs all finished but whose notifications were never queued (the process died between its
+/// last job and `notify_cycle`) is notified when the next version arrives, once: the next plan supersedes only
+/// versions with open jobs, so without the catch-up its changes would never be sent.
+fn unnotified(location: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let high = tracker(dir, "high", false);
+    let osv = osv_requests(dir);
+    let (v1, v2, v3) = (dir.join("v1.db"), dir.join("v2.db"), dir.join("v3.db"));
+    build_db(&v1, &[("--debian", high.clone())]);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    build_db(&v2, &[("--debian", high.clone()), ("--osv", osv.clone())]);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    build_db(&v3, &[("--debian", high), ("--osv", osv)]);
+    let owners = bulwark_owners::parse_bytes(owners_yaml(9).as_bytes(), "owners.yaml").unwrap();
+    let (sbom_a, sbom_b) = sboms(dir);
+    let s = Store::open(location).unwrap();
+    for (d, r, sbom) in [
+        (DIGEST_A, "registry.example/payments/api:1", &sbom_a),
+        (DIGEST_B, "registry.example/search/api:1", &sbom_b),
+    ] {
+        let bytes = std::fs::read(sbom).unwrap();
+        bulwark_inventory::ingest_sbom(&s, d, &[r.to_owned()], &bytes, "sbom", 1000).unwrap();
+    }
+    let open = |p: &Path| {
+        let db = bulwark_vulndb::VulnDb::open(p).unwrap();
+        let v = bulwark_inventory::db_version(&db).unwrap();
+        (db, v)
+    };
+    let ((db1, ver1), (db2, ver2), (db3, ver3)) = (open(&v1), open(&v2), open(&v3));
+    let r =
+        bulwark_inventory::rescan(&s, &db1, &ver1, Some(&owners), "w", 60, &|| 2000, None).unwrap();
+    assert!(r.complete && r.queued == 0, "{r:?}");
+    // v2's two jobs are done (A: PYSEC-2099-1 opens), and the process dies before notify_cycle.
+    let plan = bulwark_store::CyclePlan {
+        db_version: ver2.clone(),
+        built_at: i64::try_from(db2.meta().built_at).unwrap(),
+        mode: "full".into(),
+        jobs: vec![DIGEST_A.into(), DIGEST_B.into()],
+        ..bulwark_store::CyclePlan::default()
+    };
+    assert!(s.plan_cycle(&plan, 2100).unwrap());
+    for job in s.claim_jobs("w2", &ver2, 2100, 60, 8).unwrap() {
+        bulwark_inventory::rematch_one(&s, &db2, Some(&owners), &job.digest, &ver2, 2110).unwrap();
+        assert!(s.complete_job(job.id, "w2", 2110).unwrap());
+    }
+    assert!(s.notifications(None).unwrap().is_empty());
+
+    let r3 =
+        bulwark_inventory::rescan(&s, &db3, &ver3, Some(&owners), "w", 60, &|| 2200, None).unwrap();
+    assert!(r3.complete, "{r3:?}");
+    assert_eq!(s.cycle(&ver2).unwrap().unwrap().superseded_by, None);
+    assert_eq!(
+        r3.queued, 1,
+        "v2's change is queued before v3 is planned: {r3:?}"
+    );
+    let queued = s.notifications(None).unwrap();
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].team, "payments");
+    assert!(
+        queued[0].payload.contains("PYSEC-2099-1"),
+        "{}",
+        queued[0].payload
+    );
+    // A version already notified queues nothing when the next one catches up on it.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let v4 = dir.join("v4.db");
+    build_db(
+        &v4,
+        &[
+            ("--debian", tracker(dir, "high", false)),
+            ("--osv", osv_requests(dir)),
+        ],
+    );
+    let (db4, ver4) = open(&v4);
+    let r4 =
+        bulwark_inventory::rescan(&s, &db4, &ver4, Some(&owners), "w", 60, &|| 2300, None).unwrap();
+    assert_eq!(r4.queued, 0, "{r4:?}");
+    assert_eq!(s.notifications(None).unwrap().len(), 1);
+}
+
+#[test]
+fn an_unnotified_finished_version_is_notified_by_the_next_on_sqlite() {
+    let tmp = tempfile::tempdir().unwrap();
+    unnotified(&format!("sqlite:{}", tmp.path().join("s.db").display()));
+}
+
+#[test]
+fn an_unnotified_finished_version_is_notified_by_the_next_on_postgresql() {
+    let db = pg::TestDb::postgres();
+    unnotified(&db.location);
+}
+
 #[test]
 fn superseded_version_is_notified_with_the_newer_on_sqlite() {
     let tmp = tempfile::tempdir().unwrap();
