@@ -224,7 +224,13 @@ fn plan(store: &Store, db: &bulwark_vulndb::VulnDb, db_version: &str) -> Result<
 /// Every name the matcher may look a stored package up under, loosely (more is harmless): its name, and its
 /// source package from the purl's `upstream` qualifier (percent-decoded; `name`, `name@version`, or a source
 /// RPM file name, of which each `-`-separated prefix is taken).
-fn lookup_names(name: &str, purl: &str) -> Vec<String> {
+///
+/// Bounded whatever the purl (it comes from a pushed SBOM): at most [`MAX_UPSTREAMS`] qualifiers are read, a
+/// source name longer than [`MAX_SOURCE_NAME`] bytes is no package name and is skipped, and at most
+/// [`MAX_PREFIXES`] prefixes are taken from each, so the output is linear in the input (a name of 100,000
+/// dashes would otherwise give 100,000 prefixes of up to 100,000 bytes each).
+#[must_use]
+pub fn lookup_names(name: &str, purl: &str) -> Vec<String> {
     let mut out = vec![name.to_owned()];
     let query = purl
         .split_once('?')
@@ -232,17 +238,32 @@ fn lookup_names(name: &str, purl: &str) -> Vec<String> {
     for v in query
         .split('&')
         .filter_map(|kv| kv.strip_prefix("upstream="))
+        .take(MAX_UPSTREAMS)
     {
-        let v = percent_decode(v);
-        let v = v.split('@').next().unwrap_or("");
-        if v.is_empty() {
+        if v.len() > 3 * MAX_SOURCE_NAME {
             continue;
         }
-        out.extend(v.match_indices('-').map(|(i, _)| v[..i].to_owned()));
+        let v = percent_decode(v);
+        let v = v.split('@').next().unwrap_or("");
+        if v.is_empty() || v.len() > MAX_SOURCE_NAME {
+            continue;
+        }
+        out.extend(
+            v.match_indices('-')
+                .take(MAX_PREFIXES)
+                .map(|(i, _)| v[..i].to_owned()),
+        );
         out.push(v.to_owned());
     }
     out
 }
+
+/// `upstream` qualifiers read from one purl.
+pub const MAX_UPSTREAMS: usize = 4;
+/// The longest source package name (decoded) looked up; no distribution's names come near it.
+pub const MAX_SOURCE_NAME: usize = 256;
+/// `-`-separated prefixes taken from one source name.
+pub const MAX_PREFIXES: usize = 16;
 
 /// `%XX` escapes decoded (a malformed one is kept as written; bytes that are not UTF-8 become U+FFFD).
 fn percent_decode(s: &str) -> String {
@@ -745,6 +766,14 @@ mod tests {
             "pkg:deb/debian/libxml++2.6-2v5@2.40?upstream=libxml%2B%2B2.6%402.40",
         );
         assert!(plus.contains(&"libxml++2.6".to_owned()), "{plus:?}");
+        // Hostile purls stay linear: 100,000 dashes give 16 prefixes; an over-long name is skipped.
+        let dashes = format!("pkg:rpm/x/y@1?upstream=a{}", "-b".repeat(100_000));
+        assert_eq!(names("y", &dashes), vec!["y"]);
+        let many = format!("pkg:rpm/x/y@1?upstream={}", "a-".repeat(100));
+        let got = names("y", &many);
+        assert_eq!(got.len(), 1 + super::MAX_PREFIXES + 1, "{got:?}");
+        let repeated = format!("pkg:rpm/x/y@1?{}", "upstream=a-b&".repeat(1000));
+        assert_eq!(names("y", &repeated).len(), 1 + 2 * super::MAX_UPSTREAMS);
         assert_eq!(super::percent_decode("a%2"), "a%2");
         assert_eq!(super::percent_decode("%zz%41"), "%zzA");
     }

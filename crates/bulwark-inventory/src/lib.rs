@@ -16,7 +16,10 @@ mod ingest;
 mod verdict;
 
 pub use attest::{AttestError, Pulled, SbomTrust, pull_sbom};
-pub use cycle::{CycleReport, DeliveryReport, deliver_due, notify_cycle, rematch_one, rescan};
+pub use cycle::{
+    CycleReport, DeliveryReport, MAX_PREFIXES, MAX_SOURCE_NAME, MAX_UPSTREAMS, deliver_due,
+    lookup_names, notify_cycle, rematch_one, rescan,
+};
 pub use ingest::{Ingested, db_version, ingest_sbom};
 pub use verdict::{Judge, Judgement, Rematched};
 
