@@ -452,49 +452,24 @@ fn finding_rows(
         digest: digest.to_owned(),
         source,
     })?;
-    let image = store.image(digest)?;
-    let reference = image.as_ref().and_then(|i| i.references.first().cloned());
-    // Where it runs decides a route only when every placement agrees (one namespace).
-    let placements = store.placements(&PlacementFilter {
-        digest: Some(digest.to_owned()),
-        ..PlacementFilter::default()
-    })?;
-    let mut namespaces: Vec<&str> = placements
-        .iter()
-        .map(|p| p.placement.namespace.as_str())
-        .collect();
-    namespaces.sort_unstable();
-    namespaces.dedup();
-    let namespace = match namespaces.as_slice() {
-        [one] => Some(*one),
-        _ => None,
-    };
+    let (reference, namespace) = routing_context(store, digest)?;
     let rows: Vec<FindingRow> = result
         .findings
         .iter()
         .map(|f| {
             let mut row = finding_row(f);
-            if let Some(o) = owners {
-                let layer = f.location.layer.as_deref();
-                let cx = FindingContext {
-                    purl: Some(row.purl.as_str()),
-                    layer: layer.map(|l: &LayerRef| LayerContext::of(l, None)),
-                    image: ImageContext {
-                        reference: reference.as_deref(),
-                        digest: Some(digest),
-                        base_name: None,
-                        base_digest: None,
-                    },
-                    workload: WorkloadContext {
-                        namespace,
-                        labels: None,
-                        annotations: None,
-                    },
-                };
-                if let Some(route) = bulwark_owners::route(o, &cx) {
-                    row.owner_team = Some(route.team);
-                    row.owner_rule = Some(route.rule.to_string());
-                }
+            if let Some(o) = owners
+                && let Some(route) = route_of(
+                    o,
+                    &row.purl,
+                    f.location.layer.as_deref(),
+                    reference.as_deref(),
+                    digest,
+                    namespace.as_deref(),
+                )
+            {
+                row.owner_team = Some(route.0);
+                row.owner_rule = Some(route.1);
             }
             row
         })
@@ -515,6 +490,92 @@ fn finding_rows(
         })
         .transpose()?;
     Ok((rows, judgement))
+}
+
+/// What routes an image's findings besides the finding itself: the image's first reference, and the namespace
+/// it runs in when every placement agrees (one namespace).
+fn routing_context(store: &Store, digest: &str) -> Result<(Option<String>, Option<String>), Error> {
+    let image = store.image(digest)?;
+    let reference = image.and_then(|i| i.references.into_iter().next());
+    let placements = store.placements(&PlacementFilter {
+        digest: Some(digest.to_owned()),
+        ..PlacementFilter::default()
+    })?;
+    let mut namespaces: Vec<String> = placements
+        .into_iter()
+        .map(|p| p.placement.namespace)
+        .collect();
+    namespaces.sort_unstable();
+    namespaces.dedup();
+    let namespace = match namespaces.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    };
+    Ok((reference, namespace))
+}
+
+/// The team and the rule (`file:line`) that own a finding, by `owners.yaml`.
+fn route_of(
+    owners: &Ownership,
+    purl: &str,
+    layer: Option<&LayerRef>,
+    reference: Option<&str>,
+    digest: &str,
+    namespace: Option<&str>,
+) -> Option<(String, String)> {
+    let cx = FindingContext {
+        purl: Some(purl),
+        layer: layer.map(|l| LayerContext::of(l, None)),
+        image: ImageContext {
+            reference,
+            digest: Some(digest),
+            base_name: None,
+            base_digest: None,
+        },
+        workload: WorkloadContext {
+            namespace,
+            labels: None,
+            annotations: None,
+        },
+    };
+    bulwark_owners::route(owners, &cx).map(|r| (r.team, r.rule.to_string()))
+}
+
+/// Routes every open finding again with `owners` (an `owners.yaml` that changed, placements that moved) without
+/// matching anything, and records the new owner where it differs. Findings are routed when an image is
+/// matched; an image an incremental cycle carries forward is not matched, so without this its findings would
+/// keep the routing of the `owners.yaml` of their last match. Returns how many findings changed owner.
+pub fn reroute(store: &Store, owners: &Ownership) -> Result<usize, Error> {
+    let mut changed = 0;
+    for (digest, _) in store.image_versions()? {
+        let open = store.findings(&digest, true)?;
+        if open.is_empty() {
+            continue;
+        }
+        let (reference, namespace) = routing_context(store, &digest)?;
+        for f in open {
+            let layer = f.layer_index.map(|i| LayerRef {
+                index: usize::try_from(i).unwrap_or(usize::MAX),
+                digest: f.layer_digest.as_deref().map(std::sync::Arc::from),
+                diff_id: None,
+                created_by: f.layer_created_by.as_deref().map(std::sync::Arc::from),
+            });
+            let route = route_of(
+                owners,
+                &f.purl,
+                layer.as_ref(),
+                reference.as_deref(),
+                &digest,
+                namespace.as_deref(),
+            );
+            let (team, rule) = route.map_or((None, None), |(t, r)| (Some(t), Some(r)));
+            if team != f.owner_team || rule != f.owner_rule {
+                store.set_owner(f.id, team.as_deref(), rule.as_deref())?;
+                changed += 1;
+            }
+        }
+    }
+    Ok(changed)
 }
 
 fn prop<'a>(f: &'a Finding, key: &str) -> Option<&'a str> {

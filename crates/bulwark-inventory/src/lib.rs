@@ -18,7 +18,7 @@ mod verdict;
 pub use attest::{AttestError, Pulled, SbomTrust, pull_sbom};
 pub use cycle::{
     CycleReport, DeliveryReport, MAX_PREFIXES, MAX_SOURCE_NAME, MAX_UPSTREAMS, deliver_due,
-    lookup_names, notify_cycle, rematch_one, rescan,
+    lookup_names, notify_cycle, rematch_one, reroute, rescan,
 };
 pub use ingest::{Ingested, db_version, ingest_sbom};
 pub use verdict::{Judge, Judgement, Rematched};

@@ -119,6 +119,7 @@ pub(crate) fn spawn(state: &Arc<State>) -> Vec<tokio::task::JoinHandle<()>> {
         last_error: None,
         wake_delivery: wake_delivery.clone(),
         judge: cfg.judge.clone(),
+        routed_with: None,
     }));
     handles.push(tokio::spawn(every(
         cfg.rescan_every,
@@ -324,6 +325,8 @@ struct Rescanner {
     last_error: Option<String>,
     wake_delivery: Arc<Notify>,
     judge: Option<RescanJudge>,
+    /// The `owners.yaml` every open finding was last routed with (see [`bulwark_inventory::reroute`]).
+    routed_with: Option<Arc<Ownership>>,
 }
 
 /// Opens a DB file and checks every page (a half-written or corrupt file is refused before any job exists for
@@ -407,6 +410,25 @@ impl Rescanner {
                 return;
             }
         };
+        // An owners.yaml that changed (or the first one this process loaded) routes the open findings again:
+        // images an incremental cycle carries forward are not matched, and would keep the old routing.
+        if let Some(o) = &owners
+            && !self.routed_with.as_ref().is_some_and(|r| Arc::ptr_eq(r, o))
+        {
+            match bulwark_inventory::reroute(store, o) {
+                Ok(n) => {
+                    if n > 0 {
+                        log(json!({"level": "info", "event": "rerouted", "findings": n}));
+                    }
+                    self.routed_with = Some(o.clone());
+                }
+                Err(e) => {
+                    self.store = None;
+                    self.failed(format!("re-routing the open findings: {e}"));
+                    return;
+                }
+            }
+        }
         let needed = (|| -> Result<bool, bulwark_store::Error> {
             if self.done.as_deref() != Some(version.as_str()) {
                 return Ok(true);

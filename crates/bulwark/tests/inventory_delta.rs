@@ -20,6 +20,7 @@ mod common;
 #[path = "../../bulwark-store/tests/support/mod.rs"]
 mod pg;
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -468,6 +469,87 @@ fn an_unnotified_finished_version_is_notified_by_the_next_on_sqlite() {
 fn an_unnotified_finished_version_is_notified_by_the_next_on_postgresql() {
     let db = pg::TestDb::postgres();
     unnotified(&db.location);
+}
+
+/// An image an incremental cycle carries forward is not matched, so its findings keep the routing of their last
+/// match; `reroute` (run by the server when owners.yaml changes) routes every open finding with the new file.
+fn rerouted(location: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let high = tracker(dir, "high", false);
+    let osv = osv_requests(dir);
+    let (v1, v2) = (dir.join("v1.db"), dir.join("v2.db"));
+    build_db(&v1, &[("--debian", high.clone())]);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    build_db(&v2, &[("--debian", high), ("--osv", osv)]);
+    let before = owners_yaml(9);
+    // The base layer moves from platform to payments.
+    let after = before.replace(
+        "  - team: platform\n    createdBy",
+        "  - team: payments\n    createdBy",
+    );
+    assert_ne!(before, after);
+    let owners1 = bulwark_owners::parse_bytes(before.as_bytes(), "owners.yaml").unwrap();
+    let owners2 = bulwark_owners::parse_bytes(after.as_bytes(), "owners.yaml").unwrap();
+    let (sbom_a, sbom_b) = sboms(dir);
+    let s = Store::open(location).unwrap();
+    for (d, r, sbom) in [
+        (DIGEST_A, "registry.example/payments/api:1", &sbom_a),
+        (DIGEST_B, "registry.example/search/api:1", &sbom_b),
+    ] {
+        let bytes = std::fs::read(sbom).unwrap();
+        bulwark_inventory::ingest_sbom(&s, d, &[r.to_owned()], &bytes, "sbom", 1000).unwrap();
+    }
+    let open = |p: &Path| {
+        let db = bulwark_vulndb::VulnDb::open(p).unwrap();
+        let v = bulwark_inventory::db_version(&db).unwrap();
+        (db, v)
+    };
+    let ((db1, ver1), (db2, ver2)) = (open(&v1), open(&v2));
+    bulwark_inventory::rescan(&s, &db1, &ver1, Some(&owners1), "w", 60, &|| 2000, None).unwrap();
+    let teams = |s: &Store| -> BTreeSet<String> {
+        s.findings(DIGEST_B, true)
+            .unwrap()
+            .into_iter()
+            .map(|f| f.owner_team.unwrap_or_default())
+            .collect()
+    };
+    let set = |t: &[&str]| {
+        t.iter()
+            .map(|t| (*t).to_owned())
+            .collect::<BTreeSet<String>>()
+    };
+    assert_eq!(teams(&s), set(&["platform", "search"]));
+    // v2 adds a PyPI advisory: only A (which has pip packages) is matched; B is carried, still routed by v1's file.
+    let r2 = bulwark_inventory::rescan(&s, &db2, &ver2, Some(&owners2), "w", 60, &|| 2100, None)
+        .unwrap();
+    assert_eq!(
+        (r2.mode.as_str(), r2.images_carried),
+        ("incremental", 1),
+        "{r2:?}"
+    );
+    assert_eq!(teams(&s), set(&["platform", "search"]));
+    let n = bulwark_inventory::reroute(&s, &owners2).unwrap();
+    assert!(n > 0);
+    assert_eq!(teams(&s), set(&["payments", "search"]));
+    assert!(s.findings(DIGEST_B, true).unwrap().iter().all(|f| {
+        f.owner_rule
+            .as_deref()
+            .is_some_and(|r| r.starts_with("owners.yaml:"))
+    }));
+    assert_eq!(bulwark_inventory::reroute(&s, &owners2).unwrap(), 0);
+}
+
+#[test]
+fn carried_findings_are_rerouted_with_a_new_owners_file_on_sqlite() {
+    let tmp = tempfile::tempdir().unwrap();
+    rerouted(&format!("sqlite:{}", tmp.path().join("s.db").display()));
+}
+
+#[test]
+fn carried_findings_are_rerouted_with_a_new_owners_file_on_postgresql() {
+    let db = pg::TestDb::postgres();
+    rerouted(&db.location);
 }
 
 #[test]
