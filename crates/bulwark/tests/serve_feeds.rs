@@ -547,3 +547,46 @@ fn a_flood_with_the_store_locked_on_postgresql() {
     drop(db.open());
     flood_with_the_store_locked(&db.location);
 }
+
+/// `--kubeconfig` only feeds the inventory: without `--store` the server refuses to start (exit 2, naming the
+/// flags) instead of serving with the watch silently off.
+#[test]
+fn a_watch_without_a_store_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let bundle = dir.join("bundle");
+    std::fs::create_dir_all(&bundle).unwrap();
+    std::fs::write(bundle.join("rules.yaml"), common::server::DENY_PRIVILEGED).unwrap();
+    let config = kubeconfig(dir, "https://127.0.0.1:9", "kind-test", "t");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--policy"])
+        .arg(&bundle)
+        .arg("--generate-certs")
+        .arg(dir.join("certs"))
+        .arg("--kubeconfig")
+        .arg(&config)
+        .env_remove("BULWARK_STORE")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("bulwark serve --kubeconfig without --store kept running");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--kubeconfig") && stderr.contains("--store"),
+        "{stderr}"
+    );
+}

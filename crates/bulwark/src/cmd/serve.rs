@@ -853,6 +853,9 @@ pub(crate) fn serve(a: &ServeArgs) -> Result<Outcome> {
             loops: a.loops.config(Some((source.as_str(), &a.trust)))?,
             feeds: a.feeds.config(&a.images)?,
         });
+    } else if a.feeds.watches() {
+        // The watch only feeds the inventory: without a store it would be ignored in silence.
+        anyhow::bail!("--kubeconfig and --in-cluster feed the inventory: they need --store");
     }
     let judge = super::serve_reload::judge(source, a.stage, &a.trust, judge, make);
     bulwark_server::run(config, judge).context("bulwark serve")?;

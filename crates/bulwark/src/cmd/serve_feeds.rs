@@ -50,13 +50,18 @@ pub(crate) struct FeedFlags {
 }
 
 impl FeedFlags {
+    /// Whether a Kubernetes watch was asked for (`--kubeconfig`, `--in-cluster`).
+    pub(crate) fn watches(&self) -> bool {
+        self.kube.kubeconfig.is_some() || self.kube.in_cluster
+    }
+
     /// The feeds' settings; `images` gives `--verify-key` and the registry flags to the SBOM feed.
     pub(crate) fn config(
         &self,
         images: &super::serve::ImageFlags,
     ) -> Result<bulwark_server::feeds::FeedsConfig> {
         let k = &self.kube;
-        let kube = if k.kubeconfig.is_some() || k.in_cluster {
+        let kube = if self.watches() {
             let cluster = k
                 .cluster_config()
                 .context("the Kubernetes watch (--kubeconfig / --in-cluster)")?;
