@@ -294,21 +294,29 @@ fn incremental_equals_full_on_postgresql() {
     scenario(&a.location, &b.location);
 }
 
-/// A version superseded half-way is never notified alone, and what its done jobs recorded goes out with the
-/// version that superseded it: without that, a finding it opened would stay open in the newer version (no change
-/// there) and nobody would ever hear of it.
-fn superseded(location: &str) {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path();
+/// The two images (A, B) stored in `location`, and `count` DB versions built in `dir`, a second apart so that
+/// they order by build time: the first from the Debian tracker alone, each later one adding the PyPI advisory
+/// (which only A's pip packages meet).
+fn two_images_and_versions(
+    dir: &Path,
+    location: &str,
+    count: usize,
+) -> (Store, Vec<(bulwark_vulndb::VulnDb, String)>) {
     let high = tracker(dir, "high", false);
     let osv = osv_requests(dir);
-    let (v1, v2, v3) = (dir.join("v1.db"), dir.join("v2.db"), dir.join("v3.db"));
-    build_db(&v1, &[("--debian", high.clone())]);
-    std::thread::sleep(std::time::Duration::from_millis(1100));
-    build_db(&v2, &[("--debian", high.clone()), ("--osv", osv.clone())]);
-    std::thread::sleep(std::time::Duration::from_millis(1100));
-    build_db(&v3, &[("--debian", high), ("--osv", osv)]);
-    let owners = bulwark_owners::parse_bytes(owners_yaml(9).as_bytes(), "owners.yaml").unwrap();
+    let mut dbs = Vec::new();
+    for i in 1..=count {
+        if i > 1 {
+            std::thread::sleep(std::time::Duration::from_millis(1100));
+        }
+        let path = dir.join(format!("v{i}.db"));
+        if i == 1 {
+            build_db(&path, &[("--debian", high.clone())]);
+        } else {
+            build_db(&path, &[("--debian", high.clone()), ("--osv", osv.clone())]);
+        }
+        dbs.push(open_version(&path));
+    }
     let (sbom_a, sbom_b) = sboms(dir);
     let s = Store::open(location).unwrap();
     for (d, r, sbom) in [
@@ -318,12 +326,25 @@ fn superseded(location: &str) {
         let bytes = std::fs::read(sbom).unwrap();
         bulwark_inventory::ingest_sbom(&s, d, &[r.to_owned()], &bytes, "sbom", 1000).unwrap();
     }
-    let open = |p: &Path| {
-        let db = bulwark_vulndb::VulnDb::open(p).unwrap();
-        let v = bulwark_inventory::db_version(&db).unwrap();
-        (db, v)
-    };
-    let ((db1, ver1), (db2, ver2), (db3, ver3)) = (open(&v1), open(&v2), open(&v3));
+    (s, dbs)
+}
+
+fn open_version(p: &Path) -> (bulwark_vulndb::VulnDb, String) {
+    let db = bulwark_vulndb::VulnDb::open(p).unwrap();
+    let v = bulwark_inventory::db_version(&db).unwrap();
+    (db, v)
+}
+
+/// A version superseded half-way is never notified alone, and what its done jobs recorded goes out with the
+/// version that superseded it: without that, a finding it opened would stay open in the newer version (no change
+/// there) and nobody would ever hear of it.
+fn superseded(location: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let (s, mut dbs) = two_images_and_versions(tmp.path(), location, 3);
+    let owners = bulwark_owners::parse_bytes(owners_yaml(9).as_bytes(), "owners.yaml").unwrap();
+    let (db3, ver3) = dbs.pop().unwrap();
+    let (db2, ver2) = dbs.pop().unwrap();
+    let (db1, ver1) = dbs.pop().unwrap();
     let r =
         bulwark_inventory::rescan(&s, &db1, &ver1, Some(&owners), "w", 60, &|| 2000, None).unwrap();
     assert!(r.complete && r.queued == 0, "{r:?}");
@@ -383,31 +404,12 @@ fn superseded(location: &str) {
 /// versions with open jobs, so without the catch-up its changes would never be sent.
 fn unnotified(location: &str) {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path();
-    let high = tracker(dir, "high", false);
-    let osv = osv_requests(dir);
-    let (v1, v2, v3) = (dir.join("v1.db"), dir.join("v2.db"), dir.join("v3.db"));
-    build_db(&v1, &[("--debian", high.clone())]);
-    std::thread::sleep(std::time::Duration::from_millis(1100));
-    build_db(&v2, &[("--debian", high.clone()), ("--osv", osv.clone())]);
-    std::thread::sleep(std::time::Duration::from_millis(1100));
-    build_db(&v3, &[("--debian", high), ("--osv", osv)]);
+    let (s, mut dbs) = two_images_and_versions(tmp.path(), location, 4);
     let owners = bulwark_owners::parse_bytes(owners_yaml(9).as_bytes(), "owners.yaml").unwrap();
-    let (sbom_a, sbom_b) = sboms(dir);
-    let s = Store::open(location).unwrap();
-    for (d, r, sbom) in [
-        (DIGEST_A, "registry.example/payments/api:1", &sbom_a),
-        (DIGEST_B, "registry.example/search/api:1", &sbom_b),
-    ] {
-        let bytes = std::fs::read(sbom).unwrap();
-        bulwark_inventory::ingest_sbom(&s, d, &[r.to_owned()], &bytes, "sbom", 1000).unwrap();
-    }
-    let open = |p: &Path| {
-        let db = bulwark_vulndb::VulnDb::open(p).unwrap();
-        let v = bulwark_inventory::db_version(&db).unwrap();
-        (db, v)
-    };
-    let ((db1, ver1), (db2, ver2), (db3, ver3)) = (open(&v1), open(&v2), open(&v3));
+    let (db4, ver4) = dbs.pop().unwrap();
+    let (db3, ver3) = dbs.pop().unwrap();
+    let (db2, ver2) = dbs.pop().unwrap();
+    let (db1, ver1) = dbs.pop().unwrap();
     let r =
         bulwark_inventory::rescan(&s, &db1, &ver1, Some(&owners), "w", 60, &|| 2000, None).unwrap();
     assert!(r.complete && r.queued == 0, "{r:?}");
@@ -443,16 +445,6 @@ fn unnotified(location: &str) {
         queued[0].payload
     );
     // A version already notified queues nothing when the next one catches up on it.
-    std::thread::sleep(std::time::Duration::from_millis(1100));
-    let v4 = dir.join("v4.db");
-    build_db(
-        &v4,
-        &[
-            ("--debian", tracker(dir, "high", false)),
-            ("--osv", osv_requests(dir)),
-        ],
-    );
-    let (db4, ver4) = open(&v4);
     let r4 =
         bulwark_inventory::rescan(&s, &db4, &ver4, Some(&owners), "w", 60, &|| 2300, None).unwrap();
     assert_eq!(r4.queued, 0, "{r4:?}");
@@ -475,13 +467,9 @@ fn an_unnotified_finished_version_is_notified_by_the_next_on_postgresql() {
 /// match; `reroute` (run by the server when owners.yaml changes) routes every open finding with the new file.
 fn rerouted(location: &str) {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path();
-    let high = tracker(dir, "high", false);
-    let osv = osv_requests(dir);
-    let (v1, v2) = (dir.join("v1.db"), dir.join("v2.db"));
-    build_db(&v1, &[("--debian", high.clone())]);
-    std::thread::sleep(std::time::Duration::from_millis(1100));
-    build_db(&v2, &[("--debian", high), ("--osv", osv)]);
+    let (s, mut dbs) = two_images_and_versions(tmp.path(), location, 2);
+    let (db2, ver2) = dbs.pop().unwrap();
+    let (db1, ver1) = dbs.pop().unwrap();
     let before = owners_yaml(9);
     // The base layer moves from platform to payments.
     let after = before.replace(
@@ -491,21 +479,6 @@ fn rerouted(location: &str) {
     assert_ne!(before, after);
     let owners1 = bulwark_owners::parse_bytes(before.as_bytes(), "owners.yaml").unwrap();
     let owners2 = bulwark_owners::parse_bytes(after.as_bytes(), "owners.yaml").unwrap();
-    let (sbom_a, sbom_b) = sboms(dir);
-    let s = Store::open(location).unwrap();
-    for (d, r, sbom) in [
-        (DIGEST_A, "registry.example/payments/api:1", &sbom_a),
-        (DIGEST_B, "registry.example/search/api:1", &sbom_b),
-    ] {
-        let bytes = std::fs::read(sbom).unwrap();
-        bulwark_inventory::ingest_sbom(&s, d, &[r.to_owned()], &bytes, "sbom", 1000).unwrap();
-    }
-    let open = |p: &Path| {
-        let db = bulwark_vulndb::VulnDb::open(p).unwrap();
-        let v = bulwark_inventory::db_version(&db).unwrap();
-        (db, v)
-    };
-    let ((db1, ver1), (db2, ver2)) = (open(&v1), open(&v2));
     bulwark_inventory::rescan(&s, &db1, &ver1, Some(&owners1), "w", 60, &|| 2000, None).unwrap();
     let teams = |s: &Store| -> BTreeSet<String> {
         s.findings(DIGEST_B, true)
