@@ -14,6 +14,8 @@ apt_pkgs=(
   clamav clamav-testfiles zip                    # malware: clamscan differential tests, ClamAV test samples
   python3-debian                                 # regenerating the DEP-5 copyright truth (bulwark-license)
   postgresql                                     # bulwark-store: the real PostgreSQL server, started by the tests (initdb in a temp dir)
+  chromium chromium-driver fonts-dejavu-core     # the dashboard in a real browser (WebDriver), print-to-PDF reports
+  poppler-utils                                  # pdftotext: reading back the PDF compliance report
 )
 missing=()
 for p in "${apt_pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
@@ -33,6 +35,22 @@ python3 -m pip install -q --disable-pip-version-check openapi-spec-validator==0.
 
 # Notification receivers (bulwark-notify): a real SMTP server with STARTTLS.
 python3 -m pip install -q --disable-pip-version-check aiosmtpd==1.4.6
+
+# SSVC: CERT/CC's certcc-ssvc is the truth for bulwark-risk's SSVC outcomes. It needs Python >= 3.12, which
+# Debian bookworm lacks; the machine's pyenv has 3.12 and 3.13. Kept in its own venv; the tests find it through
+# BULWARK_SSVC_PYTHON or this path.
+ssvc_venv=/opt/bulwark-ssvc-venv
+if [ ! -x "$ssvc_venv/bin/python" ] || ! "$ssvc_venv/bin/python" -c 'import ssvc' 2>/dev/null; then
+  py=""
+  for v in 3.13 3.12; do
+    for c in "python$v" "$HOME/.pyenv/versions/$v"*/bin/python3; do
+      if command -v "$c" >/dev/null 2>&1 && "$c" -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null; then py="$c"; break 2; fi
+    done
+  done
+  [ -n "$py" ] || { echo "no Python >= 3.12 for certcc-ssvc" >&2; exit 1; }
+  "$py" -m venv "$ssvc_venv"
+  "$ssvc_venv/bin/pip" install -q --disable-pip-version-check certcc-ssvc==2026.10.0
+fi
 
 # Signing interop (bulwark-sign): securesystemslib and in-toto verify and produce DSSE envelopes, PyNaCl and
 # cryptography read and write cosign's encrypted keys independently of our code; python-tuf publishes the TUF
