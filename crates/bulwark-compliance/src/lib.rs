@@ -413,6 +413,9 @@ pub struct Evidence {
     pub package: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fixed_version: Option<String>,
+    /// Other ids of the same vulnerability (`CVE-2020-11651` for `PYSEC-2020-102`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
 }
 
 impl Evidence {
@@ -447,6 +450,16 @@ impl Evidence {
                 }),
             package,
             fixed_version: str_prop("fixedVersion"),
+            aliases: f
+                .property("aliases")
+                .and_then(serde_json::Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(serde_json::Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
         }
     }
 }

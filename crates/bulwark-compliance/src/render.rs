@@ -159,10 +159,15 @@ fn control_html(o: &mut String, c: &ControlResult) {
                     wh.push(format!("{k} <code>{}</code>", e(v)));
                 }
             }
+            let id = if ev.aliases.is_empty() {
+                ev.finding.clone()
+            } else {
+                format!("{} ({})", ev.finding, ev.aliases.join(", "))
+            };
             let _ = writeln!(
                 o,
                 "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
-                e(&ev.finding),
+                e(&id),
                 ev.severity,
                 e(&ev.title),
                 wh.join("<br>"),
@@ -210,6 +215,7 @@ pub fn csv(r: &ComplianceReport) -> String {
         "status",
         "remediation",
         "finding",
+        "aliases",
         "kind",
         "severity",
         "finding_title",
@@ -231,7 +237,7 @@ pub fn csv(r: &ComplianceReport) -> String {
             c.status.as_str(),
             &c.remediation,
         ];
-        let mut row = |rest: [&str; 10]| {
+        let mut row = |rest: [&str; 11]| {
             let cells: Vec<String> = head
                 .iter()
                 .chain(rest.iter())
@@ -241,7 +247,7 @@ pub fn csv(r: &ComplianceReport) -> String {
             o.push_str("\r\n");
         };
         if c.evidence.is_empty() {
-            row([""; 10]);
+            row([""; 11]);
         }
         for ev in &c.evidence {
             let opt = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -252,8 +258,10 @@ pub fn csv(r: &ComplianceReport) -> String {
                 opt(&ev.package),
                 opt(&ev.fixed_version),
             );
+            let aliases = ev.aliases.join(" ");
             row([
                 &ev.finding,
+                &aliases,
                 &ev.kind,
                 ev.severity.as_str(),
                 &ev.title,
@@ -343,11 +351,14 @@ pub fn sarif(r: &ComplianceReport, tool_version: &str) -> Value {
             }
             locations.push(loc);
         }
-        let ids: Vec<&str> = c
+        let ids: Vec<String> = c
             .evidence
             .iter()
-            .map(|e| e.finding.as_str())
             .take(20)
+            .map(|e| match e.aliases.first() {
+                Some(a) => format!("{} ({a})", e.finding),
+                None => e.finding.clone(),
+            })
             .collect();
         results.push(json!({
             "ruleId": c.id,

@@ -29,6 +29,7 @@ mod junit;
 mod layout;
 mod link;
 mod policyreport;
+mod read;
 mod sarif;
 mod spdx;
 mod spdx_license;
@@ -41,6 +42,7 @@ pub use format::{DEFAULT_WIDTH, Format, MIN_WIDTH, RenderOptions, ReportError, r
 pub use json::{render_json, render_json_streamed};
 pub use junit::{escape as xml_escape, escape_text as xml_escape_text, render_junit};
 pub use policyreport::render_policyreport;
+pub use read::{ReadError, read_report};
 pub use sarif::render_sarif;
 pub use spdx::render_spdx_json;
 pub use table::{

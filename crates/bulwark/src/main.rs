@@ -107,7 +107,8 @@ enum Command {
         #[command(subcommand)]
         command: cmd::inventory::InventoryCommand,
     },
-    /// Send reports to a server's inventory: `report push` sends an image's SBOM from CI (REST API, token).
+    /// Reports: `report push` sends an image's SBOM to a server's inventory from CI (REST API, token);
+    /// `report compliance` evaluates a framework (PCI DSS, HIPAA, NIST SP 800-190, …) over scan reports.
     Report {
         #[command(subcommand)]
         command: cmd::report::ReportCommand,

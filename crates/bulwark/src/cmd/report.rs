@@ -1,6 +1,6 @@
 //! `bulwark report push`: CI sends an image's SBOM to a server's inventory (`POST /api/v1/reports`), with a
 //! bearer token of role push (or admin). Exit 0 when the server stored it (2xx), 2 with the server's error
-//! otherwise.
+//! otherwise. `bulwark report compliance` (in `compliance.rs`): a framework's controls over scan reports.
 
 use std::fmt::Write as _;
 use std::io::Read as _;
@@ -24,6 +24,11 @@ pub(crate) enum ReportCommand {
     /// (`POST /api/v1/reports`), as CI does after a build. The token comes from --token-file, else from the
     /// environment variable BULWARK_TOKEN. Exit 0 when stored, 2 with the server's error otherwise.
     Push(PushArgs),
+    /// Evaluate a compliance framework (cis-kubernetes, nsa-cisa, nist-800-190, pci-dss-4.0, hipaa) over
+    /// Bulwark JSON reports of any scan: each control's status (pass, fail, manual, not-assessed), its source
+    /// section, the findings that are evidence against it and remediation guidance, as JSON, HTML, SARIF, CSV
+    /// or PDF. Exit 0 when every assessed control passes, 1 when one fails, 2 on error.
+    Compliance(super::compliance::ComplianceArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -54,6 +59,7 @@ pub(crate) struct PushArgs {
 pub(crate) fn run(cmd: &ReportCommand) -> Result<Outcome> {
     match cmd {
         ReportCommand::Push(a) => push(a),
+        ReportCommand::Compliance(a) => super::compliance::run(a),
     }
 }
 
