@@ -185,6 +185,19 @@ pub enum Scanner {
 }
 
 impl Scanner {
+    /// Every scanner: for a caller (the dashboard's store) whose findings come from scans of every kind.
+    pub const ALL: [Self; 9] = [
+        Self::Kubernetes,
+        Self::ImageConfig,
+        Self::Dockerfile,
+        Self::Secrets,
+        Self::Malware,
+        Self::License,
+        Self::Vulnerabilities,
+        Self::Runtime,
+        Self::Dast,
+    ];
+
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {

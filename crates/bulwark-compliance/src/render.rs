@@ -416,3 +416,38 @@ fn relative_uri(s: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 4180 §2: fields with commas, quotes or line breaks are quoted, quotes doubled; OWASP's CSV injection
+    /// advice: a leading `=`, `+`, `-`, `@`, tab or CR is prefixed with `'`.
+    #[test]
+    fn csv_cells() {
+        assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("=1+1"), "'=1+1");
+        assert_eq!(csv_cell("+1"), "'+1");
+        assert_eq!(csv_cell("-1"), "'-1");
+        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(
+            csv_cell("=HYPERLINK(\"x\",\"y\")"),
+            "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\""
+        );
+        // Control characters become visible text, so a line break cannot split a record.
+        assert_eq!(csv_cell("a\nb"), "a\\nb");
+        assert_eq!(csv_cell("\u{1b}[31m"), "\\e[31m");
+    }
+
+    #[test]
+    fn html_text_is_inert() {
+        assert_eq!(
+            html_escape("<a href='x' title=\"y\">&</a>"),
+            "&lt;a href=&#39;x&#39; title=&quot;y&quot;&gt;&amp;&lt;/a&gt;"
+        );
+        assert_eq!(html_escape("\u{1b}[1mbold\u{7}"), "\\e[1mbold\\u{7}");
+        assert_eq!(anchor("164.312(a)(1)"), "164-312-a--1-");
+    }
+}

@@ -283,6 +283,16 @@ fn clean_input_exits_zero_and_bad_input_two() {
     assert_eq!(control(&r, "6.3.3")["status"], "pass");
     assert_eq!(r["totals"]["fail"], 0);
 
+    // A report whose scan hit an error cannot be trusted: the output is written, the exit is 2.
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    v["diagnostics"] = serde_json::json!([{"level": "error", "message": "layer 3 unreadable"}]);
+    let broken = t.path().join("broken.json");
+    std::fs::write(&broken, serde_json::to_vec(&v).unwrap()).unwrap();
+    let (code, r, err) = compliance(&["--framework", "pci-dss-4.0", broken.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("broken.json"), "{err}");
+    assert_eq!(r["framework"], "pci-dss-4.0");
+
     // Errors name what is wrong and exit 2.
     let (code, _, err) = compliance(&["--framework", "sox", &rp]);
     assert_eq!(code, Some(2));
