@@ -48,20 +48,53 @@ const TOP: &[&str] = &[
 /// `kubectl apply` keeps the whole applied object, env values included, in this annotation.
 const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
-/// One object ready to store: its key and its trimmed JSON.
+/// One object ready to store: its key and its trimmed JSON. Only [`trim_object`] makes one, so whatever reaches
+/// the store through [`crate::Store::upsert_trimmed`] has been trimmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredObject {
-    pub api_version: String,
-    pub kind: String,
+    pub(crate) api_version: String,
+    pub(crate) kind: String,
+    pub(crate) namespace: String,
+    pub(crate) name: String,
+    pub(crate) uid: String,
+    pub(crate) resource_version: String,
+    pub(crate) json: String,
+}
+
+impl StoredObject {
+    #[must_use]
+    pub fn api_version(&self) -> &str {
+        &self.api_version
+    }
+    #[must_use]
+    pub fn kind(&self) -> &str {
+        &self.kind
+    }
     /// `""` for a cluster-scoped object.
-    pub namespace: String,
-    pub name: String,
-    pub uid: String,
-    /// The object's `metadata.resourceVersion` when it is a decimal number (what the API server gives);
-    /// `""` otherwise (an admission request for a new object has none), which orders as "unknown".
-    pub resource_version: String,
+    #[must_use]
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    #[must_use]
+    pub fn uid(&self) -> &str {
+        &self.uid
+    }
+    /// The object's `metadata.resourceVersion` when it is a decimal number (what the API server gives),
+    /// without leading zeros; `""` otherwise (an admission request for a new object has none), which orders as
+    /// "unknown".
+    #[must_use]
+    pub fn resource_version(&self) -> &str {
+        &self.resource_version
+    }
     /// The trimmed object, serialized.
-    pub json: String,
+    #[must_use]
+    pub fn json(&self) -> &str {
+        &self.json
+    }
 }
 
 /// Why an object is not stored. The message names the object.

@@ -1639,20 +1639,34 @@ impl Store {
         objects: &[serde_json::Value],
         now: i64,
     ) -> Result<crate::ObjectsWritten> {
-        let mut out = crate::ObjectsWritten::default();
+        let mut refused = Vec::new();
         let mut rows = Vec::with_capacity(objects.len());
         for o in objects {
             match crate::trim_object(o) {
                 Ok(t) => rows.push(t),
-                Err(e) => out.refused.push(e.0),
+                Err(e) => refused.push(e.0),
             }
         }
+        let mut out = self.upsert_trimmed(cluster, &rows, now)?;
+        out.refused = refused;
+        Ok(out)
+    }
+
+    /// [`Store::upsert_objects`] for objects already trimmed by [`crate::trim_object`] (the admission path
+    /// trims on the request path, so that its queue holds bounded objects).
+    pub fn upsert_trimmed(
+        &self,
+        cluster: &str,
+        rows: &[crate::StoredObject],
+        now: i64,
+    ) -> Result<crate::ObjectsWritten> {
+        let mut out = crate::ObjectsWritten::default();
         if rows.is_empty() {
             return Ok(out);
         }
         let (written, stale) = self.write(|tx| {
             let (mut written, mut stale) = (0, 0);
-            for t in &rows {
+            for t in rows {
                 let n = tx.exec(
                     &format!(
                         "INSERT INTO objects (cluster, api_version, kind, namespace, name, uid, resource_version, \
