@@ -1752,6 +1752,38 @@ impl Store {
         self.write(|tx| tx.exec(&sql, &params))
     }
 
+    /// After a full re-list of `kind` in `cluster`: marks deleted (at `now`) every live object of that kind
+    /// whose (namespace, name) is not in `listed`, in one transaction. Returns how many. Unlike
+    /// [`Store::delete_objects_not_seen_since`], it does not depend on the clock: an object written by a watch
+    /// event in the same second as the list started, and missing from the list, goes too.
+    pub fn delete_objects_not_listed(
+        &self,
+        cluster: &str,
+        kind: &str,
+        listed: &std::collections::HashSet<(String, String)>,
+        now: i64,
+    ) -> Result<u64> {
+        self.write(|tx| {
+            let live = tx.query(
+                "SELECT namespace, name FROM objects WHERE cluster = $1 AND kind = $2 AND deleted_at IS NULL",
+                &[cluster.into(), kind.into()],
+            )?;
+            let mut gone = 0;
+            for r in &live {
+                let key = (r.t(0)?, r.t(1)?);
+                if listed.contains(&key) {
+                    continue;
+                }
+                gone += tx.exec(
+                    "UPDATE objects SET deleted_at = $1 WHERE cluster = $2 AND kind = $3 AND namespace = $4 \
+                     AND name = $5 AND deleted_at IS NULL",
+                    &[now.into(), cluster.into(), kind.into(), key.0.into(), key.1.into()],
+                )?;
+            }
+            Ok(gone)
+        })
+    }
+
     /// One live (not deleted) stored object, trimmed as stored.
     pub fn object(
         &self,

@@ -61,6 +61,9 @@ fn percent_decode(s: &str) -> String {
 }
 
 pub enum Reply {
+    /// Decided later, without holding the handler (which answers one request at a time): a watch that waits
+    /// for the test to let it go while other requests are served.
+    Later(Box<dyn FnOnce() -> Reply + Send>),
     Json(u16, Value),
     /// A watch stream: these lines, then `end`.
     Stream(Vec<Value>, End),
@@ -224,12 +227,16 @@ fn serve<S: Read + Write>(
         }
         Auth::ClientCert => req.client_cert,
     };
-    let reply = if ok {
+    let mut reply = if ok {
         (handler.lock().unwrap())(&req)
     } else {
         Reply::Json(401, status(401, "Unauthorized", "Unauthorized"))
     };
+    while let Reply::Later(f) = reply {
+        reply = f();
+    }
     match reply {
+        Reply::Later(_) => {}
         Reply::Json(code, v) => {
             let body = v.to_string();
             let _ = write!(

@@ -3,9 +3,9 @@
 //! own, written to the store's `objects` table.
 //!
 //! - A list (the first, a re-list after 410 Gone, a list after an error) is written a page at a time with
-//!   `upsert_objects`; once complete, every object of the kind that the list did not have is tombstoned
-//!   (`delete_objects_not_seen_since` the list's start; the store counts seconds, so an object written in the
-//!   same second before the list started and missing from it waits for the next list).
+//!   `upsert_objects`; once complete, every live object of the kind that the list did not have is tombstoned
+//!   (`delete_objects_not_listed`, by the keys the list had: the store's clock counts seconds, too coarse to
+//!   tell an object written just before the list from one written by it).
 //! - ADDED / MODIFIED: `upsert_objects` (a newer resourceVersion wins; a replayed older event is skipped);
 //!   DELETED: `delete_object` with the deletion's resourceVersion.
 //! - Objects the store refuses (over 256 KiB after trimming) are logged as warnings naming them.
@@ -89,8 +89,8 @@ fn pause(d: Duration, stop: &AtomicBool) -> bool {
 pub(crate) struct Writer<'a> {
     pub(crate) cluster: &'a str,
     pub(crate) handle: &'a FeedHandle,
-    /// When the list being written started (its end tombstones what it did not see).
-    list_started: Option<i64>,
+    /// The (namespace, name) of every object of the list being written (its end tombstones the rest).
+    listed: std::collections::HashSet<(String, String)>,
 }
 
 impl<'a> Writer<'a> {
@@ -98,7 +98,7 @@ impl<'a> Writer<'a> {
         Self {
             cluster,
             handle,
-            list_started: None,
+            listed: std::collections::HashSet::new(),
         }
     }
 
@@ -128,15 +128,23 @@ impl<'a> Writer<'a> {
     ) -> Result<(), bulwark_store::Error> {
         let now = super::now();
         match change {
-            ObjectChange::ListStart { .. } => {
-                // A list restarted (an expired continue token) keeps the first start: what it writes is newer.
-                self.list_started.get_or_insert(now);
+            ObjectChange::ListStart { .. } => self.listed.clear(),
+            ObjectChange::Page { objects, .. } => {
+                for o in &objects {
+                    let text = |p: &str| {
+                        o.pointer(p)
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .to_owned()
+                    };
+                    self.listed
+                        .insert((text("/metadata/namespace"), text("/metadata/name")));
+                }
+                self.upsert(store, &objects, now)?;
             }
-            ObjectChange::Page { objects, .. } => self.upsert(store, &objects, now)?,
             ObjectChange::ListDone { kind } => {
-                let since = self.list_started.take().unwrap_or(now);
-                let gone =
-                    store.delete_objects_not_seen_since(self.cluster, kind, None, since, now)?;
+                let listed = std::mem::take(&mut self.listed);
+                let gone = store.delete_objects_not_listed(self.cluster, kind, &listed, now)?;
                 self.handle
                     .counters()
                     .kube_objects_deleted
