@@ -307,3 +307,61 @@ fn run(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_list_tombstones_what_it_lacks_and_refuses_what_is_too_big() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&format!("sqlite:{}", dir.path().join("s.db").display())).unwrap();
+        let h = FeedHandle::default();
+        let mut w = Writer::new("c", &h);
+        let svc = |name: &str, rv: &str| {
+            json!({"apiVersion": "v1", "kind": "Service",
+                "metadata": {"name": name, "namespace": "ns", "resourceVersion": rv}, "spec": {"type": "ClusterIP"}})
+        };
+        let big = json!({"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "big", "namespace": "ns"},
+            "spec": {"x": "x".repeat(bulwark_store::MAX_OBJECT_BYTES)}});
+        let kind = "Service";
+        w.apply(&s, ObjectChange::ListStart { kind }).unwrap();
+        w.apply(
+            &s,
+            ObjectChange::Page {
+                kind,
+                objects: vec![svc("a", "1"), svc("b", "2"), big],
+            },
+        )
+        .unwrap();
+        w.apply(&s, ObjectChange::ListDone { kind }).unwrap();
+        let c = h.counters();
+        assert_eq!(c.kube_objects_written.load(Ordering::Relaxed), 2);
+        assert_eq!(c.kube_objects_refused.load(Ordering::Relaxed), 1);
+        assert!(s.object("c", "Service", "ns", "big").unwrap().is_none());
+        // A re-list without `a`, in the same second: `a` goes all the same.
+        w.apply(&s, ObjectChange::ListStart { kind }).unwrap();
+        w.apply(
+            &s,
+            ObjectChange::Page {
+                kind,
+                objects: vec![svc("b", "3")],
+            },
+        )
+        .unwrap();
+        w.apply(&s, ObjectChange::ListDone { kind }).unwrap();
+        assert!(s.object("c", "Service", "ns", "a").unwrap().is_none());
+        assert!(s.object("c", "Service", "ns", "b").unwrap().is_some());
+        // DELETED with the deletion's resourceVersion.
+        w.apply(
+            &s,
+            ObjectChange::Delete {
+                object: svc("b", "4"),
+            },
+        )
+        .unwrap();
+        assert!(s.object("c", "Service", "ns", "b").unwrap().is_none());
+        assert_eq!(c.kube_objects_deleted.load(Ordering::Relaxed), 2);
+    }
+}
