@@ -334,8 +334,12 @@ fn objects_feed(store: &str) {
             &server,
             "/api/v1/workloads/recorded/staging/Deployment/checkout/context",
         );
+        // The placement and the object are written one after the other: 200 with no items in between.
         if code == 200 {
-            break serde_json::from_slice::<Value>(&body).unwrap()["items"][0].clone();
+            let first = serde_json::from_slice::<Value>(&body).unwrap()["items"][0].clone();
+            if !first.is_null() {
+                break first;
+            }
         }
         assert!(
             Instant::now() < until,

@@ -798,7 +798,8 @@ fn cve_query(p: &Params, now: i64) -> Result<CveQuery, ApiError> {
 }
 
 /// `GET /api/v1/workloads/{cluster}/{namespace}/{kind}/{name}/context`: the stored objects that give the
-/// workload its risk context (`Store::context_objects`), the workload first; 404 when the workload is not stored.
+/// workload its risk context (`Store::context_objects`), the workload first; no items for a workload that runs
+/// (a placement) without stored objects; 404 when it is neither stored nor running.
 fn workload_context(
     store: &Store,
     params: &[String],
@@ -828,10 +829,25 @@ fn workload_context(
         .context_objects(cluster, namespace, kind, name)
         .map_err(|e| store_error(&e))?;
     if items.is_empty() {
-        return Err(ApiError::new(
-            404,
-            format!("{kind} {namespace}/{name} of cluster {cluster} has no stored object"),
-        ));
+        // A workload that runs (a placement) but whose objects no feed has stored: known, without context.
+        let f = bulwark_store::PlacementFilter {
+            cluster: Some(cluster.clone()),
+            namespace: Some(namespace.clone()),
+            ..bulwark_store::PlacementFilter::default()
+        };
+        let runs = store
+            .placements(&f)
+            .map_err(|e| store_error(&e))?
+            .iter()
+            .any(|r| r.placement.workload_kind == *kind && r.placement.workload_name == *name);
+        if !runs {
+            return Err(ApiError::new(
+                404,
+                format!(
+                    "{kind} {namespace}/{name} of cluster {cluster} is neither stored nor running"
+                ),
+            ));
+        }
     }
     Ok(ApiResponse::json(
         200,

@@ -332,8 +332,26 @@ fn workload_context_returns_the_stored_objects_or_404() {
     assert_eq!(r.status, 404);
     assert_eq!(
         body(&r)["error"],
-        "Deployment shop/web of cluster prod-eu has no stored object"
+        "Deployment shop/web of cluster prod-eu is neither stored nor running"
     );
+    // Running (a placement) but without stored objects: known, no context.
+    s.upsert_placement(
+        &bulwark_store::Placement {
+            cluster: "prod-eu".into(),
+            environment: None,
+            namespace: "shop".into(),
+            workload_kind: "Deployment".into(),
+            workload_name: "web".into(),
+            container: "c".into(),
+            digest: DIGEST.into(),
+            image_ref: None,
+        },
+        1,
+    )
+    .unwrap();
+    let r = call(&s, "GET", target, read, b"");
+    assert_eq!(r.status, 200);
+    assert_eq!(body(&r)["items"], json!([]));
     let web = json!({"apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {"name": "web", "namespace": "shop", "uid": "d1", "resourceVersion": "5"},
         "spec": {"template": {"spec": {"containers": [{"name": "c", "image": "i",
