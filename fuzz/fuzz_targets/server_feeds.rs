@@ -18,7 +18,12 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let Some(a) = admitted(&request, &skipped) else {
         return;
     };
-    assert!(!a.containers.is_empty() && a.containers.len() <= MAX_CONTAINERS);
+    // A review queues placements, or an object to store for the workload's risk context, or both.
+    assert!((!a.containers.is_empty() || a.object.is_some()) && a.containers.len() <= MAX_CONTAINERS);
+    if let Some(o) = &a.object {
+        assert!(o.json().len() <= bulwark_store::MAX_OBJECT_BYTES);
+        assert!(!bulwark_store::REFUSED_KINDS.contains(&o.kind()));
+    }
     assert!(a.namespace.len() <= MAX_NAME && a.workload_name.len() <= MAX_NAME);
     assert!(a.containers.iter().all(|c| c.image.len() <= MAX_IMAGE && c.name.len() <= MAX_NAME));
     let envs = bulwark_kube::Environments::parse(

@@ -11,6 +11,8 @@
 //! - [`watch`]: the watch stream parser.
 //! - [`inventory`]: paged lists with 410 restarts, watches with bookmarks, 410 re-lists and re-watches, pod →
 //!   owner workload → [`Placement`]s and [`Change`]s.
+//! - [`objects`]: the same paged lists and watches for the objects that give a workload its risk context
+//!   (Services, Ingresses, NetworkPolicies, ServiceAccounts, RBAC, workload controllers), one kind at a time.
 //! - [`env`]: environments from namespace labels or an `environments.yaml` of namespace globs.
 
 pub mod client;
@@ -19,6 +21,7 @@ pub mod env;
 mod error;
 pub mod inventory;
 pub mod model;
+pub mod objects;
 pub mod watch;
 
 pub use client::{Client, ClientOptions};
@@ -27,3 +30,4 @@ pub use env::Environments;
 pub use error::KubeError;
 pub use inventory::{Inventory, InventoryOptions, Stats};
 pub use model::{Change, Placement, PlacementKey};
+pub use objects::{CONTEXT_RESOURCES, ObjectChange, ObjectWatch, ObjectWatchOptions, Resource};

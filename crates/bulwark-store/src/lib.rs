@@ -37,6 +37,7 @@
 #![allow(clippy::cast_possible_wrap)]
 
 mod db;
+mod objects;
 mod ops;
 mod query;
 mod schema;
@@ -47,6 +48,9 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use db::{Exec, PgTx, Raw, SqliteTx};
 
+pub use objects::{
+    MAX_OBJECT_BYTES, ObjectsWritten, REFUSED_KINDS, Refused, StoredObject, trim_object,
+};
 pub use ops::{MAX_PAYLOAD_BYTES, MAX_SBOM_BYTES, valid_digest, version_built_at};
 pub use query::{
     FindingKey, FindingQuery, ImageDetail, ImageSummary, SeverityCounts, VerdictSummary,

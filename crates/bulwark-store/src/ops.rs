@@ -1612,6 +1612,290 @@ pub(crate) fn packages_of(tx: &mut dyn Exec, digest: &str) -> Result<Vec<Package
     .collect()
 }
 
+/// `objects.resource_version <= excluded.resource_version` for decimal resourceVersions (shorter is smaller,
+/// then digit by digit), and true when either is unknown (`''`): the order the watch and the API server give.
+const RV_NOT_NEWER: &str = "(excluded.resource_version = '' OR objects.resource_version = '' \
+     OR length(objects.resource_version) < length(excluded.resource_version) \
+     OR (length(objects.resource_version) = length(excluded.resource_version) \
+     AND objects.resource_version <= excluded.resource_version))";
+
+/// The kinds of a namespace that [`Store::context_objects`] returns whole, in this order.
+const CONTEXT_KINDS: [&str; 3] = ["Service", "Ingress", "NetworkPolicy"];
+
+fn object_json(r: &Row, n: usize) -> Result<serde_json::Value, Raw> {
+    serde_json::from_str(&r.t(n)?)
+        .map_err(|e| Raw::Other(format!("stored object is not JSON: {e}")))
+}
+
+impl Store {
+    /// Stores Kubernetes objects of `cluster` seen at `now`, trimmed by [`crate::trim_object`], in one
+    /// transaction. Idempotent: the same object again only moves `last_seen`. A newer resourceVersion wins:
+    /// an object whose stored resourceVersion is newer (a replayed older event) is left as it is, tombstone
+    /// included. Objects that `trim_object` refuses (Secrets, ConfigMaps, oversized…) are not written and are
+    /// returned in [`crate::ObjectsWritten::refused`], each naming the object.
+    pub fn upsert_objects(
+        &self,
+        cluster: &str,
+        objects: &[serde_json::Value],
+        now: i64,
+    ) -> Result<crate::ObjectsWritten> {
+        let mut refused = Vec::new();
+        let mut rows = Vec::with_capacity(objects.len());
+        for o in objects {
+            match crate::trim_object(o) {
+                Ok(t) => rows.push(t),
+                Err(e) => refused.push(e.0),
+            }
+        }
+        let mut out = self.upsert_trimmed(cluster, &rows, now)?;
+        out.refused = refused;
+        Ok(out)
+    }
+
+    /// [`Store::upsert_objects`] for objects already trimmed by [`crate::trim_object`] (the admission path
+    /// trims on the request path, so that its queue holds bounded objects).
+    pub fn upsert_trimmed(
+        &self,
+        cluster: &str,
+        rows: &[crate::StoredObject],
+        now: i64,
+    ) -> Result<crate::ObjectsWritten> {
+        let mut out = crate::ObjectsWritten::default();
+        if rows.is_empty() {
+            return Ok(out);
+        }
+        let (written, stale) = self.write(|tx| {
+            let (mut written, mut stale) = (0, 0);
+            for t in rows {
+                let n = tx.exec(
+                    &format!(
+                        "INSERT INTO objects (cluster, api_version, kind, namespace, name, uid, resource_version, \
+                         json, first_seen, last_seen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+                         ON CONFLICT (cluster, kind, namespace, name) DO UPDATE SET \
+                         first_seen = CASE WHEN objects.deleted_at IS NULL AND objects.uid = excluded.uid \
+                         THEN objects.first_seen ELSE excluded.first_seen END, \
+                         api_version = excluded.api_version, uid = excluded.uid, \
+                         resource_version = excluded.resource_version, json = excluded.json, \
+                         last_seen = excluded.last_seen, deleted_at = NULL WHERE {RV_NOT_NEWER}"
+                    ),
+                    &[
+                        cluster.into(),
+                        P::from(&t.api_version),
+                        P::from(&t.kind),
+                        P::from(&t.namespace),
+                        P::from(&t.name),
+                        P::from(&t.uid),
+                        P::from(&t.resource_version),
+                        P::from(&t.json),
+                        now.into(),
+                    ],
+                )?;
+                if n == 1 {
+                    written += 1;
+                } else {
+                    stale += 1;
+                }
+            }
+            Ok((written, stale))
+        })?;
+        out.written = written;
+        out.stale = stale;
+        Ok(out)
+    }
+
+    /// Marks one object deleted at `now` (a watch DELETED event), keeping its row as a tombstone so that a
+    /// replayed older event cannot bring it back. `resource_version` is the deleted object's (the DELETED
+    /// event's); an older one than stored is ignored. Returns whether a live object was marked.
+    pub fn delete_object(
+        &self,
+        cluster: &str,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+        resource_version: Option<&str>,
+        now: i64,
+    ) -> Result<bool> {
+        let rv = resource_version
+            .filter(|r| !r.is_empty() && r.len() <= 20 && r.bytes().all(|b| b.is_ascii_digit()))
+            .map_or("", |r| r.trim_start_matches('0'));
+        self.write(|tx| {
+            Ok(tx.exec(
+                &format!(
+                    "UPDATE objects SET deleted_at = $1, resource_version = CASE WHEN CAST($2 AS TEXT) = '' THEN \
+                     resource_version ELSE CAST($2 AS TEXT) END WHERE cluster = $3 AND kind = $4 AND namespace = $5 AND \
+                     name = $6 AND deleted_at IS NULL AND {}",
+                    RV_NOT_NEWER.replace("excluded.resource_version", "CAST($2 AS TEXT)")
+                ),
+                &[now.into(), rv.into(), cluster.into(), kind.into(), namespace.into(), name.into()],
+            )? == 1)
+        })
+    }
+
+    /// After a full re-list of `kind` in `cluster` (optionally one namespace): marks deleted (at `now`) every
+    /// live object of that kind not seen since `since`. Returns how many.
+    pub fn delete_objects_not_seen_since(
+        &self,
+        cluster: &str,
+        kind: &str,
+        namespace: Option<&str>,
+        since: i64,
+        now: i64,
+    ) -> Result<u64> {
+        let mut sql = "UPDATE objects SET deleted_at = $1 WHERE cluster = $2 AND kind = $3 AND last_seen < $4 \
+                       AND deleted_at IS NULL"
+            .to_owned();
+        let mut params: Vec<P> = vec![now.into(), cluster.into(), kind.into(), since.into()];
+        if let Some(ns) = namespace {
+            params.push(ns.into());
+            sql.push_str(" AND namespace = $5");
+        }
+        self.write(|tx| tx.exec(&sql, &params))
+    }
+
+    /// After a full re-list of `kind` in `cluster`: marks deleted (at `now`) every live object of that kind
+    /// whose (namespace, name) is not in `listed`, in one transaction. Returns how many. Unlike
+    /// [`Store::delete_objects_not_seen_since`], it does not depend on the clock: an object written by a watch
+    /// event in the same second as the list started, and missing from the list, goes too.
+    pub fn delete_objects_not_listed(
+        &self,
+        cluster: &str,
+        kind: &str,
+        listed: &std::collections::HashSet<(String, String)>,
+        now: i64,
+    ) -> Result<u64> {
+        self.write(|tx| {
+            let live = tx.query(
+                "SELECT namespace, name FROM objects WHERE cluster = $1 AND kind = $2 AND deleted_at IS NULL",
+                &[cluster.into(), kind.into()],
+            )?;
+            let mut gone = 0;
+            for r in &live {
+                let key = (r.t(0)?, r.t(1)?);
+                if listed.contains(&key) {
+                    continue;
+                }
+                gone += tx.exec(
+                    "UPDATE objects SET deleted_at = $1 WHERE cluster = $2 AND kind = $3 AND namespace = $4 \
+                     AND name = $5 AND deleted_at IS NULL",
+                    &[now.into(), cluster.into(), kind.into(), key.0.into(), key.1.into()],
+                )?;
+            }
+            Ok(gone)
+        })
+    }
+
+    /// One live (not deleted) stored object, trimmed as stored.
+    pub fn object(
+        &self,
+        cluster: &str,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Option<serde_json::Value>> {
+        self.read(|tx| {
+            tx.query(
+                "SELECT json FROM objects WHERE cluster = $1 AND kind = $2 AND namespace = $3 AND name = $4 \
+                 AND deleted_at IS NULL",
+                &[cluster.into(), kind.into(), namespace.into(), name.into()],
+            )?
+            .first()
+            .map(|r| object_json(r, 0))
+            .transpose()
+        })
+    }
+
+    /// The live objects that give the workload `workload_kind/workload_name` of `namespace` its risk context,
+    /// in this order: the workload itself; the Services, Ingresses and NetworkPolicies of its namespace; its
+    /// ServiceAccount (the pod spec's `serviceAccountName`, else `default`); the RoleBindings of the namespace
+    /// and the ClusterRoleBindings whose subjects hold that service account (by name, or as a member of
+    /// `system:serviceaccounts`, `system:serviceaccounts:<namespace>` or `system:authenticated`); then the
+    /// Roles and ClusterRoles those bindings reference. Each kind is sorted by name. Empty when the workload
+    /// is not stored.
+    pub fn context_objects(
+        &self,
+        cluster: &str,
+        namespace: &str,
+        workload_kind: &str,
+        workload_name: &str,
+    ) -> Result<Vec<serde_json::Value>> {
+        self.read(|tx| {
+            let one = |tx: &mut dyn Exec, kind: &str, ns: &str, name: &str| {
+                tx.query(
+                    "SELECT json FROM objects WHERE cluster = $1 AND kind = $2 AND namespace = $3 AND name = $4 \
+                     AND deleted_at IS NULL",
+                    &[cluster.into(), kind.into(), ns.into(), name.into()],
+                )?
+                .first()
+                .map(|r| object_json(r, 0))
+                .transpose()
+            };
+            let all = |tx: &mut dyn Exec, kind: &str, ns: &str| -> Result<Vec<serde_json::Value>, Raw> {
+                tx.query(
+                    "SELECT json FROM objects WHERE cluster = $1 AND kind = $2 AND namespace = $3 \
+                     AND deleted_at IS NULL ORDER BY name",
+                    &[cluster.into(), kind.into(), ns.into()],
+                )?
+                .iter()
+                .map(|r| object_json(r, 0))
+                .collect()
+            };
+            let Some(workload) = one(tx, workload_kind, namespace, workload_name)? else {
+                return Ok(Vec::new());
+            };
+            let spec = crate::objects::pod_spec(workload_kind, &workload);
+            let sa = spec
+                .and_then(|s| {
+                    s.get("serviceAccountName")
+                        .or_else(|| s.get("serviceAccount"))
+                        .and_then(serde_json::Value::as_str)
+                })
+                .filter(|s| !s.is_empty())
+                .unwrap_or("default")
+                .to_owned();
+            let mut out = vec![workload];
+            for kind in CONTEXT_KINDS {
+                out.extend(all(tx, kind, namespace)?);
+            }
+            out.extend(one(tx, "ServiceAccount", namespace, &sa)?);
+            let role_bindings: Vec<_> = all(tx, "RoleBinding", namespace)?
+                .into_iter()
+                .filter(|b| crate::objects::binding_reaches(b, namespace, namespace, &sa))
+                .collect();
+            let cluster_bindings: Vec<_> = all(tx, "ClusterRoleBinding", "")?
+                .into_iter()
+                .filter(|b| crate::objects::binding_reaches(b, "", namespace, &sa))
+                .collect();
+            let mut roles = std::collections::BTreeSet::new();
+            let mut cluster_roles = std::collections::BTreeSet::new();
+            for b in role_bindings.iter().chain(&cluster_bindings) {
+                let kind = b.pointer("/roleRef/kind").and_then(serde_json::Value::as_str);
+                let Some(name) = b.pointer("/roleRef/name").and_then(serde_json::Value::as_str) else {
+                    continue;
+                };
+                match kind {
+                    // A ClusterRoleBinding can only reference a ClusterRole.
+                    Some("Role") if b.get("kind").and_then(serde_json::Value::as_str) == Some("RoleBinding") => {
+                        roles.insert(name.to_owned());
+                    }
+                    Some("ClusterRole") => {
+                        cluster_roles.insert(name.to_owned());
+                    }
+                    _ => {}
+                }
+            }
+            out.extend(role_bindings);
+            out.extend(cluster_bindings);
+            for r in &roles {
+                out.extend(one(tx, "Role", namespace, r)?);
+            }
+            for r in &cluster_roles {
+                out.extend(one(tx, "ClusterRole", "", r)?);
+            }
+            Ok(out)
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ pub(crate) struct Migration {
 }
 
 /// The schema version this binary writes and understands.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -193,6 +193,31 @@ CREATE TABLE db_digests (
     digest {blob} NOT NULL,
     created_at {int} NOT NULL
 );
+",
+        postgres_only: false,
+    },
+    Migration {
+        version: 5,
+        name: "objects: the trimmed Kubernetes objects that give a workload its risk context",
+        // `namespace` is '' for cluster-scoped objects so that the unique key holds (NULLs are distinct in a
+        // unique index). `deleted_at` is a tombstone: a replayed older event must not bring an object back.
+        sql: r"
+CREATE TABLE objects (
+    id {id},
+    cluster TEXT NOT NULL,
+    api_version TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    name TEXT NOT NULL,
+    uid TEXT NOT NULL,
+    resource_version TEXT NOT NULL,
+    json TEXT NOT NULL,
+    first_seen {int} NOT NULL,
+    last_seen {int} NOT NULL,
+    deleted_at {int},
+    UNIQUE (cluster, kind, namespace, name)
+);
+CREATE INDEX objects_namespace ON objects(cluster, namespace, kind);
 ",
         postgres_only: false,
     },

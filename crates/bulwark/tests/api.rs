@@ -516,7 +516,12 @@ fn suite(store: &str) {
     );
     for (path, item) in doc["paths"].as_object().unwrap() {
         for method in item.as_object().unwrap().keys() {
-            let target = path.replace("{digest}", DIGEST);
+            let target = path
+                .replace("{digest}", DIGEST)
+                .replace("{cluster}", w[0]["cluster"].as_str().unwrap())
+                .replace("{namespace}", w[0]["namespace"].as_str().unwrap())
+                .replace("{kind}", w[0]["kind"].as_str().unwrap())
+                .replace("{name}", w[0]["name"].as_str().unwrap());
             let body: Option<&[u8]> = (method == "post").then_some(b"[]");
             let a = call(&s, &method.to_uppercase(), &target, Some(ADMIN), body);
             assert!(

@@ -204,8 +204,50 @@ fn api_server(cluster: &Value, go: Arc<AtomicBool>) -> ApiServer {
         ("/apis/apps/v1/namespaces/", items("replicasets")),
         ("/apis/batch/v1/namespaces/", items("jobs")),
     ];
+    // The risk-context lists (`seed_cluster/context.json`) and the Deployments; every other kind lists empty,
+    // and their watches stay quiet.
+    let context: Value = serde_json::from_slice(
+        &std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/seed_cluster/context.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let object_lists: Vec<(&str, Vec<Value>)> = vec![
+        (
+            "/api/v1/services",
+            context["services"].as_array().cloned().unwrap_or_default(),
+        ),
+        (
+            "/apis/networking.k8s.io/v1/ingresses",
+            context["ingresses"].as_array().cloned().unwrap_or_default(),
+        ),
+        (
+            "/apis/networking.k8s.io/v1/networkpolicies",
+            context["networkpolicies"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
+        ),
+        ("/apis/apps/v1/deployments", items("deployments")),
+    ];
     let mut watches = 0;
     let handler: apiserver::Handler = Box::new(move |r| {
+        let segments = r.path().split('/').count();
+        let object_list = r.path() != "/api/v1/pods"
+            && r.path() != "/api/v1/namespaces"
+            && ((r.path().starts_with("/api/v1/") && segments == 4)
+                || (r.path().starts_with("/apis/") && segments == 5));
+        if object_list {
+            if r.query("watch").is_some() {
+                return Reply::Stall(Duration::from_secs(30));
+            }
+            let objects = object_lists
+                .iter()
+                .find(|(p, _)| *p == r.path())
+                .map(|(_, o)| o.clone());
+            return Reply::Json(200, list("List", objects.unwrap_or_default(), "400", None));
+        }
         if r.query("watch").is_some() {
             watches += 1;
             return if watches == 1 {
@@ -397,6 +439,39 @@ fn seed_scenario(store: &str) {
     });
 
     let s = bulwark_store::Store::open(store).unwrap();
+    //    The watch also keeps each workload's risk context (`seed_cluster/context.json`): payments-api in `shop`
+    //    is exposed by a LoadBalancer Service and an Ingress; search-api in `search` is isolated by a default-deny
+    //    NetworkPolicy; the staging namespaces have neither.
+    let context = |ns: &str, name: &str| -> Vec<String> {
+        s.context_objects("seed", ns, "Deployment", name)
+            .unwrap()
+            .iter()
+            .map(|o| {
+                format!(
+                    "{}/{}",
+                    o["kind"].as_str().unwrap(),
+                    o["metadata"]["name"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    wait_until("the risk context", Duration::from_secs(30), || {
+        context("shop", PAYMENTS_WORKLOAD)
+            == [
+                format!("Deployment/{PAYMENTS_WORKLOAD}"),
+                format!("Service/{PAYMENTS_WORKLOAD}"),
+                format!("Ingress/{PAYMENTS_WORKLOAD}"),
+            ]
+            && context("search", SEARCH_WORKLOAD)
+                == [
+                    format!("Deployment/{SEARCH_WORKLOAD}"),
+                    "NetworkPolicy/default-deny".to_owned(),
+                ]
+    });
+    assert_eq!(
+        context("shop-staging", PAYMENTS_WORKLOAD),
+        [format!("Deployment/{PAYMENTS_WORKLOAD}")]
+    );
     wait_until("the baseline on v1", Duration::from_mins(2), || {
         matched(&s, &v1) == 2 && completed(&server, &v1)
     });

@@ -61,6 +61,9 @@ fn percent_decode(s: &str) -> String {
 }
 
 pub enum Reply {
+    /// Decided later, without holding the handler (which answers one request at a time): a watch that waits
+    /// for the test to let it go while other requests are served.
+    Later(Box<dyn FnOnce() -> Reply + Send>),
     Json(u16, Value),
     /// A watch stream: these lines, then `end`.
     Stream(Vec<Value>, End),
@@ -71,6 +74,8 @@ pub enum Reply {
 pub enum End {
     /// The final chunk: the server's timeoutSeconds elapsed.
     Clean,
+    /// The final chunk after this long (a watch with nothing to say until its timeout).
+    Wait(Duration),
     /// The connection is cut in the middle of a chunk.
     Drop,
     /// Headers and lines sent, then raw bytes (an over-long or broken line).
@@ -222,12 +227,16 @@ fn serve<S: Read + Write>(
         }
         Auth::ClientCert => req.client_cert,
     };
-    let reply = if ok {
+    let mut reply = if ok {
         (handler.lock().unwrap())(&req)
     } else {
         Reply::Json(401, status(401, "Unauthorized", "Unauthorized"))
     };
+    while let Reply::Later(f) = reply {
+        reply = f();
+    }
     match reply {
+        Reply::Later(_) => {}
         Reply::Json(code, v) => {
             let body = v.to_string();
             let _ = write!(
@@ -260,6 +269,13 @@ fn serve<S: Read + Write>(
             }
             match end {
                 End::Clean => {
+                    let _ = write!(s, "0\r\n\r\n");
+                }
+                End::Wait(d) => {
+                    let start = std::time::Instant::now();
+                    while start.elapsed() < d && !stop.load(Ordering::SeqCst) {
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
                     let _ = write!(s, "0\r\n\r\n");
                 }
                 End::Drop => {
@@ -341,6 +357,16 @@ pub struct Cluster {
     pub watches: Vec<Box<dyn FnMut(&Req) -> Reply + Send>>,
     watch_calls: usize,
     list_calls: usize,
+    /// The risk-context objects by cluster-wide list path (`/api/v1/services`, `/apis/apps/v1/deployments`);
+    /// any other such path lists nothing. A test may change them while a watch runs (a re-list sees it).
+    pub objects: Arc<Mutex<std::collections::BTreeMap<String, Vec<Value>>>>,
+    /// Answers to watches of those paths, in order (the last one repeats); without any, a watch stays open
+    /// for a second and ends cleanly.
+    pub object_watches:
+        std::collections::BTreeMap<String, Vec<Box<dyn FnMut(&Req) -> Reply + Send>>>,
+    object_watch_calls: std::collections::BTreeMap<String, usize>,
+    /// List paths answered 403 Forbidden (the server's RBAC does not grant them).
+    pub forbidden: Vec<String>,
 }
 
 impl Cluster {
@@ -370,7 +396,68 @@ impl Cluster {
             watches: Vec::new(),
             watch_calls: 0,
             list_calls: 0,
+            objects: Arc::default(),
+            object_watches: std::collections::BTreeMap::new(),
+            object_watch_calls: std::collections::BTreeMap::new(),
+            forbidden: Vec::new(),
         }
+    }
+
+    /// A cluster-wide list path of a kind other than pods and namespaces.
+    fn is_object_path(path: &str) -> bool {
+        let n = path.split('/').count();
+        !path.ends_with("/pods")
+            && path != "/api/v1/namespaces"
+            && ((path.starts_with("/api/v1/") && n == 4) || (path.starts_with("/apis/") && n == 5))
+    }
+
+    fn answer_objects(&mut self, req: &Req, path: &str) -> Reply {
+        if self.forbidden.iter().any(|f| f == path) {
+            return Reply::Json(
+                403,
+                status(
+                    403,
+                    "Forbidden",
+                    &format!("cannot list resource at {path}: RBAC: access denied"),
+                ),
+            );
+        }
+        if req.query("watch").is_some() {
+            let calls = self.object_watch_calls.entry(path.to_owned()).or_insert(0);
+            let i = *calls;
+            *calls += 1;
+            return match self.object_watches.get_mut(path) {
+                Some(ws) if !ws.is_empty() => {
+                    let i = i.min(ws.len() - 1);
+                    ws[i](req)
+                }
+                _ => Reply::Stream(vec![], End::Wait(Duration::from_secs(1))),
+            };
+        }
+        let all = self
+            .objects
+            .lock()
+            .unwrap()
+            .get(path)
+            .cloned()
+            .unwrap_or_default();
+        let page: usize = req
+            .query("continue")
+            .as_deref()
+            .and_then(|c| c.strip_prefix("page-"))
+            .map_or(0, |n| n.parse().unwrap_or(0));
+        let limit: usize = req
+            .query("limit")
+            .and_then(|l| l.parse().ok())
+            .unwrap_or(500)
+            .min(self.page_cap);
+        let items: Vec<Value> = all.iter().skip(page * limit).take(limit).cloned().collect();
+        let more = (page + 1) * limit < all.len();
+        let next = format!("page-{}", page + 1);
+        Reply::Json(
+            200,
+            list("List", items, "500", more.then_some(next.as_str())),
+        )
     }
 
     pub fn handler(mut self) -> Handler {
@@ -379,6 +466,9 @@ impl Cluster {
 
     fn answer(&mut self, req: &Req) -> Reply {
         let path = req.path().to_owned();
+        if Self::is_object_path(&path) {
+            return self.answer_objects(req, &path);
+        }
         if req.query("watch").is_some() {
             let i = self.watch_calls.min(self.watches.len().saturating_sub(1));
             self.watch_calls += 1;

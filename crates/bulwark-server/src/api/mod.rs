@@ -225,6 +225,7 @@ enum Op {
     Images,
     Image,
     Workloads,
+    WorkloadContext,
     Findings,
     Reports,
     Placements,
@@ -273,6 +274,12 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         method: "GET",
+        path: "/api/v1/workloads/{cluster}/{namespace}/{kind}/{name}/context",
+        need: Need::Read,
+        op: Op::WorkloadContext,
+    },
+    Route {
+        method: "GET",
         path: "/api/v1/findings",
         need: Need::Read,
         op: Op::Findings,
@@ -317,36 +324,37 @@ fn percent_decode(s: &str, plus_is_space: bool) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// The routes whose path template matches `path`, with the `{…}` segment's decoded value.
-fn match_path(path: &str) -> Result<(Vec<&'static Route>, Option<String>), ApiError> {
+/// The routes whose path template matches `path`, with the decoded values of its `{…}` segments, in order.
+fn match_path(path: &str) -> Result<(Vec<&'static Route>, Vec<String>), ApiError> {
     let got: Vec<&str> = path.split('/').collect();
     let mut found = Vec::new();
-    let mut param = None;
+    let mut params = Vec::new();
     for r in ROUTES {
         let want: Vec<&str> = r.path.split('/').collect();
         if want.len() != got.len() {
             continue;
         }
-        let mut value = None;
+        let mut values = Vec::new();
         let ok = want.iter().zip(&got).all(|(w, g)| {
             if w.starts_with('{') {
-                value = Some(*g);
+                values.push(*g);
                 !g.is_empty()
             } else {
                 w == g
             }
         });
         if ok {
-            if let Some(v) = value {
-                param =
-                    Some(percent_decode(v, false).ok_or_else(|| {
-                        ApiError::bad("the path is not valid percent-encoded UTF-8")
-                    })?);
-            }
+            params = values
+                .iter()
+                .map(|v| {
+                    percent_decode(v, false)
+                        .ok_or_else(|| ApiError::bad("the path is not valid percent-encoded UTF-8"))
+                })
+                .collect::<Result<_, _>>()?;
             found.push(r);
         }
     }
-    Ok((found, param))
+    Ok((found, params))
 }
 
 fn bearer_challenge(error: Option<&str>) -> String {
@@ -367,8 +375,8 @@ fn unauthorized(message: &str, error: Option<&str>) -> ApiResponse {
 enum Gate {
     /// Answered without the store (the document, 401, 403, 404, 405).
     Answer(ApiResponse),
-    /// Let through: the route, its path parameter, and the token's name.
-    Go(&'static Route, Option<String>, String),
+    /// Let through: the route, its path parameters, and the token's name.
+    Go(&'static Route, Vec<String>, String),
 }
 
 /// Authentication first (so an unauthenticated client learns nothing about routes), then the route and the
@@ -484,7 +492,7 @@ pub fn handle(
     match gate(tokens, req.method, req.path, req.authorization) {
         Gate::Answer(r) => r,
         Gate::Go(route, param, name) => {
-            let mut r = match dispatch(store, route.op, param.as_deref(), req, now) {
+            let mut r = match dispatch(store, route.op, &param, req, now) {
                 Ok(r) => r,
                 Err(e) => e.into(),
             };
@@ -668,7 +676,7 @@ fn page<T: serde::Serialize, K: serde::Serialize>(
 fn dispatch(
     store: &Store,
     op: Op,
-    param: Option<&str>,
+    params: &[String],
     req: &ApiRequest<'_>,
     now: i64,
 ) -> Result<ApiResponse, ApiError> {
@@ -692,7 +700,7 @@ fn dispatch(
         }
         Op::Image => {
             Params::parse(req.query, &[])?;
-            let digest = param.unwrap_or_default();
+            let digest = params.first().map_or("", String::as_str);
             if !bulwark_store::valid_digest(digest) {
                 let shown: String = bulwark_types::escape_control(digest)
                     .chars()
@@ -732,6 +740,7 @@ fn dispatch(
                 bulwark_store::WorkloadRow::key,
             ))
         }
+        Op::WorkloadContext => workload_context(store, params, req.query),
         Op::Findings => {
             let p = Params::parse(
                 req.query,
@@ -786,6 +795,64 @@ fn cve_query(p: &Params, now: i64) -> Result<CveQuery, ApiError> {
         // Without newSince, "new" means first seen in the last day (as the CLI).
         mark_new_since: Some(since.unwrap_or(now - 86_400)),
     })
+}
+
+/// `GET /api/v1/workloads/{cluster}/{namespace}/{kind}/{name}/context`: the stored objects that give the
+/// workload its risk context (`Store::context_objects`), the workload first; no items for a workload that runs
+/// (a placement) without stored objects; 404 when it is neither stored nor running.
+fn workload_context(
+    store: &Store,
+    params: &[String],
+    query: &str,
+) -> Result<ApiResponse, ApiError> {
+    Params::parse(query, &[])?;
+    let [cluster, namespace, kind, name] = params else {
+        return Err(ApiError::bad(
+            "expected /api/v1/workloads/{cluster}/{namespace}/{kind}/{name}/context",
+        ));
+    };
+    for (what, v) in [
+        ("cluster", cluster),
+        ("namespace", namespace),
+        ("kind", kind),
+        ("name", name),
+    ] {
+        if v.len() > 253 || v.chars().any(char::is_control) {
+            let shown: String = bulwark_types::escape_control(v).chars().take(80).collect();
+            return Err(ApiError::bad(format!(
+                "path segment `{what}` \"{shown}\" is not a Kubernetes name (at most 253 characters, no control characters)"
+            ))
+            .with("parameter", what));
+        }
+    }
+    let items = store
+        .context_objects(cluster, namespace, kind, name)
+        .map_err(|e| store_error(&e))?;
+    if items.is_empty() {
+        // A workload that runs (a placement) but whose objects no feed has stored: known, without context.
+        let f = bulwark_store::PlacementFilter {
+            cluster: Some(cluster.clone()),
+            namespace: Some(namespace.clone()),
+            ..bulwark_store::PlacementFilter::default()
+        };
+        let runs = store
+            .placements(&f)
+            .map_err(|e| store_error(&e))?
+            .iter()
+            .any(|r| r.placement.workload_kind == *kind && r.placement.workload_name == *name);
+        if !runs {
+            return Err(ApiError::new(
+                404,
+                format!(
+                    "{kind} {namespace}/{name} of cluster {cluster} is neither stored nor running"
+                ),
+            ));
+        }
+    }
+    Ok(ApiResponse::json(
+        200,
+        &json!({"cluster": cluster, "namespace": namespace, "kind": kind, "name": name, "items": items}),
+    ))
 }
 
 fn cves(store: &Store, query: &str, now: i64) -> Result<ApiResponse, ApiError> {

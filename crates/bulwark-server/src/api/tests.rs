@@ -89,6 +89,12 @@ fn roles() {
         ("GET", "/api/v1/workloads".into(), b"", [true, false, true]),
         (
             "GET",
+            "/api/v1/workloads/c/ns/Deployment/web/context".into(),
+            b"",
+            [true, false, true],
+        ),
+        (
+            "GET",
             "/api/v1/findings?owner=payments".into(),
             b"",
             [true, false, true],
@@ -315,4 +321,84 @@ fn images_page_by_digest() {
         }
     }
     assert_eq!(seen, digests);
+}
+
+#[test]
+fn workload_context_returns_the_stored_objects_or_404() {
+    let (_d, s) = store();
+    let read = Some("read-token-0123456789");
+    let target = "/api/v1/workloads/prod%2Deu/shop/Deployment/web/context";
+    let r = call(&s, "GET", target, read, b"");
+    assert_eq!(r.status, 404);
+    assert_eq!(
+        body(&r)["error"],
+        "Deployment shop/web of cluster prod-eu is neither stored nor running"
+    );
+    // Running (a placement) but without stored objects: known, no context.
+    s.upsert_placement(
+        &bulwark_store::Placement {
+            cluster: "prod-eu".into(),
+            environment: None,
+            namespace: "shop".into(),
+            workload_kind: "Deployment".into(),
+            workload_name: "web".into(),
+            container: "c".into(),
+            digest: DIGEST.into(),
+            image_ref: None,
+        },
+        1,
+    )
+    .unwrap();
+    let r = call(&s, "GET", target, read, b"");
+    assert_eq!(r.status, 200);
+    assert_eq!(body(&r)["items"], json!([]));
+    let web = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "shop", "uid": "d1", "resourceVersion": "5"},
+        "spec": {"template": {"spec": {"containers": [{"name": "c", "image": "i",
+            "env": [{"name": "K", "value": "secret-value"}]}]}}}, "status": {"replicas": 1}});
+    let svc = json!({"apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "web", "namespace": "shop", "uid": "s1", "resourceVersion": "6"},
+        "spec": {"type": "LoadBalancer"}});
+    s.upsert_objects("prod-eu", &[web, svc], 1).unwrap();
+    let r = call(&s, "GET", target, read, b"");
+    assert_eq!(r.status, 200);
+    let b = body(&r);
+    assert_eq!(
+        (b["cluster"].as_str(), b["kind"].as_str()),
+        (Some("prod-eu"), Some("Deployment"))
+    );
+    let uids: Vec<&str> = b["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["metadata"]["uid"].as_str().unwrap())
+        .collect();
+    assert_eq!(uids, ["d1", "s1"]);
+    assert!(!String::from_utf8_lossy(&r.body).contains("secret-value"));
+    assert_eq!(
+        call(&s, "GET", &format!("{target}?x=1"), read, b"").status,
+        400
+    );
+    assert_eq!(
+        call(
+            &s,
+            "GET",
+            "/api/v1/workloads/prod-eu/shop/Deployment/w%0Ab/context",
+            read,
+            b""
+        )
+        .status,
+        400
+    );
+    assert_eq!(
+        call(
+            &s,
+            "GET",
+            "/api/v1/workloads/prod-eu/shop/Deployment/context",
+            read,
+            b""
+        )
+        .status,
+        404
+    );
 }

@@ -34,13 +34,16 @@ pub const MAX_NAME: usize = 253;
 /// Admission events written in one batch at most.
 pub const BATCH: usize = 256;
 
-/// What an admitted object runs: the workload and its digest-pinned containers.
+/// What an admitted object runs: the workload and its digest-pinned containers, and the object itself as the
+/// store keeps it (trimmed by `bulwark_store::trim_object`; `None` when it has no name yet, a pod made by a
+/// controller from `generateName`, or when it is refused).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Admitted {
     pub namespace: String,
     pub workload_kind: String,
     pub workload_name: String,
     pub containers: Vec<Container>,
+    pub object: Option<bulwark_store::StoredObject>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,9 +115,12 @@ fn workload(kind: &str, name: &str, object: &Value) -> Option<(String, String)> 
     Some((short(k, MAX_NAME)?, short(n, MAX_NAME)?))
 }
 
-/// The placements-to-be of an answered review: `None` when it is not a CREATE/UPDATE of an object with a pod
-/// spec, when it names no workload, or when no container has a digest (each such container is counted in
-/// `without_digest`).
+/// The placements-to-be and the object of an answered review: `None` when it is not a CREATE/UPDATE of an
+/// object with a pod spec or when it names no workload; also when no container has a digest (each such
+/// container is counted in `without_digest`) and there is no object to store.
+///
+/// The object is trimmed here, on the request path, so that the queue holds bounded objects (256 KiB at most,
+/// a few KiB for real ones); an object that `trim_object` refuses is logged as a warning naming it.
 pub fn admitted(request: &Request, without_digest: &AtomicU64) -> Option<Admitted> {
     if !matches!(request.operation.as_str(), "CREATE" | "UPDATE")
         || request
@@ -186,12 +192,66 @@ pub fn admitted(request: &Request, without_digest: &AtomicU64) -> Option<Admitte
     if missing > 0 {
         without_digest.fetch_add(missing, Ordering::Relaxed);
     }
-    (!containers.is_empty()).then_some(Admitted {
+    let object = stored_object(request, kind, name, &namespace);
+    (!containers.is_empty() || object.is_some()).then_some(Admitted {
         namespace,
         workload_kind,
         workload_name,
         containers,
+        object,
     })
+}
+
+/// The admitted object trimmed for the store, with the review's name, namespace and kind where the object
+/// leaves them out.
+fn stored_object(
+    request: &Request,
+    kind: &str,
+    name: &str,
+    namespace: &str,
+) -> Option<bulwark_store::StoredObject> {
+    if name.is_empty() || !request.object.is_object() {
+        return None;
+    }
+    let mut object = request.object.clone();
+    let gvk = &request.kind;
+    let api_version = if gvk.group.is_empty() {
+        gvk.version.clone()
+    } else {
+        format!("{}/{}", gvk.group, gvk.version)
+    };
+    let defaults = [
+        ("/kind", kind.to_owned()),
+        ("/apiVersion", api_version),
+        ("/metadata/name", name.to_owned()),
+        ("/metadata/namespace", namespace.to_owned()),
+    ];
+    for (pointer, value) in defaults {
+        if value.is_empty() || object.pointer(pointer).and_then(Value::as_str).is_some() {
+            continue;
+        }
+        let (parent, key) = pointer.rsplit_once('/').unwrap_or(("", pointer));
+        let target = if parent.is_empty() {
+            Some(&mut object)
+        } else {
+            if !object.get("metadata").is_some_and(Value::is_object) {
+                object["metadata"] = json!({});
+            }
+            object.pointer_mut(parent)
+        };
+        if let Some(Value::Object(m)) = target {
+            m.insert(key.to_owned(), Value::String(value));
+        }
+    }
+    match bulwark_store::trim_object(&object) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            log(
+                json!({"level": "warn", "event": "admission-object-refused", "warning": e.to_string()}),
+            );
+            None
+        }
+    }
 }
 
 /// Where and as what the writer records placements.
@@ -267,6 +327,10 @@ fn write_batch(
         p.environment.clone_from(&known[&p.namespace]);
     }
     s.upsert_placements(&ps, now)?;
+    // The objects of the batch, the last event per object first-written last (a newer resourceVersion wins).
+    let objects: Vec<bulwark_store::StoredObject> =
+        batch.iter().filter_map(|a| a.object.clone()).collect();
+    s.upsert_trimmed(&target.cluster, &objects, now)?;
     Ok(ps)
 }
 
@@ -422,10 +486,65 @@ mod tests {
         assert!(admitted(&request("ConfigMap", "CREATE", cm), &n).is_none());
         let tags = json!({"metadata": {"name": "t", "namespace": "a"},
             "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]}});
-        assert!(admitted(&request("Pod", "CREATE", tags), &n).is_none());
+        // Tags only: no placement, but the object is kept for the workload's risk context.
+        let a = admitted(&request("Pod", "CREATE", tags), &n).unwrap();
+        assert!(a.containers.is_empty());
+        assert_eq!(
+            a.object.as_ref().map(|o| (o.kind(), o.name())),
+            Some(("Pod", "t"))
+        );
         let anonymous = json!({"metadata": {"generateName": "t-", "namespace": "a"},
             "spec": {"containers": [{"name": "c", "image": format!("x@{D}")}]}});
         assert!(admitted(&request("Pod", "CREATE", anonymous), &n).is_none());
+    }
+
+    #[test]
+    fn an_admitted_deployment_is_stored_trimmed() {
+        let n = AtomicU64::new(0);
+        // `kubectl create deployment payments --image=… -n staging --dry-run=client -o json`, with an env value,
+        // managedFields and a status as an API server would hold them (../bulwark-kube/tests/fixtures/context).
+        let mut deploy: Value = serde_json::from_str(include_str!(
+            "../../../bulwark-kube/tests/fixtures/context/deploy-payments.json"
+        ))
+        .unwrap();
+        deploy["spec"]["template"]["spec"]["containers"][0]["image"] =
+            json!(format!("ghcr.io/acme/payments@{D}"));
+        // An admission request's object may leave out kind and apiVersion: the review's kind supplies them.
+        deploy.as_object_mut().unwrap().remove("kind");
+        deploy.as_object_mut().unwrap().remove("apiVersion");
+        let mut req = request("Deployment", "CREATE", deploy);
+        req.kind.group = "apps".into();
+        let a = admitted(&req, &n).unwrap();
+        assert_eq!(a.containers.len(), 1);
+        let dir = tempfile::tempdir().unwrap();
+        let target = Target {
+            location: format!("sqlite:{}", dir.path().join("s.db").display()),
+            cluster: "c1".into(),
+            environments: Environments::default(),
+        };
+        let mut store = None;
+        write_batch(&mut store, &target, &[a]).unwrap();
+        let s = store.unwrap();
+        let stored = s
+            .object("c1", "Deployment", "staging", "payments")
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored["apiVersion"], "apps/v1");
+        assert!(
+            stored.get("status").is_none() && stored.pointer("/metadata/managedFields").is_none()
+        );
+        assert_eq!(
+            stored.pointer("/spec/template/spec/containers/0/env"),
+            Some(&json!([{"name": "DB_PASSWORD"},
+                {"name": "API_KEY", "valueFrom": {"secretKeyRef": {"key": "api-key", "name": "payments-db"}}}]))
+        );
+        assert!(!stored.to_string().contains("hunter2"));
+        assert_eq!(
+            s.placements(&bulwark_store::PlacementFilter::default())
+                .unwrap()
+                .len(),
+            1
+        );
     }
 
     #[test]
@@ -460,6 +579,7 @@ mod tests {
                 image: format!("r@{digest}"),
                 digest: digest.into(),
             }],
+            object: None,
         };
         let ps = placements(&[ev(D), ev(&d2)], "c1", &envs);
         assert_eq!(ps.len(), 1);

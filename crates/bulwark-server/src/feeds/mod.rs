@@ -9,6 +9,10 @@
 //! - [`kube`]: on a thread of its own, `bulwark_kube::Inventory` lists and watches the cluster's pods (paged
 //!   lists, bookmarks, 410 re-lists, reconnects with backoff); each re-list replaces the cluster's placements in
 //!   the store, each upsert and removal is written as it comes.
+//! - [`objects`]: one blocking thread per kind of `bulwark_kube::CONTEXT_RESOURCES` lists and watches the
+//!   objects that give a workload its risk context (Services, Ingresses, NetworkPolicies, ServiceAccounts, RBAC,
+//!   workload controllers) into the store's `objects` table; a 403 on one kind is a warning naming it. The
+//!   admission feed also stores each admitted Pod / pod controller, trimmed on the request path.
 //! - [`attest`] (with `--sbom-from-registry`): every digest either feed writes that has no stored SBOM gets its
 //!   SBOM attestation fetched from the registry, verified and ingested, off the request path, with retries.
 //!
@@ -20,6 +24,7 @@
 pub mod admission;
 pub mod attest;
 pub mod kube;
+pub mod objects;
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
@@ -121,6 +126,9 @@ pub(crate) struct Counters {
     pub(crate) kube_errors: AtomicU64,
     pub(crate) kube_store_errors: AtomicU64,
     pub(crate) kube_placements: AtomicU64,
+    pub(crate) kube_objects_written: AtomicU64,
+    pub(crate) kube_objects_deleted: AtomicU64,
+    pub(crate) kube_objects_refused: AtomicU64,
     pub(crate) sbom_queued: AtomicU64,
     pub(crate) sbom_dropped: AtomicU64,
     pub(crate) sbom_already: AtomicU64,
@@ -250,6 +258,15 @@ pub(crate) fn spawn(state: &Arc<State>) -> Vec<tokio::task::JoinHandle<()>> {
         f.handle.clone(),
     )));
     if let Some(k) = &f.kube {
+        for resource in bulwark_kube::CONTEXT_RESOURCES {
+            tasks.push(tokio::spawn(objects::supervise(
+                k.clone(),
+                run.store.clone(),
+                cluster.clone(),
+                *resource,
+                f.handle.clone(),
+            )));
+        }
         tasks.push(tokio::spawn(kube::supervise(
             k.clone(),
             kube::Target {
@@ -343,6 +360,24 @@ pub(crate) fn metrics(state: &State) -> String {
             "gauge",
             "Placements of the watched cluster, as last written.",
             get(&c.kube_placements),
+        ),
+        (
+            "bulwark_feed_kube_objects_written_total",
+            "counter",
+            "Kubernetes objects (risk context: Services, Ingresses, NetworkPolicies, RBAC, workloads) written.",
+            get(&c.kube_objects_written),
+        ),
+        (
+            "bulwark_feed_kube_objects_deleted_total",
+            "counter",
+            "Kubernetes objects marked deleted (DELETED events, or missing from a re-list).",
+            get(&c.kube_objects_deleted),
+        ),
+        (
+            "bulwark_feed_kube_objects_refused_total",
+            "counter",
+            "Kubernetes objects not stored (over the size bound after trimming).",
+            get(&c.kube_objects_refused),
         ),
         (
             "bulwark_feed_sbom_queued_total",
