@@ -596,7 +596,41 @@ fn finding_row(f: &Finding) -> FindingRow {
         layer_created_by: layer.and_then(|l| l.created_by.as_deref().map(str::to_owned)),
         owner_team: None,
         owner_rule: None,
+        details: finding_details(f),
     }
+}
+
+/// The properties of a match that risk in context reads (`bulwark-risk`), and the title, as one JSON object:
+/// what the store keeps of a finding beyond its row. Bounded: the title is cut at 512 characters, CWEs at 16.
+fn finding_details(f: &Finding) -> Option<String> {
+    const KEYS: [&str; 9] = [
+        "cvssScore",
+        "cvssVector",
+        "epss",
+        "epssPercentile",
+        "kev",
+        "kevDateAdded",
+        "fixedDate",
+        "published",
+        "status",
+    ];
+    let mut m = serde_json::Map::new();
+    let title: String = f.title.chars().take(512).collect();
+    if !title.is_empty() {
+        m.insert("title".into(), serde_json::Value::String(title));
+    }
+    for k in KEYS {
+        if let Some(v) = f.property(k) {
+            m.insert(k.into(), v.clone());
+        }
+    }
+    if let Some(serde_json::Value::Array(cwes)) = f.property("cwes") {
+        m.insert(
+            "cwes".into(),
+            serde_json::Value::Array(cwes.iter().take(16).cloned().collect()),
+        );
+    }
+    serde_json::to_string(&m).ok()
 }
 
 /// Queues the notifications of DB `db_version`: its changes and those of the versions it superseded

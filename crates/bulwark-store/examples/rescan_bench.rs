@@ -51,6 +51,7 @@ fn findings(n: u32, packages: usize, db: u32) -> Vec<FindingRow> {
             layer_created_by: Some(format!("RUN step {}", i % 5)),
             owner_team: Some(if i % 5 == 0 { "platform" } else { "app" }.into()),
             owner_rule: Some("bench".into()),
+            details: None,
         })
         .collect();
     if db == 2 {
@@ -67,6 +68,7 @@ fn findings(n: u32, packages: usize, db: u32) -> Vec<FindingRow> {
                 layer_created_by: None,
                 owner_team: None,
                 owner_rule: None,
+                details: None,
             });
         }
     }

@@ -23,6 +23,7 @@
 //!     layer_created_by: None,
 //!     owner_team: None,
 //!     owner_rule: None,
+//!     details: None,
 //! };
 //! let diff = store.apply_findings(&digest, "db-1", 200, &[row.clone()])?;
 //! assert_eq!(diff.new.len(), 1);

@@ -297,6 +297,17 @@ fn apply(
         let f = finding_from(&r, 0)?;
         open.insert((f.vuln_id.clone(), f.purl.clone()), f);
     }
+    // The stored details of the open findings, apart from `Finding` (which the API serialises): a re-match
+    // that says something else about one (EPSS moves daily) refreshes them below.
+    let mut stored_details: HashMap<i64, Option<String>> = HashMap::new();
+    if rows.iter().any(|r| r.details.is_some()) {
+        for r in tx.query(
+            "SELECT id, details FROM findings WHERE digest = $1 AND fixed_at IS NULL",
+            &[digest.into()],
+        )? {
+            stored_details.insert(r.i(0)?, r.ot(1)?);
+        }
+    }
     let mut given: HashMap<(&str, &str), &FindingRow> = HashMap::with_capacity(rows.len());
     let mut order = Vec::with_capacity(rows.len());
     for r in rows {
@@ -335,6 +346,7 @@ fn apply(
 
     // Still open: updated in place when the match says something else about them.
     let mut changed: Vec<(i64, &FindingRow)> = Vec::new();
+    let mut details_changed: Vec<(i64, &str)> = Vec::new();
     let mut new: Vec<&FindingRow> = Vec::new();
     for k in &order {
         let r = given[k];
@@ -343,6 +355,11 @@ fn apply(
             continue;
         };
         diff.still_open += 1;
+        if let Some(d) = &r.details
+            && stored_details.get(&f.id).and_then(Option::as_deref) != Some(d.as_str())
+        {
+            details_changed.push((f.id, d));
+        }
         if f.severity != r.severity
             || f.fixed_version != r.fixed_version
             || f.layer_index != r.layer_index
@@ -379,17 +396,29 @@ fn apply(
         ],
     )?;
 
+    tx.bulk(
+        "UPDATE findings SET details = $2 WHERE id = $1",
+        "UPDATE findings SET details = u.details FROM unnest($1::bigint[], $2::text[]) AS u(id, details) \
+         WHERE findings.id = u.id",
+        &[],
+        &[
+            Col::I(details_changed.iter().map(|(id, _)| Some(*id)).collect()),
+            Col::T(details_changed.iter().map(|(_, d)| Some((*d).to_owned())).collect()),
+        ],
+    )?;
+
     // New: inserted together; the ids come back with their keys.
     let inserted = tx.bulk(
         "INSERT INTO findings (digest, first_seen, last_seen, db_version, vuln_id, purl, package_name, \
          package_version, severity, severity_rank, fixed_version, layer_index, layer_digest, layer_created_by, \
-         owner_team, owner_rule) VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
-         RETURNING id, vuln_id, purl",
+         owner_team, owner_rule, details) VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+         $15, $16) RETURNING id, vuln_id, purl",
         "INSERT INTO findings (digest, first_seen, last_seen, db_version, vuln_id, purl, package_name, \
          package_version, severity, severity_rank, fixed_version, layer_index, layer_digest, layer_created_by, \
-         owner_team, owner_rule) SELECT $1::text, $2::bigint, $2::bigint, $3::text, u.* FROM unnest($4::text[], \
-         $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[], $11::bigint[], $12::text[], \
-         $13::text[], $14::text[], $15::text[]) AS u RETURNING id, vuln_id, purl",
+         owner_team, owner_rule, details) SELECT $1::text, $2::bigint, $2::bigint, $3::text, u.* FROM \
+         unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[], \
+         $11::bigint[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[]) AS u \
+         RETURNING id, vuln_id, purl",
         &[digest.into(), now.into(), db_version.into()],
         &[
             Col::T(new.iter().map(|r| Some(r.vuln_id.clone())).collect()),
@@ -404,6 +433,7 @@ fn apply(
             Col::T(new.iter().map(|r| r.layer_created_by.clone()).collect()),
             Col::T(new.iter().map(|r| r.owner_team.clone()).collect()),
             Col::T(new.iter().map(|r| r.owner_rule.clone()).collect()),
+            Col::T(new.iter().map(|r| r.details.clone()).collect()),
         ],
     )?;
     let mut ids: HashMap<(String, String), i64> = HashMap::with_capacity(inserted.len());
@@ -800,6 +830,26 @@ impl Store {
             )?
             .iter()
             .map(|r| finding_from(r, 0))
+            .collect()
+        })
+    }
+
+    /// The open findings of a digest with their details (the JSON object the match wrote, `None` for findings
+    /// stored before details existed and not re-matched since), oldest first: the inputs of risk in context.
+    pub fn open_findings_with_details(
+        &self,
+        digest: &str,
+    ) -> Result<Vec<(Finding, Option<String>)>> {
+        self.read(|tx| {
+            tx.query(
+                &format!(
+                    "SELECT {FINDING_COLS}, details FROM findings WHERE digest = $1 AND fixed_at IS NULL \
+                     ORDER BY id"
+                ),
+                &[digest.into()],
+            )?
+            .iter()
+            .map(|r| Ok((finding_from(r, 0)?, r.ot(18)?)))
             .collect()
         })
     }

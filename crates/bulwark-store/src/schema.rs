@@ -13,7 +13,7 @@ pub(crate) struct Migration {
 }
 
 /// The schema version this binary writes and understands.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -219,6 +219,14 @@ CREATE TABLE objects (
 );
 CREATE INDEX objects_namespace ON objects(cluster, namespace, kind);
 ",
+        postgres_only: false,
+    },
+    Migration {
+        version: 6,
+        name: "findings.details: what the match said about a finding beyond its row (title, CVSS, EPSS, KEV, CWEs) for risk in context",
+        // JSON text, refreshed when a re-match says something else (EPSS moves daily). Nullable: findings stored
+        // before this migration get theirs at their next re-match.
+        sql: "ALTER TABLE findings ADD COLUMN details TEXT;",
         postgres_only: false,
     },
 ];

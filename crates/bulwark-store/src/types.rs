@@ -69,6 +69,9 @@ pub struct FindingRow {
     /// Owner team and the routing rule that chose it; `None` keeps what is stored.
     pub owner_team: Option<String>,
     pub owner_rule: Option<String>,
+    /// What the match said beyond the row, as a JSON object (title, CVSS, EPSS, KEV, CWEs: the inputs of risk
+    /// in context); `None` keeps what is stored.
+    pub details: Option<String>,
 }
 
 /// A stored finding: one episode of a (digest, vulnerability, purl) being open. A finding fixed and later seen

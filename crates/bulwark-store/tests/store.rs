@@ -50,7 +50,57 @@ both!(
     two_workers_on_two_versions_each_do_their_own,
     a_newer_version_supersedes_an_older_one,
     carried_images_move_to_the_new_version,
+    details_are_stored_refreshed_and_kept,
 );
+
+/// A finding's details (the match's title, CVSS, EPSS, KEV) are stored with it, refreshed when a re-match says
+/// something else (EPSS moves daily), kept when a caller gives none, and never open a new episode.
+fn details_are_stored_refreshed_and_kept(db: &TestDb) {
+    let s = db.open();
+    let d = digest(1);
+    s.put_image(&d, &[], b"{}", &[], 1).unwrap();
+    let with = |epss: f64| {
+        let mut f = finding("CVE-1", "a", Severity::High);
+        f.details = Some(format!(
+            r#"{{"title":"<b>t</b>","epss":{epss},"kev":true}}"#
+        ));
+        f
+    };
+    let details = |s: &Store| -> Vec<Option<String>> {
+        s.open_findings_with_details(&d)
+            .unwrap()
+            .into_iter()
+            .map(|(_, x)| x)
+            .collect()
+    };
+    let first = s.apply_findings(&d, "v1", 100, &[with(0.5)]).unwrap();
+    assert_eq!(first.new.len(), 1);
+    assert_eq!(
+        details(&s),
+        [Some(
+            r#"{"title":"<b>t</b>","epss":0.5,"kev":true}"#.to_owned()
+        )]
+    );
+    // EPSS moved: the same episode, new details.
+    let again = s.apply_findings(&d, "v2", 200, &[with(0.9)]).unwrap();
+    assert!(again.new.is_empty() && again.fixed.is_empty() && again.still_open == 1);
+    assert_eq!(
+        details(&s),
+        [Some(
+            r#"{"title":"<b>t</b>","epss":0.9,"kev":true}"#.to_owned()
+        )]
+    );
+    // A row without details (an older writer) keeps what is stored.
+    s.apply_findings(&d, "v3", 300, &[finding("CVE-1", "a", Severity::High)])
+        .unwrap();
+    assert_eq!(
+        details(&s),
+        [Some(
+            r#"{"title":"<b>t</b>","epss":0.9,"kev":true}"#.to_owned()
+        )]
+    );
+    assert_eq!(s.findings(&d, false).unwrap().len(), 1);
+}
 
 fn digest(n: u32) -> String {
     format!("sha256:{n:064x}")
@@ -69,6 +119,7 @@ fn finding(vuln: &str, pkg: &str, sev: Severity) -> FindingRow {
         layer_created_by: Some("/bin/sh -c #(nop) ADD file:base in /".to_owned()),
         owner_team: None,
         owner_rule: None,
+        details: None,
     }
 }
 

@@ -157,6 +157,7 @@ fn a_job_records_findings_completion_and_verdict_at_once(db: &TestDb) {
         layer_created_by: None,
         owner_team: None,
         owner_rule: None,
+        details: None,
     };
     let v = verdict(&d, "fail", "v1", Some(&digest(100)), 20);
     let (diff, held, recorded) = s
