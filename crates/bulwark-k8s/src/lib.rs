@@ -18,6 +18,7 @@
 mod compliance;
 mod input;
 pub mod model;
+pub mod posture;
 pub mod pss;
 pub mod rule;
 pub mod rules;
@@ -109,6 +110,10 @@ pub struct WorkloadScore {
     /// The workload's service account, `namespace/name`: a key of [`K8sScan::service_accounts`] when RBAC in
     /// the input grants it anything.
     pub service_account: String,
+    /// The workload's attack surface and blast radius, with evidence (input of `bulwark-risk`). Not part of the
+    /// JSON report.
+    #[serde(skip)]
+    pub posture: posture::WorkloadPosture,
 }
 
 /// What a scan produced.
@@ -963,6 +968,7 @@ fn check_object(
             exposure: exposure.clone(),
             findings: findings.len(),
             service_account: service_account.unwrap_or_default(),
+            posture: posture::posture(obj, cluster).unwrap_or_default(),
         }
     });
     (findings, diags, score, suppressed)
