@@ -603,6 +603,18 @@ pub fn score(finding: &Finding, ctx: &WorkloadContext, now: Date) -> Risk {
     }
 }
 
+/// Puts `risk` (the score) and `ssvc` (the decision name) on the finding: the properties policy rules select on
+/// (`riskAtLeast`, `ssvc` in `bulwark-policy`).
+pub fn annotate(finding: &mut Finding, risk: &Risk) {
+    finding
+        .properties
+        .insert("risk".into(), serde_json::json!(risk.score));
+    finding.properties.insert(
+        "ssvc".into(),
+        serde_json::json!(risk.ssvc.decision.as_str()),
+    );
+}
+
 /// Reference hosts and path parts that point at a public exploit (a proof of concept).
 pub const EXPLOIT_REFERENCE_MARKERS: &[&str] = &[
     "exploit-db.com",

@@ -437,3 +437,18 @@ fn workload_score_is_led_by_its_worst_finding() {
     assert!(only_low.score < w.score);
     assert_eq!(bulwark_risk::score_workload(&[], exposed, now()).score, 0.0);
 }
+
+#[test]
+fn annotate_writes_the_properties_policy_selects_on() {
+    let all = contexts_of(RO_AND_RW);
+    let mut f = vuln(
+        "CVE-K",
+        "RCE",
+        json!({"cvssVector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "kev": true}),
+    );
+    let r = score(&f, ctx(&all, "Pod/ns/rw"), now());
+    bulwark_risk::annotate(&mut f, &r);
+    assert_eq!(f.properties["risk"], json!(r.score));
+    // Active, automatable, total, unknown environment (support, minimal well-being → medium): Act.
+    assert_eq!(f.properties["ssvc"], json!("act"));
+}
