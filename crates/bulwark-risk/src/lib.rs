@@ -104,9 +104,33 @@ struct Metrics {
     i_high: bool,
 }
 
-fn metrics(vector: &str) -> Option<Metrics> {
-    // Validated by the CVSS parser first: a vector it rejects gives no metrics.
-    bulwark_cvss::parse(vector).ok()?;
+/// The metrics and base score of a vector, remembered per thread: reports repeat a few hundred distinct vectors
+/// over many thousand findings. Bounded: the memo is emptied when it reaches 4,096 vectors.
+fn metrics_and_score(vector: &str) -> Option<(Metrics, f64)> {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    type Memo = HashMap<Box<str>, Option<(Metrics, f64)>>;
+    thread_local! {
+        static MEMO: RefCell<Memo> = RefCell::new(HashMap::new());
+    }
+    MEMO.with(|memo| {
+        if let Some(hit) = memo.borrow().get(vector) {
+            return *hit;
+        }
+        let value = bulwark_cvss::parse(vector)
+            .ok()
+            .map(|c| (metrics(vector), c.score()));
+        let mut memo = memo.borrow_mut();
+        if memo.len() >= 4096 {
+            memo.clear();
+        }
+        memo.insert(vector.into(), value);
+        value
+    })
+}
+
+/// The metrics of a vector the CVSS parser accepted.
+fn metrics(vector: &str) -> Metrics {
     let mut m = Metrics::default();
     let v4 = vector.starts_with("CVSS:4.0/");
     for part in vector
@@ -136,7 +160,7 @@ fn metrics(vector: &str) -> Option<Metrics> {
             _ => {}
         }
     }
-    Some(m)
+    m
 }
 
 fn prop_f64(f: &Finding, key: &str) -> Option<f64> {
@@ -219,16 +243,24 @@ fn shared(list: &[Arc<str>]) -> Vec<Arc<str>> {
     list.to_vec()
 }
 
+/// Evidence that is the same text for every finding: allocated once per process.
+macro_rules! fixed {
+    ($s:literal) => {{
+        static TEXT: std::sync::LazyLock<Arc<str>> = std::sync::LazyLock::new(|| Arc::from($s));
+        vec![Arc::clone(&TEXT)]
+    }};
+}
+
 fn one(s: impl Into<Arc<str>>) -> Vec<Arc<str>> {
     vec![s.into()]
 }
 
-/// The soft cap: linear up to 8, then approaching 10 (docs/risk.md, "Formula").
+/// The soft cap: linear up to 7, then approaching 10 (docs/risk.md, "Formula").
 fn squash(raw: f64) -> f64 {
-    let s = if raw <= 8.0 {
+    let s = if raw <= 7.0 {
         raw.max(0.0)
     } else {
-        8.0 + 2.0 * (1.0 - (-(raw - 8.0) / 2.0).exp())
+        7.0 + 3.0 * (1.0 - (-(raw - 7.0) / 4.0).exp())
     };
     (s * 10.0).round() / 10.0
 }
@@ -245,15 +277,11 @@ pub fn score(finding: &Finding, ctx: &WorkloadContext, now: Date) -> Risk {
             evidence,
         });
     };
-    let vector = prop_str(finding, "cvssVector");
-    let m = vector.and_then(metrics);
+    let parsed = prop_str(finding, "cvssVector").and_then(metrics_and_score);
+    let m = parsed.map(|(m, _)| m);
     let base = prop_f64(finding, "cvssScore")
         .filter(|s| (0.0..=10.0).contains(s))
-        .or_else(|| {
-            vector
-                .and_then(|v| bulwark_cvss::parse(v).ok())
-                .map(|c| c.score())
-        })
+        .or(parsed.map(|(_, s)| s))
         .unwrap_or_else(|| severity_value(finding.severity));
 
     // Exploitability: threat.
@@ -292,7 +320,7 @@ pub fn score(finding: &Finding, ctx: &WorkloadContext, now: Date) -> Risk {
             Group::Exploitability,
             "epss-unknown",
             1.0,
-            one("no EPSS score and not in KEV"),
+            fixed!("no EPSS score and not in KEV"),
         );
     }
     // Exploitability: fix.
@@ -311,7 +339,7 @@ pub fn score(finding: &Finding, ctx: &WorkloadContext, now: Date) -> Risk {
                 Group::Exploitability,
                 "user-interaction",
                 0.85,
-                one("CVSS UI: a user must take part; server workloads seldom have one"),
+                fixed!("CVSS UI: a user must take part; server workloads seldom have one"),
             );
         }
         if m.pr == Some(b'H') && matches!(m.av, Some(b'L' | b'P')) {
@@ -327,7 +355,7 @@ pub fn score(finding: &Finding, ctx: &WorkloadContext, now: Date) -> Risk {
                 );
             } else {
                 let mut ev =
-                    one("CVSS AV:L/PR:H needs high privileges; the container may have them:");
+                    fixed!("CVSS AV:L/PR:H needs high privileges; the container may have them:");
                 ev.extend(shared(&ctx.may_run_as_root));
                 ev.extend(shared(&ctx.privileged));
                 push(Group::Exploitability, "privileges-available", 1.0, ev);
@@ -363,13 +391,15 @@ pub fn score(finding: &Finding, ctx: &WorkloadContext, now: Date) -> Risk {
             Group::Exposure,
             "local-vector",
             1.0,
-            one("CVSS AV:L: needs code running in the container; network exposure does not apply"),
+            fixed!(
+                "CVSS AV:L: needs code running in the container; network exposure does not apply"
+            ),
         ),
         Some(b'P') => push(
             Group::Exposure,
             "physical-vector",
             0.5,
-            one("CVSS AV:P: needs physical access to the node"),
+            fixed!("CVSS AV:P: needs physical access to the node"),
         ),
         _ => {
             if !ctx.internet_exposure.is_empty() {
@@ -402,7 +432,9 @@ pub fn score(finding: &Finding, ctx: &WorkloadContext, now: Date) -> Risk {
             Group::Exposure,
             "egress-open",
             1.05,
-            one("no NetworkPolicy isolates egress: a compromised pod can call out and exfiltrate"),
+            fixed!(
+                "no NetworkPolicy isolates egress: a compromised pod can call out and exfiltrate"
+            ),
         );
     } else {
         push(
@@ -464,7 +496,7 @@ pub fn score(finding: &Finding, ctx: &WorkloadContext, now: Date) -> Risk {
             Group::BlastRadius,
             "non-root",
             0.9,
-            one("every container runs as non-root"),
+            fixed!("every container runs as non-root"),
         );
     } else {
         push(
@@ -546,7 +578,7 @@ pub fn score(finding: &Finding, ctx: &WorkloadContext, now: Date) -> Risk {
             Group::Relevance,
             "loaded-unknown",
             1.0,
-            one("no runtime data: whether the package is loaded or executed is unknown"),
+            fixed!("no runtime data: whether the package is loaded or executed is unknown"),
         ),
         Some(loaded) if loaded.contains(package) => push(
             Group::Relevance,
@@ -694,8 +726,8 @@ pub struct Contributor {
 #[serde(rename_all = "camelCase")]
 pub struct WorkloadRisk {
     pub resource: String,
-    /// 0.0–10.0, one decimal: the highest finding score, plus 0.1 per other finding at or above [`HIGH_RISK`]
-    /// (at most +1.0), capped at 10.
+    /// 0.0–10.0, one decimal: the highest finding score, plus 0.05 per other finding at or above [`HIGH_RISK`]
+    /// (at most +0.5), capped at 10.
     pub score: f64,
     /// The most urgent SSVC decision among the findings (`None` without findings).
     pub decision: Option<Decision>,
@@ -732,7 +764,7 @@ pub fn aggregate(findings: &[Finding], risks: &[Risk], ctx: &WorkloadContext) ->
     }
     let high = risks.iter().filter(|r| r.score >= HIGH_RISK).count();
     let score = order.first().map_or(0.0, |&i| {
-        let extra = (0.1 * high.saturating_sub(1) as f64).min(1.0);
+        let extra = (0.05 * high.saturating_sub(1) as f64).min(0.5);
         ((risks[i].score + extra).min(10.0) * 10.0).round() / 10.0
     });
     WorkloadRisk {
