@@ -22,6 +22,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             max_expanded_nodes: 100_000,
         },
         max_file_size: 1 << 20,
+        collect_posture: true,
         ..ScanOptions::default()
     };
     let k8s = scan_bytes("fuzz.yaml", manifest.as_bytes(), &opts);
@@ -29,7 +30,8 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         return;
     };
     let now = Date::parse("2026-12-07").unwrap();
-    for ctx in contexts(&k8s, &ContextOptions::default()) {
+    let ctxs = contexts(&k8s, &ContextOptions::default()).expect("posture was collected");
+    for ctx in ctxs {
         let r = score(&f, &ctx, now);
         assert!((0.0..=10.0).contains(&r.score), "{}", r.score);
         let w = score_workload(std::slice::from_ref(&f), &ctx, now);

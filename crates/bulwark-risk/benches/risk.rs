@@ -127,11 +127,14 @@ fn main() {
             name: "bench.yaml".into(),
             data: yaml.into_bytes(),
         }],
-        &ScanOptions::default(),
+        &ScanOptions {
+            collect_posture: true,
+            ..ScanOptions::default()
+        },
     )
     .expect("scan");
     let t = Instant::now();
-    let ctxs = contexts(&k8s, &ContextOptions::default());
+    let ctxs = contexts(&k8s, &ContextOptions::default()).expect("contexts");
     let ctx_time = t.elapsed();
     assert_eq!(ctxs.len(), WORKLOADS);
     let findings: Vec<Vec<Finding>> = (0..WORKLOADS)

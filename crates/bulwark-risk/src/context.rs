@@ -214,11 +214,26 @@ fn classify_grant(grant: &str) -> RbacReach {
     }
 }
 
+/// Why no context could be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ContextError {
+    #[error(
+        "no posture recorded for workload {0}: scan the manifests with ScanOptions::collect_posture set"
+    )]
+    NoPosture(String),
+}
+
 impl WorkloadContext {
-    /// The context of one workload of `scan`.
-    #[must_use]
-    pub fn from_workload(w: &WorkloadScore, scan: &K8sScan, opts: &ContextOptions) -> Self {
-        let p: &WorkloadPosture = &w.posture;
+    /// The context of one workload of `scan` (scanned with [`bulwark_k8s::ScanOptions::collect_posture`]).
+    pub fn from_workload(
+        w: &WorkloadScore,
+        scan: &K8sScan,
+        opts: &ContextOptions,
+    ) -> Result<Self, ContextError> {
+        let p: &WorkloadPosture = w
+            .posture
+            .as_deref()
+            .ok_or_else(|| ContextError::NoPosture(w.resource.clone()))?;
         let mut internet_exposure: Facts = Vec::new();
         for e in &w.exposure {
             internet_exposure.push(Arc::from(format!("{}: exposed via {e}", w.resource)));
@@ -300,7 +315,7 @@ impl WorkloadContext {
                 _ => PublicWellBeing::Minimal,
             }
         });
-        Self {
+        Ok(Self {
             resource: w.resource.clone(),
             namespace: p.namespace.clone(),
             images: p.images.clone(),
@@ -328,13 +343,17 @@ impl WorkloadContext {
             mission_evidence: Arc::from(mission_evidence),
             image_created: None,
             runtime: None,
-        }
+        })
     }
 }
 
-/// One context per workload resource of `scan`, in the scan's order.
-#[must_use]
-pub fn contexts(scan: &K8sScan, opts: &ContextOptions) -> Vec<WorkloadContext> {
+/// One context per workload resource of `scan`, in the scan's order. `scan` must have been made with
+/// [`bulwark_k8s::ScanOptions::collect_posture`]: without it there is nothing to build a context from, and
+/// guessing (no privileges, no exposure) would understate the risk.
+pub fn contexts(
+    scan: &K8sScan,
+    opts: &ContextOptions,
+) -> Result<Vec<WorkloadContext>, ContextError> {
     scan.workloads
         .iter()
         .map(|w| WorkloadContext::from_workload(w, scan, opts))

@@ -7,8 +7,9 @@
 //! use bulwark_risk::{contexts, score, ContextOptions, Date};
 //!
 //! let yaml = b"apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\nspec:\n  containers:\n  - name: app\n    image: nginx:1.25\n";
-//! let k8s = scan(&[Input::Bytes { name: "pod.yaml".into(), data: yaml.to_vec() }], &ScanOptions::default()).unwrap();
-//! let ctx = &contexts(&k8s, &ContextOptions::default())[0];
+//! let opts = ScanOptions { collect_posture: true, ..ScanOptions::default() };
+//! let k8s = scan(&[Input::Bytes { name: "pod.yaml".into(), data: yaml.to_vec() }], &opts).unwrap();
+//! let ctx = &contexts(&k8s, &ContextOptions::default()).unwrap()[0];
 //! let f: bulwark_types::Finding = serde_json::from_str(r#"{"kind": "vulnerability", "id": "CVE-2024-0001",
 //!     "severity": "CRITICAL", "title": "overflow", "location": {},
 //!     "properties": {"cvssVector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "kev": true}}"#).unwrap();
@@ -31,7 +32,7 @@ use bulwark_types::{Finding, Severity};
 use serde::Serialize;
 
 pub use context::{
-    ContextOptions, DANGEROUS_CAPABILITIES, ENVIRONMENT_LABELS, Facts, RbacReach,
+    ContextError, ContextOptions, DANGEROUS_CAPABILITIES, ENVIRONMENT_LABELS, Facts, RbacReach,
     SENSITIVE_HOST_PATHS, WorkloadContext, classify_rbac, contexts, prevalence_of_environment,
 };
 pub use date::Date;

@@ -20,10 +20,13 @@ fn contexts_of(yaml: &str) -> Vec<WorkloadContext> {
             name: "manifests.yaml".into(),
             data: yaml.as_bytes().to_vec(),
         }],
-        &ScanOptions::default(),
+        &ScanOptions {
+            collect_posture: true,
+            ..ScanOptions::default()
+        },
     )
     .unwrap();
-    contexts(&s, &ContextOptions::default())
+    contexts(&s, &ContextOptions::default()).unwrap()
 }
 
 fn ctx<'c>(all: &'c [WorkloadContext], resource: &str) -> &'c WorkloadContext {
@@ -451,4 +454,18 @@ fn annotate_writes_the_properties_policy_selects_on() {
     assert_eq!(f.properties["risk"], json!(r.score));
     // Active, automatable, total, unknown environment (support, minimal well-being → medium): Act.
     assert_eq!(f.properties["ssvc"], json!("act"));
+}
+
+#[test]
+fn a_scan_without_posture_gives_no_context_rather_than_a_guess() {
+    let s = scan(
+        &[Input::Bytes {
+            name: "p.yaml".into(),
+            data: RO_AND_RW.as_bytes().to_vec(),
+        }],
+        &ScanOptions::default(),
+    )
+    .unwrap();
+    let e = contexts(&s, &ContextOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("collect_posture"), "{e}");
 }

@@ -301,6 +301,7 @@ impl<'a> Prepared<'a> {
             k8s_version,
             include: args.include.clone(),
             collect_values: secret_config.is_some(),
+            collect_posture: args.images,
             ..ScanOptions::default()
         };
         let scanner = match secret_config {
@@ -600,7 +601,7 @@ fn image_risk(
     let mut by_image: std::collections::BTreeMap<&str, Vec<Finding>> =
         std::collections::BTreeMap::new();
     for w in &scan.workloads {
-        for image in &w.posture.images {
+        for image in w.posture.iter().flat_map(|p| &p.images) {
             by_image.entry(image.as_str()).or_default();
         }
     }
@@ -663,8 +664,8 @@ fn image_risk(
     let mut rows: Vec<WorkloadRiskRow> = scan
         .workloads
         .iter()
-        .map(|w| {
-            let ctx = bulwark_risk::WorkloadContext::from_workload(w, scan, &opts);
+        .map(|w| -> anyhow::Result<WorkloadRiskRow> {
+            let ctx = bulwark_risk::WorkloadContext::from_workload(w, scan, &opts)?;
             let findings: Vec<Finding> = ctx
                 .images
                 .iter()
@@ -672,12 +673,12 @@ fn image_risk(
                 .flatten()
                 .cloned()
                 .collect();
-            WorkloadRiskRow {
+            Ok(WorkloadRiskRow {
                 risk: bulwark_risk::score_workload(&findings, &ctx, now),
                 images: ctx.images.clone(),
-            }
+            })
         })
-        .collect();
+        .collect::<anyhow::Result<_>>()?;
     rows.sort_by(|a, b| {
         b.risk
             .score
