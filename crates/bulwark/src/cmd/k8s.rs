@@ -688,6 +688,13 @@ fn image_risk(
     Ok(rows)
 }
 
+/// Text from the input as the table prints it: control characters (ANSI escapes in a hostile name) become spaces.
+fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 /// The workload risk table (`--images`, table output).
 fn write_risk_table(rows: &[WorkloadRiskRow], out: &mut dyn std::io::Write) -> std::io::Result<()> {
     writeln!(out, "\nWorkload risk (docs/risk.md):")?;
@@ -704,8 +711,8 @@ fn write_risk_table(rows: &[WorkloadRiskRow], out: &mut dyn std::io::Write) -> s
             .map(|t| {
                 format!(
                     "{} {} ({})",
-                    t.id,
-                    t.package.as_deref().unwrap_or(""),
+                    printable(&t.id),
+                    printable(t.package.as_deref().unwrap_or("")),
                     t.score
                 )
             })
@@ -716,7 +723,7 @@ fn write_risk_table(rows: &[WorkloadRiskRow], out: &mut dyn std::io::Write) -> s
             w.score,
             w.decision.map_or("-", bulwark_risk::Decision::as_str),
             w.findings,
-            w.resource,
+            printable(&w.resource),
         )?;
     }
     Ok(())
