@@ -176,8 +176,12 @@ pub fn classify_rbac(lines: &[String]) -> (RbacReach, Facts) {
 
 fn classify_grant(grant: &str) -> RbacReach {
     let (role, rule) = grant.split_once(": ").unwrap_or((grant, ""));
-    if role.split_whitespace().nth(1) == Some("cluster-admin") {
-        return RbacReach::ClusterAdminLike;
+    match role.split_whitespace().nth(1) {
+        Some("cluster-admin") => return RbacReach::ClusterAdminLike,
+        // The built-in user-facing roles, usually bound without their definition in the input: `admin` and
+        // `edit` read Secrets and create pods (Kubernetes docs, "User-facing roles").
+        Some("admin" | "edit") if rule.is_empty() => return RbacReach::Secrets,
+        _ => {}
     }
     let Some((verbs, resources)) = rule.split_once(" on ") else {
         return RbacReach::Limited;
@@ -358,4 +362,62 @@ pub fn contexts(
         .iter()
         .map(|w| WorkloadContext::from_workload(w, scan, opts))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{RbacReach, classify_rbac};
+
+    fn class(lines: &[&str]) -> RbacReach {
+        classify_rbac(&lines.iter().map(|l| (*l).to_string()).collect::<Vec<_>>()).0
+    }
+
+    #[test]
+    fn rbac_classes_follow_what_the_verbs_allow() {
+        assert_eq!(class(&[]), RbacReach::None);
+        assert_eq!(
+            class(&["ClusterRoleBinding b -> ClusterRole cluster-admin (not in the input)"]),
+            RbacReach::ClusterAdminLike
+        );
+        assert_eq!(
+            class(&["RoleBinding b -> Role r: * on *"]),
+            RbacReach::ClusterAdminLike
+        );
+        assert_eq!(
+            class(&["RoleBinding b -> Role r: escalate,bind on roles"]),
+            RbacReach::ClusterAdminLike
+        );
+        assert_eq!(
+            class(&["RoleBinding b -> Role r: list on secrets"]),
+            RbacReach::Secrets
+        );
+        assert_eq!(
+            class(&["RoleBinding b -> ClusterRole edit (not in the input)"]),
+            RbacReach::Secrets
+        );
+        assert_eq!(
+            class(&["RoleBinding b -> Role r: create on deployments"]),
+            RbacReach::PodCreate
+        );
+        assert_eq!(
+            class(&["RoleBinding b -> Role r: create on pods/exec"]),
+            RbacReach::PodCreate
+        );
+        assert_eq!(
+            class(&["RoleBinding b -> Role r: get,list on configmaps"]),
+            RbacReach::Limited
+        );
+        // The strongest class wins, and its lines are the evidence.
+        let lines: Vec<String> = [
+            "RoleBinding a -> Role r: get on configmaps",
+            "RoleBinding b -> Role s: get on secrets",
+        ]
+        .iter()
+        .map(|l| (*l).to_string())
+        .collect();
+        let (c, ev) = classify_rbac(&lines);
+        assert_eq!(c, RbacReach::Secrets);
+        assert_eq!(ev.len(), 1);
+        assert!(ev[0].contains("secrets"));
+    }
 }
