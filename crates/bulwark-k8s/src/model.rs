@@ -467,6 +467,8 @@ fn pod_view(
 pub struct NamespaceInfo {
     pub enforce: Option<Level>,
     pub enforce_version: Option<Version>,
+    /// Every label of the Namespace object (a risk score reads environment hints from them).
+    pub labels: Vec<(String, String)>,
 }
 
 /// Facts gathered from all objects, for cross-object rules.
@@ -492,6 +494,8 @@ pub struct Cluster {
 /// What one NetworkPolicy isolates: the pods it selects, for ingress, egress or both.
 #[derive(Debug, Clone, Default)]
 pub struct PolicyScope {
+    /// The NetworkPolicy's name (evidence for a risk score).
+    pub name: String,
     pub selector: Selector,
     pub ingress: bool,
     pub egress: bool,
@@ -536,6 +540,7 @@ pub fn gather_policies(objects: &[Object<'_>], c: &mut Cluster) {
                     .entry(ns.to_string())
                     .or_default()
                     .push(PolicyScope {
+                        name: o.name.clone(),
                         selector: selector(doc, sel, false),
                         ingress,
                         egress,

@@ -78,6 +78,12 @@ pub(crate) struct VulnDef {
     epss_percentile_at_least: Option<f64>,
     #[serde(default)]
     kev: Option<bool>,
+    /// The finding's contextual risk (`risk` property, 0–10, set by `bulwark-risk`) is at least this.
+    #[serde(default)]
+    risk_at_least: Option<f64>,
+    /// The finding's SSVC decision (`ssvc` property: track, track*, attend, act) is one of these.
+    #[serde(default)]
+    ssvc: Vec<String>,
     #[serde(default)]
     fix_available: Option<bool>,
     #[serde(default)]
@@ -225,6 +231,9 @@ enum FindingClass {
     Kubernetes,
 }
 
+/// The SSVC decisions a `ssvc` selector may list (CISA's outcomes, as `bulwark-risk` names them).
+const SSVC_DECISIONS: &[&str] = &["track", "track*", "attend", "act"];
+
 #[derive(Debug, Clone)]
 struct VulnSel {
     ids: Vec<Glob>,
@@ -234,6 +243,8 @@ struct VulnSel {
     epss: Option<f64>,
     epss_pct: Option<f64>,
     kev: Option<bool>,
+    risk: Option<f64>,
+    ssvc: Vec<String>,
     fix_available: Option<bool>,
     days_since_fix: Option<i64>,
     days_since_published: Option<i64>,
@@ -422,6 +433,23 @@ impl RuleDef {
                     self.id
                 ));
             }
+            if v.risk_at_least.is_some_and(|x| !(0.0..=10.0).contains(&x)) {
+                return Err(format!(
+                    "rule '{}': riskAtLeast must be between 0 and 10",
+                    self.id
+                ));
+            }
+            let ssvc: Vec<String> = v
+                .ssvc
+                .iter()
+                .map(|d| d.trim().to_ascii_lowercase())
+                .collect();
+            if let Some(bad) = ssvc.iter().find(|d| !SSVC_DECISIONS.contains(&d.as_str())) {
+                return Err(format!(
+                    "rule '{}': unknown ssvc decision '{bad}' (expected track, track*, attend or act)",
+                    self.id
+                ));
+            }
             selectors.push(Selector::Vulns(Box::new(VulnSel {
                 ids: globs(&v.ids, false),
                 severities: v.severities,
@@ -430,6 +458,8 @@ impl RuleDef {
                 epss: v.epss_at_least,
                 epss_pct: v.epss_percentile_at_least,
                 kev: v.kev,
+                risk: v.risk_at_least,
+                ssvc,
                 fix_available: v.fix_available,
                 days_since_fix: v.days_since_fix_at_least,
                 days_since_published: v.days_since_published_at_least,
@@ -600,6 +630,9 @@ pub(crate) struct VulnView<'a> {
     epss: Option<f64>,
     epss_pct: Option<f64>,
     kev: Option<bool>,
+    /// `risk` and `ssvc`, put on the finding by a caller that scored it in context (`bulwark-risk`).
+    risk: Option<f64>,
+    ssvc: Option<&'a str>,
     fixed: bool,
     status: Option<&'a str>,
     package_type: Option<&'a str>,
@@ -629,6 +662,8 @@ impl<'a> VulnView<'a> {
             epss: None,
             epss_pct: None,
             kev: None,
+            risk: None,
+            ssvc: None,
             fixed: false,
             status: None,
             package_type: None,
@@ -654,6 +689,8 @@ impl<'a> VulnView<'a> {
                 "epss" => v.epss = num(x),
                 "epssPercentile" => v.epss_pct = num(x),
                 "kev" => v.kev = x.as_bool(),
+                "risk" => v.risk = num(x),
+                "ssvc" => v.ssvc = text(x),
                 "status" => v.status = text(x),
                 "packageType" => v.package_type = text(x),
                 "purl" => v.purl = text(x),
@@ -926,6 +963,7 @@ impl VulnSel {
         }
         out.ran += 1;
         let (mut no_fix_date, mut no_published, mut no_epss, mut no_kev) = (0, 0, 0, 0);
+        let (mut no_risk, mut no_ssvc) = (0, 0);
         for v in &ix.vulns {
             let f = v.f;
             if !severity_ok(f.severity, &self.severities, self.min_severity) {
@@ -964,6 +1002,26 @@ impl VulnSel {
                     Some(x) if x == k => {}
                     None => {
                         no_kev += 1;
+                        continue;
+                    }
+                    Some(_) => continue,
+                }
+            }
+            if let Some(min) = self.risk {
+                match v.risk {
+                    Some(r) if r >= min => {}
+                    None => {
+                        no_risk += 1;
+                        continue;
+                    }
+                    Some(_) => continue,
+                }
+            }
+            if !self.ssvc.is_empty() {
+                match v.ssvc {
+                    Some(d) if self.ssvc.iter().any(|w| w.eq_ignore_ascii_case(d)) => {}
+                    None => {
+                        no_ssvc += 1;
                         continue;
                     }
                     Some(_) => continue,
@@ -1020,6 +1078,14 @@ impl VulnSel {
         for (n, what) in [
             (no_epss, "an EPSS score (`epss`)"),
             (no_kev, "a KEV flag (`kev`)"),
+            (
+                no_risk,
+                "a contextual risk score (`risk`; set when scored in a workload by bulwark-risk)",
+            ),
+            (
+                no_ssvc,
+                "an SSVC decision (`ssvc`; set when scored in a workload by bulwark-risk)",
+            ),
             (
                 no_fix_date,
                 "a fix date (`fixDate`; not recorded by today's matcher)",

@@ -272,3 +272,73 @@ fn a_rule_runs_what_it_can_and_notes_the_rest() {
         "no verified signature"
     );
 }
+
+#[test]
+fn risk_and_ssvc_selectors_read_the_properties_a_risk_scorer_sets() {
+    let b = bundle(&[(
+        "r.yaml",
+        &set(
+            "  - id: risky\n    stages: {build: fail}\n    vulnerabilities: {riskAtLeast: 8}\n  - id: urgent\n    stages: {build: fail}\n    vulnerabilities: {ssvc: [act, Attend]}\n  - id: both\n    stages: {build: fail}\n    vulnerabilities: {riskAtLeast: 8, ssvc: [act]}\n",
+        ),
+    )]);
+    let vuln = |id: &str, props: serde_json::Value| {
+        finding(FindingKind::Vulnerability, id, Severity::High, &props)
+    };
+    let r = image_report(
+        "app:1",
+        vec![
+            vuln("CVE-ACT", json!({"risk": 9.1, "ssvc": "act"})),
+            // The bound is inclusive: `risk >= 8`.
+            vuln("CVE-EIGHT", json!({"risk": 8.0, "ssvc": "track*"})),
+            vuln("CVE-ATTEND", json!({"risk": 7.9, "ssvc": "attend"})),
+            vuln("CVE-LOW", json!({"risk": 2.0, "ssvc": "track"})),
+            // Not scored in context: no rule selects it on risk or SSVC.
+            vuln("CVE-UNSCORED", json!({"cvssScore": 10.0, "kev": true})),
+        ],
+    );
+    let v = bulwark_policy::evaluate(&b, &Subject::report(&r), Stage::Build, now());
+    let ids = |rule: &str| -> Vec<String> {
+        let mut ids: Vec<String> = result(&v, rule)
+            .hits
+            .iter()
+            .map(|h| h.finding_id.as_deref().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids("risky"), ["CVE-ACT", "CVE-EIGHT"]);
+    assert_eq!(ids("urgent"), ["CVE-ACT", "CVE-ATTEND"]);
+    assert_eq!(ids("both"), ["CVE-ACT"]);
+    assert!(
+        v.notes.iter().any(|n| n
+            .starts_with("rule 'risky': 1 vulnerability finding(s) lack a contextual risk score")),
+        "{:?}",
+        v.notes
+    );
+    assert!(
+        v.notes
+            .iter()
+            .any(|n| n
+                .starts_with("rule 'urgent': 1 vulnerability finding(s) lack an SSVC decision")),
+        "{:?}",
+        v.notes
+    );
+
+    // Out-of-range and unknown values are refused when the bundle loads, naming the rule.
+    let bad = |rules: &str| {
+        Bundle::from_files(
+            vec![BundleFile {
+                path: "r.yaml".into(),
+                bytes: set(rules).into_bytes(),
+            }],
+            "t",
+            None,
+        )
+        .unwrap_err()
+        .to_string()
+    };
+    let e = bad("  - id: r\n    stages: {build: fail}\n    vulnerabilities: {riskAtLeast: 11}\n");
+    assert!(e.contains("riskAtLeast must be between 0 and 10"), "{e}");
+    let e = bad("  - id: r\n    stages: {build: fail}\n    vulnerabilities: {ssvc: [urgent]}\n");
+    assert!(e.contains("unknown ssvc decision 'urgent'"), "{e}");
+}

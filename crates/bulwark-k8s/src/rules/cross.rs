@@ -51,6 +51,17 @@ pub fn gather(objects: &[Object<'_>]) -> Cluster {
                     NamespaceInfo {
                         enforce,
                         enforce_version,
+                        labels: o
+                            .metadata
+                            .and_then(|m| doc.get(m, "labels"))
+                            .map(|l| {
+                                doc.entries(l)
+                                    .filter_map(|(k, v)| {
+                                        Some((doc.text(k)?.to_string(), doc.text(v)?.to_string()))
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
                     },
                 );
             }

@@ -326,7 +326,7 @@ pub(crate) fn scan_rootfs(args: &RootfsArgs) -> Result<Outcome> {
 
 /// What `scan image` runs besides the inventory (`bulwark sbom` runs none of it).
 #[derive(Clone, Copy)]
-struct Extra<'a> {
+pub(crate) struct Extra<'a> {
     checks: &'a ImageCheckArgs,
     secrets: &'a super::secrets::SecretArgs,
     malware: &'a super::malware::MalwareArgs,
@@ -334,7 +334,7 @@ struct Extra<'a> {
     files_for_policy: bool,
 }
 
-fn scan_image(
+pub(crate) fn scan_image(
     args: &ImageArgs,
     quiet: bool,
     extra: Option<Extra<'_>>,

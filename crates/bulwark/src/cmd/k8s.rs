@@ -72,6 +72,22 @@ pub(crate) struct K8sArgs {
     /// `--policy`: the lifecycle rules judge the findings; CEL and Rego policies judge each object.
     #[command(flatten)]
     pub(crate) policy: super::verdict::PolicyFlags,
+    /// Scan the images the workloads run (local docker-archive / oci-archive / OCI layout paths, or registry
+    /// references pulled anonymously) against the vulnerability DB, and score each image's vulnerabilities in
+    /// the context of each workload that runs it (docs/risk.md): the JSON report gains `workloadRisk`, the
+    /// table a workload risk table.
+    #[arg(long)]
+    pub(crate) images: bool,
+    /// Order workloads by contextual risk, highest first (needs --images).
+    #[arg(long, value_name = "KEY", value_parser = ["risk"], requires = "images")]
+    pub(crate) sort: Option<String>,
+    /// The environment of the workloads (production, staging, dev, …) for SSVC's mission prevalence; without
+    /// it, Namespace labels (`environment`, `env`, `bulwark.dev/environment`) decide.
+    #[arg(long, value_name = "ENV", requires = "images")]
+    pub(crate) environment: Option<String>,
+    /// The vulnerability DB for --images.
+    #[command(flatten)]
+    pub(crate) vulns: super::db::DbScanArgs,
 }
 
 pub(crate) fn scan(args: &K8sArgs) -> anyhow::Result<Outcome> {
@@ -285,6 +301,7 @@ impl<'a> Prepared<'a> {
             k8s_version,
             include: args.include.clone(),
             collect_values: secret_config.is_some(),
+            collect_posture: args.images,
             ..ScanOptions::default()
         };
         let scanner = match secret_config {
@@ -412,6 +429,22 @@ impl<'a> Prepared<'a> {
             });
         }
         let compliance = tally.map(bulwark_k8s::ComplianceTally::finish);
+        let workload_risk = if args.images && !only_verdict {
+            let risks = image_risk(args, &result, &mut report)?;
+            if args.sort.as_deref() == Some("risk") {
+                let rank: std::collections::HashMap<&str, usize> = risks
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| (r.risk.resource.as_str(), i))
+                    .collect();
+                result
+                    .workloads
+                    .sort_by_key(|w| rank.get(w.resource.as_str()).copied().unwrap_or(usize::MAX));
+            }
+            Some(risks)
+        } else {
+            None
+        };
         // An admission request: the engines judge the request itself (operation, oldObject, userInfo).
         let verdict = policy.map(|p| match review {
             Some((r, signatures)) => p.judge_objects(&report, std::iter::once(r), signatures),
@@ -467,11 +500,14 @@ impl<'a> Prepared<'a> {
                         service_accounts: &'a std::collections::BTreeMap<String, Vec<String>>,
                         #[serde(skip_serializing_if = "Option::is_none")]
                         compliance: Option<&'a bulwark_k8s::Compliance>,
+                        #[serde(skip_serializing_if = "Option::is_none")]
+                        workload_risk: Option<&'a [WorkloadRiskRow]>,
                     }
                     let extra = K8sJson {
                         workloads: &result.workloads,
                         service_accounts: &result.service_accounts,
                         compliance: compliance.as_ref(),
+                        workload_risk: workload_risk.as_deref(),
                     };
                     if streamed {
                         // The second pass: the same findings, judged again by a fresh judge, written as they come.
@@ -513,6 +549,9 @@ impl<'a> Prepared<'a> {
                         writeln!(out)?;
                         bulwark_report::render_compliance(&table, &options, out)?;
                     }
+                    if let Some(risks) = &workload_risk {
+                        write_risk_table(risks, out)?;
+                    }
                     writeln!(
                         out,
                         "\n{} files, {} documents, {} objects, {} workloads; {} suppressed",
@@ -540,6 +579,154 @@ impl<'a> Prepared<'a> {
         }
         Ok((Outcome::Clean, verdict))
     }
+}
+
+/// One workload's contextual risk from its images' vulnerabilities (`--images`).
+#[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WorkloadRiskRow {
+    #[serde(flatten)]
+    risk: bulwark_risk::WorkloadRisk,
+    images: Vec<String>,
+}
+
+/// Scans each distinct image of the workloads once, matches it against the DB, and scores its vulnerability
+/// findings in every workload that runs it. Images that cannot be read become warnings (the workload is scored
+/// on the images that could be); highest risk first.
+fn image_risk(
+    args: &K8sArgs,
+    scan: &bulwark_k8s::K8sScan,
+    report: &mut Report,
+) -> anyhow::Result<Vec<WorkloadRiskRow>> {
+    let mut by_image: std::collections::BTreeMap<&str, Vec<Finding>> =
+        std::collections::BTreeMap::new();
+    for w in &scan.workloads {
+        for image in w.posture.iter().flat_map(|p| &p.images) {
+            by_image.entry(image.as_str()).or_default();
+        }
+    }
+    for (image, findings) in &mut by_image {
+        let image_args = super::image::ImageArgs {
+            image: (*image).to_string(),
+            platform: crate::conventions::host_platform(),
+            registry: super::image::RegistryArgs {
+                cache_dir: None,
+                cache_max_mib: None,
+                insecure: false,
+                ca_file: None,
+                username: None,
+                password: None,
+                password_stdin: false,
+            },
+            skip_layer_verify: false,
+        };
+        let scanned = super::image::scan_image(&image_args, true, None).and_then(|(mut r, _)| {
+            super::vulns::match_report(&mut r, &args.vulns)?;
+            Ok(r)
+        });
+        match scanned {
+            Ok(r) => {
+                for d in r
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.level == bulwark_types::DiagnosticLevel::Error)
+                {
+                    report.diagnostics.push(bulwark_types::Diagnostic::error(
+                        format!("image {image}: {}", d.message),
+                        bulwark_types::Location::default(),
+                    ));
+                }
+                findings.extend(
+                    r.findings
+                        .into_iter()
+                        .filter(|f| f.kind == bulwark_types::FindingKind::Vulnerability)
+                        .map(|mut f| {
+                            f.properties
+                                .insert("image".into(), serde_json::json!(image));
+                            f
+                        }),
+                );
+            }
+            Err(e) => report.diagnostics.push(bulwark_types::Diagnostic::warning(
+                format!(
+                    "image {image} was not scanned: {e:#}; its workloads are scored without it"
+                ),
+                bulwark_types::Location::default(),
+            )),
+        }
+    }
+    let opts = bulwark_risk::ContextOptions {
+        environment: args.environment.clone(),
+        public_well_being: None,
+    };
+    let now = bulwark_risk::Date::parse(&bulwark_evaluate::Date::today_utc().to_string())
+        .context("today's date")?;
+    let mut rows: Vec<WorkloadRiskRow> = scan
+        .workloads
+        .iter()
+        .map(|w| -> anyhow::Result<WorkloadRiskRow> {
+            let ctx = bulwark_risk::WorkloadContext::from_workload(w, scan, &opts)?;
+            let findings: Vec<Finding> = ctx
+                .images
+                .iter()
+                .filter_map(|i| by_image.get(i.as_str()))
+                .flatten()
+                .cloned()
+                .collect();
+            Ok(WorkloadRiskRow {
+                risk: bulwark_risk::score_workload(&findings, &ctx, now),
+                images: ctx.images.clone(),
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    rows.sort_by(|a, b| {
+        b.risk
+            .score
+            .total_cmp(&a.risk.score)
+            .then_with(|| a.risk.resource.cmp(&b.risk.resource))
+    });
+    Ok(rows)
+}
+
+/// Text from the input as the table prints it: control characters (ANSI escapes in a hostile name) become spaces.
+fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// The workload risk table (`--images`, table output).
+fn write_risk_table(rows: &[WorkloadRiskRow], out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    writeln!(out, "\nWorkload risk (docs/risk.md):")?;
+    writeln!(
+        out,
+        "{:<6} {:<7} {:>8}  {:<48} TOP",
+        "RISK", "SSVC", "VULNS", "WORKLOAD"
+    )?;
+    for r in rows {
+        let w = &r.risk;
+        let top = w
+            .top
+            .first()
+            .map(|t| {
+                format!(
+                    "{} {} ({})",
+                    printable(&t.id),
+                    printable(t.package.as_deref().unwrap_or("")),
+                    t.score
+                )
+            })
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{:<6.1} {:<7} {:>8}  {:<48} {top}",
+            w.score,
+            w.decision.map_or("-", bulwark_risk::Decision::as_str),
+            w.findings,
+            printable(&w.resource),
+        )?;
+    }
+    Ok(())
 }
 
 fn merged<A: Iterator<Item = Finding>>(
