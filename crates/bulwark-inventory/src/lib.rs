@@ -7,12 +7,16 @@
 //!   once per channel with a dedupe key; [`deliver_due`] sends what is due and records the outcome, so a
 //!   notification survives a restart and is sent once.
 //!
+//! - **rank** ([`rank_workloads`]): every running workload's open findings scored in the context its stored
+//!   Kubernetes objects give it (`bulwark-risk`).
+//!
 //! The server runs these on its loops (spawn_blocking); the CLI runs one pass of each (`bulwark inventory`,
 //! `bulwark rescan`, `bulwark notify`, `bulwark get cve`).
 
 pub mod attest;
 mod cycle;
 mod ingest;
+mod risk;
 mod verdict;
 
 pub use attest::{AttestError, Pulled, SbomTrust, pull_sbom};
@@ -21,6 +25,7 @@ pub use cycle::{
     lookup_names, notify_cycle, rematch_one, reroute, rescan,
 };
 pub use ingest::{Ingested, db_version, ingest_sbom};
+pub use risk::{RankedWorkload, rank_workloads};
 pub use verdict::{Judge, Judgement, Rematched};
 
 /// Why a pass could not run. A finding is never an error.

@@ -1854,6 +1854,20 @@ impl Store {
         })
     }
 
+    /// Every live object of `cluster` (the input of one cross-object analysis of the whole cluster: risk in
+    /// context for every workload at once), ordered by kind, namespace and name.
+    pub fn cluster_objects(&self, cluster: &str) -> Result<Vec<serde_json::Value>> {
+        self.read(|tx| {
+            tx.query(
+                "SELECT json FROM objects WHERE cluster = $1 AND deleted_at IS NULL ORDER BY kind, namespace, name",
+                &[cluster.into()],
+            )?
+            .iter()
+            .map(|r| object_json(r, 0))
+            .collect()
+        })
+    }
+
     /// The live objects that give the workload `workload_kind/workload_name` of `namespace` its risk context,
     /// in this order: the workload itself; the Services, Ingresses and NetworkPolicies of its namespace; its
     /// ServiceAccount (the pod spec's `serviceAccountName`, else `default`); the RoleBindings of the namespace
