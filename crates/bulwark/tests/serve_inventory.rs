@@ -338,6 +338,49 @@ fn received(http: &HttpSink, smtp: &SmtpSink) -> (usize, usize, usize, usize) {
     )
 }
 
+fn check_risk_ranking(store: &str) {
+    let rows = common::inventory::ok(&[
+        "get",
+        "workloads",
+        "--store",
+        store,
+        "--sort",
+        "risk",
+        "-o",
+        "json",
+    ]);
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 4, "one row per workload: {rows:#?}");
+    let at = |ns: &str| {
+        rows.iter()
+            .position(|r| r["namespace"] == ns && r["name"] == PAYMENTS_WORKLOAD)
+            .unwrap_or_else(|| panic!("payments-api in {ns}: {rows:#?}"))
+    };
+    let (prod, staging) = (at("shop"), at("shop-staging"));
+    let score = |i: usize| rows[i]["risk"]["score"].as_f64().unwrap();
+    assert!(
+        prod < staging && score(prod) > score(staging),
+        "exposed production ({}) must rank above staging ({}): {rows:#?}",
+        score(prod),
+        score(staging)
+    );
+    assert!(rows[prod]["contextKnown"] == true && rows[staging]["contextKnown"] == true);
+    assert_eq!(
+        rows[prod]["risk"]["findings"],
+        rows[staging]["risk"]["findings"]
+    );
+    let factors = rows[prod]["risk"]["factors"].to_string();
+    assert!(
+        factors.contains("LoadBalancer") && factors.contains("Ingress"),
+        "{factors}"
+    );
+    assert!(
+        !rows[staging]["risk"]["factors"]
+            .to_string()
+            .contains("LoadBalancer")
+    );
+}
+
 fn seed_scenario(store: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
@@ -514,6 +557,12 @@ fn seed_scenario(store: &str) {
         (Some(2), Some(3), Some(0), Some(8)),
         "dash in both images, requests in payments; 2 teams × 4 channels: {l}"
     );
+
+    // 3b. Risk in context (`bulwark get workloads --sort risk`, docs/risk.md): production payments-api runs the
+    //     same image, hence the same findings, as staging payments-api, but it is internet-exposed (a
+    //     LoadBalancer Service and an Ingress), not isolated, and in an essential (production) environment; the
+    //     staging one has no Service and is only supporting. Both contexts come from stored objects.
+    check_risk_ranking(store);
 
     // 4. `bulwark get cve --environment staging`: both, with "new" markers.
     check_new_in_staging(store);

@@ -491,9 +491,23 @@ pub(crate) struct WorkloadsArgs {
     /// Only this namespace.
     #[arg(long, value_name = "NAMESPACE")]
     pub(crate) namespace: Option<String>,
+    /// `name`: one row per container, by cluster, namespace and workload. `risk`: one row per workload, highest
+    /// contextual risk first (docs/risk.md): its images' open findings scored in the context its stored objects
+    /// give it, with the SSVC decision and the finding that drives it.
+    #[arg(long, value_enum, default_value_t = WorkloadSort::Name)]
+    pub(crate) sort: WorkloadSort,
+    /// The date the risk's ages are counted to (RFC 3339 or YYYY-MM-DD) [default: $BULWARK_NOW, else now].
+    #[arg(long, value_name = "TIME")]
+    pub(crate) now: Option<String>,
     /// Output format.
     #[arg(long = "format", short = 'o', value_enum, default_value_t = GetFormat::Table)]
     pub(crate) format: GetFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum WorkloadSort {
+    Name,
+    Risk,
 }
 
 #[derive(Debug, clap::Args)]
@@ -641,6 +655,9 @@ fn get_images(a: &ImagesArgs) -> Result<Outcome> {
 /// The same rows as `GET /api/v1/workloads`, every page.
 fn get_workloads(a: &WorkloadsArgs) -> Result<Outcome> {
     let store = a.store.open()?;
+    if a.sort == WorkloadSort::Risk {
+        return get_workloads_by_risk(a, &store);
+    }
     let q = bulwark_store::WorkloadQuery {
         cluster: a.cluster.clone(),
         environment: a.environment.clone(),
@@ -667,6 +684,58 @@ fn get_workloads(a: &WorkloadsArgs) -> Result<Outcome> {
             esc(&r.container),
             counts_cell(&r.findings),
             esc(r.image_ref.as_deref().unwrap_or(&r.digest))
+        )?;
+    }
+    Ok(Outcome::Clean)
+}
+
+/// One row per running workload, highest contextual risk first (`bulwark_inventory::rank_workloads`).
+fn get_workloads_by_risk(a: &WorkloadsArgs, store: &bulwark_store::Store) -> Result<Outcome> {
+    let now = bulwark_policy::Instant::resolve(a.now.as_deref(), "BULWARK_NOW")
+        .map_err(|e| anyhow::anyhow!("--now: {e}"))?;
+    let rows: Vec<bulwark_inventory::RankedWorkload> =
+        bulwark_inventory::rank_workloads(store, a.cluster.as_deref(), now.0)?
+            .into_iter()
+            .filter(|w| a.environment.is_none() || w.environment == a.environment)
+            .filter(|w| a.namespace.as_ref().is_none_or(|n| *n == w.namespace))
+            .collect();
+    let mut out = std::io::stdout().lock();
+    if structured(&mut out, a.format, &rows)? {
+        return Ok(Outcome::Clean);
+    }
+    writeln!(
+        out,
+        "{:<5} {:<7} {:<16} {:<12} {:<20} {:<40} {:<8} {:<10} TOP FINDING",
+        "RISK", "SSVC", "CLUSTER", "ENVIRONMENT", "NAMESPACE", "WORKLOAD", "FINDINGS", "CONTEXT"
+    )?;
+    for w in &rows {
+        let top = w.risk.top.first().map_or_else(
+            || "-".to_owned(),
+            |t| {
+                format!(
+                    "{} {} ({:.1})",
+                    t.id,
+                    t.package.as_deref().unwrap_or(""),
+                    t.score
+                )
+            },
+        );
+        writeln!(
+            out,
+            "{:<5.1} {:<7} {:<16} {:<12} {:<20} {:<40} {:<8} {:<10} {}",
+            w.risk.score,
+            w.risk.decision.map_or("-", bulwark_risk::Decision::as_str),
+            esc(&w.cluster),
+            esc(w.environment.as_deref().unwrap_or("-")),
+            esc(&w.namespace),
+            esc(&format!("{}/{}", w.kind, w.name)),
+            w.risk.findings,
+            if w.context_known {
+                "objects"
+            } else {
+                "defaults"
+            },
+            esc(&top)
         )?;
     }
     Ok(Outcome::Clean)
