@@ -226,6 +226,7 @@ enum Op {
     Image,
     Workloads,
     WorkloadContext,
+    RiskWorkloads,
     Findings,
     Reports,
     Placements,
@@ -277,6 +278,12 @@ pub const ROUTES: &[Route] = &[
         path: "/api/v1/workloads/{cluster}/{namespace}/{kind}/{name}/context",
         need: Need::Read,
         op: Op::WorkloadContext,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/risk/workloads",
+        need: Need::Read,
+        op: Op::RiskWorkloads,
     },
     Route {
         method: "GET",
@@ -741,6 +748,28 @@ fn dispatch(
             ))
         }
         Op::WorkloadContext => workload_context(store, params, req.query),
+        Op::RiskWorkloads => {
+            let p = Params::parse(req.query, &["cluster", "environment", "namespace", "limit"])?;
+            let (cluster, environment, namespace) = (
+                p.string("cluster")?,
+                p.string("environment")?,
+                p.string("namespace")?,
+            );
+            let limit = p.limit()?;
+            let mut rows = bulwark_inventory::rank_workloads(store, cluster.as_deref(), now)
+                .map_err(|e| match e {
+                    bulwark_inventory::Error::Store(e) => store_error(&e),
+                    e => ApiError::new(500, format!("ranking failed: {e}")),
+                })?;
+            rows.retain(|w| environment.is_none() || w.environment == environment);
+            rows.retain(|w| namespace.as_ref().is_none_or(|n| *n == w.namespace));
+            let total = rows.len();
+            rows.truncate(limit);
+            Ok(ApiResponse::json(
+                200,
+                &json!({"items": rows, "total": total}),
+            ))
+        }
         Op::Findings => {
             let p = Params::parse(
                 req.query,
