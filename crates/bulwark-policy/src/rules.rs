@@ -857,6 +857,16 @@ pub struct CheckFacts<'a> {
 }
 
 impl Rule {
+    /// Whether a selector of the rule reads a finding's contextual risk (`riskAtLeast`, `ssvc`): the caller must
+    /// score the findings (`bulwark-risk`) before evaluating, or such selectors match nothing.
+    #[must_use]
+    pub fn reads_risk(&self) -> bool {
+        self.selectors.iter().any(|s| match s {
+            Selector::Vulns(v) => v.risk.is_some() || !v.ssvc.is_empty(),
+            _ => false,
+        })
+    }
+
     /// The selector families of the rule, as the YAML names them (`vulnerabilities`, `kubernetes`, …), in
     /// their order in the rule. For exporters, which must say what they leave out.
     #[must_use]

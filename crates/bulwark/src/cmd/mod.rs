@@ -14,6 +14,7 @@ pub(crate) mod malware;
 pub(crate) mod owners;
 pub(crate) mod policy;
 pub(crate) mod report;
+pub(crate) mod risk;
 pub(crate) mod rule;
 pub(crate) mod secrets;
 pub(crate) mod selfcheck;

@@ -116,8 +116,29 @@ impl Policy {
         }
     }
 
-    /// The verdict on one subject: a report, an object, or both.
+    /// The verdict on one subject: a report, an object, or both. When a rule reads contextual risk
+    /// (`riskAtLeast`, `ssvc`), the report's vulnerability findings that carry no `risk` yet are scored first
+    /// (`super::risk::annotate_report`: in the context of the subject's workload object when it has one, else
+    /// on Kubernetes' defaults), here, so that every entry point judges the same scores.
     pub(crate) fn judge(&self, subject: &Subject<'_>) -> Verdict {
+        if let Some(report) = subject.report
+            && self.bundle.rules().any(bulwark_policy::Rule::reads_risk)
+            && super::risk::needs_scoring(report)
+        {
+            let mut scored = report.clone();
+            super::risk::annotate_report(&mut scored, subject.object, self.now().0);
+            let subject = Subject {
+                report: Some(&scored),
+                ..*subject
+            };
+            return bulwark_policy::evaluate_with(
+                &self.bundle,
+                &subject,
+                self.stage,
+                self.now(),
+                &self.engines.as_dyn(),
+            );
+        }
         bulwark_policy::evaluate_with(
             &self.bundle,
             subject,
