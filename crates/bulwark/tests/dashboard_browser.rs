@@ -716,7 +716,8 @@ fn api_namespaces(server: &Server) -> BTreeMap<String, (i64, i64)> {
     by.into_iter()
         .map(|(ns, ds)| {
             let total = ds.iter().map(|d| images[d]).sum();
-            (ns, (ds.len() as i64, total))
+            // The page shows ESC as `\e` (control characters are made visible).
+            (ns.replace('\u{1b}', "\\e"), (ds.len() as i64, total))
         })
         .collect()
 }
