@@ -513,3 +513,130 @@ pub(crate) async fn route(
     }
     to_http(r, head_only)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&format!("sqlite:{}", dir.path().join("s.db").display())).unwrap();
+        (dir, s)
+    }
+
+    fn proxied() -> DashboardConfig {
+        DashboardConfig {
+            proxy: ProxyAuth {
+                user_header: Some("X-Forwarded-User".into()),
+                groups_header: Some("X-Forwarded-Groups".into()),
+                admin_group: Some("sec-admins".into()),
+                trusted: vec!["10.0.0.0/8".parse().unwrap()],
+            },
+            ..DashboardConfig::default()
+        }
+    }
+
+    fn get(
+        s: &Store,
+        c: &DashboardConfig,
+        method: &str,
+        path: &str,
+        peer: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> DashResponse {
+        let headers: Vec<(String, Vec<u8>)> = headers
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.as_bytes().to_vec()))
+            .collect();
+        handle(
+            s,
+            c,
+            None,
+            &DashRequest {
+                method,
+                path,
+                query: "",
+                headers: &headers,
+                peer: peer.parse().ok(),
+                body: body.as_bytes(),
+            },
+            1_800_000_000,
+        )
+    }
+
+    #[test]
+    fn proxy_headers_only_from_trusted_peers() {
+        let (_d, s) = store();
+        let c = proxied();
+        let user = [("x-forwarded-user", "alice<i>")];
+        let r = get(&s, &c, "GET", "/", "10.2.3.4", &user, "");
+        assert_eq!(r.status, 200);
+        let html = String::from_utf8(r.body).unwrap();
+        assert!(html.contains("alice&lt;i&gt; (read)"), "{html}");
+        // The same headers from anywhere else are ignored.
+        assert_eq!(get(&s, &c, "GET", "/", "192.0.2.9", &user, "").status, 401);
+        assert_eq!(get(&s, &c, "GET", "/", "10.2.3.4", &[], "").status, 401);
+        // Groups make an admin; the admin action still needs the CSRF token.
+        let admin = [
+            ("x-forwarded-user", "bob"),
+            ("x-forwarded-groups", "dev, sec-admins"),
+        ];
+        let r = get(&s, &c, "GET", "/notifications", "10.2.3.4", &admin, "");
+        let html = String::from_utf8(r.body).unwrap();
+        assert!(html.contains("bob (admin)"), "{html}");
+        let csrf = c.sessions.csrf("proxy:bob");
+        assert!(html.contains(&csrf));
+        let retry = |h: &[(&str, &str)], body: &str| {
+            get(&s, &c, "POST", "/notifications/retry", "10.2.3.4", h, body).status
+        };
+        assert_eq!(retry(&admin, "id=1"), 403, "no CSRF token");
+        assert_eq!(
+            retry(&admin, &format!("id=1&csrf={csrf}")),
+            409,
+            "nothing failed"
+        );
+        s.enqueue("t", "webhook", "k", "{}", 1).unwrap();
+        let n = s.claim_notifications("w", 1, 60, 1).unwrap();
+        assert!(s.fail(n[0].id, "w", "boom").unwrap());
+        let alice_csrf = c.sessions.csrf("proxy:alice<i>");
+        assert_eq!(
+            retry(&user, &format!("id={}&csrf={alice_csrf}", n[0].id)),
+            403,
+            "a reader"
+        );
+        assert_eq!(retry(&admin, &format!("id={}&csrf={csrf}", n[0].id)), 303);
+        assert_eq!(
+            s.notifications(None).unwrap()[0].state,
+            bulwark_store::NotificationState::Pending
+        );
+    }
+
+    #[test]
+    fn headers_on_every_answer_and_no_tokens_fails_closed() {
+        let (_d, s) = store();
+        let c = DashboardConfig::default();
+        for path in ["/", "/login", "/static/dashboard.css", "/nope"] {
+            let r = get(&s, &c, "GET", path, "127.0.0.1", &[], "");
+            for h in [
+                "content-security-policy",
+                "server-timing",
+                "x-content-type-options",
+            ] {
+                assert!(r.headers.iter().any(|(k, _)| *k == h), "{path}: {h}");
+            }
+        }
+        let r = get(
+            &s,
+            &c,
+            "GET",
+            "/",
+            "127.0.0.1",
+            &[("authorization", "Bearer x")],
+            "",
+        );
+        assert_eq!(r.status, 401);
+        let r = get(&s, &c, "POST", "/login", "127.0.0.1", &[], "token=x");
+        assert_eq!(r.status, 401);
+    }
+}
