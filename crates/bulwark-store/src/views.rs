@@ -10,7 +10,7 @@ use bulwark_types::Severity;
 use serde::{Deserialize, Serialize};
 
 use crate::db::{Exec, P, Raw, Row};
-use crate::query::SeverityCounts;
+use crate::query::{SeverityCounts, WorkloadRow};
 use crate::types::{Finding, Workload};
 use crate::{Result, Store};
 
@@ -191,6 +191,12 @@ fn decision_rank(d: &str) -> u8 {
 impl Store {
     /// What runs now, per cluster, environment and namespace, sorted by those.
     pub fn overview(&self) -> Result<Vec<OverviewRow>> {
+        Ok(self.overview_and_workloads()?.0)
+    }
+
+    /// [`Store::overview`] and every live placement with its image's open findings (as
+    /// [`Store::workload_rows`] lists them, sorted the same way), from one pass over the open findings.
+    pub fn overview_and_workloads(&self) -> Result<(Vec<OverviewRow>, Vec<WorkloadRow>)> {
         self.read(|tx| {
             let counts = all_counts(tx)?;
             let failing: HashSet<String> = latest_verdicts(tx)?
@@ -199,16 +205,34 @@ impl Store {
                 .map(|v| v.digest)
                 .collect();
             let mut groups: BTreeMap<GroupKey, Group> = BTreeMap::new();
+            let mut rows = Vec::new();
             for r in tx.query(
-                "SELECT cluster, environment, namespace, workload_kind, workload_name, digest FROM placements \
-                 WHERE removed_at IS NULL",
+                "SELECT cluster, environment, namespace, workload_kind, workload_name, container, digest, image_ref, \
+                 first_seen, last_seen FROM placements WHERE removed_at IS NULL \
+                 ORDER BY cluster, namespace, workload_kind, workload_name, container",
                 &[],
             )? {
-                let g = groups.entry((r.t(0)?, r.ot(1)?, r.t(2)?)).or_default();
-                g.1.insert((r.t(3)?, r.t(4)?));
-                g.0.insert(r.t(5)?);
+                let row = WorkloadRow {
+                    cluster: r.t(0)?,
+                    environment: r.ot(1)?,
+                    namespace: r.t(2)?,
+                    kind: r.t(3)?,
+                    name: r.t(4)?,
+                    container: r.t(5)?,
+                    digest: r.t(6)?,
+                    image_ref: r.ot(7)?,
+                    first_seen: r.i(8)?,
+                    last_seen: r.i(9)?,
+                    findings: counts.get(&r.t(6)?).copied().unwrap_or_default(),
+                };
+                let g = groups
+                    .entry((row.cluster.clone(), row.environment.clone(), row.namespace.clone()))
+                    .or_default();
+                g.1.insert((row.kind.clone(), row.name.clone()));
+                g.0.insert(row.digest.clone());
+                rows.push(row);
             }
-            Ok(groups
+            let overview = groups
                 .into_iter()
                 .map(|((cluster, environment, namespace), (digests, workloads))| {
                     let mut findings = SeverityCounts::default();
@@ -227,7 +251,31 @@ impl Store {
                         failing: digests.iter().filter(|d| failing.contains(*d)).count() as i64,
                     }
                 })
-                .collect())
+                .collect();
+            Ok((overview, rows))
+        })
+    }
+
+    /// The open findings routed to `team`, by severity, and the number of images they are in.
+    pub fn owner_summary(&self, team: &str) -> Result<(SeverityCounts, i64)> {
+        self.read(|tx| {
+            let mut c = SeverityCounts::default();
+            for r in tx.query(
+                "SELECT severity, COUNT(*) FROM findings WHERE fixed_at IS NULL AND owner_team = $1 GROUP BY severity",
+                &[team.into()],
+            )? {
+                add(&mut c, r.t(0)?.parse().unwrap_or(Severity::Unknown), r.i(1)?);
+            }
+            let images = tx
+                .query(
+                    "SELECT COUNT(DISTINCT digest) FROM findings WHERE fixed_at IS NULL AND owner_team = $1",
+                    &[team.into()],
+                )?
+                .first()
+                .map(|r| r.i(0))
+                .transpose()?
+                .unwrap_or(0);
+            Ok((c, images))
         })
     }
 

@@ -138,6 +138,18 @@ fn overview_counts_each_image_once(db: &TestDb) {
             ("test", Some("staging"), 1, 1, 0, 0, 1, 1, 0),
         ]
     );
+    // The placements beside it, each with its image's counts, in workload_rows' order and with its values.
+    let (_, rows) = s.overview_and_workloads().unwrap();
+    let listed = s
+        .workload_rows(&bulwark_store::WorkloadQuery::default(), None, None)
+        .unwrap();
+    assert_eq!(rows, listed);
+    assert_eq!(rows.len(), 5);
+    assert_eq!(rows[0].findings.total, 3);
+    // Every finding of two_images is platform's: 4 open, in 2 images.
+    let (c, images) = s.owner_summary("platform").unwrap();
+    assert_eq!((c.critical, c.high, c.low, c.total, images), (1, 2, 1, 4, 2));
+    assert_eq!(s.owner_summary("nobody").unwrap().0.total, 0);
 }
 
 fn verdicts_failing_first(db: &TestDb) {

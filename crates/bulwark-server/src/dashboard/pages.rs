@@ -118,7 +118,7 @@ pub(crate) fn render(ctx: &Ctx<'_>, path: &str, query: &Query) -> Result<Html, P
     }
     match path {
         "/" => overview(ctx),
-        "/images" => images(ctx),
+        "/images" => images(ctx, query),
         "/workloads" => workloads(ctx, query),
         "/workload" => workload(ctx, query),
         "/layer" => layer(ctx, query),
@@ -151,6 +151,9 @@ pub(crate) fn render(ctx: &Ctx<'_>, path: &str, query: &Query) -> Result<Html, P
 }
 
 // ------------------------------------------------------------------------------------------------ helpers
+
+/// Rows a long list shows at most (the images list pages by digest; the others say how many are left out).
+const LIST_LIMIT: usize = 500;
 
 const SEVS: &[(&str, &str)] = &[
     ("critical", "Critical"),
@@ -424,11 +427,8 @@ fn workloads_table(h: &mut Html, ws: &[WorkloadView], caption: &str) {
 // ------------------------------------------------------------------------------------------------ pages
 
 fn overview(ctx: &Ctx<'_>) -> Result<Html, PageError> {
-    let rows = ctx.store.overview()?;
-    let mut ws = group_workloads(
-        ctx.store
-            .workload_rows(&WorkloadQuery::default(), None, None)?,
-    );
+    let (rows, placements) = ctx.store.overview_and_workloads()?;
+    let mut ws = group_workloads(placements);
     rank_workloads(&mut ws);
     let mut h = Html::default();
     layout(&mut h, "Overview", Some((ctx.who, &ctx.csrf)), "/", |h| {
@@ -492,8 +492,12 @@ fn overview(ctx: &Ctx<'_>) -> Result<Html, PageError> {
     Ok(h)
 }
 
-fn images(ctx: &Ctx<'_>) -> Result<Html, PageError> {
-    let list = ctx.store.image_summaries(None, None)?;
+fn images(ctx: &Ctx<'_>, query: &Query) -> Result<Html, PageError> {
+    let mut list = ctx
+        .store
+        .image_summaries(q(query, "after"), Some(LIST_LIMIT + 1))?;
+    let more = list.len() > LIST_LIMIT;
+    list.truncate(LIST_LIMIT);
     let mut h = Html::default();
     layout(
         &mut h,
@@ -503,7 +507,12 @@ fn images(ctx: &Ctx<'_>) -> Result<Html, PageError> {
         |h| {
             h.raw("<table class=\"filterable\" id=\"images\"><caption>")
                 .num(list.len() as i64)
-                .raw(" images in the inventory</caption>");
+                .raw(if more {
+                    " images (the next ones on the next page)"
+                } else {
+                    " images"
+                })
+                .raw("</caption>");
             let mut heads = vec!["Image", "Digest", "Packages", "Workloads"];
             heads.extend(sev_heads());
             heads.push("Verdict");
@@ -527,6 +536,14 @@ fn images(ctx: &Ctx<'_>) -> Result<Html, PageError> {
                     .raw("</td></tr>");
             }
             h.raw("</tbody></table>");
+            if more && let Some(last) = list.last() {
+                h.raw("<p>")
+                    .link(
+                        &format!("/images?after={}", enc(&last.digest)),
+                        "Next images",
+                    )
+                    .raw("</p>");
+            }
         },
     );
     Ok(h)
@@ -660,11 +677,28 @@ fn workloads(ctx: &Ctx<'_>, query: &Query) -> Result<Html, PageError> {
                     .link("/workloads", "all workloads")
                     .raw("</p>");
             }
+            let shown = if q(query, "all").is_some() {
+                ws.len()
+            } else {
+                ws.len().min(LIST_LIMIT)
+            };
             workloads_table(
                 h,
-                &ws,
+                &ws[..shown],
                 "Workloads running now, ranked by worst open severity, then open findings",
             );
+            if shown < ws.len() {
+                h.raw("<p>")
+                    .num((ws.len() - shown) as i64)
+                    .raw(" more ranked lower: ");
+                let mut all = String::from("/workloads?all=1");
+                for k in ["cluster", "environment", "namespace"] {
+                    if let Some(v) = q(query, k) {
+                        let _ = write!(all, "&{k}={}", enc(v));
+                    }
+                }
+                h.link(&all, "show every workload").raw("</p>");
+            }
         },
     );
     Ok(h)
@@ -918,31 +952,31 @@ fn layer(ctx: &Ctx<'_>, query: &Query) -> Result<Html, PageError> {
 
 fn owner(ctx: &Ctx<'_>, query: &Query) -> Result<Html, PageError> {
     let team = need(query, "team")?;
+    let (c, images) = ctx.store.owner_summary(team)?;
     let fs = ctx.store.finding_rows(
         &FindingQuery {
             owner_team: Some(team.to_owned()),
             ..FindingQuery::default()
         },
         None,
-        None,
+        Some(LIST_LIMIT),
     )?;
-    let mut c = SeverityCounts::default();
-    for f in &fs {
-        count_finding(&mut c, f);
-    }
-    let images: BTreeSet<&str> = fs.iter().map(|f| f.digest.as_str()).collect();
     let mut h = Html::default();
     let title = format!("Owner {team}");
     layout(&mut h, &title, Some((ctx.who, &ctx.csrf)), "", |h| {
         h.raw("<p>Open findings routed to this team, in <span data-k=\"images\">")
-            .num(images.len() as i64)
+            .num(images)
             .raw("</span> images.</p><table id=\"counts\"><caption>Open findings</caption>")
             .head(&sev_heads())
             .raw("<tbody><tr>");
         sev_cells(h, &c);
         h.raw("</tr></tbody></table>");
         let refs: Vec<&Finding> = fs.iter().collect();
-        findings_table(h, &refs, "Open findings, most severe first");
+        findings_table(
+            h,
+            &refs,
+            &format!("Open findings, most severe first (at most {LIST_LIMIT})"),
+        );
     });
     Ok(h)
 }
