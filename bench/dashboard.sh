@@ -21,13 +21,16 @@ OUT=$(mktemp -d)
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  # KEEP=FILE keeps a copy of the store, to look at its queries.
+  if [ -n "${KEEP:-}" ] && [ -f "$OUT/store.db" ]; then cp "$OUT/store.db" "$KEEP"; fi
   rm -rf "$OUT"
 }
 trap cleanup EXIT
+# (`--example` alone would build only the example: the binary is built by itself.)
 if [ "$PROFILE" = release ]; then
-  cargo build --release -q -p bulwark -p bulwark-match --example vulndb_bench
+  cargo build --release -q -p bulwark && cargo build --release -q -p bulwark-match --example vulndb_bench
 else
-  cargo build -q -p bulwark -p bulwark-match --example vulndb_bench
+  cargo build -q -p bulwark && cargo build -q -p bulwark-match --example vulndb_bench
 fi
 T=${CARGO_TARGET_DIR:-target}/$([ "$PROFILE" = release ] && echo release || echo debug)
 "$T/examples/vulndb_bench" build "$OUT/v1.db" "$FIXTURES" crates/bulwark-vulndb/testdata >/dev/null

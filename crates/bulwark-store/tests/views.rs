@@ -148,7 +148,10 @@ fn overview_counts_each_image_once(db: &TestDb) {
     assert_eq!(rows[0].findings.total, 3);
     // Every finding of two_images is platform's: 4 open, in 2 images.
     let (c, images) = s.owner_summary("platform").unwrap();
-    assert_eq!((c.critical, c.high, c.low, c.total, images), (1, 2, 1, 4, 2));
+    assert_eq!(
+        (c.critical, c.high, c.low, c.total, images),
+        (1, 2, 1, 4, 2)
+    );
     assert_eq!(s.owner_summary("nobody").unwrap().0.total, 0);
 }
 
@@ -213,13 +216,30 @@ fn daily_changes_by_utc_day(db: &TestDb) {
     s.put_image(&d, &[], b"{}", &[], 0).unwrap();
     let a = row("CVE-A", "a", Severity::High);
     let b = row("CVE-B", "b", Severity::Low);
-    // Day 10: A and B opened; day 11 (last second of it): A fixed; day 13: A reopened, B fixed.
+    // Day 10: A and B opened; day 11 (last second of it): A fixed; day 13: A reopened, B fixed. Each apply
+    // changes the findings fingerprint (what the dashboard's cached counts are checked against).
+    let mut fps = vec![s.findings_fingerprint().unwrap()];
     s.apply_findings(&d, "v1", 10 * DAY + 5, &[a.clone(), b.clone()])
         .unwrap();
+    fps.push(s.findings_fingerprint().unwrap());
     s.apply_findings(&d, "v2", 12 * DAY - 1, std::slice::from_ref(&b))
         .unwrap();
+    fps.push(s.findings_fingerprint().unwrap());
     s.apply_findings(&d, "v3", 13 * DAY, std::slice::from_ref(&a))
         .unwrap();
+    fps.push(s.findings_fingerprint().unwrap());
+    assert_eq!(
+        fps[3],
+        s.findings_fingerprint().unwrap(),
+        "unchanged when nothing changes"
+    );
+    let distinct: std::collections::BTreeSet<_> = fps.iter().collect();
+    assert_eq!(distinct.len(), 4, "{fps:?}");
+    assert_eq!(
+        s.open_counts().unwrap()[&d].total,
+        1,
+        "A open again, B fixed"
+    );
     let got: Vec<_> = s
         .daily_changes(0)
         .unwrap()

@@ -50,6 +50,94 @@ pub struct DashboardConfig {
     pub proxy: ProxyAuth,
     sessions: Arc<Sessions>,
     pool: Arc<Pool>,
+    cache: Arc<Cache>,
+}
+
+/// How long cached counts are used at most, even when the store's findings fingerprint is unchanged.
+const CACHE_TTL: Duration = Duration::from_secs(30);
+/// Owner teams whose counts are kept at most.
+const CACHE_OWNERS: usize = 1000;
+
+type Fingerprint = (i64, i64, i64);
+type Counts = std::collections::HashMap<String, bulwark_store::SeverityCounts>;
+
+/// The open findings' counts per image and per owner team: the whole-store grouped passes, kept while
+/// [`Store::findings_fingerprint`] (read from indexes on every page) is unchanged, and at most [`CACHE_TTL`].
+#[derive(Default)]
+pub(crate) struct Cache {
+    inner: Mutex<CacheInner>,
+}
+
+#[derive(Default)]
+struct CacheInner {
+    fp: Option<Fingerprint>,
+    at: Option<Instant>,
+    counts: Option<Arc<Counts>>,
+    owners: std::collections::HashMap<String, (bulwark_store::SeverityCounts, i64)>,
+}
+
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cache").finish_non_exhaustive()
+    }
+}
+
+impl Cache {
+    /// The fingerprint now, the cache emptied when it changed or aged.
+    fn check(&self, store: &Store) -> Result<Fingerprint, bulwark_store::Error> {
+        let fp = store.findings_fingerprint()?;
+        let mut g = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        if g.fp != Some(fp) || g.at.is_none_or(|t| t.elapsed() > CACHE_TTL) {
+            *g = CacheInner {
+                fp: Some(fp),
+                at: Some(Instant::now()),
+                ..CacheInner::default()
+            };
+        }
+        Ok(fp)
+    }
+
+    pub(crate) fn counts(&self, store: &Store) -> Result<Arc<Counts>, bulwark_store::Error> {
+        let fp = self.check(store)?;
+        if let Some(c) = &self
+            .inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .counts
+        {
+            return Ok(c.clone());
+        }
+        let c = Arc::new(store.open_counts()?);
+        let mut g = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        // Kept only if nothing changed meanwhile.
+        if g.fp == Some(fp) {
+            g.counts = Some(c.clone());
+        }
+        Ok(c)
+    }
+
+    pub(crate) fn owner(
+        &self,
+        store: &Store,
+        team: &str,
+    ) -> Result<(bulwark_store::SeverityCounts, i64), bulwark_store::Error> {
+        let fp = self.check(store)?;
+        if let Some(c) = self
+            .inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .owners
+            .get(team)
+        {
+            return Ok(*c);
+        }
+        let c = store.owner_summary(team)?;
+        let mut g = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        if g.fp == Some(fp) && g.owners.len() < CACHE_OWNERS {
+            g.owners.insert(team.to_owned(), c);
+        }
+        Ok(c)
+    }
 }
 
 #[derive(Default)]
@@ -121,6 +209,7 @@ impl DashResponse {
 /// The context of one request, shared by the pages.
 pub(crate) struct Ctx<'a> {
     pub(crate) store: &'a Store,
+    pub(crate) cache: &'a Cache,
     pub(crate) who: &'a Identity,
     pub(crate) csrf: String,
     pub(crate) now: i64,
@@ -215,6 +304,7 @@ fn answer(
     let csrf = config.sessions.csrf(&who.bind);
     let ctx = Ctx {
         store,
+        cache: &config.cache,
         who: &who,
         csrf,
         now,
