@@ -16,6 +16,7 @@
 
 pub mod admission;
 pub mod api;
+pub mod dashboard;
 pub mod feeds;
 pub mod loops;
 pub mod metrics;
@@ -68,6 +69,8 @@ pub struct Config {
     pub mutate: bool,
     /// The run stage (REST API and inventory loops), when the server has a store; without it `/api/v1` is 404.
     pub run: Option<RunStage>,
+    /// The dashboard at `/` (with [`Config::run`]): trusted proxy authentication, sessions.
+    pub dashboard: dashboard::DashboardConfig,
 }
 
 impl Config {
@@ -84,6 +87,7 @@ impl Config {
             drain: Duration::from_secs(25),
             mutate: false,
             run: None,
+            dashboard: dashboard::DashboardConfig::default(),
         }
     }
 }
@@ -475,7 +479,8 @@ pub async fn serve(
                         }
                         Err(_) => return,
                     };
-                    let service = hyper::service::service_fn(move |req| {
+                    let service = hyper::service::service_fn(move |mut req: HttpRequest<Incoming>| {
+                        req.extensions_mut().insert(dashboard::Peer(peer.ip()));
                         let state = state.clone();
                         async move { Ok::<_, Infallible>(route(&state, req).await) }
                     });
@@ -590,6 +595,7 @@ async fn route(state: &Arc<State>, req: HttpRequest<Incoming>) -> HttpResponse<F
             discard_body(state, req).await;
             text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n")
         }
+        (&Method::GET | &Method::HEAD | &Method::POST, _) => dashboard::route(state, req).await,
         _ => {
             discard_body(state, req).await;
             text(StatusCode::NOT_FOUND, "not found\n")

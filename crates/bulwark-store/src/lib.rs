@@ -43,6 +43,7 @@ mod ops;
 mod query;
 mod schema;
 mod types;
+mod views;
 
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -63,6 +64,7 @@ pub use types::{
     JobCounts, Notification, NotificationState, PackageRow, Placement, PlacementFilter,
     PlacementRecord, VerdictRecord, Workload,
 };
+pub use views::{DayCounts, FindingDetail, NotificationRow, OverviewRow, VerdictRow};
 
 /// Errors name the store (its path, or its URL without password) and what failed.
 #[derive(Debug, thiserror::Error)]

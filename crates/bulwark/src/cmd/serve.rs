@@ -124,6 +124,63 @@ pub(crate) struct ServeArgs {
     pub(crate) loops: super::serve_loops::LoopFlags,
     #[command(flatten)]
     pub(crate) feeds: super::serve_feeds::FeedFlags,
+    #[command(flatten)]
+    pub(crate) dashboard: DashboardFlags,
+}
+
+/// The dashboard at `/` (with --store): sign-in is by the --api-tokens file (a token, or a session made by
+/// `POST /login` with one), or by a trusted proxy's headers (OIDC in front).
+#[derive(Debug, Default, clap::Args)]
+pub(crate) struct DashboardFlags {
+    /// The header a trusted proxy names the signed-in user in (X-Forwarded-User, X-Auth-Request-User); believed
+    /// only from --dashboard-trusted-proxy addresses.
+    #[arg(long = "dashboard-proxy-user-header", value_name = "HEADER", requires_all = ["store", "trusted_proxy"])]
+    pub(crate) proxy_user_header: Option<String>,
+    /// The header a trusted proxy lists the user's groups in, comma-separated (X-Forwarded-Groups).
+    #[arg(
+        long = "dashboard-proxy-groups-header",
+        value_name = "HEADER",
+        requires = "proxy_user_header"
+    )]
+    pub(crate) proxy_groups_header: Option<String>,
+    /// Members of this group (in --dashboard-proxy-groups-header) are dashboard admins; other proxied users read.
+    #[arg(
+        long = "dashboard-admin-group",
+        value_name = "GROUP",
+        requires = "proxy_groups_header"
+    )]
+    pub(crate) admin_group: Option<String>,
+    /// Addresses (10.0.0.5) or ranges (10.0.0.0/8, fd00::/8) of the proxies whose user headers are believed;
+    /// repeatable. From any other address those headers are ignored.
+    #[arg(
+        long = "dashboard-trusted-proxy",
+        value_name = "CIDR",
+        requires = "proxy_user_header"
+    )]
+    pub(crate) trusted_proxy: Vec<bulwark_server::dashboard::Cidr>,
+}
+
+impl DashboardFlags {
+    fn config(&self) -> Result<bulwark_server::dashboard::DashboardConfig> {
+        // A config file can set these without clap's `requires` checks.
+        if self.proxy_user_header.is_some() == self.trusted_proxy.is_empty() {
+            anyhow::bail!(
+                "--dashboard-proxy-user-header and --dashboard-trusted-proxy go together: proxy headers are \
+                 believed only from trusted addresses"
+            );
+        }
+        if self.admin_group.is_some() && self.proxy_groups_header.is_none() {
+            anyhow::bail!("--dashboard-admin-group needs --dashboard-proxy-groups-header");
+        }
+        let mut c = bulwark_server::dashboard::DashboardConfig::default();
+        c.proxy = bulwark_server::dashboard::ProxyAuth {
+            user_header: self.proxy_user_header.clone(),
+            groups_header: self.proxy_groups_header.clone(),
+            admin_group: self.admin_group.clone(),
+            trusted: self.trusted_proxy.clone(),
+        };
+        Ok(c)
+    }
 }
 
 /// CONNECT requests (`kubectl exec`, `attach`, `port-forward`): opt-in refusals. The webhook configuration must
@@ -853,6 +910,7 @@ pub(crate) fn serve(a: &ServeArgs) -> Result<Outcome> {
             loops: a.loops.config(Some((source.as_str(), &a.trust)))?,
             feeds: a.feeds.config(&a.images)?,
         });
+        config.dashboard = a.dashboard.config()?;
     } else if a.feeds.watches() {
         // The watch only feeds the inventory: without a store it would be ignored in silence.
         anyhow::bail!("--kubeconfig and --in-cluster feed the inventory: they need --store");

@@ -1,0 +1,1205 @@
+//! The pages. Each takes the request's [`Ctx`] and its decoded query, reads the store and writes HTML through
+//! [`Html`] only.
+
+// Row counts shown on a page are far below i64::MAX.
+#![allow(clippy::cast_possible_wrap)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use bulwark_store::{Finding, FindingQuery, SeverityCounts, WorkloadQuery, WorkloadRow};
+use bulwark_types::Severity;
+
+use super::Ctx;
+use super::auth::Identity;
+use super::html::{Html, enc};
+use crate::api::Role;
+
+pub(crate) enum PageError {
+    NotFound(String),
+    Bad(String),
+    Store(bulwark_store::Error),
+}
+
+impl From<bulwark_store::Error> for PageError {
+    fn from(e: bulwark_store::Error) -> Self {
+        Self::Store(e)
+    }
+}
+
+type Query = [(String, String)];
+
+fn q<'a>(query: &'a Query, name: &str) -> Option<&'a str> {
+    query
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+fn need<'a>(query: &'a Query, name: &str) -> Result<&'a str, PageError> {
+    q(query, name)
+        .ok_or_else(|| PageError::Bad(format!("this page needs the query parameter `{name}`")))
+}
+
+/// The navigation: (path, label, available).
+const NAV: &[(&str, &str, bool)] = &[
+    ("/", "Overview", true),
+    ("/images", "Images", true),
+    ("/workloads", "Workloads", true),
+    ("/verdicts", "Policy verdicts", true),
+    ("/trends", "Findings over time", true),
+    ("/notifications", "Notifications", true),
+    ("/compliance", "Compliance", false),
+    ("/runtime", "Runtime alerts", false),
+];
+
+/// The page frame: `lang`, the stylesheet, the navigation (with the current page marked), who is signed in and
+/// the sign-out form.
+pub(crate) fn layout(
+    h: &mut Html,
+    title: &str,
+    who: Option<(&Identity, &str)>,
+    active: &str,
+    body: impl FnOnce(&mut Html),
+) {
+    h.raw("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
+        .raw("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
+        .raw("<title>")
+        .text(title)
+        .raw(" · Bulwark</title>")
+        .raw("<link rel=\"stylesheet\" href=\"/static/dashboard.css\">")
+        .raw("<link rel=\"icon\" href=\"/static/icon.svg\" type=\"image/svg+xml\">")
+        .raw("<script src=\"/static/dashboard.js\" defer></script></head><body>")
+        .raw("<a class=\"skip\" href=\"#main\">Skip to content</a><header><span class=\"brand\">Bulwark</span>");
+    if let Some((who, csrf)) = who {
+        h.raw("<nav aria-label=\"Main\"><ul>");
+        for (path, label, available) in NAV {
+            h.raw("<li>");
+            if *path == active {
+                h.raw("<a aria-current=\"page\" href=\"")
+                    .text(path)
+                    .raw("\">");
+            } else {
+                h.raw("<a href=\"").text(path).raw("\">");
+            }
+            h.text(label);
+            if !available {
+                h.raw(" <span class=\"soon\">(not yet available)</span>");
+            }
+            h.raw("</a></li>");
+        }
+        h.raw("</ul></nav><form method=\"post\" action=\"/logout\" class=\"who\"><span>")
+            .text(&who.name)
+            .raw(" (")
+            .text(who.role.as_str())
+            .raw(")</span> <input type=\"hidden\" name=\"csrf\" value=\"")
+            .text(csrf)
+            .raw("\"><button type=\"submit\">Sign out</button></form>");
+    }
+    h.raw("</header><main id=\"main\"><h1>")
+        .text(title)
+        .raw("</h1>");
+    body(h);
+    h.raw("</main></body></html>\n");
+}
+
+pub(crate) fn render(ctx: &Ctx<'_>, path: &str, query: &Query) -> Result<Html, PageError> {
+    let mut h = Html::default();
+    let who = Some((ctx.who, ctx.csrf.as_str()));
+    if let Some(rest) = path.strip_prefix("/images/") {
+        let digest = super::html::decode(rest, false).unwrap_or_default();
+        return image(ctx, &digest);
+    }
+    if let Some(rest) = path.strip_prefix("/findings/") {
+        let id = rest.parse::<i64>().map_err(|_| {
+            PageError::NotFound(format!("no finding {rest}: finding ids are numbers"))
+        })?;
+        return finding(ctx, id);
+    }
+    match path {
+        "/" => overview(ctx),
+        "/images" => images(ctx, query),
+        "/workloads" => workloads(ctx, query),
+        "/workload" => workload(ctx, query),
+        "/layer" => layer(ctx, query),
+        "/owner" => owner(ctx, query),
+        "/verdicts" => verdicts(ctx),
+        "/trends" => trends(ctx),
+        "/notifications" => notifications(ctx, query),
+        "/compliance" | "/runtime" => {
+            let title = if path == "/compliance" {
+                "Compliance"
+            } else {
+                "Runtime alerts"
+            };
+            layout(&mut h, title, who, path, |h| {
+                h.raw("<p class=\"notice\">Not yet available: this page comes with ")
+                    .text(if path == "/compliance" {
+                        "the compliance evidence work (bulwark report compliance)."
+                    } else {
+                        "the runtime monitoring work."
+                    })
+                    .raw("</p>");
+            });
+            Ok(h)
+        }
+        _ => Err(PageError::NotFound(format!(
+            "no page {}",
+            path.chars().take(200).collect::<String>()
+        ))),
+    }
+}
+
+// ------------------------------------------------------------------------------------------------ helpers
+
+/// Rows a long list shows at most (the images list pages by digest; the others say how many are left out).
+const LIST_LIMIT: usize = 500;
+
+const SEVS: &[(&str, &str)] = &[
+    ("critical", "Critical"),
+    ("high", "High"),
+    ("medium", "Medium"),
+    ("low", "Low"),
+];
+
+fn count_of(c: &SeverityCounts, k: &str) -> i64 {
+    match k {
+        "critical" => c.critical,
+        "high" => c.high,
+        "medium" => c.medium,
+        "low" => c.low,
+        _ => c.total,
+    }
+}
+
+/// The severity columns' headers.
+fn sev_heads() -> Vec<&'static str> {
+    let mut v: Vec<&str> = SEVS.iter().map(|(_, l)| *l).collect();
+    v.push("Open findings");
+    v
+}
+
+/// Critical, high, medium, low and total cells, each with `data-k` naming what it counts.
+fn sev_cells(h: &mut Html, c: &SeverityCounts) {
+    for (k, _) in SEVS.iter().chain(&[("total", "")]) {
+        let n = count_of(c, k);
+        h.raw("<td class=\"num sev-")
+            .raw(k)
+            .raw(if n > 0 { "" } else { " zero" })
+            .raw("\" data-k=\"")
+            .raw(k)
+            .raw("\">")
+            .num(n)
+            .raw("</td>");
+    }
+}
+
+fn add_counts(a: &mut SeverityCounts, b: &SeverityCounts) {
+    a.critical += b.critical;
+    a.high += b.high;
+    a.medium += b.medium;
+    a.low += b.low;
+    a.info += b.info;
+    a.unknown += b.unknown;
+    a.total += b.total;
+}
+
+fn count_finding(c: &mut SeverityCounts, f: &Finding) {
+    match f.severity {
+        Severity::Critical => c.critical += 1,
+        Severity::High => c.high += 1,
+        Severity::Medium => c.medium += 1,
+        Severity::Low => c.low += 1,
+        Severity::Info => c.info += 1,
+        Severity::Unknown => c.unknown += 1,
+    }
+    c.total += 1;
+}
+
+fn sev_badge(h: &mut Html, s: Severity) {
+    let name = s.to_string();
+    h.raw("<span class=\"badge sev-")
+        .text(&name.to_ascii_lowercase())
+        .raw("\">")
+        .text(&name)
+        .raw("</span>");
+}
+
+fn short(digest: &str) -> String {
+    let hex = digest.split_once(':').map_or(digest, |(_, h)| h);
+    format!("{}…", hex.chars().take(12).collect::<String>())
+}
+
+fn image_href(digest: &str) -> String {
+    format!("/images/{}", enc(digest))
+}
+
+fn workload_href(cluster: &str, namespace: &str, kind: &str, name: &str) -> String {
+    format!(
+        "/workload?cluster={}&namespace={}&kind={}&name={}",
+        enc(cluster),
+        enc(namespace),
+        enc(kind),
+        enc(name)
+    )
+}
+
+fn layer_href(digest: &str, index: i64) -> String {
+    format!("/layer?digest={}&index={index}", enc(digest))
+}
+
+fn owner_href(team: &str) -> String {
+    format!("/owner?team={}", enc(team))
+}
+
+/// The name an image is shown by: its first reference, else its short digest.
+fn image_name(refs: &[String], digest: &str) -> String {
+    refs.first().cloned().unwrap_or_else(|| short(digest))
+}
+
+/// A findings table: vulnerability (link to the finding), severity, package, fixed in, layer, owner.
+fn findings_table(h: &mut Html, fs: &[&Finding], label: &str) {
+    if fs.is_empty() {
+        h.raw("<p class=\"none\">No open findings.</p>");
+        return;
+    }
+    h.raw("<table class=\"filterable\"><caption>")
+        .text(label)
+        .raw("</caption>")
+        .head(&[
+            "Vulnerability",
+            "Severity",
+            "Package",
+            "Version",
+            "Fixed in",
+            "Layer",
+            "Owner",
+        ])
+        .raw("<tbody>");
+    for f in fs {
+        h.raw("<tr><th scope=\"row\">")
+            .link(&format!("/findings/{}", f.id), &f.vuln_id)
+            .raw("</th><td>");
+        sev_badge(h, f.severity);
+        h.raw("</td><td>")
+            .text(&f.package_name)
+            .raw("</td><td>")
+            .text(&f.package_version)
+            .raw("</td><td>")
+            .opt(f.fixed_version.as_deref())
+            .raw("</td><td>");
+        match f.layer_index {
+            Some(i) => {
+                h.link(&layer_href(&f.digest, i), &format!("layer {i}"));
+            }
+            None => {
+                h.opt(None);
+            }
+        }
+        h.raw("</td><td>");
+        match &f.owner_team {
+            Some(t) => {
+                h.link(&owner_href(t), t);
+            }
+            None => {
+                h.raw("<span class=\"none\">unowned</span>");
+            }
+        }
+        h.raw("</td></tr>");
+    }
+    h.raw("</tbody></table>");
+}
+
+// ------------------------------------------------------------------------------------------------ workloads
+
+/// A workload (all its containers) as the ranking sees it.
+pub(crate) struct WorkloadView {
+    pub(crate) cluster: String,
+    pub(crate) environment: Option<String>,
+    pub(crate) namespace: String,
+    pub(crate) kind: String,
+    pub(crate) name: String,
+    /// (container, digest, image reference)
+    pub(crate) containers: Vec<(String, String, Option<String>)>,
+    /// Open findings of its images, each image once.
+    pub(crate) findings: SeverityCounts,
+}
+
+/// (cluster, namespace, kind, name)
+type WorkloadKey = (String, String, String, String);
+
+/// The workloads of these placement rows, one per (cluster, namespace, kind, name).
+fn group_workloads(rows: Vec<WorkloadRow>) -> Vec<WorkloadView> {
+    let mut by: BTreeMap<WorkloadKey, (WorkloadView, BTreeSet<String>)> = BTreeMap::new();
+    for r in rows {
+        let key = (
+            r.cluster.clone(),
+            r.namespace.clone(),
+            r.kind.clone(),
+            r.name.clone(),
+        );
+        let (w, seen) = by.entry(key).or_insert_with(|| {
+            (
+                WorkloadView {
+                    cluster: r.cluster.clone(),
+                    environment: r.environment.clone(),
+                    namespace: r.namespace.clone(),
+                    kind: r.kind.clone(),
+                    name: r.name.clone(),
+                    containers: Vec::new(),
+                    findings: SeverityCounts::default(),
+                },
+                BTreeSet::new(),
+            )
+        });
+        if seen.insert(r.digest.clone()) {
+            add_counts(&mut w.findings, &r.findings);
+        }
+        w.containers.push((r.container, r.digest, r.image_ref));
+    }
+    by.into_values().map(|(w, _)| w).collect()
+}
+
+/// The most severe open finding's rank (critical 5 … unknown 0), or -1 without any.
+fn worst(c: &SeverityCounts) -> i64 {
+    [c.critical, c.high, c.medium, c.low, c.info, c.unknown]
+        .iter()
+        .position(|n| *n > 0)
+        .map_or(-1, |i| 5 - i as i64)
+}
+
+/// The workload ranking, most urgent first: by worst open severity, then by the number of open findings, then
+/// by name. The one place the order is decided: the contextual risk score (bulwark-risk) replaces it.
+pub(crate) fn rank_workloads(ws: &mut [WorkloadView]) {
+    ws.sort_by(|a, b| {
+        worst(&b.findings)
+            .cmp(&worst(&a.findings))
+            .then(b.findings.total.cmp(&a.findings.total))
+            .then_with(|| {
+                (&a.cluster, &a.namespace, &a.kind, &a.name).cmp(&(
+                    &b.cluster,
+                    &b.namespace,
+                    &b.kind,
+                    &b.name,
+                ))
+            })
+    });
+}
+
+fn workloads_table(h: &mut Html, ws: &[WorkloadView], caption: &str) {
+    h.raw("<table class=\"filterable\" id=\"workloads\"><caption>")
+        .text(caption)
+        .raw("</caption>");
+    let mut heads = vec![
+        "#",
+        "Workload",
+        "Cluster",
+        "Environment",
+        "Namespace",
+        "Images",
+    ];
+    heads.extend(sev_heads());
+    h.head(&heads).raw("<tbody>");
+    for (i, w) in ws.iter().enumerate() {
+        let images: BTreeSet<&str> = w.containers.iter().map(|c| c.1.as_str()).collect();
+        h.raw("<tr><td class=\"num\">")
+            .num(i as i64 + 1)
+            .raw("</td><th scope=\"row\">")
+            .link(
+                &workload_href(&w.cluster, &w.namespace, &w.kind, &w.name),
+                &format!("{}/{}", w.kind, w.name),
+            )
+            .raw("</th><td>")
+            .text(&w.cluster)
+            .raw("</td><td>")
+            .opt(w.environment.as_deref())
+            .raw("</td><td>")
+            .text(&w.namespace)
+            .raw("</td><td class=\"num\">")
+            .num(images.len() as i64)
+            .raw("</td>");
+        sev_cells(h, &w.findings);
+        h.raw("</tr>");
+    }
+    h.raw("</tbody></table>");
+}
+
+// ------------------------------------------------------------------------------------------------ pages
+
+fn overview(ctx: &Ctx<'_>) -> Result<Html, PageError> {
+    let counts = ctx.cache.counts(ctx.store)?;
+    let (rows, placements) = ctx.store.overview_with(Some(&counts))?;
+    let mut ws = group_workloads(placements);
+    rank_workloads(&mut ws);
+    let mut h = Html::default();
+    layout(&mut h, "Overview", Some((ctx.who, &ctx.csrf)), "/", |h| {
+        let mut total = SeverityCounts::default();
+        let (mut images, mut failing) = (0, 0);
+        for r in &rows {
+            add_counts(&mut total, &r.findings);
+            images += r.images;
+            failing += r.failing;
+        }
+        h.raw("<table id=\"overview\"><caption>What runs now, by cluster, environment and namespace (each image's open findings counted once per namespace)</caption>");
+        let mut heads = vec!["Cluster", "Environment", "Namespace", "Images", "Workloads"];
+        heads.extend(sev_heads());
+        heads.push("Failing verdicts");
+        h.head(&heads).raw("<tbody>");
+        for r in &rows {
+            h.raw("<tr><td>")
+                .text(&r.cluster)
+                .raw("</td><td>")
+                .opt(r.environment.as_deref())
+                .raw("</td><th scope=\"row\">")
+                .link(
+                    &format!(
+                        "/workloads?cluster={}&namespace={}",
+                        enc(&r.cluster),
+                        enc(&r.namespace)
+                    ),
+                    &r.namespace,
+                )
+                .raw("</th><td class=\"num\" data-k=\"images\">")
+                .num(r.images)
+                .raw("</td><td class=\"num\" data-k=\"workloads\">")
+                .num(r.workloads)
+                .raw("</td>");
+            sev_cells(h, &r.findings);
+            h.raw("<td class=\"num\" data-k=\"failing\">")
+                .num(r.failing)
+                .raw("</td></tr>");
+        }
+        h.raw("</tbody><tfoot><tr><th scope=\"row\" colspan=\"3\">All namespaces</th><td class=\"num\">")
+            .num(images)
+            .raw("</td><td class=\"num\">")
+            .num(rows.iter().map(|r| r.workloads).sum())
+            .raw("</td>");
+        sev_cells(h, &total);
+        h.raw("<td class=\"num\">")
+            .num(failing)
+            .raw("</td></tr></tfoot></table>");
+        if rows.is_empty() {
+            h.raw("<p class=\"none\">Nothing runs yet: the inventory fills from admission and the Kubernetes watch.</p>");
+        }
+        h.raw("<h2>Most urgent workloads</h2>");
+        let top = ws.len().min(10);
+        workloads_table(
+            h,
+            &ws[..top],
+            "The ten workloads ranked first (worst open severity, then open findings)",
+        );
+        h.raw("<p>").link("/workloads", "All workloads").raw("</p>");
+    });
+    Ok(h)
+}
+
+fn images(ctx: &Ctx<'_>, query: &Query) -> Result<Html, PageError> {
+    let mut list = ctx
+        .store
+        .image_summaries(q(query, "after"), Some(LIST_LIMIT + 1))?;
+    let more = list.len() > LIST_LIMIT;
+    list.truncate(LIST_LIMIT);
+    let mut h = Html::default();
+    layout(
+        &mut h,
+        "Images",
+        Some((ctx.who, &ctx.csrf)),
+        "/images",
+        |h| {
+            h.raw("<table class=\"filterable\" id=\"images\"><caption>")
+                .num(list.len() as i64)
+                .raw(if more {
+                    " images (the next ones on the next page)"
+                } else {
+                    " images"
+                })
+                .raw("</caption>");
+            let mut heads = vec!["Image", "Digest", "Packages", "Workloads"];
+            heads.extend(sev_heads());
+            heads.push("Verdict");
+            h.head(&heads).raw("<tbody>");
+            for i in &list {
+                h.raw("<tr><th scope=\"row\">")
+                    .link(
+                        &image_href(&i.digest),
+                        &image_name(&i.references, &i.digest),
+                    )
+                    .raw("</th><td><code>")
+                    .text(&short(&i.digest))
+                    .raw("</code></td><td class=\"num\">")
+                    .num(i.package_count)
+                    .raw("</td><td class=\"num\">")
+                    .num(i.workloads.len() as i64)
+                    .raw("</td>");
+                sev_cells(h, &i.findings);
+                h.raw("<td>")
+                    .opt(i.verdict.as_ref().map(|v| v.decision.as_str()))
+                    .raw("</td></tr>");
+            }
+            h.raw("</tbody></table>");
+            if more && let Some(last) = list.last() {
+                h.raw("<p>")
+                    .link(
+                        &format!("/images?after={}", enc(&last.digest)),
+                        "Next images",
+                    )
+                    .raw("</p>");
+            }
+        },
+    );
+    Ok(h)
+}
+
+fn image(ctx: &Ctx<'_>, digest: &str) -> Result<Html, PageError> {
+    if !bulwark_store::valid_digest(digest) {
+        return Err(PageError::NotFound(format!(
+            "no image {}: an image is named by its digest (sha256:…)",
+            digest.chars().take(200).collect::<String>()
+        )));
+    }
+    let Some(d) = ctx.store.image_detail(digest)? else {
+        return Err(PageError::NotFound(format!(
+            "image {digest} is not in the inventory"
+        )));
+    };
+    let s = &d.summary;
+    let mut h = Html::default();
+    let title = format!("Image {}", image_name(&s.references, digest));
+    layout(&mut h, &title, Some((ctx.who, &ctx.csrf)), "/images", |h| {
+        h.raw("<dl class=\"facts\"><dt>Digest</dt><dd><code>")
+            .text(digest)
+            .raw("</code></dd><dt>References</dt><dd>");
+        for r in &s.references {
+            h.raw("<code>").text(r).raw("</code> ");
+        }
+        h.raw("</dd><dt>Packages</dt><dd>")
+            .num(s.package_count)
+            .raw("</dd><dt>Matched against</dt><dd>")
+            .opt(s.db_version.as_deref())
+            .raw("</dd><dt>Verdict</dt><dd>")
+            .opt(s.verdict.as_ref().map(|v| v.decision.as_str()))
+            .raw("</dd></dl>");
+        h.raw("<table id=\"counts\"><caption>Open findings</caption>")
+            .head(&sev_heads())
+            .raw("<tbody><tr>");
+        sev_cells(h, &s.findings);
+        h.raw("</tr></tbody></table>");
+        h.raw("<h2>Where it runs</h2><ul>");
+        for w in &s.workloads {
+            h.raw("<li>")
+                .link(
+                    &workload_href(&w.cluster, &w.namespace, &w.kind, &w.name),
+                    &format!(
+                        "{}/{}/{}/{} ({})",
+                        w.cluster, w.namespace, w.kind, w.name, w.container
+                    ),
+                )
+                .raw("</li>");
+        }
+        if s.workloads.is_empty() {
+            h.raw("<li class=\"none\">Not running.</li>");
+        }
+        h.raw("</ul>");
+        // By owner team.
+        let mut teams: BTreeMap<Option<&str>, SeverityCounts> = BTreeMap::new();
+        for f in &d.open_findings {
+            count_finding(teams.entry(f.owner_team.as_deref()).or_default(), f);
+        }
+        h.raw("<h2>Findings by owner</h2><table id=\"owners\"><caption>Open findings by the team that owns their layer</caption>");
+        let mut heads = vec!["Owner"];
+        heads.extend(sev_heads());
+        h.head(&heads).raw("<tbody>");
+        for (t, c) in &teams {
+            h.raw("<tr><th scope=\"row\">");
+            match t {
+                Some(t) => {
+                    h.link(&owner_href(t), t);
+                }
+                None => {
+                    h.raw("<span class=\"none\">unowned</span>");
+                }
+            }
+            h.raw("</th>");
+            sev_cells(h, c);
+            h.raw("</tr>");
+        }
+        h.raw("</tbody></table>");
+        // By layer.
+        let mut layers: BTreeMap<Option<i64>, Vec<&Finding>> = BTreeMap::new();
+        for f in &d.open_findings {
+            layers.entry(f.layer_index).or_default().push(f);
+        }
+        h.raw("<h2>Findings by layer</h2>");
+        for (i, fs) in &layers {
+            let created = fs.iter().find_map(|f| f.layer_created_by.as_deref());
+            match i {
+                Some(i) => {
+                    h.raw("<h3 id=\"layer-").num(*i).raw("\">");
+                    h.link(&layer_href(digest, *i), &format!("Layer {i}"));
+                }
+                None => {
+                    h.raw("<h3>Layer unknown");
+                }
+            }
+            h.raw("</h3>");
+            if let Some(c) = created {
+                h.raw("<p><code class=\"created\">")
+                    .text(c)
+                    .raw("</code></p>");
+            }
+            findings_table(h, fs, "Open findings of this layer");
+        }
+        if layers.is_empty() {
+            h.raw("<p class=\"none\">No open findings.</p>");
+        }
+    });
+    Ok(h)
+}
+
+fn workloads(ctx: &Ctx<'_>, query: &Query) -> Result<Html, PageError> {
+    let filter = WorkloadQuery {
+        cluster: q(query, "cluster").map(str::to_owned),
+        environment: q(query, "environment").map(str::to_owned),
+        namespace: q(query, "namespace").map(str::to_owned),
+    };
+    // Every placement with the cached counts, then the filter: one pass instead of a count per page.
+    let counts = ctx.cache.counts(ctx.store)?;
+    let rows: Vec<WorkloadRow> = ctx
+        .store
+        .overview_with(Some(&counts))?
+        .1
+        .into_iter()
+        .filter(|r| {
+            filter.cluster.as_ref().is_none_or(|c| *c == r.cluster)
+                && filter.namespace.as_ref().is_none_or(|n| *n == r.namespace)
+                && filter
+                    .environment
+                    .as_ref()
+                    .is_none_or(|e| Some(e) == r.environment.as_ref())
+        })
+        .collect();
+    let mut ws = group_workloads(rows);
+    rank_workloads(&mut ws);
+    let mut h = Html::default();
+    layout(
+        &mut h,
+        "Workloads",
+        Some((ctx.who, &ctx.csrf)),
+        "/workloads",
+        |h| {
+            if let Some(ns) = &filter.namespace {
+                h.raw("<p>In namespace <strong>")
+                    .text(ns)
+                    .raw("</strong> · ")
+                    .link("/workloads", "all workloads")
+                    .raw("</p>");
+            }
+            let shown = if q(query, "all").is_some() {
+                ws.len()
+            } else {
+                ws.len().min(LIST_LIMIT)
+            };
+            workloads_table(
+                h,
+                &ws[..shown],
+                "Workloads running now, ranked by worst open severity, then open findings",
+            );
+            if shown < ws.len() {
+                h.raw("<p>")
+                    .num((ws.len() - shown) as i64)
+                    .raw(" more ranked lower: ");
+                let mut all = String::from("/workloads?all=1");
+                for k in ["cluster", "environment", "namespace"] {
+                    if let Some(v) = q(query, k) {
+                        let _ = write!(all, "&{k}={}", enc(v));
+                    }
+                }
+                h.link(&all, "show every workload").raw("</p>");
+            }
+        },
+    );
+    Ok(h)
+}
+
+fn workload(ctx: &Ctx<'_>, query: &Query) -> Result<Html, PageError> {
+    let (cluster, namespace, kind, name) = (
+        need(query, "cluster")?,
+        need(query, "namespace")?,
+        need(query, "kind")?,
+        need(query, "name")?,
+    );
+    let rows: Vec<WorkloadRow> = ctx
+        .store
+        .workload_rows(
+            &WorkloadQuery {
+                cluster: Some(cluster.to_owned()),
+                environment: None,
+                namespace: Some(namespace.to_owned()),
+            },
+            None,
+            None,
+        )?
+        .into_iter()
+        .filter(|r| r.kind == kind && r.name == name)
+        .collect();
+    let Some(w) = group_workloads(rows).pop() else {
+        return Err(PageError::NotFound(format!(
+            "no workload {kind}/{name} runs in {cluster}/{namespace}"
+        )));
+    };
+    let digests: BTreeSet<&str> = w.containers.iter().map(|c| c.1.as_str()).collect();
+    let mut findings = Vec::new();
+    for d in &digests {
+        findings.extend(ctx.store.finding_rows(
+            &FindingQuery {
+                digest: Some((*d).to_owned()),
+                ..FindingQuery::default()
+            },
+            None,
+            None,
+        )?);
+    }
+    findings.sort_by(|a, b| {
+        (b.severity as i64)
+            .cmp(&(a.severity as i64))
+            .then(a.vuln_id.cmp(&b.vuln_id))
+            .then(a.id.cmp(&b.id))
+    });
+    let mut h = Html::default();
+    let title = format!("Workload {}/{}", w.kind, w.name);
+    layout(
+        &mut h,
+        &title,
+        Some((ctx.who, &ctx.csrf)),
+        "/workloads",
+        |h| {
+            h.raw("<dl class=\"facts\"><dt>Cluster</dt><dd>")
+                .text(&w.cluster)
+                .raw("</dd><dt>Environment</dt><dd>")
+                .opt(w.environment.as_deref())
+                .raw("</dd><dt>Namespace</dt><dd>")
+                .text(&w.namespace)
+                .raw("</dd></dl>");
+            h.raw("<table id=\"counts\"><caption>Open findings of its images</caption>")
+                .head(&sev_heads())
+                .raw("<tbody><tr>");
+            sev_cells(h, &w.findings);
+            h.raw("</tr></tbody></table>");
+            h.raw("<table id=\"containers\"><caption>Containers</caption>")
+                .head(&["Container", "Image", "Digest"])
+                .raw("<tbody>");
+            for (c, d, r) in &w.containers {
+                h.raw("<tr><th scope=\"row\">")
+                    .text(c)
+                    .raw("</th><td>")
+                    .opt(r.as_deref())
+                    .raw("</td><td>")
+                    .link(&image_href(d), &short(d))
+                    .raw("</td></tr>");
+            }
+            h.raw("</tbody></table><h2>Open findings</h2>");
+            let refs: Vec<&Finding> = findings.iter().collect();
+            findings_table(
+                h,
+                &refs,
+                "Open findings of the workload's images, most severe first",
+            );
+        },
+    );
+    Ok(h)
+}
+
+fn finding(ctx: &Ctx<'_>, id: i64) -> Result<Html, PageError> {
+    let Some(d) = ctx.store.finding_detail(id)? else {
+        return Err(PageError::NotFound(format!("no finding {id}")));
+    };
+    let f = &d.finding;
+    let mut h = Html::default();
+    let title = format!("{} in {}", f.vuln_id, f.package_name);
+    layout(&mut h, &title, Some((ctx.who, &ctx.csrf)), "", |h| {
+        h.raw("<dl class=\"facts\" id=\"finding\"><dt>Severity</dt><dd>");
+        sev_badge(h, f.severity);
+        h.raw("</dd><dt>Package</dt><dd>")
+            .text(&f.package_name)
+            .raw(" ")
+            .text(&f.package_version)
+            .raw(" <code>")
+            .text(&f.purl)
+            .raw("</code></dd><dt>Fixed in</dt><dd>")
+            .opt(f.fixed_version.as_deref())
+            .raw("</dd><dt>Image</dt><dd>")
+            .link(
+                &image_href(&f.digest),
+                &image_name(&d.references, &f.digest),
+            )
+            .raw("</dd><dt>Layer</dt><dd id=\"layer\">");
+        match f.layer_index {
+            Some(i) => {
+                h.link(&layer_href(&f.digest, i), &format!("layer {i}"));
+                if let Some(c) = &f.layer_created_by {
+                    h.raw(" <code class=\"created\">").text(c).raw("</code>");
+                }
+            }
+            None => {
+                h.opt(None);
+            }
+        }
+        h.raw("</dd><dt>Owner</dt><dd id=\"owner\">");
+        match &f.owner_team {
+            Some(t) => {
+                h.link(&owner_href(t), t);
+                if let Some(r) = &f.owner_rule {
+                    h.raw(" <span class=\"hint\">by rule ")
+                        .text(r)
+                        .raw("</span>");
+                }
+            }
+            None => {
+                h.raw("<span class=\"none\">unowned</span>");
+            }
+        }
+        h.raw("</dd><dt>State</dt><dd>")
+            .raw(if f.fixed_at.is_some() {
+                "fixed"
+            } else {
+                "open"
+            })
+            .raw("</dd></dl><h2>Where it runs</h2><ul id=\"runs\">");
+        for w in &d.workloads {
+            h.raw("<li>")
+                .link(
+                    &workload_href(&w.cluster, &w.namespace, &w.kind, &w.name),
+                    &format!("{}/{}/{}/{}", w.cluster, w.namespace, w.kind, w.name),
+                )
+                .raw(" (container ")
+                .text(&w.container)
+                .raw(")</li>");
+        }
+        if d.workloads.is_empty() {
+            h.raw("<li class=\"none\">Its image does not run now.</li>");
+        }
+        h.raw("</ul><h2>History</h2><table id=\"history\"><caption>Each time this vulnerability was open in this package of this image</caption>")
+            .head(&["First seen", "Found by DB", "Last seen", "Fixed at", "Fixed by DB"])
+            .raw("<tbody>");
+        for e in &d.episodes {
+            h.raw("<tr><td>")
+                .time(e.first_seen)
+                .raw("</td><td>")
+                .text(&e.db_version)
+                .raw("</td><td>")
+                .time(e.last_seen)
+                .raw("</td><td>");
+            match e.fixed_at {
+                Some(t) => {
+                    h.time(t);
+                }
+                None => {
+                    h.raw("open");
+                }
+            }
+            h.raw("</td><td>")
+                .opt(e.fixed_db_version.as_deref())
+                .raw("</td></tr>");
+        }
+        h.raw("</tbody></table>");
+    });
+    Ok(h)
+}
+
+fn layer(ctx: &Ctx<'_>, query: &Query) -> Result<Html, PageError> {
+    let digest = need(query, "digest")?;
+    let index: i64 = need(query, "index")?
+        .parse()
+        .map_err(|_| PageError::Bad("`index` must be a layer number".into()))?;
+    if !bulwark_store::valid_digest(digest) {
+        return Err(PageError::Bad(
+            "`digest` must be an image digest (sha256:…)".into(),
+        ));
+    }
+    let Some(d) = ctx.store.image_detail(digest)? else {
+        return Err(PageError::NotFound(format!(
+            "image {digest} is not in the inventory"
+        )));
+    };
+    let pkgs: Vec<_> = d
+        .packages
+        .iter()
+        .filter(|p| p.layer_index == Some(index))
+        .collect();
+    let fs: Vec<&Finding> = d
+        .open_findings
+        .iter()
+        .filter(|f| f.layer_index == Some(index))
+        .collect();
+    let created = pkgs
+        .iter()
+        .find_map(|p| p.layer_created_by.as_deref())
+        .or_else(|| fs.iter().find_map(|f| f.layer_created_by.as_deref()));
+    let layer_digest = pkgs
+        .iter()
+        .find_map(|p| p.layer_digest.as_deref())
+        .or_else(|| fs.iter().find_map(|f| f.layer_digest.as_deref()));
+    let owners: BTreeSet<&str> = fs.iter().filter_map(|f| f.owner_team.as_deref()).collect();
+    let mut h = Html::default();
+    let title = format!(
+        "Layer {index} of {}",
+        image_name(&d.summary.references, digest)
+    );
+    layout(&mut h, &title, Some((ctx.who, &ctx.csrf)), "/images", |h| {
+        h.raw("<dl class=\"facts\" id=\"layerfacts\"><dt>Image</dt><dd>")
+            .link(
+                &image_href(digest),
+                &image_name(&d.summary.references, digest),
+            )
+            .raw("</dd><dt>Created by</dt><dd><code class=\"created\">")
+            .opt(created)
+            .raw("</code></dd><dt>Layer digest</dt><dd><code>")
+            .opt(layer_digest)
+            .raw("</code></dd><dt>Packages in it</dt><dd data-k=\"packages\">")
+            .num(pkgs.len() as i64)
+            .raw("</dd><dt>Owners</dt><dd>");
+        for o in &owners {
+            h.link(&owner_href(o), o).raw(" ");
+        }
+        h.raw("</dd></dl>");
+        findings_table(h, &fs, "Open findings of this layer");
+    });
+    Ok(h)
+}
+
+fn owner(ctx: &Ctx<'_>, query: &Query) -> Result<Html, PageError> {
+    let team = need(query, "team")?;
+    let (c, images) = ctx.cache.owner(ctx.store, team)?;
+    let fs = ctx.store.finding_rows(
+        &FindingQuery {
+            owner_team: Some(team.to_owned()),
+            ..FindingQuery::default()
+        },
+        None,
+        Some(LIST_LIMIT),
+    )?;
+    let mut h = Html::default();
+    let title = format!("Owner {team}");
+    layout(&mut h, &title, Some((ctx.who, &ctx.csrf)), "", |h| {
+        h.raw("<p>Open findings routed to this team, in <span data-k=\"images\">")
+            .num(images)
+            .raw("</span> images.</p><table id=\"counts\"><caption>Open findings</caption>")
+            .head(&sev_heads())
+            .raw("<tbody><tr>");
+        sev_cells(h, &c);
+        h.raw("</tr></tbody></table>");
+        let refs: Vec<&Finding> = fs.iter().collect();
+        findings_table(
+            h,
+            &refs,
+            &format!("Open findings, most severe first (at most {LIST_LIMIT})"),
+        );
+    });
+    Ok(h)
+}
+
+fn verdicts(ctx: &Ctx<'_>) -> Result<Html, PageError> {
+    let rows = ctx.store.verdict_rows()?;
+    let mut h = Html::default();
+    layout(
+        &mut h,
+        "Policy verdicts",
+        Some((ctx.who, &ctx.csrf)),
+        "/verdicts",
+        |h| {
+            h.raw("<table class=\"filterable\" id=\"verdicts\"><caption>The latest verdict of each image, failing first</caption>")
+            .head(&["Image", "Decision", "Bundle", "DB version", "Judged at"])
+            .raw("<tbody>");
+            for r in &rows {
+                h.raw("<tr><th scope=\"row\">")
+                    .link(
+                        &image_href(&r.digest),
+                        &image_name(&r.references, &r.digest),
+                    )
+                    .raw("</th><td><span class=\"badge decision-")
+                    .text(&r.decision)
+                    .raw("\">")
+                    .text(&r.decision)
+                    .raw("</span></td><td>")
+                    .opt(r.bundle_name.as_deref())
+                    .raw(" ")
+                    .opt(r.bundle_version.as_deref())
+                    .raw("</td><td>")
+                    .opt(r.db_version.as_deref())
+                    .raw("</td><td>")
+                    .time(r.created_at)
+                    .raw("</td></tr>");
+            }
+            h.raw("</tbody></table>");
+            if rows.is_empty() {
+                h.raw("<p class=\"none\">No verdicts yet: the re-match records one per image when the server has a policy.</p>");
+            }
+        },
+    );
+    Ok(h)
+}
+
+/// Days shown on the chart.
+const TREND_DAYS: i64 = 30;
+
+fn trends(ctx: &Ctx<'_>) -> Result<Html, PageError> {
+    let today = ctx.now.div_euclid(86_400);
+    let first = today - TREND_DAYS + 1;
+    let rows = ctx.store.daily_changes(first * 86_400)?;
+    let mut by: BTreeMap<i64, (i64, i64)> = (first..=today).map(|d| (d, (0, 0))).collect();
+    for r in &rows {
+        if let Some(e) = by.get_mut(&r.day) {
+            *e = (r.new, r.fixed);
+        }
+    }
+    let mut h = Html::default();
+    layout(
+        &mut h,
+        "Findings over time",
+        Some((ctx.who, &ctx.csrf)),
+        "/trends",
+        |h| {
+            chart(h, &by);
+            h.raw("<table id=\"trend\"><caption>New and fixed findings per UTC day, the last 30 days</caption>")
+            .head(&["Day", "New", "Fixed"])
+            .raw("<tbody>");
+            for (day, (new, fixed)) in by.iter().rev() {
+                let date = bulwark_types::time::rfc3339(day * 86_400);
+                h.raw("<tr><th scope=\"row\">")
+                    .text(date.get(..10).unwrap_or(&date))
+                    .raw("</th><td class=\"num\" data-k=\"new\">")
+                    .num(*new)
+                    .raw("</td><td class=\"num\" data-k=\"fixed\">")
+                    .num(*fixed)
+                    .raw("</td></tr>");
+            }
+            h.raw("</tbody></table>");
+        },
+    );
+    Ok(h)
+}
+
+/// The bar chart of new (up) and fixed (down) findings per day, as inline SVG.
+fn chart(h: &mut Html, by: &BTreeMap<i64, (i64, i64)>) {
+    let (w, top, mid, bottom) = (720.0_f64, 20.0_f64, 130.0_f64, 240.0_f64);
+    let left = 40.0;
+    let max = by
+        .values()
+        .map(|(n, f)| (*n).max(*f))
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let slot = (w - left - 10.0) / by.len().max(1) as f64;
+    let bar = (slot * 0.8).max(1.0);
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "<figure><svg class=\"chart\" role=\"img\" aria-labelledby=\"chart-title\" viewBox=\"0 0 {w} 260\" \
+         width=\"{w}\" height=\"260\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"chart-title\">New findings \
+         (above the line) and fixed findings (below) per day, the last 30 days; peak {max}</title>\
+         <line class=\"axis\" x1=\"{left}\" y1=\"{mid}\" x2=\"{w}\" y2=\"{mid}\"/>\
+         <text class=\"label\" x=\"2\" y=\"{}\">{max}</text><text class=\"label\" x=\"2\" y=\"{}\">{max}</text>\
+         <text class=\"label\" x=\"2\" y=\"{}\">0</text>",
+        top + 10.0,
+        bottom,
+        mid + 4.0
+    );
+    for (i, (new, fixed)) in by.values().enumerate() {
+        let x = left + i as f64 * slot + (slot - bar) / 2.0;
+        let hn = (*new as f64 / max) * (mid - top);
+        let hf = (*fixed as f64 / max) * (bottom - mid);
+        if *new > 0 {
+            let _ = write!(
+                s,
+                "<rect class=\"bar-new\" x=\"{x:.1}\" y=\"{:.1}\" width=\"{bar:.1}\" height=\"{hn:.1}\"><title>{new} new</title></rect>",
+                mid - hn
+            );
+        }
+        if *fixed > 0 {
+            let _ = write!(
+                s,
+                "<rect class=\"bar-fixed\" x=\"{x:.1}\" y=\"{mid:.1}\" width=\"{bar:.1}\" height=\"{hf:.1}\"><title>{fixed} fixed</title></rect>"
+            );
+        }
+    }
+    s.push_str("</svg><figcaption><span class=\"key key-new\"></span> new <span class=\"key key-fixed\"></span> fixed</figcaption></figure>");
+    // Numbers only: nothing stored reaches the SVG.
+    h.raw(&s);
+}
+
+fn notifications(ctx: &Ctx<'_>, query: &Query) -> Result<Html, PageError> {
+    let rows = ctx.store.notification_rows(500)?;
+    let admin = ctx.who.role == Role::Admin;
+    let mut h = Html::default();
+    layout(
+        &mut h,
+        "Notifications",
+        Some((ctx.who, &ctx.csrf)),
+        "/notifications",
+        |h| {
+            if let Some(id) = q(query, "retried") {
+                h.raw("<p class=\"notice\" role=\"status\">Notification ")
+                    .text(id)
+                    .raw(" is pending again: the delivery loop sends it on its next tick.</p>");
+            }
+            h.raw("<table class=\"filterable\" id=\"notifications\"><caption>The last 500 notifications, newest first</caption>");
+            let mut heads = vec![
+                "#",
+                "Team",
+                "Channel",
+                "State",
+                "Attempts",
+                "Queued",
+                "Delivered",
+                "Last error",
+            ];
+            if admin {
+                heads.push("Action");
+            }
+            h.head(&heads).raw("<tbody>");
+            for n in &rows {
+                h.raw("<tr><th scope=\"row\">")
+                    .num(n.id)
+                    .raw("</th><td>")
+                    .link(&owner_href(&n.team), &n.team)
+                    .raw("</td><td>")
+                    .text(&n.channel)
+                    .raw("</td><td><span class=\"badge state-")
+                    .text(&n.state)
+                    .raw("\">")
+                    .text(&n.state)
+                    .raw("</span></td><td class=\"num\">")
+                    .num(n.attempts)
+                    .raw("</td><td>")
+                    .time(n.created_at)
+                    .raw("</td><td>");
+                match n.delivered_at {
+                    Some(t) => {
+                        h.time(t);
+                    }
+                    None => {
+                        h.opt(None);
+                    }
+                }
+                h.raw("</td><td>").opt(n.last_error.as_deref()).raw("</td>");
+                if admin {
+                    h.raw("<td>");
+                    if n.state == "failed" {
+                        h.raw("<form method=\"post\" action=\"/notifications/retry\"><input type=\"hidden\" name=\"csrf\" value=\"")
+                        .text(&ctx.csrf)
+                        .raw("\"><input type=\"hidden\" name=\"id\" value=\"")
+                        .num(n.id)
+                        .raw("\"><button type=\"submit\">Retry</button></form>");
+                    }
+                    h.raw("</td>");
+                }
+                h.raw("</tr>");
+            }
+            h.raw("</tbody></table>");
+            if rows.is_empty() {
+                h.raw("<p class=\"none\">No notifications yet.</p>");
+            }
+        },
+    );
+    Ok(h)
+}
