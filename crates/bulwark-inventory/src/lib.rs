@@ -25,7 +25,7 @@ pub use cycle::{
     lookup_names, notify_cycle, rematch_one, reroute, rescan,
 };
 pub use ingest::{Ingested, db_version, ingest_sbom};
-pub use risk::{RankedWorkload, rank_workloads};
+pub use risk::{RankedWorkload, StoredEvidence, rank_workloads, stored_evidence};
 pub use verdict::{Judge, Judgement, Rematched};
 
 /// Why a pass could not run. A finding is never an error.

@@ -39,6 +39,8 @@ struct Workload {
     environment: Option<String>,
     containers: BTreeMap<String, String>,
     digests: Vec<String>,
+    /// digest → the image as the pod spec writes it (what the context's `images` hold).
+    refs: BTreeMap<String, String>,
 }
 
 /// Every running workload (of `cluster`, or all), highest risk first (then by cluster, namespace, kind and
@@ -72,6 +74,9 @@ pub fn rank_workloads(
             .insert(p.container.clone(), p.image_ref.clone().unwrap_or_default());
         if !w.digests.contains(&p.digest) {
             w.digests.push(p.digest.clone());
+        }
+        if let Some(r) = &p.image_ref {
+            w.refs.entry(p.digest.clone()).or_insert_with(|| r.clone());
         }
     }
 
@@ -119,7 +124,13 @@ pub fn rank_workloads(
                         .collect();
                     findings_of.insert(d.clone(), fs);
                 }
-                findings.extend(findings_of[d].iter().cloned());
+                // The finding names the image as this workload's pod spec does, so relevance ("the package
+                // is in an image the workload runs") compares like with like.
+                let image = w.refs.get(d).unwrap_or(d);
+                findings.extend(findings_of[d].iter().cloned().map(|mut f| {
+                    f.properties.insert("image".into(), json!(image));
+                    f
+                }));
             }
             out.push(RankedWorkload {
                 risk: bulwark_risk::score_workload(&findings, &ctx, date),
@@ -143,6 +154,51 @@ pub fn rank_workloads(
             ))
         })
     });
+    Ok(out)
+}
+
+/// What the store holds as compliance evidence (`bulwark-compliance`): per cluster, the findings of the
+/// Kubernetes checks over its stored objects; and the open findings of the images that run now, each image once.
+#[derive(Debug, Default)]
+pub struct StoredEvidence {
+    /// (cluster, findings of the checks over its objects), by cluster name; only clusters with stored objects.
+    pub clusters: Vec<(String, Vec<Finding>)>,
+    /// Open vulnerability findings of running images (an image running in several places counted once).
+    pub images: Vec<Finding>,
+    /// Running images.
+    pub image_count: usize,
+}
+
+/// Gathers [`StoredEvidence`]: one cross-object analysis per cluster with stored objects, and the open findings
+/// of every running digest.
+pub fn stored_evidence(store: &Store) -> Result<StoredEvidence, Error> {
+    let placements = store.placements(&PlacementFilter::default())?;
+    let mut clusters = std::collections::BTreeSet::new();
+    let mut digests = std::collections::BTreeSet::new();
+    for p in placements {
+        clusters.insert(p.placement.cluster);
+        digests.insert(p.placement.digest);
+    }
+    let mut out = StoredEvidence {
+        image_count: digests.len(),
+        ..StoredEvidence::default()
+    };
+    for c in clusters {
+        let objects = store.cluster_objects(&c)?;
+        if objects.is_empty() {
+            continue;
+        }
+        let scan = analyse(&objects);
+        out.clusters.push((c, scan.findings));
+    }
+    for d in &digests {
+        out.images.extend(
+            store
+                .open_findings_with_details(d)?
+                .into_iter()
+                .map(|(f, details)| to_finding(&f, details.as_deref())),
+        );
+    }
     Ok(out)
 }
 

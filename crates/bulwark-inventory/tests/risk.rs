@@ -143,6 +143,11 @@ fn exposed_privileged_outranks_isolated_hardened_and_unknown_is_flagged() {
     // The explanation names the evidence from the stored objects.
     let text = serde_json::to_string(&web.risk.factors).unwrap();
     assert!(text.contains("LoadBalancer"), "{text}");
+    // The findings come from the image the workload runs: relevance must say so, not discount them.
+    for w in [web, ledger, report] {
+        let t = serde_json::to_string(&w.risk.factors).unwrap();
+        assert!(!t.contains("not-in-running-image"), "{}: {t}", w.name);
+    }
     assert!(text.to_lowercase().contains("privileged"), "{text}");
     let text = serde_json::to_string(&ledger.risk.factors).unwrap();
     assert!(text.contains("deny-all"), "{text}");

@@ -295,6 +295,25 @@ impl Store {
         })
     }
 
+    /// What changes whenever a workload's risk context changes: stored objects (count, newest write, newest
+    /// tombstone) and placements (newest id, live count, newest start), read from the tables' keys. With
+    /// [`Store::findings_fingerprint`], the key of a cached risk ranking.
+    pub fn context_fingerprint(&self) -> Result<[i64; 6]> {
+        self.read(|tx| {
+            let rows = tx.query(
+                "SELECT (SELECT COUNT(*) FROM objects), (SELECT COALESCE(MAX(last_seen), 0) FROM objects), \
+                 (SELECT COALESCE(MAX(deleted_at), 0) FROM objects), (SELECT COALESCE(MAX(id), 0) FROM placements), \
+                 (SELECT COUNT(*) FROM placements WHERE removed_at IS NULL), \
+                 (SELECT COALESCE(MAX(first_seen), 0) FROM placements)",
+                &[],
+            )?;
+            let r = rows
+                .first()
+                .ok_or_else(|| Raw::Other("no row from the fingerprint query".into()))?;
+            Ok([r.i(0)?, r.i(1)?, r.i(2)?, r.i(3)?, r.i(4)?, r.i(5)?])
+        })
+    }
+
     /// The open findings routed to `team`, by severity, and the number of images they are in.
     pub fn owner_summary(&self, team: &str) -> Result<(SeverityCounts, i64)> {
         self.read(|tx| {

@@ -45,6 +45,7 @@ fn row(vuln: &str, pkg: &str, sev: Severity) -> FindingRow {
         layer_created_by: Some("ADD base".to_owned()),
         owner_team: Some("platform".to_owned()),
         owner_rule: None,
+        details: None,
     }
 }
 

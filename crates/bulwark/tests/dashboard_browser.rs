@@ -783,6 +783,28 @@ fn dashboard_in_chromium() {
     );
     check_console(&b, "workload");
     b.screenshot(&out.join("03-workload.png"));
+    // Its contextual risk is the API's ranking's (GET /api/v1/risk/workloads, computed by the same function
+    // but read through the REST API), and the admitted Deployment's stored object is its context.
+    let ranked = api(server, "/api/v1/risk/workloads?namespace=shop");
+    let item = ranked["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["name"] == PAYMENTS_WORKLOAD)
+        .expect("payments-api in the ranking");
+    assert_eq!(
+        b.find("#risk [data-k=risk]").text(),
+        format!("{:.1} / 10", item["risk"]["score"].as_f64().unwrap())
+    );
+    assert_eq!(
+        b.find("#risk [data-k=ssvc]").text(),
+        item["risk"]["decision"].as_str().unwrap_or("-")
+    );
+    assert_eq!(
+        item["contextKnown"], true,
+        "the admitted Deployment is stored"
+    );
+    assert!(!b.all("#factors tbody tr").is_empty());
     let img = api(server, &format!("/api/v1/images/{DIGEST_A}"));
     assert_eq!(
         b.find("#counts [data-k=total]").number(),
@@ -822,6 +844,32 @@ fn dashboard_in_chromium() {
         .unwrap()
         .len() as i64;
     assert_eq!(b.find("#counts [data-k=total]").number(), owned);
+
+    // Compliance, drilled down to evidence. `kubectl create deployment` writes no securityContext, so every
+    // admitted Deployment allows privilege escalation (the Kubernetes default): CIS 5.2.6 fails, with the
+    // payments Deployment among its evidence.
+    b.goto(&format!("{base}/compliance"));
+    check_console(&b, "compliance");
+    b.all("#frameworks tbody th a")
+        .into_iter()
+        .find(|a| a.text().starts_with("CIS Kubernetes"))
+        .expect("CIS on the compliance page")
+        .click();
+    b.all("#controls tbody th a")
+        .into_iter()
+        .find(|a| a.text() == "5.2.6")
+        .expect("CIS 5.2.6 listed")
+        .click();
+    check_console(&b, "compliance control");
+    b.screenshot(&out.join("13b-compliance-control.png"));
+    assert_eq!(b.find("#control [data-k=status]").text(), "fail");
+    assert!(
+        b.find("#evidence")
+            .text()
+            .contains(&format!("Deployment/shop/{PAYMENTS_WORKLOAD}")),
+        "{}",
+        b.find("#evidence").text()
+    );
 
     // Every page loads without console errors.
     let n_images = api(server, "/api/v1/images")["items"]

@@ -66,6 +66,22 @@ type Counts = std::collections::HashMap<String, bulwark_store::SeverityCounts>;
 #[derive(Default)]
 pub(crate) struct Cache {
     inner: Mutex<CacheInner>,
+    derived: Mutex<Derived>,
+}
+
+/// Running workloads by (cluster, namespace, kind, name), each with its contextual risk.
+pub(crate) type Ranking =
+    std::collections::HashMap<(String, String, String, String), bulwark_inventory::RankedWorkload>;
+
+/// The heavier views (every running workload's findings scored; the compliance evidence of the whole store),
+/// kept until the findings or the risk context change — no time limit: they are recomputed only when
+/// [`Store::findings_fingerprint`] or [`Store::context_fingerprint`] moves.
+#[derive(Default)]
+struct Derived {
+    key: Option<(Fingerprint, [i64; 6])>,
+    ranking: Option<Arc<Ranking>>,
+    evidence: Option<Arc<bulwark_inventory::StoredEvidence>>,
+    compliance: std::collections::HashMap<String, Arc<bulwark_compliance::ComplianceReport>>,
 }
 
 #[derive(Default)]
@@ -114,6 +130,106 @@ impl Cache {
             g.counts = Some(c.clone());
         }
         Ok(c)
+    }
+
+    /// The key of the derived views now; they are emptied when it moved.
+    fn derived_key(&self, store: &Store) -> Result<(Fingerprint, [i64; 6]), bulwark_store::Error> {
+        let key = (store.findings_fingerprint()?, store.context_fingerprint()?);
+        let mut g = self.derived.lock().unwrap_or_else(PoisonError::into_inner);
+        if g.key != Some(key) {
+            *g = Derived {
+                key: Some(key),
+                ..Derived::default()
+            };
+        }
+        Ok(key)
+    }
+
+    /// Every running workload's contextual risk (`bulwark_inventory::rank_workloads`).
+    pub(crate) fn ranking(
+        &self,
+        store: &Store,
+        now: i64,
+    ) -> Result<Arc<Ranking>, bulwark_inventory::Error> {
+        let key = self.derived_key(store)?;
+        if let Some(r) = &self
+            .derived
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .ranking
+        {
+            return Ok(r.clone());
+        }
+        let r: Ranking = bulwark_inventory::rank_workloads(store, None, now)?
+            .into_iter()
+            .map(|w| {
+                (
+                    (
+                        w.cluster.clone(),
+                        w.namespace.clone(),
+                        w.kind.clone(),
+                        w.name.clone(),
+                    ),
+                    w,
+                )
+            })
+            .collect();
+        let r = Arc::new(r);
+        let mut g = self.derived.lock().unwrap_or_else(PoisonError::into_inner);
+        if g.key == Some(key) {
+            g.ranking = Some(r.clone());
+        }
+        Ok(r)
+    }
+
+    /// The compliance report of `framework` over what the store holds (`bulwark_inventory::stored_evidence`).
+    pub(crate) fn compliance(
+        &self,
+        store: &Store,
+        framework: &bulwark_compliance::Framework,
+    ) -> Result<Arc<bulwark_compliance::ComplianceReport>, bulwark_inventory::Error> {
+        let key = self.derived_key(store)?;
+        let (cached, evidence) = {
+            let g = self.derived.lock().unwrap_or_else(PoisonError::into_inner);
+            (g.compliance.get(&framework.id).cloned(), g.evidence.clone())
+        };
+        if let Some(c) = cached {
+            return Ok(c);
+        }
+        let evidence = match evidence {
+            Some(e) => e,
+            None => Arc::new(bulwark_inventory::stored_evidence(store)?),
+        };
+        let labels: Vec<String> = evidence
+            .clusters
+            .iter()
+            .map(|(c, _)| format!("cluster {c}: stored objects"))
+            .collect();
+        let images_label = format!("{} running images", evidence.image_count);
+        let mut sources: Vec<bulwark_compliance::Source<'_>> = evidence
+            .clusters
+            .iter()
+            .zip(&labels)
+            .map(|((_, findings), label)| bulwark_compliance::Source {
+                label,
+                scanners: &[bulwark_compliance::Scanner::Kubernetes],
+                findings,
+            })
+            .collect();
+        if evidence.image_count > 0 {
+            sources.push(bulwark_compliance::Source {
+                label: &images_label,
+                scanners: &[bulwark_compliance::Scanner::Vulnerabilities],
+                findings: &evidence.images,
+            });
+        }
+        let report = Arc::new(bulwark_compliance::evaluate(framework, &sources));
+        let mut g = self.derived.lock().unwrap_or_else(PoisonError::into_inner);
+        if g.key == Some(key) {
+            g.evidence = Some(evidence);
+            g.compliance.insert(framework.id.clone(), report.clone());
+        }
+        Ok(report)
     }
 
     pub(crate) fn owner(
@@ -399,6 +515,7 @@ fn answer(
         Err(pages::PageError::Store(e)) => {
             error_page(503, &who, &ctx.csrf, &format!("the store failed: {e}"))
         }
+        Err(pages::PageError::Internal(m)) => error_page(500, &who, &ctx.csrf, &m),
     }
 }
 

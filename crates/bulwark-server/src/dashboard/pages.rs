@@ -19,11 +19,22 @@ pub(crate) enum PageError {
     NotFound(String),
     Bad(String),
     Store(bulwark_store::Error),
+    /// A computation over the store failed (the risk ranking, the compliance evidence).
+    Internal(String),
 }
 
 impl From<bulwark_store::Error> for PageError {
     fn from(e: bulwark_store::Error) -> Self {
         Self::Store(e)
+    }
+}
+
+impl From<bulwark_inventory::Error> for PageError {
+    fn from(e: bulwark_inventory::Error) -> Self {
+        match e {
+            bulwark_inventory::Error::Store(e) => Self::Store(e),
+            e => Self::Internal(e.to_string()),
+        }
     }
 }
 
@@ -49,7 +60,7 @@ const NAV: &[(&str, &str, bool)] = &[
     ("/verdicts", "Policy verdicts", true),
     ("/trends", "Findings over time", true),
     ("/notifications", "Notifications", true),
-    ("/compliance", "Compliance", false),
+    ("/compliance", "Compliance", true),
     ("/runtime", "Runtime alerts", false),
 ];
 
@@ -126,20 +137,10 @@ pub(crate) fn render(ctx: &Ctx<'_>, path: &str, query: &Query) -> Result<Html, P
         "/verdicts" => verdicts(ctx),
         "/trends" => trends(ctx),
         "/notifications" => notifications(ctx, query),
-        "/compliance" | "/runtime" => {
-            let title = if path == "/compliance" {
-                "Compliance"
-            } else {
-                "Runtime alerts"
-            };
-            layout(&mut h, title, who, path, |h| {
-                h.raw("<p class=\"notice\">Not yet available: this page comes with ")
-                    .text(if path == "/compliance" {
-                        "the compliance evidence work (bulwark report compliance)."
-                    } else {
-                        "the runtime monitoring work."
-                    })
-                    .raw("</p>");
+        "/compliance" => compliance(ctx, query),
+        "/runtime" => {
+            layout(&mut h, "Runtime alerts", who, path, |h| {
+                h.raw("<p class=\"notice\">Not yet available: this page comes with the runtime monitoring work.</p>");
             });
             Ok(h)
         }
@@ -323,6 +324,27 @@ pub(crate) struct WorkloadView {
     pub(crate) containers: Vec<(String, String, Option<String>)>,
     /// Open findings of its images, each image once.
     pub(crate) findings: SeverityCounts,
+    /// Its contextual risk (score, SSVC decision, whether its objects were stored), when ranked.
+    pub(crate) risk: Option<(f64, Option<&'static str>, bool)>,
+}
+
+/// Puts each workload's contextual risk from the ranking on it.
+fn attach_risk(ws: &mut [WorkloadView], ranking: &super::Ranking) {
+    for w in ws {
+        let key = (
+            w.cluster.clone(),
+            w.namespace.clone(),
+            w.kind.clone(),
+            w.name.clone(),
+        );
+        w.risk = ranking.get(&key).map(|r| {
+            (
+                r.risk.score,
+                r.risk.decision.map(bulwark_risk::Decision::as_str),
+                r.context_known,
+            )
+        });
+    }
 }
 
 /// (cluster, namespace, kind, name)
@@ -348,6 +370,7 @@ fn group_workloads(rows: Vec<WorkloadRow>) -> Vec<WorkloadView> {
                     name: r.name.clone(),
                     containers: Vec::new(),
                     findings: SeverityCounts::default(),
+                    risk: None,
                 },
                 BTreeSet::new(),
             )
@@ -368,12 +391,15 @@ fn worst(c: &SeverityCounts) -> i64 {
         .map_or(-1, |i| 5 - i as i64)
 }
 
-/// The workload ranking, most urgent first: by worst open severity, then by the number of open findings, then
-/// by name. The one place the order is decided: the contextual risk score (bulwark-risk) replaces it.
+/// The workload ranking, most urgent first: by contextual risk (bulwark-risk, docs/risk.md; unranked last),
+/// then by worst open severity, then by the number of open findings, then by name. The one place the order is
+/// decided.
 pub(crate) fn rank_workloads(ws: &mut [WorkloadView]) {
+    let score = |w: &WorkloadView| w.risk.map_or(-1.0, |r| r.0);
     ws.sort_by(|a, b| {
-        worst(&b.findings)
-            .cmp(&worst(&a.findings))
+        score(b)
+            .total_cmp(&score(a))
+            .then(worst(&b.findings).cmp(&worst(&a.findings)))
             .then(b.findings.total.cmp(&a.findings.total))
             .then_with(|| {
                 (&a.cluster, &a.namespace, &a.kind, &a.name).cmp(&(
@@ -392,6 +418,8 @@ fn workloads_table(h: &mut Html, ws: &[WorkloadView], caption: &str) {
         .raw("</caption>");
     let mut heads = vec![
         "#",
+        "Risk",
+        "SSVC",
         "Workload",
         "Cluster",
         "Environment",
@@ -404,7 +432,9 @@ fn workloads_table(h: &mut Html, ws: &[WorkloadView], caption: &str) {
         let images: BTreeSet<&str> = w.containers.iter().map(|c| c.1.as_str()).collect();
         h.raw("<tr><td class=\"num\">")
             .num(i as i64 + 1)
-            .raw("</td><th scope=\"row\">")
+            .raw("</td>");
+        risk_cells(h, w.risk);
+        h.raw("<th scope=\"row\">")
             .link(
                 &workload_href(&w.cluster, &w.namespace, &w.kind, &w.name),
                 &format!("{}/{}", w.kind, w.name),
@@ -424,12 +454,35 @@ fn workloads_table(h: &mut Html, ws: &[WorkloadView], caption: &str) {
     h.raw("</tbody></table>");
 }
 
+/// The risk score and SSVC decision cells; a score on Kubernetes' defaults (no stored object) is marked.
+fn risk_cells(h: &mut Html, risk: Option<(f64, Option<&'static str>, bool)>) {
+    match risk {
+        Some((score, decision, known)) => {
+            h.raw("<td class=\"num\" data-k=\"risk\">")
+                .text(&format!("{score:.1}"));
+            if !known {
+                h.raw("<span title=\"No object stored: scored on Kubernetes' defaults\">*</span>");
+            }
+            h.raw("</td><td data-k=\"ssvc\" class=\"ssvc-")
+                .text(&decision.unwrap_or("none").replace('*', "-star"))
+                .raw("\">")
+                .text(decision.unwrap_or("-"))
+                .raw("</td>");
+        }
+        None => {
+            h.raw("<td class=\"num\" data-k=\"risk\">-</td><td data-k=\"ssvc\">-</td>");
+        }
+    }
+}
+
 // ------------------------------------------------------------------------------------------------ pages
 
 fn overview(ctx: &Ctx<'_>) -> Result<Html, PageError> {
     let counts = ctx.cache.counts(ctx.store)?;
     let (rows, placements) = ctx.store.overview_with(Some(&counts))?;
     let mut ws = group_workloads(placements);
+    let ranking = ctx.cache.ranking(ctx.store, ctx.now)?;
+    attach_risk(&mut ws, &ranking);
     rank_workloads(&mut ws);
     let mut h = Html::default();
     layout(&mut h, "Overview", Some((ctx.who, &ctx.csrf)), "/", |h| {
@@ -486,7 +539,7 @@ fn overview(ctx: &Ctx<'_>) -> Result<Html, PageError> {
         workloads_table(
             h,
             &ws[..top],
-            "The ten workloads ranked first (worst open severity, then open findings)",
+            "The ten workloads ranked first by contextual risk (docs/risk.md; * scored on Kubernetes' defaults: no object stored)",
         );
         h.raw("<p>").link("/workloads", "All workloads").raw("</p>");
     });
@@ -679,6 +732,8 @@ fn workloads(ctx: &Ctx<'_>, query: &Query) -> Result<Html, PageError> {
         })
         .collect();
     let mut ws = group_workloads(rows);
+    let ranking = ctx.cache.ranking(ctx.store, ctx.now)?;
+    attach_risk(&mut ws, &ranking);
     rank_workloads(&mut ws);
     let mut h = Html::default();
     layout(
@@ -702,7 +757,7 @@ fn workloads(ctx: &Ctx<'_>, query: &Query) -> Result<Html, PageError> {
             workloads_table(
                 h,
                 &ws[..shown],
-                "Workloads running now, ranked by worst open severity, then open findings",
+                "Workloads running now, ranked by contextual risk (docs/risk.md; * scored on Kubernetes' defaults: no object stored), then worst open severity",
             );
             if shown < ws.len() {
                 h.raw("<p>")
@@ -747,6 +802,13 @@ fn workload(ctx: &Ctx<'_>, query: &Query) -> Result<Html, PageError> {
             "no workload {kind}/{name} runs in {cluster}/{namespace}"
         )));
     };
+    let ranking = ctx.cache.ranking(ctx.store, ctx.now)?;
+    let ranked = ranking.get(&(
+        cluster.to_owned(),
+        namespace.to_owned(),
+        kind.to_owned(),
+        name.to_owned(),
+    ));
     let digests: BTreeSet<&str> = w.containers.iter().map(|c| c.1.as_str()).collect();
     let mut findings = Vec::new();
     for d in &digests {
@@ -780,6 +842,9 @@ fn workload(ctx: &Ctx<'_>, query: &Query) -> Result<Html, PageError> {
                 .raw("</dd><dt>Namespace</dt><dd>")
                 .text(&w.namespace)
                 .raw("</dd></dl>");
+            if let Some(r) = ranked {
+                risk_section(h, r);
+            }
             h.raw("<table id=\"counts\"><caption>Open findings of its images</caption>")
                 .head(&sev_heads())
                 .raw("<tbody><tr>");
@@ -807,6 +872,229 @@ fn workload(ctx: &Ctx<'_>, query: &Query) -> Result<Html, PageError> {
         },
     );
     Ok(h)
+}
+
+fn compliance_href(framework: &str, control: Option<&str>) -> String {
+    match control {
+        Some(c) => format!(
+            "/compliance?framework={}&control={}",
+            enc(framework),
+            enc(c)
+        ),
+        None => format!("/compliance?framework={}", enc(framework)),
+    }
+}
+
+/// Compliance per framework over what the store holds (the Kubernetes checks of each cluster's stored objects,
+/// the open findings of running images): the frameworks with their totals; one framework's controls; one
+/// control's evidence and remediation.
+fn compliance(ctx: &Ctx<'_>, query: &Query) -> Result<Html, PageError> {
+    let who = Some((ctx.who, ctx.csrf.as_str()));
+    let mut h = Html::default();
+    let Some(id) = q(query, "framework") else {
+        let mut reports = Vec::new();
+        for id in bulwark_compliance::ids() {
+            let f = bulwark_compliance::framework(id)
+                .map_err(|e| PageError::Internal(e.to_string()))?;
+            reports.push(ctx.cache.compliance(ctx.store, &f)?);
+        }
+        layout(&mut h, "Compliance", who, "/compliance", |h| {
+            h.raw("<p>Controls assessed from the Kubernetes checks of each cluster's stored objects and the open findings of the images that run. Controls no scan can assess are listed as manual; those whose scanners did not run here, as not assessed. <code>bulwark report compliance</code> writes the same from scan reports, with PDF, SARIF and CSV.</p>");
+            h.raw("<table id=\"frameworks\"><caption>Frameworks</caption>")
+                .head(&[
+                    "Framework",
+                    "Edition",
+                    "Controls",
+                    "Pass",
+                    "Fail",
+                    "Manual",
+                    "Not assessed",
+                ])
+                .raw("<tbody>");
+            for r in &reports {
+                h.raw("<tr><th scope=\"row\">")
+                    .link(&compliance_href(&r.framework, None), &r.name)
+                    .raw("</th><td>")
+                    .text(&r.edition)
+                    .raw("</td><td class=\"num\">")
+                    .num(r.totals.controls as i64)
+                    .raw("</td><td class=\"num\" data-k=\"pass\">")
+                    .num(r.totals.pass as i64)
+                    .raw("</td><td class=\"num\" data-k=\"fail\">")
+                    .num(r.totals.fail as i64)
+                    .raw("</td><td class=\"num\">")
+                    .num(r.totals.manual as i64)
+                    .raw("</td><td class=\"num\">")
+                    .num(r.totals.not_assessed as i64)
+                    .raw("</td></tr>");
+            }
+            h.raw("</tbody></table>");
+        });
+        return Ok(h);
+    };
+    let f = bulwark_compliance::framework(id).map_err(|e| PageError::NotFound(e.to_string()))?;
+    let r = ctx.cache.compliance(ctx.store, &f)?;
+    if let Some(control) = q(query, "control") {
+        let Some(c) = r.controls.iter().find(|c| c.id == control) else {
+            return Err(PageError::NotFound(format!(
+                "{} has no control {}",
+                r.name,
+                control.chars().take(100).collect::<String>()
+            )));
+        };
+        let title = format!("{} {}", r.name, c.id);
+        layout(&mut h, &title, who, "/compliance", |h| {
+            h.raw("<p>")
+                .link(&compliance_href(&r.framework, None), &r.name)
+                .raw("</p>");
+            h.raw("<dl class=\"facts\" id=\"control\"><dt>Control</dt><dd>")
+                .text(&c.title)
+                .raw("</dd><dt>Source</dt><dd>")
+                .text(&c.source)
+                .raw("</dd><dt>Status</dt><dd data-k=\"status\" class=\"status-")
+                .text(c.status.as_str())
+                .raw("\">")
+                .text(c.status.as_str())
+                .raw("</dd><dt>Read from</dt><dd>")
+                .text(&c.selectors.join(", "))
+                .raw("</dd><dt>Remediation</dt><dd>")
+                .text(&c.remediation)
+                .raw("</dd></dl>");
+            h.raw("<table id=\"evidence\"><caption>Failing evidence (")
+                .num(c.evidence_total as i64)
+                .raw(if c.evidence.len() < c.evidence_total {
+                    ", the first shown"
+                } else {
+                    ""
+                })
+                .raw(")</caption>")
+                .head(&[
+                    "Finding",
+                    "Severity",
+                    "Title",
+                    "Object, file or package",
+                    "Layer",
+                    "Source",
+                ])
+                .raw("<tbody>");
+            for e in &c.evidence {
+                let at = e
+                    .object
+                    .as_deref()
+                    .or(e.file.as_deref())
+                    .or(e.package.as_deref());
+                h.raw("<tr><th scope=\"row\">")
+                    .text(&e.finding)
+                    .raw("</th><td>");
+                sev_badge(h, e.severity);
+                h.raw("</td><td>")
+                    .text(&e.title)
+                    .raw("</td><td>")
+                    .opt(at)
+                    .raw("</td><td>")
+                    .opt(e.layer.as_deref())
+                    .raw("</td><td>")
+                    .text(&e.source)
+                    .raw("</td></tr>");
+            }
+            h.raw("</tbody></table>");
+        });
+        return Ok(h);
+    }
+    layout(&mut h, &r.name, who, "/compliance", |h| {
+        h.raw("<p>")
+            .link("/compliance", "All frameworks")
+            .raw(" · ")
+            .num(r.totals.pass as i64)
+            .raw(" pass, ")
+            .num(r.totals.fail as i64)
+            .raw(" fail, ")
+            .num(r.totals.manual as i64)
+            .raw(" manual, ")
+            .num(r.totals.not_assessed as i64)
+            .raw(" not assessed</p>");
+        h.raw("<table id=\"controls\"><caption>Controls, failing first</caption>")
+            .head(&["Control", "Title", "Source", "Status", "Evidence"])
+            .raw("<tbody>");
+        let rank = |s: bulwark_compliance::Status| match s {
+            bulwark_compliance::Status::Fail => 0,
+            bulwark_compliance::Status::Pass => 1,
+            bulwark_compliance::Status::NotAssessed => 2,
+            bulwark_compliance::Status::Manual => 3,
+        };
+        let mut controls: Vec<&bulwark_compliance::ControlResult> = r.controls.iter().collect();
+        controls.sort_by_key(|c| rank(c.status));
+        for c in controls {
+            h.raw("<tr><th scope=\"row\">")
+                .link(&compliance_href(&r.framework, Some(&c.id)), &c.id)
+                .raw("</th><td>")
+                .text(&c.title)
+                .raw("</td><td>")
+                .text(&c.source)
+                .raw("</td><td class=\"status-")
+                .text(c.status.as_str())
+                .raw("\">")
+                .text(c.status.as_str())
+                .raw("</td><td class=\"num\">")
+                .num(c.evidence_total as i64)
+                .raw("</td></tr>");
+        }
+        h.raw("</tbody></table>");
+    });
+    Ok(h)
+}
+
+/// A workload's contextual risk: score, SSVC, the findings that drive it, and the factors with their evidence.
+fn risk_section(h: &mut Html, r: &bulwark_inventory::RankedWorkload) {
+    h.raw("<h2>Risk in context</h2><dl class=\"facts\" id=\"risk\"><dt>Risk</dt><dd data-k=\"risk\">")
+        .text(&format!("{:.1}", r.risk.score))
+        .raw(" / 10</dd><dt>SSVC decision</dt><dd data-k=\"ssvc\">")
+        .text(r.risk.decision.map_or("-", bulwark_risk::Decision::as_str))
+        .raw("</dd><dt>Context</dt><dd>")
+        .text(if r.context_known {
+            "from the workload's stored objects (exposure, NetworkPolicies, security context, RBAC)"
+        } else {
+            "no object stored for this workload: scored on Kubernetes' defaults (root allowed, writable root filesystem, not isolated)"
+        })
+        .raw("</dd></dl>");
+    h.raw("<table id=\"top\"><caption>The findings that drive the score (docs/risk.md)</caption>")
+        .head(&["Finding", "Package", "Score", "SSVC"])
+        .raw("<tbody>");
+    for t in &r.risk.top {
+        h.raw("<tr><th scope=\"row\">")
+            .text(&t.id)
+            .raw("</th><td>")
+            .opt(t.package.as_deref())
+            .raw("</td><td class=\"num\">")
+            .text(&format!("{:.1}", t.score))
+            .raw("</td><td>")
+            .text(t.decision.as_str())
+            .raw("</td></tr>");
+    }
+    h.raw("</tbody></table>");
+    h.raw(
+        "<table id=\"factors\"><caption>Factors of the top finding, with their evidence</caption>",
+    )
+    .head(&["Group", "Factor", "Multiplier", "Evidence"])
+    .raw("<tbody>");
+    for f in &r.risk.factors {
+        let group = serde_json::to_value(f.group)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        h.raw("<tr><td>")
+            .text(&group)
+            .raw("</td><th scope=\"row\">")
+            .text(f.name)
+            .raw("</th><td class=\"num\">")
+            .text(&format!("×{:.2}", f.effect))
+            .raw("</td><td><ul>");
+        for e in &f.evidence {
+            h.raw("<li>").text(e).raw("</li>");
+        }
+        h.raw("</ul></td></tr>");
+    }
+    h.raw("</tbody></table>");
 }
 
 fn finding(ctx: &Ctx<'_>, id: i64) -> Result<Html, PageError> {
