@@ -759,6 +759,13 @@ fn finding(
             p.insert("kevRansomware".into(), json!(r));
         }
     }
+    if let Some(d) = vuln.and_then(|v| v.published.as_deref())
+        && !d.is_empty()
+    {
+        // When the advisory was published: the age risk in context reads (`bulwark-risk`), and what a
+        // policy's `daysSincePublishedAtLeast` selects on.
+        p.insert("published".into(), json!(d));
+    }
     p.insert("dataSource".into(), json!(data_source(rule)));
     p.insert("namespace".into(), json!(rule.namespace));
     if let Some(v) = vuln

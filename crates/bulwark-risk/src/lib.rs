@@ -614,16 +614,41 @@ pub fn score(finding: &Finding, ctx: &WorkloadContext, now: Date) -> Risk {
             one(format!("image built {days} days ago")),
         );
     }
-    if let Some(since) = prop_str(finding, "fixedDate").and_then(Date::parse) {
-        let days = now.days_since(since);
-        if days > 90 {
-            push(
-                Group::Age,
-                "fix-older-than-90-days",
-                1.1,
-                one(format!("a fix has been available for {days} days")),
-            );
+    // The fix's age: its date when a source records it (the keys a policy's `daysSinceFixAtLeast` reads), else
+    // the advisory's publication when it already names a fixed version — a fix is at most that old, and the
+    // evidence says which date was used.
+    let fix_date = ["fixDate", "fixPublished", "fixedAt", "fixedDate"]
+        .iter()
+        .find_map(|k| prop_str(finding, k).and_then(Date::parse).map(|d| (*k, d)));
+    let published = prop_str(finding, "fixedVersion")
+        .and_then(|_| prop_str(finding, "published"))
+        .and_then(Date::parse);
+    match (fix_date, published) {
+        (Some((key, since)), _) => {
+            let days = now.days_since(since);
+            if days > 90 {
+                push(
+                    Group::Age,
+                    "fix-older-than-90-days",
+                    1.1,
+                    one(format!("a fix has been available for {days} days ({key})")),
+                );
+            }
         }
+        (None, Some(since)) => {
+            let days = now.days_since(since);
+            if days > 90 {
+                push(
+                    Group::Age,
+                    "fix-older-than-90-days",
+                    1.1,
+                    one(format!(
+                        "the advisory naming a fixed version was published {days} days ago (no fix date recorded)"
+                    )),
+                );
+            }
+        }
+        (None, None) => {}
     }
 
     let raw = factors.iter().fold(base, |acc, f| acc * f.effect);

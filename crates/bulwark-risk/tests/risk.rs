@@ -469,3 +469,51 @@ fn a_scan_without_posture_gives_no_context_rather_than_a_guess() {
     let e = contexts(&s, &ContextOptions::default()).unwrap_err();
     assert!(e.to_string().contains("collect_posture"), "{e}");
 }
+
+/// The fix's age: a recorded fix date wins; without one, an advisory that already names a fixed version and was
+/// published long ago means the fix is at most that old; without a fixed version, nothing is said.
+#[test]
+fn fix_age_from_a_fix_date_else_from_the_advisory_naming_the_fix() {
+    let all = contexts_of(TWO_PODS);
+    let c = ctx(&all, "Deployment/shop/exposed");
+    let old = "2020-01-01T00:00:00Z";
+    let factor = |props: serde_json::Value| -> Option<String> {
+        let r = score(&vuln("CVE-2020-0001", "t", props), c, now());
+        r.factors
+            .iter()
+            .find(|f| f.name == "fix-older-than-90-days")
+            .map(|f| f.evidence.join(" "))
+    };
+    let from_published = factor(json!({"fixedVersion": "1.1", "published": old}))
+        .expect("published in 2020 with a fix named: the fix is old");
+    assert!(from_published.contains("published"), "{from_published}");
+    assert_eq!(
+        factor(json!({"published": old})),
+        None,
+        "no fixed version: no fix age"
+    );
+    // A recent fix date wins over an old publication.
+    let recent = now().0 - 10;
+    let (y, m, d) = civil(recent);
+    assert_eq!(
+        factor(
+            json!({"fixedVersion": "1.1", "published": old, "fixDate": format!("{y:04}-{m:02}-{d:02}")})
+        ),
+        None
+    );
+    let from_fix = factor(json!({"fixedVersion": "1.1", "fixDate": "2021-01-01"})).unwrap();
+    assert!(from_fix.contains("fixDate"), "{from_fix}");
+}
+
+/// Civil date of a day number (days since 1970-01-01), for building inputs.
+fn civil(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
