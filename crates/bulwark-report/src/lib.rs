@@ -22,8 +22,10 @@
 use bulwark_types::{Diagnostic, DiagnosticLevel, Distro, Finding, LayerRef, Package};
 use serde::{Deserialize, Serialize};
 
+pub mod csv;
 mod cyclonedx;
 mod format;
+pub mod html;
 mod json;
 mod junit;
 mod layout;
