@@ -418,54 +418,81 @@ fn findings(report: &Report, w: &mut dyn Write) -> Result<(), ReportError> {
                 "worst severity first"
             }
         )?;
-        let mut cols = vec!["ID", "Severity"];
-        if with_risk {
-            cols.push("Risk (SSVC)");
-        }
-        cols.extend([
-            "Title",
+        // Columns that would be empty for every finding of this kind (no package for a misconfiguration, no
+        // layer outside an image) are left out.
+        let show = [
+            fs.iter().any(|f| link::package_name(f).is_some()),
+            fs.iter().any(|f| link::installed_version(f).is_some()),
+            fs.iter().any(|f| link::fixed_version(f).is_some()),
+            fs.iter().any(|f| layer_of(report, f).is_some()),
+            fs.iter()
+                .any(|f| f.location.path.is_some() || f.location.resource.is_some()),
+            fs.iter().any(|f| !owner(f).is_empty()),
+        ];
+        let optional = [
             "Package",
             "Installed",
             "Fixed",
             "Layer",
             "Location",
             "Owner",
-        ]);
+        ];
+        let mut cols = vec!["ID", "Severity"];
+        if with_risk {
+            cols.push("Risk (SSVC)");
+        }
+        cols.push("Title");
+        cols.extend(
+            optional
+                .iter()
+                .zip(show)
+                .filter(|(_, s)| *s)
+                .map(|(c, _)| *c),
+        );
         for c in cols {
             write!(w, "<th scope=\"col\">{c}</th>")?;
         }
         writeln!(w, "</tr></thead>\n<tbody>")?;
         for f in fs {
-            let risk_cell = if with_risk {
-                let r = risk_text(f);
+            write!(
+                w,
+                "<tr><th scope=\"row\"><code>{}</code></th><td class=\"sev-{sev}\">{sev}</td>",
+                e(&f.id),
+                sev = f.severity,
+            )?;
+            if with_risk {
                 let s = ssvc_text(f);
-                format!(
+                write!(
+                    w,
                     "<td class=\"num\">{}{}</td>",
-                    e(&r),
+                    e(&risk_text(f)),
                     if s.is_empty() {
                         String::new()
                     } else {
                         format!(" ({})", e(s))
                     }
-                )
-            } else {
-                String::new()
-            };
-            let pkg = link::package_name(f).unwrap_or_default();
-            writeln!(
-                w,
-                "<tr><th scope=\"row\"><code>{}</code></th><td class=\"sev-{sev}\">{sev}</td>{risk_cell}<td>{}</td>\
-                 <td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
-                e(&f.id),
-                e(&f.title),
-                e(pkg),
-                e(link::installed_version(f).unwrap_or_default()),
-                e(link::fixed_version(f).unwrap_or_default()),
-                layer_of(report, f).map(layer_html).unwrap_or_default(),
-                e(&location_text(f, true)),
-                e(owner(f)),
-                sev = f.severity,
-            )?;
+                )?;
+            }
+            write!(w, "<td>{}</td>", e(&f.title))?;
+            for (i, _) in show.iter().enumerate().filter(|(_, s)| **s) {
+                let cell = match i {
+                    0 => e(link::package_name(f).unwrap_or_default()),
+                    1 => e(link::installed_version(f).unwrap_or_default()),
+                    2 => e(link::fixed_version(f).unwrap_or_default()),
+                    3 => layer_of(report, f).map(layer_html).unwrap_or_default(),
+                    4 => {
+                        let l = location_text(f, true);
+                        if l.is_empty() {
+                            l
+                        } else {
+                            format!("<code>{}</code>", e(&l))
+                        }
+                    }
+                    _ => e(owner(f)),
+                };
+                write!(w, "<td>{cell}</td>")?;
+            }
+            writeln!(w, "</tr>")?;
         }
         writeln!(w, "</tbody>\n</table>\n</section>")?;
     }
