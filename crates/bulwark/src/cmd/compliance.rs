@@ -61,7 +61,8 @@ pub(crate) fn scanners(r: &Report) -> Vec<Scanner> {
     s
 }
 
-fn read(path: &Path) -> Result<Report> {
+/// Reads a Bulwark JSON report (`-` for stdin), bounded by [`MAX_REPORT`]; errors name the file.
+pub(crate) fn read(path: &Path) -> Result<Report> {
     let name = path.display().to_string();
     let mut data = Vec::new();
     if path.as_os_str() == "-" {

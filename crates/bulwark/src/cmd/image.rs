@@ -14,7 +14,8 @@ use crate::Outcome;
 #[derive(Debug, clap::Args)]
 pub(crate) struct OutputArgs {
     /// Output format: table, json, cyclonedx, spdx-json, sarif, junit, policyreport (Kubernetes
-    /// `wgpolicyk8s.io/v1alpha2` PolicyReport and ClusterPolicyReport YAML). The table fits `COLUMNS`, else the
+    /// `wgpolicyk8s.io/v1alpha2` PolicyReport and ClusterPolicyReport YAML), html (one printable page), csv
+    /// (one row per finding). The table fits `COLUMNS`, else the
     /// terminal, else 160 columns; it is coloured as `--color` says (auto: only
     /// on a terminal without `NO_COLOR`).
     #[arg(long, short = 'f', value_name = "FORMAT")]

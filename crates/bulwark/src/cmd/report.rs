@@ -1,6 +1,7 @@
 //! `bulwark report push`: CI sends an image's SBOM to a server's inventory (`POST /api/v1/reports`), with a
 //! bearer token of role push (or admin). Exit 0 when the server stored it (2xx), 2 with the server's error
 //! otherwise. `bulwark report compliance` (in `compliance.rs`): a framework's controls over scan reports.
+//! `bulwark report convert`: a stored Bulwark JSON report rendered again in another format.
 
 use std::fmt::Write as _;
 use std::io::Read as _;
@@ -29,6 +30,23 @@ pub(crate) enum ReportCommand {
     /// section, the findings that are evidence against it and remediation guidance, as JSON, HTML, SARIF, CSV
     /// or PDF. Exit 0 when every assessed control passes, 1 when one fails, 2 on error.
     Compliance(super::compliance::ComplianceArgs),
+    /// Render a stored Bulwark JSON report (`-f json` of any scan) again in another format: html, csv, sarif,
+    /// junit, cyclonedx, spdx-json, policyreport, table or json. Exit 0 when written, 2 when the input is not a
+    /// Bulwark JSON report this version reads (the error names the file).
+    Convert(ConvertArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ConvertArgs {
+    /// The Bulwark JSON report (`-` for standard input).
+    #[arg(value_name = "REPORT.json")]
+    pub(crate) report: PathBuf,
+    /// Output format: html, csv, sarif, junit, cyclonedx, spdx-json, policyreport, table, json.
+    #[arg(long, short = 'f', value_name = "FORMAT")]
+    pub(crate) format: bulwark_report::Format,
+    /// Write to this file instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -60,7 +78,22 @@ pub(crate) fn run(cmd: &ReportCommand) -> Result<Outcome> {
     match cmd {
         ReportCommand::Push(a) => push(a),
         ReportCommand::Compliance(a) => super::compliance::run(a),
+        ReportCommand::Convert(a) => convert(a),
     }
+}
+
+/// `bulwark report convert`: read (bounded, schema version checked) and render again. The report's own
+/// diagnostics were shown by the scan that wrote it, so they are not repeated here.
+fn convert(a: &ConvertArgs) -> Result<Outcome> {
+    let report = super::compliance::read(&a.report)?;
+    let options = bulwark_report::RenderOptions {
+        color: crate::term::color(a.output.is_none()),
+        ..bulwark_report::RenderOptions::for_output(a.output.is_none())
+    };
+    super::image::write_output(a.output.as_deref(), |w| {
+        bulwark_report::render(a.format, &report, &options, w).map_err(anyhow::Error::from)
+    })?;
+    Ok(Outcome::Clean)
 }
 
 /// Percent-encodes a query value (RFC 3986 unreserved characters stay).
