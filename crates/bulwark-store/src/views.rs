@@ -361,6 +361,22 @@ impl Store {
         })
     }
 
+    /// The latest image verdict of each digest as its stored JSON document (`Verdict::to_json`), by digest:
+    /// what the dashboard reads the applied and expired exceptions from.
+    pub fn latest_verdict_documents(&self) -> Result<Vec<(String, String)>> {
+        self.read(|tx| {
+            tx.query(
+                "SELECT digest, verdict_json FROM (SELECT digest, verdict_json, ROW_NUMBER() OVER \
+                 (PARTITION BY digest ORDER BY created_at DESC, id DESC) AS n FROM verdicts WHERE workload IS NULL) \
+                 latest WHERE n = 1 ORDER BY digest",
+                &[],
+            )?
+            .iter()
+            .map(|r| Ok((r.t(0)?, r.t(1)?)))
+            .collect()
+        })
+    }
+
     /// One finding by id, with its image's references, where the image runs and the finding's episodes.
     pub fn finding_detail(&self, id: i64) -> Result<Option<FindingDetail>> {
         self.read(|tx| {

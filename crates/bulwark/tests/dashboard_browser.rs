@@ -633,6 +633,9 @@ fn dashboard_http() {
         format!("/owner?team={}", enc(EVIL_TEAM)),
         "/verdicts".into(),
         "/notifications".into(),
+        "/compliance".into(),
+        "/compliance?framework=pci-dss-4.0".into(),
+        "/compliance?framework=pci-dss-4.0&control=6.3.3".into(),
     ];
     let mut seen = BTreeSet::new();
     for p in &pages {
@@ -687,6 +690,44 @@ fn dashboard_http() {
             "workload"
         ],
         "each hostile string is shown (escaped) somewhere"
+    );
+
+    // CSV exports: the ranking has one row per workload of the API's ranking, in its order, and the hostile
+    // workload name is one RFC 4180 cell (quotes doubled), with no raw control character anywhere.
+    let (code, csv) = page(server, "/export/workloads.csv", &read);
+    assert_eq!(code, 200);
+    let ranked = api(server, "/api/v1/risk/workloads?limit=1000");
+    let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        lines[0],
+        "rank,risk,ssvc,cluster,environment,namespace,kind,name,findings,top_finding,context"
+    );
+    assert_eq!(lines.len() as u64 - 1, ranked["total"].as_u64().unwrap());
+    let first = &ranked["items"][0];
+    assert!(
+        lines[1].starts_with(&format!(
+            "1,{:.1},",
+            first["risk"]["score"].as_f64().unwrap()
+        )),
+        "{} vs {first}",
+        lines[1]
+    );
+    assert!(
+        csv.contains("\"w\"\"'><img src=x onerror=alert('wl')>\""),
+        "{csv}"
+    );
+    assert!(!csv.contains('\u{1b}'), "{csv}");
+    let (code, csv) = page(
+        server,
+        "/export/compliance.csv?framework=cis-kubernetes",
+        &read,
+    );
+    assert_eq!(code, 200);
+    assert!(
+        csv.lines().any(|l| l.starts_with("cis-kubernetes,5.2.6,")
+            && l.contains(",fail,")
+            && l.contains("payments-api")),
+        "{csv}"
     );
 }
 

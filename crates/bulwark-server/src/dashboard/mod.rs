@@ -508,8 +508,21 @@ fn answer(
     let Some(query) = html::pairs(req.query) else {
         return error_page(400, &who, &ctx.csrf, "the query string has a bad %-escape");
     };
-    match pages::render(&ctx, path, &query) {
-        Ok(page) => DashResponse::html(200, page),
+    let rendered = if let Some(name) = path.strip_prefix("/export/") {
+        pages::export(&ctx, name, &query).map(|(file, body)| DashResponse {
+            status: 200,
+            content_type: "text/csv; charset=utf-8",
+            body: body.into_bytes(),
+            headers: vec![(
+                "content-disposition",
+                format!("attachment; filename=\"{file}\""),
+            )],
+        })
+    } else {
+        pages::render(&ctx, path, &query).map(|page| DashResponse::html(200, page))
+    };
+    match rendered {
+        Ok(r) => r,
         Err(pages::PageError::NotFound(m)) => error_page(404, &who, &ctx.csrf, &m),
         Err(pages::PageError::Bad(m)) => error_page(400, &who, &ctx.csrf, &m),
         Err(pages::PageError::Store(e)) => {
@@ -817,6 +830,67 @@ mod tests {
             s.notifications(None).unwrap()[0].state,
             bulwark_store::NotificationState::Pending
         );
+    }
+
+    /// The verdicts page lists the exceptions of the latest verdicts that expire within 30 days (at the
+    /// handler's clock, 2027-01-15), and those already expired, escaped; a later one is not "expiring soon".
+    #[test]
+    fn exceptions_expiring_soon_and_expired_from_the_latest_verdicts() {
+        let (_d, s) = store();
+        let c = proxied();
+        let exc = |id: &str, expires: &str, reason: &str| {
+            json!({"id": id, "expires": expires, "owner": "team-pay", "ticket": "SEC-1", "reason": reason,
+                   "source": "exceptions.yaml:3", "matched": 1})
+        };
+        for (n, applied, expired) in [
+            (
+                1,
+                vec![
+                    exc("soon", "2027-01-25", "<script>alert(1)</script>"),
+                    exc("later", "2027-06-01", "fine"),
+                ],
+                vec![exc("gone", "2026-12-01", "old waiver")],
+            ),
+            (
+                2,
+                vec![exc("soon", "2027-01-25", "<script>alert(1)</script>")],
+                vec![],
+            ),
+        ] {
+            let doc =
+                json!({"decision": "pass", "exceptions": {"applied": applied, "expired": expired}});
+            s.put_verdict(&bulwark_store::VerdictRecord {
+                digest: format!("sha256:{n:064x}"),
+                workload: None,
+                decision: "pass".into(),
+                bundle_name: Some("b".into()),
+                bundle_version: None,
+                bundle_digest: None,
+                db_version: None,
+                verdict_json: doc.to_string(),
+                created_at: 1_799_990_000,
+            })
+            .unwrap();
+        }
+        let admin = [
+            ("x-forwarded-user", "bob"),
+            ("x-forwarded-groups", "sec-admins"),
+        ];
+        let r = get(&s, &c, "GET", "/verdicts", "10.2.3.4", &admin, "");
+        assert_eq!(r.status, 200);
+        let html = String::from_utf8(r.body).unwrap();
+        let expiring = &html[html.find("id=\"expiring\"").expect("the expiring table")..];
+        let expiring = &expiring[..expiring.find("</table>").unwrap()];
+        assert!(
+            expiring.contains(">soon<") && expiring.contains("in 10 days"),
+            "{expiring}"
+        );
+        assert!(!expiring.contains(">later<"), "{expiring}");
+        // In both images' verdicts: counted once per image.
+        assert!(expiring.contains("<td class=\"num\">2</td>"), "{expiring}");
+        assert!(expiring.contains("&lt;script&gt;") && !expiring.contains("<script>"));
+        let expired = &html[html.find("id=\"expired\"").expect("the expired table")..];
+        assert!(expired.contains(">gone<"), "{expired}");
     }
 
     #[test]

@@ -771,6 +771,9 @@ fn workloads(ctx: &Ctx<'_>, query: &Query) -> Result<Html, PageError> {
                 }
                 h.link(&all, "show every workload").raw("</p>");
             }
+            h.raw("<p>")
+                .link("/export/workloads.csv", "Export the ranking as CSV")
+                .raw("</p>");
         },
     );
     Ok(h)
@@ -1013,6 +1016,12 @@ fn compliance(ctx: &Ctx<'_>, query: &Query) -> Result<Html, PageError> {
             .raw(" manual, ")
             .num(r.totals.not_assessed as i64)
             .raw(" not assessed</p>");
+        h.raw("<p>")
+            .link(
+                &format!("/export/compliance.csv?framework={}", enc(&r.framework)),
+                "Export as CSV",
+            )
+            .raw("</p>");
         h.raw("<table id=\"controls\"><caption>Controls, failing first</caption>")
             .head(&["Control", "Title", "Source", "Status", "Evidence"])
             .raw("<tbody>");
@@ -1288,6 +1297,7 @@ fn owner(ctx: &Ctx<'_>, query: &Query) -> Result<Html, PageError> {
 
 fn verdicts(ctx: &Ctx<'_>) -> Result<Html, PageError> {
     let rows = ctx.store.verdict_rows()?;
+    let exceptions = exceptions_of(&ctx.store.latest_verdict_documents()?);
     let mut h = Html::default();
     layout(
         &mut h,
@@ -1322,9 +1332,232 @@ fn verdicts(ctx: &Ctx<'_>) -> Result<Html, PageError> {
             if rows.is_empty() {
                 h.raw("<p class=\"none\">No verdicts yet: the re-match records one per image when the server has a policy.</p>");
             }
+            exceptions_tables(h, &exceptions, ctx.now);
         },
     );
     Ok(h)
+}
+
+/// CSV exports (RFC 4180, CRLF, every cell through `bulwark_report::csv::cell`: quoted when needed, formula
+/// prefixes neutralised): `workloads.csv` (the ranking, as the workloads page filters it) and
+/// `compliance.csv?framework=ID` (the framework's controls, `bulwark report compliance -f csv`'s rows).
+/// Returns the file name and the body.
+pub(crate) fn export(
+    ctx: &Ctx<'_>,
+    name: &str,
+    query: &Query,
+) -> Result<(String, String), PageError> {
+    match name {
+        "workloads.csv" => {
+            let ranking = ctx.cache.ranking(ctx.store, ctx.now)?;
+            let mut rows: Vec<&bulwark_inventory::RankedWorkload> = ranking
+                .values()
+                .filter(|w| {
+                    q(query, "cluster").is_none_or(|c| c == w.cluster)
+                        && q(query, "namespace").is_none_or(|n| n == w.namespace)
+                        && q(query, "environment")
+                            .is_none_or(|e| Some(e) == w.environment.as_deref())
+                })
+                .collect();
+            rows.sort_by(|a, b| {
+                b.risk.score.total_cmp(&a.risk.score).then_with(|| {
+                    (&a.cluster, &a.namespace, &a.kind, &a.name).cmp(&(
+                        &b.cluster,
+                        &b.namespace,
+                        &b.kind,
+                        &b.name,
+                    ))
+                })
+            });
+            let mut out = String::from(
+                "rank,risk,ssvc,cluster,environment,namespace,kind,name,findings,top_finding,context\r\n",
+            );
+            for (i, w) in rows.iter().enumerate() {
+                let cells = [
+                    (i + 1).to_string(),
+                    format!("{:.1}", w.risk.score),
+                    w.risk
+                        .decision
+                        .map_or("", bulwark_risk::Decision::as_str)
+                        .to_owned(),
+                    w.cluster.clone(),
+                    w.environment.clone().unwrap_or_default(),
+                    w.namespace.clone(),
+                    w.kind.clone(),
+                    w.name.clone(),
+                    w.risk.findings.to_string(),
+                    w.risk.top.first().map(|t| t.id.clone()).unwrap_or_default(),
+                    if w.context_known {
+                        "objects"
+                    } else {
+                        "defaults"
+                    }
+                    .to_owned(),
+                ];
+                let line: Vec<String> =
+                    cells.iter().map(|c| bulwark_report::csv::cell(c)).collect();
+                out.push_str(&line.join(","));
+                out.push_str("\r\n");
+            }
+            Ok(("bulwark-workloads.csv".into(), out))
+        }
+        "compliance.csv" => {
+            let id = need(query, "framework")?;
+            let f = bulwark_compliance::framework(id)
+                .map_err(|e| PageError::NotFound(e.to_string()))?;
+            let r = ctx.cache.compliance(ctx.store, &f)?;
+            Ok((
+                format!("bulwark-compliance-{}.csv", f.id),
+                bulwark_compliance::render::csv(&r),
+            ))
+        }
+        _ => Err(PageError::NotFound(format!(
+            "no export {} (workloads.csv, compliance.csv?framework=ID)",
+            name.chars().take(100).collect::<String>()
+        ))),
+    }
+}
+
+/// Days ahead an applied exception counts as "expiring soon".
+const EXPIRING_DAYS: i64 = 30;
+
+/// One exception as the latest verdicts name it, with the images whose verdict it appears in.
+#[derive(Default)]
+struct ExceptionView {
+    expires: Option<String>,
+    owner: String,
+    ticket: Option<String>,
+    reason: String,
+    source: String,
+    images: BTreeSet<String>,
+}
+
+/// The exceptions of the latest verdicts: (applied, expired), by id.
+type ExceptionViews = (
+    BTreeMap<String, ExceptionView>,
+    BTreeMap<String, ExceptionView>,
+);
+
+fn exceptions_of(docs: &[(String, String)]) -> ExceptionViews {
+    let (mut applied, mut expired) = (BTreeMap::new(), BTreeMap::new());
+    for (digest, doc) in docs {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(doc) else {
+            continue;
+        };
+        for (list, into) in [("applied", &mut applied), ("expired", &mut expired)] {
+            for e in v
+                .pointer(&format!("/exceptions/{list}"))
+                .and_then(serde_json::Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let s = |k: &str| {
+                    e.get(k)
+                        .and_then(serde_json::Value::as_str)
+                        .map(str::to_owned)
+                };
+                let Some(id) = s("id") else { continue };
+                let x: &mut ExceptionView = into.entry(id).or_default();
+                x.expires = s("expires");
+                x.owner = s("owner").unwrap_or_default();
+                x.ticket = s("ticket");
+                x.reason = s("reason").unwrap_or_default();
+                x.source = s("source").unwrap_or_default();
+                x.images.insert(digest.clone());
+            }
+        }
+    }
+    (applied, expired)
+}
+
+/// Days from `now` (Unix seconds) to the start of an expiry date (`YYYY-MM-DD` or RFC 3339), rounded down.
+fn days_until(expires: &str, now: i64) -> Option<i64> {
+    let d = expires.get(..10)?;
+    let mut it = d.split('-').map(|p| p.parse::<i64>().ok());
+    let (y, m, d) = (it.next()??, it.next()??, it.next()??);
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let day = era * 146_097 + doe - 719_468;
+    Some(day - now.div_euclid(86_400))
+}
+
+fn exceptions_tables(h: &mut Html, (applied, expired): &ExceptionViews, now: i64) {
+    let soon: Vec<(&String, &ExceptionView, i64)> = applied
+        .iter()
+        .filter_map(|(id, x)| {
+            let days = days_until(x.expires.as_deref()?, now)?;
+            (days <= EXPIRING_DAYS).then_some((id, x, days))
+        })
+        .collect();
+    let table =
+        |h: &mut Html, id: &str, caption: &str, rows: &[(&String, &ExceptionView, Option<i64>)]| {
+            h.raw("<table id=\"")
+                .raw(id)
+                .raw("\"><caption>")
+                .text(caption)
+                .raw("</caption>")
+                .head(&[
+                    "Exception",
+                    "Expires",
+                    "Owner",
+                    "Ticket",
+                    "Reason",
+                    "Images",
+                    "Source",
+                ])
+                .raw("<tbody>");
+            for (id, x, days) in rows {
+                h.raw("<tr><th scope=\"row\">")
+                    .text(id)
+                    .raw("</th><td>")
+                    .opt(x.expires.as_deref());
+                if let Some(d) = days {
+                    h.raw(" (").text(&format!("in {d} days")).raw(")");
+                }
+                h.raw("</td><td>")
+                    .text(&x.owner)
+                    .raw("</td><td>")
+                    .opt(x.ticket.as_deref())
+                    .raw("</td><td>")
+                    .text(&x.reason)
+                    .raw("</td><td class=\"num\">")
+                    .num(x.images.len() as i64)
+                    .raw("</td><td>")
+                    .text(&x.source)
+                    .raw("</td></tr>");
+            }
+            h.raw("</tbody></table>");
+        };
+    h.raw("<h2>Exceptions expiring soon</h2>");
+    if soon.is_empty() {
+        h.raw("<p class=\"none\">No applied exception expires within ")
+            .num(EXPIRING_DAYS)
+            .raw(" days.</p>");
+    } else {
+        let rows: Vec<_> = soon.iter().map(|(i, x, d)| (*i, *x, Some(*d))).collect();
+        table(
+            h,
+            "expiring",
+            &format!(
+                "Exceptions that applied to the latest verdicts and expire within {EXPIRING_DAYS} days"
+            ),
+            &rows,
+        );
+    }
+    if !expired.is_empty() {
+        let rows: Vec<_> = expired.iter().map(|(i, x)| (i, x, None)).collect();
+        table(
+            h,
+            "expired",
+            "Expired exceptions: they no longer apply, so what they accepted counts again",
+            &rows,
+        );
+    }
 }
 
 /// Days shown on the chart.
