@@ -67,21 +67,27 @@ type Counts = std::collections::HashMap<String, bulwark_store::SeverityCounts>;
 pub(crate) struct Cache {
     inner: Mutex<CacheInner>,
     derived: Mutex<Derived>,
+    /// The store's location, for the background recomputation's own connection.
+    location: std::sync::OnceLock<String>,
 }
 
 /// Running workloads by (cluster, namespace, kind, name), each with its contextual risk.
 pub(crate) type Ranking =
     std::collections::HashMap<(String, String, String, String), bulwark_inventory::RankedWorkload>;
 
+/// What the heavier views are computed from: the findings' and the risk context's fingerprints.
+pub(crate) type Key = (Fingerprint, [i64; 6]);
+
 /// The heavier views (every running workload's findings scored; the compliance evidence of the whole store),
-/// kept until the findings or the risk context change — no time limit: they are recomputed only when
-/// [`Store::findings_fingerprint`] or [`Store::context_fingerprint`] moves.
+/// each with the [`Key`] it was computed at. A request whose key matches gets the view; one whose key moved gets
+/// the previous view at once while a background thread recomputes them all (stale while revalidating), so no
+/// page waits for a recomputation except the very first, and the first sign-in page starts that one
+/// ([`Cache::warm`]).
 #[derive(Default)]
 struct Derived {
-    key: Option<(Fingerprint, [i64; 6])>,
-    ranking: Option<Arc<Ranking>>,
-    evidence: Option<Arc<bulwark_inventory::StoredEvidence>>,
-    compliance: std::collections::HashMap<String, Arc<bulwark_compliance::ComplianceReport>>,
+    ranking: Option<(Key, Arc<Ranking>)>,
+    compliance: std::collections::HashMap<String, (Key, Arc<bulwark_compliance::ComplianceReport>)>,
+    refreshing: bool,
 }
 
 #[derive(Default)]
@@ -132,104 +138,128 @@ impl Cache {
         Ok(c)
     }
 
-    /// The key of the derived views now; they are emptied when it moved.
-    fn derived_key(&self, store: &Store) -> Result<(Fingerprint, [i64; 6]), bulwark_store::Error> {
-        let key = (store.findings_fingerprint()?, store.context_fingerprint()?);
-        let mut g = self.derived.lock().unwrap_or_else(PoisonError::into_inner);
-        if g.key != Some(key) {
-            *g = Derived {
-                key: Some(key),
-                ..Derived::default()
-            };
-        }
-        Ok(key)
+    /// The key of the heavier views now (two index reads): read once per request.
+    pub(crate) fn key(store: &Store) -> Result<Key, bulwark_store::Error> {
+        Ok((store.findings_fingerprint()?, store.context_fingerprint()?))
     }
 
-    /// Every running workload's contextual risk (`bulwark_inventory::rank_workloads`).
+    /// Every running workload's contextual risk (`bulwark_inventory::rank_workloads`) at `key`, or the previous
+    /// one while it is recomputed.
     pub(crate) fn ranking(
-        &self,
+        self: &Arc<Self>,
         store: &Store,
+        key: Key,
         now: i64,
-    ) -> Result<Arc<Ranking>, bulwark_inventory::Error> {
-        let key = self.derived_key(store)?;
-        if let Some(r) = &self
-            .derived
+    ) -> Result<Arc<Ranking>, pages::PageError> {
+        let stale = {
+            let g = self.derived.lock().unwrap_or_else(PoisonError::into_inner);
+            match &g.ranking {
+                Some((k, r)) if *k == key => return Ok(r.clone()),
+                other => other.as_ref().map(|(_, r)| r.clone()),
+            }
+        };
+        if let Some(r) = stale {
+            self.refresh(now);
+            return Ok(r);
+        }
+        let r = Arc::new(rank(store, now)?);
+        self.derived
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .ranking
-        {
-            return Ok(r.clone());
-        }
-        let r: Ranking = bulwark_inventory::rank_workloads(store, None, now)?
-            .into_iter()
-            .map(|w| {
-                (
-                    (
-                        w.cluster.clone(),
-                        w.namespace.clone(),
-                        w.kind.clone(),
-                        w.name.clone(),
-                    ),
-                    w,
-                )
-            })
-            .collect();
-        let r = Arc::new(r);
-        let mut g = self.derived.lock().unwrap_or_else(PoisonError::into_inner);
-        if g.key == Some(key) {
-            g.ranking = Some(r.clone());
-        }
+            .ranking = Some((key, r.clone()));
         Ok(r)
     }
 
-    /// The compliance report of `framework` over what the store holds (`bulwark_inventory::stored_evidence`).
+    /// The compliance report of `framework` over what the store holds at `key` (`stored_evidence`), or the
+    /// previous one while it is recomputed.
     pub(crate) fn compliance(
-        &self,
+        self: &Arc<Self>,
         store: &Store,
+        key: Key,
         framework: &bulwark_compliance::Framework,
-    ) -> Result<Arc<bulwark_compliance::ComplianceReport>, bulwark_inventory::Error> {
-        let key = self.derived_key(store)?;
-        let (cached, evidence) = {
+        now: i64,
+    ) -> Result<Arc<bulwark_compliance::ComplianceReport>, pages::PageError> {
+        let stale = {
             let g = self.derived.lock().unwrap_or_else(PoisonError::into_inner);
-            (g.compliance.get(&framework.id).cloned(), g.evidence.clone())
+            match g.compliance.get(&framework.id) {
+                Some((k, r)) if *k == key => return Ok(r.clone()),
+                other => other.map(|(_, r)| r.clone()),
+            }
         };
-        if let Some(c) = cached {
-            return Ok(c);
+        if let Some(r) = stale {
+            self.refresh(now);
+            return Ok(r);
         }
-        let evidence = match evidence {
-            Some(e) => e,
-            None => Arc::new(bulwark_inventory::stored_evidence(store)?),
-        };
-        let labels: Vec<String> = evidence
-            .clusters
-            .iter()
-            .map(|(c, _)| format!("cluster {c}: stored objects"))
-            .collect();
-        let images_label = format!("{} running images", evidence.image_count);
-        let mut sources: Vec<bulwark_compliance::Source<'_>> = evidence
-            .clusters
-            .iter()
-            .zip(&labels)
-            .map(|((_, findings), label)| bulwark_compliance::Source {
-                label,
-                scanners: &[bulwark_compliance::Scanner::Kubernetes],
-                findings,
-            })
-            .collect();
-        if evidence.image_count > 0 {
-            sources.push(bulwark_compliance::Source {
-                label: &images_label,
-                scanners: &[bulwark_compliance::Scanner::Vulnerabilities],
-                findings: &evidence.images,
-            });
-        }
-        let report = Arc::new(bulwark_compliance::evaluate(framework, &sources));
+        let all = compliance_all(store)?;
         let mut g = self.derived.lock().unwrap_or_else(PoisonError::into_inner);
-        if g.key == Some(key) {
-            g.evidence = Some(evidence);
-            g.compliance.insert(framework.id.clone(), report.clone());
+        let mut mine = None;
+        for r in all {
+            if r.framework == framework.id {
+                mine = Some(r.clone());
+            }
+            g.compliance.insert(r.framework.clone(), (key, r));
         }
-        Ok(report)
+        drop(g);
+        mine.ok_or_else(|| pages::PageError::NotFound(format!("no framework {}", framework.id)))
+    }
+
+    /// Starts computing the heavier views in the background when nothing has computed them yet (the sign-in
+    /// page calls it, so the first dashboard page finds them ready).
+    pub(crate) fn warm(self: &Arc<Self>, location: &str, now: i64) {
+        let _ = self.location.set(location.to_owned());
+        let empty = {
+            let g = self.derived.lock().unwrap_or_else(PoisonError::into_inner);
+            g.ranking.is_none()
+        };
+        if empty {
+            self.refresh(now);
+        }
+    }
+
+    /// Recomputes every heavier view on a thread of its own with its own store connection, unless one is
+    /// already at it; the views are replaced when it is done, failures are logged and the old views kept.
+    fn refresh(self: &Arc<Self>, now: i64) {
+        let Some(location) = self.location.get().cloned() else {
+            return;
+        };
+        {
+            let mut g = self.derived.lock().unwrap_or_else(PoisonError::into_inner);
+            if g.refreshing {
+                return;
+            }
+            g.refreshing = true;
+        }
+        let cache = Arc::clone(self);
+        let spawned = std::thread::Builder::new()
+            .name("dashboard-refresh".into())
+            .spawn(move || {
+                let done = (|| -> Result<_, String> {
+                    let store = Store::open(&location).map_err(|e| e.to_string())?;
+                    let key = Self::key(&store).map_err(|e| e.to_string())?;
+                    let ranking = rank(&store, now).map_err(|e| e.to_string())?;
+                    let all = compliance_all(&store).map_err(pages::PageError::describe)?;
+                    Ok((key, ranking, all))
+                })();
+                let mut g = cache.derived.lock().unwrap_or_else(PoisonError::into_inner);
+                g.refreshing = false;
+                match done {
+                    Ok((key, ranking, all)) => {
+                        g.ranking = Some((key, Arc::new(ranking)));
+                        for r in all {
+                            g.compliance.insert(r.framework.clone(), (key, r));
+                        }
+                    }
+                    Err(e) => crate::log(
+                        json!({"level": "warn", "event": "dashboard-refresh", "error": e}),
+                    ),
+                }
+            });
+        if spawned.is_err() {
+            self.derived
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .refreshing = false;
+        }
     }
 
     pub(crate) fn owner(
@@ -254,6 +284,62 @@ impl Cache {
         }
         Ok(c)
     }
+}
+
+/// The ranking of every running workload, by key.
+fn rank(store: &Store, now: i64) -> Result<Ranking, bulwark_inventory::Error> {
+    Ok(bulwark_inventory::rank_workloads(store, None, now)?
+        .into_iter()
+        .map(|w| {
+            (
+                (
+                    w.cluster.clone(),
+                    w.namespace.clone(),
+                    w.kind.clone(),
+                    w.name.clone(),
+                ),
+                w,
+            )
+        })
+        .collect())
+}
+
+/// Every framework's compliance report over what the store holds: the Kubernetes checks of each cluster's
+/// stored objects (scanner `kubernetes`) and the open findings of the running images (`vulnerabilities`); the
+/// other scanners did not run here, so the controls only they assess are "not assessed".
+fn compliance_all(
+    store: &Store,
+) -> Result<Vec<Arc<bulwark_compliance::ComplianceReport>>, pages::PageError> {
+    let evidence = bulwark_inventory::stored_evidence(store)?;
+    let labels: Vec<String> = evidence
+        .clusters
+        .iter()
+        .map(|(c, _)| format!("cluster {c}: stored objects"))
+        .collect();
+    let images_label = format!("{} running images", evidence.image_count);
+    let mut sources: Vec<bulwark_compliance::Source<'_>> = evidence
+        .clusters
+        .iter()
+        .zip(&labels)
+        .map(|((_, findings), label)| bulwark_compliance::Source {
+            label,
+            scanners: &[bulwark_compliance::Scanner::Kubernetes],
+            findings,
+        })
+        .collect();
+    if evidence.image_count > 0 {
+        sources.push(bulwark_compliance::Source {
+            label: &images_label,
+            scanners: &[bulwark_compliance::Scanner::Vulnerabilities],
+            findings: &evidence.images,
+        });
+    }
+    let frameworks =
+        bulwark_compliance::frameworks().map_err(|e| pages::PageError::Internal(e.to_string()))?;
+    Ok(frameworks
+        .iter()
+        .map(|f| Arc::new(bulwark_compliance::evaluate(f, &sources)))
+        .collect())
 }
 
 #[derive(Default)]
@@ -325,7 +411,7 @@ impl DashResponse {
 /// The context of one request, shared by the pages.
 pub(crate) struct Ctx<'a> {
     pub(crate) store: &'a Store,
-    pub(crate) cache: &'a Cache,
+    pub(crate) cache: &'a Arc<Cache>,
     pub(crate) who: &'a Identity,
     pub(crate) csrf: String,
     pub(crate) now: i64,
@@ -669,6 +755,8 @@ pub(crate) async fn route(
     };
     let config = state.config.dashboard.clone();
     let (tokens, location) = (run.api.tokens.clone(), run.store.clone());
+    // The first request of any kind (the sign-in page, usually) starts computing the heavier views.
+    config.cache.warm(&location, now_secs());
     let head_only = method == "HEAD";
     let (log_method, log_path) = (method.clone(), path.clone());
     let work = tokio::task::spawn_blocking(move || {
@@ -891,6 +979,53 @@ mod tests {
         assert!(expiring.contains("&lt;script&gt;") && !expiring.contains("<script>"));
         let expired = &html[html.find("id=\"expired\"").expect("the expired table")..];
         assert!(expired.contains(">gone<"), "{expired}");
+    }
+
+    /// A moved key gets the previous ranking at once, and the background recomputation replaces it.
+    #[test]
+    fn stale_while_revalidating() {
+        let dir = tempfile::tempdir().unwrap();
+        let location = format!("sqlite:{}", dir.path().join("s.db").display());
+        let s = Store::open(&location).unwrap();
+        let place = |name: &str, n: u32| bulwark_store::Placement {
+            cluster: "c".into(),
+            environment: None,
+            namespace: "ns".into(),
+            workload_kind: "Deployment".into(),
+            workload_name: name.into(),
+            container: "app".into(),
+            digest: format!("sha256:{n:064x}"),
+            image_ref: Some(format!("r/{name}:1")),
+        };
+        s.upsert_placements(&[place("one", 1)], 10).unwrap();
+        let cache = Arc::new(Cache::default());
+        let _ = cache.location.set(location.clone());
+        let k1 = Cache::key(&s).unwrap();
+        let Ok(r1) = cache.ranking(&s, k1, 100) else {
+            panic!("ranking")
+        };
+        assert_eq!(r1.len(), 1);
+        s.upsert_placements(&[place("two", 2)], 20).unwrap();
+        let k2 = Cache::key(&s).unwrap();
+        assert_ne!(k1, k2, "a new placement moves the key");
+        let Ok(stale) = cache.ranking(&s, k2, 100) else {
+            panic!("ranking")
+        };
+        assert!(Arc::ptr_eq(&stale, &r1), "the previous ranking, at once");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let Ok(r) = cache.ranking(&s, k2, 100) else {
+                panic!("ranking")
+            };
+            if r.len() == 2 {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the background recomputation never replaced it"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     #[test]

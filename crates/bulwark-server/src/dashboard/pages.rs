@@ -23,6 +23,16 @@ pub(crate) enum PageError {
     Internal(String),
 }
 
+impl PageError {
+    /// The message, for a log line.
+    pub(crate) fn describe(self) -> String {
+        match self {
+            Self::NotFound(m) | Self::Bad(m) | Self::Internal(m) => m,
+            Self::Store(e) => e.to_string(),
+        }
+    }
+}
+
 impl From<bulwark_store::Error> for PageError {
     fn from(e: bulwark_store::Error) -> Self {
         Self::Store(e)
@@ -481,7 +491,9 @@ fn overview(ctx: &Ctx<'_>) -> Result<Html, PageError> {
     let counts = ctx.cache.counts(ctx.store)?;
     let (rows, placements) = ctx.store.overview_with(Some(&counts))?;
     let mut ws = group_workloads(placements);
-    let ranking = ctx.cache.ranking(ctx.store, ctx.now)?;
+    let ranking = ctx
+        .cache
+        .ranking(ctx.store, super::Cache::key(ctx.store)?, ctx.now)?;
     attach_risk(&mut ws, &ranking);
     rank_workloads(&mut ws);
     let mut h = Html::default();
@@ -732,7 +744,9 @@ fn workloads(ctx: &Ctx<'_>, query: &Query) -> Result<Html, PageError> {
         })
         .collect();
     let mut ws = group_workloads(rows);
-    let ranking = ctx.cache.ranking(ctx.store, ctx.now)?;
+    let ranking = ctx
+        .cache
+        .ranking(ctx.store, super::Cache::key(ctx.store)?, ctx.now)?;
     attach_risk(&mut ws, &ranking);
     rank_workloads(&mut ws);
     let mut h = Html::default();
@@ -805,7 +819,9 @@ fn workload(ctx: &Ctx<'_>, query: &Query) -> Result<Html, PageError> {
             "no workload {kind}/{name} runs in {cluster}/{namespace}"
         )));
     };
-    let ranking = ctx.cache.ranking(ctx.store, ctx.now)?;
+    let ranking = ctx
+        .cache
+        .ranking(ctx.store, super::Cache::key(ctx.store)?, ctx.now)?;
     let ranked = ranking.get(&(
         cluster.to_owned(),
         namespace.to_owned(),
@@ -896,10 +912,11 @@ fn compliance(ctx: &Ctx<'_>, query: &Query) -> Result<Html, PageError> {
     let mut h = Html::default();
     let Some(id) = q(query, "framework") else {
         let mut reports = Vec::new();
+        let key = super::Cache::key(ctx.store)?;
         for id in bulwark_compliance::ids() {
             let f = bulwark_compliance::framework(id)
                 .map_err(|e| PageError::Internal(e.to_string()))?;
-            reports.push(ctx.cache.compliance(ctx.store, &f)?);
+            reports.push(ctx.cache.compliance(ctx.store, key, &f, ctx.now)?);
         }
         layout(&mut h, "Compliance", who, "/compliance", |h| {
             h.raw("<p>Controls assessed from the Kubernetes checks of each cluster's stored objects and the open findings of the images that run. Controls no scan can assess are listed as manual; those whose scanners did not run here, as not assessed. <code>bulwark report compliance</code> writes the same from scan reports, with PDF, SARIF and CSV.</p>");
@@ -936,7 +953,9 @@ fn compliance(ctx: &Ctx<'_>, query: &Query) -> Result<Html, PageError> {
         return Ok(h);
     };
     let f = bulwark_compliance::framework(id).map_err(|e| PageError::NotFound(e.to_string()))?;
-    let r = ctx.cache.compliance(ctx.store, &f)?;
+    let r = ctx
+        .cache
+        .compliance(ctx.store, super::Cache::key(ctx.store)?, &f, ctx.now)?;
     if let Some(control) = q(query, "control") {
         let Some(c) = r.controls.iter().find(|c| c.id == control) else {
             return Err(PageError::NotFound(format!(
@@ -1349,7 +1368,9 @@ pub(crate) fn export(
 ) -> Result<(String, String), PageError> {
     match name {
         "workloads.csv" => {
-            let ranking = ctx.cache.ranking(ctx.store, ctx.now)?;
+            let ranking = ctx
+                .cache
+                .ranking(ctx.store, super::Cache::key(ctx.store)?, ctx.now)?;
             let mut rows: Vec<&bulwark_inventory::RankedWorkload> = ranking
                 .values()
                 .filter(|w| {
@@ -1405,7 +1426,9 @@ pub(crate) fn export(
             let id = need(query, "framework")?;
             let f = bulwark_compliance::framework(id)
                 .map_err(|e| PageError::NotFound(e.to_string()))?;
-            let r = ctx.cache.compliance(ctx.store, &f)?;
+            let r = ctx
+                .cache
+                .compliance(ctx.store, super::Cache::key(ctx.store)?, &f, ctx.now)?;
             Ok((
                 format!("bulwark-compliance-{}.csv", f.id),
                 bulwark_compliance::render::csv(&r),
