@@ -408,6 +408,14 @@ pub async fn serve(
         ready: AtomicBool::new(true),
     });
     log(json!({"level": "info", "event": "listening", "address": local.to_string()}));
+    // The dashboard's heavier views (risk ranking, compliance) start computing now, not at the first page.
+    if let Some(run) = &state.config.run {
+        state
+            .config
+            .dashboard
+            .cache_handle()
+            .warm(&run.store, dashboard::now());
+    }
 
     let reload = {
         let state = state.clone();

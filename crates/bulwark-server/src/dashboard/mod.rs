@@ -53,6 +53,13 @@ pub struct DashboardConfig {
     cache: Arc<Cache>,
 }
 
+impl DashboardConfig {
+    /// The views' cache, shared by every request.
+    pub(crate) fn cache_handle(&self) -> &Arc<Cache> {
+        &self.cache
+    }
+}
+
 /// How long cached counts are used at most, even when the store's findings fingerprint is unchanged.
 const CACHE_TTL: Duration = Duration::from_secs(30);
 /// Owner teams whose counts are kept at most.
@@ -688,6 +695,11 @@ fn login(config: &DashboardConfig, tokens: Option<&Tokens>, req: &DashRequest<'_
         ),
     ));
     r
+}
+
+/// Seconds since the Unix epoch, now.
+pub(crate) fn now() -> i64 {
+    now_secs()
 }
 
 fn now_secs() -> i64 {
