@@ -92,9 +92,13 @@ pub(crate) type Key = (Fingerprint, [i64; 6]);
 /// ([`Cache::warm`]).
 #[derive(Default)]
 struct Derived {
-    ranking: Option<(Key, Arc<Ranking>)>,
-    compliance: std::collections::HashMap<String, (Key, Arc<bulwark_compliance::ComplianceReport>)>,
+    /// (key, generation, view): the generation is taken when a computation starts, and a view replaces
+    /// another only when it was started later (a slow background computation must not overwrite a newer one).
+    ranking: Option<(Key, u64, Arc<Ranking>)>,
+    compliance:
+        std::collections::HashMap<String, (Key, u64, Arc<bulwark_compliance::ComplianceReport>)>,
     refreshing: bool,
+    generation: u64,
 }
 
 #[derive(Default)]
@@ -161,19 +165,20 @@ impl Cache {
         let stale = {
             let g = self.derived.lock().unwrap_or_else(PoisonError::into_inner);
             match &g.ranking {
-                Some((k, r)) if *k == key => return Ok(r.clone()),
-                other => other.as_ref().map(|(_, r)| r.clone()),
+                Some((k, _, r)) if *k == key => return Ok(r.clone()),
+                other => other.as_ref().map(|(_, _, r)| r.clone()),
             }
         };
         if let Some(r) = stale {
             self.refresh(now);
             return Ok(r);
         }
+        let generation = self.next_generation();
         let r = Arc::new(rank(store, now)?);
-        self.derived
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .ranking = Some((key, r.clone()));
+        let mut g = self.derived.lock().unwrap_or_else(PoisonError::into_inner);
+        if g.ranking.as_ref().is_none_or(|(_, n, _)| *n < generation) {
+            g.ranking = Some((key, generation, r.clone()));
+        }
         Ok(r)
     }
 
@@ -189,14 +194,15 @@ impl Cache {
         let stale = {
             let g = self.derived.lock().unwrap_or_else(PoisonError::into_inner);
             match g.compliance.get(&framework.id) {
-                Some((k, r)) if *k == key => return Ok(r.clone()),
-                other => other.map(|(_, r)| r.clone()),
+                Some((k, _, r)) if *k == key => return Ok(r.clone()),
+                other => other.map(|(_, _, r)| r.clone()),
             }
         };
         if let Some(r) = stale {
             self.refresh(now);
             return Ok(r);
         }
+        let generation = self.next_generation();
         let all = compliance_all(store)?;
         let mut g = self.derived.lock().unwrap_or_else(PoisonError::into_inner);
         let mut mine = None;
@@ -204,10 +210,17 @@ impl Cache {
             if r.framework == framework.id {
                 mine = Some(r.clone());
             }
-            g.compliance.insert(r.framework.clone(), (key, r));
+            put_report(&mut g, key, generation, r);
         }
         drop(g);
         mine.ok_or_else(|| pages::PageError::NotFound(format!("no framework {}", framework.id)))
+    }
+
+    /// A generation number for a computation starting now.
+    fn next_generation(&self) -> u64 {
+        let mut g = self.derived.lock().unwrap_or_else(PoisonError::into_inner);
+        g.generation += 1;
+        g.generation
     }
 
     /// Starts computing the heavier views in the background when nothing has computed them yet (the sign-in
@@ -240,6 +253,7 @@ impl Cache {
         let spawned = std::thread::Builder::new()
             .name("dashboard-refresh".into())
             .spawn(move || {
+                let generation = cache.next_generation();
                 let done = (|| -> Result<_, String> {
                     let store = Store::open(&location).map_err(|e| e.to_string())?;
                     let key = Self::key(&store).map_err(|e| e.to_string())?;
@@ -251,9 +265,11 @@ impl Cache {
                 g.refreshing = false;
                 match done {
                     Ok((key, ranking, all)) => {
-                        g.ranking = Some((key, Arc::new(ranking)));
+                        if g.ranking.as_ref().is_none_or(|(_, n, _)| *n < generation) {
+                            g.ranking = Some((key, generation, Arc::new(ranking)));
+                        }
                         for r in all {
-                            g.compliance.insert(r.framework.clone(), (key, r));
+                            put_report(&mut g, key, generation, r);
                         }
                     }
                     Err(e) => crate::log(
@@ -290,6 +306,22 @@ impl Cache {
             g.owners.insert(team.to_owned(), c);
         }
         Ok(c)
+    }
+}
+
+/// Keeps `r` unless a report of its framework from a later-started computation is there.
+fn put_report(
+    g: &mut Derived,
+    key: Key,
+    generation: u64,
+    r: Arc<bulwark_compliance::ComplianceReport>,
+) {
+    if g.compliance
+        .get(&r.framework)
+        .is_none_or(|(_, n, _)| *n < generation)
+    {
+        g.compliance
+            .insert(r.framework.clone(), (key, generation, r));
     }
 }
 
