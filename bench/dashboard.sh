@@ -114,13 +114,12 @@ pages=(/ /images "/images/$d0" /workloads "/workload?cluster=c0&namespace=ns-0&k
   /compliance "/compliance?framework=pci-dss-4.0" "/compliance?framework=cis-kubernetes&control=5.2.6")
 # The placements moved the risk context: the server recomputes the ranking and the compliance reports in the
 # background (pages meanwhile show the previous ones). Wait for them, and print how long that took.
-t0=$(date +%s.%N)
+t0=$(python3 -c 'import time; print(time.time())')
 for _ in $(seq 600); do
   c "https://127.0.0.1:$port/workloads" | grep -q 'data-k="risk">[0-9]' && break
   sleep 0.1
 done
-printf 'background recomputation of the risk ranking and compliance after the placements: %.1f s\n' \
-  "$(echo "$(date +%s.%N) - $t0" | bc)"
+python3 -c 'import sys, time; print(f"background recomputation of the risk ranking and compliance after the placements: {time.time() - float(sys.argv[1]):.1f} s")' "$t0"
 printf '%-60s %8s %10s %10s\n' page bytes median_ms max_ms
 for p in "${pages[@]}"; do
   for _ in $(seq "$REPS"); do
