@@ -600,6 +600,9 @@ fn image_risk(
 ) -> anyhow::Result<Vec<WorkloadRiskRow>> {
     let mut by_image: std::collections::BTreeMap<&str, Vec<Finding>> =
         std::collections::BTreeMap::new();
+    // When each image was built (its config's `created`): the age factor of the workloads that run it.
+    let mut created: std::collections::BTreeMap<String, bulwark_risk::Date> =
+        std::collections::BTreeMap::new();
     for w in &scan.workloads {
         for image in w.posture.iter().flat_map(|p| &p.images) {
             by_image.entry(image.as_str()).or_default();
@@ -626,6 +629,15 @@ fn image_risk(
         });
         match scanned {
             Ok(r) => {
+                if let Some(d) = r
+                    .target
+                    .image
+                    .as_ref()
+                    .and_then(|i| i.created.as_deref())
+                    .and_then(bulwark_risk::Date::parse)
+                {
+                    created.insert((*image).to_string(), d);
+                }
                 for d in r
                     .diagnostics
                     .iter()
@@ -665,7 +677,14 @@ fn image_risk(
         .workloads
         .iter()
         .map(|w| -> anyhow::Result<WorkloadRiskRow> {
-            let ctx = bulwark_risk::WorkloadContext::from_workload(w, scan, &opts)?;
+            let mut ctx = bulwark_risk::WorkloadContext::from_workload(w, scan, &opts)?;
+            // The newest image the workload runs sets its age.
+            ctx.image_created = ctx
+                .images
+                .iter()
+                .filter_map(|i| created.get(i))
+                .copied()
+                .max();
             let findings: Vec<Finding> = ctx
                 .images
                 .iter()

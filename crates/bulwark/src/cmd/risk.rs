@@ -20,12 +20,19 @@ pub(crate) fn needs_scoring(report: &Report) -> bool {
 /// Scores every vulnerability finding of `report` that has no `risk` yet and writes `risk` and `ssvc` on it.
 /// `now` is Unix seconds (the policy's clock).
 pub(crate) fn annotate_report(report: &mut Report, object: Option<&serde_json::Value>, now: i64) {
-    let Some(ctx) = object
+    let Some(mut ctx) = object
         .and_then(context_of)
         .or_else(|| DEFAULT_CONTEXT.clone())
     else {
         return; // the analysis cannot read a bare Pod: nothing is scored, risk selectors match nothing
     };
+    // An image report knows when the image was built: the age factor.
+    ctx.image_created = report
+        .target
+        .image
+        .as_ref()
+        .and_then(|i| i.created.as_deref())
+        .and_then(bulwark_risk::Date::parse);
     let date = bulwark_risk::Date::from_unix(now);
     for f in &mut report.findings {
         if f.kind == FindingKind::Vulnerability && f.property("risk").is_none() {
