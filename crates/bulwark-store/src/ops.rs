@@ -25,11 +25,11 @@ const CHUNK: usize = 200;
 /// Largest notification payload accepted.
 pub const MAX_PAYLOAD_BYTES: usize = 4 << 20;
 
-const FINDING_COLS: &str = "id, digest, vuln_id, purl, package_name, package_version, severity, fixed_version, \
+pub(crate) const FINDING_COLS: &str = "id, digest, vuln_id, purl, package_name, package_version, severity, fixed_version, \
      layer_index, layer_digest, layer_created_by, first_seen, last_seen, fixed_at, db_version, fixed_db_version, \
      owner_team, owner_rule";
 
-fn finding_from(r: &Row, base: usize) -> Result<Finding, Raw> {
+pub(crate) fn finding_from(r: &Row, base: usize) -> Result<Finding, Raw> {
     let sev: String = r.t(base + 6)?;
     Ok(Finding {
         id: r.i(base)?,

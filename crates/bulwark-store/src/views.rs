@@ -10,6 +10,7 @@ use bulwark_types::Severity;
 use serde::{Deserialize, Serialize};
 
 use crate::db::{Exec, P, Raw, Row};
+use crate::ops::FINDING_COLS;
 use crate::query::{SeverityCounts, WorkloadRow};
 use crate::types::{Finding, Workload};
 use crate::{Result, Store};
@@ -78,31 +79,9 @@ pub struct NotificationRow {
     pub last_error: Option<String>,
 }
 
-const FCOLS: &str = "id, digest, vuln_id, purl, package_name, package_version, severity, fixed_version, \
-     layer_index, layer_digest, layer_created_by, first_seen, last_seen, fixed_at, db_version, fixed_db_version, \
-     owner_team, owner_rule";
-
+/// A stored finding read from a row of `SELECT {FINDING_COLS}`: the store's own reader.
 fn finding(r: &Row) -> Result<Finding, Raw> {
-    Ok(Finding {
-        id: r.i(0)?,
-        digest: r.t(1)?,
-        vuln_id: r.t(2)?,
-        purl: r.t(3)?,
-        package_name: r.t(4)?,
-        package_version: r.t(5)?,
-        severity: r.t(6)?.parse().unwrap_or(Severity::Unknown),
-        fixed_version: r.ot(7)?,
-        layer_index: r.oi(8)?,
-        layer_digest: r.ot(9)?,
-        layer_created_by: r.ot(10)?,
-        first_seen: r.i(11)?,
-        last_seen: r.i(12)?,
-        fixed_at: r.oi(13)?,
-        db_version: r.t(14)?,
-        fixed_db_version: r.ot(15)?,
-        owner_team: r.ot(16)?,
-        owner_rule: r.ot(17)?,
-    })
+    crate::ops::finding_from(r, 0)
 }
 
 fn add(c: &mut SeverityCounts, severity: Severity, n: i64) {
@@ -382,7 +361,7 @@ impl Store {
         self.read(|tx| {
             let Some(f) = tx
                 .query(
-                    &format!("SELECT {FCOLS} FROM findings WHERE id = $1"),
+                    &format!("SELECT {FINDING_COLS} FROM findings WHERE id = $1"),
                     &[id.into()],
                 )?
                 .first()
@@ -411,7 +390,7 @@ impl Store {
             let episodes = tx
                 .query(
                     &format!(
-                        "SELECT {FCOLS} FROM findings WHERE digest = $1 AND vuln_id = $2 AND purl = $3 \
+                        "SELECT {FINDING_COLS} FROM findings WHERE digest = $1 AND vuln_id = $2 AND purl = $3 \
                          ORDER BY first_seen, id"
                     ),
                     &[

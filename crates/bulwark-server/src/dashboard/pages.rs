@@ -1495,18 +1495,7 @@ fn exceptions_of(docs: &[(String, String)]) -> ExceptionViews {
 
 /// Days from `now` (Unix seconds) to the start of an expiry date (`YYYY-MM-DD` or RFC 3339), rounded down.
 fn days_until(expires: &str, now: i64) -> Option<i64> {
-    let d = expires.get(..10)?;
-    let mut it = d.split('-').map(|p| p.parse::<i64>().ok());
-    let (y, m, d) = (it.next()??, it.next()??, it.next()??);
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let day = era * 146_097 + doe - 719_468;
-    Some(day - now.div_euclid(86_400))
+    Some(bulwark_risk::Date::parse(expires)?.0 - now.div_euclid(86_400))
 }
 
 fn exceptions_tables(h: &mut Html, (applied, expired): &ExceptionViews, now: i64) {
