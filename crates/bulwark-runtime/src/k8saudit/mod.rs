@@ -1,0 +1,1 @@
+//! Kubernetes audit events and the `ka.*`/`jevt.*` fields. See the crate docs.

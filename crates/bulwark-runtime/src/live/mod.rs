@@ -1,0 +1,1 @@
+//! Live process events on a Linux node. See the crate docs.

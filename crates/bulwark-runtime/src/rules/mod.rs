@@ -1,0 +1,1 @@
+//! Falco rules files, the condition language, compilation and evaluation. See the crate docs.

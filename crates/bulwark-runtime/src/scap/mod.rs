@@ -1,0 +1,1 @@
+//! The `.scap` capture reader. See the crate docs.
