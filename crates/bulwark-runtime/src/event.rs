@@ -167,3 +167,14 @@ pub struct Drops {
     /// Events dropped because they could not be parsed (truncated, corrupt, too large).
     pub dropped_invalid: u64,
 }
+
+/// A stream of events: a capture file, an audit log, the live process connector. The source calls `sink` once
+/// per event, in order, and returns its counts when the input ends (or, for a live source, when stopped).
+pub trait EventSource {
+    /// The source name of the events it yields.
+    fn source(&self) -> &'static str;
+
+    /// Reads every event, calling `sink` for each. An error ends the stream and names the input and position;
+    /// events already delivered stay delivered.
+    fn run(&mut self, sink: &mut dyn FnMut(&dyn Event)) -> Result<Drops, SourceError>;
+}
