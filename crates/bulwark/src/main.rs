@@ -91,6 +91,12 @@ enum Command {
         #[command(subcommand)]
         command: cmd::kube::KubeCommand,
     },
+    /// The run stage's runtime rules: replay captures and audit events through Falco rules, validate rules,
+    /// watch live process events, manage baselines.
+    Runtime {
+        #[command(subcommand)]
+        command: cmd::runtime::RuntimeCommand,
+    },
     /// Sign an image in a registry (cosign's formats: the `.sig` tag and a Sigstore bundle referrer).
     Sign(cmd::sign::SignArgs),
     /// Attest an image: an in-toto statement (vuln, cyclonedx, spdx or verdict) in DSSE, in both layouts.
@@ -285,6 +291,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Get { command } => cmd::inventory::get(&command),
         Command::Report { command } => cmd::report::run(&command),
         Command::Kube { command } => cmd::kube::run(&command),
+        Command::Runtime { command } => cmd::runtime::run(&command),
         Command::Serve(args) => cmd::serve::serve(&args),
         Command::Keys { command } => cmd::keys::run(&command),
         Command::Sign(args) => cmd::sign::sign(&args),
