@@ -385,6 +385,97 @@ impl Client {
         })
     }
 
+    /// Sends a write (`DELETE`, `PATCH`, `POST`, `PUT`) with an optional body of the given content type and
+    /// reads the JSON answer, bounded by `max_body`. A non-2xx answer is a [`KubeError::Status`] carrying the
+    /// Status object's reason (`NotFound`, `AlreadyExists`, `Conflict`).
+    pub fn write_json(
+        &self,
+        method: &'static str,
+        path_and_query: &str,
+        body: Option<(&str, &[u8])>,
+    ) -> Result<(u16, Value), KubeError> {
+        let url = self.url(path_and_query);
+        let mut retried = false;
+        loop {
+            let (agent, authorization) = {
+                let mut st = self
+                    .state
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                self.refresh_token_file(&mut st)?;
+                (st.agent.clone(), st.authorization.clone())
+            };
+            let transport = |e: &ureq::Error| KubeError::Transport {
+                method,
+                url: url.clone(),
+                reason: describe(e),
+            };
+            let result = match method {
+                "DELETE" => {
+                    let mut req = agent.delete(&url).header("Accept", "application/json");
+                    if let Some(a) = &authorization {
+                        req = req.header("Authorization", a);
+                    }
+                    req.config()
+                        .timeout_global(Some(self.opts.request_timeout))
+                        .build()
+                        .call()
+                }
+                "PATCH" | "POST" | "PUT" => {
+                    let mut req = match method {
+                        "PATCH" => agent.patch(&url),
+                        "POST" => agent.post(&url),
+                        _ => agent.put(&url),
+                    }
+                    .header("Accept", "application/json");
+                    if let Some(a) = &authorization {
+                        req = req.header("Authorization", a);
+                    }
+                    let (ct, bytes) = body.unwrap_or(("application/json", b"{}"));
+                    req.header("Content-Type", ct)
+                        .config()
+                        .timeout_global(Some(self.opts.request_timeout))
+                        .build()
+                        .send(bytes)
+                }
+                other => {
+                    return Err(KubeError::Protocol {
+                        url,
+                        reason: format!("unsupported method {other}"),
+                    });
+                }
+            };
+            let resp = result.map_err(|e| transport(&e))?;
+            let status = resp.status().as_u16();
+            if status == 401 && !retried && self.reauthenticate()? {
+                retried = true;
+                continue;
+            }
+            if !(200..300).contains(&status) {
+                let mut e = status_error(&url, status, resp);
+                if let KubeError::Status { method: m, .. } = &mut e {
+                    *m = method;
+                }
+                return Err(e);
+            }
+            let bytes = resp
+                .into_body()
+                .into_with_config()
+                .limit(self.opts.max_body)
+                .read_to_vec()
+                .map_err(|e| transport(&e))?;
+            let v = if bytes.is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_slice(&bytes).map_err(|e| KubeError::Protocol {
+                    url: url.clone(),
+                    reason: format!("response is not JSON: {e}"),
+                })?
+            };
+            return Ok((status, v));
+        }
+    }
+
     /// Opens a watch stream; read its events with [`EventReader::next_event`].
     pub fn watch(
         &self,

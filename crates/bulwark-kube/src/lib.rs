@@ -13,8 +13,11 @@
 //!   owner workload → [`Placement`]s and [`Change`]s.
 //! - [`objects`]: the same paged lists and watches for the objects that give a workload its risk context
 //!   (Services, Ingresses, NetworkPolicies, ServiceAccounts, RBAC, workload controllers), one kind at a time.
+//! - [`actions`]: enforcement through the API (delete a pod, scale to zero or suspend, isolate with a quarantine
+//!   label and a deny-all NetworkPolicy), with the API server's own dry run.
 //! - [`env`]: environments from namespace labels or an `environments.yaml` of namespace globs.
 
+pub mod actions;
 pub mod client;
 pub mod config;
 pub mod env;

@@ -23,8 +23,14 @@ use serde_json::{Value, json};
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
 pub struct Req {
+    /// `GET`, `DELETE`, `PATCH`, `POST`…
+    pub method: String,
     /// Path and query, as sent.
     pub target: String,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    /// The request body (read by `Content-Length`).
+    pub body: Vec<u8>,
     pub authorization: Option<String>,
     pub client_cert: bool,
 }
@@ -185,6 +191,7 @@ fn serve<S: Read + Write>(
     has_cert: impl Fn(&S) -> bool,
 ) {
     let mut head = Vec::new();
+    let mut body = Vec::new();
     {
         let mut r = BufReader::new(&mut *s);
         loop {
@@ -201,6 +208,17 @@ fn serve<S: Read + Write>(
                 return;
             }
         }
+        let length = head.iter().find_map(|h| {
+            let (k, v) = h.split_once(':')?;
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse::<usize>().ok())?
+        });
+        if let Some(n) = length.filter(|n| *n <= 1 << 20) {
+            body.resize(n, 0);
+            if r.read_exact(&mut body).is_err() {
+                return;
+            }
+        }
     }
     let Some(target) = head
         .first()
@@ -214,7 +232,20 @@ fn serve<S: Read + Write>(
         k.eq_ignore_ascii_case("authorization")
             .then(|| v.trim().to_owned())
     });
+    let header = |name: &str| {
+        head.iter().find_map(|h| {
+            let (k, v) = h.split_once(':')?;
+            k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+        })
+    };
     let req = Req {
+        method: head
+            .first()
+            .and_then(|l| l.split(' ').next())
+            .unwrap_or("")
+            .to_owned(),
+        content_type: header("content-type"),
+        body,
         target,
         authorization,
         client_cert: has_cert(s),
