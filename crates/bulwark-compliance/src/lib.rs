@@ -334,6 +334,7 @@ pub fn kind_name(k: FindingKind) -> &'static str {
         FindingKind::License => "license",
         FindingKind::Malware => "malware",
         FindingKind::Policy => "policy",
+        FindingKind::Runtime => "runtime",
     }
 }
 

@@ -43,13 +43,14 @@ const SEVERITIES: [Severity; 6] = [
 ];
 
 /// Finding kinds in the order the report groups them.
-const KINDS: [FindingKind; 6] = [
+const KINDS: [FindingKind; 7] = [
     FindingKind::Vulnerability,
     FindingKind::Misconfiguration,
     FindingKind::Secret,
     FindingKind::Malware,
     FindingKind::License,
     FindingKind::Policy,
+    FindingKind::Runtime,
 ];
 
 /// The kind's name as JSON writes it (`vulnerability`, `misconfiguration`, …).
@@ -61,6 +62,7 @@ pub(crate) fn kind_name(k: FindingKind) -> &'static str {
         FindingKind::License => "license",
         FindingKind::Malware => "malware",
         FindingKind::Policy => "policy",
+        FindingKind::Runtime => "runtime",
     }
 }
 
@@ -72,6 +74,7 @@ fn kind_heading(k: FindingKind) -> &'static str {
         FindingKind::License => "Licenses",
         FindingKind::Malware => "Malware",
         FindingKind::Policy => "Policy findings",
+        FindingKind::Runtime => "Runtime alerts",
     }
 }
 

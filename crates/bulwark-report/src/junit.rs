@@ -84,6 +84,7 @@ fn kind_suite_name(k: FindingKind) -> &'static str {
         FindingKind::License => "licenses",
         FindingKind::Malware => "malware",
         FindingKind::Policy => "policies",
+        FindingKind::Runtime => "runtime",
     }
 }
 
@@ -357,6 +358,7 @@ pub fn render_junit(report: &Report, w: &mut dyn Write) -> Result<(), ReportErro
         FindingKind::License,
         FindingKind::Malware,
         FindingKind::Policy,
+        FindingKind::Runtime,
     ] {
         if report.findings.iter().any(|f| f.kind == kind) {
             suites.push(Suite {

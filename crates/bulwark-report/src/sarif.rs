@@ -64,6 +64,7 @@ pub(crate) fn kind_tag(k: FindingKind) -> &'static str {
         FindingKind::License => "license",
         FindingKind::Malware => "malware",
         FindingKind::Policy => "policy",
+        FindingKind::Runtime => "runtime",
     }
 }
 

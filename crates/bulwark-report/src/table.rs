@@ -69,6 +69,7 @@ fn kind_title(k: FindingKind) -> &'static str {
         FindingKind::License => "Licenses",
         FindingKind::Malware => "Malware",
         FindingKind::Policy => "Policy violations",
+        FindingKind::Runtime => "Runtime alerts",
     }
 }
 
@@ -681,6 +682,7 @@ fn findings(out: &mut String, report: &Report, o: &RenderOptions) {
         FindingKind::License,
         FindingKind::Malware,
         FindingKind::Policy,
+        FindingKind::Runtime,
     ] {
         let findings: Vec<&Finding> = report.findings.iter().filter(|f| f.kind == kind).collect();
         if findings.is_empty() {
@@ -705,7 +707,7 @@ fn findings(out: &mut String, report: &Report, o: &RenderOptions) {
             }
             FindingKind::Secret => secrets(out, report, &findings, o),
             FindingKind::Malware => malware(out, &findings, o),
-            FindingKind::License => rule_findings(out, report, &findings, o),
+            FindingKind::License | FindingKind::Runtime => rule_findings(out, report, &findings, o),
         }
     }
     if report.findings.is_empty() {

@@ -11,11 +11,13 @@
 //! - [`scap`]: the `.scap` capture file reader (libscap's block format) and the syscall event state.
 //! - [`k8saudit`]: Kubernetes audit events and the k8saudit plugin's `ka.*`/`jevt.*` fields.
 //! - [`live`]: live process events from the kernel's netlink process connector, enriched from `/proc`.
+//! - [`findings`]: alerts as findings of the one report model (`FindingKind::Runtime`), for every output.
 //! - [`enforce`]: which alerts lead to which actions (kill, scale to zero, isolate, deny the digest), dry run by
 //!   default, rate-limited, deduplicated, every decision recorded.
 
 pub mod enforce;
 pub mod event;
+pub mod findings;
 pub mod k8saudit;
 pub mod live;
 pub mod process;

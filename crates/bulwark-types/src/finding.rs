@@ -146,6 +146,8 @@ pub enum FindingKind {
     License,
     Malware,
     Policy,
+    /// A runtime rule fired on an event (Falco-compatible rules, baseline deviation, drift).
+    Runtime,
 }
 
 /// One finding. Findings are data: a scan that finds problems succeeded.
