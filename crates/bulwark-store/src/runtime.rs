@@ -87,7 +87,7 @@ pub struct RuntimeAlertQuery {
     pub priority: Option<String>,
     /// Events at or after this time, ns since the epoch.
     pub since_ns: Option<i64>,
-    /// At most this many (default and maximum 1000).
+    /// At most this many (default 500, at most 5000).
     pub limit: Option<usize>,
 }
 
@@ -206,7 +206,7 @@ impl Store {
         } else {
             format!(" WHERE {}", conds.join(" AND "))
         };
-        let limit = q.limit.unwrap_or(1000).clamp(1, 1000);
+        let limit = q.limit.unwrap_or(500).clamp(1, 5000);
         let sql = format!(
             "SELECT {COLS} FROM runtime_alerts{where_} ORDER BY event_time DESC, id DESC LIMIT {limit}"
         );
