@@ -1,0 +1,109 @@
+//! The official Falco rulesets and the k8saudit plugin's rules load unmodified, with zero errors
+//! (`../shared/fixtures/upstream/falco-rules` and `falco-k8saudit`, see their README.md for provenance).
+
+use std::path::PathBuf;
+
+use bulwark_runtime::event::{Field, FieldArg, FieldType, Schema};
+use bulwark_runtime::rules::{DiagnosticSeverity, LoadOptions, RulesFile, Ruleset};
+use bulwark_runtime::syscall::SyscallSchema;
+
+fn upstream() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/upstream")
+}
+
+fn file(rel: &str) -> RulesFile {
+    let path = upstream().join(rel);
+    RulesFile {
+        path: rel.to_string(),
+        text: std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    }
+}
+
+/// A stand-in for the k8saudit plugin's catalog until the audit helper's schema lands: accepts `ka.*` and
+/// `jevt.*` names (any argument), typed as text; `ka.req.pod.containers.*` and similar plural names are lists.
+struct AuditNames;
+
+impl Schema for AuditNames {
+    fn source(&self) -> &'static str {
+        "k8s_audit"
+    }
+    fn resolve(&self, name: &str, arg: Option<&str>) -> Result<Field, String> {
+        if !(name.starts_with("ka.") || name.starts_with("jevt.")) {
+            return Err(format!("unknown field `{name}`"));
+        }
+        let list =
+            arg.is_none() && (name.contains("containers.") || name.ends_with("volumes.hostpath"));
+        Ok(Field {
+            id: 0,
+            name: match arg {
+                Some(a) => format!("{name}[{a}]"),
+                None => name.to_string(),
+            },
+            arg: arg.map_or(FieldArg::None, |a| FieldArg::Key(a.to_string())),
+            ty: if name == "ka.response.code" {
+                FieldType::Int
+            } else {
+                FieldType::Str
+            },
+            list,
+        })
+    }
+}
+
+fn load(files: &[RulesFile], schemas: &[&dyn Schema]) -> (Ruleset, usize) {
+    match Ruleset::load(files, schemas, &LoadOptions::default()) {
+        Ok((rs, diags)) => {
+            for d in &diags {
+                eprintln!("{d}");
+            }
+            let w = diags
+                .iter()
+                .filter(|d| d.severity == DiagnosticSeverity::Warning)
+                .count();
+            (rs, w)
+        }
+        Err(e) => {
+            for d in &e.diagnostics {
+                eprintln!("{d}");
+            }
+            panic!("{e}");
+        }
+    }
+}
+
+#[test]
+fn falco_stable_incubating_sandbox_load_in_order() {
+    let files = [
+        file("falco-rules/falco_rules.yaml"),
+        file("falco-rules/falco-incubating_rules.yaml"),
+        file("falco-rules/falco-sandbox_rules.yaml"),
+    ];
+    let (rs, warnings) = load(&files, &[&SyscallSchema]);
+    eprintln!(
+        "stable+incubating+sandbox: {} rules enabled, {warnings} warnings",
+        rs.len()
+    );
+    // README.md: 25 + 31 + 37 rules, 12 of them `enabled: false`, none redefined across files.
+    assert_eq!(rs.len(), 25 + 31 + 37 - 12);
+    assert_eq!(rs.required_engine_version.as_deref(), Some("0.57.0"));
+    // Each file alone loads too.
+    for f in &files {
+        load(std::slice::from_ref(f), &[&SyscallSchema]);
+    }
+}
+
+#[test]
+fn k8saudit_rules_load_with_an_audit_schema_and_are_skipped_without() {
+    for rel in [
+        "falco-k8saudit/k8saudit-rules-0.6.0/k8s_audit_rules.yaml",
+        "falco-k8saudit/k8saudit-rules-current/k8s_audit_rules.yaml",
+    ] {
+        let f = file(rel);
+        let (rs, warnings) = load(std::slice::from_ref(&f), &[&SyscallSchema, &AuditNames]);
+        eprintln!("{rel}: {} rules, {warnings} warnings", rs.len());
+        assert!(rs.len() > 20, "{rel}: {}", rs.len());
+        // Without the k8s_audit schema every rule is skipped with a warning, like Falco without the plugin.
+        let (rs, _) = load(std::slice::from_ref(&f), &[&SyscallSchema]);
+        assert_eq!(rs.len(), 0);
+    }
+}
