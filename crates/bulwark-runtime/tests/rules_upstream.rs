@@ -107,3 +107,21 @@ fn k8saudit_rules_load_with_an_audit_schema_and_are_skipped_without() {
         assert_eq!(rs.len(), 0);
     }
 }
+
+#[test]
+fn falco_regression_suite_combinations_load() {
+    // As Falco's k8s-audit regression cases load them (falco_k8s_audit_tests.yaml): falco_rules 1.0.1 first,
+    // then the plugin rules, or the legacy engine_v4 file, and the engine_v4 overrides on top.
+    let base = file("falco-k8saudit/falcosecurity-rules-1.0.1/falco_rules.yaml");
+    let v06 = file("falco-k8saudit/k8saudit-rules-0.6.0/k8s_audit_rules.yaml");
+    let v4 = file("falco-k8saudit/rules/k8s_audit/engine_v4_k8s_audit_rules.yaml");
+    let nginx = file("falco-k8saudit/rules/k8s_audit/engine_v4/allow_nginx_container.yaml");
+    let schemas: [&dyn Schema; 2] = [&SyscallSchema, &AuditNames];
+    let (rs, w) = load(&[base.clone(), v06.clone()], &schemas);
+    eprintln!("falco_rules 1.0.1 + k8saudit 0.6.0: {} rules, {w} warnings", rs.len());
+    let (rs, _) = load(&[base.clone(), v4.clone(), nginx], &schemas);
+    // README.md: the engine_v4 file has 32 rules; falco_rules 1.0.1 has 80 (some disabled).
+    assert!(rs.rule_names().iter().filter(|n| n.contains("K8s") || n.contains("Pod")).count() >= 20);
+    let (rs2, _) = load(&[base, v06, v4], &schemas);
+    assert!(!rs2.is_empty());
+}

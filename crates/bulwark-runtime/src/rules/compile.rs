@@ -203,7 +203,11 @@ pub(crate) fn compile(
                 continue;
             }
         };
-        let (output, output_fields) = match compile_output(&r.output, *schema) {
+        // Falco replaces `%container.info` with its default container fields unless -pc/-pk is given.
+        let output_text = r
+            .output
+            .replace("%container.info", "container_id=%container.id container_name=%container.name");
+        let (output, output_fields) = match compile_output(&output_text, *schema) {
             Ok(o) => o,
             Err(msg) => {
                 ld.diag(

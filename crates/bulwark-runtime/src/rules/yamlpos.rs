@@ -38,8 +38,12 @@ pub(crate) fn items(text: &str) -> Vec<ItemPos> {
     let mut expect_key = true;
     let mut key: Option<String> = None;
     let mut root_is_seq = false;
+    let mut failed = false;
     for ev in Parser::new_from_str(text) {
-        let Ok((ev, span)) = ev else { break };
+        let Ok((ev, span)) = ev else {
+            failed = true;
+            break;
+        };
         let (line, col, index) = (span.start.line(), span.start.col() + 1, span.start.index());
         match ev {
             Event::SequenceStart(..) | Event::MappingStart(..) => {
@@ -108,7 +112,58 @@ pub(crate) fn items(text: &str) -> Vec<ItemPos> {
             _ => {}
         }
     }
+    if failed {
+        // saphyr-parser is stricter than libyaml (e.g. a flow sequence's `]` indented less than its items, as in
+        // falco_rules 1.0.1): keep the items before the failure and find the rest by their layout, `- key:` at
+        // column 1 and `  key:` under it.
+        out.pop();
+        let from = out.last().map_or(0, |i| i.line);
+        out.extend(scan_lines(text, from));
+        return out;
+    }
     if root_is_seq { out } else { Vec::new() }
+}
+
+fn scan_lines(text: &str, after_line: usize) -> Vec<ItemPos> {
+    let mut out: Vec<ItemPos> = Vec::new();
+    let mut index = 0usize;
+    for (n, l) in text.split('\n').enumerate() {
+        let line = n + 1;
+        let chars = l.chars().count();
+        if line > after_line {
+            let key_at = if let Some(rest) = l.strip_prefix("- ") {
+                out.push(ItemPos {
+                    line,
+                    col: 3,
+                    keys: Vec::new(),
+                });
+                Some((2, rest))
+            } else {
+                l.strip_prefix("  ").filter(|r| !r.starts_with(' ')).map(|r| (2, r))
+            };
+            if let (Some((indent, rest)), Some(item)) = (key_at, out.last_mut()) {
+                if let Some((k, v)) = rest.split_once(':') {
+                    if !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+                        let lead = v.len() - v.trim_start().len();
+                        let col = indent + k.chars().count() + 1 + lead + 1;
+                        let v = v.trim_start();
+                        item.keys.push((
+                            k.to_string(),
+                            ScalarPos {
+                                line,
+                                col,
+                                index: index + col - 1,
+                                block: v.starts_with('>') || v.starts_with('|'),
+                                quoted: v.starts_with('"') || v.starts_with('\''),
+                            },
+                        ));
+                    }
+                }
+            }
+        }
+        index += chars + 1;
+    }
+    out
 }
 
 /// The file line:column of the character at byte `offset` of a scalar's value: whitespace is what YAML folding
