@@ -118,10 +118,19 @@ fn falco_regression_suite_combinations_load() {
     let nginx = file("falco-k8saudit/rules/k8s_audit/engine_v4/allow_nginx_container.yaml");
     let schemas: [&dyn Schema; 2] = [&SyscallSchema, &AuditNames];
     let (rs, w) = load(&[base.clone(), v06.clone()], &schemas);
-    eprintln!("falco_rules 1.0.1 + k8saudit 0.6.0: {} rules, {w} warnings", rs.len());
+    eprintln!(
+        "falco_rules 1.0.1 + k8saudit 0.6.0: {} rules, {w} warnings",
+        rs.len()
+    );
     let (rs, _) = load(&[base.clone(), v4.clone(), nginx], &schemas);
     // README.md: the engine_v4 file has 32 rules; falco_rules 1.0.1 has 80 (some disabled).
-    assert!(rs.rule_names().iter().filter(|n| n.contains("K8s") || n.contains("Pod")).count() >= 20);
+    assert!(
+        rs.rule_names()
+            .iter()
+            .filter(|n| n.contains("K8s") || n.contains("Pod"))
+            .count()
+            >= 20
+    );
     let (rs2, _) = load(&[base, v06, v4], &schemas);
     assert!(!rs2.is_empty());
 }

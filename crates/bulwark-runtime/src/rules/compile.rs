@@ -204,9 +204,10 @@ pub(crate) fn compile(
             }
         };
         // Falco replaces `%container.info` with its default container fields unless -pc/-pk is given.
-        let output_text = r
-            .output
-            .replace("%container.info", "container_id=%container.id container_name=%container.name");
+        let output_text = r.output.replace(
+            "%container.info",
+            "container_id=%container.id container_name=%container.name",
+        );
         let (output, output_fields) = match compile_output(&output_text, *schema) {
             Ok(o) => o,
             Err(msg) => {
@@ -304,6 +305,21 @@ fn expand_rule(r: &RuleDef, ctx: &mut Ctx<'_>) -> Result<Expr, CondError> {
     let mut excepts = Vec::new();
     for ex in &r.exceptions {
         for tuple in &ex.values {
+            if ex.single {
+                continue;
+            }
+            if tuple.len() != ex.fields.len() {
+                return Err(CondError {
+                    owner: Owner::Rule,
+                    pos: 0,
+                    message: format!(
+                        "exception `{}`: a value tuple has {} item(s) for {} field(s)",
+                        ex.name,
+                        tuple.len(),
+                        ex.fields.len()
+                    ),
+                });
+            }
             let mut checks = Vec::new();
             for (k, field) in ex.fields.iter().enumerate() {
                 let comp = ex.comps.get(k).map_or("=", String::as_str);
@@ -324,7 +340,7 @@ fn expand_rule(r: &RuleDef, ctx: &mut Ctx<'_>) -> Result<Expr, CondError> {
                     pos: 0,
                     quoted: true,
                 };
-                let rhs = match (&tuple[k.min(tuple.len() - 1)], op.is_list()) {
+                let rhs = match (&tuple[k], op.is_list()) {
                     (ExValue::One(v), true) => Rhs::List(
                         expand_items(std::slice::from_ref(v), ctx, 0)?
                             .iter()

@@ -748,7 +748,8 @@ fn parse_exception(e: &Y) -> Result<ExceptionDef, String> {
                         "exception `{name}`: each value must be a list (a tuple of the fields)"
                     ));
                 };
-                if tuple.len() != fields.len() {
+                // Without `fields` the item only appends values to an exception of the same name.
+                if !fields.is_empty() && tuple.len() != fields.len() {
                     return Err(format!(
                         "exception `{name}`: a value tuple has {} item(s) for {} field(s)",
                         tuple.len(),

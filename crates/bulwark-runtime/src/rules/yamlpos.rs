@@ -139,26 +139,29 @@ fn scan_lines(text: &str, after_line: usize) -> Vec<ItemPos> {
                 });
                 Some((2, rest))
             } else {
-                l.strip_prefix("  ").filter(|r| !r.starts_with(' ')).map(|r| (2, r))
+                l.strip_prefix("  ")
+                    .filter(|r| !r.starts_with(' '))
+                    .map(|r| (2, r))
             };
-            if let (Some((indent, rest)), Some(item)) = (key_at, out.last_mut()) {
-                if let Some((k, v)) = rest.split_once(':') {
-                    if !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
-                        let lead = v.len() - v.trim_start().len();
-                        let col = indent + k.chars().count() + 1 + lead + 1;
-                        let v = v.trim_start();
-                        item.keys.push((
-                            k.to_string(),
-                            ScalarPos {
-                                line,
-                                col,
-                                index: index + col - 1,
-                                block: v.starts_with('>') || v.starts_with('|'),
-                                quoted: v.starts_with('"') || v.starts_with('\''),
-                            },
-                        ));
-                    }
-                }
+            if let (Some((indent, rest)), Some(item)) = (key_at, out.last_mut())
+                && let Some((k, v)) = rest.split_once(':')
+                && !k.is_empty()
+                && k.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            {
+                let lead = v.len() - v.trim_start().len();
+                let col = indent + k.chars().count() + 1 + lead + 1;
+                let v = v.trim_start();
+                item.keys.push((
+                    k.to_string(),
+                    ScalarPos {
+                        line,
+                        col,
+                        index: index + col - 1,
+                        block: v.starts_with('>') || v.starts_with('|'),
+                        quoted: v.starts_with('"') || v.starts_with('\''),
+                    },
+                ));
             }
         }
         index += chars + 1;
@@ -178,7 +181,8 @@ pub(crate) fn locate(file: &str, at: ScalarPos, value: &str, offset: usize) -> (
         .count();
     let (mut line, mut col) = (at.line, at.col);
     let mut chars = file.chars().skip(at.index).peekable();
-    if at.block {
+    // saphyr's span of a block scalar may start at the `|`/`>` header or at the content; skip a header.
+    if at.block && matches!(chars.peek(), Some('|' | '>')) {
         // Skip the `|`/`>` header line.
         for c in chars.by_ref() {
             if c == '\n' {
