@@ -35,7 +35,18 @@ fn unknown_field_points_at_the_rule() {
     assert_eq!(d.code, "LOAD_ERR_COMPILE_CONDITION");
     assert_eq!((d.item_kind.as_str(), d.item_name.as_str()), ("rule", "R"));
     assert!(d.message.contains("proc.nosuch"), "{}", d.message);
-    assert_eq!(d.to_string().split(": error:").next(), Some("bad.yaml:1:3"));
+    // `condition: ` value starts at line 3 column 14; `proc.nosuch` is 20 bytes in.
+    assert_eq!(
+        d.to_string().split(": error:").next(),
+        Some("bad.yaml:3:34")
+    );
+    // In a macro, the position is the macro's token, the item is the rule using it.
+    let text =
+        "- macro: m\n  condition: proc.nosuch = 1\n".to_string() + &rule("evt.type = open and m");
+    let d = one(&text);
+    assert_eq!((d.item_name.as_str(), d.line, d.column), ("R", 2, 14));
+    let d = one(&rule("evt.type = open and proc.pid in (1, x2)"));
+    assert_eq!((d.line, d.column), (3, 50));
 }
 
 #[test]

@@ -184,7 +184,8 @@ pub(crate) fn compile(
             Ok(n) => n,
             Err((msg, at)) => {
                 let loc = at
-                    .and_then(|(owner_pos, owner)| {
+                    .and_then(|p| {
+                        let (owner, owner_pos) = dec(p);
                         let t = match owner {
                             Owner::Rule => &r.cond,
                             Owner::Macro(k) => &defs.macros[k].cond,
@@ -506,7 +507,23 @@ fn expand(
                 }
                 r => r.clone(),
             };
-            Expr::Check(lhs.clone(), *op, rhs, *pos)
+            let rhs = match rhs {
+                Rhs::Value(v) => Rhs::Value(Lit {
+                    pos: enc(owner, v.pos),
+                    ..v
+                }),
+                Rhs::List(v) => Rhs::List(
+                    v.into_iter()
+                        .map(|l| Lit {
+                            pos: enc(owner, l.pos),
+                            ..l
+                        })
+                        .collect(),
+                ),
+                Rhs::Operand(o) => Rhs::Operand(enc_operand(&o, owner)),
+                Rhs::None => Rhs::None,
+            };
+            Expr::Check(enc_operand(lhs, owner), *op, rhs, enc(owner, *pos))
         }
     })
 }
@@ -574,7 +591,38 @@ fn strip_quotes(s: &str) -> &str {
     }
 }
 
-type CompileErr = (String, Option<(usize, Owner)>);
+/// A message and the encoded position ([`enc`]) of the offending token, when known.
+type CompileErr = (String, Option<usize>);
+
+/// Positions in an expanded condition carry which text they are in: the rule's (tag 0) or macro `k`'s (k + 1),
+/// in the bits above 40 (conditions are far shorter than 2^40 bytes).
+fn enc(owner: Owner, pos: usize) -> usize {
+    let tag = match owner {
+        Owner::Rule => 0,
+        Owner::Macro(k) => k + 1,
+    };
+    (tag << 40) | (pos & ((1 << 40) - 1))
+}
+
+fn dec(p: usize) -> (Owner, usize) {
+    let tag = p >> 40;
+    let owner = if tag == 0 {
+        Owner::Rule
+    } else {
+        Owner::Macro(tag - 1)
+    };
+    (owner, p & ((1 << 40) - 1))
+}
+
+fn enc_operand(o: &Operand, owner: Owner) -> Operand {
+    match o {
+        Operand::Field(f) => Operand::Field(FieldRef {
+            pos: enc(owner, f.pos),
+            ..f.clone()
+        }),
+        Operand::Transform(t, inner) => Operand::Transform(*t, Box::new(enc_operand(inner, owner))),
+    }
+}
 
 fn compile_expr(e: &Expr, schema: &dyn Schema) -> Result<Node, CompileErr> {
     Ok(match e {
@@ -595,13 +643,14 @@ fn compile_expr(e: &Expr, schema: &dyn Schema) -> Result<Node, CompileErr> {
             let ty = l.ty();
             let r = match rhs {
                 Rhs::None => CRhs::None,
-                Rhs::Value(v) => CRhs::One(literal(&v.text, ty, *op).map_err(|m| (m, None))?),
+                Rhs::Value(v) => {
+                    CRhs::One(literal(&v.text, ty, *op).map_err(|m| (m, Some(v.pos)))?)
+                }
                 Rhs::List(items) => CRhs::Set(
                     items
                         .iter()
-                        .map(|v| literal(&v.text, ty, *op))
-                        .collect::<Result<_, _>>()
-                        .map_err(|m| (m, None))?,
+                        .map(|v| literal(&v.text, ty, *op).map_err(|m| (m, Some(v.pos))))
+                        .collect::<Result<_, _>>()?,
                 ),
                 Rhs::Operand(o) => CRhs::Operand(operand(o, schema)?),
             };
@@ -615,7 +664,7 @@ fn operand(o: &Operand, schema: &dyn Schema) -> Result<COperand, CompileErr> {
         Operand::Field(f) => COperand::Field(
             schema
                 .resolve(&f.name, f.arg.as_deref())
-                .map_err(|m| (m, None))?,
+                .map_err(|m| (m, Some(f.pos)))?,
         ),
         Operand::Transform(t, inner) => COperand::Transform(*t, Box::new(operand(inner, schema)?)),
     })
