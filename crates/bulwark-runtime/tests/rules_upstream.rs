@@ -86,6 +86,28 @@ fn falco_stable_incubating_sandbox_load_in_order() {
     // README.md: 25 + 31 + 37 rules, 12 of them `enabled: false`, none redefined across files.
     assert_eq!(rs.len(), 25 + 31 + 37 - 12);
     assert_eq!(rs.required_engine_version.as_deref(), Some("0.57.0"));
+    // Every expanded condition (macros and lists inlined, for sysdig -j) is itself a valid condition that
+    // compiles without any macro or list.
+    let mut yaml = String::new();
+    for name in rs.rule_names() {
+        let c = rs.expanded_condition(name).unwrap();
+        yaml.push_str(&format!(
+            "- rule: {}\n  desc: d\n  condition: {}\n  output: o\n  priority: INFO\n",
+            serde_json::to_string(name).unwrap(),
+            serde_json::to_string(&c).unwrap()
+        ));
+    }
+    let (flat, _) = load(
+        &[RulesFile {
+            path: "expanded.yaml".into(),
+            text: yaml,
+        }],
+        &[&SyscallSchema],
+    );
+    assert_eq!(flat.len(), rs.len());
+    for name in rs.rule_names() {
+        assert_eq!(flat.event_types(name), rs.event_types(name), "{name}");
+    }
     // Each file alone loads too.
     for f in &files {
         load(std::slice::from_ref(f), &[&SyscallSchema]);
