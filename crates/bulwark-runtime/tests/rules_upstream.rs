@@ -1,6 +1,7 @@
 //! The official Falco rulesets and the k8saudit plugin's rules load unmodified, with zero errors
 //! (`../shared/fixtures/upstream/falco-rules` and `falco-k8saudit`, see their README.md for provenance).
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use bulwark_runtime::event::{Field, FieldArg, FieldType, Schema};
@@ -91,11 +92,12 @@ fn falco_stable_incubating_sandbox_load_in_order() {
     let mut yaml = String::new();
     for name in rs.rule_names() {
         let c = rs.expanded_condition(name).unwrap();
-        yaml.push_str(&format!(
-            "- rule: {}\n  desc: d\n  condition: {}\n  output: o\n  priority: INFO\n",
+        let _ = writeln!(
+            yaml,
+            "- rule: {}\n  desc: d\n  condition: {}\n  output: o\n  priority: INFO",
             serde_json::to_string(name).unwrap(),
             serde_json::to_string(&c).unwrap()
-        ));
+        );
     }
     let (flat, _) = load(
         &[RulesFile {
