@@ -546,6 +546,10 @@ fn notify(
         ..bulwark_owners::FindingContext::default()
     };
     let Some(route) = bulwark_owners::route(owners, &cx) else {
+        crate::log(
+            json!({"level": "info", "event": "runtime-alert-unrouted", "rule": row.rule,
+            "namespace": row.namespace, "reason": "no owners.yaml rule matches and there is no defaultTeam"}),
+        );
         return Ok(0);
     };
     let Some(team) = owners.team(&route.team) else {

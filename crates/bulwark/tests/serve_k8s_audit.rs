@@ -267,10 +267,26 @@ fn case_rules() -> Vec<String> {
     ]
 }
 
+/// Team `web` owns namespace `default`; its channel is a webhook nobody listens to (the notification is queued,
+/// its delivery fails and is retried: the queue is what is checked).
+fn owners_file(dir: &Path) -> PathBuf {
+    let p = dir.join("owners.yaml");
+    std::fs::write(
+        &p,
+        "teams:\n  web:\n    channels:\n      - {type: webhook, name: web-hook, url: \"http://127.0.0.1:9/hook\"}\n\
+         rules:\n  - team: web\n    namespace: default\n",
+    )
+    .unwrap();
+    p
+}
+
 fn alert_server(dir: &Path, store: &str, tokens: &Path) -> Server {
+    let owners = owners_file(dir);
     let mut extra = vec![
         "--api-tokens".to_string(),
         tokens.display().to_string(),
+        "--owners".to_string(),
+        owners.display().to_string(),
         "--runtime-rules".to_string(),
     ];
     extra.extend(case_rules());
@@ -302,7 +318,7 @@ fn wait_alerts(s: &Server, query: &str, n: usize) -> Vec<Value> {
 }
 
 #[test]
-fn without_the_engine_runtime_rules_stop_the_server_with_the_reason() {
+fn bad_runtime_rules_stop_the_server_with_the_reason() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let store = format!("sqlite:{}", dir.join("store.db").display());
@@ -325,7 +341,6 @@ fn without_the_engine_runtime_rules_stop_the_server_with_the_reason() {
 }
 
 #[test]
-#[ignore = "needs the engine (branch engine): Ruleset::load is a stub until it merges"]
 fn alerts_are_stored_once_across_resends_and_a_kill() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
@@ -355,6 +370,30 @@ fn alerts_are_stored_once_across_resends_and_a_kill() {
         format!("k8s_audit:{id}:Create Privileged Pod")
     );
     let total = alerts(&s, "").len();
+    // One notification for the owning team's channel, keyed by the alert.
+    let queued = || -> Vec<String> {
+        bulwark_store::Store::open(&store)
+            .unwrap()
+            .notifications(None)
+            .unwrap()
+            .into_iter()
+            .filter(|n| n.dedupe_key.contains("Create Privileged Pod"))
+            .map(|n| format!("{}/{}/{}", n.team, n.channel, n.dedupe_key))
+            .collect()
+    };
+    // Queued right after the alert is stored: wait for it.
+    let until = Instant::now() + Duration::from_secs(30);
+    while queued().is_empty() && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        queued(),
+        [format!(
+            "web/web-hook/k8s_audit:{id}:Create Privileged Pod:web-hook"
+        )],
+        "{:#?}",
+        s.lines()
+    );
 
     // The API server sends the batch again: nothing new.
     assert_eq!(
@@ -376,6 +415,7 @@ fn alerts_are_stored_once_across_resends_and_a_kill() {
     wait_metric(&s, "bulwark_k8s_audit_evaluated_total", 1);
     assert!(wait_metric(&s, "bulwark_runtime_alerts_total{result=\"repeated\"}", 1) >= 1);
     assert_eq!(alerts(&s, "").len(), total);
+    assert_eq!(queued().len(), 1);
     // Filters: WARNING and worse holds it; namespace kube-system does not.
     assert!(
         alerts(&s, "?priority=warning")
