@@ -7,7 +7,8 @@
 //! - [`metrics`]: Prometheus counters and the latency histogram.
 //!
 //! Routes: `POST /validate` (validating admission), `POST /mutate` (mutating admission, when
-//! [`Config::mutate`] is set), `GET /healthz`, `GET /readyz`, `GET /metrics`.
+//! [`Config::mutate`] is set), `GET /healthz`, `GET /readyz`, `GET /metrics`, `POST /k8s-audit` (the audit
+//! webhook, [`audit`], with a store).
 //!
 //! Failure behaviour: a decision that takes longer than [`Config::deadline`] (below the API server's webhook
 //! timeout) is answered by [`Config::on_timeout`] (deny by default: fail closed); requests for exempt namespaces
@@ -16,6 +17,7 @@
 
 pub mod admission;
 pub mod api;
+pub mod audit;
 pub mod dashboard;
 pub mod feeds;
 pub mod loops;
@@ -71,6 +73,8 @@ pub struct Config {
     pub run: Option<RunStage>,
     /// The dashboard at `/` (with [`Config::run`]): trusted proxy authentication, sessions.
     pub dashboard: dashboard::DashboardConfig,
+    /// `POST /k8s-audit` (with [`Config::run`]): the audit webhook and its runtime rules.
+    pub audit: audit::AuditConfig,
 }
 
 impl Config {
@@ -88,6 +92,7 @@ impl Config {
             mutate: false,
             run: None,
             dashboard: dashboard::DashboardConfig::default(),
+            audit: audit::AuditConfig::default(),
         }
     }
 }
@@ -456,6 +461,7 @@ pub async fn serve(
 
     let mut loops = loops::spawn(&state);
     loops.extend(feeds::spawn(&state));
+    loops.extend(audit::spawn(&state));
 
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
@@ -582,7 +588,7 @@ async fn route(state: &Arc<State>, req: HttpRequest<Incoming>) -> HttpResponse<F
         (&Method::GET, "/metrics") => {
             let mut r = text(
                 StatusCode::OK,
-                state.metrics.render() + &feeds::metrics(state),
+                state.metrics.render() + &feeds::metrics(state) + &audit::metrics(state),
             );
             r.headers_mut().insert(
                 hyper::header::CONTENT_TYPE,
@@ -591,6 +597,7 @@ async fn route(state: &Arc<State>, req: HttpRequest<Incoming>) -> HttpResponse<F
             r
         }
         (_, p) if p == "/api/v1" || p.starts_with("/api/v1/") => api::route(state, req).await,
+        (_, audit::PATH) => audit::route(state, req).await,
         (&Method::POST, "/validate") => review(state, req, Webhook::Validating).await,
         (&Method::POST, "/mutate") if state.config.mutate => {
             review(state, req, Webhook::Mutating).await

@@ -41,6 +41,7 @@ mod db;
 mod objects;
 mod ops;
 mod query;
+mod runtime;
 mod schema;
 mod types;
 mod views;
@@ -57,6 +58,9 @@ pub use ops::{MAX_PAYLOAD_BYTES, MAX_SBOM_BYTES, valid_digest, version_built_at}
 pub use query::{
     FindingKey, FindingQuery, ImageDetail, ImageSummary, SeverityCounts, VerdictSummary,
     WorkloadKey, WorkloadQuery, WorkloadRow,
+};
+pub use runtime::{
+    MAX_ALERT_BYTES, PRIORITIES, RuntimeAlert, RuntimeAlertQuery, StoredRuntimeAlert, priority_rank,
 };
 pub use schema::SCHEMA_VERSION;
 pub use types::{

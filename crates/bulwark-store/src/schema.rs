@@ -13,7 +13,7 @@ pub(crate) struct Migration {
 }
 
 /// The schema version this binary writes and understands.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -227,6 +227,36 @@ CREATE INDEX objects_namespace ON objects(cluster, namespace, kind);
         // JSON text, refreshed when a re-match says something else (EPSS moves daily). Nullable: findings stored
         // before this migration get theirs at their next re-match.
         sql: "ALTER TABLE findings ADD COLUMN details TEXT;",
+        postgres_only: false,
+    },
+    Migration {
+        version: 7,
+        name: "runtime_alerts: Falco-compatible rule alerts (k8s audit webhook, runtime sources), once per dedupe key",
+        // `dedupe_key` is source + the event's key (the audit ID) + rule: a replay of the same events (after a
+        // crash, or the API server resending a batch) stores nothing twice. `severity` is the priority's rank
+        // (0 = EMERGENCY … 7 = DEBUG) so that a query can ask for a priority and worse. `event_time` is the
+        // event's time in ns since the epoch; `created_at` when it was stored, in s.
+        sql: r"
+CREATE TABLE runtime_alerts (
+    id {id},
+    cluster TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    priority TEXT NOT NULL,
+    severity {int} NOT NULL,
+    source TEXT NOT NULL,
+    event_time {int} NOT NULL,
+    output TEXT NOT NULL,
+    output_fields TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    namespace TEXT,
+    pod TEXT,
+    image TEXT,
+    dedupe_key TEXT NOT NULL UNIQUE,
+    created_at {int} NOT NULL
+);
+CREATE INDEX runtime_alerts_time ON runtime_alerts(event_time);
+CREATE INDEX runtime_alerts_namespace ON runtime_alerts(namespace, event_time);
+",
         postgres_only: false,
     },
 ];

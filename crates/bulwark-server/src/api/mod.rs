@@ -230,6 +230,7 @@ enum Op {
     Findings,
     Reports,
     Placements,
+    RuntimeAlerts,
 }
 
 /// One operation: method, path template (as the OpenAPI document writes it) and the role it needs.
@@ -302,6 +303,12 @@ pub const ROUTES: &[Route] = &[
         path: "/api/v1/placements",
         need: Need::Admin,
         op: Op::Placements,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/runtime/alerts",
+        need: Need::Read,
+        op: Op::RuntimeAlerts,
     },
 ];
 
@@ -696,6 +703,7 @@ fn dispatch(
             token: None,
         }),
         Op::Cves => cves(store, req.query, now),
+        Op::RuntimeAlerts => runtime_alerts(store, req.query, now),
         Op::Images => {
             let p = Params::parse(req.query, &["limit", "continue"])?;
             let limit = p.limit()?;
@@ -824,6 +832,49 @@ fn cve_query(p: &Params, now: i64) -> Result<CveQuery, ApiError> {
         // Without newSince, "new" means first seen in the last day (as the CLI).
         mark_new_since: Some(since.unwrap_or(now - 86_400)),
     })
+}
+
+/// `GET /api/v1/runtime/alerts`: stored runtime alerts, newest event first, filtered by `namespace`, `rule`,
+/// `priority` (that priority and the more severe ones), `since` (an age: events of the last 36h) and `cluster`.
+fn runtime_alerts(store: &Store, query: &str, now: i64) -> Result<ApiResponse, ApiError> {
+    let p = Params::parse(
+        query,
+        &["namespace", "rule", "priority", "since", "cluster", "limit"],
+    )?;
+    let since_ns = match p.one("since")? {
+        None => None,
+        Some(v) => {
+            let age = parse_age(v).ok_or_else(|| {
+                ApiError::bad(format!(
+                    "query parameter `since` must be an age like 36h or 7d (units s, m, h, d, w), not \"{}\"",
+                    bulwark_types::escape_control(v)
+                ))
+                .with("parameter", "since")
+            })?;
+            Some(now.saturating_sub(age).saturating_mul(1_000_000_000))
+        }
+    };
+    let priority = p.string("priority")?;
+    if let Some(pr) = &priority
+        && bulwark_store::priority_rank(pr).is_none()
+    {
+        return Err(ApiError::bad(format!(
+            "query parameter `priority` must be one of {} (or INFO), not \"{}\"",
+            bulwark_store::PRIORITIES.join(", "),
+            bulwark_types::escape_control(pr)
+        ))
+        .with("parameter", "priority"));
+    }
+    let q = bulwark_store::RuntimeAlertQuery {
+        cluster: p.string("cluster")?,
+        namespace: p.string("namespace")?,
+        rule: p.string("rule")?,
+        priority,
+        since_ns,
+        limit: Some(p.limit()?),
+    };
+    let rows = store.runtime_alerts(&q).map_err(|e| store_error(&e))?;
+    Ok(ApiResponse::json(200, &json!({"items": rows})))
 }
 
 /// `GET /api/v1/workloads/{cluster}/{namespace}/{kind}/{name}/context`: the stored objects that give the

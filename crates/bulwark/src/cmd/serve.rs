@@ -126,6 +126,60 @@ pub(crate) struct ServeArgs {
     pub(crate) feeds: super::serve_feeds::FeedFlags,
     #[command(flatten)]
     pub(crate) dashboard: DashboardFlags,
+    /// Falco rules files that judge the Kubernetes audit events posted to /k8s-audit (the API server's audit
+    /// webhook), loaded in order as Falco loads them; alerts are stored and notified. Without them the events
+    /// are read and counted only.
+    #[arg(long = "runtime-rules", value_name = "FILE", num_args = 1.., requires = "store")]
+    pub(crate) runtime_rules: Vec<PathBuf>,
+}
+
+/// Loads `--runtime-rules`: every file, in order, against the k8s audit (and syscall) fields. Warnings go to
+/// stderr; an error names the file, the item and the line.
+fn runtime_rules(paths: &[PathBuf]) -> Result<Option<Arc<bulwark_runtime::rules::Ruleset>>> {
+    use bulwark_runtime::rules::{DiagnosticSeverity, LoadOptions, RulesFile, Ruleset};
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let files = paths
+        .iter()
+        .map(|p| {
+            Ok(RulesFile {
+                path: p.display().to_string(),
+                text: std::fs::read_to_string(p)
+                    .with_context(|| format!("--runtime-rules {}", p.display()))?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let schemas: [&dyn bulwark_runtime::event::Schema; 2] = [
+        &bulwark_runtime::k8saudit::K8sAuditSchema,
+        &bulwark_runtime::syscall::SyscallSchema,
+    ];
+    let show = |d: &bulwark_runtime::rules::Diagnostic| {
+        format!(
+            "{}:{}:{}: {} {}: {} ({})",
+            d.file, d.line, d.column, d.item_kind, d.item_name, d.message, d.code
+        )
+    };
+    match Ruleset::load(&files, &schemas, &LoadOptions::default()) {
+        Ok((rules, diagnostics)) => {
+            for d in &diagnostics {
+                eprintln!("warning: {}", show(d));
+            }
+            Ok(Some(Arc::new(rules)))
+        }
+        Err(e) => {
+            let errors: Vec<String> = e
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == DiagnosticSeverity::Error)
+                .map(show)
+                .collect();
+            if errors.is_empty() {
+                anyhow::bail!("--runtime-rules: {e}");
+            }
+            anyhow::bail!("--runtime-rules: {e}:\n  {}", errors.join("\n  "));
+        }
+    }
 }
 
 /// The dashboard at `/` (with --store): sign-in is by the --api-tokens file (a token, or a session made by
@@ -911,6 +965,10 @@ pub(crate) fn serve(a: &ServeArgs) -> Result<Outcome> {
             feeds: a.feeds.config(&a.images)?,
         });
         config.dashboard = a.dashboard.config()?;
+        config.audit.ruleset = runtime_rules(&a.runtime_rules)?;
+        if let Some(run) = &config.run {
+            config.audit.cluster = run.feeds.cluster_name();
+        }
     } else if a.feeds.watches() {
         // The watch only feeds the inventory: without a store it would be ignored in silence.
         anyhow::bail!("--kubeconfig and --in-cluster feed the inventory: they need --store");
