@@ -149,6 +149,39 @@ impl<'a> CaptureEvent<'a> {
         self.raw.param(self.body, i).map(|b| le_u64(b) as u32)
     }
 
+    /// `fd.name` of an event whose fd is not in the table: a failed open names the path it tried (as libsinsp
+    /// does).
+    fn fd_name_without_fd(&self) -> Value<'a> {
+        if events::is_enter(self.raw.ty) || self.res().is_none_or(|r| r >= 0) {
+            return Value::Missing;
+        }
+        let Some(info) = events::info(self.raw.ty) else {
+            return Value::Missing;
+        };
+        if !matches!(self.name, "open" | "openat" | "openat2" | "creat") {
+            return Value::Missing;
+        }
+        let Some(b) = info
+            .params
+            .iter()
+            .position(|p| p.name == "name" || p.name == "path")
+            .and_then(|i| self.raw.param(self.body, i))
+        else {
+            return Value::Missing;
+        };
+        let raw = String::from_utf8_lossy(events::cstr(b)).into_owned();
+        let cwd = self
+            .st
+            .threads
+            .get(&self.raw.tid)
+            .map_or("", |t| t.p.cwd.as_str());
+        Value::string(if raw.starts_with('/') {
+            raw
+        } else {
+            super::state::join_path(cwd, &raw)
+        })
+    }
+
     fn data(&self) -> Option<&'a [u8]> {
         let info = events::info(self.raw.ty)?;
         let i = info.params.iter().position(|p| p.name == "data")?;
@@ -216,7 +249,14 @@ impl Event for CaptureEvent<'_> {
         if let Some(t) = thread
             && let Some(v) = process::extract(field, which, &t.p, self.st)
         {
-            if which == F::ProcName && t.p.comm.is_empty() {
+            // A thread known only from its events has no name, executable or command line yet.
+            let unnamed = t.p.comm.is_empty() && t.p.exe.is_empty();
+            if unnamed
+                && matches!(
+                    which,
+                    F::ProcName | F::ProcExe | F::ProcCmdline | F::ProcExeline
+                )
+            {
                 return Value::Missing;
             }
             return v;
@@ -339,7 +379,42 @@ impl Event for CaptureEvent<'_> {
                 }
             }
             F::ThreadTid => Value::Int(self.raw.tid),
-            F::FdNum => self.fdnum.map_or(Value::Missing, Value::Int),
+            F::FdNum => match self.fdnum {
+                // A failed call that would have created an fd has none (libsinsp: -1, not the errno).
+                Some(n)
+                    if n < 0
+                        && events::info(self.raw.ty)
+                            .is_some_and(|i| i.flags & events::EF_CREATES_FD != 0) =>
+                {
+                    Value::Int(-1)
+                }
+                Some(n) => Value::Int(n),
+                // The enter event of a call that creates an fd has none yet (libsinsp: -1).
+                None if events::is_enter(self.raw.ty)
+                    && events::info(self.raw.ty)
+                        .is_some_and(|i| i.flags & events::EF_CREATES_FD != 0) =>
+                {
+                    Value::Int(-1)
+                }
+                None => Value::Missing,
+            },
+            F::FdName if fd.is_none() => self.fd_name_without_fd(),
+            F::FdName if self.name == "connect" && self.res().is_some_and(|r| r < 0) => {
+                // A failed connect names the address it tried.
+                let Some(i) = events::info(self.raw.ty)
+                    .and_then(|i| i.params.iter().position(|p| p.ty == events::PT_SOCKTUPLE))
+                else {
+                    return Value::Missing;
+                };
+                let mut val = String::new();
+                let mut res = String::new();
+                render::param(self.st, self.raw, self.body, i, &mut val, &mut res);
+                if val == "NULL" {
+                    fd.map_or(Value::Missing, |f| Value::str(&f.name))
+                } else {
+                    Value::string(val)
+                }
+            }
             F::FdTypes => match thread.and_then(|t| self.st.fds.get(&t.p.pid)) {
                 Some(tab) => {
                     let mut v: Vec<&'static str> = tab.values().map(Fd::type_name).collect();
@@ -372,15 +447,16 @@ fn fd_field(which: SysField, fd: &Fd) -> Value<'_> {
     let ip = fd.is_ip();
     let server_sock = matches!(fd.ty, fdt::IPV4_SERVSOCK | fdt::IPV6_SERVSOCK);
     let (lip, lport, rip, rport) = local_remote(fd);
+    let has_addr = fd.sip.is_some() || fd.dip.is_some();
     let port = |p: u16, ok: bool| {
-        if ok && ip {
+        if ok && ip && has_addr {
             Value::Int(i64::from(p))
         } else {
             Value::Missing
         }
     };
     let proto = |p: u16, ok: bool| {
-        if ok && ip {
+        if ok && ip && has_addr {
             Value::string(p.to_string())
         } else {
             Value::Missing
@@ -469,13 +545,7 @@ fn fd_field(which: SysField, fd: &Fd) -> Value<'_> {
             fdt::UNIX_SOCK => Value::str("unix"),
             _ => Value::Missing,
         },
-        F::FdIsServer => {
-            if ip || fd.ty == fdt::UNIX_SOCK {
-                Value::Bool(fd.role == Role::Server || server_sock)
-            } else {
-                Value::Missing
-            }
-        }
+        F::FdIsServer => Value::Bool(fd.role == Role::Server || server_sock),
         F::FdConnected => {
             Value::Bool(fd.role != Role::None && (fd.dip.is_some() || fd.ty == fdt::UNIX_SOCK))
         }

@@ -168,7 +168,7 @@ fn render(state: &State, tid: i64, pi: &ParamInfo, p: &[u8], val: &mut String, r
             let id = u16::from_le_bytes([p[0], p[1]]);
             let _ = write!(val, "{id}");
             if let Some(n) = table::SYSCALL_NAMES.get(id as usize) {
-                res.push_str(n)
+                res.push_str(n);
             } else {
                 val.clear();
                 val.push_str("<unknown syscall>");

@@ -276,6 +276,14 @@ fn nul_list(b: &[u8]) -> Vec<String> {
     v
 }
 
+/// A working directory as libsinsp keeps it: ending in `/`.
+fn with_slash(mut s: String) -> String {
+    if !s.is_empty() && !s.ends_with('/') {
+        s.push('/');
+    }
+    s
+}
+
 /// Joins a working directory and a path the way libsinsp does (`..` and `.` resolved); absolute paths stay.
 pub(crate) fn join_path(cwd: &str, path: &str) -> String {
     let full = if path.starts_with('/') || cwd.is_empty() {
@@ -364,7 +372,7 @@ impl State {
                 p.exepath = c.str16()?;
             }
             p.args = nul_list(c.bytes16()?);
-            p.cwd = c.str16()?;
+            p.cwd = with_slash(c.str16()?);
             let _fdlimit = c.u64()?;
             let _flags = c.u32()?;
             p.uid = c.u32()?;
@@ -649,6 +657,9 @@ impl State {
                 sid: -1,
                 vpgid: -1,
                 loginuid: -1,
+                // Unknown user, as libsinsp has it for threads it learns of from their events.
+                uid: u32::MAX,
+                gid: u32::MAX,
                 ..Process::default()
             },
             ..Thread::default()
@@ -917,7 +928,7 @@ impl State {
                         self.add_fd(tid, le_i64(b), fd);
                     }
                 }
-                None
+                p(2).map(le_i64)
             }
             "execve" | "execveat" => {
                 if res.is_some_and(|r| r < 0) {
@@ -947,7 +958,7 @@ impl State {
                         .position(|q| q.name == "flags")
                         .and_then(p)
                         .map_or(0, |b| le_u64(b) as u32);
-                    let is_thread = flags & (1 << 16) != 0; // PPM_CL_CLONE_THREAD
+                    let is_thread = flags & (1 << 13) != 0; // PPM_CL_CLONE_THREAD
                     let mut child = parent.clone();
                     child.tid = r;
                     child.vtid = r;
@@ -1052,7 +1063,7 @@ impl State {
             p.ppid = le_i64(b);
         }
         if let Some(b) = get("cwd") {
-            p.cwd = text(b);
+            p.cwd = with_slash(text(b));
         }
         if let Some(b) = get("comm") {
             p.comm = text(b);
