@@ -249,3 +249,50 @@ impl EventSource for CaptureSource {
         self.run_events(&mut |e| sink(e))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_event_name_is_a_syscall_event_type() {
+        let known = crate::syscall::EVENT_TYPES;
+        for e in super::table::EVENTS {
+            let na = e.name.starts_with("NA") && e.name.len() == 3;
+            assert!(
+                na || known.contains(&e.name),
+                "{} missing from EVENT_TYPES",
+                e.name
+            );
+        }
+        for n in super::table::SYSCALL_NAMES {
+            assert!(
+                *n == "<unknown>" || known.contains(n),
+                "{n} missing from EVENT_TYPES"
+            );
+        }
+    }
+
+    #[test]
+    fn relative_time_prints_like_c_g() {
+        assert_eq!(super::events::fmt_g(0.5), "0.5");
+        assert_eq!(super::events::fmt_g(1.0), "1");
+        assert_eq!(super::events::fmt_g(123_456_789.0), "1.23457e+08");
+        assert_eq!(super::events::fmt_g(0.000_012_5), "1.25e-05");
+        assert_eq!(super::events::fmt_g(2.000_001), "2");
+    }
+
+    #[test]
+    fn flag_names_follow_libsinsp_order() {
+        let names: &[(&str, u32)] = &[
+            ("O_RDWR", 3),
+            ("O_WRONLY", 2),
+            ("O_RDONLY", 1),
+            ("O_CLOEXEC", 4096),
+        ];
+        let mut s = String::new();
+        super::events::flag_names(names, 4097, &mut s);
+        assert_eq!(s, "O_RDONLY|O_CLOEXEC");
+        s.clear();
+        super::events::flag_names(names, 3, &mut s);
+        assert_eq!(s, "O_RDWR");
+    }
+}

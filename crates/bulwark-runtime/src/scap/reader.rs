@@ -223,6 +223,12 @@ impl BlockReader {
                 ),
             ));
         }
+        if self.index == 0 && ty != SHB {
+            return Err(self.err(
+                pos,
+                format!("not a capture: the first block has type 0x{ty:08x}, not a section header"),
+            ));
+        }
         let body_len = u64::from(total) - 12;
         if is_known(ty) {
             if body_len > MAX_BLOCK {

@@ -228,13 +228,64 @@ impl Fd {
     }
 }
 
+/// A copy of an enter event's parameters (one buffer, reused), for the exit event's parser.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct EnterParams {
+    bytes: Vec<u8>,
+    ranges: Vec<(u32, u32)>,
+}
+
+impl EnterParams {
+    fn set(&mut self, ev: &RawEvent, body: &[u8]) {
+        self.bytes.clear();
+        self.ranges.clear();
+        for i in 0..ev.params.len() {
+            let p = ev.param(body, i).unwrap_or(&[]);
+            self.ranges.push((self.bytes.len() as u32, p.len() as u32));
+            self.bytes.extend_from_slice(p);
+        }
+    }
+
+    pub(crate) fn get(&self, i: usize) -> Option<&[u8]> {
+        let (o, l) = *self.ranges.get(i)?;
+        self.bytes.get(o as usize..(o + l) as usize)
+    }
+}
+
+/// A fast hasher for the integer keys of the thread and fd tables (ids, not attacker-chosen strings; a
+/// capture that collides them on purpose only slows itself down).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn write_i64(&mut self, v: i64) {
+        self.0 = (self.0.rotate_left(5) ^ v as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_u32(&mut self, v: u32) {
+        self.write_i64(i64::from(v));
+    }
+}
+
+pub(crate) type IdMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<IdHasher>>;
+
 /// A thread, with the process it belongs to.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Thread {
     pub p: Process,
     /// The last enter event of this thread: its type, and a copy of its parameters.
     pub enter_ty: Option<u16>,
-    pub enter_params: Vec<Vec<u8>>,
+    pub enter_params: EnterParams,
     /// The fd the last enter event named (for exit events that use it).
     pub enter_fd: Option<i64>,
 }
@@ -250,11 +301,11 @@ pub(crate) struct User {
 /// The whole state.
 #[derive(Debug, Default)]
 pub(crate) struct State {
-    pub threads: HashMap<i64, Thread>,
+    pub threads: IdMap<i64, Thread>,
     /// Fd tables, by process id (threads of a process share one).
-    pub fds: HashMap<i64, HashMap<i64, Fd>>,
-    pub users: HashMap<u32, User>,
-    pub groups: HashMap<u32, String>,
+    pub fds: IdMap<i64, IdMap<i64, Fd>>,
+    pub users: IdMap<u32, User>,
+    pub groups: IdMap<u32, String>,
     pub hostname: String,
 }
 
@@ -693,10 +744,7 @@ impl State {
         if events::is_enter(ev.ty) {
             let th = self.thread_mut(tid);
             th.enter_ty = Some(ev.ty);
-            th.enter_params.clear();
-            for i in 0..ev.params.len() {
-                th.enter_params.push(p(i).unwrap_or(&[]).to_vec());
-            }
+            th.enter_params.set(ev, body);
             th.enter_fd = None;
             let mut fdnum = None;
             if info.flags & events::EF_USES_FD != 0
@@ -998,7 +1046,7 @@ impl State {
                         .params
                         .iter()
                         .position(|q| q.ty == events::PT_SOCKTUPLE)?;
-                    th.enter_params.get(i).and_then(|b| events::socktuple(b))
+                    th.enter_params.get(i).and_then(events::socktuple)
                 } else {
                     info.params
                         .iter()
