@@ -17,6 +17,7 @@
 )]
 
 mod cevent;
+mod container;
 mod events;
 mod reader;
 mod render;

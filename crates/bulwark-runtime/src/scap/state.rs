@@ -306,6 +306,8 @@ pub(crate) struct State {
     pub fds: IdMap<i64, IdMap<i64, Fd>>,
     pub users: IdMap<u32, User>,
     pub groups: IdMap<u32, String>,
+    /// Containers by full and short id, from `container` events.
+    pub containers: HashMap<String, std::sync::Arc<crate::process::ContainerInfo>>,
     pub hostname: String,
 }
 
@@ -363,7 +365,32 @@ impl State {
         self.users.get(&uid)
     }
 
+    /// The container a process's cgroups name, with what `container` events told about it.
+    fn attach_container(&self, p: &mut Process) {
+        p.container = super::container::from_cgroups(&p.cgroups).map(|(full, runtime)| {
+            self.containers
+                .get(&full)
+                .or_else(|| self.containers.get(&full[..12]))
+                .cloned()
+                .unwrap_or_else(|| std::sync::Arc::new(super::container::minimal(&full, runtime)))
+        });
+    }
+
+    /// A `container` event: remember the container and give it to the processes already in it.
+    fn container_event(&mut self, info: std::sync::Arc<crate::process::ContainerInfo>) {
+        for t in self.threads.values_mut() {
+            if let Some(c) = &t.p.container
+                && (c.full_id == info.full_id || c.id == info.id || c.full_id.starts_with(&info.id))
+            {
+                t.p.container = Some(info.clone());
+            }
+        }
+        self.containers.insert(info.id.clone(), info.clone());
+        self.containers.insert(info.full_id.clone(), info);
+    }
+
     fn fill_names(&self, p: &mut Process) {
+        self.attach_container(p);
         if let Some(u) = self.users.get(&p.uid) {
             p.user_name = Some(u.name.clone());
             p.user_home = Some(u.home.clone());
@@ -756,6 +783,16 @@ impl State {
             self.thread_mut(tid).enter_fd = fdnum;
             if name == "procexit" {
                 after.remove_thread = Some(tid);
+            }
+            if name == "container"
+                && let Some(json) = info
+                    .params
+                    .iter()
+                    .position(|q| q.name == "json")
+                    .and_then(p)
+                    .and_then(|b| super::container::from_json(cstr(b)))
+            {
+                self.container_event(json);
             }
             return fdnum;
         }
