@@ -273,6 +273,32 @@ mod tests {
     }
 
     #[test]
+    fn event_numbers_are_libscaps() {
+        // Numbers from `enum ppm_event_code` (driver/ppm_events_public.h at e5c53d64), checked independently of
+        // the generator: the table is indexed by them.
+        for (num, name, first) in [
+            (186u16, "procexit", Some("status")),
+            (234, "procinfo", Some("cpu_usr")),
+            (272, "container", Some("json")),
+            (293, "execve", Some("res")),
+            (307, "openat", Some("fd")),
+            (324, "container", Some("json")),
+            (327, "openat2", Some("fd")),
+            (331, "execveat", Some("res")),
+            (335, "clone3", Some("res")),
+        ] {
+            let e = super::events::info(num).unwrap();
+            assert_eq!(e.name, name, "event {num}");
+            assert_eq!(e.params.first().map(|p| p.name), first, "event {num}");
+        }
+        assert!(super::events::info(336).is_none());
+        assert_ne!(
+            super::events::info(324).unwrap().flags & super::events::EF_LARGE_PAYLOAD,
+            0
+        );
+    }
+
+    #[test]
     fn relative_time_prints_like_c_g() {
         assert_eq!(super::events::fmt_g(0.5), "0.5");
         assert_eq!(super::events::fmt_g(1.0), "1");

@@ -810,30 +810,40 @@ impl State {
                 if fdn < 0 {
                     return Some(fdn);
                 }
-                let pi = info
-                    .params
-                    .iter()
-                    .position(|q| q.name == "name" || q.name == "path");
-                let raw = pi
-                    .and_then(p)
-                    .map(|b| String::from_utf8_lossy(cstr(b)).into_owned())
+                // Newer exits carry every argument; older ones leave them in the enter event.
+                let arg = |n: &str| -> Option<Vec<u8>> {
+                    if let Some(b) = info.params.iter().position(|q| q.name == n).and_then(p) {
+                        return Some(b.to_vec());
+                    }
+                    let th = self.threads.get(&tid)?;
+                    let ei = th
+                        .enter_ty
+                        .and_then(events::info)
+                        .filter(|e| e.name == name)?;
+                    let i = ei.params.iter().position(|q| q.name == n)?;
+                    th.enter_params.get(i).map(<[u8]>::to_vec)
+                };
+                let raw = arg("name")
+                    .or_else(|| arg("path"))
+                    .map(|b| String::from_utf8_lossy(cstr(&b)).into_owned())
                     .unwrap_or_default();
-                let cwd = self
-                    .threads
-                    .get(&tid)
-                    .map(|t| t.p.cwd.clone())
-                    .unwrap_or_default();
+                // Relative to the directory fd for the *at calls, else to the working directory.
+                let base = match arg("dirfd").map(|b| le_i64(&b)) {
+                    Some(d) if d >= 0 => {
+                        self.fd(tid, d).map(|f| f.name.clone()).unwrap_or_default()
+                    }
+                    _ => self
+                        .threads
+                        .get(&tid)
+                        .map(|t| t.p.cwd.clone())
+                        .unwrap_or_default(),
+                };
                 let full = if raw.starts_with('/') || raw.is_empty() {
                     raw.clone()
                 } else {
-                    join_path(&cwd, &raw)
+                    join_path(&base, &raw)
                 };
-                let flags = info
-                    .params
-                    .iter()
-                    .position(|q| q.name == "flags")
-                    .and_then(p)
-                    .map_or(0, |b| le_u64(b) as u32);
+                let flags = arg("flags").map_or(0, |b| le_u64(&b) as u32);
                 let dir = flags & (1 << 10) != 0; // PPM_O_DIRECTORY
                 let fd = Fd {
                     ty: if dir { fdt::DIRECTORY } else { fdt::FILE },

@@ -419,7 +419,7 @@ static UMOUNT_FLAGS: &[(&str, u32)] = &[
 ];
 static UNLINKAT_FLAGS: &[(&str, u32)] = &[("AT_REMOVEDIR", 0x200)];
 
-/// Every event type, indexed by its number (even = enter, odd = exit). 335 entries.
+/// Every event type, indexed by its number (even = enter, odd = exit). 336 entries.
 pub(crate) static EVENTS: &[EvInfo] = &[
     // PPME_GENERIC_E
     EvInfo {
@@ -6094,6 +6094,31 @@ pub(crate) static EVENTS: &[EvInfo] = &[
         ],
     },
     // PPME_TRACER_E
+    EvInfo {
+        name: "tracer",
+        flags: 0x0,
+        params: &[
+            ParamInfo {
+                name: "id",
+                ty: 4,
+                fmt: 1,
+                names: None,
+            },
+            ParamInfo {
+                name: "tags",
+                ty: 35,
+                fmt: 0,
+                names: None,
+            },
+            ParamInfo {
+                name: "args",
+                ty: 36,
+                fmt: 0,
+                names: None,
+            },
+        ],
+    },
+    // PPME_TRACER_X
     EvInfo {
         name: "tracer",
         flags: 0x0,
