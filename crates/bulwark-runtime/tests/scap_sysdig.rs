@@ -48,6 +48,24 @@ const FIELDS: &[&str] = &[
     "evt.dir",
     "evt.cpu",
     "thread.tid",
+    "evt.latency",
+    "thread.ismain",
+    "evt.is_io",
+    "evt.failed",
+    "fd.directory",
+    "fd.filename",
+    "proc.args",
+    "group.gid",
+    "user.loginuid",
+    "proc.sid",
+    "evt.arg.flags",
+    "evt.arg.tuple",
+    "evt.arg.data",
+    "evt.rawarg.res",
+    "evt.is_io_read",
+    "evt.is_io_write",
+    "evt.is_open_read",
+    "evt.is_open_write",
 ];
 
 pub fn show(v: &Value<'_>) -> String {
@@ -151,7 +169,13 @@ const DIVERGES: &[Allowed] = &[
         },
     ),
     (
-        &["fd.typechar", "fd.num", "fd.name", "fd.is_server"],
+        &[
+            "fd.typechar",
+            "fd.num",
+            "fd.name",
+            "fd.is_server",
+            "fd.directory",
+        ],
         "events without an fd of their own (socket/open enters, generic events, fds not in the table): sysdig 0.29 \
          prints what the thread's previous fd left behind",
         |r| r.ours("fd.num") == "<NA>" || (r.ours("fd.num") == "-1" && r.ours("fd.type") == "<NA>"),
@@ -167,7 +191,7 @@ const DIVERGES: &[Allowed] = &[
         },
     ),
     (
-        &["fd.typechar", "fd.name"],
+        &["fd.typechar", "fd.name", "fd.directory"],
         "an fd the capture never described (stdin/stdout of a process started before the capture): sysdig 0.29 \
          printed an unknown-type placeholder (`o`, empty name), we print <NA>",
         |r| {
@@ -175,6 +199,16 @@ const DIVERGES: &[Allowed] = &[
                 && r.ours("fd.num") != "<NA>"
                 && matches!(r.theirs("fd.typechar"), "o" | "<NA>")
         },
+    ),
+    (
+        &["evt.latency"],
+        "sysdig 0.29 left the previous exit's latency on enter events (switch, an interrupted poll); they have none",
+        |r| r.ours("evt.dir") == ">" && r.ours("evt.latency") == "0",
+    ),
+    (
+        &["group.gid"],
+        "sysdig 0.29 printed the unknown gid of a thread it learned of from a clone as 8589934591 (0x1ffffffff)",
+        |r| r.theirs("group.gid") == "8589934591" && r.ours("group.gid") == "4294967295",
     ),
     (
         &["proc.cwd"],

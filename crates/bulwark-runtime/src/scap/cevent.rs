@@ -141,9 +141,6 @@ impl<'a> CaptureEvent<'a> {
         ) {
             return None;
         }
-        if self.res().is_some_and(|r| r < 0) {
-            return None;
-        }
         let info = events::info(self.raw.ty)?;
         let i = info.params.iter().position(|p| p.name == "flags")?;
         self.raw.param(self.body, i).map(|b| le_u64(b) as u32)
@@ -370,6 +367,7 @@ impl Event for CaptureEvent<'_> {
                 }
             }
             F::EvtCount => Value::Int(1),
+            F::EvtLatency => Value::Int(self.st.latency as i64),
             F::EvtSource => Value::str("syscall"),
             F::EvtHostname => {
                 if self.st.hostname.is_empty() {
@@ -399,6 +397,11 @@ impl Event for CaptureEvent<'_> {
                 None => Value::Missing,
             },
             F::FdName if fd.is_none() => self.fd_name_without_fd(),
+            // A failed open's directory (libsinsp gives the directory, not the file name).
+            F::FdDirectory if fd.is_none() => match self.fd_name_without_fd() {
+                Value::Str(n) => Value::string(split_path(&n).0.to_string()),
+                _ => Value::Missing,
+            },
             F::FdName if self.name == "connect" && self.res().is_some_and(|r| r < 0) => {
                 // A failed connect names the address it tried.
                 let Some(i) = events::info(self.raw.ty)
@@ -431,6 +434,15 @@ impl Event for CaptureEvent<'_> {
                 fd_field(which, fd)
             }
         }
+    }
+}
+
+/// A path's directory and file name, as `fd.directory` / `fd.filename` give them.
+fn split_path(name: &str) -> (&str, &str) {
+    match name.rfind('/') {
+        Some(0) => ("/", &name[1..]),
+        Some(i) => (&name[..i], &name[i + 1..]),
+        None => ("", name),
     }
 }
 
@@ -478,11 +490,7 @@ fn fd_field(which: SysField, fd: &Fd) -> Value<'_> {
                     Value::Missing
                 };
             }
-            let (d, f) = match fd.name.rfind('/') {
-                Some(0) => ("/", &fd.name[1..]),
-                Some(i) => (&fd.name[..i], &fd.name[i + 1..]),
-                None => ("", fd.name.as_str()),
-            };
+            let (d, f) = split_path(&fd.name);
             Value::str(if which == F::FdDirectory { d } else { f })
         }
         F::FdIp | F::FdNet => {

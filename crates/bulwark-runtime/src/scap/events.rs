@@ -29,6 +29,7 @@ pub(crate) const EF_USES_FD: u32 = 1 << 2;
 pub(crate) const EF_READS_FROM_FD: u32 = 1 << 3;
 pub(crate) const EF_WRITES_TO_FD: u32 = 1 << 4;
 pub(crate) const EF_WAITS: u32 = 1 << 7;
+pub(crate) const EF_SKIPPARSERESET: u32 = 1 << 8;
 pub(crate) const EF_LARGE_PAYLOAD: u32 = 1 << 11;
 
 // Parameter types (`enum ppm_param_type`).

@@ -172,6 +172,10 @@ impl CaptureSource {
                 | reader::PL_V8
                 | reader::PL_V9 => st.read_proclist(ty, body),
                 reader::FDL | reader::FDL_V2 => st.read_fdlist(ty, body),
+                reader::MI => {
+                    st.read_machine_info(body);
+                    Ok(())
+                }
                 reader::UL | reader::UL_V2 => st.read_userlist(ty, body),
                 reader::EV
                 | reader::EV_V2

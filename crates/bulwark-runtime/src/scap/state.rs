@@ -288,6 +288,8 @@ pub(crate) struct Thread {
     pub enter_params: EnterParams,
     /// The fd the last enter event named (for exit events that use it).
     pub enter_fd: Option<i64>,
+    /// The time of the last enter event.
+    pub enter_ts: u64,
 }
 
 /// Users and groups of the capture's user list.
@@ -309,6 +311,8 @@ pub(crate) struct State {
     /// Containers by full and short id, from `container` events.
     pub containers: HashMap<String, std::sync::Arc<crate::process::ContainerInfo>>,
     pub hostname: String,
+    /// `evt.latency` of the event being delivered: exit time minus its enter's, 0 for enter events.
+    pub latency: u64,
 }
 
 impl ProcessTable for State {
@@ -550,6 +554,13 @@ impl State {
         Ok(())
     }
 
+    /// Reads the machine info block: the hostname (after num_cpus u32, memory u64, max_pid u64; 128 bytes).
+    pub(crate) fn read_machine_info(&mut self, body: &[u8]) {
+        if let Some(h) = body.get(20..148) {
+            self.hostname = String::from_utf8_lossy(cstr(h)).into_owned();
+        }
+    }
+
     /// Reads a file descriptor list block (FDL, FDL_V2).
     pub(crate) fn read_fdlist(&mut self, ty: u32, body: &[u8]) -> Result<(), String> {
         let mut c = Cur::new(body);
@@ -769,9 +780,19 @@ impl State {
         self.thread_mut(tid);
         let name = info.name;
         if events::is_enter(ev.ty) {
+            self.latency = 0;
+            if info.flags & events::EF_SKIPPARSERESET != 0 || name == "switch" {
+                // procinfo, switch, ...: not the enter of a call, they leave the thread's last enter (libsinsp
+                // exempts the newer switch event by name too).
+                if name == "procexit" {
+                    after.remove_thread = Some(tid);
+                }
+                return None;
+            }
             let th = self.thread_mut(tid);
             th.enter_ty = Some(ev.ty);
             th.enter_params.set(ev, body);
+            th.enter_ts = ev.ts;
             th.enter_fd = None;
             let mut fdnum = None;
             if info.flags & events::EF_USES_FD != 0
@@ -797,6 +818,11 @@ impl State {
             return fdnum;
         }
         // Exit events.
+        self.latency = self
+            .threads
+            .get(&tid)
+            .filter(|t| t.enter_ty == Some(ev.ty.wrapping_sub(1)))
+            .map_or(0, |t| ev.ts.saturating_sub(t.enter_ts));
         let enter_fd = self.threads.get(&tid).and_then(|t| t.enter_fd);
         let res = info
             .params
