@@ -261,3 +261,37 @@ fn mutated_captures_never_panic() {
     }
     assert!(delivered > 0, "the mutations never got past the header");
 }
+
+/// A capture of 300,000 clone exits each naming a new thread: past the thread cap (2^18) new threads are not
+/// kept, every event is still delivered, and the run stays linear (no eviction scans).
+#[test]
+fn state_is_capped() {
+    // SHB, then EV_V2 events: clone exit (PPME_SYSCALL_CLONE_20_X = 223) with res = a new tid, 300,000 times.
+    let mut c = Vec::new();
+    let push = |c: &mut Vec<u8>, ty: u32, body: &[u8]| {
+        let pad = (4 - body.len() % 4) % 4;
+        let total = (12 + body.len() + pad) as u32;
+        c.extend_from_slice(&ty.to_le_bytes());
+        c.extend_from_slice(&total.to_le_bytes());
+        c.extend_from_slice(body);
+        c.extend(std::iter::repeat_n(0u8, pad));
+        c.extend_from_slice(&total.to_le_bytes());
+    };
+    let mut shb = 0x1A2B_3C4Du32.to_le_bytes().to_vec();
+    shb.extend_from_slice(&[1, 0, 2, 0]);
+    shb.extend_from_slice(&(-1i64).to_le_bytes());
+    push(&mut c, 0x0A0D_0D0A, &shb);
+    for i in 0..300_000i64 {
+        let mut b = vec![0u8, 0];
+        b.extend_from_slice(&(i as u64).to_le_bytes());
+        b.extend_from_slice(&1i64.to_le_bytes());
+        b.extend_from_slice(&(26u32 + 2 + 8).to_le_bytes());
+        b.extend_from_slice(&223u16.to_le_bytes());
+        b.extend_from_slice(&1u32.to_le_bytes());
+        b.extend_from_slice(&8u16.to_le_bytes());
+        b.extend_from_slice(&(1000 + i).to_le_bytes());
+        push(&mut c, 0x216, &b);
+    }
+    let n = run(c, u64::MAX).unwrap();
+    assert_eq!(n, 300_000);
+}

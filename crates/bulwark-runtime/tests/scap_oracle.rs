@@ -206,3 +206,24 @@ fn every_block_read_with_the_readme_counts() {
         assert_eq!(s.version, version, "{name}: version");
     }
 }
+
+#[test]
+fn hostname_from_machine_info() {
+    use bulwark_runtime::event::{Event, Schema};
+    let f = bulwark_runtime::syscall::SyscallSchema
+        .resolve("evt.hostname", None)
+        .unwrap();
+    for (name, host) in [
+        ("curl_google.scap", "ip-10-0-0-79"),
+        ("single_ipv6_conn.scap", "ubuntu"),
+    ] {
+        let mut src = CaptureSource::open(&dir().join(name)).unwrap();
+        let mut seen = 0;
+        src.run_events(&mut |e| {
+            assert_eq!(e.extract(&f), bulwark_runtime::event::Value::str(host));
+            seen += 1;
+        })
+        .unwrap();
+        assert!(seen > 0);
+    }
+}

@@ -228,6 +228,14 @@ impl Fd {
     }
 }
 
+/// The longest enter parameter kept for the exit's parser (paths are at most 4096 bytes).
+const MAX_KEPT_PARAM: usize = 8192;
+/// Caps on the state a capture can build, so memory stays bounded whatever the input: threads, fds per process,
+/// fds in all, containers. Past a cap, new threads, fds and containers are not kept.
+pub(crate) const MAX_THREADS: usize = 1 << 18;
+pub(crate) const MAX_FDS_PER_PROCESS: usize = 1 << 16;
+pub(crate) const MAX_CONTAINERS: usize = 1 << 14;
+
 /// A copy of an enter event's parameters (one buffer, reused), for the exit event's parser.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct EnterParams {
@@ -241,8 +249,14 @@ impl EnterParams {
         self.ranges.clear();
         for i in 0..ev.params.len() {
             let p = ev.param(body, i).unwrap_or(&[]);
+            // Exit parsers read small parameters (numbers, addresses, paths); a data buffer is cut so a thread
+            // never keeps a large event alive.
+            let p = &p[..p.len().min(MAX_KEPT_PARAM)];
             self.ranges.push((self.bytes.len() as u32, p.len() as u32));
             self.bytes.extend_from_slice(p);
+        }
+        if self.bytes.capacity() > 4 * MAX_KEPT_PARAM {
+            self.bytes.shrink_to(4 * MAX_KEPT_PARAM);
         }
     }
 
@@ -311,6 +325,8 @@ pub(crate) struct State {
     /// Containers by full and short id, from `container` events.
     pub containers: HashMap<String, std::sync::Arc<crate::process::ContainerInfo>>,
     pub hostname: String,
+    /// The scratch thread [`State::thread_mut`] hands out when the table is full.
+    spare: Thread,
     /// `evt.latency` of the event being delivered: exit time minus its enter's, 0 for enter events.
     pub latency: u64,
 }
@@ -389,8 +405,10 @@ impl State {
                 t.p.container = Some(info.clone());
             }
         }
-        self.containers.insert(info.id.clone(), info.clone());
-        self.containers.insert(info.full_id.clone(), info);
+        if self.containers.len() < MAX_CONTAINERS {
+            self.containers.insert(info.id.clone(), info.clone());
+            self.containers.insert(info.full_id.clone(), info);
+        }
     }
 
     fn fill_names(&self, p: &mut Process) {
@@ -543,13 +561,11 @@ impl State {
                 p.vpid = p.pid;
             }
             self.fill_names(&mut p);
-            self.threads.insert(
-                p.tid,
-                Thread {
-                    p,
-                    ..Thread::default()
-                },
-            );
+            let tid = p.tid;
+            *self.thread_mut(tid) = Thread {
+                p,
+                ..Thread::default()
+            };
         }
         Ok(())
     }
@@ -678,7 +694,7 @@ impl State {
                 c.pos = start + sub_len;
             }
             fd.name_raw.clone_from(&fd.name);
-            self.fds.entry(pid).or_default().insert(num, fd);
+            self.insert_fd(pid, num, fd);
         }
         Ok(())
     }
@@ -736,6 +752,13 @@ impl State {
 
     /// The thread of an event, created empty if the capture never described it (libsinsp does the same).
     pub(crate) fn thread_mut(&mut self, tid: i64) -> &mut Thread {
+        if self.threads.len() >= MAX_THREADS && !self.threads.contains_key(&tid) {
+            // Full: the thread is not kept (a scratch record takes the update and is forgotten).
+            self.spare = Thread::default();
+            self.spare.p.tid = tid;
+            self.spare.p.pid = tid;
+            return &mut self.spare;
+        }
         self.threads.entry(tid).or_insert_with(|| Thread {
             p: Process {
                 tid,
@@ -768,7 +791,18 @@ impl State {
 
     fn add_fd(&mut self, tid: i64, num: i64, fd: Fd) {
         let pid = self.thread_mut(tid).p.pid;
-        self.fds.entry(pid).or_default().insert(num, fd);
+        self.insert_fd(pid, num, fd);
+    }
+
+    /// Adds an fd to a process's table, within the caps.
+    fn insert_fd(&mut self, pid: i64, num: i64, fd: Fd) {
+        if self.fds.len() >= MAX_THREADS && !self.fds.contains_key(&pid) {
+            return;
+        }
+        let table = self.fds.entry(pid).or_default();
+        if table.len() < MAX_FDS_PER_PROCESS || table.contains_key(&num) {
+            table.insert(num, fd);
+        }
     }
 
     /// Updates the state for one event, before it is delivered. Returns the fd the event is about, if any, and
@@ -1091,13 +1125,10 @@ impl State {
                             self.fds.insert(r, fds);
                         }
                     }
-                    self.threads.insert(
-                        r,
-                        Thread {
-                            p: child,
-                            ..Thread::default()
-                        },
-                    );
+                    *self.thread_mut(r) = Thread {
+                        p: child,
+                        ..Thread::default()
+                    };
                 }
                 None
             }
