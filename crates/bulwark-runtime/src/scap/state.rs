@@ -231,10 +231,11 @@ impl Fd {
 /// The longest enter parameter kept for the exit's parser (paths are at most 4096 bytes).
 const MAX_KEPT_PARAM: usize = 8192;
 /// Caps on the state a capture can build, so memory stays bounded whatever the input: threads, fds per process,
-/// fds in all, containers. Past a cap, new threads, fds and containers are not kept.
+/// fds in all, containers, users and groups. Past a cap, new threads, fds and containers are not kept.
 pub(crate) const MAX_THREADS: usize = 1 << 18;
 pub(crate) const MAX_FDS_PER_PROCESS: usize = 1 << 16;
 pub(crate) const MAX_CONTAINERS: usize = 1 << 14;
+pub(crate) const MAX_USERS: usize = 1 << 16;
 
 /// A copy of an enter event's parameters (one buffer, reused), for the exit event's parser.
 #[derive(Debug, Clone, Default)]
@@ -721,11 +722,15 @@ impl State {
                 let name = c.str16()?;
                 let home = c.str16()?;
                 let shell = c.str16()?;
-                self.users.insert(uid, User { name, home, shell });
+                if self.users.len() < MAX_USERS || self.users.contains_key(&uid) {
+                    self.users.insert(uid, User { name, home, shell });
+                }
             } else {
                 let gid = c.u32()?;
                 let name = c.str16()?;
-                self.groups.insert(gid, name);
+                if self.groups.len() < MAX_USERS || self.groups.contains_key(&gid) {
+                    self.groups.insert(gid, name);
+                }
             }
             if sub_len != 0 {
                 if c.pos - start > sub_len {
