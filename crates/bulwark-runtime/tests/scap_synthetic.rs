@@ -176,6 +176,26 @@ fn capture() -> Vec<u8> {
     ev(&mut c, 0x216, 4, vec![i64p(5)]);
     ev(&mut c, 0x216, 5, vec![i64p(0)]);
     ev(&mut c, 0x216, 6, vec![i64p(5), u32p(64)]);
+    // openat(AT_FDCWD, "x.sh", O_WRONLY|O_CREAT, 0755) = 6, created by the call (PPM_O_F_CREATED).
+    ev(
+        &mut c,
+        0x216,
+        306,
+        vec![i64p(-100), strp("x.sh"), u32p(2 | 4), u32p(0o755)],
+    );
+    ev(
+        &mut c,
+        0x216,
+        307,
+        vec![
+            i64p(6),
+            i64p(-100),
+            strp("x.sh"),
+            u32p(2 | 4 | 1 << 14),
+            u32p(0o755),
+            u32p(0),
+        ],
+    );
     // An unknown block between events, skipped.
     block(&mut c, 0x7777, b"skip me");
     c
@@ -251,8 +271,12 @@ fn synthetic_capture() {
         "evt.arg.flags",
         "fd.is_server",
         "evt.arg[1]",
+        "evt.is_open_exec",
+        "evt.is_open_create",
+        "evt.is_open_write",
+        "evt.arg.mode",
     ]);
-    assert_eq!(rows.len(), 16);
+    assert_eq!(rows.len(), 18);
     // execve exit.
     assert_eq!(at(&rows, 1, "proc.name"), "cat");
     assert_eq!(at(&rows, 1, "proc.exe"), "/usr/bin/cat");
@@ -306,4 +330,13 @@ fn synthetic_capture() {
     assert_eq!(at(&rows, 14, "fd.name"), "/etc/passwd");
     assert_eq!(at(&rows, 15, "fd.name"), "<NA>");
     assert_eq!(at(&rows, 15, "info"), "fd=5 size=64 ");
+    // A created executable file, relative to the working directory.
+    assert_eq!(at(&rows, 17, "fd.name"), "/root/x.sh");
+    assert_eq!(at(&rows, 17, "evt.is_open_exec"), "true");
+    assert_eq!(at(&rows, 17, "evt.is_open_create"), "true");
+    assert_eq!(at(&rows, 17, "evt.is_open_write"), "true");
+    assert_eq!(at(&rows, 17, "evt.is_open_read"), "false");
+    assert_eq!(at(&rows, 17, "evt.arg.mode"), "0755");
+    assert_eq!(at(&rows, 6, "evt.is_open_exec"), "false");
+    assert_eq!(at(&rows, 6, "evt.is_open_create"), "false");
 }

@@ -179,6 +179,12 @@ impl<'a> CaptureEvent<'a> {
         })
     }
 
+    fn open_mode(&self) -> Option<u32> {
+        let info = events::info(self.raw.ty)?;
+        let i = info.params.iter().position(|p| p.name == "mode")?;
+        self.raw.param(self.body, i).map(|b| le_u64(b) as u32)
+    }
+
     fn data(&self) -> Option<&'a [u8]> {
         let info = events::info(self.raw.ty)?;
         let i = info.params.iter().position(|p| p.name == "data")?;
@@ -351,9 +357,15 @@ impl Event for CaptureEvent<'_> {
             ),
             F::EvtIsOpenRead => Value::Bool(self.open_flags().is_some_and(|f| f & 1 != 0)),
             F::EvtIsOpenWrite => Value::Bool(self.open_flags().is_some_and(|f| f & 2 != 0)),
-            F::EvtIsOpenCreate => Value::Bool(self.open_flags().is_some_and(|f| f & 4 != 0)),
-            // PPM_O_F_CREATED is not in captures this old; exec is the `O_PATH`-less execute bit of newer libs.
-            F::EvtIsOpenExec => Value::Bool(self.open_flags().is_some_and(|f| f & (1 << 15) != 0)),
+            // PPM_O_F_CREATED: the driver saw the file created by this call.
+            F::EvtIsOpenCreate => {
+                Value::Bool(self.open_flags().is_some_and(|f| f & (1 << 14) != 0))
+            }
+            // Created (O_CREAT or O_TMPFILE) with an execute bit in the mode.
+            F::EvtIsOpenExec => Value::Bool(
+                self.open_flags().is_some_and(|f| f & (4 | 1 << 13) != 0)
+                    && self.open_mode().is_some_and(|m| m & 0o111 != 0),
+            ),
             F::EvtBuffer => self
                 .data()
                 .map_or(Value::Missing, |d| Value::Bytes(Cow::Borrowed(d))),
