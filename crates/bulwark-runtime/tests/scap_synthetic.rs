@@ -275,6 +275,7 @@ fn synthetic_capture() {
         "evt.is_open_create",
         "evt.is_open_write",
         "evt.arg.mode",
+        "evt.arg.name",
     ]);
     assert_eq!(rows.len(), 18);
     // execve exit.
@@ -299,7 +300,7 @@ fn synthetic_capture() {
     assert_eq!(at(&rows, 6, "evt.arg.flags"), "O_RDONLY");
     assert_eq!(
         at(&rows, 6, "info"),
-        "fd=5(<f>/etc/passwd) dirfd=4(<d>/etc) name=passwd flags=1(O_RDONLY) mode=0 dev=0 "
+        "fd=5(<f>/etc/passwd) dirfd=4(<d>/etc) name=passwd(/etc/passwd) flags=1(O_RDONLY) mode=0 dev=0 "
     );
     // read in EVF blocks.
     assert_eq!(at(&rows, 7, "fd.name"), "/etc/passwd");
@@ -337,6 +338,8 @@ fn synthetic_capture() {
     assert_eq!(at(&rows, 17, "evt.is_open_write"), "true");
     assert_eq!(at(&rows, 17, "evt.is_open_read"), "false");
     assert_eq!(at(&rows, 17, "evt.arg.mode"), "0755");
+    // evt.arg of a relative path is the resolved one.
+    assert_eq!(at(&rows, 17, "evt.arg.name"), "/root/x.sh");
     assert_eq!(at(&rows, 6, "evt.is_open_exec"), "false");
     assert_eq!(at(&rows, 6, "evt.is_open_create"), "false");
 }

@@ -77,7 +77,8 @@ for code, name, cat, fl, n, rest in rows:
         t = info if info in tables else None
         if t:
             used.add(t)
-        ps.append((pn, ev(pt), ev(pf), t))
+        m = re.fullmatch(r"DIRFD_PARAM\((\d+)\)", info or "")
+        ps.append((pn, ev(pt), ev(pf), t, m.group(1) if m else None))
     evrows.append((code, name, flags, ps))
 for t in sorted(used):
     w(f"static {t.upper()}: &[(&str, u32)] = &[")
@@ -90,9 +91,10 @@ w("pub(crate) static EVENTS: &[EvInfo] = &[")
 for code, name, flags, ps in evrows:
     w(f"    // {code}")
     w(f'    EvInfo {{ name: "{name}", flags: {flags:#x}, params: &[')
-    for pn, pt, pf, t in ps:
+    for pn, pt, pf, t, d in ps:
         tt = f"Some({t.upper()})" if t else "None"
-        w(f'        ParamInfo {{ name: "{pn}", ty: {pt}, fmt: {pf}, names: {tt} }},')
+        dd = f"Some({d})" if d is not None else "None"
+        w(f'        ParamInfo {{ name: "{pn}", ty: {pt}, fmt: {pf}, names: {tt}, dirfd: {dd} }},')
     w("    ] },")
 w("];")
 sc = re.findall(r'/\*\s*(\w+)\s*\*/\s*\{[^}]*"([^"]+)"\s*\}', sc_c)

@@ -22,6 +22,8 @@ pub(crate) struct ParamInfo {
     pub ty: u8,
     pub fmt: u8,
     pub names: Option<&'static [(&'static str, u32)]>,
+    /// For `PT_FSRELPATH`: the index of the directory fd parameter the path is relative to.
+    pub dirfd: Option<u8>,
 }
 
 pub(crate) const EF_CREATES_FD: u32 = 1 << 0;

@@ -27,6 +27,27 @@ pub(crate) fn param(
     let Some(p) = ev.param(body, i) else {
         return;
     };
+    if pi.ty == events::PT_FSRELPATH {
+        // A path relative to a directory fd: resolved against that fd's name, or the working directory for
+        // AT_FDCWD.
+        let s = events::sanitized(events::cstr(p));
+        val.push_str(&s);
+        if !s.is_empty() && !s.starts_with('/') && s != "<NA>" {
+            let dirfd = pi
+                .dirfd
+                .and_then(|d| ev.param(body, usize::from(d)))
+                .map_or(AT_FDCWD, events::le_i64);
+            let base = if dirfd == AT_FDCWD {
+                state.threads.get(&ev.tid).map(|t| t.p.cwd.clone())
+            } else {
+                state.fd(ev.tid, dirfd).map(|f| f.name.clone())
+            };
+            if let Some(base) = base {
+                res.push_str(&super::state::join_path(&base, &s));
+            }
+        }
+        return;
+    }
     render(state, ev.tid, pi, p, val, res);
 }
 
@@ -96,7 +117,6 @@ fn render(state: &State, tid: i64, pi: &ParamInfo, p: &[u8], val: &mut String, r
             if !s.starts_with('/')
                 && !s.is_empty()
                 && s != "<NA>"
-                && pi.ty == PT_FSPATH
                 && let Some(t) = state.threads.get(&tid)
             {
                 res.push_str(&super::state::join_path(&t.p.cwd, &s));
