@@ -276,6 +276,13 @@ fn synthetic_capture() {
         "evt.is_open_write",
         "evt.arg.mode",
         "evt.arg.name",
+        "fs.path.name",
+        "fs.path.nameraw",
+        "fd.containername",
+        "proc.fdopencount",
+        "proc.nthreads",
+        "evt.reltime",
+        "evt.latency",
     ]);
     assert_eq!(rows.len(), 18);
     // execve exit.
@@ -302,6 +309,17 @@ fn synthetic_capture() {
         at(&rows, 6, "info"),
         "fd=5(<f>/etc/passwd) dirfd=4(<d>/etc) name=passwd(/etc/passwd) flags=1(O_RDONLY) mode=0 dev=0 "
     );
+    assert_eq!(at(&rows, 6, "fs.path.name"), "/etc/passwd");
+    assert_eq!(at(&rows, 6, "fs.path.nameraw"), "passwd");
+    assert_eq!(
+        at(&rows, 6, "fd.containername"),
+        format!("{}:/etc/passwd", &ID[..12])
+    );
+    assert_eq!(at(&rows, 6, "proc.fdopencount"), "2");
+    assert_eq!(at(&rows, 6, "proc.nthreads"), "1");
+    assert_eq!(at(&rows, 6, "evt.reltime"), "6000");
+    assert_eq!(at(&rows, 6, "evt.latency"), "1000");
+    assert_eq!(at(&rows, 5, "evt.latency"), "0");
     // read in EVF blocks.
     assert_eq!(at(&rows, 7, "fd.name"), "/etc/passwd");
     assert_eq!(

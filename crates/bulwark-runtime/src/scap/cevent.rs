@@ -179,6 +179,40 @@ impl<'a> CaptureEvent<'a> {
         })
     }
 
+    /// `fs.path.*`: the path a file syscall works on (`name`), or the two of rename/link/symlink (`source`,
+    /// `target`); resolved against the directory fd or working directory, or raw as passed.
+    fn fs_path(&self, which: SysField) -> Value<'a> {
+        use SysField as F;
+        let Some(info) = events::info(self.raw.ty) else {
+            return Value::Missing;
+        };
+        let keys: &[&str] = match which {
+            F::FsPathName | F::FsPathNameraw => &["name", "path", "pathname"],
+            F::FsPathSource | F::FsPathSourceraw => &["oldpath", "target"],
+            _ => &["newpath", "linkpath"],
+        };
+        let Some(i) = info.params.iter().position(|p| {
+            keys.contains(&p.name)
+                && matches!(
+                    p.ty,
+                    events::PT_FSPATH | events::PT_FSRELPATH | events::PT_CHARBUF
+                )
+        }) else {
+            return Value::Missing;
+        };
+        if self.raw.param(self.body, i).is_none() {
+            return Value::Missing;
+        }
+        let mut val = String::new();
+        let mut res = String::new();
+        render::param(self.st, self.raw, self.body, i, &mut val, &mut res);
+        let raw = matches!(
+            which,
+            F::FsPathNameraw | F::FsPathSourceraw | F::FsPathTargetraw
+        );
+        Value::string(if raw || res.is_empty() { val } else { res })
+    }
+
     fn open_mode(&self) -> Option<u32> {
         let info = events::info(self.raw.ty)?;
         let i = info.params.iter().position(|p| p.name == "mode")?;
@@ -430,6 +464,50 @@ impl Event for CaptureEvent<'_> {
                     Value::string(val)
                 }
             }
+            F::EvtReltime => Value::Int(ts.saturating_sub(self.st.first_ts.unwrap_or(ts)) as i64),
+            F::ProcNthreads => match thread {
+                Some(t) => Value::Int(
+                    self.st
+                        .threads
+                        .values()
+                        .filter(|o| o.p.pid == t.p.pid)
+                        .count() as i64,
+                ),
+                None => Value::Missing,
+            },
+            F::ProcFdopencount => thread
+                .and_then(|t| self.st.fds.get(&t.p.pid))
+                .map_or(Value::Missing, |tab| Value::Int(tab.len() as i64)),
+            F::ProcStdinName | F::ProcStdoutName | F::ProcStderrName => {
+                let n = match which {
+                    F::ProcStdinName => 0,
+                    F::ProcStdoutName => 1,
+                    _ => 2,
+                };
+                self.st
+                    .fd(self.raw.tid, n)
+                    .map_or(Value::Missing, |f| Value::str(&f.name))
+            }
+            F::FdContainername | F::FdContainerdirectory => {
+                let Some(f) = fd else {
+                    return Value::Missing;
+                };
+                let cid = thread
+                    .and_then(|t| t.p.container.as_deref())
+                    .map_or("host", |c| c.id.as_str());
+                let part = if which == F::FdContainername {
+                    f.name.as_str()
+                } else {
+                    split_path(&f.name).0
+                };
+                Value::string(format!("{cid}:{part}"))
+            }
+            F::FsPathName
+            | F::FsPathNameraw
+            | F::FsPathSource
+            | F::FsPathSourceraw
+            | F::FsPathTarget
+            | F::FsPathTargetraw => self.fs_path(which),
             F::FdTypes => match thread.and_then(|t| self.st.fds.get(&t.p.pid)) {
                 Some(tab) => {
                     let mut v: Vec<&'static str> = tab.values().map(Fd::type_name).collect();

@@ -330,6 +330,8 @@ pub(crate) struct State {
     spare: Thread,
     /// `evt.latency` of the event being delivered: exit time minus its enter's, 0 for enter events.
     pub latency: u64,
+    /// The time of the capture's first event, for `evt.reltime`.
+    pub first_ts: Option<u64>,
 }
 
 impl ProcessTable for State {
@@ -813,6 +815,7 @@ impl State {
     /// Updates the state for one event, before it is delivered. Returns the fd the event is about, if any, and
     /// queues removals (close, procexit) in `after` so the event itself still sees what it removes.
     pub(crate) fn parse(&mut self, ev: &RawEvent, body: &[u8], after: &mut After) -> Option<i64> {
+        self.first_ts.get_or_insert(ev.ts);
         let info = events::info(ev.ty)?;
         let p = |i: usize| ev.param(body, i);
         let tid = ev.tid;
