@@ -172,6 +172,7 @@ impl CaptureSource {
                 | reader::PL_V8
                 | reader::PL_V9 => st.read_proclist(ty, body),
                 reader::FDL | reader::FDL_V2 => st.read_fdlist(ty, body),
+                reader::IL | reader::IL_V2 => st.read_iflist(ty, body),
                 reader::MI => {
                     st.read_machine_info(body);
                     Ok(())

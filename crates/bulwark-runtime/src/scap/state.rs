@@ -166,7 +166,7 @@ impl Fd {
     /// A datagram's tuple on a socket: the ends as for connect, the protocol UDP when unknown, and an unbound
     /// source inferred from a loopback destination (libsinsp asks its interface list; loopback is the case
     /// that needs no list).
-    fn update_from_rw(&mut self, t: &SockTuple) {
+    fn update_from_rw(&mut self, t: &SockTuple, inferred: Option<IpAddr>) {
         self.set_tuple(t);
         if let SockTuple::Ip(..) = t {
             if self.l4 == l4::UNKNOWN {
@@ -175,14 +175,13 @@ impl Fd {
             if self.role == Role::None {
                 self.role = Role::Client;
             }
-            if let (Some(s), Some(d)) = (self.sip, self.dip)
+            if let (Some(s), Some(d), Some(local)) = (self.sip, self.dip, inferred)
                 && s.is_unspecified()
-                && d.is_loopback()
             {
-                self.sip = Some(d);
+                self.sip = Some(local);
                 self.name = format!(
                     "{}->{}",
-                    events::ip_port(&d, self.sport),
+                    events::ip_port(&local, self.sport),
                     events::ip_port(&d, self.dport)
                 );
             }
@@ -330,6 +329,8 @@ pub(crate) struct State {
     spare: Thread,
     /// `evt.latency` of the event being delivered: exit time minus its enter's, 0 for enter events.
     pub latency: u64,
+    /// Interface addresses and netmasks of the capturing machine (interface list).
+    pub interfaces: Vec<(IpAddr, IpAddr)>,
     /// The time of the capture's first event, for `evt.reltime`.
     pub first_ts: Option<u64>,
 }
@@ -571,6 +572,83 @@ impl State {
             };
         }
         Ok(())
+    }
+
+    /// Reads an interface list block (IL, IL_V2): entries of type (1 IPv4, 2 IPv6, 3/4 the same without link
+    /// speed), name length, address, netmask, broadcast, [link speed u64], name; V2 entries start with their
+    /// length.
+    pub(crate) fn read_iflist(&mut self, ty: u32, body: &[u8]) -> Result<(), String> {
+        let mut c = Cur::new(body);
+        while c.left() >= 4 {
+            let start = c.pos;
+            let entry = if ty == reader::IL_V2 {
+                Some(c.u32()? as usize)
+            } else {
+                None
+            };
+            let body_start = c.pos;
+            let kind = c.u16()?;
+            let namelen = c.u16()? as usize;
+            let (alen, speed) = match kind {
+                1 => (4, true),
+                2 => (16, true),
+                3 => (4, false),
+                4 => (16, false),
+                k => {
+                    return Err(format!(
+                        "interface entry at body offset {start} has unknown type {k}"
+                    ));
+                }
+            };
+            let addr = c.bytes(alen)?;
+            let mask = c.bytes(alen)?;
+            c.bytes(alen)?;
+            if speed {
+                c.u64()?;
+            }
+            c.bytes(namelen)?;
+            let ip = |b: &[u8]| -> IpAddr {
+                if b.len() == 4 {
+                    IpAddr::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3]))
+                } else {
+                    let mut a = [0u8; 16];
+                    a.copy_from_slice(b);
+                    IpAddr::V6(Ipv6Addr::from(a))
+                }
+            };
+            if self.interfaces.len() < MAX_USERS {
+                self.interfaces.push((ip(addr), ip(mask)));
+            }
+            if let Some(n) = entry {
+                if c.pos - body_start > n || body_start + n > body.len() {
+                    return Err(format!(
+                        "interface entry at body offset {start} does not fit its length {n}"
+                    ));
+                }
+                c.pos = body_start + n;
+            }
+        }
+        Ok(())
+    }
+
+    /// The machine's address for talking to `dst`: the interface on `dst`'s network, else `dst` itself when it
+    /// is loopback (libsinsp's inference for an unbound source).
+    pub(crate) fn infer_local(&self, dst: IpAddr) -> Option<IpAddr> {
+        let bits = |a: IpAddr| -> u128 {
+            match a {
+                IpAddr::V4(v) => u128::from(u32::from(v)),
+                IpAddr::V6(v) => u128::from(v),
+            }
+        };
+        self.interfaces
+            .iter()
+            .find(|(a, m)| {
+                a.is_ipv4() == dst.is_ipv4()
+                    && bits(*a) & bits(*m) == bits(dst) & bits(*m)
+                    && !m.is_unspecified()
+            })
+            .map(|(a, _)| *a)
+            .or_else(|| dst.is_loopback().then_some(dst))
     }
 
     /// Reads the machine info block: the hostname (after num_cpus u32, memory u64, max_pid u64; 128 bytes).
@@ -1166,10 +1244,14 @@ impl State {
                         .and_then(p)
                         .and_then(events::socktuple)
                 };
+                let inferred = match &tuple {
+                    Some(SockTuple::Ip(_, _, d, _)) => self.infer_local(*d),
+                    _ => None,
+                };
                 if let (Some(t), Some(fd)) = (tuple, self.fd_mut(tid, fdn))
                     && (fd.name.is_empty() || fd.l4proto() != l4::TCP)
                 {
-                    fd.update_from_rw(&t);
+                    fd.update_from_rw(&t, inferred);
                 }
                 Some(fdn)
             }
