@@ -196,6 +196,9 @@ fn capture() -> Vec<u8> {
             u32p(0),
         ],
     );
+    // memfd_create (a newer event, PPME_SYSCALL_MEMFD_CREATE_X = 405 in libs after 2022) = 7.
+    ev(&mut c, 0x216, 404, vec![]);
+    ev(&mut c, 0x216, 405, vec![i64p(7), strp("payload"), u32p(0)]);
     // An unknown block between events, skipped.
     block(&mut c, 0x7777, b"skip me");
     c
@@ -284,7 +287,7 @@ fn synthetic_capture() {
         "evt.reltime",
         "evt.latency",
     ]);
-    assert_eq!(rows.len(), 18);
+    assert_eq!(rows.len(), 20);
     // execve exit.
     assert_eq!(at(&rows, 1, "proc.name"), "cat");
     assert_eq!(at(&rows, 1, "proc.exe"), "/usr/bin/cat");
@@ -359,5 +362,12 @@ fn synthetic_capture() {
     // evt.arg of a relative path is the resolved one.
     assert_eq!(at(&rows, 17, "evt.arg.name"), "/root/x.sh");
     assert_eq!(at(&rows, 6, "evt.is_open_exec"), "false");
+    assert_eq!(at(&rows, 19, "evt.type"), "memfd_create");
+    assert_eq!(at(&rows, 19, "fd.name"), "memfd:payload");
+    assert_eq!(at(&rows, 19, "fd.type"), "memfd");
+    assert_eq!(
+        at(&rows, 19, "info"),
+        "fd=7(<?>memfd:payload) name=payload flags=0 "
+    );
     assert_eq!(at(&rows, 6, "evt.is_open_create"), "false");
 }

@@ -2,13 +2,16 @@
 """Generates src/scap/table.rs: the event table (names, parameter names, types, print formats, flag-name tables),
 the syscall-id names of generic events, errno and signal names. Input: a checkout of falcosecurity/libs at the
 commit sysdig 0.29.3 was built from (e5c53d64, 2022-03-16), the oracle of our tests; the event numbering and
-parameter layouts are the capture file's wire format. Usage: gen_scap_table.py LIBS_DIR > src/scap/table.rs
+parameter layouts are the capture file's wire format. Event numbers are append-only, so the events libs added
+later are taken from a newer checkout (NEWER_LIBS_DIR, optional; its designated-initializer table format) and
+appended: the numbers up to 335 keep the 2022 layouts our oracle speaks, newer captures' new events are read.
+Usage: gen_scap_table.py LIBS_DIR [NEWER_LIBS_DIR] > src/scap/table.rs
 """
 import errno, re, signal, sys
 
 libs = sys.argv[1]
 rd = lambda p: open(f"{libs}/{p}", encoding="utf-8", errors="replace").read()
-pub = rd("driver/ppm_events_public.h")
+pub = rd("driver/ppm_events_public.h").replace("\\\n", " ")
 flags_c = rd("driver/flags_table.c")
 ev_c = rd("driver/event_table.c")
 sc_c = rd("userspace/libscap/syscall_info_table.c")
@@ -20,13 +23,15 @@ for m in re.finditer(r"^#define\s+(PPM_\w+)\s+(.+?)\s*(?:/\*.*)?$", pub, re.M):
 for m in re.finditer(r"^\s*(PPM_\w+|PPME_\w+|PT_\w+|PF_\w+|EF_\w+)\s*=\s*([^,\n]+),", pub, re.M):
     defs.setdefault(m.group(1), m.group(2))
 
-def ev(expr, depth=0):
+def ev(expr, depth=0, d=None):
+    d = defs if d is None else d
     e = re.sub(r"(\d)(?:ULL|UL|U|LL)\b", r"\1", expr.strip())
     e = re.sub(r"\(\s*(?:u?int\d+_t|unsigned|int)\s*\)", "", e)
+    e = re.sub(r"\b0([0-7]+)\b", r"0o\1", e)  # C octal literals
     def rep(m):
         n = m.group(0)
-        if n in defs and depth < 10:
-            return "(" + str(ev(defs[n], depth + 1)) + ")"
+        if n in d and depth < 10:
+            return "(" + str(ev(d[n], depth + 1, d)) + ")"
         raise KeyError(n)
     e = re.sub(r"\b[A-Za-z_]\w*\b", rep, e)
     return int(eval(e)) & 0xFFFFFFFF
@@ -80,6 +85,60 @@ for code, name, cat, fl, n, rest in rows:
         m = re.fullmatch(r"DIRFD_PARAM\((\d+)\)", info or "")
         ps.append((pn, ev(pt), ev(pf), t, m.group(1) if m else None))
     evrows.append((code, name, flags, ps))
+newer = sys.argv[2] if len(sys.argv) > 2 else None
+if newer:
+    rd2 = lambda p: open(f"{newer}/{p}", encoding="utf-8", errors="replace").read()
+    pub2, flags2, ev2 = rd2("driver/ppm_events_public.h"), rd2("driver/flags_table.c"), rd2("driver/event_table.c")
+    pub2 = pub2.replace("\\\n", " ")
+    defs2 = {}
+    for m in re.finditer(r"^#define\s+(PPM_\w+)\s+(.+?)\s*(?:/\*.*)?$", pub2, re.M):
+        defs2[m.group(1)] = m.group(2)
+    for m in re.finditer(r"^\s*(PPM_\w+|PPME_\w+|PT_\w+|PF_\w+|EF_\w+)\s*=\s*([^,\n]+),", pub2, re.M):
+        defs2.setdefault(m.group(1), m.group(2))
+    enum2 = {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s*(PPME_\w+)\s*=\s*(\d+)", pub2, re.M)}
+    EF2 = {k: ev(v, 0, defs2) for k, v in defs2.items() if k.startswith("EF_")}
+    for m in re.finditer(r"const struct ppm_name_value (\w+)\[\]\s*=\s*\{(.*?)\n\};", flags2, re.S):
+        ents = []
+        for n, v in re.findall(r'\{\s*"([^"]+)"\s*,\s*([^}]+?)\s*\}', m.group(2)):
+            try:
+                ents.append((n, ev(v, 0, defs2)))
+            except Exception as ex:
+                print(f"skip new {m.group(1)} {n}: {ex}", file=sys.stderr)
+        tables["new_" + m.group(1)] = ents
+    body = ev2[ev2.index("g_event_info[") :]
+    starts = [(m.start(), m.group(1)) for m in re.finditer(r"\[(PPME_\w+)\]\s*=", body)]
+    chunks = {}
+    for i, (at, code) in enumerate(starts):
+        end = starts[i + 1][0] if i + 1 < len(starts) else body.index("};", at)
+        chunks[code] = body[at:end]
+    top = max(enum2.values())
+    by_num = {v: k for k, v in enum2.items()}
+    for num in range(len(evrows), top + 1):
+        code = by_num.get(num)
+        chunk = chunks.get(code or "")
+        hm = re.search(r'\{\s*"([^"]*)"\s*,\s*([^,]+),\s*([^,]+),\s*(\d+)', chunk or "")
+        if not hm:
+            evrows.append((code or f"PPME_{num}", "NA", EF.get("EF_UNUSED", 64), []))
+            continue
+        name, fl, n = hm.group(1), hm.group(3), int(hm.group(4))
+        flags = 0
+        for f in fl.split("|"):
+            flags |= EF2.get(f.strip(), 0)
+        params = re.findall(
+            r'\{\s*"([^"]*)"\s*,\s*(PT_\w+)\s*,\s*(PF_\w+)\s*(?:,\s*(\w+(?:\(\d+\))?))?\s*(?:,\s*\w+\s*)?\}',
+            chunk[hm.end():],
+        )[:n]
+        if len(params) != n:
+            print(f"param count mismatch (newer) {code}: {n} vs {len(params)}", file=sys.stderr)
+        ps = []
+        for pn, pt, pf, info in params:
+            t = "new_" + info if info and "new_" + info in tables else None
+            if t:
+                used.add(t)
+            m = re.fullmatch(r"DIRFD_PARAM\((\d+)\)", info or "")
+            ps.append((pn, ev(pt, 0, defs2), ev(pf, 0, defs2), t, m.group(1) if m else None))
+        evrows.append((code, name, flags, ps))
+    w(f"// Events from {len(rows)} on come from the newer libs checkout (appended).")
 for t in sorted(used):
     w(f"static {t.upper()}: &[(&str, u32)] = &[")
     for n, v in tables[t]:

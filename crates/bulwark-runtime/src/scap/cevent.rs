@@ -114,18 +114,11 @@ impl<'a> CaptureEvent<'a> {
             .or_else(|| {
                 info.params
                     .first()
-                    .filter(|p| matches!(p.ty, events::PT_ERRNO | events::PT_FD | events::PT_PID))
+                    .filter(|p| events::is_result(p.ty))
                     .map(|_| 0)
             })?;
         let p = info.params.get(i)?;
-        if !matches!(
-            p.ty,
-            events::PT_ERRNO
-                | events::PT_FD
-                | events::PT_PID
-                | events::PT_INT64
-                | events::PT_UINT64
-        ) {
+        if !(events::is_result(p.ty) || matches!(p.ty, events::PT_INT64 | events::PT_UINT64)) {
             return None;
         }
         self.raw.param(self.body, i).map(le_i64)
@@ -363,6 +356,8 @@ impl Event for CaptureEvent<'_> {
                     | events::PT_INT64
                     | events::PT_ERRNO
                     | events::PT_FD
+                    | events::PT_FD32
+                    | events::PT_PID32
                     | events::PT_PID => Value::Int(le_i64(p)),
                     _ => Value::Int(le_u64(p) as i64),
                 }

@@ -69,6 +69,21 @@ pub(crate) const PT_GID: u8 = 32;
 pub(crate) const PT_SIGSET: u8 = 34;
 pub(crate) const PT_MODE: u8 = 42;
 pub(crate) const PT_FSRELPATH: u8 = 43;
+pub(crate) const PT_ENUMFLAGS8: u8 = 44;
+pub(crate) const PT_ENUMFLAGS16: u8 = 45;
+pub(crate) const PT_ENUMFLAGS32: u8 = 46;
+pub(crate) const PT_FD32: u8 = 47;
+pub(crate) const PT_PID32: u8 = 48;
+
+/// Is this an fd parameter (64 or 32 bits)?
+pub(crate) fn is_fd(ty: u8) -> bool {
+    ty == PT_FD || ty == PT_FD32
+}
+
+/// Is this an errno, fd or pid parameter (what a result is)?
+pub(crate) fn is_result(ty: u8) -> bool {
+    matches!(ty, PT_ERRNO | PT_FD | PT_PID | PT_FD32 | PT_PID32)
+}
 
 // Print formats.
 pub(crate) const PF_HEX: u8 = 2;

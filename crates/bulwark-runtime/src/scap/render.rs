@@ -53,12 +53,13 @@ pub(crate) fn param(
 
 fn render(state: &State, tid: i64, pi: &ParamInfo, p: &[u8], val: &mut String, res: &mut String) {
     use events::{
-        AF_INET, PT_ABSTIME, PT_BOOL, PT_BYTEBUF, PT_CHARBUF, PT_DYN, PT_ERRNO, PT_FD, PT_FDLIST,
-        PT_FLAGS8, PT_FLAGS16, PT_FLAGS32, PT_FSPATH, PT_FSRELPATH, PT_GID, PT_INT8, PT_INT16,
-        PT_INT32, PT_INT64, PT_L4PROTO, PT_MODE, PT_PID, PT_PORT, PT_RELTIME, PT_SIGSET,
-        PT_SIGTYPE, PT_SOCKADDR, PT_SOCKFAMILY, PT_SOCKTUPLE, PT_SYSCALLID, PT_UID, PT_UINT8,
-        PT_UINT16, PT_UINT32, PT_UINT64, SockAddr, SockTuple, cstr, dots, errno_name, flag_names,
-        fmt_g, ip_port, le_i64, le_u64, numeric, sockaddr, socktuple,
+        AF_INET, PT_ABSTIME, PT_BOOL, PT_BYTEBUF, PT_CHARBUF, PT_DYN, PT_ENUMFLAGS8,
+        PT_ENUMFLAGS16, PT_ENUMFLAGS32, PT_ERRNO, PT_FD, PT_FD32, PT_FDLIST, PT_FLAGS8, PT_FLAGS16,
+        PT_FLAGS32, PT_FSPATH, PT_FSRELPATH, PT_GID, PT_INT8, PT_INT16, PT_INT32, PT_INT64,
+        PT_L4PROTO, PT_MODE, PT_PID, PT_PID32, PT_PORT, PT_RELTIME, PT_SIGSET, PT_SIGTYPE,
+        PT_SOCKADDR, PT_SOCKFAMILY, PT_SOCKTUPLE, PT_SYSCALLID, PT_UID, PT_UINT8, PT_UINT16,
+        PT_UINT32, PT_UINT64, SockAddr, SockTuple, cstr, dots, errno_name, flag_names, fmt_g,
+        ip_port, le_i64, le_u64, numeric, sockaddr, socktuple,
     };
     match pi.ty {
         PT_INT8 | PT_INT16 | PT_INT32 | PT_INT64 => {
@@ -81,7 +82,7 @@ fn render(state: &State, tid: i64, pi: &ParamInfo, p: &[u8], val: &mut String, r
             };
             numeric(pi.fmt, s, u, val);
         }
-        PT_FD => {
+        PT_FD | PT_FD32 => {
             let fd = le_i64(p);
             let _ = write!(val, "{fd}");
             if fd >= 0 {
@@ -95,7 +96,7 @@ fn render(state: &State, tid: i64, pi: &ParamInfo, p: &[u8], val: &mut String, r
                 res.push_str(e);
             }
         }
-        PT_PID => {
+        PT_PID | PT_PID32 => {
             let v = le_i64(p);
             let _ = write!(val, "{v}");
             if let Some(t) = state.threads.get(&v) {
@@ -219,6 +220,14 @@ fn render(state: &State, tid: i64, pi: &ParamInfo, p: &[u8], val: &mut String, r
             let _ = write!(val, "{v}");
             if let Some(names) = pi.names {
                 flag_names(names, v, res);
+            }
+        }
+        PT_ENUMFLAGS8 | PT_ENUMFLAGS16 | PT_ENUMFLAGS32 => {
+            // One of contiguous values: the name whose value equals it.
+            let v = le_u64(p) as u32;
+            let _ = write!(val, "{v}");
+            if let Some((n, _)) = pi.names.and_then(|t| t.iter().find(|(_, x)| *x == v)) {
+                res.push_str(n);
             }
         }
         PT_MODE => {

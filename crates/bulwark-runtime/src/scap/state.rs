@@ -916,7 +916,7 @@ impl State {
             th.enter_fd = None;
             let mut fdnum = None;
             if info.flags & events::EF_USES_FD != 0
-                && let Some(i) = info.params.iter().position(|q| q.ty == events::PT_FD)
+                && let Some(i) = info.params.iter().position(|q| events::is_fd(q.ty))
                 && let Some(b) = p(i)
             {
                 fdnum = Some(le_i64(b));
@@ -947,7 +947,7 @@ impl State {
         let res = info
             .params
             .first()
-            .filter(|q| matches!(q.ty, events::PT_ERRNO | events::PT_FD | events::PT_PID))
+            .filter(|q| events::is_result(q.ty))
             .and_then(|_| p(0))
             .map(le_i64);
         match name {
@@ -1221,6 +1221,21 @@ impl State {
             "procexit" => {
                 after.remove_thread = Some(tid);
                 None
+            }
+            "memfd_create" => {
+                let fdn = res?;
+                if fdn >= 0 {
+                    let n = p(1)
+                        .map(|b| String::from_utf8_lossy(cstr(b)).into_owned())
+                        .unwrap_or_default();
+                    let fd = Fd {
+                        ty: fdt::MEMFD,
+                        name: format!("memfd:{n}"),
+                        ..Fd::default()
+                    };
+                    self.add_fd(tid, fdn, fd);
+                }
+                Some(fdn)
             }
             "sendto" | "sendmsg" | "recvfrom" | "recvmsg" => {
                 let fdn = enter_fd?;

@@ -4,6 +4,7 @@
 #![allow(clippy::unreadable_literal)]
 use super::events::{EvInfo, ParamInfo};
 
+// Events from 336 on come from the newer libs checkout (appended).
 static ACCESS_FLAGS: &[(&str, u32)] = &[("F_OK", 0x0), ("R_OK", 0x4), ("W_OK", 0x2), ("X_OK", 0x1)];
 static CHMOD_MODE: &[(&str, u32)] = &[
     ("S_IXOTH", 0x1),
@@ -169,6 +170,247 @@ static MOUNT_FLAGS: &[(&str, u32)] = &[
     ("BORN", 0x20000000),
     ("ACTIVE", 0x40000000),
     ("NOUSER", 0x80000000),
+];
+static NEW_ANON_INODE_FD_TYPES: &[(&str, u32)] = &[];
+static NEW_BPF_COMMANDS: &[(&str, u32)] = &[
+    ("BPF_MAP_CREATE", 0x0),
+    ("BPF_MAP_LOOKUP_ELEM", 0x1),
+    ("BPF_MAP_UPDATE_ELEM", 0x2),
+    ("BPF_MAP_DELETE_ELEM", 0x3),
+    ("BPF_MAP_GET_NEXT_KEY", 0x4),
+    ("BPF_PROG_LOAD", 0x5),
+    ("BPF_OBJ_PIN", 0x6),
+    ("BPF_OBJ_GET", 0x7),
+    ("BPF_PROG_ATTACH", 0x8),
+    ("BPF_PROG_DETACH", 0x9),
+    ("BPF_PROG_TEST_RUN", 0xa),
+    ("BPF_PROG_RUN", 0xa),
+    ("BPF_PROG_GET_NEXT_ID", 0xb),
+    ("BPF_MAP_GET_NEXT_ID", 0xc),
+    ("BPF_PROG_GET_FD_BY_ID", 0xd),
+    ("BPF_MAP_GET_FD_BY_ID", 0xe),
+    ("BPF_OBJ_GET_INFO_BY_FD", 0xf),
+    ("BPF_PROG_QUERY", 0x10),
+    ("BPF_RAW_TRACEPOINT_OPEN", 0x11),
+    ("BPF_BTF_LOAD", 0x12),
+    ("BPF_BTF_GET_FD_BY_ID", 0x13),
+    ("BPF_TASK_FD_QUERY", 0x14),
+    ("BPF_MAP_LOOKUP_AND_DELETE_ELEM", 0x15),
+    ("BPF_MAP_FREEZE", 0x16),
+    ("BPF_BTF_GET_NEXT_ID", 0x17),
+    ("BPF_MAP_LOOKUP_BATCH", 0x18),
+    ("BPF_MAP_LOOKUP_AND_DELETE_BATCH", 0x19),
+    ("BPF_MAP_UPDATE_BATCH", 0x1a),
+    ("BPF_MAP_DELETE_BATCH", 0x1b),
+    ("BPF_LINK_CREATE", 0x1c),
+    ("BPF_LINK_UPDATE", 0x1d),
+    ("BPF_LINK_GET_FD_BY_ID", 0x1e),
+    ("BPF_LINK_GET_NEXT_ID", 0x1f),
+    ("BPF_ENABLE_STATS", 0x20),
+    ("BPF_ITER_CREATE", 0x21),
+    ("BPF_LINK_DETACH", 0x22),
+    ("BPF_PROG_BIND_MAP", 0x23),
+];
+static NEW_CLOSE_RANGE_FLAGS: &[(&str, u32)] =
+    &[("CLOSE_RANGE_UNSHARE", 0x2), ("CLOSE_RANGE_CLOEXEC", 0x4)];
+static NEW_DELETE_MODULE_FLAGS: &[(&str, u32)] = &[("O_NONBLOCK", 0x2), ("O_TRUNC", 0x1)];
+static NEW_EPOLL_CREATE1_FLAGS: &[(&str, u32)] = &[("EPOLL_CLOEXEC", 0x1)];
+static NEW_EXECVE_FLAGS: &[(&str, u32)] = &[
+    ("EXE_WRITABLE", 0x1),
+    ("EXE_UPPER_LAYER", 0x2),
+    ("EXE_FROM_MEMFD", 0x4),
+    ("EXE_LOWER_LAYER", 0x8),
+];
+static NEW_FCHOWNAT_FLAGS: &[(&str, u32)] =
+    &[("AT_SYMLINK_NOFOLLOW", 0x400), ("AT_EMPTY_PATH", 0x1000)];
+static NEW_FILE_FLAGS: &[(&str, u32)] = &[
+    ("O_LARGEFILE", 0x800),
+    ("O_DIRECTORY", 0x400),
+    ("O_DIRECT", 0x200),
+    ("O_TRUNC", 0x100),
+    ("O_SYNC", 0x80),
+    ("O_NONBLOCK", 0x40),
+    ("O_EXCL", 0x20),
+    ("O_DSYNC", 0x10),
+    ("O_APPEND", 0x8),
+    ("O_CREAT", 0x4),
+    ("O_RDWR", 0x3),
+    ("O_WRONLY", 0x2),
+    ("O_RDONLY", 0x1),
+    ("O_CLOEXEC", 0x1000),
+    ("O_NONE", 0x0),
+    ("O_TMPFILE", 0x2000),
+    ("O_F_CREATED", 0x4000),
+    ("FD_UPPER_LAYER", 0x8000),
+    ("FD_LOWER_LAYER", 0x10000),
+];
+static NEW_FINIT_MODULE_FLAGS: &[(&str, u32)] = &[
+    ("MODULE_INIT_IGNORE_MODVERSIONS", 0x1),
+    ("MODULE_INIT_IGNORE_VERMAGIC", 0x2),
+    ("MODULE_INIT_COMPRESSED_FILE", 0x4),
+];
+static NEW_FSCONFIG_CMDS: &[(&str, u32)] = &[
+    ("FSCONFIG_SET_FLAG", 0x0),
+    ("FSCONFIG_SET_STRING", 0x1),
+    ("FSCONFIG_SET_BINARY", 0x2),
+    ("FSCONFIG_SET_PATH", 0x3),
+    ("FSCONFIG_SET_PATH_EMPTY", 0x4),
+    ("FSCONFIG_SET_FD", 0x5),
+    ("FSCONFIG_CMD_CREATE", 0x6),
+    ("FSCONFIG_CMD_RECONFIGURE", 0x7),
+];
+static NEW_IO_URING_ENTER_FLAGS: &[(&str, u32)] = &[
+    ("IORING_ENTER_GETEVENTS", 0x1),
+    ("IORING_ENTER_SQ_WAKEUP", 0x2),
+    ("IORING_ENTER_SQ_WAIT", 0x4),
+    ("IORING_ENTER_EXT_ARG", 0x8),
+];
+static NEW_IO_URING_REGISTER_OPCODES: &[(&str, u32)] = &[
+    ("IORING_REGISTER_BUFFERS", 0x0),
+    ("IORING_UNREGISTER_BUFFERS", 0x1),
+    ("IORING_REGISTER_FILES", 0x2),
+    ("IORING_UNREGISTER_FILES", 0x3),
+    ("IORING_REGISTER_EVENTFD", 0x4),
+    ("IORING_UNREGISTER_EVENTFD", 0x5),
+    ("IORING_REGISTER_FILES_UPDATE", 0x6),
+    ("IORING_REGISTER_EVENTFD_ASYNC", 0x7),
+    ("IORING_REGISTER_PROBE", 0x8),
+    ("IORING_REGISTER_PERSONALITY", 0x9),
+    ("IORING_UNREGISTER_PERSONALITY", 0xa),
+    ("IORING_REGISTER_RESTRICTIONS", 0xb),
+    ("IORING_REGISTER_ENABLE_RINGS", 0xc),
+    ("IORING_REGISTER_FILES2", 0xd),
+    ("IORING_REGISTER_FILES_UPDATE2", 0xe),
+    ("IORING_REGISTER_BUFFERS2", 0xf),
+    ("IORING_REGISTER_BUFFERS_UPDATE", 0x10),
+    ("IORING_REGISTER_IOWQ_AFF", 0x11),
+    ("IORING_UNREGISTER_IOWQ_AFF", 0x12),
+    ("IORING_REGISTER_IOWQ_MAX_WORKERS", 0x13),
+    ("IORING_REGISTER_RING_FDS", 0x14),
+    ("IORING_UNREGISTER_RING_FDS", 0x15),
+    ("MCL_CURRENT", 0x1),
+    ("MCL_FUTURE", 0x2),
+    ("MCL_ONFAULT", 0x4),
+];
+static NEW_IO_URING_SETUP_FEATS: &[(&str, u32)] = &[
+    ("IORING_FEAT_SINGLE_MMAP", 0x1),
+    ("IORING_FEAT_NODROP", 0x2),
+    ("IORING_FEAT_SUBMIT_STABLE", 0x4),
+    ("IORING_FEAT_RW_CUR_POS", 0x8),
+    ("IORING_FEAT_CUR_PERSONALITY", 0x10),
+    ("IORING_FEAT_FAST_POLL", 0x20),
+    ("IORING_FEAT_POLL_32BITS", 0x40),
+    ("IORING_FEAT_SQPOLL_NONFIXED", 0x80),
+    ("IORING_FEAT_ENTER_EXT_ARG", 0x100),
+    ("IORING_FEAT_NATIVE_WORKERS", 0x200),
+    ("IORING_FEAT_RSRC_TAGS", 0x400),
+];
+static NEW_IO_URING_SETUP_FLAGS: &[(&str, u32)] = &[
+    ("IORING_SETUP_IOPOLL", 0x1),
+    ("IORING_SETUP_SQPOLL", 0x2),
+    ("IORING_SQ_NEED_WAKEUP", 0x4),
+    ("IORING_SETUP_SQ_AFF", 0x8),
+    ("IORING_SETUP_CQSIZE", 0x10),
+    ("IORING_SETUP_CLAMP", 0x20),
+    ("IORING_SETUP_ATTACH_RW", 0x40),
+    ("IORING_SETUP_R_DISABLED", 0x80),
+];
+static NEW_KEYCTL_OPERATIONS: &[(&str, u32)] = &[
+    ("KEYCTL_GET_KEYRING_ID", 0x0),
+    ("KEYCTL_JOIN_SESSION_KEYRING", 0x1),
+    ("KEYCTL_UPDATE", 0x2),
+    ("KEYCTL_REVOKE", 0x3),
+    ("KEYCTL_CHOWN", 0x4),
+    ("KEYCTL_SETPERM", 0x5),
+    ("KEYCTL_DESCRIBE", 0x6),
+    ("KEYCTL_CLEAR", 0x7),
+    ("KEYCTL_LINK", 0x8),
+    ("KEYCTL_UNLINK", 0x9),
+    ("KEYCTL_SEARCH", 0xa),
+    ("KEYCTL_READ", 0xb),
+    ("KEYCTL_INSTANTIATE", 0xc),
+    ("KEYCTL_NEGATE", 0xd),
+    ("KEYCTL_SET_REQKEY_KEYRING", 0xe),
+    ("KEYCTL_SET_TIMEOUT", 0xf),
+    ("KEYCTL_ASSUME_AUTHORITY", 0x10),
+    ("KEYCTL_GET_SECURITY", 0x11),
+    ("KEYCTL_SESSION_TO_PARENT", 0x12),
+    ("KEYCTL_REJECT", 0x13),
+    ("KEYCTL_INSTANTIATE_IOV", 0x14),
+    ("KEYCTL_INVALIDATE", 0x15),
+    ("KEYCTL_GET_PERSISTENT", 0x16),
+    ("KEYCTL_DH_COMPUTE", 0x17),
+    ("KEYCTL_PKEY_QUERY", 0x18),
+    ("KEYCTL_PKEY_ENCRYPT", 0x19),
+    ("KEYCTL_PKEY_DECRYPT", 0x1a),
+    ("KEYCTL_PKEY_SIGN", 0x1b),
+    ("KEYCTL_PKEY_VERIFY", 0x1c),
+    ("KEYCTL_RESTRICT_KEYRING", 0x1d),
+    ("KEYCTL_MOVE", 0x1e),
+    ("KEYCTL_CAPABILITIES", 0x1f),
+    ("KEYCTL_WATCH_KEY", 0x20),
+];
+static NEW_MEMFD_CREATE_FLAGS: &[(&str, u32)] = &[
+    ("MFD_CLOEXEC", 0x1),
+    ("MFD_ALLOW_SEALING", 0x2),
+    ("MFD_HUGETLB", 0x4),
+];
+static NEW_MKNOD_MODE: &[(&str, u32)] = &[
+    ("S_IXOTH", 0x1),
+    ("S_IWOTH", 0x2),
+    ("S_IROTH", 0x4),
+    ("S_IXGRP", 0x8),
+    ("S_IWGRP", 0x10),
+    ("S_IRGRP", 0x20),
+    ("S_IXUSR", 0x40),
+    ("S_IWUSR", 0x80),
+    ("S_IRUSR", 0x100),
+    ("S_ISVTX", 0x200),
+    ("S_ISGID", 0x400),
+    ("S_ISUID", 0x800),
+    ("S_IFREG", 0x8000),
+    ("S_IFCHR", 0x2000),
+    ("S_IFBLK", 0x6000),
+    ("S_IFIFO", 0x1000),
+    ("S_IFSOCK", 0xc000),
+];
+static NEW_MLOCK2_FLAGS: &[(&str, u32)] = &[("MLOCK_ONFAULT", 0x1)];
+static NEW_NEWFSTATAT_FLAGS: &[(&str, u32)] = &[
+    ("AT_EMPTY_PATH", 0x1000),
+    ("AT_NO_AUTOMOUNT", 0x800),
+    ("AT_SYMLINK_NOFOLLOW", 0x100),
+];
+static NEW_PIDFD_OPEN_FLAGS: &[(&str, u32)] = &[("PIDFD_NONBLOCK", 0x1)];
+static NEW_PRCTL_OPTIONS: &[(&str, u32)] = &[
+    ("PR_GET_DUMPABLE", 0x3),
+    ("PR_SET_DUMPABLE", 0x4),
+    ("PR_GET_KEEPCAPS", 0x7),
+    ("PR_SET_KEEPCAPS", 0x8),
+    ("PR_SET_NAME", 0xf),
+    ("PR_GET_NAME", 0x10),
+    ("PR_GET_SECCOMP", 0x15),
+    ("PR_SET_SECCOMP", 0x16),
+    ("PR_CAPBSET_READ", 0x17),
+    ("PR_CAPBSET_DROP", 0x18),
+    ("PR_GET_SECUREBITS", 0x1b),
+    ("PR_SET_SECUREBITS", 0x1c),
+    ("PR_MCE_KILL", 0x21),
+    ("PR_MCE_KILL", 0x21),
+    ("PR_SET_MM", 0x23),
+    ("PR_SET_CHILD_SUBREAPER", 0x24),
+    ("PR_GET_CHILD_SUBREAPER", 0x25),
+    ("PR_SET_NO_NEW_PRIVS", 0x26),
+    ("PR_GET_NO_NEW_PRIVS", 0x27),
+    ("PR_GET_TID_ADDRESS", 0x28),
+    ("PR_SET_THP_DISABLE", 0x29),
+    ("PR_GET_THP_DISABLE", 0x2a),
+    ("PR_CAP_AMBIENT", 0x2f),
+];
+static NEW_UMOUNT_FLAGS: &[(&str, u32)] = &[
+    ("FORCE", 0x1),
+    ("DETACH", 0x2),
+    ("EXPIRE", 0x4),
+    ("NOFOLLOW", 0x8),
 ];
 static OPENAT2_FLAGS: &[(&str, u32)] = &[
     ("RESOLVE_BENEATH", 0x1),
@@ -419,7 +661,7 @@ static UMOUNT_FLAGS: &[(&str, u32)] = &[
 ];
 static UNLINKAT_FLAGS: &[(&str, u32)] = &[("AT_REMOVEDIR", 0x200)];
 
-/// Every event type, indexed by its number (even = enter, odd = exit). 336 entries.
+/// Every event type, indexed by its number (even = enter, odd = exit). 454 entries.
 pub(crate) static EVENTS: &[EvInfo] = &[
     // PPME_GENERIC_E
     EvInfo {
@@ -8595,6 +8837,2688 @@ pub(crate) static EVENTS: &[EvInfo] = &[
             ParamInfo {
                 name: "vpid",
                 ty: 15,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_OPEN_BY_HANDLE_AT_E
+    EvInfo {
+        name: "open_by_handle_at",
+        flags: 0x221,
+        params: &[],
+    },
+    // PPME_SYSCALL_OPEN_BY_HANDLE_AT_X
+    EvInfo {
+        name: "open_by_handle_at",
+        flags: 0x21,
+        params: &[
+            ParamInfo {
+                name: "fd",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "mountfd",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "flags",
+                ty: 30,
+                fmt: 2,
+                names: Some(NEW_FILE_FLAGS),
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "path",
+                ty: 17,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "dev",
+                ty: 7,
+                fmt: 2,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "ino",
+                ty: 8,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_IO_URING_SETUP_E
+    EvInfo {
+        name: "io_uring_setup",
+        flags: 0x221,
+        params: &[],
+    },
+    // PPME_SYSCALL_IO_URING_SETUP_X
+    EvInfo {
+        name: "io_uring_setup",
+        flags: 0x21,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 11,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "entries",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "sq_entries",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "cq_entries",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "flags",
+                ty: 30,
+                fmt: 2,
+                names: Some(NEW_IO_URING_SETUP_FLAGS),
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "sq_thread_cpu",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "sq_thread_idle",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "features",
+                ty: 30,
+                fmt: 2,
+                names: Some(NEW_IO_URING_SETUP_FEATS),
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_IO_URING_ENTER_E
+    EvInfo {
+        name: "io_uring_enter",
+        flags: 0x200,
+        params: &[],
+    },
+    // PPME_SYSCALL_IO_URING_ENTER_X
+    EvInfo {
+        name: "io_uring_enter",
+        flags: 0x4,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 11,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "fd",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "to_submit",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "min_complete",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "flags",
+                ty: 30,
+                fmt: 2,
+                names: Some(NEW_IO_URING_ENTER_FLAGS),
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "sig",
+                ty: 34,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_IO_URING_REGISTER_E
+    EvInfo {
+        name: "io_uring_register",
+        flags: 0x200,
+        params: &[],
+    },
+    // PPME_SYSCALL_IO_URING_REGISTER_X
+    EvInfo {
+        name: "io_uring_register",
+        flags: 0x4,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 11,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "fd",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "opcode",
+                ty: 45,
+                fmt: 1,
+                names: Some(NEW_IO_URING_REGISTER_OPCODES),
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "arg",
+                ty: 8,
+                fmt: 2,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "nr_args",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_MLOCK_E
+    EvInfo {
+        name: "mlock",
+        flags: 0x200,
+        params: &[],
+    },
+    // PPME_SYSCALL_MLOCK_X
+    EvInfo {
+        name: "mlock",
+        flags: 0x0,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 11,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "addr",
+                ty: 8,
+                fmt: 2,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "len",
+                ty: 8,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_MUNLOCK_E
+    EvInfo {
+        name: "munlock",
+        flags: 0x200,
+        params: &[],
+    },
+    // PPME_SYSCALL_MUNLOCK_X
+    EvInfo {
+        name: "munlock",
+        flags: 0x0,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 11,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "addr",
+                ty: 8,
+                fmt: 2,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "len",
+                ty: 8,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_MLOCKALL_E
+    EvInfo {
+        name: "mlockall",
+        flags: 0x200,
+        params: &[],
+    },
+    // PPME_SYSCALL_MLOCKALL_X
+    EvInfo {
+        name: "mlockall",
+        flags: 0x0,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 11,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "flags",
+                ty: 30,
+                fmt: 2,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_MUNLOCKALL_E
+    EvInfo {
+        name: "munlockall",
+        flags: 0x200,
+        params: &[],
+    },
+    // PPME_SYSCALL_MUNLOCKALL_X
+    EvInfo {
+        name: "munlockall",
+        flags: 0x0,
+        params: &[ParamInfo {
+            name: "res",
+            ty: 11,
+            fmt: 1,
+            names: None,
+            dirfd: None,
+        }],
+    },
+    // PPME_SYSCALL_CAPSET_E
+    EvInfo {
+        name: "capset",
+        flags: 0x220,
+        params: &[],
+    },
+    // PPME_SYSCALL_CAPSET_X
+    EvInfo {
+        name: "capset",
+        flags: 0x20,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 11,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "cap_inheritable",
+                ty: 8,
+                fmt: 2,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "cap_permitted",
+                ty: 8,
+                fmt: 2,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "cap_effective",
+                ty: 8,
+                fmt: 2,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_USER_ADDED_E
+    EvInfo {
+        name: "useradded",
+        flags: 0x20,
+        params: &[
+            ParamInfo {
+                name: "uid",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "gid",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "name",
+                ty: 9,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "home",
+                ty: 9,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "shell",
+                ty: 9,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "container_id",
+                ty: 9,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_USER_ADDED_X
+    EvInfo {
+        name: "NA",
+        flags: 0x40,
+        params: &[],
+    },
+    // PPME_USER_DELETED_E
+    EvInfo {
+        name: "userdeleted",
+        flags: 0x20,
+        params: &[
+            ParamInfo {
+                name: "uid",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "gid",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "name",
+                ty: 9,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "home",
+                ty: 9,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "shell",
+                ty: 9,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "container_id",
+                ty: 9,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_USER_DELETED_X
+    EvInfo {
+        name: "NA",
+        flags: 0x40,
+        params: &[],
+    },
+    // PPME_GROUP_ADDED_E
+    EvInfo {
+        name: "groupadded",
+        flags: 0x20,
+        params: &[
+            ParamInfo {
+                name: "gid",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "name",
+                ty: 9,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "container_id",
+                ty: 9,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_GROUP_ADDED_X
+    EvInfo {
+        name: "NA",
+        flags: 0x40,
+        params: &[],
+    },
+    // PPME_GROUP_DELETED_E
+    EvInfo {
+        name: "groupdeleted",
+        flags: 0x20,
+        params: &[
+            ParamInfo {
+                name: "gid",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "name",
+                ty: 9,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "container_id",
+                ty: 9,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_GROUP_DELETED_X
+    EvInfo {
+        name: "NA",
+        flags: 0x40,
+        params: &[],
+    },
+    // PPME_SYSCALL_DUP2_E
+    EvInfo {
+        name: "dup2",
+        flags: 0x225,
+        params: &[ParamInfo {
+            name: "fd",
+            ty: 14,
+            fmt: 1,
+            names: None,
+            dirfd: None,
+        }],
+    },
+    // PPME_SYSCALL_DUP2_X
+    EvInfo {
+        name: "dup2",
+        flags: 0x25,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "oldfd",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "newfd",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_DUP3_E
+    EvInfo {
+        name: "dup3",
+        flags: 0x225,
+        params: &[ParamInfo {
+            name: "fd",
+            ty: 14,
+            fmt: 1,
+            names: None,
+            dirfd: None,
+        }],
+    },
+    // PPME_SYSCALL_DUP3_X
+    EvInfo {
+        name: "dup3",
+        flags: 0x25,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "oldfd",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "newfd",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "flags",
+                ty: 30,
+                fmt: 2,
+                names: Some(NEW_FILE_FLAGS),
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_DUP_1_E
+    EvInfo {
+        name: "dup",
+        flags: 0x225,
+        params: &[ParamInfo {
+            name: "fd",
+            ty: 14,
+            fmt: 1,
+            names: None,
+            dirfd: None,
+        }],
+    },
+    // PPME_SYSCALL_DUP_1_X
+    EvInfo {
+        name: "dup",
+        flags: 0x25,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "oldfd",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_BPF_2_E
+    EvInfo {
+        name: "bpf",
+        flags: 0x201,
+        params: &[ParamInfo {
+            name: "cmd",
+            ty: 4,
+            fmt: 1,
+            names: None,
+            dirfd: None,
+        }],
+    },
+    // PPME_SYSCALL_BPF_2_X
+    EvInfo {
+        name: "bpf",
+        flags: 0x1,
+        params: &[
+            ParamInfo {
+                name: "fd",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "cmd",
+                ty: 46,
+                fmt: 1,
+                names: Some(NEW_BPF_COMMANDS),
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_MLOCK2_E
+    EvInfo {
+        name: "mlock2",
+        flags: 0x200,
+        params: &[],
+    },
+    // PPME_SYSCALL_MLOCK2_X
+    EvInfo {
+        name: "mlock2",
+        flags: 0x0,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 11,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "addr",
+                ty: 8,
+                fmt: 2,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "len",
+                ty: 8,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "flags",
+                ty: 30,
+                fmt: 2,
+                names: Some(NEW_MLOCK2_FLAGS),
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_FSCONFIG_E
+    EvInfo {
+        name: "fsconfig",
+        flags: 0x200,
+        params: &[],
+    },
+    // PPME_SYSCALL_FSCONFIG_X
+    EvInfo {
+        name: "fsconfig",
+        flags: 0x4,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 11,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "fd",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "cmd",
+                ty: 46,
+                fmt: 1,
+                names: Some(NEW_FSCONFIG_CMDS),
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "key",
+                ty: 9,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "value_bytebuf",
+                ty: 10,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "value_charbuf",
+                ty: 9,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "aux",
+                ty: 3,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_EPOLL_CREATE_E
+    EvInfo {
+        name: "epoll_create",
+        flags: 0x1221,
+        params: &[ParamInfo {
+            name: "size",
+            ty: 3,
+            fmt: 1,
+            names: None,
+            dirfd: None,
+        }],
+    },
+    // PPME_SYSCALL_EPOLL_CREATE_X
+    EvInfo {
+        name: "epoll_create",
+        flags: 0x1021,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 11,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "size",
+                ty: 3,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_EPOLL_CREATE1_E
+    EvInfo {
+        name: "epoll_create1",
+        flags: 0x1221,
+        params: &[ParamInfo {
+            name: "flags",
+            ty: 30,
+            fmt: 2,
+            names: Some(NEW_EPOLL_CREATE1_FLAGS),
+            dirfd: None,
+        }],
+    },
+    // PPME_SYSCALL_EPOLL_CREATE1_X
+    EvInfo {
+        name: "epoll_create1",
+        flags: 0x1021,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 11,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "flags",
+                ty: 30,
+                fmt: 2,
+                names: Some(NEW_EPOLL_CREATE1_FLAGS),
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_CHOWN_E
+    EvInfo {
+        name: "chown",
+        flags: 0x200,
+        params: &[],
+    },
+    // PPME_SYSCALL_CHOWN_X
+    EvInfo {
+        name: "chown",
+        flags: 0x0,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 11,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "path",
+                ty: 17,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "uid",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "gid",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_LCHOWN_E
+    EvInfo {
+        name: "lchown",
+        flags: 0x200,
+        params: &[],
+    },
+    // PPME_SYSCALL_LCHOWN_X
+    EvInfo {
+        name: "lchown",
+        flags: 0x0,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 11,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "path",
+                ty: 17,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "uid",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "gid",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_FCHOWN_E
+    EvInfo {
+        name: "fchown",
+        flags: 0x200,
+        params: &[],
+    },
+    // PPME_SYSCALL_FCHOWN_X
+    EvInfo {
+        name: "fchown",
+        flags: 0x4,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 11,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "fd",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "uid",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "gid",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_FCHOWNAT_E
+    EvInfo {
+        name: "fchownat",
+        flags: 0x200,
+        params: &[],
+    },
+    // PPME_SYSCALL_FCHOWNAT_X
+    EvInfo {
+        name: "fchownat",
+        flags: 0x4,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 11,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "dirfd",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "pathname",
+                ty: 43,
+                fmt: 0,
+                names: None,
+                dirfd: Some(1),
+            },
+            ParamInfo {
+                name: "uid",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "gid",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "flags",
+                ty: 30,
+                fmt: 2,
+                names: Some(NEW_FCHOWNAT_FLAGS),
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_UMOUNT_1_E
+    EvInfo {
+        name: "umount",
+        flags: 0x220,
+        params: &[],
+    },
+    // PPME_SYSCALL_UMOUNT_1_X
+    EvInfo {
+        name: "umount",
+        flags: 0x20,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 11,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "name",
+                ty: 17,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SOCKET_ACCEPT4_6_E
+    EvInfo {
+        name: "accept4",
+        flags: 0x1221,
+        params: &[ParamInfo {
+            name: "flags",
+            ty: 3,
+            fmt: 2,
+            names: None,
+            dirfd: None,
+        }],
+    },
+    // PPME_SOCKET_ACCEPT4_6_X
+    EvInfo {
+        name: "accept4",
+        flags: 0x1021,
+        params: &[
+            ParamInfo {
+                name: "fd",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "tuple",
+                ty: 13,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "queuepct",
+                ty: 5,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "queuelen",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "queuemax",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "flags",
+                ty: 3,
+                fmt: 2,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_UMOUNT2_E
+    EvInfo {
+        name: "umount2",
+        flags: 0x1220,
+        params: &[ParamInfo {
+            name: "flags",
+            ty: 30,
+            fmt: 2,
+            names: Some(NEW_UMOUNT_FLAGS),
+            dirfd: None,
+        }],
+    },
+    // PPME_SYSCALL_UMOUNT2_X
+    EvInfo {
+        name: "umount2",
+        flags: 0x1020,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 11,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "name",
+                ty: 17,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "flags",
+                ty: 30,
+                fmt: 2,
+                names: Some(NEW_UMOUNT_FLAGS),
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_PIPE2_E
+    EvInfo {
+        name: "pipe2",
+        flags: 0x221,
+        params: &[],
+    },
+    // PPME_SYSCALL_PIPE2_X
+    EvInfo {
+        name: "pipe2",
+        flags: 0x21,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 11,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "fd1",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "fd2",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "ino",
+                ty: 8,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "flags",
+                ty: 30,
+                fmt: 2,
+                names: Some(NEW_FILE_FLAGS),
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_INOTIFY_INIT1_E
+    EvInfo {
+        name: "inotify_init1",
+        flags: 0x221,
+        params: &[],
+    },
+    // PPME_SYSCALL_INOTIFY_INIT1_X
+    EvInfo {
+        name: "inotify_init1",
+        flags: 0x21,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "flags",
+                ty: 29,
+                fmt: 2,
+                names: Some(NEW_FILE_FLAGS),
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_EVENTFD2_E
+    EvInfo {
+        name: "eventfd2",
+        flags: 0x1221,
+        params: &[ParamInfo {
+            name: "initval",
+            ty: 8,
+            fmt: 1,
+            names: None,
+            dirfd: None,
+        }],
+    },
+    // PPME_SYSCALL_EVENTFD2_X
+    EvInfo {
+        name: "eventfd2",
+        flags: 0x1021,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "flags",
+                ty: 29,
+                fmt: 2,
+                names: Some(NEW_FILE_FLAGS),
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "initval",
+                ty: 8,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_SIGNALFD4_E
+    EvInfo {
+        name: "signalfd4",
+        flags: 0x1221,
+        params: &[
+            ParamInfo {
+                name: "fd",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "mask",
+                ty: 7,
+                fmt: 2,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_SIGNALFD4_X
+    EvInfo {
+        name: "signalfd4",
+        flags: 0x1021,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "flags",
+                ty: 29,
+                fmt: 2,
+                names: Some(NEW_FILE_FLAGS),
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "fd",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "mask",
+                ty: 7,
+                fmt: 2,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_PRCTL_E
+    EvInfo {
+        name: "prctl",
+        flags: 0x220,
+        params: &[],
+    },
+    // PPME_SYSCALL_PRCTL_X
+    EvInfo {
+        name: "prctl",
+        flags: 0x20,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 11,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "option",
+                ty: 46,
+                fmt: 1,
+                names: Some(NEW_PRCTL_OPTIONS),
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "arg2_str",
+                ty: 9,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "arg2_int",
+                ty: 4,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_ASYNCEVENT_E
+    EvInfo {
+        name: "asyncevent",
+        flags: 0x800,
+        params: &[
+            ParamInfo {
+                name: "plugin_id",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "name",
+                ty: 9,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "data",
+                ty: 10,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_ASYNCEVENT_X
+    EvInfo {
+        name: "NA",
+        flags: 0x40,
+        params: &[],
+    },
+    // PPME_SYSCALL_MEMFD_CREATE_E
+    EvInfo {
+        name: "memfd_create",
+        flags: 0x221,
+        params: &[],
+    },
+    // PPME_SYSCALL_MEMFD_CREATE_X
+    EvInfo {
+        name: "memfd_create",
+        flags: 0x21,
+        params: &[
+            ParamInfo {
+                name: "fd",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "name",
+                ty: 9,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "flags",
+                ty: 30,
+                fmt: 2,
+                names: Some(NEW_MEMFD_CREATE_FLAGS),
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_PIDFD_GETFD_E
+    EvInfo {
+        name: "pidfd_getfd",
+        flags: 0x221,
+        params: &[],
+    },
+    // PPME_SYSCALL_PIDFD_GETFD_X
+    EvInfo {
+        name: "pidfd_getfd",
+        flags: 0x21,
+        params: &[
+            ParamInfo {
+                name: "fd",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "pid_fd",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "target_fd",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "flags",
+                ty: 7,
+                fmt: 2,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_PIDFD_OPEN_E
+    EvInfo {
+        name: "pidfd_open",
+        flags: 0x221,
+        params: &[],
+    },
+    // PPME_SYSCALL_PIDFD_OPEN_X
+    EvInfo {
+        name: "pidfd_open",
+        flags: 0x21,
+        params: &[
+            ParamInfo {
+                name: "fd",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "pid",
+                ty: 15,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "flags",
+                ty: 30,
+                fmt: 2,
+                names: Some(NEW_PIDFD_OPEN_FLAGS),
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_INIT_MODULE_E
+    EvInfo {
+        name: "init_module",
+        flags: 0x200,
+        params: &[],
+    },
+    // PPME_SYSCALL_INIT_MODULE_X
+    EvInfo {
+        name: "init_module",
+        flags: 0x0,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 11,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "img",
+                ty: 10,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "length",
+                ty: 8,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "uargs",
+                ty: 9,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_FINIT_MODULE_E
+    EvInfo {
+        name: "finit_module",
+        flags: 0x200,
+        params: &[],
+    },
+    // PPME_SYSCALL_FINIT_MODULE_X
+    EvInfo {
+        name: "finit_module",
+        flags: 0xc,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 11,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "fd",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "uargs",
+                ty: 9,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "flags",
+                ty: 30,
+                fmt: 2,
+                names: Some(NEW_FINIT_MODULE_FLAGS),
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_MKNOD_E
+    EvInfo {
+        name: "mknod",
+        flags: 0x200,
+        params: &[],
+    },
+    // PPME_SYSCALL_MKNOD_X
+    EvInfo {
+        name: "mknod",
+        flags: 0x0,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 11,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "path",
+                ty: 17,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "mode",
+                ty: 42,
+                fmt: 6,
+                names: Some(NEW_MKNOD_MODE),
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "dev",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_MKNODAT_E
+    EvInfo {
+        name: "mknodat",
+        flags: 0x200,
+        params: &[],
+    },
+    // PPME_SYSCALL_MKNODAT_X
+    EvInfo {
+        name: "mknodat",
+        flags: 0x4,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 11,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "dirfd",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "path",
+                ty: 43,
+                fmt: 0,
+                names: None,
+                dirfd: Some(1),
+            },
+            ParamInfo {
+                name: "mode",
+                ty: 42,
+                fmt: 6,
+                names: Some(NEW_MKNOD_MODE),
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "dev",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_NEWFSTATAT_E
+    EvInfo {
+        name: "newfstatat",
+        flags: 0x200,
+        params: &[],
+    },
+    // PPME_SYSCALL_NEWFSTATAT_X
+    EvInfo {
+        name: "newfstatat",
+        flags: 0x4,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 11,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "dirfd",
+                ty: 14,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "path",
+                ty: 43,
+                fmt: 0,
+                names: None,
+                dirfd: Some(1),
+            },
+            ParamInfo {
+                name: "flags",
+                ty: 30,
+                fmt: 2,
+                names: Some(NEW_NEWFSTATAT_FLAGS),
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_PROCESS_VM_READV_E
+    EvInfo {
+        name: "process_vm_readv",
+        flags: 0x200,
+        params: &[],
+    },
+    // PPME_SYSCALL_PROCESS_VM_READV_X
+    EvInfo {
+        name: "process_vm_readv",
+        flags: 0x0,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 4,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "pid",
+                ty: 15,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "data",
+                ty: 10,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_PROCESS_VM_WRITEV_E
+    EvInfo {
+        name: "process_vm_writev",
+        flags: 0x200,
+        params: &[],
+    },
+    // PPME_SYSCALL_PROCESS_VM_WRITEV_X
+    EvInfo {
+        name: "process_vm_writev",
+        flags: 0x0,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 4,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "pid",
+                ty: 15,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "data",
+                ty: 10,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_DELETE_MODULE_E
+    EvInfo {
+        name: "delete_module",
+        flags: 0x200,
+        params: &[],
+    },
+    // PPME_SYSCALL_DELETE_MODULE_X
+    EvInfo {
+        name: "delete_module",
+        flags: 0x0,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 11,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "name",
+                ty: 9,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "flags",
+                ty: 30,
+                fmt: 2,
+                names: Some(NEW_DELETE_MODULE_FLAGS),
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_SETREUID_E
+    EvInfo {
+        name: "setreuid",
+        flags: 0x220,
+        params: &[],
+    },
+    // PPME_SYSCALL_SETREUID_X
+    EvInfo {
+        name: "setreuid",
+        flags: 0x20,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 11,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "ruid",
+                ty: 31,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "euid",
+                ty: 31,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_SETREGID_E
+    EvInfo {
+        name: "setregid",
+        flags: 0x200,
+        params: &[],
+    },
+    // PPME_SYSCALL_SETREGID_X
+    EvInfo {
+        name: "setregid",
+        flags: 0x20,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 11,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "rgid",
+                ty: 31,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "egid",
+                ty: 31,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_ITER_TASK_E
+    EvInfo {
+        name: "task",
+        flags: 0x20,
+        params: &[
+            ParamInfo {
+                name: "ppid",
+                ty: 48,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "pgid",
+                ty: 48,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "vpgid",
+                ty: 48,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "sid",
+                ty: 48,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "comm",
+                ty: 9,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "argv",
+                ty: 35,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "exepath",
+                ty: 17,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "flags",
+                ty: 30,
+                fmt: 2,
+                names: Some(NEW_EXECVE_FLAGS),
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "env",
+                ty: 35,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "cwd",
+                ty: 9,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "fdlimit",
+                ty: 8,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "euid",
+                ty: 31,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "egid",
+                ty: 32,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "cap_permitted",
+                ty: 8,
+                fmt: 2,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "cap_effective",
+                ty: 8,
+                fmt: 2,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "cap_inheritable",
+                ty: 8,
+                fmt: 2,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "exe_ino_num",
+                ty: 8,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "exe_ino_ctime",
+                ty: 21,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "exe_ino_mtime",
+                ty: 21,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "vm_size",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "vm_rss",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "vm_swap",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "pgft_maj",
+                ty: 8,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "pgft_min",
+                ty: 8,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "vtgid",
+                ty: 48,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "vpid",
+                ty: 48,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "pidns_init_start_ts",
+                ty: 8,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "cgroups",
+                ty: 35,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "root",
+                ty: 17,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "start_time",
+                ty: 21,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "tty",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "loginuid",
+                ty: 31,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_ITER_TASK_X
+    EvInfo {
+        name: "NA",
+        flags: 0x40,
+        params: &[],
+    },
+    // PPME_ITER_TASK_FILE_PIPE_E
+    EvInfo {
+        name: "task_file_pipe",
+        flags: 0x20,
+        params: &[
+            ParamInfo {
+                name: "fd",
+                ty: 47,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "path",
+                ty: 17,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "ino_num",
+                ty: 8,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_ITER_TASK_FILE_PIPE_X
+    EvInfo {
+        name: "NA",
+        flags: 0x40,
+        params: &[],
+    },
+    // PPME_ITER_TASK_FILE_MEMFD_E
+    EvInfo {
+        name: "task_file_memfd",
+        flags: 0x20,
+        params: &[
+            ParamInfo {
+                name: "fd",
+                ty: 47,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "path",
+                ty: 17,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "ino_num",
+                ty: 8,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_ITER_TASK_FILE_MEMFD_X
+    EvInfo {
+        name: "NA",
+        flags: 0x40,
+        params: &[],
+    },
+    // PPME_ITER_TASK_FILE_REGULAR_E
+    EvInfo {
+        name: "task_file_regular",
+        flags: 0x20,
+        params: &[
+            ParamInfo {
+                name: "fd",
+                ty: 47,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "path",
+                ty: 17,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "flags",
+                ty: 30,
+                fmt: 2,
+                names: Some(NEW_FILE_FLAGS),
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "mnt_id",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "ino_num",
+                ty: 8,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_ITER_TASK_FILE_REGULAR_X
+    EvInfo {
+        name: "NA",
+        flags: 0x40,
+        params: &[],
+    },
+    // PPME_ITER_TASK_FILE_DIRECTORY_E
+    EvInfo {
+        name: "task_file_directory",
+        flags: 0x20,
+        params: &[
+            ParamInfo {
+                name: "fd",
+                ty: 47,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "path",
+                ty: 17,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "ino_num",
+                ty: 8,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_ITER_TASK_FILE_DIRECTORY_X
+    EvInfo {
+        name: "NA",
+        flags: 0x40,
+        params: &[],
+    },
+    // PPME_ITER_TASK_FILE_SOCKET_INET_E
+    EvInfo {
+        name: "task_file_socket_inet",
+        flags: 0x20,
+        params: &[
+            ParamInfo {
+                name: "fd",
+                ty: 47,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "sk_type",
+                ty: 6,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "sk_proto",
+                ty: 6,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "local_ip",
+                ty: 26,
+                fmt: 2,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "local_port",
+                ty: 22,
+                fmt: 2,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "remote_ip",
+                ty: 26,
+                fmt: 2,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "remote_port",
+                ty: 22,
+                fmt: 2,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "ino_num",
+                ty: 8,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_ITER_TASK_FILE_SOCKET_INET_X
+    EvInfo {
+        name: "NA",
+        flags: 0x40,
+        params: &[],
+    },
+    // PPME_ITER_TASK_FILE_SOCKET_INET6_E
+    EvInfo {
+        name: "task_file_socket_inet6",
+        flags: 0x20,
+        params: &[
+            ParamInfo {
+                name: "fd",
+                ty: 47,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "sk_type",
+                ty: 6,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "sk_proto",
+                ty: 6,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "local_ip",
+                ty: 38,
+                fmt: 2,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "local_port",
+                ty: 22,
+                fmt: 2,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "remote_ip",
+                ty: 38,
+                fmt: 2,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "remote_port",
+                ty: 22,
+                fmt: 2,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "ino_num",
+                ty: 8,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_ITER_TASK_FILE_SOCKET_INET6_X
+    EvInfo {
+        name: "NA",
+        flags: 0x40,
+        params: &[],
+    },
+    // PPME_ITER_TASK_FILE_SOCKET_UNIX_E
+    EvInfo {
+        name: "task_file_socket_unix",
+        flags: 0x20,
+        params: &[
+            ParamInfo {
+                name: "fd",
+                ty: 47,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "sk_type",
+                ty: 6,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "sk_proto",
+                ty: 6,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "sk_pointer",
+                ty: 8,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "sun_path",
+                ty: 17,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "ino_num",
+                ty: 8,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_ITER_TASK_FILE_SOCKET_UNIX_X
+    EvInfo {
+        name: "NA",
+        flags: 0x40,
+        params: &[],
+    },
+    // PPME_ITER_TASK_FILE_SOCKET_NETLINK_E
+    EvInfo {
+        name: "task_file_socket_netlink",
+        flags: 0x20,
+        params: &[
+            ParamInfo {
+                name: "fd",
+                ty: 47,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "sk_type",
+                ty: 6,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "sk_proto",
+                ty: 6,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "ino_num",
+                ty: 8,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_ITER_TASK_FILE_SOCKET_NETLINK_X
+    EvInfo {
+        name: "NA",
+        flags: 0x40,
+        params: &[],
+    },
+    // PPME_ITER_TASK_FILE_ANON_INODE_E
+    EvInfo {
+        name: "task_file_anon_inode",
+        flags: 0x20,
+        params: &[
+            ParamInfo {
+                name: "fd",
+                ty: 47,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "fd_type",
+                ty: 28,
+                fmt: 1,
+                names: Some(NEW_ANON_INODE_FD_TYPES),
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "path",
+                ty: 17,
+                fmt: 0,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "ino_num",
+                ty: 8,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_ITER_TASK_FILE_ANON_INODE_X
+    EvInfo {
+        name: "NA",
+        flags: 0x40,
+        params: &[],
+    },
+    // PPME_SYSCALL_CLOSE_RANGE_E
+    EvInfo {
+        name: "NA",
+        flags: 0x40,
+        params: &[],
+    },
+    // PPME_SYSCALL_CLOSE_RANGE_X
+    EvInfo {
+        name: "close_range",
+        flags: 0x20,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 11,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "first",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "last",
+                ty: 7,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "flags",
+                ty: 30,
+                fmt: 2,
+                names: Some(NEW_CLOSE_RANGE_FLAGS),
+                dirfd: None,
+            },
+        ],
+    },
+    // PPME_SYSCALL_KEYCTL_E
+    EvInfo {
+        name: "NA",
+        flags: 0x40,
+        params: &[],
+    },
+    // PPME_SYSCALL_KEYCTL_X
+    EvInfo {
+        name: "keyctl",
+        flags: 0x0,
+        params: &[
+            ParamInfo {
+                name: "res",
+                ty: 11,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "operation",
+                ty: 46,
+                fmt: 1,
+                names: Some(NEW_KEYCTL_OPERATIONS),
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "arg2",
+                ty: 27,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "arg3",
+                ty: 27,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "arg4",
+                ty: 27,
+                fmt: 1,
+                names: None,
+                dirfd: None,
+            },
+            ParamInfo {
+                name: "arg5",
+                ty: 27,
                 fmt: 1,
                 names: None,
                 dirfd: None,
