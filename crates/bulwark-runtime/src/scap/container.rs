@@ -9,6 +9,11 @@ use crate::process::ContainerInfo;
 /// its prefix tells (`docker-…scope`, `/docker/…`, `cri-containerd-…`, `crio-…`, `libpod-…`, `/kubepods/…`).
 pub(crate) fn from_cgroups(cgroups: &[(String, String)]) -> Option<(String, &'static str)> {
     for (_, path) in cgroups {
+        if path.len() < 64 {
+            continue;
+        }
+        let docker = path.contains("/docker/");
+        let kube = path.contains("kubepods");
         for seg in path.split('/') {
             let seg = seg.strip_suffix(".scope").unwrap_or(seg);
             let (runtime, id) = if let Some(id) = seg.strip_prefix("docker-") {
@@ -19,9 +24,9 @@ pub(crate) fn from_cgroups(cgroups: &[(String, String)]) -> Option<(String, &'st
                 ("cri-o", id)
             } else if let Some(id) = seg.strip_prefix("libpod-") {
                 ("podman", id)
-            } else if path.contains("/docker/") {
+            } else if docker {
                 ("docker", seg)
-            } else if path.contains("kubepods") {
+            } else if kube {
                 ("cri", seg)
             } else {
                 continue;

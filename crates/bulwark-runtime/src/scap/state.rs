@@ -417,6 +417,10 @@ impl State {
 
     fn fill_names(&self, p: &mut Process) {
         self.attach_container(p);
+        self.fill_user_names(p);
+    }
+
+    fn fill_user_names(&self, p: &mut Process) {
         if let Some(u) = self.users.get(&p.uid) {
             p.user_name = Some(u.name.clone());
             p.user_home = Some(u.home.clone());
@@ -826,10 +830,13 @@ impl State {
 
     /// After the process and user lists: names for every thread.
     pub(crate) fn resolve_users(&mut self) {
+        if self.users.is_empty() && self.groups.is_empty() {
+            return;
+        }
         let tids: Vec<i64> = self.threads.keys().copied().collect();
         for t in tids {
             if let Some(mut th) = self.threads.remove(&t) {
-                self.fill_names(&mut th.p);
+                self.fill_user_names(&mut th.p);
                 self.threads.insert(t, th);
             }
         }
