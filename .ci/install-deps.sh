@@ -16,6 +16,7 @@ apt_pkgs=(
   postgresql                                     # bulwark-store: the real PostgreSQL server, started by the tests (initdb in a temp dir)
   chromium chromium-driver fonts-dejavu-core     # the dashboard in a real browser (WebDriver), print-to-PDF reports
   poppler-utils                                  # pdftotext: reading back the PDF compliance report
+  sysdig                                         # the test oracle for the .scap capture reader (bulwark-runtime)
 )
 missing=()
 for p in "${apt_pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
