@@ -12,6 +12,7 @@
 //! - [`k8saudit`]: Kubernetes audit events and the k8saudit plugin's `ka.*`/`jevt.*` fields.
 //! - [`live`]: live process events from the kernel's netlink process connector, enriched from `/proc`.
 
+pub mod baseline;
 pub mod event;
 pub mod k8saudit;
 pub mod live;
