@@ -3,28 +3,14 @@
 //! copied binary no package owns; the learned baseline lands in the store, and `runtime baseline` shows, locks
 //! and resets it.
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const DIGEST: &str = "sha256:3333333333333333333333333333333333333333333333333333333333333333";
 
 fn bulwark() -> Command {
     Command::new(env!("CARGO_BIN_EXE_bulwark"))
-}
-
-/// Runs `path args` with a piped stdin, lets it live 150 ms (so `/proc` is there when the exec is read), then
-/// closes its stdin and reaps it.
-fn run(path: &std::path::Path, args: &[&str]) {
-    let mut c: Child = Command::new(path)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(150));
-    drop(c.stdin.take());
-    c.wait().unwrap();
 }
 
 /// ns since the epoch of `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ` (days from the civil date, proleptic Gregorian).
@@ -60,14 +46,25 @@ fn watch_learns_locks_reports_deviation_and_drift_and_the_store_keeps_the_baseli
     let copy = dir.path().join("sleepy");
     std::fs::copy("/bin/sleep", &copy).unwrap();
 
-    let me = std::process::id().to_string();
-    // proc.pname of the processes this test starts: this process's name as the kernel keeps it.
-    let parent_comm = std::fs::read_to_string(format!("/proc/{me}/comm"))
-        .unwrap()
-        .trim()
-        .to_owned();
+    // The workload: one shell (the root of the watched tree, so that processes other tests start at the same
+    // time are not watched) that waits for a line, then runs, each living about 150 ms so that /proc is there:
+    // learning (sleep, sh, sleep inside it), locked (sleep twice: known; cat: new; the copy: new and owned by
+    // no package).
+    let mut workload = Command::new("/bin/sh")
+        .args([
+            "-c",
+            "read go; /bin/sleep 0.15; /bin/sh -c '/bin/sleep 0.15; exit 0'; /bin/sleep 0.15; \
+             /bin/sleep 0.15 | /bin/cat -; \"$1\" 0.15",
+            "sh",
+        ])
+        .arg(&copy)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let root = workload.id().to_string();
     let mut w = bulwark()
-        .args(["runtime", "watch", "--store", &store, "--pid-tree", &me])
+        .args(["runtime", "watch", "--store", &store, "--pid-tree", &root])
         .args(["--host-image", DIGEST, "--host-container", "app"])
         .args([
             "--learn-for",
@@ -75,7 +72,7 @@ fn watch_learns_locks_reports_deviation_and_drift_and_the_store_keeps_the_baseli
             "--learn-events",
             "3",
             "--max-events",
-            "6",
+            "7",
         ])
         .args(["--duration", "60s"])
         .stdout(Stdio::piped())
@@ -103,22 +100,15 @@ fn watch_learns_locks_reports_deviation_and_drift_and_the_store_keeps_the_baseli
             })
             .collect::<Vec<_>>()
     });
-
-    // Learning: three executions (sleep, sleep, sh).
-    run("/bin/sleep".as_ref(), &["0.15"]);
-    run("/bin/sleep".as_ref(), &["0.15"]);
-    run("/bin/sh".as_ref(), &["-c", "read x"]);
-    // Locked: sleep is known; cat is new; the copy is new and owned by no package.
-    run("/bin/sleep".as_ref(), &["0.15"]);
-    run("/bin/cat".as_ref(), &["-"]);
-    run(&copy, &["0.15"]);
+    workload.stdin.take().unwrap().write_all(b"go\n").unwrap();
+    assert!(workload.wait().unwrap().success());
 
     let end = Instant::now() + Duration::from_secs(20);
     let status = loop {
         if let Some(s) = w.try_wait().unwrap() {
             break s;
         }
-        assert!(Instant::now() < end, "watch did not stop after 6 events");
+        assert!(Instant::now() < end, "watch did not stop after 7 events");
         std::thread::sleep(Duration::from_millis(50));
     };
     let mut rest = String::new();
@@ -171,7 +161,8 @@ fn watch_learns_locks_reports_deviation_and_drift_and_the_store_keeps_the_baseli
         assert_eq!(a["source"], "syscall");
         let t = a["time"].as_str().unwrap();
         assert!(t.ends_with('Z') && t.len() == 30, "{t}");
-        assert_eq!(a["output_fields"]["proc.pname"], parent_comm.as_str());
+        // Their parent is the workload shell, /bin/sh: the kernel names it `sh`.
+        assert_eq!(a["output_fields"]["proc.pname"], "sh");
         let latency_ms = (at - iso_ns(t)) as f64 / 1e6;
         println!(
             "{}: exec → alert line latency {latency_ms:.3} ms",
@@ -182,7 +173,7 @@ fn watch_learns_locks_reports_deviation_and_drift_and_the_store_keeps_the_baseli
     assert_eq!(alerts[1].0["priority"], "Critical");
     assert_eq!(alerts[0].0["priority"], "Warning");
     assert_eq!(alerts[0].0["output_fields"]["proc.cmdline"], "cat -");
-    assert!(rest.contains("\"events\":6"), "{rest}");
+    assert!(rest.contains("\"events\":7"), "{rest}");
 
     // The store has the learned, locked baseline.
     let show = bulwark()
@@ -256,4 +247,89 @@ fn watch_learns_locks_reports_deviation_and_drift_and_the_store_keeps_the_baseli
         String::from_utf8_lossy(&lock.stdout).trim(),
         "locked 1 baseline(s)"
     );
+}
+
+fn documents(yaml: &str) -> Vec<serde_json::Value> {
+    use serde::Deserialize as _;
+    serde_yaml::Deserializer::from_str(yaml)
+        .map(|d| serde_json::Value::deserialize(d).unwrap())
+        .filter(|v| !v.is_null())
+        .collect()
+}
+
+fn helm_template(sets: &[&str]) -> Vec<serde_json::Value> {
+    let helm = bulwark_k8s::find_tool("helm")
+        .expect("helm is missing (../shared/tools/install-peers.sh): run .ci/install-deps.sh");
+    let mut cmd = Command::new(helm);
+    cmd.args([
+        "template",
+        "bulwark",
+        "deploy/helm/bulwark",
+        "--namespace",
+        "bulwark",
+    ])
+    .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    for s in sets {
+        cmd.args(["--set", s]);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    documents(&String::from_utf8_lossy(&out.stdout))
+}
+
+#[test]
+fn the_chart_renders_the_watch_daemonset_only_when_enabled_with_what_the_connector_needs() {
+    let off = helm_template(&[]);
+    assert!(!off.iter().any(|d| d["kind"] == "DaemonSet"));
+    let on = helm_template(&["runtimeWatch.enabled=true", "runtimeWatch.learnEvents=5"]);
+    let ds: Vec<_> = on.iter().filter(|d| d["kind"] == "DaemonSet").collect();
+    assert_eq!(ds.len(), 1);
+    let pod = &ds[0]["spec"]["template"]["spec"];
+    assert_eq!(pod["hostPID"], true);
+    assert_eq!(pod["hostNetwork"], true);
+    let c = &pod["containers"][0];
+    assert_eq!(
+        c["securityContext"]["capabilities"]["drop"],
+        serde_json::json!(["ALL"])
+    );
+    assert_eq!(
+        c["securityContext"]["capabilities"]["add"],
+        serde_json::json!(["NET_ADMIN", "SYS_PTRACE", "DAC_READ_SEARCH"])
+    );
+    assert_eq!(c["securityContext"]["privileged"], false);
+    assert_eq!(c["securityContext"]["runAsUser"], 0);
+    // The webhook's Deployment (and so its Service and PodDisruptionBudget) never selects the watch pods.
+    let deploy = on.iter().find(|d| d["kind"] == "Deployment").unwrap();
+    let wanted = deploy["spec"]["selector"]["matchLabels"]
+        .as_object()
+        .unwrap();
+    let labels = ds[0]["spec"]["template"]["metadata"]["labels"]
+        .as_object()
+        .unwrap();
+    assert!(wanted.iter().any(|(k, v)| labels.get(k) != Some(v)));
+    // The rendered arguments are ones `bulwark` accepts: run them for a moment on this node.
+    let args: Vec<String> = c["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(&args[..2], ["runtime", "watch"]);
+    assert!(args.contains(&"--learn-events=5".to_owned()));
+    let out = bulwark()
+        .args(&args)
+        .args(["--duration", "200ms"])
+        .env_remove("BULWARK_STORE")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"syscall_event_drops\""));
 }
