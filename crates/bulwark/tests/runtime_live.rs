@@ -333,3 +333,129 @@ fn the_chart_renders_the_watch_daemonset_only_when_enabled_with_what_the_connect
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("\"syscall_event_drops\""));
 }
+
+/// A cgroup v1 `pids` group named as Docker names a container's (`/docker/<64 hex>`), removed on drop.
+struct DockerCgroup {
+    dir: std::path::PathBuf,
+    id: String,
+}
+
+impl DockerCgroup {
+    fn new() -> Self {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let id = format!("{:032x}{:032x}", nanos, u128::from(std::process::id()));
+        let dir = std::path::Path::new("/sys/fs/cgroup/pids/docker").join(&id);
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (the test needs root and the cgroup v1 pids hierarchy)",
+                dir.display()
+            )
+        });
+        DockerCgroup { dir, id }
+    }
+}
+
+impl Drop for DockerCgroup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.dir);
+    }
+}
+
+#[test]
+fn a_container_found_by_its_cgroup_gets_pod_and_digest_from_the_store() {
+    const WEB: &str = "sha256:4444444444444444444444444444444444444444444444444444444444444444";
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("sqlite:{}", dir.path().join("store.db").display());
+    let sbom = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../bulwark-runtime/tests/fixtures/sbom-coreutils-dash.json"
+    ))
+    .unwrap();
+    let cg = DockerCgroup::new();
+    {
+        let s = bulwark_store::Store::open(&store).unwrap();
+        s.put_image(WEB, &[], &sbom, &[], 1).unwrap();
+        s.put_containers(
+            &[bulwark_store::ContainerRecord {
+                container_id: cg.id.clone(),
+                cluster: "prod".into(),
+                namespace: "shop".into(),
+                pod: "web-1".into(),
+                pod_uid: "0a1b2c3d-1111-2222-3333-444455556666".into(),
+                container: "web".into(),
+                image: "registry.example/web:1".into(),
+                digest: WEB.into(),
+                workload_kind: "Deployment".into(),
+                workload_name: "web".into(),
+            }],
+            1,
+        )
+        .unwrap();
+    }
+    let copy = dir.path().join("dropped");
+    std::fs::copy("/bin/sleep", &copy).unwrap();
+    // The workload shell joins the container's cgroup, waits for a line, then runs an owned binary and the copy.
+    let mut workload = Command::new("/bin/sh")
+        .args([
+            "-c",
+            "echo $$ > \"$2/cgroup.procs\"; read go; /bin/sleep 0.15; \"$1\" 0.15",
+            "sh",
+        ])
+        .arg(&copy)
+        .arg(&cg.dir)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let root = workload.id().to_string();
+    let mut w = bulwark()
+        .args(["runtime", "watch", "--store", &store, "--pid-tree", &root])
+        .args([
+            "--learn-for",
+            "0",
+            "--learn-events",
+            "100",
+            "--max-events",
+            "2",
+        ])
+        .args(["--duration", "60s"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(w.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert!(line.contains("watching"), "{line}");
+    workload.stdin.take().unwrap().write_all(b"go\n").unwrap();
+    assert!(workload.wait().unwrap().success());
+    let out = w.wait_with_output().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+    assert!(out.status.success(), "{rest}");
+    let alerts: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Learning: no deviation; the copy is drift, and the alert names the container, pod and image.
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    let a = &alerts[0];
+    assert_eq!(a["rule"], "Drift: Unowned Binary Executed");
+    let f = &a["output_fields"];
+    assert_eq!(f["proc.exepath"], canon(copy.to_str().unwrap()).as_str());
+    assert_eq!(f["container.id"], &cg.id[..12]);
+    assert_eq!(f["container.name"], "web");
+    assert_eq!(f["container.image.digest"], WEB);
+    assert_eq!(f["k8s.ns.name"], "shop");
+    assert_eq!(f["k8s.pod.name"], "web-1");
+    // The baseline is the container's: (digest, container name), still learning.
+    let b = bulwark_store::Store::open(&store)
+        .unwrap()
+        .baselines(Some(WEB), Some("web"))
+        .unwrap();
+    assert_eq!(b.len(), 1);
+    assert_eq!(b[0].state, "learning");
+    assert_eq!(b[0].events, 2);
+}

@@ -484,6 +484,36 @@ mod tests {
     }
 
     #[test]
+    fn an_executable_in_the_upper_directory_is_on_the_upper_layer() {
+        // A /proc with one process whose root is an overlay, and a host root holding its upper directory.
+        let t = std::env::temp_dir().join(format!("bulwark-upper-{}", std::process::id()));
+        let proc_root = t.join("proc");
+        let host = t.join("host");
+        std::fs::create_dir_all(proc_root.join("7")).unwrap();
+        std::fs::create_dir_all(host.join("var/lib/c/u/diff/usr/local/bin")).unwrap();
+        std::fs::write(
+            proc_root.join("7/mountinfo"),
+            "22 1 0:21 / / rw - overlay overlay rw,lowerdir=/l1,upperdir=/var/lib/c/u/diff,workdir=/w\n",
+        )
+        .unwrap();
+        std::fs::write(host.join("var/lib/c/u/diff/usr/local/bin/miner"), b"x").unwrap();
+        assert!(exe_on_upper_layer(
+            &proc_root,
+            7,
+            "/usr/local/bin/miner",
+            &host
+        ));
+        assert!(!exe_on_upper_layer(&proc_root, 7, "/usr/bin/cat", &host));
+        assert!(!exe_on_upper_layer(
+            &proc_root,
+            8,
+            "/usr/local/bin/miner",
+            &host
+        ));
+        std::fs::remove_dir_all(&t).unwrap();
+    }
+
+    #[test]
     fn overlay_upperdir_is_the_root_mounts() {
         let mi = "22 1 0:21 / / rw,relatime - overlay overlay rw,lowerdir=/l1:/l2,upperdir=/var/lib/c/u/diff,workdir=/var/lib/c/u/work\n23 22 0:5 / /proc rw - proc proc rw\n";
         assert_eq!(overlay_upperdir(mi).as_deref(), Some("/var/lib/c/u/diff"));
