@@ -46,6 +46,9 @@ impl ContainerResolver for StaticResolver {
     }
 }
 
+/// How long a container the resolver did not know is taken as unknown before asking again.
+pub const RESOLVE_RETRY: Duration = Duration::from_secs(30);
+
 /// Where and how much the live source reads.
 #[derive(Debug, Clone)]
 pub struct LiveOptions {
@@ -177,6 +180,8 @@ pub struct ProcConnector {
     table: LiveTable,
     table_full: u64,
     containers: HashMap<String, Arc<ContainerInfo>>,
+    /// Containers the resolver did not know, with when it was asked: asked again after [`RESOLVE_RETRY`].
+    unresolved: HashMap<String, (Instant, Arc<ContainerInfo>)>,
     hostname: String,
     clock: procfs::Clock,
     evt_num: u64,
@@ -275,6 +280,7 @@ impl ProcConnector {
             table: LiveTable::default(),
             table_full: 0,
             containers: HashMap::new(),
+            unresolved: HashMap::new(),
             hostname,
             clock,
             evt_num: 0,
@@ -350,7 +356,15 @@ impl ProcConnector {
             p.container = Some(Arc::clone(info));
             return;
         }
-        let mut info = self.resolver.resolve(&c.full_id).unwrap_or_default();
+        if let Some((asked, info)) = self.unresolved.get(&c.full_id)
+            && asked.elapsed() < RESOLVE_RETRY
+        {
+            p.container = Some(Arc::clone(info));
+            return;
+        }
+        let resolved = self.resolver.resolve(&c.full_id);
+        let known = resolved.is_some();
+        let mut info = resolved.unwrap_or_default();
         info.full_id.clone_from(&c.full_id);
         info.id = c.full_id.chars().take(12).collect();
         if info.runtime.is_empty() {
@@ -362,16 +376,28 @@ impl ProcConnector {
             info.pod_uid = u;
         }
         let info = Arc::new(info);
+        // Bounded caches: a node runs far fewer containers than this.
         if self.containers.len() >= 4096 {
             self.containers.clear();
         }
-        self.containers.insert(c.full_id, Arc::clone(&info));
+        if self.unresolved.len() >= 4096 {
+            self.unresolved.clear();
+        }
+        if known {
+            self.unresolved.remove(&c.full_id);
+            self.containers.insert(c.full_id, Arc::clone(&info));
+        } else {
+            // The inventory may learn the container soon after it starts: ask again later.
+            self.unresolved
+                .insert(c.full_id, (Instant::now(), Arc::clone(&info)));
+        }
         p.container = Some(info);
     }
 
     /// Forgets cached container resolutions (after the inventory learned new containers).
     pub fn forget_containers(&mut self) {
         self.containers.clear();
+        self.unresolved.clear();
     }
 
     fn apply(&mut self, item: Item, sink: &mut dyn FnMut(&dyn Event)) -> bool {
