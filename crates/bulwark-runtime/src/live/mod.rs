@@ -179,6 +179,7 @@ pub struct ProcConnector {
     counters: Arc<Counters>,
     table: LiveTable,
     table_full: u64,
+    last_prune: Option<Instant>,
     containers: HashMap<String, Arc<ContainerInfo>>,
     /// Containers the resolver did not know, with when it was asked: asked again after [`RESOLVE_RETRY`].
     unresolved: HashMap<String, (Instant, Arc<ContainerInfo>)>,
@@ -279,6 +280,7 @@ impl ProcConnector {
             counters: Arc::new(Counters::default()),
             table: LiveTable::default(),
             table_full: 0,
+            last_prune: None,
             containers: HashMap::new(),
             unresolved: HashMap::new(),
             hostname,
@@ -400,12 +402,29 @@ impl ProcConnector {
         self.unresolved.clear();
     }
 
+    /// Whether `pid` cannot be added. A full table first drops the processes `/proc` no longer has (their exit
+    /// events were lost to `ENOBUFS` or a full queue), at most once per second.
+    fn table_is_full(&mut self, pid: i64) -> bool {
+        if self.table.procs.len() < self.opts.max_processes || self.table.procs.contains_key(&pid) {
+            return false;
+        }
+        if self
+            .last_prune
+            .is_none_or(|t| t.elapsed() >= Duration::from_secs(1))
+        {
+            self.last_prune = Some(Instant::now());
+            let root = &self.opts.proc_root;
+            self.table
+                .procs
+                .retain(|p, _| root.join(p.to_string()).exists());
+        }
+        self.table.procs.len() >= self.opts.max_processes
+    }
+
     fn apply(&mut self, item: Item, sink: &mut dyn FnMut(&dyn Event)) -> bool {
         match item {
             Item::Fork { ppid, pid, time_ns } => {
-                if self.table.procs.len() >= self.opts.max_processes
-                    && !self.table.procs.contains_key(&pid)
-                {
+                if self.table_is_full(pid) {
                     self.table_full += 1;
                     return false;
                 }
@@ -458,9 +477,7 @@ impl ProcConnector {
                     }
                 }
                 self.attach_container(&mut process);
-                if self.table.procs.len() >= self.opts.max_processes
-                    && !self.table.procs.contains_key(&pid)
-                {
+                if self.table_is_full(pid) {
                     self.table_full += 1;
                     let table = &self.table;
                     self.evt_num += 1;
