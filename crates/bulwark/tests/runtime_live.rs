@@ -459,3 +459,84 @@ fn a_container_found_by_its_cgroup_gets_pod_and_digest_from_the_store() {
     assert_eq!(b[0].state, "learning");
     assert_eq!(b[0].events, 2);
 }
+
+/// Runs `watch -f FORMAT` over a shell that runs `binary` once, with `--host-image` and the SBOM fixture; returns
+/// stdout.
+fn watch_one(format: &str, binary: &std::path::Path) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("sqlite:{}", dir.path().join("store.db").display());
+    let sbom = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../bulwark-runtime/tests/fixtures/sbom-coreutils-dash.json"
+    ))
+    .unwrap();
+    bulwark_store::Store::open(&store)
+        .unwrap()
+        .put_image(DIGEST, &[], &sbom, &[], 1)
+        .unwrap();
+    let mut workload = Command::new("/bin/sh")
+        .args(["-c", "read go; \"$1\" 0.15", "sh"])
+        .arg(binary)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let root = workload.id().to_string();
+    let mut w = bulwark()
+        .args([
+            "runtime",
+            "watch",
+            "-f",
+            format,
+            "--store",
+            &store,
+            "--pid-tree",
+            &root,
+        ])
+        .args([
+            "--host-image",
+            DIGEST,
+            "--max-events",
+            "1",
+            "--duration",
+            "60s",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(w.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert!(line.contains("watching"), "{line}");
+    workload.stdin.take().unwrap().write_all(b"go\n").unwrap();
+    assert!(workload.wait().unwrap().success());
+    let out = w.wait_with_output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn table_and_json_formats_print_the_same_alert() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("tool");
+    std::fs::copy("/bin/sleep", &copy).unwrap();
+    let path = canon(copy.to_str().unwrap());
+    let table = watch_one("table", &copy);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 1, "{table}");
+    // `<ISO time>  Critical  <rule>: <output>`
+    let (time, rest) = lines[0].split_once("  ").unwrap();
+    assert!(time.ends_with('Z') && time.len() == 30, "{time}");
+    assert!(
+        rest.starts_with("Critical  Drift: Unowned Binary Executed: "),
+        "{rest}"
+    );
+    assert!(rest.contains(&format!("proc.exepath={path} ")), "{rest}");
+    let json = watch_one("json", &copy);
+    let a: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+    assert_eq!(a["rule"], "Drift: Unowned Binary Executed");
+    assert_eq!(a["priority"], "Critical");
+    assert_eq!(a["source"], "syscall");
+    assert!(a["time_ns"].as_i64().unwrap() > 1_700_000_000_000_000_000);
+    assert_eq!(a["output_fields"]["proc.exepath"], path.as_str());
+}
