@@ -15,6 +15,7 @@
 //! - [`enforce`]: which alerts lead to which actions (kill, scale to zero, isolate, deny the digest), dry run by
 //!   default, rate-limited, deduplicated, every decision recorded.
 
+pub mod baseline;
 pub mod enforce;
 pub mod event;
 pub mod findings;

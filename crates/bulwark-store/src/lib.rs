@@ -37,6 +37,7 @@
 // Row counts, sizes and indexes stored as SQL BIGINT are far below i64::MAX.
 #![allow(clippy::cast_possible_wrap)]
 
+mod baseline;
 mod db;
 mod objects;
 mod ops;
@@ -51,6 +52,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use db::{Exec, PgTx, Raw, SqliteTx};
 
+pub use baseline::{BaselineDelta, BaselineRecord, ContainerRecord};
 pub use objects::{
     MAX_OBJECT_BYTES, ObjectsWritten, REFUSED_KINDS, Refused, StoredObject, trim_object,
 };

@@ -13,7 +13,7 @@ pub(crate) struct Migration {
 }
 
 /// The schema version this binary writes and understands.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -259,6 +259,8 @@ CREATE INDEX runtime_alerts_namespace ON runtime_alerts(namespace, event_time);
 ",
         postgres_only: false,
     },
+    // Migration 8: runtime baselines and container ids (crate::baseline).
+    crate::baseline::MIGRATION,
 ];
 
 /// The migration text for one back end.
