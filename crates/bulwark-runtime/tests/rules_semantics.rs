@@ -259,6 +259,18 @@ fn list_fields() {
     assert_eq!(fired(&rs, &ListEv(vec!["a", "b"])), ["in", "any"]);
     assert_eq!(fired(&rs, &ListEv(vec!["a", "c"])), ["any"]);
     assert!(fired(&rs, &ListEv(vec!["c"])).is_empty());
+    // `proc.aname` without index yields every ancestor but is not a list field: `in` holds when one ancestor is
+    // in the set (https://falco.org/docs/reference/rules/supported-fields/, proc.aname).
+    let anc = ev(
+        "execve",
+        &[(
+            "proc.aname",
+            Value::List(vec![s("bash"), s("sshd"), s("systemd")]),
+        )],
+    );
+    assert!(check("proc.aname in (sshd, containerd)", &anc));
+    assert!(check("proc.aname = systemd", &anc));
+    assert!(!check("proc.aname in (containerd)", &anc));
 }
 
 // https://falco.org/docs/concepts/rules/exceptions/ — multi-field tuples, the `comps` default of `=`, `in` with a
@@ -477,6 +489,30 @@ fn output_formatting_and_json() {
     assert_eq!(j["output_fields"]["user.name"], serde_json::Value::Null);
     assert_eq!(j["output_fields"]["proc.pid"], 7);
     assert_eq!(j["output_fields"]["proc.aname[2]"], "sshd");
+}
+
+// libsinsp's formatter (eventformatter.cpp, read): a `%` token is the longest prefix that is a known field, may
+// be a transformer, and a leading `*` only relaxes missing values; a `%` that starts no field is an error.
+#[test]
+fn output_tokens_like_libsinsp() {
+    let out = |o: &str| {
+        let y = format!(
+            "- rule: R\n  desc: d\n  condition: evt.type = open\n  output: {}\n  priority: INFO\n",
+            serde_json::to_string(o).unwrap()
+        );
+        let mut a = Vec::new();
+        rules(&y).process(&ev("open", &[("proc.name", s("Vim"))]), &mut a);
+        a.pop().unwrap().output
+    };
+    assert_eq!(out("%proc.namex|%tolower(proc.name)"), "Vimx|vim");
+    assert_eq!(out("*a %proc.name b"), "a Vim b");
+    assert_eq!(out("(%proc.name)."), "(Vim).");
+    let f = RulesFile {
+        path: "t.yaml".into(),
+        text: "- rule: R\n  desc: d\n  condition: evt.type = open\n  output: 50% done\n  priority: INFO\n".into(),
+    };
+    let e = Ruleset::load(&[f], &[&SyscallSchema], &LoadOptions::default()).unwrap_err();
+    assert_eq!(e.diagnostics[0].code, "LOAD_ERR_COMPILE_OUTPUT");
 }
 
 #[test]

@@ -794,34 +794,71 @@ fn compile_output(out: &str, schema: &dyn Schema) -> Result<Output, String> {
     let mut segs = Vec::new();
     let mut fields: Vec<(String, COperand)> = Vec::new();
     let mut text = String::new();
+    // A leading `*` lets Falco print the output when some values are missing; we always print `<NA>`.
+    let out = out.strip_prefix('*').unwrap_or(out);
     let b = out.as_bytes();
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' {
-            let p = cond::parse_output_field(&out[i + 1..]);
-            if let Some((name, arg, len)) = p {
-                let f = schema
-                    .resolve(&name, arg.as_deref())
-                    .map_err(|m| format!("invalid output format: {m}"))?;
-                let shown = f.name.clone();
-                let k = match fields.iter().position(|(n, _)| *n == shown) {
-                    Some(k) => k,
-                    None => {
-                        fields.push((shown, COperand::Field(f)));
-                        fields.len() - 1
-                    }
-                };
-                if !text.is_empty() {
-                    segs.push(Seg::Text(std::mem::take(&mut text)));
-                }
-                segs.push(Seg::Field(k));
-                i += 1 + len;
-                continue;
-            }
+        if b[i] != b'%' {
+            let ch = out[i..].chars().next().unwrap_or(' ');
+            text.push(ch);
+            i += ch.len_utf8();
+            continue;
         }
-        let ch = out[i..].chars().next().unwrap_or(' ');
-        text.push(ch);
-        i += ch.len_utf8();
+        // `%12proc.name`: a width, accepted and not applied.
+        let mut j = i + 1;
+        while j < b.len() && b[j].is_ascii_digit() {
+            j += 1;
+        }
+        // Like libsinsp, take the longest prefix that is a field this source knows: `%proc.namex` is
+        // `proc.name` followed by `x`.
+        let mut lim = b.len() - j;
+        let found = loop {
+            let Some(rest) = out.get(j..j + lim) else {
+                lim -= 1;
+                if lim == 0 {
+                    break None;
+                }
+                continue;
+            };
+            let Some((o, used)) = cond::parse_output_operand(rest) else {
+                break None;
+            };
+            match operand(&o, schema) {
+                Ok(c) => break Some((o, c, used)),
+                Err((m, _)) if used <= 1 => {
+                    return Err(format!("invalid output format: {m}"));
+                }
+                Err(_) => lim = used - 1,
+            }
+        };
+        let Some((o, c, used)) = found else {
+            let shown: String = out[i..].chars().take(24).collect();
+            return Err(format!(
+                "invalid output format: `{shown}` is not a field of source {} (a `%` must start a field)",
+                schema.source()
+            ));
+        };
+        let shown = match (&o, &c) {
+            (Operand::Field(_), COperand::Field(f)) => f.name.clone(),
+            _ => {
+                let mut s = String::new();
+                render_operand(&o, &mut s);
+                s
+            }
+        };
+        let k = match fields.iter().position(|(n, _)| *n == shown) {
+            Some(k) => k,
+            None => {
+                fields.push((shown, c));
+                fields.len() - 1
+            }
+        };
+        if !text.is_empty() {
+            segs.push(Seg::Text(std::mem::take(&mut text)));
+        }
+        segs.push(Seg::Field(k));
+        i = j + used;
     }
     if !text.is_empty() {
         segs.push(Seg::Text(text));

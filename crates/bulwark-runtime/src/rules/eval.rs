@@ -36,7 +36,9 @@ pub(crate) fn eval(n: &Node, ev: &dyn Event) -> bool {
                 CRhs::None => true,
                 CRhs::One(lit) => any_value(&v, |x| cmp(x, *op, lit)),
                 CRhs::Set(set) => match (&v, op) {
-                    (Value::List(items), Op::In) => {
+                    // Only a list field's `in` needs every value; `proc.aname` (several values, not a list
+                    // field) matches when one ancestor is in the set, as libsinsp's ancestor checks do.
+                    (Value::List(items), Op::In) if is_list(lhs) => {
                         !items.is_empty()
                             && items.iter().all(|x| set.iter().any(|l| cmp(x, Op::Eq, l)))
                     }
@@ -66,6 +68,13 @@ pub(crate) fn eval(n: &Node, ev: &dyn Event) -> bool {
                 }
             }
         }
+    }
+}
+
+fn is_list(o: &COperand) -> bool {
+    match o {
+        COperand::Field(f) => f.list,
+        COperand::Transform(_, inner) => is_list(inner),
     }
 }
 
