@@ -527,5 +527,14 @@ fn rules_without_evt_type_warn_and_run_on_every_event() {
     assert_eq!((diags[0].line, diags[0].column), (1, 3));
     assert_eq!(diags[1].line, 6);
     assert_eq!(fired(&rs, &ev("read", &[("proc.name", s("x"))])), ["Any"]);
+    // https://falco.org/docs/reference/rules/rule-fields/: warn_evttypes and skip-if-unknown-filter.
+    let f = RulesFile {
+        path: "t.yaml".into(),
+        text: "- rule: Any\n  desc: d\n  condition: proc.name = x\n  output: o\n  priority: INFO\n  warn_evttypes: false\n- rule: New\n  desc: d\n  condition: evt.type = open and fd.some_new_field = 1\n  output: o\n  priority: INFO\n  skip-if-unknown-filter: true\n".into(),
+    };
+    let (rs2, diags) = Ruleset::load(&[f], &[&SyscallSchema], &LoadOptions::default()).unwrap();
+    let codes: Vec<&str> = diags.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["LOAD_UNKNOWN_FILTER"]);
+    assert_eq!(rs2.rule_names(), ["Any"]);
     assert_eq!(rs.event_types("Any"), Some(vec![]));
 }

@@ -182,7 +182,18 @@ pub(crate) fn compile(
         };
         let node = match compile_expr(&expr, *schema) {
             Ok(n) => n,
-            Err((msg, at)) => {
+            Err((msg, _, true)) if r.skip_unknown_filter => {
+                ld.diag(
+                    DiagnosticSeverity::Warning,
+                    r.loc,
+                    "rule",
+                    &r.name,
+                    "LOAD_UNKNOWN_FILTER",
+                    format!("{msg}; rule skipped (skip-if-unknown-filter)"),
+                );
+                continue;
+            }
+            Err((msg, at, _)) => {
                 let loc = at
                     .and_then(|p| {
                         let (owner, owner_pos) = dec(p);
@@ -227,7 +238,7 @@ pub(crate) fn compile(
             .event_type_field()
             .and_then(|f| schema.resolve(f, None).ok())
             .map(|f| event_types(&node, f.id));
-        if matches!(types, Some(None)) && r.enabled {
+        if matches!(types, Some(None)) && r.enabled && r.warn_evttypes {
             ld.diag(
                 DiagnosticSeverity::Warning,
                 r.loc,
@@ -591,8 +602,9 @@ fn strip_quotes(s: &str) -> &str {
     }
 }
 
-/// A message and the encoded position ([`enc`]) of the offending token, when known.
-type CompileErr = (String, Option<usize>);
+/// A message, the encoded position ([`enc`]) of the offending token when known, and whether a field name was
+/// not resolved.
+type CompileErr = (String, Option<usize>, bool);
 
 /// Positions in an expanded condition carry which text they are in: the rule's (tag 0) or macro `k`'s (k + 1),
 /// in the bits above 40 (conditions are far shorter than 2^40 bytes).
@@ -637,19 +649,19 @@ fn compile_expr(e: &Expr, schema: &dyn Schema) -> Result<Node, CompileErr> {
                 .collect::<Result<_, _>>()?,
         ),
         Expr::Not(x) => Node::Not(Box::new(compile_expr(x, schema)?)),
-        Expr::Ident(n, _) => return Err((format!("undefined macro `{n}`"), None)),
+        Expr::Ident(n, _) => return Err((format!("undefined macro `{n}`"), None, false)),
         Expr::Check(lhs, op, rhs, _) => {
             let l = operand(lhs, schema)?;
             let ty = l.ty();
             let r = match rhs {
                 Rhs::None => CRhs::None,
                 Rhs::Value(v) => {
-                    CRhs::One(literal(&v.text, ty, *op).map_err(|m| (m, Some(v.pos)))?)
+                    CRhs::One(literal(&v.text, ty, *op).map_err(|m| (m, Some(v.pos), false))?)
                 }
                 Rhs::List(items) => CRhs::Set(
                     items
                         .iter()
-                        .map(|v| literal(&v.text, ty, *op).map_err(|m| (m, Some(v.pos))))
+                        .map(|v| literal(&v.text, ty, *op).map_err(|m| (m, Some(v.pos), false)))
                         .collect::<Result<_, _>>()?,
                 ),
                 Rhs::Operand(o) => CRhs::Operand(operand(o, schema)?),
@@ -664,7 +676,7 @@ fn operand(o: &Operand, schema: &dyn Schema) -> Result<COperand, CompileErr> {
         Operand::Field(f) => COperand::Field(
             schema
                 .resolve(&f.name, f.arg.as_deref())
-                .map_err(|m| (m, Some(f.pos)))?,
+                .map_err(|m| (m, Some(f.pos), true))?,
         ),
         Operand::Transform(t, inner) => COperand::Transform(*t, Box::new(operand(inner, schema)?)),
     })
@@ -826,7 +838,7 @@ fn compile_output(out: &str, schema: &dyn Schema) -> Result<Output, String> {
             };
             match operand(&o, schema) {
                 Ok(c) => break Some((o, c, used)),
-                Err((m, _)) if used <= 1 => {
+                Err((m, _, _)) if used <= 1 => {
                     return Err(format!("invalid output format: {m}"));
                 }
                 Err(_) => lim = used - 1,

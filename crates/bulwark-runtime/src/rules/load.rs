@@ -107,6 +107,10 @@ pub(crate) struct RuleDef {
     pub(crate) source: String,
     pub(crate) enabled: bool,
     pub(crate) exceptions: Vec<ExceptionDef>,
+    /// `warn_evttypes: false` silences `LOAD_NO_EVTTYPE`.
+    pub(crate) warn_evttypes: bool,
+    /// `skip-if-unknown-filter: true`: a condition naming an unknown field skips the rule with a warning.
+    pub(crate) skip_unknown_filter: bool,
 }
 
 /// Everything the files define, in definition order.
@@ -583,7 +587,9 @@ impl Loader<'_> {
             };
             let mode = |k: &str| -> Option<bool> {
                 if append {
-                    matches!(k, "condition" | "output" | "desc" | "exceptions").then_some(true)
+                    // https://falco.org/docs/reference/rules/rule-fields/: `append: true` adds conditions and/or
+                    // exceptions.
+                    matches!(k, "condition" | "exceptions").then_some(true)
                 } else {
                     overrides.get(k).copied()
                 }
@@ -634,6 +640,15 @@ impl Loader<'_> {
             }
             if let (Some(e), Some(false)) = (enabled, mode("enabled")) {
                 r.enabled = e;
+            }
+            if let (Some(Y::Bool(w)), Some(false)) = (get("warn_evttypes"), mode("warn_evttypes")) {
+                r.warn_evttypes = *w;
+            }
+            if let (Some(Y::Bool(w)), Some(false)) = (
+                get("skip-if-unknown-filter"),
+                mode("skip-if-unknown-filter"),
+            ) {
+                r.skip_unknown_filter = *w;
             }
             if let Some(ex) = exceptions {
                 match mode("exceptions") {
@@ -690,6 +705,8 @@ impl Loader<'_> {
             source,
             enabled: enabled.unwrap_or(true),
             exceptions: exceptions.unwrap_or_default(),
+            warn_evttypes: !matches!(get("warn_evttypes"), Some(Y::Bool(false))),
+            skip_unknown_filter: matches!(get("skip-if-unknown-filter"), Some(Y::Bool(true))),
         };
         match existing {
             Some(i) => self.defs.rules[i] = rule,
