@@ -156,7 +156,12 @@ impl Summary {
         let _ = writeln!(e, "Events detected: {}", self.events_detected);
         let _ = writeln!(e, "Rule counts by severity:");
         for (p, n) in &self.by_priority {
-            let _ = writeln!(e, "   {}: {n}", p.as_falco().to_uppercase());
+            // Falco's summary spells INFORMATIONAL as INFO.
+            let name = match p {
+                Priority::Informational => "INFO".to_string(),
+                p => p.as_falco().to_uppercase(),
+            };
+            let _ = writeln!(e, "   {name}: {n}");
         }
         let _ = writeln!(e, "Triggered rules by rule name:");
         for (r, n) in &self.by_rule {
