@@ -104,6 +104,18 @@ struct Ctx<'a> {
     lists: HashMap<&'a str, &'a [String]>,
     used_macros: HashSet<String>,
     used_lists: HashSet<String>,
+    /// Checks and list items a rule may still expand to: macros using macros twice per level double at every
+    /// level, so a hostile file could otherwise ask for 2^64 nodes.
+    budget: usize,
+}
+
+/// Most checks plus list items one rule's condition may expand to (the official rules need a few thousand).
+const EXPANSION_BUDGET: usize = 200_000;
+
+fn over_budget() -> String {
+    format!(
+        "the condition expands to more than {EXPANSION_BUDGET} checks and list items (macros or lists nest too much)"
+    )
 }
 
 pub(crate) fn compile(
@@ -121,6 +133,7 @@ pub(crate) fn compile(
             .collect(),
         used_macros: HashSet::new(),
         used_lists: HashSet::new(),
+        budget: EXPANSION_BUDGET,
     };
     for (k, m) in defs.macros.iter().enumerate() {
         let parsed = cond::parse(&m.cond.s);
@@ -307,6 +320,7 @@ fn selected_rule(options: &LoadOptions, r: &RuleDef) -> bool {
 }
 
 fn expand_rule(r: &RuleDef, ctx: &mut Ctx<'_>) -> Result<Expr, CondError> {
+    ctx.budget = EXPANSION_BUDGET;
     let parsed = cond::parse(&r.cond.s).map_err(|e| CondError {
         owner: Owner::Rule,
         pos: e.pos,
@@ -486,6 +500,10 @@ fn expand(
             if stack.len() >= MAX_MACRO_DEPTH {
                 return Err(err(format!("macros nest more than {MAX_MACRO_DEPTH} deep")));
             }
+            if ctx.budget == 0 {
+                return Err(err(over_budget()));
+            }
+            ctx.budget -= 1;
             ctx.used_macros.insert(name.clone());
             stack.push(name.clone());
             let out = expand(&parsed, Owner::Macro(k), ctx, stack)?;
@@ -493,6 +511,14 @@ fn expand(
             out
         }
         Expr::Check(lhs, op, rhs, pos) => {
+            if ctx.budget == 0 {
+                return Err(CondError {
+                    owner,
+                    pos: *pos,
+                    message: over_budget(),
+                });
+            }
+            ctx.budget -= 1;
             let rhs = match rhs {
                 Rhs::List(items) => {
                     let mut out = Vec::new();
@@ -551,6 +577,7 @@ fn expand_items(
         used: &mut HashSet<String>,
         stack: &mut Vec<String>,
         out: &mut Vec<String>,
+        budget: &mut usize,
     ) -> Result<(), String> {
         for it in items {
             if let Some(sub) = lists.get(it.as_str()) {
@@ -568,9 +595,13 @@ fn expand_items(
                 }
                 used.insert(it.clone());
                 stack.push(it.clone());
-                go(sub, lists, used, stack, out)?;
+                go(sub, lists, used, stack, out, budget)?;
                 stack.pop();
             } else {
+                if *budget == 0 {
+                    return Err(over_budget());
+                }
+                *budget -= 1;
                 out.push(strip_quotes(it).to_string());
             }
         }
@@ -583,6 +614,7 @@ fn expand_items(
         &mut ctx.used_lists,
         &mut Vec::new(),
         &mut out,
+        &mut ctx.budget,
     )
     .map_err(|message| CondError {
         owner: Owner::Rule,
