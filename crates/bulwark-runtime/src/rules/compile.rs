@@ -56,6 +56,8 @@ pub(crate) enum CRhs {
     None,
     One(CLit),
     Set(Vec<CLit>),
+    /// `in`/`intersects` over text: a set.
+    StrSet(HashSet<String>),
     Operand(COperand),
 }
 
@@ -690,12 +692,27 @@ fn compile_expr(e: &Expr, schema: &dyn Schema) -> Result<Node, CompileErr> {
                 Rhs::Value(v) => {
                     CRhs::One(literal(&v.text, ty, *op).map_err(|m| (m, Some(v.pos), false))?)
                 }
-                Rhs::List(items) => CRhs::Set(
-                    items
+                Rhs::List(items) => {
+                    let lits: Vec<CLit> = items
                         .iter()
                         .map(|v| literal(&v.text, ty, *op).map_err(|m| (m, Some(v.pos), false)))
-                        .collect::<Result<_, _>>()?,
-                ),
+                        .collect::<Result<_, _>>()?;
+                    // Text membership is a hash lookup (lists of shells, binaries, images run to hundreds).
+                    if matches!(op, Op::In | Op::Intersects)
+                        && lits.iter().all(|l| matches!(l, CLit::Str(_)))
+                    {
+                        CRhs::StrSet(
+                            lits.into_iter()
+                                .filter_map(|l| match l {
+                                    CLit::Str(s) => Some(s),
+                                    _ => None,
+                                })
+                                .collect(),
+                        )
+                    } else {
+                        CRhs::Set(lits)
+                    }
+                }
                 Rhs::Operand(o) => CRhs::Operand(operand(o, schema)?),
             };
             Node::Check(Box::new((l, *op, r)))
@@ -816,6 +833,7 @@ fn event_types(n: &Node, type_field: u32) -> Option<BTreeSet<String>> {
             }
             match (op, rhs) {
                 (Op::Eq, CRhs::One(CLit::Str(s))) => Some(BTreeSet::from([s.clone()])),
+                (Op::In, CRhs::StrSet(v)) => Some(v.iter().cloned().collect()),
                 (Op::In, CRhs::Set(v)) => Some(
                     v.iter()
                         .filter_map(|l| match l {
