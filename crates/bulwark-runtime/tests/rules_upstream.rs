@@ -247,16 +247,16 @@ fn throughput() {
         ("proc.cmdline", Value::str("python3 app.py")),
         ("fd.name", Value::str("/srv/data")),
     ]);
-    let n = 200_000;
-    let t = std::time::Instant::now();
+    let count = 200_000;
+    let start = std::time::Instant::now();
     let mut a = Vec::new();
-    for _ in 0..n {
+    for _ in 0..count {
         rs.process(&e, &mut a);
     }
-    let s = t.elapsed().as_secs_f64();
+    let secs = start.elapsed().as_secs_f64();
     eprintln!(
-        "{n} execve events in {s:.3}s: {:.0} events/s, {} alerts",
-        f64::from(n) / s,
+        "{count} execve events in {secs:.3}s: {:.0} events/s, {} alerts",
+        f64::from(count) / secs,
         a.len()
     );
 }
