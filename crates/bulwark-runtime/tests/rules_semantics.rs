@@ -538,3 +538,16 @@ fn rules_without_evt_type_warn_and_run_on_every_event() {
     assert_eq!(rs2.rule_names(), ["Any"]);
     assert_eq!(rs.event_types("Any"), Some(vec![]));
 }
+
+#[test]
+fn a_ruleset_can_be_shared_between_threads() {
+    fn shared<T: Send + Sync>(_: &T) {}
+    let rs = rules(
+        "- rule: R\n  desc: d\n  condition: evt.type = open\n  output: o\n  priority: INFO\n",
+    );
+    shared(&rs);
+    std::thread::scope(|s| {
+        let h = s.spawn(|| fired(&rs, &ev("open", &[])));
+        assert_eq!(h.join().unwrap(), ["R"]);
+    });
+}
