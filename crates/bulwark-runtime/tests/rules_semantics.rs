@@ -208,6 +208,16 @@ fn missing_values() {
     assert!(!check("proc.name exists", &e));
     assert!(check("not proc.name exists", &e));
     assert!(!check("proc.name in (x)", &e));
+    // Comparing with the literal `<NA>` is flagged, as Falco's LOAD_UNSAFE_NA_CHECK.
+    let f = RulesFile {
+        path: "t.yaml".into(),
+        text: "- rule: R\n  desc: d\n  condition: evt.type = open and proc.pname = <NA>\n  output: o\n  priority: INFO\n".into(),
+    };
+    let (_, d) = Ruleset::load(&[f], &[&SyscallSchema], &LoadOptions::default()).unwrap();
+    assert_eq!(
+        d.iter().map(|d| d.code.as_str()).collect::<Vec<_>>(),
+        ["LOAD_UNSAFE_NA_CHECK"]
+    );
 }
 
 // https://falco.org/docs/concepts/rules/basic-elements/#lists — lists may contain lists; `in (list)` expands.

@@ -195,6 +195,18 @@ pub(crate) fn compile(
                 continue;
             }
         };
+        if compares_with_na(&expr) {
+            ld.diag(
+                DiagnosticSeverity::Warning,
+                r.loc,
+                "rule",
+                &r.name,
+                "LOAD_UNSAFE_NA_CHECK",
+                "the condition compares a field with `<NA>`: a missing value never equals anything, so this \
+                 check does not do what it reads like"
+                    .into(),
+            );
+        }
         let node = match compile_expr(&expr, *schema) {
             Ok(n) => n,
             Err((msg, _, true)) if r.skip_unknown_filter => {
@@ -370,14 +382,14 @@ fn expand_rule(r: &RuleDef, ctx: &mut Ctx<'_>) -> Result<Expr, CondError> {
                 };
                 let rhs = match (&tuple[k], op.is_list()) {
                     (ExValue::One(v), true) => Rhs::List(
-                        expand_items(std::slice::from_ref(v), ctx, 0)?
+                        expand_items(std::slice::from_ref(v), ctx)?
                             .iter()
                             .map(|s| lit(s))
                             .collect(),
                     ),
                     (ExValue::One(v), false) => Rhs::Value(lit(v)),
                     (ExValue::Many(vs), _) => {
-                        Rhs::List(expand_items(vs, ctx, 0)?.iter().map(|s| lit(s)).collect())
+                        Rhs::List(expand_items(vs, ctx)?.iter().map(|s| lit(s)).collect())
                     }
                 };
                 checks.push(Expr::Check(lhs, op, rhs, 0));
@@ -407,7 +419,7 @@ fn expand_rule(r: &RuleDef, ctx: &mut Ctx<'_>) -> Result<Expr, CondError> {
                     _ => None,
                 })
                 .collect();
-            let items = expand_items(&vals, ctx, 0)?;
+            let items = expand_items(&vals, ctx)?;
             let lits = items
                 .into_iter()
                 .map(|text| Lit {
@@ -444,7 +456,22 @@ fn expand_rule(r: &RuleDef, ctx: &mut Ctx<'_>) -> Result<Expr, CondError> {
     Ok(e)
 }
 
+fn compares_with_na(e: &Expr) -> bool {
+    match e {
+        Expr::And(v) | Expr::Or(v) => v.iter().any(compares_with_na),
+        Expr::Not(x) => compares_with_na(x),
+        Expr::Check(_, _, Rhs::Value(l), _) => l.text == "<NA>",
+        Expr::Check(_, _, Rhs::List(v), _) => v.iter().any(|l| l.text == "<NA>"),
+        Expr::Ident(..) | Expr::Check(..) => false,
+    }
+}
+
+/// An exception's comparison (`=`, `in`, `pmatch`, ...) read by the condition parser itself, so exceptions
+/// accept exactly the operators conditions do. `exists` and other unary forms are not comparisons.
 fn op_from(s: &str) -> Option<Op> {
+    if s.trim() == "exists" {
+        return None;
+    }
     let e = cond::parse(&format!("a.b {s} x"))
         .ok()
         .or_else(|| cond::parse(&format!("a.b {s} (x)")).ok())?;
@@ -525,7 +552,7 @@ fn expand(
                 Rhs::List(items) => {
                     let mut out = Vec::new();
                     for it in items {
-                        let texts = expand_items(std::slice::from_ref(&it.text), ctx, 0).map_err(
+                        let texts = expand_items(std::slice::from_ref(&it.text), ctx).map_err(
                             |mut e| {
                                 e.owner = owner;
                                 e.pos = it.pos;
@@ -568,11 +595,7 @@ fn expand(
 }
 
 /// List items with list names replaced by their items, recursively; a list reaching itself is an error.
-fn expand_items(
-    items: &[String],
-    ctx: &mut Ctx<'_>,
-    _depth: usize,
-) -> Result<Vec<String>, CondError> {
+fn expand_items(items: &[String], ctx: &mut Ctx<'_>) -> Result<Vec<String>, CondError> {
     fn go(
         items: &[String],
         lists: &HashMap<&str, &[String]>,
