@@ -208,12 +208,18 @@ fn missing_values() {
     assert!(!check("proc.name exists", &e));
     assert!(check("not proc.name exists", &e));
     assert!(!check("proc.name in (x)", &e));
-    // Comparing with the literal `<NA>` is flagged, as Falco's LOAD_UNSAFE_NA_CHECK.
+    // Comparing a k8s audit field with the literal `<NA>` is flagged, as Falco's LOAD_UNSAFE_NA_CHECK; syscall
+    // fields are not (the official rules write `not proc.name in ("<NA>", "N/A")`).
     let f = RulesFile {
         path: "t.yaml".into(),
-        text: "- rule: R\n  desc: d\n  condition: evt.type = open and proc.pname = <NA>\n  output: o\n  priority: INFO\n".into(),
+        text: "- rule: R\n  desc: d\n  condition: ka.verb = <NA>\n  output: o\n  priority: INFO\n  source: k8s_audit\n- rule: S\n  desc: d\n  condition: evt.type = open and proc.name in (\"<NA>\", x)\n  output: o\n  priority: INFO\n".into(),
     };
-    let (_, d) = Ruleset::load(&[f], &[&SyscallSchema], &LoadOptions::default()).unwrap();
+    let (_, d) = Ruleset::load(
+        &[f],
+        &[&SyscallSchema, &ListSchema],
+        &LoadOptions::default(),
+    )
+    .unwrap();
     assert_eq!(
         d.iter().map(|d| d.code.as_str()).collect::<Vec<_>>(),
         ["LOAD_UNSAFE_NA_CHECK"]

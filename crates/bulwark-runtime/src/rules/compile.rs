@@ -202,8 +202,8 @@ pub(crate) fn compile(
                 "rule",
                 &r.name,
                 "LOAD_UNSAFE_NA_CHECK",
-                "the condition compares a field with `<NA>`: a missing value never equals anything, so this \
-                 check does not do what it reads like"
+                "the condition compares a k8s audit field with `<NA>`: a missing value never equals anything, \
+                 so this check does not do what it reads like"
                     .into(),
             );
         }
@@ -456,12 +456,20 @@ fn expand_rule(r: &RuleDef, ctx: &mut Ctx<'_>) -> Result<Expr, CondError> {
     Ok(e)
 }
 
+/// Falco's `LOAD_UNSAFE_NA_CHECK` (its filter_warning_resolver, as documented there): an equality-style
+/// comparison of a `ka.*`/`jevt.*` field with the literal `<NA>`, which those plugin fields never produce.
 fn compares_with_na(e: &Expr) -> bool {
+    let unsafe_field = |o: &Operand| matches!(o, Operand::Field(f) if f.name.starts_with("ka.") || f.name.starts_with("jevt."));
+    let equality = |op: Op| matches!(op, Op::Eq | Op::Ne | Op::In | Op::Intersects | Op::Pmatch);
     match e {
         Expr::And(v) | Expr::Or(v) => v.iter().any(compares_with_na),
         Expr::Not(x) => compares_with_na(x),
-        Expr::Check(_, _, Rhs::Value(l), _) => l.text == "<NA>",
-        Expr::Check(_, _, Rhs::List(v), _) => v.iter().any(|l| l.text == "<NA>"),
+        Expr::Check(l, op, Rhs::Value(v), _) if unsafe_field(l) && equality(*op) => {
+            v.text == "<NA>"
+        }
+        Expr::Check(l, op, Rhs::List(v), _) if unsafe_field(l) && equality(*op) => {
+            v.iter().any(|x| x.text == "<NA>")
+        }
         Expr::Ident(..) | Expr::Check(..) => false,
     }
 }
