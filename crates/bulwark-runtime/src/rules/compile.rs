@@ -155,6 +155,28 @@ pub(crate) fn compile(
         }
         ctx.macros.insert(m.name.as_str(), (k, parsed));
     }
+    // Like Falco, a macro or list named by any macro (used or not) or by another list counts as used.
+    for m in &defs.macros {
+        if let Some((_, Ok(e))) = ctx.macros.get(m.name.as_str()) {
+            let mut names = Vec::new();
+            referenced(e, &mut names);
+            for n in names {
+                if ctx.macros.contains_key(n.as_str()) {
+                    ctx.used_macros.insert(n.clone());
+                }
+                if ctx.lists.contains_key(n.as_str()) {
+                    ctx.used_lists.insert(n);
+                }
+            }
+        }
+    }
+    for l in &defs.lists {
+        for it in &l.items {
+            if ctx.lists.contains_key(it.as_str()) {
+                ctx.used_lists.insert(it.clone());
+            }
+        }
+    }
     let mut rs = Ruleset::default();
     let mut unknown_sources: HashSet<String> = HashSet::new();
     for r in &defs.rules {
@@ -242,13 +264,36 @@ pub(crate) fn compile(
                 continue;
             }
         };
-        // Falco replaces `%container.info` with its default container fields unless -pc/-pk is given.
+        // Falco (rule_loader_compiler.cpp) replaces the deprecated `%container.info` with its default container
+        // fields and warns.
+        if r.output.contains("%container.info") {
+            ld.diag(
+                DiagnosticSeverity::Warning,
+                r.loc,
+                "rule",
+                &r.name,
+                "LOAD_DEPRECATED_ITEM",
+                "%container.info is deprecated; replaced by container_id=%container.id container_name=%container.name"
+                    .into(),
+            );
+        }
         let output_text = r.output.replace(
             "%container.info",
             "container_id=%container.id container_name=%container.name",
         );
         let (output, output_fields) = match compile_output(&output_text, *schema) {
             Ok(o) => o,
+            Err(msg) if r.skip_unknown_filter => {
+                ld.diag(
+                    DiagnosticSeverity::Warning,
+                    r.output_loc,
+                    "rule",
+                    &r.name,
+                    "LOAD_UNKNOWN_FILTER",
+                    format!("{msg}; rule skipped (skip-if-unknown-filter)"),
+                );
+                continue;
+            }
             Err(msg) => {
                 ld.diag(
                     DiagnosticSeverity::Error,
@@ -265,7 +310,13 @@ pub(crate) fn compile(
             .event_type_field()
             .and_then(|f| schema.resolve(f, None).ok())
             .map(|f| event_types(&node, f.id));
-        if matches!(types, Some(None)) && r.enabled && r.warn_evttypes {
+        // Falco warns when the set is every type or more than 100 of them.
+        let too_many = match &types {
+            Some(None) => true,
+            Some(Some(set)) => set.len() > 100,
+            None => false,
+        };
+        if too_many && r.enabled && r.warn_evttypes {
             ld.diag(
                 DiagnosticSeverity::Warning,
                 r.loc,
@@ -454,6 +505,17 @@ fn expand_rule(r: &RuleDef, ctx: &mut Ctx<'_>) -> Result<Expr, CondError> {
         e = Expr::And(vec![e, Expr::Not(Box::new(ors))]);
     }
     Ok(e)
+}
+
+/// Macro names and list-literal items a condition names (candidates for macros and lists).
+fn referenced(e: &Expr, out: &mut Vec<String>) {
+    match e {
+        Expr::And(v) | Expr::Or(v) => v.iter().for_each(|x| referenced(x, out)),
+        Expr::Not(x) => referenced(x, out),
+        Expr::Ident(n, _) => out.push(n.clone()),
+        Expr::Check(_, _, Rhs::List(items), _) => out.extend(items.iter().map(|l| l.text.clone())),
+        Expr::Check(..) => {}
+    }
 }
 
 /// Falco's `LOAD_UNSAFE_NA_CHECK` (its filter_warning_resolver, as documented there): an equality-style
