@@ -176,7 +176,7 @@ fn mutated_official_rules_never_panic() {
     };
     for _ in 0..120 {
         let mut text = base.clone();
-        for _ in 0..1 + next() % 8 {
+        for _ in 0..=(next() % 8) {
             let at = next() % text.len();
             text[at] = alphabet[next() % alphabet.len()];
         }
