@@ -123,8 +123,12 @@ pub(crate) struct Defs {
     pub(crate) required_plugin_versions: Vec<(String, String)>,
 }
 
-fn index_of<T>(v: &[T], name: &str, f: impl Fn(&T) -> &str) -> Option<usize> {
-    v.iter().position(|x| f(x) == name)
+/// Where each name is defined in [`Defs`], so a file with many items loads in linear time.
+#[derive(Debug, Default)]
+pub(crate) struct Names {
+    lists: HashMap<String, usize>,
+    macros: HashMap<String, usize>,
+    rules: HashMap<String, usize>,
 }
 
 fn scalar(v: &Y) -> Option<String> {
@@ -140,6 +144,7 @@ pub(crate) struct Loader<'a> {
     pub(crate) files: &'a [RulesFile],
     pub(crate) defs: Defs,
     pub(crate) diags: Vec<Diagnostic>,
+    pub(crate) names: Names,
 }
 
 impl Loader<'_> {
@@ -420,7 +425,7 @@ impl Loader<'_> {
                         return;
                     }
                 };
-                let existing = index_of(&self.defs.lists, &name, |l| &l.name);
+                let existing = self.names.lists.get(&name).copied();
                 let how = if append {
                     Some(true)
                 } else {
@@ -431,7 +436,10 @@ impl Loader<'_> {
                     (Some(true), Some(i)) => self.defs.lists[i].items.extend(items),
                     (Some(false), Some(i)) => self.defs.lists[i].items = items,
                     (None, Some(i)) => self.defs.lists[i] = ListDef { name, loc, items },
-                    (None, None) => self.defs.lists.push(ListDef { name, loc, items }),
+                    (None, None) => {
+                        self.names.lists.insert(name.clone(), self.defs.lists.len());
+                        self.defs.lists.push(ListDef { name, loc, items });
+                    }
                 }
             }
             "macro" => {
@@ -447,7 +455,7 @@ impl Loader<'_> {
                     }
                     return;
                 };
-                let existing = index_of(&self.defs.macros, &name, |l| &l.name);
+                let existing = self.names.macros.get(&name).copied();
                 let how = if append {
                     Some(true)
                 } else {
@@ -458,7 +466,12 @@ impl Loader<'_> {
                     (Some(true), Some(i)) => self.defs.macros[i].cond.append(&cond),
                     (Some(false), Some(i)) => self.defs.macros[i].cond = cond,
                     (None, Some(i)) => self.defs.macros[i] = MacroDef { name, loc, cond },
-                    (None, None) => self.defs.macros.push(MacroDef { name, loc, cond }),
+                    (None, None) => {
+                        self.names
+                            .macros
+                            .insert(name.clone(), self.defs.macros.len());
+                        self.defs.macros.push(MacroDef { name, loc, cond });
+                    }
                 }
             }
             _ => self.load_rule(fi, m, p, loc, name, append, &overrides),
@@ -576,7 +589,7 @@ impl Loader<'_> {
             line: k.line,
             col: k.col,
         });
-        let existing = index_of(&self.defs.rules, &name, |r| &r.name);
+        let existing = self.names.rules.get(&name).copied();
         let is_change = append || !overrides.is_empty();
         // A bare `- rule: X / enabled: false` toggles an existing rule (Falco keeps this legacy form).
         let only_enabled = cond.is_none() && output.is_none() && !is_change && enabled.is_some();
@@ -710,7 +723,12 @@ impl Loader<'_> {
         };
         match existing {
             Some(i) => self.defs.rules[i] = rule,
-            None => self.defs.rules.push(rule),
+            None => {
+                self.names
+                    .rules
+                    .insert(rule.name.clone(), self.defs.rules.len());
+                self.defs.rules.push(rule);
+            }
         }
     }
 }
