@@ -215,7 +215,9 @@ pub(crate) fn locate(file: &str, at: ScalarPos, value: &str, offset: usize) -> (
         col += 1;
     }
     let mut seen = 0usize;
-    for c in chars {
+    // The scalar's text is at most a few times its value (indentation, escapes); never scan the rest of a file.
+    let budget = value.len().saturating_mul(4).saturating_add(4096);
+    for c in chars.take(budget) {
         if c == '\n' {
             line += 1;
             col = 1;
