@@ -1,6 +1,8 @@
 //! Malformed rules files: each is an error naming the file, item, line:column and a stable code; never a panic,
 //! a stack overflow or a hang.
 
+use std::fmt::Write as _;
+
 use bulwark_runtime::rules::{Diagnostic, DiagnosticSeverity, LoadOptions, RulesFile, Ruleset};
 use bulwark_runtime::syscall::SyscallSchema;
 
@@ -137,4 +139,58 @@ fn ten_megabytes_of_nested_parens_is_an_error_not_a_crash() {
     let nots = "not ".repeat(1 << 20);
     let d = one(&rule(&format!("'{nots} evt.type = open'")));
     assert!(d.message.contains("`not`"), "{}", d.message);
+}
+
+#[test]
+fn exponential_macro_and_list_expansion_is_bounded() {
+    // m0 is one check; each mN uses m(N-1) twice: m63 would expand to 2^63 checks.
+    let mut text = String::from("- macro: m0\n  condition: proc.name = a\n");
+    let mut lists = String::from("- list: l0\n  items: [a, b]\n");
+    for k in 1..64 {
+        let p = k - 1;
+        let _ = write!(text, "- macro: m{k}\n  condition: (m{p} or m{p})\n");
+        let _ = write!(lists, "- list: l{k}\n  items: [l{p}, l{p}]\n");
+    }
+    let t = std::time::Instant::now();
+    let d = one(&(text + &rule("evt.type = open and m63")));
+    assert!(d.message.contains("expands to more than"), "{}", d.message);
+    let d = one(&(lists + &rule("evt.type = open and proc.name in (l63)")));
+    assert!(d.message.contains("expands to more than"), "{}", d.message);
+    assert!(t.elapsed().as_secs() < 20);
+}
+
+#[test]
+fn mutated_official_rules_never_panic() {
+    // Deterministic mutations (a small LCG) of the stable Falco rules: bytes replaced by characters the
+    // condition and YAML grammars care about. Every load must return, with rules or with diagnostics.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures/upstream/falco-rules/falco_rules.yaml");
+    let base = std::fs::read(path).unwrap();
+    let alphabet = b"()[]%\"'\\,=!<> \n:-|>&*#xa0";
+    let mut seed: u64 = 0x5eed;
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) as usize
+    };
+    for _ in 0..120 {
+        let mut text = base.clone();
+        for _ in 0..=(next() % 8) {
+            let at = next() % text.len();
+            text[at] = alphabet[next() % alphabet.len()];
+        }
+        let f = RulesFile {
+            path: "m.yaml".into(),
+            text: String::from_utf8_lossy(&text).into_owned(),
+        };
+        match Ruleset::load(&[f], &[&SyscallSchema], &LoadOptions::default()) {
+            Ok((rs, _)) => assert!(rs.len() <= 25),
+            Err(e) => assert!(
+                e.diagnostics
+                    .iter()
+                    .all(|d| d.line >= 1 && !d.code.is_empty())
+            ),
+        }
+    }
 }

@@ -208,6 +208,22 @@ fn missing_values() {
     assert!(!check("proc.name exists", &e));
     assert!(check("not proc.name exists", &e));
     assert!(!check("proc.name in (x)", &e));
+    // Comparing a k8s audit field with the literal `<NA>` is flagged, as Falco's LOAD_UNSAFE_NA_CHECK; syscall
+    // fields are not (the official rules write `not proc.name in ("<NA>", "N/A")`).
+    let f = RulesFile {
+        path: "t.yaml".into(),
+        text: "- rule: R\n  desc: d\n  condition: ka.verb = <NA>\n  output: o\n  priority: INFO\n  source: k8s_audit\n- rule: S\n  desc: d\n  condition: evt.type = open and proc.name in (\"<NA>\", x)\n  output: o\n  priority: INFO\n".into(),
+    };
+    let (_, d) = Ruleset::load(
+        &[f],
+        &[&SyscallSchema, &ListSchema],
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        d.iter().map(|d| d.code.as_str()).collect::<Vec<_>>(),
+        ["LOAD_UNSAFE_NA_CHECK"]
+    );
 }
 
 // https://falco.org/docs/concepts/rules/basic-elements/#lists — lists may contain lists; `in (list)` expands.
@@ -259,6 +275,18 @@ fn list_fields() {
     assert_eq!(fired(&rs, &ListEv(vec!["a", "b"])), ["in", "any"]);
     assert_eq!(fired(&rs, &ListEv(vec!["a", "c"])), ["any"]);
     assert!(fired(&rs, &ListEv(vec!["c"])).is_empty());
+    // `proc.aname` without index yields every ancestor but is not a list field: `in` holds when one ancestor is
+    // in the set (https://falco.org/docs/reference/rules/supported-fields/, proc.aname).
+    let anc = ev(
+        "execve",
+        &[(
+            "proc.aname",
+            Value::List(vec![s("bash"), s("sshd"), s("systemd")]),
+        )],
+    );
+    assert!(check("proc.aname in (sshd, containerd)", &anc));
+    assert!(check("proc.aname = systemd", &anc));
+    assert!(!check("proc.aname in (containerd)", &anc));
 }
 
 // https://falco.org/docs/concepts/rules/exceptions/ — multi-field tuples, the `comps` default of `=`, `in` with a
@@ -479,6 +507,30 @@ fn output_formatting_and_json() {
     assert_eq!(j["output_fields"]["proc.aname[2]"], "sshd");
 }
 
+// libsinsp's formatter (eventformatter.cpp, read): a `%` token is the longest prefix that is a known field, may
+// be a transformer, and a leading `*` only relaxes missing values; a `%` that starts no field is an error.
+#[test]
+fn output_tokens_like_libsinsp() {
+    let out = |o: &str| {
+        let y = format!(
+            "- rule: R\n  desc: d\n  condition: evt.type = open\n  output: {}\n  priority: INFO\n",
+            serde_json::to_string(o).unwrap()
+        );
+        let mut a = Vec::new();
+        rules(&y).process(&ev("open", &[("proc.name", s("Vim"))]), &mut a);
+        a.pop().unwrap().output
+    };
+    assert_eq!(out("%proc.namex|%tolower(proc.name)"), "Vimx|vim");
+    assert_eq!(out("*a %proc.name b"), "a Vim b");
+    assert_eq!(out("(%proc.name)."), "(Vim).");
+    let f = RulesFile {
+        path: "t.yaml".into(),
+        text: "- rule: R\n  desc: d\n  condition: evt.type = open\n  output: 50% done\n  priority: INFO\n".into(),
+    };
+    let e = Ruleset::load(&[f], &[&SyscallSchema], &LoadOptions::default()).unwrap_err();
+    assert_eq!(e.diagnostics[0].code, "LOAD_ERR_COMPILE_OUTPUT");
+}
+
 #[test]
 fn rules_without_evt_type_warn_and_run_on_every_event() {
     let f = RulesFile {
@@ -491,5 +543,27 @@ fn rules_without_evt_type_warn_and_run_on_every_event() {
     assert_eq!((diags[0].line, diags[0].column), (1, 3));
     assert_eq!(diags[1].line, 6);
     assert_eq!(fired(&rs, &ev("read", &[("proc.name", s("x"))])), ["Any"]);
+    // https://falco.org/docs/reference/rules/rule-fields/: warn_evttypes and skip-if-unknown-filter.
+    let f = RulesFile {
+        path: "t.yaml".into(),
+        text: "- rule: Any\n  desc: d\n  condition: proc.name = x\n  output: o\n  priority: INFO\n  warn_evttypes: false\n- rule: New\n  desc: d\n  condition: evt.type = open and fd.some_new_field = 1\n  output: o\n  priority: INFO\n  skip-if-unknown-filter: true\n".into(),
+    };
+    let (rs2, diags) = Ruleset::load(&[f], &[&SyscallSchema], &LoadOptions::default()).unwrap();
+    let codes: Vec<&str> = diags.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["LOAD_UNKNOWN_FILTER"]);
+    assert_eq!(rs2.rule_names(), ["Any"]);
     assert_eq!(rs.event_types("Any"), Some(vec![]));
+}
+
+#[test]
+fn a_ruleset_can_be_shared_between_threads() {
+    fn shared<T: Send + Sync>(_: &T) {}
+    let rs = rules(
+        "- rule: R\n  desc: d\n  condition: evt.type = open\n  output: o\n  priority: INFO\n",
+    );
+    shared(&rs);
+    std::thread::scope(|s| {
+        let h = s.spawn(|| fired(&rs, &ev("open", &[])));
+        assert_eq!(h.join().unwrap(), ["R"]);
+    });
 }

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use bulwark_runtime::event::{Field, FieldArg, FieldType, Schema};
+use bulwark_runtime::event::{Event, Field, FieldArg, FieldType, Schema, Value};
 use bulwark_runtime::rules::{DiagnosticSeverity, LoadOptions, RulesFile, Ruleset};
 use bulwark_runtime::syscall::SyscallSchema;
 
@@ -157,4 +157,106 @@ fn falco_regression_suite_combinations_load() {
     );
     let (rs2, _) = load(&[base, v06, v4], &schemas);
     assert!(!rs2.is_empty());
+}
+
+/// An execve event holding values by printed field name.
+struct Exec(Vec<(&'static str, Value<'static>)>);
+
+impl Event for Exec {
+    fn source(&self) -> &'static str {
+        "syscall"
+    }
+    fn event_type(&self) -> &'static str {
+        "execve"
+    }
+    fn time_ns(&self) -> i64 {
+        0
+    }
+    fn extract(&self, f: &Field) -> Value<'_> {
+        if f.name == "evt.type" {
+            return Value::str("execve");
+        }
+        self.0
+            .iter()
+            .find(|(n, _)| *n == f.name)
+            .map_or(Value::Missing, |(_, v)| v.clone())
+    }
+}
+
+#[test]
+fn terminal_shell_in_container_fires_as_its_condition_says() {
+    // falco_rules.yaml, rule `Terminal shell in container`: an execve of a shell (`shell_binaries`) in a container
+    // (`container.id != host`) with a terminal (`proc.tty != 0`) whose parent is absent or a runtime
+    // (`container_entrypoint`, e.g. `runc:[1:CHILD]`, a bare value with brackets and a colon).
+    let (rs, _) = load(&[file("falco-rules/falco_rules.yaml")], &[&SyscallSchema]);
+    let base = |pname: &'static str, cid: &'static str, tty: i64| {
+        Exec(vec![
+            ("proc.name", Value::str("bash")),
+            ("proc.pname", Value::str(pname)),
+            ("container.id", Value::str(cid)),
+            ("proc.tty", Value::Int(tty)),
+            ("user.name", Value::str("root")),
+        ])
+    };
+    let fired = |e: &Exec| {
+        let mut a = Vec::new();
+        rs.process(e, &mut a);
+        a.into_iter().map(|a| a.rule).collect::<Vec<_>>()
+    };
+    assert!(
+        fired(&base("runc:[1:CHILD]", "0123456789ab", 34816))
+            .contains(&"Terminal shell in container".to_string())
+    );
+    assert!(
+        fired(&base("containerd-shim", "0123456789ab", 34816))
+            .contains(&"Terminal shell in container".to_string())
+    );
+    assert!(
+        !fired(&base("sshd", "0123456789ab", 34816))
+            .contains(&"Terminal shell in container".to_string())
+    );
+    assert!(
+        !fired(&base("runc", "host", 34816)).contains(&"Terminal shell in container".to_string())
+    );
+    assert!(
+        !fired(&base("runc", "0123456789ab", 0))
+            .contains(&"Terminal shell in container".to_string())
+    );
+    assert!(
+        rs.event_types("Terminal shell in container")
+            .unwrap()
+            .contains(&"execve")
+    );
+}
+
+/// Throughput of the official rules on a syscall event that no rule matches (debug builds are ~20x slower):
+/// `cargo test -p bulwark-runtime --test rules_upstream -- --ignored --nocapture throughput`.
+#[test]
+#[ignore = "a measurement, not a check"]
+fn throughput() {
+    let files = [
+        file("falco-rules/falco_rules.yaml"),
+        file("falco-rules/falco-incubating_rules.yaml"),
+        file("falco-rules/falco-sandbox_rules.yaml"),
+    ];
+    let (rs, _) = load(&files, &[&SyscallSchema]);
+    let e = Exec(vec![
+        ("proc.name", Value::str("python3")),
+        ("proc.pname", Value::str("bash")),
+        ("container.id", Value::str("host")),
+        ("proc.cmdline", Value::str("python3 app.py")),
+        ("fd.name", Value::str("/srv/data")),
+    ]);
+    let count = 200_000;
+    let start = std::time::Instant::now();
+    let mut a = Vec::new();
+    for _ in 0..count {
+        rs.process(&e, &mut a);
+    }
+    let secs = start.elapsed().as_secs_f64();
+    eprintln!(
+        "{count} execve events in {secs:.3}s: {:.0} events/s, {} alerts",
+        f64::from(count) / secs,
+        a.len()
+    );
 }

@@ -56,6 +56,8 @@ pub(crate) enum CRhs {
     None,
     One(CLit),
     Set(Vec<CLit>),
+    /// `in`/`intersects` over text: a set.
+    StrSet(HashSet<String>),
     Operand(COperand),
 }
 
@@ -104,6 +106,18 @@ struct Ctx<'a> {
     lists: HashMap<&'a str, &'a [String]>,
     used_macros: HashSet<String>,
     used_lists: HashSet<String>,
+    /// Checks and list items a rule may still expand to: macros using macros twice per level double at every
+    /// level, so a hostile file could otherwise ask for 2^64 nodes.
+    budget: usize,
+}
+
+/// Most checks plus list items one rule's condition may expand to (the official rules need a few thousand).
+const EXPANSION_BUDGET: usize = 200_000;
+
+fn over_budget() -> String {
+    format!(
+        "the condition expands to more than {EXPANSION_BUDGET} checks and list items (macros or lists nest too much)"
+    )
 }
 
 pub(crate) fn compile(
@@ -121,6 +135,7 @@ pub(crate) fn compile(
             .collect(),
         used_macros: HashSet::new(),
         used_lists: HashSet::new(),
+        budget: EXPANSION_BUDGET,
     };
     for (k, m) in defs.macros.iter().enumerate() {
         let parsed = cond::parse(&m.cond.s);
@@ -139,6 +154,28 @@ pub(crate) fn compile(
             );
         }
         ctx.macros.insert(m.name.as_str(), (k, parsed));
+    }
+    // Like Falco, a macro or list named by any macro (used or not) or by another list counts as used.
+    for m in &defs.macros {
+        if let Some((_, Ok(e))) = ctx.macros.get(m.name.as_str()) {
+            let mut names = Vec::new();
+            referenced(e, &mut names);
+            for n in names {
+                if ctx.macros.contains_key(n.as_str()) {
+                    ctx.used_macros.insert(n.clone());
+                }
+                if ctx.lists.contains_key(n.as_str()) {
+                    ctx.used_lists.insert(n);
+                }
+            }
+        }
+    }
+    for l in &defs.lists {
+        for it in &l.items {
+            if ctx.lists.contains_key(it.as_str()) {
+                ctx.used_lists.insert(it.clone());
+            }
+        }
     }
     let mut rs = Ruleset::default();
     let mut unknown_sources: HashSet<String> = HashSet::new();
@@ -180,9 +217,32 @@ pub(crate) fn compile(
                 continue;
             }
         };
+        if compares_with_na(&expr) {
+            ld.diag(
+                DiagnosticSeverity::Warning,
+                r.loc,
+                "rule",
+                &r.name,
+                "LOAD_UNSAFE_NA_CHECK",
+                "the condition compares a k8s audit field with `<NA>`: a missing value never equals anything, \
+                 so this check does not do what it reads like"
+                    .into(),
+            );
+        }
         let node = match compile_expr(&expr, *schema) {
             Ok(n) => n,
-            Err((msg, at)) => {
+            Err((msg, _, true)) if r.skip_unknown_filter => {
+                ld.diag(
+                    DiagnosticSeverity::Warning,
+                    r.loc,
+                    "rule",
+                    &r.name,
+                    "LOAD_UNKNOWN_FILTER",
+                    format!("{msg}; rule skipped (skip-if-unknown-filter)"),
+                );
+                continue;
+            }
+            Err((msg, at, _)) => {
                 let loc = at
                     .and_then(|p| {
                         let (owner, owner_pos) = dec(p);
@@ -204,13 +264,36 @@ pub(crate) fn compile(
                 continue;
             }
         };
-        // Falco replaces `%container.info` with its default container fields unless -pc/-pk is given.
+        // Falco (rule_loader_compiler.cpp) replaces the deprecated `%container.info` with its default container
+        // fields and warns.
+        if r.output.contains("%container.info") {
+            ld.diag(
+                DiagnosticSeverity::Warning,
+                r.loc,
+                "rule",
+                &r.name,
+                "LOAD_DEPRECATED_ITEM",
+                "%container.info is deprecated; replaced by container_id=%container.id container_name=%container.name"
+                    .into(),
+            );
+        }
         let output_text = r.output.replace(
             "%container.info",
             "container_id=%container.id container_name=%container.name",
         );
         let (output, output_fields) = match compile_output(&output_text, *schema) {
             Ok(o) => o,
+            Err(msg) if r.skip_unknown_filter => {
+                ld.diag(
+                    DiagnosticSeverity::Warning,
+                    r.output_loc,
+                    "rule",
+                    &r.name,
+                    "LOAD_UNKNOWN_FILTER",
+                    format!("{msg}; rule skipped (skip-if-unknown-filter)"),
+                );
+                continue;
+            }
             Err(msg) => {
                 ld.diag(
                     DiagnosticSeverity::Error,
@@ -227,7 +310,13 @@ pub(crate) fn compile(
             .event_type_field()
             .and_then(|f| schema.resolve(f, None).ok())
             .map(|f| event_types(&node, f.id));
-        if matches!(types, Some(None)) && r.enabled {
+        // Falco warns when the set is every type or more than 100 of them.
+        let too_many = match &types {
+            Some(None) => true,
+            Some(Some(set)) => set.len() > 100,
+            None => false,
+        };
+        if too_many && r.enabled && r.warn_evttypes {
             ld.diag(
                 DiagnosticSeverity::Warning,
                 r.loc,
@@ -296,6 +385,7 @@ fn selected_rule(options: &LoadOptions, r: &RuleDef) -> bool {
 }
 
 fn expand_rule(r: &RuleDef, ctx: &mut Ctx<'_>) -> Result<Expr, CondError> {
+    ctx.budget = EXPANSION_BUDGET;
     let parsed = cond::parse(&r.cond.s).map_err(|e| CondError {
         owner: Owner::Rule,
         pos: e.pos,
@@ -343,14 +433,14 @@ fn expand_rule(r: &RuleDef, ctx: &mut Ctx<'_>) -> Result<Expr, CondError> {
                 };
                 let rhs = match (&tuple[k], op.is_list()) {
                     (ExValue::One(v), true) => Rhs::List(
-                        expand_items(std::slice::from_ref(v), ctx, 0)?
+                        expand_items(std::slice::from_ref(v), ctx)?
                             .iter()
                             .map(|s| lit(s))
                             .collect(),
                     ),
                     (ExValue::One(v), false) => Rhs::Value(lit(v)),
                     (ExValue::Many(vs), _) => {
-                        Rhs::List(expand_items(vs, ctx, 0)?.iter().map(|s| lit(s)).collect())
+                        Rhs::List(expand_items(vs, ctx)?.iter().map(|s| lit(s)).collect())
                     }
                 };
                 checks.push(Expr::Check(lhs, op, rhs, 0));
@@ -380,7 +470,7 @@ fn expand_rule(r: &RuleDef, ctx: &mut Ctx<'_>) -> Result<Expr, CondError> {
                     _ => None,
                 })
                 .collect();
-            let items = expand_items(&vals, ctx, 0)?;
+            let items = expand_items(&vals, ctx)?;
             let lits = items
                 .into_iter()
                 .map(|text| Lit {
@@ -417,7 +507,41 @@ fn expand_rule(r: &RuleDef, ctx: &mut Ctx<'_>) -> Result<Expr, CondError> {
     Ok(e)
 }
 
+/// Macro names and list-literal items a condition names (candidates for macros and lists).
+fn referenced(e: &Expr, out: &mut Vec<String>) {
+    match e {
+        Expr::And(v) | Expr::Or(v) => v.iter().for_each(|x| referenced(x, out)),
+        Expr::Not(x) => referenced(x, out),
+        Expr::Ident(n, _) => out.push(n.clone()),
+        Expr::Check(_, _, Rhs::List(items), _) => out.extend(items.iter().map(|l| l.text.clone())),
+        Expr::Check(..) => {}
+    }
+}
+
+/// Falco's `LOAD_UNSAFE_NA_CHECK` (its filter_warning_resolver, as documented there): an equality-style
+/// comparison of a `ka.*`/`jevt.*` field with the literal `<NA>`, which those plugin fields never produce.
+fn compares_with_na(e: &Expr) -> bool {
+    let unsafe_field = |o: &Operand| matches!(o, Operand::Field(f) if f.name.starts_with("ka.") || f.name.starts_with("jevt."));
+    let equality = |op: Op| matches!(op, Op::Eq | Op::Ne | Op::In | Op::Intersects | Op::Pmatch);
+    match e {
+        Expr::And(v) | Expr::Or(v) => v.iter().any(compares_with_na),
+        Expr::Not(x) => compares_with_na(x),
+        Expr::Check(l, op, Rhs::Value(v), _) if unsafe_field(l) && equality(*op) => {
+            v.text == "<NA>"
+        }
+        Expr::Check(l, op, Rhs::List(v), _) if unsafe_field(l) && equality(*op) => {
+            v.iter().any(|x| x.text == "<NA>")
+        }
+        Expr::Ident(..) | Expr::Check(..) => false,
+    }
+}
+
+/// An exception's comparison (`=`, `in`, `pmatch`, ...) read by the condition parser itself, so exceptions
+/// accept exactly the operators conditions do. `exists` and other unary forms are not comparisons.
 fn op_from(s: &str) -> Option<Op> {
+    if s.trim() == "exists" {
+        return None;
+    }
     let e = cond::parse(&format!("a.b {s} x"))
         .ok()
         .or_else(|| cond::parse(&format!("a.b {s} (x)")).ok())?;
@@ -475,6 +599,10 @@ fn expand(
             if stack.len() >= MAX_MACRO_DEPTH {
                 return Err(err(format!("macros nest more than {MAX_MACRO_DEPTH} deep")));
             }
+            if ctx.budget == 0 {
+                return Err(err(over_budget()));
+            }
+            ctx.budget -= 1;
             ctx.used_macros.insert(name.clone());
             stack.push(name.clone());
             let out = expand(&parsed, Owner::Macro(k), ctx, stack)?;
@@ -482,11 +610,19 @@ fn expand(
             out
         }
         Expr::Check(lhs, op, rhs, pos) => {
+            if ctx.budget == 0 {
+                return Err(CondError {
+                    owner,
+                    pos: *pos,
+                    message: over_budget(),
+                });
+            }
+            ctx.budget -= 1;
             let rhs = match rhs {
                 Rhs::List(items) => {
                     let mut out = Vec::new();
                     for it in items {
-                        let texts = expand_items(std::slice::from_ref(&it.text), ctx, 0).map_err(
+                        let texts = expand_items(std::slice::from_ref(&it.text), ctx).map_err(
                             |mut e| {
                                 e.owner = owner;
                                 e.pos = it.pos;
@@ -529,17 +665,14 @@ fn expand(
 }
 
 /// List items with list names replaced by their items, recursively; a list reaching itself is an error.
-fn expand_items(
-    items: &[String],
-    ctx: &mut Ctx<'_>,
-    _depth: usize,
-) -> Result<Vec<String>, CondError> {
+fn expand_items(items: &[String], ctx: &mut Ctx<'_>) -> Result<Vec<String>, CondError> {
     fn go(
         items: &[String],
         lists: &HashMap<&str, &[String]>,
         used: &mut HashSet<String>,
         stack: &mut Vec<String>,
         out: &mut Vec<String>,
+        budget: &mut usize,
     ) -> Result<(), String> {
         for it in items {
             if let Some(sub) = lists.get(it.as_str()) {
@@ -557,9 +690,13 @@ fn expand_items(
                 }
                 used.insert(it.clone());
                 stack.push(it.clone());
-                go(sub, lists, used, stack, out)?;
+                go(sub, lists, used, stack, out, budget)?;
                 stack.pop();
             } else {
+                if *budget == 0 {
+                    return Err(over_budget());
+                }
+                *budget -= 1;
                 out.push(strip_quotes(it).to_string());
             }
         }
@@ -572,6 +709,7 @@ fn expand_items(
         &mut ctx.used_lists,
         &mut Vec::new(),
         &mut out,
+        &mut ctx.budget,
     )
     .map_err(|message| CondError {
         owner: Owner::Rule,
@@ -591,8 +729,9 @@ fn strip_quotes(s: &str) -> &str {
     }
 }
 
-/// A message and the encoded position ([`enc`]) of the offending token, when known.
-type CompileErr = (String, Option<usize>);
+/// A message, the encoded position ([`enc`]) of the offending token when known, and whether a field name was
+/// not resolved.
+type CompileErr = (String, Option<usize>, bool);
 
 /// Positions in an expanded condition carry which text they are in: the rule's (tag 0) or macro `k`'s (k + 1),
 /// in the bits above 40 (conditions are far shorter than 2^40 bytes).
@@ -637,21 +776,36 @@ fn compile_expr(e: &Expr, schema: &dyn Schema) -> Result<Node, CompileErr> {
                 .collect::<Result<_, _>>()?,
         ),
         Expr::Not(x) => Node::Not(Box::new(compile_expr(x, schema)?)),
-        Expr::Ident(n, _) => return Err((format!("undefined macro `{n}`"), None)),
+        Expr::Ident(n, _) => return Err((format!("undefined macro `{n}`"), None, false)),
         Expr::Check(lhs, op, rhs, _) => {
             let l = operand(lhs, schema)?;
             let ty = l.ty();
             let r = match rhs {
                 Rhs::None => CRhs::None,
                 Rhs::Value(v) => {
-                    CRhs::One(literal(&v.text, ty, *op).map_err(|m| (m, Some(v.pos)))?)
+                    CRhs::One(literal(&v.text, ty, *op).map_err(|m| (m, Some(v.pos), false))?)
                 }
-                Rhs::List(items) => CRhs::Set(
-                    items
+                Rhs::List(items) => {
+                    let lits: Vec<CLit> = items
                         .iter()
-                        .map(|v| literal(&v.text, ty, *op).map_err(|m| (m, Some(v.pos))))
-                        .collect::<Result<_, _>>()?,
-                ),
+                        .map(|v| literal(&v.text, ty, *op).map_err(|m| (m, Some(v.pos), false)))
+                        .collect::<Result<_, _>>()?;
+                    // Text membership is a hash lookup (lists of shells, binaries, images run to hundreds).
+                    if matches!(op, Op::In | Op::Intersects)
+                        && lits.iter().all(|l| matches!(l, CLit::Str(_)))
+                    {
+                        CRhs::StrSet(
+                            lits.into_iter()
+                                .filter_map(|l| match l {
+                                    CLit::Str(s) => Some(s),
+                                    _ => None,
+                                })
+                                .collect(),
+                        )
+                    } else {
+                        CRhs::Set(lits)
+                    }
+                }
                 Rhs::Operand(o) => CRhs::Operand(operand(o, schema)?),
             };
             Node::Check(Box::new((l, *op, r)))
@@ -664,7 +818,7 @@ fn operand(o: &Operand, schema: &dyn Schema) -> Result<COperand, CompileErr> {
         Operand::Field(f) => COperand::Field(
             schema
                 .resolve(&f.name, f.arg.as_deref())
-                .map_err(|m| (m, Some(f.pos)))?,
+                .map_err(|m| (m, Some(f.pos), true))?,
         ),
         Operand::Transform(t, inner) => COperand::Transform(*t, Box::new(operand(inner, schema)?)),
     })
@@ -772,6 +926,7 @@ fn event_types(n: &Node, type_field: u32) -> Option<BTreeSet<String>> {
             }
             match (op, rhs) {
                 (Op::Eq, CRhs::One(CLit::Str(s))) => Some(BTreeSet::from([s.clone()])),
+                (Op::In, CRhs::StrSet(v)) => Some(v.iter().cloned().collect()),
                 (Op::In, CRhs::Set(v)) => Some(
                     v.iter()
                         .filter_map(|l| match l {
@@ -794,34 +949,71 @@ fn compile_output(out: &str, schema: &dyn Schema) -> Result<Output, String> {
     let mut segs = Vec::new();
     let mut fields: Vec<(String, COperand)> = Vec::new();
     let mut text = String::new();
+    // A leading `*` lets Falco print the output when some values are missing; we always print `<NA>`.
+    let out = out.strip_prefix('*').unwrap_or(out);
     let b = out.as_bytes();
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' {
-            let p = cond::parse_output_field(&out[i + 1..]);
-            if let Some((name, arg, len)) = p {
-                let f = schema
-                    .resolve(&name, arg.as_deref())
-                    .map_err(|m| format!("invalid output format: {m}"))?;
-                let shown = f.name.clone();
-                let k = match fields.iter().position(|(n, _)| *n == shown) {
-                    Some(k) => k,
-                    None => {
-                        fields.push((shown, COperand::Field(f)));
-                        fields.len() - 1
-                    }
-                };
-                if !text.is_empty() {
-                    segs.push(Seg::Text(std::mem::take(&mut text)));
-                }
-                segs.push(Seg::Field(k));
-                i += 1 + len;
-                continue;
-            }
+        if b[i] != b'%' {
+            let ch = out[i..].chars().next().unwrap_or(' ');
+            text.push(ch);
+            i += ch.len_utf8();
+            continue;
         }
-        let ch = out[i..].chars().next().unwrap_or(' ');
-        text.push(ch);
-        i += ch.len_utf8();
+        // `%12proc.name`: a width, accepted and not applied.
+        let mut j = i + 1;
+        while j < b.len() && b[j].is_ascii_digit() {
+            j += 1;
+        }
+        // Like libsinsp, take the longest prefix that is a field this source knows: `%proc.namex` is
+        // `proc.name` followed by `x`.
+        let mut lim = b.len() - j;
+        let found = loop {
+            let Some(rest) = out.get(j..j + lim) else {
+                lim -= 1;
+                if lim == 0 {
+                    break None;
+                }
+                continue;
+            };
+            let Some((o, used)) = cond::parse_output_operand(rest) else {
+                break None;
+            };
+            match operand(&o, schema) {
+                Ok(c) => break Some((o, c, used)),
+                Err((m, _, _)) if used <= 1 => {
+                    return Err(format!("invalid output format: {m}"));
+                }
+                Err(_) => lim = used - 1,
+            }
+        };
+        let Some((o, c, used)) = found else {
+            let shown: String = out[i..].chars().take(24).collect();
+            return Err(format!(
+                "invalid output format: `{shown}` is not a field of source {} (a `%` must start a field)",
+                schema.source()
+            ));
+        };
+        let shown = match (&o, &c) {
+            (Operand::Field(_), COperand::Field(f)) => f.name.clone(),
+            _ => {
+                let mut s = String::new();
+                render_operand(&o, &mut s);
+                s
+            }
+        };
+        let k = match fields.iter().position(|(n, _)| *n == shown) {
+            Some(k) => k,
+            None => {
+                fields.push((shown, c));
+                fields.len() - 1
+            }
+        };
+        if !text.is_empty() {
+            segs.push(Seg::Text(std::mem::take(&mut text)));
+        }
+        segs.push(Seg::Field(k));
+        i = j + used;
     }
     if !text.is_empty() {
         segs.push(Seg::Text(text));

@@ -738,14 +738,19 @@ pub(crate) fn quote_value(v: &str) -> String {
     s
 }
 
-/// An output token after `%`: a field name with an optional `[arg]`; returns (name, arg, bytes used).
-pub(crate) fn parse_output_field(s: &str) -> Option<(String, Option<String>, usize)> {
+/// An output token after `%` (and its optional width digits): a field with an optional `[arg]`, or a
+/// transformer over one (`tolower(proc.name)`), as libsinsp's formatter reads it; returns it and the bytes used.
+pub(crate) fn parse_output_operand(s: &str) -> Option<(Operand, usize)> {
     let mut p = Parser {
         s: s.as_bytes(),
         src: s,
         i: 0,
         depth: 0,
     };
+    if let Ok(Some(t)) = p.transformer() {
+        let o = p.transform_rest(t).ok()?;
+        return Some((o, p.i));
+    }
     let name = p.field_name()?;
     let save = p.i;
     let arg = match p.field_arg() {
@@ -755,7 +760,7 @@ pub(crate) fn parse_output_field(s: &str) -> Option<(String, Option<String>, usi
             None
         }
     };
-    Some((name, arg, p.i))
+    Some((Operand::Field(FieldRef { name, arg, pos: 0 }), p.i))
 }
 
 #[cfg(test)]

@@ -26,7 +26,8 @@ pub(crate) fn eval(n: &Node, ev: &dyn Event) -> bool {
         Node::Check(c) => {
             let (lhs, op, rhs) = &**c;
             let v = extract(lhs, ev);
-            if v.is_missing() {
+            // An empty list (no ancestors, no containers) is no value, as libsinsp's extract returning nothing.
+            if v.is_missing() || matches!(&v, Value::List(items) if items.is_empty()) {
                 return false;
             }
             if *op == Op::Exists {
@@ -35,8 +36,23 @@ pub(crate) fn eval(n: &Node, ev: &dyn Event) -> bool {
             match rhs {
                 CRhs::None => true,
                 CRhs::One(lit) => any_value(&v, |x| cmp(x, *op, lit)),
+                CRhs::StrSet(set) => {
+                    let has = |x: &Value<'_>| match x {
+                        Value::Str(s) => set.contains(s.as_ref()),
+                        Value::Bytes(b) => std::str::from_utf8(b).is_ok_and(|s| set.contains(s)),
+                        _ => false,
+                    };
+                    match &v {
+                        Value::List(items) if *op == Op::In && is_list(lhs) => {
+                            items.iter().all(has)
+                        }
+                        _ => any_value(&v, has),
+                    }
+                }
                 CRhs::Set(set) => match (&v, op) {
-                    (Value::List(items), Op::In) => {
+                    // Only a list field's `in` needs every value; `proc.aname` (several values, not a list
+                    // field) matches when one ancestor is in the set, as libsinsp's ancestor checks do.
+                    (Value::List(items), Op::In) if is_list(lhs) => {
                         !items.is_empty()
                             && items.iter().all(|x| set.iter().any(|l| cmp(x, Op::Eq, l)))
                     }
@@ -66,6 +82,13 @@ pub(crate) fn eval(n: &Node, ev: &dyn Event) -> bool {
                 }
             }
         }
+    }
+}
+
+fn is_list(o: &COperand) -> bool {
+    match o {
+        COperand::Field(f) => f.list,
+        COperand::Transform(_, inner) => is_list(inner),
     }
 }
 

@@ -107,6 +107,10 @@ pub(crate) struct RuleDef {
     pub(crate) source: String,
     pub(crate) enabled: bool,
     pub(crate) exceptions: Vec<ExceptionDef>,
+    /// `warn_evttypes: false` silences `LOAD_NO_EVTTYPE`.
+    pub(crate) warn_evttypes: bool,
+    /// `skip-if-unknown-filter: true`: a condition naming an unknown field skips the rule with a warning.
+    pub(crate) skip_unknown_filter: bool,
 }
 
 /// Everything the files define, in definition order.
@@ -119,8 +123,12 @@ pub(crate) struct Defs {
     pub(crate) required_plugin_versions: Vec<(String, String)>,
 }
 
-fn index_of<T>(v: &[T], name: &str, f: impl Fn(&T) -> &str) -> Option<usize> {
-    v.iter().position(|x| f(x) == name)
+/// Where each name is defined in [`Defs`], so a file with many items loads in linear time.
+#[derive(Debug, Default)]
+pub(crate) struct Names {
+    lists: HashMap<String, usize>,
+    macros: HashMap<String, usize>,
+    rules: HashMap<String, usize>,
 }
 
 fn scalar(v: &Y) -> Option<String> {
@@ -136,6 +144,7 @@ pub(crate) struct Loader<'a> {
     pub(crate) files: &'a [RulesFile],
     pub(crate) defs: Defs,
     pub(crate) diags: Vec<Diagnostic>,
+    pub(crate) names: Names,
 }
 
 impl Loader<'_> {
@@ -416,7 +425,7 @@ impl Loader<'_> {
                         return;
                     }
                 };
-                let existing = index_of(&self.defs.lists, &name, |l| &l.name);
+                let existing = self.names.lists.get(&name).copied();
                 let how = if append {
                     Some(true)
                 } else {
@@ -427,7 +436,10 @@ impl Loader<'_> {
                     (Some(true), Some(i)) => self.defs.lists[i].items.extend(items),
                     (Some(false), Some(i)) => self.defs.lists[i].items = items,
                     (None, Some(i)) => self.defs.lists[i] = ListDef { name, loc, items },
-                    (None, None) => self.defs.lists.push(ListDef { name, loc, items }),
+                    (None, None) => {
+                        self.names.lists.insert(name.clone(), self.defs.lists.len());
+                        self.defs.lists.push(ListDef { name, loc, items });
+                    }
                 }
             }
             "macro" => {
@@ -443,7 +455,7 @@ impl Loader<'_> {
                     }
                     return;
                 };
-                let existing = index_of(&self.defs.macros, &name, |l| &l.name);
+                let existing = self.names.macros.get(&name).copied();
                 let how = if append {
                     Some(true)
                 } else {
@@ -454,7 +466,12 @@ impl Loader<'_> {
                     (Some(true), Some(i)) => self.defs.macros[i].cond.append(&cond),
                     (Some(false), Some(i)) => self.defs.macros[i].cond = cond,
                     (None, Some(i)) => self.defs.macros[i] = MacroDef { name, loc, cond },
-                    (None, None) => self.defs.macros.push(MacroDef { name, loc, cond }),
+                    (None, None) => {
+                        self.names
+                            .macros
+                            .insert(name.clone(), self.defs.macros.len());
+                        self.defs.macros.push(MacroDef { name, loc, cond });
+                    }
                 }
             }
             _ => self.load_rule(fi, m, p, loc, name, append, &overrides),
@@ -572,7 +589,7 @@ impl Loader<'_> {
             line: k.line,
             col: k.col,
         });
-        let existing = index_of(&self.defs.rules, &name, |r| &r.name);
+        let existing = self.names.rules.get(&name).copied();
         let is_change = append || !overrides.is_empty();
         // A bare `- rule: X / enabled: false` toggles an existing rule (Falco keeps this legacy form).
         let only_enabled = cond.is_none() && output.is_none() && !is_change && enabled.is_some();
@@ -583,7 +600,9 @@ impl Loader<'_> {
             };
             let mode = |k: &str| -> Option<bool> {
                 if append {
-                    matches!(k, "condition" | "output" | "desc" | "exceptions").then_some(true)
+                    // https://falco.org/docs/reference/rules/rule-fields/: `append: true` adds conditions and/or
+                    // exceptions.
+                    matches!(k, "condition" | "exceptions").then_some(true)
                 } else {
                     overrides.get(k).copied()
                 }
@@ -634,6 +653,15 @@ impl Loader<'_> {
             }
             if let (Some(e), Some(false)) = (enabled, mode("enabled")) {
                 r.enabled = e;
+            }
+            if let (Some(Y::Bool(w)), Some(false)) = (get("warn_evttypes"), mode("warn_evttypes")) {
+                r.warn_evttypes = *w;
+            }
+            if let (Some(Y::Bool(w)), Some(false)) = (
+                get("skip-if-unknown-filter"),
+                mode("skip-if-unknown-filter"),
+            ) {
+                r.skip_unknown_filter = *w;
             }
             if let Some(ex) = exceptions {
                 match mode("exceptions") {
@@ -690,10 +718,17 @@ impl Loader<'_> {
             source,
             enabled: enabled.unwrap_or(true),
             exceptions: exceptions.unwrap_or_default(),
+            warn_evttypes: !matches!(get("warn_evttypes"), Some(Y::Bool(false))),
+            skip_unknown_filter: matches!(get("skip-if-unknown-filter"), Some(Y::Bool(true))),
         };
         match existing {
             Some(i) => self.defs.rules[i] = rule,
-            None => self.defs.rules.push(rule),
+            None => {
+                self.names
+                    .rules
+                    .insert(rule.name.clone(), self.defs.rules.len());
+                self.defs.rules.push(rule);
+            }
         }
     }
 }

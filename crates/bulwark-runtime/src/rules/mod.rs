@@ -242,6 +242,7 @@ impl Ruleset {
             files,
             defs: load::Defs::default(),
             diags: Vec::new(),
+            names: load::Names::default(),
         };
         for fi in 0..files.len() {
             loader.load_file(fi);

@@ -9,7 +9,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle};
 pub(crate) struct ScalarPos {
     pub(crate) line: usize,
     pub(crate) col: usize,
-    /// Character index of the scalar's first character (the quote or block indicator) in the file.
+    /// Byte offset of the scalar's first character (the quote or block indicator) in the file.
     pub(crate) index: usize,
     pub(crate) block: bool,
     pub(crate) quoted: bool,
@@ -39,12 +39,16 @@ pub(crate) fn items(text: &str) -> Vec<ItemPos> {
     let mut key: Option<String> = None;
     let mut root_is_seq = false;
     let mut failed = false;
+    // saphyr counts characters; positions are kept as byte offsets, converted incrementally (events come in
+    // file order) so a file with many items costs one pass.
+    let mut conv = (0usize, 0usize);
     for ev in Parser::new_from_str(text) {
         let Ok((ev, span)) = ev else {
             failed = true;
             break;
         };
-        let (line, col, index) = (span.start.line(), span.start.col() + 1, span.start.index());
+        let (line, col) = (span.start.line(), span.start.col() + 1);
+        let index = to_byte(text, &mut conv, span.start.index());
         match ev {
             Event::SequenceStart(..) | Event::MappingStart(..) => {
                 let is_map = matches!(ev, Event::MappingStart(..));
@@ -129,7 +133,6 @@ fn scan_lines(text: &str, after_line: usize) -> Vec<ItemPos> {
     let mut index = 0usize;
     for (n, l) in text.split('\n').enumerate() {
         let line = n + 1;
-        let chars = l.chars().count();
         if line > after_line {
             let key_at = if let Some(rest) = l.strip_prefix("- ") {
                 out.push(ItemPos {
@@ -157,16 +160,33 @@ fn scan_lines(text: &str, after_line: usize) -> Vec<ItemPos> {
                     ScalarPos {
                         line,
                         col,
-                        index: index + col - 1,
+                        index: index + indent + k.len() + 1 + lead,
                         block: v.starts_with('>') || v.starts_with('|'),
                         quoted: v.starts_with('"') || v.starts_with('\''),
                     },
                 ));
             }
         }
-        index += chars + 1;
+        index += l.len() + 1;
     }
     out
+}
+
+/// The byte offset of character `want`, continuing from the last conversion `(char, byte)` when it is not past.
+fn to_byte(text: &str, conv: &mut (usize, usize), want: usize) -> usize {
+    if want < conv.0 {
+        *conv = (0, 0);
+    }
+    let (mut c, mut b) = *conv;
+    for ch in text[b..].chars() {
+        if c == want {
+            break;
+        }
+        c += 1;
+        b += ch.len_utf8();
+    }
+    *conv = (c, b);
+    b
 }
 
 /// The file line:column of the character at byte `offset` of a scalar's value: whitespace is what YAML folding
@@ -180,7 +200,7 @@ pub(crate) fn locate(file: &str, at: ScalarPos, value: &str, offset: usize) -> (
         .filter(|c| !c.is_whitespace())
         .count();
     let (mut line, mut col) = (at.line, at.col);
-    let mut chars = file.chars().skip(at.index).peekable();
+    let mut chars = file.get(at.index..).unwrap_or("").chars().peekable();
     // saphyr's span of a block scalar may start at the `|`/`>` header or at the content; skip a header.
     if at.block && matches!(chars.peek(), Some('|' | '>')) {
         // Skip the `|`/`>` header line.
@@ -195,7 +215,9 @@ pub(crate) fn locate(file: &str, at: ScalarPos, value: &str, offset: usize) -> (
         col += 1;
     }
     let mut seen = 0usize;
-    for c in chars {
+    // The scalar's text is at most a few times its value (indentation, escapes); never scan the rest of a file.
+    let budget = value.len().saturating_mul(4).saturating_add(4096);
+    for c in chars.take(budget) {
         if c == '\n' {
             line += 1;
             col = 1;

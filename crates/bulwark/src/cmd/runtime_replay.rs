@@ -156,7 +156,12 @@ impl Summary {
         let _ = writeln!(e, "Events detected: {}", self.events_detected);
         let _ = writeln!(e, "Rule counts by severity:");
         for (p, n) in &self.by_priority {
-            let _ = writeln!(e, "   {}: {n}", p.as_falco().to_uppercase());
+            // Falco's summary spells INFORMATIONAL as INFO.
+            let name = match p {
+                Priority::Informational => "INFO".to_string(),
+                p => p.as_falco().to_uppercase(),
+            };
+            let _ = writeln!(e, "   {name}: {n}");
         }
         let _ = writeln!(e, "Triggered rules by rule name:");
         for (r, n) in &self.by_rule {
@@ -371,5 +376,26 @@ mod tests {
             "00:00:00.000000000: Warning shell bash by <NA>"
         );
         assert_eq!(line["time"], "1970-01-01T00:00:00.000000000Z");
+    }
+
+    #[test]
+    fn table_lines_and_json_keeps_alerts() {
+        let f = RulesFile {
+            path: "r.yaml".into(),
+            text: "- rule: Any exec\n  desc: d\n  condition: evt.type = execve\n  output: exec %proc.name\n  priority: INFO\n".into(),
+        };
+        let (rs, _) = Ruleset::load(&[f], &schemas(), &LoadOptions::default()).unwrap();
+        let mut out = Vec::new();
+        let (summary, kept, _) = run_source(&rs, &mut Two, AlertFormat::Table, "h", &mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "00:00:00.000000000: Informational exec bash\n00:00:00.000000000: Informational exec ls\n"
+        );
+        assert!(kept.is_empty());
+        assert_eq!(summary.by_rule.get("Any exec"), Some(&2));
+        let mut out = Vec::new();
+        let (_, kept, _) = run_source(&rs, &mut Two, AlertFormat::Json, "h", &mut out);
+        assert!(out.is_empty());
+        assert_eq!(kept.len(), 2);
     }
 }
