@@ -61,7 +61,8 @@ pub struct Field {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value<'a> {
     /// The field does not apply to this event or its value is unknown. Falco prints `<NA>`; every comparison
-    /// except `exists` (and `!=`, which Falco treats as `not =`) is false on it.
+    /// except `exists` is false on it, `!=` included (libsinsp's `compare_nocache` returns false for a missing
+    /// value before it looks at the operator), so `not (x = a)` and `x != a` differ there.
     Missing,
     /// Text.
     Str(Cow<'a, str>),
