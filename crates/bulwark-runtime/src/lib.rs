@@ -11,6 +11,8 @@
 //! - [`scap`]: the `.scap` capture file reader (libscap's block format) and the syscall event state.
 //! - [`k8saudit`]: Kubernetes audit events and the k8saudit plugin's `ka.*`/`jevt.*` fields.
 //! - [`live`]: live process events from the kernel's netlink process connector, enriched from `/proc`.
+//! - [`baseline`]: baselines of executed binaries per image digest and container (learn, lock, deviation) and
+//!   drift (a binary no package of the image's SBOM owns).
 //! - [`findings`]: alerts as findings of the one report model (`FindingKind::Runtime`), for every output.
 //! - [`enforce`]: which alerts lead to which actions (kill, scale to zero, isolate, deny the digest), dry run by
 //!   default, rate-limited, deduplicated, every decision recorded.
