@@ -8,6 +8,7 @@
 //! package decided, and which rule (file:line), as findings' routes do.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use bulwark_types::Package;
 use serde_json::Value;
@@ -160,10 +161,10 @@ pub fn route_alert(ownership: &Ownership, cx: &AlertContext<'_>) -> Option<Alert
             let r = route(ownership, &fcx)?;
             let mut why = format!("file {path} is from package {}", pkg.purl);
             if let Some(l) = &layer {
-                why.push_str(&format!(" (layer {}", l.index));
+                let _ = write!(why, " (layer {}", l.index);
                 if let Some(c) = l.created_by {
                     let short: String = c.chars().take(60).collect();
-                    why.push_str(&format!(", created by \"{short}\""));
+                    let _ = write!(why, ", created by \"{short}\"");
                 }
                 why.push(')');
             }
