@@ -17,10 +17,50 @@ fn canon(p: &str) -> String {
     std::fs::canonicalize(p).unwrap().display().to_string()
 }
 
+/// A one-request HTTP receiver on 127.0.0.1: answers 200 and hands over the request (head and body).
+fn http_sink() -> (u16, std::sync::mpsc::Receiver<(String, Vec<u8>)>) {
+    use std::io::Read as _;
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let (mut c, _) = l.accept().unwrap();
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        let head_end = loop {
+            let n = c.read(&mut chunk).unwrap();
+            assert!(n > 0, "connection closed before the head ended");
+            buf.extend_from_slice(&chunk[..n]);
+            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i + 4;
+            }
+        };
+        let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+        let len: usize = head
+            .lines()
+            .find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.eq_ignore_ascii_case("content-length")
+                    .then(|| v.trim().parse().unwrap())
+            })
+            .unwrap_or(0);
+        while buf.len() < head_end + len {
+            let n = c.read(&mut chunk).unwrap();
+            assert!(n > 0);
+            buf.extend_from_slice(&chunk[..n]);
+        }
+        c.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        tx.send((head, buf[head_end..head_end + len].to_vec()))
+            .unwrap();
+    });
+    (port, rx)
+}
+
 // The rule lines: createdBy at 7, defaultTeam at 5.
 const OWNERS: &str = "\
 teams:
-  platform: {channels: [{type: webhook, name: platform-hook, url: \"http://127.0.0.1:9/hook\"}]}
+  platform: {channels: [{type: webhook, name: platform-hook, url: \"http://127.0.0.1:PORT/hook\"}]}
   ops: {channels: [{type: falco, name: ops-falco}]}
   unused: {}
 defaultTeam: ops
@@ -55,7 +95,8 @@ fn watch_stores_alerts_once_and_queues_them_for_the_owner_of_the_files_layer() {
         )
         .unwrap();
     let owners = dir.path().join("owners.yaml");
-    std::fs::write(&owners, OWNERS).unwrap();
+    let (port, received) = http_sink();
+    std::fs::write(&owners, OWNERS.replace("PORT", &port.to_string())).unwrap();
     let copy = dir.path().join("sleepy");
     std::fs::copy("/bin/sleep", &copy).unwrap();
 
@@ -178,5 +219,56 @@ fn watch_stores_alerts_once_and_queues_them_for_the_owner_of_the_files_layer() {
             assert!(a.why.contains("not in the image's SBOM"), "{}", a.why);
         }
         assert_eq!(a.image.digest, DIGEST);
+    }
+    // The delivery loop (the server's) sends them: the platform webhook gets the /usr/bin/cat alert as a
+    // CloudEvent of type dev.bulwark.runtime.alert; the Falco channel writes falcosidekick-shaped lines.
+    let falco = Shared::default();
+    let notifier = bulwark_notify::Notifier::new().with_falco_output(falco.clone());
+    let ownership = bulwark_owners::load(&owners).unwrap();
+    let now = || {
+        i64::try_from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs(),
+        )
+        .unwrap()
+    };
+    let report =
+        bulwark_inventory::deliver_due(&s, &notifier, &ownership, "test", 60, &now).unwrap();
+    assert_eq!((report.delivered, report.failed), (3, 0), "{report:?}");
+    let (head, body) = received.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert!(head.starts_with("POST /hook HTTP/1.1"), "{head}");
+    let ce: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(ce["type"], "dev.bulwark.runtime.alert");
+    assert_eq!(ce["subject"], "Baseline Deviation");
+    assert_eq!(
+        ce["data"]["output_fields"]["proc.exepath"],
+        canon("/bin/cat")
+    );
+    assert_eq!(ce["data"]["team"], "platform");
+    let lines = String::from_utf8(falco.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<serde_json::Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    for l in &lines {
+        assert_eq!(l["source"], "syscall");
+        assert_eq!(l["output_fields"]["bulwark.team"], "ops");
+        assert!(l["uuid"].as_str().is_some_and(|u| u.len() == 36));
+    }
+}
+
+#[derive(Clone, Default)]
+struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
