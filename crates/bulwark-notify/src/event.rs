@@ -120,7 +120,7 @@ pub struct Event {
     pub time: i64,
 }
 
-fn hex_sha256(parts: &[&str]) -> String {
+pub(crate) fn hex_sha256(parts: &[&str]) -> String {
     let mut h = Sha256::new();
     for p in parts {
         // Length-prefixed so that ("ab","c") and ("a","bc") differ.
@@ -201,6 +201,9 @@ pub struct Message {
     /// sha256 (hex) of the team and the sorted event fingerprints: the same events for the same team give the
     /// same key, so a redelivery after a crash is recognisable (CloudEvents `id`, Jira labels, mail headers).
     pub dedupe_key: String,
+    /// A runtime-alert message ([`Message::alert`]) carries its alert here and no events.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<crate::RuntimeAlert>,
 }
 
 impl Message {
@@ -267,6 +270,7 @@ impl Message {
             events,
             summary,
             dedupe_key,
+            alerts: Vec::new(),
         }
     }
 }

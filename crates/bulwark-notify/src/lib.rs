@@ -27,6 +27,7 @@
 //! # Ok::<(), bulwark_notify::ConfigError>(())
 //! ```
 
+mod alert;
 pub mod config;
 mod deliver;
 mod error;
@@ -34,6 +35,7 @@ mod event;
 mod render;
 mod smtp;
 
+pub use alert::{FALCO_PRIORITIES, RUNTIME_ALERT_TYPE, RuntimeAlert};
 pub use config::{
     ChannelConfig, ChannelKind, ChannelsFile, EmailConfig, Env, FalcoConfig, JiraConfig,
     JiraSearch, ProcessEnv, Secret, SlackConfig, SmtpTls, TeamsConfig, Templates, WebhookConfig,

@@ -254,6 +254,9 @@ pub(crate) fn check_templates(c: &ChannelConfig) -> Result<(), ConfigError> {
 /// Renders `message` for `channel`: the vendor's payload shape with the channel's templates filled in.
 /// Errors are template errors naming the channel.
 pub fn render(channel: &ChannelConfig, message: &Message) -> Result<Payload, ConfigError> {
+    if let Some(alert) = message.alerts.first() {
+        return Ok(crate::alert::render_alert(channel, message, alert));
+    }
     let t = Templates::new(channel)?;
     // Jira and Falco render each event on its own.
     let single = |e| SingleView {
@@ -350,7 +353,7 @@ fn cloudevent(w: &WebhookConfig, message: &Message) -> Payload {
 }
 
 /// Slack's mrkdwn needs `&`, `<` and `>` escaped (Slack, "Formatting text for app surfaces").
-fn mrkdwn_escape(s: &str) -> String {
+pub(crate) fn mrkdwn_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -521,7 +524,7 @@ pub fn falco_priority(s: Severity) -> &'static str {
     }
 }
 
-fn falco_hostname(f: &FalcoConfig) -> String {
+pub(crate) fn falco_hostname(f: &FalcoConfig) -> String {
     if let Some(h) = &f.hostname {
         return h.clone();
     }
@@ -621,11 +624,11 @@ fn falco_line(f: &FalcoConfig, e: &Event, text: &str) -> Value {
     })
 }
 
-fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn truncated(s: &str, max_chars: usize) -> String {
+pub(crate) fn truncated(s: &str, max_chars: usize) -> String {
     let mut s = s.to_owned();
     truncate_chars(&mut s, max_chars);
     s

@@ -21,6 +21,7 @@
 //!
 //! Pure and synchronous: the only I/O is [`load`] reading the file.
 
+mod alert;
 #[doc(hidden)]
 pub mod fuzz;
 mod glob;
@@ -29,6 +30,9 @@ mod model;
 mod reference;
 mod route;
 
+pub use alert::{
+    ALERT_FILE_FIELDS, AlertContext, AlertRoute, FileOwners, alert_paths, route_alert,
+};
 pub use load::{MAX_FILE, MAX_RULES, load, parse_bytes};
 pub use model::{Error, Ownership, Problem, Route, Rule, RuleKind, RuleRef, Specificity, Team};
 pub use route::{FindingContext, ImageContext, LayerContext, OWNER_KEY, WorkloadContext, route};

@@ -388,17 +388,6 @@ fn priority_name(p: Priority) -> &'static str {
     }
 }
 
-fn severity(p: Priority) -> bulwark_types::Severity {
-    use bulwark_types::Severity as S;
-    match p {
-        Priority::Emergency | Priority::Alert | Priority::Critical => S::Critical,
-        Priority::Error => S::High,
-        Priority::Warning => S::Medium,
-        Priority::Notice => S::Low,
-        Priority::Informational | Priority::Debug => S::Info,
-    }
-}
-
 /// The key of an event for deduplication: its `auditID`, else a digest of its JSON.
 fn event_key(ev: &AuditEvent) -> String {
     if let Some(id) = ev.audit_id() {
@@ -528,75 +517,24 @@ impl Evaluator {
     }
 }
 
-/// Queues one notification per channel of the team that owns the alert's namespace, keyed by the alert's dedupe
-/// key and the channel. bulwark-notify's message carries findings: the alert goes in as a `new` event whose
-/// "vulnerability" is the rule and whose package URL is the alert's key.
+/// Queues the alert for the team that owns what it is about ([`crate::alert_notify`]: the file it names in the
+/// image's SBOM → package → layer → owners rule; else image, workload, namespace), one notification per channel
+/// keyed by the alert's dedupe key and the channel.
 fn notify(
     store: &Store,
     owners: &bulwark_owners::Ownership,
     row: &RuntimeAlert,
-    priority: Priority,
+    _priority: Priority,
     now: i64,
 ) -> Result<u64, String> {
-    let cx = bulwark_owners::FindingContext {
-        workload: bulwark_owners::WorkloadContext {
-            namespace: row.namespace.as_deref(),
-            ..bulwark_owners::WorkloadContext::default()
-        },
-        ..bulwark_owners::FindingContext::default()
-    };
-    let Some(route) = bulwark_owners::route(owners, &cx) else {
+    let q = crate::alert_notify::enqueue_alert(store, owners, row, None, now)?;
+    if q.team.is_none() {
         crate::log(
             json!({"level": "info", "event": "runtime-alert-unrouted", "rule": row.rule,
             "namespace": row.namespace, "reason": "no owners.yaml rule matches and there is no defaultTeam"}),
         );
-        return Ok(0);
-    };
-    let Some(team) = owners.team(&route.team) else {
-        return Ok(0);
-    };
-    let event = bulwark_notify::Event {
-        kind: bulwark_notify::EventKind::New,
-        vulnerability: row.rule.clone(),
-        severity: severity(priority),
-        package: bulwark_notify::PackageRef {
-            name: format!("runtime rule ({})", row.source),
-            version: String::new(),
-            purl: format!("runtime-alert:{}", row.dedupe_key),
-        },
-        fixed_version: None,
-        image: bulwark_notify::ImageRef {
-            reference: row.image.clone().unwrap_or_default(),
-            digest: String::new(),
-        },
-        layer: None,
-        placements: vec![bulwark_notify::Placement {
-            cluster: Some(row.cluster.clone()),
-            namespace: row.namespace.clone(),
-            workload_kind: row.pod.as_ref().map(|_| "Pod".to_owned()),
-            workload_name: row.pod.clone(),
-            ..bulwark_notify::Placement::default()
-        }],
-        team: team.name.clone(),
-        rule: route.rule.to_string(),
-        time: now,
-    };
-    let message = bulwark_notify::Message::new(&team.name, vec![event]);
-    let payload = serde_json::to_string(&message).map_err(|e| e.to_string())?;
-    let mut queued = 0;
-    for raw in &team.channels {
-        let channel: bulwark_notify::ChannelConfig = serde_json::from_value(raw.clone())
-            .map_err(|e| format!("team {}: channel: {e}", team.name))?;
-        let label = channel.label();
-        let key = format!("{}:{label}", row.dedupe_key);
-        if store
-            .enqueue(&team.name, &label, &key, &payload, now)
-            .map_err(|e| e.to_string())?
-        {
-            queued += 1;
-        }
     }
-    Ok(queued)
+    Ok(q.queued)
 }
 
 /// The webhook's counters in the Prometheus text format (empty without a run stage).

@@ -16,6 +16,7 @@
 //! body larger than [`Config::max_body_bytes`] is HTTP 413; a body that is not an answerable review is HTTP 400.
 
 pub mod admission;
+pub mod alert_notify;
 pub mod api;
 pub mod audit;
 pub mod dashboard;

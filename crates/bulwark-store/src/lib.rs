@@ -70,7 +70,9 @@ pub use types::{
     JobCounts, Notification, NotificationState, PackageRow, Placement, PlacementFilter,
     PlacementRecord, VerdictRecord, Workload,
 };
-pub use views::{DayCounts, FindingDetail, NotificationRow, OverviewRow, VerdictRow};
+pub use views::{
+    DayCounts, FindingDetail, NotificationRow, OverviewRow, RuntimeCounts, VerdictRow,
+};
 
 /// Errors name the store (its path, or its URL without password) and what failed.
 #[derive(Debug, thiserror::Error)]

@@ -15,6 +15,18 @@ use crate::query::{SeverityCounts, WorkloadRow};
 use crate::types::{Finding, Workload};
 use crate::{Result, Store};
 
+/// The runtime alerts page's counts: how many alerts per priority and per rule (issue #17).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RuntimeCounts {
+    pub total: i64,
+    /// (priority, alerts), most severe first, priorities without alerts left out.
+    pub by_priority: Vec<(String, i64)>,
+    /// (rule, its most severe priority, alerts), most alerts first, then by rule; at most 200 rules.
+    pub by_rule: Vec<(String, String, i64)>,
+    /// Distinct namespaces with alerts, sorted (for the page's filter).
+    pub namespaces: Vec<String>,
+}
+
 /// One (cluster, environment, namespace) of the overview: what runs there now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OverviewRow {
@@ -438,6 +450,42 @@ impl Store {
                 }
             }
             Ok(days.into_values().collect())
+        })
+    }
+
+    /// Counts of all stored runtime alerts by priority and by rule, and the namespaces they name.
+    pub fn runtime_counts(&self) -> Result<RuntimeCounts> {
+        let name = |rank: i64| {
+            usize::try_from(rank)
+                .ok()
+                .and_then(|r| crate::runtime::PRIORITIES.get(r))
+                .map_or_else(|| format!("#{rank}"), |p| (*p).to_owned())
+        };
+        self.read(|tx| {
+            let mut out = RuntimeCounts::default();
+            for r in tx.query(
+                "SELECT severity, COUNT(*) FROM runtime_alerts GROUP BY severity ORDER BY severity",
+                &[],
+            )? {
+                let n = r.i(1)?;
+                out.total += n;
+                out.by_priority.push((name(r.i(0)?), n));
+            }
+            for r in tx.query(
+                "SELECT rule, MIN(severity), COUNT(*) FROM runtime_alerts GROUP BY rule \
+                 ORDER BY COUNT(*) DESC, rule LIMIT 200",
+                &[],
+            )? {
+                out.by_rule.push((r.t(0)?, name(r.i(1)?), r.i(2)?));
+            }
+            for r in tx.query(
+                "SELECT DISTINCT namespace FROM runtime_alerts WHERE namespace IS NOT NULL ORDER BY namespace \
+                 LIMIT 1000",
+                &[],
+            )? {
+                out.namespaces.push(r.t(0)?);
+            }
+            Ok(out)
         })
     }
 

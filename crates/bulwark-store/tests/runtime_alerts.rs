@@ -22,7 +22,8 @@ macro_rules! both {
 both!(
     stored_once_per_dedupe_key,
     queries_filter_and_order,
-    bad_alerts_are_refused
+    bad_alerts_are_refused,
+    dashboard_counts_by_priority_and_rule
 );
 
 fn alert(audit_id: &str, rule: &str, priority: &str, ns: Option<&str>, t: i64) -> RuntimeAlert {
@@ -169,4 +170,41 @@ fn bad_alerts_are_refused(db: &TestDb) {
             .unwrap()
             .is_empty()
     );
+}
+
+fn dashboard_counts_by_priority_and_rule(db: &TestDb) {
+    let store = db.open();
+    assert_eq!(store.runtime_counts().unwrap().total, 0);
+    for (id, rule, prio, ns) in [
+        ("a", "Create Privileged Pod", "WARNING", Some("web")),
+        ("b", "Create Privileged Pod", "critical", Some("web")),
+        ("c", "Create Privileged Pod", "WARNING", Some("db")),
+        ("d", "Attach/Exec Pod", "NOTICE", None),
+        ("e", "Attach/Exec Pod", "info", Some("db")),
+    ] {
+        assert!(
+            store
+                .record_runtime_alert(&alert(id, rule, prio, ns, 1), 1)
+                .unwrap()
+        );
+    }
+    let c = store.runtime_counts().unwrap();
+    assert_eq!(c.total, 5);
+    assert_eq!(
+        c.by_priority,
+        [
+            ("CRITICAL".to_owned(), 1),
+            ("WARNING".to_owned(), 2),
+            ("NOTICE".to_owned(), 1),
+            ("INFORMATIONAL".to_owned(), 1)
+        ]
+    );
+    assert_eq!(
+        c.by_rule,
+        [
+            ("Create Privileged Pod".to_owned(), "CRITICAL".to_owned(), 3),
+            ("Attach/Exec Pod".to_owned(), "NOTICE".to_owned(), 2)
+        ]
+    );
+    assert_eq!(c.namespaces, ["db", "web"]);
 }

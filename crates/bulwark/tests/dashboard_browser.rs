@@ -313,6 +313,27 @@ fn seed() -> Seeded {
                 .iter()
                 .any(|v| v["dbVersion"] == ver2.as_str() && v["complete"] == true)
     });
+    // A runtime alert for the Runtime page, its output and pod hostile.
+    assert!(
+        s.record_runtime_alert(
+            &bulwark_store::RuntimeAlert {
+                cluster: "seed".into(),
+                rule: "Create Privileged Pod".into(),
+                priority: "WARNING".into(),
+                source: "k8s_audit".into(),
+                time_ns: 1_796_000_000_000_000_000,
+                output: RUNTIME_OUTPUT.into(),
+                output_fields: json!({"ka.target.namespace": "shop"}),
+                tags: vec!["k8s".into()],
+                namespace: Some("shop".into()),
+                pod: Some("<b>pod</b>".into()),
+                image: Some("nginx".into()),
+                dedupe_key: "k8s_audit:seed-1:Create Privileged Pod".into(),
+            },
+            1,
+        )
+        .unwrap()
+    );
     Seeded {
         _tmp: tmp,
         _api: api,
@@ -321,6 +342,10 @@ fn seed() -> Seeded {
         store,
     }
 }
+
+/// The stored runtime alert's output: markup that must show as text.
+const RUNTIME_OUTPUT: &str =
+    "Pod started with privileged container <img src=x onerror=alert('rt')> (ns=shop)";
 
 fn enc(s: &str) -> String {
     s.bytes()
@@ -942,6 +967,27 @@ fn dashboard_in_chromium() {
             "{path}"
         );
     }
+    // The Runtime page lists the stored alert (its markup shown as text), counts it, and its filters work.
+    b.goto(&format!("{base}/runtime"));
+    let rows = b.all("#runtime-alerts tbody tr");
+    assert_eq!(rows.len(), 1);
+    let row = rows[0].text();
+    assert!(
+        row.contains("Create Privileged Pod")
+            && row.contains(RUNTIME_OUTPUT)
+            && row.contains("<b>pod</b>"),
+        "{row}"
+    );
+    assert!(
+        b.find("#runtime-by-rule")
+            .text()
+            .contains("Create Privileged Pod")
+    );
+    b.goto(&format!("{base}/runtime?namespace=shop&priority=WARNING"));
+    assert_eq!(b.all("#runtime-alerts tbody tr").len(), 1);
+    b.goto(&format!("{base}/runtime?priority=CRITICAL"));
+    assert!(b.all("#runtime-alerts tbody tr").is_empty());
+    check_console(&b, "runtime filters");
     // The chart is there, with a bar for the DB update's new findings.
     b.goto(&format!("{base}/trends"));
     assert!(!b.all("svg.chart rect.bar-new").is_empty());

@@ -395,6 +395,28 @@ fn alerts_are_stored_once_across_resends_and_a_kill() {
         s.lines()
     );
 
+    // The payload is a runtime-alert message (not a findings one), routed by the namespace rule at
+    // owners.yaml:6 (the `- team: web` line of owners_file).
+    let payload = bulwark_store::Store::open(&store)
+        .unwrap()
+        .notifications(None)
+        .unwrap()
+        .into_iter()
+        .find(|n| n.dedupe_key.contains("Create Privileged Pod"))
+        .unwrap()
+        .payload;
+    let m: bulwark_notify::Message = serde_json::from_str(&payload).unwrap();
+    assert!(m.events.is_empty());
+    assert_eq!(m.alerts.len(), 1);
+    assert_eq!(m.alerts[0].rule, "Create Privileged Pod");
+    assert_eq!(m.alerts[0].team, "web");
+    assert_eq!(m.alerts[0].namespace.as_deref(), Some("default"));
+    assert!(
+        m.alerts[0].why.contains("owners.yaml:6"),
+        "{}",
+        m.alerts[0].why
+    );
+
     // The API server sends the batch again: nothing new.
     assert_eq!(
         call(&s, "POST", "/k8s-audit", Some(PUSH), Some(&body)).0,

@@ -71,7 +71,7 @@ const NAV: &[(&str, &str, bool)] = &[
     ("/trends", "Findings over time", true),
     ("/notifications", "Notifications", true),
     ("/compliance", "Compliance", true),
-    ("/runtime", "Runtime alerts", false),
+    ("/runtime", "Runtime alerts", true),
 ];
 
 /// The page frame: `lang`, the stylesheet, the navigation (with the current page marked), who is signed in and
@@ -125,8 +125,6 @@ pub(crate) fn layout(
 }
 
 pub(crate) fn render(ctx: &Ctx<'_>, path: &str, query: &Query) -> Result<Html, PageError> {
-    let mut h = Html::default();
-    let who = Some((ctx.who, ctx.csrf.as_str()));
     if let Some(rest) = path.strip_prefix("/images/") {
         let digest = super::html::decode(rest, false).unwrap_or_default();
         return image(ctx, &digest);
@@ -148,12 +146,7 @@ pub(crate) fn render(ctx: &Ctx<'_>, path: &str, query: &Query) -> Result<Html, P
         "/trends" => trends(ctx),
         "/notifications" => notifications(ctx, query),
         "/compliance" => compliance(ctx, query),
-        "/runtime" => {
-            layout(&mut h, "Runtime alerts", who, path, |h| {
-                h.raw("<p class=\"notice\">Not yet available: this page comes with the runtime monitoring work.</p>");
-            });
-            Ok(h)
-        }
+        "/runtime" => runtime(ctx, query),
         _ => Err(PageError::NotFound(format!(
             "no page {}",
             path.chars().take(200).collect::<String>()
@@ -1731,6 +1724,189 @@ fn notifications(ctx: &Ctx<'_>, query: &Query) -> Result<Html, PageError> {
             h.raw("</tbody></table>");
             if rows.is_empty() {
                 h.raw("<p class=\"none\">No notifications yet.</p>");
+            }
+        },
+    );
+    Ok(h)
+}
+
+/// A `<select>` of a filter form: "any" and `options`, the current value selected.
+fn select(h: &mut Html, name: &str, label: &str, options: &[String], current: Option<&str>) {
+    h.raw("<label>")
+        .text(label)
+        .raw(" <select name=\"")
+        .text(name)
+        .raw("\"><option value=\"\">any</option>");
+    for o in options {
+        h.raw("<option value=\"").text(o).raw("\"");
+        if current == Some(o.as_str()) {
+            h.raw(" selected");
+        }
+        h.raw(">").text(o).raw("</option>");
+    }
+    h.raw("</select></label> ");
+}
+
+/// Runtime alerts (issue #17): the recent alerts, filtered by namespace, rule and priority (and worse); the
+/// counts per priority and per rule; the learned baselines.
+fn runtime(ctx: &Ctx<'_>, query: &Query) -> Result<Html, PageError> {
+    let filter = |k: &str| q(query, k).filter(|v| !v.is_empty()).map(str::to_owned);
+    let (namespace, rule, priority) = (filter("namespace"), filter("rule"), filter("priority"));
+    if let Some(p) = &priority
+        && bulwark_store::priority_rank(p).is_none()
+    {
+        return Err(PageError::Bad(format!(
+            "unknown priority `{}` (one of {})",
+            p.chars().take(40).collect::<String>(),
+            bulwark_store::PRIORITIES.join(", ")
+        )));
+    }
+    let alerts = ctx
+        .store
+        .runtime_alerts(&bulwark_store::RuntimeAlertQuery {
+            namespace: namespace.clone(),
+            rule: rule.clone(),
+            priority: priority.clone(),
+            limit: Some(LIST_LIMIT),
+            ..bulwark_store::RuntimeAlertQuery::default()
+        })?;
+    let counts = ctx.store.runtime_counts()?;
+    let baselines = ctx.store.baselines(None, None)?;
+    let mut h = Html::default();
+    layout(
+        &mut h,
+        "Runtime alerts",
+        Some((ctx.who, &ctx.csrf)),
+        "/runtime",
+        |h| {
+            h.raw("<form method=\"get\" action=\"/runtime\" class=\"filters\">");
+            select(
+                h,
+                "namespace",
+                "Namespace",
+                &counts.namespaces,
+                namespace.as_deref(),
+            );
+            let rules: Vec<String> = counts.by_rule.iter().map(|(r, _, _)| r.clone()).collect();
+            select(h, "rule", "Rule", &rules, rule.as_deref());
+            let prios: Vec<String> = bulwark_store::PRIORITIES
+                .iter()
+                .map(|p| (*p).to_owned())
+                .collect();
+            select(
+                h,
+                "priority",
+                "Priority and worse",
+                &prios,
+                priority.as_deref(),
+            );
+            h.raw("<button type=\"submit\">Filter</button></form>");
+
+            h.raw("<table class=\"filterable\" id=\"runtime-alerts\"><caption>");
+            h.text(&format!(
+                "Recent alerts{}, newest first (at most {LIST_LIMIT})",
+                if namespace.is_some() || rule.is_some() || priority.is_some() {
+                    " matching the filter"
+                } else {
+                    ""
+                }
+            ))
+            .raw("</caption>")
+            .head(&[
+                "Time",
+                "Priority",
+                "Rule",
+                "Namespace",
+                "Pod",
+                "Image",
+                "Output",
+            ])
+            .raw("<tbody>");
+            for a in &alerts {
+                h.raw("<tr><td>")
+                    .time(a.time_ns.div_euclid(1_000_000_000))
+                    .raw("</td><td><span class=\"badge priority-")
+                    .text(&a.priority.to_ascii_lowercase())
+                    .raw("\">")
+                    .text(&a.priority)
+                    .raw("</span></td><th scope=\"row\">")
+                    .text(&a.rule)
+                    .raw("</th><td>")
+                    .opt(a.namespace.as_deref())
+                    .raw("</td><td>")
+                    .opt(a.pod.as_deref())
+                    .raw("</td><td>")
+                    .opt(a.image.as_deref())
+                    .raw("</td><td><code>")
+                    .text(&a.output.chars().take(1000).collect::<String>())
+                    .raw("</code></td></tr>");
+            }
+            h.raw("</tbody></table>");
+            if alerts.is_empty() {
+                h.raw("<p class=\"none\">No runtime alerts")
+                    .text(if counts.total > 0 { " match the filter." } else { " yet: they come from the audit webhook (POST /k8s-audit) and runtime watch --store." })
+                    .raw("</p>");
+            }
+
+            h.raw(
+                "<h2>Counts</h2><table id=\"runtime-by-priority\"><caption>Alerts per priority (",
+            )
+            .num(counts.total)
+            .raw(" in all)</caption>")
+            .head(&["Priority", "Alerts"])
+            .raw("<tbody>");
+            for (p, n) in &counts.by_priority {
+                h.raw("<tr><th scope=\"row\">")
+                    .link(&format!("/runtime?priority={}", enc(p)), p)
+                    .raw("</th><td class=\"num\">")
+                    .num(*n)
+                    .raw("</td></tr>");
+            }
+            h.raw("</tbody></table><table id=\"runtime-by-rule\"><caption>Alerts per rule, most first</caption>")
+                .head(&["Rule", "Worst priority", "Alerts"])
+                .raw("<tbody>");
+            for (r, p, n) in &counts.by_rule {
+                h.raw("<tr><th scope=\"row\">")
+                    .link(&format!("/runtime?rule={}", enc(r)), r)
+                    .raw("</th><td>")
+                    .text(p)
+                    .raw("</td><td class=\"num\">")
+                    .num(*n)
+                    .raw("</td></tr>");
+            }
+            h.raw("</tbody></table>");
+
+            h.raw("<h2>Baselines</h2><table id=\"runtime-baselines\"><caption>What each image's containers were seen doing (runtime watch)</caption>")
+                .head(&["Image", "Container", "State", "Events", "Entries", "Updated"])
+                .raw("<tbody>");
+            for b in &baselines {
+                h.raw("<tr><th scope=\"row\">")
+                    .link(&image_href(&b.image_digest), &short(&b.image_digest))
+                    .raw("</th><td>")
+                    .text(&b.container)
+                    .raw("</td><td><span class=\"badge state-")
+                    .text(&b.state)
+                    .raw("\">")
+                    .text(&b.state)
+                    .raw("</span></td><td class=\"num\">")
+                    .num(b.events)
+                    .raw("</td><td><details><summary>")
+                    .num(b.entries.len() as i64)
+                    .raw("</summary><ul>");
+                for (kind, value) in b.entries.iter().take(LIST_LIMIT) {
+                    h.raw("<li>")
+                        .text(kind)
+                        .raw(" <code>")
+                        .text(value)
+                        .raw("</code></li>");
+                }
+                h.raw("</ul></details></td><td>")
+                    .time(b.updated_at.div_euclid(1_000_000_000))
+                    .raw("</td></tr>");
+            }
+            h.raw("</tbody></table>");
+            if baselines.is_empty() {
+                h.raw("<p class=\"none\">No baselines: runtime watch --store learns them.</p>");
             }
         },
     );

@@ -19,6 +19,8 @@ pub(crate) mod rule;
 pub(crate) mod runtime;
 pub(crate) mod runtime_live;
 pub(crate) mod runtime_replay;
+pub(crate) mod runtime_report;
+pub(crate) mod runtime_sink;
 pub(crate) mod secrets;
 pub(crate) mod selfcheck;
 pub(crate) mod serve;

@@ -52,6 +52,9 @@ pub(crate) struct WatchArgs {
     /// file (`sqlite:PATH` or a path) or `postgres://…`. Without it, baselines live in memory only.
     #[arg(long, value_name = "URL", env = "BULWARK_STORE")]
     pub(crate) store: Option<String>,
+    /// With --store: queue each new alert for the team owners.yaml names (as `bulwark serve --owners` does).
+    #[arg(long, value_name = "FILE", env = "BULWARK_OWNERS", requires = "store")]
+    pub(crate) owners: Option<PathBuf>,
     /// Learn each new baseline this long before locking it (`0`: no time condition).
     #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = crate::term::parse_duration)]
     pub(crate) learn_for: Duration,
@@ -237,6 +240,7 @@ struct Watcher {
     last_merge: Instant,
     alerts: u64,
     out: std::io::Stdout,
+    sink: Option<super::runtime_sink::Sink>,
 }
 
 impl Watcher {
@@ -313,6 +317,9 @@ impl Watcher {
 
     fn emit(&mut self, a: &Alert) {
         self.alerts += 1;
+        if let Some(s) = &mut self.sink {
+            s.record(a);
+        }
         let line = match self.args_format {
             WatchFormat::FalcoJson => serde_json::json!({
                 "hostname": self.hostname,
@@ -583,7 +590,14 @@ pub(crate) fn watch(args: &WatchArgs) -> Result<Outcome> {
         last_merge: Instant::now(),
         alerts: 0,
         out: std::io::stdout(),
+        sink: None,
     };
+    w.sink = super::runtime_sink::Sink::open(
+        w.store.as_ref(),
+        args.owners.as_deref(),
+        &w.hostname,
+        args.host_image.as_deref(),
+    )?;
     w.load_baselines()?;
     let stop = source.stop_handle();
     let exepath_f = resolve("proc.exepath")?;
@@ -597,6 +611,9 @@ pub(crate) fn watch(args: &WatchArgs) -> Result<Outcome> {
             return;
         }
         seen += 1;
+        if let Some(s) = &mut w.sink {
+            s.event(e);
+        }
         let exepath = match e.extract(&exepath_f) {
             Value::Str(s) => s.into_owned(),
             _ => String::new(),
@@ -616,6 +633,7 @@ pub(crate) fn watch(args: &WatchArgs) -> Result<Outcome> {
         serde_json::json!({
             "events": seen,
             "alerts": w.alerts,
+            "store": w.sink.as_ref().map(super::runtime_sink::Sink::summary),
             "syscall_event_drops": drops,
             "live": stats,
         })

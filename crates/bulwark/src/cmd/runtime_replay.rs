@@ -27,6 +27,18 @@ pub(crate) enum AlertFormat {
     Json,
     /// One line per alert: time, priority, rule, output.
     Table,
+    /// SARIF 2.1.0, the alerts as results (see `bulwark report` for the report formats below).
+    Sarif,
+    /// JUnit XML, one failed test case per alert.
+    Junit,
+    /// wgpolicyk8s.io/v1alpha2 PolicyReports, in each alert's namespace.
+    Policyreport,
+    /// One self-contained HTML page.
+    Html,
+    /// One row per alert (RFC 4180).
+    Csv,
+    /// Bulwark's report JSON, the alerts as runtime findings.
+    ReportJson,
 }
 
 #[derive(Debug, clap::Args)]
@@ -198,7 +210,7 @@ pub(crate) fn run_source(
             let line = match format {
                 AlertFormat::FalcoJson => Some(a.to_falco_json(hostname).to_string()),
                 AlertFormat::Table => Some(a.prefixed_output()),
-                AlertFormat::Json => None,
+                _ => None,
             };
             if let Some(l) = line
                 && write_err.is_none()
@@ -206,7 +218,7 @@ pub(crate) fn run_source(
             {
                 write_err = Some(e);
             }
-            if format == AlertFormat::Json {
+            if !matches!(format, AlertFormat::FalcoJson | AlertFormat::Table) {
                 kept.push(a);
             }
         }
@@ -261,6 +273,9 @@ pub(crate) fn replay(args: &ReplayArgs) -> Result<Outcome> {
             "drops": drops,
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+    }
+    if let Some(f) = args.format.report() {
+        super::runtime_report::render(f, &kept, &args.input, &mut out)?;
     }
     out.flush()?;
     summary.print(drops.as_ref());
