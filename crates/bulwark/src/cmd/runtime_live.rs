@@ -132,7 +132,7 @@ fn open_store(url: &str) -> Result<Store> {
     Store::open(url).with_context(|| format!("cannot open the store {url}"))
 }
 
-fn now_ns() -> i64 {
+pub(crate) fn now_ns() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
@@ -210,7 +210,7 @@ struct Pending {
     entries: HashMap<BaselineKey, Vec<(String, String)>>,
 }
 
-fn to_baseline(r: &bulwark_store::BaselineRecord) -> Baseline {
+pub(crate) fn to_baseline(r: &bulwark_store::BaselineRecord) -> Baseline {
     Baseline {
         key: BaselineKey {
             image_digest: r.image_digest.clone(),

@@ -67,6 +67,22 @@ pub(crate) struct ReplayArgs {
     /// Write the alerts to this file instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
+    /// Learn the capture's executed binaries and network destinations into the baseline of this image digest
+    /// (and --baseline-container), or, when that baseline is locked, alert on what it has not learned
+    /// (`Baseline Deviation`). With --store, the baseline the live watchers share.
+    #[arg(long, value_name = "DIGEST")]
+    pub(crate) baseline_image: Option<String>,
+    /// The container name of the baseline.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "main",
+        requires = "baseline_image"
+    )]
+    pub(crate) baseline_container: String,
+    /// The store holding the baselines (a SQLite path, `sqlite:PATH` or `postgres://…`).
+    #[arg(long, value_name = "URL", requires = "baseline_image")]
+    pub(crate) store: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -197,6 +213,7 @@ pub(crate) fn run_source(
     format: AlertFormat,
     hostname: &str,
     out: &mut dyn Write,
+    mut baseline: Option<&mut super::runtime_capture_baseline::CaptureBaseline>,
 ) -> (Summary, Vec<Alert>, Result<Drops>) {
     let mut summary = Summary::default();
     let mut kept = Vec::new();
@@ -205,6 +222,9 @@ pub(crate) fn run_source(
     let result = source.run(&mut |ev: &dyn Event| {
         buf.clear();
         rs.process(ev, &mut buf);
+        if let Some(b) = baseline.as_deref_mut() {
+            b.observe(ev, &mut buf);
+        }
         for a in buf.drain(..) {
             summary.add(&a);
             let line = match format {
@@ -262,7 +282,25 @@ pub(crate) fn replay(args: &ReplayArgs) -> Result<Outcome> {
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     let host = hostname();
-    let (summary, kept, result) = run_source(&rs, source.as_mut(), args.format, &host, &mut out);
+    let mut baseline = match &args.baseline_image {
+        Some(image) => Some(super::runtime_capture_baseline::CaptureBaseline::new(
+            image,
+            &args.baseline_container,
+            args.store.as_deref(),
+        )?),
+        None => None,
+    };
+    let (summary, kept, result) = run_source(
+        &rs,
+        source.as_mut(),
+        args.format,
+        &host,
+        &mut out,
+        baseline.as_mut(),
+    );
+    if let Some(b) = baseline {
+        b.finish()?;
+    }
     let drops = result.as_ref().ok().copied();
     if args.format == AlertFormat::Json {
         let doc = serde_json::json!({
@@ -381,7 +419,8 @@ mod tests {
         };
         let (rs, _) = Ruleset::load(&[f], &schemas(), &LoadOptions::default()).unwrap();
         let mut out = Vec::new();
-        let (summary, _, res) = run_source(&rs, &mut Two, AlertFormat::FalcoJson, "h", &mut out);
+        let (summary, _, res) =
+            run_source(&rs, &mut Two, AlertFormat::FalcoJson, "h", &mut out, None);
         assert_eq!(res.unwrap().events, 2);
         assert_eq!(summary.events_detected, 1);
         let line: serde_json::Value = serde_json::from_slice(&out).unwrap();
@@ -401,7 +440,7 @@ mod tests {
         };
         let (rs, _) = Ruleset::load(&[f], &schemas(), &LoadOptions::default()).unwrap();
         let mut out = Vec::new();
-        let (summary, kept, _) = run_source(&rs, &mut Two, AlertFormat::Table, "h", &mut out);
+        let (summary, kept, _) = run_source(&rs, &mut Two, AlertFormat::Table, "h", &mut out, None);
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "00:00:00.000000000: Informational exec bash\n00:00:00.000000000: Informational exec ls\n"
@@ -409,7 +448,7 @@ mod tests {
         assert!(kept.is_empty());
         assert_eq!(summary.by_rule.get("Any exec"), Some(&2));
         let mut out = Vec::new();
-        let (_, kept, _) = run_source(&rs, &mut Two, AlertFormat::Json, "h", &mut out);
+        let (_, kept, _) = run_source(&rs, &mut Two, AlertFormat::Json, "h", &mut out, None);
         assert!(out.is_empty());
         assert_eq!(kept.len(), 2);
     }
