@@ -95,7 +95,7 @@ fn deny_list_with_generation(db: &TestDb) {
     assert!(store.deny_digest(&d).unwrap());
     assert!(!store.deny_digest(&d).unwrap());
     assert_eq!(store.denied_generation().unwrap(), 1);
-    assert_eq!(store.denied_digests().unwrap(), [d.clone()]);
+    assert_eq!(store.denied_digests().unwrap(), std::slice::from_ref(&d));
     assert!(d.active(199) && !d.active(200));
     let mut bad = d.clone();
     bad.digest = "latest".into();
