@@ -19,6 +19,7 @@ pub mod admission;
 pub mod api;
 pub mod audit;
 pub mod dashboard;
+pub mod enforce;
 pub mod feeds;
 pub mod loops;
 pub mod metrics;

@@ -17,6 +17,7 @@ pub(crate) mod report;
 pub(crate) mod risk;
 pub(crate) mod rule;
 pub(crate) mod runtime;
+pub(crate) mod runtime_enforce;
 pub(crate) mod runtime_live;
 pub(crate) mod runtime_replay;
 pub(crate) mod secrets;

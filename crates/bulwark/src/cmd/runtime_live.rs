@@ -85,6 +85,8 @@ pub(crate) struct WatchArgs {
     /// The `/proc` to read.
     #[arg(long, value_name = "DIR", default_value = "/proc")]
     pub(crate) proc_root: PathBuf,
+    #[command(flatten)]
+    pub(crate) enforce: super::runtime_enforce::WatchEnforceFlags,
 }
 
 #[derive(Debug, clap::Args)]
@@ -237,6 +239,7 @@ struct Watcher {
     last_merge: Instant,
     alerts: u64,
     out: std::io::Stdout,
+    enforce: Option<super::runtime_enforce::WatchEnforce>,
 }
 
 impl Watcher {
@@ -313,6 +316,9 @@ impl Watcher {
 
     fn emit(&mut self, a: &Alert) {
         self.alerts += 1;
+        if let Some(en) = &self.enforce {
+            en.alert(a);
+        }
         let line = match self.args_format {
             WatchFormat::FalcoJson => serde_json::json!({
                 "hostname": self.hostname,
@@ -348,6 +354,9 @@ impl Watcher {
         upper: bool,
         memfd: bool,
     ) {
+        if let Some(en) = &mut self.enforce {
+            en.event(e);
+        }
         if let Some(rs) = &self.ruleset {
             let mut alerts = Vec::new();
             rs.process(e, &mut alerts);
@@ -562,6 +571,7 @@ pub(crate) fn watch(args: &WatchArgs) -> Result<Outcome> {
             .then(|| i64::try_from(args.learn_for.as_nanos()).unwrap_or(i64::MAX)),
         min_events: (args.learn_events > 0).then_some(args.learn_events),
     };
+    let enforce = super::runtime_enforce::for_watch(&args.enforce, store.as_ref())?;
     let mut w = Watcher {
         args_format: args.format,
         hostname: std::fs::read_to_string(args.proc_root.join("sys/kernel/hostname"))
@@ -583,6 +593,7 @@ pub(crate) fn watch(args: &WatchArgs) -> Result<Outcome> {
         last_merge: Instant::now(),
         alerts: 0,
         out: std::io::stdout(),
+        enforce,
     };
     w.load_baselines()?;
     let stop = source.stop_handle();
