@@ -512,3 +512,157 @@ fn a_denied_digest_is_refused_at_admission_and_by_policy_eval_with_the_same_verd
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
 }
+
+const PUSH: &str = "push-token-0760186574b0282f2f435e77d793037a";
+
+/// An audit event (audit.k8s.io/v1) of `kubectl exec` into `shop/web-1`, as the API server's webhook backend sends
+/// it (https://kubernetes.io/docs/reference/config-api/apiserver-audit.v1/#audit-k8s-io-v1-Event).
+fn exec_event(audit_id: &str) -> Value {
+    json!({"kind": "EventList", "apiVersion": "audit.k8s.io/v1", "metadata": {}, "items": [{
+        "kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "Request", "auditID": audit_id,
+        "stage": "ResponseComplete",
+        "requestURI": "/api/v1/namespaces/shop/pods/web-1/exec?command=sh&container=web&stdin=true&tty=true",
+        "verb": "create", "user": {"username": "bob", "groups": ["system:authenticated"]},
+        "sourceIPs": ["10.0.0.7"], "userAgent": "kubectl/v1.31.0",
+        "objectRef": {"resource": "pods", "namespace": "shop", "name": "web-1", "apiVersion": "v1",
+            "subresource": "exec"},
+        "responseStatus": {"metadata": {}, "code": 101},
+        "requestReceivedTimestamp": "2026-12-07T10:00:00.000000Z",
+        "stageTimestamp": "2026-12-07T10:00:00.100000Z"
+    }]})
+}
+
+fn post_audit(s: &Server, body: &Value) {
+    let out = Command::new("curl")
+        .args([
+            "-sS",
+            "--max-time",
+            "60",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+        ])
+        .arg("--cacert")
+        .arg(s.certs.join("ca.crt"))
+        .args(["-X", "POST", "-H", &format!("Authorization: Bearer {PUSH}")])
+        .args(["-H", "Content-Type: application/json", "--data-binary"])
+        .arg(body.to_string())
+        .arg(s.url("/k8s-audit"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "200");
+}
+
+/// The isolation requests the API server saw (the inventory watch's lists and watches left out).
+fn isolations(server: &ApiServer) -> Vec<apiserver::Req> {
+    server
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PATCH" || r.method == "POST")
+        .collect()
+}
+
+#[test]
+fn serve_enforces_audit_alerts_and_completes_an_action_pending_at_kill_9_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("sqlite:{}", dir.path().join("store.db").display());
+    let release = Arc::new(AtomicBool::new(false));
+    let held = Arc::new(AtomicBool::new(false));
+    let (r2, h2) = (release.clone(), held.clone());
+    let mut cluster = apiserver::Cluster::recorded().handler();
+    let server = ApiServer::start(
+        None,
+        Auth::None,
+        Box::new(move |r| {
+            if r.method == "PATCH" && !h2.swap(true, Ordering::SeqCst) {
+                let r3 = r2.clone();
+                return Reply::Later(Box::new(move || {
+                    while !r3.load(Ordering::SeqCst) {
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                    Reply::Json(503, status(503, "ServiceUnavailable", "gone"))
+                }));
+            }
+            if r.method == "PATCH" || r.method == "POST" {
+                return isolation_reply(r);
+            }
+            cluster(r)
+        }),
+    );
+    let kc = kubeconfig(dir.path(), &server.url, "prod", "t0ken");
+    let tokens = dir.path().join("tokens.yaml");
+    std::fs::write(
+        &tokens,
+        format!("tokens:\n  - name: apiserver\n    role: push\n    token: {PUSH}\n"),
+    )
+    .unwrap();
+    let rules = dir.path().join("rules.yaml");
+    std::fs::write(
+        &rules,
+        "- rule: Exec into pod\n  desc: an exec into a pod\n  condition: ka.verb=create and ka.target.subresource=exec\n  \
+         output: exec into %ka.target.namespace/%ka.target.name (resource=%ka.target.resource user=%ka.user.name)\n  \
+         priority: WARNING\n  source: k8s_audit\n",
+    )
+    .unwrap();
+    let file = dir.path().join("enforce.yaml");
+    std::fs::write(&file, "actions:\n- rule: Exec into pod\n  do: [isolate]\n").unwrap();
+    let args = [
+        "--api-tokens",
+        tokens.to_str().unwrap(),
+        "--runtime-rules",
+        rules.to_str().unwrap(),
+        "--enforce",
+        file.to_str().unwrap(),
+        "--kubeconfig",
+        kc.to_str().unwrap(),
+    ];
+    let mut s = Server::with_store(dir.path(), "certs", &store, &args);
+    post_audit(&s, &exec_event("audit-1"));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while isolations(&server).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "no isolation reached the API server"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The PATCH is in flight: recorded, pending. SIGKILL.
+    s.child.kill().unwrap();
+    s.child.wait().unwrap();
+    let rows = actions(&store);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].state, "pending");
+    assert_eq!(rows[0].target, "shop/web-1");
+    assert_eq!(rows[0].alert_key, "k8s_audit:audit-1:Exec into pod");
+    release.store(true, Ordering::SeqCst);
+
+    // The restarted server carries it out, once; the same batch posted again repeats nothing.
+    let s2 = Server::with_store(dir.path(), "certs2", &store, &args);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while actions(&store)[0].state == "pending" {
+        assert!(
+            Instant::now() < deadline,
+            "the pending action was not resumed"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    post_audit(&s2, &exec_event("audit-1"));
+    std::thread::sleep(Duration::from_secs(1));
+    let rows = actions(&store);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!((rows[0].state.as_str(), rows[0].attempts), ("done", 1));
+    let sent: Vec<(String, Option<String>)> = isolations(&server)
+        .iter()
+        .map(|r| (r.method.clone(), r.query("dryRun")))
+        .collect();
+    let all = Some("All".to_owned());
+    assert_eq!(
+        sent,
+        [
+            ("PATCH".to_owned(), all.clone()),
+            ("PATCH".to_owned(), all.clone()),
+            ("POST".to_owned(), all)
+        ]
+    );
+}
