@@ -416,6 +416,42 @@ impl Store {
         })
     }
 
+    /// A container of pod `namespace/pod` from `container_ids` (the most recently seen), for alerts that name a
+    /// pod but not its workload or image (the audit webhook's).
+    ///
+    /// # Errors
+    /// The database.
+    pub fn pod_container(
+        &self,
+        namespace: &str,
+        pod: &str,
+    ) -> Result<Option<crate::ContainerRecord>> {
+        self.read(|tx| {
+            let rows = tx.query(
+                "SELECT container_id, cluster, namespace, pod, pod_uid, container, image, digest, workload_kind, \
+                 workload_name FROM container_ids WHERE namespace = $1 AND pod = $2 \
+                 ORDER BY last_seen DESC, container_id LIMIT 1",
+                &[namespace.into(), pod.into()],
+            )?;
+            rows.first()
+                .map(|r| {
+                    Ok(crate::ContainerRecord {
+                        container_id: r.t(0)?,
+                        cluster: r.t(1)?,
+                        namespace: r.t(2)?,
+                        pod: r.t(3)?,
+                        pod_uid: r.t(4)?,
+                        container: r.t(5)?,
+                        image: r.t(6)?,
+                        digest: r.t(7)?,
+                        workload_kind: r.t(8)?,
+                        workload_name: r.t(9)?,
+                    })
+                })
+                .transpose()
+        })
+    }
+
     /// The deny list's generation: changes whenever the list does (0 before the first change).
     ///
     /// # Errors

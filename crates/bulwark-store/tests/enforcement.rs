@@ -20,7 +20,8 @@ macro_rules! both {
 
 both!(
     actions_once_per_key_pending_until_finished,
-    deny_list_with_generation
+    deny_list_with_generation,
+    pod_container_is_the_latest_seen
 );
 
 fn row(alert: &str, action: &str, target: &str, decision: &str) -> ActionRow {
@@ -104,4 +105,27 @@ fn deny_list_with_generation(db: &TestDb) {
     assert!(!store.undeny_digest(&d.digest).unwrap());
     assert_eq!(store.denied_generation().unwrap(), 2);
     assert!(store.denied_digests().unwrap().is_empty());
+}
+
+fn pod_container_is_the_latest_seen(db: &TestDb) {
+    let store = db.open();
+    let rec = |id: char, digest: char| bulwark_store::ContainerRecord {
+        container_id: id.to_string().repeat(64),
+        cluster: "prod".into(),
+        namespace: "shop".into(),
+        pod: "web-1".into(),
+        pod_uid: "u".into(),
+        container: "web".into(),
+        image: "web".into(),
+        digest: format!("sha256:{}", digest.to_string().repeat(64)),
+        workload_kind: "Deployment".into(),
+        workload_name: "web".into(),
+    };
+    assert_eq!(store.pod_container("shop", "web-1").unwrap(), None);
+    store.put_containers(&[rec('a', '1')], 10).unwrap();
+    store.put_containers(&[rec('b', '2')], 20).unwrap();
+    let c = store.pod_container("shop", "web-1").unwrap().unwrap();
+    assert_eq!(c.container_id, "b".repeat(64));
+    assert_eq!(c.workload_name, "web");
+    assert_eq!(store.pod_container("shop", "web-2").unwrap(), None);
 }

@@ -591,6 +591,25 @@ fn serve_enforces_audit_alerts_and_completes_an_action_pending_at_kill_9_once() 
         }),
     );
     let kc = kubeconfig(dir.path(), &server.url, "prod", "t0ken");
+    // The pod's container as the inventory knows it: the audit alert names only the pod.
+    bulwark_store::Store::open(&store)
+        .unwrap()
+        .put_containers(
+            &[bulwark_store::ContainerRecord {
+                container_id: "c".repeat(64),
+                cluster: "prod".into(),
+                namespace: "shop".into(),
+                pod: "web-1".into(),
+                pod_uid: "0a1b2c3d-1111-2222-3333-444455556666".into(),
+                container: "web".into(),
+                image: format!("registry.example/web@{WEB}"),
+                digest: WEB.into(),
+                workload_kind: "Deployment".into(),
+                workload_name: "web".into(),
+            }],
+            1,
+        )
+        .unwrap();
     let tokens = dir.path().join("tokens.yaml");
     std::fs::write(
         &tokens,
@@ -635,6 +654,14 @@ fn serve_enforces_audit_alerts_and_completes_an_action_pending_at_kill_9_once() 
     assert_eq!(rows[0].state, "pending");
     assert_eq!(rows[0].target, "shop/web-1");
     assert_eq!(rows[0].alert_key, "k8s_audit:audit-1:Exec into pod");
+    assert_eq!(
+        (
+            rows[0].workload_kind.as_str(),
+            rows[0].workload_name.as_str()
+        ),
+        ("Deployment", "web")
+    );
+    assert_eq!(rows[0].image_digest, WEB);
     release.store(true, Ordering::SeqCst);
 
     // The restarted server carries it out, once; the same batch posted again repeats nothing.
