@@ -748,14 +748,12 @@ fn dispatch(
                     bulwark_types::escape_control(digest)
                 )));
             }
-            if store.undeny_digest(digest).map_err(|e| store_error(&e))? {
-                Ok(ApiResponse::json(200, &json!({"deleted": digest})))
-            } else {
-                Err(ApiError::new(
-                    404,
-                    format!("{digest} is not on the deny list"),
-                ))
-            }
+            // Idempotent: deleting a digest that is not (or no longer) on the list is no error.
+            let deleted = store.undeny_digest(digest).map_err(|e| store_error(&e))?;
+            Ok(ApiResponse::json(
+                200,
+                &json!({"digest": digest, "deleted": deleted}),
+            ))
         }
         Op::Images => {
             let p = Params::parse(req.query, &["limit", "continue"])?;
