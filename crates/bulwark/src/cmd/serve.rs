@@ -746,6 +746,10 @@ impl PolicyJudge {
 
 impl Judge for PolicyJudge {
     fn answers_from_memory(&self, request: &Request) -> bool {
+        // The deny list's generation check reads the store: not on the async worker.
+        if self.deny.as_ref().is_some_and(|d| d.refresh_due()) {
+            return false;
+        }
         let Some(verifier) = &self.images else {
             return true;
         };
