@@ -38,6 +38,9 @@ const PATHS: &[&str] = &[
     "/api/v1/reports",
     "/api/v1/placements",
     "/api/v1/openapi.json",
+    "/api/v1/runtime/actions",
+    "/api/v1/runtime/denied-digests",
+    "/api/v1/runtime/denied-digests/",
 ];
 const AUTH: &[&str] = &["", "Bearer read-token-0123456789", "Bearer admin-token-0123456789", "Basic x"];
 

@@ -59,6 +59,8 @@ pub struct AuditConfig {
     pub max_event_bytes: usize,
     /// The cluster's name stored with each alert.
     pub cluster: String,
+    /// Where alerts go for enforcement (`--enforce`), see [`crate::enforce`].
+    pub enforce: Option<Arc<dyn crate::enforce::AlertSink>>,
     pub(crate) handle: AuditHandle,
 }
 
@@ -70,6 +72,7 @@ impl Default for AuditConfig {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_event_bytes: DEFAULT_MAX_EVENT_SIZE,
             cluster: "in-cluster".into(),
+            enforce: None,
             handle: AuditHandle::default(),
         }
     }
@@ -436,6 +439,7 @@ impl Evaluator {
         for ev in batch {
             alerts.clear();
             rules.process(ev, &mut alerts);
+            crate::enforce::alerts(cfg, ev, &alerts);
             rows.extend(
                 alerts
                     .iter()

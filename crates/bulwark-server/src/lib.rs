@@ -20,6 +20,7 @@ pub mod alert_notify;
 pub mod api;
 pub mod audit;
 pub mod dashboard;
+pub mod enforce;
 pub mod feeds;
 pub mod loops;
 pub mod metrics;

@@ -39,6 +39,7 @@
 
 mod baseline;
 mod db;
+mod enforcement;
 mod objects;
 mod ops;
 mod query;
@@ -53,6 +54,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use db::{Exec, PgTx, Raw, SqliteTx};
 
 pub use baseline::{BaselineDelta, BaselineRecord, ContainerRecord};
+pub use enforcement::{ActionRow, DeniedDigest, MAX_ENFORCEMENT_TEXT, StoredAction};
 pub use objects::{
     MAX_OBJECT_BYTES, ObjectsWritten, REFUSED_KINDS, Refused, StoredObject, trim_object,
 };

@@ -13,7 +13,7 @@ pub(crate) struct Migration {
 }
 
 /// The schema version this binary writes and understands.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
 pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -261,6 +261,8 @@ CREATE INDEX runtime_alerts_namespace ON runtime_alerts(namespace, event_time);
     },
     // Migration 8: runtime baselines and container ids (crate::baseline).
     crate::baseline::MIGRATION,
+    // Migration 9: enforcement actions and the deny list (crate::enforcement).
+    crate::enforcement::MIGRATION,
 ];
 
 /// The migration text for one back end.

@@ -1137,3 +1137,74 @@ fn updates_and_namespace_mappings_are_judged_as_policy_eval_judges_the_review() 
         assert_same_verdict(what, &response, &eval[0]);
     }
 }
+
+/// A digest on runtime enforcement's deny list (issue #17): the webhook refuses a pod running it, and
+/// `bulwark policy eval --store` on the same review gives the same verdict (one `deny-digest` result naming the
+/// rule and the alert); a digest not on the list, and the same review judged without the store, pass.
+#[test]
+fn a_denied_digest_gets_the_same_verdict_from_the_webhook_and_policy_eval_with_the_store() {
+    require_curl();
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("bundle");
+    std::fs::create_dir_all(&bundle).unwrap();
+    std::fs::write(bundle.join("rules.yaml"), MAPPED_RULES).unwrap();
+    let store = format!("sqlite:{}", dir.path().join("store.db").display());
+    let denied = format!("sha256:{}", "d".repeat(64));
+    let other = format!("sha256:{}", "e".repeat(64));
+    bulwark_store::Store::open(&store)
+        .unwrap()
+        .deny_digest(&bulwark_store::DeniedDigest {
+            digest: denied.clone(),
+            rule: "Terminal shell in container".into(),
+            reason: "A shell was spawned in a container".into(),
+            alert_key: Some("syscall:node-1:abc:1:Terminal shell in container".into()),
+            created_at: 1,
+            expires_at: None,
+            created_by: "enforcement".into(),
+        })
+        .unwrap();
+    let now = "2026-12-01T00:00:00Z";
+    let server = Server::start(
+        &bundle,
+        &dir.path().join("certs"),
+        &["--store", &store],
+        &[("BULWARK_NOW", now)],
+    );
+    let pod = |digest: &str| {
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "prod-eu"},
+               "spec": {"containers": [{"name": "c", "image": format!("registry.example/web@{digest}")}]}})
+    };
+    for (i, (digest, allowed)) in [(&denied, false), (&other, true)].into_iter().enumerate() {
+        let review = review(&format!("d{i}"), &pod(digest), "CREATE", None);
+        let response = server.curl_review(&review);
+        assert_eq!(response["allowed"], allowed, "{response}");
+        let file = dir.path().join(format!("denied-{i}.json"));
+        std::fs::write(&file, review.to_string()).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+            .args(["policy", "eval"])
+            .arg(&bundle)
+            .arg(&file)
+            .args([
+                "--stage", "deploy", "--now", now, "-f", "json", "--store", &store,
+            ])
+            .env_remove("BULWARK_NOW")
+            .output()
+            .unwrap();
+        let eval: Vec<Value> = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        assert_eq!(out.status.code(), Some(i32::from(!allowed)));
+        assert_same_verdict(digest, &response, &eval[0]);
+        if !allowed {
+            let message = response["status"]["message"].as_str().unwrap();
+            assert!(
+                message.contains("[deny-digest]")
+                    && message.contains("Terminal shell in container")
+                    && message.contains("syscall:node-1:abc:1"),
+                "{message}"
+            );
+            // Without the store policy eval does not know the list.
+            let alone = policy_eval(dir.path(), &bundle, "deploy", now, &[file]);
+            assert_eq!(alone[0]["decision"], "pass");
+        }
+    }
+}

@@ -231,6 +231,9 @@ enum Op {
     Reports,
     Placements,
     RuntimeAlerts,
+    RuntimeActions,
+    DeniedDigests,
+    DeniedDigestDelete,
 }
 
 /// One operation: method, path template (as the OpenAPI document writes it) and the role it needs.
@@ -309,6 +312,24 @@ pub const ROUTES: &[Route] = &[
         path: "/api/v1/runtime/alerts",
         need: Need::Read,
         op: Op::RuntimeAlerts,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/runtime/actions",
+        need: Need::Read,
+        op: Op::RuntimeActions,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/runtime/denied-digests",
+        need: Need::Read,
+        op: Op::DeniedDigests,
+    },
+    Route {
+        method: "DELETE",
+        path: "/api/v1/runtime/denied-digests/{digest}",
+        need: Need::Admin,
+        op: Op::DeniedDigestDelete,
     },
 ];
 
@@ -704,6 +725,36 @@ fn dispatch(
         }),
         Op::Cves => cves(store, req.query, now),
         Op::RuntimeAlerts => runtime_alerts(store, req.query, now),
+        Op::RuntimeActions => runtime_actions(store, req.query),
+        Op::DeniedDigests => {
+            Params::parse(req.query, &[])?;
+            let rows = store.denied_digests().map_err(|e| store_error(&e))?;
+            let items: Vec<Value> = rows
+                .iter()
+                .map(|d| {
+                    let mut v = json!(d);
+                    v["active"] = d.active(now).into();
+                    v
+                })
+                .collect();
+            Ok(ApiResponse::json(200, &json!({"items": items})))
+        }
+        Op::DeniedDigestDelete => {
+            Params::parse(req.query, &[])?;
+            let digest = params.first().map_or("", String::as_str);
+            if !bulwark_store::valid_digest(digest) {
+                return Err(ApiError::bad(format!(
+                    "\"{}\" is not an image digest (sha256:<64 hex digits>)",
+                    bulwark_types::escape_control(digest)
+                )));
+            }
+            // Idempotent: deleting a digest that is not (or no longer) on the list is no error.
+            let deleted = store.undeny_digest(digest).map_err(|e| store_error(&e))?;
+            Ok(ApiResponse::json(
+                200,
+                &json!({"digest": digest, "deleted": deleted}),
+            ))
+        }
         Op::Images => {
             let p = Params::parse(req.query, &["limit", "continue"])?;
             let limit = p.limit()?;
@@ -832,6 +883,27 @@ fn cve_query(p: &Params, now: i64) -> Result<CveQuery, ApiError> {
         // Without newSince, "new" means first seen in the last day (as the CLI).
         mark_new_since: Some(since.unwrap_or(now - 86_400)),
     })
+}
+
+/// `GET /api/v1/runtime/actions`: enforcement decisions, newest first, filtered by `rule` and `state`
+/// (pending, done, failed, skipped).
+fn runtime_actions(store: &Store, query: &str) -> Result<ApiResponse, ApiError> {
+    let p = Params::parse(query, &["rule", "state", "limit"])?;
+    let state = p.string("state")?;
+    if let Some(s) = &state
+        && !matches!(s.as_str(), "pending" | "done" | "failed" | "skipped")
+    {
+        return Err(ApiError::bad(format!(
+            "query parameter `state` must be one of pending, done, failed, skipped, not \"{}\"",
+            bulwark_types::escape_control(s)
+        ))
+        .with("parameter", "state"));
+    }
+    let rule = p.string("rule")?;
+    let rows = store
+        .enforcement_actions(rule.as_deref(), state.as_deref(), p.limit()?)
+        .map_err(|e| store_error(&e))?;
+    Ok(ApiResponse::json(200, &json!({"items": rows})))
 }
 
 /// `GET /api/v1/runtime/alerts`: stored runtime alerts, newest event first, filtered by `namespace`, `rule`,

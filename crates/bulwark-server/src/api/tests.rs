@@ -402,3 +402,73 @@ fn workload_context_returns_the_stored_objects_or_404() {
         404
     );
 }
+
+#[test]
+fn enforcement_actions_and_the_deny_list() {
+    let (_d, s) = store();
+    let (read, admin) = (
+        Some("read-token-0123456789"),
+        Some("admin-token-0123456789"),
+    );
+    let row = bulwark_store::ActionRow {
+        alert_key: "k8s_audit:a1:Attach to cluster-admin Pod".into(),
+        rule: "Attach to cluster-admin Pod".into(),
+        action: "isolate".into(),
+        target: "prod/web-1".into(),
+        namespace: "prod".into(),
+        pod: "web-1".into(),
+        decision: "dry-run".into(),
+        ..bulwark_store::ActionRow::default()
+    };
+    s.record_action(&row, 10).unwrap();
+    let r = call(
+        &s,
+        "GET",
+        "/api/v1/runtime/actions?state=pending",
+        read,
+        b"",
+    );
+    assert_eq!(r.status, 200);
+    let items = body(&r)["items"].clone();
+    assert_eq!(items.as_array().unwrap().len(), 1);
+    assert_eq!(items[0]["action"], "isolate");
+    assert_eq!(items[0]["state"], "pending");
+    let bad = call(&s, "GET", "/api/v1/runtime/actions?state=gone", read, b"");
+    assert_eq!(bad.status, 400);
+    assert_eq!(body(&bad)["parameter"], "state");
+
+    s.deny_digest(&bulwark_store::DeniedDigest {
+        digest: DIGEST.into(),
+        rule: "Terminal shell in container".into(),
+        reason: "shell".into(),
+        alert_key: Some("syscall:x".into()),
+        created_at: 5,
+        expires_at: None,
+        created_by: "enforcement".into(),
+    })
+    .unwrap();
+    let r = call(&s, "GET", "/api/v1/runtime/denied-digests", read, b"");
+    assert_eq!(r.status, 200);
+    assert_eq!(body(&r)["items"][0]["digest"], DIGEST);
+    assert_eq!(body(&r)["items"][0]["active"], true);
+    let target = format!("/api/v1/runtime/denied-digests/{DIGEST}");
+    // Removing needs admin.
+    assert_eq!(call(&s, "DELETE", &target, read, b"").status, 403);
+    let r = call(&s, "DELETE", &target, admin, b"");
+    assert_eq!((r.status, body(&r)["deleted"].clone()), (200, json!(true)));
+    // Idempotent: again, nothing to delete.
+    let r = call(&s, "DELETE", &target, admin, b"");
+    assert_eq!((r.status, body(&r)["deleted"].clone()), (200, json!(false)));
+    assert_eq!(
+        call(
+            &s,
+            "DELETE",
+            "/api/v1/runtime/denied-digests/latest",
+            admin,
+            b""
+        )
+        .status,
+        400
+    );
+    assert!(s.denied_digests().unwrap().is_empty());
+}

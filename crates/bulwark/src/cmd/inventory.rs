@@ -175,6 +175,7 @@ pub(crate) struct RescanArgs {
 pub(crate) fn rescan_judge(
     policy: super::verdict::Policy,
     db_path: PathBuf,
+    deny: Option<std::sync::Arc<super::runtime_enforce::DenyList>>,
 ) -> impl Fn(bulwark_inventory::Rematched<'_>) -> Result<bulwark_inventory::Judgement, String>
 + Send
 + Sync
@@ -194,7 +195,15 @@ pub(crate) fn rescan_judge(
             &[],
             bulwark_evaluate::Date::today_utc(),
         );
-        let verdict = policy.judge(&bulwark_policy::Subject::report(&report));
+        let mut verdict = policy.judge(&bulwark_policy::Subject::report(&report));
+        // A digest runtime enforcement denied fails here as at admission.
+        if let Some(deny) = &deny {
+            super::runtime_enforce::apply_denials(
+                &mut verdict,
+                &[(String::new(), digest.to_owned())],
+                deny,
+            );
+        }
         let info = &verdict.bundle;
         Ok(bulwark_inventory::Judgement {
             decision: verdict.decision.to_string(),
@@ -414,6 +423,7 @@ fn rescan(a: &RescanArgs) -> Result<Outcome> {
         Some(source) => Some(rescan_judge(
             super::verdict::Policy::load(source, a.stage, a.now.as_deref(), &a.trust)?,
             a.db.path(),
+            super::runtime_enforce::deny_list(Some(&a.store.store))?,
         )),
         None => None,
     };

@@ -18,6 +18,7 @@ pub(crate) mod risk;
 pub(crate) mod rule;
 pub(crate) mod runtime;
 pub(crate) mod runtime_capture_baseline;
+pub(crate) mod runtime_enforce;
 pub(crate) mod runtime_live;
 pub(crate) mod runtime_replay;
 pub(crate) mod runtime_report;

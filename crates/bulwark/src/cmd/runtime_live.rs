@@ -88,6 +88,8 @@ pub(crate) struct WatchArgs {
     /// The `/proc` to read.
     #[arg(long, value_name = "DIR", default_value = "/proc")]
     pub(crate) proc_root: PathBuf,
+    #[command(flatten)]
+    pub(crate) enforce: super::runtime_enforce::WatchEnforceFlags,
 }
 
 #[derive(Debug, clap::Args)]
@@ -241,6 +243,7 @@ struct Watcher {
     alerts: u64,
     out: std::io::Stdout,
     sink: Option<super::runtime_sink::Sink>,
+    enforce: Option<super::runtime_enforce::WatchEnforce>,
 }
 
 impl Watcher {
@@ -320,6 +323,9 @@ impl Watcher {
         if let Some(s) = &mut self.sink {
             s.record(a);
         }
+        if let Some(en) = &self.enforce {
+            en.alert(a);
+        }
         let line = match self.args_format {
             WatchFormat::FalcoJson => serde_json::json!({
                 "hostname": self.hostname,
@@ -355,6 +361,9 @@ impl Watcher {
         upper: bool,
         memfd: bool,
     ) {
+        if let Some(en) = &mut self.enforce {
+            en.event(e);
+        }
         if let Some(rs) = &self.ruleset {
             let mut alerts = Vec::new();
             rs.process(e, &mut alerts);
@@ -569,6 +578,7 @@ pub(crate) fn watch(args: &WatchArgs) -> Result<Outcome> {
             .then(|| i64::try_from(args.learn_for.as_nanos()).unwrap_or(i64::MAX)),
         min_events: (args.learn_events > 0).then_some(args.learn_events),
     };
+    let enforce = super::runtime_enforce::for_watch(&args.enforce, store.as_ref())?;
     let mut w = Watcher {
         args_format: args.format,
         hostname: std::fs::read_to_string(args.proc_root.join("sys/kernel/hostname"))
@@ -591,6 +601,7 @@ pub(crate) fn watch(args: &WatchArgs) -> Result<Outcome> {
         alerts: 0,
         out: std::io::stdout(),
         sink: None,
+        enforce,
     };
     w.sink = super::runtime_sink::Sink::open(
         w.store.as_ref(),

@@ -131,6 +131,11 @@ pub(crate) struct ServeArgs {
     /// are read and counted only.
     #[arg(long = "runtime-rules", value_name = "FILE", num_args = 1.., requires = "store")]
     pub(crate) runtime_rules: Vec<PathBuf>,
+    /// Enforcement file for the audit webhook's alerts (the format of `runtime watch --enforce`): kill the pod,
+    /// scale to zero, isolate (through --kubeconfig/--in-cluster), deny the image digest at admission. Dry run
+    /// unless the file says `dryRun: false`; every decision is recorded (GET /api/v1/runtime/actions).
+    #[arg(long = "enforce", value_name = "FILE", requires = "runtime_rules")]
+    pub(crate) enforce: Option<PathBuf>,
 }
 
 /// Loads `--runtime-rules`: every file, in order, against the k8s audit (and syscall) fields. Warnings go to
@@ -487,6 +492,8 @@ pub(crate) struct PolicyJudge {
     images: Option<Arc<ImageVerifier>>,
     verify_mode: Mode,
     connect: ConnectRules,
+    /// The deny list of runtime enforcement (with --store): a denied digest fails the verdict.
+    deny: Option<Arc<super::runtime_enforce::DenyList>>,
 }
 
 /// Image verification of one request: the violations and the patch to the verified digests.
@@ -544,6 +551,7 @@ impl PolicyJudge {
             images,
             verify_mode: Mode::Enforce,
             connect: ConnectRules::default(),
+            deny: None,
         }
     }
 
@@ -618,7 +626,13 @@ impl PolicyJudge {
             return Ok(None);
         }
         let name = format!("admission:{}", request.display_name());
-        super::k8s::judge_review(&self.policy, &name, &review_of(request), signatures).map(Some)
+        let mut verdict =
+            super::k8s::judge_review(&self.policy, &name, &review_of(request), signatures)?;
+        if let Some(deny) = &self.deny {
+            let images = super::runtime_enforce::object_images(&request.object);
+            super::runtime_enforce::apply_denials(&mut verdict, &images, deny);
+        }
+        Ok(Some(verdict))
     }
 }
 
@@ -732,6 +746,10 @@ impl PolicyJudge {
 
 impl Judge for PolicyJudge {
     fn answers_from_memory(&self, request: &Request) -> bool {
+        // The deny list's generation check reads the store: not on the async worker.
+        if self.deny.as_ref().is_some_and(|d| d.refresh_due()) {
+            return false;
+        }
         let Some(verifier) = &self.images else {
             return true;
         };
@@ -932,10 +950,13 @@ pub(crate) fn serve(a: &ServeArgs) -> Result<Outcome> {
     // A bundle directory is reloaded when it changes (serve_reload.rs): every judge is made the same way.
     let (mode, verify_mode, connect) =
         (a.mode, a.images.verify_mode, ConnectRules::new(&a.connect));
+    let deny = super::runtime_enforce::deny_list(a.store.as_deref())?;
+    let deny_judge = deny.clone();
     let make = move |policy| {
         let mut judge = PolicyJudge::new(policy, mode, images.clone());
         judge.verify_mode = verify_mode;
         judge.connect = connect.clone();
+        judge.deny.clone_from(&deny_judge);
         judge
     };
     let judge = make(policy);
@@ -966,6 +987,14 @@ pub(crate) fn serve(a: &ServeArgs) -> Result<Outcome> {
         });
         config.dashboard = a.dashboard.config()?;
         config.audit.ruleset = runtime_rules(&a.runtime_rules)?;
+        if let Some(path) = &a.enforce {
+            config.audit.enforce = Some(super::runtime_enforce::for_serve(
+                path,
+                store,
+                &a.feeds.kube,
+                deny.clone(),
+            )?);
+        }
         if let Some(run) = &config.run {
             config.audit.cluster = run.feeds.cluster_name();
         }

@@ -14,7 +14,7 @@ use anyhow::{Context as _, Result};
 #[derive(Debug, clap::Args)]
 pub(crate) struct FeedFlags {
     #[command(flatten)]
-    kube: super::kube::KubeFlags,
+    pub(crate) kube: super::kube::KubeFlags,
     /// Admission events waiting for the store at most; more are dropped and counted in /metrics
     /// (bulwark_feed_admission_dropped_total): admission never waits for the store.
     #[arg(long, value_name = "N", hide = true, default_value_t = bulwark_server::feeds::DEFAULT_QUEUE,

@@ -62,8 +62,9 @@ impl LoopFlags {
         let judge = match (policy, self.rescan_stage) {
             (Some((source, trust)), Some(stage)) => {
                 let policy = super::verdict::Policy::load(source, stage, None, trust)?;
-                let judge: bulwark_server::loops::RescanJudge =
-                    Arc::new(super::inventory::rescan_judge(policy, vuln_db.clone()));
+                let judge: bulwark_server::loops::RescanJudge = Arc::new(
+                    super::inventory::rescan_judge(policy, vuln_db.clone(), None),
+                );
                 Some(judge)
             }
             _ => None,

@@ -202,6 +202,10 @@ pub(crate) struct EvalArgs {
     /// Write to this file instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
+    /// The store whose deny list (runtime enforcement) fails an input running a denied image digest, as the
+    /// admission webhook does.
+    #[arg(long, value_name = "URL")]
+    pub(crate) store: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -217,9 +221,14 @@ const MAX_JSON_INPUT: u64 = 512 << 20;
 pub(crate) fn eval(a: &EvalArgs) -> Result<Outcome> {
     let policy = Policy::load(&a.bundle, a.stage, a.now.as_deref(), &a.trust)?;
     let mut verdicts = Vec::with_capacity(a.inputs.len());
+    let deny = super::runtime_enforce::deny_list(a.store.as_deref())?;
     for input in &a.inputs {
-        let v = judge_input(&policy, input)
+        let mut v = judge_input(&policy, input)
             .with_context(|| format!("cannot judge {}", input.display()))?;
+        if let Some(deny) = &deny {
+            let images = super::runtime_enforce::input_images(input, &v);
+            super::runtime_enforce::apply_denials(&mut v, &images, deny);
+        }
         verdicts.push(v);
     }
     super::image::write_output(a.output.as_deref(), |out| {
