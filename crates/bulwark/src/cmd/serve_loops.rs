@@ -46,10 +46,12 @@ pub(crate) struct LoopFlags {
 impl LoopFlags {
     /// The loops' settings; `policy` (serve's `--policy` and its trust flags) judges every re-matched image at
     /// `--rescan-stage`, loaded here once (a bundle directory that changes later is reloaded for admission, not
-    /// yet for the re-match).
+    /// yet for the re-match). `deny` is the runtime deny list admission reads: a denied digest fails the
+    /// re-match's verdict as it fails admission (one verdict).
     pub(crate) fn config(
         &self,
         policy: Option<(&str, &super::verdict::TrustFlags)>,
+        deny: Option<Arc<super::runtime_enforce::DenyList>>,
     ) -> Result<bulwark_server::loops::LoopsConfig> {
         let vuln_db = self
             .vuln_db
@@ -63,7 +65,7 @@ impl LoopFlags {
             (Some((source, trust)), Some(stage)) => {
                 let policy = super::verdict::Policy::load(source, stage, None, trust)?;
                 let judge: bulwark_server::loops::RescanJudge = Arc::new(
-                    super::inventory::rescan_judge(policy, vuln_db.clone(), None),
+                    super::inventory::rescan_judge(policy, vuln_db.clone(), deny),
                 );
                 Some(judge)
             }
