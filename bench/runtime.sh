@@ -2,11 +2,11 @@
 # Benchmark of `bulwark runtime` (issue #17): (a) replay throughput against sysdig, (b) audit throughput,
 # (c) live exec-to-alert latency.
 #
-#   bench/runtime.sh            (RUNS=3, EVENTS=12500000, AUDIT_EVENTS=1000000, EXECS=1000 by default)
+#   bench/runtime.sh            (RUNS=3, EVENTS=12600000, AUDIT_EVENTS=1000000, EXECS=1000 by default)
 #
 # (a) `curl_google.scap` looped (bench/scap_loop.py) to EVENTS events, plain (no gzip), in /tmp; of its events
 #     (evt.num) 80% reach a filter in both readers (sysdig prints 1 line in 1.26 with an empty filter and Bulwark
-#     counts the same), so 12.5 M file events are ≥10 M evaluated events, the figure events/s is computed from. Bulwark:
+#     counts the same), so 12.6 M file events are ≥10 M evaluated events, the figure events/s is computed from. Bulwark:
 #     `runtime replay LOOP --rules falco_rules.yaml -f falco-json`. sysdig 0.29.3 (the only peer installable here:
 #     no Falco) reads the same file with one filter, the disjunction of the expanded conditions
 #     (`bulwark runtime rules expand`, macros and lists inlined) of the stable rules it can evaluate (the ones
@@ -25,7 +25,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 shared=${BULWARK_SHARED:-$root/../shared}
 runs=${RUNS:-3}
-events=${EVENTS:-12500000}
+events=${EVENTS:-12600000}
 audit_events=${AUDIT_EVENTS:-1000000}
 execs=${EXECS:-1000}
 target=${CARGO_TARGET_DIR:-$root/target}
