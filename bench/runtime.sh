@@ -6,8 +6,8 @@
 #
 # (a) `curl_google.scap` looped (bench/scap_loop.py) to EVENTS events, plain (no gzip), in /tmp; of its events
 #     (evt.num) 80% reach a filter in both readers (sysdig prints 1 line in 1.26 with an empty filter and Bulwark
-#     counts the same), so 12.6 M file events are ≥10 M evaluated events, the figure events/s is computed from. Bulwark:
-#     `runtime replay LOOP --rules falco_rules.yaml -f falco-json`. sysdig 0.29.3 (the only peer installable here:
+#     counts the same), so 12.6 M file events are ≥10 M evaluated events, the figure events/s is computed from.
+#     Bulwark: `runtime replay LOOP --rules falco_rules.yaml -f falco-json`. sysdig 0.29.3 (the only peer installable here:
 #     no Falco) reads the same file with one filter, the disjunction of the expanded conditions
 #     (`bulwark runtime rules expand`, macros and lists inlined) of the stable rules it can evaluate (the ones
 #     using fields newer than sysdig 0.29 are left out: it rejects them), `-p %evt.num`. Both evaluate the same
