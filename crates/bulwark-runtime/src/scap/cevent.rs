@@ -276,10 +276,21 @@ impl Event for CaptureEvent<'_> {
             return Value::Missing;
         };
         let thread = self.st.threads.get(&self.raw.tid);
+        if which == F::ProcDuration {
+            // libsinsp: the event time minus the thread's clone time, when the clone was seen.
+            return match thread {
+                Some(t) if t.p.start_ns != 0 => {
+                    Value::Int(i64::try_from(self.raw.ts).unwrap_or(i64::MAX) - t.p.start_ns)
+                }
+                _ => Value::Missing,
+            };
+        }
         if let Some(t) = thread
             && let Some(v) = process::extract(field, which, &t.p, self.st)
         {
-            // A thread known only from its events has no name, executable or command line yet.
+            // A thread known only from its events: libsinsp makes a placeholder whose comm and exe are the
+            // string `<NA>` (thread_manager.cpp `fake_tinfo`), a value, not a missing field, so
+            // `proc.name in (<NA>, N/A)` (the stable rules' `proc_name_exists`) is true for it.
             let unnamed = t.p.comm.is_empty() && t.p.exe.is_empty();
             if unnamed
                 && matches!(
@@ -287,7 +298,7 @@ impl Event for CaptureEvent<'_> {
                     F::ProcName | F::ProcExe | F::ProcCmdline | F::ProcExeline
                 )
             {
-                return Value::Missing;
+                return Value::str("<NA>");
             }
             return v;
         }
@@ -438,6 +449,19 @@ impl Event for CaptureEvent<'_> {
                 None => Value::Missing,
             },
             F::FdName if fd.is_none() => self.fd_name_without_fd(),
+            // An fd event without an fd (a failed open, the enter event of a socket): libsinsp guesses the
+            // type from the event (`sinsp_evt::extract_typechar`, libs 48dfd53cd), never `<NA>`.
+            F::FdTypechar
+                if fd.is_none()
+                    && thread.is_some()
+                    && events::info(self.raw.ty).is_some_and(|i| {
+                        i.flags
+                            & (events::EF_CREATES_FD | events::EF_USES_FD | events::EF_DESTROYS_FD)
+                            != 0
+                    }) =>
+            {
+                Value::str(typechar_of_event(self.name))
+            }
             // A failed open's directory (libsinsp gives the directory, not the file name).
             F::FdDirectory if fd.is_none() => match self.fd_name_without_fd() {
                 Value::Str(n) => Value::string(split_path(&n).0.to_string()),
@@ -519,6 +543,22 @@ impl Event for CaptureEvent<'_> {
                 fd_field(which, fd)
             }
         }
+    }
+}
+
+/// The fd type libsinsp assumes for an event that has no fd (`sinsp_evt::extract_typechar` in libs 48dfd53cd):
+/// files for `openat`/`openat2`/`creat` (not the older `open`, which gives `o`; sysdig 0.29 gave `f` for it
+/// too), IPv4 sockets for `socket`/`accept`/`accept4` whatever the family, and so on.
+fn typechar_of_event(name: &str) -> &'static str {
+    match name {
+        "openat" | "openat2" | "creat" => "f",
+        "socket" | "accept" | "accept4" => "4",
+        "pipe" | "pipe2" => "p",
+        "eventfd" | "eventfd2" => "e",
+        "signalfd" | "signalfd4" => "s",
+        "timerfd_create" => "t",
+        "inotify_init" | "inotify_init1" => "i",
+        _ => "o",
     }
 }
 

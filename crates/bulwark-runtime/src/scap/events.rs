@@ -27,6 +27,7 @@ pub(crate) struct ParamInfo {
 }
 
 pub(crate) const EF_CREATES_FD: u32 = 1 << 0;
+pub(crate) const EF_DESTROYS_FD: u32 = 1 << 1;
 pub(crate) const EF_USES_FD: u32 = 1 << 2;
 pub(crate) const EF_READS_FROM_FD: u32 = 1 << 3;
 pub(crate) const EF_WRITES_TO_FD: u32 = 1 << 4;

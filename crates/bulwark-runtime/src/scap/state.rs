@@ -1192,7 +1192,12 @@ impl State {
                 }
                 if r == 0 {
                     // The child: its own identity is in the parameters.
+                    let new = !self.threads.contains_key(&tid);
                     self.apply_proc_params(tid, ev, body, true);
+                    if new {
+                        // libsinsp's m_clone_ts (proc.duration, proc.pid.ts): the clone's exit time.
+                        self.thread_mut(tid).p.start_ns = i64::try_from(ev.ts).unwrap_or(i64::MAX);
+                    }
                 } else if !self.threads.contains_key(&r) {
                     // The parent: create the child now from the parent's view.
                     let parent = self
@@ -1210,6 +1215,7 @@ impl State {
                     let mut child = parent.clone();
                     child.tid = r;
                     child.vtid = r;
+                    child.start_ns = i64::try_from(ev.ts).unwrap_or(i64::MAX);
                     if !is_thread {
                         child.pid = r;
                         child.vpid = r;

@@ -104,6 +104,14 @@ pub(crate) enum RulesCommand {
         #[arg(long, short = 'f', value_enum, default_value_t = DiagFormat::Text)]
         format: DiagFormat,
     },
+    /// Prints each enabled rule's condition with macros and lists expanded and exceptions appended, as sysdig's
+    /// filter syntax reads it: a JSON object, rule name to condition (for comparing with sysdig and for bench/).
+    #[command(hide = true)]
+    Expand {
+        /// The rules files, loaded in order.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 fn parse_priority(s: &str) -> Result<Priority, String> {
@@ -325,6 +333,28 @@ pub(crate) fn replay(args: &ReplayArgs) -> Result<Outcome> {
     })
 }
 
+fn expand(files: &[PathBuf]) -> Result<Outcome> {
+    let files = read_rules(files)?;
+    let (rs, _) = match Ruleset::load(&files, &schemas(), &LoadOptions::default()) {
+        Ok(x) => x,
+        Err(e) => {
+            print_diags_text(&e.diagnostics);
+            return Err(anyhow!(e));
+        }
+    };
+    let map: BTreeMap<&str, String> = rs
+        .rule_names()
+        .into_iter()
+        .filter_map(|n| Some((n, rs.expanded_condition(n)?)))
+        .collect();
+    writeln!(
+        std::io::stdout().lock(),
+        "{}",
+        serde_json::to_string_pretty(&map)?
+    )?;
+    Ok(Outcome::Clean)
+}
+
 fn print_diags_text(diags: &[Diagnostic]) {
     let mut e = std::io::stderr().lock();
     for d in diags {
@@ -333,7 +363,10 @@ fn print_diags_text(diags: &[Diagnostic]) {
 }
 
 pub(crate) fn rules(cmd: &RulesCommand) -> Result<Outcome> {
-    let RulesCommand::Validate { files, format } = cmd;
+    let (files, format) = match cmd {
+        RulesCommand::Validate { files, format } => (files, format),
+        RulesCommand::Expand { files } => return expand(files),
+    };
     let files = read_rules(files)?;
     let (diags, ok, n) = match Ruleset::load(&files, &schemas(), &LoadOptions::default()) {
         Ok((rs, d)) => (d, true, rs.len()),
