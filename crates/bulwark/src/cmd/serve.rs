@@ -982,7 +982,9 @@ pub(crate) fn serve(a: &ServeArgs) -> Result<Outcome> {
             store: store.clone(),
             worker: super::inventory::worker(a.worker.as_ref()),
             api: a.api.config()?,
-            loops: a.loops.config(Some((source.as_str(), &a.trust)), deny.clone())?,
+            loops: a
+                .loops
+                .config(Some((source.as_str(), &a.trust)), deny.clone())?,
             feeds: a.feeds.config(&a.images)?,
         });
         config.dashboard = a.dashboard.config()?;
