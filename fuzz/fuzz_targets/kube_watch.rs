@@ -1,10 +1,11 @@
 //! Fuzzes the watch stream reader (bulwark-kube): bounded lines, event parsing, and each ADDED/MODIFIED object
-//! turned into placements (container specs and statuses, imageID normalisation). Any panic is a bug.
+//! turned into placements (container specs and statuses, imageID normalisation) and created containers
+//! (containerID parsing). Any panic is a bug.
 //! Run: `cargo +nightly fuzz run kube_watch`.
 
 #![no_main]
 
-use bulwark_kube::model::placements_of_pod;
+use bulwark_kube::model::{placements_of_pod, running_containers_of_pod};
 use bulwark_kube::watch::{EventReader, EventType, Next};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
@@ -17,6 +18,9 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
                 if matches!(ev.kind, EventType::Added | EventType::Modified) {
                     for p in placements_of_pod(&ev.object, "fuzz", Some("env"), ("Pod", "p")) {
                         let _ = p.key();
+                    }
+                    for c in running_containers_of_pod(&ev.object, "fuzz", ("Pod", "p")) {
+                        assert!(!c.container_id.is_empty() && c.container_id.len() <= 128);
                     }
                 }
             }

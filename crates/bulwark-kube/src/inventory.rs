@@ -21,7 +21,10 @@ use serde_json::Value;
 use crate::client::Client;
 use crate::env::Environments;
 use crate::error::KubeError;
-use crate::model::{Change, Placement, PlacementKey, is_live, placements_of_pod};
+use crate::model::{
+    Change, Placement, PlacementKey, RunningContainer, is_live, placements_of_pod,
+    running_containers_of_pod,
+};
 use crate::watch::{EventType, Next, ReadError};
 
 #[derive(Debug, Clone)]
@@ -40,6 +43,9 @@ pub struct InventoryOptions {
     pub max_watch_failures: Option<u32>,
     /// First pause after a failed watch attempt; doubled each time, at most 10 s.
     pub backoff: Duration,
+    /// Also report the containers the runtime created ([`Change::Containers`]), for mapping runtime container
+    /// ids to pods (off by default: `bulwark kube watch` prints placements only).
+    pub containers: bool,
 }
 
 impl Default for InventoryOptions {
@@ -52,6 +58,7 @@ impl Default for InventoryOptions {
             max_list_restarts: 3,
             max_watch_failures: Some(5),
             backoff: Duration::from_millis(200),
+            containers: false,
         }
     }
 }
@@ -84,6 +91,8 @@ pub struct Inventory {
     namespaces: BTreeMap<String, Option<String>>,
     owners: HashMap<(String, String, String), (String, String)>,
     pods: HashMap<String, Vec<Placement>>,
+    /// Per pod (`namespace/name`), its created containers (with [`InventoryOptions::containers`]).
+    containers: HashMap<String, Vec<RunningContainer>>,
     placements: BTreeMap<PlacementKey, (usize, Placement)>,
     resource_version: Option<String>,
     stats: Stats,
@@ -121,6 +130,7 @@ impl Inventory {
             namespaces: BTreeMap::new(),
             owners: HashMap::new(),
             pods: HashMap::new(),
+            containers: HashMap::new(),
             placements: BTreeMap::new(),
             resource_version: None,
             stats: Stats::default(),
@@ -143,6 +153,23 @@ impl Inventory {
     #[must_use]
     pub fn placements(&self) -> Vec<Placement> {
         self.placements.values().map(|(_, p)| p.clone()).collect()
+    }
+
+    /// The containers the runtime created in the pods listed or watched (with
+    /// [`InventoryOptions::containers`]), sorted by id.
+    #[must_use]
+    pub fn containers(&self) -> Vec<RunningContainer> {
+        let mut all: Vec<RunningContainer> = self.containers.values().flatten().cloned().collect();
+        all.sort_by(|a, b| a.container_id.cmp(&b.container_id));
+        all
+    }
+
+    /// The containers as a change, if any are asked for and known.
+    fn containers_change(&self) -> Option<Change> {
+        (self.opts.containers && !self.containers.is_empty()).then(|| Change::Containers {
+            cluster: self.cluster.clone(),
+            containers: self.containers(),
+        })
     }
 
     fn pods_path(&self) -> String {
@@ -303,6 +330,7 @@ impl Inventory {
         let path = self.pods_path();
         self.pods.clear();
         self.placements.clear();
+        self.containers.clear();
         // Until this list completes, the state is partial: a failed list leaves no resourceVersion, so that
         // the next `watch` lists again instead of reporting half a cluster.
         self.resource_version = None;
@@ -312,6 +340,7 @@ impl Inventory {
             } else {
                 inv.pods.clear();
                 inv.placements.clear();
+                inv.containers.clear();
             }
             Ok(())
         })?;
@@ -377,11 +406,15 @@ impl Inventory {
             .and_then(Value::as_str)
             .unwrap_or("");
         let id = format!("{ns}/{name}");
+        let mut started = Vec::new();
         let new = if deleted || !is_live(pod) {
             Vec::new()
         } else {
             let workload = self.workload_of(pod)?;
             let env = self.environment(ns);
+            if self.opts.containers {
+                started = running_containers_of_pod(pod, &self.cluster, (&workload.0, &workload.1));
+            }
             placements_of_pod(
                 pod,
                 &self.cluster,
@@ -389,12 +422,28 @@ impl Inventory {
                 (&workload.0, &workload.1),
             )
         };
+        // A pod's container ids are reported when they change (started, restarted); a gone pod's are forgotten.
+        let mut report = None;
+        if started.is_empty() {
+            self.containers.remove(&id);
+        } else if self.containers.get(&id) != Some(&started) {
+            self.containers.insert(id.clone(), started.clone());
+            report = Some(Change::Containers {
+                cluster: self.cluster.clone(),
+                containers: started,
+            });
+        }
         let old = if new.is_empty() {
             self.pods.remove(&id).unwrap_or_default()
         } else {
             self.pods.insert(id, new.clone()).unwrap_or_default()
         };
-        Ok(self.swap(&old, &new))
+        let mut changes = self.swap(&old, &new);
+        // Before the placements' changes: a pod's ids are known when its workload shows up.
+        if let Some(c) = report {
+            changes.insert(0, c);
+        }
+        Ok(changes)
     }
 
     /// Moves the counts from `old` placements to `new` ones and says what changed.
@@ -446,10 +495,17 @@ impl Inventory {
         sink: &mut dyn FnMut(Change) -> ControlFlow<()>,
     ) -> Result<ControlFlow<()>, KubeError> {
         let placements = self.list()?;
-        Ok(sink(Change::Resync {
+        if sink(Change::Resync {
             cluster: self.cluster.clone(),
             placements,
-        }))
+        })
+        .is_break()
+        {
+            return Ok(ControlFlow::Break(()));
+        }
+        Ok(self
+            .containers_change()
+            .map_or(ControlFlow::Continue(()), sink))
     }
 
     /// Lists (unless already listed), reports the set as a [`Change::Resync`], then watches, reporting each
@@ -468,6 +524,7 @@ impl Inventory {
             placements: self.placements(),
         })
         .is_break()
+            || self.containers_change().is_some_and(|c| sink(c).is_break())
         {
             return Ok(());
         }

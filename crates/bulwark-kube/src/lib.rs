@@ -32,5 +32,5 @@ pub use config::{Auth, ClusterConfig, Kubeconfig};
 pub use env::Environments;
 pub use error::KubeError;
 pub use inventory::{Inventory, InventoryOptions, Stats};
-pub use model::{Change, Placement, PlacementKey};
+pub use model::{Change, Placement, PlacementKey, RunningContainer};
 pub use objects::{CONTEXT_RESOURCES, ObjectChange, ObjectWatch, ObjectWatchOptions, Resource};

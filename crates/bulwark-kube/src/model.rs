@@ -71,6 +71,142 @@ pub enum Change {
         cluster: String,
         placements: Vec<Placement>,
     },
+    /// Only with [`crate::InventoryOptions::containers`]: containers the runtime created, for mapping runtime
+    /// container ids to pods. After each (re-)list all of them; then a pod's whole set whenever it changes (a
+    /// container started or restarted under a new id). Nothing says when one goes: a pod's ids stay valid for
+    /// what it ran.
+    Containers {
+        cluster: String,
+        containers: Vec<RunningContainer>,
+    },
+}
+
+/// One container of one pod as the runtime created it: what a runtime event's container id resolves to (the
+/// pod, its namespace, the image and the owner workload).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RunningContainer {
+    /// `status.*ContainerStatuses[].containerID` without its `<type>://` prefix (64 hex digits for containerd,
+    /// CRI-O and Docker: the id the cgroup path shows).
+    pub container_id: String,
+    /// The runtime type of the prefix: `containerd`, `cri-o`, `docker`… (empty when there was none).
+    pub runtime: String,
+    pub cluster: String,
+    pub namespace: String,
+    pub pod: String,
+    pub pod_uid: String,
+    pub container: String,
+    /// `init`, `app` or `ephemeral`.
+    pub container_type: String,
+    /// The image as written in the pod spec (the status's image when the spec has no such container).
+    pub image: String,
+    /// As [`Placement::image_id`].
+    pub image_id: Option<String>,
+    /// As [`Placement::digest`].
+    pub digest: Option<String>,
+    pub workload_kind: String,
+    pub workload_name: String,
+}
+
+/// Splits a `containerID` (`<type>://<container_id>`) into its runtime type and id; `None` when empty or not
+/// an id (at most 128 characters of ASCII letters, digits, `-`, `_`, `.`).
+#[must_use]
+pub fn parse_container_id(id: &str) -> Option<(String, String)> {
+    let id = id.trim();
+    let (runtime, id) = id.split_once("://").unwrap_or(("", id));
+    let ok = !id.is_empty()
+        && id.len() <= 128
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    ok.then(|| (runtime.to_owned(), id.to_owned()))
+}
+
+/// The containers of one pod whose workload is `(kind, name)` that the runtime has created (their status has
+/// a `containerID`): init, app and ephemeral containers. A finished pod (`Succeeded`/`Failed`) has none.
+#[must_use]
+pub fn running_containers_of_pod(
+    pod: &Value,
+    cluster: &str,
+    workload: (&str, &str),
+) -> Vec<RunningContainer> {
+    if !is_live(pod) {
+        return Vec::new();
+    }
+    let meta = |p: &str, default: &str| {
+        pod.pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or(default)
+            .to_owned()
+    };
+    let namespace = meta("/metadata/namespace", "default");
+    let pod_name = meta("/metadata/name", "");
+    let pod_uid = meta("/metadata/uid", "");
+    let mut out = Vec::new();
+    for (specs, statuses, kind) in [
+        (
+            "/spec/initContainers",
+            "/status/initContainerStatuses",
+            "init",
+        ),
+        ("/spec/containers", "/status/containerStatuses", "app"),
+        (
+            "/spec/ephemeralContainers",
+            "/status/ephemeralContainerStatuses",
+            "ephemeral",
+        ),
+    ] {
+        let specs = pod.pointer(specs).and_then(Value::as_array);
+        for st in pod
+            .pointer(statuses)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let Some(name) = st.get("name").and_then(Value::as_str) else {
+                continue;
+            };
+            let Some((runtime, container_id)) = st
+                .get("containerID")
+                .and_then(Value::as_str)
+                .and_then(parse_container_id)
+            else {
+                continue;
+            };
+            let image = specs
+                .into_iter()
+                .flatten()
+                .find(|c| c.get("name").and_then(Value::as_str) == Some(name))
+                .and_then(|c| c.get("image"))
+                .or_else(|| st.get("image"))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            let image_id = st
+                .get("imageID")
+                .and_then(Value::as_str)
+                .and_then(normalize_image_id);
+            let digest = image_id
+                .as_deref()
+                .and_then(digest_of)
+                .or_else(|| digest_of(&image));
+            out.push(RunningContainer {
+                container_id,
+                runtime,
+                cluster: cluster.to_owned(),
+                namespace: namespace.clone(),
+                pod: pod_name.clone(),
+                pod_uid: pod_uid.clone(),
+                container: name.to_owned(),
+                container_type: kind.to_owned(),
+                image,
+                image_id,
+                digest,
+                workload_kind: workload.0.to_owned(),
+                workload_name: workload.1.to_owned(),
+            });
+        }
+    }
+    out
 }
 
 /// Labels that differ between revisions of the same workload; dropped so that a placement is stable.

@@ -234,6 +234,7 @@ fn watch_follows_events_bookmarks_drops_and_relists_on_410() {
                 placement.digest.as_deref().unwrap_or("-")
             ),
             Change::Remove { key } => format!("remove {} {}", key.workload_name, key.image),
+            Change::Containers { containers, .. } => format!("containers {}", containers.len()),
         })
         .collect();
     assert_eq!(
@@ -629,6 +630,7 @@ fn one_namespace_finished_pods_and_relabelled_namespaces() {
                 placement.environment.as_deref().unwrap_or("-")
             ),
             Change::Remove { key } => format!("remove {}", key.workload_name),
+            Change::Containers { containers, .. } => format!("containers {}", containers.len()),
         });
         if seen.len() == 3 {
             ControlFlow::Break(())
@@ -680,4 +682,178 @@ fn ten_thousand_pods_in_pages_of_500() {
     // 20 pod pages and the namespace list.
     assert_eq!((inv.stats().pages, inv.stats().owner_gets), (21, 100));
     eprintln!("10,000 pods, 20 pages, 100 owner GETs: {took:?}");
+}
+
+/// `(id, runtime, namespace/pod, uid, container, type, image, digest, workload)` of a created container.
+fn container_line(c: &bulwark_kube::RunningContainer) -> String {
+    format!(
+        "{} {} {}/{} {} {} {} {} {} {}/{}",
+        &c.container_id[..4],
+        c.runtime,
+        c.namespace,
+        c.pod,
+        c.pod_uid,
+        c.container,
+        c.container_type,
+        c.image,
+        c.digest.as_deref().map_or("-", |d| &d[7..9]),
+        c.workload_kind,
+        c.workload_name
+    )
+}
+
+#[test]
+fn container_ids_of_the_recorded_pods() {
+    use bulwark_kube::model::running_containers_of_pod;
+    // The fixtures' `containerID`s (`<type>://<64 hex>`, README.md) with the pods' metadata.
+    let pay = running_containers_of_pod(
+        &fixture("pod-payments.json"),
+        "c",
+        ("Deployment", "payments"),
+    );
+    assert_eq!(pay.len(), 1);
+    assert_eq!(pay[0].container_id, "e1".repeat(32));
+    assert_eq!(pay[0].cluster, "c");
+    assert_eq!(pay[0].image_id, Some(format!("ghcr.io/acme/payments@{A}")));
+    assert_eq!(pay[0].digest.as_deref(), Some(A));
+    assert_eq!(
+        container_line(&pay[0]),
+        "e1e1 docker staging/payments-6d4cf56db6-x7k2p pod-payments-6d4cf56db6-x7k2p payments app ghcr.io/acme/payments:1.4 a1 Deployment/payments"
+    );
+    let search =
+        running_containers_of_pod(&fixture("pod-search.json"), "c", ("Deployment", "search"));
+    assert_eq!(
+        search.iter().map(container_line).collect::<Vec<_>>(),
+        [
+            "e2e2 cri-o production/search-7b9c5d8f44-q8wzt pod-search-7b9c5d8f44-q8wzt search app ghcr.io/acme/search:2.0 b2 Deployment/search"
+        ]
+    );
+    let nightly =
+        running_containers_of_pod(&fixture("pod-nightly.json"), "c", ("CronJob", "nightly"));
+    assert_eq!(
+        nightly.iter().map(container_line).collect::<Vec<_>>(),
+        [
+            "e3e3 containerd production/nightly-29430180-4jx9m pod-nightly-29430180-4jx9m nightly-29430180 app ghcr.io/acme/report:3.1 c3 CronJob/nightly"
+        ]
+    );
+
+    // Init and ephemeral containers (Pod v1: initContainerStatuses, ephemeralContainerStatuses), a container
+    // not created yet (no containerID: waiting), and ids that are not ids.
+    let mut p = fixture("pod-web-debug.json");
+    let hex = |b: &str| b.repeat(32);
+    p["spec"]["initContainers"] =
+        json!([{"name": "migrate", "image": format!("ghcr.io/acme/migrate@{E}")}]);
+    p["status"]["initContainerStatuses"] = json!([{"name": "migrate", "image": "ghcr.io/acme/migrate",
+        "imageID": "", "containerID": format!("containerd://{}", hex("a7")),
+        "state": {"terminated": {"exitCode": 0}}}]);
+    p["spec"]["ephemeralContainers"] = json!([{"name": "debugger", "image": "busybox:1.36"}]);
+    p["status"]["ephemeralContainerStatuses"] = json!([{"name": "debugger", "image": "docker.io/library/busybox:1.36",
+        "imageID": format!("docker.io/library/busybox@{B}"), "containerID": format!("cri-o://{}", hex("b8")),
+        "state": {"running": {}}}]);
+    let statuses = p["status"]["containerStatuses"].as_array_mut().unwrap();
+    statuses.push(json!({"name": "sidecar", "image": "envoy", "state": {"waiting": {"reason": "ContainerCreating"}}}));
+    statuses.push(json!({"name": "bad", "image": "x", "containerID": "docker://../../etc/passwd"}));
+    statuses.push(json!({"name": "empty", "image": "x", "containerID": "docker://"}));
+    statuses.push(json!({"name": "huge", "image": "x", "containerID": "a".repeat(10_000)}));
+    let got: Vec<String> = running_containers_of_pod(&p, "c", ("Pod", "web-debug"))
+        .iter()
+        .map(container_line)
+        .collect();
+    assert_eq!(
+        got,
+        [
+            // The digest of a digest-pinned spec image when the status has no imageID.
+            "a7a7 containerd jx-acme-web-pr-7/web-debug pod-web-debug migrate init ghcr.io/acme/migrate@sha256:e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5 e5 Pod/web-debug",
+            "e4e4 docker jx-acme-web-pr-7/web-debug pod-web-debug web app ghcr.io/acme/web:pr-7 d4 Pod/web-debug",
+            "b8b8 cri-o jx-acme-web-pr-7/web-debug pod-web-debug debugger ephemeral busybox:1.36 b2 Pod/web-debug",
+        ]
+    );
+    // A finished pod runs nothing.
+    p["status"]["phase"] = json!("Succeeded");
+    assert!(running_containers_of_pod(&p, "c", ("Pod", "web-debug")).is_empty());
+}
+
+#[test]
+fn watch_reports_container_ids_when_asked() {
+    let mut cluster = Cluster::recorded();
+    let restarted = {
+        let mut p = fixture("pod-payments.json");
+        p["status"]["containerStatuses"][0]["containerID"] =
+            json!(format!("docker://{}", "f1".repeat(32)));
+        p["status"]["containerStatuses"][0]["restartCount"] = json!(1);
+        with_rv(p, "301")
+    };
+    cluster.watches.push(Box::new(move |_| {
+        Reply::Stream(
+            vec![
+                event("MODIFIED", restarted.clone()),
+                // Nothing changed for the runtime: not reported again.
+                event("MODIFIED", with_rv(restarted.clone(), "302")),
+                event("DELETED", with_rv(fixture("pod-search.json"), "303")),
+                bookmark("310"),
+            ],
+            End::Clean,
+        )
+    }));
+    cluster
+        .watches
+        .push(Box::new(|_| Reply::Stream(vec![], End::Clean)));
+    let server = ApiServer::start(None, Auth::None, cluster.handler());
+    let d = tempfile::tempdir().unwrap();
+    let cfg = kubeconfig(d.path(), &server.url, None, "    {}\n");
+    let cfg = Kubeconfig::load(Some(&cfg), None, None)
+        .unwrap()
+        .resolve(None)
+        .unwrap();
+    let mut inv = Inventory::new(
+        Client::new(cfg, ClientOptions::default()).unwrap(),
+        InventoryOptions {
+            containers: true,
+            ..InventoryOptions::default()
+        },
+    );
+    let mut seen = Vec::new();
+    inv.watch(Some(Instant::now() + Duration::from_secs(20)), &mut |c| {
+        seen.push(match &c {
+            Change::Resync { placements, .. } => format!("resync {}", placements.len()),
+            Change::Upsert { placement } => format!("upsert {}", placement.workload_name),
+            Change::Remove { key } => format!("remove {}", key.workload_name),
+            Change::Containers {
+                cluster,
+                containers,
+            } => format!(
+                "containers {cluster} {}",
+                containers
+                    .iter()
+                    .map(|c| format!("{}:{}", &c.container_id[..2], c.pod))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        });
+        if seen.len() == 4 {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    })
+    .unwrap();
+    assert_eq!(
+        seen,
+        [
+            "resync 4",
+            // After the list, every pod's (sorted by id).
+            "containers recorded e1:payments-6d4cf56db6-x7k2p,e2:search-7b9c5d8f44-q8wzt,e3:nightly-29430180-4jx9m,e4:web-debug",
+            // The restart: a new id, the same placement (no upsert).
+            "containers recorded f1:payments-6d4cf56db6-x7k2p",
+            // The deleted pod: its placement goes, no container change.
+            "remove search",
+        ]
+    );
+    assert_eq!(
+        inv.containers()
+            .iter()
+            .map(|c| c.container_id[..2].to_owned())
+            .collect::<Vec<_>>(),
+        ["e3", "e4", "f1"]
+    );
 }

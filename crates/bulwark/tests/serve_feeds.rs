@@ -4,7 +4,8 @@
 //!   serving the recorded objects of `bulwark-kube/tests/fixtures`, see its README) lists pods in pages of two
 //!   (with an expired continue token on the first list), then streams a BOOKMARK and a DELETED event, then an
 //!   ERROR 410 that forces a re-list (which finds one pod gone and one rolled to a new digest); the store's
-//!   placements follow each step;
+//!   placements follow each step, and so do the runtime container ids (`container_ids`: the listed pods' and a
+//!   restarted container's new id from a MODIFIED event resolve to pod, namespace, digest and workload);
 //! - admission: AdmissionReviews of those recorded pods (their images pinned by digest, as the mutating webhook
 //!   pins them) posted to `/validate` become placements, attributed to the same workloads the watch finds;
 //!   denied, dry-run and tag-only reviews do not;
@@ -89,10 +90,16 @@ fn watch_feed(store: &str) {
         cluster.watches.push(Box::new(move |r| {
             seen.lock().unwrap().push(r.target.clone());
             hold(&go, 1);
-            // From the list's resourceVersion: a bookmark, then the bare preview pod is deleted.
+            // From the list's resourceVersion: the payments container restarted (a new containerID, the
+            // same image: no placement changes), a bookmark, then the bare preview pod is deleted.
             assert_eq!(r.query("resourceVersion").as_deref(), Some("300"));
+            let mut restarted = fixture("pod-payments.json");
+            restarted["status"]["containerStatuses"][0]["containerID"] =
+                json!(format!("docker://{}", "f1".repeat(32)));
+            restarted["status"]["containerStatuses"][0]["restartCount"] = json!(1);
             Reply::Stream(
                 vec![
+                    event("MODIFIED", with_rv(restarted, "305")),
                     bookmark("310"),
                     event("DELETED", with_rv(fixture("pod-web-debug.json"), "311")),
                 ],
@@ -175,6 +182,58 @@ fn watch_feed(store: &str) {
         ],
         60,
     );
+    // The runtime's container ids of the listed pods (the fixtures' `containerID`s, `<type>://<id>`) resolve to
+    // their pods, namespaces, digests and workloads.
+    let pay = wait_for_container(store, &"e1".repeat(32), 30);
+    assert_eq!(
+        (
+            pay.cluster.as_str(),
+            pay.namespace.as_str(),
+            pay.pod.as_str(),
+            pay.pod_uid.as_str(),
+            pay.container.as_str(),
+            pay.image.as_str(),
+            pay.digest.as_str(),
+            pay.workload_kind.as_str(),
+            pay.workload_name.as_str()
+        ),
+        (
+            "recorded",
+            "staging",
+            "payments-6d4cf56db6-x7k2p",
+            "pod-payments-6d4cf56db6-x7k2p",
+            "payments",
+            "ghcr.io/acme/payments:1.4",
+            digest("a1").as_str(),
+            "Deployment",
+            "payments"
+        )
+    );
+    let nightly = wait_for_container(store, &format!("containerd://{}", "e3".repeat(32)), 5);
+    assert_eq!(
+        (
+            nightly.pod.as_str(),
+            nightly.digest.as_str(),
+            nightly.workload_kind.as_str(),
+            nightly.workload_name.as_str()
+        ),
+        (
+            "nightly-29430180-4jx9m",
+            digest("c3").as_str(),
+            "CronJob",
+            "nightly"
+        )
+    );
+    let search = wait_for_container(store, &"e2".repeat(32), 5);
+    assert_eq!(
+        (search.namespace.as_str(), search.workload_name.as_str()),
+        ("production", "search")
+    );
+    let web = wait_for_container(store, &"e4".repeat(32), 5);
+    assert_eq!(
+        (web.pod.as_str(), web.workload_kind.as_str()),
+        ("web-debug", "Pod")
+    );
     go.store(1, Ordering::SeqCst);
     // The DELETED event removes the bare pod.
     wait_for(
@@ -186,6 +245,25 @@ fn watch_feed(store: &str) {
             "recorded staging staging Deployment/payments payments a1",
         ],
         30,
+    );
+    // The restarted container's new id, from the watch alone (no placement changed); the deleted pod's id
+    // still resolves (rows carry last_seen and are not removed).
+    let again = wait_for_container(store, &"f1".repeat(32), 30);
+    assert_eq!(
+        (
+            again.pod.as_str(),
+            again.digest.as_str(),
+            again.workload_name.as_str()
+        ),
+        (
+            "payments-6d4cf56db6-x7k2p",
+            digest("a1").as_str(),
+            "payments"
+        )
+    );
+    assert_eq!(
+        wait_for_container(store, &"e4".repeat(32), 1).pod,
+        "web-debug"
     );
     go.store(2, Ordering::SeqCst);
     // The 410 re-list replaces the cluster's placements: search now runs e5, the nightly job is gone.
@@ -236,6 +314,22 @@ fn watch_feed(store: &str) {
     assert_eq!(server.metric("bulwark_feed_kube_resyncs_total"), 2);
     assert_eq!(server.metric("bulwark_feed_kube_removes_total"), 1);
     assert_eq!(server.metric("bulwark_feed_kube_placements"), 2);
+}
+
+/// The store's row for a runtime container id, waiting up to `secs` for the feed to write it.
+fn wait_for_container(store: &str, id: &str, secs: u64) -> bulwark_store::ContainerRecord {
+    let s = bulwark_store::Store::open(store).unwrap();
+    let until = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(c) = s.container(id).unwrap() {
+            return c;
+        }
+        assert!(
+            Instant::now() < until,
+            "container {id} not in the store after {secs} s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 #[test]

@@ -7,6 +7,10 @@
 //! - **Upsert** / **Remove**: one row each. The store keeps one digest per container of a workload; during a
 //!   rollout two digests run in the same container, so the feed keeps what runs per key and moves the row to
 //!   the remaining digest when the written one goes away (the row is removed only when nothing runs there).
+//! - **Containers** (after every resync, then a pod's set whenever its container ids change): the runtime's
+//!   container ids with their pod, namespace, image, digest and workload, written to the store's
+//!   `container_ids` (`put_containers`), which `bulwark runtime watch --store` and enforcement read to put a
+//!   runtime event's container in its pod. Rows are never removed here: they carry `last_seen`.
 //! - Errors: an API error is logged and the watch resumes after a backoff (1 s doubling to 60 s) from the
 //!   last resourceVersion, listing again when there is none or when it is too old; a store error is logged,
 //!   the connection dropped, and the next pass writes the whole list again.
@@ -22,7 +26,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use bulwark_kube::{Change, Client, Environments, Inventory, InventoryOptions, PlacementKey};
-use bulwark_store::{Placement, Store};
+use bulwark_store::{ContainerRecord, Placement, Store};
 use serde_json::json;
 
 use super::{FeedHandle, KubeWatch};
@@ -119,6 +123,7 @@ pub(crate) fn run(watch: &KubeWatch, target: &Target, handle: &FeedHandle, stop:
             page_size: watch.page_size,
             // A server never gives up: every failure is logged and retried here, with its own backoff.
             max_watch_failures: None,
+            containers: true,
             ..InventoryOptions::default()
         },
     );
@@ -240,6 +245,22 @@ fn to_store(p: bulwark_kube::Placement) -> Option<Placement> {
     })
 }
 
+/// A created container as the store's `container_ids` keeps it (no digest yet: empty, as the readers expect).
+fn container_record(c: bulwark_kube::RunningContainer) -> ContainerRecord {
+    ContainerRecord {
+        container_id: c.container_id,
+        cluster: c.cluster,
+        namespace: c.namespace,
+        pod: c.pod,
+        pod_uid: c.pod_uid,
+        container: c.container,
+        image: c.image,
+        digest: c.digest.unwrap_or_default(),
+        workload_kind: c.workload_kind,
+        workload_name: c.workload_name,
+    }
+}
+
 /// What runs (per store key, by digest) and what this feed last wrote.
 pub(crate) struct Mirror {
     cluster: String,
@@ -330,6 +351,12 @@ impl Mirror {
                     .or_default()
                     .insert(p.digest.clone(), p);
                 self.write(store, &key, now, handle)?;
+            }
+            Change::Containers { containers, .. } => {
+                let rows: Vec<ContainerRecord> =
+                    containers.into_iter().map(container_record).collect();
+                store.put_containers(&rows, now)?;
+                return Ok(());
             }
             Change::Remove { key } => {
                 let k = store_key(&key);
