@@ -7,9 +7,12 @@
 //!   and any line or item that is not an audit event is 400 naming it (nothing of that request is queued).
 //! - Authentication is the REST API's: a bearer token of `--api-tokens` with role `push` or `admin` (the
 //!   webhook's kubeconfig carries it as `user.token`); without tokens every request is 401 (fail closed).
-//! - The answer (200) comes as soon as the events are queued: a bounded queue feeds one task that evaluates on
-//!   the blocking pool. A full queue drops events and counts them (`bulwark_k8s_audit_dropped_total{reason=
-//!   "queue_full"}`, as Falco counts its drops); the API server is never held by the rules or the store.
+//! - The answer (200) comes once the request's alerts are stored: nothing the API server was told is accepted can
+//!   be lost to a `kill -9` or a store failure. A bounded queue of requests feeds one task that evaluates on the
+//!   blocking pool. A full queue answers 429 with `Retry-After`, a store failure 500 and a request not finished in
+//!   [`ACK_TIMEOUT`] 504: the webhook backend retries all three (k8s.io/apiserver's `DefaultShouldRetry`), so
+//!   the events come again instead of being dropped (counted: `bulwark_k8s_audit_dropped_total{reason=
+//!   "queue_full"}` counts refused events, as Falco counts its drops).
 //! - Each alert is stored once (`Store::record_runtime_alert`, dedupe key = source + audit ID + rule), so a
 //!   batch the API server sends again, or a replay after `kill -9`, stores nothing twice; a new alert is queued
 //!   for the team that owns its namespace (`owners.yaml`, `--owners`) through the notification outbox.
@@ -33,6 +36,16 @@ use tokio::sync::mpsc;
 use crate::State;
 use crate::api::Role;
 
+/// One request's events and where to say whether their alerts are stored.
+struct Job {
+    events: Vec<AuditEvent>,
+    reply: tokio::sync::oneshot::Sender<Result<(), String>>,
+}
+
+/// How long a request waits for its alerts to be stored before it answers 504 (the API server sends it again;
+/// the alerts' dedupe keys make that harmless).
+pub const ACK_TIMEOUT: Duration = Duration::from_secs(20);
+
 /// The path, as Falco's k8saudit plugin serves it.
 pub const PATH: &str = "/k8s-audit";
 /// Events waiting for evaluation at most, by default.
@@ -51,7 +64,8 @@ const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct AuditConfig {
     /// The compiled rules (`--runtime-rules`); without them events are read and counted, nothing is evaluated.
     pub ruleset: Option<Arc<Ruleset>>,
-    /// Events waiting at most; more are dropped and counted.
+    /// Events waiting at most (as requests of up to 256 events each: `queue / 256` requests, at least 4); a request
+    /// over it is refused with 429 and counted.
     pub queue: usize,
     /// Largest request body (413 above it).
     pub max_body_bytes: usize,
@@ -96,7 +110,7 @@ pub(crate) struct AuditHandle(Arc<Inner>);
 
 #[derive(Default)]
 struct Inner {
-    tx: RwLock<Option<mpsc::Sender<AuditEvent>>>,
+    tx: RwLock<Option<mpsc::Sender<Job>>>,
     c: Counters,
 }
 
@@ -304,26 +318,58 @@ pub(crate) async fn route(
         .read()
         .unwrap_or_else(PoisonError::into_inner)
         .clone();
-    let (mut queued, mut dropped) = (0u64, 0u64);
-    for ev in events {
-        match tx.as_ref().map(|tx| tx.try_send(ev)) {
-            Some(Ok(())) => queued += 1,
-            _ => dropped += 1,
+    let n = events.len() as u64;
+    add(&c.events, n);
+    if events.is_empty() {
+        add(&c.requests_ok, 1);
+        return respond(StatusCode::OK, &json!({"accepted": 0, "dropped": 0}));
+    }
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let sent = tx.as_ref().map(|tx| tx.try_send(Job { events, reply }));
+    if !matches!(sent, Some(Ok(()))) {
+        add(&c.dropped_full, n);
+        add(&c.requests_refused, 1);
+        crate::log(
+            json!({"level": "warn", "event": "k8s-audit-refused", "events": n,
+            "reason": "the evaluation queue is full; the API server sends them again"}),
+        );
+        let mut r = error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "the evaluation queue is full: send again",
+        );
+        r.headers_mut().insert(
+            hyper::header::RETRY_AFTER,
+            hyper::header::HeaderValue::from_static("1"),
+        );
+        return r;
+    }
+    match tokio::time::timeout(ACK_TIMEOUT, answer).await {
+        Ok(Ok(Ok(()))) => {
+            add(&c.requests_ok, 1);
+            respond(StatusCode::OK, &json!({"accepted": n, "dropped": 0}))
+        }
+        Ok(Ok(Err(message))) => {
+            add(&c.requests_refused, 1);
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &format!("alerts not stored ({message}): send again"),
+            )
+        }
+        Ok(Err(_)) => {
+            add(&c.requests_refused, 1);
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error while evaluating the events: send again",
+            )
+        }
+        Err(_) => {
+            add(&c.requests_refused, 1);
+            error(
+                StatusCode::GATEWAY_TIMEOUT,
+                "the events were not evaluated in time: send again",
+            )
         }
     }
-    add(&c.requests_ok, 1);
-    add(&c.events, queued + dropped);
-    add(&c.dropped_full, dropped);
-    if dropped > 0 {
-        crate::log(
-            json!({"level": "warn", "event": "k8s-audit-dropped", "dropped": dropped,
-            "reason": "the evaluation queue is full"}),
-        );
-    }
-    respond(
-        StatusCode::OK,
-        &json!({"accepted": queued, "dropped": dropped}),
-    )
 }
 
 /// Starts the evaluation task (with a run stage).
@@ -332,7 +378,7 @@ pub(crate) fn spawn(state: &Arc<State>) -> Vec<tokio::task::JoinHandle<()>> {
         return Vec::new();
     }
     let cfg = &state.config.audit;
-    let (tx, rx) = mpsc::channel(cfg.queue.max(1));
+    let (tx, rx) = mpsc::channel((cfg.queue / BATCH).max(4));
     *cfg.handle
         .0
         .tx
@@ -341,27 +387,27 @@ pub(crate) fn spawn(state: &Arc<State>) -> Vec<tokio::task::JoinHandle<()>> {
     vec![tokio::spawn(worker(state.clone(), rx))]
 }
 
-async fn worker(state: Arc<State>, mut rx: mpsc::Receiver<AuditEvent>) {
+async fn worker(state: Arc<State>, mut rx: mpsc::Receiver<Job>) {
     let mut ctx = Some(Evaluator::default());
-    loop {
-        let Some(first) = rx.recv().await else {
-            return;
-        };
-        let mut batch = vec![first];
-        while batch.len() < BATCH {
-            match rx.try_recv() {
-                Ok(e) => batch.push(e),
-                Err(_) => break,
-            }
-        }
+    while let Some(job) = rx.recv().await {
         let mut ev = ctx.take().unwrap_or_default();
         let st = state.clone();
+        let Job { events, reply } = job;
         let done = tokio::task::spawn_blocking(move || {
-            ev.run(&st, &batch);
-            ev
+            let r = ev.run(&st, &events);
+            (ev, r)
         })
         .await;
-        ctx = Some(done.unwrap_or_default());
+        let (ev, r) = match done {
+            Ok((ev, r)) => (ev, r),
+            Err(_) => (
+                Evaluator::default(),
+                Err("the evaluation panicked".to_owned()),
+            ),
+        };
+        ctx = Some(ev);
+        // The request may have given up waiting (504): the alerts are stored all the same.
+        let _ = reply.send(r);
     }
 }
 
@@ -428,12 +474,18 @@ pub fn alert_row(cluster: &str, ev: &AuditEvent, a: &Alert) -> RuntimeAlert {
 }
 
 impl Evaluator {
-    fn run(&mut self, state: &State, batch: &[AuditEvent]) {
+    /// Evaluates one request's events and stores their alerts; an error means some were not stored (the
+    /// request is answered with an error, the API server sends it again).
+    fn run(&mut self, state: &State, batch: &[AuditEvent]) -> Result<(), String> {
         let cfg = &state.config.audit;
         let c = &cfg.handle.0.c;
-        let Some(run) = &state.config.run else { return };
+        let Some(run) = &state.config.run else {
+            return Ok(());
+        };
         add(&c.evaluated, batch.len() as u64);
-        let Some(rules) = &cfg.ruleset else { return };
+        let Some(rules) = &cfg.ruleset else {
+            return Ok(());
+        };
         let mut alerts = Vec::new();
         let mut rows = Vec::new();
         for ev in batch {
@@ -447,7 +499,7 @@ impl Evaluator {
             );
         }
         if rows.is_empty() {
-            return;
+            return Ok(());
         }
         if self.store.is_none() {
             match Store::open(&run.store) {
@@ -455,13 +507,15 @@ impl Evaluator {
                 Err(e) => {
                     add(&c.store_errors, rows.len() as u64);
                     crate::log(json!({"level": "error", "event": "k8s-audit-store-failed",
-                        "error": e.to_string(), "alerts_lost": rows.len()}));
-                    return;
+                        "error": e.to_string(), "alerts_not_stored": rows.len()}));
+                    return Err(format!("cannot open the store: {e}"));
                 }
             }
         }
         let owners = self.owners(run.loops.owners.as_ref());
-        let Some(store) = &self.store else { return };
+        let Some(store) = &self.store else {
+            return Ok(());
+        };
         let now = now_secs();
         let mut failed = false;
         for (row, priority) in &rows {
@@ -492,7 +546,9 @@ impl Evaluator {
         // A store that failed may have lost its connection: open a new one next time.
         if failed {
             self.store = None;
+            return Err("the store refused an alert".to_owned());
         }
+        Ok(())
     }
 
     /// owners.yaml, read again when its modification time changes; a file that does not load keeps the last.
