@@ -170,20 +170,6 @@ pub struct Enforcer {
     last: HashMap<(ActionKind, String), i64>,
 }
 
-fn parse_priority(s: &str) -> Option<Priority> {
-    Some(match s.to_ascii_uppercase().as_str() {
-        "EMERGENCY" => Priority::Emergency,
-        "ALERT" => Priority::Alert,
-        "CRITICAL" => Priority::Critical,
-        "ERROR" => Priority::Error,
-        "WARNING" | "WARN" => Priority::Warning,
-        "NOTICE" => Priority::Notice,
-        "INFO" | "INFORMATIONAL" => Priority::Informational,
-        "DEBUG" => Priority::Debug,
-        _ => return None,
-    })
-}
-
 /// `*`-glob match (no other metacharacters: rule names contain `[`, `(` and `?` literally).
 fn glob(pattern: &str, text: &str) -> bool {
     let parts: Vec<&str> = pattern.split('*').collect();
@@ -220,7 +206,7 @@ impl Enforcer {
         for (i, r) in file.actions.into_iter().enumerate() {
             let min_priority = match &r.min_priority {
                 Some(p) => Some(
-                    parse_priority(p)
+                    Priority::parse(p)
                         .ok_or_else(|| err(format!("actions[{i}]: unknown priority {p:?}")))?,
                 ),
                 None => None,

@@ -28,21 +28,6 @@ pub fn severity(p: Priority) -> Severity {
     }
 }
 
-/// Falco's spelling of a priority (`Warning`, `Informational`), as its JSON output writes it.
-#[must_use]
-pub fn priority_name(p: Priority) -> &'static str {
-    match p {
-        Priority::Emergency => "Emergency",
-        Priority::Alert => "Alert",
-        Priority::Critical => "Critical",
-        Priority::Error => "Error",
-        Priority::Warning => "Warning",
-        Priority::Notice => "Notice",
-        Priority::Informational => "Informational",
-        Priority::Debug => "Debug",
-    }
-}
-
 /// The subject an alert names through its output fields, for alerts whose source gave no better one: the
 /// k8saudit target (`ka.target.namespace`, `ka.target.name` when the resource is `pods`) or the syscall
 /// source's Kubernetes fields (`k8s.ns.name`, `k8s.pod.name`, `container.image.digest`).
@@ -77,7 +62,7 @@ pub fn alert_finding(alert: &Alert, subject: &Subject) -> Finding {
     let mut properties = BTreeMap::new();
     properties.insert(
         "priority".to_string(),
-        Value::from(priority_name(alert.priority)),
+        Value::from(alert.priority.as_falco()),
     );
     properties.insert("source".to_string(), Value::from(alert.source.clone()));
     properties.insert("timeNs".to_string(), Value::from(alert.time_ns));

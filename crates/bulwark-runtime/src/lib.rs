@@ -27,3 +27,4 @@ pub mod process;
 pub mod rules;
 pub mod scap;
 pub mod syscall;
+pub mod time;

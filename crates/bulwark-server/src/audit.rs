@@ -424,19 +424,6 @@ fn now_secs() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
 }
 
-fn priority_name(p: Priority) -> &'static str {
-    match p {
-        Priority::Emergency => "EMERGENCY",
-        Priority::Alert => "ALERT",
-        Priority::Critical => "CRITICAL",
-        Priority::Error => "ERROR",
-        Priority::Warning => "WARNING",
-        Priority::Notice => "NOTICE",
-        Priority::Informational => "INFORMATIONAL",
-        Priority::Debug => "DEBUG",
-    }
-}
-
 /// The key of an event for deduplication: its `auditID`, else a digest of its JSON.
 fn event_key(ev: &AuditEvent) -> String {
     if let Some(id) = ev.audit_id() {
@@ -460,7 +447,7 @@ pub fn alert_row(cluster: &str, ev: &AuditEvent, a: &Alert) -> RuntimeAlert {
     RuntimeAlert {
         cluster: cluster.to_owned(),
         rule: a.rule.clone(),
-        priority: priority_name(a.priority).to_owned(),
+        priority: a.priority.as_falco().to_ascii_uppercase(),
         source: a.source.clone(),
         time_ns: a.time_ns,
         output: a.output.clone(),

@@ -424,15 +424,13 @@ impl Schema for K8sAuditSchema {
 /// `HH:MM:SS.nnnnnnnnn` in UTC (Falco's `evt.time`).
 #[must_use]
 pub fn format_time(ns: i64) -> String {
-    let (_, hour, min, sec, nanos) = split_time(ns);
-    format!("{hour:02}:{min:02}:{sec:02}.{nanos:09}")
+    crate::time::clock_ns(ns)
 }
 
 /// `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ` (Falco's `evt.time.iso8601`).
 #[must_use]
 pub fn format_time_iso8601(ns: i64) -> String {
-    let ((year, month, day), hour, min, sec, nanos) = split_time(ns);
-    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{min:02}:{sec:02}.{nanos:09}Z")
+    crate::time::rfc3339_ns(ns)
 }
 
 fn split_time(ns: i64) -> ((i64, i64, i64), i64, i64, i64, i64) {
@@ -441,7 +439,10 @@ fn split_time(ns: i64) -> ((i64, i64, i64), i64, i64, i64, i64) {
     let days = secs.div_euclid(86_400);
     let sod = secs.rem_euclid(86_400);
     (
-        civil_from_days(days),
+        {
+            let (y, m, d) = civil_from_days(days);
+            (y, i64::from(m), i64::from(d))
+        },
         sod / 3600,
         sod % 3600 / 60,
         sod % 60,

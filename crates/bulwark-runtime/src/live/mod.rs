@@ -782,33 +782,13 @@ impl LiveEvent<'_> {
 
 /// `HH:MM:SS.nnnnnnnnn` (UTC), as Falco prints `evt.time`.
 fn clock_time(ns: i64) -> String {
-    let secs = ns.div_euclid(1_000_000_000);
-    let frac = ns.rem_euclid(1_000_000_000);
-    let day = secs.rem_euclid(86_400);
-    format!(
-        "{:02}:{:02}:{:02}.{frac:09}",
-        day / 3600,
-        day / 60 % 60,
-        day % 60
-    )
+    crate::time::clock_ns(ns)
 }
 
 /// `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ`.
 #[must_use]
 pub fn iso8601(ns: i64) -> String {
-    let secs = ns.div_euclid(1_000_000_000);
-    let days = secs.div_euclid(86_400);
-    // Civil from days (Howard Hinnant's algorithm, public domain description).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{}Z", clock_time(ns))
+    crate::time::rfc3339_ns(ns)
 }
 
 impl Event for LiveEvent<'_> {

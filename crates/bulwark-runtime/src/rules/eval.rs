@@ -430,7 +430,10 @@ pub(crate) fn print_value(v: &Value<'_>) -> String {
     }
 }
 
-fn json_value(v: &Value<'_>) -> serde_json::Value {
+/// A field value in an alert's `output_fields`: `null` for `<NA>`, numbers and booleans as such, lists as arrays,
+/// everything else as libsinsp prints it.
+#[must_use]
+pub fn json_value(v: &Value<'_>) -> serde_json::Value {
     match v {
         Value::Missing => serde_json::Value::Null,
         Value::Int(i) => (*i).into(),
@@ -468,39 +471,4 @@ pub(crate) fn alert(rule: &Rule, ev: &dyn Event) -> Alert {
         output_fields,
         tags: rule.tags.clone(),
     }
-}
-
-fn civil(days: i64) -> (i64, u32, u32) {
-    // Howard Hinnant's days-to-civil algorithm (public domain description).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-/// `2026-12-07T10:21:34.123456789Z`.
-pub(crate) fn rfc3339_ns(ns: i64) -> String {
-    let secs = ns.div_euclid(1_000_000_000);
-    let frac = ns.rem_euclid(1_000_000_000);
-    let (y, m, d) = civil(secs.div_euclid(86_400));
-    let s = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{frac:09}Z",
-        s / 3600,
-        s / 60 % 60,
-        s % 60
-    )
-}
-
-/// `10:21:34.123456789` (UTC), as Falco's `%evt.time`.
-pub(crate) fn clock_ns(ns: i64) -> String {
-    let secs = ns.div_euclid(1_000_000_000);
-    let frac = ns.rem_euclid(1_000_000_000);
-    let s = secs.rem_euclid(86_400);
-    format!("{:02}:{:02}:{:02}.{frac:09}", s / 3600, s / 60 % 60, s % 60)
 }

@@ -18,6 +18,8 @@ mod eval;
 mod load;
 mod yamlpos;
 
+pub use eval::json_value;
+
 pub use compile::check_condition_syntax;
 
 /// A rule's priority, Falco's syslog-like levels, most severe first.
@@ -189,7 +191,7 @@ impl Alert {
     #[must_use]
     pub fn to_falco_json(&self, hostname: &str) -> serde_json::Value {
         serde_json::json!({
-            "time": eval::rfc3339_ns(self.time_ns),
+            "time": crate::time::rfc3339_ns(self.time_ns),
             "rule": self.rule,
             "priority": self.priority.as_falco(),
             "output": self.prefixed_output(),
@@ -205,7 +207,7 @@ impl Alert {
     pub fn prefixed_output(&self) -> String {
         format!(
             "{}: {} {}",
-            eval::clock_ns(self.time_ns),
+            crate::time::clock_ns(self.time_ns),
             self.priority.as_falco(),
             self.output
         )

@@ -233,26 +233,12 @@ fn proto_name(p: u8) -> Value<'static> {
     }
 }
 
-/// Civil date from days since 1970-01-01 (proleptic Gregorian).
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 fn time_parts(ns: u64) -> (i64, u32, u32, u64, u64, u64, u64) {
     let secs = ns / 1_000_000_000;
     let frac = ns % 1_000_000_000;
     let days = i64::try_from(secs / 86_400).unwrap_or(0);
     let rem = secs % 86_400;
-    let (y, m, d) = civil(days);
+    let (y, m, d) = crate::time::civil_from_days(days);
     (y, m, d, rem / 3600, rem % 3600 / 60, rem % 60, frac)
 }
 

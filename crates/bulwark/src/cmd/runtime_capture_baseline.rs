@@ -20,7 +20,7 @@ use std::net::IpAddr;
 use anyhow::{Context as _, Result};
 use bulwark_runtime::baseline::{BaselineKey, Baselines, EXEC, LearnPolicy, NET, Observation};
 use bulwark_runtime::event::{Event, Field, Schema as _, Value};
-use bulwark_runtime::rules::{Alert, Priority};
+use bulwark_runtime::rules::{Alert, Priority, json_value};
 use bulwark_runtime::syscall::SyscallSchema;
 use bulwark_store::{BaselineDelta, Store};
 
@@ -77,18 +77,6 @@ fn text(v: &Value<'_>) -> Option<String> {
     match v {
         Value::Str(s) if !s.is_empty() => Some(s.to_string()),
         _ => None,
-    }
-}
-
-fn json(v: Value<'_>) -> serde_json::Value {
-    match v {
-        Value::Missing => serde_json::Value::Null,
-        Value::Str(s) => serde_json::Value::from(s.into_owned()),
-        Value::Int(i) => serde_json::Value::from(i),
-        Value::Bool(b) => serde_json::Value::from(b),
-        Value::Ip(ip) => serde_json::Value::from(ip.to_string()),
-        Value::Bytes(b) => serde_json::Value::from(String::from_utf8_lossy(&b).into_owned()),
-        Value::List(l) => serde_json::Value::Array(l.into_iter().map(json).collect()),
     }
 }
 
@@ -183,7 +171,7 @@ impl CaptureBaseline {
             &self.f.pname,
             &self.f.fd_name,
         ] {
-            output_fields.insert(f.name.clone(), json(e.extract(f)));
+            output_fields.insert(f.name.clone(), json_value(&e.extract(f)));
         }
         let what = if kind == EXEC {
             "Executed binary"

@@ -19,7 +19,7 @@ use bulwark_runtime::live::{
     ContainerResolver, LiveOptions, ProcConnector, StaticResolver, iso8601,
 };
 use bulwark_runtime::process::ContainerInfo;
-use bulwark_runtime::rules::{Alert, LoadOptions, Priority, RulesFile, Ruleset};
+use bulwark_runtime::rules::{Alert, LoadOptions, Priority, RulesFile, Ruleset, json_value};
 use bulwark_runtime::syscall::SyscallSchema;
 use bulwark_store::{BaselineDelta, Store};
 
@@ -192,18 +192,6 @@ const ALERT_FIELDS: &[&str] = &[
     "k8s.pod.name",
 ];
 
-fn json_value(v: Value<'_>) -> serde_json::Value {
-    match v {
-        Value::Missing => serde_json::Value::Null,
-        Value::Str(s) => serde_json::Value::String(s.into_owned()),
-        Value::Int(i) => i.into(),
-        Value::Bool(b) => b.into(),
-        Value::Ip(ip) => ip.to_string().into(),
-        Value::Bytes(b) => String::from_utf8_lossy(&b).into_owned().into(),
-        Value::List(l) => serde_json::Value::Array(l.into_iter().map(json_value).collect()),
-    }
-}
-
 /// Tracks what a watcher learned since its last merge into the store.
 #[derive(Default)]
 struct Pending {
@@ -304,7 +292,7 @@ impl Watcher {
     ) {
         let mut output_fields = BTreeMap::new();
         for f in &self.fields {
-            output_fields.insert(f.name.clone(), json_value(e.extract(f)));
+            output_fields.insert(f.name.clone(), json_value(&e.extract(f)));
         }
         let a = Alert {
             rule: rule.to_owned(),
@@ -327,23 +315,12 @@ impl Watcher {
             en.alert(a);
         }
         let line = match self.args_format {
-            WatchFormat::FalcoJson => serde_json::json!({
-                "hostname": self.hostname,
-                // Falco prefixes the output with `%evt.time: %priority`.
-                "output": format!("{}: {} {}", &iso8601(a.time_ns)[11..29], priority_name(a.priority), a.output),
-                "output_fields": a.output_fields,
-                "priority": priority_name(a.priority),
-                "rule": a.rule,
-                "source": a.source,
-                "tags": a.tags,
-                "time": iso8601(a.time_ns),
-            })
-            .to_string(),
+            WatchFormat::FalcoJson => a.to_falco_json(&self.hostname).to_string(),
             WatchFormat::Json => serde_json::to_string(a).unwrap_or_default(),
             WatchFormat::Table => format!(
                 "{}  {:<9} {}: {}",
                 iso8601(a.time_ns),
-                priority_name(a.priority),
+                a.priority.as_falco(),
                 a.rule,
                 a.output
             ),
@@ -494,19 +471,6 @@ impl Watcher {
                 self.baselines.insert(to_baseline(&r));
             }
         }
-    }
-}
-
-fn priority_name(p: Priority) -> &'static str {
-    match p {
-        Priority::Emergency => "Emergency",
-        Priority::Alert => "Alert",
-        Priority::Critical => "Critical",
-        Priority::Error => "Error",
-        Priority::Warning => "Warning",
-        Priority::Notice => "Notice",
-        Priority::Informational => "Informational",
-        Priority::Debug => "Debug",
     }
 }
 
