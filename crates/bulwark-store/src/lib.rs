@@ -274,9 +274,22 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(fail)?;
         // WAL: readers do not block the writer; NORMAL sync in WAL survives a process crash (kill -9).
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(fail)?;
+        // Switching a new file to WAL needs its exclusive lock, and SQLite answers SQLITE_BUSY at once (without the
+        // busy handler) while another opener holds a lock on it, e.g. migrating: retry within the busy timeout.
+        let started = std::time::Instant::now();
+        let mode: String = loop {
+            match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)) {
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if matches!(
+                        e.code,
+                        rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                    ) && started.elapsed() < std::time::Duration::from_secs(30) =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                r => break r.map_err(fail)?,
+            }
+        };
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(Error::SqliteOpen {
                 path: shown,
