@@ -97,6 +97,9 @@ enum Command {
         #[command(subcommand)]
         command: cmd::runtime::RuntimeCommand,
     },
+    /// Passive DAST of a running web app or a preview namespace, compatible with zap-baseline.py (passive only:
+    /// no attack is sent).
+    Dast(Box<cmd::dast::DastArgs>),
     /// Sign an image in a registry (cosign's formats: the `.sig` tag and a Sigstore bundle referrer).
     Sign(cmd::sign::SignArgs),
     /// Attest an image: an in-toto statement (vuln, cyclonedx, spdx or verdict) in DSSE, in both layouts.
@@ -182,6 +185,8 @@ pub(crate) enum Outcome {
     PolicyFailed,
     /// The result cannot be trusted (input errors): exit 2.
     Untrusted,
+    /// A command with its own exit codes (`bulwark dast` follows zap-baseline.py: 0, 1, 2, 3).
+    Code(u8),
 }
 
 /// The CLI definition with the conventions of [`config`]: an environment variable for every flag, and the
@@ -256,6 +261,7 @@ fn main() -> ExitCode {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::PolicyFailed) => ExitCode::from(1),
         Ok(Outcome::Untrusted) => ExitCode::from(2),
+        Ok(Outcome::Code(code)) => ExitCode::from(code),
         Err(err) => {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
@@ -293,6 +299,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Kube { command } => cmd::kube::run(&command),
         Command::Runtime { command } => cmd::runtime::run(&command),
         Command::Serve(args) => cmd::serve::serve(&args),
+        Command::Dast(args) => cmd::dast::dast(&args),
         Command::Keys { command } => cmd::keys::run(&command),
         Command::Sign(args) => cmd::sign::sign(&args),
         Command::Attest(args) => cmd::sign::attest(&args),

@@ -1,6 +1,8 @@
 //! One module per command family. Each owns its clap argument struct and its `run` functions.
 
 pub(crate) mod compliance;
+pub(crate) mod dast;
+pub(crate) mod dast_preview;
 pub(crate) mod db;
 pub(crate) mod evaluate;
 pub(crate) mod fs;

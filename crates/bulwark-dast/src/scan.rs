@@ -1,0 +1,70 @@
+//! One scan: crawl the targets and run every passive rule over every message.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::DastError;
+use crate::html::Document;
+use crate::http::Fetch;
+use crate::message::HttpMessage;
+use crate::rules::{Alert, PassiveRule, ScanContext, VulnLookup};
+use crate::spider::{self, CrawlStats, SpiderConfig};
+
+/// What a scan produced.
+#[derive(Debug, Clone, Default)]
+pub struct ScanResult {
+    /// Every alert, in the order raised.
+    pub alerts: Vec<Alert>,
+    /// Every URL requested, in order, with its status (the report's site tree).
+    pub urls: Vec<(String, u16)>,
+    pub stats: CrawlStats,
+    pub elapsed: Duration,
+}
+
+/// The rules and what they may use.
+pub struct Scanner<'a> {
+    pub rules: Vec<Arc<dyn PassiveRule>>,
+    pub vulns: Option<&'a dyn VulnLookup>,
+    pub secrets: Option<&'a bulwark_secrets::Scanner>,
+}
+
+impl Scanner<'_> {
+    /// Runs the rules over one message.
+    pub fn judge(
+        &self,
+        msg: &HttpMessage,
+        doc: Option<&Document>,
+        origins: &[String],
+        out: &mut Vec<Alert>,
+    ) {
+        let cx = ScanContext {
+            doc,
+            vulns: self.vulns,
+            secrets: self.secrets,
+            origins,
+        };
+        for rule in &self.rules {
+            rule.scan(msg, &cx, out);
+        }
+    }
+
+    /// Crawls `spider.seeds` through `client` and judges every message.
+    pub fn run(&self, spider: &SpiderConfig, client: &dyn Fetch) -> Result<ScanResult, DastError> {
+        let start = std::time::Instant::now();
+        let origins: Vec<String> = spider
+            .seeds
+            .iter()
+            .filter_map(|s| url::Url::parse(s).ok())
+            .map(|u| u.origin().ascii_serialization())
+            .collect();
+        let mut result = ScanResult::default();
+        let mut visit = |msg: &HttpMessage, doc: Option<&Document>| {
+            result.urls.push((msg.url.clone(), msg.status));
+            self.judge(msg, doc, &origins, &mut result.alerts);
+        };
+        let stats = spider::crawl(spider, client, &mut visit)?;
+        result.stats = stats;
+        result.elapsed = start.elapsed();
+        Ok(result)
+    }
+}

@@ -1,0 +1,3 @@
+//! ZAP's traditional reports: JSON (`-J`), HTML (`-r`) and Markdown (`-w`).
+//!
+//! STUB: built by helper "zap".
