@@ -183,3 +183,67 @@ pub fn all() -> Vec<Arc<dyn PassiveRule>> {
     rules.sort_by_key(|r| r.info().id);
     rules
 }
+
+/// Building messages for rule tests: `msg("https://a.test/", 200).header("Content-Type", "text/html").body("…")`.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::html::Document;
+    use crate::message::HttpMessage;
+
+    use super::{Alert, PassiveRule, ScanContext};
+
+    /// A GET of `url` answered with `status` and no headers.
+    pub(crate) fn msg(url: &str, status: u16) -> HttpMessage {
+        HttpMessage {
+            method: "GET".into(),
+            url: url.into(),
+            status,
+            http_version: "HTTP/1.1".into(),
+            ..HttpMessage::default()
+        }
+    }
+
+    /// Builder steps over a message.
+    pub(crate) trait MsgExt {
+        #[must_use]
+        fn header(self, name: &str, value: &str) -> Self;
+        #[must_use]
+        fn req_header(self, name: &str, value: &str) -> Self;
+        #[must_use]
+        fn body(self, body: &str) -> Self;
+    }
+
+    impl MsgExt for HttpMessage {
+        fn header(mut self, name: &str, value: &str) -> Self {
+            self.response_headers.push((name.into(), value.into()));
+            self
+        }
+        fn req_header(mut self, name: &str, value: &str) -> Self {
+            self.request_headers.push((name.into(), value.into()));
+            self
+        }
+        fn body(mut self, body: &str) -> Self {
+            self.body = body.as_bytes().to_vec();
+            self
+        }
+    }
+
+    /// Runs one rule over a message (parsing the body as HTML when the response is HTML) in the scope of the
+    /// message's own origin.
+    pub(crate) fn run(rule: &dyn PassiveRule, m: &HttpMessage) -> Vec<Alert> {
+        let doc = m.is_html().then(|| Document::parse(&m.body));
+        let origin = url::Url::parse(&m.url)
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_default();
+        let origins = [origin];
+        let cx = ScanContext {
+            doc: doc.as_ref(),
+            vulns: None,
+            secrets: None,
+            origins: &origins,
+        };
+        let mut out = Vec::new();
+        rule.scan(m, &cx, &mut out);
+        out
+    }
+}
