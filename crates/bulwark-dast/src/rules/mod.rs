@@ -186,6 +186,7 @@ pub fn all() -> Vec<Arc<dyn PassiveRule>> {
 
 /// Building messages for rule tests: `msg("https://a.test/", 200).header("Content-Type", "text/html").body("…")`.
 #[cfg(test)]
+#[allow(dead_code)] // Each helper is used by some rule folders' tests.
 pub(crate) mod testing {
     use crate::html::Document;
     use crate::message::HttpMessage;
