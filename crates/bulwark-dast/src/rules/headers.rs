@@ -33,6 +33,8 @@ mod r10039_x_backend_server;
 mod r10052_x_chrome_logger_data;
 #[path = "r10054_cookie_same_site/mod.rs"]
 mod r10054_cookie_same_site;
+#[path = "r10055_csp/mod.rs"]
+mod r10055_csp;
 #[path = "r10056_x_debug_token/mod.rs"]
 mod r10056_x_debug_token;
 #[path = "r10061_x_aspnet_version/mod.rs"]
@@ -61,6 +63,7 @@ pub(super) fn rules() -> Vec<Arc<dyn PassiveRule>> {
         Arc::new(r10039_x_backend_server::Rule),
         Arc::new(r10052_x_chrome_logger_data::Rule),
         Arc::new(r10054_cookie_same_site::Rule),
+        Arc::new(r10055_csp::Rule),
         Arc::new(r10056_x_debug_token::Rule),
         Arc::new(r10061_x_aspnet_version::Rule),
         Arc::new(r10063_permissions_policy::Rule),
