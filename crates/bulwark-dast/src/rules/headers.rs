@@ -15,10 +15,26 @@ use crate::message::HttpMessage;
 mod r10010_cookie_no_http_only;
 #[path = "r10011_cookie_without_secure/mod.rs"]
 mod r10011_cookie_without_secure;
+#[path = "r10015_cache_control/mod.rs"]
+mod r10015_cache_control;
+#[path = "r10019_content_type_missing/mod.rs"]
+mod r10019_content_type_missing;
 #[path = "r10020_anti_clickjacking/mod.rs"]
 mod r10020_anti_clickjacking;
 #[path = "r10021_x_content_type_options/mod.rs"]
 mod r10021_x_content_type_options;
+#[path = "r10024_info_in_url/mod.rs"]
+mod r10024_info_in_url;
+#[path = "r10025_info_in_referrer/mod.rs"]
+mod r10025_info_in_referrer;
+#[path = "r10028_off_site_redirect/mod.rs"]
+mod r10028_off_site_redirect;
+#[path = "r10029_cookie_poisoning/mod.rs"]
+mod r10029_cookie_poisoning;
+#[path = "r10030_user_controllable_charset/mod.rs"]
+mod r10030_user_controllable_charset;
+#[path = "r10034_heartbleed/mod.rs"]
+mod r10034_heartbleed;
 #[path = "r10035_strict_transport_security/mod.rs"]
 mod r10035_strict_transport_security;
 #[path = "r10036_server_header/mod.rs"]
@@ -29,6 +45,12 @@ mod r10037_x_powered_by;
 mod r10038_csp_missing;
 #[path = "r10039_x_backend_server/mod.rs"]
 mod r10039_x_backend_server;
+#[path = "r10044_big_redirect/mod.rs"]
+mod r10044_big_redirect;
+#[path = "r10049_content_cacheability/mod.rs"]
+mod r10049_content_cacheability;
+#[path = "r10050_retrieved_from_cache/mod.rs"]
+mod r10050_retrieved_from_cache;
 #[path = "r10052_x_chrome_logger_data/mod.rs"]
 mod r10052_x_chrome_logger_data;
 #[path = "r10054_cookie_same_site/mod.rs"]
@@ -43,6 +65,10 @@ mod r10061_x_aspnet_version;
 mod r10063_permissions_policy;
 #[path = "r10098_cross_domain_misconfiguration/mod.rs"]
 mod r10098_cross_domain_misconfiguration;
+#[path = "r10105_weak_authentication/mod.rs"]
+mod r10105_weak_authentication;
+#[path = "r3_session_id_in_url/mod.rs"]
+mod r3_session_id_in_url;
 #[path = "r90004_site_isolation/mod.rs"]
 mod r90004_site_isolation;
 #[path = "r90005_fetch_metadata/mod.rs"]
@@ -52,15 +78,27 @@ mod r90033_loosely_scoped_cookie;
 
 pub(super) fn rules() -> Vec<Arc<dyn PassiveRule>> {
     vec![
+        Arc::new(r3_session_id_in_url::Rule),
         Arc::new(r10010_cookie_no_http_only::Rule),
         Arc::new(r10011_cookie_without_secure::Rule),
+        Arc::new(r10015_cache_control::Rule),
+        Arc::new(r10019_content_type_missing::Rule),
         Arc::new(r10020_anti_clickjacking::Rule),
         Arc::new(r10021_x_content_type_options::Rule),
+        Arc::new(r10024_info_in_url::Rule),
+        Arc::new(r10025_info_in_referrer::Rule),
+        Arc::new(r10028_off_site_redirect::Rule),
+        Arc::new(r10029_cookie_poisoning::Rule),
+        Arc::new(r10030_user_controllable_charset::Rule),
+        Arc::new(r10034_heartbleed::Rule),
         Arc::new(r10035_strict_transport_security::Rule),
         Arc::new(r10036_server_header::Rule),
         Arc::new(r10037_x_powered_by::Rule),
         Arc::new(r10038_csp_missing::Rule),
         Arc::new(r10039_x_backend_server::Rule),
+        Arc::new(r10044_big_redirect::Rule),
+        Arc::new(r10049_content_cacheability::Rule),
+        Arc::new(r10050_retrieved_from_cache::Rule),
         Arc::new(r10052_x_chrome_logger_data::Rule),
         Arc::new(r10054_cookie_same_site::Rule),
         Arc::new(r10055_csp::Rule),
@@ -68,6 +106,7 @@ pub(super) fn rules() -> Vec<Arc<dyn PassiveRule>> {
         Arc::new(r10061_x_aspnet_version::Rule),
         Arc::new(r10063_permissions_policy::Rule),
         Arc::new(r10098_cross_domain_misconfiguration::Rule),
+        Arc::new(r10105_weak_authentication::Rule),
         Arc::new(r90004_site_isolation::Rule),
         Arc::new(r90005_fetch_metadata::Rule),
         Arc::new(r90033_loosely_scoped_cookie::Rule),
@@ -139,6 +178,55 @@ fn is_javascript(msg: &HttpMessage) -> bool {
     })
 }
 
+/// ZAP's `isImage`: an image Content-Type.
+fn is_image(msg: &HttpMessage) -> bool {
+    msg.header("content-type")
+        .is_some_and(|ct| contains_ci(ct, "image/"))
+}
+
+/// ZAP's `isCss`: a CSS Content-Type, or a `.css` path.
+fn is_css(msg: &HttpMessage) -> bool {
+    msg.header("content-type")
+        .is_some_and(|ct| contains_ci(ct, "text/css"))
+        || url::Url::parse(&msg.url).is_ok_and(|u| {
+            u.path()
+                .rsplit('.')
+                .next()
+                .is_some_and(|e| e.eq_ignore_ascii_case("css"))
+        })
+}
+
+/// The request's parameters as ZAP's `getUrlParams` and `getFormParams` give them: the query, then an
+/// `application/x-www-form-urlencoded` body, percent-decoded.
+fn params(msg: &HttpMessage) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = url::Url::parse(&msg.url)
+        .map(|u| {
+            u.query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let form = msg.request_headers.iter().any(|(k, v)| {
+        k.eq_ignore_ascii_case("content-type") && contains_ci(v, "x-www-form-urlencoded")
+    });
+    if form && !msg.request_body.is_empty() {
+        out.extend(
+            url::form_urlencoded::parse(&msg.request_body)
+                .map(|(k, v)| (k.into_owned(), v.into_owned())),
+        );
+    }
+    out
+}
+
+/// `host[:port]` of a URL as written (the port only when it is explicit and not the scheme's default).
+fn authority(u: &url::Url) -> String {
+    match (u.host_str(), u.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        _ => String::new(),
+    }
+}
+
 /// ASCII case-insensitive substring test without allocating.
 fn contains_ci(hay: &str, needle: &str) -> bool {
     let (h, n) = (hay.as_bytes(), needle.as_bytes());
@@ -150,6 +238,56 @@ fn host_of(msg: &HttpMessage) -> Option<String> {
     url::Url::parse(&msg.url)
         .ok()
         .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+}
+
+// ---- personal data in URLs (10024, 10025) ----
+
+/// Words that mark a parameter or URL as carrying credentials or session state (the list ZAP ships for 10024
+/// and 10025).
+const SENSITIVE_WORDS: [&str; 10] = [
+    "user",
+    "username",
+    "pass",
+    "password",
+    "pwd",
+    "token",
+    "ticket",
+    "session",
+    "jsessionid",
+    "sessionid",
+];
+
+static EMAIL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\b[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,4}\b").expect("static regex")
+});
+/// Card numbers by issuer prefix and length (Visa, Mastercard, Discover, Amex, Diners, JCB).
+static CREDIT_CARD: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"\b(?:4[0-9]{12}(?:[0-9]{3})?|5[1-5][0-9]{14}|6(?:011|5[0-9][0-9])[0-9]{12}|3[47][0-9]{13}|3(?:0[0-5]|[68][0-9])[0-9]{11}|(?:2131|1800|35[0-9]{3})[0-9]{11})\b",
+    )
+    .expect("static regex")
+});
+static US_SSN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\b[0-9]{3}-[0-9]{2}-[0-9]{4}\b").expect("static regex")
+});
+
+/// The Luhn check digit test (ISO/IEC 7812-1 Annex B).
+fn luhn(digits: &str) -> bool {
+    let mut sum = 0;
+    for (i, b) in digits.bytes().rev().enumerate() {
+        if !b.is_ascii_digit() {
+            return false;
+        }
+        let mut d = u32::from(b - b'0');
+        if i % 2 == 1 {
+            d *= 2;
+            if d > 9 {
+                d -= 9;
+            }
+        }
+        sum += d;
+    }
+    !digits.is_empty() && sum % 10 == 0
 }
 
 // ---- <meta http-equiv> ----
@@ -195,18 +333,16 @@ fn tag_text(tag: &Tag) -> String {
 #[derive(Debug, Clone, Copy)]
 struct SetCookie<'a> {
     name: &'a str,
-    #[allow(dead_code)] // Read by the cookie-poisoning rule.
-    value: &'a str,
     attrs: &'a str,
 }
 
 impl<'a> SetCookie<'a> {
     fn parse(raw: &'a str) -> Self {
         let (pair, attrs) = raw.split_once(';').unwrap_or((raw, ""));
-        let (name, value) = pair.split_once('=').unwrap_or(("", pair));
+        // RFC 6265 §5.2 step 4: a pair without '=' is a value with an empty name.
+        let name = pair.split_once('=').map_or("", |(n, _)| n);
         Self {
             name: name.trim(),
-            value: value.trim(),
             attrs,
         }
     }
@@ -397,7 +533,7 @@ mod tests {
     #[test]
     fn set_cookie_attributes_are_case_insensitive_and_last_wins() {
         let c = SetCookie::parse("id=a3fWa; Path=/; secure; SAMESITE=Lax; samesite=Strict");
-        assert_eq!((c.name, c.value), ("id", "a3fWa"));
+        assert_eq!(c.name, "id");
         assert!(c.has_attr("Secure"));
         assert!(!c.has_attr("HttpOnly"));
         assert_eq!(c.attr("SameSite"), Some("Strict"));
@@ -414,6 +550,17 @@ mod tests {
             let c = SetCookie::parse(raw);
             let _ = (c.has_attr("x"), c.is_expired(0));
         }
+    }
+
+    #[test]
+    fn luhn_accepts_test_card_numbers_only() {
+        // Published test numbers (Visa, Mastercard, Amex).
+        for n in ["4111111111111111", "5555555555554444", "378282246310005"] {
+            assert!(luhn(n), "{n}");
+        }
+        assert!(!luhn("4111111111111112"));
+        assert!(!luhn(""));
+        assert!(!luhn("41x1"));
     }
 
     #[test]
