@@ -1,6 +1,7 @@
 //! Every registered rule against ZAP's rule table (`../shared/fixtures/upstream/zap/passive-scan-rules.tsv`,
 //! read at test time from zaproxy/zap-extensions at the commit its README names): the plugin id exists, the rule
-//! name is ZAP's exactly, the add-on status matches, and the CWE is one the ZAP class sets. Ids are unique.
+//! name is ZAP's exactly, the add-on status matches, and the CWE is one the ZAP class sets. Ids are unique, and
+//! every rule has its folder `src/rules/r<id>_<name>/` with a README.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -93,4 +94,30 @@ fn every_rule_matches_zaps_table() {
     let mut sorted = ids.clone();
     sorted.sort_unstable();
     assert_eq!(ids, sorted);
+}
+
+#[test]
+fn every_rule_has_a_folder_with_a_readme() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/rules");
+    let folders: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    for r in rules::all() {
+        let id = r.info().id;
+        let prefix = format!("r{id}_");
+        let folder = folders
+            .iter()
+            .find(|f| f.starts_with(&prefix))
+            .unwrap_or_else(|| panic!("no src/rules/{prefix}*/ folder for rule {id}"));
+        let readme = std::fs::read_to_string(dir.join(folder).join("README.md"))
+            .unwrap_or_else(|e| panic!("{folder}/README.md: {e}"));
+        assert!(
+            readme.contains(&id.to_string()),
+            "{folder}/README.md does not name rule {id}"
+        );
+        assert!(dir.join(folder).join("mod.rs").is_file(), "{folder}/mod.rs");
+    }
 }
