@@ -178,10 +178,18 @@ fn is_javascript(msg: &HttpMessage) -> bool {
     })
 }
 
-/// ZAP's `isImage`: an image Content-Type.
+/// ZAP's `isImage`: an image Content-Type, or a request path with an image extension.
 fn is_image(msg: &HttpMessage) -> bool {
+    const EXT: [&str; 10] = [
+        "png", "jpg", "jpeg", "gif", "ico", "bmp", "webp", "svg", "tif", "tiff",
+    ];
     msg.header("content-type")
         .is_some_and(|ct| contains_ci(ct, "image/"))
+        || url::Url::parse(&msg.url).is_ok_and(|u| {
+            u.path()
+                .rsplit_once('.')
+                .is_some_and(|(_, e)| EXT.iter().any(|x| e.eq_ignore_ascii_case(x)))
+        })
 }
 
 /// ZAP's `isCss`: a CSS Content-Type, or a `.css` path.
