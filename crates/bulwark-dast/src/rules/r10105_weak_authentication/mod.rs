@@ -123,7 +123,7 @@ impl PassiveRule for Rule {
         for v in msg.headers("www-authenticate") {
             let l = v.to_ascii_lowercase();
             if l.contains("basic") || l.contains("digest") {
-                let mut a = Alert::new(&INFO, msg, Risk::Medium, Confidence::Medium);
+                let mut a = variant(&INFO, msg, 2, INFO.name, Risk::Medium, Confidence::Medium);
                 a.evidence = format!("WWW-Authenticate: {v}");
                 out.push(a);
             }
@@ -144,7 +144,10 @@ mod tests {
             &msg("http://example.com/", 401).header("WWW-Authenticate", "Basic realm=\"Private\""),
         );
         assert_eq!(a.len(), 1);
-        assert_eq!(a[0].name, "Weak Authentication Method");
+        assert_eq!(
+            (a[0].name.as_str(), a[0].alert_ref.as_str()),
+            ("Weak Authentication Method", "10105-2")
+        );
         assert_eq!(a[0].evidence, "WWW-Authenticate: Basic realm=\"Private\"");
         assert_eq!(
             (a[0].risk, a[0].confidence),
