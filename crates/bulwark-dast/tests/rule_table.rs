@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use bulwark_dast::rules::{self, RuleStatus};
+use bulwark_dast::{HttpMessage, ScanContext};
 
 fn table_path() -> PathBuf {
     std::env::var_os("BULWARK_FIXTURES")
@@ -21,6 +22,8 @@ struct Row {
     name: String,
     status: String,
     cwes: Vec<u32>,
+    risks: Vec<String>,
+    confidences: Vec<String>,
 }
 
 fn zap_table() -> BTreeMap<u32, Row> {
@@ -35,6 +38,8 @@ fn zap_table() -> BTreeMap<u32, Row> {
             .unwrap_or_else(|| panic!("no column {n}"))
     };
     let (id, name, status, cwe) = (col("pluginId"), col("name"), col("status"), col("cwe"));
+    let (risk, confidence) = (col("risk"), col("confidence"));
+    let list = |v: &str| v.split('|').map(str::to_string).collect::<Vec<_>>();
     lines
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
@@ -46,6 +51,8 @@ fn zap_table() -> BTreeMap<u32, Row> {
                     .split(',')
                     .filter_map(|c| c.trim().parse().ok())
                     .collect(),
+                risks: list(f[risk]),
+                confidences: list(f[confidence]),
             };
             (f[id].parse().expect("numeric pluginId"), row)
         })
@@ -120,4 +127,206 @@ fn every_rule_has_a_folder_with_a_readme() {
         );
         assert!(dir.join(folder).join("mod.rs").is_file(), "{folder}/mod.rs");
     }
+}
+
+fn message(
+    url: &str,
+    status: u16,
+    req: &[(&str, &str)],
+    resp: &[(&str, &str)],
+    body: &str,
+) -> HttpMessage {
+    let own = |h: &[(&str, &str)]| {
+        h.iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect()
+    };
+    HttpMessage {
+        method: "GET".into(),
+        url: url.into(),
+        status,
+        http_version: "HTTP/1.1".into(),
+        request_headers: own(req),
+        response_headers: own(resp),
+        body: body.as_bytes().to_vec(),
+        ..HttpMessage::default()
+    }
+}
+
+/// Messages built to make many rules and variants fire.
+fn firing_corpus() -> Vec<HttpMessage> {
+    let page = r#"<html><a href="http://other.test/">x</a></html>"#;
+    vec![
+        message(
+            "https://www.a.test/p?jsessionid=ABCDEFGHIJKL&password=x&e=a@b.test&card=4111111111111111&s=000-00-0000&cs=utf-8",
+            200,
+            &[("Referer", "https://other.test/?password=x&e=a@b.test")],
+            &[
+                ("Content-Type", "text/html; charset=utf-8"),
+                ("Server", "Apache/2.4.1 (OpenSSL/1.0.1e)"),
+                ("X-Powered-By", "PHP/5.4"),
+                ("X-Backend-Server", "b1"),
+                ("X-ChromeLogger-Data", "e30="),
+                ("X-Debug-Token", "abc"),
+                ("X-AspNet-Version", "4.0"),
+                ("Access-Control-Allow-Origin", "*"),
+                ("Set-Cookie", "a=utf-8; Domain=a.test"),
+                ("Set-Cookie", "b=1; SameSite=None"),
+                ("Set-Cookie", "c=1; SameSite=bad"),
+                (
+                    "Content-Security-Policy",
+                    "script-src 'unsafe-inline' 'unsafe-eval' 'unsafe-hashes'; style-src 'unsafe-hashes'; prefetch-src x",
+                ),
+                (
+                    "Content-Security-Policy",
+                    "default-src \u{2018}self\u{2019}",
+                ),
+                ("X-Content-Security-Policy", "default-src 'self'"),
+                ("X-WebKit-CSP", "default-src 'self'"),
+                ("Content-Security-Policy-Report-Only", "default-src 'self'"),
+                ("X-Frame-Options", "ALLOW-FROM x"),
+                ("X-Frame-Options", "DENY"),
+                ("Strict-Transport-Security", "max-age=0"),
+                ("X-Content-Type-Options", "sniff"),
+                ("Feature-Policy", "vibrate 'none'"),
+                ("X-Cache", "HIT"),
+                ("Cross-Origin-Resource-Policy", "same-site"),
+                ("Cross-Origin-Embedder-Policy", "unsafe-none"),
+                ("Cross-Origin-Opener-Policy", "unsafe-none"),
+                ("Cache-Control", "no-cache"),
+            ],
+            page,
+        ),
+        message(
+            "https://www.a.test/",
+            200,
+            &[],
+            &[("Content-Type", "text/html"), ("Age", "5")],
+            page,
+        ),
+        message(
+            "https://www.a.test/",
+            200,
+            &[],
+            &[("Strict-Transport-Security", "\"max-age=5\"")],
+            "x",
+        ),
+        message(
+            "https://www.a.test/",
+            200,
+            &[],
+            &[("Strict-Transport-Security", "a"), ("Content-Type", "")],
+            "x",
+        ),
+        message(
+            "https://www.a.test/",
+            200,
+            &[],
+            &[("Strict-Transport-Security", "max-age=1\u{201d}")],
+            "x",
+        ),
+        message(
+            "https://www.a.test/",
+            200,
+            &[],
+            &[
+                ("Strict-Transport-Security", "max-age=1"),
+                ("Strict-Transport-Security", "max-age=1"),
+            ],
+            "x",
+        ),
+        message(
+            "http://www.a.test/?next=http://evil.test/",
+            302,
+            &[
+                ("Authorization", "Basic YWRtaW46c2VjcmV0"),
+                ("Sec-Fetch-Site", "bogus"),
+            ],
+            &[
+                ("Location", "http://evil.test/"),
+                ("WWW-Authenticate", "Basic realm=x"),
+            ],
+            &"<a href=x>".repeat(100),
+        ),
+        message(
+            "http://www.a.test/",
+            302,
+            &[],
+            &[("Location", "/b")],
+            r#"<a href="1"></a><a href="2"></a>"#,
+        ),
+        message(
+            "http://www.a.test/;jsessionid=ABCDEFGHIJKL",
+            200,
+            &[],
+            &[],
+            "",
+        ),
+        message(
+            "https://www.a.test/",
+            200,
+            &[],
+            &[("Cache-Control", "no-store")],
+            "",
+        ),
+        message(
+            "https://www.a.test/",
+            200,
+            &[],
+            &[("Cache-Control", "max-age=0")],
+            "",
+        ),
+    ]
+}
+
+/// Every alert the rules raise over the corpus has a risk, a confidence and a CWE that ZAP's class uses for that
+/// plugin id (the table's `risk`, `confidence` and `cwe` columns).
+#[test]
+fn alert_levels_are_ones_zap_uses() {
+    let table = zap_table();
+    let rules = rules::all();
+    let origins = [String::from("https://www.a.test")];
+    let cx = ScanContext {
+        doc: None,
+        vulns: None,
+        secrets: None,
+        origins: &origins,
+    };
+    let mut fired = BTreeSet::new();
+    for msg in firing_corpus() {
+        let mut out = Vec::new();
+        for r in &rules {
+            r.scan(&msg, &cx, &mut out);
+        }
+        for a in out {
+            let row = &table[&a.plugin_id];
+            assert!(
+                row.risks.iter().any(|r| r == a.risk.as_str()),
+                "{} risk {:?} not in {:?}",
+                a.alert_ref,
+                a.risk,
+                row.risks
+            );
+            assert!(
+                row.confidences.iter().any(|c| c == a.confidence.as_str()),
+                "{} confidence {:?} not in {:?}",
+                a.alert_ref,
+                a.confidence,
+                row.confidences
+            );
+            assert!(
+                row.cwes.contains(&a.cwe),
+                "{} cwe {} not in {:?}",
+                a.alert_ref,
+                a.cwe,
+                row.cwes
+            );
+            fired.insert(a.alert_ref);
+        }
+    }
+    assert!(
+        fired.len() >= 60,
+        "only {} alert variants fired: {fired:?}",
+        fired.len()
+    );
 }

@@ -106,12 +106,11 @@ impl PassiveRule for Rule {
             let mut a = variant(
                 &INFO,
                 msg,
-                0,
+                1,
                 "Authentication Credentials Captured",
                 risk,
                 Confidence::Medium,
             );
-            a.alert_ref = INFO.id.to_string();
             a.cwe = 287;
             a.wasc = 1;
             a.other_info = other;
@@ -166,6 +165,10 @@ mod tests {
         assert_eq!(
             (a[0].name.as_str(), a[0].risk),
             ("Authentication Credentials Captured", Risk::High)
+        );
+        assert_eq!(
+            (a[0].alert_ref.as_str(), a[0].cwe, a[0].wasc),
+            ("10105-1", 287, 1)
         );
         assert!(a[0].other_info.contains("'admin'"));
         let a = run(
