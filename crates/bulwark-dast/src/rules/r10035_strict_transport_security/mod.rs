@@ -288,4 +288,12 @@ mod tests {
             );
         }
     }
+
+    // RFC 6797 §6.2: the specification's own examples are well formed.
+    #[test]
+    fn rfc_6797_examples_pass() {
+        for v in ["max-age=31536000", "max-age=15768000 ; includeSubDomains"] {
+            assert!(run(&Rule, &https().header(STS, v)).is_empty(), "{v}");
+        }
+    }
 }
