@@ -59,7 +59,8 @@ fn judge(
     let mut any = false;
     for v in msg.headers(header) {
         any = true;
-        for tok in v.split(';').map(str::trim) {
+        // Empty tokens (a trailing `;`) are no value.
+        for tok in v.split(';').map(str::trim).filter(|t| !t.is_empty()) {
             if !tok.starts_with("report-to") && !ok(tok) {
                 out.push(alert(tok));
             }
@@ -157,6 +158,8 @@ mod tests {
                 "same-origin;report-to=\"coop\"",
             )
             .header(CORP, "same-origin;report-to=\"corp\"");
+        assert!(run(&Rule, &m).is_empty());
+        let m = isolated().header(CORP, "same-origin; ");
         assert!(run(&Rule, &m).is_empty());
     }
 
