@@ -222,7 +222,7 @@ impl Document {
     }
 
     /// Links to crawl, resolved against `page_url` and `<base href>`; only http(s), fragments removed, each URL
-    /// once (the first source wins), in document order. `javascript:`, `mailto:`, `data:` and other schemes are
+    /// once (the first source wins; a form action does not hide the same URL as a link), in document order. `javascript:`, `mailto:`, `data:` and other schemes are
     /// dropped.
     #[must_use]
     pub fn links(&self, page_url: &str) -> Vec<Link> {
@@ -252,7 +252,7 @@ impl Document {
             };
             let Some(value) = value else { continue };
             if let Some(url) = resolve(&base, value)
-                && seen.insert(url.clone())
+                && seen.insert((url.clone(), source == "form/action"))
             {
                 out.push(Link { url, source });
             }
