@@ -402,12 +402,31 @@ impl Client {
     }
 }
 
+/// A TLS failure in words a person can act on: rustls' names for the common certificate errors explained, the
+/// rest as rustls says them.
+#[must_use]
+pub fn describe_tls(url: &str, text: &str) -> String {
+    let hint = if text.contains("UnknownIssuer") {
+        " (the certificate is not signed by a trusted CA: self-signed or a private CA; trust it with --ca-file)"
+    } else if text.contains("CaUsedAsEndEntity") {
+        " (the server's certificate is a CA certificate, basicConstraints CA:TRUE, which TLS refuses as a \
+         server certificate)"
+    } else if text.contains("NotValidForName") {
+        " (the certificate does not name this host)"
+    } else if text.contains("Expired") {
+        " (the certificate has expired)"
+    } else {
+        ""
+    };
+    format!("{url}: {text}{hint}")
+}
+
 /// A ureq error as a [`FetchError`] naming the URL.
 fn classify(url: &str, e: &ureq::Error, budget: Duration) -> FetchError {
     match e {
         ureq::Error::Timeout(_) => FetchError::Timeout(budget),
-        ureq::Error::Rustls(r) => FetchError::Tls(format!("{url}: {r}")),
-        ureq::Error::Tls(t) => FetchError::Tls(format!("{url}: {t}")),
+        ureq::Error::Rustls(r) => FetchError::Tls(describe_tls(url, &r.to_string())),
+        ureq::Error::Tls(t) => FetchError::Tls(describe_tls(url, t)),
         ureq::Error::HostNotFound => FetchError::Connect(format!("{url}: host not found")),
         ureq::Error::ConnectionFailed => FetchError::Connect(format!("{url}: connection failed")),
         ureq::Error::Io(io) => classify_io(url, io, budget),
@@ -420,7 +439,7 @@ fn classify_io(url: &str, io: &std::io::Error, budget: Duration) -> FetchError {
         return classify(url, inner, budget);
     }
     if let Some(r) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
-        return FetchError::Tls(format!("{url}: {r}"));
+        return FetchError::Tls(describe_tls(url, &r.to_string()));
     }
     match io.kind() {
         std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
@@ -431,7 +450,7 @@ fn classify_io(url: &str, io: &std::io::Error, budget: Duration) -> FetchError {
         | std::io::ErrorKind::NotConnected
         | std::io::ErrorKind::AddrNotAvailable => FetchError::Connect(format!("{url}: {io}")),
         std::io::ErrorKind::InvalidData if io.to_string().contains("certificate") => {
-            FetchError::Tls(format!("{url}: {io}"))
+            FetchError::Tls(describe_tls(url, &io.to_string()))
         }
         _ => FetchError::Protocol(format!("{url}: {io}")),
     }

@@ -143,8 +143,12 @@ pub fn crawl(
         })?;
         seeds.push(n);
     }
-    let mut origins: Vec<String> = seeds.iter().filter_map(|s| origin_of(s)).collect();
-    origins.dedup();
+    let mut origins: Vec<String> = Vec::new();
+    for o in seeds.iter().filter_map(|s| origin_of(s)) {
+        if !origins.contains(&o) {
+            origins.push(o);
+        }
+    }
     let start = Instant::now();
     let mut c = Crawl {
         config,

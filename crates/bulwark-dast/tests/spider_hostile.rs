@@ -559,12 +559,70 @@ fn pacing_spaces_requests() {
     );
 }
 
+/// CRC-32 (ISO 3309, as gzip's trailer uses, RFC 1952 §8).
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A gzip member (RFC 1952) holding `data` in one stored deflate block (RFC 1951 §3.2.4).
+fn gzip_stored(data: &[u8]) -> Vec<u8> {
+    let len = u16::try_from(data.len()).unwrap();
+    let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
+    out.push(1); // BFINAL, BTYPE=00
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&(!len).to_le_bytes());
+    out.extend_from_slice(data);
+    out.extend_from_slice(&crc32(data).to_le_bytes());
+    out.extend_from_slice(&u32::try_from(data.len()).unwrap().to_le_bytes());
+    out
+}
+
+#[test]
+fn gzip_bodies_are_decoded_and_their_links_followed() {
+    let server = Server::start(Arc::new(|path: &str, w: &mut dyn Write| match path {
+        "/" => respond(
+            w,
+            200,
+            &[("Content-Type", "text/html"), ("Content-Encoding", "gzip")],
+            &gzip_stored(b"<a href=/from-gzip>z</a>"),
+        ),
+        "/from-gzip" => html(w, "ok"),
+        _ => not_found(w),
+    }));
+    let cfg = SpiderConfig {
+        robots: false,
+        sitemap: false,
+        ..seed(&server)
+    };
+    run(&cfg, &client());
+    assert_eq!(server.paths(), ["/", "/from-gzip"]);
+    let seen = server.seen.lock().unwrap();
+    assert!(
+        seen[0]
+            .head
+            .to_ascii_lowercase()
+            .contains("accept-encoding: gzip")
+    );
+}
+
 mod tls {
     use super::*;
     use std::net::TcpListener;
 
-    /// A TLS server with a self-signed certificate for 127.0.0.1 (rcgen), answering every request with a page.
-    fn self_signed_server() -> String {
+    /// A TLS server with a self-signed certificate for 127.0.0.1 (rcgen), answering every request with a page;
+    /// also returns the certificate's PEM.
+    fn self_signed_server() -> (String, String) {
         let key = rcgen::KeyPair::generate().unwrap();
         let params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
         let cert = params.self_signed(&key).unwrap();
@@ -581,6 +639,7 @@ mod tls {
             )
             .unwrap(),
         );
+        let pem = cert.pem();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("https://{}/", listener.local_addr().unwrap());
         std::thread::spawn(move || {
@@ -600,12 +659,12 @@ mod tls {
                 });
             }
         });
-        url
+        (url, pem)
     }
 
     #[test]
     fn invalid_certificate_is_an_error_unless_insecure() {
-        let url = self_signed_server();
+        let (url, pem) = self_signed_server();
         let cfg = SpiderConfig {
             seeds: vec![url.clone()],
             robots: false,
@@ -613,8 +672,9 @@ mod tls {
             ..SpiderConfig::default()
         };
         let err = crawl(&cfg, &client(), &mut |_, _| {}).unwrap_err();
+        eprintln!("{err}");
         assert!(
-            matches!(&err, DastError::Fetch { url: u, reason } if *u == url && reason.starts_with("TLS: ") && reason.contains(&url)),
+            matches!(&err, DastError::Fetch { url: u, reason } if *u == url && reason.starts_with("TLS: ") && reason.contains(&url) && reason.contains("--ca-file")),
             "{err}"
         );
         let insecure = Client::new(ClientConfig {
@@ -623,7 +683,18 @@ mod tls {
         })
         .unwrap();
         let (stats, msgs) = run(&cfg, &insecure);
-        assert_eq!(msgs, [(url, 200, true)]);
+        assert_eq!(msgs, [(url.clone(), 200, true)]);
         assert_eq!(stats.requests, 1);
+        // Trusting the certificate with --ca-file verifies it (no --insecure).
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, pem).unwrap();
+        let trusted = Client::new(ClientConfig {
+            ca_file: Some(ca),
+            ..ClientConfig::default()
+        })
+        .unwrap();
+        let (_, msgs) = run(&cfg, &trusted);
+        assert_eq!(msgs, [(url, 200, true)]);
     }
 }

@@ -150,11 +150,11 @@ struct Got {
 
 fn io_error(url: &str, e: &std::io::Error) -> FetchError {
     if let Some(r) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
-        return FetchError::Tls(format!("{url}: {r}"));
+        return FetchError::Tls(dh::describe_tls(url, &r.to_string()));
     }
     match e.kind() {
         std::io::ErrorKind::TimedOut => FetchError::Timeout(Duration::ZERO),
-        std::io::ErrorKind::InvalidData => FetchError::Tls(format!("{url}: {e}")),
+        std::io::ErrorKind::InvalidData => FetchError::Tls(dh::describe_tls(url, &e.to_string())),
         _ => FetchError::Connect(format!("{url}: {e}")),
     }
 }
