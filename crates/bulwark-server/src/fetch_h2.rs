@@ -366,7 +366,13 @@ mod tests {
                 tokio::time::sleep(Duration::from_secs(5)).await;
                 b"late".to_vec()
             }
+            "/page" => b"<a href=/leaf>leaf</a>".to_vec(),
             _ => format!("{:?}", req.version()).into_bytes(),
+        };
+        let ctype = if req.uri().path() == "/page" {
+            "text/html"
+        } else {
+            "text/plain"
         };
         let cookie = req
             .headers()
@@ -374,7 +380,7 @@ mod tests {
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
             .unwrap_or_default();
         Ok(hyper::Response::builder()
-            .header("content-type", "text/plain")
+            .header("content-type", ctype)
             .header("set-cookie", "sid=h2; Path=/")
             .header("x-cookie-seen", cookie)
             .body(Full::new(Bytes::from(body)))
@@ -525,6 +531,30 @@ mod tests {
         })
         .unwrap();
         assert_eq!(get(&*c, &url).unwrap().http_version, "HTTP/2");
+    }
+
+    #[test]
+    fn the_spider_crawls_over_http2() {
+        let s = start();
+        let c = client(ClientConfig {
+            http: HttpVersion::Auto,
+            ca_file: Some(s.ca.clone()),
+            ..ClientConfig::default()
+        })
+        .unwrap();
+        let config = bulwark_dast::spider::SpiderConfig {
+            seeds: vec![format!("{}/page", s.https)],
+            ..Default::default()
+        };
+        let mut seen = Vec::new();
+        bulwark_dast::spider::crawl(&config, &*c, &mut |m, _| {
+            seen.push((m.url.clone(), m.http_version.clone()));
+        })
+        .unwrap();
+        // The page, robots.txt, sitemap.xml and the linked leaf, every one over HTTP/2.
+        assert_eq!(seen.len(), 4, "{seen:?}");
+        assert!(seen.iter().all(|(_, v)| v == "HTTP/2"), "{seen:?}");
+        assert!(seen.iter().any(|(u, _)| u.ends_with("/leaf")));
     }
 
     #[test]

@@ -247,3 +247,34 @@ fn malformed_never_panics() {
     let bytes: Vec<u8> = (0..=255u8).cycle().take(10_000).collect();
     let _ = Document::parse(&bytes).links("http://h/");
 }
+
+#[test]
+fn pathological_inputs_stay_linear() {
+    // Patterns that make a naive tokenizer quadratic: unclosed end tags, attributes without end, dashes in a
+    // comment, ampersands, repeated raw-text starts. 1 MiB each must parse in well under a second per MiB even
+    // in a debug build; a quadratic walk would take minutes.
+    for unit in [
+        "</a",
+        "<a <a ",
+        "<!--",
+        "-",
+        "&&#x",
+        "<script>",
+        "<a href='",
+        "a=",
+        "&amp",
+        "<!x",
+        "</",
+    ] {
+        let input = unit.repeat((1 << 20) / unit.len());
+        let t = std::time::Instant::now();
+        let doc = Document::parse(input.as_bytes());
+        let _ = doc.links("http://h/");
+        let _ = doc.forms("http://h/");
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(3),
+            "{unit:?}: {:?}",
+            t.elapsed()
+        );
+    }
+}
