@@ -337,13 +337,17 @@ fn literal_path(path: &str) -> (String, bool) {
     (p, true)
 }
 
-fn join_url(scheme: &str, host: &str, path: &str) -> String {
-    let path = if path.starts_with('/') {
+/// A path as the API requires it, starting with `/`.
+fn absolute(path: &str) -> String {
+    if path.starts_with('/') {
         path.to_owned()
     } else {
         format!("/{path}")
-    };
-    format!("{scheme}://{}{path}", host.to_ascii_lowercase())
+    }
+}
+
+fn join_url(scheme: &str, host: &str, path: &str) -> String {
+    format!("{scheme}://{}{}", host.to_ascii_lowercase(), absolute(path))
 }
 
 fn is_https_port(p: &Value) -> bool {
@@ -516,7 +520,8 @@ impl Builder<'_, '_> {
                 .map_or(&[][..], Vec::as_slice);
             let mut covers_root = false;
             for p in paths {
-                let raw = s(p, "/path").unwrap_or("/");
+                // The API requires an absolute path; manifests are not validated yet.
+                let raw = &absolute(s(p, "/path").unwrap_or("/"));
                 let path_type = s(p, "/pathType").unwrap_or("ImplementationSpecific");
                 let (path, cut) = if path_type == "ImplementationSpecific" {
                     literal_path(raw)
@@ -611,7 +616,7 @@ impl Builder<'_, '_> {
                     .iter()
                     .map(|m| {
                         let t = s(m, "/path/type").unwrap_or("PathPrefix");
-                        let v = s(m, "/path/value").unwrap_or("/");
+                        let v = &absolute(s(m, "/path/value").unwrap_or("/"));
                         match t {
                             "Exact" => (v.to_owned(), true),
                             "PathPrefix" => (v.to_owned(), false),
@@ -905,5 +910,38 @@ mod tests {
             "{:?}",
             d.notes
         );
+    }
+
+    /// What the fuzz target checks, over objects that break the API's rules (unvalidated manifests): relative
+    /// paths, wrong types, empty names, a selector of numbers. No panic; every target has an absolute path.
+    #[test]
+    fn unvalidated_objects_do_not_panic() {
+        let objects = vec![
+            json!({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": ""},
+                "spec": {"defaultBackend": {"service": {"name": 7}}, "tls": "x", "rules": [
+                    {"host": "é.example.com", "http": {"paths": [{"path": "relative", "pathType": "Prefix",
+                        "backend": {"service": {"name": "s", "port": {"number": -1}}}}, {"path": "(", "backend": {}}]}},
+                    {"host": "", "http": {"paths": "no"}}, 5]}}),
+            json!({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": {"name": "r"},
+                "spec": {"hostnames": ["h", 3, "*.w"], "parentRefs": [{}], "rules": [{"matches": [{"path": {"value": "x"}}],
+                    "backendRefs": [{"name": "s", "port": "http"}]}, {}]}}),
+            json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"},
+                "spec": {"selector": {"a": 1}, "ports": [{"port": 80}, {"name": "http"}, 3]}}),
+            json!({"kind": "Pod", "metadata": {"name": "p", "labels": [], "ownerReferences": {"x": 1}}}),
+            json!(null),
+            json!([]),
+        ];
+        for service_url in [None, Some("{scheme}://{service}:{port}".to_owned())] {
+            let d = discover(&objects, "ns", &DiscoverOptions { service_url });
+            assert!(!d.targets.is_empty());
+            for t in &d.targets {
+                assert!(t.path.starts_with('/'), "{t:?}");
+                assert!(t.url.starts_with("http"), "{t:?}");
+                // A target's own URL maps back to a target (itself or a more specific one of its host).
+                if url::Url::parse(&t.url).is_ok() {
+                    assert!(target_for(&t.url, &d.targets).is_some(), "{t:?}");
+                }
+            }
+        }
     }
 }
