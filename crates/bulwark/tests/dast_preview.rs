@@ -655,7 +655,7 @@ fn ci_examples_parse_and_use_existing_flags() {
         Some(2)
     );
 
-    // The README's exit codes are the ones `bulwark dast --help` states.
+    // The README explains the four exit codes of zap-baseline.py and -I.
     let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
     for code in ["| 0 |", "| 1 |", "| 2 |", "| 3 |"] {
         assert!(readme.contains(code), "README.md lacks the row {code}");
