@@ -196,6 +196,25 @@ fn a_rule_without_host_uses_the_service_url_template_when_given() {
 }
 
 #[test]
+fn a_service_url_template_with_an_unknown_placeholder_is_an_error() {
+    for (t, want) in [
+        (
+            "http://{svc}.{namespace}:{port}",
+            "unknown placeholder {svc}",
+        ),
+        ("http://{service", "'{' without '}'"),
+        ("{service}.{namespace}.svc", "must start with http://"),
+    ] {
+        let args = DastArgs {
+            service_url: Some(t.into()),
+            ..manifests_args()
+        };
+        let e = dast_preview::targets(&args).unwrap_err().to_string();
+        assert!(e.contains(want), "{t}: {e}");
+    }
+}
+
+#[test]
 fn a_file_that_is_not_yaml_is_an_error_naming_it() {
     let d = tempfile::tempdir().unwrap();
     std::fs::write(

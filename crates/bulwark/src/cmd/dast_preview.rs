@@ -29,6 +29,9 @@ pub(crate) fn targets(args: &DastArgs) -> Result<Vec<PreviewTarget>> {
     let Some(ns) = args.namespace.as_deref() else {
         bail!("--namespace is required to find a preview's targets");
     };
+    if let Some(t) = &args.service_url {
+        check_template(t)?;
+    }
     let objects = if args.manifests.is_empty() {
         from_api(ns, args.kubeconfig.as_deref())?
     } else {
@@ -56,6 +59,32 @@ pub(crate) fn targets(args: &DastArgs) -> Result<Vec<PreviewTarget>> {
         );
     }
     Ok(found.targets)
+}
+
+/// A `--service-url` template: an http(s) URL with only the known placeholders.
+fn check_template(t: &str) -> Result<()> {
+    const KNOWN: &[&str] = &["scheme", "service", "namespace", "port", "port_name"];
+    let mut rest = t;
+    while let Some(i) = rest.find('{') {
+        let Some(j) = rest[i..].find('}') else {
+            bail!("--service-url {t:?}: '{{' without '}}'");
+        };
+        let name = &rest[i + 1..i + j];
+        if !KNOWN.contains(&name) {
+            bail!(
+                "--service-url {t:?}: unknown placeholder {{{name}}} (known: {{scheme}}, {{service}}, {{namespace}}, \
+                 {{port}}, {{port_name}})"
+            );
+        }
+        rest = &rest[i + j + 1..];
+    }
+    if !["http://", "https://", "{scheme}://"]
+        .iter()
+        .any(|p| t.starts_with(p))
+    {
+        bail!("--service-url {t:?}: must start with http://, https:// or {{scheme}}://");
+    }
+    Ok(())
 }
 
 /// The objects of `ns` in manifest files and directories.
