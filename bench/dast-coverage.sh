@@ -29,6 +29,7 @@ fixtures=$root/crates/bulwark/tests/fixtures/dast-sites
 # shellcheck source=bench/dast-site.sh
 source "$here/dast-site.sh"
 tmp=$(mktemp -d)
+chmod 755 "$tmp"   # nginx workers run as nobody when we are root: they must reach the site under it
 cleanup() { for k in weak hardened; do [ -d "$tmp/$k" ] && dast_site_stop "$tmp/$k"; done; if [ -n "${KEEP:-}" ]; then echo "kept $tmp" >&2; else rm -rf "$tmp"; fi; }
 trap cleanup EXIT
 

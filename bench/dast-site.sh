@@ -8,6 +8,7 @@
 #       makes a self-signed certificate for 127.0.0.1, starts app.py and the server; sets DAST_HTTP, DAST_HTTPS,
 #       DAST_CERT. @@TRAP_HOST@@ becomes 127.0.0.2:9 (nothing listens there: a "CDN" nobody may reach).
 #   dast_site_stop DIR
+# When run as root the servers' workers run as nobody: DIR and its parents must be traversable by others.
 dast_fixtures=$(cd "$(dirname "${BASH_SOURCE[0]}")/../crates/bulwark/tests/fixtures/dast-sites" && pwd)
 
 dast_free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
