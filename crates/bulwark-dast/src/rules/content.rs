@@ -1,9 +1,251 @@
-//! The registry of content rules: bodies, comments, scripts, disclosures (helper "rules-content" owns this file).
+//! The registry of content rules: bodies, comments, scripts, disclosures (helper "rules-content" owns this file),
+//! and the small helpers they share (ZAP's notions of a text, JavaScript, CSS or image response; tag stripping;
+//! query parameters; base64).
+//!
+//! Every rule follows ZAP's default alert threshold, MEDIUM; where ZAP behaves differently at LOW or HIGH the
+//! rule's README says what we left out.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::PassiveRule;
+use crate::message::HttpMessage;
+
+macro_rules! rule_mods {
+    ($($m:ident = $p:literal),* $(,)?) => {
+        $( #[path = $p] mod $m; )*
+    };
+}
+
+rule_mods! {
+    r2_private_ip = "r2_private_ip/mod.rs",
+    r10062_pii = "r10062_pii/mod.rs",
+    r10023_debug_errors = "r10023_debug_errors/mod.rs",
+}
 
 pub(super) fn rules() -> Vec<Arc<dyn PassiveRule>> {
-    Vec::new()
+    vec![
+        Arc::new(r2_private_ip::PrivateIp),
+        Arc::new(r10062_pii::Pii),
+        Arc::new(r10023_debug_errors::DebugErrors),
+    ]
+}
+
+/// ZAP's `isText()`: a `text/*` type or one naming HTML, XML, JSON or JavaScript. No Content-Type is not text.
+pub(crate) fn is_text(msg: &HttpMessage) -> bool {
+    msg.media_type().is_some_and(|mt| {
+        mt.starts_with("text")
+            || ["html", "xml", "json", "javascript", "ecmascript"]
+                .iter()
+                .any(|k| mt.contains(k))
+    })
+}
+
+/// The URL's path, lower-cased, without query or fragment.
+pub(crate) fn url_path_lower(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let path = rest.find('/').map_or("", |i| &rest[i..]);
+    let end = path.find(['?', '#']).unwrap_or(path.len());
+    path[..end].to_ascii_lowercase()
+}
+
+/// ZAP's `ResourceIdentificationUtils.isJavaScript`: a JavaScript media type or a `.js` path.
+pub(crate) fn is_javascript(msg: &HttpMessage) -> bool {
+    msg.media_type()
+        .is_some_and(|mt| mt.contains("javascript") || mt.contains("ecmascript"))
+        || url_path_lower(&msg.url).ends_with(".js")
+}
+
+/// ZAP's `ResourceIdentificationUtils.isCss`: `text/css` or a `.css` path.
+pub(crate) fn is_css(msg: &HttpMessage) -> bool {
+    msg.media_type().is_some_and(|mt| mt.contains("css"))
+        || url_path_lower(&msg.url).ends_with(".css")
+}
+
+/// ZAP's `ResourceIdentificationUtils.isImage`: an `image/*` type or an image file extension.
+pub(crate) fn is_image(msg: &HttpMessage) -> bool {
+    const EXT: &[&str] = &[
+        ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".ico", ".svg", ".webp", ".tif", ".tiff", ".avif",
+    ];
+    msg.media_type().is_some_and(|mt| mt.starts_with("image/")) || {
+        let p = url_path_lower(&msg.url);
+        EXT.iter().any(|e| p.ends_with(e))
+    }
+}
+
+/// Media types that are never text to judge (fonts, audio, video, archives, images, octet streams).
+pub(crate) fn is_binary_type(msg: &HttpMessage) -> bool {
+    msg.media_type().is_some_and(|mt| {
+        ["image/", "audio/", "video/", "font/"]
+            .iter()
+            .any(|p| mt.starts_with(p))
+            || [
+                "application/octet-stream",
+                "application/pdf",
+                "application/zip",
+                "application/gzip",
+                "application/x-gzip",
+                "application/wasm",
+                "application/x-tar",
+                "application/vnd.ms-fontobject",
+                "application/font-woff",
+            ]
+            .contains(&mt.as_str())
+    })
+}
+
+/// The body as text; never copies when it is valid UTF-8.
+pub(crate) fn body(msg: &HttpMessage) -> Cow<'_, str> {
+    msg.body_text()
+}
+
+/// The visible text of an HTML page, as Jericho's text extractor gives ZAP: markup removed, `<script>` and
+/// `<style>` contents left out, each tag a space. Linear.
+pub(crate) fn visible_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() / 2);
+    let lower = html.to_ascii_lowercase();
+    let b = html.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'<' {
+            let next = html[i..].find('<').map_or(b.len(), |n| i + n);
+            out.push_str(&html[i..next]);
+            i = next;
+            continue;
+        }
+        if lower[i..].starts_with("<!--") {
+            i = lower[i + 4..]
+                .find("-->")
+                .map_or(b.len(), |n| i + 4 + n + 3);
+            continue;
+        }
+        let skip_to = ["script", "style"].iter().find_map(|t| {
+            let open = format!("<{t}");
+            let after = lower.as_bytes().get(i + open.len()).copied();
+            (lower[i..].starts_with(&open)
+                && matches!(after, Some(b'>' | b' ' | b'\t' | b'\n' | b'\r' | b'/')))
+            .then(|| format!("</{t}"))
+        });
+        let close = lower[i..].find('>').map_or(b.len(), |n| i + n + 1);
+        i = match skip_to {
+            Some(end) => lower[close..].find(&end).map_or(b.len(), |n| {
+                let e = close + n;
+                lower[e..].find('>').map_or(b.len(), |m| e + m + 1)
+            }),
+            None => close,
+        };
+        out.push(' ');
+    }
+    out
+}
+
+/// The request's parameters: the URL query and, for a form body, its fields (names and percent-decoded values).
+pub(crate) fn request_params(msg: &HttpMessage) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Ok(u) = url::Url::parse(&msg.url) {
+        out.extend(
+            u.query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned())),
+        );
+    }
+    let form = msg.request_header("content-type").is_some_and(|c| {
+        c.to_ascii_lowercase()
+            .contains("application/x-www-form-urlencoded")
+    });
+    if form {
+        out.extend(
+            url::form_urlencoded::parse(&msg.request_body)
+                .map(|(k, v)| (k.into_owned(), v.into_owned())),
+        );
+    }
+    out
+}
+
+/// Decodes standard or URL-safe base64, with or without padding; `None` on any other character.
+pub(crate) fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    fn val(c: u8) -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => u32::from(c - b'A'),
+            b'a'..=b'z' => u32::from(c - b'a') + 26,
+            b'0'..=b'9' => u32::from(c - b'0') + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        })
+    }
+    let s = s.trim_end_matches('=');
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &c in s.as_bytes() {
+        acc = (acc << 6) | val(c)?;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(((acc >> bits) & 0xff) as u8);
+        }
+    }
+    Some(out)
+}
+
+/// At most `max` bytes of `s` around a char boundary, for evidence.
+pub(crate) fn clip(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// The `scheme://host[:port]` origin of a URL, lower-cased; `None` when it does not parse.
+pub(crate) fn origin(url: &str) -> Option<String> {
+    url::Url::parse(url)
+        .ok()
+        .map(|u| u.origin().ascii_serialization())
+        .filter(|o| o != "null")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_ids_unique_and_named_as_zap() {
+        let rules = rules();
+        let mut ids: Vec<u32> = rules.iter().map(|r| r.info().id).collect();
+        ids.sort_unstable();
+        let n = ids.len();
+        ids.dedup();
+        assert_eq!(ids.len(), n, "duplicate plugin ids");
+        // Names as in ZAP's passive rule table (shared fixture, read at test time, not committed).
+        let tsv =
+            std::fs::read_to_string("/work/shared/fixtures/upstream/zap/passive-scan-rules.tsv");
+        if let Ok(tsv) = tsv {
+            for r in &rules {
+                let info = r.info();
+                if let Some(line) = tsv
+                    .lines()
+                    .find(|l| l.split('\t').next() == Some(&info.id.to_string()))
+                {
+                    let name = line.split('\t').nth(1).unwrap_or_default();
+                    assert_eq!(info.name, name, "rule {}", info.id);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn visible_text_drops_markup_scripts_and_styles() {
+        let t = visible_text("<p>a<b>b</b></p><script>x=1</script><STYLE>.c{}</STYLE><!-- c -->d");
+        assert_eq!(t.split_whitespace().collect::<Vec<_>>(), ["a", "b", "d"]);
+    }
+
+    #[test]
+    fn base64_round() {
+        assert_eq!(base64_decode("aGVsbG8=").as_deref(), Some(&b"hello"[..]));
+        assert_eq!(base64_decode("aGVsbG8").as_deref(), Some(&b"hello"[..]));
+        assert!(base64_decode("a b").is_none());
+    }
 }
