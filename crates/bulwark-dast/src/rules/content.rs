@@ -21,6 +21,10 @@ rule_mods! {
     r2_private_ip = "r2_private_ip/mod.rs",
     r10062_pii = "r10062_pii/mod.rs",
     r10023_debug_errors = "r10023_debug_errors/mod.rs",
+    r90022_application_error = "r90022_application_error/mod.rs",
+    r10033_directory_browsing = "r10033_directory_browsing/mod.rs",
+    r10096_timestamp_disclosure = "r10096_timestamp_disclosure/mod.rs",
+    r10097_hash_disclosure = "r10097_hash_disclosure/mod.rs",
 }
 
 pub(super) fn rules() -> Vec<Arc<dyn PassiveRule>> {
@@ -28,6 +32,10 @@ pub(super) fn rules() -> Vec<Arc<dyn PassiveRule>> {
         Arc::new(r2_private_ip::PrivateIp),
         Arc::new(r10062_pii::Pii),
         Arc::new(r10023_debug_errors::DebugErrors),
+        Arc::new(r90022_application_error::ApplicationError),
+        Arc::new(r10033_directory_browsing::DirectoryBrowsing),
+        Arc::new(r10096_timestamp_disclosure::TimestampDisclosure),
+        Arc::new(r10097_hash_disclosure::HashDisclosure),
     ]
 }
 
