@@ -25,6 +25,12 @@ rule_mods! {
     r10033_directory_browsing = "r10033_directory_browsing/mod.rs",
     r10096_timestamp_disclosure = "r10096_timestamp_disclosure/mod.rs",
     r10097_hash_disclosure = "r10097_hash_disclosure/mod.rs",
+    r90002_java_serialization = "r90002_java_serialization/mod.rs",
+    r10009_in_page_banner = "r10009_in_page_banner/mod.rs",
+    r10057_username_hash = "r10057_username_hash/mod.rs",
+    r10110_dangerous_js = "r10110_dangerous_js/mod.rs",
+    r110009_full_path_disclosure = "r110009_full_path_disclosure/mod.rs",
+    r10094_base64_disclosure = "r10094_base64_disclosure/mod.rs",
 }
 
 pub(super) fn rules() -> Vec<Arc<dyn PassiveRule>> {
@@ -36,6 +42,12 @@ pub(super) fn rules() -> Vec<Arc<dyn PassiveRule>> {
         Arc::new(r10033_directory_browsing::DirectoryBrowsing),
         Arc::new(r10096_timestamp_disclosure::TimestampDisclosure),
         Arc::new(r10097_hash_disclosure::HashDisclosure),
+        Arc::new(r90002_java_serialization::JavaSerialization),
+        Arc::new(r10009_in_page_banner::InPageBanner),
+        Arc::new(r10057_username_hash::UsernameHash),
+        Arc::new(r10110_dangerous_js::DangerousJs),
+        Arc::new(r110009_full_path_disclosure::FullPathDisclosure),
+        Arc::new(r10094_base64_disclosure::Base64Disclosure),
     ]
 }
 
