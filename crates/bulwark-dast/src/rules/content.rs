@@ -31,6 +31,8 @@ rule_mods! {
     r10110_dangerous_js = "r10110_dangerous_js/mod.rs",
     r110009_full_path_disclosure = "r110009_full_path_disclosure/mod.rs",
     r10094_base64_disclosure = "r10094_base64_disclosure/mod.rs",
+    r1000001_secrets = "r1000001_secrets/mod.rs",
+    r10099_source_code_disclosure = "r10099_source_code_disclosure/mod.rs",
 }
 
 pub(super) fn rules() -> Vec<Arc<dyn PassiveRule>> {
@@ -48,6 +50,8 @@ pub(super) fn rules() -> Vec<Arc<dyn PassiveRule>> {
         Arc::new(r10110_dangerous_js::DangerousJs),
         Arc::new(r110009_full_path_disclosure::FullPathDisclosure),
         Arc::new(r10094_base64_disclosure::Base64Disclosure),
+        Arc::new(r1000001_secrets::SecretsInResponse),
+        Arc::new(r10099_source_code_disclosure::SourceCodeDisclosure),
     ]
 }
 
@@ -112,6 +116,23 @@ pub(crate) fn is_binary_type(msg: &HttpMessage) -> bool {
             ]
             .contains(&mt.as_str())
     })
+}
+
+/// ZAP's `responseContainsControlChars`: a body that is not text (control bytes, or not UTF-8) in its first 8 KiB.
+pub(crate) fn looks_binary(body: &[u8]) -> bool {
+    let head = &body[..body.len().min(8192)];
+    let cut = head.len() < body.len();
+    if head
+        .iter()
+        .any(|&b| matches!(b, 0..=8 | 0x0b | 0x0e..=0x1f | 0x7f))
+    {
+        return true;
+    }
+    match std::str::from_utf8(head) {
+        Ok(_) => false,
+        // A multi-byte character cut at the 8 KiB boundary is not a reason.
+        Err(e) => !(cut && e.error_len().is_none()),
+    }
 }
 
 /// The body as text; never copies when it is valid UTF-8.

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use regex::{Regex, RegexSet};
 
 use crate::message::HttpMessage;
-use crate::rules::content::{is_css, is_javascript};
+use crate::rules::content::{is_css, is_javascript, looks_binary};
 use crate::rules::{Alert, Confidence, PassiveRule, Risk, RuleInfo, RuleStatus, ScanContext};
 
 pub(crate) struct ApplicationError;
@@ -37,23 +37,6 @@ static REGEXES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         .map(|r| Regex::new(r).expect("error regex"))
         .collect()
 });
-
-/// ZAP's `responseContainsControlChars`: a body that is not text (control bytes, or not UTF-8) in its first 8 KiB.
-pub(crate) fn looks_binary(body: &[u8]) -> bool {
-    let head = &body[..body.len().min(8192)];
-    let cut = head.len() < body.len();
-    if head
-        .iter()
-        .any(|&b| matches!(b, 0..=8 | 0x0b | 0x0e..=0x1f | 0x7f))
-    {
-        return true;
-    }
-    match std::str::from_utf8(head) {
-        Ok(_) => false,
-        // A multi-byte character cut at the 8 KiB boundary is not a reason.
-        Err(e) => !(cut && e.error_len().is_none()),
-    }
-}
 
 /// The first signature in ZAP's order: strings first, then regexes (the matched text).
 pub(crate) fn find_error(body: &str) -> Option<String> {
