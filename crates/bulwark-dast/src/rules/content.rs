@@ -33,6 +33,7 @@ rule_mods! {
     r10094_base64_disclosure = "r10094_base64_disclosure/mod.rs",
     r1000001_secrets = "r1000001_secrets/mod.rs",
     r10099_source_code_disclosure = "r10099_source_code_disclosure/mod.rs",
+    r10027_suspicious_comments = "r10027_suspicious_comments/mod.rs",
 }
 
 pub(super) fn rules() -> Vec<Arc<dyn PassiveRule>> {
@@ -52,6 +53,7 @@ pub(super) fn rules() -> Vec<Arc<dyn PassiveRule>> {
         Arc::new(r10094_base64_disclosure::Base64Disclosure),
         Arc::new(r1000001_secrets::SecretsInResponse),
         Arc::new(r10099_source_code_disclosure::SourceCodeDisclosure),
+        Arc::new(r10027_suspicious_comments::SuspiciousComments),
     ]
 }
 

@@ -104,7 +104,6 @@ mod tests {
     /// shouldAlertGivenFunctionInHtmlScriptElements, shouldAlertGivenMatchInSecondScript,
     /// shouldNotAlertGivenMatchOutsideScript (needs the HTML tokenizer).
     #[test]
-    #[ignore = "needs the HTML tokenizer (html.rs, helper crawl)"]
     fn html_scripts_only() {
         let a = resp("text/html;charset=ISO-8859-1", "<h1>Some text <script>Some Html Element bypassSecurityTrustHtml()</script></h1>\n<b>No script here</b>\n");
         assert_eq!(a.len(), 1);
