@@ -34,6 +34,11 @@ rule_mods! {
     r1000001_secrets = "r1000001_secrets/mod.rs",
     r10099_source_code_disclosure = "r10099_source_code_disclosure/mod.rs",
     r10027_suspicious_comments = "r10027_suspicious_comments/mod.rs",
+    r10040_mixed_content = "r10040_mixed_content/mod.rs",
+    r90003_sri_missing = "r90003_sri_missing/mod.rs",
+    r10017_cross_domain_script = "r10017_cross_domain_script/mod.rs",
+    r10108_reverse_tabnabbing = "r10108_reverse_tabnabbing/mod.rs",
+    r10115_polyfill_script = "r10115_polyfill_script/mod.rs",
 }
 
 pub(super) fn rules() -> Vec<Arc<dyn PassiveRule>> {
@@ -54,6 +59,11 @@ pub(super) fn rules() -> Vec<Arc<dyn PassiveRule>> {
         Arc::new(r1000001_secrets::SecretsInResponse),
         Arc::new(r10099_source_code_disclosure::SourceCodeDisclosure),
         Arc::new(r10027_suspicious_comments::SuspiciousComments),
+        Arc::new(r10040_mixed_content::MixedContent),
+        Arc::new(r90003_sri_missing::SriMissing),
+        Arc::new(r10017_cross_domain_script::CrossDomainScript),
+        Arc::new(r10108_reverse_tabnabbing::ReverseTabnabbing),
+        Arc::new(r10115_polyfill_script::PolyfillScript),
     ]
 }
 
@@ -240,6 +250,59 @@ pub(crate) fn clip(s: &str, max: usize) -> &str {
         end -= 1;
     }
     &s[..end]
+}
+
+/// The text of a start tag in the body (from `<` to its `>`, quotes respected), for evidence.
+pub(crate) fn start_tag_text<'b>(body: &'b str, tag: &crate::html::Tag) -> &'b str {
+    let b = body.as_bytes();
+    let mut i = tag.offset;
+    let mut quote = 0u8;
+    while i < b.len() {
+        match (quote, b[i]) {
+            (0, b'"' | b'\'') => quote = b[i],
+            (q, c) if q != 0 && c == q => quote = 0,
+            (0, b'>') => return body.get(tag.offset..=i).unwrap_or(""),
+            _ => {}
+        }
+        i += 1;
+    }
+    body.get(tag.offset..).map_or("", |s| clip(s, 512))
+}
+
+/// The text of an element (start tag, content, end tag when found within 4 KiB), for evidence as ZAP gives it.
+pub(crate) fn element_text<'b>(body: &'b str, tag: &crate::html::Tag) -> &'b str {
+    let start = start_tag_text(body, tag);
+    if start.ends_with("/>") {
+        return start;
+    }
+    let from = tag
+        .content
+        .as_ref()
+        .map_or(tag.offset + start.len(), |r| r.end);
+    let Some(rest) = body.get(from..) else {
+        return start;
+    };
+    let window = clip(rest, 4096);
+    let close = format!("</{}", tag.name);
+    match window.to_ascii_lowercase().find(&close) {
+        Some(n) => {
+            let end = window[n..].find('>').map_or(window.len(), |m| n + m + 1);
+            body.get(tag.offset..from + end).unwrap_or(start)
+        }
+        None => start,
+    }
+}
+
+/// The lower-cased host of an absolute URL.
+pub(crate) fn host_of(url: &str) -> Option<String> {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+}
+
+/// An attribute URL resolved against the page URL (`None` when it does not resolve).
+pub(crate) fn resolve(page: &str, href: &str) -> Option<url::Url> {
+    url::Url::parse(page).ok()?.join(href.trim()).ok()
 }
 
 /// The `scheme://host[:port]` origin of a URL, lower-cased; `None` when it does not parse.
