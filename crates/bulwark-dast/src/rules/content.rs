@@ -39,6 +39,9 @@ rule_mods! {
     r10017_cross_domain_script = "r10017_cross_domain_script/mod.rs",
     r10108_reverse_tabnabbing = "r10108_reverse_tabnabbing/mod.rs",
     r10115_polyfill_script = "r10115_polyfill_script/mod.rs",
+    r10202_anti_csrf = "r10202_anti_csrf/mod.rs",
+    r10041_insecure_form_load = "r10041_insecure_form_load/mod.rs",
+    r10042_insecure_form_post = "r10042_insecure_form_post/mod.rs",
 }
 
 pub(super) fn rules() -> Vec<Arc<dyn PassiveRule>> {
@@ -64,6 +67,9 @@ pub(super) fn rules() -> Vec<Arc<dyn PassiveRule>> {
         Arc::new(r10017_cross_domain_script::CrossDomainScript),
         Arc::new(r10108_reverse_tabnabbing::ReverseTabnabbing),
         Arc::new(r10115_polyfill_script::PolyfillScript),
+        Arc::new(r10202_anti_csrf::AntiCsrf),
+        Arc::new(r10041_insecure_form_load::InsecureFormLoad),
+        Arc::new(r10042_insecure_form_post::InsecureFormPost),
     ]
 }
 
