@@ -42,6 +42,10 @@ rule_mods! {
     r10202_anti_csrf = "r10202_anti_csrf/mod.rs",
     r10041_insecure_form_load = "r10041_insecure_form_load/mod.rs",
     r10042_insecure_form_post = "r10042_insecure_form_post/mod.rs",
+    r10032_viewstate = "r10032_viewstate/mod.rs",
+    r90001_insecure_jsf_viewstate = "r90001_insecure_jsf_viewstate/mod.rs",
+    r90011_charset_mismatch = "r90011_charset_mismatch/mod.rs",
+    r10109_modern_web_app = "r10109_modern_web_app/mod.rs",
 }
 
 pub(super) fn rules() -> Vec<Arc<dyn PassiveRule>> {
@@ -70,6 +74,10 @@ pub(super) fn rules() -> Vec<Arc<dyn PassiveRule>> {
         Arc::new(r10202_anti_csrf::AntiCsrf),
         Arc::new(r10041_insecure_form_load::InsecureFormLoad),
         Arc::new(r10042_insecure_form_post::InsecureFormPost),
+        Arc::new(r10032_viewstate::Viewstate),
+        Arc::new(r90001_insecure_jsf_viewstate::InsecureJsfViewstate),
+        Arc::new(r90011_charset_mismatch::CharsetMismatch),
+        Arc::new(r10109_modern_web_app::ModernWebApp),
     ]
 }
 
