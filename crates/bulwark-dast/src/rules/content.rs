@@ -46,6 +46,8 @@ rule_mods! {
     r90001_insecure_jsf_viewstate = "r90001_insecure_jsf_viewstate/mod.rs",
     r90011_charset_mismatch = "r90011_charset_mismatch/mod.rs",
     r10109_modern_web_app = "r10109_modern_web_app/mod.rs",
+    r10031_user_controlled_attribute = "r10031_user_controlled_attribute/mod.rs",
+    r10043_user_controlled_js_event = "r10043_user_controlled_js_event/mod.rs",
 }
 
 pub(super) fn rules() -> Vec<Arc<dyn PassiveRule>> {
@@ -78,6 +80,8 @@ pub(super) fn rules() -> Vec<Arc<dyn PassiveRule>> {
         Arc::new(r90001_insecure_jsf_viewstate::InsecureJsfViewstate),
         Arc::new(r90011_charset_mismatch::CharsetMismatch),
         Arc::new(r10109_modern_web_app::ModernWebApp),
+        Arc::new(r10031_user_controlled_attribute::UserControlledAttribute),
+        Arc::new(r10043_user_controlled_js_event::UserControlledJsEvent),
     ]
 }
 
