@@ -48,6 +48,7 @@ rule_mods! {
     r10109_modern_web_app = "r10109_modern_web_app/mod.rs",
     r10031_user_controlled_attribute = "r10031_user_controlled_attribute/mod.rs",
     r10043_user_controlled_js_event = "r10043_user_controlled_js_event/mod.rs",
+    r10026_http_parameter_override = "r10026_http_parameter_override/mod.rs",
 }
 
 pub(super) fn rules() -> Vec<Arc<dyn PassiveRule>> {
@@ -82,6 +83,9 @@ pub(super) fn rules() -> Vec<Arc<dyn PassiveRule>> {
         Arc::new(r10109_modern_web_app::ModernWebApp),
         Arc::new(r10031_user_controlled_attribute::UserControlledAttribute),
         Arc::new(r10043_user_controlled_js_event::UserControlledJsEvent),
+        Arc::new(r10026_http_parameter_override::ParameterOverride {
+            low_threshold: false,
+        }),
     ]
 }
 
