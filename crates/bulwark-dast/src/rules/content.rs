@@ -5,7 +5,6 @@
 //! Every rule follows ZAP's default alert threshold, MEDIUM; where ZAP behaves differently at LOW or HIGH the
 //! rule's README says what we left out.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::PassiveRule;
@@ -49,6 +48,7 @@ rule_mods! {
     r10031_user_controlled_attribute = "r10031_user_controlled_attribute/mod.rs",
     r10043_user_controlled_js_event = "r10043_user_controlled_js_event/mod.rs",
     r10026_http_parameter_override = "r10026_http_parameter_override/mod.rs",
+    r10003_vulnerable_js_library = "r10003_vulnerable_js_library/mod.rs",
 }
 
 pub(super) fn rules() -> Vec<Arc<dyn PassiveRule>> {
@@ -86,6 +86,7 @@ pub(super) fn rules() -> Vec<Arc<dyn PassiveRule>> {
         Arc::new(r10026_http_parameter_override::ParameterOverride {
             low_threshold: false,
         }),
+        Arc::new(r10003_vulnerable_js_library::VulnerableJsLibrary),
     ]
 }
 
@@ -167,11 +168,6 @@ pub(crate) fn looks_binary(body: &[u8]) -> bool {
         // A multi-byte character cut at the 8 KiB boundary is not a reason.
         Err(e) => !(cut && e.error_len().is_none()),
     }
-}
-
-/// The body as text; never copies when it is valid UTF-8.
-pub(crate) fn body(msg: &HttpMessage) -> Cow<'_, str> {
-    msg.body_text()
 }
 
 /// The visible text of an HTML page, as Jericho's text extractor gives ZAP: markup removed, `<script>` and
@@ -361,6 +357,36 @@ mod tests {
                     assert_eq!(info.name, name, "rule {}", info.id);
                 }
             }
+        }
+    }
+
+    /// Every `r<id>_<name>/` folder under `src/rules/` that is a content rule is registered and has a README
+    /// naming its id; every registered content rule has a folder.
+    #[test]
+    fn folders_match_registry() {
+        let ids: Vec<u32> = rules().iter().map(|r| r.info().id).collect();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules");
+        let mut folders = Vec::new();
+        for e in std::fs::read_dir(&dir).expect("rules dir") {
+            let name = e.expect("entry").file_name().to_string_lossy().into_owned();
+            let Some(id) = name
+                .strip_prefix('r')
+                .and_then(|r| r.split('_').next())
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            if !ids.contains(&id) {
+                continue; // a header rule folder (headers.rs)
+            }
+            let readme =
+                std::fs::read_to_string(dir.join(&name).join("README.md")).expect("README.md");
+            assert!(readme.starts_with(&format!("# {id} ")), "{name}/README.md");
+            assert!(readme.contains("Cases"), "{name}/README.md names its cases");
+            folders.push(id);
+        }
+        for id in ids {
+            assert!(folders.contains(&id), "rule {id} has no folder");
         }
     }
 
