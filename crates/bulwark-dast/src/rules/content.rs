@@ -108,17 +108,45 @@ pub(crate) fn url_path_lower(url: &str) -> String {
     path[..end].to_ascii_lowercase()
 }
 
+/// Whether the URL's path ends with one of `exts` (`.js`), case-insensitively.
+pub(crate) fn path_has_ext(url: &str, exts: &[&str]) -> bool {
+    let p = url_path_lower(url);
+    exts.iter().any(|e| {
+        p.len() >= e.len() && p.as_bytes()[p.len() - e.len()..].eq_ignore_ascii_case(e.as_bytes())
+    })
+}
+
+/// ZAP's `ResourceIdentificationUtils.isFont`: a font media type or a font file extension.
+pub(crate) fn is_font(msg: &HttpMessage) -> bool {
+    msg.media_type().is_some_and(|m| m.contains("font"))
+        || path_has_ext(&msg.url, &[".woff", ".woff2", ".ttf", ".otf", ".eot"])
+}
+
+/// The response header block (`Name: value` lines, CRLF-terminated), as ZAP's `getHeadersAsString`; headers
+/// named in `skip` (case-insensitive) are left out.
+pub(crate) fn headers_block(msg: &HttpMessage, skip: &[&str]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    for (k, v) in msg
+        .response_headers
+        .iter()
+        .filter(|(k, _)| !skip.iter().any(|x| x.eq_ignore_ascii_case(k)))
+    {
+        let _ = write!(s, "{k}: {v}\r\n");
+    }
+    s
+}
+
 /// ZAP's `ResourceIdentificationUtils.isJavaScript`: a JavaScript media type or a `.js` path.
 pub(crate) fn is_javascript(msg: &HttpMessage) -> bool {
     msg.media_type()
         .is_some_and(|mt| mt.contains("javascript") || mt.contains("ecmascript"))
-        || url_path_lower(&msg.url).ends_with(".js")
+        || path_has_ext(&msg.url, &[".js"])
 }
 
 /// ZAP's `ResourceIdentificationUtils.isCss`: `text/css` or a `.css` path.
 pub(crate) fn is_css(msg: &HttpMessage) -> bool {
-    msg.media_type().is_some_and(|mt| mt.contains("css"))
-        || url_path_lower(&msg.url).ends_with(".css")
+    msg.media_type().is_some_and(|mt| mt.contains("css")) || path_has_ext(&msg.url, &[".css"])
 }
 
 /// ZAP's `ResourceIdentificationUtils.isImage`: an `image/*` type or an image file extension.
@@ -126,10 +154,7 @@ pub(crate) fn is_image(msg: &HttpMessage) -> bool {
     const EXT: &[&str] = &[
         ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".ico", ".svg", ".webp", ".tif", ".tiff", ".avif",
     ];
-    msg.media_type().is_some_and(|mt| mt.starts_with("image/")) || {
-        let p = url_path_lower(&msg.url);
-        EXT.iter().any(|e| p.ends_with(e))
-    }
+    msg.media_type().is_some_and(|mt| mt.starts_with("image/")) || path_has_ext(&msg.url, EXT)
 }
 
 /// Media types that are never text to judge (fonts, audio, video, archives, images, octet streams).

@@ -187,7 +187,7 @@ mod tests {
                 fixed: Some(fixed.into()),
             };
             match package {
-                "jquery" if v >= (1, 2, 0) && v < (3, 5, 0) => {
+                "jquery" if ((1, 2, 0)..(3, 5, 0)).contains(&v) => {
                     vec![adv("GHSA-gxr4-xjj5-5px2", "CVE-2020-11022", "MODERATE", "3.5.0", "Potential XSS vulnerability in jQuery")]
                 }
                 "lodash" if v < (4, 17, 12) => {

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::message::HttpMessage;
-use crate::rules::content::{is_javascript, is_text, url_path_lower};
+use crate::rules::content::{is_font, is_javascript, is_text};
 use crate::rules::{Alert, Confidence, PassiveRule, Risk, RuleInfo, RuleStatus, ScanContext};
 
 pub(crate) struct SuspiciousComments;
@@ -122,13 +122,11 @@ fn search(found: &mut Found, comment: &str) {
                 .char_indices()
                 .nth(CONTEXT)
                 .map_or(comment.len(), |(i, _)| m.end() + i);
-            let slot = &mut found[k];
-            match slot {
-                Some((n, _, _)) => *n += 1,
-                None => {
-                    let quoted: String = comment.chars().take(MAX_QUOTED).collect();
-                    *slot = Some((1, quoted, comment[start..end].to_string()));
-                }
+            if let Some((n, _, _)) = &mut found[k] {
+                *n += 1;
+            } else {
+                let quoted: String = comment.chars().take(MAX_QUOTED).collect();
+                found[k] = Some((1, quoted, comment[start..end].to_string()));
             }
             return;
         }
@@ -149,10 +147,7 @@ impl PassiveRule for SuspiciousComments {
     }
 
     fn scan(&self, msg: &HttpMessage, cx: &ScanContext<'_>, out: &mut Vec<Alert>) {
-        let p = url_path_lower(&msg.url);
-        let font = msg.media_type().is_some_and(|m| m.contains("font"))
-            || [".woff", ".woff2", ".ttf", ".otf", ".eot"].iter().any(|e| p.ends_with(e));
-        if msg.body.is_empty() || !is_text(msg) || font {
+        if msg.body.is_empty() || !is_text(msg) || is_font(msg) {
             return;
         }
         let body = msg.body_text();

@@ -1,6 +1,8 @@
 //! Secure Pages Include Mixed Content (ZAP 10040): an HTTPS page whose elements load or post to `http:` URLs.
 //! See README.md.
 
+use std::fmt::Write as _;
+
 use crate::message::HttpMessage;
 use crate::rules::{Alert, Confidence, PassiveRule, Risk, RuleInfo, RuleStatus, ScanContext};
 
@@ -50,7 +52,10 @@ impl PassiveRule for MixedContent {
             a.name = "Secure Pages Include Mixed Content (Including Scripts)".into();
         }
         a.evidence = first.2.to_string();
-        a.other_info = found.iter().map(|(t, k, v)| format!("tag={t} {k}={v}\n")).collect();
+        a.other_info = found.iter().fold(String::new(), |mut s, (t, k, v)| {
+            let _ = writeln!(s, "tag={t} {k}={v}");
+            s
+        });
         out.push(a);
     }
 }

@@ -50,7 +50,7 @@ impl PassiveRule for UserControlledJsEvent {
                     for part in value.split([';', '=', ',', ':']) {
                         if part.eq_ignore_ascii_case(pvalue) {
                             let mut a = Alert::new(&INFO, msg, Risk::Informational, Confidence::Low);
-                            a.param = pname.clone();
+                            a.param.clone_from(pname);
                             a.other_info = format!(
                                 "The page at {} has the event handler {name}=\"{value}\", which includes the value \
                                  of parameter '{pname}' ('{pvalue}').",

@@ -2,7 +2,7 @@
 //! text response, a sign of direct object references keyed by user. See README.md.
 
 use crate::message::HttpMessage;
-use crate::rules::content::is_text;
+use crate::rules::content::{headers_block, is_text};
 use crate::rules::{Alert, Confidence, PassiveRule, Risk, RuleInfo, RuleStatus, ScanContext};
 
 pub(crate) struct UsernameHash;
@@ -46,11 +46,7 @@ impl PassiveRule for UsernameHash {
         if !is_text(msg) {
             return;
         }
-        let mut text: String = msg
-            .response_headers
-            .iter()
-            .map(|(k, v)| format!("{k}: {v}\r\n"))
-            .collect();
+        let mut text = headers_block(msg, &[]);
         text.push_str("\r\n");
         text.push_str(&msg.body_text());
         // ASCII lower-casing keeps offsets: the evidence is cut from the original text.

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::message::HttpMessage;
-use crate::rules::content::{is_css, is_image, url_path_lower, visible_text};
+use crate::rules::content::{is_css, is_image, path_has_ext, visible_text};
 use crate::rules::{Alert, Confidence, PassiveRule, Risk, RuleInfo, RuleStatus, ScanContext};
 
 pub(crate) struct Pii;
@@ -63,7 +63,7 @@ pub(crate) fn luhn(digits: &str) -> bool {
         }
         sum += d;
     }
-    !digits.is_empty() && sum % 10 == 0
+    !digits.is_empty() && sum.is_multiple_of(10)
 }
 
 /// Scientific notation around the number (`2.41111111111111111e-2`).
@@ -132,7 +132,7 @@ impl PassiveRule for Pii {
         // MEDIUM threshold: HTML, JSON or XML only, and not a PDF.
         let mt = msg.media_type().unwrap_or_default();
         let suitable = mt.contains("html") || mt.contains("json") || mt.contains("xml");
-        if !suitable || mt.contains("pdf") || url_path_lower(&msg.url).ends_with(".pdf") {
+        if !suitable || mt.contains("pdf") || path_has_ext(&msg.url, &[".pdf"]) {
             return;
         }
         let body = msg.body_text();

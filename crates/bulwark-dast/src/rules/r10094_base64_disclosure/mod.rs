@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::message::HttpMessage;
-use crate::rules::content::{base64_decode, clip, is_binary_type};
+use crate::rules::content::{base64_decode, clip, headers_block, is_binary_type};
 use crate::rules::{Alert, Confidence, PassiveRule, Risk, RuleInfo, RuleStatus, ScanContext};
 
 pub(crate) struct Base64Disclosure;
@@ -41,13 +41,8 @@ impl PassiveRule for Base64Disclosure {
     }
 
     fn scan(&self, msg: &HttpMessage, _cx: &ScanContext<'_>, out: &mut Vec<Alert>) {
-        let headers: String = msg
-            .response_headers
-            .iter()
-            .filter(|(k, _)| !IGNORED_HEADERS.iter().any(|i| i.eq_ignore_ascii_case(k)))
-            .map(|(k, v)| format!("{k}: {v}\r\n"))
-            .collect();
-        let body = if is_binary_type(msg) { Default::default() } else { msg.body_text() };
+        let headers = headers_block(msg, IGNORED_HEADERS);
+        let body = if is_binary_type(msg) { std::borrow::Cow::default() } else { msg.body_text() };
         for hay in [headers.as_str(), &body] {
             for m in CANDIDATE.find_iter(hay) {
                 let s = m.as_str();

@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use regex::Regex;
 
 use crate::message::HttpMessage;
-use crate::rules::content::{is_binary_type, url_path_lower};
+use crate::rules::content::{is_binary_type, is_font};
 use crate::rules::{Alert, Confidence, PassiveRule, Risk, RuleInfo, RuleStatus, ScanContext};
 
 pub(crate) struct TimestampDisclosure;
@@ -69,11 +69,6 @@ fn now() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-fn is_font(msg: &HttpMessage) -> bool {
-    let p = url_path_lower(&msg.url);
-    msg.media_type().is_some_and(|m| m.starts_with("font/") || m.contains("font"))
-        || [".woff", ".woff2", ".ttf", ".otf", ".eot"].iter().any(|e| p.ends_with(e))
-}
 
 impl PassiveRule for TimestampDisclosure {
     fn info(&self) -> &'static RuleInfo {
@@ -86,7 +81,7 @@ impl PassiveRule for TimestampDisclosure {
         }
         let now = now();
         let (start, stop) = (now - TEN_YEARS, (now + TEN_YEARS).min(Y2038));
-        let body = if is_binary_type(msg) { Default::default() } else { msg.body_text() };
+        let body = if is_binary_type(msg) { std::borrow::Cow::default() } else { msg.body_text() };
         let parts = msg
             .response_headers
             .iter()

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::message::HttpMessage;
-use crate::rules::content::{is_javascript, is_text};
+use crate::rules::content::{headers_block, is_javascript, is_text};
 use crate::rules::{Alert, Confidence, PassiveRule, Risk, RuleInfo, RuleStatus, ScanContext};
 
 pub(crate) struct HashDisclosure;
@@ -53,11 +53,7 @@ impl PassiveRule for HashDisclosure {
         if !is_text(msg) || is_javascript(msg) {
             return;
         }
-        let headers: String = msg
-            .response_headers
-            .iter()
-            .map(|(k, v)| format!("{k}: {v}\r\n"))
-            .collect();
+        let headers = headers_block(msg, &[]);
         let body = msg.body_text();
         // `$` starts every crypt format: skip the regexes on a body without one.
         let hays: Vec<&str> = [headers.as_str(), &body].into_iter().filter(|h| h.contains('$')).collect();

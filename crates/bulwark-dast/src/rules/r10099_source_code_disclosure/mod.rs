@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use regex::{Regex, RegexSet};
 
 use crate::message::HttpMessage;
-use crate::rules::content::{clip, is_css, is_image, is_javascript, looks_binary, url_path_lower};
+use crate::rules::content::{clip, is_css, is_font, is_image, is_javascript, looks_binary};
 use crate::rules::{Alert, Confidence, PassiveRule, Risk, RuleInfo, RuleStatus, ScanContext};
 
 pub(crate) struct SourceCodeDisclosure;
@@ -35,11 +35,6 @@ static REGEXES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         .collect()
 });
 
-fn is_font(msg: &HttpMessage) -> bool {
-    let p = url_path_lower(&msg.url);
-    msg.media_type().is_some_and(|m| m.contains("font"))
-        || [".woff", ".woff2", ".ttf", ".otf", ".eot"].iter().any(|e| p.ends_with(e))
-}
 
 impl PassiveRule for SourceCodeDisclosure {
     fn info(&self) -> &'static RuleInfo {

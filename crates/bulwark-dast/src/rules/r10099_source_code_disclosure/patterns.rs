@@ -3,6 +3,9 @@
 //! first match decides the language. Java flags are written inline (`(?i)`, `(?m)`, `(?s)`). Java's `\e` (ESC) in
 //! ZAP's LaTeX `\end` pattern is kept as `\x1B`, so that pattern matches what ZAP's does.
 
+// Signatures are kept as written upstream; uniform raw strings read better than minimal ones.
+#![allow(clippy::needless_raw_string_hashes)]
+
 pub(crate) const PATTERNS: &[(&str, &str)] = &[
     (r#"(?ms)<\?php\s*.+?;\s*\?>"#, "PHP"),
     (r#"(?ms)<\?=\s*.+?\s*\?>"#, "PHP"),

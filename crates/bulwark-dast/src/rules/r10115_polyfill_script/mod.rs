@@ -85,11 +85,11 @@ impl PassiveRule for PolyfillScript {
             let Some(code) = t.content.clone().and_then(|r| body.get(r)) else { continue };
             let lower = code.to_ascii_lowercase();
             for (i, d) in DOMAINS.iter().enumerate() {
-                if lower.contains(d) {
-                    if let Some(m) = URLS[i].1.find(code) {
-                        out.push(alert(Confidence::Low, 2, "", m.as_str()));
-                        break;
-                    }
+                if lower.contains(d)
+                    && let Some(m) = URLS[i].1.find(code)
+                {
+                    out.push(alert(Confidence::Low, 2, "", m.as_str()));
+                    break;
                 }
             }
         }

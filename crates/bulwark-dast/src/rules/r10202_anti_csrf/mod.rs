@@ -46,7 +46,7 @@ fn is_token(name: &str) -> bool {
 }
 
 /// The tags of a form: from its start tag to its `</form>` (or the next `<form>`, or the end).
-pub(crate) fn form_tags<'d>(doc: &'d Document, form_index: usize) -> impl Iterator<Item = &'d Tag> + 'd {
+pub(crate) fn form_tags(doc: &Document, form_index: usize) -> impl Iterator<Item = &Tag> + '_ {
     let start = doc.tags[form_index].offset;
     let end = doc.form_ends.iter().copied().find(|&e| e > start).unwrap_or(usize::MAX);
     doc.tags[form_index + 1..]

@@ -12,7 +12,7 @@ use crate::rules::{Alert, Confidence, PassiveRule, Risk, RuleInfo, RuleStatus, S
 pub(crate) struct FullPathDisclosure;
 
 static INFO: RuleInfo = RuleInfo {
-    id: 110009,
+    id: 110_009,
     name: "Full Path Disclosure",
     status: RuleStatus::Alpha,
     cwe: 209,

@@ -93,7 +93,11 @@ impl PassiveRule for PrivateIp {
         let Some(first) = found.first() else { return };
         let mut a = Alert::new(&INFO, msg, Risk::Low, Confidence::Medium);
         a.evidence = (*first).to_string();
-        a.other_info = found.iter().map(|f| format!("{f}\n")).collect();
+        a.other_info = found.iter().fold(String::new(), |mut s, f| {
+            s.push_str(f);
+            s.push('\n');
+            s
+        });
         out.push(a);
     }
 }
