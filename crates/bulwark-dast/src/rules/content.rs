@@ -415,6 +415,58 @@ mod tests {
         }
     }
 
+    /// 10 MiB bodies (the body limit) of adversarial shapes go through every content rule in bounded time, the
+    /// page parsed once as the scan loop does: many tags, comments, scripts and forms; one huge comment; long
+    /// digit runs; one huge base64 run; a run of slashes; binary bytes. A quadratic step shows as minutes.
+    #[test]
+    fn huge_bodies_stay_linear() {
+        use crate::html::Document;
+        use crate::rules::ScanContext;
+        use crate::rules::testing::{MsgExt, msg};
+        const SIZE: usize = 10 * 1024 * 1024;
+        let chunk = "<p class=x>10.0.0.1 4111 1111 1111 1111 1704114087 TODO</p><!-- FIXME admin --><script>// x\nvar a=1;</script><a href='https://o.test/' target=_blank rel=opener>x</a><form method=post><input name=q></form>\n";
+        let bodies = [
+            chunk.repeat(SIZE / chunk.len()),
+            format!("<!-- {} -->", "a TODO ".repeat(SIZE / 7)),
+            "1234567890 ".repeat(SIZE / 11),
+            format!("<p>{}</p>", "QUJD".repeat(SIZE / 4)),
+            "/".repeat(SIZE),
+        ];
+        let rules = rules();
+        let origins = [String::from("https://app.test")];
+        for (i, body) in bodies.iter().enumerate() {
+            for ct in ["text/html", "application/javascript"] {
+                let m = msg("https://app.test/page?q=x", 200)
+                    .header("Content-Type", ct)
+                    .body(body);
+                let doc = m.is_html().then(|| Document::parse(&m.body));
+                let cx = ScanContext {
+                    doc: doc.as_ref(),
+                    vulns: None,
+                    secrets: None,
+                    origins: &origins,
+                };
+                for r in &rules {
+                    let t = std::time::Instant::now();
+                    let mut out = Vec::new();
+                    r.scan(&m, &cx, &mut out);
+                    let took = t.elapsed();
+                    assert!(
+                        took.as_secs() < 20,
+                        "rule {} took {took:?} on body {i} ({ct})",
+                        r.info().id
+                    );
+                }
+            }
+        }
+        let mut m =
+            msg("https://app.test/x.bin", 200).header("Content-Type", "application/octet-stream");
+        m.body = (0..SIZE).map(|i| (i * 7 % 256) as u8).collect();
+        for r in &rules {
+            let _ = crate::rules::testing::run(r.as_ref(), &m);
+        }
+    }
+
     #[test]
     fn visible_text_drops_markup_scripts_and_styles() {
         let t = visible_text("<p>a<b>b</b></p><script>x=1</script><STYLE>.c{}</STYLE><!-- c -->d");

@@ -1,6 +1,10 @@
 //! Information Disclosure - Debug Error Messages (ZAP 10023): a text response containing one of the well-known
 //! platform error strings (PHP warnings, ASP.NET error pages, SQL Server syntax errors). See README.md.
 
+use std::sync::LazyLock;
+
+use regex::{Regex, RegexSet};
+
 use crate::message::HttpMessage;
 use crate::rules::content::{is_javascript, is_text};
 use crate::rules::{Alert, Confidence, PassiveRule, Risk, RuleInfo, RuleStatus, ScanContext};
@@ -53,6 +57,16 @@ pub(crate) const DEBUG_ERRORS: &[&str] = &[
     "This error page might contain sensitive information because ASP.NET",
 ];
 
+static NEEDLES: LazyLock<RegexSet> = LazyLock::new(|| {
+    RegexSet::new(DEBUG_ERRORS.iter().map(|e| format!("(?i){}", regex::escape(e)))).expect("debug error set")
+});
+static FINDERS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    DEBUG_ERRORS
+        .iter()
+        .map(|e| Regex::new(&format!("(?i){}", regex::escape(e))).expect("debug error regex"))
+        .collect()
+});
+
 impl PassiveRule for DebugErrors {
     fn info(&self) -> &'static RuleInfo {
         &INFO
@@ -63,19 +77,14 @@ impl PassiveRule for DebugErrors {
         if msg.body.is_empty() || !is_text(msg) || is_javascript(msg) {
             return;
         }
-        // ASCII lower-casing keeps byte offsets, so the evidence is cut from the original body.
-        let lower = msg.body.to_ascii_lowercase();
-        let lower = String::from_utf8_lossy(&lower);
+        // One pass finds which strings occur (case-insensitively); the first of the list is the evidence, cut from
+        // the body at its first occurrence.
         let text = msg.body_text();
-        for e in DEBUG_ERRORS {
-            let needle = e.to_ascii_lowercase();
-            if let Some(at) = lower.find(&needle) {
-                let mut a = Alert::new(&INFO, msg, Risk::Low, Confidence::Medium);
-                a.evidence = text.get(at..at + needle.len()).unwrap_or(e).to_string();
-                out.push(a);
-                return;
-            }
-        }
+        let Some(i) = NEEDLES.matches(&text).iter().next() else { return };
+        let Some(m) = FINDERS[i].find(&text) else { return };
+        let mut a = Alert::new(&INFO, msg, Risk::Low, Confidence::Medium);
+        a.evidence = m.as_str().to_string();
+        out.push(a);
     }
 }
 

@@ -48,7 +48,9 @@ fn is_token(name: &str) -> bool {
 /// The tags of a form: from its start tag to its `</form>` (or the next `<form>`, or the end).
 pub(crate) fn form_tags(doc: &Document, form_index: usize) -> impl Iterator<Item = &Tag> + '_ {
     let start = doc.tags[form_index].offset;
-    let end = doc.form_ends.iter().copied().find(|&e| e > start).unwrap_or(usize::MAX);
+    // `form_ends` is in document order: a binary search keeps many forms linear-logarithmic.
+    let k = doc.form_ends.partition_point(|&e| e <= start);
+    let end = doc.form_ends.get(k).copied().unwrap_or(usize::MAX);
     doc.tags[form_index + 1..]
         .iter()
         .take_while(move |t| t.offset < end && t.name != "form")
