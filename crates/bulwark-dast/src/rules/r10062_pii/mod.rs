@@ -245,6 +245,16 @@ mod tests {
         assert_eq!(run(&Pii, &m).len(), 1);
     }
 
+    /// shouldAlertWhenPiiWithoutUnderscoreIsInScriptBlockRegardlessOfThreshold (CONTENT_SCRIPT_BLOCK_PLACEHOLDER).
+    #[test]
+    fn fires_in_script_blocks() {
+        let body = "<html>\n<head>\n<script>var data = '{\"cc\": \"4111111111111111\"}';</script>\n</head>\n<body>\n<H1>Example heading</H1>\nTotally wonderful content.\n</body>\n</html>";
+        let a = html(body);
+        assert_eq!(a.len(), 1);
+        assert_eq!(a[0].evidence, "4111111111111111");
+        assert!(html(&body.replace("4111", "FOO_4111")).is_empty());
+    }
+
     /// shouldNotAlertWhenPiiWithUnderscoreIsInScriptBlockOnNonLowThreshold.
     #[test]
     fn underscore_prefixed_number_is_not_a_card() {

@@ -1,6 +1,10 @@
 //! Absence of Anti-CSRF Tokens (ZAP 10202): a POST form (any non-GET form) without a field named like a known
 //! anti-CSRF token. See README.md.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
+
 use crate::html::{Document, Tag};
 use crate::message::HttpMessage;
 use crate::rules::content::start_tag_text;
@@ -45,12 +49,18 @@ fn is_token(name: &str) -> bool {
     TOKEN_NAMES.iter().any(|t| t.eq_ignore_ascii_case(name))
 }
 
-/// The tags of a form: from its start tag to its `</form>` (or the next `<form>`, or the end).
-pub(crate) fn form_tags(doc: &Document, form_index: usize) -> impl Iterator<Item = &Tag> + '_ {
+/// Offsets of the `</form` end tags of a body, in order (one pass).
+pub(crate) fn form_end_offsets(body: &str) -> Vec<usize> {
+    static END: LazyLock<Regex> = LazyLock::new(|| Regex::new("(?i)</form").expect("form end regex"));
+    END.find_iter(body).map(|m| m.start()).collect()
+}
+
+/// The tags of a form: from its start tag to its `</form>` (or the next `<form>`, or the end). `ends` from
+/// [`form_end_offsets`]; a binary search keeps many forms linear-logarithmic.
+pub(crate) fn form_tags<'d>(doc: &'d Document, ends: &[usize], form_index: usize) -> impl Iterator<Item = &'d Tag> + 'd {
     let start = doc.tags[form_index].offset;
-    // `form_ends` is in document order: a binary search keeps many forms linear-logarithmic.
-    let k = doc.form_ends.partition_point(|&e| e <= start);
-    let end = doc.form_ends.get(k).copied().unwrap_or(usize::MAX);
+    let k = ends.partition_point(|&e| e <= start);
+    let end = ends.get(k).copied().unwrap_or(usize::MAX);
     doc.tags[form_index + 1..]
         .iter()
         .take_while(move |t| t.offset < end && t.name != "form")
@@ -67,6 +77,7 @@ impl PassiveRule for AntiCsrf {
         }
         let Some(doc) = cx.doc else { return };
         let body = msg.body_text();
+        let ends = form_end_offsets(&body);
         let mut form_no = 0;
         for (i, form) in doc.tags.iter().enumerate().filter(|(_, t)| t.name == "form") {
             form_no += 1;
@@ -80,7 +91,7 @@ impl PassiveRule for AntiCsrf {
             }
             let mut names: Vec<&str> = Vec::new();
             let mut has_token = false;
-            for input in form_tags(doc, i).filter(|t| t.name == "input") {
+            for input in form_tags(doc, &ends, i).filter(|t| t.name == "input") {
                 let (id, name) = (input.attr("id"), input.attr("name"));
                 if let Some(n) = id.or(name) {
                     names.push(n);
