@@ -20,17 +20,26 @@ static INFO: RuleInfo = RuleInfo {
     references: &["https://www.trustwave.com/hubfs/21158977/Web/Library/Advisories_txt/14213_twsl2010-001.txt"],
 };
 
-/// Whether a ViewState value is safe as ZAP judges it: a readable value (decoded from base64 when it decodes)
-/// without the word `java`.
+/// The most a compressed ViewState is inflated to (a gzip bomb stops there).
+const MAX_INFLATED: u64 = 4 * 1024 * 1024;
+
+/// Whether a ViewState value is safe as ZAP judges it: a readable value (decoded from base64 when it decodes,
+/// then inflated when it is gzip) without the word `java`. A value that does not decode or inflate is judged raw.
 fn secure(value: &str) -> bool {
+    use std::io::Read as _;
     if value.is_empty() {
         return true;
     }
-    match base64_decode(value) {
-        // A gzip stream cannot be read without inflating it (not done here); ZAP then judges the raw value.
-        Some(bytes) if !bytes.starts_with(&[0x1f, 0x8b]) => !String::from_utf8_lossy(&bytes).contains("java"),
-        _ => !value.contains("java"),
+    let Some(bytes) = base64_decode(value) else { return !value.contains("java") };
+    if bytes.len() >= 4 && bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut inflated = Vec::new();
+        let gz = flate2::read::GzDecoder::new(bytes.as_slice());
+        return match gz.take(MAX_INFLATED).read_to_end(&mut inflated) {
+            Ok(_) => !String::from_utf8_lossy(&inflated).contains("java"),
+            Err(_) => !value.contains("java"),
+        };
     }
+    !String::from_utf8_lossy(&bytes).contains("java")
 }
 
 impl PassiveRule for InsecureJsfViewstate {
@@ -72,10 +81,28 @@ mod tests {
         run(&InsecureJsfViewstate, &msg("http://www.example.com/test/", 200).header("Content-Type", "text/html").body(&body))
     }
 
+    fn gzip_b64(data: &[u8]) -> String {
+        use std::io::Write as _;
+        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(data).expect("gzip");
+        let bytes = gz.finish().expect("gzip");
+        let mut s = String::new();
+        for c in bytes.chunks(3) {
+            let n = c.iter().enumerate().fold(0u32, |n, (i, &b)| n | (u32::from(b) << (16 - 8 * i)));
+            for i in 0..4 {
+                s.push(if i <= c.len() { A[(n >> (18 - 6 * i) & 63) as usize] as char } else { '=' });
+            }
+        }
+        s
+    }
+
     /// InsecureJsfViewStatePassiveScanRuleUnitTest.shouldRaiseAlertIfViewStateContainsJavaWord,
-    /// shouldRaiseAlertIfInsecureValueViewStateIdWithFormId ("insecureValue_java", base64).
+    /// shouldRaiseAlertIfInsecureValueViewStateIdWithFormId ("insecureValue_java", base64),
+    /// shouldRaiseAlertIfViewStateContainsJavaWordCompressed.
     #[test]
     fn fires_on_readable_java_viewstate() {
+        assert_eq!(page("javax.faces.viewstate", &gzip_b64(b"insecureValue_java")).len(), 1);
         let v = "aW5zZWN1cmVWYWx1ZV9qYXZh";
         let a = page("javax.faces.viewstate", v);
         assert_eq!(a.len(), 1);
@@ -83,10 +110,11 @@ mod tests {
         assert_eq!(page("j_id1:javax.faces.ViewState:0", v).len(), 1);
     }
 
-    /// shouldPassAsThereIsNoBody, shouldPassWhenViewStateContainsUnderscore, shouldPassIfViewStateIsStoredOnServer;
-    /// a readable value without `java` ("secureValue").
+    /// shouldPassAsThereIsNoBody, shouldPassWhenViewStateContainsUnderscore, shouldPassIfViewStateIsStoredOnServer,
+    /// shouldPassNoJavaWordInViewState (gzip of "secureValue"), and the same uncompressed.
     #[test]
     fn quiet_cases() {
+        assert!(page("javax.faces.viewstate", &gzip_b64(b"secureValue")).is_empty());
         assert!(run(&InsecureJsfViewstate, &msg("http://www.example.com/", 200).header("Content-Type", "text/html")).is_empty());
         assert!(page("javax.faces.viewstate", "_id1231").is_empty());
         assert!(page("javax.faces.viewstate", "123:123").is_empty());
