@@ -499,6 +499,7 @@ fn run_with_tags(
             })
             .collect(),
         comments: Vec::new(),
+        ..Default::default()
     };
     let origins = [String::new()];
     let cx = ScanContext {
