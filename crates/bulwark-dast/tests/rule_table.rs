@@ -59,6 +59,11 @@ fn zap_table() -> BTreeMap<u32, Row> {
         .collect()
 }
 
+/// Rules beyond ZAP's passive table, each documented in its README: 10003 "Vulnerable JS Library" (the rule of
+/// ZAP's retire.js add-on, "Retire JS" in zaproxy's docs/scanners.md) and Bulwark's 1000001 "Secret in Response"
+/// (an id outside ZAP's registry).
+const BEYOND_ZAP_TABLE: &[u32] = &[10003, 1_000_001];
+
 #[test]
 fn every_rule_matches_zaps_table() {
     let table = zap_table();
@@ -73,6 +78,9 @@ fn every_rule_matches_zaps_table() {
             "plugin id {} registered twice",
             info.id
         );
+        if BEYOND_ZAP_TABLE.contains(&info.id) {
+            continue;
+        }
         let row = table
             .get(&info.id)
             .unwrap_or_else(|| panic!("{} is not a ZAP passive rule id", info.id));
@@ -84,7 +92,7 @@ fn every_rule_matches_zaps_table() {
         };
         assert_eq!(status, row.status, "status of {}", info.id);
         assert!(
-            row.cwes.contains(&info.cwe),
+            row.cwes.contains(&info.cwe) || (row.cwes.is_empty() && info.cwe == 0),
             "cwe {} of {} not in {:?}",
             info.cwe,
             info.id,
