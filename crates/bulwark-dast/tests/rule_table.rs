@@ -61,8 +61,8 @@ fn zap_table() -> BTreeMap<u32, Row> {
 
 /// Rules beyond ZAP's passive table, each documented in its README: 10003 "Vulnerable JS Library" (the rule of
 /// ZAP's retire.js add-on, "Retire JS" in zaproxy's docs/scanners.md) and Bulwark's 1000001 "Secret in Response"
-/// (an id outside ZAP's registry).
-const BEYOND_ZAP_TABLE: &[u32] = &[10003, 1_000_001];
+/// and 1000002 "Email Address Disclosure" (ids outside ZAP's registry).
+const BEYOND_ZAP_TABLE: &[u32] = &[10003, 1_000_001, 1_000_002];
 
 #[test]
 fn every_rule_matches_zaps_table() {

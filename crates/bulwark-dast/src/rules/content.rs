@@ -49,6 +49,7 @@ rule_mods! {
     r10043_user_controlled_js_event = "r10043_user_controlled_js_event/mod.rs",
     r10026_http_parameter_override = "r10026_http_parameter_override/mod.rs",
     r10003_vulnerable_js_library = "r10003_vulnerable_js_library/mod.rs",
+    r1000002_email_disclosure = "r1000002_email_disclosure/mod.rs",
 }
 
 pub(super) fn rules() -> Vec<Arc<dyn PassiveRule>> {
@@ -67,6 +68,7 @@ pub(super) fn rules() -> Vec<Arc<dyn PassiveRule>> {
         Arc::new(r110009_full_path_disclosure::FullPathDisclosure),
         Arc::new(r10094_base64_disclosure::Base64Disclosure),
         Arc::new(r1000001_secrets::SecretsInResponse),
+        Arc::new(r1000002_email_disclosure::EmailDisclosure),
         Arc::new(r10099_source_code_disclosure::SourceCodeDisclosure),
         Arc::new(r10027_suspicious_comments::SuspiciousComments),
         Arc::new(r10040_mixed_content::MixedContent),
