@@ -240,6 +240,7 @@ fn target_kind(k: crate::TargetKind) -> &'static str {
         crate::TargetKind::Rootfs => "root filesystem",
         crate::TargetKind::Manifests => "Kubernetes manifests",
         crate::TargetKind::Sbom => "SBOM",
+        crate::TargetKind::Url => "URL",
     }
 }
 
