@@ -22,6 +22,7 @@ pub mod audit;
 pub mod dashboard;
 pub mod enforce;
 pub mod feeds;
+pub mod fetch_h2;
 pub mod loops;
 pub mod metrics;
 pub mod run;

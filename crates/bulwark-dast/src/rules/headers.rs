@@ -498,7 +498,7 @@ fn run_with_tags(
                 content: None,
             })
             .collect(),
-        comments: Vec::new(),
+        ..crate::html::Document::default()
     };
     let origins = [String::new()];
     let cx = ScanContext {
