@@ -507,3 +507,58 @@ fn a_failing_policy_rule_is_a_fail_line() {
     ));
     assert_eq!(b.exit_code(&short()), 1);
 }
+
+#[test]
+fn line_names_the_highest_risk_then_first_alert_name() {
+    // 90004 raises three alert names; ZAP prints the first of its alerts tree: highest risk, then by name.
+    let alerts = [
+        alert(
+            90004,
+            "Cross-Origin-Resource-Policy Header Missing or Invalid",
+            "https://a.test/",
+            Risk::Low,
+        ),
+        alert(
+            90004,
+            "Cross-Origin-Opener-Policy Header Missing or Invalid",
+            "https://a.test/",
+            Risk::Low,
+        ),
+        alert(
+            90004,
+            "Cross-Origin-Embedder-Policy Header Missing or Invalid",
+            "https://a.test/",
+            Risk::Low,
+        ),
+    ];
+    let b = Baseline::judge(
+        [(
+            90004,
+            "Insufficient Site Isolation Against Spectre Vulnerability",
+        )],
+        &alerts,
+        &RulesConfig::default(),
+        &Progress::default(),
+        &one_url(),
+    );
+    assert!(b.render(&short()).starts_with(
+        "WARN-NEW: Cross-Origin-Embedder-Policy Header Missing or Invalid [90004] x 3 \n"
+    ));
+    let mut alerts = alerts.to_vec();
+    alerts[0].risk = Risk::Medium;
+    let b = Baseline::judge(
+        [(90004, "x")],
+        &alerts,
+        &RulesConfig::default(),
+        &Progress::default(),
+        &one_url(),
+    );
+    assert!(
+        b.render(&short())
+            .starts_with("WARN-NEW: Cross-Origin-Resource-Policy")
+    );
+}
+
+fn one_url() -> HashMap<String, u16> {
+    [("https://a.test/".to_string(), 200)].into()
+}

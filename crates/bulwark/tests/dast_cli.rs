@@ -177,7 +177,6 @@ fn bad_targets_are_exit_3() {
 }
 
 #[test]
-#[ignore = "needs the spider (helper crawl) and rules 10020/10021 (helper rheaders) merged"]
 fn unreachable_target_is_exit_3_naming_it() {
     // Nothing listens on a port we bound and closed.
     let port = TcpListener::bind("127.0.0.1:0")
@@ -194,7 +193,6 @@ fn unreachable_target_is_exit_3_naming_it() {
 
 /// The site's missing headers with no config: WARN, exit 2; `-I`: exit 0.
 #[test]
-#[ignore = "needs the spider (helper crawl) and rules 10020/10021 (helper rheaders) merged"]
 fn missing_headers_warn_exit_2_and_0_with_ignore_warnings() {
     let base = site();
     let o = bulwark(&["-s", &format!("{base}/")]);
@@ -219,7 +217,6 @@ fn missing_headers_warn_exit_2_and_0_with_ignore_warnings() {
 
 /// `-c`: FAIL exits 1 even with -I; IGNORE and OUTOFSCOPE of every alerting rule exit 0.
 #[test]
-#[ignore = "needs the spider (helper crawl) and rules 10020/10021 (helper rheaders) merged"]
 fn rules_config_levels_change_the_exit_code() {
     let base = site();
     let dir = tempfile::tempdir().unwrap();
@@ -268,7 +265,6 @@ fn rules_config_levels_change_the_exit_code() {
 }
 
 #[test]
-#[ignore = "needs the spider (helper crawl) and rules 10020/10021 (helper rheaders) merged"]
 fn reports_are_written_and_parse() {
     let base = site();
     let dir = tempfile::tempdir().unwrap();
@@ -330,5 +326,113 @@ fn reports_are_written_and_parse() {
             .unwrap()
             .iter()
             .any(|f| f["kind"] == "dast" && f["id"] == "ZAP-10021")
+    );
+}
+
+/// `--policy` at stage deploy: a rule over DAST findings that fails adds a FAIL line (exit 1); an exception
+/// accepting the anti-clickjacking alerts drops them before counting.
+#[test]
+fn policy_rules_and_exceptions_apply_at_deploy() {
+    let base = site();
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("policies");
+    std::fs::create_dir(&bundle).unwrap();
+    write(
+        &bundle,
+        "rules.yaml",
+        "apiVersion: policy.bulwark.dev/v1\nkind: PolicySet\nmetadata: {name: preview}\nrules:\n  - id: preview-headers\n    stages: {deploy: fail}\n    dast: {ids: [\"ZAP-1002*\"]}\n",
+    );
+    write(
+        &bundle,
+        "exceptions.yaml",
+        "apiVersion: policy.bulwark.dev/v1\nkind: Exceptions\nexceptions:\n  - id: framed-on-purpose\n    finding: \"ZAP-10020*\"\n    owner: web\n    reason: embedded in the partner portal\n",
+    );
+    let url = format!("{base}/");
+    let o = bulwark(&["-s", "--policy", bundle.to_str().unwrap(), &url]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
+    assert!(!out.contains("[10020]"), "{out}");
+    assert!(
+        out.contains("WARN-NEW: X-Content-Type-Options Header Missing [10021] x "),
+        "{out}"
+    );
+    assert!(
+        out.contains("FAIL-NEW: Policy rule preview-headers [policy] x "),
+        "{out}"
+    );
+    assert!(
+        out.lines().last().unwrap().starts_with("FAIL-NEW: 1\t"),
+        "{out}"
+    );
+    // The Bulwark report carries the verdict, and the excepted findings are gone from it.
+    let rep = dir.path().join("r.json");
+    let o = bulwark(&[
+        "-f",
+        "json",
+        "-o",
+        rep.to_str().unwrap(),
+        "--policy",
+        bundle.to_str().unwrap(),
+        &url,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&rep).unwrap()).unwrap();
+    assert_eq!(r["verdict"]["decision"], "fail");
+    assert_eq!(r["verdict"]["stage"], "deploy");
+    let ids: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"ZAP-10021"), "{ids:?}");
+    assert!(!ids.iter().any(|i| i.starts_with("ZAP-10020")), "{ids:?}");
+}
+
+/// `-p`: an issue in progress prints as WARN-IN_PROGRESS with its link and leaves the exit code.
+#[test]
+fn progress_file_issue_in_progress() {
+    let base = site();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("{base}/");
+    // Every alerting rule in progress: no WARN-NEW is left, so the exit code is 0.
+    let o = bulwark(&["-s", &url]);
+    let (out, _) = text(&o);
+    let ids: Vec<String> = out
+        .lines()
+        .filter(|l| l.starts_with("WARN-NEW: ") && l.contains(" ["))
+        .map(|l| l[l.rfind(" [").unwrap() + 2..l.rfind(']').unwrap()].to_string())
+        .collect();
+    let issues: Vec<String> = ids
+        .iter()
+        .map(|i| {
+            format!(
+                "{{\"id\":\"{i}\",\"state\":\"inprogress\",\"link\":\"https://tracker.test/{i}\"}}"
+            )
+        })
+        .collect();
+    let p = write(
+        dir.path(),
+        "progress.json",
+        &format!("{{\"issues\":[{}]}}", issues.join(",")),
+    );
+    let o = bulwark(&["-s", "-p", p.to_str().unwrap(), &url]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}\n{err}");
+    assert!(
+        out.contains("WARN-IN_PROGRESS: X-Content-Type-Options Header Missing [10021] x "),
+        "{out}"
+    );
+    assert!(
+        out.contains("\tProgress link: https://tracker.test/10021\n"),
+        "{out}"
+    );
+    let summary = out.lines().last().unwrap();
+    assert!(
+        summary.starts_with(&format!(
+            "FAIL-NEW: 0\tFAIL-INPROG: 0\tWARN-NEW: 0\tWARN-INPROG: {}\t",
+            ids.len()
+        )),
+        "{summary}"
     );
 }

@@ -51,7 +51,8 @@ impl Default for Options {
 pub struct RuleLine {
     pub level: Level,
     pub plugin_id: String,
-    /// The alert name (of the rule's first counted alert), which can differ from the rule name.
+    /// The alert name, which can differ from the rule name: of the rule's highest-risk counted alert, the first
+    /// by name (the first in ZAP's alerts tree).
     pub name: String,
     pub count: usize,
     pub message: String,
@@ -153,10 +154,16 @@ impl Baseline {
                     Level::Fail => out.fail_new += 1,
                     Level::Info | Level::Pass => {}
                 }
+                // ZAP names the line after the first alert of the rule in its alerts tree: highest risk
+                // first, then by name (OutputSummaryJob.getAlertName).
+                let name = list
+                    .iter()
+                    .min_by(|a, b| b.risk.cmp(&a.risk).then_with(|| a.name.cmp(&b.name)))
+                    .map_or_else(String::new, |a| a.name.clone());
                 out.lines.push(RuleLine {
                     level,
                     plugin_id: id.clone(),
-                    name: list[0].name.clone(),
+                    name,
                     count: list.len(),
                     message: config.message(id).to_string(),
                     urls,
