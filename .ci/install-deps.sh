@@ -17,12 +17,23 @@ apt_pkgs=(
   chromium chromium-driver fonts-dejavu-core     # the dashboard in a real browser (WebDriver), print-to-PDF reports
   poppler-utils                                  # pdftotext: reading back the PDF compliance report
   sysdig                                         # the test oracle for the .scap capture reader (bulwark-runtime)
+  nginx apache2                                  # bulwark dast: real weak/hardened sites, started by the tests on free 127.0.0.1 ports
 )
 missing=()
 for p in "${apt_pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
+  # The postinst of nginx, apache2 (and postgresql) starts the system daemon through invoke-rc.d, on port 80,
+  # unless /usr/sbin/policy-rc.d exits 101. Docker's Debian images ship such a file (this machine kind does);
+  # where there is none, one is put in place for this install only, so that no daemon is left running. The
+  # tests start their own servers from configs in a temp dir anyway.
+  policy_rc=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy_rc=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' > "$policy_rc" && chmod 755 "$policy_rc"
+  fi
   apt-get update -qq
   apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}" >/dev/null
+  [ -z "$policy_rc" ] || rm -f "$policy_rc"
 fi
 
 # Output validators (CycloneDX, SPDX, SARIF schema, JUnit), the PEP 440 reference and the SPDX license list

@@ -99,6 +99,12 @@ enum Command {
     },
     /// Passive DAST of a running web app or a preview namespace, compatible with zap-baseline.py (passive only:
     /// no attack is sent).
+    ///
+    /// The spider follows links, robots.txt and sitemap.xml within the targets' origins, bounded by pages, depth
+    /// and time; every response is judged by passive rules with ZAP's plugin ids. PASSIVE ONLY: no form is
+    /// submitted (unless --submit-forms, and then only GET forms with their default values), no attack payload is
+    /// sent, nothing is written to the site. Exit codes as zap-baseline.py: 0 pass, 1 at least one FAIL, 2 WARN
+    /// and no FAIL (0 with -I), 3 error.
     Dast(Box<cmd::dast::DastArgs>),
     /// Sign an image in a registry (cosign's formats: the `.sig` tag and a Sigstore bundle referrer).
     Sign(cmd::sign::SignArgs),
