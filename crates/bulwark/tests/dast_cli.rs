@@ -436,3 +436,46 @@ fn progress_file_issue_in_progress() {
         "{summary}"
     );
 }
+
+/// `--namespace` with manifests: a Service (no Ingress) scanned through `--service-url`; its findings name the
+/// Service and the Deployment whose pod labels it selects.
+#[test]
+fn namespace_targets_are_scanned_and_findings_name_what_serves_them() {
+    let base = site();
+    let port = base.rsplit(':').next().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.yaml",
+        &format!(
+            "apiVersion: v1\nkind: Service\nmetadata: {{name: web, namespace: preview-pr-7}}\nspec:\n  selector: {{app: web}}\n  ports: [{{name: http, port: {port}}}]\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web, namespace: preview-pr-7}}\nspec:\n  selector: {{matchLabels: {{app: web}}}}\n  template:\n    metadata: {{labels: {{app: web}}}}\n    spec: {{containers: [{{name: web, image: nginx}}]}}\n"
+        ),
+    );
+    let rep = dir.path().join("r.json");
+    let o = bulwark(&[
+        "--namespace",
+        "preview-pr-7",
+        "--manifests",
+        dir.path().to_str().unwrap(),
+        "--service-url",
+        "http://127.0.0.1:{port}",
+        "-f",
+        "json",
+        "-o",
+        rep.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&rep).unwrap()).unwrap();
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "ZAP-10021")
+        .unwrap();
+    assert_eq!(f["location"]["resource"], "Service/preview-pr-7/web");
+    assert_eq!(
+        f["properties"]["workloads"][0],
+        "Deployment/preview-pr-7/web"
+    );
+    assert_eq!(f["properties"]["url"], format!("{base}/"));
+}

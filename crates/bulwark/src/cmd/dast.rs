@@ -232,9 +232,6 @@ fn run(args: &DastArgs) -> Result<u8> {
         Some(_) => crate::cmd::dast_preview::targets(args)?,
         None => Vec::new(),
     };
-    if args.owners.is_some() {
-        eprintln!("bulwark: note: --owners routing of DAST findings is not wired yet");
-    }
     let client_config = client_config(args)?;
     // TODO(lead): `--http auto|2` through bulwark_server::fetch_h2::client once the crawl work lands.
     let client = http::Client::new(client_config)?;
@@ -259,6 +256,10 @@ fn run(args: &DastArgs) -> Result<u8> {
         .collect();
     let info = |id: u32| rule_info(&rules, id);
     let mut report = findings_report(&kept, &info, &targets, &urls);
+    if let Some(owners) = &args.owners {
+        // The owning team of each finding (properties owner, channels, ownerRule), by its preview target.
+        crate::cmd::dast_preview::route(&mut report.findings, owners, &targets)?;
+    }
     let mut policy_failures = Vec::new();
     if let Some(source) = &args.policy {
         let policy = super::verdict::Policy::load(
@@ -424,7 +425,7 @@ fn spider_config(args: &DastArgs, seeds: Vec<String>) -> Result<spider::SpiderCo
 }
 
 /// Crawls the URLs (one crawl, their origins the scope) and each distinct preview target URL (one crawl each);
-/// an alert of a preview crawl belongs to the target of its origin with the longest path prefix.
+/// an alert of a preview crawl belongs to the target serving its URL (`preview::target_for`).
 fn scan(
     args: &DastArgs,
     scanner: &Scanner<'_>,
@@ -472,19 +473,10 @@ fn scan(
     Ok(out)
 }
 
-/// The preview target an alert's URL belongs to: same origin, the longest path prefix.
+/// The preview target an alert's URL belongs to (`preview::target_for`: same host and port, longest path).
 fn target_of(url: &str, targets: &[PreviewTarget]) -> Option<usize> {
-    let u = url::Url::parse(url).ok()?;
-    targets
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| {
-            url::Url::parse(&t.url).is_ok_and(|tu| tu.origin() == u.origin())
-                && u.path()
-                    .starts_with(if t.path.is_empty() { "/" } else { &t.path })
-        })
-        .max_by_key(|(_, t)| t.path.len())
-        .map(|(i, _)| i)
+    let t = bulwark_dast::preview::target_for(url, targets)?;
+    targets.iter().position(|x| std::ptr::eq(x, t))
 }
 
 /// The alerts as findings of a Bulwark report whose target is the URLs scanned.
