@@ -232,6 +232,7 @@ mod tests {
             service: Some("Service/preview-pr-42/web".into()),
             workloads: vec!["Deployment/preview-pr-42/web".into()],
             path: "/".into(),
+            ..PreviewTarget::default()
         };
         let f = alert_finding(&alert(Risk::Medium), Some(&INFO), Some(&t));
         assert_eq!(
