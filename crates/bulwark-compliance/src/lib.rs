@@ -335,6 +335,7 @@ pub fn kind_name(k: FindingKind) -> &'static str {
         FindingKind::Malware => "malware",
         FindingKind::Policy => "policy",
         FindingKind::Runtime => "runtime",
+        FindingKind::Dast => "dast",
     }
 }
 

@@ -7,7 +7,7 @@ use crate::DastError;
 use crate::html::Document;
 use crate::http::Fetch;
 use crate::message::HttpMessage;
-use crate::rules::{Alert, PassiveRule, ScanContext, VulnLookup};
+use crate::rules::{Alert, PassiveRule, RuleInfo, RuleStatus, ScanContext, VulnLookup};
 use crate::spider::{self, CrawlStats, SpiderConfig};
 
 /// What a scan produced.
@@ -19,6 +19,22 @@ pub struct ScanResult {
     pub urls: Vec<(String, u16)>,
     pub stats: CrawlStats,
     pub elapsed: Duration,
+}
+
+/// The rules a scan loads, as the baseline image does: release and beta rules, alpha ones too with `alpha`
+/// (`-a`).
+#[must_use]
+pub fn loaded_rules(alpha: bool) -> Vec<Arc<dyn PassiveRule>> {
+    crate::rules::all()
+        .into_iter()
+        .filter(|r| alpha || r.info().status != RuleStatus::Alpha)
+        .collect()
+}
+
+/// The rule of a plugin id among `rules`.
+#[must_use]
+pub fn rule_info(rules: &[Arc<dyn PassiveRule>], plugin_id: u32) -> Option<&'static RuleInfo> {
+    rules.iter().map(|r| r.info()).find(|i| i.id == plugin_id)
 }
 
 /// The rules and what they may use.

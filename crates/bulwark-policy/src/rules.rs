@@ -51,6 +51,9 @@ pub(crate) struct RuleDef {
     pub(crate) checks: Option<FindingsDef>,
     #[serde(default)]
     pub(crate) kubernetes: Option<FindingsDef>,
+    /// Passive DAST alerts (`bulwark dast`: `ZAP-<alertRef>`).
+    #[serde(default)]
+    pub(crate) dast: Option<FindingsDef>,
     #[serde(default)]
     pub(crate) image: Option<ImageDef>,
     #[serde(default)]
@@ -229,6 +232,7 @@ enum FindingClass {
     Malware,
     Checks,
     Kubernetes,
+    Dast,
 }
 
 /// The SSVC decisions a `ssvc` selector may list (CISA's outcomes, as `bulwark-risk` names them).
@@ -516,6 +520,7 @@ impl RuleDef {
             (FindingClass::Malware, self.malware),
             (FindingClass::Checks, self.checks),
             (FindingClass::Kubernetes, self.kubernetes),
+            (FindingClass::Dast, self.dast),
         ] {
             let Some(d) = def else { continue };
             if class == FindingClass::Checks && d.ids.is_empty() {
@@ -595,7 +600,7 @@ impl RuleDef {
         }
         if selectors.is_empty() {
             return Err(format!(
-                "rule '{}' selects nothing: give one of vulnerabilities, packages, licenses, secrets, malware, checks, kubernetes, image, files, signatures, database",
+                "rule '{}' selects nothing: give one of vulnerabilities, packages, licenses, secrets, malware, checks, kubernetes, dast, image, files, signatures, database",
                 self.id
             ));
         }
@@ -881,6 +886,7 @@ impl Rule {
                 Selector::Findings(FindingClass::Malware, _) => "malware",
                 Selector::Findings(FindingClass::Checks, _) => "checks",
                 Selector::Findings(FindingClass::Kubernetes, _) => "kubernetes",
+                Selector::Findings(FindingClass::Dast, _) => "dast",
                 Selector::Image(_) => "image",
                 Selector::Files(..) => "files",
                 Selector::Signatures(_) => "signatures",
@@ -1190,6 +1196,7 @@ impl Rule {
                 let kind_ok = match class {
                     FindingClass::Secrets => f.kind == FindingKind::Secret,
                     FindingClass::Malware => f.kind == FindingKind::Malware,
+                    FindingClass::Dast => f.kind == FindingKind::Dast,
                     FindingClass::Checks | FindingClass::Kubernetes => {
                         matches!(f.kind, FindingKind::Misconfiguration | FindingKind::Policy)
                     }
@@ -1223,6 +1230,7 @@ impl FindingsSel {
                 FindingClass::Malware => "malware",
                 FindingClass::Checks => "checks",
                 FindingClass::Kubernetes => "kubernetes",
+                FindingClass::Dast => "dast",
             };
             out.skipped
                 .push(format!("{what}: the subject has no report"));
@@ -1232,6 +1240,7 @@ impl FindingsSel {
         let kinds: &[FindingKind] = match class {
             FindingClass::Secrets => &[FindingKind::Secret],
             FindingClass::Malware => &[FindingKind::Malware],
+            FindingClass::Dast => &[FindingKind::Dast],
             FindingClass::Checks | FindingClass::Kubernetes => {
                 &[FindingKind::Misconfiguration, FindingKind::Policy]
             }

@@ -223,6 +223,7 @@ impl<'a> Subject<'a> {
                 TargetKind::Rootfs => "rootfs",
                 TargetKind::Manifests => "manifests",
                 TargetKind::Sbom => "sbom",
+                TargetKind::Url => "url",
             };
             return crate::model::SubjectInfo {
                 kind: kind.into(),

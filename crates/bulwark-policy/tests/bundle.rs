@@ -542,7 +542,7 @@ fn readme_examples_load() {
     );
     let b = Bundle::from_dir(tmp.path(), &Limits::default()).unwrap();
     assert!(b.warnings.is_empty(), "{:?}", b.warnings);
-    assert_eq!(b.rules().count(), 12);
+    assert_eq!(b.rules().count(), 13);
     assert_eq!(b.mappings.len(), 1);
     assert_eq!(b.exceptions.len(), 1);
     assert_eq!(b.default_sets.as_deref(), Some(&["web".to_string()][..]));

@@ -342,3 +342,66 @@ fn risk_and_ssvc_selectors_read_the_properties_a_risk_scorer_sets() {
     let e = bad("  - id: r\n    stages: {build: fail}\n    vulnerabilities: {ssvc: [urgent]}\n");
     assert!(e.contains("unknown ssvc decision 'urgent'"), "{e}");
 }
+
+/// `dast:` selects passive DAST alerts (`bulwark dast`, `ZAP-<alertRef>`) by id and severity; an exception by
+/// finding and resource (the Ingress the alert was served by) accepts one of them.
+#[test]
+fn dast_selector_and_exception() {
+    let b = bundle(&[
+        (
+            "r.yaml",
+            &set(
+                "  - id: preview-headers\n    stages: {deploy: fail}\n    dast: {ids: [\"ZAP-1002*\"], minSeverity: MEDIUM}\n",
+            ),
+        ),
+        (
+            "e.yaml",
+            "apiVersion: policy.bulwark.dev/v1\nkind: Exceptions\nexceptions:\n  - id: legacy-frame\n    finding: ZAP-10020*\n    resource: Ingress/preview-pr-42/legacy\n    owner: web\n    reason: framed on purpose\n",
+        ),
+    ]);
+    let dast = |id: &str, sev: Severity, resource: &str| Finding {
+        location: Location {
+            resource: Some(resource.into()),
+            ..Location::default()
+        },
+        ..finding(FindingKind::Dast, id, sev, &json!({}))
+    };
+    let mut r = Report::new(Target {
+        kind: TargetKind::Url,
+        name: "https://pr-42.preview.test/".into(),
+        image: None,
+    });
+    r.findings = vec![
+        dast("ZAP-10020-1", Severity::Medium, "Ingress/preview-pr-42/web"),
+        dast(
+            "ZAP-10020-1",
+            Severity::Medium,
+            "Ingress/preview-pr-42/legacy",
+        ),
+        // Below minSeverity, and not matching the ids: not selected.
+        dast("ZAP-10021", Severity::Low, "Ingress/preview-pr-42/web"),
+        dast("ZAP-10038", Severity::Medium, "Ingress/preview-pr-42/web"),
+        // Not a DAST finding.
+        finding(
+            FindingKind::Misconfiguration,
+            "ZAP-10020-1",
+            Severity::High,
+            &json!({}),
+        ),
+    ];
+    let v = bulwark_policy::evaluate(&b, &Subject::report(&r), Stage::Deploy, now());
+    assert_eq!(v.decision, Decision::Fail);
+    let res = result(&v, "preview-headers");
+    assert_eq!(res.outcome, Outcome::Fail);
+    assert_eq!(res.hits.len(), 1);
+    assert_eq!(
+        res.hits[0].resource.as_deref(),
+        Some("Ingress/preview-pr-42/web")
+    );
+    assert_eq!(res.excepted.len(), 1);
+    assert_eq!(res.excepted[0].exception, "legacy-frame");
+    assert_eq!(
+        res.excepted[0].hit.resource.as_deref(),
+        Some("Ingress/preview-pr-42/legacy")
+    );
+}

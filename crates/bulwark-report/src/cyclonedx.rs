@@ -124,9 +124,11 @@ fn target_component(report: &Report, bom_ref: &str) -> Value {
     let t = &report.target;
     let kind = match t.kind {
         TargetKind::Image => "container",
-        TargetKind::Filesystem | TargetKind::Rootfs | TargetKind::Manifests | TargetKind::Sbom => {
-            "application"
-        }
+        TargetKind::Filesystem
+        | TargetKind::Rootfs
+        | TargetKind::Manifests
+        | TargetKind::Sbom
+        | TargetKind::Url => "application",
     };
     let mut c = Map::new();
     c.insert("bom-ref".into(), bom_ref.into());

@@ -43,7 +43,7 @@ const SEVERITIES: [Severity; 6] = [
 ];
 
 /// Finding kinds in the order the report groups them.
-const KINDS: [FindingKind; 7] = [
+const KINDS: [FindingKind; 8] = [
     FindingKind::Vulnerability,
     FindingKind::Misconfiguration,
     FindingKind::Secret,
@@ -51,6 +51,7 @@ const KINDS: [FindingKind; 7] = [
     FindingKind::License,
     FindingKind::Policy,
     FindingKind::Runtime,
+    FindingKind::Dast,
 ];
 
 /// The kind's name as JSON writes it (`vulnerability`, `misconfiguration`, …).
@@ -63,6 +64,7 @@ pub(crate) fn kind_name(k: FindingKind) -> &'static str {
         FindingKind::Malware => "malware",
         FindingKind::Policy => "policy",
         FindingKind::Runtime => "runtime",
+        FindingKind::Dast => "dast",
     }
 }
 
@@ -75,6 +77,7 @@ fn kind_heading(k: FindingKind) -> &'static str {
         FindingKind::Malware => "Malware",
         FindingKind::Policy => "Policy findings",
         FindingKind::Runtime => "Runtime alerts",
+        FindingKind::Dast => "DAST alerts",
     }
 }
 
@@ -237,6 +240,7 @@ fn target_kind(k: crate::TargetKind) -> &'static str {
         crate::TargetKind::Rootfs => "root filesystem",
         crate::TargetKind::Manifests => "Kubernetes manifests",
         crate::TargetKind::Sbom => "SBOM",
+        crate::TargetKind::Url => "URL",
     }
 }
 

@@ -85,6 +85,7 @@ fn kind_suite_name(k: FindingKind) -> &'static str {
         FindingKind::Malware => "malware",
         FindingKind::Policy => "policies",
         FindingKind::Runtime => "runtime",
+        FindingKind::Dast => "dast",
     }
 }
 
@@ -359,6 +360,7 @@ pub fn render_junit(report: &Report, w: &mut dyn Write) -> Result<(), ReportErro
         FindingKind::Malware,
         FindingKind::Policy,
         FindingKind::Runtime,
+        FindingKind::Dast,
     ] {
         if report.findings.iter().any(|f| f.kind == kind) {
             suites.push(Suite {

@@ -153,6 +153,8 @@ pub enum TargetKind {
     Rootfs,
     Manifests,
     Sbom,
+    /// A running web app (`bulwark dast`): the name is the URL or URLs scanned.
+    Url,
 }
 
 /// Facts about a scanned image, from its manifest and config.

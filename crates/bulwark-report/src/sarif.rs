@@ -65,6 +65,7 @@ pub(crate) fn kind_tag(k: FindingKind) -> &'static str {
         FindingKind::Malware => "malware",
         FindingKind::Policy => "policy",
         FindingKind::Runtime => "runtime",
+        FindingKind::Dast => "dast",
     }
 }
 

@@ -70,6 +70,7 @@ fn kind_title(k: FindingKind) -> &'static str {
         FindingKind::Malware => "Malware",
         FindingKind::Policy => "Policy violations",
         FindingKind::Runtime => "Runtime alerts",
+        FindingKind::Dast => "DAST alerts",
     }
 }
 
@@ -683,6 +684,7 @@ fn findings(out: &mut String, report: &Report, o: &RenderOptions) {
         FindingKind::Malware,
         FindingKind::Policy,
         FindingKind::Runtime,
+        FindingKind::Dast,
     ] {
         let findings: Vec<&Finding> = report.findings.iter().filter(|f| f.kind == kind).collect();
         if findings.is_empty() {
@@ -707,7 +709,9 @@ fn findings(out: &mut String, report: &Report, o: &RenderOptions) {
             }
             FindingKind::Secret => secrets(out, report, &findings, o),
             FindingKind::Malware => malware(out, &findings, o),
-            FindingKind::License | FindingKind::Runtime => rule_findings(out, report, &findings, o),
+            FindingKind::License | FindingKind::Runtime | FindingKind::Dast => {
+                rule_findings(out, report, &findings, o);
+            }
         }
     }
     if report.findings.is_empty() {

@@ -148,6 +148,8 @@ pub enum FindingKind {
     Policy,
     /// A runtime rule fired on an event (Falco-compatible rules, baseline deviation, drift).
     Runtime,
+    /// A passive DAST rule judged a response of a running web app (ZAP plugin ids).
+    Dast,
 }
 
 /// One finding. Findings are data: a scan that finds problems succeeded.

@@ -54,6 +54,7 @@ pub(crate) fn scanners(r: &Report) -> Vec<Scanner> {
         TargetKind::Rootfs => vec![Scanner::Secrets, Scanner::Malware],
         TargetKind::Filesystem => vec![Scanner::Dockerfile, Scanner::Secrets, Scanner::Malware],
         TargetKind::Sbom => vec![],
+        TargetKind::Url => vec![Scanner::Dast],
     };
     if r.vulnerability_db.is_some() {
         s.push(Scanner::Vulnerabilities);

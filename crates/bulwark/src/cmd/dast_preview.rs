@@ -286,8 +286,6 @@ pub(crate) fn attach(findings: &mut [Finding], targets: &[PreviewTarget]) {
 /// `namespace:` rules, then `defaultTeam`), in properties `owner`, `channels` (the team's channel objects)
 /// and `ownerRule` (the rule, `file:line`, or the annotation that decided). A finding no target serves is
 /// routed by the namespace alone.
-// Called by `bulwark dast` (cmd/dast.rs, helper "zap"); until that is wired only the tests call it.
-#[allow(dead_code)]
 pub(crate) fn route(
     findings: &mut [Finding],
     owners_file: &Path,

@@ -3,6 +3,7 @@
 pub(crate) mod compliance;
 pub(crate) mod dast;
 pub(crate) mod dast_preview;
+pub(crate) mod dast_vulns;
 pub(crate) mod db;
 pub(crate) mod evaluate;
 pub(crate) mod fs;
