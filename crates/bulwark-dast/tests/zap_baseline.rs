@@ -3,8 +3,10 @@
 //! kept here), then one test per level semantics, expectations from the script and zap_common.py.
 //!
 //! The integration tests ran ZAP against https://www.zaproxy.com/; we feed alerts equivalent to what that run
-//! saw: the rule ids and alert names of `baseline1-1.out`, each with a non-Informational risk, raised once on the
-//! home page and once on robots.txt (which ZAP's spider also fetches). The loaded rules are the release and beta
+//! saw: the rule ids and alert names of `baseline1-1.out`, each at the highest risk ZAP's class uses (the `risk`
+//! column of `passive-scan-rules.tsv`: Informational for 10015, 10049 and 10050, which the expected output
+//! counts as WARN — the Automation Framework's summary counts alerts of every risk), raised once on the home page
+//! and once on robots.txt (which ZAP's spider also fetches). The loaded rules are the release and beta
 //! rows of `passive-scan-rules.tsv` (60), so the PASS count is ours, not ZAP's 67: we compare the PASS delta
 //! between baseline2 and baseline3 (+1: rule 10020 is out of scope for the home page and passes).
 
@@ -60,6 +62,23 @@ fn alert(id: u32, name: &str, url: &str, risk: Risk) -> Alert {
         solution: String::new(),
         cwe: 0,
         wasc: 0,
+    }
+}
+
+/// The highest risk ZAP's class for `id` uses, from the table's `risk` column (low to high).
+fn table_risk(id: u32) -> Risk {
+    let row = read("passive-scan-rules.tsv")
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').map(str::to_string).collect::<Vec<_>>())
+        .find(|f| f[0] == id.to_string())
+        .unwrap_or_else(|| panic!("{id} not in the table"));
+    match row[3].split('|').next_back().unwrap() {
+        "Informational" => Risk::Informational,
+        "Low" => Risk::Low,
+        "Medium" => Risk::Medium,
+        "High" => Risk::High,
+        other => panic!("risk {other}"),
     }
 }
 
@@ -133,16 +152,17 @@ fn zaproxy_integration_tests() {
             "https://www.zaproxy.com/",
             "https://www.zaproxy.com/robots.txt",
         ] {
-            alerts.push(alert(*id, name, url, Risk::Low));
+            alerts.push(alert(*id, name, url, table_risk(*id)));
         }
-        // An informational alert of every rule is dropped before counting.
-        alerts.push(alert(
-            *id,
-            name,
-            "https://www.zaproxy.com/a",
-            Risk::Informational,
-        ));
     }
+    assert_eq!(
+        alerts
+            .iter()
+            .filter(|a| a.risk == Risk::Informational)
+            .count(),
+        6,
+        "10015, 10049 and 10050 alert at Informational only"
+    );
     // The example rules never count.
     alerts.push(alert(
         60000,
@@ -229,17 +249,42 @@ fn site_alerts() -> Vec<Alert> {
             "https://a.test/static/x",
             Risk::Medium,
         ),
-        // Informational only: the rule passes.
-        alert(
-            2,
-            "Private IP Disclosure",
-            "https://a.test/",
-            Risk::Informational,
-        ),
     ]
 }
 
+/// The Automation Framework's summary counts alerts of every risk: a rule whose only alert is Informational is
+/// WARN-NEW, as 10015, 10049 and 10050 are in zaproxy's `baseline1-1.out`.
+#[test]
+fn informational_alerts_count() {
+    let mut alerts = site_alerts();
+    alerts.push(alert(
+        2,
+        "Private IP Disclosure",
+        "https://a.test/",
+        Risk::Informational,
+    ));
+    let with = judge_alerts("", &alerts);
+    let out = with.render(&short());
+    assert!(
+        out.contains("WARN-NEW: Private IP Disclosure [2] x 1 \n"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("WARN-NEW: 4\tWARN-INPROG: 0\tINFO: 0\tIGNORE: 0\tPASS: 1\n"),
+        "{out}"
+    );
+    assert_eq!(with.exit_code(&short()), 2);
+}
+
 fn judge(conf: &str, progress: &Progress, default_info: bool) -> Baseline {
+    judge_with(conf, progress, default_info, &site_alerts())
+}
+
+fn judge_alerts(conf: &str, alerts: &[Alert]) -> Baseline {
+    judge_with(conf, &Progress::default(), false, alerts)
+}
+
+fn judge_with(conf: &str, progress: &Progress, default_info: bool, alerts: &[Alert]) -> Baseline {
     let cfg = RulesConfig {
         default_info,
         ..RulesConfig::parse(conf, "t.conf").unwrap()
@@ -250,7 +295,7 @@ fn judge(conf: &str, progress: &Progress, default_info: bool) -> Baseline {
         ("https://a.test/static/x".to_string(), 200),
     ]
     .into();
-    Baseline::judge(RULES, &site_alerts(), &cfg, progress, &statuses)
+    Baseline::judge(RULES, alerts, &cfg, progress, &statuses)
 }
 
 fn short() -> Options {

@@ -29,8 +29,31 @@ use tokio::io::{AsyncRead, AsyncWrite};
 pub fn client(config: ClientConfig) -> Result<Box<dyn Fetch>, DastError> {
     match config.http {
         HttpVersion::Http1 => Ok(Box::new(dh::Client::new(config)?)),
-        HttpVersion::Auto | HttpVersion::Http2PriorKnowledge => {
-            Ok(Box::new(H2Client::new(config)?))
+        HttpVersion::Auto => Ok(Box::new(AutoClient {
+            h1: dh::Client::new(config.clone())?,
+            h2: H2Client::new(config)?,
+        })),
+        HttpVersion::Http2PriorKnowledge => Ok(Box::new(H2Client::new(config)?)),
+    }
+}
+
+/// `--http auto`: https through the hyper client, which offers h2 and HTTP/1.1 by ALPN; plain http through ureq
+/// (HTTP/1.1 with pooled connections: without TLS there is no ALPN, and h2c needs prior knowledge).
+struct AutoClient {
+    h1: dh::Client,
+    h2: H2Client,
+}
+
+impl Fetch for AutoClient {
+    fn fetch(&self, req: &Request) -> Result<HttpMessage, FetchError> {
+        if req
+            .url
+            .get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+        {
+            self.h2.fetch(req)
+        } else {
+            self.h1.fetch(req)
         }
     }
 }

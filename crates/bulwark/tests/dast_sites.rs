@@ -531,6 +531,13 @@ const HARDENED_FIRES: &[Fires] = &[
 /// The content rules that remain WARN on the hardened sites; with these IGNOREd the scan must pass.
 const HARDENED_CONTENT: &[u32] = &[2, 10003, 10017, 10040, 10062, 10108, 10202, 90003, 90022];
 
+/// Informational rules that still alert on the hardened site: the Automation Framework's summary counts them
+/// (zaproxy's `baseline1-1.out` shows the informational 10015, 10049 and 10050 as WARN-NEW), and ZAP's users
+/// set them to IGNORE as zaproxy's own `baseline2.conf` does for 10049. 10049 judges every response (storable or
+/// not, it says which); 10015 asks to re-examine Cache-Control on HTTPS pages without `no-store`, which the
+/// hardened config sets only on the sensitive ones; 10027 and 1000002 are page content (a comment, an address).
+const HARDENED_ADVISORY: &[u32] = &[10015, 10027, 10049, 1_000_002];
+
 fn check_fires(run: &Run, expected: &[Fires], what: &str) {
     let mut errors = Vec::new();
     for f in expected {
@@ -663,12 +670,15 @@ fn hardened(server: Server) {
     for id in HARDENED_CONTENT {
         let _ = writeln!(text, "{id}\tIGNORE\t(page content)");
     }
+    for id in HARDENED_ADVISORY {
+        let _ = writeln!(text, "{id}\tIGNORE\t(informational)");
+    }
     std::fs::write(&conf, text).unwrap();
     let run = dast(&site, &db, &["-c", conf.to_str().unwrap()]);
     assert_eq!(
         run.code,
         0,
-        "{what}: with the content rules IGNOREd no header rule may WARN\n{}",
+        "{what}: with the content and informational rules IGNOREd no header rule may WARN\n{}",
         run.explain()
     );
     check_stayed_home(&site, &run);

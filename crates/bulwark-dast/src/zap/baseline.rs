@@ -15,15 +15,17 @@
 //! - `-l LEVEL` hides lines below LEVEL (PASS lines need `-l PASS`, the default); counting is unchanged;
 //! - the summary `FAIL-NEW: n\tFAIL-INPROG: n\tWARN-NEW: n\tWARN-INPROG: n\tINFO: n\tIGNORE: n\tPASS: n`.
 //!
-//! Counted alerts: not of an always-ignored id (-1, 50003, 60000, 60001), not OUTOFSCOPE, and not of risk
-//! Informational (the script drops those: "some of them may have been downgraded"). A rule whose config level is
+//! Counted alerts: not of an always-ignored id (-1, 50003, 60000, 60001) and not OUTOFSCOPE. Alerts of risk
+//! Informational count too: the Automation Framework's summary counts every alert of a rule (its
+//! `getAlertCountsByRule`), and zaproxy's expected outputs show rules that only ever alert at Informational
+//! (10015, 10049, 10050) as WARN-NEW. Only the legacy `--autooff` path of the script drops them. A rule whose config level is
 //! PASS and that alerted is neither printed nor counted, as in `zap_common.py` (no `inc_*_rules` takes it).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use super::config::{ALWAYS_IGNORED, Level, Progress, RulesConfig};
-use crate::rules::{Alert, Risk};
+use crate::rules::Alert;
 
 /// How to print and decide (the flags).
 #[derive(Debug, Clone, Copy)]
@@ -103,10 +105,7 @@ impl Baseline {
         let mut counted: BTreeMap<String, Vec<&Alert>> = BTreeMap::new();
         for a in alerts {
             let id = a.plugin_id.to_string();
-            if ALWAYS_IGNORED.contains(&id.as_str())
-                || !config.in_scope(&id, &a.url)
-                || a.risk == Risk::Informational
-            {
+            if ALWAYS_IGNORED.contains(&id.as_str()) || !config.in_scope(&id, &a.url) {
                 continue;
             }
             counted.entry(id).or_default().push(a);

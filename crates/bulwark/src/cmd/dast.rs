@@ -233,8 +233,9 @@ fn run(args: &DastArgs) -> Result<u8> {
         None => Vec::new(),
     };
     let client_config = client_config(args)?;
-    // TODO(lead): `--http auto|2` through bulwark_server::fetch_h2::client once the crawl work lands.
-    let client = http::Client::new(client_config)?;
+    // `--http 1` is ureq; `auto` sends https through the hyper client (h2 by ALPN) and http through ureq; `2` is
+    // HTTP/2 with prior knowledge.
+    let client = bulwark_server::fetch_h2::client(client_config)?;
     let vulns = super::dast_vulns::DbVulns::open(args.db.as_deref());
     let secrets = bulwark_secrets::Scanner::new(bulwark_secrets::Config::default())
         .context("cannot build the secrets scanner")?;
@@ -243,7 +244,7 @@ fn run(args: &DastArgs) -> Result<u8> {
         vulns: vulns.as_ref().map(|v| v as &dyn VulnLookup),
         secrets: Some(&secrets),
     };
-    let scanned = scan(args, &scanner, &client, &urls, &targets)?;
+    let scanned = scan(args, &scanner, client.as_ref(), &urls, &targets)?;
 
     // Dropped before anything counts or is reported: the example rules and OUTOFSCOPE alerts.
     let mut kept: Vec<(Alert, Option<usize>)> = scanned
