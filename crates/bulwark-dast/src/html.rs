@@ -360,7 +360,7 @@ fn refresh_url(content: &str) -> Option<&str> {
     let s = s.trim_start_matches(|c: char| c.is_ascii_whitespace());
     let s = s.strip_prefix([';', ','])?;
     let s = s.trim_start_matches(|c: char| c.is_ascii_whitespace());
-    let s = if s.len() >= 3 && s[..3].eq_ignore_ascii_case("url") {
+    let s = if s.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("url")) {
         let rest = s[3..].trim_start_matches(|c: char| c.is_ascii_whitespace());
         match rest.strip_prefix('=') {
             Some(r) => r.trim_start_matches(|c: char| c.is_ascii_whitespace()),
