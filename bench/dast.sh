@@ -95,7 +95,9 @@ measure() { # name cmd... -> appends "wall_s rss_kb pages" to $tmp/name.times
   /usr/bin/time -f '%e %M' -o "$tmp/t" "$@" >"$tmp/$name.out" 2>&1 || true
   local seen
   seen=$(tail -n +"$((before + 1))" "$tmp/access.log" | awk '$6 == "\"GET" && $9 == 200 {print $7}' | sort -u | wc -l)
-  echo "$(cat "$tmp/t") $seen" >>"$tmp/$name.times"
+  # GNU time writes "Command exited with non-zero status N" first when the tool exits non-zero (bulwark dast
+  # exits 2 on WARN, as zap-baseline.py): the figures are its last line.
+  echo "$(tail -n 1 "$tmp/t") $seen" >>"$tmp/$name.times"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
