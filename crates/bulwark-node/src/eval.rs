@@ -1,0 +1,3 @@
+//! Applying a check's tests to its audit outputs, with kube-bench's result rules (see the fixtures README).
+//!
+//! STUB.
