@@ -217,6 +217,8 @@ pub(crate) mod yaml {
     }
 
     const MAX_NODES: usize = 1_000_000;
+    /// Kube-bench's files nest six deep; the limit keeps the tree's recursive drop and walks off the stack's end.
+    const MAX_DEPTH: usize = 64;
 
     fn perr(name: &str, line: usize, reason: impl Into<String>) -> crate::NodeError {
         crate::NodeError::Parse {
@@ -323,6 +325,9 @@ pub(crate) mod yaml {
                         break;
                     }
                     continue;
+                }
+                Event::SequenceStart(..) | Event::MappingStart(..) if stack.len() >= MAX_DEPTH => {
+                    return Err(perr(name, line, "nested too deeply"));
                 }
                 Event::SequenceStart(a, _) => {
                     stack.push(Frame::Seq(Vec::new(), line, a));

@@ -464,6 +464,9 @@ fn render(
                 }
                 return Ok(());
             }
+            Token::Expr(e) if (e.starts_with("range ") || e == "range") && depth >= 16 => {
+                return Err("{range} nested too deeply".into());
+            }
             Token::Expr(e) if e.starts_with("range ") || e == "range" => {
                 let items = select(e["range".len()..].trim(), root, cur)?;
                 let body = *pos + 1;

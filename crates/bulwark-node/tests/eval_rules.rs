@@ -34,11 +34,11 @@ fn item(flag: &str, set: bool) -> TestItem {
     }
 }
 
-fn tests(items: Vec<TestItem>) -> Option<Tests> {
-    Some(Tests {
+fn tests(items: Vec<TestItem>) -> Tests {
+    Tests {
         bin_op: BinOp::And,
         items,
-    })
+    }
 }
 
 #[test]
@@ -58,7 +58,7 @@ fn check_run_rules() {
             Check {
                 check_type: CheckType::Skip,
                 scored: true,
-                tests: tests(vec![item("x", true)]),
+                tests: Some(tests(vec![item("x", true)])),
                 ..Check::default()
             },
             State::Info,
@@ -72,7 +72,7 @@ fn check_run_rules() {
             "unscored that passes",
             Check {
                 audit: "echo hello".into(),
-                tests: tests(vec![item("hello", true)]),
+                tests: Some(tests(vec![item("hello", true)])),
                 ..Check::default()
             },
             State::Pass,
@@ -81,7 +81,7 @@ fn check_run_rules() {
             "unscored that fails warns",
             Check {
                 audit: "echo hello".into(),
-                tests: tests(vec![item("hello", false)]),
+                tests: Some(tests(vec![item("hello", false)])),
                 ..Check::default()
             },
             State::Warn,
@@ -98,7 +98,7 @@ fn check_run_rules() {
             "scored with empty tests fails",
             Check {
                 scored: true,
-                tests: tests(vec![]),
+                tests: Some(tests(vec![])),
                 ..Check::default()
             },
             State::Fail,
@@ -108,7 +108,7 @@ fn check_run_rules() {
             Check {
                 scored: true,
                 audit: "echo hello".into(),
-                tests: tests(vec![item("hello", false)]),
+                tests: Some(tests(vec![item("hello", false)])),
                 ..Check::default()
             },
             State::Fail,
@@ -118,7 +118,7 @@ fn check_run_rules() {
             Check {
                 scored: true,
                 audit: "echo hello".into(),
-                tests: tests(vec![item("hello", true)]),
+                tests: Some(tests(vec![item("hello", true)])),
                 ..Check::default()
             },
             State::Pass,
@@ -129,7 +129,7 @@ fn check_run_rules() {
                 scored: true,
                 audit: "echo hello".into(),
                 audit_config: "/test/config.yaml".into(),
-                tests: tests(vec![item("hello", true)]),
+                tests: Some(tests(vec![item("hello", true)])),
                 ..Check::default()
             },
             State::Pass,
@@ -139,7 +139,7 @@ fn check_run_rules() {
             Check {
                 scored: true,
                 audit_config: "/test/config.yaml".into(),
-                tests: tests(vec![item("hello", true)]),
+                tests: Some(tests(vec![item("hello", true)])),
                 ..Check::default()
             },
             State::Fail,
@@ -152,7 +152,7 @@ fn check_run_rules() {
     // A failed audit is FAIL if scored, else WARN, with the reason kept.
     let c = Check {
         audit: "/bin/false".into(),
-        tests: tests(vec![item("x", false)]),
+        tests: Some(tests(vec![item("x", false)])),
         ..Check::default()
     };
     let o = eval::judge(&c, Err("refused".into()));

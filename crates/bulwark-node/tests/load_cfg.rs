@@ -2,6 +2,7 @@
 //! manual, skip), ids as written (`4.10` stays `4.10`) and errors naming file:line.
 
 use bulwark_node::controls::{self, CheckType};
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 fn upstream() -> PathBuf {
@@ -375,4 +376,21 @@ fn errors_name_file_and_line() {
         .unwrap_err()
         .to_string();
     assert!(e.starts_with("/nonexistent/x.yaml:"), "{e}");
+}
+
+#[test]
+fn hostile_nesting_and_aliases_are_refused() {
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let e = controls::parse(&deep, "d.yaml").unwrap_err().to_string();
+    assert!(e.starts_with("d.yaml:1:"), "{e}");
+    // A billion laughs: each level doubles the previous by aliases.
+    let mut bomb = String::from("a0: &a0 [x, x]\n");
+    for i in 1..40 {
+        writeln!(bomb, "a{i}: &a{i} [*a{p}, *a{p}]", p = i - 1).unwrap();
+    }
+    let e = controls::parse(&bomb, "b.yaml").unwrap_err().to_string();
+    assert!(
+        e.starts_with("b.yaml:") && e.contains("too many nodes"),
+        "{e}"
+    );
 }
