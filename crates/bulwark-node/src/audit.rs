@@ -788,6 +788,7 @@ fn glob(p: &[u8], s: &[u8]) -> bool {
 
 /// Runs `/bin/sh -c command` with a time limit, keeping at most `max` bytes of stdout.
 fn run_shell(command: &str, timeout: Duration, max: usize) -> AuditOutput {
+    use std::os::unix::process::CommandExt;
     use std::process::{Command, Stdio};
     let mut child = match Command::new("/bin/sh")
         .arg("-c")
@@ -795,6 +796,8 @@ fn run_shell(command: &str, timeout: Duration, max: usize) -> AuditOutput {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        // Its own process group, so a timeout ends the pipeline's children too.
+        .process_group(0)
         .spawn()
     {
         Ok(c) => c,
@@ -840,6 +843,12 @@ fn run_shell(command: &str, timeout: Duration, max: usize) -> AuditOutput {
         match child.try_wait() {
             Ok(Some(s)) => break Some(s),
             Ok(None) if start.elapsed() >= timeout => {
+                // `kill -KILL -- -PGID` (no libc here: the crate forbids unsafe code).
+                let _ = Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{}", child.id())])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status();
                 let _ = child.kill();
                 let _ = child.wait();
                 break None;

@@ -322,9 +322,17 @@ fn unrecognised_needs_allow_shell() {
     let o = run(&a, "printf 'a\\nb\\n' | wc -l");
     assert_eq!((o.stdout.trim(), o.error, o.used_shell), ("2", None, true));
     let started = std::time::Instant::now();
-    let o = run(&a, "sleep 5; echo late");
-    assert!(started.elapsed() < Duration::from_secs(3));
+    let marker = t.path().join("late");
+    // An inner shell survives the outer one's death unless the group is killed.
+    let o = run(
+        &a,
+        &format!("sh -c 'sleep 2; touch {}'; true", marker.display()),
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
     assert!(o.error.unwrap().contains("timed out"));
+    // The whole process group was killed: the command after the sleep never ran.
+    std::thread::sleep(Duration::from_millis(2500));
+    assert!(!marker.exists());
     a.max_output = 10;
     a.timeout = Duration::from_secs(5);
     let o = run(&a, "head -c 100000 /dev/zero | tr '\\0' y");
