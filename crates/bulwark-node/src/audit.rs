@@ -86,9 +86,11 @@ impl Auditor for RootAuditor {
     }
 }
 
-/// A native audit: one pipeline, or `if test -e P; then …; [else …;] fi`.
+/// A native audit: one pipeline, or `if test -e P; then …; [else …;] fi`, or a `for` loop over literal words
+/// whose body is one of those (unrolled).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Script {
+    Seq(Vec<Script>),
     Run(Pipeline),
     IfExists {
         path: String,
@@ -201,13 +203,21 @@ fn tokenize(s: &str) -> Option<Vec<Tok>> {
 /// Parses a command into a native form, or `None`.
 #[must_use]
 pub fn recognise(command: &str) -> Option<Script> {
+    recognise_in(command, true)
+}
+
+/// `allow_for` is false inside a loop's body: loops do not nest (a nested unrolling would multiply the work).
+fn recognise_in(command: &str, allow_for: bool) -> Option<Script> {
+    if allow_for && let Some(s) = recognise_for(command.trim()) {
+        return Some(s);
+    }
     let toks = tokenize(command.trim())?;
     // `/bin/sh -c 'SCRIPT'` and `sh -c "SCRIPT"`.
     if let [Tok::Word(sh), Tok::Word(c), Tok::Word(inner)] = toks.as_slice()
         && matches!(sh.as_str(), "sh" | "/bin/sh" | "bash" | "/bin/bash")
         && c == "-c"
     {
-        return recognise(inner);
+        return recognise_in(inner, allow_for);
     }
     let mut toks = toks;
     while toks.last() == Some(&Tok::Semi) {
@@ -220,6 +230,43 @@ pub fn recognise(command: &str) -> Option<Script> {
         return None;
     }
     pipeline(&toks).map(Script::Run)
+}
+
+/// `for V in W1 W2…; do BODY; done` with literal words: BODY with `$V` / `${V}` replaced by each word, each
+/// recognised on its own (kube-bench's `for adminconf in /etc/kubernetes/admin.conf …` audits).
+fn recognise_for(command: &str) -> Option<Script> {
+    let rest = command.strip_prefix("for ")?;
+    let (var, rest) = rest.split_once(" in ")?;
+    let var = var.trim();
+    if var.is_empty() || !var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return None;
+    }
+    let (list, rest) = rest.split_once(';')?;
+    let body = rest.trim_start().strip_prefix("do ")?;
+    let body = body
+        .trim_end()
+        .trim_end_matches(';')
+        .trim_end()
+        .strip_suffix("done")?;
+    let body = body.trim_end().strip_suffix(';')?;
+    let words: Vec<&str> = list.split_whitespace().collect();
+    if words.is_empty() || words.len() > 64 {
+        return None;
+    }
+    let mut seq = Vec::new();
+    for w in words {
+        if !w
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c))
+        {
+            return None;
+        }
+        let b = body
+            .replace(&format!("${{{var}}}"), w)
+            .replace(&format!("${var}"), w);
+        seq.push(recognise_in(&b, false)?);
+    }
+    Some(Script::Seq(seq))
 }
 
 fn recognise_if(toks: &[Tok]) -> Option<Script> {
@@ -470,6 +517,15 @@ fn io_msg(path: &str, e: &std::io::Error) -> String {
 impl Ctx<'_> {
     fn script(&self, s: &Script, out: &mut Out) -> Result<(), String> {
         match s {
+            Script::Seq(parts) => {
+                let mut first_err = None;
+                for p in parts {
+                    if let Err(e) = self.script(p, out) {
+                        first_err.get_or_insert(e);
+                    }
+                }
+                first_err.map_or(Ok(()), Err)
+            }
             Script::Run(p) => self.pipeline(p, out),
             Script::IfExists {
                 path,

@@ -353,5 +353,40 @@ fn recognised_forms() {
     );
     assert_eq!(recognise("stat -c %y /etc/x"), None);
     assert_eq!(recognise("cat /etc/x > /tmp/y"), None);
-    assert_eq!(recognise("for f in a b; do stat -c %a $f; done"), None);
+    assert_eq!(
+        recognise("for f in a b; do stat -c %a $f | wc -l; done"),
+        None
+    );
+}
+
+#[test]
+fn for_loop_over_admin_confs() {
+    let (t, _) = node();
+    write(t.path(), "/etc/kubernetes/admin.conf", "a", 0o600);
+    write(t.path(), "/etc/kubernetes/super-admin.conf", "s", 0o640);
+    let a = RootAuditor::new(t.path());
+    // cis-1.12 1.1.13 as written (after YAML): both files exist.
+    let cmd = "for adminconf in /etc/kubernetes/admin.conf /etc/kubernetes/super-admin.conf; do if test -e $adminconf; then stat -c \"permissions=%a %n\" $adminconf; fi; done\n";
+    let o = run(&a, cmd);
+    assert!(!o.used_shell);
+    assert_eq!(
+        o.stdout,
+        "permissions=600 /etc/kubernetes/admin.conf\npermissions=640 /etc/kubernetes/super-admin.conf\n"
+    );
+    fs::remove_file(t.path().join("etc/kubernetes/super-admin.conf")).unwrap();
+    assert_eq!(
+        run(&a, cmd).stdout,
+        "permissions=600 /etc/kubernetes/admin.conf\n"
+    );
+    // A word list with an expansion is not unrolled.
+    assert_eq!(recognise("for f in $(ls /etc); do cat $f; done"), None);
+    // Loops do not nest (64 words at each of several levels would be exponential work).
+    assert_eq!(
+        recognise("for f in a b; do for g in c d; do cat $g; done; done"),
+        None
+    );
+    assert_eq!(
+        recognise("for f in a b; do sh -c 'for g in c d; do cat $g; done'; done"),
+        None
+    );
 }
