@@ -195,6 +195,8 @@ pub struct Response {
     pub body: Vec<u8>,
     /// The body went on past `max_body`, or its reading was cut by the time limit.
     pub truncated: bool,
+    /// The reading of the body failed (the time limit, or the connection cut).
+    pub cut: bool,
 }
 
 impl Response {
@@ -258,6 +260,7 @@ impl Client {
         let mut buf = [0u8; 8192];
         let max = usize::try_from(self.config.max_body).unwrap_or(usize::MAX);
         let mut truncated = false;
+        let mut cut = false;
         loop {
             match reader.read(&mut buf) {
                 Ok(0) => break,
@@ -275,6 +278,7 @@ impl Client {
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(_) => {
                     truncated = true;
+                    cut = true;
                     break;
                 }
             }
@@ -284,6 +288,7 @@ impl Client {
             status,
             body,
             truncated,
+            cut,
         })
     }
 }
@@ -508,25 +513,36 @@ fn wants_tls(first: &Result<Response, String>) -> bool {
     }
 }
 
-/// Probes one port of one host: the paths over HTTP, or HTTPS when HTTP is not spoken there.
+/// Probes one port of one host: the paths over HTTP, or HTTPS when HTTP is not spoken there. A port stops being
+/// asked at its first request that runs out of time.
 #[must_use]
 pub fn probe_port(client: &Client, target: &Target, port: u16) -> Vec<Finding> {
     let auth = target.authority(port);
     let first = client.get(&format!("http://{auth}{}", PATHS[0]));
-    let scheme = if wants_tls(&first) {
+    let (scheme, first) = if wants_tls(&first) {
         match client.get(&format!("https://{auth}{}", PATHS[0])) {
-            Ok(_) => "https",
+            Ok(r) => ("https", r),
             Err(_) => return Vec::new(),
         }
-    } else if first.is_err() {
-        return Vec::new();
     } else {
-        "http"
+        match first {
+            Ok(r) => ("http", r),
+            Err(_) => return Vec::new(),
+        }
     };
-    let responses: Vec<Response> = PATHS
-        .iter()
-        .filter_map(|p| client.get(&format!("{scheme}://{auth}{p}")).ok())
-        .collect();
+    // A port that drips its answer past the time limit is left at the first: one budget, not one per path.
+    if first.cut {
+        return Vec::new();
+    }
+    let mut responses = vec![first];
+    for p in &PATHS[1..] {
+        match client.get(&format!("{scheme}://{auth}{p}")) {
+            Ok(r) if r.cut => break,
+            Ok(r) => responses.push(r),
+            Err(e) if e.contains("timeout") || e.contains("timed out") => break,
+            Err(_) => {}
+        }
+    }
     classify(port, scheme, &responses)
 }
 
