@@ -2,7 +2,7 @@
 //! login and a metrics/pprof endpoint (shapes from the Kubernetes API reference, the dashboard's index page and the
 //! Prometheus text format), recording every request; and against hostile servers (slow drip, endless body, silence).
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -13,6 +13,14 @@ use bulwark_node::probe::{ProbeConfig, Target, parse_targets, probe};
 type Seen = Arc<Mutex<Vec<(String, Vec<String>)>>>;
 
 fn serve(answer: fn(&str) -> (u16, &'static str)) -> (u16, Seen) {
+    serve_on(answer, None)
+}
+
+/// A server on 127.0.0.1 answering with `answer`, over TLS with a self-signed certificate (rcgen) when `tls`.
+fn serve_on(
+    answer: fn(&str) -> (u16, &'static str),
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> (u16, Seen) {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();
     let seen: Seen = Arc::default();
@@ -21,15 +29,44 @@ fn serve(answer: fn(&str) -> (u16, &'static str)) -> (u16, Seen) {
         for c in l.incoming() {
             let Ok(c) = c else { continue };
             let s = s.clone();
-            std::thread::spawn(move || handle(c, &s, answer));
+            let tls = tls.clone();
+            std::thread::spawn(move || match tls {
+                None => handle(c, &s, answer),
+                Some(config) => {
+                    let Ok(sc) = rustls::ServerConnection::new(config) else {
+                        return;
+                    };
+                    handle(rustls::StreamOwned::new(sc, c), &s, answer);
+                }
+            });
         }
     });
     (port, seen)
 }
 
-fn handle(c: TcpStream, seen: &Seen, answer: fn(&str) -> (u16, &'static str)) {
-    let mut r = BufReader::new(c.try_clone().unwrap());
-    let mut w = c;
+fn self_signed() -> Arc<rustls::ServerConfig> {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    Arc::new(
+        rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+        )
+        .unwrap(),
+    )
+}
+
+fn handle<S: Read + Write>(c: S, seen: &Seen, answer: fn(&str) -> (u16, &'static str)) {
+    let mut r = BufReader::new(c);
     loop {
         let mut line = String::new();
         if r.read_line(&mut line).unwrap_or(0) == 0 {
@@ -56,11 +93,13 @@ fn handle(c: TcpStream, seen: &Seen, answer: fn(&str) -> (u16, &'static str)) {
         } else {
             "text/plain"
         };
+        let w = r.get_mut();
         let _ = write!(
             w,
             "HTTP/1.1 {status} X\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
         );
+        let _ = w.flush();
     }
 }
 
@@ -92,6 +131,40 @@ fn dashboard(path: &str) -> (u16, &'static str) {
             r#"{"listMeta":{"totalItems":1},"namespaces":[{"objectMeta":{"name":"default"}}],"errors":[]}"#,
         ),
         _ => (404, "404 page not found\n"),
+    }
+}
+
+fn apiserver(path: &str) -> (u16, &'static str) {
+    match path {
+        "/version" => (
+            200,
+            r#"{"major":"1","minor":"30","gitVersion":"v1.30.2","goVersion":"go1.22.4","compiler":"gc","platform":"linux/amd64"}"#,
+        ),
+        "/api" => (
+            200,
+            r#"{"kind":"APIVersions","versions":["v1"],"serverAddressByClientCIDRs":[{"clientCIDR":"0.0.0.0/0","serverAddress":"10.0.0.1:6443"}]}"#,
+        ),
+        _ => (
+            403,
+            r#"{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Forbidden","code":403}"#,
+        ),
+    }
+}
+
+fn kubelet_and_apiserver(path: &str) -> (u16, &'static str) {
+    match path {
+        "/pods" | "/runningpods/" => kubelet(path),
+        _ => apiserver(path),
+    }
+}
+
+fn docker(path: &str) -> (u16, &'static str) {
+    match path {
+        "/version" => (
+            200,
+            r#"{"Platform":{"Name":"Docker Engine - Community"},"Version":"26.1.4","ApiVersion":"1.45","MinAPIVersion":"1.24","Os":"linux","Arch":"amd64"}"#,
+        ),
+        _ => (404, r#"{"message":"page not found"}"#),
     }
 }
 
@@ -300,4 +373,62 @@ fn client_reads_at_most_max_body_and_stops_a_drip_at_the_timeout() {
     );
     assert!(r.truncated);
     assert!(r.body.starts_with(b"{\"kind\":\"PodList\","));
+}
+
+#[test]
+fn anonymous_kubelet_and_api_server_over_tls_with_a_self_signed_certificate() {
+    let (port, seen) = serve_on(kubelet_and_apiserver, Some(self_signed()));
+    let f = probe(
+        &parse_targets(&format!("127.0.0.1:{port}"), false).unwrap(),
+        &config(),
+    );
+    let ids: Vec<&str> = f.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["PROBE-KUBELET-ANONYMOUS", "PROBE-APISERVER-ANONYMOUS"],
+        "{f:?}"
+    );
+    assert_eq!(f[0].target, format!("https://127.0.0.1:{port}/pods"));
+    assert_eq!(f[0].severity, bulwark_types::Severity::Critical);
+    assert!(f[1].evidence.contains("v1.30.2"), "{}", f[1].evidence);
+    // Only the TLS requests are recorded (the plain-HTTP attempt fails the handshake): all GETs.
+    assert_only_get(&seen);
+    assert_eq!(seen.lock().unwrap().len(), bulwark_node::probe::PATHS.len());
+}
+
+#[test]
+fn api_server_answering_only_version_is_not_anonymous_discovery() {
+    fn version_only(path: &str) -> (u16, &'static str) {
+        match path {
+            "/api" => (
+                401,
+                r#"{"kind":"Status","status":"Failure","reason":"Unauthorized","code":401}"#,
+            ),
+            _ => apiserver(path),
+        }
+    }
+    let (port, seen) = serve_on(version_only, Some(self_signed()));
+    let f = probe(
+        &parse_targets(&format!("127.0.0.1:{port}"), false).unwrap(),
+        &config(),
+    );
+    assert!(f.is_empty(), "{f:?}");
+    assert_only_get(&seen);
+}
+
+#[test]
+fn docker_api_over_tcp() {
+    let (port, seen) = serve(docker);
+    let f = probe(
+        &parse_targets(&format!("127.0.0.1:{port}"), false).unwrap(),
+        &config(),
+    );
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].id, "PROBE-DOCKER-TCP");
+    assert!(
+        f[0].evidence.contains("Docker 26.1.4 API 1.45"),
+        "{}",
+        f[0].evidence
+    );
+    assert_only_get(&seen);
 }
