@@ -29,6 +29,9 @@ use crate::NodeError;
 /// Addresses probed at most without `force`: a /24 (IPv4) or /120 (IPv6).
 pub const MAX_ADDRESSES: u128 = 256;
 
+/// Addresses probed at most even with `force`: a /16 (IPv4) or /112 (IPv6).
+pub const MAX_FORCED_ADDRESSES: u128 = 65536;
+
 /// Ports tried on an address given without a port: docker 2375, etcd 2379, API server 6443 and the old insecure
 /// 8080, dashboard 8443, kube-proxy metrics 10249, kubelet 10250 and read-only 10255.
 pub const DEFAULT_PORTS: [u16; 8] = [2375, 2379, 6443, 8080, 8443, 10249, 10250, 10255];
@@ -51,7 +54,8 @@ impl Target {
 }
 
 /// Parses one target: `10.0.0.1`, `10.0.0.1:10250`, `[::1]:2379`, `node-1`, `node-1:10255`, `10.0.0.0/24`,
-/// `fd00::/120`. A CIDR of more than [`MAX_ADDRESSES`] addresses is refused unless `force`.
+/// `fd00::/120`. A CIDR of more than [`MAX_ADDRESSES`] addresses is refused unless `force`, and of more than
+/// [`MAX_FORCED_ADDRESSES`] always.
 pub fn parse_targets(spec: &str, force: bool) -> Result<Vec<Target>, NodeError> {
     let spec = spec.trim();
     let bad = |why: &str| NodeError::Other(format!("probe target {spec:?}: {why}"));
@@ -75,6 +79,11 @@ pub fn parse_targets(spec: &str, force: bool) -> Result<Vec<Target>, NodeError> 
         } else {
             1u128 << host_bits
         };
+        if count > MAX_FORCED_ADDRESSES {
+            return Err(bad(&format!(
+                "/{len} is more than {MAX_FORCED_ADDRESSES} addresses (a /16), refused even with --force"
+            )));
+        }
         if count > MAX_ADDRESSES && !force {
             return Err(bad(&format!(
                 "/{len} is {} addresses, more than {MAX_ADDRESSES} (a /24); pass --force to probe it",
@@ -313,6 +322,16 @@ fn excerpt(r: &Response) -> String {
     s
 }
 
+/// A string field of a JSON answer, at most 64 characters, `?` when absent.
+fn field(v: &serde_json::Value, key: &str) -> String {
+    let s = v[key].as_str().unwrap_or("?");
+    let mut out: String = s.chars().take(64).collect();
+    if s.chars().count() > 64 {
+        out.push('…');
+    }
+    out
+}
+
 fn finding(id: &str, title: &str, severity: Severity, r: &Response, what: &str) -> Finding {
     Finding {
         id: id.to_string(),
@@ -397,7 +416,7 @@ pub fn classify(port: u16, scheme: &str, responses: &[Response]) -> Vec<Finding>
                 &format!(
                     "etcd {} (--client-cert-auth=true with --trusted-ca-file, CIS 2.2); a v3 read is \
                      POST /v3/kv/range on the gRPC gateway, not tried by this GET-only probe",
-                    v["etcdserver"].as_str().unwrap_or("?")
+                    field(v, "etcdserver")
                 ),
             ));
             if let Some(k) =
@@ -430,7 +449,7 @@ pub fn classify(port: u16, scheme: &str, responses: &[Response]) -> Vec<Finding>
                         &format!(
                             "APIVersions to a request without credentials, Kubernetes {} \
                              (--anonymous-auth=false, CIS 1.2.1)",
-                            v["gitVersion"].as_str().unwrap_or("?")
+                            field(v, "gitVersion")
                         ),
                     ));
                 }
@@ -445,8 +464,8 @@ pub fn classify(port: u16, scheme: &str, responses: &[Response]) -> Vec<Finding>
                 r,
                 &format!(
                     "Docker {} API {} (anyone reaching it controls the host)",
-                    v["Version"].as_str().unwrap_or("?"),
-                    v["ApiVersion"].as_str().unwrap_or("?")
+                    field(v, "Version"),
+                    field(v, "ApiVersion")
                 ),
             ));
         }

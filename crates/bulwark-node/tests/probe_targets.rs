@@ -69,4 +69,9 @@ fn cidr_expands_and_a_slash_24_is_the_limit() {
     let e = parse_targets("fd00::/64", false).unwrap_err().to_string();
     assert!(e.contains("--force"), "{e}");
     assert_eq!(parse_targets("10.1.0.0/23", true).unwrap().len(), 512);
+    assert_eq!(parse_targets("10.1.0.0/16", true).unwrap().len(), 65536);
+    for huge in ["10.0.0.0/15", "0.0.0.0/0", "fd00::/64", "::/0"] {
+        let e = parse_targets(huge, true).unwrap_err().to_string();
+        assert!(e.contains("even with --force"), "{huge}: {e}");
+    }
 }
