@@ -422,38 +422,32 @@ pub fn classify(port: u16, scheme: &str, responses: &[Response]) -> Vec<Finding>
             if let Some(k) =
                 get("/v2/keys").filter(|r| r.ok() && r.json().is_some_and(|j| j["action"] == "get"))
             {
-                {
-                    out.push(finding(
-                        "PROBE-ETCD-V2-KEYS",
-                        "etcd v2 keys readable without authentication",
-                        Severity::Critical,
-                        k,
-                        "the v2 key space lists",
-                    ));
-                }
+                out.push(finding(
+                    "PROBE-ETCD-V2-KEYS",
+                    "etcd v2 keys readable without authentication",
+                    Severity::Critical,
+                    k,
+                    "the v2 key space lists",
+                ));
             }
         }
         // API server: /version has gitVersion; anonymous /api discovery is more than public-info-viewer allows.
         let apiserver = v.get("gitVersion").is_some() && v.get("platform").is_some();
+        if let Some(a) = get("/api")
+            .filter(|_| apiserver)
+            .filter(|r| r.ok() && r.json().is_some_and(|j| j["kind"] == "APIVersions"))
         {
-            if let Some(a) = get("/api")
-                .filter(|_| apiserver)
-                .filter(|r| r.ok() && r.json().is_some_and(|j| j["kind"] == "APIVersions"))
-            {
-                {
-                    out.push(finding(
-                        "PROBE-APISERVER-ANONYMOUS",
-                        "API server answers anonymous discovery requests",
-                        Severity::High,
-                        a,
-                        &format!(
-                            "APIVersions to a request without credentials, Kubernetes {} \
-                             (--anonymous-auth=false, CIS 1.2.1)",
-                            field(v, "gitVersion")
-                        ),
-                    ));
-                }
-            }
+            out.push(finding(
+                "PROBE-APISERVER-ANONYMOUS",
+                "API server answers anonymous discovery requests",
+                Severity::High,
+                a,
+                &format!(
+                    "APIVersions to a request without credentials, Kubernetes {} \
+                     (--anonymous-auth=false, CIS 1.2.1)",
+                    field(v, "gitVersion")
+                ),
+            ));
         }
         // Docker Engine API: /version has ApiVersion.
         if v.get("ApiVersion").is_some() {
