@@ -182,11 +182,14 @@ pub enum Scanner {
     Vulnerabilities,
     Runtime,
     Dast,
+    /// The node benchmarks: kube-bench's CIS checks (`BW-NODE-*`), the host benchmark (`BW-HOST-*`) and the
+    /// exposure probe (`BW-PROBE-*`).
+    Node,
 }
 
 impl Scanner {
     /// Every scanner: for a caller (the dashboard's store) whose findings come from scans of every kind.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Kubernetes,
         Self::ImageConfig,
         Self::Dockerfile,
@@ -196,6 +199,7 @@ impl Scanner {
         Self::Vulnerabilities,
         Self::Runtime,
         Self::Dast,
+        Self::Node,
     ];
 
     #[must_use]
@@ -210,6 +214,7 @@ impl Scanner {
             Self::Vulnerabilities => "vulnerabilities",
             Self::Runtime => "runtime",
             Self::Dast => "dast",
+            Self::Node => "node",
         }
     }
 }
@@ -319,6 +324,11 @@ fn rule_scanner(id: &str) -> Option<Scanner> {
         Scanner::Runtime
     } else if id.starts_with("BW-DAST-") {
         Scanner::Dast
+    } else if id.starts_with("BW-NODE-")
+        || id.starts_with("BW-HOST-")
+        || id.starts_with("BW-PROBE-")
+    {
+        Scanner::Node
     } else {
         return None;
     })

@@ -7,15 +7,17 @@
 //! and the checks as report findings. [`host`] is the compact Linux host benchmark and [`probe`] the read-only
 //! exposure probe. Synchronous; nothing here writes to the host.
 //!
-//! SKELETON (session 14): the model is the contract; the modules marked STUB are built in session 15.
+//! The runner is [`run::run_node`]; the modules marked STUB are being built in session 15.
 
 pub mod audit;
 pub mod config;
 pub mod controls;
+pub mod detect;
 pub mod eval;
 pub mod host;
 pub mod output;
 pub mod probe;
+pub mod run;
 
 /// The result of one check, as kube-bench names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]

@@ -224,6 +224,7 @@ impl<'a> Subject<'a> {
                 TargetKind::Manifests => "manifests",
                 TargetKind::Sbom => "sbom",
                 TargetKind::Url => "url",
+                TargetKind::Node => "node",
             };
             return crate::model::SubjectInfo {
                 kind: kind.into(),

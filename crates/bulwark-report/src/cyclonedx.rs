@@ -129,6 +129,7 @@ fn target_component(report: &Report, bom_ref: &str) -> Value {
         | TargetKind::Manifests
         | TargetKind::Sbom
         | TargetKind::Url => "application",
+        TargetKind::Node => "platform",
     };
     let mut c = Map::new();
     c.insert("bom-ref".into(), bom_ref.into());

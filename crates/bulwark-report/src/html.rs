@@ -241,6 +241,7 @@ fn target_kind(k: crate::TargetKind) -> &'static str {
         crate::TargetKind::Manifests => "Kubernetes manifests",
         crate::TargetKind::Sbom => "SBOM",
         crate::TargetKind::Url => "URL",
+        crate::TargetKind::Node => "node",
     }
 }
 

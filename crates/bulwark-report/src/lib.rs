@@ -155,6 +155,9 @@ pub enum TargetKind {
     Sbom,
     /// A running web app (`bulwark dast`): the name is the URL or URLs scanned.
     Url,
+    /// A node or host (`bulwark bench node|host`, `bulwark probe`): the name is the node's name, or the addresses
+    /// probed.
+    Node,
 }
 
 /// Facts about a scanned image, from its manifest and config.

@@ -226,7 +226,7 @@ fn root_package(report: &Report, spdx_id: &str) -> Value {
     let purpose = match t.kind {
         TargetKind::Image => "CONTAINER",
         TargetKind::Filesystem | TargetKind::Rootfs | TargetKind::Manifests => "SOURCE",
-        TargetKind::Sbom | TargetKind::Url => "OTHER",
+        TargetKind::Sbom | TargetKind::Url | TargetKind::Node => "OTHER",
     };
     o.insert("primaryPackagePurpose".into(), purpose.into());
     Value::Object(o)

@@ -55,6 +55,7 @@ pub(crate) fn scanners(r: &Report) -> Vec<Scanner> {
         TargetKind::Filesystem => vec![Scanner::Dockerfile, Scanner::Secrets, Scanner::Malware],
         TargetKind::Sbom => vec![],
         TargetKind::Url => vec![Scanner::Dast],
+        TargetKind::Node => vec![Scanner::Node],
     };
     if r.vulnerability_db.is_some() {
         s.push(Scanner::Vulnerabilities);
