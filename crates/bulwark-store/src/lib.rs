@@ -40,6 +40,7 @@
 mod baseline;
 mod db;
 mod enforcement;
+mod nodes;
 mod objects;
 mod ops;
 mod query;
@@ -55,6 +56,10 @@ use db::{Exec, PgTx, Raw, SqliteTx};
 
 pub use baseline::{BaselineDelta, BaselineRecord, ContainerRecord};
 pub use enforcement::{ActionRow, DeniedDigest, MAX_ENFORCEMENT_TEXT, StoredAction};
+pub use nodes::{
+    MAX_NODE_FINDINGS_BYTES, MAX_NODE_NAME, NODE_RESULT_KINDS, NodeResult, NodeSummary, NodeTotals,
+    valid_node_name,
+};
 pub use objects::{
     MAX_OBJECT_BYTES, ObjectsWritten, REFUSED_KINDS, Refused, StoredObject, trim_object,
 };

@@ -13,7 +13,7 @@ pub(crate) struct Migration {
 }
 
 /// The schema version this binary writes and understands.
-pub const SCHEMA_VERSION: i64 = 9;
+pub const SCHEMA_VERSION: i64 = 10;
 
 pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -263,6 +263,8 @@ CREATE INDEX runtime_alerts_namespace ON runtime_alerts(namespace, event_time);
     crate::baseline::MIGRATION,
     // Migration 9: enforcement actions and the deny list (crate::enforcement).
     crate::enforcement::MIGRATION,
+    // Migration 10: node benchmark and probe results (crate::nodes).
+    crate::nodes::MIGRATION,
 ];
 
 /// The migration text for one back end.
