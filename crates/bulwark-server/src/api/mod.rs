@@ -11,6 +11,7 @@
 //!
 //! Errors are JSON, `{"error": "…", "status": N}`, naming the parameter, the field or the SBOM's line and column.
 
+mod nodes;
 pub mod tokens;
 
 use std::sync::{Arc, Mutex, PoisonError};
@@ -234,6 +235,9 @@ enum Op {
     RuntimeActions,
     DeniedDigests,
     DeniedDigestDelete,
+    Nodes,
+    Node,
+    NodeResults,
 }
 
 /// One operation: method, path template (as the OpenAPI document writes it) and the role it needs.
@@ -330,6 +334,24 @@ pub const ROUTES: &[Route] = &[
         path: "/api/v1/runtime/denied-digests/{digest}",
         need: Need::Admin,
         op: Op::DeniedDigestDelete,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/nodes",
+        need: Need::Read,
+        op: Op::Nodes,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/nodes/{node}",
+        need: Need::Read,
+        op: Op::Node,
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/nodes/{node}/results",
+        need: Need::Push,
+        op: Op::NodeResults,
     },
 ];
 
@@ -856,6 +878,15 @@ fn dispatch(
         }
         Op::Reports => reports(store, req, now),
         Op::Placements => placements(store, req, now),
+        Op::Nodes => {
+            Params::parse(req.query, &[])?;
+            nodes::list(store)
+        }
+        Op::Node => {
+            Params::parse(req.query, &[])?;
+            nodes::one(store, params.first().map_or("", String::as_str))
+        }
+        Op::NodeResults => nodes::push(store, params.first().map_or("", String::as_str), req, now),
     }
 }
 

@@ -82,8 +82,9 @@ pub(crate) struct Cache {
 pub(crate) type Ranking =
     std::collections::HashMap<(String, String, String, String), bulwark_inventory::RankedWorkload>;
 
-/// What the heavier views are computed from: the findings' and the risk context's fingerprints.
-pub(crate) type Key = (Fingerprint, [i64; 6]);
+/// What the heavier views are computed from: the findings' and the risk context's fingerprints, and the node
+/// results' generation (the compliance view reads the stored node benchmark runs).
+pub(crate) type Key = (Fingerprint, [i64; 6], i64);
 
 /// The heavier views (every running workload's findings scored; the compliance evidence of the whole store),
 /// each with the [`Key`] it was computed at. A request whose key matches gets the view; one whose key moved gets
@@ -151,7 +152,11 @@ impl Cache {
 
     /// The key of the heavier views now (two index reads): read once per request.
     pub(crate) fn key(store: &Store) -> Result<Key, bulwark_store::Error> {
-        Ok((store.findings_fingerprint()?, store.context_fingerprint()?))
+        Ok((
+            store.findings_fingerprint()?,
+            store.context_fingerprint()?,
+            store.node_results_generation()?,
+        ))
     }
 
     /// Every running workload's contextual risk (`bulwark_inventory::rank_workloads`) at `key`, or the previous
@@ -344,12 +349,18 @@ fn rank(store: &Store, now: i64) -> Result<Ranking, bulwark_inventory::Error> {
 }
 
 /// Every framework's compliance report over what the store holds: the Kubernetes checks of each cluster's
-/// stored objects (scanner `kubernetes`) and the open findings of the running images (`vulnerabilities`); the
-/// other scanners did not run here, so the controls only they assess are "not assessed".
-fn compliance_all(
+/// stored objects (scanner `kubernetes`), the open findings of the running images (`vulnerabilities`) and each
+/// node's stored benchmark and probe runs (`node`: CIS Kubernetes sections 1-4); the other scanners did not run
+/// here, so the controls only they assess are "not assessed".
+pub(crate) fn compliance_all(
     store: &Store,
 ) -> Result<Vec<Arc<bulwark_compliance::ComplianceReport>>, pages::PageError> {
     let evidence = bulwark_inventory::stored_evidence(store)?;
+    let node_results = store.node_results(None)?;
+    let node_labels: Vec<String> = node_results
+        .iter()
+        .map(|r| format!("node {}: {}", r.node, r.kind))
+        .collect();
     let labels: Vec<String> = evidence
         .clusters
         .iter()
@@ -371,6 +382,13 @@ fn compliance_all(
             label: &images_label,
             scanners: &[bulwark_compliance::Scanner::Vulnerabilities],
             findings: &evidence.images,
+        });
+    }
+    for (r, label) in node_results.iter().zip(&node_labels) {
+        sources.push(bulwark_compliance::Source {
+            label,
+            scanners: &[bulwark_compliance::Scanner::Node],
+            findings: &r.findings,
         });
     }
     let frameworks =

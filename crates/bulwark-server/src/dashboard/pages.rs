@@ -72,6 +72,7 @@ const NAV: &[(&str, &str, bool)] = &[
     ("/notifications", "Notifications", true),
     ("/compliance", "Compliance", true),
     ("/runtime", "Runtime alerts", true),
+    ("/nodes", "Nodes", true),
 ];
 
 /// The page frame: `lang`, the stylesheet, the navigation (with the current page marked), who is signed in and
@@ -129,6 +130,10 @@ pub(crate) fn render(ctx: &Ctx<'_>, path: &str, query: &Query) -> Result<Html, P
         let digest = super::html::decode(rest, false).unwrap_or_default();
         return image(ctx, &digest);
     }
+    if let Some(rest) = path.strip_prefix("/nodes/") {
+        let node = super::html::decode(rest, false).unwrap_or_default();
+        return node_page(ctx, &node);
+    }
     if let Some(rest) = path.strip_prefix("/findings/") {
         let id = rest.parse::<i64>().map_err(|_| {
             PageError::NotFound(format!("no finding {rest}: finding ids are numbers"))
@@ -147,6 +152,7 @@ pub(crate) fn render(ctx: &Ctx<'_>, path: &str, query: &Query) -> Result<Html, P
         "/notifications" => notifications(ctx, query),
         "/compliance" => compliance(ctx, query),
         "/runtime" => runtime(ctx, query),
+        "/nodes" => nodes(ctx),
         _ => Err(PageError::NotFound(format!(
             "no page {}",
             path.chars().take(200).collect::<String>()
@@ -1907,6 +1913,144 @@ fn runtime(ctx: &Ctx<'_>, query: &Query) -> Result<Html, PageError> {
             h.raw("</tbody></table>");
             if baselines.is_empty() {
                 h.raw("<p class=\"none\">No baselines: runtime watch --store learns them.</p>");
+            }
+        },
+    );
+    Ok(h)
+}
+
+// ---------------------------------------------------------------------------------------------------- nodes
+
+fn node_href(node: &str) -> String {
+    format!("/nodes/{}", enc(node))
+}
+
+fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "bench-node" => "Node benchmark",
+        "bench-host" => "Host benchmark",
+        "probe" => "Exposure probe",
+        _ => "Other",
+    }
+}
+
+/// The nodes with a stored run: per node and kind the benchmark, PASS/FAIL/WARN counts and the last run, with
+/// a link to the node's failing checks.
+fn nodes(ctx: &Ctx<'_>) -> Result<Html, PageError> {
+    let rows = ctx.store.node_summaries()?;
+    let mut h = Html::default();
+    layout(&mut h, "Nodes", Some((ctx.who, &ctx.csrf)), "/nodes", |h| {
+        h.raw("<p>The latest run of each node's CIS benchmark (<code>bulwark bench node</code>), host benchmark (<code>bulwark bench host</code>) and exposure probe (<code>bulwark probe</code>), as pushed with <code>bulwark report push --node</code>. Their findings are evidence on the <a href=\"/compliance\">compliance</a> page.</p>");
+        h.raw("<table class=\"filterable\" id=\"nodes\"><caption>Nodes and their latest runs</caption>")
+            .head(&["Node", "Run", "Benchmark", "Pass", "Fail", "Warn", "Last run", "Failing checks"])
+            .raw("<tbody>");
+        for r in &rows {
+            h.raw("<tr><th scope=\"row\">")
+                .link(&node_href(&r.node), &r.node)
+                .raw("</th><td>")
+                .text(kind_label(&r.kind))
+                .raw("</td><td>")
+                .opt(r.benchmark.as_deref())
+                .raw("</td><td class=\"num\" data-k=\"pass\">");
+            match r.totals.pass {
+                Some(n) => h.num(n),
+                None => h.raw("<span class=\"none\">—</span>"),
+            };
+            h.raw("</td><td class=\"num\" data-k=\"fail\">")
+                .num(r.totals.fail)
+                .raw("</td><td class=\"num\" data-k=\"warn\">")
+                .num(r.totals.warn)
+                .raw("</td><td>")
+                .time(r.ran_at)
+                .raw("</td><td>");
+            if r.totals.fail + r.totals.warn > 0 {
+                h.link(
+                    &format!("{}#{}", node_href(&r.node), enc(&r.kind)),
+                    &format!("{} failing, {} warning", r.totals.fail, r.totals.warn),
+                );
+            } else {
+                h.raw("<span class=\"none\">none</span>");
+            }
+            h.raw("</td></tr>");
+        }
+        h.raw("</tbody></table>");
+        if rows.is_empty() {
+            h.raw("<p class=\"none\">No node results yet: run <code>bulwark bench node -f json</code> on a node and push the report with <code>bulwark report push --node NAME</code>.</p>");
+        }
+    });
+    Ok(h)
+}
+
+/// One node: each stored run's failing and warning checks.
+fn node_page(ctx: &Ctx<'_>, node: &str) -> Result<Html, PageError> {
+    if !bulwark_store::valid_node_name(node) {
+        return Err(PageError::NotFound(format!(
+            "no node {}: node names are DNS-1123 subdomains",
+            node.chars().take(100).collect::<String>()
+        )));
+    }
+    let results = ctx.store.node_results(Some(node))?;
+    if results.is_empty() {
+        return Err(PageError::NotFound(format!(
+            "node {node} has no stored results"
+        )));
+    }
+    let mut h = Html::default();
+    layout(
+        &mut h,
+        &format!("Node {node}"),
+        Some((ctx.who, &ctx.csrf)),
+        "/nodes",
+        |h| {
+            for r in &results {
+                h.raw("<section id=\"")
+                    .text(&enc(&r.kind))
+                    .raw("\"><h2>")
+                    .text(kind_label(&r.kind));
+                if let Some(b) = &r.benchmark {
+                    h.raw(" · ").text(b);
+                }
+                h.raw("</h2><p>Ran at ").time(r.ran_at).raw(": ");
+                if let Some(p) = r.totals.pass {
+                    h.num(p).raw(" pass, ");
+                }
+                h.num(r.totals.fail)
+                    .raw(" fail, ")
+                    .num(r.totals.warn)
+                    .raw(" warn, ")
+                    .num(r.totals.info)
+                    .raw(" info.</p>");
+                let mut fs: Vec<&bulwark_types::Finding> = r.findings.iter().collect();
+                fs.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
+                h.raw("<table class=\"filterable\"><caption>Failing and warning checks, most severe first</caption>")
+                .head(&["Check", "State", "Severity", "Title", "Details", "Remediation"])
+                .raw("<tbody>");
+                for f in fs.iter().take(LIST_LIMIT) {
+                    let prop = |k: &str| f.property(k).and_then(serde_json::Value::as_str);
+                    h.raw("<tr><th scope=\"row\">")
+                        .text(prop("checkId").unwrap_or(&f.id))
+                        .raw("</th><td>")
+                        .opt(prop("state"))
+                        .raw("</td><td>");
+                    sev_badge(h, f.severity);
+                    h.raw("</td><td>")
+                        .text(&f.title)
+                        .raw("</td><td>")
+                        .text(&f.message)
+                        .raw("</td><td>")
+                        .opt(prop("remediation"))
+                        .raw("</td></tr>");
+                }
+                h.raw("</tbody></table>");
+                if fs.len() > LIST_LIMIT {
+                    h.raw("<p class=\"none\">")
+                    .num((fs.len() - LIST_LIMIT) as i64)
+                    .raw(" more not shown: <code>GET /api/v1/nodes/NODE</code> has them all.</p>");
+                }
+                if fs.is_empty() {
+                    h.raw("<p class=\"none\">No failing or warning checks.</p>");
+                }
+                h.raw("</section>");
             }
         },
     );

@@ -22,8 +22,10 @@ const MAX_ANSWER: u64 = 1 << 20;
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum ReportCommand {
     /// Send an image's SBOM (CycloneDX or SPDX JSON, or a Bulwark JSON report) to a server's inventory
-    /// (`POST /api/v1/reports`), as CI does after a build. The token comes from --token-file, else from the
-    /// environment variable BULWARK_TOKEN. Exit 0 when stored, 2 with the server's error otherwise.
+    /// (`POST /api/v1/reports`), as CI does after a build; or, with --node NAME [--kind bench-node|bench-host|
+    /// probe], a node's benchmark or probe report (`POST /api/v1/nodes/NAME/results`) for the dashboard's Nodes
+    /// page and the compliance view. The token comes from --token-file, else from the environment variable
+    /// BULWARK_TOKEN. Exit 0 when stored, 2 with the server's error otherwise.
     Push(PushArgs),
     /// Evaluate a compliance framework (cis-kubernetes, nsa-cisa, nist-800-190, pci-dss-4.0, hipaa) over
     /// Bulwark JSON reports of any scan: each control's status (pass, fail, manual, not-assessed), its source
@@ -57,20 +59,33 @@ pub(crate) struct PushArgs {
     /// A file holding the API token (role push or admin); without it, $BULWARK_TOKEN.
     #[arg(long, value_name = "FILE")]
     pub(crate) token_file: Option<PathBuf>,
-    /// The image's manifest digest (`sha256:…`).
-    #[arg(long, value_name = "DIGEST")]
-    pub(crate) digest: String,
+    /// The image's manifest digest (`sha256:…`): push an SBOM to the inventory.
+    #[arg(
+        long,
+        value_name = "DIGEST",
+        required_unless_present = "node",
+        conflicts_with = "node"
+    )]
+    pub(crate) digest: Option<String>,
     /// A reference the image is known by (`registry.example/app:1.2`); repeatable.
-    #[arg(long = "ref", value_name = "REF")]
+    #[arg(long = "ref", value_name = "REF", conflicts_with = "node")]
     pub(crate) refs: Vec<String>,
+    /// Push a node's run instead (`POST /api/v1/nodes/NAME/results`): the Bulwark JSON report (`-f json`) of
+    /// `bulwark bench node`, `bulwark bench host` or `bulwark probe` for the node NAME (a DNS-1123 name).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) node: Option<String>,
+    /// With --node: which run the report is: bench-node, bench-host or probe.
+    #[arg(long, value_name = "KIND", default_value = "bench-node", requires = "node",
+          value_parser = ["bench-node", "bench-host", "probe"])]
+    pub(crate) kind: String,
     /// PEM certificates to trust for the server (its CA), instead of the public web roots.
     #[arg(long, value_name = "FILE")]
     pub(crate) ca_file: Option<PathBuf>,
     /// Give up when the server has not answered within this many seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     pub(crate) timeout_secs: u64,
-    /// The SBOM file (`-` for standard input).
-    #[arg(value_name = "SBOM")]
+    /// The SBOM file, or with --node the Bulwark JSON report (`-` for standard input).
+    #[arg(value_name = "SBOM|REPORT.json")]
     pub(crate) sbom: PathBuf,
 }
 
@@ -117,6 +132,27 @@ fn is_loopback(host: &str) -> bool {
 /// The URL of `POST /api/v1/reports` on `server`, refusing a plain-HTTP server that is not on loopback (the
 /// token would travel in clear).
 fn reports_url(server: &str, digest: &str, refs: &[String]) -> Result<String> {
+    let base = checked_base(server)?;
+    let mut url = format!("{base}/api/v1/reports?digest={}", encode(digest));
+    for r in refs {
+        url.push_str("&ref=");
+        url.push_str(&encode(r));
+    }
+    Ok(url)
+}
+
+/// The URL of `POST /api/v1/nodes/{node}/results?kind=…` on `server`, with the same refusals.
+fn node_url(server: &str, node: &str, kind: &str) -> Result<String> {
+    let base = checked_base(server)?;
+    Ok(format!(
+        "{base}/api/v1/nodes/{}/results?kind={}",
+        encode(node),
+        encode(kind)
+    ))
+}
+
+/// `server` without a trailing slash, refusing a plain-HTTP server that is not on loopback.
+fn checked_base(server: &str) -> Result<&str> {
     let base = server.trim().trim_end_matches('/');
     let (scheme, rest) = base
         .split_once("://")
@@ -139,12 +175,7 @@ fn reports_url(server: &str, digest: &str, refs: &[String]) -> Result<String> {
     if host.is_empty() {
         bail!("--server {base}: no host");
     }
-    let mut url = format!("{base}/api/v1/reports?digest={}", encode(digest));
-    for r in refs {
-        url.push_str("&ref=");
-        url.push_str(&encode(r));
-    }
-    Ok(url)
+    Ok(base)
 }
 
 fn token(a: &PushArgs) -> Result<String> {
@@ -220,13 +251,26 @@ fn agent(a: &PushArgs) -> Result<ureq::Agent> {
 }
 
 fn push(a: &PushArgs) -> Result<Outcome> {
-    if !bulwark_store::valid_digest(&a.digest) {
-        bail!(
-            "--digest {}: expected sha256:<64 lowercase hex digits> (or sha384/sha512)",
-            a.digest
-        );
-    }
-    let url = reports_url(&a.server, &a.digest, &a.refs)?;
+    let url = match (&a.node, &a.digest) {
+        (Some(node), _) => {
+            if !bulwark_store::valid_node_name(node) {
+                bail!(
+                    "--node {node}: not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.', as \
+                     Kubernetes names nodes)"
+                );
+            }
+            node_url(&a.server, node, &a.kind)?
+        }
+        (None, Some(digest)) => {
+            if !bulwark_store::valid_digest(digest) {
+                bail!(
+                    "--digest {digest}: expected sha256:<64 lowercase hex digits> (or sha384/sha512)"
+                );
+            }
+            reports_url(&a.server, digest, &a.refs)?
+        }
+        (None, None) => bail!("give --digest DIGEST (an SBOM) or --node NAME (a node's report)"),
+    };
     let token = token(a)?;
     let body = read_sbom(&a.sbom)?;
     let agent = agent(a)?;
@@ -273,5 +317,11 @@ mod tests {
         assert!(reports_url("http://bulwark.example:8443", &d, &[]).is_err());
         assert!(reports_url("ftp://h", &d, &[]).is_err());
         assert!(reports_url("h:8443", &d, &[]).is_err());
+        assert_eq!(
+            node_url("https://h:8443/", "ip-10-0-0-1.ec2.internal", "bench-host").unwrap(),
+            "https://h:8443/api/v1/nodes/ip-10-0-0-1.ec2.internal/results?kind=bench-host"
+        );
+        assert!(node_url("http://127.0.0.1:1", "n", "probe").is_ok());
+        assert!(node_url("http://bulwark.example:8443", "n", "probe").is_err());
     }
 }
