@@ -114,8 +114,9 @@ fn a_warn_whose_audit_failed_names_the_reason() {
         "\n{id} audit test did not run: failed to run: \"x\": needs --allow-shell\n"
     )));
     assert!(!out.contains(&format!("\n{id} {remediation}\n")));
-    // 1.2.1 is WARN and manual in the recorded run; its remediation is printed.
-    assert!(out.contains("\n1.2.1 Edit the API server pod specification file"));
+    // 5.1.1 is WARN, `type: manual` and has kube-bench's reason "Test marked as a manual test": its remediation is
+    // printed.
+    assert!(out.contains("\n5.1.1 Identify all clusterrolebindings to the cluster-admin role."));
     assert!(!out.contains("== Remediations etcd =="));
     // No colour or other escape codes.
     assert!(!out.contains('\u{1b}'));
