@@ -49,6 +49,24 @@ pub enum Slot {
 
 pub type World = BTreeMap<Slot, Option<String>>;
 
+/// Two ways to meet the same definitions: `Main` keeps kubelet settings in its config file and prefers values;
+/// `Other` puts them on the command line (kube-bench reads the flag before the config) and prefers absence (the
+/// `set: false` branches of OR tests, violations by a missing flag).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    Main,
+    Other,
+}
+
+pub fn world_name(want: bool, variant: Variant) -> &'static str {
+    match (want, variant) {
+        (true, Variant::Main) => "compliant",
+        (false, Variant::Main) => "violating",
+        (true, Variant::Other) => "compliant-other",
+        (false, Variant::Other) => "violating-other",
+    }
+}
+
 /// An `audit` this generator can build an input for.
 #[derive(Debug, Clone)]
 pub enum Audit {
@@ -477,7 +495,13 @@ fn generic(slot: &Slot) -> String {
 }
 
 /// Values for `slot` that make `it` hold (`sat`) or not.
-fn proposals(slot: &Slot, it: &TestItem, out: &mut Vec<Option<String>>, sat: bool) {
+fn proposals(
+    slot: &Slot,
+    it: &TestItem,
+    out: &mut Vec<Option<String>>,
+    sat: bool,
+    variant: Variant,
+) {
     let mut push = |v: Option<String>| {
         if !out.contains(&v) {
             out.push(v);
@@ -522,6 +546,14 @@ fn proposals(slot: &Slot, it: &TestItem, out: &mut Vec<Option<String>>, sat: boo
     // (kube-bench reads the flag first, so either place works; this keeps one place).
     if let Slot::Flag { .. } = slot
         && !it.path.is_empty()
+        && variant == Variant::Main
+    {
+        push(None);
+        return;
+    }
+    // The other variant puts those settings on the command line and leaves the config file without them.
+    if let Slot::Conf { .. } = slot
+        && variant == Variant::Other
     {
         push(None);
         return;
@@ -567,7 +599,7 @@ fn proposals(slot: &Slot, it: &TestItem, out: &mut Vec<Option<String>>, sat: boo
 
 /// The candidates for a slot given the items of the checks that read it: satisfying (or violating) proposals
 /// first, then combinations (every `has` value joined), then absence.
-fn candidates(slot: &Slot, gens: &[&Gen], want: bool) -> Vec<Option<String>> {
+fn candidates(slot: &Slot, gens: &[&Gen], want: bool, variant: Variant) -> Vec<Option<String>> {
     let mut out = Vec::new();
     let mut has = Vec::new();
     let mut nothave = Vec::new();
@@ -602,7 +634,7 @@ fn candidates(slot: &Slot, gens: &[&Gen], want: bool) -> Vec<Option<String>> {
                     if it.compare.is_some() == with_compare
                         && reads(&g.audit, g.config.as_deref(), it, slot)
                     {
-                        proposals(slot, it, &mut out, pass);
+                        proposals(slot, it, &mut out, pass, variant);
                     }
                 }
             }
@@ -616,7 +648,12 @@ fn candidates(slot: &Slot, gens: &[&Gen], want: bool) -> Vec<Option<String>> {
     }
     match slot {
         Slot::Flag { .. } | Slot::Conf { .. } => {
-            if !all.contains(&None) {
+            all.retain(Option::is_some);
+            // The other variant tries absence first: the `set: false` branches of OR tests, and violations by
+            // a missing flag.
+            if variant == Variant::Other {
+                all.insert(0, None);
+            } else {
                 all.push(None);
             }
         }
@@ -663,7 +700,12 @@ pub fn cmdline(world: &World, bin: &str) -> Vec<String> {
         if let (Slot::Flag { bin: b, flag }, Some(v)) = (s, v)
             && b == bin
         {
-            args.push(format!("{flag}={v}"));
+            if flag.starts_with('-') {
+                args.push(format!("{flag}={v}"));
+            } else {
+                // A feature gate named by the item (`RotateKubeletServerCertificate`).
+                args.push(format!("--feature-gates={flag}={v}"));
+            }
         }
     }
     args
@@ -959,11 +1001,14 @@ impl Search<'_> {
 }
 
 /// Finds values for the slots of `members` so every member holds (`want`) or fails (`!want`).
-fn search(p: &Plan, members: &[&Gen], base: &World, want: bool) -> Option<World> {
+fn search(p: &Plan, members: &[&Gen], base: &World, want: bool, variant: Variant) -> Option<World> {
     let mut slots: Vec<Slot> = members.iter().flat_map(|g| g.slots.clone()).collect();
     slots.sort();
     slots.dedup();
-    let cands = slots.iter().map(|s| candidates(s, members, want)).collect();
+    let cands = slots
+        .iter()
+        .map(|s| candidates(s, members, want, variant))
+        .collect();
     let mut s = Search {
         plan: p,
         members,
@@ -986,7 +1031,7 @@ fn root_of(parent: &mut [usize], x: usize) -> usize {
 }
 
 /// A world where every kept check holds (`want`) or fails (`!want`), and the checks it had to drop.
-pub fn solve(p: &Plan, want: bool) -> (World, Vec<(String, String)>) {
+pub fn solve(p: &Plan, want: bool, variant: Variant) -> (World, Vec<(String, String)>) {
     // Components: checks linked by a shared slot.
     let n = p.gens.len();
     let mut parent: Vec<usize> = (0..n).collect();
@@ -1011,7 +1056,7 @@ pub fn solve(p: &Plan, want: bool) -> (World, Vec<(String, String)>) {
         let mut active = comp.clone();
         loop {
             let members: Vec<&Gen> = active.iter().map(|&i| &p.gens[i]).collect();
-            if let Some(w) = search(p, &members, &world, want) {
+            if let Some(w) = search(p, &members, &world, want, variant) {
                 world = w;
                 break;
             }
@@ -1024,7 +1069,7 @@ pub fn solve(p: &Plan, want: bool) -> (World, Vec<(String, String)>) {
                     .filter(|(j, _)| *j != k)
                     .map(|(_, &i)| &p.gens[i])
                     .collect();
-                if search(p, &rest, &world, want).is_some() {
+                if search(p, &rest, &world, want, variant).is_some() {
                     removed = Some(k);
                     break;
                 }
@@ -1032,7 +1077,7 @@ pub fn solve(p: &Plan, want: bool) -> (World, Vec<(String, String)>) {
             let k = removed.unwrap_or(0);
             let gone = active.remove(k);
             let others: Vec<String> = active.iter().map(|&i| p.gens[i].check.id.clone()).collect();
-            let world_name = if want { "compliant" } else { "violating" };
+            let world_name = world_name(want, variant);
             dropped.push((
                 p.gens[gone].check.id.clone(),
                 format!("conflicts ({world_name}) with {}", others.join(", ")),
@@ -1053,7 +1098,7 @@ pub fn solve(p: &Plan, want: bool) -> (World, Vec<(String, String)>) {
                 g.check.id.clone(),
                 format!(
                     "cannot be generated: another input interferes ({})",
-                    if want { "compliant" } else { "violating" }
+                    world_name(want, variant)
                 ),
             ));
         }
@@ -1217,10 +1262,17 @@ fn vars_under(cfg: &Config, target: &str, root: &Path) -> Variables {
 pub fn run(bench: &str, dir: &Path) -> Report {
     use bulwark_node::State;
     let p = plan(bench);
-    let (good, drop_good) = solve(&p, true);
-    let (bad, drop_bad) = solve(&p, false);
+    let mut worlds = Vec::new();
+    let mut drops = Vec::new();
+    for variant in [Variant::Main, Variant::Other] {
+        for want in [true, false] {
+            let (w, d) = solve(&p, want, variant);
+            worlds.push((world_name(want, variant), w, want));
+            drops.extend(d);
+        }
+    }
     let mut excluded = p.excluded.clone();
-    for (id, why) in drop_good.into_iter().chain(drop_bad) {
+    for (id, why) in drops {
         match excluded.iter_mut().find(|(i, _)| *i == id) {
             Some(e) => {
                 e.1.push_str("; ");
@@ -1234,7 +1286,8 @@ pub fn run(bench: &str, dir: &Path) -> Report {
         automated: p.automated,
         ..Report::default()
     };
-    for (name, world, want_pass) in [("compliant", &good, true), ("violating", &bad, false)] {
+    for (name, world, want_pass) in &worlds {
+        let (name, want_pass) = (*name, *want_pass);
         let root = dir.join(name);
         build_root(&p, world, &root);
         let auditor = bulwark_node::audit::RootAuditor::new(&root);
