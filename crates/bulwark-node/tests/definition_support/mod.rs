@@ -21,7 +21,7 @@ use bulwark_node::controls::{self, BinOp, Check, CheckType, TestItem};
 use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 /// kube-bench's cfg directory: `BULWARK_KUBE_BENCH_CFG`, default the shared fixtures path.
@@ -1112,20 +1112,42 @@ pub fn solve(p: &Plan, want: bool, variant: Variant) -> (World, Vec<(String, Str
 /// Writes the root of `world` under `dir`: the processes under `proc/`, the files with their modes and owners,
 /// the config files' documents, `/etc/passwd` and `/etc/group` naming the owners' ids.
 pub fn build_root(p: &Plan, world: &World, dir: &Path) {
-    // Owner names → ids: root 0, the others from 2000.
-    let mut users: BTreeMap<String, u32> = BTreeMap::from([("root".into(), 0)]);
-    let mut groups: BTreeMap<String, u32> = BTreeMap::from([("root".into(), 0)]);
-    for v in world.values().flatten() {
-        let _ = v;
-    }
-    for (s, v) in world {
-        if let (Slot::Owner(_), Some(o)) = (s, v) {
+    // Owner names → ids. As root: root 0, the others from 2000, set by chown. Otherwise every file stays the
+    // test's own, and /etc/passwd and /etc/group give the test's ids the one owner the world asks for (two
+    // different owners in one world need root).
+    std::fs::create_dir_all(dir).unwrap();
+    let me = std::fs::metadata(dir).unwrap();
+    let as_root = me.uid() == 0;
+    let owners: BTreeSet<&String> = world
+        .iter()
+        .filter_map(|(s, v)| match (s, v) {
+            (Slot::Owner(_), Some(o)) => Some(o),
+            _ => None,
+        })
+        .collect();
+    let mut users: BTreeMap<String, u32> = BTreeMap::new();
+    let mut groups: BTreeMap<String, u32> = BTreeMap::new();
+    if as_root {
+        users.insert("root".into(), 0);
+        groups.insert("root".into(), 0);
+        for o in &owners {
             let (u, g) = o.split_once(':').unwrap();
-            let n = 2000 + users.len() as u32;
+            let n = 2000 + u32::try_from(users.len()).unwrap();
             users.entry(u.into()).or_insert(n);
-            let n = 2000 + groups.len() as u32;
+            let n = 2000 + u32::try_from(groups.len()).unwrap();
             groups.entry(g.into()).or_insert(n);
         }
+    } else {
+        assert!(
+            owners.len() <= 1,
+            "owners {owners:?} in one root need the test to run as root"
+        );
+        let (u, g) = owners
+            .first()
+            .and_then(|o| o.split_once(':'))
+            .unwrap_or(("root", "root"));
+        users.insert(u.into(), me.uid());
+        groups.insert(g.into(), me.gid());
     }
     let w = |rel: &str, content: &[u8]| {
         let path = dir.join(rel.trim_start_matches('/'));
@@ -1196,22 +1218,21 @@ pub fn build_root(p: &Plan, world: &World, dir: &Path) {
                 u32::from_str_radix(&m, 8).unwrap()
             });
         std::fs::set_permissions(&real, std::fs::Permissions::from_mode(mode)).unwrap();
-        let owner = world
-            .get(&Slot::Owner(f.clone()))
-            .cloned()
-            .flatten()
-            .unwrap_or_else(|| "root:root".into());
-        let (u, g) = owner.split_once(':').unwrap();
-        chown(&real, users[u], groups[g]);
+        if as_root {
+            let owner = world
+                .get(&Slot::Owner(f.clone()))
+                .cloned()
+                .flatten()
+                .unwrap_or_else(|| "root:root".into());
+            let (u, g) = owner.split_once(':').unwrap();
+            chown(&real, users[u], groups[g]);
+        }
     }
 }
 
 fn chown(path: &Path, uid: u32, gid: u32) {
     if let Err(e) = std::os::unix::fs::chown(path, Some(uid), Some(gid)) {
-        panic!(
-            "chown {}: {e} (the definition tests set owners and run as root)",
-            path.display()
-        );
+        panic!("chown {}: {e}", path.display());
     }
 }
 
