@@ -45,6 +45,8 @@ pub enum Slot {
     Mode(String),
     /// A file's `user:group`.
     Owner(String),
+    /// Whether a file read by `stat` (and no config) is on the root: `None` absent.
+    Exists(String),
 }
 
 pub type World = BTreeMap<Slot, Option<String>>;
@@ -75,12 +77,19 @@ pub enum Audit {
     /// `ps -fC BIN`
     PsName(String),
     /// `stat -c FORMAT` over files (an `if test -e`, a `for` over literal paths).
-    Stat { paths: Vec<String>, format: String },
+    Stat {
+        paths: Vec<String>,
+        format: String,
+        /// The `else echo …` text printed when the file is absent.
+        otherwise: Option<String>,
+    },
     /// `find DIR [-name GLOB] | xargs stat -c FORMAT`
     Find {
         dir: String,
         name: Option<String>,
         format: String,
+        /// Inside `if test -e DIR`: nothing printed when DIR is absent (else `find` fails).
+        guarded: bool,
     },
 }
 
@@ -134,7 +143,7 @@ pub fn classify(audit: &str) -> Option<Audit> {
             .unwrap();
     let ps_c = Regex::new(r"^(?:/bin/)?ps -fC (\S+)$").unwrap();
     let if_stat = Regex::new(
-        r#"^if test -e (\S+); then stat -c (\S+|"[^"]*") (\S+);(?: else echo "File not found";)? fi$"#,
+        r#"^if test -e (\S+); then stat -c (\S+|"[^"]*") (\S+);(?: else echo "([^"]*)";)? fi$"#,
     )
     .unwrap();
     let for_stat = Regex::new(
@@ -158,6 +167,7 @@ pub fn classify(audit: &str) -> Option<Audit> {
         return Some(Audit::Stat {
             paths: vec![c[1].to_string()],
             format: c[2].trim_matches('"').to_string(),
+            otherwise: c.get(4).map(|m| m.as_str().to_string()),
         });
     }
     if let Some(c) = for_stat.captures(&s) {
@@ -167,6 +177,7 @@ pub fn classify(audit: &str) -> Option<Audit> {
         return Some(Audit::Stat {
             paths: c[2].split_whitespace().map(str::to_string).collect(),
             format: c[4].to_string(),
+            otherwise: None,
         });
     }
     if let Some(c) = find.captures(&s) {
@@ -177,6 +188,7 @@ pub fn classify(audit: &str) -> Option<Audit> {
             dir: c[2].to_string(),
             name: c.get(3).map(|m| m.as_str().to_string()),
             format: c[4].to_string(),
+            guarded: c.get(1).is_some(),
         });
     }
     None
@@ -339,12 +351,24 @@ pub fn plan(bench: &str) -> Plan {
     }
     // Find and stat slots depend on the file set, known only now.
     let files = p.files.clone();
+    let dirs = dirs_of(&files);
     for g in &mut p.gens {
-        if let Audit::Find { .. } = &g.audit {
-            let entries = find_entries(&g.audit, &files);
-            let fmt = format_of(&g.audit);
-            g.slots = stat_slots(&entries, fmt);
+        let read = match &g.audit {
+            Audit::Find { .. } => {
+                let entries = find_entries(&g.audit, &files);
+                g.slots = stat_slots(&entries, format_of(&g.audit));
+                entries
+            }
+            Audit::Stat { paths, .. } => paths.clone(),
+            _ => continue,
+        };
+        for f in read {
+            if !p.configs.contains(&f) && !dirs.contains(&f) {
+                g.slots.push(Slot::Exists(f));
+            }
         }
+        g.slots.sort();
+        g.slots.dedup();
     }
     p
 }
@@ -392,7 +416,7 @@ fn item_slots(kind: &Audit, config: Option<&str>, it: &TestItem) -> Option<Vec<S
                 });
             }
         }
-        Audit::Stat { paths, format } => v.extend(stat_slots(paths, format)),
+        Audit::Stat { paths, format, .. } => v.extend(stat_slots(paths, format)),
         Audit::Find { .. } => {}
     }
     if v.is_empty() && !matches!(kind, Audit::Find { .. }) {
@@ -491,6 +515,7 @@ fn generic(slot: &Slot) -> String {
         }
         Slot::Mode(_) => "644".into(),
         Slot::Owner(_) => "root:root".into(),
+        Slot::Exists(_) => "yes".into(),
     }
 }
 
@@ -600,6 +625,13 @@ fn proposals(
 /// The candidates for a slot given the items of the checks that read it: satisfying (or violating) proposals
 /// first, then combinations (every `has` value joined), then absence.
 fn candidates(slot: &Slot, gens: &[&Gen], want: bool, variant: Variant) -> Vec<Option<String>> {
+    // The main roots hold every file; the other roots try without it first.
+    if let Slot::Exists(_) = slot {
+        return match variant {
+            Variant::Main => vec![Some("yes".into())],
+            Variant::Other => vec![None, Some("yes".into())],
+        };
+    }
     let mut out = Vec::new();
     let mut has = Vec::new();
     let mut nothave = Vec::new();
@@ -664,6 +696,7 @@ fn candidates(slot: &Slot, gens: &[&Gen], want: bool, variant: Variant) -> Vec<O
                 }
             }
         }
+        Slot::Exists(_) => {}
         Slot::Owner(_) => {
             for o in ["root:root", "nobody:nogroup"] {
                 if !all.contains(&Some(o.into())) {
@@ -682,7 +715,9 @@ fn reads(audit: &Audit, config: Option<&str>, it: &TestItem, slot: &Slot) -> boo
             matches!(audit, Audit::PsGrep(b) | Audit::PsName(b) if b == bin) && *flag == it.flag
         }
         Slot::Conf { file, path } => config == Some(file.as_str()) && *path == it.path,
-        Slot::Mode(_) | Slot::Owner(_) => matches!(audit, Audit::Stat { .. } | Audit::Find { .. }),
+        Slot::Mode(_) | Slot::Owner(_) | Slot::Exists(_) => {
+            matches!(audit, Audit::Stat { .. } | Audit::Find { .. })
+        }
     }
 }
 
@@ -742,9 +777,20 @@ pub fn default_mode(_path: &str) -> String {
     "644".into()
 }
 
-/// The audit's output on the root of `world`.
-pub fn audit_output(p: &Plan, g: &Gen, world: &World) -> String {
+/// The files present in a world.
+pub fn present(p: &Plan, world: &World) -> BTreeSet<String> {
+    p.files
+        .iter()
+        .filter(|f| world.get(&Slot::Exists((*f).clone())) != Some(&None))
+        .cloned()
+        .collect()
+}
+
+/// The audit's output on the root of `world`; `Err` when the command itself would fail (`find` on a missing
+/// directory).
+pub fn audit_output(p: &Plan, g: &Gen, world: &World) -> Result<String, String> {
     let mut out = String::new();
+    let files = present(p, world);
     match &g.audit {
         Audit::PsGrep(pat) => {
             for b in &p.bins {
@@ -762,20 +808,41 @@ pub fn audit_output(p: &Plan, g: &Gen, world: &World) -> String {
                 out.push('\n');
             }
         }
-        Audit::Stat { paths, format } => {
+        Audit::Stat {
+            paths,
+            format,
+            otherwise,
+        } => {
             for path in paths {
-                out.push_str(&render_stat(format, path, world));
-                out.push('\n');
+                if files.contains(path) {
+                    out.push_str(&render_stat(format, path, world));
+                    out.push('\n');
+                } else if let Some(o) = otherwise {
+                    out.push_str(o);
+                    out.push('\n');
+                }
             }
         }
-        Audit::Find { format, .. } => {
-            for e in find_entries(&g.audit, &p.files) {
+        Audit::Find {
+            dir,
+            format,
+            guarded,
+            ..
+        } => {
+            let d = norm(dir);
+            if !files.contains(&d) && !dirs_of(&files).contains(&d) {
+                if *guarded {
+                    return Ok(out);
+                }
+                return Err(format!("find: {dir}: No such file or directory"));
+            }
+            for e in find_entries(&g.audit, &files) {
                 out.push_str(&render_stat(format, &e, world));
                 out.push('\n');
             }
         }
     }
-    out
+    Ok(out)
 }
 
 /// The config file's document in a world.
@@ -927,7 +994,10 @@ fn item_holds(it: &TestItem, audit: &str, config: &str, doc: Option<&serde_json:
 
 /// Whether the check's tests hold on the root of `world`, by this module's model.
 pub fn holds(p: &Plan, g: &Gen, world: &World) -> bool {
-    let out = audit_output(p, g, world);
+    // A failed audit fails the check, whatever its tests.
+    let Ok(out) = audit_output(p, g, world) else {
+        return false;
+    };
     let out = out.trim_end_matches(['\n', ' ']);
     let (config, doc) = match &g.config {
         Some(f) => {
@@ -1181,11 +1251,12 @@ pub fn build_root(p: &Plan, world: &World, dir: &Path) {
             format!("Name:\t{comm}\nPPid:\t1\nUid:\t0\t0\t0\t0\n").as_bytes(),
         );
     }
-    let dirs = dirs_of(&p.files);
+    let files = present(p, world);
+    let dirs = dirs_of(&files);
     for d in &dirs {
         std::fs::create_dir_all(dir.join(d.trim_start_matches('/'))).unwrap();
     }
-    for f in &p.files {
+    for f in &files {
         if dirs.contains(f) {
             continue;
         }
@@ -1205,7 +1276,7 @@ pub fn build_root(p: &Plan, world: &World, dir: &Path) {
         w(f, content.as_bytes());
     }
     // Modes and owners, deepest first so directories stay traversable while writing.
-    let mut all: Vec<&String> = p.files.iter().chain(dirs.iter()).collect();
+    let mut all: Vec<&String> = files.iter().chain(dirs.iter()).collect();
     all.sort_by_key(|s| std::cmp::Reverse(s.len()));
     for f in all {
         let real = dir.join(f.trim_start_matches('/'));
