@@ -13,7 +13,7 @@ fn check(bench: &str, expected_excluded: &[(&str, &str)]) -> Option<Report> {
         return None;
     }
     let dir = tempfile::tempdir().unwrap();
-    let r = run(bench, dir.path());
+    let r = run(&cfg_dir(), bench, dir.path());
     println!(
         "{bench}: {} automated, {} covered, {} excluded",
         r.automated,

@@ -229,8 +229,7 @@ fn chosen_bin(cands: &[String]) -> Option<String> {
 }
 
 /// Loads `cfg/config.yaml` with the benchmark's own `config.yaml` over it.
-pub fn load_config(bench: &str) -> Config {
-    let base = cfg_dir();
+pub fn load_config(base: &Path, bench: &str) -> Config {
     let mut cfg = Config::load(&base.join("config.yaml")).unwrap();
     let own = base.join(bench).join("config.yaml");
     if own.is_file() {
@@ -240,8 +239,8 @@ pub fn load_config(bench: &str) -> Config {
 }
 
 /// Reads the benchmark's check files and plans the roots.
-pub fn plan(bench: &str) -> Plan {
-    let cfg = load_config(bench);
+pub fn plan(base: &Path, bench: &str) -> Plan {
+    let cfg = load_config(base, bench);
     let mut p = Plan::default();
     let mut bins = BTreeSet::new();
     for t in TARGETS {
@@ -259,7 +258,10 @@ pub fn plan(bench: &str) -> Plan {
         p.vars.insert((*t).to_string(), vars);
     }
     for t in TARGETS {
-        let path = cfg_dir().join(bench).join(format!("{t}.yaml"));
+        let path = base.join(bench).join(format!("{t}.yaml"));
+        if !path.is_file() {
+            continue;
+        }
         let c = controls::load(&path).unwrap();
         let vars = &p.vars[*t];
         for g in &c.groups {
@@ -1351,9 +1353,9 @@ fn vars_under(cfg: &Config, target: &str, root: &Path) -> Variables {
 
 /// Plans, solves, builds both roots under `dir` and judges every covered check with `eval::run` and a
 /// `RootAuditor` (no shell) against the state its definition implies.
-pub fn run(bench: &str, dir: &Path) -> Report {
+pub fn run(base: &Path, bench: &str, dir: &Path) -> Report {
     use bulwark_node::State;
-    let p = plan(bench);
+    let p = plan(base, bench);
     let mut worlds = Vec::new();
     let mut drops = Vec::new();
     for variant in [Variant::Main, Variant::Other] {
@@ -1373,7 +1375,7 @@ pub fn run(bench: &str, dir: &Path) -> Report {
             None => excluded.push((id, why)),
         }
     }
-    let cfg = load_config(bench);
+    let cfg = load_config(base, bench);
     let mut r = Report {
         automated: p.automated,
         ..Report::default()
