@@ -1,7 +1,8 @@
 #![no_main]
 //! Fuzzes the REST API's core (`bulwark_server::api::handle`) with an arbitrary method, path, query,
 //! Authorization header and body against a SQLite store in a temp dir: every answer is a JSON error or a
-//! success with a status, never a panic; a refused push leaves the store as it was.
+//! success with a status, never a panic; a refused push (an SBOM, a node's report) leaves the store as it
+//! was.
 
 use std::sync::OnceLock;
 
@@ -41,6 +42,9 @@ const PATHS: &[&str] = &[
     "/api/v1/runtime/actions",
     "/api/v1/runtime/denied-digests",
     "/api/v1/runtime/denied-digests/",
+    "/api/v1/nodes",
+    "/api/v1/nodes/",
+    "/api/v1/nodes/worker-1/results",
 ];
 const AUTH: &[&str] = &["", "Bearer read-token-0123456789", "Bearer admin-token-0123456789", "Basic x"];
 
@@ -60,6 +64,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let body = parts.next().unwrap_or_default();
     let path = format!("{path}{suffix}");
     let before = f.store.images().map(|v| v.len()).unwrap_or(0);
+    let nodes_before = f.store.node_results_generation().unwrap_or(0);
     let r = handle(
         &f.store,
         Some(&f.tokens),
@@ -79,6 +84,9 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         assert!(v["error"].is_string());
         if path.starts_with("/api/v1/reports") {
             assert_eq!(f.store.images().map(|v| v.len()).unwrap_or(0), before, "a refused push stored something");
+        }
+        if path.starts_with("/api/v1/nodes") {
+            assert_eq!(f.store.node_results_generation().unwrap_or(0), nodes_before, "a refused node push stored something");
         }
     }
 });

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::{ApiError, ApiResponse, Params, store_error};
 
 /// Largest report accepted (a full CIS node run with every remediation is a few hundred KiB).
-pub const MAX_NODE_REPORT_BYTES: usize = 16 << 20;
+pub(crate) const MAX_NODE_REPORT_BYTES: usize = 16 << 20;
 
 fn check_node(node: &str) -> Result<(), ApiError> {
     if bulwark_store::valid_node_name(node) {

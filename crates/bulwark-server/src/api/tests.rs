@@ -472,3 +472,158 @@ fn enforcement_actions_and_the_deny_list() {
     );
     assert!(s.denied_digests().unwrap().is_empty());
 }
+
+fn node_report(kind: &str, created_at: &str, extra: &Value) -> Vec<u8> {
+    let mut v = json!({
+        "schemaVersion": 1,
+        "tool": {"name": "bulwark", "version": "0"},
+        "createdAt": created_at,
+        "target": {"kind": kind, "name": "worker-1"},
+        "findings": [
+            {"kind": "misconfiguration", "id": "BW-NODE-cis-1.20-4.2.1", "severity": "MEDIUM", "title": "t",
+             "location": {}, "properties": {"state": "FAIL", "benchmark": "cis-1.20"}},
+            {"kind": "misconfiguration", "id": "BW-NODE-cis-1.20-4.2.6", "severity": "LOW", "title": "t",
+             "location": {}, "properties": {"state": "WARN", "benchmark": "cis-1.20"}},
+        ],
+    });
+    if let (Some(m), Some(e)) = (v.as_object_mut(), extra.as_object()) {
+        m.extend(e.clone());
+    }
+    serde_json::to_vec(&v).unwrap()
+}
+
+#[test]
+fn node_results_roles_refusals_and_replacement() {
+    let (_d, s) = store();
+    let good = node_report("node", "2026-12-07T10:00:00Z", &json!({}));
+    let push = |target: &str, token: &str, b: &[u8]| call(&s, "POST", target, Some(token), b);
+    let target = "/api/v1/nodes/worker-1/results?kind=bench-node";
+    // A read token cannot push; refusals store nothing.
+    let r = push(target, "read-token-0123456789", &good);
+    assert_eq!(r.status, 403);
+    for (t, b, want) in [
+        (
+            "/api/v1/nodes/worker-1/results",
+            good.clone(),
+            "`kind` is required",
+        ),
+        (
+            "/api/v1/nodes/worker-1/results?kind=nmap",
+            good.clone(),
+            "unknown kind \"nmap\"",
+        ),
+        (
+            "/api/v1/nodes/-x/results?kind=probe",
+            good.clone(),
+            "not a DNS-1123 subdomain",
+        ),
+        (target, Vec::new(), "the request body is empty"),
+        (target, b"[1,2".to_vec(), "not a Bulwark JSON report"),
+        (
+            target,
+            node_report("image", "2026-12-07T10:00:00Z", &json!({})),
+            "not `node`",
+        ),
+        (
+            target,
+            node_report("node", "yesterday", &json!({})),
+            "`createdAt` \"yesterday\"",
+        ),
+        (
+            target,
+            node_report(
+                "node",
+                "2026-12-07T10:00:00Z",
+                &json!({"totals": {"pass": -1}}),
+            ),
+            "totals.pass",
+        ),
+    ] {
+        let r = push(t, "push-token-0123456789", &b);
+        assert_eq!(r.status, 400, "{t}: {}", String::from_utf8_lossy(&r.body));
+        let e = body(&r)["error"].as_str().unwrap().to_owned();
+        assert!(e.contains(want), "{t}: {e}");
+    }
+    assert_eq!(s.node_results_generation().unwrap(), 0);
+    let r = push(
+        target,
+        "push-token-0123456789",
+        &vec![b' '; super::nodes::MAX_NODE_REPORT_BYTES + 1],
+    );
+    assert_eq!(r.status, 413);
+
+    // Stored: totals counted from the findings' states.
+    let r = push(target, "push-token-0123456789", &good);
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let r = call(
+        &s,
+        "GET",
+        "/api/v1/nodes",
+        Some("read-token-0123456789"),
+        b"",
+    );
+    assert_eq!(r.status, 200);
+    let v = body(&r);
+    assert_eq!(
+        v["items"][0]["results"][0]["totals"],
+        json!({"pass": null, "fail": 1, "warn": 1, "info": 0})
+    );
+    // An older run is not stored; a newer one with its own totals replaces it.
+    let older = node_report("node", "2026-12-07T09:59:59Z", &json!({}));
+    let r = push(target, "admin-token-0123456789", &older);
+    assert_eq!((r.status, body(&r)["stored"].clone()), (200, json!(false)));
+    let newer = node_report(
+        "node",
+        "2026-12-08T10:00:00+01:00",
+        &json!({"totals": {"pass": 60, "fail": 1, "warn": 1, "info": 3}}),
+    );
+    assert_eq!(push(target, "push-token-0123456789", &newer).status, 201);
+    let r = call(
+        &s,
+        "GET",
+        "/api/v1/nodes/worker-1",
+        Some("read-token-0123456789"),
+        b"",
+    );
+    let v = body(&r);
+    assert_eq!(
+        v["results"][0]["totals"],
+        json!({"pass": 60, "fail": 1, "warn": 1, "info": 3})
+    );
+    assert_eq!(v["results"][0]["ranAt"], 1_796_720_400);
+    assert_eq!(v["results"][0]["findings"].as_array().unwrap().len(), 2);
+    // Reads need read or admin; a push token cannot read.
+    assert_eq!(
+        call(
+            &s,
+            "GET",
+            "/api/v1/nodes",
+            Some("push-token-0123456789"),
+            b""
+        )
+        .status,
+        403
+    );
+    assert_eq!(
+        call(
+            &s,
+            "GET",
+            "/api/v1/nodes/nobody",
+            Some("read-token-0123456789"),
+            b""
+        )
+        .status,
+        404
+    );
+    assert_eq!(
+        call(
+            &s,
+            "GET",
+            "/api/v1/nodes/No_Body",
+            Some("read-token-0123456789"),
+            b""
+        )
+        .status,
+        400
+    );
+}
