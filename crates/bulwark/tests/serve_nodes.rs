@@ -206,7 +206,11 @@ fn node_results_feed_the_api_the_dashboard_and_compliance() {
         .map(|f| f["id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, ["BW-NODE-cis-1.20-4.2.1", "BW-NODE-cis-1.20-4.2.2"]);
-    assert_eq!(call(&s, "GET", "/api/v1/nodes/worker-2", READ, None).0, 404);
+    let (st, b) = call(&s, "GET", "/api/v1/nodes/worker-2", READ, None);
+    assert_eq!(
+        (st, b.as_str()),
+        (200, r#"{"node":"worker-2","results":[]}"#)
+    );
 
     // The dashboard.
     let (st, html) = call(&s, "GET", "/nodes", READ, None);

@@ -1,7 +1,8 @@
 //! Node results (issue #19): `POST /api/v1/nodes/{node}/results?kind=…` stores the Bulwark JSON report of a
 //! node benchmark (`bulwark bench node`), a host benchmark (`bulwark bench host`) or an exposure probe
 //! (`bulwark probe`) as the node's latest run of that kind; `GET /api/v1/nodes` lists the nodes with their
-//! runs' totals and `GET /api/v1/nodes/{node}` gives one node's runs with their findings.
+//! runs' totals and `GET /api/v1/nodes/{node}` gives one node's runs with their findings (none when it has no
+//! stored run).
 //!
 //! The totals are the report's top-level `totals` object (`{"pass": N, "fail": N, "warn": N, "info": N}`) when
 //! it has one; otherwise they are counted from the findings' `state` property (FAIL, WARN, INFO; a finding
@@ -242,18 +243,13 @@ pub(super) fn list(store: &Store) -> Result<ApiResponse, ApiError> {
     Ok(ApiResponse::json(200, &json!({"items": items})))
 }
 
-/// `GET /api/v1/nodes/{node}`: the node's runs with their findings; 404 when none is stored.
+/// `GET /api/v1/nodes/{node}`: the node's runs with their findings; none for a node without a stored run (a node
+/// of the cluster that was not benchmarked yet is no error).
 pub(super) fn one(store: &Store, node: &str) -> Result<ApiResponse, ApiError> {
     check_node(node)?;
     let results = store
         .node_results(Some(node))
         .map_err(|e| store_error(&e))?;
-    if results.is_empty() {
-        return Err(ApiError::new(
-            404,
-            format!("node {node} has no stored results"),
-        ));
-    }
     Ok(ApiResponse::json(
         200,
         &json!({"node": node, "results": results}),
