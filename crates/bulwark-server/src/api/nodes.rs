@@ -33,26 +33,35 @@ fn check_node(node: &str) -> Result<(), ApiError> {
 }
 
 /// `2026-12-07T16:40:02Z`, with optional fractional seconds and a `±hh:mm` offset → seconds since the epoch.
-pub(crate) fn parse_rfc3339(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+pub(crate) fn parse_rfc3339(text: &str) -> Option<i64> {
+    let bytes = text.as_bytes();
+    if bytes.len() < 20
+        || bytes[4] != b'-'
+        || bytes[7] != b'-'
+        || !matches!(bytes[10], b'T' | b't' | b' ')
+    {
         return None;
     }
-    if b[13] != b':' || b[16] != b':' {
+    if bytes[13] != b':' || bytes[16] != b':' {
         return None;
     }
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let t = s.get(r)?;
+        let t = text.get(r)?;
         t.bytes()
             .all(|c| c.is_ascii_digit())
             .then(|| t.parse().ok())?
     };
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
         return None;
     }
-    let mut rest = &s[19..];
+    let mut rest = &text[19..];
     if let Some(frac) = rest.strip_prefix('.') {
         let n = frac.bytes().take_while(u8::is_ascii_digit).count();
         if n == 0 {
@@ -77,14 +86,14 @@ pub(crate) fn parse_rfc3339(s: &str) -> Option<i64> {
         }
     };
     // Days from civil (Howard Hinnant's algorithm).
-    let y2 = if mo <= 2 { y - 1 } else { y };
+    let y2 = if month <= 2 { year - 1 } else { year };
     let era = y2.div_euclid(400);
     let yoe = y2 - era * 400;
-    let mp = (mo + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + h * 3600 + mi * 60 + sec - offset)
+    Some(days * 86_400 + hour * 3600 + minute * 60 + second - offset)
 }
 
 /// The totals of a report: its `totals` object, else counted from the findings.
