@@ -114,6 +114,16 @@ enum Command {
     },
     /// Read-only exposure probe of nodes and cluster endpoints (kubelet, etcd, API server, dashboard, metrics,
     /// pprof, Docker API). PASSIVE: GET only, no credentials, explicit targets; more than a /24 needs --force.
+    ///
+    /// In the kube-hunter style: kubelet read-only (10255) and authenticated (10250) ports answering
+    /// anonymously, etcd (2379) without client auth, API server anonymous access and /version, the Kubernetes
+    /// dashboard without auth, /metrics and /debug/pprof/, a container runtime API over TCP (2375).
+    ///
+    /// PASSIVE: GET requests only, no credentials, no client certificate, nothing written, nothing exploited;
+    /// bounded reads and timeouts. Targets must be given explicitly (address, host:port or CIDR); a range larger
+    /// than a /24 is refused without --force, and larger than a /16 always.
+    ///
+    /// Exit codes: 0 nothing exposed, 1 an exposure found, 2 on error.
     Probe(cmd::node::ProbeArgs),
     /// Sign an image in a registry (cosign's formats: the `.sig` tag and a Sigstore bundle referrer).
     Sign(cmd::sign::SignArgs),

@@ -29,6 +29,18 @@ const CONFIG_DIRS: [&str; 3] = ["./cfg", "/etc/kube-bench/cfg", "/opt/kube-bench
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum BenchCommand {
     /// Run kube-bench's CIS Kubernetes check files against this node (or a host root mounted at --root).
+    ///
+    /// kube-bench's check format (controls, groups, checks with audit, audit_config, tests and remediations).
+    /// The common audits (file modes and owners, process flags from /proc/*/cmdline, kubelet config files) are
+    /// evaluated natively under --root, a read-only hostPath in a DaemonSet; any other shell audit runs only with
+    /// --allow-shell, and the output lists the checks that needed it.
+    ///
+    /// Bulwark does not ship kube-bench's YAML: point --config-dir (or $BULWARK_KUBE_BENCH_CFG) at kube-bench's cfg
+    /// directory (config.yaml and one directory per benchmark, from a kube-bench release or its image's
+    /// /opt/kube-bench/cfg). Without it, ./cfg, /etc/kube-bench/cfg and /opt/kube-bench/cfg are tried.
+    ///
+    /// Exit codes: 0 when no check FAILs, 1 when one does (--exit-code N instead of 1, as kube-bench's
+    /// --exit-code; --exit-code 0 never fails), with --policy the verdict decides; 2 on error.
     Node(Box<NodeArgs>),
     /// A compact Linux host benchmark for container nodes: sshd, kernel sysctls, world-writable files, auditd,
     /// /tmp and /dev/shm mount options.
@@ -55,20 +67,7 @@ pub(crate) enum NodeFormat {
 }
 
 #[derive(Debug, clap::Args)]
-#[command(
-    disable_version_flag = true,
-    long_about = "Run kube-bench's CIS Kubernetes check files (controls, groups, checks with audit, audit_config, \
-                  tests and remediations) against this node, or a host root mounted read-only at --root (a \
-                  DaemonSet's hostPath). The common audits (file modes and owners, process flags from \
-                  /proc/*/cmdline, kubelet config files) are evaluated natively under the root; any other shell \
-                  audit runs only with --allow-shell, and the output lists the checks that needed it.\n\n\
-                  Bulwark does not ship kube-bench's YAML: point --config-dir (or $BULWARK_KUBE_BENCH_CFG) at \
-                  kube-bench's cfg directory (config.yaml and one directory per benchmark, from a kube-bench \
-                  release or its image's /opt/kube-bench/cfg). Without it, ./cfg, /etc/kube-bench/cfg and \
-                  /opt/kube-bench/cfg are tried.\n\n\
-                  Exit codes: 0 when no check FAILs, 1 when one does (--exit-code N instead of 1, as kube-bench's \
-                  --exit-code; --exit-code 0 never fails), with --policy the verdict decides; 2 on error."
-)]
+#[command(disable_version_flag = true)]
 pub(crate) struct NodeArgs {
     /// The host's root filesystem: `/`, or where a read-only hostPath mounts it (`/host`).
     #[arg(long, value_name = "DIR", default_value = "/")]
@@ -85,7 +84,8 @@ pub(crate) struct NodeArgs {
     #[arg(
         long = "version",
         visible_alias = "k8s-version",
-        value_name = "VERSION"
+        value_name = "VERSION",
+        env = "BULWARK_K8S_VERSION"
     )]
     pub(crate) version: Option<String>,
     /// Targets to run (comma-separated): master, node, etcd, controlplane, policies [default: the benchmark's
@@ -165,16 +165,6 @@ pub(crate) struct HostArgs {
 }
 
 #[derive(Debug, clap::Args)]
-#[command(
-    long_about = "Read-only exposure probe of nodes and cluster endpoints, in the kube-hunter style: kubelet \
-                  read-only (10255) and authenticated (10250) ports answering anonymously, etcd (2379) without \
-                  client auth, API server anonymous access and /version, the Kubernetes dashboard without auth, \
-                  /metrics and /debug/pprof/, a container runtime API over TCP (2375).\n\n\
-                  PASSIVE: GET requests only, no credentials, no client certificate, nothing written, nothing \
-                  exploited; bounded reads and timeouts. Targets must be given explicitly (address, host:port or \
-                  CIDR); a range larger than a /24 is refused without --force, and larger than a /16 always.\n\n\
-                  Exit codes: 0 nothing exposed, 1 an exposure found, 2 on error."
-)]
 pub(crate) struct ProbeArgs {
     /// Targets: an address or host name (the well-known ports are tried), host:port, or a CIDR (10.0.0.0/24).
     #[arg(required = true, value_name = "TARGET")]
@@ -425,9 +415,12 @@ fn host_text(results: &[HostResult]) -> String {
             let _ = writeln!(s, "{} {}\n", r.id, r.remediation);
         }
     }
+    if !s.ends_with("\n\n") {
+        s.push('\n');
+    }
     let _ = write!(
         s,
-        "\n== Summary host ==\n{} checks PASS\n{} checks FAIL\n{} checks WARN\n{} checks INFO\n",
+        "== Summary host ==\n{} checks PASS\n{} checks FAIL\n{} checks WARN\n{} checks INFO\n",
         totals.pass, totals.fail, totals.warn, totals.info
     );
     s
