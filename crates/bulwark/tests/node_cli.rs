@@ -179,48 +179,48 @@ const POD_LIST: &str = r#"{"kind":"PodList","apiVersion":"v1","metadata":{},"ite
 /// A plain-HTTP server on 127.0.0.1 answering as a kubelet with anonymous access (`/pods` gives a PodList,
 /// kubelet's read-only port), recording every request line and its headers.
 fn anonymous_kubelet() -> (u16, Seen) {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
     let seen: Seen = Arc::default();
-    let s = seen.clone();
+    let recorded = seen.clone();
     std::thread::spawn(move || {
-        for c in l.incoming() {
-            let Ok(c) = c else { continue };
-            let s = s.clone();
+        for conn in listener.incoming() {
+            let Ok(conn) = conn else { continue };
+            let recorded = recorded.clone();
             std::thread::spawn(move || {
-                let mut r = BufReader::new(c);
+                let mut reader = BufReader::new(conn);
                 loop {
                     let mut line = String::new();
-                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
                         return;
                     }
                     let line = line.trim_end().to_string();
                     let mut headers = Vec::new();
                     loop {
-                        let mut h = String::new();
-                        if r.read_line(&mut h).unwrap_or(0) == 0 {
+                        let mut header = String::new();
+                        if reader.read_line(&mut header).unwrap_or(0) == 0 {
                             break;
                         }
-                        let h = h.trim_end().to_string();
-                        if h.is_empty() {
+                        let header = header.trim_end().to_string();
+                        if header.is_empty() {
                             break;
                         }
-                        headers.push(h);
+                        headers.push(header);
                     }
-                    s.lock().unwrap().push((line.clone(), headers));
+                    recorded.lock().unwrap().push((line.clone(), headers));
                     let path = line.split(' ').nth(1).unwrap_or("");
                     let (status, body) = match path {
                         "/pods" | "/runningpods/" => ("200 OK", POD_LIST),
                         "/healthz" => ("200 OK", "ok"),
                         _ => ("404 Not Found", "404 page not found"),
                     };
-                    let w = r.get_mut();
+                    let stream = reader.get_mut();
                     let _ = write!(
-                        w,
+                        stream,
                         "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
                         body.len()
                     );
-                    let _ = w.flush();
+                    let _ = stream.flush();
                 }
             });
         }
