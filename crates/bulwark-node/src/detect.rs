@@ -11,7 +11,7 @@
 //!    with `-ldflags -X k8s.io/component-base/version.gitVersion=v1.31.9`: the linker stores the value as a bare
 //!    string (`v1.31.9`, NUL before and after) among the binary's read-only strings, with no key next to it, and the
 //!    build's `-trimpath` keeps the flags out of Go's build info (`go version -m` shows no `-ldflags`; checked on the
-//!    official kubectl 1.27, 1.31 and 1.33 binaries, built the same way as the kubelet: there the only
+//!    official kubectl 1.27 to 1.33 binaries, built the same way as the kubelet: there the only
 //!    NUL-delimited `v1.N.M` strings are the version, while module versions such as `v1.34.2` appear only inside
 //!    longer strings). So the most frequent NUL-delimited `v1.<minor>.<patch>[suffix]` string wins; the file is
 //!    read in 1 MiB pieces, at most 512 MiB, and nothing of it is kept.
@@ -125,7 +125,7 @@ fn major_minor(v: &str) -> Option<String> {
     Some(format!("{major}.{minor}"))
 }
 
-/// The version in a manifest's first `image: …:vX.Y.Z` line.
+/// The version in a manifest's first `image: …:vX.Y.Z` line, read under the root (1 MiB at most).
 fn manifest_version(root: &Path, path: &str) -> Option<String> {
     let real = resolve(root, path, true).ok()?;
     let mut buf = Vec::new();
@@ -134,7 +134,13 @@ fn manifest_version(root: &Path, path: &str) -> Option<String> {
         .take(MAX_MANIFEST)
         .read_to_end(&mut buf)
         .ok()?;
-    let text = String::from_utf8_lossy(&buf);
+    version_from_manifest(&String::from_utf8_lossy(&buf))
+}
+
+/// The `major.minor` of a manifest's first `image:` whose tag is `vX.Y…` (`registry.k8s.io:5000/kube-apiserver:
+/// v1.31.2@sha256:…` gives `1.31`).
+#[must_use]
+pub fn version_from_manifest(text: &str) -> Option<String> {
     for line in text.lines() {
         let l = line.trim_start().trim_start_matches("- ").trim_start();
         let Some(image) = l.strip_prefix("image:") else {
@@ -154,16 +160,22 @@ fn manifest_version(root: &Path, path: &str) -> Option<String> {
     None
 }
 
-/// The most frequent NUL-delimited `v1.N.M[suffix]` string of a binary, as `1.N`.
-pub(crate) fn binary_version(path: &Path) -> Option<String> {
-    let re =
-        regex::bytes::Regex::new(r"(?-u)\x00(v1\.[0-9]{1,3}\.[0-9]{1,4}[0-9A-Za-z+.\-]{0,48})\x00")
-            .expect("static regex");
+/// The version of a regular file's linked-in version string (see [`version_from_binary`]).
+fn binary_version(path: &Path) -> Option<String> {
     let file = std::fs::File::open(path).ok()?;
     if !file.metadata().ok()?.is_file() {
         return None;
     }
-    let mut reader = file.take(MAX_BINARY);
+    version_from_binary(file)
+}
+
+/// The most frequent NUL-delimited `v1.N.M[suffix]` string of a binary, as `1.N`; 512 MiB read at most, in 1 MiB
+/// pieces.
+pub fn version_from_binary(reader: impl Read) -> Option<String> {
+    let re =
+        regex::bytes::Regex::new(r"(?-u)\x00(v1\.[0-9]{1,3}\.[0-9]{1,4}[0-9A-Za-z+.\-]{0,48})\x00")
+            .expect("static regex");
+    let mut reader = reader.take(MAX_BINARY);
     let mut counts: Vec<(String, usize)> = Vec::new();
     let mut buf = vec![0u8; PIECE + KEEP];
     let mut have = 0usize;
@@ -183,24 +195,33 @@ pub(crate) fn binary_version(path: &Path) -> Option<String> {
         have = KEEP;
     }
     count_versions(&re, &buf[..have], &mut counts, have);
-    let best = counts.iter().max_by_key(|(_, n)| *n)?;
-    major_minor(&best.0)
+    // The most frequent; on a tie, the first seen.
+    let mut best: Option<&(String, usize)> = None;
+    for c in &counts {
+        if best.is_none_or(|b| c.1 > b.1) {
+            best = Some(c);
+        }
+    }
+    major_minor(&best?.0)
 }
 
-/// Counts the matches that start before `limit` (the rest are seen again with the next piece).
+/// Counts the matches that start before `limit` (the rest are seen again with the next piece). A match's closing
+/// NUL may open the next one (`\0v1.31.9\0v1.31.9\0` counts twice).
 fn count_versions(
     re: &regex::bytes::Regex,
     hay: &[u8],
     counts: &mut Vec<(String, usize)>,
     limit: usize,
 ) {
-    for c in re.captures_iter(hay) {
+    let mut at = 0;
+    while let Some(c) = re.captures_at(hay, at) {
         let (Some(all), Some(m)) = (c.get(0), c.get(1)) else {
-            continue;
+            break;
         };
         if all.start() >= limit {
             break;
         }
+        at = all.end() - 1;
         let s = String::from_utf8_lossy(m.as_bytes()).into_owned();
         if let Some(e) = counts.iter_mut().find(|(k, _)| *k == s) {
             e.1 += 1;
