@@ -440,7 +440,7 @@ fn run_section(
         if !checks.is_empty() {
             groups.push(GroupResult {
                 id: g.id.clone(),
-                text: g.text.clone(),
+                text: substitute(&g.text, vars),
                 checks,
             });
         }
@@ -476,6 +476,10 @@ fn run_check(check: Check, vars: &Variables, auditor: &RootAuditor) -> CheckResu
     };
     let outcome = crate::eval::run(&check, vars, &rec);
     let sub = |s: &str| substitute(s, vars);
+    // kube-bench substitutes the whole check file before parsing, so texts and remediations name the paths found.
+    let mut check = check;
+    check.text = sub(&check.text);
+    check.remediation = sub(&check.remediation);
     CheckResult {
         audit: sub(&check.audit),
         audit_config: sub(&check.audit_config),

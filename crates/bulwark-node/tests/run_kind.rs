@@ -109,6 +109,36 @@ fn kind_cluster_expected_output_reproduced() {
         "states differ:\n{}",
         mismatched.join("\n")
     );
+
+    // Remediations have their `$vars` substituted as kube-bench's were: every FAIL's remediation block appears in
+    // the recorded output as `<id> <remediation>`.
+    let recorded_text =
+        std::fs::read_to_string(cfg.join("../integration/testdata/Expected_output.data")).unwrap();
+    let mut blocks = Vec::new();
+    for c in run
+        .sections
+        .iter()
+        .flat_map(|s| s.groups.iter().flat_map(|g| g.checks.iter()))
+    {
+        if c.outcome.state != State::Fail || EXCEPTIONS.contains(&c.check.id.as_str()) {
+            continue;
+        }
+        let block = format!("{} {}", c.check.id, c.check.remediation);
+        assert!(!block.contains('$'), "{block}");
+        assert!(
+            recorded_text.contains(&block),
+            "remediation of {} not as recorded:\n{block}",
+            c.check.id
+        );
+        blocks.push(c.check.id.as_str());
+    }
+    assert_eq!(
+        blocks,
+        [
+            "1.2.5", "1.2.15", "1.2.20", "1.2.21", "1.2.22", "1.2.23", "1.2.24", "1.3.2", "1.4.1",
+            "4.2.6"
+        ]
+    );
     assert_eq!(
         shell, EXCEPTIONS,
         "the checks needing the shell are exactly the exceptions"
