@@ -160,3 +160,39 @@ fn kind_cluster_expected_output_reproduced() {
         EXCEPTIONS.len()
     );
 }
+
+/// The whole run rendered as kube-bench's text: every `[STATE] …` line (sections, groups, checks, in order) equals
+/// the recorded one, apart from the listed checks' lines.
+#[test]
+fn kind_cluster_text_lines_match() {
+    let Some(cfg) = upstream() else {
+        eprintln!("skipped: kube-bench's cfg is absent");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    synthetic_root::write(dir.path());
+    let run = run_node(&NodeOptions::new(dir.path(), &cfg)).expect("run");
+    let ours = bulwark_node::output::text(&run, bulwark_node::output::TextOptions::default());
+    let recorded =
+        std::fs::read_to_string(cfg.join("../integration/testdata/Expected_output.data")).unwrap();
+    let lines = |t: &str| -> Vec<String> {
+        t.lines()
+            .filter(|l| l.starts_with('['))
+            .filter(|l| {
+                let id = l.split(' ').nth(1).unwrap_or("");
+                !EXCEPTIONS.contains(&id)
+            })
+            .map(str::to_string)
+            .collect()
+    };
+    let (a, b) = (lines(&ours), lines(&recorded));
+    assert_eq!(
+        a.len(),
+        123 + 5 + 15 - EXCEPTIONS.len(),
+        "123 checks, 5 sections and 15 groups"
+    );
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x, y);
+    }
+    assert_eq!(a, b);
+}
