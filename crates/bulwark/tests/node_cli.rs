@@ -446,6 +446,20 @@ fn bench_node_kube_bench_json_has_controls_and_totals() {
     );
     let fails = all.iter().filter(|(_, s)| s == "FAIL").count();
     assert_eq!(out.status.code(), Some(i32::from(fails > 0)));
+    // cis-1.10's 4.1.7 audit builds its path with shell variables and awk: not a native form, so without
+    // --allow-shell the run says it needed the shell (stderr here, a diagnostic in the Bulwark report).
+    let err = stderr(&out);
+    assert!(
+        err.contains("need --allow-shell") && err.contains("4.1.7"),
+        "{err}"
+    );
+    let out = node(&cfg, dir.path(), &["-f", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let diags = report["diagnostics"].to_string();
+    assert!(
+        diags.contains("4.1.7") && diags.contains("--allow-shell"),
+        "{diags}"
+    );
 }
 
 #[test]
