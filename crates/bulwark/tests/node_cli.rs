@@ -543,6 +543,42 @@ fn bench_node_exit_codes_follow_the_fails_and_exit_code() {
     assert_eq!(report["target"]["name"], "n-9");
 }
 
+/// `--policy` at stage deploy: a rule over the node findings fails (exit 1, verdict in the report); an exception
+/// accepting them makes the verdict pass, and the verdict decides: exit 0 although 4.2.1 still FAILs.
+#[test]
+fn bench_node_policy_verdict_decides_the_exit_code() {
+    let Some(cfg) = kube_bench_cfg() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    worker_root(&root, true);
+    let bundle = dir.path().join("policies");
+    write(
+        &bundle,
+        "rules.yaml",
+        "apiVersion: policy.bulwark.dev/v1\nkind: PolicySet\nmetadata: {name: nodes}\nrules:\n  - id: node-cis\n    \
+         stages: {deploy: fail}\n    checks: {ids: [\"BW-NODE-*\"]}\n",
+    );
+    let b = bundle.to_str().unwrap();
+    let out = node(
+        &cfg,
+        &root,
+        &["--check", "4.2.1", "--policy", b, "-f", "json"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["verdict"]["decision"], "fail", "{report}");
+
+    write(
+        &bundle,
+        "exceptions.yaml",
+        "apiVersion: policy.bulwark.dev/v1\nkind: Exceptions\nexceptions:\n  - id: lab-node\n    finding: \"BW-NODE-*\"\n    \
+         owner: ops\n    expires: 2999-01-01\n    reason: a lab node\n",
+    );
+    let out = node(&cfg, &root, &["--check", "4.2.1", "--policy", b]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("[FAIL] 4.2.1"), "{}", stdout(&out));
+}
+
 #[test]
 fn bench_node_config_dir_that_does_not_exist_exits_2_naming_it() {
     let dir = tempfile::tempdir().unwrap();
