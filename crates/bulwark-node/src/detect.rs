@@ -24,6 +24,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::audit::resolve;
+use crate::procfs::processes;
 
 /// Manifests whose `image:` tag names the control plane's version, in the order tried.
 const MANIFESTS: &[&str] = &[
@@ -59,7 +60,7 @@ pub fn kubernetes_version(root: &Path) -> Option<(String, String)> {
         }
     }
     let mut tried: Vec<PathBuf> = Vec::new();
-    for p in processes(root) {
+    for p in processes(root).unwrap_or_default() {
         let Some(argv0) = p.args.first() else {
             continue;
         };
@@ -229,79 +230,6 @@ fn count_versions(
             counts.push((s, 1));
         }
     }
-}
-
-/// A process under `<root>/proc`.
-#[derive(Debug, Clone)]
-pub(crate) struct Process {
-    pub(crate) pid: u32,
-    /// `<root>/proc/<pid>` as a real path (for `exe`).
-    pub(crate) dir: PathBuf,
-    /// The command name (`comm`, else argv\[0\]'s base name cut to 15 bytes).
-    pub(crate) comm: String,
-    pub(crate) args: Vec<String>,
-}
-
-/// At most this many processes read.
-const MAX_PROCS: usize = 100_000;
-
-/// The processes under `<root>/proc`, by pid; unreadable entries are skipped.
-pub(crate) fn processes(root: &Path) -> Vec<Process> {
-    let Ok(proc_dir) = resolve(root, "/proc", true) else {
-        return Vec::new();
-    };
-    let Ok(entries) = std::fs::read_dir(&proc_dir) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for e in entries.take(MAX_PROCS).flatten() {
-        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
-            continue;
-        };
-        let read = |name: &str, max: u64| -> Option<Vec<u8>> {
-            let real = resolve(root, &format!("/proc/{pid}/{name}"), true).ok()?;
-            let mut buf = Vec::new();
-            std::fs::File::open(real)
-                .ok()?
-                .take(max)
-                .read_to_end(&mut buf)
-                .ok()?;
-            Some(buf)
-        };
-        let args: Vec<String> = read("cmdline", 1 << 20)
-            .unwrap_or_default()
-            .split(|b| *b == 0)
-            .filter(|a| !a.is_empty())
-            .map(|a| String::from_utf8_lossy(a).into_owned())
-            .collect();
-        let comm = read("comm", 64)
-            .map(|b| {
-                String::from_utf8_lossy(&b)
-                    .trim_end_matches('\n')
-                    .to_string()
-            })
-            .or_else(|| {
-                args.first().map(|a| {
-                    let base = a.rsplit('/').next().unwrap_or(a);
-                    base.chars().take(15).collect()
-                })
-            })
-            .unwrap_or_default();
-        if args.is_empty() && comm.is_empty() {
-            continue;
-        }
-        let Ok(dir) = resolve(root, &format!("/proc/{pid}"), true) else {
-            continue;
-        };
-        out.push(Process {
-            pid,
-            dir,
-            comm,
-            args,
-        });
-    }
-    out.sort_by_key(|p| p.pid);
-    out
 }
 
 #[cfg(test)]

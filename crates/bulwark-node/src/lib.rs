@@ -17,6 +17,7 @@ pub mod eval;
 pub mod host;
 pub mod output;
 pub mod probe;
+mod procfs;
 pub mod run;
 
 /// The result of one check, as kube-bench names them.

@@ -34,8 +34,9 @@ use crate::State;
 use crate::audit::{AuditOutput, Auditor, RootAuditor, recognise, resolve};
 use crate::config::{Config, Variables, substitute};
 use crate::controls::{Check, CheckType, Controls};
-use crate::detect::{Process, kubernetes_version, processes};
+use crate::detect::kubernetes_version;
 use crate::eval::Outcome;
+use crate::procfs::{Process, processes};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -183,7 +184,7 @@ const TARGET_ORDER: &[&str] = &[
 pub fn run_node(opts: &NodeOptions) -> Result<NodeRun, NodeError> {
     let mut config = Config::load(&opts.config_dir.join("config.yaml"))?;
     let benchmarks = benchmarks(&opts.config_dir, &config);
-    let procs = processes(&opts.root);
+    let procs = processes(&opts.root).unwrap_or_default();
 
     let given = opts
         .benchmark
