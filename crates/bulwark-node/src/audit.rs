@@ -16,6 +16,8 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::procfs::Process;
+
 /// What an audit produced.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditOutput {
@@ -547,7 +549,8 @@ impl Ctx<'_> {
         match p {
             Pipeline::PsGrep(bin) => {
                 for proc in self.processes()? {
-                    if proc.cmd.contains(bin.as_str()) && !proc.cmd.contains("grep") {
+                    let cmd = proc.cmd();
+                    if cmd.contains(bin.as_str()) && !cmd.contains("grep") {
                         out.line(&proc.line(self));
                     }
                 }
@@ -708,80 +711,16 @@ impl Ctx<'_> {
     }
 
     /// The processes in `<root>/proc`, by pid.
-    fn processes(&self) -> Result<Vec<Proc>, String> {
-        let proc_dir = resolve(self.root, "/proc", true)?;
-        let entries = std::fs::read_dir(&proc_dir).map_err(|e| io_msg("/proc", &e))?;
-        let mut procs = Vec::new();
-        for e in entries.take(MAX_ENTRIES).flatten() {
-            let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
-                continue;
-            };
-            let read = |name: &str, max: u64| {
-                let real = resolve(self.root, &format!("/proc/{pid}/{name}"), true).ok()?;
-                let mut buf = Vec::new();
-                std::fs::File::open(real)
-                    .ok()?
-                    .take(max)
-                    .read_to_end(&mut buf)
-                    .ok()?;
-                Some(buf)
-            };
-            let cmdline = read("cmdline", 1 << 20).unwrap_or_default();
-            let args: Vec<String> = cmdline
-                .split(|b| *b == 0)
-                .filter(|a| !a.is_empty())
-                .map(|a| String::from_utf8_lossy(a).into_owned())
-                .collect();
-            let status = read("status", 64 << 10).map(|b| String::from_utf8_lossy(&b).into_owned());
-            let field = |k: &str| {
-                status.as_deref().and_then(|s| {
-                    s.lines()
-                        .find_map(|l| l.strip_prefix(k))
-                        .and_then(|v| v.split_whitespace().next())
-                        .and_then(|v| v.parse::<u32>().ok())
-                })
-            };
-            let comm = read("comm", 64)
-                .map(|b| {
-                    String::from_utf8_lossy(&b)
-                        .trim_end_matches('\n')
-                        .to_string()
-                })
-                .or_else(|| {
-                    args.first()
-                        .map(|a| a.rsplit('/').next().unwrap_or(a).chars().take(15).collect())
-                })
-                .unwrap_or_default();
-            if args.is_empty() && comm.is_empty() {
-                continue;
-            }
-            let cmd = if args.is_empty() {
-                format!("[{comm}]")
-            } else {
-                args.join(" ")
-            };
-            procs.push(Proc {
-                pid,
-                ppid: field("PPid:").unwrap_or(0),
-                uid: field("Uid:").unwrap_or(0),
-                comm,
-                cmd,
-            });
-        }
-        procs.sort_by_key(|p| p.pid);
-        Ok(procs)
+    fn processes(&self) -> Result<Vec<Process>, String> {
+        crate::procfs::processes(self.root)
     }
 }
 
-struct Proc {
-    pid: u32,
-    ppid: u32,
-    uid: u32,
-    comm: String,
-    cmd: String,
+trait PsLine {
+    fn line(&self, ctx: &Ctx<'_>) -> String;
 }
 
-impl Proc {
+impl PsLine for Process {
     /// A `ps -f` line: UID PID PPID C STIME TTY TIME CMD (start and CPU times are not known from the tree).
     fn line(&self, ctx: &Ctx<'_>) -> String {
         let user = ctx
@@ -792,7 +731,9 @@ impl Proc {
             .unwrap_or_else(|| self.uid.to_string());
         format!(
             "{user:<8} {:>7} {:>7}  0 00:00 ?        00:00:00 {}",
-            self.pid, self.ppid, self.cmd
+            self.pid,
+            self.ppid,
+            self.cmd()
         )
     }
 }

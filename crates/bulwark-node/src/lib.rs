@@ -7,7 +7,7 @@
 //! and the checks as report findings. [`host`] is the compact Linux host benchmark and [`probe`] the read-only
 //! exposure probe. Synchronous; nothing here writes to the host.
 //!
-//! The runner is [`run::run_node`]; the modules marked STUB are being built in session 15.
+//! The runner is [`run::run_node`]; [`detect`] finds the Kubernetes version under the root without running anything.
 
 pub mod audit;
 pub mod config;
@@ -17,6 +17,7 @@ pub mod eval;
 pub mod host;
 pub mod output;
 pub mod probe;
+mod procfs;
 pub mod run;
 
 /// The result of one check, as kube-bench names them.

@@ -1,6 +1,7 @@
 //! The CIS Kubernetes framework's sections 1-4 against kube-bench's cfg/cis-1.9 (the edition it names): every
-//! recommendation there, id and title, is a control, evidenced by `BW-NODE-*-<id>` unless kube-bench marks it
-//! `type: manual`; and a node run's findings through `bulwark_compliance::evaluate` fail exactly the controls whose
+//! recommendation there, id and title, is a control, evidenced unless kube-bench marks it `type: manual` by
+//! `BW-NODE-<benchmark>-<id>` for exactly the benchmarks in kube-bench's cfg whose check of the same group has the
+//! same title (case, spacing and the Automated/Manual mark aside); and a node run's findings through `bulwark_compliance::evaluate` fail exactly the controls whose
 //! checks were FAIL or WARN, pass the other evidenced ones, and leave the manual ones manual.
 
 mod output_support;
@@ -40,6 +41,7 @@ fn sections_1_to_4_are_cis_1_9s_checks() {
         }
     }
     assert_eq!(want.len(), 95);
+    let index = checks_by_group_and_title(&cfg);
     let got: Vec<_> = cis
         .controls
         .iter()
@@ -54,10 +56,63 @@ fn sections_1_to_4_are_cis_1_9s_checks() {
             assert!(c.evidence.is_empty(), "{id} is manual in kube-bench");
         } else {
             assert_eq!(c.evidence.len(), 1, "{id}");
-            assert_eq!(c.evidence[0].rules, [format!("BW-NODE-*-{id}")]);
+            let mut rules = c.evidence[0].rules.clone();
+            rules.sort();
+            assert_eq!(rules, same_check(&index, id, title), "{id}");
+            assert!(rules.contains(&format!("BW-NODE-cis-1.9-{id}")), "{id}");
             assert_eq!(c.evidence[0].scanner(), Some(Scanner::Node));
         }
     }
+}
+
+fn norm(t: &str) -> String {
+    strip_mark(t)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// (group id, normalised title) → `BW-NODE-<benchmark>-<id>` of every benchmark in `cfg` with such a check.
+fn checks_by_group_and_title(cfg: &std::path::Path) -> BTreeMap<(String, String), Vec<String>> {
+    let mut index: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for e in std::fs::read_dir(cfg).unwrap() {
+        let e = e.unwrap();
+        if !e.file_type().unwrap().is_dir() {
+            continue;
+        }
+        let bench = e.file_name().to_string_lossy().into_owned();
+        for t in TARGETS {
+            let p = e.path().join(format!("{t}.yaml"));
+            if !p.exists() {
+                continue;
+            }
+            let c = controls::load(&p).unwrap();
+            for g in &c.groups {
+                for ch in &g.checks {
+                    index
+                        .entry((g.id.clone(), norm(&ch.text)))
+                        .or_default()
+                        .push(format!("BW-NODE-{bench}-{}", ch.id));
+                }
+            }
+        }
+    }
+    index
+}
+
+fn same_check(
+    index: &BTreeMap<(String, String), Vec<String>>,
+    id: &str,
+    title: &str,
+) -> Vec<String> {
+    let group = id.rsplit_once('.').map_or(id, |(g, _)| g).to_string();
+    let mut v = index
+        .get(&(group, norm(title)))
+        .cloned()
+        .unwrap_or_default();
+    v.sort();
+    v
 }
 
 #[test]

@@ -106,6 +106,25 @@ enum Command {
     /// sent, nothing is written to the site. Exit codes as zap-baseline.py: 0 pass, 1 at least one FAIL, 2 WARN
     /// and no FAIL (0 with -I), 3 error.
     Dast(Box<cmd::dast::DastArgs>),
+    /// Benchmarks of nodes: `bench node` runs kube-bench's CIS check files (kube-bench's text, JSON and JUnit,
+    /// or the Bulwark report), `bench host` a compact Linux host benchmark.
+    Bench {
+        #[command(subcommand)]
+        command: cmd::node::BenchCommand,
+    },
+    /// Read-only exposure probe of nodes and cluster endpoints (kubelet, etcd, API server, dashboard, metrics,
+    /// pprof, Docker API). PASSIVE: GET only, no credentials, explicit targets; more than a /24 needs --force.
+    ///
+    /// In the kube-hunter style: kubelet read-only (10255) and authenticated (10250) ports answering
+    /// anonymously, etcd (2379) without client auth, API server anonymous access and /version, the Kubernetes
+    /// dashboard without auth, /metrics and /debug/pprof/, a container runtime API over TCP (2375).
+    ///
+    /// PASSIVE: GET requests only, no credentials, no client certificate, nothing written, nothing exploited;
+    /// bounded reads and timeouts. Targets must be given explicitly (address, host:port or CIDR); a range larger
+    /// than a /24 is refused without --force, and larger than a /16 always.
+    ///
+    /// Exit codes: 0 nothing exposed, 1 an exposure found, 2 on error.
+    Probe(cmd::node::ProbeArgs),
     /// Sign an image in a registry (cosign's formats: the `.sig` tag and a Sigstore bundle referrer).
     Sign(cmd::sign::SignArgs),
     /// Attest an image: an in-toto statement (vuln, cyclonedx, spdx or verdict) in DSSE, in both layouts.
@@ -306,6 +325,8 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Runtime { command } => cmd::runtime::run(&command),
         Command::Serve(args) => cmd::serve::serve(&args),
         Command::Dast(args) => cmd::dast::dast(&args),
+        Command::Bench { command } => cmd::node::bench(&command),
+        Command::Probe(args) => cmd::node::probe(&args),
         Command::Keys { command } => cmd::keys::run(&command),
         Command::Sign(args) => cmd::sign::sign(&args),
         Command::Attest(args) => cmd::sign::attest(&args),

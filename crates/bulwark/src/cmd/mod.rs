@@ -14,6 +14,7 @@ pub(crate) mod keys;
 pub(crate) mod kube;
 pub(crate) mod licenses;
 pub(crate) mod malware;
+pub(crate) mod node;
 pub(crate) mod owners;
 pub(crate) mod policy;
 pub(crate) mod report;
