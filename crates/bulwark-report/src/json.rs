@@ -92,6 +92,9 @@ impl<I: Iterator<Item = Finding>> Serialize for Head<'_, I> {
         if let Some(v) = &r.verdict {
             m.serialize_entry("verdict", v)?;
         }
+        if let Some(t) = &r.totals {
+            m.serialize_entry("totals", t)?;
+        }
         m.end()
     }
 }
@@ -154,6 +157,7 @@ mod tests {
             filters: vec!["--severity HIGH".into()],
         });
         full.verdict = Some(serde_json::json!({"decision": "fail", "results": []}));
+        full.totals = Some(serde_json::json!({"pass": 3, "fail": 1, "warn": 0, "info": 0}));
         for mut r in [bare, full] {
             for n in [0, 3] {
                 r.findings = (0..n).map(finding).collect();

@@ -91,6 +91,10 @@ pub struct Report {
     /// without a policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verdict: Option<serde_json::Value>,
+    /// The check counts of a benchmark run (`bench node`, `bench host`): `{"pass", "fail", "warn", "info"}`, since
+    /// its findings are only the checks that did not pass. Absent for other scans.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totals: Option<serde_json::Value>,
 }
 
 /// What evaluation left out of a report (`--severity`, `--ignore-unfixed`, `--pkg-types`, VEX, ignore file).
@@ -203,6 +207,7 @@ impl Report {
             license_files: Vec::new(),
             omitted: None,
             verdict: None,
+            totals: None,
         }
     }
 

@@ -460,6 +460,16 @@ fn bench_node_kube_bench_json_has_controls_and_totals() {
         diags.contains("4.1.7") && diags.contains("--allow-shell"),
         "{diags}"
     );
+    // The Bulwark report's findings are the checks that did not pass; its totals count every check, as
+    // kube-bench's Totals do (the server reads them for the PASS count).
+    for (k, kb) in [
+        ("pass", "total_pass"),
+        ("fail", "total_fail"),
+        ("warn", "total_warn"),
+        ("info", "total_info"),
+    ] {
+        assert_eq!(report["totals"][k].as_u64(), Some(n(kb)), "totals.{k}");
+    }
 }
 
 #[test]

@@ -308,6 +308,7 @@ fn node_report(run: &NodeRun, needs_shell: &[String]) -> Report {
         image: None,
     });
     report.findings = output::findings(run);
+    report.totals = serde_json::to_value(run.totals()).ok();
     for id in needs_shell {
         report.diagnostics.push(Diagnostic::warning(
             format!(
@@ -374,6 +375,11 @@ fn bench_host(args: &HostArgs) -> Result<Outcome> {
                     image: None,
                 });
                 report.findings = output::host_findings(&results);
+                let mut totals = bulwark_node::run::Totals::default();
+                for r in &results {
+                    totals.add(r.state);
+                }
+                report.totals = serde_json::to_value(totals).ok();
                 render(format, &report, args.output.is_none(), out)?;
             }
         }
