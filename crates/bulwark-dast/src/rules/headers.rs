@@ -463,18 +463,9 @@ fn http_date(s: &str) -> Option<i64> {
     if !(1..=31).contains(&day) || year < 1601 || h > 23 || m > 59 || sec > 59 {
         return None;
     }
-    Some(days_from_civil(year, month, day) * 86_400 + h * 3600 + m * 60 + sec)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    Some(bulwark_types::time::unix_from_civil(
+        year, month, day, h, m, sec,
+    ))
 }
 
 /// Test helpers: run a rule with a page whose tags the test gives (the HTML tokenizer is another module's).

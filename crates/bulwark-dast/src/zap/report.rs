@@ -422,25 +422,17 @@ pub fn markdown(input: &ReportInput<'_>) -> String {
     o
 }
 
-/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (the civil-from-days algorithm).
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
-    let m = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+/// Whole seconds since the epoch (0 before it, as a report is never generated then).
+fn unix(t: SystemTime) -> i64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-fn split(t: SystemTime) -> (i64, u32, u32, u64, i64) {
-    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let (y, m, d) = civil(days);
-    (y, m, d, secs % 86_400, days)
+fn split(t: SystemTime) -> (i64, u32, u32, i64, i64) {
+    let secs = unix(t);
+    let days = secs.div_euclid(86_400);
+    let (y, m, d) = bulwark_types::time::civil_from_days(days);
+    (y, m, d, secs.rem_euclid(86_400), days)
 }
 
 /// `Wed, 29 Oct 2025 10:53:54` (ZAP's `@generated`, in UTC).
@@ -464,13 +456,7 @@ pub fn http_date(t: SystemTime) -> String {
 /// `2025-10-29T10:53:54Z`.
 #[must_use]
 pub fn rfc3339(t: SystemTime) -> String {
-    let (year, month, day, secs, _) = split(t);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    bulwark_types::time::rfc3339(unix(t))
 }
 
 #[cfg(test)]
