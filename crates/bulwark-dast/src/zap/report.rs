@@ -428,29 +428,12 @@ fn unix(t: SystemTime) -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-fn split(t: SystemTime) -> (i64, u32, u32, i64, i64) {
-    let secs = unix(t);
-    let days = secs.div_euclid(86_400);
-    let (y, m, d) = bulwark_types::time::civil_from_days(days);
-    (y, m, d, secs.rem_euclid(86_400), days)
-}
-
-/// `Wed, 29 Oct 2025 10:53:54` (ZAP's `@generated`, in UTC).
+/// `Wed, 29 Oct 2025 10:53:54` (ZAP's `@generated`, in UTC): IMF-fixdate without its zone.
 #[must_use]
 pub fn http_date(t: SystemTime) -> String {
-    const WD: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MON: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let (year, month, day, secs, days) = split(t);
-    format!(
-        "{}, {day:02} {} {year} {:02}:{:02}:{:02}",
-        WD[usize::try_from(days.rem_euclid(7)).unwrap_or(0)],
-        MON[(month - 1) as usize],
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    let mut date = crate::httpdate::format(unix(t));
+    date.truncate(date.len() - " GMT".len());
+    date
 }
 
 /// `2025-10-29T10:53:54Z`.
