@@ -443,6 +443,7 @@ fn run_with_tags(
     let origins = [String::new()];
     let cx = ScanContext {
         doc: Some(&doc),
+        text: &text,
         vulns: None,
         secrets: None,
         origins: &origins,

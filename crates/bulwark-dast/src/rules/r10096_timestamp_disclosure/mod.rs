@@ -63,19 +63,19 @@ impl PassiveRule for TimestampDisclosure {
         &INFO
     }
 
-    fn scan(&self, msg: &HttpMessage, _cx: &ScanContext<'_>, out: &mut Vec<Alert>) {
+    fn scan(&self, msg: &HttpMessage, cx: &ScanContext<'_>, out: &mut Vec<Alert>) {
         if is_font(msg) {
             return;
         }
         let now = now();
         let (start, stop) = (now - TEN_YEARS, (now + TEN_YEARS).min(Y2038));
-        let body = if is_binary_type(msg) { std::borrow::Cow::default() } else { msg.body_text() };
+        let body = if is_binary_type(msg) { "" } else { cx.text };
         let parts = msg
             .response_headers
             .iter()
             .filter(|(k, _)| !IGNORED_HEADERS.iter().any(|i| i.eq_ignore_ascii_case(k)))
             .map(|(k, v)| (k.as_str(), v.as_str()))
-            .chain(std::iter::once(("", &*body)));
+            .chain(std::iter::once(("", body)));
         for (param, hay) in parts {
             for m in UNIX.find_iter(hay) {
                 if hay.as_bytes().get(m.end()) == Some(&b'%') {
