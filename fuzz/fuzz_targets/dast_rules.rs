@@ -30,7 +30,8 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     }
     let doc = msg.is_html().then(|| Document::parse(&msg.body));
     let origins = [String::new()];
-    let cx = ScanContext { doc: doc.as_ref(), vulns: None, secrets: None, origins: &origins };
+    let text = msg.body_text();
+    let cx = ScanContext { doc: doc.as_ref(), text: &text, vulns: None, secrets: None, origins: &origins };
     let rules = bulwark_dast::rules::all();
     let ids: Vec<u32> = rules.iter().map(|r| r.info().id).collect();
     let mut out = Vec::new();

@@ -12,6 +12,7 @@
 pub mod findings;
 pub mod html;
 pub mod http;
+pub mod httpdate;
 pub mod message;
 pub mod preview;
 pub mod rules;

@@ -53,8 +53,10 @@ impl Scanner<'_> {
         origins: &[String],
         out: &mut Vec<Alert>,
     ) {
+        let text = msg.body_text();
         let cx = ScanContext {
             doc,
+            text: &text,
             vulns: self.vulns,
             secrets: self.secrets,
             origins,

@@ -59,8 +59,10 @@ fn no_rule_panics_on_hostile_messages() {
     for data in CASES {
         let msg = message(data);
         let doc = msg.is_html().then(|| Document::parse(&msg.body));
+        let text = msg.body_text();
         let cx = ScanContext {
             doc: doc.as_ref(),
+            text: &text,
             vulns: None,
             secrets: None,
             origins: &origins,
@@ -99,8 +101,10 @@ fn large_messages_stay_fast() {
     data.extend(std::iter::repeat_n(b"<a href=\"http://x.test/\">".as_slice(), 100_000).flatten());
     let msg = message(&data);
     let origins = [String::new()];
+    let text = msg.body_text();
     let cx = ScanContext {
         doc: None,
+        text: &text,
         vulns: None,
         secrets: None,
         origins: &origins,

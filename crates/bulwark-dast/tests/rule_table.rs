@@ -294,14 +294,16 @@ fn alert_levels_are_ones_zap_uses() {
     let table = zap_table();
     let rules = rules::all();
     let origins = [String::from("https://www.a.test")];
-    let cx = ScanContext {
-        doc: None,
-        vulns: None,
-        secrets: None,
-        origins: &origins,
-    };
     let mut fired = BTreeSet::new();
     for msg in firing_corpus() {
+        let text = msg.body_text();
+        let cx = ScanContext {
+            doc: None,
+            text: &text,
+            vulns: None,
+            secrets: None,
+            origins: &origins,
+        };
         let mut out = Vec::new();
         for r in &rules {
             r.scan(&msg, &cx, &mut out);

@@ -10,48 +10,28 @@ pub struct Date {
     pub day: u32,
 }
 
-fn days_in_month(year: i32, month: u32) -> u32 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        _ => 0,
-    }
-}
-
 impl Date {
     /// A valid date, or `None` (month 13, February 30th…).
     #[must_use]
     pub fn new(year: i32, month: u32, day: u32) -> Option<Self> {
-        (day >= 1 && day <= days_in_month(year, month)).then_some(Self { year, month, day })
+        let days = bulwark_types::time::days_in_month(i64::from(year), i64::from(month));
+        (day >= 1 && i64::from(day) <= days).then_some(Self { year, month, day })
     }
 
     /// Today in UTC, from the system clock.
     #[must_use]
     pub fn today_utc() -> Self {
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
-        Self::from_unix_days(secs.div_euclid(86_400))
+        Self::from_unix_days(bulwark_types::time::now_unix().div_euclid(86_400))
     }
 
     /// The date `days` after 1970-01-01 (Howard Hinnant's civil-from-days).
     #[must_use]
     pub fn from_unix_days(days: i64) -> Self {
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = doy - (153 * mp + 2) / 5 + 1;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 };
-        let y = yoe + era * 400 + i64::from(m <= 2);
+        let (y, month, day) = bulwark_types::time::civil_from_days(days);
         Self {
             year: i32::try_from(y).unwrap_or(i32::MAX),
-            month: m as u32,
-            day: d as u32,
+            month,
+            day,
         }
     }
 }

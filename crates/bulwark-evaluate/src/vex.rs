@@ -365,15 +365,7 @@ pub(crate) fn rfc3339_seconds(text: &str) -> Option<i64> {
         }
         _ => return None,
     };
-    // Days from civil (Howard Hinnant).
-    let yy = if month <= 2 { year - 1 } else { year };
-    let era = yy.div_euclid(400);
-    let yoe = yy - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + hour * 3600 + minute * 60 + second - offset)
+    Some(bulwark_types::time::unix_from_civil(year, month, day, hour, minute, second) - offset)
 }
 
 #[cfg(test)]

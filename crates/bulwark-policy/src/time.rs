@@ -1,32 +1,12 @@
 //! Instants as seconds since the Unix epoch (UTC), parsed from `YYYY-MM-DD` or RFC 3339, without a date-time
 //! dependency. Expiry and "days since" arithmetic need no more.
 
+use bulwark_types::time::{days_from_civil, days_in_month, now_unix};
 use std::fmt;
 
 /// A point in time, whole seconds since 1970-01-01T00:00:00Z. Ordered chronologically.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Instant(pub i64);
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days-from-civil).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        _ => 0,
-    }
-}
 
 fn digits(s: &str) -> Option<i64> {
     (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
@@ -103,11 +83,7 @@ impl Instant {
     /// The system clock.
     #[must_use]
     pub fn now() -> Instant {
-        Instant(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
-        )
+        Instant(now_unix())
     }
 
     /// The evaluation time for an entry point: `given` (the CLI's `--now`), else the environment variable `var`

@@ -201,16 +201,8 @@ fn unix_time(ts: &str) -> Option<(i64, i64)> {
         }
         _ => return None,
     };
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let shifted = if month <= 2 { year - 1 } else { year };
-    let era = shifted.div_euclid(400);
-    let yoe = shifted - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
     Some((
-        days * 86_400 + hour * 3600 + minute * 60 + second - offset,
+        bulwark_types::time::unix_from_civil(year, month, day, hour, minute, second) - offset,
         nanos,
     ))
 }

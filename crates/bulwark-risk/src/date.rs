@@ -1,5 +1,6 @@
 //! Calendar days, enough for ages in days (no time zones: dates are UTC days).
 
+use bulwark_types::time::days_from_civil;
 use serde::Serialize;
 
 /// A day, as days since 1970-01-01.
@@ -32,17 +33,6 @@ impl Date {
     pub fn days_since(self, earlier: Self) -> i64 {
         self.0 - earlier.0
     }
-}
-
-/// Howard Hinnant's `days_from_civil` (proleptic Gregorian calendar).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]

@@ -506,14 +506,6 @@ fn fix_age_from_a_fix_date_else_from_the_advisory_naming_the_fix() {
 }
 
 /// Civil date of a day number (days since 1970-01-01), for building inputs.
-fn civil(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
+fn civil(days: i64) -> (i64, u32, u32) {
+    bulwark_types::time::civil_from_days(days)
 }

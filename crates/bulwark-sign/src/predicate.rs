@@ -490,42 +490,16 @@ pub fn rfc3339_to_unix(text: &str) -> Option<i64> {
             sign * (oh * 3600 + om * 60)
         }
     };
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days_in = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
     if !(1..=12).contains(&mo)
         || d < 1
-        || d > days_in[(mo - 1) as usize]
+        || d > bulwark_types::time::days_in_month(y, mo)
         || h > 23
         || mi > 59
         || s > 60
     {
         return None;
     }
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let (yy, mm) = if mo <= 2 {
-        (y - 1, mo + 9)
-    } else {
-        (y, mo - 3)
-    };
-    let era = yy.div_euclid(400);
-    let yoe = yy - era * 400;
-    let doy = (153 * mm + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + h * 3600 + mi * 60 + s - offset)
+    Some(bulwark_types::time::unix_from_civil(y, mo, d, h, mi, s) - offset)
 }
 
 #[cfg(test)]

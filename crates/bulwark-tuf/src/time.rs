@@ -1,5 +1,7 @@
 //! TUF's `expires`: `YYYY-MM-DDTHH:MM:SSZ` (UTC), as seconds since the Unix epoch.
 
+use bulwark_types::time::unix_from_civil;
+
 /// Parses `2030-01-01T00:00:00Z` (an optional fraction of a second is accepted and dropped).
 #[must_use]
 pub fn parse(s: &str) -> Option<i64> {
@@ -35,27 +37,13 @@ pub fn parse(s: &str) -> Option<i64> {
     {
         return None;
     }
-    Some(days_from_civil(year, mo, day) * 86400 + hour * 3600 + mi * 60 + sec)
-}
-
-/// Howard Hinnant's `days_from_civil`.
-#[allow(clippy::many_single_char_names)] // y, m, d: Hinnant's names.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    Some(unix_from_civil(year, mo, day, hour, mi, sec))
 }
 
 /// Seconds since the epoch, now.
 #[must_use]
 pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    bulwark_types::time::now_unix()
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@
 //! Without `/usr/sbin/nginx` or `/usr/sbin/apache2` that server's tests are skipped with a message, unless
 //! `CI=true`, where a missing binary fails (`.ci/install-deps.sh` installs both).
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::Read as _;
@@ -52,8 +54,8 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// A process of ours, stopped on drop: SIGTERM (nginx's fast shutdown takes its workers along, apache2 stops its
-/// children), then SIGKILL after 10 s.
+/// A process of ours, with its output in a log file, stopped on drop by the harness's [`common::server::stop`]:
+/// SIGTERM (nginx's fast shutdown takes its workers along, apache2 stops its children), then SIGKILL after 10 s.
 struct Proc {
     name: String,
     child: Child,
@@ -109,18 +111,7 @@ impl Proc {
 
 impl Drop for Proc {
     fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        common::server::stop(&mut self.child);
     }
 }
 

@@ -17,12 +17,7 @@ fn bulwark() -> Command {
 fn iso_ns(text: &str) -> i64 {
     let n = |a: usize, b: usize| text[a..b].parse::<i64>().unwrap();
     let (y, m, day) = (n(0, 4), n(5, 7), n(8, 10));
-    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * m + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
+    let days = bulwark_types::time::days_from_civil(y, m, day);
     ((days * 86_400 + n(11, 13) * 3600 + n(14, 16) * 60 + n(17, 19)) * 1_000_000_000) + n(20, 29)
 }
 

@@ -442,8 +442,10 @@ mod tests {
                     .header("Content-Type", ct)
                     .body(body);
                 let doc = m.is_html().then(|| Document::parse(&m.body));
+                let text = m.body_text();
                 let cx = ScanContext {
                     doc: doc.as_ref(),
+                    text: &text,
                     vulns: None,
                     secrets: None,
                     origins: &origins,

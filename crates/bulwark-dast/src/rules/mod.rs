@@ -160,6 +160,8 @@ pub trait VulnLookup: Sync {
 pub struct ScanContext<'a> {
     /// The page, parsed once, when the response is HTML.
     pub doc: Option<&'a Document>,
+    /// The response body as text ([`HttpMessage::body_text`]), decoded once per message for every rule.
+    pub text: &'a str,
     /// The vulnerability DB, when one is loaded.
     pub vulns: Option<&'a dyn VulnLookup>,
     /// Bulwark's secrets engine, run over response bodies.
@@ -237,8 +239,10 @@ pub(crate) mod testing {
             .map(|u| u.origin().ascii_serialization())
             .unwrap_or_default();
         let origins = [origin];
+        let text = m.body_text();
         let cx = ScanContext {
             doc: doc.as_ref(),
+            text: &text,
             vulns: None,
             secrets: None,
             origins: &origins,

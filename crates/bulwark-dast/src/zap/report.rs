@@ -237,12 +237,38 @@ const RISKS: [Risk; 4] = [Risk::High, Risk::Medium, Risk::Low, Risk::Information
 
 fn risk_counts(sites: &[Site<'_>]) -> [usize; 4] {
     let mut n = [0; 4];
-    for s in sites {
-        for g in &s.groups {
-            n[3 - g.first.risk as usize] += 1;
-        }
+    for g in groups(sites) {
+        n[3 - g.first.risk as usize] += 1;
     }
     n
+}
+
+/// Every alert group, site by site.
+fn groups<'s, 'a>(sites: &'s [Site<'a>]) -> impl Iterator<Item = &'s Group<'a>> {
+    sites.iter().flat_map(|s| &s.groups)
+}
+
+/// A line of an alert's instance list in the HTML and Markdown details: an instance's URL, then each of its
+/// labelled fields (empty ones too, as ZAP lists them).
+enum InstanceRow<'a> {
+    Url(&'a str),
+    Field(&'static str, &'a str),
+}
+
+/// The instance rows of a group, instance by instance; the HTML and Markdown renderers only format them.
+fn instance_rows<'a>(g: &Group<'a>) -> impl Iterator<Item = InstanceRow<'a>> {
+    g.instances.iter().flat_map(|&i| {
+        std::iter::once(InstanceRow::Url(&i.url)).chain(
+            [
+                ("Method", &i.method),
+                ("Parameter", &i.param),
+                ("Attack", &i.attack),
+                ("Evidence", &i.evidence),
+                ("Other Info", &i.other_info),
+            ]
+            .map(|(k, v)| InstanceRow::Field(k, v)),
+        )
+    })
 }
 
 /// ZAP's traditional HTML report: summary of alerts by risk, the alerts with their instance counts, then each
@@ -276,68 +302,62 @@ pub fn html(input: &ReportInput<'_>) -> String {
         );
     }
     o.push_str("</table>\n<h3>Alerts</h3>\n<table class=\"alerts\">\n<tr><th>Name</th><th>Risk Level</th><th>Number of Instances</th></tr>\n");
-    for s in &sites {
-        for g in &s.groups {
-            let _ = writeln!(
-                o,
-                "<tr><td><a href=\"#{}-{}\">{}</a></td><td class=\"risk-{}\">{}</td><td>{}</td></tr>",
-                g.first.plugin_id,
-                g.first.risk as u8,
-                e(&g.first.name),
-                g.first.risk as u8,
-                g.first.risk.as_str(),
-                g.instances.len()
-            );
-        }
+    for g in groups(&sites) {
+        let _ = writeln!(
+            o,
+            "<tr><td><a href=\"#{}-{}\">{}</a></td><td class=\"risk-{}\">{}</td><td>{}</td></tr>",
+            g.first.plugin_id,
+            g.first.risk as u8,
+            e(&g.first.name),
+            g.first.risk as u8,
+            g.first.risk.as_str(),
+            g.instances.len()
+        );
     }
     o.push_str("</table>\n<h3>Alert Detail</h3>\n");
-    for s in &sites {
-        for g in &s.groups {
-            let a = g.first;
-            let t = texts(a, (input.info)(a.plugin_id));
-            let _ = writeln!(
-                o,
-                "<table class=\"detail\" id=\"{}-{}\">\n<tr><th class=\"risk-{}\">{}</th><th>{}</th></tr>",
-                a.plugin_id,
-                a.risk as u8,
-                a.risk as u8,
-                e(&format!("{} ({})", a.risk.as_str(), a.confidence.as_str())),
-                e(&a.name)
-            );
-            let _ = writeln!(
-                o,
-                "<tr><td>Description</td><td>{}</td></tr>",
-                e(&t.description)
-            );
-            for i in &g.instances {
-                let _ = writeln!(o, "<tr><td>URL</td><td>{}</td></tr>", e(&i.url));
-                for (k, v) in [
-                    ("Method", &i.method),
-                    ("Parameter", &i.param),
-                    ("Attack", &i.attack),
-                    ("Evidence", &i.evidence),
-                    ("Other Info", &i.other_info),
-                ] {
-                    let _ = writeln!(o, "<tr><td>&nbsp;&nbsp;{k}</td><td>{}</td></tr>", e(v));
-                }
-            }
-            let _ = writeln!(
-                o,
-                "<tr><td>Instances</td><td>{}</td></tr>\n<tr><td>Solution</td><td>{}</td></tr>",
-                g.instances.len(),
-                e(&t.solution)
-            );
-            let refs: Vec<String> = t.references.iter().map(|r| e(r)).collect();
-            let _ = writeln!(
-                o,
-                "<tr><td>Reference</td><td>{}</td></tr>\n<tr><td>CWE Id</td><td>{}</td></tr>\n\
-                 <tr><td>WASC Id</td><td>{}</td></tr>\n<tr><td>Plugin Id</td><td>{}</td></tr>\n</table>",
-                refs.join("<br>"),
-                a.cwe,
-                a.wasc,
-                a.plugin_id
-            );
+    for g in groups(&sites) {
+        let a = g.first;
+        let t = texts(a, (input.info)(a.plugin_id));
+        let _ = writeln!(
+            o,
+            "<table class=\"detail\" id=\"{}-{}\">\n<tr><th class=\"risk-{}\">{}</th><th>{}</th></tr>",
+            a.plugin_id,
+            a.risk as u8,
+            a.risk as u8,
+            e(&format!("{} ({})", a.risk.as_str(), a.confidence.as_str())),
+            e(&a.name)
+        );
+        let _ = writeln!(
+            o,
+            "<tr><td>Description</td><td>{}</td></tr>",
+            e(&t.description)
+        );
+        for row in instance_rows(g) {
+            let _ = match row {
+                InstanceRow::Url(url) => writeln!(o, "<tr><td>URL</td><td>{}</td></tr>", e(url)),
+                InstanceRow::Field(label, value) => writeln!(
+                    o,
+                    "<tr><td>&nbsp;&nbsp;{label}</td><td>{}</td></tr>",
+                    e(value)
+                ),
+            };
         }
+        let _ = writeln!(
+            o,
+            "<tr><td>Instances</td><td>{}</td></tr>\n<tr><td>Solution</td><td>{}</td></tr>",
+            g.instances.len(),
+            e(&t.solution)
+        );
+        let refs: Vec<String> = t.references.iter().map(|r| e(r)).collect();
+        let _ = writeln!(
+            o,
+            "<tr><td>Reference</td><td>{}</td></tr>\n<tr><td>CWE Id</td><td>{}</td></tr>\n\
+                 <tr><td>WASC Id</td><td>{}</td></tr>\n<tr><td>Plugin Id</td><td>{}</td></tr>\n</table>",
+            refs.join("<br>"),
+            a.cwe,
+            a.wasc,
+            a.plugin_id
+        );
     }
     o.push_str("</body>\n</html>\n");
     o
@@ -361,116 +381,75 @@ pub fn markdown(input: &ReportInput<'_>) -> String {
         let _ = writeln!(o, "| {} | {} |", r.as_str(), counts[i]);
     }
     o.push_str("\n## Alerts\n\n| Name | Risk Level | Number of Instances |\n| --- | --- | --- |\n");
-    for s in &sites {
-        for g in &s.groups {
-            let _ = writeln!(
-                o,
-                "| {} | {} | {} |",
-                m(&g.first.name),
-                g.first.risk.as_str(),
-                g.instances.len()
-            );
-        }
+    for g in groups(&sites) {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} |",
+            m(&g.first.name),
+            g.first.risk.as_str(),
+            g.instances.len()
+        );
     }
     o.push_str("\n## Alert Detail\n");
-    for s in &sites {
-        for g in &s.groups {
-            let a = g.first;
-            let t = texts(a, (input.info)(a.plugin_id));
+    for g in groups(&sites) {
+        let a = g.first;
+        let t = texts(a, (input.info)(a.plugin_id));
+        let _ = writeln!(
+            o,
+            "\n### [ {} ](https://www.zaproxy.org/docs/alerts/{}/)\n\n##### {} ({})\n\n### Description\n\n{}\n",
+            m(&a.name),
+            a.plugin_id,
+            a.risk.as_str(),
+            a.confidence.as_str(),
+            m(&t.description)
+        );
+        for row in instance_rows(g) {
+            let _ = match row {
+                InstanceRow::Url(url) => writeln!(o, "* URL: {}", m(url)),
+                InstanceRow::Field(label, value) => writeln!(o, "  * {label}: {}", m(value)),
+            };
+        }
+        let _ = writeln!(
+            o,
+            "\nInstances: {}\n\n### Solution\n\n{}\n\n### Reference\n",
+            g.instances.len(),
+            m(&t.solution)
+        );
+        for r in &t.references {
+            let _ = writeln!(o, "* {}", m(r));
+        }
+        if a.cwe > 0 {
             let _ = writeln!(
                 o,
-                "\n### [ {} ](https://www.zaproxy.org/docs/alerts/{}/)\n\n##### {} ({})\n\n### Description\n\n{}\n",
-                m(&a.name),
-                a.plugin_id,
-                a.risk.as_str(),
-                a.confidence.as_str(),
-                m(&t.description)
+                "\n#### CWE Id: [ {0} ](https://cwe.mitre.org/data/definitions/{0}.html)",
+                a.cwe
             );
-            for i in &g.instances {
-                let _ = writeln!(o, "* URL: {}", m(&i.url));
-                for (k, v) in [
-                    ("Method", &i.method),
-                    ("Parameter", &i.param),
-                    ("Attack", &i.attack),
-                    ("Evidence", &i.evidence),
-                    ("Other Info", &i.other_info),
-                ] {
-                    let _ = writeln!(o, "  * {k}: {}", m(v));
-                }
-            }
-            let _ = writeln!(
-                o,
-                "\nInstances: {}\n\n### Solution\n\n{}\n\n### Reference\n",
-                g.instances.len(),
-                m(&t.solution)
-            );
-            for r in &t.references {
-                let _ = writeln!(o, "* {}", m(r));
-            }
-            if a.cwe > 0 {
-                let _ = writeln!(
-                    o,
-                    "\n#### CWE Id: [ {0} ](https://cwe.mitre.org/data/definitions/{0}.html)",
-                    a.cwe
-                );
-            }
-            if a.wasc > 0 {
-                let _ = writeln!(o, "\n#### WASC Id: {}", a.wasc);
-            }
+        }
+        if a.wasc > 0 {
+            let _ = writeln!(o, "\n#### WASC Id: {}", a.wasc);
         }
     }
     o
 }
 
-/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (the civil-from-days algorithm).
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
-    let m = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+/// Whole seconds since the epoch (0 before it, as a report is never generated then).
+fn unix(t: SystemTime) -> i64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-fn split(t: SystemTime) -> (i64, u32, u32, u64, i64) {
-    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let (y, m, d) = civil(days);
-    (y, m, d, secs % 86_400, days)
-}
-
-/// `Wed, 29 Oct 2025 10:53:54` (ZAP's `@generated`, in UTC).
+/// `Wed, 29 Oct 2025 10:53:54` (ZAP's `@generated`, in UTC): IMF-fixdate without its zone.
 #[must_use]
 pub fn http_date(t: SystemTime) -> String {
-    const WD: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MON: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let (year, month, day, secs, days) = split(t);
-    format!(
-        "{}, {day:02} {} {year} {:02}:{:02}:{:02}",
-        WD[usize::try_from(days.rem_euclid(7)).unwrap_or(0)],
-        MON[(month - 1) as usize],
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    let mut date = crate::httpdate::format(unix(t));
+    date.truncate(date.len() - " GMT".len());
+    date
 }
 
 /// `2025-10-29T10:53:54Z`.
 #[must_use]
 pub fn rfc3339(t: SystemTime) -> String {
-    let (year, month, day, secs, _) = split(t);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    bulwark_types::time::rfc3339(unix(t))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! the per-event cap whatever the length of the list or line.
 
 pub(crate) use crate::time::{civil_from_days, days_from_civil};
+use bulwark_types::time::days_in_month;
 use std::cell::Cell;
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
@@ -508,15 +509,6 @@ pub(crate) fn parse_rfc3339(text: &str) -> Option<i64> {
     let secs =
         days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset;
     secs.checked_mul(1_000_000_000)?.checked_add(nanos)
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
 //! One harness for the tests that run `bulwark serve` as a process (serve_cli.rs, admission_conformance.rs,
 //! chart.rs, api.rs, serve_feeds.rs, serve_inventory.rs): start it on 127.0.0.1:0, read the listening address
 //! from its JSON log, speak to it over TLS (`curl`, or a rustls client for raw bytes), and stop it when the test
-//! ends, even on panic (Drop: SIGTERM, then SIGKILL after 10 s). [`Server::with_store`] is the run stage's
-//! start-up (`serve --store`), [`review`] an AdmissionReview as the API server sends it.
+//! ends, even on panic (Drop: [`stop`], SIGTERM, then SIGKILL after 10 s; dast_sites.rs stops its servers with
+//! it too). [`Server::with_store`] is the run stage's start-up (`serve --store`), [`review`] an AdmissionReview as
+//! the API server sends it.
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::TcpStream;
@@ -306,23 +307,29 @@ pub fn kubeconfig(dir: &Path, server: &str, cluster: &str, token: &str) -> PathB
 
 impl Drop for Server {
     fn drop(&mut self) {
-        // Already reaped (a test killed it): its pid may belong to another process now.
-        if let Ok(Some(_)) = self.child.try_wait() {
+        stop(&mut self.child);
+    }
+}
+
+/// Stops a child process of a test, as every guard here does on drop: SIGTERM (a server takes its workers and
+/// children along), then SIGKILL after 10 s. A child already reaped (a test killed it) is left alone: its pid
+/// may belong to another process now.
+pub fn stop(child: &mut Child) {
+    if let Ok(Some(_)) = child.try_wait() {
+        return;
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
             return;
         }
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        std::thread::sleep(Duration::from_millis(50));
     }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 #[path = "../../../bulwark-policy/tests/support/kubelet.rs"]

@@ -63,7 +63,8 @@ mod tests {
     fn run_with_secrets(m: &HttpMessage) -> Vec<Alert> {
         let scanner = bulwark_secrets::Scanner::new(bulwark_secrets::Config::default()).expect("scanner");
         let origins = [String::from("https://app.example.com")];
-        let cx = ScanContext { doc: None, vulns: None, secrets: Some(&scanner), origins: &origins };
+        let text = m.body_text();
+        let cx = ScanContext { doc: None, text: &text, vulns: None, secrets: Some(&scanner), origins: &origins };
         let mut out = Vec::new();
         SecretsInResponse.scan(m, &cx, &mut out);
         out

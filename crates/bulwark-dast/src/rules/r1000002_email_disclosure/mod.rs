@@ -50,13 +50,13 @@ impl PassiveRule for EmailDisclosure {
         &INFO
     }
 
-    fn scan(&self, msg: &HttpMessage, _cx: &ScanContext<'_>, out: &mut Vec<Alert>) {
+    fn scan(&self, msg: &HttpMessage, cx: &ScanContext<'_>, out: &mut Vec<Alert>) {
         if !is_text(msg) {
             return;
         }
-        let text = msg.body_text();
+        let text = cx.text;
         let mut found: Vec<&str> = Vec::new();
-        for m in EMAIL.find_iter(&text) {
+        for m in EMAIL.find_iter(text) {
             let addr = m.as_str();
             let tld = addr.rsplit('.').next().unwrap_or("");
             if FILE_EXTENSIONS.iter().any(|e| e.eq_ignore_ascii_case(tld)) {

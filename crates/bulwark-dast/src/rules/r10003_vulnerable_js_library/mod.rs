@@ -120,11 +120,11 @@ impl PassiveRule for VulnerableJsLibrary {
         let mut found: Vec<Found> = Vec::new();
         if is_javascript(msg) {
             found.extend(from_url(&msg.url));
-            found.extend(from_text(&msg.body_text()));
+            found.extend(from_text(cx.text));
         } else if msg.is_html()
             && let Some(doc) = cx.doc
         {
-            let body = msg.body_text();
+            let body = cx.text;
             for t in doc.tags_named("script") {
                 if let Some(src) = t.attr("src") {
                     found.extend(from_url(src));
@@ -201,7 +201,8 @@ mod tests {
     fn run_db(m: &HttpMessage) -> Vec<Alert> {
         let doc = m.is_html().then(|| Document::parse(&m.body));
         let origins = [String::from("https://app.example.com")];
-        let cx = ScanContext { doc: doc.as_ref(), vulns: Some(&Table), secrets: None, origins: &origins };
+        let text = m.body_text();
+        let cx = ScanContext { doc: doc.as_ref(), text: &text, vulns: Some(&Table), secrets: None, origins: &origins };
         let mut out = Vec::new();
         VulnerableJsLibrary.scan(m, &cx, &mut out);
         out

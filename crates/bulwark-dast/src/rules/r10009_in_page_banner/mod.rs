@@ -43,13 +43,13 @@ impl PassiveRule for InPageBanner {
         &INFO
     }
 
-    fn scan(&self, msg: &HttpMessage, _cx: &ScanContext<'_>, out: &mut Vec<Alert>) {
+    fn scan(&self, msg: &HttpMessage, cx: &ScanContext<'_>, out: &mut Vec<Alert>) {
         // MEDIUM threshold: client and server errors only (ZAP adds 2xx pages at LOW).
         if !(400..600).contains(&msg.status) || is_binary_type(msg) {
             return;
         }
-        let body = msg.body_text();
-        if let Some(m) = BANNERS.iter().find_map(|re| re.find(&body)) {
+        let body = cx.text;
+        if let Some(m) = BANNERS.iter().find_map(|re| re.find(body)) {
             let mut a = Alert::new(&INFO, msg, Risk::Low, Confidence::High);
             a.evidence = m.as_str().to_string();
             out.push(a);

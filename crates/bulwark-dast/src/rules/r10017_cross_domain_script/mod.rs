@@ -51,7 +51,7 @@ impl PassiveRule for CrossDomainScript {
             return;
         }
         let Some(doc) = cx.doc else { return };
-        let body = msg.body_text();
+        let body = cx.text;
         for t in doc.tags_named("script") {
             let Some(src) = t.attr("src") else { continue };
             if !other_domain(msg, cx, src) || t.attr("integrity").is_some_and(|i| !i.trim().is_empty()) {
@@ -59,7 +59,7 @@ impl PassiveRule for CrossDomainScript {
             }
             let mut a = Alert::new(&INFO, msg, Risk::Low, Confidence::Medium);
             a.param = src.to_string();
-            a.evidence = element_text(&body, t).to_string();
+            a.evidence = element_text(body, t).to_string();
             out.push(a);
         }
     }

@@ -72,16 +72,16 @@ impl PassiveRule for DebugErrors {
         &INFO
     }
 
-    fn scan(&self, msg: &HttpMessage, _cx: &ScanContext<'_>, out: &mut Vec<Alert>) {
+    fn scan(&self, msg: &HttpMessage, cx: &ScanContext<'_>, out: &mut Vec<Alert>) {
         // MEDIUM threshold: JavaScript responses are left out (ZAP judges them only at LOW).
         if msg.body.is_empty() || !is_text(msg) || is_javascript(msg) {
             return;
         }
         // One pass finds which strings occur (case-insensitively); the first of the list is the evidence, cut from
         // the body at its first occurrence.
-        let text = msg.body_text();
-        let Some(i) = NEEDLES.matches(&text).iter().next() else { return };
-        let Some(m) = FINDERS[i].find(&text) else { return };
+        let text = cx.text;
+        let Some(i) = NEEDLES.matches(text).iter().next() else { return };
+        let Some(m) = FINDERS[i].find(text) else { return };
         let mut a = Alert::new(&INFO, msg, Risk::Low, Confidence::Medium);
         a.evidence = m.as_str().to_string();
         out.push(a);

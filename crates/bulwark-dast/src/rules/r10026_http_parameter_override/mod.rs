@@ -33,11 +33,11 @@ impl PassiveRule for ParameterOverride {
             return;
         }
         let Some(doc) = cx.doc else { return };
-        let body = msg.body_text();
+        let body = cx.text;
         // The first form without an action, or with an empty one, is reported (one alert per page).
         if let Some(form) = doc.tags_named("form").find(|f| f.attr("action").unwrap_or("").is_empty()) {
             let mut a = Alert::new(&INFO, msg, Risk::Medium, Confidence::Low);
-            a.evidence = start_tag_text(&body, form).to_string();
+            a.evidence = start_tag_text(body, form).to_string();
             out.push(a);
         }
     }

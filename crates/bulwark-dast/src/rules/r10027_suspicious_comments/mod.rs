@@ -150,10 +150,10 @@ impl PassiveRule for SuspiciousComments {
         if msg.body.is_empty() || !is_text(msg) || is_font(msg) {
             return;
         }
-        let body = msg.body_text();
+        let body = cx.text;
         let mut found: Found = vec![None; WORDS.len()];
         if is_javascript(msg) {
-            check_js(&mut found, &body);
+            check_js(&mut found, body);
         } else if let Some(doc) = cx.doc {
             for c in &doc.comments {
                 search(&mut found, &format!("<!--{}-->", c.text));

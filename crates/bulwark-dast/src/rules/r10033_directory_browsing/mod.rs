@@ -37,16 +37,16 @@ impl PassiveRule for DirectoryBrowsing {
         &INFO
     }
 
-    fn scan(&self, msg: &HttpMessage, _cx: &ScanContext<'_>, out: &mut Vec<Alert>) {
+    fn scan(&self, msg: &HttpMessage, cx: &ScanContext<'_>, out: &mut Vec<Alert>) {
         if is_binary_type(msg) {
             return;
         }
-        let body = msg.body_text();
-        let (server, evidence) = if let Some(m) = INDEX_OF.find(&body) {
+        let body = cx.text;
+        let (server, evidence) = if let Some(m) = INDEX_OF.find(body) {
             // nginx's listing starts with a `../` link; Apache's has "Parent Directory".
             let server = if body.contains("<a href=\"../\">../</a>") { "nginx" } else { "Apache 2" };
             (server, m.as_str())
-        } else if let Some(m) = IIS.find(&body) {
+        } else if let Some(m) = IIS.find(body) {
             ("Microsoft IIS", m.as_str())
         } else {
             return;

@@ -30,7 +30,7 @@ pub(crate) fn judge(info: &'static RuleInfo, msg: &HttpMessage, cx: &ScanContext
         return;
     }
     let Some(doc) = cx.doc else { return };
-    let body = msg.body_text();
+    let body = cx.text;
     for form in doc.tags_named("form") {
         let Some(action) = form.attr("action").map(str::trim) else { continue };
         if action.get(..scheme.len()).is_some_and(|p| p.eq_ignore_ascii_case(scheme)) {
@@ -40,7 +40,7 @@ pub(crate) fn judge(info: &'static RuleInfo, msg: &HttpMessage, cx: &ScanContext
             a.other_info = format!(
                 "The response to {} (over {over}) has a form posting to {action}:\n\n{}",
                 msg.url,
-                element_text(&body, form)
+                element_text(body, form)
             );
             out.push(a);
         }

@@ -3,7 +3,8 @@
 //! "Storable but Non-Cacheable Content"), or store and serve it (10049-3 "Storable and Cacheable Content"). All
 //! informational. Directives are split on commas and spaces as RFC 9111 §5.2 lists them.
 
-use super::{http_date, variant};
+use super::variant;
+use crate::httpdate;
 use crate::message::HttpMessage;
 use crate::rules::{Alert, Confidence, PassiveRule, Risk, RuleInfo, RuleStatus, ScanContext};
 
@@ -131,7 +132,7 @@ fn judge(msg: &HttpMessage) -> Alert {
     {
         let dates: Vec<&str> = msg.headers("date").collect();
         if let [date] = dates.as_slice() {
-            lifetime = match (http_date(exp), http_date(date)) {
+            lifetime = match (httpdate::parse(exp), httpdate::parse(date)) {
                 (Some(e), Some(d)) => Some((e - d, (*exp).to_string())),
                 // An invalid Expires means "already expired" (RFC 9111 §5.3).
                 (None, _) => Some((0, (*exp).to_string())),

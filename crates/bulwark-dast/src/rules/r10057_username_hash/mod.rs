@@ -42,13 +42,13 @@ impl PassiveRule for UsernameHash {
         &INFO
     }
 
-    fn scan(&self, msg: &HttpMessage, _cx: &ScanContext<'_>, out: &mut Vec<Alert>) {
+    fn scan(&self, msg: &HttpMessage, cx: &ScanContext<'_>, out: &mut Vec<Alert>) {
         if !is_text(msg) {
             return;
         }
         let mut text = headers_block(msg, &[]);
         text.push_str("\r\n");
-        text.push_str(&msg.body_text());
+        text.push_str(cx.text);
         // ASCII lower-casing keeps offsets: the evidence is cut from the original text.
         let lower = text.to_ascii_lowercase();
         for (user, kind, hash) in HASHES {

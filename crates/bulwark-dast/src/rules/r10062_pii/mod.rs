@@ -135,8 +135,8 @@ impl PassiveRule for Pii {
         if !suitable || mt.contains("pdf") || path_has_ext(&msg.url, &[".pdf"]) {
             return;
         }
-        let body = msg.body_text();
-        let mut texts = vec![visible_text(&body)];
+        let body = cx.text;
+        let mut texts = vec![visible_text(body)];
         if let Some(doc) = cx.doc {
             for t in doc.tags_named("script") {
                 let end = t.content.as_ref().map_or(t.offset, |r| r.end);

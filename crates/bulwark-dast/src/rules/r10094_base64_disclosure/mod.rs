@@ -40,10 +40,10 @@ impl PassiveRule for Base64Disclosure {
         &INFO
     }
 
-    fn scan(&self, msg: &HttpMessage, _cx: &ScanContext<'_>, out: &mut Vec<Alert>) {
+    fn scan(&self, msg: &HttpMessage, cx: &ScanContext<'_>, out: &mut Vec<Alert>) {
         let headers = headers_block(msg, IGNORED_HEADERS);
-        let body = if is_binary_type(msg) { std::borrow::Cow::default() } else { msg.body_text() };
-        for hay in [headers.as_str(), &body] {
+        let body = if is_binary_type(msg) { "" } else { cx.text };
+        for hay in [headers.as_str(), body] {
             for m in CANDIDATE.find_iter(hay) {
                 let s = m.as_str();
                 let unpadded = s.trim_end_matches('=');

@@ -2,7 +2,6 @@
 //! and the body. See README.md.
 
 use std::sync::LazyLock;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use regex::Regex;
 
@@ -50,23 +49,12 @@ const TEN_YEARS: i64 = 10 * 365 * 86_400 + 3 * 86_400;
 /// `YYYY-MM-DD HH:MM:SS` (UTC) of a Unix time.
 pub(crate) fn civil(secs: i64) -> String {
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Howard Hinnant's days-to-civil.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let (y, m, d) = bulwark_types::time::civil_from_days(days);
     format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
 fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    bulwark_types::time::now_unix()
 }
 
 
@@ -75,19 +63,19 @@ impl PassiveRule for TimestampDisclosure {
         &INFO
     }
 
-    fn scan(&self, msg: &HttpMessage, _cx: &ScanContext<'_>, out: &mut Vec<Alert>) {
+    fn scan(&self, msg: &HttpMessage, cx: &ScanContext<'_>, out: &mut Vec<Alert>) {
         if is_font(msg) {
             return;
         }
         let now = now();
         let (start, stop) = (now - TEN_YEARS, (now + TEN_YEARS).min(Y2038));
-        let body = if is_binary_type(msg) { std::borrow::Cow::default() } else { msg.body_text() };
+        let body = if is_binary_type(msg) { "" } else { cx.text };
         let parts = msg
             .response_headers
             .iter()
             .filter(|(k, _)| !IGNORED_HEADERS.iter().any(|i| i.eq_ignore_ascii_case(k)))
             .map(|(k, v)| (k.as_str(), v.as_str()))
-            .chain(std::iter::once(("", &*body)));
+            .chain(std::iter::once(("", body)));
         for (param, hay) in parts {
             for m in UNIX.find_iter(hay) {
                 if hay.as_bytes().get(m.end()) == Some(&b'%') {

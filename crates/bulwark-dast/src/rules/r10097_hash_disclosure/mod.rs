@@ -48,15 +48,15 @@ impl PassiveRule for HashDisclosure {
         &INFO
     }
 
-    fn scan(&self, msg: &HttpMessage, _cx: &ScanContext<'_>, out: &mut Vec<Alert>) {
+    fn scan(&self, msg: &HttpMessage, cx: &ScanContext<'_>, out: &mut Vec<Alert>) {
         // MEDIUM threshold: JavaScript is skipped (ZAP judges it at LOW).
         if !is_text(msg) || is_javascript(msg) {
             return;
         }
         let headers = headers_block(msg, &[]);
-        let body = msg.body_text();
+        let body = cx.text;
         // `$` starts every crypt format: skip the regexes on a body without one.
-        let hays: Vec<&str> = [headers.as_str(), &body].into_iter().filter(|h| h.contains('$')).collect();
+        let hays: Vec<&str> = [headers.as_str(), body].into_iter().filter(|h| h.contains('$')).collect();
         for (re, (_, kind, sub)) in COMPILED.iter().zip(PATTERNS) {
             for hay in &hays {
                 for m in re.find_iter(hay) {

@@ -41,14 +41,14 @@ impl PassiveRule for SourceCodeDisclosure {
         &INFO
     }
 
-    fn scan(&self, msg: &HttpMessage, _cx: &ScanContext<'_>, out: &mut Vec<Alert>) {
+    fn scan(&self, msg: &HttpMessage, cx: &ScanContext<'_>, out: &mut Vec<Alert>) {
         if is_css(msg) || is_javascript(msg) || is_image(msg) || is_font(msg) || looks_binary(&msg.body) {
             return;
         }
-        let body = msg.body_text();
+        let body = cx.text;
         // One pass finds which signatures occur; the first in ZAP's order decides.
-        let Some(i) = SET.matches(&body).iter().next() else { return };
-        let Some(m) = REGEXES[i].find(&body) else { return };
+        let Some(i) = SET.matches(body).iter().next() else { return };
+        let Some(m) = REGEXES[i].find(body) else { return };
         if m.as_str().is_empty() {
             return;
         }

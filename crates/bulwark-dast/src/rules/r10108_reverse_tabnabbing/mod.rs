@@ -31,7 +31,7 @@ impl PassiveRule for ReverseTabnabbing {
             return;
         }
         let Some(doc) = cx.doc else { return };
-        let body = msg.body_text();
+        let body = cx.text;
         // ZAP looks at all <a> elements, then all <area> elements; the first bad link is reported.
         let links = doc.tags_named("a").chain(doc.tags_named("area"));
         for t in links {
@@ -42,7 +42,7 @@ impl PassiveRule for ReverseTabnabbing {
             let rel = t.attr("rel").unwrap_or_default().to_ascii_lowercase();
             if rel.contains("opener") && !rel.contains("noopener") {
                 let mut a = Alert::new(&INFO, msg, Risk::Medium, Confidence::Medium);
-                a.evidence = element_text(&body, t).to_string();
+                a.evidence = element_text(body, t).to_string();
                 out.push(a);
                 return;
             }

@@ -29,7 +29,7 @@ impl PassiveRule for ModernWebApp {
             return;
         }
         let Some(doc) = cx.doc else { return };
-        let body = msg.body_text();
+        let body = cx.text;
         let mut found = None;
         let mut links = doc.tags_named("a").peekable();
         if links.peek().is_none() {
@@ -53,7 +53,7 @@ impl PassiveRule for ModernWebApp {
             found = doc.tags_named("noscript").next().map(|n| (n, "A <noscript> element was found: the page behaves differently with JavaScript."));
         }
         let Some((tag, why)) = found else { return };
-        let evidence = element_text(&body, tag);
+        let evidence = element_text(body, tag);
         if evidence.is_empty() {
             return;
         }

@@ -58,7 +58,7 @@ impl PassiveRule for DangerousJs {
         if msg.body.is_empty() {
             return;
         }
-        let body = msg.body_text();
+        let body = cx.text;
         let evidence = if msg.is_html() {
             cx.doc.and_then(|doc| {
                 doc.tags_named("script").find_map(|t| {
@@ -67,7 +67,7 @@ impl PassiveRule for DangerousJs {
                 })
             })
         } else if is_javascript(msg) {
-            first_call(&body)
+            first_call(body)
         } else {
             None
         };

@@ -61,7 +61,7 @@ impl PassiveRule for PolyfillScript {
             return;
         }
         let Some(doc) = cx.doc else { return };
-        let body = msg.body_text();
+        let body = cx.text;
         let alert = |confidence, n: u32, param: &str, evidence: &str| {
             let mut a = Alert::new(&INFO, msg, Risk::High, confidence);
             a.alert_ref = format!("10115-{n}");
@@ -74,7 +74,7 @@ impl PassiveRule for PolyfillScript {
             let Some(src) = t.attr("src") else { continue };
             for (whole, _) in URLS.iter() {
                 if whole.is_match(src) {
-                    out.push(alert(Confidence::High, 1, src, element_text(&body, t)));
+                    out.push(alert(Confidence::High, 1, src, element_text(body, t)));
                 }
             }
         }

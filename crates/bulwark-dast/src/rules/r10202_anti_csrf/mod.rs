@@ -76,8 +76,8 @@ impl PassiveRule for AntiCsrf {
             return;
         }
         let Some(doc) = cx.doc else { return };
-        let body = msg.body_text();
-        let ends = form_end_offsets(&body);
+        let body = cx.text;
+        let ends = form_end_offsets(body);
         let mut form_no = 0;
         for (i, form) in doc.tags.iter().enumerate().filter(|(_, t)| t.name == "form") {
             form_no += 1;
@@ -104,7 +104,7 @@ impl PassiveRule for AntiCsrf {
             names.sort_by_key(|n| n.to_lowercase());
             names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
             let mut a = Alert::new(&INFO, msg, Risk::Medium, Confidence::Low);
-            a.evidence = start_tag_text(&body, form).to_string();
+            a.evidence = start_tag_text(body, form).to_string();
             a.other_info = format!(
                 "No known anti-CSRF token [{}] was found in the following HTML form: [Form {form_no}: \"{}\" ].",
                 TOKEN_NAMES.join(", "),

@@ -35,11 +35,11 @@ impl PassiveRule for FullPathDisclosure {
         &INFO
     }
 
-    fn scan(&self, msg: &HttpMessage, _cx: &ScanContext<'_>, out: &mut Vec<Alert>) {
+    fn scan(&self, msg: &HttpMessage, cx: &ScanContext<'_>, out: &mut Vec<Alert>) {
         if (200..300).contains(&msg.status) || is_binary_type(msg) {
             return;
         }
-        if let Some(m) = PATH.find(&msg.body_text()) {
+        if let Some(m) = PATH.find(cx.text) {
             let mut a = Alert::new(&INFO, msg, Risk::Low, Confidence::Low);
             a.evidence = m.as_str().to_string();
             out.push(a);

@@ -80,7 +80,7 @@ impl PassiveRule for PrivateIp {
         &INFO
     }
 
-    fn scan(&self, msg: &HttpMessage, _cx: &ScanContext<'_>, out: &mut Vec<Alert>) {
+    fn scan(&self, msg: &HttpMessage, cx: &ScanContext<'_>, out: &mut Vec<Alert>) {
         if !is_text(msg) {
             return;
         }
@@ -88,8 +88,8 @@ impl PassiveRule for PrivateIp {
             .ok()
             .and_then(|u| u.host_str().map(str::to_string))
             .unwrap_or_default();
-        let text = msg.body_text();
-        let found = find_all(&text, &host);
+        let text = cx.text;
+        let found = find_all(text, &host);
         let Some(first) = found.first() else { return };
         let mut a = Alert::new(&INFO, msg, Risk::Low, Confidence::Medium);
         a.evidence = (*first).to_string();

@@ -59,7 +59,7 @@ impl PassiveRule for Rule {
         &INFO
     }
 
-    fn scan(&self, msg: &HttpMessage, _cx: &ScanContext<'_>, out: &mut Vec<Alert>) {
+    fn scan(&self, msg: &HttpMessage, cx: &ScanContext<'_>, out: &mut Vec<Alert>) {
         let Ok(u) = url::Url::parse(&msg.url) else {
             return;
         };
@@ -83,9 +83,9 @@ impl PassiveRule for Rule {
             return;
         }
         let host = host_of(msg).unwrap_or_default();
-        let body = msg.body_text();
+        let body = cx.text;
         for re in EXT_LINKS.iter() {
-            if let Some(link) = re.captures(&body).and_then(|c| c.get(1))
+            if let Some(link) = re.captures(body).and_then(|c| c.get(1))
                 && !link.as_str().eq_ignore_ascii_case(&host)
             {
                 let risk = if msg.is_https() {

@@ -33,7 +33,7 @@ impl PassiveRule for SriMissing {
         }
         let Some(doc) = cx.doc else { return };
         let page_host = host_of(&msg.url).unwrap_or_default();
-        let body = msg.body_text();
+        let body = cx.text;
         for t in &doc.tags {
             let url = match t.name.as_str() {
                 "script" => t.attr("src"),
@@ -56,7 +56,7 @@ impl PassiveRule for SriMissing {
                 continue;
             }
             let mut a = Alert::new(&INFO, msg, Risk::Medium, Confidence::High);
-            a.evidence = element_text(&body, t).to_string();
+            a.evidence = element_text(body, t).to_string();
             out.push(a);
         }
     }

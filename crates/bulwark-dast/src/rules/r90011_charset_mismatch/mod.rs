@@ -81,8 +81,8 @@ impl PassiveRule for CharsetMismatch {
                 ));
             }
         } else if msg.media_type().is_some_and(|m| m.contains("xml")) || msg.body.starts_with(b"<?xml") {
-            let body = msg.body_text();
-            if let Some(c) = XML_DECL.captures(&body) {
+            let body = cx.text;
+            if let Some(c) = XML_DECL.captures(body) {
                 let enc = &c[1];
                 if !enc.eq_ignore_ascii_case(header) {
                     out.push(alert(

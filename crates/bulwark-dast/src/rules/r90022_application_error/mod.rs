@@ -52,7 +52,7 @@ impl PassiveRule for ApplicationError {
         &INFO
     }
 
-    fn scan(&self, msg: &HttpMessage, _cx: &ScanContext<'_>, out: &mut Vec<Alert>) {
+    fn scan(&self, msg: &HttpMessage, cx: &ScanContext<'_>, out: &mut Vec<Alert>) {
         if looks_binary(&msg.body) {
             return;
         }
@@ -69,7 +69,7 @@ impl PassiveRule for ApplicationError {
         if is_javascript(msg) || is_css(msg) {
             return;
         }
-        if let Some(evidence) = find_error(&msg.body_text()) {
+        if let Some(evidence) = find_error(cx.text) {
             let mut a = Alert::new(&INFO, msg, Risk::Medium, Confidence::Medium);
             a.evidence = evidence;
             out.push(a);
