@@ -18,6 +18,8 @@ pub mod preview;
 pub mod rules;
 pub mod scan;
 pub mod spider;
+#[doc(hidden)]
+pub mod testing;
 pub mod zap;
 
 pub use message::HttpMessage;

@@ -1,43 +1,10 @@
-//! Every registered rule over hostile messages (the shapes `fuzz/fuzz_targets/dast_rules.rs` builds): malformed
-//! and repeated headers, non-UTF-8 and binary bodies, broken URLs, odd statuses. No rule may panic, and every
-//! alert must carry a registered plugin id and an `alertRef` of that id.
+//! Every registered rule over hostile messages, built from bytes by `bulwark_dast::testing::message` as the fuzz
+//! target `fuzz/fuzz_targets/dast_rules.rs` builds them (so a crash it finds replays here): malformed and repeated
+//! headers, non-UTF-8 and binary bodies, broken URLs, odd statuses. No rule may panic, and every alert must carry
+//! a registered plugin id and an `alertRef` of that id.
 
-use bulwark_dast::html::Document;
-use bulwark_dast::{HttpMessage, ScanContext};
-
-/// The fuzz target's message builder: URL line, `name: value` response headers (`>name: value` request headers,
-/// `status N`), blank line, body.
-fn message(data: &[u8]) -> HttpMessage {
-    let split = data
-        .windows(2)
-        .position(|w| w == b"\n\n")
-        .unwrap_or(data.len());
-    let head = String::from_utf8_lossy(&data[..split]);
-    let mut lines = head.lines();
-    let mut msg = HttpMessage {
-        method: "GET".into(),
-        url: lines.next().unwrap_or("").to_string(),
-        status: 200,
-        http_version: "HTTP/1.1".into(),
-        body: data.get(split + 2..).unwrap_or_default().to_vec(),
-        ..HttpMessage::default()
-    };
-    for line in lines {
-        if let Some(rest) = line.strip_prefix("status ") {
-            msg.status = rest.trim().parse().unwrap_or(200);
-        } else if let Some((k, v)) = line.split_once(':') {
-            match k.strip_prefix('>') {
-                Some(k) => msg
-                    .request_headers
-                    .push((k.to_string(), v.trim().to_string())),
-                None => msg
-                    .response_headers
-                    .push((k.to_string(), v.trim().to_string())),
-            }
-        }
-    }
-    msg
-}
+use bulwark_dast::ScanContext;
+use bulwark_dast::testing::{judge_all, message};
 
 const CASES: &[&[u8]] = &[
     b"",
@@ -57,20 +24,7 @@ fn no_rule_panics_on_hostile_messages() {
     let ids: Vec<u32> = rules.iter().map(|r| r.info().id).collect();
     let origins = [String::from("https://a.test")];
     for data in CASES {
-        let msg = message(data);
-        let doc = msg.is_html().then(|| Document::parse(&msg.body));
-        let text = msg.body_text();
-        let cx = ScanContext {
-            doc: doc.as_ref(),
-            text: &text,
-            vulns: None,
-            secrets: None,
-            origins: &origins,
-        };
-        let mut out = Vec::new();
-        for r in &rules {
-            r.scan(&msg, &cx, &mut out);
-        }
+        let out = judge_all(&message(data), &origins);
         for a in &out {
             assert!(
                 ids.contains(&a.plugin_id),

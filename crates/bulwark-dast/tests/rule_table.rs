@@ -6,8 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
+use bulwark_dast::HttpMessage;
 use bulwark_dast::rules::{self, RuleStatus};
-use bulwark_dast::{HttpMessage, ScanContext};
+use bulwark_dast::testing::judge_all;
 
 fn table_path() -> PathBuf {
     std::env::var_os("BULWARK_FIXTURES")
@@ -292,22 +293,11 @@ fn firing_corpus() -> Vec<HttpMessage> {
 #[test]
 fn alert_levels_are_ones_zap_uses() {
     let table = zap_table();
-    let rules = rules::all();
     let origins = [String::from("https://www.a.test")];
     let mut fired = BTreeSet::new();
     for msg in firing_corpus() {
-        let text = msg.body_text();
-        let cx = ScanContext {
-            doc: None,
-            text: &text,
-            vulns: None,
-            secrets: None,
-            origins: &origins,
-        };
-        let mut out = Vec::new();
-        for r in &rules {
-            r.scan(&msg, &cx, &mut out);
-        }
+        // As a scan judges it: HTML pages parsed, so the rules that read the page fire too.
+        let out = judge_all(&msg, &origins);
         for a in out {
             let row = &table[&a.plugin_id];
             assert!(
