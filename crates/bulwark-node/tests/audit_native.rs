@@ -390,3 +390,35 @@ fn for_loop_over_admin_confs() {
         None
     );
 }
+
+/// Binary audit output (invalid UTF-8, NULs, a multi-byte character cut by the output bound) is read lossily and
+/// judged like any text: the flag after the garbage is still found, and nothing panics.
+#[test]
+fn binary_output_is_judged_as_text() {
+    use bulwark_node::State;
+    use bulwark_node::config::Variables;
+    let (t, _) = node();
+    let mut bytes: Vec<u8> = vec![0xff, 0xfe, 0x00, 0xc3, 0x28, 0x1b, b'[', b'2', b'J'];
+    bytes.extend_from_slice(b" --anonymous-auth=false ");
+    bytes.extend_from_slice("€".repeat(100).as_bytes());
+    let p = t.path().join("etc/kubelet.bin");
+    fs::write(&p, &bytes).unwrap();
+    let mut a = RootAuditor::new(t.path());
+    // Cut inside the 3-byte euro sign: the last character is partial.
+    a.max_output = bytes.len() - 2;
+    let o = run(&a, "cat /etc/kubelet.bin");
+    assert_eq!(o.error, None);
+    assert!(o.stdout.contains("--anonymous-auth=false"));
+    let controls = bulwark_node::controls::parse(
+        "controls:\nid: 4\ntext: t\ntype: node\ngroups:\n  - id: 4.2\n    text: g\n    checks:\n      - id: 4.2.1\n        text: c\n        audit: cat /etc/kubelet.bin\n        tests:\n          test_items:\n            - flag: --anonymous-auth\n              compare:\n                op: eq\n                value: false\n        remediation: r\n        scored: true\n",
+        "binary.yaml",
+    )
+    .unwrap();
+    let check = &controls.groups[0].checks[0];
+    let outcome = bulwark_node::eval::run(check, &Variables::new(), &a);
+    assert_eq!(outcome.state, State::Pass, "{outcome:?}");
+    // The same check over output that is nothing but noise: the flag is absent, the scored check fails.
+    fs::write(&p, [0xffu8, 0x00, 0xfe, 0x80, 0x80].repeat(1000)).unwrap();
+    let outcome = bulwark_node::eval::run(check, &Variables::new(), &a);
+    assert_eq!(outcome.state, State::Fail, "{outcome:?}");
+}
