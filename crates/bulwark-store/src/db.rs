@@ -334,6 +334,24 @@ impl<G: postgres::GenericClient> Exec for PgTx<'_, G> {
 }
 
 /// `($1,$2,$3),($4,$5,$6)…` for a multi-row insert of `rows` rows of `cols` columns.
+/// Adds one to the counter `key` of the `meta` table (created at 1), in the caller's transaction: the generation a
+/// reader compares to know whether what it cached is stale.
+pub(crate) fn bump_counter(tx: &mut dyn Exec, key: &str) -> std::result::Result<(), Raw> {
+    let cast = if tx.is_pg() {
+        "CAST(meta.value AS BIGINT)"
+    } else {
+        "CAST(meta.value AS INTEGER)"
+    };
+    tx.exec(
+        &format!(
+            "INSERT INTO meta (key, value) VALUES ($1, '1') \
+             ON CONFLICT (key) DO UPDATE SET value = CAST({cast} + 1 AS TEXT)"
+        ),
+        &[key.into()],
+    )?;
+    Ok(())
+}
+
 pub(crate) fn values_list(rows: usize, cols: usize) -> String {
     let mut s = String::with_capacity(rows * cols * 5);
     for r in 0..rows {

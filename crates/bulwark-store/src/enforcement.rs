@@ -213,19 +213,7 @@ fn clip(s: &str) -> String {
 }
 
 fn bump(tx: &mut dyn Exec) -> std::result::Result<(), Raw> {
-    let cast = if tx.is_pg() {
-        "CAST(meta.value AS BIGINT)"
-    } else {
-        "CAST(meta.value AS INTEGER)"
-    };
-    tx.exec(
-        &format!(
-            "INSERT INTO meta (key, value) VALUES ($1, '1') \
-             ON CONFLICT (key) DO UPDATE SET value = CAST({cast} + 1 AS TEXT)"
-        ),
-        &[GENERATION_KEY.into()],
-    )?;
-    Ok(())
+    crate::db::bump_counter(tx, GENERATION_KEY)
 }
 
 impl Store {
