@@ -559,7 +559,8 @@ fn prop_str<'a>(f: &'a Finding, key: &str) -> Option<&'a str> {
 /// The fingerprint deduplication compares (see the README):
 /// 1. a `fingerprint` property already set (a report this command wrote, read again);
 /// 2. the tool's SARIF `fingerprints`/`partialFingerprints` (property `sarifFingerprints`), qualified by the
-///    rule id and the artifact, since tools scope them so (a line hash is per file);
+///    rule id, the artifact and the start line: tools scope them so (a line hash is per file), and semgrep OSS
+///    writes the same placeholder (`matchBasedId/v1: "requires login"`) on every result;
 /// 3. else the tool-independent identity: for a vulnerability, the advisory id (Grype's GHSA matches are read as
 ///    their CVE), the
 ///    package name (case-folded) and installed version; for anything else, the rule id, the location (path, line,
@@ -580,7 +581,8 @@ fn fingerprint_of(f: &Finding) -> [u8; 16] {
             .collect();
         parts.sort();
         let joined = parts.join("\n");
-        return digest(&["sarif", &f.id, path, &joined]);
+        let line = f.location.line.map(|l| l.to_string()).unwrap_or_default();
+        return digest(&["sarif", &f.id, path, &line, &joined]);
     }
     if f.kind == bulwark_types::FindingKind::Vulnerability
         && let Some(pkg) = prop_str(f, "packageName").or_else(|| prop_str(f, "pkgName"))
