@@ -195,14 +195,14 @@ fn vulnerability(
         f.id,
         path.unwrap_or("")
     );
-    let mut h = fnv1a128(key.as_bytes());
-    let n = ids.entry(h).or_insert(0);
-    *n += 1;
-    if *n > 1 {
-        h = fnv1a128(format!("{key}\0{n}").as_bytes());
+    let mut hash = fnv1a128(key.as_bytes());
+    let seen = ids.entry(hash).or_insert(0);
+    *seen += 1;
+    if *seen > 1 {
+        hash = fnv1a128(format!("{key}\0{seen}").as_bytes());
     }
     let mut v = json!({
-        "id": uuid_v8(h),
+        "id": uuid_v8(hash),
         "name": truncate(non_empty(f.title.to_string(), &f.id), 255),
         "description": truncate(description(f), 1 << 20),
         "severity": gitlab_severity(f.severity),
@@ -227,7 +227,7 @@ fn vulnerability(
         .filter(|s| cvss3_vector_ok(s))
     {
         let vendor = match f.property("severitySource").and_then(Value::as_str) {
-            Some(s) if s.starts_with("nvd") => "NVD",
+            Some(source) if source.starts_with("nvd") => "NVD",
             _ => "unknown",
         };
         v["cvss_vectors"] = json!([{"vendor": vendor, "vector": vector}]);
