@@ -17,8 +17,9 @@ pub fn repo() -> PathBuf {
 pub fn db() -> &'static Path {
     static DB: OnceLock<PathBuf> = OnceLock::new();
     DB.get_or_init(|| {
+        // One DB per test binary: ci_gitlab and ci_jenkins may run at the same time.
         common::build_db(
-            "ci-integrations.db",
+            &format!("ci-{}.db", env!("CARGO_CRATE_NAME")),
             &[
                 (
                     "--debian",
