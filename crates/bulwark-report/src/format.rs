@@ -14,7 +14,7 @@ pub enum ReportError {
 }
 
 /// An output format. `FromStr` accepts the names `Display` prints (`json`, `table`, `cyclonedx`, `spdx-json`,
-/// `sarif`, `junit`, `policyreport`, `html`, `csv`) and a few common aliases.
+/// `sarif`, `junit`, `policyreport`, `html`, `csv`, `gitlab-cs`, `gitlab-ds`) and a few common aliases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
     Table,
@@ -29,11 +29,15 @@ pub enum Format {
     Html,
     /// One row per finding, RFC 4180 with CRLF line ends, formula injection neutralised.
     Csv,
+    /// GitLab's container-scanning security report (schema 15.1.0), for `artifacts: reports: container_scanning`.
+    GitlabContainerScanning,
+    /// GitLab's dependency-scanning security report (schema 15.1.0), for `artifacts: reports: dependency_scanning`.
+    GitlabDependencyScanning,
 }
 
 impl Format {
     /// Every format, in the order `--help` should list them.
-    pub const ALL: [Format; 9] = [
+    pub const ALL: [Format; 11] = [
         Self::Table,
         Self::Json,
         Self::CycloneDx,
@@ -43,6 +47,8 @@ impl Format {
         Self::PolicyReport,
         Self::Html,
         Self::Csv,
+        Self::GitlabContainerScanning,
+        Self::GitlabDependencyScanning,
     ];
 
     #[must_use]
@@ -57,6 +63,8 @@ impl Format {
             Self::PolicyReport => "policyreport",
             Self::Html => "html",
             Self::Csv => "csv",
+            Self::GitlabContainerScanning => "gitlab-cs",
+            Self::GitlabDependencyScanning => "gitlab-ds",
         }
     }
 
@@ -73,6 +81,8 @@ impl Format {
             Self::PolicyReport => "policyreport.yaml",
             Self::Html => "html",
             Self::Csv => "csv",
+            Self::GitlabContainerScanning => "gl-container-scanning-report.json",
+            Self::GitlabDependencyScanning => "gl-dependency-scanning-report.json",
         }
     }
 }
@@ -96,6 +106,8 @@ impl std::str::FromStr for Format {
             "policyreport" | "policy-report" => Self::PolicyReport,
             "html" => Self::Html,
             "csv" => Self::Csv,
+            "gitlab-cs" | "gitlab-container-scanning" => Self::GitlabContainerScanning,
+            "gitlab-ds" | "gitlab-dependency-scanning" => Self::GitlabDependencyScanning,
             other => {
                 let names: Vec<&str> = Self::ALL.iter().map(|f| f.as_str()).collect();
                 return Err(format!(
@@ -187,6 +199,12 @@ pub fn render(
         Format::PolicyReport => crate::render_policyreport(report, w),
         Format::Html => crate::html::render_html(report, w),
         Format::Csv => crate::csv::render_csv(report, w),
+        Format::GitlabContainerScanning => {
+            crate::gitlab::render_gitlab(report, crate::GitLabReport::ContainerScanning, w)
+        }
+        Format::GitlabDependencyScanning => {
+            crate::gitlab::render_gitlab(report, crate::GitLabReport::DependencyScanning, w)
+        }
     }
 }
 
@@ -201,6 +219,11 @@ mod tests {
         }
         assert_eq!("CycloneDX".parse::<Format>(), Ok(Format::CycloneDx));
         assert!("pdf".parse::<Format>().unwrap_err().contains("spdx-json"));
+        assert_eq!(
+            "gitlab-container-scanning".parse::<Format>(),
+            Ok(Format::GitlabContainerScanning)
+        );
+        assert!("pdf".parse::<Format>().unwrap_err().contains("gitlab-ds"));
     }
 
     #[test]

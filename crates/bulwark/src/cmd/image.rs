@@ -15,7 +15,8 @@ use crate::Outcome;
 pub(crate) struct OutputArgs {
     /// Output format: table, json, cyclonedx, spdx-json, sarif, junit, policyreport (Kubernetes
     /// `wgpolicyk8s.io/v1alpha2` PolicyReport and ClusterPolicyReport YAML), html (one printable page), csv
-    /// (one row per finding). The table fits `COLUMNS`, else the
+    /// (one row per finding), gitlab-cs and gitlab-ds (GitLab container- and dependency-scanning security
+    /// reports). The table fits `COLUMNS`, else the
     /// terminal, else 160 columns; it is coloured as `--color` says (auto: only
     /// on a terminal without `NO_COLOR`).
     #[arg(long, short = 'f', value_name = "FORMAT")]
