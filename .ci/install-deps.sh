@@ -19,6 +19,7 @@ apt_pkgs=(
   sysdig                                         # the test oracle for the .scap capture reader (bulwark-runtime)
   nginx apache2                                  # bulwark dast: real weak/hardened sites, started by the tests on free 127.0.0.1 ports
   etcd-server                                    # bulwark probe: /usr/bin/etcd without and with client-cert auth (bulwark-node tests/probe_etcd.rs)
+  zsh fish                                       # bulwark completions: the zsh and fish scripts load in the real shells (tests/completions.rs)
 )
 missing=()
 for p in "${apt_pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
