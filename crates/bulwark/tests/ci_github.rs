@@ -336,9 +336,15 @@ fn serve(root: PathBuf) -> String {
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
+            // The request line, then the headers up to the blank line (read, so closing sends no reset).
+            let mut reader = BufReader::new(&stream);
             let mut line = String::new();
-            if BufReader::new(&stream).read_line(&mut line).is_err() {
+            if reader.read_line(&mut line).is_err() {
                 continue;
+            }
+            let mut header = String::new();
+            while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
+                header.clear();
             }
             let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
             let file = root.join(path.trim_start_matches('/'));

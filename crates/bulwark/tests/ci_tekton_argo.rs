@@ -446,14 +446,7 @@ fn run_argo(tmp: &Path, fx: &Fixture, params: &[(&str, &str)]) -> Outcome {
             s
         }
     };
-    let template = |name: &str| -> &Value {
-        spec["templates"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| t["name"] == name)
-            .unwrap_or_else(|| panic!("no template {name}"))
-    };
+    let template = |name: &str| find_template(spec, name);
     let entry = template(spec["entrypoint"].as_str().unwrap());
     let mut exit_codes: BTreeMap<String, i32> = BTreeMap::new();
     let mut log = String::new();
@@ -534,6 +527,15 @@ fn run_argo(tmp: &Path, fx: &Fixture, params: &[(&str, &str)]) -> Outcome {
         results: gate_outputs,
         log,
     }
+}
+
+fn find_template<'a>(spec: &'a Value, name: &str) -> &'a Value {
+    spec["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no template {name}"))
 }
 
 type Runner = fn(&Path, &Fixture, &[(&str, &str)]) -> Outcome;
