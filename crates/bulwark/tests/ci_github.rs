@@ -87,7 +87,10 @@ fn act() -> PathBuf {
         return PathBuf::from(p);
     }
     let scripts = Command::new("python3")
-        .args(["-c", "import sysconfig; print(sysconfig.get_path('scripts'))"])
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_path('scripts'))",
+        ])
         .output()
         .expect("python3");
     let p = Path::new(String::from_utf8_lossy(&scripts.stdout).trim()).join("act");
@@ -144,7 +147,10 @@ fn run_action(tmp: &Path, name: &str, with: &str, path: &str) -> Run {
             "--action-offline-mode",
             "--local-repository",
         ])
-        .arg(format!("actions/cache@v4={}", stubs.join("cache").display()))
+        .arg(format!(
+            "actions/cache@v4={}",
+            stubs.join("cache").display()
+        ))
         .arg("--local-repository")
         .arg(format!(
             "github/codeql-action@v3={}",
@@ -201,7 +207,11 @@ fn fixture(tmp: &Path, name: &str, leak: bool, extra: &str) -> String {
         .unwrap();
     }
     std::fs::write(bundle.join("rules.yaml"), RULES).unwrap();
-    std::fs::write(bundle.join("bundle.yaml"), "name: team-policies\nversion: 2.0.0\n").unwrap();
+    std::fs::write(
+        bundle.join("bundle.yaml"),
+        "name: team-policies\nversion: 2.0.0\n",
+    )
+    .unwrap();
     format!(
         "          path: {}\n          policy: {}\n          output-dir: {}\n          args: |\n            --no-vulns\n            --now\n            2026-12-01T10:00:00Z\n{extra}",
         repo.display(),
@@ -311,7 +321,8 @@ fn bad_inputs_exit_2_before_any_report() {
     let run = run_action(tmp.path(), "sign", &with, &path_with_bulwark());
     assert_ne!(run.code, Some(0), "{}", run.log);
     assert!(
-        run.log.contains("sign: true needs an image, a policy and a key"),
+        run.log
+            .contains("sign: true needs an image, a policy and a key"),
         "{}",
         run.log
     );
@@ -424,11 +435,7 @@ fn install_downloads_the_release_and_checks_its_sha256() {
     );
     let run = run_action(tmp.path(), "badsum", &with, &path);
     assert_ne!(run.code, Some(0), "{}", run.log);
-    assert!(
-        run.log.contains("does not match its sha256"),
-        "{}",
-        run.log
-    );
+    assert!(run.log.contains("does not match its sha256"), "{}", run.log);
     assert_eq!(run.outputs["exit-code"], "");
     assert!(!run.dir.join("uploaded.sarif").exists());
 }

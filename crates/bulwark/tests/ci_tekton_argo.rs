@@ -49,7 +49,9 @@ rules:
 ";
 
 fn repo_file(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(rel)
 }
 
 fn load(rel: &str) -> Value {
@@ -220,8 +222,10 @@ fn argo_template_validates_against_the_argo_types() {
 
 /// `validate_argo_hera.py` (in the hera venv .ci/install-deps.sh makes; `BULWARK_HERA_PYTHON` names another).
 fn hera_validate(file: &Path) -> Result<(), String> {
-    let python = std::env::var_os("BULWARK_HERA_PYTHON")
-        .map_or_else(|| PathBuf::from("/opt/bulwark-hera-venv/bin/python"), PathBuf::from);
+    let python = std::env::var_os("BULWARK_HERA_PYTHON").map_or_else(
+        || PathBuf::from("/opt/bulwark-hera-venv/bin/python"),
+        PathBuf::from,
+    );
     assert!(
         python.exists(),
         "{} is missing: see the hera venv in .ci/install-deps.sh",
@@ -265,7 +269,11 @@ fn fixture(tmp: &Path, leak: bool) -> Fixture {
         .unwrap();
     }
     std::fs::write(bundle.join("rules.yaml"), RULES).unwrap();
-    std::fs::write(bundle.join("bundle.yaml"), "name: team-policies\nversion: 2.0.0\n").unwrap();
+    std::fs::write(
+        bundle.join("bundle.yaml"),
+        "name: team-policies\nversion: 2.0.0\n",
+    )
+    .unwrap();
     let config = tmp.join("bulwark.yaml");
     std::fs::write(&config, "no-vulns: true\n").unwrap();
     Fixture {
@@ -378,7 +386,11 @@ fn run_tekton(tmp: &Path, fx: &Fixture, params: &[(&str, &str)]) -> Outcome {
         {
             let v = subst(e["value"].as_str().unwrap());
             // The emptyDir mounted at /tmp.
-            let v = if v == "/tmp" { home.display().to_string() } else { v };
+            let v = if v == "/tmp" {
+                home.display().to_string()
+            } else {
+                v
+            };
             env.insert(e["name"].as_str().unwrap().to_string(), v);
         }
         let mut command = strings(&step["command"]);
@@ -457,13 +469,20 @@ fn run_argo(tmp: &Path, fx: &Fixture, params: &[(&str, &str)]) -> Outcome {
         if let Some(dep) = task["depends"].as_str() {
             for word in dep.split(|c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '.') {
                 if let Some((t, _)) = word.split_once('.') {
-                    assert!(exit_codes.contains_key(t), "{tname} depends on {t}, not run yet");
+                    assert!(
+                        exit_codes.contains_key(t),
+                        "{tname} depends on {t}, not run yet"
+                    );
                 }
             }
         }
         let tpl = template(task["template"].as_str().unwrap());
         let mut inputs = BTreeMap::new();
-        for a in task["arguments"]["parameters"].as_array().into_iter().flatten() {
+        for a in task["arguments"]["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
             let mut v = a["value"].as_str().unwrap().to_string();
             for (t, rc) in &exit_codes {
                 v = v.replace(&format!("{{{{tasks.{t}.exitCode}}}}"), &rc.to_string());
@@ -609,10 +628,13 @@ fn pss_failed(tmp: &Path, name: &str, pod: &Value) -> u64 {
         "-f",
         "json",
     ]);
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("{e}: {}", String::from_utf8_lossy(&out.stderr))
-    });
-    assert_eq!(report["workloads"].as_array().map(Vec::len), Some(1), "{report:#}");
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(
+        report["workloads"].as_array().map(Vec::len),
+        Some(1),
+        "{report:#}"
+    );
     report["compliance"]["failed"].as_u64().unwrap()
 }
 

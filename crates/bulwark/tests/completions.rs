@@ -81,10 +81,7 @@ fn every_shell_gets_a_script_naming_the_documented_commands() {
     for sh in ["bash", "zsh", "fish", "powershell", "elvish"] {
         let s = script(sh);
         for cmd in DOCUMENTED {
-            assert!(
-                s.contains(cmd),
-                "the {sh} script does not mention `{cmd}`"
-            );
+            assert!(s.contains(cmd), "the {sh} script does not mention `{cmd}`");
         }
     }
 }
