@@ -215,8 +215,9 @@ fn argo_template_validates_against_the_argo_types() {
     hera_validate(&repo_file("integrations/argo/bulwark-scan-template.yaml")).unwrap();
     let mut bad = t;
     bad["spec"]["templates"][0]["dag"]["tasks"][0]["continueOn"]["failed"] = json!("yes");
-    let file = tmp.path().join("bad.yaml");
-    std::fs::write(&file, serde_yaml::to_string(&bad).unwrap()).unwrap();
+    // JSON (a YAML subset): PyYAML reads YAML 1.1, where an unquoted `yes` would be a boolean.
+    let file = tmp.path().join("bad.json");
+    std::fs::write(&file, bad.to_string()).unwrap();
     hera_validate(&file).unwrap_err();
 }
 
@@ -445,18 +446,21 @@ fn run_argo(tmp: &Path, fx: &Fixture, params: &[(&str, &str)]) -> Outcome {
     for d in [&out, &cache, &tmpdir] {
         std::fs::create_dir_all(d).unwrap();
     }
-    let paths = |s: &str| -> String {
-        let s = s
-            .replace("/work/out", out.to_str().unwrap())
-            .replace("/work/cache", cache.to_str().unwrap())
-            .replace("/work/src", fx.repo.to_str().unwrap());
+    // The pod's /tmp (an emptyDir): only in the template's own strings, before any value is put in.
+    let pod_tmp = |s: &str| -> String {
         if s == "/tmp" {
             tmpdir.display().to_string()
         } else if let Some(rest) = s.strip_prefix("/tmp/") {
             tmpdir.join(rest).display().to_string()
         } else {
-            s
+            s.to_string()
         }
+    };
+    // The volume mounts and the input artifact, wherever they appear.
+    let paths = |s: &str| -> String {
+        s.replace("/work/out", out.to_str().unwrap())
+            .replace("/work/cache", cache.to_str().unwrap())
+            .replace("/work/src", fx.repo.to_str().unwrap())
     };
     let template = |name: &str| find_template(spec, name);
     let entry = template(spec["entrypoint"].as_str().unwrap());
@@ -487,10 +491,13 @@ fn run_argo(tmp: &Path, fx: &Fixture, params: &[(&str, &str)]) -> Outcome {
             for (t, rc) in &exit_codes {
                 v = v.replace(&format!("{{{{tasks.{t}.exitCode}}}}"), &rc.to_string());
             }
+            for (k, w) in &p {
+                v = v.replace(&format!("{{{{workflow.parameters.{k}}}}}"), w);
+            }
             inputs.insert(a["name"].as_str().unwrap().to_string(), v);
         }
         let subst = |s: &str| -> String {
-            let mut s = s.to_string();
+            let mut s = pod_tmp(s);
             for (k, v) in &p {
                 s = s.replace(&format!("{{{{workflow.parameters.{k}}}}}"), v);
             }
@@ -523,7 +530,7 @@ fn run_argo(tmp: &Path, fx: &Fixture, params: &[(&str, &str)]) -> Outcome {
         exit_codes.insert(tname.to_string(), rc);
         if tpl.get("script").is_some() {
             for o in tpl["outputs"]["parameters"].as_array().unwrap() {
-                let path = paths(o["valueFrom"]["path"].as_str().unwrap());
+                let path = pod_tmp(o["valueFrom"]["path"].as_str().unwrap());
                 gate_outputs.insert(
                     o["name"].as_str().unwrap().to_string(),
                     std::fs::read_to_string(path).unwrap_or_default(),
