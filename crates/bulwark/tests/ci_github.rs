@@ -162,7 +162,7 @@ fn run_action(tmp: &Path, name: &str, with: &str, path: &str) -> Run {
         .env("BW_ACTION", action)
         .env("BW_TEST_DIR", &dir)
         .stdin(std::process::Stdio::null());
-    let out = common::output_within(cmd, Duration::from_secs(300));
+    let out = common::output_within(cmd, Duration::from_mins(5));
     let log = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),

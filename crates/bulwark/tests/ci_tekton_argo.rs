@@ -31,6 +31,7 @@
 mod common;
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -309,11 +310,12 @@ fn exec(
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .envs(env);
     let out = cmd.output().unwrap();
-    log.push_str(&format!(
+    let _ = write!(
+        log,
         "$ {command:?}\n{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
-    ));
+    );
     out.status.code().unwrap_or(-1)
 }
 
