@@ -556,6 +556,40 @@ fn bulwark_on_bulwark_the_renders_pass_pss_restricted() {
         format!("postgres://bulwark:{password}@bulwark-postgres.bulwark.svc:5432/bulwark")
     );
     named(&docs, "Service", "bulwark-postgres");
+    // The default rules (with cert-manager, so that no serving key is in the render): no high finding but the
+    // credential the chart generates on purpose, where it belongs (the Secret the StatefulSet and the server
+    // read it from).
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pg.yaml");
+    std::fs::write(
+        &file,
+        render("replicaCount: 2\ncertManager: {enabled: true}\nstore: {enabled: true, postgres: {enabled: true}}\n"),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args(["scan", "k8s", "-f", "json", "--fail-on", "high"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let high: Vec<(&str, &str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| matches!(f["severity"].as_str(), Some("HIGH" | "CRITICAL")))
+        .map(|f| {
+            (
+                f["kind"].as_str().unwrap_or_default(),
+                f["location"]["resource"].as_str().unwrap_or_default(),
+                f["properties"]["field"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        high,
+        [("secret", "Secret/bulwark/bulwark-postgres", "data.url")],
+        "{report:#}"
+    );
     assert!(
         !server["args"]
             .as_array()
@@ -564,4 +598,302 @@ fn bulwark_on_bulwark_the_renders_pass_pss_restricted() {
             .any(|a| a.as_str().unwrap().starts_with("--store")),
         "the password never goes into the arguments"
     );
+}
+
+/// The rule ids the runtime DaemonSet's pod template declares it breaks (`bulwark.dev/ignore`).
+const RUNTIME_EXCEPTION: [&str; 4] = ["BW-K8S-0001", "BW-K8S-0003", "BW-K8S-0015", "BW-K8S-0016"];
+
+#[test]
+fn the_runtime_daemonset_is_the_one_explicit_exception_to_pss_restricted() {
+    let values = "runtimeWatch: {enabled: true, namespace: bulwark-runtime, createNamespace: true}\n\
+                  replicaCount: 2\nstore: {enabled: true, postgres: {enabled: true}}\n";
+    let yaml = render(values);
+    let docs = documents(&yaml);
+    let ds = named(&docs, "DaemonSet", "bulwark-runtime");
+    assert_eq!(ds["metadata"]["namespace"], "bulwark-runtime");
+    // Its namespace admits it (Pod Security `privileged`), the release namespace stays `restricted`.
+    let ns = named(&docs, "Namespace", "bulwark-runtime");
+    assert_eq!(
+        ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"],
+        "privileged"
+    );
+    let pod = &ds["spec"]["template"]["spec"];
+    // What it needs and nothing more: no hostPath, not privileged, no escalation, three capabilities.
+    assert!(
+        pod["volumes"]
+            .as_array()
+            .is_none_or(|v| v.iter().all(|v| v.get("hostPath").is_none())),
+        "{pod}"
+    );
+    let sc = &pod["containers"][0]["securityContext"];
+    assert_eq!(sc["privileged"], false);
+    assert_eq!(sc["allowPrivilegeEscalation"], false);
+    assert_eq!(sc["readOnlyRootFilesystem"], true);
+    assert_eq!(sc["capabilities"]["drop"], json!(["ALL"]));
+    assert_eq!(
+        sc["capabilities"]["add"],
+        json!(["NET_ADMIN", "SYS_PTRACE", "DAC_READ_SEARCH"])
+    );
+    let annotation = ds["spec"]["template"]["metadata"]["annotations"]["bulwark.dev/ignore"]
+        .as_str()
+        .expect("the exception is declared on the pod template");
+    let ids: Vec<&str> = annotation
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .split(',')
+        .collect();
+    assert_eq!(ids, RUNTIME_EXCEPTION, "{annotation}");
+    // Declared, the whole render passes `restricted`.
+    let (code, failed, report) = pss(&yaml);
+    assert!(failed.is_empty(), "{failed:#?}");
+    assert_eq!(code, Some(0), "{report:#}");
+    // Without the declaration, exactly those rules fail, only on the DaemonSet, and each rule of the
+    // declaration is needed (none is there for nothing).
+    let undeclared = yaml.replace(annotation, "none");
+    assert_ne!(undeclared, yaml);
+    let (code, failed, report) = pss(&undeclared);
+    assert_eq!(code, Some(1), "{report:#}");
+    let mut rules: Vec<&str> = failed
+        .iter()
+        .flat_map(|c| c["rules"].as_array().unwrap())
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    rules.sort_unstable();
+    rules.dedup();
+    // BW-K8S-0018 (capabilities not dropped) shares the Capabilities control; it is not among the findings.
+    let found: std::collections::BTreeSet<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| rules.contains(&f["id"].as_str().unwrap()))
+        .map(|f| {
+            assert_eq!(
+                f["location"]["resource"], "DaemonSet/bulwark-runtime/bulwark-runtime",
+                "{f:#}"
+            );
+            f["id"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(found.into_iter().collect::<Vec<_>>(), RUNTIME_EXCEPTION);
+}
+
+/// Starts `bulwark serve` as a render configures it: its arguments, with the chart's paths moved under `root`,
+/// its serving certificate, its global bundle and its config file taken from the rendered ConfigMaps, and the
+/// given files of the ConfigMaps and Secrets the chart mounts but does not render (`extra`: path → content).
+fn start_as_rendered(docs: &[Value], root: &Path, extra: &[(&str, &str)]) -> Server {
+    use base64::Engine as _;
+    let etc = root.join("etc");
+    let move_path = |s: &str| {
+        s.replace("/etc/bulwark/", &format!("{}/", etc.display()))
+            .replace(
+                "/var/lib/bulwark/",
+                &format!("{}/", root.join("data").display()),
+            )
+            .replace(
+                "/var/lib/bulwark-db/",
+                &format!("{}/", root.join("db").display()),
+            )
+    };
+    std::fs::create_dir_all(root.join("data")).unwrap();
+    std::fs::create_dir_all(root.join("db")).unwrap();
+    let tls = etc.join("tls");
+    std::fs::create_dir_all(&tls).unwrap();
+    let secret = named(docs, "Secret", "bulwark-tls");
+    for f in ["tls.crt", "tls.key", "ca.crt"] {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(secret["data"][f].as_str().unwrap())
+            .unwrap();
+        std::fs::write(tls.join(f), bytes).unwrap();
+    }
+    let write = |path: &str, content: &str| {
+        let p = PathBuf::from(move_path(path));
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+    };
+    for (file, content) in named(docs, "ConfigMap", "bulwark-policy")["data"]
+        .as_object()
+        .unwrap()
+    {
+        write(
+            &format!("/etc/bulwark/policy/{file}"),
+            content.as_str().unwrap(),
+        );
+    }
+    let has_config = docs
+        .iter()
+        .any(|d| d["kind"] == "ConfigMap" && d["metadata"]["name"] == "bulwark-config");
+    if has_config {
+        let (path, config) = rendered_config(docs);
+        write(&path, &move_path(&config));
+    }
+    for (path, content) in extra {
+        write(path, content);
+    }
+    let args: Vec<std::ffi::OsString> =
+        named(docs, "Deployment", "bulwark")["spec"]["template"]["spec"]["containers"][0]["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                let a = a.as_str().unwrap();
+                if a.starts_with("--listen=") {
+                    "--listen=127.0.0.1:0".into()
+                } else {
+                    move_path(a).into()
+                }
+            })
+            .collect();
+    let mut cmd = Server::command(&args, root);
+    cmd.env_remove("KUBECONFIG")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env_remove("KUBERNETES_SERVICE_PORT")
+        .env_remove("BULWARK_STORE")
+        .env("POD_NAMESPACE", "bulwark")
+        .env("XDG_CACHE_HOME", root.join("cache"))
+        .env("HOME", root);
+    Server::spawn(cmd, tls)
+}
+
+/// A privileged pod: the chart's default (global) bundle refuses it (PSS restricted).
+fn privileged_pod(namespace: &str) -> Value {
+    json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web", "namespace": namespace},
+        "spec": {"containers": [{"name": "web", "image": "nginx:1.25", "securityContext": {"privileged": true}}]}})
+}
+
+#[test]
+#[ignore = "needs the server side of the team switch (`teams:` in the serve config file, the s16-teams \
+            branch); until it is on main `--config` refuses the key. Run with --ignored once merged."]
+fn the_rendered_server_starts_with_the_rendered_teams_and_judges_their_namespaces_by_their_bundle()
+{
+    let dir = tempfile::tempdir().unwrap();
+    // The payments team's bundle only warns on PSS restricted; the global bundle (the chart's default)
+    // fails it.
+    let values = TEAMS.replace(
+        "policy: oci://registry.example/policies/web:3",
+        "policy: /etc/bulwark/teams-extra/web",
+    ) + "store: {enabled: true, watchCluster: false}\n";
+    let docs = documents(&render(&values));
+    let warn_bundle = "apiVersion: policy.bulwark.dev/v1
+kind: PolicySet
+metadata: {name: payments}
+rules:
+  - id: pss-restricted
+    stages: {deploy: warn}
+    kubernetes: {controls: [\"pss:restricted\"]}
+";
+    let token = "payments-ci-token-0123456789";
+    let tokens = format!(
+        "tokens:\n  - {{name: payments-ci, role: push, token: {token}}}\n  - {{name: web-ci, role: push, token: web-ci-token-0123456789}}\n  - {{name: web-release, role: push, token: web-release-token-0123456789}}\n"
+    );
+    let server = start_as_rendered(
+        &docs,
+        dir.path(),
+        &[
+            (
+                "/etc/bulwark/teams/payments/bundle.yaml",
+                "name: payments\nversion: \"1\"\n",
+            ),
+            ("/etc/bulwark/teams/payments/rules.yaml", warn_bundle),
+            (
+                "/etc/bulwark/teams-extra/web/bundle.yaml",
+                "name: web\nversion: \"1\"\n",
+            ),
+            ("/etc/bulwark/teams-extra/web/rules.yaml", warn_bundle),
+            ("/etc/bulwark/api-tokens/tokens.yaml", &tokens),
+        ],
+    );
+    // A namespace of no team: the global bundle refuses.
+    assert!(!server.allowed(&common::server::review(
+        "g-1",
+        &privileged_pod("sandbox"),
+        false
+    )));
+    // The team's namespaces, a glob one included: the team's bundle admits (with a warning).
+    for ns in ["payments", "jx-payments-pr-42"] {
+        assert!(
+            server.allowed(&common::server::review("t-1", &privileged_pod(ns), false)),
+            "{ns}"
+        );
+    }
+}
+
+#[test]
+fn the_rendered_webhook_admits_the_runtime_daemonset_by_its_declaration_only() {
+    // The DaemonSet's namespace is judged by the webhook (it is not the release namespace): the declared
+    // exception is what admits it, the same DaemonSet without it is refused by the chart's default bundle.
+    let dir = tempfile::tempdir().unwrap();
+    let docs = documents(&render(
+        "runtimeWatch: {enabled: true, namespace: bulwark-runtime, createNamespace: true}\n",
+    ));
+    let server = start_as_rendered(&docs, dir.path(), &[]);
+    let ds = named(&docs, "DaemonSet", "bulwark-runtime").clone();
+    assert!(server.allowed(&common::server::review("rt-1", &ds, false)));
+    let mut undeclared = ds.clone();
+    undeclared["spec"]["template"]["metadata"]["annotations"]
+        .as_object_mut()
+        .unwrap()
+        .remove("bulwark.dev/ignore");
+    assert!(!server.allowed(&common::server::review("rt-2", &undeclared, false)));
+    // The declaration covers its four rules, nothing else: a privileged container is still refused.
+    let mut privileged = ds;
+    privileged["spec"]["template"]["spec"]["containers"][0]["securityContext"]["privileged"] =
+        json!(true);
+    assert!(!server.allowed(&common::server::review("rt-3", &privileged, false)));
+}
+
+#[test]
+fn the_rendered_run_stage_serves_the_api_under_its_service_name_with_the_tokens_secret() {
+    // SQLite on the emptyDir, the tokens file from the Secret, the API Service's name in the serving
+    // certificate; the cluster watch off (there is no API server here).
+    let dir = tempfile::tempdir().unwrap();
+    let docs = documents(&render(
+        "replicaCount: 1\nstore: {enabled: true, watchCluster: false}\napi: {tokensSecret: bulwark-api-tokens}\n",
+    ));
+    let token = "read-token-0123456789abcdef";
+    let server = start_as_rendered(
+        &docs,
+        dir.path(),
+        &[(
+            "/etc/bulwark/api-tokens/tokens.yaml",
+            &format!("tokens:\n  - {{name: dashboard, role: read, token: {token}}}\n"),
+        )],
+    );
+    let ca = dir.path().join("etc/tls/ca.crt");
+    let svc = named(&docs, "Service", "bulwark-api");
+    let host = format!(
+        "{}.{}.svc",
+        svc["metadata"]["name"].as_str().unwrap(),
+        svc["metadata"]["namespace"].as_str().unwrap()
+    );
+    let get = |path: &str, auth: Option<&str>| {
+        let mut cmd = Command::new("curl");
+        cmd.args([
+            "-sS",
+            "--max-time",
+            "30",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--cacert",
+        ])
+        .arg(&ca)
+        .arg("--resolve")
+        .arg(format!("{host}:{}:127.0.0.1", server.port));
+        if let Some(t) = auth {
+            cmd.args(["-H", &format!("Authorization: Bearer {t}")]);
+        }
+        let out = cmd
+            .arg(format!("https://{host}:{}{path}", server.port))
+            .output()
+            .expect("curl: run .ci/install-deps.sh");
+        assert!(out.status.success(), "curl: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    assert_eq!(get("/api/v1/images", None), "401");
+    assert_eq!(get("/api/v1/images", Some("wrong")), "401");
+    assert_eq!(get("/api/v1/images", Some(token)), "200");
+    // The store is the file on the data volume.
+    assert!(dir.path().join("data/bulwark.db").exists());
 }
