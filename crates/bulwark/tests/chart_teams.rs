@@ -81,11 +81,10 @@ fn named<'a>(docs: &'a [Value], kind: &str, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {kind}/{name} rendered"))
 }
 
-/// The teams of the worked example (docs/teams.md), with the run stage on SQLite.
-const TEAMS: &str = r#"
-replicaCount: 1
-store:
-  enabled: true
+/// The teams of the worked example (docs/teams.md) and the API tokens' Secret, without the store.
+macro_rules! teams {
+    () => {
+        r#"
 api:
   tokensSecret: bulwark-api-tokens
 teams:
@@ -98,7 +97,12 @@ teams:
     namespaces: ["web-*"]
     policy: oci://registry.example/policies/web:3
     tokens: [web-ci, web-release]
-"#;
+"#
+    };
+}
+
+/// [`teams!`] with the run stage on SQLite.
+const TEAMS: &str = concat!(teams!(), "replicaCount: 1\nstore: {enabled: true}\n");
 
 #[test]
 fn helm_lint_passes_with_and_without_teams_postgres_and_runtime() {
@@ -111,12 +115,13 @@ fn helm_lint_passes_with_and_without_teams_postgres_and_runtime() {
         ),
         (
             "teams and postgres",
-            &format!(
-                "{TEAMS}\nreplicaCount: 3\nstore: {{enabled: true, postgres: {{enabled: true}}}}\n"
+            concat!(
+                teams!(),
+                "replicaCount: 3\nstore: {enabled: true, postgres: {enabled: true}}\n"
             ),
         ),
         (
-            "external store and sqlite on a claim",
+            "external store",
             "replicaCount: 2\nstore: {enabled: true, existingSecret: pg-url}\n",
         ),
         (
@@ -220,9 +225,9 @@ fn bad_team_entries_are_refused_with_the_entry_named() {
         let err = refused(values);
         assert!(err.contains(says), "{values}:\n{err}");
     }
-    // A glob is a glob, not a regular expression: `a.c` does not match `abc`.
+    // A glob is a glob, not a regular expression: `ab?` is three characters, it does not match `ab`.
     render(
-        "webhook: {excludedNamespaces: [abc]}\nteams: [{name: a, namespaces: [\"a.c\"], policy: x, tokens: []}]",
+        "webhook: {excludedNamespaces: [ab]}\nteams: [{name: a, namespaces: [\"ab?\"], policy: x, tokens: []}]",
     );
     // The store: SQLite is one server's file.
     let err = refused("store: {enabled: true}\n");
@@ -769,10 +774,14 @@ fn the_rendered_server_starts_with_the_rendered_teams_and_judges_their_namespace
     let dir = tempfile::tempdir().unwrap();
     // The payments team's bundle only warns on PSS restricted; the global bundle (the chart's default)
     // fails it.
-    let values = TEAMS.replace(
+    let values = concat!(
+        teams!(),
+        "replicaCount: 1\nstore: {enabled: true, watchCluster: false}\n"
+    )
+    .replace(
         "policy: oci://registry.example/policies/web:3",
         "policy: /etc/bulwark/teams-extra/web",
-    ) + "store: {enabled: true, watchCluster: false}\n";
+    );
     let docs = documents(&render(&values));
     let warn_bundle = "apiVersion: policy.bulwark.dev/v1
 kind: PolicySet
