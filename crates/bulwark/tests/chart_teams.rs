@@ -809,7 +809,7 @@ rules:
                 "name: web\nversion: \"1\"\n",
             ),
             ("/etc/bulwark/teams-extra/web/rules.yaml", warn_bundle),
-            ("/etc/bulwark/api-tokens/tokens.yaml", &tokens),
+            ("/etc/bulwark/api-tokens/tokens.yaml", tokens.as_str()),
         ],
     );
     // A namespace of no team: the global bundle refuses.
@@ -860,13 +860,11 @@ fn the_rendered_run_stage_serves_the_api_under_its_service_name_with_the_tokens_
         "replicaCount: 1\nstore: {enabled: true, watchCluster: false}\napi: {tokensSecret: bulwark-api-tokens}\n",
     ));
     let token = "read-token-0123456789abcdef";
+    let tokens = format!("tokens:\n  - {{name: dashboard, role: read, token: {token}}}\n");
     let server = start_as_rendered(
         &docs,
         dir.path(),
-        &[(
-            "/etc/bulwark/api-tokens/tokens.yaml",
-            &format!("tokens:\n  - {{name: dashboard, role: read, token: {token}}}\n"),
-        )],
+        &[("/etc/bulwark/api-tokens/tokens.yaml", tokens.as_str())],
     );
     let ca = dir.path().join("etc/tls/ca.crt");
     let svc = named(&docs, "Service", "bulwark-api");
@@ -891,7 +889,7 @@ fn the_rendered_run_stage_serves_the_api_under_its_service_name_with_the_tokens_
         .arg("--resolve")
         .arg(format!("{host}:{}:127.0.0.1", server.port));
         if let Some(t) = auth {
-            cmd.args(["-H", &format!("Authorization: Bearer {t}")]);
+            cmd.arg("-H").arg(format!("Authorization: Bearer {t}"));
         }
         let out = cmd
             .arg(format!("https://{host}:{}{path}", server.port))
