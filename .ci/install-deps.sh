@@ -19,6 +19,8 @@ apt_pkgs=(
   sysdig                                         # the test oracle for the .scap capture reader (bulwark-runtime)
   nginx apache2                                  # bulwark dast: real weak/hardened sites, started by the tests on free 127.0.0.1 ports
   etcd-server                                    # bulwark probe: /usr/bin/etcd without and with client-cert auth (bulwark-node tests/probe_etcd.rs)
+  file binutils ca-certificates                  # the image test (tests/image_build.rs): file, strip, readelf; the CA bundle scripts/build-image.sh ships
+  musl-tools                                     # musl-gcc: static musl builds (scripts/release.sh; CI_MUSL=1 in .ci/run) of aws-lc-sys, SQLite, zstd, mimalloc
 )
 missing=()
 for p in "${apt_pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done

