@@ -259,7 +259,7 @@ pub fn parse_vex(bytes: &[u8], source: &str) -> Result<Vex, EvalError> {
         .last_updated
         .as_deref()
         .or(raw.timestamp.as_deref())
-        .and_then(rfc3339_seconds);
+        .and_then(|t| bulwark_types::time::parse_rfc3339(t.trim()));
     let mut statements = Vec::with_capacity(raw.statements.len());
     for (i, s) in raw.statements.into_iter().enumerate() {
         let index = i + 1;
@@ -311,7 +311,7 @@ pub fn parse_vex(bytes: &[u8], source: &str) -> Result<Vex, EvalError> {
                 .last_updated
                 .as_deref()
                 .or(s.timestamp.as_deref())
-                .and_then(rfc3339_seconds)
+                .and_then(|t| bulwark_types::time::parse_rfc3339(t.trim()))
                 .or(doc_time),
             product_specs,
         });
@@ -322,68 +322,9 @@ pub fn parse_vex(bytes: &[u8], source: &str) -> Result<Vex, EvalError> {
     })
 }
 
-/// Seconds since the Unix epoch of an RFC 3339 timestamp (`2023-01-08T18:02:03.647787998-06:00`); fractions are
-/// dropped. `None` when malformed.
-pub(crate) fn rfc3339_seconds(text: &str) -> Option<i64> {
-    let b = text.trim().as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
-        return None;
-    }
-    if b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let part = b.get(r)?;
-        if part.iter().all(u8::is_ascii_digit) {
-            std::str::from_utf8(part).ok()?.parse().ok()
-        } else {
-            None
-        }
-    };
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        return None;
-    }
-    let mut i = 19;
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-    }
-    let offset = match b.get(i) {
-        Some(b'Z' | b'z') if i + 1 == b.len() => 0,
-        Some(sign @ (b'+' | b'-')) if i + 6 == b.len() && b[i + 3] == b':' => {
-            let o = num(i + 1..i + 3)? * 3600 + num(i + 4..i + 6)? * 60;
-            if *sign == b'+' { o } else { -o }
-        }
-        _ => return None,
-    };
-    Some(bulwark_types::time::unix_from_civil(year, month, day, hour, minute, second) - offset)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn timestamps() {
-        // `date -u -d 2023-01-09T00:02:03Z +%s` = 1673222523.
-        assert_eq!(
-            rfc3339_seconds("2023-01-08T18:02:03.647787998-06:00"),
-            Some(1_673_222_523)
-        );
-        assert_eq!(rfc3339_seconds("2023-01-09T00:02:03Z"), Some(1_673_222_523));
-        assert_eq!(rfc3339_seconds("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(rfc3339_seconds("2023-01-09"), None);
-        assert_eq!(rfc3339_seconds("2023-13-09T00:00:00Z"), None);
-    }
 
     #[test]
     fn accepts_v020_and_v00_forms() {

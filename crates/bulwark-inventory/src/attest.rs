@@ -21,7 +21,7 @@ use bulwark_sign::dsse::Envelope;
 use bulwark_sign::intoto::Statement;
 use bulwark_sign::keyless::{self, Identity, TrustedRoot};
 use bulwark_sign::oci::{self, Target};
-use bulwark_sign::predicate::{self, PredicateKind};
+use bulwark_sign::predicate::PredicateKind;
 use bulwark_signature::PublicKey;
 use bulwark_store::Store;
 
@@ -210,7 +210,7 @@ fn sbom_time(kind: PredicateKind, st: &Statement) -> Option<i64> {
         PredicateKind::Spdx => st.predicate["creationInfo"]["created"].as_str(),
         _ => None,
     };
-    t.and_then(predicate::rfc3339_to_unix)
+    t.and_then(bulwark_types::time::parse_rfc3339)
 }
 
 /// Reads the image's attestations of `kinds` (both layouts), verifies them with `trust`, and returns the SBOM

@@ -149,7 +149,7 @@ impl VulnPredicate {
             ("metadata.scanStartedOn", &p.metadata.scan_started_on),
             ("metadata.scanFinishedOn", &p.metadata.scan_finished_on),
         ] {
-            if rfc3339_to_unix(t).is_none() {
+            if bulwark_types::time::parse_rfc3339(t).is_none() {
                 return Err(invalid(
                     "vuln",
                     format!("{name} {t:?} is not an RFC 3339 time"),
@@ -384,7 +384,7 @@ impl VerdictPredicate {
         .into_iter()
         .chain(self.db.as_ref().map(|d| ("db.builtAt", &d.built_at)))
         {
-            if rfc3339_to_unix(t).is_none() {
+            if bulwark_types::time::parse_rfc3339(t).is_none() {
                 return Err(invalid(
                     "verdict",
                     format!("{name} {t:?} is not an RFC 3339 time"),
@@ -437,96 +437,21 @@ impl VerdictPredicate {
     /// The attestation time as Unix seconds.
     #[must_use]
     pub fn time_unix(&self) -> Option<i64> {
-        rfc3339_to_unix(&self.time)
+        bulwark_types::time::parse_rfc3339(&self.time)
     }
 
     /// The DB build time as Unix seconds.
     #[must_use]
     pub fn db_built_unix(&self) -> Option<i64> {
-        self.db.as_ref().and_then(|d| rfc3339_to_unix(&d.built_at))
+        self.db
+            .as_ref()
+            .and_then(|d| bulwark_types::time::parse_rfc3339(&d.built_at))
     }
-}
-
-/// RFC 3339 date-time (`2026-12-06T15:45:00Z`, fractional seconds and `±hh:mm` offsets allowed) → Unix seconds.
-#[must_use]
-#[allow(clippy::many_single_char_names)] // y, mo, d, h, mi, s: the date's own parts.
-pub fn rfc3339_to_unix(text: &str) -> Option<i64> {
-    let b = text.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') {
-        return None;
-    }
-    if b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let s = text.get(r)?;
-        s.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| s.parse().ok())?
-    };
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    let mut rest = &text[19..];
-    if let Some(frac) = rest.strip_prefix('.') {
-        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            return None;
-        }
-        rest = &frac[digits..];
-    }
-    let offset = match rest {
-        "Z" | "z" => 0,
-        _ => {
-            let rb = rest.as_bytes();
-            if rb.len() != 6 || !matches!(rb[0], b'+' | b'-') || rb[3] != b':' {
-                return None;
-            }
-            let oh: i64 = rest.get(1..3)?.parse().ok()?;
-            let om: i64 = rest.get(4..6)?.parse().ok()?;
-            if oh > 23 || om > 59 {
-                return None;
-            }
-            let sign = if rb[0] == b'-' { -1 } else { 1 };
-            sign * (oh * 3600 + om * 60)
-        }
-    };
-    if !(1..=12).contains(&mo)
-        || d < 1
-        || d > bulwark_types::time::days_in_month(y, mo)
-        || h > 23
-        || mi > 59
-        || s > 60
-    {
-        return None;
-    }
-    Some(bulwark_types::time::unix_from_civil(y, mo, d, h, mi, s) - offset)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rfc3339_matches_known_instants() {
-        // `date -u -d 2026-12-06T15:45:00Z +%s` = 1796571900.
-        assert_eq!(rfc3339_to_unix("2026-12-06T15:45:00Z"), Some(1_796_571_900));
-        assert_eq!(rfc3339_to_unix("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(rfc3339_to_unix("1970-01-01T01:00:00.5+01:00"), Some(0));
-        assert_eq!(rfc3339_to_unix("2024-02-29T00:00:00Z"), Some(1_709_164_800));
-        for bad in [
-            "",
-            "2026-12-06",
-            "2026-13-01T00:00:00Z",
-            "2025-02-29T00:00:00Z",
-            "2026-12-06T15:45:00",
-            "2026-12-06T15:45:00.Z",
-            "2026-12-06T15:45:00+1:00",
-            "2026-12-06T25:00:00Z",
-            "２０２６-12-06T15:45:00Z",
-        ] {
-            assert_eq!(rfc3339_to_unix(bad), None, "{bad}");
-        }
-    }
 
     #[test]
     fn kinds_round_trip() {

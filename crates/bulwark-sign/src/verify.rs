@@ -382,20 +382,20 @@ fn content(st: &Statement) -> Result<(Option<i64>, Option<VerdictPredicate>), St
         predicate::VULN_V1 => {
             let v = VulnPredicate::from_value(&st.predicate).map_err(|e| e.to_string())?;
             Ok((
-                predicate::rfc3339_to_unix(&v.metadata.scan_finished_on),
+                bulwark_types::time::parse_rfc3339(&v.metadata.scan_finished_on),
                 None,
             ))
         }
         predicate::CYCLONEDX => Ok((
             st.predicate["metadata"]["timestamp"]
                 .as_str()
-                .and_then(predicate::rfc3339_to_unix),
+                .and_then(bulwark_types::time::parse_rfc3339),
             None,
         )),
         predicate::SPDX => Ok((
             st.predicate["creationInfo"]["created"]
                 .as_str()
-                .and_then(predicate::rfc3339_to_unix),
+                .and_then(bulwark_types::time::parse_rfc3339),
             None,
         )),
         _ => Ok((None, None)),

@@ -91,6 +91,87 @@ pub fn rfc3339(secs: i64) -> String {
     )
 }
 
+/// An RFC 3339 date-time → (seconds since the epoch, nanoseconds). Accepted: `YYYY-MM-DD`, a `T`, `t` or space
+/// separator (RFC 3339 section 5.6 allows the space), `hh:mm:ss` with a leap second `60`, an optional fraction
+/// of one or more digits (digits past the ninth are dropped), and `Z`, `z` or `±hh:mm`. The date is checked
+/// against the calendar (no 30 February). `None` for anything else, including surrounding whitespace. This is
+/// the one RFC 3339 parser of the workspace: certificates' trust roots, attestation predicates, VEX documents,
+/// Kubernetes audit events and the server's query parameters all read time through it.
+#[must_use]
+pub fn parse_rfc3339_nanos(text: &str) -> Option<(i64, u32)> {
+    let b = text.as_bytes();
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let part = b.get(r)?;
+        part.iter().try_fold(0i64, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0'))
+        })
+    };
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let mut i = 19;
+    let mut nanos = 0u32;
+    if b[i] == b'.' {
+        let start = i + 1;
+        i = start;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            if i - start < 9 {
+                nanos = nanos * 10 + u32::from(b[i] - b'0');
+            }
+            i += 1;
+        }
+        let digits = i - start;
+        if digits == 0 {
+            return None;
+        }
+        for _ in digits..9 {
+            nanos *= 10;
+        }
+    }
+    let offset = match b.get(i)? {
+        b'Z' | b'z' if i + 1 == b.len() => 0,
+        sign @ (b'+' | b'-') if i + 6 == b.len() && b[i + 3] == b':' => {
+            let (oh, om) = (num(i + 1..i + 3)?, num(i + 4..i + 6)?);
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            if *sign == b'-' {
+                -(oh * 3600 + om * 60)
+            } else {
+                oh * 3600 + om * 60
+            }
+        }
+        _ => return None,
+    };
+    Some((
+        unix_from_civil(year, month, day, hour, minute, second) - offset,
+        nanos,
+    ))
+}
+
+/// An RFC 3339 date-time → whole seconds since the epoch (the fraction dropped); see [`parse_rfc3339_nanos`].
+#[must_use]
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    parse_rfc3339_nanos(text).map(|(secs, _)| secs)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,5 +252,62 @@ mod tests {
         assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
         assert_eq!(rfc3339(253_402_300_799), "9999-12-31T23:59:59Z");
         assert!(now_unix() > unix_from_civil(2024, 1, 1, 0, 0, 0));
+    }
+
+    #[test]
+    fn rfc3339_parsing_against_date() {
+        // Truth from GNU date: `date -u -d 2026-12-06T15:45:00Z +%s` = 1796571900,
+        // `date -u -d 2018-10-25T13:58:49Z +%s` = 1540475929, `date -u -d 2024-02-29 +%s` = 1709164800,
+        // `date -u -d 2023-01-09T00:02:03Z +%s` = 1673222523.
+        assert_eq!(parse_rfc3339("2026-12-06T15:45:00Z"), Some(1_796_571_900));
+        assert_eq!(parse_rfc3339("2026-12-06t15:45:00z"), Some(1_796_571_900));
+        assert_eq!(parse_rfc3339("2026-12-06 15:45:00Z"), Some(1_796_571_900));
+        assert_eq!(
+            parse_rfc3339("2026-12-06T17:45:00+02:00"),
+            Some(1_796_571_900)
+        );
+        assert_eq!(
+            parse_rfc3339("2023-01-08T18:02:03.647787998-06:00"),
+            Some(1_673_222_523)
+        );
+        assert_eq!(parse_rfc3339("2024-02-29T00:00:00Z"), Some(1_709_164_800));
+        assert_eq!(parse_rfc3339("1970-01-01T01:00:00.5+01:00"), Some(0));
+        assert_eq!(parse_rfc3339("1969-12-31T23:59:59Z"), Some(-1));
+        // A leap second reads as the next minute's first second, as Go's time.Parse does not, but as the Unix
+        // clock does (23:59:60 and the next 00:00:00 share one Unix second).
+        assert_eq!(
+            parse_rfc3339("2016-12-31T23:59:60Z"),
+            parse_rfc3339("2017-01-01T00:00:00Z")
+        );
+        assert_eq!(
+            parse_rfc3339_nanos("2018-10-25T13:58:49.730588Z"),
+            Some((1_540_475_929, 730_588_000))
+        );
+        assert_eq!(
+            parse_rfc3339_nanos("2018-10-25T13:58:49.1234567891Z"),
+            Some((1_540_475_929, 123_456_789))
+        );
+        for bad in [
+            "",
+            "2026-12-06",
+            "2026-13-01T00:00:00Z",
+            "2025-02-29T00:00:00Z",
+            "2026-04-31T00:00:00Z",
+            "2026-12-06T15:45:00",
+            "2026-12-06T15:45:00.Z",
+            "2026-12-06T15:45:00+1:00",
+            "2026-12-06T15:45:00+0100",
+            "2026-12-06T15:45:00+24:00",
+            "2026-12-06T25:00:00Z",
+            "2026-12-06T15:45:61Z",
+            "2026-12-06_15:45:00Z",
+            " 2026-12-06T15:45:00Z",
+            "2026-12-06T15:45:00Z ",
+            "2026-12-06T15:45:00ZZ",
+            "+026-12-06T15:45:00Z",
+            "２０２６-12-06T15:45:00Z",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad:?}");
+        }
     }
 }

@@ -3,8 +3,7 @@
 //! array of those. `EventList` items and array elements are deserialized one at a time, so memory is bounded by
 //! the per-event cap whatever the length of the list or line.
 
-pub(crate) use crate::time::{civil_from_days, days_from_civil};
-use bulwark_types::time::days_in_month;
+pub(crate) use crate::time::civil_from_days;
 use std::cell::Cell;
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
@@ -450,65 +449,12 @@ impl<'de> Visitor<'de> for Items<'_, '_> {
     }
 }
 
-/// RFC 3339 with optional fraction (Go's `time.RFC3339Nano` layout) to ns since the epoch.
+/// RFC 3339 (Go's `time.RFC3339Nano` layout among others) to ns since the epoch, through the workspace's one
+/// parser, [`bulwark_types::time::parse_rfc3339_nanos`].
 pub(crate) fn parse_rfc3339(text: &str) -> Option<i64> {
-    let bytes = text.as_bytes();
-    if bytes.len() < 20
-        || bytes[4] != b'-'
-        || bytes[7] != b'-'
-        || bytes[10] != b'T'
-        || bytes[13] != b':'
-        || bytes[16] != b':'
-    {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let part = text.get(r)?;
-        if !part.bytes().all(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        part.parse().ok()
-    };
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month)
-        || day < 1
-        || day > days_in_month(year, month)
-        || hour > 23
-        || minute > 59
-        || second > 59
-    {
-        return None;
-    }
-    let mut pos = 19;
-    let mut nanos = 0i64;
-    if bytes[pos] == b'.' {
-        pos += 1;
-        let start = pos;
-        while pos < bytes.len() && bytes[pos].is_ascii_digit() {
-            pos += 1;
-        }
-        let digits = pos - start;
-        if digits == 0 || digits > 9 {
-            return None;
-        }
-        nanos = text[start..pos].parse::<i64>().ok()? * 10i64.pow(9 - digits as u32);
-    }
-    let offset = match bytes.get(pos)? {
-        b'Z' if pos + 1 == bytes.len() => 0,
-        sign @ (b'+' | b'-') if pos + 6 == bytes.len() && bytes[pos + 3] == b':' => {
-            let (off_h, off_m) = (num(pos + 1..pos + 3)?, num(pos + 4..pos + 6)?);
-            if off_h > 23 || off_m > 59 {
-                return None;
-            }
-            let off = off_h * 3600 + off_m * 60;
-            if *sign == b'-' { -off } else { off }
-        }
-        _ => return None,
-    };
-    let secs =
-        days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset;
-    secs.checked_mul(1_000_000_000)?.checked_add(nanos)
+    let (secs, nanos) = bulwark_types::time::parse_rfc3339_nanos(text)?;
+    secs.checked_mul(1_000_000_000)?
+        .checked_add(i64::from(nanos))
 }
 
 #[cfg(test)]
@@ -532,9 +478,8 @@ mod tests {
         );
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(parse_rfc3339("2018-02-30T00:00:00Z"), None);
-        assert_eq!(parse_rfc3339("2018-10-25 13:58:49Z"), None);
+        assert_eq!(parse_rfc3339("2018-10-25_13:58:49Z"), None);
         assert_eq!(parse_rfc3339("2018-10-25T13:58:49.Z"), None);
         assert_eq!(civil_from_days(17_829), (2018, 10, 25));
-        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
     }
 }

@@ -32,70 +32,6 @@ fn check_node(node: &str) -> Result<(), ApiError> {
     .with("parameter", "node"))
 }
 
-/// `2026-12-07T16:40:02Z`, with optional fractional seconds and a `±hh:mm` offset → seconds since the epoch.
-pub(crate) fn parse_rfc3339(text: &str) -> Option<i64> {
-    let bytes = text.as_bytes();
-    if bytes.len() < 20
-        || bytes[4] != b'-'
-        || bytes[7] != b'-'
-        || !matches!(bytes[10], b'T' | b't' | b' ')
-    {
-        return None;
-    }
-    if bytes[13] != b':' || bytes[16] != b':' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let t = text.get(r)?;
-        t.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| t.parse().ok())?
-    };
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        return None;
-    }
-    let mut rest = &text[19..];
-    if let Some(frac) = rest.strip_prefix('.') {
-        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
-        if n == 0 {
-            return None;
-        }
-        rest = &frac[n..];
-    }
-    let offset = match rest {
-        "Z" | "z" => 0,
-        _ => {
-            let rb = rest.as_bytes();
-            if rb.len() != 6 || !matches!(rb[0], b'+' | b'-') || rb[3] != b':' {
-                return None;
-            }
-            let oh: i64 = rest.get(1..3)?.parse().ok()?;
-            let om: i64 = rest.get(4..6)?.parse().ok()?;
-            if oh > 23 || om > 59 {
-                return None;
-            }
-            let o = oh * 3600 + om * 60;
-            if rb[0] == b'+' { o } else { -o }
-        }
-    };
-    // Days from civil (Howard Hinnant's algorithm).
-    let y2 = if month <= 2 { year - 1 } else { year };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + hour * 3600 + minute * 60 + second - offset)
-}
-
 /// The totals of a report: its `totals` object, else counted from the findings.
 fn totals(raw: &Value, findings: &[bulwark_types::Finding]) -> Result<NodeTotals, ApiError> {
     if let Some(t) = raw.get("totals").filter(|t| !t.is_null()) {
@@ -192,7 +128,7 @@ pub(super) fn push(
         ))
         .with("pointer", "/target/kind"));
     }
-    let Some(ran_at) = parse_rfc3339(&report.created_at) else {
+    let Some(ran_at) = bulwark_types::time::parse_rfc3339(&report.created_at) else {
         let shown: String = bulwark_types::escape_control(&report.created_at)
             .chars()
             .take(80)
@@ -263,30 +199,4 @@ pub(super) fn one(store: &Store, node: &str) -> Result<ApiResponse, ApiError> {
         200,
         &json!({"node": node, "results": results}),
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_rfc3339;
-
-    #[test]
-    fn rfc3339_times() {
-        // Independent truth: `date -u -d 2026-12-07T16:40:02Z +%s` = 1796661602.
-        assert_eq!(parse_rfc3339("2026-12-07T16:40:02Z"), Some(1_796_661_602));
-        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(parse_rfc3339("2000-02-29T12:00:00.123Z"), Some(951_825_600));
-        assert_eq!(
-            parse_rfc3339("2026-12-07T18:40:02+02:00"),
-            Some(1_796_661_602)
-        );
-        for bad in [
-            "",
-            "2026-12-07",
-            "2026-13-07T00:00:00Z",
-            "2026-12-07T00:00:00",
-            "x026-12-07T00:00:00Z",
-        ] {
-            assert_eq!(parse_rfc3339(bad), None, "{bad}");
-        }
-    }
 }

@@ -31,7 +31,7 @@ mod x509;
 pub use rekor::Proven;
 pub use root::{
     Authority, Log, MAX_TRUSTED_ROOT_BYTES, TRUSTED_ROOT_MEDIA_TYPE, TRUSTED_ROOT_MEDIA_TYPE_V02,
-    TrustedRoot, ValidFor, parse_rfc3339,
+    TrustedRoot, ValidFor,
 };
 pub use x509::{OID_FULCIO_ISSUER_V1, OID_FULCIO_ISSUER_V2, OID_SCT_LIST};
 

@@ -244,7 +244,10 @@ fn range(raw: Option<&RawRange>) -> Result<ValidFor, String> {
     };
     let parse = |t: &Option<String>| -> Result<Option<i64>, String> {
         t.as_deref()
-            .map(|s| parse_rfc3339(s).ok_or_else(|| format!("validFor time {s:?} is not RFC 3339")))
+            .map(|s| {
+                bulwark_types::time::parse_rfc3339(s)
+                    .ok_or_else(|| format!("validFor time {s:?} is not RFC 3339"))
+            })
             .transpose()
     };
     Ok(ValidFor {
@@ -253,41 +256,9 @@ fn range(raw: Option<&RawRange>) -> Result<ValidFor, String> {
     })
 }
 
-/// RFC 3339 (`2021-03-07T03:20:29.123Z`, or with `+hh:mm`) → Unix seconds (fractions dropped): the one parser
-/// of the crate, [`crate::predicate::rfc3339_to_unix`].
-#[must_use]
-pub fn parse_rfc3339(s: &str) -> Option<i64> {
-    crate::predicate::rfc3339_to_unix(s)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rfc3339_times() {
-        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
-        // `date -u -d 2021-03-07T03:20:29Z +%s`
-        assert_eq!(
-            parse_rfc3339("2021-03-07T03:20:29.000Z"),
-            Some(1_615_087_229)
-        );
-        assert_eq!(
-            parse_rfc3339("2021-03-07T04:20:29+01:00"),
-            Some(1_615_087_229)
-        );
-        assert_eq!(parse_rfc3339("2024-02-29T12:00:00Z"), Some(1_709_208_000));
-        for bad in [
-            "",
-            "2021-03-07",
-            "2021-13-07T03:20:29Z",
-            "2021-03-07T03:20:29",
-            "2021-03-07T03:20:29.Z",
-            "2021-03-07T03:20:29+0100",
-        ] {
-            assert_eq!(parse_rfc3339(bad), None, "{bad}");
-        }
-    }
 
     #[test]
     fn hostile_roots_are_errors() {

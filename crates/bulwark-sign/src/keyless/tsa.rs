@@ -190,7 +190,7 @@ fn generalized_time(s: &str) -> Option<i64> {
     if !date.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    super::root::parse_rfc3339(&format!(
+    bulwark_types::time::parse_rfc3339(&format!(
         "{}-{}-{}T{}:{}:{}{rest}",
         &date[..4],
         &date[4..6],
