@@ -66,7 +66,7 @@ EOF
 # A dynamically linked binary (the glibc build CI tests with, see ARCHITECTURE.md "Packaging") only with
 # IMAGE_ALLOW_DYNAMIC=1: its ELF interpreter and libraries (as `ldd` resolves them on this Debian host) are
 # copied in, with their Debian packages' dpkg stanzas in var/lib/dpkg/status.d/ (as distroless images carry
-# them), file lists in var/lib/dpkg/info/ and copyright files, so an SBOM accounts for every file.
+# them), file lists in var/lib/dpkg/info/, copyright files and /etc/os-release, so an SBOM accounts for every file.
 extras=$(mktemp)
 trap 'rm -f "$extras"' EXIT
 if [ "$linking" = dynamic ]; then
@@ -75,6 +75,8 @@ if [ "$linking" = dynamic ]; then
     command -v dpkg-query >/dev/null || die "a dynamic binary needs a Debian host (dpkg-query) to name its libraries' packages"
     meta=$(mktemp -d)
     trap 'rm -f "$extras"; rm -rf "$meta"' EXIT
+    # The distro the stanzas belong to, as distroless images say it.
+    printf 'etc/os-release\t%s\t644\n' "$(readlink -f /etc/os-release)" >> "$extras"
     libs=$(ldd "$binary" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' | sort -u)
     [ -n "$libs" ] || die "ldd found no libraries for $binary"
     declare -A owned=()

@@ -256,7 +256,8 @@ fn image_is_reproducible_shell_less_and_non_root() {
         }
         for (path, mode, owner) in entries.iter().filter(|e| !expected.contains(e)) {
             assert_eq!(owner, "0/0", "{path}");
-            let meta = path.starts_with("var/lib/dpkg/")
+            let meta = path == "etc/os-release"
+                || path.starts_with("var/lib/dpkg/")
                 || (path.starts_with("usr/share/doc/")
                     && (mode.starts_with('d') || path.ends_with("/copyright")));
             let lib = (path.starts_with("lib") || path.starts_with("usr/lib"))
@@ -500,7 +501,7 @@ fn bulwark_scans_its_own_image_clean_with_its_release_policy() {
         let src = repo().join("scripts/release-policy");
         std::fs::copy(src.join("bundle.yaml"), dir.join("bundle.yaml")).unwrap();
         let rules = std::fs::read_to_string(src.join("rules.yaml")).unwrap();
-        let extra = "        - /home/nonroot\n        - /lib\n        - /lib64\n        - /usr/lib\n        \
+        let extra = "        - /home/nonroot\n        - /etc/os-release\n        - /lib\n        - /lib64\n        - /usr/lib\n        \
                      - /usr/share/doc\n        - /var/lib/dpkg\n";
         assert!(rules.contains("        - /home/nonroot\n"));
         std::fs::write(
