@@ -18,6 +18,7 @@ apt_pkgs=(
   poppler-utils                                  # pdftotext: reading back the PDF compliance report
   sysdig                                         # the test oracle for the .scap capture reader (bulwark-runtime)
   nginx apache2                                  # bulwark dast: real weak/hardened sites, started by the tests on free 127.0.0.1 ports
+  jq                                             # bulwark report merge tests: counts each tool's SARIF results independently
   etcd-server                                    # bulwark probe: /usr/bin/etcd without and with client-cert auth (bulwark-node tests/probe_etcd.rs)
   file binutils ca-certificates                  # the image test (tests/image_build.rs): file, strip, readelf; the CA bundle scripts/build-image.sh ships
   musl-tools                                     # musl-gcc: static musl builds (scripts/release.sh; CI_MUSL=1 in .ci/run) of aws-lc-sys, SQLite, zstd, mimalloc
@@ -89,3 +90,12 @@ bash ../shared/tools/install-peers.sh >/dev/null 2>&1 || true
 for b in helm kubectl trivy syft checkov; do
   [ -x "$HOME/.cache/bulwark-peers/bin/$b" ] || { echo "install-peers.sh did not install $b" >&2; exit 1; }
 done
+
+# semgrep, one of the real SARIF producers merged by crates/bulwark/tests/report_merge.rs (run offline on a local
+# rules file). In its own venv: it pins jsonschema 4.25, which would downgrade the validators' 4.26 above.
+# (golangci-lint: not in Debian bookworm, its Go 1.19 is too old to build v2, and no PyPI/npm package ships it.)
+semgrep_venv=/opt/bulwark-semgrep-venv
+if [ ! -x "$semgrep_venv/bin/semgrep" ]; then
+  python3 -m venv "$semgrep_venv"
+  "$semgrep_venv/bin/pip" install -q --disable-pip-version-check semgrep==1.187.0
+fi

@@ -18,6 +18,7 @@ pub(crate) mod node;
 pub(crate) mod owners;
 pub(crate) mod policy;
 pub(crate) mod report;
+pub(crate) mod report_merge;
 pub(crate) mod risk;
 pub(crate) mod rule;
 pub(crate) mod runtime;

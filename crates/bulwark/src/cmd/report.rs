@@ -36,6 +36,11 @@ pub(crate) enum ReportCommand {
     /// junit, cyclonedx, spdx-json, policyreport, table or json. Exit 0 when written, 2 when the input is not a
     /// Bulwark JSON report this version reads (the error names the file).
     Convert(ConvertArgs),
+    /// Merge other tools' results into one report: SARIF 2.1.0 from any tool, Trivy and Grype JSON, kube-bench
+    /// JSON, Sonobuoy result tarballs and Bulwark JSON reports, each sniffed from its content; duplicates (same
+    /// fingerprint) collapse into one finding listing every source. Exit 0 when written, 2 when an input cannot
+    /// be read (the error names it).
+    Merge(super::report_merge::MergeArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -94,6 +99,7 @@ pub(crate) fn run(cmd: &ReportCommand) -> Result<Outcome> {
         ReportCommand::Push(a) => push(a),
         ReportCommand::Compliance(a) => super::compliance::run(a),
         ReportCommand::Convert(a) => convert(a),
+        ReportCommand::Merge(a) => super::report_merge::run(a),
     }
 }
 
