@@ -21,6 +21,8 @@ apt_pkgs=(
   jq                                             # bulwark report merge tests: counts each tool's SARIF results independently
   etcd-server                                    # bulwark probe: /usr/bin/etcd without and with client-cert auth (bulwark-node tests/probe_etcd.rs)
   zsh fish                                       # bulwark completions: the zsh and fish scripts load in the real shells (tests/completions.rs)
+  file binutils ca-certificates                  # the image test (tests/image_build.rs): file, strip, readelf; the CA bundle scripts/build-image.sh ships
+  musl-tools                                     # musl-gcc: static musl builds (scripts/release.sh; CI_MUSL=1 in .ci/run) of aws-lc-sys, SQLite, zstd, mimalloc
 )
 missing=()
 for p in "${apt_pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done

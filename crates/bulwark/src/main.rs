@@ -127,6 +127,8 @@ enum Command {
     Probe(cmd::node::ProbeArgs),
     /// Sign an image in a registry (cosign's formats: the `.sig` tag and a Sigstore bundle referrer).
     Sign(cmd::sign::SignArgs),
+    /// Sign a file: a detached signature printed in base64, as `cosign sign-blob --key` prints it.
+    SignBlob(cmd::sign_blob::SignBlobArgs),
     /// Attest an image: an in-toto statement (vuln, cyclonedx, spdx or verdict) in DSSE, in both layouts.
     Attest(cmd::sign::AttestArgs),
     /// Verify an image's signature and, with --type, an attestation and its content. Exit 1 when it fails.
@@ -329,6 +331,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Probe(args) => cmd::node::probe(&args),
         Command::Keys { command } => cmd::keys::run(&command),
         Command::Sign(args) => cmd::sign::sign(&args),
+        Command::SignBlob(args) => cmd::sign_blob::sign_blob(&args),
         Command::Attest(args) => cmd::sign::attest(&args),
         Command::Verify(args) => cmd::sign::verify(&args),
         Command::Rule(args) => cmd::rule::rule(&args),

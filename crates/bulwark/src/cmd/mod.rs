@@ -36,6 +36,7 @@ pub(crate) mod serve_feeds;
 pub(crate) mod serve_loops;
 pub(crate) mod serve_reload;
 pub(crate) mod sign;
+pub(crate) mod sign_blob;
 pub(crate) mod verdict;
 pub(crate) mod version;
 pub(crate) mod vulns;
