@@ -4,7 +4,7 @@
 //! update switched off by the variables the template documents (`BULWARK_CI_INSTALL`, `BULWARK_CI_DB_UPDATE`),
 //! against the fixture image and a project directory. The exit codes are the CLI's (0 pass, 1 policy failed,
 //! 2 error), and the report the job declares under `artifacts: reports:` validates against GitLab's security
-//! report schemas 15.1.0 (tests/fixtures/gitlab-report-schemas, provenance in its README) and matches the scan.
+//! report schemas 15.1.0 (from $BULWARK_GITLAB_SCHEMAS: tests/fixtures/gitlab-report-schemas/README.md) and matches the scan.
 
 mod common;
 #[path = "ci/support.rs"]

@@ -80,12 +80,29 @@ pub fn shell(program: &str, cwd: &Path) -> Command {
     c
 }
 
-/// Validates `doc` against GitLab's report schema `file` (15.1.0, see fixtures/gitlab-report-schemas/README.md)
-/// with python-jsonschema; fails the test with every error.
+/// GitLab's report schema `file` (15.1.0) from the directory `$BULWARK_GITLAB_SCHEMAS/15.1.0`, or `None` (with
+/// the reason printed) when the variable is not set: the schemas are published only in GitLab's repository and
+/// as a Ruby gem, neither of which this project's machines reach, and data fetched from elsewhere is not
+/// committed (see fixtures/gitlab-report-schemas/README.md for where to get them).
+pub fn gitlab_schema(file: &str) -> Option<std::path::PathBuf> {
+    match std::env::var_os("BULWARK_GITLAB_SCHEMAS") {
+        Some(dir) => Some(Path::new(&dir).join("15.1.0").join(file)),
+        None => {
+            eprintln!(
+                "SKIPPED: validation against GitLab's {file}: set BULWARK_GITLAB_SCHEMAS to a directory holding \
+                 15.1.0/{file} (tests/fixtures/gitlab-report-schemas/README.md says where to get it)"
+            );
+            None
+        }
+    }
+}
+
+/// Validates `doc` against GitLab's report schema `file` (15.1.0, see [`gitlab_schema`]) with python-jsonschema;
+/// fails the test with every error.
 pub fn validate_gitlab(file: &str, doc: &Path) {
-    let schema = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/gitlab-report-schemas/15.1.0")
-        .join(file);
+    let Some(schema) = gitlab_schema(file) else {
+        return;
+    };
     let out = Command::new("python3")
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ci/validate_jsonschema.py"))
         .arg(&schema)
