@@ -311,6 +311,7 @@ pub(crate) fn check_tokens(
 }
 
 /// The team whose namespaces hold `ns` (at most one: overlaps are refused at start).
+#[cfg(test)]
 pub(crate) fn team_of<'a>(teams: &'a [TeamSpec], ns: &str) -> Option<&'a TeamSpec> {
     teams
         .iter()
