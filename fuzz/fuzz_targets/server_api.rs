@@ -1,7 +1,7 @@
 #![no_main]
 //! Fuzzes the REST API's core (`bulwark_server::api::handle`) with an arbitrary method, path, query,
 //! Authorization header and body against a SQLite store in a temp dir: every answer is a JSON error or a
-//! success with a status, never a panic; a refused push (an SBOM, a node's report) leaves the store as it
+//! success with a status, never a panic; a refused push (an SBOM, a node's report, a consolidated report) leaves the store as it
 //! was.
 
 use std::sync::OnceLock;
@@ -45,6 +45,7 @@ const PATHS: &[&str] = &[
     "/api/v1/nodes",
     "/api/v1/nodes/",
     "/api/v1/nodes/worker-1/results",
+    "/api/v1/results",
 ];
 const AUTH: &[&str] = &["", "Bearer read-token-0123456789", "Bearer admin-token-0123456789", "Basic x"];
 
@@ -65,6 +66,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let path = format!("{path}{suffix}");
     let before = f.store.images().map(|v| v.len()).unwrap_or(0);
     let nodes_before = f.store.node_results_generation().unwrap_or(0);
+    let results_before = f.store.results_generation().unwrap_or(0);
     let r = handle(
         &f.store,
         Some(&f.tokens),
@@ -87,6 +89,9 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         }
         if path.starts_with("/api/v1/nodes") {
             assert_eq!(f.store.node_results_generation().unwrap_or(0), nodes_before, "a refused node push stored something");
+        }
+        if path.starts_with("/api/v1/results") {
+            assert_eq!(f.store.results_generation().unwrap_or(0), results_before, "a refused results push stored something");
         }
     }
 });

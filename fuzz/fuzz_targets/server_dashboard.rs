@@ -42,7 +42,7 @@ const METHODS: &[&str] = &["GET", "POST", "PUT", "HEAD"];
 const PATHS: &[&str] = &[
     "/", "/images", "/images/", "/workloads", "/workload", "/findings/", "/layer", "/owner", "/verdicts",
     "/trends", "/notifications", "/notifications/retry", "/login", "/logout", "/static/dashboard.css", "/x",
-    "/nodes", "/nodes/",
+    "/nodes", "/nodes/", "/results",
 ];
 const AUTH: &[&str] = &["", "Bearer read-token-0123456789", "Bearer admin-token-0123456789", "Basic x"];
 

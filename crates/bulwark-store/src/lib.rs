@@ -44,6 +44,7 @@ mod nodes;
 mod objects;
 mod ops;
 mod query;
+mod results;
 mod runtime;
 mod schema;
 mod types;
@@ -67,6 +68,10 @@ pub use ops::{MAX_PAYLOAD_BYTES, MAX_SBOM_BYTES, valid_digest, version_built_at}
 pub use query::{
     FindingKey, FindingQuery, ImageDetail, ImageSummary, SeverityCounts, VerdictSummary,
     WorkloadKey, WorkloadQuery, WorkloadRow,
+};
+pub use results::{
+    MAX_RESULT_FINDINGS_BYTES, MAX_SOURCE_NAME, ResultSummary, StoredResult, ToolCounts,
+    finding_tool, tool_counts, valid_label,
 };
 pub use runtime::{
     MAX_ALERT_BYTES, PRIORITIES, RuntimeAlert, RuntimeAlertQuery, StoredRuntimeAlert, priority_rank,

@@ -13,7 +13,7 @@ pub(crate) struct Migration {
 }
 
 /// The schema version this binary writes and understands.
-pub const SCHEMA_VERSION: i64 = 10;
+pub const SCHEMA_VERSION: i64 = 11;
 
 pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -265,6 +265,8 @@ CREATE INDEX runtime_alerts_namespace ON runtime_alerts(namespace, event_time);
     crate::enforcement::MIGRATION,
     // Migration 10: node benchmark and probe results (crate::nodes).
     crate::nodes::MIGRATION,
+    // Migration 11: consolidated results per team and source (crate::results).
+    crate::results::MIGRATION,
 ];
 
 /// The migration text for one back end.

@@ -210,6 +210,10 @@ impl Walk<'_> {
             path.push(key.to_string());
             let at = self.where_(scope, Some(key));
             let dotted = path.join(".");
+            // `teams:` of `bulwark serve` is structured, not a flag: serve reads it (cmd/serve_teams.rs).
+            if key == "teams" && (scope.is_empty() || scope == ["serve"]) {
+                continue;
+            }
             if let serde_yaml::Value::Mapping(m) = v {
                 let Some(sub) = cmd.find_subcommand(key).filter(|s| !s.is_hide_set()) else {
                     if has_flag(cmd, key) {

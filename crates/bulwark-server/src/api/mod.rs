@@ -12,8 +12,10 @@
 //! Errors are JSON, `{"error": "…", "status": N}`, naming the parameter, the field or the SBOM's line and column.
 
 mod nodes;
+mod results;
 pub mod tokens;
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -52,7 +54,57 @@ pub struct ApiConfig {
     pub tokens: Option<Arc<Tokens>>,
     /// Largest request body (HTTP 413 above it).
     pub max_body_bytes: usize,
+    /// The teams of `bulwark serve`'s config (`teams:`): which token is whose, and the policy function that
+    /// judges a push.
+    pub teams: ApiTeams,
     pool: Arc<Pool>,
+}
+
+/// An SBOM pushed to `POST /api/v1/reports`, as the push judge sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Pushed<'a> {
+    /// The name of the token that pushed it.
+    pub token: &'a str,
+    /// The token's team (`None`: a token of no team, judged by the global bundle).
+    pub team: Option<&'a str>,
+    pub digest: &'a str,
+    /// The SBOM as sent.
+    pub sbom: &'a [u8],
+}
+
+/// A push's verdict, from the binary's policy function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushVerdict {
+    /// `pass`, `warn` or `fail`.
+    pub decision: String,
+    pub bundle_name: Option<String>,
+    pub bundle_version: Option<String>,
+    pub bundle_digest: Option<String>,
+    /// The vulnerability DB's version the SBOM was matched against.
+    pub db_version: Option<String>,
+    /// The whole verdict (`Verdict::to_json`).
+    pub verdict_json: String,
+}
+
+/// The binary's policy function over a pushed SBOM (the team's bundle, else the global one); an `Err` is a
+/// verdict that could not be made (no vulnerability DB, a bundle that failed).
+pub type PushJudge = Arc<dyn Fn(&Pushed<'_>) -> Result<PushVerdict, String> + Send + Sync>;
+
+/// The API's view of the teams: token name → team name, and the push judge (`None`: pushes are not judged,
+/// as without `teams:`).
+#[derive(Clone, Default)]
+pub struct ApiTeams {
+    pub token_team: HashMap<String, String>,
+    pub judge: Option<PushJudge>,
+}
+
+impl std::fmt::Debug for ApiTeams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiTeams")
+            .field("token_team", &self.token_team)
+            .field("judge", &self.judge.is_some())
+            .finish()
+    }
 }
 
 impl Default for ApiConfig {
@@ -60,6 +112,7 @@ impl Default for ApiConfig {
         Self {
             tokens: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            teams: ApiTeams::default(),
             pool: Arc::default(),
         }
     }
@@ -238,6 +291,8 @@ enum Op {
     Nodes,
     Node,
     NodeResults,
+    Results,
+    ResultsPush,
 }
 
 /// One operation: method, path template (as the OpenAPI document writes it) and the role it needs.
@@ -352,6 +407,18 @@ pub const ROUTES: &[Route] = &[
         path: "/api/v1/nodes/{node}/results",
         need: Need::Push,
         op: Op::NodeResults,
+    },
+    Route {
+        method: "GET",
+        path: "/api/v1/results",
+        need: Need::Read,
+        op: Op::Results,
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/results",
+        need: Need::Push,
+        op: Op::ResultsPush,
     },
 ];
 
@@ -546,10 +613,28 @@ pub fn handle(
     req: &ApiRequest<'_>,
     now: i64,
 ) -> ApiResponse {
+    handle_with(store, tokens, &ApiTeams::default(), req, now)
+}
+
+/// [`handle`] with the teams of `bulwark serve`'s config: a push is judged by its token's team's bundle, and a
+/// result is kept under the token's team.
+#[must_use]
+pub fn handle_with(
+    store: &Store,
+    tokens: Option<&Tokens>,
+    teams: &ApiTeams,
+    req: &ApiRequest<'_>,
+    now: i64,
+) -> ApiResponse {
     match gate(tokens, req.method, req.path, req.authorization) {
         Gate::Answer(r) => r,
         Gate::Go(route, param, name) => {
-            let mut r = match dispatch(store, route.op, &param, req, now) {
+            let who = Who {
+                token: &name,
+                team: teams.token_team.get(&name).map(String::as_str),
+                judge: teams.judge.as_ref(),
+            };
+            let mut r = match dispatch(store, route.op, &param, req, &who, now) {
                 Ok(r) => r,
                 Err(e) => e.into(),
             };
@@ -730,11 +815,19 @@ fn page<T: serde::Serialize, K: serde::Serialize>(
 
 // --------------------------------------------------------------------------------------------------- handlers
 
+/// Who made a request that passed the gate.
+struct Who<'a> {
+    token: &'a str,
+    team: Option<&'a str>,
+    judge: Option<&'a PushJudge>,
+}
+
 fn dispatch(
     store: &Store,
     op: Op,
     params: &[String],
     req: &ApiRequest<'_>,
+    who: &Who<'_>,
     now: i64,
 ) -> Result<ApiResponse, ApiError> {
     match op {
@@ -876,7 +969,9 @@ fn dispatch(
                 .map_err(|e| store_error(&e))?;
             Ok(page(rows, limit, "findings", FindingKey::of))
         }
-        Op::Reports => reports(store, req, now),
+        Op::Reports => reports(store, req, who, now),
+        Op::Results => results::list(store, req.query),
+        Op::ResultsPush => results::push(store, who.token, who.team, req, now),
         Op::Placements => placements(store, req, now),
         Op::Nodes => {
             Params::parse(req.query, &[])?;
@@ -1079,7 +1174,12 @@ fn cves(store: &Store, query: &str, now: i64) -> Result<ApiResponse, ApiError> {
     Ok(page(rows, limit, "cves", |r| r.finding.id))
 }
 
-fn reports(store: &Store, req: &ApiRequest<'_>, now: i64) -> Result<ApiResponse, ApiError> {
+fn reports(
+    store: &Store,
+    req: &ApiRequest<'_>,
+    who: &Who<'_>,
+    now: i64,
+) -> Result<ApiResponse, ApiError> {
     let p = Params::parse(req.query, &["digest", "ref"])?;
     let Some(digest) = p.one("digest")? else {
         return Err(ApiError::bad(
@@ -1125,16 +1225,19 @@ fn reports(store: &Store, req: &ApiRequest<'_>, now: i64) -> Result<ApiResponse,
         .map_err(|e| store_error(&e))?
         .is_some_and(|i| i.has_sbom);
     match bulwark_inventory::ingest_sbom(store, digest, &refs, req.body, "request body", now) {
-        Ok(got) => Ok(ApiResponse::json(
-            if replaced { 200 } else { 201 },
-            &json!({
+        Ok(got) => {
+            let mut answer = json!({
                 "digest": got.digest,
                 "references": refs,
                 "packages": got.packages,
                 "warnings": got.warnings,
                 "replaced": replaced,
-            }),
-        )),
+            });
+            if let Some(judge) = who.judge {
+                answer["verdict"] = push_verdict(store, judge, who, digest, req.body, now)?;
+            }
+            Ok(ApiResponse::json(if replaced { 200 } else { 201 }, &answer))
+        }
         Err(bulwark_inventory::Error::Sbom(e)) => {
             let mut err = ApiError::bad(format!("not a usable SBOM: {e}"));
             if let bulwark_sbom::SbomError::Json { line, column, .. } = &e {
@@ -1148,6 +1251,52 @@ fn reports(store: &Store, req: &ApiRequest<'_>, now: i64) -> Result<ApiResponse,
         },
         Err(e) => Err(ApiError::new(500, e.to_string())),
     }
+}
+
+/// The verdict on a pushed SBOM (the token's team's bundle, else the global one), stored with the report as
+/// the image's verdict for `push:TEAM` (`push` for a token of no team); `{"error": …}` when none could be made.
+fn push_verdict(
+    store: &Store,
+    judge: &PushJudge,
+    who: &Who<'_>,
+    digest: &str,
+    sbom: &[u8],
+    now: i64,
+) -> Result<Value, ApiError> {
+    let pushed = Pushed {
+        token: who.token,
+        team: who.team,
+        digest,
+        sbom,
+    };
+    let v = match judge(&pushed) {
+        Ok(v) => v,
+        Err(e) => return Ok(json!({"team": who.team, "error": e})),
+    };
+    let record = bulwark_store::VerdictRecord {
+        digest: digest.to_owned(),
+        workload: Some(
+            who.team
+                .map_or_else(|| "push".to_owned(), |t| format!("push:{t}")),
+        ),
+        decision: v.decision.clone(),
+        bundle_name: v.bundle_name.clone(),
+        bundle_version: v.bundle_version.clone(),
+        bundle_digest: v.bundle_digest.clone(),
+        db_version: v.db_version.clone(),
+        verdict_json: v.verdict_json.clone(),
+        created_at: now,
+    };
+    store.put_verdict(&record).map_err(|e| store_error(&e))?;
+    let full: Value = serde_json::from_str(&v.verdict_json).unwrap_or(Value::Null);
+    Ok(json!({
+        "team": who.team,
+        "decision": v.decision,
+        "stage": full["stage"],
+        "bundle": {"name": v.bundle_name, "version": v.bundle_version, "digest": v.bundle_digest},
+        "dbVersion": v.db_version,
+        "verdict": full,
+    }))
 }
 
 fn placements(store: &Store, req: &ApiRequest<'_>, now: i64) -> Result<ApiResponse, ApiError> {
@@ -1285,8 +1434,12 @@ pub(crate) async fn route(
             match tokio::time::timeout(BODY_TIMEOUT, crate::read_body(req.into_body(), limit)).await
             {
                 Ok(Ok(body)) => {
-                    let (pool, tokens, location) =
-                        (api.pool.clone(), api.tokens.clone(), run.store.clone());
+                    let (pool, tokens, teams, location) = (
+                        api.pool.clone(),
+                        api.tokens.clone(),
+                        api.teams.clone(),
+                        run.store.clone(),
+                    );
                     let work = tokio::task::spawn_blocking(move || {
                         let store = match pool.take(&location) {
                             Ok(s) => s,
@@ -1297,9 +1450,10 @@ pub(crate) async fn route(
                                 );
                             }
                         };
-                        let r = handle(
+                        let r = handle_with(
                             &store,
                             tokens.as_deref(),
+                            &teams,
                             &ApiRequest {
                                 method: &method,
                                 path: &path,

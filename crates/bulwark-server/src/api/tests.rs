@@ -627,3 +627,114 @@ fn node_results_roles_refusals_and_replacement() {
         400
     );
 }
+
+#[test]
+fn results_are_kept_per_team_and_source() {
+    let (_d, s) = store();
+    let report = |title: &str| {
+        json!({
+            "schemaVersion": bulwark_report::SCHEMA_VERSION,
+            "tool": {"name": "bulwark", "version": "0"},
+            "createdAt": "2026-12-01T00:00:00Z",
+            "target": {"kind": "filesystem", "name": "repo"},
+            "findings": [
+                {"kind": "misconfiguration", "id": "G101", "severity": "HIGH", "title": title,
+                 "message": "m", "location": {"path": "a.go"}, "properties": {"tool": "gosec"}},
+                {"kind": "misconfiguration", "id": "G102", "severity": "LOW", "title": "t",
+                 "message": "m", "location": {"path": "b.go"}, "properties": {"tool": "gosec"}},
+                {"kind": "misconfiguration", "id": "CKV_K8S_1", "severity": "HIGH", "title": "t",
+                 "message": "m", "location": {"path": "c.yaml"}}
+            ]
+        })
+        .to_string()
+    };
+    let teams = ApiTeams {
+        token_team: HashMap::from([("p".to_owned(), "payments".to_owned())]),
+        judge: None,
+    };
+    let push = |source: &str, token: &str, body: &[u8]| {
+        let auth = format!("Bearer {token}");
+        handle_with(
+            &s,
+            Some(&tokens()),
+            &teams,
+            &ApiRequest {
+                method: "POST",
+                path: "/api/v1/results",
+                query: &format!("source={source}"),
+                authorization: Some(auth.as_bytes()),
+                body,
+            },
+            100,
+        )
+    };
+    // A read token may not push; a bad source, an empty body and a non-report store nothing.
+    assert_eq!(
+        push("ci", "read-token-0123456789", report("x").as_bytes()).status,
+        403
+    );
+    assert_eq!(
+        push("Not_Label", "push-token-0123456789", report("x").as_bytes()).status,
+        400
+    );
+    assert_eq!(push("ci", "push-token-0123456789", b"  ").status, 400);
+    assert_eq!(push("ci", "push-token-0123456789", b"{\"a\":").status, 400);
+    assert_eq!(s.results_generation().unwrap(), 0);
+    // The push token is the payments team's; the admin token has no team.
+    let r = push(
+        "ci-payments",
+        "push-token-0123456789",
+        report("first").as_bytes(),
+    );
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let r = push(
+        "ci-payments",
+        "push-token-0123456789",
+        report("second").as_bytes(),
+    );
+    assert_eq!(r.status, 201);
+    let r = push("nightly", "admin-token-0123456789", report("x").as_bytes());
+    assert_eq!(r.status, 201);
+    let all = body(&call(
+        &s,
+        "GET",
+        "/api/v1/results",
+        Some("read-token-0123456789"),
+        b"",
+    ));
+    let items = all["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{all}");
+    // Sorted by team ('' first), then source.
+    assert_eq!(items[0]["team"], Value::Null);
+    assert_eq!(items[0]["source"], "nightly");
+    assert_eq!(items[1]["team"], "payments");
+    assert_eq!(items[1]["token"], "p");
+    assert_eq!(items[1]["findingCount"], 3);
+    assert_eq!(
+        items[1]["counts"],
+        json!({"bulwark": {"HIGH": 1}, "gosec": {"HIGH": 1, "LOW": 1}})
+    );
+    let one = body(&call(
+        &s,
+        "GET",
+        "/api/v1/results?team=payments&includeFindings=true",
+        Some("read-token-0123456789"),
+        b"",
+    ));
+    assert_eq!(one["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        one["items"][0]["findings"][0]["title"], "second",
+        "the latest replaces"
+    );
+    assert_eq!(
+        call(
+            &s,
+            "GET",
+            "/api/v1/results?team=x_y",
+            Some("read-token-0123456789"),
+            b""
+        )
+        .status,
+        400
+    );
+}

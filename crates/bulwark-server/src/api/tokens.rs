@@ -147,6 +147,11 @@ impl Tokens {
         found
     }
 
+    /// The tokens' names, in file order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|e| e.name.as_str())
+    }
+
     /// How many tokens there are.
     #[must_use]
     pub fn len(&self) -> usize {

@@ -73,6 +73,7 @@ const NAV: &[(&str, &str, bool)] = &[
     ("/compliance", "Compliance", true),
     ("/runtime", "Runtime alerts", true),
     ("/nodes", "Nodes", true),
+    ("/results", "Results", true),
 ];
 
 /// The page frame: `lang`, the stylesheet, the navigation (with the current page marked), who is signed in and
@@ -153,6 +154,7 @@ pub(crate) fn render(ctx: &Ctx<'_>, path: &str, query: &Query) -> Result<Html, P
         "/compliance" => compliance(ctx, query),
         "/runtime" => runtime(ctx, query),
         "/nodes" => nodes(ctx),
+        "/results" => results(ctx, query),
         _ => Err(PageError::NotFound(format!(
             "no page {}",
             path.chars().take(200).collect::<String>()
@@ -2049,6 +2051,137 @@ fn node_page(ctx: &Ctx<'_>, node: &str) -> Result<Html, PageError> {
                 }
                 if fs.is_empty() {
                     h.raw("<p class=\"none\">No failing or warning checks.</p>");
+                }
+                h.raw("</section>");
+            }
+        },
+    );
+    Ok(h)
+}
+
+// -------------------------------------------------------------------------------------------------- results
+
+/// The severities a result's counts are shown by, most severe first.
+const RESULT_SEVS: [Severity; 6] = [
+    Severity::Critical,
+    Severity::High,
+    Severity::Medium,
+    Severity::Low,
+    Severity::Info,
+    Severity::Unknown,
+];
+
+/// Consolidated results (`bulwark report push --results NAME`): per team and source, the counts per tool and
+/// severity, then the findings, most severe first; filtered by team.
+fn results(ctx: &Ctx<'_>, query: &Query) -> Result<Html, PageError> {
+    let team = q(query, "team").filter(|v| !v.is_empty());
+    if let Some(t) = team
+        && !bulwark_store::valid_label(t)
+    {
+        return Err(PageError::Bad(
+            "the team filter must be a team name (a DNS-1123 label)".to_owned(),
+        ));
+    }
+    let all = ctx.store.result_summaries(None)?;
+    let mut teams: Vec<String> = all.iter().filter_map(|r| r.team.clone()).collect();
+    teams.dedup();
+    let results = ctx.store.results(team)?;
+    let mut h = Html::default();
+    layout(
+        &mut h,
+        "Results",
+        Some((ctx.who, &ctx.csrf)),
+        "/results",
+        |h| {
+            h.raw("<p>The latest consolidated report of each team and source: other tools' results merged with <code>bulwark report merge</code> and pushed with <code>bulwark report push --results NAME</code> by a team's token.</p>");
+            h.raw("<form method=\"get\" action=\"/results\" class=\"filters\">");
+            select(h, "team", "Team", &teams, team);
+            h.raw("<button type=\"submit\">Filter</button></form>");
+            h.raw("<table class=\"filterable\" id=\"results\"><caption>Findings per source and tool</caption>")
+            .head(&[
+                "Team", "Source", "Tool", "Critical", "High", "Medium", "Low", "Info", "Unknown", "Stored",
+            ])
+            .raw("<tbody>");
+            for r in &results {
+                let s = &r.summary;
+                for (tool, counts) in &s.counts {
+                    h.raw("<tr><td>")
+                        .opt(s.team.as_deref())
+                        .raw("</td><th scope=\"row\"><a href=\"#")
+                        .text(&format!(
+                            "src-{}-{}",
+                            s.team.as_deref().unwrap_or(""),
+                            s.source
+                        ))
+                        .raw("\">")
+                        .text(&s.source)
+                        .raw("</a></th><td>")
+                        .text(tool)
+                        .raw("</td>");
+                    for sev in RESULT_SEVS {
+                        let n = counts.get(&sev.to_string()).copied().unwrap_or(0);
+                        h.raw("<td class=\"num\" data-k=\"")
+                            .text(&sev.to_string().to_ascii_lowercase())
+                            .raw("\">")
+                            .num(n)
+                            .raw("</td>");
+                    }
+                    h.raw("<td>").time(s.stored_at).raw("</td></tr>");
+                }
+            }
+            h.raw("</tbody></table>");
+            if results.is_empty() {
+                h.raw("<p class=\"none\">No results yet: merge your tools' outputs with <code>bulwark report merge</code> and push the JSON with <code>bulwark report push --results NAME</code>.</p>");
+            }
+            for r in &results {
+                let s = &r.summary;
+                h.raw("<section id=\"")
+                    .text(&format!(
+                        "src-{}-{}",
+                        s.team.as_deref().unwrap_or(""),
+                        s.source
+                    ))
+                    .raw("\"><h2>")
+                    .text(&s.source);
+                if let Some(t) = &s.team {
+                    h.raw(" · team ").text(t);
+                }
+                h.raw("</h2><p>")
+                    .text(&s.target)
+                    .raw(": ")
+                    .num(s.finding_count)
+                    .raw(" findings, pushed by token ")
+                    .text(&s.token)
+                    .raw(" at ")
+                    .time(s.stored_at)
+                    .raw(".</p>");
+                let mut fs: Vec<&bulwark_types::Finding> = r.findings.iter().collect();
+                fs.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
+                h.raw("<table class=\"filterable\"><caption>Findings, most severe first</caption>")
+                    .head(&[
+                        "Finding", "Tool", "Severity", "Title", "Location", "Details",
+                    ])
+                    .raw("<tbody>");
+                for f in fs.iter().take(LIST_LIMIT) {
+                    h.raw("<tr><th scope=\"row\">")
+                        .text(&f.id)
+                        .raw("</th><td>")
+                        .text(&bulwark_store::finding_tool(f))
+                        .raw("</td><td>");
+                    sev_badge(h, f.severity);
+                    h.raw("</td><td>")
+                        .text(&f.title)
+                        .raw("</td><td>")
+                        .text(&f.location.to_string())
+                        .raw("</td><td>")
+                        .text(&f.message)
+                        .raw("</td></tr>");
+                }
+                h.raw("</tbody></table>");
+                if fs.len() > LIST_LIMIT {
+                    h.raw("<p class=\"none\">")
+                    .num((fs.len() - LIST_LIMIT) as i64)
+                    .raw(" more not shown: <code>GET /api/v1/results?includeFindings=true</code> has them all.</p>");
                 }
                 h.raw("</section>");
             }

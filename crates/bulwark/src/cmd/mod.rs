@@ -35,6 +35,7 @@ pub(crate) mod serve_api;
 pub(crate) mod serve_feeds;
 pub(crate) mod serve_loops;
 pub(crate) mod serve_reload;
+pub(crate) mod serve_teams;
 pub(crate) mod sign;
 pub(crate) mod sign_blob;
 pub(crate) mod verdict;

@@ -24,8 +24,12 @@ pub(crate) enum ReportCommand {
     /// Send an image's SBOM (CycloneDX or SPDX JSON, or a Bulwark JSON report) to a server's inventory
     /// (`POST /api/v1/reports`), as CI does after a build; or, with --node NAME [--kind bench-node|bench-host|
     /// probe], a node's benchmark or probe report (`POST /api/v1/nodes/NAME/results`) for the dashboard's Nodes
-    /// page and the compliance view. The token comes from --token-file, else from the environment variable
-    /// BULWARK_TOKEN. Exit 0 when stored, 2 with the server's error otherwise.
+    /// page and the compliance view; or, with --results NAME, a consolidated Bulwark JSON report (`bulwark report
+    /// merge`) as the latest results of source NAME for the token's team (`POST /api/v1/results`). The token
+    /// comes from --token-file, else from the environment variable BULWARK_TOKEN. When the server judges the
+    /// push (a server with `teams:`: the token's team's bundle, else its global one), the verdict is printed:
+    /// exit 1 when it fails. Exit 0 when stored (and not failed), 2 with the server's error or when no verdict
+    /// could be made.
     Push(PushArgs),
     /// Evaluate a compliance framework (cis-kubernetes, nsa-cisa, nist-800-190, pci-dss-4.0, hipaa) over
     /// Bulwark JSON reports of any scan: each control's status (pass, fail, manual, not-assessed), its source
@@ -68,13 +72,18 @@ pub(crate) struct PushArgs {
     #[arg(
         long,
         value_name = "DIGEST",
-        required_unless_present = "node",
-        conflicts_with = "node"
+        required_unless_present_any = ["node", "results"],
+        conflicts_with_all = ["node", "results"]
     )]
     pub(crate) digest: Option<String>,
     /// A reference the image is known by (`registry.example/app:1.2`); repeatable.
-    #[arg(long = "ref", value_name = "REF", conflicts_with = "node")]
+    #[arg(long = "ref", value_name = "REF", conflicts_with_all = ["node", "results"])]
     pub(crate) refs: Vec<String>,
+    /// Push a consolidated report instead (`POST /api/v1/results?source=NAME`): a Bulwark JSON report (`bulwark
+    /// report merge`, or any scan's `-f json`) kept as the latest results of source NAME (a DNS-1123 label such
+    /// as `ci-payments`) for the token's team, shown on the dashboard's Results page.
+    #[arg(long, value_name = "NAME", conflicts_with = "node")]
+    pub(crate) results: Option<String>,
     /// Push a node's run instead (`POST /api/v1/nodes/NAME/results`): the Bulwark JSON report (`-f json`) of
     /// `bulwark bench node`, `bulwark bench host` or `bulwark probe` for the node NAME (a DNS-1123 name).
     #[arg(long, value_name = "NAME")]
@@ -148,6 +157,12 @@ fn reports_url(server: &str, digest: &str, refs: &[String]) -> Result<String> {
 }
 
 /// The URL of `POST /api/v1/nodes/{node}/results?kind=…` on `server`, with the same refusals.
+/// The URL of `POST /api/v1/results?source=…` on `server`, with the same refusals.
+fn results_url(server: &str, source: &str) -> Result<String> {
+    let base = checked_base(server)?;
+    Ok(format!("{base}/api/v1/results?source={}", encode(source)))
+}
+
 fn node_url(server: &str, node: &str, kind: &str) -> Result<String> {
     let base = checked_base(server)?;
     Ok(format!(
@@ -258,6 +273,16 @@ fn agent(a: &PushArgs) -> Result<ureq::Agent> {
 
 fn push(a: &PushArgs) -> Result<Outcome> {
     let url = match (&a.node, &a.digest) {
+        _ if a.results.is_some() => {
+            let source = a.results.as_deref().unwrap_or_default();
+            if !bulwark_store::valid_label(source) {
+                bail!(
+                    "--results {source}: not a DNS-1123 label (1 to 63 lower-case letters, digits and '-', \
+                     starting and ending with a letter or digit)"
+                );
+            }
+            results_url(&a.server, source)?
+        }
         (Some(node), _) => {
             if !bulwark_store::valid_node_name(node) {
                 bail!(
@@ -275,7 +300,9 @@ fn push(a: &PushArgs) -> Result<Outcome> {
             }
             reports_url(&a.server, digest, &a.refs)?
         }
-        (None, None) => bail!("give --digest DIGEST (an SBOM) or --node NAME (a node's report)"),
+        (None, None) => bail!(
+            "give --digest DIGEST (an SBOM), --node NAME (a node's report) or --results NAME (a consolidated report)"
+        ),
     };
     let token = token(a)?;
     let body = read_sbom(&a.sbom)?;
@@ -295,13 +322,57 @@ fn push(a: &PushArgs) -> Result<Outcome> {
         .with_context(|| format!("cannot read the answer of {}", a.server.trim()))?;
     if (200..300).contains(&status) {
         println!("{}", text.trim_end());
-        return Ok(Outcome::Clean);
+        return Ok(verdict_outcome(&text));
     }
     let why = serde_json::from_str::<serde_json::Value>(&text)
         .ok()
         .and_then(|v| v["error"].as_str().map(str::to_owned))
         .unwrap_or_else(|| text.trim().chars().take(2000).collect());
     bail!("{} answered {status}: {why}", a.server.trim());
+}
+
+/// The outcome of a stored push: the server's verdict when it judged the push (`verdict` in the answer): 1 when
+/// it fails, 2 when none could be made; 0 otherwise. The verdict's failing rules go to stderr.
+fn verdict_outcome(answer: &str) -> Outcome {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(answer) else {
+        return Outcome::Clean;
+    };
+    let verdict = &v["verdict"];
+    if verdict.is_null() {
+        return Outcome::Clean;
+    }
+    let team = verdict["team"]
+        .as_str()
+        .map_or_else(|| "the global policy".to_owned(), |t| format!("team {t}"));
+    if let Some(e) = verdict["error"].as_str() {
+        eprintln!("bulwark: the server could not judge the push ({team}): {e}");
+        return Outcome::Untrusted;
+    }
+    let decision = verdict["decision"].as_str().unwrap_or_default();
+    let bundle = verdict["bundle"]["name"].as_str().unwrap_or_default();
+    eprintln!(
+        "bulwark: verdict of {team} (bundle {bundle}, stage {}): {decision}",
+        verdict["stage"].as_str().unwrap_or_default()
+    );
+    for r in verdict["verdict"]["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        if matches!(r["outcome"].as_str(), Some("fail" | "error")) {
+            eprintln!(
+                "  [{}] {} ({} hit(s))",
+                r["rule"].as_str().unwrap_or_default(),
+                r["outcome"].as_str().unwrap_or_default(),
+                r["hits"].as_array().map_or(0, Vec::len)
+            );
+        }
+    }
+    match decision {
+        "fail" => Outcome::PolicyFailed,
+        "pass" | "warn" => Outcome::Clean,
+        _ => Outcome::Untrusted,
+    }
 }
 
 #[cfg(test)]
@@ -329,5 +400,10 @@ mod tests {
         );
         assert!(node_url("http://127.0.0.1:1", "n", "probe").is_ok());
         assert!(node_url("http://bulwark.example:8443", "n", "probe").is_err());
+        assert_eq!(
+            results_url("https://h:8443", "ci-payments").unwrap(),
+            "https://h:8443/api/v1/results?source=ci-payments"
+        );
+        assert!(results_url("http://bulwark.example:8443", "ci").is_err());
     }
 }

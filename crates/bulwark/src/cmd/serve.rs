@@ -960,6 +960,17 @@ pub(crate) fn serve(a: &ServeArgs) -> Result<Outcome> {
         judge
     };
     let judge = make(policy);
+    // The team switch (`teams:` in the config file): every team's bundle loaded and prepared now.
+    let teams = super::serve_teams::from_config()?;
+    let mut team_judges: Vec<(super::serve_teams::TeamSpec, Arc<dyn Judge>)> = Vec::new();
+    for t in &teams {
+        let policy = super::verdict::Policy::load(&t.policy, a.stage, None, &a.trust)
+            .with_context(|| format!("team {}", t.name))?;
+        super::k8s::prepared(&policy).with_context(|| format!("team {}", t.name))?;
+        let j =
+            super::serve_reload::judge(&t.policy, a.stage, &a.trust, make(policy), make.clone());
+        team_judges.push((t.clone(), j));
+    }
     let mut config = bulwark_server::Config::new(a.listen, tls);
     config.deadline = a.deadline;
     config.on_timeout = match a.on_timeout {
@@ -978,13 +989,44 @@ pub(crate) fn serve(a: &ServeArgs) -> Result<Outcome> {
     config.reload_every = a.tls_reload.max(Duration::from_millis(100));
     config.mutate = a.images.mutate;
     if let Some(store) = &a.store {
+        let mut api = a.api.config()?;
+        let mut loops = a
+            .loops
+            .config(Some((source.as_str(), &a.trust)), deny.clone())?;
+        if !teams.is_empty()
+            && let (Some(global), Some(stage)) = (loops.judge.take(), a.loops.rescan_stage)
+        {
+            loops.judge = Some(super::serve_teams::rescan_judge(
+                &teams,
+                global,
+                store,
+                stage,
+                &a.trust,
+                &loops.vuln_db,
+                deny.as_ref(),
+            )?);
+        }
+        if !teams.is_empty() {
+            super::serve_teams::check_tokens(&teams, api.tokens.as_deref())?;
+            api.teams = bulwark_server::api::ApiTeams {
+                token_team: teams
+                    .iter()
+                    .flat_map(|t| t.tokens.iter().map(|k| (k.clone(), t.name.clone())))
+                    .collect(),
+                judge: Some(super::serve_teams::push_judge(
+                    &teams,
+                    source,
+                    &a.trust,
+                    &loops.vuln_db,
+                    deny.as_ref(),
+                )?),
+            };
+        }
         config.run = Some(bulwark_server::RunStage {
             store: store.clone(),
             worker: super::inventory::worker(a.worker.as_ref()),
-            api: a.api.config()?,
-            loops: a
-                .loops
-                .config(Some((source.as_str(), &a.trust)), deny.clone())?,
+            api,
+            loops,
             feeds: a.feeds.config(&a.images)?,
         });
         config.dashboard = a.dashboard.config()?;
@@ -1005,6 +1047,14 @@ pub(crate) fn serve(a: &ServeArgs) -> Result<Outcome> {
         anyhow::bail!("--kubeconfig and --in-cluster feed the inventory: they need --store");
     }
     let judge = super::serve_reload::judge(source, a.stage, &a.trust, judge, make);
+    let judge: Arc<dyn Judge> = if team_judges.is_empty() {
+        judge
+    } else {
+        Arc::new(super::serve_teams::TeamsJudge {
+            global: judge,
+            teams: team_judges,
+        })
+    };
     bulwark_server::run(config, judge).context("bulwark serve")?;
     Ok(Outcome::Clean)
 }
