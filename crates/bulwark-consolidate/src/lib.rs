@@ -103,12 +103,9 @@ impl std::fmt::Display for InputKind {
 /// Why an input could not be read. Every variant names the input (a tarball member as `FILE!ENTRY`).
 #[derive(Debug, thiserror::Error)]
 pub enum ConsolidateError {
-    #[error("{name}: {source}")]
-    Io {
-        name: String,
-        #[source]
-        source: std::io::Error,
-    },
+    /// The cause is in the message (not a `source()`), so a `{:#}` chain does not print it twice.
+    #[error("{name}: {error}")]
+    Io { name: String, error: std::io::Error },
     #[error("{name}: {size} bytes is over the {limit}-byte limit")]
     TooLarge { name: String, size: u64, limit: u64 },
     #[error(
@@ -121,12 +118,11 @@ pub enum ConsolidateError {
         limit: usize,
         offset: u64,
     },
-    #[error("{name}: invalid {kind}: {source}")]
+    #[error("{name}: invalid {kind}: {error}")]
     Json {
         name: String,
         kind: InputKind,
-        #[source]
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
     #[error("{name}: invalid {kind}: {message}")]
     Invalid {
@@ -210,9 +206,9 @@ impl Merger {
     /// deduplicated as they are read, so memory follows the distinct findings, not the file's size.
     pub fn read_file(&mut self, path: &Path) -> Result<InputKind, ConsolidateError> {
         let name = path.display().to_string();
-        let io = |source| ConsolidateError::Io {
+        let io = |error| ConsolidateError::Io {
             name: name.clone(),
-            source,
+            error,
         };
         let size = std::fs::metadata(path).map_err(io)?.len();
         if size > self.limits.max_file_bytes {
@@ -293,14 +289,14 @@ impl Merger {
     ) -> Result<(), ConsolidateError> {
         let max_bytes = self.limits.max_file_bytes;
         let mut sink = self.sink(input, name);
-        let json = |source| ConsolidateError::Json {
+        let json = |error| ConsolidateError::Json {
             name: name.to_owned(),
             kind,
-            source,
+            error,
         };
         match kind {
             InputKind::Sarif => sarif::read(r, &mut sink).map_err(|e| match e {
-                sarif::Error::Json(source) => json(source),
+                sarif::Error::Json(e) => json(e),
                 sarif::Error::Stop(e) => e,
             }),
             InputKind::Trivy => trivy::read(serde_json::from_reader(r).map_err(json)?, &mut sink),
@@ -312,9 +308,9 @@ impl Merger {
                 let mut bytes = Vec::new();
                 r.take(max_bytes + 1)
                     .read_to_end(&mut bytes)
-                    .map_err(|source| ConsolidateError::Io {
+                    .map_err(|error| ConsolidateError::Io {
                         name: name.to_owned(),
-                        source,
+                        error,
                     })?;
                 let report = bulwark_report::read_report(&bytes, name).map_err(|e| {
                     ConsolidateError::Report {
@@ -453,9 +449,9 @@ fn without_prefix(msg: &str, name: &str) -> String {
 
 fn depth_error(name: &str, e: depth::DepthError) -> ConsolidateError {
     match e {
-        depth::DepthError::Io(source) => ConsolidateError::Io {
+        depth::DepthError::Io(error) => ConsolidateError::Io {
             name: name.to_owned(),
-            source,
+            error,
         },
         depth::DepthError::TooDeep { limit, offset } => ConsolidateError::TooDeep {
             name: name.to_owned(),

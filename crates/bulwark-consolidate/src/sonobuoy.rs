@@ -19,9 +19,9 @@ pub(crate) fn read(r: impl Read, sink: &mut Sink<'_>) -> Result<(), ConsolidateE
     let mut r = std::io::BufReader::new(r);
     let gz = {
         use std::io::BufRead as _;
-        let head = r.fill_buf().map_err(|source| ConsolidateError::Io {
+        let head = r.fill_buf().map_err(|error| ConsolidateError::Io {
             name: sink.name().to_owned(),
-            source,
+            error,
         })?;
         head.starts_with(&[0x1f, 0x8b])
     };
