@@ -114,7 +114,9 @@ fn render_to(name: &str, r: &Report, f: Format) -> (PathBuf, Value) {
 fn validate(schema: &str, doc: &Path) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bulwark/tests");
     let Some(dir) = std::env::var_os("BULWARK_GITLAB_SCHEMAS") else {
-        eprintln!("SKIPPED: validation against GitLab's {schema}: BULWARK_GITLAB_SCHEMAS is not set");
+        eprintln!(
+            "SKIPPED: validation against GitLab's {schema}: BULWARK_GITLAB_SCHEMAS is not set"
+        );
         return;
     };
     let out = Command::new("python3")
