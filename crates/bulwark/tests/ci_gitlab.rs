@@ -59,7 +59,7 @@ fn run(name: &str, project: &Path, vars: &[(&str, String)]) -> (i32, String, Val
     for (k, val) in j["variables"].as_object().unwrap() {
         c.env(k, val.as_str().unwrap());
     }
-    let out = common::output_within(c, std::time::Duration::from_secs(300));
+    let out = common::output_within(c, std::time::Duration::from_mins(5));
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stderr).into_owned(),

@@ -43,7 +43,7 @@ fn run(dir: &Path, vars: &[(&str, String)]) -> (i32, String) {
     for (k, v) in vars {
         c.env(k, v);
     }
-    let out = common::output_within(c, std::time::Duration::from_secs(300));
+    let out = common::output_within(c, std::time::Duration::from_mins(5));
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stderr).into_owned(),

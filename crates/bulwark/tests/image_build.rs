@@ -76,7 +76,7 @@ fn has_auditable_section(binary: &Path) -> bool {
 fn run(cmd: &mut Command) -> Output {
     output_within(
         std::mem::replace(cmd, Command::new("true")),
-        Duration::from_secs(600),
+        Duration::from_mins(10),
     )
 }
 
@@ -528,7 +528,7 @@ fn bulwark_scans_its_own_image_clean_with_its_release_policy() {
         "-q",
         "--offline",
         "--db",
-        &db,
+        &fixture_db().display().to_string(),
         "--policy",
         &policy.display().to_string(),
         "--stage",

@@ -103,7 +103,7 @@ fn semgrep(repo: &Path, rules: &Path, out: &Path) -> Option<PathBuf> {
         .arg(&sarif)
         .arg(".")
         .env("SEMGREP_SEND_METRICS", "off");
-    run_tool(cmd, &[0], Duration::from_secs(300));
+    run_tool(cmd, &[0], Duration::from_mins(5));
     Some(sarif)
 }
 
@@ -125,7 +125,7 @@ fn checkov(repo: &Path, _rules: &Path, out: &Path) -> Option<PathBuf> {
         ])
         .arg(&dir)
         .env("BC_SKIP_MAPPING", "TRUE");
-    run_tool(cmd, &[0, 1], Duration::from_secs(300));
+    run_tool(cmd, &[0, 1], Duration::from_mins(5));
     Some(dir.join("results_sarif.sarif"))
 }
 
@@ -145,7 +145,7 @@ fn trivy(repo: &Path, _rules: &Path, out: &Path) -> Option<PathBuf> {
         .arg(&sarif)
         .arg(".")
         .env("TRIVY_CACHE_DIR", out.join("trivy-cache"));
-    run_tool(cmd, &[0], Duration::from_secs(300));
+    run_tool(cmd, &[0], Duration::from_mins(5));
     Some(sarif)
 }
 
@@ -263,14 +263,14 @@ fn real_tools_sarif_merges_with_counts_preserved_duplicates_collapsed_and_valid_
 
 #[test]
 fn trivy_and_grype_json_for_the_same_cve_collapse_and_every_format_renders() {
-    let f = consolidate_fixtures();
-    let trivy = f.join("trivy-lodash.json");
-    let grype = f.join("grype-lodash.json");
-    let (t, g) = (trivy.to_str().unwrap(), grype.to_str().unwrap());
-    let r = merge(&[t, g]);
+    let dir = consolidate_fixtures();
+    let trivy = dir.join("trivy-lodash.json");
+    let grype = dir.join("grype-lodash.json");
+    let (tv, gr) = (trivy.to_str().unwrap(), grype.to_str().unwrap());
+    let r = merge(&[tv, gr]);
     let ids: Vec<&str> = findings(&r)
         .iter()
-        .map(|f| f["id"].as_str().unwrap())
+        .map(|finding| finding["id"].as_str().unwrap())
         .collect();
     // Trivy: CVE-2021-23337 and DS002; Grype: CVE-2021-23337 (as GHSA-35jh-r3h4-6jhm) and CVE-2022-24999.
     assert_eq!(ids, ["CVE-2021-23337", "DS002", "CVE-2022-24999"]);
@@ -284,8 +284,8 @@ fn trivy_and_grype_json_for_the_same_cve_collapse_and_every_format_renders() {
         let o = common::bulwark(&[
             "report",
             "merge",
-            t,
-            g,
+            tv,
+            gr,
             "-f",
             fmt.as_str(),
             "-o",
@@ -404,7 +404,7 @@ fn a_sarif_log_of_a_million_results_is_read_in_bounded_memory() {
             break s;
         }
         assert!(
-            start.elapsed() < Duration::from_secs(300),
+            start.elapsed() < Duration::from_mins(5),
             "still running after 300 s"
         );
         std::thread::sleep(Duration::from_millis(5));

@@ -93,11 +93,11 @@ pub(crate) fn globs_overlap(a: &str, b: &str) -> bool {
     let mut seen = vec![false; (a.len() + 1) * (b.len() + 1)];
     let mut todo = vec![(0usize, 0usize)];
     while let Some((i, j)) = todo.pop() {
-        let k = i * (b.len() + 1) + j;
-        if seen[k] {
+        let cell = i * (b.len() + 1) + j;
+        if seen[cell] {
             continue;
         }
-        seen[k] = true;
+        seen[cell] = true;
         if i == a.len() && j == b.len() {
             return true;
         }
@@ -110,11 +110,11 @@ pub(crate) fn globs_overlap(a: &str, b: &str) -> bool {
         }
         // Both consume one character.
         if i < a.len() && j < b.len() {
-            let (x, y) = (a[i], b[j]);
+            let (ca, cb) = (a[i], b[j]);
             let any = |c: u8| c == b'*' || c == b'?';
-            if any(x) || any(y) || x == y {
-                let ni = if x == b'*' { i } else { i + 1 };
-                let nj = if y == b'*' { j } else { j + 1 };
+            if any(ca) || any(cb) || ca == cb {
+                let ni = if ca == b'*' { i } else { i + 1 };
+                let nj = if cb == b'*' { j } else { j + 1 };
                 todo.push((ni, nj));
             }
         }

@@ -85,16 +85,14 @@ pub fn shell(program: &str, cwd: &Path) -> Command {
 /// as a Ruby gem, neither of which this project's machines reach, and data fetched from elsewhere is not
 /// committed (see fixtures/gitlab-report-schemas/README.md for where to get them).
 pub fn gitlab_schema(file: &str) -> Option<std::path::PathBuf> {
-    match std::env::var_os("BULWARK_GITLAB_SCHEMAS") {
-        Some(dir) => Some(Path::new(&dir).join("15.1.0").join(file)),
-        None => {
-            eprintln!(
-                "SKIPPED: validation against GitLab's {file}: set BULWARK_GITLAB_SCHEMAS to a directory holding \
-                 15.1.0/{file} (tests/fixtures/gitlab-report-schemas/README.md says where to get it)"
-            );
-            None
-        }
-    }
+    let Some(dir) = std::env::var_os("BULWARK_GITLAB_SCHEMAS") else {
+        eprintln!(
+            "SKIPPED: validation against GitLab's {file}: set BULWARK_GITLAB_SCHEMAS to a directory holding \
+             15.1.0/{file} (tests/fixtures/gitlab-report-schemas/README.md says where to get it)"
+        );
+        return None;
+    };
+    Some(Path::new(&dir).join("15.1.0").join(file))
 }
 
 /// Validates `doc` against GitLab's report schema `file` (15.1.0, see [`gitlab_schema`]) with python-jsonschema;
