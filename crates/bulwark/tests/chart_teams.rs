@@ -787,8 +787,6 @@ fn privileged_pod(namespace: &str) -> Value {
 }
 
 #[test]
-#[ignore = "needs the server side of the team switch (`teams:` in the serve config file, the s16-teams \
-            branch); until it is on main `--config` refuses the key. Run with --ignored once merged."]
 fn the_rendered_server_starts_with_the_rendered_teams_and_judges_their_namespaces_by_their_bundle()
 {
     let dir = tempfile::tempdir().unwrap();

@@ -46,7 +46,7 @@ pub fn policy(dir: &Path, fails: bool) -> PathBuf {
     let b = dir.join(if fails { "policy-fail" } else { "policy-pass" });
     std::fs::create_dir_all(&b).unwrap();
     let select = if fails {
-        "{minSeverity: LOW}"
+        "{ids: [\"*\"]}"
     } else {
         "{ids: [\"CVE-1900-*\"]}"
     };
