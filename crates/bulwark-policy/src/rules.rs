@@ -923,7 +923,7 @@ impl Rule {
                 if fw == "pss" {
                     facts
                         .pss
-                        .is_some_and(|(level, control)| g.matches(level) || g.matches(control))
+                        .is_some_and(|(level, control)| pss_matches(g, level, control))
                 } else {
                     facts
                         .frameworks
@@ -1287,14 +1287,22 @@ impl FindingsSel {
     }
 }
 
+/// Whether a `pss:` pattern selects a check of Pod Security level `level` and control `control`. The levels are
+/// cumulative, as the Pod Security Standards define them: the restricted profile contains every baseline
+/// control, so a baseline violation (a privileged container) also violates `pss:restricted`, exactly as
+/// `--compliance pss-restricted` counts it; a restricted-only control does not violate `pss:baseline`.
+fn pss_matches(g: &Glob, level: &str, control: &str) -> bool {
+    g.matches(level)
+        || (level == "baseline" && g.matches("restricted"))
+        || (!control.is_empty() && g.matches(control))
+}
+
 /// `pss:<level or control>`, or `<framework>:<control>` against the `frameworks` property.
 fn has_control(f: &Finding, fw: &str, g: &Glob) -> bool {
     if fw == "pss" {
         return f.property("pss").is_some_and(|p| {
-            ["level", "control"]
-                .iter()
-                .filter_map(|k| p.get(k).and_then(|v| v.as_str()))
-                .any(|v| g.matches(v))
+            let text = |k: &str| p.get(k).and_then(|v| v.as_str()).unwrap_or_default();
+            pss_matches(g, text("level"), text("control"))
         });
     }
     f.property("frameworks")
@@ -1576,6 +1584,9 @@ rules:
   - id: pss
     stages: {deploy: fail}
     kubernetes: {controls: ["pss:baseline"]}
+  - id: restricted
+    stages: {deploy: fail}
+    kubernetes: {controls: ["pss:restricted"]}
   - id: control
     stages: {deploy: fail}
     kubernetes: {controls: ["pss:Host*", "cis:5.2.9"]}
@@ -1628,6 +1639,10 @@ rules:
         };
         assert_eq!(r("pss").kubernetes_selects(&privileged), Some(true));
         assert_eq!(r("pss").kubernetes_selects(&non_root), Some(false));
+        // Restricted contains baseline (the PSS profiles are cumulative): both controls count against it.
+        assert_eq!(r("restricted").kubernetes_selects(&privileged), Some(true));
+        assert_eq!(r("restricted").kubernetes_selects(&non_root), Some(true));
+        assert_eq!(r("restricted").kubernetes_selects(&host_pid), Some(true));
         assert_eq!(r("control").kubernetes_selects(&host_pid), Some(true));
         assert_eq!(r("control").kubernetes_selects(&privileged), Some(false));
         assert_eq!(r("named").kubernetes_selects(&privileged), Some(true));

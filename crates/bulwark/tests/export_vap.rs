@@ -207,14 +207,19 @@ fn check_of(p: &Path) -> String {
 const NOT_IN_BULWARK_K8S: &[&str] = &["ulimits", "cgroupoptions_restricted"];
 
 fn pss_level(level: &str) {
-    let tmp = tempfile::tempdir().unwrap();
-    let bundle = tmp.path().join("bundle");
     let rules = if level == "baseline" {
         PSS_BASELINE.to_string()
     } else {
         format!("{PSS_BASELINE}{PSS_RESTRICTED}")
     };
-    write(&bundle, &[("rules/pss.yaml", &rules)]);
+    pss_fixtures(level, &rules);
+}
+
+/// The upstream fixtures of `level` judged by the bundle made of `rules` and by its export.
+fn pss_fixtures(level: &str, rules: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = tmp.path().join("bundle");
+    write(&bundle, &[("rules/pss.yaml", rules)]);
     let out_dir = tmp.path().join("exported");
     let (code, yaml, stderr) = export(&bundle, &out_dir, &[]);
     assert_eq!(code, Some(0), "{stderr}");
@@ -275,6 +280,17 @@ fn pss_baseline_export_matches_the_upstream_fixtures_and_the_bundle() {
 #[test]
 fn pss_restricted_export_matches_the_upstream_fixtures_and_the_bundle() {
     pss_level("restricted");
+}
+
+/// `pss:restricted` alone (the chart's default bundle): the profiles are cumulative, so every baseline
+/// violation among the restricted fail fixtures (`privileged0`, `hostnamespaces0`, …, each a restricted pod with
+/// one baseline field changed) is denied too. It was not, when the selector matched the control's own level only.
+#[test]
+fn pss_restricted_alone_denies_the_baseline_violations_too() {
+    let rules = format!(
+        "apiVersion: policy.bulwark.dev/v1\nkind: PolicySet\nmetadata: {{name: pod-security}}\nrules:\n{PSS_RESTRICTED}"
+    );
+    pss_fixtures("restricted", &rules);
 }
 
 /// Pods and pod templates of every controller kind, one violation each, built here from the PSS page's
