@@ -1360,8 +1360,9 @@ rules:
         let set = bulwark_cel::PolicySet::from_yaml(&out.to_yaml(), "export.yaml").unwrap();
         assert_eq!(set.policies.len(), 2);
         assert_eq!(set.bindings.len(), 2);
-        // 12 baseline checks; 6 restricted checks (capabilities in two validations) and `/proc Mount Type` at its
-        // restricted level (user-namespace pods).
+        // 12 baseline checks; `pss:restricted` holds them too (the profiles are cumulative) plus 6 restricted
+        // checks, capabilities in two validations: 19. `/proc Mount Type` is one check at both levels, exported
+        // once (the upstream `procmount_restricted` fixtures are denied: tests/export_vap.rs in the CLI).
         let n: Vec<usize> = set
             .policies
             .iter()
@@ -1375,7 +1376,7 @@ rules:
                     .len()
             })
             .collect();
-        assert_eq!(n, [12, 8]);
+        assert_eq!(n, [12, 19]);
         assert_eq!(
             set.bindings[1].validation_actions,
             [bulwark_cel::Action::Warn]
