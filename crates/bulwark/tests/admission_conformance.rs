@@ -183,35 +183,6 @@ fn review(uid: &str, object: &Value, operation: &str, old: Option<&Value>) -> Va
     })
 }
 
-/// The projection of a full verdict (`policy eval -f json`, or a corpus `expected.json`) that the webhook's
-/// `bulwark.dev/verdict` annotation carries: decision, stage, bundle, and every failing or erring rule with
-/// its hits' resource, field and message.
-fn projection(verdict: &Value) -> Value {
-    let results: Vec<Value> = verdict["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["outcome"] == "fail" || r["outcome"] == "error")
-        .map(|r| {
-            let hits: Vec<Value> = r["hits"]
-                .as_array()
-                .map(|h| {
-                    h.iter()
-                        .map(|h| json!({"resource": h["resource"], "field": h["field"], "message": h["message"]}))
-                        .collect()
-                })
-                .unwrap_or_default();
-            json!({"rule": r["rule"], "engine": r["engine"], "action": r["action"], "outcome": r["outcome"], "hits": hits})
-        })
-        .collect();
-    json!({
-        "decision": verdict["decision"],
-        "stage": verdict["stage"],
-        "bundle": {"name": verdict["bundle"]["name"], "version": verdict["bundle"]["version"], "digest": verdict["bundle"]["digest"]},
-        "results": results,
-    })
-}
-
 /// `bulwark policy eval BUNDLE FILE… --stage STAGE --now NOW -f json` in `cwd`: one verdict per file.
 fn policy_eval(cwd: &Path, bundle: &Path, stage: &str, now: &str, files: &[PathBuf]) -> Vec<Value> {
     let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
@@ -287,7 +258,7 @@ fn assert_same_verdict(what: &str, response: &Value, eval: &Value) {
     .unwrap();
     assert_eq!(
         annotated,
-        projection(eval),
+        common::server::verdict_projection(eval),
         "{what}: the webhook's verdict is not policy eval's"
     );
     assert_eq!(
@@ -479,7 +450,7 @@ fn every_object_of_the_conformance_corpus_gets_policy_evals_verdict_from_the_web
                 .unwrap();
                 assert_eq!(
                     annotated,
-                    projection(expected),
+                    common::server::verdict_projection(expected),
                     "{what}: the hand-written verdict"
                 );
             }

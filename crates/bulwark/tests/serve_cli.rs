@@ -138,33 +138,6 @@ fn restricted_pod() -> Value {
                 "securityContext": {"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}}}]}})
 }
 
-/// The projection of a full verdict (`policy eval -f json`) that the webhook's audit annotation carries.
-fn projection(verdict: &Value) -> Value {
-    let results: Vec<Value> = verdict["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["outcome"] == "fail" || r["outcome"] == "error")
-        .map(|r| {
-            let hits: Vec<Value> = r["hits"]
-                .as_array()
-                .map(|h| {
-                    h.iter()
-                        .map(|h| json!({"resource": h["resource"], "field": h["field"], "message": h["message"]}))
-                        .collect()
-                })
-                .unwrap_or_default();
-            json!({"rule": r["rule"], "engine": r["engine"], "action": r["action"], "outcome": r["outcome"], "hits": hits})
-        })
-        .collect();
-    json!({
-        "decision": verdict["decision"],
-        "stage": verdict["stage"],
-        "bundle": {"name": verdict["bundle"]["name"], "version": verdict["bundle"]["version"], "digest": verdict["bundle"]["digest"]},
-        "results": results,
-    })
-}
-
 #[test]
 fn the_webhook_gives_policy_evals_verdict_on_every_object() {
     let dir = tempfile::tempdir().unwrap();
@@ -216,7 +189,11 @@ fn the_webhook_gives_policy_evals_verdict_on_every_object() {
             String::from_utf8_lossy(&out.stderr)
         );
         let eval: Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert_eq!(projection(&eval[0]), annotated, "{name}");
+        assert_eq!(
+            common::server::verdict_projection(&eval[0]),
+            annotated,
+            "{name}"
+        );
 
         if !*allowed {
             let message = response["status"]["message"].as_str().unwrap();
@@ -626,7 +603,7 @@ fn malformed_review_files_are_refused_alike_by_policy_eval_and_the_webhook() {
     .unwrap();
     assert_eq!(annotated["decision"], "fail");
     assert_eq!(
-        projection(&verdicts[0])["results"],
+        common::server::verdict_projection(&verdicts[0])["results"],
         annotated["results"],
         "policy eval and the webhook disagree on the v1beta1 review"
     );

@@ -209,33 +209,6 @@ fn canonical(v: &Value) -> String {
     verdict.to_json()
 }
 
-/// `bulwark policy eval`'s verdict as the webhook's `bulwark.dev/verdict` annotation projects it.
-fn projection(verdict: &Value) -> Value {
-    let results: Vec<Value> = verdict["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["outcome"] == "fail" || r["outcome"] == "error")
-        .map(|r| {
-            let hits: Vec<Value> = r["hits"]
-                .as_array()
-                .map(|h| {
-                    h.iter()
-                        .map(|h| json!({"resource": h["resource"], "field": h["field"], "message": h["message"]}))
-                        .collect()
-                })
-                .unwrap_or_default();
-            json!({"rule": r["rule"], "engine": r["engine"], "action": r["action"], "outcome": r["outcome"], "hits": hits})
-        })
-        .collect();
-    json!({
-        "decision": verdict["decision"],
-        "stage": verdict["stage"],
-        "bundle": {"name": verdict["bundle"]["name"], "version": verdict["bundle"]["version"], "digest": verdict["bundle"]["digest"]},
-        "results": results,
-    })
-}
-
 fn host_path_pod(namespace: &str) -> Value {
     json!({
         "apiVersion": "v1",
@@ -398,7 +371,7 @@ fn team_tokens_and_namespaces_are_judged_by_the_team_bundle_and_results_are_kept
         .unwrap();
         assert_eq!(
             annotated,
-            projection(&eval[0]),
+            common::server::verdict_projection(&eval[0]),
             "{ns}: webhook vs policy eval"
         );
     }

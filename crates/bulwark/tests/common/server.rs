@@ -337,3 +337,30 @@ mod kubelet;
 #[cfg(unix)]
 #[allow(unused_imports)] // not every test binary that includes `common` projects a volume
 pub use kubelet::kubelet_project;
+
+/// `bulwark policy eval`'s verdict as the webhook's `bulwark.dev/verdict` annotation projects it.
+pub fn verdict_projection(verdict: &Value) -> Value {
+    let results: Vec<Value> = verdict["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["outcome"] == "fail" || r["outcome"] == "error")
+        .map(|r| {
+            let hits: Vec<Value> = r["hits"]
+                .as_array()
+                .map(|h| {
+                    h.iter()
+                        .map(|h| json!({"resource": h["resource"], "field": h["field"], "message": h["message"]}))
+                        .collect()
+                })
+                .unwrap_or_default();
+            json!({"rule": r["rule"], "engine": r["engine"], "action": r["action"], "outcome": r["outcome"], "hits": hits})
+        })
+        .collect();
+    json!({
+        "decision": verdict["decision"],
+        "stage": verdict["stage"],
+        "bundle": {"name": verdict["bundle"]["name"], "version": verdict["bundle"]["version"], "digest": verdict["bundle"]["digest"]},
+        "results": results,
+    })
+}
